@@ -1,0 +1,80 @@
+//! The one error type the library returns. Every variant names the file (or image, or template)
+//! it is about and what is wrong with it; `main.rs` prints it once and exits 2.
+//!
+//! Never build these from `unwrap()`/`expect()` on outside input: return them.
+
+use std::path::PathBuf;
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file could not be parsed (YAML, JSON, TOML). `location` is `line:column` when known.
+    #[error("{}{}: {message}", path.display(), location.as_deref().map(|l| format!(":{l}")).unwrap_or_default())]
+    Parse {
+        path: PathBuf,
+        location: Option<String>,
+        message: String,
+    },
+
+    /// The workspace is well-formed as files but wrong as a workspace (a cycle, an unknown
+    /// `workspace:` target, two packages with one name, ...).
+    #[error("{}: {message}", path.display())]
+    Workspace { path: PathBuf, message: String },
+
+    /// `isogen.toml` (or a flag) asks for something that cannot be.
+    #[error("{}: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+
+    /// A template failed to parse or render.
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+
+    /// An image archive is unusable: unreadable, corrupt, truncated, a digest mismatch.
+    /// `message` names the blob/layer digest and entry path when they are known.
+    #[error("{}: {message}", path.display())]
+    Image { path: PathBuf, message: String },
+
+    /// The command line asks for something that cannot be (no such service, ...).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn workspace(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Workspace {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn config(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Config {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn image(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Image {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! isogen: one service = one image.
+//!
+//! Two pipelines over one workspace model:
+//!
+//! - `workspace` (discovery) -> `generate` (render + write Dockerfiles);
+//! - `image` (read an image tarball into a merged tree) -> `verify` (rules, joined with the
+//!   workspace) -> `report` (human, json, sarif, junit).
+//!
+//! Data flows one way: `workspace` knows nothing of images, `image` knows nothing of workspaces or
+//! rules, `verify` joins them, `report` only formats. See ARCHITECTURE.md.
+
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod image;
+pub mod report;
+pub mod verify;
+pub mod workspace;
+
+pub use error::{Error, Result};

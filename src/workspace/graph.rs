@@ -1,0 +1,176 @@
+//! The dependency graph between workspace packages: transitive closures in topological order,
+//! and cycles reported by name.
+
+use std::collections::BTreeSet;
+
+use super::{DepKind, Package};
+
+/// A cycle, as the package names along it (`a -> b -> a`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle(pub Vec<String>);
+
+impl std::fmt::Display for Cycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(" -> "))
+    }
+}
+
+/// The packages reachable from `start` over edges whose kind `follow` accepts (and, from there,
+/// over runtime edges only when `transitive_runtime_only` is set), in topological order:
+/// every package comes after the packages it depends on. `start` itself is not included.
+///
+/// A cycle among the reachable packages is an error naming it.
+pub fn closure(
+    packages: &[Package],
+    start: usize,
+    follow_first: impl Fn(DepKind) -> bool,
+    follow_rest: impl Fn(DepKind) -> bool,
+) -> Result<Vec<usize>, Cycle> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        None,
+        OnStack,
+        Done,
+    }
+    let mut marks = vec![Mark::None; packages.len()];
+    let mut order = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+
+    fn visit(
+        packages: &[Package],
+        node: usize,
+        follow: &dyn Fn(DepKind) -> bool,
+        follow_rest: &dyn Fn(DepKind) -> bool,
+        marks: &mut [Mark],
+        stack: &mut Vec<usize>,
+        order: &mut Vec<usize>,
+    ) -> Result<(), Cycle> {
+        match marks[node] {
+            Mark::Done => return Ok(()),
+            Mark::OnStack => {
+                let from = stack.iter().position(|&n| n == node).unwrap_or(0);
+                let mut names: Vec<String> = stack[from..]
+                    .iter()
+                    .map(|&n| packages[n].name.clone())
+                    .collect();
+                names.push(packages[node].name.clone());
+                return Err(Cycle(names));
+            }
+            Mark::None => {}
+        }
+        marks[node] = Mark::OnStack;
+        stack.push(node);
+        // Deterministic order: by name of the dependency.
+        let deps: BTreeSet<(&str, usize)> = packages[node]
+            .internal_deps
+            .iter()
+            .filter(|d| follow(d.kind))
+            .map(|d| (packages[d.package].name.as_str(), d.package))
+            .collect();
+        for (_, dep) in deps {
+            visit(packages, dep, follow_rest, follow_rest, marks, stack, order)?;
+        }
+        stack.pop();
+        marks[node] = Mark::Done;
+        order.push(node);
+        Ok(())
+    }
+
+    visit(
+        packages,
+        start,
+        &follow_first,
+        &follow_rest,
+        &mut marks,
+        &mut stack,
+        &mut order,
+    )?;
+    order.pop(); // `start` is last in post-order
+    Ok(order)
+}
+
+/// The runtime closure of `start`: runtime edges all the way down.
+pub fn runtime_closure(packages: &[Package], start: usize) -> Result<Vec<usize>, Cycle> {
+    closure(packages, start, DepKind::is_runtime, DepKind::is_runtime)
+}
+
+/// The build closure of `start`: any edge from the start (its dev and build dependencies are
+/// needed to build it), then runtime and build edges below (a dependency's dev dependencies are
+/// not needed to build the service, but its build dependencies are).
+pub fn build_closure(packages: &[Package], start: usize) -> Result<Vec<usize>, Cycle> {
+    closure(
+        packages,
+        start,
+        |_| true,
+        |k| k.is_runtime() || k == DepKind::Build,
+    )
+}
+
+/// Every cycle check over the whole workspace at once: the first cycle found, if any, over
+/// runtime edges (which must be acyclic for a runtime install to terminate).
+pub fn find_cycle(packages: &[Package]) -> Option<Cycle> {
+    (0..packages.len()).find_map(|i| runtime_closure(packages, i).err())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{Ecosystem, InternalDep};
+
+    fn pkg(name: &str, deps: &[(usize, DepKind)]) -> Package {
+        Package {
+            ecosystem: Ecosystem::Pnpm,
+            name: name.into(),
+            version: None,
+            dir: format!("packages/{name}"),
+            manifest: format!("packages/{name}/package.json"),
+            internal_deps: deps
+                .iter()
+                .map(|&(package, kind)| InternalDep {
+                    alias: String::new(),
+                    package,
+                    kind,
+                    spec: "workspace:*".into(),
+                })
+                .collect(),
+            external_deps: vec![],
+            dev_deps: vec![],
+            node: None,
+            cargo: None,
+        }
+    }
+
+    #[test]
+    fn topological_dependencies_first() {
+        // 0 svc -> 1 a -> 2 b ; svc -> 2 b
+        let p = vec![
+            pkg("svc", &[(1, DepKind::Normal), (2, DepKind::Normal)]),
+            pkg("a", &[(2, DepKind::Normal)]),
+            pkg("b", &[]),
+        ];
+        assert_eq!(runtime_closure(&p, 0).unwrap(), vec![2, 1]);
+    }
+
+    #[test]
+    fn dev_edges_only_for_build_and_only_from_the_start() {
+        let p = vec![
+            pkg("svc", &[(1, DepKind::Dev)]),
+            pkg("tools", &[(2, DepKind::Dev)]),
+            pkg("testkit", &[]),
+        ];
+        assert!(runtime_closure(&p, 0).unwrap().is_empty());
+        assert_eq!(build_closure(&p, 0).unwrap(), vec![1]);
+    }
+
+    #[test]
+    fn cycle_is_named() {
+        let p = vec![
+            pkg("svc", &[(1, DepKind::Normal)]),
+            pkg("a", &[(2, DepKind::Normal)]),
+            pkg("b", &[(1, DepKind::Optional)]),
+        ];
+        let c = runtime_closure(&p, 0).unwrap_err();
+        assert_eq!(c.to_string(), "a -> b -> a");
+        assert_eq!(find_cycle(&p).unwrap().to_string(), "a -> b -> a");
+    }
+}
