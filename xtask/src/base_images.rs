@@ -65,27 +65,34 @@ pub fn build_node(work_dir: &Path) -> Result<BaseImage> {
 
     fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let rootfs = RootFs::for_node(&node)?;
+    let containerfile = node_containerfile(&node_version);
+
+    // Writing and hashing the ~120 MB tarball is the slow part; a digest of the sources'
+    // metadata, remembered beside it, says whether the last computed inputs digest still holds.
+    let sources = rootfs.sources_digest(&containerfile)?;
+    let memo_path = work_dir.join("inputs.memo");
+    let memo = fs::read_to_string(&memo_path).unwrap_or_default();
+    if let Some((memo_sources, memo_inputs)) = memo.trim().split_once(' ') {
+        if memo_sources == sources {
+            if let Some(image) = up_to_date(&names, memo_inputs, &node_version)? {
+                return Ok(image);
+            }
+        }
+    }
+
     let tar_path = work_dir.join("rootfs.tar");
     let rootfs_digest = rootfs
         .write_tar(&tar_path)
         .with_context(|| format!("writing {}", tar_path.display()))?;
-    let containerfile = node_containerfile(&node_version);
     let inputs = hex(&Sha256::new()
         .chain_update(rootfs_digest.as_bytes())
         .chain_update(containerfile.as_bytes())
         .finalize());
-
-    if let Some(id) = up_to_date_image(&names[0], &inputs)? {
-        eprintln!("base-images: {} is up to date ({id:.12})", names[0]);
-        for name in &names[1..] {
-            buildah().args(["tag", &id, name]).quiet().read()?;
-        }
-        return Ok(BaseImage {
-            names,
-            id,
-            node_version,
-            built: false,
-        });
+    fs::write(&memo_path, format!("{sources} {inputs}\n"))
+        .with_context(|| format!("writing {}", memo_path.display()))?;
+    if let Some(image) = up_to_date(&names, &inputs, &node_version)? {
+        let _ = fs::remove_file(&tar_path);
+        return Ok(image);
     }
 
     let containerfile_path = work_dir.join("Containerfile");
@@ -113,6 +120,23 @@ pub fn build_node(work_dir: &Path) -> Result<BaseImage> {
         node_version,
         built: true,
     })
+}
+
+/// The image, tagged with every name, when it exists and was built from these inputs.
+fn up_to_date(names: &[String], inputs: &str, node_version: &str) -> Result<Option<BaseImage>> {
+    let Some(id) = up_to_date_image(&names[0], inputs)? else {
+        return Ok(None);
+    };
+    eprintln!("base-images: {} is up to date ({id:.12})", names[0]);
+    for name in &names[1..] {
+        buildah().args(["tag", &id, name]).quiet().read()?;
+    }
+    Ok(Some(BaseImage {
+        names: names.to_vec(),
+        id,
+        node_version: node_version.to_owned(),
+        built: false,
+    }))
 }
 
 /// The image id when an image of that name exists and was built from these inputs.
@@ -333,6 +357,38 @@ impl RootFs {
             });
         }
         Ok(())
+    }
+
+    /// A digest of what the tarball would hold, from metadata only (paths, modes, sizes and
+    /// modification times of host files; inline content; link targets).
+    fn sources_digest(&self, containerfile: &str) -> Result<String> {
+        let mut hasher = Sha256::new();
+        hasher.update(containerfile.as_bytes());
+        for (at, entry) in &self.entries {
+            hasher.update(at.to_string_lossy().as_bytes());
+            match entry {
+                Entry::Dir { mode } => hasher.update(format!("\0dir {mode}\0")),
+                Entry::File { source, mode } => {
+                    let meta = fs::metadata(source)
+                        .with_context(|| format!("reading {}", source.display()))?;
+                    hasher.update(format!(
+                        "\0file {mode} {} {} {} {}\0",
+                        source.display(),
+                        meta.len(),
+                        meta.mtime(),
+                        meta.mtime_nsec()
+                    ));
+                }
+                Entry::Bytes { data, mode } => {
+                    hasher.update(format!("\0bytes {mode}\0"));
+                    hasher.update(data);
+                }
+                Entry::Symlink { target } => {
+                    hasher.update(format!("\0link {}\0", target.display()))
+                }
+            }
+        }
+        Ok(hex(&hasher.finalize()))
     }
 
     /// Writes the tarball (owner root, parents before children) and returns its sha256.

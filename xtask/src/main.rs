@@ -10,6 +10,12 @@
 
 mod base_images;
 mod cmd;
+mod container;
+mod e2e;
+mod example;
+mod export;
+mod variants;
+mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,13 +27,19 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   base-images [--smoke]   build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm
-  e2e                     end-to-end: generate --check, build, run and export every example image
+  e2e [options]           end-to-end: generate --check, build, run and export every example image,
+                          build the bad variants, and check every verdict of isogen verify
+      --service NAME        only this service (repeatable; variants of other services are skipped)
+      --no-variants         do not build the bad variants
+      --skip-generate-check do not run `isogen generate --check`
+      --dockerfiles DIR     use DIR/<service folder>/Dockerfile instead of the committed ones
   ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("base-images") => base_images_task(&args[1..]),
+        Some("e2e") => e2e_task(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -68,6 +80,32 @@ fn base_images_task(args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn e2e_task(args: &[String]) -> Result<()> {
+    let mut opts = e2e::Options {
+        skip_generate_check: false,
+        dockerfiles: None,
+        services: Vec::new(),
+        variants: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--skip-generate-check" => opts.skip_generate_check = true,
+            "--no-variants" => opts.variants = false,
+            "--service" => match args.next() {
+                Some(name) => opts.services.push(name.clone()),
+                None => bail!("e2e: --service needs a service name"),
+            },
+            "--dockerfiles" => match args.next() {
+                Some(dir) => opts.dockerfiles = Some(PathBuf::from(dir)),
+                None => bail!("e2e: --dockerfiles needs a folder"),
+            },
+            other => bail!("e2e: unknown argument {other:?}\n\n{USAGE}"),
+        }
+    }
+    e2e::run(&project_root(), &target_dir(), &opts)
 }
 
 /// The repository root (xtask lives in `<root>/xtask`).
