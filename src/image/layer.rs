@@ -56,8 +56,9 @@ pub(crate) fn read_layer(
         Ok(blob) => blob,
         Err(StoreError::Missing) => {
             return Err(fail(format!(
-                "is missing from the archive (no `{}`)",
-                spec.blob
+                "is missing from the archive (no `{}`){}",
+                spec.blob,
+                store.missing_hint()
             )))
         }
         Err(StoreError::Unusable(message)) => return Err(fail(message)),
@@ -193,17 +194,17 @@ fn read_stream(
     let describe = |e: super::tarstream::TarError| {
         let place = match &e.entry {
             Some(entry) => format!(
-                "in entry `{entry}` at byte {} of the uncompressed layer",
+                "entry `{entry}`, byte {} of the uncompressed layer",
                 e.offset
             ),
-            None => format!("at byte {} of the uncompressed layer", e.offset),
+            None => format!("byte {} of the uncompressed layer", e.offset),
         };
         match (&e.source, compression) {
             (Some(source), Compression::Gzip | Compression::Zstd) => format!(
                 "the {} stream is corrupt or truncated ({place}): {source}",
                 compression.name()
             ),
-            (Some(source), Compression::None) => format!("reading failed {place}: {source}"),
+            (Some(source), Compression::None) => format!("reading failed ({place}): {source}"),
             (None, _) => format!("{} ({place})", e.message),
         }
     };

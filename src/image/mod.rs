@@ -22,6 +22,7 @@
 //! beneath both the outer archive and the layers.
 
 mod digest;
+pub mod inspect;
 mod layer;
 mod layout;
 mod merge;

@@ -102,11 +102,24 @@ pub(crate) enum Store {
     Archive {
         file: Arc<File>,
         members: HashMap<String, Member>,
+        /// The archive ended where data ran out, without tar's end-of-archive blocks. Every
+        /// image tool writes them, so a missing member then most likely means a cut file.
+        unterminated: bool,
     },
     Dir(PathBuf),
 }
 
 impl Store {
+    /// Added to "missing" errors: why a member may be missing.
+    pub fn missing_hint(&self) -> &'static str {
+        match self {
+            Store::Archive {
+                unterminated: true, ..
+            } => "; the archive ends without tar's end-of-archive blocks, so it was probably cut short",
+            _ => "",
+        }
+    }
+
     pub fn is_dir(&self) -> bool {
         matches!(self, Store::Dir(_))
     }
@@ -140,7 +153,7 @@ impl Store {
     /// docker-archive stores `<id>/layer.tar` as a symlink to `../<diff_id>.tar`).
     pub fn open(&self, name: &str) -> Result<Blob, StoreError> {
         match self {
-            Store::Archive { file, members } => {
+            Store::Archive { file, members, .. } => {
                 let mut name = member_name(name);
                 for _ in 0..32 {
                     match members.get(&name) {
@@ -282,6 +295,9 @@ fn index_archive(file: File) -> Result<Store, String> {
             Err(e) if count == 0 && e.entry.is_none() => {
                 return Err(format!("not a tar archive ({e})"));
             }
+            Err(e) if e.message.starts_with("stream ends") => {
+                return Err(format!("the archive is truncated: {e}"))
+            }
             Err(e) => return Err(format!("the archive is corrupt: {e}")),
         };
         count += 1;
@@ -322,7 +338,11 @@ fn index_archive(file: File) -> Result<Store, String> {
     if count == 0 {
         return Err("the archive is empty".to_string());
     }
-    Ok(Store::Archive { file, members })
+    Ok(Store::Archive {
+        unterminated: !stream.saw_end_marker(),
+        file,
+        members,
+    })
 }
 
 fn split_member(name: &str) -> (String, String) {

@@ -102,6 +102,7 @@ pub(crate) struct TarStream<R> {
     current: Option<String>,
     current_size: u64,
     done: bool,
+    end_marker: bool,
 }
 
 impl<R: Skip> TarStream<R> {
@@ -114,7 +115,13 @@ impl<R: Skip> TarStream<R> {
             current: None,
             current_size: 0,
             done: false,
+            end_marker: false,
         }
+    }
+
+    /// Whether the archive ended with tar's end-of-archive block (not just where data ran out).
+    pub fn saw_end_marker(&self) -> bool {
+        self.end_marker
     }
 
     pub fn into_inner(self) -> R {
@@ -225,6 +232,7 @@ impl<R: Skip> TarStream<R> {
             }
             if block.iter().all(|b| *b == 0) {
                 self.done = true;
+                self.end_marker = true;
                 return Ok(None);
             }
             let header = tar::Header::from_byte_slice(&block);
