@@ -70,6 +70,23 @@ enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Show an image's merged file tree, what each layer added, and what later layers hid.
+    Inspect {
+        /// An image tarball, an OCI layout directory, or `-` for stdin.
+        image: PathBuf,
+        /// `os/arch[/variant]` to pick from a multi-platform image (default: the host's).
+        #[arg(long)]
+        platform: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum InspectFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -98,6 +115,11 @@ fn main() -> ExitCode {
         }
         Command::Templates { dir, force } => templates(dir, force),
         Command::Verify { images } => verify(images),
+        Command::Inspect {
+            image,
+            platform,
+            format,
+        } => inspect(image, platform, format),
     };
     match result {
         Ok(code) => code,
@@ -173,4 +195,29 @@ fn verify(images: Vec<PathBuf>) -> isogen::Result<ExitCode> {
         isogen::image::read(path, &Default::default(), &capture)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(
+    path: PathBuf,
+    platform: Option<String>,
+    format: InspectFormat,
+) -> isogen::Result<ExitCode> {
+    use isogen::image::{self, inspect, Capture, OpenOptions};
+    let options = OpenOptions { platform };
+    let capture = Capture {
+        wants: Box::new(|_| false),
+        max_bytes: 0,
+    };
+    let image = image::read(&path, &options, &capture)?;
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        InspectFormat::Text => inspect::write_text(&image, &mut out),
+        InspectFormat::Json => inspect::write_json(&image, &mut out),
+    };
+    match written {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`isogen inspect x | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(isogen::Error::io("<stdout>", e)),
+    }
 }
