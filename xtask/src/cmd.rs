@@ -38,13 +38,11 @@ impl Cmd {
         self
     }
 
-    #[allow(dead_code)] // used by e2e
     pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.inner.current_dir(dir);
         self
     }
 
-    #[allow(dead_code)] // used by e2e
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.inner.env(key, value);
         self
@@ -122,7 +120,6 @@ pub fn buildah() -> Cmd {
 }
 
 /// Whether a program is on PATH (used to decide what `cargo xtask ci` must install).
-#[allow(dead_code)] // used by ci
 pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))

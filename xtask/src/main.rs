@@ -9,6 +9,7 @@
 //! failure behind a retry.
 
 mod base_images;
+mod ci;
 mod cmd;
 mod container;
 mod e2e;
@@ -40,6 +41,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("base-images") => base_images_task(&args[1..]),
         Some("e2e") => e2e_task(&args[1..]),
+        Some("ci") => match args.get(1) {
+            None => ci::run(&project_root(), &target_dir()),
+            Some(other) => Err(anyhow::anyhow!("ci: unknown argument {other:?}")),
+        },
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

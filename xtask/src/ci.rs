@@ -1,0 +1,92 @@
+//! `cargo xtask ci`: what CI runs, in order: the test suite, the system tools the real builds
+//! need (installed with apt-get when absent), then `cargo xtask e2e`.
+//!
+//! It installs only what is missing and says what it installs; it never upgrades or removes.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use crate::cmd::{on_path, Cmd};
+use crate::e2e;
+
+/// A Debian package e2e needs, and how to tell it is there.
+struct Tool {
+    package: &'static str,
+    present: fn() -> bool,
+}
+
+const TOOLS: &[Tool] = &[
+    Tool {
+        package: "buildah",
+        present: || on_path("buildah"),
+    },
+    Tool {
+        package: "skopeo",
+        present: || on_path("skopeo"),
+    },
+    Tool {
+        // The Node base image takes /bin/sh and the usual utilities from it; a dynamically
+        // linked busybox would not run there.
+        package: "busybox-static",
+        present: || {
+            Cmd::new("dpkg-query")
+                .args(["-W", "-f", "${Status}", "busybox-static"])
+                .quiet()
+                .read()
+                .is_ok_and(|status| status.contains("install ok installed"))
+        },
+    },
+];
+
+pub fn run(root: &Path, target: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    Cmd::new(&cargo)
+        .args(["test", "--workspace"])
+        .current_dir(root)
+        .run()?;
+
+    install_missing_tools()?;
+    if !on_path("node") {
+        bail!("`node` is not on PATH: the Node base image is made from the host's Node 20 (install Node 20 and npm first)");
+    }
+
+    e2e::run(
+        root,
+        target,
+        &e2e::Options {
+            skip_generate_check: false,
+            dockerfiles: None,
+            services: Vec::new(),
+            variants: true,
+        },
+    )
+}
+
+fn install_missing_tools() -> Result<()> {
+    let missing: Vec<&str> = TOOLS
+        .iter()
+        .filter(|tool| !(tool.present)())
+        .map(|tool| tool.package)
+        .collect();
+    if missing.is_empty() {
+        eprintln!("ci: buildah, skopeo and busybox-static are installed");
+        return Ok(());
+    }
+    let root = Cmd::new("id").arg("-u").quiet().read()? == "0";
+    if !root {
+        bail!(
+            "missing {}; install them as root: apt-get update && apt-get install -y {}",
+            missing.join(", "),
+            missing.join(" ")
+        );
+    }
+    eprintln!("ci: installing {}", missing.join(", "));
+    Cmd::new("apt-get").arg("update").run()?;
+    Cmd::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()?;
+    Ok(())
+}
