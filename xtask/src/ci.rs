@@ -59,6 +59,7 @@ pub fn run(root: &Path, target: &Path) -> Result<()> {
             dockerfiles: None,
             services: Vec::new(),
             variants: true,
+            cache: false,
         },
     )
 }

@@ -63,7 +63,7 @@ pub struct Container {
 impl Container {
     pub fn from_image(image: &str) -> Result<Self> {
         let id = buildah()
-            .args(["from", "--pull-never", "--quiet", image])
+            .args(["from", "--pull=never", "--quiet", image])
             .quiet()
             .read()?;
         Ok(Container { id })

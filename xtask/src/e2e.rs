@@ -42,6 +42,8 @@ pub struct Options {
     pub services: Vec<String>,
     /// Build and check the bad variants.
     pub variants: bool,
+    /// Build with `--layers` (a build cache, one layer per instruction).
+    pub cache: bool,
 }
 
 /// The readiness line the example's services print once they listen.
@@ -119,7 +121,14 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
         let dockerfile = dockerfile_of(service);
         let image = service.image();
         let Some(image_id) = steps.run(format!("build {}", service.name), || {
-            build(&dockerfile, &image, &example_dir, &out)
+            Build {
+                dockerfile: &dockerfile,
+                ignore_of: &dockerfile,
+                image: &image,
+                context: &example_dir,
+                layers: opts.cache,
+            }
+            .run(&out)
         }) else {
             continue;
         };
@@ -169,11 +178,14 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
                 steps.run(format!("variant {}", variant.name), || {
                     let id = build_variant(
                         variant,
-                        &good,
                         good_image_id.as_deref(),
-                        &dockerfile,
-                        &image,
-                        &example_dir,
+                        Build {
+                            dockerfile: &dockerfile,
+                            ignore_of: &good,
+                            image: &image,
+                            context: &example_dir,
+                            layers: opts.cache,
+                        },
                         &out,
                     )?;
                     let archives = export::export(
@@ -246,75 +258,103 @@ fn env_or(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_owned())
 }
 
-fn build(dockerfile: &Path, image: &str, context: &Path, out: &Path) -> Result<String> {
-    build_with_ignorefile(dockerfile, dockerfile, image, context, out)
+/// One `buildah bud`.
+struct Build<'a> {
+    dockerfile: &'a Path,
+    /// The Dockerfile whose `<Dockerfile>.dockerignore` applies (BuildKit's per-Dockerfile
+    /// ignore file, which this buildah does not look for by itself).
+    ignore_of: &'a Path,
+    image: &'a str,
+    context: &'a Path,
+    /// `--layers`: one layer per instruction and a build cache. Off, buildah commits one layer
+    /// per stage: with vfs every cached step is a full copy of the root filesystem (gigabytes
+    /// per service image), so caching is opt-in (`--cache`).
+    layers: bool,
 }
 
-/// `buildah bud` of `dockerfile` with `context`; `ignore_of` is the Dockerfile whose
-/// `<Dockerfile>.dockerignore` applies (BuildKit's per-Dockerfile ignore file, which this buildah
-/// does not look for by itself). Returns the image id.
-fn build_with_ignorefile(
-    dockerfile: &Path,
-    ignore_of: &Path,
-    image: &str,
-    context: &Path,
-    out: &Path,
-) -> Result<String> {
-    ensure!(
-        dockerfile.is_file(),
-        "no Dockerfile at {}",
-        dockerfile.display()
-    );
-    let iidfile = out.join(format!("{}.iid", image.replace(['/', ':'], "_")));
-    let mut bud = buildah()
-        .args([
-            "bud",
-            "--isolation",
-            "chroot",
-            "--layers",
-            "--pull-never",
-            "-t",
-            image,
-            "--iidfile",
-        ])
-        .arg(&iidfile);
-    let ignore = PathBuf::from(format!("{}.dockerignore", ignore_of.display()));
-    if ignore.is_file() {
-        bud = bud.arg("--ignorefile").arg(&ignore);
+impl Build<'_> {
+    /// Builds and returns the image id. The image the name pointed to before is removed when
+    /// nothing else uses it, so repeated runs do not pile up full vfs copies.
+    fn run(&self, out: &Path) -> Result<String> {
+        ensure!(
+            self.dockerfile.is_file(),
+            "no Dockerfile at {}",
+            self.dockerfile.display()
+        );
+        let previous = buildah()
+            .args([
+                "inspect",
+                "--type",
+                "image",
+                "--format",
+                "{{.FromImageID}}",
+                self.image,
+            ])
+            .quiet()
+            .read()
+            .ok();
+        let iidfile = out.join(format!("{}.iid", self.image.replace(['/', ':'], "_")));
+        let mut bud = buildah()
+            .args(["bud", "--isolation", "chroot", "--pull=never"])
+            .arg(if self.layers {
+                "--layers=true"
+            } else {
+                "--layers=false"
+            })
+            .args(["-t", self.image, "--iidfile"])
+            .arg(&iidfile);
+        let ignore = PathBuf::from(format!("{}.dockerignore", self.ignore_of.display()));
+        if ignore.is_file() {
+            bud = bud.arg("--ignorefile").arg(&ignore);
+        }
+        bud.arg("-f").arg(self.dockerfile).arg(self.context).run()?;
+        let id = fs::read_to_string(&iidfile)
+            .with_context(|| format!("reading {}", iidfile.display()))?
+            .trim()
+            .to_owned();
+        if let Some(previous) = previous
+            .filter(|p| !p.is_empty() && !id.ends_with(p.as_str()) && !p.ends_with(id.as_str()))
+        {
+            // Fails (and is ignored) while another tag or a container still uses it.
+            let _ = buildah().args(["rmi", &previous]).quiet().output_raw();
+        }
+        Ok(id)
     }
-    bud.arg("-f").arg(dockerfile).arg(context).run()?;
-    let id =
-        fs::read_to_string(&iidfile).with_context(|| format!("reading {}", iidfile.display()))?;
-    Ok(id.trim().to_owned())
 }
 
-/// Writes the variant's Dockerfile (the good one, edited) and builds it.
+/// Writes the variant's Dockerfile (`bad.dockerfile`: the good one, `bad.ignore_of`, edited)
+/// and builds it.
 fn build_variant(
     variant: &Variant,
-    good: &Path,
     good_image_id: Option<&str>,
-    dockerfile: &Path,
-    image: &str,
-    context: &Path,
+    bad: Build,
     out: &Path,
 ) -> Result<String> {
+    let (good, dockerfile) = (bad.ignore_of, bad.dockerfile);
     let text = fs::read_to_string(good).with_context(|| format!("reading {}", good.display()))?;
-    let bad = variants::apply(variant, &text).map_err(anyhow::Error::msg)?;
+    let edited = variants::apply(variant, &text).map_err(anyhow::Error::msg)?;
     if let Some(parent) = dockerfile.parent() {
         fs::create_dir_all(parent)?;
     }
-    fs::write(dockerfile, &bad)?;
+    fs::write(dockerfile, &edited)?;
     // When the edit only appends to the final stage, building those lines on top of the good
-    // image gives the same layers and config without re-running the earlier stages, which
-    // costs minutes with vfs even when every step is cached.
-    match (bad.strip_prefix(text.as_str()), good_image_id) {
+    // image gives the same layers and config without re-running the earlier stages. The
+    // appended instructions keep one layer each (a variant may add content in one layer and
+    // hide it in the next); the few layers on top of the good image are cheap.
+    let quick = dockerfile.with_file_name("Dockerfile.on-good-image");
+    let (file, layers) = match (edited.strip_prefix(text.as_str()), good_image_id) {
         (Some(appended), Some(good_id)) if !appended.contains("--from") => {
-            let quick = dockerfile.with_file_name("Dockerfile.on-good-image");
             fs::write(&quick, format!("FROM {good_id}\n{appended}"))?;
-            build_with_ignorefile(&quick, good, image, context, out)
+            (quick.as_path(), true)
         }
-        _ => build_with_ignorefile(dockerfile, good, image, context, out),
+        _ => (dockerfile, bad.layers),
+    };
+    Build {
+        dockerfile: file,
+        layers,
+        ..bad
     }
+    .run(out)
 }
 
 /// Starts the service with the image's own Entrypoint/Cmd and checks that it gets ready and

@@ -32,6 +32,8 @@ tasks:
                           build the bad variants, and check every verdict of isogen verify
       --service NAME        only this service (repeatable; variants of other services are skipped)
       --no-variants         do not build the bad variants
+      --cache               build with --layers (reuses cached steps on reruns, but with vfs
+                            every cached step is a full copy of the image: gigabytes per service)
       --skip-generate-check do not run `isogen generate --check`
       --dockerfiles DIR     use DIR/<service folder>/Dockerfile instead of the committed ones
   ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
@@ -93,12 +95,14 @@ fn e2e_task(args: &[String]) -> Result<()> {
         dockerfiles: None,
         services: Vec::new(),
         variants: true,
+        cache: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--skip-generate-check" => opts.skip_generate_check = true,
             "--no-variants" => opts.variants = false,
+            "--cache" => opts.cache = true,
             "--service" => match args.next() {
                 Some(name) => opts.services.push(name.clone()),
                 None => bail!("e2e: --service needs a service name"),

@@ -34,7 +34,7 @@ pub enum Edit {
 }
 
 /// The verdict a variant must get.
-#[allow(dead_code)] // `Rules` is for the verifier helper, once the rule ids exist
+#[allow(dead_code)] // `AnyError` is for a variant whose exact rules are still open
 pub enum Expect {
     /// Exit 1 with exactly these error-level rule ids (order does not matter).
     Rules(&'static [&'static str]),
@@ -42,22 +42,21 @@ pub enum Expect {
     AnyError,
 }
 
-/// The bad variants. The verifier helper owns the rule ids: replace `Expect::AnyError` with
-/// `Expect::Rules(&[...])` once the ids exist, and add one variant per rule.
+/// The bad variants: one or more per rule of docs/verify.md (rule ids are the verifier's).
 pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "billing-root-user",
         service: "billing",
         why: "the final stage switches back to root",
         edits: &[Edit::Append("USER root")],
-        expect: Expect::AnyError,
+        expect: Expect::Rules(&["user-root"]),
     },
     Variant {
         name: "billing-pnpm-left-in",
         service: "billing",
         why: "pnpm installed globally in the runtime stage",
         edits: &[Edit::AppendAsRoot("RUN npm install -g pnpm@9.15.9")],
-        expect: Expect::AnyError,
+        expect: Expect::Rules(&["workspace-tooling"]),
     },
     Variant {
         name: "billing-sources-left-in",
@@ -67,7 +66,7 @@ pub const VARIANTS: &[Variant] = &[
             "COPY services/billing/src /app/services/billing/src\n\
              COPY services/billing/tsconfig.json /app/services/billing/tsconfig.json",
         )],
-        expect: Expect::AnyError,
+        expect: Expect::Rules(&["sources"]),
     },
 ];
 
