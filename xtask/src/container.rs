@@ -33,18 +33,15 @@ pub struct ImageConfig {
 
 impl ImageConfig {
     pub fn read(image: &str) -> Result<Self> {
+        // This buildah's --format has no `json` function: read the whole inspect document.
         let json = buildah()
-            .args([
-                "inspect",
-                "--type",
-                "image",
-                "--format",
-                "{{json .OCIv1.Config}}",
-                image,
-            ])
+            .args(["inspect", "--type", "image", image])
             .quiet()
             .read()?;
-        serde_json::from_str(&json).with_context(|| format!("parsing the config of {image}"))
+        let doc: serde_json::Value = serde_json::from_str(&json)
+            .with_context(|| format!("parsing `buildah inspect {image}`"))?;
+        serde_json::from_value(doc["OCIv1"]["config"].clone())
+            .with_context(|| format!("reading the config of {image}"))
     }
 
     /// Entrypoint + Cmd: what the runtime starts.
