@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(name = "isogen", version, about, long_about = None)]
@@ -24,18 +26,50 @@ enum Command {
         dir: PathBuf,
     },
     /// Check built images (docker save / OCI tarballs) against the one-service-one-image rules.
-    Verify {
-        /// Image tarballs, OCI layout directories, or `-` for stdin.
-        #[arg(required = true)]
-        images: Vec<PathBuf>,
-    },
+    ///
+    /// Exit status: 0 no error-level finding, 1 at least one, 2 an input or the command was
+    /// unusable. Rules, their ids and the [verify] policy: docs/verify.md.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// Image tarballs (docker save, OCI archive, possibly gzip-compressed), OCI layout
+    /// directories, or `-` for stdin. Several images give one report.
+    #[arg(required = true, value_name = "IMAGE")]
+    images: Vec<PathBuf>,
+    /// The service the images must hold: its folder name or package name. Default: the
+    /// image's `dev.isogen.service` label.
+    #[arg(long, value_name = "NAME")]
+    service: Option<String>,
+    /// The pnpm or Cargo workspace the service comes from (its other services and internal
+    /// packages are then known). Default: the current directory when it is a workspace.
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// The policy file. Default: isogen.toml at the workspace root (or here).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+    /// The platform to check in a multi-platform image: os/arch[/variant]. Default: the host's.
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+    Junit,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate { dir } => generate(dir),
-        Command::Verify { images } => verify(images),
+        Command::Verify(args) => verify(args),
     };
     match result {
         Ok(code) => code,
@@ -52,13 +86,33 @@ fn generate(dir: PathBuf) -> isogen::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(images: Vec<PathBuf>) -> isogen::Result<ExitCode> {
-    let capture = isogen::image::Capture {
-        wants: Box::new(|_| false),
-        max_bytes: 0,
+fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
+    use isogen::report::Format;
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Junit => Format::Junit,
     };
-    for path in &images {
-        isogen::image::read(path, &Default::default(), &capture)?;
+    let report = isogen::verify::run::run(&isogen::verify::run::Options {
+        images: args.images,
+        service: args.service,
+        workspace: args.workspace,
+        config: args.config,
+        platform: args.platform,
+        progress: std::io::stderr().is_terminal(),
+    })?;
+    // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
+    let mut out = anstream::stdout();
+    let text = report.render(format, format == Format::Human);
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(isogen::Error::io("<stdout>", e));
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -14,6 +14,7 @@ pub mod facts;
 pub mod fs;
 pub mod launch;
 mod rules;
+pub mod run;
 pub mod subject;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -319,4 +320,4 @@ fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

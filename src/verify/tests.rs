@@ -510,12 +510,12 @@ sources = "warning"
     assert_eq!(
         got,
         vec![
-            (diags::id::SOURCES, Severity::Warning),
-            (diags::id::DENIED_PATH, Severity::Error)
+            (diags::id::DENIED_PATH, Severity::Error),
+            (diags::id::SOURCES, Severity::Warning)
         ]
     );
     assert_eq!(
-        v.findings[1].paths,
+        v.findings[0].paths,
         vec!["/app/services/billing/dist/main.js.map"]
     );
 }
