@@ -1,34 +1,1219 @@
-//! Cargo workspaces: `[workspace]` members/exclude globs, `[workspace.dependencies]`, path
-//! dependencies between members, and binary targets.
+//! Cargo workspaces, read the way cargo reads them but without running cargo (generate must
+//! work on a machine with no Rust toolchain): the root `Cargo.toml`'s `[workspace]` (`members`
+//! globs, `exclude`, `default-members`, `[workspace.dependencies]`, `[workspace.package]`), every
+//! member's manifest, the path dependencies between members, and each member's targets
+//! (library, binaries, build script, explicitly declared examples/tests/benches).
 //!
-//! TODO(issue 3): implement discovery.
+//! Rules followed from cargo (checked against `cargo metadata --no-deps` in the tests):
+//! - `members` entries are glob patterns (`*`, `?`, `[..]`, `**`) relative to the root; a glob
+//!   only matches directories. A member without a `Cargo.toml`, or a pattern that matches
+//!   nothing, is an error (cargo errors on both).
+//! - `exclude` entries are *paths*, not globs: everything at or under an excluded path is left
+//!   out of glob-expanded members. A member listed literally wins over `exclude`.
+//! - A root manifest with `[package]` is itself a member; one without is a virtual manifest. A
+//!   root `Cargo.toml` with `[package]` and no `[workspace]` is a workspace of one package.
+//! - Path dependencies (normal, dev, build, target-specific; direct or through
+//!   `[workspace.dependencies]` with `workspace = true`) that live under the root become members
+//!   unless excluded; excluded ones are still packages the build needs. A path dependency outside
+//!   the root is an error: the root is the Docker build context, nothing outside it can be copied.
+//! - Binaries: `src/main.rs` (named after the package), `src/bin/*.rs`, `src/bin/*/main.rs`, and
+//!   `[[bin]]` tables (custom name and path; one without a path finds its file by name).
+//!   `autobins = false` turns inference off; in edition 2015 declaring any `[[bin]]` does too.
+//!
+//! Default service rule: every binary target of every workspace member is a service, named after
+//! the binary, except the members of a package called `xtask` (the cargo-xtask convention for
+//! developer tasks). `[workspace] not_services` removes services from that default;
+//! `[workspace] services` replaces it. Both lists hold binary names, package names or member
+//! folders (globs allowed); a package name or folder stands for all of that package's binaries.
+//!
+//! This module reads manifests and looks at which target files exist. It never runs cargo,
+//! never resolves the registry, and never writes anything.
 
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use globset::{GlobBuilder, GlobMatcher};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
-use super::{Workspace, WorkspaceConfig};
+use super::{graph, DepKind, Ecosystem, InternalDep, Package, Service, Workspace, WorkspaceConfig};
+use crate::config::line_col;
 use crate::error::{Error, Result};
+
+/// The manifest file name.
+pub const MANIFEST: &str = "Cargo.toml";
+/// The lockfile next to the root manifest.
+pub const LOCKFILE: &str = "Cargo.lock";
+
+/// Files at the workspace root (besides the manifest and lockfile) that change what a build
+/// does, and so must be in the build stage when they exist.
+const ROOT_BUILD_FILES: &[&str] = &[
+    ".cargo/config.toml",
+    ".cargo/config",
+    "rust-toolchain.toml",
+    "rust-toolchain",
+];
+
+/// Package names the default service rule skips.
+const NOT_SERVICES_BY_DEFAULT: &[&str] = &["xtask"];
 
 /// Workspace-level Cargo facts the generator needs.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct CargoWorkspace {}
+pub struct CargoWorkspace {
+    /// The root manifest, relative to the workspace root (`Cargo.toml`).
+    pub manifest: String,
+    /// `Cargo.lock` when it exists (relative to the workspace root).
+    pub lockfile: Option<String>,
+    /// The root package, when the root manifest has `[package]` (index into the packages).
+    pub root_package: Option<usize>,
+    /// Every member, in discovery order (root package, then `members` order, then path
+    /// dependencies); indices into [`Workspace::packages`].
+    pub members: Vec<usize>,
+    /// `default-members`, when given (indices into the packages).
+    pub default_members: Vec<usize>,
+    /// Every Cargo package the workspace builds: the members plus excluded path dependencies.
+    pub packages: Vec<usize>,
+    /// Root files that change what a build does and exist here (`.cargo/config.toml`,
+    /// `rust-toolchain.toml`, ...), relative to the root.
+    pub build_files: Vec<String>,
+}
 
-/// Per-member Cargo facts.
+/// Per-package Cargo facts.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct CargoPackage {}
+pub struct CargoPackage {
+    /// Whether the package is a workspace member (false: an excluded path dependency).
+    pub member: bool,
+    /// `package.edition` (inherited or not); `2015` when absent, as cargo does.
+    pub edition: String,
+    /// `package.rust-version`, when given.
+    pub rust_version: Option<String>,
+    /// `package.description`, when given.
+    pub description: Option<String>,
+    /// The library target, if any.
+    pub lib: Option<Target>,
+    /// Binary targets, in manifest order (explicit `[[bin]]` first, then inferred ones).
+    pub bins: Vec<Target>,
+    /// The build script, relative to the package folder.
+    pub build_script: Option<String>,
+    /// Explicitly declared examples, tests and benches: cargo wants their files to exist when
+    /// it loads the manifest, so a dependency-only build needs stubs for them.
+    pub declared_targets: Vec<Target>,
+}
 
-/// Whether `dir/Cargo.toml` exists and has a `[workspace]` table.
+impl CargoPackage {
+    /// The binary target called `name`.
+    pub fn bin(&self, name: &str) -> Option<&Target> {
+        self.bins.iter().find(|b| b.name == name)
+    }
+
+    /// Every target file a manifest-only copy of this package needs a stub for, with the kind
+    /// of stub: library (empty file) or a program (`fn main() {}`).
+    pub fn stub_files(&self) -> Vec<(String, TargetKind)> {
+        let mut stubs: Vec<(String, TargetKind)> = Vec::new();
+        let mut push = |path: &str, kind: TargetKind| {
+            if !stubs.iter().any(|(p, _)| p == path) {
+                stubs.push((path.to_string(), kind));
+            }
+        };
+        if let Some(lib) = &self.lib {
+            push(&lib.path, TargetKind::Lib);
+        }
+        for t in self.bins.iter().chain(&self.declared_targets) {
+            push(&t.path, t.kind);
+        }
+        if let Some(build) = &self.build_script {
+            push(build, TargetKind::BuildScript);
+        }
+        stubs
+    }
+}
+
+/// What a target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Example,
+    Test,
+    Bench,
+    BuildScript,
+}
+
+/// One target of a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub kind: TargetKind,
+    /// The target name (for a library, the crate name with `-` turned into `_`).
+    pub name: String,
+    /// The root source file, relative to the package folder, `/`-separated.
+    pub path: String,
+    /// `required-features`: a build of this target must enable them.
+    pub required_features: Vec<String>,
+    /// A `proc-macro = true` library.
+    pub proc_macro: bool,
+}
+
+/// Whether `dir` has a `Cargo.toml` that makes it the root of a Cargo workspace: one with
+/// `[workspace]`, or a lone `[package]` (a workspace of one). A manifest that does not parse
+/// counts too, so that discovery reports the parse error instead of "not a workspace".
 pub fn is_workspace_root(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("Cargo.toml"))
-        .ok()
-        .and_then(|text| text.parse::<toml::Table>().ok())
-        .is_some_and(|t| t.contains_key("workspace"))
+    match std::fs::read_to_string(dir.join(MANIFEST)) {
+        Ok(text) => match text.parse::<toml::Table>() {
+            Ok(t) => t.contains_key("workspace") || t.contains_key("package"),
+            Err(_) => true,
+        },
+        Err(_) => false,
+    }
 }
 
-pub fn discover(ws: &mut Workspace, _config: &WorkspaceConfig) -> Result<()> {
-    Err(Error::workspace(
-        ws.root.join("Cargo.toml"),
-        "Cargo discovery is not implemented yet",
-    ))
+/// Reads the Cargo workspace at `ws.root` into `ws`: its packages, services and closures.
+pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
+    let loader = Loader::load(&ws.root)?;
+    let first = ws.packages.len();
+    let cargo = loader.into_workspace(ws, first)?;
+    select_services(ws, &cargo, config)?;
+    ws.cargo = Some(cargo);
+    Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Manifest shapes (only the keys isogen needs; cargo's other keys are ignored).
+
+type DepTable = BTreeMap<String, Spanned<toml::Value>>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Manifest {
+    package: Option<TomlPackage>,
+    /// The pre-1.0 spelling of `[package]`, still accepted by cargo.
+    project: Option<TomlPackage>,
+    workspace: Option<TomlWorkspace>,
+    lib: Option<TomlTarget>,
+    bin: Option<Vec<TomlTarget>>,
+    example: Option<Vec<TomlTarget>>,
+    test: Option<Vec<TomlTarget>>,
+    bench: Option<Vec<TomlTarget>>,
+    #[serde(default)]
+    dependencies: DepTable,
+    #[serde(default, alias = "dev_dependencies")]
+    dev_dependencies: DepTable,
+    #[serde(default, alias = "build_dependencies")]
+    build_dependencies: DepTable,
+    #[serde(default)]
+    target: BTreeMap<String, TomlPlatform>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct TomlPlatform {
+    #[serde(default)]
+    dependencies: DepTable,
+    #[serde(default, alias = "dev_dependencies")]
+    dev_dependencies: DepTable,
+    #[serde(default, alias = "build_dependencies")]
+    build_dependencies: DepTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct TomlPackage {
+    name: Option<String>,
+    version: Option<Inheritable<String>>,
+    edition: Option<Inheritable<String>>,
+    description: Option<Inheritable<String>>,
+    rust_version: Option<Inheritable<String>>,
+    build: Option<BuildSetting>,
+    autobins: Option<bool>,
+    autolib: Option<bool>,
+}
+
+/// A `[package]` value that may come from `[workspace.package]` (`version.workspace = true`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Inheritable<T> {
+    Value(T),
+    Inherit { workspace: bool },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum BuildSetting {
+    Enabled(bool),
+    Path(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct TomlTarget {
+    name: Option<String>,
+    path: Option<String>,
+    required_features: Option<Vec<String>>,
+    #[serde(alias = "proc_macro")]
+    proc_macro: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct TomlWorkspace {
+    members: Option<Vec<String>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    default_members: Option<Vec<String>>,
+    #[serde(default)]
+    dependencies: DepTable,
+    package: Option<toml::Table>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading.
+
+/// A parsed manifest and where it came from.
+struct Loaded {
+    /// Package folder relative to the root (`""` for the root).
+    dir: String,
+    /// Manifest relative to the root.
+    manifest_rel: String,
+    text: String,
+    manifest: Manifest,
+    member: bool,
+}
+
+impl Loaded {
+    fn package(&self) -> Option<&TomlPackage> {
+        self.manifest
+            .package
+            .as_ref()
+            .or(self.manifest.project.as_ref())
+    }
+}
+
+struct Loader {
+    root: PathBuf,
+    root_text: String,
+    workspace: TomlWorkspace,
+    loaded: Vec<Loaded>,
+    by_dir: HashMap<String, usize>,
+    /// `default-members`, as folders.
+    default_members: Vec<String>,
+}
+
+/// A dependency as declared, with the path (when it is a path dependency) made relative to the
+/// workspace root.
+struct DepDecl {
+    key: String,
+    /// The real package name (`package = "..."` when renamed, else the key).
+    package: String,
+    kind: DepKind,
+    path: Option<String>,
+    spec: String,
+    /// Byte span of the declaration in the manifest, for messages.
+    span: std::ops::Range<usize>,
+}
+
+impl Loader {
+    fn load(root: &Path) -> Result<Loader> {
+        let root_path = root.join(MANIFEST);
+        let root_text = read(&root_path)?;
+        let mut root_manifest: Manifest = parse_manifest(&root_text, &root_path)?;
+        let workspace = root_manifest.workspace.take().unwrap_or_default();
+        let has_root_package = root_manifest.package.is_some() || root_manifest.project.is_some();
+        let mut loader = Loader {
+            root: root.to_path_buf(),
+            root_text: root_text.clone(),
+            workspace,
+            loaded: Vec::new(),
+            by_dir: HashMap::new(),
+            default_members: Vec::new(),
+        };
+
+        if has_root_package {
+            loader.push(Loaded {
+                dir: String::new(),
+                manifest_rel: MANIFEST.to_string(),
+                text: root_text,
+                manifest: root_manifest,
+                member: true,
+            });
+        }
+
+        for pattern in loader.workspace.members.clone().unwrap_or_default() {
+            for dir in loader.expand_members(&pattern)? {
+                if !loader.by_dir.contains_key(&dir) {
+                    let loaded = loader.read_member(&dir, &pattern, true)?;
+                    loader.push(loaded);
+                }
+            }
+        }
+
+        // Path dependencies: a worklist, since a newly found package may have its own.
+        let mut next = 0;
+        while next < loader.loaded.len() {
+            for dep in loader.deps_of(next)? {
+                let Some(dir) = dep.path else { continue };
+                if loader.by_dir.contains_key(&dir) {
+                    continue;
+                }
+                let from = &loader.loaded[next];
+                let manifest_path = loader.root.join(&dir).join(MANIFEST);
+                if !manifest_path.is_file() {
+                    return Err(Error::workspace(
+                        loader.root.join(&from.manifest_rel),
+                        format!(
+                            "{}: path dependency `{}` points at `{}`, which has no {MANIFEST}",
+                            line_col(&from.text, dep.span.start),
+                            dep.key,
+                            display_dir(&dir),
+                        ),
+                    ));
+                }
+                let member = !loader.is_excluded(&dir);
+                let loaded = loader.read_manifest_at(&dir, member)?;
+                loader.push(loaded);
+            }
+            next += 1;
+        }
+
+        if let Some(defaults) = loader.workspace.default_members.clone() {
+            for pattern in defaults {
+                for dir in loader.expand_members(&pattern)? {
+                    if !loader.by_dir.contains_key(&dir) {
+                        return Err(Error::workspace(
+                            root.join(MANIFEST),
+                            format!(
+                                "default-members entry `{pattern}` names `{}`, which is not a \
+                                 workspace member",
+                                display_dir(&dir)
+                            ),
+                        ));
+                    }
+                    loader.default_members.push(dir);
+                }
+            }
+        }
+        Ok(loader)
+    }
+
+    fn push(&mut self, loaded: Loaded) {
+        self.by_dir.insert(loaded.dir.clone(), self.loaded.len());
+        self.loaded.push(loaded);
+    }
+
+    /// The member folders one `members` (or `default-members`) entry names, sorted.
+    fn expand_members(&self, pattern: &str) -> Result<Vec<String>> {
+        let root_manifest = self.root.join(MANIFEST);
+        let Some(norm) = normalize("", pattern) else {
+            return Err(Error::workspace(
+                &root_manifest,
+                format!("workspace member `{pattern}` is outside the workspace root"),
+            ));
+        };
+        if !is_glob(&norm) {
+            return Ok(vec![norm]);
+        }
+        let matcher = GlobBuilder::new(&norm)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| {
+                Error::workspace(
+                    &root_manifest,
+                    format!("workspace member pattern `{pattern}` is not a valid glob: {e}"),
+                )
+            })?
+            .compile_matcher();
+        let mut found: Vec<String> = glob_dirs(&self.root, &norm, &matcher)
+            .into_iter()
+            .filter(|dir| !self.is_excluded(dir))
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            return Err(Error::workspace(
+                &root_manifest,
+                format!("workspace member pattern `{pattern}` matches no folder"),
+            ));
+        }
+        Ok(found)
+    }
+
+    /// Whether `dir` is at or under an `exclude` path.
+    fn is_excluded(&self, dir: &str) -> bool {
+        self.workspace.exclude.iter().any(|ex| {
+            normalize("", ex)
+                .is_some_and(|ex| ex.is_empty() || dir == ex || dir.starts_with(&format!("{ex}/")))
+        })
+    }
+
+    fn read_member(&self, dir: &str, pattern: &str, member: bool) -> Result<Loaded> {
+        let manifest_path = self.root.join(dir).join(MANIFEST);
+        if !manifest_path.is_file() {
+            return Err(Error::workspace(
+                self.root.join(MANIFEST),
+                format!(
+                    "workspace member `{}` (from members entry `{pattern}`) has no {MANIFEST}: \
+                     expected {}",
+                    display_dir(dir),
+                    manifest_path.display()
+                ),
+            ));
+        }
+        self.read_manifest_at(dir, member)
+    }
+
+    fn read_manifest_at(&self, dir: &str, member: bool) -> Result<Loaded> {
+        let manifest_rel = join_rel(dir, MANIFEST);
+        let path = self.root.join(&manifest_rel);
+        let text = read(&path)?;
+        let manifest = parse_manifest(&text, &path)?;
+        if manifest.package.is_none() && manifest.project.is_none() {
+            return Err(Error::workspace(
+                &path,
+                if manifest.workspace.is_some() {
+                    "this is a workspace root of its own (a virtual manifest), not a package; \
+                     add its folder to `exclude` in the root Cargo.toml or remove it from \
+                     `members`"
+                        .to_string()
+                } else {
+                    "no [package] table: a workspace member must be a package".to_string()
+                },
+            ));
+        }
+        if manifest.workspace.is_some() && member {
+            return Err(Error::workspace(
+                &path,
+                format!(
+                    "has its own [workspace] but is also a member of the workspace at {}; \
+                     cargo refuses nested workspace roots: add its folder to `exclude`",
+                    self.root.join(MANIFEST).display()
+                ),
+            ));
+        }
+        Ok(Loaded {
+            dir: dir.to_string(),
+            manifest_rel,
+            text,
+            manifest,
+            member,
+        })
+    }
+
+    /// Every dependency declaration of loaded package `index`, with `workspace = true` resolved
+    /// against `[workspace.dependencies]` and paths made relative to the root.
+    fn deps_of(&self, index: usize) -> Result<Vec<DepDecl>> {
+        let loaded = &self.loaded[index];
+        let m = &loaded.manifest;
+        let mut tables: Vec<(&DepTable, DepKind)> = vec![
+            (&m.dependencies, DepKind::Normal),
+            (&m.dev_dependencies, DepKind::Dev),
+            (&m.build_dependencies, DepKind::Build),
+        ];
+        for platform in m.target.values() {
+            tables.push((&platform.dependencies, DepKind::Normal));
+            tables.push((&platform.dev_dependencies, DepKind::Dev));
+            tables.push((&platform.build_dependencies, DepKind::Build));
+        }
+        let mut out = Vec::new();
+        for (table, kind) in tables {
+            for (key, value) in table {
+                out.push(self.interpret_dep(loaded, key, value, kind)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn interpret_dep(
+        &self,
+        loaded: &Loaded,
+        key: &str,
+        value: &Spanned<toml::Value>,
+        kind: DepKind,
+    ) -> Result<DepDecl> {
+        let manifest_path = self.root.join(&loaded.manifest_rel);
+        let at = line_col(&loaded.text, value.span().start);
+        let wrong = |what: String| Error::workspace(&manifest_path, format!("{at}: {what}"));
+        let decl = |package: String, path: Option<String>, spec: String, optional: bool| DepDecl {
+            key: key.to_string(),
+            package,
+            kind: if optional && kind == DepKind::Normal {
+                DepKind::Optional
+            } else {
+                kind
+            },
+            path,
+            spec,
+            span: value.span(),
+        };
+        match value.get_ref() {
+            toml::Value::String(version) => Ok(decl(key.into(), None, version.clone(), false)),
+            toml::Value::Table(table) => {
+                let optional = table.get("optional").and_then(|v| v.as_bool()) == Some(true);
+                if let Some(inherit) = table.get("workspace") {
+                    if inherit.as_bool() != Some(true) {
+                        return Err(wrong(format!(
+                            "dependency `{key}`: `workspace` must be `true` when given"
+                        )));
+                    }
+                    let Some(ws_dep) = self.workspace.dependencies.get(key) else {
+                        return Err(wrong(format!(
+                            "dependency `{key}` has `workspace = true` but the root {MANIFEST} \
+                             has no `{key}` in [workspace.dependencies]"
+                        )));
+                    };
+                    let ws_at = line_col(&self.root_text, ws_dep.span().start);
+                    let ws_wrong = |what: String| {
+                        Error::workspace(self.root.join(MANIFEST), format!("{ws_at}: {what}"))
+                    };
+                    return match ws_dep.get_ref() {
+                        toml::Value::String(_) => {
+                            Ok(decl(key.into(), None, "workspace = true".into(), optional))
+                        }
+                        toml::Value::Table(ws_table) => {
+                            let package = str_key(ws_table, "package")
+                                .map_err(&ws_wrong)?
+                                .unwrap_or(key)
+                                .to_string();
+                            let path = match str_key(ws_table, "path").map_err(&ws_wrong)? {
+                                Some(p) => Some(
+                                    normalize("", p)
+                                        .ok_or_else(|| ws_wrong(outside_message(key, p)))?,
+                                ),
+                                None => None,
+                            };
+                            Ok(decl(package, path, "workspace = true".into(), optional))
+                        }
+                        _ => Err(ws_wrong(format!(
+                            "[workspace.dependencies] `{key}` must be a version string or a table"
+                        ))),
+                    };
+                }
+                let package = str_key(table, "package")
+                    .map_err(&wrong)?
+                    .unwrap_or(key)
+                    .to_string();
+                match str_key(table, "path").map_err(&wrong)? {
+                    Some(p) => {
+                        let path = normalize(&loaded.dir, p)
+                            .ok_or_else(|| wrong(outside_message(key, p)))?;
+                        Ok(decl(package, Some(path), format!("path = {p:?}"), optional))
+                    }
+                    None => {
+                        let spec = str_key(table, "version")
+                            .ok()
+                            .flatten()
+                            .map(str::to_string)
+                            .or_else(|| {
+                                str_key(table, "git")
+                                    .ok()
+                                    .flatten()
+                                    .map(|g| format!("git = {g:?}"))
+                            })
+                            .unwrap_or_else(|| "*".into());
+                        Ok(decl(package, None, spec, optional))
+                    }
+                }
+            }
+            _ => Err(wrong(format!(
+                "dependency `{key}` must be a version string or a table"
+            ))),
+        }
+    }
+
+    /// Turns the loaded manifests into packages of `ws` (appended at index `first` on).
+    fn into_workspace(self, ws: &mut Workspace, first: usize) -> Result<CargoWorkspace> {
+        // Names must be unique among Cargo packages (cargo refuses two with one name).
+        let mut names: HashMap<String, usize> = HashMap::new();
+        let mut packages = Vec::with_capacity(self.loaded.len());
+        for (i, loaded) in self.loaded.iter().enumerate() {
+            let package = self.package_of(loaded)?;
+            if let Some(&other) = names.get(&package.name) {
+                return Err(Error::workspace(
+                    self.root.join(&loaded.manifest_rel),
+                    format!(
+                        "two packages are named `{}`: {} and {}",
+                        package.name, self.loaded[other].manifest_rel, loaded.manifest_rel
+                    ),
+                ));
+            }
+            names.insert(package.name.clone(), i);
+            packages.push(package);
+        }
+
+        for (i, loaded) in self.loaded.iter().enumerate() {
+            let mut internal = Vec::new();
+            let mut external = Vec::new();
+            let mut dev = Vec::new();
+            for dep in self.deps_of(i)? {
+                match &dep.path {
+                    Some(dir) => {
+                        let target = self.by_dir[dir];
+                        let target_name = &packages[target].name;
+                        if *target_name != dep.package {
+                            return Err(Error::workspace(
+                                self.root.join(&loaded.manifest_rel),
+                                format!(
+                                    "{}: dependency `{}` asks for package `{}` but `{}` holds \
+                                     package `{target_name}`",
+                                    line_col(&loaded.text, dep.span.start),
+                                    dep.key,
+                                    dep.package,
+                                    display_dir(dir),
+                                ),
+                            ));
+                        }
+                        internal.push(InternalDep {
+                            alias: dep.key,
+                            package: first + target,
+                            kind: dep.kind,
+                            spec: dep.spec,
+                        });
+                    }
+                    None if dep.kind.is_runtime() => external.push(dep.package),
+                    None => dev.push(dep.package),
+                }
+            }
+            // Deterministic, and one edge per (target, kind): a crate listed both normally and
+            // under a target table is one dependency.
+            internal
+                .sort_by(|a, b| (a.package, a.kind, &a.alias).cmp(&(b.package, b.kind, &b.alias)));
+            internal.dedup_by(|a, b| a.package == b.package && a.kind == b.kind);
+            external.sort();
+            external.dedup();
+            dev.sort();
+            dev.dedup();
+            dev.retain(|d| !external.contains(d));
+            packages[i].internal_deps = internal;
+            packages[i].external_deps = external;
+            packages[i].dev_deps = dev;
+        }
+
+        let members: Vec<usize> = self
+            .loaded
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.member)
+            .map(|(i, _)| first + i)
+            .collect();
+        let root_package = self.by_dir.get("").map(|&i| first + i);
+        let default_members = self
+            .default_members
+            .iter()
+            .map(|d| first + self.by_dir[d])
+            .collect();
+        let lockfile = self
+            .root
+            .join(LOCKFILE)
+            .is_file()
+            .then(|| LOCKFILE.to_string());
+        let build_files = ROOT_BUILD_FILES
+            .iter()
+            .filter(|f| self.root.join(f).is_file())
+            .map(|f| f.to_string())
+            .collect();
+        let all = (first..first + packages.len()).collect();
+        ws.packages.extend(packages);
+        Ok(CargoWorkspace {
+            manifest: MANIFEST.to_string(),
+            lockfile,
+            root_package,
+            members,
+            default_members,
+            packages: all,
+            build_files,
+        })
+    }
+
+    /// The [`Package`] for one manifest (without its edges).
+    fn package_of(&self, loaded: &Loaded) -> Result<Package> {
+        let path = self.root.join(&loaded.manifest_rel);
+        let toml_package = loaded.package().ok_or_else(|| {
+            Error::workspace(
+                &path,
+                "no [package] table: a workspace member must be a package",
+            )
+        })?;
+        let name = toml_package
+            .name
+            .clone()
+            .ok_or_else(|| Error::workspace(&path, "[package] has no `name`"))?;
+        let inherit =
+            |field: &str, value: &Option<Inheritable<String>>| -> Result<Option<String>> {
+                match value {
+                    None => Ok(None),
+                    Some(Inheritable::Value(v)) => Ok(Some(v.clone())),
+                    Some(Inheritable::Inherit { workspace: true }) => self
+                        .workspace
+                        .package
+                        .as_ref()
+                        .and_then(|p| p.get(field))
+                        .and_then(|v| v.as_str())
+                        .map(|v| Some(v.to_string()))
+                        .ok_or_else(|| {
+                            Error::workspace(
+                                &path,
+                                format!(
+                                    "`{field}.workspace = true` but the root {MANIFEST} has no \
+                                 `{field}` in [workspace.package]"
+                                ),
+                            )
+                        }),
+                    Some(Inheritable::Inherit { workspace: false }) => Err(Error::workspace(
+                        &path,
+                        format!("`{field}.workspace` must be `true` when given"),
+                    )),
+                }
+            };
+        let version = inherit("version", &toml_package.version)?;
+        let edition = inherit("edition", &toml_package.edition)?.unwrap_or_else(|| "2015".into());
+        let description = inherit("description", &toml_package.description)?;
+        let rust_version = inherit("rust-version", &toml_package.rust_version)?;
+
+        let targets = Targets::read(
+            &self.root.join(&loaded.dir),
+            &path,
+            &name,
+            &edition,
+            loaded,
+            toml_package,
+        )?;
+        Ok(Package {
+            ecosystem: Ecosystem::Cargo,
+            name,
+            version,
+            dir: loaded.dir.clone(),
+            manifest: loaded.manifest_rel.clone(),
+            internal_deps: Vec::new(),
+            external_deps: Vec::new(),
+            dev_deps: Vec::new(),
+            node: None,
+            cargo: Some(CargoPackage {
+                member: loaded.member,
+                edition,
+                rust_version,
+                description,
+                lib: targets.lib,
+                bins: targets.bins,
+                build_script: targets.build_script,
+                declared_targets: targets.declared,
+            }),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets.
+
+struct Targets {
+    lib: Option<Target>,
+    bins: Vec<Target>,
+    build_script: Option<String>,
+    declared: Vec<Target>,
+}
+
+impl Targets {
+    /// Cargo's target rules (`cargo/src/util/toml/targets.rs`), for the targets isogen needs.
+    fn read(
+        dir: &Path,
+        manifest_path: &Path,
+        package_name: &str,
+        edition: &str,
+        loaded: &Loaded,
+        package: &TomlPackage,
+    ) -> Result<Targets> {
+        let m = &loaded.manifest;
+        let exists = |rel: &str| dir.join(rel).is_file();
+
+        let lib = match &m.lib {
+            Some(t) => Some(Target {
+                kind: TargetKind::Lib,
+                name: t
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| package_name.replace('-', "_")),
+                path: t
+                    .path
+                    .as_deref()
+                    .map(clean_rel)
+                    .unwrap_or_else(|| "src/lib.rs".into()),
+                required_features: Vec::new(),
+                proc_macro: t.proc_macro == Some(true),
+            }),
+            None if package.autolib != Some(false) && exists("src/lib.rs") => Some(Target {
+                kind: TargetKind::Lib,
+                name: package_name.replace('-', "_"),
+                path: "src/lib.rs".into(),
+                required_features: Vec::new(),
+                proc_macro: false,
+            }),
+            None => None,
+        };
+
+        let mut inferred_bins = Vec::new();
+        if exists("src/main.rs") {
+            inferred_bins.push((package_name.to_string(), "src/main.rs".to_string()));
+        }
+        inferred_bins.extend(infer_dir_targets(dir, "src/bin"));
+        let bins = resolve_targets(
+            TargetKind::Bin,
+            m.bin.as_deref(),
+            inferred_bins,
+            package.autobins,
+            edition,
+            manifest_path,
+            dir,
+            "src/bin",
+        )?;
+
+        let mut declared = Vec::new();
+        for (kind, explicit, folder) in [
+            (TargetKind::Example, &m.example, "examples"),
+            (TargetKind::Test, &m.test, "tests"),
+            (TargetKind::Bench, &m.bench, "benches"),
+        ] {
+            let Some(explicit) = explicit else { continue };
+            // Inferred ones are found from files, which a manifest-only copy does not have;
+            // only the declared ones need stubs (inference is off here for that reason).
+            let inferred = infer_dir_targets(dir, folder);
+            declared.extend(resolve_targets(
+                kind,
+                Some(explicit),
+                inferred,
+                Some(false),
+                edition,
+                manifest_path,
+                dir,
+                folder,
+            )?);
+        }
+
+        let build_script = match &package.build {
+            Some(BuildSetting::Enabled(false)) => None,
+            Some(BuildSetting::Enabled(true)) => Some("build.rs".to_string()),
+            Some(BuildSetting::Path(p)) => Some(clean_rel(p)),
+            None => exists("build.rs").then(|| "build.rs".to_string()),
+        };
+
+        if lib.is_none() && bins.is_empty() {
+            return Err(Error::workspace(
+                manifest_path,
+                "no targets: cargo needs src/lib.rs, src/main.rs, a [lib] section or a [[bin]] \
+                 section",
+            ));
+        }
+        Ok(Targets {
+            lib,
+            bins,
+            build_script,
+            declared,
+        })
+    }
+}
+
+/// `folder/*.rs` (named by stem) and `folder/*/main.rs` (named by the subfolder), sorted.
+fn infer_dir_targets(dir: &Path, folder: &str) -> Vec<(String, String)> {
+    let Ok(entries) = std::fs::read_dir(dir.join(folder)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, String)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let path = e.path();
+            if path.is_file() {
+                let stem = name.strip_suffix(".rs")?;
+                Some((stem.to_string(), format!("{folder}/{name}")))
+            } else if path.join("main.rs").is_file() {
+                Some((name.clone(), format!("{folder}/{name}/main.rs")))
+            } else {
+                None
+            }
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Merges explicit target tables with inferred ones, as cargo does: explicit ones first; an
+/// inferred target is added (when inference is on) unless an explicit one has its name or path.
+#[allow(clippy::too_many_arguments)]
+fn resolve_targets(
+    kind: TargetKind,
+    explicit: Option<&[TomlTarget]>,
+    inferred: Vec<(String, String)>,
+    auto: Option<bool>,
+    edition: &str,
+    manifest_path: &Path,
+    dir: &Path,
+    folder: &str,
+) -> Result<Vec<Target>> {
+    let kind_name = match kind {
+        TargetKind::Bin => "bin",
+        TargetKind::Example => "example",
+        TargetKind::Test => "test",
+        TargetKind::Bench => "bench",
+        TargetKind::Lib | TargetKind::BuildScript => "lib",
+    };
+    let mut targets = Vec::new();
+    for t in explicit.unwrap_or_default() {
+        let Some(name) = t.name.clone() else {
+            return Err(Error::workspace(
+                manifest_path,
+                format!("a [[{kind_name}]] table has no `name`"),
+            ));
+        };
+        let path = match &t.path {
+            Some(p) => clean_rel(p),
+            None => match inferred.iter().find(|(n, _)| *n == name) {
+                Some((_, p)) => p.clone(),
+                None => {
+                    let flat = format!("{folder}/{name}.rs");
+                    let nested = format!("{folder}/{name}/main.rs");
+                    if dir.join(&flat).is_file() {
+                        flat
+                    } else if dir.join(&nested).is_file() {
+                        nested
+                    } else {
+                        return Err(Error::workspace(
+                            manifest_path,
+                            format!(
+                                "can't find `{name}` {kind_name} at `{flat}` or `{nested}`: \
+                                 set {kind_name}.path for a non-default location"
+                            ),
+                        ));
+                    }
+                }
+            },
+        };
+        targets.push(Target {
+            kind,
+            name,
+            path,
+            required_features: t.required_features.clone().unwrap_or_default(),
+            proc_macro: false,
+        });
+    }
+    let infer = match (auto, explicit) {
+        (Some(auto), _) => auto,
+        (None, None) => true,
+        // Edition 2015 turns inference off as soon as any target of the kind is declared.
+        (None, Some(_)) => edition != "2015",
+    };
+    if infer {
+        for (name, path) in inferred {
+            if !targets.iter().any(|t| t.name == name || t.path == path) {
+                targets.push(Target {
+                    kind,
+                    name,
+                    path,
+                    required_features: Vec::new(),
+                    proc_macro: false,
+                });
+            }
+        }
+    }
+    Ok(targets)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services.
+
+fn select_services(
+    ws: &mut Workspace,
+    cargo: &CargoWorkspace,
+    config: &WorkspaceConfig,
+) -> Result<()> {
+    let config_path = PathBuf::from(crate::config::FILE_NAME);
+    let compile = |list: &[String]| -> Result<Vec<(String, GlobMatcher)>> {
+        list.iter()
+            .map(|entry| {
+                let clean = entry.trim_end_matches('/');
+                GlobBuilder::new(clean)
+                    .literal_separator(true)
+                    .build()
+                    .map(|g| (entry.clone(), g.compile_matcher()))
+                    .map_err(|e| {
+                        Error::config(&config_path, format!("`{entry}` is not a valid glob: {e}"))
+                    })
+            })
+            .collect()
+    };
+    let explicit = config.services.as_deref().map(compile).transpose()?;
+    let removed = compile(&config.not_services)?;
+
+    let mut chosen: Vec<(usize, String)> = Vec::new();
+    for &index in &cargo.members {
+        let package = &ws.packages[index];
+        let Some(details) = &package.cargo else {
+            continue;
+        };
+        for bin in &details.bins {
+            let matches = |list: &[(String, GlobMatcher)]| {
+                list.iter().any(|(_, g)| {
+                    g.is_match(&bin.name)
+                        || g.is_match(&package.name)
+                        || (!package.dir.is_empty() && g.is_match(&package.dir))
+                })
+            };
+            let is_service = match &explicit {
+                Some(list) => matches(list),
+                None => {
+                    !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str()) && !matches(&removed)
+                }
+            };
+            if is_service {
+                chosen.push((index, bin.name.clone()));
+            }
+        }
+    }
+
+    for (index, bin) in chosen {
+        if let Some(other) = ws.services.iter().find(|s| s.name == bin) {
+            let other_pkg = &ws.packages[other.package];
+            let this_pkg = &ws.packages[index];
+            return Err(Error::workspace(
+                ws.root.join(&this_pkg.manifest),
+                format!(
+                    "two services are named `{bin}`: binary `{bin}` of package `{}` ({}) and the \
+                     service of package `{}` ({}); rename one, or leave one out with \
+                     [workspace] not_services in isogen.toml",
+                    this_pkg.name, this_pkg.manifest, other_pkg.name, other_pkg.manifest
+                ),
+            ));
+        }
+        let not_dev = |k: DepKind| k != DepKind::Dev;
+        // `cargo build` never compiles dev-dependencies, and cargo allows dev-dependency cycles,
+        // so neither closure follows dev edges.
+        let cycle = |c: graph::Cycle| {
+            Error::workspace(
+                ws.root.join(MANIFEST),
+                format!("dependency cycle between workspace crates: {c}"),
+            )
+        };
+        let runtime_closure = graph::closure(
+            &ws.packages,
+            index,
+            DepKind::is_runtime,
+            DepKind::is_runtime,
+        )
+        .map_err(cycle)?;
+        let build_closure = graph::closure(&ws.packages, index, not_dev, not_dev).map_err(cycle)?;
+        ws.services.push(Service {
+            name: bin.clone(),
+            package: index,
+            entry: bin,
+            runtime_closure,
+            build_closure,
+        });
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and files.
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+fn parse_manifest(text: &str, path: &Path) -> Result<Manifest> {
+    toml::from_str(text).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        location: e.span().map(|s| line_col(text, s.start)),
+        message: e.message().trim().to_string(),
+    })
+}
+
+/// `base/rel` made relative to the workspace root and lexically normalized (`.`/`..` folded,
+/// `/`-separated, no trailing slash); `None` when it leaves the root.
+fn normalize(base: &str, rel: &str) -> Option<String> {
+    if Path::new(rel).is_absolute() {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    for part in rel.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// A target path from a manifest, `/`-separated and without a leading `./`.
+fn clean_rel(path: &str) -> String {
+    normalize("", path).unwrap_or_else(|| path.replace('\\', "/"))
+}
+
+fn join_rel(dir: &str, file: &str) -> String {
+    if dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+fn display_dir(dir: &str) -> &str {
+    if dir.is_empty() {
+        "."
+    } else {
+        dir
+    }
+}
+
+fn outside_message(key: &str, path: &str) -> String {
+    format!(
+        "path dependency `{key}` ({path}) is outside the workspace root; the root is the build \
+         context, so every path dependency must live under it"
+    )
+}
+
+fn str_key<'a>(table: &'a toml::Table, key: &str) -> std::result::Result<Option<&'a str>, String> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(format!("`{key}` must be a string")),
+    }
+}
+
+fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+/// Folders under `root` matching `pattern` (already normalized), relative to the root. The walk
+/// starts at the pattern's literal prefix and goes no deeper than the pattern unless it has `**`.
+fn glob_dirs(root: &Path, pattern: &str, matcher: &GlobMatcher) -> Vec<String> {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let literal = parts.iter().take_while(|p| !is_glob(p)).count();
+    let prefix = parts[..literal].join("/");
+    let deep = parts.iter().any(|p| p.contains("**"));
+    let mut walk = walkdir::WalkDir::new(root.join(&prefix)).min_depth(1);
+    if !deep {
+        walk = walk.max_depth(parts.len() - literal);
+    }
+    walk.into_iter()
+        .filter_entry(|e| {
+            // `**` must not wander into build output or other ecosystems' trees.
+            !(deep
+                && matches!(
+                    e.file_name().to_str(),
+                    Some("target" | "node_modules" | ".git")
+                ))
+        })
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_dir())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(root).ok()?;
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_str())
+                .collect::<Option<Vec<_>>>()?
+                .join("/");
+            matcher.is_match(&rel).then_some(rel)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
