@@ -23,7 +23,11 @@ pub struct RuntimeConfig {
 
 impl RuntimeConfig {
     pub fn from_image(image: &Image) -> RuntimeConfig {
-        let Some(c) = image.config.config() else {
+        Self::from_config(&image.config)
+    }
+
+    pub fn from_config(config: &oci_spec::image::ImageConfiguration) -> RuntimeConfig {
+        let Some(c) = config.config() else {
             return RuntimeConfig::default();
         };
         RuntimeConfig {

@@ -28,32 +28,47 @@ pub struct Options {
     pub progress: bool,
 }
 
-/// Inputs larger than this get a progress indicator.
+/// Inputs whose layers are larger than this get a progress bar.
 const LARGE: u64 = 16 << 20;
 
-fn spinner(path: &Path, enabled: bool) -> Option<indicatif::ProgressBar> {
-    let large = path == Path::new("-")
-        || std::fs::metadata(path).map_or(true, |m| m.is_dir() || m.len() > LARGE);
-    if !enabled || !large {
+fn progress_bar(path: &Path, total: u64, enabled: bool) -> Option<indicatif::ProgressBar> {
+    if !enabled || total < LARGE {
         return None;
     }
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_message(format!("reading {}", path.display()));
     bar.enable_steady_tick(Duration::from_millis(120));
     Some(bar)
 }
 
-/// Reads one image with what the rules need captured.
-pub fn read_image(path: &Path, platform: Option<&str>) -> Result<Image> {
+/// Reads one image in two steps: its config first, then its layers with what the rules need
+/// captured (which depends on the entrypoint the config names).
+pub fn read_image(path: &Path, platform: Option<&str>, progress: bool) -> Result<Image> {
     let options = OpenOptions {
         platform: platform.map(String::from),
     };
-    image::read(path, &options, &super::capture(None))
+    let opened = image::open(path, &options)?;
+    let runtime = super::facts::RuntimeConfig::from_config(&opened.config);
+    let capture = super::capture(Some(&runtime));
+    let bar = progress_bar(path, opened.layer_bytes(), progress);
+    let read = match &bar {
+        Some(b) => opened.read_tree_with_progress(&capture, &|n| b.inc(n)),
+        None => opened.read_tree(&capture),
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    read
 }
 
 fn load_config(opts: &Options, ws_root: Option<&Path>) -> Result<Config> {
@@ -112,12 +127,7 @@ pub fn run(opts: &Options) -> Result<Report> {
 
     let mut reports = Vec::new();
     for path in &opts.images {
-        let bar = spinner(path, opts.progress);
-        let read = read_image(path, opts.platform.as_deref());
-        if let Some(b) = &bar {
-            b.finish_and_clear();
-        }
-        let image = read?;
+        let image = read_image(path, opts.platform.as_deref(), opts.progress)?;
         let verdict = super::check(
             &image,
             &super::Request {

@@ -104,6 +104,13 @@ impl TreeBuilder {
     }
 
     fn put(&mut self, e: Entry) {
+        // Layer tars list the folders above a file; so does a real merged tree.
+        let mut dir = crate::verify::fs::parent(&e.path).to_string();
+        while dir != "/" && !self.entries.contains_key(&dir) {
+            self.entries
+                .insert(dir.clone(), entry(&dir, EntryKind::Dir, e.layer));
+            dir = crate::verify::fs::parent(&dir).to_string();
+        }
         if let Some(old) = self.entries.remove(&e.path) {
             self.hidden.push(ShippedEntry {
                 entry: old,

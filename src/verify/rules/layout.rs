@@ -42,6 +42,11 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if !fs::is_within(path, root) || path == root {
         return None;
     }
+    // Folders are judged by what they hold: a folder whose files other rules claimed (or an
+    // empty one) is not foreign content of its own.
+    if s.entry.kind == crate::image::EntryKind::Dir {
+        return None;
+    }
     if sub.binary.as_deref() == Some(path) {
         return None;
     }

@@ -138,7 +138,9 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 && (a.ends_with("/.local/share/pnpm")
                     || a.ends_with("/.cache/pnpm")
                     || a == "/pnpm"))
-            || (b == "pnpm" && a.contains("/corepack/"))
+            // corepack's download cache (`~/.cache/node/corepack/v1/pnpm/<version>`), not the
+            // `pnpm` shims corepack itself ships in node_modules.
+            || (b == "pnpm" && a.contains("/corepack/") && !fs::in_node_modules(a))
         {
             return tooling("pnpm", a);
         }
