@@ -56,6 +56,8 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     }
     match sub.owner(path).filter(|(dir, _)| fs::is_within(dir, root)) {
         Some((_, Role::Service | Role::ThirdParty)) => None,
+        // The package's own folder (or the symlink npm installs in its place).
+        Some((dir, Role::Internal)) if dir == path => None,
         Some((dir, Role::Internal)) => {
             let rel = path[dir.len()..].trim_start_matches('/');
             let first = rel.split('/').next().unwrap_or(rel);
