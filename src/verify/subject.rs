@@ -72,6 +72,10 @@ pub struct Subject {
     /// Folders above the service, its packages and its binary: they hold them, so they belong
     /// under the app root.
     pub holders: HashSet<String>,
+    /// Folders of the internal packages (visible or hidden).
+    pub internal: Vec<String>,
+    /// `/<dir>` of each other service with a folder, for suffix matching.
+    pub other_suffixes: Vec<(usize, String)>,
 }
 
 impl Subject {
@@ -87,10 +91,7 @@ impl Subject {
     }
 
     pub fn internal_roots(&self) -> impl Iterator<Item = &str> {
-        self.roles
-            .iter()
-            .filter(|(_, r)| **r == Role::Internal)
-            .map(|(d, _)| d.as_str())
+        self.internal.iter().map(String::as_str)
     }
 }
 
@@ -327,6 +328,18 @@ pub fn identify(
     }
 
     classify_packages(facts, &mut subject, wsf.as_ref());
+    subject.internal = subject
+        .roles
+        .iter()
+        .filter(|(_, r)| **r == Role::Internal)
+        .map(|(d, _)| d.clone())
+        .collect();
+    subject.other_suffixes = subject
+        .others
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.dir.as_ref().map(|d| (i, format!("/{d}"))))
+        .collect();
     subject.holders = holders(&subject);
     subject
 }

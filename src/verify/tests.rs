@@ -317,6 +317,10 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
         ("another service copied in", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
             .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+        ("another service copied with its node_modules", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
+            .file("/app/services/payments/node_modules/@acme/unused/package.json", r#"{"name":"@acme/unused"}"#)
+            .files(&["/app/services/payments/node_modules/@acme/unused/dist/index.js"])), diags::id::OTHER_SERVICE),
         ("another service's dist under its folder name", generated_billing().with(|t| t.layer(4)
             .files(&["/app/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
         ("another service in node_modules", generated_billing().with(|t| t.layer(4)
@@ -565,4 +569,35 @@ fn capture_wants_what_the_rules_read() {
     ] {
         assert!(!(c.wants)(p), "{p}");
     }
+}
+
+/// 100k files in node_modules (a large real app): the rules stay well under a second.
+#[test]
+fn large_trees_are_checked_quickly() {
+    let image = generated_billing()
+        .with(|mut t| {
+            t = t.layer(4);
+            for p in 0..1000 {
+                let dir = format!("/app/services/billing/node_modules/pkg{p}");
+                t = t.file(
+                    &format!("{dir}/package.json"),
+                    &format!("{{\"name\":\"pkg{p}\"}}"),
+                );
+                let files: Vec<String> = (0..100)
+                    .map(|f| format!("{dir}/lib/sub{}/f{f}.js", f % 7))
+                    .collect();
+                let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+                t = t.files(&refs);
+            }
+            t
+        })
+        .build();
+    let ws = workspace();
+    let start = std::time::Instant::now();
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    let took = start.elapsed();
+    assert_eq!(errors(&v), Vec::<&str>::new());
+    // Generous for debug builds on a loaded 2-core machine; release is ~10x faster.
+    assert!(took.as_secs_f64() < 20.0, "{took:?}");
+    eprintln!("checked {} entries in {took:?}", image.tree.entries.len());
 }
