@@ -365,8 +365,13 @@ fn holders(s: &Subject) -> HashSet<String> {
 fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
     for proto in ["file:", "link:"] {
         if let Some(rel) = spec.strip_prefix(proto) {
-            let dir = facts.fs.resolve(&fs::join(from, rel))?;
-            return facts.manifests.contains_key(&dir).then_some(dir);
+            // The folder the spec names, when the image kept the workspace's relative layout;
+            // else wherever npm installed it (node_modules, below).
+            if let Some(dir) = facts.fs.resolve(&fs::join(from, rel)) {
+                if facts.manifests.contains_key(&dir) {
+                    return Some(dir);
+                }
+            }
         }
     }
     for anc in fs::self_and_ancestors(from) {
@@ -457,13 +462,19 @@ fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsFacts>) {
         );
     }
 
+    // Another copy of a package the service needs (a hand-written image may copy an internal
+    // package under its folder name and also install it into node_modules).
+    let internal_names: BTreeSet<String> = internal
+        .iter()
+        .filter_map(|d| facts.manifests.get(d).and_then(|m| m.name.clone()))
+        .collect();
     let service_names = &s.package_names;
     let role_for = |m: &Manifest| -> Role {
         let name = m.name.as_deref().unwrap_or("");
         if Some(&m.dir) == s.root.as_ref() {
             return Role::Service;
         }
-        if internal.contains(&m.dir) {
+        if internal.contains(&m.dir) || (!m.in_node_modules && internal_names.contains(name)) {
             return Role::Internal;
         }
         if let Some(o) = other_by_pkg.get(name) {

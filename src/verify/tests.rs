@@ -601,3 +601,36 @@ fn large_trees_are_checked_quickly() {
     assert!(took.as_secs_f64() < 20.0, "{took:?}");
     eprintln!("checked {} entries in {took:?}", image.tree.entries.len());
 }
+
+/// isogen's output copied by hand to other folders: the `file:` specs no longer point anywhere,
+/// node_modules holds the real packages, and the folder copies are the same packages again.
+#[test]
+fn moved_packages_with_stale_file_specs_pass() {
+    let image = ImageBuilder::new("moved")
+        .cmd(&["node", "dist/main.js"])
+        .workdir("/app/billing")
+        .user("node")
+        .with(|t| {
+            node_base(t)
+                .layer(1)
+                .file("/app/shared/package.json", SHARED_PKG)
+                .files(&["/app/shared/dist/index.js"])
+                .file("/app/billing/package.json", BILLING_PKG)
+                .files(&["/app/billing/dist/main.js"])
+                .file(
+                    "/app/billing/node_modules/@acme/shared/package.json",
+                    SHARED_PKG,
+                )
+                .files(&["/app/billing/node_modules/@acme/shared/dist/index.js"])
+                .file(
+                    "/app/billing/node_modules/zod/package.json",
+                    r#"{"name":"zod"}"#,
+                )
+        })
+        .build();
+    let ws = workspace();
+    for ws in [Some(&ws), None] {
+        let v = run(&image, Some("billing"), ws, "").unwrap();
+        assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    }
+}
