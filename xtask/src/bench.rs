@@ -206,11 +206,14 @@ fn measure(isogen: &Path, image: &BenchImage, options: &Options) -> Result<Vec<R
                 image.oci_dir.display(),
                 bundle.display()
             );
-            rows.push(timed(
-                "umoci unpack (extracts to disk)",
-                1,
-                &["sh", "-c", &command],
-            )?);
+            optional(
+                &mut rows,
+                timed(
+                    "umoci unpack (extracts to disk)",
+                    1,
+                    &["sh", "-c", &command],
+                ),
+            );
             let _ = fs::remove_dir_all(&bundle);
         }
         if let Some(syft) = find_syft() {
@@ -219,14 +222,25 @@ fn measure(isogen: &Path, image: &BenchImage, options: &Options) -> Result<Vec<R
                 syft.display(),
                 image.oci_archive.display()
             );
-            rows.push(timed(
-                "syft scan (SBOM, all catalogers)",
-                1,
-                &["sh", "-c", &command],
-            )?);
+            optional(
+                &mut rows,
+                timed(
+                    "syft scan (SBOM, all catalogers)",
+                    1,
+                    &["sh", "-c", &command],
+                ),
+            );
         }
     }
     Ok(rows)
+}
+
+/// Other tools are context, not the subject: one that fails is reported and left out.
+fn optional(rows: &mut Vec<Row>, row: Result<Row, String>) {
+    match row {
+        Ok(row) => rows.push(row),
+        Err(message) => eprintln!("bench: skipped: {message}"),
+    }
 }
 
 /// Best wall time of `runs` runs, and the largest peak RSS seen.
@@ -477,7 +491,19 @@ fn synthetic(dir: &Path, files: usize, avg: usize) -> Result<BenchImage, String>
     // The OCI directory packed as an archive.
     let oci_archive = dir.join("oci-archive.tar");
     let mut builder = tar::Builder::new(BufWriter::new(File::create(&oci_archive).map_err(io)?));
-    builder.append_dir_all(".", &oci_dir).map_err(io)?;
+    // Members named plainly (`index.json`, not `./index.json`): syft refuses a `./` entry.
+    for name in ["oci-layout", "index.json"] {
+        builder
+            .append_path_with_name(oci_dir.join(name), name)
+            .map_err(io)?;
+    }
+    for entry in fs::read_dir(&blobs).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = format!("blobs/sha256/{}", entry.file_name().to_string_lossy());
+        builder
+            .append_path_with_name(entry.path(), name)
+            .map_err(io)?;
+    }
     builder.into_inner().map_err(io)?.flush().map_err(io)?;
 
     // docker save's legacy layout, plain layers.
