@@ -497,6 +497,10 @@ fn synthetic(dir: &Path, files: usize, avg: usize) -> Result<BenchImage, String>
             .append_path_with_name(oci_dir.join(name), name)
             .map_err(io)?;
     }
+    // ... and wants the directories as members too.
+    for name in ["blobs", "blobs/sha256"] {
+        builder.append_dir(name, oci_dir.join(name)).map_err(io)?;
+    }
     for entry in fs::read_dir(&blobs).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = format!("blobs/sha256/{}", entry.file_name().to_string_lossy());
