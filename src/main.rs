@@ -263,11 +263,12 @@ fn inspect(
         max_bytes: 0,
     };
     let image = image::read(&path, &options, &capture)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
         InspectFormat::Text => inspect::write_text(&image, &mut out),
         InspectFormat::Json => inspect::write_json(&image, &mut out),
-    };
+    }
+    .and_then(|()| std::io::Write::flush(&mut out));
     match written {
         Ok(()) => Ok(ExitCode::SUCCESS),
         // A closed pipe (`isogen inspect x | head`) is not an error worth reporting.

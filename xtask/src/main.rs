@@ -9,6 +9,7 @@
 //! failure behind a retry.
 
 mod base_images;
+mod bench;
 mod cmd;
 
 use std::path::{Path, PathBuf};
@@ -22,12 +23,14 @@ tasks:
   base-images [--smoke]   build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm
   e2e                     end-to-end: generate --check, build, run and export every example image
+  bench                   image-reader benchmark against gzip|tar, umoci and syft
   ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("base-images") => base_images_task(&args[1..]),
+        Some("bench") => bench::run(&args[1..]).map_err(anyhow::Error::msg),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
