@@ -634,3 +634,13 @@ fn moved_packages_with_stale_file_specs_pass() {
         assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
     }
 }
+
+#[test]
+fn npm_config_and_lockfiles_at_the_app_root_are_not_foreign() {
+    let v = verdict(generated_billing().with(|t| {
+        t.layer(4)
+            .file("/app/.npmrc", "omit=dev\nfund=false\n")
+            .file("/app/package-lock.json", "{}")
+    }));
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+}

@@ -3,7 +3,8 @@
 //! `package.json`, `node_modules`, and nothing else.
 //!
 //! An internal package may also carry what `npm pack` always keeps (README, LICENSE, CHANGELOG,
-//! NOTICE) and a lockfile. The service's own folder is not restricted here: what must not be in
+//! NOTICE), a lockfile and an `.npmrc` (one holding a token is `secret-npmrc`'s, claimed before);
+//! so may the app root itself, where an install may have run. The service's own folder is not restricted here: what must not be in
 //! it (sources, secrets, ...) has rules of its own, and anything else (assets, config) is its
 //! business. Anything else under the app root is reported at its topmost foreign folder.
 
@@ -28,7 +29,7 @@ fn is_package_furniture(name: &str) -> bool {
     .any(|p| upper.starts_with(p))
         || matches!(
             name,
-            "package.json" | "package-lock.json" | "npm-shrinkwrap.json" | ".npmignore"
+            "package.json" | "package-lock.json" | "npm-shrinkwrap.json" | ".npmignore" | ".npmrc"
         )
 }
 
