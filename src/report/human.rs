@@ -118,9 +118,14 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
         NameSource::Flag => "--service",
         NameSource::Label => "label dev.isogen.service",
     };
+    let manifest = img
+        .manifest_digest
+        .as_deref()
+        .map(|d| format!(", manifest {}", short_digest(d)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} {} ({}, {} layers)",
+        "{} {} ({}{manifest}, {} layers)",
         paint.p(bold, "Checking"),
         img.title(),
         img.platform,

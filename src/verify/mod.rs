@@ -249,6 +249,12 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         }
     }
     skipped.retain(|s| diags::rule(s.rule).is_some_and(|r| policy.severity(r).is_some()));
+    for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
+        skipped.push(Skipped {
+            rule: r.id,
+            reason: "turned off by the [verify] policy".into(),
+        });
+    }
 
     Ok(Verdict {
         service: ServiceInfo {

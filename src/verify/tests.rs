@@ -510,6 +510,14 @@ package-manager = "off"
 sources = "warning"
 "#;
     let v = run(&image, None, Some(&ws), toml).unwrap();
+    assert_eq!(v.skipped.len(), 1);
+    assert_eq!(
+        (v.skipped[0].rule, v.skipped[0].reason.as_str()),
+        (
+            diags::id::PACKAGE_MANAGER,
+            "turned off by the [verify] policy"
+        )
+    );
     let got: Vec<(&str, Severity)> = v.findings.iter().map(|f| (f.rule, f.severity)).collect();
     assert_eq!(
         got,
