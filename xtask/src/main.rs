@@ -9,6 +9,7 @@
 //! failure behind a retry.
 
 mod base_images;
+mod bench;
 mod ci;
 mod cmd;
 mod container;
@@ -36,6 +37,7 @@ tasks:
                             every cached step is a full copy of the image: gigabytes per service)
       --skip-generate-check do not run `isogen generate --check`
       --dockerfiles DIR     use DIR/<service folder>/Dockerfile instead of the committed ones
+  bench                   image-reader benchmark against gzip|tar, umoci and syft
   ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
             None => ci::run(&project_root(), &target_dir()),
             Some(other) => Err(anyhow::anyhow!("ci: unknown argument {other:?}")),
         },
+        Some("bench") => bench::run(&args[1..]).map_err(anyhow::Error::msg),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
