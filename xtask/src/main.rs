@@ -1,9 +1,10 @@
-//! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci`.
+//! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench`.
 //!
 //! - `base-images [--smoke]`: the local Node base image generated Dockerfiles build `FROM`.
 //! - `e2e`: build isogen, drift-check services-example, build and run every service image,
 //!   export the images for `isogen verify`.
 //! - `ci`: the test suite, the system tools e2e needs, then `e2e` (what `.ci/run` calls).
+//! - `bench`: the image reader against other tools (see bench.rs).
 //!
 //! Tasks print the commands they run and fail with the command that failed; they never hide a
 //! failure behind a retry.
