@@ -4,6 +4,7 @@
 //! It installs only what is missing and says what it installs; it never upgrades or removes.
 
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{bail, Result};
 
@@ -41,10 +42,15 @@ const TOOLS: &[Tool] = &[
 
 pub fn run(root: &Path, target: &Path) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let started = Instant::now();
     Cmd::new(&cargo)
         .args(["test", "--workspace"])
         .current_dir(root)
         .run()?;
+    eprintln!(
+        "ci: cargo test --workspace passed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
 
     install_missing_tools()?;
     if !on_path("node") {

@@ -192,12 +192,26 @@ impl Background {
         }
     }
 
-    /// SIGTERM to the whole group, SIGKILL after `grace`; returns how it ended.
-    pub fn stop(mut self, grace: Duration) -> String {
+    /// SIGTERM to the whole group, SIGKILL after `grace`; returns how it ended and everything
+    /// it printed.
+    pub fn stop(mut self, grace: Duration) -> (String, Vec<String>) {
+        let how = self.terminate(grace);
+        (how, self.output)
+    }
+
+    fn terminate(&mut self, grace: Duration) -> String {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            self.drain();
+            return format!("had already exited ({status})");
+        }
         let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "TERM", "--", &group])
-            .status();
+        let signal = |name: &str| {
+            let _ = Command::new("kill")
+                .args(["-s", name, "--", &group])
+                .stderr(Stdio::null())
+                .status();
+        };
+        signal("TERM");
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -206,9 +220,7 @@ impl Background {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
+        signal("KILL");
         let _ = self.child.wait();
         self.drain();
         format!("did not stop within {grace:?} of SIGTERM; killed")

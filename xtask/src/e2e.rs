@@ -385,9 +385,15 @@ fn check_running(service: &Service, image: &str) -> Result<()> {
     let mut process = container.spawn(&argv)?;
     let ready = process.wait_for_line(READY, Duration::from_secs(60));
     let answer = ready.as_ref().ok().map(|_| http_get(port, "/healthz"));
-    let stopped = process.stop(Duration::from_secs(15));
-    let output = process_output_note(&stopped);
-    let line = ready.with_context(|| format!("{} did not get ready{output}", service.name))?;
+    let (stopped, output) = process.stop(Duration::from_secs(15));
+    let line = ready.with_context(|| {
+        // The end of what it printed is where `Cannot find module ...` and the like are.
+        let tail = output[output.len().saturating_sub(30)..].join("\n");
+        format!(
+            "{} did not get ready ({stopped}); it printed:\n{tail}",
+            service.name
+        )
+    })?;
     let status = answer.context("no HTTP check")??;
     eprintln!(
         "e2e: {}: {line}\ne2e: {}: GET /healthz -> {status}; {stopped}",
@@ -438,10 +444,6 @@ fn check_running(service: &Service, image: &str) -> Result<()> {
     );
     eprintln!("e2e: {} resolves {}", service.name, stdout.trim());
     Ok(())
-}
-
-fn process_output_note(stopped: &str) -> String {
-    format!(" ({stopped})")
 }
 
 fn check_verdict(
