@@ -93,7 +93,10 @@ pub struct RuntimePackage {
     pub delete: Vec<String>,
     /// `key=value` arguments for `npm pkg set` (`dependencies[@acme/lib]=file:../lib`).
     pub set: Vec<String>,
-    /// `delete` and `set` as one shell command (`cd <folder> && npm pkg delete ... && npm pkg
+    /// `key=<JSON>` arguments for `npm pkg set --json` (`publishConfig` fields that are not
+    /// strings, such as `exports` maps).
+    pub set_json: Vec<String>,
+    /// `delete`, `set` and `set_json` as one shell command (`cd <folder> && npm pkg delete ... && npm pkg
     /// set ...`); `None` when the manifest needs no change.
     pub rewrite: Option<String>,
 }
@@ -156,7 +159,7 @@ pub fn context(
             Error::workspace(
                 &manifest_path,
                 format!(
-                    "the service `{}` has no entry: package.json has neither `main` nor an `exports` entry for \".\"; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
+                    "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\" and no `start` script of the form `node <file>`; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
                     service.name
                 ),
             )
@@ -264,8 +267,16 @@ pub fn context(
         } else {
             n.runtime_paths(&n.out_dir)
         };
-        let (delete, set) = runtime_rewrite(ws, service, i)?;
-        let rewrite = rewrite_command(&common.app_root, &p.dir, &delete, &set);
+        let (delete, mut set) = runtime_rewrite(ws, service, i, pnpm)?;
+        // Ship the package as `pnpm publish` would: publishConfig fields win.
+        let mut set_json = Vec::new();
+        for (key, value) in &n.publish_overrides {
+            match value {
+                serde_json::Value::String(v) => set.push(format!("{key}={v}")),
+                other => set_json.push(format!("{key}={other}")),
+            }
+        }
+        let rewrite = rewrite_command(&common.app_root, &p.dir, &delete, &set, &set_json);
         runtime_packages.push(RuntimePackage {
             name: p.name.clone(),
             dir: p.dir.clone(),
@@ -273,6 +284,7 @@ pub fn context(
             copy,
             delete,
             set,
+            set_json,
             rewrite,
         });
     }
@@ -331,9 +343,15 @@ pub fn context(
     })
 }
 
-fn rewrite_command(app_root: &str, dir: &str, delete: &[String], set: &[String]) -> Option<String> {
+fn rewrite_command(
+    app_root: &str,
+    dir: &str,
+    delete: &[String],
+    set: &[String],
+    set_json: &[String],
+) -> Option<String> {
     use super::templates::shell_quote;
-    if delete.is_empty() && set.is_empty() {
+    if delete.is_empty() && set.is_empty() && set_json.is_empty() {
         return None;
     }
     let folder = if dir.is_empty() {
@@ -352,6 +370,13 @@ fn rewrite_command(app_root: &str, dir: &str, delete: &[String], set: &[String])
     if !set.is_empty() {
         cmd.push_str(" && npm pkg set");
         for kv in set {
+            cmd.push(' ');
+            cmd.push_str(&shell_quote(kv));
+        }
+    }
+    if !set_json.is_empty() {
+        cmd.push_str(" && npm pkg set --json");
+        for kv in set_json {
             cmd.push(' ');
             cmd.push_str(&shell_quote(kv));
         }
@@ -421,7 +446,7 @@ fn settings(
         None => pnpm
             .engines_node
             .as_deref()
-            .and_then(major_from_range)
+            .and_then(major_for_engines)
             .or_else(|| pnpm.nvmrc.as_deref().and_then(major_from_nvmrc))
             .unwrap_or_else(|| DEFAULT_NODE_MAJOR.to_string()),
     };
@@ -484,7 +509,48 @@ fn settings(
     })
 }
 
-/// The first major a range allows: `>=18` -> 18, `^20.11.0` -> 20, `20.x` -> 20.
+/// The Node major for an `engines.node` range: the default major when the range allows it
+/// (`>=18`, `18 || 20`, `*` -> 20), else the first major the range names (`^22.1.0` -> 22,
+/// `18.x` -> 18).
+pub fn major_for_engines(range: &str) -> Option<String> {
+    if range_allows_default(range) {
+        return Some(DEFAULT_NODE_MAJOR.to_string());
+    }
+    major_from_range(range)
+}
+
+/// Whether an npm range allows some release of the default major. npm comparators are
+/// space-separated and `||`-joined; each alternative is checked with the semver crate (whose
+/// bare versions mean `^`, which gives the same answer for this question).
+fn range_allows_default(range: &str) -> bool {
+    let major: u64 = DEFAULT_NODE_MAJOR.parse().unwrap_or(20);
+    let candidates: Vec<semver::Version> = [0, 9, 18, 99]
+        .iter()
+        .map(|minor| semver::Version::new(major, *minor, 0))
+        .collect();
+    range.split("||").any(|alt| {
+        let mut parts: Vec<String> = Vec::new();
+        let mut pending_op = String::new();
+        for w in alt.split_whitespace() {
+            if w.chars().all(|c| "<>=~^".contains(c)) {
+                pending_op = w.to_string();
+                continue;
+            }
+            let w = w.trim_start_matches('v');
+            parts.push(format!("{pending_op}{w}"));
+            pending_op.clear();
+        }
+        if parts.is_empty() {
+            return alt.trim().is_empty() || alt.trim() == "*";
+        }
+        match semver::VersionReq::parse(&parts.join(", ")) {
+            Ok(req) => candidates.iter().any(|v| req.matches(v)),
+            Err(_) => false,
+        }
+    })
+}
+
+/// The first major a range names: `>=18` -> 18, `^20.11.0` -> 20, `20.x` -> 20.
 pub fn major_from_range(range: &str) -> Option<String> {
     let start = range.find(|c: char| c.is_ascii_digit())?;
     let digits: String = range[start..]
@@ -517,6 +583,7 @@ pub fn runtime_rewrite(
     ws: &Workspace,
     service: &Service,
     pkg_index: usize,
+    pnpm: &PnpmWorkspace,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let pkg = ws.package(pkg_index);
     let n = node_of(pkg)?;
@@ -558,13 +625,25 @@ pub fn runtime_rewrite(
                     set.push(format!("{field}[{}]={published}", d.key));
                 }
                 _ => {
-                    direct.insert(target);
+                    // npm places a dependency under its key: only a key equal to the
+                    // package's name satisfies a peer of that name.
+                    if d.key == t.name {
+                        direct.insert(target);
+                    }
                     set.push(format!(
                         "{field}[{}]={}",
                         d.key,
                         spec::file_spec(&pkg.dir, &t.dir)
                     ));
                 }
+            }
+        } else if d.kind != DepKind::Peer {
+            // The version pnpm locked, so the image runs what the build was made with; else
+            // the catalog's range (npm cannot read `catalog:`).
+            if let Some(version) = pnpm.locked_version(&pkg.dir, &d.key, &d.spec) {
+                set.push(format!("{field}[{}]={version}", d.key));
+            } else if let Some(range) = &d.catalog_range {
+                set.push(format!("{field}[{}]={range}", d.key));
             }
         } else if let Some(range) = &d.catalog_range {
             set.push(format!("{field}[{}]={range}", d.key));
@@ -603,6 +682,20 @@ pub fn runtime_rewrite(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engines_prefer_the_default_major_when_allowed() {
+        let m = |r| major_for_engines(r);
+        assert_eq!(m(">=18").as_deref(), Some("20"));
+        assert_eq!(m(">= 18.0.0").as_deref(), Some("20"));
+        assert_eq!(m("^18 || ^20").as_deref(), Some("20"));
+        assert_eq!(m("20.x").as_deref(), Some("20"));
+        assert_eq!(m("*").as_deref(), Some("20"));
+        assert_eq!(m(">=18 <21").as_deref(), Some("20"));
+        assert_eq!(m("^18.17.0").as_deref(), Some("18"));
+        assert_eq!(m(">=22").as_deref(), Some("22"));
+        assert_eq!(m("~22.3").as_deref(), Some("22"));
+    }
 
     #[test]
     fn node_majors() {
