@@ -682,6 +682,98 @@ pub fn runtime_rewrite(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::WorkspaceConfig;
+
+    fn discover(files: &[(&str, &str)]) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let ws = Workspace::discover(dir.path(), &WorkspaceConfig::default()).unwrap();
+        (dir, ws)
+    }
+
+    /// (delete, set) of every shipped package of `service`, by package name.
+    fn rewrites(ws: &Workspace, service: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+        let svc = ws.service(service).unwrap();
+        let pnpm = ws.pnpm.as_ref().unwrap();
+        svc.runtime_closure
+            .iter()
+            .chain(std::iter::once(&svc.package))
+            .map(|&i| {
+                let (d, s) = runtime_rewrite(ws, svc, i, pnpm).unwrap();
+                (ws.package(i).name.clone(), d, s)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_workspace_form_becomes_a_file_path_transitively() {
+        let (_dir, ws) = discover(&[
+            (
+                "pnpm-workspace.yaml",
+                "packages: ['packages/*', 'services/*']\ncatalog:\n  ms: ^2.1.3\n",
+            ),
+            (
+                "packages/a/package.json",
+                r#"{"name":"@s/a","version":"1.5.0","dependencies":{"ms":"catalog:"}}"#,
+            ),
+            (
+                "packages/b/package.json",
+                r#"{"name":"@s/b","version":"2.0.0","dependencies":{"@s/a":"workspace:^"},"peerDependencies":{"@s/c":"workspace:~"},"devDependencies":{"@s/d":"workspace:*"},"scripts":{"prepare":"tsc"}}"#,
+            ),
+            (
+                "packages/c/package.json",
+                r#"{"name":"@s/c","version":"3.1.4"}"#,
+            ),
+            (
+                "packages/d/package.json",
+                r#"{"name":"@s/d","version":"0.0.1"}"#,
+            ),
+            (
+                "packages/e/package.json",
+                r#"{"name":"@s/e","version":"1.0.0"}"#,
+            ),
+            (
+                "packages/f/package.json",
+                r#"{"name":"@s/f","version":"1.0.0"}"#,
+            ),
+            (
+                "services/x/package.json",
+                r#"{"name":"x","main":"dist/main.js","dependencies":{"@s/b":"workspace:*","@s/e":"workspace:1.0.0","alias-f":"workspace:@s/f@^1.0.0"},"optionalDependencies":{"@s/a":"workspace:~"}}"#,
+            ),
+        ]);
+        let r = rewrites(&ws, "x");
+        let names: Vec<&str> = r.iter().map(|(n, _, _)| n.as_str()).collect();
+        // Dependencies first, the service last; dev-only @s/d is not shipped.
+        assert_eq!(names, ["@s/a", "@s/c", "@s/b", "@s/e", "@s/f", "x"]);
+        let get = |name: &str| r.iter().find(|(n, _, _)| n == name).unwrap().clone();
+        assert_eq!(get("@s/a").2, vec!["dependencies[ms]=^2.1.3"]);
+        let (_, del_b, set_b) = get("@s/b");
+        assert_eq!(del_b, vec!["scripts", "devDependencies"]);
+        assert_eq!(
+            set_b,
+            vec![
+                "dependencies[@s/a]=file:../a",
+                "peerDependencies[@s/c]=~3.1.4"
+            ]
+        );
+        let (_, del_x, set_x) = get("x");
+        assert!(del_x.is_empty());
+        assert_eq!(
+            set_x,
+            vec![
+                "dependencies[@s/b]=file:../../packages/b",
+                "dependencies[@s/e]=file:../../packages/e",
+                "dependencies[alias-f]=file:../../packages/f",
+                "optionalDependencies[@s/a]=file:../../packages/a",
+                // b's peer on c, provided by the service so npm never asks the registry
+                "dependencies[@s/c]=file:../../packages/c",
+            ]
+        );
+    }
 
     #[test]
     fn engines_prefer_the_default_major_when_allowed() {
