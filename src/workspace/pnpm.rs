@@ -324,14 +324,7 @@ fn read_yaml(path: &Path) -> Result<Value> {
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let value: Value = serde_saphyr::from_str(&text).map_err(|e| {
-        let location = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
-        Error::Parse {
-            path: path.to_path_buf(),
-            location,
-            message: first_line(&e.without_snippet().to_string()),
-        }
-    })?;
+    let value: Value = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
     match value {
         Value::Null => Ok(Value::Object(Default::default())),
         Value::Object(_) => Ok(value),
@@ -343,8 +336,19 @@ fn read_yaml(path: &Path) -> Result<Value> {
     }
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).trim().to_string()
+/// A YAML error as `file:line:col: message` (the message without its own position).
+fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> Error {
+    let message = e.without_snippet().to_string();
+    let message = message.lines().next().unwrap_or(&message).trim();
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    Error::Parse {
+        path: path.to_path_buf(),
+        location: e.location().map(|l| format!("{}:{}", l.line(), l.column())),
+        message: message.to_string(),
+    }
 }
 
 /// Reads and parses a JSON file; errors carry `line:column`.
@@ -549,11 +553,7 @@ enum LockEntry {
 /// The `importers` of `pnpm-lock.yaml` (v5.4 to v9).
 fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, LockedDep>>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| Error::Parse {
-        path: path.to_path_buf(),
-        location: e.location().map(|l| format!("{}:{}", l.line(), l.column())),
-        message: first_line(&e.without_snippet().to_string()),
-    })?;
+    let lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
     Ok(lock
         .importers
         .into_iter()
