@@ -632,3 +632,63 @@ fn templates_are_written_out_and_used() {
         .code(2)
         .stderr(predicate::str::contains("node.dockerignore.tera"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The documentation of template variables cannot drift from what templates get.
+
+fn key_paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                // Namespaces (`service`, `node`, `user`) are documented through their members.
+                if !v.is_object() {
+                    out.push(path.clone());
+                }
+                key_paths(v, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items.iter().filter(|i| i.is_object()) {
+                key_paths(item, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_template_variable_is_documented() {
+    let readme = include_str!("../templates/README.md");
+    for ws_dir in [fixture("pnpm-ts"), everything()] {
+        let config = isogen::config::Config::load_from_root(ws_dir.path()).unwrap();
+        let ws = isogen::workspace::Workspace::discover(ws_dir.path(), &config.workspace).unwrap();
+        for service in &ws.services {
+            let ctx = isogen::generate::node::context(
+                &ws,
+                service,
+                &config.generate,
+                Path::new("isogen.toml"),
+                &mut Vec::new(),
+            )
+            .unwrap();
+            let json = serde_json::to_value(&ctx).unwrap();
+            let mut paths = Vec::new();
+            key_paths(&json, "", &mut paths);
+            for p in paths {
+                // Map keys of `env` and list items of labels are data, not variables.
+                if p.starts_with("env.") || p.starts_with("labels[].") {
+                    continue;
+                }
+                assert!(
+                    readme.contains(&format!("`{p}`")),
+                    "templates/README.md does not document `{p}`"
+                );
+            }
+        }
+    }
+}
