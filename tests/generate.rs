@@ -125,9 +125,20 @@ fn everything() -> tempfile::TempDir {
             "libs/plain/package.json",
             r#"{"version":"1.0.0","main":"index.js"}"#,
         ),
+        ("libs/plain/index.js", "module.exports = 1;\n"),
+        (
+            "libs/types/package.json",
+            r#"{"name":"@big/types","version":"1.0.0","types":"src/index.ts"}"#,
+        ),
+        ("libs/types/src/index.ts", "export type Id = string;\n"),
+        (
+            "libs/nomain/package.json",
+            r#"{"name":"@big/nomain","version":"1.0.0"}"#,
+        ),
+        ("libs/nomain/index.js", "module.exports = 2;\n"),
         (
             "platform/services/billing/package.json",
-            r#"{"name":"@big/billing","version":"1.4.2","description":"Bills\n  customers.","main":"./dist/server.js","scripts":{"build":"tsc","start":"node dist/server.js"},"dependencies":{"core":"workspace:@big/core@^","@big/react":"workspace:~","left-pad":"1.3.0","plain":"workspace:../../../libs/plain"},"devDependencies":{"typescript":"^5.6.0","@big/test-kit":"workspace:*"}}"#,
+            r#"{"name":"@big/billing","version":"1.4.2","description":"Bills\n  customers.","main":"./dist/server.js","scripts":{"build":"tsc","start":"node dist/server.js"},"dependencies":{"core":"workspace:@big/core@^","@big/react":"workspace:~","left-pad":"1.3.0","plain":"workspace:../../../libs/plain","@big/types":"workspace:*","@big/nomain":"workspace:*"},"devDependencies":{"typescript":"^5.6.0","@big/test-kit":"workspace:*"}}"#,
         ),
         (
             "platform/tools/test-kit/package.json",
@@ -211,6 +222,23 @@ fn everything_rewrites_every_spec_form() {
     );
     assert!(
         text.contains("'dependencies[@big/core]=file:../../../libs/core'"),
+        "{text}"
+    );
+    // unbuilt packages ship what exists: Node's default index.js, nothing for types only
+    assert!(
+        text.contains("COPY --from=builder /srv/libs/nomain/index.js libs/nomain/index.js"),
+        "{text}"
+    );
+    assert!(
+        text.contains("COPY --from=builder /srv/libs/types/package.json libs/types/"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("COPY --from=builder /srv/libs/types/src"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("COPY --from=builder /srv/libs/types/dist"),
         "{text}"
     );
     // publishConfig fields are applied, as pnpm publish would

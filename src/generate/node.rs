@@ -264,8 +264,10 @@ pub fn context(
         let is_service = i == service.package;
         let copy = if is_service {
             service_copy.clone()
-        } else {
+        } else if n.scripts.contains_key(build_script) {
             n.runtime_paths(&n.out_dir)
+        } else {
+            unbuilt_paths(&ws.root, p, n)
         };
         let (delete, mut set) = runtime_rewrite(ws, service, i, pnpm)?;
         // Ship the package as `pnpm publish` would: publishConfig fields win.
@@ -382,6 +384,22 @@ fn rewrite_command(
         }
     }
     Some(cmd)
+}
+
+/// What an internal package without a build step ships: its declared runtime paths that exist
+/// in the workspace (nothing builds the others, and a COPY of a missing path fails the build);
+/// Node's default `index.js` when it declares no entry. A types-only package ships only its
+/// package.json.
+fn unbuilt_paths(root: &Path, p: &Package, n: &NodePackage) -> Vec<String> {
+    let declared = if n.entry.is_none() && n.files.is_none() {
+        vec!["index.js".to_string()]
+    } else {
+        n.runtime_paths(&n.out_dir)
+    };
+    declared
+        .into_iter()
+        .filter(|rel| root.join(&p.dir).join(rel).exists())
+        .collect()
 }
 
 fn selector(p: &Package, n: &NodePackage) -> String {
