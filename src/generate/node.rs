@@ -204,6 +204,26 @@ pub fn context(
     ];
 
     let node = settings(pnpm, config, &service.name, config_path, warnings)?;
+    if let Some(o) = overrides {
+        let shell = match &o.healthcheck {
+            Some(super::cfg::Healthcheck::Shell(s)) => Some(("healthcheck", s.as_str())),
+            _ => None,
+        };
+        for (key, value) in o
+            .build
+            .as_deref()
+            .map(|b| ("build", b))
+            .into_iter()
+            .chain(shell)
+        {
+            if value.contains(['\n', '\r']) || value.trim().is_empty() {
+                return Err(Error::config(
+                    config_path,
+                    format!("{section} {key}: expected one non-empty line (join commands with &&)"),
+                ));
+            }
+        }
+    }
 
     // Build side: every package the frozen install and the builds touch.
     let build_script = config.node.build_script.as_deref().unwrap_or("build");
@@ -277,6 +297,16 @@ pub fn context(
                 serde_json::Value::String(v) => set.push(format!("{key}={v}")),
                 other => set_json.push(format!("{key}={other}")),
             }
+        }
+        if let Some(bad) = set
+            .iter()
+            .chain(&set_json)
+            .find(|a| a.contains(['\n', '\r']))
+        {
+            return Err(Error::workspace(
+                ws.root.join(&p.manifest),
+                format!("a dependency spec would put a line break into the Dockerfile: {bad:?}"),
+            ));
         }
         let rewrite = rewrite_command(&common.app_root, &p.dir, &delete, &set, &set_json);
         runtime_packages.push(RuntimePackage {

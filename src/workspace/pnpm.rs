@@ -680,6 +680,18 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
         }
     };
     let name = get_str("name")?.filter(|n| !n.is_empty());
+    for (key, value) in [
+        ("name", name.as_deref()),
+        ("version", json.get("version").and_then(Value::as_str)),
+    ] {
+        if let Some(v) = value.filter(|v| v.chars().any(|c| c.is_whitespace() || c.is_control())) {
+            return Err(Error::Parse {
+                path,
+                location: None,
+                message: format!("`{key}` {v:?} contains whitespace; it cannot be a package {key}"),
+            });
+        }
+    }
     let has_name = name.is_some();
     // A package without a name can still be a service (pnpm allows it); it is known by its
     // folder then, and cannot be the target of a `workspace:` spec.
@@ -855,6 +867,13 @@ fn read_deps(
             });
         };
         for (key, spec) in map {
+            if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(Error::Parse {
+                    path: path.clone(),
+                    location: None,
+                    message: format!("`{field}` has the key {key:?}, which is not a package name"),
+                });
+            }
             let Some(spec) = spec.as_str() else {
                 return Err(Error::Parse {
                     path: path.clone(),
