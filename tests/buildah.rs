@@ -8,7 +8,8 @@
 //! cargo test --test buildah -- --ignored --nocapture
 //! ```
 //!
-//! Images are named `localhost/isogen-gen/<service>` (the shared storage wants a prefix).
+//! Images are named `localhost/isogen-gen/<service>` (the shared storage wants a prefix) and
+//! removed again once checked.
 
 use std::path::Path;
 use std::process::Command;
@@ -105,6 +106,7 @@ fn build_and_run(root: &Path, service: &str, entry: &str, modules: &[&str]) -> S
         "ls -a /app/services/*/ | grep -c -e '^.npmrc$' -e '^src$' || true",
     ]);
     buildah(&["rm", &container]);
+    buildah(&["rmi", &image]);
     assert_eq!(String::from_utf8_lossy(&user.stdout).trim(), "10001");
     assert_eq!(
         String::from_utf8_lossy(&resolved.stdout).trim(),
