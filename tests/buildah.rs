@@ -138,6 +138,7 @@ fn generated_dockerfiles_build_and_their_services_start() {
         "/app/services/api/dist/main.js",
         &["@fx/core", "@fx/util", "utils"],
     );
+    println!("api: {api}");
     assert!(api.contains("api listening on 3000"), "{api}");
     let worker = build_and_run(
         dir.path(),
@@ -145,5 +146,6 @@ fn generated_dockerfiles_build_and_their_services_start() {
         "/app/services/worker/dist/index.js",
         &["@fx/util"],
     );
+    println!("worker: {worker}");
     assert!(worker.contains("worker started"), "{worker}");
 }
