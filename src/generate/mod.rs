@@ -156,11 +156,14 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
                 &config_path,
                 &mut plan.warnings,
             )?,
+            // The Cargo side plugs in here: `cargo::renderings(...)` with its own context and
+            // templates. Until it does, its services are skipped, loudly.
             Ecosystem::Cargo => {
-                return Err(Error::Usage(format!(
-                    "service `{}`: generating for Cargo services is not implemented yet",
+                plan.warnings.push(format!(
+                    "service `{}`: generating for Cargo services is not implemented yet; skipped",
                     service.name
-                )))
+                ));
+                continue;
             }
         };
         for r in renderings {
