@@ -88,3 +88,23 @@ fn read_service(manifest: &Path, dir: &str) -> Result<Service> {
         internal_deps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example must keep exercising what e2e is there to prove: an ES module service, an
+    /// aliased internal dependency, and CommonJS services.
+    #[test]
+    fn the_example_has_the_shapes_e2e_checks() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../services-example");
+        let services = services(&root).unwrap();
+        let names: Vec<_> = services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["billing", "catalog", "gateway"]);
+        let catalog = &services[1];
+        assert!(catalog.esm);
+        assert_eq!(catalog.internal_deps, ["@acme/http-kit", "log"]);
+        assert!(!services[0].esm && !services[2].esm);
+        assert_eq!(services[2].dir, "services/gateway");
+    }
+}
