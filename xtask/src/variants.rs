@@ -68,6 +68,17 @@ pub const VARIANTS: &[Variant] = &[
         )],
         expect: Expect::Rules(&["sources"]),
     },
+    Variant {
+        name: "billing-npmrc-token-hidden",
+        service: "billing",
+        why: "an .npmrc with a registry token written in one layer and deleted in the next: \
+              it still ships in the image",
+        edits: &[Edit::AppendAsRoot(
+            "RUN echo '//registry.npmjs.org/:_authToken=npm_9fK2xQ7mB4vL1zR8tY3wN6pC0sD5hJ2aE7uG' > /app/.npmrc\n\
+             RUN rm /app/.npmrc",
+        )],
+        expect: Expect::Rules(&["secret-npmrc"]),
+    },
 ];
 
 /// Applies a variant's edits to a good Dockerfile.
