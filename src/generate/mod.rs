@@ -3,9 +3,15 @@
 //!
 //! TODO(issue 2): implement.
 
+pub mod cargo;
+
 use serde::Deserialize;
 
 /// `[generate]` in `isogen.toml`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GenerateConfig {}
+pub struct GenerateConfig {
+    /// `[generate.cargo]`: Cargo-only settings.
+    #[serde(default)]
+    pub cargo: cargo::CargoConfig,
+}
