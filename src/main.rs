@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use isogen::generate::write::Mode;
 
 #[derive(Debug, Parser)]
 #[command(name = "isogen", version, about, long_about = None)]
@@ -17,11 +18,51 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Render one Dockerfile (and .dockerignore) per service of a pnpm or Cargo workspace.
+    /// Render one Dockerfile (and its Dockerfile.dockerignore) per service of a pnpm or Cargo
+    /// workspace.
+    ///
+    /// Files are written only when they changed, atomically, and never over a file that does
+    /// not start with isogen's header (unless --force). Exit codes: 0 done (or, with --check,
+    /// nothing would change); 1 with --check, some file would change; 2 unusable input
+    /// (nothing is written then).
     Generate {
         /// The workspace root.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Write nothing; list each file that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// With --check (implied): print a unified diff of each change.
+        #[arg(long)]
+        diff: bool,
+        /// Print every file that would be written (each after a `==> path <==` line); write
+        /// nothing.
+        #[arg(long, conflicts_with_all = ["check", "diff", "stdout"])]
+        dry_run: bool,
+        /// Print only the Dockerfile(s) to stdout (e.g. `--service api --stdout | docker build
+        /// -f - .`); write nothing.
+        #[arg(long, conflicts_with_all = ["check", "diff"])]
+        stdout: bool,
+        /// Overwrite files that do not carry isogen's header.
+        #[arg(long)]
+        force: bool,
+        /// Only this service (service name, package name or folder); repeatable.
+        #[arg(long = "service", value_name = "NAME")]
+        services: Vec<String>,
+        /// Use the templates in this folder (those it lacks stay the defaults); overrides
+        /// `[generate] templates` of isogen.toml.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Write isogen's default templates (and a README of their variables) to a folder, to
+    /// start a project's own from; point `[generate] templates` at it.
+    Templates {
+        /// Where to write them.
+        #[arg(default_value = "isogen-templates")]
+        dir: PathBuf,
+        /// Overwrite files that already exist there.
+        #[arg(long)]
+        force: bool,
     },
     /// Check built images (docker save / OCI tarballs) against the one-service-one-image rules.
     Verify {
@@ -29,13 +70,56 @@ enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Show an image's merged file tree, what each layer added, and what later layers hid.
+    Inspect {
+        /// An image tarball, an OCI layout directory, or `-` for stdin.
+        image: PathBuf,
+        /// `os/arch[/variant]` to pick from a multi-platform image (default: the host's).
+        #[arg(long)]
+        platform: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum InspectFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Generate { dir } => generate(dir),
+        Command::Generate {
+            dir,
+            check,
+            diff,
+            dry_run,
+            stdout,
+            force,
+            services,
+            templates,
+        } => {
+            let mode = if dry_run {
+                Mode::DryRun
+            } else if stdout {
+                Mode::Stdout
+            } else if check || diff {
+                Mode::Check { diff, force }
+            } else {
+                Mode::Write { force }
+            };
+            generate(dir, mode, services, templates)
+        }
+        Command::Templates { dir, force } => templates(dir, force),
         Command::Verify { images } => verify(images),
+        Command::Inspect {
+            image,
+            platform,
+            format,
+        } => inspect(image, platform, format),
     };
     match result {
         Ok(code) => code,
@@ -46,9 +130,59 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(dir: PathBuf) -> isogen::Result<ExitCode> {
+fn generate(
+    dir: PathBuf,
+    mode: Mode,
+    services: Vec<String>,
+    templates: Option<PathBuf>,
+) -> isogen::Result<ExitCode> {
     let config = isogen::config::Config::load_from_root(&dir)?;
-    let _ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
+    let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
+    let options = isogen::generate::Options {
+        services,
+        templates,
+    };
+    let plan = isogen::generate::plan(&ws, &config, &options)?;
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    if plan.files.is_empty() {
+        eprintln!(
+            "warning: no services in {} (pnpm packages under services/ or apps/ are services by default; list them in [workspace] services of isogen.toml)",
+            dir.display()
+        );
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let outcome = isogen::generate::write::apply(&dir, &plan.files, mode, &mut out)?;
+    match mode {
+        Mode::Check { .. } if outcome.changed() > 0 => {
+            eprintln!(
+                "{} of {} generated files would change; run `isogen generate` to update them",
+                outcome.changed(),
+                plan.files.len()
+            );
+            Ok(ExitCode::from(1))
+        }
+        Mode::Check { .. } => {
+            eprintln!("{} generated files are up to date", plan.files.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Mode::Write { .. } => {
+            if !outcome.unchanged.is_empty() {
+                eprintln!("{} files unchanged", outcome.unchanged.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Mode::DryRun | Mode::Stdout => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn templates(dir: PathBuf, force: bool) -> isogen::Result<ExitCode> {
+    let written = isogen::generate::templates::write_defaults(&dir, force)?;
+    for path in written {
+        println!("wrote {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -61,4 +195,29 @@ fn verify(images: Vec<PathBuf>) -> isogen::Result<ExitCode> {
         isogen::image::read(path, &Default::default(), &capture)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(
+    path: PathBuf,
+    platform: Option<String>,
+    format: InspectFormat,
+) -> isogen::Result<ExitCode> {
+    use isogen::image::{self, inspect, Capture, OpenOptions};
+    let options = OpenOptions { platform };
+    let capture = Capture {
+        wants: Box::new(|_| false),
+        max_bytes: 0,
+    };
+    let image = image::read(&path, &options, &capture)?;
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        InspectFormat::Text => inspect::write_text(&image, &mut out),
+        InspectFormat::Json => inspect::write_json(&image, &mut out),
+    };
+    match written {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`isogen inspect x | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(isogen::Error::io("<stdout>", e)),
+    }
 }

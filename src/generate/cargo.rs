@@ -23,9 +23,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::{common_context, CommonContext, GenerateConfig, Rendering};
 use crate::error::{Error, Result};
 use crate::workspace::cargo::{CargoPackage, TargetKind};
 use crate::workspace::{Ecosystem, Service, Workspace};
+
+/// The Dockerfile template of Cargo services.
+pub const DOCKERFILE_TEMPLATE: &str = "cargo.Dockerfile.tera";
+/// The ignore-file template of Cargo services.
+pub const IGNORE_TEMPLATE: &str = "cargo.dockerignore.tera";
 
 /// The builder image used when `[generate.cargo] image` is not set.
 pub const DEFAULT_IMAGE: &str = "docker.io/library/rust:1-bookworm";
@@ -65,6 +71,93 @@ pub struct CargoConfig {
     #[serde(default)]
     pub cache_mounts: bool,
     pub cargo_home: Option<String>,
+}
+
+/// Everything a Cargo template gets: the common variables plus `cargo`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CargoTemplateContext {
+    #[serde(flatten)]
+    pub common: CommonContext,
+    pub cargo: CargoContext,
+}
+
+/// The files of one Cargo service: its Dockerfile and its ignore file.
+pub fn renderings(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+) -> Result<Vec<Rendering>> {
+    let ctx = template_context(ws, service, config, config_path)?;
+    let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
+        name: DOCKERFILE_TEMPLATE.into(),
+        message: format!("building the context: {e}"),
+    })?;
+    Ok(vec![
+        Rendering {
+            template: DOCKERFILE_TEMPLATE.into(),
+            path: ctx.common.service.dockerfile.clone(),
+            context: tera_ctx.clone(),
+        },
+        Rendering {
+            template: IGNORE_TEMPLATE.into(),
+            path: ctx.common.service.ignore_file.clone(),
+            context: tera_ctx,
+        },
+    ])
+}
+
+/// The variables of one Cargo service's templates.
+pub fn template_context(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+) -> Result<CargoTemplateContext> {
+    let mut common = common_context(ws, service, config, config_path, "cargo")?;
+    let overrides = config.service(&service.name);
+    let section = format!("[generate.services.{}]", service.name);
+    if let Some(o) = overrides {
+        for (key, set) in [
+            ("entry", o.entry.is_some()),
+            ("out_dir", o.out_dir.is_some()),
+            ("build", o.build.is_some()),
+        ] {
+            if set {
+                return Err(Error::config(
+                    config_path,
+                    format!(
+                        "{section} {key}: only for Node services; `{}` is a Cargo binary (set \
+                         features or profile in [generate.cargo], files to ship in `assets`)",
+                        service.name
+                    ),
+                ));
+            }
+        }
+    }
+    let mut cargo_config = config.cargo.clone();
+    if let Some(image) = overrides.and_then(|o| o.image.clone()) {
+        cargo_config.image = Some(image);
+    }
+    if let Some(image) = overrides.and_then(|o| o.runtime_image.clone()) {
+        cargo_config.runtime_image = Some(image);
+    }
+    let assets = overrides.map(|o| o.assets.clone()).unwrap_or_default();
+    let cargo = context(
+        ws,
+        service,
+        &cargo_config,
+        &common.app_root,
+        &assets,
+        config_path,
+    )?;
+    let dockerfile = dockerfile_path(ws, service);
+    common.service.ignore_file = format!("{dockerfile}.dockerignore");
+    common.service.dockerfile = dockerfile;
+    // The binary sits at the app root; the package folder does not exist in the image.
+    common.service.workdir = common.app_root.clone();
+    common.service.cmd = vec![cargo.binary.clone()];
+    Ok(CargoTemplateContext { common, cargo })
 }
 
 /// The `cargo` variable of the Cargo templates (documented in templates/README.md).

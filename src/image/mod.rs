@@ -6,10 +6,33 @@
 //! of (small files such as `package.json` or `/etc/passwd`) it says with a [`Capture`]
 //! predicate; everything else is seen as metadata only.
 //!
-//! TODO(issue 4): implement. The types below are the contract `verify` relies on.
+//! Two phases, so the caller can decide what to capture after seeing the config (labels, user,
+//! entrypoint): [`open`] reads the index, manifest and config and chooses the platform;
+//! [`OpenedImage::read_tree`] streams every layer (in parallel, each digest-checked) and merges
+//! them. [`read`] does both.
+//!
+//! Invariants: nothing is extracted to disk (an archive compressed as a whole, or stdin, is
+//! spooled once, uncompressed, to an anonymous temporary file: see `source`); memory grows with
+//! the number of entries, not their bytes; every byte that decides the result is covered by a
+//! digest the archive states; anything unreadable is an [`Error::Image`] naming the archive, the
+//! blob and the place, never a panic.
+//!
+//! Where to start reading: `source` (archive -> blobs), `layout` (blobs -> the chosen image),
+//! `layer` (one layer's entries), `merge` (layers -> tree); `tarstream` is the tar reader
+//! beneath both the outer archive and the layers.
+
+mod digest;
+pub mod inspect;
+mod layer;
+mod layout;
+mod merge;
+mod path;
+mod platform;
+mod source;
+mod tarstream;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -141,9 +164,219 @@ pub struct Image {
     pub tree: MergedTree,
 }
 
+/// A layer as the manifest describes it, before it is read.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerDescriptor {
+    /// Digest of the stored blob, when the archive states one (always for OCI layouts; for
+    /// `docker save` when the file name is content-addressed). Checked while read.
+    pub digest: Option<String>,
+    /// The config's `rootfs.diff_ids` entry: the digest of the uncompressed tar. Always checked.
+    pub diff_id: String,
+    pub media_type: String,
+    /// Stored size in bytes.
+    pub size: u64,
+    pub created_by: Option<String>,
+}
+
+/// An image whose index, manifest and config have been read and checked, and whose platform is
+/// chosen; its layers are not read yet.
+pub struct OpenedImage {
+    /// What the user passed (a path, or `-`).
+    pub source: PathBuf,
+    pub format: ArchiveFormat,
+    /// Names the archive gives the image (`RepoTags`, `org.opencontainers.image.ref.name`).
+    pub names: Vec<String>,
+    /// `os/arch[/variant]` of the manifest checked (from its config).
+    pub platform: String,
+    pub manifest_digest: Option<String>,
+    pub config_digest: String,
+    pub config: oci_spec::image::ImageConfiguration,
+    pub layers: Vec<LayerDescriptor>,
+    specs: Vec<layout::LayerSpec>,
+    store: source::Store,
+}
+
+impl std::fmt::Debug for OpenedImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedImage")
+            .field("source", &self.source)
+            .field("format", &self.format)
+            .field("names", &self.names)
+            .field("platform", &self.platform)
+            .field("manifest_digest", &self.manifest_digest)
+            .field("config_digest", &self.config_digest)
+            .field("layers", &self.layers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How errors name the input: the path, or `<stdin>`.
+fn display_source(path: &Path) -> PathBuf {
+    if path.as_os_str() == "-" {
+        PathBuf::from("<stdin>")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Opens the image at `path` (an archive, an OCI layout directory, or `-` for stdin): reads and
+/// checks the index, manifest and config, and chooses the platform (`options.platform`, else the
+/// only one, else the host's). Errors (exit 2) name the archive and the blob.
+pub fn open(path: &Path, options: &OpenOptions) -> Result<OpenedImage> {
+    let shown = display_source(path);
+    let requested = options
+        .platform
+        .as_deref()
+        .map(platform::Platform::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
+    let store = source::open_store(path).map_err(|m| Error::image(&shown, m))?;
+    let resolved =
+        layout::resolve(&store, requested.as_ref()).map_err(|m| Error::image(&shown, m))?;
+    let layers = resolved
+        .layers
+        .iter()
+        .map(|spec| LayerDescriptor {
+            digest: spec.digest.as_ref().map(ToString::to_string),
+            diff_id: spec.diff_id.to_string(),
+            media_type: spec.media_type.clone(),
+            size: spec.stored_size,
+            created_by: spec.created_by.clone(),
+        })
+        .collect();
+    Ok(OpenedImage {
+        source: path.to_path_buf(),
+        format: resolved.format,
+        names: resolved.names,
+        platform: resolved.platform,
+        manifest_digest: resolved.manifest_digest,
+        config_digest: resolved.config_digest,
+        config: resolved.config,
+        layers,
+        specs: resolved.layers,
+        store,
+    })
+}
+
+impl OpenedImage {
+    /// Total stored bytes of the layers (what [`OpenedImage::read_tree_with_progress`] counts).
+    pub fn layer_bytes(&self) -> u64 {
+        self.layers.iter().map(|l| l.size).sum()
+    }
+
+    /// Reads every layer (independent layers in parallel, each digest-checked while streamed)
+    /// and merges them in order.
+    pub fn read_tree(self, capture: &Capture) -> Result<Image> {
+        self.read_tree_with_progress(capture, &|_| {})
+    }
+
+    /// [`OpenedImage::read_tree`], calling `progress` with the number of stored bytes of each
+    /// read (from several threads at once).
+    pub fn read_tree_with_progress(
+        self,
+        capture: &Capture,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Image> {
+        let shown = display_source(&self.source);
+        let count = self.specs.len();
+        let reads = read_layers(&self.store, &self.specs, capture, progress);
+        let mut layers = Vec::with_capacity(count);
+        let mut items = Vec::with_capacity(count);
+        let mut failure = None;
+        for (i, (read, spec)) in reads.into_iter().zip(&self.specs).enumerate() {
+            let name = spec
+                .digest
+                .as_ref()
+                .map_or_else(|| spec.blob.clone(), ToString::to_string);
+            match read {
+                Some(Ok(read)) => {
+                    layers.push(Layer {
+                        digest: read.digest.to_string(),
+                        diff_id: Some(spec.diff_id.to_string()),
+                        media_type: spec.media_type.clone(),
+                        compression: read.compression.name().to_string(),
+                        size: spec.stored_size,
+                        entries: read.entries,
+                        created_by: spec.created_by.clone(),
+                    });
+                    items.push(read.items);
+                }
+                Some(Err(layer::LayerError::Failed(message))) => {
+                    failure = Some(format!("layer {} of {count} ({name}): {message}", i + 1));
+                    break;
+                }
+                // Stopped because another layer failed; that failure is reported.
+                Some(Err(layer::LayerError::Cancelled)) | None => {}
+            }
+        }
+        if let Some(message) = failure {
+            return Err(Error::image(&shown, message));
+        }
+        if layers.len() != count {
+            return Err(Error::image(&shown, "reading the layers stopped early"));
+        }
+        let tree = merge::merge(items, capture);
+        Ok(Image {
+            source: self.source,
+            format: self.format,
+            names: self.names,
+            platform: self.platform,
+            manifest_digest: self.manifest_digest,
+            config_digest: self.config_digest,
+            config: self.config,
+            layers,
+            tree,
+        })
+    }
+}
+
+/// Reads the layers on a few threads; results in layer order. The first failure stops the
+/// others (they report `Cancelled`) so a corrupt image fails fast.
+fn read_layers(
+    store: &source::Store,
+    specs: &[layout::LayerSpec],
+    capture: &Capture,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<Option<std::result::Result<layer::LayerRead, layer::LayerError>>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let cancel = AtomicBool::new(false);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8)
+        .min(specs.len().max(1));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, cancel) = (&next, &cancel);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= specs.len() || cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                let result =
+                    layer::read_layer(store, &specs[i], i, capture, cancel, Some(progress));
+                if matches!(result, Err(layer::LayerError::Failed(_))) {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+                if sender.send((i, result)).is_err() {
+                    break;
+                }
+            });
+        }
+    });
+    drop(sender);
+    let mut results: Vec<Option<_>> = (0..specs.len()).map(|_| None).collect();
+    for (i, result) in receiver {
+        results[i] = Some(result);
+    }
+    results
+}
+
 /// Reads the image at `path` (`-` for stdin) completely: manifest, config, every layer
 /// digest-checked, the merged tree. Errors (exit 2) for anything unreadable, corrupt, truncated
 /// or mismatched, naming the blob and entry.
-pub fn read(path: &std::path::Path, _options: &OpenOptions, _capture: &Capture) -> Result<Image> {
-    Err(Error::image(path, "image reading is not implemented yet"))
+pub fn read(path: &Path, options: &OpenOptions, capture: &Capture) -> Result<Image> {
+    open(path, options)?.read_tree(capture)
 }

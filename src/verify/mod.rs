@@ -1,11 +1,322 @@
 //! `isogen verify`: rules over (merged image tree, image config, workspace, policy) -> findings.
-//! Rules never do I/O: everything they look at was read before.
 //!
-//! TODO(issue 4): implement.
+//! Flow: [`capture`] tells the image reader which small files to keep (from the image config
+//! once it is known: the entrypoint's file, plus every `package.json`, passwd/group, npm and
+//! credential files...); [`check`] then derives [`facts`] from the read image, finds the service
+//! in it ([`subject`]), analyses the entrypoint ([`launch`]) and runs the [`rules`].
+//!
+//! Rules never do I/O: everything they look at was read before. The rule list, ids and
+//! severities are in [`diags`]; the `[verify]` policy in [`cfg`].
 
-use serde::Deserialize;
+pub mod cfg;
+pub mod diags;
+pub mod facts;
+pub mod fs;
+pub mod launch;
+mod rules;
+pub mod subject;
+#[cfg(test)]
+pub(crate) mod testkit;
 
-/// `[verify]` in `isogen.toml`: the policy.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VerifyConfig {}
+use serde::Serialize;
+
+pub use cfg::{Policy, VerifyConfig};
+pub use diags::{Rule, Severity, RULES};
+
+use crate::error::{Error, Result};
+use crate::image::{Capture, Image};
+use crate::workspace::Workspace;
+
+/// The label isogen's Dockerfiles put on the final stage, naming the service.
+pub const SERVICE_LABEL: &str = "dev.isogen.service";
+
+/// A layer, as findings name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LayerRef {
+    /// Position in the image's layer list (0 = the base's first layer).
+    pub index: usize,
+    /// Digest of the layer blob (`sha256:...`).
+    pub digest: String,
+    /// The build step that made it, when the config's history says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// How a shipped-but-hidden path was hidden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HiddenBy {
+    /// `deleted` (a whiteout or opaque directory) or `overwritten`.
+    pub how: &'static str,
+    /// The layer that hid it.
+    pub layer: LayerRef,
+}
+
+/// One violation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable rule id (see [`diags::RULES`]).
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Offending paths in the image (a folder stands for everything below it).
+    pub paths: Vec<String>,
+    /// Offending config values (`User: root`, `Cmd: [...]`) or manifest entries.
+    pub values: Vec<String>,
+    /// The layer that added the paths (None for config findings).
+    pub layer: Option<LayerRef>,
+    /// Set when the paths are not visible in the final filesystem but still ship in a layer.
+    pub hidden: Option<HiddenBy>,
+    pub hint: &'static str,
+}
+
+impl Finding {
+    pub(crate) fn new(
+        rule: &'static str,
+        message: String,
+        paths: Vec<String>,
+        values: Vec<String>,
+        layer: Option<LayerRef>,
+        hidden: Option<HiddenBy>,
+    ) -> Finding {
+        let r = diags::rule(rule);
+        let message = match &hidden {
+            Some(h) => format!(
+                "shipped but hidden ({} in layer {}): {message}",
+                h.how, h.layer.index
+            ),
+            None => message,
+        };
+        Finding {
+            rule,
+            severity: r.map_or(Severity::Error, |r| r.default_severity),
+            message,
+            paths,
+            values,
+            layer,
+            hidden,
+            hint: r.map_or("", |r| r.hint),
+        }
+    }
+}
+
+/// Where the service's name came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameSource {
+    /// `--service`.
+    Flag,
+    /// The `dev.isogen.service` label.
+    Label,
+}
+
+/// The service as found in one image.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub name_from: NameSource,
+    /// `pnpm` or `cargo`, when known.
+    pub ecosystem: Option<crate::workspace::Ecosystem>,
+    /// The service's package folder in the image.
+    pub root: Option<String>,
+    /// The service's binary in the image.
+    pub binary: Option<String>,
+    /// The app root the layout rules used.
+    pub app_root: Option<String>,
+}
+
+/// A rule that did not run, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub rule: &'static str,
+    pub reason: String,
+}
+
+/// The outcome for one image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub service: ServiceInfo,
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Verdict {
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// What `verify` is asked.
+pub struct Request<'a> {
+    /// `--service`.
+    pub service: Option<&'a str>,
+    pub workspace: Option<&'a Workspace>,
+    pub config: &'a VerifyConfig,
+    /// The config file, for errors about it.
+    pub config_path: std::path::PathBuf,
+}
+
+/// The service an image is checked as: `--service`, else the image's `dev.isogen.service` label.
+pub fn service_name(image: &Image, flag: Option<&str>) -> Result<(String, NameSource)> {
+    if let Some(name) = flag {
+        return Ok((name.to_string(), NameSource::Flag));
+    }
+    let labels = facts::RuntimeConfig::from_image(image).labels;
+    match labels.get(SERVICE_LABEL).filter(|v| !v.trim().is_empty()) {
+        Some(name) => Ok((name.trim().to_string(), NameSource::Label)),
+        None => Err(Error::image(
+            &image.source,
+            format!(
+                "cannot tell which service this image is: it has no {SERVICE_LABEL} label; pass --service NAME (a service's folder or package name)"
+            ),
+        )),
+    }
+}
+
+/// Checks one read image.
+pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
+    let (name, name_from) = service_name(image, req.service)?;
+    let ws_service = match req.workspace {
+        Some(ws) => {
+            let Some(s) = ws.service(&name) else {
+                let known = ws
+                    .services
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(Error::Usage(format!(
+                    "{}: service {name:?} (from {}) is not a service of the workspace at {} (services: {})",
+                    image.source.display(),
+                    match name_from {
+                        NameSource::Flag => "--service",
+                        NameSource::Label => SERVICE_LABEL,
+                    },
+                    ws.root.display(),
+                    if known.is_empty() { "none" } else { &known }
+                )));
+            };
+            for key in req.config.services.keys() {
+                if ws.services.iter().all(|s| &s.name != key) {
+                    return Err(Error::config(
+                        &req.config_path,
+                        format!("[verify.services.{key}]: no service named {key:?} in the workspace (services: {known})",
+                            known = ws.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    ));
+                }
+            }
+            Some((ws, s))
+        }
+        None => None,
+    };
+    let canonical = ws_service.map_or(name.clone(), |(_, s)| s.name.clone());
+    let policy = req.config.policy_for(&canonical);
+    let facts = facts::Facts::new(image);
+    let launch = launch::analyse(&facts.config, &facts.fs);
+    let subject = subject::identify(
+        &facts,
+        &launch,
+        &canonical,
+        ws_service,
+        policy.app_root.as_deref(),
+    );
+    let ctx = rules::Ctx {
+        facts: &facts,
+        subject: &subject,
+        launch: &launch,
+        policy: &policy,
+    };
+    let findings = rules::run(&ctx);
+
+    let mut skipped = Vec::new();
+    if req.workspace.is_none() {
+        for r in RULES.iter().filter(|r| r.needs_workspace) {
+            skipped.push(Skipped {
+                rule: r.id,
+                reason: "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services".into(),
+            });
+        }
+    }
+    if let Some(note) = &subject.app_root_note {
+        for rid in [
+            diags::id::APP_ROOT_FOREIGN,
+            diags::id::INTERNAL_PACKAGE_EXTRA,
+        ] {
+            skipped.push(Skipped {
+                rule: rid,
+                reason: format!("no app root to check: {note}; set [verify] app_root"),
+            });
+        }
+    }
+    skipped.retain(|s| diags::rule(s.rule).is_some_and(|r| policy.severity(r).is_some()));
+
+    Ok(Verdict {
+        service: ServiceInfo {
+            name: canonical,
+            name_from,
+            ecosystem: subject.ecosystem,
+            root: subject.root.clone(),
+            binary: subject.binary.clone(),
+            app_root: subject.app_root.clone(),
+        },
+        findings,
+        skipped,
+    })
+}
+
+/// Largest file content kept in memory per captured file.
+pub const CAPTURE_MAX_BYTES: u64 = 1 << 20;
+
+/// What the image reader must capture for the rules, given the image's run-time config (the
+/// entrypoint's candidate files) when it is known.
+pub fn capture(config: Option<&facts::RuntimeConfig>) -> Capture {
+    let (paths, names) = config.map(launch::wanted_paths).unwrap_or_default();
+    let paths: std::collections::HashSet<String> = paths.into_iter().collect();
+    Capture {
+        wants: Box::new(move |path: &str| wants(path, &paths, &names)),
+        max_bytes: CAPTURE_MAX_BYTES,
+    }
+}
+
+fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]) -> bool {
+    let base = fs::basename(path);
+    if paths.contains(path) {
+        return true;
+    }
+    if matches!(
+        base,
+        "package.json"
+            | ".npmrc"
+            | "npmrc"
+            | ".yarnrc"
+            | ".yarnrc.yml"
+            | ".pypirc"
+            | "config.json"
+            | "credentials"
+            | "credentials.toml"
+    ) || path == "/etc/passwd"
+        || path == "/etc/group"
+    {
+        return true;
+    }
+    let in_nm = fs::in_node_modules(path);
+    if in_nm {
+        return false;
+    }
+    if base.starts_with(".env") {
+        return true;
+    }
+    let ext = base.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if matches!(ext, "pem" | "key" | "p8" | "ppk") {
+        return true;
+    }
+    if ext == "json" && !fs::is_within(path, "/usr") {
+        return true;
+    }
+    // Start scripts and symlinked entrypoints: files named like a word of the entrypoint.
+    names.iter().any(|n| n == base)
+        || (base.ends_with(".sh")
+            && ["/", "/usr/local/bin", "/usr/bin", "/bin"].contains(&fs::parent(path)))
+}
+
+#[cfg(test)]
+mod tests;

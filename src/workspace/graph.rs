@@ -112,6 +112,43 @@ pub fn find_cycle(packages: &[Package]) -> Option<Cycle> {
     (0..packages.len()).find_map(|i| runtime_closure(packages, i).err())
 }
 
+/// Every package reachable from `start` over edges whose kind `follow` accepts, dependencies
+/// before their dependents where the edges allow it. Unlike [`closure`], cycles are not an
+/// error (pnpm allows them through `devDependencies`); a cycle is broken at the edge that
+/// closes it. `start` itself is not included.
+pub fn reachable(
+    packages: &[Package],
+    start: usize,
+    follow: impl Fn(DepKind) -> bool,
+) -> Vec<usize> {
+    fn visit(
+        packages: &[Package],
+        node: usize,
+        follow: &dyn Fn(DepKind) -> bool,
+        seen: &mut [bool],
+        order: &mut Vec<usize>,
+    ) {
+        seen[node] = true;
+        let deps: BTreeSet<(&str, usize)> = packages[node]
+            .internal_deps
+            .iter()
+            .filter(|d| follow(d.kind))
+            .map(|d| (packages[d.package].name.as_str(), d.package))
+            .collect();
+        for (_, dep) in deps {
+            if !seen[dep] {
+                visit(packages, dep, follow, seen, order);
+            }
+        }
+        order.push(node);
+    }
+    let mut seen = vec![false; packages.len()];
+    let mut order = Vec::new();
+    visit(packages, start, &follow, &mut seen, &mut order);
+    order.pop();
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +209,15 @@ mod tests {
         let c = runtime_closure(&p, 0).unwrap_err();
         assert_eq!(c.to_string(), "a -> b -> a");
         assert_eq!(find_cycle(&p).unwrap().to_string(), "a -> b -> a");
+    }
+
+    #[test]
+    fn reachable_tolerates_dev_cycles() {
+        let p = vec![
+            pkg("svc", &[(1, DepKind::Normal)]),
+            pkg("core", &[(2, DepKind::Dev)]),
+            pkg("testkit", &[(1, DepKind::Normal)]),
+        ];
+        assert_eq!(reachable(&p, 0, |_| true), vec![2, 1]);
     }
 }

@@ -7,12 +7,14 @@
 pub mod cargo;
 pub mod graph;
 pub mod pnpm;
+pub mod spec;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use globset::{GlobBuilder, GlobMatcher};
 
 /// `[workspace]` in `isogen.toml`: which packages are services.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -165,6 +167,7 @@ impl Workspace {
         if has_cargo {
             cargo::discover(&mut ws, config)?;
         }
+        check_explicit_services_matched(&ws, config)?;
         Ok(ws)
     }
 
@@ -187,5 +190,216 @@ impl Workspace {
     /// The package holding `service`.
     pub fn service_package(&self, service: &Service) -> &Package {
         &self.packages[service.package]
+    }
+}
+
+/// The default service rule for Node packages: the package's parent folder is named
+/// `services` or `apps`, at any depth (`services/x`, `apps/x`, `platform/services/x`).
+pub fn default_node_service_rule(dir: &str) -> bool {
+    let mut parts = dir.rsplit('/');
+    let _own = parts.next();
+    matches!(parts.next(), Some("services" | "apps"))
+}
+
+/// One entry of `[workspace] services` / `not_services`: a package name, a service (folder)
+/// name, a folder relative to the root, or a glob over folders (`services/*`).
+struct Selector {
+    text: String,
+    glob: Option<GlobMatcher>,
+}
+
+impl Selector {
+    fn parse(text: &str, key: &str, config_path: &Path) -> Result<Selector> {
+        let trimmed = text.trim().trim_start_matches("./").trim_end_matches('/');
+        let glob = if trimmed.contains(['*', '?', '[', '{']) {
+            Some(
+                GlobBuilder::new(trimmed)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| {
+                        Error::config(
+                            config_path,
+                            format!("[workspace] {key}: `{text}` is not a valid glob: {e}"),
+                        )
+                    })?
+                    .compile_matcher(),
+            )
+        } else {
+            None
+        };
+        Ok(Selector {
+            text: trimmed.to_string(),
+            glob,
+        })
+    }
+
+    fn matches(&self, package: &Package) -> bool {
+        match &self.glob {
+            Some(g) => g.is_match(&package.dir) || g.is_match(&package.name),
+            None => {
+                self.text == package.name
+                    || self.text == package.dir
+                    || self.text == package.folder_name()
+            }
+        }
+    }
+}
+
+/// Which of `candidates` (indexes into `packages`) are services: `[workspace] services` when
+/// given (every entry must match some package), else `default_rule`; minus `not_services`.
+/// The root package (`dir == ""`) is never a service. Returns indexes in `candidates` order.
+pub fn select_services(
+    root: &Path,
+    packages: &[Package],
+    candidates: &[usize],
+    config: &WorkspaceConfig,
+    default_rule: impl Fn(&Package) -> bool,
+) -> Result<Vec<usize>> {
+    let config_path = root.join(crate::config::FILE_NAME);
+    let parse = |list: &[String], key: &str| -> Result<Vec<Selector>> {
+        list.iter()
+            .map(|s| Selector::parse(s, key, &config_path))
+            .collect()
+    };
+    let explicit = config
+        .services
+        .as_deref()
+        .map(|l| parse(l, "services"))
+        .transpose()?;
+    let excluded = parse(&config.not_services, "not_services")?;
+    let mut chosen = Vec::new();
+    for &i in candidates {
+        let p = &packages[i];
+        if p.dir.is_empty() {
+            continue;
+        }
+        let wanted = match &explicit {
+            Some(sel) => sel.iter().any(|s| s.matches(p)),
+            None => default_rule(p),
+        };
+        if wanted && !excluded.iter().any(|s| s.matches(p)) {
+            chosen.push(i);
+        }
+    }
+    Ok(chosen)
+}
+
+/// After every ecosystem added its services: an explicit `[workspace] services` entry that
+/// matches no package (and no service name) is a mistake worth stopping for.
+pub fn check_explicit_services_matched(ws: &Workspace, config: &WorkspaceConfig) -> Result<()> {
+    let config_path = ws.root.join(crate::config::FILE_NAME);
+    for text in config.services.iter().flatten() {
+        let sel = Selector::parse(text, "services", &config_path)?;
+        let matched = ws
+            .packages
+            .iter()
+            .any(|p| !p.dir.is_empty() && sel.matches(p))
+            || ws.services.iter().any(|s| s.name == sel.text);
+        if !matched {
+            return Err(Error::config(
+                config_path,
+                format!("[workspace] services: `{text}` matches no package of the workspace"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Two services with one name would write two images with one name: an error naming both.
+pub fn check_unique_service_names(root: &Path, ws: &Workspace) -> Result<()> {
+    let mut seen: std::collections::HashMap<&str, &Service> = Default::default();
+    for s in &ws.services {
+        if let Some(other) = seen.insert(&s.name, s) {
+            let a = &ws.packages[other.package];
+            let b = &ws.packages[s.package];
+            return Err(Error::workspace(
+                root.join(&b.manifest),
+                format!(
+                    "the service name `{}` is also the name of the service in {}; rename one of the folders, or leave one out with `[workspace] not_services`",
+                    s.name, a.manifest
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkg(name: &str, dir: &str) -> Package {
+        Package {
+            ecosystem: Ecosystem::Pnpm,
+            name: name.into(),
+            version: None,
+            dir: dir.into(),
+            manifest: format!("{dir}/package.json"),
+            internal_deps: vec![],
+            external_deps: vec![],
+            dev_deps: vec![],
+            node: None,
+            cargo: None,
+        }
+    }
+
+    #[test]
+    fn default_rule_is_the_parent_folder() {
+        assert!(default_node_service_rule("services/api"));
+        assert!(default_node_service_rule("apps/web"));
+        assert!(default_node_service_rule("platform/services/billing"));
+        assert!(!default_node_service_rule("packages/services"));
+        assert!(!default_node_service_rule("services"));
+        assert!(!default_node_service_rule("packages/lib"));
+        assert!(!default_node_service_rule(""));
+    }
+
+    #[test]
+    fn explicit_list_replaces_the_rule_and_not_services_removes() {
+        let packages = vec![
+            pkg("@acme/api", "services/api"),
+            pkg("@acme/worker", "services/worker"),
+            pkg("@acme/tool", "tools/tool"),
+            pkg("root", ""),
+        ];
+        let all = [0, 1, 2, 3];
+        let rule = |p: &Package| default_node_service_rule(&p.dir);
+        let root = Path::new("/ws");
+        let cfg = WorkspaceConfig::default();
+        assert_eq!(
+            select_services(root, &packages, &all, &cfg, rule).unwrap(),
+            vec![0, 1]
+        );
+        let cfg = WorkspaceConfig {
+            services: Some(vec!["tools/*".into(), "@acme/api".into()]),
+            not_services: vec![],
+        };
+        assert_eq!(
+            select_services(root, &packages, &all, &cfg, rule).unwrap(),
+            vec![0, 2]
+        );
+        let cfg = WorkspaceConfig {
+            services: None,
+            not_services: vec!["worker".into()],
+        };
+        assert_eq!(
+            select_services(root, &packages, &all, &cfg, rule).unwrap(),
+            vec![0]
+        );
+        let cfg = WorkspaceConfig {
+            services: Some(vec!["nope".into()]),
+            not_services: vec![],
+        };
+        let ws = Workspace {
+            root: root.into(),
+            packages,
+            services: vec![],
+            pnpm: None,
+            cargo: None,
+        };
+        let err = check_explicit_services_matched(&ws, &cfg)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`nope` matches no package"), "{err}");
     }
 }

@@ -1,27 +1,822 @@
 //! pnpm workspaces: `pnpm-workspace.yaml` (`packages:` globs with `!` negations, `catalog:`
-//! and `catalogs:`), every package's `package.json`, and `workspace:` edges between them.
+//! and `catalogs:`), every package's `package.json`, and `workspace:` edges between them; plus
+//! the root facts a Dockerfile needs (`packageManager`, `engines.node`, `.nvmrc`, `.npmrc`,
+//! root `tsconfig*.json`, patches, `.pnpmfile.cjs`).
 //!
-//! TODO(issue 2): implement discovery.
+//! Package discovery follows pnpm's own (`@pnpm/fs.find-packages`): each glob gets
+//! `/package.json` appended and is matched against manifest paths relative to the root, `!`
+//! globs remove matches, and `node_modules`, `bower_components`, `test` and `tests` folders are
+//! never searched. The root package itself is not a package of the model.
+//!
+//! This module only reads files; it never writes, renders, or runs pnpm.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
+use serde_json::Value;
 
-use super::{Workspace, WorkspaceConfig};
+use super::spec::{self, Catalogs, WorkspaceSpec, WorkspaceTarget};
+use super::{graph, DepKind, Ecosystem, InternalDep, Package, Service, Workspace, WorkspaceConfig};
 use crate::error::{Error, Result};
 
 /// The file that marks a pnpm workspace root.
 pub const WORKSPACE_FILE: &str = "pnpm-workspace.yaml";
+/// pnpm's lockfile.
+pub const LOCKFILE: &str = "pnpm-lock.yaml";
+
+/// Folders pnpm never looks into for workspace packages.
+const NEVER_SEARCHED: &[&str] = &["node_modules", "bower_components", "test", "tests"];
 
 /// Workspace-level pnpm facts the generator needs.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct PnpmWorkspace {}
+pub struct PnpmWorkspace {
+    /// `packages:` of `pnpm-workspace.yaml`, as written.
+    pub globs: Vec<String>,
+    /// Catalog name -> package -> range (`catalog:` is the catalog `default`).
+    pub catalogs: Catalogs,
+    /// `packageManager` of the root package.json, as written (`pnpm@9.12.0+sha512...`).
+    pub package_manager: Option<String>,
+    /// The pnpm version from `packageManager`, without its hash (`9.12.0`).
+    pub pnpm_version: Option<String>,
+    /// `lockfileVersion` of `pnpm-lock.yaml`, when there is one.
+    pub lockfile_version: Option<String>,
+    /// `engines.node` of the root package.json.
+    pub engines_node: Option<String>,
+    /// The first line of `.nvmrc` (or `.node-version`).
+    pub nvmrc: Option<String>,
+    /// Root files, workspace-relative, that exist: `pnpm-lock.yaml`, `.npmrc`, `.pnpmfile.cjs`.
+    pub lockfile: bool,
+    pub npmrc: bool,
+    pub pnpmfile: bool,
+    /// Root `tsconfig*.json` files, sorted.
+    pub tsconfigs: Vec<String>,
+    /// Patch files named by `patchedDependencies` (root package.json `pnpm` field or
+    /// `pnpm-workspace.yaml`), workspace-relative, sorted: a frozen install needs them.
+    pub patches: Vec<String>,
+}
+
+/// One dependency as declared in a package.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclaredDep {
+    pub kind: DepKind,
+    /// The key in the manifest (an alias for `workspace:<name>@<range>` and `npm:` specs).
+    pub key: String,
+    /// The spec as written.
+    pub spec: String,
+    /// For `catalog:` specs, the range the catalog gives.
+    pub catalog_range: Option<String>,
+    /// For edges to a workspace package, its index in [`Workspace::packages`].
+    pub internal: Option<usize>,
+}
 
 /// Per-package pnpm facts.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct NodePackage {}
+pub struct NodePackage {
+    /// Whether package.json has a `name` (a nameless package is known by its folder, and pnpm
+    /// selects it with `{<folder>}`).
+    pub has_name: bool,
+    pub description: Option<String>,
+    /// `"module"` or `"commonjs"` (the default when `type` is absent).
+    pub module_type: String,
+    pub main: Option<String>,
+    /// What `node` runs or loads: `main`, else the `exports` map's `.` entry (conditions
+    /// `node`, `import`, `require`, `default`, nested, in the order the map gives), relative to
+    /// the package folder without `./`. `None` when the package declares neither.
+    pub entry: Option<String>,
+    /// The folder the build writes to and the image ships: the first folder of `entry`
+    /// (`dist`, `lib`, `build`); `""` when the entry lies at the top of the package; `dist`
+    /// when there is no entry.
+    pub out_dir: String,
+    /// `files` of package.json: what the package publishes, when it says so.
+    pub files: Option<Vec<String>>,
+    pub scripts: BTreeMap<String, String>,
+    pub engines_node: Option<String>,
+    /// Every declared dependency, in manifest order, per kind.
+    pub deps: Vec<DeclaredDep>,
+}
 
-pub fn discover(ws: &mut Workspace, _config: &WorkspaceConfig) -> Result<()> {
-    Err(Error::workspace(
-        ws.root.join(WORKSPACE_FILE),
-        "pnpm discovery is not implemented yet",
-    ))
+impl NodePackage {
+    /// Paths (relative to the package folder) the runtime image ships besides package.json:
+    /// the top folders (or files) of `files` when package.json has it, else the output folder,
+    /// or the entry file itself when it lies at the top of the package.
+    pub fn runtime_paths(&self, out_dir: &str) -> Vec<String> {
+        let mut paths = BTreeSet::new();
+        if let Some(files) = &self.files {
+            for f in files {
+                let f = f.trim().trim_start_matches("./");
+                if f.starts_with('!') || f.is_empty() {
+                    continue;
+                }
+                let first = f.split('/').next().unwrap_or(f);
+                // A glob in the first segment cannot be a COPY source we can name; ship the
+                // output folder instead (below).
+                if first.contains(['*', '?', '[', '{']) || first == "package.json" {
+                    continue;
+                }
+                paths.insert(first.to_string());
+            }
+        }
+        if paths.is_empty() {
+            match self.entry.as_deref() {
+                Some(entry) if !entry.contains('/') && out_dir.is_empty() => {
+                    paths.insert(entry.to_string());
+                }
+                _ if !out_dir.is_empty() => {
+                    paths.insert(out_dir.to_string());
+                }
+                _ => {}
+            }
+        }
+        paths.into_iter().collect()
+    }
+}
+
+pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
+    let root = ws.root.clone();
+    let ws_file = root.join(WORKSPACE_FILE);
+    let yaml = read_yaml(&ws_file)?;
+
+    let globs = string_list(&yaml, "packages", &ws_file)?;
+    let catalogs = read_catalogs(&yaml, &ws_file)?;
+    let mut pnpm = PnpmWorkspace {
+        globs: globs.clone(),
+        catalogs,
+        ..Default::default()
+    };
+    read_root_facts(&root, &yaml, &mut pnpm)?;
+
+    // Packages, in a stable order (by folder).
+    let manifests = find_manifests(&root, &globs, &ws_file)?;
+    let first = ws.packages.len();
+    let mut raw: Vec<Value> = Vec::new();
+    for dir in &manifests {
+        let manifest = if dir.is_empty() {
+            "package.json".to_string()
+        } else {
+            format!("{dir}/package.json")
+        };
+        let json = read_json(&root.join(&manifest))?;
+        let pkg = read_package(&json, dir, &manifest, &root)?;
+        ws.packages.push(pkg);
+        raw.push(json);
+    }
+
+    // Names are how `workspace:` specs point at packages: they must be unique.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for i in first..ws.packages.len() {
+        let p = &ws.packages[i];
+        if p.ecosystem != Ecosystem::Pnpm {
+            continue;
+        }
+        if let Some(&other) = by_name.get(&p.name) {
+            return Err(Error::workspace(
+                root.join(&p.manifest),
+                format!(
+                    "the package name `{}` is also used by {}; workspace package names must be unique",
+                    p.name, ws.packages[other].manifest
+                ),
+            ));
+        }
+        by_name.insert(p.name.clone(), i);
+    }
+    let by_dir: HashMap<String, usize> = (first..ws.packages.len())
+        .map(|i| (ws.packages[i].dir.clone(), i))
+        .collect();
+
+    // Edges.
+    for (offset, json) in raw.iter().enumerate() {
+        let i = first + offset;
+        let deps = read_deps(
+            json,
+            &ws.packages[i],
+            &pnpm.catalogs,
+            &by_name,
+            &by_dir,
+            &root,
+        )?;
+        let pkg = &mut ws.packages[i];
+        let mut external = BTreeSet::new();
+        let mut dev = BTreeSet::new();
+        for d in &deps {
+            match (d.internal, d.kind) {
+                (Some(target), kind) => pkg.internal_deps.push(InternalDep {
+                    alias: d.key.clone(),
+                    package: target,
+                    kind,
+                    spec: d.spec.clone(),
+                }),
+                (None, DepKind::Dev) => {
+                    dev.insert(d.key.clone());
+                }
+                (None, _) => {
+                    external.insert(d.key.clone());
+                }
+            }
+        }
+        pkg.external_deps = external.iter().cloned().collect();
+        pkg.dev_deps = dev.difference(&external).cloned().collect();
+        if let Some(node) = pkg.node.as_mut() {
+            node.deps = deps;
+        }
+    }
+
+    if let Some(cycle) = graph::find_cycle(&ws.packages) {
+        let at = cycle
+            .0
+            .first()
+            .and_then(|n| by_name.get(n))
+            .map(|&i| root.join(&ws.packages[i].manifest))
+            .unwrap_or_else(|| ws_file.clone());
+        return Err(Error::workspace(
+            at,
+            format!("dependency cycle between workspace packages: {cycle} (runtime dependencies must not form a cycle)"),
+        ));
+    }
+
+    // Services.
+    let candidates: Vec<usize> = (first..ws.packages.len()).collect();
+    let chosen = super::select_services(&root, &ws.packages, &candidates, config, |p| {
+        super::default_node_service_rule(&p.dir)
+    })?;
+    for i in chosen {
+        let runtime = graph::runtime_closure(&ws.packages, i).map_err(|c| {
+            Error::workspace(
+                root.join(&ws.packages[i].manifest),
+                format!("dependency cycle: {c}"),
+            )
+        })?;
+        let build = graph::reachable(&ws.packages, i, |_| true);
+        let p = &ws.packages[i];
+        ws.services.push(Service {
+            name: p.folder_name().to_string(),
+            package: i,
+            entry: p
+                .node
+                .as_ref()
+                .and_then(|n| n.entry.clone())
+                .unwrap_or_default(),
+            runtime_closure: runtime,
+            build_closure: build,
+        });
+    }
+    super::check_unique_service_names(&root, ws)?;
+    ws.pnpm = Some(pnpm);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+fn read_yaml(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    let value: Value = serde_saphyr::from_str(&text).map_err(|e| {
+        let location = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
+        Error::Parse {
+            path: path.to_path_buf(),
+            location,
+            message: first_line(&e.without_snippet().to_string()),
+        }
+    })?;
+    match value {
+        Value::Null => Ok(Value::Object(Default::default())),
+        Value::Object(_) => Ok(value),
+        _ => Err(Error::Parse {
+            path: path.to_path_buf(),
+            location: None,
+            message: "expected a mapping at the top level (with a `packages:` list)".into(),
+        }),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_string()
+}
+
+/// Reads and parses a JSON file; errors carry `line:column`.
+pub fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        location: Some(format!("{}:{}", e.line(), e.column())),
+        message: strip_serde_position(&e.to_string()),
+    })?;
+    if !value.is_object() {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            location: None,
+            message: "expected a JSON object".into(),
+        });
+    }
+    Ok(value)
+}
+
+/// serde_json appends " at line X column Y", which the error already carries.
+fn strip_serde_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn string_list(yaml: &Value, key: &str, path: &Path) -> Result<Vec<String>> {
+    match yaml.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    location: None,
+                    message: format!("`{key}` must be a list of strings, found {other}"),
+                }),
+            })
+            .collect(),
+        Some(other) => Err(Error::Parse {
+            path: path.to_path_buf(),
+            location: None,
+            message: format!("`{key}` must be a list of strings, found {other}"),
+        }),
+    }
+}
+
+fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn string_map(v: &Value, what: &str, path: &Path) -> Result<BTreeMap<String, String>> {
+    let Value::Object(map) = v else {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            location: None,
+            message: format!("`{what}` must map package names to version ranges"),
+        });
+    };
+    map.iter()
+        .map(|(k, v)| {
+            scalar_string(v)
+                .map(|s| (k.clone(), s))
+                .ok_or_else(|| Error::Parse {
+                    path: path.to_path_buf(),
+                    location: None,
+                    message: format!("`{what}.{k}` must be a version range string, found {v}"),
+                })
+        })
+        .collect()
+}
+
+fn read_catalogs(yaml: &Value, path: &Path) -> Result<Catalogs> {
+    let mut catalogs = Catalogs::new();
+    if let Some(v) = yaml.get("catalog").filter(|v| !v.is_null()) {
+        catalogs.insert("default".into(), string_map(v, "catalog", path)?);
+    }
+    if let Some(v) = yaml.get("catalogs").filter(|v| !v.is_null()) {
+        let Value::Object(named) = v else {
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                location: None,
+                message: "`catalogs` must map catalog names to catalogs".into(),
+            });
+        };
+        for (name, catalog) in named {
+            let entries = string_map(catalog, &format!("catalogs.{name}"), path)?;
+            if name == "default" && catalogs.contains_key("default") {
+                return Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    location: None,
+                    message:
+                        "both `catalog` and `catalogs.default` are given; pnpm allows only one"
+                            .into(),
+                });
+            }
+            catalogs.insert(name.clone(), entries);
+        }
+    }
+    Ok(catalogs)
+}
+
+fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
+    let root_manifest = root.join("package.json");
+    let mut patches = BTreeSet::new();
+    if root_manifest.is_file() {
+        let json = read_json(&root_manifest)?;
+        pnpm.package_manager = json
+            .get("packageManager")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        pnpm.pnpm_version = pnpm
+            .package_manager
+            .as_deref()
+            .and_then(|pm| pm.strip_prefix("pnpm@"))
+            .map(|v| v.split('+').next().unwrap_or(v).trim().to_string())
+            .filter(|v| !v.is_empty());
+        pnpm.engines_node = json
+            .pointer("/engines/node")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if let Some(Value::Object(p)) = json.pointer("/pnpm/patchedDependencies") {
+            patches.extend(p.values().filter_map(Value::as_str).map(normalize_rel));
+        }
+    }
+    if let Some(Value::Object(p)) = yaml.get("patchedDependencies") {
+        patches.extend(p.values().filter_map(Value::as_str).map(normalize_rel));
+    }
+    pnpm.patches = patches.into_iter().collect();
+
+    for name in [".nvmrc", ".node-version"] {
+        if let Ok(text) = std::fs::read_to_string(root.join(name)) {
+            pnpm.nvmrc = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string);
+            if pnpm.nvmrc.is_some() {
+                break;
+            }
+        }
+    }
+    pnpm.lockfile = root.join(LOCKFILE).is_file();
+    if pnpm.lockfile {
+        pnpm.lockfile_version = read_lockfile_version(&root.join(LOCKFILE));
+    }
+    pnpm.npmrc = root.join(".npmrc").is_file();
+    pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
+    let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
+        .map_err(|e| Error::io(root, e))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n.starts_with("tsconfig") && n.ends_with(".json"))
+        .collect();
+    tsconfigs.sort();
+    pnpm.tsconfigs = tsconfigs;
+    Ok(())
+}
+
+/// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
+fn read_lockfile_version(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().take(20).find_map(|l| {
+        l.strip_prefix("lockfileVersion:")
+            .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
+    })
+}
+
+fn normalize_rel(p: &str) -> String {
+    p.trim().trim_start_matches("./").to_string()
+}
+
+/// Folders (workspace-relative, `/`-separated, sorted) whose package.json the globs select.
+fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> Result<Vec<String>> {
+    let (include, exclude) = compile_globs(globs, ws_file)?;
+    let mut dirs = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_dir() {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !(name.starts_with('.') || NEVER_SEARCHED.contains(&name.as_ref()))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            Error::io(path, std::io::Error::other(e.to_string()))
+        })?;
+        if entry.depth() == 0 || !entry.file_type().is_dir() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let manifest = format!("{rel}/package.json");
+        if include.is_match(&manifest)
+            && !exclude.is_match(&manifest)
+            && entry.path().join("package.json").is_file()
+        {
+            dirs.push(rel);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn compile_globs(globs: &[String], ws_file: &Path) -> Result<(GlobSet, GlobSet)> {
+    let mut include = GlobSetBuilder::new();
+    let mut exclude = GlobSetBuilder::new();
+    for raw in globs {
+        let (negated, pattern) = match raw.trim().strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, raw.trim()),
+        };
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        let full = if pattern.is_empty() || pattern == "." {
+            "package.json".to_string()
+        } else {
+            format!("{pattern}/package.json")
+        };
+        let glob: Glob = GlobBuilder::new(&full)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Parse {
+                path: ws_file.to_path_buf(),
+                location: None,
+                message: format!("`packages` glob `{raw}` is invalid: {e}"),
+            })?;
+        if negated {
+            exclude.add(glob);
+        } else {
+            include.add(glob);
+        }
+    }
+    let build = |b: GlobSetBuilder| {
+        b.build().map_err(|e| Error::Parse {
+            path: ws_file.to_path_buf(),
+            location: None,
+            message: format!("`packages` globs are invalid: {e}"),
+        })
+    };
+    Ok((build(include)?, build(exclude)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// package.json
+
+fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<Package> {
+    let path = root.join(manifest);
+    let get_str = |key: &str| -> Result<Option<String>> {
+        match json.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(Error::Parse {
+                path: path.clone(),
+                location: None,
+                message: format!("`{key}` must be a string, found {other}"),
+            }),
+        }
+    };
+    let name = get_str("name")?.filter(|n| !n.is_empty());
+    let has_name = name.is_some();
+    // A package without a name can still be a service (pnpm allows it); it is known by its
+    // folder then, and cannot be the target of a `workspace:` spec.
+    let name = name.unwrap_or_else(|| dir.to_string());
+    let main = get_str("main")?.map(|m| normalize_rel(&m));
+    let entry = main
+        .clone()
+        .filter(|m| !m.is_empty())
+        .or_else(|| json.get("exports").and_then(exports_entry));
+    let out_dir = match entry.as_deref() {
+        Some(e) => e
+            .split_once('/')
+            .map(|(first, _)| first.to_string())
+            // An entry at the top of the package (`index.js`) has no output folder.
+            .unwrap_or_default(),
+        None => "dist".to_string(),
+    };
+    let files = match json.get("files") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ),
+        Some(other) => {
+            return Err(Error::Parse {
+                path,
+                location: None,
+                message: format!("`files` must be a list of strings, found {other}"),
+            })
+        }
+    };
+    let scripts = match json.get("scripts") {
+        Some(v @ Value::Object(_)) => string_map(v, "scripts", &path)?,
+        _ => BTreeMap::new(),
+    };
+    let module_type = get_str("type")?.unwrap_or_else(|| "commonjs".to_string());
+    Ok(Package {
+        ecosystem: Ecosystem::Pnpm,
+        name,
+        version: get_str("version")?,
+        dir: dir.to_string(),
+        manifest: manifest.to_string(),
+        internal_deps: Vec::new(),
+        external_deps: Vec::new(),
+        dev_deps: Vec::new(),
+        node: Some(NodePackage {
+            has_name,
+            description: get_str("description")?,
+            module_type,
+            main,
+            entry,
+            out_dir,
+            files,
+            scripts,
+            engines_node: json
+                .pointer("/engines/node")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            deps: Vec::new(),
+        }),
+        cargo: None,
+    })
+}
+
+/// The file the `exports` field gives for the package's main entry (`.`), with the conditions
+/// Node matches when it runs a file directly; `None` when there is none.
+pub fn exports_entry(exports: &Value) -> Option<String> {
+    match exports {
+        Value::String(s) => Some(normalize_rel(s)),
+        Value::Array(items) => items.iter().find_map(exports_entry),
+        Value::Object(map) => {
+            // Either a subpath map (keys start with `.`) or a conditions map.
+            if map.keys().any(|k| k.starts_with('.')) {
+                map.get(".").and_then(exports_entry)
+            } else {
+                map.iter()
+                    .filter(|(k, _)| {
+                        matches!(k.as_str(), "node" | "import" | "require" | "default")
+                    })
+                    .find_map(|(_, v)| exports_entry(v))
+            }
+        }
+        _ => None,
+    }
+}
+
+fn read_deps(
+    json: &Value,
+    pkg: &Package,
+    catalogs: &Catalogs,
+    by_name: &HashMap<String, usize>,
+    by_dir: &HashMap<String, usize>,
+    root: &Path,
+) -> Result<Vec<DeclaredDep>> {
+    let path = root.join(&pkg.manifest);
+    let mut out = Vec::new();
+    for (field, kind) in [
+        ("dependencies", DepKind::Normal),
+        ("optionalDependencies", DepKind::Optional),
+        ("peerDependencies", DepKind::Peer),
+        ("devDependencies", DepKind::Dev),
+    ] {
+        let Some(v) = json.get(field).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let Value::Object(map) = v else {
+            return Err(Error::Parse {
+                path: path.clone(),
+                location: None,
+                message: format!("`{field}` must map package names to specs, found {v}"),
+            });
+        };
+        for (key, spec) in map {
+            let Some(spec) = spec.as_str() else {
+                return Err(Error::Parse {
+                    path: path.clone(),
+                    location: None,
+                    message: format!("`{field}.{key}` must be a string, found {spec}"),
+                });
+            };
+            let mut dep = DeclaredDep {
+                kind,
+                key: key.clone(),
+                spec: spec.to_string(),
+                catalog_range: None,
+                internal: None,
+            };
+            let bad = |message: String| {
+                Error::workspace(&path, format!("`{field}.{key}: {spec}`: {message}"))
+            };
+            if let Some(ws_spec) = WorkspaceSpec::parse(spec).map_err(|e| bad(e.0))? {
+                let target = match &ws_spec.target {
+                    WorkspaceTarget::Path(rel) => spec::join_normalized(&pkg.dir, rel)
+                        .and_then(|dir| by_dir.get(&dir).copied()),
+                    _ => ws_spec
+                        .target_name(key)
+                        .and_then(|name| by_name.get(name).copied()),
+                };
+                let Some(target) = target else {
+                    let what = match &ws_spec.target {
+                        WorkspaceTarget::Path(rel) => format!("the folder `{rel}`"),
+                        _ => format!("`{}`", ws_spec.target_name(key).unwrap_or(key)),
+                    };
+                    return Err(bad(format!(
+                        "{what} is not a package of this workspace (check the name, or the `packages:` globs of {WORKSPACE_FILE})"
+                    )));
+                };
+                dep.internal = Some(target);
+            } else if let Some(range) =
+                spec::resolve_catalog(catalogs, key, spec).map_err(|e| bad(e.0))?
+            {
+                dep.catalog_range = Some(range);
+            } else if let Some(rel) = spec
+                .strip_prefix("link:")
+                .or_else(|| spec.strip_prefix("file:"))
+            {
+                // `link:`/`file:` to a workspace package's folder is an internal edge too.
+                dep.internal = spec::join_normalized(&pkg.dir, rel.trim())
+                    .and_then(|dir| by_dir.get(&dir).copied());
+            }
+            out.push(dep);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn exports_entry_forms() {
+        assert_eq!(
+            exports_entry(&json!("./dist/index.js")).as_deref(),
+            Some("dist/index.js")
+        );
+        assert_eq!(
+            exports_entry(&json!({".": "./lib/main.js", "./util": "./lib/util.js"})).as_deref(),
+            Some("lib/main.js")
+        );
+        assert_eq!(
+            exports_entry(&json!({"types": "./dist/index.d.ts", "import": "./dist/index.mjs", "require": "./dist/index.cjs"}))
+                .as_deref(),
+            Some("dist/index.mjs")
+        );
+        assert_eq!(
+            exports_entry(&json!({".": {"node": {"import": "./build/node.mjs"}, "default": "./build/browser.js"}}))
+                .as_deref(),
+            Some("build/node.mjs")
+        );
+        assert_eq!(
+            exports_entry(&json!({".": [{"default": "./out/a.js"}, "./out/b.js"]})).as_deref(),
+            Some("out/a.js")
+        );
+        assert_eq!(exports_entry(&json!({"./feature": "./x.js"})), None);
+        assert_eq!(exports_entry(&json!({"types": "./x.d.ts"})), None);
+    }
+
+    #[test]
+    fn runtime_paths_from_files_then_out_dir_then_entry() {
+        let mut n = NodePackage {
+            entry: Some("lib/index.js".into()),
+            out_dir: "lib".into(),
+            ..Default::default()
+        };
+        assert_eq!(n.runtime_paths("lib"), vec!["lib"]);
+        n.files = Some(vec![
+            "dist/**/*.js".into(),
+            "!dist/**/*.test.js".into(),
+            "assets".into(),
+            "*.md".into(),
+        ]);
+        assert_eq!(n.runtime_paths("lib"), vec!["assets", "dist"]);
+        let n = NodePackage {
+            entry: Some("index.js".into()),
+            ..Default::default()
+        };
+        assert_eq!(n.runtime_paths(""), vec!["index.js"]);
+    }
+
+    #[test]
+    fn globs_append_package_json_and_negate() {
+        let (inc, exc) = compile_globs(
+            &[
+                "packages/**".into(),
+                "services/*".into(),
+                "!packages/legacy".into(),
+                "!**/fixtures/**".into(),
+            ],
+            Path::new("pnpm-workspace.yaml"),
+        )
+        .unwrap();
+        let sel = |p: &str| inc.is_match(p) && !exc.is_match(p);
+        assert!(sel("packages/a/package.json"));
+        assert!(sel("packages/nested/deep/package.json"));
+        assert!(sel("services/api/package.json"));
+        assert!(!sel("services/api/inner/package.json"));
+        assert!(!sel("packages/legacy/package.json"));
+        assert!(sel("packages/legacy/inner/package.json"));
+        assert!(!sel("packages/x/fixtures/y/package.json"));
+        assert!(!sel("other/package.json"));
+    }
 }

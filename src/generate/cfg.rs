@@ -1,0 +1,254 @@
+//! `[generate]` of `isogen.toml`: repository-wide settings, `[generate.node]` for Node services,
+//! and `[generate.services.<service>]` per-service overrides. Unknown keys are errors
+//! (`deny_unknown_fields`), reported by `config.rs` with the file, line and key.
+//!
+//! ```toml
+//! [generate]
+//! templates = "ci/isogen-templates"   # the project's own templates (missing ones: defaults)
+//! uid = 10001                          # the runtime user's uid (and gid, unless `gid` is set)
+//! app_root = "/app"
+//!
+//! [generate.node]
+//! version = "20"                       # Node major (or full version) for the default images
+//! image = "node:20-bookworm-slim"      # build stages; `name@sha256:...` pins a digest
+//! runtime_image = "node:20-bookworm-slim"
+//! pnpm_version = "9.12.0"              # default: packageManager of the root package.json
+//! pnpm_install = "npm"                 # or "corepack"
+//! build_script = "build"               # the package.json script that builds a package
+//!
+//! [generate.cargo]                    # Cargo services (see generate::cargo::CargoConfig)
+//! image = "docker.io/library/rust:1-bookworm"
+//! runtime_image = "gcr.io/distroless/cc-debian12:latest"
+//! profile = "release"
+//! cache_mounts = false
+//!
+//! [generate.services.billing]
+//! port = 8080
+//! healthcheck = ["node", "/app/services/billing/dist/health.js"]   # or a shell string
+//! entry = "dist/server.js"             # relative to the service folder
+//! out_dir = "dist"                     # what the runtime image ships besides package.json
+//! build = "pnpm run build:prod"        # shell command, run in the service folder
+//! env = { LOG_FORMAT = "json" }
+//! image = "..."                        # overrides [generate.node] image / runtime_image
+//! runtime_image = "..."
+//! assets = ["config/default.toml"]     # Cargo only: shipped at <app_root>/config/default.toml
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The default uid (and gid) of the runtime user (CONTRACTS.md).
+pub const DEFAULT_UID: u32 = 10001;
+/// The default folder the image holds the workspace's packages under.
+pub const DEFAULT_APP_ROOT: &str = "/app";
+
+/// `[generate]` in `isogen.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateConfig {
+    /// The project's template folder, relative to the workspace root.
+    pub templates: Option<PathBuf>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub app_root: Option<String>,
+    #[serde(default)]
+    pub node: NodeConfig,
+    /// `[generate.cargo]`: Cargo-only settings (see `generate::cargo::CargoConfig`).
+    #[serde(default)]
+    pub cargo: super::cargo::CargoConfig,
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceConfig>,
+}
+
+/// How pnpm gets into the build stages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PnpmInstall {
+    /// `npm install -g pnpm@X` (works behind registry proxies that break corepack's signature
+    /// check).
+    #[default]
+    Npm,
+    /// `corepack enable pnpm && corepack prepare pnpm@X --activate`.
+    Corepack,
+}
+
+/// `[generate.node]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub version: Option<String>,
+    pub image: Option<String>,
+    pub runtime_image: Option<String>,
+    pub pnpm_version: Option<String>,
+    pub pnpm_install: Option<PnpmInstall>,
+    pub build_script: Option<String>,
+}
+
+/// A health check: a shell command line, or an exec-form argument list.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Healthcheck {
+    Shell(String),
+    Exec(Vec<String>),
+}
+
+/// `[generate.services.<service name>]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub port: Option<u16>,
+    pub healthcheck: Option<Healthcheck>,
+    pub entry: Option<String>,
+    pub out_dir: Option<String>,
+    pub build: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub image: Option<String>,
+    pub runtime_image: Option<String>,
+    /// Cargo services: files or folders of the service's package shipped next to the binary
+    /// (relative to the package folder; they land at `<app_root>/<path>`).
+    #[serde(default)]
+    pub assets: Vec<String>,
+}
+
+impl GenerateConfig {
+    pub fn uid(&self) -> u32 {
+        self.uid.unwrap_or(DEFAULT_UID)
+    }
+
+    pub fn gid(&self) -> u32 {
+        self.gid.or(self.uid).unwrap_or(DEFAULT_UID)
+    }
+
+    /// The app root, checked: absolute, no trailing `/`, nothing a Dockerfile would split.
+    pub fn app_root(&self, config_path: &Path) -> Result<String> {
+        let root = self.app_root.as_deref().unwrap_or(DEFAULT_APP_ROOT);
+        let trimmed = root.trim_end_matches('/');
+        if !trimmed.starts_with('/') || trimmed.is_empty() || !is_plain_path(trimmed) {
+            return Err(Error::config(
+                config_path,
+                format!("[generate] app_root = {root:?}: expected an absolute folder such as \"/app\", without spaces or quotes"),
+            ));
+        }
+        Ok(trimmed.to_string())
+    }
+
+    /// The per-service section for `service`, if any.
+    pub fn service(&self, service: &str) -> Option<&ServiceConfig> {
+        self.services.get(service)
+    }
+}
+
+/// Whether `s` can stand unquoted in a Dockerfile instruction and a shell command.
+pub fn is_plain_path(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-@+:~".contains(c))
+}
+
+/// Checks an image reference from the config: `name[:tag][@sha256:<64 hex>]`, nothing that
+/// would break a Dockerfile line. `key` names the setting in errors.
+pub fn check_image(reference: &str, key: &str, config_path: &Path) -> Result<()> {
+    let bad = |why: &str| {
+        Error::config(
+            config_path,
+            format!("{key} = {reference:?}: {why} (expected e.g. \"node:20-bookworm-slim\" or \"node@sha256:<64 hex digits>\")"),
+        )
+    };
+    if reference.is_empty()
+        || reference
+            .chars()
+            .any(|c| c.is_whitespace() || "\"'\\$`".contains(c))
+    {
+        return Err(bad("not an image reference"));
+    }
+    if let Some((_, digest)) = reference.split_once('@') {
+        let Some(hex) = digest.strip_prefix("sha256:") else {
+            return Err(bad("a pinned digest must be sha256:..."));
+        };
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad("a sha256 digest has 64 hex digits"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn full_section_parses() {
+        let c = Config::parse(
+            r#"
+[generate]
+uid = 1234
+app_root = "/srv/"
+templates = "t"
+[generate.node]
+version = "22"
+image = "node@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+pnpm_install = "corepack"
+[generate.services.api]
+port = 8080
+healthcheck = ["node", "health.js"]
+env = { A = "1" }
+[generate.services.web]
+healthcheck = "wget -q -O- http://localhost:3000/health"
+"#,
+            Path::new("isogen.toml"),
+        )
+        .unwrap();
+        let g = c.generate;
+        assert_eq!(g.uid(), 1234);
+        assert_eq!(g.gid(), 1234);
+        assert_eq!(g.app_root(Path::new("x")).unwrap(), "/srv");
+        assert_eq!(g.node.pnpm_install, Some(PnpmInstall::Corepack));
+        assert_eq!(
+            g.service("api").unwrap().healthcheck,
+            Some(Healthcheck::Exec(vec!["node".into(), "health.js".into()]))
+        );
+        assert!(matches!(
+            g.service("web").unwrap().healthcheck,
+            Some(Healthcheck::Shell(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::parse(
+            "[generate.services.api]\nprot = 1\n",
+            Path::new("isogen.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("prot"), "{err}");
+        assert!(err.starts_with("isogen.toml:2:"), "{err}");
+        let err = Config::parse(
+            "[generate.node]\npnpm_install = \"yarn\"\n",
+            Path::new("isogen.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("yarn"), "{err}");
+    }
+
+    #[test]
+    fn images_and_app_root_are_checked() {
+        let p = Path::new("isogen.toml");
+        assert!(check_image("node:20-bookworm-slim", "k", p).is_ok());
+        assert!(check_image("registry.example.com:5000/team/node:20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "k", p).is_ok());
+        assert!(check_image("node@sha256:abc", "k", p).is_err());
+        assert!(check_image("node 20", "k", p).is_err());
+        let g = GenerateConfig {
+            app_root: Some("app".into()),
+            ..Default::default()
+        };
+        assert!(g.app_root(p).is_err());
+    }
+}

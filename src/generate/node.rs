@@ -1,0 +1,619 @@
+//! The Node (pnpm) context: everything `node.Dockerfile.tera` and `node.dockerignore.tera`
+//! need for one service, computed here so the templates stay declarative.
+//!
+//! The run-time manifest rewrite lives here too: which `npm pkg set/delete` calls turn the
+//! copied package.json files into manifests plain `npm install` accepts (`workspace:` ->
+//! `file:` paths between the copied folders, peers -> the ranges `pnpm publish` would write,
+//! `catalog:` -> the catalog's range, no `devDependencies`, no `scripts`).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::cfg::{check_image, is_plain_path, GenerateConfig, PnpmInstall};
+use super::{common_context, CommonContext, Rendering};
+use crate::error::{Error, Result};
+use crate::workspace::pnpm::{NodePackage, PnpmWorkspace};
+use crate::workspace::spec::{self, WorkspaceSpec};
+use crate::workspace::{DepKind, Package, Service, Workspace};
+
+/// Node major used when nothing in the workspace or the config names one.
+pub const DEFAULT_NODE_MAJOR: &str = "20";
+/// The default image tag: `node:<version>-bookworm-slim` (CONTRACTS.md).
+pub const DEFAULT_IMAGE_SUFFIX: &str = "-bookworm-slim";
+
+/// Everything a Node template gets: the common variables, flattened, plus these.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeContext {
+    #[serde(flatten)]
+    pub common: CommonContext,
+    pub node: NodeSettings,
+    /// Root files the deps stage copies (`package.json`, `pnpm-lock.yaml`,
+    /// `pnpm-workspace.yaml`, `.npmrc`, `.pnpmfile.cjs`, whichever exist).
+    pub root_files: Vec<String>,
+    /// Patch files a frozen install needs (`patchedDependencies`).
+    pub patches: Vec<String>,
+    /// Root `tsconfig*.json` files the builder copies (packages extend them).
+    pub tsconfigs: Vec<String>,
+    /// Whether the root has a `.npmrc` (used by the installs, never shipped).
+    pub npmrc: bool,
+    /// `--filter` selectors of the frozen install (the service and its dependencies).
+    pub install_filters: Vec<String>,
+    /// The workspace packages the build needs, dependencies first, the service last.
+    pub packages: Vec<BuildPackage>,
+    /// The packages the image ships, dependencies first, the service last.
+    pub runtime_packages: Vec<RuntimePackage>,
+    /// Build output folders (workspace-relative) kept out of the build context: the builder
+    /// makes them fresh, and stale ones from the host must not mix in.
+    pub context_excludes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeSettings {
+    /// The Node version of the default images (a major, or what the config says).
+    pub version: String,
+    /// The image of the build stages (`base`, `deps`, `builder`, `runtime-deps`).
+    pub image: String,
+    /// The image of the final stage.
+    pub runtime_image: String,
+    /// The pnpm version to install (from `packageManager`, or the config).
+    pub pnpm_version: String,
+    /// `npm` or `corepack`.
+    pub pnpm_install: PnpmInstall,
+    /// Whether the workspace has a `pnpm-lock.yaml` (then the install is `--frozen-lockfile`).
+    pub lockfile: bool,
+}
+
+/// A workspace package as the build stages see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildPackage {
+    pub name: String,
+    pub dir: String,
+    pub manifest: String,
+    pub is_service: bool,
+    /// The pnpm selector (`@acme/lib`, or `{packages/lib}` for a nameless package).
+    pub selector: String,
+    /// The shell command that builds it, run from the app root; `None` when the package has
+    /// no build script (and no override).
+    pub build: Option<String>,
+    /// Its output folder (relative to `dir`; `""` for none), kept out of the build context.
+    pub out_dir: String,
+}
+
+/// A package as the image ships it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimePackage {
+    pub name: String,
+    pub dir: String,
+    pub is_service: bool,
+    /// Paths relative to `dir` copied from the builder besides package.json (`dist`).
+    pub copy: Vec<String>,
+    /// Top-level package.json keys to delete (`npm pkg delete`).
+    pub delete: Vec<String>,
+    /// `key=value` arguments for `npm pkg set` (`dependencies[@acme/lib]=file:../lib`).
+    pub set: Vec<String>,
+    /// `delete` and `set` as one shell command (`cd <folder> && npm pkg delete ... && npm pkg
+    /// set ...`); `None` when the manifest needs no change.
+    pub rewrite: Option<String>,
+}
+
+/// The files of one pnpm service: its Dockerfile and its ignore file.
+pub fn renderings(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Rendering>> {
+    let ctx = context(ws, service, config, config_path, warnings)?;
+    let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
+        name: "node.Dockerfile.tera".into(),
+        message: format!("building the context: {e}"),
+    })?;
+    Ok(vec![
+        Rendering {
+            template: "node.Dockerfile.tera".into(),
+            path: ctx.common.service.dockerfile.clone(),
+            context: tera_ctx.clone(),
+        },
+        Rendering {
+            template: "node.dockerignore.tera".into(),
+            path: ctx.common.service.ignore_file.clone(),
+            context: tera_ctx,
+        },
+    ])
+}
+
+fn node_of(p: &Package) -> Result<&NodePackage> {
+    p.node
+        .as_ref()
+        .ok_or_else(|| Error::workspace(&p.manifest, "not a Node package (no package.json facts)"))
+}
+
+/// Computes the context of one service.
+pub fn context(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<NodeContext> {
+    let pnpm = ws.pnpm.as_ref().ok_or_else(|| {
+        Error::workspace(&ws.root, "not a pnpm workspace (no pnpm-workspace.yaml)")
+    })?;
+    let mut common = common_context(ws, service, config, config_path, "pnpm")?;
+    let overrides = config.service(&service.name);
+    let section = format!("[generate.services.{}]", service.name);
+    let svc_pkg = ws.service_package(service);
+    let svc_node = node_of(svc_pkg)?;
+    let manifest_path = ws.root.join(&svc_pkg.manifest);
+
+    // Entry and output folder of the service.
+    let entry = match overrides.and_then(|o| o.entry.as_deref()) {
+        Some(e) => e.trim().trim_start_matches("./").to_string(),
+        None => svc_node.entry.clone().ok_or_else(|| {
+            Error::workspace(
+                &manifest_path,
+                format!(
+                    "the service `{}` has no entry: package.json has neither `main` nor an `exports` entry for \".\"; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
+                    service.name
+                ),
+            )
+        })?,
+    };
+    let out_dir = match overrides.and_then(|o| o.out_dir.as_deref()) {
+        Some(d) => d
+            .trim()
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string(),
+        None => svc_node.out_dir.clone(),
+    };
+    for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
+        if !value.is_empty() && (!is_plain_path(value) || value.split('/').any(|s| s == "..")) {
+            return Err(Error::config(
+                config_path,
+                format!("{section} {what} = {value:?}: expected a path inside the service folder, without spaces or quotes"),
+            ));
+        }
+    }
+    let service_copy = match overrides.and_then(|o| o.out_dir.as_deref()) {
+        Some(_) if !out_dir.is_empty() => vec![out_dir.clone()],
+        _ => svc_node.runtime_paths(&out_dir),
+    };
+    if !service_copy
+        .iter()
+        .any(|p| entry == *p || entry.starts_with(&format!("{p}/")))
+    {
+        return Err(Error::workspace(
+            &manifest_path,
+            format!(
+                "the entry `{entry}` of the service `{}` is not in what its image ships ({}); set `out_dir` (or `entry`) in {section} of isogen.toml",
+                service.name,
+                if service_copy.is_empty() { "nothing".to_string() } else { service_copy.join(", ") }
+            ),
+        ));
+    }
+    common.service.cmd = vec![
+        "node".into(),
+        format!("{}/{}", common.service.workdir, entry),
+    ];
+
+    let node = settings(pnpm, config, &service.name, config_path, warnings)?;
+
+    // Build side: every package the frozen install and the builds touch.
+    let build_script = config.node.build_script.as_deref().unwrap_or("build");
+    let mut packages = Vec::new();
+    for &i in service
+        .build_closure
+        .iter()
+        .chain(std::iter::once(&service.package))
+    {
+        let p = ws.package(i);
+        let n = node_of(p)?;
+        let is_service = i == service.package;
+        check_dir(p, &ws.root)?;
+        let selector = selector(p, n);
+        let build = match (is_service, overrides.and_then(|o| o.build.as_deref())) {
+            (true, Some(cmd)) => Some(format!("cd {} && {cmd}", shell_dir(&p.dir))),
+            _ if n.scripts.contains_key(build_script) => Some(format!(
+                "pnpm --filter {} run {}",
+                super::templates::shell_quote(&selector),
+                super::templates::shell_quote(build_script)
+            )),
+            _ => None,
+        };
+        let out_dir = if is_service {
+            out_dir.clone()
+        } else {
+            n.out_dir.clone()
+        };
+        packages.push(BuildPackage {
+            name: p.name.clone(),
+            dir: p.dir.clone(),
+            manifest: p.manifest.clone(),
+            is_service,
+            selector,
+            build,
+            out_dir,
+        });
+    }
+    if packages.last().is_some_and(|p| p.build.is_none()) {
+        warnings.push(format!(
+            "{}: the service `{}` has no `{build_script}` script; its image ships `{}` as the workspace has it (set `build` in {section} to build it)",
+            svc_pkg.manifest,
+            service.name,
+            service_copy.join(", ")
+        ));
+    }
+    let install_filters = vec![format!("{}...", selector(svc_pkg, svc_node))];
+
+    // Run-time side.
+    let mut runtime_packages = Vec::new();
+    for &i in service
+        .runtime_closure
+        .iter()
+        .chain(std::iter::once(&service.package))
+    {
+        let p = ws.package(i);
+        let n = node_of(p)?;
+        let is_service = i == service.package;
+        let copy = if is_service {
+            service_copy.clone()
+        } else {
+            n.runtime_paths(&n.out_dir)
+        };
+        let (delete, set) = runtime_rewrite(ws, service, i)?;
+        let rewrite = rewrite_command(&common.app_root, &p.dir, &delete, &set);
+        runtime_packages.push(RuntimePackage {
+            name: p.name.clone(),
+            dir: p.dir.clone(),
+            is_service,
+            copy,
+            delete,
+            set,
+            rewrite,
+        });
+    }
+
+    let mut root_files = vec![];
+    if ws.root.join("package.json").is_file() {
+        root_files.push("package.json".to_string());
+    }
+    if pnpm.lockfile {
+        root_files.push(crate::workspace::pnpm::LOCKFILE.to_string());
+    } else {
+        warnings.push(format!(
+            "{}: no {} next to it, so the deps stage cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfile",
+            crate::workspace::pnpm::WORKSPACE_FILE,
+            crate::workspace::pnpm::LOCKFILE
+        ));
+    }
+    root_files.push(crate::workspace::pnpm::WORKSPACE_FILE.to_string());
+    if pnpm.npmrc {
+        root_files.push(".npmrc".into());
+    }
+    if pnpm.pnpmfile {
+        root_files.push(".pnpmfile.cjs".into());
+    }
+    for f in pnpm.patches.iter().chain(&pnpm.tsconfigs) {
+        if !is_plain_path(f) || f.split('/').any(|s| s == "..") {
+            return Err(Error::workspace(
+                ws.root.join(f),
+                "this path cannot be copied by a Dockerfile (spaces, quotes or `..`)",
+            ));
+        }
+    }
+
+    let context_excludes = packages
+        .iter()
+        .filter(|p| p.build.is_some() && is_build_output(&p.out_dir))
+        .map(|p| {
+            if p.dir.is_empty() {
+                p.out_dir.clone()
+            } else {
+                format!("{}/{}", p.dir, p.out_dir)
+            }
+        })
+        .collect();
+    Ok(NodeContext {
+        context_excludes,
+        common,
+        node,
+        root_files,
+        patches: pnpm.patches.clone(),
+        tsconfigs: pnpm.tsconfigs.clone(),
+        npmrc: pnpm.npmrc,
+        install_filters,
+        packages,
+        runtime_packages,
+    })
+}
+
+fn rewrite_command(app_root: &str, dir: &str, delete: &[String], set: &[String]) -> Option<String> {
+    use super::templates::shell_quote;
+    if delete.is_empty() && set.is_empty() {
+        return None;
+    }
+    let folder = if dir.is_empty() {
+        app_root.to_string()
+    } else {
+        format!("{app_root}/{dir}")
+    };
+    let mut cmd = format!("cd {}", shell_quote(&folder));
+    if !delete.is_empty() {
+        cmd.push_str(" && npm pkg delete");
+        for k in delete {
+            cmd.push(' ');
+            cmd.push_str(&shell_quote(k));
+        }
+    }
+    if !set.is_empty() {
+        cmd.push_str(" && npm pkg set");
+        for kv in set {
+            cmd.push(' ');
+            cmd.push_str(&shell_quote(kv));
+        }
+    }
+    Some(cmd)
+}
+
+fn selector(p: &Package, n: &NodePackage) -> String {
+    if n.has_name {
+        p.name.clone()
+    } else {
+        format!("{{{}}}", p.dir)
+    }
+}
+
+fn shell_dir(dir: &str) -> String {
+    if dir.is_empty() {
+        ".".into()
+    } else {
+        super::templates::shell_quote(dir)
+    }
+}
+
+/// Whether a package's output folder can safely be left out of the build context: not empty
+/// (the package root) and not a conventional source folder.
+fn is_build_output(out_dir: &str) -> bool {
+    !out_dir.is_empty() && !matches!(out_dir, "src" | "source" | "app" | "lib-src")
+}
+
+fn check_dir(p: &Package, root: &Path) -> Result<()> {
+    if is_plain_path(&p.dir) {
+        Ok(())
+    } else {
+        Err(Error::workspace(
+            root.join(&p.manifest),
+            format!(
+                "the folder `{}` cannot be copied by a Dockerfile line (spaces or quotes); rename it",
+                p.dir
+            ),
+        ))
+    }
+}
+
+/// Node version, images and pnpm for one service.
+fn settings(
+    pnpm: &PnpmWorkspace,
+    config: &GenerateConfig,
+    service: &str,
+    config_path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<NodeSettings> {
+    let version = match &config.node.version {
+        Some(v) => {
+            let v = v.trim().trim_start_matches('v').to_string();
+            if v.is_empty()
+                || !v
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            {
+                return Err(Error::config(
+                    config_path,
+                    format!("[generate.node] version = {v:?}: expected a Node version such as \"20\" or \"20.11.1\""),
+                ));
+            }
+            v
+        }
+        None => pnpm
+            .engines_node
+            .as_deref()
+            .and_then(major_from_range)
+            .or_else(|| pnpm.nvmrc.as_deref().and_then(major_from_nvmrc))
+            .unwrap_or_else(|| DEFAULT_NODE_MAJOR.to_string()),
+    };
+    let default_image = format!("node:{version}{DEFAULT_IMAGE_SUFFIX}");
+    let overrides = config.service(service);
+    let image = overrides
+        .and_then(|o| o.image.clone())
+        .or_else(|| config.node.image.clone())
+        .unwrap_or_else(|| default_image.clone());
+    let runtime_image = overrides
+        .and_then(|o| o.runtime_image.clone())
+        .or_else(|| config.node.runtime_image.clone())
+        .unwrap_or_else(|| image.clone());
+    check_image(&image, "image", config_path)?;
+    check_image(&runtime_image, "runtime_image", config_path)?;
+
+    let pnpm_version = match (&config.node.pnpm_version, &pnpm.pnpm_version) {
+        (Some(v), _) => v.trim().to_string(),
+        (None, Some(v)) => v.clone(),
+        (None, None) => {
+            let major = match pnpm.lockfile_version.as_deref() {
+                Some(v) if v.starts_with('9') => Some("9"),
+                Some(v) if v.starts_with('6') => Some("8"),
+                Some(v) if v.starts_with("5.4") => Some("7"),
+                _ => None,
+            };
+            match major {
+                Some(m) => {
+                    warnings.push(format!(
+                        "package.json has no `packageManager: \"pnpm@<version>\"`; installing pnpm@{m} (from the lockfile's version); pin it with packageManager or [generate.node] pnpm_version"
+                    ));
+                    m.to_string()
+                }
+                None => {
+                    return Err(Error::workspace(
+                        "package.json",
+                        "no pnpm version: add `\"packageManager\": \"pnpm@<version>\"` to the root package.json, or set pnpm_version in [generate.node] of isogen.toml",
+                    ))
+                }
+            }
+        }
+    };
+    if pnpm_version.is_empty()
+        || !pnpm_version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+    {
+        return Err(Error::config(
+            config_path,
+            format!("pnpm version {pnpm_version:?} is not a version"),
+        ));
+    }
+    Ok(NodeSettings {
+        version,
+        image,
+        runtime_image,
+        pnpm_version,
+        pnpm_install: config.node.pnpm_install.unwrap_or_default(),
+        lockfile: pnpm.lockfile,
+    })
+}
+
+/// The first major a range allows: `>=18` -> 18, `^20.11.0` -> 20, `20.x` -> 20.
+pub fn major_from_range(range: &str) -> Option<String> {
+    let start = range.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = range[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let n: u32 = digits.parse().ok()?;
+    (n > 0).then(|| n.to_string())
+}
+
+/// The major an `.nvmrc` names: `v20.11.1`, `20`, or an LTS code name (`lts/iron`).
+pub fn major_from_nvmrc(text: &str) -> Option<String> {
+    let t = text.trim().to_ascii_lowercase();
+    if let Some(name) = t.strip_prefix("lts/") {
+        let major = match name {
+            "hydrogen" => "18",
+            "iron" => "20",
+            "jod" => "22",
+            "krypton" => "24",
+            _ => return None,
+        };
+        return Some(major.into());
+    }
+    major_from_range(&t)
+}
+
+/// The `npm pkg delete` keys and `npm pkg set` arguments that turn the package.json of
+/// `pkg_index` (as copied into the image) into one `npm install` accepts.
+pub fn runtime_rewrite(
+    ws: &Workspace,
+    service: &Service,
+    pkg_index: usize,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let pkg = ws.package(pkg_index);
+    let n = node_of(pkg)?;
+    let is_service = pkg_index == service.package;
+    let mut delete = Vec::new();
+    // Scripts never run in the image (CMD runs node directly), and npm would run lifecycle
+    // scripts (prepare, postinstall, ...) of the copied packages while installing them.
+    if !n.scripts.is_empty() {
+        delete.push("scripts".to_string());
+    }
+    // npm resolves devDependencies even with --omit=dev, and `workspace:` ones fail.
+    if n.deps.iter().any(|d| d.kind == DepKind::Dev) {
+        delete.push("devDependencies".to_string());
+    }
+    let mut set = Vec::new();
+    let mut direct: BTreeSet<usize> = BTreeSet::new();
+    for d in n.deps.iter().filter(|d| d.kind != DepKind::Dev) {
+        let field = match d.kind {
+            DepKind::Normal => "dependencies",
+            DepKind::Optional => "optionalDependencies",
+            DepKind::Peer => "peerDependencies",
+            DepKind::Dev | DepKind::Build => continue,
+        };
+        if let Some(target) = d.internal {
+            let t = ws.package(target);
+            match d.kind {
+                DepKind::Peer if is_service => {
+                    // The service is the root of the install: npm would fetch a peer range
+                    // from the registry. Its internal peers become file: dependencies below.
+                    delete.push(format!("{field}[{}]", d.key));
+                }
+                DepKind::Peer => {
+                    let published = match WorkspaceSpec::parse(&d.spec) {
+                        Ok(Some(ws_spec)) => {
+                            ws_spec.published(&d.key, &t.name, t.version.as_deref())
+                        }
+                        _ => t.version.clone().unwrap_or_else(|| "*".into()),
+                    };
+                    set.push(format!("{field}[{}]={published}", d.key));
+                }
+                _ => {
+                    direct.insert(target);
+                    set.push(format!(
+                        "{field}[{}]={}",
+                        d.key,
+                        spec::file_spec(&pkg.dir, &t.dir)
+                    ));
+                }
+            }
+        } else if let Some(range) = &d.catalog_range {
+            set.push(format!("{field}[{}]={range}", d.key));
+        }
+    }
+    if is_service {
+        // Every internal package some shipped package wants as a peer must be in the tree,
+        // or npm looks for it on the registry: the service provides it.
+        let shipped: Vec<usize> = service
+            .runtime_closure
+            .iter()
+            .copied()
+            .chain(std::iter::once(service.package))
+            .collect();
+        let mut peers: BTreeSet<(String, usize)> = BTreeSet::new();
+        for &i in &shipped {
+            for d in &ws.package(i).internal_deps {
+                if d.kind == DepKind::Peer
+                    && d.package != service.package
+                    && !direct.contains(&d.package)
+                {
+                    peers.insert((ws.package(d.package).name.clone(), d.package));
+                }
+            }
+        }
+        for (name, target) in peers {
+            set.push(format!(
+                "dependencies[{name}]={}",
+                spec::file_spec(&pkg.dir, &ws.package(target).dir)
+            ));
+        }
+    }
+    Ok((delete, set))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_majors() {
+        assert_eq!(major_from_range(">=18").as_deref(), Some("18"));
+        assert_eq!(major_from_range("^20.11.0").as_deref(), Some("20"));
+        assert_eq!(major_from_range("20.x").as_deref(), Some("20"));
+        assert_eq!(major_from_range(">=18 <21").as_deref(), Some("18"));
+        assert_eq!(major_from_range("*"), None);
+        assert_eq!(major_from_nvmrc("v20.11.1\n").as_deref(), Some("20"));
+        assert_eq!(major_from_nvmrc("lts/iron").as_deref(), Some("20"));
+        assert_eq!(major_from_nvmrc("lts/*"), None);
+        assert_eq!(major_from_nvmrc("node"), None);
+    }
+}

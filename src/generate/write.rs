@@ -1,0 +1,320 @@
+//! Writing generated files: the header, the hand-written-file guard, atomic replacement,
+//! `--check` (drift) and printing.
+//!
+//! Rules:
+//! - every file gets [`header`] as its first line, so isogen knows it may overwrite it;
+//! - an existing file whose first line is not isogen's header is hand-written: without
+//!   `--force`, nothing at all is written (or checked) and the run fails naming every such file;
+//! - a file is replaced by writing a temporary file in the same folder and renaming it over
+//!   the old one, so a reader never sees half a file;
+//! - unchanged files are not touched (their modification time stays), so re-running is a no-op.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{GeneratedFile, GENERATED_BY, HEADER_PREFIX};
+use crate::error::{Error, Result};
+
+/// The first line of every generated file.
+pub fn header() -> String {
+    format!("{HEADER_PREFIX} ({GENERATED_BY}): do not edit; change isogen.toml or the templates and run it again.")
+}
+
+/// A generated file's full text: the header, then the rendered contents.
+pub fn with_header(contents: &str) -> String {
+    format!("{}\n{contents}", header())
+}
+
+/// Whether `text` (an existing file) was written by isogen.
+pub fn has_header(text: &str) -> bool {
+    text.starts_with(HEADER_PREFIX)
+}
+
+/// What to do with the planned files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write them (over hand-written files only with `force`).
+    Write { force: bool },
+    /// Write nothing; report files that would change (with a unified diff when `diff`).
+    Check { diff: bool, force: bool },
+    /// Print every file, each after a `==> path <==` line.
+    DryRun,
+    /// Print only the Dockerfiles (one after another), nothing else.
+    Stdout,
+}
+
+/// The state of one planned file against the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Create,
+    Update,
+    Unchanged,
+    /// Exists and was not written by isogen.
+    HandWritten,
+}
+
+/// What happened (or would happen) to each file.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    /// Hand-written files replaced because of `--force`.
+    pub forced: Vec<String>,
+}
+
+impl Outcome {
+    /// Files that differ from what isogen would write.
+    pub fn changed(&self) -> usize {
+        self.created.len() + self.updated.len() + self.forced.len()
+    }
+}
+
+/// Applies `mode` to `files` (paths relative to `root`); messages go to `out`.
+pub fn apply(
+    root: &Path,
+    files: &[GeneratedFile],
+    mode: Mode,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    let io_out = |e: std::io::Error| Error::io("<stdout>", e);
+    match mode {
+        Mode::DryRun => {
+            for f in files {
+                writeln!(out, "==> {} <==", f.path).map_err(io_out)?;
+                out.write_all(with_header(&f.contents).as_bytes())
+                    .map_err(io_out)?;
+            }
+            return Ok(Outcome::default());
+        }
+        Mode::Stdout => {
+            let mut first = true;
+            for f in files.iter().filter(|f| f.path.ends_with(super::DOCKERFILE)) {
+                if !first {
+                    writeln!(out).map_err(io_out)?;
+                }
+                first = false;
+                out.write_all(with_header(&f.contents).as_bytes())
+                    .map_err(io_out)?;
+            }
+            return Ok(Outcome::default());
+        }
+        Mode::Write { .. } | Mode::Check { .. } => {}
+    }
+
+    let force = matches!(
+        mode,
+        Mode::Write { force: true } | Mode::Check { force: true, .. }
+    );
+    let mut planned: Vec<(&GeneratedFile, PathBuf, String, Option<String>, Status)> = Vec::new();
+    for f in files {
+        let path = root.join(&f.path);
+        let new = with_header(&f.contents);
+        let old = match std::fs::read(&path) {
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let status = match &old {
+            None => Status::Create,
+            Some(text) if !has_header(text) => Status::HandWritten,
+            Some(text) if *text == new => Status::Unchanged,
+            Some(_) => Status::Update,
+        };
+        planned.push((f, path, new, old, status));
+    }
+
+    let hand_written: Vec<&str> = planned
+        .iter()
+        .filter(|p| p.4 == Status::HandWritten)
+        .map(|p| p.0.path.as_str())
+        .collect();
+    if !hand_written.is_empty() && !force {
+        return Err(Error::Usage(format!(
+            "refusing to overwrite {} not written by isogen (the first line is not `{HEADER_PREFIX} ...`): {}\nnothing was written; use --force to replace {}, or leave the service out with `[workspace] not_services` in isogen.toml",
+            if hand_written.len() == 1 { "a file" } else { "files" },
+            hand_written.join(", "),
+            if hand_written.len() == 1 { "it" } else { "them" },
+        )));
+    }
+
+    let mut outcome = Outcome::default();
+    for (f, path, new, old, status) in &planned {
+        let list = match status {
+            Status::Create => &mut outcome.created,
+            Status::Update => &mut outcome.updated,
+            Status::Unchanged => &mut outcome.unchanged,
+            Status::HandWritten => &mut outcome.forced,
+        };
+        list.push(f.path.clone());
+        if *status == Status::Unchanged {
+            continue;
+        }
+        match mode {
+            Mode::Check { diff, .. } => {
+                let verb = if *status == Status::Create {
+                    "would create"
+                } else {
+                    "would update"
+                };
+                writeln!(out, "{verb} {}", f.path).map_err(io_out)?;
+                if diff {
+                    let old = old.as_deref().unwrap_or("");
+                    let text = similar::TextDiff::from_lines(old, new.as_str())
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&format!("a/{}", f.path), &format!("b/{}", f.path))
+                        .to_string();
+                    out.write_all(text.as_bytes()).map_err(io_out)?;
+                }
+            }
+            Mode::Write { .. } => {
+                write_atomic(path, new.as_bytes())?;
+                let verb = match status {
+                    Status::Create => "created",
+                    Status::HandWritten => "replaced (--force)",
+                    _ => "updated",
+                };
+                writeln!(out, "{verb} {}", f.path).map_err(io_out)?;
+            }
+            Mode::DryRun | Mode::Stdout => {}
+        }
+    }
+    Ok(outcome)
+}
+
+/// Replaces `path` with `bytes` through a temporary file in the same folder and a rename.
+/// Keeps the old file's permissions; a new file gets 0644.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".isogen-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, contents: &str) -> GeneratedFile {
+        GeneratedFile {
+            path: path.into(),
+            service: "s".into(),
+            contents: contents.into(),
+        }
+    }
+
+    #[test]
+    fn writes_then_is_a_no_op_then_reports_drift() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = vec![file("Dockerfile", "FROM x\n")];
+        let mut out = Vec::new();
+        let o = apply(dir.path(), &files, Mode::Write { force: false }, &mut out).unwrap();
+        assert_eq!(o.created, vec!["Dockerfile"]);
+        let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+        assert!(has_header(&text));
+        assert!(text.ends_with("FROM x\n"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("Dockerfile"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
+
+        let o = apply(
+            dir.path(),
+            &files,
+            Mode::Check {
+                diff: false,
+                force: false,
+            },
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(o.changed(), 0);
+
+        let changed = vec![file("Dockerfile", "FROM y\n")];
+        let mut out = Vec::new();
+        let o = apply(
+            dir.path(),
+            &changed,
+            Mode::Check {
+                diff: true,
+                force: false,
+            },
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(o.updated, vec!["Dockerfile"]);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("would update Dockerfile"), "{out}");
+        assert!(out.contains("-FROM x\n+FROM y\n"), "{out}");
+        // --check wrote nothing.
+        assert!(std::fs::read_to_string(dir.path().join("Dockerfile"))
+            .unwrap()
+            .ends_with("FROM x\n"));
+    }
+
+    #[test]
+    fn hand_written_files_stop_everything_unless_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM mine\n").unwrap();
+        let files = vec![
+            file("a.dockerignore", "*\n"),
+            file("Dockerfile", "FROM x\n"),
+        ];
+        let err = apply(
+            dir.path(),
+            &files,
+            Mode::Write { force: false },
+            &mut Vec::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("Dockerfile"), "{err}");
+        assert!(err.contains("--force"), "{err}");
+        assert!(
+            !dir.path().join("a.dockerignore").exists(),
+            "nothing written"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
+            "FROM mine\n"
+        );
+
+        let o = apply(
+            dir.path(),
+            &files,
+            Mode::Write { force: true },
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(o.forced, vec!["Dockerfile"]);
+        assert!(has_header(
+            &std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap()
+        ));
+    }
+}

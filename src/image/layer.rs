@@ -1,0 +1,310 @@
+//! Reading one layer in one pass: the stored blob is hashed as it is read, decompressed by what
+//! its first bytes say (gzip, zstd or none, whatever the media type claims), hashed again as a
+//! tar stream (the config's diff_id), and listed entry by entry. Only the entries the
+//! [`Capture`] wants are read into memory, up to its limit; everything else is skipped.
+//!
+//! Nothing is written to disk. When something fails mid-stream the rest of the blob is still
+//! hashed, so a tampered blob is reported as a digest mismatch (the cause) rather than as
+//! whatever parse error the tampering happened to provoke.
+
+use std::io::{self, Cursor, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::digest::{HashState, Hashing, Sha256Digest};
+use super::layout::LayerSpec;
+use super::path::{join, normalize, split};
+use super::source::{decoder, peek, Compression, Store, StoreError};
+use super::tarstream::{Sequential, TarKind, TarStream};
+use super::{Capture, Entry, EntryKind};
+
+/// What a layer says, in its order.
+#[derive(Debug)]
+pub(crate) enum Item {
+    Entry(Entry),
+    /// `.wh.<name>`: removes this path (and its subtree) from the layers below.
+    Whiteout(String),
+    /// `.wh..wh..opq` in this directory: removes its children in the layers below.
+    Opaque(String),
+}
+
+#[derive(Debug)]
+pub(crate) struct LayerRead {
+    pub items: Vec<Item>,
+    pub entries: u64,
+    pub digest: Sha256Digest,
+    pub compression: Compression,
+}
+
+pub(crate) enum LayerError {
+    /// Another layer failed first; this one stopped early.
+    Cancelled,
+    Failed(String),
+}
+
+/// Reads layer `index` (0-based) of the image.
+pub(crate) fn read_layer(
+    store: &Store,
+    spec: &LayerSpec,
+    index: usize,
+    capture: &Capture,
+    cancel: &AtomicBool,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<LayerRead, LayerError> {
+    let fail = LayerError::Failed;
+    let blob = match store.open(&spec.blob) {
+        Ok(blob) => blob,
+        Err(StoreError::Missing) => {
+            return Err(fail(format!(
+                "is missing from the archive (no `{}`){}",
+                spec.blob,
+                store.missing_hint()
+            )))
+        }
+        Err(StoreError::Unusable(message)) => return Err(fail(message)),
+    };
+    if let Some(declared) = spec.declared_size {
+        if declared != blob.size {
+            return Err(fail(format!(
+                "the blob is {} bytes but its descriptor says {declared} (truncated or replaced)",
+                blob.size
+            )));
+        }
+    }
+
+    let mut raw = blob.reader;
+    let mut stored = HashState::default();
+    let mut uncompressed = HashState::default();
+    let mut walk = Walk::default();
+    let outcome = {
+        let mut hashing = Hashing {
+            inner: &mut *raw,
+            state: &mut stored,
+            progress,
+        };
+        read_stream(
+            &mut hashing,
+            &mut uncompressed,
+            &mut walk,
+            index,
+            capture,
+            cancel,
+        )
+    };
+    if let Err(StreamError::Cancelled) = outcome {
+        return Err(LayerError::Cancelled);
+    }
+    // Hash whatever the decoder did not consume, so the stored digest covers the whole blob.
+    let drained = io::copy(
+        &mut Hashing {
+            inner: &mut *raw,
+            state: &mut stored,
+            progress,
+        },
+        &mut io::sink(),
+    );
+    let digest = stored.finish();
+    let problem = match &outcome {
+        Err(StreamError::Failed(message)) => Some(message.clone()),
+        _ => None,
+    };
+    let also = |problem: &Option<String>| match problem {
+        Some(p) => format!("; reading it also failed: {p}"),
+        None => String::new(),
+    };
+
+    if let Some(expected) = &spec.digest {
+        if &digest != expected {
+            return Err(fail(format!(
+                "digest mismatch: the blob hashes to {digest} (corrupt or tampered){}",
+                also(&problem)
+            )));
+        }
+    }
+    if let Err(e) = drained {
+        return Err(fail(format!("reading failed: {e}")));
+    }
+    let compression = walk.compression.unwrap_or(Compression::None);
+    let diff_id = uncompressed.finish();
+    if walk.decoded_to_end && diff_id != spec.diff_id {
+        return Err(fail(format!(
+            "the uncompressed layer hashes to {diff_id} but the config's rootfs.diff_ids says {} (corrupt or tampered){}",
+            spec.diff_id,
+            also(&problem)
+        )));
+    }
+    if let Some(problem) = problem {
+        return Err(fail(problem));
+    }
+    if diff_id != spec.diff_id {
+        // Decoding ended early without an error: still not the content the config names.
+        return Err(fail(format!(
+            "the uncompressed layer hashes to {diff_id} but the config's rootfs.diff_ids says {}",
+            spec.diff_id
+        )));
+    }
+    Ok(LayerRead {
+        items: walk.items,
+        entries: walk.entries,
+        digest,
+        compression,
+    })
+}
+
+#[derive(Default)]
+struct Walk {
+    items: Vec<Item>,
+    entries: u64,
+    compression: Option<Compression>,
+    /// The decompressed stream was read to its end without error (so its digest is complete).
+    decoded_to_end: bool,
+}
+
+enum StreamError {
+    Cancelled,
+    Failed(String),
+}
+
+fn read_stream(
+    stored: &mut dyn Read,
+    uncompressed: &mut HashState,
+    walk: &mut Walk,
+    index: usize,
+    capture: &Capture,
+    cancel: &AtomicBool,
+) -> Result<(), StreamError> {
+    let failed = |m: String| StreamError::Failed(m);
+    let magic = peek(stored, 8).map_err(|e| failed(format!("reading failed: {e}")))?;
+    let compression = Compression::sniff(&magic).map_err(|name| {
+        failed(format!(
+            "the layer is compressed with {name}; isogen reads gzip, zstd or uncompressed layers"
+        ))
+    })?;
+    walk.compression = Some(compression);
+    let chained = Cursor::new(magic).chain(stored);
+    let mut decoded = decoder(compression, chained)
+        .map_err(|e| failed(format!("cannot start {} decoding: {e}", compression.name())))?;
+    let mut hashing = Hashing {
+        inner: &mut *decoded,
+        state: uncompressed,
+        progress: None,
+    };
+    let mut stream = TarStream::new(Sequential(&mut hashing));
+
+    let describe = |e: super::tarstream::TarError| {
+        let place = match &e.entry {
+            Some(entry) => format!(
+                "entry `{entry}`, byte {} of the uncompressed layer",
+                e.offset
+            ),
+            None => format!("byte {} of the uncompressed layer", e.offset),
+        };
+        match (&e.source, compression) {
+            (Some(source), Compression::Gzip | Compression::Zstd) => format!(
+                "the {} stream is corrupt or truncated ({place}): {source}",
+                compression.name()
+            ),
+            (Some(source), Compression::None) => format!("reading failed ({place}): {source}"),
+            (None, _) => format!("{} ({place})", e.message),
+        }
+    };
+
+    let listed = list_entries(&mut stream, walk, index, capture, cancel);
+    let mut rest = stream.into_inner();
+    match listed {
+        Ok(()) => {
+            // Padding after the end-of-archive blocks is part of the diff_id.
+            io::copy(&mut rest, &mut io::sink()).map_err(|e| {
+                failed(format!(
+                    "the {} stream is corrupt or truncated after the last entry: {e}",
+                    compression.name()
+                ))
+            })?;
+            walk.decoded_to_end = true;
+            Ok(())
+        }
+        Err(ListError::Cancelled) => Err(StreamError::Cancelled),
+        Err(ListError::Tar(e)) => {
+            // Finish decoding when possible so a tampered layer shows as a diff_id mismatch.
+            let decodes = e.source.is_none() && io::copy(&mut rest, &mut io::sink()).is_ok();
+            walk.decoded_to_end = decodes;
+            Err(failed(describe(e)))
+        }
+    }
+}
+
+enum ListError {
+    Cancelled,
+    Tar(super::tarstream::TarError),
+}
+
+impl From<super::tarstream::TarError> for ListError {
+    fn from(e: super::tarstream::TarError) -> Self {
+        ListError::Tar(e)
+    }
+}
+
+fn list_entries<R: super::tarstream::Skip>(
+    stream: &mut TarStream<R>,
+    walk: &mut Walk,
+    index: usize,
+    capture: &Capture,
+    cancel: &AtomicBool,
+) -> Result<(), ListError> {
+    while let Some(entry) = stream.next_entry()? {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ListError::Cancelled);
+        }
+        walk.entries += 1;
+        let path = normalize(&String::from_utf8_lossy(&entry.path));
+        if path == "/" {
+            continue;
+        }
+        let (parent, name) = split(&path);
+        // OCI image-spec whiteouts: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
+        if let Some(target) = name.strip_prefix(".wh.") {
+            if target == ".wh..opq" {
+                walk.items.push(Item::Opaque(parent.to_string()));
+            } else if !target.starts_with(".wh.") && !target.is_empty() && target != "." {
+                walk.items.push(Item::Whiteout(join(parent, target)));
+            }
+            // Other `.wh..wh.*` names are aufs bookkeeping, not content.
+            continue;
+        }
+        let kind = match entry.kind {
+            TarKind::File => EntryKind::File,
+            TarKind::Dir => EntryKind::Dir,
+            TarKind::Symlink => EntryKind::Symlink,
+            TarKind::HardLink => EntryKind::HardLink,
+            TarKind::Other => EntryKind::Other,
+        };
+        let link_target = entry.link.as_ref().map(|l| {
+            let text = String::from_utf8_lossy(l);
+            match kind {
+                // Hard links name another member of the same archive: make it a tree path.
+                EntryKind::HardLink => normalize(&text),
+                _ => text.into_owned(),
+            }
+        });
+        let (content, truncated) = if kind == EntryKind::File && (capture.wants)(&path) {
+            let data = stream.read_data(capture.max_bytes)?;
+            let truncated = (data.len() as u64) < entry.data_size;
+            (Some(Arc::<[u8]>::from(data)), truncated)
+        } else {
+            (None, false)
+        };
+        walk.items.push(Item::Entry(Entry {
+            path,
+            kind,
+            size: entry.size,
+            mode: entry.mode,
+            uid: entry.uid,
+            gid: entry.gid,
+            link_target,
+            layer: index,
+            content,
+            truncated,
+        }));
+    }
+    Ok(())
+}

@@ -1,0 +1,395 @@
+//! Where the image's files come from: a tar archive (indexed once, then read by offset, so
+//! independent blobs can be read in parallel), an OCI layout directory, or stdin.
+//!
+//! A tar on disk is never copied. An archive compressed as a whole (`docker save | gzip`) and
+//! stdin cannot be read by offset, so they are spooled once into an anonymous temporary file
+//! (under `$TMPDIR`, removed when the image is dropped) holding the *uncompressed outer
+//! archive*; layers are still never extracted, and the spool is the only disk use. The
+//! alternative, a single pass, is not possible in general: `docker save` writes `manifest.json`
+//! after the layers, so which member is a layer is only known at the end.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::path::{member_name, normalize, split};
+use super::tarstream::{Skip, TarKind, TarStream};
+
+/// How the bytes start, for what is compressed as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    Gzip,
+    Zstd,
+    None,
+}
+
+impl Compression {
+    /// Tells the compression from the magic bytes, never from a label: skopeo writes plain tar
+    /// layers labelled `+gzip`. Known-but-unsupported formats are named so the error is useful.
+    pub fn sniff(magic: &[u8]) -> Result<Self, &'static str> {
+        match magic {
+            [0x1f, 0x8b, ..] => Ok(Compression::Gzip),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Ok(Compression::Zstd),
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Err("xz"),
+            [b'B', b'Z', b'h', ..] => Err("bzip2"),
+            _ => Ok(Compression::None),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::None => "none",
+        }
+    }
+}
+
+/// Wraps `reader` in the decoder its first bytes call for.
+pub(crate) fn decoder<'a, R: Read + 'a>(
+    compression: Compression,
+    reader: R,
+) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(match compression {
+        // Multi-member: pigz and parallel compressors write several gzip members.
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+        Compression::Zstd => {
+            let mut decoder = zstd::stream::read::Decoder::new(reader)?;
+            // zstd's default limit (128 MiB window); stated so a hostile frame cannot ask more.
+            decoder.window_log_max(27)?;
+            Box::new(decoder)
+        }
+        Compression::None => Box::new(reader),
+    })
+}
+
+/// Reads up to `n` bytes (fewer only at end of stream) without losing them: they are returned
+/// and must be chained in front of the rest.
+pub(crate) fn peek<R: Read + ?Sized>(reader: &mut R, n: usize) -> io::Result<Vec<u8>> {
+    let mut magic = Vec::with_capacity(n);
+    reader.take(n as u64).read_to_end(&mut magic)?;
+    Ok(magic)
+}
+
+/// One member of an archive (or file of a layout directory) opened for reading.
+pub(crate) struct Blob {
+    pub reader: Box<dyn Read + Send>,
+    /// Stored size in bytes.
+    pub size: u64,
+}
+
+pub(crate) enum StoreError {
+    Missing,
+    Unusable(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Member {
+    Data {
+        offset: u64,
+        size: u64,
+    },
+    /// A symlink or hard link, resolved to the archive path it names.
+    Link(String),
+    Dir,
+    Other,
+}
+
+/// Blob access by archive path (`manifest.json`, `blobs/sha256/<hex>`).
+pub(crate) enum Store {
+    Archive {
+        file: Arc<File>,
+        members: HashMap<String, Member>,
+        /// The archive ended where data ran out, without tar's end-of-archive blocks. Every
+        /// image tool writes them, so a missing member then most likely means a cut file.
+        unterminated: bool,
+    },
+    Dir(PathBuf),
+}
+
+impl Store {
+    /// Added to "missing" errors: why a member may be missing.
+    pub fn missing_hint(&self) -> &'static str {
+        match self {
+            Store::Archive {
+                unterminated: true, ..
+            } => "; the archive ends without tar's end-of-archive blocks, so it was probably cut short",
+            _ => "",
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        matches!(self, Store::Dir(_))
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        match self.open(name) {
+            Ok(_) => true,
+            Err(StoreError::Unusable(_)) => true,
+            Err(StoreError::Missing) => false,
+        }
+    }
+
+    /// The member a name finally points at, following links; None when it is missing.
+    pub fn resolve(&self, name: &str) -> Option<String> {
+        match self {
+            Store::Archive { members, .. } => {
+                let mut name = member_name(name);
+                for _ in 0..32 {
+                    match members.get(&name)? {
+                        Member::Link(target) => name = target.clone(),
+                        _ => return Some(name),
+                    }
+                }
+                None
+            }
+            Store::Dir(_) => Some(member_name(name)),
+        }
+    }
+
+    /// Opens a member by name, following symlinks and hard links inside the archive (buildah's
+    /// docker-archive stores `<id>/layer.tar` as a symlink to `../<diff_id>.tar`).
+    pub fn open(&self, name: &str) -> Result<Blob, StoreError> {
+        match self {
+            Store::Archive { file, members, .. } => {
+                let mut name = member_name(name);
+                for _ in 0..32 {
+                    match members.get(&name) {
+                        None => return Err(StoreError::Missing),
+                        Some(Member::Data { offset, size }) => {
+                            return Ok(Blob {
+                                reader: Box::new(Section {
+                                    file: file.clone(),
+                                    pos: *offset,
+                                    end: offset + size,
+                                }),
+                                size: *size,
+                            })
+                        }
+                        Some(Member::Link(target)) => name = target.clone(),
+                        Some(Member::Dir) => {
+                            return Err(StoreError::Unusable(format!("`{name}` is a directory")))
+                        }
+                        Some(Member::Other) => {
+                            return Err(StoreError::Unusable(format!(
+                                "`{name}` is not a regular file"
+                            )))
+                        }
+                    }
+                }
+                Err(StoreError::Unusable(format!(
+                    "`{name}`: too many levels of links"
+                )))
+            }
+            Store::Dir(root) => {
+                // member_name clamps `..`, so a manifest cannot name files outside the layout.
+                let path = root.join(member_name(name));
+                let file = match File::open(&path) {
+                    Ok(file) => file,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        return Err(StoreError::Missing)
+                    }
+                    Err(e) => return Err(StoreError::Unusable(format!("{}: {e}", path.display()))),
+                };
+                let meta = file
+                    .metadata()
+                    .map_err(|e| StoreError::Unusable(format!("{}: {e}", path.display())))?;
+                if !meta.is_file() {
+                    return Err(StoreError::Unusable(format!(
+                        "{} is not a regular file",
+                        path.display()
+                    )));
+                }
+                Ok(Blob {
+                    size: meta.len(),
+                    reader: Box::new(file),
+                })
+            }
+        }
+    }
+}
+
+/// Opens what the user named: a directory, a (possibly compressed) tar file, or `-` (stdin).
+/// Errors are plain messages; the caller adds the path.
+pub(crate) fn open_store(path: &Path) -> Result<Store, String> {
+    if path.as_os_str() == "-" {
+        let stdin = io::stdin();
+        let file = spool(stdin.lock())?;
+        return index_archive(file);
+    }
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.is_dir() {
+        return Ok(Store::Dir(path.to_path_buf()));
+    }
+    let mut file = File::open(path).map_err(|e| e.to_string())?;
+    let magic = peek(&mut file, 8).map_err(|e| e.to_string())?;
+    match Compression::sniff(&magic) {
+        Ok(Compression::None) => index_archive(file),
+        Ok(_) => {
+            let file = File::open(path).map_err(|e| e.to_string())?;
+            index_archive(spool(file)?)
+        }
+        Err(name) => Err(format!(
+            "the archive is compressed with {name}; isogen reads plain, gzip or zstd archives"
+        )),
+    }
+}
+
+/// Copies a stream into an anonymous temporary file, decompressing it if it is gzip or zstd
+/// as a whole.
+fn spool(mut reader: impl Read) -> Result<File, String> {
+    let magic = peek(&mut reader, 8).map_err(|e| format!("reading failed: {e}"))?;
+    let compression = Compression::sniff(&magic).map_err(|name| {
+        format!("the archive is compressed with {name}; isogen reads plain, gzip or zstd archives")
+    })?;
+    let chained = io::Cursor::new(magic).chain(reader);
+    let mut decoded = decoder(compression, chained)
+        .map_err(|e| format!("cannot start {} decoding: {e}", compression.name()))?;
+    let file = tempfile::tempfile().map_err(|e| {
+        format!(
+            "cannot create a temporary file in {} to spool the archive: {e}",
+            std::env::temp_dir().display()
+        )
+    })?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match decoded.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(match compression {
+                    Compression::None => format!("reading failed: {e}"),
+                    c => format!(
+                        "the {}-compressed archive is corrupt or truncated: {e}",
+                        c.name()
+                    ),
+                })
+            }
+        };
+        out.write_all(&buf[..n])
+            .map_err(|e| format!("spooling to a temporary file failed: {e}"))?;
+    }
+    out.into_inner()
+        .map_err(|e| format!("spooling to a temporary file failed: {}", e.error()))
+}
+
+/// Lists the members of a tar file by offset, reading headers only.
+fn index_archive(file: File) -> Result<Store, String> {
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let file = Arc::new(file);
+    let mut stream = TarStream::new(Section {
+        file: file.clone(),
+        pos: 0,
+        end: len,
+    });
+    let mut members = HashMap::new();
+    let mut count = 0u64;
+    loop {
+        let entry = match stream.next_entry() {
+            Ok(Some(entry)) => entry,
+            Ok(None) => break,
+            Err(e) if count == 0 && e.entry.is_none() => {
+                return Err(format!("not a tar archive ({e})"));
+            }
+            Err(e) if e.message.starts_with("stream ends") => {
+                return Err(format!("the archive is truncated: {e}"))
+            }
+            Err(e) => return Err(format!("the archive is corrupt: {e}")),
+        };
+        count += 1;
+        let name = member_name(&String::from_utf8_lossy(&entry.path));
+        let link = entry
+            .link
+            .as_ref()
+            .map(|l| String::from_utf8_lossy(l).into_owned());
+        let member = match (entry.kind, link) {
+            (TarKind::File, _) => {
+                let available = len.saturating_sub(entry.data_offset);
+                if entry.data_size > available {
+                    return Err(format!(
+                        "the archive is truncated: member `{name}` declares {} bytes but only {available} remain",
+                        entry.data_size
+                    ));
+                }
+                Member::Data {
+                    offset: entry.data_offset,
+                    size: entry.data_size,
+                }
+            }
+            (TarKind::Symlink, Some(target)) => {
+                let (parent, _) = split_member(&name);
+                let resolved = if target.starts_with('/') {
+                    member_name(&target)
+                } else {
+                    member_name(&format!("{parent}/{target}"))
+                };
+                Member::Link(resolved)
+            }
+            (TarKind::HardLink, Some(target)) => Member::Link(member_name(&target)),
+            (TarKind::Dir, _) => Member::Dir,
+            _ => Member::Other,
+        };
+        members.insert(name, member);
+    }
+    if count == 0 {
+        return Err("the archive is empty".to_string());
+    }
+    Ok(Store::Archive {
+        unterminated: !stream.saw_end_marker(),
+        file,
+        members,
+    })
+}
+
+fn split_member(name: &str) -> (String, String) {
+    let absolute = normalize(name);
+    let (parent, base) = split(&absolute);
+    (parent.to_string(), base.to_string())
+}
+
+/// A byte range of a shared file, read by offset so several can be read at once.
+struct Section {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for Section {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = (self.end.saturating_sub(self.pos)).min(buf.len() as u64) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = read_at(&self.file, &mut buf[..want], self.pos)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the archive file ends before this member does",
+            ));
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Skip for Section {
+    fn skip(&mut self, n: u64) -> io::Result<u64> {
+        let k = n.min(self.end.saturating_sub(self.pos));
+        self.pos += k;
+        Ok(k)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}

@@ -1,0 +1,334 @@
+//! `[verify]` in `isogen.toml`: the policy.
+//!
+//! ```toml
+//! [verify]
+//! app_root = "/app"                 # where the service lives; default: found from the image
+//! allow = ["/app/services/web/public/**"]   # exempt from every rule
+//! deny = ["**/*.map"]               # flagged as `denied-path`
+//! [verify.rules]
+//! package-manager = "off"           # error | warning | info | off
+//! [verify.services.billing]         # per-service overrides (same keys)
+//! rules = { user-unresolvable = "warning" }
+//! ```
+//!
+//! Globs: a pattern starting with `/` is matched against the absolute image path; any other
+//! pattern matches at any depth (`*.map` is `**/*.map`). A pattern also matches everything under
+//! a directory it matches. Unknown keys, unknown rule ids, bad globs and relative app roots are
+//! errors at load time (with the file, line and key), never silently ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use super::diags::{self, Severity};
+
+/// `[verify]` in `isogen.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Where the service lives in the image (absolute). Default: `/app` when the service is
+    /// there, else found from where the service is.
+    #[serde(default)]
+    pub app_root: Option<AppRoot>,
+    /// Paths exempt from every rule.
+    #[serde(default)]
+    pub allow: Globs,
+    /// Paths that must not be in the image (`denied-path`).
+    #[serde(default)]
+    pub deny: Globs,
+    /// Severity per rule id.
+    #[serde(default)]
+    pub rules: RuleLevels,
+    /// Per-service overrides, by service name.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServicePolicy>,
+}
+
+/// `[verify.services.<name>]`: replaces `app_root`, adds globs, overrides rule levels.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePolicy {
+    #[serde(default)]
+    pub app_root: Option<AppRoot>,
+    #[serde(default)]
+    pub allow: Globs,
+    #[serde(default)]
+    pub deny: Globs,
+    #[serde(default)]
+    pub rules: RuleLevels,
+}
+
+/// What a rule is set to in the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+impl Level {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Info => Some(Severity::Info),
+            Level::Off => None,
+        }
+    }
+}
+
+/// An absolute, normalised path (`/app`, never `/app/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRoot(pub String);
+
+impl<'de> Deserialize<'de> for AppRoot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if !s.starts_with('/') {
+            return Err(de::Error::custom(format!(
+                "app_root must be an absolute path in the image, got {s:?}"
+            )));
+        }
+        let norm = super::fs::normalize(&s);
+        Ok(AppRoot(norm))
+    }
+}
+
+/// Rule id -> level; unknown ids are rejected while deserializing.
+#[derive(Debug, Default, Clone)]
+pub struct RuleLevels(pub BTreeMap<&'static str, Level>);
+
+impl<'de> Deserialize<'de> for RuleLevels {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RuleLevels;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of rule id = \"error\" | \"warning\" | \"info\" | \"off\"")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuleLevels, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let Some(rule) = diags::rule(&key) else {
+                        return Err(de::Error::custom(format!(
+                            "unknown rule id `{key}` (known rule ids: {})",
+                            diags::known_ids()
+                        )));
+                    };
+                    let level: Level = map.next_value()?;
+                    out.insert(rule.id, level);
+                }
+                Ok(RuleLevels(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Globs as written, compiled once.
+#[derive(Clone, Default)]
+pub struct Globs {
+    pub patterns: Vec<String>,
+    set: Option<GlobSet>,
+}
+
+impl fmt::Debug for Globs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.patterns).finish()
+    }
+}
+
+impl Globs {
+    pub fn new(patterns: Vec<String>) -> Result<Globs, String> {
+        let mut b = GlobSetBuilder::new();
+        for p in &patterns {
+            b.add(compile(p)?);
+        }
+        let set = b.build().map_err(|e| e.to_string())?;
+        Ok(Globs {
+            patterns,
+            set: Some(set),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Whether `path` (absolute) or one of its ancestors matches.
+    pub fn matches(&self, path: &str) -> bool {
+        let Some(set) = &self.set else { return false };
+        if set.is_empty() {
+            return false;
+        }
+        super::fs::self_and_ancestors(path).any(|p| set.is_match(p))
+    }
+
+    /// Whether `path` itself (not an ancestor) matches.
+    pub fn matches_exactly(&self, path: &str) -> bool {
+        self.set.as_ref().is_some_and(|s| s.is_match(path))
+    }
+}
+
+fn compile(pattern: &str) -> Result<Glob, String> {
+    let full = if pattern.starts_with('/') {
+        pattern.trim_end_matches('/').to_string()
+    } else {
+        format!("**/{}", pattern.trim_end_matches('/'))
+    };
+    GlobBuilder::new(&full)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("bad glob {pattern:?}: {}", e.kind()))
+}
+
+impl<'de> Deserialize<'de> for Globs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let patterns = Vec::<String>::deserialize(d)?;
+        Globs::new(patterns).map_err(de::Error::custom)
+    }
+}
+
+/// The policy in force for one service: the global `[verify]` merged with its
+/// `[verify.services.<name>]`.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub app_root: Option<String>,
+    pub allow: Vec<Globs>,
+    pub deny: Vec<Globs>,
+    levels: BTreeMap<&'static str, Level>,
+}
+
+impl Policy {
+    /// The severity of `rule` under this policy; None when turned off.
+    pub fn severity(&self, rule: &diags::Rule) -> Option<Severity> {
+        match self.levels.get(rule.id) {
+            Some(level) => level.severity(),
+            None => Some(rule.default_severity),
+        }
+    }
+
+    pub fn allowed(&self, path: &str) -> bool {
+        self.allow.iter().any(|g| g.matches(path))
+    }
+
+    /// The deny patterns `path` matches exactly.
+    pub fn denied(&self, path: &str) -> bool {
+        self.deny.iter().any(|g| g.matches_exactly(path))
+    }
+
+    pub fn set_level(&mut self, rule: &'static str, level: Level) {
+        self.levels.insert(rule, level);
+    }
+}
+
+impl VerifyConfig {
+    /// The policy for the service `name`.
+    pub fn policy_for(&self, name: &str) -> Policy {
+        let mut policy = Policy {
+            app_root: self.app_root.as_ref().map(|r| r.0.clone()),
+            allow: vec![self.allow.clone()],
+            deny: vec![self.deny.clone()],
+            levels: self.rules.0.clone(),
+        };
+        if let Some(s) = self.services.get(name) {
+            if let Some(root) = &s.app_root {
+                policy.app_root = Some(root.0.clone());
+            }
+            policy.allow.push(s.allow.clone());
+            policy.deny.push(s.deny.clone());
+            policy
+                .levels
+                .extend(s.rules.0.iter().map(|(k, v)| (*k, *v)));
+        }
+        policy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::verify::diags::{id, rule, Severity};
+    use std::path::Path;
+
+    fn parse(text: &str) -> crate::Result<Config> {
+        Config::parse(text, Path::new("isogen.toml"))
+    }
+
+    #[test]
+    fn full_policy_parses_and_merges_per_service() {
+        let c = parse(
+            r#"
+[verify]
+app_root = "/srv/app/"
+allow = ["/app/public/**"]
+deny = ["*.map"]
+[verify.rules]
+package-manager = "off"
+sources = "warning"
+[verify.services.billing]
+app_root = "/opt/billing"
+deny = ["/opt/billing/debug"]
+rules = { sources = "error", user-unresolvable = "info" }
+"#,
+        )
+        .unwrap();
+        let p = c.verify.policy_for("web");
+        assert_eq!(p.app_root.as_deref(), Some("/srv/app"));
+        assert_eq!(p.severity(rule(id::PACKAGE_MANAGER).unwrap()), None);
+        assert_eq!(
+            p.severity(rule(id::SOURCES).unwrap()),
+            Some(Severity::Warning)
+        );
+        assert!(p.allowed("/app/public/x/y.png"));
+        assert!(!p.allowed("/app/publicity"));
+        assert!(p.denied("/app/dist/main.js.map"));
+        assert!(!p.denied("/opt/billing/debug"));
+
+        let b = c.verify.policy_for("billing");
+        assert_eq!(b.app_root.as_deref(), Some("/opt/billing"));
+        assert_eq!(
+            b.severity(rule(id::SOURCES).unwrap()),
+            Some(Severity::Error)
+        );
+        assert_eq!(
+            b.severity(rule(id::USER_UNRESOLVABLE).unwrap()),
+            Some(Severity::Info)
+        );
+        assert_eq!(b.severity(rule(id::PACKAGE_MANAGER).unwrap()), None);
+        assert!(b.denied("/opt/billing/debug") && b.denied("/x/a.map"));
+    }
+
+    #[test]
+    fn unknown_rule_id_names_file_and_key() {
+        let err = parse("[verify.rules]\ntoolchian = \"off\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("isogen.toml:"), "{err}");
+        assert!(err.contains("unknown rule id `toolchian`"), "{err}");
+        let err = parse("[verify.services.a.rules]\nnope = \"off\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`nope`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        for (text, needle) in [
+            ("[verify]\nallow_list = []\n", "allow_list"),
+            ("[verify.services.a]\ncolour = 1\n", "colour"),
+            ("[verify.rules]\nsources = \"fatal\"\n", "fatal"),
+            ("[verify]\napp_root = \"app\"\n", "absolute"),
+            ("[verify]\ndeny = [\"[\"]\n", "bad glob"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.starts_with("isogen.toml:"), "{err}");
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The rules `verify` knows: each with a stable id (what users write in `[verify.rules]` and what
+//! reports carry), a default severity, a one-line summary, and a hint saying how to fix it.
+//!
+//! Ids are part of the public contract (JSON, SARIF and JUnit reports, the policy file): never
+//! rename one; retire it and add a new one instead. A snapshot test pins the list.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is. `Error` findings make `verify` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    // Ordered from least to most severe so `max()` gives the worst.
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The group a rule belongs to, for reports that want to sort or filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    User,
+    Layout,
+    OtherService,
+    Tooling,
+    Toolchain,
+    Sources,
+    DevDependencies,
+    Entrypoint,
+    Secrets,
+    Policy,
+}
+
+/// One rule's fixed description.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rule {
+    pub id: &'static str,
+    pub category: Category,
+    pub default_severity: Severity,
+    /// What the rule checks, one line.
+    pub summary: &'static str,
+    /// How to fix a finding of this rule.
+    pub hint: &'static str,
+    /// The rule can only run when a workspace is known (`--workspace`).
+    pub needs_workspace: bool,
+}
+
+macro_rules! rules {
+    ($( $konst:ident = $id:literal, $cat:ident, $sev:ident, ws: $ws:literal,
+        $summary:literal, $hint:literal; )*) => {
+        /// Rule ids, as constants so a typo is a compile error.
+        pub mod id {
+            $( pub const $konst: &str = $id; )*
+        }
+        /// Every rule, in report order.
+        pub const RULES: &[Rule] = &[
+            $( Rule {
+                id: $id,
+                category: Category::$cat,
+                default_severity: Severity::$sev,
+                summary: $summary,
+                hint: $hint,
+                needs_workspace: $ws,
+            }, )*
+        ];
+    };
+}
+
+rules! {
+    USER_UNSET = "user-unset", User, Error, ws: false,
+        "The image config sets a non-root user",
+        "Add `USER 10001:10001` (a numeric uid:gid with an entry in /etc/passwd) to the final stage.";
+    USER_ROOT = "user-root", User, Error, ws: false,
+        "The configured user is not root (by name, uid 0, or a passwd entry with uid 0)",
+        "Create an unprivileged user in the final stage and switch to it with `USER <uid>:<gid>`.";
+    USER_UNRESOLVABLE = "user-unresolvable", User, Error, ws: false,
+        "The configured user (and named group) resolve in the image's /etc/passwd (and /etc/group)",
+        "Write the user into /etc/passwd (and its group into /etc/group) in the final stage, e.g. `echo 'app:x:10001:10001::/app:/sbin/nologin' >> /etc/passwd`.";
+    SERVICE_MISSING = "service-missing", Layout, Error, ws: false,
+        "The image holds the service it claims to be (its package.json, entry file or binary)",
+        "Check that the image was built from the right Dockerfile, or pass the right --service.";
+    APP_ROOT_FOREIGN = "app-root-foreign", Layout, Error, ws: false,
+        "Under the app root there is only the service and the internal packages it needs",
+        "Copy only the service and the internal packages it depends on into the final stage; or allow the path in [verify] allow.";
+    INTERNAL_PACKAGE_EXTRA = "internal-package-extra", Layout, Error, ws: false,
+        "Internal packages are shipped as their build output (dist) and package.json only",
+        "In the final stage copy only `dist/` and `package.json` of each internal package.";
+    OTHER_SERVICE = "other-service", OtherService, Error, ws: true,
+        "No other service of the workspace is in the image (folders, package names, binaries)",
+        "Build each service in its own image: copy only this service and its internal packages into the final stage.";
+    WORKSPACE_TOOLING = "workspace-tooling", Tooling, Error, ws: false,
+        "No workspace tooling: pnpm, nx, turbo, lerna, rush, .pnpm stores, workspace manifests",
+        "Install production dependencies in the final stage without the workspace's package manager (e.g. `npm install --omit=dev`), and do not copy workspace files.";
+    WORKSPACE_PROTOCOL = "workspace-protocol", Tooling, Error, ws: false,
+        "No package.json in the image keeps an unresolved `workspace:` or `catalog:` spec",
+        "Rewrite `workspace:` specs to `file:` paths of the copied packages (and resolve `catalog:` specs) before installing in the final stage.";
+    TOOLCHAIN = "toolchain", Toolchain, Error, ws: false,
+        "No build toolchain: TypeScript (tsc), ts-node, tsx, C compilers, make, cargo, rustc, rustup",
+        "Build in an earlier stage and copy only the build output into a fresh runtime base image.";
+    PACKAGE_MANAGER = "package-manager", Toolchain, Warning, ws: false,
+        "No package manager (npm, npx, yarn, corepack) in the runtime image",
+        "Use a runtime base without package managers (or remove them after installing); set this rule to \"off\" in [verify.rules] to accept the base image's own.";
+    SOURCES = "sources", Sources, Error, ws: false,
+        "No sources: *.ts (but *.d.ts), tsconfig*.json, src/ of the service and its packages, *.rs, Cargo.toml/Cargo.lock, target/",
+        "Copy only build output (dist/, the binary) into the final stage, not the package folders.";
+    DEV_DEPENDENCY = "dev-dependency", DevDependencies, Error, ws: false,
+        "No dev dependencies installed in node_modules",
+        "Install with `npm install --omit=dev` (or `pnpm install --prod`) in the final stage instead of copying the build stage's node_modules.";
+    ENTRYPOINT_MISSING = "entrypoint-missing", Entrypoint, Error, ws: false,
+        "The image config says what to run (Entrypoint or Cmd)",
+        "Add `CMD [\"node\", \"/app/<service>/dist/main.js\"]` (or the binary's absolute path) to the final stage.";
+    ENTRYPOINT_SHELL = "entrypoint-shell", Entrypoint, Error, ws: false,
+        "The entrypoint is in exec form, not run through a shell",
+        "Use the exec form: `CMD [\"node\", \"/app/<service>/dist/main.js\"]`, not `CMD node ...` or `sh -c`.";
+    ENTRYPOINT_INDIRECT = "entrypoint-indirect", Entrypoint, Error, ws: false,
+        "The entrypoint runs the service directly: `node <its file>` or its binary, no package-manager script, start script or service-selecting argument",
+        "Run the service's own entry file with node (or its binary) directly, not `npm start`, a start script, or a script that picks a service.";
+    ENTRYPOINT_NOT_FOUND = "entrypoint-not-found", Entrypoint, Error, ws: false,
+        "The file the entrypoint runs exists in the image",
+        "Check the path in CMD/ENTRYPOINT against the files the final stage copies (symlinks are followed).";
+    SECRET_NPMRC = "secret-npmrc", Secrets, Error, ws: false,
+        "No .npmrc (or .yarnrc) with registry credentials",
+        "Pass registry credentials as a build secret (`RUN --mount=type=secret`) and never copy .npmrc into an image layer; rotate the token.";
+    SECRET_ENV_FILE = "secret-env-file", Secrets, Error, ws: false,
+        "No .env files",
+        "Add `.env*` to .dockerignore and pass configuration as environment variables at run time.";
+    SECRET_PRIVATE_KEY = "secret-private-key", Secrets, Error, ws: false,
+        "No private keys (PEM/OpenSSH private keys, PKCS#12 bundles)",
+        "Mount keys at run time (a secret volume); remove the key from the build context and rotate it.";
+    SECRET_CLOUD_CREDENTIALS = "secret-cloud-credentials", Secrets, Error, ws: false,
+        "No credential files: cloud (AWS, GCP, Azure), kubeconfig, docker auth, .netrc, .git-credentials, cargo/pypi tokens",
+        "Never copy credential files into an image; use the platform's workload identity or run-time secrets, and rotate the leaked credentials.";
+    SECRET_GIT = "secret-git", Secrets, Error, ws: false,
+        "No .git directories (history, remotes, possibly credentials)",
+        "Add `.git` to .dockerignore.";
+    DENIED_PATH = "denied-path", Policy, Error, ws: false,
+        "No path matches a deny glob of the [verify] policy",
+        "Remove the path from the image, or change the deny globs in isogen.toml.";
+}
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// Every rule id, comma-separated (for error messages).
+pub fn known_ids() -> String {
+    RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_stable() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        let listed = ids.join("\n");
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len(), "duplicate rule id");
+        insta::assert_snapshot!("rule_ids", listed);
+    }
+
+    #[test]
+    fn ids_are_kebab_case_and_texts_are_one_line() {
+        for r in RULES {
+            assert!(
+                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                r.id
+            );
+            assert!(!r.summary.contains('\n') && !r.hint.contains('\n'));
+            assert!(r.hint.ends_with('.'), "hint of {} ends with a period", r.id);
+        }
+    }
+}

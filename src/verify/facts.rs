@@ -1,0 +1,389 @@
+//! What the rules look at, read once from an [`Image`]: the run-time part of its config, its
+//! users and groups, and every `package.json` it ships (visible or hidden by a later layer).
+//! Parsing here is lenient: an image's files are evidence, not input, so a file that does not
+//! parse is simply not evidence (it never aborts the check).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::fs::{self, Fs};
+use crate::image::{Entry, EntryKind, Hidden, Image};
+
+/// The parts of the image config that say how the container runs.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeConfig {
+    pub user: Option<String>,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub working_dir: Option<String>,
+    pub env: Vec<(String, String)>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl RuntimeConfig {
+    pub fn from_image(image: &Image) -> RuntimeConfig {
+        let Some(c) = image.config.config() else {
+            return RuntimeConfig::default();
+        };
+        RuntimeConfig {
+            user: c.user().clone().filter(|u| !u.trim().is_empty()),
+            entrypoint: c.entrypoint().clone().unwrap_or_default(),
+            cmd: c.cmd().clone().unwrap_or_default(),
+            working_dir: c.working_dir().clone().filter(|w| !w.is_empty()),
+            env: c
+                .env()
+                .iter()
+                .flatten()
+                .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.into(), v.into())))
+                .collect(),
+            labels: c
+                .labels()
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    pub fn env(&self, key: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `PATH` as the container sees it (Docker's default when unset).
+    pub fn path_dirs(&self) -> Vec<String> {
+        self.env("PATH")
+            .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .split(':')
+            .filter(|d| d.starts_with('/'))
+            .map(fs::normalize)
+            .collect()
+    }
+
+    pub fn workdir(&self) -> String {
+        self.working_dir
+            .as_deref()
+            .map(fs::normalize)
+            .unwrap_or_else(|| "/".into())
+    }
+
+    /// Entrypoint followed by Cmd: what the container runs.
+    pub fn argv(&self) -> Vec<String> {
+        self.entrypoint
+            .iter()
+            .chain(self.cmd.iter())
+            .cloned()
+            .collect()
+    }
+}
+
+/// One line of `/etc/passwd`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasswdEntry {
+    pub name: String,
+    pub uid: u64,
+    pub gid: u64,
+    pub home: String,
+}
+
+/// `/etc/passwd` lines (`name:x:uid:gid:gecos:home:shell`); malformed lines are skipped.
+pub fn parse_passwd(text: &str) -> Vec<PasswdEntry> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            if f.len() < 4 {
+                return None;
+            }
+            Some(PasswdEntry {
+                name: f[0].to_string(),
+                uid: f[2].parse().ok()?,
+                gid: f[3].parse().ok()?,
+                home: f.get(5).map(|h| h.to_string()).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// `/etc/group` lines as (name, gid).
+pub fn parse_group(text: &str) -> Vec<(String, u64)> {
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            Some((f.first()?.to_string(), f.get(2)?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// A `package.json` found in the image.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    /// The folder holding it.
+    pub dir: String,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub dependencies: Vec<(String, String)>,
+    pub optional: Vec<(String, String)>,
+    pub peer: Vec<(String, String)>,
+    pub dev: Vec<(String, String)>,
+    /// Top-level folders its entry points (`main`, `module`, `types`, `exports`, `bin`) and
+    /// `files` name: the package's shipped output.
+    pub output_dirs: Vec<String>,
+    /// Entry points as written (relative to `dir`).
+    pub entry_points: Vec<String>,
+    /// A workspace root manifest (npm/yarn `workspaces`).
+    pub workspaces: bool,
+    pub layer: usize,
+    /// Set when a later layer hid this manifest.
+    pub hidden: Option<Hidden>,
+    pub in_node_modules: bool,
+}
+
+impl Manifest {
+    pub fn path(&self) -> String {
+        fs::join(&self.dir, "package.json")
+    }
+
+    /// Dependencies needed at run time (dependencies, optional, peer).
+    pub fn runtime_deps(&self) -> impl Iterator<Item = &(String, String)> {
+        self.dependencies
+            .iter()
+            .chain(self.optional.iter())
+            .chain(self.peer.iter())
+    }
+
+    pub fn all_deps(&self) -> impl Iterator<Item = &(String, String)> {
+        self.runtime_deps().chain(self.dev.iter())
+    }
+
+    /// Parses `package.json` text; None when it is not a JSON object.
+    pub fn parse(dir: &str, text: &str) -> Option<Manifest> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let obj = v.as_object()?;
+        let deps = |key: &str| -> Vec<(String, String)> {
+            obj.get(key)
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut entry_points = Vec::new();
+        for key in ["main", "module", "types", "typings", "browser"] {
+            if let Some(s) = obj.get(key).and_then(Value::as_str) {
+                entry_points.push(s.to_string());
+            }
+        }
+        if let Some(exports) = obj.get("exports") {
+            collect_strings(exports, &mut entry_points);
+        }
+        match obj.get("bin") {
+            Some(Value::String(s)) => entry_points.push(s.clone()),
+            Some(Value::Object(m)) => {
+                entry_points.extend(m.values().filter_map(Value::as_str).map(String::from))
+            }
+            _ => {}
+        }
+        let mut output_dirs: Vec<String> = entry_points.iter().filter_map(|p| top_dir(p)).collect();
+        if let Some(files) = obj.get("files").and_then(Value::as_array) {
+            // `files` names folders directly (`"dist"`), or paths in them.
+            output_dirs.extend(
+                files
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter_map(|f| f.trim_start_matches("./").split('/').next())
+                    .filter(|f| !f.is_empty() && !f.contains('*') && *f != "..")
+                    .map(String::from),
+            );
+        }
+        output_dirs.sort();
+        output_dirs.dedup();
+        Some(Manifest {
+            dir: dir.to_string(),
+            name: obj.get("name").and_then(Value::as_str).map(String::from),
+            version: obj.get("version").and_then(Value::as_str).map(String::from),
+            dependencies: deps("dependencies"),
+            optional: deps("optionalDependencies"),
+            peer: deps("peerDependencies"),
+            dev: deps("devDependencies"),
+            output_dirs,
+            entry_points,
+            workspaces: obj.contains_key("workspaces"),
+            layer: 0,
+            hidden: None,
+            in_node_modules: fs::in_node_modules(dir),
+        })
+    }
+}
+
+/// Every string in a JSON value (the targets of an `exports` map).
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}
+
+/// The first folder of a package-relative path (`./dist/index.js` -> `dist`); None for a file
+/// at the package root or a glob at the top.
+fn top_dir(p: &str) -> Option<String> {
+    let p = p.trim_start_matches("./");
+    let mut parts = p.split('/').filter(|s| !s.is_empty() && *s != ".");
+    let first = parts.next()?;
+    parts.next()?;
+    if first.contains('*') || first == ".." {
+        return None;
+    }
+    Some(first.to_string())
+}
+
+/// One entry the image ships: visible, or hidden by a later layer.
+#[derive(Clone, Copy)]
+pub struct Shipped<'a> {
+    pub entry: &'a Entry,
+    pub hidden: Option<Hidden>,
+}
+
+/// Everything read from one image that the rules share.
+pub struct Facts<'a> {
+    pub image: &'a Image,
+    pub fs: Fs<'a>,
+    pub config: RuntimeConfig,
+    /// None when the image has no readable /etc/passwd.
+    pub passwd: Option<Vec<PasswdEntry>>,
+    pub group: Option<Vec<(String, u64)>>,
+    /// Visible manifests by folder.
+    pub manifests: BTreeMap<String, Manifest>,
+    /// Manifests that only hidden layers hold (their folder has no visible manifest).
+    pub hidden_manifests: Vec<Manifest>,
+    homes: Vec<String>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(image: &'a Image) -> Facts<'a> {
+        let fs = Fs::new(&image.tree);
+        let passwd = fs.text("/etc/passwd").map(|t| parse_passwd(&t));
+        let group = fs.text("/etc/group").map(|t| parse_group(&t));
+        let mut manifests = BTreeMap::new();
+        for e in image.tree.entries.values() {
+            if let Some(m) = manifest_of(e, None) {
+                manifests.insert(m.dir.clone(), m);
+            }
+        }
+        let hidden_manifests = image
+            .tree
+            .hidden
+            .iter()
+            .filter_map(|h| manifest_of(&h.entry, Some(h.hidden)))
+            .collect();
+        let mut facts = Facts {
+            image,
+            fs,
+            config: RuntimeConfig::from_image(image),
+            passwd,
+            group,
+            manifests,
+            hidden_manifests,
+            homes: Vec::new(),
+        };
+        facts.homes = facts.find_homes();
+        facts
+    }
+
+    /// Home directories of the image's users, plus `/root` and `/home/*`.
+    pub fn homes(&self) -> &[String] {
+        &self.homes
+    }
+
+    /// Every entry the image ships: the visible ones, then the hidden ones in layer order.
+    pub fn shipped(&self) -> impl Iterator<Item = Shipped<'a>> + 'a {
+        let tree = &self.image.tree;
+        tree.entries
+            .values()
+            .map(|entry| Shipped {
+                entry,
+                hidden: None,
+            })
+            .chain(tree.hidden.iter().map(|h| Shipped {
+                entry: &h.entry,
+                hidden: Some(h.hidden),
+            }))
+    }
+
+    fn find_homes(&self) -> Vec<String> {
+        let mut homes: Vec<String> = self
+            .passwd
+            .iter()
+            .flatten()
+            .map(|p| fs::normalize(&p.home))
+            .filter(|h| h != "/" && !h.starts_with("/nonexistent"))
+            .collect();
+        homes.push("/root".into());
+        homes.extend(
+            self.fs
+                .children("/home")
+                .into_iter()
+                .map(|c| format!("/home/{c}")),
+        );
+        homes.sort();
+        homes.dedup();
+        homes
+    }
+}
+
+fn manifest_of(e: &Entry, hidden: Option<Hidden>) -> Option<Manifest> {
+    if fs::basename(&e.path) != "package.json"
+        || !matches!(e.kind, EntryKind::File | EntryKind::HardLink)
+    {
+        return None;
+    }
+    let text = String::from_utf8_lossy(e.content.as_deref()?);
+    let mut m = Manifest::parse(fs::parent(&e.path), &text)?;
+    m.layer = e.layer;
+    m.hidden = hidden;
+    Some(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwd_and_group() {
+        let p = parse_passwd(
+            "root:x:0:0:root:/root:/bin/bash\n# c\nbad\napp:x:10001:10001::/app:/sbin/nologin\n",
+        );
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].uid, 10001);
+        assert_eq!(p[1].home, "/app");
+        assert_eq!(parse_group("app:x:10001:\n"), vec![("app".into(), 10001)]);
+    }
+
+    #[test]
+    fn manifest_output_dirs_from_entry_points_and_files() {
+        let m = Manifest::parse(
+            "/app/packages/shared",
+            r#"{"name":"@acme/shared","version":"1.2.0","main":"./lib/index.js",
+                "types":"types/index.d.ts","exports":{".":{"import":"./esm/index.mjs"}},
+                "files":["dist","README.md"],"dependencies":{"zod":"^3"},
+                "devDependencies":{"typescript":"^5"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m.output_dirs,
+            vec!["README.md", "dist", "esm", "lib", "types"]
+        );
+        assert_eq!(m.name.as_deref(), Some("@acme/shared"));
+        assert_eq!(m.dev[0].0, "typescript");
+        assert!(Manifest::parse("/x", "[1]").is_none());
+        assert!(Manifest::parse("/x", "{").is_none());
+    }
+}

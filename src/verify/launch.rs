@@ -1,0 +1,452 @@
+//! What the container actually runs: `Entrypoint` + `Cmd`, with init shims (tini, dumb-init),
+//! `env` and pass-through entrypoint scripts (the official Node image's `docker-entrypoint.sh`,
+//! which only `exec "$@"`) peeled off, then classified: node and a script, a binary, a shell
+//! command, a package-manager script, or a start script.
+//!
+//! Rules use the result; this module only reads config values and captured file heads.
+
+use super::facts::RuntimeConfig;
+use super::fs::{self, Fs};
+
+/// What the container runs, once wrappers are peeled off.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Launch {
+    /// Neither Entrypoint nor Cmd (or wrappers with nothing after them).
+    Nothing,
+    /// `sh -c "..."` (the shell form of CMD/ENTRYPOINT, or written out).
+    Shell { command: String },
+    /// `node [flags] <script> [args]`.
+    Node {
+        /// The script as written.
+        script: Option<String>,
+        /// Where it resolves to in the image (absolute, symlinks followed), when it exists.
+        resolved: Option<String>,
+        /// The absolute path it names (before resolution).
+        wanted: Option<String>,
+        /// `-e`/`-p`/`-`: code given on the command line or stdin.
+        inline: bool,
+        args: Vec<String>,
+    },
+    /// `npm start`, `pnpm --filter x start`, `yarn`, `npx`, `nx`, `turbo`...
+    PackageManager { tool: String, args: Vec<String> },
+    /// A script file run directly or by a shell (a start script).
+    Script { path: String, args: Vec<String> },
+    /// A program run directly (the Cargo case).
+    Binary {
+        program: String,
+        wanted: Option<String>,
+        resolved: Option<String>,
+        args: Vec<String>,
+    },
+}
+
+impl Launch {
+    /// The file the container runs (a script, node's script, a binary), when it exists.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Launch::Node { resolved, .. } | Launch::Binary { resolved, .. } => resolved.as_deref(),
+            Launch::Script { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+const INIT_SHIMS: &[&str] = &[
+    "tini",
+    "tini-static",
+    "dumb-init",
+    "catatonit",
+    "s6-overlay",
+];
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"];
+const PACKAGE_MANAGERS: &[&str] = &[
+    "npm",
+    "npx",
+    "yarn",
+    "yarnpkg",
+    "pnpm",
+    "pnpx",
+    "corepack",
+    "bun",
+    "bunx",
+    "nx",
+    "turbo",
+    "lerna",
+    "rush",
+    "concurrently",
+    "pm2",
+    "pm2-runtime",
+];
+
+/// Node options that take their value as the next argument.
+const NODE_VALUE_FLAGS: &[&str] = &[
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "-C",
+    "--conditions",
+    "--env-file",
+    "--env-file-if-exists",
+    "--title",
+    "--input-type",
+    "--disable-warning",
+    "--redirect-warnings",
+    "--diagnostic-dir",
+    "--report-dir",
+    "--cpu-prof-dir",
+    "--heap-prof-dir",
+    "--icu-data-dir",
+    "--openssl-config",
+    "--watch-path",
+    "--stack-size",
+];
+
+fn is_node(prog: &str) -> bool {
+    let b = fs::basename(prog);
+    b == "node" || b == "nodejs"
+}
+
+/// Where `prog` is found: an absolute or relative path, else each `PATH` dir.
+pub fn locate(prog: &str, config: &RuntimeConfig, fs: &Fs) -> (Option<String>, Option<String>) {
+    if prog.contains('/') {
+        let wanted = fs::join(&config.workdir(), prog);
+        let resolved = fs.is_file(&wanted).then(|| fs.resolve(&wanted)).flatten();
+        return (Some(wanted), resolved);
+    }
+    for dir in config.path_dirs() {
+        let p = fs::join(&dir, prog);
+        if fs.is_file(&p) {
+            return (Some(p.clone()), fs.resolve(&p));
+        }
+    }
+    (None, None)
+}
+
+/// Whether the captured start of a file is a script that only hands over to its arguments
+/// (`exec "$@"`), so the real program is what follows it.
+fn is_pass_through(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    text.starts_with("#!")
+        && text
+            .lines()
+            .map(str::trim)
+            .any(|l| l == "exec \"$@\"" || l == "exec \"${@}\"")
+}
+
+fn shebang(head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(head);
+    let first = text.lines().next()?;
+    first.strip_prefix("#!").map(|s| s.trim().to_string())
+}
+
+/// Peels wrappers off `argv` and classifies what is left.
+pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
+    let mut argv = config.argv();
+    // Bounded: each round removes at least one word.
+    for _ in 0..16 {
+        let Some(first) = argv.first().cloned() else {
+            return Launch::Nothing;
+        };
+        let base = fs::basename(&first).to_string();
+        if INIT_SHIMS.contains(&base.as_str()) {
+            argv.remove(0);
+            while argv.first().is_some_and(|a| a.starts_with('-')) {
+                let a = argv.remove(0);
+                if a == "--" {
+                    break;
+                }
+            }
+            continue;
+        }
+        if base == "env" {
+            argv.remove(0);
+            while argv
+                .first()
+                .is_some_and(|a| a.starts_with('-') || a.contains('='))
+            {
+                argv.remove(0);
+            }
+            continue;
+        }
+        if SHELLS.contains(&base.as_str()) {
+            let rest = &argv[1..];
+            if let Some(i) = rest
+                .iter()
+                .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
+            {
+                let command = rest.get(i + 1).cloned().unwrap_or_default();
+                return Launch::Shell { command };
+            }
+            if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
+                let idx = rest.iter().position(|a| a == script).unwrap_or(0);
+                return Launch::Script {
+                    path: fs::join(&config.workdir(), script),
+                    args: rest[idx + 1..].to_vec(),
+                };
+            }
+            return Launch::Shell {
+                command: String::new(),
+            };
+        }
+        if is_node(&first) {
+            return node(&argv[1..], config, fs);
+        }
+        if PACKAGE_MANAGERS.contains(&base.as_str()) {
+            return Launch::PackageManager {
+                tool: base,
+                args: argv[1..].to_vec(),
+            };
+        }
+        let (wanted, resolved) = locate(&first, config, fs);
+        if let Some(head) = resolved.as_deref().and_then(|r| fs.bytes(r)) {
+            if let Some(interp) = shebang(head) {
+                let words: Vec<&str> = interp.split_whitespace().collect();
+                let interp_prog = match words.as_slice() {
+                    [env, prog, ..] if fs::basename(env) == "env" => *prog,
+                    [prog, ..] => *prog,
+                    [] => "",
+                };
+                if SHELLS.contains(&fs::basename(interp_prog)) && is_pass_through(head) {
+                    argv.remove(0);
+                    continue;
+                }
+                if is_node(interp_prog) {
+                    // `#!/usr/bin/env node` bin script: node running that file.
+                    let mut node_argv = vec![first.clone()];
+                    node_argv.extend(argv[1..].iter().cloned());
+                    return node(&node_argv, config, fs);
+                }
+                return Launch::Script {
+                    path: resolved.unwrap_or(first),
+                    args: argv[1..].to_vec(),
+                };
+            }
+        }
+        return Launch::Binary {
+            program: first,
+            wanted,
+            resolved,
+            args: argv[1..].to_vec(),
+        };
+    }
+    Launch::Nothing
+}
+
+fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
+    let mut i = 0;
+    let mut inline = false;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if a == "--" {
+            i += 1;
+            break;
+        }
+        if a == "-" || matches!(a, "-e" | "--eval" | "-p" | "--print") {
+            inline = true;
+            break;
+        }
+        if !a.starts_with('-') {
+            break;
+        }
+        if NODE_VALUE_FLAGS.contains(&a) {
+            i += 1;
+        }
+        i += 1;
+    }
+    if inline {
+        return Launch::Node {
+            script: None,
+            resolved: None,
+            wanted: None,
+            inline: true,
+            args: args[i..].to_vec(),
+        };
+    }
+    let Some(script) = args.get(i).cloned() else {
+        return Launch::Node {
+            script: None,
+            resolved: None,
+            wanted: None,
+            inline: false,
+            args: Vec::new(),
+        };
+    };
+    let wanted = fs::join(&config.workdir(), &script);
+    let resolved = resolve_node_script(&wanted, fs);
+    Launch::Node {
+        script: Some(script),
+        resolved,
+        wanted: Some(wanted),
+        inline: false,
+        args: args[i + 1..].to_vec(),
+    }
+}
+
+/// Node's own lookup of a main script: the file, then with `.js`/`.cjs`/`.mjs`/`.json`, then a
+/// folder's `package.json` `main` or `index.js`.
+pub fn resolve_node_script(path: &str, fs: &Fs) -> Option<String> {
+    for candidate in [
+        path.to_string(),
+        format!("{path}.js"),
+        format!("{path}.cjs"),
+        format!("{path}.mjs"),
+        format!("{path}.json"),
+    ] {
+        if fs.is_file(&candidate) {
+            return fs.resolve(&candidate);
+        }
+    }
+    if fs.is_dir(path) {
+        let main = fs
+            .text(&fs::join(path, "package.json"))
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v.get("main").and_then(|m| m.as_str()).map(String::from));
+        if let Some(main) = main {
+            if let Some(r) = resolve_node_script(&fs::join(path, &main), fs) {
+                return Some(r);
+            }
+        }
+        let index = fs::join(path, "index.js");
+        if fs.is_file(&index) {
+            return fs.resolve(&index);
+        }
+    }
+    None
+}
+
+/// Paths whose content the launch analysis wants captured, from the config alone (before the
+/// tree is read): every word of argv that may be a file, made absolute, and each bare program
+/// name looked up in every `PATH` dir. Also returns basenames, so a symlinked program's target
+/// is captured too.
+pub fn wanted_paths(config: &RuntimeConfig) -> (Vec<String>, Vec<String>) {
+    let mut paths = Vec::new();
+    let mut names = Vec::new();
+    let workdir = config.workdir();
+    for word in config.argv().iter().filter(|w| !w.starts_with('-')) {
+        if word.contains(' ') || word.contains('=') || word.is_empty() {
+            continue;
+        }
+        if word.contains('/') {
+            let p = fs::join(&workdir, word);
+            for ext in ["", ".js", ".cjs", ".mjs"] {
+                paths.push(format!("{p}{ext}"));
+            }
+        } else {
+            for dir in config.path_dirs() {
+                paths.push(fs::join(&dir, word));
+            }
+            paths.push(fs::join(&workdir, word));
+        }
+        names.push(fs::basename(word).to_string());
+    }
+    paths.sort();
+    paths.dedup();
+    names.sort();
+    names.dedup();
+    (paths, names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::testkit::{node_base, TreeBuilder};
+
+    fn cfg(entrypoint: &[&str], cmd: &[&str], workdir: &str) -> RuntimeConfig {
+        RuntimeConfig {
+            entrypoint: entrypoint.iter().map(|s| s.to_string()).collect(),
+            cmd: cmd.iter().map(|s| s.to_string()).collect(),
+            working_dir: Some(workdir.into()),
+            ..Default::default()
+        }
+    }
+
+    fn tree() -> crate::image::MergedTree {
+        node_base(TreeBuilder::new())
+            .layer(1)
+            .file("/app/services/api/dist/main.js", "x")
+            .file("/app/services/api/package.json", "{\"name\":\"api\"}")
+            .exe("/app/start.sh", "#!/bin/sh\ncase \"$SERVICE\" in api) exec node /app/services/api/dist/main.js;; esac\n")
+            .exe("/app/api", "\x7fELF...")
+            .exe("/usr/bin/tini", "\x7fELF")
+            .build()
+    }
+
+    #[test]
+    fn node_behind_the_official_entrypoint_and_tini() {
+        let t = tree();
+        let fs = Fs::new(&t);
+        let l = analyse(
+            &cfg(
+                &["docker-entrypoint.sh"],
+                &[
+                    "node",
+                    "--enable-source-maps",
+                    "-r",
+                    "./otel.js",
+                    "dist/main",
+                ],
+                "/app/services/api",
+            ),
+            &fs,
+        );
+        let Launch::Node {
+            resolved, script, ..
+        } = l
+        else {
+            panic!("{l:?}")
+        };
+        assert_eq!(script.as_deref(), Some("dist/main"));
+        assert_eq!(resolved.as_deref(), Some("/app/services/api/dist/main.js"));
+        let l = analyse(
+            &cfg(&["/usr/bin/tini", "--"], &["node", "/app/missing.js"], "/"),
+            &fs,
+        );
+        assert!(matches!(l, Launch::Node { resolved: None, .. }), "{l:?}");
+    }
+
+    #[test]
+    fn shells_scripts_package_managers_binaries() {
+        let t = tree();
+        let fs = Fs::new(&t);
+        assert_eq!(
+            analyse(&cfg(&[], &["/bin/sh", "-c", "node dist/main.js"], "/"), &fs),
+            Launch::Shell {
+                command: "node dist/main.js".into()
+            }
+        );
+        assert!(matches!(
+            analyse(&cfg(&[], &["/app/start.sh", "api"], "/"), &fs),
+            Launch::Script { .. }
+        ));
+        assert!(matches!(
+            analyse(&cfg(&[], &["npm", "run", "start:api"], "/"), &fs),
+            Launch::PackageManager { .. }
+        ));
+        let l = analyse(&cfg(&[], &["/app/api"], "/"), &fs);
+        assert!(
+            matches!(&l, Launch::Binary { resolved: Some(r), .. } if r == "/app/api"),
+            "{l:?}"
+        );
+        let l = analyse(&cfg(&[], &["api"], "/app"), &fs);
+        assert!(matches!(&l, Launch::Binary { resolved: None, .. }), "{l:?}");
+        assert_eq!(analyse(&cfg(&[], &[], "/"), &fs), Launch::Nothing);
+        assert_eq!(
+            analyse(&cfg(&["docker-entrypoint.sh"], &[], "/"), &fs),
+            Launch::Nothing
+        );
+    }
+
+    #[test]
+    fn capture_candidates_come_from_the_config() {
+        let (paths, names) = wanted_paths(&cfg(
+            &["docker-entrypoint.sh"],
+            &["node", "dist/main.js"],
+            "/app/services/api",
+        ));
+        assert!(paths.contains(&"/usr/local/bin/docker-entrypoint.sh".to_string()));
+        assert!(paths.contains(&"/app/services/api/dist/main.js".to_string()));
+        assert!(names.contains(&"main.js".to_string()));
+    }
+}

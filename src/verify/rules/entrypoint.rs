@@ -1,0 +1,197 @@
+//! `entrypoint-*`: the container runs the service directly. Exec form; `node <file>` where the
+//! file belongs to the service's package, or the service's binary; the file exists in the
+//! merged tree (symlinks followed); no package-manager script (`npm start`), no start script,
+//! no argument that names another service. Init shims and pass-through entrypoint scripts
+//! (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
+
+use super::{Collector, Ctx};
+use crate::verify::diags::id;
+use crate::verify::launch::Launch;
+use crate::verify::subject::Role;
+use crate::workspace::Ecosystem;
+
+fn values(ctx: &Ctx) -> Vec<String> {
+    let c = &ctx.facts.config;
+    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_default();
+    let mut out = Vec::new();
+    if !c.entrypoint.is_empty() {
+        out.push(format!("Entrypoint: {}", json(&c.entrypoint)));
+    }
+    if !c.cmd.is_empty() {
+        out.push(format!("Cmd: {}", json(&c.cmd)));
+    }
+    if out.is_empty() {
+        out.push("Entrypoint/Cmd: (unset)".into());
+    }
+    out
+}
+
+/// An argument naming another service (`node start.js payments`).
+fn selects_other_service<'a>(ctx: &'a Ctx, args: &[String]) -> Option<&'a str> {
+    ctx.subject.others.iter().find_map(|o| {
+        args.iter()
+            .any(|a| a == &o.name || o.package.as_deref() == Some(a.as_str()))
+            .then_some(o.name.as_str())
+    })
+}
+
+pub fn check(ctx: &Ctx, out: &mut Collector) {
+    let v = values(ctx);
+    let service = &ctx.subject.name;
+    match ctx.launch {
+        Launch::Nothing => out.config(
+            id::ENTRYPOINT_MISSING,
+            "the image config has no Entrypoint or Cmd that runs anything",
+            v,
+        ),
+        Launch::Shell { command } => out.config(
+            id::ENTRYPOINT_SHELL,
+            if command.is_empty() {
+                "the entrypoint starts a shell".to_string()
+            } else {
+                format!("the entrypoint runs through a shell: {command:?}")
+            },
+            v,
+        ),
+        Launch::PackageManager { tool, args } => out.config(
+            id::ENTRYPOINT_INDIRECT,
+            format!(
+                "the entrypoint runs `{}` through a package manager instead of the service itself",
+                std::iter::once(tool.as_str())
+                    .chain(args.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            v,
+        ),
+        Launch::Script { path, .. } => out.config_with_paths(
+            id::ENTRYPOINT_INDIRECT,
+            format!("the entrypoint runs the start script {path} instead of the service itself"),
+            v,
+            vec![path.clone()],
+            ctx.facts.fs.get(path).map(|e| e.layer),
+        ),
+        Launch::Node { inline: true, .. } => out.config(
+            id::ENTRYPOINT_INDIRECT,
+            "the entrypoint runs code given to node on the command line (-e/-p/stdin)",
+            v,
+        ),
+        Launch::Node { script: None, .. } => out.config(
+            id::ENTRYPOINT_MISSING,
+            "the entrypoint runs node without a script",
+            v,
+        ),
+        Launch::Node {
+            resolved: None,
+            wanted,
+            script,
+            ..
+        } => out.config_with_paths(
+            id::ENTRYPOINT_NOT_FOUND,
+            format!(
+                "node's script {} does not exist in the image",
+                script.as_deref().unwrap_or_default()
+            ),
+            v,
+            wanted.iter().cloned().collect(),
+            None,
+        ),
+        Launch::Node {
+            resolved: Some(file),
+            args,
+            ..
+        } => {
+            let layer = ctx.facts.fs.get(file).map(|e| e.layer);
+            let owner = ctx.subject.owner(file);
+            let problem = match owner {
+                Some((_, Role::Service)) => None,
+                Some((dir, Role::OtherService(other))) => Some(format!(
+                    "the entrypoint runs {file} of service {other} ({dir}), not {service}"
+                )),
+                _ if ctx.subject.root.is_none() => None,
+                Some((dir, _)) => Some(format!(
+                    "the entrypoint runs {file}, which belongs to {dir}, not to service {service}"
+                )),
+                None => Some(format!(
+                    "the entrypoint runs {file}, which is not part of service {service} (a start script?)"
+                )),
+            };
+            if let Some(msg) = problem {
+                out.config_with_paths(
+                    id::ENTRYPOINT_INDIRECT,
+                    msg,
+                    v.clone(),
+                    vec![file.clone()],
+                    layer,
+                );
+            } else if let Some(other) = selects_other_service(ctx, args) {
+                out.config(
+                    id::ENTRYPOINT_INDIRECT,
+                    format!(
+                        "the entrypoint passes another service's name ({other}) as an argument"
+                    ),
+                    v,
+                );
+            }
+        }
+        Launch::Binary {
+            program,
+            resolved: None,
+            wanted,
+            ..
+        } => out.config_with_paths(
+            id::ENTRYPOINT_NOT_FOUND,
+            format!("the entrypoint's program {program} does not exist in the image"),
+            v,
+            wanted.iter().cloned().collect(),
+            None,
+        ),
+        Launch::Binary {
+            resolved: Some(bin),
+            args,
+            ..
+        } => {
+            let layer = ctx.facts.fs.get(bin).map(|e| e.layer);
+            let base = crate::verify::fs::basename(bin);
+            if let Some(o) = ctx
+                .subject
+                .others
+                .iter()
+                .find(|o| o.bin.as_deref() == Some(base))
+            {
+                out.config_with_paths(
+                    id::ENTRYPOINT_INDIRECT,
+                    format!(
+                        "the entrypoint runs {bin}, the binary of service {}",
+                        o.name
+                    ),
+                    v,
+                    vec![bin.clone()],
+                    layer,
+                );
+            } else if ctx.subject.ecosystem == Some(Ecosystem::Pnpm)
+                && ctx
+                    .subject
+                    .root
+                    .as_deref()
+                    .is_some_and(|r| !crate::verify::fs::is_within(bin, r))
+            {
+                out.config_with_paths(
+                    id::ENTRYPOINT_INDIRECT,
+                    format!("the entrypoint runs {bin}, not node with the service's entry file"),
+                    v,
+                    vec![bin.clone()],
+                    layer,
+                );
+            } else if let Some(other) = selects_other_service(ctx, args) {
+                out.config(
+                    id::ENTRYPOINT_INDIRECT,
+                    format!(
+                        "the entrypoint passes another service's name ({other}) as an argument"
+                    ),
+                    v,
+                );
+            }
+        }
+    }
+}

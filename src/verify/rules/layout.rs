@@ -1,0 +1,104 @@
+//! `internal-package-extra` and `app-root-foreign`: under the app root there is the service (its
+//! package folder, or its binary), the internal packages it needs as their output folders and
+//! `package.json`, `node_modules`, and nothing else.
+//!
+//! An internal package may also carry what `npm pack` always keeps (README, LICENSE, CHANGELOG,
+//! NOTICE) and a lockfile. The service's own folder is not restricted here: what must not be in
+//! it (sources, secrets, ...) has rules of its own, and anything else (assets, config) is its
+//! business. Anything else under the app root is reported at its topmost foreign folder.
+
+use super::{Ctx, Hit};
+use crate::verify::diags::id;
+use crate::verify::facts::Shipped;
+use crate::verify::fs;
+use crate::verify::subject::Role;
+
+/// Files any package may carry.
+fn is_package_furniture(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "README",
+        "LICENSE",
+        "LICENCE",
+        "CHANGELOG",
+        "NOTICE",
+        "AUTHORS",
+    ]
+    .iter()
+    .any(|p| upper.starts_with(p))
+        || matches!(
+            name,
+            "package.json" | "package-lock.json" | "npm-shrinkwrap.json" | ".npmignore"
+        )
+}
+
+pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let sub = ctx.subject;
+    let root = sub.app_root.as_deref()?;
+    if sub.root.is_none() && sub.binary.is_none() {
+        return None;
+    }
+    let path = s.entry.path.as_str();
+    if !fs::is_within(path, root) || path == root {
+        return None;
+    }
+    if sub.binary.as_deref() == Some(path) {
+        return None;
+    }
+    // A start script the entrypoint runs is the entrypoint rule's finding.
+    if ctx.launch.file() == Some(path) {
+        return None;
+    }
+    match sub.owner(path).filter(|(dir, _)| fs::is_within(dir, root)) {
+        Some((_, Role::Service | Role::ThirdParty)) => None,
+        Some((dir, Role::Internal)) => {
+            let rel = path[dir.len()..].trim_start_matches('/');
+            let first = rel.split('/').next().unwrap_or(rel);
+            let m = ctx.facts.manifests.get(dir);
+            let output = first == "dist"
+                || first == "node_modules"
+                || m.is_some_and(|m| m.output_dirs.iter().any(|d| d == first));
+            let single = !rel.contains('/');
+            if output || (single && is_package_furniture(first)) {
+                None
+            } else {
+                Some(Hit::new(
+                    id::INTERNAL_PACKAGE_EXTRA,
+                    "an internal package ships more than its build output and package.json",
+                    fs::join(dir, first),
+                ))
+            }
+        }
+        Some((dir, Role::WorkspacePackage(name))) => Some(Hit::new(
+            id::APP_ROOT_FOREIGN,
+            format!("workspace package {name} is in the image, but the service does not need it at run time"),
+            dir,
+        )),
+        Some((dir, Role::Unknown)) => Some(Hit::new(
+            id::APP_ROOT_FOREIGN,
+            "a package the service does not depend on is under the app root",
+            dir,
+        )),
+        Some((_, Role::OtherService(_))) => None,
+        None => {
+            if fs::in_node_modules(path) {
+                return None;
+            }
+            if is_package_furniture(fs::basename(path)) && !path[root.len()..].trim_start_matches('/').contains('/') {
+                return None;
+            }
+            // Topmost folder below the app root that holds nothing of the service.
+            let holders = &sub.holders;
+            let mut chain: Vec<&str> = fs::self_and_ancestors(path)
+                .take_while(|a| *a != root)
+                .collect();
+            chain.reverse();
+            let foreign = chain.into_iter().find(|a| !holders.contains(*a))?;
+            Some(Hit::new(
+                id::APP_ROOT_FOREIGN,
+                "content under the app root belongs to neither the service nor its packages",
+                foreign,
+            ))
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The checks. Config rules (user, entrypoint, service presence) look at the image config;
+//! path rules look at every entry the image ships, visible or hidden by a later layer.
+//!
+//! Path rules form one chain, most specific first: each shipped entry is reported by the first
+//! rule that claims it (a secret, another service, a dev dependency, workspace tooling, a
+//! toolchain, sources, then the app-root layout), so one cause gives one finding rather than
+//! the same files under four rule ids. A rule turned off in the policy still claims its paths;
+//! its findings are dropped at the end. A claim names a "report path" (the package folder, the
+//! `.git` directory, ...) so a folder of 3000 files is one path in the report.
+
+mod entrypoint;
+mod layout;
+mod policy;
+mod secrets;
+mod services;
+mod sources;
+mod tooling;
+mod user;
+
+use std::collections::BTreeMap;
+
+use super::cfg::Policy;
+use super::diags;
+use super::facts::{Facts, Shipped};
+use super::launch::Launch;
+use super::subject::Subject;
+use super::{Finding, HiddenBy, LayerRef};
+use crate::image::{Hidden, Image};
+
+/// Everything a rule may look at.
+pub struct Ctx<'a, 'f> {
+    pub facts: &'a Facts<'f>,
+    pub subject: &'a Subject,
+    pub launch: &'a Launch,
+    pub policy: &'a Policy,
+}
+
+/// A path rule's claim on one shipped entry.
+pub struct Hit {
+    pub rule: &'static str,
+    /// The finding's message: paths with the same rule, message and layer form one finding.
+    pub message: String,
+    /// The path to report (the entry itself, or the folder it belongs to).
+    pub report: String,
+}
+
+impl Hit {
+    pub fn new(rule: &'static str, message: impl Into<String>, report: impl Into<String>) -> Hit {
+        Hit {
+            rule,
+            message: message.into(),
+            report: report.into(),
+        }
+    }
+}
+
+/// Groups hits into findings.
+pub struct Collector<'i> {
+    image: &'i Image,
+    groups: BTreeMap<(usize, &'static str, String, Option<usize>, bool), Group>,
+    config: Vec<Finding>,
+}
+
+struct Group {
+    paths: Vec<String>,
+    hidden: Option<Hidden>,
+    layer: Option<usize>,
+}
+
+impl<'i> Collector<'i> {
+    pub fn new(image: &'i Image) -> Self {
+        Collector {
+            image,
+            groups: BTreeMap::new(),
+            config: Vec::new(),
+        }
+    }
+
+    fn layer_ref(&self, index: usize) -> Option<LayerRef> {
+        self.image.layers.get(index).map(|l| LayerRef {
+            index,
+            digest: l.digest.clone(),
+            created_by: l.created_by.clone(),
+        })
+    }
+
+    /// A finding about the image config (no path, no layer).
+    pub fn config(&mut self, rule: &'static str, message: impl Into<String>, values: Vec<String>) {
+        self.config_with_paths(rule, message, values, Vec::new(), None);
+    }
+
+    pub fn config_with_paths(
+        &mut self,
+        rule: &'static str,
+        message: impl Into<String>,
+        values: Vec<String>,
+        paths: Vec<String>,
+        layer: Option<usize>,
+    ) {
+        let layer = layer.and_then(|l| self.layer_ref(l));
+        self.config.push(Finding::new(
+            rule,
+            message.into(),
+            paths,
+            values,
+            layer,
+            None,
+        ));
+    }
+
+    /// A path rule's hit on a shipped entry.
+    pub fn hit(&mut self, hit: Hit, shipped: Shipped) {
+        let layer = shipped.entry.layer;
+        let by = shipped.hidden.map(|h| match h {
+            Hidden::Deleted { by_layer } | Hidden::Overwritten { by_layer } => by_layer,
+        });
+        let overwritten = matches!(shipped.hidden, Some(Hidden::Overwritten { .. }));
+        let key = (layer, hit.rule, hit.message, by, overwritten);
+        let group = self.groups.entry(key).or_insert_with(|| Group {
+            paths: Vec::new(),
+            hidden: shipped.hidden,
+            layer: Some(layer),
+        });
+        if group.paths.last() != Some(&hit.report) {
+            group.paths.push(hit.report);
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<Finding> {
+        let mut out = std::mem::take(&mut self.config);
+        for ((_, rule, message, _, _), g) in &self.groups {
+            let mut paths = g.paths.clone();
+            paths.sort();
+            paths.dedup();
+            let layer = g.layer.and_then(|l| self.layer_ref(l));
+            let hidden = g.hidden.map(|h| {
+                let (how, by) = match h {
+                    Hidden::Deleted { by_layer } => ("deleted", by_layer),
+                    Hidden::Overwritten { by_layer } => ("overwritten", by_layer),
+                };
+                HiddenBy {
+                    how,
+                    layer: self.layer_ref(by).unwrap_or(LayerRef {
+                        index: by,
+                        digest: String::new(),
+                        created_by: None,
+                    }),
+                }
+            });
+            out.push(Finding::new(
+                rule,
+                message.clone(),
+                paths,
+                Vec::new(),
+                layer,
+                hidden,
+            ));
+        }
+        out
+    }
+}
+
+/// The chain of path rules, most specific first.
+fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    secrets::classify(ctx, s)
+        .or_else(|| services::classify(ctx, s))
+        .or_else(|| tooling::classify_dev(ctx, s))
+        .or_else(|| tooling::classify(ctx, s))
+        .or_else(|| tooling::classify_toolchain(ctx, s))
+        .or_else(|| sources::classify(ctx, s))
+        .or_else(|| layout::classify(ctx, s))
+}
+
+/// Runs every rule over one image; returns the findings at their policy severity (rules turned
+/// off dropped, allowed paths skipped).
+pub fn run(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Collector::new(ctx.facts.image);
+    user::check(ctx, &mut out);
+    services::check_presence(ctx, &mut out);
+    entrypoint::check(ctx, &mut out);
+    tooling::check_manifests(ctx, &mut out);
+    for s in ctx.facts.shipped() {
+        if ctx.policy.allowed(&s.entry.path) {
+            continue;
+        }
+        if let Some(hit) = policy::classify(ctx, s) {
+            out.hit(hit, s);
+        }
+        if let Some(hit) = classify(ctx, s) {
+            out.hit(hit, s);
+        }
+    }
+    let mut findings: Vec<Finding> = out
+        .finish()
+        .into_iter()
+        .filter_map(|mut f| {
+            let rule = diags::rule(f.rule)?;
+            f.severity = ctx.policy.severity(rule)?;
+            Some(f)
+        })
+        .collect();
+    let order = |id: &str| diags::RULES.iter().position(|r| r.id == id);
+    findings.sort_by(|a, b| {
+        (order(a.rule), a.hidden.is_some(), &a.paths, &a.message).cmp(&(
+            order(b.rule),
+            b.hidden.is_some(),
+            &b.paths,
+            &b.message,
+        ))
+    });
+    findings
+}

@@ -1,0 +1,22 @@
+//! `denied-path`: paths matching a `deny` glob of the `[verify]` policy, in any layer. Checked
+//! beside the other rules rather than in their chain: a project's own deny list adds to what
+//! isogen reports, it does not replace it.
+
+use super::{Ctx, Hit};
+use crate::verify::diags::id;
+use crate::verify::facts::Shipped;
+use crate::verify::fs;
+
+pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let path = s.entry.path.as_str();
+    let mut chain: Vec<&str> = fs::self_and_ancestors(path).collect();
+    chain.reverse();
+    let hit = chain
+        .into_iter()
+        .find(|a| *a != "/" && ctx.policy.denied(a))?;
+    Some(Hit::new(
+        id::DENIED_PATH,
+        "the policy denies this path",
+        hit,
+    ))
+}

@@ -1,0 +1,139 @@
+//! `service-missing`: the image holds the service it claims to be. `other-service`: no other
+//! service of the workspace is anywhere in it, found by package name (any `package.json`, in
+//! `node_modules` too), by folder (its workspace-relative folder anywhere, or its folder name
+//! directly under the app root or under a `services`/`apps`-like folder there), and by binary
+//! name (an executable file named like another Cargo service's binary).
+
+use super::{Collector, Ctx, Hit};
+use crate::image::EntryKind;
+use crate::verify::diags::id;
+use crate::verify::facts::Shipped;
+use crate::verify::fs;
+use crate::verify::subject::Role;
+use crate::workspace::Ecosystem;
+
+pub fn check_presence(ctx: &Ctx, out: &mut Collector) {
+    let s = ctx.subject;
+    let found = match s.ecosystem {
+        Some(Ecosystem::Cargo) => s.binary.is_some(),
+        _ => s.root.is_some() || s.binary.is_some(),
+    };
+    if !found {
+        let names = s
+            .package_names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let what = match (&s.ecosystem, &s.bin) {
+            (Some(Ecosystem::Cargo), Some(bin)) => format!("no binary named {bin}"),
+            _ => format!("no package.json named {names} and no entry file of it"),
+        };
+        out.config(
+            id::SERVICE_MISSING,
+            format!("service {} is not in the image: {what}", s.name),
+            vec![format!("service: {}", s.name)],
+        );
+    }
+}
+
+/// Folders that hold services side by side in a workspace (and so in a copied layout).
+const SERVICE_PARENTS: &[&str] = &["services", "apps", "packages", "workers", "functions"];
+
+pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let subject = ctx.subject;
+    if subject.others.is_empty() {
+        return None;
+    }
+    let path = s.entry.path.as_str();
+    // Inside the service's own package or an internal one, names are the service's business.
+    if let Some((_, role)) = subject.owner(path) {
+        match role {
+            Role::Service | Role::Internal => return None,
+            Role::OtherService(name) => {
+                let (dir, _) = subject.owner(path)?;
+                return Some(Hit::new(
+                    id::OTHER_SERVICE,
+                    format!("service {name} is in the image (its package)"),
+                    dir,
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(bin) = subject.binary.as_deref() {
+        if path == bin {
+            return None;
+        }
+    }
+    let own_anchors: Vec<&str> = subject
+        .root
+        .iter()
+        .map(String::as_str)
+        .chain(subject.internal_roots())
+        .collect();
+    let is_own_ancestor = |d: &str| own_anchors.iter().any(|a| fs::is_within(a, d));
+    if !fs::in_node_modules(path) {
+        for o in &subject.others {
+            // Its workspace-relative folder, anywhere.
+            if let Some(dir) = o.dir.as_deref() {
+                let suffix = format!("/{dir}");
+                if let Some(a) = fs::self_and_ancestors(path)
+                    .find(|a| a.ends_with(&suffix) && !is_own_ancestor(a))
+                {
+                    return Some(Hit::new(
+                        id::OTHER_SERVICE,
+                        format!("service {} is in the image (its folder {dir})", o.name),
+                        a,
+                    ));
+                }
+            }
+            // Its folder name under the app root.
+            if let (Some(root), Some(dir)) = (subject.app_root.as_deref(), o.dir.as_deref()) {
+                let folder = fs::basename(dir);
+                let hit = fs::self_and_ancestors(path).find(|a| {
+                    fs::basename(a) == folder
+                        && fs::is_within(a, root)
+                        && *a != root
+                        && !is_own_ancestor(a)
+                        && {
+                            let p = fs::parent(a);
+                            p == root || SERVICE_PARENTS.contains(&fs::basename(p))
+                        }
+                });
+                if let Some(a) = hit {
+                    return Some(Hit::new(
+                        id::OTHER_SERVICE,
+                        format!(
+                            "service {} is in the image (a folder named {folder})",
+                            o.name
+                        ),
+                        a,
+                    ));
+                }
+            }
+        }
+    }
+    // Another service's binary.
+    if matches!(
+        s.entry.kind,
+        EntryKind::File | EntryKind::HardLink | EntryKind::Symlink
+    ) && (s.entry.mode & 0o111 != 0 || s.entry.kind == EntryKind::Symlink)
+        && !fs::in_node_modules(path)
+        && !fs::is_within(path, "/usr/share")
+    {
+        let base = fs::basename(path);
+        if let Some(o) = subject
+            .others
+            .iter()
+            .find(|o| o.bin.as_deref() == Some(base))
+        {
+            return Some(Hit::new(
+                id::OTHER_SERVICE,
+                format!("service {} is in the image (its binary)", o.name),
+                path,
+            ));
+        }
+    }
+    None
+}

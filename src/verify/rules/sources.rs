@@ -1,0 +1,165 @@
+//! `sources`: `*.ts`/`*.tsx`/`*.mts`/`*.cts` (declaration files `*.d.ts` excepted),
+//! `tsconfig*.json`, the `src/` folder of the service and of any package outside
+//! `node_modules` (unless the package's own entry points are in it: then `src/` is what runs),
+//! `*.rs`, `Cargo.toml`, `Cargo.lock`, and Cargo `target/` folders.
+//!
+//! Third-party packages are not searched (many publish their TypeScript next to the build), nor
+//! are distribution folders (`/usr/lib`, `/usr/share`, ...) where a `.ts` is as likely an MPEG
+//! transport stream. The service's and internal packages' folders are searched even when they
+//! are installed into `node_modules`.
+
+use super::{Ctx, Hit};
+use crate::image::EntryKind;
+use crate::verify::diags::id;
+use crate::verify::facts::Shipped;
+use crate::verify::fs;
+use crate::verify::subject::Role;
+
+const SYSTEM: &[&str] = &[
+    "/usr/share",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/include",
+    "/usr/local/include",
+    "/usr/local/lib",
+    "/usr/local/share",
+    "/lib",
+    "/lib64",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/var/lib",
+    "/var/cache",
+];
+
+pub fn is_typescript_source(base: &str) -> bool {
+    let is_ts = [".ts", ".tsx", ".mts", ".cts"]
+        .iter()
+        .any(|e| base.ends_with(e));
+    let is_decl = [".d.ts", ".d.mts", ".d.cts"]
+        .iter()
+        .any(|e| base.ends_with(e));
+    is_ts && !is_decl
+}
+
+pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let path = s.entry.path.as_str();
+    if SYSTEM.iter().any(|d| fs::is_within(path, d)) {
+        return None;
+    }
+    let owner = ctx.subject.owner(path);
+    if fs::in_node_modules(path) {
+        // Only our own packages, installed into node_modules as folders.
+        let ours = matches!(owner, Some((dir, Role::Service | Role::Internal)) if !fs::in_node_modules(&path[dir.len()..]));
+        if !ours {
+            return None;
+        }
+    }
+    let base = fs::basename(path);
+    let is_file = matches!(
+        s.entry.kind,
+        EntryKind::File | EntryKind::HardLink | EntryKind::Symlink
+    );
+
+    // Cargo build folders.
+    for a in fs::self_and_ancestors(path) {
+        if fs::basename(a) == "target" {
+            let marker = ["CACHEDIR.TAG", ".rustc_info.json", "release", "debug"]
+                .iter()
+                .any(|m| ctx.facts.fs.exists(&fs::join(a, m)));
+            if marker {
+                return Some(Hit::new(
+                    id::SOURCES,
+                    "a Cargo target/ folder is in the image",
+                    a,
+                ));
+            }
+        }
+    }
+
+    // src/ of a package (ours or any package outside node_modules).
+    if let Some((dir, _)) = owner {
+        let src = fs::join(dir, "src");
+        if fs::is_within(path, &src) {
+            let m = ctx.facts.manifests.get(dir);
+            let runs_from_src = m.is_some_and(|m| m.output_dirs.iter().any(|d| d == "src"))
+                || launched_from(ctx, &src);
+            if !runs_from_src {
+                return Some(Hit::new(
+                    id::SOURCES,
+                    "a package's src/ folder is in the image",
+                    src,
+                ));
+            }
+        }
+    }
+
+    if !is_file {
+        return None;
+    }
+    if is_typescript_source(base) {
+        return Some(Hit::new(
+            id::SOURCES,
+            "TypeScript sources are in the image",
+            path,
+        ));
+    }
+    if base.starts_with("tsconfig") && base.ends_with(".json") {
+        return Some(Hit::new(
+            id::SOURCES,
+            "TypeScript configs are in the image",
+            path,
+        ));
+    }
+    if base.ends_with(".rs") {
+        // A crate's src/ is one path, not one per file.
+        let report = fs::self_and_ancestors(path)
+            .find(|a| {
+                fs::basename(a) == "src"
+                    && ctx.facts.fs.exists(&fs::join(fs::parent(a), "Cargo.toml"))
+            })
+            .unwrap_or(path);
+        return Some(Hit::new(
+            id::SOURCES,
+            "Rust sources are in the image",
+            report,
+        ));
+    }
+    if base == "Cargo.toml" || base == "Cargo.lock" {
+        return Some(Hit::new(
+            id::SOURCES,
+            "Cargo manifests are in the image",
+            path,
+        ));
+    }
+    None
+}
+
+/// Whether the entrypoint's file is under `dir`.
+fn launched_from(ctx: &Ctx, dir: &str) -> bool {
+    match ctx.launch {
+        crate::verify::launch::Launch::Node {
+            resolved: Some(f), ..
+        }
+        | crate::verify::launch::Launch::Binary {
+            resolved: Some(f), ..
+        } => fs::is_within(f, dir),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_typescript_source;
+
+    #[test]
+    fn typescript_sources_but_not_declarations() {
+        for s in ["a.ts", "a.tsx", "a.mts", "a.cts"] {
+            assert!(is_typescript_source(s));
+        }
+        for s in ["a.d.ts", "a.d.mts", "a.js", "a.d.cts", "tsconfig.json"] {
+            assert!(!is_typescript_source(s));
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! What builds a service but must not ship with it:
+//!
+//! - `dev-dependency`: packages installed in the app's `node_modules` that the manifests (the
+//!   image's, and the workspace's when known) list only as `devDependencies` and that nothing
+//!   needed at run time depends on; plus the packages only they need.
+//! - `workspace-tooling`: pnpm (the package, its binaries, `.pnpm` stores, `PNPM_HOME`, corepack's
+//!   cached copy), nx, turbo, lerna, rush; workspace files (`pnpm-workspace.yaml`,
+//!   `pnpm-lock.yaml`, `nx.json`, `turbo.json`, `lerna.json`, `rush.json`); npm/yarn workspace
+//!   root manifests.
+//! - `workspace-protocol`: a visible `package.json` keeping `workspace:`/`catalog:` specs.
+//! - `toolchain`: TypeScript and TS runners, C compilers and make, cargo/rustc/rustup and their
+//!   homes. C headers (`/usr/include`, Node's `/usr/local/include/node`) are not a toolchain
+//!   without a compiler, and ship in sound runtime bases, so they are not reported.
+//! - `package-manager` (warning): npm, npx, yarn, corepack as installed globally, which the
+//!   official Node images ship; a project may turn it off.
+
+use super::{Collector, Ctx, Hit};
+use crate::image::EntryKind;
+use crate::verify::diags::id;
+use crate::verify::facts::Shipped;
+use crate::verify::fs;
+use crate::verify::subject::node_modules_name;
+
+/// Directories a program is run from.
+const BIN_DIRS: &[&str] = &[
+    "/bin",
+    "/sbin",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/usr/local/cargo/bin",
+];
+
+/// The package folder a path in `node_modules` belongs to (`.../node_modules/@s/x/lib/a.js` ->
+/// `.../node_modules/@s/x`), with its name.
+pub fn package_dir(path: &str) -> Option<(&str, &str)> {
+    let i = path.rfind("/node_modules/")?;
+    let start = i + "/node_modules/".len();
+    let rest = &path[start..];
+    let mut parts = rest.split('/');
+    let first = parts.next()?;
+    let len = if first.starts_with('@') {
+        first.len() + 1 + parts.next()?.len()
+    } else {
+        first.len()
+    };
+    if first.starts_with('.') {
+        return None;
+    }
+    let dir = &path[..start + len];
+    Some((dir, &path[start..start + len]))
+}
+
+fn in_bin_dir(path: &str, ctx: &Ctx) -> bool {
+    let parent = fs::parent(path);
+    BIN_DIRS.contains(&parent)
+        || ctx
+            .facts
+            .config
+            .path_dirs()
+            .iter()
+            .any(|d| d == parent && !fs::in_node_modules(d))
+}
+
+fn is_program(s: Shipped) -> bool {
+    matches!(
+        s.entry.kind,
+        EntryKind::File | EntryKind::Symlink | EntryKind::HardLink
+    )
+}
+
+pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let (dir, name) = package_dir(&s.entry.path)?;
+    let sub = ctx.subject;
+    if sub.dev_direct.contains(dir) {
+        return Some(Hit::new(
+            id::DEV_DEPENDENCY,
+            "dev dependencies are installed",
+            dir,
+        ));
+    }
+    if sub.dev_transitive.contains(dir) {
+        return Some(Hit::new(
+            id::DEV_DEPENDENCY,
+            "packages that only dev dependencies need are installed",
+            dir,
+        ));
+    }
+    let _ = name;
+    None
+}
+
+const TOOLING_PACKAGES: &[(&str, &str)] = &[
+    ("pnpm", "pnpm"),
+    ("@pnpm/exe", "pnpm"),
+    ("nx", "nx"),
+    ("turbo", "turbo"),
+    ("lerna", "lerna"),
+    ("@microsoft/rush", "rush"),
+];
+const TOOLING_BINS: &[(&str, &str)] = &[
+    ("pnpm", "pnpm"),
+    ("pnpx", "pnpm"),
+    ("nx", "nx"),
+    ("turbo", "turbo"),
+    ("lerna", "lerna"),
+    ("rush", "rush"),
+];
+const TOOLING_FILES: &[(&str, &str)] = &[
+    ("pnpm-workspace.yaml", "pnpm"),
+    ("pnpm-lock.yaml", "pnpm"),
+    (".pnpmfile.cjs", "pnpm"),
+    ("nx.json", "nx"),
+    ("turbo.json", "turbo"),
+    ("lerna.json", "lerna"),
+    ("rush.json", "rush"),
+];
+
+fn tooling(tool: &str, report: &str) -> Option<Hit> {
+    Some(Hit::new(
+        id::WORKSPACE_TOOLING,
+        format!("workspace tooling ({tool}) is in the image"),
+        report,
+    ))
+}
+
+pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let path = s.entry.path.as_str();
+    let base = fs::basename(path);
+    // pnpm's store and virtual store.
+    for a in fs::self_and_ancestors(path) {
+        let b = fs::basename(a);
+        let parent = fs::basename(fs::parent(a));
+        if (b == ".pnpm" && parent == "node_modules")
+            || b == ".pnpm-store"
+            || (b == "pnpm"
+                && (a.ends_with("/.local/share/pnpm")
+                    || a.ends_with("/.cache/pnpm")
+                    || a == "/pnpm"))
+            || (b == "pnpm" && a.contains("/corepack/"))
+        {
+            return tooling("pnpm", a);
+        }
+        if (b == ".nx" || b == ".turbo") && !fs::in_node_modules(a) {
+            return tooling(b.trim_start_matches('.'), a);
+        }
+    }
+    if base == ".modules.yaml" && fs::basename(fs::parent(path)) == "node_modules" {
+        return tooling("pnpm", path);
+    }
+    if let Some((dir, name)) = package_dir(path) {
+        if let Some((_, tool)) = TOOLING_PACKAGES.iter().find(|(p, _)| *p == name) {
+            return tooling(tool, dir);
+        }
+    }
+    if !fs::in_node_modules(path) {
+        if let Some((_, tool)) = TOOLING_FILES.iter().find(|(f, _)| *f == base) {
+            return tooling(tool, path);
+        }
+    }
+    if is_program(s) && in_bin_dir(path, ctx) {
+        if let Some((_, tool)) = TOOLING_BINS.iter().find(|(b, _)| *b == base) {
+            return tooling(tool, path);
+        }
+    }
+    if base == "package.json" && !fs::in_node_modules(path) {
+        let dir = fs::parent(path);
+        let root = ctx
+            .facts
+            .manifests
+            .get(dir)
+            .or_else(|| ctx.facts.hidden_manifests.iter().find(|m| m.dir == dir));
+        if root.is_some_and(|m| m.workspaces) {
+            return Some(Hit::new(
+                id::WORKSPACE_TOOLING,
+                "a workspace root manifest (`workspaces`) is in the image",
+                path,
+            ));
+        }
+    }
+    None
+}
+
+const TOOLCHAIN_PACKAGES: &[&str] = &["typescript", "ts-node", "tsx", "ts-node-dev", "@swc/cli"];
+const TOOLCHAIN_BINS: &[&str] = &[
+    "tsc", "ts-node", "tsx", "gcc", "g++", "cc", "c++", "clang", "clang++", "make", "gmake",
+    "cmake", "cargo", "rustc", "rustup", "rustdoc",
+];
+const PM_PACKAGES: &[&str] = &["npm", "corepack", "yarn"];
+const PM_BINS: &[&str] = &["npm", "npx", "yarn", "yarnpkg", "corepack"];
+
+/// `gcc-12`, `x86_64-linux-gnu-gcc-12`, `clang-16`: versioned and target-prefixed compilers.
+fn is_compiler_name(base: &str) -> bool {
+    let stem = base
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
+        .trim_end_matches('-');
+    ["gcc", "g++", "clang", "clang++", "cc", "c++"]
+        .iter()
+        .any(|c| stem == *c || stem.ends_with(&format!("-{c}")))
+}
+
+fn toolchain(what: &str, report: &str) -> Option<Hit> {
+    Some(Hit::new(
+        id::TOOLCHAIN,
+        format!("build toolchain ({what}) is in the image"),
+        report,
+    ))
+}
+
+pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let path = s.entry.path.as_str();
+    let base = fs::basename(path);
+    if let Some((dir, name)) = package_dir(path) {
+        if TOOLCHAIN_PACKAGES.contains(&name) {
+            return toolchain(name, dir);
+        }
+        let global = !ctx
+            .subject
+            .app_root
+            .as_deref()
+            .is_some_and(|r| fs::is_within(dir, r));
+        if global && PM_PACKAGES.contains(&name) && !ctx.subject.runtime.contains(dir) {
+            return Some(Hit::new(
+                id::PACKAGE_MANAGER,
+                format!("package manager {name} is in the image"),
+                dir,
+            ));
+        }
+        return None;
+    }
+    // Rust and its homes.
+    for a in fs::self_and_ancestors(path) {
+        let b = fs::basename(a);
+        if matches!(
+            a,
+            "/usr/local/cargo"
+                | "/usr/local/rustup"
+                | "/usr/lib/rustlib"
+                | "/usr/local/lib/rustlib"
+        ) || ((b == ".cargo" || b == ".rustup")
+            && ctx.facts.homes().iter().any(|h| fs::parent(a) == h))
+        {
+            // Credentials inside ~/.cargo were claimed by the secrets rule already.
+            return toolchain("Rust", a);
+        }
+        if b.starts_with("yarn-v") && fs::parent(a) == "/opt" {
+            return Some(Hit::new(
+                id::PACKAGE_MANAGER,
+                "package manager yarn is in the image",
+                a,
+            ));
+        }
+    }
+    if is_program(s) && in_bin_dir(path, ctx) {
+        if TOOLCHAIN_BINS.contains(&base) || is_compiler_name(base) {
+            return toolchain(base, path);
+        }
+        if PM_BINS.contains(&base) {
+            let name = match base {
+                "npx" => "npm",
+                "yarnpkg" => "yarn",
+                b => b,
+            };
+            return Some(Hit::new(
+                id::PACKAGE_MANAGER,
+                format!("package manager {name} is in the image"),
+                path,
+            ));
+        }
+    }
+    None
+}
+
+/// `workspace-protocol`: visible manifests keeping specs only pnpm understands. Hidden
+/// (overwritten) manifests are not reported: their specs no longer affect anything.
+pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
+    for m in ctx.facts.manifests.values() {
+        if ctx.policy.allowed(&m.path()) {
+            continue;
+        }
+        let bad: Vec<String> = m
+            .all_deps()
+            .filter(|(_, spec)| spec.starts_with("workspace:") || spec.starts_with("catalog:"))
+            .map(|(n, spec)| format!("{n}: {spec}"))
+            .collect();
+        if bad.is_empty() {
+            continue;
+        }
+        out.config_with_paths(
+            id::WORKSPACE_PROTOCOL,
+            format!(
+                "{} keeps unresolved pnpm specs ({})",
+                m.path(),
+                bad.join(", ")
+            ),
+            bad,
+            vec![m.path()],
+            Some(m.layer),
+        );
+    }
+    let _ = node_modules_name;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_dirs_and_compiler_names() {
+        assert_eq!(
+            package_dir("/app/node_modules/@s/x/lib/a.js"),
+            Some(("/app/node_modules/@s/x", "@s/x"))
+        );
+        assert_eq!(
+            package_dir("/app/node_modules/a/node_modules/b/index.js"),
+            Some(("/app/node_modules/a/node_modules/b", "b"))
+        );
+        assert_eq!(package_dir("/app/node_modules/.bin/tsc"), None);
+        assert_eq!(package_dir("/app/dist/x.js"), None);
+        for c in [
+            "gcc",
+            "gcc-12",
+            "x86_64-linux-gnu-gcc-12",
+            "clang-16",
+            "c++",
+            "cc",
+        ] {
+            assert!(is_compiler_name(c), "{c}");
+        }
+        for c in [
+            "ccache-x",
+            "gcc-ar-12x",
+            "node",
+            "cat",
+            "docker-entrypoint.sh",
+        ] {
+            assert!(!is_compiler_name(c), "{c}");
+        }
+    }
+}

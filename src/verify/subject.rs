@@ -1,0 +1,613 @@
+//! Which service an image is, and what every package in it is to that service.
+//!
+//! The service is recognised by what it is, not by where isogen would put it: the package the
+//! entrypoint's file belongs to, `package.json` names (the workspace's exact names when a
+//! workspace is known), the entry binary. From the service's manifest, its dependencies are
+//! resolved inside the image the way Node does (`file:` specs, then `node_modules` up the
+//! tree, symlinks followed), which tells internal packages (reached through `file:`/`link:`
+//! specs, living outside `node_modules`, or named as workspace packages) from third-party ones,
+//! and what is needed at run time from what only dev dependencies need.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+
+use super::facts::{Facts, Manifest};
+use super::fs;
+use super::launch::Launch;
+use crate::workspace::{Ecosystem, Service, Workspace};
+
+/// What a package found in the image is to the service under check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    Service,
+    /// An internal package the service needs at run time.
+    Internal,
+    /// A registry package in `node_modules`.
+    ThirdParty,
+    /// Another service of the workspace (its name).
+    OtherService(String),
+    /// A workspace package the service does not need at run time (its name).
+    WorkspacePackage(String),
+    /// A package.json outside `node_modules` that nothing leads to.
+    Unknown,
+}
+
+/// Another service of the workspace, as it could show up in the image.
+#[derive(Debug, Clone)]
+pub struct OtherService {
+    pub name: String,
+    /// Its package name (None when it shares this service's package: Cargo binaries).
+    pub package: Option<String>,
+    /// Its workspace-relative folder (same condition).
+    pub dir: Option<String>,
+    /// Its binary name (Cargo services).
+    pub bin: Option<String>,
+}
+
+/// The service under check, found in the image.
+#[derive(Debug, Clone, Default)]
+pub struct Subject {
+    pub name: String,
+    pub ecosystem: Option<Ecosystem>,
+    /// The names its package.json may carry.
+    pub package_names: BTreeSet<String>,
+    /// Its binary name, when it is a Cargo service.
+    pub bin: Option<String>,
+    /// Folder of its package.json in the image.
+    pub root: Option<String>,
+    /// Its binary in the image (resolved).
+    pub binary: Option<String>,
+    /// Role of every manifest folder (visible and hidden).
+    pub roles: BTreeMap<String, Role>,
+    /// Package folders needed at run time (the service's, internal, third-party), resolved.
+    pub runtime: HashSet<String>,
+    /// Folders of installed packages that only dev dependencies lead to: direct ones...
+    pub dev_direct: BTreeSet<String>,
+    /// ...and what only they need.
+    pub dev_transitive: BTreeSet<String>,
+    pub app_root: Option<String>,
+    /// Why there is no app root, when there is none.
+    pub app_root_note: Option<String>,
+    pub others: Vec<OtherService>,
+    pub workspace_known: bool,
+    /// Folders above the service, its packages and its binary: they hold them, so they belong
+    /// under the app root.
+    pub holders: HashSet<String>,
+}
+
+impl Subject {
+    pub fn role_of_dir(&self, dir: &str) -> Option<&Role> {
+        self.roles.get(dir)
+    }
+
+    /// The nearest package folder at or above `path`, with its role.
+    pub fn owner(&self, path: &str) -> Option<(&str, &Role)> {
+        fs::self_and_ancestors(path)
+            .find_map(|a| self.roles.get_key_value(a))
+            .map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn internal_roots(&self) -> impl Iterator<Item = &str> {
+        self.roles
+            .iter()
+            .filter(|(_, r)| **r == Role::Internal)
+            .map(|(d, _)| d.as_str())
+    }
+}
+
+/// What the workspace says about the service, when one is known.
+struct WsFacts {
+    package_name: String,
+    runtime_names: BTreeSet<String>,
+    all_names: BTreeMap<String, String>,
+    dev_names: BTreeSet<String>,
+    runtime_dep_names: BTreeSet<String>,
+    others: Vec<OtherService>,
+    ecosystem: Ecosystem,
+    bin: Option<String>,
+}
+
+fn ws_facts(ws: &Workspace, service: &Service) -> WsFacts {
+    let own = ws.service_package(service);
+    let closure: BTreeSet<usize> = service.runtime_closure.iter().copied().collect();
+    let mut dev_names = BTreeSet::new();
+    let mut runtime_dep_names = BTreeSet::new();
+    for p in &ws.packages {
+        dev_names.extend(p.dev_deps.iter().cloned());
+        runtime_dep_names.extend(p.external_deps.iter().cloned());
+        for d in &p.internal_deps {
+            let name = ws.package(d.package).name.clone();
+            if d.kind.is_runtime() {
+                runtime_dep_names.insert(name);
+            } else {
+                dev_names.insert(name);
+            }
+        }
+    }
+    let others = ws
+        .services
+        .iter()
+        .filter(|s| s.name != service.name && !closure.contains(&s.package))
+        .map(|s| {
+            let p = ws.service_package(s);
+            let same = s.package == service.package;
+            OtherService {
+                name: s.name.clone(),
+                package: (!same).then(|| p.name.clone()),
+                dir: (!same && !p.dir.is_empty()).then(|| p.dir.clone()),
+                bin: (p.ecosystem == Ecosystem::Cargo).then(|| s.entry.clone()),
+            }
+        })
+        .collect();
+    WsFacts {
+        package_name: own.name.clone(),
+        runtime_names: service
+            .runtime_closure
+            .iter()
+            .map(|&i| ws.package(i).name.clone())
+            .collect(),
+        all_names: ws
+            .packages
+            .iter()
+            .map(|p| (p.name.clone(), p.dir.clone()))
+            .collect(),
+        dev_names,
+        runtime_dep_names,
+        others,
+        ecosystem: own.ecosystem,
+        bin: (own.ecosystem == Ecosystem::Cargo).then(|| service.entry.clone()),
+    }
+}
+
+/// Directories under which a service is not "installed" but part of the system; the app root
+/// is the first folder below them.
+const SYSTEM_DIRS: &[&str] = &[
+    "/",
+    "/usr",
+    "/usr/src",
+    "/usr/local",
+    "/usr/local/src",
+    "/usr/local/lib",
+    "/usr/lib",
+    "/usr/share",
+    "/usr/local/share",
+    "/usr/bin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/local/sbin",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+    "/opt",
+    "/srv",
+    "/home",
+    "/var",
+    "/var/lib",
+    "/var/www",
+    "/var/opt",
+    "/root",
+    "/etc",
+    "/tmp",
+    "/mnt",
+];
+
+pub fn identify(
+    facts: &Facts,
+    launch: &Launch,
+    name: &str,
+    ws: Option<(&Workspace, &Service)>,
+    app_root: Option<&str>,
+) -> Subject {
+    let wsf = ws.map(|(w, s)| ws_facts(w, s));
+    let label = |k: &str| facts.config.labels.get(k).cloned();
+
+    let mut subject = Subject {
+        name: name.to_string(),
+        workspace_known: wsf.is_some(),
+        ..Default::default()
+    };
+    match &wsf {
+        Some(w) => {
+            subject.package_names.insert(w.package_name.clone());
+            subject.ecosystem = Some(w.ecosystem);
+            subject.bin = w.bin.clone();
+            subject.others = w.others.clone();
+        }
+        None => {
+            subject.package_names.insert(name.to_string());
+            if let Some(p) = label("dev.isogen.package") {
+                subject.package_names.insert(p);
+            }
+            subject.ecosystem = match label("dev.isogen.ecosystem").as_deref() {
+                Some("pnpm") => Some(Ecosystem::Pnpm),
+                Some("cargo") => Some(Ecosystem::Cargo),
+                _ => None,
+            };
+            if subject.ecosystem == Some(Ecosystem::Cargo) {
+                subject.bin = Some(name.to_string());
+            }
+        }
+    }
+
+    // The package the entry file belongs to.
+    let entry_file = match launch {
+        Launch::Node { resolved, .. } => resolved.clone(),
+        Launch::Binary { resolved, .. } => resolved.clone(),
+        _ => None,
+    };
+    let entry_pkg = entry_file.as_deref().and_then(|f| {
+        fs::self_and_ancestors(fs::parent(f))
+            .find(|d| facts.manifests.contains_key(*d))
+            .map(String::from)
+    });
+    let exact = |m: &Manifest| {
+        m.name
+            .as_ref()
+            .is_some_and(|n| subject.package_names.contains(n))
+    };
+    let fuzzy = |m: &Manifest| {
+        exact(m)
+            || m.name
+                .as_deref()
+                .and_then(|n| n.rsplit('/').next())
+                .is_some_and(|n| n == name)
+            || (!m.in_node_modules && fs::basename(&m.dir) == name)
+    };
+    let by_name = |pred: &dyn Fn(&Manifest) -> bool| {
+        facts
+            .manifests
+            .values()
+            .filter(|m| pred(m))
+            .min_by_key(|m| (m.in_node_modules, m.dir.len()))
+            .map(|m| m.dir.clone())
+    };
+    subject.root = if wsf.is_some() {
+        entry_pkg
+            .clone()
+            .filter(|d| facts.manifests.get(d).is_some_and(exact))
+            .or_else(|| by_name(&exact))
+    } else {
+        entry_pkg
+            .clone()
+            .filter(|d| facts.manifests.get(d).is_some_and(|m| !m.in_node_modules))
+            .or_else(|| by_name(&fuzzy))
+    };
+    if subject.root.is_some() && subject.ecosystem.is_none() {
+        subject.ecosystem = Some(Ecosystem::Pnpm);
+    }
+
+    // The binary (Cargo services, or any image whose entrypoint is a program).
+    if let Launch::Binary { resolved, .. } = launch {
+        let matches_bin = |p: &str| subject.bin.as_deref().is_none_or(|b| fs::basename(p) == b);
+        subject.binary = resolved.clone().filter(|r| matches_bin(r));
+        if subject.binary.is_none() {
+            if let Some(bin) = &subject.bin {
+                subject.binary = facts
+                    .image
+                    .tree
+                    .entries
+                    .values()
+                    .find(|e| {
+                        fs::basename(&e.path) == bin
+                            && e.mode & 0o111 != 0
+                            && !fs::in_node_modules(&e.path)
+                    })
+                    .map(|e| e.path.clone());
+            }
+        }
+        if subject.ecosystem.is_none() && subject.root.is_none() && subject.binary.is_some() {
+            subject.ecosystem = Some(Ecosystem::Cargo);
+        }
+    }
+
+    // App root.
+    let anchor = subject
+        .root
+        .clone()
+        .or_else(|| subject.binary.as_deref().map(|b| fs::parent(b).to_string()));
+    subject.app_root = match (app_root, &anchor) {
+        (Some(r), _) => Some(r.to_string()),
+        (None, Some(a)) if fs::is_within(a, "/app") => Some("/app".into()),
+        (None, Some(a)) => {
+            let homes = facts.homes();
+            let mut chain: Vec<&str> = fs::self_and_ancestors(a).collect();
+            chain.reverse();
+            chain
+                .into_iter()
+                .find(|d| !SYSTEM_DIRS.contains(d) && !homes.iter().any(|h| h == d))
+                .map(String::from)
+        }
+        (None, None) => None,
+    };
+    if subject.app_root.is_none() {
+        subject.app_root_note = Some(match &anchor {
+            Some(a) => format!("the service is in a system directory ({a})"),
+            None => "the service was not found in the image".into(),
+        });
+    }
+
+    classify_packages(facts, &mut subject, wsf.as_ref());
+    subject.holders = holders(&subject);
+    subject
+}
+
+fn holders(s: &Subject) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let anchors = s
+        .root
+        .iter()
+        .chain(s.binary.iter())
+        .map(String::as_str)
+        .chain(s.internal_roots())
+        .chain(s.runtime.iter().map(String::as_str));
+    for a in anchors {
+        for anc in fs::self_and_ancestors(a) {
+            out.insert(anc.to_string());
+        }
+    }
+    out
+}
+
+/// Resolves `name` (with `spec`) as required from the package folder `from`.
+fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
+    for proto in ["file:", "link:"] {
+        if let Some(rel) = spec.strip_prefix(proto) {
+            let dir = facts.fs.resolve(&fs::join(from, rel))?;
+            return facts.manifests.contains_key(&dir).then_some(dir);
+        }
+    }
+    for anc in fs::self_and_ancestors(from) {
+        if fs::basename(anc) == "node_modules" {
+            continue;
+        }
+        let cand = fs::join(anc, &format!("node_modules/{name}"));
+        if let Some(real) = facts.fs.resolve(&cand) {
+            if facts.manifests.contains_key(&real) {
+                return Some(real);
+            }
+        }
+    }
+    None
+}
+
+/// The package name a `node_modules` folder installs (`.../node_modules/@a/b` -> `@a/b`).
+pub fn node_modules_name(dir: &str) -> Option<&str> {
+    let i = dir.rfind("/node_modules/")?;
+    let rest = &dir[i + "/node_modules/".len()..];
+    let mut parts = rest.splitn(3, '/');
+    let first = parts.next()?;
+    if first.starts_with('@') {
+        let second = parts.next()?;
+        parts
+            .next()
+            .is_none()
+            .then_some(&rest[..first.len() + 1 + second.len()])
+    } else {
+        parts.next().is_none().then_some(rest)
+    }
+}
+
+fn walk(
+    facts: &Facts,
+    starts: impl IntoIterator<Item = String>,
+    seen: &mut HashSet<String>,
+    mut on_edge: impl FnMut(&Manifest, &str, &str, &str),
+) {
+    let mut queue: VecDeque<String> = starts.into_iter().collect();
+    while let Some(dir) = queue.pop_front() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let Some(m) = facts.manifests.get(&dir) else {
+            continue;
+        };
+        for (dep, spec) in m.runtime_deps() {
+            if let Some(target) = resolve_dep(facts, &dir, dep, spec) {
+                on_edge(m, dep, spec, &target);
+                if !seen.contains(&target) {
+                    queue.push_back(target);
+                }
+            }
+        }
+    }
+}
+
+fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsFacts>) {
+    let other_by_pkg: BTreeMap<&str, &str> = s
+        .others
+        .iter()
+        .filter_map(|o| o.package.as_deref().map(|p| (p, o.name.as_str())))
+        .collect();
+
+    // Run-time closure inside the image.
+    let mut internal: BTreeSet<String> = BTreeSet::new();
+    let mut runtime = HashSet::new();
+    if let Some(root) = &s.root {
+        let ws_runtime = wsf.map(|w| &w.runtime_names);
+        walk(
+            facts,
+            [root.clone()],
+            &mut runtime,
+            |_, dep, spec, target| {
+                let m = &facts.manifests[target];
+                let local = ["file:", "link:", "workspace:"]
+                    .iter()
+                    .any(|p| spec.starts_with(p));
+                let named = ws_runtime.is_some_and(|n| n.contains(dep))
+                    || m.name
+                        .as_ref()
+                        .is_some_and(|n| ws_runtime.is_some_and(|r| r.contains(n)));
+                if local || named || !m.in_node_modules {
+                    internal.insert(target.to_string());
+                }
+            },
+        );
+    }
+
+    let service_names = &s.package_names;
+    let role_for = |m: &Manifest| -> Role {
+        let name = m.name.as_deref().unwrap_or("");
+        if Some(&m.dir) == s.root.as_ref() {
+            return Role::Service;
+        }
+        if internal.contains(&m.dir) {
+            return Role::Internal;
+        }
+        if let Some(o) = other_by_pkg.get(name) {
+            return Role::OtherService(o.to_string());
+        }
+        if m.hidden.is_some() && service_names.contains(name) && !m.in_node_modules {
+            return Role::Service;
+        }
+        if let Some(w) = wsf {
+            if w.runtime_names.contains(name) {
+                return Role::Internal;
+            }
+            if w.all_names.contains_key(name) && !service_names.contains(name) {
+                return Role::WorkspacePackage(name.to_string());
+            }
+        }
+        if m.in_node_modules {
+            Role::ThirdParty
+        } else {
+            Role::Unknown
+        }
+    };
+    let mut roles = BTreeMap::new();
+    for m in facts.manifests.values() {
+        roles.insert(m.dir.clone(), role_for(m));
+    }
+    for m in &facts.hidden_manifests {
+        roles.entry(m.dir.clone()).or_insert_with(|| role_for(m));
+    }
+    s.roles = roles;
+
+    // Dev dependencies: names the manifests list only as devDependencies, installed in the
+    // app's node_modules, and not needed at run time; plus what only they need.
+    let mut dev_names: BTreeSet<String> = BTreeSet::new();
+    let mut runtime_names: BTreeSet<String> = BTreeSet::new();
+    if let Some(w) = wsf {
+        dev_names.extend(w.dev_names.iter().cloned());
+        runtime_names.extend(w.runtime_dep_names.iter().cloned());
+    }
+    for (dir, role) in &s.roles {
+        if matches!(role, Role::Service | Role::Internal) {
+            if let Some(m) = facts.manifests.get(dir) {
+                dev_names.extend(m.dev.iter().map(|(n, _)| n.clone()));
+                runtime_names.extend(m.runtime_deps().map(|(n, _)| n.clone()));
+            }
+        }
+    }
+    let in_app = |dir: &str| match (&s.app_root, &s.root) {
+        (Some(a), _) => fs::is_within(dir, a),
+        (None, Some(r)) => fs::self_and_ancestors(r)
+            .any(|anc| anc != "/" && fs::is_within(dir, &fs::join(anc, "node_modules"))),
+        _ => false,
+    };
+    let direct: BTreeSet<String> = facts
+        .manifests
+        .values()
+        .filter(|m| m.in_node_modules && in_app(&m.dir) && !runtime.contains(&m.dir))
+        .filter(|m| {
+            node_modules_name(&m.dir)
+                .is_some_and(|n| dev_names.contains(n) && !runtime_names.contains(n))
+        })
+        .map(|m| m.dir.clone())
+        .collect();
+    let mut dev_seen = HashSet::new();
+    walk(
+        facts,
+        direct.iter().cloned(),
+        &mut dev_seen,
+        |_, _, _, _| {},
+    );
+    s.dev_transitive = dev_seen
+        .into_iter()
+        .filter(|d| !direct.contains(d) && !runtime.contains(d) && in_app(d))
+        .collect();
+    s.dev_direct = direct;
+    s.runtime = runtime;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::launch::analyse;
+    use crate::verify::testkit::{node_base, ImageBuilder};
+
+    #[test]
+    fn hand_written_layout_is_recognised_without_a_workspace() {
+        // The seed's layout: /app/service + /app/shared, shared installed as a symlink.
+        let image = ImageBuilder::new("svc")
+            .cmd(&["node", "dist/index.js"])
+            .workdir("/app/service")
+            .with(|t| {
+                node_base(t)
+                    .layer(1)
+                    .file(
+                        "/app/service/package.json",
+                        r#"{"name":"@acme/orders","dependencies":{"@acme/shared":"file:../shared","zod":"^3"},"devDependencies":{"typescript":"^5","vitest":"^1"}}"#,
+                    )
+                    .file("/app/service/dist/index.js", "x")
+                    .file("/app/shared/package.json", r#"{"name":"@acme/shared","main":"dist/index.js","dependencies":{"zod":"^3"}}"#)
+                    .file("/app/shared/dist/index.js", "x")
+                    .symlink("/app/service/node_modules/@acme/shared", "../../../shared")
+                    .file("/app/service/node_modules/zod/package.json", r#"{"name":"zod"}"#)
+                    .file("/app/service/node_modules/typescript/package.json", r#"{"name":"typescript"}"#)
+                    .file("/app/service/node_modules/vitest/package.json", r#"{"name":"vitest","dependencies":{"tinypool":"1"}}"#)
+                    .file("/app/service/node_modules/tinypool/package.json", r#"{"name":"tinypool"}"#)
+            })
+            .build();
+        let facts = Facts::new(&image);
+        let launch = analyse(&facts.config, &facts.fs);
+        let s = identify(&facts, &launch, "orders", None, None);
+        assert_eq!(s.root.as_deref(), Some("/app/service"));
+        assert_eq!(s.app_root.as_deref(), Some("/app"));
+        assert_eq!(s.roles["/app/shared"], Role::Internal);
+        assert_eq!(s.roles["/app/service/node_modules/zod"], Role::ThirdParty);
+        assert!(s.runtime.contains("/app/service/node_modules/zod"));
+        assert_eq!(
+            s.dev_direct.iter().collect::<Vec<_>>(),
+            vec![
+                "/app/service/node_modules/typescript",
+                "/app/service/node_modules/vitest"
+            ]
+        );
+        assert_eq!(
+            s.dev_transitive.iter().collect::<Vec<_>>(),
+            vec!["/app/service/node_modules/tinypool"]
+        );
+    }
+
+    #[test]
+    fn app_root_outside_app_is_the_first_non_system_folder() {
+        let image = ImageBuilder::new("svc")
+            .cmd(&["node", "/usr/src/app/services/api/dist/main.js"])
+            .with(|t| {
+                node_base(t)
+                    .file(
+                        "/usr/src/app/services/api/package.json",
+                        r#"{"name":"api"}"#,
+                    )
+                    .file("/usr/src/app/services/api/dist/main.js", "x")
+            })
+            .build();
+        let facts = Facts::new(&image);
+        let launch = analyse(&facts.config, &facts.fs);
+        let s = identify(&facts, &launch, "api", None, None);
+        assert_eq!(s.app_root.as_deref(), Some("/usr/src/app"));
+        let s = identify(&facts, &launch, "api", None, Some("/srv"));
+        assert_eq!(s.app_root.as_deref(), Some("/srv"));
+    }
+
+    #[test]
+    fn node_modules_names() {
+        assert_eq!(node_modules_name("/a/node_modules/x"), Some("x"));
+        assert_eq!(node_modules_name("/a/node_modules/@s/x"), Some("@s/x"));
+        assert_eq!(node_modules_name("/a/node_modules/x/lib"), None);
+        assert_eq!(
+            node_modules_name("/a/node_modules/x/node_modules/@s/y"),
+            Some("@s/y")
+        );
+    }
+}

@@ -1,0 +1,568 @@
+//! Verdicts on images built in code: the generator's layout and hand-written layouts must pass,
+//! and each deliberately bad variant must be reported by exactly the rule made for it.
+
+use std::path::{Path, PathBuf};
+
+use super::testkit::{node_base, ImageBuilder, APP_GROUP, APP_PASSWD};
+use super::*;
+use crate::config::Config;
+use crate::workspace::{DepKind, Ecosystem, InternalDep, Package, Service, Workspace};
+
+fn pkg(name: &str, dir: &str, eco: Ecosystem) -> Package {
+    Package {
+        ecosystem: eco,
+        name: name.into(),
+        version: Some("1.0.0".into()),
+        dir: dir.into(),
+        manifest: format!("{dir}/package.json"),
+        internal_deps: vec![],
+        external_deps: vec![],
+        dev_deps: vec![],
+        node: None,
+        cargo: None,
+    }
+}
+
+/// billing -> @acme/shared; payments -> @acme/shared; @acme/unused; a root with devDeps.
+pub fn workspace() -> Workspace {
+    let mut billing = pkg("@acme/billing", "services/billing", Ecosystem::Pnpm);
+    billing.internal_deps.push(InternalDep {
+        alias: "@acme/shared".into(),
+        package: 1,
+        kind: DepKind::Normal,
+        spec: "workspace:*".into(),
+    });
+    billing.internal_deps.push(InternalDep {
+        alias: "@acme/testkit".into(),
+        package: 4,
+        kind: DepKind::Dev,
+        spec: "workspace:*".into(),
+    });
+    billing.external_deps = vec!["zod".into()];
+    billing.dev_deps = vec!["typescript".into(), "vitest".into()];
+    let mut shared = pkg("@acme/shared", "packages/shared", Ecosystem::Pnpm);
+    shared.external_deps = vec!["zod".into()];
+    shared.dev_deps = vec!["typescript".into()];
+    let mut payments = pkg("@acme/payments", "services/payments", Ecosystem::Pnpm);
+    payments.internal_deps = billing.internal_deps.clone();
+    let unused = pkg("@acme/unused", "packages/unused", Ecosystem::Pnpm);
+    let testkit = pkg("@acme/testkit", "packages/testkit", Ecosystem::Pnpm);
+    let mut root = pkg("acme", "", Ecosystem::Pnpm);
+    root.dev_deps = vec!["turbo".into(), "eslint".into()];
+    let ledger = pkg("ledger", "crates/ledger", Ecosystem::Cargo);
+    Workspace {
+        root: PathBuf::from("/work/acme"),
+        packages: vec![billing, shared, payments, unused, testkit, root, ledger],
+        services: vec![
+            Service {
+                name: "billing".into(),
+                package: 0,
+                entry: "dist/main.js".into(),
+                runtime_closure: vec![1],
+                build_closure: vec![1, 4],
+            },
+            Service {
+                name: "payments".into(),
+                package: 2,
+                entry: "dist/main.js".into(),
+                runtime_closure: vec![1],
+                build_closure: vec![1, 4],
+            },
+            Service {
+                name: "ledger".into(),
+                package: 6,
+                entry: "ledger".into(),
+                runtime_closure: vec![],
+                build_closure: vec![],
+            },
+            Service {
+                name: "ledger-admin".into(),
+                package: 6,
+                entry: "ledger-admin".into(),
+                runtime_closure: vec![],
+                build_closure: vec![],
+            },
+        ],
+        pnpm: None,
+        cargo: None,
+    }
+}
+
+const BILLING_PKG: &str = r#"{"name":"@acme/billing","version":"1.0.0","main":"dist/main.js",
+  "dependencies":{"@acme/shared":"file:../../packages/shared","zod":"^3.23.0"},
+  "devDependencies":{"typescript":"^5.4.0","vitest":"^1.6.0","@acme/testkit":"file:../../packages/testkit"}}"#;
+const SHARED_PKG: &str = r#"{"name":"@acme/shared","version":"1.0.0","main":"dist/index.js","types":"dist/index.d.ts",
+  "dependencies":{"zod":"^3.23.0"},"devDependencies":{"typescript":"^5.4.0"}}"#;
+
+/// The image isogen's generator makes for billing (CONTRACTS.md), on the official Node base.
+pub fn generated_billing() -> ImageBuilder {
+    ImageBuilder::new("billing")
+        .entrypoint(&["docker-entrypoint.sh"])
+        .cmd(&["node", "/app/services/billing/dist/main.js"])
+        .workdir("/app/services/billing")
+        .user("10001:10001")
+        .label("dev.isogen.service", "billing")
+        .label("dev.isogen.package", "@acme/billing")
+        .label("dev.isogen.ecosystem", "pnpm")
+        .with(|t| {
+            node_base(t)
+                .layer(1)
+                .file("/etc/passwd", APP_PASSWD)
+                .file("/etc/group", APP_GROUP)
+                .layer(2)
+                .file("/app/packages/shared/package.json", SHARED_PKG)
+                .files(&[
+                    "/app/packages/shared/dist/index.js",
+                    "/app/packages/shared/dist/index.d.ts",
+                ])
+                .file("/app/services/billing/package.json", BILLING_PKG)
+                .files(&[
+                    "/app/services/billing/dist/main.js",
+                    "/app/services/billing/dist/routes/invoices.js",
+                ])
+                .layer(3)
+                .symlink(
+                    "/app/services/billing/node_modules/@acme/shared",
+                    "../../../../packages/shared",
+                )
+                .file(
+                    "/app/services/billing/node_modules/zod/package.json",
+                    r#"{"name":"zod","version":"3.23.8"}"#,
+                )
+                .files(&[
+                    "/app/services/billing/node_modules/zod/lib/index.js",
+                    "/app/services/billing/node_modules/zod/src/index.ts",
+                ])
+                .file(
+                    "/app/services/billing/node_modules/.package-lock.json",
+                    "{}",
+                )
+                .file("/app/services/billing/package-lock.json", "{}")
+        })
+}
+
+/// The seed's hand-written layout: /app/shared + /app/service, shared installed as a real
+/// folder, no labels (the service is given with --service).
+fn hand_written() -> ImageBuilder {
+    ImageBuilder::new("orders")
+        .cmd(&["node", "dist/index.js"])
+        .workdir("/app/service")
+        .user("node")
+        .with(|t| {
+            node_base(t)
+                .layer(1)
+                .file("/app/shared/package.json", SHARED_PKG)
+                .files(&["/app/shared/dist/index.js"])
+                .file(
+                    "/app/service/package.json",
+                    &BILLING_PKG.replace("file:../../packages/shared", "file:../shared"),
+                )
+                .files(&["/app/service/dist/index.js"])
+                .file(
+                    "/app/service/node_modules/@acme/shared/package.json",
+                    SHARED_PKG,
+                )
+                .files(&["/app/service/node_modules/@acme/shared/dist/index.js"])
+                .file(
+                    "/app/service/node_modules/zod/package.json",
+                    r#"{"name":"zod"}"#,
+                )
+        })
+}
+
+/// A Cargo service image: the binary only, on a small base with a passwd.
+fn ledger() -> ImageBuilder {
+    ImageBuilder::new("ledger")
+        .cmd(&["/app/ledger"])
+        .user("10001:10001")
+        .label("dev.isogen.service", "ledger")
+        .label("dev.isogen.ecosystem", "cargo")
+        .with(|t| {
+            t.file("/etc/passwd", APP_PASSWD)
+                .file("/etc/group", APP_GROUP)
+                .files(&[
+                    "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                    "/usr/share/doc/libc6/copyright",
+                ])
+                .layer(1)
+                .exe("/app/ledger", "\x7fELF\x02\x01")
+        })
+}
+
+fn run(
+    image: &Image,
+    service: Option<&str>,
+    ws: Option<&Workspace>,
+    toml: &str,
+) -> Result<Verdict> {
+    let config = Config::parse(toml, Path::new("isogen.toml"))?;
+    check(
+        image,
+        &Request {
+            service,
+            workspace: ws,
+            config: &config.verify,
+            config_path: PathBuf::from("isogen.toml"),
+        },
+    )
+}
+
+fn errors(v: &Verdict) -> Vec<&'static str> {
+    let mut ids: Vec<&str> = v
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule)
+        .collect();
+    ids.dedup();
+    ids
+}
+
+fn verdict(image: ImageBuilder) -> Verdict {
+    let ws = workspace();
+    run(&image.build(), None, Some(&ws), "").unwrap()
+}
+
+fn finding<'a>(v: &'a Verdict, rule: &str) -> &'a Finding {
+    v.findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {:#?}", v.findings))
+}
+
+#[test]
+fn generated_image_passes_with_only_package_manager_warnings() {
+    let v = verdict(generated_billing());
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    let warned: Vec<&str> = v.findings.iter().map(|f| f.rule).collect();
+    assert!(
+        warned.iter().all(|r| *r == diags::id::PACKAGE_MANAGER),
+        "{warned:?}"
+    );
+    assert_eq!(v.service.root.as_deref(), Some("/app/services/billing"));
+    assert_eq!(v.service.app_root.as_deref(), Some("/app"));
+    assert!(v.skipped.is_empty());
+    // The base's npm/npx, corepack, yarn: one finding per tool.
+    assert_eq!(v.findings.len(), 3, "{:#?}", v.findings);
+}
+
+#[test]
+fn hand_written_layout_passes_with_and_without_workspace() {
+    let ws = workspace();
+    let image = hand_written().build();
+    for (name, ws) in [
+        ("billing", Some(&ws)),
+        ("@acme/billing", Some(&ws)),
+        ("billing", None),
+    ] {
+        let v = run(&image, Some(name), ws, "").unwrap();
+        assert_eq!(errors(&v), Vec::<&str>::new(), "{name}: {:#?}", v.findings);
+        assert_eq!(v.service.root.as_deref(), Some("/app/service"));
+    }
+    let v = run(&image, Some("billing"), None, "").unwrap();
+    assert_eq!(v.skipped.len(), 1);
+    assert_eq!(v.skipped[0].rule, diags::id::OTHER_SERVICE);
+}
+
+#[test]
+fn cargo_image_passes() {
+    let v = verdict(ledger());
+    assert_eq!(v.findings.len(), 0, "{:#?}", v.findings);
+    assert_eq!(v.service.binary.as_deref(), Some("/app/ledger"));
+    assert_eq!(v.service.ecosystem, Some(Ecosystem::Cargo));
+}
+
+#[test]
+fn service_from_label_or_flag_else_an_error() {
+    let image = hand_written().build();
+    let err = run(&image, None, None, "").unwrap_err().to_string();
+    assert!(
+        err.contains("dev.isogen.service") && err.contains("--service"),
+        "{err}"
+    );
+    let ws = workspace();
+    let err = run(&image, Some("nope"), Some(&ws), "")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"nope\"") && err.contains("billing, payments"),
+        "{err}"
+    );
+    let err = run(
+        &image,
+        Some("billing"),
+        Some(&ws),
+        "[verify.services.biling]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("[verify.services.biling]"), "{err}");
+}
+
+/// Each bad variant: the generated image plus one mistake, flagged by exactly one rule.
+#[test]
+fn each_bad_variant_is_flagged_by_exactly_its_rule() {
+    let cases: Vec<(&str, ImageBuilder, &str)> = vec![
+        ("pnpm left in", generated_billing().with(|t| t.layer(4)
+            .file("/usr/local/lib/node_modules/pnpm/package.json", r#"{"name":"pnpm"}"#)
+            .symlink("/usr/local/bin/pnpm", "../lib/node_modules/pnpm/bin/pnpm.cjs")), diags::id::WORKSPACE_TOOLING),
+        ("pnpm store", generated_billing().with(|t| t.layer(4)
+            .files(&["/app/services/billing/node_modules/.pnpm/zod@3.23.8/node_modules/zod/index.js"])
+            .file("/app/services/billing/node_modules/.modules.yaml", "x")), diags::id::WORKSPACE_TOOLING),
+        ("workspace file", generated_billing().with(|t| t.layer(4)
+            .file("/app/pnpm-workspace.yaml", "packages: ['services/*']")), diags::id::WORKSPACE_TOOLING),
+        ("workspace spec kept", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))),
+            diags::id::WORKSPACE_PROTOCOL),
+        ("another service copied in", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
+            .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+        ("another service's dist under its folder name", generated_billing().with(|t| t.layer(4)
+            .files(&["/app/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+        ("another service in node_modules", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/billing/node_modules/@acme/payments/package.json", r#"{"name":"@acme/payments"}"#)), diags::id::OTHER_SERVICE),
+        ("another service added then deleted", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
+            .files(&["/app/services/payments/dist/main.js"])
+            .layer(5).delete("/app/services/payments")), diags::id::OTHER_SERVICE),
+        ("TypeScript sources left in", generated_billing().with(|t| t.layer(4)
+            .files(&["/app/services/billing/src/main.ts", "/app/services/billing/tsconfig.json"])), diags::id::SOURCES),
+        ("internal package sources", generated_billing().with(|t| t.layer(4)
+            .files(&["/app/packages/shared/src/index.ts"])), diags::id::SOURCES),
+        ("root user", generated_billing().user("root"), diags::id::USER_ROOT),
+        ("uid 0", generated_billing().user("0:0"), diags::id::USER_ROOT),
+        ("no user", generated_billing().without("User"), diags::id::USER_UNSET),
+        ("uid without passwd entry", generated_billing().user("12345"), diags::id::USER_UNRESOLVABLE),
+        ("dev dependencies installed", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/billing/node_modules/typescript/package.json", r#"{"name":"typescript"}"#)
+            .files(&["/app/services/billing/node_modules/typescript/lib/tsc.js"])
+            .symlink("/app/services/billing/node_modules/.bin/tsc", "../typescript/bin/tsc")
+            .file("/app/services/billing/node_modules/vitest/package.json", r#"{"name":"vitest","dependencies":{"tinypool":"^1"}}"#)
+            .file("/app/services/billing/node_modules/tinypool/package.json", r#"{"name":"tinypool"}"#)), diags::id::DEV_DEPENDENCY),
+        ("internal dev-only package installed", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/billing/node_modules/@acme/testkit/package.json", r#"{"name":"@acme/testkit"}"#)), diags::id::DEV_DEPENDENCY),
+        ("npm start", generated_billing().cmd(&["npm", "start"]), diags::id::ENTRYPOINT_INDIRECT),
+        ("start-service script", generated_billing().entrypoint(&[]).cmd(&["/app/start-service.sh", "billing"])
+            .with(|t| t.layer(4).exe("/app/start-service.sh", "#!/bin/sh\nexec node /app/services/$1/dist/main.js\n")), diags::id::ENTRYPOINT_INDIRECT),
+        ("node start script that picks a service", generated_billing().cmd(&["node", "/app/start.js"])
+            .with(|t| t.layer(4).file("/app/start.js", "require(`./services/${process.env.SERVICE}/dist/main.js`)")), diags::id::ENTRYPOINT_INDIRECT),
+        ("shell form", generated_billing().entrypoint(&[]).cmd(&["/bin/sh", "-c", "node /app/services/billing/dist/main.js"]), diags::id::ENTRYPOINT_SHELL),
+        ("entry file missing", generated_billing().cmd(&["node", "/app/services/billing/dist/server.js"]), diags::id::ENTRYPOINT_NOT_FOUND),
+        ("no command", generated_billing().entrypoint(&[]).cmd(&[]), diags::id::ENTRYPOINT_MISSING),
+        (".npmrc with a token", generated_billing().with(|t| t.layer(4)
+            .file("/app/.npmrc", "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789\n")), diags::id::SECRET_NPMRC),
+        (".npmrc token deleted later", generated_billing().with(|t| t.layer(4)
+            .file("/root/.npmrc", "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789\n").layer(5).delete("/root/.npmrc")), diags::id::SECRET_NPMRC),
+        (".env", generated_billing().with(|t| t.layer(4).file("/app/services/billing/.env", "DB_PASSWORD=x")), diags::id::SECRET_ENV_FILE),
+        ("private key", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/billing/certs/server.key", "-----BEGIN PRIVATE KEY-----\nMII\n")), diags::id::SECRET_PRIVATE_KEY),
+        ("aws credentials", generated_billing().with(|t| t.layer(4)
+            .file("/root/.aws/credentials", "[default]\naws_access_key_id=AKIA\n")), diags::id::SECRET_CLOUD_CREDENTIALS),
+        (".git", generated_billing().with(|t| t.layer(4).files(&["/app/.git/HEAD", "/app/.git/config"])), diags::id::SECRET_GIT),
+        ("gcc", generated_billing().with(|t| t.layer(4).exe("/usr/bin/gcc-12", "\x7fELF").symlink("/usr/bin/gcc", "gcc-12")), diags::id::TOOLCHAIN),
+        ("global typescript", generated_billing().with(|t| t.layer(4)
+            .file("/usr/local/lib/node_modules/typescript/package.json", r#"{"name":"typescript"}"#)), diags::id::TOOLCHAIN),
+        ("unused internal package", generated_billing().with(|t| t.layer(4)
+            .file("/app/packages/unused/package.json", r#"{"name":"@acme/unused"}"#)
+            .files(&["/app/packages/unused/dist/index.js"])), diags::id::APP_ROOT_FOREIGN),
+        ("stray folder", generated_billing().with(|t| t.layer(4).files(&["/app/scripts/migrate.sh"])), diags::id::APP_ROOT_FOREIGN),
+        ("internal package ships tests", generated_billing().with(|t| t.layer(4)
+            .files(&["/app/packages/shared/test/index.test.js"])), diags::id::INTERNAL_PACKAGE_EXTRA),
+    ];
+    let ws = workspace();
+    for (what, image, rule) in cases {
+        let v = run(&image.build(), None, Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), vec![rule], "{what}: {:#?}", v.findings);
+    }
+}
+
+#[test]
+fn cargo_bad_variants() {
+    let ws = workspace();
+    let cases: Vec<(&str, ImageBuilder, &str)> = vec![
+        (
+            "cargo left in",
+            ledger().with(|t| {
+                t.layer(2)
+                    .exe("/usr/local/cargo/bin/cargo", "\x7fELF")
+                    .exe("/usr/local/cargo/bin/rustc", "\x7fELF")
+            }),
+            diags::id::TOOLCHAIN,
+        ),
+        (
+            "target left in",
+            ledger().with(|t| {
+                t.layer(2)
+                    .files(&["/app/target/release/ledger", "/app/target/CACHEDIR.TAG"])
+            }),
+            diags::id::SOURCES,
+        ),
+        (
+            "sources left in",
+            ledger().with(|t| {
+                t.layer(2).files(&[
+                    "/app/crates/ledger/src/main.rs",
+                    "/app/crates/ledger/Cargo.toml",
+                ])
+            }),
+            diags::id::SOURCES,
+        ),
+        (
+            "other binary",
+            ledger().with(|t| t.layer(2).exe("/app/ledger-admin", "\x7fELF")),
+            diags::id::OTHER_SERVICE,
+        ),
+        (
+            "missing binary",
+            ledger().cmd(&["/app/ledgerd"]),
+            diags::id::ENTRYPOINT_NOT_FOUND,
+        ),
+    ];
+    for (what, image, rule) in cases {
+        let v = run(&image.build(), None, Some(&ws), "").unwrap();
+        let mut got = errors(&v);
+        // A missing binary is also a missing service.
+        got.retain(|r| *r != diags::id::SERVICE_MISSING || rule != diags::id::ENTRYPOINT_NOT_FOUND);
+        assert_eq!(got, vec![rule], "{what}: {:#?}", v.findings);
+    }
+}
+
+#[test]
+fn hidden_findings_name_the_layer_that_added_and_the_one_that_hid() {
+    let v = verdict(generated_billing().with(|t| {
+        t.layer(4)
+            .file(
+                "/app/services/payments/package.json",
+                r#"{"name":"@acme/payments"}"#,
+            )
+            .files(&["/app/services/payments/dist/main.js"])
+            .layer(5)
+            .delete("/app/services/payments")
+    }));
+    let f = finding(&v, diags::id::OTHER_SERVICE);
+    assert_eq!(f.paths, vec!["/app/services/payments"]);
+    assert_eq!(f.layer.as_ref().unwrap().index, 4);
+    let h = f.hidden.as_ref().unwrap();
+    assert_eq!((h.how, h.layer.index), ("deleted", 5));
+    assert!(
+        f.message
+            .starts_with("shipped but hidden (deleted in layer 5)"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_folder_of_many_files_is_one_path() {
+    let v = verdict(generated_billing().with(|t| {
+        t.layer(4).files(&[
+            "/app/services/billing/src/a.ts",
+            "/app/services/billing/src/b/c.ts",
+            "/app/services/billing/src/d.js",
+        ])
+    }));
+    let f = finding(&v, diags::id::SOURCES);
+    assert_eq!(f.paths, vec!["/app/services/billing/src"]);
+}
+
+#[test]
+fn a_js_package_running_from_src_keeps_its_src() {
+    let v = verdict(generated_billing().with(|t| {
+        t.layer(4)
+            .file(
+                "/app/packages/shared/package.json",
+                &SHARED_PKG.replace("dist/index.js", "src/index.js"),
+            )
+            .files(&["/app/packages/shared/src/index.js"])
+    }));
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+}
+
+#[test]
+fn policy_turns_rules_off_allows_and_denies() {
+    let ws = workspace();
+    let image = generated_billing()
+        .with(|t| {
+            t.layer(4)
+                .files(&[
+                    "/app/services/billing/src/a.ts",
+                    "/app/services/billing/dist/main.js.map",
+                ])
+                .file("/app/services/billing/public/.env.production", "X=1")
+        })
+        .build();
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    assert_eq!(
+        errors(&v),
+        vec![diags::id::SOURCES, diags::id::SECRET_ENV_FILE]
+    );
+    let toml = r#"
+[verify]
+allow = ["/app/services/billing/public"]
+deny = ["*.map"]
+[verify.rules]
+package-manager = "off"
+[verify.services.billing.rules]
+sources = "warning"
+"#;
+    let v = run(&image, None, Some(&ws), toml).unwrap();
+    let got: Vec<(&str, Severity)> = v.findings.iter().map(|f| (f.rule, f.severity)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (diags::id::SOURCES, Severity::Warning),
+            (diags::id::DENIED_PATH, Severity::Error)
+        ]
+    );
+    assert_eq!(
+        v.findings[1].paths,
+        vec!["/app/services/billing/dist/main.js.map"]
+    );
+}
+
+#[test]
+fn a_service_not_in_the_image_is_missing() {
+    let ws = workspace();
+    let v = run(
+        &generated_billing().build(),
+        Some("payments"),
+        Some(&ws),
+        "",
+    )
+    .unwrap();
+    let ids = errors(&v);
+    assert!(ids.contains(&diags::id::SERVICE_MISSING), "{ids:?}");
+    assert!(ids.contains(&diags::id::ENTRYPOINT_INDIRECT), "{ids:?}");
+}
+
+#[test]
+fn capture_wants_what_the_rules_read() {
+    let cfg = facts::RuntimeConfig {
+        entrypoint: vec!["docker-entrypoint.sh".into()],
+        cmd: vec!["node".into(), "dist/main.js".into()],
+        working_dir: Some("/app/svc".into()),
+        ..Default::default()
+    };
+    let c = capture(Some(&cfg));
+    for p in [
+        "/etc/passwd",
+        "/app/svc/package.json",
+        "/app/node_modules/zod/package.json",
+        "/app/.npmrc",
+        "/root/.npmrc",
+        "/app/svc/.env.local",
+        "/app/certs/tls.key",
+        "/usr/local/bin/docker-entrypoint.sh",
+        "/app/svc/dist/main.js",
+        "/root/.docker/config.json",
+    ] {
+        assert!((c.wants)(p), "{p}");
+    }
+    for p in [
+        "/usr/lib/libc.so.6",
+        "/app/node_modules/x/index.js",
+        "/app/svc/dist/other.js",
+    ] {
+        assert!(!(c.wants)(p), "{p}");
+    }
+}

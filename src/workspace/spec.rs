@@ -1,0 +1,338 @@
+//! Dependency specs that only pnpm understands, and what they become outside pnpm.
+//!
+//! - The [workspace protocol](https://pnpm.io/workspaces#workspace-protocol-workspace):
+//!   `workspace:*`, `workspace:^`, `workspace:~`, `workspace:<range>`, aliases
+//!   `workspace:<name>@<range>`, and relative paths `workspace:../lib`.
+//! - [Catalogs](https://pnpm.io/catalogs): `catalog:` (the default catalog) and `catalog:<name>`.
+//!
+//! Parsing is pure (no I/O). The rewrites follow what `pnpm publish` does to the same specs
+//! ([publishing workspace packages](https://pnpm.io/workspaces#publishing-workspace-packages)),
+//! except for run-time dependencies of an image, which become `file:` paths of the copied package.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The version part of a `workspace:` spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkspaceRange {
+    /// `*`: any version of the workspace package (published as the exact version).
+    Any,
+    /// `^`: published as `^<version>`.
+    Caret,
+    /// `~`: published as `~<version>`.
+    Tilde,
+    /// An explicit semver range, published as written (`1.2.3`, `^1.2.3`, `>=1 <2`).
+    Range(String),
+}
+
+/// What a `workspace:` spec points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkspaceTarget {
+    /// The package with the dependency's own key as its name (`"@acme/lib": "workspace:^"`).
+    SameName,
+    /// An alias: `"lib": "workspace:@acme/lib@*"` names `@acme/lib`.
+    Named(String),
+    /// A folder relative to the dependent package: `"lib": "workspace:../lib"`.
+    Path(String),
+}
+
+/// A parsed `workspace:` spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceSpec {
+    pub target: WorkspaceTarget,
+    pub range: WorkspaceRange,
+}
+
+/// Why a `workspace:` or `catalog:` spec is not usable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError(pub String);
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+const WORKSPACE: &str = "workspace:";
+const CATALOG: &str = "catalog:";
+
+/// Whether `spec` uses the workspace protocol.
+pub fn is_workspace(spec: &str) -> bool {
+    spec.trim_start().starts_with(WORKSPACE)
+}
+
+/// Whether `spec` uses the catalog protocol.
+pub fn is_catalog(spec: &str) -> bool {
+    spec.trim_start().starts_with(CATALOG)
+}
+
+impl WorkspaceSpec {
+    /// Parses a `workspace:` spec; `Ok(None)` when `spec` is not one.
+    pub fn parse(spec: &str) -> Result<Option<WorkspaceSpec>, SpecError> {
+        let Some(rest) = spec.trim().strip_prefix(WORKSPACE) else {
+            return Ok(None);
+        };
+        let rest = rest.trim();
+        if rest.is_empty() {
+            return Err(SpecError(format!(
+                "`{spec}` has no version after `workspace:` (write `workspace:*`, `workspace:^` or a range)"
+            )));
+        }
+        if rest.starts_with('.') || rest.starts_with('/') {
+            return Ok(Some(WorkspaceSpec {
+                target: WorkspaceTarget::Path(rest.to_string()),
+                range: WorkspaceRange::Any,
+            }));
+        }
+        // An alias is `<name>@<range>`; a scoped name starts with its own `@`, so look for the
+        // separator after the first character. Ranges never contain `@`.
+        if let Some(at) = rest[1..].rfind('@').map(|i| i + 1) {
+            let (name, range) = (&rest[..at], &rest[at + 1..]);
+            if name.is_empty() || range.is_empty() {
+                return Err(SpecError(format!(
+                    "`{spec}` is not `workspace:<package>@<range>`"
+                )));
+            }
+            return Ok(Some(WorkspaceSpec {
+                target: WorkspaceTarget::Named(name.to_string()),
+                range: parse_range(range),
+            }));
+        }
+        if rest.starts_with('@') {
+            // `workspace:@scope/name` without a range: the alias of any version.
+            return Ok(Some(WorkspaceSpec {
+                target: WorkspaceTarget::Named(rest.to_string()),
+                range: WorkspaceRange::Any,
+            }));
+        }
+        Ok(Some(WorkspaceSpec {
+            target: WorkspaceTarget::SameName,
+            range: parse_range(rest),
+        }))
+    }
+
+    /// The name of the workspace package this spec targets, for targets given by name.
+    pub fn target_name<'a>(&'a self, key: &'a str) -> Option<&'a str> {
+        match &self.target {
+            WorkspaceTarget::SameName => Some(key),
+            WorkspaceTarget::Named(name) => Some(name),
+            WorkspaceTarget::Path(_) => None,
+        }
+    }
+
+    /// The range `pnpm publish` writes for this spec, given the target's version; with the
+    /// `npm:` alias form when the dependency key is not the target's name.
+    ///
+    /// A target without a version gets `*` for the bare forms (nothing better can be said).
+    pub fn published(&self, key: &str, target_name: &str, target_version: Option<&str>) -> String {
+        let range = match (&self.range, target_version) {
+            (WorkspaceRange::Range(r), _) => r.clone(),
+            (WorkspaceRange::Any, Some(v)) => v.to_string(),
+            (WorkspaceRange::Caret, Some(v)) => format!("^{v}"),
+            (WorkspaceRange::Tilde, Some(v)) => format!("~{v}"),
+            (_, None) => "*".to_string(),
+        };
+        if key == target_name {
+            range
+        } else {
+            format!("npm:{target_name}@{range}")
+        }
+    }
+}
+
+fn parse_range(range: &str) -> WorkspaceRange {
+    match range {
+        "*" => WorkspaceRange::Any,
+        "^" => WorkspaceRange::Caret,
+        "~" => WorkspaceRange::Tilde,
+        other => WorkspaceRange::Range(other.to_string()),
+    }
+}
+
+/// The catalog a `catalog:` spec names: `catalog:` and `catalog:default` are the default one.
+/// `None` when `spec` is not a catalog spec.
+pub fn catalog_name(spec: &str) -> Option<&str> {
+    let rest = spec.trim().strip_prefix(CATALOG)?.trim();
+    Some(if rest.is_empty() { "default" } else { rest })
+}
+
+/// The catalogs of `pnpm-workspace.yaml`: catalog name -> package name -> range. The top-level
+/// `catalog:` key is the catalog named `default`.
+pub type Catalogs = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The range a `catalog:` spec stands for. `Ok(None)` when `spec` is not a catalog spec.
+pub fn resolve_catalog(
+    catalogs: &Catalogs,
+    package: &str,
+    spec: &str,
+) -> Result<Option<String>, SpecError> {
+    let Some(name) = catalog_name(spec) else {
+        return Ok(None);
+    };
+    let Some(catalog) = catalogs.get(name) else {
+        let hint = if name == "default" {
+            "add a `catalog:` map to pnpm-workspace.yaml".to_string()
+        } else {
+            format!("add `catalogs: {{ {name}: ... }}` to pnpm-workspace.yaml")
+        };
+        return Err(SpecError(format!(
+            "`{package}: {spec}` names the catalog `{name}`, which pnpm-workspace.yaml does not define ({hint})"
+        )));
+    };
+    match catalog.get(package) {
+        Some(range) if is_catalog(range) || is_workspace(range) => Err(SpecError(format!(
+            "the catalog `{name}` gives `{package}` the range `{range}`, which is not a version range"
+        ))),
+        Some(range) => Ok(Some(range.clone())),
+        None => Err(SpecError(format!(
+            "`{package}: {spec}` names the catalog `{name}`, which has no entry for `{package}`"
+        ))),
+    }
+}
+
+/// The `file:` spec that points from the folder `from` to the folder `to`, both relative to
+/// the workspace root and `/`-separated (`services/api` -> `packages/lib` gives
+/// `file:../../packages/lib`).
+pub fn file_spec(from: &str, to: &str) -> String {
+    format!("file:{}", relative_path(from, to))
+}
+
+/// The relative path from folder `from` to folder `to` (workspace-relative, `/`-separated).
+pub fn relative_path(from: &str, to: &str) -> String {
+    let from: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
+    let to: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = std::iter::repeat_n("..", from.len() - common).collect();
+    parts.extend(&to[common..]);
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Joins a `/`-separated relative path onto a workspace-relative folder and normalises `.` and
+/// `..`. `None` when the result would leave the workspace.
+pub fn join_normalized(base: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ws(spec: &str) -> WorkspaceSpec {
+        WorkspaceSpec::parse(spec).unwrap().unwrap()
+    }
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(ws("workspace:*").range, WorkspaceRange::Any);
+        assert_eq!(ws("workspace:^").range, WorkspaceRange::Caret);
+        assert_eq!(ws("workspace:~").range, WorkspaceRange::Tilde);
+        assert_eq!(
+            ws("workspace:1.2.3").range,
+            WorkspaceRange::Range("1.2.3".into())
+        );
+        assert_eq!(
+            ws("workspace:^1.2.3").range,
+            WorkspaceRange::Range("^1.2.3".into())
+        );
+        assert_eq!(ws("workspace:^1.2.3").target, WorkspaceTarget::SameName);
+        let alias = ws("workspace:@scope/name@*");
+        assert_eq!(alias.target, WorkspaceTarget::Named("@scope/name".into()));
+        assert_eq!(alias.range, WorkspaceRange::Any);
+        let alias = ws("workspace:lib@^");
+        assert_eq!(alias.target, WorkspaceTarget::Named("lib".into()));
+        assert_eq!(alias.range, WorkspaceRange::Caret);
+        assert_eq!(
+            ws("workspace:@scope/name").target,
+            WorkspaceTarget::Named("@scope/name".into())
+        );
+        assert_eq!(
+            ws("workspace:../lib").target,
+            WorkspaceTarget::Path("../lib".into())
+        );
+        assert_eq!(WorkspaceSpec::parse("^1.0.0").unwrap(), None);
+        assert_eq!(WorkspaceSpec::parse("npm:foo@1").unwrap(), None);
+    }
+
+    #[test]
+    fn rejects_empty_and_half_aliases() {
+        assert!(WorkspaceSpec::parse("workspace:").is_err());
+        assert!(WorkspaceSpec::parse("workspace:lib@").is_err());
+    }
+
+    #[test]
+    fn publishes_like_pnpm() {
+        let v = Some("1.5.0");
+        assert_eq!(ws("workspace:*").published("a", "a", v), "1.5.0");
+        assert_eq!(ws("workspace:^").published("a", "a", v), "^1.5.0");
+        assert_eq!(ws("workspace:~").published("a", "a", v), "~1.5.0");
+        assert_eq!(ws("workspace:1.2.3").published("a", "a", v), "1.2.3");
+        assert_eq!(ws("workspace:^1.2.3").published("a", "a", v), "^1.2.3");
+        assert_eq!(
+            ws("workspace:@scope/name@*").published("lib", "@scope/name", v),
+            "npm:@scope/name@1.5.0"
+        );
+        assert_eq!(ws("workspace:^").published("a", "a", None), "*");
+    }
+
+    #[test]
+    fn catalogs_resolve_default_and_named() {
+        let mut catalogs = Catalogs::new();
+        catalogs.insert(
+            "default".into(),
+            [("react".to_string(), "^18.2.0".to_string())].into(),
+        );
+        catalogs.insert(
+            "legacy".into(),
+            [("react".to_string(), "^16.0.0".to_string())].into(),
+        );
+        let r = |s| resolve_catalog(&catalogs, "react", s);
+        assert_eq!(r("catalog:").unwrap().as_deref(), Some("^18.2.0"));
+        assert_eq!(r("catalog:default").unwrap().as_deref(), Some("^18.2.0"));
+        assert_eq!(r("catalog:legacy").unwrap().as_deref(), Some("^16.0.0"));
+        assert_eq!(r("^1.0.0").unwrap(), None);
+        let err = r("catalog:nope").unwrap_err().to_string();
+        assert!(err.contains("`nope`"), "{err}");
+        let err = resolve_catalog(&catalogs, "vue", "catalog:")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no entry for `vue`"), "{err}");
+    }
+
+    #[test]
+    fn file_specs_are_relative_to_the_dependent() {
+        assert_eq!(
+            file_spec("services/api", "packages/lib"),
+            "file:../../packages/lib"
+        );
+        assert_eq!(file_spec("packages/a", "packages/b"), "file:../b");
+        assert_eq!(
+            file_spec("platform/services/x", "platform/libs/y"),
+            "file:../../libs/y"
+        );
+        assert_eq!(file_spec("packages/a", "packages/a/inner"), "file:inner");
+    }
+
+    #[test]
+    fn join_normalizes_and_refuses_escapes() {
+        assert_eq!(
+            join_normalized("packages/a", "../b").as_deref(),
+            Some("packages/b")
+        );
+        assert_eq!(join_normalized("a", "./b/../c").as_deref(), Some("a/c"));
+        assert_eq!(join_normalized("a", "../../x"), None);
+    }
+}
