@@ -361,15 +361,17 @@ pub fn context(
     root_files.extend(cargo_ws.build_files.iter().cloned());
 
     let cargo_packages: Vec<usize> = cargo_ws.packages.clone();
+    let is_patch = |i: usize| cargo_ws.patches.contains(&i);
+    // Patched crates come whole (with their manifest) as dependency sources.
     let mut manifests: Vec<String> = cargo_packages
         .iter()
+        .filter(|&&i| !is_patch(i))
         .map(|&i| &ws.packages[i])
         .filter(|p| !p.dir.is_empty())
         .map(|p| p.manifest.clone())
         .collect();
     manifests.sort();
 
-    let is_patch = |i: usize| cargo_ws.patches.contains(&i);
     let dependency_sources: Vec<String> = cargo_ws
         .patches
         .iter()

@@ -94,7 +94,6 @@ fn plan_copies_every_manifest_stubs_every_target_and_only_needed_sources() {
             "crates/testkit/Cargo.toml",
             "services/api/Cargo.toml",
             "services/jobs/Cargo.toml",
-            "vendor/itoa/Cargo.toml",
         ]
     );
     assert_eq!(c.dependency_sources, ["vendor/itoa"]);
