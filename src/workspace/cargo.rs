@@ -23,8 +23,9 @@
 //! Default service rule: every binary target of every workspace member is a service, named after
 //! the binary, except the members of a package called `xtask` (the cargo-xtask convention for
 //! developer tasks). `[workspace] not_services` removes services from that default;
-//! `[workspace] services` replaces it. Both lists hold binary names, package names or member
-//! folders (globs allowed); a package name or folder stands for all of that package's binaries.
+//! `[workspace] services` replaces it. Both lists hold binary names, package names, member
+//! folders or folder names (globs allowed); a package name or folder stands for all of that
+//! package's binaries.
 //!
 //! This module reads manifests and looks at which target files exist. It never runs cargo,
 //! never resolves the registry, and never writes anything.
@@ -1104,7 +1105,8 @@ fn select_services(
                 list.iter().any(|(_, g)| {
                     g.is_match(&bin.name)
                         || g.is_match(&package.name)
-                        || (!package.dir.is_empty() && g.is_match(&package.dir))
+                        || (!package.dir.is_empty()
+                            && (g.is_match(&package.dir) || g.is_match(package.folder_name())))
                 })
             };
             let is_service = match &explicit {

@@ -9,7 +9,9 @@
 //! failure behind a retry.
 
 mod base_images;
+mod cargo_e2e;
 mod cmd;
+mod rust_base;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +23,11 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   base-images [--smoke]   build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm
+  rust-base-images        build the local Rust builder (docker.io/library/rust:1-bookworm) and
+                          distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images
+  e2e-cargo [--no-variants] [--service NAME]...
+                          end-to-end for the Cargo services: generate --check, build, run,
+                          export, verify (and a bad variant that must fail)
   e2e                     end-to-end: generate --check, build, run and export every example image
   ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
 
@@ -28,6 +35,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("base-images") => base_images_task(&args[1..]),
+        Some("rust-base-images") => rust_base_images_task(),
+        Some("e2e-cargo") => e2e_cargo_task(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -68,6 +77,38 @@ fn base_images_task(args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn rust_base_images_task() -> Result<()> {
+    let (builder, runtime) = rust_base::build_all(&target_dir().join("e2e/base/rust"))?;
+    for image in [builder, runtime] {
+        println!(
+            "{} (id {:.12}, {})",
+            image.names.join(", "),
+            image.id,
+            if image.built { "built" } else { "up to date" }
+        );
+    }
+    Ok(())
+}
+
+fn e2e_cargo_task(args: &[String]) -> Result<()> {
+    let mut opts = cargo_e2e::Options {
+        services: Vec::new(),
+        variants: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--no-variants" => opts.variants = false,
+            "--service" => match args.next() {
+                Some(name) => opts.services.push(name.clone()),
+                None => bail!("e2e-cargo: --service needs a name"),
+            },
+            other => bail!("e2e-cargo: unknown argument {other:?}"),
+        }
+    }
+    cargo_e2e::run(&project_root(), &target_dir(), &opts)
 }
 
 /// The repository root (xtask lives in `<root>/xtask`).
