@@ -203,20 +203,22 @@ fn build(dockerfile: &Path, image: &str, context: &Path) -> Result<()> {
 /// Runs the image's own `Cmd` in a container with `PORT` set, waits for `<service> ready on`,
 /// then asks `GET /health` from the host (chroot isolation shares the host's network).
 fn run_and_probe(image: &str, service: &str) -> Result<String> {
-    let cmd: Vec<String> = serde_json::from_str(
+    let inspect: serde_json::Value = serde_json::from_str(
         &buildah()
-            .args([
-                "inspect",
-                "--type",
-                "image",
-                "--format",
-                "{{json .OCIv1.Config.Cmd}}",
-                image,
-            ])
+            .args(["inspect", "--type", "image", image])
             .quiet()
             .read()?,
     )
-    .context("reading the image's Cmd")?;
+    .context("reading buildah inspect's JSON")?;
+    // buildah 1.28's --format has no `json` function: read the whole document.
+    let cmd: Vec<String> = inspect["OCIv1"]["config"]["Cmd"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     ensure!(!cmd.is_empty(), "{image} has no Cmd");
     let container = buildah()
         .args(["from", "--pull=never", image])
