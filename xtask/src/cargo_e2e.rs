@@ -220,10 +220,7 @@ fn run_and_probe(image: &str, service: &str) -> Result<String> {
         })
         .unwrap_or_default();
     ensure!(!cmd.is_empty(), "{image} has no Cmd");
-    let container = buildah()
-        .args(["from", "--pull=never", image])
-        .quiet()
-        .read()?;
+    let container = fresh_container(image, &format!("isogen-cargo-{service}-run"))?;
     let port = free_port()?;
     eprintln!(
         "$ buildah --storage-driver vfs run --isolation chroot --env PORT={port} {container} -- {}",
@@ -253,6 +250,15 @@ fn run_and_probe(image: &str, service: &str) -> Result<String> {
     stop(&mut child);
     let _ = buildah().args(["rm", &container]).quiet().output_raw();
     result
+}
+
+/// A working container of `image` named `name` (one left by an interrupted run is replaced).
+fn fresh_container(image: &str, name: &str) -> Result<String> {
+    let _ = buildah().args(["rm", name]).quiet().output_raw();
+    buildah()
+        .args(["from", "--pull=never", "--name", name, image])
+        .quiet()
+        .read()
 }
 
 fn wait_for_line(child: &mut Child, needle: &str, timeout: Duration) -> Result<String> {
@@ -385,10 +391,7 @@ fn bad_variant(
             .read()?,
     );
 
-    let container = buildah()
-        .args(["from", "--pull=never", &good])
-        .quiet()
-        .read()?;
+    let container = fresh_container(&good, &format!("isogen-cargo-{}-leftovers", service.name))?;
     let result = (|| -> Result<()> {
         buildah()
             .args(["copy", "--quiet", &container])
