@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+
+use clap::{Parser, Subcommand, ValueEnum};
 use isogen::generate::write::Mode;
 
 #[derive(Debug, Parser)]
@@ -65,11 +67,10 @@ enum Command {
         force: bool,
     },
     /// Check built images (docker save / OCI tarballs) against the one-service-one-image rules.
-    Verify {
-        /// Image tarballs, OCI layout directories, or `-` for stdin.
-        #[arg(required = true)]
-        images: Vec<PathBuf>,
-    },
+    ///
+    /// Exit status: 0 no error-level finding, 1 at least one, 2 an input or the command was
+    /// unusable. Rules, their ids and the [verify] policy: docs/verify.md.
+    Verify(VerifyArgs),
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
         /// An image tarball, an OCI layout directory, or `-` for stdin.
@@ -87,6 +88,39 @@ enum Command {
 enum InspectFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// Image tarballs (docker save, OCI archive, possibly gzip-compressed), OCI layout
+    /// directories, or `-` for stdin. Several images give one report.
+    #[arg(required = true, value_name = "IMAGE")]
+    images: Vec<PathBuf>,
+    /// The service the images must hold: its folder name or package name. Default: the
+    /// image's `dev.isogen.service` label.
+    #[arg(long, value_name = "NAME")]
+    service: Option<String>,
+    /// The pnpm or Cargo workspace the service comes from (its other services and internal
+    /// packages are then known). Default: the current directory when it is a workspace.
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// The policy file. Default: isogen.toml at the workspace root (or here).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+    /// The platform to check in a multi-platform image: os/arch[/variant]. Default: the host's.
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+    Junit,
 }
 
 fn main() -> ExitCode {
@@ -114,7 +148,7 @@ fn main() -> ExitCode {
             generate(dir, mode, services, templates)
         }
         Command::Templates { dir, force } => templates(dir, force),
-        Command::Verify { images } => verify(images),
+        Command::Verify(args) => verify(args),
         Command::Inspect {
             image,
             platform,
@@ -186,15 +220,35 @@ fn templates(dir: PathBuf, force: bool) -> isogen::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(images: Vec<PathBuf>) -> isogen::Result<ExitCode> {
-    let capture = isogen::image::Capture {
-        wants: Box::new(|_| false),
-        max_bytes: 0,
+fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
+    use isogen::report::Format;
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Junit => Format::Junit,
     };
-    for path in &images {
-        isogen::image::read(path, &Default::default(), &capture)?;
+    let report = isogen::verify::run::run(&isogen::verify::run::Options {
+        images: args.images,
+        service: args.service,
+        workspace: args.workspace,
+        config: args.config,
+        platform: args.platform,
+        progress: std::io::stderr().is_terminal(),
+    })?;
+    // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
+    let mut out = anstream::stdout();
+    let text = report.render(format, format == Format::Human);
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(isogen::Error::io("<stdout>", e));
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn inspect(
@@ -209,11 +263,12 @@ fn inspect(
         max_bytes: 0,
     };
     let image = image::read(&path, &options, &capture)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
         InspectFormat::Text => inspect::write_text(&image, &mut out),
         InspectFormat::Json => inspect::write_json(&image, &mut out),
-    };
+    }
+    .and_then(|()| std::io::Write::flush(&mut out));
     match written {
         Ok(()) => Ok(ExitCode::SUCCESS),
         // A closed pipe (`isogen inspect x | head`) is not an error worth reporting.

@@ -260,3 +260,19 @@ fn asking_for_a_platform_the_archive_lacks() {
     };
     assert!(image::open(&fixture("oci-archive.tar"), &ok).is_ok());
 }
+
+#[test]
+fn progress_counts_every_stored_layer_byte() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    for name in ["docker-archive.tar", "oci-archive.tar", "oci-dir"] {
+        let opened = image::open(&fixture(name), &OpenOptions::default()).unwrap();
+        let total = opened.layer_bytes();
+        let seen = AtomicU64::new(0);
+        opened
+            .read_tree_with_progress(&small_files(), &|n| {
+                seen.fetch_add(n, Ordering::Relaxed);
+            })
+            .unwrap();
+        assert_eq!(seen.load(Ordering::Relaxed), total, "{name}");
+    }
+}

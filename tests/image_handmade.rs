@@ -364,7 +364,7 @@ fn docker_25_layout_with_both_index_and_manifest_json() {
         image.manifest_digest.is_some(),
         "the OCI index is used, so the manifest is verified"
     );
-    assert_eq!(image.names, ["example:1", "docker25:latest"]);
+    assert_eq!(image.names, ["docker25:latest", "example:1"]);
     assert_eq!(text(&image, "/hello"), "hi");
 }
 

@@ -72,13 +72,14 @@ pub(crate) fn read_layer(
         }
     }
 
-    let mut raw = blob.reader;
+    // Large reads: an uncompressed layer is otherwise read 512 bytes (one tar header) at a time.
+    let mut raw = std::io::BufReader::with_capacity(256 * 1024, blob.reader);
     let mut stored = HashState::default();
     let mut uncompressed = HashState::default();
     let mut walk = Walk::default();
     let outcome = {
         let mut hashing = Hashing {
-            inner: &mut *raw,
+            inner: &mut raw,
             state: &mut stored,
             progress,
         };
@@ -97,7 +98,7 @@ pub(crate) fn read_layer(
     // Hash whatever the decoder did not consume, so the stored digest covers the whole blob.
     let drained = io::copy(
         &mut Hashing {
-            inner: &mut *raw,
+            inner: &mut raw,
             state: &mut stored,
             progress,
         },

@@ -111,12 +111,18 @@ pub(crate) fn resolve(store: &Store, requested: Option<&Platform>) -> Result<Res
             };
             let mut resolved = resolve_oci(store, requested, format)?;
             if has_manifest {
-                // Newer `docker save` writes both; the tags live in manifest.json.
+                // Newer `docker save` writes both; its tags (`name:tag`, the names users
+                // know) are in manifest.json, the index only has `latest`-style ref names.
+                let mut names = Vec::new();
                 for image in read_legacy_manifest(store)? {
                     for tag in image.repo_tags.unwrap_or_default() {
-                        push_unique(&mut resolved.names, tag);
+                        push_unique(&mut names, tag);
                     }
                 }
+                for name in std::mem::take(&mut resolved.names) {
+                    push_unique(&mut names, name);
+                }
+                resolved.names = names;
             }
             Ok(resolved)
         }
@@ -259,7 +265,8 @@ fn collect(
             continue;
         }
         let mut names = inherited_names.to_vec();
-        for key in [REF_NAME, CONTAINERD_NAME] {
+        // containerd's annotation holds the full name; ref.name may be only the tag.
+        for key in [CONTAINERD_NAME, REF_NAME] {
             if let Some(name) = annotations.get(key) {
                 push_unique(&mut names, name.clone());
             }

@@ -86,10 +86,12 @@ pub struct Entry {
     pub path: String,
     pub kind: EntryKind,
     pub size: u64,
+    /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`), not the file type.
     pub mode: u32,
     pub uid: u64,
     pub gid: u64,
-    /// Symlink or hard link target, as stored.
+    /// Symlink target as stored (relative or absolute, not resolved); hard link target as a
+    /// normalised absolute path of the image (`/app/dist/main.js`), like [`Entry::path`].
     pub link_target: Option<String>,
     /// Index into [`Image::layers`] of the layer that added (last wrote) this entry.
     pub layer: usize,

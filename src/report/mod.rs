@@ -1,3 +1,188 @@
-//! Findings -> human | json | sarif | junit. Formatting only.
+//! Findings -> human | json | sarif | junit. Formatting only: the [`Report`] is built from
+//! verdicts that `verify` computed; nothing here reads images, the workspace or the policy.
 //!
-//! TODO(issue 4): implement.
+//! The JSON form of [`Report`] is the stable, versioned contract documented in
+//! `docs/report-schema.json` (bump [`SCHEMA_VERSION`] on any incompatible change).
+
+mod human;
+mod junit;
+mod sarif;
+
+use serde::Serialize;
+
+use crate::image::{ArchiveFormat, Image};
+use crate::verify::{Finding, ServiceInfo, Severity, Skipped, Verdict};
+
+pub use human::render as human;
+pub use junit::render as junit;
+pub use sarif::render as sarif;
+
+/// Version of the JSON report's schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats of `isogen verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+}
+
+/// Counts of findings by severity.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Counts {
+    fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Counts {
+        let mut c = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Info => c.infos += 1,
+            }
+        }
+        c
+    }
+
+    fn add(&mut self, o: Counts) {
+        self.errors += o.errors;
+        self.warnings += o.warnings;
+        self.infos += o.infos;
+    }
+}
+
+/// A layer of a checked image.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerInfo {
+    pub index: usize,
+    pub digest: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// One checked image.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageReport {
+    /// The path given on the command line (`-` for stdin).
+    pub source: String,
+    pub format: ArchiveFormat,
+    /// Names the archive gives the image.
+    pub names: Vec<String>,
+    /// `os/arch[/variant]` of the manifest checked.
+    pub platform: String,
+    pub manifest_digest: Option<String>,
+    pub config_digest: String,
+    pub layers: Vec<LayerInfo>,
+    pub service: ServiceInfo,
+    /// The Dockerfile that builds this service, relative to the workspace root, when known.
+    pub dockerfile: Option<String>,
+    /// No error-level finding.
+    pub passed: bool,
+    pub counts: Counts,
+    pub findings: Vec<Finding>,
+    /// Rules that did not run for this image, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+impl ImageReport {
+    pub fn new(image: &Image, verdict: Verdict, dockerfile: Option<String>) -> ImageReport {
+        let counts = Counts::of(&verdict.findings);
+        ImageReport {
+            source: image.source.display().to_string(),
+            format: image.format,
+            names: image.names.clone(),
+            platform: image.platform.clone(),
+            manifest_digest: image.manifest_digest.clone(),
+            config_digest: image.config_digest.clone(),
+            layers: image
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(index, l)| LayerInfo {
+                    index,
+                    digest: l.digest.clone(),
+                    size: l.size,
+                    created_by: l.created_by.clone(),
+                })
+                .collect(),
+            service: verdict.service,
+            dockerfile,
+            passed: counts.errors == 0,
+            counts,
+            findings: verdict.findings,
+            skipped: verdict.skipped,
+        }
+    }
+
+    /// A short name for the image: its first name, else its source.
+    pub fn title(&self) -> &str {
+        self.names
+            .first()
+            .map_or(self.source.as_str(), |n| n.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// The whole output of one `isogen verify` call.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// The workspace the services were looked up in, when one was used.
+    pub workspace: Option<String>,
+    /// No image has an error-level finding.
+    pub passed: bool,
+    pub counts: Counts,
+    pub images: Vec<ImageReport>,
+}
+
+impl Report {
+    pub fn new(images: Vec<ImageReport>, workspace: Option<String>) -> Report {
+        let mut counts = Counts::default();
+        for i in &images {
+            counts.add(i.counts);
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "isogen",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            workspace,
+            passed: counts.errors == 0,
+            counts,
+            images,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// The report in `format`; `color` only matters for `human`.
+    pub fn render(&self, format: Format, color: bool) -> String {
+        match format {
+            Format::Human => human(self, color),
+            Format::Json => self.json(),
+            Format::Sarif => sarif(self),
+            Format::Junit => junit(self),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -23,7 +23,11 @@ pub struct RuntimeConfig {
 
 impl RuntimeConfig {
     pub fn from_image(image: &Image) -> RuntimeConfig {
-        let Some(c) = image.config.config() else {
+        Self::from_config(&image.config)
+    }
+
+    pub fn from_config(config: &oci_spec::image::ImageConfiguration) -> RuntimeConfig {
+        let Some(c) = config.config() else {
             return RuntimeConfig::default();
         };
         RuntimeConfig {
@@ -265,6 +269,7 @@ pub struct Facts<'a> {
     /// Manifests that only hidden layers hold (their folder has no visible manifest).
     pub hidden_manifests: Vec<Manifest>,
     homes: Vec<String>,
+    path_dirs: Vec<String>,
 }
 
 impl<'a> Facts<'a> {
@@ -293,14 +298,21 @@ impl<'a> Facts<'a> {
             manifests,
             hidden_manifests,
             homes: Vec::new(),
+            path_dirs: Vec::new(),
         };
         facts.homes = facts.find_homes();
+        facts.path_dirs = facts.config.path_dirs();
         facts
     }
 
     /// Home directories of the image's users, plus `/root` and `/home/*`.
     pub fn homes(&self) -> &[String] {
         &self.homes
+    }
+
+    /// The container's `PATH` folders.
+    pub fn path_dirs(&self) -> &[String] {
+        &self.path_dirs
     }
 
     /// Every entry the image ships: the visible ones, then the hidden ones in layer order.

@@ -14,6 +14,7 @@ pub mod facts;
 pub mod fs;
 pub mod launch;
 mod rules;
+pub mod run;
 pub mod subject;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -248,6 +249,12 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         }
     }
     skipped.retain(|s| diags::rule(s.rule).is_some_and(|r| policy.severity(r).is_some()));
+    for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
+        skipped.push(Skipped {
+            rule: r.id,
+            reason: "turned off by the [verify] policy".into(),
+        });
+    }
 
     Ok(Verdict {
         service: ServiceInfo {
@@ -319,4 +326,4 @@ fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

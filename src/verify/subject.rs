@@ -72,6 +72,10 @@ pub struct Subject {
     /// Folders above the service, its packages and its binary: they hold them, so they belong
     /// under the app root.
     pub holders: HashSet<String>,
+    /// Folders of the internal packages (visible or hidden).
+    pub internal: Vec<String>,
+    /// `/<dir>` of each other service with a folder, for suffix matching.
+    pub other_suffixes: Vec<(usize, String)>,
 }
 
 impl Subject {
@@ -87,10 +91,7 @@ impl Subject {
     }
 
     pub fn internal_roots(&self) -> impl Iterator<Item = &str> {
-        self.roles
-            .iter()
-            .filter(|(_, r)| **r == Role::Internal)
-            .map(|(d, _)| d.as_str())
+        self.internal.iter().map(String::as_str)
     }
 }
 
@@ -327,6 +328,18 @@ pub fn identify(
     }
 
     classify_packages(facts, &mut subject, wsf.as_ref());
+    subject.internal = subject
+        .roles
+        .iter()
+        .filter(|(_, r)| **r == Role::Internal)
+        .map(|(d, _)| d.clone())
+        .collect();
+    subject.other_suffixes = subject
+        .others
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.dir.as_ref().map(|d| (i, format!("/{d}"))))
+        .collect();
     subject.holders = holders(&subject);
     subject
 }
@@ -352,8 +365,13 @@ fn holders(s: &Subject) -> HashSet<String> {
 fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
     for proto in ["file:", "link:"] {
         if let Some(rel) = spec.strip_prefix(proto) {
-            let dir = facts.fs.resolve(&fs::join(from, rel))?;
-            return facts.manifests.contains_key(&dir).then_some(dir);
+            // The folder the spec names, when the image kept the workspace's relative layout;
+            // else wherever npm installed it (node_modules, below).
+            if let Some(dir) = facts.fs.resolve(&fs::join(from, rel)) {
+                if facts.manifests.contains_key(&dir) {
+                    return Some(dir);
+                }
+            }
         }
     }
     for anc in fs::self_and_ancestors(from) {
@@ -444,13 +462,19 @@ fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsFacts>) {
         );
     }
 
+    // Another copy of a package the service needs (a hand-written image may copy an internal
+    // package under its folder name and also install it into node_modules).
+    let internal_names: BTreeSet<String> = internal
+        .iter()
+        .filter_map(|d| facts.manifests.get(d).and_then(|m| m.name.clone()))
+        .collect();
     let service_names = &s.package_names;
     let role_for = |m: &Manifest| -> Role {
         let name = m.name.as_deref().unwrap_or("");
         if Some(&m.dir) == s.root.as_ref() {
             return Role::Service;
         }
-        if internal.contains(&m.dir) {
+        if internal.contains(&m.dir) || (!m.in_node_modules && internal_names.contains(name)) {
             return Role::Internal;
         }
         if let Some(o) = other_by_pkg.get(name) {

@@ -104,6 +104,13 @@ impl TreeBuilder {
     }
 
     fn put(&mut self, e: Entry) {
+        // Layer tars list the folders above a file; so does a real merged tree.
+        let mut dir = crate::verify::fs::parent(&e.path).to_string();
+        while dir != "/" && !self.entries.contains_key(&dir) {
+            self.entries
+                .insert(dir.clone(), entry(&dir, EntryKind::Dir, e.layer));
+            dir = crate::verify::fs::parent(&dir).to_string();
+        }
         if let Some(old) = self.entries.remove(&e.path) {
             self.hidden.push(ShippedEntry {
                 entry: old,
@@ -129,6 +136,14 @@ impl TreeBuilder {
             .unwrap_or(0)
             .max(self.layer)
     }
+}
+
+/// A stable, realistic-looking digest of `text`.
+pub fn digest(text: &str) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// An image: a tree plus a config.
@@ -173,6 +188,10 @@ impl ImageBuilder {
         self
     }
 
+    pub fn rename(&mut self, name: &str) {
+        self.name = name.to_string();
+    }
+
     /// Removes a key (`User`, `Cmd`, ...) from the config.
     pub fn without(mut self, key: &str) -> Self {
         self.cfg().remove(key);
@@ -209,12 +228,12 @@ impl ImageBuilder {
             format: ArchiveFormat::DockerArchive,
             names: vec![format!("localhost/{}:latest", self.name)],
             platform: "linux/amd64".into(),
-            manifest_digest: Some(format!("sha256:{:064x}", 0xabc)),
-            config_digest: format!("sha256:{:064x}", 0xc0f),
+            manifest_digest: Some(digest(&format!("{} manifest", self.name))),
+            config_digest: digest(&format!("{} config", self.name)),
             config,
             layers: (0..layers)
                 .map(|i| Layer {
-                    digest: format!("sha256:{:064x}", i + 1),
+                    digest: digest(&format!("layer {i}")),
                     diff_id: None,
                     media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
                     compression: "gzip".into(),

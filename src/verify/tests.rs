@@ -317,6 +317,10 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
         ("another service copied in", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
             .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+        ("another service copied with its node_modules", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
+            .file("/app/services/payments/node_modules/@acme/unused/package.json", r#"{"name":"@acme/unused"}"#)
+            .files(&["/app/services/payments/node_modules/@acme/unused/dist/index.js"])), diags::id::OTHER_SERVICE),
         ("another service's dist under its folder name", generated_billing().with(|t| t.layer(4)
             .files(&["/app/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
         ("another service in node_modules", generated_billing().with(|t| t.layer(4)
@@ -506,16 +510,24 @@ package-manager = "off"
 sources = "warning"
 "#;
     let v = run(&image, None, Some(&ws), toml).unwrap();
+    assert_eq!(v.skipped.len(), 1);
+    assert_eq!(
+        (v.skipped[0].rule, v.skipped[0].reason.as_str()),
+        (
+            diags::id::PACKAGE_MANAGER,
+            "turned off by the [verify] policy"
+        )
+    );
     let got: Vec<(&str, Severity)> = v.findings.iter().map(|f| (f.rule, f.severity)).collect();
     assert_eq!(
         got,
         vec![
-            (diags::id::SOURCES, Severity::Warning),
-            (diags::id::DENIED_PATH, Severity::Error)
+            (diags::id::DENIED_PATH, Severity::Error),
+            (diags::id::SOURCES, Severity::Warning)
         ]
     );
     assert_eq!(
-        v.findings[1].paths,
+        v.findings[0].paths,
         vec!["/app/services/billing/dist/main.js.map"]
     );
 }
@@ -565,4 +577,78 @@ fn capture_wants_what_the_rules_read() {
     ] {
         assert!(!(c.wants)(p), "{p}");
     }
+}
+
+/// 100k files in node_modules (a large real app): the rules stay well under a second.
+#[test]
+fn large_trees_are_checked_quickly() {
+    let image = generated_billing()
+        .with(|mut t| {
+            t = t.layer(4);
+            for p in 0..1000 {
+                let dir = format!("/app/services/billing/node_modules/pkg{p}");
+                t = t.file(
+                    &format!("{dir}/package.json"),
+                    &format!("{{\"name\":\"pkg{p}\"}}"),
+                );
+                let files: Vec<String> = (0..100)
+                    .map(|f| format!("{dir}/lib/sub{}/f{f}.js", f % 7))
+                    .collect();
+                let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+                t = t.files(&refs);
+            }
+            t
+        })
+        .build();
+    let ws = workspace();
+    let start = std::time::Instant::now();
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    let took = start.elapsed();
+    assert_eq!(errors(&v), Vec::<&str>::new());
+    // Generous for debug builds on a loaded 2-core machine; release is ~10x faster.
+    assert!(took.as_secs_f64() < 20.0, "{took:?}");
+    eprintln!("checked {} entries in {took:?}", image.tree.entries.len());
+}
+
+/// isogen's output copied by hand to other folders: the `file:` specs no longer point anywhere,
+/// node_modules holds the real packages, and the folder copies are the same packages again.
+#[test]
+fn moved_packages_with_stale_file_specs_pass() {
+    let image = ImageBuilder::new("moved")
+        .cmd(&["node", "dist/main.js"])
+        .workdir("/app/billing")
+        .user("node")
+        .with(|t| {
+            node_base(t)
+                .layer(1)
+                .file("/app/shared/package.json", SHARED_PKG)
+                .files(&["/app/shared/dist/index.js"])
+                .file("/app/billing/package.json", BILLING_PKG)
+                .files(&["/app/billing/dist/main.js"])
+                .file(
+                    "/app/billing/node_modules/@acme/shared/package.json",
+                    SHARED_PKG,
+                )
+                .files(&["/app/billing/node_modules/@acme/shared/dist/index.js"])
+                .file(
+                    "/app/billing/node_modules/zod/package.json",
+                    r#"{"name":"zod"}"#,
+                )
+        })
+        .build();
+    let ws = workspace();
+    for ws in [Some(&ws), None] {
+        let v = run(&image, Some("billing"), ws, "").unwrap();
+        assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    }
+}
+
+#[test]
+fn npm_config_and_lockfiles_at_the_app_root_are_not_foreign() {
+    let v = verdict(generated_billing().with(|t| {
+        t.layer(4)
+            .file("/app/.npmrc", "omit=dev\nfund=false\n")
+            .file("/app/package-lock.json", "{}")
+    }));
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
 }

@@ -9,6 +9,7 @@
 //! failure behind a retry.
 
 mod base_images;
+mod bench;
 mod cargo_e2e;
 mod cmd;
 mod rust_base;
@@ -29,6 +30,7 @@ tasks:
                           end-to-end for the Cargo services: generate --check, build, run,
                           export, verify (and a bad variant that must fail)
   e2e                     end-to-end: generate --check, build, run and export every example image
+  bench                   image-reader benchmark against gzip|tar, umoci and syft
   ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("base-images") => base_images_task(&args[1..]),
         Some("rust-base-images") => rust_base_images_task(),
         Some("e2e-cargo") => e2e_cargo_task(&args[1..]),
+        Some("bench") => bench::run(&args[1..]).map_err(anyhow::Error::msg),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

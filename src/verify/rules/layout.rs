@@ -3,7 +3,8 @@
 //! `package.json`, `node_modules`, and nothing else.
 //!
 //! An internal package may also carry what `npm pack` always keeps (README, LICENSE, CHANGELOG,
-//! NOTICE) and a lockfile. The service's own folder is not restricted here: what must not be in
+//! NOTICE), a lockfile and an `.npmrc` (one holding a token is `secret-npmrc`'s, claimed before);
+//! so may the app root itself, where an install may have run. The service's own folder is not restricted here: what must not be in
 //! it (sources, secrets, ...) has rules of its own, and anything else (assets, config) is its
 //! business. Anything else under the app root is reported at its topmost foreign folder.
 
@@ -28,7 +29,7 @@ fn is_package_furniture(name: &str) -> bool {
     .any(|p| upper.starts_with(p))
         || matches!(
             name,
-            "package.json" | "package-lock.json" | "npm-shrinkwrap.json" | ".npmignore"
+            "package.json" | "package-lock.json" | "npm-shrinkwrap.json" | ".npmignore" | ".npmrc"
         )
 }
 
@@ -42,6 +43,11 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if !fs::is_within(path, root) || path == root {
         return None;
     }
+    // Folders are judged by what they hold: a folder whose files other rules claimed (or an
+    // empty one) is not foreign content of its own.
+    if s.entry.kind == crate::image::EntryKind::Dir {
+        return None;
+    }
     if sub.binary.as_deref() == Some(path) {
         return None;
     }
@@ -51,6 +57,8 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     }
     match sub.owner(path).filter(|(dir, _)| fs::is_within(dir, root)) {
         Some((_, Role::Service | Role::ThirdParty)) => None,
+        // The package's own folder (or the symlink npm installs in its place).
+        Some((dir, Role::Internal)) if dir == path => None,
         Some((dir, Role::Internal)) => {
             let rel = path[dir.len()..].trim_start_matches('/');
             let first = rel.split('/').next().unwrap_or(rel);

@@ -199,14 +199,23 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
             Some(f)
         })
         .collect();
+    // Worst first, then in rule order; visible before hidden.
     let order = |id: &str| diags::RULES.iter().position(|r| r.id == id);
     findings.sort_by(|a, b| {
-        (order(a.rule), a.hidden.is_some(), &a.paths, &a.message).cmp(&(
-            order(b.rule),
-            b.hidden.is_some(),
-            &b.paths,
-            &b.message,
-        ))
+        (
+            std::cmp::Reverse(a.severity),
+            order(a.rule),
+            a.hidden.is_some(),
+            &a.paths,
+            &a.message,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                order(b.rule),
+                b.hidden.is_some(),
+                &b.paths,
+                &b.message,
+            ))
     });
     findings
 }

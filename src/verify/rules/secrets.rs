@@ -71,7 +71,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let is_file = matches!(s.entry.kind, EntryKind::File | EntryKind::HardLink);
 
     // .git: the directory (or a worktree's .git file) and everything under it.
-    if !fs::in_node_modules(path) {
+    if path.contains("/.git") && !fs::in_node_modules(path) {
         if let Some(git) = fs::self_and_ancestors(path).find(|a| fs::basename(a) == ".git") {
             return Some(Hit::new(
                 id::SECRET_GIT,
@@ -124,7 +124,9 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
 
     // Credential files of clouds and tools, by location.
     let parent = fs::basename(fs::parent(path));
+    let cloud_dir = path.contains("/.aws") || path.contains("/.azure") || path.contains("/gcloud");
     let cred: Option<(&str, String)> = if let Some(dir) = fs::self_and_ancestors(path)
+        .filter(|_| cloud_dir)
         .find(|a| a.ends_with("/.config/gcloud") || a.ends_with("/.azure") || a.ends_with("/.aws"))
         .filter(|_| is_file)
     {

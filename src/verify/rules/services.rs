@@ -46,17 +46,18 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         return None;
     }
     let path = s.entry.path.as_str();
-    // Inside the service's own package or an internal one, names are the service's business.
-    if let Some((_, role)) = subject.owner(path) {
-        match role {
-            Role::Service | Role::Internal => return None,
-            Role::OtherService(name) => {
-                let (dir, _) = subject.owner(path)?;
+    // The nearest package that is ours (the service, an internal package) ends the search:
+    // names inside it are its business. Another service's package anywhere above the path
+    // (its own node_modules included) is a hit.
+    for a in fs::self_and_ancestors(path) {
+        match subject.role_of_dir(a) {
+            Some(Role::Service | Role::Internal) => return None,
+            Some(Role::OtherService(name)) => {
                 return Some(Hit::new(
                     id::OTHER_SERVICE,
                     format!("service {name} is in the image (its package)"),
-                    dir,
-                ));
+                    a,
+                ))
             }
             _ => {}
         }
@@ -73,23 +74,33 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         .chain(subject.internal_roots())
         .collect();
     let is_own_ancestor = |d: &str| own_anchors.iter().any(|a| fs::is_within(a, d));
-    if !fs::in_node_modules(path) {
-        for o in &subject.others {
-            // Its workspace-relative folder, anywhere.
-            if let Some(dir) = o.dir.as_deref() {
-                let suffix = format!("/{dir}");
-                if let Some(a) = fs::self_and_ancestors(path)
-                    .find(|a| a.ends_with(&suffix) && !is_own_ancestor(a))
-                {
-                    return Some(Hit::new(
-                        id::OTHER_SERVICE,
-                        format!("service {} is in the image (its folder {dir})", o.name),
-                        a,
-                    ));
-                }
+    // Folder names count outside third-party packages: up to the first node_modules.
+    let base = path.find("/node_modules/").map_or(path, |i| &path[..i]);
+    {
+        let path = base;
+        // Its workspace-relative folder, anywhere.
+        for (i, suffix) in &subject.other_suffixes {
+            if let Some(a) = fs::self_and_ancestors(path)
+                .find(|a| a.ends_with(suffix.as_str()) && !is_own_ancestor(a))
+            {
+                let o = &subject.others[*i];
+                return Some(Hit::new(
+                    id::OTHER_SERVICE,
+                    format!(
+                        "service {} is in the image (its folder {})",
+                        o.name,
+                        &suffix[1..]
+                    ),
+                    a,
+                ));
             }
-            // Its folder name under the app root.
-            if let (Some(root), Some(dir)) = (subject.app_root.as_deref(), o.dir.as_deref()) {
+        }
+        // Its folder name under the app root.
+        if let Some(root) = subject.app_root.as_deref() {
+            for o in &subject.others {
+                let Some(dir) = o.dir.as_deref() else {
+                    continue;
+                };
                 let folder = fs::basename(dir);
                 let hit = fs::self_and_ancestors(path).find(|a| {
                     fs::basename(a) == folder

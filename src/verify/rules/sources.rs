@@ -63,7 +63,8 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     );
 
     // Cargo build folders.
-    for a in fs::self_and_ancestors(path) {
+    let in_target = path.contains("/target");
+    for a in fs::self_and_ancestors(path).filter(|_| in_target) {
         if fs::basename(a) == "target" {
             let marker = ["CACHEDIR.TAG", ".rustc_info.json", "release", "debug"]
                 .iter()
@@ -79,8 +80,12 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     }
 
     // src/ of a package (ours or any package outside node_modules).
-    if let Some((dir, _)) = owner {
-        let src = fs::join(dir, "src");
+    if let Some((dir, _)) = owner.filter(|_| path.contains("/src")) {
+        let src = if dir == "/" {
+            "/src".to_string()
+        } else {
+            format!("{dir}/src")
+        };
         if fs::is_within(path, &src) {
             let m = ctx.facts.manifests.get(dir);
             let runs_from_src = m.is_some_and(|m| m.output_dirs.iter().any(|d| d == "src"))

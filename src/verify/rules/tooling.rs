@@ -57,7 +57,6 @@ fn in_bin_dir(path: &str, ctx: &Ctx) -> bool {
     BIN_DIRS.contains(&parent)
         || ctx
             .facts
-            .config
             .path_dirs()
             .iter()
             .any(|d| d == parent && !fs::in_node_modules(d))
@@ -128,8 +127,9 @@ fn tooling(tool: &str, report: &str) -> Option<Hit> {
 pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let path = s.entry.path.as_str();
     let base = fs::basename(path);
-    // pnpm's store and virtual store.
-    for a in fs::self_and_ancestors(path) {
+    // pnpm's store and virtual store (the substring test keeps the common case cheap).
+    let suspicious = path.contains("pnpm") || path.contains("/.nx") || path.contains("/.turbo");
+    for a in fs::self_and_ancestors(path).filter(|_| suspicious) {
         let b = fs::basename(a);
         let parent = fs::basename(fs::parent(a));
         if (b == ".pnpm" && parent == "node_modules")
@@ -138,7 +138,9 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 && (a.ends_with("/.local/share/pnpm")
                     || a.ends_with("/.cache/pnpm")
                     || a == "/pnpm"))
-            || (b == "pnpm" && a.contains("/corepack/"))
+            // corepack's download cache (`~/.cache/node/corepack/v1/pnpm/<version>`), not the
+            // `pnpm` shims corepack itself ships in node_modules.
+            || (b == "pnpm" && a.contains("/corepack/") && !fs::in_node_modules(a))
         {
             return tooling("pnpm", a);
         }
@@ -230,7 +232,8 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         return None;
     }
     // Rust and its homes.
-    for a in fs::self_and_ancestors(path) {
+    let suspicious = path.contains("cargo") || path.contains("rust") || path.contains("/opt/yarn");
+    for a in fs::self_and_ancestors(path).filter(|_| suspicious) {
         let b = fs::basename(a);
         if matches!(
             a,
