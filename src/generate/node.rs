@@ -93,7 +93,10 @@ pub struct RuntimePackage {
     pub delete: Vec<String>,
     /// `key=value` arguments for `npm pkg set` (`dependencies[@acme/lib]=file:../lib`).
     pub set: Vec<String>,
-    /// `delete` and `set` as one shell command (`cd <folder> && npm pkg delete ... && npm pkg
+    /// `key=<JSON>` arguments for `npm pkg set --json` (`publishConfig` fields that are not
+    /// strings, such as `exports` maps).
+    pub set_json: Vec<String>,
+    /// `delete`, `set` and `set_json` as one shell command (`cd <folder> && npm pkg delete ... && npm pkg
     /// set ...`); `None` when the manifest needs no change.
     pub rewrite: Option<String>,
 }
@@ -156,7 +159,7 @@ pub fn context(
             Error::workspace(
                 &manifest_path,
                 format!(
-                    "the service `{}` has no entry: package.json has neither `main` nor an `exports` entry for \".\"; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
+                    "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\" and no `start` script of the form `node <file>`; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
                     service.name
                 ),
             )
@@ -201,6 +204,26 @@ pub fn context(
     ];
 
     let node = settings(pnpm, config, &service.name, config_path, warnings)?;
+    if let Some(o) = overrides {
+        let shell = match &o.healthcheck {
+            Some(super::cfg::Healthcheck::Shell(s)) => Some(("healthcheck", s.as_str())),
+            _ => None,
+        };
+        for (key, value) in o
+            .build
+            .as_deref()
+            .map(|b| ("build", b))
+            .into_iter()
+            .chain(shell)
+        {
+            if value.contains(['\n', '\r']) || value.trim().is_empty() {
+                return Err(Error::config(
+                    config_path,
+                    format!("{section} {key}: expected one non-empty line (join commands with &&)"),
+                ));
+            }
+        }
+    }
 
     // Build side: every package the frozen install and the builds touch.
     let build_script = config.node.build_script.as_deref().unwrap_or("build");
@@ -261,11 +284,31 @@ pub fn context(
         let is_service = i == service.package;
         let copy = if is_service {
             service_copy.clone()
-        } else {
+        } else if n.scripts.contains_key(build_script) {
             n.runtime_paths(&n.out_dir)
+        } else {
+            unbuilt_paths(&ws.root, p, n)
         };
-        let (delete, set) = runtime_rewrite(ws, service, i)?;
-        let rewrite = rewrite_command(&common.app_root, &p.dir, &delete, &set);
+        let (delete, mut set) = runtime_rewrite(ws, service, i, pnpm)?;
+        // Ship the package as `pnpm publish` would: publishConfig fields win.
+        let mut set_json = Vec::new();
+        for (key, value) in &n.publish_overrides {
+            match value {
+                serde_json::Value::String(v) => set.push(format!("{key}={v}")),
+                other => set_json.push(format!("{key}={other}")),
+            }
+        }
+        if let Some(bad) = set
+            .iter()
+            .chain(&set_json)
+            .find(|a| a.contains(['\n', '\r']))
+        {
+            return Err(Error::workspace(
+                ws.root.join(&p.manifest),
+                format!("a dependency spec would put a line break into the Dockerfile: {bad:?}"),
+            ));
+        }
+        let rewrite = rewrite_command(&common.app_root, &p.dir, &delete, &set, &set_json);
         runtime_packages.push(RuntimePackage {
             name: p.name.clone(),
             dir: p.dir.clone(),
@@ -273,6 +316,7 @@ pub fn context(
             copy,
             delete,
             set,
+            set_json,
             rewrite,
         });
     }
@@ -331,9 +375,15 @@ pub fn context(
     })
 }
 
-fn rewrite_command(app_root: &str, dir: &str, delete: &[String], set: &[String]) -> Option<String> {
+fn rewrite_command(
+    app_root: &str,
+    dir: &str,
+    delete: &[String],
+    set: &[String],
+    set_json: &[String],
+) -> Option<String> {
     use super::templates::shell_quote;
-    if delete.is_empty() && set.is_empty() {
+    if delete.is_empty() && set.is_empty() && set_json.is_empty() {
         return None;
     }
     let folder = if dir.is_empty() {
@@ -356,7 +406,30 @@ fn rewrite_command(app_root: &str, dir: &str, delete: &[String], set: &[String])
             cmd.push_str(&shell_quote(kv));
         }
     }
+    if !set_json.is_empty() {
+        cmd.push_str(" && npm pkg set --json");
+        for kv in set_json {
+            cmd.push(' ');
+            cmd.push_str(&shell_quote(kv));
+        }
+    }
     Some(cmd)
+}
+
+/// What an internal package without a build step ships: its declared runtime paths that exist
+/// in the workspace (nothing builds the others, and a COPY of a missing path fails the build);
+/// Node's default `index.js` when it declares no entry. A types-only package ships only its
+/// package.json.
+fn unbuilt_paths(root: &Path, p: &Package, n: &NodePackage) -> Vec<String> {
+    let declared = if n.entry.is_none() && n.files.is_none() {
+        vec!["index.js".to_string()]
+    } else {
+        n.runtime_paths(&n.out_dir)
+    };
+    declared
+        .into_iter()
+        .filter(|rel| root.join(&p.dir).join(rel).exists())
+        .collect()
 }
 
 fn selector(p: &Package, n: &NodePackage) -> String {
@@ -421,7 +494,7 @@ fn settings(
         None => pnpm
             .engines_node
             .as_deref()
-            .and_then(major_from_range)
+            .and_then(major_for_engines)
             .or_else(|| pnpm.nvmrc.as_deref().and_then(major_from_nvmrc))
             .unwrap_or_else(|| DEFAULT_NODE_MAJOR.to_string()),
     };
@@ -484,7 +557,48 @@ fn settings(
     })
 }
 
-/// The first major a range allows: `>=18` -> 18, `^20.11.0` -> 20, `20.x` -> 20.
+/// The Node major for an `engines.node` range: the default major when the range allows it
+/// (`>=18`, `18 || 20`, `*` -> 20), else the first major the range names (`^22.1.0` -> 22,
+/// `18.x` -> 18).
+pub fn major_for_engines(range: &str) -> Option<String> {
+    if range_allows_default(range) {
+        return Some(DEFAULT_NODE_MAJOR.to_string());
+    }
+    major_from_range(range)
+}
+
+/// Whether an npm range allows some release of the default major. npm comparators are
+/// space-separated and `||`-joined; each alternative is checked with the semver crate (whose
+/// bare versions mean `^`, which gives the same answer for this question).
+fn range_allows_default(range: &str) -> bool {
+    let major: u64 = DEFAULT_NODE_MAJOR.parse().unwrap_or(20);
+    let candidates: Vec<semver::Version> = [0, 9, 18, 99]
+        .iter()
+        .map(|minor| semver::Version::new(major, *minor, 0))
+        .collect();
+    range.split("||").any(|alt| {
+        let mut parts: Vec<String> = Vec::new();
+        let mut pending_op = String::new();
+        for w in alt.split_whitespace() {
+            if w.chars().all(|c| "<>=~^".contains(c)) {
+                pending_op = w.to_string();
+                continue;
+            }
+            let w = w.trim_start_matches('v');
+            parts.push(format!("{pending_op}{w}"));
+            pending_op.clear();
+        }
+        if parts.is_empty() {
+            return alt.trim().is_empty() || alt.trim() == "*";
+        }
+        match semver::VersionReq::parse(&parts.join(", ")) {
+            Ok(req) => candidates.iter().any(|v| req.matches(v)),
+            Err(_) => false,
+        }
+    })
+}
+
+/// The first major a range names: `>=18` -> 18, `^20.11.0` -> 20, `20.x` -> 20.
 pub fn major_from_range(range: &str) -> Option<String> {
     let start = range.find(|c: char| c.is_ascii_digit())?;
     let digits: String = range[start..]
@@ -517,6 +631,7 @@ pub fn runtime_rewrite(
     ws: &Workspace,
     service: &Service,
     pkg_index: usize,
+    pnpm: &PnpmWorkspace,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let pkg = ws.package(pkg_index);
     let n = node_of(pkg)?;
@@ -558,13 +673,25 @@ pub fn runtime_rewrite(
                     set.push(format!("{field}[{}]={published}", d.key));
                 }
                 _ => {
-                    direct.insert(target);
+                    // npm places a dependency under its key: only a key equal to the
+                    // package's name satisfies a peer of that name.
+                    if d.key == t.name {
+                        direct.insert(target);
+                    }
                     set.push(format!(
                         "{field}[{}]={}",
                         d.key,
                         spec::file_spec(&pkg.dir, &t.dir)
                     ));
                 }
+            }
+        } else if d.kind != DepKind::Peer {
+            // The version pnpm locked, so the image runs what the build was made with; else
+            // the catalog's range (npm cannot read `catalog:`).
+            if let Some(version) = pnpm.locked_version(&pkg.dir, &d.key, &d.spec) {
+                set.push(format!("{field}[{}]={version}", d.key));
+            } else if let Some(range) = &d.catalog_range {
+                set.push(format!("{field}[{}]={range}", d.key));
             }
         } else if let Some(range) = &d.catalog_range {
             set.push(format!("{field}[{}]={range}", d.key));
@@ -603,6 +730,112 @@ pub fn runtime_rewrite(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::WorkspaceConfig;
+
+    fn discover(files: &[(&str, &str)]) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let ws = Workspace::discover(dir.path(), &WorkspaceConfig::default()).unwrap();
+        (dir, ws)
+    }
+
+    /// (delete, set) of every shipped package of `service`, by package name.
+    fn rewrites(ws: &Workspace, service: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+        let svc = ws.service(service).unwrap();
+        let pnpm = ws.pnpm.as_ref().unwrap();
+        svc.runtime_closure
+            .iter()
+            .chain(std::iter::once(&svc.package))
+            .map(|&i| {
+                let (d, s) = runtime_rewrite(ws, svc, i, pnpm).unwrap();
+                (ws.package(i).name.clone(), d, s)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_workspace_form_becomes_a_file_path_transitively() {
+        let (_dir, ws) = discover(&[
+            (
+                "pnpm-workspace.yaml",
+                "packages: ['packages/*', 'services/*']\ncatalog:\n  ms: ^2.1.3\n",
+            ),
+            (
+                "packages/a/package.json",
+                r#"{"name":"@s/a","version":"1.5.0","dependencies":{"ms":"catalog:"}}"#,
+            ),
+            (
+                "packages/b/package.json",
+                r#"{"name":"@s/b","version":"2.0.0","dependencies":{"@s/a":"workspace:^"},"peerDependencies":{"@s/c":"workspace:~"},"devDependencies":{"@s/d":"workspace:*"},"scripts":{"prepare":"tsc"}}"#,
+            ),
+            (
+                "packages/c/package.json",
+                r#"{"name":"@s/c","version":"3.1.4"}"#,
+            ),
+            (
+                "packages/d/package.json",
+                r#"{"name":"@s/d","version":"0.0.1"}"#,
+            ),
+            (
+                "packages/e/package.json",
+                r#"{"name":"@s/e","version":"1.0.0"}"#,
+            ),
+            (
+                "packages/f/package.json",
+                r#"{"name":"@s/f","version":"1.0.0"}"#,
+            ),
+            (
+                "services/x/package.json",
+                r#"{"name":"x","main":"dist/main.js","dependencies":{"@s/b":"workspace:*","@s/e":"workspace:1.0.0","alias-f":"workspace:@s/f@^1.0.0"},"optionalDependencies":{"@s/a":"workspace:~"}}"#,
+            ),
+        ]);
+        let r = rewrites(&ws, "x");
+        let names: Vec<&str> = r.iter().map(|(n, _, _)| n.as_str()).collect();
+        // Dependencies first, the service last; dev-only @s/d is not shipped.
+        assert_eq!(names, ["@s/a", "@s/c", "@s/b", "@s/e", "@s/f", "x"]);
+        let get = |name: &str| r.iter().find(|(n, _, _)| n == name).unwrap().clone();
+        assert_eq!(get("@s/a").2, vec!["dependencies[ms]=^2.1.3"]);
+        let (_, del_b, set_b) = get("@s/b");
+        assert_eq!(del_b, vec!["scripts", "devDependencies"]);
+        assert_eq!(
+            set_b,
+            vec![
+                "dependencies[@s/a]=file:../a",
+                "peerDependencies[@s/c]=~3.1.4"
+            ]
+        );
+        let (_, del_x, set_x) = get("x");
+        assert!(del_x.is_empty());
+        assert_eq!(
+            set_x,
+            vec![
+                "dependencies[@s/b]=file:../../packages/b",
+                "dependencies[@s/e]=file:../../packages/e",
+                "dependencies[alias-f]=file:../../packages/f",
+                "optionalDependencies[@s/a]=file:../../packages/a",
+                // b's peer on c, provided by the service so npm never asks the registry
+                "dependencies[@s/c]=file:../../packages/c",
+            ]
+        );
+    }
+
+    #[test]
+    fn engines_prefer_the_default_major_when_allowed() {
+        let m = |r| major_for_engines(r);
+        assert_eq!(m(">=18").as_deref(), Some("20"));
+        assert_eq!(m(">= 18.0.0").as_deref(), Some("20"));
+        assert_eq!(m("^18 || ^20").as_deref(), Some("20"));
+        assert_eq!(m("20.x").as_deref(), Some("20"));
+        assert_eq!(m("*").as_deref(), Some("20"));
+        assert_eq!(m(">=18 <21").as_deref(), Some("20"));
+        assert_eq!(m("^18.17.0").as_deref(), Some("18"));
+        assert_eq!(m(">=22").as_deref(), Some("22"));
+        assert_eq!(m("~22.3").as_deref(), Some("22"));
+    }
 
     #[test]
     fn node_majors() {

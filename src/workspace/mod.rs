@@ -112,7 +112,8 @@ pub struct Service {
     pub name: String,
     /// Index into [`Workspace::packages`] of the package that holds it.
     pub package: usize,
-    /// What runs: the entry file relative to the package folder (pnpm, e.g. `dist/main.js`) or
+    /// What runs: the entry file relative to the package folder (pnpm, e.g. `dist/main.js`;
+    /// empty when package.json declares none, and `generate` then needs an `entry` override) or
     /// the binary target's name (Cargo).
     pub entry: String,
     /// Internal packages needed at run time: transitive, topological (dependencies first),

@@ -26,6 +26,25 @@ pub const WORKSPACE_FILE: &str = "pnpm-workspace.yaml";
 /// pnpm's lockfile.
 pub const LOCKFILE: &str = "pnpm-lock.yaml";
 
+/// The `publishConfig` fields `pnpm publish` moves to the top of the manifest
+/// (<https://pnpm.io/package_json#publishconfig>).
+const PUBLISH_OVERRIDES: &[&str] = &[
+    "bin",
+    "browser",
+    "es2015",
+    "esnext",
+    "exports",
+    "imports",
+    "main",
+    "module",
+    "type",
+    "types",
+    "typesVersions",
+    "typings",
+    "umd:main",
+    "unpkg",
+];
+
 /// Folders pnpm never looks into for workspace packages.
 const NEVER_SEARCHED: &[&str] = &["node_modules", "bower_components", "test", "tests"];
 
@@ -52,9 +71,36 @@ pub struct PnpmWorkspace {
     pub pnpmfile: bool,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
+    /// What `pnpm-lock.yaml` resolved for each importer (package folder): dependency key ->
+    /// (specifier, version), for `dependencies` and `optionalDependencies`.
+    pub locked: BTreeMap<String, BTreeMap<String, LockedDep>>,
     /// Patch files named by `patchedDependencies` (root package.json `pnpm` field or
     /// `pnpm-workspace.yaml`), workspace-relative, sorted: a frozen install needs them.
     pub patches: Vec<String>,
+}
+
+/// One importer dependency of `pnpm-lock.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockedDep {
+    /// The spec the lockfile was made from (what package.json said).
+    pub specifier: String,
+    /// What it resolved to (`2.1.3`, `2.1.3(react@18.2.0)`, `link:../lib`, ...).
+    pub version: String,
+}
+
+impl PnpmWorkspace {
+    /// The exact version the lockfile resolved for `key` of the package in `dir`, when the
+    /// lockfile entry was made from `spec` (it is current) and resolved to a registry version.
+    pub fn locked_version(&self, dir: &str, key: &str, spec: &str) -> Option<String> {
+        let importer = if dir.is_empty() { "." } else { dir };
+        let locked = self.locked.get(importer)?.get(key)?;
+        if locked.specifier != spec {
+            return None;
+        }
+        // Peer suffixes: `1.2.3(react@18.2.0)`.
+        let version = locked.version.split('(').next().unwrap_or_default().trim();
+        semver::Version::parse(version).ok().map(|v| v.to_string())
+    }
 }
 
 /// One dependency as declared in a package.json.
@@ -82,8 +128,9 @@ pub struct NodePackage {
     pub module_type: String,
     pub main: Option<String>,
     /// What `node` runs or loads: `main`, else the `exports` map's `.` entry (conditions
-    /// `node`, `import`, `require`, `default`, nested, in the order the map gives), relative to
-    /// the package folder without `./`. `None` when the package declares neither.
+    /// `node`, `import`, `require`, `default`, nested, in the order the map gives), else the
+    /// file of a `start` script that is `node [options] <file>`; relative to the package
+    /// folder without `./`. `None` when the package declares none of them.
     pub entry: Option<String>,
     /// The folder the build writes to and the image ships: the first folder of `entry`
     /// (`dist`, `lib`, `build`); `""` when the entry lies at the top of the package; `dist`
@@ -93,6 +140,9 @@ pub struct NodePackage {
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
     pub engines_node: Option<String>,
+    /// The fields of `publishConfig` that pnpm writes over the manifest when it publishes
+    /// (`main`, `exports`, `types`, `bin`, ...): the image ships the package as published.
+    pub publish_overrides: BTreeMap<String, Value>,
     /// Every declared dependency, in manifest order, per kind.
     pub deps: Vec<DeclaredDep>,
 }
@@ -274,14 +324,7 @@ fn read_yaml(path: &Path) -> Result<Value> {
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let value: Value = serde_saphyr::from_str(&text).map_err(|e| {
-        let location = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
-        Error::Parse {
-            path: path.to_path_buf(),
-            location,
-            message: first_line(&e.without_snippet().to_string()),
-        }
-    })?;
+    let value: Value = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
     match value {
         Value::Null => Ok(Value::Object(Default::default())),
         Value::Object(_) => Ok(value),
@@ -293,8 +336,19 @@ fn read_yaml(path: &Path) -> Result<Value> {
     }
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).trim().to_string()
+/// A YAML error as `file:line:col: message` (the message without its own position).
+fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> Error {
+    let message = e.without_snippet().to_string();
+    let message = message.lines().next().unwrap_or(&message).trim();
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    Error::Parse {
+        path: path.to_path_buf(),
+        location: e.location().map(|l| format!("{}:{}", l.line(), l.column())),
+        message: message.to_string(),
+    }
 }
 
 /// Reads and parses a JSON file; errors carry `line:column`.
@@ -447,6 +501,7 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     pnpm.lockfile = root.join(LOCKFILE).is_file();
     if pnpm.lockfile {
         pnpm.lockfile_version = read_lockfile_version(&root.join(LOCKFILE));
+        pnpm.locked = read_lockfile_importers(&root.join(LOCKFILE))?;
     }
     pnpm.npmrc = root.join(".npmrc").is_file();
     pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
@@ -469,6 +524,58 @@ fn read_lockfile_version(path: &Path) -> Option<String> {
         l.strip_prefix("lockfileVersion:")
             .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
     })
+}
+
+#[derive(serde::Deserialize)]
+struct Lockfile {
+    #[serde(default)]
+    importers: BTreeMap<String, LockImporter>,
+}
+
+#[derive(serde::Deserialize)]
+struct LockImporter {
+    #[serde(default)]
+    dependencies: BTreeMap<String, LockEntry>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional_dependencies: BTreeMap<String, LockEntry>,
+    /// Lockfile v5.4: specifiers apart, versions as plain strings.
+    #[serde(default)]
+    specifiers: BTreeMap<String, String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum LockEntry {
+    Full { specifier: String, version: String },
+    Version(String),
+}
+
+/// The `importers` of `pnpm-lock.yaml` (v5.4 to v9).
+fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, LockedDep>>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    Ok(lock
+        .importers
+        .into_iter()
+        .map(|(dir, imp)| {
+            let deps = imp
+                .dependencies
+                .into_iter()
+                .chain(imp.optional_dependencies)
+                .filter_map(|(key, entry)| {
+                    let locked = match entry {
+                        LockEntry::Full { specifier, version } => LockedDep { specifier, version },
+                        LockEntry::Version(version) => LockedDep {
+                            specifier: imp.specifiers.get(&key)?.clone(),
+                            version,
+                        },
+                    };
+                    Some((key, locked))
+                })
+                .collect();
+            (dir, deps)
+        })
+        .collect())
 }
 
 fn normalize_rel(p: &str) -> String {
@@ -573,15 +680,47 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
         }
     };
     let name = get_str("name")?.filter(|n| !n.is_empty());
+    for (key, value) in [
+        ("name", name.as_deref()),
+        ("version", json.get("version").and_then(Value::as_str)),
+    ] {
+        if let Some(v) = value.filter(|v| v.chars().any(|c| c.is_whitespace() || c.is_control())) {
+            return Err(Error::Parse {
+                path,
+                location: None,
+                message: format!("`{key}` {v:?} contains whitespace; it cannot be a package {key}"),
+            });
+        }
+    }
     let has_name = name.is_some();
     // A package without a name can still be a service (pnpm allows it); it is known by its
     // folder then, and cannot be the target of a `workspace:` spec.
     let name = name.unwrap_or_else(|| dir.to_string());
-    let main = get_str("main")?.map(|m| normalize_rel(&m));
+    let publish_overrides: BTreeMap<String, Value> = match json.get("publishConfig") {
+        Some(Value::Object(pc)) => pc
+            .iter()
+            .filter(|(k, _)| PUBLISH_OVERRIDES.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let main = match publish_overrides.get("main") {
+        Some(Value::String(m)) => Some(m.clone()),
+        _ => get_str("main")?,
+    }
+    .map(|m| normalize_rel(&m));
+    let exports = publish_overrides
+        .get("exports")
+        .or_else(|| json.get("exports"));
+    let scripts = match json.get("scripts") {
+        Some(v @ Value::Object(_)) => string_map(v, "scripts", &path)?,
+        _ => BTreeMap::new(),
+    };
     let entry = main
         .clone()
         .filter(|m| !m.is_empty())
-        .or_else(|| json.get("exports").and_then(exports_entry));
+        .or_else(|| exports.and_then(exports_entry))
+        .or_else(|| scripts.get("start").and_then(|s| start_script_entry(s)));
     let out_dir = match entry.as_deref() {
         Some(e) => e
             .split_once('/')
@@ -607,10 +746,6 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
             })
         }
     };
-    let scripts = match json.get("scripts") {
-        Some(v @ Value::Object(_)) => string_map(v, "scripts", &path)?,
-        _ => BTreeMap::new(),
-    };
     let module_type = get_str("type")?.unwrap_or_else(|| "commonjs".to_string());
     Ok(Package {
         ecosystem: Ecosystem::Pnpm,
@@ -634,6 +769,7 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
                 .pointer("/engines/node")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            publish_overrides,
             deps: Vec::new(),
         }),
         cargo: None,
@@ -660,6 +796,48 @@ pub fn exports_entry(exports: &Value) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The file a `start` script runs when it is plainly `node [--option ...] <file> [args]`
+/// (`node --enable-source-maps dist/main.js`); `None` for anything else (other tools, shell
+/// operators, environment assignments).
+pub fn start_script_entry(script: &str) -> Option<String> {
+    if script.contains(['&', '|', ';', '$', '`', '>', '<']) {
+        return None;
+    }
+    let mut words = script.split_whitespace();
+    if words.next()? != "node" {
+        return None;
+    }
+    // Options that take a separate value (`-r dotenv/config`).
+    const WITH_VALUE: &[&str] = &[
+        "-r",
+        "--require",
+        "--import",
+        "--loader",
+        "--experimental-loader",
+        "--env-file",
+        "-C",
+        "--conditions",
+    ];
+    let mut skip_value = false;
+    for w in words {
+        if skip_value {
+            skip_value = false;
+            continue;
+        }
+        if w.starts_with('-') {
+            skip_value = WITH_VALUE.contains(&w);
+            continue;
+        }
+        let file = normalize_rel(w.trim_matches(['"', '\'']));
+        let looks_like_file = file.ends_with(".js")
+            || file.ends_with(".mjs")
+            || file.ends_with(".cjs")
+            || file.contains('/');
+        return (looks_like_file && !file.starts_with('/') && !file.contains("..")).then_some(file);
+    }
+    None
 }
 
 fn read_deps(
@@ -689,6 +867,13 @@ fn read_deps(
             });
         };
         for (key, spec) in map {
+            if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(Error::Parse {
+                    path: path.clone(),
+                    location: None,
+                    message: format!("`{field}` has the key {key:?}, which is not a package name"),
+                });
+            }
             let Some(spec) = spec.as_str() else {
                 return Err(Error::Parse {
                     path: path.clone(),
@@ -776,6 +961,25 @@ mod tests {
     }
 
     #[test]
+    fn start_scripts_that_run_node_give_the_entry() {
+        let e = |s| start_script_entry(s);
+        assert_eq!(e("node dist/main.js").as_deref(), Some("dist/main.js"));
+        assert_eq!(
+            e("node ./build/server.mjs --port 3000").as_deref(),
+            Some("build/server.mjs")
+        );
+        assert_eq!(
+            e("node --enable-source-maps -r dotenv/config dist/index.js").as_deref(),
+            Some("dist/index.js")
+        );
+        assert_eq!(e("node dist"), None);
+        assert_eq!(e("tsx src/main.ts"), None);
+        assert_eq!(e("NODE_ENV=production node dist/main.js"), None);
+        assert_eq!(e("node dist/a.js && node dist/b.js"), None);
+        assert_eq!(e("node"), None);
+    }
+
+    #[test]
     fn runtime_paths_from_files_then_out_dir_then_entry() {
         let mut n = NodePackage {
             entry: Some("lib/index.js".into()),
@@ -795,6 +999,53 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(n.runtime_paths(""), vec!["index.js"]);
+    }
+
+    #[test]
+    fn lockfile_importers_v9_and_v5() {
+        let dir = tempfile::tempdir().unwrap();
+        let v9 = dir.path().join("v9.yaml");
+        std::fs::write(
+            &v9,
+            "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      typescript:\n        specifier: 5.6.3\n        version: 5.6.3\n  services/api:\n    dependencies:\n      ms:\n        specifier: 'catalog:'\n        version: 2.1.3\n      react-dom:\n        specifier: ^18.2.0\n        version: 18.3.1(react@18.3.1)\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n    optionalDependencies:\n      fsevents:\n        specifier: ~2.3.2\n        version: 2.3.3\npackages:\n  ms@2.1.3:\n    resolution: {integrity: sha512-x}\n",
+        )
+        .unwrap();
+        let pnpm = PnpmWorkspace {
+            locked: read_lockfile_importers(&v9).unwrap(),
+            ..Default::default()
+        };
+        let v = |key, spec| pnpm.locked_version("services/api", key, spec);
+        assert_eq!(v("ms", "catalog:").as_deref(), Some("2.1.3"));
+        assert_eq!(v("react-dom", "^18.2.0").as_deref(), Some("18.3.1"));
+        assert_eq!(v("fsevents", "~2.3.2").as_deref(), Some("2.3.3"));
+        // A stale entry (package.json changed since) or a link is not a pin.
+        assert_eq!(v("react-dom", "^18.3.0"), None);
+        assert_eq!(v("@x/lib", "workspace:*"), None);
+        assert_eq!(
+            pnpm.locked_version("", "typescript", "5.6.3"),
+            None,
+            "devDependencies are not read"
+        );
+
+        let v5 = dir.path().join("v5.yaml");
+        std::fs::write(
+            &v5,
+            "lockfileVersion: 5.4\nimporters:\n  services/api:\n    specifiers:\n      ms: ^2.1.0\n    dependencies:\n      ms: 2.1.3\n",
+        )
+        .unwrap();
+        let pnpm = PnpmWorkspace {
+            locked: read_lockfile_importers(&v5).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            pnpm.locked_version("services/api", "ms", "^2.1.0")
+                .as_deref(),
+            Some("2.1.3")
+        );
+
+        std::fs::write(&v5, "importers: [\n").unwrap();
+        let err = read_lockfile_importers(&v5).unwrap_err().to_string();
+        assert!(err.contains("v5.yaml"), "{err}");
     }
 
     #[test]

@@ -86,7 +86,8 @@ impl WorkspaceSpec {
         }
         // An alias is `<name>@<range>`; a scoped name starts with its own `@`, so look for the
         // separator after the first character. Ranges never contain `@`.
-        if let Some(at) = rest[1..].rfind('@').map(|i| i + 1) {
+        let first = rest.chars().next().map_or(0, char::len_utf8);
+        if let Some(at) = rest[first..].rfind('@').map(|i| i + first) {
             let (name, range) = (&rest[..at], &rest[at + 1..]);
             if name.is_empty() || range.is_empty() {
                 return Err(SpecError(format!(
@@ -271,6 +272,9 @@ mod tests {
     fn rejects_empty_and_half_aliases() {
         assert!(WorkspaceSpec::parse("workspace:").is_err());
         assert!(WorkspaceSpec::parse("workspace:lib@").is_err());
+        // Never a panic on odd input.
+        assert!(WorkspaceSpec::parse("workspace:é@1").is_ok());
+        assert!(WorkspaceSpec::parse("workspace:@").is_ok());
     }
 
     #[test]
@@ -324,6 +328,66 @@ mod tests {
             "file:../../libs/y"
         );
         assert_eq!(file_spec("packages/a", "packages/a/inner"), "file:inner");
+    }
+
+    /// Every short string over the characters specs are made of: parsing never panics, and a
+    /// parsed alias or range never loses or invents characters.
+    #[test]
+    fn parsing_is_total_over_short_inputs() {
+        let alphabet = ['@', '/', '^', '~', '*', '.', '1', 'a', ' ', 'é', ':'];
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let next: Vec<String> = inputs
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            inputs.extend(next);
+        }
+        for body in &inputs {
+            let spec = format!("workspace:{body}");
+            match WorkspaceSpec::parse(&spec) {
+                Ok(Some(p)) => {
+                    let range = match &p.range {
+                        WorkspaceRange::Any => "*".to_string(),
+                        WorkspaceRange::Caret => "^".to_string(),
+                        WorkspaceRange::Tilde => "~".to_string(),
+                        WorkspaceRange::Range(r) => r.clone(),
+                    };
+                    if let WorkspaceTarget::Named(n) = &p.target {
+                        assert!(body.trim().starts_with(n.as_str()), "{spec:?} -> {p:?}");
+                    } else if let WorkspaceTarget::SameName = &p.target {
+                        assert_eq!(range, body.trim(), "{spec:?}");
+                    }
+                }
+                Ok(None) => panic!("{spec:?} is a workspace spec"),
+                Err(_) => {}
+            }
+            let _ = catalog_name(&format!("catalog:{body}"));
+        }
+    }
+
+    #[test]
+    fn relative_paths_join_back() {
+        let dirs = [
+            "a",
+            "a/b",
+            "a/b/c",
+            "x",
+            "x/y",
+            "a/x",
+            "services/api",
+            "packages/lib",
+        ];
+        for from in dirs {
+            for to in dirs {
+                let rel = relative_path(from, to);
+                assert_eq!(
+                    join_normalized(from, &rel).as_deref(),
+                    Some(to),
+                    "{from} -> {to}: {rel}"
+                );
+            }
+        }
     }
 
     #[test]

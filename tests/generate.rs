@@ -1,0 +1,750 @@
+//! `isogen generate` and `isogen templates` as a user runs them: the real binary on workspaces
+//! built in temporary folders (or copied from tests/fixtures), every exit code, and snapshots
+//! of what it renders.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// Writes `files` (relative path, contents) under a new temporary folder.
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+/// A copy of tests/fixtures/<name> (without node_modules or build output).
+fn fixture(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src)
+        .into_iter()
+        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("node_modules" | "dist")))
+    {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&src).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else if !rel.to_string_lossy().contains("Dockerfile") {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+const MINIMAL: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    (
+        "pnpm-workspace.yaml",
+        "packages:\n  - packages/*\n  - services/*\n",
+    ),
+    ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+    (
+        "packages/lib/package.json",
+        r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+    ),
+    (
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    ),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots of what users read.
+
+#[test]
+fn fixture_renders_like_the_snapshot() {
+    let ws = fixture("pnpm-ts");
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_snapshot!("pnpm_ts_dry_run", String::from_utf8(out).unwrap());
+}
+
+/// Everything a real workspace may throw at the generator at once: nested and negated globs,
+/// default and named catalogs, peers, aliases, `exports`-only packages, `files`, a nameless
+/// package, patches, a pnpmfile, `.nvmrc`, and every `isogen.toml` override.
+fn everything() -> tempfile::TempDir {
+    workspace(&[
+        (
+            "package.json",
+            r#"{"name":"big","private":true,"packageManager":"pnpm@9.12.0+sha512.abc","pnpm":{"patchedDependencies":{"left-pad@1.3.0":"patches/left-pad@1.3.0.patch"}}}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - 'libs/**'\n  - 'platform/*/*'\n  - '!libs/legacy'\n  - '!**/fixtures/**'\ncatalog:\n  zod: ^3.23.8\ncatalogs:\n  react17:\n    react: ^17.0.2\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (".npmrc", "node-linker=hoisted\n"),
+        (".pnpmfile.cjs", "module.exports = {}\n"),
+        (".nvmrc", "lts/jod\n"),
+        ("tsconfig.json", "{}"),
+        ("tsconfig.build.json", "{}"),
+        ("patches/left-pad@1.3.0.patch", ""),
+        (
+            "libs/core/package.json",
+            r#"{"name":"@big/core","version":"3.1.0","type":"module","exports":{".":{"types":"./build/index.d.ts","import":"./build/index.js"}},"scripts":{"build":"tsc -b","prepare":"husky"},"dependencies":{"zod":"catalog:"},"devDependencies":{"vitest":"^2.0.0"}}"#,
+        ),
+        (
+            "libs/ui/react/package.json",
+            r#"{"name":"@big/react","version":"0.9.0","main":"src/index.tsx","publishConfig":{"main":"lib/index.js","exports":{".":"./lib/index.js"},"access":"public"},"files":["lib","assets/**"],"scripts":{"build":"tsc"},"dependencies":{"react":"catalog:react17"},"peerDependencies":{"@big/core":"workspace:^"}}"#,
+        ),
+        (
+            "libs/legacy/package.json",
+            r#"{"name":"@big/legacy","version":"0.0.1"}"#,
+        ),
+        (
+            "libs/core/fixtures/x/package.json",
+            r#"{"name":"@big/core","version":"9.9.9"}"#,
+        ),
+        (
+            "libs/plain/package.json",
+            r#"{"version":"1.0.0","main":"index.js"}"#,
+        ),
+        ("libs/plain/index.js", "module.exports = 1;\n"),
+        (
+            "libs/types/package.json",
+            r#"{"name":"@big/types","version":"1.0.0","types":"src/index.ts"}"#,
+        ),
+        ("libs/types/src/index.ts", "export type Id = string;\n"),
+        (
+            "libs/nomain/package.json",
+            r#"{"name":"@big/nomain","version":"1.0.0"}"#,
+        ),
+        ("libs/nomain/index.js", "module.exports = 2;\n"),
+        (
+            "platform/services/billing/package.json",
+            r#"{"name":"@big/billing","version":"1.4.2","description":"Bills\n  customers.","main":"./dist/server.js","scripts":{"build":"tsc","start":"node dist/server.js"},"dependencies":{"core":"workspace:@big/core@^","@big/react":"workspace:~","left-pad":"1.3.0","plain":"workspace:../../../libs/plain","@big/types":"workspace:*","@big/nomain":"workspace:*"},"devDependencies":{"typescript":"^5.6.0","@big/test-kit":"workspace:*"}}"#,
+        ),
+        (
+            "platform/tools/test-kit/package.json",
+            r#"{"name":"@big/test-kit","version":"0.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"devDependencies":{"@big/core":"workspace:*"}}"#,
+        ),
+        (
+            "isogen.toml",
+            r#"
+[generate]
+uid = 2000
+app_root = "/srv"
+
+[generate.node]
+image = "registry.example.com/node:22@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+runtime_image = "gcr.io/distroless/nodejs22-debian12"
+pnpm_install = "corepack"
+
+[generate.services.billing]
+port = 8080
+healthcheck = ["node", "/srv/platform/services/billing/dist/health.js"]
+env = { LOG_FORMAT = "json", GREETING = "it's \"quoted\"" }
+build = "pnpm run build --sourceMap false"
+"#,
+        ),
+    ])
+}
+
+#[test]
+fn everything_renders_like_the_snapshot() {
+    let ws = everything();
+    let run = || {
+        isogen()
+            .args(["generate", "--dry-run"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let out = run();
+    // Deterministic: maps (env, catalogs, ...) render in the same order every time.
+    for _ in 0..3 {
+        assert_eq!(run(), out);
+    }
+    insta::assert_snapshot!("everything_dry_run", String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn everything_rewrites_every_spec_form() {
+    let ws = everything();
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    // catalog: (default and named)
+    assert!(text.contains("'dependencies[zod]=^3.23.8'"), "{text}");
+    assert!(text.contains("'dependencies[react]=^17.0.2'"), "{text}");
+    // peers publish like pnpm; the service provides them
+    assert!(
+        text.contains("'peerDependencies[@big/core]=^3.1.0'"),
+        "{text}"
+    );
+    // workspace: alias, ~, and relative path, from the service's folder
+    assert!(
+        text.contains("'dependencies[core]=file:../../../libs/core'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'dependencies[@big/react]=file:../../../libs/ui/react'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'dependencies[plain]=file:../../../libs/plain'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'dependencies[@big/core]=file:../../../libs/core'"),
+        "{text}"
+    );
+    // unbuilt packages ship what exists: Node's default index.js, nothing for types only
+    assert!(
+        text.contains("COPY --from=builder /srv/libs/nomain/index.js libs/nomain/index.js"),
+        "{text}"
+    );
+    assert!(
+        text.contains("COPY --from=builder /srv/libs/types/package.json libs/types/"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("COPY --from=builder /srv/libs/types/src"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("COPY --from=builder /srv/libs/types/dist"),
+        "{text}"
+    );
+    // publishConfig fields are applied, as pnpm publish would
+    assert!(text.contains(" main=lib/index.js "), "{text}");
+    assert!(
+        text.contains(r#"npm pkg set --json 'exports={".":"./lib/index.js"}'"#),
+        "{text}"
+    );
+    assert!(!text.contains("access"), "{text}");
+    // dev-only packages are built for, never shipped
+    assert!(
+        text.contains("COPY platform/tools/test-kit/package.json"),
+        "{text}"
+    );
+    assert!(!text.contains("/srv/platform/tools/test-kit/"), "{text}");
+    // negated and never-searched folders are not packages
+    assert!(!text.contains("legacy"), "{text}");
+    assert!(!text.contains("fixtures"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing, re-running, --check.
+
+#[test]
+fn generate_check_is_clean_after_generate_and_dirty_after_a_manifest_edit() {
+    let ws = fixture("pnpm-ts");
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("created services/api/Dockerfile"))
+        .stdout(predicate::str::contains(
+            "created services/api/Dockerfile.dockerignore",
+        ))
+        .stdout(predicate::str::contains(
+            "created services/worker/Dockerfile",
+        ));
+    let first = read(ws.path(), "services/api/Dockerfile");
+    assert!(first.starts_with("# @generated by isogen (isogen generate)"));
+
+    // Re-running changes nothing, byte for byte.
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("4 files unchanged"));
+    assert_eq!(read(ws.path(), "services/api/Dockerfile"), first);
+
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty());
+
+    // The worker gains a dependency on core: its Dockerfile and ignore file drift, api's not.
+    let manifest = ws.path().join("services/worker/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        r#""@fx/util": "workspace:~""#,
+        r#""@fx/util": "workspace:~", "@fx/core": "workspace:*""#,
+    );
+    std::fs::write(&manifest, text).unwrap();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "would update services/worker/Dockerfile",
+        ))
+        .stdout(predicate::str::contains(
+            "would update services/worker/Dockerfile.dockerignore",
+        ))
+        .stdout(predicate::str::contains("services/api").not())
+        .stderr(predicate::str::contains(
+            "2 of 4 generated files would change",
+        ));
+    // --check wrote nothing.
+    assert!(!read(ws.path(), "services/worker/Dockerfile").contains("packages/core"));
+
+    isogen()
+        .args(["generate", "--diff"])
+        .arg(ws.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("--- a/services/worker/Dockerfile"))
+        .stdout(predicate::str::contains(
+            "+COPY packages/core/package.json packages/core/",
+        ));
+
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn no_arguments_means_the_current_directory() {
+    let ws = workspace(MINIMAL);
+    isogen()
+        .arg("generate")
+        .current_dir(ws.path())
+        .assert()
+        .success();
+    assert!(ws.path().join("services/api/Dockerfile").is_file());
+    assert!(ws
+        .path()
+        .join("services/api/Dockerfile.dockerignore")
+        .is_file());
+    // Nothing else: no temp files left behind.
+    let names: Vec<String> = std::fs::read_dir(ws.path().join("services/api"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn hand_written_dockerfiles_are_left_alone_unless_forced() {
+    let ws = workspace(MINIMAL);
+    std::fs::write(ws.path().join("services/api/Dockerfile"), "FROM scratch\n").unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("services/api/Dockerfile"))
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(read(ws.path(), "services/api/Dockerfile"), "FROM scratch\n");
+    assert!(!ws
+        .path()
+        .join("services/api/Dockerfile.dockerignore")
+        .exists());
+
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("services/api/Dockerfile"));
+
+    isogen()
+        .args(["generate", "--force"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "replaced (--force) services/api/Dockerfile",
+        ));
+    assert!(read(ws.path(), "services/api/Dockerfile").starts_with("# @generated by isogen"));
+}
+
+#[test]
+fn stdout_prints_only_dockerfiles_and_writes_nothing() {
+    let ws = workspace(MINIMAL);
+    isogen()
+        .args(["generate", "--stdout", "--service", "api"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("# @generated by isogen"))
+        .stdout(predicate::str::contains(
+            "CMD [\"node\", \"/app/services/api/dist/main.js\"]",
+        ))
+        .stdout(predicate::str::contains("==>").not());
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+}
+
+#[test]
+fn unknown_service_is_a_usage_error() {
+    let ws = workspace(MINIMAL);
+    isogen()
+        .args(["generate", "--service", "nope"])
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no service `nope`"))
+        .stderr(predicate::str::contains("services: api"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unusable input: exit 2, the file named, nothing written.
+
+fn with(files: &[(&'static str, &'static str)]) -> tempfile::TempDir {
+    let mut all: Vec<(&str, &str)> = MINIMAL
+        .iter()
+        .filter(|(p, _)| !files.iter().any(|(q, _)| q == p))
+        .copied()
+        .collect();
+    all.extend_from_slice(files);
+    workspace(&all)
+}
+
+fn fails_naming(ws: &tempfile::TempDir, needles: &[&str]) {
+    let mut assert = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    for n in needles {
+        assert = assert.stderr(predicate::str::contains(*n));
+    }
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+}
+
+#[test]
+fn bad_yaml_names_the_file_line_and_column() {
+    let ws = with(&[("pnpm-workspace.yaml", "packages:\n  - services/*\n  - [\n")]);
+    fails_naming(&ws, &["pnpm-workspace.yaml:"]);
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.lines()
+            .next()
+            .unwrap()
+            .contains("pnpm-workspace.yaml:3:")
+            || err.contains("pnpm-workspace.yaml:4:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_json_names_the_file_line_and_column() {
+    let ws = with(&[(
+        "packages/lib/package.json",
+        "{\n  \"name\": \"@x/lib\",\n  \"version\": 1.0.0\n}\n",
+    )]);
+    fails_naming(&ws, &["packages/lib/package.json:3:"]);
+}
+
+#[test]
+fn a_cycle_is_named() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","main":"dist/index.js","dependencies":{"@x/other":"workspace:*"}}"#,
+        ),
+        (
+            "packages/other/package.json",
+            r#"{"name":"@x/other","main":"dist/index.js","dependencies":{"@x/lib":"workspace:^"}}"#,
+        ),
+    ]);
+    fails_naming(&ws, &["dependency cycle", "@x/lib -> @x/other -> @x/lib"]);
+}
+
+#[test]
+fn a_workspace_spec_naming_no_package_names_the_manifest_and_spec() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","dependencies":{"@x/missing":"workspace:^"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "`dependencies.@x/missing: workspace:^`",
+            "not a package of this workspace",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_catalog_entry_is_named() {
+    let ws = with(&[(
+        "packages/lib/package.json",
+        r#"{"name":"@x/lib","main":"dist/index.js","dependencies":{"zod":"catalog:"}}"#,
+    )]);
+    fails_naming(&ws, &["packages/lib/package.json", "catalog", "zod"]);
+}
+
+#[test]
+fn duplicate_package_names_name_both_manifests() {
+    let ws = with(&[(
+        "packages/copy/package.json",
+        r#"{"name":"@x/lib","main":"dist/index.js"}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "packages/copy/package.json",
+            "packages/lib/package.json",
+            "`@x/lib`",
+        ],
+    );
+}
+
+#[test]
+fn two_services_with_one_name_are_named() {
+    let ws = with(&[
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\n  - apps/*\n",
+        ),
+        (
+            "apps/api/package.json",
+            r#"{"name":"@x/api-app","main":"dist/main.js"}"#,
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &[
+            "apps/api/package.json",
+            "services/api/package.json",
+            "`api`",
+        ],
+    );
+}
+
+#[test]
+fn a_service_without_entry_says_how_to_fix_it() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","scripts":{"build":"tsc"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "\"main\"",
+            "[generate.services.api]",
+            "entry",
+        ],
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.api]\nentry = \"dist/server.js\"\n",
+    )
+    .unwrap();
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(read(ws.path(), "services/api/Dockerfile")
+        .contains(r#"CMD ["node", "/app/services/api/dist/server.js"]"#));
+}
+
+#[test]
+fn unknown_config_keys_are_named() {
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.node]\nimage = \"node:20\"\nimgae = \"x\"\n",
+    )]);
+    fails_naming(&ws, &["isogen.toml:3:", "imgae"]);
+    let ws = with(&[("isogen.toml", "[generate.services.nope]\nport = 1\n")]);
+    fails_naming(&ws, &["isogen.toml", "no service is named `nope`"]);
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.node]\nimage = \"node@sha256:1234\"\n",
+    )]);
+    fails_naming(&ws, &["isogen.toml", "image", "64 hex digits"]);
+}
+
+#[test]
+fn not_a_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    isogen()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a workspace"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services: the default rule and the config.
+
+#[test]
+fn services_from_config_replace_the_default_rule() {
+    let ws = with(&[("isogen.toml", "[workspace]\nservices = [\"packages/*\"]\n")]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(ws.path().join("packages/lib/Dockerfile").is_file());
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+
+    let ws = with(&[("isogen.toml", "[workspace]\nnot_services = [\"api\"]\n")]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no services"));
+
+    // A service that stops being one leaves its generated files: isogen says so.
+    let ws = workspace(MINIMAL);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nnot_services = [\"api\"]\n",
+    )
+    .unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/Dockerfile was generated by isogen, but `@x/api` is no longer a service",
+        ));
+    assert!(
+        ws.path().join("services/api/Dockerfile").exists(),
+        "never deleted"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates.
+
+#[test]
+fn templates_are_written_out_and_used() {
+    let ws = workspace(MINIMAL);
+    let tpl: PathBuf = ws.path().join("my-templates");
+    isogen()
+        .arg("templates")
+        .arg(&tpl)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("node.Dockerfile.tera"));
+    assert!(tpl.join("README.md").is_file());
+    assert!(tpl.join("node.dockerignore.tera").is_file());
+    // A second time refuses, naming what exists.
+    isogen()
+        .arg("templates")
+        .arg(&tpl)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("node.Dockerfile.tera"));
+
+    // The project's template replaces one block of the default.
+    std::fs::write(
+        tpl.join("node.Dockerfile.tera"),
+        "{% extends \"isogen/node.Dockerfile.tera\" %}{% block runtime %}{{ super() }}\nENV TZ=UTC\n{% endblock runtime %}",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate]\ntemplates = \"my-templates\"\n",
+    )
+    .unwrap();
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let text = read(ws.path(), "services/api/Dockerfile");
+    assert!(text.contains("FROM base AS deps"), "{text}");
+    assert!(text.trim_end().ends_with("ENV TZ=UTC"), "{text}");
+
+    // A broken template is exit 2 naming it.
+    std::fs::write(tpl.join("node.dockerignore.tera"), "{{ nope(").unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("node.dockerignore.tera"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The documentation of template variables cannot drift from what templates get.
+
+fn key_paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                // Namespaces (`service`, `node`, `user`) are documented through their members.
+                if !v.is_object() {
+                    out.push(path.clone());
+                }
+                key_paths(v, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items.iter().filter(|i| i.is_object()) {
+                key_paths(item, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_template_variable_is_documented() {
+    let readme = include_str!("../templates/README.md");
+    for ws_dir in [fixture("pnpm-ts"), everything()] {
+        let config = isogen::config::Config::load_from_root(ws_dir.path()).unwrap();
+        let ws = isogen::workspace::Workspace::discover(ws_dir.path(), &config.workspace).unwrap();
+        for service in &ws.services {
+            let ctx = isogen::generate::node::context(
+                &ws,
+                service,
+                &config.generate,
+                Path::new("isogen.toml"),
+                &mut Vec::new(),
+            )
+            .unwrap();
+            let json = serde_json::to_value(&ctx).unwrap();
+            let mut paths = Vec::new();
+            key_paths(&json, "", &mut paths);
+            for p in paths {
+                // Map keys of `env` and list items of labels are data, not variables.
+                if p.starts_with("env.") || p.starts_with("labels[].") {
+                    continue;
+                }
+                assert!(
+                    readme.contains(&format!("`{p}`")),
+                    "templates/README.md does not document `{p}`"
+                );
+            }
+        }
+    }
+}
