@@ -692,7 +692,10 @@ impl Loader {
             for dep in self.deps_of(i)? {
                 match &dep.path {
                     Some(dir) => {
-                        let target = self.by_dir[dir];
+                        // Loading followed every path dependency, so the folder is known.
+                        let Some(&target) = self.by_dir.get(dir) else {
+                            continue;
+                        };
                         let target_name = &packages[target].name;
                         if *target_name != dep.package {
                             return Err(Error::workspace(
@@ -744,7 +747,7 @@ impl Loader {
         let default_members = self
             .default_members
             .iter()
-            .map(|d| first + self.by_dir[d])
+            .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
             .collect();
         let lockfile = self
             .root
@@ -760,7 +763,7 @@ impl Loader {
         let mut patches: Vec<usize> = self
             .patches
             .iter()
-            .map(|d| first + self.by_dir[d])
+            .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
             .collect();
         patches.sort();
         patches.dedup();
