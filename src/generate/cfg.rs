@@ -16,6 +16,12 @@
 //! pnpm_install = "npm"                 # or "corepack"
 //! build_script = "build"               # the package.json script that builds a package
 //!
+//! [generate.cargo]                    # Cargo services (see generate::cargo::CargoConfig)
+//! image = "docker.io/library/rust:1-bookworm"
+//! runtime_image = "gcr.io/distroless/cc-debian12:latest"
+//! profile = "release"
+//! cache_mounts = false
+//!
 //! [generate.services.billing]
 //! port = 8080
 //! healthcheck = ["node", "/app/services/billing/dist/health.js"]   # or a shell string
@@ -25,6 +31,7 @@
 //! env = { LOG_FORMAT = "json" }
 //! image = "..."                        # overrides [generate.node] image / runtime_image
 //! runtime_image = "..."
+//! assets = ["config/default.toml"]     # Cargo only: shipped at <app_root>/config/default.toml
 //! ```
 
 use std::collections::BTreeMap;
@@ -50,6 +57,9 @@ pub struct GenerateConfig {
     pub app_root: Option<String>,
     #[serde(default)]
     pub node: NodeConfig,
+    /// `[generate.cargo]`: Cargo-only settings (see `generate::cargo::CargoConfig`).
+    #[serde(default)]
+    pub cargo: super::cargo::CargoConfig,
     #[serde(default)]
     pub services: BTreeMap<String, ServiceConfig>,
 }
@@ -99,6 +109,10 @@ pub struct ServiceConfig {
     pub env: BTreeMap<String, String>,
     pub image: Option<String>,
     pub runtime_image: Option<String>,
+    /// Cargo services: files or folders of the service's package shipped next to the binary
+    /// (relative to the package folder; they land at `<app_root>/<path>`).
+    #[serde(default)]
+    pub assets: Vec<String>,
 }
 
 impl GenerateConfig {

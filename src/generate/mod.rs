@@ -11,6 +11,7 @@
 //!
 //! Nothing here reads images, and nothing is written before every file has rendered.
 
+pub mod cargo;
 pub mod cfg;
 pub mod node;
 pub mod templates;
@@ -156,15 +157,7 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
                 &config_path,
                 &mut plan.warnings,
             )?,
-            // The Cargo side plugs in here: `cargo::renderings(...)` with its own context and
-            // templates. Until it does, its services are skipped, loudly.
-            Ecosystem::Cargo => {
-                plan.warnings.push(format!(
-                    "service `{}`: generating for Cargo services is not implemented yet; skipped",
-                    service.name
-                ));
-                continue;
-            }
+            Ecosystem::Cargo => cargo::renderings(ws, service, &config.generate, &config_path)?,
         };
         for r in renderings {
             let contents = templates.render(&r.template, &r.context)?;
@@ -276,6 +269,12 @@ pub fn common_context(
         .node
         .as_ref()
         .and_then(|n| n.description.as_deref())
+        .or_else(|| {
+            package
+                .cargo
+                .as_ref()
+                .and_then(|c| c.description.as_deref())
+        })
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|d| !d.is_empty());
     let mut labels = vec![Label {

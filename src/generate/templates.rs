@@ -26,6 +26,14 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "node.dockerignore.tera",
         include_str!("../../templates/node.dockerignore.tera"),
     ),
+    (
+        "cargo.Dockerfile.tera",
+        include_str!("../../templates/cargo.Dockerfile.tera"),
+    ),
+    (
+        "cargo.dockerignore.tera",
+        include_str!("../../templates/cargo.dockerignore.tera"),
+    ),
 ];
 
 /// The documentation of the templates' variables, written out next to them.

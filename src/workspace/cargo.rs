@@ -23,8 +23,9 @@
 //! Default service rule: every binary target of every workspace member is a service, named after
 //! the binary, except the members of a package called `xtask` (the cargo-xtask convention for
 //! developer tasks). `[workspace] not_services` removes services from that default;
-//! `[workspace] services` replaces it. Both lists hold binary names, package names or member
-//! folders (globs allowed); a package name or folder stands for all of that package's binaries.
+//! `[workspace] services` replaces it. Both lists hold binary names, package names, member
+//! folders or folder names (globs allowed); a package name or folder stands for all of that
+//! package's binaries.
 //!
 //! This module reads manifests and looks at which target files exist. It never runs cargo,
 //! never resolves the registry, and never writes anything.
@@ -73,6 +74,9 @@ pub struct CargoWorkspace {
     pub default_members: Vec<usize>,
     /// Every Cargo package the workspace builds: the members plus excluded path dependencies.
     pub packages: Vec<usize>,
+    /// Packages that replace registry crates through `[patch]` with a `path`: built as
+    /// dependencies, so their real sources belong with the dependencies, not with stubs.
+    pub patches: Vec<usize>,
     /// Root files that change what a build does and exist here (`.cargo/config.toml`,
     /// `rust-toolchain.toml`, ...), relative to the root.
     pub build_files: Vec<String>,
@@ -202,6 +206,9 @@ struct Manifest {
     build_dependencies: DepTable,
     #[serde(default)]
     target: BTreeMap<String, TomlPlatform>,
+    /// `[patch.<registry>]`: only read from the root manifest, where cargo reads it.
+    #[serde(default)]
+    patch: BTreeMap<String, DepTable>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -296,6 +303,8 @@ struct Loader {
     by_dir: HashMap<String, usize>,
     /// `default-members`, as folders.
     default_members: Vec<String>,
+    /// Folders of `[patch]` entries with a `path`.
+    patches: Vec<String>,
 }
 
 /// A dependency as declared, with the path (when it is a path dependency) made relative to the
@@ -317,6 +326,7 @@ impl Loader {
         let root_text = read(&root_path)?;
         let mut root_manifest: Manifest = parse_manifest(&root_text, &root_path)?;
         let workspace = root_manifest.workspace.take().unwrap_or_default();
+        let patch = std::mem::take(&mut root_manifest.patch);
         let has_root_package = root_manifest.package.is_some() || root_manifest.project.is_some();
         let mut loader = Loader {
             root: root.to_path_buf(),
@@ -325,6 +335,7 @@ impl Loader {
             loaded: Vec::new(),
             by_dir: HashMap::new(),
             default_members: Vec::new(),
+            patches: Vec::new(),
         };
 
         if has_root_package {
@@ -344,6 +355,42 @@ impl Loader {
                     loader.push(loaded);
                 }
             }
+        }
+
+        // `[patch.<registry>] name = { path = ".." }` replaces a registry crate with a local one:
+        // not a member (cargo does not make it one), but a package every build may need.
+        for (key, value) in patch.values().flatten() {
+            let toml::Value::Table(table) = value.get_ref() else {
+                continue;
+            };
+            let Some(p) = table.get("path").and_then(|p| p.as_str()) else {
+                continue;
+            };
+            let dir = normalize("", p).ok_or_else(|| {
+                Error::workspace(
+                    root.join(MANIFEST),
+                    format!(
+                        "{}: {}",
+                        line_col(&loader.root_text, value.span().start),
+                        outside_message(key, p)
+                    ),
+                )
+            })?;
+            if !loader.by_dir.contains_key(&dir) {
+                if !root.join(&dir).join(MANIFEST).is_file() {
+                    return Err(Error::workspace(
+                        root.join(MANIFEST),
+                        format!(
+                            "{}: [patch] `{key}` points at `{}`, which has no {MANIFEST}",
+                            line_col(&loader.root_text, value.span().start),
+                            display_dir(&dir)
+                        ),
+                    ));
+                }
+                let loaded = loader.read_manifest_at(&dir, false)?;
+                loader.push(loaded);
+            }
+            loader.patches.push(dir);
         }
 
         // Path dependencies: a worklist, since a newly found package may have its own.
@@ -645,7 +692,10 @@ impl Loader {
             for dep in self.deps_of(i)? {
                 match &dep.path {
                     Some(dir) => {
-                        let target = self.by_dir[dir];
+                        // Loading followed every path dependency, so the folder is known.
+                        let Some(&target) = self.by_dir.get(dir) else {
+                            continue;
+                        };
                         let target_name = &packages[target].name;
                         if *target_name != dep.package {
                             return Err(Error::workspace(
@@ -697,7 +747,7 @@ impl Loader {
         let default_members = self
             .default_members
             .iter()
-            .map(|d| first + self.by_dir[d])
+            .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
             .collect();
         let lockfile = self
             .root
@@ -710,6 +760,13 @@ impl Loader {
             .map(|f| f.to_string())
             .collect();
         let all = (first..first + packages.len()).collect();
+        let mut patches: Vec<usize> = self
+            .patches
+            .iter()
+            .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
+            .collect();
+        patches.sort();
+        patches.dedup();
         ws.packages.extend(packages);
         Ok(CargoWorkspace {
             manifest: MANIFEST.to_string(),
@@ -718,6 +775,7 @@ impl Loader {
             members,
             default_members,
             packages: all,
+            patches,
             build_files,
         })
     }
@@ -1050,7 +1108,8 @@ fn select_services(
                 list.iter().any(|(_, g)| {
                     g.is_match(&bin.name)
                         || g.is_match(&package.name)
-                        || (!package.dir.is_empty() && g.is_match(&package.dir))
+                        || (!package.dir.is_empty()
+                            && (g.is_match(&package.dir) || g.is_match(package.folder_name())))
                 })
             };
             let is_service = match &explicit {

@@ -23,9 +23,9 @@ use sha2::{Digest, Sha256};
 use crate::cmd::{buildah, Cmd};
 
 /// The label holding the digest of what the image was built from.
-const INPUTS_LABEL: &str = "dev.isogen.e2e.inputs-sha256";
+pub(crate) const INPUTS_LABEL: &str = "dev.isogen.e2e.inputs-sha256";
 /// Where the system CA bundle lives, on the host and in the image.
-const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+pub(crate) const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// Busybox applets left out: fake package managers would mislead tools that detect the distro.
 const SKIPPED_APPLETS: &[&str] = &["dpkg", "dpkg-deb", "rpm", "rpm2cpio", "busybox"];
 
@@ -140,7 +140,7 @@ fn up_to_date(names: &[String], inputs: &str, node_version: &str) -> Result<Opti
 }
 
 /// The image id when an image of that name exists and was built from these inputs.
-fn up_to_date_image(name: &str, inputs: &str) -> Result<Option<String>> {
+pub(crate) fn up_to_date_image(name: &str, inputs: &str) -> Result<Option<String>> {
     let out = buildah()
         .args(["inspect", "--type", "image", "--format"])
         .arg(format!(
@@ -178,7 +178,7 @@ fn node_containerfile(node_version: &str) -> String {
 }
 
 /// An entry of the root filesystem being assembled, keyed by its absolute path in the image.
-enum Entry {
+pub(crate) enum Entry {
     Dir { mode: u32 },
     File { source: PathBuf, mode: u32 },
     Bytes { data: Vec<u8>, mode: u32 },
@@ -186,8 +186,8 @@ enum Entry {
 }
 
 /// The root filesystem of a base image, built up from host files.
-struct RootFs {
-    entries: BTreeMap<PathBuf, Entry>,
+pub(crate) struct RootFs {
+    pub(crate) entries: BTreeMap<PathBuf, Entry>,
 }
 
 impl RootFs {
@@ -259,7 +259,12 @@ impl RootFs {
         Ok(fs)
     }
 
-    fn add_bytes(&mut self, path: impl Into<PathBuf>, data: impl Into<Vec<u8>>, mode: u32) {
+    pub(crate) fn add_bytes(
+        &mut self,
+        path: impl Into<PathBuf>,
+        data: impl Into<Vec<u8>>,
+        mode: u32,
+    ) {
         self.entries.insert(
             path.into(),
             Entry::Bytes {
@@ -271,7 +276,7 @@ impl RootFs {
 
     /// Adds a host file at its canonical folder (so no path goes through a symlinked folder),
     /// with the content of what it finally points to.
-    fn add_file(&mut self, path: &Path) -> Result<()> {
+    pub(crate) fn add_file(&mut self, path: &Path) -> Result<()> {
         let parent = path.parent().context("file without a folder")?;
         let name = path.file_name().context("file without a name")?;
         let at = canonical(parent)?.join(name);
@@ -318,7 +323,7 @@ impl RootFs {
 
     /// busybox as /bin/sh and the usual utilities: one static binary plus applet symlinks,
     /// never replacing a file already placed (node, npm, ...).
-    fn add_busybox(&mut self) -> Result<()> {
+    pub(crate) fn add_busybox(&mut self) -> Result<()> {
         let busybox = canonical(&which("busybox")?)?;
         let ldd = Cmd::new("ldd").arg(&busybox).quiet().output_raw()?;
         let ldd_text = String::from_utf8_lossy(&ldd.stdout).to_string()
@@ -392,7 +397,7 @@ impl RootFs {
     }
 
     /// Writes the tarball (owner root, parents before children) and returns its sha256.
-    fn write_tar(&self, path: &Path) -> Result<String> {
+    pub(crate) fn write_tar(&self, path: &Path) -> Result<String> {
         let file = fs::File::create(path)?;
         let mut tar = tar::Builder::new(HashingWriter {
             inner: io::BufWriter::new(file),
@@ -479,7 +484,7 @@ fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
     Ok(libs)
 }
 
-fn which(program: &str) -> Result<PathBuf> {
+pub(crate) fn which(program: &str) -> Result<PathBuf> {
     let paths = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&paths)
         .map(|dir| dir.join(program))
@@ -487,7 +492,7 @@ fn which(program: &str) -> Result<PathBuf> {
         .with_context(|| format!("`{program}` is not on PATH"))
 }
 
-fn canonical(path: &Path) -> Result<PathBuf> {
+pub(crate) fn canonical(path: &Path) -> Result<PathBuf> {
     fs::canonicalize(path).with_context(|| format!("resolving {}", path.display()))
 }
 

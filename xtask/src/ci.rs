@@ -66,6 +66,8 @@ pub fn run(root: &Path, target: &Path) -> Result<()> {
             services: Vec::new(),
             variants: true,
             cache: false,
+            pnpm: true,
+            cargo: true,
         },
     )
 }

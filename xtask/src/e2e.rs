@@ -26,6 +26,7 @@ use anyhow::{bail, ensure, Context, Result};
 use serde::Serialize;
 
 use crate::base_images;
+use crate::cargo_e2e;
 use crate::cmd::{buildah, Cmd};
 use crate::container::{free_port, http_get, Container, ImageConfig};
 use crate::example::{self, Service};
@@ -44,6 +45,10 @@ pub struct Options {
     pub variants: bool,
     /// Build with `--layers` (a build cache, one layer per instruction).
     pub cache: bool,
+    /// The pnpm services (this module).
+    pub pnpm: bool,
+    /// The Cargo services ([`crate::cargo_e2e`], run as one step after the pnpm ones).
+    pub cargo: bool,
 }
 
 /// The readiness line the example's services print once they listen.
@@ -90,21 +95,38 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
         });
     }
 
-    steps
-        .run("base images", || {
-            base_images::build_node(&out.join("base/node"))
-        })
-        .context("cannot build any image without the Node base image")?;
-
-    let services: Vec<Service> = example::services(&example_dir)?
-        .into_iter()
-        .filter(|s| opts.services.is_empty() || opts.services.contains(&s.name))
-        .collect();
+    let services: Vec<Service> = if opts.pnpm {
+        example::services(&example_dir)?
+            .into_iter()
+            .filter(|s| opts.services.is_empty() || opts.services.contains(&s.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let cargo_services: Vec<String> = if opts.cargo {
+        cargo_e2e::cargo_services(&example_dir)?
+            .into_iter()
+            .map(|s| s.name)
+            .filter(|name| opts.services.is_empty() || opts.services.contains(name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     ensure!(
-        !services.is_empty(),
-        "no services found in {}",
-        example_dir.display()
+        !services.is_empty() || !cargo_services.is_empty(),
+        "no service to check in {} (--service {:?})",
+        example_dir.display(),
+        opts.services
     );
+
+    if !services.is_empty() {
+        steps
+            .run("base images", || {
+                base_images::build_node(&out.join("base/node"))
+            })
+            .context("cannot build any image without the Node base image")?;
+    }
+
     let dockerfile_of = |service: &Service| match &opts.dockerfiles {
         Some(dir) => dir.join(&service.dir).join("Dockerfile"),
         None => service.dockerfile(&example_dir),
@@ -155,7 +177,7 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
         }
     }
 
-    if opts.variants {
+    if opts.variants && opts.pnpm {
         for variant in VARIANTS {
             let Some(service) = services.iter().find(|s| s.name == variant.service) else {
                 if opts.services.is_empty() {
@@ -235,6 +257,23 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
         }
     } else {
         steps.skip("isogen verify", "this isogen has no working `verify` yet");
+    }
+
+    if !cargo_services.is_empty() {
+        // Its own steps print their own progress; here it is one step of the summary.
+        steps.run(
+            format!("Cargo services ({})", cargo_services.join(", ")),
+            || {
+                cargo_e2e::run(
+                    root,
+                    target,
+                    &cargo_e2e::Options {
+                        services: cargo_services.clone(),
+                        variants: opts.variants,
+                    },
+                )
+            },
+        );
     }
 
     steps.print_summary(started.elapsed());

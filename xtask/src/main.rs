@@ -1,8 +1,8 @@
 //! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench`.
 //!
 //! - `base-images [--smoke]`: the local Node base image generated Dockerfiles build `FROM`.
-//! - `e2e`: build isogen, drift-check services-example, build and run every service image,
-//!   export the images for `isogen verify`.
+//! - `e2e`: build isogen, drift-check services-example, build and run every service image
+//!   (pnpm here, Cargo in `cargo_e2e`), export the images and check `isogen verify`'s verdicts.
 //! - `ci`: the test suite, the system tools e2e needs, then `e2e` (what `.ci/run` calls).
 //! - `bench`: the image reader against other tools (see bench.rs).
 //!
@@ -11,12 +11,14 @@
 
 mod base_images;
 mod bench;
+mod cargo_e2e;
 mod ci;
 mod cmd;
 mod container;
 mod e2e;
 mod example;
 mod export;
+mod rust_base;
 mod variants;
 mod verdict;
 
@@ -30,14 +32,21 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   base-images [--smoke]   build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm
-  e2e [options]           end-to-end: generate --check, build, run and export every example image,
-                          build the bad variants, and check every verdict of isogen verify
+  e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:
+                          generate --check, build, run and export every image, build the bad
+                          variants, and check every verdict of isogen verify
       --service NAME        only this service (repeatable; variants of other services are skipped)
       --no-variants         do not build the bad variants
       --cache               build with --layers (reuses cached steps on reruns, but with vfs
                             every cached step is a full copy of the image: gigabytes per service)
       --skip-generate-check do not run `isogen generate --check`
       --dockerfiles DIR     use DIR/<service folder>/Dockerfile instead of the committed ones
+      --only pnpm|cargo     only the pnpm or only the Cargo services
+  rust-base-images        build the local Rust builder (docker.io/library/rust:1-bookworm) and
+                          distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images
+  e2e-cargo [--no-variants] [--service NAME]...
+                          end-to-end for the Cargo services: generate --check, build, run,
+                          export, verify (and a bad variant that must fail)
   bench                   image-reader benchmark against gzip|tar, umoci and syft
   ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
 
@@ -50,6 +59,8 @@ fn main() -> ExitCode {
             None => ci::run(&project_root(), &target_dir()),
             Some(other) => Err(anyhow::anyhow!("ci: unknown argument {other:?}")),
         },
+        Some("rust-base-images") => rust_base_images_task(),
+        Some("e2e-cargo") => e2e_cargo_task(&args[1..]),
         Some("bench") => bench::run(&args[1..]).map_err(anyhow::Error::msg),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -100,6 +111,8 @@ fn e2e_task(args: &[String]) -> Result<()> {
         services: Vec::new(),
         variants: true,
         cache: false,
+        pnpm: true,
+        cargo: true,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -115,10 +128,47 @@ fn e2e_task(args: &[String]) -> Result<()> {
                 Some(dir) => opts.dockerfiles = Some(PathBuf::from(dir)),
                 None => bail!("e2e: --dockerfiles needs a folder"),
             },
+            "--only" => match args.next().map(String::as_str) {
+                Some("pnpm") => opts.cargo = false,
+                Some("cargo") => opts.pnpm = false,
+                other => bail!("e2e: --only takes pnpm or cargo, not {other:?}"),
+            },
             other => bail!("e2e: unknown argument {other:?}\n\n{USAGE}"),
         }
     }
     e2e::run(&project_root(), &target_dir(), &opts)
+}
+
+fn rust_base_images_task() -> Result<()> {
+    let (builder, runtime) = rust_base::build_all(&target_dir().join("e2e/base/rust"))?;
+    for image in [builder, runtime] {
+        println!(
+            "{} (id {:.12}, {})",
+            image.names.join(", "),
+            image.id,
+            if image.built { "built" } else { "up to date" }
+        );
+    }
+    Ok(())
+}
+
+fn e2e_cargo_task(args: &[String]) -> Result<()> {
+    let mut opts = cargo_e2e::Options {
+        services: Vec::new(),
+        variants: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--no-variants" => opts.variants = false,
+            "--service" => match args.next() {
+                Some(name) => opts.services.push(name.clone()),
+                None => bail!("e2e-cargo: --service needs a name"),
+            },
+            other => bail!("e2e-cargo: unknown argument {other:?}"),
+        }
+    }
+    cargo_e2e::run(&project_root(), &target_dir(), &opts)
 }
 
 /// The repository root (xtask lives in `<root>/xtask`).

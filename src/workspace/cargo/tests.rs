@@ -866,3 +866,27 @@ fn normalize_folds_dots_and_refuses_to_leave_the_root() {
     assert_eq!(normalize("a", "../..").as_deref(), None);
     assert_eq!(normalize("", "/abs").as_deref(), None);
 }
+
+#[test]
+fn path_patches_are_packages_but_not_members() {
+    let ws = fixture(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"app\"]\n\n[patch.crates-io]\nitoa = { path = \"vendor/itoa\" }\nserde = { git = \"https://example.com/serde\" }\n",
+        ),
+        ("app/Cargo.toml", &format!("{}\n[dependencies]\nitoa = \"1\"\n", pkg("app"))),
+        ("app/src/main.rs", MAIN),
+        ("vendor/itoa/Cargo.toml", &pkg("itoa")),
+        ("vendor/itoa/src/lib.rs", ""),
+    ]);
+    let w = discover(ws.path());
+    let cargo = w.cargo.as_ref().unwrap();
+    assert_eq!(cargo.patches.len(), 1);
+    let itoa = &w.packages[cargo.patches[0]];
+    assert_eq!(
+        (itoa.name.as_str(), itoa.dir.as_str()),
+        ("itoa", "vendor/itoa")
+    );
+    assert!(!itoa.cargo.as_ref().unwrap().member);
+    assert_eq!(services(&w), ["app"]);
+}

@@ -1,0 +1,299 @@
+//! What a user reads from `isogen generate` on Cargo workspaces: the rendered Dockerfiles and
+//! ignore files (insta snapshots), and the exit codes and messages of the CLI.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use isogen::config::Config;
+use isogen::generate::{plan, Options};
+use isogen::workspace::Workspace;
+use predicates::prelude::*;
+
+fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+    dir
+}
+
+/// Every file `generate` would write for `services` (all when empty), as (path, contents).
+fn rendered(root: &Path, services: &[&str]) -> Vec<(String, String)> {
+    let config = Config::load_from_root(root).unwrap();
+    let ws = Workspace::discover(root, &config.workspace).unwrap();
+    let options = Options {
+        services: services.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    plan(&ws, &config, &options)
+        .unwrap()
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.contents))
+        .collect()
+}
+
+fn services_example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example")
+}
+
+#[test]
+fn services_example_ledger() {
+    let files = rendered(&services_example(), &["ledger"]);
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "crates/ledger/Dockerfile",
+            "crates/ledger/Dockerfile.dockerignore"
+        ]
+    );
+    insta::assert_snapshot!("ledger.Dockerfile", files[0].1);
+    insta::assert_snapshot!("ledger.Dockerfile.dockerignore", files[1].1);
+}
+
+#[test]
+fn services_example_two_binaries_of_one_package() {
+    let files = rendered(&services_example(), &["inventory-api", "inventory-sync"]);
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "crates/inventory/inventory-api.Dockerfile",
+            "crates/inventory/inventory-api.Dockerfile.dockerignore",
+            "crates/inventory/inventory-sync.Dockerfile",
+            "crates/inventory/inventory-sync.Dockerfile.dockerignore",
+        ]
+    );
+    insta::assert_snapshot!("inventory-api.Dockerfile", files[0].1);
+    // The two images differ only in the binary they build and run.
+    let bin = |s: &str| {
+        s.replace("inventory-api", "BIN")
+            .replace("inventory-sync", "BIN")
+    };
+    let (api, sync) = (bin(&files[0].1), bin(&files[2].1));
+    assert_eq!(api, sync);
+}
+
+/// A root package that is also a member, a `[patch]` path crate, required features, assets,
+/// cache mounts, a custom profile, pinned images and per-service settings from isogen.toml.
+#[test]
+fn configured_root_package_with_patch_and_cache_mounts() {
+    let dir = fixture(&[
+        (
+            "Cargo.toml",
+            r#"[package]
+name = "gateway"
+version = "1.4.0"
+edition = "2021"
+description = "Edge gateway"
+
+[workspace]
+members = ["crates/*"]
+
+[dependencies]
+proto = { path = "crates/proto" }
+
+[[bin]]
+name = "gateway"
+path = "src/main.rs"
+required-features = ["tls"]
+
+[features]
+tls = []
+
+[patch.crates-io]
+itoa = { path = "vendor/itoa" }
+
+[profile.dist]
+inherits = "release"
+lto = true
+"#,
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.80\"\n"),
+        ("build.rs", "fn main() {}\n"),
+        ("src/main.rs", "fn main() {}\n"),
+        (
+            "crates/proto/Cargo.toml",
+            "[package]\nname = \"proto\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/proto/src/lib.rs", ""),
+        (
+            "crates/admin/Cargo.toml",
+            "[package]\nname = \"admin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/admin/src/main.rs", "fn main() {}\n"),
+        (
+            "vendor/itoa/Cargo.toml",
+            "[package]\nname = \"itoa\"\nversion = \"1.0.99\"\nedition = \"2018\"\n",
+        ),
+        ("vendor/itoa/src/lib.rs", ""),
+        (
+            "isogen.toml",
+            &format!(
+                r#"[workspace]
+not_services = ["admin"]
+
+[generate]
+uid = 20000
+app_root = "/srv"
+
+[generate.cargo]
+runtime_image = "gcr.io/distroless/cc-debian12@sha256:{}"
+profile = "dist"
+features = ["metrics"]
+cache_mounts = true
+
+[generate.services.gateway]
+port = 8443
+healthcheck = ["/srv/gateway", "--health"]
+env = {{ RUST_LOG = "info" }}
+assets = ["config/routes.toml", "static/"]
+"#,
+                "0".repeat(64)
+            ),
+        ),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["Dockerfile", "Dockerfile.dockerignore"]);
+    insta::assert_snapshot!("gateway-configured.Dockerfile", files[0].1);
+    insta::assert_snapshot!("gateway-configured.Dockerfile.dockerignore", files[1].1);
+}
+
+#[test]
+fn cli_generate_then_check_is_clean_and_a_manifest_edit_is_drift() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "svc/Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("svc/src/main.rs", "fn main() {}\n"),
+    ]);
+    let isogen = || Command::cargo_bin("isogen").unwrap();
+    isogen().arg("generate").arg(dir.path()).assert().success();
+    assert!(dir.path().join("svc/Dockerfile").is_file());
+    isogen()
+        .args(["generate", "--check"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    // A new library crate the service does not use still changes every Dockerfile: cargo reads
+    // every member, so the deps stage must copy its manifest.
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"svc\", \"lib\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("lib/src")).unwrap();
+    std::fs::write(
+        dir.path().join("lib/Cargo.toml"),
+        "[package]\nname = \"lib\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("lib/src/lib.rs"), "").unwrap();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("svc/Dockerfile"));
+}
+
+#[test]
+fn cli_bad_member_manifest_exits_2_naming_the_file_and_place() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "crates/api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\n",
+        ),
+        ("crates/api/src/main.rs", "fn main() {}\n"),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("crates/api/Cargo.toml:3:"));
+    assert!(
+        !dir.path().join("crates/api/Dockerfile").exists(),
+        "nothing is written"
+    );
+}
+
+#[test]
+fn cli_member_without_manifest_and_glob_matching_nothing_exit_2() {
+    let dir = fixture(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\", \"tools/*\"]\n",
+        ),
+        ("crates/api/src/main.rs", "fn main() {}\n"),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("crates/api/Cargo.toml"));
+    std::fs::write(
+        dir.path().join("crates/api/Cargo.toml"),
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "Cargo.toml: workspace member pattern `tools/*` matches no folder",
+        ));
+}
+
+#[test]
+fn cli_missing_lockfile_exits_2() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\"]\n"),
+        (
+            "api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\"\n",
+        ),
+        ("api/src/main.rs", "fn main() {}\n"),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no Cargo.lock"));
+}
+
+#[test]
+fn cli_services_example_cargo_dockerfiles_are_committed_and_current() {
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args([
+            "generate",
+            "--check",
+            "--service",
+            "ledger",
+            "--service",
+            "inventory-api",
+        ])
+        .args(["--service", "inventory-sync"])
+        .arg(services_example())
+        .assert()
+        .code(0);
+}
