@@ -185,8 +185,8 @@ pub fn cargo_services(example: &Path) -> Result<Vec<CargoService>> {
 }
 
 /// One layer per stage (`--layers=false`): with vfs every cached step of the ~800 MB builder
-/// would be a full copy of it. The `<Dockerfile>.dockerignore` beside the Dockerfile is passed
-/// explicitly: this buildah does not look for it by itself.
+/// would be a full copy of it. The `<Dockerfile>.dockerignore` beside the Dockerfile (which
+/// buildah 1.28 also finds by itself) is passed explicitly, so the build does not depend on that.
 fn build(dockerfile: &Path, image: &str, context: &Path) -> Result<()> {
     let mut bud = buildah().args([
         "bud",

@@ -300,8 +300,9 @@ fn env_or(var: &str, default: &str) -> String {
 /// One `buildah bud`.
 struct Build<'a> {
     dockerfile: &'a Path,
-    /// The Dockerfile whose `<Dockerfile>.dockerignore` applies (BuildKit's per-Dockerfile
-    /// ignore file, which this buildah does not look for by itself).
+    /// The Dockerfile whose `<Dockerfile>.dockerignore` applies, passed with `--ignorefile`:
+    /// buildah finds it beside the Dockerfile by itself, but a variant's Dockerfile lives in
+    /// target/ and must use the good one's.
     ignore_of: &'a Path,
     image: &'a str,
     context: &'a Path,
