@@ -297,3 +297,65 @@ fn cli_services_example_cargo_dockerfiles_are_committed_and_current() {
         .assert()
         .code(0);
 }
+
+/// `.cargo/config.toml` may move the build output (`build.target-dir`) or cross-compile
+/// (`build.target`); the builder stage must copy the binary from where cargo really put it.
+#[test]
+fn cargo_config_target_dir_and_target_triple_are_followed() {
+    let files = |config: &str| {
+        fixture(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+            ("Cargo.lock", "version = 4\n"),
+            (".cargo/config.toml", config),
+            (
+                "svc/Cargo.toml",
+                "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("svc/src/main.rs", "fn main() {}\n"),
+        ])
+    };
+    let builder_run = |dockerfile: &str| -> String {
+        let start = dockerfile.find("FROM deps AS builder").unwrap();
+        let end = dockerfile[start..].find("\n\n").unwrap() + start;
+        dockerfile[start..end].to_string()
+    };
+
+    let dir = files("[build]\ntarget-dir = \"build-out\"\n");
+    let df = rendered(dir.path(), &[]).remove(0).1;
+    let run = builder_run(&df);
+    assert!(
+        run.contains("cargo build --locked --release --target-dir /build/target -p svc --bin svc")
+            && run.contains("cp /build/target/release/svc /out/svc"),
+        "{run}"
+    );
+
+    let dir = files("[build]\ntarget = \"x86_64-unknown-linux-musl\"\n");
+    let df = rendered(dir.path(), &[]).remove(0).1;
+    let run = builder_run(&df);
+    assert!(
+        run.contains("cp /build/target/x86_64-unknown-linux-musl/release/svc /out/svc"),
+        "{run}"
+    );
+
+    // A config cargo would refuse is an error naming it, like a manifest.
+    let dir =
+        files("[build]\ntarget = [\"x86_64-unknown-linux-gnu\", \"aarch64-unknown-linux-gnu\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(".cargo/config.toml")
+                .and(predicate::str::contains("one target")),
+        );
+    let dir = files("[build\ntarget = 1\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".cargo/config.toml:1:"));
+}

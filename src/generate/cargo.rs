@@ -176,6 +176,11 @@ pub struct CargoContext {
     /// The cargo profile and the folder under `target/` it writes to (`release`, `debug`).
     pub profile: String,
     pub profile_dir: String,
+    /// The `--target-dir` of every build (`/build/target`).
+    pub target_dir: String,
+    /// Where cargo writes the binary: `<target_dir>[/<triple>]/<profile_dir>/<bin>` (the
+    /// triple when `.cargo/config.toml` sets `build.target`).
+    pub artifact: String,
     /// `cargo build` with its arguments, as one shell-ready line.
     pub build_command: String,
     /// Root files copied first: `Cargo.toml`, `Cargo.lock`, build settings.
@@ -338,6 +343,11 @@ pub fn context(
             build.push(other.into());
         }
     }
+    // isogen decides where the output goes: a `build.target-dir` in .cargo/config.toml or a
+    // CARGO_TARGET_DIR in the builder image would otherwise move the binary away from where
+    // the builder stage copies it (and from the cache mount).
+    let target_dir = format!("{BUILD_DIR}/target");
+    build.extend(["--target-dir".into(), target_dir.clone()]);
     build.extend([
         "-p".into(),
         package.name.clone(),
@@ -356,6 +366,16 @@ pub fn context(
         .map(|w| shell_word(w))
         .collect::<Vec<_>>()
         .join(" ");
+
+    let profile_dir = match profile.as_str() {
+        "dev" | "test" => "debug".to_string(),
+        "bench" => "release".into(),
+        other => other.to_string(),
+    };
+    let artifact = match &cargo_ws.build_target {
+        Some(triple) => format!("{target_dir}/{triple}/{profile_dir}/{}", bin.name),
+        None => format!("{target_dir}/{profile_dir}/{}", bin.name),
+    };
 
     let mut root_files = vec![cargo_ws.manifest.clone(), lockfile.clone()];
     root_files.extend(cargo_ws.build_files.iter().cloned());
@@ -481,7 +501,7 @@ pub fn context(
         vec![
             format!("--mount=type=cache,target={cargo_home}/registry,sharing=locked"),
             format!("--mount=type=cache,target={cargo_home}/git,sharing=locked"),
-            format!("--mount=type=cache,target={BUILD_DIR}/target,sharing=locked"),
+            format!("--mount=type=cache,target={target_dir},sharing=locked"),
         ]
     } else {
         Vec::new()
@@ -511,12 +531,10 @@ pub fn context(
         package: package.name.clone(),
         bin: bin.name.clone(),
         workdir: BUILD_DIR.into(),
-        profile_dir: match profile.as_str() {
-            "dev" | "test" => "debug".into(),
-            "bench" => "release".into(),
-            other => other.to_string(),
-        },
+        profile_dir,
         profile,
+        target_dir,
+        artifact,
         build_command,
         root_files,
         manifests,

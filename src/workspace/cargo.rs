@@ -80,6 +80,9 @@ pub struct CargoWorkspace {
     /// Root files that change what a build does and exist here (`.cargo/config.toml`,
     /// `rust-toolchain.toml`, ...), relative to the root.
     pub build_files: Vec<String>,
+    /// `build.target` of the workspace's `.cargo/config.toml`: cargo then writes the binaries
+    /// under `target/<triple>/` instead of `target/`. The triple, or a target spec file's stem.
+    pub build_target: Option<String>,
 }
 
 /// Per-package Cargo facts.
@@ -759,6 +762,7 @@ impl Loader {
             .filter(|f| self.root.join(f).is_file())
             .map(|f| f.to_string())
             .collect();
+        let build_target = read_build_target(&self.root)?;
         let all = (first..first + packages.len()).collect();
         let mut patches: Vec<usize> = self
             .patches
@@ -777,6 +781,7 @@ impl Loader {
             packages: all,
             patches,
             build_files,
+            build_target,
         })
     }
 
@@ -1168,6 +1173,58 @@ fn select_services(
 
 // ---------------------------------------------------------------------------------------------
 // Paths and files.
+
+/// `build.target` from the workspace's cargo config (`.cargo/config`, which cargo prefers, else
+/// `.cargo/config.toml`). A config that does not parse, or that builds several targets at once,
+/// is an error naming it: cargo would refuse the first, and isogen ships one binary.
+fn read_build_target(root: &Path) -> Result<Option<String>> {
+    let Some(rel) = [".cargo/config", ".cargo/config.toml"]
+        .into_iter()
+        .find(|f| root.join(f).is_file())
+    else {
+        return Ok(None);
+    };
+    let path = root.join(rel);
+    let text = read(&path)?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| Error::Parse {
+        path: path.clone(),
+        location: e.span().map(|s| line_col(&text, s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    let target = table.get("build").and_then(|b| b.get("target"));
+    let triple = match target {
+        None => return Ok(None),
+        Some(toml::Value::String(t)) => t.clone(),
+        Some(toml::Value::Array(a)) if a.len() == 1 && a[0].is_str() => {
+            a[0].as_str().unwrap_or_default().to_string()
+        }
+        Some(other) => {
+            return Err(Error::workspace(
+                &path,
+                format!(
+                    "[build] target = {other}: isogen builds a service for one target; set one \
+                     triple here, or none"
+                ),
+            ))
+        }
+    };
+    // A custom target spec (`targets/my-os.json`) writes to `target/my-os/`.
+    let name = match triple.strip_suffix(".json") {
+        Some(spec) => spec.rsplit(['/', '\\']).next().unwrap_or(spec).to_string(),
+        None => triple,
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(Error::workspace(
+            &path,
+            format!("[build] target = {name:?} is not a target triple"),
+        ));
+    }
+    Ok(Some(name))
+}
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))

@@ -122,10 +122,11 @@ fn plan_copies_every_manifest_stubs_every_target_and_only_needed_sources() {
     );
     assert_eq!(
         c.build_command,
-        "cargo build --locked --release -p api-svc --bin api --features tls"
+        "cargo build --locked --release --target-dir /build/target -p api-svc --bin api --features tls"
     );
     assert_eq!(c.binary, "/app/api");
     assert_eq!(c.built_binary, "/out/api");
+    assert_eq!(c.artifact, "/build/target/release/api");
     assert!(c.mounts.is_empty());
 }
 
@@ -145,7 +146,7 @@ fn config_changes_profile_features_images_and_mounts() {
     let c = ctx(&w, "jobs-worker", &config).unwrap();
     assert_eq!(
         c.build_command,
-        "cargo build --locked --profile dist -p jobs --bin jobs-worker --no-default-features --features metrics,tls"
+        "cargo build --locked --profile dist --target-dir /build/target -p jobs --bin jobs-worker --no-default-features --features metrics,tls"
     );
     assert_eq!(c.profile_dir, "dist");
     assert_eq!(c.image, "registry.local/rust:1.80");
