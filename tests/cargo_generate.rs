@@ -359,3 +359,72 @@ fn cargo_config_target_dir_and_target_triple_are_followed() {
         .code(2)
         .stderr(predicate::str::contains(".cargo/config.toml:1:"));
 }
+
+/// A package at the workspace root owns the root folder minus the folders of other packages,
+/// as cargo sees it: `include_str!("../README.md")`, a `templates/` folder read at compile
+/// time or a `migrations/` folder a macro embeds must reach the build. Other packages' folders,
+/// dot-entries (`.git`, `.env`), build output and isogen's own files stay out.
+#[test]
+fn a_root_package_builds_from_the_root_minus_other_packages() {
+    let dir = fixture(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"site\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\nmembers = [\"crates/*\"]\n\n[dependencies]\nrender = { path = \"crates/render\" }\n",
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "src/main.rs",
+            "const PAGE: &str = include_str!(\"../templates/page.html\");\nfn main() { println!(\"{PAGE}\"); }\n",
+        ),
+        ("src/lib.rs", "#![doc = include_str!(\"../README.md\")]\n"),
+        ("README.md", "# site\n"),
+        ("templates/page.html", "<p>hi</p>\n"),
+        ("migrations/0001_init.sql", "create table t (id int);\n"),
+        (
+            "crates/render/Cargo.toml",
+            "[package]\nname = \"render\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/render/src/lib.rs", ""),
+        (
+            "crates/tool/Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/tool/src/main.rs", "fn main() {}\n"),
+        // A folder holding a package of another workspace (or of pnpm) is not the root
+        // package's either.
+        ("web/package.json", "{\"name\": \"web\"}\n"),
+        ("web/index.js", ""),
+        ("examples-ws/demo/Cargo.toml", "[workspace]\n"),
+        (".env", "TOKEN=x\n"),
+        ("meeting notes.txt", "not source\n"),
+        (".github/workflows/ci.yml", "on: push\n"),
+        ("target/release/site", ""),
+        ("isogen.toml", "[workspace]\nnot_services = [\"tool\"]\n"),
+    ]);
+    let files = rendered(dir.path(), &["site"]);
+    let df = &files[0].1;
+    let sources: Vec<&str> = df
+        .lines()
+        .skip_while(|l| !l.starts_with("FROM scratch AS sources"))
+        .skip(1)
+        .take_while(|l| l.starts_with("COPY "))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "COPY crates/render /crates/render",
+            "COPY README.md /README.md",
+            "COPY migrations /migrations",
+            "COPY src /src",
+            "COPY templates /templates",
+        ],
+        "{df}"
+    );
+    let ignore = &files[1].1;
+    for kept in ["!README.md", "!templates", "!migrations", "!src"] {
+        assert!(ignore.lines().any(|l| l == kept), "{kept} in\n{ignore}");
+    }
+    for left in ["!web", "!.env", "!examples-ws", "!target", "!crates/tool\n"] {
+        assert!(!ignore.contains(left), "{left} in\n{ignore}");
+    }
+}

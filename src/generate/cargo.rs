@@ -551,11 +551,11 @@ pub fn context(
     })
 }
 
-/// The files and folders a package at the workspace root builds from: the top-level entry of
-/// each target's path (usually `src`) and the build script. Copying the whole root would bring
-/// every other package along.
+/// The files and folders a package at the workspace root builds from: the top-level entries
+/// discovery found to be its own (the root minus other packages' folders), plus the top-level
+/// entry of each target and of the build script (kept even where another package lives).
 fn root_package_sources(c: &CargoPackage) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<String> = c.root_entries.clone();
     let paths = c
         .lib
         .iter()
@@ -568,6 +568,7 @@ fn root_package_sources(c: &CargoPackage) -> Vec<String> {
             out.push(top);
         }
     }
+    out.sort();
     out
 }
 

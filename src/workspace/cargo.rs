@@ -105,6 +105,10 @@ pub struct CargoPackage {
     /// Explicitly declared examples, tests and benches: cargo wants their files to exist when
     /// it loads the manifest, so a dependency-only build needs stubs for them.
     pub declared_targets: Vec<Target>,
+    /// For the package at the workspace root: the top-level files and folders that are its own
+    /// (see [`root_package_entries`]), sorted. Empty for every other package, whose folder is
+    /// its own whole.
+    pub root_entries: Vec<String>,
 }
 
 impl CargoPackage {
@@ -857,6 +861,11 @@ impl Loader {
                 bins: targets.bins,
                 build_script: targets.build_script,
                 declared_targets: targets.declared,
+                root_entries: if loaded.dir.is_empty() {
+                    root_package_entries(&self.root)
+                } else {
+                    Vec::new()
+                },
             }),
         })
     }
@@ -1173,6 +1182,69 @@ fn select_services(
 
 // ---------------------------------------------------------------------------------------------
 // Paths and files.
+
+/// The files and folders at the root that belong to a package at the root, as cargo draws a
+/// package's boundary: the root folder minus every folder holding another package (a
+/// `Cargo.toml`, or a `package.json` of a JavaScript workspace beside it, at any depth). Left
+/// out too: dot-entries (`.git`, `.env`, `.cargo` is copied apart), build output
+/// (`target`, `node_modules`), the files the manifests stage copies, isogen's own files and the
+/// root files of a pnpm workspace. A build that reads `README.md`, `templates/` or
+/// `migrations/` at compile time then finds them.
+fn root_package_entries(root: &Path) -> Vec<String> {
+    const SKIPPED: &[&str] = &[
+        "target",
+        "node_modules",
+        MANIFEST,
+        LOCKFILE,
+        "rust-toolchain",
+        "rust-toolchain.toml",
+        crate::config::FILE_NAME,
+        "Dockerfile",
+        "Containerfile",
+        "package.json",
+        "pnpm-workspace.yaml",
+        "pnpm-lock.yaml",
+    ];
+    let holds_a_package = |dir: &Path| {
+        walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .filter_entry(|e| {
+                !matches!(
+                    e.file_name().to_str(),
+                    Some("target" | "node_modules" | ".git")
+                )
+            })
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                e.file_type().is_file()
+                    && matches!(e.file_name().to_str(), Some(MANIFEST | "package.json"))
+            })
+    };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            // A name a Dockerfile cannot carry unquoted (spaces, quotes) is not source code a
+            // build reads; leaving it out keeps one odd file from failing generate.
+            let skip = name.starts_with('.')
+                || !crate::generate::cfg::is_plain_path(&name)
+                || SKIPPED.contains(&name.as_str())
+                || name.ends_with(".Dockerfile")
+                || name.ends_with(".dockerignore");
+            if skip {
+                return None;
+            }
+            let path = e.path();
+            (!path.is_dir() || !holds_a_package(&path)).then_some(name)
+        })
+        .collect();
+    out.sort();
+    out
+}
 
 /// `build.target` from the workspace's cargo config (`.cargo/config`, which cargo prefers, else
 /// `.cargo/config.toml`). A config that does not parse, or that builds several targets at once,

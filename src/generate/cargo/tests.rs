@@ -222,7 +222,7 @@ fn missing_lockfile_is_an_error_naming_the_manifest() {
 }
 
 #[test]
-fn root_package_copies_its_target_folders_not_the_whole_root() {
+fn root_package_copies_the_root_minus_other_packages() {
     let dir = fixture(&[
         (
             "Cargo.toml",
@@ -234,6 +234,8 @@ fn root_package_copies_its_target_folders_not_the_whole_root() {
         ("build.rs", MAIN),
         ("lib/Cargo.toml", &pkg("lib")),
         ("lib/src/lib.rs", ""),
+        ("README.md", "# app\n"),
+        (".git/HEAD", "ref: refs/heads/main\n"),
     ]);
     let w = ws(dir.path());
     assert_eq!(
@@ -241,7 +243,7 @@ fn root_package_copies_its_target_folders_not_the_whole_root() {
         "app.Dockerfile"
     );
     let c = ctx(&w, "app", &CargoConfig::default()).unwrap();
-    assert_eq!(c.sources, ["lib", "cmd", "src", "build.rs"]);
+    assert_eq!(c.sources, ["lib", "README.md", "build.rs", "cmd", "src"]);
     assert_eq!(c.manifests, ["lib/Cargo.toml"]);
     let stubs: Vec<&str> = c.stubs.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(
