@@ -374,22 +374,19 @@ impl Loader {
                 continue;
             };
             let dir = normalize("", p).ok_or_else(|| {
-                Error::workspace(
+                Error::workspace_at(
                     root.join(MANIFEST),
-                    format!(
-                        "{}: {}",
-                        line_col(&loader.root_text, value.span().start),
-                        outside_message(key, p)
-                    ),
+                    line_col(&loader.root_text, value.span().start),
+                    format!("{}", outside_message(key, p)),
                 )
             })?;
             if !loader.by_dir.contains_key(&dir) {
                 if !root.join(&dir).join(MANIFEST).is_file() {
-                    return Err(Error::workspace(
+                    return Err(Error::workspace_at(
                         root.join(MANIFEST),
+                        line_col(&loader.root_text, value.span().start),
                         format!(
-                            "{}: [patch] `{key}` points at `{}`, which has no {MANIFEST}",
-                            line_col(&loader.root_text, value.span().start),
+                            "[patch] `{key}` points at `{}`, which has no {MANIFEST}",
                             display_dir(&dir)
                         ),
                     ));
@@ -411,11 +408,11 @@ impl Loader {
                 let from = &loader.loaded[next];
                 let manifest_path = loader.root.join(&dir).join(MANIFEST);
                 if !manifest_path.is_file() {
-                    return Err(Error::workspace(
+                    return Err(Error::workspace_at(
                         loader.root.join(&from.manifest_rel),
+                        line_col(&from.text, dep.span.start),
                         format!(
-                            "{}: path dependency `{}` points at `{}`, which has no {MANIFEST}",
-                            line_col(&from.text, dep.span.start),
+                            "path dependency `{}` points at `{}`, which has no {MANIFEST}",
                             dep.key,
                             display_dir(&dir),
                         ),
@@ -584,7 +581,7 @@ impl Loader {
     ) -> Result<DepDecl> {
         let manifest_path = self.root.join(&loaded.manifest_rel);
         let at = line_col(&loaded.text, value.span().start);
-        let wrong = |what: String| Error::workspace(&manifest_path, format!("{at}: {what}"));
+        let wrong = |what: String| Error::workspace_at(&manifest_path, at.clone(), what);
         let decl = |package: String, path: Option<String>, spec: String, optional: bool| DepDecl {
             key: key.to_string(),
             package,
@@ -615,7 +612,7 @@ impl Loader {
                     };
                     let ws_at = line_col(&self.root_text, ws_dep.span().start);
                     let ws_wrong = |what: String| {
-                        Error::workspace(self.root.join(MANIFEST), format!("{ws_at}: {what}"))
+                        Error::workspace_at(self.root.join(MANIFEST), ws_at.clone(), what)
                     };
                     return match ws_dep.get_ref() {
                         toml::Value::String(_) => {
@@ -705,12 +702,12 @@ impl Loader {
                         };
                         let target_name = &packages[target].name;
                         if *target_name != dep.package {
-                            return Err(Error::workspace(
+                            return Err(Error::workspace_at(
                                 self.root.join(&loaded.manifest_rel),
+                                line_col(&loaded.text, dep.span.start),
                                 format!(
-                                    "{}: dependency `{}` asks for package `{}` but `{}` holds \
+                                    "dependency `{}` asks for package `{}` but `{}` holds \
                                      package `{target_name}`",
-                                    line_col(&loaded.text, dep.span.start),
                                     dep.key,
                                     dep.package,
                                     display_dir(dir),
