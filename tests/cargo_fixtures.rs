@@ -221,7 +221,10 @@ fn broken_member_toml_names_file_line_and_column() {
         "name = \"indexer\"",
         "name = \"indexer",
     );
-    let text = fails(&dir, &["<ws>/services/search/indexer/Cargo.toml:8:16: invalid basic string"]);
+    let text = fails(
+        &dir,
+        &["<ws>/services/search/indexer/Cargo.toml:8:16: invalid basic string"],
+    );
     insta::assert_snapshot!("broken-member-toml", text);
 }
 

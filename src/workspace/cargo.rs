@@ -377,7 +377,7 @@ impl Loader {
                 Error::workspace_at(
                     root.join(MANIFEST),
                     line_col(&loader.root_text, value.span().start),
-                    format!("{}", outside_message(key, p)),
+                    outside_message(key, p),
                 )
             })?;
             if !loader.by_dir.contains_key(&dir) {
