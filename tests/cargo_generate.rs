@@ -103,6 +103,7 @@ required-features = ["tls"]
 
 [features]
 tls = []
+metrics = []
 
 [patch.crates-io]
 itoa = { path = "vendor/itoa" }
@@ -427,4 +428,73 @@ fn a_root_package_builds_from_the_root_minus_other_packages() {
     for left in ["!web", "!.env", "!examples-ws", "!target", "!crates/tool\n"] {
         assert!(!ignore.contains(left), "{left} in\n{ignore}");
     }
+}
+
+/// Features can be set for one service (`[generate.services.<name>] features`); a feature the
+/// service's package does not have is an error from generate naming isogen.toml, not a failed
+/// `cargo build` minutes into an image build.
+#[test]
+fn features_per_service_and_unknown_features_named_at_generate_time() {
+    let files = |config: &str| {
+        fixture(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n"),
+            ("Cargo.lock", "version = 4\n"),
+            (
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\nfast = []\n\n[dependencies]\nitoa = { version = \"1\", optional = true }\n",
+            ),
+            ("a/src/main.rs", "fn main() {}\n"),
+            (
+                "b/Cargo.toml",
+                "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("b/src/main.rs", "fn main() {}\n"),
+            ("isogen.toml", config),
+        ])
+    };
+    let build_line = |files: &[(String, String)], path: &str| -> String {
+        let df = &files.iter().find(|(p, _)| p == path).unwrap().1;
+        df.lines()
+            .find(|l| l.contains("&& cargo build"))
+            .unwrap()
+            .to_string()
+    };
+
+    // `itoa` is an optional dependency: an implicit feature of the same name.
+    let dir = files(
+        "[generate.services.a]\nfeatures = [\"fast\", \"itoa\"]\nno_default_features = true\n",
+    );
+    let out = rendered(dir.path(), &[]);
+    assert!(
+        build_line(&out, "a/Dockerfile")
+            .ends_with("-p a --bin a --no-default-features --features fast,itoa"),
+        "{}",
+        build_line(&out, "a/Dockerfile")
+    );
+    assert!(build_line(&out, "b/Dockerfile").ends_with("-p b --bin b"));
+
+    let dir = files("[generate.cargo]\nfeatures = [\"fast\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("isogen.toml").and(predicate::str::contains(
+                "package `b` (service `b`) has no feature `fast`",
+            )),
+        );
+    assert!(!dir.path().join("a/Dockerfile").exists(), "nothing written");
+
+    let dir = files("[generate.services.a]\nfeatures = [\"fasst\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[generate.services.a] features: package `a` (service `a`) has no feature `fasst` (its features: fast, itoa)",
+        ));
 }

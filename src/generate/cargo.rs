@@ -23,6 +23,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::cfg::ServiceConfig;
 use super::{common_context, CommonContext, GenerateConfig, Rendering};
 use crate::error::{Error, Result};
 use crate::workspace::cargo::{CargoPackage, TargetKind};
@@ -142,13 +143,12 @@ pub fn template_context(
     if let Some(image) = overrides.and_then(|o| o.runtime_image.clone()) {
         cargo_config.runtime_image = Some(image);
     }
-    let assets = overrides.map(|o| o.assets.clone()).unwrap_or_default();
     let cargo = context(
         ws,
         service,
         &cargo_config,
         &common.app_root,
-        &assets,
+        overrides,
         config_path,
     )?;
     let dockerfile = dockerfile_path(ws, service);
@@ -262,16 +262,18 @@ pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
 }
 
 /// The `cargo` template variable for `service`. `app_root` is the checked `[generate]
-/// app_root`; `assets` are the service's configured assets, relative to its package folder;
-/// `config_path` names isogen.toml in errors.
+/// app_root`; `overrides` is the service's `[generate.services.<name>]` (its assets, relative
+/// to its package folder, and its features); `config_path` names isogen.toml in errors.
 pub fn context(
     ws: &Workspace,
     service: &Service,
     config: &CargoConfig,
     app_root: &str,
-    assets: &[String],
+    overrides: Option<&ServiceConfig>,
     config_path: &Path,
 ) -> Result<CargoContext> {
+    let no_assets = Vec::new();
+    let assets = overrides.map_or(&no_assets, |o| &o.assets);
     let package = ws.service_package(service);
     let (Some(details), Some(cargo_ws)) = (&package.cargo, &ws.cargo) else {
         return Err(Error::Usage(format!(
@@ -325,15 +327,61 @@ pub fn context(
             "cargo_home = {cargo_home:?}: expected an absolute folder"
         )));
     }
-    let mut features: Vec<String> = config.features.clone();
+    // Repo-wide features, then the service's, then the binary's required-features. Each plain
+    // name must be a feature of the package: cargo refuses the build otherwise, and generate
+    // can say so now, naming the setting, instead of a failed image build later.
+    let section = format!("[generate.services.{}]", service.name);
+    let mut features: Vec<String> = Vec::new();
+    let requested = config
+        .features
+        .iter()
+        .map(|f| ("[generate.cargo]", f))
+        .chain(
+            overrides
+                .into_iter()
+                .flat_map(|o| &o.features)
+                .map(|f| (section.as_str(), f)),
+        );
+    for (origin, f) in requested {
+        if !is_feature(f) {
+            return Err(Error::config(
+                config_path,
+                format!("{origin} features: {f:?} is not a feature name"),
+            ));
+        }
+        // `dep/feature` and `dep?/feature` name a dependency's feature: cargo checks those.
+        if !f.contains('/') && !details.features.contains(f) {
+            let known = if details.features.is_empty() {
+                "none".to_string()
+            } else {
+                details.features.join(", ")
+            };
+            let hint = if origin == "[generate.cargo]" {
+                "; a feature of one service belongs in [generate.services.<name>] features"
+            } else {
+                ""
+            };
+            return Err(Error::config(
+                config_path,
+                format!(
+                    "{origin} features: package `{}` (service `{}`) has no feature `{f}` (its \
+                     features: {known}){hint}",
+                    package.name, service.name
+                ),
+            ));
+        }
+        if !features.contains(f) {
+            features.push(f.clone());
+        }
+    }
     for f in &bin.required_features {
         if !features.contains(f) {
             features.push(f.clone());
         }
     }
-    if let Some(f) = features.iter().find(|f| !is_feature(f)) {
-        return Err(bad_config(format!("features: {f:?} is not a feature name")));
-    }
+    let no_default_features = overrides
+        .and_then(|o| o.no_default_features)
+        .unwrap_or(config.no_default_features);
 
     let mut build = vec!["cargo".to_string(), "build".into(), "--locked".into()];
     match profile.as_str() {
@@ -354,7 +402,7 @@ pub fn context(
         "--bin".into(),
         bin.name.clone(),
     ]);
-    if config.no_default_features {
+    if no_default_features {
         build.push("--no-default-features".into());
     }
     if !features.is_empty() {

@@ -105,6 +105,9 @@ pub struct CargoPackage {
     /// Explicitly declared examples, tests and benches: cargo wants their files to exist when
     /// it loads the manifest, so a dependency-only build needs stubs for them.
     pub declared_targets: Vec<Target>,
+    /// The features `--features` accepts for this package: the `[features]` table's names and
+    /// the implicit feature of each optional dependency that no feature names as `dep:<name>`.
+    pub features: Vec<String>,
     /// For the package at the workspace root: the top-level files and folders that are its own
     /// (see [`root_package_entries`]), sorted. Empty for every other package, whose folder is
     /// its own whole.
@@ -216,6 +219,9 @@ struct Manifest {
     /// `[patch.<registry>]`: only read from the root manifest, where cargo reads it.
     #[serde(default)]
     patch: BTreeMap<String, DepTable>,
+    /// `[features]`: only the names matter here, to check the features isogen.toml asks for.
+    #[serde(default)]
+    features: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -786,6 +792,31 @@ impl Loader {
         })
     }
 
+    /// The feature names of one package (see [`CargoPackage::features`]), sorted.
+    fn features_of(&self, loaded: &Loaded) -> Result<Vec<String>> {
+        let table = &loaded.manifest.features;
+        let mut names: Vec<String> = table.keys().cloned().collect();
+        let uses_dep_syntax = |dep: &str| {
+            let wanted = format!("dep:{dep}");
+            table
+                .values()
+                .filter_map(|v| v.as_array())
+                .flatten()
+                .any(|f| f.as_str() == Some(wanted.as_str()))
+        };
+        let Some(&index) = self.by_dir.get(&loaded.dir) else {
+            return Ok(names);
+        };
+        for dep in self.deps_of(index)? {
+            let optional = dep.kind == DepKind::Optional;
+            if optional && !names.contains(&dep.key) && !uses_dep_syntax(&dep.key) {
+                names.push(dep.key);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// The [`Package`] for one manifest (without its edges).
     fn package_of(&self, loaded: &Loaded) -> Result<Package> {
         let path = self.root.join(&loaded.manifest_rel);
@@ -858,6 +889,7 @@ impl Loader {
                 bins: targets.bins,
                 build_script: targets.build_script,
                 declared_targets: targets.declared,
+                features: self.features_of(loaded)?,
                 root_entries: if loaded.dir.is_empty() {
                     root_package_entries(&self.root)
                 } else {

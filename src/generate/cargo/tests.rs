@@ -40,7 +40,10 @@ fn sample() -> tempfile::TempDir {
         ),
         ("services/api/src/main.rs", MAIN),
         ("services/api/build.rs", MAIN),
-        ("services/jobs/Cargo.toml", &pkg("jobs")),
+        (
+            "services/jobs/Cargo.toml",
+            &format!("{}\n[features]\nmetrics = []\ntls = []\n", pkg("jobs")),
+        ),
         ("services/jobs/src/bin/jobs-worker.rs", MAIN),
         ("services/jobs/src/bin/jobs-cron/main.rs", MAIN),
         ("crates/core/Cargo.toml", &format!("{}\n[dependencies]\nmacros = {{ path = \"../macros\" }}\n", pkg("core"))),
@@ -63,7 +66,7 @@ fn ws(dir: &Path) -> Workspace {
 
 fn ctx(ws: &Workspace, service: &str, config: &CargoConfig) -> Result<CargoContext> {
     let s = ws.service(service).unwrap();
-    context(ws, s, config, "/app", &[], Path::new("isogen.toml"))
+    context(ws, s, config, "/app", None, Path::new("isogen.toml"))
 }
 
 #[test]
@@ -262,7 +265,10 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
         s,
         &CargoConfig::default(),
         "/srv",
-        &["config/".into(), "./static/index.html".into()],
+        Some(&ServiceConfig {
+            assets: vec!["config/".into(), "./static/index.html".into()],
+            ..Default::default()
+        }),
         Path::new("isogen.toml"),
     )
     .unwrap();
@@ -285,7 +291,10 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
             s,
             &CargoConfig::default(),
             "/app",
-            &[bad.into()],
+            Some(&ServiceConfig {
+                assets: vec![bad.into()],
+                ..Default::default()
+            }),
             Path::new("isogen.toml"),
         )
         .unwrap_err()
