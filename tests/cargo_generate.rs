@@ -498,3 +498,50 @@ fn features_per_service_and_unknown_features_named_at_generate_time() {
             "[generate.services.a] features: package `a` (service `a`) has no feature `fasst` (its features: fast, itoa)",
         ));
 }
+
+/// A workspace that builds offline from `cargo vendor` output: the vendored folder the cargo
+/// config names must be in the deps stage, or cargo cannot resolve a single dependency.
+#[test]
+fn vendored_sources_named_by_the_cargo_config_reach_the_deps_stage() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            ".cargo/config.toml",
+            "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"third-party/vendor\"\n",
+        ),
+        ("third-party/vendor/itoa/Cargo.toml", "[package]\nname = \"itoa\"\n"),
+        (
+            "svc/Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nitoa = \"1\"\n",
+        ),
+        ("svc/src/main.rs", "fn main() {}\n"),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    let (df, ignore) = (&files[0].1, &files[1].1);
+    let deps_stage = &df[..df.find("FROM ${RUST_IMAGE} AS deps").unwrap()];
+    assert!(
+        deps_stage.contains("COPY third-party/vendor /third-party/vendor"),
+        "{df}"
+    );
+    assert!(
+        ignore.lines().any(|l| l == "!third-party/vendor"),
+        "{ignore}"
+    );
+
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[source.vendored]\ndirectory = \"../elsewhere/vendor\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(".cargo/config.toml")
+                .and(predicate::str::contains("../elsewhere/vendor")),
+        );
+}

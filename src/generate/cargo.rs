@@ -191,7 +191,8 @@ pub struct CargoContext {
     pub nested_files: Vec<NestedFile>,
     /// Every other package manifest (members, excluded path dependencies, patches).
     pub manifests: Vec<String>,
-    /// Real sources needed with the dependencies (`[patch]` path crates), folders.
+    /// Real sources needed with the dependencies (`[patch]` path crates, vendored crates the
+    /// cargo config names), folders.
     pub dependency_sources: Vec<String>,
     /// Stub target files for the dependency-only build.
     pub stubs: Vec<Stub>,
@@ -440,10 +441,12 @@ pub fn context(
         .collect();
     manifests.sort();
 
+    // `[patch]` path crates and vendored registry crates: built with the dependencies.
     let dependency_sources: Vec<String> = cargo_ws
         .patches
         .iter()
         .map(|&i| ws.packages[i].dir.clone())
+        .chain(cargo_ws.vendor_dirs.iter().cloned())
         .collect();
 
     let mut stubs = Vec::new();

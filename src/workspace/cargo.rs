@@ -83,6 +83,10 @@ pub struct CargoWorkspace {
     /// `build.target` of the workspace's `.cargo/config.toml`: cargo then writes the binaries
     /// under `target/<triple>/` instead of `target/`. The triple, or a target spec file's stem.
     pub build_target: Option<String>,
+    /// Folders of local sources the cargo config replaces registries with
+    /// (`[source.<name>] directory = "vendor"`, what `cargo vendor` prints), relative to the
+    /// root: the dependency build reads them.
+    pub vendor_dirs: Vec<String>,
 }
 
 /// Per-package Cargo facts.
@@ -769,7 +773,7 @@ impl Loader {
             .filter(|f| self.root.join(f).is_file())
             .map(|f| f.to_string())
             .collect();
-        let build_target = read_build_target(&self.root)?;
+        let (build_target, vendor_dirs) = read_cargo_config(&self.root)?;
         let all = (first..first + packages.len()).collect();
         let mut patches: Vec<usize> = self
             .patches
@@ -789,6 +793,7 @@ impl Loader {
             patches,
             build_files,
             build_target,
+            vendor_dirs,
         })
     }
 
@@ -1275,15 +1280,18 @@ fn root_package_entries(root: &Path) -> Vec<String> {
     out
 }
 
-/// `build.target` from the workspace's cargo config (`.cargo/config`, which cargo prefers, else
-/// `.cargo/config.toml`). A config that does not parse, or that builds several targets at once,
-/// is an error naming it: cargo would refuse the first, and isogen ships one binary.
-fn read_build_target(root: &Path) -> Result<Option<String>> {
+/// From the workspace's cargo config (`.cargo/config`, which cargo prefers, else
+/// `.cargo/config.toml`): `build.target`, and the `directory` of every `[source.<name>]`
+/// (vendored crates; relative to the root, as cargo reads paths in a config). A config that does
+/// not parse, builds several targets at once, or vendors from outside the root is an error
+/// naming it: cargo would refuse the first, isogen ships one binary, and the root is the build
+/// context.
+fn read_cargo_config(root: &Path) -> Result<(Option<String>, Vec<String>)> {
     let Some(rel) = [".cargo/config", ".cargo/config.toml"]
         .into_iter()
         .find(|f| root.join(f).is_file())
     else {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     };
     let path = root.join(rel);
     let text = read(&path)?;
@@ -1292,9 +1300,30 @@ fn read_build_target(root: &Path) -> Result<Option<String>> {
         location: e.span().map(|s| line_col(&text, s.start)),
         message: e.message().trim().to_string(),
     })?;
+    let mut vendor_dirs = Vec::new();
+    let sources = table.get("source").and_then(|s| s.as_table());
+    for (name, source) in sources.into_iter().flatten() {
+        let Some(dir) = source.get("directory").and_then(|d| d.as_str()) else {
+            continue;
+        };
+        let norm = normalize("", dir)
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| {
+                Error::workspace(
+                    &path,
+                    format!(
+                    "[source.{name}] directory = {dir:?} is outside the workspace root; the root \
+                     is the build context, so vendored crates must live under it"
+                ),
+                )
+            })?;
+        if !vendor_dirs.contains(&norm) {
+            vendor_dirs.push(norm);
+        }
+    }
     let target = table.get("build").and_then(|b| b.get("target"));
     let triple = match target {
-        None => return Ok(None),
+        None => return Ok((None, vendor_dirs)),
         Some(toml::Value::String(t)) => t.clone(),
         Some(toml::Value::Array(a)) if a.len() == 1 && a[0].is_str() => {
             a[0].as_str().unwrap_or_default().to_string()
@@ -1324,7 +1353,7 @@ fn read_build_target(root: &Path) -> Result<Option<String>> {
             format!("[build] target = {name:?} is not a target triple"),
         ));
     }
-    Ok(Some(name))
+    Ok((Some(name), vendor_dirs))
 }
 
 fn read(path: &Path) -> Result<String> {
