@@ -49,8 +49,9 @@ const SERVICES: &[(&str, &str, &str, &str)] = &[
         "cargo-edge",
         "edge",
         "Dockerfile",
-        // metrics from the patched itoa, the env from .cargo/config.toml, the shipped asset
-        "edge listening: routes=3 proto=2822262611 metrics=7(fork) sep-at=Some(4) flavour=container\nedge config: shipped # upstreams = 3",
+        // metrics from the patched itoa, audit-log from [generate.services.edge] features, the
+        // env from .cargo/config.toml, the shipped asset
+        "edge listening: routes=3 proto=2822262611 metrics=7(fork) audit=on sep-at=Some(4) flavour=container\nedge config: shipped # upstreams = 3",
     ),
     (
         "cargo-edge",
@@ -196,7 +197,7 @@ fn check(root: &Path, service: &str, dockerfile: &str, expected: &str) -> Result
             .arg("--workspace")
             .arg(root)
             .output()
-            .unwrap();
+            .map_err(|e| format!("running isogen verify: {e}"))?;
         std::fs::remove_file(&tar).ok();
         if verify.status.code() != Some(0) {
             return Err(format!(
