@@ -54,11 +54,13 @@ impl Config {
 
     /// Parses config text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        toml::from_str(text).map_err(|e| Error::Parse {
+        let mut config: Config = toml::from_str(text).map_err(|e| Error::Parse {
             path: path.to_path_buf(),
             location: e.span().map(|s| line_col(text, s.start)),
             message: e.message().trim().to_string(),
-        })
+        })?;
+        config.verify.assets = crate::verify::cfg::asset_globs(&config.generate);
+        Ok(config)
     }
 
     /// The path to name in errors about a config value.

@@ -31,6 +31,15 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     Workspace { path: PathBuf, message: String },
 
+    /// Like `Workspace`, about one value of the file: `path:line:column: message`, the form
+    /// editors and terminals turn into a link.
+    #[error("{}:{location}: {message}", path.display())]
+    WorkspaceAt {
+        path: PathBuf,
+        location: String,
+        message: String,
+    },
+
     /// `isogen.toml` (or a flag) asks for something that cannot be.
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
@@ -60,6 +69,19 @@ impl Error {
     pub fn workspace(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Workspace {
             path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A workspace error at `location` (`line:column`) of the file at `path`.
+    pub fn workspace_at(
+        path: impl Into<PathBuf>,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::WorkspaceAt {
+            path: path.into(),
+            location: location.into(),
             message: message.into(),
         }
     }

@@ -232,3 +232,24 @@ path = "src/core.rs"
     assert_eq!(theirs.len(), 8, "{theirs:#?}");
     assert_eq!(isogen_view(ws.path()), theirs);
 }
+
+/// The committed Cargo fixtures (tests/fixtures/cargo-*): isogen's members and targets are
+/// cargo's.
+#[test]
+fn fixtures_match_cargo_metadata() {
+    let Some(cargo) = cargo() else { return };
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let root = entry.unwrap().path();
+        let name = root.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.starts_with("cargo-") {
+            continue;
+        }
+        let theirs = cargo_view(&cargo, &root);
+        assert!(!theirs.is_empty(), "{name}");
+        assert_eq!(isogen_view(&root), theirs, "{name}");
+        seen += 1;
+    }
+    assert!(seen >= 5, "{seen} fixtures");
+}

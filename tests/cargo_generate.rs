@@ -103,6 +103,7 @@ required-features = ["tls"]
 
 [features]
 tls = []
+metrics = []
 
 [patch.crates-io]
 itoa = { path = "vendor/itoa" }
@@ -296,4 +297,251 @@ fn cli_services_example_cargo_dockerfiles_are_committed_and_current() {
         .arg(services_example())
         .assert()
         .code(0);
+}
+
+/// `.cargo/config.toml` may move the build output (`build.target-dir`) or cross-compile
+/// (`build.target`); the builder stage must copy the binary from where cargo really put it.
+#[test]
+fn cargo_config_target_dir_and_target_triple_are_followed() {
+    let files = |config: &str| {
+        fixture(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+            ("Cargo.lock", "version = 4\n"),
+            (".cargo/config.toml", config),
+            (
+                "svc/Cargo.toml",
+                "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("svc/src/main.rs", "fn main() {}\n"),
+        ])
+    };
+    let builder_run = |dockerfile: &str| -> String {
+        let start = dockerfile.find("FROM deps AS builder").unwrap();
+        let end = dockerfile[start..].find("\n\n").unwrap() + start;
+        dockerfile[start..end].to_string()
+    };
+
+    let dir = files("[build]\ntarget-dir = \"build-out\"\n");
+    let df = rendered(dir.path(), &[]).remove(0).1;
+    let run = builder_run(&df);
+    assert!(
+        run.contains("cargo build --locked --release --target-dir /build/target -p svc --bin svc")
+            && run.contains("cp /build/target/release/svc /out/svc"),
+        "{run}"
+    );
+
+    let dir = files("[build]\ntarget = \"x86_64-unknown-linux-musl\"\n");
+    let df = rendered(dir.path(), &[]).remove(0).1;
+    let run = builder_run(&df);
+    assert!(
+        run.contains("cp /build/target/x86_64-unknown-linux-musl/release/svc /out/svc"),
+        "{run}"
+    );
+
+    // A config cargo would refuse is an error naming it, like a manifest.
+    let dir =
+        files("[build]\ntarget = [\"x86_64-unknown-linux-gnu\", \"aarch64-unknown-linux-gnu\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(".cargo/config.toml")
+                .and(predicate::str::contains("one target")),
+        );
+    let dir = files("[build\ntarget = 1\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".cargo/config.toml:1:"));
+}
+
+/// A package at the workspace root owns the root folder minus the folders of other packages,
+/// as cargo sees it: `include_str!("../README.md")`, a `templates/` folder read at compile
+/// time or a `migrations/` folder a macro embeds must reach the build. Other packages' folders,
+/// dot-entries (`.git`, `.env`), build output and isogen's own files stay out.
+#[test]
+fn a_root_package_builds_from_the_root_minus_other_packages() {
+    let dir = fixture(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"site\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\nmembers = [\"crates/*\"]\n\n[dependencies]\nrender = { path = \"crates/render\" }\n",
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "src/main.rs",
+            "const PAGE: &str = include_str!(\"../templates/page.html\");\nfn main() { println!(\"{PAGE}\"); }\n",
+        ),
+        ("src/lib.rs", "#![doc = include_str!(\"../README.md\")]\n"),
+        ("README.md", "# site\n"),
+        ("templates/page.html", "<p>hi</p>\n"),
+        ("migrations/0001_init.sql", "create table t (id int);\n"),
+        (
+            "crates/render/Cargo.toml",
+            "[package]\nname = \"render\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/render/src/lib.rs", ""),
+        (
+            "crates/tool/Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/tool/src/main.rs", "fn main() {}\n"),
+        // A folder holding a package of another workspace (or of pnpm) is not the root
+        // package's either.
+        ("web/package.json", "{\"name\": \"web\"}\n"),
+        ("web/index.js", ""),
+        ("examples-ws/demo/Cargo.toml", "[workspace]\n"),
+        (".env", "TOKEN=x\n"),
+        ("meeting notes.txt", "not source\n"),
+        (".github/workflows/ci.yml", "on: push\n"),
+        ("target/release/site", ""),
+        ("isogen.toml", "[workspace]\nnot_services = [\"tool\"]\n"),
+    ]);
+    let files = rendered(dir.path(), &["site"]);
+    let df = &files[0].1;
+    let sources: Vec<&str> = df
+        .lines()
+        .skip_while(|l| !l.starts_with("FROM scratch AS sources"))
+        .skip(1)
+        .take_while(|l| l.starts_with("COPY "))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "COPY crates/render /crates/render",
+            "COPY README.md /README.md",
+            "COPY migrations /migrations",
+            "COPY src /src",
+            "COPY templates /templates",
+        ],
+        "{df}"
+    );
+    let ignore = &files[1].1;
+    for kept in ["!README.md", "!templates", "!migrations", "!src"] {
+        assert!(ignore.lines().any(|l| l == kept), "{kept} in\n{ignore}");
+    }
+    for left in ["!web", "!.env", "!examples-ws", "!target", "!crates/tool\n"] {
+        assert!(!ignore.contains(left), "{left} in\n{ignore}");
+    }
+}
+
+/// Features can be set for one service (`[generate.services.<name>] features`); a feature the
+/// service's package does not have is an error from generate naming isogen.toml, not a failed
+/// `cargo build` minutes into an image build.
+#[test]
+fn features_per_service_and_unknown_features_named_at_generate_time() {
+    let files = |config: &str| {
+        fixture(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n"),
+            ("Cargo.lock", "version = 4\n"),
+            (
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\nfast = []\n\n[dependencies]\nitoa = { version = \"1\", optional = true }\n",
+            ),
+            ("a/src/main.rs", "fn main() {}\n"),
+            (
+                "b/Cargo.toml",
+                "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("b/src/main.rs", "fn main() {}\n"),
+            ("isogen.toml", config),
+        ])
+    };
+    let build_line = |files: &[(String, String)], path: &str| -> String {
+        let df = &files.iter().find(|(p, _)| p == path).unwrap().1;
+        df.lines()
+            .find(|l| l.contains("&& cargo build"))
+            .unwrap()
+            .to_string()
+    };
+
+    // `itoa` is an optional dependency: an implicit feature of the same name.
+    let dir = files(
+        "[generate.services.a]\nfeatures = [\"fast\", \"itoa\"]\nno_default_features = true\n",
+    );
+    let out = rendered(dir.path(), &[]);
+    assert!(
+        build_line(&out, "a/Dockerfile")
+            .ends_with("-p a --bin a --no-default-features --features fast,itoa"),
+        "{}",
+        build_line(&out, "a/Dockerfile")
+    );
+    assert!(build_line(&out, "b/Dockerfile").ends_with("-p b --bin b"));
+
+    let dir = files("[generate.cargo]\nfeatures = [\"fast\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("isogen.toml").and(predicate::str::contains(
+                "package `b` (service `b`) has no feature `fast`",
+            )),
+        );
+    assert!(!dir.path().join("a/Dockerfile").exists(), "nothing written");
+
+    let dir = files("[generate.services.a]\nfeatures = [\"fasst\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[generate.services.a] features: package `a` (service `a`) has no feature `fasst` (its features: fast, itoa)",
+        ));
+}
+
+/// A workspace that builds offline from `cargo vendor` output: the vendored folder the cargo
+/// config names must be in the deps stage, or cargo cannot resolve a single dependency.
+#[test]
+fn vendored_sources_named_by_the_cargo_config_reach_the_deps_stage() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            ".cargo/config.toml",
+            "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"third-party/vendor\"\n",
+        ),
+        ("third-party/vendor/itoa/Cargo.toml", "[package]\nname = \"itoa\"\n"),
+        (
+            "svc/Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nitoa = \"1\"\n",
+        ),
+        ("svc/src/main.rs", "fn main() {}\n"),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    let (df, ignore) = (&files[0].1, &files[1].1);
+    let deps_stage = &df[..df.find("FROM ${RUST_IMAGE} AS deps").unwrap()];
+    assert!(
+        deps_stage.contains("COPY third-party/vendor /third-party/vendor"),
+        "{df}"
+    );
+    assert!(
+        ignore.lines().any(|l| l == "!third-party/vendor"),
+        "{ignore}"
+    );
+
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[source.vendored]\ndirectory = \"../elsewhere/vendor\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(".cargo/config.toml")
+                .and(predicate::str::contains("../elsewhere/vendor")),
+        );
 }

@@ -23,6 +23,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::cfg::ServiceConfig;
 use super::{common_context, CommonContext, GenerateConfig, Rendering};
 use crate::error::{Error, Result};
 use crate::workspace::cargo::{CargoPackage, TargetKind};
@@ -142,13 +143,12 @@ pub fn template_context(
     if let Some(image) = overrides.and_then(|o| o.runtime_image.clone()) {
         cargo_config.runtime_image = Some(image);
     }
-    let assets = overrides.map(|o| o.assets.clone()).unwrap_or_default();
     let cargo = context(
         ws,
         service,
         &cargo_config,
         &common.app_root,
-        &assets,
+        overrides,
         config_path,
     )?;
     let dockerfile = dockerfile_path(ws, service);
@@ -176,6 +176,11 @@ pub struct CargoContext {
     /// The cargo profile and the folder under `target/` it writes to (`release`, `debug`).
     pub profile: String,
     pub profile_dir: String,
+    /// The `--target-dir` of every build (`/build/target`).
+    pub target_dir: String,
+    /// Where cargo writes the binary: `<target_dir>[/<triple>]/<profile_dir>/<bin>` (the
+    /// triple when `.cargo/config.toml` sets `build.target`).
+    pub artifact: String,
     /// `cargo build` with its arguments, as one shell-ready line.
     pub build_command: String,
     /// Root files copied first: `Cargo.toml`, `Cargo.lock`, build settings.
@@ -186,7 +191,8 @@ pub struct CargoContext {
     pub nested_files: Vec<NestedFile>,
     /// Every other package manifest (members, excluded path dependencies, patches).
     pub manifests: Vec<String>,
-    /// Real sources needed with the dependencies (`[patch]` path crates), folders.
+    /// Real sources needed with the dependencies (`[patch]` path crates, vendored crates the
+    /// cargo config names), folders.
     pub dependency_sources: Vec<String>,
     /// Stub target files for the dependency-only build.
     pub stubs: Vec<Stub>,
@@ -257,16 +263,18 @@ pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
 }
 
 /// The `cargo` template variable for `service`. `app_root` is the checked `[generate]
-/// app_root`; `assets` are the service's configured assets, relative to its package folder;
-/// `config_path` names isogen.toml in errors.
+/// app_root`; `overrides` is the service's `[generate.services.<name>]` (its assets, relative
+/// to its package folder, and its features); `config_path` names isogen.toml in errors.
 pub fn context(
     ws: &Workspace,
     service: &Service,
     config: &CargoConfig,
     app_root: &str,
-    assets: &[String],
+    overrides: Option<&ServiceConfig>,
     config_path: &Path,
 ) -> Result<CargoContext> {
+    let no_assets = Vec::new();
+    let assets = overrides.map_or(&no_assets, |o| &o.assets);
     let package = ws.service_package(service);
     let (Some(details), Some(cargo_ws)) = (&package.cargo, &ws.cargo) else {
         return Err(Error::Usage(format!(
@@ -320,15 +328,61 @@ pub fn context(
             "cargo_home = {cargo_home:?}: expected an absolute folder"
         )));
     }
-    let mut features: Vec<String> = config.features.clone();
+    // Repo-wide features, then the service's, then the binary's required-features. Each plain
+    // name must be a feature of the package: cargo refuses the build otherwise, and generate
+    // can say so now, naming the setting, instead of a failed image build later.
+    let section = format!("[generate.services.{}]", service.name);
+    let mut features: Vec<String> = Vec::new();
+    let requested = config
+        .features
+        .iter()
+        .map(|f| ("[generate.cargo]", f))
+        .chain(
+            overrides
+                .into_iter()
+                .flat_map(|o| &o.features)
+                .map(|f| (section.as_str(), f)),
+        );
+    for (origin, f) in requested {
+        if !is_feature(f) {
+            return Err(Error::config(
+                config_path,
+                format!("{origin} features: {f:?} is not a feature name"),
+            ));
+        }
+        // `dep/feature` and `dep?/feature` name a dependency's feature: cargo checks those.
+        if !f.contains('/') && !details.features.contains(f) {
+            let known = if details.features.is_empty() {
+                "none".to_string()
+            } else {
+                details.features.join(", ")
+            };
+            let hint = if origin == "[generate.cargo]" {
+                "; a feature of one service belongs in [generate.services.<name>] features"
+            } else {
+                ""
+            };
+            return Err(Error::config(
+                config_path,
+                format!(
+                    "{origin} features: package `{}` (service `{}`) has no feature `{f}` (its \
+                     features: {known}){hint}",
+                    package.name, service.name
+                ),
+            ));
+        }
+        if !features.contains(f) {
+            features.push(f.clone());
+        }
+    }
     for f in &bin.required_features {
         if !features.contains(f) {
             features.push(f.clone());
         }
     }
-    if let Some(f) = features.iter().find(|f| !is_feature(f)) {
-        return Err(bad_config(format!("features: {f:?} is not a feature name")));
-    }
+    let no_default_features = overrides
+        .and_then(|o| o.no_default_features)
+        .unwrap_or(config.no_default_features);
 
     let mut build = vec!["cargo".to_string(), "build".into(), "--locked".into()];
     match profile.as_str() {
@@ -338,13 +392,18 @@ pub fn context(
             build.push(other.into());
         }
     }
+    // isogen decides where the output goes: a `build.target-dir` in .cargo/config.toml or a
+    // CARGO_TARGET_DIR in the builder image would otherwise move the binary away from where
+    // the builder stage copies it (and from the cache mount).
+    let target_dir = format!("{BUILD_DIR}/target");
+    build.extend(["--target-dir".into(), target_dir.clone()]);
     build.extend([
         "-p".into(),
         package.name.clone(),
         "--bin".into(),
         bin.name.clone(),
     ]);
-    if config.no_default_features {
+    if no_default_features {
         build.push("--no-default-features".into());
     }
     if !features.is_empty() {
@@ -356,6 +415,16 @@ pub fn context(
         .map(|w| shell_word(w))
         .collect::<Vec<_>>()
         .join(" ");
+
+    let profile_dir = match profile.as_str() {
+        "dev" | "test" => "debug".to_string(),
+        "bench" => "release".into(),
+        other => other.to_string(),
+    };
+    let artifact = match &cargo_ws.build_target {
+        Some(triple) => format!("{target_dir}/{triple}/{profile_dir}/{}", bin.name),
+        None => format!("{target_dir}/{profile_dir}/{}", bin.name),
+    };
 
     let mut root_files = vec![cargo_ws.manifest.clone(), lockfile.clone()];
     root_files.extend(cargo_ws.build_files.iter().cloned());
@@ -372,10 +441,12 @@ pub fn context(
         .collect();
     manifests.sort();
 
+    // `[patch]` path crates and vendored registry crates: built with the dependencies.
     let dependency_sources: Vec<String> = cargo_ws
         .patches
         .iter()
         .map(|&i| ws.packages[i].dir.clone())
+        .chain(cargo_ws.vendor_dirs.iter().cloned())
         .collect();
 
     let mut stubs = Vec::new();
@@ -481,7 +552,7 @@ pub fn context(
         vec![
             format!("--mount=type=cache,target={cargo_home}/registry,sharing=locked"),
             format!("--mount=type=cache,target={cargo_home}/git,sharing=locked"),
-            format!("--mount=type=cache,target={BUILD_DIR}/target,sharing=locked"),
+            format!("--mount=type=cache,target={target_dir},sharing=locked"),
         ]
     } else {
         Vec::new()
@@ -511,12 +582,10 @@ pub fn context(
         package: package.name.clone(),
         bin: bin.name.clone(),
         workdir: BUILD_DIR.into(),
-        profile_dir: match profile.as_str() {
-            "dev" | "test" => "debug".into(),
-            "bench" => "release".into(),
-            other => other.to_string(),
-        },
+        profile_dir,
         profile,
+        target_dir,
+        artifact,
         build_command,
         root_files,
         manifests,
@@ -533,11 +602,11 @@ pub fn context(
     })
 }
 
-/// The files and folders a package at the workspace root builds from: the top-level entry of
-/// each target's path (usually `src`) and the build script. Copying the whole root would bring
-/// every other package along.
+/// The files and folders a package at the workspace root builds from: the top-level entries
+/// discovery found to be its own (the root minus other packages' folders), plus the top-level
+/// entry of each target and of the build script (kept even where another package lives).
 fn root_package_sources(c: &CargoPackage) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<String> = c.root_entries.clone();
     let paths = c
         .lib
         .iter()
@@ -550,6 +619,7 @@ fn root_package_sources(c: &CargoPackage) -> Vec<String> {
             out.push(top);
         }
     }
+    out.sort();
     out
 }
 

@@ -32,6 +32,8 @@
 //! image = "..."                        # overrides [generate.node] image / runtime_image
 //! runtime_image = "..."
 //! assets = ["config/default.toml"]     # Cargo only: shipped at <app_root>/config/default.toml
+//! features = ["tls"]                   # Cargo only: added to [generate.cargo] features
+//! no_default_features = true           # Cargo only: overrides [generate.cargo]
 //! ```
 
 use std::collections::BTreeMap;
@@ -113,6 +115,11 @@ pub struct ServiceConfig {
     /// (relative to the package folder; they land at `<app_root>/<path>`).
     #[serde(default)]
     pub assets: Vec<String>,
+    /// Cargo services: features of this service's build, besides `[generate.cargo] features`.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Cargo services: `--no-default-features` for this service (overrides `[generate.cargo]`).
+    pub no_default_features: Option<bool>,
 }
 
 impl GenerateConfig {

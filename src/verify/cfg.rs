@@ -45,6 +45,11 @@ pub struct VerifyConfig {
     /// Per-service overrides, by service name.
     #[serde(default)]
     pub services: BTreeMap<String, ServicePolicy>,
+    /// Files `generate` ships next to a service (`[generate.services.<name>] assets`, under
+    /// its app root), by service name: the service's own, not foreign content. Filled from the
+    /// `[generate]` section by [`crate::config::Config::parse`], never written in `[verify]`.
+    #[serde(skip)]
+    pub assets: BTreeMap<String, Globs>,
 }
 
 /// `[verify.services.<name>]`: replaces `app_root`, adds globs, overrides rule levels.
@@ -201,6 +206,8 @@ pub struct Policy {
     pub app_root: Option<String>,
     pub allow: Vec<Globs>,
     pub deny: Vec<Globs>,
+    /// The service's configured assets (see [`VerifyConfig::assets`]).
+    pub assets: Globs,
     levels: BTreeMap<&'static str, Level>,
 }
 
@@ -227,6 +234,32 @@ impl Policy {
     }
 }
 
+/// Where `generate` puts each service's `[generate.services.<name>] assets`: `<app_root>/<asset>`
+/// (a folder covers what is under it). An asset generate would refuse is left out here; generate
+/// reports it.
+pub fn asset_globs(generate: &crate::generate::GenerateConfig) -> BTreeMap<String, Globs> {
+    let root = generate
+        .app_root
+        .as_deref()
+        .unwrap_or(crate::generate::cfg::DEFAULT_APP_ROOT)
+        .trim_end_matches('/');
+    generate
+        .services
+        .iter()
+        .filter(|(_, s)| !s.assets.is_empty())
+        .filter_map(|(name, s)| {
+            let patterns = s
+                .assets
+                .iter()
+                .map(|a| a.trim_start_matches("./").trim_end_matches('/'))
+                .filter(|a| !a.is_empty() && !a.starts_with('/'))
+                .map(|a| globset::escape(&format!("{root}/{a}")))
+                .collect();
+            Globs::new(patterns).ok().map(|g| (name.clone(), g))
+        })
+        .collect()
+}
+
 impl VerifyConfig {
     /// The policy for the service `name`.
     pub fn policy_for(&self, name: &str) -> Policy {
@@ -234,6 +267,7 @@ impl VerifyConfig {
             app_root: self.app_root.as_ref().map(|r| r.0.clone()),
             allow: vec![self.allow.clone()],
             deny: vec![self.deny.clone()],
+            assets: self.assets.get(name).cloned().unwrap_or_default(),
             levels: self.rules.0.clone(),
         };
         if let Some(s) = self.services.get(name) {

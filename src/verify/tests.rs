@@ -652,3 +652,37 @@ fn npm_config_and_lockfiles_at_the_app_root_are_not_foreign() {
     }));
     assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
 }
+
+/// What `[generate.services.<name>] assets` puts next to a Cargo binary is the service's own:
+/// an image generate made from that config passes; the same files without the config are
+/// foreign, and an asset holding a secret is still a secret.
+#[test]
+fn cargo_assets_from_the_generate_config_belong_to_the_service() {
+    let ws = workspace();
+    let with_assets = || {
+        ledger().with(|t| {
+            t.layer(2)
+                .file("/app/config/ledger.toml", "port = 8080\n")
+                .files(&["/app/static/index.html", "/app/static/css/site.css"])
+        })
+    };
+    let config = "[generate.services.ledger]\nassets = [\"config/ledger.toml\", \"static/\"]\n";
+    let v = run(&with_assets().build(), None, Some(&ws), config).unwrap();
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+
+    let v = run(&with_assets().build(), None, Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::APP_ROOT_FOREIGN]);
+
+    let moved =
+        "[generate]\napp_root = \"/srv\"\n[generate.services.ledger]\nassets = [\"static\"]\n";
+    let v = run(&with_assets().build(), None, Some(&ws), moved).unwrap();
+    assert_eq!(
+        errors(&v),
+        vec![diags::id::APP_ROOT_FOREIGN],
+        "assets are under /srv now"
+    );
+
+    let secret = ledger().with(|t| t.layer(2).file("/app/static/.env", "TOKEN=x\n"));
+    let v = run(&secret.build(), None, Some(&ws), config).unwrap();
+    assert_eq!(errors(&v), vec![diags::id::SECRET_ENV_FILE]);
+}

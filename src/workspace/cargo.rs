@@ -80,6 +80,13 @@ pub struct CargoWorkspace {
     /// Root files that change what a build does and exist here (`.cargo/config.toml`,
     /// `rust-toolchain.toml`, ...), relative to the root.
     pub build_files: Vec<String>,
+    /// `build.target` of the workspace's `.cargo/config.toml`: cargo then writes the binaries
+    /// under `target/<triple>/` instead of `target/`. The triple, or a target spec file's stem.
+    pub build_target: Option<String>,
+    /// Folders of local sources the cargo config replaces registries with
+    /// (`[source.<name>] directory = "vendor"`, what `cargo vendor` prints), relative to the
+    /// root: the dependency build reads them.
+    pub vendor_dirs: Vec<String>,
 }
 
 /// Per-package Cargo facts.
@@ -102,6 +109,13 @@ pub struct CargoPackage {
     /// Explicitly declared examples, tests and benches: cargo wants their files to exist when
     /// it loads the manifest, so a dependency-only build needs stubs for them.
     pub declared_targets: Vec<Target>,
+    /// The features `--features` accepts for this package: the `[features]` table's names and
+    /// the implicit feature of each optional dependency that no feature names as `dep:<name>`.
+    pub features: Vec<String>,
+    /// For the package at the workspace root: the top-level files and folders that are its own
+    /// (see [`root_package_entries`]), sorted. Empty for every other package, whose folder is
+    /// its own whole.
+    pub root_entries: Vec<String>,
 }
 
 impl CargoPackage {
@@ -209,6 +223,9 @@ struct Manifest {
     /// `[patch.<registry>]`: only read from the root manifest, where cargo reads it.
     #[serde(default)]
     patch: BTreeMap<String, DepTable>,
+    /// `[features]`: only the names matter here, to check the features isogen.toml asks for.
+    #[serde(default)]
+    features: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -367,22 +384,19 @@ impl Loader {
                 continue;
             };
             let dir = normalize("", p).ok_or_else(|| {
-                Error::workspace(
+                Error::workspace_at(
                     root.join(MANIFEST),
-                    format!(
-                        "{}: {}",
-                        line_col(&loader.root_text, value.span().start),
-                        outside_message(key, p)
-                    ),
+                    line_col(&loader.root_text, value.span().start),
+                    outside_message(key, p),
                 )
             })?;
             if !loader.by_dir.contains_key(&dir) {
                 if !root.join(&dir).join(MANIFEST).is_file() {
-                    return Err(Error::workspace(
+                    return Err(Error::workspace_at(
                         root.join(MANIFEST),
+                        line_col(&loader.root_text, value.span().start),
                         format!(
-                            "{}: [patch] `{key}` points at `{}`, which has no {MANIFEST}",
-                            line_col(&loader.root_text, value.span().start),
+                            "[patch] `{key}` points at `{}`, which has no {MANIFEST}",
                             display_dir(&dir)
                         ),
                     ));
@@ -404,11 +418,11 @@ impl Loader {
                 let from = &loader.loaded[next];
                 let manifest_path = loader.root.join(&dir).join(MANIFEST);
                 if !manifest_path.is_file() {
-                    return Err(Error::workspace(
+                    return Err(Error::workspace_at(
                         loader.root.join(&from.manifest_rel),
+                        line_col(&from.text, dep.span.start),
                         format!(
-                            "{}: path dependency `{}` points at `{}`, which has no {MANIFEST}",
-                            line_col(&from.text, dep.span.start),
+                            "path dependency `{}` points at `{}`, which has no {MANIFEST}",
                             dep.key,
                             display_dir(&dir),
                         ),
@@ -577,7 +591,7 @@ impl Loader {
     ) -> Result<DepDecl> {
         let manifest_path = self.root.join(&loaded.manifest_rel);
         let at = line_col(&loaded.text, value.span().start);
-        let wrong = |what: String| Error::workspace(&manifest_path, format!("{at}: {what}"));
+        let wrong = |what: String| Error::workspace_at(&manifest_path, at.clone(), what);
         let decl = |package: String, path: Option<String>, spec: String, optional: bool| DepDecl {
             key: key.to_string(),
             package,
@@ -608,7 +622,7 @@ impl Loader {
                     };
                     let ws_at = line_col(&self.root_text, ws_dep.span().start);
                     let ws_wrong = |what: String| {
-                        Error::workspace(self.root.join(MANIFEST), format!("{ws_at}: {what}"))
+                        Error::workspace_at(self.root.join(MANIFEST), ws_at.clone(), what)
                     };
                     return match ws_dep.get_ref() {
                         toml::Value::String(_) => {
@@ -698,12 +712,12 @@ impl Loader {
                         };
                         let target_name = &packages[target].name;
                         if *target_name != dep.package {
-                            return Err(Error::workspace(
+                            return Err(Error::workspace_at(
                                 self.root.join(&loaded.manifest_rel),
+                                line_col(&loaded.text, dep.span.start),
                                 format!(
-                                    "{}: dependency `{}` asks for package `{}` but `{}` holds \
+                                    "dependency `{}` asks for package `{}` but `{}` holds \
                                      package `{target_name}`",
-                                    line_col(&loaded.text, dep.span.start),
                                     dep.key,
                                     dep.package,
                                     display_dir(dir),
@@ -759,6 +773,7 @@ impl Loader {
             .filter(|f| self.root.join(f).is_file())
             .map(|f| f.to_string())
             .collect();
+        let (build_target, vendor_dirs) = read_cargo_config(&self.root)?;
         let all = (first..first + packages.len()).collect();
         let mut patches: Vec<usize> = self
             .patches
@@ -777,7 +792,34 @@ impl Loader {
             packages: all,
             patches,
             build_files,
+            build_target,
+            vendor_dirs,
         })
+    }
+
+    /// The feature names of one package (see [`CargoPackage::features`]), sorted.
+    fn features_of(&self, loaded: &Loaded) -> Result<Vec<String>> {
+        let table = &loaded.manifest.features;
+        let mut names: Vec<String> = table.keys().cloned().collect();
+        let uses_dep_syntax = |dep: &str| {
+            let wanted = format!("dep:{dep}");
+            table
+                .values()
+                .filter_map(|v| v.as_array())
+                .flatten()
+                .any(|f| f.as_str() == Some(wanted.as_str()))
+        };
+        let Some(&index) = self.by_dir.get(&loaded.dir) else {
+            return Ok(names);
+        };
+        for dep in self.deps_of(index)? {
+            let optional = dep.kind == DepKind::Optional;
+            if optional && !names.contains(&dep.key) && !uses_dep_syntax(&dep.key) {
+                names.push(dep.key);
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// The [`Package`] for one manifest (without its edges).
@@ -852,6 +894,12 @@ impl Loader {
                 bins: targets.bins,
                 build_script: targets.build_script,
                 declared_targets: targets.declared,
+                features: self.features_of(loaded)?,
+                root_entries: if loaded.dir.is_empty() {
+                    root_package_entries(&self.root)
+                } else {
+                    Vec::new()
+                },
             }),
         })
     }
@@ -1168,6 +1216,145 @@ fn select_services(
 
 // ---------------------------------------------------------------------------------------------
 // Paths and files.
+
+/// The files and folders at the root that belong to a package at the root, as cargo draws a
+/// package's boundary: the root folder minus every folder holding another package (a
+/// `Cargo.toml`, or a `package.json` of a JavaScript workspace beside it, at any depth). Left
+/// out too: dot-entries (`.git`, `.env`, `.cargo` is copied apart), build output
+/// (`target`, `node_modules`), the files the manifests stage copies, isogen's own files and the
+/// root files of a pnpm workspace. A build that reads `README.md`, `templates/` or
+/// `migrations/` at compile time then finds them.
+fn root_package_entries(root: &Path) -> Vec<String> {
+    const SKIPPED: &[&str] = &[
+        "target",
+        "node_modules",
+        MANIFEST,
+        LOCKFILE,
+        "rust-toolchain",
+        "rust-toolchain.toml",
+        crate::config::FILE_NAME,
+        "Dockerfile",
+        "Containerfile",
+        "package.json",
+        "pnpm-workspace.yaml",
+        "pnpm-lock.yaml",
+    ];
+    let holds_a_package = |dir: &Path| {
+        walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .filter_entry(|e| {
+                !matches!(
+                    e.file_name().to_str(),
+                    Some("target" | "node_modules" | ".git")
+                )
+            })
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                e.file_type().is_file()
+                    && matches!(e.file_name().to_str(), Some(MANIFEST | "package.json"))
+            })
+    };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            // A name a Dockerfile cannot carry unquoted (spaces, quotes) is not source code a
+            // build reads; leaving it out keeps one odd file from failing generate.
+            let skip = name.starts_with('.')
+                || !crate::generate::cfg::is_plain_path(&name)
+                || SKIPPED.contains(&name.as_str())
+                || name.ends_with(".Dockerfile")
+                || name.ends_with(".dockerignore");
+            if skip {
+                return None;
+            }
+            let path = e.path();
+            (!path.is_dir() || !holds_a_package(&path)).then_some(name)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// From the workspace's cargo config (`.cargo/config`, which cargo prefers, else
+/// `.cargo/config.toml`): `build.target`, and the `directory` of every `[source.<name>]`
+/// (vendored crates; relative to the root, as cargo reads paths in a config). A config that does
+/// not parse, builds several targets at once, or vendors from outside the root is an error
+/// naming it: cargo would refuse the first, isogen ships one binary, and the root is the build
+/// context.
+fn read_cargo_config(root: &Path) -> Result<(Option<String>, Vec<String>)> {
+    let Some(rel) = [".cargo/config", ".cargo/config.toml"]
+        .into_iter()
+        .find(|f| root.join(f).is_file())
+    else {
+        return Ok((None, Vec::new()));
+    };
+    let path = root.join(rel);
+    let text = read(&path)?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| Error::Parse {
+        path: path.clone(),
+        location: e.span().map(|s| line_col(&text, s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    let mut vendor_dirs = Vec::new();
+    let sources = table.get("source").and_then(|s| s.as_table());
+    for (name, source) in sources.into_iter().flatten() {
+        let Some(dir) = source.get("directory").and_then(|d| d.as_str()) else {
+            continue;
+        };
+        let norm = normalize("", dir)
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| {
+                Error::workspace(
+                    &path,
+                    format!(
+                    "[source.{name}] directory = {dir:?} is outside the workspace root; the root \
+                     is the build context, so vendored crates must live under it"
+                ),
+                )
+            })?;
+        if !vendor_dirs.contains(&norm) {
+            vendor_dirs.push(norm);
+        }
+    }
+    let target = table.get("build").and_then(|b| b.get("target"));
+    let triple = match target {
+        None => return Ok((None, vendor_dirs)),
+        Some(toml::Value::String(t)) => t.clone(),
+        Some(toml::Value::Array(a)) if a.len() == 1 && a[0].is_str() => {
+            a[0].as_str().unwrap_or_default().to_string()
+        }
+        Some(other) => {
+            return Err(Error::workspace(
+                &path,
+                format!(
+                    "[build] target = {other}: isogen builds a service for one target; set one \
+                     triple here, or none"
+                ),
+            ))
+        }
+    };
+    // A custom target spec (`targets/my-os.json`) writes to `target/my-os/`.
+    let name = match triple.strip_suffix(".json") {
+        Some(spec) => spec.rsplit(['/', '\\']).next().unwrap_or(spec).to_string(),
+        None => triple,
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(Error::workspace(
+            &path,
+            format!("[build] target = {name:?} is not a target triple"),
+        ));
+    }
+    Ok((Some(name), vendor_dirs))
+}
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))

@@ -30,7 +30,7 @@ RUN mkdir -p crates/inventory/src && echo '' > crates/inventory/src/lib.rs \
  && mkdir -p crates/ledger/src && echo 'fn main() {}' > crates/ledger/src/main.rs \
  && mkdir -p crates/money/src && echo '' > crates/money/src/lib.rs \
  && mkdir -p crates/wire/src && echo '' > crates/wire/src/lib.rs \
- && cargo build --locked --release -p inventory --bin inventory-sync
+ && cargo build --locked --release --target-dir /build/target -p inventory --bin inventory-sync
 
 # sources: the real sources of inventory and of the workspace crates it needs. Other
 # members stay stubs: their sources never enter the build.
@@ -44,9 +44,9 @@ COPY crates/inventory /crates/inventory
 FROM deps AS builder
 COPY --from=sources / ./
 RUN find crates/wire crates/kit crates/inventory -type f -exec touch {} + \
- && cargo build --locked --release -p inventory --bin inventory-sync \
+ && cargo build --locked --release --target-dir /build/target -p inventory --bin inventory-sync \
  && mkdir -p /out \
- && cp target/release/inventory-sync /out/inventory-sync
+ && cp /build/target/release/inventory-sync /out/inventory-sync
 
 # user: the runtime image's own /etc/passwd and /etc/group plus the service's user, written
 # here because the runtime image may have no shell.

@@ -40,7 +40,10 @@ fn sample() -> tempfile::TempDir {
         ),
         ("services/api/src/main.rs", MAIN),
         ("services/api/build.rs", MAIN),
-        ("services/jobs/Cargo.toml", &pkg("jobs")),
+        (
+            "services/jobs/Cargo.toml",
+            &format!("{}\n[features]\nmetrics = []\ntls = []\n", pkg("jobs")),
+        ),
         ("services/jobs/src/bin/jobs-worker.rs", MAIN),
         ("services/jobs/src/bin/jobs-cron/main.rs", MAIN),
         ("crates/core/Cargo.toml", &format!("{}\n[dependencies]\nmacros = {{ path = \"../macros\" }}\n", pkg("core"))),
@@ -63,7 +66,7 @@ fn ws(dir: &Path) -> Workspace {
 
 fn ctx(ws: &Workspace, service: &str, config: &CargoConfig) -> Result<CargoContext> {
     let s = ws.service(service).unwrap();
-    context(ws, s, config, "/app", &[], Path::new("isogen.toml"))
+    context(ws, s, config, "/app", None, Path::new("isogen.toml"))
 }
 
 #[test]
@@ -122,10 +125,11 @@ fn plan_copies_every_manifest_stubs_every_target_and_only_needed_sources() {
     );
     assert_eq!(
         c.build_command,
-        "cargo build --locked --release -p api-svc --bin api --features tls"
+        "cargo build --locked --release --target-dir /build/target -p api-svc --bin api --features tls"
     );
     assert_eq!(c.binary, "/app/api");
     assert_eq!(c.built_binary, "/out/api");
+    assert_eq!(c.artifact, "/build/target/release/api");
     assert!(c.mounts.is_empty());
 }
 
@@ -145,7 +149,7 @@ fn config_changes_profile_features_images_and_mounts() {
     let c = ctx(&w, "jobs-worker", &config).unwrap();
     assert_eq!(
         c.build_command,
-        "cargo build --locked --profile dist -p jobs --bin jobs-worker --no-default-features --features metrics,tls"
+        "cargo build --locked --profile dist --target-dir /build/target -p jobs --bin jobs-worker --no-default-features --features metrics,tls"
     );
     assert_eq!(c.profile_dir, "dist");
     assert_eq!(c.image, "registry.local/rust:1.80");
@@ -221,7 +225,7 @@ fn missing_lockfile_is_an_error_naming_the_manifest() {
 }
 
 #[test]
-fn root_package_copies_its_target_folders_not_the_whole_root() {
+fn root_package_copies_the_root_minus_other_packages() {
     let dir = fixture(&[
         (
             "Cargo.toml",
@@ -233,6 +237,8 @@ fn root_package_copies_its_target_folders_not_the_whole_root() {
         ("build.rs", MAIN),
         ("lib/Cargo.toml", &pkg("lib")),
         ("lib/src/lib.rs", ""),
+        ("README.md", "# app\n"),
+        (".git/HEAD", "ref: refs/heads/main\n"),
     ]);
     let w = ws(dir.path());
     assert_eq!(
@@ -240,7 +246,7 @@ fn root_package_copies_its_target_folders_not_the_whole_root() {
         "app.Dockerfile"
     );
     let c = ctx(&w, "app", &CargoConfig::default()).unwrap();
-    assert_eq!(c.sources, ["lib", "cmd", "src", "build.rs"]);
+    assert_eq!(c.sources, ["lib", "README.md", "build.rs", "cmd", "src"]);
     assert_eq!(c.manifests, ["lib/Cargo.toml"]);
     let stubs: Vec<&str> = c.stubs.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(
@@ -259,7 +265,10 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
         s,
         &CargoConfig::default(),
         "/srv",
-        &["config/".into(), "./static/index.html".into()],
+        Some(&ServiceConfig {
+            assets: vec!["config/".into(), "./static/index.html".into()],
+            ..Default::default()
+        }),
         Path::new("isogen.toml"),
     )
     .unwrap();
@@ -282,7 +291,10 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
             s,
             &CargoConfig::default(),
             "/app",
-            &[bad.into()],
+            Some(&ServiceConfig {
+                assets: vec![bad.into()],
+                ..Default::default()
+            }),
             Path::new("isogen.toml"),
         )
         .unwrap_err()

@@ -51,6 +51,10 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if sub.binary.as_deref() == Some(path) {
         return None;
     }
+    // Files generate ships next to the binary because isogen.toml says so.
+    if ctx.policy.assets.matches(path) {
+        return None;
+    }
     // A start script the entrypoint runs is the entrypoint rule's finding.
     if ctx.launch.file() == Some(path) {
         return None;

@@ -405,7 +405,7 @@ fn missing_workspace_dependency_names_member_file_and_line() {
         ("a/src/main.rs", MAIN),
     ]);
     let e = err(ws.path());
-    assert!(e.contains("a/Cargo.toml: 7:"), "{e}");
+    assert!(e.contains("a/Cargo.toml:7:1: dependency `serde`"), "{e}");
     assert!(
         e.contains("`serde`") && e.contains("[workspace.dependencies]"),
         "{e}"
@@ -558,7 +558,7 @@ fn path_dependency_outside_the_workspace_is_an_error_with_location() {
     let e = err(ws.path());
     assert!(
         e.contains(
-            "app/Cargo.toml: 7:7: path dependency `far` (../../far) is outside the workspace root"
+            "app/Cargo.toml:7:7: path dependency `far` (../../far) is outside the workspace root"
         ),
         "{e}"
     );
