@@ -67,7 +67,15 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 || first == "node_modules"
                 || m.is_some_and(|m| m.output_dirs.iter().any(|d| d == first));
             let single = !rel.contains('/');
-            if output || (single && is_package_furniture(first)) {
+            // A package without a build step (plain JavaScript) is its own output: the file
+            // its `main`/`exports`/`bin` names at the top of its folder.
+            let entry_file = single
+                && m.is_some_and(|m| {
+                    m.entry_points
+                        .iter()
+                        .any(|e| e.trim_start_matches("./") == first)
+                });
+            if output || entry_file || (single && is_package_furniture(first)) {
                 None
             } else {
                 Some(Hit::new(
