@@ -155,11 +155,11 @@ pub fn context(
     // Entry and output folder of the service.
     let entry = match overrides.and_then(|o| o.entry.as_deref()) {
         Some(e) => e.trim().trim_start_matches("./").to_string(),
-        None => svc_node.entry.clone().ok_or_else(|| {
+        None => svc_node.service_entry().map(str::to_string).ok_or_else(|| {
             Error::workspace(
                 &manifest_path,
                 format!(
-                    "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\" and no `start` script of the form `node <file>`; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
+                    "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
                     service.name
                 ),
             )
@@ -171,7 +171,8 @@ pub fn context(
             .trim_start_matches("./")
             .trim_end_matches('/')
             .to_string(),
-        None => svc_node.out_dir.clone(),
+        None if overrides.and_then(|o| o.entry.as_deref()).is_some() => svc_node.out_dir.clone(),
+        None => svc_node.service_out_dir(),
     };
     for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
         if !value.is_empty() && (!is_plain_path(value) || value.split('/').any(|s| s == "..")) {
@@ -183,7 +184,7 @@ pub fn context(
     }
     let service_copy = match overrides.and_then(|o| o.out_dir.as_deref()) {
         Some(_) if !out_dir.is_empty() => vec![out_dir.clone()],
-        _ => svc_node.runtime_paths(&out_dir),
+        _ => svc_node.runtime_paths(Some(&entry), &out_dir),
     };
     if !service_copy
         .iter()
@@ -285,7 +286,7 @@ pub fn context(
         let copy = if is_service {
             service_copy.clone()
         } else if n.scripts.contains_key(build_script) {
-            n.runtime_paths(&n.out_dir)
+            n.runtime_paths(n.entry.as_deref(), &n.out_dir)
         } else {
             unbuilt_paths(&ws.root, p, n)
         };
@@ -424,7 +425,7 @@ fn unbuilt_paths(root: &Path, p: &Package, n: &NodePackage) -> Vec<String> {
     let declared = if n.entry.is_none() && n.files.is_none() {
         vec!["index.js".to_string()]
     } else {
-        n.runtime_paths(&n.out_dir)
+        n.runtime_paths(n.entry.as_deref(), &n.out_dir)
     };
     declared
         .into_iter()

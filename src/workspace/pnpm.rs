@@ -136,6 +136,9 @@ pub struct NodePackage {
     /// (`dist`, `lib`, `build`); `""` when the entry lies at the top of the package; `dist`
     /// when there is no entry.
     pub out_dir: String,
+    /// The file of its only `bin` command (a string `bin`, a map with one entry, or the entry
+    /// named like the package): what runs a service that declares no `entry` otherwise.
+    pub bin: Option<String>,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
@@ -148,10 +151,24 @@ pub struct NodePackage {
 }
 
 impl NodePackage {
+    /// What `node` runs when this package is a service: its [`entry`](Self::entry), else the
+    /// file of its only `bin` command (`npx <name>` would run it).
+    pub fn service_entry(&self) -> Option<&str> {
+        self.entry.as_deref().or(self.bin.as_deref())
+    }
+
+    /// The output folder that goes with [`service_entry`](Self::service_entry).
+    pub fn service_out_dir(&self) -> String {
+        match (&self.entry, &self.bin) {
+            (None, Some(bin)) => out_dir_of(Some(bin)),
+            _ => self.out_dir.clone(),
+        }
+    }
+
     /// Paths (relative to the package folder) the runtime image ships besides package.json:
     /// the top folders (or files) of `files` when package.json has it, else the output folder,
-    /// or the entry file itself when it lies at the top of the package.
-    pub fn runtime_paths(&self, out_dir: &str) -> Vec<String> {
+    /// or `entry` itself when it lies at the top of the package.
+    pub fn runtime_paths(&self, entry: Option<&str>, out_dir: &str) -> Vec<String> {
         let mut paths = BTreeSet::new();
         if let Some(files) = &self.files {
             for f in files {
@@ -169,7 +186,7 @@ impl NodePackage {
             }
         }
         if paths.is_empty() {
-            match self.entry.as_deref() {
+            match entry {
                 Some(entry) if !entry.contains('/') && out_dir.is_empty() => {
                     paths.insert(entry.to_string());
                 }
@@ -305,8 +322,9 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
             entry: p
                 .node
                 .as_ref()
-                .and_then(|n| n.entry.clone())
-                .unwrap_or_default(),
+                .and_then(|n| n.service_entry())
+                .unwrap_or_default()
+                .to_string(),
             runtime_closure: runtime,
             build_closure: build,
         });
@@ -721,14 +739,11 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
         .filter(|m| !m.is_empty())
         .or_else(|| exports.and_then(exports_entry))
         .or_else(|| scripts.get("start").and_then(|s| start_script_entry(s)));
-    let out_dir = match entry.as_deref() {
-        Some(e) => e
-            .split_once('/')
-            .map(|(first, _)| first.to_string())
-            // An entry at the top of the package (`index.js`) has no output folder.
-            .unwrap_or_default(),
-        None => "dist".to_string(),
-    };
+    let out_dir = out_dir_of(entry.as_deref());
+    let bin = publish_overrides
+        .get("bin")
+        .or_else(|| json.get("bin"))
+        .and_then(|b| bin_entry(b, &name));
     let files = match json.get("files") {
         None | Some(Value::Null) => None,
         Some(Value::Array(items)) => Some(
@@ -763,6 +778,7 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
             main,
             entry,
             out_dir,
+            bin,
             files,
             scripts,
             engines_node: json
@@ -774,6 +790,36 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
         }),
         cargo: None,
     })
+}
+
+/// The output folder of a package whose entry is `entry`: its first folder (`dist/main.js` ->
+/// `dist`); `""` for an entry at the top of the package (`index.js`); `dist` without an entry.
+fn out_dir_of(entry: Option<&str>) -> String {
+    match entry {
+        Some(e) => e
+            .split_once('/')
+            .map(|(first, _)| first.to_string())
+            .unwrap_or_default(),
+        None => "dist".to_string(),
+    }
+}
+
+/// The file of a package's only command: `"bin": "./cli.js"`, a `bin` map with one entry, or
+/// the map's entry named like the package without its scope (what `npx <name>` runs). `None`
+/// when the map names several commands and none is the package's own.
+pub fn bin_entry(bin: &Value, package: &str) -> Option<String> {
+    let file = match bin {
+        Value::String(s) => s.as_str(),
+        Value::Object(map) if map.len() == 1 => map.values().next()?.as_str()?,
+        Value::Object(map) => {
+            let own = package.rsplit('/').next().unwrap_or(package);
+            map.get(own)?.as_str()?
+        }
+        _ => return None,
+    };
+    let file = normalize_rel(file);
+    (!file.is_empty() && !file.starts_with('/') && !file.split('/').any(|s| s == ".."))
+        .then_some(file)
 }
 
 /// The file the `exports` field gives for the package's main entry (`.`), with the conditions
@@ -961,6 +1007,37 @@ mod tests {
     }
 
     #[test]
+    fn the_only_bin_command_is_a_service_entry() {
+        let b = |v: Value| bin_entry(&v, "@acme/report");
+        assert_eq!(b(json!("./cli.js")).as_deref(), Some("cli.js"));
+        assert_eq!(
+            b(json!({"reporter": "./bin/reporter.js"})).as_deref(),
+            Some("bin/reporter.js")
+        );
+        assert_eq!(
+            b(json!({"report": "bin/a.js", "report-admin": "bin/b.js"})).as_deref(),
+            Some("bin/a.js")
+        );
+        assert_eq!(b(json!({"a": "bin/a.js", "b": "bin/b.js"})), None);
+        assert_eq!(b(json!("../outside.js")), None);
+        assert_eq!(b(json!(["x"])), None);
+
+        let n = NodePackage {
+            out_dir: "dist".into(),
+            bin: Some("bin/reporter.js".into()),
+            ..Default::default()
+        };
+        assert_eq!(n.service_entry(), Some("bin/reporter.js"));
+        assert_eq!(n.service_out_dir(), "bin");
+        let n = NodePackage {
+            entry: Some("dist/main.js".into()),
+            ..n
+        };
+        assert_eq!(n.service_entry(), Some("dist/main.js"));
+        assert_eq!(n.service_out_dir(), "dist");
+    }
+
+    #[test]
     fn start_scripts_that_run_node_give_the_entry() {
         let e = |s| start_script_entry(s);
         assert_eq!(e("node dist/main.js").as_deref(), Some("dist/main.js"));
@@ -986,19 +1063,22 @@ mod tests {
             out_dir: "lib".into(),
             ..Default::default()
         };
-        assert_eq!(n.runtime_paths("lib"), vec!["lib"]);
+        assert_eq!(n.runtime_paths(n.entry.as_deref(), "lib"), vec!["lib"]);
         n.files = Some(vec![
             "dist/**/*.js".into(),
             "!dist/**/*.test.js".into(),
             "assets".into(),
             "*.md".into(),
         ]);
-        assert_eq!(n.runtime_paths("lib"), vec!["assets", "dist"]);
+        assert_eq!(
+            n.runtime_paths(n.entry.as_deref(), "lib"),
+            vec!["assets", "dist"]
+        );
         let n = NodePackage {
             entry: Some("index.js".into()),
             ..Default::default()
         };
-        assert_eq!(n.runtime_paths(""), vec!["index.js"]);
+        assert_eq!(n.runtime_paths(n.entry.as_deref(), ""), vec!["index.js"]);
     }
 
     #[test]
