@@ -748,3 +748,63 @@ fn every_template_variable_is_documented() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Plain JavaScript: packages that nothing builds ship what `npm pack` would.
+
+#[test]
+fn plain_js_packages_without_files_ship_their_whole_folder() {
+    let ws = workspace(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages: ['packages/*', 'services/*']\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/strings/package.json",
+            r#"{"name":"@x/strings","version":"1.0.0","main":"index.js"}"#,
+        ),
+        (
+            "packages/strings/index.js",
+            "module.exports = require('./lib/case');\n",
+        ),
+        (
+            "packages/strings/lib/case.js",
+            "exports.kebab = (s) => s;\n",
+        ),
+        ("packages/strings/README.md", "# strings\n"),
+        ("packages/strings/.eslintrc.json", "{}\n"),
+        (
+            "services/gw/package.json",
+            r#"{"name":"@x/gw","version":"1.0.0","main":"server.js","dependencies":{"@x/strings":"workspace:*"}}"#,
+        ),
+        ("services/gw/server.js", "require('./routes/health');\n"),
+        ("services/gw/routes/health.js", "exports.ok = 1;\n"),
+        ("services/gw/.env", "SECRET=1\n"),
+    ]);
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "COPY --from=builder /app/packages/strings/index.js packages/strings/index.js",
+        "COPY --from=builder /app/packages/strings/lib packages/strings/lib",
+        "COPY --from=builder /app/packages/strings/README.md packages/strings/README.md",
+        "COPY --from=builder /app/services/gw/server.js server.js",
+        "COPY --from=builder /app/services/gw/routes routes",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    // Dotfiles (.env, linters' configs) and the generated files themselves never ship.
+    assert!(!text.contains(".eslintrc"), "{text}");
+    assert!(!text.contains(".env"), "{text}");
+}

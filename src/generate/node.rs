@@ -182,8 +182,14 @@ pub fn context(
             ));
         }
     }
+    let build_script = config.node.build_script.as_deref().unwrap_or("build");
+    let service_built = overrides.and_then(|o| o.build.as_deref()).is_some()
+        || svc_node.scripts.contains_key(build_script);
     let service_copy = match overrides.and_then(|o| o.out_dir.as_deref()) {
         Some(_) if !out_dir.is_empty() => vec![out_dir.clone()],
+        _ if !service_built && svc_node.files.is_none() && is_plain_js(&ws.root, svc_pkg) => {
+            package_contents(ws, svc_pkg, warnings)?
+        }
         _ => svc_node.runtime_paths(Some(&entry), &out_dir),
     };
     if !service_copy
@@ -227,7 +233,6 @@ pub fn context(
     }
 
     // Build side: every package the frozen install and the builds touch.
-    let build_script = config.node.build_script.as_deref().unwrap_or("build");
     let mut packages = Vec::new();
     for &i in service
         .build_closure
@@ -288,7 +293,7 @@ pub fn context(
         } else if n.scripts.contains_key(build_script) {
             n.runtime_paths(n.entry.as_deref(), &n.out_dir)
         } else {
-            unbuilt_paths(&ws.root, p, n)
+            unbuilt_paths(ws, p, n, warnings)?
         };
         let (delete, mut set) = runtime_rewrite(ws, service, i, pnpm)?;
         // Ship the package as `pnpm publish` would: publishConfig fields win.
@@ -417,20 +422,104 @@ fn rewrite_command(
     Some(cmd)
 }
 
-/// What an internal package without a build step ships: its declared runtime paths that exist
-/// in the workspace (nothing builds the others, and a COPY of a missing path fails the build);
-/// Node's default `index.js` when it declares no entry. A types-only package ships only its
-/// package.json.
-fn unbuilt_paths(root: &Path, p: &Package, n: &NodePackage) -> Vec<String> {
+/// What an internal package without a build step ships. With a `files` field: those of its
+/// paths that exist in the workspace (nothing builds the others, and a COPY of a missing path
+/// fails the build). Plain JavaScript (no `tsconfig*.json` of its own): its whole folder, as
+/// `npm pack` would ship it, since its entry may `require` any of its files. Otherwise (a
+/// TypeScript package built by something else): its entry's output folder or file when it
+/// exists, or Node's default `index.js` when it declares no entry; a types-only package thus
+/// ships only its package.json.
+fn unbuilt_paths(
+    ws: &Workspace,
+    p: &Package,
+    n: &NodePackage,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    if n.files.is_none() && is_plain_js(&ws.root, p) {
+        return package_contents(ws, p, warnings);
+    }
     let declared = if n.entry.is_none() && n.files.is_none() {
         vec!["index.js".to_string()]
     } else {
         n.runtime_paths(n.entry.as_deref(), &n.out_dir)
     };
-    declared
+    Ok(declared
         .into_iter()
-        .filter(|rel| root.join(&p.dir).join(rel).exists())
-        .collect()
+        .filter(|rel| ws.root.join(&p.dir).join(rel).exists())
+        .collect())
+}
+
+/// Whether a package is plain JavaScript: no `tsconfig*.json` and no TypeScript source (`.ts`,
+/// `.tsx`, `.mts`, `.cts`; declaration files aside) in its folder, so the files there are
+/// what runs. A TypeScript package ships its build output instead (or, types only, nothing).
+fn is_plain_js(root: &Path, p: &Package) -> bool {
+    let dir = root.join(&p.dir);
+    let walker = walkdir::WalkDir::new(&dir).into_iter().filter_entry(|e| {
+        e.depth() == 0
+            || !(e.file_type().is_dir()
+                && (e.file_name() == "node_modules"
+                    || e.file_name().to_string_lossy().starts_with('.')))
+    });
+    !walker.flatten().any(|e| {
+        let name = e.file_name().to_string_lossy();
+        let tsconfig = e.depth() == 1 && name.starts_with("tsconfig") && name.ends_with(".json");
+        let ts_source = [".ts", ".tsx", ".mts", ".cts"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+            && ![".d.ts", ".d.mts", ".d.cts"]
+                .iter()
+                .any(|ext| name.ends_with(ext));
+        e.file_type().is_file() && (tsconfig || ts_source)
+    })
+}
+
+/// The top-level files and folders of a package that `npm pack` would ship, sorted: everything
+/// but package.json (copied on its own), dotfiles (`.env`, linters' settings, `.npmrc`),
+/// `node_modules`, the generated Dockerfile and ignore file, TypeScript configs and build info,
+/// and folders holding other workspace packages. Names a Dockerfile line cannot carry (spaces,
+/// quotes) are left out with a warning.
+fn package_contents(
+    ws: &Workspace,
+    p: &Package,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    let dir = ws.root.join(&p.dir);
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if p.dir.is_empty() {
+            name.clone()
+        } else {
+            format!("{}/{name}", p.dir)
+        };
+        let skipped = name.starts_with('.')
+            || name == "node_modules"
+            || name == "package.json"
+            || name == super::DOCKERFILE
+            || name.ends_with(".Dockerfile")
+            || name.ends_with(".dockerignore")
+            || name.ends_with(".tsbuildinfo")
+            || (name.starts_with("tsconfig") && name.ends_with(".json"))
+            || ws
+                .packages
+                .iter()
+                .any(|o| o.dir == rel || o.dir.starts_with(&format!("{rel}/")));
+        if skipped {
+            continue;
+        }
+        if !is_plain_path(&name) {
+            warnings.push(format!(
+                "{rel}: not shipped, a Dockerfile line cannot copy a name with spaces or quotes; rename it, or list what the package ships in `files` of {}",
+                p.manifest
+            ));
+            continue;
+        }
+        out.push(name);
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn selector(p: &Package, n: &NodePackage) -> String {
