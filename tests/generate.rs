@@ -808,3 +808,31 @@ fn plain_js_packages_without_files_ship_their_whole_folder() {
     assert!(!text.contains(".eslintrc"), "{text}");
     assert!(!text.contains(".env"), "{text}");
 }
+
+/// Without `packageManager`, pnpm's major comes from the lockfile; the warning says so once,
+/// not once per service.
+#[test]
+fn a_workspace_wide_warning_is_printed_once() {
+    let ws = workspace(&[
+        ("package.json", r#"{"name":"root","private":true}"#),
+        ("pnpm-workspace.yaml", "packages: ['services/*']\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '6.0'\n"),
+        (
+            "services/a/package.json",
+            r#"{"name":"a","main":"index.js"}"#,
+        ),
+        ("services/a/index.js", "\n"),
+        (
+            "services/b/package.json",
+            r#"{"name":"b","main":"index.js"}"#,
+        ),
+        ("services/b/index.js", "\n"),
+    ]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.matches("no `packageManager").count(), 1, "{err}");
+    assert!(err.contains("installing pnpm@8"), "{err}");
+    // Plain-JS services need no build: nothing to warn about.
+    assert!(!err.contains("no `build` script"), "{err}");
+    assert!(read(ws.path(), "services/a/Dockerfile").contains("npm install -g pnpm@8\n"));
+}

@@ -268,7 +268,8 @@ pub fn context(
             out_dir,
         });
     }
-    if packages.last().is_some_and(|p| p.build.is_none()) {
+    // A plain-JS service needs no build; a TypeScript one without a build step likely does.
+    if packages.last().is_some_and(|p| p.build.is_none()) && !is_plain_js(&ws.root, svc_pkg) {
         warnings.push(format!(
             "{}: the service `{}` has no `{build_script}` script; its image ships `{}` as the workspace has it (set `build` in {section} to build it)",
             svc_pkg.manifest,
