@@ -836,3 +836,67 @@ fn a_workspace_wide_warning_is_printed_once() {
     assert!(!err.contains("no `build` script"), "{err}");
     assert!(read(ws.path(), "services/a/Dockerfile").contains("npm install -g pnpm@8\n"));
 }
+
+/// `shared-workspace-lockfile=false`: every package has its own pnpm-lock.yaml, and a frozen
+/// install needs each of them; the run-time pins come from them too.
+#[test]
+fn per_package_lockfiles_are_copied_and_pinned_from() {
+    let lock = |deps: &str| {
+        format!("lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n{deps}\npackages: {{}}\n")
+    };
+    let util_lock = lock("      ms:\n        specifier: ^2.1.0\n        version: 2.1.3\n");
+    let api_lock = lock("      '@s/util':\n        specifier: workspace:*\n        version: link:../../packages/util\n      picocolors:\n        specifier: ^1.1.0\n        version: 1.1.1\n");
+    let ws = workspace(&[
+        (
+            "package.json",
+            r#"{"name":"split","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages: ['packages/*', 'services/*']\n",
+        ),
+        (
+            ".npmrc",
+            "# one lockfile per package\nshared-workspace-lockfile = false\n",
+        ),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\nimporters:\n  .: {}\n",
+        ),
+        (
+            "packages/util/package.json",
+            r#"{"name":"@s/util","version":"1.0.0","main":"index.js","dependencies":{"ms":"^2.1.0"}}"#,
+        ),
+        ("packages/util/index.js", "\n"),
+        ("packages/util/pnpm-lock.yaml", &util_lock),
+        (
+            "services/api/package.json",
+            r#"{"name":"@s/api","version":"1.0.0","main":"main.js","dependencies":{"@s/util":"workspace:*","picocolors":"^1.1.0"}}"#,
+        ),
+        ("services/api/main.js", "\n"),
+        ("services/api/pnpm-lock.yaml", &api_lock),
+    ]);
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "COPY packages/util/package.json packages/util/pnpm-lock.yaml packages/util/\n",
+        "COPY services/api/package.json services/api/pnpm-lock.yaml services/api/\n",
+        "RUN pnpm install --frozen-lockfile ",
+        "'dependencies[ms]=2.1.3'",
+        "'dependencies[picocolors]=1.1.1'",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    // The lockfiles never reach the image's packages.
+    assert!(
+        !text.contains("COPY --from=builder /app/services/api/pnpm-lock.yaml"),
+        "{text}"
+    );
+}

@@ -71,6 +71,8 @@ pub struct BuildPackage {
     pub name: String,
     pub dir: String,
     pub manifest: String,
+    /// Its own `pnpm-lock.yaml` (relative), with `shared-workspace-lockfile=false`.
+    pub lockfile: Option<String>,
     pub is_service: bool,
     /// The pnpm selector (`@acme/lib`, or `{packages/lib}` for a nameless package).
     pub selector: String,
@@ -210,7 +212,7 @@ pub fn context(
         format!("{}/{}", common.service.workdir, entry),
     ];
 
-    let node = settings(pnpm, config, &service.name, config_path, warnings)?;
+    let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     if let Some(o) = overrides {
         let shell = match &o.healthcheck {
             Some(super::cfg::Healthcheck::Shell(s)) => Some(("healthcheck", s.as_str())),
@@ -262,6 +264,10 @@ pub fn context(
             name: p.name.clone(),
             dir: p.dir.clone(),
             manifest: p.manifest.clone(),
+            lockfile: pnpm
+                .package_lockfiles
+                .contains(&p.dir)
+                .then(|| format!("{}/{}", p.dir, crate::workspace::pnpm::LOCKFILE)),
             is_service,
             selector,
             build,
@@ -276,6 +282,24 @@ pub fn context(
             service.name,
             service_copy.join(", ")
         ));
+    }
+    if pnpm.split_lockfiles {
+        // A frozen install needs the lockfile of every package it installs.
+        let missing: Vec<&str> = packages
+            .iter()
+            .filter(|p| p.lockfile.is_none())
+            .map(|p| p.dir.as_str())
+            .collect();
+        node.lockfile = missing.is_empty();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                ".npmrc sets shared-workspace-lockfile=false, but {} {} no {}, so the deps stage of `{}` cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfiles",
+                missing.join(", "),
+                if missing.len() == 1 { "has" } else { "have" },
+                crate::workspace::pnpm::LOCKFILE,
+                service.name
+            ));
+        }
     }
     let install_filters = vec![format!("{}...", selector(svc_pkg, svc_node))];
 
@@ -334,7 +358,7 @@ pub fn context(
     }
     if pnpm.lockfile {
         root_files.push(crate::workspace::pnpm::LOCKFILE.to_string());
-    } else {
+    } else if !pnpm.split_lockfiles {
         warnings.push(format!(
             "{}: no {} next to it, so the deps stage cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfile",
             crate::workspace::pnpm::WORKSPACE_FILE,
@@ -498,6 +522,7 @@ fn package_contents(
         let skipped = name.starts_with('.')
             || name == "node_modules"
             || name == "package.json"
+            || name == crate::workspace::pnpm::LOCKFILE
             || name == super::DOCKERFILE
             || name.ends_with(".Dockerfile")
             || name.ends_with(".dockerignore")

@@ -74,6 +74,12 @@ pub struct PnpmWorkspace {
     /// What `pnpm-lock.yaml` resolved for each importer (package folder): dependency key ->
     /// (specifier, version), for `dependencies` and `optionalDependencies`.
     pub locked: BTreeMap<String, BTreeMap<String, LockedDep>>,
+    /// `shared-workspace-lockfile=false` (`.npmrc`, or `sharedWorkspaceLockfile: false` in
+    /// `pnpm-workspace.yaml`): every package has its own `pnpm-lock.yaml`.
+    pub split_lockfiles: bool,
+    /// With [`split_lockfiles`](Self::split_lockfiles): the folders of the packages that have
+    /// their own `pnpm-lock.yaml`.
+    pub package_lockfiles: BTreeSet<String>,
     /// Patch files named by `patchedDependencies` (root package.json `pnpm` field or
     /// `pnpm-workspace.yaml`), workspace-relative, sorted: a frozen install needs them.
     pub patches: Vec<String>,
@@ -228,6 +234,20 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         let pkg = read_package(&json, dir, &manifest, &root)?;
         ws.packages.push(pkg);
         raw.push(json);
+    }
+
+    // One lockfile per package: each is the lockfile of its package's install (importer `.`).
+    if pnpm.split_lockfiles {
+        for dir in manifests.iter().filter(|d| !d.is_empty()) {
+            let path = root.join(dir).join(LOCKFILE);
+            if !path.is_file() {
+                continue;
+            }
+            if let Some(own) = read_lockfile_importers(&path)?.remove(".") {
+                pnpm.locked.insert(dir.clone(), own);
+            }
+            pnpm.package_lockfiles.insert(dir.clone());
+        }
     }
 
     // Names are how `workspace:` specs point at packages: they must be unique.
@@ -522,6 +542,12 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
         pnpm.locked = read_lockfile_importers(&root.join(LOCKFILE))?;
     }
     pnpm.npmrc = root.join(".npmrc").is_file();
+    let npmrc_split = pnpm.npmrc
+        && std::fs::read_to_string(root.join(".npmrc"))
+            .map(|t| npmrc_setting(&t, "shared-workspace-lockfile").as_deref() == Some("false"))
+            .unwrap_or(false);
+    pnpm.split_lockfiles =
+        npmrc_split || yaml.get("sharedWorkspaceLockfile") == Some(&Value::Bool(false));
     pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
     let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
         .map_err(|e| Error::io(root, e))?
@@ -533,6 +559,18 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     tsconfigs.sort();
     pnpm.tsconfigs = tsconfigs;
     Ok(())
+}
+
+/// The value of `key` in `.npmrc` text (`key=value` lines; `#` and `;` start comments; the
+/// last assignment wins, as in npm's ini reader).
+pub fn npmrc_setting(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#') && !l.starts_with(';'))
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| k.trim() == key)
+        .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
+        .last()
 }
 
 /// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
@@ -548,6 +586,10 @@ fn read_lockfile_version(path: &Path) -> Option<String> {
 struct Lockfile {
     #[serde(default)]
     importers: BTreeMap<String, LockImporter>,
+    /// A lockfile of one project (no `importers`, as pnpm 8 writes per-package lockfiles)
+    /// holds that project's dependencies at the top.
+    #[serde(flatten)]
+    single: LockImporter,
 }
 
 #[derive(serde::Deserialize)]
@@ -571,7 +613,10 @@ enum LockEntry {
 /// The `importers` of `pnpm-lock.yaml` (v5.4 to v9).
 fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, LockedDep>>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    let mut lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    if lock.importers.is_empty() {
+        lock.importers.insert(".".to_string(), lock.single);
+    }
     Ok(lock
         .importers
         .into_iter()
@@ -1126,6 +1171,43 @@ mod tests {
         std::fs::write(&v5, "importers: [\n").unwrap();
         let err = read_lockfile_importers(&v5).unwrap_err().to_string();
         assert!(err.contains("v5.yaml"), "{err}");
+    }
+
+    #[test]
+    fn single_project_lockfiles_and_npmrc_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        // pnpm 8 with shared-workspace-lockfile=false: a v6 lockfile without importers.
+        let v6 = dir.path().join("v6.yaml");
+        std::fs::write(
+            &v6,
+            "lockfileVersion: '6.0'\n\ndependencies:\n  ms:\n    specifier: ^2.1.0\n    version: 2.1.3\n\npackages:\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-x}\n",
+        )
+        .unwrap();
+        let pnpm = PnpmWorkspace {
+            locked: read_lockfile_importers(&v6).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            pnpm.locked_version("", "ms", "^2.1.0").as_deref(),
+            Some("2.1.3")
+        );
+
+        let rc = "# comment\n; other\nshared-workspace-lockfile = true\nshared-workspace-lockfile=false\n";
+        assert_eq!(
+            npmrc_setting(rc, "shared-workspace-lockfile").as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            npmrc_setting(
+                "#shared-workspace-lockfile=false",
+                "shared-workspace-lockfile"
+            ),
+            None
+        );
+        assert_eq!(
+            npmrc_setting("node-linker=hoisted", "shared-workspace-lockfile"),
+            None
+        );
     }
 
     #[test]
