@@ -565,12 +565,12 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
 /// last assignment wins, as in npm's ini reader).
 pub fn npmrc_setting(text: &str, key: &str) -> Option<String> {
     text.lines()
+        .rev()
         .map(str::trim)
         .filter(|l| !l.starts_with('#') && !l.starts_with(';'))
         .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| k.trim() == key)
+        .find(|(k, _)| k.trim() == key)
         .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
-        .last()
 }
 
 /// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
