@@ -498,10 +498,28 @@ fn is_plain_js(root: &Path, p: &Package) -> bool {
     })
 }
 
-/// The top-level files and folders of a package that `npm pack` would ship, sorted: everything
-/// but package.json (copied on its own), dotfiles (`.env`, linters' settings, `.npmrc`),
-/// `node_modules`, the generated Dockerfile and ignore file, TypeScript configs and build info,
-/// and folders holding other workspace packages. Names a Dockerfile line cannot carry (spaces,
+/// Whether a top-level name of a package is there for its tests only: test folders
+/// (`test`, `tests`, `__tests__`, `__mocks__`, fixtures, `coverage`) and test files
+/// (`*.test.js`, `*.spec.mjs`, ...). They never run in the service.
+fn is_test_only(name: &str) -> bool {
+    matches!(
+        name,
+        "test"
+            | "tests"
+            | "__tests__"
+            | "__mocks__"
+            | "coverage"
+            | "fixtures"
+            | "__fixtures__"
+            | "test-fixtures"
+    ) || name.contains(".test.")
+        || name.contains(".spec.")
+}
+
+/// The top-level files and folders of a package that `npm pack` would ship and the service may
+/// run, sorted: everything but package.json (copied on its own), dotfiles (`.env`, linters'
+/// settings, `.npmrc`), `node_modules`, lockfiles, the generated Dockerfile and ignore file,
+/// TypeScript configs and build info, tests, and folders holding other workspace packages. Names a Dockerfile line cannot carry (spaces,
 /// quotes) are left out with a warning.
 fn package_contents(
     ws: &Workspace,
@@ -528,6 +546,7 @@ fn package_contents(
             || name.ends_with(".dockerignore")
             || name.ends_with(".tsbuildinfo")
             || (name.starts_with("tsconfig") && name.ends_with(".json"))
+            || is_test_only(&name)
             || ws
                 .packages
                 .iter()
