@@ -912,9 +912,12 @@ fn per_package_lockfiles_are_copied_and_pinned_from() {
 // ---------------------------------------------------------------------------------------------
 // Real workspaces made with real pnpm (tests/fixtures/PNPM-WORKSPACES.md): what a user sees.
 
+/// A service manifest, the internal package it starts depending on, and its Dockerfile.
+type DriftEdit = (&'static str, &'static str, &'static str);
+
 /// Each committed workspace: its folder, and a service manifest that gains an internal
 /// dependency it did not reach before (the drift check), with that service's Dockerfile.
-const REAL_WORKSPACES: &[(&str, Option<(&str, &str, &str)>)] = &[
+const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     (
         "pnpm10-apps-libs",
         Some((
