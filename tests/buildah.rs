@@ -277,17 +277,26 @@ fn build_run_verify(root: &Path, fixture: &str, svc: &RealService, out: &Path) {
         all.push(&container);
         all.push("--");
         all.extend_from_slice(args);
-        String::from_utf8(buildah(&all).stdout).unwrap()
+        buildah(&all)
     };
+    let text = |o: std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
     let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
-    let started = run(&cmd);
+    // What the service printed, on either stream.
+    let started = {
+        let o = run(&cmd);
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
     let script = format!(
         "for (const m of {}) await import(m); console.log('resolved', {})",
         serde_json::to_string(svc.modules).unwrap(),
         svc.modules.len()
     );
-    let resolved = run(&["node", "--input-type=module", "-e", &script]);
-    let user = run(&["id", "-u"]);
+    let resolved = text(run(&["node", "--input-type=module", "-e", &script]));
+    let user = text(run(&["id", "-u"]));
     let archive = out.join(format!("{fixture}-{name}.docker.tar"));
     buildah(&[
         "push",

@@ -279,6 +279,36 @@ fn plain_js_internal_package_with_a_top_level_main_passes() {
     );
 }
 
+/// A plain-JS internal package that the workspace does not build ships as `npm pack` would
+/// (its `main` requires files next to it): with the workspace known, that is its output.
+#[test]
+fn unbuilt_internal_package_may_ship_its_folder() {
+    const PLAIN: &str = r#"{"name":"@acme/shared","version":"1.0.0","main":"index.js","dependencies":{"zod":"^3.23.0"}}"#;
+    let image = generated_billing()
+        .with(|t| {
+            t.layer(4)
+                .delete("/app/packages/shared/dist")
+                .file("/app/packages/shared/package.json", PLAIN)
+                .files(&[
+                    "/app/packages/shared/index.js",
+                    "/app/packages/shared/lib/case.js",
+                ])
+        })
+        .build();
+    let mut ws = workspace();
+    // As built: with a build script, the same folder is extra content.
+    ws.packages[1].node = Some(crate::workspace::pnpm::NodePackage {
+        scripts: [("build".to_string(), "tsc".to_string())].into(),
+        ..Default::default()
+    });
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::INTERNAL_PACKAGE_EXTRA]);
+    // Not built by the workspace (plain JavaScript): fine.
+    ws.packages[1].node = Some(Default::default());
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+}
+
 #[test]
 fn hand_written_layout_passes_with_and_without_workspace() {
     let ws = workspace();

@@ -59,6 +59,9 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         Some((_, Role::Service | Role::ThirdParty)) => None,
         // The package's own folder (or the symlink npm installs in its place).
         Some((dir, Role::Internal)) if dir == path => None,
+        // Not built by the workspace: the package is its own output (other rules still look
+        // for sources, secrets and tests' leftovers in it).
+        Some((dir, Role::Internal)) if sub.unbuilt.contains(dir) => None,
         Some((dir, Role::Internal)) => {
             let rel = path[dir.len()..].trim_start_matches('/');
             let first = rel.split('/').next().unwrap_or(rel);
