@@ -748,3 +748,397 @@ fn every_template_variable_is_documented() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Plain JavaScript: packages that nothing builds ship what `npm pack` would.
+
+#[test]
+fn plain_js_packages_without_files_ship_their_whole_folder() {
+    let ws = workspace(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages: ['packages/*', 'services/*']\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/strings/package.json",
+            r#"{"name":"@x/strings","version":"1.0.0","main":"index.js"}"#,
+        ),
+        (
+            "packages/strings/index.js",
+            "module.exports = require('./lib/case');\n",
+        ),
+        (
+            "packages/strings/lib/case.js",
+            "exports.kebab = (s) => s;\n",
+        ),
+        ("packages/strings/README.md", "# strings\n"),
+        ("packages/strings/.eslintrc.json", "{}\n"),
+        ("packages/strings/index.test.js", "\n"),
+        ("packages/strings/test/case.test.js", "\n"),
+        (
+            "packages/strings/__fixtures__/x/package.json",
+            r#"{"name":"@x/strings"}"#,
+        ),
+        (
+            "services/gw/package.json",
+            r#"{"name":"@x/gw","version":"1.0.0","main":"server.js","dependencies":{"@x/strings":"workspace:*"}}"#,
+        ),
+        ("services/gw/server.js", "require('./routes/health');\n"),
+        ("services/gw/routes/health.js", "exports.ok = 1;\n"),
+        ("services/gw/.env", "SECRET=1\n"),
+    ]);
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "COPY --from=builder /app/packages/strings/index.js packages/strings/index.js",
+        "COPY --from=builder /app/packages/strings/lib packages/strings/lib",
+        "COPY --from=builder /app/packages/strings/README.md packages/strings/README.md",
+        "COPY --from=builder /app/services/gw/server.js server.js",
+        "COPY --from=builder /app/services/gw/routes routes",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    // Dotfiles (.env, linters' configs), tests and the generated files themselves never ship.
+    assert!(!text.contains(".eslintrc"), "{text}");
+    assert!(!text.contains("test"), "{text}");
+    assert!(!text.contains("fixtures"), "{text}");
+    assert!(!text.contains(".env"), "{text}");
+}
+
+/// Without `packageManager`, pnpm's major comes from the lockfile; the warning says so once,
+/// not once per service.
+#[test]
+fn a_workspace_wide_warning_is_printed_once() {
+    let ws = workspace(&[
+        ("package.json", r#"{"name":"root","private":true}"#),
+        ("pnpm-workspace.yaml", "packages: ['services/*']\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '6.0'\n"),
+        (
+            "services/a/package.json",
+            r#"{"name":"a","main":"index.js"}"#,
+        ),
+        ("services/a/index.js", "\n"),
+        (
+            "services/b/package.json",
+            r#"{"name":"b","main":"index.js"}"#,
+        ),
+        ("services/b/index.js", "\n"),
+    ]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.matches("no `packageManager").count(), 1, "{err}");
+    assert!(err.contains("installing pnpm@8"), "{err}");
+    // Plain-JS services need no build: nothing to warn about.
+    assert!(!err.contains("no `build` script"), "{err}");
+    assert!(read(ws.path(), "services/a/Dockerfile").contains("npm install -g pnpm@8\n"));
+}
+
+/// `shared-workspace-lockfile=false`: every package has its own pnpm-lock.yaml, and a frozen
+/// install needs each of them; the run-time pins come from them too.
+#[test]
+fn per_package_lockfiles_are_copied_and_pinned_from() {
+    let lock = |deps: &str| {
+        format!("lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n{deps}\npackages: {{}}\n")
+    };
+    let util_lock = lock("      ms:\n        specifier: ^2.1.0\n        version: 2.1.3\n");
+    let api_lock = lock("      '@s/util':\n        specifier: workspace:*\n        version: link:../../packages/util\n      picocolors:\n        specifier: ^1.1.0\n        version: 1.1.1\n");
+    let ws = workspace(&[
+        (
+            "package.json",
+            r#"{"name":"split","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages: ['packages/*', 'services/*']\n",
+        ),
+        (
+            ".npmrc",
+            "# one lockfile per package\nshared-workspace-lockfile = false\n",
+        ),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\nimporters:\n  .: {}\n",
+        ),
+        (
+            "packages/util/package.json",
+            r#"{"name":"@s/util","version":"1.0.0","main":"index.js","dependencies":{"ms":"^2.1.0"}}"#,
+        ),
+        ("packages/util/index.js", "\n"),
+        ("packages/util/pnpm-lock.yaml", &util_lock),
+        (
+            "services/api/package.json",
+            r#"{"name":"@s/api","version":"1.0.0","main":"main.js","dependencies":{"@s/util":"workspace:*","picocolors":"^1.1.0"}}"#,
+        ),
+        ("services/api/main.js", "\n"),
+        ("services/api/pnpm-lock.yaml", &api_lock),
+    ]);
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "COPY packages/util/package.json packages/util/pnpm-lock.yaml packages/util/\n",
+        "COPY services/api/package.json services/api/pnpm-lock.yaml services/api/\n",
+        "RUN pnpm install --frozen-lockfile ",
+        "'dependencies[ms]=2.1.3'",
+        "'dependencies[picocolors]=1.1.1'",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    // The lockfiles never reach the image's packages.
+    assert!(
+        !text.contains("COPY --from=builder /app/services/api/pnpm-lock.yaml"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real workspaces made with real pnpm (tests/fixtures/PNPM-WORKSPACES.md): what a user sees.
+
+/// A service manifest, the internal package it starts depending on, and its Dockerfile.
+type DriftEdit = (&'static str, &'static str, &'static str);
+
+/// Each committed workspace: its folder, and a service manifest that gains an internal
+/// dependency it did not reach before (the drift check), with that service's Dockerfile.
+const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
+    (
+        "pnpm10-apps-libs",
+        Some((
+            "apps/reporter/package.json",
+            "@acme/store",
+            "apps/reporter/Dockerfile",
+        )),
+    ),
+    (
+        "pnpm8-nested",
+        Some((
+            "packages/platform/services/notifier/package.json",
+            "@nested/eslint-config",
+            "packages/platform/services/notifier/Dockerfile",
+        )),
+    ),
+    (
+        "pnpm9-peers",
+        Some((
+            "services/audit/package.json",
+            "@corp/metrics",
+            "services/audit/Dockerfile",
+        )),
+    ),
+    (
+        "pnpm9-esm",
+        Some((
+            "services/internal/jobs/package.json",
+            "@esm/db",
+            "services/internal/jobs/Dockerfile",
+        )),
+    ),
+    ("pnpm9-split-lock", None),
+];
+
+fn add_dependency(root: &Path, manifest: &str, name: &str, spec: &str) {
+    let path = root.join(manifest);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json["dependencies"][name] = serde_json::Value::String(spec.into());
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+}
+
+#[test]
+fn real_workspaces_render_like_their_snapshots() {
+    for (name, _) in REAL_WORKSPACES {
+        let ws = fixture(name);
+        let out = isogen()
+            .args(["generate", "--dry-run"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let text = format!(
+            "{}\n==> stderr <==\n{}",
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap()
+        );
+        insta::assert_snapshot!(format!("real_{name}"), text);
+    }
+}
+
+#[test]
+fn real_workspaces_check_clean_rerun_quiet_and_drift_after_a_new_internal_dependency() {
+    for (name, edit) in REAL_WORKSPACES {
+        let ws = fixture(name);
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .code(0)
+            .stdout(predicate::str::is_empty());
+        // A re-run rewrites nothing.
+        isogen()
+            .arg("generate")
+            .arg(ws.path())
+            .assert()
+            .success()
+            .stdout(predicate::str::is_empty());
+        let Some((manifest, dep, dockerfile)) = edit else {
+            continue;
+        };
+        let before = read(ws.path(), dockerfile);
+        add_dependency(ws.path(), manifest, dep, "workspace:*");
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains(format!(
+                "would update {dockerfile}\n"
+            )));
+        assert_eq!(read(ws.path(), dockerfile), before, "{name}: --check wrote");
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        let after = read(ws.path(), dockerfile);
+        let dep_manifest_copied = after
+            .lines()
+            .any(|l| l.starts_with("COPY ") && l.contains("/package.json") && !before.contains(l));
+        assert!(dep_manifest_copied, "{name}: {dep} not copied:\n{after}");
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .code(0);
+    }
+}
+
+#[test]
+fn real_workspaces_leave_a_hand_written_dockerfile_alone() {
+    let ws = fixture("pnpm9-peers");
+    let mine = "FROM node:20\nCOPY . .\nCMD [\"node\", \"services/audit/main.js\"]\n";
+    std::fs::write(ws.path().join("services/audit/Dockerfile"), mine).unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("services/audit/Dockerfile"))
+        .stderr(predicate::str::contains("nothing was written"));
+    assert_eq!(read(ws.path(), "services/audit/Dockerfile"), mine);
+    assert!(!ws.path().join("services/orders/Dockerfile").exists());
+    // Only the other service: fine.
+    isogen()
+        .args(["generate", "--service", "orders"])
+        .arg(ws.path())
+        .assert()
+        .success();
+    assert_eq!(read(ws.path(), "services/audit/Dockerfile"), mine);
+}
+
+#[test]
+fn real_workspaces_name_the_broken_file() {
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "pnpm8-nested",
+            "pnpm-workspace.yaml",
+            "packages:\n  - \"packages/**\n  - \"!packages/archive/**\"\n",
+            &["pnpm-workspace.yaml:"],
+        ),
+        (
+            "pnpm10-apps-libs",
+            "libs/store/package.json",
+            "{\n  \"name\": \"@acme/store\",\n  \"version\": \"2.0.1\",\n}\n",
+            &["libs/store/package.json:4:"],
+        ),
+        (
+            "pnpm9-esm",
+            "modules/kit/package.json",
+            r#"{"name":"@esm/kit","version":"1.2.0","type":"module","dependencies":{"@esm/db":"workspace:*"}}"#,
+            &[
+                "dependency cycle",
+                "@esm/db -> @esm/kit -> @esm/db",
+                "package.json",
+            ],
+        ),
+        (
+            "pnpm9-peers",
+            "services/orders/package.json",
+            r#"{"name":"@corp/orders","main":"dist/main.js","dependencies":{"core":"workspace:corp-kernel@^"}}"#,
+            &[
+                "services/orders/package.json",
+                "`corp-kernel` is not a package of this workspace",
+            ],
+        ),
+    ];
+    for (name, file, text, needles) in cases {
+        let ws = fixture(name);
+        std::fs::write(ws.path().join(file), text).unwrap();
+        let mut assert = isogen().arg("generate").arg(ws.path()).assert().code(2);
+        for n in *needles {
+            assert = assert.stderr(predicate::str::contains(*n));
+        }
+        let written: Vec<_> = walkdir::WalkDir::new(ws.path())
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_name() == "Dockerfile")
+            .collect();
+        assert!(written.is_empty(), "{name}: wrote {written:?}");
+    }
+}
+
+/// The workspace's own path never reaches a Dockerfile: one under a folder with spaces
+/// renders exactly as anywhere else.
+#[test]
+fn a_workspace_under_a_path_with_spaces_renders_the_same() {
+    let ws = fixture("pnpm9-peers");
+    let outer = tempfile::tempdir().unwrap();
+    let spaced = outer.path().join("my projects").join("corp monorepo");
+    std::fs::create_dir_all(spaced.parent().unwrap()).unwrap();
+    std::fs::rename(ws.path(), &spaced)
+        .or_else(|_| {
+            // Another file system: copy instead.
+            for e in walkdir::WalkDir::new(ws.path()).into_iter().flatten() {
+                let to = spaced.join(e.path().strip_prefix(ws.path()).unwrap());
+                if e.file_type().is_dir() {
+                    std::fs::create_dir_all(&to)?;
+                } else {
+                    std::fs::copy(e.path(), &to)?;
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .unwrap();
+    let elsewhere = fixture("pnpm9-peers");
+    let render = |dir: &Path| {
+        isogen()
+            .args(["generate", "--dry-run"])
+            .arg(dir)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(render(&spaced), render(elsewhere.path()));
+    isogen()
+        .arg("generate")
+        .current_dir(&spaced)
+        .assert()
+        .success();
+    assert!(spaced.join("services/orders/Dockerfile").is_file());
+}

@@ -169,6 +169,9 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         }
     }
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Workspace-wide warnings (no packageManager, no lockfile) come once per service.
+    let mut seen = std::collections::HashSet::new();
+    plan.warnings.retain(|w| seen.insert(w.clone()));
     if options.services.is_empty() {
         plan.warnings.extend(stale_files(ws, &plan.files));
     }

@@ -71,6 +71,8 @@ pub struct BuildPackage {
     pub name: String,
     pub dir: String,
     pub manifest: String,
+    /// Its own `pnpm-lock.yaml` (relative), with `shared-workspace-lockfile=false`.
+    pub lockfile: Option<String>,
     pub is_service: bool,
     /// The pnpm selector (`@acme/lib`, or `{packages/lib}` for a nameless package).
     pub selector: String,
@@ -155,11 +157,11 @@ pub fn context(
     // Entry and output folder of the service.
     let entry = match overrides.and_then(|o| o.entry.as_deref()) {
         Some(e) => e.trim().trim_start_matches("./").to_string(),
-        None => svc_node.entry.clone().ok_or_else(|| {
+        None => svc_node.service_entry().map(str::to_string).ok_or_else(|| {
             Error::workspace(
                 &manifest_path,
                 format!(
-                    "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\" and no `start` script of the form `node <file>`; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
+                    "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
                     service.name
                 ),
             )
@@ -171,7 +173,8 @@ pub fn context(
             .trim_start_matches("./")
             .trim_end_matches('/')
             .to_string(),
-        None => svc_node.out_dir.clone(),
+        None if overrides.and_then(|o| o.entry.as_deref()).is_some() => svc_node.out_dir.clone(),
+        None => svc_node.service_out_dir(),
     };
     for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
         if !value.is_empty() && (!is_plain_path(value) || value.split('/').any(|s| s == "..")) {
@@ -181,9 +184,15 @@ pub fn context(
             ));
         }
     }
+    let build_script = config.node.build_script.as_deref().unwrap_or("build");
+    let service_built = overrides.and_then(|o| o.build.as_deref()).is_some()
+        || svc_node.scripts.contains_key(build_script);
     let service_copy = match overrides.and_then(|o| o.out_dir.as_deref()) {
         Some(_) if !out_dir.is_empty() => vec![out_dir.clone()],
-        _ => svc_node.runtime_paths(&out_dir),
+        _ if !service_built && svc_node.files.is_none() && is_plain_js(&ws.root, svc_pkg) => {
+            package_contents(ws, svc_pkg, warnings)?
+        }
+        _ => svc_node.runtime_paths(Some(&entry), &out_dir),
     };
     if !service_copy
         .iter()
@@ -203,7 +212,7 @@ pub fn context(
         format!("{}/{}", common.service.workdir, entry),
     ];
 
-    let node = settings(pnpm, config, &service.name, config_path, warnings)?;
+    let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     if let Some(o) = overrides {
         let shell = match &o.healthcheck {
             Some(super::cfg::Healthcheck::Shell(s)) => Some(("healthcheck", s.as_str())),
@@ -226,7 +235,6 @@ pub fn context(
     }
 
     // Build side: every package the frozen install and the builds touch.
-    let build_script = config.node.build_script.as_deref().unwrap_or("build");
     let mut packages = Vec::new();
     for &i in service
         .build_closure
@@ -256,19 +264,42 @@ pub fn context(
             name: p.name.clone(),
             dir: p.dir.clone(),
             manifest: p.manifest.clone(),
+            lockfile: pnpm
+                .package_lockfiles
+                .contains(&p.dir)
+                .then(|| format!("{}/{}", p.dir, crate::workspace::pnpm::LOCKFILE)),
             is_service,
             selector,
             build,
             out_dir,
         });
     }
-    if packages.last().is_some_and(|p| p.build.is_none()) {
+    // A plain-JS service needs no build; a TypeScript one without a build step likely does.
+    if packages.last().is_some_and(|p| p.build.is_none()) && !is_plain_js(&ws.root, svc_pkg) {
         warnings.push(format!(
             "{}: the service `{}` has no `{build_script}` script; its image ships `{}` as the workspace has it (set `build` in {section} to build it)",
             svc_pkg.manifest,
             service.name,
             service_copy.join(", ")
         ));
+    }
+    if pnpm.split_lockfiles {
+        // A frozen install needs the lockfile of every package it installs.
+        let missing: Vec<&str> = packages
+            .iter()
+            .filter(|p| p.lockfile.is_none())
+            .map(|p| p.dir.as_str())
+            .collect();
+        node.lockfile = missing.is_empty();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                ".npmrc sets shared-workspace-lockfile=false, but {} {} no {}, so the deps stage of `{}` cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfiles",
+                missing.join(", "),
+                if missing.len() == 1 { "has" } else { "have" },
+                crate::workspace::pnpm::LOCKFILE,
+                service.name
+            ));
+        }
     }
     let install_filters = vec![format!("{}...", selector(svc_pkg, svc_node))];
 
@@ -285,9 +316,9 @@ pub fn context(
         let copy = if is_service {
             service_copy.clone()
         } else if n.scripts.contains_key(build_script) {
-            n.runtime_paths(&n.out_dir)
+            n.runtime_paths(n.entry.as_deref(), &n.out_dir)
         } else {
-            unbuilt_paths(&ws.root, p, n)
+            unbuilt_paths(ws, p, n, warnings)?
         };
         let (delete, mut set) = runtime_rewrite(ws, service, i, pnpm)?;
         // Ship the package as `pnpm publish` would: publishConfig fields win.
@@ -327,7 +358,7 @@ pub fn context(
     }
     if pnpm.lockfile {
         root_files.push(crate::workspace::pnpm::LOCKFILE.to_string());
-    } else {
+    } else if !pnpm.split_lockfiles {
         warnings.push(format!(
             "{}: no {} next to it, so the deps stage cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfile",
             crate::workspace::pnpm::WORKSPACE_FILE,
@@ -416,20 +447,124 @@ fn rewrite_command(
     Some(cmd)
 }
 
-/// What an internal package without a build step ships: its declared runtime paths that exist
-/// in the workspace (nothing builds the others, and a COPY of a missing path fails the build);
-/// Node's default `index.js` when it declares no entry. A types-only package ships only its
-/// package.json.
-fn unbuilt_paths(root: &Path, p: &Package, n: &NodePackage) -> Vec<String> {
+/// What an internal package without a build step ships. With a `files` field: those of its
+/// paths that exist in the workspace (nothing builds the others, and a COPY of a missing path
+/// fails the build). Plain JavaScript (no `tsconfig*.json` of its own): its whole folder, as
+/// `npm pack` would ship it, since its entry may `require` any of its files. Otherwise (a
+/// TypeScript package built by something else): its entry's output folder or file when it
+/// exists, or Node's default `index.js` when it declares no entry; a types-only package thus
+/// ships only its package.json.
+fn unbuilt_paths(
+    ws: &Workspace,
+    p: &Package,
+    n: &NodePackage,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    if n.files.is_none() && is_plain_js(&ws.root, p) {
+        return package_contents(ws, p, warnings);
+    }
     let declared = if n.entry.is_none() && n.files.is_none() {
         vec!["index.js".to_string()]
     } else {
-        n.runtime_paths(&n.out_dir)
+        n.runtime_paths(n.entry.as_deref(), &n.out_dir)
     };
-    declared
+    Ok(declared
         .into_iter()
-        .filter(|rel| root.join(&p.dir).join(rel).exists())
-        .collect()
+        .filter(|rel| ws.root.join(&p.dir).join(rel).exists())
+        .collect())
+}
+
+/// Whether a package is plain JavaScript: no `tsconfig*.json` and no TypeScript source (`.ts`,
+/// `.tsx`, `.mts`, `.cts`; declaration files aside) in its folder, so the files there are
+/// what runs. A TypeScript package ships its build output instead (or, types only, nothing).
+fn is_plain_js(root: &Path, p: &Package) -> bool {
+    let dir = root.join(&p.dir);
+    let walker = walkdir::WalkDir::new(&dir).into_iter().filter_entry(|e| {
+        e.depth() == 0
+            || !(e.file_type().is_dir()
+                && (e.file_name() == "node_modules"
+                    || e.file_name().to_string_lossy().starts_with('.')))
+    });
+    !walker.flatten().any(|e| {
+        let name = e.file_name().to_string_lossy();
+        let tsconfig = e.depth() == 1 && name.starts_with("tsconfig") && name.ends_with(".json");
+        let ts_source = [".ts", ".tsx", ".mts", ".cts"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+            && ![".d.ts", ".d.mts", ".d.cts"]
+                .iter()
+                .any(|ext| name.ends_with(ext));
+        e.file_type().is_file() && (tsconfig || ts_source)
+    })
+}
+
+/// Whether a top-level name of a package is there for its tests only: test folders
+/// (`test`, `tests`, `__tests__`, `__mocks__`, fixtures, `coverage`) and test files
+/// (`*.test.js`, `*.spec.mjs`, ...). They never run in the service.
+fn is_test_only(name: &str) -> bool {
+    matches!(
+        name,
+        "test"
+            | "tests"
+            | "__tests__"
+            | "__mocks__"
+            | "coverage"
+            | "fixtures"
+            | "__fixtures__"
+            | "test-fixtures"
+    ) || name.contains(".test.")
+        || name.contains(".spec.")
+}
+
+/// The top-level files and folders of a package that `npm pack` would ship and the service may
+/// run, sorted: everything but package.json (copied on its own), dotfiles (`.env`, linters'
+/// settings, `.npmrc`), `node_modules`, lockfiles, the generated Dockerfile and ignore file,
+/// TypeScript configs and build info, tests, and folders holding other workspace packages. Names a Dockerfile line cannot carry (spaces,
+/// quotes) are left out with a warning.
+fn package_contents(
+    ws: &Workspace,
+    p: &Package,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    let dir = ws.root.join(&p.dir);
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if p.dir.is_empty() {
+            name.clone()
+        } else {
+            format!("{}/{name}", p.dir)
+        };
+        let skipped = name.starts_with('.')
+            || name == "node_modules"
+            || name == "package.json"
+            || name == crate::workspace::pnpm::LOCKFILE
+            || name == super::DOCKERFILE
+            || name.ends_with(".Dockerfile")
+            || name.ends_with(".dockerignore")
+            || name.ends_with(".tsbuildinfo")
+            || (name.starts_with("tsconfig") && name.ends_with(".json"))
+            || is_test_only(&name)
+            || ws
+                .packages
+                .iter()
+                .any(|o| o.dir == rel || o.dir.starts_with(&format!("{rel}/")));
+        if skipped {
+            continue;
+        }
+        if !is_plain_path(&name) {
+            warnings.push(format!(
+                "{rel}: not shipped, a Dockerfile line cannot copy a name with spaces or quotes; rename it, or list what the package ships in `files` of {}",
+                p.manifest
+            ));
+            continue;
+        }
+        out.push(name);
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn selector(p: &Package, n: &NodePackage) -> String {

@@ -74,6 +74,9 @@ pub struct Subject {
     pub holders: HashSet<String>,
     /// Folders of the internal packages (visible or hidden).
     pub internal: Vec<String>,
+    /// Folders of the internal packages the workspace does not build (Node packages without
+    /// a `build` script: plain JavaScript shipped as `npm pack` would, their whole folder).
+    pub unbuilt: BTreeSet<String>,
     /// `/<dir>` of each other service with a folder, for suffix matching.
     pub other_suffixes: Vec<(usize, String)>,
 }
@@ -99,6 +102,8 @@ impl Subject {
 struct WsFacts {
     package_name: String,
     runtime_names: BTreeSet<String>,
+    /// Those of `runtime_names` that have no `build` script.
+    unbuilt_names: BTreeSet<String>,
     all_names: BTreeMap<String, String>,
     dev_names: BTreeSet<String>,
     runtime_dep_names: BTreeSet<String>,
@@ -145,6 +150,17 @@ fn ws_facts(ws: &Workspace, service: &Service) -> WsFacts {
             .runtime_closure
             .iter()
             .map(|&i| ws.package(i).name.clone())
+            .collect(),
+        unbuilt_names: service
+            .runtime_closure
+            .iter()
+            .map(|&i| ws.package(i))
+            .filter(|p| {
+                p.node
+                    .as_ref()
+                    .is_some_and(|n| !n.scripts.contains_key("build"))
+            })
+            .map(|p| p.name.clone())
             .collect(),
         all_names: ws
             .packages
@@ -334,6 +350,20 @@ pub fn identify(
         .filter(|(_, r)| **r == Role::Internal)
         .map(|(d, _)| d.clone())
         .collect();
+    if let Some(w) = &wsf {
+        subject.unbuilt = subject
+            .internal
+            .iter()
+            .filter(|d| {
+                facts
+                    .manifests
+                    .get(*d)
+                    .and_then(|m| m.name.as_ref())
+                    .is_some_and(|n| w.unbuilt_names.contains(n))
+            })
+            .cloned()
+            .collect();
+    }
     subject.other_suffixes = subject
         .others
         .iter()

@@ -246,6 +246,69 @@ fn generated_image_passes_with_only_package_manager_warnings() {
     assert_eq!(v.findings.len(), 3, "{:#?}", v.findings);
 }
 
+/// A plain JavaScript internal package (no build step) ships the file its `main` names at the
+/// top of its folder, as generate copies it: that file is its output, not extra content.
+#[test]
+fn plain_js_internal_package_with_a_top_level_main_passes() {
+    const PLAIN: &str = r#"{"name":"@acme/shared","version":"1.0.0","main":"index.js","dependencies":{"zod":"^3.23.0"}}"#;
+    let image = generated_billing().with(|t| {
+        t.layer(4)
+            .delete("/app/packages/shared/dist")
+            .file("/app/packages/shared/package.json", PLAIN)
+            .files(&["/app/packages/shared/index.js"])
+            .file(
+                "/app/services/billing/node_modules/@acme/shared/package.json",
+                PLAIN,
+            )
+            .files(&["/app/services/billing/node_modules/@acme/shared/index.js"])
+    });
+    let v = verdict(image);
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    // Anything else at the top of such a package is still extra.
+    let image = generated_billing().with(|t| {
+        t.layer(4)
+            .file("/app/packages/shared/package.json", PLAIN)
+            .files(&[
+                "/app/packages/shared/index.js",
+                "/app/packages/shared/notes.js",
+            ])
+    });
+    assert_eq!(
+        errors(&verdict(image)),
+        vec![diags::id::INTERNAL_PACKAGE_EXTRA]
+    );
+}
+
+/// A plain-JS internal package that the workspace does not build ships as `npm pack` would
+/// (its `main` requires files next to it): with the workspace known, that is its output.
+#[test]
+fn unbuilt_internal_package_may_ship_its_folder() {
+    const PLAIN: &str = r#"{"name":"@acme/shared","version":"1.0.0","main":"index.js","dependencies":{"zod":"^3.23.0"}}"#;
+    let image = generated_billing()
+        .with(|t| {
+            t.layer(4)
+                .delete("/app/packages/shared/dist")
+                .file("/app/packages/shared/package.json", PLAIN)
+                .files(&[
+                    "/app/packages/shared/index.js",
+                    "/app/packages/shared/lib/case.js",
+                ])
+        })
+        .build();
+    let mut ws = workspace();
+    // As built: with a build script, the same folder is extra content.
+    ws.packages[1].node = Some(crate::workspace::pnpm::NodePackage {
+        scripts: [("build".to_string(), "tsc".to_string())].into(),
+        ..Default::default()
+    });
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::INTERNAL_PACKAGE_EXTRA]);
+    // Not built by the workspace (plain JavaScript): fine.
+    ws.packages[1].node = Some(Default::default());
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+}
+
 #[test]
 fn hand_written_layout_passes_with_and_without_workspace() {
     let ws = workspace();

@@ -74,6 +74,12 @@ pub struct PnpmWorkspace {
     /// What `pnpm-lock.yaml` resolved for each importer (package folder): dependency key ->
     /// (specifier, version), for `dependencies` and `optionalDependencies`.
     pub locked: BTreeMap<String, BTreeMap<String, LockedDep>>,
+    /// `shared-workspace-lockfile=false` (`.npmrc`, or `sharedWorkspaceLockfile: false` in
+    /// `pnpm-workspace.yaml`): every package has its own `pnpm-lock.yaml`.
+    pub split_lockfiles: bool,
+    /// With [`split_lockfiles`](Self::split_lockfiles): the folders of the packages that have
+    /// their own `pnpm-lock.yaml`.
+    pub package_lockfiles: BTreeSet<String>,
     /// Patch files named by `patchedDependencies` (root package.json `pnpm` field or
     /// `pnpm-workspace.yaml`), workspace-relative, sorted: a frozen install needs them.
     pub patches: Vec<String>,
@@ -136,6 +142,9 @@ pub struct NodePackage {
     /// (`dist`, `lib`, `build`); `""` when the entry lies at the top of the package; `dist`
     /// when there is no entry.
     pub out_dir: String,
+    /// The file of its only `bin` command (a string `bin`, a map with one entry, or the entry
+    /// named like the package): what runs a service that declares no `entry` otherwise.
+    pub bin: Option<String>,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
@@ -148,10 +157,24 @@ pub struct NodePackage {
 }
 
 impl NodePackage {
+    /// What `node` runs when this package is a service: its [`entry`](Self::entry), else the
+    /// file of its only `bin` command (`npx <name>` would run it).
+    pub fn service_entry(&self) -> Option<&str> {
+        self.entry.as_deref().or(self.bin.as_deref())
+    }
+
+    /// The output folder that goes with [`service_entry`](Self::service_entry).
+    pub fn service_out_dir(&self) -> String {
+        match (&self.entry, &self.bin) {
+            (None, Some(bin)) => out_dir_of(Some(bin)),
+            _ => self.out_dir.clone(),
+        }
+    }
+
     /// Paths (relative to the package folder) the runtime image ships besides package.json:
     /// the top folders (or files) of `files` when package.json has it, else the output folder,
-    /// or the entry file itself when it lies at the top of the package.
-    pub fn runtime_paths(&self, out_dir: &str) -> Vec<String> {
+    /// or `entry` itself when it lies at the top of the package.
+    pub fn runtime_paths(&self, entry: Option<&str>, out_dir: &str) -> Vec<String> {
         let mut paths = BTreeSet::new();
         if let Some(files) = &self.files {
             for f in files {
@@ -169,7 +192,7 @@ impl NodePackage {
             }
         }
         if paths.is_empty() {
-            match self.entry.as_deref() {
+            match entry {
                 Some(entry) if !entry.contains('/') && out_dir.is_empty() => {
                     paths.insert(entry.to_string());
                 }
@@ -211,6 +234,20 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         let pkg = read_package(&json, dir, &manifest, &root)?;
         ws.packages.push(pkg);
         raw.push(json);
+    }
+
+    // One lockfile per package: each is the lockfile of its package's install (importer `.`).
+    if pnpm.split_lockfiles {
+        for dir in manifests.iter().filter(|d| !d.is_empty()) {
+            let path = root.join(dir).join(LOCKFILE);
+            if !path.is_file() {
+                continue;
+            }
+            if let Some(own) = read_lockfile_importers(&path)?.remove(".") {
+                pnpm.locked.insert(dir.clone(), own);
+            }
+            pnpm.package_lockfiles.insert(dir.clone());
+        }
     }
 
     // Names are how `workspace:` specs point at packages: they must be unique.
@@ -305,8 +342,9 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
             entry: p
                 .node
                 .as_ref()
-                .and_then(|n| n.entry.clone())
-                .unwrap_or_default(),
+                .and_then(|n| n.service_entry())
+                .unwrap_or_default()
+                .to_string(),
             runtime_closure: runtime,
             build_closure: build,
         });
@@ -504,6 +542,12 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
         pnpm.locked = read_lockfile_importers(&root.join(LOCKFILE))?;
     }
     pnpm.npmrc = root.join(".npmrc").is_file();
+    let npmrc_split = pnpm.npmrc
+        && std::fs::read_to_string(root.join(".npmrc"))
+            .map(|t| npmrc_setting(&t, "shared-workspace-lockfile").as_deref() == Some("false"))
+            .unwrap_or(false);
+    pnpm.split_lockfiles =
+        npmrc_split || yaml.get("sharedWorkspaceLockfile") == Some(&Value::Bool(false));
     pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
     let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
         .map_err(|e| Error::io(root, e))?
@@ -515,6 +559,18 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     tsconfigs.sort();
     pnpm.tsconfigs = tsconfigs;
     Ok(())
+}
+
+/// The value of `key` in `.npmrc` text (`key=value` lines; `#` and `;` start comments; the
+/// last assignment wins, as in npm's ini reader).
+pub fn npmrc_setting(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#') && !l.starts_with(';'))
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
 }
 
 /// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
@@ -530,6 +586,10 @@ fn read_lockfile_version(path: &Path) -> Option<String> {
 struct Lockfile {
     #[serde(default)]
     importers: BTreeMap<String, LockImporter>,
+    /// A lockfile of one project (no `importers`, as pnpm 8 writes per-package lockfiles)
+    /// holds that project's dependencies at the top.
+    #[serde(flatten)]
+    single: LockImporter,
 }
 
 #[derive(serde::Deserialize)]
@@ -553,7 +613,10 @@ enum LockEntry {
 /// The `importers` of `pnpm-lock.yaml` (v5.4 to v9).
 fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, LockedDep>>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    let mut lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    if lock.importers.is_empty() {
+        lock.importers.insert(".".to_string(), lock.single);
+    }
     Ok(lock
         .importers
         .into_iter()
@@ -721,14 +784,11 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
         .filter(|m| !m.is_empty())
         .or_else(|| exports.and_then(exports_entry))
         .or_else(|| scripts.get("start").and_then(|s| start_script_entry(s)));
-    let out_dir = match entry.as_deref() {
-        Some(e) => e
-            .split_once('/')
-            .map(|(first, _)| first.to_string())
-            // An entry at the top of the package (`index.js`) has no output folder.
-            .unwrap_or_default(),
-        None => "dist".to_string(),
-    };
+    let out_dir = out_dir_of(entry.as_deref());
+    let bin = publish_overrides
+        .get("bin")
+        .or_else(|| json.get("bin"))
+        .and_then(|b| bin_entry(b, &name));
     let files = match json.get("files") {
         None | Some(Value::Null) => None,
         Some(Value::Array(items)) => Some(
@@ -763,6 +823,7 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
             main,
             entry,
             out_dir,
+            bin,
             files,
             scripts,
             engines_node: json
@@ -774,6 +835,36 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
         }),
         cargo: None,
     })
+}
+
+/// The output folder of a package whose entry is `entry`: its first folder (`dist/main.js` ->
+/// `dist`); `""` for an entry at the top of the package (`index.js`); `dist` without an entry.
+fn out_dir_of(entry: Option<&str>) -> String {
+    match entry {
+        Some(e) => e
+            .split_once('/')
+            .map(|(first, _)| first.to_string())
+            .unwrap_or_default(),
+        None => "dist".to_string(),
+    }
+}
+
+/// The file of a package's only command: `"bin": "./cli.js"`, a `bin` map with one entry, or
+/// the map's entry named like the package without its scope (what `npx <name>` runs). `None`
+/// when the map names several commands and none is the package's own.
+pub fn bin_entry(bin: &Value, package: &str) -> Option<String> {
+    let file = match bin {
+        Value::String(s) => s.as_str(),
+        Value::Object(map) if map.len() == 1 => map.values().next()?.as_str()?,
+        Value::Object(map) => {
+            let own = package.rsplit('/').next().unwrap_or(package);
+            map.get(own)?.as_str()?
+        }
+        _ => return None,
+    };
+    let file = normalize_rel(file);
+    (!file.is_empty() && !file.starts_with('/') && !file.split('/').any(|s| s == ".."))
+        .then_some(file)
 }
 
 /// The file the `exports` field gives for the package's main entry (`.`), with the conditions
@@ -961,6 +1052,37 @@ mod tests {
     }
 
     #[test]
+    fn the_only_bin_command_is_a_service_entry() {
+        let b = |v: Value| bin_entry(&v, "@acme/report");
+        assert_eq!(b(json!("./cli.js")).as_deref(), Some("cli.js"));
+        assert_eq!(
+            b(json!({"reporter": "./bin/reporter.js"})).as_deref(),
+            Some("bin/reporter.js")
+        );
+        assert_eq!(
+            b(json!({"report": "bin/a.js", "report-admin": "bin/b.js"})).as_deref(),
+            Some("bin/a.js")
+        );
+        assert_eq!(b(json!({"a": "bin/a.js", "b": "bin/b.js"})), None);
+        assert_eq!(b(json!("../outside.js")), None);
+        assert_eq!(b(json!(["x"])), None);
+
+        let n = NodePackage {
+            out_dir: "dist".into(),
+            bin: Some("bin/reporter.js".into()),
+            ..Default::default()
+        };
+        assert_eq!(n.service_entry(), Some("bin/reporter.js"));
+        assert_eq!(n.service_out_dir(), "bin");
+        let n = NodePackage {
+            entry: Some("dist/main.js".into()),
+            ..n
+        };
+        assert_eq!(n.service_entry(), Some("dist/main.js"));
+        assert_eq!(n.service_out_dir(), "dist");
+    }
+
+    #[test]
     fn start_scripts_that_run_node_give_the_entry() {
         let e = |s| start_script_entry(s);
         assert_eq!(e("node dist/main.js").as_deref(), Some("dist/main.js"));
@@ -986,19 +1108,22 @@ mod tests {
             out_dir: "lib".into(),
             ..Default::default()
         };
-        assert_eq!(n.runtime_paths("lib"), vec!["lib"]);
+        assert_eq!(n.runtime_paths(n.entry.as_deref(), "lib"), vec!["lib"]);
         n.files = Some(vec![
             "dist/**/*.js".into(),
             "!dist/**/*.test.js".into(),
             "assets".into(),
             "*.md".into(),
         ]);
-        assert_eq!(n.runtime_paths("lib"), vec!["assets", "dist"]);
+        assert_eq!(
+            n.runtime_paths(n.entry.as_deref(), "lib"),
+            vec!["assets", "dist"]
+        );
         let n = NodePackage {
             entry: Some("index.js".into()),
             ..Default::default()
         };
-        assert_eq!(n.runtime_paths(""), vec!["index.js"]);
+        assert_eq!(n.runtime_paths(n.entry.as_deref(), ""), vec!["index.js"]);
     }
 
     #[test]
@@ -1046,6 +1171,43 @@ mod tests {
         std::fs::write(&v5, "importers: [\n").unwrap();
         let err = read_lockfile_importers(&v5).unwrap_err().to_string();
         assert!(err.contains("v5.yaml"), "{err}");
+    }
+
+    #[test]
+    fn single_project_lockfiles_and_npmrc_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        // pnpm 8 with shared-workspace-lockfile=false: a v6 lockfile without importers.
+        let v6 = dir.path().join("v6.yaml");
+        std::fs::write(
+            &v6,
+            "lockfileVersion: '6.0'\n\ndependencies:\n  ms:\n    specifier: ^2.1.0\n    version: 2.1.3\n\npackages:\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-x}\n",
+        )
+        .unwrap();
+        let pnpm = PnpmWorkspace {
+            locked: read_lockfile_importers(&v6).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            pnpm.locked_version("", "ms", "^2.1.0").as_deref(),
+            Some("2.1.3")
+        );
+
+        let rc = "# comment\n; other\nshared-workspace-lockfile = true\nshared-workspace-lockfile=false\n";
+        assert_eq!(
+            npmrc_setting(rc, "shared-workspace-lockfile").as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            npmrc_setting(
+                "#shared-workspace-lockfile=false",
+                "shared-workspace-lockfile"
+            ),
+            None
+        );
+        assert_eq!(
+            npmrc_setting("node-linker=hoisted", "shared-workspace-lockfile"),
+            None
+        );
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         Some((_, Role::Service | Role::ThirdParty)) => None,
         // The package's own folder (or the symlink npm installs in its place).
         Some((dir, Role::Internal)) if dir == path => None,
+        // Not built by the workspace: the package is its own output (other rules still look
+        // for sources, secrets and tests' leftovers in it).
+        Some((dir, Role::Internal)) if sub.unbuilt.contains(dir) => None,
         Some((dir, Role::Internal)) => {
             let rel = path[dir.len()..].trim_start_matches('/');
             let first = rel.split('/').next().unwrap_or(rel);
@@ -71,7 +74,15 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 || first == "node_modules"
                 || m.is_some_and(|m| m.output_dirs.iter().any(|d| d == first));
             let single = !rel.contains('/');
-            if output || (single && is_package_furniture(first)) {
+            // A package without a build step (plain JavaScript) is its own output: the file
+            // its `main`/`exports`/`bin` names at the top of its folder.
+            let entry_file = single
+                && m.is_some_and(|m| {
+                    m.entry_points
+                        .iter()
+                        .any(|e| e.trim_start_matches("./") == first)
+                });
+            if output || entry_file || (single && is_package_furniture(first)) {
                 None
             } else {
                 Some(Hit::new(
