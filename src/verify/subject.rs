@@ -362,7 +362,7 @@ fn holders(s: &Subject) -> HashSet<String> {
 }
 
 /// Resolves `name` (with `spec`) as required from the package folder `from`.
-fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
+pub(crate) fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
     for proto in ["file:", "link:"] {
         if let Some(rel) = spec.strip_prefix(proto) {
             // The folder the spec names, when the image kept the workspace's relative layout;

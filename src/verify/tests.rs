@@ -302,17 +302,18 @@ fn service_from_label_or_flag_else_an_error() {
 /// Each bad variant: the generated image plus one mistake, flagged by exactly one rule.
 #[test]
 fn each_bad_variant_is_flagged_by_exactly_its_rule() {
+    #[rustfmt::skip]
     let cases: Vec<(&str, ImageBuilder, &str)> = vec![
         ("pnpm left in", generated_billing().with(|t| t.layer(4)
             .file("/usr/local/lib/node_modules/pnpm/package.json", r#"{"name":"pnpm"}"#)
             .symlink("/usr/local/bin/pnpm", "../lib/node_modules/pnpm/bin/pnpm.cjs")), diags::id::WORKSPACE_TOOLING),
         ("pnpm store", generated_billing().with(|t| t.layer(4)
-            .files(&["/app/services/billing/node_modules/.pnpm/zod@3.23.8/node_modules/zod/index.js"])
-            .file("/app/services/billing/node_modules/.modules.yaml", "x")), diags::id::WORKSPACE_TOOLING),
+            .files(&["/app/.pnpm-store/v3/files/00/0a1b2c-index.json"])), diags::id::WORKSPACE_TOOLING),
         ("workspace file", generated_billing().with(|t| t.layer(4)
             .file("/app/pnpm-workspace.yaml", "packages: ['services/*']")), diags::id::WORKSPACE_TOOLING),
-        ("workspace spec kept", generated_billing().with(|t| t.layer(4)
-            .file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))),
+        ("workspace spec kept, its package not installed", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))
+            .delete("/app/services/billing/node_modules/@acme/shared")),
             diags::id::WORKSPACE_PROTOCOL),
         ("another service copied in", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
@@ -651,4 +652,126 @@ fn npm_config_and_lockfiles_at_the_app_root_are_not_foreign() {
             .file("/app/package-lock.json", "{}")
     }));
     assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+}
+
+/// What `pnpm --filter @acme/billing deploy --prod out` writes (pnpm 9 and 10 alike, seen in
+/// real images): the package with its `workspace:` specs kept, and an isolated `node_modules`
+/// whose packages live in the virtual store `node_modules/.pnpm`, linked from the top. pnpm's
+/// own Docker recipe copies that folder into the runtime image.
+fn pnpm_deploy(app: &str) -> ImageBuilder {
+    let store = format!("{app}/node_modules/.pnpm");
+    let shared = format!("{store}/@acme+shared@file+packages+shared/node_modules/@acme/shared");
+    let zod = format!("{store}/zod@3.23.8/node_modules/zod");
+    ImageBuilder::new("billing")
+        .entrypoint(&["docker-entrypoint.sh"])
+        .cmd(&["node", "dist/main.js"])
+        .workdir(app)
+        .user("node")
+        .with(|t| {
+            node_base(t)
+                .layer(1)
+                .file(
+                    &format!("{app}/package.json"),
+                    &BILLING_PKG
+                        .replace("file:../../packages/shared", "workspace:*")
+                        .replace("file:../../packages/testkit", "workspace:^"),
+                )
+                .files(&[&format!("{app}/dist/main.js")])
+                .file(
+                    &format!("{app}/node_modules/.modules.yaml"),
+                    "layoutVersion: 5\nnodeLinker: isolated\n",
+                )
+                .file(&format!("{store}/lock.yaml"), "lockfileVersion: '9.0'\n")
+                .file(&format!("{shared}/package.json"), SHARED_PKG)
+                .files(&[&format!("{shared}/dist/index.js")])
+                .symlink(
+                    &format!("{store}/@acme+shared@file+packages+shared/node_modules/zod"),
+                    "../../zod@3.23.8/node_modules/zod",
+                )
+                .file(
+                    &format!("{zod}/package.json"),
+                    r#"{"name":"zod","version":"3.23.8"}"#,
+                )
+                .files(&[&format!("{zod}/lib/index.js")])
+                .symlink(
+                    &format!("{store}/node_modules/zod"),
+                    "../zod@3.23.8/node_modules/zod",
+                )
+                .symlink(
+                    &format!("{app}/node_modules/@acme/shared"),
+                    "../.pnpm/@acme+shared@file+packages+shared/node_modules/@acme/shared",
+                )
+                .symlink(
+                    &format!("{app}/node_modules/zod"),
+                    ".pnpm/zod@3.23.8/node_modules/zod",
+                )
+        })
+}
+
+#[test]
+fn pnpm_deploy_output_passes() {
+    let ws = workspace();
+    for app in ["/usr/src/app", "/app"] {
+        let image = pnpm_deploy(app).build();
+        for w in [Some(&ws), None] {
+            let v = run(&image, Some("billing"), w, "").unwrap();
+            assert_eq!(errors(&v), Vec::<&str>::new(), "{app}: {:#?}", v.findings);
+            assert_eq!(v.service.root.as_deref(), Some(app));
+        }
+    }
+}
+
+#[test]
+fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
+    let ws = workspace();
+    let store = "/usr/src/app/node_modules/.pnpm";
+    let cases: Vec<(&str, ImageBuilder, &str)> = vec![
+        // `pnpm deploy` without --prod: the dev dependencies are in the virtual store.
+        (
+            "deploy without --prod",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .file(
+                        &format!("{store}/vitest@1.6.0/node_modules/vitest/package.json"),
+                        r#"{"name":"vitest"}"#,
+                    )
+                    .symlink(
+                        "/usr/src/app/node_modules/vitest",
+                        ".pnpm/vitest@1.6.0/node_modules/vitest",
+                    )
+            }),
+            diags::id::DEV_DEPENDENCY,
+        ),
+        // The content-addressable store is pnpm's cache, not an installed package.
+        (
+            "pnpm store copied",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .files(&["/root/.local/share/pnpm/store/v3/files/00/abc"])
+            }),
+            diags::id::WORKSPACE_TOOLING,
+        ),
+        (
+            "store in the app",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .files(&["/usr/src/app/.pnpm-store/v3/files/00/abc"])
+            }),
+            diags::id::WORKSPACE_TOOLING,
+        ),
+        // A workspace: spec whose package is not installed: the service cannot load it.
+        (
+            "workspace spec not installed",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .delete("/usr/src/app/node_modules/@acme/shared")
+                    .delete(&format!("{store}/@acme+shared@file+packages+shared"))
+            }),
+            diags::id::WORKSPACE_PROTOCOL,
+        ),
+    ];
+    for (what, image, rule) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), vec![rule], "{what}: {:#?}", v.findings);
+    }
 }
