@@ -41,6 +41,8 @@ pub struct OtherService {
     pub dir: Option<String>,
     /// Its binary name (Cargo services).
     pub bin: Option<String>,
+    /// Its entry file relative to its package folder (pnpm services, e.g. `dist/main.js`).
+    pub entry: Option<String>,
 }
 
 /// The service under check, found in the image.
@@ -136,6 +138,8 @@ fn ws_facts(ws: &Workspace, service: &Service) -> WsFacts {
                 package: (!same).then(|| p.name.clone()),
                 dir: (!same && !p.dir.is_empty()).then(|| p.dir.clone()),
                 bin: (p.ecosystem == Ecosystem::Cargo).then(|| s.entry.clone()),
+                entry: (p.ecosystem == Ecosystem::Pnpm && !s.entry.is_empty())
+                    .then(|| s.entry.clone()),
             }
         })
         .collect();

@@ -775,3 +775,42 @@ fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
         assert_eq!(errors(&v), vec![rule], "{what}: {:#?}", v.findings);
     }
 }
+
+/// The common hand-written layout puts the service's package at the app root
+/// (`WORKDIR /usr/src/app`, `COPY . .`): another service copied in below it is still another
+/// service, found by its workspace folder or by its folder name holding its entry file, while
+/// the service's own folders named like another service (a client module) are its business.
+#[test]
+fn another_service_inside_a_service_at_the_app_root_is_found() {
+    let ws = workspace();
+    let cases: Vec<(&str, ImageBuilder, Vec<&str>)> = vec![
+        (
+            "its dist under its folder name",
+            pnpm_deploy("/usr/src/app")
+                .with(|t| t.layer(2).files(&["/usr/src/app/payments/dist/main.js"])),
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            "its workspace folder",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .files(&["/usr/src/app/services/payments/dist/main.js"])
+            }),
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            "a client module named like it",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2).files(&[
+                    "/usr/src/app/dist/services/payments/client.js",
+                    "/usr/src/app/dist/payments/index.js",
+                ])
+            }),
+            vec![],
+        ),
+    ];
+    for (what, image, rules) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), rules, "{what}: {:#?}", v.findings);
+    }
+}
