@@ -814,3 +814,39 @@ fn another_service_inside_a_service_at_the_app_root_is_found() {
         assert_eq!(errors(&v), rules, "{what}: {:#?}", v.findings);
     }
 }
+
+/// A package whose folder holds the service (the workspace root copied to the app root) is
+/// reported by its own files, not by its folder: that folder is the whole app, service included.
+#[test]
+fn a_package_around_the_service_is_reported_by_its_files() {
+    let ws = workspace();
+    for root_pkg in [
+        r#"{"name":"acme","private":true}"#,
+        r#"{"name":"something-else"}"#,
+    ] {
+        let image = generated_billing().with(|t| {
+            t.layer(4)
+                .file("/app/package.json", root_pkg)
+                .files(&["/app/scripts/release.sh", "/app/Makefile"])
+        });
+        let v = run(&image.build(), None, Some(&ws), "").unwrap();
+        assert_eq!(
+            errors(&v),
+            vec![diags::id::APP_ROOT_FOREIGN],
+            "{:#?}",
+            v.findings
+        );
+        let paths: Vec<&str> = v
+            .findings
+            .iter()
+            .filter(|f| f.rule == diags::id::APP_ROOT_FOREIGN)
+            .flat_map(|f| f.paths.iter().map(String::as_str))
+            .collect();
+        assert_eq!(
+            paths,
+            vec!["/app/Makefile", "/app/package.json", "/app/scripts"],
+            "{root_pkg}: {:#?}",
+            v.findings
+        );
+    }
+}
