@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use super::facts::{Facts, Manifest};
 use super::fs;
 use super::launch::Launch;
+use crate::image::EntryKind;
 use crate::workspace::{Ecosystem, Service, Workspace};
 
 /// What a package found in the image is to the service under check.
@@ -281,28 +282,35 @@ pub fn identify(
         subject.ecosystem = Some(Ecosystem::Pnpm);
     }
 
-    // The binary (Cargo services, or any image whose entrypoint is a program).
+    // The binary (Cargo services, or any image whose entrypoint is a program). Found as the
+    // entrypoint's program, else by name wherever it is: a shell or a script may be what
+    // starts it, and that is the entrypoint rules' finding, not a missing service.
+    let matches_bin = |p: &str| subject.bin.as_deref().is_none_or(|b| fs::basename(p) == b);
     if let Launch::Binary { resolved, .. } = launch {
-        let matches_bin = |p: &str| subject.bin.as_deref().is_none_or(|b| fs::basename(p) == b);
         subject.binary = resolved.clone().filter(|r| matches_bin(r));
-        if subject.binary.is_none() {
-            if let Some(bin) = &subject.bin {
-                subject.binary = facts
-                    .image
-                    .tree
-                    .entries
-                    .values()
-                    .find(|e| {
-                        fs::basename(&e.path) == bin
-                            && e.mode & 0o111 != 0
-                            && !fs::in_node_modules(&e.path)
-                    })
-                    .map(|e| e.path.clone());
-            }
-        }
-        if subject.ecosystem.is_none() && subject.root.is_none() && subject.binary.is_some() {
-            subject.ecosystem = Some(Ecosystem::Cargo);
-        }
+    }
+    let by_name = subject.bin.clone().or_else(|| {
+        // Nothing says what the service is: an executable named like it is its binary, when
+        // no package of it was found.
+        (subject.root.is_none() && subject.ecosystem.is_none()).then(|| name.to_string())
+    });
+    if let (None, Some(bin)) = (&subject.binary, by_name) {
+        subject.binary = facts
+            .image
+            .tree
+            .entries
+            .values()
+            .find(|e| {
+                fs::basename(&e.path) == bin
+                    && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
+                    && e.mode & 0o111 != 0
+                    && !fs::in_node_modules(&e.path)
+                    && !fs::is_within(&e.path, "/usr/share")
+            })
+            .map(|e| e.path.clone());
+    }
+    if subject.ecosystem.is_none() && subject.root.is_none() && subject.binary.is_some() {
+        subject.ecosystem = Some(Ecosystem::Cargo);
     }
 
     // App root.

@@ -850,3 +850,30 @@ fn a_package_around_the_service_is_reported_by_its_files() {
         );
     }
 }
+
+/// A binary started through a shell or a script is still in the image: the shell is the
+/// entrypoint rules' finding, not `service-missing`. Found by its name, with the workspace or
+/// the label saying it is a Cargo service, and without either (only `--service`).
+#[test]
+fn a_binary_behind_a_shell_entrypoint_is_not_missing() {
+    let ws = workspace();
+    let shell = || {
+        ledger()
+            .cmd(&["/bin/sh", "-c", "exec /usr/local/bin/$APP"])
+            .with(|t| t.layer(2).exe("/usr/local/bin/ledger", "\x7fELF\x02\x01"))
+    };
+    for (w, image) in [
+        (Some(&ws), shell()),
+        (None, shell()),
+        (None, shell().without("Labels")),
+    ] {
+        let v = run(&image.build(), Some("ledger"), w, "").unwrap();
+        assert_eq!(
+            errors(&v),
+            vec![diags::id::ENTRYPOINT_SHELL],
+            "{:#?}",
+            v.findings
+        );
+        assert!(v.service.binary.is_some(), "{:#?}", v.service);
+    }
+}
