@@ -877,3 +877,26 @@ fn a_binary_behind_a_shell_entrypoint_is_not_missing() {
         assert!(v.service.binary.is_some(), "{:#?}", v.service);
     }
 }
+
+/// No --service and no label: with a workspace, an image named like one of its services
+/// (`registry/team/billing:1.4`) is checked as that service; otherwise it is still an error.
+#[test]
+fn the_image_name_tells_the_service_when_a_workspace_knows_it() {
+    let ws = workspace();
+    let named = || {
+        let mut b = hand_written();
+        b.rename("registry.acme.dev/team/billing");
+        b.build()
+    };
+    let v = run(&named(), None, Some(&ws), "").unwrap();
+    assert_eq!(v.service.name, "billing");
+    assert_eq!(v.service.name_from, NameSource::ImageName);
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    // Not a service's name, or no workspace to say so: the clear error as before.
+    let mut other = hand_written();
+    other.rename("registry.acme.dev/team/backend");
+    for (image, w) in [(other.build(), Some(&ws)), (named(), None)] {
+        let err = run(&image, None, w, "").unwrap_err().to_string();
+        assert!(err.contains("--service"), "{err}");
+    }
+}
