@@ -55,8 +55,12 @@ pub struct Subject {
     pub package_names: BTreeSet<String>,
     /// Its binary name, when it is a Cargo service.
     pub bin: Option<String>,
-    /// Folder of its package.json in the image.
+    /// Folder of its package.json in the image (or, when the image has no package.json of it,
+    /// the folder its entry file stands for: see [`Subject::entry`]).
     pub root: Option<String>,
+    /// The file node runs, when the service was recognised by it alone: a bundle, or build
+    /// output copied without the package.json.
+    pub entry: Option<String>,
     /// Its binary in the image (resolved).
     pub binary: Option<String>,
     /// Role of every manifest folder (visible and hidden).
@@ -278,7 +282,28 @@ pub fn identify(
             .filter(|d| facts.manifests.get(d).is_some_and(|m| !m.in_node_modules))
             .or_else(|| by_name(&fuzzy))
     };
-    if subject.root.is_some() && subject.ecosystem.is_none() {
+    // No package.json of the service (a bundle, or dist + node_modules copied without it): the
+    // file node runs is the service when no package holds it. Its folder, or the one above a
+    // build-output folder, stands for the package.
+    if subject.root.is_none() && entry_pkg.is_none() {
+        if let Launch::Node {
+            resolved: Some(f), ..
+        } = launch
+        {
+            if !fs::in_node_modules(f) {
+                subject.entry = Some(f.clone());
+                let dir = fs::parent(f);
+                let dir = match fs::basename(dir) {
+                    "dist" | "build" | "out" | "lib" => fs::parent(dir),
+                    _ => dir,
+                };
+                if !SYSTEM_DIRS.contains(&dir) {
+                    subject.root = Some(dir.to_string());
+                }
+            }
+        }
+    }
+    if (subject.root.is_some() || subject.entry.is_some()) && subject.ecosystem.is_none() {
         subject.ecosystem = Some(Ecosystem::Pnpm);
     }
 
@@ -340,6 +365,11 @@ pub fn identify(
     }
 
     classify_packages(facts, &mut subject, wsf.as_ref());
+    if let (Some(root), Some(_)) = (&subject.root, &subject.entry) {
+        // Everything below the folder the entry file stands for is the service's, as if its
+        // package.json were there.
+        subject.roles.entry(root.clone()).or_insert(Role::Service);
+    }
     subject.internal = subject
         .roles
         .iter()

@@ -900,3 +900,68 @@ fn the_image_name_tells_the_service_when_a_workspace_knows_it() {
         assert!(err.contains("--service"), "{err}");
     }
 }
+
+/// Images without the service's package.json: a bundle (esbuild/ncc: one file) or the build
+/// output and node_modules copied without the manifest. The entry file node runs is the
+/// service; its folder (above `dist`) stands for the package.
+fn without_manifest(files: &[&str], cmd: &[&str]) -> ImageBuilder {
+    let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+    ImageBuilder::new("billing")
+        .cmd(cmd)
+        .workdir("/app")
+        .user("node")
+        .with(move |t| {
+            let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+            node_base(t).layer(1).files(&refs).file(
+                "/app/node_modules/zod/package.json",
+                r#"{"name":"zod","version":"3.23.8"}"#,
+            )
+        })
+}
+
+#[test]
+fn a_service_without_its_package_json_is_found_by_its_entry_file() {
+    let ws = workspace();
+    let bundle = || without_manifest(&["/app/server.js"], &["node", "/app/server.js"]);
+    let dist = || {
+        without_manifest(
+            &["/app/dist/main.js", "/app/dist/routes/invoices.js"],
+            &["node", "dist/main.js"],
+        )
+    };
+    for (what, image) in [("bundle", bundle().build()), ("dist", dist().build())] {
+        for w in [Some(&ws), None] {
+            let v = run(&image, Some("billing"), w, "").unwrap();
+            assert_eq!(errors(&v), Vec::<&str>::new(), "{what}: {:#?}", v.findings);
+            assert_eq!(v.service.app_root.as_deref(), Some("/app"), "{what}");
+        }
+    }
+    // What the workspace knows still counts: its dev dependencies, another service, sources.
+    let cases: Vec<(ImageBuilder, &str)> = vec![
+        (
+            dist().with(|t| {
+                t.layer(2).file(
+                    "/app/node_modules/typescript/package.json",
+                    r#"{"name":"typescript"}"#,
+                )
+            }),
+            diags::id::DEV_DEPENDENCY,
+        ),
+        (
+            dist().with(|t| t.layer(2).files(&["/app/services/payments/dist/main.js"])),
+            diags::id::OTHER_SERVICE,
+        ),
+        (
+            dist().with(|t| t.layer(2).files(&["/app/src/main.ts"])),
+            diags::id::SOURCES,
+        ),
+        (
+            bundle().with(|t| t.layer(2).file("/app/.env", "X=1")),
+            diags::id::SECRET_ENV_FILE,
+        ),
+    ];
+    for (image, rule) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), vec![rule], "{:#?}", v.findings);
+    }
+}

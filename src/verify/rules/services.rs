@@ -16,7 +16,7 @@ pub fn check_presence(ctx: &Ctx, out: &mut Collector) {
     let s = ctx.subject;
     let found = match s.ecosystem {
         Some(Ecosystem::Cargo) => s.binary.is_some(),
-        _ => s.root.is_some() || s.binary.is_some(),
+        _ => s.root.is_some() || s.binary.is_some() || s.entry.is_some(),
     };
     if !found {
         let names = s
