@@ -342,6 +342,27 @@ fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]
     if matches!(ext, "pem" | "key" | "p8" | "ppk") {
         return true;
     }
+    // Private keys are told by content, and often carry no extension: anything in `.ssh`
+    // (`deploy_key`, `github`), and extension-less files in folders named for keys. Not every
+    // extension-less file: binaries are (a Cargo service's is one).
+    let folder = fs::basename(fs::parent(path)).to_ascii_lowercase();
+    if folder == ".ssh"
+        || (ext.is_empty()
+            && matches!(
+                folder.as_str(),
+                "keys"
+                    | "key"
+                    | "certs"
+                    | "cert"
+                    | "secrets"
+                    | "secret"
+                    | "ssl"
+                    | "tls"
+                    | "private"
+            ))
+    {
+        return true;
+    }
     if ext == "json" && !fs::is_within(path, "/usr") {
         return true;
     }

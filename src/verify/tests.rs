@@ -568,6 +568,11 @@ fn capture_wants_what_the_rules_read() {
         "/usr/local/bin/docker-entrypoint.sh",
         "/app/svc/dist/main.js",
         "/root/.docker/config.json",
+        // Keys are found by content, whatever their name.
+        "/root/.ssh/deploy_key",
+        "/home/node/.ssh/github",
+        "/app/secrets/jwt-signing",
+        "/srv/certs/tls_private",
     ] {
         assert!((c.wants)(p), "{p}");
     }
@@ -575,6 +580,10 @@ fn capture_wants_what_the_rules_read() {
         "/usr/lib/libc.so.6",
         "/app/node_modules/x/index.js",
         "/app/svc/dist/other.js",
+        "/etc/hostname",
+        "/app/node_modules/.bin/tsc",
+        "/app/ledger",
+        "/usr/local/bin/ingest",
     ] {
         assert!(!(c.wants)(p), "{p}");
     }
