@@ -334,6 +334,25 @@ pub fn identify(
             })
             .map(|e| e.path.clone());
     }
+    // A Cargo binary copied under another name (`COPY ... /app/server`): the program the
+    // entrypoint runs, unless it is another service's binary or a package's file.
+    if let (
+        None,
+        Some(_),
+        Launch::Binary {
+            resolved: Some(r), ..
+        },
+    ) = (&subject.binary, &subject.bin, launch)
+    {
+        let base = fs::basename(r);
+        let others = subject
+            .others
+            .iter()
+            .any(|o| o.bin.as_deref() == Some(base));
+        if !others && !fs::in_node_modules(r) && subject.root.is_none() {
+            subject.binary = Some(r.clone());
+        }
+    }
     if subject.ecosystem.is_none() && subject.root.is_none() && subject.binary.is_some() {
         subject.ecosystem = Some(Ecosystem::Cargo);
     }

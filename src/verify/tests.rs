@@ -974,3 +974,32 @@ fn a_service_without_its_package_json_is_found_by_its_entry_file() {
         assert_eq!(errors(&v), vec![rule], "{:#?}", v.findings);
     }
 }
+
+/// A Cargo binary copied under another name (`COPY ... /app/server`) is the service when the
+/// entrypoint runs it and it is not another service's binary.
+#[test]
+fn a_renamed_binary_that_the_entrypoint_runs_is_the_service() {
+    let ws = workspace();
+    let image = |bin: &str| {
+        ImageBuilder::new("ledger")
+            .cmd(&[bin])
+            .user("10001:10001")
+            .with(|t| {
+                t.file("/etc/passwd", APP_PASSWD)
+                    .file("/etc/group", APP_GROUP)
+                    .layer(1)
+                    .exe(bin, "\x7fELF\x02\x01")
+            })
+            .build()
+    };
+    let v = run(&image("/app/server"), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(v.service.binary.as_deref(), Some("/app/server"));
+    // Another service's binary is not taken for this one.
+    let v = run(&image("/app/ledger-admin"), Some("ledger"), Some(&ws), "").unwrap();
+    assert!(
+        errors(&v).contains(&diags::id::SERVICE_MISSING),
+        "{:#?}",
+        v.findings
+    );
+}
