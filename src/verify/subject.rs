@@ -271,11 +271,22 @@ pub fn identify(
             .min_by_key(|m| (m.in_node_modules, m.dir.len()))
             .map(|m| m.dir.clone())
     };
-    subject.root = if wsf.is_some() {
+    subject.root = if let Some(w) = &wsf {
         entry_pkg
             .clone()
             .filter(|d| facts.manifests.get(d).is_some_and(exact))
             .or_else(|| by_name(&exact))
+            // A build tool's own package.json next to its output (Nx, bundlers) is named as
+            // the tool likes: the package the entrypoint runs is the service unless it is
+            // another package of the workspace.
+            .or_else(|| {
+                entry_pkg.clone().filter(|d| {
+                    facts.manifests.get(d).is_some_and(|m| {
+                        !m.in_node_modules
+                            && !m.name.as_ref().is_some_and(|n| w.all_names.contains_key(n))
+                    })
+                })
+            })
     } else {
         entry_pkg
             .clone()

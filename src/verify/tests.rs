@@ -1003,3 +1003,38 @@ fn a_renamed_binary_that_the_entrypoint_runs_is_the_service() {
         v.findings
     );
 }
+
+/// Build tools that write their own package.json next to the output (Nx's `generatePackageJson`,
+/// a bundler's `dist/package.json`) name it as they like: the package the entrypoint runs is
+/// the service unless its name is another workspace package's.
+#[test]
+fn the_package_the_entrypoint_runs_is_the_service_whatever_its_name() {
+    let ws = workspace();
+    let image = |name: &str| {
+        let manifest =
+            format!(r#"{{"name":"{name}","version":"0.0.1","dependencies":{{"zod":"^3"}}}}"#);
+        ImageBuilder::new("billing")
+            .cmd(&["node", "main.js"])
+            .workdir("/app")
+            .user("node")
+            .with(move |t| {
+                node_base(t)
+                    .layer(1)
+                    .file("/app/package.json", &manifest)
+                    .files(&["/app/main.js", "/app/main.js.map"])
+                    .file("/app/node_modules/zod/package.json", r#"{"name":"zod"}"#)
+            })
+            .build()
+    };
+    for name in ["billing-dist", "api"] {
+        let v = run(&image(name), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), Vec::<&str>::new(), "{name}: {:#?}", v.findings);
+        assert_eq!(v.service.root.as_deref(), Some("/app"));
+    }
+    let v = run(&image("@acme/payments"), Some("billing"), Some(&ws), "").unwrap();
+    assert!(
+        errors(&v).contains(&diags::id::SERVICE_MISSING),
+        "{:#?}",
+        v.findings
+    );
+}
