@@ -117,6 +117,7 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
     let from = match s.name_from {
         NameSource::Flag => "--service",
         NameSource::Label => "label dev.isogen.service",
+        NameSource::ImageName => "the image name",
     };
     let manifest = img
         .manifest_digest

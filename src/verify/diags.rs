@@ -106,11 +106,11 @@ rules! {
         "No other service of the workspace is in the image (folders, package names, binaries)",
         "Build each service in its own image: copy only this service and its internal packages into the final stage.";
     WORKSPACE_TOOLING = "workspace-tooling", Tooling, Error, ws: false,
-        "No workspace tooling: pnpm, nx, turbo, lerna, rush, .pnpm stores, workspace manifests",
+        "No workspace tooling: pnpm, nx, turbo, lerna, rush, the pnpm store, workspace manifests",
         "Install production dependencies in the final stage without the workspace's package manager (e.g. `npm install --omit=dev`), and do not copy workspace files.";
     WORKSPACE_PROTOCOL = "workspace-protocol", Tooling, Error, ws: false,
-        "No package.json in the image keeps an unresolved `workspace:` or `catalog:` spec",
-        "Rewrite `workspace:` specs to `file:` paths of the copied packages (and resolve `catalog:` specs) before installing in the final stage.";
+        "No package.json in the image needs a `workspace:` or `catalog:` dependency that is not installed in it",
+        "Install the internal package in the final stage (`pnpm deploy --prod`, or rewrite `workspace:` specs to `file:` paths of the copied packages and resolve `catalog:` specs before `npm install`).";
     TOOLCHAIN = "toolchain", Toolchain, Error, ws: false,
         "No build toolchain: TypeScript (tsc), ts-node, tsx, C compilers, make, cargo, rustc, rustup",
         "Build in an earlier stage and copy only the build output into a fresh runtime base image.";

@@ -135,6 +135,30 @@ fn is_pass_through(head: &[u8]) -> bool {
             .any(|l| l == "exec \"$@\"" || l == "exec \"${@}\"")
 }
 
+/// Whether a pass-through script runs `node "$@"` for arguments that are not commands, as the
+/// official Node image's `docker-entrypoint.sh` does (`set -- node "$@"`).
+fn adds_node(head: &[u8]) -> bool {
+    String::from_utf8_lossy(head)
+        .lines()
+        .any(|l| l.trim() == "set -- node \"$@\"")
+}
+
+/// The official entrypoint's test: node is put in front of an option (`--enable-source-maps`),
+/// of a word that is no command, and of a file that is not executable (`dist/main.js`).
+fn wants_node(first: &str, config: &RuntimeConfig, fs: &Fs) -> bool {
+    if first.starts_with('-') {
+        return true;
+    }
+    let (_, resolved) = locate(first, config, fs);
+    match resolved.as_deref().and_then(|r| fs.get(r)) {
+        // A path names a file: node runs it unless it is executable. A bare word found on
+        // PATH is a command.
+        Some(e) if first.contains('/') => e.mode & 0o111 == 0,
+        Some(_) => false,
+        None => true,
+    }
+}
+
 fn shebang(head: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(head);
     let first = text.lines().next()?;
@@ -209,7 +233,11 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
                     [] => "",
                 };
                 if SHELLS.contains(&fs::basename(interp_prog)) && is_pass_through(head) {
+                    let adds_node = adds_node(head);
                     argv.remove(0);
+                    if adds_node && argv.first().is_some_and(|a| wants_node(a, config, fs)) {
+                        argv.insert(0, "node".to_string());
+                    }
                     continue;
                 }
                 if is_node(interp_prog) {
@@ -404,6 +432,42 @@ mod tests {
             &fs,
         );
         assert!(matches!(l, Launch::Node { resolved: None, .. }), "{l:?}");
+    }
+
+    /// The official image's entrypoint runs `node "$@"` when the first argument is an option
+    /// or not a command: `CMD ["--enable-source-maps", "dist/main.js"]` and
+    /// `CMD ["dist/main.js"]` run node, a real program still runs as itself.
+    #[test]
+    fn the_official_entrypoint_prepends_node_like_the_image_does() {
+        let t = tree();
+        let fs = Fs::new(&t);
+        for cmd in [
+            &["--enable-source-maps", "dist/main.js"][..],
+            &["dist/main.js"][..],
+            &["dist/main"][..],
+        ] {
+            let l = analyse(
+                &cfg(&["docker-entrypoint.sh"], cmd, "/app/services/api"),
+                &fs,
+            );
+            assert!(
+                matches!(&l, Launch::Node { resolved: Some(r), .. } if r == "/app/services/api/dist/main.js"),
+                "{cmd:?}: {l:?}"
+            );
+        }
+        let l = analyse(&cfg(&["docker-entrypoint.sh"], &["/app/api"], "/"), &fs);
+        assert!(
+            matches!(&l, Launch::Binary { resolved: Some(r), .. } if r == "/app/api"),
+            "{l:?}"
+        );
+        // A pass-through script that does not add node leaves its arguments alone.
+        let t = node_base(TreeBuilder::new())
+            .exe("/usr/local/bin/entry.sh", "#!/bin/sh\nexec \"$@\"\n")
+            .file("/app/dist/main.js", "x")
+            .build();
+        let fs = Fs::new(&t);
+        let l = analyse(&cfg(&["entry.sh"], &["dist/main.js"], "/app"), &fs);
+        assert!(matches!(&l, Launch::Binary { .. }), "{l:?}");
     }
 
     #[test]

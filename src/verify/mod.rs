@@ -108,6 +108,8 @@ pub enum NameSource {
     Flag,
     /// The `dev.isogen.service` label.
     Label,
+    /// The image's name (`registry/team/billing:1.4`), which names a service of the workspace.
+    ImageName,
 }
 
 /// The service as found in one image.
@@ -167,15 +169,38 @@ pub fn service_name(image: &Image, flag: Option<&str>) -> Result<(String, NameSo
         None => Err(Error::image(
             &image.source,
             format!(
-                "cannot tell which service this image is: it has no {SERVICE_LABEL} label; pass --service NAME (a service's folder or package name)"
+                "cannot tell which service this image is: it has no {SERVICE_LABEL} label (and its name is not a service of a workspace); pass --service NAME (a service's folder or package name)"
             ),
         )),
     }
 }
 
+/// The workspace service an image's name names (the last part of `registry/team/billing:1.4`),
+/// for images that say nothing else about what they are.
+fn service_from_image_name(image: &Image, ws: &Workspace) -> Option<String> {
+    image.names.iter().find_map(|n| {
+        let n = n.split('@').next().unwrap_or(n);
+        let last = n.rsplit('/').next().unwrap_or(n);
+        let repo = last.split(':').next().unwrap_or(last);
+        ws.services
+            .iter()
+            .find(|s| s.name == repo)
+            .map(|s| s.name.clone())
+    })
+}
+
 /// Checks one read image.
 pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
-    let (name, name_from) = service_name(image, req.service)?;
+    let (name, name_from) = match service_name(image, req.service) {
+        Ok(found) => found,
+        Err(e) => match req
+            .workspace
+            .and_then(|ws| service_from_image_name(image, ws))
+        {
+            Some(name) => (name, NameSource::ImageName),
+            None => return Err(e),
+        },
+    };
     let ws_service = match req.workspace {
         Some(ws) => {
             let Some(s) = ws.service(&name) else {
@@ -191,6 +216,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
                     match name_from {
                         NameSource::Flag => "--service",
                         NameSource::Label => SERVICE_LABEL,
+                        NameSource::ImageName => "the image name",
                     },
                     ws.root.display(),
                     if known.is_empty() { "none" } else { &known }
@@ -314,6 +340,27 @@ fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]
     }
     let ext = base.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     if matches!(ext, "pem" | "key" | "p8" | "ppk") {
+        return true;
+    }
+    // Private keys are told by content, and often carry no extension: anything in `.ssh`
+    // (`deploy_key`, `github`), and extension-less files in folders named for keys. Not every
+    // extension-less file: binaries are (a Cargo service's is one).
+    let folder = fs::basename(fs::parent(path)).to_ascii_lowercase();
+    if folder == ".ssh"
+        || (ext.is_empty()
+            && matches!(
+                folder.as_str(),
+                "keys"
+                    | "key"
+                    | "certs"
+                    | "cert"
+                    | "secrets"
+                    | "secret"
+                    | "ssl"
+                    | "tls"
+                    | "private"
+            ))
+    {
         return true;
     }
     if ext == "json" && !fs::is_within(path, "/usr") {

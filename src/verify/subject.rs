@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use super::facts::{Facts, Manifest};
 use super::fs;
 use super::launch::Launch;
+use crate::image::EntryKind;
 use crate::workspace::{Ecosystem, Service, Workspace};
 
 /// What a package found in the image is to the service under check.
@@ -41,6 +42,8 @@ pub struct OtherService {
     pub dir: Option<String>,
     /// Its binary name (Cargo services).
     pub bin: Option<String>,
+    /// Its entry file relative to its package folder (pnpm services, e.g. `dist/main.js`).
+    pub entry: Option<String>,
 }
 
 /// The service under check, found in the image.
@@ -52,8 +55,12 @@ pub struct Subject {
     pub package_names: BTreeSet<String>,
     /// Its binary name, when it is a Cargo service.
     pub bin: Option<String>,
-    /// Folder of its package.json in the image.
+    /// Folder of its package.json in the image (or, when the image has no package.json of it,
+    /// the folder its entry file stands for: see [`Subject::entry`]).
     pub root: Option<String>,
+    /// The file node runs, when the service was recognised by it alone: a bundle, or build
+    /// output copied without the package.json.
+    pub entry: Option<String>,
     /// Its binary in the image (resolved).
     pub binary: Option<String>,
     /// Role of every manifest folder (visible and hidden).
@@ -141,6 +148,8 @@ fn ws_facts(ws: &Workspace, service: &Service) -> WsFacts {
                 package: (!same).then(|| p.name.clone()),
                 dir: (!same && !p.dir.is_empty()).then(|| p.dir.clone()),
                 bin: (p.ecosystem == Ecosystem::Cargo).then(|| s.entry.clone()),
+                entry: (p.ecosystem == Ecosystem::Pnpm && !s.entry.is_empty())
+                    .then(|| s.entry.clone()),
             }
         })
         .collect();
@@ -278,43 +287,101 @@ pub fn identify(
             .min_by_key(|m| (m.in_node_modules, m.dir.len()))
             .map(|m| m.dir.clone())
     };
-    subject.root = if wsf.is_some() {
+    subject.root = if let Some(w) = &wsf {
         entry_pkg
             .clone()
             .filter(|d| facts.manifests.get(d).is_some_and(exact))
             .or_else(|| by_name(&exact))
+            // A build tool's own package.json next to its output (Nx, bundlers) is named as
+            // the tool likes: the package the entrypoint runs is the service unless it is
+            // another package of the workspace.
+            .or_else(|| {
+                entry_pkg.clone().filter(|d| {
+                    facts.manifests.get(d).is_some_and(|m| {
+                        !m.in_node_modules
+                            && !m.name.as_ref().is_some_and(|n| w.all_names.contains_key(n))
+                    })
+                })
+            })
     } else {
         entry_pkg
             .clone()
             .filter(|d| facts.manifests.get(d).is_some_and(|m| !m.in_node_modules))
             .or_else(|| by_name(&fuzzy))
     };
-    if subject.root.is_some() && subject.ecosystem.is_none() {
+    // No package.json of the service (a bundle, or dist + node_modules copied without it): the
+    // file node runs is the service when no package holds it. Its folder, or the one above a
+    // build-output folder, stands for the package.
+    if subject.root.is_none() && entry_pkg.is_none() {
+        if let Launch::Node {
+            resolved: Some(f), ..
+        } = launch
+        {
+            if !fs::in_node_modules(f) {
+                subject.entry = Some(f.clone());
+                let dir = fs::parent(f);
+                let dir = match fs::basename(dir) {
+                    "dist" | "build" | "out" | "lib" => fs::parent(dir),
+                    _ => dir,
+                };
+                if !SYSTEM_DIRS.contains(&dir) {
+                    subject.root = Some(dir.to_string());
+                }
+            }
+        }
+    }
+    if (subject.root.is_some() || subject.entry.is_some()) && subject.ecosystem.is_none() {
         subject.ecosystem = Some(Ecosystem::Pnpm);
     }
 
-    // The binary (Cargo services, or any image whose entrypoint is a program).
+    // The binary (Cargo services, or any image whose entrypoint is a program). Found as the
+    // entrypoint's program, else by name wherever it is: a shell or a script may be what
+    // starts it, and that is the entrypoint rules' finding, not a missing service.
+    let matches_bin = |p: &str| subject.bin.as_deref().is_none_or(|b| fs::basename(p) == b);
     if let Launch::Binary { resolved, .. } = launch {
-        let matches_bin = |p: &str| subject.bin.as_deref().is_none_or(|b| fs::basename(p) == b);
         subject.binary = resolved.clone().filter(|r| matches_bin(r));
-        if subject.binary.is_none() {
-            if let Some(bin) = &subject.bin {
-                subject.binary = facts
-                    .image
-                    .tree
-                    .entries
-                    .values()
-                    .find(|e| {
-                        fs::basename(&e.path) == bin
-                            && e.mode & 0o111 != 0
-                            && !fs::in_node_modules(&e.path)
-                    })
-                    .map(|e| e.path.clone());
-            }
+    }
+    let by_name = subject.bin.clone().or_else(|| {
+        // Nothing says what the service is: an executable named like it is its binary, when
+        // no package of it was found.
+        (subject.root.is_none() && subject.ecosystem.is_none()).then(|| name.to_string())
+    });
+    if let (None, Some(bin)) = (&subject.binary, by_name) {
+        subject.binary = facts
+            .image
+            .tree
+            .entries
+            .values()
+            .find(|e| {
+                fs::basename(&e.path) == bin
+                    && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
+                    && e.mode & 0o111 != 0
+                    && !fs::in_node_modules(&e.path)
+                    && !fs::is_within(&e.path, "/usr/share")
+            })
+            .map(|e| e.path.clone());
+    }
+    // A Cargo binary copied under another name (`COPY ... /app/server`): the program the
+    // entrypoint runs, unless it is another service's binary or a package's file.
+    if let (
+        None,
+        Some(_),
+        Launch::Binary {
+            resolved: Some(r), ..
+        },
+    ) = (&subject.binary, &subject.bin, launch)
+    {
+        let base = fs::basename(r);
+        let others = subject
+            .others
+            .iter()
+            .any(|o| o.bin.as_deref() == Some(base));
+        if !others && !fs::in_node_modules(r) && subject.root.is_none() {
+            subject.binary = Some(r.clone());
         }
-        if subject.ecosystem.is_none() && subject.root.is_none() && subject.binary.is_some() {
-            subject.ecosystem = Some(Ecosystem::Cargo);
-        }
+    }
+    if subject.ecosystem.is_none() && subject.root.is_none() && subject.binary.is_some() {
+        subject.ecosystem = Some(Ecosystem::Cargo);
     }
 
     // App root.
@@ -344,6 +411,11 @@ pub fn identify(
     }
 
     classify_packages(facts, &mut subject, wsf.as_ref());
+    if let (Some(root), Some(_)) = (&subject.root, &subject.entry) {
+        // Everything below the folder the entry file stands for is the service's, as if its
+        // package.json were there.
+        subject.roles.entry(root.clone()).or_insert(Role::Service);
+    }
     subject.internal = subject
         .roles
         .iter()
@@ -392,7 +464,7 @@ fn holders(s: &Subject) -> HashSet<String> {
 }
 
 /// Resolves `name` (with `spec`) as required from the package folder `from`.
-fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
+pub(crate) fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
     for proto in ["file:", "link:"] {
         if let Some(rel) = spec.strip_prefix(proto) {
             // The folder the spec names, when the image kept the workspace's relative layout;

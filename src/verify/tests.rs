@@ -365,17 +365,18 @@ fn service_from_label_or_flag_else_an_error() {
 /// Each bad variant: the generated image plus one mistake, flagged by exactly one rule.
 #[test]
 fn each_bad_variant_is_flagged_by_exactly_its_rule() {
+    #[rustfmt::skip]
     let cases: Vec<(&str, ImageBuilder, &str)> = vec![
         ("pnpm left in", generated_billing().with(|t| t.layer(4)
             .file("/usr/local/lib/node_modules/pnpm/package.json", r#"{"name":"pnpm"}"#)
             .symlink("/usr/local/bin/pnpm", "../lib/node_modules/pnpm/bin/pnpm.cjs")), diags::id::WORKSPACE_TOOLING),
         ("pnpm store", generated_billing().with(|t| t.layer(4)
-            .files(&["/app/services/billing/node_modules/.pnpm/zod@3.23.8/node_modules/zod/index.js"])
-            .file("/app/services/billing/node_modules/.modules.yaml", "x")), diags::id::WORKSPACE_TOOLING),
+            .files(&["/app/.pnpm-store/v3/files/00/0a1b2c-index.json"])), diags::id::WORKSPACE_TOOLING),
         ("workspace file", generated_billing().with(|t| t.layer(4)
             .file("/app/pnpm-workspace.yaml", "packages: ['services/*']")), diags::id::WORKSPACE_TOOLING),
-        ("workspace spec kept", generated_billing().with(|t| t.layer(4)
-            .file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))),
+        ("workspace spec kept, its package not installed", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))
+            .delete("/app/services/billing/node_modules/@acme/shared")),
             diags::id::WORKSPACE_PROTOCOL),
         ("another service copied in", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
@@ -630,6 +631,11 @@ fn capture_wants_what_the_rules_read() {
         "/usr/local/bin/docker-entrypoint.sh",
         "/app/svc/dist/main.js",
         "/root/.docker/config.json",
+        // Keys are found by content, whatever their name.
+        "/root/.ssh/deploy_key",
+        "/home/node/.ssh/github",
+        "/app/secrets/jwt-signing",
+        "/srv/certs/tls_private",
     ] {
         assert!((c.wants)(p), "{p}");
     }
@@ -637,6 +643,10 @@ fn capture_wants_what_the_rules_read() {
         "/usr/lib/libc.so.6",
         "/app/node_modules/x/index.js",
         "/app/svc/dist/other.js",
+        "/etc/hostname",
+        "/app/node_modules/.bin/tsc",
+        "/app/ledger",
+        "/usr/local/bin/ingest",
     ] {
         assert!(!(c.wants)(p), "{p}");
     }
@@ -748,4 +758,380 @@ fn cargo_assets_from_the_generate_config_belong_to_the_service() {
     let secret = ledger().with(|t| t.layer(2).file("/app/static/.env", "TOKEN=x\n"));
     let v = run(&secret.build(), None, Some(&ws), config).unwrap();
     assert_eq!(errors(&v), vec![diags::id::SECRET_ENV_FILE]);
+}
+
+/// What `pnpm --filter @acme/billing deploy --prod out` writes (pnpm 9 and 10 alike, seen in
+/// real images): the package with its `workspace:` specs kept, and an isolated `node_modules`
+/// whose packages live in the virtual store `node_modules/.pnpm`, linked from the top. pnpm's
+/// own Docker recipe copies that folder into the runtime image.
+fn pnpm_deploy(app: &str) -> ImageBuilder {
+    let store = format!("{app}/node_modules/.pnpm");
+    let shared = format!("{store}/@acme+shared@file+packages+shared/node_modules/@acme/shared");
+    let zod = format!("{store}/zod@3.23.8/node_modules/zod");
+    ImageBuilder::new("billing")
+        .entrypoint(&["docker-entrypoint.sh"])
+        .cmd(&["node", "dist/main.js"])
+        .workdir(app)
+        .user("node")
+        .with(|t| {
+            node_base(t)
+                .layer(1)
+                .file(
+                    &format!("{app}/package.json"),
+                    &BILLING_PKG
+                        .replace("file:../../packages/shared", "workspace:*")
+                        .replace("file:../../packages/testkit", "workspace:^"),
+                )
+                .files(&[&format!("{app}/dist/main.js")])
+                .file(
+                    &format!("{app}/node_modules/.modules.yaml"),
+                    "layoutVersion: 5\nnodeLinker: isolated\n",
+                )
+                .file(&format!("{store}/lock.yaml"), "lockfileVersion: '9.0'\n")
+                .file(&format!("{shared}/package.json"), SHARED_PKG)
+                .files(&[&format!("{shared}/dist/index.js")])
+                .symlink(
+                    &format!("{store}/@acme+shared@file+packages+shared/node_modules/zod"),
+                    "../../zod@3.23.8/node_modules/zod",
+                )
+                .file(
+                    &format!("{zod}/package.json"),
+                    r#"{"name":"zod","version":"3.23.8"}"#,
+                )
+                .files(&[&format!("{zod}/lib/index.js")])
+                .symlink(
+                    &format!("{store}/node_modules/zod"),
+                    "../zod@3.23.8/node_modules/zod",
+                )
+                .symlink(
+                    &format!("{app}/node_modules/@acme/shared"),
+                    "../.pnpm/@acme+shared@file+packages+shared/node_modules/@acme/shared",
+                )
+                .symlink(
+                    &format!("{app}/node_modules/zod"),
+                    ".pnpm/zod@3.23.8/node_modules/zod",
+                )
+        })
+}
+
+#[test]
+fn pnpm_deploy_output_passes() {
+    let ws = workspace();
+    for app in ["/usr/src/app", "/app"] {
+        let image = pnpm_deploy(app).build();
+        for w in [Some(&ws), None] {
+            let v = run(&image, Some("billing"), w, "").unwrap();
+            assert_eq!(errors(&v), Vec::<&str>::new(), "{app}: {:#?}", v.findings);
+            assert_eq!(v.service.root.as_deref(), Some(app));
+        }
+    }
+}
+
+#[test]
+fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
+    let ws = workspace();
+    let store = "/usr/src/app/node_modules/.pnpm";
+    let cases: Vec<(&str, ImageBuilder, &str)> = vec![
+        // `pnpm deploy` without --prod: the dev dependencies are in the virtual store.
+        (
+            "deploy without --prod",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .file(
+                        &format!("{store}/vitest@1.6.0/node_modules/vitest/package.json"),
+                        r#"{"name":"vitest"}"#,
+                    )
+                    .symlink(
+                        "/usr/src/app/node_modules/vitest",
+                        ".pnpm/vitest@1.6.0/node_modules/vitest",
+                    )
+            }),
+            diags::id::DEV_DEPENDENCY,
+        ),
+        // The content-addressable store is pnpm's cache, not an installed package.
+        (
+            "pnpm store copied",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .files(&["/root/.local/share/pnpm/store/v3/files/00/abc"])
+            }),
+            diags::id::WORKSPACE_TOOLING,
+        ),
+        (
+            "store in the app",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .files(&["/usr/src/app/.pnpm-store/v3/files/00/abc"])
+            }),
+            diags::id::WORKSPACE_TOOLING,
+        ),
+        // A workspace: spec whose package is not installed: the service cannot load it.
+        (
+            "workspace spec not installed",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .delete("/usr/src/app/node_modules/@acme/shared")
+                    .delete(&format!("{store}/@acme+shared@file+packages+shared"))
+            }),
+            diags::id::WORKSPACE_PROTOCOL,
+        ),
+    ];
+    for (what, image, rule) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), vec![rule], "{what}: {:#?}", v.findings);
+    }
+}
+
+/// The common hand-written layout puts the service's package at the app root
+/// (`WORKDIR /usr/src/app`, `COPY . .`): another service copied in below it is still another
+/// service, found by its workspace folder or by its folder name holding its entry file, while
+/// the service's own folders named like another service (a client module) are its business.
+#[test]
+fn another_service_inside_a_service_at_the_app_root_is_found() {
+    let ws = workspace();
+    let cases: Vec<(&str, ImageBuilder, Vec<&str>)> = vec![
+        (
+            "its dist under its folder name",
+            pnpm_deploy("/usr/src/app")
+                .with(|t| t.layer(2).files(&["/usr/src/app/payments/dist/main.js"])),
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            "its workspace folder",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2)
+                    .files(&["/usr/src/app/services/payments/dist/main.js"])
+            }),
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            "a client module named like it",
+            pnpm_deploy("/usr/src/app").with(|t| {
+                t.layer(2).files(&[
+                    "/usr/src/app/dist/services/payments/client.js",
+                    "/usr/src/app/dist/payments/index.js",
+                ])
+            }),
+            vec![],
+        ),
+    ];
+    for (what, image, rules) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), rules, "{what}: {:#?}", v.findings);
+    }
+}
+
+/// A package whose folder holds the service (the workspace root copied to the app root) is
+/// reported by its own files, not by its folder: that folder is the whole app, service included.
+#[test]
+fn a_package_around_the_service_is_reported_by_its_files() {
+    let ws = workspace();
+    for root_pkg in [
+        r#"{"name":"acme","private":true}"#,
+        r#"{"name":"something-else"}"#,
+    ] {
+        let image = generated_billing().with(|t| {
+            t.layer(4)
+                .file("/app/package.json", root_pkg)
+                .files(&["/app/scripts/release.sh", "/app/Makefile"])
+        });
+        let v = run(&image.build(), None, Some(&ws), "").unwrap();
+        assert_eq!(
+            errors(&v),
+            vec![diags::id::APP_ROOT_FOREIGN],
+            "{:#?}",
+            v.findings
+        );
+        let paths: Vec<&str> = v
+            .findings
+            .iter()
+            .filter(|f| f.rule == diags::id::APP_ROOT_FOREIGN)
+            .flat_map(|f| f.paths.iter().map(String::as_str))
+            .collect();
+        assert_eq!(
+            paths,
+            vec!["/app/Makefile", "/app/package.json", "/app/scripts"],
+            "{root_pkg}: {:#?}",
+            v.findings
+        );
+    }
+}
+
+/// A binary started through a shell or a script is still in the image: the shell is the
+/// entrypoint rules' finding, not `service-missing`. Found by its name, with the workspace or
+/// the label saying it is a Cargo service, and without either (only `--service`).
+#[test]
+fn a_binary_behind_a_shell_entrypoint_is_not_missing() {
+    let ws = workspace();
+    let shell = || {
+        ledger()
+            .cmd(&["/bin/sh", "-c", "exec /usr/local/bin/$APP"])
+            .with(|t| t.layer(2).exe("/usr/local/bin/ledger", "\x7fELF\x02\x01"))
+    };
+    for (w, image) in [
+        (Some(&ws), shell()),
+        (None, shell()),
+        (None, shell().without("Labels")),
+    ] {
+        let v = run(&image.build(), Some("ledger"), w, "").unwrap();
+        assert_eq!(
+            errors(&v),
+            vec![diags::id::ENTRYPOINT_SHELL],
+            "{:#?}",
+            v.findings
+        );
+        assert!(v.service.binary.is_some(), "{:#?}", v.service);
+    }
+}
+
+/// No --service and no label: with a workspace, an image named like one of its services
+/// (`registry/team/billing:1.4`) is checked as that service; otherwise it is still an error.
+#[test]
+fn the_image_name_tells_the_service_when_a_workspace_knows_it() {
+    let ws = workspace();
+    let named = || {
+        let mut b = hand_written();
+        b.rename("registry.acme.dev/team/billing");
+        b.build()
+    };
+    let v = run(&named(), None, Some(&ws), "").unwrap();
+    assert_eq!(v.service.name, "billing");
+    assert_eq!(v.service.name_from, NameSource::ImageName);
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    // Not a service's name, or no workspace to say so: the clear error as before.
+    let mut other = hand_written();
+    other.rename("registry.acme.dev/team/backend");
+    for (image, w) in [(other.build(), Some(&ws)), (named(), None)] {
+        let err = run(&image, None, w, "").unwrap_err().to_string();
+        assert!(err.contains("--service"), "{err}");
+    }
+}
+
+/// Images without the service's package.json: a bundle (esbuild/ncc: one file) or the build
+/// output and node_modules copied without the manifest. The entry file node runs is the
+/// service; its folder (above `dist`) stands for the package.
+fn without_manifest(files: &[&str], cmd: &[&str]) -> ImageBuilder {
+    let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+    ImageBuilder::new("billing")
+        .cmd(cmd)
+        .workdir("/app")
+        .user("node")
+        .with(move |t| {
+            let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+            node_base(t).layer(1).files(&refs).file(
+                "/app/node_modules/zod/package.json",
+                r#"{"name":"zod","version":"3.23.8"}"#,
+            )
+        })
+}
+
+#[test]
+fn a_service_without_its_package_json_is_found_by_its_entry_file() {
+    let ws = workspace();
+    let bundle = || without_manifest(&["/app/server.js"], &["node", "/app/server.js"]);
+    let dist = || {
+        without_manifest(
+            &["/app/dist/main.js", "/app/dist/routes/invoices.js"],
+            &["node", "dist/main.js"],
+        )
+    };
+    for (what, image) in [("bundle", bundle().build()), ("dist", dist().build())] {
+        for w in [Some(&ws), None] {
+            let v = run(&image, Some("billing"), w, "").unwrap();
+            assert_eq!(errors(&v), Vec::<&str>::new(), "{what}: {:#?}", v.findings);
+            assert_eq!(v.service.app_root.as_deref(), Some("/app"), "{what}");
+        }
+    }
+    // What the workspace knows still counts: its dev dependencies, another service, sources.
+    let cases: Vec<(ImageBuilder, &str)> = vec![
+        (
+            dist().with(|t| {
+                t.layer(2).file(
+                    "/app/node_modules/typescript/package.json",
+                    r#"{"name":"typescript"}"#,
+                )
+            }),
+            diags::id::DEV_DEPENDENCY,
+        ),
+        (
+            dist().with(|t| t.layer(2).files(&["/app/services/payments/dist/main.js"])),
+            diags::id::OTHER_SERVICE,
+        ),
+        (
+            dist().with(|t| t.layer(2).files(&["/app/src/main.ts"])),
+            diags::id::SOURCES,
+        ),
+        (
+            bundle().with(|t| t.layer(2).file("/app/.env", "X=1")),
+            diags::id::SECRET_ENV_FILE,
+        ),
+    ];
+    for (image, rule) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), vec![rule], "{:#?}", v.findings);
+    }
+}
+
+/// A Cargo binary copied under another name (`COPY ... /app/server`) is the service when the
+/// entrypoint runs it and it is not another service's binary.
+#[test]
+fn a_renamed_binary_that_the_entrypoint_runs_is_the_service() {
+    let ws = workspace();
+    let image = |bin: &str| {
+        ImageBuilder::new("ledger")
+            .cmd(&[bin])
+            .user("10001:10001")
+            .with(|t| {
+                t.file("/etc/passwd", APP_PASSWD)
+                    .file("/etc/group", APP_GROUP)
+                    .layer(1)
+                    .exe(bin, "\x7fELF\x02\x01")
+            })
+            .build()
+    };
+    let v = run(&image("/app/server"), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(v.service.binary.as_deref(), Some("/app/server"));
+    // Another service's binary is not taken for this one.
+    let v = run(&image("/app/ledger-admin"), Some("ledger"), Some(&ws), "").unwrap();
+    assert!(
+        errors(&v).contains(&diags::id::SERVICE_MISSING),
+        "{:#?}",
+        v.findings
+    );
+}
+
+/// Build tools that write their own package.json next to the output (Nx's `generatePackageJson`,
+/// a bundler's `dist/package.json`) name it as they like: the package the entrypoint runs is
+/// the service unless its name is another workspace package's.
+#[test]
+fn the_package_the_entrypoint_runs_is_the_service_whatever_its_name() {
+    let ws = workspace();
+    let image = |name: &str| {
+        let manifest =
+            format!(r#"{{"name":"{name}","version":"0.0.1","dependencies":{{"zod":"^3"}}}}"#);
+        ImageBuilder::new("billing")
+            .cmd(&["node", "main.js"])
+            .workdir("/app")
+            .user("node")
+            .with(move |t| {
+                node_base(t)
+                    .layer(1)
+                    .file("/app/package.json", &manifest)
+                    .files(&["/app/main.js", "/app/main.js.map"])
+                    .file("/app/node_modules/zod/package.json", r#"{"name":"zod"}"#)
+            })
+            .build()
+    };
+    for name in ["billing-dist", "api"] {
+        let v = run(&image(name), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), Vec::<&str>::new(), "{name}: {:#?}", v.findings);
+        assert_eq!(v.service.root.as_deref(), Some("/app"));
+    }
+    let v = run(&image("@acme/payments"), Some("billing"), Some(&ws), "").unwrap();
+    assert!(
+        errors(&v).contains(&diags::id::SERVICE_MISSING),
+        "{:#?}",
+        v.findings
+    );
 }

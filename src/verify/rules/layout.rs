@@ -92,6 +92,22 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 ))
             }
         }
+        // A package whose folder holds the service (a workspace root copied to the app root):
+        // its folder is the whole app, so its own files are reported, each at its topmost
+        // folder that holds nothing of the service.
+        Some((dir, role @ (Role::WorkspacePackage(_) | Role::Unknown)))
+            if sub.holders.contains(dir) =>
+        {
+            let what = match role {
+                Role::WorkspacePackage(name) => format!("workspace package {name}"),
+                _ => "a package".to_string(),
+            };
+            Some(Hit::new(
+                id::APP_ROOT_FOREIGN,
+                format!("{what} around the service's folder left its files under the app root"),
+                topmost_foreign(path, dir, &sub.holders).unwrap_or(path),
+            ))
+        }
         Some((dir, Role::WorkspacePackage(name))) => Some(Hit::new(
             id::APP_ROOT_FOREIGN,
             format!("workspace package {name} is in the image, but the service does not need it at run time"),
@@ -111,12 +127,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 return None;
             }
             // Topmost folder below the app root that holds nothing of the service.
-            let holders = &sub.holders;
-            let mut chain: Vec<&str> = fs::self_and_ancestors(path)
-                .take_while(|a| *a != root)
-                .collect();
-            chain.reverse();
-            let foreign = chain.into_iter().find(|a| !holders.contains(*a))?;
+            let foreign = topmost_foreign(path, root, &sub.holders)?;
             Some(Hit::new(
                 id::APP_ROOT_FOREIGN,
                 "content under the app root belongs to neither the service nor its packages",
@@ -124,4 +135,18 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             ))
         }
     }
+}
+
+/// The topmost folder (or file) on the way from `top` (exclusive) down to `path` that holds
+/// nothing of the service.
+fn topmost_foreign<'p>(
+    path: &'p str,
+    top: &str,
+    holders: &std::collections::HashSet<String>,
+) -> Option<&'p str> {
+    let mut chain: Vec<&str> = fs::self_and_ancestors(path)
+        .take_while(|a| *a != top)
+        .collect();
+    chain.reverse();
+    chain.into_iter().find(|a| !holders.contains(*a))
 }

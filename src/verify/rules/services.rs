@@ -9,14 +9,14 @@ use crate::image::EntryKind;
 use crate::verify::diags::id;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
-use crate::verify::subject::Role;
+use crate::verify::subject::{OtherService, Role};
 use crate::workspace::Ecosystem;
 
 pub fn check_presence(ctx: &Ctx, out: &mut Collector) {
     let s = ctx.subject;
     let found = match s.ecosystem {
         Some(Ecosystem::Cargo) => s.binary.is_some(),
-        _ => s.root.is_some() || s.binary.is_some(),
+        _ => s.root.is_some() || s.binary.is_some() || s.entry.is_some(),
     };
     if !found {
         let names = s
@@ -46,12 +46,19 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         return None;
     }
     let path = s.entry.path.as_str();
-    // The nearest package that is ours (the service, an internal package) ends the search:
-    // names inside it are its business. Another service's package anywhere above the path
-    // (its own node_modules included) is a hit.
+    // Another service's package anywhere above the path (its own node_modules included) is a
+    // hit. The nearest package that is ours (the service, an internal package) ends that
+    // search: package names inside it are its business. Folders inside it are still looked at
+    // below, with stronger evidence asked for: a hand-written image often has the service's
+    // package at the app root (`WORKDIR /usr/src/app`, `COPY . .`), so another service copied
+    // in lands inside it.
+    let mut ours: Option<&str> = None;
     for a in fs::self_and_ancestors(path) {
         match subject.role_of_dir(a) {
-            Some(Role::Service | Role::Internal) => return None,
+            Some(Role::Service | Role::Internal) => {
+                ours = Some(a);
+                break;
+            }
             Some(Role::OtherService(name)) => {
                 return Some(Hit::new(
                     id::OTHER_SERVICE,
@@ -74,16 +81,28 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         .chain(subject.internal_roots())
         .collect();
     let is_own_ancestor = |d: &str| own_anchors.iter().any(|a| fs::is_within(a, d));
+    // Inside our own package a folder may be named like another service, or even end in its
+    // workspace folder (`dist/services/payments/` holding a client of it): it counts only when
+    // it holds that service's entry file or a package.json.
+    let evidence = |a: &str, o: &OtherService| {
+        ours.is_none_or(|own| !fs::is_within(a, own)) || {
+            let fs = &ctx.facts.fs;
+            fs.exists(&fs::join(a, "package.json"))
+                || o.entry
+                    .as_deref()
+                    .is_some_and(|e| fs.exists(&fs::join(a, e)))
+        }
+    };
     // Folder names count outside third-party packages: up to the first node_modules.
     let base = path.find("/node_modules/").map_or(path, |i| &path[..i]);
     {
         let path = base;
         // Its workspace-relative folder, anywhere.
         for (i, suffix) in &subject.other_suffixes {
+            let o = &subject.others[*i];
             if let Some(a) = fs::self_and_ancestors(path)
-                .find(|a| a.ends_with(suffix.as_str()) && !is_own_ancestor(a))
+                .find(|a| a.ends_with(suffix.as_str()) && !is_own_ancestor(a) && evidence(a, o))
             {
-                let o = &subject.others[*i];
                 return Some(Hit::new(
                     id::OTHER_SERVICE,
                     format!(
@@ -111,6 +130,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                             let p = fs::parent(a);
                             p == root || SERVICE_PARENTS.contains(&fs::basename(p))
                         }
+                        && evidence(a, o)
                 });
                 if let Some(a) = hit {
                     return Some(Hit::new(

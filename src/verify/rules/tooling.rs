@@ -3,7 +3,7 @@
 //! - `dev-dependency`: packages installed in the app's `node_modules` that the manifests (the
 //!   image's, and the workspace's when known) list only as `devDependencies` and that nothing
 //!   needed at run time depends on; plus the packages only they need.
-//! - `workspace-tooling`: pnpm (the package, its binaries, `.pnpm` stores, `PNPM_HOME`, corepack's
+//! - `workspace-tooling`: pnpm (the package, its binaries, its content-addressable store, `PNPM_HOME`, corepack's
 //!   cached copy), nx, turbo, lerna, rush; workspace files (`pnpm-workspace.yaml`,
 //!   `pnpm-lock.yaml`, `nx.json`, `turbo.json`, `lerna.json`, `rush.json`); npm/yarn workspace
 //!   root manifests.
@@ -19,7 +19,7 @@ use crate::image::EntryKind;
 use crate::verify::diags::id;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
-use crate::verify::subject::node_modules_name;
+use crate::verify::subject::{node_modules_name, resolve_dep};
 
 /// Directories a program is run from.
 const BIN_DIRS: &[&str] = &[
@@ -127,13 +127,15 @@ fn tooling(tool: &str, report: &str) -> Option<Hit> {
 pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let path = s.entry.path.as_str();
     let base = fs::basename(path);
-    // pnpm's store and virtual store (the substring test keeps the common case cheap).
+    // pnpm's content-addressable store and its home (the substring test keeps the common case
+    // cheap). Not the virtual store `node_modules/.pnpm` nor its `.modules.yaml`: that is how
+    // pnpm lays out an installed `node_modules` (`pnpm deploy --prod`, pnpm's own Docker
+    // recipe, writes one), the only copy of the service's packages; they are judged as
+    // installed packages (dev dependencies, toolchains, other services) like any other.
     let suspicious = path.contains("pnpm") || path.contains("/.nx") || path.contains("/.turbo");
     for a in fs::self_and_ancestors(path).filter(|_| suspicious) {
         let b = fs::basename(a);
-        let parent = fs::basename(fs::parent(a));
-        if (b == ".pnpm" && parent == "node_modules")
-            || b == ".pnpm-store"
+        if b == ".pnpm-store"
             || (b == "pnpm"
                 && (a.ends_with("/.local/share/pnpm")
                     || a.ends_with("/.cache/pnpm")
@@ -147,9 +149,6 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         if (b == ".nx" || b == ".turbo") && !fs::in_node_modules(a) {
             return tooling(b.trim_start_matches('.'), a);
         }
-    }
-    if base == ".modules.yaml" && fs::basename(fs::parent(path)) == "node_modules" {
-        return tooling("pnpm", path);
     }
     if let Some((dir, name)) = package_dir(path) {
         if let Some((_, tool)) = TOOLING_PACKAGES.iter().find(|(p, _)| *p == name) {
@@ -275,16 +274,22 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     None
 }
 
-/// `workspace-protocol`: visible manifests keeping specs only pnpm understands. Hidden
-/// (overwritten) manifests are not reported: their specs no longer affect anything.
+/// `workspace-protocol`: visible manifests whose run-time dependencies keep a spec only pnpm
+/// understands (`workspace:`, `catalog:`) and that is not installed where Node would look for
+/// it: the image was made from the workspace without resolving the package in. A spec whose
+/// package is installed was resolved by pnpm (`pnpm deploy` keeps the specs as written), and
+/// dev dependencies are not installed in a production image at all. Hidden (overwritten)
+/// manifests are not reported: their specs no longer affect anything.
 pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
     for m in ctx.facts.manifests.values() {
         if ctx.policy.allowed(&m.path()) {
             continue;
         }
         let bad: Vec<String> = m
-            .all_deps()
+            .dependencies
+            .iter()
             .filter(|(_, spec)| spec.starts_with("workspace:") || spec.starts_with("catalog:"))
+            .filter(|(n, spec)| resolve_dep(ctx.facts, &m.dir, n, spec).is_none())
             .map(|(n, spec)| format!("{n}: {spec}"))
             .collect();
         if bad.is_empty() {
@@ -293,7 +298,7 @@ pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
         out.config_with_paths(
             id::WORKSPACE_PROTOCOL,
             format!(
-                "{} keeps unresolved pnpm specs ({})",
+                "{} needs packages through pnpm specs that nothing in the image resolves ({})",
                 m.path(),
                 bad.join(", ")
             ),
