@@ -1,5 +1,7 @@
 //! `cargo xtask ci`: what CI runs, in order: the test suite, the system tools the real builds
-//! need (installed with apt-get when absent), then `cargo xtask e2e`.
+//! need (installed with apt-get when absent), then `cargo xtask e2e` with one Cargo service
+//! (`--all-cargo-services` for all: each costs minutes of vfs copies of the Rust builder, and
+//! they all come from the same template).
 //!
 //! It installs only what is missing and says what it installs; it never upgrades or removes.
 
@@ -40,7 +42,7 @@ const TOOLS: &[Tool] = &[
     },
 ];
 
-pub fn run(root: &Path, target: &Path) -> Result<()> {
+pub fn run(root: &Path, target: &Path, all_cargo_services: bool) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let started = Instant::now();
     Cmd::new(&cargo)
@@ -61,13 +63,8 @@ pub fn run(root: &Path, target: &Path) -> Result<()> {
         root,
         target,
         &e2e::Options {
-            skip_generate_check: false,
-            dockerfiles: None,
-            services: Vec::new(),
-            variants: true,
-            cache: false,
-            pnpm: true,
-            cargo: true,
+            one_cargo_service: !all_cargo_services,
+            ..e2e::Options::default()
         },
     )
 }

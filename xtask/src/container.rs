@@ -2,6 +2,11 @@
 //! gives a working container with the image's config (user, working folder, env), `buildah run`
 //! starts a process in it. With `--isolation chroot` the process shares the host's network, so
 //! the service's port is reachable from here.
+//!
+//! [`Background::await_start`] decides whether a service started, for any service, not only
+//! the example's: it is given a free `PORT`; it has started when it listens there, or prints a
+//! readiness line and stays up, or stays up a few seconds without exiting non-zero. When it
+//! listens, [`probe_http`] then asks the usual health paths.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -10,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use serde::Deserialize;
 
 use crate::cmd::buildah;
@@ -154,36 +159,65 @@ pub struct Background {
 }
 
 impl Background {
-    /// Waits for a line containing `needle`; fails when the process exits first or on timeout.
-    pub fn wait_for_line(&mut self, needle: &str, timeout: Duration) -> Result<String> {
-        let deadline = Instant::now() + timeout;
+    /// Waits until the service has shown it started (see [`Started`]); fails when it exits
+    /// non-zero first. `settle`: how long it must stay up after a readiness line, or, silent,
+    /// at least; `grace`: how long a silent service is given to open `port`.
+    pub fn await_start(&mut self, port: u16, settle: Duration, grace: Duration) -> Result<Started> {
+        let begun = Instant::now();
+        let mut ready: Option<(String, Instant)> = None;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                bail!("no line containing {needle:?} within {timeout:?}");
+            while let Ok(line) = self.lines.try_recv() {
+                if ready.is_none() && is_ready_line(&line) {
+                    ready = Some((line.clone(), Instant::now()));
+                }
+                self.output.push(line);
             }
-            match self
-                .lines
-                .recv_timeout(left.min(Duration::from_millis(200)))
-            {
-                Ok(line) => {
-                    self.output.push(line.clone());
-                    if line.contains(needle) {
-                        return Ok(line);
-                    }
+            if let Some(status) = self.child.try_wait()? {
+                self.drain();
+                let line = ready.map(|(l, _)| l);
+                ensure!(
+                    status.success(),
+                    "exited ({status}) after {:.1}s{}",
+                    begun.elapsed().as_secs_f64(),
+                    line.map(|l| format!(", after printing {l:?}"))
+                        .unwrap_or_default()
+                );
+                return Ok(Started::Exited {
+                    after: begun.elapsed(),
+                    line,
+                });
+            }
+            if port_open(port) {
+                return Ok(Started::Listening {
+                    line: ready.map(|(l, _)| l),
+                });
+            }
+            match &ready {
+                Some((line, at)) if at.elapsed() >= settle => {
+                    return Ok(Started::Ready { line: line.clone() })
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if let Some(status) = self.child.try_wait()? {
-                        self.drain();
-                        bail!("exited ({status}) before printing a line containing {needle:?}");
-                    }
+                None if begun.elapsed() >= grace.max(settle) => {
+                    return Ok(Started::StayedUp {
+                        after: begun.elapsed(),
+                    })
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = self.child.wait()?;
-                    bail!("exited ({status}) before printing a line containing {needle:?}");
+                _ => {}
+            }
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                if ready.is_none() && is_ready_line(&line) {
+                    ready = Some((line.clone(), Instant::now()));
                 }
+                self.output.push(line);
             }
         }
+    }
+
+    /// Fails when the process has exited non-zero since it started (a crash after listening).
+    pub fn still_fine(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            ensure!(status.success(), "exited ({status})");
+        }
+        Ok(())
     }
 
     fn drain(&mut self) {
@@ -225,6 +259,109 @@ impl Background {
         self.drain();
         format!("did not stop within {grace:?} of SIGTERM; killed")
     }
+}
+
+/// How a service showed that it started.
+#[derive(Debug)]
+pub enum Started {
+    /// It listens on the `PORT` it was given (after printing `line`, if it did).
+    Listening { line: Option<String> },
+    /// It printed a readiness line and stayed up, without listening on `PORT`.
+    Ready { line: String },
+    /// It printed no readiness line, did not listen on `PORT`, and stayed up.
+    StayedUp { after: Duration },
+    /// It exited 0 (a one-shot worker or job).
+    Exited {
+        after: Duration,
+        line: Option<String>,
+    },
+}
+
+impl std::fmt::Display for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Started::Listening { line: Some(line) } => write!(f, "listens on PORT ({line:?})"),
+            Started::Listening { line: None } => write!(f, "listens on PORT"),
+            Started::Ready { line } => write!(f, "printed {line:?} and stayed up"),
+            Started::StayedUp { after } => write!(
+                f,
+                "stayed up {:.0}s (no readiness line, not listening on PORT)",
+                after.as_secs_f64()
+            ),
+            Started::Exited { after, line } => write!(
+                f,
+                "exited 0 after {:.1}s{}",
+                after.as_secs_f64(),
+                line.as_ref()
+                    .map(|l| format!(" ({l:?})"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// Phrases services print once they serve ("listening on :3000", "api ready on 0.0.0.0:80").
+const READY_PHRASES: &[&str] = &[
+    "listening on",
+    "listening at",
+    "ready on",
+    "ready at",
+    "started on",
+    "server started",
+    "running on",
+    "serving on",
+];
+
+fn is_ready_line(line: &str) -> bool {
+    let line = line.to_ascii_lowercase();
+    READY_PHRASES.iter().any(|p| line.contains(p))
+}
+
+fn port_open(port: u16) -> bool {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+}
+
+/// The health paths asked, in order; the first one that exists (answers anything but 404)
+/// decides.
+pub const HEALTH_PATHS: &[&str] = &["/healthz", "/health", "/readyz", "/ready", "/livez", "/"];
+
+/// What [`probe_http`] found.
+#[derive(Debug)]
+pub enum Probe {
+    /// `path` answered `status` (2xx or 3xx, or 4xx other than 404 on `/`).
+    Answered { path: &'static str, status: String },
+    /// The port speaks something other than HTTP/1.x.
+    NotHttp(String),
+}
+
+/// Asks the [`HEALTH_PATHS`] on 127.0.0.1:port. A health path that exists must answer 2xx or
+/// 3xx (a 4xx on `/` only means the service has nothing there); a 5xx is an error.
+pub fn probe_http(port: u16) -> Result<Probe> {
+    for path in HEALTH_PATHS {
+        let status = match http_get(port, path) {
+            Ok(status) => status,
+            Err(err)
+                if *path == HEALTH_PATHS[0]
+                    && format!("{err:#}").contains("not an HTTP answer") =>
+            {
+                return Ok(Probe::NotHttp(format!("{err:#}")))
+            }
+            Err(err) => return Err(err),
+        };
+        let code: u16 = status
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .with_context(|| format!("no status code in {status:?}"))?;
+        match code {
+            404 if *path != "/" => continue,
+            200..=399 => return Ok(Probe::Answered { path, status }),
+            400..=499 if *path == "/" => return Ok(Probe::Answered { path, status }),
+            _ => bail!("GET {path} answered {status:?}"),
+        }
+    }
+    bail!("none of {HEALTH_PATHS:?} answered")
 }
 
 /// A TCP port nobody listens on right now (helpers share this machine).

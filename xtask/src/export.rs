@@ -35,30 +35,38 @@ pub struct LayerInfo {
     pub compression: &'static str,
 }
 
-/// Which archives to write.
-#[derive(Debug, Clone, Copy)]
-pub enum Set {
-    /// docker-archive, oci-archive and zstd oci-archive.
-    All,
-    /// docker-archive only (bad variants: one format is enough to check a rule).
-    DockerOnly,
+/// An archive format `export` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `docker-archive:` (`<stem>.docker.tar`): what `docker save` writes, raw tar layers.
+    Docker,
+    /// `oci-archive:` (`<stem>.oci.tar`): gzip layers.
+    Oci,
+    /// The OCI archive recompressed by skopeo with zstd (`<stem>.zstd.oci.tar`); the plain OCI
+    /// archive is written too (skopeo copies from it).
+    Zstd,
 }
 
+/// Every format: what good images are exported as.
+pub const ALL: &[Format] = &[Format::Docker, Format::Oci, Format::Zstd];
+
 /// Writes the archives of `image` into `dir` as `<stem>.docker.tar`, `<stem>.oci.tar` and
-/// `<stem>.zstd.oci.tar`.
-pub fn export(image: &str, stem: &str, dir: &Path, set: Set) -> Result<Vec<Archive>> {
+/// `<stem>.zstd.oci.tar`, as `formats` asks.
+pub fn export(image: &str, stem: &str, dir: &Path, formats: &[Format]) -> Result<Vec<Archive>> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut archives = Vec::new();
 
-    let docker = dir.join(format!("{stem}.docker.tar"));
-    remove(&docker)?;
-    buildah()
-        .args(["push", "--quiet", image])
-        .arg(format!("docker-archive:{}:{image}", docker.display()))
-        .run()?;
-    archives.push(describe("docker-archive", "default", &docker)?);
+    if formats.contains(&Format::Docker) {
+        let docker = dir.join(format!("{stem}.docker.tar"));
+        remove(&docker)?;
+        buildah()
+            .args(["push", "--quiet", image])
+            .arg(format!("docker-archive:{}:{image}", docker.display()))
+            .run()?;
+        archives.push(describe("docker-archive", "default", &docker)?);
+    }
 
-    if let Set::All = set {
+    if formats.contains(&Format::Oci) || formats.contains(&Format::Zstd) {
         let oci = dir.join(format!("{stem}.oci.tar"));
         remove(&oci)?;
         buildah()
@@ -67,22 +75,24 @@ pub fn export(image: &str, stem: &str, dir: &Path, set: Set) -> Result<Vec<Archi
             .run()?;
         archives.push(describe("oci-archive", "default", &oci)?);
 
-        let zstd = dir.join(format!("{stem}.zstd.oci.tar"));
-        remove(&zstd)?;
-        Cmd::new("skopeo")
-            .args(["copy", "--quiet", "--dest-compress-format", "zstd"])
-            .arg(format!("oci-archive:{}", oci.display()))
-            .arg(format!("oci-archive:{}:{image}", zstd.display()))
-            .run()?;
-        let archive = describe("oci-archive", "zstd", &zstd)?;
-        if archive.layers.iter().any(|l| l.compression != "zstd") {
-            bail!(
-                "skopeo did not recompress every layer of {} with zstd: {:?}",
-                zstd.display(),
-                archive.layers
-            );
+        if formats.contains(&Format::Zstd) {
+            let zstd = dir.join(format!("{stem}.zstd.oci.tar"));
+            remove(&zstd)?;
+            Cmd::new("skopeo")
+                .args(["copy", "--quiet", "--dest-compress-format", "zstd"])
+                .arg(format!("oci-archive:{}", oci.display()))
+                .arg(format!("oci-archive:{}:{image}", zstd.display()))
+                .run()?;
+            let archive = describe("oci-archive", "zstd", &zstd)?;
+            if archive.layers.iter().any(|l| l.compression != "zstd") {
+                bail!(
+                    "skopeo did not recompress every layer of {} with zstd: {:?}",
+                    zstd.display(),
+                    archive.layers
+                );
+            }
+            archives.push(archive);
         }
-        archives.push(archive);
     }
     Ok(archives)
 }

@@ -1,9 +1,11 @@
 //! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench`.
 //!
 //! - `base-images [--smoke]`: the local Node base image generated Dockerfiles build `FROM`.
-//! - `e2e`: build isogen, drift-check services-example, build and run every service image
-//!   (pnpm here, Cargo in `cargo_e2e`), export the images and check `isogen verify`'s verdicts.
-//! - `ci`: the test suite, the system tools e2e needs, then `e2e` (what `.ci/run` calls).
+//! - `e2e`: build isogen, drift-check services-example (or `--workspace DIR`), build and run
+//!   every service image (pnpm and Cargo), build the bad variants, export the images and check
+//!   `isogen verify`'s verdicts.
+//! - `ci`: the test suite, the system tools e2e needs, then `e2e` with one Cargo service (what
+//!   `.ci/run` calls).
 //! - `bench`: the image reader against other tools (see bench.rs).
 //!
 //! Tasks print the commands they run and fail with the command that failed; they never hide a
@@ -35,32 +37,47 @@ tasks:
   e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:
                           generate --check, build, run and export every image, build the bad
                           variants, and check every verdict of isogen verify
+      --workspace DIR       another workspace, into target/e2e/workspaces/<name>/ and images
+                            localhost/isogen-e2e/ws-<name>/*; its services need not print
+                            anything: started = listens on $PORT, or prints a readiness line,
+                            or stays up 5 s, or exits 0; the example's bad variants are skipped
+      --generate            copy the workspace beside those outputs and run `isogen generate`
+                            there first (for a workspace without committed Dockerfiles)
       --service NAME        only this service (repeatable; variants of other services are skipped)
       --no-variants         do not build the bad variants
+      --one-cargo-service   only the first Cargo service (what `ci` runs; each costs minutes)
+      --release             verify with a release build of isogen (default: debug)
       --cache               build with --layers (reuses cached steps on reruns, but with vfs
                             every cached step is a full copy of the image: gigabytes per service)
       --skip-generate-check do not run `isogen generate --check`
-      --dockerfiles DIR     use DIR/<service folder>/Dockerfile instead of the committed ones
+      --dockerfiles DIR     use DIR/<Dockerfile path> instead of the committed Dockerfiles
       --only pnpm|cargo     only the pnpm or only the Cargo services
+  e2e-cargo [options]     `e2e --only cargo [options]`
   rust-base-images        build the local Rust builder (docker.io/library/rust:1-bookworm) and
                           distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images
-  e2e-cargo [--no-variants] [--service NAME]...
-                          end-to-end for the Cargo services: generate --check, build, run,
-                          export, verify (and a bad variant that must fail)
   bench                   image-reader benchmark against gzip|tar, umoci and syft
-  ci                      cargo test, install buildah/skopeo/busybox-static if absent, then e2e";
+  ci [--all-cargo-services]
+                          cargo test, install buildah/skopeo/busybox-static if absent, then e2e
+                          (with one Cargo service unless --all-cargo-services)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("base-images") => base_images_task(&args[1..]),
         Some("e2e") => e2e_task(&args[1..]),
-        Some("ci") => match args.get(1) {
-            None => ci::run(&project_root(), &target_dir()),
+        Some("ci") => match args.get(1).map(String::as_str) {
+            None => ci::run(&project_root(), &target_dir(), false),
+            Some("--all-cargo-services") if args.len() == 2 => {
+                ci::run(&project_root(), &target_dir(), true)
+            }
             Some(other) => Err(anyhow::anyhow!("ci: unknown argument {other:?}")),
         },
         Some("rust-base-images") => rust_base_images_task(),
-        Some("e2e-cargo") => e2e_cargo_task(&args[1..]),
+        Some("e2e-cargo") => {
+            let mut rest = vec!["--only".to_owned(), "cargo".to_owned()];
+            rest.extend_from_slice(&args[1..]);
+            e2e_task(&rest)
+        }
         Some("bench") => bench::run(&args[1..]).map_err(anyhow::Error::msg),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -105,18 +122,17 @@ fn base_images_task(args: &[String]) -> Result<()> {
 }
 
 fn e2e_task(args: &[String]) -> Result<()> {
-    let mut opts = e2e::Options {
-        skip_generate_check: false,
-        dockerfiles: None,
-        services: Vec::new(),
-        variants: true,
-        cache: false,
-        pnpm: true,
-        cargo: true,
-    };
+    let mut opts = e2e::Options::default();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--workspace" => match args.next() {
+                Some(dir) => opts.workspace = Some(PathBuf::from(dir)),
+                None => bail!("e2e: --workspace needs a folder"),
+            },
+            "--generate" => opts.generate = true,
+            "--one-cargo-service" => opts.one_cargo_service = true,
+            "--release" => opts.release = true,
             "--skip-generate-check" => opts.skip_generate_check = true,
             "--no-variants" => opts.variants = false,
             "--cache" => opts.cache = true,
@@ -150,25 +166,6 @@ fn rust_base_images_task() -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn e2e_cargo_task(args: &[String]) -> Result<()> {
-    let mut opts = cargo_e2e::Options {
-        services: Vec::new(),
-        variants: true,
-    };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--no-variants" => opts.variants = false,
-            "--service" => match args.next() {
-                Some(name) => opts.services.push(name.clone()),
-                None => bail!("e2e-cargo: --service needs a name"),
-            },
-            other => bail!("e2e-cargo: unknown argument {other:?}"),
-        }
-    }
-    cargo_e2e::run(&project_root(), &target_dir(), &opts)
 }
 
 /// The repository root (xtask lives in `<root>/xtask`).

@@ -16,6 +16,10 @@ pub struct Verdict {
     pub exit: i32,
     /// Rule ids of error-level findings.
     pub error_rules: BTreeSet<String>,
+    /// Rule ids of error-level findings about content still visible in the final filesystem
+    /// (or about the config); those about content a later layer deleted or overwrote (the
+    /// finding's `hidden` is set) are only in `error_rules`.
+    pub visible_error_rules: BTreeSet<String>,
     /// Rule ids of every finding, whatever its severity.
     pub all_rules: BTreeSet<String>,
     pub stderr: String,
@@ -40,8 +44,7 @@ pub fn run(isogen: &Path, archive: &Path, workspace: &Path) -> Result<Verdict> {
         .output_raw()?;
     let exit = out.status.code().unwrap_or(-1);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let mut error_rules = BTreeSet::new();
-    let mut all_rules = BTreeSet::new();
+    let mut rules = Rules::default();
     if exit == 0 || exit == 1 {
         let report: Value = serde_json::from_slice(&out.stdout).with_context(|| {
             format!(
@@ -50,22 +53,25 @@ pub fn run(isogen: &Path, archive: &Path, workspace: &Path) -> Result<Verdict> {
                 String::from_utf8_lossy(&out.stdout)
             )
         })?;
-        collect(&report, false, &mut error_rules, &mut all_rules);
+        collect(&report, false, &mut rules);
     }
     Ok(Verdict {
         exit,
-        error_rules,
-        all_rules,
+        error_rules: rules.errors,
+        visible_error_rules: rules.visible_errors,
+        all_rules: rules.all,
         stderr,
     })
 }
 
-fn collect(
-    value: &Value,
-    in_findings: bool,
-    errors: &mut BTreeSet<String>,
-    all: &mut BTreeSet<String>,
-) {
+#[derive(Default)]
+struct Rules {
+    errors: BTreeSet<String>,
+    visible_errors: BTreeSet<String>,
+    all: BTreeSet<String>,
+}
+
+fn collect(value: &Value, in_findings: bool, rules: &mut Rules) {
     match value {
         Value::Object(map) => {
             if in_findings {
@@ -76,19 +82,22 @@ fn collect(
                     .iter()
                     .find_map(|k| map.get(*k).and_then(Value::as_str));
                 if let Some(rule) = rule {
-                    all.insert(rule.to_owned());
+                    rules.all.insert(rule.to_owned());
                     if severity.is_some_and(|s| s.eq_ignore_ascii_case("error")) {
-                        errors.insert(rule.to_owned());
+                        rules.errors.insert(rule.to_owned());
+                        if map.get("hidden").is_none_or(Value::is_null) {
+                            rules.visible_errors.insert(rule.to_owned());
+                        }
                     }
                 }
             }
             for (key, child) in map {
-                collect(child, key == "findings", errors, all);
+                collect(child, key == "findings", rules);
             }
         }
         Value::Array(items) => {
             for item in items {
-                collect(item, in_findings, errors, all);
+                collect(item, in_findings, rules);
             }
         }
         _ => {}
@@ -104,13 +113,21 @@ mod tests {
         let report = serde_json::json!({
             "schema": 1,
             "images": [{ "findings": [
-                { "rule": "non-root-user", "severity": "error", "paths": [] },
+                { "rule": "non-root-user", "severity": "error", "paths": [], "hidden": null },
+                { "rule": "other-service", "severity": "error", "hidden": { "how": "deleted" } },
                 { "rule": "no-npm", "severity": "warning" }
             ]}]
         });
-        let (mut errors, mut all) = (BTreeSet::new(), BTreeSet::new());
-        collect(&report, false, &mut errors, &mut all);
-        assert_eq!(errors.into_iter().collect::<Vec<_>>(), ["non-root-user"]);
-        assert_eq!(all.len(), 2);
+        let mut rules = Rules::default();
+        collect(&report, false, &mut rules);
+        assert_eq!(
+            rules.errors.into_iter().collect::<Vec<_>>(),
+            ["non-root-user", "other-service"]
+        );
+        assert_eq!(
+            rules.visible_errors.into_iter().collect::<Vec<_>>(),
+            ["non-root-user"]
+        );
+        assert_eq!(rules.all.len(), 3);
     }
 }
