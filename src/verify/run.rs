@@ -12,7 +12,7 @@ use crate::config::{Config, FILE_NAME};
 use crate::error::{Error, Result};
 use crate::image::{self, Image, OpenOptions};
 use crate::report::{ImageReport, Report};
-use crate::workspace::Workspace;
+use crate::workspace::{Ecosystem, Workspace};
 
 /// What the command line asks.
 #[derive(Debug, Clone, Default)]
@@ -82,16 +82,28 @@ fn load_config(opts: &Options, ws_root: Option<&Path>) -> Result<Config> {
 /// The Dockerfile that builds the service, relative to the workspace root, when it exists.
 fn dockerfile(ws: &Workspace, service: &str) -> Option<String> {
     let s = ws.service(service)?;
-    let dir = &ws.service_package(s).dir;
-    [format!("Dockerfile.{}", s.name), "Dockerfile".to_string()]
+    let package = ws.service_package(s);
+    let dir = &package.dir;
+    // Where generate writes it first (`<bin>.Dockerfile` for one of several binaries of a
+    // Cargo package), then the names people give hand-written ones.
+    let generated = match package.ecosystem {
+        Ecosystem::Cargo => Some(crate::generate::cargo::dockerfile_path(ws, s)),
+        Ecosystem::Pnpm => None,
+    };
+    let in_dir = |f: String| {
+        if dir.is_empty() {
+            f
+        } else {
+            format!("{dir}/{f}")
+        }
+    };
+    generated
         .into_iter()
-        .map(|f| {
-            if dir.is_empty() {
-                f
-            } else {
-                format!("{dir}/{f}")
-            }
-        })
+        .chain(
+            [format!("Dockerfile.{}", s.name), "Dockerfile".to_string()]
+                .into_iter()
+                .map(in_dir),
+        )
         .find(|rel| ws.root.join(rel).is_file())
 }
 
@@ -149,4 +161,43 @@ pub fn run(opts: &Options) -> Result<Report> {
             .to_string()
     });
     Ok(Report::new(reports, ws_display))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Workspace {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        Workspace::discover(&root, &Default::default()).unwrap()
+    }
+
+    /// The report points at the Dockerfile generate wrote: `<bin>.Dockerfile` for one of
+    /// several binaries of a package, `Dockerfile` otherwise.
+    #[test]
+    fn the_dockerfile_a_report_names_is_the_generated_one() {
+        let ws = fixture("cargo-platform");
+        assert_eq!(
+            dockerfile(&ws, "billing-export").as_deref(),
+            Some("services/billing/api/billing-export.Dockerfile")
+        );
+        let ws = Workspace::discover(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example"),
+            &Default::default(),
+        )
+        .unwrap();
+        for (service, file) in [
+            ("billing", "services/billing/Dockerfile"),
+            ("ledger", "crates/ledger/Dockerfile"),
+            (
+                "inventory-sync",
+                "crates/inventory/inventory-sync.Dockerfile",
+            ),
+        ] {
+            assert_eq!(dockerfile(&ws, service).as_deref(), Some(file));
+        }
+        assert_eq!(dockerfile(&ws, "no-such-service"), None);
+    }
 }
