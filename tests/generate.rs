@@ -587,6 +587,23 @@ fn unknown_config_keys_are_named() {
         "[generate.node]\nimage = \"node@sha256:1234\"\n",
     )]);
     fails_naming(&ws, &["isogen.toml", "image", "64 hex digits"]);
+    // Cargo-only keys on a Node service would be silently ignored: they are named instead.
+    for key in [
+        "features = [\"tls\"]",
+        "no_default_features = true",
+        "assets = [\"config\"]",
+    ] {
+        let config = format!("[generate.services.api]\n{key}\n");
+        let ws = with(&[("isogen.toml", Box::leak(config.into_boxed_str()))]);
+        let name = key.split(' ').next().unwrap();
+        fails_naming(
+            &ws,
+            &[
+                "isogen.toml",
+                &format!("[generate.services.api] {name}: only for Cargo services"),
+            ],
+        );
+    }
 }
 
 #[test]

@@ -119,22 +119,20 @@ pub fn template_context(
     let overrides = config.service(&service.name);
     let section = format!("[generate.services.{}]", service.name);
     if let Some(o) = overrides {
-        for (key, set) in [
-            ("entry", o.entry.is_some()),
-            ("out_dir", o.out_dir.is_some()),
-            ("build", o.build.is_some()),
-        ] {
-            if set {
-                return Err(Error::config(
-                    config_path,
-                    format!(
-                        "{section} {key}: only for Node services; `{}` is a Cargo binary (set \
-                         features or profile in [generate.cargo], files to ship in `assets`)",
-                        service.name
-                    ),
-                ));
-            }
-        }
+        super::reject_keys(
+            config_path,
+            &section,
+            &[
+                ("entry", o.entry.is_some()),
+                ("out_dir", o.out_dir.is_some()),
+                ("build", o.build.is_some()),
+            ],
+            &format!(
+                "only for Node services; `{}` is a Cargo binary (set features or profile in \
+                 [generate.cargo], files to ship in `assets`)",
+                service.name
+            ),
+        )?;
     }
     let mut cargo_config = config.cargo.clone();
     if let Some(image) = overrides.and_then(|o| o.image.clone()) {

@@ -360,6 +360,17 @@ pub fn common_context(
     })
 }
 
+/// An error naming the first of `keys` that is set in `section`, with why it does not apply.
+fn reject_keys(config_path: &Path, section: &str, keys: &[(&str, bool)], why: &str) -> Result<()> {
+    match keys.iter().find(|(_, set)| *set) {
+        Some((key, _)) => Err(Error::config(
+            config_path,
+            format!("{section} {key}: {why}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,6 +152,22 @@ pub fn context(
     let section = format!("[generate.services.{}]", service.name);
     let svc_pkg = ws.service_package(service);
     let svc_node = node_of(svc_pkg)?;
+    if let Some(o) = overrides {
+        super::reject_keys(
+            config_path,
+            &section,
+            &[
+                ("assets", !o.assets.is_empty()),
+                ("features", !o.features.is_empty()),
+                ("no_default_features", o.no_default_features.is_some()),
+            ],
+            &format!(
+                "only for Cargo services; `{}` is a Node service (its image ships the `dist` \
+                 of its package, `out_dir` names another folder)",
+                service.name
+            ),
+        )?;
+    }
     let manifest_path = ws.root.join(&svc_pkg.manifest);
 
     // Entry and output folder of the service.
