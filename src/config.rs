@@ -60,6 +60,7 @@ impl Config {
             message: e.message().trim().to_string(),
         })?;
         config.verify.assets = crate::verify::cfg::asset_globs(&config.generate);
+        config.verify.build_script = config.generate.node.build_script.clone();
         Ok(config)
     }
 

@@ -50,6 +50,11 @@ pub struct VerifyConfig {
     /// `[generate]` section by [`crate::config::Config::parse`], never written in `[verify]`.
     #[serde(skip)]
     pub assets: BTreeMap<String, Globs>,
+    /// The package.json script that builds a package (`[generate.node] build_script`, default
+    /// `build`): an internal package without it ships its folder as generate copies it. Filled
+    /// like `assets`.
+    #[serde(skip)]
+    pub build_script: Option<String>,
 }
 
 /// `[verify.services.<name>]`: replaces `app_root`, adds globs, overrides rule levels.

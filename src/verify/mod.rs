@@ -239,11 +239,12 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
     let policy = req.config.policy_for(&canonical);
     let facts = facts::Facts::new(image);
     let launch = launch::analyse(&facts.config, &facts.fs);
+    let build_script = req.config.build_script.as_deref().unwrap_or("build");
     let subject = subject::identify(
         &facts,
         &launch,
         &canonical,
-        ws_service,
+        ws_service.map(|(w, s)| (w, s, build_script)),
         policy.app_root.as_deref(),
     );
     let ctx = rules::Ctx {

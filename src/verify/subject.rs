@@ -82,7 +82,7 @@ pub struct Subject {
     /// Folders of the internal packages (visible or hidden).
     pub internal: Vec<String>,
     /// Folders of the internal packages the workspace does not build (Node packages without
-    /// a `build` script: plain JavaScript shipped as `npm pack` would, their whole folder).
+    /// its build script: plain JavaScript shipped as `npm pack` would, their whole folder).
     pub unbuilt: BTreeSet<String>,
     /// `/<dir>` of each other service with a folder, for suffix matching.
     pub other_suffixes: Vec<(usize, String)>,
@@ -109,7 +109,7 @@ impl Subject {
 struct WsFacts {
     package_name: String,
     runtime_names: BTreeSet<String>,
-    /// Those of `runtime_names` that have no `build` script.
+    /// Those of `runtime_names` that have no build script (`[generate.node] build_script`).
     unbuilt_names: BTreeSet<String>,
     all_names: BTreeMap<String, String>,
     dev_names: BTreeSet<String>,
@@ -119,7 +119,7 @@ struct WsFacts {
     bin: Option<String>,
 }
 
-fn ws_facts(ws: &Workspace, service: &Service) -> WsFacts {
+fn ws_facts(ws: &Workspace, service: &Service, build_script: &str) -> WsFacts {
     let own = ws.service_package(service);
     let closure: BTreeSet<usize> = service.runtime_closure.iter().copied().collect();
     let mut dev_names = BTreeSet::new();
@@ -167,7 +167,7 @@ fn ws_facts(ws: &Workspace, service: &Service) -> WsFacts {
             .filter(|p| {
                 p.node
                     .as_ref()
-                    .is_some_and(|n| !n.scripts.contains_key("build"))
+                    .is_some_and(|n| !n.scripts.contains_key(build_script))
             })
             .map(|p| p.name.clone())
             .collect(),
@@ -221,10 +221,10 @@ pub fn identify(
     facts: &Facts,
     launch: &Launch,
     name: &str,
-    ws: Option<(&Workspace, &Service)>,
+    ws: Option<(&Workspace, &Service, &str)>,
     app_root: Option<&str>,
 ) -> Subject {
-    let wsf = ws.map(|(w, s)| ws_facts(w, s));
+    let wsf = ws.map(|(w, s, build_script)| ws_facts(w, s, build_script));
     let label = |k: &str| facts.config.labels.get(k).cloned();
 
     let mut subject = Subject {

@@ -303,7 +303,17 @@ fn unbuilt_internal_package_may_ship_its_folder() {
     });
     let v = run(&image, None, Some(&ws), "").unwrap();
     assert_eq!(errors(&v), vec![diags::id::INTERNAL_PACKAGE_EXTRA]);
+    // Built, but by the script `[generate.node] build_script` names: extra content too.
+    ws.packages[1].node = Some(crate::workspace::pnpm::NodePackage {
+        scripts: [("compile".to_string(), "tsc".to_string())].into(),
+        ..Default::default()
+    });
+    let compile = "[generate.node]\nbuild_script = \"compile\"\n";
+    let v = run(&image, None, Some(&ws), compile).unwrap();
+    assert_eq!(errors(&v), vec![diags::id::INTERNAL_PACKAGE_EXTRA]);
     // Not built by the workspace (plain JavaScript): fine.
+    let v = run(&image, None, Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
     ws.packages[1].node = Some(Default::default());
     let v = run(&image, None, Some(&ws), "").unwrap();
     assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
