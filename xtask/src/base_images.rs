@@ -95,23 +95,7 @@ pub fn build_node(work_dir: &Path) -> Result<BaseImage> {
         return Ok(image);
     }
 
-    let containerfile_path = work_dir.join("Containerfile");
-    fs::write(&containerfile_path, &containerfile)
-        .with_context(|| format!("writing {}", containerfile_path.display()))?;
-    let mut bud = buildah().args(["bud", "--isolation", "chroot", "--quiet"]);
-    bud = bud.args(["--label", &format!("{INPUTS_LABEL}={inputs}")]);
-    for name in &names {
-        bud = bud.args(["-t", name]);
-    }
-    let id = bud
-        .arg("-f")
-        .arg(&containerfile_path)
-        .arg(work_dir)
-        .read()?
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned();
+    let id = build_from_rootfs(work_dir, &containerfile, &names, &inputs)?;
     // The tarball is only an input of the build; keep target/ small.
     let _ = fs::remove_file(&tar_path);
     Ok(BaseImage {
@@ -120,6 +104,33 @@ pub fn build_node(work_dir: &Path) -> Result<BaseImage> {
         node_version,
         built: true,
     })
+}
+
+/// Builds `containerfile` in `work_dir` (which holds the `rootfs.tar` it adds), labelled with
+/// `inputs` and tagged with every name; returns the image id.
+pub(crate) fn build_from_rootfs(
+    work_dir: &Path,
+    containerfile: &str,
+    names: &[String],
+    inputs: &str,
+) -> Result<String> {
+    let containerfile_path = work_dir.join("Containerfile");
+    fs::write(&containerfile_path, containerfile)
+        .with_context(|| format!("writing {}", containerfile_path.display()))?;
+    let mut bud = buildah().args(["bud", "--isolation", "chroot", "--quiet"]);
+    bud = bud.args(["--label", &format!("{INPUTS_LABEL}={inputs}")]);
+    for name in names {
+        bud = bud.args(["-t", name]);
+    }
+    Ok(bud
+        .arg("-f")
+        .arg(&containerfile_path)
+        .arg(work_dir)
+        .read()?
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned())
 }
 
 /// The image, tagged with every name, when it exists and was built from these inputs.
@@ -191,17 +202,56 @@ pub(crate) struct RootFs {
 }
 
 impl RootFs {
-    fn for_node(node: &Path) -> Result<Self> {
-        let mut fs = RootFs {
+    pub(crate) fn new() -> Self {
+        RootFs {
             entries: BTreeMap::new(),
-        };
-        // Mirror the host's merged-/usr symlinks (/bin -> usr/bin, /lib -> usr/lib, ...), so
-        // the ELF interpreter path baked into node (/lib64/ld-linux-x86-64.so.2) resolves.
+        }
+    }
+
+    /// The host's merged-/usr symlinks (`/bin -> usr/bin`, ...), so paths baked into binaries
+    /// (the ELF interpreter `/lib64/ld-linux-x86-64.so.2`) resolve.
+    pub(crate) fn merged_usr(&mut self) {
         for top in ["/bin", "/sbin", "/lib", "/lib64"] {
             if let Ok(target) = fs::read_link(top) {
-                fs.entries.insert(top.into(), Entry::Symlink { target });
+                self.entries.insert(top.into(), Entry::Symlink { target });
             }
         }
+    }
+
+    /// `/tmp`, `/var/tmp` (sticky) and `/root`.
+    pub(crate) fn system_dirs(&mut self) {
+        self.entries
+            .insert("/tmp".into(), Entry::Dir { mode: 0o1777 });
+        self.entries
+            .insert("/var/tmp".into(), Entry::Dir { mode: 0o1777 });
+        self.entries
+            .insert("/root".into(), Entry::Dir { mode: 0o700 });
+    }
+
+    /// What a base that builds needs besides its tools: root and nobody in `/etc/passwd` and
+    /// `/etc/group`, NSS order, the host's CA bundle (the registries are behind a TLS proxy),
+    /// and the system folders.
+    pub(crate) fn builder_basics(&mut self) -> Result<()> {
+        self.add_bytes(
+            "/etc/passwd",
+            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+            0o644,
+        );
+        self.add_bytes("/etc/group", "root:x:0:\nnogroup:x:65534:\n", 0o644);
+        // glibc >= 2.34 has the files and dns NSS modules built in; this makes the order explicit.
+        self.add_bytes(
+            "/etc/nsswitch.conf",
+            "passwd: files\ngroup: files\nhosts: files dns\n",
+            0o644,
+        );
+        self.add_file(Path::new(CA_BUNDLE))?;
+        self.system_dirs();
+        Ok(())
+    }
+
+    fn for_node(node: &Path) -> Result<Self> {
+        let mut fs = RootFs::new();
+        fs.merged_usr();
 
         let node = canonical(node)?;
         fs.add_file(&node)?;
@@ -235,25 +285,7 @@ impl RootFs {
 
         fs.add_busybox()?;
 
-        fs.add_bytes(
-            "/etc/passwd",
-            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-            0o644,
-        );
-        fs.add_bytes("/etc/group", "root:x:0:\nnogroup:x:65534:\n", 0o644);
-        // glibc >= 2.34 has the files and dns NSS modules built in; this makes the order explicit.
-        fs.add_bytes(
-            "/etc/nsswitch.conf",
-            "passwd: files\ngroup: files\nhosts: files dns\n",
-            0o644,
-        );
-        fs.add_file(Path::new(CA_BUNDLE))?;
-        fs.entries
-            .insert("/tmp".into(), Entry::Dir { mode: 0o1777 });
-        fs.entries
-            .insert("/var/tmp".into(), Entry::Dir { mode: 0o1777 });
-        fs.entries
-            .insert("/root".into(), Entry::Dir { mode: 0o700 });
+        fs.builder_basics()?;
         fs.entries
             .insert("/usr/local/bin".into(), Entry::Dir { mode: 0o755 });
         Ok(fs)
@@ -295,25 +327,29 @@ impl RootFs {
 
     /// Adds a host folder tree as it is (symlinks kept as symlinks).
     fn add_tree(&mut self, root: &Path) -> Result<()> {
+        self.add_tree_at(root, root)
+    }
+
+    /// Adds the host tree `src` (a file or folder; symlinks kept) at `dst` in the image.
+    pub(crate) fn add_tree_at(&mut self, src: &Path, dst: &Path) -> Result<()> {
         let meta =
-            fs::symlink_metadata(root).with_context(|| format!("reading {}", root.display()))?;
+            fs::symlink_metadata(src).with_context(|| format!("reading {}", src.display()))?;
         let mode = meta.mode() & 0o7777;
         if meta.file_type().is_symlink() {
-            let target = fs::read_link(root)?;
+            let target = fs::read_link(src)?;
             self.entries
-                .insert(root.to_owned(), Entry::Symlink { target });
+                .insert(dst.to_owned(), Entry::Symlink { target });
         } else if meta.is_dir() {
-            self.entries.insert(root.to_owned(), Entry::Dir { mode });
-            for child in
-                fs::read_dir(root).with_context(|| format!("listing {}", root.display()))?
-            {
-                self.add_tree(&child?.path())?;
+            self.entries.insert(dst.to_owned(), Entry::Dir { mode });
+            for child in fs::read_dir(src).with_context(|| format!("listing {}", src.display()))? {
+                let child = child?;
+                self.add_tree_at(&child.path(), &dst.join(child.file_name()))?;
             }
         } else if meta.is_file() {
             self.entries.insert(
-                root.to_owned(),
+                dst.to_owned(),
                 Entry::File {
-                    source: root.to_owned(),
+                    source: src.to_owned(),
                     mode,
                 },
             );
@@ -366,7 +402,7 @@ impl RootFs {
 
     /// A digest of what the tarball would hold, from metadata only (paths, modes, sizes and
     /// modification times of host files; inline content; link targets).
-    fn sources_digest(&self, containerfile: &str) -> Result<String> {
+    pub(crate) fn sources_digest(&self, containerfile: &str) -> Result<String> {
         let mut hasher = Sha256::new();
         hasher.update(containerfile.as_bytes());
         for (at, entry) in &self.entries {

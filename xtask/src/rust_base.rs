@@ -23,10 +23,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use sha2::{Digest, Sha256};
 
 use crate::base_images::{
-    canonical, hex, up_to_date_image, Entry, RootFs, CA_BUNDLE, INPUTS_LABEL,
+    build_from_rootfs, canonical, up_to_date_image, Entry, RootFs, CA_BUNDLE,
 };
 use crate::cmd::{buildah, Cmd};
 
@@ -86,7 +85,7 @@ pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
     let mut fs = RootFs {
         entries: Default::default(),
     };
-    merged_usr(&mut fs);
+    fs.merged_usr();
     for path in package_files(&dependency_closure(BUILDER_PACKAGES)?)? {
         add_host_path(&mut fs, &path)?;
     }
@@ -101,7 +100,7 @@ pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
     let rustup_dir = Path::new("/usr/local/rustup/toolchains").join(&toolchain);
     for bin in TOOLCHAIN_BINS {
         let source = sysroot.join("bin").join(bin);
-        add_tree_at(&mut fs, &source, &rustup_dir.join("bin").join(bin))?;
+        fs.add_tree_at(&source, &rustup_dir.join("bin").join(bin))?;
         fs.entries.insert(
             Path::new("/usr/local/cargo/bin").join(bin),
             Entry::Symlink {
@@ -112,21 +111,9 @@ pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
             },
         );
     }
-    add_tree_at(&mut fs, &sysroot.join("lib"), &rustup_dir.join("lib"))?;
+    fs.add_tree_at(&sysroot.join("lib"), &rustup_dir.join("lib"))?;
 
-    fs.add_bytes(
-        "/etc/passwd",
-        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-        0o644,
-    );
-    fs.add_bytes("/etc/group", "root:x:0:\nnogroup:x:65534:\n", 0o644);
-    fs.add_bytes(
-        "/etc/nsswitch.conf",
-        "passwd: files\ngroup: files\nhosts: files dns\n",
-        0o644,
-    );
-    fs.add_file(Path::new(CA_BUNDLE))?;
-    system_dirs(&mut fs);
+    fs.builder_basics()?;
 
     let containerfile = format!(
         "FROM scratch\n\
@@ -148,7 +135,7 @@ pub fn build_runtime(work_dir: &Path) -> Result<RustBase> {
     let mut fs = RootFs {
         entries: Default::default(),
     };
-    merged_usr(&mut fs);
+    fs.merged_usr();
     let packages: Vec<String> = RUNTIME_PACKAGES.iter().map(|p| p.to_string()).collect();
     for path in package_files(&packages)? {
         // No documentation, locales or helper programs: a runtime holds libraries only.
@@ -184,7 +171,7 @@ pub fn build_runtime(work_dir: &Path) -> Result<RustBase> {
         0o644,
     );
     fs.add_file(Path::new(CA_BUNDLE))?;
-    system_dirs(&mut fs);
+    fs.system_dirs();
     fs.entries
         .insert("/home/nonroot".into(), Entry::Dir { mode: 0o755 });
 
@@ -207,7 +194,7 @@ fn build_image(
     work_dir: &Path,
 ) -> Result<RustBase> {
     let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    let inputs = fingerprint(fs, containerfile)?;
+    let inputs = fs.sources_digest(containerfile)?;
     if let Some(id) = up_to_date_image(&names[0], &inputs)? {
         eprintln!("rust base: {} is up to date ({id:.12})", names[0]);
         for name in &names[1..] {
@@ -223,81 +210,13 @@ fn build_image(
     let tar_path = work_dir.join("rootfs.tar");
     fs.write_tar(&tar_path)
         .with_context(|| format!("writing {}", tar_path.display()))?;
-    let containerfile_path = work_dir.join("Containerfile");
-    fs::write(&containerfile_path, containerfile)
-        .with_context(|| format!("writing {}", containerfile_path.display()))?;
-    let mut bud = buildah().args(["bud", "--isolation", "chroot", "--quiet"]);
-    bud = bud.args(["--label", &format!("{INPUTS_LABEL}={inputs}")]);
-    for name in &names {
-        bud = bud.args(["-t", name]);
-    }
-    let id = bud
-        .arg("-f")
-        .arg(&containerfile_path)
-        .arg(work_dir)
-        .read()?
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned();
+    let id = build_from_rootfs(work_dir, containerfile, &names, &inputs)?;
     let _ = fs::remove_file(&tar_path);
     Ok(RustBase {
         names,
         id,
         built: true,
     })
-}
-
-/// A digest of what the image would hold, without reading file contents (the toolchain is
-/// hundreds of megabytes): path, kind, size, mtime and mode of every entry's source.
-fn fingerprint(fs: &RootFs, containerfile: &str) -> Result<String> {
-    let mut h = Sha256::new();
-    for (at, entry) in &fs.entries {
-        h.update(at.as_os_str().as_encoded_bytes());
-        match entry {
-            Entry::Dir { mode } => h.update(format!("d{mode}")),
-            Entry::File { source, mode } => {
-                let m = fs::metadata(source)
-                    .with_context(|| format!("reading {}", source.display()))?;
-                h.update(format!(
-                    "f{mode} {} {} {}",
-                    m.len(),
-                    m.mtime(),
-                    m.mtime_nsec()
-                ));
-            }
-            Entry::Bytes { data, mode } => {
-                h.update(format!("b{mode}"));
-                h.update(data);
-            }
-            Entry::Symlink { target } => {
-                h.update("l");
-                h.update(target.as_os_str().as_encoded_bytes());
-            }
-        }
-        h.update([0]);
-    }
-    h.update(containerfile);
-    Ok(hex(&h.finalize()))
-}
-
-/// The host's merged-/usr symlinks (`/bin -> usr/bin`, ...), so paths baked into binaries
-/// (the ELF interpreter `/lib64/ld-linux-x86-64.so.2`) resolve.
-fn merged_usr(fs: &mut RootFs) {
-    for top in ["/bin", "/sbin", "/lib", "/lib64"] {
-        if let Ok(target) = fs::read_link(top) {
-            fs.entries.insert(top.into(), Entry::Symlink { target });
-        }
-    }
-}
-
-fn system_dirs(fs: &mut RootFs) {
-    fs.entries
-        .insert("/tmp".into(), Entry::Dir { mode: 0o1777 });
-    fs.entries
-        .insert("/var/tmp".into(), Entry::Dir { mode: 0o1777 });
-    fs.entries
-        .insert("/root".into(), Entry::Dir { mode: 0o700 });
 }
 
 /// `packages` and everything they depend on (not recommends/suggests), installed ones only.
@@ -380,7 +299,7 @@ fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
     };
     let at = canonical(parent)?.join(name);
     if meta.file_type().is_symlink() {
-        // Top-level merged-/usr links are handled by `merged_usr`.
+        // Top-level merged-/usr links are handled by `RootFs::merged_usr`.
         let target = fs::read_link(path)?;
         fs.entries.entry(at).or_insert(Entry::Symlink { target });
     } else if meta.is_file() {
@@ -389,35 +308,6 @@ fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
             Entry::File {
                 source: path.to_owned(),
                 mode: meta.mode() & 0o7777,
-            },
-        );
-    }
-    Ok(())
-}
-
-/// Adds the host tree `src` (a file or folder; symlinks kept) at `dst` in the image.
-fn add_tree_at(fs: &mut RootFs, src: &Path, dst: &Path) -> Result<()> {
-    let meta = fs::symlink_metadata(src).with_context(|| format!("reading {}", src.display()))?;
-    let mode = meta.mode() & 0o7777;
-    if meta.file_type().is_symlink() {
-        fs.entries.insert(
-            dst.to_owned(),
-            Entry::Symlink {
-                target: fs::read_link(src)?,
-            },
-        );
-    } else if meta.is_dir() {
-        fs.entries.insert(dst.to_owned(), Entry::Dir { mode });
-        for child in fs::read_dir(src).with_context(|| format!("listing {}", src.display()))? {
-            let child = child?;
-            add_tree_at(fs, &child.path(), &dst.join(child.file_name()))?;
-        }
-    } else if meta.is_file() {
-        fs.entries.insert(
-            dst.to_owned(),
-            Entry::File {
-                source: src.to_owned(),
-                mode,
             },
         );
     }
