@@ -169,24 +169,9 @@ fn resolve_oci(
     )?;
     let manifest: ManifestJson = parse_json(&bytes, &what)?;
     let (config_digest, config) = read_config(store, &manifest, &what, chosen.platform.as_ref())?;
-    let platform = config_platform(&config);
-    if let Some(requested) = requested {
-        if !requested.accepts(&platform) {
-            return Err(format!(
-                "the archive holds one image, for {platform}; --platform {requested} asks for another"
-            ));
-        }
-    }
-
-    let diff_ids = diff_ids(&config, &config_digest)?;
     let descriptors = manifest.layers.unwrap_or_default();
-    if descriptors.len() != diff_ids.len() {
-        return Err(format!(
-            "{what} lists {} layers but config {config_digest} lists {} rootfs.diff_ids",
-            descriptors.len(),
-            diff_ids.len()
-        ));
-    }
+    let (platform, diff_ids) =
+        platform_and_diff_ids(&config, &config_digest, requested, descriptors.len(), &what)?;
     let created_by = layer_history(&config, descriptors.len());
     let mut layers = Vec::with_capacity(descriptors.len());
     for (i, (desc, diff_id)) in descriptors.into_iter().zip(diff_ids).enumerate() {
@@ -499,24 +484,14 @@ fn resolve_legacy(store: &Store, requested: Option<&Platform>) -> Result<Resolve
     )?;
     let config_digest = Sha256Digest::of(&bytes);
     let config = parse_config(&bytes, &config_what, None)?;
-    let platform = config_platform(&config);
-    if let Some(requested) = requested {
-        if !requested.accepts(&platform) {
-            return Err(format!(
-                "the archive holds one image, for {platform}; --platform {requested} asks for another"
-            ));
-        }
-    }
-
-    let diff_ids = diff_ids(&config, &config_digest)?;
     let names = image.layers.unwrap_or_default();
-    if names.len() != diff_ids.len() {
-        return Err(format!(
-            "manifest.json lists {} layers but config {config_digest} lists {} rootfs.diff_ids",
-            names.len(),
-            diff_ids.len()
-        ));
-    }
+    let (platform, diff_ids) = platform_and_diff_ids(
+        &config,
+        &config_digest,
+        requested,
+        names.len(),
+        "manifest.json",
+    )?;
     let sources = image.layer_sources.unwrap_or_default();
     let created_by = layer_history(&config, names.len());
     let mut layers = Vec::with_capacity(names.len());
@@ -692,6 +667,33 @@ fn config_platform(config: &ImageConfiguration) -> Platform {
         &config.architecture().to_string(),
         config.variant().as_deref(),
     )
+}
+
+/// The platform of a single-image archive, checked against `--platform`, and its config's
+/// `rootfs.diff_ids`, checked to be one per layer the manifest (`what`) lists.
+fn platform_and_diff_ids(
+    config: &ImageConfiguration,
+    config_digest: &Sha256Digest,
+    requested: Option<&Platform>,
+    layers: usize,
+    what: &str,
+) -> Result<(Platform, Vec<Sha256Digest>), String> {
+    let platform = config_platform(config);
+    if let Some(requested) = requested {
+        if !requested.accepts(&platform) {
+            return Err(format!(
+                "the archive holds one image, for {platform}; --platform {requested} asks for another"
+            ));
+        }
+    }
+    let diff_ids = diff_ids(config, config_digest)?;
+    if layers != diff_ids.len() {
+        return Err(format!(
+            "{what} lists {layers} layers but config {config_digest} lists {} rootfs.diff_ids",
+            diff_ids.len()
+        ));
+    }
+    Ok((platform, diff_ids))
 }
 
 fn diff_ids(
