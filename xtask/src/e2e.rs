@@ -470,13 +470,15 @@ fn build_isogen(root: &Path, release: bool) -> Result<PathBuf> {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
+        // `cargo test --no-run` also builds the bin's own unit-test harness (same target,
+        // `profile.test` true, `deps/isogen-<hash>`): that is not the CLI.
         let is_bin = msg["reason"] == "compiler-artifact"
             && msg["target"]["name"] == "isogen"
+            && msg["profile"]["test"] == false
             && msg["target"]["kind"]
                 .as_array()
                 .is_some_and(|k| k.iter().any(|k| k == "bin"));
         if let (true, Some(exe)) = (is_bin, msg["executable"].as_str()) {
-            // The uplifted copy (target/<profile>/isogen) comes last.
             found = Some(PathBuf::from(exe));
         }
     }
