@@ -476,14 +476,21 @@ pub(crate) fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> 
             }
         }
     }
+    find_installed(facts, from, name).map(|(_, real)| real)
+}
+
+/// Where Node finds package `name` from folder `from`: the `node_modules` folder it is in and
+/// the package's real folder (symlinks followed), when that folder holds a manifest.
+pub(crate) fn find_installed(facts: &Facts, from: &str, name: &str) -> Option<(String, String)> {
     for anc in fs::self_and_ancestors(from) {
         if fs::basename(anc) == "node_modules" {
             continue;
         }
-        let cand = fs::join(anc, &format!("node_modules/{name}"));
+        let modules = fs::join(anc, "node_modules");
+        let cand = fs::join(&modules, name);
         if let Some(real) = facts.fs.resolve(&cand) {
             if facts.manifests.contains_key(&real) {
-                return Some(real);
+                return Some((modules, real));
             }
         }
     }

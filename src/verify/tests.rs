@@ -388,6 +388,10 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
             .file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))
             .delete("/app/services/billing/node_modules/@acme/shared")),
             diags::id::WORKSPACE_PROTOCOL),
+        ("workspace spec kept over the tree npm installed from the rewritten one", generated_billing().with(|t| t
+            .layer(3).file("/app/services/billing/node_modules/.package-lock.json", r#"{"lockfileVersion":3}"#)
+            .layer(4).file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))),
+            diags::id::WORKSPACE_PROTOCOL),
         ("another service copied in", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
             .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),

@@ -19,7 +19,7 @@ use crate::image::EntryKind;
 use crate::verify::diags::id;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
-use crate::verify::subject::{node_modules_name, resolve_dep};
+use crate::verify::subject::{find_installed, node_modules_name};
 
 /// Directories a program is run from.
 const BIN_DIRS: &[&str] = &[
@@ -277,7 +277,8 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
 /// `workspace-protocol`: visible manifests whose run-time dependencies keep a spec only pnpm
 /// understands (`workspace:`, `catalog:`) and that is not installed where Node would look for
 /// it: the image was made from the workspace without resolving the package in. A spec whose
-/// package is installed was resolved by pnpm (`pnpm deploy` keeps the specs as written), and
+/// package pnpm or yarn installed is resolved (`pnpm deploy` keeps the specs as written); one
+/// whose package sits in a tree npm installed is not (npm cannot have installed it), and
 /// dev dependencies are not installed in a production image at all. Hidden (overwritten)
 /// manifests are not reported: their specs no longer affect anything.
 pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
@@ -289,7 +290,7 @@ pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
             .dependencies
             .iter()
             .filter(|(_, spec)| spec.starts_with("workspace:") || spec.starts_with("catalog:"))
-            .filter(|(n, spec)| resolve_dep(ctx.facts, &m.dir, n, spec).is_none())
+            .filter(|(n, _)| !installed_by_workspace_tool(ctx, &m.dir, n))
             .map(|(n, spec)| format!("{n}: {spec}"))
             .collect();
         if bad.is_empty() {
@@ -308,6 +309,24 @@ pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
         );
     }
     let _ = node_modules_name;
+}
+
+/// Whether package `name`, needed from folder `dir` through a `workspace:`/`catalog:` spec, is
+/// installed by a tool that understands those specs. A tree npm installed (its hidden lockfile
+/// `node_modules/.package-lock.json`, and none of pnpm's or yarn's marks) cannot have come from
+/// such a manifest: npm refuses the spec, so the manifest was swapped after the install and no
+/// longer says what the image holds (`npm ls`, `npm ci` and any later install break on it).
+fn installed_by_workspace_tool(ctx: &Ctx, dir: &str, name: &str) -> bool {
+    let Some((modules, real)) = find_installed(ctx.facts, dir, name) else {
+        return false;
+    };
+    let fs = &ctx.facts.fs;
+    let by = |mark: &str| fs.exists(&fs::join(&modules, mark));
+    let pnpm_or_yarn = by(".modules.yaml")
+        || by(".pnpm")
+        || by(".yarn-state.yml")
+        || real.contains("/node_modules/.pnpm/");
+    pnpm_or_yarn || !by(".package-lock.json")
 }
 
 #[cfg(test)]
