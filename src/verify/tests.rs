@@ -395,6 +395,9 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
         ("another service copied in", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
             .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+        ("another service's manifest, workspace: specs and all", generated_billing().with(|t| t.layer(4)
+            .file("/app/services/payments/package.json", r#"{"name":"@acme/payments","dependencies":{"@acme/shared":"workspace:*"}}"#)
+            .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
         ("another service copied with its node_modules", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
             .file("/app/services/payments/node_modules/@acme/unused/package.json", r#"{"name":"@acme/unused"}"#)

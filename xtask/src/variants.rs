@@ -71,15 +71,6 @@ pub enum Expect {
     AnyError,
 }
 
-/// `isogen verify` also reports `workspace-protocol` for a `package.json` whose path an earlier
-/// rule (`other-service`, `app-root-foreign`) already claims, against docs/verify.md's "one
-/// cause gives one finding": `check_manifests` in src/verify/rules/tooling.rs does not skip
-/// claimed paths.
-const WORKSPACE_PROTOCOL_DOUBLE_CLAIM: &str =
-    "verify also reports workspace-protocol for the copied package.json, whose path an earlier \
-     rule already claims (docs/verify.md: one cause gives one finding; \
-     src/verify/rules/tooling.rs check_manifests does not skip claimed paths)";
-
 const DOCKER: &[Format] = &[Format::Docker];
 const DOCKER_OCI: &[Format] = &[Format::Docker, Format::Oci];
 const ALL: &[Format] = &[Format::Docker, Format::Oci, Format::Zstd];
@@ -163,7 +154,7 @@ pub const VARIANTS: &[Variant] = &[
         )],
         expect: Expect::Rules(&["other-service"]),
         exports: DOCKER,
-        known_issue: Some(WORKSPACE_PROTOCOL_DOUBLE_CLAIM),
+        known_issue: None,
     },
     Variant {
         name: "billing-other-service-deleted",
@@ -186,7 +177,7 @@ pub const VARIANTS: &[Variant] = &[
         )],
         expect: Expect::Rules(&["app-root-foreign"]),
         exports: DOCKER,
-        known_issue: Some(WORKSPACE_PROTOCOL_DOUBLE_CLAIM),
+        known_issue: None,
     },
     Variant {
         name: "billing-internal-extra",

@@ -17,7 +17,7 @@ mod sources;
 mod tooling;
 mod user;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::cfg::Policy;
 use super::diags;
@@ -59,6 +59,9 @@ pub struct Collector<'i> {
     image: &'i Image,
     groups: BTreeMap<(usize, &'static str, String, Option<usize>, bool), Group>,
     config: Vec<Finding>,
+    /// The `package.json` files a path rule claimed (another service's, a foreign package's):
+    /// their contents are that finding's business, not a finding of their own.
+    claimed_manifests: BTreeSet<String>,
 }
 
 struct Group {
@@ -73,6 +76,7 @@ impl<'i> Collector<'i> {
             image,
             groups: BTreeMap::new(),
             config: Vec::new(),
+            claimed_manifests: BTreeSet::new(),
         }
     }
 
@@ -108,8 +112,16 @@ impl<'i> Collector<'i> {
         ));
     }
 
+    /// Whether a path rule claimed this `package.json`.
+    pub fn claimed_manifest(&self, path: &str) -> bool {
+        self.claimed_manifests.contains(path)
+    }
+
     /// A path rule's hit on a shipped entry.
     pub fn hit(&mut self, hit: Hit, shipped: Shipped) {
+        if shipped.hidden.is_none() && shipped.entry.path.ends_with("/package.json") {
+            self.claimed_manifests.insert(shipped.entry.path.clone());
+        }
         let layer = shipped.entry.layer;
         let by = shipped.hidden.map(|h| match h {
             Hidden::Deleted { by_layer } | Hidden::Overwritten { by_layer } => by_layer,
@@ -178,7 +190,6 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
     user::check(ctx, &mut out);
     services::check_presence(ctx, &mut out);
     entrypoint::check(ctx, &mut out);
-    tooling::check_manifests(ctx, &mut out);
     for s in ctx.facts.shipped() {
         if ctx.policy.allowed(&s.entry.path) {
             continue;
@@ -190,6 +201,8 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
             out.hit(hit, s);
         }
     }
+    // After the path rules: a manifest they claimed is reported with what it belongs to.
+    tooling::check_manifests(ctx, &mut out);
     let mut findings: Vec<Finding> = out
         .finish()
         .into_iter()

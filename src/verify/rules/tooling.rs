@@ -280,10 +280,11 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
 /// package pnpm or yarn installed is resolved (`pnpm deploy` keeps the specs as written); one
 /// whose package sits in a tree npm installed is not (npm cannot have installed it), and
 /// dev dependencies are not installed in a production image at all. Hidden (overwritten)
-/// manifests are not reported: their specs no longer affect anything.
+/// manifests are not reported: their specs no longer affect anything; nor are manifests a path
+/// rule claimed (another service's, a foreign package's): one cause, one finding.
 pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
     for m in ctx.facts.manifests.values() {
-        if ctx.policy.allowed(&m.path()) {
+        if ctx.policy.allowed(&m.path()) || out.claimed_manifest(&m.path()) {
             continue;
         }
         let bad: Vec<String> = m
