@@ -83,6 +83,20 @@ pub struct PnpmWorkspace {
     /// Patch files named by `patchedDependencies` (root package.json `pnpm` field or
     /// `pnpm-workspace.yaml`), workspace-relative, sorted: a frozen install needs them.
     pub patches: Vec<String>,
+    /// pnpm's `overrides` (`selector -> spec`), in the order written: the lockfile's
+    /// `overrides:` when it has them (what the install applied, `$name` and `catalog:`
+    /// resolved), else `overrides` of `pnpm-workspace.yaml`, `pnpm.overrides` and
+    /// `resolutions` of the root package.json (`$name` references resolved from the root's
+    /// dependencies, `catalog:` from the catalogs).
+    pub overrides: Vec<(String, String)>,
+    /// The file the overrides come from, workspace-relative.
+    pub overrides_file: Option<String>,
+    /// Every registry version `pnpm-lock.yaml` holds, per package name.
+    pub locked_versions: BTreeMap<String, BTreeSet<String>>,
+    /// `injectWorkspacePackages: true` (`pnpm-workspace.yaml`) or
+    /// `inject-workspace-packages=true` (`.npmrc`): every workspace dependency is injected
+    /// (copied at install time) instead of linked.
+    pub inject_workspace_packages: bool,
 }
 
 /// One importer dependency of `pnpm-lock.yaml`.
@@ -154,6 +168,9 @@ pub struct NodePackage {
     pub publish_overrides: BTreeMap<String, Value>,
     /// Every declared dependency, in manifest order, per kind.
     pub deps: Vec<DeclaredDep>,
+    /// The dependencies `dependenciesMeta` marks `injected: true` (pnpm copies them into
+    /// `node_modules` at install time instead of linking them).
+    pub injected: BTreeSet<String>,
 }
 
 impl NodePackage {
@@ -277,7 +294,8 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         let i = first + offset;
         let deps = read_deps(
             json,
-            &ws.packages[i],
+            &ws.packages,
+            i,
             &pnpm.catalogs,
             &by_name,
             &by_dir,
@@ -357,8 +375,18 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-fn read_yaml(path: &Path) -> Result<Value> {
+/// A text file without its UTF-8 byte order mark: editors on Windows write one, and npm, pnpm
+/// and Node all skip it (`strip-bom`), so a manifest that starts with it is a valid manifest.
+pub fn read_text(path: &Path) -> Result<String> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+fn read_yaml(path: &Path) -> Result<Value> {
+    let text = read_text(path)?;
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
@@ -391,7 +419,7 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> Error {
 
 /// Reads and parses a JSON file; errors carry `line:column`.
 pub fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = read_text(path)?;
     let value: Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
         path: path.to_path_buf(),
         location: Some(format!("{}:{}", e.line(), e.column())),
@@ -499,8 +527,30 @@ fn read_catalogs(yaml: &Value, path: &Path) -> Result<Catalogs> {
 fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
     let root_manifest = root.join("package.json");
     let mut patches = BTreeSet::new();
+    let mut overrides: Vec<(String, String)> = Vec::new();
+    let mut overrides_file = None;
+    let mut root_deps: HashMap<String, String> = HashMap::new();
     if root_manifest.is_file() {
         let json = read_json(&root_manifest)?;
+        for field in ["optionalDependencies", "devDependencies", "dependencies"] {
+            if let Some(Value::Object(deps)) = json.get(field) {
+                for (k, v) in deps {
+                    if let Some(v) = v.as_str() {
+                        root_deps.insert(k.clone(), v.to_string());
+                    }
+                }
+            }
+        }
+        for (pointer, what) in [
+            ("/resolutions", "resolutions"),
+            ("/pnpm/overrides", "pnpm.overrides"),
+        ] {
+            if let Some(v) = json.pointer(pointer).filter(|v| !v.is_null()) {
+                let map = string_map(v, what, &root_manifest)?;
+                merge_overrides(&mut overrides, map);
+                overrides_file = Some("package.json".to_string());
+            }
+        }
         pnpm.package_manager = json
             .get("packageManager")
             .and_then(Value::as_str)
@@ -523,6 +573,24 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
         patches.extend(p.values().filter_map(Value::as_str).map(normalize_rel));
     }
     pnpm.patches = patches.into_iter().collect();
+    if let Some(v) = yaml.get("overrides").filter(|v| !v.is_null()) {
+        let map = string_map(v, "overrides", &root.join(WORKSPACE_FILE))?;
+        merge_overrides(&mut overrides, map);
+        overrides_file = Some(WORKSPACE_FILE.to_string());
+    }
+    // What pnpm does to the values before it applies them.
+    for (selector, spec) in &mut overrides {
+        if let Some(name) = spec.strip_prefix('$') {
+            if let Some(v) = root_deps.get(name) {
+                *spec = v.clone();
+            }
+        } else if spec::is_catalog(spec) {
+            let name = selector_target(selector);
+            if let Ok(Some(range)) = spec::resolve_catalog(&pnpm.catalogs, name, spec) {
+                *spec = range;
+            }
+        }
+    }
 
     for name in [".nvmrc", ".node-version"] {
         if let Ok(text) = std::fs::read_to_string(root.join(name)) {
@@ -536,18 +604,34 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
             }
         }
     }
-    pnpm.lockfile = root.join(LOCKFILE).is_file();
+    // An empty lockfile is no lockfile to pnpm (`--frozen-lockfile` refuses to run).
+    pnpm.lockfile = root.join(LOCKFILE).is_file()
+        && read_text(&root.join(LOCKFILE)).is_ok_and(|t| !t.trim().is_empty());
     if pnpm.lockfile {
         pnpm.lockfile_version = read_lockfile_version(&root.join(LOCKFILE));
-        pnpm.locked = read_lockfile_importers(&root.join(LOCKFILE))?;
+        let lock = read_lockfile(&root.join(LOCKFILE))?;
+        pnpm.locked = lock.importers;
+        pnpm.locked_versions = lock.versions;
+        if !lock.overrides.is_empty() {
+            overrides = lock.overrides.into_iter().collect();
+            overrides_file = Some(LOCKFILE.to_string());
+        }
     }
+    pnpm.overrides = overrides;
+    pnpm.overrides_file = overrides_file;
     pnpm.npmrc = root.join(".npmrc").is_file();
     let npmrc_split = pnpm.npmrc
-        && std::fs::read_to_string(root.join(".npmrc"))
+        && read_text(&root.join(".npmrc"))
             .map(|t| npmrc_setting(&t, "shared-workspace-lockfile").as_deref() == Some("false"))
             .unwrap_or(false);
     pnpm.split_lockfiles =
         npmrc_split || yaml.get("sharedWorkspaceLockfile") == Some(&Value::Bool(false));
+    let npmrc_inject = pnpm.npmrc
+        && read_text(&root.join(".npmrc"))
+            .map(|t| npmrc_setting(&t, "inject-workspace-packages").as_deref() == Some("true"))
+            .unwrap_or(false);
+    pnpm.inject_workspace_packages =
+        npmrc_inject || yaml.get("injectWorkspacePackages") == Some(&Value::Bool(true));
     pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
     let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
         .map_err(|e| Error::io(root, e))?
@@ -559,6 +643,32 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     tsconfigs.sort();
     pnpm.tsconfigs = tsconfigs;
     Ok(())
+}
+
+/// Adds `more` to `overrides`: a selector already there takes the new spec in place.
+fn merge_overrides(overrides: &mut Vec<(String, String)>, more: BTreeMap<String, String>) {
+    for (k, v) in more {
+        match overrides.iter_mut().find(|(s, _)| *s == k) {
+            Some(entry) => entry.1 = v,
+            None => overrides.push((k, v)),
+        }
+    }
+}
+
+/// The package an override selector changes: the last part of `parent>child`, without its
+/// range (`foo@^1` -> `foo`, `@s/p@1>@s/c` -> `@s/c`).
+pub fn selector_target(selector: &str) -> &str {
+    let last = selector.rsplit('>').next().unwrap_or(selector).trim();
+    name_of_part(last)
+}
+
+/// `name@range` -> `name` (scoped names keep their leading `@`).
+pub fn name_of_part(part: &str) -> &str {
+    let first = part.chars().next().map_or(0, char::len_utf8);
+    match part[first..].find('@') {
+        Some(i) => &part[..first + i],
+        None => part,
+    }
 }
 
 /// The value of `key` in `.npmrc` text (`key=value` lines; `#` and `;` start comments; the
@@ -575,7 +685,7 @@ pub fn npmrc_setting(text: &str, key: &str) -> Option<String> {
 
 /// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
 fn read_lockfile_version(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = read_text(path).ok()?;
     text.lines().take(20).find_map(|l| {
         l.strip_prefix("lockfileVersion:")
             .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
@@ -586,6 +696,12 @@ fn read_lockfile_version(path: &Path) -> Option<String> {
 struct Lockfile {
     #[serde(default)]
     importers: BTreeMap<String, LockImporter>,
+    /// `overrides` as pnpm applied them (`$name` references and `catalog:` resolved).
+    #[serde(default)]
+    overrides: BTreeMap<String, String>,
+    /// `name@version` (v9), `/name@version(peers)` (v6), `/name/version_peers` (v5.4).
+    #[serde(default)]
+    packages: BTreeMap<String, serde::de::IgnoredAny>,
     /// A lockfile of one project (no `importers`, as pnpm 8 writes per-package lockfiles)
     /// holds that project's dependencies at the top.
     #[serde(flatten)]
@@ -610,14 +726,62 @@ enum LockEntry {
     Version(String),
 }
 
+/// What isogen reads from a `pnpm-lock.yaml`.
+#[derive(Debug, Default)]
+struct LockfileFacts {
+    importers: BTreeMap<String, BTreeMap<String, LockedDep>>,
+    overrides: BTreeMap<String, String>,
+    versions: BTreeMap<String, BTreeSet<String>>,
+}
+
 /// The `importers` of `pnpm-lock.yaml` (v5.4 to v9).
 fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, LockedDep>>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(read_lockfile(path)?.importers)
+}
+
+/// The name and version of a `packages:` key of a lockfile: `@s/a@1.2.3` (v9),
+/// `/@s/a@1.2.3(react@18.2.0)` (v6), `/@s/a/1.2.3_react@18.2.0` (v5.4). `None` for keys
+/// that are not a registry version (tarballs, git, directories).
+fn package_key(key: &str) -> Option<(String, String)> {
+    let key = key.trim();
+    let v5 = key.starts_with('/') && {
+        // v5.4 puts a `/` between name and version, v6 an `@`.
+        let rest = &key[1..];
+        let first = rest.chars().next().map_or(0, char::len_utf8);
+        !rest[first..].split('(').next().unwrap_or("").contains('@')
+    };
+    let key = key.trim_start_matches('/');
+    let key = key.split('(').next().unwrap_or(key);
+    let (name, version) = if v5 {
+        let (name, version) = key.rsplit_once('/')?;
+        (name, version.split('_').next().unwrap_or(version))
+    } else {
+        let first = key.chars().next().map_or(0, char::len_utf8);
+        let at = key[first..].find('@')? + first;
+        (&key[..at], &key[at + 1..])
+    };
+    let version = nodejs_semver::Version::parse(version).ok()?;
+    (!name.is_empty()).then(|| (name.to_string(), version.to_string()))
+}
+
+/// Reads a `pnpm-lock.yaml` (v5.4 to v9): importers, overrides and the locked versions of
+/// every package. An empty file holds nothing.
+fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
+    let text = read_text(path)?;
+    if text.trim().is_empty() {
+        return Ok(LockfileFacts::default());
+    }
     let mut lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
     if lock.importers.is_empty() {
         lock.importers.insert(".".to_string(), lock.single);
     }
-    Ok(lock
+    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for key in lock.packages.keys() {
+        if let Some((name, version)) = package_key(key) {
+            versions.entry(name).or_default().insert(version);
+        }
+    }
+    let importers = lock
         .importers
         .into_iter()
         .map(|(dir, imp)| {
@@ -638,7 +802,12 @@ fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<Stri
                 .collect();
             (dir, deps)
         })
-        .collect())
+        .collect();
+    Ok(LockfileFacts {
+        importers,
+        overrides: lock.overrides,
+        versions,
+    })
 }
 
 fn normalize_rel(p: &str) -> String {
@@ -832,6 +1001,14 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
                 .map(str::to_string),
             publish_overrides,
             deps: Vec::new(),
+            injected: match json.get("dependenciesMeta") {
+                Some(Value::Object(meta)) => meta
+                    .iter()
+                    .filter(|(_, m)| m.get("injected") == Some(&Value::Bool(true)))
+                    .map(|(k, _)| name_of_part(k).to_string())
+                    .collect(),
+                _ => BTreeSet::new(),
+            },
         }),
         cargo: None,
     })
@@ -933,12 +1110,14 @@ pub fn start_script_entry(script: &str) -> Option<String> {
 
 fn read_deps(
     json: &Value,
-    pkg: &Package,
+    packages: &[Package],
+    index: usize,
     catalogs: &Catalogs,
     by_name: &HashMap<String, usize>,
     by_dir: &HashMap<String, usize>,
     root: &Path,
 ) -> Result<Vec<DeclaredDep>> {
+    let pkg = &packages[index];
     let path = root.join(&pkg.manifest);
     let mut out = Vec::new();
     for (field, kind) in [
@@ -999,6 +1178,9 @@ fn read_deps(
                         "{what} is not a package of this workspace (check the name, or the `packages:` globs of {WORKSPACE_FILE})"
                     )));
                 };
+                if let Some(message) = unsatisfied_range(&ws_spec, &packages[target]) {
+                    return Err(bad(message));
+                }
                 dep.internal = Some(target);
             } else if let Some(range) =
                 spec::resolve_catalog(catalogs, key, spec).map_err(|e| bad(e.0))?
@@ -1016,6 +1198,29 @@ fn read_deps(
         }
     }
     Ok(out)
+}
+
+/// Why pnpm would refuse a `workspace:<range>` spec on `target`: its version is not in the
+/// range. pnpm picks the workspace package with `semver.maxSatisfying(versions, range, {loose:
+/// true})` (prereleases only for ranges that name them) and fails the install
+/// (`ERR_PNPM_NO_MATCHING_VERSION_INSIDE_WORKSPACE`) when none matches. `None` when it matches,
+/// and for `*`/`^`/`~`, paths, targets without a valid version and ranges npm cannot parse
+/// (nothing certain can be said of them).
+fn unsatisfied_range(ws_spec: &WorkspaceSpec, target: &Package) -> Option<String> {
+    let spec::WorkspaceRange::Range(range) = &ws_spec.range else {
+        return None;
+    };
+    let version_text = target.version.as_deref()?;
+    let version =
+        nodejs_semver::Version::parse(version_text.trim().trim_start_matches(['v', '='])).ok()?;
+    let parsed = nodejs_semver::Range::parse(range.trim()).ok()?;
+    if version.satisfies(&parsed) {
+        return None;
+    }
+    Some(format!(
+        "`{}` is at version {version_text} ({}), which the range `{range}` does not allow; pnpm refuses to install it (ERR_PNPM_NO_MATCHING_VERSION_INSIDE_WORKSPACE): change the range, or the version of `{}`",
+        target.name, target.manifest, target.name
+    ))
 }
 
 #[cfg(test)]
