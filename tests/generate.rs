@@ -1324,3 +1324,57 @@ fn injected_workspace_packages_are_refreshed_after_their_build() {
         assert_eq!(dockerfile.matches(refresh).count(), 1, "{dockerfile}");
     }
 }
+
+/// pnpm 10 also reads an `npm:`-style alias of a workspace package,
+/// `"lib": "npm:@x/lib@workspace:*"`: an internal edge like `workspace:@x/lib@*`.
+#[test]
+fn an_npm_style_workspace_alias_is_an_internal_dependency() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"lib":"npm:@x/lib@workspace:^1.0.0"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[lib]=file:../../packages/lib'"),
+        "{dockerfile}"
+    );
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"lib":"npm:@x/lib@workspace:^3"}}"#,
+    )]);
+    fails_naming(&ws, &["services/api/package.json", "^3", "1.0.0"]);
+}
+
+/// A `link:`/`file:` run-time dependency on a folder that is no workspace package: neither
+/// the install stage nor the image has it, so the image cannot be built as written.
+#[test]
+fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
+    for spec in ["link:../../vendor/other", "file:../../vendor/other.tgz"] {
+        let text = format!(
+            r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"workspace:*","other":"{spec}"}}}}"#
+        );
+        let ws = with(&[(
+            "services/api/package.json",
+            Box::leak(text.into_boxed_str()),
+        )]);
+        fails_naming(
+            &ws,
+            &[
+                "services/api/package.json",
+                spec,
+                "not a package of this workspace",
+            ],
+        );
+    }
+    // A dev-only link is the build's business (pnpm links it; the image never has it).
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"link:../../packages/lib"},"devDependencies":{"tool":"link:../../tools/x"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+}

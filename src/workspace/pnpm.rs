@@ -1193,6 +1193,14 @@ fn read_deps(
                 // `link:`/`file:` to a workspace package's folder is an internal edge too.
                 dep.internal = spec::join_normalized(&pkg.dir, rel.trim())
                     .and_then(|dir| by_dir.get(&dir).copied());
+                // Anything else it names is neither in the install stage (only manifests) nor
+                // in the image: the run-time install cannot find it.
+                if dep.internal.is_none() && kind != DepKind::Dev {
+                    return Err(bad(format!(
+                        "`{}` is not a package of this workspace, so the image cannot ship it; add its folder to the `packages:` globs of {WORKSPACE_FILE}, or depend on a published version",
+                        rel.trim()
+                    )));
+                }
             }
             out.push(dep);
         }
