@@ -1378,3 +1378,52 @@ fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
     )]);
     isogen().arg("generate").arg(ws.path()).assert().success();
 }
+
+/// An empty lockfile is no lockfile to pnpm: `--frozen-lockfile` would refuse to run.
+#[test]
+fn an_empty_lockfile_is_not_used_frozen_and_is_named() {
+    let ws = with(&[("pnpm-lock.yaml", "")]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "pnpm-lock.yaml: the file is empty",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(!dockerfile.contains("--frozen-lockfile"), "{dockerfile}");
+    assert!(
+        !dockerfile.contains("COPY package.json pnpm-lock.yaml"),
+        "{dockerfile}"
+    );
+}
+
+/// An empty pnpm-workspace.yaml, or one with only catalogs: no packages, said plainly.
+#[test]
+fn a_workspace_file_without_packages_says_so() {
+    for text in ["", "catalog:\n  ms: ^2.1.3\n", "packages: []\n"] {
+        let ws = with(&[(
+            "pnpm-workspace.yaml",
+            Box::leak(text.to_string().into_boxed_str()),
+        )]);
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "pnpm-workspace.yaml: no `packages:` globs",
+            ));
+    }
+}
+
+/// A TypeScript service without a build script: the error says what is missing.
+#[test]
+fn a_service_without_build_script_is_told_so() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    fails_naming(&ws, &["services/api/package.json", "no `build` script"]);
+}

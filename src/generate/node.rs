@@ -228,9 +228,14 @@ pub fn context(
         return Err(Error::workspace(
             &manifest_path,
             format!(
-                "the entry `{entry}` of the service `{}` is not in what its image ships ({}); set `out_dir` (or `entry`) in {section} of isogen.toml",
+                "the entry `{entry}` of the service `{}` is not in what its image ships ({}){}; set `out_dir` (or `entry`) in {section} of isogen.toml",
                 service.name,
-                if service_copy.is_empty() { "nothing".to_string() } else { service_copy.join(", ") }
+                if service_copy.is_empty() { "nothing".to_string() } else { service_copy.join(", ") },
+                if service_built {
+                    String::new()
+                } else {
+                    format!(": package.json has no `{build_script}` script to make it (add one, or set `build` in {section})")
+                }
             ),
         ));
     }
@@ -428,6 +433,11 @@ pub fn context(
     }
     if pnpm.lockfile {
         root_files.push(crate::workspace::pnpm::LOCKFILE.to_string());
+    } else if !pnpm.split_lockfiles && ws.root.join(crate::workspace::pnpm::LOCKFILE).is_file() {
+        warnings.push(format!(
+            "{}: the file is empty, so the deps stage cannot install with --frozen-lockfile (pnpm refuses an empty lockfile); run `pnpm install` and commit the lockfile",
+            crate::workspace::pnpm::LOCKFILE
+        ));
     } else if !pnpm.split_lockfiles {
         warnings.push(format!(
             "{}: no {} next to it, so the deps stage cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfile",
