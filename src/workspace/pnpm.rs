@@ -743,22 +743,24 @@ fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<Stri
 /// `/@s/a@1.2.3(react@18.2.0)` (v6), `/@s/a/1.2.3_react@18.2.0` (v5.4). `None` for keys
 /// that are not a registry version (tarballs, git, directories).
 fn package_key(key: &str) -> Option<(String, String)> {
-    let key = key.trim();
-    let v5 = key.starts_with('/') && {
-        // v5.4 puts a `/` between name and version, v6 an `@`.
-        let rest = &key[1..];
-        let first = rest.chars().next().map_or(0, char::len_utf8);
-        !rest[first..].split('(').next().unwrap_or("").contains('@')
-    };
-    let key = key.trim_start_matches('/');
+    let key = key.trim().trim_start_matches('/');
     let key = key.split('(').next().unwrap_or(key);
-    let (name, version) = if v5 {
-        let (name, version) = key.rsplit_once('/')?;
-        (name, version.split('_').next().unwrap_or(version))
+    // The name: one segment, two for a scoped one; then `@version` (v6, v9) or `/version` (v5.4).
+    let name_len = if key.starts_with('@') {
+        let slash = key.find('/')?;
+        slash
+            + 1
+            + key[slash + 1..]
+                .find(['@', '/'])
+                .unwrap_or(key.len() - slash - 1)
     } else {
-        let first = key.chars().next().map_or(0, char::len_utf8);
-        let at = key[first..].find('@')? + first;
-        (&key[..at], &key[at + 1..])
+        key.find(['@', '/']).unwrap_or(key.len())
+    };
+    let (name, rest) = key.split_at(name_len);
+    let version = match rest.chars().next() {
+        Some('@') => &rest[1..],
+        Some('/') => rest[1..].split('_').next().unwrap_or_default(),
+        _ => return None,
     };
     let version = nodejs_semver::Version::parse(version).ok()?;
     (!name.is_empty()).then(|| (name.to_string(), version.to_string()))
@@ -1384,6 +1386,37 @@ mod tests {
         std::fs::write(&v5, "importers: [\n").unwrap();
         let err = read_lockfile_importers(&v5).unwrap_err().to_string();
         assert!(err.contains("v5.yaml"), "{err}");
+    }
+
+    #[test]
+    fn lockfile_package_keys_of_every_version() {
+        let k = |key| package_key(key);
+        let nv = |n: &str, v: &str| Some((n.to_string(), v.to_string()));
+        assert_eq!(k("ms@2.1.3"), nv("ms", "2.1.3"));
+        assert_eq!(k("@s/a@1.0.0-rc.1"), nv("@s/a", "1.0.0-rc.1"));
+        assert_eq!(k("/ms@2.1.3"), nv("ms", "2.1.3"));
+        assert_eq!(k("/@s/a@1.2.0(react@18.2.0)"), nv("@s/a", "1.2.0"));
+        assert_eq!(k("/ms/2.1.3"), nv("ms", "2.1.3"));
+        assert_eq!(k("/@s/a/1.2.0_react@18.2.0"), nv("@s/a", "1.2.0"));
+        assert_eq!(k("@x/lib@file:packages/lib"), None);
+        assert_eq!(k("foo@https://example.com/foo.tgz"), None);
+
+        // A v6 lockfile's overrides and packages.
+        let dir = tempfile::tempdir().unwrap();
+        let v6 = dir.path().join("v6.yaml");
+        std::fs::write(
+            &v6,
+            "\u{feff}lockfileVersion: '6.0'\n\noverrides:\n  ms: ^2.1.0\n\nimporters:\n\n  services/api:\n    dependencies:\n      debug:\n        specifier: ^4.3.0\n        version: 4.3.7\n\npackages:\n\n  /debug@4.3.7:\n    resolution: {integrity: sha512-x}\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-y}\n",
+        )
+        .unwrap();
+        let lock = read_lockfile(&v6).unwrap();
+        assert_eq!(lock.overrides.get("ms").map(String::as_str), Some("^2.1.0"));
+        assert_eq!(
+            lock.versions.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["debug", "ms"]
+        );
+        assert_eq!(lock.importers["services/api"]["debug"].version, "4.3.7");
+        assert_eq!(read_lockfile_version(&v6).as_deref(), Some("6.0"));
     }
 
     #[test]
