@@ -1427,3 +1427,29 @@ fn a_service_without_build_script_is_told_so() {
     )]);
     fails_naming(&ws, &["services/api/package.json", "no `build` script"]);
 }
+
+/// With `link-workspace-packages` (pnpm 8's default), a plain range on a workspace package is
+/// linked to it: the lockfile says `link:`. Such an edge is internal like a `workspace:` one.
+#[test]
+fn a_plain_range_the_lockfile_linked_to_a_workspace_package_is_internal() {
+    let ws = with(&[
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '6.0'\n\nimporters:\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: ^1.0.0\n        version: link:../../packages/lib\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"^1.0.0"}}"#,
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[@x/lib]=file:../../packages/lib'"),
+        "{dockerfile}"
+    );
+}

@@ -297,6 +297,7 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
             &ws.packages,
             i,
             &pnpm.catalogs,
+            &pnpm.locked,
             &by_name,
             &by_dir,
             &root,
@@ -1115,6 +1116,7 @@ fn read_deps(
     packages: &[Package],
     index: usize,
     catalogs: &Catalogs,
+    locked: &BTreeMap<String, BTreeMap<String, LockedDep>>,
     by_name: &HashMap<String, usize>,
     by_dir: &HashMap<String, usize>,
     root: &Path,
@@ -1203,6 +1205,16 @@ fn read_deps(
                         rel.trim()
                     )));
                 }
+            } else if let Some(rel) = locked
+                .get(if pkg.dir.is_empty() { "." } else { &pkg.dir })
+                .and_then(|deps| deps.get(key))
+                .filter(|l| l.specifier == spec)
+                .and_then(|l| l.version.strip_prefix("link:"))
+            {
+                // A plain range pnpm linked to a workspace package (`link-workspace-packages`,
+                // pnpm 8's default): the lockfile says `link:<folder>`.
+                dep.internal = spec::join_normalized(&pkg.dir, rel.trim())
+                    .and_then(|dir| by_dir.get(&dir).copied());
             }
             out.push(dep);
         }
