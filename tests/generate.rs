@@ -1243,6 +1243,18 @@ fn a_workspace_range_the_target_does_not_satisfy_is_named() {
         &ws,
         &["services/api/package.json", "@x/lib", "^1.5.0", "1.4.0"],
     );
+    // A peer range is the consumer's business, not this install's: not checked.
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"peerDependencies":{"@x/lib":"workspace:^2.0.0"}}"#,
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
 }
 
 /// The runtime install is npm's: pnpm's overrides become npm `overrides` of the service's

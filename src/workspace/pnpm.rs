@@ -1182,7 +1182,11 @@ fn read_deps(
                         "{what} is not a package of this workspace (check the name, or the `packages:` globs of {WORKSPACE_FILE})"
                     )));
                 };
-                if let Some(message) = unsatisfied_range(&ws_spec, &packages[target]) {
+                // Peers are not resolved by the install of this package: only the others.
+                if let Some(message) = (kind != DepKind::Peer)
+                    .then(|| unsatisfied_range(&ws_spec, &packages[target]))
+                    .flatten()
+                {
                     return Err(bad(message));
                 }
                 dep.internal = Some(target);
