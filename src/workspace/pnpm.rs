@@ -292,16 +292,7 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
     // Edges.
     for (offset, json) in raw.iter().enumerate() {
         let i = first + offset;
-        let deps = read_deps(
-            json,
-            &ws.packages,
-            i,
-            &pnpm.catalogs,
-            &pnpm.locked,
-            &by_name,
-            &by_dir,
-            &root,
-        )?;
+        let deps = read_deps(json, &ws.packages, i, &pnpm, &by_name, &by_dir, &root)?;
         let pkg = &mut ws.packages[i];
         let mut external = BTreeSet::new();
         let mut dev = BTreeSet::new();
@@ -1115,8 +1106,7 @@ fn read_deps(
     json: &Value,
     packages: &[Package],
     index: usize,
-    catalogs: &Catalogs,
-    locked: &BTreeMap<String, BTreeMap<String, LockedDep>>,
+    pnpm: &PnpmWorkspace,
     by_name: &HashMap<String, usize>,
     by_dir: &HashMap<String, usize>,
     root: &Path,
@@ -1191,7 +1181,7 @@ fn read_deps(
                 }
                 dep.internal = Some(target);
             } else if let Some(range) =
-                spec::resolve_catalog(catalogs, key, spec).map_err(|e| bad(e.0))?
+                spec::resolve_catalog(&pnpm.catalogs, key, spec).map_err(|e| bad(e.0))?
             {
                 dep.catalog_range = Some(range);
             } else if let Some(rel) = spec
@@ -1209,7 +1199,8 @@ fn read_deps(
                         rel.trim()
                     )));
                 }
-            } else if let Some(rel) = locked
+            } else if let Some(rel) = pnpm
+                .locked
                 .get(if pkg.dir.is_empty() { "." } else { &pkg.dir })
                 .and_then(|deps| deps.get(key))
                 .filter(|l| l.specifier == spec)
