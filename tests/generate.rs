@@ -1465,3 +1465,24 @@ fn a_plain_range_the_lockfile_linked_to_a_workspace_package_is_internal() {
         "{dockerfile}"
     );
 }
+
+/// pnpm's patches never reach the npm runtime install: said, once.
+#[test]
+fn patched_dependencies_are_said_to_be_unpatched_at_run_time() {
+    let ws = with(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","pnpm":{"patchedDependencies":{"ms@2.1.3":"patches/ms@2.1.3.patch"}}}"#,
+        ),
+        ("patches/ms@2.1.3.patch", ""),
+    ]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        err.matches("patchedDependencies (patches/ms@2.1.3.patch)")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("unpatched"), "{err}");
+}

@@ -370,6 +370,12 @@ pub fn context(
             }
             cmd
         });
+    if !pnpm.patches.is_empty() {
+        warnings.push(format!(
+            "patchedDependencies ({}): pnpm applies them in the build stages only; the runtime install (npm) installs those packages unpatched",
+            pnpm.patches.join(", ")
+        ));
+    }
     let (overrides_map, _) = npm_overrides(pnpm, warnings);
     let npm_overrides =
         (!overrides_map.is_empty()).then(|| serde_json::Value::Object(overrides_map).to_string());
