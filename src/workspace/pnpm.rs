@@ -1413,11 +1413,12 @@ mod tests {
         let v6 = dir.path().join("v6.yaml");
         std::fs::write(
             &v6,
-            "\u{feff}lockfileVersion: '6.0'\n\noverrides:\n  ms: ^2.1.0\n\nimporters:\n\n  services/api:\n    dependencies:\n      debug:\n        specifier: ^4.3.0\n        version: 4.3.7\n\npackages:\n\n  /debug@4.3.7:\n    resolution: {integrity: sha512-x}\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-y}\n",
+            "\u{feff}lockfileVersion: '6.0'\n\noverrides:\n  ms: ^2.1.0\n  debug: 4\n\nimporters:\n\n  services/api:\n    dependencies:\n      debug:\n        specifier: ^4.3.0\n        version: 4.3.7\n\npackages:\n\n  /debug@4.3.7:\n    resolution: {integrity: sha512-x}\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-y}\n",
         )
         .unwrap();
         let lock = read_lockfile(&v6).unwrap();
         assert_eq!(lock.overrides.get("ms").map(String::as_str), Some("^2.1.0"));
+        assert_eq!(lock.overrides.get("debug").map(String::as_str), Some("4"));
         assert_eq!(
             lock.versions.keys().map(String::as_str).collect::<Vec<_>>(),
             ["debug", "ms"]
