@@ -180,6 +180,12 @@ fn generate(
     for w in &plan.warnings {
         eprintln!("warning: {w}");
     }
+    if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
+        eprintln!(
+            "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
+            isogen::workspace::pnpm::WORKSPACE_FILE
+        );
+    }
     if plan.files.is_empty() {
         eprintln!(
             "warning: no services in {} (pnpm packages under services/ or apps/ are services by default; list them in [workspace] services of isogen.toml)",

@@ -1159,3 +1159,330 @@ fn a_workspace_under_a_path_with_spaces_renders_the_same() {
         .success();
     assert!(spaced.join("services/orders/Dockerfile").is_file());
 }
+
+// ---------------------------------------------------------------------------------------------
+// pnpm edge cases (QA round 4).
+
+/// Windows editors save package.json with a UTF-8 byte order mark; npm and pnpm read it.
+#[test]
+fn manifests_with_a_byte_order_mark_are_read() {
+    let ws = with(&[
+        (
+            "package.json",
+            "\u{feff}{\"name\":\"root\",\"private\":true,\"packageManager\":\"pnpm@9.15.9\"}",
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "\u{feff}packages:\n  - packages/*\n  - services/*\n",
+        ),
+        (
+            "packages/lib/package.json",
+            "\u{feff}{\"name\":\"@x/lib\",\"version\":\"1.0.0\",\"main\":\"dist/index.js\",\"scripts\":{\"build\":\"tsc\"}}",
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("packages/lib/package.json"),
+        "{dockerfile}"
+    );
+}
+
+/// pnpm refuses to install a `workspace:` range the target's version does not satisfy.
+#[test]
+fn a_workspace_range_the_target_does_not_satisfy_is_named() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:^2.0.0"}}"#,
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &["services/api/package.json", "@x/lib", "^2.0.0", "1.4.0"],
+    );
+    // Ranges it does satisfy, aliases included, are fine.
+    for spec in [
+        "workspace:^1.2.0",
+        "workspace:>=1.0.0 <2",
+        "workspace:1.x || 3",
+        "workspace:1.4.0",
+        "workspace:@x/lib@~1.4",
+    ] {
+        let ws = with(&[
+            (
+                "packages/lib/package.json",
+                r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+            ),
+            (
+                "services/api/package.json",
+                Box::leak(
+                    format!(r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"{spec}"}}}}"#)
+                        .into_boxed_str(),
+                ),
+            ),
+        ]);
+        isogen().arg("generate").arg(ws.path()).assert().success();
+    }
+    // An alias is named by its target.
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"devDependencies":{"lib":"workspace:@x/lib@^1.5.0"}}"#,
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &["services/api/package.json", "@x/lib", "^1.5.0", "1.4.0"],
+    );
+    // A peer range is the consumer's business, not this install's: not checked.
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"peerDependencies":{"@x/lib":"workspace:^2.0.0"}}"#,
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+}
+
+/// The runtime install is npm's: pnpm's overrides become npm `overrides` of the service's
+/// package.json, pinned to what the lockfile resolved, and the service's own dependency on an
+/// overridden package takes the same value (npm stops with EOVERRIDE otherwise).
+#[test]
+fn pnpm_overrides_reach_the_runtime_install() {
+    let ws = with(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","pnpm":{"overrides":{"ms":"^2.1.0","express>qs":"~6.11.0","left-pad":"-"}}}"#,
+        ),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\n\noverrides:\n  ms: ^2.1.0\n  express>qs: ~6.11.0\n  left-pad: '-'\n\nimporters:\n\n  services/api:\n    dependencies:\n      ms:\n        specifier: ^2.0.0\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-x}\n\n  qs@6.11.2:\n    resolution: {integrity: sha512-y}\n\n  qs@6.13.0:\n    resolution: {integrity: sha512-z}\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*","ms":"^2.0.0","express":"^4.21.0"}}"#,
+        ),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "pnpm-lock.yaml: the override `left-pad: -`",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile
+            .contains(r#"npm pkg set --json 'overrides={"express":{"qs":"6.11.2"},"ms":"2.1.3"}'"#),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[ms]=2.1.3'"),
+        "{dockerfile}"
+    );
+    // The internal package's manifest is not the root of the install: no overrides there.
+    assert_eq!(dockerfile.matches("overrides=").count(), 1, "{dockerfile}");
+}
+
+/// Injected workspace packages are copied into node_modules by the install, before they are
+/// built: the builder copies them again after their build.
+#[test]
+fn injected_workspace_packages_are_refreshed_after_their_build() {
+    let refresh =
+        "RUN pnpm install --frozen-lockfile --offline --ignore-scripts --filter @x/api...";
+    let plain = with(&[]);
+    isogen()
+        .arg("generate")
+        .arg(plain.path())
+        .assert()
+        .success();
+    assert!(!read(plain.path(), "services/api/Dockerfile").contains("--offline"));
+
+    let meta = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"dependenciesMeta":{"@x/lib":{"injected":true}}}"#,
+    )]);
+    let global = with(&[(
+        "pnpm-workspace.yaml",
+        "packages:\n  - packages/*\n  - services/*\ninjectWorkspacePackages: true\n",
+    )]);
+    for ws in [meta, global] {
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        let dockerfile = read(ws.path(), "services/api/Dockerfile");
+        let lib = dockerfile
+            .find("RUN pnpm --filter @x/lib run build")
+            .unwrap();
+        let again = dockerfile
+            .find(refresh)
+            .unwrap_or_else(|| panic!("{dockerfile}"));
+        let api = dockerfile
+            .find("RUN pnpm --filter @x/api run build")
+            .unwrap();
+        assert!(lib < again && again < api, "{dockerfile}");
+        assert_eq!(dockerfile.matches(refresh).count(), 1, "{dockerfile}");
+    }
+}
+
+/// pnpm 10 also reads an `npm:`-style alias of a workspace package,
+/// `"lib": "npm:@x/lib@workspace:*"`: an internal edge like `workspace:@x/lib@*`.
+#[test]
+fn an_npm_style_workspace_alias_is_an_internal_dependency() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"lib":"npm:@x/lib@workspace:^1.0.0"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[lib]=file:../../packages/lib'"),
+        "{dockerfile}"
+    );
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"lib":"npm:@x/lib@workspace:^3"}}"#,
+    )]);
+    fails_naming(&ws, &["services/api/package.json", "^3", "1.0.0"]);
+}
+
+/// A `link:`/`file:` run-time dependency on a folder that is no workspace package: neither
+/// the install stage nor the image has it, so the image cannot be built as written.
+#[test]
+fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
+    for spec in ["link:../../vendor/other", "file:../../vendor/other.tgz"] {
+        let text = format!(
+            r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"workspace:*","other":"{spec}"}}}}"#
+        );
+        let ws = with(&[(
+            "services/api/package.json",
+            Box::leak(text.into_boxed_str()),
+        )]);
+        fails_naming(
+            &ws,
+            &[
+                "services/api/package.json",
+                spec,
+                "not a package of this workspace",
+            ],
+        );
+    }
+    // A dev-only link is the build's business (pnpm links it; the image never has it).
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"link:../../packages/lib"},"devDependencies":{"tool":"link:../../tools/x"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+}
+
+/// An empty lockfile is no lockfile to pnpm: `--frozen-lockfile` would refuse to run.
+#[test]
+fn an_empty_lockfile_is_not_used_frozen_and_is_named() {
+    let ws = with(&[("pnpm-lock.yaml", "")]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "pnpm-lock.yaml: the file is empty",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(!dockerfile.contains("--frozen-lockfile"), "{dockerfile}");
+    assert!(
+        !dockerfile.contains("COPY package.json pnpm-lock.yaml"),
+        "{dockerfile}"
+    );
+}
+
+/// An empty pnpm-workspace.yaml, or one with only catalogs: no packages, said plainly.
+#[test]
+fn a_workspace_file_without_packages_says_so() {
+    for text in ["", "catalog:\n  ms: ^2.1.3\n", "packages: []\n"] {
+        let ws = with(&[(
+            "pnpm-workspace.yaml",
+            Box::leak(text.to_string().into_boxed_str()),
+        )]);
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "pnpm-workspace.yaml: no `packages:` globs",
+            ));
+    }
+}
+
+/// A TypeScript service without a build script: the error says what is missing.
+#[test]
+fn a_service_without_build_script_is_told_so() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    fails_naming(&ws, &["services/api/package.json", "no `build` script"]);
+}
+
+/// With `link-workspace-packages` (pnpm 8's default), a plain range on a workspace package is
+/// linked to it: the lockfile says `link:`. Such an edge is internal like a `workspace:` one.
+#[test]
+fn a_plain_range_the_lockfile_linked_to_a_workspace_package_is_internal() {
+    let ws = with(&[
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '6.0'\n\nimporters:\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: ^1.0.0\n        version: link:../../packages/lib\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"^1.0.0"}}"#,
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[@x/lib]=file:../../packages/lib'"),
+        "{dockerfile}"
+    );
+}
+
+/// pnpm's patches never reach the npm runtime install: said, once.
+#[test]
+fn patched_dependencies_are_said_to_be_unpatched_at_run_time() {
+    let ws = with(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","pnpm":{"patchedDependencies":{"ms@2.1.3":"patches/ms@2.1.3.patch"}}}"#,
+        ),
+        ("patches/ms@2.1.3.patch", ""),
+    ]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        err.matches("patchedDependencies (patches/ms@2.1.3.patch)")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("unpatched"), "{err}");
+}

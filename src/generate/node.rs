@@ -47,6 +47,13 @@ pub struct NodeContext {
     /// Build output folders (workspace-relative) kept out of the build context: the builder
     /// makes them fresh, and stale ones from the host must not mix in.
     pub context_excludes: Vec<String>,
+    /// The command that refreshes injected workspace packages after one of them is built (an
+    /// offline re-install: pnpm copies a directory dependency anew on every install); `None`
+    /// when no package of the build is injected.
+    pub inject_refresh: Option<String>,
+    /// pnpm's `overrides` as the npm `overrides` the service's package.json gets (JSON), each
+    /// pinned to the version the lockfile holds; `None` without overrides.
+    pub npm_overrides: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,6 +88,10 @@ pub struct BuildPackage {
     pub build: Option<String>,
     /// Its output folder (relative to `dir`; `""` for none), kept out of the build context.
     pub out_dir: String,
+    /// Whether a package of the build injects it (`dependenciesMeta.<name>.injected`, or
+    /// `injectWorkspacePackages`): pnpm copied it into `node_modules` before it was built, so
+    /// the copy is refreshed (`inject_refresh`) after its build.
+    pub injected: bool,
 }
 
 /// A package as the image ships it.
@@ -217,9 +228,14 @@ pub fn context(
         return Err(Error::workspace(
             &manifest_path,
             format!(
-                "the entry `{entry}` of the service `{}` is not in what its image ships ({}); set `out_dir` (or `entry`) in {section} of isogen.toml",
+                "the entry `{entry}` of the service `{}` is not in what its image ships ({}){}; set `out_dir` (or `entry`) in {section} of isogen.toml",
                 service.name,
-                if service_copy.is_empty() { "nothing".to_string() } else { service_copy.join(", ") }
+                if service_copy.is_empty() { "nothing".to_string() } else { service_copy.join(", ") },
+                if service_built {
+                    String::new()
+                } else {
+                    format!(": package.json has no `{build_script}` script to make it (add one, or set `build` in {section})")
+                }
             ),
         ));
     }
@@ -288,7 +304,28 @@ pub fn context(
             selector,
             build,
             out_dir,
+            injected: false,
         });
+    }
+    // Injected workspace packages: copied by the deps stage's install, before they are built.
+    for &i in service
+        .build_closure
+        .iter()
+        .chain(std::iter::once(&service.package))
+    {
+        let p = ws.package(i);
+        let n = node_of(p)?;
+        for d in &p.internal_deps {
+            let target = ws.package(d.package);
+            if pnpm.inject_workspace_packages
+                || n.injected.contains(&d.alias)
+                || n.injected.contains(&target.name)
+            {
+                if let Some(b) = packages.iter_mut().find(|b| b.dir == target.dir) {
+                    b.injected = true;
+                }
+            }
+        }
     }
     // A plain-JS service needs no build; a TypeScript one without a build step likely does.
     if packages.last().is_some_and(|p| p.build.is_none()) && !is_plain_js(&ws.root, svc_pkg) {
@@ -318,6 +355,30 @@ pub fn context(
         }
     }
     let install_filters = vec![format!("{}...", selector(svc_pkg, svc_node))];
+    let inject_refresh = packages
+        .iter()
+        .any(|p| p.injected && p.build.is_some() && !p.is_service)
+        .then(|| {
+            let mut cmd = String::from("pnpm install");
+            if node.lockfile {
+                cmd.push_str(" --frozen-lockfile");
+            }
+            cmd.push_str(" --offline --ignore-scripts");
+            for f in &install_filters {
+                cmd.push_str(" --filter ");
+                cmd.push_str(&super::templates::shell_quote(f));
+            }
+            cmd
+        });
+    if !pnpm.patches.is_empty() {
+        warnings.push(format!(
+            "patchedDependencies ({}): pnpm applies them in the build stages only; the runtime install (npm) installs those packages unpatched",
+            pnpm.patches.join(", ")
+        ));
+    }
+    let (overrides_map, _) = npm_overrides(pnpm, warnings);
+    let npm_overrides =
+        (!overrides_map.is_empty()).then(|| serde_json::Value::Object(overrides_map).to_string());
 
     // Run-time side.
     let mut runtime_packages = Vec::new();
@@ -344,6 +405,10 @@ pub fn context(
                 serde_json::Value::String(v) => set.push(format!("{key}={v}")),
                 other => set_json.push(format!("{key}={other}")),
             }
+        }
+        // The service is the root of the npm install: only its `overrides` count.
+        if let (true, Some(o)) = (is_service, &npm_overrides) {
+            set_json.push(format!("overrides={o}"));
         }
         if let Some(bad) = set
             .iter()
@@ -374,6 +439,11 @@ pub fn context(
     }
     if pnpm.lockfile {
         root_files.push(crate::workspace::pnpm::LOCKFILE.to_string());
+    } else if !pnpm.split_lockfiles && ws.root.join(crate::workspace::pnpm::LOCKFILE).is_file() {
+        warnings.push(format!(
+            "{}: the file is empty, so the deps stage cannot install with --frozen-lockfile (pnpm refuses an empty lockfile); run `pnpm install` and commit the lockfile",
+            crate::workspace::pnpm::LOCKFILE
+        ));
     } else if !pnpm.split_lockfiles {
         warnings.push(format!(
             "{}: no {} next to it, so the deps stage cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfile",
@@ -419,7 +489,94 @@ pub fn context(
         install_filters,
         packages,
         runtime_packages,
+        inject_refresh,
+        npm_overrides,
     })
+}
+
+/// pnpm's `overrides` as npm `overrides`, for the package.json at the root of the runtime
+/// install: `parent>child` becomes `{"parent": {"child": ...}}`, `name@range` keys stay as
+/// they are (npm reads both), and each value is pinned to the one version of its package that
+/// `pnpm-lock.yaml` holds within the override's range (else it stays as written). Values npm
+/// has no equivalent for (`-`, `link:`, `file:`, `workspace:`, unresolved `$name` or
+/// `catalog:`) are left out with a warning. Also returns the plain ones (a bare name), by
+/// name: a direct dependency of the root with that name must have the same spec, or npm stops
+/// with EOVERRIDE.
+pub fn npm_overrides(
+    pnpm: &PnpmWorkspace,
+    warnings: &mut Vec<String>,
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    std::collections::BTreeMap<String, String>,
+) {
+    use serde_json::Value;
+    let mut out = serde_json::Map::new();
+    let mut plain = std::collections::BTreeMap::new();
+    let file = pnpm.overrides_file.as_deref().unwrap_or("package.json");
+    for (selector, spec) in &pnpm.overrides {
+        let spec = spec.trim();
+        let parts: Vec<&str> = selector.split('>').map(str::trim).collect();
+        let unusable = spec == "-"
+            || ["link:", "file:", "workspace:", "catalog:", "$"]
+                .iter()
+                .any(|p| spec.starts_with(p))
+            || spec.is_empty()
+            || parts.iter().any(|p| p.is_empty());
+        if unusable {
+            warnings.push(format!(
+                "{file}: the override `{selector}: {spec}` has no npm equivalent, so the runtime install (npm) does not apply it"
+            ));
+            continue;
+        }
+        let target = crate::workspace::pnpm::selector_target(selector);
+        let value = pinned_override(pnpm, target, spec);
+        let mut map = &mut out;
+        for part in &parts[..parts.len() - 1] {
+            let entry = map
+                .entry(part.to_string())
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Value::String(s) = entry {
+                let mut m = serde_json::Map::new();
+                m.insert(".".into(), Value::String(std::mem::take(s)));
+                *entry = Value::Object(m);
+            }
+            let Value::Object(m) = entry else {
+                unreachable!("made an object above")
+            };
+            map = m;
+        }
+        let last = parts[parts.len() - 1];
+        match map.get_mut(last) {
+            Some(Value::Object(m)) => {
+                m.insert(".".into(), Value::String(value.clone()));
+            }
+            _ => {
+                map.insert(last.to_string(), Value::String(value.clone()));
+            }
+        }
+        if parts.len() == 1 && crate::workspace::pnpm::name_of_part(last) == last {
+            plain.insert(last.to_string(), value);
+        }
+    }
+    (out, plain)
+}
+
+/// The one version of `name` in the lockfile that `spec` allows, else `spec` itself.
+fn pinned_override(pnpm: &PnpmWorkspace, name: &str, spec: &str) -> String {
+    let Ok(range) = nodejs_semver::Range::parse(spec) else {
+        return spec.to_string();
+    };
+    let matching: Vec<&String> = pnpm
+        .locked_versions
+        .get(name)
+        .into_iter()
+        .flatten()
+        .filter(|v| nodejs_semver::Version::parse(v).is_ok_and(|v| v.satisfies(&range)))
+        .collect();
+    match matching.as_slice() {
+        [one] => (*one).clone(),
+        _ => spec.to_string(),
+    }
 }
 
 fn rewrite_command(
@@ -799,6 +956,12 @@ pub fn runtime_rewrite(
     }
     let mut set = Vec::new();
     let mut direct: BTreeSet<usize> = BTreeSet::new();
+    // npm stops (EOVERRIDE) when a dependency of the root differs from an override of it.
+    let plain_overrides = if is_service {
+        npm_overrides(pnpm, &mut Vec::new()).1
+    } else {
+        Default::default()
+    };
     for d in n.deps.iter().filter(|d| d.kind != DepKind::Dev) {
         let field = match d.kind {
             DepKind::Normal => "dependencies",
@@ -839,7 +1002,9 @@ pub fn runtime_rewrite(
         } else if d.kind != DepKind::Peer {
             // The version pnpm locked, so the image runs what the build was made with; else
             // the catalog's range (npm cannot read `catalog:`).
-            if let Some(version) = pnpm.locked_version(&pkg.dir, &d.key, &d.spec) {
+            if let Some(value) = plain_overrides.get(&d.key) {
+                set.push(format!("{field}[{}]={value}", d.key));
+            } else if let Some(version) = pnpm.locked_version(&pkg.dir, &d.key, &d.spec) {
                 set.push(format!("{field}[{}]={version}", d.key));
             } else if let Some(range) = &d.catalog_range {
                 set.push(format!("{field}[{}]={range}", d.key));
@@ -972,6 +1137,62 @@ mod tests {
                 "dependencies[@s/c]=file:../../packages/c",
             ]
         );
+    }
+
+    #[test]
+    fn pnpm_overrides_become_npm_overrides_of_the_service() {
+        let (_dir, ws) = discover(&[
+            (
+                "package.json",
+                r#"{"name":"root","devDependencies":{"typescript":"5.6.3"},"pnpm":{"overrides":{"react@<18":"17.0.2","tslib":"$typescript"}}}"#,
+            ),
+            (
+                "pnpm-workspace.yaml",
+                "packages: ['packages/*', 'services/*']\ncatalog:\n  semver: ^7.6.0\noverrides:\n  semver: 'catalog:'\n  '@s/x>debug': ^4\n  '@s/x': ^1.0.0\n  foo: link:../foo\n",
+            ),
+            (
+                "pnpm-lock.yaml",
+                "lockfileVersion: '9.0'\npackages:\n  semver@7.6.3:\n    resolution: {integrity: x}\n  semver@6.3.1:\n    resolution: {integrity: x}\n  debug@4.3.7:\n    resolution: {integrity: x}\n  debug@4.4.0:\n    resolution: {integrity: x}\n  /@s/x@1.2.0(react@17.0.2):\n    resolution: {integrity: x}\n",
+            ),
+            (
+                "packages/a/package.json",
+                r#"{"name":"@s/a","version":"1.0.0","main":"index.js","dependencies":{"semver":"^6.0.0"}}"#,
+            ),
+            (
+                "services/x/package.json",
+                r#"{"name":"x","main":"dist/main.js","dependencies":{"@s/a":"workspace:*","semver":"catalog:"}}"#,
+            ),
+        ]);
+        let pnpm = ws.pnpm.as_ref().unwrap();
+        let mut warnings = Vec::new();
+        let (map, plain) = npm_overrides(pnpm, &mut warnings);
+        assert_eq!(
+            serde_json::Value::Object(map).to_string(),
+            r#"{"react@<18":"17.0.2","tslib":"5.6.3","@s/x":{".":"1.2.0","debug":"^4"},"semver":"7.6.3"}"#
+        );
+        assert_eq!(
+            plain.into_iter().collect::<Vec<_>>(),
+            [
+                ("@s/x".to_string(), "1.2.0".to_string()),
+                ("semver".into(), "7.6.3".into()),
+                ("tslib".into(), "5.6.3".into())
+            ]
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("pnpm-workspace.yaml") && warnings[0].contains("foo: link:../foo"),
+            "{warnings:?}"
+        );
+        // The service's own `semver` equals its override; the internal package keeps its pin.
+        let r = rewrites(&ws, "x");
+        assert_eq!(
+            r[1].2,
+            vec![
+                "dependencies[@s/a]=file:../../packages/a",
+                "dependencies[semver]=7.6.3"
+            ]
+        );
+        assert!(r[0].2.is_empty(), "{:?}", r[0]);
     }
 
     #[test]

@@ -166,6 +166,8 @@ impl Manifest {
 
     /// Parses `package.json` text; None when it is not a JSON object.
     pub fn parse(dir: &str, text: &str) -> Option<Manifest> {
+        // A byte order mark (Windows editors) is skipped, as Node and npm skip it.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let v: Value = serde_json::from_str(text).ok()?;
         let obj = v.as_object()?;
         let deps = |key: &str| -> Vec<(String, String)> {
@@ -397,5 +399,12 @@ mod tests {
         assert_eq!(m.dev[0].0, "typescript");
         assert!(Manifest::parse("/x", "[1]").is_none());
         assert!(Manifest::parse("/x", "{").is_none());
+        // Node and npm skip a byte order mark; so does verify.
+        let m = Manifest::parse(
+            "/app/services/api",
+            "\u{feff}{\"name\":\"api\",\"dependencies\":{\"@x/lib\":\"workspace:*\"}}",
+        )
+        .unwrap();
+        assert_eq!(m.dependencies[0].1, "workspace:*");
     }
 }

@@ -329,7 +329,10 @@ pub fn resolve_node_script(path: &str, fs: &Fs) -> Option<String> {
     if fs.is_dir(path) {
         let main = fs
             .text(&fs::join(path, "package.json"))
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|t| {
+                let t = t.strip_prefix('\u{feff}').unwrap_or(&t);
+                serde_json::from_str::<serde_json::Value>(t).ok()
+            })
             .and_then(|v| v.get("main").and_then(|m| m.as_str()).map(String::from));
         if let Some(main) = main {
             if let Some(r) = resolve_node_script(&fs::join(path, &main), fs) {

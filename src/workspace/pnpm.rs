@@ -83,6 +83,20 @@ pub struct PnpmWorkspace {
     /// Patch files named by `patchedDependencies` (root package.json `pnpm` field or
     /// `pnpm-workspace.yaml`), workspace-relative, sorted: a frozen install needs them.
     pub patches: Vec<String>,
+    /// pnpm's `overrides` (`selector -> spec`), in the order written: the lockfile's
+    /// `overrides:` when it has them (what the install applied, `$name` and `catalog:`
+    /// resolved), else `overrides` of `pnpm-workspace.yaml`, `pnpm.overrides` and
+    /// `resolutions` of the root package.json (`$name` references resolved from the root's
+    /// dependencies, `catalog:` from the catalogs).
+    pub overrides: Vec<(String, String)>,
+    /// The file the overrides come from, workspace-relative.
+    pub overrides_file: Option<String>,
+    /// Every registry version `pnpm-lock.yaml` holds, per package name.
+    pub locked_versions: BTreeMap<String, BTreeSet<String>>,
+    /// `injectWorkspacePackages: true` (`pnpm-workspace.yaml`) or
+    /// `inject-workspace-packages=true` (`.npmrc`): every workspace dependency is injected
+    /// (copied at install time) instead of linked.
+    pub inject_workspace_packages: bool,
 }
 
 /// One importer dependency of `pnpm-lock.yaml`.
@@ -154,6 +168,9 @@ pub struct NodePackage {
     pub publish_overrides: BTreeMap<String, Value>,
     /// Every declared dependency, in manifest order, per kind.
     pub deps: Vec<DeclaredDep>,
+    /// The dependencies `dependenciesMeta` marks `injected: true` (pnpm copies them into
+    /// `node_modules` at install time instead of linking them).
+    pub injected: BTreeSet<String>,
 }
 
 impl NodePackage {
@@ -275,14 +292,7 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
     // Edges.
     for (offset, json) in raw.iter().enumerate() {
         let i = first + offset;
-        let deps = read_deps(
-            json,
-            &ws.packages[i],
-            &pnpm.catalogs,
-            &by_name,
-            &by_dir,
-            &root,
-        )?;
+        let deps = read_deps(json, &ws.packages, i, &pnpm, &by_name, &by_dir, &root)?;
         let pkg = &mut ws.packages[i];
         let mut external = BTreeSet::new();
         let mut dev = BTreeSet::new();
@@ -357,8 +367,18 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-fn read_yaml(path: &Path) -> Result<Value> {
+/// A text file without its UTF-8 byte order mark: editors on Windows write one, and npm, pnpm
+/// and Node all skip it (`strip-bom`), so a manifest that starts with it is a valid manifest.
+pub fn read_text(path: &Path) -> Result<String> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+fn read_yaml(path: &Path) -> Result<Value> {
+    let text = read_text(path)?;
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
@@ -391,7 +411,7 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> Error {
 
 /// Reads and parses a JSON file; errors carry `line:column`.
 pub fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = read_text(path)?;
     let value: Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
         path: path.to_path_buf(),
         location: Some(format!("{}:{}", e.line(), e.column())),
@@ -499,8 +519,30 @@ fn read_catalogs(yaml: &Value, path: &Path) -> Result<Catalogs> {
 fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
     let root_manifest = root.join("package.json");
     let mut patches = BTreeSet::new();
+    let mut overrides: Vec<(String, String)> = Vec::new();
+    let mut overrides_file = None;
+    let mut root_deps: HashMap<String, String> = HashMap::new();
     if root_manifest.is_file() {
         let json = read_json(&root_manifest)?;
+        for field in ["optionalDependencies", "devDependencies", "dependencies"] {
+            if let Some(Value::Object(deps)) = json.get(field) {
+                for (k, v) in deps {
+                    if let Some(v) = v.as_str() {
+                        root_deps.insert(k.clone(), v.to_string());
+                    }
+                }
+            }
+        }
+        for (pointer, what) in [
+            ("/resolutions", "resolutions"),
+            ("/pnpm/overrides", "pnpm.overrides"),
+        ] {
+            if let Some(v) = json.pointer(pointer).filter(|v| !v.is_null()) {
+                let map = string_map(v, what, &root_manifest)?;
+                merge_overrides(&mut overrides, map);
+                overrides_file = Some("package.json".to_string());
+            }
+        }
         pnpm.package_manager = json
             .get("packageManager")
             .and_then(Value::as_str)
@@ -523,6 +565,24 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
         patches.extend(p.values().filter_map(Value::as_str).map(normalize_rel));
     }
     pnpm.patches = patches.into_iter().collect();
+    if let Some(v) = yaml.get("overrides").filter(|v| !v.is_null()) {
+        let map = string_map(v, "overrides", &root.join(WORKSPACE_FILE))?;
+        merge_overrides(&mut overrides, map);
+        overrides_file = Some(WORKSPACE_FILE.to_string());
+    }
+    // What pnpm does to the values before it applies them.
+    for (selector, spec) in &mut overrides {
+        if let Some(name) = spec.strip_prefix('$') {
+            if let Some(v) = root_deps.get(name) {
+                *spec = v.clone();
+            }
+        } else if spec::is_catalog(spec) {
+            let name = selector_target(selector);
+            if let Ok(Some(range)) = spec::resolve_catalog(&pnpm.catalogs, name, spec) {
+                *spec = range;
+            }
+        }
+    }
 
     for name in [".nvmrc", ".node-version"] {
         if let Ok(text) = std::fs::read_to_string(root.join(name)) {
@@ -536,18 +596,34 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
             }
         }
     }
-    pnpm.lockfile = root.join(LOCKFILE).is_file();
+    // An empty lockfile is no lockfile to pnpm (`--frozen-lockfile` refuses to run).
+    pnpm.lockfile = root.join(LOCKFILE).is_file()
+        && read_text(&root.join(LOCKFILE)).is_ok_and(|t| !t.trim().is_empty());
     if pnpm.lockfile {
         pnpm.lockfile_version = read_lockfile_version(&root.join(LOCKFILE));
-        pnpm.locked = read_lockfile_importers(&root.join(LOCKFILE))?;
+        let lock = read_lockfile(&root.join(LOCKFILE))?;
+        pnpm.locked = lock.importers;
+        pnpm.locked_versions = lock.versions;
+        if !lock.overrides.is_empty() {
+            overrides = lock.overrides.into_iter().collect();
+            overrides_file = Some(LOCKFILE.to_string());
+        }
     }
+    pnpm.overrides = overrides;
+    pnpm.overrides_file = overrides_file;
     pnpm.npmrc = root.join(".npmrc").is_file();
     let npmrc_split = pnpm.npmrc
-        && std::fs::read_to_string(root.join(".npmrc"))
+        && read_text(&root.join(".npmrc"))
             .map(|t| npmrc_setting(&t, "shared-workspace-lockfile").as_deref() == Some("false"))
             .unwrap_or(false);
     pnpm.split_lockfiles =
         npmrc_split || yaml.get("sharedWorkspaceLockfile") == Some(&Value::Bool(false));
+    let npmrc_inject = pnpm.npmrc
+        && read_text(&root.join(".npmrc"))
+            .map(|t| npmrc_setting(&t, "inject-workspace-packages").as_deref() == Some("true"))
+            .unwrap_or(false);
+    pnpm.inject_workspace_packages =
+        npmrc_inject || yaml.get("injectWorkspacePackages") == Some(&Value::Bool(true));
     pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
     let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
         .map_err(|e| Error::io(root, e))?
@@ -559,6 +635,32 @@ fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     tsconfigs.sort();
     pnpm.tsconfigs = tsconfigs;
     Ok(())
+}
+
+/// Adds `more` to `overrides`: a selector already there takes the new spec in place.
+fn merge_overrides(overrides: &mut Vec<(String, String)>, more: BTreeMap<String, String>) {
+    for (k, v) in more {
+        match overrides.iter_mut().find(|(s, _)| *s == k) {
+            Some(entry) => entry.1 = v,
+            None => overrides.push((k, v)),
+        }
+    }
+}
+
+/// The package an override selector changes: the last part of `parent>child`, without its
+/// range (`foo@^1` -> `foo`, `@s/p@1>@s/c` -> `@s/c`).
+pub fn selector_target(selector: &str) -> &str {
+    let last = selector.rsplit('>').next().unwrap_or(selector).trim();
+    name_of_part(last)
+}
+
+/// `name@range` -> `name` (scoped names keep their leading `@`).
+pub fn name_of_part(part: &str) -> &str {
+    let first = part.chars().next().map_or(0, char::len_utf8);
+    match part[first..].find('@') {
+        Some(i) => &part[..first + i],
+        None => part,
+    }
 }
 
 /// The value of `key` in `.npmrc` text (`key=value` lines; `#` and `;` start comments; the
@@ -575,7 +677,7 @@ pub fn npmrc_setting(text: &str, key: &str) -> Option<String> {
 
 /// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
 fn read_lockfile_version(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = read_text(path).ok()?;
     text.lines().take(20).find_map(|l| {
         l.strip_prefix("lockfileVersion:")
             .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
@@ -586,6 +688,12 @@ fn read_lockfile_version(path: &Path) -> Option<String> {
 struct Lockfile {
     #[serde(default)]
     importers: BTreeMap<String, LockImporter>,
+    /// `overrides` as pnpm applied them (`$name` references and `catalog:` resolved).
+    #[serde(default)]
+    overrides: BTreeMap<String, String>,
+    /// `name@version` (v9), `/name@version(peers)` (v6), `/name/version_peers` (v5.4).
+    #[serde(default)]
+    packages: BTreeMap<String, serde::de::IgnoredAny>,
     /// A lockfile of one project (no `importers`, as pnpm 8 writes per-package lockfiles)
     /// holds that project's dependencies at the top.
     #[serde(flatten)]
@@ -610,14 +718,64 @@ enum LockEntry {
     Version(String),
 }
 
+/// What isogen reads from a `pnpm-lock.yaml`.
+#[derive(Debug, Default)]
+struct LockfileFacts {
+    importers: BTreeMap<String, BTreeMap<String, LockedDep>>,
+    overrides: BTreeMap<String, String>,
+    versions: BTreeMap<String, BTreeSet<String>>,
+}
+
 /// The `importers` of `pnpm-lock.yaml` (v5.4 to v9).
 fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, LockedDep>>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(read_lockfile(path)?.importers)
+}
+
+/// The name and version of a `packages:` key of a lockfile: `@s/a@1.2.3` (v9),
+/// `/@s/a@1.2.3(react@18.2.0)` (v6), `/@s/a/1.2.3_react@18.2.0` (v5.4). `None` for keys
+/// that are not a registry version (tarballs, git, directories).
+fn package_key(key: &str) -> Option<(String, String)> {
+    let key = key.trim().trim_start_matches('/');
+    let key = key.split('(').next().unwrap_or(key);
+    // The name: one segment, two for a scoped one; then `@version` (v6, v9) or `/version` (v5.4).
+    let name_len = if key.starts_with('@') {
+        let slash = key.find('/')?;
+        slash
+            + 1
+            + key[slash + 1..]
+                .find(['@', '/'])
+                .unwrap_or(key.len() - slash - 1)
+    } else {
+        key.find(['@', '/']).unwrap_or(key.len())
+    };
+    let (name, rest) = key.split_at(name_len);
+    let version = match rest.chars().next() {
+        Some('@') => &rest[1..],
+        Some('/') => rest[1..].split('_').next().unwrap_or_default(),
+        _ => return None,
+    };
+    let version = nodejs_semver::Version::parse(version).ok()?;
+    (!name.is_empty()).then(|| (name.to_string(), version.to_string()))
+}
+
+/// Reads a `pnpm-lock.yaml` (v5.4 to v9): importers, overrides and the locked versions of
+/// every package. An empty file holds nothing.
+fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
+    let text = read_text(path)?;
+    if text.trim().is_empty() {
+        return Ok(LockfileFacts::default());
+    }
     let mut lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
     if lock.importers.is_empty() {
         lock.importers.insert(".".to_string(), lock.single);
     }
-    Ok(lock
+    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for key in lock.packages.keys() {
+        if let Some((name, version)) = package_key(key) {
+            versions.entry(name).or_default().insert(version);
+        }
+    }
+    let importers = lock
         .importers
         .into_iter()
         .map(|(dir, imp)| {
@@ -638,7 +796,12 @@ fn read_lockfile_importers(path: &Path) -> Result<BTreeMap<String, BTreeMap<Stri
                 .collect();
             (dir, deps)
         })
-        .collect())
+        .collect();
+    Ok(LockfileFacts {
+        importers,
+        overrides: lock.overrides,
+        versions,
+    })
 }
 
 fn normalize_rel(p: &str) -> String {
@@ -832,6 +995,14 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
                 .map(str::to_string),
             publish_overrides,
             deps: Vec::new(),
+            injected: match json.get("dependenciesMeta") {
+                Some(Value::Object(meta)) => meta
+                    .iter()
+                    .filter(|(_, m)| m.get("injected") == Some(&Value::Bool(true)))
+                    .map(|(k, _)| name_of_part(k).to_string())
+                    .collect(),
+                _ => BTreeSet::new(),
+            },
         }),
         cargo: None,
     })
@@ -933,12 +1104,14 @@ pub fn start_script_entry(script: &str) -> Option<String> {
 
 fn read_deps(
     json: &Value,
-    pkg: &Package,
-    catalogs: &Catalogs,
+    packages: &[Package],
+    index: usize,
+    pnpm: &PnpmWorkspace,
     by_name: &HashMap<String, usize>,
     by_dir: &HashMap<String, usize>,
     root: &Path,
 ) -> Result<Vec<DeclaredDep>> {
+    let pkg = &packages[index];
     let path = root.join(&pkg.manifest);
     let mut out = Vec::new();
     for (field, kind) in [
@@ -999,9 +1172,16 @@ fn read_deps(
                         "{what} is not a package of this workspace (check the name, or the `packages:` globs of {WORKSPACE_FILE})"
                     )));
                 };
+                // Peers are not resolved by the install of this package: only the others.
+                if let Some(message) = (kind != DepKind::Peer)
+                    .then(|| unsatisfied_range(&ws_spec, &packages[target]))
+                    .flatten()
+                {
+                    return Err(bad(message));
+                }
                 dep.internal = Some(target);
             } else if let Some(range) =
-                spec::resolve_catalog(catalogs, key, spec).map_err(|e| bad(e.0))?
+                spec::resolve_catalog(&pnpm.catalogs, key, spec).map_err(|e| bad(e.0))?
             {
                 dep.catalog_range = Some(range);
             } else if let Some(rel) = spec
@@ -1011,11 +1191,53 @@ fn read_deps(
                 // `link:`/`file:` to a workspace package's folder is an internal edge too.
                 dep.internal = spec::join_normalized(&pkg.dir, rel.trim())
                     .and_then(|dir| by_dir.get(&dir).copied());
+                // Anything else it names is neither in the install stage (only manifests) nor
+                // in the image: the run-time install cannot find it.
+                if dep.internal.is_none() && kind != DepKind::Dev {
+                    return Err(bad(format!(
+                        "`{}` is not a package of this workspace, so the image cannot ship it; add its folder to the `packages:` globs of {WORKSPACE_FILE}, or depend on a published version",
+                        rel.trim()
+                    )));
+                }
+            } else if let Some(rel) = pnpm
+                .locked
+                .get(if pkg.dir.is_empty() { "." } else { &pkg.dir })
+                .and_then(|deps| deps.get(key))
+                .filter(|l| l.specifier == spec)
+                .and_then(|l| l.version.strip_prefix("link:"))
+            {
+                // A plain range pnpm linked to a workspace package (`link-workspace-packages`,
+                // pnpm 8's default): the lockfile says `link:<folder>`.
+                dep.internal = spec::join_normalized(&pkg.dir, rel.trim())
+                    .and_then(|dir| by_dir.get(&dir).copied());
             }
             out.push(dep);
         }
     }
     Ok(out)
+}
+
+/// Why pnpm would refuse a `workspace:<range>` spec on `target`: its version is not in the
+/// range. pnpm picks the workspace package with `semver.maxSatisfying(versions, range, {loose:
+/// true})` (prereleases only for ranges that name them) and fails the install
+/// (`ERR_PNPM_NO_MATCHING_VERSION_INSIDE_WORKSPACE`) when none matches. `None` when it matches,
+/// and for `*`/`^`/`~`, paths, targets without a valid version and ranges npm cannot parse
+/// (nothing certain can be said of them).
+fn unsatisfied_range(ws_spec: &WorkspaceSpec, target: &Package) -> Option<String> {
+    let spec::WorkspaceRange::Range(range) = &ws_spec.range else {
+        return None;
+    };
+    let version_text = target.version.as_deref()?;
+    let version =
+        nodejs_semver::Version::parse(version_text.trim().trim_start_matches(['v', '='])).ok()?;
+    let parsed = nodejs_semver::Range::parse(range.trim()).ok()?;
+    if version.satisfies(&parsed) {
+        return None;
+    }
+    Some(format!(
+        "`{}` is at version {version_text} ({}), which the range `{range}` does not allow; pnpm refuses to install it (ERR_PNPM_NO_MATCHING_VERSION_INSIDE_WORKSPACE): change the range, or the version of `{}`",
+        target.name, target.manifest, target.name
+    ))
 }
 
 #[cfg(test)]
@@ -1171,6 +1393,38 @@ mod tests {
         std::fs::write(&v5, "importers: [\n").unwrap();
         let err = read_lockfile_importers(&v5).unwrap_err().to_string();
         assert!(err.contains("v5.yaml"), "{err}");
+    }
+
+    #[test]
+    fn lockfile_package_keys_of_every_version() {
+        let k = |key| package_key(key);
+        let nv = |n: &str, v: &str| Some((n.to_string(), v.to_string()));
+        assert_eq!(k("ms@2.1.3"), nv("ms", "2.1.3"));
+        assert_eq!(k("@s/a@1.0.0-rc.1"), nv("@s/a", "1.0.0-rc.1"));
+        assert_eq!(k("/ms@2.1.3"), nv("ms", "2.1.3"));
+        assert_eq!(k("/@s/a@1.2.0(react@18.2.0)"), nv("@s/a", "1.2.0"));
+        assert_eq!(k("/ms/2.1.3"), nv("ms", "2.1.3"));
+        assert_eq!(k("/@s/a/1.2.0_react@18.2.0"), nv("@s/a", "1.2.0"));
+        assert_eq!(k("@x/lib@file:packages/lib"), None);
+        assert_eq!(k("foo@https://example.com/foo.tgz"), None);
+
+        // A v6 lockfile's overrides and packages.
+        let dir = tempfile::tempdir().unwrap();
+        let v6 = dir.path().join("v6.yaml");
+        std::fs::write(
+            &v6,
+            "\u{feff}lockfileVersion: '6.0'\n\noverrides:\n  ms: ^2.1.0\n  debug: 4\n\nimporters:\n\n  services/api:\n    dependencies:\n      debug:\n        specifier: ^4.3.0\n        version: 4.3.7\n\npackages:\n\n  /debug@4.3.7:\n    resolution: {integrity: sha512-x}\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-y}\n",
+        )
+        .unwrap();
+        let lock = read_lockfile(&v6).unwrap();
+        assert_eq!(lock.overrides.get("ms").map(String::as_str), Some("^2.1.0"));
+        assert_eq!(lock.overrides.get("debug").map(String::as_str), Some("4"));
+        assert_eq!(
+            lock.versions.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["debug", "ms"]
+        );
+        assert_eq!(lock.importers["services/api"]["debug"].version, "4.3.7");
+        assert_eq!(read_lockfile_version(&v6).as_deref(), Some("6.0"));
     }
 
     #[test]

@@ -69,6 +69,23 @@ pub fn is_catalog(spec: &str) -> bool {
 impl WorkspaceSpec {
     /// Parses a `workspace:` spec; `Ok(None)` when `spec` is not one.
     pub fn parse(spec: &str) -> Result<Option<WorkspaceSpec>, SpecError> {
+        if let Some(alias) = spec.trim().strip_prefix("npm:") {
+            // `npm:<name>@workspace:<range>`: pnpm 10's npm-style alias of a workspace package.
+            let first = alias.chars().next().map_or(0, char::len_utf8);
+            let Some(at) = alias[first..].find("@workspace:").map(|i| i + first) else {
+                return Ok(None);
+            };
+            let (name, range) = (&alias[..at], alias[at + 1 + WORKSPACE.len()..].trim());
+            if name.is_empty() || range.is_empty() || range.starts_with(['.', '/']) {
+                return Err(SpecError(format!(
+                    "`{spec}` is not `npm:<package>@workspace:<range>`"
+                )));
+            }
+            return Ok(Some(WorkspaceSpec {
+                target: WorkspaceTarget::Named(name.to_string()),
+                range: parse_range(range),
+            }));
+        }
         let Some(rest) = spec.trim().strip_prefix(WORKSPACE) else {
             return Ok(None);
         };
