@@ -26,7 +26,17 @@ fn isogen() -> Command {
 
 /// `isogen inspect PATH` exits 2 with one error naming PATH and every needle, no panic.
 fn rejects(path: &Path, needles: &[&str]) -> String {
-    let out = isogen().arg("inspect").arg(path).output().unwrap();
+    rejects_with(&[], path, needles)
+}
+
+/// [`rejects`] with more arguments after `inspect`.
+fn rejects_with(args: &[&str], path: &Path, needles: &[&str]) -> String {
+    let out = isogen()
+        .arg("inspect")
+        .args(args)
+        .arg(path)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(out.stdout.is_empty(), "printed a result: {stderr}");
@@ -234,6 +244,45 @@ fn a_diamond_of_indexes_without_media_types_is_walked_once() {
     oci.index(vec![desc; 40]);
     let out = accepts(&save(dir.path(), &oci.tar()));
     assert!(out.contains("/etc/passwd"), "{out}");
+}
+
+#[test]
+fn many_manifests_sharing_one_large_config_read_it_once() {
+    // Descriptors without a platform make isogen read each manifest's config to learn it.
+    let dir = tempfile::tempdir().unwrap();
+    let mut oci = Oci::new();
+    let layer = Layer::new(passwd_layer(), Comp::None);
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&config_json("linux/amd64", &[layer.diff_id.clone()])).unwrap();
+    config["config"]["Labels"]["padding"] = json!("p".repeat(4 << 20));
+    let config = serde_json::to_vec(&config).unwrap();
+    oci.blob(&config);
+    oci.blob(&layer.blob);
+    let mut descs = Vec::new();
+    for i in 0..3000 {
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "config": descriptor("application/vnd.oci.image.config.v1+json", &config),
+            "layers": [descriptor(&layer.media_type, &layer.blob)],
+            "annotations": {"n": i.to_string()},
+        }))
+        .unwrap();
+        oci.blob(&manifest);
+        descs.push(descriptor(
+            "application/vnd.oci.image.manifest.v1+json",
+            &manifest,
+        ));
+    }
+    oci.index(descs);
+    let path = save(dir.path(), &oci.tar());
+    let started = Instant::now();
+    rejects_with(
+        &["--platform", "linux/amd64"],
+        &path,
+        &["3000 different images for linux/amd64"],
+    );
+    // Reading the config once per manifest takes half a minute.
+    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
 }
 
 // ---------------------------------------------------------------------------------------------
