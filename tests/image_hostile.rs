@@ -5,7 +5,7 @@
 
 mod image_support;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
@@ -125,10 +125,7 @@ fn a_base256_size_field_near_u64_max_is_refused() {
         tar.extend_from_slice(&[7u8; 512]);
         tar.extend_from_slice(&[0u8; 1024]);
         let path = save(dir.path(), &oci_with_layer(tar, Comp::Gzip));
-        rejects(
-            &path,
-            &["layer 1 of 1", "huge", &size.to_string(), "bytes"],
-        );
+        rejects(&path, &["layer 1 of 1", "huge", &size.to_string(), "bytes"]);
     }
 }
 
@@ -213,10 +210,7 @@ fn an_index_fanning_out_to_the_same_child_many_times_is_walked_once() {
     // one manifest. Walking each path would never finish.
     let dir = tempfile::tempdir().unwrap();
     let mut oci = Oci::new();
-    let mut desc = oci.image(
-        "linux/amd64",
-        &[Layer::new(passwd_layer(), Comp::Gzip)],
-    );
+    let mut desc = oci.image("linux/amd64", &[Layer::new(passwd_layer(), Comp::Gzip)]);
     for _ in 0..7 {
         desc = oci.nested_index(vec![desc; 20]);
     }
@@ -232,10 +226,7 @@ fn a_diamond_of_indexes_without_media_types_is_walked_once() {
     // Descriptors without a media type make isogen read the blob to tell index from manifest.
     let dir = tempfile::tempdir().unwrap();
     let mut oci = Oci::new();
-    let mut desc = oci.image(
-        "linux/amd64",
-        &[Layer::new(passwd_layer(), Comp::None)],
-    );
+    let mut desc = oci.image("linux/amd64", &[Layer::new(passwd_layer(), Comp::None)]);
     // index.json -> 40 x idx4 -> 40 x idx3 -> ... -> the manifest: 40^5 paths.
     for _ in 0..4 {
         desc.as_object_mut().unwrap().remove("mediaType");
@@ -282,7 +273,11 @@ fn many_manifests_sharing_one_large_config_read_it_once() {
         &["3000 different images for linux/amd64"],
     );
     // Reading the config once per manifest takes half a minute.
-    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,7 +406,10 @@ fn manifest_json_naming_members_by_traversal_reads_only_archive_members() {
     let dir = tempfile::tempdir().unwrap();
     let tars = vec![passwd_layer()];
     let mut files = docker_archive(&tars, false);
-    let manifest = files.iter_mut().find(|(n, _)| n == "manifest.json").unwrap();
+    let manifest = files
+        .iter_mut()
+        .find(|(n, _)| n == "manifest.json")
+        .unwrap();
     let mut value: serde_json::Value = serde_json::from_slice(&manifest.1).unwrap();
     let layer = value[0]["Layers"][0].as_str().unwrap().to_string();
     value[0]["Layers"] = json!([format!("../../../{layer}")]);
@@ -508,6 +506,28 @@ fn a_device_named_as_the_archive_is_not_read_forever() {
     rejects(path, &["empty"]);
 }
 
+#[test]
+fn a_pipe_named_as_the_archive_is_spooled_like_stdin() {
+    // `isogen inspect <(docker save app)`: a FIFO has no length and cannot be read by offset.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("image.pipe");
+    mkfifo(&fifo);
+    let tar = compress(&docker_archive_tar(&[passwd_layer()], true), Comp::Gzip);
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut pipe = std::fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap();
+        // Then endless zeros, until isogen closes its end.
+        let _ = pipe.write_all(&tar);
+        let _ = std::io::copy(&mut std::io::repeat(0).take(1 << 30), &mut pipe);
+    });
+    let out = accepts(&fifo);
+    assert!(out.contains("/etc/passwd"), "{out}");
+    writer.join().unwrap();
+}
+
 // ---------------------------------------------------------------------------------------------
 // probes: truncated layers, hostile JSON
 
@@ -562,10 +582,16 @@ fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
     oci.put("index.json", deep(100_000));
     rejects(&save(dir.path(), &oci.tar()), &["index.json"]);
     let mut oci = Oci::single(&[Layer::new(passwd_layer(), Comp::None)]);
-    let config = format!(r#"{{"rootfs":{{"diff_ids":[]}},"x":{}}}"#, String::from_utf8(deep(100_000)).unwrap());
+    let config = format!(
+        r#"{{"rootfs":{{"diff_ids":[]}},"x":{}}}"#,
+        String::from_utf8(deep(100_000)).unwrap()
+    );
     let digest = oci.blob(config.as_bytes());
     let mut manifest = oci.manifest();
-    manifest["config"] = descriptor("application/vnd.oci.image.config.v1+json", config.as_bytes());
+    manifest["config"] = descriptor(
+        "application/vnd.oci.image.config.v1+json",
+        config.as_bytes(),
+    );
     oci.set_manifest(&manifest);
     rejects(&save(dir.path(), &oci.tar()), &[&digest, "not valid"]);
 }
@@ -579,7 +605,10 @@ fn a_huge_manifest_json_is_refused_before_it_is_read() {
     huge.extend(std::iter::repeat_n(b' ', 64 << 20));
     huge.push(b']');
     files.push(("manifest.json".into(), huge));
-    rejects(&save(dir.path(), &archive(&files)), &["manifest.json", "more than"]);
+    rejects(
+        &save(dir.path(), &archive(&files)),
+        &["manifest.json", "more than"],
+    );
 }
 
 #[test]

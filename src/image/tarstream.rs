@@ -567,6 +567,9 @@ mod tests {
         header.set_cksum();
         let mut bytes = header.as_bytes().to_vec();
         bytes.extend_from_slice(&[0u8; 1024]);
-        assert_eq!(list(&bytes).unwrap(), vec![("sparse".into(), MAX_ENTRY_BYTES)]);
+        assert_eq!(
+            list(&bytes).unwrap(),
+            vec![("sparse".into(), MAX_ENTRY_BYTES)]
+        );
     }
 }
