@@ -8,7 +8,7 @@
 //! whatever parse error the tampering happened to provoke.
 
 use std::io::{self, Cursor, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::digest::{HashState, Hashing, Sha256Digest};
@@ -42,12 +42,48 @@ pub(crate) enum LayerError {
     Failed(String),
 }
 
+/// What is left of an image's total capture allowance ([`super::MAX_CAPTURED_BYTES`]), shared
+/// by the layers read in parallel, and how many wanted files it turned away.
+pub(crate) struct CaptureBudget {
+    left: AtomicU64,
+    skipped: AtomicU64,
+}
+
+impl CaptureBudget {
+    pub fn new(bytes: u64) -> Self {
+        CaptureBudget {
+            left: AtomicU64::new(bytes),
+            skipped: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes `bytes` from the allowance; false (and counted as skipped) when they do not fit.
+    fn take(&self, bytes: u64) -> bool {
+        let taken = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .is_ok();
+        if !taken {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
+        }
+        taken
+    }
+
+    pub fn skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+}
+
 /// Reads layer `index` (0-based) of the image.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_layer(
     store: &Store,
     spec: &LayerSpec,
     index: usize,
     capture: &Capture,
+    budget: &CaptureBudget,
     cancel: &AtomicBool,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<LayerRead, LayerError> {
@@ -89,6 +125,7 @@ pub(crate) fn read_layer(
             &mut walk,
             index,
             capture,
+            budget,
             cancel,
         )
     };
@@ -172,6 +209,7 @@ fn read_stream(
     walk: &mut Walk,
     index: usize,
     capture: &Capture,
+    budget: &CaptureBudget,
     cancel: &AtomicBool,
 ) -> Result<(), StreamError> {
     let failed = |m: String| StreamError::Failed(m);
@@ -210,7 +248,7 @@ fn read_stream(
         }
     };
 
-    let listed = list_entries(&mut stream, walk, index, capture, cancel);
+    let listed = list_entries(&mut stream, walk, index, capture, budget, cancel);
     let mut rest = stream.into_inner();
     match listed {
         Ok(()) => {
@@ -250,6 +288,7 @@ fn list_entries<R: super::tarstream::Skip>(
     walk: &mut Walk,
     index: usize,
     capture: &Capture,
+    budget: &CaptureBudget,
     cancel: &AtomicBool,
 ) -> Result<(), ListError> {
     while let Some(entry) = stream.next_entry()? {
@@ -287,7 +326,10 @@ fn list_entries<R: super::tarstream::Skip>(
                 _ => text.into_owned(),
             }
         });
-        let (content, truncated) = if kind == EntryKind::File && (capture.wants)(&path) {
+        let (content, truncated) = if kind == EntryKind::File
+            && (capture.wants)(&path)
+            && budget.take(entry.data_size.min(capture.max_bytes))
+        {
             let data = stream.read_data(capture.max_bytes)?;
             let truncated = (data.len() as u64) < entry.data_size;
             (Some(Arc::<[u8]>::from(data)), truncated)
@@ -308,4 +350,70 @@ fn list_entries<R: super::tarstream::Skip>(
         }));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(files: &[(&str, usize)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, size) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(*size as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            builder
+                .append_data(&mut header, name, &vec![b'x'; *size][..])
+                .unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn captured(bytes: &[u8], budget: &CaptureBudget) -> Vec<(String, Option<usize>)> {
+        let capture = Capture {
+            wants: Box::new(|p| p.ends_with("package.json")),
+            max_bytes: 100,
+        };
+        let mut walk = Walk::default();
+        let mut stream = TarStream::new(Sequential(bytes));
+        let cancel = AtomicBool::new(false);
+        if list_entries(&mut stream, &mut walk, 0, &capture, budget, &cancel).is_err() {
+            panic!("the layer did not list");
+        }
+        walk.items
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Entry(e) => Some((e.path, e.content.map(|c| c.len()))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn captures_stop_at_the_total_budget_without_failing() {
+        let bytes = layer(&[
+            ("a/package.json", 60),
+            ("b/package.json", 500), // counts as 100: only its start is kept
+            ("other", 5000),         // not wanted: costs nothing
+            ("c/package.json", 60),  // 160 + 60 > 200: skipped
+            ("d/package.json", 40),  // still fits
+        ]);
+        let budget = CaptureBudget::new(200);
+        assert_eq!(
+            captured(&bytes, &budget),
+            vec![
+                ("/a/package.json".to_string(), Some(60)),
+                ("/b/package.json".to_string(), Some(100)),
+                ("/other".to_string(), None),
+                ("/c/package.json".to_string(), None),
+                ("/d/package.json".to_string(), Some(40)),
+            ]
+        );
+        assert_eq!(budget.skipped(), 1);
+        // The budget is shared: a second layer read with it gets nothing more.
+        let second = captured(&layer(&[("e/package.json", 1)]), &budget);
+        assert_eq!(second, vec![("/e/package.json".to_string(), None)]);
+        assert_eq!(budget.skipped(), 2);
+    }
 }

@@ -52,8 +52,17 @@ pub enum ArchiveFormat {
     OciDir,
 }
 
+/// Most file content kept in memory for one image, over all captured files: each file is
+/// capped by [`Capture::max_bytes`], but an image with hundreds of thousands of small wanted
+/// files (`package.json` in every package) would otherwise have no bound. Once the captures of
+/// an image reach it, further wanted files are seen as metadata only (their `content` stays
+/// None, [`Image::captures_skipped`] counts them); this is not an error. Layers are read in
+/// parallel, so which files lose their content then depends on the order the reads finish.
+pub const MAX_CAPTURED_BYTES: u64 = 256 << 20;
+
 /// What the caller wants to read into memory, decided per path (absolute, normalised).
-/// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated.
+/// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated. All
+/// captures of one image together stop at [`MAX_CAPTURED_BYTES`].
 pub struct Capture {
     pub wants: Box<dyn Fn(&str) -> bool + Send + Sync>,
     pub max_bytes: u64,
@@ -164,6 +173,10 @@ pub struct Image {
     pub config: oci_spec::image::ImageConfiguration,
     pub layers: Vec<Layer>,
     pub tree: MergedTree,
+    /// Wanted files whose content was not captured because the image's captures reached
+    /// [`MAX_CAPTURED_BYTES`].
+    #[serde(skip)]
+    pub captures_skipped: u64,
 }
 
 /// A layer as the manifest describes it, before it is read.
@@ -279,9 +292,20 @@ impl OpenedImage {
         capture: &Capture,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Image> {
+        self.read_tree_capped(capture, progress, MAX_CAPTURED_BYTES)
+    }
+
+    /// [`OpenedImage::read_tree_with_progress`] with the total capture cap as a parameter.
+    fn read_tree_capped(
+        self,
+        capture: &Capture,
+        progress: &(dyn Fn(u64) + Sync),
+        max_captured: u64,
+    ) -> Result<Image> {
         let shown = display_source(&self.source);
         let count = self.specs.len();
-        let reads = read_layers(&self.store, &self.specs, capture, progress);
+        let budget = layer::CaptureBudget::new(max_captured);
+        let reads = read_layers(&self.store, &self.specs, capture, &budget, progress);
         let mut layers = Vec::with_capacity(count);
         let mut items = Vec::with_capacity(count);
         let mut failure = None;
@@ -328,6 +352,7 @@ impl OpenedImage {
             config: self.config,
             layers,
             tree,
+            captures_skipped: budget.skipped(),
         })
     }
 }
@@ -338,6 +363,7 @@ fn read_layers(
     store: &source::Store,
     specs: &[layout::LayerSpec],
     capture: &Capture,
+    budget: &layer::CaptureBudget,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<Option<std::result::Result<layer::LayerRead, layer::LayerError>>> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -358,7 +384,7 @@ fn read_layers(
                     break;
                 }
                 let result =
-                    layer::read_layer(store, &specs[i], i, capture, cancel, Some(progress));
+                    layer::read_layer(store, &specs[i], i, capture, budget, cancel, Some(progress));
                 if matches!(result, Err(layer::LayerError::Failed(_))) {
                     cancel.store(true, Ordering::Relaxed);
                 }
