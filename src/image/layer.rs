@@ -42,33 +42,47 @@ pub(crate) enum LayerError {
     Failed(String),
 }
 
-/// What is left of an image's total capture allowance ([`super::MAX_CAPTURED_BYTES`]), shared
-/// by the layers read in parallel, and how many wanted files it turned away.
-pub(crate) struct CaptureBudget {
-    left: AtomicU64,
+/// What is left of an image's memory allowances, shared by the layers read in parallel: for
+/// captured content ([`super::MAX_CAPTURED_BYTES`]; past it captures are skipped and counted)
+/// and for the entries themselves ([`super::MAX_TREE_BYTES`]; past it reading fails).
+pub(crate) struct Budget {
+    captures_left: AtomicU64,
     skipped: AtomicU64,
+    tree_left: AtomicU64,
+    tree_total: u64,
 }
 
-impl CaptureBudget {
-    pub fn new(bytes: u64) -> Self {
-        CaptureBudget {
-            left: AtomicU64::new(bytes),
+impl Budget {
+    pub fn new(captures: u64, tree: u64) -> Self {
+        Budget {
+            captures_left: AtomicU64::new(captures),
             skipped: AtomicU64::new(0),
+            tree_left: AtomicU64::new(tree),
+            tree_total: tree,
         }
     }
 
-    /// Takes `bytes` from the allowance; false (and counted as skipped) when they do not fit.
-    fn take(&self, bytes: u64) -> bool {
-        let taken = self
-            .left
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-                left.checked_sub(bytes)
-            })
-            .is_ok();
+    fn take(left: &AtomicU64, bytes: u64) -> bool {
+        left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            left.checked_sub(bytes)
+        })
+        .is_ok()
+    }
+
+    /// Takes `bytes` of captured content; false (and counted as skipped) when they do not fit.
+    fn take_capture(&self, bytes: u64) -> bool {
+        let taken = Self::take(&self.captures_left, bytes);
         if !taken {
             self.skipped.fetch_add(1, Ordering::Relaxed);
         }
         taken
+    }
+
+    /// Takes the memory one listed item needs; false when the tree would grow past its cap.
+    fn take_item(&self, paths: usize) -> bool {
+        // Each path is held twice (the entry's and the merged tree's key), plus the entry.
+        let bytes = 2 * paths as u64 + std::mem::size_of::<Item>() as u64 + 64;
+        Self::take(&self.tree_left, bytes)
     }
 
     pub fn skipped(&self) -> u64 {
@@ -83,7 +97,7 @@ pub(crate) fn read_layer(
     spec: &LayerSpec,
     index: usize,
     capture: &Capture,
-    budget: &CaptureBudget,
+    budget: &Budget,
     cancel: &AtomicBool,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<LayerRead, LayerError> {
@@ -209,7 +223,7 @@ fn read_stream(
     walk: &mut Walk,
     index: usize,
     capture: &Capture,
-    budget: &CaptureBudget,
+    budget: &Budget,
     cancel: &AtomicBool,
 ) -> Result<(), StreamError> {
     let failed = |m: String| StreamError::Failed(m);
@@ -288,7 +302,7 @@ fn list_entries<R: super::tarstream::Skip>(
     walk: &mut Walk,
     index: usize,
     capture: &Capture,
-    budget: &CaptureBudget,
+    budget: &Budget,
     cancel: &AtomicBool,
 ) -> Result<(), ListError> {
     while let Some(entry) = stream.next_entry()? {
@@ -296,6 +310,19 @@ fn list_entries<R: super::tarstream::Skip>(
             return Err(ListError::Cancelled);
         }
         walk.entries += 1;
+        let paths = entry.path.len() + entry.link.as_ref().map_or(0, Vec::len);
+        if !budget.take_item(paths) {
+            return Err(ListError::Tar(super::tarstream::TarError {
+                offset: stream.offset(),
+                entry: Some(String::from_utf8_lossy(&entry.path).into_owned()),
+                message: format!(
+                    "the image lists more entries than isogen keeps in memory ({} MiB of paths and metadata; this layer had listed {} entries)",
+                    budget.tree_total >> 20,
+                    walk.entries
+                ),
+                source: None,
+            }));
+        }
         let path = normalize(&String::from_utf8_lossy(&entry.path));
         if path == "/" {
             continue;
@@ -328,7 +355,7 @@ fn list_entries<R: super::tarstream::Skip>(
         });
         let (content, truncated) = if kind == EntryKind::File
             && (capture.wants)(&path)
-            && budget.take(entry.data_size.min(capture.max_bytes))
+            && budget.take_capture(entry.data_size.min(capture.max_bytes))
         {
             let data = stream.read_data(capture.max_bytes)?;
             let truncated = (data.len() as u64) < entry.data_size;
@@ -370,7 +397,7 @@ mod tests {
         builder.into_inner().unwrap()
     }
 
-    fn captured(bytes: &[u8], budget: &CaptureBudget) -> Vec<(String, Option<usize>)> {
+    fn captured(bytes: &[u8], budget: &Budget) -> Vec<(String, Option<usize>)> {
         let capture = Capture {
             wants: Box::new(|p| p.ends_with("package.json")),
             max_bytes: 100,
@@ -399,7 +426,7 @@ mod tests {
             ("c/package.json", 60),  // 160 + 60 > 200: skipped
             ("d/package.json", 40),  // still fits
         ]);
-        let budget = CaptureBudget::new(200);
+        let budget = Budget::new(200, u64::MAX);
         assert_eq!(
             captured(&bytes, &budget),
             vec![
@@ -415,5 +442,32 @@ mod tests {
         let second = captured(&layer(&[("e/package.json", 1)]), &budget);
         assert_eq!(second, vec![("/e/package.json".to_string(), None)]);
         assert_eq!(budget.skipped(), 2);
+    }
+
+    #[test]
+    fn a_layer_listing_more_than_the_tree_budget_fails_naming_the_entry() {
+        let names: Vec<String> = (0..100).map(|i| format!("f{i:03}")).collect();
+        let files: Vec<(&str, usize)> = names.iter().map(|n| (n.as_str(), 0)).collect();
+        let bytes = layer(&files);
+        let capture = Capture {
+            wants: Box::new(|_| false),
+            max_bytes: 0,
+        };
+        let per_item = 2 * 4 + std::mem::size_of::<Item>() as u64 + 64;
+        let budget = Budget::new(0, 10 * per_item);
+        let mut walk = Walk::default();
+        let mut stream = TarStream::new(Sequential(&bytes[..]));
+        let cancel = AtomicBool::new(false);
+        let Err(ListError::Tar(err)) =
+            list_entries(&mut stream, &mut walk, 0, &capture, &budget, &cancel)
+        else {
+            panic!("a layer past the budget listed");
+        };
+        assert!(
+            err.message.contains("more entries than isogen keeps"),
+            "{err}"
+        );
+        assert_eq!(err.entry.as_deref(), Some("f010"));
+        assert_eq!(walk.items.len(), 10);
     }
 }

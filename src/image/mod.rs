@@ -14,7 +14,8 @@
 //! Invariants: nothing is extracted to disk (an archive compressed as a whole, or stdin, is
 //! spooled once, uncompressed, to an anonymous temporary file: see `source`); memory grows with
 //! the number of entries, not their bytes; every byte that decides the result is covered by a
-//! digest the archive states; anything unreadable is an [`Error::Image`] naming the archive, the
+//! digest the archive states; memory is bounded all the same, by [`MAX_TREE_BYTES`] for the
+//! entries and [`MAX_CAPTURED_BYTES`] for captured content; anything unreadable is an [`Error::Image`] naming the archive, the
 //! blob and the place, never a panic.
 //!
 //! Where to start reading: `source` (archive -> blobs), `layout` (blobs -> the chosen image),
@@ -59,6 +60,13 @@ pub enum ArchiveFormat {
 /// None, [`Image::captures_skipped`] counts them); this is not an error. Layers are read in
 /// parallel, so which files lose their content then depends on the order the reads finish.
 pub const MAX_CAPTURED_BYTES: u64 = 256 << 20;
+
+/// Most memory the entries of one image may take (their paths, link targets and metadata, as
+/// estimated while the layers are read). Real images stay far below it (a million entries
+/// take a few hundred MiB); a hostile layer, whose headers compress to almost nothing, could
+/// otherwise list entries (or megabyte-long PAX paths) until memory runs out. Reaching it is
+/// an error naming the layer and entry.
+pub const MAX_TREE_BYTES: u64 = 2 << 30;
 
 /// What the caller wants to read into memory, decided per path (absolute, normalised).
 /// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated. All
@@ -292,19 +300,9 @@ impl OpenedImage {
         capture: &Capture,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Image> {
-        self.read_tree_capped(capture, progress, MAX_CAPTURED_BYTES)
-    }
-
-    /// [`OpenedImage::read_tree_with_progress`] with the total capture cap as a parameter.
-    fn read_tree_capped(
-        self,
-        capture: &Capture,
-        progress: &(dyn Fn(u64) + Sync),
-        max_captured: u64,
-    ) -> Result<Image> {
         let shown = display_source(&self.source);
         let count = self.specs.len();
-        let budget = layer::CaptureBudget::new(max_captured);
+        let budget = layer::Budget::new(MAX_CAPTURED_BYTES, MAX_TREE_BYTES);
         let reads = read_layers(&self.store, &self.specs, capture, &budget, progress);
         let mut layers = Vec::with_capacity(count);
         let mut items = Vec::with_capacity(count);
@@ -363,7 +361,7 @@ fn read_layers(
     store: &source::Store,
     specs: &[layout::LayerSpec],
     capture: &Capture,
-    budget: &layer::CaptureBudget,
+    budget: &layer::Budget,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<Option<std::result::Result<layer::LayerRead, layer::LayerError>>> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -130,6 +130,11 @@ impl<R: Skip> TarStream<R> {
         self.end_marker
     }
 
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
     }
