@@ -632,3 +632,18 @@ fn a_config_that_is_not_json_and_a_layer_count_mismatch() {
         &["lists 2 layers", "1 rootfs.diff_ids"],
     );
 }
+
+#[test]
+fn a_manifest_naming_one_layer_thousands_of_times_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = Layer::new(passwd_layer(), Comp::Gzip);
+    let layers = vec![layer; 1001];
+    let oci = Oci::single(&layers);
+    rejects(
+        &save(dir.path(), &oci.tar()),
+        &["lists 1001 layers, more than the 1000"],
+    );
+    // As many as the cap allows still read.
+    let oci = Oci::single(&layers[..1000]);
+    accepts(&save(dir.path(), &oci.tar()));
+}

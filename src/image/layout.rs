@@ -25,6 +25,10 @@ use super::ArchiveFormat;
 pub(crate) const MAX_MANIFEST_BYTES: u64 = 8 << 20;
 /// Largest image config read (configs carry the history, which can be long).
 pub(crate) const MAX_CONFIG_BYTES: u64 = 32 << 20;
+/// Most layers an image may have. Docker refuses images of more than 125 and overlayfs mounts at
+/// most about 500 lower layers; without a cap a manifest could name one (large) blob a hundred
+/// thousand times, each read and hashed in full.
+pub(crate) const MAX_LAYERS: usize = 1000;
 /// How deep indexes may nest.
 const MAX_INDEX_DEPTH: usize = 8;
 
@@ -728,6 +732,11 @@ fn platform_and_diff_ids(
                 "the archive holds one image, for {platform}; --platform {requested} asks for another"
             ));
         }
+    }
+    if layers > MAX_LAYERS {
+        return Err(format!(
+            "{what} lists {layers} layers, more than the {MAX_LAYERS} isogen reads (no runtime runs such an image)"
+        ));
     }
     let diff_ids = diff_ids(config, config_digest)?;
     if layers != diff_ids.len() {
