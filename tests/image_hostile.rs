@@ -38,6 +38,7 @@ fn rejects_with(args: &[&str], path: &Path, needles: &[&str]) -> String {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("MSG {stderr}");
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(out.stdout.is_empty(), "printed a result: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -646,4 +647,29 @@ fn a_manifest_naming_one_layer_thousands_of_times_is_refused() {
     // As many as the cap allows still read.
     let oci = Oci::single(&layers[..1000]);
     accepts(&save(dir.path(), &oci.tar()));
+}
+
+#[test]
+fn verify_refuses_a_hostile_image_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tar = header("huge", tar::EntryType::Regular, |h| {
+        base256(&mut h.as_gnu_mut().unwrap().size, u64::MAX)
+    });
+    tar.extend_from_slice(&[0u8; 1024]);
+    let path = save(dir.path(), &oci_with_layer(tar, Comp::Gzip));
+    let out = isogen()
+        .current_dir(dir.path())
+        .args(["verify", "--service", "svc"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: layer 1 of 1", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`huge`"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
