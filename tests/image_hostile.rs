@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use image_support::*;
-use predicates::prelude::*;
 use serde_json::json;
 
 /// Longer than any of these inputs takes when handled, far shorter than a hang.
@@ -244,8 +243,11 @@ fn many_manifests_sharing_one_large_config_read_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut oci = Oci::new();
     let layer = Layer::new(passwd_layer(), Comp::None);
-    let mut config: serde_json::Value =
-        serde_json::from_slice(&config_json("linux/amd64", &[layer.diff_id.clone()])).unwrap();
+    let mut config: serde_json::Value = serde_json::from_slice(&config_json(
+        "linux/amd64",
+        std::slice::from_ref(&layer.diff_id),
+    ))
+    .unwrap();
     config["config"]["Labels"]["padding"] = json!("p".repeat(4 << 20));
     let config = serde_json::to_vec(&config).unwrap();
     oci.blob(&config);
