@@ -293,18 +293,21 @@ fn layout_dir(root: &Path) -> (PathBuf, Oci) {
     (layout, oci)
 }
 
+#[cfg(unix)]
 fn mkfifo(path: &Path) {
     std::fs::remove_file(path).ok();
     let status = StdCommand::new("mkfifo").arg(path).status().unwrap();
     assert!(status.success());
 }
 
+#[cfg(unix)]
 fn replace_with_symlink(path: &Path, target: &Path) {
     std::fs::remove_file(path).unwrap();
     std::os::unix::fs::symlink(target, path).unwrap();
 }
 
 #[test]
+#[cfg(unix)]
 fn a_fifo_blob_in_a_layout_directory_is_refused_without_blocking() {
     let root = tempfile::tempdir().unwrap();
     let (layout, oci) = layout_dir(root.path());
@@ -323,6 +326,7 @@ fn a_fifo_blob_in_a_layout_directory_is_refused_without_blocking() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_blob_symlinked_to_a_device_is_refused() {
     let root = tempfile::tempdir().unwrap();
     let (layout, oci) = layout_dir(root.path());
@@ -333,6 +337,7 @@ fn a_blob_symlinked_to_a_device_is_refused() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_symlink_leading_out_of_the_layout_directory_is_not_followed() {
     // The blob outside holds exactly the right bytes: only the symlink check can refuse it.
     let root = tempfile::tempdir().unwrap();
@@ -503,6 +508,7 @@ fn spooling_gzip_stops_at_the_end_of_the_archive() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_device_named_as_the_archive_is_not_read_forever() {
     // /dev/zero is an endless stream of end-of-archive blocks: an empty archive.
     let path = Path::new("/dev/zero");
@@ -510,6 +516,7 @@ fn a_device_named_as_the_archive_is_not_read_forever() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_pipe_named_as_the_archive_is_spooled_like_stdin() {
     // `isogen inspect <(docker save app)`: a FIFO has no length and cannot be read by offset.
     let dir = tempfile::tempdir().unwrap();
