@@ -11,11 +11,12 @@
 //! [`OpenedImage::read_tree`] streams every layer (in parallel, each digest-checked) and merges
 //! them. [`read`] does both.
 //!
-//! Invariants: nothing is extracted to disk (an archive compressed as a whole, or stdin, is
-//! spooled once, uncompressed, to an anonymous temporary file: see `source`); memory grows with
-//! the number of entries, not their bytes; every byte that decides the result is covered by a
-//! digest the archive states; memory is bounded all the same, by [`MAX_TREE_BYTES`] for the
-//! entries and [`MAX_CAPTURED_BYTES`] for captured content; anything unreadable is an [`Error::Image`] naming the archive, the
+//! Invariants: nothing is extracted to disk (an archive compressed as a whole, stdin or a pipe is
+//! spooled once, uncompressed and only up to tar's end-of-archive, to an anonymous temporary
+//! file: see `source`); memory grows with the number of entries, not their bytes, and is bounded
+//! all the same, by [`MAX_TREE_BYTES`] for the entries and [`MAX_CAPTURED_BYTES`] for captured
+//! content; every byte that decides the result is covered by a digest the archive states;
+//! anything unreadable, corrupt or hostile is an [`Error::Image`] naming the archive, the
 //! blob and the place, never a panic.
 //!
 //! Where to start reading: `source` (archive -> blobs), `layout` (blobs -> the chosen image),

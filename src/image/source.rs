@@ -1,10 +1,11 @@
 //! Where the image's files come from: a tar archive (indexed once, then read by offset, so
-//! independent blobs can be read in parallel), an OCI layout directory, or stdin.
+//! independent blobs can be read in parallel), an OCI layout directory (regular files inside it
+//! only: no FIFO, device or symlink leading out), or stdin.
 //!
-//! A tar on disk is never copied. An archive compressed as a whole (`docker save | gzip`) and
-//! stdin cannot be read by offset, so they are spooled once into an anonymous temporary file
-//! (under `$TMPDIR`, removed when the image is dropped) holding the *uncompressed outer
-//! archive*; layers are still never extracted, and the spool is the only disk use. The
+//! A tar on disk is never copied. An archive compressed as a whole (`docker save | gzip`),
+//! stdin and a pipe named as the archive cannot be read by offset, so they are spooled once into
+//! an anonymous temporary file (under `$TMPDIR`, removed when the image is dropped) holding the
+//! *uncompressed outer archive* up to its end-of-archive block; layers are still never extracted, and the spool is the only disk use. The
 //! alternative, a single pass, is not possible in general: `docker save` writes `manifest.json`
 //! after the layers, so which member is a layer is only known at the end.
 
@@ -270,7 +271,9 @@ pub(crate) fn open_store(path: &Path) -> Result<Store, String> {
 /// gzip member, garbage, an endless stream) is not read, so it can neither fill the disk nor
 /// keep isogen waiting. A stream that is no tar is copied only up to where that shows; the
 /// index of the spool then reports it.
-fn spool(mut reader: impl Read) -> Result<File, String> {
+fn spool(reader: impl Read) -> Result<File, String> {
+    // Tar headers are read 512 bytes at a time: not one system call each on a pipe.
+    let mut reader = io::BufReader::with_capacity(1 << 16, reader);
     let magic = peek(&mut reader, 8).map_err(|e| format!("reading failed: {e}"))?;
     let compression = Compression::sniff(&magic).map_err(|name| {
         format!("the archive is compressed with {name}; isogen reads plain, gzip or zstd archives")
