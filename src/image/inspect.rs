@@ -32,11 +32,12 @@ pub fn layer_totals(image: &Image) -> Vec<LayerTotals> {
             } else {
                 0
             };
+            // Saturating: sparse files may state sizes whose sum does not fit in 64 bits.
             t.entries += 1;
-            t.file_bytes += bytes;
+            t.file_bytes = t.file_bytes.saturating_add(bytes);
             if visible {
                 t.visible_entries += 1;
-                t.visible_file_bytes += bytes;
+                t.visible_file_bytes = t.visible_file_bytes.saturating_add(bytes);
             }
         }
     };

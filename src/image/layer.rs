@@ -8,7 +8,7 @@
 //! whatever parse error the tampering happened to provoke.
 
 use std::io::{self, Cursor, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::digest::{HashState, Hashing, Sha256Digest};
@@ -42,12 +42,62 @@ pub(crate) enum LayerError {
     Failed(String),
 }
 
+/// What is left of an image's memory allowances, shared by the layers read in parallel: for
+/// captured content ([`super::MAX_CAPTURED_BYTES`]; past it captures are skipped and counted)
+/// and for the entries themselves ([`super::MAX_TREE_BYTES`]; past it reading fails).
+pub(crate) struct Budget {
+    captures_left: AtomicU64,
+    skipped: AtomicU64,
+    tree_left: AtomicU64,
+    tree_total: u64,
+}
+
+impl Budget {
+    pub fn new(captures: u64, tree: u64) -> Self {
+        Budget {
+            captures_left: AtomicU64::new(captures),
+            skipped: AtomicU64::new(0),
+            tree_left: AtomicU64::new(tree),
+            tree_total: tree,
+        }
+    }
+
+    fn take(left: &AtomicU64, bytes: u64) -> bool {
+        left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            left.checked_sub(bytes)
+        })
+        .is_ok()
+    }
+
+    /// Takes `bytes` of captured content; false (and counted as skipped) when they do not fit.
+    fn take_capture(&self, bytes: u64) -> bool {
+        let taken = Self::take(&self.captures_left, bytes);
+        if !taken {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
+        }
+        taken
+    }
+
+    /// Takes the memory one listed item needs; false when the tree would grow past its cap.
+    fn take_item(&self, paths: usize) -> bool {
+        // Each path is held twice (the entry's and the merged tree's key), plus the entry.
+        let bytes = 2 * paths as u64 + std::mem::size_of::<Item>() as u64 + 64;
+        Self::take(&self.tree_left, bytes)
+    }
+
+    pub fn skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+}
+
 /// Reads layer `index` (0-based) of the image.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_layer(
     store: &Store,
     spec: &LayerSpec,
     index: usize,
     capture: &Capture,
+    budget: &Budget,
     cancel: &AtomicBool,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<LayerRead, LayerError> {
@@ -89,6 +139,7 @@ pub(crate) fn read_layer(
             &mut walk,
             index,
             capture,
+            budget,
             cancel,
         )
     };
@@ -172,6 +223,7 @@ fn read_stream(
     walk: &mut Walk,
     index: usize,
     capture: &Capture,
+    budget: &Budget,
     cancel: &AtomicBool,
 ) -> Result<(), StreamError> {
     let failed = |m: String| StreamError::Failed(m);
@@ -210,7 +262,7 @@ fn read_stream(
         }
     };
 
-    let listed = list_entries(&mut stream, walk, index, capture, cancel);
+    let listed = list_entries(&mut stream, walk, index, capture, budget, cancel);
     let mut rest = stream.into_inner();
     match listed {
         Ok(()) => {
@@ -250,6 +302,7 @@ fn list_entries<R: super::tarstream::Skip>(
     walk: &mut Walk,
     index: usize,
     capture: &Capture,
+    budget: &Budget,
     cancel: &AtomicBool,
 ) -> Result<(), ListError> {
     while let Some(entry) = stream.next_entry()? {
@@ -257,6 +310,19 @@ fn list_entries<R: super::tarstream::Skip>(
             return Err(ListError::Cancelled);
         }
         walk.entries += 1;
+        let paths = entry.path.len() + entry.link.as_ref().map_or(0, Vec::len);
+        if !budget.take_item(paths) {
+            return Err(ListError::Tar(super::tarstream::TarError {
+                offset: stream.offset(),
+                entry: Some(String::from_utf8_lossy(&entry.path).into_owned()),
+                message: format!(
+                    "the image lists more entries than isogen keeps in memory ({} MiB of paths and metadata; this layer had listed {} entries)",
+                    budget.tree_total >> 20,
+                    walk.entries
+                ),
+                source: None,
+            }));
+        }
         let path = normalize(&String::from_utf8_lossy(&entry.path));
         if path == "/" {
             continue;
@@ -287,7 +353,10 @@ fn list_entries<R: super::tarstream::Skip>(
                 _ => text.into_owned(),
             }
         });
-        let (content, truncated) = if kind == EntryKind::File && (capture.wants)(&path) {
+        let (content, truncated) = if kind == EntryKind::File
+            && (capture.wants)(&path)
+            && budget.take_capture(entry.data_size.min(capture.max_bytes))
+        {
             let data = stream.read_data(capture.max_bytes)?;
             let truncated = (data.len() as u64) < entry.data_size;
             (Some(Arc::<[u8]>::from(data)), truncated)
@@ -308,4 +377,97 @@ fn list_entries<R: super::tarstream::Skip>(
         }));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(files: &[(&str, usize)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, size) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(*size as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            builder
+                .append_data(&mut header, name, &vec![b'x'; *size][..])
+                .unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn captured(bytes: &[u8], budget: &Budget) -> Vec<(String, Option<usize>)> {
+        let capture = Capture {
+            wants: Box::new(|p| p.ends_with("package.json")),
+            max_bytes: 100,
+        };
+        let mut walk = Walk::default();
+        let mut stream = TarStream::new(Sequential(bytes));
+        let cancel = AtomicBool::new(false);
+        if list_entries(&mut stream, &mut walk, 0, &capture, budget, &cancel).is_err() {
+            panic!("the layer did not list");
+        }
+        walk.items
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Entry(e) => Some((e.path, e.content.map(|c| c.len()))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn captures_stop_at_the_total_budget_without_failing() {
+        let bytes = layer(&[
+            ("a/package.json", 60),
+            ("b/package.json", 500), // counts as 100: only its start is kept
+            ("other", 5000),         // not wanted: costs nothing
+            ("c/package.json", 60),  // 160 + 60 > 200: skipped
+            ("d/package.json", 40),  // still fits
+        ]);
+        let budget = Budget::new(200, u64::MAX);
+        assert_eq!(
+            captured(&bytes, &budget),
+            vec![
+                ("/a/package.json".to_string(), Some(60)),
+                ("/b/package.json".to_string(), Some(100)),
+                ("/other".to_string(), None),
+                ("/c/package.json".to_string(), None),
+                ("/d/package.json".to_string(), Some(40)),
+            ]
+        );
+        assert_eq!(budget.skipped(), 1);
+        // The budget is shared: a second layer read with it gets nothing more.
+        let second = captured(&layer(&[("e/package.json", 1)]), &budget);
+        assert_eq!(second, vec![("/e/package.json".to_string(), None)]);
+        assert_eq!(budget.skipped(), 2);
+    }
+
+    #[test]
+    fn a_layer_listing_more_than_the_tree_budget_fails_naming_the_entry() {
+        let names: Vec<String> = (0..100).map(|i| format!("f{i:03}")).collect();
+        let files: Vec<(&str, usize)> = names.iter().map(|n| (n.as_str(), 0)).collect();
+        let bytes = layer(&files);
+        let capture = Capture {
+            wants: Box::new(|_| false),
+            max_bytes: 0,
+        };
+        let per_item = 2 * 4 + std::mem::size_of::<Item>() as u64 + 64;
+        let budget = Budget::new(0, 10 * per_item);
+        let mut walk = Walk::default();
+        let mut stream = TarStream::new(Sequential(&bytes[..]));
+        let cancel = AtomicBool::new(false);
+        let Err(ListError::Tar(err)) =
+            list_entries(&mut stream, &mut walk, 0, &capture, &budget, &cancel)
+        else {
+            panic!("a layer past the budget listed");
+        };
+        assert!(
+            err.message.contains("more entries than isogen keeps"),
+            "{err}"
+        );
+        assert_eq!(err.entry.as_deref(), Some("f010"));
+        assert_eq!(walk.items.len(), 10);
+    }
 }

@@ -7,7 +7,7 @@
 //! except what is needed, docker and OCI media types alike); the image config is parsed with
 //! `oci-spec`, after dropping JSON `null`s that real builders write (`"Env": null`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 
 use oci_spec::image::ImageConfiguration;
@@ -25,6 +25,10 @@ use super::ArchiveFormat;
 pub(crate) const MAX_MANIFEST_BYTES: u64 = 8 << 20;
 /// Largest image config read (configs carry the history, which can be long).
 pub(crate) const MAX_CONFIG_BYTES: u64 = 32 << 20;
+/// Most layers an image may have. Docker refuses images of more than 125 and overlayfs mounts at
+/// most about 500 lower layers; without a cap a manifest could name one (large) blob a hundred
+/// thousand times, each read and hashed in full.
+pub(crate) const MAX_LAYERS: usize = 1000;
 /// How deep indexes may nest.
 const MAX_INDEX_DEPTH: usize = 8;
 
@@ -152,8 +156,9 @@ fn resolve_oci(
 ) -> Result<Resolved, String> {
     let bytes = read_blob(store, "index.json", "index.json", None, MAX_MANIFEST_BYTES)?;
     let index: IndexJson = parse_json(&bytes, "index.json")?;
-    let mut candidates = Vec::new();
-    collect(store, index, "index.json", 0, &[], &mut candidates)?;
+    let mut walk = IndexWalk::default();
+    collect(store, index, "index.json", 0, &[], &mut walk)?;
+    let candidates = walk.candidates;
     if candidates.is_empty() {
         return Err("index.json lists no image manifest".to_string());
     }
@@ -224,14 +229,44 @@ fn kind_of(media_type: Option<&str>) -> Option<Kind> {
     }
 }
 
+/// What walking the indexes found so far.
+#[derive(Default)]
+struct IndexWalk {
+    candidates: Vec<Candidate>,
+    /// Position in `candidates` of each manifest digest.
+    manifests: HashMap<Sha256Digest, usize>,
+    /// Nested indexes already walked (or being walked), and blobs found to be no image. Each is
+    /// read once: indexes that name the same child many times over several levels (a diamond,
+    /// or a hostile fan-out) would otherwise take exponential time. Content addressing rules
+    /// out cycles, but this would stop one too.
+    indexes: HashSet<Sha256Digest>,
+}
+
+impl IndexWalk {
+    /// Adds `names` to the candidate for `digest` if it is known; false if it is not.
+    fn merge_names(&mut self, digest: &Sha256Digest, names: &[String]) -> bool {
+        match self.manifests.get(digest) {
+            Some(&i) => {
+                for name in names {
+                    push_unique(&mut self.candidates[i].names, name.clone());
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Walks an index (and the indexes it names) and collects the image manifests it leads to.
+/// A nested index named a second time is not walked again (the names the second path would
+/// add are not collected; an image is reached by its first path).
 fn collect(
     store: &Store,
     index: IndexJson,
     where_: &str,
     depth: usize,
     inherited_names: &[String],
-    out: &mut Vec<Candidate>,
+    out: &mut IndexWalk,
 ) -> Result<(), String> {
     if depth > MAX_INDEX_DEPTH {
         return Err(format!(
@@ -267,6 +302,9 @@ fn collect(
             continue;
         }
         let what = format!("index {digest}");
+        if out.indexes.contains(&digest) || out.merge_names(&digest, &names) {
+            continue;
+        }
         let kind = match kind_of(desc.media_type.as_deref()) {
             Some(kind) => kind,
             None => {
@@ -290,6 +328,7 @@ fn collect(
         };
         match kind {
             Kind::Index => {
+                out.indexes.insert(digest.clone());
                 let bytes = read_blob(
                     store,
                     &digest.blob_path(),
@@ -301,13 +340,8 @@ fn collect(
                 collect(store, nested, &what, depth + 1, &names, out)?;
             }
             Kind::Manifest => {
-                if let Some(existing) = out.iter_mut().find(|c| c.digest == digest) {
-                    for name in names {
-                        push_unique(&mut existing.names, name);
-                    }
-                    continue;
-                }
-                out.push(Candidate {
+                out.manifests.insert(digest.clone(), out.candidates.len());
+                out.candidates.push(Candidate {
                     digest,
                     size: desc.size,
                     platform,
@@ -315,7 +349,9 @@ fn collect(
                 });
             }
             // Artifacts (signatures, SBOMs, helm charts) are not images.
-            Kind::Other => {}
+            Kind::Other => {
+                out.indexes.insert(digest);
+            }
         }
     }
     Ok(())
@@ -330,10 +366,12 @@ fn choose(
     if requested.is_none() && candidates.len() == 1 {
         return Ok(candidates.remove(0));
     }
-    // A manifest listed without a platform says its platform in its config.
+    // A manifest listed without a platform says its platform in its config. Many manifests
+    // may share one config: each config is read once.
+    let mut configs = HashMap::new();
     for candidate in &mut candidates {
         if candidate.platform.is_none() {
-            candidate.platform = Some(platform_of_manifest(store, candidate)?);
+            candidate.platform = Some(platform_of_manifest(store, candidate, &mut configs)?);
         }
     }
     let (wanted, asked) = match requested {
@@ -386,7 +424,11 @@ fn choose(
     }
 }
 
-fn platform_of_manifest(store: &Store, candidate: &Candidate) -> Result<Platform, String> {
+fn platform_of_manifest(
+    store: &Store,
+    candidate: &Candidate,
+    configs: &mut HashMap<String, Platform>,
+) -> Result<Platform, String> {
     let what = format!("manifest {}", candidate.digest);
     let bytes = read_blob(
         store,
@@ -396,8 +438,13 @@ fn platform_of_manifest(store: &Store, candidate: &Candidate) -> Result<Platform
         MAX_MANIFEST_BYTES,
     )?;
     let manifest: ManifestJson = parse_json(&bytes, &what)?;
+    if let Some(platform) = configs.get(&manifest.config.digest) {
+        return Ok(platform.clone());
+    }
     let (_, config) = read_config(store, &manifest, &what, None)?;
-    Ok(config_platform(&config))
+    let platform = config_platform(&config);
+    configs.insert(manifest.config.digest, platform.clone());
+    Ok(platform)
 }
 
 fn read_config(
@@ -685,6 +732,11 @@ fn platform_and_diff_ids(
                 "the archive holds one image, for {platform}; --platform {requested} asks for another"
             ));
         }
+    }
+    if layers > MAX_LAYERS {
+        return Err(format!(
+            "{what} lists {layers} layers, more than the {MAX_LAYERS} isogen reads (no runtime runs such an image)"
+        ));
     }
     let diff_ids = diff_ids(config, config_digest)?;
     if layers != diff_ids.len() {

@@ -11,10 +11,12 @@
 //! [`OpenedImage::read_tree`] streams every layer (in parallel, each digest-checked) and merges
 //! them. [`read`] does both.
 //!
-//! Invariants: nothing is extracted to disk (an archive compressed as a whole, or stdin, is
-//! spooled once, uncompressed, to an anonymous temporary file: see `source`); memory grows with
-//! the number of entries, not their bytes; every byte that decides the result is covered by a
-//! digest the archive states; anything unreadable is an [`Error::Image`] naming the archive, the
+//! Invariants: nothing is extracted to disk (an archive compressed as a whole, stdin or a pipe is
+//! spooled once, uncompressed and only up to tar's end-of-archive, to an anonymous temporary
+//! file: see `source`); memory grows with the number of entries, not their bytes, and is bounded
+//! all the same, by [`MAX_TREE_BYTES`] for the entries and [`MAX_CAPTURED_BYTES`] for captured
+//! content; every byte that decides the result is covered by a digest the archive states;
+//! anything unreadable, corrupt or hostile is an [`Error::Image`] naming the archive, the
 //! blob and the place, never a panic.
 //!
 //! Where to start reading: `source` (archive -> blobs), `layout` (blobs -> the chosen image),
@@ -52,8 +54,24 @@ pub enum ArchiveFormat {
     OciDir,
 }
 
+/// Most file content kept in memory for one image, over all captured files: each file is
+/// capped by [`Capture::max_bytes`], but an image with hundreds of thousands of small wanted
+/// files (`package.json` in every package) would otherwise have no bound. Once the captures of
+/// an image reach it, further wanted files are seen as metadata only (their `content` stays
+/// None, [`Image::captures_skipped`] counts them); this is not an error. Layers are read in
+/// parallel, so which files lose their content then depends on the order the reads finish.
+pub const MAX_CAPTURED_BYTES: u64 = 256 << 20;
+
+/// Most memory the entries of one image may take (their paths, link targets and metadata, as
+/// estimated while the layers are read). Real images stay far below it (a million entries
+/// take a few hundred MiB); a hostile layer, whose headers compress to almost nothing, could
+/// otherwise list entries (or megabyte-long PAX paths) until memory runs out. Reaching it is
+/// an error naming the layer and entry.
+pub const MAX_TREE_BYTES: u64 = 2 << 30;
+
 /// What the caller wants to read into memory, decided per path (absolute, normalised).
-/// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated.
+/// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated. All
+/// captures of one image together stop at [`MAX_CAPTURED_BYTES`].
 pub struct Capture {
     pub wants: Box<dyn Fn(&str) -> bool + Send + Sync>,
     pub max_bytes: u64,
@@ -164,6 +182,10 @@ pub struct Image {
     pub config: oci_spec::image::ImageConfiguration,
     pub layers: Vec<Layer>,
     pub tree: MergedTree,
+    /// Wanted files whose content was not captured because the image's captures reached
+    /// [`MAX_CAPTURED_BYTES`].
+    #[serde(skip)]
+    pub captures_skipped: u64,
 }
 
 /// A layer as the manifest describes it, before it is read.
@@ -281,7 +303,8 @@ impl OpenedImage {
     ) -> Result<Image> {
         let shown = display_source(&self.source);
         let count = self.specs.len();
-        let reads = read_layers(&self.store, &self.specs, capture, progress);
+        let budget = layer::Budget::new(MAX_CAPTURED_BYTES, MAX_TREE_BYTES);
+        let reads = read_layers(&self.store, &self.specs, capture, &budget, progress);
         let mut layers = Vec::with_capacity(count);
         let mut items = Vec::with_capacity(count);
         let mut failure = None;
@@ -328,6 +351,7 @@ impl OpenedImage {
             config: self.config,
             layers,
             tree,
+            captures_skipped: budget.skipped(),
         })
     }
 }
@@ -338,6 +362,7 @@ fn read_layers(
     store: &source::Store,
     specs: &[layout::LayerSpec],
     capture: &Capture,
+    budget: &layer::Budget,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<Option<std::result::Result<layer::LayerRead, layer::LayerError>>> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -358,7 +383,7 @@ fn read_layers(
                     break;
                 }
                 let result =
-                    layer::read_layer(store, &specs[i], i, capture, cancel, Some(progress));
+                    layer::read_layer(store, &specs[i], i, capture, budget, cancel, Some(progress));
                 if matches!(result, Err(layer::LayerError::Failed(_))) {
                     cancel.store(true, Ordering::Relaxed);
                 }

@@ -1,10 +1,11 @@
 //! Where the image's files come from: a tar archive (indexed once, then read by offset, so
-//! independent blobs can be read in parallel), an OCI layout directory, or stdin.
+//! independent blobs can be read in parallel), an OCI layout directory (regular files inside it
+//! only: no FIFO, device or symlink leading out), or stdin.
 //!
-//! A tar on disk is never copied. An archive compressed as a whole (`docker save | gzip`) and
-//! stdin cannot be read by offset, so they are spooled once into an anonymous temporary file
-//! (under `$TMPDIR`, removed when the image is dropped) holding the *uncompressed outer
-//! archive*; layers are still never extracted, and the spool is the only disk use. The
+//! A tar on disk is never copied. An archive compressed as a whole (`docker save | gzip`),
+//! stdin and a pipe named as the archive cannot be read by offset, so they are spooled once into
+//! an anonymous temporary file (under `$TMPDIR`, removed when the image is dropped) holding the
+//! *uncompressed outer archive* up to its end-of-archive block; layers are still never extracted, and the spool is the only disk use. The
 //! alternative, a single pass, is not possible in general: `docker save` writes `manifest.json`
 //! after the layers, so which member is a layer is only known at the end.
 
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::path::{member_name, normalize, split};
-use super::tarstream::{Skip, TarKind, TarStream};
+use super::tarstream::{Sequential, Skip, TarKind, TarStream};
 
 /// How the bytes start, for what is compressed as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +107,9 @@ pub(crate) enum Store {
         /// image tool writes them, so a missing member then most likely means a cut file.
         unterminated: bool,
     },
-    Dir(PathBuf),
+    /// A layout directory: the path as given, and as resolved (symlinks followed), which every
+    /// file read must stay within.
+    Dir { root: PathBuf, real_root: PathBuf },
 }
 
 impl Store {
@@ -121,7 +124,7 @@ impl Store {
     }
 
     pub fn is_dir(&self) -> bool {
-        matches!(self, Store::Dir(_))
+        matches!(self, Store::Dir { .. })
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -145,7 +148,7 @@ impl Store {
                 }
                 None
             }
-            Store::Dir(_) => Some(member_name(name)),
+            Store::Dir { .. } => Some(member_name(name)),
         }
     }
 
@@ -183,24 +186,42 @@ impl Store {
                     "`{name}`: too many levels of links"
                 )))
             }
-            Store::Dir(root) => {
+            Store::Dir { root, real_root } => {
                 // member_name clamps `..`, so a manifest cannot name files outside the layout.
-                let path = root.join(member_name(name));
-                let file = match File::open(&path) {
-                    Ok(file) => file,
+                let name = member_name(name);
+                let path = root.join(&name);
+                let unusable =
+                    |e: io::Error| StoreError::Unusable(format!("{}: {e}", path.display()));
+                // Looked at before it is opened: opening a FIFO blocks until something writes
+                // to it, and a device (a symlink to /dev/zero) never ends.
+                let meta = match std::fs::metadata(&path) {
+                    Ok(meta) => meta,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
                         return Err(StoreError::Missing)
                     }
-                    Err(e) => return Err(StoreError::Unusable(format!("{}: {e}", path.display()))),
+                    Err(e) => return Err(unusable(e)),
                 };
-                let meta = file
-                    .metadata()
-                    .map_err(|e| StoreError::Unusable(format!("{}: {e}", path.display())))?;
-                if !meta.is_file() {
-                    return Err(StoreError::Unusable(format!(
-                        "{} is not a regular file",
+                let not_regular = || {
+                    StoreError::Unusable(format!(
+                        "`{name}` ({}) is not a regular file",
                         path.display()
+                    ))
+                };
+                if !meta.is_file() {
+                    return Err(not_regular());
+                }
+                // A symlink may lead anywhere: only files inside the layout are image content.
+                let real = path.canonicalize().map_err(unusable)?;
+                if !real.starts_with(real_root) {
+                    return Err(StoreError::Unusable(format!(
+                        "`{name}` is a symlink leading outside the layout directory (to {}); isogen reads only files inside it",
+                        real.display()
                     )));
+                }
+                let file = File::open(&real).map_err(unusable)?;
+                let meta = file.metadata().map_err(unusable)?;
+                if !meta.is_file() {
+                    return Err(not_regular());
                 }
                 Ok(Blob {
                     size: meta.len(),
@@ -221,9 +242,17 @@ pub(crate) fn open_store(path: &Path) -> Result<Store, String> {
     }
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if meta.is_dir() {
-        return Ok(Store::Dir(path.to_path_buf()));
+        let real_root = path.canonicalize().map_err(|e| e.to_string())?;
+        return Ok(Store::Dir {
+            root: path.to_path_buf(),
+            real_root,
+        });
     }
     let mut file = File::open(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        // A pipe (`<(docker save ...)`) or device cannot be read by offset: spool it like stdin.
+        return index_archive(spool(file)?);
+    }
     let magic = peek(&mut file, 8).map_err(|e| e.to_string())?;
     match Compression::sniff(&magic) {
         Ok(Compression::None) => index_archive(file),
@@ -238,14 +267,19 @@ pub(crate) fn open_store(path: &Path) -> Result<Store, String> {
 }
 
 /// Copies a stream into an anonymous temporary file, decompressing it if it is gzip or zstd
-/// as a whole.
-fn spool(mut reader: impl Read) -> Result<File, String> {
+/// as a whole. Copying stops at tar's end-of-archive block: whatever follows (padding, another
+/// gzip member, garbage, an endless stream) is not read, so it can neither fill the disk nor
+/// keep isogen waiting. A stream that is no tar is copied only up to where that shows; the
+/// index of the spool then reports it.
+fn spool(reader: impl Read) -> Result<File, String> {
+    // Tar headers are read 512 bytes at a time: not one system call each on a pipe.
+    let mut reader = io::BufReader::with_capacity(1 << 16, reader);
     let magic = peek(&mut reader, 8).map_err(|e| format!("reading failed: {e}"))?;
     let compression = Compression::sniff(&magic).map_err(|name| {
         format!("the archive is compressed with {name}; isogen reads plain, gzip or zstd archives")
     })?;
     let chained = io::Cursor::new(magic).chain(reader);
-    let mut decoded = decoder(compression, chained)
+    let decoded = decoder(compression, chained)
         .map_err(|e| format!("cannot start {} decoding: {e}", compression.name()))?;
     let file = tempfile::tempfile().map_err(|e| {
         format!(
@@ -253,28 +287,57 @@ fn spool(mut reader: impl Read) -> Result<File, String> {
             std::env::temp_dir().display()
         )
     })?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = match decoded.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(match compression {
-                    Compression::None => format!("reading failed: {e}"),
-                    c => format!(
-                        "the {}-compressed archive is corrupt or truncated: {e}",
-                        c.name()
-                    ),
-                })
-            }
-        };
-        out.write_all(&buf[..n])
-            .map_err(|e| format!("spooling to a temporary file failed: {e}"))?;
+    let mut tee = Tee {
+        inner: decoded,
+        out: BufWriter::with_capacity(1 << 20, file),
+        write_error: None,
+    };
+    let mut stream = TarStream::new(Sequential(&mut tee));
+    let read_error = loop {
+        match stream.next_entry() {
+            Ok(Some(_)) => {}
+            Ok(None) => break None,
+            // Reading (decoding) failed: the stream itself is broken.
+            Err(e) if e.source.is_some() => break e.source,
+            // A tar that is broken as a tar: index_archive reports it from the spool.
+            Err(_) => break None,
+        }
+    };
+    drop(stream);
+    if let Some(e) = tee.write_error {
+        return Err(format!("spooling to a temporary file failed: {e}"));
     }
-    out.into_inner()
+    if let Some(e) = read_error {
+        return Err(match compression {
+            Compression::None => format!("reading failed: {e}"),
+            c => format!(
+                "the {}-compressed archive is corrupt or truncated: {e}",
+                c.name()
+            ),
+        });
+    }
+    tee.out
+        .into_inner()
         .map_err(|e| format!("spooling to a temporary file failed: {}", e.error()))
+}
+
+/// Writes everything read through it to `out`.
+struct Tee<R, W> {
+    inner: R,
+    out: W,
+    write_error: Option<io::Error>,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Err(e) = self.out.write_all(&buf[..n]) {
+            let message = e.to_string();
+            self.write_error = Some(e);
+            return Err(io::Error::other(message));
+        }
+        Ok(n)
+    }
 }
 
 /// Lists the members of a tar file by offset, reading headers only.

@@ -17,6 +17,12 @@ pub(crate) const MAX_EXTENSION_BYTES: u64 = 1 << 20;
 
 const BLOCK: u64 = 512;
 
+/// Largest entry size (data, or a sparse file's real size) accepted: `i64::MAX`, the largest
+/// file size (`off_t`) any file system can hold. Base-256 size fields and PAX records can state
+/// up to `u64::MAX`; anything above this is hostile or corrupt, and refusing it keeps every
+/// offset computed from it far from overflowing.
+pub(crate) const MAX_ENTRY_BYTES: u64 = i64::MAX as u64;
+
 /// What a tar entry is, before isogen's own interpretation (whiteouts etc.).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TarKind {
@@ -124,6 +130,11 @@ impl<R: Skip> TarStream<R> {
         self.end_marker
     }
 
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -140,7 +151,7 @@ impl<R: Skip> TarStream<R> {
     /// Skips what is left of the current entry (data and padding). A stream that ends inside it
     /// was cut: an error, whatever the end-of-archive blocks would have said.
     fn finish_entry(&mut self) -> Result<(), TarError> {
-        let want = self.remaining + self.padding;
+        let want = self.remaining.saturating_add(self.padding);
         if want == 0 {
             return Ok(());
         }
@@ -338,6 +349,22 @@ impl<R: Skip> TarStream<R> {
                 link = None;
             }
             self.current = Some(String::from_utf8_lossy(&path).into_owned());
+            if data_size > MAX_ENTRY_BYTES {
+                return Err(self.error(
+                    format!(
+                        "tar header declares {data_size} data bytes, more than any file can hold (bad size field)"
+                    ),
+                    None,
+                ));
+            }
+            if let Some(real) = real_size.filter(|r| *r > MAX_ENTRY_BYTES) {
+                return Err(self.error(
+                    format!(
+                        "sparse file declares a real size of {real} bytes, more than any file can hold"
+                    ),
+                    None,
+                ));
+            }
             self.current_size = data_size;
             self.remaining = data_size;
             self.padding = padding(data_size);
@@ -503,5 +530,51 @@ mod tests {
         assert_eq!(entry.size, 1 << 50);
         let err = stream.read_data(1024).unwrap_err();
         assert!(err.message.contains("stream ends inside an entry"), "{err}");
+    }
+
+    fn base256(field: &mut [u8; 12], value: u64) {
+        field.fill(0);
+        field[0] = 0x80;
+        field[4..].copy_from_slice(&value.to_be_bytes());
+    }
+
+    #[test]
+    fn sizes_beyond_any_file_are_refused_without_overflowing() {
+        for size in [u64::MAX, u64::MAX - 511, MAX_ENTRY_BYTES + 1] {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_path("huge").unwrap();
+            base256(&mut header.as_gnu_mut().unwrap().size, size);
+            header.set_cksum();
+            let mut bytes = header.as_bytes().to_vec();
+            bytes.extend_from_slice(&[0u8; 1024]);
+            let err = list(&bytes).unwrap_err();
+            assert!(err.message.contains(&size.to_string()), "{err}");
+            assert_eq!(err.entry.as_deref(), Some("huge"));
+        }
+    }
+
+    #[test]
+    fn sparse_real_sizes_beyond_any_file_are_refused() {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::GNUSparse);
+        header.set_path("sparse").unwrap();
+        header.set_size(0);
+        base256(&mut header.as_gnu_mut().unwrap().realsize, u64::MAX);
+        header.set_cksum();
+        let mut bytes = header.as_bytes().to_vec();
+        bytes.extend_from_slice(&[0u8; 1024]);
+        let err = list(&bytes).unwrap_err();
+        assert!(err.message.contains("real size"), "{err}");
+        assert_eq!(err.entry.as_deref(), Some("sparse"));
+        // The largest possible file is fine.
+        base256(&mut header.as_gnu_mut().unwrap().realsize, MAX_ENTRY_BYTES);
+        header.set_cksum();
+        let mut bytes = header.as_bytes().to_vec();
+        bytes.extend_from_slice(&[0u8; 1024]);
+        assert_eq!(
+            list(&bytes).unwrap(),
+            vec![("sparse".into(), MAX_ENTRY_BYTES)]
+        );
     }
 }

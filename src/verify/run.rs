@@ -68,6 +68,16 @@ pub fn read_image(path: &Path, platform: Option<&str>, progress: bool) -> Result
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if let Ok(image) = &read {
+        if image.captures_skipped > 0 {
+            eprintln!(
+                "warning: {}: the content of {} more files the rules read was not kept: the image's captured files reached isogen's limit of {} MiB in memory; rules see those files as unreadable",
+                path.display(),
+                image.captures_skipped,
+                image::MAX_CAPTURED_BYTES >> 20
+            );
+        }
+    }
     read
 }
 

@@ -243,6 +243,7 @@ impl ImageBuilder {
                 })
                 .collect(),
             tree: self.tree.build(),
+            captures_skipped: 0,
         }
     }
 }
