@@ -743,3 +743,35 @@ fn features_and_package_fields_of_the_wrong_type_exit_2() {
         generate_exits_2(&[("Cargo.toml", &manifest), LOCK, MAIN], &needles);
     }
 }
+
+/// Cargo follows a symlinked member folder, but a build context does not carry what is behind
+/// the link: generate says so (before, the member was silently no member, and every Dockerfile
+/// of the workspace missed it).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_member_folder_exits_2_naming_the_link() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        LOCK,
+        (
+            "real/b/Cargo.toml",
+            "[package]\nname = \"b\"\nversion = \"0.1.0\"\n",
+        ),
+        ("real/b/src/main.rs", "fn main() {}\n"),
+        (
+            "crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+        ),
+        ("crates/a/src/main.rs", "fn main() {}\n"),
+    ]);
+    std::os::unix::fs::symlink("../real/b", dir.path().join("crates/b")).unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("crates/b/Cargo.toml"))
+        .stderr(predicate::str::contains("symbolic link `crates/b`"));
+    assert!(!dir.path().join("crates/a/Dockerfile").exists());
+}

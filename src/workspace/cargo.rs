@@ -593,6 +593,31 @@ impl Loader {
     fn read_manifest_at(&self, dir: &str, member: bool) -> Result<Loaded> {
         let manifest_rel = join_rel(dir, MANIFEST);
         let path = self.root.join(&manifest_rel);
+        // Cargo follows a symlinked package folder; a build context does not carry the folder
+        // behind the link (the ignore file lets only the listed paths in), so the image build
+        // would miss the package and `cargo build --locked` would fail there.
+        let mut prefix = String::new();
+        for part in dir.split('/').filter(|p| !p.is_empty()) {
+            prefix = join_rel(&prefix, part);
+            let link = self.root.join(&prefix);
+            if link
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                let target = std::fs::read_link(&link)
+                    .map(|t| format!(" -> {}", t.display()))
+                    .unwrap_or_default();
+                return Err(Error::workspace(
+                    &path,
+                    format!(
+                        "package folder `{dir}` is reached through the symbolic link \
+                         `{prefix}`{target}; the generated Dockerfiles copy folders from the \
+                         build context, which does not follow links: name the real folder in \
+                         the workspace (members or the path dependency) instead of the link"
+                    ),
+                ));
+            }
+        }
         let text = read(&path)?;
         let manifest = parse_manifest(&text, &path)?;
         if manifest.package.is_none() && manifest.project.is_none() {
@@ -1751,7 +1776,9 @@ fn glob_dirs(root: &Path, pattern: &str, matcher: &GlobMatcher) -> Vec<String> {
                 ))
         })
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_dir())
+        // A symlinked folder matches too (cargo follows it); loading it then says why it
+        // cannot be built.
+        .filter(|e| e.file_type().is_dir() || (e.path_is_symlink() && e.path().is_dir()))
         .filter_map(|e| {
             let rel = e.path().strip_prefix(root).ok()?;
             let rel = rel
