@@ -9,7 +9,8 @@
 //!   only matches directories. A member without a `Cargo.toml`, or a pattern that matches
 //!   nothing, is an error (cargo errors on both).
 //! - `exclude` entries are *paths*, not globs: everything at or under an excluded path is left
-//!   out of glob-expanded members. A member listed literally wins over `exclude`.
+//!   out of glob-expanded members. A `members` entry at or above a folder wins over `exclude`
+//!   (so `"."` excludes nothing).
 //! - A root manifest with `[package]` is itself a member; one without is a virtual manifest. A
 //!   root `Cargo.toml` with `[package]` and no `[workspace]` is a workspace of one package.
 //! - Path dependencies (normal, dev, build, target-specific; direct or through
@@ -566,12 +567,17 @@ impl Loader {
         Ok(found)
     }
 
-    /// Whether `dir` is at or under an `exclude` path.
+    /// Whether `dir` is at or under an `exclude` path and not at or under a `members` entry
+    /// taken as a path (cargo's `is_excluded`: an "explicit member" is any entry the folder
+    /// is at or under, so `members = ["."]` excludes nothing, and a glob entry, not being a
+    /// folder, never counts).
     fn is_excluded(&self, dir: &str) -> bool {
-        self.workspace.exclude.iter().any(|ex| {
-            normalize("", ex)
-                .is_some_and(|ex| ex.is_empty() || dir == ex || dir.starts_with(&format!("{ex}/")))
-        })
+        let under = |entry: &String| {
+            normalize("", entry)
+                .is_some_and(|e| e.is_empty() || dir == e || dir.starts_with(&format!("{e}/")))
+        };
+        let explicit = self.workspace.members.iter().flatten().any(under);
+        !explicit && self.workspace.exclude.iter().any(under)
     }
 
     fn read_member(&self, dir: &str, pattern: &str, member: bool) -> Result<Loaded> {
