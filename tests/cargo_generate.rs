@@ -598,6 +598,20 @@ fn target_paths_that_do_not_exist_exit_2_naming_the_key() {
         &[("Cargo.toml", &build), LOCK, MAIN],
         &["Cargo.toml:5:", "package.build", "gen.rs"],
     );
+    // Outside the package folder: cargo builds it, but the image build copies only the
+    // package's folder and would compile the stub in its place (a binary that does nothing).
+    generate_exits_2(
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+            LOCK,
+            (
+                "crates/api/Cargo.toml",
+                "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"api\"\npath = \"../../shared/main.rs\"\n",
+            ),
+            ("shared/main.rs", "fn main() {}\n"),
+        ],
+        &["crates/api/Cargo.toml:7:", "outside the package folder"],
+    );
     // A member's: the member's manifest is named.
     generate_exits_2(
         &[

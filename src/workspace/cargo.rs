@@ -1246,51 +1246,59 @@ impl Targets {
 
         // Cargo refuses a manifest whose library, binary or build script file is missing; a
         // Dockerfile for it would only fail in the middle of its build.
-        let missing = |what: String, file: &str, span: Option<std::ops::Range<usize>>| {
-            let message = format!(
-                "{what}: {file} does not exist (cargo refuses a target whose file is missing)"
-            );
-            match span {
+        // A target file outside the package folder is never copied into the image build (only
+        // the folder is), so the build would compile the stub standing in for it: a binary that
+        // does nothing. Refused, as is a missing file.
+        let unusable = |what: String, file: &str, span: Option<std::ops::Range<usize>>| {
+            let problem = if Path::new(file).is_absolute() || normalize("", file).is_none() {
+                format!(
+                    "{file} is outside the package folder; the image build copies only the \
+                     package's folder, so move the file into it"
+                )
+            } else if !exists(file) {
+                format!("{file} does not exist (cargo refuses a target whose file is missing)")
+            } else {
+                return None;
+            };
+            let message = format!("{what}: {problem}");
+            Some(match span {
                 Some(span) => {
                     Error::workspace_at(manifest_path, line_col(&loaded.text, span.start), message)
                 }
                 None => Error::workspace(manifest_path, message),
-            }
+            })
         };
         if let Some(lib) = &lib {
-            if !exists(&lib.path) {
-                let span = m
-                    .lib
-                    .as_ref()
-                    .and_then(|t| t.path.as_ref())
-                    .map(Spanned::span);
-                let what = match span {
-                    Some(_) => format!("[lib] path = {:?}", lib.path),
-                    None => "[lib] (no `path`, so src/lib.rs)".to_string(),
-                };
-                return Err(missing(what, &lib.path, span));
+            let span = m
+                .lib
+                .as_ref()
+                .and_then(|t| t.path.as_ref())
+                .map(Spanned::span);
+            let what = match span {
+                Some(_) => format!("[lib] path = {:?}", lib.path),
+                None => "[lib] (no `path`, so src/lib.rs)".to_string(),
+            };
+            if let Some(e) = unusable(what, &lib.path, span) {
+                return Err(e);
             }
         }
         for bin in &bins {
-            if !exists(&bin.path) {
-                let span = m
-                    .bin
-                    .iter()
-                    .flatten()
-                    .find(|t| t.name.as_deref() == Some(bin.name.as_str()))
-                    .and_then(|t| t.path.as_ref())
-                    .map(Spanned::span);
-                return Err(missing(
-                    format!("[[bin]] `{}` path = {:?}", bin.name, bin.path),
-                    &bin.path,
-                    span,
-                ));
+            let span = m
+                .bin
+                .iter()
+                .flatten()
+                .find(|t| t.name.as_deref() == Some(bin.name.as_str()))
+                .and_then(|t| t.path.as_ref())
+                .map(Spanned::span);
+            let what = format!("[[bin]] `{}` path = {:?}", bin.name, bin.path);
+            if let Some(e) = unusable(what, &bin.path, span) {
+                return Err(e);
             }
         }
         if let Some(build) = &build_script {
-            if !exists(build) {
-                let span = package.build.as_ref().map(Spanned::span);
-                return Err(missing(format!("package.build = {build:?}"), build, span));
+            let span = package.build.as_ref().map(Spanned::span);
+            if let Some(e) = unusable(format!("package.build = {build:?}"), build, span) {
+                return Err(e);
             }
         }
 
