@@ -789,3 +789,53 @@ fn a_symlinked_member_folder_exits_2_naming_the_link() {
         .stderr(predicate::str::contains("symbolic link `crates/b`"));
     assert!(!dir.path().join("crates/a/Dockerfile").exists());
 }
+
+/// Names go into `cargo build -p`, file names and the Dockerfile's shell commands: a package name
+/// cargo refuses, and a binary name that is not plain, exit 2 instead of a Dockerfile whose
+/// `cp /build/target/release/x;rm -rf ...` runs a second command.
+#[test]
+fn package_and_binary_names_that_are_not_plain_exit_2() {
+    generate_exits_2(
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"my app\"\nversion = \"0.1.0\"\n",
+            ),
+            LOCK,
+            MAIN,
+        ],
+        &["Cargo.toml:2:", "invalid package name \"my app\""],
+    );
+    let bin = package("\n[[bin]]\nname = \"x;rm -rf\"\npath = \"src/main.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &bin), LOCK, MAIN],
+        &[
+            "Cargo.toml",
+            "binary \"x;rm -rf\" of package `svc` cannot be a service",
+        ],
+    );
+    for name in ["", "deps"] {
+        let bin = package(&format!(
+            "\n[[bin]]\nname = \"{name}\"\npath = \"src/main.rs\"\n"
+        ));
+        generate_exits_2(&[("Cargo.toml", &bin), LOCK, MAIN], &["Cargo.toml"]);
+    }
+    // Left out of the services, such a binary is no problem.
+    let dir = fixture(&[
+        ("Cargo.toml", &bin),
+        LOCK,
+        MAIN,
+        ("src/bin/ok.rs", "fn main() {}\n"),
+        (
+            "isogen.toml",
+            "[workspace]\nnot_services = [\"x;rm -rf\"]\n",
+        ),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Image of the service `ok`"));
+}

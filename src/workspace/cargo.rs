@@ -246,7 +246,7 @@ struct TomlPlatform {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct TomlPackage {
-    name: Option<String>,
+    name: Option<Spanned<String>>,
     version: Option<Inheritable<String>>,
     edition: Option<Inheritable<String>>,
     description: Option<Inheritable<String>>,
@@ -965,10 +965,25 @@ impl Loader {
                 "no [package] table: a workspace member must be a package",
             )
         })?;
-        let name = toml_package
+        let spanned_name = toml_package
             .name
-            .clone()
+            .as_ref()
             .ok_or_else(|| Error::workspace(&path, "[package] has no `name`"))?;
+        let name = spanned_name.get_ref().clone();
+        // Cargo's rule for package names; the name also goes into `cargo build -p <name>`.
+        let mut chars = name.chars();
+        let valid = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(Error::workspace_at(
+                &path,
+                line_col(&loaded.text, spanned_name.span().start),
+                format!(
+                    "invalid package name {name:?}: cargo wants letters, digits, `-` and `_`, \
+                     starting with a letter or `_`"
+                ),
+            ));
+        }
         let inherit =
             |field: &str, value: &Option<Inheritable<String>>| -> Result<Option<String>> {
                 match value {
@@ -1370,6 +1385,25 @@ fn resolve_targets(
                 format!("a [[{kind_name}]] table has no `name`"),
             ));
         };
+        // Cargo's own refusals: an empty name, or a binary named like a folder of its
+        // target directory.
+        if name.trim().is_empty() {
+            return Err(Error::workspace(
+                manifest_path,
+                format!("a [[{kind_name}]] table has an empty `name`"),
+            ));
+        }
+        if kind == TargetKind::Bin
+            && ["build", "deps", "examples", "incremental"].contains(&name.as_str())
+        {
+            return Err(Error::workspace(
+                manifest_path,
+                format!(
+                    "the binary name `{name}` is forbidden: it is a folder of cargo's target \
+                     directory"
+                ),
+            ));
+        }
         let path = match &t.path {
             Some(p) => clean_rel(p.get_ref()),
             None => match inferred.iter().find(|(n, _)| *n == name) {
@@ -1481,6 +1515,25 @@ fn select_services(
     }
 
     for (index, bin) in chosen {
+        // The name becomes a file name (`<bin>.Dockerfile`), an image label and a word of the
+        // Dockerfile's shell commands: only plain names are services.
+        let plain = !bin.starts_with(['.', '-'])
+            && bin
+                .chars()
+                .all(|c| c.is_alphanumeric() || "-_.".contains(c));
+        if !plain {
+            let this_pkg = &ws.packages[index];
+            return Err(Error::workspace(
+                ws.root.join(&this_pkg.manifest),
+                format!(
+                    "binary {bin:?} of package `{}` cannot be a service: its name goes into file \
+                     names, image labels and the Dockerfile's shell commands; name it with \
+                     letters, digits, `-`, `_` and `.`, or leave it out with [workspace] \
+                     not_services in isogen.toml",
+                    this_pkg.name
+                ),
+            ));
+        }
         if let Some(other) = ws.services.iter().find(|s| s.name == bin) {
             let other_pkg = &ws.packages[other.package];
             let this_pkg = &ws.packages[index];
