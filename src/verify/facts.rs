@@ -336,6 +336,7 @@ impl<'a> Facts<'a> {
     }
 
     /// Whether the OS package manager put `entry` there: a package database names its path (or
+    /// it is an update-alternatives link in an image with a package database, or
     /// the other side of a merged-/usr link: dpkg may list `/bin/x` for `/usr/bin/x`) and no
     /// later layer than the database's wrote it (a `COPY` over an OS file makes it the image's
     /// own). Name-based rules skip these files: a distribution's program named like a service
@@ -343,6 +344,17 @@ impl<'a> Facts<'a> {
     pub fn os_owned(&self, entry: &Entry) -> bool {
         if self.os_files.is_empty() {
             return false;
+        }
+        // Debian's update-alternatives links (`/usr/bin/pager -> /etc/alternatives/pager`) are
+        // no package's file but the OS's all the same.
+        if entry.kind == EntryKind::Symlink
+            && (fs::is_within(&entry.path, "/etc/alternatives")
+                || entry
+                    .link_target
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("/etc/alternatives/")))
+        {
+            return true;
         }
         let path = entry.path.as_str();
         let alias = match path.strip_prefix("/usr") {

@@ -674,6 +674,16 @@ fn os_package_files_named_like_another_service_are_not_it() {
             vec![],
         ),
         (
+            "an update-alternatives link in a Debian image",
+            ledger().with(|t| {
+                t.layer(0)
+                    .file("/var/lib/dpkg/info/ledger-tools.list", "/usr/bin/ledger-tools\n")
+                    .symlink("/usr/bin/ledger-admin", "/etc/alternatives/ledger-admin")
+                    .symlink("/etc/alternatives/ledger-admin", "/usr/bin/ledger-tools")
+            }),
+            vec![],
+        ),
+        (
             "no database names it",
             ledger().with(|t| t.layer(0).exe("/usr/bin/ledger-admin", "\x7fELF")),
             vec![diags::id::OTHER_SERVICE],
