@@ -253,3 +253,52 @@ fn fixtures_match_cargo_metadata() {
     }
     assert!(seen >= 5, "{seen} fixtures");
 }
+
+/// Cargo's `exclude` loses to any `members` entry that is a folder above the package (its
+/// `is_excluded`: "explicit member" is a path prefix, not only an exact match): with `"."` in
+/// members nothing is excluded, and a path dependency under a listed member is a member even
+/// when `exclude` names it.
+#[test]
+fn members_above_an_excluded_folder_win_as_in_cargo() {
+    let Some(cargo) = cargo() else { return };
+    let pkg = |name: &str, extra: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{extra}")
+    };
+    let dot = fixture(&[
+        (
+            "Cargo.toml",
+            &pkg(
+                "root-app",
+                "\n[workspace]\nmembers = [\".\", \"crates/*\"]\nexclude = [\"crates/skip\"]\n",
+            ),
+        ),
+        ("src/main.rs", MAIN),
+        ("crates/a/Cargo.toml", &pkg("a", "")),
+        ("crates/a/src/main.rs", MAIN),
+        ("crates/skip/Cargo.toml", &pkg("skip", "")),
+        ("crates/skip/src/main.rs", MAIN),
+    ]);
+    let theirs = cargo_view(&cargo, dot.path());
+    assert_eq!(theirs.len(), 3, "{theirs:#?}");
+    assert_eq!(isogen_view(dot.path()), theirs);
+
+    let nested = fixture(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\", \"legacy\"]\nexclude = [\"crates/old\", \"legacy/sub\", \"vendor\"]\n",
+        ),
+        ("crates/a/Cargo.toml", &pkg("a", "\n[dependencies]\nv = { path = \"../../vendor/v\" }\n")),
+        ("crates/a/src/main.rs", MAIN),
+        ("crates/old/Cargo.toml", &pkg("old", "")),
+        ("crates/old/src/main.rs", MAIN),
+        ("legacy/Cargo.toml", &pkg("legacy", "\n[dependencies]\nsub = { path = \"sub\" }\n")),
+        ("legacy/src/main.rs", MAIN),
+        ("legacy/sub/Cargo.toml", &pkg("sub", "")),
+        ("legacy/sub/src/lib.rs", ""),
+        ("vendor/v/Cargo.toml", &pkg("v", "")),
+        ("vendor/v/src/lib.rs", ""),
+    ]);
+    let theirs = cargo_view(&cargo, nested.path());
+    assert_eq!(theirs.len(), 3, "{theirs:#?}");
+    assert_eq!(isogen_view(nested.path()), theirs);
+}

@@ -545,3 +545,297 @@ fn vendored_sources_named_by_the_cargo_config_reach_the_deps_stage() {
                 .and(predicate::str::contains("../elsewhere/vendor")),
         );
 }
+
+/// Runs `isogen generate` on `files` and asserts exit 2, every needle in stderr, no panic or
+/// serde wording, and nothing written.
+fn generate_exits_2(files: &[(&str, &str)], needles: &[&str]) {
+    let dir = fixture(files);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{files:?}: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
+    }
+    for wording in ["untagged enum", "panicked", "invalid type: map"] {
+        assert!(!stderr.contains(wording), "{wording:?} in: {stderr}");
+    }
+    let written: Vec<_> = walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("Dockerfile"))
+        .collect();
+    assert!(written.is_empty(), "nothing is written: {written:?}");
+}
+
+const LOCK: (&str, &str) = ("Cargo.lock", "version = 4\n");
+const MAIN: (&str, &str) = ("src/main.rs", "fn main() {}\n");
+
+fn package(extra: &str) -> String {
+    format!("[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{extra}")
+}
+
+/// Cargo refuses a target whose file is missing; so does generate, naming the manifest and the
+/// key, instead of writing a Dockerfile whose build fails later.
+#[test]
+fn target_paths_that_do_not_exist_exit_2_naming_the_key() {
+    let bin = package("\n[[bin]]\nname = \"worker\"\npath = \"src/bin/wrker.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &bin), LOCK, MAIN],
+        &["Cargo.toml:8:", "[[bin]] `worker`", "src/bin/wrker.rs"],
+    );
+    let lib = package("\n[lib]\npath = \"src/library.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &lib), LOCK, MAIN],
+        &["Cargo.toml:7:", "[lib]", "src/library.rs"],
+    );
+    let build = package("build = \"gen.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &build), LOCK, MAIN],
+        &["Cargo.toml:5:", "package.build", "gen.rs"],
+    );
+    // Outside the package folder: cargo builds it, but the image build copies only the
+    // package's folder and would compile the stub in its place (a binary that does nothing).
+    generate_exits_2(
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+            LOCK,
+            (
+                "crates/api/Cargo.toml",
+                "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"api\"\npath = \"../../shared/main.rs\"\n",
+            ),
+            ("shared/main.rs", "fn main() {}\n"),
+        ],
+        &["crates/api/Cargo.toml:7:", "outside the package folder"],
+    );
+    // A member's: the member's manifest is named.
+    generate_exits_2(
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+            LOCK,
+            (
+                "crates/api/Cargo.toml",
+                "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"api\"\npath = \"main.rs\"\n",
+            ),
+            ("crates/api/src/main.rs", "fn main() {}\n"),
+        ],
+        &["crates/api/Cargo.toml:7:", "main.rs"],
+    );
+}
+
+/// `field.workspace = true` needs the field in the root's [workspace.package] (or the
+/// dependency in [workspace.dependencies]), whatever the field.
+#[test]
+fn inherited_fields_the_workspace_does_not_define_exit_2() {
+    let root = "[workspace]\nmembers = [\"api\"]\n\n[workspace.package]\nversion = \"1.0.0\"\n";
+    for (field, needle) in [
+        ("license.workspace = true", "`license`"),
+        ("authors = { workspace = true }", "`authors`"),
+        ("edition.workspace = true", "`edition`"),
+        ("rust-version.workspace = true", "`rust-version`"),
+    ] {
+        let member = format!("[package]\nname = \"api\"\nversion.workspace = true\n{field}\n");
+        generate_exits_2(
+            &[
+                ("Cargo.toml", root),
+                LOCK,
+                ("api/Cargo.toml", &member),
+                ("api/src/main.rs", "fn main() {}\n"),
+            ],
+            &["api/Cargo.toml:4:", needle, "[workspace.package]"],
+        );
+    }
+    let member = "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[lints]\nworkspace = true\n";
+    generate_exits_2(
+        &[
+            ("Cargo.toml", root),
+            LOCK,
+            ("api/Cargo.toml", member),
+            ("api/src/main.rs", "fn main() {}\n"),
+        ],
+        &["api/Cargo.toml", "[workspace.lints]"],
+    );
+    let member = "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[build-dependencies]\ncc.workspace = true\n";
+    generate_exits_2(
+        &[
+            ("Cargo.toml", root),
+            LOCK,
+            ("api/Cargo.toml", member),
+            ("api/src/main.rs", "fn main() {}\n"),
+        ],
+        &["api/Cargo.toml:6:", "`cc`", "[workspace.dependencies]"],
+    );
+}
+
+#[test]
+fn required_features_the_package_does_not_define_exit_2() {
+    let manifest = package(
+        "\n[features]\nmetrics = []\n\n[[bin]]\nname = \"svc\"\npath = \"src/main.rs\"\nrequired-features = [\"tls\"]\n",
+    );
+    generate_exits_2(
+        &[("Cargo.toml", &manifest), LOCK, MAIN],
+        &["Cargo.toml:12:", "`tls`", "metrics"],
+    );
+    // An optional dependency's implicit feature counts; `dep/feature` is left to cargo.
+    let manifest = package(
+        "\n[dependencies]\nrustls = { version = \"0.23\", optional = true }\n\n[[bin]]\nname = \"svc\"\npath = \"src/main.rs\"\nrequired-features = [\"rustls\", \"rustls/ring\"]\n",
+    );
+    let dir = fixture(&[("Cargo.toml", &manifest), LOCK, MAIN]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_lockfile_that_does_not_parse_exits_2_naming_it() {
+    let manifest = package("");
+    generate_exits_2(
+        &[
+            ("Cargo.toml", &manifest),
+            ("Cargo.lock", "version = 4\n\n[[package]\nname = \"svc\"\n"),
+            MAIN,
+        ],
+        &["Cargo.lock:3:"],
+    );
+    generate_exits_2(
+        &[
+            ("Cargo.toml", &manifest),
+            ("Cargo.lock", "version = 4\n\n[[package]]\nname = 3\n"),
+            MAIN,
+        ],
+        &["Cargo.lock:4:"],
+    );
+}
+
+/// Wrong types are named by file, line and key in cargo's words, not serde's enum names.
+#[test]
+fn features_and_package_fields_of_the_wrong_type_exit_2() {
+    for (manifest, needles) in [
+        (
+            package("\n[features]\ndefault = \"tls\"\n"),
+            vec!["Cargo.toml:7:", "expected a sequence"],
+        ),
+        (
+            package("\n[features]\ndefault = [1]\n"),
+            vec!["Cargo.toml:7:", "expected a string"],
+        ),
+        (
+            package("\n[features]\ndefault = [\"tls\"]\n"),
+            vec!["Cargo.toml:7:", "`default`", "`tls`"],
+        ),
+        (
+            "[package]\nname = 3\nversion = \"0.1.0\"\n".to_string(),
+            vec!["Cargo.toml:2:", "expected a string"],
+        ),
+        (
+            "[package]\nname = \"svc\"\nedition = 2021\n".to_string(),
+            vec![
+                "Cargo.toml:3:",
+                "expected a string or `{ workspace = true }`",
+            ],
+        ),
+        (
+            "[package]\nname = \"svc\"\nversion = { workspace = \"yes\" }\n".to_string(),
+            vec!["Cargo.toml:3:"],
+        ),
+        (
+            package("build = 3\n"),
+            vec!["Cargo.toml:5:", "expected a boolean or a string"],
+        ),
+        (
+            package("autobins = \"no\"\n"),
+            vec!["Cargo.toml:5:", "expected a boolean"],
+        ),
+    ] {
+        generate_exits_2(&[("Cargo.toml", &manifest), LOCK, MAIN], &needles);
+    }
+}
+
+/// Cargo follows a symlinked member folder, but a build context does not carry what is behind
+/// the link: generate says so (before, the member was silently no member, and every Dockerfile
+/// of the workspace missed it).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_member_folder_exits_2_naming_the_link() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        LOCK,
+        (
+            "real/b/Cargo.toml",
+            "[package]\nname = \"b\"\nversion = \"0.1.0\"\n",
+        ),
+        ("real/b/src/main.rs", "fn main() {}\n"),
+        (
+            "crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+        ),
+        ("crates/a/src/main.rs", "fn main() {}\n"),
+    ]);
+    std::os::unix::fs::symlink("../real/b", dir.path().join("crates/b")).unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("crates/b/Cargo.toml"))
+        .stderr(predicate::str::contains("symbolic link `crates/b`"));
+    assert!(!dir.path().join("crates/a/Dockerfile").exists());
+}
+
+/// Names go into `cargo build -p`, file names and the Dockerfile's shell commands: a package name
+/// cargo refuses, and a binary name that is not plain, exit 2 instead of a Dockerfile whose
+/// `cp /build/target/release/x;rm -rf ...` runs a second command.
+#[test]
+fn package_and_binary_names_that_are_not_plain_exit_2() {
+    generate_exits_2(
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"my app\"\nversion = \"0.1.0\"\n",
+            ),
+            LOCK,
+            MAIN,
+        ],
+        &["Cargo.toml:2:", "invalid package name \"my app\""],
+    );
+    let bin = package("\n[[bin]]\nname = \"x;rm -rf\"\npath = \"src/main.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &bin), LOCK, MAIN],
+        &[
+            "Cargo.toml",
+            "binary \"x;rm -rf\" of package `svc` cannot be a service",
+        ],
+    );
+    for name in ["", "deps"] {
+        let bin = package(&format!(
+            "\n[[bin]]\nname = \"{name}\"\npath = \"src/main.rs\"\n"
+        ));
+        generate_exits_2(&[("Cargo.toml", &bin), LOCK, MAIN], &["Cargo.toml"]);
+    }
+    // Left out of the services, such a binary is no problem.
+    let dir = fixture(&[
+        ("Cargo.toml", &bin),
+        LOCK,
+        MAIN,
+        ("src/bin/ok.rs", "fn main() {}\n"),
+        (
+            "isogen.toml",
+            "[workspace]\nnot_services = [\"x;rm -rf\"]\n",
+        ),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Image of the service `ok`"));
+}

@@ -272,6 +272,9 @@ pub struct Facts<'a> {
     pub hidden_manifests: Vec<Manifest>,
     homes: Vec<String>,
     path_dirs: Vec<String>,
+    /// Files the OS package manager installed (dpkg's or apk's database lists them), with the
+    /// latest layer of a database file naming them.
+    os_files: std::collections::HashMap<String, usize>,
 }
 
 impl<'a> Facts<'a> {
@@ -301,7 +304,9 @@ impl<'a> Facts<'a> {
             hidden_manifests,
             homes: Vec::new(),
             path_dirs: Vec::new(),
+            os_files: Default::default(),
         };
+        facts.os_files = facts.read_os_files();
         facts.homes = facts.find_homes();
         facts.path_dirs = facts.config.path_dirs();
         facts
@@ -332,6 +337,89 @@ impl<'a> Facts<'a> {
             }))
     }
 
+    /// Whether the OS package manager put `entry` there: a package database names its path (or
+    /// it is an update-alternatives link in an image with a package database, or
+    /// the other side of a merged-/usr link: dpkg may list `/bin/x` for `/usr/bin/x`) and no
+    /// later layer than the database's wrote it (a `COPY` over an OS file makes it the image's
+    /// own). Name-based rules skip these files: a distribution's program named like a service
+    /// is not that service.
+    pub fn os_owned(&self, entry: &Entry) -> bool {
+        if self.os_files.is_empty() {
+            return false;
+        }
+        // Debian's update-alternatives links (`/usr/bin/pager -> /etc/alternatives/pager`) are
+        // no package's file but the OS's all the same.
+        if entry.kind == EntryKind::Symlink
+            && (fs::is_within(&entry.path, "/etc/alternatives")
+                || entry
+                    .link_target
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("/etc/alternatives/")))
+        {
+            return true;
+        }
+        let path = entry.path.as_str();
+        let alias = match path.strip_prefix("/usr") {
+            Some(rest) if MERGED_USR.iter().any(|d| fs::is_within(rest, d)) => {
+                Some(rest.to_string())
+            }
+            Some(_) => None,
+            None => MERGED_USR
+                .iter()
+                .any(|d| fs::is_within(path, d))
+                .then(|| format!("/usr{path}")),
+        };
+        std::iter::once(path).chain(alias.as_deref()).any(|p| {
+            self.os_files
+                .get(p)
+                .is_some_and(|&layer| layer >= entry.layer)
+        })
+    }
+
+    fn read_os_files(&self) -> std::collections::HashMap<String, usize> {
+        let mut files = std::collections::HashMap::new();
+        let mut add = |path: String, layer: usize| {
+            let slot = files.entry(fs::normalize(&path)).or_insert(layer);
+            *slot = (*slot).max(layer);
+        };
+        for s in self.shipped() {
+            let e = s.entry;
+            if !is_package_db(&e.path) {
+                continue;
+            }
+            let Some(content) = e.content.as_deref() else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(content);
+            if e.path.ends_with(".list") {
+                // dpkg: one absolute path a line.
+                for line in text.lines().filter(|l| l.starts_with('/')) {
+                    add(line.to_string(), e.layer);
+                }
+            } else if e.path.ends_with(".md5sums") {
+                // distroless's status.d: `<md5>  <path relative to />`.
+                for line in text.lines() {
+                    if let Some((_, p)) = line.split_once("  ") {
+                        add(format!("/{}", p.trim()), e.layer);
+                    }
+                }
+            } else {
+                // apk: `F:<folder>` then `R:<file>` lines for each of its files.
+                let mut folder = String::new();
+                for line in text.lines() {
+                    if let Some(f) = line.strip_prefix("F:") {
+                        folder = f.to_string();
+                    } else if let Some(r) = line.strip_prefix("R:") {
+                        add(format!("/{folder}/{r}"), e.layer);
+                    } else if line.is_empty() {
+                        folder.clear();
+                    }
+                }
+            }
+        }
+        files
+    }
+
     fn find_homes(&self) -> Vec<String> {
         let mut homes: Vec<String> = self
             .passwd
@@ -351,6 +439,20 @@ impl<'a> Facts<'a> {
         homes.dedup();
         homes
     }
+}
+
+/// Top-level folders that merged-/usr systems keep under `/usr` (with a link at `/`).
+const MERGED_USR: &[&str] = &["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+
+/// The package manager databases that say which files the OS installed: dpkg's
+/// `/var/lib/dpkg/info/<pkg>.list`, distroless's `/var/lib/dpkg/status.d/<pkg>.md5sums`, apk's
+/// `installed`. The image reader captures them for [`Facts::os_owned`].
+pub fn is_package_db(path: &str) -> bool {
+    let parent = fs::parent(path);
+    (parent == "/var/lib/dpkg/info" && path.ends_with(".list"))
+        || (parent == "/var/lib/dpkg/status.d" && path.ends_with(".md5sums"))
+        || path == "/lib/apk/db/installed"
+        || path == "/usr/lib/apk/db/installed"
 }
 
 fn manifest_of(e: &Entry, hidden: Option<Hidden>) -> Option<Manifest> {

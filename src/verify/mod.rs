@@ -329,6 +329,7 @@ fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]
             | "credentials.toml"
     ) || path == "/etc/passwd"
         || path == "/etc/group"
+        || facts::is_package_db(path)
     {
         return true;
     }

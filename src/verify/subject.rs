@@ -358,6 +358,7 @@ pub fn identify(
                     && e.mode & 0o111 != 0
                     && !fs::in_node_modules(&e.path)
                     && !fs::is_within(&e.path, "/usr/share")
+                    && !facts.os_owned(e)
             })
             .map(|e| e.path.clone());
     }

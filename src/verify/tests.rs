@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::testkit::{node_base, ImageBuilder, APP_GROUP, APP_PASSWD};
+use super::testkit::{node_base, ImageBuilder, TreeBuilder, APP_GROUP, APP_PASSWD};
 use super::*;
 use crate::config::Config;
 use crate::workspace::{DepKind, Ecosystem, InternalDep, Package, Service, Workspace};
@@ -626,6 +626,95 @@ fn a_service_not_in_the_image_is_missing() {
     let ids = errors(&v);
     assert!(ids.contains(&diags::id::SERVICE_MISSING), "{ids:?}");
     assert!(ids.contains(&diags::id::ENTRYPOINT_INDIRECT), "{ids:?}");
+}
+
+/// A runtime image built on Debian or Alpine ships the OS's own programs; one named like another
+/// service's binary (`ledger-admin` from a distribution package) is the OS's file, listed in its
+/// package database, not that service. The same file put there by a later layer (a `COPY`
+/// over it), or with no database naming it, is still reported.
+#[test]
+fn os_package_files_named_like_another_service_are_not_it() {
+    let ws = workspace();
+    let debian = |t: TreeBuilder| {
+        t.layer(0).exe("/usr/bin/ledger-admin", "\x7fELF").file(
+            "/var/lib/dpkg/info/ledger-tools.list",
+            "/.\n/usr\n/usr/bin\n/usr/bin/ledger-admin\n",
+        )
+    };
+    let cases: Vec<(&str, ImageBuilder, Vec<&str>)> = vec![
+        ("dpkg lists it", ledger().with(debian), vec![]),
+        (
+            "dpkg lists it under /bin (usrmerge)",
+            ledger().with(|t| {
+                t.layer(0)
+                    .symlink("/bin", "usr/bin")
+                    .exe("/usr/bin/ledger-admin", "\x7fELF")
+                    .file(
+                        "/var/lib/dpkg/info/ledger-tools:amd64.list",
+                        "/.\n/bin\n/bin/ledger-admin\n",
+                    )
+            }),
+            vec![],
+        ),
+        (
+            "distroless status.d md5sums list it",
+            ledger().with(|t| {
+                t.layer(0).exe("/usr/bin/ledger-admin", "\x7fELF").file(
+                    "/var/lib/dpkg/status.d/ledger-tools.md5sums",
+                    "d41d8cd98f00b204e9800998ecf8427e  usr/bin/ledger-admin\n",
+                )
+            }),
+            vec![],
+        ),
+        (
+            "apk's installed database lists it",
+            ledger().with(|t| {
+                t.layer(0).exe("/usr/bin/ledger-admin", "\x7fELF").file(
+                    "/lib/apk/db/installed",
+                    "C:Q1abc=\nP:ledger-tools\nV:1.0-r0\n\nF:usr\nF:usr/bin\nR:ledger-admin\na:0:0:755\n",
+                )
+            }),
+            vec![],
+        ),
+        (
+            "an update-alternatives link in a Debian image",
+            ledger().with(|t| {
+                t.layer(0)
+                    .file("/var/lib/dpkg/info/ledger-tools.list", "/usr/bin/ledger-tools\n")
+                    .symlink("/usr/bin/ledger-admin", "/etc/alternatives/ledger-admin")
+                    .symlink("/etc/alternatives/ledger-admin", "/usr/bin/ledger-tools")
+            }),
+            vec![],
+        ),
+        (
+            "no database names it",
+            ledger().with(|t| t.layer(0).exe("/usr/bin/ledger-admin", "\x7fELF")),
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            "a later layer put the other service over the OS's file",
+            ledger().with(|t| debian(t).layer(2).exe("/usr/bin/ledger-admin", "\x7fELF\x02")),
+            vec![diags::id::OTHER_SERVICE],
+        ),
+    ];
+    for (what, image, rules) in cases {
+        let v = run(&image.build(), None, Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), rules, "{what}: {:#?}", v.findings);
+    }
+    // The image reader captures the package databases for this.
+    let c = capture(None);
+    for p in [
+        "/var/lib/dpkg/info/libc6:amd64.list",
+        "/var/lib/dpkg/info/bash.list",
+        "/var/lib/dpkg/status.d/libc6.md5sums",
+        "/lib/apk/db/installed",
+        "/usr/lib/apk/db/installed",
+    ] {
+        assert!((c.wants)(p), "{p}");
+    }
+    for p in ["/var/lib/dpkg/info/bash.postinst", "/app/installed"] {
+        assert!(!(c.wants)(p), "{p}");
+    }
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //!   only matches directories. A member without a `Cargo.toml`, or a pattern that matches
 //!   nothing, is an error (cargo errors on both).
 //! - `exclude` entries are *paths*, not globs: everything at or under an excluded path is left
-//!   out of glob-expanded members. A member listed literally wins over `exclude`.
+//!   out of glob-expanded members. A `members` entry at or above a folder wins over `exclude`
+//!   (so `"."` excludes nothing).
 //! - A root manifest with `[package]` is itself a member; one without is a virtual manifest. A
 //!   root `Cargo.toml` with `[package]` and no `[workspace]` is a workspace of one package.
 //! - Path dependencies (normal, dev, build, target-specific; direct or through
@@ -223,9 +224,12 @@ struct Manifest {
     /// `[patch.<registry>]`: only read from the root manifest, where cargo reads it.
     #[serde(default)]
     patch: BTreeMap<String, DepTable>,
-    /// `[features]`: only the names matter here, to check the features isogen.toml asks for.
+    /// `[features]`: the names, to check the features isogen.toml asks for; what each enables,
+    /// to refuse what cargo refuses (a feature naming neither a feature nor a dependency).
     #[serde(default)]
-    features: BTreeMap<String, toml::Value>,
+    features: BTreeMap<String, Spanned<Vec<String>>>,
+    /// `[lints]`: only `workspace = true` matters (it needs `[workspace.lints]`).
+    lints: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,37 +246,100 @@ struct TomlPlatform {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct TomlPackage {
-    name: Option<String>,
+    name: Option<Spanned<String>>,
     version: Option<Inheritable<String>>,
     edition: Option<Inheritable<String>>,
     description: Option<Inheritable<String>>,
     rust_version: Option<Inheritable<String>>,
-    build: Option<BuildSetting>,
+    build: Option<Spanned<BuildSetting>>,
     autobins: Option<bool>,
     autolib: Option<bool>,
 }
 
 /// A `[package]` value that may come from `[workspace.package]` (`version.workspace = true`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum Inheritable<T> {
     Value(T),
     Inherit { workspace: bool },
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// By hand rather than `#[serde(untagged)]`, whose error ("data did not match any variant of
+/// untagged enum") names neither what was found nor what is accepted.
+impl<'de> Deserialize<'de> for Inheritable<String> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Inheritable<String>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or `{ workspace = true }`")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(Inheritable::Value(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut workspace = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "workspace" {
+                        return Err(serde::de::Error::custom(format!(
+                            "unexpected key `{key}`: expected a string or `{{ workspace = true }}`"
+                        )));
+                    }
+                    workspace = Some(map.next_value::<bool>()?);
+                }
+                let workspace = workspace.ok_or_else(|| {
+                    serde::de::Error::custom("expected a string or `{ workspace = true }`")
+                })?;
+                Ok(Inheritable::Inherit { workspace })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `package.build`: `false`, `true` or the script's path.
+#[derive(Debug)]
 enum BuildSetting {
     Enabled(bool),
     Path(String),
+}
+
+impl<'de> Deserialize<'de> for BuildSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = BuildSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a boolean or a string (the build script's path)")
+            }
+            fn visit_bool<E: serde::de::Error>(
+                self,
+                v: bool,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(BuildSetting::Enabled(v))
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(BuildSetting::Path(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct TomlTarget {
     name: Option<String>,
-    path: Option<String>,
-    required_features: Option<Vec<String>>,
+    path: Option<Spanned<String>>,
+    required_features: Option<Spanned<Vec<String>>>,
     #[serde(alias = "proc_macro")]
     proc_macro: Option<bool>,
 }
@@ -287,6 +354,7 @@ struct TomlWorkspace {
     #[serde(default)]
     dependencies: DepTable,
     package: Option<toml::Table>,
+    lints: Option<toml::Value>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,6 +401,8 @@ struct DepDecl {
     kind: DepKind,
     path: Option<String>,
     spec: String,
+    /// `optional = true` (of a normal or a build dependency).
+    optional: bool,
     /// Byte span of the declaration in the manifest, for messages.
     span: std::ops::Range<usize>,
 }
@@ -497,12 +567,17 @@ impl Loader {
         Ok(found)
     }
 
-    /// Whether `dir` is at or under an `exclude` path.
+    /// Whether `dir` is at or under an `exclude` path and not at or under a `members` entry
+    /// taken as a path (cargo's `is_excluded`: an "explicit member" is any entry the folder
+    /// is at or under, so `members = ["."]` excludes nothing, and a glob entry, not being a
+    /// folder, never counts).
     fn is_excluded(&self, dir: &str) -> bool {
-        self.workspace.exclude.iter().any(|ex| {
-            normalize("", ex)
-                .is_some_and(|ex| ex.is_empty() || dir == ex || dir.starts_with(&format!("{ex}/")))
-        })
+        let under = |entry: &String| {
+            normalize("", entry)
+                .is_some_and(|e| e.is_empty() || dir == e || dir.starts_with(&format!("{e}/")))
+        };
+        let explicit = self.workspace.members.iter().flatten().any(under);
+        !explicit && self.workspace.exclude.iter().any(under)
     }
 
     fn read_member(&self, dir: &str, pattern: &str, member: bool) -> Result<Loaded> {
@@ -524,6 +599,31 @@ impl Loader {
     fn read_manifest_at(&self, dir: &str, member: bool) -> Result<Loaded> {
         let manifest_rel = join_rel(dir, MANIFEST);
         let path = self.root.join(&manifest_rel);
+        // Cargo follows a symlinked package folder; a build context does not carry the folder
+        // behind the link (the ignore file lets only the listed paths in), so the image build
+        // would miss the package and `cargo build --locked` would fail there.
+        let mut prefix = String::new();
+        for part in dir.split('/').filter(|p| !p.is_empty()) {
+            prefix = join_rel(&prefix, part);
+            let link = self.root.join(&prefix);
+            if link
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                let target = std::fs::read_link(&link)
+                    .map(|t| format!(" -> {}", t.display()))
+                    .unwrap_or_default();
+                return Err(Error::workspace(
+                    &path,
+                    format!(
+                        "package folder `{dir}` is reached through the symbolic link \
+                         `{prefix}`{target}; the generated Dockerfiles copy folders from the \
+                         build context, which does not follow links: name the real folder in \
+                         the workspace (members or the path dependency) instead of the link"
+                    ),
+                ));
+            }
+        }
         let text = read(&path)?;
         let manifest = parse_manifest(&text, &path)?;
         if manifest.package.is_none() && manifest.project.is_none() {
@@ -602,6 +702,7 @@ impl Loader {
             },
             path,
             spec,
+            optional,
             span: value.span(),
         };
         match value.get_ref() {
@@ -763,11 +864,7 @@ impl Loader {
             .iter()
             .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
             .collect();
-        let lockfile = self
-            .root
-            .join(LOCKFILE)
-            .is_file()
-            .then(|| LOCKFILE.to_string());
+        let lockfile = check_lockfile(&self.root)?;
         let build_files = ROOT_BUILD_FILES
             .iter()
             .filter(|f| self.root.join(f).is_file())
@@ -797,7 +894,10 @@ impl Loader {
         })
     }
 
-    /// The feature names of one package (see [`CargoPackage::features`]), sorted.
+    /// The feature names of one package (see [`CargoPackage::features`]), sorted. What each
+    /// feature enables is checked as cargo checks it when it loads the manifest: a plain name is
+    /// another feature or an optional dependency, `dep:x` an optional dependency, and `x/f` or
+    /// `x?/f` a dependency; anything else is an error at the feature's line.
     fn features_of(&self, loaded: &Loaded) -> Result<Vec<String>> {
         let table = &loaded.manifest.features;
         let mut names: Vec<String> = table.keys().cloned().collect();
@@ -805,17 +905,51 @@ impl Loader {
             let wanted = format!("dep:{dep}");
             table
                 .values()
-                .filter_map(|v| v.as_array())
-                .flatten()
-                .any(|f| f.as_str() == Some(wanted.as_str()))
+                .flat_map(|v| v.get_ref())
+                .any(|f| *f == wanted)
         };
         let Some(&index) = self.by_dir.get(&loaded.dir) else {
             return Ok(names);
         };
-        for dep in self.deps_of(index)? {
-            let optional = dep.kind == DepKind::Optional;
-            if optional && !names.contains(&dep.key) && !uses_dep_syntax(&dep.key) {
-                names.push(dep.key);
+        let deps = self.deps_of(index)?;
+        for dep in &deps {
+            if dep.optional && !names.contains(&dep.key) && !uses_dep_syntax(&dep.key) {
+                names.push(dep.key.clone());
+            }
+        }
+        let dep = |key: &str| deps.iter().find(|d| d.key == key);
+        let manifest_path = self.root.join(&loaded.manifest_rel);
+        for (feature, enables) in table {
+            for item in enables.get_ref() {
+                let problem = if let Some(key) = item.strip_prefix("dep:") {
+                    match dep(key) {
+                        Some(d) if d.optional => None,
+                        Some(_) => Some(format!("`{key}` is not an optional dependency")),
+                        None => Some(format!("`{key}` is not a dependency")),
+                    }
+                } else if let Some((key, _)) = item.split_once('/') {
+                    let key = key.strip_suffix('?').unwrap_or(key);
+                    dep(key)
+                        .is_none()
+                        .then(|| format!("`{key}` is not a dependency"))
+                } else if table.contains_key(item.as_str()) {
+                    None
+                } else {
+                    match dep(item) {
+                        Some(d) if d.optional => None,
+                        Some(_) => Some(format!("`{item}` is not an optional dependency")),
+                        None => Some(format!(
+                            "`{item}` is neither a dependency nor another feature"
+                        )),
+                    }
+                };
+                if let Some(problem) = problem {
+                    return Err(Error::workspace_at(
+                        &manifest_path,
+                        line_col(&loaded.text, enables.span().start),
+                        format!("feature `{feature}` includes `{item}`, but {problem}"),
+                    ));
+                }
             }
         }
         names.sort();
@@ -831,10 +965,25 @@ impl Loader {
                 "no [package] table: a workspace member must be a package",
             )
         })?;
-        let name = toml_package
+        let spanned_name = toml_package
             .name
-            .clone()
+            .as_ref()
             .ok_or_else(|| Error::workspace(&path, "[package] has no `name`"))?;
+        let name = spanned_name.get_ref().clone();
+        // Cargo's rule for package names; the name also goes into `cargo build -p <name>`.
+        let mut chars = name.chars();
+        let valid = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(Error::workspace_at(
+                &path,
+                line_col(&loaded.text, spanned_name.span().start),
+                format!(
+                    "invalid package name {name:?}: cargo wants letters, digits, `-` and `_`, \
+                     starting with a letter or `_`"
+                ),
+            ));
+        }
         let inherit =
             |field: &str, value: &Option<Inheritable<String>>| -> Result<Option<String>> {
                 match value {
@@ -862,6 +1011,9 @@ impl Loader {
                     )),
                 }
             };
+        if loaded.member {
+            self.check_inherited(loaded)?;
+        }
         let version = inherit("version", &toml_package.version)?;
         let edition = inherit("edition", &toml_package.edition)?.unwrap_or_else(|| "2015".into());
         let description = inherit("description", &toml_package.description)?;
@@ -875,6 +1027,34 @@ impl Loader {
             loaded,
             toml_package,
         )?;
+        let features = self.features_of(loaded)?;
+        // A binary's required features are passed to `cargo build --features`, which refuses a
+        // feature the package does not have. `dep/feature` forms are left to cargo.
+        for t in loaded.manifest.bin.iter().flatten() {
+            let Some(required) = &t.required_features else {
+                continue;
+            };
+            if let Some(unknown) = required
+                .get_ref()
+                .iter()
+                .find(|f| !f.contains('/') && !features.contains(f))
+            {
+                let has = if features.is_empty() {
+                    "it has no features".to_string()
+                } else {
+                    format!("its features: {}", features.join(", "))
+                };
+                return Err(Error::workspace_at(
+                    &path,
+                    line_col(&loaded.text, required.span().start),
+                    format!(
+                        "[[bin]] `{}` has required-features `{unknown}`, which package `{name}` \
+                         does not define ({has})",
+                        t.name.as_deref().unwrap_or("?")
+                    ),
+                ));
+            }
+        }
         Ok(Package {
             ecosystem: Ecosystem::Cargo,
             name,
@@ -894,7 +1074,7 @@ impl Loader {
                 bins: targets.bins,
                 build_script: targets.build_script,
                 declared_targets: targets.declared,
-                features: self.features_of(loaded)?,
+                features,
                 root_entries: if loaded.dir.is_empty() {
                     root_package_entries(&self.root)
                 } else {
@@ -902,6 +1082,87 @@ impl Loader {
                 },
             }),
         })
+    }
+
+    /// Every `field.workspace = true` of a member's `[package]` names a field the root's
+    /// `[workspace.package]` defines, and `[lints] workspace = true` needs `[workspace.lints]`:
+    /// cargo refuses the manifest otherwise. (Only members: an excluded path dependency inherits
+    /// from a workspace of its own.)
+    fn check_inherited(&self, loaded: &Loaded) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Raw {
+            package: Option<BTreeMap<String, Spanned<toml::Value>>>,
+            project: Option<BTreeMap<String, Spanned<toml::Value>>>,
+        }
+        const INHERITABLE: &[&str] = &[
+            "version",
+            "authors",
+            "description",
+            "documentation",
+            "readme",
+            "homepage",
+            "repository",
+            "license",
+            "license-file",
+            "keywords",
+            "categories",
+            "publish",
+            "edition",
+            "rust-version",
+            "exclude",
+            "include",
+        ];
+        let path = self.root.join(&loaded.manifest_rel);
+        let raw: Raw = toml::from_str(&loaded.text).map_err(|e| Error::Parse {
+            path: path.clone(),
+            location: e.span().map(|s| line_col(&loaded.text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        let defined = self.workspace.package.as_ref();
+        for (field, value) in raw.package.or(raw.project).into_iter().flatten() {
+            let toml::Value::Table(t) = value.get_ref() else {
+                continue;
+            };
+            if !INHERITABLE.contains(&field.as_str()) || !t.contains_key("workspace") {
+                continue;
+            }
+            let at = line_col(&loaded.text, value.span().start);
+            if t.get("workspace").and_then(toml::Value::as_bool) != Some(true) {
+                return Err(Error::workspace_at(
+                    &path,
+                    at,
+                    format!("`{field}.workspace` must be `true` when given"),
+                ));
+            }
+            if !defined.is_some_and(|p| p.contains_key(&field)) {
+                return Err(Error::workspace_at(
+                    &path,
+                    at,
+                    format!(
+                        "`{field}.workspace = true` but the root {MANIFEST} has no `{field}` in \
+                         [workspace.package]"
+                    ),
+                ));
+            }
+        }
+        if let Some(lints) = &loaded.manifest.lints {
+            if lints
+                .get_ref()
+                .get("workspace")
+                .and_then(toml::Value::as_bool)
+                == Some(true)
+                && self.workspace.lints.is_none()
+            {
+                return Err(Error::workspace_at(
+                    &path,
+                    line_col(&loaded.text, lints.span().start),
+                    format!(
+                        "[lints] workspace = true but the root {MANIFEST} has no [workspace.lints]"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -937,8 +1198,8 @@ impl Targets {
                     .unwrap_or_else(|| package_name.replace('-', "_")),
                 path: t
                     .path
-                    .as_deref()
-                    .map(clean_rel)
+                    .as_ref()
+                    .map(|p| clean_rel(p.get_ref()))
                     .unwrap_or_else(|| "src/lib.rs".into()),
                 required_features: Vec::new(),
                 proc_macro: t.proc_macro == Some(true),
@@ -991,12 +1252,70 @@ impl Targets {
             )?);
         }
 
-        let build_script = match &package.build {
+        let build_script = match package.build.as_ref().map(Spanned::get_ref) {
             Some(BuildSetting::Enabled(false)) => None,
             Some(BuildSetting::Enabled(true)) => Some("build.rs".to_string()),
             Some(BuildSetting::Path(p)) => Some(clean_rel(p)),
             None => exists("build.rs").then(|| "build.rs".to_string()),
         };
+
+        // Cargo refuses a manifest whose library, binary or build script file is missing; a
+        // Dockerfile for it would only fail in the middle of its build.
+        // A target file outside the package folder is never copied into the image build (only
+        // the folder is), so the build would compile the stub standing in for it: a binary that
+        // does nothing. Refused, as is a missing file.
+        let unusable = |what: String, file: &str, span: Option<std::ops::Range<usize>>| {
+            let problem = if Path::new(file).is_absolute() || normalize("", file).is_none() {
+                format!(
+                    "{file} is outside the package folder; the image build copies only the \
+                     package's folder, so move the file into it"
+                )
+            } else if !exists(file) {
+                format!("{file} does not exist (cargo refuses a target whose file is missing)")
+            } else {
+                return None;
+            };
+            let message = format!("{what}: {problem}");
+            Some(match span {
+                Some(span) => {
+                    Error::workspace_at(manifest_path, line_col(&loaded.text, span.start), message)
+                }
+                None => Error::workspace(manifest_path, message),
+            })
+        };
+        if let Some(lib) = &lib {
+            let span = m
+                .lib
+                .as_ref()
+                .and_then(|t| t.path.as_ref())
+                .map(Spanned::span);
+            let what = match span {
+                Some(_) => format!("[lib] path = {:?}", lib.path),
+                None => "[lib] (no `path`, so src/lib.rs)".to_string(),
+            };
+            if let Some(e) = unusable(what, &lib.path, span) {
+                return Err(e);
+            }
+        }
+        for bin in &bins {
+            let span = m
+                .bin
+                .iter()
+                .flatten()
+                .find(|t| t.name.as_deref() == Some(bin.name.as_str()))
+                .and_then(|t| t.path.as_ref())
+                .map(Spanned::span);
+            let what = format!("[[bin]] `{}` path = {:?}", bin.name, bin.path);
+            if let Some(e) = unusable(what, &bin.path, span) {
+                return Err(e);
+            }
+        }
+        if let Some(build) = &build_script {
+            let span = package.build.as_ref().map(Spanned::span);
+            if let Some(e) = unusable(format!("package.build = {build:?}"), build, span) {
+                return Err(e);
+            }
+        }
 
         if lib.is_none() && bins.is_empty() {
             return Err(Error::workspace(
@@ -1066,8 +1385,27 @@ fn resolve_targets(
                 format!("a [[{kind_name}]] table has no `name`"),
             ));
         };
+        // Cargo's own refusals: an empty name, or a binary named like a folder of its
+        // target directory.
+        if name.trim().is_empty() {
+            return Err(Error::workspace(
+                manifest_path,
+                format!("a [[{kind_name}]] table has an empty `name`"),
+            ));
+        }
+        if kind == TargetKind::Bin
+            && ["build", "deps", "examples", "incremental"].contains(&name.as_str())
+        {
+            return Err(Error::workspace(
+                manifest_path,
+                format!(
+                    "the binary name `{name}` is forbidden: it is a folder of cargo's target \
+                     directory"
+                ),
+            ));
+        }
         let path = match &t.path {
-            Some(p) => clean_rel(p),
+            Some(p) => clean_rel(p.get_ref()),
             None => match inferred.iter().find(|(n, _)| *n == name) {
                 Some((_, p)) => p.clone(),
                 None => {
@@ -1093,7 +1431,11 @@ fn resolve_targets(
             kind,
             name,
             path,
-            required_features: t.required_features.clone().unwrap_or_default(),
+            required_features: t
+                .required_features
+                .as_ref()
+                .map(|r| r.get_ref().clone())
+                .unwrap_or_default(),
             proc_macro: false,
         });
     }
@@ -1173,6 +1515,25 @@ fn select_services(
     }
 
     for (index, bin) in chosen {
+        // The name becomes a file name (`<bin>.Dockerfile`), an image label and a word of the
+        // Dockerfile's shell commands: only plain names are services.
+        let plain = !bin.starts_with(['.', '-'])
+            && bin
+                .chars()
+                .all(|c| c.is_alphanumeric() || "-_.".contains(c));
+        if !plain {
+            let this_pkg = &ws.packages[index];
+            return Err(Error::workspace(
+                ws.root.join(&this_pkg.manifest),
+                format!(
+                    "binary {bin:?} of package `{}` cannot be a service: its name goes into file \
+                     names, image labels and the Dockerfile's shell commands; name it with \
+                     letters, digits, `-`, `_` and `.`, or leave it out with [workspace] \
+                     not_services in isogen.toml",
+                    this_pkg.name
+                ),
+            ));
+        }
         if let Some(other) = ws.services.iter().find(|s| s.name == bin) {
             let other_pkg = &ws.packages[other.package];
             let this_pkg = &ws.packages[index];
@@ -1356,6 +1717,40 @@ fn read_cargo_config(root: &Path) -> Result<(Option<String>, Vec<String>)> {
     Ok((Some(name), vendor_dirs))
 }
 
+/// `Cargo.lock` when it exists, after checking it is one: TOML whose `version` is a number and
+/// whose `[[package]]` entries have a string `name` and `version`. Cargo refuses any command on
+/// a lockfile that does not parse, so generate does too (naming it) instead of writing builds
+/// that fail at their first `cargo build --locked`.
+fn check_lockfile(root: &Path) -> Result<Option<String>> {
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Lock {
+        version: Option<u32>,
+        #[serde(default)]
+        package: Vec<LockedPackage>,
+    }
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct LockedPackage {
+        name: String,
+        version: String,
+    }
+    let path = root.join(LOCKFILE);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = read(&path)?;
+    toml::from_str::<Lock>(&text).map_err(|e| Error::Parse {
+        path: path.clone(),
+        location: e.span().map(|s| line_col(&text, s.start)),
+        message: format!(
+            "{} (not a Cargo.lock cargo can read; `cargo generate-lockfile` writes a new one)",
+            e.message().trim()
+        ),
+    })?;
+    Ok(Some(LOCKFILE.to_string()))
+}
+
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
@@ -1448,7 +1843,9 @@ fn glob_dirs(root: &Path, pattern: &str, matcher: &GlobMatcher) -> Vec<String> {
                 ))
         })
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_dir())
+        // A symlinked folder matches too (cargo follows it); loading it then says why it
+        // cannot be built.
+        .filter(|e| e.file_type().is_dir() || (e.path_is_symlink() && e.path().is_dir()))
         .filter_map(|e| {
             let rel = e.path().strip_prefix(root).ok()?;
             let rel = rel

@@ -34,7 +34,7 @@ fn sample() -> tempfile::TempDir {
         (
             "services/api/Cargo.toml",
             &format!(
-                "{}\n[dependencies]\ncore = {{ path = \"../../crates/core\" }}\n\n[build-dependencies]\ngen = {{ path = \"../../crates/gen\" }}\n\n[dev-dependencies]\ntestkit = {{ path = \"../../crates/testkit\" }}\n\n[[bin]]\nname = \"api\"\npath = \"src/main.rs\"\nrequired-features = [\"tls\"]\n",
+                "{}\n[dependencies]\ncore = {{ path = \"../../crates/core\" }}\n\n[build-dependencies]\ngen = {{ path = \"../../crates/gen\" }}\n\n[dev-dependencies]\ntestkit = {{ path = \"../../crates/testkit\" }}\n\n[[bin]]\nname = \"api\"\npath = \"src/main.rs\"\nrequired-features = [\"tls\"]\n\n[features]\ntls = []\n",
                 pkg("api-svc")
             ),
         ),

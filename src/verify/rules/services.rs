@@ -2,7 +2,8 @@
 //! service of the workspace is anywhere in it, found by package name (any `package.json`, in
 //! `node_modules` too), by folder (its workspace-relative folder anywhere, or its folder name
 //! directly under the app root or under a `services`/`apps`-like folder there), and by binary
-//! name (an executable file named like another Cargo service's binary).
+//! name (an executable file named like another Cargo service's binary). Files the OS package
+//! manager installed (dpkg's or apk's database lists them) are never another service.
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
@@ -46,6 +47,11 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         return None;
     }
     let path = s.entry.path.as_str();
+    // A file of the OS's packages (a distribution's program named like a service) is the OS's,
+    // whatever its name.
+    if ctx.facts.os_owned(s.entry) {
+        return None;
+    }
     // Another service's package anywhere above the path (its own node_modules included) is a
     // hit. The nearest package that is ours (the service, an internal package) ends that
     // search: package names inside it are its business. Folders inside it are still looked at

@@ -192,7 +192,7 @@ fn explicit_bins_rename_and_move_and_replace_inferred_ones() {
         (
             "app/Cargo.toml",
             &format!(
-                "{}\n[[bin]]\nname = \"gateway\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"admin\"\npath = \"cmd/admin.rs\"\nrequired-features = [\"admin\"]\n\n[[bin]]\nname = \"tool\"\n",
+                "{}\n[[bin]]\nname = \"gateway\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"admin\"\npath = \"cmd/admin.rs\"\nrequired-features = [\"admin\"]\n\n[[bin]]\nname = \"tool\"\n\n[features]\nadmin = []\n",
                 pkg("app")
             ),
         ),
