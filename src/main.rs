@@ -187,9 +187,17 @@ fn generate(
         );
     }
     if plan.files.is_empty() {
+        let mut defaults = Vec::new();
+        if ws.pnpm.is_some() {
+            defaults.push("pnpm packages under services/ or apps/");
+        }
+        if ws.cargo.is_some() {
+            defaults.push("binary targets of Cargo members");
+        }
         eprintln!(
-            "warning: no services in {} (pnpm packages under services/ or apps/ are services by default; list them in [workspace] services of isogen.toml)",
-            dir.display()
+            "warning: no services in {} ({} are services by default; list them in [workspace] services of isogen.toml)",
+            dir.display(),
+            defaults.join(" and ")
         );
     }
     let stdout = std::io::stdout();

@@ -839,3 +839,24 @@ fn package_and_binary_names_that_are_not_plain_exit_2() {
         .code(0)
         .stdout(predicate::str::contains("Image of the service `ok`"));
 }
+
+/// A dependency declared several times (dev, per target) is optional when any declaration is,
+/// as cargo has it (fastrand's `js` feature and indexmap's `dep:serde` are written so): such
+/// features are accepted, not refused as naming a non-optional dependency.
+#[test]
+fn a_feature_naming_a_dependency_optional_in_one_of_its_declarations_is_accepted() {
+    let manifest = package(
+        "\n[features]\njs = [\"getrandom\"]\nserde = [\"dep:serde\"]\n\
+         \n[dev-dependencies]\ngetrandom = \"0.2\"\nserde = \"1\"\n\
+         \n[target.'cfg(target_os = \"unknown\")'.dependencies]\n\
+         getrandom = { version = \"0.2\", optional = true }\n\
+         \n[target.\"cfg(any())\".dependencies]\nserde = { version = \"1\", optional = true }\n",
+    );
+    let dir = fixture(&[("Cargo.toml", &manifest), LOCK, MAIN]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .success();
+}

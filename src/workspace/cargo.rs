@@ -917,13 +917,19 @@ impl Loader {
                 names.push(dep.key.clone());
             }
         }
-        let dep = |key: &str| deps.iter().find(|d| d.key == key);
+        // A key may be declared several times (normal, dev, build, per target): it is a
+        // dependency if any declaration is, and optional if any declaration is.
+        let dep = |key: &str| {
+            let mut found = deps.iter().filter(|d| d.key == key).peekable();
+            found.peek()?;
+            Some(found.any(|d| d.optional))
+        };
         let manifest_path = self.root.join(&loaded.manifest_rel);
         for (feature, enables) in table {
             for item in enables.get_ref() {
                 let problem = if let Some(key) = item.strip_prefix("dep:") {
                     match dep(key) {
-                        Some(d) if d.optional => None,
+                        Some(true) => None,
                         Some(_) => Some(format!("`{key}` is not an optional dependency")),
                         None => Some(format!("`{key}` is not a dependency")),
                     }
@@ -936,7 +942,7 @@ impl Loader {
                     None
                 } else {
                     match dep(item) {
-                        Some(d) if d.optional => None,
+                        Some(true) => None,
                         Some(_) => Some(format!("`{item}` is not an optional dependency")),
                         None => Some(format!(
                             "`{item}` is neither a dependency nor another feature"
