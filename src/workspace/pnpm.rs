@@ -159,6 +159,10 @@ pub struct NodePackage {
     /// The file of its only `bin` command (a string `bin`, a map with one entry, or the entry
     /// named like the package): what runs a service that declares no `entry` otherwise.
     pub bin: Option<String>,
+    /// The file its `start` script runs when that is `node [options] <file>`: what runs the
+    /// package as a service (`pnpm start`), before `main` and `exports`, which say what
+    /// importing it loads (`npm init` writes `"main": "index.js"` whatever the service runs).
+    pub start_entry: Option<String>,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
@@ -174,16 +178,21 @@ pub struct NodePackage {
 }
 
 impl NodePackage {
-    /// What `node` runs when this package is a service: its [`entry`](Self::entry), else the
-    /// file of its only `bin` command (`npx <name>` would run it).
+    /// What `node` runs when this package is a service: the file of its `start` script
+    /// ([`start_entry`](Self::start_entry)), else its [`entry`](Self::entry), else the file of
+    /// its only `bin` command (`npx <name>` would run it).
     pub fn service_entry(&self) -> Option<&str> {
-        self.entry.as_deref().or(self.bin.as_deref())
+        self.start_entry
+            .as_deref()
+            .or(self.entry.as_deref())
+            .or(self.bin.as_deref())
     }
 
     /// The output folder that goes with [`service_entry`](Self::service_entry).
     pub fn service_out_dir(&self) -> String {
-        match (&self.entry, &self.bin) {
-            (None, Some(bin)) => out_dir_of(Some(bin)),
+        match (&self.start_entry, &self.entry, &self.bin) {
+            (Some(start), _, _) => out_dir_of(Some(start)),
+            (None, None, Some(bin)) => out_dir_of(Some(bin)),
             _ => self.out_dir.clone(),
         }
     }
@@ -947,6 +956,7 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
         .filter(|m| !m.is_empty())
         .or_else(|| exports.and_then(exports_entry))
         .or_else(|| scripts.get("start").and_then(|s| start_script_entry(s)));
+    let start_entry = scripts.get("start").and_then(|s| start_script_entry(s));
     let out_dir = out_dir_of(entry.as_deref());
     let bin = publish_overrides
         .get("bin")
@@ -987,6 +997,7 @@ fn read_package(json: &Value, dir: &str, manifest: &str, root: &Path) -> Result<
             entry,
             out_dir,
             bin,
+            start_entry,
             files,
             scripts,
             engines_node: json
@@ -1302,6 +1313,15 @@ mod tests {
         };
         assert_eq!(n.service_entry(), Some("dist/main.js"));
         assert_eq!(n.service_out_dir(), "dist");
+        // `npm init` leaves `"main": "index.js"`; the start script says what the service runs.
+        let n = NodePackage {
+            entry: Some("index.js".into()),
+            out_dir: String::new(),
+            start_entry: Some("build/main.js".into()),
+            ..n
+        };
+        assert_eq!(n.service_entry(), Some("build/main.js"));
+        assert_eq!(n.service_out_dir(), "build");
     }
 
     #[test]
