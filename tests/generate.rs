@@ -968,6 +968,16 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
         )),
     ),
     ("pnpm9-split-lock", None),
+    (
+        "pnpm9-shop",
+        Some((
+            "apps/ledger/package.json",
+            "@shop/clock",
+            "apps/ledger/Dockerfile",
+        )),
+    ),
+    // Both services already reach every library.
+    ("pnpm9-cjs-backend", None),
 ];
 
 fn add_dependency(root: &Path, manifest: &str, name: &str, spec: &str) {
@@ -1099,6 +1109,28 @@ fn real_workspaces_name_the_broken_file() {
             &[
                 "services/orders/package.json",
                 "`corp-kernel` is not a package of this workspace",
+            ],
+        ),
+        (
+            "pnpm9-shop",
+            "pnpm-workspace.yaml",
+            "packages:\n  - \"apps/*\"\n  - \"libs/*\"\ncatalog:\n  ms: [^2.1.3\n  zod: ^3.23.8\n",
+            &["pnpm-workspace.yaml:"],
+        ),
+        (
+            "pnpm9-cjs-backend",
+            "shared/errors/package.json",
+            "{\n  \"name\": \"@backend/errors\"\n  \"main\": \"lib/index.js\"\n}\n",
+            &["shared/errors/package.json:3:"],
+        ),
+        (
+            "pnpm9-cjs-backend",
+            "shared/errors/package.json",
+            r#"{"name":"@backend/errors","main":"lib/index.js","dependencies":{"@backend/db":"workspace:*"}}"#,
+            &[
+                "dependency cycle",
+                "@backend/db -> @backend/errors -> @backend/db",
+                "package.json",
             ],
         ),
     ];
@@ -1485,4 +1517,25 @@ fn patched_dependencies_are_said_to_be_unpatched_at_run_time() {
         "{err}"
     );
     assert!(err.contains("unpatched"), "{err}");
+}
+
+/// `npm init` writes `"main": "index.js"`, and many services keep it while `pnpm start` runs
+/// the build output: the image runs (and ships) what the start script runs, not `main`.
+#[test]
+fn a_service_runs_what_its_start_script_runs_not_an_npm_init_main() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"index.js","scripts":{"build":"tsc","start":"node build/main.js","test":"echo \"Error: no test specified\" && exit 1"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"CMD ["node", "/app/services/api/build/main.js"]"#),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("COPY --from=builder /app/services/api/build build\n"),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("index.js"), "{dockerfile}");
 }
