@@ -59,6 +59,38 @@ fn generated_dockerfiles_build_and_their_services_start() {
     );
 }
 
+/// Real workspaces whose services listen on `PORT` and answer 200 on `/healthz`: the same
+/// `cargo xtask e2e --workspace DIR --generate` as pnpm-ts (build, start, health, internal
+/// packages resolved in the image, `isogen verify`). `ISOGEN_FIXTURES` picks some.
+const SERVED: &[&str] = &["pnpm9-shop", "pnpm9-cjs-backend"];
+
+#[test]
+#[ignore = "slow: builds images with buildah (cargo xtask e2e on each fixture)"]
+fn served_workspaces_build_start_answer_health_and_verify() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let only = std::env::var("ISOGEN_FIXTURES").ok();
+    for fixture in SERVED {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|f| f.trim() == *fixture))
+        {
+            continue;
+        }
+        let status = Command::new(&cargo)
+            .args(["xtask", "e2e", "--workspace"])
+            .arg(root.join("tests/fixtures").join(fixture))
+            .args(["--generate", "--no-variants", "--only", "pnpm"])
+            .current_dir(root)
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "cargo xtask e2e on tests/fixtures/{fixture} failed"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The real pnpm workspaces of tests/fixtures/PNPM-WORKSPACES.md: every service built, started,
 // its internal packages imported inside the image, and the exported archive verified.

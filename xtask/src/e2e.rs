@@ -725,29 +725,43 @@ fn check_internal_packages(
 ) -> Result<()> {
     let names = serde_json::to_string(&service.internal_deps)?;
     let package = serde_json::to_string(&service.package)?;
+    // The `workspace:` dependencies of the service's manifest, and every dependency the image's
+    // package.json points at a folder (`file:`): a plain range pnpm linked to a workspace
+    // package (`link-workspace-packages`) is internal too, and isogen rewrites it to `file:`.
+    let linked = format!(
+        "const names = [...new Set([...{names}, ...['dependencies', 'optionalDependencies']\
+         .flatMap((k) => Object.entries(pkg[k] || {{}}))\
+         .filter(([, spec]) => String(spec).startsWith('file:')).map(([name]) => name)])];"
+    );
     let (argv, script) = if service.esm {
         (
             vec!["node", "--input-type=module", "-e"],
             format!(
                 "import {{ readFileSync }} from 'node:fs';\n\
-                 const own = JSON.parse(readFileSync('./package.json', 'utf8')).name;\n\
+                 const pkg = JSON.parse(readFileSync('./package.json', 'utf8'));\n\
+                 const own = pkg.name;\n\
                  if (own !== {package}) throw new Error(`working folder holds ${{own}}, not {}`);\n\
+                 {LINKED}\n\
                  const out = {{}};\n\
-                 for (const name of {names}) {{ out[name] = import.meta.resolve(name); const m = await import(name); out[name] += ' exports: ' + Object.keys(m).join(','); }}\n\
+                 for (const name of names) {{ out[name] = import.meta.resolve(name); const m = await import(name); out[name] += ' exports: ' + Object.keys(m).join(','); }}\n\
                  console.log(JSON.stringify(out));",
-                service.package
+                service.package,
+                LINKED = linked,
             ),
         )
     } else {
         (
             vec!["node", "-e"],
             format!(
-                "const own = require('./package.json').name;\n\
+                "const pkg = require('./package.json');\n\
+                 const own = pkg.name;\n\
                  if (own !== {package}) throw new Error(`working folder holds ${{own}}, not {}`);\n\
+                 {LINKED}\n\
                  const out = {{}};\n\
-                 for (const name of {names}) {{ out[name] = require.resolve(name) + ' exports: ' + Object.keys(require(name)).join(','); }}\n\
+                 for (const name of names) {{ out[name] = require.resolve(name) + ' exports: ' + Object.keys(require(name)).join(','); }}\n\
                  console.log(JSON.stringify(out));",
-                service.package
+                service.package,
+                LINKED = linked,
             ),
         )
     };
