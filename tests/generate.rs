@@ -1539,3 +1539,72 @@ fn a_service_runs_what_its_start_script_runs_not_an_npm_init_main() {
     );
     assert!(!dockerfile.contains("index.js"), "{dockerfile}");
 }
+
+/// TypeScript project references: the libraries have no `build` script, the service's
+/// `tsc -b` builds them through the `references` of its tsconfig. Their output ships whether
+/// or not the workspace holds a build of it (a fresh checkout and a developer's built tree
+/// render the same Dockerfile).
+#[test]
+fn a_library_built_through_tsconfig_references_ships_its_output() {
+    let files: &[(&str, &str)] = &[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "packages/lib/tsconfig.json",
+            r#"{"compilerOptions":{"composite":true,"outDir":"dist"}}"#,
+        ),
+        ("packages/lib/src/index.ts", "export const x = 1;\n"),
+        (
+            "services/api/tsconfig.json",
+            "{\n  // built with tsc -b\n  \"compilerOptions\": {\"outDir\": \"dist\"},\n  \"references\": [{ \"path\": \"../../packages/lib/tsconfig.json\" }]\n}\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc -b"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+        ),
+    ];
+    let ws = with(files);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY --from=builder /app/packages/lib/dist packages/lib/dist\n"),
+        "{dockerfile}"
+    );
+    // A stale build in the workspace changes nothing.
+    std::fs::create_dir_all(ws.path().join("packages/lib/dist")).unwrap();
+    std::fs::write(ws.path().join("packages/lib/dist/index.js"), "").unwrap();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(0);
+}
+
+/// The same library without a reference to it: nothing builds it, and the user is told that
+/// the image ships only its package.json.
+#[test]
+fn a_typescript_library_nothing_builds_is_named() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js"}"#,
+        ),
+        ("packages/lib/src/index.ts", "export const x = 1;\n"),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "packages/lib/package.json: `@x/lib` loads dist/index.js, which is not in the workspace",
+        ))
+        .stderr(predicate::str::contains("add a `build` script to it"));
+}

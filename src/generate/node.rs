@@ -381,6 +381,7 @@ pub fn context(
         (!overrides_map.is_empty()).then(|| serde_json::Value::Object(overrides_map).to_string());
 
     // Run-time side.
+    let referenced = built_by_references(ws, &packages);
     let mut runtime_packages = Vec::new();
     for &i in service
         .runtime_closure
@@ -393,6 +394,11 @@ pub fn context(
         let copy = if is_service {
             service_copy.clone()
         } else if n.scripts.contains_key(build_script) {
+            n.runtime_paths(n.entry.as_deref(), &n.out_dir)
+        } else if referenced.contains(&p.dir) {
+            // No build script, but a build that runs `tsc -b` builds it through the project
+            // references of its tsconfig: what it declares exists once the builder ran,
+            // whether or not the workspace holds a stale build of it.
             n.runtime_paths(n.entry.as_deref(), &n.out_dir)
         } else {
             unbuilt_paths(ws, p, n, warnings)?
@@ -469,7 +475,9 @@ pub fn context(
 
     let context_excludes = packages
         .iter()
-        .filter(|p| p.build.is_some() && is_build_output(&p.out_dir))
+        .filter(|p| {
+            (p.build.is_some() || referenced.contains(&p.dir)) && is_build_output(&p.out_dir)
+        })
         .map(|p| {
             if p.dir.is_empty() {
                 p.out_dir.clone()
@@ -641,10 +649,112 @@ fn unbuilt_paths(
     } else {
         n.runtime_paths(n.entry.as_deref(), &n.out_dir)
     };
+    if let Some(entry) = &n.entry {
+        if !ws.root.join(&p.dir).join(entry).exists() {
+            let there: Vec<&str> = declared
+                .iter()
+                .filter(|rel| ws.root.join(&p.dir).join(rel).exists())
+                .map(String::as_str)
+                .collect();
+            warnings.push(format!(
+                "{}: `{}` loads {entry}, which is not in the workspace, and nothing in the image's build makes it (no `build` script, no tsconfig `references` from a package that is built), so the image ships only its package.json{}; add a `build` script to it",
+                p.manifest,
+                p.name,
+                if there.is_empty() { String::new() } else { format!(" and {}", there.join(", ")) }
+            ));
+        }
+    }
     Ok(declared
         .into_iter()
         .filter(|rel| ws.root.join(&p.dir).join(rel).exists())
         .collect())
+}
+
+/// The folders of the packages (without a build script of their own) that the builder's builds
+/// make anyway: those a built package's `tsconfig*.json` names in `references`, transitively
+/// (`tsc -b` builds referenced projects first). TypeScript project-reference workspaces often
+/// give only the services a `build` script.
+fn built_by_references(ws: &Workspace, packages: &[BuildPackage]) -> BTreeSet<String> {
+    let dirs: BTreeSet<&str> = packages.iter().map(|p| p.dir.as_str()).collect();
+    let mut todo: Vec<String> = packages
+        .iter()
+        .filter(|p| p.build.is_some())
+        .map(|p| p.dir.clone())
+        .collect();
+    let mut seen: BTreeSet<String> = todo.iter().cloned().collect();
+    let mut found = BTreeSet::new();
+    while let Some(dir) = todo.pop() {
+        for target in tsconfig_references(&ws.root, &dir) {
+            if dirs.contains(target.as_str()) && seen.insert(target.clone()) {
+                found.insert(target.clone());
+                todo.push(target);
+            }
+        }
+    }
+    found
+}
+
+/// The package folders (relative to the workspace root) that the `references` of the
+/// `tsconfig*.json` files at the top of `dir` point to. Read leniently (tsconfig files are
+/// JSON with comments): every `"path": "..."` after a `"references"` key.
+fn tsconfig_references(root: &Path, dir: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("tsconfig") && name.ends_with(".json")) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
+        let Some(at) = text.find("\"references\"") else {
+            continue;
+        };
+        let mut rest = &text[at..];
+        while let Some(i) = rest.find("\"path\"") {
+            rest = &rest[i + 6..];
+            let after = rest.trim_start();
+            let Some(after) = after.strip_prefix(':') else {
+                continue;
+            };
+            let after = after.trim_start();
+            let Some(value) = after.strip_prefix('"') else {
+                continue;
+            };
+            let Some(end) = value.find('"') else {
+                break;
+            };
+            if let Some(target) = join_rel(dir, &value[..end]) {
+                out.push(target);
+            }
+        }
+    }
+    out
+}
+
+/// `dir/rel` normalised (`..` resolved) to a package folder: a reference may name the folder
+/// or a tsconfig file in it. `None` when it leaves the workspace.
+fn join_rel(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    if parts
+        .last()
+        .is_some_and(|l| l.starts_with("tsconfig") && l.ends_with(".json"))
+    {
+        parts.pop();
+    }
+    Some(parts.join("/"))
 }
 
 /// Whether a package is plain JavaScript: no `tsconfig*.json` and no TypeScript source (`.ts`,
