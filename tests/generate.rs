@@ -1608,3 +1608,40 @@ fn a_typescript_library_nothing_builds_is_named() {
         ))
         .stderr(predicate::str::contains("add a `build` script to it"));
 }
+
+/// `node --import ./build/tracing.js build/main.js`: the image runs the file alone, and says so
+/// with the fix (NODE_OPTIONS), which silences it.
+#[test]
+fn node_options_of_the_start_script_are_named() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --import ./build/tracing.js build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/package.json: the `start` script runs node with `--import ./build/tracing.js`",
+        ))
+        .stderr(predicate::str::contains(
+            r#"env = { NODE_OPTIONS = "--import ./build/tracing.js" }"#,
+        ));
+    let ws = with(&[
+        ("services/api/package.json", api),
+        (
+            "isogen.toml",
+            "[generate.services.api]\nenv = { NODE_OPTIONS = \"--import ./build/tracing.js\" }\n",
+        ),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("start` script").not());
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"ENV NODE_OPTIONS="--import ./build/tracing.js""#),
+        "{dockerfile}"
+    );
+}

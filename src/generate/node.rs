@@ -243,6 +243,21 @@ pub fn context(
         "node".into(),
         format!("{}/{}", common.service.workdir, entry),
     ];
+    // `node --import ./tracing.mjs dist/main.js`: the CMD runs the file alone.
+    let node_options = svc_node
+        .scripts
+        .get("start")
+        .filter(|_| svc_node.start_entry.as_deref() == Some(entry.as_str()))
+        .map(|s| crate::workspace::pnpm::start_script_node_options(s))
+        .unwrap_or_default();
+    if !node_options.is_empty() && !common.env.contains_key("NODE_OPTIONS") {
+        warnings.push(format!(
+            "{}: the `start` script runs node with `{}`, which the image's CMD (`node {entry}`) does not pass; to keep them, set `env = {{ NODE_OPTIONS = \"{}\" }}` in {section} of isogen.toml",
+            svc_pkg.manifest,
+            node_options.join(" "),
+            node_options.join(" ").replace('"', "\\\"")
+        ));
+    }
 
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     if let Some(o) = overrides {

@@ -1075,6 +1075,18 @@ pub fn exports_entry(exports: &Value) -> Option<String> {
 /// (`node --enable-source-maps dist/main.js`); `None` for anything else (other tools, shell
 /// operators, environment assignments).
 pub fn start_script_entry(script: &str) -> Option<String> {
+    start_script_parts(script).map(|(_, file)| file)
+}
+
+/// The options a `start` script of the form `node [options] <file>` gives `node`, as written
+/// (`--import ./tracing.mjs`, `--enable-source-maps`); empty for any other script.
+pub fn start_script_node_options(script: &str) -> Vec<String> {
+    start_script_parts(script)
+        .map(|(options, _)| options)
+        .unwrap_or_default()
+}
+
+fn start_script_parts(script: &str) -> Option<(Vec<String>, String)> {
     if script.contains(['&', '|', ';', '$', '`', '>', '<']) {
         return None;
     }
@@ -1094,13 +1106,19 @@ pub fn start_script_entry(script: &str) -> Option<String> {
         "--conditions",
     ];
     let mut skip_value = false;
+    let mut options: Vec<String> = Vec::new();
     for w in words {
         if skip_value {
             skip_value = false;
+            if let Some(last) = options.last_mut() {
+                last.push(' ');
+                last.push_str(w);
+            }
             continue;
         }
         if w.starts_with('-') {
             skip_value = WITH_VALUE.contains(&w);
+            options.push(w.to_string());
             continue;
         }
         let file = normalize_rel(w.trim_matches(['"', '\'']));
@@ -1108,7 +1126,8 @@ pub fn start_script_entry(script: &str) -> Option<String> {
             || file.ends_with(".mjs")
             || file.ends_with(".cjs")
             || file.contains('/');
-        return (looks_like_file && !file.starts_with('/') && !file.contains("..")).then_some(file);
+        return (looks_like_file && !file.starts_with('/') && !file.contains(".."))
+            .then_some((options, file));
     }
     None
 }
@@ -1341,6 +1360,17 @@ mod tests {
         assert_eq!(e("NODE_ENV=production node dist/main.js"), None);
         assert_eq!(e("node dist/a.js && node dist/b.js"), None);
         assert_eq!(e("node"), None);
+        let o = start_script_node_options;
+        assert_eq!(
+            o("node --enable-source-maps -r dotenv/config --import ./tracing.mjs dist/index.js"),
+            [
+                "--enable-source-maps",
+                "-r dotenv/config",
+                "--import ./tracing.mjs"
+            ]
+        );
+        assert!(o("node dist/main.js --port 3000").is_empty());
+        assert!(o("tsx --watch src/main.ts").is_empty());
     }
 
     #[test]
