@@ -1645,3 +1645,39 @@ fn node_options_of_the_start_script_are_named() {
         "{dockerfile}"
     );
 }
+
+/// `"files": ["*.d.ts", "lib"]` with `"main": "index.js"`: npm pack ships the top-level files
+/// a pattern matches and the `main` file whatever `files` says; so does the image (the entry
+/// was left out, and the service could not load the package).
+#[test]
+fn an_unbuilt_package_ships_its_main_and_top_level_files_patterns() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"index.js","types":"index.d.ts","files":["*.d.ts","lib","*.cjs"]}"#,
+        ),
+        (
+            "packages/lib/index.js",
+            "module.exports = require('./lib/a');\n",
+        ),
+        ("packages/lib/index.d.ts", "export {};\n"),
+        ("packages/lib/lib/a.js", "module.exports = 1;\n"),
+        ("packages/lib/notes.txt", "not shipped\n"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    let copied: Vec<&str> = dockerfile
+        .lines()
+        .filter(|l| l.starts_with("COPY --from=builder /app/packages/lib/"))
+        .collect();
+    assert_eq!(
+        copied,
+        [
+            "COPY --from=builder /app/packages/lib/package.json packages/lib/",
+            "COPY --from=builder /app/packages/lib/index.d.ts packages/lib/index.d.ts",
+            "COPY --from=builder /app/packages/lib/index.js packages/lib/index.js",
+            "COPY --from=builder /app/packages/lib/lib packages/lib/lib",
+        ],
+        "{dockerfile}"
+    );
+}

@@ -659,11 +659,21 @@ fn unbuilt_paths(
     if n.files.is_none() && is_plain_js(&ws.root, p) {
         return package_contents(ws, p, warnings);
     }
-    let declared = if n.entry.is_none() && n.files.is_none() {
+    let mut declared = if n.entry.is_none() && n.files.is_none() {
         vec!["index.js".to_string()]
     } else {
         n.runtime_paths(n.entry.as_deref(), &n.out_dir)
     };
+    // `files: ["*.js", "lib"]`: a pattern at the top names files that are there already; and
+    // npm pack ships the `main` file whatever `files` says (when it is there: below).
+    declared.extend(top_level_file_globs(ws, p, n));
+    if n.files.is_some() {
+        if let Some(first) = n.entry.as_deref().and_then(|e| e.split('/').next()) {
+            declared.push(first.to_string());
+        }
+    }
+    declared.sort();
+    declared.dedup();
     if let Some(entry) = &n.entry {
         if !ws.root.join(&p.dir).join(entry).exists() {
             let there: Vec<&str> = declared
@@ -683,6 +693,46 @@ fn unbuilt_paths(
         .into_iter()
         .filter(|rel| ws.root.join(&p.dir).join(rel).exists())
         .collect())
+}
+
+/// The top-level names of an unbuilt package that a pattern of its `files` field matches in
+/// its first segment (`*.js`, `*.d.ts`, `{index,cli}.js`), as npm pack would include them.
+fn top_level_file_globs(ws: &Workspace, p: &Package, n: &NodePackage) -> Vec<String> {
+    let Some(files) = &n.files else {
+        return Vec::new();
+    };
+    let mut set = globset::GlobSetBuilder::new();
+    let mut any = false;
+    for f in files {
+        let f = f.trim().trim_start_matches("./");
+        let first = f.split('/').next().unwrap_or(f);
+        if f.starts_with('!') || !first.contains(['*', '?', '[', '{']) {
+            continue;
+        }
+        if let Ok(g) = globset::Glob::new(first) {
+            set.add(g);
+            any = true;
+        }
+    }
+    let (true, Ok(set)) = (any, set.build()) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(ws.root.join(&p.dir)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            set.is_match(name)
+                && !name.starts_with('.')
+                && !matches!(name.as_str(), "node_modules" | "package.json")
+                && !name.starts_with("Dockerfile")
+                && is_plain_path(name)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// The folders of the packages (without a build script of their own) that the builder's builds
