@@ -1681,3 +1681,35 @@ fn an_unbuilt_package_ships_its_main_and_top_level_files_patterns() {
         "{dockerfile}"
     );
 }
+
+/// A shared tsconfig in a folder that is not a package (`tooling/`), extended without `.json`
+/// and extending another: the builder copies both, or `tsc` stops ("Cannot read file").
+#[test]
+fn tsconfig_files_extended_from_outside_the_packages_are_copied() {
+    let ws = with(&[
+        (
+            "packages/lib/tsconfig.json",
+            "{\n  // shared options\n  \"extends\": [\"../../tooling/base\"],\n  \"compilerOptions\": {\"outDir\": \"dist\"}\n}\n",
+        ),
+        (
+            "tooling/base.json",
+            r#"{"extends": "./strict.json", "compilerOptions": {"module": "NodeNext"}}"#,
+        ),
+        ("tooling/strict.json", r#"{"compilerOptions": {"strict": true}}"#),
+        ("tooling/unused.json", "{}"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            "COPY tooling/base.json tooling/base.json\nCOPY tooling/strict.json tooling/strict.json\n"
+        ),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("unused"), "{dockerfile}");
+    let ignore = read(ws.path(), "services/api/Dockerfile.dockerignore");
+    assert!(
+        ignore.contains("!tooling/base.json\n!tooling/strict.json\n"),
+        "{ignore}"
+    );
+}

@@ -36,6 +36,10 @@ pub struct NodeContext {
     pub patches: Vec<String>,
     /// Root `tsconfig*.json` files the builder copies (packages extend them).
     pub tsconfigs: Vec<String>,
+    /// The tsconfig files outside the packages and the root that the tsconfigs of the built
+    /// packages extend (`../../config/tsconfig.base.json`), transitively; each copied to its
+    /// own path.
+    pub tsconfig_extends: Vec<String>,
     /// Whether the root has a `.npmrc` (used by the installs, never shipped).
     pub npmrc: bool,
     /// `--filter` selectors of the frozen install (the service and its dependencies).
@@ -479,7 +483,13 @@ pub fn context(
     if pnpm.pnpmfile {
         root_files.push(".pnpmfile.cjs".into());
     }
-    for f in pnpm.patches.iter().chain(&pnpm.tsconfigs) {
+    let tsconfig_extends = tsconfig_extends(ws, &packages, &pnpm.tsconfigs);
+    for f in pnpm
+        .patches
+        .iter()
+        .chain(&pnpm.tsconfigs)
+        .chain(&tsconfig_extends)
+    {
         if !is_plain_path(f) || f.split('/').any(|s| s == "..") {
             return Err(Error::workspace(
                 ws.root.join(f),
@@ -508,6 +518,7 @@ pub fn context(
         root_files,
         patches: pnpm.patches.clone(),
         tsconfigs: pnpm.tsconfigs.clone(),
+        tsconfig_extends,
         npmrc: pnpm.npmrc,
         install_filters,
         packages,
@@ -757,6 +768,108 @@ fn built_by_references(ws: &Workspace, packages: &[BuildPackage]) -> BTreeSet<St
         }
     }
     found
+}
+
+/// The files (relative to the workspace root) that the `tsconfig*.json` at the top of the
+/// packages' folders extend by a relative path, transitively, that the builder would not have
+/// otherwise: outside every package folder it copies and not a root tsconfig. Read leniently
+/// like [`tsconfig_references`].
+fn tsconfig_extends(
+    ws: &Workspace,
+    packages: &[BuildPackage],
+    root_tsconfigs: &[String],
+) -> Vec<String> {
+    let inside_copied = |file: &str| {
+        root_tsconfigs.iter().any(|t| t == file)
+            || packages
+                .iter()
+                .any(|p| !p.dir.is_empty() && file.starts_with(&format!("{}/", p.dir)))
+    };
+    let mut todo: Vec<String> = Vec::new();
+    for p in packages {
+        let Ok(entries) = std::fs::read_dir(ws.root.join(&p.dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("tsconfig") && name.ends_with(".json") {
+                todo.push(if p.dir.is_empty() {
+                    name
+                } else {
+                    format!("{}/{name}", p.dir)
+                });
+            }
+        }
+    }
+    let mut seen: BTreeSet<String> = todo.iter().cloned().collect();
+    let mut out = BTreeSet::new();
+    while let Some(file) = todo.pop() {
+        let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
+            continue;
+        };
+        let dir = file.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        for target in extends_values(&text) {
+            if !target.starts_with('.') {
+                continue; // a package (`@tsconfig/node20`), resolved from node_modules
+            }
+            let Some(mut rel) = join_path(dir, &target) else {
+                continue;
+            };
+            if !ws.root.join(&rel).is_file() && ws.root.join(format!("{rel}.json")).is_file() {
+                rel.push_str(".json");
+            }
+            if !ws.root.join(&rel).is_file() || !seen.insert(rel.clone()) {
+                continue;
+            }
+            if !inside_copied(&rel) {
+                out.insert(rel.clone());
+            }
+            todo.push(rel);
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The strings of a tsconfig's `"extends"` (a string or a list of them).
+fn extends_values(text: &str) -> Vec<String> {
+    let Some(at) = text.find("\"extends\"") else {
+        return Vec::new();
+    };
+    let rest = text[at + 9..].trim_start();
+    let Some(rest) = rest.strip_prefix(':') else {
+        return Vec::new();
+    };
+    let rest = rest.trim_start();
+    let list = match rest.strip_prefix('[') {
+        Some(inner) => &inner[..inner.find(']').unwrap_or(inner.len())],
+        None => rest,
+    };
+    let mut out = Vec::new();
+    let mut parts = list.split('"');
+    parts.next();
+    while let Some(value) = parts.next() {
+        out.push(value.to_string());
+        if rest.starts_with('"') {
+            break; // a single string
+        }
+        parts.next(); // the separator between strings
+    }
+    out
+}
+
+/// `dir/rel` with `.` and `..` resolved; `None` when it leaves the workspace.
+fn join_path(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// The package folders (relative to the workspace root) that the `references` of the
