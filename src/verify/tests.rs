@@ -988,6 +988,55 @@ fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
     }
 }
 
+/// `pnpm deploy` without `--prod` (a real image of pnpm's recipe): typescript is in the virtual
+/// store and linked twice, from the top `node_modules/typescript` and from pnpm's hoisted
+/// `.pnpm/node_modules/typescript`. The links are the dev dependency itself: one cause, one
+/// rule (`dev-dependency`), not also `toolchain` for the links.
+#[test]
+fn pnpm_deploy_links_to_a_dev_dependency_are_the_dev_dependency() {
+    let ws = workspace();
+    let app = "/prod/billing";
+    let store = format!("{app}/node_modules/.pnpm");
+    let ts = format!("{store}/typescript@5.9.3/node_modules/typescript");
+    let image = pnpm_deploy(app)
+        .with(|t| {
+            t.layer(1)
+                .file(
+                    &format!("{ts}/package.json"),
+                    r#"{"name":"typescript","version":"5.9.3","bin":{"tsc":"./bin/tsc"}}"#,
+                )
+                .files(&[&format!("{ts}/bin/tsc"), &format!("{ts}/lib/tsc.js")])
+                .symlink(
+                    &format!("{app}/node_modules/typescript"),
+                    ".pnpm/typescript@5.9.3/node_modules/typescript",
+                )
+                .symlink(
+                    &format!("{store}/node_modules/typescript"),
+                    "../typescript@5.9.3/node_modules/typescript",
+                )
+                // pnpm writes shell shims, not links, in .bin.
+                .exe(
+                    &format!("{app}/node_modules/.bin/tsc"),
+                    "#!/bin/sh\nexec node \"$basedir/../typescript/bin/tsc\" \"$@\"\n",
+                )
+        })
+        .build();
+    let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
+    assert_eq!(
+        errors(&v),
+        vec![diags::id::DEV_DEPENDENCY],
+        "{:#?}",
+        v.findings
+    );
+    let dev = finding(&v, diags::id::DEV_DEPENDENCY);
+    assert_eq!(dev.paths, vec![ts.clone()], "{:#?}", v.findings);
+    // A run-time dependency's links stay what they were (zod is not a dev dependency).
+    assert!(v
+        .findings
+        .iter()
+        .all(|f| f.paths.iter().all(|p| !p.contains("zod"))));
+}
+
 /// The common hand-written layout puts the service's package at the app root
 /// (`WORKDIR /usr/src/app`, `COPY . .`): another service copied in below it is still another
 /// service, found by its workspace folder or by its folder name holding its entry file, while
