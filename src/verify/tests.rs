@@ -461,6 +461,52 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
     }
 }
 
+/// A real hand-written Cargo image with the crate folder copied next to the binary
+/// (`COPY crates/ledger /app/crates/ledger`): besides `Cargo.toml` and `src/`, the folder holds
+/// what any crate folder holds (here isogen's Dockerfile and its ignore file, elsewhere a
+/// README or build config). They came with the sources: one finding, `sources`, not also
+/// `app-root-foreign` for the rest of the folder.
+#[test]
+fn a_crate_folder_copied_in_is_sources_whole() {
+    let ws = workspace();
+    let image = ledger().workdir("/app").cmd(&["./ledger"]).with(|t| {
+        t.layer(2)
+            .file(
+                "/app/crates/ledger/Cargo.toml",
+                "[package]\nname = \"ledger\"\n",
+            )
+            .files(&[
+                "/app/crates/ledger/src/main.rs",
+                "/app/crates/ledger/Dockerfile",
+                "/app/crates/ledger/Dockerfile.dockerignore",
+                "/app/crates/ledger/README.md",
+            ])
+    });
+    let v = run(&image.build(), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    let paths: Vec<&str> = v
+        .findings
+        .iter()
+        .flat_map(|f| f.paths.iter().map(String::as_str))
+        .collect();
+    assert!(paths.contains(&"/app/crates/ledger"), "{paths:?}");
+    // The binary beside a Cargo.toml (a single-stage `COPY . .` build) is still the service,
+    // and the service is not missing.
+    let single = ledger().workdir("/app").with(|t| {
+        t.layer(2)
+            .file("/app/Cargo.toml", "[package]\nname = \"ledger\"\n")
+    });
+    let v = run(&single.build(), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    assert!(
+        v.findings
+            .iter()
+            .all(|f| !f.paths.iter().any(|p| p == "/app/ledger" || p == "/app")),
+        "{:#?}",
+        v.findings
+    );
+}
+
 #[test]
 fn cargo_bad_variants() {
     let ws = workspace();
