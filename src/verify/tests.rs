@@ -507,6 +507,49 @@ fn a_crate_folder_copied_in_is_sources_whole() {
     );
 }
 
+/// A gateway told where its neighbours are on the command line (a real hand-written image:
+/// `CMD ["node", "dist/main.js", "--billing-host", "billing", ...]`): an option's value naming
+/// another service is configuration, not a script picking which service to run. A positional
+/// argument naming one still is.
+#[test]
+fn option_values_naming_other_services_are_configuration() {
+    let ws = workspace();
+    let main = "/app/services/billing/dist/main.js";
+    let cases: Vec<(ImageBuilder, Vec<&str>)> = vec![
+        (
+            generated_billing().cmd(&["node", main, "--payments-host", "payments"]),
+            vec![],
+        ),
+        (
+            generated_billing().cmd(&["node", main, "--upstream=payments", "--", "x"]),
+            vec![],
+        ),
+        (
+            generated_billing().cmd(&["node", main, "payments"]),
+            vec![diags::id::ENTRYPOINT_INDIRECT],
+        ),
+        (
+            ledger().cmd(&["/app/ledger", "--peer", "ledger-admin"]),
+            vec![],
+        ),
+        (
+            ledger().cmd(&["/app/ledger", "ledger-admin"]),
+            vec![diags::id::ENTRYPOINT_INDIRECT],
+        ),
+    ];
+    for (image, want) in cases {
+        let image = image.build();
+        let v = run(&image, None, Some(&ws), "").unwrap();
+        assert_eq!(
+            errors(&v),
+            want,
+            "{:?}: {:#?}",
+            image.config.config(),
+            v.findings
+        );
+    }
+}
+
 #[test]
 fn cargo_bad_variants() {
     let ws = workspace();
