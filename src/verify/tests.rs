@@ -490,6 +490,27 @@ fn a_crate_folder_copied_in_is_sources_whole() {
         .flat_map(|f| f.paths.iter().map(String::as_str))
         .collect();
     assert!(paths.contains(&"/app/crates/ledger"), "{paths:?}");
+    // Copied in one layer and deleted in the next: still one rule, every finding hidden.
+    let hidden = ledger().workdir("/app").cmd(&["./ledger"]).with(|t| {
+        t.layer(2)
+            .file(
+                "/app/crates/ledger/Cargo.toml",
+                "[package]\nname = \"ledger\"\n",
+            )
+            .files(&[
+                "/app/crates/ledger/src/main.rs",
+                "/app/crates/ledger/Dockerfile",
+            ])
+            .layer(3)
+            .delete("/app/crates")
+    });
+    let v = run(&hidden.build(), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    assert!(
+        v.findings.iter().all(|f| f.hidden.is_some()),
+        "{:#?}",
+        v.findings
+    );
     // The binary beside a Cargo.toml (a single-stage `COPY . .` build) is still the service,
     // and the service is not missing.
     let single = ledger().workdir("/app").with(|t| {

@@ -160,12 +160,7 @@ fn crate_folder<'p>(ctx: &Ctx, s: Shipped<'p>, owner: Option<&str>) -> Option<&'
     }
     let dir = fs::self_and_ancestors(fs::parent(path))
         .take_while(|a| *a != "/")
-        .find(|a| {
-            ctx.facts
-                .fs
-                .get(&fs::join(a, "Cargo.toml"))
-                .is_some_and(|e| matches!(e.kind, EntryKind::File | EntryKind::HardLink))
-        })?;
+        .find(|a| ctx.facts.crate_dirs.contains(*a))?;
     Some(dir)
 }
 
