@@ -571,6 +571,45 @@ fn option_values_naming_other_services_are_configuration() {
     }
 }
 
+/// Another service's build output copied inside the service's own folder under its folder
+/// name (real hand-written images: `/prod/billing/catalog/dist/main.js` in pnpm deploy's
+/// layout, `/app/service/catalog/dist/main.js` in the seed's) is that service: the folder
+/// holds its entry file. A module of the service named like it (`dist/payments/client.js`)
+/// is not.
+#[test]
+fn another_services_output_inside_the_service_folder_is_found() {
+    let ws = workspace();
+    let cases: Vec<(ImageBuilder, &str, Vec<&str>)> = vec![
+        (
+            pnpm_deploy("/prod/billing")
+                .with(|t| t.layer(2).files(&["/prod/billing/payments/dist/main.js"])),
+            "/prod/billing/payments",
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            hand_written().with(|t| t.layer(2).files(&["/app/service/payments/dist/main.js"])),
+            "/app/service/payments",
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            pnpm_deploy("/prod/billing")
+                .with(|t| t.layer(2).files(&["/prod/billing/dist/payments/client.js"])),
+            "",
+            vec![],
+        ),
+    ];
+    for (image, path, want) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), want, "{path}: {:#?}", v.findings);
+        if !path.is_empty() {
+            assert_eq!(
+                finding(&v, diags::id::OTHER_SERVICE).paths,
+                vec![path.to_string()]
+            );
+        }
+    }
+}
+
 #[test]
 fn cargo_bad_variants() {
     let ws = workspace();
