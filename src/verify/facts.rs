@@ -275,6 +275,8 @@ pub struct Facts<'a> {
     /// Files the OS package manager installed (dpkg's or apk's database lists them), with the
     /// latest layer of a database file naming them.
     os_files: std::collections::HashMap<String, usize>,
+    /// Folders holding a `Cargo.toml` file, visible or hidden (a crate folder copied in).
+    pub crate_dirs: std::collections::HashSet<String>,
 }
 
 impl<'a> Facts<'a> {
@@ -294,6 +296,17 @@ impl<'a> Facts<'a> {
             .iter()
             .filter_map(|h| manifest_of(&h.entry, Some(h.hidden)))
             .collect();
+        let crate_dirs = image
+            .tree
+            .entries
+            .values()
+            .chain(image.tree.hidden.iter().map(|h| &h.entry))
+            .filter(|e| {
+                fs::basename(&e.path) == "Cargo.toml"
+                    && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
+            })
+            .map(|e| fs::parent(&e.path).to_string())
+            .collect();
         let mut facts = Facts {
             image,
             fs,
@@ -305,6 +318,7 @@ impl<'a> Facts<'a> {
             homes: Vec::new(),
             path_dirs: Vec::new(),
             os_files: Default::default(),
+            crate_dirs,
         };
         facts.os_files = facts.read_os_files();
         facts.homes = facts.find_homes();

@@ -461,6 +461,155 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
     }
 }
 
+/// A real hand-written Cargo image with the crate folder copied next to the binary
+/// (`COPY crates/ledger /app/crates/ledger`): besides `Cargo.toml` and `src/`, the folder holds
+/// what any crate folder holds (here isogen's Dockerfile and its ignore file, elsewhere a
+/// README or build config). They came with the sources: one finding, `sources`, not also
+/// `app-root-foreign` for the rest of the folder.
+#[test]
+fn a_crate_folder_copied_in_is_sources_whole() {
+    let ws = workspace();
+    let image = ledger().workdir("/app").cmd(&["./ledger"]).with(|t| {
+        t.layer(2)
+            .file(
+                "/app/crates/ledger/Cargo.toml",
+                "[package]\nname = \"ledger\"\n",
+            )
+            .files(&[
+                "/app/crates/ledger/src/main.rs",
+                "/app/crates/ledger/Dockerfile",
+                "/app/crates/ledger/Dockerfile.dockerignore",
+                "/app/crates/ledger/README.md",
+            ])
+    });
+    let v = run(&image.build(), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    let paths: Vec<&str> = v
+        .findings
+        .iter()
+        .flat_map(|f| f.paths.iter().map(String::as_str))
+        .collect();
+    assert!(paths.contains(&"/app/crates/ledger"), "{paths:?}");
+    // Copied in one layer and deleted in the next: still one rule, every finding hidden.
+    let hidden = ledger().workdir("/app").cmd(&["./ledger"]).with(|t| {
+        t.layer(2)
+            .file(
+                "/app/crates/ledger/Cargo.toml",
+                "[package]\nname = \"ledger\"\n",
+            )
+            .files(&[
+                "/app/crates/ledger/src/main.rs",
+                "/app/crates/ledger/Dockerfile",
+            ])
+            .layer(3)
+            .delete("/app/crates")
+    });
+    let v = run(&hidden.build(), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    assert!(
+        v.findings.iter().all(|f| f.hidden.is_some()),
+        "{:#?}",
+        v.findings
+    );
+    // The binary beside a Cargo.toml (a single-stage `COPY . .` build) is still the service,
+    // and the service is not missing.
+    let single = ledger().workdir("/app").with(|t| {
+        t.layer(2)
+            .file("/app/Cargo.toml", "[package]\nname = \"ledger\"\n")
+    });
+    let v = run(&single.build(), Some("ledger"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    assert!(
+        v.findings
+            .iter()
+            .all(|f| !f.paths.iter().any(|p| p == "/app/ledger" || p == "/app")),
+        "{:#?}",
+        v.findings
+    );
+}
+
+/// A gateway told where its neighbours are on the command line (a real hand-written image:
+/// `CMD ["node", "dist/main.js", "--billing-host", "billing", ...]`): an option's value naming
+/// another service is configuration, not a script picking which service to run. A positional
+/// argument naming one still is.
+#[test]
+fn option_values_naming_other_services_are_configuration() {
+    let ws = workspace();
+    let main = "/app/services/billing/dist/main.js";
+    let cases: Vec<(ImageBuilder, Vec<&str>)> = vec![
+        (
+            generated_billing().cmd(&["node", main, "--payments-host", "payments"]),
+            vec![],
+        ),
+        (
+            generated_billing().cmd(&["node", main, "--upstream=payments", "--", "x"]),
+            vec![],
+        ),
+        (
+            generated_billing().cmd(&["node", main, "payments"]),
+            vec![diags::id::ENTRYPOINT_INDIRECT],
+        ),
+        (
+            ledger().cmd(&["/app/ledger", "--peer", "ledger-admin"]),
+            vec![],
+        ),
+        (
+            ledger().cmd(&["/app/ledger", "ledger-admin"]),
+            vec![diags::id::ENTRYPOINT_INDIRECT],
+        ),
+    ];
+    for (image, want) in cases {
+        let image = image.build();
+        let v = run(&image, None, Some(&ws), "").unwrap();
+        assert_eq!(
+            errors(&v),
+            want,
+            "{:?}: {:#?}",
+            image.config.config(),
+            v.findings
+        );
+    }
+}
+
+/// Another service's build output copied inside the service's own folder under its folder
+/// name (real hand-written images: `/prod/billing/catalog/dist/main.js` in pnpm deploy's
+/// layout, `/app/service/catalog/dist/main.js` in the seed's) is that service: the folder
+/// holds its entry file. A module of the service named like it (`dist/payments/client.js`)
+/// is not.
+#[test]
+fn another_services_output_inside_the_service_folder_is_found() {
+    let ws = workspace();
+    let cases: Vec<(ImageBuilder, &str, Vec<&str>)> = vec![
+        (
+            pnpm_deploy("/prod/billing")
+                .with(|t| t.layer(2).files(&["/prod/billing/payments/dist/main.js"])),
+            "/prod/billing/payments",
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            hand_written().with(|t| t.layer(2).files(&["/app/service/payments/dist/main.js"])),
+            "/app/service/payments",
+            vec![diags::id::OTHER_SERVICE],
+        ),
+        (
+            pnpm_deploy("/prod/billing")
+                .with(|t| t.layer(2).files(&["/prod/billing/dist/payments/client.js"])),
+            "",
+            vec![],
+        ),
+    ];
+    for (image, path, want) in cases {
+        let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
+        assert_eq!(errors(&v), want, "{path}: {:#?}", v.findings);
+        if !path.is_empty() {
+            assert_eq!(
+                finding(&v, diags::id::OTHER_SERVICE).paths,
+                vec![path.to_string()]
+            );
+        }
+    }
+}
+
 #[test]
 fn cargo_bad_variants() {
     let ws = workspace();
@@ -986,6 +1135,55 @@ fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
         let v = run(&image.build(), Some("billing"), Some(&ws), "").unwrap();
         assert_eq!(errors(&v), vec![rule], "{what}: {:#?}", v.findings);
     }
+}
+
+/// `pnpm deploy` without `--prod` (a real image of pnpm's recipe): typescript is in the virtual
+/// store and linked twice, from the top `node_modules/typescript` and from pnpm's hoisted
+/// `.pnpm/node_modules/typescript`. The links are the dev dependency itself: one cause, one
+/// rule (`dev-dependency`), not also `toolchain` for the links.
+#[test]
+fn pnpm_deploy_links_to_a_dev_dependency_are_the_dev_dependency() {
+    let ws = workspace();
+    let app = "/prod/billing";
+    let store = format!("{app}/node_modules/.pnpm");
+    let ts = format!("{store}/typescript@5.9.3/node_modules/typescript");
+    let image = pnpm_deploy(app)
+        .with(|t| {
+            t.layer(1)
+                .file(
+                    &format!("{ts}/package.json"),
+                    r#"{"name":"typescript","version":"5.9.3","bin":{"tsc":"./bin/tsc"}}"#,
+                )
+                .files(&[&format!("{ts}/bin/tsc"), &format!("{ts}/lib/tsc.js")])
+                .symlink(
+                    &format!("{app}/node_modules/typescript"),
+                    ".pnpm/typescript@5.9.3/node_modules/typescript",
+                )
+                .symlink(
+                    &format!("{store}/node_modules/typescript"),
+                    "../typescript@5.9.3/node_modules/typescript",
+                )
+                // pnpm writes shell shims, not links, in .bin.
+                .exe(
+                    &format!("{app}/node_modules/.bin/tsc"),
+                    "#!/bin/sh\nexec node \"$basedir/../typescript/bin/tsc\" \"$@\"\n",
+                )
+        })
+        .build();
+    let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
+    assert_eq!(
+        errors(&v),
+        vec![diags::id::DEV_DEPENDENCY],
+        "{:#?}",
+        v.findings
+    );
+    let dev = finding(&v, diags::id::DEV_DEPENDENCY);
+    assert_eq!(dev.paths, vec![ts.clone()], "{:#?}", v.findings);
+    // A run-time dependency's links stay what they were (zod is not a dev dependency).
+    assert!(v
+        .findings
+        .iter()
+        .all(|f| f.paths.iter().all(|p| !p.contains("zod"))));
 }
 
 /// The common hand-written layout puts the service's package at the app root

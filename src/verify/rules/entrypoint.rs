@@ -1,7 +1,7 @@
 //! `entrypoint-*`: the container runs the service directly. Exec form; `node <file>` where the
 //! file belongs to the service's package, or the service's binary; the file exists in the
 //! merged tree (symlinks followed); no package-manager script (`npm start`), no start script,
-//! no argument that names another service. Init shims and pass-through entrypoint scripts
+//! no positional argument that names another service (an option's value is configuration). Init shims and pass-through entrypoint scripts
 //! (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
 
 use super::{Collector, Ctx};
@@ -26,11 +26,27 @@ fn values(ctx: &Ctx) -> Vec<String> {
     out
 }
 
-/// An argument naming another service (`node start.js payments`).
+/// A positional argument naming another service (`node start.js payments`, a script that
+/// picks the service to run). The value of an option (`--upstream billing`, a gateway told
+/// where its neighbours are) is configuration of the service that runs, not a choice of which
+/// service runs.
 fn selects_other_service<'a>(ctx: &'a Ctx, args: &[String]) -> Option<&'a str> {
+    let positional: Vec<&str> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let option_value = i
+                .checked_sub(1)
+                .and_then(|p| args.get(p))
+                .is_some_and(|prev| prev.starts_with('-') && prev != "--" && !prev.contains('='));
+            !option_value
+        })
+        .map(|(_, a)| a.as_str())
+        .collect();
     ctx.subject.others.iter().find_map(|o| {
-        args.iter()
-            .any(|a| a == &o.name || o.package.as_deref() == Some(a.as_str()))
+        positional
+            .iter()
+            .any(|a| *a == o.name || o.package.as_deref() == Some(*a))
             .then_some(o.name.as_str())
     })
 }

@@ -1,7 +1,8 @@
 //! `service-missing`: the image holds the service it claims to be. `other-service`: no other
 //! service of the workspace is anywhere in it, found by package name (any `package.json`, in
 //! `node_modules` too), by folder (its workspace-relative folder anywhere, or its folder name
-//! directly under the app root or under a `services`/`apps`-like folder there), and by binary
+//! directly under the app root or under a `services`/`apps`-like folder there, or deeper when
+//! the folder holds that service's entry file), and by binary
 //! name (an executable file named like another Cargo service's binary). Files the OS package
 //! manager installed (dpkg's or apk's database lists them) are never another service.
 
@@ -99,6 +100,14 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                     .is_some_and(|e| fs.exists(&fs::join(a, e)))
         }
     };
+    // Deeper down (inside the service's own folder, `/prod/billing/catalog/dist/main.js`), a
+    // folder named like another service counts when it holds that service's entry file: its
+    // build output copied in under its own name.
+    let holds_entry = |a: &str, o: &OtherService| {
+        o.entry
+            .as_deref()
+            .is_some_and(|e| ctx.facts.fs.exists(&fs::join(a, e)))
+    };
     // Folder names count outside third-party packages: up to the first node_modules.
     let base = path.find("/node_modules/").map_or(path, |i| &path[..i]);
     {
@@ -132,11 +141,11 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                         && fs::is_within(a, root)
                         && *a != root
                         && !is_own_ancestor(a)
-                        && {
+                        && ({
                             let p = fs::parent(a);
-                            p == root || SERVICE_PARENTS.contains(&fs::basename(p))
-                        }
-                        && evidence(a, o)
+                            (p == root || SERVICE_PARENTS.contains(&fs::basename(p)))
+                                && evidence(a, o)
+                        } || holds_entry(a, o))
                 });
                 if let Some(a) = hit {
                     return Some(Hit::new(

@@ -1,7 +1,8 @@
 //! `sources`: `*.ts`/`*.tsx`/`*.mts`/`*.cts` (declaration files `*.d.ts` excepted),
 //! `tsconfig*.json`, the `src/` folder of the service and of any package outside
 //! `node_modules` (unless the package's own entry points are in it: then `src/` is what runs),
-//! `*.rs`, `Cargo.toml`, `Cargo.lock`, and Cargo `target/` folders.
+//! `*.rs`, `Cargo.toml`, `Cargo.lock`, Cargo `target/` folders, and whatever else a crate folder
+//! (one holding a `Cargo.toml`) copied into the image holds.
 //!
 //! Third-party packages are not searched (many publish their TypeScript next to the build), nor
 //! are distribution folders (`/usr/lib`, `/usr/share`, ...) where a `.ts` is as likely an MPEG
@@ -138,7 +139,29 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             path,
         ));
     }
-    None
+    crate_folder(ctx, s, owner.map(|(dir, _)| dir))
+        .map(|dir| Hit::new(id::SOURCES, "a Cargo crate's folder is in the image", dir))
+}
+
+/// The crate folder (one holding a `Cargo.toml`) a file was copied in with: a crate folder in
+/// the image is its sources, and what else it holds (its README, Dockerfile, build config)
+/// came with them: one cause, one finding, not also `app-root-foreign`. Not the service's
+/// binary, the entrypoint's file or declared assets, and not files of a Node package (a
+/// package with a native addon may hold a crate, and its built addon is what runs).
+fn crate_folder<'p>(ctx: &Ctx, s: Shipped<'p>, owner: Option<&str>) -> Option<&'p str> {
+    let path = s.entry.path.as_str();
+    let sub = ctx.subject;
+    if owner.is_some()
+        || sub.binary.as_deref() == Some(path)
+        || ctx.launch.file() == Some(path)
+        || ctx.policy.assets.matches(path)
+    {
+        return None;
+    }
+    let dir = fs::self_and_ancestors(fs::parent(path))
+        .take_while(|a| *a != "/")
+        .find(|a| ctx.facts.crate_dirs.contains(*a))?;
+    Some(dir)
 }
 
 /// Whether the entrypoint's file is under `dir`.

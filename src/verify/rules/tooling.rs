@@ -72,6 +72,22 @@ fn is_program(s: Shipped) -> bool {
 pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let (dir, name) = package_dir(&s.entry.path)?;
     let sub = ctx.subject;
+    // The link a package manager puts in a package's place (pnpm's `node_modules/typescript`
+    // -> `.pnpm/typescript@5.9.3/node_modules/typescript`, and the hoisted
+    // `.pnpm/node_modules/typescript`) is that package: a dev dependency's link is the dev
+    // dependency's finding, not also a toolchain's or another rule's.
+    let resolved;
+    let dir = if s.entry.kind == EntryKind::Symlink && s.entry.path == dir {
+        resolved = ctx.facts.fs.resolve(dir);
+        match resolved.as_deref() {
+            Some(real) if sub.dev_direct.contains(real) || sub.dev_transitive.contains(real) => {
+                real
+            }
+            _ => dir,
+        }
+    } else {
+        dir
+    };
     if sub.dev_direct.contains(dir) {
         return Some(Hit::new(
             id::DEV_DEPENDENCY,
