@@ -557,6 +557,15 @@ fn option_values_naming_other_services_are_configuration() {
             ledger().cmd(&["/app/ledger", "ledger-admin"]),
             vec![diags::id::ENTRYPOINT_INDIRECT],
         ),
+        // A selector option's value picks what runs: still a start-service argument.
+        (
+            generated_billing().cmd(&["node", main, "--service", "payments"]),
+            vec![diags::id::ENTRYPOINT_INDIRECT],
+        ),
+        (
+            generated_billing().cmd(&["node", main, "--app=@acme/payments"]),
+            vec![diags::id::ENTRYPOINT_INDIRECT],
+        ),
     ];
     for (image, want) in cases {
         let image = image.build();

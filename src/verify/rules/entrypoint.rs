@@ -1,8 +1,9 @@
 //! `entrypoint-*`: the container runs the service directly. Exec form; `node <file>` where the
 //! file belongs to the service's package, or the service's binary; the file exists in the
 //! merged tree (symlinks followed); no package-manager script (`npm start`), no start script,
-//! no positional argument that names another service (an option's value is configuration). Init shims and pass-through entrypoint scripts
-//! (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
+//! no argument that picks another service to run (positional, or a selector option's value
+//! such as `--service`; another option's value is configuration). Init shims and pass-through
+//! entrypoint scripts (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
 
 use super::{Collector, Ctx};
 use crate::verify::diags::id;
@@ -26,25 +27,56 @@ fn values(ctx: &Ctx) -> Vec<String> {
     out
 }
 
-/// A positional argument naming another service (`node start.js payments`, a script that
-/// picks the service to run). The value of an option (`--upstream billing`, a gateway told
-/// where its neighbours are) is configuration of the service that runs, not a choice of which
-/// service runs.
+/// Option names whose value picks what runs (`--service payments`, `--app=payments`): a start
+/// script's selector, not configuration.
+const SELECTOR_OPTIONS: &[&str] = &[
+    "service",
+    "svc",
+    "app",
+    "application",
+    "project",
+    "package",
+    "pkg",
+    "workspace",
+    "filter",
+    "scope",
+    "target",
+    "entry",
+    "run",
+    "start",
+    "only",
+    "name",
+];
+
+fn is_selector_option(option: &str) -> bool {
+    let name = option.trim_start_matches('-').to_ascii_lowercase();
+    SELECTOR_OPTIONS.contains(&name.as_str())
+}
+
+/// An argument naming another service that picks what runs: a positional one (`node start.js
+/// payments`) or the value of a selector option (`--service payments`, `--app=payments`). The
+/// value of another option (`--upstream billing`, a gateway told where its neighbours are) is
+/// configuration of the service that runs, not a choice of which service runs.
 fn selects_other_service<'a>(ctx: &'a Ctx, args: &[String]) -> Option<&'a str> {
-    let positional: Vec<&str> = args
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            let option_value = i
-                .checked_sub(1)
-                .and_then(|p| args.get(p))
-                .is_some_and(|prev| prev.starts_with('-') && prev != "--" && !prev.contains('='));
-            !option_value
-        })
-        .map(|(_, a)| a.as_str())
-        .collect();
+    let mut selecting: Vec<&str> = Vec::new();
+    for (i, arg) in args.iter().enumerate() {
+        if let Some((option, value)) = arg.split_once('=').filter(|_| arg.starts_with('-')) {
+            if is_selector_option(option) {
+                selecting.push(value);
+            }
+            continue;
+        }
+        let after_option = i
+            .checked_sub(1)
+            .and_then(|p| args.get(p))
+            .filter(|prev| prev.starts_with('-') && *prev != "--" && !prev.contains('='));
+        match after_option {
+            Some(option) if !is_selector_option(option) => {}
+            _ => selecting.push(arg),
+        }
+    }
     ctx.subject.others.iter().find_map(|o| {
-        positional
+        selecting
             .iter()
             .any(|a| *a == o.name || o.package.as_deref() == Some(*a))
             .then_some(o.name.as_str())
