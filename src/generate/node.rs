@@ -812,7 +812,7 @@ fn tsconfig_extends(
             if !target.starts_with('.') {
                 continue; // a package (`@tsconfig/node20`), resolved from node_modules
             }
-            let Some(mut rel) = join_path(dir, &target) else {
+            let Some(mut rel) = crate::workspace::spec::join_normalized(dir, &target) else {
                 continue;
             };
             if !ws.root.join(&rel).is_file() && ws.root.join(format!("{rel}.json")).is_file() {
@@ -855,21 +855,6 @@ fn extends_values(text: &str) -> Vec<String> {
         parts.next(); // the separator between strings
     }
     out
-}
-
-/// `dir/rel` with `.` and `..` resolved; `None` when it leaves the workspace.
-fn join_path(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// The package folders (relative to the workspace root) that the `references` of the
@@ -916,23 +901,14 @@ fn tsconfig_references(root: &Path, dir: &str) -> Vec<String> {
 /// `dir/rel` normalised (`..` resolved) to a package folder: a reference may name the folder
 /// or a tsconfig file in it. `None` when it leaves the workspace.
 fn join_rel(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
+    let joined = crate::workspace::spec::join_normalized(dir, rel)?;
+    match joined.rsplit_once('/') {
+        Some((folder, file)) if file.starts_with("tsconfig") && file.ends_with(".json") => {
+            Some(folder.to_string())
         }
+        None if joined.starts_with("tsconfig") && joined.ends_with(".json") => Some(String::new()),
+        _ => Some(joined),
     }
-    if parts
-        .last()
-        .is_some_and(|l| l.starts_with("tsconfig") && l.ends_with(".json"))
-    {
-        parts.pop();
-    }
-    Some(parts.join("/"))
 }
 
 /// Whether a package is plain JavaScript: no `tsconfig*.json` and no TypeScript source (`.ts`,
