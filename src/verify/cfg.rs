@@ -239,28 +239,14 @@ impl Policy {
     }
 }
 
-/// Where `generate` puts each service's `[generate.services.<name>] assets`: `<app_root>/<asset>`
-/// (a folder covers what is under it). An asset generate would refuse is left out here; generate
-/// reports it.
-pub fn asset_globs(generate: &crate::generate::GenerateConfig) -> BTreeMap<String, Globs> {
-    let root = generate
-        .app_root
-        .as_deref()
-        .unwrap_or(crate::generate::cfg::DEFAULT_APP_ROOT)
-        .trim_end_matches('/');
-    generate
-        .services
-        .iter()
-        .filter(|(_, s)| !s.assets.is_empty())
-        .filter_map(|(name, s)| {
-            let patterns = s
-                .assets
-                .iter()
-                .map(|a| a.trim_start_matches("./").trim_end_matches('/'))
-                .filter(|a| !a.is_empty() && !a.starts_with('/'))
-                .map(|a| globset::escape(&format!("{root}/{a}")))
-                .collect();
-            Globs::new(patterns).ok().map(|g| (name.clone(), g))
+/// Globs matching each service's assets, from where they land in its image (absolute paths
+/// by service name; a folder covers what is under it).
+pub fn asset_globs(destinations: BTreeMap<String, Vec<String>>) -> BTreeMap<String, Globs> {
+    destinations
+        .into_iter()
+        .filter_map(|(name, paths)| {
+            let patterns = paths.iter().map(|p| globset::escape(p)).collect();
+            Globs::new(patterns).ok().map(|g| (name, g))
         })
         .collect()
 }
