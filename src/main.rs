@@ -3,6 +3,8 @@
 //! Exit codes: 0 success / no error-level finding; 1 drift (`generate --check`) or an
 //! error-level finding (`verify`); 2 unusable input or command (printed once, naming the file).
 
+mod cli;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -242,14 +244,15 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
-    let report = isogen::verify::run::run(&isogen::verify::run::Options {
+    let options = isogen::verify::run::Options {
         images: args.images,
         service: args.service,
         workspace: args.workspace,
         config: args.config,
         platform: args.platform,
-        progress: std::io::stderr().is_terminal(),
-    })?;
+    };
+    let mut terminal = cli::progress::Terminal::new(std::io::stderr().is_terminal());
+    let report = isogen::report::Report::of(isogen::verify::run::run(&options, &mut terminal)?);
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);

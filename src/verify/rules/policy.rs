@@ -3,7 +3,7 @@
 //! isogen reports, it does not replace it.
 
 use super::{Ctx, Hit};
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -15,7 +15,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         .into_iter()
         .find(|a| *a != "/" && ctx.policy.denied(a))?;
     Some(Hit::new(
-        id::DENIED_PATH,
+        RuleId::DeniedPath,
         "the policy denies this path",
         hit,
     ))
