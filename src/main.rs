@@ -178,7 +178,7 @@ fn generate(
         services,
         templates,
     };
-    let plan = isogen::generate::plan(&ws, &config, &options)?;
+    let plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     for w in &plan.warnings {
         eprintln!("warning: {w}");
     }

@@ -25,7 +25,6 @@ use serde::Serialize;
 pub use cfg::GenerateConfig;
 use cfg::Healthcheck;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::workspace::{Ecosystem, Service, Workspace};
 
@@ -121,9 +120,9 @@ pub const DOCKERFILE: &str = "Dockerfile";
 pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 
 /// Renders every selected service's files; writes nothing.
-pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> {
-    let config_path = ws.root.join(crate::config::FILE_NAME);
-    for name in config.generate.services.keys() {
+pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
+    let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
+    for name in config.services.keys() {
         if !ws.services.iter().any(|s| &s.name == name) {
             let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
             return Err(Error::config(
@@ -140,7 +139,7 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         }
     }
     let services = select(ws, &options.services)?;
-    let template_dir = match (&options.templates, &config.generate.templates) {
+    let template_dir = match (&options.templates, &config.templates) {
         (Some(dir), _) => Some(dir.clone()),
         (None, Some(dir)) => Some(ws.root.join(dir)),
         (None, None) => None,
@@ -150,14 +149,10 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
     let mut plan = Plan::default();
     for service in services {
         let renderings = match ws.service_package(service).ecosystem {
-            Ecosystem::Pnpm => node::renderings(
-                ws,
-                service,
-                &config.generate,
-                &config_path,
-                &mut plan.warnings,
-            )?,
-            Ecosystem::Cargo => cargo::renderings(ws, service, &config.generate, &config_path)?,
+            Ecosystem::Pnpm => {
+                node::renderings(ws, service, config, &config_path, &mut plan.warnings)?
+            }
+            Ecosystem::Cargo => cargo::renderings(ws, service, config, &config_path)?,
         };
         for r in renderings {
             let contents = templates.render(&r.template, &r.context)?;
