@@ -81,10 +81,7 @@ impl Finding {
     ) -> Finding {
         let r = rule.rule();
         let message = match &hidden {
-            Some(h) => format!(
-                "shipped but hidden ({} in layer {}): {message}",
-                h.how, h.layer.index
-            ),
+            Some(h) => diags::shipped_but_hidden(h.how, h.layer.index, &message),
             None => message,
         };
         Finding {
@@ -260,7 +257,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         for r in RULES.iter().filter(|r| r.needs_workspace) {
             skipped.push(Skipped {
                 rule: r.id,
-                reason: "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services".into(),
+                reason: diags::skip::NO_WORKSPACE.into(),
             });
         }
     }
@@ -268,7 +265,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         for rid in [RuleId::AppRootForeign, RuleId::InternalPackageExtra] {
             skipped.push(Skipped {
                 rule: rid,
-                reason: format!("no app root to check: {note}; set [verify] app_root"),
+                reason: diags::skip::no_app_root(note),
             });
         }
     }
@@ -276,7 +273,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
     for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
         skipped.push(Skipped {
             rule: r.id,
-            reason: "turned off by the [verify] policy".into(),
+            reason: diags::skip::TURNED_OFF.into(),
         });
     }
 

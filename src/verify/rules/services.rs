@@ -8,7 +8,7 @@
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::{OtherService, Role};
@@ -21,21 +21,11 @@ pub fn check_presence(ctx: &Ctx, out: &mut Collector) {
         _ => s.root.is_some() || s.binary.is_some() || s.entry.is_some(),
     };
     if !found {
-        let names = s
-            .package_names
-            .iter()
-            .map(|n| format!("{n:?}"))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        let what = match (&s.ecosystem, &s.bin) {
-            (Some(Ecosystem::Cargo), Some(bin)) => format!("no binary named {bin}"),
-            _ => format!("no package.json named {names} and no entry file of it"),
+        let diag = match (&s.ecosystem, &s.bin) {
+            (Some(Ecosystem::Cargo), Some(bin)) => Diag::service_binary_missing(&s.name, bin),
+            _ => Diag::service_package_missing(&s.name, &s.package_names),
         };
-        out.config(
-            RuleId::ServiceMissing,
-            format!("service {} is not in the image: {what}", s.name),
-            vec![format!("service: {}", s.name)],
-        );
+        out.config(diag, vec![format!("service: {}", s.name)]);
     }
 }
 
@@ -67,11 +57,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 break;
             }
             Some(Role::OtherService(name)) => {
-                return Some(Hit::new(
-                    RuleId::OtherService,
-                    format!("service {name} is in the image (its package)"),
-                    a,
-                ))
+                return Some(Hit::new(Diag::other_service_package(name), a))
             }
             _ => {}
         }
@@ -119,12 +105,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 .find(|a| a.ends_with(suffix.as_str()) && !is_own_ancestor(a) && evidence(a, o))
             {
                 return Some(Hit::new(
-                    RuleId::OtherService,
-                    format!(
-                        "service {} is in the image (its folder {})",
-                        o.name,
-                        &suffix[1..]
-                    ),
+                    Diag::other_service_folder(&o.name, &suffix[1..]),
                     a,
                 ));
             }
@@ -149,11 +130,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 });
                 if let Some(a) = hit {
                     return Some(Hit::new(
-                        RuleId::OtherService,
-                        format!(
-                            "service {} is in the image (a folder named {folder})",
-                            o.name
-                        ),
+                        Diag::other_service_folder_name(&o.name, folder),
                         a,
                     ));
                 }
@@ -174,11 +151,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .iter()
             .find(|o| o.bin.as_deref() == Some(base))
         {
-            return Some(Hit::new(
-                RuleId::OtherService,
-                format!("service {} is in the image (its binary)", o.name),
-                path,
-            ));
+            return Some(Hit::new(Diag::other_service_binary(&o.name), path));
         }
     }
     None
