@@ -199,37 +199,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         },
     };
     let ws_service = match req.workspace {
-        Some(ws) => {
-            let Some(s) = ws.service(&name) else {
-                let known = ws
-                    .services
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                return Err(Error::Usage(format!(
-                    "{}: service {name:?} (from {}) is not a service of the workspace at {} (services: {})",
-                    image.source.display(),
-                    match name_from {
-                        NameSource::Flag => "--service",
-                        NameSource::Label => SERVICE_LABEL,
-                        NameSource::ImageName => "the image name",
-                    },
-                    ws.root.display(),
-                    if known.is_empty() { "none" } else { &known }
-                )));
-            };
-            for key in req.config.services.keys() {
-                if ws.services.iter().all(|s| &s.name != key) {
-                    return Err(Error::config(
-                        &req.config_path,
-                        format!("[verify.services.{key}]: no service named {key:?} in the workspace (services: {known})",
-                            known = ws.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    ));
-                }
-            }
-            Some((ws, s))
-        }
+        Some(ws) => Some((ws, workspace_service(image, req, ws, &name, name_from)?)),
         None => None,
     };
     let canonical = ws_service.map_or(name.clone(), |(_, s)| s.name.clone());
@@ -251,9 +221,71 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         policy: &policy,
     };
     let findings = rules::run(&ctx);
+    let skipped = skipped(req.workspace.is_some(), &subject, &policy);
+    Ok(Verdict {
+        service: ServiceInfo {
+            name: canonical,
+            name_from,
+            ecosystem: subject.ecosystem,
+            root: subject.root.clone(),
+            binary: subject.binary.clone(),
+            app_root: subject.app_root.clone(),
+        },
+        findings,
+        skipped,
+    })
+}
 
+/// The workspace's service called `name` (found from `name_from`); an error when the
+/// workspace has no such service, or when the policy configures a service it does not have.
+fn workspace_service<'w>(
+    image: &Image,
+    req: &Request,
+    ws: &'w Workspace,
+    name: &str,
+    name_from: NameSource,
+) -> Result<&'w crate::workspace::Service> {
+    let known = || {
+        ws.services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(s) = ws.service(name) else {
+        let known = known();
+        return Err(Error::Usage(format!(
+            "{}: service {name:?} (from {}) is not a service of the workspace at {} (services: {})",
+            image.source.display(),
+            match name_from {
+                NameSource::Flag => "--service",
+                NameSource::Label => SERVICE_LABEL,
+                NameSource::ImageName => "the image name",
+            },
+            ws.root.display(),
+            if known.is_empty() { "none" } else { &known }
+        )));
+    };
+    for key in req.config.services.keys() {
+        if ws.services.iter().all(|s| &s.name != key) {
+            return Err(Error::config(
+                &req.config_path,
+                format!(
+                    "[verify.services.{key}]: no service named {key:?} in the workspace (services: {})",
+                    known()
+                ),
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// The rules that did not run for this image, and why: those that need a workspace when
+/// there is none, the app-root rules when no app root could be told, those the policy turns
+/// off.
+fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> Vec<Skipped> {
     let mut skipped = Vec::new();
-    if req.workspace.is_none() {
+    if !has_workspace {
         for r in RULES.iter().filter(|r| r.needs_workspace) {
             skipped.push(Skipped {
                 rule: r.id,
@@ -276,19 +308,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
             reason: diags::skip::TURNED_OFF.into(),
         });
     }
-
-    Ok(Verdict {
-        service: ServiceInfo {
-            name: canonical,
-            name_from,
-            ecosystem: subject.ecosystem,
-            root: subject.root.clone(),
-            binary: subject.binary.clone(),
-            app_root: subject.app_root.clone(),
-        },
-        findings,
-        skipped,
-    })
+    skipped
 }
 
 /// Largest file content kept in memory per captured file.
