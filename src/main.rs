@@ -71,6 +71,27 @@ enum Command {
     /// Exit status: 0 no error-level finding, 1 at least one, 2 an input or the command was
     /// unusable. Rules, their ids and the [verify] policy: docs/verify.md.
     Verify(VerifyArgs),
+    /// List the services and how to build each (JSON for CI); with --since, only those a
+    /// change since a git ref affects, each with why.
+    ///
+    /// A service is affected by a change to its folder, an internal package it builds with, its
+    /// Dockerfile or ignore file, isogen.toml, the templates, the workspace files its ecosystem
+    /// reads, or its own part of pnpm-lock.yaml / Cargo.lock. Exit codes: 0 done; 2 unusable
+    /// input (not a workspace, not a git repository, unknown ref).
+    Plan {
+        /// The workspace root.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Only the services affected by what changed since this git ref (a branch, tag or
+        /// commit), committed or not.
+        #[arg(long, value_name = "REF")]
+        since: Option<String>,
+        /// json: the whole plan; github-matrix: `{"include":[...]}` for a GitHub Actions
+        /// matrix; gitlab: a child pipeline with a parallel:matrix job; bake: a
+        /// `group "affected"` for docker-bake.hcl.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+        format: PlanFormat,
+    },
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
         /// An image tarball, an OCI layout directory, or `-` for stdin.
@@ -82,6 +103,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PlanFormat {
+    Json,
+    GithubMatrix,
+    Gitlab,
+    Bake,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -149,6 +178,7 @@ fn main() -> ExitCode {
         }
         Command::Templates { dir, force } => templates(dir, force),
         Command::Verify(args) => verify(args),
+        Command::Plan { dir, since, format } => plan(dir, since, format),
         Command::Inspect {
             image,
             platform,
@@ -263,6 +293,30 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Result<ExitCode> {
+    use isogen::plan::format::{render, Format};
+    let config = isogen::config::Config::load_from_root(&dir)?;
+    let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
+    let plan = isogen::plan::plan(&ws, &config, since.as_deref())?;
+    let format = match format {
+        PlanFormat::Json => Format::Json,
+        PlanFormat::GithubMatrix => Format::GithubMatrix,
+        PlanFormat::Gitlab => Format::Gitlab,
+        PlanFormat::Bake => Format::Bake,
+    };
+    print_stdout(&render(&plan, format)?)
+}
+
+/// Prints `text`; a closed pipe (`isogen plan | head`) is not an error.
+fn print_stdout(text: &str) -> isogen::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(isogen::Error::io("<stdout>", e)),
+    }
 }
 
 fn inspect(
