@@ -92,6 +92,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
         format: PlanFormat,
     },
+    /// Write docker-bake.hcl at the workspace root: one BuildKit target per service, a
+    /// `default` group and one per ecosystem (`docker buildx bake` builds them in parallel).
+    ///
+    /// Same rules as generate: written only when it changed, atomically, never over a file
+    /// without isogen's header (unless --force). `[generate] bake = true` in isogen.toml makes
+    /// generate write it too. Exit codes: 0 done; 1 with --check, it would change; 2 unusable
+    /// input.
+    Bake(WriteArgs),
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
         /// An image tarball, an OCI layout directory, or `-` for stdin.
@@ -103,6 +111,39 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+}
+
+/// The options of a command that writes one generated file.
+#[derive(Debug, clap::Args)]
+struct WriteArgs {
+    /// The workspace root.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Write nothing; say whether the file would change and exit 1 if it would.
+    #[arg(long)]
+    check: bool,
+    /// With --check (implied): print a unified diff of the change.
+    #[arg(long)]
+    diff: bool,
+    /// Print the file to stdout; write nothing.
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
+    stdout: bool,
+    /// Overwrite a file that does not carry isogen's header.
+    #[arg(long)]
+    force: bool,
+}
+
+impl WriteArgs {
+    fn mode(&self) -> Mode {
+        if self.check || self.diff {
+            Mode::Check {
+                diff: self.diff,
+                force: self.force,
+            }
+        } else {
+            Mode::Write { force: self.force }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -179,6 +220,7 @@ fn main() -> ExitCode {
         Command::Templates { dir, force } => templates(dir, force),
         Command::Verify(args) => verify(args),
         Command::Plan { dir, since, format } => plan(dir, since, format),
+        Command::Bake(args) => bake(args),
         Command::Inspect {
             image,
             platform,
@@ -307,6 +349,47 @@ fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Resu
         PlanFormat::Bake => Format::Bake,
     };
     print_stdout(&render(&plan, format)?)
+}
+
+fn bake(args: WriteArgs) -> isogen::Result<ExitCode> {
+    let config = isogen::config::Config::load_from_root(&args.dir)?;
+    let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
+    let file = isogen::generate::bake::file(&ws, &config)?;
+    write_one(&args, file, "bake")
+}
+
+/// Writes (or checks, or prints) one generated file through generate's writer.
+fn write_one(
+    args: &WriteArgs,
+    file: isogen::generate::GeneratedFile,
+    command: &str,
+) -> isogen::Result<ExitCode> {
+    use isogen::generate::write;
+    if args.stdout {
+        return print_stdout(&file.text());
+    }
+    let mode = args.mode();
+    let mut out = std::io::stdout().lock();
+    let outcome = write::apply(&args.dir, std::slice::from_ref(&file), mode, &mut out)?;
+    match mode {
+        Mode::Check { .. } if outcome.changed() > 0 => {
+            eprintln!(
+                "{} would change; run `isogen {command}` to update it",
+                file.path
+            );
+            Ok(ExitCode::from(1))
+        }
+        Mode::Check { .. } => {
+            eprintln!("{} is up to date", file.path);
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            if !outcome.unchanged.is_empty() {
+                eprintln!("{} unchanged", file.path);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Prints `text`; a closed pipe (`isogen plan | head`) is not an error.

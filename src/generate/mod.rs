@@ -47,6 +47,8 @@ pub struct GeneratedFile {
     pub path: String,
     pub service: String,
     pub contents: String,
+    /// The command that writes it, named in its header (`isogen generate`, `isogen bake`).
+    pub command: &'static str,
 }
 
 /// Everything `generate` would write, plus what it wants to tell the user.
@@ -188,6 +190,7 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
                 path: r.path,
                 service: service.name.clone(),
                 contents: normalize(&contents),
+                command: GENERATED_BY,
             });
         }
     }

@@ -52,11 +52,7 @@ fn reason(change: &Change, file: &str, via: Option<String>, detail: String) -> R
 type Then = Option<std::result::Result<String, String>>;
 
 /// The lockfile now (None: deleted) and at `since`.
-fn versions(
-    root: &Path,
-    since: &str,
-    file: &str,
-) -> Result<(Option<String>, Then)> {
+fn versions(root: &Path, since: &str, file: &str) -> Result<(Option<String>, Then)> {
     let path = root.join(file);
     let now = match std::fs::read(&path) {
         Ok(bytes) => {
