@@ -357,7 +357,7 @@ fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Resu
 fn bake(args: WriteArgs) -> isogen::Result<ExitCode> {
     let config = isogen::config::Config::load_from_root(&args.dir)?;
     let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
-    let file = isogen::generate::bake::file(&ws, &config)?;
+    let file = isogen::generate::bake::file(&ws, &config.generate, &config.display_path())?;
     write_one(&args, file, "bake")
 }
 

@@ -126,17 +126,7 @@ pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 /// The Dockerfile `generate` writes for `service`, relative to the workspace root:
 /// `<folder>/Dockerfile`, or `<folder>/<bin>.Dockerfile` for one of several binaries of a crate.
 pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
-    match ws.service_package(service).ecosystem {
-        Ecosystem::Cargo => cargo::dockerfile_path(ws, service),
-        Ecosystem::Pnpm => {
-            let dir = &ws.service_package(service).dir;
-            if dir.is_empty() {
-                DOCKERFILE.to_string()
-            } else {
-                format!("{dir}/{DOCKERFILE}")
-            }
-        }
-    }
+    ws.dockerfile_path(service)
 }
 
 /// The ignore file beside [`dockerfile_path`]: `<Dockerfile>.dockerignore`.
@@ -190,8 +180,8 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
         }
     }
     // The bake file lists every service, so only a run over all of them writes it.
-    if config.generate.bake && options.services.is_empty() {
-        plan.files.push(bake::file(ws, config)?);
+    if config.bake && options.services.is_empty() {
+        plan.files.push(bake::file(ws, config, &config_path)?);
     }
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
     // Workspace-wide warnings (no packageManager, no lockfile) come once per service.
