@@ -15,6 +15,9 @@
 //! pattern matches at any depth (`*.map` is `**/*.map`). A pattern also matches everything under
 //! a directory it matches. Unknown keys, unknown rule ids, bad globs and relative app roots are
 //! errors at load time (with the file, line and key), never silently ignored.
+//!
+//! This module only deserializes and merges the policy: it never reads a file itself
+//! (`config.rs` hands it the parsed TOML) and never looks at an image.
 
 use std::collections::BTreeMap;
 use std::fmt;

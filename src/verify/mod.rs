@@ -6,7 +6,11 @@
 //! in it ([`subject`]), analyses the entrypoint ([`launch`]) and runs the [`rules`].
 //!
 //! Rules never do I/O: everything they look at was read before. The rule list, ids and
-//! severities are in [`diags`]; the `[verify]` policy in [`cfg`].
+//! severities are in [`diags`]; the `[verify]` policy in [`cfg`](mod@cfg).
+//!
+//! `verify` returns findings as data: it never formats a report, prints or draws (the CLI
+//! does, with `report`), and it never imports `report` or `generate`. The only I/O is in
+//! [`run`].
 
 pub mod cfg;
 pub mod diags;

@@ -7,6 +7,9 @@
 //! tree, symlinks followed), which tells internal packages (reached through `file:`/`link:`
 //! specs, living outside `node_modules`, or named as workspace packages) from third-party ones,
 //! and what is needed at run time from what only dev dependencies need.
+//!
+//! It only says what is what; it never judges (finding problems is the rules' business) and
+//! never reads anything but the already-read image and the workspace model.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 

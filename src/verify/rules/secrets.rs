@@ -5,6 +5,9 @@
 //! Third-party packages (`node_modules`) and distribution data (`/usr/share`, `/usr/lib`) are
 //! not searched for keys and `.env` files: test fixtures there are not the project's secrets and
 //! would drown real findings. Registry tokens are searched everywhere.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;

@@ -13,6 +13,9 @@
 //!   without a compiler, and ship in sound runtime bases, so they are not reported.
 //! - `package-manager` (warning): npm, npx, yarn, corepack as installed globally, which the
 //!   official Node images ship; a project may turn it off.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
