@@ -50,7 +50,7 @@ pub struct VerifyConfig {
     pub services: BTreeMap<String, ServicePolicy>,
     /// Files `generate` ships next to a service (`[generate.services.<name>] assets`, under
     /// its app root), by service name: the service's own, not foreign content. Filled from the
-    /// `[generate]` section by [`crate::config::Config::parse`], never written in `[verify]`.
+    /// `[generate]` section when `isogen.toml` is parsed (`config.rs`), never written in `[verify]`.
     #[serde(skip)]
     pub assets: BTreeMap<String, Globs>,
     /// The package.json script that builds a package (`[generate.node] build_script`, default
