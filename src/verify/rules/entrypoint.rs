@@ -3,7 +3,8 @@
 //! merged tree (symlinks followed); no package-manager script (`npm start`), no start script,
 //! no argument that picks another service to run (positional, or a selector option's value
 //! such as `--service`; another option's value is configuration). Init shims and pass-through
-//! entrypoint scripts (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
+//! entrypoint scripts (the Node image's `docker-entrypoint.sh`) are looked through, see
+//! [`crate::verify::launch`].
 //!
 //! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
 //! text of its own: its messages are constructors in [`crate::verify::diags`].

@@ -4,9 +4,10 @@
 //!
 //! An internal package may also carry what `npm pack` always keeps (README, LICENSE, CHANGELOG,
 //! NOTICE), a lockfile and an `.npmrc` (one holding a token is `secret-npmrc`'s, claimed before);
-//! so may the app root itself, where an install may have run. The service's own folder is not restricted here: what must not be in
-//! it (sources, secrets, ...) has rules of its own, and anything else (assets, config) is its
-//! business. Anything else under the app root is reported at its topmost foreign folder.
+//! so may the app root itself, where an install may have run. The service's own folder is not
+//! restricted here: what must not be in it (sources, secrets, ...) has rules of its own, and
+//! anything else (assets, config) is its business. Anything else under the app root is
+//! reported at its topmost foreign folder.
 //!
 //! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
 //! text of its own: its messages are constructors in [`crate::verify::diags`].
