@@ -24,7 +24,7 @@ pub(super) fn settings(
     config_path: &Path,
     warnings: &mut Vec<String>,
 ) -> Result<NodeSettings> {
-    let (version, version_source) = node_version(pnpm, config, config_path)?;
+    let (version, mut version_source) = node_version(pnpm, config, config_path)?;
     let default_image = format!("node:{version}{DEFAULT_IMAGE_SUFFIX}");
     let overrides = config.service(service);
     let image = overrides
@@ -35,6 +35,10 @@ pub(super) fn settings(
         .and_then(|o| o.runtime_image.clone())
         .or_else(|| config.node.runtime_image.clone())
         .unwrap_or_else(|| image.clone());
+    if image != default_image && runtime_image != default_image {
+        // Both images are set in the config: the version names neither of them.
+        version_source.clear();
+    }
     check_image(&image, "image", config_path)?;
     check_image(&runtime_image, "runtime_image", config_path)?;
 

@@ -319,3 +319,41 @@ fn a_workspace_made_in_memory_renders_without_a_disk() {
         "no lockfile in memory: none copied"
     );
 }
+
+#[test]
+fn the_node_version_says_where_it_comes_from() {
+    let mut ws = in_memory();
+    let source = |ws: &Workspace, config: &GenerateConfig| {
+        let ctx = context(
+            ws,
+            &ws.services[0],
+            config,
+            Path::new("isogen.toml"),
+            &mut Vec::new(),
+        )
+        .unwrap();
+        (ctx.node.version, ctx.node.version_source)
+    };
+    let mut config = GenerateConfig::default();
+    config.node.version = Some("v24.1".into());
+    assert_eq!(
+        source(&ws, &config),
+        (
+            "24.1".into(),
+            "[generate.node] version in isogen.toml".into()
+        )
+    );
+    config.node.version = None;
+    assert_eq!(source(&ws, &config).1, ".nvmrc (22)");
+    ws.pnpm.as_mut().unwrap().node_version = None;
+    assert_eq!(
+        source(&ws, &config),
+        (
+            DEFAULT_NODE_MAJOR.into(),
+            "isogen's default; nothing in the workspace names a version".into()
+        )
+    );
+    // Both images set: the version names neither, and the Dockerfile says nothing of it.
+    config.node.image = Some("registry.example/node:22".into());
+    assert_eq!(source(&ws, &config).1, "");
+}

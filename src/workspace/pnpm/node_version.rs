@@ -113,6 +113,7 @@ fn first_line(root: &Path, name: &str) -> Option<String> {
     text.lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| !l.chars().any(char::is_control))
         .map(str::to_string)
 }
 
