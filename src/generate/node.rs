@@ -220,7 +220,7 @@ pub fn context(
         || svc_node.scripts.contains_key(build_script);
     let service_copy = match overrides.and_then(|o| o.out_dir.as_deref()) {
         Some(_) if !out_dir.is_empty() => vec![out_dir.clone()],
-        _ if !service_built && svc_node.files.is_none() && is_plain_js(&ws.root, svc_pkg) => {
+        _ if !service_built && svc_node.files.is_none() && is_plain_js(ws, svc_pkg) => {
             package_contents(ws, svc_pkg, warnings)?
         }
         _ => svc_node.runtime_paths(Some(&entry), &out_dir),
@@ -347,7 +347,7 @@ pub fn context(
         }
     }
     // A plain-JS service needs no build; a TypeScript one without a build step likely does.
-    if packages.last().is_some_and(|p| p.build.is_none()) && !is_plain_js(&ws.root, svc_pkg) {
+    if packages.last().is_some_and(|p| p.build.is_none()) && !is_plain_js(ws, svc_pkg) {
         warnings.push(format!(
             "{}: the service `{}` has no `{build_script}` script; its image ships `{}` as the workspace has it (set `build` in {section} to build it)",
             svc_pkg.manifest,
@@ -667,7 +667,7 @@ fn unbuilt_paths(
     n: &NodePackage,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<String>> {
-    if n.files.is_none() && is_plain_js(&ws.root, p) {
+    if n.files.is_none() && is_plain_js(ws, p) {
         return package_contents(ws, p, warnings);
     }
     let mut declared = if n.entry.is_none() && n.files.is_none() {
@@ -728,12 +728,12 @@ fn top_level_file_globs(ws: &Workspace, p: &Package, n: &NodePackage) -> Vec<Str
     let (true, Ok(set)) = (any, set.build()) else {
         return Vec::new();
     };
-    let Ok(entries) = std::fs::read_dir(ws.root.join(&p.dir)) else {
+    let Ok(entries) = ws.listing(&p.dir) else {
         return Vec::new();
     };
     let mut out: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .iter()
+        .map(|e| e.name.clone())
         .filter(|name| {
             set.is_match(name)
                 && !name.starts_with('.')
@@ -760,7 +760,7 @@ fn built_by_references(ws: &Workspace, packages: &[BuildPackage]) -> BTreeSet<St
     let mut seen: BTreeSet<String> = todo.iter().cloned().collect();
     let mut found = BTreeSet::new();
     while let Some(dir) = todo.pop() {
-        for target in tsconfig_references(&ws.root, &dir) {
+        for target in tsconfig_references(ws, &dir) {
             if dirs.contains(target.as_str()) && seen.insert(target.clone()) {
                 found.insert(target.clone());
                 todo.push(target);
@@ -787,11 +787,11 @@ fn tsconfig_extends(
     };
     let mut todo: Vec<String> = Vec::new();
     for p in packages {
-        let Ok(entries) = std::fs::read_dir(ws.root.join(&p.dir)) else {
+        let Ok(entries) = ws.listing(&p.dir) else {
             continue;
         };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
+        for e in entries.iter() {
+            let name = e.name.clone();
             if name.starts_with("tsconfig") && name.ends_with(".json") {
                 todo.push(if p.dir.is_empty() {
                     name
@@ -860,17 +860,17 @@ fn extends_values(text: &str) -> Vec<String> {
 /// The package folders (relative to the workspace root) that the `references` of the
 /// `tsconfig*.json` files at the top of `dir` point to. Read leniently (tsconfig files are
 /// JSON with comments): every `"path": "..."` after a `"references"` key.
-fn tsconfig_references(root: &Path, dir: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+fn tsconfig_references(ws: &Workspace, dir: &str) -> Vec<String> {
+    let Ok(entries) = ws.listing(dir) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
+    for e in entries.iter() {
+        let name = &e.name;
         if !(name.starts_with("tsconfig") && name.ends_with(".json")) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(e.path()) else {
+        let Ok(text) = std::fs::read_to_string(ws.root.join(dir).join(name)) else {
             continue;
         };
         let Some(at) = text.find("\"references\"") else {
@@ -914,25 +914,40 @@ fn join_rel(dir: &str, rel: &str) -> Option<String> {
 /// Whether a package is plain JavaScript: no `tsconfig*.json` and no TypeScript source (`.ts`,
 /// `.tsx`, `.mts`, `.cts`; declaration files aside) in its folder, so the files there are
 /// what runs. A TypeScript package ships its build output instead (or, types only, nothing).
-fn is_plain_js(root: &Path, p: &Package) -> bool {
-    let dir = root.join(&p.dir);
-    let walker = walkdir::WalkDir::new(&dir).into_iter().filter_entry(|e| {
-        e.depth() == 0
-            || !(e.file_type().is_dir()
-                && (e.file_name() == "node_modules"
-                    || e.file_name().to_string_lossy().starts_with('.')))
-    });
-    !walker.flatten().any(|e| {
-        let name = e.file_name().to_string_lossy();
-        let tsconfig = e.depth() == 1 && name.starts_with("tsconfig") && name.ends_with(".json");
+fn is_plain_js(ws: &Workspace, p: &Package) -> bool {
+    !has_typescript(ws, &p.dir, true)
+}
+
+/// Whether `dir` holds TypeScript source below it (node_modules and dot-folders aside), or a
+/// `tsconfig*.json` at its top when `top`.
+fn has_typescript(ws: &Workspace, dir: &str, top: bool) -> bool {
+    let Ok(entries) = ws.listing(dir) else {
+        return false;
+    };
+    entries.iter().any(|e| {
+        let name = e.name.as_str();
+        if e.is_dir {
+            return name != "node_modules"
+                && !name.starts_with('.')
+                && has_typescript(ws, &join_dir(dir, name), false);
+        }
+        let tsconfig = top && name.starts_with("tsconfig") && name.ends_with(".json");
         let ts_source = [".ts", ".tsx", ".mts", ".cts"]
             .iter()
             .any(|ext| name.ends_with(ext))
             && ![".d.ts", ".d.mts", ".d.cts"]
                 .iter()
                 .any(|ext| name.ends_with(ext));
-        e.file_type().is_file() && (tsconfig || ts_source)
+        e.is_file && (tsconfig || ts_source)
     })
+}
+
+fn join_dir(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 /// Whether a top-level name of a package is there for its tests only: test folders
@@ -964,11 +979,10 @@ fn package_contents(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<String>> {
     let dir = ws.root.join(&p.dir);
-    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let entries = ws.listing(&p.dir).map_err(|e| Error::io(&dir, e))?;
     let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(&dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for entry in entries.iter() {
+        let name = entry.name.clone();
         let rel = if p.dir.is_empty() {
             name.clone()
         } else {
@@ -984,10 +998,11 @@ fn package_contents(
             || name.ends_with(".tsbuildinfo")
             || (name.starts_with("tsconfig") && name.ends_with(".json"))
             || is_test_only(&name)
-            || ws
-                .packages
-                .iter()
-                .any(|o| o.dir == rel || o.dir.starts_with(&format!("{rel}/")));
+            || ws.packages.iter().any(|o| {
+                o.dir
+                    .strip_prefix(rel.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            });
         if skipped {
             continue;
         }

@@ -85,6 +85,7 @@ pub fn workspace() -> Workspace {
         ],
         pnpm: None,
         cargo: None,
+        listings: Default::default(),
     }
 }
 
