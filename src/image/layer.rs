@@ -106,9 +106,8 @@ pub(crate) fn read_layer(
         Ok(blob) => blob,
         Err(StoreError::Missing) => {
             return Err(fail(format!(
-                "is missing from the archive (no `{}`){}",
-                spec.blob,
-                store.missing_hint()
+                "is missing from the archive (no `{}`)",
+                spec.blob
             )))
         }
         Err(StoreError::Unusable(message)) => return Err(fail(message)),
@@ -263,18 +262,26 @@ fn read_stream(
     };
 
     let listed = list_entries(&mut stream, walk, index, capture, budget, cancel);
+    let end = stream.offset();
     let mut rest = stream.into_inner();
     match listed {
         Ok(()) => {
-            // Padding after the end-of-archive blocks is part of the diff_id.
-            io::copy(&mut rest, &mut io::sink()).map_err(|e| {
+            // Padding after the end-of-archive blocks is part of the diff_id; anything but
+            // zeros there is data no extractor reads, so no check could see it.
+            let stray = drain_zeros(&mut rest).map_err(|e| {
                 failed(format!(
                     "the {} stream is corrupt or truncated after the last entry: {e}",
                     compression.name()
                 ))
             })?;
             walk.decoded_to_end = true;
-            Ok(())
+            match stray {
+                Some(at) => Err(failed(format!(
+                    "non-zero bytes follow the end-of-archive blocks (byte {} of the uncompressed layer); no runtime extracts them, so isogen refuses the layer",
+                    end + at
+                ))),
+                None => Ok(()),
+            }
         }
         Err(ListError::Cancelled) => Err(StreamError::Cancelled),
         Err(ListError::Tar(e)) => {
@@ -283,6 +290,25 @@ fn read_stream(
             walk.decoded_to_end = decodes;
             Err(failed(describe(e)))
         }
+    }
+}
+
+/// Reads to the end; the offset (from where reading started) of the first non-zero byte.
+fn drain_zeros(reader: &mut dyn Read) -> io::Result<Option<u64>> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0u64;
+    let mut first = None;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(first),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if first.is_none() {
+            first = buf[..n].iter().position(|b| *b != 0).map(|i| at + i as u64);
+        }
+        at += n as u64;
     }
 }
 
@@ -323,6 +349,17 @@ fn list_entries<R: super::tarstream::Skip>(
                 source: None,
             }));
         }
+        let refuse = |message: String| {
+            ListError::Tar(super::tarstream::TarError {
+                offset: stream.offset(),
+                entry: Some(String::from_utf8_lossy(&entry.path).into_owned()),
+                message,
+                source: None,
+            })
+        };
+        if let Some(problem) = unextractable(&entry) {
+            return Err(refuse(problem));
+        }
         let path = normalize(&String::from_utf8_lossy(&entry.path));
         if path == "/" {
             continue;
@@ -332,7 +369,12 @@ fn list_entries<R: super::tarstream::Skip>(
         if let Some(target) = name.strip_prefix(".wh.") {
             if target == ".wh..opq" {
                 walk.items.push(Item::Opaque(parent.to_string()));
-            } else if !target.starts_with(".wh.") && !target.is_empty() && target != "." {
+            } else if target.is_empty() || target == "." || target == ".." {
+                // Docker removes `parent/<target>`: the directory itself, or its parent.
+                return Err(refuse(format!(
+                    "a whiteout of `{target}` would delete a directory above it; no image tool writes one, so isogen refuses the layer"
+                )));
+            } else if !target.starts_with(".wh.") {
                 walk.items.push(Item::Whiteout(join(parent, target)));
             }
             // Other `.wh..wh.*` names are aufs bookkeeping, not content.
@@ -377,6 +419,39 @@ fn list_entries<R: super::tarstream::Skip>(
         }));
     }
     Ok(())
+}
+
+/// Longest path an entry may have: Linux's PATH_MAX; no runtime can create a longer one.
+pub(crate) const MAX_PATH_BYTES: usize = 4096;
+
+/// Why a runtime would not extract this entry as isogen would read it, if it would not:
+/// `..` in its name (docker refuses it as a breakout, containerd clamps it), an absolute name,
+/// a hard link leaving the image, a path longer than any file system allows.
+fn unextractable(entry: &super::tarstream::TarEntry) -> Option<String> {
+    let escapes = |name: &[u8]| name.split(|b| *b == b'/').any(|part| part == b"..");
+    if entry.path.len() > MAX_PATH_BYTES {
+        return Some(format!(
+            "the entry's path is {} bytes, longer than the {MAX_PATH_BYTES} any runtime can create",
+            entry.path.len()
+        ));
+    }
+    if escapes(&entry.path) {
+        return Some(
+            "the entry's name holds `..`: docker refuses it as a breakout, containerd keeps it inside the image; isogen refuses the layer".into(),
+        );
+    }
+    if entry.path.first() == Some(&b'/') && entry.path.iter().any(|b| *b != b'/') {
+        return Some("the entry's name is absolute; image tools write relative names, and runtimes disagree on absolute ones, so isogen refuses the layer".into());
+    }
+    if let (TarKind::HardLink, Some(link)) = (entry.kind, &entry.link) {
+        if escapes(link) || link.first() == Some(&b'/') || link.len() > MAX_PATH_BYTES {
+            return Some(format!(
+                "the hard link's target `{}` is absolute or leaves the image through `..`; docker refuses it",
+                String::from_utf8_lossy(link)
+            ));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

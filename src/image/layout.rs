@@ -131,10 +131,9 @@ pub(crate) fn resolve(store: &Store, requested: Option<&Platform>) -> Result<Res
             Ok(resolved)
         }
         (false, true) => resolve_legacy(store, requested),
-        (false, false) => Err(format!(
-            "neither index.json (OCI image layout) nor manifest.json (docker save) found: this is not an image archive{}",
-            store.missing_hint()
-        )),
+        (false, false) => Err(
+            "neither index.json (OCI image layout) nor manifest.json (docker save) found: this is not an image archive".to_string()
+        ),
     }
 }
 
@@ -602,9 +601,8 @@ fn stored_size(store: &Store, name: &str, what: &str) -> Result<u64, String> {
     match store.open(name) {
         Ok(blob) => Ok(blob.size),
         Err(StoreError::Missing) => Err(format!(
-            "{what} is missing from the archive (no `{}`){}",
-            member_name(name),
-            store.missing_hint()
+            "{what} is missing from the archive (no `{}`)",
+            member_name(name)
         )),
         Err(StoreError::Unusable(message)) => Err(format!("{what}: {message}")),
     }
@@ -623,9 +621,8 @@ fn read_blob(
         Ok(blob) => blob,
         Err(StoreError::Missing) => {
             return Err(format!(
-                "{what} is missing from the archive (no `{}`){}",
-                member_name(name),
-                store.missing_hint()
+                "{what} is missing from the archive (no `{}`)",
+                member_name(name)
             ))
         }
         Err(StoreError::Unusable(message)) => return Err(format!("{what}: {message}")),

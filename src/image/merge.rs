@@ -12,24 +12,31 @@
 //! entries, whatever their order in the tar. Everything removed or replaced is kept in
 //! [`MergedTree::hidden`] with the layer that shipped it: it is still in the image's bytes.
 //!
-//! Paths are compared lexically: an entry under a path that a lower layer made a symlink stays
-//! under its own name (as overlayfs keeps it in its own layer directory).
+//! A runtime writes an entry through a symlinked parent (`y -> /etc`, then `y/passwd`) where the
+//! link points, and runtimes disagree on where that is when the link is in a lower layer (docker's
+//! overlay2 extracts each layer into its own directory, containerd into the merged mount). Such a
+//! layer, and a hard link to itself, to a missing path or to a directory, is refused as
+//! ambiguous: the tree is only ever the one every runtime builds.
 
 use std::collections::BTreeMap;
 
 use super::layer::Item;
 use super::{Capture, Entry, EntryKind, Hidden, MergedTree, ShippedEntry};
 
-/// Merges the layers' items, lowest layer first.
-pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> MergedTree {
+/// Merges the layers' items, lowest layer first. Errors name the layer (1-based) and the entry.
+pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedTree, String> {
     let mut tree: BTreeMap<String, Entry> = BTreeMap::new();
     let mut hidden: Vec<ShippedEntry> = Vec::new();
+    let count = layers.len();
     for (layer, items) in layers.into_iter().enumerate() {
+        let fail = |message: String| format!("layer {} of {count}: {message}", layer + 1);
         let deleted = Hidden::Deleted { by_layer: layer };
         let mut entries = Vec::with_capacity(items.len());
         for item in items {
             match item {
                 Item::Whiteout(path) => {
+                    through_symlink(&tree, &path)
+                        .map_err(|m| fail(format!("whiteout `{path}`: {m}")))?;
                     if let Some(entry) = tree.remove(&path) {
                         hidden.push(ShippedEntry {
                             entry,
@@ -38,29 +45,37 @@ pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> MergedTree {
                     }
                     remove_children(&mut tree, &path, deleted, &mut hidden);
                 }
-                Item::Opaque(dir) => remove_children(&mut tree, &dir, deleted, &mut hidden),
+                Item::Opaque(dir) => {
+                    through_symlink(&tree, &format!("{dir}/x"))
+                        .map_err(|m| fail(format!("opaque marker in `{dir}`: {m}")))?;
+                    remove_children(&mut tree, &dir, deleted, &mut hidden)
+                }
                 Item::Entry(entry) => entries.push(entry),
             }
         }
         let overwritten = Hidden::Overwritten { by_layer: layer };
         for mut entry in entries {
-            if let Some(old) = tree.remove(&entry.path) {
-                match (old.kind, entry.kind) {
-                    // Re-stating a directory (every layer that touches /app/x lists /app) does
-                    // not hide it or its children.
-                    (EntryKind::Dir, EntryKind::Dir) => {}
-                    (EntryKind::Dir, _) => {
-                        remove_children(&mut tree, &entry.path, overwritten, &mut hidden);
-                        hidden.push(ShippedEntry {
-                            entry: old,
-                            hidden: overwritten,
-                        });
-                    }
-                    _ => hidden.push(ShippedEntry {
-                        entry: old,
-                        hidden: overwritten,
-                    }),
-                }
+            through_symlink(&tree, &entry.path)
+                .map_err(|m| fail(format!("entry `{}`: {m}", entry.path)))?;
+            if entry.kind == EntryKind::HardLink {
+                check_hard_link(&tree, &entry)
+                    .map_err(|m| fail(format!("entry `{}`: {m}", entry.path)))?;
+            }
+            let old = tree.remove(&entry.path);
+            // Anything but a directory replaces the whole subtree (also children whose
+            // directory was never listed itself).
+            if entry.kind != EntryKind::Dir {
+                remove_children(&mut tree, &entry.path, overwritten, &mut hidden);
+            }
+            // Re-stating a directory (every layer that touches /app/x lists /app) does not hide
+            // it or its children.
+            if let Some(old) =
+                old.filter(|o| !(o.kind == EntryKind::Dir && entry.kind == EntryKind::Dir))
+            {
+                hidden.push(ShippedEntry {
+                    entry: old,
+                    hidden: overwritten,
+                });
             }
             // A hard link shares its target's content: give it the captured bytes too.
             if entry.kind == EntryKind::HardLink && entry.content.is_none() {
@@ -76,9 +91,41 @@ pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> MergedTree {
     }
     // Hidden entries in the order their layers shipped them.
     hidden.sort_by_key(|h| h.entry.layer);
-    MergedTree {
+    Ok(MergedTree {
         entries: tree,
         hidden,
+    })
+}
+
+/// Err when a proper ancestor of `path` is a symlink in the tree so far.
+fn through_symlink(tree: &BTreeMap<String, Entry>, path: &str) -> Result<(), String> {
+    for (i, _) in path.match_indices('/').skip(1) {
+        let ancestor = &path[..i];
+        if let Some(link) = tree.get(ancestor).filter(|e| e.kind == EntryKind::Symlink) {
+            return Err(format!(
+                "it is written through `{ancestor}`, a symlink (to `{}`); runtimes write it where the link points or beside it depending on how they extract layers, so isogen refuses the image as ambiguous",
+                link.link_target.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Err when a hard link names itself, nothing, or a directory: extraction fails on it.
+fn check_hard_link(tree: &BTreeMap<String, Entry>, entry: &Entry) -> Result<(), String> {
+    let target = entry.link_target.as_deref().unwrap_or("");
+    if target == entry.path {
+        return Err("a hard link to itself; no runtime extracts it".into());
+    }
+    through_symlink(tree, target)?;
+    match tree.get(target) {
+        None => Err(format!(
+            "a hard link to `{target}`, which no earlier entry or lower layer holds; no runtime extracts it"
+        )),
+        Some(t) if t.kind == EntryKind::Dir => Err(format!(
+            "a hard link to the directory `{target}`; no runtime extracts it"
+        )),
+        Some(_) => Ok(()),
     }
 }
 
@@ -165,7 +212,8 @@ mod tests {
                 vec![Item::Whiteout("/a/sub".into())],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/a", "/a/x", "/ab"]);
         let deleted = Hidden::Deleted { by_layer: 1 };
         assert_eq!(
@@ -183,7 +231,8 @@ mod tests {
                 vec![dir("/d", 1), file("/d/new", 1), Item::Opaque("/d".into())],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/d", "/d/new"]);
         assert_eq!(
             hidden(&tree),
@@ -199,7 +248,8 @@ mod tests {
                 vec![file("/f", 1), Item::Whiteout("/f".into())],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(tree.entries["/f"].layer, 1);
         assert_eq!(hidden(&tree), [("/f", 0, Hidden::Deleted { by_layer: 1 })]);
     }
@@ -212,7 +262,8 @@ mod tests {
                 vec![file("/f", 1), file("/f", 1), file("/d", 1)],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/d", "/f"]);
         assert_eq!(tree.entries["/d"].kind, EntryKind::File);
         let over = Hidden::Overwritten { by_layer: 1 };
@@ -235,7 +286,8 @@ mod tests {
                 vec![dir("/d", 1), file("/d/y", 1)],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/d", "/d/x", "/d/y"]);
         assert!(tree.hidden.is_empty());
         assert_eq!(tree.entries["/d"].layer, 1);
@@ -249,8 +301,82 @@ mod tests {
                 vec![Item::Opaque("/".into()), file("/z", 1)],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/z"]);
         assert_eq!(tree.hidden.len(), 2);
+    }
+
+    fn link(path: &str, kind: EntryKind, target: &str, layer: usize) -> Item {
+        let Item::Entry(mut e) = entry(path, kind, layer) else {
+            unreachable!()
+        };
+        e.link_target = Some(target.into());
+        Item::Entry(e)
+    }
+
+    #[test]
+    fn entries_through_a_symlinked_parent_are_refused_in_the_same_or_a_later_layer() {
+        let same = vec![vec![
+            dir("/etc", 0),
+            link("/y", EntryKind::Symlink, "/etc", 0),
+            file("/y/passwd", 0),
+        ]];
+        let err = merge(same, &nothing()).unwrap_err();
+        assert!(
+            err.contains("layer 1 of 1") && err.contains("`/y`"),
+            "{err}"
+        );
+        let later = vec![
+            vec![link("/y", EntryKind::Symlink, "/etc", 0)],
+            vec![file("/y/passwd", 1)],
+        ];
+        let err = merge(later, &nothing()).unwrap_err();
+        assert!(
+            err.contains("layer 2 of 2") && err.contains("/y/passwd"),
+            "{err}"
+        );
+        // A directory that replaces the link first makes the path plain again.
+        let replaced = vec![
+            vec![link("/y", EntryKind::Symlink, "/etc", 0)],
+            vec![dir("/y", 1), file("/y/passwd", 1)],
+        ];
+        assert!(merge(replaced, &nothing()).is_ok());
+    }
+
+    #[test]
+    fn hard_links_to_themselves_to_nothing_or_to_directories_are_refused() {
+        for (layers, needle) in [
+            (
+                vec![vec![link("/a", EntryKind::HardLink, "/a", 0)]],
+                "itself",
+            ),
+            (vec![vec![link("/a", EntryKind::HardLink, "/b", 0)]], "`/b`"),
+            (
+                vec![vec![
+                    link("/a", EntryKind::HardLink, "/b", 0),
+                    file("/b", 0),
+                ]],
+                "`/b`",
+            ),
+            (
+                vec![vec![dir("/d", 0), link("/a", EntryKind::HardLink, "/d", 0)]],
+                "directory",
+            ),
+        ] {
+            let err = merge(layers, &nothing()).unwrap_err();
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+        let lower = vec![
+            vec![file("/b", 0)],
+            vec![link("/a", EntryKind::HardLink, "/b", 1)],
+        ];
+        assert!(merge(lower, &nothing()).is_ok());
+    }
+
+    #[test]
+    fn a_file_replacing_an_unlisted_directory_hides_its_children() {
+        let tree = merge(vec![vec![file("/y/passwd", 0), file("/y", 0)]], &nothing()).unwrap();
+        assert_eq!(paths(&tree), ["/y"]);
     }
 }

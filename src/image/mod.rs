@@ -340,7 +340,7 @@ impl OpenedImage {
         if layers.len() != count {
             return Err(Error::image(&shown, "reading the layers stopped early"));
         }
-        let tree = merge::merge(items, capture);
+        let tree = merge::merge(items, capture).map_err(|m| Error::image(&shown, m))?;
         Ok(Image {
             source: self.source,
             format: self.format,

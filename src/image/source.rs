@@ -103,9 +103,6 @@ pub(crate) enum Store {
     Archive {
         file: Arc<File>,
         members: HashMap<String, Member>,
-        /// The archive ended where data ran out, without tar's end-of-archive blocks. Every
-        /// image tool writes them, so a missing member then most likely means a cut file.
-        unterminated: bool,
     },
     /// A layout directory: the path as given, and as resolved (symlinks followed), which every
     /// file read must stay within.
@@ -113,16 +110,6 @@ pub(crate) enum Store {
 }
 
 impl Store {
-    /// Added to "missing" errors: why a member may be missing.
-    pub fn missing_hint(&self) -> &'static str {
-        match self {
-            Store::Archive {
-                unterminated: true, ..
-            } => "; the archive ends without tar's end-of-archive blocks, so it was probably cut short",
-            _ => "",
-        }
-    }
-
     pub fn is_dir(&self) -> bool {
         matches!(self, Store::Dir { .. })
     }
@@ -156,7 +143,7 @@ impl Store {
     /// docker-archive stores `<id>/layer.tar` as a symlink to `../<diff_id>.tar`).
     pub fn open(&self, name: &str) -> Result<Blob, StoreError> {
         match self {
-            Store::Archive { file, members, .. } => {
+            Store::Archive { file, members } => {
                 let mut name = member_name(name);
                 for _ in 0..32 {
                     match members.get(&name) {
@@ -396,16 +383,27 @@ fn index_archive(file: File) -> Result<Store, String> {
             (TarKind::Dir, _) => Member::Dir,
             _ => Member::Other,
         };
-        members.insert(name, member);
+        if entry.cut_at_nul || name.contains('\0') {
+            return Err(format!(
+                "member `{name}` has a NUL byte inside its name; readers disagree on where such a name ends"
+            ));
+        }
+        let is_dir = matches!(member, Member::Dir);
+        if let Some(old) = members.insert(name.clone(), member) {
+            if !(is_dir && matches!(old, Member::Dir)) {
+                return Err(format!(
+                    "the archive holds `{name}` twice (names compared after normalising); loaders disagree on which one counts"
+                ));
+            }
+        }
     }
     if count == 0 {
         return Err("the archive is empty".to_string());
     }
-    Ok(Store::Archive {
-        unterminated: !stream.saw_end_marker(),
-        file,
-        members,
-    })
+    if !stream.saw_end_marker() {
+        return Err("the archive ends without tar's end-of-archive blocks: it was probably cut short (docker save, skopeo and buildah always write them)".to_string());
+    }
+    Ok(Store::Archive { file, members })
 }
 
 fn split_member(name: &str) -> (String, String) {
