@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::digest::{HashState, Sha256Digest};
+use super::json::{check_keys, Doc};
 use super::path::{member_name, split};
 use super::platform::Platform;
 use super::source::{Store, StoreError};
@@ -115,10 +116,12 @@ pub(crate) fn resolve(store: &Store, requested: Option<&Platform>) -> Result<Res
             };
             let mut resolved = resolve_oci(store, requested, format)?;
             if has_manifest {
+                let legacy = read_legacy_manifest(store)?;
+                same_image(store, &legacy, &resolved)?;
                 // Newer `docker save` writes both; its tags (`name:tag`, the names users
                 // know) are in manifest.json, the index only has `latest`-style ref names.
                 let mut names = Vec::new();
-                for image in read_legacy_manifest(store)? {
+                for image in legacy {
                     for tag in image.repo_tags.unwrap_or_default() {
                         push_unique(&mut names, tag);
                     }
@@ -154,7 +157,7 @@ fn resolve_oci(
     format: ArchiveFormat,
 ) -> Result<Resolved, String> {
     let bytes = read_blob(store, "index.json", "index.json", None, MAX_MANIFEST_BYTES)?;
-    let index: IndexJson = parse_json(&bytes, "index.json")?;
+    let index: IndexJson = parse_json(&bytes, "index.json", Doc::OciJson)?;
     let mut walk = IndexWalk::default();
     collect(store, index, "index.json", 0, &[], &mut walk)?;
     let candidates = walk.candidates;
@@ -171,7 +174,7 @@ fn resolve_oci(
         Some((&chosen.digest, chosen.size)),
         MAX_MANIFEST_BYTES,
     )?;
-    let manifest: ManifestJson = parse_json(&bytes, &what)?;
+    let manifest: ManifestJson = parse_json(&bytes, &what, Doc::OciJson)?;
     let (config_digest, config) = read_config(store, &manifest, &what, chosen.platform.as_ref())?;
     let descriptors = manifest.layers.unwrap_or_default();
     let (platform, diff_ids) =
@@ -275,14 +278,6 @@ fn collect(
     for desc in index.manifests.unwrap_or_default() {
         let digest = Sha256Digest::parse(&desc.digest).map_err(|e| format!("{where_}: {e}"))?;
         let annotations = desc.annotations.unwrap_or_default();
-        // buildx attaches provenance/SBOM attestations as manifests of platform unknown/unknown.
-        if annotations
-            .get("vnd.docker.reference.type")
-            .map(String::as_str)
-            == Some("attestation-manifest")
-        {
-            continue;
-        }
         let mut names = inherited_names.to_vec();
         // containerd's annotation holds the full name; ref.name may be only the tag.
         for key in [CONTAINERD_NAME, REF_NAME] {
@@ -297,7 +292,13 @@ fn collect(
                 p.variant.as_deref(),
             ))
         });
-        if platform.as_ref().is_some_and(|p| p.os == "unknown") {
+        // buildx attaches provenance/SBOM attestations as manifests of platform unknown/unknown,
+        // which no runtime pulls. The attestation annotation alone proves nothing: containerd
+        // ignores it, so a manifest for a real platform is a candidate whatever it says.
+        if platform
+            .as_ref()
+            .is_some_and(|p| p.os == "unknown" && p.arch == "unknown")
+        {
             continue;
         }
         let what = format!("index {digest}");
@@ -315,7 +316,8 @@ fn collect(
                     Some((&digest, desc.size)),
                     MAX_MANIFEST_BYTES,
                 )?;
-                let value: serde_json::Value = parse_json(&bytes, &format!("manifest {digest}"))?;
+                let value: serde_json::Value =
+                    parse_json(&bytes, &format!("manifest {digest}"), Doc::OciJson)?;
                 if value.get("manifests").is_some() {
                     Kind::Index
                 } else if value.get("config").is_some() {
@@ -335,7 +337,7 @@ fn collect(
                     Some((&digest, desc.size)),
                     MAX_MANIFEST_BYTES,
                 )?;
-                let nested: IndexJson = parse_json(&bytes, &what)?;
+                let nested: IndexJson = parse_json(&bytes, &what, Doc::OciJson)?;
                 collect(store, nested, &what, depth + 1, &names, out)?;
             }
             Kind::Manifest => {
@@ -436,7 +438,7 @@ fn platform_of_manifest(
         Some((&candidate.digest, candidate.size)),
         MAX_MANIFEST_BYTES,
     )?;
-    let manifest: ManifestJson = parse_json(&bytes, &what)?;
+    let manifest: ManifestJson = parse_json(&bytes, &what, Doc::OciJson)?;
     if let Some(platform) = configs.get(&manifest.config.digest) {
         return Ok(platform.clone());
     }
@@ -488,7 +490,7 @@ fn read_legacy_manifest(store: &Store) -> Result<Vec<LegacyImageJson>, String> {
         None,
         MAX_MANIFEST_BYTES,
     )?;
-    parse_json(&bytes, "manifest.json")
+    parse_json(&bytes, "manifest.json", Doc::DockerManifest)
 }
 
 fn resolve_legacy(store: &Store, requested: Option<&Platform>) -> Result<Resolved, String> {
@@ -573,6 +575,56 @@ fn resolve_legacy(store: &Store, requested: Option<&Platform>) -> Result<Resolve
         config,
         layers,
     })
+}
+
+/// A docker archive holding both `index.json` and `manifest.json` is loaded from one or the
+/// other depending on the docker version and image store: both must name the same config and
+/// the same layers, in order, or the archive describes two images.
+fn same_image(store: &Store, legacy: &[LegacyImageJson], oci: &Resolved) -> Result<(), String> {
+    let two = |why: String| {
+        format!(
+            "the archive describes two images: index.json and manifest.json disagree ({why}); docker loads one or the other depending on its version, so isogen refuses it"
+        )
+    };
+    let [image] = legacy else {
+        return Err(two(format!(
+            "manifest.json lists {} images, index.json leads to one",
+            legacy.len()
+        )));
+    };
+    let same = |name: &str, digest: &str| {
+        let Ok(digest) = Sha256Digest::parse(digest) else {
+            return false;
+        };
+        let member = resolve_name(store, name);
+        member == resolve_name(store, &digest.blob_path())
+            || digest_from_name(&member).is_some_and(|d| d == digest)
+    };
+    if !same(&image.config, &oci.config_digest) {
+        return Err(two(format!(
+            "config `{}` versus {}",
+            image.config, oci.config_digest
+        )));
+    }
+    let layers = image.layers.as_deref().unwrap_or_default();
+    if layers.len() != oci.layers.len() {
+        return Err(two(format!(
+            "{} layers versus {}",
+            layers.len(),
+            oci.layers.len()
+        )));
+    }
+    for (i, (name, spec)) in layers.iter().zip(&oci.layers).enumerate() {
+        let digest = spec
+            .digest
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if !same(name, &digest) {
+            return Err(two(format!("layer {}: `{name}` versus {digest}", i + 1)));
+        }
+    }
+    Ok(())
 }
 
 /// The member a name finally points at (following archive links), for reading digests off names.
@@ -666,7 +718,9 @@ fn read_blob(
     Ok(bytes)
 }
 
-fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
+/// Parses a JSON document after checking its keys read the same as in Go (see `json`).
+fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str, doc: Doc) -> Result<T, String> {
+    check_keys(bytes, doc).map_err(|problem| format!("{what}: {problem}"))?;
     serde_json::from_slice(bytes).map_err(|e| format!("{what} is not valid: {e}"))
 }
 
@@ -677,7 +731,7 @@ fn parse_config(
     what: &str,
     fallback: Option<&Platform>,
 ) -> Result<ImageConfiguration, String> {
-    let mut value: serde_json::Value = parse_json(bytes, what)?;
+    let mut value: serde_json::Value = parse_json(bytes, what, Doc::Config)?;
     strip_nulls(&mut value);
     let object = value
         .as_object_mut()

@@ -25,6 +25,7 @@
 
 mod digest;
 pub mod inspect;
+mod json;
 mod layer;
 mod layout;
 mod merge;

@@ -33,6 +33,9 @@ impl Compression {
         match magic {
             [0x1f, 0x8b, ..] => Ok(Compression::Gzip),
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Ok(Compression::Zstd),
+            // A zstd skippable frame (0x184D2A50..5F) may open a stream; containerd takes it
+            // for zstd, and so does the decoder.
+            [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => Ok(Compression::Zstd),
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Err("xz"),
             [b'B', b'Z', b'h', ..] => Err("bzip2"),
             _ => Ok(Compression::None),

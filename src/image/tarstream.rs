@@ -842,7 +842,7 @@ mod tests {
     fn numbers_parse_as_go_parses_them() {
         assert_eq!(parse_octal(b"0000644\0"), Ok(0o644));
         assert_eq!(parse_octal(b"\0\0\0\0"), Ok(0));
-        assert_eq!(parse_octal(b" 12\034 "), Ok(0o12));
+        assert_eq!(parse_octal(b" 12\x0034 "), Ok(0o12));
         assert!(parse_octal(b"12 34\0").is_err());
         assert!(parse_octal(b"-1\0").is_err());
         assert_eq!(go_parse_int(b"-0"), Some(0));
