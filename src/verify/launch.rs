@@ -215,6 +215,16 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
             };
         }
         if is_node(&first) {
+            // runc execs node itself first: without it in the image (through PATH) nothing runs.
+            let (wanted, resolved) = locate(&first, config, fs);
+            if resolved.is_none() {
+                return Launch::Binary {
+                    program: first,
+                    wanted,
+                    resolved: None,
+                    args: argv[1..].to_vec(),
+                };
+            }
             return node(&argv[1..], config, fs);
         }
         if PACKAGE_MANAGERS.contains(&base.as_str()) {

@@ -416,6 +416,15 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
             .files(&["/app/packages/shared/src/index.ts"])), diags::id::SOURCES),
         ("root user", generated_billing().user("root"), diags::id::USER_ROOT),
         ("uid 0", generated_billing().user("0:0"), diags::id::USER_ROOT),
+        ("uid -0", generated_billing().user("-0"), diags::id::USER_ROOT),
+        ("uid +0", generated_billing().user("+0:10001"), diags::id::USER_ROOT),
+        ("uid 000", generated_billing().user("000"), diags::id::USER_ROOT),
+        ("uid 2^32 (0 in 32 bits)", generated_billing().user("4294967296"), diags::id::USER_ROOT),
+        ("root group", generated_billing().user("10001:0"), diags::id::USER_ROOT),
+        ("passwd entry with an empty uid", generated_billing().user("app")
+            .with(|t| t.layer(4).file("/etc/passwd", "app:x::10001::/app:/bin/sh\n")), diags::id::USER_ROOT),
+        ("first passwd match wins", generated_billing().user("app")
+            .with(|t| t.layer(4).file("/etc/passwd", " app:x:0:0::/:/bin/sh \napp:x:10001:10001::/app:/bin/sh\n")), diags::id::USER_ROOT),
         ("no user", generated_billing().without("User"), diags::id::USER_UNSET),
         ("uid without passwd entry", generated_billing().user("12345"), diags::id::USER_UNRESOLVABLE),
         ("dev dependencies installed", generated_billing().with(|t| t.layer(4)
@@ -432,6 +441,7 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
         ("node start script that picks a service", generated_billing().cmd(&["node", "/app/start.js"])
             .with(|t| t.layer(4).file("/app/start.js", "require(`./services/${process.env.SERVICE}/dist/main.js`)")), diags::id::ENTRYPOINT_INDIRECT),
         ("shell form", generated_billing().entrypoint(&[]).cmd(&["/bin/sh", "-c", "node /app/services/billing/dist/main.js"]), diags::id::ENTRYPOINT_SHELL),
+        ("node not in the image", generated_billing().with(|t| t.layer(4).delete("/usr/local/bin/node")), diags::id::ENTRYPOINT_NOT_FOUND),
         ("entry file missing", generated_billing().cmd(&["node", "/app/services/billing/dist/server.js"]), diags::id::ENTRYPOINT_NOT_FOUND),
         ("no command", generated_billing().entrypoint(&[]).cmd(&[]), diags::id::ENTRYPOINT_MISSING),
         (".npmrc with a token", generated_billing().with(|t| t.layer(4)

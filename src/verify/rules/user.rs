@@ -1,11 +1,15 @@
-//! `user-unset`, `user-root`, `user-unresolvable`: the config's `User` is set, is not root (by
-//! name, by uid 0, or through a passwd entry whose uid is 0), and resolves in the image's
-//! `/etc/passwd` (a named group in `/etc/group`). A numeric uid works at run time without a
-//! passwd entry, but tools and `runAsNonRoot` checks that map uids to names do not, so it is
-//! reported all the same.
+//! `user-unset`, `user-root`, `user-unresolvable`: the config's `User` is set, is not root, and
+//! resolves in the image's `/etc/passwd` (a named group in `/etc/group`), all as runc resolves
+//! it (see `verify::users`): root by name, by a uid whose 32-bit value is 0 in any spelling
+//! (`0`, `-0`, `000`, `4294967296`), through a passwd entry whose uid is 0 or reads as 0, or by
+//! an explicit group that is gid 0. Root is decided before anything else, so `user-root` fires
+//! whatever severity the policy gives `user-unresolvable`. A numeric uid works at run time
+//! without a passwd entry, but tools and `runAsNonRoot` checks that map uids to names do not,
+//! so it is reported all the same.
 
 use super::{Collector, Ctx};
 use crate::verify::diags::id;
+use crate::verify::users::{is_root_id, resolve};
 
 pub fn check(ctx: &Ctx, out: &mut Collector) {
     let facts = ctx.facts;
@@ -18,70 +22,79 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
         return;
     };
     let value = vec![format!("User: {user}")];
-    let (name, group) = match user.split_once(':') {
-        Some((u, g)) => (u, Some(g)),
-        None => (user, None),
-    };
     let passwd_layer = facts.fs.get("/etc/passwd").map(|e| e.layer);
-    let uid: Option<u64> = name.parse().ok();
-    let entry = facts.passwd.as_ref().and_then(|p| match uid {
-        Some(uid) => p.iter().find(|e| e.uid == uid),
-        None => p.iter().find(|e| e.name == name),
-    });
-    if uid == Some(0) || name == "root" {
-        out.config(
-            id::USER_ROOT,
-            format!("the image runs as root (User {user})"),
-            value,
-        );
+    let group_layer = facts.fs.get("/etc/group").map(|e| e.layer);
+    let resolution = resolve(user, facts.passwd.as_deref(), facts.group.as_deref());
+    if let Some(uid) = resolution.uid.filter(|uid| is_root_id(*uid)) {
+        match &resolution.entry {
+            Some(e) => out.config_with_paths(
+                id::USER_ROOT,
+                format!(
+                    "User {user} is uid {uid} through /etc/passwd (`{}`): it is root",
+                    e.line
+                ),
+                value,
+                vec!["/etc/passwd".into()],
+                passwd_layer,
+            ),
+            None if uid == 0 && user.split(':').next() == Some("0") => out.config(
+                id::USER_ROOT,
+                format!("the image runs as root (User {user})"),
+                value,
+            ),
+            None => out.config(
+                id::USER_ROOT,
+                format!(
+                    "the image runs as root (User {user}: runtimes read the uid as {uid}, stored in 32 bits as 0)"
+                ),
+                value,
+            ),
+        }
         return;
     }
-    if let Some(e) = entry.filter(|e| e.uid == 0) {
+    if let Some(gid) = resolution.group_gid.filter(|gid| is_root_id(*gid)) {
         out.config_with_paths(
             id::USER_ROOT,
-            format!("User {name} has uid 0 in /etc/passwd: it is root"),
+            format!("User {user} runs with the root group (gid {gid}, 0 in 32 bits)"),
             value,
-            vec!["/etc/passwd".into()],
-            passwd_layer,
-        );
-        let _ = e;
-        return;
-    }
-    if facts.passwd.is_none() {
-        out.config(
-            id::USER_UNRESOLVABLE,
-            format!("User {user} cannot be resolved: the image has no /etc/passwd"),
-            value,
+            vec!["/etc/group".into()],
+            group_layer,
         );
         return;
     }
-    if entry.is_none() {
-        let what = match uid {
-            Some(uid) => format!("uid {uid} has no entry in /etc/passwd"),
-            None => format!("user {name:?} is not in /etc/passwd (the container will not start)"),
+    if let Some(problem) = resolution.problem {
+        let (path, layer) = if problem.contains("/etc/group") {
+            ("/etc/group", group_layer)
+        } else {
+            ("/etc/passwd", passwd_layer)
         };
-        out.config_with_paths(
-            id::USER_UNRESOLVABLE,
-            what,
-            value,
-            vec!["/etc/passwd".into()],
-            passwd_layer,
-        );
-        return;
-    }
-    if let Some(g) = group.filter(|g| g.parse::<u64>().is_err() && !g.is_empty()) {
-        let known = facts
-            .group
-            .as_ref()
-            .is_some_and(|gs| gs.iter().any(|(n, _)| n == g));
-        if !known {
+        if facts.passwd.is_none() && path == "/etc/passwd" {
+            out.config(id::USER_UNRESOLVABLE, problem, value);
+        } else {
             out.config_with_paths(
                 id::USER_UNRESOLVABLE,
-                format!("group {g:?} is not in /etc/group (the container will not start)"),
+                problem,
                 value,
-                vec!["/etc/group".into()],
-                facts.fs.get("/etc/group").map(|e| e.layer),
+                vec![path.into()],
+                layer,
             );
+        }
+        return;
+    }
+    if resolution.entry.is_none() {
+        match (facts.passwd.is_some(), resolution.uid) {
+            (true, Some(uid)) => out.config_with_paths(
+                id::USER_UNRESOLVABLE,
+                format!("uid {uid} has no entry in /etc/passwd"),
+                value,
+                vec!["/etc/passwd".into()],
+                passwd_layer,
+            ),
+            _ => out.config(
+                id::USER_UNRESOLVABLE,
+                format!("User {user} cannot be resolved: the image has no /etc/passwd"),
+                value,
+            ),
         }
     }
 }
