@@ -441,6 +441,7 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
         ("node start script that picks a service", generated_billing().cmd(&["node", "/app/start.js"])
             .with(|t| t.layer(4).file("/app/start.js", "require(`./services/${process.env.SERVICE}/dist/main.js`)")), diags::id::ENTRYPOINT_INDIRECT),
         ("shell form", generated_billing().entrypoint(&[]).cmd(&["/bin/sh", "-c", "node /app/services/billing/dist/main.js"]), diags::id::ENTRYPOINT_SHELL),
+        ("labelled as another package", generated_billing().label("dev.isogen.package", "@acme/payments"), diags::id::OTHER_SERVICE),
         ("node not in the image", generated_billing().with(|t| t.layer(4).delete("/usr/local/bin/node")), diags::id::ENTRYPOINT_NOT_FOUND),
         ("entry file missing", generated_billing().cmd(&["node", "/app/services/billing/dist/server.js"]), diags::id::ENTRYPOINT_NOT_FOUND),
         ("no command", generated_billing().entrypoint(&[]).cmd(&[]), diags::id::ENTRYPOINT_MISSING),
@@ -1454,6 +1455,26 @@ fn the_package_the_entrypoint_runs_is_the_service_whatever_its_name() {
     let v = run(&image("@acme/payments"), Some("billing"), Some(&ws), "").unwrap();
     assert!(
         errors(&v).contains(&diags::id::SERVICE_MISSING),
+        "{:#?}",
+        v.findings
+    );
+}
+
+#[test]
+fn an_image_labelled_as_another_service_than_service_is_a_finding() {
+    let ws = workspace();
+    let image = generated_billing()
+        .label("dev.isogen.service", "payments")
+        .build();
+    let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
+    assert_eq!(
+        errors(&v),
+        vec![diags::id::OTHER_SERVICE],
+        "{:#?}",
+        v.findings
+    );
+    assert!(
+        v.findings[0].message.contains("label names payments"),
         "{:#?}",
         v.findings
     );
