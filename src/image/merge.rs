@@ -32,9 +32,21 @@ pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedT
         let fail = |message: String| format!("layer {} of {count}: {message}", layer + 1);
         let deleted = Hidden::Deleted { by_layer: layer };
         let mut entries = Vec::with_capacity(items.len());
+        // Paths this layer wrote so far: a whiteout after them is applied to them by containerd
+        // (it removes whatever is there) and not by the OCI rules (lower layers only).
+        let mut written = std::collections::BTreeSet::new();
         for item in items {
             match item {
                 Item::Whiteout(path) => {
+                    if let Some(p) = written
+                        .range(path.clone()..)
+                        .next()
+                        .filter(|p: &&String| **p == path || p.starts_with(&format!("{path}/")))
+                    {
+                        return Err(fail(format!(
+                            "whiteout `{path}` follows this layer's own entry `{p}`; containerd deletes that entry, the OCI rules keep it, so isogen refuses the image as ambiguous"
+                        )));
+                    }
                     through_symlink(&tree, &path)
                         .map_err(|m| fail(format!("whiteout `{path}`: {m}")))?;
                     if let Some(entry) = tree.remove(&path) {
@@ -50,7 +62,10 @@ pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedT
                         .map_err(|m| fail(format!("opaque marker in `{dir}`: {m}")))?;
                     remove_children(&mut tree, &dir, deleted, &mut hidden)
                 }
-                Item::Entry(entry) => entries.push(entry),
+                Item::Entry(entry) => {
+                    written.insert(entry.path.clone());
+                    entries.push(entry)
+                }
             }
         }
         let overwritten = Hidden::Overwritten { by_layer: layer };
@@ -245,13 +260,23 @@ mod tests {
         let tree = merge(
             vec![
                 vec![file("/f", 0)],
-                vec![file("/f", 1), Item::Whiteout("/f".into())],
+                vec![Item::Whiteout("/f".into()), file("/f", 1)],
             ],
             &nothing(),
         )
         .unwrap();
         assert_eq!(tree.entries["/f"].layer, 1);
         assert_eq!(hidden(&tree), [("/f", 0, Hidden::Deleted { by_layer: 1 })]);
+        // The other order: containerd deletes the new file, the OCI rules keep it.
+        let err = merge(
+            vec![
+                vec![file("/f", 0)],
+                vec![file("/d/f", 1), Item::Whiteout("/d".into())],
+            ],
+            &nothing(),
+        )
+        .unwrap_err();
+        assert!(err.contains("ambiguous"), "{err}");
     }
 
     #[test]

@@ -272,7 +272,11 @@ impl<R: Skip> TarStream<R> {
                 // Global PAX headers say nothing isogen needs (Go returns them as entries that
                 // every extractor skips).
                 b'g' => {
-                    self.read_extension(raw.size, "PAX global")?;
+                    let body = self.read_extension(raw.size, "PAX global")?;
+                    // Go refuses a global header whose records are malformed.
+                    for record in tar::PaxExtensions::new(&body) {
+                        record.map_err(|e| self.error("malformed PAX global header", Some(e)))?;
+                    }
                     continue;
                 }
                 _ => {}
@@ -534,6 +538,19 @@ impl RawHeader {
         let mode = parse_numeric(field(100, 108)).ok_or_else(|| bad("mode"))?;
         let uid = parse_numeric(field(108, 116)).ok_or_else(|| bad("uid"))?;
         let gid = parse_numeric(field(116, 124)).ok_or_else(|| bad("gid"))?;
+        // Fields isogen does not use, but whose malformation makes Go refuse the header.
+        parse_numeric(field(136, 148)).ok_or_else(|| bad("mtime"))?;
+        if field(257, 262) == b"ustar" {
+            parse_numeric(field(329, 337)).ok_or_else(|| bad("devmajor"))?;
+            parse_numeric(field(337, 345)).ok_or_else(|| bad("devminor"))?;
+        }
+        if field(257, 265) == b"ustar  \0" {
+            for (from, to, what) in [(345, 357, "atime"), (357, 369, "ctime")] {
+                if block[from] != 0 {
+                    parse_numeric(field(from, to)).ok_or_else(|| bad(what))?;
+                }
+            }
+        }
         Ok(RawHeader {
             type_byte: block[156],
             link: cut_nul(field(157, 257).to_vec()),
