@@ -26,7 +26,13 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     let group_layer = facts.fs.get("/etc/group").map(|e| e.layer);
     let resolution = resolve(user, facts.passwd.as_deref(), facts.group.as_deref());
     if let Some(uid) = resolution.uid.filter(|uid| is_root_id(*uid)) {
+        let name = user.split(':').next().unwrap_or("");
         match &resolution.entry {
+            _ if name == "root" || name == "0" => out.config(
+                id::USER_ROOT,
+                format!("the image runs as root (User {user})"),
+                value,
+            ),
             Some(e) => out.config_with_paths(
                 id::USER_ROOT,
                 format!(
@@ -36,11 +42,6 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
                 value,
                 vec!["/etc/passwd".into()],
                 passwd_layer,
-            ),
-            None if uid == 0 && user.split(':').next() == Some("0") => out.config(
-                id::USER_ROOT,
-                format!("the image runs as root (User {user})"),
-                value,
             ),
             None => out.config(
                 id::USER_ROOT,
