@@ -101,7 +101,18 @@ pub struct Resolution {
     /// The gid the explicit group part (`User app:grp`) resolves to, when there is one.
     pub group_gid: Option<i64>,
     /// Why the user or group does not resolve (runc refuses to start the container).
-    pub problem: Option<String>,
+    pub problem: Option<Unresolved>,
+}
+
+/// Why `User` does not resolve.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unresolved {
+    /// A user name and no /etc/passwd.
+    NoPasswd,
+    /// A user name /etc/passwd does not hold.
+    UserNotInPasswd(String),
+    /// A group name /etc/group does not hold.
+    GroupNotInGroup(String),
 }
 
 /// Resolves `spec` (`user[:group]`) as runc does against the image's files (None: no file).
@@ -133,10 +144,8 @@ pub fn resolve(
         (None, None) if user.is_empty() => Some(0),
         (None, None) => {
             out.problem = Some(match passwd {
-                Some(_) => {
-                    format!("user {user:?} is not in /etc/passwd (the container will not start)")
-                }
-                None => format!("User {spec} cannot be resolved: the image has no /etc/passwd"),
+                Some(_) => Unresolved::UserNotInPasswd(user.to_string()),
+                None => Unresolved::NoPasswd,
             });
             None
         }
@@ -151,9 +160,7 @@ pub fn resolve(
         });
         out.group_gid = found.map(|g| g.gid).or(numeric);
         if out.group_gid.is_none() && out.problem.is_none() {
-            out.problem = Some(format!(
-                "group {group_arg:?} is not in /etc/group (the container will not start)"
-            ));
+            out.problem = Some(Unresolved::GroupNotInGroup(group_arg.to_string()));
         }
     }
     out
@@ -223,11 +230,11 @@ mod tests {
     fn names_that_do_not_resolve_say_why() {
         let p = parse_passwd("app:x:10001:10001::/:/bin/sh\n");
         let r = resolve("ghost", Some(&p), None);
-        assert!(r.problem.unwrap().contains("not in /etc/passwd"));
+        assert_eq!(r.problem, Some(Unresolved::UserNotInPasswd("ghost".into())));
         let r = resolve("app:staff", Some(&p), Some(&[]));
-        assert!(r.problem.unwrap().contains("/etc/group"));
+        assert_eq!(r.problem, Some(Unresolved::GroupNotInGroup("staff".into())));
         let r = resolve("app", None, None);
-        assert!(r.problem.unwrap().contains("no /etc/passwd"));
+        assert_eq!(r.problem, Some(Unresolved::NoPasswd));
         assert_eq!(resolve("12345", None, None).uid, Some(12345));
     }
 }

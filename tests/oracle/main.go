@@ -1,5 +1,5 @@
 // Command oracle reads an image archive the way a container runtime does and prints what the
-// container would see, as JSON, for isogen's differential test (tests/image_oracle.rs).
+// container would see, as JSON, for isogen's differential test (tests/it/image_oracle.rs).
 //
 // Only Go's standard library: archive/tar reads the outer archive and the layers, encoding/json
 // every document (case-insensitive keys, the last duplicate wins), layers are applied as

@@ -1,5 +1,5 @@
 //! `cargo xtask oracle [--cases N] [--seed S]`: the differential test against the Go oracle
-//! (tests/image_oracle.rs) at a size CI cannot afford: N random adversarial images (default
+//! (tests/it/image_oracle.rs) at a size CI cannot afford: N random adversarial images (default
 //! 2000) from seed S (default: a new one each run, printed so a failure can be replayed).
 
 use std::path::Path;
@@ -30,7 +30,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     println!("oracle: {cases} random cases from seed {seed} (replay with --seed {seed})");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     Cmd::new(cargo)
-        .args(["test", "--test", "image_oracle", "--", "--nocapture"])
+        .args([
+            "test",
+            "--test",
+            "it",
+            "--",
+            "image_oracle::",
+            "--nocapture",
+        ])
         .env("ISOGEN_ORACLE_CASES", cases.to_string())
         .env("ISOGEN_ORACLE_SEED", seed.to_string())
         .current_dir(root)

@@ -8,94 +8,80 @@
 //! so it is reported all the same.
 
 use super::{Collector, Ctx};
-use crate::verify::diags::id;
-use crate::verify::users::{is_root_id, resolve};
+use crate::verify::diags::Diag;
+use crate::verify::users::{is_root_id, resolve, Resolution, Unresolved};
 
 pub fn check(ctx: &Ctx, out: &mut Collector) {
     let facts = ctx.facts;
     let Some(user) = facts.config.user.as_deref() else {
-        out.config(
-            id::USER_UNSET,
-            "the image sets no User, so the container runs as root",
-            vec!["User: (unset)".into()],
-        );
+        out.config(Diag::user_unset(), vec!["User: (unset)".into()]);
         return;
     };
     let value = vec![format!("User: {user}")];
-    let passwd_layer = facts.fs.get("/etc/passwd").map(|e| e.layer);
-    let group_layer = facts.fs.get("/etc/group").map(|e| e.layer);
     let resolution = resolve(user, facts.passwd.as_deref(), facts.group.as_deref());
-    if let Some(uid) = resolution.uid.filter(|uid| is_root_id(*uid)) {
-        let name = user.split(':').next().unwrap_or("");
-        match &resolution.entry {
-            _ if name == "root" || name == "0" => out.config(
-                id::USER_ROOT,
-                format!("the image runs as root (User {user})"),
-                value,
-            ),
-            Some(e) => out.config_with_paths(
-                id::USER_ROOT,
-                format!(
-                    "User {user} is uid {uid} through /etc/passwd (`{}`): it is root",
-                    e.line
-                ),
-                value,
-                vec!["/etc/passwd".into()],
-                passwd_layer,
-            ),
-            None => out.config(
-                id::USER_ROOT,
-                format!(
-                    "the image runs as root (User {user}: runtimes read the uid as {uid}, stored in 32 bits as 0)"
-                ),
-                value,
-            ),
-        }
+    if root(ctx, user, &resolution, &value, out) {
         return;
     }
-    if let Some(gid) = resolution.group_gid.filter(|gid| is_root_id(*gid)) {
-        out.config_with_paths(
-            id::USER_ROOT,
-            format!("User {user} runs with the root group (gid {gid}, 0 in 32 bits)"),
+    let passwd_layer = facts.fs.get("/etc/passwd").map(|e| e.layer);
+    match resolution.problem {
+        Some(Unresolved::NoPasswd) => out.config(Diag::user_without_passwd(user), value),
+        Some(Unresolved::UserNotInPasswd(name)) => out.config_with_paths(
+            Diag::user_not_in_passwd(&name),
+            value,
+            vec!["/etc/passwd".into()],
+            passwd_layer,
+        ),
+        Some(Unresolved::GroupNotInGroup(group)) => out.config_with_paths(
+            Diag::group_not_in_group(&group),
             value,
             vec!["/etc/group".into()],
-            group_layer,
-        );
-        return;
-    }
-    if let Some(problem) = resolution.problem {
-        let (path, layer) = if problem.contains("/etc/group") {
-            ("/etc/group", group_layer)
-        } else {
-            ("/etc/passwd", passwd_layer)
-        };
-        if facts.passwd.is_none() && path == "/etc/passwd" {
-            out.config(id::USER_UNRESOLVABLE, problem, value);
-        } else {
-            out.config_with_paths(
-                id::USER_UNRESOLVABLE,
-                problem,
-                value,
-                vec![path.into()],
-                layer,
-            );
-        }
-        return;
-    }
-    if resolution.entry.is_none() {
-        match (facts.passwd.is_some(), resolution.uid) {
+            facts.fs.get("/etc/group").map(|e| e.layer),
+        ),
+        None if resolution.entry.is_some() => {}
+        None => match (facts.passwd.is_some(), resolution.uid) {
             (true, Some(uid)) => out.config_with_paths(
-                id::USER_UNRESOLVABLE,
-                format!("uid {uid} has no entry in /etc/passwd"),
+                Diag::uid_not_in_passwd(uid),
                 value,
                 vec!["/etc/passwd".into()],
                 passwd_layer,
             ),
-            _ => out.config(
-                id::USER_UNRESOLVABLE,
-                format!("User {user} cannot be resolved: the image has no /etc/passwd"),
-                value,
-            ),
-        }
+            _ => out.config(Diag::user_without_passwd(user), value),
+        },
     }
+}
+
+/// Reports `user-root` when the user resolves to root (uid or explicit group); true if it did.
+fn root(ctx: &Ctx, user: &str, r: &Resolution, value: &[String], out: &mut Collector) -> bool {
+    let passwd_layer = ctx.facts.fs.get("/etc/passwd").map(|e| e.layer);
+    let name = user.split(':').next().unwrap_or("");
+    if let Some(uid) = r.uid.filter(|uid| is_root_id(*uid)) {
+        let value = value.to_vec();
+        match &r.entry {
+            _ if name == "root" || name == "0" => out.config(Diag::user_root(user), value),
+            Some(e) if e.line.split(':').nth(2) == Some("0") => out.config_with_paths(
+                Diag::user_root_in_passwd(name),
+                value,
+                vec!["/etc/passwd".into()],
+                passwd_layer,
+            ),
+            Some(e) => out.config_with_paths(
+                Diag::user_root_in_passwd_line(user, uid, &e.line),
+                value,
+                vec!["/etc/passwd".into()],
+                passwd_layer,
+            ),
+            None => out.config(Diag::user_root_wrapped(user, uid), value),
+        }
+        return true;
+    }
+    if let Some(gid) = r.group_gid.filter(|gid| is_root_id(*gid)) {
+        out.config_with_paths(
+            Diag::user_root_group(user, gid),
+            value.to_vec(),
+            vec!["/etc/group".into()],
+            ctx.facts.fs.get("/etc/group").map(|e| e.layer),
+        );
+        return true;
+    }
+    false
 }
