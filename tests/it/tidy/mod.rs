@@ -72,7 +72,6 @@ const KNOWN_LONG_FNS: &[(&str, &str)] = &[
     ("src/generate/node.rs", "runtime_rewrite"),
     ("src/generate/write.rs", "apply"),
     ("src/image/layer.rs", "read_layer"),
-    ("src/image/tarstream.rs", "next_entry"),
     ("src/report/sarif.rs", "render"),
     ("src/verify/mod.rs", "check"),
     ("src/verify/rules/entrypoint.rs", "check"),
