@@ -262,6 +262,16 @@ pub(crate) fn open_store(path: &Path) -> Result<Store, String> {
 /// keep isogen waiting. A stream that is no tar is copied only up to where that shows; the
 /// index of the spool then reports it.
 fn spool(reader: impl Read) -> Result<File, String> {
+    spool_at_most(reader, MAX_SPOOL_BYTES)
+}
+
+/// Most bytes spooled (uncompressed) from stdin, a pipe or an archive compressed as a whole:
+/// far above any real image, and a clear error rather than a full disk for a decompression
+/// bomb or an endless stream of tar entries.
+pub(crate) const MAX_SPOOL_BYTES: u64 = 64 << 30;
+
+/// [`spool`], failing once more than `cap` bytes would be written.
+fn spool_at_most(reader: impl Read, cap: u64) -> Result<File, String> {
     // Tar headers are read 512 bytes at a time: not one system call each on a pipe.
     let mut reader = io::BufReader::with_capacity(1 << 16, reader);
     let magic = peek(&mut reader, 8).map_err(|e| format!("reading failed: {e}"))?;
@@ -281,6 +291,8 @@ fn spool(reader: impl Read) -> Result<File, String> {
         inner: decoded,
         out: BufWriter::with_capacity(1 << 20, file),
         write_error: None,
+        left: cap,
+        over_cap: false,
     };
     let mut stream = TarStream::new(Sequential(&mut tee));
     let read_error = loop {
@@ -294,6 +306,12 @@ fn spool(reader: impl Read) -> Result<File, String> {
         }
     };
     drop(stream);
+    if tee.over_cap {
+        return Err(format!(
+            "the archive holds more than {} GiB once uncompressed, the most isogen copies to a temporary file when it reads stdin, a pipe or an archive compressed as a whole; pass an uncompressed archive file instead (read in place, without a copy)",
+            cap >> 30
+        ));
+    }
     if let Some(e) = tee.write_error {
         return Err(format!("spooling to a temporary file failed: {e}"));
     }
@@ -311,16 +329,25 @@ fn spool(reader: impl Read) -> Result<File, String> {
         .map_err(|e| format!("spooling to a temporary file failed: {}", e.error()))
 }
 
-/// Writes everything read through it to `out`.
+/// Writes everything read through it to `out`, up to `left` bytes.
 struct Tee<R, W> {
     inner: R,
     out: W,
     write_error: Option<io::Error>,
+    left: u64,
+    over_cap: bool,
 }
 
 impl<R: Read, W: Write> Read for Tee<R, W> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => self.left = left,
+            None => {
+                self.over_cap = true;
+                return Err(io::Error::other("the spool is full"));
+            }
+        }
         if let Err(e) = self.out.write_all(&buf[..n]) {
             let message = e.to_string();
             self.write_error = Some(e);
@@ -456,4 +483,24 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 #[cfg(windows)]
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spool_stops_at_its_cap_with_a_clear_error() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(100_000);
+        header.set_mode(0o644);
+        builder
+            .append_data(&mut header, "big", &vec![7u8; 100_000][..])
+            .unwrap();
+        let bytes = builder.into_inner().unwrap();
+        let err = spool_at_most(&bytes[..], 50_000).unwrap_err();
+        assert!(err.contains("once uncompressed"), "{err}");
+        assert!(spool_at_most(&bytes[..], 200_000).is_ok());
+    }
 }
