@@ -35,6 +35,8 @@ mod platform;
 mod source;
 mod tarstream;
 
+pub use path::escape_controls;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

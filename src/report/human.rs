@@ -7,6 +7,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::{Counts, ImageReport, Report};
+use crate::image::escape_controls as esc;
 use crate::verify::{Finding, NameSource, Severity};
 
 /// Paths shown per finding before "and N more".
@@ -63,24 +64,24 @@ fn finding(out: &mut String, f: &Finding, paint: &Paint) {
         out,
         "{}: {}",
         paint.p(paint.sev(f.severity), &format!("{label}[{}]", f.rule)),
-        paint.p(bold, &f.message)
+        paint.p(bold, &esc(&f.message))
     );
     let arrow = paint.p(blue, "-->");
     for p in f.paths.iter().take(MAX_PATHS) {
-        let _ = writeln!(out, "   {arrow} {p}");
+        let _ = writeln!(out, "   {arrow} {}", esc(p));
     }
     if f.paths.len() > MAX_PATHS {
         let _ = writeln!(out, "   {arrow} ... and {} more", f.paths.len() - MAX_PATHS);
     }
     for v in &f.values {
-        let _ = writeln!(out, "   {} {v}", paint.p(blue, "  ="));
+        let _ = writeln!(out, "   {} {}", paint.p(blue, "  ="), esc(v));
     }
     let bar = paint.p(blue, "  |");
     if let Some(l) = &f.layer {
         let by = l
             .created_by
             .as_deref()
-            .map(|c| format!(" ({})", truncate(c, 70)))
+            .map(|c| format!(" ({})", esc(&truncate(c, 70))))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -128,21 +129,21 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
         out,
         "{} {} ({}{manifest}, {} layers)",
         paint.p(bold, "Checking"),
-        img.title(),
+        esc(img.title()),
         img.platform,
         img.layers.len()
     );
     if img.title() != img.source {
-        let _ = writeln!(out, "  from {}", img.source);
+        let _ = writeln!(out, "  from {}", esc(&img.source));
     }
     let where_ = match (&s.root, &s.binary) {
-        (Some(r), _) => format!(", found at {r}"),
-        (None, Some(b)) => format!(", binary {b}"),
+        (Some(r), _) => format!(", found at {}", esc(r)),
+        (None, Some(b)) => format!(", binary {}", esc(b)),
         (None, None) => ", not found in the image".to_string(),
     };
-    let _ = writeln!(out, "  as service {} (from {from}){where_}", s.name);
+    let _ = writeln!(out, "  as service {} (from {from}){where_}", esc(&s.name));
     if let Some(root) = &s.app_root {
-        let _ = writeln!(out, "  app root {root}");
+        let _ = writeln!(out, "  app root {}", esc(root));
     }
     let _ = writeln!(out);
     for f in &img.findings {
@@ -155,7 +156,7 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
             "{}: rule {} did not run: {}",
             paint.p(Style::new().bold(), "skipped"),
             sk.rule,
-            sk.reason
+            esc(&sk.reason)
         );
     }
     if !img.skipped.is_empty() {
@@ -172,7 +173,7 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
     let _ = writeln!(
         out,
         "{}: {verdict} ({})",
-        img.title(),
+        esc(img.title()),
         counts_text(img.counts)
     );
 }
