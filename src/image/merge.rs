@@ -18,92 +18,27 @@
 //! layer, and a hard link to itself, to a missing path or to a directory, is refused as
 //! ambiguous: the tree is only ever the one every runtime builds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::layer::Item;
 use super::{Capture, Entry, EntryKind, Hidden, MergedTree, ShippedEntry};
 
 /// Merges the layers' items, lowest layer first. Errors name the layer (1-based) and the entry.
 pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedTree, String> {
-    let mut tree: BTreeMap<String, Entry> = BTreeMap::new();
-    let mut hidden: Vec<ShippedEntry> = Vec::new();
+    let mut merger = Merger {
+        tree: BTreeMap::new(),
+        hidden: Vec::new(),
+        symlinks: HashSet::new(),
+    };
     let count = layers.len();
     for (layer, items) in layers.into_iter().enumerate() {
-        let fail = |message: String| format!("layer {} of {count}: {message}", layer + 1);
-        let deleted = Hidden::Deleted { by_layer: layer };
-        let mut entries = Vec::with_capacity(items.len());
-        // Paths this layer wrote so far: a whiteout after them is applied to them by containerd
-        // (it removes whatever is there) and not by the OCI rules (lower layers only).
-        let mut written = std::collections::BTreeSet::new();
-        for item in items {
-            match item {
-                Item::Whiteout(path) => {
-                    if let Some(p) = written
-                        .range(path.clone()..)
-                        .next()
-                        .filter(|p: &&String| **p == path || p.starts_with(&format!("{path}/")))
-                    {
-                        return Err(fail(format!(
-                            "whiteout `{path}` follows this layer's own entry `{p}`; containerd deletes that entry, the OCI rules keep it, so isogen refuses the image as ambiguous"
-                        )));
-                    }
-                    through_symlink(&tree, &path)
-                        .map_err(|m| fail(format!("whiteout `{path}`: {m}")))?;
-                    if let Some(entry) = tree.remove(&path) {
-                        hidden.push(ShippedEntry {
-                            entry,
-                            hidden: deleted,
-                        });
-                    }
-                    remove_children(&mut tree, &path, deleted, &mut hidden);
-                }
-                Item::Opaque(dir) => {
-                    through_symlink(&tree, &format!("{dir}/x"))
-                        .map_err(|m| fail(format!("opaque marker in `{dir}`: {m}")))?;
-                    remove_children(&mut tree, &dir, deleted, &mut hidden)
-                }
-                Item::Entry(entry) => {
-                    written.insert(entry.path.clone());
-                    entries.push(entry)
-                }
-            }
-        }
-        let overwritten = Hidden::Overwritten { by_layer: layer };
-        for mut entry in entries {
-            through_symlink(&tree, &entry.path)
-                .map_err(|m| fail(format!("entry `{}`: {m}", entry.path)))?;
-            if entry.kind == EntryKind::HardLink {
-                check_hard_link(&tree, &entry)
-                    .map_err(|m| fail(format!("entry `{}`: {m}", entry.path)))?;
-            }
-            let old = tree.remove(&entry.path);
-            // Anything but a directory replaces the whole subtree (also children whose
-            // directory was never listed itself).
-            if entry.kind != EntryKind::Dir {
-                remove_children(&mut tree, &entry.path, overwritten, &mut hidden);
-            }
-            // Re-stating a directory (every layer that touches /app/x lists /app) does not hide
-            // it or its children.
-            if let Some(old) =
-                old.filter(|o| !(o.kind == EntryKind::Dir && entry.kind == EntryKind::Dir))
-            {
-                hidden.push(ShippedEntry {
-                    entry: old,
-                    hidden: overwritten,
-                });
-            }
-            // A hard link shares its target's content: give it the captured bytes too.
-            if entry.kind == EntryKind::HardLink && entry.content.is_none() {
-                if let Some(target) = entry.link_target.as_ref().and_then(|t| tree.get(t)) {
-                    if target.content.is_some() && (capture.wants)(&entry.path) {
-                        entry.content = target.content.clone();
-                        entry.truncated = target.truncated;
-                    }
-                }
-            }
-            tree.insert(entry.path.clone(), entry);
-        }
+        merger
+            .layer(layer, items, capture)
+            .map_err(|m| format!("layer {} of {count}: {m}", layer + 1))?;
     }
+    let Merger {
+        tree, mut hidden, ..
+    } = merger;
     // Hidden entries in the order their layers shipped them.
     hidden.sort_by_key(|h| h.entry.layer);
     Ok(MergedTree {
@@ -112,36 +47,189 @@ pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedT
     })
 }
 
-/// Err when a proper ancestor of `path` is a symlink in the tree so far.
-fn through_symlink(tree: &BTreeMap<String, Entry>, path: &str) -> Result<(), String> {
-    for (i, _) in path.match_indices('/').skip(1) {
-        let ancestor = &path[..i];
-        if let Some(link) = tree.get(ancestor).filter(|e| e.kind == EntryKind::Symlink) {
+struct Merger {
+    tree: BTreeMap<String, Entry>,
+    hidden: Vec<ShippedEntry>,
+    /// Hashes of every path that was ever a symlink (see [`prefixes`]): most images have a
+    /// handful, so most entries need no lookup at all.
+    symlinks: HashSet<u64>,
+}
+
+impl Merger {
+    fn layer(&mut self, layer: usize, items: Vec<Item>, capture: &Capture) -> Result<(), String> {
+        let deleted = Hidden::Deleted { by_layer: layer };
+        let mut entries = Vec::with_capacity(items.len());
+        // Whiteouts by path hash, with how many entries came before them.
+        let mut whiteouts: HashMap<u64, Vec<(String, usize)>> = HashMap::new();
+        for item in items {
+            match item {
+                Item::Whiteout(path) => {
+                    self.through_symlink(&path)
+                        .map_err(|m| format!("whiteout `{path}`: {m}"))?;
+                    if let Some(entry) = self.tree.remove(&path) {
+                        self.hidden.push(ShippedEntry {
+                            entry,
+                            hidden: deleted,
+                        });
+                    }
+                    remove_children(&mut self.tree, &path, deleted, &mut self.hidden);
+                    let hash = prefixes(&path, |_, _| false).1;
+                    whiteouts
+                        .entry(hash)
+                        .or_default()
+                        .push((path, entries.len()));
+                }
+                Item::Opaque(dir) => {
+                    self.through_symlink(&format!("{dir}/x"))
+                        .map_err(|m| format!("opaque marker in `{dir}`: {m}"))?;
+                    remove_children(&mut self.tree, &dir, deleted, &mut self.hidden)
+                }
+                Item::Entry(entry) => entries.push(entry),
+            }
+        }
+        if !whiteouts.is_empty() {
+            whiteout_after_entry(&entries, &whiteouts)?;
+        }
+        let overwritten = Hidden::Overwritten { by_layer: layer };
+        for entry in entries {
+            self.entry(entry, overwritten, capture)?;
+        }
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        mut entry: Entry,
+        overwritten: Hidden,
+        capture: &Capture,
+    ) -> Result<(), String> {
+        let named = |m: String| format!("entry `{}`: {m}", entry.path);
+        self.through_symlink(&entry.path).map_err(named)?;
+        if entry.kind == EntryKind::HardLink {
+            self.check_hard_link(&entry).map_err(named)?;
+        }
+        let old = self.tree.remove(&entry.path);
+        // Anything but a directory replaces the whole subtree (also children whose directory
+        // was never listed itself).
+        if entry.kind != EntryKind::Dir {
+            remove_children(&mut self.tree, &entry.path, overwritten, &mut self.hidden);
+        }
+        // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it
+        // or its children.
+        if let Some(old) =
+            old.filter(|o| !(o.kind == EntryKind::Dir && entry.kind == EntryKind::Dir))
+        {
+            self.hidden.push(ShippedEntry {
+                entry: old,
+                hidden: overwritten,
+            });
+        }
+        // A hard link shares its target's content: give it the captured bytes too.
+        if entry.kind == EntryKind::HardLink && entry.content.is_none() {
+            if let Some(target) = entry.link_target.as_ref().and_then(|t| self.tree.get(t)) {
+                if target.content.is_some() && (capture.wants)(&entry.path) {
+                    entry.content = target.content.clone();
+                    entry.truncated = target.truncated;
+                }
+            }
+        }
+        if entry.kind == EntryKind::Symlink {
+            self.symlinks.insert(prefixes(&entry.path, |_, _| false).1);
+        }
+        self.tree.insert(entry.path.clone(), entry);
+        Ok(())
+    }
+
+    /// Err when a proper ancestor of `path` is a symlink in the tree so far.
+    fn through_symlink(&self, path: &str) -> Result<(), String> {
+        if self.symlinks.is_empty() {
+            return Ok(());
+        }
+        let mut found = None;
+        prefixes(path, |end, hash| {
+            if !self.symlinks.contains(&hash) {
+                return false;
+            }
+            let ancestor = &path[..end];
+            match self.tree.get(ancestor) {
+                Some(link) if link.kind == EntryKind::Symlink => {
+                    found = Some((ancestor, link.link_target.as_deref().unwrap_or("")));
+                    true
+                }
+                _ => false,
+            }
+        });
+        match found {
+            Some((ancestor, target)) => Err(format!(
+                "it is written through `{ancestor}`, a symlink (to `{target}`); runtimes write it where the link points or beside it depending on how they extract layers, so isogen refuses the image as ambiguous"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Err when a hard link names itself, nothing, or a directory: extraction fails on it.
+    fn check_hard_link(&self, entry: &Entry) -> Result<(), String> {
+        let target = entry.link_target.as_deref().unwrap_or("");
+        if target == entry.path {
+            return Err("a hard link to itself; no runtime extracts it".into());
+        }
+        self.through_symlink(target)?;
+        match self.tree.get(target) {
+            None => Err(format!(
+                "a hard link to `{target}`, which no earlier entry or lower layer holds; no runtime extracts it"
+            )),
+            Some(t) if t.kind == EntryKind::Dir => Err(format!(
+                "a hard link to the directory `{target}`; no runtime extracts it"
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+/// Err when a whiteout follows an entry of its own layer at or under its path: containerd
+/// deletes that entry (it removes whatever is there), the OCI rules keep it (whiteouts apply to
+/// lower layers only).
+fn whiteout_after_entry(
+    entries: &[Entry],
+    whiteouts: &HashMap<u64, Vec<(String, usize)>>,
+) -> Result<(), String> {
+    for (i, entry) in entries.iter().enumerate() {
+        let path = entry.path.as_str();
+        let mut hit = None;
+        let mut check = |end: usize, hash: u64| {
+            let found = whiteouts.get(&hash).and_then(|ws| {
+                ws.iter()
+                    .find(|(w, before)| *before > i && w.as_str() == &path[..end])
+            });
+            if let Some((w, _)) = found {
+                hit = Some(w.clone());
+            }
+            hit.is_some()
+        };
+        let (stopped, full) = prefixes(path, &mut check);
+        if !stopped {
+            check(path.len(), full);
+        }
+        if let Some(w) = hit {
             return Err(format!(
-                "it is written through `{ancestor}`, a symlink (to `{}`); runtimes write it where the link points or beside it depending on how they extract layers, so isogen refuses the image as ambiguous",
-                link.link_target.as_deref().unwrap_or("")
+                "whiteout `{w}` follows this layer's own entry `{path}`; containerd deletes that entry, the OCI rules keep it, so isogen refuses the image as ambiguous"
             ));
         }
     }
     Ok(())
 }
 
-/// Err when a hard link names itself, nothing, or a directory: extraction fails on it.
-fn check_hard_link(tree: &BTreeMap<String, Entry>, entry: &Entry) -> Result<(), String> {
-    let target = entry.link_target.as_deref().unwrap_or("");
-    if target == entry.path {
-        return Err("a hard link to itself; no runtime extracts it".into());
+/// Walks `path` once (FNV-1a), calling `f(end, hash)` for each proper ancestor `path[..end]`
+/// (not the root) until it returns true. Returns whether it stopped, and the whole path's hash.
+fn prefixes(path: &str, mut f: impl FnMut(usize, u64) -> bool) -> (bool, u64) {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, b) in path.bytes().enumerate() {
+        if b == b'/' && i > 0 && f(i, hash) {
+            return (true, hash);
+        }
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
-    through_symlink(tree, target)?;
-    match tree.get(target) {
-        None => Err(format!(
-            "a hard link to `{target}`, which no earlier entry or lower layer holds; no runtime extracts it"
-        )),
-        Some(t) if t.kind == EntryKind::Dir => Err(format!(
-            "a hard link to the directory `{target}`; no runtime extracts it"
-        )),
-        Some(_) => Ok(()),
-    }
+    (false, hash)
 }
 
 /// Removes everything strictly under `dir`.
