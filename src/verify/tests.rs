@@ -1475,3 +1475,33 @@ fn an_image_labelled_as_another_service_than_service_is_a_finding() {
         v.findings
     );
 }
+
+#[test]
+fn another_service_copied_by_three_layers_is_one_finding_naming_them() {
+    let ws = workspace();
+    let image = generated_billing()
+        .with(|t| {
+            t.layer(4)
+                .file(
+                    "/app/services/payments/package.json",
+                    r#"{"name":"@acme/payments"}"#,
+                )
+                .layer(5)
+                .files(&["/app/services/payments/dist/main.js"])
+                .layer(6)
+                .files(&["/app/services/payments/dist/routes.js"])
+        })
+        .build();
+    let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
+    let other: Vec<_> = v
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::OtherService)
+        .collect();
+    assert_eq!(other.len(), 1, "{other:#?}");
+    assert_eq!(
+        other[0].values,
+        vec!["layers: 4, 5, 6".to_string()],
+        "{other:#?}"
+    );
+}
