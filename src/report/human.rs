@@ -81,7 +81,7 @@ fn finding(out: &mut String, f: &Finding, paint: &Paint) {
         let by = l
             .created_by
             .as_deref()
-            .map(|c| format!(" ({})", esc(&truncate(c, 70))))
+            .map(|c| format!(" ({})", esc(&shorten_step(c, 70))))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -101,6 +101,27 @@ fn finding(out: &mut String, f: &Finding, paint: &Paint) {
         );
     }
     let _ = writeln!(out, "   {} {}", paint.p(blue, "  = hint:"), f.hint);
+}
+
+/// A build step shortened to `max` characters; a COPY or ADD keeps its destination (what the
+/// finding is about) and loses the middle of its sources instead.
+fn shorten_step(step: &str, max: usize) -> String {
+    let step = step.split_whitespace().collect::<Vec<_>>().join(" ");
+    let step = step.strip_suffix(" # buildkit").unwrap_or(&step);
+    if step.chars().count() <= max {
+        return step.to_string();
+    }
+    let copy = ["COPY ", "ADD "].iter().any(|k| step.contains(k));
+    // `#(nop) COPY file:abc in /app/x` (docker's classic builder), else the last word.
+    let dest = match step.rsplit_once(" in ") {
+        Some((_, dest)) if step.contains("#(nop)") => dest,
+        _ => step.rsplit(' ').next().unwrap_or(""),
+    };
+    let room = max.saturating_sub(dest.chars().count() + 4);
+    if !copy || room < 10 {
+        return truncate(step, max);
+    }
+    format!("{}... {dest}", step.chars().take(room).collect::<String>())
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -199,4 +220,23 @@ pub fn render(report: &Report, color: bool) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::shorten_step;
+
+    #[test]
+    fn a_long_copy_keeps_its_destination() {
+        let step = "COPY --from=build /src/services/billing/dist/a.js /src/services/billing/dist/b.js /src/services/billing/dist/c.js /app/services/billing/dist/ # buildkit";
+        let short = shorten_step(step, 70);
+        assert!(
+            short.ends_with("... /app/services/billing/dist/"),
+            "{short}"
+        );
+        assert!(short.chars().count() <= 70, "{short}");
+        let classic = "/bin/sh -c #(nop) COPY dir:0123456789abcdef0123456789abcdef0123456789abcdef in /app/services/payments ";
+        assert!(shorten_step(classic, 70).ends_with("... /app/services/payments"));
+        assert_eq!(shorten_step("RUN true", 70), "RUN true");
+    }
 }
