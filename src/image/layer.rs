@@ -570,19 +570,8 @@ fn list_entries<R: super::tarstream::Skip>(
             continue;
         }
         let (parent, name) = split(&path);
-        // OCI image-spec whiteouts: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
         if let Some(target) = name.strip_prefix(".wh.") {
-            if target == ".wh..opq" {
-                walk.items.push(Item::Opaque(parent.to_string()));
-            } else if target.is_empty() || target == "." || target == ".." {
-                // Docker removes `parent/<target>`: the directory itself, or its parent.
-                return Err(refuse(format!(
-                    "a whiteout of `{target}` would delete a directory above it; no image tool writes one, so isogen refuses the layer"
-                )));
-            } else if !target.starts_with(".wh.") {
-                walk.items.push(Item::Whiteout(join(parent, target)));
-            }
-            // Other `.wh..wh.*` names are aufs bookkeeping, not content.
+            walk.items.extend(whiteout(parent, target).map_err(refuse)?);
             continue;
         }
         let kind = match entry.kind {
@@ -624,6 +613,22 @@ fn list_entries<R: super::tarstream::Skip>(
         }));
     }
     Ok(())
+}
+
+/// The item a whiteout entry `parent/.wh.<target>` stands for (none for aufs bookkeeping), per
+/// the OCI image-spec: <https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts>.
+fn whiteout(parent: &str, target: &str) -> Result<Option<Item>, String> {
+    if target == ".wh..opq" {
+        return Ok(Some(Item::Opaque(parent.to_string())));
+    }
+    if target.is_empty() || target == "." || target == ".." {
+        // Docker removes `parent/<target>`: the directory itself, or its parent.
+        return Err(format!(
+            "a whiteout of `{target}` would delete a directory above it; no image tool writes one, so isogen refuses the layer"
+        ));
+    }
+    // Other `.wh..wh.*` names are aufs bookkeeping, not content.
+    Ok((!target.starts_with(".wh.")).then(|| Item::Whiteout(join(parent, target))))
 }
 
 /// Longest path an entry may have: Linux's PATH_MAX; no runtime can create a longer one.

@@ -313,9 +313,7 @@ impl<R: Skip> TarStream<R> {
         self.current = Some(String::from_utf8_lossy(&raw.path).into_owned());
         let kind = match raw.type_byte {
             b'0' => TarKind::File,
-            // Pre-POSIX archives mark directories only by a trailing slash, and only with the
-            // old type `\0`; a type-`0` entry named `x/` is a file (extraction drops the slash).
-            b'\0' if raw.path.last() == Some(&b'/') => TarKind::Dir,
+            // The old type `\0`: a file, or a directory when its final name ends in `/` (below).
             b'\0' => TarKind::File,
             b'1' => TarKind::HardLink,
             b'2' => TarKind::Symlink,
@@ -332,52 +330,23 @@ impl<R: Skip> TarStream<R> {
                 ))
             }
         };
-        let mut path = raw.path;
-        let mut link = Some(raw.link);
-        let mut data_size = raw.size;
-        let (mut uid, mut gid) = (raw.uid, raw.gid);
+        let mut fields = Fields {
+            path: raw.path,
+            link: Some(raw.link),
+            data_size: raw.size,
+            uid: raw.uid,
+            gid: raw.gid,
+        };
         if let Some(pax) = &ext.pax {
-            for ext in tar::PaxExtensions::new(pax) {
-                let ext = ext.map_err(|e| self.error("malformed PAX header", Some(e)))?;
-                let key = ext.key_bytes();
-                let value = ext.value_bytes();
-                if key.starts_with(b"GNU.sparse.") {
-                    return Err(self.error(SPARSE, None));
-                }
-                // Go keeps the header's value when a record is empty.
-                if value.is_empty() {
-                    continue;
-                }
-                let number = |what: &str| {
-                    go_parse_int(value).ok_or_else(|| {
-                        self.error(
-                            format!(
-                                "malformed PAX {what} record `{}` (Go's archive/tar refuses it)",
-                                String::from_utf8_lossy(value)
-                            ),
-                            None,
-                        )
-                    })
-                };
-                match key {
-                    b"path" | b"linkpath" if value.contains(&0) => {
-                        return Err(self.error(
-                            "a PAX path or linkpath record holds a NUL byte (Go's archive/tar refuses it)",
-                            None,
-                        ))
-                    }
-                    b"path" => path = value.to_vec(),
-                    b"linkpath" => link = Some(value.to_vec()),
-                    b"size" => {
-                        data_size = u64::try_from(number("size")?)
-                            .map_err(|_| self.error("negative PAX size record", None))?
-                    }
-                    b"uid" => uid = number("uid")? as u64,
-                    b"gid" => gid = number("gid")? as u64,
-                    _ => {}
-                }
-            }
+            self.fold_pax(pax, &mut fields)?;
         }
+        let Fields {
+            mut path,
+            mut link,
+            mut data_size,
+            uid,
+            gid,
+        } = fields;
         // GNU long names end at their first NUL, as Go cuts them (and win over PAX records).
         let mut cut_at_nul = false;
         let mut gnu = |raw: Option<Vec<u8>>| {
@@ -392,6 +361,13 @@ impl<R: Skip> TarStream<R> {
         if let Some(name) = gnu(ext.long_link) {
             link = Some(name);
         }
+        // Pre-POSIX archives mark directories only by a trailing slash, and only with the old
+        // type `\0`; a type-`0` entry named `x/` is a file (extraction drops the slash).
+        let kind = if raw.type_byte == 0 && path.last() == Some(&b'/') {
+            TarKind::Dir
+        } else {
+            kind
+        };
         if !matches!(kind, TarKind::Symlink | TarKind::HardLink) {
             link = None;
         }
@@ -423,6 +399,50 @@ impl<R: Skip> TarStream<R> {
             data_offset: self.offset,
             cut_at_nul,
         })
+    }
+
+    /// Folds PAX records over the header's fields as Go does: empty values keep the header's,
+    /// NULs in paths and malformed numbers are refused, sparse files are refused.
+    fn fold_pax(&self, pax: &[u8], fields: &mut Fields) -> Result<(), TarError> {
+        for ext in tar::PaxExtensions::new(pax) {
+            let ext = ext.map_err(|e| self.error("malformed PAX header", Some(e)))?;
+            let key = ext.key_bytes();
+            let value = ext.value_bytes();
+            if key.starts_with(b"GNU.sparse.") {
+                return Err(self.error(SPARSE, None));
+            }
+            // Go keeps the header's value when a record is empty.
+            if value.is_empty() {
+                continue;
+            }
+            let number = |what: &str| {
+                go_parse_int(value).ok_or_else(|| {
+                    self.error(
+                        format!(
+                            "malformed PAX {what} record `{}` (Go's archive/tar refuses it)",
+                            String::from_utf8_lossy(value)
+                        ),
+                        None,
+                    )
+                })
+            };
+            match key {
+                b"path" | b"linkpath" if value.contains(&0) => return Err(self.error(
+                    "a PAX path or linkpath record holds a NUL byte (Go's archive/tar refuses it)",
+                    None,
+                )),
+                b"path" => fields.path = value.to_vec(),
+                b"linkpath" => fields.link = Some(value.to_vec()),
+                b"size" => {
+                    fields.data_size = u64::try_from(number("size")?)
+                        .map_err(|_| self.error("negative PAX size record", None))?
+                }
+                b"uid" => fields.uid = number("uid")? as u64,
+                b"gid" => fields.gid = number("gid")? as u64,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Reads up to `max` bytes of the current entry's data (fewer if the entry is smaller).
@@ -463,6 +483,15 @@ fn cut_nul(mut bytes: Vec<u8>) -> Vec<u8> {
         bytes.truncate(nul);
     }
     bytes
+}
+
+/// The fields PAX records may override.
+struct Fields {
+    path: Vec<u8>,
+    link: Option<Vec<u8>>,
+    data_size: u64,
+    uid: u64,
+    gid: u64,
 }
 
 /// Extension headers seen before the entry they describe.

@@ -4,6 +4,7 @@
 //! command, a package-manager script, or a start script.
 //!
 //! Rules use the result; this module only reads config values and captured file heads.
+//! It never reports a finding itself: what is wrong with what runs is the entrypoint rules' call.
 
 use super::facts::RuntimeConfig;
 use super::fs::{self, Fs};
@@ -215,17 +216,7 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
             };
         }
         if is_node(&first) {
-            // runc execs node itself first: without it in the image (through PATH) nothing runs.
-            let (wanted, resolved) = locate(&first, config, fs);
-            if resolved.is_none() {
-                return Launch::Binary {
-                    program: first,
-                    wanted,
-                    resolved: None,
-                    args: argv[1..].to_vec(),
-                };
-            }
-            return node(&argv[1..], config, fs);
+            return node_program(&first, &argv[1..], config, fs);
         }
         if PACKAGE_MANAGERS.contains(&base.as_str()) {
             return Launch::PackageManager {
@@ -270,6 +261,21 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
         };
     }
     Launch::Nothing
+}
+
+/// `node ARGS`: node itself must be in the image (through PATH), runc execs it first; then
+/// what it runs.
+fn node_program(program: &str, args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
+    let (wanted, resolved) = locate(program, config, fs);
+    if resolved.is_none() {
+        return Launch::Binary {
+            program: program.to_string(),
+            wanted,
+            resolved: None,
+            args: args.to_vec(),
+        };
+    }
+    node(args, config, fs)
 }
 
 fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {

@@ -431,13 +431,19 @@ fn control_characters_in_names_are_escaped_in_inspect_and_verify() {
     let evil = "app/\u{1b}[1A\u{1b}[2Kbilling: passed\r\n/.env";
     let tar = LayerTar::new()
         .dir("etc")
-        .file("etc/passwd", b"root:x:0:0::/root:/bin/sh\napp:x:10001:10001::/app:/bin/sh\n")
+        .file(
+            "etc/passwd",
+            b"root:x:0:0::/root:/bin/sh\napp:x:10001:10001::/app:/bin/sh\n",
+        )
         .file(evil, b"TOKEN=x")
         .finish();
     let path = save(dir.path(), &one_layer(tar));
     let out = accepts(&path);
     assert!(!out.contains('\u{1b}') && !out.contains('\r'), "{out:?}");
-    assert!(out.contains("\\x1b[1A\\x1b[2Kbilling: passed\\r\\n/.env"), "{out}");
+    assert!(
+        out.contains("\\x1b[1A\\x1b[2Kbilling: passed\\r\\n/.env"),
+        "{out}"
+    );
     let verify = isogen()
         .args(["verify", "--service", "svc"])
         .arg(&path)
