@@ -83,6 +83,13 @@ pub fn write_text(image: &Image, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "names:    {}", esc(&image.names.join(", ")))?;
     }
     writeln!(out, "platform: {}", image.platform)?;
+    if !image.other_platforms.is_empty() {
+        writeln!(
+            out,
+            "also:     {} (in the archive, not shown)",
+            esc(&image.other_platforms.join(", "))
+        )?;
+    }
     if let Some(digest) = &image.manifest_digest {
         writeln!(out, "manifest: {digest}")?;
     }

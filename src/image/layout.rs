@@ -96,6 +96,8 @@ pub(crate) struct Resolved {
     pub format: ArchiveFormat,
     pub names: Vec<String>,
     pub platform: String,
+    /// Platforms of the other images the index holds (not checked).
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub config: ImageConfiguration,
@@ -165,7 +167,7 @@ fn resolve_oci(
         return Err("index.json lists no image manifest".to_string());
     }
 
-    let chosen = choose(store, candidates, requested)?;
+    let (chosen, other_platforms) = choose(store, candidates, requested)?;
     let what = format!("manifest {}", chosen.digest);
     let bytes = read_blob(
         store,
@@ -177,6 +179,14 @@ fn resolve_oci(
     let manifest: ManifestJson = parse_json(&bytes, &what, Doc::OciJson)?;
     let (config_digest, config) = read_config(store, &manifest, &what, chosen.platform.as_ref())?;
     let descriptors = manifest.layers.unwrap_or_default();
+    if let Some(listed) = &chosen.platform {
+        let platform = config_platform(&config);
+        if !listed.accepts(&platform) && !platform.accepts(listed) {
+            return Err(format!(
+                "{what}: the index lists it for {listed} but its config says {platform}; runtimes choose by the index, so isogen refuses the image as ambiguous"
+            ));
+        }
+    }
     let (platform, diff_ids) =
         platform_and_diff_ids(&config, &config_digest, requested, descriptors.len(), &what)?;
     let created_by = layer_history(&config, descriptors.len());
@@ -208,6 +218,7 @@ fn resolve_oci(
         format,
         names: chosen.names,
         platform: platform.to_string(),
+        other_platforms,
         manifest_digest: Some(chosen.digest.to_string()),
         config_digest: config_digest.to_string(),
         config,
@@ -359,13 +370,14 @@ fn collect(
 }
 
 /// Picks the manifest to check: the one asked for, else the only one, else the host's.
+/// Picks the manifest to check, and lists the platforms of the others (not checked).
 fn choose(
     store: &Store,
     mut candidates: Vec<Candidate>,
     requested: Option<&Platform>,
-) -> Result<Candidate, String> {
+) -> Result<(Candidate, Vec<String>), String> {
     if requested.is_none() && candidates.len() == 1 {
-        return Ok(candidates.remove(0));
+        return Ok((candidates.remove(0), Vec::new()));
     }
     // A manifest listed without a platform says its platform in its config. Many manifests
     // may share one config: each config is read once.
@@ -403,7 +415,16 @@ fn choose(
             "no image for this machine's platform ({wanted}) in the archive; it has: {}; choose one with --platform",
             present()
         )),
-        [only] => Ok(candidates.remove(*only)),
+        [only] => {
+            let chosen = candidates.remove(*only);
+            let mut others: Vec<String> = candidates
+                .iter()
+                .filter_map(|c| c.platform.as_ref().map(Platform::to_string))
+                .collect();
+            others.sort();
+            others.dedup();
+            Ok((chosen, others))
+        }
         several => {
             let listed: Vec<String> = several
                 .iter()
@@ -570,6 +591,7 @@ fn resolve_legacy(store: &Store, requested: Option<&Platform>) -> Result<Resolve
         format: ArchiveFormat::DockerArchive,
         names: image.repo_tags.unwrap_or_default(),
         platform: platform.to_string(),
+        other_platforms: Vec::new(),
         manifest_digest: None,
         config_digest: config_digest.to_string(),
         config,

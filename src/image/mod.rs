@@ -184,6 +184,8 @@ pub struct Image {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     /// Digest of the manifest checked, when the archive has one.
     pub manifest_digest: Option<String>,
     pub config_digest: String,
@@ -222,6 +224,8 @@ pub struct OpenedImage {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked (from its config).
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub config: oci_spec::image::ImageConfiguration,
@@ -283,6 +287,7 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<OpenedImage> {
         format: resolved.format,
         names: resolved.names,
         platform: resolved.platform,
+        other_platforms: resolved.other_platforms,
         manifest_digest: resolved.manifest_digest,
         config_digest: resolved.config_digest,
         config: resolved.config,
@@ -356,6 +361,7 @@ impl OpenedImage {
             format: self.format,
             names: self.names,
             platform: self.platform,
+            other_platforms: self.other_platforms,
             manifest_digest: self.manifest_digest,
             config_digest: self.config_digest,
             config: self.config,

@@ -157,6 +157,13 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
         img.platform,
         img.layers.len()
     );
+    if !img.other_platforms.is_empty() {
+        let _ = writeln!(
+            out,
+            "  also in the archive, not checked: {}",
+            esc(&img.other_platforms.join(", "))
+        );
+    }
     if img.title() != img.source {
         let _ = writeln!(out, "  from {}", esc(&img.source));
     }

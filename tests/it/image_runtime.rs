@@ -454,3 +454,81 @@ fn control_characters_in_names_are_escaped_in_inspect_and_verify() {
     assert!(text.contains(".env"), "{text}");
     assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Platforms
+
+#[test]
+fn the_report_names_the_platforms_it_did_not_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = || {
+        Layer::new(
+            LayerTar::new()
+                .dir("etc")
+                .file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n")
+                .finish(),
+            Comp::None,
+        )
+    };
+    let mut oci = Oci::new();
+    let amd = oci.image("linux/amd64", &[layer()]);
+    let arm = oci.image("linux/arm64", &[layer()]);
+    oci.index(vec![amd, arm]);
+    let path = save(dir.path(), &oci.tar());
+    let out = isogen()
+        .args(["verify", "--service", "svc", "--platform", "linux/amd64"])
+        .arg(&path)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("also in the archive, not checked: linux/arm64"),
+        "{text}"
+    );
+    let out = isogen()
+        .args([
+            "verify",
+            "--service",
+            "svc",
+            "--platform",
+            "linux/amd64",
+            "--format",
+            "json",
+        ])
+        .arg(&path)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["images"][0]["other_platforms"],
+        json!(["linux/arm64"])
+    );
+}
+
+#[test]
+fn an_index_platform_that_its_config_contradicts_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut oci = Oci::new();
+    let layer = Layer::new(LayerTar::new().file("a", b"a").finish(), Comp::None);
+    let mut desc = oci.image("linux/amd64", &[layer]);
+    desc["platform"] = json!({"os": "linux", "architecture": "arm64"});
+    let other = oci.image(
+        "linux/s390x",
+        &[Layer::new(
+            LayerTar::new().file("b", b"b").finish(),
+            Comp::None,
+        )],
+    );
+    oci.index(vec![desc, other]);
+    let path = save(dir.path(), &oci.tar());
+    let out = isogen()
+        .args(["inspect", "--platform", "linux/arm64"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("its config says linux/amd64"), "{stderr}");
+}
