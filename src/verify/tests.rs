@@ -1507,3 +1507,29 @@ fn another_service_copied_by_three_layers_is_one_finding_naming_them() {
         "{other:#?}"
     );
 }
+
+#[test]
+fn user_root_fires_whatever_the_policy_gives_user_unresolvable() {
+    let ws = workspace();
+    for user in ["-0", "4294967296", "ghost-but-0:0"] {
+        let image = generated_billing()
+            .user(user)
+            .with(|t| {
+                t.layer(4)
+                    .file("/etc/passwd", "app:x:10001:10001::/app:/bin/sh\n")
+            })
+            .build();
+        let v = run(
+            &image,
+            Some("billing"),
+            Some(&ws),
+            "[verify.rules]\nuser-unresolvable = \"off\"\n",
+        )
+        .unwrap();
+        assert!(
+            v.findings.iter().any(|f| f.rule == RuleId::UserRoot),
+            "{user}: {:#?}",
+            v.findings
+        );
+    }
+}
