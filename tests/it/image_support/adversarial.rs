@@ -489,6 +489,31 @@ fn mutate(rng: &mut Rng, mut tar: Vec<u8>) -> (String, Vec<u8>) {
     }
 }
 
+/// A key to put first in the config's `config` object: a case variant or duplicate of a field
+/// the runtime reads, with a value that would break a rule.
+fn config_edit(rng: &mut Rng) -> (String, String) {
+    let fields: &[(&str, &str)] = &[
+        ("User", "\"0\""),
+        ("Cmd", "[\"/bin/sh\",\"-c\",\"x\"]"),
+        ("Entrypoint", "[\"sh\"]"),
+        ("Labels", "{\"dev.isogen.service\":\"payments\"}"),
+        ("Env", "[\"PATH=/nowhere\"]"),
+    ];
+    let (field, value) = *rng.pick(fields);
+    let spelled = match rng.below(4) {
+        0 => field.to_string(),
+        1 => field.to_ascii_lowercase(),
+        2 => field.to_ascii_uppercase(),
+        _ => field
+            .replacen('s', "\u{17f}", 1)
+            .replacen('k', "\u{212a}", 1),
+    };
+    (
+        format!("\"{spelled}\":{value}"),
+        format!("key {spelled:?} added"),
+    )
+}
+
 /// `count` random mutants of the clean image (seeded).
 pub fn random(seed: u64, count: usize) -> Vec<Case> {
     let mut rng = Rng::new(seed);
@@ -514,12 +539,19 @@ pub fn random(seed: u64, count: usize) -> Vec<Case> {
             } else {
                 Comp::Gzip
             };
+            let mut text = String::from_utf8(config_bytes(config(user), &layers)).unwrap();
+            let mut what = what;
+            if rng.below(4) == 0 {
+                let (edit, how) = config_edit(&mut rng);
+                text = text.replacen("\"config\":{", &format!("\"config\":{{{edit},"), 1);
+                what = format!("{what}, config {how}");
+            }
             Case {
                 name: format!(
                     "random #{i} (seed {seed}): layer {} {what}, User {user:?}",
                     which + 1
                 ),
-                bytes: oci(&config_bytes(config(user), &layers), &layers, comp).tar(),
+                bytes: oci(text.as_bytes(), &layers, comp).tar(),
             }
         })
         .collect()
