@@ -651,7 +651,7 @@ fn unextractable(entry: &super::tarstream::TarEntry) -> Option<String> {
         );
     }
     if entry.path.first() == Some(&b'/') && entry.path.iter().any(|b| *b != b'/') {
-        return Some("the entry's name is absolute; image tools write relative names, and runtimes disagree on absolute ones, so isogen refuses the layer".into());
+        return Some("the entry's name is absolute; the OCI layer format names entries relative to the root, so isogen refuses the layer rather than guess how it is extracted".into());
     }
     if let (TarKind::HardLink, Some(link)) = (entry.kind, &entry.link) {
         if escapes(link) || link.first() == Some(&b'/') || link.len() > MAX_PATH_BYTES {
