@@ -166,6 +166,26 @@ fn shebang(head: &[u8]) -> Option<String> {
     first.strip_prefix("#!").map(|s| s.trim().to_string())
 }
 
+/// An init shim or `env` that is not in the image: runc execs it first, so nothing runs.
+fn missing_wrapper(
+    first: &str,
+    base: &str,
+    argv: &[String],
+    config: &RuntimeConfig,
+    fs: &Fs,
+) -> Option<Launch> {
+    if !INIT_SHIMS.contains(&base) && base != "env" {
+        return None;
+    }
+    let (wanted, resolved) = locate(first, config, fs);
+    resolved.is_none().then(|| Launch::Binary {
+        program: first.to_string(),
+        wanted,
+        resolved: None,
+        args: argv[1..].to_vec(),
+    })
+}
+
 /// Peels wrappers off `argv` and classifies what is left.
 pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
     let mut argv = config.argv();
@@ -175,6 +195,9 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
             return Launch::Nothing;
         };
         let base = fs::basename(&first).to_string();
+        if let Some(missing) = missing_wrapper(&first, &base, &argv, config, fs) {
+            return missing;
+        }
         if INIT_SHIMS.contains(&base.as_str()) {
             argv.remove(0);
             while argv.first().is_some_and(|a| a.starts_with('-')) {

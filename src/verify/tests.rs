@@ -446,6 +446,7 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
             .with(|t| t.layer(4).file("/app/start.js", "require(`./services/${process.env.SERVICE}/dist/main.js`)")), RuleId::EntrypointIndirect),
         ("shell form", generated_billing().entrypoint(&[]).cmd(&["/bin/sh", "-c", "node /app/services/billing/dist/main.js"]), RuleId::EntrypointShell),
         ("labelled as another package", generated_billing().label("dev.isogen.package", "@acme/payments"), RuleId::OtherService),
+        ("init shim not in the image", generated_billing().entrypoint(&["tini", "--"]), RuleId::EntrypointNotFound),
         ("node not in the image", generated_billing().with(|t| t.layer(4).delete("/usr/local/bin/node")), RuleId::EntrypointNotFound),
         ("entry file missing", generated_billing().cmd(&["node", "/app/services/billing/dist/server.js"]), RuleId::EntrypointNotFound),
         ("no command", generated_billing().entrypoint(&[]).cmd(&[]), RuleId::EntrypointMissing),
