@@ -599,6 +599,23 @@ fn a_deno_or_bun_or_next_service_is_refused_by_name() {
 }
 
 #[test]
+fn a_service_whose_start_is_a_dev_server_says_so() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","scripts":{"build":"vite build","start":"vite"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "development command `vite`",
+            "start:prod",
+            "not_services",
+        ],
+    );
+}
+
+#[test]
 fn the_production_start_script_and_its_environment_make_the_cmd() {
     // NestJS: `start` runs the dev server, `start:prod` the build, behind an env assignment.
     let ws = with(&[(

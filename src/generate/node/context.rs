@@ -145,8 +145,22 @@ impl Svc<'_> {
     /// A service whose start script runs what isogen cannot put in an image (Deno, Bun,
     /// Next.js) is refused by name, before `main` is taken for an entry it is not.
     fn refuse_start(&self) -> Result<()> {
-        let Some((script, StartCommand::Unsupported(kind))) = &self.node.start else {
-            return Ok(());
+        let (script, kind) = match &self.node.start {
+            Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
+            // A dev server and nothing else to run: a front end served by a dev server, or
+            // a service whose production command isogen did not find.
+            Some((script, StartCommand::Dev(program)))
+                if self.node.entry.is_none() && self.node.bin.is_none() =>
+            {
+                return Err(Error::workspace(
+                    self.ws.root.join(&self.pkg.manifest),
+                    format!(
+                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry` in {} (the built file `node` runs), or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
+                        self.service.name, self.section, self.service.name
+                    ),
+                ));
+            }
+            _ => return Ok(()),
         };
         Err(Error::workspace(
             self.ws.root.join(&self.pkg.manifest),
