@@ -3,6 +3,8 @@
 //! Exit codes: 0 success / no error-level finding; 1 drift (`generate --check`) or an
 //! error-level finding (`verify`); 2 unusable input or command (printed once, naming the file).
 
+mod cli;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -257,7 +259,7 @@ fn generate(
         services,
         templates,
     };
-    let plan = isogen::generate::plan(&ws, &config, &options)?;
+    let plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     for w in &plan.warnings {
         eprintln!("warning: {w}");
     }
@@ -323,14 +325,15 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
-    let report = isogen::verify::run::run(&isogen::verify::run::Options {
+    let options = isogen::verify::run::Options {
         images: args.images,
         service: args.service,
         workspace: args.workspace,
         config: args.config,
         platform: args.platform,
-        progress: std::io::stderr().is_terminal(),
-    })?;
+    };
+    let mut terminal = cli::progress::Terminal::new(std::io::stderr().is_terminal());
+    let report = isogen::report::Report::of(isogen::verify::run::run(&options, &mut terminal)?);
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);
@@ -350,7 +353,7 @@ fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Resu
     use isogen::plan::format::{render, Format};
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
-    let plan = isogen::plan::plan(&ws, &config, since.as_deref())?;
+    let plan = isogen::plan::plan(&ws, &config.generate, since.as_deref())?;
     let format = match format {
         PlanFormat::Json => Format::Json,
         PlanFormat::GithubMatrix => Format::GithubMatrix,
@@ -363,14 +366,16 @@ fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Resu
 fn bake(args: WriteArgs) -> isogen::Result<ExitCode> {
     let config = isogen::config::Config::load_from_root(&args.dir)?;
     let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
-    let file = isogen::generate::bake::file(&ws, &config)?;
+    let config_path = args.dir.join(isogen::workspace::CONFIG_FILE);
+    let file = isogen::generate::bake::file(&ws, &config.generate, &config_path)?;
     write_one(&args, file, "bake")
 }
 
 fn compose(args: WriteArgs) -> isogen::Result<ExitCode> {
     let config = isogen::config::Config::load_from_root(&args.dir)?;
     let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
-    let file = isogen::compose::file(&ws, &config)?;
+    let config_path = args.dir.join(isogen::workspace::CONFIG_FILE);
+    let file = isogen::compose::file(&ws, &config.generate, &config.compose, &config_path)?;
     write_one(&args, file, "compose")
 }
 

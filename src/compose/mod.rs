@@ -17,10 +17,9 @@ use serde_saphyr::DoubleQuoted;
 
 pub use cfg::ComposeConfig;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::generate::cfg::Healthcheck;
-use crate::generate::{dockerfile_path, image_name::image_name, GeneratedFile};
+use crate::generate::{image_name::image_name, GenerateConfig, GeneratedFile};
 use crate::workspace::{Service, Workspace};
 
 /// The file name, at the workspace root.
@@ -68,13 +67,19 @@ struct Condition {
     condition: &'static str,
 }
 
-/// The compose file for every service of `ws` (without the header).
-pub fn file(ws: &Workspace, config: &Config) -> Result<GeneratedFile> {
-    let config_path = config.display_path();
-    check_config(ws, &config.compose, &config_path)?;
+/// The compose file for every service of `ws` (without the header), from `[generate]` and
+/// `[compose]`; `config_path` names isogen.toml in errors.
+pub fn file(
+    ws: &Workspace,
+    generate: &GenerateConfig,
+    compose: &ComposeConfig,
+    config_path: &Path,
+) -> Result<GeneratedFile> {
+    check_config(ws, compose, config_path)?;
     let mut services = BTreeMap::new();
     for s in &ws.services {
-        services.insert(s.name.clone(), service(ws, config, s, &config_path)?);
+        let ours = compose.services.get(&s.name);
+        services.insert(s.name.clone(), service(ws, generate, ours, s, config_path)?);
     }
     let yaml = serde_saphyr::to_string(&ComposeFile { services })
         .map_err(|e| Error::Usage(format!("cannot write {FILE}: {e}")))?;
@@ -90,12 +95,11 @@ pub fn file(ws: &Workspace, config: &Config) -> Result<GeneratedFile> {
 
 fn service(
     ws: &Workspace,
-    config: &Config,
+    generate: &GenerateConfig,
+    ours: Option<&cfg::ComposeService>,
     s: &Service,
     config_path: &Path,
 ) -> Result<ComposeService> {
-    let generate = &config.generate;
-    let ours = config.compose.services.get(&s.name);
     let overrides = generate.service(&s.name);
     let image = image_name(
         generate.image_name.as_deref(),
@@ -144,7 +148,7 @@ fn service(
     Ok(ComposeService {
         build: Build {
             context: ".".into(),
-            dockerfile: dockerfile_path(ws, s),
+            dockerfile: ws.dockerfile_path(s),
         },
         image: format!("{image}:${{TAG:-latest}}"),
         user: DoubleQuoted(format!("{}:{}", generate.uid(), generate.gid())),

@@ -27,7 +27,6 @@ use serde::Serialize;
 pub use cfg::GenerateConfig;
 use cfg::Healthcheck;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::workspace::{Ecosystem, Service, Workspace};
 
@@ -124,31 +123,10 @@ pub const DOCKERFILE: &str = "Dockerfile";
 /// buildah (verified with 1.28) use instead of the context root's `.dockerignore`.
 pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 
-/// The Dockerfile `generate` writes for `service`, relative to the workspace root:
-/// `<folder>/Dockerfile`, or `<folder>/<bin>.Dockerfile` for one of several binaries of a crate.
-pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
-    match ws.service_package(service).ecosystem {
-        Ecosystem::Cargo => cargo::dockerfile_path(ws, service),
-        Ecosystem::Pnpm => {
-            let dir = &ws.service_package(service).dir;
-            if dir.is_empty() {
-                DOCKERFILE.to_string()
-            } else {
-                format!("{dir}/{DOCKERFILE}")
-            }
-        }
-    }
-}
-
-/// The ignore file beside [`dockerfile_path`]: `<Dockerfile>.dockerignore`.
-pub fn ignore_file_path(ws: &Workspace, service: &Service) -> String {
-    format!("{}.dockerignore", dockerfile_path(ws, service))
-}
-
 /// Renders every selected service's files; writes nothing.
-pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> {
-    let config_path = ws.root.join(crate::config::FILE_NAME);
-    for name in config.generate.services.keys() {
+pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
+    let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
+    for name in config.services.keys() {
         if !ws.services.iter().any(|s| &s.name == name) {
             let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
             return Err(Error::config(
@@ -165,7 +143,7 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         }
     }
     let services = select(ws, &options.services)?;
-    let template_dir = match (&options.templates, &config.generate.templates) {
+    let template_dir = match (&options.templates, &config.templates) {
         (Some(dir), _) => Some(dir.clone()),
         (None, Some(dir)) => Some(ws.root.join(dir)),
         (None, None) => None,
@@ -175,14 +153,10 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
     let mut plan = Plan::default();
     for service in services {
         let renderings = match ws.service_package(service).ecosystem {
-            Ecosystem::Pnpm => node::renderings(
-                ws,
-                service,
-                &config.generate,
-                &config_path,
-                &mut plan.warnings,
-            )?,
-            Ecosystem::Cargo => cargo::renderings(ws, service, &config.generate, &config_path)?,
+            Ecosystem::Pnpm => {
+                node::renderings(ws, service, config, &config_path, &mut plan.warnings)?
+            }
+            Ecosystem::Cargo => cargo::renderings(ws, service, config, &config_path)?,
         };
         for r in renderings {
             let contents = templates.render(&r.template, &r.context)?;
@@ -195,8 +169,8 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         }
     }
     // The bake file lists every service, so only a run over all of them writes it.
-    if config.generate.bake && options.services.is_empty() {
-        plan.files.push(bake::file(ws, config)?);
+    if config.bake && options.services.is_empty() {
+        plan.files.push(bake::file(ws, config, &config_path)?);
     }
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
     // Workspace-wide warnings (no packageManager, no lockfile) come once per service.

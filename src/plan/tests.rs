@@ -174,7 +174,7 @@ fn repo() -> tempfile::TempDir {
 fn run(root: &Path, since: Option<&str>) -> Result<Plan> {
     let config = Config::load_from_root(root)?;
     let ws = Workspace::discover(root, &config.workspace)?;
-    plan(&ws, &config, since)
+    plan(&ws, &config.generate, since)
 }
 
 /// (service, why, via) of every reason, for short assertions.
