@@ -20,5 +20,6 @@ mod image_fuzz;
 mod image_handmade;
 mod image_hostile;
 mod image_support;
+mod plan_cli;
 mod tidy;
 mod verify_cli;
