@@ -325,15 +325,21 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
-    let options = isogen::verify::run::Options {
+    use isogen::verify::{run, Request};
+    run::check_images(&args.images)?;
+    let inputs = cli::verify::load(args.workspace.as_deref(), args.config.as_deref())?;
+    let options = run::Options {
         images: args.images,
-        service: args.service,
-        workspace: args.workspace,
-        config: args.config,
         platform: args.platform,
+        request: Request {
+            service: args.service.as_deref(),
+            workspace: inputs.workspace.as_ref(),
+            config: &inputs.config.verify,
+            config_path: inputs.config_path.clone(),
+        },
     };
     let mut terminal = cli::progress::Terminal::new(std::io::stderr().is_terminal());
-    let report = isogen::report::Report::of(isogen::verify::run::run(&options, &mut terminal)?);
+    let report = isogen::report::Report::of(run::run(&options, &mut terminal)?);
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);
@@ -366,16 +372,19 @@ fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Resu
 fn bake(args: WriteArgs) -> isogen::Result<ExitCode> {
     let config = isogen::config::Config::load_from_root(&args.dir)?;
     let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
-    let config_path = args.dir.join(isogen::workspace::CONFIG_FILE);
-    let file = isogen::generate::bake::file(&ws, &config.generate, &config_path)?;
+    let file = isogen::generate::bake::file(&ws, &config.generate, &config.display_path())?;
     write_one(&args, file, "bake")
 }
 
 fn compose(args: WriteArgs) -> isogen::Result<ExitCode> {
     let config = isogen::config::Config::load_from_root(&args.dir)?;
     let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
-    let config_path = args.dir.join(isogen::workspace::CONFIG_FILE);
-    let file = isogen::compose::file(&ws, &config.generate, &config.compose, &config_path)?;
+    let file = isogen::compose::file(
+        &ws,
+        &config.generate,
+        &config.compose,
+        &config.display_path(),
+    )?;
     write_one(&args, file, "compose")
 }
 

@@ -472,7 +472,10 @@ fn real_lockfiles_resolve_every_entry() {
             smaller_somewhere |= part.entries.len() < total;
         }
     }
-    assert!(smaller_somewhere, "every service's part was the whole lockfile");
+    assert!(
+        smaller_somewhere,
+        "every service's part was the whole lockfile"
+    );
 }
 
 /// A workspace in a subfolder of the repository: paths are relative to it, and changes outside

@@ -7,6 +7,7 @@
 pub mod cargo;
 pub mod graph;
 pub mod pnpm;
+pub mod relpath;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
