@@ -12,7 +12,7 @@
 //! Nothing here reads images, and nothing is written before every file has rendered.
 
 pub mod cargo;
-pub mod cfg;
+pub(crate) mod cfg;
 pub mod node;
 pub mod templates;
 pub mod write;

@@ -4,10 +4,10 @@
 //!
 //! This module reads manifests and nothing else: it never renders, writes, or looks at images.
 
-pub mod cargo;
-pub mod graph;
+pub(crate) mod cargo;
+pub(crate) mod graph;
 pub mod pnpm;
-pub mod spec;
+pub(crate) mod spec;
 
 use std::path::{Path, PathBuf};
 
