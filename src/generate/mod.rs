@@ -11,8 +11,10 @@
 //!
 //! Nothing here reads images, and nothing is written before every file has rendered.
 
+pub mod bake;
 pub mod cargo;
 pub(crate) mod cfg;
+pub mod image_name;
 pub mod node;
 pub mod templates;
 pub mod write;
@@ -44,6 +46,8 @@ pub struct GeneratedFile {
     pub path: String,
     pub service: String,
     pub contents: String,
+    /// The command that writes it, named in its header (`isogen generate`, `isogen bake`).
+    pub command: &'static str,
 }
 
 /// Everything `generate` would write, plus what it wants to tell the user.
@@ -119,6 +123,27 @@ pub const DOCKERFILE: &str = "Dockerfile";
 /// buildah (verified with 1.28) use instead of the context root's `.dockerignore`.
 pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 
+/// The Dockerfile `generate` writes for `service`, relative to the workspace root:
+/// `<folder>/Dockerfile`, or `<folder>/<bin>.Dockerfile` for one of several binaries of a crate.
+pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
+    match ws.service_package(service).ecosystem {
+        Ecosystem::Cargo => ws.dockerfile_path(service),
+        Ecosystem::Pnpm => {
+            let dir = &ws.service_package(service).dir;
+            if dir.is_empty() {
+                DOCKERFILE.to_string()
+            } else {
+                format!("{dir}/{DOCKERFILE}")
+            }
+        }
+    }
+}
+
+/// The ignore file beside [`dockerfile_path`]: `<Dockerfile>.dockerignore`.
+pub fn ignore_file_path(ws: &Workspace, service: &Service) -> String {
+    format!("{}.dockerignore", dockerfile_path(ws, service))
+}
+
 /// Renders every selected service's files; writes nothing.
 pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
     let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
@@ -160,8 +185,13 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
                 path: r.path,
                 service: service.name.clone(),
                 contents: normalize(&contents),
+                command: GENERATED_BY,
             });
         }
+    }
+    // The bake file lists every service, so only a run over all of them writes it.
+    if config.bake && options.services.is_empty() {
+        plan.files.push(bake::file(ws, config, &config_path)?);
     }
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
     // Workspace-wide warnings (no packageManager, no lockfile) come once per service.

@@ -3,7 +3,7 @@
 //! isogen reports, it does not replace it.
 
 use super::{Ctx, Hit};
-use crate::verify::diags::id;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -14,9 +14,5 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let hit = chain
         .into_iter()
         .find(|a| *a != "/" && ctx.policy.denied(a))?;
-    Some(Hit::new(
-        id::DENIED_PATH,
-        "the policy denies this path",
-        hit,
-    ))
+    Some(Hit::new(Diag::denied_path(), hit))
 }

@@ -36,11 +36,15 @@ pub fn check_terminal_output(sources: &[Source], known: &[&str]) -> String {
             continue;
         }
         let tokens = without_inline_tests(tokenize(&strip(&source.text)));
-        for pair in tokens.windows(2) {
-            let what = pair[0].text.as_str();
+        for (i, token) in tokens.iter().enumerate() {
+            let what = token.text.as_str();
+            let next = tokens.get(i + 1).map_or("", |t| t.text.as_str());
+            let prev = i.checked_sub(1).map_or("", |p| tokens[p].text.as_str());
             let is_macro =
-                matches!(what, "println" | "eprintln" | "print" | "eprint") && pair[1].text == "!";
-            let is_terminal = matches!(what, "indicatif" | "anstream" | "stdout" | "stderr");
+                matches!(what, "println" | "eprintln" | "print" | "eprint") && next == "!";
+            // `io::stdout()`, not a process's `output.stdout` or `Command::stdout(..)`.
+            let stream_call = matches!(what, "stdout" | "stderr") && next == "(" && prev != ".";
+            let is_terminal = matches!(what, "indicatif" | "anstream") || stream_call;
             if !(is_macro || is_terminal) {
                 continue;
             }
@@ -49,7 +53,7 @@ pub fn check_terminal_output(sources: &[Source], known: &[&str]) -> String {
                 let _ = writeln!(
                     report,
                     "{}:{}: `{what}` outside the CLI layer (return the text; src/main.rs prints it)",
-                    source.path, pair[0].line
+                    source.path, token.line
                 );
             }
         }
@@ -161,7 +165,7 @@ fn long_functions_and_leftover_macros_are_found() {
 fn prints_outside_the_cli_are_found_and_test_code_may_print() {
     let lib = source(
         "src/verify/run.rs",
-        "fn f() {\n    eprintln!(\"warning\");\n}\n#[cfg(test)]\nmod tests {\n    fn t() { println!(\"x\"); }\n}\nfn g() { let _ = std::io::stdout(); }\n",
+        "fn f() {\n    eprintln!(\"warning\");\n}\n#[cfg(test)]\nmod tests {\n    fn t() { println!(\"x\"); }\n}\nfn g() { let _ = std::io::stdout(); }\nfn h(o: Output) -> Vec<u8> { Command::new(\"git\").stdout(Stdio::piped()); o.stdout }\n",
     );
     let cli = source("src/main.rs", "fn main() { println!(\"ok\"); }\n");
     assert_eq!(

@@ -29,22 +29,31 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "workspace",
             "image",
             "generate",
+            "plan",
             "verify",
             "report",
         ],
     ),
     (
         "workspace",
-        &["config", "generate", "image", "verify", "report"],
+        &["config", "generate", "image", "plan", "verify", "report"],
     ),
     (
         "image",
-        &["config", "workspace", "generate", "verify", "report"],
+        &[
+            "config",
+            "workspace",
+            "generate",
+            "plan",
+            "verify",
+            "report",
+        ],
     ),
-    ("generate", &["config", "image", "verify", "report"]),
-    ("verify", &["config", "report", "generate"]),
-    ("report", &["config", "generate", "workspace"]),
-    ("config", &["image", "report"]),
+    ("generate", &["config", "image", "plan", "verify", "report"]),
+    ("plan", &["config", "image", "verify", "report"]),
+    ("verify", &["config", "report", "generate", "plan"]),
+    ("report", &["config", "generate", "plan", "workspace"]),
+    ("config", &["image", "plan", "report"]),
 ];
 
 /// Forbidden edges that exist today (issue 10 removes them). Only shrinks: remove an entry when
@@ -52,20 +61,15 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
 const KNOWN_VIOLATIONS: &[(&str, &str)] = &[
     // src/workspace/cargo.rs: `generate::cfg::is_plain_path` (moving into workspace).
     ("workspace", "generate"),
-    // src/verify/cfg.rs, src/verify/run.rs: app_root, DEFAULT_APP_ROOT, dockerfile_path.
-    ("verify", "generate"),
-    // src/verify/run.rs builds the `report::Report`.
-    ("verify", "report"),
     // src/verify/run.rs loads isogen.toml itself instead of being handed `config.verify`.
     ("verify", "config"),
+    // src/plan/{mod,affected}.rs take the whole `Config` (and `config::FILE_NAME`).
+    ("plan", "config"),
 ];
 
 /// Files outside the CLI layer (`src/main.rs`, `src/cli/`) that print or draw today. Only
 /// shrinks, like [`KNOWN_VIOLATIONS`].
-const KNOWN_TERMINAL_OUTPUT: &[&str] = &[
-    // The progress bar and a warning (moving to the CLI with the verify split).
-    "src/verify/run.rs",
-];
+const KNOWN_TERMINAL_OUTPUT: &[&str] = &[];
 
 /// Longest function allowed in `src/`, in lines from `fn` to its closing brace.
 const MAX_FN_LINES: usize = 100;
@@ -78,16 +82,7 @@ const KNOWN_LONG_FNS: &[(&str, &str)] = &[
     ("src/generate/node.rs", "context"),
     ("src/generate/node.rs", "runtime_rewrite"),
     ("src/generate/write.rs", "apply"),
-    ("src/image/layer.rs", "read_layer"),
     ("src/image/tarstream.rs", "next_entry"),
-    ("src/report/sarif.rs", "render"),
-    ("src/verify/mod.rs", "check"),
-    ("src/verify/rules/entrypoint.rs", "check"),
-    ("src/verify/rules/layout.rs", "classify"),
-    ("src/verify/rules/secrets.rs", "classify"),
-    ("src/verify/rules/services.rs", "classify"),
-    ("src/verify/subject.rs", "identify"),
-    ("src/verify/subject.rs", "classify_packages"),
     ("src/workspace/cargo.rs", "load"),
     ("src/workspace/cargo.rs", "into_workspace"),
     ("src/workspace/cargo.rs", "package_of"),
