@@ -316,15 +316,21 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
-    let options = isogen::verify::run::Options {
+    use isogen::verify::{run, Request};
+    run::check_images(&args.images)?;
+    let inputs = cli::verify::load(args.workspace.as_deref(), args.config.as_deref())?;
+    let options = run::Options {
         images: args.images,
-        service: args.service,
-        workspace: args.workspace,
-        config: args.config,
         platform: args.platform,
+        request: Request {
+            service: args.service.as_deref(),
+            workspace: inputs.workspace.as_ref(),
+            config: &inputs.config.verify,
+            config_path: inputs.config_path.clone(),
+        },
     };
     let mut terminal = cli::progress::Terminal::new(std::io::stderr().is_terminal());
-    let report = isogen::report::Report::of(isogen::verify::run::run(&options, &mut terminal)?);
+    let report = isogen::report::Report::of(run::run(&options, &mut terminal)?);
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);

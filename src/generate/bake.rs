@@ -10,11 +10,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use super::image_name::image_name;
-use super::{common_context, dockerfile_path, GenerateConfig, GeneratedFile};
+use super::{common_context, dockerfile_path, GeneratedFile};
 use crate::error::{Error, Result};
+use crate::generate::cfg::GenerateConfig;
 use crate::workspace::{Ecosystem, Service, Workspace};
 
 /// The file name, at the workspace root.
@@ -81,9 +81,12 @@ pub fn group(name: &str, targets: &[String]) -> String {
     )
 }
 
-/// The bake file for every service of `ws` (without the header); `config_path` is the config
-/// file to name in errors.
-pub fn file(ws: &Workspace, config: &GenerateConfig, config_path: &Path) -> Result<GeneratedFile> {
+/// The bake file for every service of `ws` (without the header).
+pub fn file(
+    ws: &Workspace,
+    config: &GenerateConfig,
+    config_path: &std::path::Path,
+) -> Result<GeneratedFile> {
     let mut services: Vec<&Service> = ws.services.iter().collect();
     services.sort_by(|a, b| a.name.cmp(&b.name));
     let mut names: BTreeMap<String, &str> = BTreeMap::new();
@@ -146,7 +149,7 @@ fn target(
     ws: &Workspace,
     config: &GenerateConfig,
     s: &Service,
-    config_path: &Path,
+    config_path: &std::path::Path,
 ) -> Result<String> {
     let ecosystem = ws.service_package(s).ecosystem;
     let word = match ecosystem {
@@ -189,15 +192,14 @@ fn target(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     fn example() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example")
     }
 
-    fn load(root: &Path, config: &str) -> (Workspace, Config) {
-        let config = Config::parse(config, Path::new("isogen.toml")).unwrap();
+    fn load(root: &Path, config: &str) -> (Workspace, crate::config::Config) {
+        let config = crate::config::Config::parse(config, Path::new("isogen.toml")).unwrap();
         let ws = Workspace::discover(root, &config.workspace).unwrap();
         (ws, config)
     }

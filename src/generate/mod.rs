@@ -13,7 +13,7 @@
 
 pub mod bake;
 pub mod cargo;
-pub(crate) mod cfg;
+pub mod cfg;
 pub mod image_name;
 pub mod node;
 pub mod templates;
@@ -126,17 +126,7 @@ pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 /// The Dockerfile `generate` writes for `service`, relative to the workspace root:
 /// `<folder>/Dockerfile`, or `<folder>/<bin>.Dockerfile` for one of several binaries of a crate.
 pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
-    match ws.service_package(service).ecosystem {
-        Ecosystem::Cargo => ws.dockerfile_path(service),
-        Ecosystem::Pnpm => {
-            let dir = &ws.service_package(service).dir;
-            if dir.is_empty() {
-                DOCKERFILE.to_string()
-            } else {
-                format!("{dir}/{DOCKERFILE}")
-            }
-        }
-    }
+    ws.dockerfile_path(service)
 }
 
 /// The ignore file beside [`dockerfile_path`]: `<Dockerfile>.dockerignore`.
@@ -305,36 +295,7 @@ pub fn common_context(
         })
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|d| !d.is_empty());
-    let mut labels = vec![Label {
-        key: "org.opencontainers.image.title".into(),
-        value: service.name.clone(),
-    }];
-    if let Some(v) = &package.version {
-        labels.push(Label {
-            key: "org.opencontainers.image.version".into(),
-            value: v.clone(),
-        });
-    }
-    if let Some(d) = &description {
-        labels.push(Label {
-            key: "org.opencontainers.image.description".into(),
-            value: d.clone(),
-        });
-    }
-    labels.extend([
-        Label {
-            key: "dev.isogen.service".into(),
-            value: service.name.clone(),
-        },
-        Label {
-            key: "dev.isogen.package".into(),
-            value: package.name.clone(),
-        },
-        Label {
-            key: "dev.isogen.ecosystem".into(),
-            value: ecosystem.into(),
-        },
-    ]);
+    let labels = labels(service, package, description.as_deref(), ecosystem);
     let env = overrides.map(|o| o.env.clone()).unwrap_or_default();
     for key in env.keys() {
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -383,6 +344,32 @@ pub fn common_context(
         labels,
         generated_by: GENERATED_BY.into(),
     })
+}
+
+/// The final stage's labels: OCI title, version and description, then isogen's own.
+fn labels(
+    service: &Service,
+    package: &crate::workspace::Package,
+    description: Option<&str>,
+    ecosystem: &str,
+) -> Vec<Label> {
+    let label = |key: &str, value: &str| Label {
+        key: key.into(),
+        value: value.into(),
+    };
+    let mut labels = vec![label("org.opencontainers.image.title", &service.name)];
+    if let Some(v) = &package.version {
+        labels.push(label("org.opencontainers.image.version", v));
+    }
+    if let Some(d) = description {
+        labels.push(label("org.opencontainers.image.description", d));
+    }
+    labels.extend([
+        label("dev.isogen.service", &service.name),
+        label("dev.isogen.package", &package.name),
+        label("dev.isogen.ecosystem", ecosystem),
+    ]);
+    labels
 }
 
 /// An error naming the first of `keys` that is set in `section`, with why it does not apply.

@@ -2,6 +2,9 @@
 //! image, one `<testcase>` per rule; a rule with error-level findings is a `<failure>` (one per
 //! test case, listing every finding), a rule that did not run is `<skipped>`, warnings and notes
 //! are printed in the passing case's `<system-out>`.
+//!
+//! Formatting only: it never decides what passed or failed beyond the severities in the
+//! [`super::Report`], and it prints nothing (it returns the text).
 
 use std::fmt::Write;
 

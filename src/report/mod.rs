@@ -1,5 +1,6 @@
 //! Findings -> human | json | sarif | junit. Formatting only: the [`Report`] is built from
 //! verdicts that `verify` computed; nothing here reads images, the workspace or the policy.
+//! Nothing here prints either: [`Report::render`] returns the text and the CLI writes it.
 //!
 //! The JSON form of [`Report`] is the stable, versioned contract documented in
 //! `docs/report-schema.json` (bump [`SCHEMA_VERSION`] on any incompatible change).

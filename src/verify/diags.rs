@@ -649,6 +649,13 @@ pub mod skip {
     /// For the rules that need the policy's severity.
     pub const TURNED_OFF: &str = "turned off by the [verify] policy";
 
+    /// Why no app root could be told: the service is directly in a system folder (`dir`).
+    pub fn in_system_directory(dir: &str) -> String {
+        format!("the service is in a system directory ({dir})")
+    }
+    /// Why no app root could be told: neither the service's package nor its binary is there.
+    pub const SERVICE_NOT_FOUND: &str = "the service was not found in the image";
+
     /// For the app-root rules, when no app root could be told (`note` says why).
     pub fn no_app_root(note: &str) -> String {
         format!("no app root to check: {note}; set [verify] app_root")

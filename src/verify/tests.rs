@@ -1,5 +1,6 @@
 //! Verdicts on images built in code: the generator's layout and hand-written layouts must pass,
 //! and each deliberately bad variant must be reported by exactly the rule made for it.
+//! The images are built in code (`testkit`); no test here reads an archive.
 
 use std::path::{Path, PathBuf};
 
@@ -85,6 +86,7 @@ pub fn workspace() -> Workspace {
         ],
         pnpm: None,
         cargo: None,
+        listings: Default::default(),
     }
 }
 

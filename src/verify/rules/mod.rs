@@ -7,6 +7,9 @@
 //! the same files under four rule ids. A rule turned off in the policy still claims its paths;
 //! its findings are dropped at the end. A claim names a "report path" (the package folder, the
 //! `.git` directory, ...) so a folder of 3000 files is one path in the report.
+//!
+//! Rules never do I/O and never write message texts: they judge the [`Ctx`] and hand a
+//! [`Diag`] (a rule id and its message, from the registry) to the [`Collector`].
 
 mod entrypoint;
 mod layout;

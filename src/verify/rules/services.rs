@@ -5,6 +5,9 @@
 //! the folder holds that service's entry file), and by binary
 //! name (an executable file named like another Cargo service's binary). Files the OS package
 //! manager installed (dpkg's or apk's database lists them) are never another service.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;

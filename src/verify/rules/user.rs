@@ -3,6 +3,9 @@
 //! `/etc/passwd` (a named group in `/etc/group`). A numeric uid works at run time without a
 //! passwd entry, but tools and `runAsNonRoot` checks that map uids to names do not, so it is
 //! reported all the same.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Collector, Ctx};
 use crate::verify::diags::Diag;
