@@ -150,12 +150,7 @@ impl GenerateConfig {
     }
 }
 
-/// Whether `s` can stand unquoted in a Dockerfile instruction and a shell command.
-pub fn is_plain_path(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-@+:~".contains(c))
-}
+pub use crate::workspace::path::is_plain_path;
 
 /// Checks an image reference from the config: `name[:tag][@sha256:<64 hex>]`, nothing that
 /// would break a Dockerfile line. `key` names the setting in errors.

@@ -6,6 +6,7 @@
 
 pub mod cargo;
 pub mod graph;
+pub mod path;
 pub mod pnpm;
 pub mod spec;
 

@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use super::*;
+use crate::error::Error;
+use crate::workspace::{DepKind, Workspace, WorkspaceConfig};
 
 /// Writes `files` (path, content) under a fresh temporary folder.
 fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
