@@ -176,29 +176,15 @@ fn generate(
         services,
         templates,
     };
-    let plan = isogen::generate::plan(&ws, &config, &options)?;
-    for w in &plan.warnings {
-        eprintln!("warning: {w}");
-    }
     if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
         eprintln!(
             "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
             isogen::workspace::pnpm::WORKSPACE_FILE
         );
     }
-    if plan.files.is_empty() {
-        let mut defaults = Vec::new();
-        if ws.pnpm.is_some() {
-            defaults.push("pnpm packages under services/ or apps/");
-        }
-        if ws.cargo.is_some() {
-            defaults.push("binary targets of Cargo members");
-        }
-        eprintln!(
-            "warning: no services in {} ({} are services by default; list them in [workspace] services of isogen.toml)",
-            dir.display(),
-            defaults.join(" and ")
-        );
+    let plan = isogen::generate::plan(&ws, &config, &options)?;
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

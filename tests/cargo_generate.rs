@@ -9,8 +9,14 @@ use isogen::generate::{plan, Options};
 use isogen::workspace::Workspace;
 use predicates::prelude::*;
 
+/// Writes `files` under a fresh folder. Without an isogen.toml among them, one making every
+/// binary a service is added: these tests are about the build plan, not which binaries run a
+/// server (tests/it covers that rule).
 fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    if !files.iter().any(|(p, _)| *p == "isogen.toml") {
+        std::fs::write(dir.path().join("isogen.toml"), ALL_BINS).unwrap();
+    }
     for (path, content) in files {
         let full = dir.path().join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
@@ -18,6 +24,8 @@ fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+const ALL_BINS: &str = "[workspace]\nservices = [\"*\"]\n";
 
 /// Every file `generate` would write for `services` (all when empty), as (path, contents).
 fn rendered(root: &Path, services: &[&str]) -> Vec<(String, String)> {
@@ -136,7 +144,7 @@ lto = true
             "isogen.toml",
             &format!(
                 r#"[workspace]
-not_services = ["admin"]
+services = ["gateway"]
 
 [generate]
 uid = 20000
@@ -400,7 +408,7 @@ fn a_root_package_builds_from_the_root_minus_other_packages() {
         ("meeting notes.txt", "not source\n"),
         (".github/workflows/ci.yml", "on: push\n"),
         ("target/release/site", ""),
-        ("isogen.toml", "[workspace]\nnot_services = [\"tool\"]\n"),
+        ("isogen.toml", "[workspace]\nservices = [\"site\"]\n"),
     ]);
     let files = rendered(dir.path(), &["site"]);
     let df = &files[0].1;
@@ -449,7 +457,7 @@ fn features_per_service_and_unknown_features_named_at_generate_time() {
                 "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
             ),
             ("b/src/main.rs", "fn main() {}\n"),
-            ("isogen.toml", config),
+            ("isogen.toml", &format!("{ALL_BINS}{config}")),
         ])
     };
     let build_line = |files: &[(String, String)], path: &str| -> String {
@@ -826,10 +834,7 @@ fn package_and_binary_names_that_are_not_plain_exit_2() {
         LOCK,
         MAIN,
         ("src/bin/ok.rs", "fn main() {}\n"),
-        (
-            "isogen.toml",
-            "[workspace]\nnot_services = [\"x;rm -rf\"]\n",
-        ),
+        ("isogen.toml", "[workspace]\nservices = [\"ok\"]\n"),
     ]);
     Command::cargo_bin("isogen")
         .unwrap()

@@ -123,6 +123,9 @@ pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 /// Renders every selected service's files; writes nothing.
 pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> {
     let config_path = ws.root.join(crate::config::FILE_NAME);
+    if ws.services.is_empty() {
+        return Err(no_services(ws));
+    }
     for name in config.generate.services.keys() {
         if !ws.services.iter().any(|s| &s.name == name) {
             let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
@@ -176,6 +179,32 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         plan.warnings.extend(stale_files(ws, &plan.files));
     }
     Ok(plan)
+}
+
+/// "No services" is an error (exit 2), not an empty success: a `generate --check` in CI must not
+/// pass having checked nothing. The message names each ecosystem's default rule and the
+/// settings that change it.
+fn no_services(ws: &Workspace) -> Error {
+    let mut defaults = Vec::new();
+    if ws.pnpm.is_some() {
+        defaults.push("a pnpm package is a service when its folder is under services/ or apps/");
+    }
+    if ws.cargo.is_some() {
+        defaults.push(
+            "a Cargo binary is a service when its package depends on a server framework \
+             (axum, actix-web, hyper, tonic, warp, rocket, poem, salvo, ...; other binaries are \
+             tools)",
+        );
+    }
+    Error::workspace(
+        &ws.root,
+        format!(
+            "no services found: by default {}; name the services in [workspace] services of \
+             isogen.toml (package names, binary names or folders, globs allowed), or take them \
+             out of [workspace] not_services",
+            defaults.join(", and ")
+        ),
+    )
 }
 
 /// Generated files left in the folder of a package that is no longer a service: isogen never

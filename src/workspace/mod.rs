@@ -296,7 +296,9 @@ pub fn check_explicit_services_matched(ws: &Workspace, config: &WorkspaceConfig)
             .packages
             .iter()
             .any(|p| !p.dir.is_empty() && sel.matches(p))
-            || ws.services.iter().any(|s| s.name == sel.text);
+            || ws.services.iter().any(|s| {
+                s.name == sel.text || sel.glob.as_ref().is_some_and(|g| g.is_match(&s.name))
+            });
         if !matched {
             return Err(Error::config(
                 config_path,

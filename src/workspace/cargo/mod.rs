@@ -21,12 +21,12 @@
 //!   `[[bin]]` tables (custom name and path; one without a path finds its file by name).
 //!   `autobins = false` turns inference off; in edition 2015 declaring any `[[bin]]` does too.
 //!
-//! Default service rule: every binary target of every workspace member is a service, named after
-//! the binary, except the members of a package called `xtask` (the cargo-xtask convention for
-//! developer tasks). `[workspace] not_services` removes services from that default;
-//! `[workspace] services` replaces it. Both lists hold binary names, package names, member
-//! folders or folder names (globs allowed); a package name or folder stands for all of that
-//! package's binaries.
+//! Default service rule: a binary target of a workspace member whose package depends on a server
+//! framework (axum, actix-web, hyper, tonic, ...: [`SERVER_FRAMEWORKS`]) is a service, named after
+//! the binary; every other binary is a tool. `[workspace] not_services` removes services from
+//! that default; `[workspace] services` replaces it. Both lists hold binary names, package
+//! names, member folders or folder names (globs allowed); a package name or folder stands for
+//! all of that package's binaries.
 //!
 //! The steps, one module each (the way cargo-chef's `src/skeleton/` reads a workspace):
 //! [`manifest`] (the TOML shapes), [`members`] (the root, `members` globs, path dependencies,
@@ -61,6 +61,7 @@ use members::Loader;
 pub use model::{CargoPackage, CargoWorkspace, Target, TargetKind};
 #[cfg(test)]
 use paths::normalize;
+pub use services::{server_framework, SERVER_FRAMEWORKS};
 
 /// The manifest file name.
 pub const MANIFEST: &str = "Cargo.toml";

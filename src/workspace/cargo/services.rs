@@ -1,7 +1,10 @@
-//! Which binaries are services. Default rule: every binary target of every workspace member,
-//! named after the binary, except the members of a package called `xtask` (the cargo-xtask
-//! convention for developer tasks). `[workspace] not_services` removes services from that
-//! default; `[workspace] services` replaces it. Both lists hold binary names, package names,
+//! Which binaries are services. Default rule: every binary target of a workspace member that
+//! runs a server, named after the binary. A package runs a server when one of its normal
+//! dependencies (directly, optional or not, any target) is a server framework of
+//! [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...); the binaries of every other
+//! package are tools and get no image, as do the members of a package called `xtask` (the
+//! cargo-xtask convention for developer tasks). `[workspace] not_services` removes services from
+//! that default; `[workspace] services` replaces it. Both lists hold binary names, package names,
 //! member folders or folder names (globs allowed); a package name or folder stands for all of
 //! that package's binaries. Each service gets its run-time and build closures.
 //!
@@ -18,6 +21,39 @@ use crate::workspace::{graph, DepKind, Service, Workspace, WorkspaceConfig};
 
 /// Package names the default service rule skips.
 const NOT_SERVICES_BY_DEFAULT: &[&str] = &["xtask"];
+
+/// Crates whose presence among a package's normal dependencies makes its binaries services by
+/// default: HTTP and RPC server frameworks (and the server halves of the HTTP stacks they are
+/// built on).
+pub const SERVER_FRAMEWORKS: &[&str] = &[
+    "actix-web",
+    "axum",
+    "dropshot",
+    "gotham",
+    "hyper",
+    "loco-rs",
+    "ntex",
+    "pingora",
+    "poem",
+    "rocket",
+    "rouille",
+    "salvo",
+    "tide",
+    "tiny_http",
+    "tonic",
+    "tower-http",
+    "trillium",
+    "viz",
+    "warp",
+];
+
+/// The server framework `package` depends on, if any (the first in [`SERVER_FRAMEWORKS`]).
+pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static str> {
+    SERVER_FRAMEWORKS
+        .iter()
+        .copied()
+        .find(|f| package.external_deps.iter().any(|d| d == f))
+}
 
 /// A compiled `services` / `not_services` list: each entry with its glob.
 type Patterns = Vec<(String, GlobMatcher)>;
@@ -79,7 +115,9 @@ fn chosen(
             let is_service = match explicit {
                 Some(list) => matches(list),
                 None => {
-                    !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str()) && !matches(removed)
+                    !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str())
+                        && server_framework(package).is_some()
+                        && !matches(removed)
                 }
             };
             if is_service {
