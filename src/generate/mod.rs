@@ -14,6 +14,7 @@
 pub mod cargo;
 pub mod cfg;
 pub mod node;
+pub mod runtime;
 pub mod templates;
 pub mod write;
 
@@ -23,7 +24,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use cfg::GenerateConfig;
-use cfg::Healthcheck;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -52,6 +52,9 @@ pub struct GeneratedFile {
 pub struct Plan {
     pub files: Vec<GeneratedFile>,
     pub warnings: Vec<String>,
+    /// With [`Options::keep_going`]: the services that failed, each with its error (their
+    /// files are not in `files`).
+    pub failed: Vec<(String, Error)>,
 }
 
 /// Which services, and from which templates.
@@ -61,6 +64,9 @@ pub struct Options {
     pub services: Vec<String>,
     /// A template folder given on the command line (wins over `[generate] templates`).
     pub templates: Option<PathBuf>,
+    /// Plan the services that work even when others fail (their errors go to
+    /// [`Plan::failed`]); without it, any failure fails the whole plan.
+    pub keep_going: bool,
 }
 
 /// The variables every ecosystem's templates get (see templates/README.md).
@@ -70,7 +76,9 @@ pub struct CommonContext {
     pub app_root: String,
     pub user: UserContext,
     pub port: Option<u16>,
-    pub healthcheck: Option<Healthcheck>,
+    /// `expose`, `healthcheck` (the command) and its options, `writable`, `volumes`.
+    #[serde(flatten)]
+    pub run: runtime::RunContext,
     pub env: BTreeMap<String, String>,
     /// Final-stage labels, in order.
     pub labels: Vec<Label>,
@@ -152,24 +160,24 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
 
     let mut plan = Plan::default();
     for service in services {
-        let renderings = match ws.service_package(service).ecosystem {
-            Ecosystem::Pnpm => node::renderings(
-                ws,
-                service,
-                &config.generate,
-                &config_path,
-                &mut plan.warnings,
-            )?,
-            Ecosystem::Cargo => cargo::renderings(ws, service, &config.generate, &config_path)?,
-        };
-        for r in renderings {
-            let contents = templates.render(&r.template, &r.context)?;
-            plan.files.push(GeneratedFile {
-                path: r.path,
-                service: service.name.clone(),
-                contents: normalize(&contents),
-            });
+        match service_files(
+            ws,
+            service,
+            config,
+            &config_path,
+            &templates,
+            &mut plan.warnings,
+        ) {
+            Ok(files) => plan.files.extend(files),
+            Err(e) => plan.failed.push((service.name.clone(), e)),
         }
+    }
+    if !options.keep_going && !plan.failed.is_empty() {
+        let mut errors: Vec<Error> = plan.failed.into_iter().map(|(_, e)| e).collect();
+        return Err(match errors.len() {
+            1 => errors.remove(0),
+            _ => Error::Several(errors),
+        });
     }
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
     // Workspace-wide warnings (no packageManager, no lockfile) come once per service.
@@ -179,6 +187,35 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         plan.warnings.extend(stale_files(ws, &plan.files));
     }
     Ok(plan)
+}
+
+/// The rendered files of one service.
+fn service_files(
+    ws: &Workspace,
+    service: &Service,
+    config: &Config,
+    config_path: &Path,
+    templates: &templates::Templates,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<GeneratedFile>> {
+    let renderings = match ws.service_package(service).ecosystem {
+        Ecosystem::Pnpm => {
+            reject_node_only_gaps(service, &config.generate, config_path)?;
+            node::renderings(ws, service, &config.generate, config_path, warnings)?
+        }
+        Ecosystem::Cargo => cargo::renderings(ws, service, &config.generate, config_path)?,
+    };
+    renderings
+        .into_iter()
+        .map(|r| {
+            let contents = templates.render(&r.template, &r.context)?;
+            Ok(GeneratedFile {
+                path: r.path,
+                service: service.name.clone(),
+                contents: normalize(&contents),
+            })
+        })
+        .collect()
 }
 
 /// "No services" is an error (exit 2), not an empty success: a `generate --check` in CI must not
@@ -352,6 +389,12 @@ pub fn common_context(
         }
     }
     let dir = package.dir.clone();
+    let workdir = if dir.is_empty() {
+        app_root.clone()
+    } else {
+        format!("{app_root}/{dir}")
+    };
+    let run = run_context(service, overrides, &workdir, &app_root, config_path)?;
     let in_dir = |f: &str| {
         if dir.is_empty() {
             f.to_string()
@@ -367,11 +410,7 @@ pub fn common_context(
             description,
             dockerfile: in_dir(DOCKERFILE),
             ignore_file: in_dir(IGNORE_FILE),
-            workdir: if dir.is_empty() {
-                app_root.clone()
-            } else {
-                format!("{app_root}/{dir}")
-            },
+            workdir,
             dir,
             cmd: Vec::new(),
         },
@@ -382,11 +421,62 @@ pub fn common_context(
             gid: config.gid(),
         },
         port: overrides.and_then(|o| o.port),
-        healthcheck: overrides.and_then(|o| o.healthcheck.clone()),
+        run,
         env,
         labels,
         generated_by: GENERATED_BY.into(),
     })
+}
+
+/// The run-time variables of `service` running in `workdir` (see [`runtime`]).
+pub fn run_context(
+    service: &Service,
+    overrides: Option<&cfg::ServiceConfig>,
+    workdir: &str,
+    app_root: &str,
+    config_path: &Path,
+) -> Result<runtime::RunContext> {
+    let section = format!("[generate.services.{}]", service.name);
+    let Some(o) = overrides else {
+        return Ok(runtime::RunContext::default());
+    };
+    runtime::RunSettings {
+        section: &section,
+        port: o.port,
+        expose: &o.expose,
+        healthcheck: o.healthcheck.as_ref(),
+        writable: &o.writable,
+        workdir,
+        app_root,
+    }
+    .context(config_path)
+}
+
+/// Settings the Node templates do not carry yet: refused by name rather than ignored.
+fn reject_node_only_gaps(
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+) -> Result<()> {
+    let Some(o) = config.service(&service.name) else {
+        return Ok(());
+    };
+    reject_keys(
+        config_path,
+        &format!("[generate.services.{}]", service.name),
+        &[
+            ("cmd", o.cmd.is_some()),
+            ("args", !o.args.is_empty()),
+            ("build_inputs", !o.build_inputs.is_empty()),
+            ("builder_packages", !o.builder_packages.is_empty()),
+            ("runtime_packages", !o.runtime_packages.is_empty()),
+        ],
+        &format!(
+            "not supported for Node services yet; `{}` is a Node service (its CMD runs the \
+             package's entry: set `entry`)",
+            service.name
+        ),
+    )
 }
 
 /// An error naming the first of `keys` that is set in `section`, with why it does not apply.

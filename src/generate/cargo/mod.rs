@@ -19,12 +19,13 @@
 //!
 //! One module per part of the plan: [`settings`] (the config, checked), [`command`] (the
 //! `cargo build` line and where it writes), [`layout`] (what each stage copies), [`assets`]
-//! (what the runtime image ships besides the binary), [`vars`] (the template variables).
+//! (what the runtime image ships besides the binary), [`inputs`] (build inputs, apt packages), [`vars`] (the template variables).
 //!
 //! This module computes strings and lists; it never reads files (discovery did) or writes any.
 
 mod assets;
 mod command;
+mod inputs;
 mod layout;
 mod settings;
 mod vars;
@@ -169,7 +170,38 @@ pub fn template_context(
     common.service.dockerfile = dockerfile;
     // The binary sits at the app root; the package folder does not exist in the image.
     common.service.workdir = common.app_root.clone();
-    common.service.cmd = vec![cargo.binary.clone()];
+    common.run = super::run_context(
+        service,
+        overrides,
+        &common.service.workdir,
+        &common.app_root,
+        config_path,
+    )?;
+    let shipped = std::iter::once(&cargo.binary).chain(cargo.assets.iter().map(|a| &a.dest));
+    for file in shipped {
+        if let Some(w) = common
+            .run
+            .writable
+            .iter()
+            .find(|w| *file == w.path || file.starts_with(&format!("{}/", w.path)))
+        {
+            return Err(Error::config(
+                config_path,
+                format!(
+                    "{section} writable: {} holds {file}, which the image ships read-only: name \
+                     another folder",
+                    w.path
+                ),
+            ));
+        }
+    }
+    common.service.cmd = super::runtime::command(
+        vec![cargo.binary.clone()],
+        overrides.and_then(|o| o.cmd.as_deref()),
+        overrides.map(|o| o.args.as_slice()).unwrap_or_default(),
+        &section,
+        config_path,
+    )?;
     Ok(CargoTemplateContext { common, cargo })
 }
 
@@ -262,7 +294,12 @@ pub fn context(
         app_root,
         config_path,
     )?;
+    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path)?;
+    let (builder_packages, runtime_packages) = inputs::packages(overrides);
     Ok(CargoContext {
+        build_inputs,
+        builder_packages,
+        runtime_packages,
         top_files: layout.top_files,
         nested_files: layout.nested_files,
         image: settings.image,

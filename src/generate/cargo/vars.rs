@@ -54,6 +54,13 @@ pub struct CargoContext {
     /// The `--mount` flags for those RUNs (empty without cache mounts).
     pub mounts: Vec<String>,
     pub cargo_home: String,
+    /// Files and folders outside the crates that the build reads, relative to the workspace
+    /// root: `build_inputs` of isogen.toml and what the sources `include_str!` from outside.
+    pub build_inputs: Vec<String>,
+    /// Debian packages installed in the build stages (`builder_packages`).
+    pub builder_packages: Vec<String>,
+    /// Debian packages unpacked into the runtime image (`runtime_packages`).
+    pub runtime_packages: Vec<String>,
 }
 
 /// A file copied into its own folder of the manifests stage.

@@ -31,7 +31,7 @@
 //! The steps, one module each (the way cargo-chef's `src/skeleton/` reads a workspace):
 //! [`manifest`] (the TOML shapes), [`members`] (the root, `members` globs, path dependencies,
 //! `[patch]`), [`deps`] (one dependency declaration), [`inherit`] (`workspace = true` fields),
-//! [`features`], [`targets`], [`package`] (a loaded manifest to a [`Package`] and its edges),
+//! [`features`], [`targets`], [`includes`] (files the sources include from outside), [`package`] (a loaded manifest to a [`Package`] and its edges),
 //! [`services`] (which binaries are services), and the root files: [`root`], [`lock`],
 //! [`cargo_config`]. [`model`] holds what discovery hands to `generate`.
 //!
@@ -41,6 +41,7 @@
 mod cargo_config;
 mod deps;
 mod features;
+mod includes;
 mod inherit;
 mod lock;
 mod manifest;

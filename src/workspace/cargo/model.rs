@@ -62,6 +62,10 @@ pub struct CargoPackage {
     /// (see `root::root_package_entries`), sorted. Empty for every other package, whose folder is
     /// its own whole.
     pub root_entries: Vec<String>,
+    /// Files outside the package folder its sources include at compile time
+    /// (`include_str!("../../../version.json")`), relative to the workspace root, sorted. Empty
+    /// for the package at the root.
+    pub outside_inputs: Vec<String>,
 }
 
 impl CargoPackage {

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use super::cargo_config::read_cargo_config;
+use super::includes::outside_inputs;
 use super::lock::check_lockfile;
 use super::members::{Loaded, Loader};
 use super::model::{CargoPackage, CargoWorkspace};
@@ -200,6 +201,11 @@ impl Loader {
                     root_package_entries(&self.root)
                 } else {
                     Vec::new()
+                },
+                outside_inputs: if loaded.dir.is_empty() {
+                    Vec::new()
+                } else {
+                    outside_inputs(&self.root, &loaded.dir)?
                 },
             }),
         })
