@@ -8,8 +8,7 @@ use std::path::Path;
 
 use super::manifest::read;
 use super::paths::normalize;
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 /// From the workspace's cargo config (`.cargo/config`, which cargo prefers, else
 /// `.cargo/config.toml`): `build.target`, and the `directory` of every `[source.<name>]`

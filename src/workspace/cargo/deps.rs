@@ -14,8 +14,7 @@ use super::manifest::DepTable;
 use super::members::{Loaded, Loader};
 use super::paths::normalize;
 use super::MANIFEST;
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 use crate::workspace::DepKind;
 
 /// A dependency as declared, with the path (when it is a path dependency) made relative to the

@@ -5,8 +5,7 @@
 //! It reads only manifests already loaded; it never opens a file.
 
 use super::members::{Loaded, Loader};
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 impl Loader {
     /// The feature names of one package (see [`super::CargoPackage::features`]), sorted. What each

@@ -13,8 +13,7 @@ use toml::Spanned;
 use super::manifest::Inheritable;
 use super::members::{Loaded, Loader};
 use super::MANIFEST;
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 impl Loader {
     /// A `[package]` string field of the manifest at `path`: its own value, or the root's

@@ -9,8 +9,7 @@ use serde::Deserialize;
 
 use super::manifest::read;
 use super::LOCKFILE;
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 /// `Cargo.lock` when it exists, after checking it is one: TOML whose `version` is a number and
 /// whose `[[package]]` entries have a string `name` and `version`. Cargo refuses any command on

@@ -9,8 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 pub(super) type DepTable = BTreeMap<String, Spanned<toml::Value>>;
 

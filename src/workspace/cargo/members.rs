@@ -14,8 +14,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use super::manifest::{parse_manifest, read, DepTable, Manifest, TomlPackage, TomlWorkspace};
 use super::paths::{display_dir, join_rel, normalize};
 use super::{deps::outside_message, MANIFEST};
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 /// A parsed manifest and where it came from.
 pub(super) struct Loaded {

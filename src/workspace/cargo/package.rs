@@ -16,8 +16,7 @@ use super::paths::display_dir;
 use super::root::{root_build_files, root_package_entries};
 use super::targets::Targets;
 use super::MANIFEST;
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 use crate::workspace::{Ecosystem, InternalDep, Package, Workspace};
 
 /// One package's edges, sorted: workspace crates, registry crates needed at run time, and

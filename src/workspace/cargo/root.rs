@@ -41,7 +41,7 @@ pub(super) fn root_package_entries(root: &Path) -> Vec<String> {
         LOCKFILE,
         "rust-toolchain",
         "rust-toolchain.toml",
-        crate::config::FILE_NAME,
+        crate::workspace::CONFIG_FILE,
         "Dockerfile",
         "Containerfile",
         "package.json",

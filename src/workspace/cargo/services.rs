@@ -75,7 +75,7 @@ pub(super) fn select(
 }
 
 fn compile(list: &[String]) -> Result<Patterns> {
-    let config_path = PathBuf::from(crate::config::FILE_NAME);
+    let config_path = PathBuf::from(crate::workspace::CONFIG_FILE);
     list.iter()
         .map(|entry| {
             let clean = entry.trim_end_matches('/');

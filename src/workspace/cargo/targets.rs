@@ -15,8 +15,7 @@ use super::manifest::{BuildSetting, TomlPackage, TomlTarget};
 use super::members::Loaded;
 use super::model::{Target, TargetKind};
 use super::paths::{clean_rel, normalize};
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 /// The targets of one package.
 pub(super) struct Targets {
