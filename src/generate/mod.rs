@@ -366,7 +366,10 @@ pub fn common_context(
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|d| !d.is_empty());
     let labels = labels(service, package, description.as_deref(), ecosystem);
-    let env = overrides.map(|o| o.env.clone()).unwrap_or_default();
+    // The environment the start script sets (`NODE_ENV=production node dist/main.js`), under
+    // the config's.
+    let mut env = start_env(package, service);
+    env.extend(overrides.map(|o| o.env.clone()).unwrap_or_default());
     for key in env.keys() {
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::config(
@@ -467,6 +470,19 @@ fn reject_node_only_gaps(
             service.name
         ),
     )
+}
+
+/// The variables a Node service's start script assigns before the `node` command the image
+/// runs (`NODE_ENV=production`, `cross-env PORT=3000`): the image's CMD runs `node` alone.
+fn start_env(package: &crate::workspace::Package, service: &Service) -> BTreeMap<String, String> {
+    match package.node.as_ref().and_then(|n| n.start.as_ref()) {
+        Some((_, crate::workspace::pnpm::StartCommand::Node { env, file, .. }))
+            if *file == service.entry =>
+        {
+            env.clone()
+        }
+        _ => BTreeMap::new(),
+    }
 }
 
 /// The final stage's labels: OCI title, version and description, then isogen's own.

@@ -15,7 +15,7 @@ use super::deps::DeclaredDep;
 use super::files::string_map;
 use super::folder::PackageFolder;
 use super::overrides::name_of_part;
-use super::start_script::start_script_entry;
+use super::start_script::{service_start, StartCommand};
 use crate::error::{Error, Result};
 use crate::workspace::{relpath, Ecosystem, Package};
 
@@ -64,6 +64,10 @@ pub struct NodePackage {
     /// package as a service (`pnpm start`), before `main` and `exports`, which say what
     /// importing it loads (`npm init` writes `"main": "index.js"` whatever the service runs).
     pub start_entry: Option<String>,
+    /// The script that runs the package as a service (`start`, else `start:prod`, ...: see
+    /// [`service_start`]) and what it runs; `None` when it has none of them.
+    #[serde(skip)]
+    pub start: Option<(String, StartCommand)>,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
@@ -241,7 +245,11 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         Some(v @ Value::Object(_)) => string_map(v, "scripts", fields.path)?,
         _ => BTreeMap::new(),
     };
-    let start_entry = scripts.get("start").and_then(|s| start_script_entry(s));
+    let start = service_start(&scripts);
+    let start_entry = match &start {
+        Some((_, StartCommand::Node { file, .. })) => Some(file.clone()),
+        _ => None,
+    };
     let entry = main
         .clone()
         .filter(|m| !m.is_empty())
@@ -262,6 +270,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         entry,
         bin,
         start_entry,
+        start,
         files: fields.files()?,
         scripts,
         engines_node: json

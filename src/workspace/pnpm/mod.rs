@@ -39,7 +39,9 @@ pub use files::{read_json, read_text};
 pub use lockfile::LockedDep;
 pub use manifest::{bin_entry, exports_entry, NodePackage};
 pub use overrides::{name_of_part, selector_target};
-pub use start_script::{start_script_entry, start_script_node_options};
+pub use start_script::{
+    service_start, start_command, start_script_entry, start_script_node_options, StartCommand,
+};
 
 use super::spec::Catalogs;
 use super::{graph, DepKind, Ecosystem, InternalDep, Service, Workspace, WorkspaceConfig};
