@@ -26,6 +26,16 @@ pub enum Healthcheck {
     Options(Box<HealthcheckOptions>),
 }
 
+impl Healthcheck {
+    /// The command: itself, or the `cmd` of the table form (never a table).
+    pub fn command(&self) -> &Healthcheck {
+        match self {
+            Healthcheck::Options(o) => &o.cmd,
+            other => other,
+        }
+    }
+}
+
 /// The table form of `healthcheck`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

@@ -20,7 +20,7 @@ use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceCo
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys};
 use crate::workspace::pnpm::WORKSPACE_FILE;
-use crate::workspace::pnpm::{NodePackage, PnpmWorkspace, StartCommand, LOCKFILE};
+use crate::workspace::pnpm::{out_dir_of, NodePackage, PnpmWorkspace, StartCommand, LOCKFILE};
 use crate::workspace::{Package, Service, Workspace};
 
 /// The service being generated, with its config section.
@@ -112,6 +112,9 @@ pub fn context(
         tsconfigs: pnpm.tsconfigs.clone(),
         tsconfig_extends,
         npmrc: pnpm.npmrc,
+        npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
+        npmrc_lines: pnpm.npmrc_public.clone(),
+        pnpm_store: super::PNPM_STORE.to_string(),
         install_filters,
         packages,
         runtime_packages,
@@ -180,6 +183,8 @@ impl Svc<'_> {
         let entry_override = self.overrides.and_then(|o| o.entry.as_deref());
         let entry = match entry_override {
             Some(e) => e.trim().trim_start_matches("./").to_string(),
+            // One of several processes of the package: the file its script runs.
+            None if !self.node.processes.is_empty() => self.service.entry.clone(),
             None => {
                 self.refuse_start()?;
                 self.node.service_entry().map(str::to_string).ok_or_else(|| {
@@ -200,6 +205,7 @@ impl Svc<'_> {
                 .trim_end_matches('/')
                 .to_string(),
             None if entry_override.is_some() => self.node.out_dir.clone(),
+            None if !self.node.processes.is_empty() => out_dir_of(Some(&entry)),
             None => self.node.service_out_dir(),
         };
         for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
@@ -266,9 +272,9 @@ impl Svc<'_> {
         warnings: &mut Vec<String>,
     ) {
         let n = self.node;
-        let options = match &n.start {
-            Some((_, StartCommand::Node { options, file, .. })) if file == entry => options.clone(),
-            _ => Vec::new(),
+        let (script, options) = match n.script_running(entry) {
+            Some((script, _, options)) => (script, options.to_vec()),
+            None => ("start", Vec::new()),
         };
         if options.is_empty() || has_node_options {
             return;
@@ -276,7 +282,7 @@ impl Svc<'_> {
         warnings.push(format!(
             "{}: the `{}` script runs node with `{}`, which the image's CMD (`node {entry}`) does not pass; to keep them, set `env = {{ NODE_OPTIONS = \"{}\" }}` in {} of isogen.toml",
             self.pkg.manifest,
-            n.start.as_ref().map_or("start", |(name, _)| name.as_str()),
+            script,
             options.join(" "),
             options.join(" ").replace('"', "\\\""),
             self.section
@@ -535,7 +541,8 @@ fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
         ));
     }
     root_files.push(WORKSPACE_FILE.to_string());
-    if pnpm.npmrc {
+    // An `.npmrc` with credentials stays out of the context: the build gets it as a secret.
+    if pnpm.npmrc && !pnpm.npmrc_credentials {
         root_files.push(".npmrc".into());
     }
     if pnpm.pnpmfile {
