@@ -26,7 +26,9 @@ profiles = ["jobs"]
 
 fn load(config: &str) -> (Workspace, Config) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example");
-    let config = Config::parse(config, Path::new("isogen.toml")).unwrap();
+    // services-example's own [workspace] (its Cargo servers use no framework, so it names them).
+    let own = std::fs::read_to_string(root.join("isogen.toml")).unwrap();
+    let config = Config::parse(&format!("{own}\n{config}"), Path::new("isogen.toml")).unwrap();
     let ws = Workspace::discover(&root, &config.workspace).unwrap();
     (ws, config)
 }

@@ -165,6 +165,12 @@ fn repo() -> tempfile::TempDir {
     );
     write(r, "crates/tool/src/main.rs", "fn main() {}\n");
     write(r, "README.md", "# acme\n");
+    // engine and tool run no server framework: named, with the pnpm services, as services.
+    write(
+        r,
+        "isogen.toml",
+        "[workspace]\nservices = [\"services/*\", \"engine\", \"tool\"]\n",
+    );
     git(r, &["init", "-q", "-b", "main"]);
     git(r, &["add", "-A"]);
     git(r, &["commit", "-q", "-m", "first"]);
@@ -339,7 +345,12 @@ fn a_cargo_lock_change_counts_only_for_the_binaries_that_reach_it() {
 fn shared_files_reach_every_service_they_build() {
     let repo = repo();
     let r = repo.path();
-    write(r, "isogen.toml", "[generate]\nuid = 10002\n");
+    let config = std::fs::read_to_string(r.join("isogen.toml")).unwrap();
+    write(
+        r,
+        "isogen.toml",
+        &format!("{config}[generate]\nuid = 10002\n"),
+    );
     let plan = run(r, Some("HEAD")).unwrap();
     assert_eq!(names(&plan), vec!["api", "engine", "tool", "web"]);
     git(r, &["add", "-A"]);

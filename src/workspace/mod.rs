@@ -7,6 +7,7 @@
 pub(crate) mod cargo;
 pub(crate) mod graph;
 pub(crate) mod listing;
+pub(crate) mod path;
 pub mod pnpm;
 pub(crate) mod relpath;
 pub(crate) mod spec;
@@ -333,7 +334,9 @@ pub fn check_explicit_services_matched(ws: &Workspace, config: &WorkspaceConfig)
             .packages
             .iter()
             .any(|p| !p.dir.is_empty() && sel.matches(p))
-            || ws.services.iter().any(|s| s.name == sel.text);
+            || ws.services.iter().any(|s| {
+                s.name == sel.text || sel.glob.as_ref().is_some_and(|g| g.is_match(&s.name))
+            });
         if !matched {
             return Err(Error::config(
                 config_path,
