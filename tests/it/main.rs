@@ -12,6 +12,7 @@ mod cargo_discovery;
 mod cargo_fixtures;
 mod cargo_generate;
 mod generate;
+mod generate_npmrc;
 mod image_cli;
 mod image_corrupt;
 mod image_differential;
