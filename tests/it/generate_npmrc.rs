@@ -182,3 +182,27 @@ fn other_layout_settings_keep_the_dockerfile_and_are_named() {
     assert_eq!(dockerfile, default);
     insta::assert_snapshot!(stderr);
 }
+
+/// With a pnpm 8 lockfile (which records `requiresBuild`), the warning names the native
+/// addons of the service's production closure, and only those.
+#[test]
+fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
+    let lock = "lockfileVersion: '6.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    devDependencies:\n      esbuild:\n        specifier: 0.19.0\n        version: 0.19.0\n\n  packages/lib:\n    dependencies:\n      bcrypt:\n        specifier: 5.1.1\n        version: 5.1.1\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n\npackages:\n\n  /bcrypt@5.1.1:\n    resolution: {integrity: sha512-AGBHOG5hPYZ5Xl9KXzU5iKq9516yEmvCKDg3ecP5kX2aB6UqTeXZxk2ELnDgDm6BQSMlLt9rDB4LoSMx0rYwww==}\n    requiresBuild: true\n    dependencies:\n      node-addon-api: 5.1.0\n    dev: false\n\n  /node-addon-api@5.1.0:\n    resolution: {integrity: sha512-eh0GgfEkpnoWDq+VY8OyvYhFEzBk6jIYbRKdIlyTiAXIVJ8PyBaKb0rp7oDtoddbdoHWhq8wwr+XZ81F1rpNdA==}\n    dev: false\n\n  /esbuild@0.19.0:\n    resolution: {integrity: sha512-i7i8TP4vuG55bKeLyqqk5sTPu1ZjPH3wkcLvAj/0X/222iWFo3AJUYRKjbOoY6BWFMH3teizxHEdV9Su5ESl0w==}\n    requiresBuild: true\n    dev: true\n";
+    let (_, _, stderr) = generate(&[
+        ("pnpm-lock.yaml", lock),
+        (".npmrc", "ignore-scripts=true\n"),
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@8.15.9","devDependencies":{"esbuild":"0.19.0"}}"#,
+        ),
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"dependencies":{"bcrypt":"5.1.1"}}"#,
+        ),
+    ]);
+    assert!(
+        stderr.contains("so bcrypt (marked requiresBuild in pnpm-lock.yaml, in the service's production dependencies) is not built in the image"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("esbuild"), "{stderr}");
+}

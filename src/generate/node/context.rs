@@ -71,7 +71,11 @@ pub fn context(
     ];
     svc.warn_dropped_node_options(&entry, common.env.contains_key("NODE_OPTIONS"), warnings);
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
-    let install = super::pnpm_settings::install_settings(pnpm, warnings);
+    let shipped: Vec<&str> = (service.runtime_closure.iter())
+        .chain([&service.package])
+        .map(|&i| ws.package(i).dir.as_str())
+        .collect();
+    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
     svc.check_one_line_commands()?;
 
     let mut packages = svc.build_packages(&out_dir)?;

@@ -32,7 +32,12 @@ const HANDLED: &[&str] = &[
 ];
 
 /// The flags and switches of the build, and a warning for each setting that changes it.
-pub fn install_settings(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> InstallSettings {
+/// `shipped`: the folders of the packages the image ships (the service's runtime closure).
+pub fn install_settings(
+    pnpm: &PnpmWorkspace,
+    shipped: &[&str],
+    warnings: &mut Vec<String>,
+) -> InstallSettings {
     let mut out = InstallSettings::default();
     if let Some(s) = pnpm.settings.get("node-linker") {
         let value = s.value.join(", ");
@@ -54,9 +59,26 @@ pub fn install_settings(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Ins
             .iter()
             .any(|e| e.key == "ignore-scripts" && e.file == ".npmrc" && e.value == ["true"]);
         let file = &pnpm.settings.get("ignore-scripts").map_or("", |s| &s.file);
+        let addons: std::collections::BTreeSet<&str> = shipped
+            .iter()
+            .map(|d| if d.is_empty() { "." } else { d })
+            .filter_map(|d| pnpm.requires_build.get(d))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let unbuilt = if addons.is_empty() {
+            "native addons among the production dependencies (packages with a binding.gyp or an install script, such as bcrypt) are not built in the image".to_string()
+        } else {
+            let verb = if addons.len() == 1 { "is" } else { "are" };
+            let names: Vec<&str> = addons.into_iter().collect();
+            format!(
+                "{} (marked requiresBuild in pnpm-lock.yaml, in the service's production dependencies) {verb} not built in the image",
+                names.join(", ")
+            )
+        };
         warnings.push(if npm_reads_it {
             format!(
-                "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install (npm, which reads .npmrc) runs no install scripts, so native addons among the production dependencies (packages with a binding.gyp or an install script, such as bcrypt) are not built in the image; remove the setting to build them (the deps stage never runs scripts anyway)"
+                "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install (npm, which reads .npmrc) runs no install scripts, so {unbuilt}; remove the setting to build them (the deps stage never runs scripts anyway)"
             )
         } else {
             format!(
