@@ -312,21 +312,14 @@ pub fn common_context(
         }
     }
     let dir = package.dir.clone();
-    let in_dir = |f: &str| {
-        if dir.is_empty() {
-            f.to_string()
-        } else {
-            format!("{dir}/{f}")
-        }
-    };
     Ok(CommonContext {
         service: ServiceContext {
             name: service.name.clone(),
             package: package.name.clone(),
             version: package.version.clone(),
             description,
-            dockerfile: in_dir(DOCKERFILE),
-            ignore_file: in_dir(IGNORE_FILE),
+            dockerfile: ws.dockerfile_path(service),
+            ignore_file: format!("{}.dockerignore", ws.dockerfile_path(service)),
             workdir: if dir.is_empty() {
                 app_root.clone()
             } else {
@@ -352,14 +345,12 @@ pub fn common_context(
 /// The variables a Node service's start script assigns before the `node` command the image
 /// runs (`NODE_ENV=production`, `cross-env PORT=3000`): the image's CMD runs `node` alone.
 fn start_env(package: &crate::workspace::Package, service: &Service) -> BTreeMap<String, String> {
-    match package.node.as_ref().and_then(|n| n.start.as_ref()) {
-        Some((_, crate::workspace::pnpm::StartCommand::Node { env, file, .. }))
-            if *file == service.entry =>
-        {
-            env.clone()
-        }
-        _ => BTreeMap::new(),
-    }
+    package
+        .node
+        .as_ref()
+        .and_then(|n| n.script_running(&service.entry))
+        .map(|(_, env, _)| env.clone())
+        .unwrap_or_default()
 }
 
 /// The final stage's labels: OCI title, version and description, then isogen's own.

@@ -55,6 +55,18 @@ const DEV_PROGRAMS: &[&str] = &[
 /// those that exists) with what it runs, so a refusal can name it.
 pub fn service_start(scripts: &BTreeMap<String, String>) -> Option<(String, StartCommand)> {
     let mut first = None;
+    let single_process = || {
+        let mut node = scripts.keys().filter(|name| {
+            name.strip_prefix("start:")
+                .is_some_and(|s| !s.is_empty() && !NOT_PROCESSES.contains(&s))
+                && resolve(scripts, name)
+                    .is_some_and(|(_, c)| matches!(c, StartCommand::Node { .. }))
+        });
+        match (node.next(), node.next()) {
+            (Some(only), None) => resolve(scripts, only),
+            _ => None,
+        }
+    };
     for name in PRODUCTION_SCRIPTS {
         let Some(resolved) = resolve(scripts, name) else {
             continue;
@@ -64,7 +76,36 @@ pub fn service_start(scripts: &BTreeMap<String, String>) -> Option<(String, Star
         }
         first.get_or_insert(resolved);
     }
-    first
+    single_process().or(first)
+}
+
+/// Suffixes of `start:*` scripts that are never a production process.
+const NOT_PROCESSES: &[&str] = &["dev", "debug", "watch", "test", "local", "inspect"];
+
+/// The processes of a package that runs several (`start:api`, `start:worker`,
+/// `start:scheduler`, each `node <file>`) and has no single production start (see
+/// [`service_start`]): each `start:<name>` script whose command runs node, by script name.
+/// Empty when the package has one way to start, or none.
+pub fn processes(scripts: &BTreeMap<String, String>) -> Vec<(String, StartCommand)> {
+    if service_start(scripts).is_some_and(|(_, c)| matches!(c, StartCommand::Node { .. })) {
+        return Vec::new();
+    }
+    let found: Vec<(String, StartCommand)> = scripts
+        .keys()
+        .filter_map(|name| {
+            let suffix = name.strip_prefix("start:")?;
+            if suffix.is_empty() || NOT_PROCESSES.contains(&suffix) {
+                return None;
+            }
+            let (_, command) = resolve(scripts, name)?;
+            matches!(command, StartCommand::Node { .. }).then(|| (name.clone(), command))
+        })
+        .collect();
+    if found.len() > 1 {
+        found
+    } else {
+        Vec::new()
+    }
 }
 
 /// `name`'s command, following `pnpm <other script>` a few steps (a loop ends as `Other`).
