@@ -13,6 +13,7 @@ mod cargo_fixtures;
 mod cargo_generate;
 mod errors;
 mod generate;
+mod generate_npmrc;
 mod image_cli;
 mod image_corrupt;
 mod image_differential;
