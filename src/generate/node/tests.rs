@@ -153,7 +153,7 @@ fn pnpm_overrides_become_npm_overrides_of_the_service() {
 
 /// The rendered files of every service, by path.
 fn render(ws: &Workspace) -> Vec<(String, String)> {
-    let config = crate::config::Config::default();
+    let config = crate::generate::GenerateConfig::default();
     let plan = crate::generate::plan(ws, &config, &Default::default()).unwrap();
     plan.files
         .into_iter()
