@@ -86,6 +86,7 @@ pub fn workspace() -> Workspace {
         ],
         pnpm: None,
         cargo: None,
+        listings: Default::default(),
     }
 }
 

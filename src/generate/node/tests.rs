@@ -153,8 +153,8 @@ fn pnpm_overrides_become_npm_overrides_of_the_service() {
 
 /// The rendered files of every service, by path.
 fn render(ws: &Workspace) -> Vec<(String, String)> {
-    let config = crate::generate::GenerateConfig::default();
-    let plan = crate::generate::plan(ws, &config, &Default::default()).unwrap();
+    let config = crate::config::Config::default();
+    let plan = crate::generate::plan(ws, &config.generate, &Default::default()).unwrap();
     plan.files
         .into_iter()
         .map(|f| (f.path, f.contents))
@@ -259,6 +259,7 @@ fn in_memory() -> Workspace {
     };
     Workspace {
         root: "/nonexistent/isogen-in-memory".into(),
+        listings: Default::default(),
         packages: vec![lib, api],
         services: vec![Service {
             name: "api".into(),
