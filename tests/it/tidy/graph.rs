@@ -107,9 +107,12 @@ fn test_modules(sources: &[Source]) -> Vec<Vec<String>> {
     out
 }
 
-/// Whether `#[cfg(test)]` is right before token `i` (or before the `pub` there).
+/// Whether `#[cfg(test)]` is right before token `i` (or before the `pub` / `pub(crate)` there).
 fn is_cfg_test_before(tokens: &[Token], i: usize) -> bool {
-    let i = if i > 0 && tokens[i - 1].text == "pub" {
+    let text = |j: usize| tokens[j].text.as_str();
+    let i = if i >= 4 && text(i - 1) == ")" && text(i - 3) == "(" && text(i - 4) == "pub" {
+        i - 4
+    } else if i > 0 && text(i - 1) == "pub" {
         i - 1
     } else {
         i
@@ -276,11 +279,13 @@ fn comments_strings_and_test_code_are_not_edges() {
          const C: char = '\"'; fn f<'a>(x: &'a str) {}\n\
          macro_rules! m { () => { $crate::verify::x } }\n\
          #[cfg(test)]\nmod tests {\n    use crate::verify::Finding;\n    use super::super::report;\n}\n\
-         #[cfg(test)]\nmod testkit;\n",
+         #[cfg(test)]\nmod testkit;\n\
+         #[cfg(test)]\npub(crate) mod tests_shared;\n",
     )];
     let [file] = sources;
     let testkit = source("src/image/testkit.rs", "use crate::verify::Finding;\n");
-    let report = check_graph(&[file, testkit], FORBIDDEN, &[]);
+    let shared = source("src/image/tests_shared.rs", "use crate::report::Report;\n");
+    let report = check_graph(&[file, testkit, shared], FORBIDDEN, &[]);
     assert_eq!(report, "");
 }
 
