@@ -1008,7 +1008,7 @@ fn per_package_lockfiles_are_copied_and_pinned_from() {
     for line in [
         "COPY packages/util/package.json packages/util/pnpm-lock.yaml packages/util/\n",
         "COPY services/api/package.json services/api/pnpm-lock.yaml services/api/\n",
-        "RUN pnpm install --frozen-lockfile ",
+        "    pnpm install --frozen-lockfile ",
         "'dependencies[ms]=2.1.3'",
         "'dependencies[picocolors]=1.1.1'",
     ] {
@@ -1429,8 +1429,7 @@ fn pnpm_overrides_reach_the_runtime_install() {
 /// built: the builder copies them again after their build.
 #[test]
 fn injected_workspace_packages_are_refreshed_after_their_build() {
-    let refresh =
-        "RUN pnpm install --frozen-lockfile --offline --ignore-scripts --filter @x/api...";
+    let refresh = "RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline --ignore-scripts --filter @x/api... --store-dir /pnpm/store";
     let plain = with(&[]);
     isogen()
         .arg("generate")

@@ -22,5 +22,6 @@ mod image_hostile;
 mod image_oracle;
 mod image_runtime;
 mod image_support;
+mod plan_cli;
 mod tidy;
 mod verify_cli;

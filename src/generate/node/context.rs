@@ -112,6 +112,9 @@ pub fn context(
         tsconfigs: pnpm.tsconfigs.clone(),
         tsconfig_extends,
         npmrc: pnpm.npmrc,
+        npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
+        npmrc_lines: pnpm.npmrc_public.clone(),
+        pnpm_store: super::PNPM_STORE.to_string(),
         install_filters,
         packages,
         runtime_packages,
@@ -538,7 +541,8 @@ fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
         ));
     }
     root_files.push(WORKSPACE_FILE.to_string());
-    if pnpm.npmrc {
+    // An `.npmrc` with credentials stays out of the context: the build gets it as a secret.
+    if pnpm.npmrc && !pnpm.npmrc_credentials {
         root_files.push(".npmrc".into());
     }
     if pnpm.pnpmfile {

@@ -80,6 +80,11 @@ pub struct PnpmWorkspace {
     /// Root files that exist: `.npmrc`, `.pnpmfile.cjs`.
     pub npmrc: bool,
     pub pnpmfile: bool,
+    /// Whether `.npmrc` holds registry credentials (auth lines, registry-scoped keys): the
+    /// build must mount it as a secret and never copy it.
+    pub npmrc_credentials: bool,
+    /// The lines of `.npmrc` that are not credentials, in file order.
+    pub npmrc_public: Vec<String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they

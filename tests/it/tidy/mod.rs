@@ -45,6 +45,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("verify", &["config", "report", "generate"]),
     ("report", &["config", "generate", "workspace"]),
     ("config", &["image", "report"]),
+    // `plan` reads the workspace, git and its `[generate]` section (image names, templates).
+    ("plan", &["config", "image", "verify", "report"]),
+    // `compose` writes through generate's writer from the sections the CLI hands it.
+    ("compose", &["config", "image", "verify", "report", "plan"]),
 ];
 
 /// Forbidden edges that exist today (issue 10 removes them). Only shrinks: remove an entry when
