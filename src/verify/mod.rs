@@ -13,14 +13,14 @@
 //! [`run`].
 
 mod capture;
-pub mod cfg;
-pub mod diags;
-pub mod facts;
-pub mod fs;
-pub mod launch;
+pub(crate) mod cfg;
+pub(crate) mod diags;
+pub(crate) mod facts;
+pub(crate) mod fs;
+pub(crate) mod launch;
 mod rules;
 pub mod run;
-pub mod subject;
+pub(crate) mod subject;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod users;

@@ -51,7 +51,6 @@ pub(super) fn claimed(facts: &Facts, name: &str, wsf: Option<&WsFacts>) -> Subje
     let label = |k: &str| facts.config.labels.get(k).cloned();
     let mut subject = Subject {
         name: name.to_string(),
-        workspace_known: wsf.is_some(),
         ..Default::default()
     };
     match wsf {

@@ -87,7 +87,6 @@ pub struct Subject {
     /// Why there is no app root, when there is none.
     pub app_root_note: Option<String>,
     pub others: Vec<OtherService>,
-    pub workspace_known: bool,
     /// Folders above the service, its packages and its binary: they hold them, so they belong
     /// under the app root.
     pub holders: HashSet<String>,
