@@ -1,6 +1,9 @@
 //! The terminal report, after rustc's diagnostics: `severity[rule]: message`, the paths with
 //! `-->`, the layer, the hint. Readable without colour; colour (when asked, i.e. on a TTY) only
 //! emphasises.
+//!
+//! Formatting only: it never decides what passed, a finding's severity or which findings
+//! exist, and it prints nothing (it returns the text; the CLI writes it).
 
 use std::fmt::Write;
 

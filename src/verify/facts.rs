@@ -2,6 +2,7 @@
 //! users and groups, and every `package.json` it ships (visible or hidden by a later layer).
 //! Parsing here is lenient: an image's files are evidence, not input, so a file that does not
 //! parse is simply not evidence (it never aborts the check).
+//! Nothing here reads the disk or judges: the facts come from the read image, the rules judge.
 
 use std::collections::BTreeMap;
 

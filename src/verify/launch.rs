@@ -4,6 +4,7 @@
 //! command, a package-manager script, or a start script.
 //!
 //! Rules use the result; this module only reads config values and captured file heads.
+//! It never reports a finding itself: what is wrong with what runs is the entrypoint rules' call.
 
 use super::facts::RuntimeConfig;
 use super::fs::{self, Fs};

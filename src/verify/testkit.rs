@@ -1,5 +1,6 @@
 //! Images built in code for the rules' and reports' tests: a merged tree (visible and hidden
 //! entries, by layer) and an image config, without any archive.
+//! Test-only: nothing here writes an archive or touches the disk.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
