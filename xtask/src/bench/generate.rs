@@ -87,20 +87,26 @@ pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResul
         cold.display()
     );
     let mut tools = Vec::new();
-    let mut generate = Tool::sh(
-        "isogen generate (cold: no Dockerfile yet)",
-        format!("'{}' generate '{}'", isogen.display(), cold.display()),
-    );
-    generate.prepare = Some(fresh.clone());
-    tools.push(generate);
-    tools.push(Tool::sh(
-        "isogen generate --check (unchanged tree)",
-        format!(
-            "'{}' generate --check '{}'",
-            isogen.display(),
-            checked.display()
-        ),
-    ));
+    let mut binaries = vec![(String::new(), isogen.to_path_buf())];
+    if let Some(baseline) = &options.baseline {
+        binaries.push((" (baseline)".to_string(), baseline.clone()));
+    }
+    for (suffix, bin) in &binaries {
+        let mut generate = Tool::sh(
+            &format!("isogen generate{suffix} (cold: no Dockerfile yet)"),
+            format!("'{}' generate '{}'", bin.display(), cold.display()),
+        );
+        generate.prepare = Some(fresh.clone());
+        tools.push(generate);
+        tools.push(Tool::sh(
+            &format!("isogen generate --check{suffix} (unchanged tree)"),
+            format!(
+                "'{}' generate --check '{}'",
+                bin.display(),
+                checked.display()
+            ),
+        ));
+    }
     let mut note = format!(
         "Workspace written by `cargo xtask bench` ({services} services under apps/, each with 12 files and 2-3 internal dependencies)."
     );
