@@ -102,6 +102,14 @@ enum Command {
     /// generate write it too. Exit codes: 0 done; 1 with --check, it would change; 2 unusable
     /// input.
     Bake(WriteArgs),
+    /// Write compose.yaml at the workspace root to run the services together: each built from
+    /// its Dockerfile, with its image name, port, health check, non-root user, a read-only root
+    /// file system (tmpfs /tmp), and depends_on / profiles from [compose.services.<name>].
+    ///
+    /// Same rules as generate: written only when it changed, atomically, never over a file
+    /// without isogen's header (unless --force). Exit codes: 0 done; 1 with --check, it would
+    /// change; 2 unusable input.
+    Compose(WriteArgs),
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
         /// An image tarball, an OCI layout directory, or `-` for stdin.
@@ -223,6 +231,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(args),
         Command::Plan { dir, since, format } => plan(dir, since, format),
         Command::Bake(args) => bake(args),
+        Command::Compose(args) => compose(args),
         Command::Inspect {
             image,
             platform,
@@ -350,7 +359,7 @@ fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Resu
     use isogen::plan::format::{render, Format};
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
-    let plan = isogen::plan::plan(&ws, &config, since.as_deref())?;
+    let plan = isogen::plan::plan(&ws, &config.generate, since.as_deref())?;
     let format = match format {
         PlanFormat::Json => Format::Json,
         PlanFormat::GithubMatrix => Format::GithubMatrix,
@@ -365,6 +374,18 @@ fn bake(args: WriteArgs) -> isogen::Result<ExitCode> {
     let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
     let file = isogen::generate::bake::file(&ws, &config.generate, &config.display_path())?;
     write_one(&args, file, "bake")
+}
+
+fn compose(args: WriteArgs) -> isogen::Result<ExitCode> {
+    let config = isogen::config::Config::load_from_root(&args.dir)?;
+    let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
+    let file = isogen::compose::file(
+        &ws,
+        &config.generate,
+        &config.compose,
+        &config.display_path(),
+    )?;
+    write_one(&args, file, "compose")
 }
 
 /// Writes (or checks, or prints) one generated file through generate's writer.
