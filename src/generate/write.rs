@@ -152,6 +152,9 @@ pub fn apply(
     }
 
     let mut outcome = Outcome::default();
+    // Every file is staged (written to a temporary file beside it) before any is replaced: a
+    // file that cannot be written (a read-only folder) stops everything with nothing written.
+    let mut staged = Vec::new();
     for (f, path, new, old, status) in &planned {
         let list = match status {
             Status::Create => &mut outcome.created,
@@ -182,24 +185,48 @@ pub fn apply(
                 }
             }
             Mode::Write { .. } => {
-                write_atomic(path, new.as_bytes())?;
-                let verb = match status {
-                    Status::Create => "created",
-                    Status::HandWritten => "replaced (--force)",
-                    _ => "updated",
-                };
-                writeln!(out, "{verb} {}", f.path).map_err(io_out)?;
+                let tmp = stage(path, new.as_bytes()).map_err(|e| nothing_written(e, &f.path))?;
+                staged.push((tmp, path, &f.path, *status));
             }
             Mode::DryRun | Mode::Stdout => {}
         }
     }
+    for (tmp, path, shown, status) in staged {
+        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+        let verb = match status {
+            Status::Create => "created",
+            Status::HandWritten => "replaced (--force)",
+            _ => "updated",
+        };
+        writeln!(out, "{verb} {shown}").map_err(io_out)?;
+    }
     Ok(outcome)
+}
+
+/// A staging failure, saying that no file was written.
+fn nothing_written(e: Error, path: &str) -> Error {
+    match e {
+        Error::Io { path: p, source } => Error::Usage(format!(
+            "cannot write {path} ({}: {source}); nothing was written",
+            p.display()
+        )),
+        other => other,
+    }
 }
 
 /// Replaces `path` with `bytes` through a temporary file in the same folder and a rename
 /// (atomic for readers; not flushed to disk). Keeps the old file's permissions; a new file
 /// gets 0644.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    stage(path, bytes)?
+        .persist(path)
+        .map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// `bytes` in a temporary file beside `path`, with `path`'s permissions (0644 for a new file),
+/// ready to be renamed over it; dropped unrenamed, it is deleted.
+fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -222,8 +249,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
             .map_err(|e| Error::io(tmp.path(), e))?;
     }
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(test)]
@@ -348,5 +374,24 @@ mod tests {
         assert!(has_header(
             &std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap()
         ));
+    }
+
+    #[test]
+    fn one_file_that_cannot_be_written_means_none_is() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder that cannot take a file (here: missing; a read-only folder fails the same way
+        // for a non-root user).
+        let files = vec![
+            file("a/Dockerfile", "FROM a\n"),
+            file("missing/b/Dockerfile", "FROM b\n"),
+        ];
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        let mut out = Vec::new();
+        let err = apply(dir.path(), &files, Mode::Write { force: false }, &mut out).unwrap_err();
+        assert!(err.to_string().contains("nothing was written"), "{err}");
+        assert!(!dir.path().join("a/Dockerfile").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("a")).unwrap().collect();
+        assert!(left.is_empty(), "temporary files left behind: {left:?}");
+        assert!(out.is_empty());
     }
 }

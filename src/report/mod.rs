@@ -79,6 +79,8 @@ pub struct ImageReport {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub layers: Vec<LayerInfo>,
@@ -102,6 +104,7 @@ impl ImageReport {
             format: checked.format,
             names: checked.names,
             platform: checked.platform,
+            other_platforms: checked.other_platforms,
             manifest_digest: checked.manifest_digest,
             config_digest: checked.config_digest,
             layers: checked

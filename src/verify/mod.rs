@@ -23,6 +23,7 @@ pub mod run;
 pub mod subject;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod users;
 
 use serde::Serialize;
 

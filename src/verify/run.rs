@@ -84,6 +84,8 @@ pub struct Checked {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub layers: Vec<Layer>,
@@ -100,6 +102,7 @@ impl Checked {
             format: image.format,
             names: image.names,
             platform: image.platform,
+            other_platforms: image.other_platforms,
             manifest_digest: image.manifest_digest,
             config_digest: image.config_digest,
             layers: image.layers,

@@ -229,6 +229,7 @@ impl ImageBuilder {
             format: ArchiveFormat::DockerArchive,
             names: vec![format!("localhost/{}:latest", self.name)],
             platform: "linux/amd64".into(),
+            other_platforms: Vec::new(),
             manifest_digest: Some(digest(&format!("{} manifest", self.name))),
             config_digest: digest(&format!("{} config", self.name)),
             config,

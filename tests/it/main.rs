@@ -19,6 +19,8 @@ mod image_fixtures;
 mod image_fuzz;
 mod image_handmade;
 mod image_hostile;
+mod image_oracle;
+mod image_runtime;
 mod image_support;
 mod plan_cli;
 mod tidy;

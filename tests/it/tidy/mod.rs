@@ -68,7 +68,6 @@ const MAX_FN_LINES: usize = 100;
 const KNOWN_LONG_FNS: &[(&str, &str)] = &[
     ("src/generate/cargo.rs", "context"),
     ("src/generate/write.rs", "apply"),
-    ("src/image/tarstream.rs", "next_entry"),
     ("src/workspace/cargo.rs", "load"),
     ("src/workspace/cargo.rs", "into_workspace"),
     ("src/workspace/cargo.rs", "package_of"),
