@@ -511,3 +511,28 @@ fn a_workspace_below_the_repository_root() {
         "services/web/src/a.ts"
     );
 }
+
+/// Every plan these tests make matches docs/plan-schema.json, which enforces it.
+#[test]
+fn json_matches_its_documented_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/plan-schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let repo = repo();
+    let r = repo.path();
+    git(r, &["mv", "services/web/src/a.ts", "services/web/src/b.ts"]);
+    write(r, "packages/lib/src/index.ts", "export const y = 1;\n");
+    write(r, "Cargo.lock", &CARGO_LOCK.replace("0.8.5", "0.8.6"));
+    for since in [None, Some("HEAD")] {
+        let plan = run(r, since).unwrap();
+        let value = serde_json::to_value(&plan).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    let broken =
+        serde_json::json!({"schema_version": 1, "since": null, "services": [{"name": "x"}]});
+    assert!(!validator.is_valid(&broken));
+}
