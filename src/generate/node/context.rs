@@ -72,6 +72,12 @@ pub fn context(
     ];
     svc.warn_dropped_node_options(&entry, common.env.contains_key("NODE_OPTIONS"), warnings);
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
+    // Settings this context acts on itself are not named; the others change the install.
+    warnings.extend(pnpm.settings.layout_notes(&[
+        "shared-workspace-lockfile",
+        "inject-workspace-packages",
+        "link-workspace-packages",
+    ]));
     svc.check_one_line_commands()?;
 
     let mut packages = svc.build_packages(&out_dir)?;
