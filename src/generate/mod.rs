@@ -11,8 +11,10 @@
 //!
 //! Nothing here reads images, and nothing is written before every file has rendered.
 
+pub mod bake;
 pub mod cargo;
 pub mod cfg;
+pub mod image_name;
 pub mod node;
 pub mod templates;
 pub mod write;
@@ -25,7 +27,6 @@ use serde::Serialize;
 pub use cfg::GenerateConfig;
 use cfg::Healthcheck;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::workspace::{Ecosystem, Service, Workspace};
 
@@ -45,6 +46,8 @@ pub struct GeneratedFile {
     pub path: String,
     pub service: String,
     pub contents: String,
+    /// The command that writes it, named in its header (`isogen generate`, `isogen bake`).
+    pub command: &'static str,
 }
 
 /// Everything `generate` would write, plus what it wants to tell the user.
@@ -120,10 +123,21 @@ pub const DOCKERFILE: &str = "Dockerfile";
 /// buildah (verified with 1.28) use instead of the context root's `.dockerignore`.
 pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 
+/// The Dockerfile `generate` writes for `service`, relative to the workspace root:
+/// `<folder>/Dockerfile`, or `<folder>/<bin>.Dockerfile` for one of several binaries of a crate.
+pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
+    ws.dockerfile_path(service)
+}
+
+/// The ignore file beside [`dockerfile_path`]: `<Dockerfile>.dockerignore`.
+pub fn ignore_file_path(ws: &Workspace, service: &Service) -> String {
+    format!("{}.dockerignore", dockerfile_path(ws, service))
+}
+
 /// Renders every selected service's files; writes nothing.
-pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> {
-    let config_path = ws.root.join(crate::config::FILE_NAME);
-    for name in config.generate.services.keys() {
+pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
+    let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
+    for name in config.services.keys() {
         if !ws.services.iter().any(|s| &s.name == name) {
             let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
             return Err(Error::config(
@@ -140,7 +154,7 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         }
     }
     let services = select(ws, &options.services)?;
-    let template_dir = match (&options.templates, &config.generate.templates) {
+    let template_dir = match (&options.templates, &config.templates) {
         (Some(dir), _) => Some(dir.clone()),
         (None, Some(dir)) => Some(ws.root.join(dir)),
         (None, None) => None,
@@ -150,14 +164,10 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
     let mut plan = Plan::default();
     for service in services {
         let renderings = match ws.service_package(service).ecosystem {
-            Ecosystem::Pnpm => node::renderings(
-                ws,
-                service,
-                &config.generate,
-                &config_path,
-                &mut plan.warnings,
-            )?,
-            Ecosystem::Cargo => cargo::renderings(ws, service, &config.generate, &config_path)?,
+            Ecosystem::Pnpm => {
+                node::renderings(ws, service, config, &config_path, &mut plan.warnings)?
+            }
+            Ecosystem::Cargo => cargo::renderings(ws, service, config, &config_path)?,
         };
         for r in renderings {
             let contents = templates.render(&r.template, &r.context)?;
@@ -165,8 +175,13 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
                 path: r.path,
                 service: service.name.clone(),
                 contents: normalize(&contents),
+                command: GENERATED_BY,
             });
         }
+    }
+    // The bake file lists every service, so only a run over all of them writes it.
+    if config.bake && options.services.is_empty() {
+        plan.files.push(bake::file(ws, config, &config_path)?);
     }
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
     // Workspace-wide warnings (no packageManager, no lockfile) come once per service.
@@ -281,7 +296,10 @@ pub fn common_context(
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|d| !d.is_empty());
     let labels = labels(service, package, description.as_deref(), ecosystem);
-    let env = overrides.map(|o| o.env.clone()).unwrap_or_default();
+    // The environment the start script sets (`NODE_ENV=production node dist/main.js`), under
+    // the config's.
+    let mut env = start_env(package, service);
+    env.extend(overrides.map(|o| o.env.clone()).unwrap_or_default());
     for key in env.keys() {
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::config(
@@ -294,21 +312,14 @@ pub fn common_context(
         }
     }
     let dir = package.dir.clone();
-    let in_dir = |f: &str| {
-        if dir.is_empty() {
-            f.to_string()
-        } else {
-            format!("{dir}/{f}")
-        }
-    };
     Ok(CommonContext {
         service: ServiceContext {
             name: service.name.clone(),
             package: package.name.clone(),
             version: package.version.clone(),
             description,
-            dockerfile: in_dir(DOCKERFILE),
-            ignore_file: in_dir(IGNORE_FILE),
+            dockerfile: ws.dockerfile_path(service),
+            ignore_file: format!("{}.dockerignore", ws.dockerfile_path(service)),
             workdir: if dir.is_empty() {
                 app_root.clone()
             } else {
@@ -329,6 +340,17 @@ pub fn common_context(
         labels,
         generated_by: GENERATED_BY.into(),
     })
+}
+
+/// The variables a Node service's start script assigns before the `node` command the image
+/// runs (`NODE_ENV=production`, `cross-env PORT=3000`): the image's CMD runs `node` alone.
+fn start_env(package: &crate::workspace::Package, service: &Service) -> BTreeMap<String, String> {
+    package
+        .node
+        .as_ref()
+        .and_then(|n| n.script_running(&service.entry))
+        .map(|(_, env, _)| env.clone())
+        .unwrap_or_default()
 }
 
 /// The final stage's labels: OCI title, version and description, then isogen's own.

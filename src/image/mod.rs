@@ -25,13 +25,17 @@
 
 mod digest;
 pub mod inspect;
+mod json;
 mod layer;
 mod layout;
 mod merge;
 mod path;
+mod pipe;
 mod platform;
 mod source;
 mod tarstream;
+
+pub use path::escape_controls;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,6 +72,12 @@ pub const MAX_CAPTURED_BYTES: u64 = 256 << 20;
 /// otherwise list entries (or megabyte-long PAX paths) until memory runs out. Reaching it is
 /// an error naming the layer and entry.
 pub const MAX_TREE_BYTES: u64 = 2 << 30;
+
+/// Most decoder memory (zstd windows, gzip state, the pipes between a layer's threads) the
+/// layers being decoded at once may hold: a layer waits for room before it starts, and one
+/// alone always starts. Common zstd layers (window 2-8 MiB) still decode one per core; those
+/// written with `--long` (up to 128 MiB) decode one at a time.
+pub const MAX_DECODE_BYTES: u64 = 32 << 20;
 
 /// What the caller wants to read into memory, decided per path (absolute, normalised).
 /// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated. All
@@ -174,6 +184,8 @@ pub struct Image {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     /// Digest of the manifest checked, when the archive has one.
     pub manifest_digest: Option<String>,
     pub config_digest: String,
@@ -212,6 +224,8 @@ pub struct OpenedImage {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked (from its config).
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub config: oci_spec::image::ImageConfiguration,
@@ -273,6 +287,7 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<OpenedImage> {
         format: resolved.format,
         names: resolved.names,
         platform: resolved.platform,
+        other_platforms: resolved.other_platforms,
         manifest_digest: resolved.manifest_digest,
         config_digest: resolved.config_digest,
         config: resolved.config,
@@ -340,12 +355,13 @@ impl OpenedImage {
         if layers.len() != count {
             return Err(Error::image(&shown, "reading the layers stopped early"));
         }
-        let tree = merge::merge(items, capture);
+        let tree = merge::merge(items, capture).map_err(|m| Error::image(&shown, m))?;
         Ok(Image {
             source: self.source,
             format: self.format,
             names: self.names,
             platform: self.platform,
+            other_platforms: self.other_platforms,
             manifest_digest: self.manifest_digest,
             config_digest: self.config_digest,
             config: self.config,
@@ -354,6 +370,16 @@ impl OpenedImage {
             captures_skipped: budget.skipped(),
         })
     }
+}
+
+/// The cores to use: the machine's, or `ISOGEN_CORES` (a testing knob: it simulates a bigger
+/// or smaller machine, e.g. to check memory stays bounded with 16 workers on 2 cores).
+fn cores() -> usize {
+    std::env::var("ISOGEN_CORES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
 /// Reads the layers on a few threads; results in layer order. The first failure stops the
@@ -368,10 +394,7 @@ fn read_layers(
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8)
-        .min(specs.len().max(1));
+    let workers = cores().clamp(1, 8).min(specs.len().max(1));
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -382,8 +405,14 @@ fn read_layers(
                 if i >= specs.len() || cancel.load(Ordering::Relaxed) {
                     break;
                 }
-                let result =
-                    layer::read_layer(store, &specs[i], i, capture, budget, cancel, Some(progress));
+                let reading = layer::Reading {
+                    index: i,
+                    capture,
+                    budget,
+                    cancel,
+                    progress: Some(progress),
+                };
+                let result = layer::read_layer(store, &specs[i], &reading);
                 if matches!(result, Err(layer::LayerError::Failed(_))) {
                     cancel.store(true, Ordering::Relaxed);
                 }

@@ -2,6 +2,9 @@
 //! image, one `<testcase>` per rule; a rule with error-level findings is a `<failure>` (one per
 //! test case, listing every finding), a rule that did not run is `<skipped>`, warnings and notes
 //! are printed in the passing case's `<system-out>`.
+//!
+//! Formatting only: it never decides what passed or failed beyond the severities in the
+//! [`super::Report`], and it prints nothing (it returns the text).
 
 use std::fmt::Write;
 
@@ -54,7 +57,7 @@ fn suite(out: &mut String, img: &ImageReport) -> (usize, usize, usize) {
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for rule in RULES {
         tests += 1;
-        let name = escape(rule.id);
+        let name = escape(rule.id.as_str());
         let classname = escape(&class);
         if let Some(sk) = img.skipped.iter().find(|s| s.rule == rule.id) {
             skipped += 1;

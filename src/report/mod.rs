@@ -1,5 +1,6 @@
 //! Findings -> human | json | sarif | junit. Formatting only: the [`Report`] is built from
 //! verdicts that `verify` computed; nothing here reads images, the workspace or the policy.
+//! Nothing here prints either: [`Report::render`] returns the text and the CLI writes it.
 //!
 //! The JSON form of [`Report`] is the stable, versioned contract documented in
 //! `docs/report-schema.json` (bump [`SCHEMA_VERSION`] on any incompatible change).
@@ -10,8 +11,9 @@ mod sarif;
 
 use serde::Serialize;
 
-use crate::image::{ArchiveFormat, Image};
-use crate::verify::{Finding, ServiceInfo, Severity, Skipped, Verdict};
+use crate::image::ArchiveFormat;
+use crate::verify::run::{Checked, Outcome};
+use crate::verify::{Finding, ServiceInfo, Severity, Skipped};
 
 pub use human::render as human;
 pub use junit::render as junit;
@@ -77,6 +79,8 @@ pub struct ImageReport {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub layers: Vec<LayerInfo>,
@@ -92,28 +96,30 @@ pub struct ImageReport {
 }
 
 impl ImageReport {
-    pub fn new(image: &Image, verdict: Verdict, dockerfile: Option<String>) -> ImageReport {
+    pub fn new(checked: Checked) -> ImageReport {
+        let verdict = checked.verdict;
         let counts = Counts::of(&verdict.findings);
         ImageReport {
-            source: image.source.display().to_string(),
-            format: image.format,
-            names: image.names.clone(),
-            platform: image.platform.clone(),
-            manifest_digest: image.manifest_digest.clone(),
-            config_digest: image.config_digest.clone(),
-            layers: image
+            source: checked.source.display().to_string(),
+            format: checked.format,
+            names: checked.names,
+            platform: checked.platform,
+            other_platforms: checked.other_platforms,
+            manifest_digest: checked.manifest_digest,
+            config_digest: checked.config_digest,
+            layers: checked
                 .layers
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(index, l)| LayerInfo {
                     index,
-                    digest: l.digest.clone(),
+                    digest: l.digest,
                     size: l.size,
-                    created_by: l.created_by.clone(),
+                    created_by: l.created_by,
                 })
                 .collect(),
             service: verdict.service,
-            dockerfile,
+            dockerfile: checked.dockerfile,
             passed: counts.errors == 0,
             counts,
             findings: verdict.findings,
@@ -165,6 +171,14 @@ impl Report {
             counts,
             images,
         }
+    }
+
+    /// The report of what one `isogen verify` call found.
+    pub fn of(outcome: Outcome) -> Report {
+        Report::new(
+            outcome.images.into_iter().map(ImageReport::new).collect(),
+            outcome.workspace.map(|w| w.display().to_string()),
+        )
     }
 
     pub fn json(&self) -> String {

@@ -1,8 +1,12 @@
-//! The rules `verify` knows: each with a stable id (what users write in `[verify.rules]` and what
-//! reports carry), a default severity, a one-line summary, and a hint saying how to fix it.
+//! The registry of the rules `verify` knows: each rule's id ([`RuleId`], a typed enum; its
+//! string is what users write in `[verify.rules]` and what reports carry), default severity,
+//! one-line summary and hint ([`RULES`], [`rules`]), and every message a rule can write
+//! ([`Diag`]'s constructors, grouped by rule in registry order). Rule checks never write a
+//! message text themselves; they call a constructor here.
 //!
 //! Ids are part of the public contract (JSON, SARIF and JUnit reports, the policy file): never
-//! rename one; retire it and add a new one instead. A snapshot test pins the list.
+//! rename one; retire it and add a new one instead. A snapshot test pins the list. Nothing here
+//! looks at an image or formats a report.
 
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +55,7 @@ pub enum Category {
 /// One rule's fixed description.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Rule {
-    pub id: &'static str,
+    pub id: RuleId,
     pub category: Category,
     pub default_severity: Severity,
     /// What the rule checks, one line.
@@ -63,16 +67,28 @@ pub struct Rule {
 }
 
 macro_rules! rules {
-    ($( $konst:ident = $id:literal, $cat:ident, $sev:ident, ws: $ws:literal,
+    ($( $variant:ident = $id:literal, $cat:ident, $sev:ident, ws: $ws:literal,
         $summary:literal, $hint:literal; )*) => {
-        /// Rule ids, as constants so a typo is a compile error.
-        pub mod id {
-            $( pub const $konst: &str = $id; )*
+        /// A rule's id. Its string form ([`RuleId::as_str`]) is what users write in
+        /// `[verify.rules]` and what reports carry; the order is report order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum RuleId {
+            $( $variant, )*
         }
-        /// Every rule, in report order.
+
+        impl RuleId {
+            /// The stable id (`user-root`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( RuleId::$variant => $id, )*
+                }
+            }
+        }
+
+        /// Every rule, in report order (the order of [`RuleId`]).
         pub const RULES: &[Rule] = &[
             $( Rule {
-                id: $id,
+                id: RuleId::$variant,
                 category: Category::$cat,
                 default_severity: Severity::$sev,
                 summary: $summary,
@@ -83,86 +99,606 @@ macro_rules! rules {
     };
 }
 
+impl RuleId {
+    /// The rule with this id string (as written in `[verify.rules]`).
+    pub fn parse(id: &str) -> Option<RuleId> {
+        RULES.iter().map(|r| r.id).find(|r| r.as_str() == id)
+    }
+
+    /// This rule's registry entry: severity, summary, hint.
+    pub fn rule(self) -> &'static Rule {
+        // RULES lists every variant in declaration order (built by the same macro).
+        &RULES[self as usize]
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 rules! {
-    USER_UNSET = "user-unset", User, Error, ws: false,
+    UserUnset = "user-unset", User, Error, ws: false,
         "The image config sets a non-root user",
         "Add `USER 10001:10001` (a numeric uid:gid with an entry in /etc/passwd) to the final stage.";
-    USER_ROOT = "user-root", User, Error, ws: false,
+    UserRoot = "user-root", User, Error, ws: false,
         "The configured user is not root (by name, uid 0, or a passwd entry with uid 0)",
         "Create an unprivileged user in the final stage and switch to it with `USER <uid>:<gid>`.";
-    USER_UNRESOLVABLE = "user-unresolvable", User, Error, ws: false,
+    UserUnresolvable = "user-unresolvable", User, Error, ws: false,
         "The configured user (and named group) resolve in the image's /etc/passwd (and /etc/group)",
         "Write the user into /etc/passwd (and its group into /etc/group) in the final stage, e.g. `echo 'app:x:10001:10001::/app:/sbin/nologin' >> /etc/passwd`.";
-    SERVICE_MISSING = "service-missing", Layout, Error, ws: false,
+    ServiceMissing = "service-missing", Layout, Error, ws: false,
         "The image holds the service it claims to be (its package.json, entry file or binary)",
         "Check that the image was built from the right Dockerfile, or pass the right --service.";
-    APP_ROOT_FOREIGN = "app-root-foreign", Layout, Error, ws: false,
+    AppRootForeign = "app-root-foreign", Layout, Error, ws: false,
         "Under the app root there is only the service and the internal packages it needs",
         "Copy only the service and the internal packages it depends on into the final stage; or allow the path in [verify] allow.";
-    INTERNAL_PACKAGE_EXTRA = "internal-package-extra", Layout, Error, ws: false,
+    InternalPackageExtra = "internal-package-extra", Layout, Error, ws: false,
         "Internal packages are shipped as their build output (dist) and package.json only",
         "In the final stage copy only `dist/` and `package.json` of each internal package.";
-    OTHER_SERVICE = "other-service", OtherService, Error, ws: true,
+    OtherService = "other-service", OtherService, Error, ws: true,
         "No other service of the workspace is in the image (folders, package names, binaries)",
         "Build each service in its own image: copy only this service and its internal packages into the final stage.";
-    WORKSPACE_TOOLING = "workspace-tooling", Tooling, Error, ws: false,
+    WorkspaceTooling = "workspace-tooling", Tooling, Error, ws: false,
         "No workspace tooling: pnpm, nx, turbo, lerna, rush, the pnpm store, workspace manifests",
         "Install production dependencies in the final stage without the workspace's package manager (e.g. `npm install --omit=dev`), and do not copy workspace files.";
-    WORKSPACE_PROTOCOL = "workspace-protocol", Tooling, Error, ws: false,
+    WorkspaceProtocol = "workspace-protocol", Tooling, Error, ws: false,
         "No package.json in the image needs a `workspace:` or `catalog:` dependency that is not installed in it",
         "Install the internal package in the final stage (`pnpm deploy --prod`, or rewrite `workspace:` specs to `file:` paths of the copied packages and resolve `catalog:` specs before `npm install`).";
-    TOOLCHAIN = "toolchain", Toolchain, Error, ws: false,
+    Toolchain = "toolchain", Toolchain, Error, ws: false,
         "No build toolchain: TypeScript (tsc), ts-node, tsx, C compilers, make, cargo, rustc, rustup",
         "Build in an earlier stage and copy only the build output into a fresh runtime base image.";
-    PACKAGE_MANAGER = "package-manager", Toolchain, Warning, ws: false,
+    PackageManager = "package-manager", Toolchain, Warning, ws: false,
         "No package manager (npm, npx, yarn, corepack) in the runtime image",
         "Use a runtime base without package managers (or remove them after installing); set this rule to \"off\" in [verify.rules] to accept the base image's own.";
-    SOURCES = "sources", Sources, Error, ws: false,
+    Sources = "sources", Sources, Error, ws: false,
         "No sources: *.ts (but *.d.ts), tsconfig*.json, src/ of the service and its packages, *.rs, Cargo.toml/Cargo.lock, target/",
         "Copy only build output (dist/, the binary) into the final stage, not the package folders.";
-    DEV_DEPENDENCY = "dev-dependency", DevDependencies, Error, ws: false,
+    DevDependency = "dev-dependency", DevDependencies, Error, ws: false,
         "No dev dependencies installed in node_modules",
         "Install with `npm install --omit=dev` (or `pnpm install --prod`) in the final stage instead of copying the build stage's node_modules.";
-    ENTRYPOINT_MISSING = "entrypoint-missing", Entrypoint, Error, ws: false,
+    EntrypointMissing = "entrypoint-missing", Entrypoint, Error, ws: false,
         "The image config says what to run (Entrypoint or Cmd)",
         "Add `CMD [\"node\", \"/app/<service>/dist/main.js\"]` (or the binary's absolute path) to the final stage.";
-    ENTRYPOINT_SHELL = "entrypoint-shell", Entrypoint, Error, ws: false,
+    EntrypointShell = "entrypoint-shell", Entrypoint, Error, ws: false,
         "The entrypoint is in exec form, not run through a shell",
         "Use the exec form: `CMD [\"node\", \"/app/<service>/dist/main.js\"]`, not `CMD node ...` or `sh -c`.";
-    ENTRYPOINT_INDIRECT = "entrypoint-indirect", Entrypoint, Error, ws: false,
+    EntrypointIndirect = "entrypoint-indirect", Entrypoint, Error, ws: false,
         "The entrypoint runs the service directly: `node <its file>` or its binary, no package-manager script, start script or service-selecting argument",
         "Run the service's own entry file with node (or its binary) directly, not `npm start`, a start script, or a script that picks a service.";
-    ENTRYPOINT_NOT_FOUND = "entrypoint-not-found", Entrypoint, Error, ws: false,
+    EntrypointNotFound = "entrypoint-not-found", Entrypoint, Error, ws: false,
         "The file the entrypoint runs exists in the image",
         "Check the path in CMD/ENTRYPOINT against the files the final stage copies (symlinks are followed).";
-    SECRET_NPMRC = "secret-npmrc", Secrets, Error, ws: false,
+    SecretNpmrc = "secret-npmrc", Secrets, Error, ws: false,
         "No .npmrc (or .yarnrc) with registry credentials",
         "Pass registry credentials as a build secret (`RUN --mount=type=secret`) and never copy .npmrc into an image layer; rotate the token.";
-    SECRET_ENV_FILE = "secret-env-file", Secrets, Error, ws: false,
+    SecretEnvFile = "secret-env-file", Secrets, Error, ws: false,
         "No .env files",
         "Add `.env*` to .dockerignore and pass configuration as environment variables at run time.";
-    SECRET_PRIVATE_KEY = "secret-private-key", Secrets, Error, ws: false,
+    SecretPrivateKey = "secret-private-key", Secrets, Error, ws: false,
         "No private keys (PEM/OpenSSH private keys, PKCS#12 bundles)",
         "Mount keys at run time (a secret volume); remove the key from the build context and rotate it.";
-    SECRET_CLOUD_CREDENTIALS = "secret-cloud-credentials", Secrets, Error, ws: false,
+    SecretCloudCredentials = "secret-cloud-credentials", Secrets, Error, ws: false,
         "No credential files: cloud (AWS, GCP, Azure), kubeconfig, docker auth, .netrc, .git-credentials, cargo/pypi tokens",
         "Never copy credential files into an image; use the platform's workload identity or run-time secrets, and rotate the leaked credentials.";
-    SECRET_GIT = "secret-git", Secrets, Error, ws: false,
+    SecretGit = "secret-git", Secrets, Error, ws: false,
         "No .git directories (history, remotes, possibly credentials)",
         "Add `.git` to .dockerignore.";
-    DENIED_PATH = "denied-path", Policy, Error, ws: false,
+    DeniedPath = "denied-path", Policy, Error, ws: false,
         "No path matches a deny glob of the [verify] policy",
         "Remove the path from the image, or change the deny globs in isogen.toml.";
 }
 
-/// The rule with this id.
-pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+/// Every rule, in report order: id, default severity, summary and hint (what `isogen rules`
+/// lists).
+pub fn rules() -> impl Iterator<Item = &'static Rule> {
+    RULES.iter()
 }
 
 /// Every rule id, comma-separated (for error messages).
 pub fn known_ids() -> String {
-    RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+    RULES
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One rule's message about one cause, before the paths, values and layer it concerns are
+/// attached: what a check hands the collector. Made only by the constructors below, grouped by
+/// rule in registry order, so a message always goes with its rule and every text a rule can
+/// say is in this file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diag {
+    pub(in crate::verify) rule: RuleId,
+    pub(in crate::verify) message: String,
+}
+
+impl Diag {
+    fn new(rule: RuleId, message: impl Into<String>) -> Diag {
+        Diag {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+/// `user-unset`, `user-root`, `user-unresolvable`.
+impl Diag {
+    pub fn user_unset() -> Diag {
+        Diag::new(
+            RuleId::UserUnset,
+            "the image sets no User, so the container runs as root",
+        )
+    }
+
+    pub fn user_root(user: &str) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("the image runs as root (User {user})"),
+        )
+    }
+
+    /// A named user whose passwd entry has uid 0.
+    pub fn user_root_in_passwd(name: &str) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("User {name} has uid 0 in /etc/passwd: it is root"),
+        )
+    }
+
+    /// A passwd entry whose uid field is not `0` but reads as 0 (empty, malformed, or 0 in 32
+    /// bits) the way runc and containerd read it.
+    pub fn user_root_in_passwd_line(user: &str, uid: i64, line: &str) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("User {user} is uid {uid} through /etc/passwd (`{line}`): it is root"),
+        )
+    }
+
+    /// A numeric uid that is 0 once stored in 32 bits (`4294967296`).
+    pub fn user_root_wrapped(user: &str, uid: i64) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!(
+                "the image runs as root (User {user}: runtimes read the uid as {uid}, stored in 32 bits as 0)"
+            ),
+        )
+    }
+
+    /// An explicit group that is gid 0 (`User 1001:0`).
+    pub fn user_root_group(user: &str, gid: i64) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("User {user} runs with the root group (gid {gid}, 0 in 32 bits)"),
+        )
+    }
+
+    pub fn user_without_passwd(user: &str) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("User {user} cannot be resolved: the image has no /etc/passwd"),
+        )
+    }
+
+    pub fn uid_not_in_passwd(uid: i64) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("uid {uid} has no entry in /etc/passwd"),
+        )
+    }
+
+    pub fn user_not_in_passwd(name: &str) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("user {name:?} is not in /etc/passwd (the container will not start)"),
+        )
+    }
+
+    pub fn group_not_in_group(group: &str) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("group {group:?} is not in /etc/group (the container will not start)"),
+        )
+    }
+}
+
+/// `service-missing`.
+impl Diag {
+    pub fn service_binary_missing(service: &str, bin: &str) -> Diag {
+        Diag::new(
+            RuleId::ServiceMissing,
+            format!("service {service} is not in the image: no binary named {bin}"),
+        )
+    }
+
+    /// `package_names`: the names the service's package.json may carry.
+    pub fn service_package_missing<'a>(
+        service: &str,
+        package_names: impl IntoIterator<Item = &'a String>,
+    ) -> Diag {
+        let names = package_names
+            .into_iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        Diag::new(
+            RuleId::ServiceMissing,
+            format!(
+                "service {service} is not in the image: no package.json named {names} and no entry file of it"
+            ),
+        )
+    }
+}
+
+/// `app-root-foreign`, `internal-package-extra`.
+impl Diag {
+    /// The files of a package whose folder holds the service's (a workspace root copied to
+    /// the app root); `package`: its workspace name, when it is a workspace package.
+    pub fn app_root_around_service(package: Option<&str>) -> Diag {
+        let what = match package {
+            Some(name) => format!("workspace package {name}"),
+            None => "a package".to_string(),
+        };
+        Diag::new(
+            RuleId::AppRootForeign,
+            format!("{what} around the service's folder left its files under the app root"),
+        )
+    }
+
+    pub fn app_root_unneeded_package(package: &str) -> Diag {
+        Diag::new(
+            RuleId::AppRootForeign,
+            format!("workspace package {package} is in the image, but the service does not need it at run time"),
+        )
+    }
+
+    pub fn app_root_unknown_package() -> Diag {
+        Diag::new(
+            RuleId::AppRootForeign,
+            "a package the service does not depend on is under the app root",
+        )
+    }
+
+    pub fn app_root_foreign_content() -> Diag {
+        Diag::new(
+            RuleId::AppRootForeign,
+            "content under the app root belongs to neither the service nor its packages",
+        )
+    }
+
+    pub fn internal_package_extra() -> Diag {
+        Diag::new(
+            RuleId::InternalPackageExtra,
+            "an internal package ships more than its build output and package.json",
+        )
+    }
+}
+
+/// `other-service`.
+impl Diag {
+    pub fn other_service_package(service: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (its package)"),
+        )
+    }
+
+    /// `folder`: its folder relative to the workspace root.
+    pub fn other_service_folder(service: &str, folder: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (its folder {folder})"),
+        )
+    }
+
+    pub fn other_service_folder_name(service: &str, folder: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (a folder named {folder})"),
+        )
+    }
+
+    /// The image's `key` label (`dev.isogen.service`, `dev.isogen.package`) names `value`, not
+    /// `service`; `other` is the workspace service it names, when known.
+    pub fn other_service_label(key: &str, value: &str, other: Option<&str>, service: &str) -> Diag {
+        let other = other.map_or(String::new(), |o| {
+            format!(" (service {o} of the workspace)")
+        });
+        Diag::new(
+            RuleId::OtherService,
+            format!("the image's {key} label names {value}{other}, but it is checked as service {service}"),
+        )
+    }
+
+    pub fn other_service_binary(service: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (its binary)"),
+        )
+    }
+}
+
+/// `workspace-tooling`, `workspace-protocol`.
+impl Diag {
+    pub fn workspace_tooling(tool: &str) -> Diag {
+        Diag::new(
+            RuleId::WorkspaceTooling,
+            format!("workspace tooling ({tool}) is in the image"),
+        )
+    }
+
+    pub fn workspace_root_manifest() -> Diag {
+        Diag::new(
+            RuleId::WorkspaceTooling,
+            "a workspace root manifest (`workspaces`) is in the image",
+        )
+    }
+
+    /// `manifest`: the package.json; `specs`: its unresolved `name: spec` entries.
+    pub fn workspace_protocol(manifest: &str, specs: &[String]) -> Diag {
+        Diag::new(
+            RuleId::WorkspaceProtocol,
+            format!(
+                "{manifest} needs packages through pnpm specs that nothing in the image resolves ({})",
+                specs.join(", ")
+            ),
+        )
+    }
+}
+
+/// `toolchain`, `package-manager`.
+impl Diag {
+    pub fn toolchain(what: &str) -> Diag {
+        Diag::new(
+            RuleId::Toolchain,
+            format!("build toolchain ({what}) is in the image"),
+        )
+    }
+
+    pub fn package_manager(name: &str) -> Diag {
+        Diag::new(
+            RuleId::PackageManager,
+            format!("package manager {name} is in the image"),
+        )
+    }
+}
+
+/// `sources`.
+impl Diag {
+    pub fn cargo_target_folder() -> Diag {
+        Diag::new(RuleId::Sources, "a Cargo target/ folder is in the image")
+    }
+
+    pub fn src_folder() -> Diag {
+        Diag::new(RuleId::Sources, "a package's src/ folder is in the image")
+    }
+
+    pub fn typescript_sources() -> Diag {
+        Diag::new(RuleId::Sources, "TypeScript sources are in the image")
+    }
+
+    pub fn typescript_configs() -> Diag {
+        Diag::new(RuleId::Sources, "TypeScript configs are in the image")
+    }
+
+    pub fn rust_sources() -> Diag {
+        Diag::new(RuleId::Sources, "Rust sources are in the image")
+    }
+
+    pub fn cargo_manifests() -> Diag {
+        Diag::new(RuleId::Sources, "Cargo manifests are in the image")
+    }
+
+    pub fn crate_folder() -> Diag {
+        Diag::new(RuleId::Sources, "a Cargo crate's folder is in the image")
+    }
+}
+
+/// `dev-dependency`.
+impl Diag {
+    pub fn dev_dependencies() -> Diag {
+        Diag::new(RuleId::DevDependency, "dev dependencies are installed")
+    }
+
+    pub fn dev_only_dependencies() -> Diag {
+        Diag::new(
+            RuleId::DevDependency,
+            "packages that only dev dependencies need are installed",
+        )
+    }
+}
+
+/// `entrypoint-missing`, `entrypoint-shell`, `entrypoint-indirect`, `entrypoint-not-found`.
+impl Diag {
+    pub fn entrypoint_missing() -> Diag {
+        Diag::new(
+            RuleId::EntrypointMissing,
+            "the image config has no Entrypoint or Cmd that runs anything",
+        )
+    }
+
+    pub fn node_without_script() -> Diag {
+        Diag::new(
+            RuleId::EntrypointMissing,
+            "the entrypoint runs node without a script",
+        )
+    }
+
+    /// `command`: the shell's command line (empty: an interactive shell).
+    pub fn entrypoint_shell(command: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointShell,
+            if command.is_empty() {
+                "the entrypoint starts a shell".to_string()
+            } else {
+                format!("the entrypoint runs through a shell: {command:?}")
+            },
+        )
+    }
+
+    pub fn entrypoint_package_manager(tool: &str, args: &[String]) -> Diag {
+        let command = std::iter::once(tool)
+            .chain(args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs `{command}` through a package manager instead of the service itself"),
+        )
+    }
+
+    pub fn entrypoint_start_script(path: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs the start script {path} instead of the service itself"),
+        )
+    }
+
+    pub fn entrypoint_inline_code() -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            "the entrypoint runs code given to node on the command line (-e/-p/stdin)",
+        )
+    }
+
+    /// `dir`: the other service's folder in the image.
+    pub fn entrypoint_other_services_file(
+        file: &str,
+        other: &str,
+        dir: &str,
+        service: &str,
+    ) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {file} of service {other} ({dir}), not {service}"),
+        )
+    }
+
+    /// `dir`: the package folder the file belongs to.
+    pub fn entrypoint_package_file(file: &str, dir: &str, service: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {file}, which belongs to {dir}, not to service {service}"),
+        )
+    }
+
+    pub fn entrypoint_foreign_file(file: &str, service: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {file}, which is not part of service {service} (a start script?)"),
+        )
+    }
+
+    pub fn entrypoint_selects_service(other: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint passes another service's name ({other}) as an argument"),
+        )
+    }
+
+    pub fn entrypoint_other_services_binary(bin: &str, other: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {bin}, the binary of service {other}"),
+        )
+    }
+
+    /// A Node service whose entrypoint runs a program outside its package instead of node.
+    pub fn entrypoint_not_node(bin: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {bin}, not node with the service's entry file"),
+        )
+    }
+
+    pub fn node_script_not_found(script: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointNotFound,
+            format!("node's script {script} does not exist in the image"),
+        )
+    }
+
+    pub fn program_not_found(program: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointNotFound,
+            format!("the entrypoint's program {program} does not exist in the image"),
+        )
+    }
+}
+
+/// `secret-*`.
+impl Diag {
+    /// `file`: the config file's name (`.npmrc`, `.yarnrc.yml`, ...).
+    pub fn registry_token(file: &str) -> Diag {
+        Diag::new(
+            RuleId::SecretNpmrc,
+            format!("{file} holds a registry auth token"),
+        )
+    }
+
+    pub fn env_file() -> Diag {
+        Diag::new(RuleId::SecretEnvFile, ".env file in the image")
+    }
+
+    pub fn private_key() -> Diag {
+        Diag::new(RuleId::SecretPrivateKey, "private key in the image")
+    }
+
+    /// `what`: whose credentials (`AWS credentials`, `a kubeconfig`, ...).
+    pub fn credentials(what: &str) -> Diag {
+        Diag::new(
+            RuleId::SecretCloudCredentials,
+            format!("{what} in the image"),
+        )
+    }
+
+    pub fn git_directory() -> Diag {
+        Diag::new(
+            RuleId::SecretGit,
+            "a .git directory ships the repository's history and remotes",
+        )
+    }
+}
+
+/// `denied-path`.
+impl Diag {
+    pub fn denied_path() -> Diag {
+        Diag::new(RuleId::DeniedPath, "the policy denies this path")
+    }
+}
+
+/// A finding about paths a later layer hid: the message says so first.
+pub fn shipped_but_hidden(how: &str, layer: usize, message: &str) -> String {
+    format!("shipped but hidden ({how} in layer {layer}): {message}")
+}
+
+/// Why a rule did not run.
+pub mod skip {
+    /// For the rules that need to know the other services.
+    pub const NO_WORKSPACE: &str =
+        "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services";
+    /// For the rules that need the policy's severity.
+    pub const TURNED_OFF: &str = "turned off by the [verify] policy";
+
+    /// Why no app root could be told: the service is directly in a system folder (`dir`).
+    pub fn in_system_directory(dir: &str) -> String {
+        format!("the service is in a system directory ({dir})")
+    }
+    /// Why no app root could be told: neither the service's package nor its binary is there.
+    pub const SERVICE_NOT_FOUND: &str = "the service was not found in the image";
+
+    /// For the app-root rules, when no app root could be told (`note` says why).
+    pub fn no_app_root(note: &str) -> String {
+        format!("no app root to check: {note}; set [verify] app_root")
+    }
 }
 
 #[cfg(test)]
@@ -171,7 +707,7 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique_and_stable() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id.as_str()).collect();
         let listed = ids.join("\n");
         ids.sort_unstable();
         ids.dedup();
@@ -180,10 +716,22 @@ mod tests {
     }
 
     #[test]
+    fn every_id_is_its_own_entry_and_parses_back() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.id as usize, i, "{}", r.id);
+            assert_eq!(r.id.rule().id, r.id);
+            assert_eq!(RuleId::parse(r.id.as_str()), Some(r.id));
+        }
+        assert_eq!(RuleId::parse("toolchian"), None);
+    }
+
+    #[test]
     fn ids_are_kebab_case_and_texts_are_one_line() {
         for r in RULES {
             assert!(
-                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                r.id.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
                 "{}",
                 r.id
             );

@@ -6,8 +6,13 @@
 //! in it ([`subject`]), analyses the entrypoint ([`launch`]) and runs the [`rules`].
 //!
 //! Rules never do I/O: everything they look at was read before. The rule list, ids and
-//! severities are in [`diags`]; the `[verify]` policy in [`cfg`].
+//! severities are in [`diags`]; the `[verify]` policy in [`cfg`](mod@cfg).
+//!
+//! `verify` returns findings as data: it never formats a report, prints or draws (the CLI
+//! does, with `report`), and it never imports `report` or `generate`. The only I/O is in
+//! [`run`].
 
+mod capture;
 pub mod cfg;
 pub mod diags;
 pub mod facts;
@@ -18,14 +23,16 @@ pub mod run;
 pub mod subject;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod users;
 
 use serde::Serialize;
 
+pub use capture::{capture, CAPTURE_MAX_BYTES};
 pub use cfg::{Policy, VerifyConfig};
-pub use diags::{Rule, Severity, RULES};
+pub use diags::{Rule, RuleId, Severity, RULES};
 
 use crate::error::{Error, Result};
-use crate::image::{Capture, Image};
+use crate::image::Image;
 use crate::workspace::Workspace;
 
 /// The label isogen's Dockerfiles put on the final stage, naming the service.
@@ -56,7 +63,7 @@ pub struct HiddenBy {
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// Stable rule id (see [`diags::RULES`]).
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     /// Offending paths in the image (a folder stands for everything below it).
@@ -72,30 +79,27 @@ pub struct Finding {
 
 impl Finding {
     pub(crate) fn new(
-        rule: &'static str,
+        rule: RuleId,
         message: String,
         paths: Vec<String>,
         values: Vec<String>,
         layer: Option<LayerRef>,
         hidden: Option<HiddenBy>,
     ) -> Finding {
-        let r = diags::rule(rule);
+        let r = rule.rule();
         let message = match &hidden {
-            Some(h) => format!(
-                "shipped but hidden ({} in layer {}): {message}",
-                h.how, h.layer.index
-            ),
+            Some(h) => diags::shipped_but_hidden(h.how, h.layer.index, &message),
             None => message,
         };
         Finding {
             rule,
-            severity: r.map_or(Severity::Error, |r| r.default_severity),
+            severity: r.default_severity,
             message,
             paths,
             values,
             layer,
             hidden,
-            hint: r.map_or("", |r| r.hint),
+            hint: r.hint,
         }
     }
 }
@@ -130,7 +134,7 @@ pub struct ServiceInfo {
 /// A rule that did not run, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub reason: String,
 }
 
@@ -202,37 +206,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         },
     };
     let ws_service = match req.workspace {
-        Some(ws) => {
-            let Some(s) = ws.service(&name) else {
-                let known = ws
-                    .services
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                return Err(Error::Usage(format!(
-                    "{}: service {name:?} (from {}) is not a service of the workspace at {} (services: {})",
-                    image.source.display(),
-                    match name_from {
-                        NameSource::Flag => "--service",
-                        NameSource::Label => SERVICE_LABEL,
-                        NameSource::ImageName => "the image name",
-                    },
-                    ws.root.display(),
-                    if known.is_empty() { "none" } else { &known }
-                )));
-            };
-            for key in req.config.services.keys() {
-                if ws.services.iter().all(|s| &s.name != key) {
-                    return Err(Error::config(
-                        &req.config_path,
-                        format!("[verify.services.{key}]: no service named {key:?} in the workspace (services: {known})",
-                            known = ws.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    ));
-                }
-            }
-            Some((ws, s))
-        }
+        Some(ws) => Some((ws, workspace_service(image, req, ws, &name, name_from)?)),
         None => None,
     };
     let canonical = ws_service.map_or(name.clone(), |(_, s)| s.name.clone());
@@ -254,35 +228,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         policy: &policy,
     };
     let findings = rules::run(&ctx);
-
-    let mut skipped = Vec::new();
-    if req.workspace.is_none() {
-        for r in RULES.iter().filter(|r| r.needs_workspace) {
-            skipped.push(Skipped {
-                rule: r.id,
-                reason: "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services".into(),
-            });
-        }
-    }
-    if let Some(note) = &subject.app_root_note {
-        for rid in [
-            diags::id::APP_ROOT_FOREIGN,
-            diags::id::INTERNAL_PACKAGE_EXTRA,
-        ] {
-            skipped.push(Skipped {
-                rule: rid,
-                reason: format!("no app root to check: {note}; set [verify] app_root"),
-            });
-        }
-    }
-    skipped.retain(|s| diags::rule(s.rule).is_some_and(|r| policy.severity(r).is_some()));
-    for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
-        skipped.push(Skipped {
-            rule: r.id,
-            reason: "turned off by the [verify] policy".into(),
-        });
-    }
-
+    let skipped = skipped(req.workspace.is_some(), &subject, &policy);
     Ok(Verdict {
         service: ServiceInfo {
             name: canonical,
@@ -297,81 +243,79 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
     })
 }
 
-/// Largest file content kept in memory per captured file.
-pub const CAPTURE_MAX_BYTES: u64 = 1 << 20;
-
-/// What the image reader must capture for the rules, given the image's run-time config (the
-/// entrypoint's candidate files) when it is known.
-pub fn capture(config: Option<&facts::RuntimeConfig>) -> Capture {
-    let (paths, names) = config.map(launch::wanted_paths).unwrap_or_default();
-    let paths: std::collections::HashSet<String> = paths.into_iter().collect();
-    Capture {
-        wants: Box::new(move |path: &str| wants(path, &paths, &names)),
-        max_bytes: CAPTURE_MAX_BYTES,
+/// The workspace's service called `name` (found from `name_from`); an error when the
+/// workspace has no such service, or when the policy configures a service it does not have.
+fn workspace_service<'w>(
+    image: &Image,
+    req: &Request,
+    ws: &'w Workspace,
+    name: &str,
+    name_from: NameSource,
+) -> Result<&'w crate::workspace::Service> {
+    let known = || {
+        ws.services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(s) = ws.service(name) else {
+        let known = known();
+        return Err(Error::Usage(format!(
+            "{}: service {name:?} (from {}) is not a service of the workspace at {} (services: {})",
+            image.source.display(),
+            match name_from {
+                NameSource::Flag => "--service",
+                NameSource::Label => SERVICE_LABEL,
+                NameSource::ImageName => "the image name",
+            },
+            ws.root.display(),
+            if known.is_empty() { "none" } else { &known }
+        )));
+    };
+    for key in req.config.services.keys() {
+        if ws.services.iter().all(|s| &s.name != key) {
+            return Err(Error::config(
+                &req.config_path,
+                format!(
+                    "[verify.services.{key}]: no service named {key:?} in the workspace (services: {})",
+                    known()
+                ),
+            ));
+        }
     }
+    Ok(s)
 }
 
-fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]) -> bool {
-    let base = fs::basename(path);
-    if paths.contains(path) {
-        return true;
+/// The rules that did not run for this image, and why: those that need a workspace when
+/// there is none, the app-root rules when no app root could be told, those the policy turns
+/// off.
+fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> Vec<Skipped> {
+    let mut skipped = Vec::new();
+    if !has_workspace {
+        for r in RULES.iter().filter(|r| r.needs_workspace) {
+            skipped.push(Skipped {
+                rule: r.id,
+                reason: diags::skip::NO_WORKSPACE.into(),
+            });
+        }
     }
-    if matches!(
-        base,
-        "package.json"
-            | ".npmrc"
-            | "npmrc"
-            | ".yarnrc"
-            | ".yarnrc.yml"
-            | ".pypirc"
-            | "config.json"
-            | "credentials"
-            | "credentials.toml"
-    ) || path == "/etc/passwd"
-        || path == "/etc/group"
-        || facts::is_package_db(path)
-    {
-        return true;
+    if let Some(note) = &subject.app_root_note {
+        for rid in [RuleId::AppRootForeign, RuleId::InternalPackageExtra] {
+            skipped.push(Skipped {
+                rule: rid,
+                reason: diags::skip::no_app_root(note),
+            });
+        }
     }
-    let in_nm = fs::in_node_modules(path);
-    if in_nm {
-        return false;
+    skipped.retain(|s| policy.severity(s.rule.rule()).is_some());
+    for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
+        skipped.push(Skipped {
+            rule: r.id,
+            reason: diags::skip::TURNED_OFF.into(),
+        });
     }
-    if base.starts_with(".env") {
-        return true;
-    }
-    let ext = base.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    if matches!(ext, "pem" | "key" | "p8" | "ppk") {
-        return true;
-    }
-    // Private keys are told by content, and often carry no extension: anything in `.ssh`
-    // (`deploy_key`, `github`), and extension-less files in folders named for keys. Not every
-    // extension-less file: binaries are (a Cargo service's is one).
-    let folder = fs::basename(fs::parent(path)).to_ascii_lowercase();
-    if folder == ".ssh"
-        || (ext.is_empty()
-            && matches!(
-                folder.as_str(),
-                "keys"
-                    | "key"
-                    | "certs"
-                    | "cert"
-                    | "secrets"
-                    | "secret"
-                    | "ssl"
-                    | "tls"
-                    | "private"
-            ))
-    {
-        return true;
-    }
-    if ext == "json" && !fs::is_within(path, "/usr") {
-        return true;
-    }
-    // Start scripts and symlinked entrypoints: files named like a word of the entrypoint.
-    names.iter().any(|n| n == base)
-        || (base.ends_with(".sh")
-            && ["/", "/usr/local/bin", "/usr/bin", "/bin"].contains(&fs::parent(path)))
+    skipped
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 pub mod cargo;
 pub mod graph;
+pub mod listing;
 pub mod pnpm;
 pub mod relpath;
 pub mod spec;
@@ -16,6 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use globset::{GlobBuilder, GlobMatcher};
+
+/// The config file isogen reads at the workspace root (`crate::config` parses it; discovery
+/// only needs its name: to leave it out of build inputs and to name it in errors).
+pub const CONFIG_FILE: &str = "isogen.toml";
 
 /// `[workspace]` in `isogen.toml`: which packages are services.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -135,6 +140,9 @@ pub struct Workspace {
     pub pnpm: Option<pnpm::PnpmWorkspace>,
     /// The Cargo side, when there is a `Cargo.toml` with `[workspace]`.
     pub cargo: Option<cargo::CargoWorkspace>,
+    /// Folder listings, read once (see [`Workspace::listing`]).
+    #[serde(skip)]
+    pub listings: listing::Listings,
 }
 
 impl Workspace {
@@ -162,6 +170,7 @@ impl Workspace {
             services: Vec::new(),
             pnpm: None,
             cargo: None,
+            listings: listing::Listings::default(),
         };
         if has_pnpm {
             pnpm::discover(&mut ws, config)?;
@@ -171,6 +180,11 @@ impl Workspace {
         }
         check_explicit_services_matched(&ws, config)?;
         Ok(ws)
+    }
+
+    /// The names in the folder `dir` (relative to the root), read once per run.
+    pub fn listing(&self, dir: &str) -> std::io::Result<std::sync::Arc<[listing::DirItem]>> {
+        self.listings.list(&self.root.join(dir))
     }
 
     /// The service called `name`: its service name, its package name, or its folder
@@ -192,6 +206,29 @@ impl Workspace {
     /// The package holding `service`.
     pub fn service_package(&self, service: &Service) -> &Package {
         &self.packages[service.package]
+    }
+
+    /// Where isogen's Dockerfile for a Cargo service goes, relative to the root:
+    /// `<package folder>/Dockerfile` when the package holds one service,
+    /// `<package folder>/<binary>.Dockerfile` when it holds several (one folder, several
+    /// images). `generate` writes it there; `verify` names it in reports.
+    pub fn dockerfile_path(&self, service: &Service) -> String {
+        let package = self.service_package(service);
+        let siblings = self
+            .services
+            .iter()
+            .filter(|s| s.package == service.package)
+            .count();
+        let file = if siblings > 1 {
+            format!("{}.Dockerfile", service.name)
+        } else {
+            "Dockerfile".to_string()
+        };
+        if package.dir.is_empty() {
+            file
+        } else {
+            format!("{}/{file}", package.dir)
+        }
     }
 }
 
@@ -257,7 +294,7 @@ pub fn select_services(
     config: &WorkspaceConfig,
     default_rule: impl Fn(&Package) -> bool,
 ) -> Result<Vec<usize>> {
-    let config_path = root.join(crate::config::FILE_NAME);
+    let config_path = root.join(CONFIG_FILE);
     let parse = |list: &[String], key: &str| -> Result<Vec<Selector>> {
         list.iter()
             .map(|s| Selector::parse(s, key, &config_path))
@@ -289,7 +326,7 @@ pub fn select_services(
 /// After every ecosystem added its services: an explicit `[workspace] services` entry that
 /// matches no package (and no service name) is a mistake worth stopping for.
 pub fn check_explicit_services_matched(ws: &Workspace, config: &WorkspaceConfig) -> Result<()> {
-    let config_path = ws.root.join(crate::config::FILE_NAME);
+    let config_path = ws.root.join(CONFIG_FILE);
     for text in config.services.iter().flatten() {
         let sel = Selector::parse(text, "services", &config_path)?;
         let matched = ws
@@ -398,6 +435,7 @@ mod tests {
             services: vec![],
             pnpm: None,
             cargo: None,
+            listings: Default::default(),
         };
         let err = check_explicit_services_matched(&ws, &cfg)
             .unwrap_err()

@@ -20,7 +20,7 @@ use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceCo
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys};
 use crate::workspace::pnpm::WORKSPACE_FILE;
-use crate::workspace::pnpm::{start_script_node_options, NodePackage, PnpmWorkspace, LOCKFILE};
+use crate::workspace::pnpm::{out_dir_of, NodePackage, PnpmWorkspace, StartCommand, LOCKFILE};
 use crate::workspace::{Package, Service, Workspace};
 
 /// The service being generated, with its config section.
@@ -119,6 +119,9 @@ pub fn context(
         tsconfigs: pnpm.tsconfigs.clone(),
         tsconfig_extends,
         npmrc: pnpm.npmrc,
+        npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
+        npmrc_lines: pnpm.npmrc_public.clone(),
+        pnpm_store: super::PNPM_STORE.to_string(),
         install_filters,
         packages,
         runtime_packages,
@@ -176,21 +179,58 @@ impl Svc<'_> {
         )
     }
 
+    /// A service whose start script runs what isogen cannot put in an image (Deno, Bun,
+    /// Next.js) is refused by name, before `main` is taken for an entry it is not.
+    fn refuse_start(&self) -> Result<()> {
+        let (script, kind) = match &self.node.start {
+            Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
+            // A dev server and nothing else to run: a front end served by a dev server, or
+            // a service whose production command isogen did not find.
+            Some((script, StartCommand::Dev(program)))
+                if self.node.entry.is_none() && self.node.bin.is_none() =>
+            {
+                return Err(Error::workspace(
+                    self.ws.root.join(&self.pkg.manifest),
+                    format!(
+                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry` in {} (the built file `node` runs), or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
+                        self.service.name, self.section, self.service.name
+                    ),
+                ));
+            }
+            _ => return Ok(()),
+        };
+        Err(Error::workspace(
+            self.ws.root.join(&self.pkg.manifest),
+            format!(
+                "the service `{}` is a {kind} app (its `{script}` script runs `{}`): isogen does not build {kind} images yet; add `{}` to `not_services` in [workspace] of isogen.toml, or set `entry` in {} if it also runs under plain `node`",
+                self.service.name,
+                self.node.scripts.get(script).map_or("", String::as_str),
+                self.service.name,
+                self.section
+            ),
+        ))
+    }
+
     /// The entry file and the output folder of the service (config first, then package.json).
     fn entry_and_out_dir(&self) -> Result<(String, String)> {
         let section = &self.section;
         let entry_override = self.overrides.and_then(|o| o.entry.as_deref());
         let entry = match entry_override {
             Some(e) => e.trim().trim_start_matches("./").to_string(),
-            None => self.node.service_entry().map(str::to_string).ok_or_else(|| {
-                Error::workspace(
-                    self.ws.root.join(&self.pkg.manifest),
-                    format!(
-                        "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml",
-                        self.service.name
-                    ),
-                )
-            })?,
+            // One of several processes of the package: the file its script runs.
+            None if !self.node.processes.is_empty() => self.service.entry.clone(),
+            None => {
+                self.refuse_start()?;
+                self.node.service_entry().map(str::to_string).ok_or_else(|| {
+                    Error::workspace(
+                        self.ws.root.join(&self.pkg.manifest),
+                        format!(
+                            "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml (or add `{}` to `not_services` in [workspace] when it is not a service)",
+                            self.service.name, self.service.name
+                        ),
+                    )
+                })?
+            }
         };
         let out_dir = match self.overrides.and_then(|o| o.out_dir.as_deref()) {
             Some(d) => d
@@ -199,6 +239,7 @@ impl Svc<'_> {
                 .trim_end_matches('/')
                 .to_string(),
             None if entry_override.is_some() => self.node.out_dir.clone(),
+            None if !self.node.processes.is_empty() => out_dir_of(Some(&entry)),
             None => self.node.service_out_dir(),
         };
         for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
@@ -265,18 +306,17 @@ impl Svc<'_> {
         warnings: &mut Vec<String>,
     ) {
         let n = self.node;
-        let options = n
-            .scripts
-            .get("start")
-            .filter(|_| n.start_entry.as_deref() == Some(entry))
-            .map(|s| start_script_node_options(s))
-            .unwrap_or_default();
+        let (script, options) = match n.script_running(entry) {
+            Some((script, _, options)) => (script, options.to_vec()),
+            None => ("start", Vec::new()),
+        };
         if options.is_empty() || has_node_options {
             return;
         }
         warnings.push(format!(
-            "{}: the `start` script runs node with `{}`, which the image's CMD (`node {entry}`) does not pass; to keep them, set `env = {{ NODE_OPTIONS = \"{}\" }}` in {} of isogen.toml",
+            "{}: the `{}` script runs node with `{}`, which the image's CMD (`node {entry}`) does not pass; to keep them, set `env = {{ NODE_OPTIONS = \"{}\" }}` in {} of isogen.toml",
             self.pkg.manifest,
+            script,
             options.join(" "),
             options.join(" ").replace('"', "\\\""),
             self.section
@@ -535,7 +575,8 @@ fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
         ));
     }
     root_files.push(WORKSPACE_FILE.to_string());
-    if pnpm.npmrc {
+    // An `.npmrc` with credentials stays out of the context: the build gets it as a secret.
+    if pnpm.npmrc && !pnpm.npmrc_credentials {
         root_files.push(".npmrc".into());
     }
     if pnpm.pnpmfile {

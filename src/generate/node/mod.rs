@@ -30,6 +30,9 @@ use crate::error::{Error, Result};
 use crate::workspace::pnpm::NodePackage;
 use crate::workspace::{Package, Service, Workspace};
 
+/// The pnpm store of the build stages: a cache mount, never in a layer.
+pub const PNPM_STORE: &str = "/pnpm/store";
+
 /// Everything a Node template gets: the common variables, flattened, plus these.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeContext {
@@ -49,6 +52,16 @@ pub struct NodeContext {
     pub tsconfig_extends: Vec<String>,
     /// Whether the root has a `.npmrc` (used by the installs, never shipped).
     pub npmrc: bool,
+    /// Whether that `.npmrc` holds registry credentials: then it is never copied (nor in the
+    /// build context); the deps stage writes [`npmrc_lines`](Self::npmrc_lines) instead, and
+    /// the installs mount the real file as the build secret `npmrc` at `/root/.npmrc`.
+    pub npmrc_secret: bool,
+    /// The lines of `.npmrc` without its credentials (written by the deps stage when
+    /// [`npmrc_secret`](Self::npmrc_secret)).
+    pub npmrc_lines: Vec<String>,
+    /// Where the installs keep pnpm's store: a BuildKit/buildah cache mount (`id=pnpm-store`),
+    /// so a rebuild does not download again. [`PNPM_STORE`].
+    pub pnpm_store: String,
     /// `--filter` selectors of the frozen install (the service and its dependencies).
     pub install_filters: Vec<String>,
     /// The workspace packages the build needs, dependencies first, the service last.

@@ -84,7 +84,10 @@ fn node_version(
     }
     Ok((
         v,
-        format!("[generate.node] version in {}", crate::config::FILE_NAME),
+        format!(
+            "[generate.node] version in {}",
+            crate::workspace::CONFIG_FILE
+        ),
     ))
 }
 

@@ -154,7 +154,7 @@ fn pnpm_overrides_become_npm_overrides_of_the_service() {
 /// The rendered files of every service, by path.
 fn render(ws: &Workspace) -> Vec<(String, String)> {
     let config = crate::config::Config::default();
-    let plan = crate::generate::plan(ws, &config, &Default::default()).unwrap();
+    let plan = crate::generate::plan(ws, &config.generate, &Default::default()).unwrap();
     plan.files
         .into_iter()
         .map(|f| (f.path, f.contents))
@@ -259,6 +259,7 @@ fn in_memory() -> Workspace {
     };
     Workspace {
         root: "/nonexistent/isogen-in-memory".into(),
+        listings: Default::default(),
         packages: vec![lib, api],
         services: vec![Service {
             name: "api".into(),
@@ -356,4 +357,25 @@ fn the_node_version_says_where_it_comes_from() {
     // Both images set: the version names neither, and the Dockerfile says nothing of it.
     config.node.image = Some("registry.example/node:22".into());
     assert_eq!(source(&ws, &config).1, "");
+}
+
+#[test]
+fn the_stale_lockfile_fixture_is_refused_in_process() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm9-stale-lock");
+    let ws = Workspace::discover(&root, &WorkspaceConfig::default()).unwrap();
+    let stale = &ws.pnpm.as_ref().unwrap().stale;
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    let err = context(
+        &ws,
+        &ws.services[0],
+        &GenerateConfig::default(),
+        Path::new("isogen.toml"),
+        &mut Vec::new(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("added `zod`") && err.contains("pnpm install"),
+        "{err}"
+    );
 }

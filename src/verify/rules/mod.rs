@@ -7,6 +7,9 @@
 //! the same files under four rule ids. A rule turned off in the policy still claims its paths;
 //! its findings are dropped at the end. A claim names a "report path" (the package folder, the
 //! `.git` directory, ...) so a folder of 3000 files is one path in the report.
+//!
+//! Rules never do I/O and never write message texts: they judge the [`Ctx`] and hand a
+//! [`Diag`] (a rule id and its message, from the registry) to the [`Collector`].
 
 mod entrypoint;
 mod layout;
@@ -20,7 +23,7 @@ mod user;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::cfg::Policy;
-use super::diags;
+use super::diags::{Diag, RuleId};
 use super::facts::{Facts, Shipped};
 use super::launch::Launch;
 use super::subject::Subject;
@@ -37,7 +40,7 @@ pub struct Ctx<'a, 'f> {
 
 /// A path rule's claim on one shipped entry.
 pub struct Hit {
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// The finding's message: paths with the same rule, message and layer form one finding.
     pub message: String,
     /// The path to report (the entry itself, or the folder it belongs to).
@@ -45,10 +48,10 @@ pub struct Hit {
 }
 
 impl Hit {
-    pub fn new(rule: &'static str, message: impl Into<String>, report: impl Into<String>) -> Hit {
+    pub fn new(diag: Diag, report: impl Into<String>) -> Hit {
         Hit {
-            rule,
-            message: message.into(),
+            rule: diag.rule,
+            message: diag.message,
             report: report.into(),
         }
     }
@@ -57,7 +60,7 @@ impl Hit {
 /// Groups hits into findings.
 pub struct Collector<'i> {
     image: &'i Image,
-    groups: BTreeMap<(usize, &'static str, String, Option<usize>, bool), Group>,
+    groups: BTreeMap<(usize, RuleId, String, Option<usize>, bool), Group>,
     config: Vec<Finding>,
     /// The `package.json` files a path rule claimed (another service's, a foreign package's):
     /// their contents are that finding's business, not a finding of their own.
@@ -68,7 +71,13 @@ struct Group {
     paths: Vec<String>,
     hidden: Option<Hidden>,
     layer: Option<usize>,
+    /// Every layer that shipped a path of the group (several only for one-cause rules).
+    layers: BTreeSet<usize>,
 }
+
+/// Rules whose hits are one cause however many layers they span: another service copied in by
+/// three steps is one finding naming the three layers, not three findings.
+const ONE_CAUSE: &[RuleId] = &[RuleId::OtherService];
 
 impl<'i> Collector<'i> {
     pub fn new(image: &'i Image) -> Self {
@@ -89,22 +98,21 @@ impl<'i> Collector<'i> {
     }
 
     /// A finding about the image config (no path, no layer).
-    pub fn config(&mut self, rule: &'static str, message: impl Into<String>, values: Vec<String>) {
-        self.config_with_paths(rule, message, values, Vec::new(), None);
+    pub fn config(&mut self, diag: Diag, values: Vec<String>) {
+        self.config_with_paths(diag, values, Vec::new(), None);
     }
 
     pub fn config_with_paths(
         &mut self,
-        rule: &'static str,
-        message: impl Into<String>,
+        diag: Diag,
         values: Vec<String>,
         paths: Vec<String>,
         layer: Option<usize>,
     ) {
         let layer = layer.and_then(|l| self.layer_ref(l));
         self.config.push(Finding::new(
-            rule,
-            message.into(),
+            diag.rule,
+            diag.message,
             paths,
             values,
             layer,
@@ -127,12 +135,23 @@ impl<'i> Collector<'i> {
             Hidden::Deleted { by_layer } | Hidden::Overwritten { by_layer } => by_layer,
         });
         let overwritten = matches!(shipped.hidden, Some(Hidden::Overwritten { .. }));
-        let key = (layer, hit.rule, hit.message, by, overwritten);
+        let one_cause = ONE_CAUSE.contains(&hit.rule);
+        let key = if one_cause {
+            (usize::MAX, hit.rule, hit.message, None, false)
+        } else {
+            (layer, hit.rule, hit.message, by, overwritten)
+        };
         let group = self.groups.entry(key).or_insert_with(|| Group {
             paths: Vec::new(),
             hidden: shipped.hidden,
             layer: Some(layer),
+            layers: BTreeSet::new(),
         });
+        // Visible anywhere is worse than hidden everywhere.
+        if shipped.hidden.is_none() {
+            group.hidden = None;
+        }
+        group.layers.insert(layer);
         if group.paths.last() != Some(&hit.report) {
             group.paths.push(hit.report);
         }
@@ -144,7 +163,18 @@ impl<'i> Collector<'i> {
             let mut paths = g.paths.clone();
             paths.sort();
             paths.dedup();
-            let layer = g.layer.and_then(|l| self.layer_ref(l));
+            let layer = g
+                .layers
+                .first()
+                .copied()
+                .or(g.layer)
+                .and_then(|l| self.layer_ref(l));
+            let values = if g.layers.len() > 1 {
+                let list: Vec<String> = g.layers.iter().map(ToString::to_string).collect();
+                vec![format!("layers: {}", list.join(", "))]
+            } else {
+                Vec::new()
+            };
             let hidden = g.hidden.map(|h| {
                 let (how, by) = match h {
                     Hidden::Deleted { by_layer } => ("deleted", by_layer),
@@ -160,10 +190,10 @@ impl<'i> Collector<'i> {
                 }
             });
             out.push(Finding::new(
-                rule,
+                *rule,
                 message.clone(),
                 paths,
-                Vec::new(),
+                values,
                 layer,
                 hidden,
             ));
@@ -207,24 +237,22 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
         .finish()
         .into_iter()
         .filter_map(|mut f| {
-            let rule = diags::rule(f.rule)?;
-            f.severity = ctx.policy.severity(rule)?;
+            f.severity = ctx.policy.severity(f.rule.rule())?;
             Some(f)
         })
         .collect();
     // Worst first, then in rule order; visible before hidden.
-    let order = |id: &str| diags::RULES.iter().position(|r| r.id == id);
     findings.sort_by(|a, b| {
         (
             std::cmp::Reverse(a.severity),
-            order(a.rule),
+            a.rule,
             a.hidden.is_some(),
             &a.paths,
             &a.message,
         )
             .cmp(&(
                 std::cmp::Reverse(b.severity),
-                order(b.rule),
+                b.rule,
                 b.hidden.is_some(),
                 &b.paths,
                 &b.message,

@@ -1,9 +1,12 @@
 //! `denied-path`: paths matching a `deny` glob of the `[verify]` policy, in any layer. Checked
 //! beside the other rules rather than in their chain: a project's own deny list adds to what
 //! isogen reports, it does not replace it.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Ctx, Hit};
-use crate::verify::diags::id;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -14,9 +17,5 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let hit = chain
         .into_iter()
         .find(|a| *a != "/" && ctx.policy.denied(a))?;
-    Some(Hit::new(
-        id::DENIED_PATH,
-        "the policy denies this path",
-        hit,
-    ))
+    Some(Hit::new(Diag::denied_path(), hit))
 }

@@ -5,10 +5,13 @@
 //! Third-party packages (`node_modules`) and distribution data (`/usr/share`, `/usr/lib`) are
 //! not searched for keys and `.env` files: test fixtures there are not the project's secrets and
 //! would drown real findings. Registry tokens are searched everywhere.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::id;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -73,11 +76,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     // .git: the directory (or a worktree's .git file) and everything under it.
     if path.contains("/.git") && !fs::in_node_modules(path) {
         if let Some(git) = fs::self_and_ancestors(path).find(|a| fs::basename(a) == ".git") {
-            return Some(Hit::new(
-                id::SECRET_GIT,
-                "a .git directory ships the repository's history and remotes",
-                git,
-            ));
+            return Some(Hit::new(Diag::git_directory(), git));
         }
     }
 
@@ -85,11 +84,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         && matches!(base, ".npmrc" | "npmrc" | ".yarnrc" | ".yarnrc.yml")
         && content.is_some_and(|c| npmrc_has_token(&String::from_utf8_lossy(c)))
     {
-        return Some(Hit::new(
-            id::SECRET_NPMRC,
-            format!("{base} holds a registry auth token"),
-            path,
-        ));
+        return Some(Hit::new(Diag::registry_token(base), path));
     }
 
     if is_distribution(path) {
@@ -99,11 +94,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if is_file && (base == ".env" || base == ".envrc" || base.starts_with(".env.")) {
         let suffix = base.trim_start_matches(".env").trim_start_matches('.');
         if !ENV_EXAMPLES.contains(&suffix) {
-            return Some(Hit::new(
-                id::SECRET_ENV_FILE,
-                ".env file in the image",
-                path,
-            ));
+            return Some(Hit::new(Diag::env_file(), path));
         }
     }
 
@@ -114,18 +105,25 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         let key_by_content = matches!(ext, "pem" | "key" | "p8" | "ppk" | "")
             && (contains(content, "PRIVATE KEY-----") || contains(content, "PuTTY-User-Key-File"));
         if key_by_name || key_by_content {
-            return Some(Hit::new(
-                id::SECRET_PRIVATE_KEY,
-                "private key in the image",
-                path,
-            ));
+            return Some(Hit::new(Diag::private_key(), path));
         }
     }
 
-    // Credential files of clouds and tools, by location.
+    credentials(path, is_file, content)
+        .map(|(what, report)| Hit::new(Diag::credentials(what), report))
+}
+
+/// Credential files of clouds and tools, by location (and content where the name is common):
+/// whose they are, and the path to report (a cloud's whole config folder).
+fn credentials(
+    path: &str,
+    is_file: bool,
+    content: Option<&[u8]>,
+) -> Option<(&'static str, String)> {
+    let base = fs::basename(path);
     let parent = fs::basename(fs::parent(path));
     let cloud_dir = path.contains("/.aws") || path.contains("/.azure") || path.contains("/gcloud");
-    let cred: Option<(&str, String)> = if let Some(dir) = fs::self_and_ancestors(path)
+    if let Some(dir) = fs::self_and_ancestors(path)
         .filter(|_| cloud_dir)
         .find(|a| a.ends_with("/.config/gcloud") || a.ends_with("/.azure") || a.ends_with("/.aws"))
         .filter(|_| is_file)
@@ -137,38 +135,34 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         } else {
             "AWS credentials"
         };
-        (!dir.ends_with("/.aws") || base == "credentials").then(|| (what, dir.to_string()))
-    } else if !is_file {
-        None
-    } else if parent == ".kube" && base == "config" {
-        Some(("a kubeconfig", path.to_string()))
+        return (!dir.ends_with("/.aws") || base == "credentials").then(|| (what, dir.to_string()));
+    }
+    if !is_file {
+        return None;
+    }
+    let what = if parent == ".kube" && base == "config" {
+        "a kubeconfig"
     } else if parent == ".docker" && base == "config.json" && contains(content, "\"auth") {
-        Some(("docker registry credentials", path.to_string()))
+        "docker registry credentials"
     } else if matches!(base, ".netrc" | "_netrc" | ".git-credentials" | ".pgpass") {
-        Some(("a credentials file", path.to_string()))
+        "a credentials file"
     } else if base == ".pypirc" && contains(content, "password") {
-        Some(("PyPI credentials", path.to_string()))
+        "PyPI credentials"
     } else if parent == ".cargo" && matches!(base, "credentials" | "credentials.toml") {
-        Some(("crates.io credentials", path.to_string()))
+        "crates.io credentials"
     } else if parent == ".gem" && base == "credentials" {
-        Some(("RubyGems credentials", path.to_string()))
+        "RubyGems credentials"
     } else if base == "credentials.tfrc.json" {
-        Some(("Terraform credentials", path.to_string()))
+        "Terraform credentials"
     } else if base.ends_with(".json")
         && contains(content, "\"service_account\"")
         && contains(content, "\"private_key\"")
     {
-        Some(("a Google Cloud service account key", path.to_string()))
+        "a Google Cloud service account key"
     } else {
-        None
+        return None;
     };
-    cred.map(|(what, report)| {
-        Hit::new(
-            id::SECRET_CLOUD_CREDENTIALS,
-            format!("{what} in the image"),
-            report,
-        )
-    })
+    Some((what, path.to_string()))
 }
 
 #[cfg(test)]

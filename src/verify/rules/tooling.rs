@@ -3,20 +3,23 @@
 //! - `dev-dependency`: packages installed in the app's `node_modules` that the manifests (the
 //!   image's, and the workspace's when known) list only as `devDependencies` and that nothing
 //!   needed at run time depends on; plus the packages only they need.
-//! - `workspace-tooling`: pnpm (the package, its binaries, its content-addressable store, `PNPM_HOME`, corepack's
-//!   cached copy), nx, turbo, lerna, rush; workspace files (`pnpm-workspace.yaml`,
-//!   `pnpm-lock.yaml`, `nx.json`, `turbo.json`, `lerna.json`, `rush.json`); npm/yarn workspace
-//!   root manifests.
+//! - `workspace-tooling`: pnpm (the package, its binaries, its content-addressable store,
+//!   `PNPM_HOME`, corepack's cached copy), nx, turbo, lerna, rush; workspace files
+//!   (`pnpm-workspace.yaml`, `pnpm-lock.yaml`, `nx.json`, `turbo.json`, `lerna.json`,
+//!   `rush.json`); npm/yarn workspace root manifests.
 //! - `workspace-protocol`: a visible `package.json` keeping `workspace:`/`catalog:` specs.
 //! - `toolchain`: TypeScript and TS runners, C compilers and make, cargo/rustc/rustup and their
 //!   homes. C headers (`/usr/include`, Node's `/usr/local/include/node`) are not a toolchain
 //!   without a compiler, and ship in sound runtime bases, so they are not reported.
 //! - `package-manager` (warning): npm, npx, yarn, corepack as installed globally, which the
 //!   official Node images ship; a project may turn it off.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::id;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::{find_installed, node_modules_name};
@@ -89,18 +92,10 @@ pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         dir
     };
     if sub.dev_direct.contains(dir) {
-        return Some(Hit::new(
-            id::DEV_DEPENDENCY,
-            "dev dependencies are installed",
-            dir,
-        ));
+        return Some(Hit::new(Diag::dev_dependencies(), dir));
     }
     if sub.dev_transitive.contains(dir) {
-        return Some(Hit::new(
-            id::DEV_DEPENDENCY,
-            "packages that only dev dependencies need are installed",
-            dir,
-        ));
+        return Some(Hit::new(Diag::dev_only_dependencies(), dir));
     }
     let _ = name;
     None
@@ -133,11 +128,7 @@ const TOOLING_FILES: &[(&str, &str)] = &[
 ];
 
 fn tooling(tool: &str, report: &str) -> Option<Hit> {
-    Some(Hit::new(
-        id::WORKSPACE_TOOLING,
-        format!("workspace tooling ({tool}) is in the image"),
-        report,
-    ))
+    Some(Hit::new(Diag::workspace_tooling(tool), report))
 }
 
 pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
@@ -189,11 +180,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .get(dir)
             .or_else(|| ctx.facts.hidden_manifests.iter().find(|m| m.dir == dir));
         if root.is_some_and(|m| m.workspaces) {
-            return Some(Hit::new(
-                id::WORKSPACE_TOOLING,
-                "a workspace root manifest (`workspaces`) is in the image",
-                path,
-            ));
+            return Some(Hit::new(Diag::workspace_root_manifest(), path));
         }
     }
     None
@@ -218,11 +205,7 @@ fn is_compiler_name(base: &str) -> bool {
 }
 
 fn toolchain(what: &str, report: &str) -> Option<Hit> {
-    Some(Hit::new(
-        id::TOOLCHAIN,
-        format!("build toolchain ({what}) is in the image"),
-        report,
-    ))
+    Some(Hit::new(Diag::toolchain(what), report))
 }
 
 pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
@@ -238,11 +221,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .as_deref()
             .is_some_and(|r| fs::is_within(dir, r));
         if global && PM_PACKAGES.contains(&name) && !ctx.subject.runtime.contains(dir) {
-            return Some(Hit::new(
-                id::PACKAGE_MANAGER,
-                format!("package manager {name} is in the image"),
-                dir,
-            ));
+            return Some(Hit::new(Diag::package_manager(name), dir));
         }
         return None;
     }
@@ -263,11 +242,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             return toolchain("Rust", a);
         }
         if b.starts_with("yarn-v") && fs::parent(a) == "/opt" {
-            return Some(Hit::new(
-                id::PACKAGE_MANAGER,
-                "package manager yarn is in the image",
-                a,
-            ));
+            return Some(Hit::new(Diag::package_manager("yarn"), a));
         }
     }
     if is_program(s) && in_bin_dir(path, ctx) {
@@ -280,11 +255,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 "yarnpkg" => "yarn",
                 b => b,
             };
-            return Some(Hit::new(
-                id::PACKAGE_MANAGER,
-                format!("package manager {name} is in the image"),
-                path,
-            ));
+            return Some(Hit::new(Diag::package_manager(name), path));
         }
     }
     None
@@ -314,12 +285,7 @@ pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
             continue;
         }
         out.config_with_paths(
-            id::WORKSPACE_PROTOCOL,
-            format!(
-                "{} needs packages through pnpm specs that nothing in the image resolves ({})",
-                m.path(),
-                bad.join(", ")
-            ),
+            Diag::workspace_protocol(&m.path(), &bad),
             bad,
             vec![m.path()],
             Some(m.layer),

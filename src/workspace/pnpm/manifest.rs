@@ -15,7 +15,7 @@ use super::deps::DeclaredDep;
 use super::files::string_map;
 use super::folder::PackageFolder;
 use super::overrides::name_of_part;
-use super::start_script::start_script_entry;
+use super::start_script::{processes, service_start, StartCommand};
 use crate::error::{Error, Result};
 use crate::workspace::{relpath, Ecosystem, Package};
 
@@ -64,6 +64,14 @@ pub struct NodePackage {
     /// package as a service (`pnpm start`), before `main` and `exports`, which say what
     /// importing it loads (`npm init` writes `"main": "index.js"` whatever the service runs).
     pub start_entry: Option<String>,
+    /// The script that runs the package as a service (`start`, else `start:prod`, ...: see
+    /// [`service_start`]) and what it runs; `None` when it has none of them.
+    #[serde(skip)]
+    pub start: Option<(String, StartCommand)>,
+    /// The `start:<name>` scripts of a package that runs several processes and no single
+    /// one (see [`processes`]): each becomes a service of its own.
+    #[serde(skip)]
+    pub processes: Vec<(String, StartCommand)>,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
@@ -89,6 +97,24 @@ impl NodePackage {
             .as_deref()
             .or(self.entry.as_deref())
             .or(self.bin.as_deref())
+    }
+
+    /// The script that runs `entry` with `node` (the start script, or one of the
+    /// [`processes`](Self::processes)): its name, the environment it sets and the options it
+    /// gives node.
+    pub fn script_running(
+        &self,
+        entry: &str,
+    ) -> Option<(&str, &BTreeMap<String, String>, &[String])> {
+        self.start
+            .iter()
+            .chain(&self.processes)
+            .find_map(|(name, command)| match command {
+                StartCommand::Node { env, options, file } if file == entry => {
+                    Some((name.as_str(), env, options.as_slice()))
+                }
+                _ => None,
+            })
     }
 
     /// The output folder that goes with [`service_entry`](Self::service_entry).
@@ -241,7 +267,11 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         Some(v @ Value::Object(_)) => string_map(v, "scripts", fields.path)?,
         _ => BTreeMap::new(),
     };
-    let start_entry = scripts.get("start").and_then(|s| start_script_entry(s));
+    let start = service_start(&scripts);
+    let start_entry = match &start {
+        Some((_, StartCommand::Node { file, .. })) => Some(file.clone()),
+        _ => None,
+    };
     let entry = main
         .clone()
         .filter(|m| !m.is_empty())
@@ -262,6 +292,8 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         entry,
         bin,
         start_entry,
+        start,
+        processes: processes(&scripts),
         files: fields.files()?,
         scripts,
         engines_node: json
@@ -284,7 +316,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
 
 /// The output folder of a package whose entry is `entry`: its first folder (`dist/main.js` ->
 /// `dist`); `""` for an entry at the top of the package (`index.js`); `dist` without an entry.
-pub(super) fn out_dir_of(entry: Option<&str>) -> String {
+pub fn out_dir_of(entry: Option<&str>) -> String {
     match entry {
         Some(e) => e
             .split_once('/')

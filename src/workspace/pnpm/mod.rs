@@ -38,9 +38,11 @@ use serde_json::Value;
 pub use deps::DeclaredDep;
 pub use files::{read_json, read_text};
 pub use lockfile::LockedDep;
-pub use manifest::{bin_entry, exports_entry, NodePackage};
+pub use manifest::{bin_entry, exports_entry, out_dir_of, NodePackage};
 pub use overrides::{name_of_part, selector_target};
-pub use start_script::{start_script_entry, start_script_node_options};
+pub use start_script::{
+    service_start, start_command, start_script_entry, start_script_node_options, StartCommand,
+};
 
 use super::spec::Catalogs;
 use super::{graph, DepKind, Ecosystem, InternalDep, Package, Service, Workspace, WorkspaceConfig};
@@ -79,6 +81,11 @@ pub struct PnpmWorkspace {
     /// Root files that exist: `.npmrc`, `.pnpmfile.cjs`.
     pub npmrc: bool,
     pub pnpmfile: bool,
+    /// Whether `.npmrc` holds registry credentials (auth lines, registry-scoped keys): the
+    /// build must mount it as a secret and never copy it.
+    pub npmrc_credentials: bool,
+    /// The lines of `.npmrc` that are not credentials, in file order.
+    pub npmrc_public: Vec<String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
@@ -384,18 +391,47 @@ fn add_services(ws: &mut Workspace, first: usize, config: &WorkspaceConfig) -> R
         })?;
         let build = graph::reachable(&ws.packages, i, |_| true);
         let p = &ws.packages[i];
-        ws.services.push(Service {
-            name: p.folder_name().to_string(),
-            package: i,
-            entry: p
-                .node
-                .as_ref()
-                .and_then(|n| n.service_entry())
-                .unwrap_or_default()
-                .to_string(),
-            runtime_closure: runtime,
-            build_closure: build,
-        });
+        let processes = p
+            .node
+            .as_ref()
+            .map(|n| n.processes.as_slice())
+            .unwrap_or_default();
+        // A package running several processes (`start:api`, `start:worker`) is one service per
+        // process, named `<folder>-<process>`, as a crate's binaries are.
+        let services: Vec<(String, String)> = if processes.is_empty() {
+            vec![(
+                p.folder_name().to_string(),
+                p.node
+                    .as_ref()
+                    .and_then(|n| n.service_entry())
+                    .unwrap_or_default()
+                    .to_string(),
+            )]
+        } else {
+            processes
+                .iter()
+                .filter_map(|(script, command)| match command {
+                    StartCommand::Node { file, .. } => Some((
+                        format!(
+                            "{}-{}",
+                            p.folder_name(),
+                            script.trim_start_matches("start:")
+                        ),
+                        file.clone(),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (name, entry) in services {
+            ws.services.push(Service {
+                name,
+                package: i,
+                entry,
+                runtime_closure: runtime.clone(),
+                build_closure: build.clone(),
+            });
+        }
     }
     Ok(())
 }

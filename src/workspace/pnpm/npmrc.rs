@@ -16,6 +16,11 @@ pub struct Npmrc {
     pub settings: BTreeMap<String, String>,
     /// List settings (`public-hoist-pattern[]=*eslint*` lines), key without `[]` -> items.
     pub lists: BTreeMap<String, Vec<String>>,
+    /// Whether some line holds a credential (or a registry-scoped key), left out above.
+    pub credentials: bool,
+    /// The `key=value` lines that are not credentials, trimmed, in file order: the `.npmrc`
+    /// a build may carry in a layer.
+    pub public_lines: Vec<String>,
 }
 
 impl Npmrc {
@@ -23,6 +28,7 @@ impl Npmrc {
     pub fn parse(text: &str) -> Npmrc {
         let mut settings = BTreeMap::new();
         let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let (mut credentials, mut public_lines) = (false, Vec::new());
         for line in text.lines().map(str::trim) {
             if line.starts_with('#') || line.starts_with(';') {
                 continue;
@@ -31,9 +37,14 @@ impl Npmrc {
                 continue;
             };
             let key = key.trim();
-            if key.is_empty() || is_credential(key) {
+            if key.is_empty() {
                 continue;
             }
+            if is_credential(key) {
+                credentials = true;
+                continue;
+            }
+            public_lines.push(line.to_string());
             let value = value.trim().trim_matches(['"', '\'']).to_string();
             match key.strip_suffix("[]") {
                 Some(list) => lists
@@ -45,7 +56,12 @@ impl Npmrc {
                 }
             }
         }
-        Npmrc { settings, lists }
+        Npmrc {
+            settings,
+            lists,
+            credentials,
+            public_lines,
+        }
     }
 
     /// The value of `key`, as written.
@@ -92,5 +108,28 @@ mod tests {
         assert_eq!(rc.flag("ignore-scripts"), Some(true));
         assert_eq!(rc.get("node-linker"), None);
         assert_eq!(rc.settings.len(), 2, "{rc:?}");
+        assert!(rc.credentials);
+        assert_eq!(
+            rc.public_lines,
+            [
+                "shared-workspace-lockfile = true",
+                "shared-workspace-lockfile=false",
+                "ignore-scripts=\"true\""
+            ]
+        );
+        let rc =
+            Npmrc::parse("registry=https://npm.acme.dev/\n@acme:registry=https://npm.acme.dev/\n");
+        assert!(!rc.credentials);
+        assert_eq!(rc.public_lines.len(), 2);
+        for secret in [
+            "//npm.acme.dev/:_authToken=${NPM_TOKEN}",
+            "@acme:_authToken=abc",
+            "_password=cGFzcw==",
+            "username=me",
+            "//npm.acme.dev/:always-auth=true",
+        ] {
+            let rc = Npmrc::parse(secret);
+            assert!(rc.credentials && rc.public_lines.is_empty(), "{secret}");
+        }
     }
 }

@@ -169,6 +169,8 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
         Npmrc::default()
     };
     pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE))?;
+    pnpm.npmrc_credentials = npmrc.credentials;
+    pnpm.npmrc_public = npmrc.public_lines;
     pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);
     pnpm.inject_workspace_packages = pnpm.settings.sets("inject-workspace-packages", true);
     Ok(())

@@ -87,7 +87,25 @@ fn start_scripts_that_run_node_give_the_entry() {
     );
     assert_eq!(e("node dist"), None);
     assert_eq!(e("tsx src/main.ts"), None);
-    assert_eq!(e("NODE_ENV=production node dist/main.js"), None);
+    assert_eq!(
+        e("NODE_ENV=production node dist/main.js").as_deref(),
+        Some("dist/main.js")
+    );
+    assert_eq!(
+        e("cross-env NODE_ENV=production node dist/index.js").as_deref(),
+        Some("dist/index.js")
+    );
+    assert_eq!(
+        e("dotenv -e ../../.env -- node dist/index.js").as_deref(),
+        Some("dist/index.js")
+    );
+    assert_eq!(e("dotenv node dist/index.js"), None);
+    assert_eq!(e("node dist/main").as_deref(), Some("dist/main.js"));
+    assert_eq!(
+        e("node 'dist/my server.js'").as_deref(),
+        Some("dist/my server.js")
+    );
+    assert_eq!(e("node src/index.ts"), None);
     assert_eq!(e("node dist/a.js && node dist/b.js"), None);
     assert_eq!(e("node"), None);
     let o = start_script_node_options;
@@ -248,4 +266,91 @@ fn globs_append_package_json_and_negate() {
     assert!(sel("packages/legacy/inner/package.json"));
     assert!(!sel("packages/x/fixtures/y/package.json"));
     assert!(!sel("other/package.json"));
+}
+
+#[test]
+fn start_commands_are_read_by_what_they_run() {
+    use crate::workspace::pnpm::{start_command, StartCommand as C};
+    let node = |env: &[(&str, &str)], options: &[&str], file: &str| C::Node {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        options: options.iter().map(|o| o.to_string()).collect(),
+        file: file.into(),
+    };
+    assert_eq!(
+        start_command("NODE_ENV=production PORT=3000 node -r dotenv/config dist/server.mjs"),
+        node(
+            &[("NODE_ENV", "production"), ("PORT", "3000")],
+            &["-r dotenv/config"],
+            "dist/server.mjs"
+        )
+    );
+    assert_eq!(
+        start_command("NODE_ENV=production deno run -A src/serve.ts"),
+        C::Unsupported("Deno")
+    );
+    assert_eq!(start_command("bun run src/index.ts"), C::Unsupported("Bun"));
+    assert_eq!(start_command("next start"), C::Unsupported("Next.js"));
+    assert_eq!(
+        start_command("next dev --turbopack"),
+        C::Dev("next dev".into())
+    );
+    assert_eq!(start_command("nodemon"), C::Dev("nodemon".into()));
+    assert_eq!(
+        start_command("pnpm start:dev"),
+        C::Script("start:dev".into())
+    );
+    assert_eq!(
+        start_command("npm run start:prod"),
+        C::Script("start:prod".into())
+    );
+    assert_eq!(
+        start_command("pnpm run --silent serve"),
+        C::Script("serve".into())
+    );
+    assert_eq!(
+        start_command("node dist/migrate.mjs && node dist/server.mjs"),
+        C::Other
+    );
+    assert_eq!(start_command("node 'unterminated"), C::Other);
+}
+
+#[test]
+fn the_production_start_script_is_found_behind_a_dev_start() {
+    use crate::workspace::pnpm::{service_start, StartCommand as C};
+    let scripts = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<String, String>>()
+    };
+    // NestJS: `start` is the dev server, `start:prod` runs the build.
+    let (name, command) = service_start(&scripts(&[
+        ("start", "pnpm start:dev"),
+        ("start:dev", "nest start --watch"),
+        ("start:prod", "node dist/main"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "start:prod");
+    assert!(matches!(command, C::Node { file, .. } if file == "dist/main.js"));
+    // `start` that calls another script is followed to it.
+    let (name, _) = service_start(&scripts(&[
+        ("start", "pnpm run serve"),
+        ("serve", "node build/index.js"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "serve");
+    // Nothing runs node: the start script is kept, so a refusal can name what it runs.
+    assert_eq!(
+        service_start(&scripts(&[("start", "deno run -A src/serve.ts")])),
+        Some(("start".into(), C::Unsupported("Deno")))
+    );
+    // A loop of scripts ends.
+    assert_eq!(
+        service_start(&scripts(&[("start", "pnpm a"), ("a", "pnpm start")])),
+        Some(("start".into(), C::Other))
+    );
+    assert_eq!(service_start(&scripts(&[("build", "tsc")])), None);
 }

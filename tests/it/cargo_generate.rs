@@ -1,0 +1,862 @@
+//! What a user reads from `isogen generate` on Cargo workspaces: the rendered Dockerfiles and
+//! ignore files (insta snapshots), and the exit codes and messages of the CLI.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use isogen::config::Config;
+use isogen::generate::{plan, Options};
+use isogen::workspace::Workspace;
+use predicates::prelude::*;
+
+fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+    dir
+}
+
+/// Every file `generate` would write for `services` (all when empty), as (path, contents).
+fn rendered(root: &Path, services: &[&str]) -> Vec<(String, String)> {
+    let config = Config::load_from_root(root).unwrap();
+    let ws = Workspace::discover(root, &config.workspace).unwrap();
+    let options = Options {
+        services: services.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    plan(&ws, &config.generate, &options)
+        .unwrap()
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.contents))
+        .collect()
+}
+
+fn services_example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example")
+}
+
+#[test]
+fn services_example_ledger() {
+    let files = rendered(&services_example(), &["ledger"]);
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "crates/ledger/Dockerfile",
+            "crates/ledger/Dockerfile.dockerignore"
+        ]
+    );
+    insta::assert_snapshot!("ledger.Dockerfile", files[0].1);
+    insta::assert_snapshot!("ledger.Dockerfile.dockerignore", files[1].1);
+}
+
+#[test]
+fn services_example_two_binaries_of_one_package() {
+    let files = rendered(&services_example(), &["inventory-api", "inventory-sync"]);
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "crates/inventory/inventory-api.Dockerfile",
+            "crates/inventory/inventory-api.Dockerfile.dockerignore",
+            "crates/inventory/inventory-sync.Dockerfile",
+            "crates/inventory/inventory-sync.Dockerfile.dockerignore",
+        ]
+    );
+    insta::assert_snapshot!("inventory-api.Dockerfile", files[0].1);
+    // The two images differ only in the binary they build and run.
+    let bin = |s: &str| {
+        s.replace("inventory-api", "BIN")
+            .replace("inventory-sync", "BIN")
+    };
+    let (api, sync) = (bin(&files[0].1), bin(&files[2].1));
+    assert_eq!(api, sync);
+}
+
+/// A root package that is also a member, a `[patch]` path crate, required features, assets,
+/// cache mounts, a custom profile, pinned images and per-service settings from isogen.toml.
+#[test]
+fn configured_root_package_with_patch_and_cache_mounts() {
+    let dir = fixture(&[
+        (
+            "Cargo.toml",
+            r#"[package]
+name = "gateway"
+version = "1.4.0"
+edition = "2021"
+description = "Edge gateway"
+
+[workspace]
+members = ["crates/*"]
+
+[dependencies]
+proto = { path = "crates/proto" }
+
+[[bin]]
+name = "gateway"
+path = "src/main.rs"
+required-features = ["tls"]
+
+[features]
+tls = []
+metrics = []
+
+[patch.crates-io]
+itoa = { path = "vendor/itoa" }
+
+[profile.dist]
+inherits = "release"
+lto = true
+"#,
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.80\"\n"),
+        ("build.rs", "fn main() {}\n"),
+        ("src/main.rs", "fn main() {}\n"),
+        (
+            "crates/proto/Cargo.toml",
+            "[package]\nname = \"proto\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/proto/src/lib.rs", ""),
+        (
+            "crates/admin/Cargo.toml",
+            "[package]\nname = \"admin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/admin/src/main.rs", "fn main() {}\n"),
+        (
+            "vendor/itoa/Cargo.toml",
+            "[package]\nname = \"itoa\"\nversion = \"1.0.99\"\nedition = \"2018\"\n",
+        ),
+        ("vendor/itoa/src/lib.rs", ""),
+        (
+            "isogen.toml",
+            &format!(
+                r#"[workspace]
+not_services = ["admin"]
+
+[generate]
+uid = 20000
+app_root = "/srv"
+
+[generate.cargo]
+runtime_image = "gcr.io/distroless/cc-debian12@sha256:{}"
+profile = "dist"
+features = ["metrics"]
+cache_mounts = true
+
+[generate.services.gateway]
+port = 8443
+healthcheck = ["/srv/gateway", "--health"]
+env = {{ RUST_LOG = "info" }}
+assets = ["config/routes.toml", "static/"]
+"#,
+                "0".repeat(64)
+            ),
+        ),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["Dockerfile", "Dockerfile.dockerignore"]);
+    insta::assert_snapshot!("gateway-configured.Dockerfile", files[0].1);
+    insta::assert_snapshot!("gateway-configured.Dockerfile.dockerignore", files[1].1);
+}
+
+#[test]
+fn cli_generate_then_check_is_clean_and_a_manifest_edit_is_drift() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "svc/Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("svc/src/main.rs", "fn main() {}\n"),
+    ]);
+    let isogen = || Command::cargo_bin("isogen").unwrap();
+    isogen().arg("generate").arg(dir.path()).assert().success();
+    assert!(dir.path().join("svc/Dockerfile").is_file());
+    isogen()
+        .args(["generate", "--check"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    // A new library crate the service does not use still changes every Dockerfile: cargo reads
+    // every member, so the deps stage must copy its manifest.
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"svc\", \"lib\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("lib/src")).unwrap();
+    std::fs::write(
+        dir.path().join("lib/Cargo.toml"),
+        "[package]\nname = \"lib\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("lib/src/lib.rs"), "").unwrap();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("svc/Dockerfile"));
+}
+
+#[test]
+fn cli_bad_member_manifest_exits_2_naming_the_file_and_place() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "crates/api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\n",
+        ),
+        ("crates/api/src/main.rs", "fn main() {}\n"),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("crates/api/Cargo.toml:3:"));
+    assert!(
+        !dir.path().join("crates/api/Dockerfile").exists(),
+        "nothing is written"
+    );
+}
+
+#[test]
+fn cli_member_without_manifest_and_glob_matching_nothing_exit_2() {
+    let dir = fixture(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\", \"tools/*\"]\n",
+        ),
+        ("crates/api/src/main.rs", "fn main() {}\n"),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("crates/api/Cargo.toml"));
+    std::fs::write(
+        dir.path().join("crates/api/Cargo.toml"),
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "Cargo.toml: workspace member pattern `tools/*` matches no folder",
+        ));
+}
+
+#[test]
+fn cli_missing_lockfile_exits_2() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\"]\n"),
+        (
+            "api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\"\n",
+        ),
+        ("api/src/main.rs", "fn main() {}\n"),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no Cargo.lock"));
+}
+
+#[test]
+fn cli_services_example_cargo_dockerfiles_are_committed_and_current() {
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args([
+            "generate",
+            "--check",
+            "--service",
+            "ledger",
+            "--service",
+            "inventory-api",
+        ])
+        .args(["--service", "inventory-sync"])
+        .arg(services_example())
+        .assert()
+        .code(0);
+}
+
+/// `.cargo/config.toml` may move the build output (`build.target-dir`) or cross-compile
+/// (`build.target`); the builder stage must copy the binary from where cargo really put it.
+#[test]
+fn cargo_config_target_dir_and_target_triple_are_followed() {
+    let files = |config: &str| {
+        fixture(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+            ("Cargo.lock", "version = 4\n"),
+            (".cargo/config.toml", config),
+            (
+                "svc/Cargo.toml",
+                "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("svc/src/main.rs", "fn main() {}\n"),
+        ])
+    };
+    let builder_run = |dockerfile: &str| -> String {
+        let start = dockerfile.find("FROM deps AS builder").unwrap();
+        let end = dockerfile[start..].find("\n\n").unwrap() + start;
+        dockerfile[start..end].to_string()
+    };
+
+    let dir = files("[build]\ntarget-dir = \"build-out\"\n");
+    let df = rendered(dir.path(), &[]).remove(0).1;
+    let run = builder_run(&df);
+    assert!(
+        run.contains("cargo build --locked --release --target-dir /build/target -p svc --bin svc")
+            && run.contains("cp /build/target/release/svc /out/svc"),
+        "{run}"
+    );
+
+    let dir = files("[build]\ntarget = \"x86_64-unknown-linux-musl\"\n");
+    let df = rendered(dir.path(), &[]).remove(0).1;
+    let run = builder_run(&df);
+    assert!(
+        run.contains("cp /build/target/x86_64-unknown-linux-musl/release/svc /out/svc"),
+        "{run}"
+    );
+
+    // A config cargo would refuse is an error naming it, like a manifest.
+    let dir =
+        files("[build]\ntarget = [\"x86_64-unknown-linux-gnu\", \"aarch64-unknown-linux-gnu\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(".cargo/config.toml")
+                .and(predicate::str::contains("one target")),
+        );
+    let dir = files("[build\ntarget = 1\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".cargo/config.toml:1:"));
+}
+
+/// A package at the workspace root owns the root folder minus the folders of other packages,
+/// as cargo sees it: `include_str!("../README.md")`, a `templates/` folder read at compile
+/// time or a `migrations/` folder a macro embeds must reach the build. Other packages' folders,
+/// dot-entries (`.git`, `.env`), build output and isogen's own files stay out.
+#[test]
+fn a_root_package_builds_from_the_root_minus_other_packages() {
+    let dir = fixture(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"site\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\nmembers = [\"crates/*\"]\n\n[dependencies]\nrender = { path = \"crates/render\" }\n",
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "src/main.rs",
+            "const PAGE: &str = include_str!(\"../templates/page.html\");\nfn main() { println!(\"{PAGE}\"); }\n",
+        ),
+        ("src/lib.rs", "#![doc = include_str!(\"../README.md\")]\n"),
+        ("README.md", "# site\n"),
+        ("templates/page.html", "<p>hi</p>\n"),
+        ("migrations/0001_init.sql", "create table t (id int);\n"),
+        (
+            "crates/render/Cargo.toml",
+            "[package]\nname = \"render\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/render/src/lib.rs", ""),
+        (
+            "crates/tool/Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/tool/src/main.rs", "fn main() {}\n"),
+        // A folder holding a package of another workspace (or of pnpm) is not the root
+        // package's either.
+        ("web/package.json", "{\"name\": \"web\"}\n"),
+        ("web/index.js", ""),
+        ("examples-ws/demo/Cargo.toml", "[workspace]\n"),
+        (".env", "TOKEN=x\n"),
+        ("meeting notes.txt", "not source\n"),
+        (".github/workflows/ci.yml", "on: push\n"),
+        ("target/release/site", ""),
+        ("isogen.toml", "[workspace]\nnot_services = [\"tool\"]\n"),
+    ]);
+    let files = rendered(dir.path(), &["site"]);
+    let df = &files[0].1;
+    let sources: Vec<&str> = df
+        .lines()
+        .skip_while(|l| !l.starts_with("FROM scratch AS sources"))
+        .skip(1)
+        .take_while(|l| l.starts_with("COPY "))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "COPY crates/render /crates/render",
+            "COPY README.md /README.md",
+            "COPY migrations /migrations",
+            "COPY src /src",
+            "COPY templates /templates",
+        ],
+        "{df}"
+    );
+    let ignore = &files[1].1;
+    for kept in ["!README.md", "!templates", "!migrations", "!src"] {
+        assert!(ignore.lines().any(|l| l == kept), "{kept} in\n{ignore}");
+    }
+    for left in ["!web", "!.env", "!examples-ws", "!target", "!crates/tool\n"] {
+        assert!(!ignore.contains(left), "{left} in\n{ignore}");
+    }
+}
+
+/// Features can be set for one service (`[generate.services.<name>] features`); a feature the
+/// service's package does not have is an error from generate naming isogen.toml, not a failed
+/// `cargo build` minutes into an image build.
+#[test]
+fn features_per_service_and_unknown_features_named_at_generate_time() {
+    let files = |config: &str| {
+        fixture(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n"),
+            ("Cargo.lock", "version = 4\n"),
+            (
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\nfast = []\n\n[dependencies]\nitoa = { version = \"1\", optional = true }\n",
+            ),
+            ("a/src/main.rs", "fn main() {}\n"),
+            (
+                "b/Cargo.toml",
+                "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("b/src/main.rs", "fn main() {}\n"),
+            ("isogen.toml", config),
+        ])
+    };
+    let build_line = |files: &[(String, String)], path: &str| -> String {
+        let df = &files.iter().find(|(p, _)| p == path).unwrap().1;
+        df.lines()
+            .find(|l| l.contains("&& cargo build"))
+            .unwrap()
+            .to_string()
+    };
+
+    // `itoa` is an optional dependency: an implicit feature of the same name.
+    let dir = files(
+        "[generate.services.a]\nfeatures = [\"fast\", \"itoa\"]\nno_default_features = true\n",
+    );
+    let out = rendered(dir.path(), &[]);
+    assert!(
+        build_line(&out, "a/Dockerfile")
+            .ends_with("-p a --bin a --no-default-features --features fast,itoa"),
+        "{}",
+        build_line(&out, "a/Dockerfile")
+    );
+    assert!(build_line(&out, "b/Dockerfile").ends_with("-p b --bin b"));
+
+    let dir = files("[generate.cargo]\nfeatures = [\"fast\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("isogen.toml").and(predicate::str::contains(
+                "package `b` (service `b`) has no feature `fast`",
+            )),
+        );
+    assert!(!dir.path().join("a/Dockerfile").exists(), "nothing written");
+
+    let dir = files("[generate.services.a]\nfeatures = [\"fasst\"]\n");
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[generate.services.a] features: package `a` (service `a`) has no feature `fasst` (its features: fast, itoa)",
+        ));
+}
+
+/// A workspace that builds offline from `cargo vendor` output: the vendored folder the cargo
+/// config names must be in the deps stage, or cargo cannot resolve a single dependency.
+#[test]
+fn vendored_sources_named_by_the_cargo_config_reach_the_deps_stage() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            ".cargo/config.toml",
+            "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"third-party/vendor\"\n",
+        ),
+        ("third-party/vendor/itoa/Cargo.toml", "[package]\nname = \"itoa\"\n"),
+        (
+            "svc/Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nitoa = \"1\"\n",
+        ),
+        ("svc/src/main.rs", "fn main() {}\n"),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    let (df, ignore) = (&files[0].1, &files[1].1);
+    let deps_stage = &df[..df.find("FROM ${RUST_IMAGE} AS deps").unwrap()];
+    assert!(
+        deps_stage.contains("COPY third-party/vendor /third-party/vendor"),
+        "{df}"
+    );
+    assert!(
+        ignore.lines().any(|l| l == "!third-party/vendor"),
+        "{ignore}"
+    );
+
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[source.vendored]\ndirectory = \"../elsewhere/vendor\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(".cargo/config.toml")
+                .and(predicate::str::contains("../elsewhere/vendor")),
+        );
+}
+
+/// Runs `isogen generate` on `files` and asserts exit 2, every needle in stderr, no panic or
+/// serde wording, and nothing written.
+fn generate_exits_2(files: &[(&str, &str)], needles: &[&str]) {
+    let dir = fixture(files);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{files:?}: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
+    }
+    for wording in ["untagged enum", "panicked", "invalid type: map"] {
+        assert!(!stderr.contains(wording), "{wording:?} in: {stderr}");
+    }
+    let written: Vec<_> = walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("Dockerfile"))
+        .collect();
+    assert!(written.is_empty(), "nothing is written: {written:?}");
+}
+
+const LOCK: (&str, &str) = ("Cargo.lock", "version = 4\n");
+const MAIN: (&str, &str) = ("src/main.rs", "fn main() {}\n");
+
+fn package(extra: &str) -> String {
+    format!("[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{extra}")
+}
+
+/// Cargo refuses a target whose file is missing; so does generate, naming the manifest and the
+/// key, instead of writing a Dockerfile whose build fails later.
+#[test]
+fn target_paths_that_do_not_exist_exit_2_naming_the_key() {
+    let bin = package("\n[[bin]]\nname = \"worker\"\npath = \"src/bin/wrker.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &bin), LOCK, MAIN],
+        &["Cargo.toml:8:", "[[bin]] `worker`", "src/bin/wrker.rs"],
+    );
+    let lib = package("\n[lib]\npath = \"src/library.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &lib), LOCK, MAIN],
+        &["Cargo.toml:7:", "[lib]", "src/library.rs"],
+    );
+    let build = package("build = \"gen.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &build), LOCK, MAIN],
+        &["Cargo.toml:5:", "package.build", "gen.rs"],
+    );
+    // Outside the package folder: cargo builds it, but the image build copies only the
+    // package's folder and would compile the stub in its place (a binary that does nothing).
+    generate_exits_2(
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+            LOCK,
+            (
+                "crates/api/Cargo.toml",
+                "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"api\"\npath = \"../../shared/main.rs\"\n",
+            ),
+            ("shared/main.rs", "fn main() {}\n"),
+        ],
+        &["crates/api/Cargo.toml:7:", "outside the package folder"],
+    );
+    // A member's: the member's manifest is named.
+    generate_exits_2(
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+            LOCK,
+            (
+                "crates/api/Cargo.toml",
+                "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"api\"\npath = \"main.rs\"\n",
+            ),
+            ("crates/api/src/main.rs", "fn main() {}\n"),
+        ],
+        &["crates/api/Cargo.toml:7:", "main.rs"],
+    );
+}
+
+/// `field.workspace = true` needs the field in the root's [workspace.package] (or the
+/// dependency in [workspace.dependencies]), whatever the field.
+#[test]
+fn inherited_fields_the_workspace_does_not_define_exit_2() {
+    let root = "[workspace]\nmembers = [\"api\"]\n\n[workspace.package]\nversion = \"1.0.0\"\n";
+    for (field, needle) in [
+        ("license.workspace = true", "`license`"),
+        ("authors = { workspace = true }", "`authors`"),
+        ("edition.workspace = true", "`edition`"),
+        ("rust-version.workspace = true", "`rust-version`"),
+    ] {
+        let member = format!("[package]\nname = \"api\"\nversion.workspace = true\n{field}\n");
+        generate_exits_2(
+            &[
+                ("Cargo.toml", root),
+                LOCK,
+                ("api/Cargo.toml", &member),
+                ("api/src/main.rs", "fn main() {}\n"),
+            ],
+            &["api/Cargo.toml:4:", needle, "[workspace.package]"],
+        );
+    }
+    let member = "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[lints]\nworkspace = true\n";
+    generate_exits_2(
+        &[
+            ("Cargo.toml", root),
+            LOCK,
+            ("api/Cargo.toml", member),
+            ("api/src/main.rs", "fn main() {}\n"),
+        ],
+        &["api/Cargo.toml", "[workspace.lints]"],
+    );
+    let member = "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[build-dependencies]\ncc.workspace = true\n";
+    generate_exits_2(
+        &[
+            ("Cargo.toml", root),
+            LOCK,
+            ("api/Cargo.toml", member),
+            ("api/src/main.rs", "fn main() {}\n"),
+        ],
+        &["api/Cargo.toml:6:", "`cc`", "[workspace.dependencies]"],
+    );
+}
+
+#[test]
+fn required_features_the_package_does_not_define_exit_2() {
+    let manifest = package(
+        "\n[features]\nmetrics = []\n\n[[bin]]\nname = \"svc\"\npath = \"src/main.rs\"\nrequired-features = [\"tls\"]\n",
+    );
+    generate_exits_2(
+        &[("Cargo.toml", &manifest), LOCK, MAIN],
+        &["Cargo.toml:12:", "`tls`", "metrics"],
+    );
+    // An optional dependency's implicit feature counts; `dep/feature` is left to cargo.
+    let manifest = package(
+        "\n[dependencies]\nrustls = { version = \"0.23\", optional = true }\n\n[[bin]]\nname = \"svc\"\npath = \"src/main.rs\"\nrequired-features = [\"rustls\", \"rustls/ring\"]\n",
+    );
+    let dir = fixture(&[("Cargo.toml", &manifest), LOCK, MAIN]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_lockfile_that_does_not_parse_exits_2_naming_it() {
+    let manifest = package("");
+    generate_exits_2(
+        &[
+            ("Cargo.toml", &manifest),
+            ("Cargo.lock", "version = 4\n\n[[package]\nname = \"svc\"\n"),
+            MAIN,
+        ],
+        &["Cargo.lock:3:"],
+    );
+    generate_exits_2(
+        &[
+            ("Cargo.toml", &manifest),
+            ("Cargo.lock", "version = 4\n\n[[package]]\nname = 3\n"),
+            MAIN,
+        ],
+        &["Cargo.lock:4:"],
+    );
+}
+
+/// Wrong types are named by file, line and key in cargo's words, not serde's enum names.
+#[test]
+fn features_and_package_fields_of_the_wrong_type_exit_2() {
+    for (manifest, needles) in [
+        (
+            package("\n[features]\ndefault = \"tls\"\n"),
+            vec!["Cargo.toml:7:", "expected a sequence"],
+        ),
+        (
+            package("\n[features]\ndefault = [1]\n"),
+            vec!["Cargo.toml:7:", "expected a string"],
+        ),
+        (
+            package("\n[features]\ndefault = [\"tls\"]\n"),
+            vec!["Cargo.toml:7:", "`default`", "`tls`"],
+        ),
+        (
+            "[package]\nname = 3\nversion = \"0.1.0\"\n".to_string(),
+            vec!["Cargo.toml:2:", "expected a string"],
+        ),
+        (
+            "[package]\nname = \"svc\"\nedition = 2021\n".to_string(),
+            vec![
+                "Cargo.toml:3:",
+                "expected a string or `{ workspace = true }`",
+            ],
+        ),
+        (
+            "[package]\nname = \"svc\"\nversion = { workspace = \"yes\" }\n".to_string(),
+            vec!["Cargo.toml:3:"],
+        ),
+        (
+            package("build = 3\n"),
+            vec!["Cargo.toml:5:", "expected a boolean or a string"],
+        ),
+        (
+            package("autobins = \"no\"\n"),
+            vec!["Cargo.toml:5:", "expected a boolean"],
+        ),
+    ] {
+        generate_exits_2(&[("Cargo.toml", &manifest), LOCK, MAIN], &needles);
+    }
+}
+
+/// Cargo follows a symlinked member folder, but a build context does not carry what is behind
+/// the link: generate says so (before, the member was silently no member, and every Dockerfile
+/// of the workspace missed it).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_member_folder_exits_2_naming_the_link() {
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        LOCK,
+        (
+            "real/b/Cargo.toml",
+            "[package]\nname = \"b\"\nversion = \"0.1.0\"\n",
+        ),
+        ("real/b/src/main.rs", "fn main() {}\n"),
+        (
+            "crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+        ),
+        ("crates/a/src/main.rs", "fn main() {}\n"),
+    ]);
+    std::os::unix::fs::symlink("../real/b", dir.path().join("crates/b")).unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("crates/b/Cargo.toml"))
+        .stderr(predicate::str::contains("symbolic link `crates/b`"));
+    assert!(!dir.path().join("crates/a/Dockerfile").exists());
+}
+
+/// Names go into `cargo build -p`, file names and the Dockerfile's shell commands: a package name
+/// cargo refuses, and a binary name that is not plain, exit 2 instead of a Dockerfile whose
+/// `cp /build/target/release/x;rm -rf ...` runs a second command.
+#[test]
+fn package_and_binary_names_that_are_not_plain_exit_2() {
+    generate_exits_2(
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"my app\"\nversion = \"0.1.0\"\n",
+            ),
+            LOCK,
+            MAIN,
+        ],
+        &["Cargo.toml:2:", "invalid package name \"my app\""],
+    );
+    let bin = package("\n[[bin]]\nname = \"x;rm -rf\"\npath = \"src/main.rs\"\n");
+    generate_exits_2(
+        &[("Cargo.toml", &bin), LOCK, MAIN],
+        &[
+            "Cargo.toml",
+            "binary \"x;rm -rf\" of package `svc` cannot be a service",
+        ],
+    );
+    for name in ["", "deps"] {
+        let bin = package(&format!(
+            "\n[[bin]]\nname = \"{name}\"\npath = \"src/main.rs\"\n"
+        ));
+        generate_exits_2(&[("Cargo.toml", &bin), LOCK, MAIN], &["Cargo.toml"]);
+    }
+    // Left out of the services, such a binary is no problem.
+    let dir = fixture(&[
+        ("Cargo.toml", &bin),
+        LOCK,
+        MAIN,
+        ("src/bin/ok.rs", "fn main() {}\n"),
+        (
+            "isogen.toml",
+            "[workspace]\nnot_services = [\"x;rm -rf\"]\n",
+        ),
+    ]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Image of the service `ok`"));
+}
+
+/// A dependency declared several times (dev, per target) is optional when any declaration is,
+/// as cargo has it (fastrand's `js` feature and indexmap's `dep:serde` are written so): such
+/// features are accepted, not refused as naming a non-optional dependency.
+#[test]
+fn a_feature_naming_a_dependency_optional_in_one_of_its_declarations_is_accepted() {
+    let manifest = package(
+        "\n[features]\njs = [\"getrandom\"]\nserde = [\"dep:serde\"]\n\
+         \n[dev-dependencies]\ngetrandom = \"0.2\"\nserde = \"1\"\n\
+         \n[target.'cfg(target_os = \"unknown\")'.dependencies]\n\
+         getrandom = { version = \"0.2\", optional = true }\n\
+         \n[target.\"cfg(any())\".dependencies]\nserde = { version = \"1\", optional = true }\n",
+    );
+    let dir = fixture(&[("Cargo.toml", &manifest), LOCK, MAIN]);
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .success();
+}
