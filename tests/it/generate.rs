@@ -304,6 +304,7 @@ fn generate_check_is_clean_after_generate_and_dirty_after_a_manifest_edit() {
         r#""@fx/util": "workspace:~", "@fx/core": "workspace:*""#,
     );
     std::fs::write(&manifest, text).unwrap();
+    lock_dependency(ws.path(), "services/worker", "@fx/core", "workspace:*");
     isogen()
         .args(["generate", "--check"])
         .arg(ws.path())
@@ -1079,12 +1080,46 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-cjs-backend", None),
 ];
 
+/// `pnpm add`: the dependency goes into the manifest and into the lockfile's importer.
 fn add_dependency(root: &Path, manifest: &str, name: &str, spec: &str) {
     let path = root.join(manifest);
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     json["dependencies"][name] = serde_json::Value::String(spec.into());
     std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let importer = manifest.trim_end_matches("/package.json");
+    lock_dependency(root, importer, name, spec);
+}
+
+/// What `pnpm install` writes into `pnpm-lock.yaml` (v6/v9 layout) for a new dependency of
+/// `importer`; nothing when the lockfile has no such importer.
+fn lock_dependency(root: &Path, importer: &str, name: &str, spec: &str) {
+    let path = root.join("pnpm-lock.yaml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let Some(at) = lines
+        .iter()
+        .position(|l| *l == format!("  {importer}:") || *l == format!("  '{importer}':"))
+    else {
+        return;
+    };
+    let end = (at + 1..lines.len())
+        .find(|&i| !lines[i].is_empty() && !lines[i].starts_with("    "))
+        .unwrap_or(lines.len());
+    let entry = [
+        format!("      '{name}':"),
+        format!("        specifier: {spec}"),
+        "        version: link:../x".to_string(),
+    ];
+    let (insert_at, mut block) = match (at + 1..end).find(|&i| lines[i] == "    dependencies:") {
+        Some(deps) => (deps + 1, Vec::new()),
+        None => (at + 1, vec!["    dependencies:".to_string()]),
+    };
+    block.extend(entry);
+    lines.splice(insert_at..insert_at, block);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 }
 
 #[test]
@@ -1400,7 +1435,7 @@ fn pnpm_overrides_reach_the_runtime_install() {
         ),
         (
             "pnpm-lock.yaml",
-            "lockfileVersion: '9.0'\n\noverrides:\n  ms: ^2.1.0\n  express>qs: ~6.11.0\n  left-pad: '-'\n\nimporters:\n\n  services/api:\n    dependencies:\n      ms:\n        specifier: ^2.0.0\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-x}\n\n  qs@6.11.2:\n    resolution: {integrity: sha512-y}\n\n  qs@6.13.0:\n    resolution: {integrity: sha512-z}\n",
+            "lockfileVersion: '9.0'\n\noverrides:\n  ms: ^2.1.0\n  express>qs: ~6.11.0\n  left-pad: '-'\n\nimporters:\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n      ms:\n        specifier: ^2.0.0\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-x}\n\n  qs@6.11.2:\n    resolution: {integrity: sha512-y}\n\n  qs@6.13.0:\n    resolution: {integrity: sha512-z}\n",
         ),
         (
             "services/api/package.json",
@@ -1811,4 +1846,45 @@ fn tsconfig_files_extended_from_outside_the_packages_are_copied() {
         ignore.contains("!tooling/base.json\n!tooling/strict.json\n"),
         "{ignore}"
     );
+}
+
+/// A manifest that changed since `pnpm install` ran: the frozen install of the image build
+/// would stop, so generate (and `--check`) stop first, naming the package, the dependencies
+/// and the fix, and write nothing.
+#[test]
+fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
+    let ws = fixture("pnpm9-stale-lock");
+    for args in [&["generate"][..], &["generate", "--check"]] {
+        let out = isogen()
+            .args(args)
+            .arg(ws.path())
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr =
+            String::from_utf8_lossy(&out.stderr).replace(&*ws.path().to_string_lossy(), "<ws>");
+        for part in [
+            "@stale/api",
+            "added `zod`",
+            "removed `kleur`",
+            "`debug`",
+            "run `pnpm install`",
+        ] {
+            assert!(stderr.contains(part), "{part}: {stderr}");
+        }
+        insta::assert_snapshot!("stale_lockfile", stderr);
+    }
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+    // `pnpm install` brings the lockfile up to date: generate goes on.
+    let lock = std::fs::read_to_string(ws.path().join("pnpm-lock.yaml"))
+        .unwrap()
+        .replace("specifier: ^4.3.0", "specifier: ^4.3.7")
+        .replace(
+            "      kleur:\n        specifier: ^4.1.5\n        version: 4.1.5\n",
+            "",
+        );
+    std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
+    lock_dependency(ws.path(), "services/api", "zod", "^3.23.8");
+    isogen().arg("generate").arg(ws.path()).assert().success();
 }

@@ -49,6 +49,7 @@ pub fn context(
     let pnpm = ws.pnpm.as_ref().ok_or_else(|| {
         Error::workspace(&ws.root, "not a pnpm workspace (no pnpm-workspace.yaml)")
     })?;
+    refuse_stale_lockfile(ws, pnpm)?;
     let mut common = common_context(ws, service, config, config_path, "pnpm")?;
     let pkg = ws.service_package(service);
     let svc = Svc {
@@ -127,6 +128,33 @@ pub fn context(
         inject_refresh,
         npm_overrides,
     })
+}
+
+/// A lockfile pnpm's frozen install would refuse (`ERR_PNPM_OUTDATED_LOCKFILE`) stops
+/// generate: the error names the first file and lists every difference of every file.
+fn refuse_stale_lockfile(ws: &Workspace, pnpm: &PnpmWorkspace) -> Result<()> {
+    let Some(first) = pnpm.stale.first() else {
+        return Ok(());
+    };
+    let lockfiles: BTreeSet<&str> = pnpm.stale.iter().map(|s| s.lockfile.as_str()).collect();
+    let lockfiles: Vec<&str> = lockfiles.into_iter().collect();
+    let details: Vec<String> = pnpm
+        .stale
+        .iter()
+        .map(|s| match &s.package {
+            Some(name) => format!("`{name}` ({}): {}", s.file, s.differences.join(", ")),
+            None => format!("{}: {}", s.file, s.differences.join(", ")),
+        })
+        .collect();
+    Err(Error::workspace(
+        ws.root.join(&first.file),
+        format!(
+            "{} is out of date ({}); the image build's `pnpm install --frozen-lockfile` would stop with ERR_PNPM_OUTDATED_LOCKFILE: run `pnpm install` and commit {}",
+            lockfiles.join(", "),
+            details.join("; "),
+            lockfiles.join(", ")
+        ),
+    ))
 }
 
 impl Svc<'_> {

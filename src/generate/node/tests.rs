@@ -357,3 +357,24 @@ fn the_node_version_says_where_it_comes_from() {
     config.node.image = Some("registry.example/node:22".into());
     assert_eq!(source(&ws, &config).1, "");
 }
+
+#[test]
+fn the_stale_lockfile_fixture_is_refused_in_process() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm9-stale-lock");
+    let ws = Workspace::discover(&root, &WorkspaceConfig::default()).unwrap();
+    let stale = &ws.pnpm.as_ref().unwrap().stale;
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    let err = context(
+        &ws,
+        &ws.services[0],
+        &GenerateConfig::default(),
+        Path::new("isogen.toml"),
+        &mut Vec::new(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("added `zod`") && err.contains("pnpm install"),
+        "{err}"
+    );
+}

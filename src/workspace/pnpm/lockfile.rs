@@ -58,6 +58,9 @@ struct Lockfile {
     /// `name@version` (v9), `/name@version(peers)` (v6), `/name/version_peers` (v5.4).
     #[serde(default)]
     packages: BTreeMap<String, serde::de::IgnoredAny>,
+    /// v9: the catalog entries the install used (`catalogs: {default: {ms: {specifier, version}}}`).
+    #[serde(default)]
+    catalogs: BTreeMap<String, BTreeMap<String, LockCatalogEntry>>,
     /// A lockfile of one project (no `importers`, as pnpm 8 writes per-package lockfiles)
     /// holds that project's dependencies at the top.
     #[serde(flatten)]
@@ -70,9 +73,25 @@ struct LockImporter {
     dependencies: BTreeMap<String, LockEntry>,
     #[serde(default, rename = "optionalDependencies")]
     optional_dependencies: BTreeMap<String, LockEntry>,
+    #[serde(default, rename = "devDependencies")]
+    dev_dependencies: BTreeMap<String, LockEntry>,
     /// Lockfile v5.4: specifiers apart, versions as plain strings.
     #[serde(default)]
     specifiers: BTreeMap<String, String>,
+}
+
+#[derive(serde::Deserialize)]
+struct LockCatalogEntry {
+    specifier: String,
+}
+
+/// One dependency of an importer as the lockfile was made from it: its manifest field and
+/// its specifier (what package.json said).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockSpec {
+    /// `dependencies`, `devDependencies` or `optionalDependencies`.
+    pub field: String,
+    pub specifier: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -88,6 +107,13 @@ pub(super) struct LockfileFacts {
     pub importers: BTreeMap<String, BTreeMap<String, LockedDep>>,
     pub overrides: BTreeMap<String, String>,
     pub versions: BTreeMap<String, BTreeSet<String>>,
+    /// Every importer's dependencies of every field, as specified (for the freshness check).
+    pub specs: BTreeMap<String, BTreeMap<String, LockSpec>>,
+    /// The catalog ranges the lockfile was made with: catalog -> package -> specifier.
+    pub catalogs: BTreeMap<String, BTreeMap<String, String>>,
+    /// Whether the lockfile has `importers` (a workspace lockfile); one without holds a single
+    /// project at its top, importer `.`.
+    pub has_importers: bool,
 }
 
 /// The name and version of a `packages:` key of a lockfile: `@s/a@1.2.3` (v9),
@@ -125,7 +151,8 @@ pub(super) fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
         return Ok(LockfileFacts::default());
     }
     let mut lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
-    if lock.importers.is_empty() {
+    let has_importers = !lock.importers.is_empty();
+    if !has_importers {
         lock.importers.insert(".".to_string(), lock.single);
     }
     let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -134,6 +161,19 @@ pub(super) fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
             versions.entry(name).or_default().insert(version);
         }
     }
+    let specs = lock
+        .importers
+        .iter()
+        .map(|(dir, imp)| (dir.clone(), importer_specs(imp)))
+        .collect();
+    let catalogs = lock
+        .catalogs
+        .into_iter()
+        .map(|(name, entries)| {
+            let entries = entries.into_iter().map(|(k, e)| (k, e.specifier)).collect();
+            (name, entries)
+        })
+        .collect();
     let importers = lock
         .importers
         .into_iter()
@@ -160,5 +200,31 @@ pub(super) fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
         importers,
         overrides: lock.overrides,
         versions,
+        specs,
+        catalogs,
+        has_importers,
     })
+}
+
+/// Every dependency of an importer with its field and specifier (v6+: in the entry; v5.4: in
+/// `specifiers`).
+fn importer_specs(imp: &LockImporter) -> BTreeMap<String, LockSpec> {
+    let mut out = BTreeMap::new();
+    for (field, deps) in [
+        ("devDependencies", &imp.dev_dependencies),
+        ("dependencies", &imp.dependencies),
+        ("optionalDependencies", &imp.optional_dependencies),
+    ] {
+        for (key, entry) in deps {
+            let specifier = match entry {
+                LockEntry::Full { specifier, .. } => Some(specifier.clone()),
+                LockEntry::Version(_) => imp.specifiers.get(key).cloned(),
+            };
+            if let Some(specifier) = specifier {
+                let field = field.to_string();
+                out.insert(key.clone(), LockSpec { field, specifier });
+            }
+        }
+    }
+    out
 }

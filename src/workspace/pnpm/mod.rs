@@ -15,6 +15,7 @@ pub mod build_scripts;
 pub mod deps;
 pub mod files;
 pub mod folder;
+pub mod freshness;
 pub mod lockfile;
 pub mod manifest;
 pub mod node_version;
@@ -45,7 +46,7 @@ pub use start_script::{
 };
 
 use super::spec::Catalogs;
-use super::{graph, DepKind, Ecosystem, InternalDep, Service, Workspace, WorkspaceConfig};
+use super::{graph, DepKind, Ecosystem, InternalDep, Package, Service, Workspace, WorkspaceConfig};
 use crate::error::{Error, Result};
 
 /// The file that marks a pnpm workspace root.
@@ -94,6 +95,9 @@ pub struct PnpmWorkspace {
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
     /// extend, transitively: workspace-relative path -> what it extends and references.
     pub tsconfig_files: BTreeMap<String, tsconfig::Tsconfig>,
+    /// The files the lockfile(s) do not reflect (pnpm's frozen-lockfile check would stop):
+    /// empty when every lockfile is current (or there is none).
+    pub stale: Vec<freshness::Stale>,
     /// The install-changing settings of `.npmrc` and `pnpm-workspace.yaml`.
     pub settings: settings::PnpmSettings,
     /// What `pnpm-lock.yaml` resolved for each importer (package folder): dependency key ->
@@ -136,14 +140,23 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         globs,
         ..Default::default()
     };
-    root::read_root_facts(&root, &yaml, &mut pnpm)?;
+    let root_read = root::read_root_facts(&root, &yaml, &mut pnpm)?;
 
     let first = ws.packages.len();
     let manifests = workspace_file::find_manifests(&root, &pnpm.globs, &ws_file)?;
     let raw = read_packages(ws, &manifests)?;
-    if pnpm.split_lockfiles {
-        read_package_lockfiles(&root, &manifests, &mut pnpm)?;
-    }
+    let own_lockfiles = if pnpm.split_lockfiles {
+        read_package_lockfiles(&root, &manifests, &mut pnpm)?
+    } else {
+        BTreeMap::new()
+    };
+    pnpm.stale = stale_lockfiles(
+        &ws.packages[first..],
+        &raw,
+        &pnpm,
+        &root_read,
+        &own_lockfiles,
+    );
     let by_name = names_of(ws, first)?;
     let by_dir: HashMap<String, usize> = (first..ws.packages.len())
         .map(|i| (ws.packages[i].dir.clone(), i))
@@ -194,23 +207,108 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
 }
 
 /// With `shared-workspace-lockfile=false`: each package's own lockfile, whose importer `.` is
-/// that package's install.
+/// that package's install. Returns each one's specifiers (folder -> importer `.`).
 fn read_package_lockfiles(
     root: &Path,
     manifests: &[String],
     pnpm: &mut PnpmWorkspace,
-) -> Result<()> {
+) -> Result<BTreeMap<String, BTreeMap<String, lockfile::LockSpec>>> {
+    let mut specs = BTreeMap::new();
     for dir in manifests.iter().filter(|d| !d.is_empty()) {
         let path = root.join(dir).join(LOCKFILE);
         if !path.is_file() {
             continue;
         }
-        if let Some(own) = lockfile::read_lockfile(&path)?.importers.remove(".") {
+        let mut lock = lockfile::read_lockfile(&path)?;
+        if let Some(own) = lock.importers.remove(".") {
             pnpm.locked.insert(dir.clone(), own);
+        }
+        if let Some(own) = lock.specs.remove(".") {
+            specs.insert(dir.clone(), own);
         }
         pnpm.package_lockfiles.insert(dir.clone());
     }
-    Ok(())
+    Ok(specs)
+}
+
+/// Every manifest (and the catalogs and overrides) that its lockfile does not reflect; see
+/// [`freshness`]. `packages` are this workspace's pnpm packages, `raw` their manifests.
+fn stale_lockfiles(
+    packages: &[Package],
+    raw: &[Value],
+    pnpm: &PnpmWorkspace,
+    root_read: &root::RootRead,
+    own_lockfiles: &BTreeMap<String, BTreeMap<String, lockfile::LockSpec>>,
+) -> Vec<freshness::Stale> {
+    // pnpm 8+ installs peers by default; pnpm 7 (lockfile 5.x) did not.
+    let auto_install_peers = match pnpm.settings.get("auto-install-peers") {
+        Some(s) => s.value == ["true"],
+        None => !pnpm
+            .lockfile_version
+            .as_deref()
+            .unwrap_or("9")
+            .starts_with('5'),
+    };
+    let mut out = Vec::new();
+    let mut push = |file: String, lockfile: String, differences: Vec<String>| {
+        if !differences.is_empty() {
+            let package = packages
+                .iter()
+                .find(|p| p.manifest == file)
+                .map(|p| p.name.clone());
+            out.push(freshness::Stale {
+                file,
+                package,
+                lockfile,
+                differences,
+            });
+        }
+    };
+    if pnpm.split_lockfiles {
+        for (p, json) in packages.iter().zip(raw) {
+            if let Some(specs) = own_lockfiles.get(&p.dir) {
+                let diff = freshness::importer_differences(json, Some(specs), auto_install_peers);
+                push(
+                    p.manifest.clone(),
+                    super::relpath::child(&p.dir, LOCKFILE),
+                    diff,
+                );
+            }
+        }
+        return out;
+    }
+    let Some(lock) = &root_read.lock else {
+        return out;
+    };
+    let root_is_package = packages.iter().any(|p| p.dir.is_empty());
+    if let (Some(json), false) = (&root_read.manifest, root_is_package) {
+        let diff = freshness::importer_differences(json, lock.specs.get("."), auto_install_peers);
+        push("package.json".into(), LOCKFILE.into(), diff);
+    }
+    // A lockfile without `importers` holds one project: the others cannot be compared.
+    let compared = packages
+        .iter()
+        .zip(raw)
+        .filter(|(p, _)| lock.has_importers || p.dir.is_empty());
+    for (p, json) in compared {
+        let importer = if p.dir.is_empty() { "." } else { &p.dir };
+        let diff =
+            freshness::importer_differences(json, lock.specs.get(importer), auto_install_peers);
+        push(p.manifest.clone(), LOCKFILE.into(), diff);
+    }
+    let diff = freshness::catalog_differences(&pnpm.catalogs, &lock.catalogs);
+    push(WORKSPACE_FILE.into(), LOCKFILE.into(), diff);
+    let diff = freshness::override_differences(&root_read.configured_overrides, &lock.overrides);
+    let file = match &root_read.configured_overrides[..] {
+        [] => "package.json".to_string(),
+        _ => pnpm
+            .overrides_file
+            .clone()
+            .filter(|f| f != LOCKFILE)
+            .unwrap_or_else(|| "package.json".into()),
+    };
+    push(file, LOCKFILE.into(), diff);
+    out
 }
 
 /// Names are how `workspace:` specs point at packages: they must be unique.

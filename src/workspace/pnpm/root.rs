@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::files::{read_json, read_text, string_map};
-use super::lockfile::{read_lockfile, read_lockfile_version};
+use super::lockfile::{read_lockfile, read_lockfile_version, LockfileFacts};
 use super::npmrc::Npmrc;
 use super::overrides::{merge_overrides, resolve_values};
 use super::settings::PnpmSettings;
@@ -28,8 +28,23 @@ struct Overrides {
     root_deps: HashMap<String, String>,
 }
 
+/// What the root facts leave for the freshness check.
+#[derive(Default)]
+pub(super) struct RootRead {
+    /// The root package.json, when there is one (importer `.`).
+    pub manifest: Option<Value>,
+    /// The root lockfile's importers (specifiers), catalogs and overrides, when it has one.
+    pub lock: Option<LockfileFacts>,
+    /// The overrides the workspace configures (values resolved as pnpm does).
+    pub configured_overrides: Vec<(String, String)>,
+}
+
 /// Fills the root facts of `pnpm` (its `catalogs` are read already).
-pub(super) fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
+pub(super) fn read_root_facts(
+    root: &Path,
+    yaml: &Value,
+    pnpm: &mut PnpmWorkspace,
+) -> Result<RootRead> {
     let root_manifest = root.join("package.json");
     pnpm.root_manifest = root_manifest.is_file();
     let json = if pnpm.root_manifest {
@@ -52,6 +67,7 @@ pub(super) fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspac
         overrides.file = Some(WORKSPACE_FILE.to_string());
     }
     resolve_values(&mut overrides.list, &overrides.root_deps, &pnpm.catalogs);
+    let configured_overrides = overrides.list.clone();
     pnpm.overrides = overrides.list;
     pnpm.overrides_file = overrides.file;
 
@@ -63,11 +79,15 @@ pub(super) fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspac
             .map(str::to_string)
     });
     pnpm.node_version = node_version::discover(root, json.as_ref());
-    read_root_lockfile(root, pnpm)?;
+    let lock = read_root_lockfile(root, pnpm)?;
     read_npm_config(root, yaml, pnpm)?;
     pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
     pnpm.tsconfigs = root_tsconfigs(root)?;
-    Ok(())
+    Ok(RootRead {
+        manifest: json,
+        lock,
+        configured_overrides,
+    })
 }
 
 /// `packageManager`, `engines.node`, `resolutions`, `pnpm.overrides` and
@@ -120,22 +140,22 @@ fn read_root_manifest(
 
 /// The root `pnpm-lock.yaml`: an empty file is no lockfile to pnpm (`--frozen-lockfile`
 /// refuses to run), but it is there.
-fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<()> {
+fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<Option<LockfileFacts>> {
     let path = root.join(LOCKFILE);
     pnpm.lockfile_present = path.is_file();
     pnpm.lockfile = pnpm.lockfile_present && read_text(&path).is_ok_and(|t| !t.trim().is_empty());
     if !pnpm.lockfile {
-        return Ok(());
+        return Ok(None);
     }
     pnpm.lockfile_version = read_lockfile_version(&path);
-    let lock = read_lockfile(&path)?;
-    pnpm.locked = lock.importers;
-    pnpm.locked_versions = lock.versions;
+    let mut lock = read_lockfile(&path)?;
+    pnpm.locked = std::mem::take(&mut lock.importers);
+    pnpm.locked_versions = std::mem::take(&mut lock.versions);
     if !lock.overrides.is_empty() {
-        pnpm.overrides = lock.overrides.into_iter().collect();
+        pnpm.overrides = lock.overrides.clone().into_iter().collect();
         pnpm.overrides_file = Some(LOCKFILE.to_string());
     }
-    Ok(())
+    Ok(Some(lock))
 }
 
 /// `.npmrc` and the settings of `pnpm-workspace.yaml` that change how pnpm installs.
