@@ -90,117 +90,152 @@ pub fn apply(
     mode: Mode,
     out: &mut dyn Write,
 ) -> Result<Outcome> {
-    let io_out = |e: std::io::Error| Error::io("<stdout>", e);
-    match mode {
-        Mode::DryRun => {
-            for f in files {
-                writeln!(out, "==> {} <==", f.path).map_err(io_out)?;
-                out.write_all(f.text().as_bytes()).map_err(io_out)?;
-            }
+    let force = match mode {
+        Mode::DryRun | Mode::Stdout => {
+            print_files(files, mode, out)?;
             return Ok(Outcome::default());
         }
-        Mode::Stdout => {
-            let mut first = true;
-            for f in files.iter().filter(|f| f.path.ends_with(super::DOCKERFILE)) {
-                if !first {
-                    writeln!(out).map_err(io_out)?;
-                }
-                first = false;
-                out.write_all(f.text().as_bytes()).map_err(io_out)?;
-            }
-            return Ok(Outcome::default());
-        }
-        Mode::Write { .. } | Mode::Check { .. } => {}
-    }
-
-    let force = matches!(
-        mode,
-        Mode::Write { force: true } | Mode::Check { force: true, .. }
-    );
-    let mut planned: Vec<(&GeneratedFile, PathBuf, String, Option<String>, Status)> = Vec::new();
-    for f in files {
-        let path = root.join(&f.path);
-        let new = f.text();
-        let old = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let status = match &old {
-            None => Status::Create,
-            // Empty: nothing to lose (and what a power cut can leave of an unsynced write).
-            Some(text) if text.is_empty() => Status::Update,
-            Some(text) if !has_header(text) => Status::HandWritten,
-            Some(text) if *text == new => Status::Unchanged,
-            Some(_) => Status::Update,
-        };
-        planned.push((f, path, new, old, status));
-    }
-
-    let hand_written: Vec<&str> = planned
-        .iter()
-        .filter(|p| p.4 == Status::HandWritten)
-        .map(|p| p.0.path.as_str())
-        .collect();
-    if !hand_written.is_empty() && !force {
-        return Err(Error::Usage(format!(
-            "refusing to overwrite {} not written by isogen (the first line is not `{HEADER_PREFIX} ...`): {}\nnothing was written; use --force to replace {}, or leave the service out with `[workspace] not_services` in isogen.toml",
-            if hand_written.len() == 1 { "a file" } else { "files" },
-            hand_written.join(", "),
-            if hand_written.len() == 1 { "it" } else { "them" },
-        )));
-    }
+        Mode::Write { force } | Mode::Check { force, .. } => force,
+    };
+    let planned = compare(root, files)?;
+    refuse_hand_written(&planned, force)?;
 
     let mut outcome = Outcome::default();
     // Every file is staged (written to a temporary file beside it) before any is replaced: a
     // file that cannot be written (a read-only folder) stops everything with nothing written.
     let mut staged = Vec::new();
-    for (f, path, new, old, status) in &planned {
-        let list = match status {
+    for p in &planned {
+        let list = match p.status {
             Status::Create => &mut outcome.created,
             Status::Update => &mut outcome.updated,
             Status::Unchanged => &mut outcome.unchanged,
             Status::HandWritten => &mut outcome.forced,
         };
-        list.push(f.path.clone());
-        if *status == Status::Unchanged {
+        list.push(p.file.path.clone());
+        if p.status == Status::Unchanged {
             continue;
         }
         match mode {
-            Mode::Check { diff, .. } => {
-                let verb = if *status == Status::Create {
-                    "would create"
-                } else {
-                    "would update"
-                };
-                writeln!(out, "{verb} {}", f.path).map_err(io_out)?;
-                if diff {
-                    let old = old.as_deref().unwrap_or("");
-                    let text = similar::TextDiff::from_lines(old, new.as_str())
-                        .unified_diff()
-                        .context_radius(3)
-                        .header(&format!("a/{}", f.path), &format!("b/{}", f.path))
-                        .to_string();
-                    out.write_all(text.as_bytes()).map_err(io_out)?;
-                }
-            }
+            Mode::Check { diff, .. } => show_change(p, diff, out)?,
             Mode::Write { .. } => {
-                let tmp = stage(path, new.as_bytes()).map_err(|e| nothing_written(e, &f.path))?;
-                staged.push((tmp, path, &f.path, *status));
+                let tmp = stage(&p.path, p.new.as_bytes())
+                    .map_err(|e| nothing_written(e, &p.file.path))?;
+                staged.push((tmp, p));
             }
             Mode::DryRun | Mode::Stdout => {}
         }
     }
-    for (tmp, path, shown, status) in staged {
-        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-        let verb = match status {
+    for (tmp, p) in staged {
+        tmp.persist(&p.path)
+            .map_err(|e| Error::io(&p.path, e.error))?;
+        let verb = match p.status {
             Status::Create => "created",
             Status::HandWritten => "replaced (--force)",
             _ => "updated",
         };
-        writeln!(out, "{verb} {shown}").map_err(io_out)?;
+        writeln!(out, "{verb} {}", p.file.path).map_err(io_out)?;
     }
     Ok(outcome)
+}
+
+fn io_out(e: std::io::Error) -> Error {
+    Error::io("<stdout>", e)
+}
+
+/// `--dry-run` (every file, each under a `==> path <==` line) and `--stdout` (the
+/// Dockerfiles alone, a blank line between them).
+fn print_files(files: &[GeneratedFile], mode: Mode, out: &mut dyn Write) -> Result<()> {
+    let mut first = true;
+    for f in files {
+        if matches!(mode, Mode::DryRun) {
+            writeln!(out, "==> {} <==", f.path).map_err(io_out)?;
+        } else if !f.path.ends_with(super::DOCKERFILE) {
+            continue;
+        } else if !first {
+            writeln!(out).map_err(io_out)?;
+        }
+        first = false;
+        out.write_all(f.text().as_bytes()).map_err(io_out)?;
+    }
+    Ok(())
+}
+
+/// One file to write, next to what is on disk.
+struct Planned<'a> {
+    file: &'a GeneratedFile,
+    path: PathBuf,
+    new: String,
+    old: Option<String>,
+    status: Status,
+}
+
+/// Each file compared with what is on disk; reads only.
+fn compare<'a>(root: &Path, files: &'a [GeneratedFile]) -> Result<Vec<Planned<'a>>> {
+    files
+        .iter()
+        .map(|file| {
+            let path = root.join(&file.path);
+            let new = file.text();
+            let old = match std::fs::read(&path) {
+                Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(Error::io(&path, e)),
+            };
+            let status = match &old {
+                None => Status::Create,
+                // Empty: nothing to lose (and what a power cut can leave of an unsynced write).
+                Some(text) if text.is_empty() => Status::Update,
+                Some(text) if !has_header(text) => Status::HandWritten,
+                Some(text) if *text == new => Status::Unchanged,
+                Some(_) => Status::Update,
+            };
+            Ok(Planned {
+                file,
+                path,
+                new,
+                old,
+                status,
+            })
+        })
+        .collect()
+}
+
+/// Files without isogen's header stop everything unless `--force`.
+fn refuse_hand_written(planned: &[Planned], force: bool) -> Result<()> {
+    let hand_written: Vec<&str> = planned
+        .iter()
+        .filter(|p| p.status == Status::HandWritten)
+        .map(|p| p.file.path.as_str())
+        .collect();
+    if hand_written.is_empty() || force {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "refusing to overwrite {} not written by isogen (the first line is not `{HEADER_PREFIX} ...`): {}\nnothing was written; use --force to replace {}, or leave the service out with `[workspace] not_services` in isogen.toml",
+        if hand_written.len() == 1 { "a file" } else { "files" },
+        hand_written.join(", "),
+        if hand_written.len() == 1 { "it" } else { "them" },
+    )))
+}
+
+/// `--check`: the file that would change, with its diff when asked.
+fn show_change(p: &Planned, diff: bool, out: &mut dyn Write) -> Result<()> {
+    let verb = if p.status == Status::Create {
+        "would create"
+    } else {
+        "would update"
+    };
+    writeln!(out, "{verb} {}", p.file.path).map_err(io_out)?;
+    if diff {
+        let old = p.old.as_deref().unwrap_or("");
+        let text = similar::TextDiff::from_lines(old, p.new.as_str())
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{}", p.file.path), &format!("b/{}", p.file.path))
+            .to_string();
+        out.write_all(text.as_bytes()).map_err(io_out)?;
+    }
+    Ok(())
 }
 
 /// A staging failure, saying that no file was written.
