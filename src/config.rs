@@ -61,6 +61,7 @@ impl Config {
         })?;
         config.verify.assets = crate::verify::cfg::asset_globs(&config.generate);
         config.verify.build_script = config.generate.node.build_script.clone();
+        config.verify.locate(text, path);
         Ok(config)
     }
 

@@ -68,8 +68,9 @@ enum Command {
     },
     /// Check built images (docker save / OCI tarballs) against the one-service-one-image rules.
     ///
-    /// Exit status: 0 no error-level finding, 1 at least one, 2 an input or the command was
-    /// unusable. Rules, their ids and the [verify] policy: docs/verify.md.
+    /// Exit status: 0 no finding at or above --fail-on (default: error), 1 at least one, 2 an
+    /// input or the command was unusable. `isogen rules` lists the rules, `isogen explain RULE`
+    /// tells one; the [verify] policy of isogen.toml sets their severity.
     Verify(VerifyArgs),
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
@@ -113,6 +114,24 @@ struct VerifyArgs {
     /// The platform to check in a multi-platform image: os/arch[/variant]. Default: the host's.
     #[arg(long, value_name = "OS/ARCH")]
     platform: Option<String>,
+    /// The least severity that fails the gate (exit 1).
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOnArg::Error)]
+    fail_on: FailOnArg,
+    /// For this run, turn RULE off (over the [verify] policy); repeatable.
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+    /// For this run, report RULE as a warning; repeatable.
+    #[arg(long, value_name = "RULE")]
+    warn: Vec<String>,
+    /// For this run, report RULE as an error; repeatable (wins over --allow and --warn).
+    #[arg(long, value_name = "RULE")]
+    deny: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Error,
+    Warning,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -242,6 +261,11 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
+    use isogen::verify::gate::{self, FailOn};
+    let fail_on = match args.fail_on {
+        FailOnArg::Error => FailOn::Error,
+        FailOnArg::Warning => FailOn::Warning,
+    };
     let report = isogen::verify::run::run(&isogen::verify::run::Options {
         images: args.images,
         service: args.service,
@@ -249,7 +273,11 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         config: args.config,
         platform: args.platform,
         progress: std::io::stderr().is_terminal(),
+        overrides: gate::overrides(&args.allow, &args.warn, &args.deny)?,
     })?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);
@@ -258,10 +286,11 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
             return Err(isogen::Error::io("<stdout>", e));
         }
     }
-    Ok(if report.passed {
-        ExitCode::SUCCESS
-    } else {
+    let severities = report.images.iter().flat_map(|i| &i.findings);
+    Ok(if fail_on.fails(severities.map(|f| f.severity)) {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

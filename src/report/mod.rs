@@ -146,6 +146,10 @@ pub struct Report {
     pub passed: bool,
     pub counts: Counts,
     pub images: Vec<ImageReport>,
+    /// About the policy rather than the images (an allow glob that matched nothing), for
+    /// stderr; not part of the JSON contract.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -164,6 +168,7 @@ impl Report {
             passed: counts.errors == 0,
             counts,
             images,
+            warnings: Vec::new(),
         }
     }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::Report;
-use crate::verify::{Finding, Severity, RULES};
+use crate::verify::{diags, Finding, Severity, RULES};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -56,7 +56,7 @@ pub fn render(report: &Report) -> String {
                 "id": r.id,
                 "name": r.id,
                 "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": r.summary},
+                "fullDescription": {"text": diags::details(r.id)},
                 "help": {"text": r.hint},
                 "defaultConfiguration": {"level": level(r.default_severity)},
                 "properties": {"category": r.category, "tags": ["isogen", "container"]}

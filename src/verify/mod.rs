@@ -12,6 +12,7 @@ pub mod cfg;
 pub mod diags;
 pub mod facts;
 pub mod fs;
+pub mod gate;
 pub mod launch;
 mod rules;
 pub mod run;

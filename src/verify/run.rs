@@ -26,6 +26,8 @@ pub struct Options {
     pub platform: Option<String>,
     /// Show a spinner on stderr while large images are read (only drawn on a terminal).
     pub progress: bool,
+    /// `--allow/--warn/--deny RULE`: rule levels over the policy's (see [`super::gate`]).
+    pub overrides: std::collections::BTreeMap<&'static str, super::cfg::Level>,
 }
 
 /// Inputs whose layers are larger than this get a progress bar.
@@ -136,7 +138,8 @@ pub fn run(opts: &Options) -> Result<Report> {
         }
         None => Workspace::is_workspace(Path::new(".")).then(|| PathBuf::from(".")),
     };
-    let config = load_config(opts, ws_root.as_deref())?;
+    let mut config = load_config(opts, ws_root.as_deref())?;
+    config.verify.overrides = opts.overrides.clone();
     let config_path = opts
         .config
         .clone()
@@ -148,6 +151,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     };
 
     let mut reports = Vec::new();
+    let mut unused = Vec::new();
     for path in &opts.images {
         let image = read_image(path, opts.platform.as_deref(), opts.progress)?;
         let verdict = super::check(
@@ -162,6 +166,11 @@ pub fn run(opts: &Options) -> Result<Report> {
         let df = workspace
             .as_ref()
             .and_then(|ws| dockerfile(ws, &verdict.service.name));
+        let policy = config.verify.policy_for(&verdict.service.name);
+        unused.push((
+            path.display().to_string(),
+            super::gate::unused_allows(&policy, &image),
+        ));
         reports.push(ImageReport::new(&image, verdict, df));
     }
     let ws_display = workspace.as_ref().map(|w| {
@@ -170,7 +179,9 @@ pub fn run(opts: &Options) -> Result<Report> {
             .display()
             .to_string()
     });
-    Ok(Report::new(reports, ws_display))
+    let mut report = Report::new(reports, ws_display);
+    report.warnings = super::gate::unused_allow_warnings(&unused);
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -11,12 +11,13 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let path = s.entry.path.as_str();
     let mut chain: Vec<&str> = fs::self_and_ancestors(path).collect();
     chain.reverse();
-    let hit = chain
+    let (hit, glob) = chain
         .into_iter()
-        .find(|a| *a != "/" && ctx.policy.denied(a))?;
+        .filter(|a| *a != "/")
+        .find_map(|a| Some((a, ctx.policy.denied_by(a)?)))?;
     Some(Hit::new(
         id::DENIED_PATH,
-        "the policy denies this path",
+        format!("the policy denies this path (deny glob {glob})"),
         hit,
     ))
 }
