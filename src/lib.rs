@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod generate;
 pub mod image;
+pub mod init;
 pub mod report;
 pub mod verify;
 pub mod workspace;

@@ -8,14 +8,29 @@ use std::process::ExitCode;
 
 use std::io::{IsTerminal, Write};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use isogen::generate::write::Mode;
 
+/// `0.1.0 (1a2b3c4)`: the package version and, when built from a git checkout, the commit
+/// (build.rs).
+const VERSION: &str = env!("ISOGEN_VERSION");
+
 #[derive(Debug, Parser)]
-#[command(name = "isogen", version, about, long_about = None)]
+#[command(name = "isogen", version = VERSION, about, long_about = None)]
 struct Cli {
+    /// When to colour human output: auto (on a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE=1 forces it), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    color: ColorArg,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +87,41 @@ enum Command {
     /// input or the command was unusable. `isogen rules` lists the rules, `isogen explain RULE`
     /// tells one; the [verify] policy of isogen.toml sets their severity.
     Verify(VerifyArgs),
+    /// List every verify rule: its id, default severity, what it checks and how to fix it.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
+    /// Tell one verify rule: what it checks, how to fix its findings, how to change its
+    /// severity.
+    Explain {
+        /// A rule id, as reports name it (`isogen rules` lists them).
+        rule: String,
+    },
+    /// Write a commented isogen.toml for the workspace at DIR: the services found, every
+    /// setting at its default (commented). Never overwrites an existing one (exit 2) unless
+    /// --force.
+    Init {
+        /// The workspace root.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Replace an existing isogen.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script (e.g. `isogen completions bash >
+    /// /usr/share/bash-completion/completions/isogen`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command to a folder.
+    Man {
+        /// Write isogen.1 and isogen-<command>.1 into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
         /// An image tarball, an OCI layout directory, or `-` for stdin.
@@ -144,6 +194,12 @@ enum FormatArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.color {
+        ColorArg::Auto => anstream::ColorChoice::Auto,
+        ColorArg::Always => anstream::ColorChoice::Always,
+        ColorArg::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
     let result = match cli.command {
         Command::Generate {
             dir,
@@ -168,6 +224,11 @@ fn main() -> ExitCode {
         }
         Command::Templates { dir, force } => templates(dir, force),
         Command::Verify(args) => verify(args),
+        Command::Rules { format } => rules(format),
+        Command::Explain { rule } => explain(&rule),
+        Command::Init { dir, force } => init(&dir, force),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir),
         Command::Inspect {
             image,
             platform,
@@ -292,6 +353,64 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes human output through anstream, which keeps or strips its colour as --color, NO_COLOR
+/// and CLICOLOR_FORCE say; a closed pipe (`isogen rules | head`) is not an error.
+fn emit(text: &str) -> isogen::Result<ExitCode> {
+    let mut out = anstream::stdout();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(isogen::Error::io("<stdout>", e))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn rules(format: InspectFormat) -> isogen::Result<ExitCode> {
+    use isogen::report::rules;
+    emit(&match format {
+        InspectFormat::Text => rules::list_text(true),
+        InspectFormat::Json => rules::list_json(),
+    })
+}
+
+fn explain(id: &str) -> isogen::Result<ExitCode> {
+    let rule = isogen::verify::diags::lookup(id).map_err(isogen::Error::Usage)?;
+    emit(&isogen::report::rules::explain_text(rule, true))
+}
+
+fn init(dir: &std::path::Path, force: bool) -> isogen::Result<ExitCode> {
+    let path = isogen::init::init(dir, force)?;
+    eprintln!(
+        "wrote {}; every setting in it is commented at its default",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn completions(shell: clap_complete::Shell) -> isogen::Result<ExitCode> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "isogen", &mut out);
+    emit(&String::from_utf8_lossy(&out))
+}
+
+fn man(dir: Option<PathBuf>) -> isogen::Result<ExitCode> {
+    let cmd = Cli::command();
+    match dir {
+        Some(dir) => {
+            clap_mangen::generate_to(cmd, &dir).map_err(|e| isogen::Error::io(&dir, e))?;
+            eprintln!("wrote the man pages to {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| isogen::Error::io("<stdout>", e))?;
+            emit(&String::from_utf8_lossy(&out))
+        }
+    }
 }
 
 fn inspect(

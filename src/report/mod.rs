@@ -6,6 +6,7 @@
 
 mod human;
 mod junit;
+pub mod rules;
 mod sarif;
 
 use serde::Serialize;
