@@ -59,7 +59,8 @@ impl Config {
             location: e.span().map(|s| line_col(text, s.start)),
             message: e.message().trim().to_string(),
         })?;
-        config.verify.assets = crate::verify::cfg::asset_globs(&config.generate);
+        config.verify.assets =
+            crate::verify::cfg::asset_globs(config.generate.asset_destinations());
         config.verify.build_script = config.generate.node.build_script.clone();
         config.verify.locate(text, path);
         Ok(config)

@@ -3,6 +3,8 @@
 //! Exit codes: 0 success / no error-level finding; 1 drift (`generate --check`) or an
 //! error-level finding (`verify`); 2 unusable input or command (printed once, naming the file).
 
+mod cli;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -327,18 +329,16 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FailOnArg::Error => FailOn::Error,
         FailOnArg::Warning => FailOn::Warning,
     };
-    let report = isogen::verify::run::run(&isogen::verify::run::Options {
+    let options = isogen::verify::run::Options {
         images: args.images,
         service: args.service,
         workspace: args.workspace,
         config: args.config,
         platform: args.platform,
-        progress: std::io::stderr().is_terminal(),
         overrides: gate::overrides(&args.allow, &args.warn, &args.deny)?,
-    })?;
-    for w in &report.warnings {
-        eprintln!("warning: {w}");
-    }
+    };
+    let mut terminal = cli::progress::Terminal::new(std::io::stderr().is_terminal());
+    let report = isogen::report::Report::of(isogen::verify::run::run(&options, &mut terminal)?);
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);
@@ -377,7 +377,7 @@ fn rules(format: InspectFormat) -> isogen::Result<ExitCode> {
 
 fn explain(id: &str) -> isogen::Result<ExitCode> {
     let rule = isogen::verify::diags::lookup(id).map_err(isogen::Error::Usage)?;
-    emit(&isogen::report::rules::explain_text(rule, true))
+    emit(&isogen::report::rules::explain_text(rule.rule(), true))
 }
 
 fn init(dir: &std::path::Path, force: bool) -> isogen::Result<ExitCode> {

@@ -148,6 +148,32 @@ impl GenerateConfig {
     pub fn service(&self, service: &str) -> Option<&ServiceConfig> {
         self.services.get(service)
     }
+
+    /// Where each service's `[generate.services.<name>] assets` land in its image:
+    /// `<app_root>/<asset>` (a folder stands for what is under it), by service name, for the
+    /// services that list assets. Unchecked: an asset generate would refuse (absolute, empty)
+    /// is left out here, and generate reports it.
+    pub fn asset_destinations(&self) -> BTreeMap<String, Vec<String>> {
+        let root = self
+            .app_root
+            .as_deref()
+            .unwrap_or(DEFAULT_APP_ROOT)
+            .trim_end_matches('/');
+        self.services
+            .iter()
+            .filter(|(_, s)| !s.assets.is_empty())
+            .map(|(name, s)| {
+                let paths = s
+                    .assets
+                    .iter()
+                    .map(|a| a.trim_start_matches("./").trim_end_matches('/'))
+                    .filter(|a| !a.is_empty() && !a.starts_with('/'))
+                    .map(|a| format!("{root}/{a}"))
+                    .collect();
+                (name.clone(), paths)
+            })
+            .collect()
+    }
 }
 
 /// Whether `s` can stand unquoted in a Dockerfile instruction and a shell command.

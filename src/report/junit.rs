@@ -54,7 +54,7 @@ fn suite(out: &mut String, img: &ImageReport) -> (usize, usize, usize) {
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for rule in RULES {
         tests += 1;
-        let name = escape(rule.id);
+        let name = escape(rule.id.as_str());
         let classname = escape(&class);
         if let Some(sk) = img.skipped.iter().find(|s| s.rule == rule.id) {
             skipped += 1;

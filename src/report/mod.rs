@@ -11,8 +11,9 @@ mod sarif;
 
 use serde::Serialize;
 
-use crate::image::{ArchiveFormat, Image};
-use crate::verify::{Finding, ServiceInfo, Severity, Skipped, Verdict};
+use crate::image::ArchiveFormat;
+use crate::verify::run::{Checked, Outcome};
+use crate::verify::{Finding, ServiceInfo, Severity, Skipped};
 
 pub use human::render as human;
 pub use junit::render as junit;
@@ -93,28 +94,29 @@ pub struct ImageReport {
 }
 
 impl ImageReport {
-    pub fn new(image: &Image, verdict: Verdict, dockerfile: Option<String>) -> ImageReport {
+    pub fn new(checked: Checked) -> ImageReport {
+        let verdict = checked.verdict;
         let counts = Counts::of(&verdict.findings);
         ImageReport {
-            source: image.source.display().to_string(),
-            format: image.format,
-            names: image.names.clone(),
-            platform: image.platform.clone(),
-            manifest_digest: image.manifest_digest.clone(),
-            config_digest: image.config_digest.clone(),
-            layers: image
+            source: checked.source.display().to_string(),
+            format: checked.format,
+            names: checked.names,
+            platform: checked.platform,
+            manifest_digest: checked.manifest_digest,
+            config_digest: checked.config_digest,
+            layers: checked
                 .layers
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(index, l)| LayerInfo {
                     index,
-                    digest: l.digest.clone(),
+                    digest: l.digest,
                     size: l.size,
-                    created_by: l.created_by.clone(),
+                    created_by: l.created_by,
                 })
                 .collect(),
             service: verdict.service,
-            dockerfile,
+            dockerfile: checked.dockerfile,
             passed: counts.errors == 0,
             counts,
             findings: verdict.findings,
@@ -147,10 +149,6 @@ pub struct Report {
     pub passed: bool,
     pub counts: Counts,
     pub images: Vec<ImageReport>,
-    /// About the policy rather than the images (an allow glob that matched nothing), for
-    /// stderr; not part of the JSON contract.
-    #[serde(skip)]
-    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -169,8 +167,15 @@ impl Report {
             passed: counts.errors == 0,
             counts,
             images,
-            warnings: Vec::new(),
         }
+    }
+
+    /// The report of what one `isogen verify` call found.
+    pub fn of(outcome: Outcome) -> Report {
+        Report::new(
+            outcome.images.into_iter().map(ImageReport::new).collect(),
+            outcome.workspace.map(|w| w.display().to_string()),
+        )
     }
 
     pub fn json(&self) -> String {

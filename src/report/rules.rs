@@ -8,7 +8,6 @@ use anstyle::{AnsiColor, Style};
 use serde_json::{json, Value};
 
 use crate::verify::diags::{self, Rule, Severity};
-use crate::verify::RULES;
 
 fn paint(on: bool, style: Style, text: &str) -> String {
     if on {
@@ -42,7 +41,7 @@ pub fn rule_json(r: &Rule) -> Value {
 
 /// Every rule, as JSON: `{"rules": [...]}` in report order.
 pub fn list_json() -> String {
-    let rules: Vec<Value> = RULES.iter().map(rule_json).collect();
+    let rules: Vec<Value> = diags::rules().map(rule_json).collect();
     let mut s = serde_json::to_string_pretty(&json!({ "rules": rules })).unwrap_or_default();
     s.push('\n');
     s
@@ -51,7 +50,9 @@ pub fn list_json() -> String {
 /// Every rule: id, default severity, what it checks and how to fix a finding.
 pub fn list_text(color: bool) -> String {
     let mut out = String::new();
-    for (i, r) in RULES.iter().enumerate() {
+    let mut n = 0;
+    for (i, r) in diags::rules().enumerate() {
+        n += 1;
         if i > 0 {
             out.push('\n');
         }
@@ -59,7 +60,7 @@ pub fn list_text(color: bool) -> String {
     }
     out.push_str(&format!(
         "\n{} rules. `isogen explain RULE` tells one; set their severity in [verify.rules] of isogen.toml, or for one run with `isogen verify --allow/--warn/--deny RULE`.\n",
-        RULES.len()
+        n
     ));
     out
 }
@@ -68,7 +69,7 @@ fn entry(r: &Rule, color: bool) -> String {
     let bold = Style::new().bold();
     let mut out = format!(
         "{} ({})\n  checks: {}\n  fix:    {}\n",
-        paint(color, bold, r.id),
+        paint(color, bold, r.id.as_str()),
         paint(
             color,
             severity_style(r.default_severity),
@@ -88,7 +89,7 @@ pub fn explain_text(r: &Rule, color: bool) -> String {
     let bold = Style::new().bold();
     let mut out = format!(
         "{}: {}\n\n  default severity: {}\n  category:         {}\n",
-        paint(color, bold, r.id),
+        paint(color, bold, r.id.as_str()),
         r.summary,
         paint(
             color,
@@ -130,7 +131,8 @@ mod tests {
             .iter()
             .map(|r| r["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, RULES.iter().map(|r| r.id).collect::<Vec<_>>());
+        let all: Vec<&str> = diags::rules().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, all);
         for r in v["rules"].as_array().unwrap() {
             for key in ["summary", "checks", "fix"] {
                 assert!(!r[key].as_str().unwrap().is_empty(), "{key} of {}", r["id"]);
@@ -140,7 +142,7 @@ mod tests {
 
     #[test]
     fn explain_tells_one_rule() {
-        let r = diags::rule(diags::id::OTHER_SERVICE).unwrap();
+        let r = diags::RuleId::OtherService.rule();
         insta::assert_snapshot!("explain_other_service", explain_text(r, false));
         assert!(explain_text(r, true).contains("\x1b["));
     }

@@ -25,7 +25,7 @@ fn fingerprint(service: &str, f: &Finding) -> String {
     let mut h = Sha256::new();
     h.update(service.as_bytes());
     h.update([0]);
-    h.update(f.rule.as_bytes());
+    h.update(f.rule.as_str().as_bytes());
     for p in f.paths.iter().chain(f.values.iter()) {
         h.update([0]);
         h.update(p.as_bytes());

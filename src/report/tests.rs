@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::config::Config;
+use crate::image::Image;
 use crate::verify::testkit::ImageBuilder;
 use crate::verify::tests::{generated_billing, workspace};
-use crate::verify::{check, Request};
+use crate::verify::{check, Request, Verdict};
 
 fn verdict(image: &Image, toml: &str, ws: bool) -> Verdict {
     let config = Config::parse(toml, Path::new("isogen.toml")).unwrap();
@@ -53,17 +54,19 @@ fn report(ws: bool) -> Report {
     let good = generated_billing().build();
     let bad = bad().build();
     let toml = "[verify.rules]\npackage-manager = \"info\"\n";
-    Report::new(
-        vec![
-            ImageReport::new(
-                &good,
-                verdict(&good, toml, ws),
+    let good_verdict = verdict(&good, toml, ws);
+    let bad_verdict = verdict(&bad, toml, ws);
+    Report::of(Outcome {
+        images: vec![
+            Checked::new(
+                good,
+                good_verdict,
                 Some("services/billing/Dockerfile".into()),
             ),
-            ImageReport::new(&bad, verdict(&bad, toml, ws), None),
+            Checked::new(bad, bad_verdict, None),
         ],
-        ws.then(|| "/work/acme".to_string()),
-    )
+        workspace: ws.then(|| PathBuf::from("/work/acme")),
+    })
 }
 
 #[test]

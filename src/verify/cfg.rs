@@ -23,7 +23,7 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::diags::{self, Severity};
+use super::diags::{self, RuleId, Severity};
 
 /// `[verify]` in `isogen.toml`.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -58,7 +58,7 @@ pub struct VerifyConfig {
     /// Rule levels set for one run (`verify --allow/--warn/--deny RULE`): over the policy's,
     /// the per-service ones included. Never written in `[verify]`.
     #[serde(skip)]
-    pub overrides: BTreeMap<&'static str, Level>,
+    pub overrides: BTreeMap<RuleId, Level>,
 }
 
 /// `[verify.services.<name>]`: replaces `app_root`, adds globs, overrides rule levels.
@@ -115,7 +115,7 @@ impl<'de> Deserialize<'de> for AppRoot {
 
 /// Rule id -> level; unknown ids are rejected while deserializing.
 #[derive(Debug, Default, Clone)]
-pub struct RuleLevels(pub BTreeMap<&'static str, Level>);
+pub struct RuleLevels(pub BTreeMap<RuleId, Level>);
 
 impl<'de> Deserialize<'de> for RuleLevels {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -128,14 +128,14 @@ impl<'de> Deserialize<'de> for RuleLevels {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuleLevels, A::Error> {
                 let mut out = BTreeMap::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    let Some(rule) = diags::rule(&key) else {
+                    let Some(rule) = RuleId::parse(&key) else {
                         return Err(de::Error::custom(format!(
                             "unknown rule id `{key}` (known rule ids: {})",
                             diags::known_ids()
                         )));
                     };
                     let level: Level = map.next_value()?;
-                    out.insert(rule.id, level);
+                    out.insert(rule, level);
                 }
                 Ok(RuleLevels(out))
             }
@@ -255,13 +255,13 @@ pub struct Policy {
     pub deny: Vec<Globs>,
     /// The service's configured assets (see [`VerifyConfig::assets`]).
     pub assets: Globs,
-    levels: BTreeMap<&'static str, Level>,
+    levels: BTreeMap<RuleId, Level>,
 }
 
 impl Policy {
     /// The severity of `rule` under this policy; None when turned off.
     pub fn severity(&self, rule: &diags::Rule) -> Option<Severity> {
-        match self.levels.get(rule.id) {
+        match self.levels.get(&rule.id) {
             Some(level) => level.severity(),
             None => Some(rule.default_severity),
         }
@@ -285,33 +285,19 @@ impl Policy {
         })
     }
 
-    pub fn set_level(&mut self, rule: &'static str, level: Level) {
+    pub fn set_level(&mut self, rule: RuleId, level: Level) {
         self.levels.insert(rule, level);
     }
 }
 
-/// Where `generate` puts each service's `[generate.services.<name>] assets`: `<app_root>/<asset>`
-/// (a folder covers what is under it). An asset generate would refuse is left out here; generate
-/// reports it.
-pub fn asset_globs(generate: &crate::generate::GenerateConfig) -> BTreeMap<String, Globs> {
-    let root = generate
-        .app_root
-        .as_deref()
-        .unwrap_or(crate::generate::cfg::DEFAULT_APP_ROOT)
-        .trim_end_matches('/');
-    generate
-        .services
-        .iter()
-        .filter(|(_, s)| !s.assets.is_empty())
-        .filter_map(|(name, s)| {
-            let patterns = s
-                .assets
-                .iter()
-                .map(|a| a.trim_start_matches("./").trim_end_matches('/'))
-                .filter(|a| !a.is_empty() && !a.starts_with('/'))
-                .map(|a| globset::escape(&format!("{root}/{a}")))
-                .collect();
-            Globs::new(patterns).ok().map(|g| (name.clone(), g))
+/// Globs matching each service's assets, from where they land in its image (absolute paths
+/// by service name; a folder covers what is under it).
+pub fn asset_globs(destinations: BTreeMap<String, Vec<String>>) -> BTreeMap<String, Globs> {
+    destinations
+        .into_iter()
+        .filter_map(|(name, paths)| {
+            let patterns = paths.iter().map(|p| globset::escape(p)).collect();
+            Globs::new(patterns).ok().map(|g| (name, g))
         })
         .collect()
 }
@@ -358,7 +344,7 @@ impl VerifyConfig {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::verify::diags::{id, rule, Severity};
+    use crate::verify::diags::{RuleId, Severity};
     use std::path::Path;
 
     fn parse(text: &str) -> crate::Result<Config> {
@@ -385,11 +371,8 @@ rules = { sources = "error", user-unresolvable = "info" }
         .unwrap();
         let p = c.verify.policy_for("web");
         assert_eq!(p.app_root.as_deref(), Some("/srv/app"));
-        assert_eq!(p.severity(rule(id::PACKAGE_MANAGER).unwrap()), None);
-        assert_eq!(
-            p.severity(rule(id::SOURCES).unwrap()),
-            Some(Severity::Warning)
-        );
+        assert_eq!(p.severity(RuleId::PackageManager.rule()), None);
+        assert_eq!(p.severity(RuleId::Sources.rule()), Some(Severity::Warning));
         assert!(p.allowed("/app/public/x/y.png"));
         assert!(!p.allowed("/app/publicity"));
         assert!(p.denied("/app/dist/main.js.map"));
@@ -397,15 +380,12 @@ rules = { sources = "error", user-unresolvable = "info" }
 
         let b = c.verify.policy_for("billing");
         assert_eq!(b.app_root.as_deref(), Some("/opt/billing"));
+        assert_eq!(b.severity(RuleId::Sources.rule()), Some(Severity::Error));
         assert_eq!(
-            b.severity(rule(id::SOURCES).unwrap()),
-            Some(Severity::Error)
-        );
-        assert_eq!(
-            b.severity(rule(id::USER_UNRESOLVABLE).unwrap()),
+            b.severity(RuleId::UserUnresolvable.rule()),
             Some(Severity::Info)
         );
-        assert_eq!(b.severity(rule(id::PACKAGE_MANAGER).unwrap()), None);
+        assert_eq!(b.severity(RuleId::PackageManager.rule()), None);
         assert!(b.denied("/opt/billing/debug") && b.denied("/x/a.map"));
     }
 

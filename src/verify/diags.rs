@@ -51,7 +51,7 @@ pub enum Category {
 /// One rule's fixed description.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Rule {
-    pub id: &'static str,
+    pub id: RuleId,
     pub category: Category,
     pub default_severity: Severity,
     /// What the rule checks, one line.
@@ -63,16 +63,28 @@ pub struct Rule {
 }
 
 macro_rules! rules {
-    ($( $konst:ident = $id:literal, $cat:ident, $sev:ident, ws: $ws:literal,
+    ($( $variant:ident = $id:literal, $cat:ident, $sev:ident, ws: $ws:literal,
         $summary:literal, $hint:literal; )*) => {
-        /// Rule ids, as constants so a typo is a compile error.
-        pub mod id {
-            $( pub const $konst: &str = $id; )*
+        /// A rule's id. Its string form ([`RuleId::as_str`]) is what users write in
+        /// `[verify.rules]` and what reports carry; the order is report order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum RuleId {
+            $( $variant, )*
         }
-        /// Every rule, in report order.
+
+        impl RuleId {
+            /// The stable id (`user-root`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( RuleId::$variant => $id, )*
+                }
+            }
+        }
+
+        /// Every rule, in report order (the order of [`RuleId`]).
         pub const RULES: &[Rule] = &[
             $( Rule {
-                id: $id,
+                id: RuleId::$variant,
                 category: Category::$cat,
                 default_severity: Severity::$sev,
                 summary: $summary,
@@ -83,86 +95,116 @@ macro_rules! rules {
     };
 }
 
+impl RuleId {
+    /// The rule with this id string (as written in `[verify.rules]`).
+    pub fn parse(id: &str) -> Option<RuleId> {
+        RULES.iter().map(|r| r.id).find(|r| r.as_str() == id)
+    }
+
+    /// This rule's registry entry: severity, summary, hint.
+    pub fn rule(self) -> &'static Rule {
+        // RULES lists every variant in declaration order (built by the same macro).
+        &RULES[self as usize]
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 rules! {
-    USER_UNSET = "user-unset", User, Error, ws: false,
+    UserUnset = "user-unset", User, Error, ws: false,
         "The image config sets a non-root user",
         "Add `USER 10001:10001` (a numeric uid:gid with an entry in /etc/passwd) to the final stage.";
-    USER_ROOT = "user-root", User, Error, ws: false,
+    UserRoot = "user-root", User, Error, ws: false,
         "The configured user is not root (by name, uid 0, or a passwd entry with uid 0)",
         "Create an unprivileged user in the final stage and switch to it with `USER <uid>:<gid>`.";
-    USER_UNRESOLVABLE = "user-unresolvable", User, Error, ws: false,
+    UserUnresolvable = "user-unresolvable", User, Error, ws: false,
         "The configured user (and named group) resolve in the image's /etc/passwd (and /etc/group)",
         "Write the user into /etc/passwd (and its group into /etc/group) in the final stage, e.g. `echo 'app:x:10001:10001::/app:/sbin/nologin' >> /etc/passwd`.";
-    SERVICE_MISSING = "service-missing", Layout, Error, ws: false,
+    ServiceMissing = "service-missing", Layout, Error, ws: false,
         "The image holds the service it claims to be (its package.json, entry file or binary)",
         "Check that the image was built from the right Dockerfile, or pass the right --service.";
-    APP_ROOT_FOREIGN = "app-root-foreign", Layout, Error, ws: false,
+    AppRootForeign = "app-root-foreign", Layout, Error, ws: false,
         "Under the app root there is only the service and the internal packages it needs",
         "Copy only the service and the internal packages it depends on into the final stage; or allow the path in [verify] allow.";
-    INTERNAL_PACKAGE_EXTRA = "internal-package-extra", Layout, Error, ws: false,
+    InternalPackageExtra = "internal-package-extra", Layout, Error, ws: false,
         "Internal packages are shipped as their build output (dist) and package.json only",
         "In the final stage copy only `dist/` and `package.json` of each internal package.";
-    OTHER_SERVICE = "other-service", OtherService, Error, ws: true,
+    OtherService = "other-service", OtherService, Error, ws: true,
         "No other service of the workspace is in the image (folders, package names, binaries)",
         "Build each service in its own image: copy only this service and its internal packages into the final stage.";
-    WORKSPACE_TOOLING = "workspace-tooling", Tooling, Error, ws: false,
+    WorkspaceTooling = "workspace-tooling", Tooling, Error, ws: false,
         "No workspace tooling: pnpm, nx, turbo, lerna, rush, the pnpm store, workspace manifests",
         "Install production dependencies in the final stage without the workspace's package manager (e.g. `npm install --omit=dev`), and do not copy workspace files.";
-    WORKSPACE_PROTOCOL = "workspace-protocol", Tooling, Error, ws: false,
+    WorkspaceProtocol = "workspace-protocol", Tooling, Error, ws: false,
         "No package.json in the image needs a `workspace:` or `catalog:` dependency that is not installed in it",
         "Install the internal package in the final stage (`pnpm deploy --prod`, or rewrite `workspace:` specs to `file:` paths of the copied packages and resolve `catalog:` specs before `npm install`).";
-    TOOLCHAIN = "toolchain", Toolchain, Error, ws: false,
+    Toolchain = "toolchain", Toolchain, Error, ws: false,
         "No build toolchain: TypeScript (tsc), ts-node, tsx, C compilers, make, cargo, rustc, rustup",
         "Build in an earlier stage and copy only the build output into a fresh runtime base image.";
-    PACKAGE_MANAGER = "package-manager", Toolchain, Warning, ws: false,
+    PackageManager = "package-manager", Toolchain, Warning, ws: false,
         "No package manager (npm, npx, yarn, corepack) in the runtime image",
         "Use a runtime base without package managers (or remove them after installing); set this rule to \"off\" in [verify.rules] to accept the base image's own.";
-    SOURCES = "sources", Sources, Error, ws: false,
+    Sources = "sources", Sources, Error, ws: false,
         "No sources: *.ts (but *.d.ts), tsconfig*.json, src/ of the service and its packages, *.rs, Cargo.toml/Cargo.lock, target/",
         "Copy only build output (dist/, the binary) into the final stage, not the package folders.";
-    DEV_DEPENDENCY = "dev-dependency", DevDependencies, Error, ws: false,
+    DevDependency = "dev-dependency", DevDependencies, Error, ws: false,
         "No dev dependencies installed in node_modules",
         "Install with `npm install --omit=dev` (or `pnpm install --prod`) in the final stage instead of copying the build stage's node_modules.";
-    ENTRYPOINT_MISSING = "entrypoint-missing", Entrypoint, Error, ws: false,
+    EntrypointMissing = "entrypoint-missing", Entrypoint, Error, ws: false,
         "The image config says what to run (Entrypoint or Cmd)",
         "Add `CMD [\"node\", \"/app/<service>/dist/main.js\"]` (or the binary's absolute path) to the final stage.";
-    ENTRYPOINT_SHELL = "entrypoint-shell", Entrypoint, Error, ws: false,
+    EntrypointShell = "entrypoint-shell", Entrypoint, Error, ws: false,
         "The entrypoint is in exec form, not run through a shell",
         "Use the exec form: `CMD [\"node\", \"/app/<service>/dist/main.js\"]`, not `CMD node ...` or `sh -c`.";
-    ENTRYPOINT_INDIRECT = "entrypoint-indirect", Entrypoint, Error, ws: false,
+    EntrypointIndirect = "entrypoint-indirect", Entrypoint, Error, ws: false,
         "The entrypoint runs the service directly: `node <its file>` or its binary, no package-manager script, start script or service-selecting argument",
         "Run the service's own entry file with node (or its binary) directly, not `npm start`, a start script, or a script that picks a service.";
-    ENTRYPOINT_NOT_FOUND = "entrypoint-not-found", Entrypoint, Error, ws: false,
+    EntrypointNotFound = "entrypoint-not-found", Entrypoint, Error, ws: false,
         "The file the entrypoint runs exists in the image",
         "Check the path in CMD/ENTRYPOINT against the files the final stage copies (symlinks are followed).";
-    SECRET_NPMRC = "secret-npmrc", Secrets, Error, ws: false,
+    SecretNpmrc = "secret-npmrc", Secrets, Error, ws: false,
         "No .npmrc (or .yarnrc) with registry credentials",
         "Pass registry credentials as a build secret (`RUN --mount=type=secret`) and never copy .npmrc into an image layer; rotate the token.";
-    SECRET_ENV_FILE = "secret-env-file", Secrets, Error, ws: false,
+    SecretEnvFile = "secret-env-file", Secrets, Error, ws: false,
         "No .env files",
         "Add `.env*` to .dockerignore and pass configuration as environment variables at run time.";
-    SECRET_PRIVATE_KEY = "secret-private-key", Secrets, Error, ws: false,
+    SecretPrivateKey = "secret-private-key", Secrets, Error, ws: false,
         "No private keys (PEM/OpenSSH private keys, PKCS#12 bundles)",
         "Mount keys at run time (a secret volume); remove the key from the build context and rotate it.";
-    SECRET_CLOUD_CREDENTIALS = "secret-cloud-credentials", Secrets, Error, ws: false,
+    SecretCloudCredentials = "secret-cloud-credentials", Secrets, Error, ws: false,
         "No credential files: cloud (AWS, GCP, Azure), kubeconfig, docker auth, .netrc, .git-credentials, cargo/pypi tokens",
         "Never copy credential files into an image; use the platform's workload identity or run-time secrets, and rotate the leaked credentials.";
-    SECRET_GIT = "secret-git", Secrets, Error, ws: false,
+    SecretGit = "secret-git", Secrets, Error, ws: false,
         "No .git directories (history, remotes, possibly credentials)",
         "Add `.git` to .dockerignore.";
-    DENIED_PATH = "denied-path", Policy, Error, ws: false,
+    DeniedPath = "denied-path", Policy, Error, ws: false,
         "No path matches a deny glob of the [verify] policy",
         "Remove the path from the image, or change the deny globs in isogen.toml.";
 }
 
-/// The rule with this id.
-pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+/// Every rule, in report order: id, default severity, summary and hint (what `isogen rules`
+/// lists).
+pub fn rules() -> impl Iterator<Item = &'static Rule> {
+    RULES.iter()
 }
 
 /// Every rule id, comma-separated (for error messages).
 pub fn known_ids() -> String {
-    RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+    RULES
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What each rule checks, in full (`isogen rules`, `isogen explain`, SARIF's `fullDescription`),
@@ -194,18 +236,16 @@ pub const DETAILS: &[(&str, &str)] = &[
 ];
 
 /// The full description of the rule `id` (see [`DETAILS`]); its summary when it has none.
-pub fn details(id: &str) -> &'static str {
+pub fn details(id: RuleId) -> &'static str {
     DETAILS
         .iter()
-        .find(|(i, _)| *i == id)
-        .map(|(_, d)| *d)
-        .or_else(|| rule(id).map(|r| r.summary))
-        .unwrap_or("")
+        .find(|(i, _)| *i == id.as_str())
+        .map_or(id.rule().summary, |(_, d)| *d)
 }
 
 /// The rule with this id, or a message naming the unknown id and the known ids closest to it.
-pub fn lookup(id: &str) -> Result<&'static Rule, String> {
-    rule(id).ok_or_else(|| {
+pub fn lookup(id: &str) -> Result<RuleId, String> {
+    RuleId::parse(id).ok_or_else(|| {
         let close = similar_ids(id);
         let hint = match close.as_slice() {
             [] => String::new(),
@@ -227,10 +267,11 @@ pub fn similar_ids(id: &str) -> Vec<&'static str> {
     let mut scored: Vec<(bool, usize, &'static str)> = RULES
         .iter()
         .filter_map(|r| {
-            let edits = strsim::levenshtein(&id, r.id);
-            let part = id.len() >= 3 && (r.id.contains(id.as_str()) || id.contains(r.id));
+            let known = r.id.as_str();
+            let edits = strsim::levenshtein(&id, known);
+            let part = id.len() >= 3 && (known.contains(id.as_str()) || id.contains(known));
             // A part of the id (`npmrc`) is the surer guess: it ranks first.
-            (edits <= 2 + id.len() / 8 || part).then_some((!part, edits, r.id))
+            (edits <= 2 + id.len() / 8 || part).then_some((!part, edits, known))
         })
         .collect();
     scored.sort();
@@ -243,7 +284,7 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique_and_stable() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id.as_str()).collect();
         let listed = ids.join("\n");
         ids.sort_unstable();
         ids.dedup();
@@ -252,10 +293,22 @@ mod tests {
     }
 
     #[test]
+    fn every_id_is_its_own_entry_and_parses_back() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.id as usize, i, "{}", r.id);
+            assert_eq!(r.id.rule().id, r.id);
+            assert_eq!(RuleId::parse(r.id.as_str()), Some(r.id));
+        }
+        assert_eq!(RuleId::parse("toolchian"), None);
+    }
+
+    #[test]
     fn ids_are_kebab_case_and_texts_are_one_line() {
         for r in RULES {
             assert!(
-                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                r.id.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
                 "{}",
                 r.id
             );
@@ -267,11 +320,17 @@ mod tests {
     #[test]
     fn every_rule_has_exactly_one_description() {
         for r in RULES {
-            let n = DETAILS.iter().filter(|(id, _)| *id == r.id).count();
+            let n = DETAILS
+                .iter()
+                .filter(|(id, _)| *id == r.id.as_str())
+                .count();
             assert_eq!(n, 1, "{} has {n} entries in DETAILS", r.id);
         }
         for (id, text) in DETAILS {
-            assert!(rule(id).is_some(), "DETAILS names unknown rule {id}");
+            assert!(
+                RuleId::parse(id).is_some(),
+                "DETAILS names unknown rule {id}"
+            );
             assert!(!text.contains('\n') && text.ends_with('.'), "{id}");
         }
     }
@@ -283,6 +342,6 @@ mod tests {
         assert!(lookup("zzz")
             .unwrap_err()
             .starts_with("unknown rule id `zzz` ("));
-        assert_eq!(lookup("user-root").unwrap().id, "user-root");
+        assert_eq!(lookup("user-root"), Ok(RuleId::UserRoot));
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::cfg::{Level, Policy};
-use super::diags::{self, Severity};
+use super::diags::{self, RuleId, Severity};
 use super::fs;
 use crate::error::{Error, Result};
 use crate::image::Image;
@@ -40,7 +40,7 @@ pub fn overrides(
     allow: &[String],
     warn: &[String],
     deny: &[String],
-) -> Result<BTreeMap<&'static str, Level>> {
+) -> Result<BTreeMap<RuleId, Level>> {
     let mut out = BTreeMap::new();
     for (flag, ids, level) in [
         ("--allow", allow, Level::Off),
@@ -49,7 +49,7 @@ pub fn overrides(
     ] {
         for id in ids {
             let rule = diags::lookup(id).map_err(|e| Error::Usage(format!("{flag}: {e}")))?;
-            out.insert(rule.id, level);
+            out.insert(rule, level);
         }
     }
     Ok(out)
@@ -148,8 +148,8 @@ mod tests {
     #[test]
     fn overrides_name_the_flag_and_the_close_ids() {
         let o = overrides(&["sources".into()], &[], &["package-manager".into()]).unwrap();
-        assert_eq!(o.get("sources"), Some(&Level::Off));
-        assert_eq!(o.get("package-manager"), Some(&Level::Error));
+        assert_eq!(o.get(&RuleId::Sources), Some(&Level::Off));
+        assert_eq!(o.get(&RuleId::PackageManager), Some(&Level::Error));
         let err = overrides(&[], &[], &["secret-npmr".into()])
             .unwrap_err()
             .to_string();

@@ -23,7 +23,7 @@ pub(crate) mod testkit;
 use serde::Serialize;
 
 pub use cfg::{Policy, VerifyConfig};
-pub use diags::{Rule, Severity, RULES};
+pub use diags::{Rule, RuleId, Severity, RULES};
 
 use crate::error::{Error, Result};
 use crate::image::{Capture, Image};
@@ -57,7 +57,7 @@ pub struct HiddenBy {
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// Stable rule id (see [`diags::RULES`]).
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     /// Offending paths in the image (a folder stands for everything below it).
@@ -73,14 +73,14 @@ pub struct Finding {
 
 impl Finding {
     pub(crate) fn new(
-        rule: &'static str,
+        rule: RuleId,
         message: String,
         paths: Vec<String>,
         values: Vec<String>,
         layer: Option<LayerRef>,
         hidden: Option<HiddenBy>,
     ) -> Finding {
-        let r = diags::rule(rule);
+        let r = rule.rule();
         let message = match &hidden {
             Some(h) => format!(
                 "shipped but hidden ({} in layer {}): {message}",
@@ -90,13 +90,13 @@ impl Finding {
         };
         Finding {
             rule,
-            severity: r.map_or(Severity::Error, |r| r.default_severity),
+            severity: r.default_severity,
             message,
             paths,
             values,
             layer,
             hidden,
-            hint: r.map_or("", |r| r.hint),
+            hint: r.hint,
         }
     }
 }
@@ -131,7 +131,7 @@ pub struct ServiceInfo {
 /// A rule that did not run, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub reason: String,
 }
 
@@ -266,17 +266,14 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         }
     }
     if let Some(note) = &subject.app_root_note {
-        for rid in [
-            diags::id::APP_ROOT_FOREIGN,
-            diags::id::INTERNAL_PACKAGE_EXTRA,
-        ] {
+        for rid in [RuleId::AppRootForeign, RuleId::InternalPackageExtra] {
             skipped.push(Skipped {
                 rule: rid,
                 reason: format!("no app root to check: {note}; set [verify] app_root"),
             });
         }
     }
-    skipped.retain(|s| diags::rule(s.rule).is_some_and(|r| policy.severity(r).is_some()));
+    skipped.retain(|s| policy.severity(s.rule.rule()).is_some());
     for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
         skipped.push(Skipped {
             rule: r.id,

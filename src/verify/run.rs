@@ -1,18 +1,20 @@
 //! `isogen verify` end to end: load the policy, find the workspace, read each image (with the
-//! capture the rules need), check it, and gather one [`Report`]. The only part of `verify` that
-//! does I/O; `main.rs` parses flags and prints.
+//! capture the rules need), check it, and return what was found about each image as data
+//! ([`Outcome`]). The only part of `verify` that does I/O.
 //!
-//! Every image is read and checked before anything is reported: an unusable input (exit 2)
-//! never leaves a half-printed report behind.
+//! It never formats, prints or draws: progress and warnings go to the caller's [`Observer`] as
+//! data, and the caller (the CLI) turns the [`Outcome`] into a report. Every image is read and
+//! checked before anything is reported: an unusable input (exit 2) never leaves a half-printed
+//! report behind.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::config::{Config, FILE_NAME};
 use crate::error::{Error, Result};
-use crate::image::{self, Image, OpenOptions};
-use crate::report::{ImageReport, Report};
+use crate::image::{self, ArchiveFormat, Image, Layer, OpenOptions};
 use crate::workspace::{Ecosystem, Workspace};
+
+use super::Verdict;
 
 /// What the command line asks.
 #[derive(Debug, Clone, Default)]
@@ -24,60 +26,132 @@ pub struct Options {
     /// `--config`; None: `isogen.toml` at the workspace root (or the current directory).
     pub config: Option<PathBuf>,
     pub platform: Option<String>,
-    /// Show a spinner on stderr while large images are read (only drawn on a terminal).
-    pub progress: bool,
     /// `--allow/--warn/--deny RULE`: rule levels over the policy's (see [`super::gate`]).
-    pub overrides: std::collections::BTreeMap<&'static str, super::cfg::Level>,
+    pub overrides: std::collections::BTreeMap<super::diags::RuleId, super::cfg::Level>,
 }
 
-/// Inputs whose layers are larger than this get a progress bar.
-const LARGE: u64 = 16 << 20;
+/// Something the caller may want to tell the user while images are read; never a reason to
+/// stop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// Files the rules read whose content was not kept: the image's captured files reached
+    /// [`image::MAX_CAPTURED_BYTES`]; the rules see them as unreadable.
+    CapturesSkipped {
+        image: PathBuf,
+        files: u64,
+        limit_bytes: u64,
+    },
+    /// An allow glob of the policy matched nothing in the images (see
+    /// [`super::gate::unused_allow_warnings`]); the message names it and its line.
+    UnusedAllow { message: String },
+}
 
-fn progress_bar(path: &Path, total: u64, enabled: bool) -> Option<indicatif::ProgressBar> {
-    if !enabled || total < LARGE {
-        return None;
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::CapturesSkipped {
+                image,
+                files,
+                limit_bytes,
+            } => write!(
+                f,
+                "{}: the content of {files} more files the rules read was not kept: the image's captured files reached isogen's limit of {} MiB in memory; rules see those files as unreadable",
+                image.display(),
+                limit_bytes >> 20
+            ),
+            Warning::UnusedAllow { message } => f.write_str(message),
+        }
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({elapsed})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar.set_message(format!("reading {}", path.display()));
-    bar.enable_steady_tick(Duration::from_millis(120));
-    Some(bar)
+}
+
+/// Told what [`run`] is doing, as it happens. The CLI draws a progress bar and prints the
+/// warnings; the defaults ignore everything.
+pub trait Observer {
+    /// The layers of the image at `path` (`stored_bytes` in all) are about to be read. A sink
+    /// returned here is told the number of stored bytes of each read, from several threads.
+    fn reading(&mut self, _path: &Path, _stored_bytes: u64) -> Option<Box<dyn Fn(u64) + Sync>> {
+        None
+    }
+
+    /// The layers of the image at `path` were read, or failed to be.
+    fn read(&mut self, _path: &Path) {}
+
+    fn warning(&mut self, _warning: Warning) {}
+}
+
+/// Ignores everything.
+impl Observer for () {}
+
+/// One checked image: what a report says about it. The image's file tree is not kept.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// What the user passed (a path, or `-`).
+    pub source: PathBuf,
+    pub format: ArchiveFormat,
+    /// Names the archive gives the image.
+    pub names: Vec<String>,
+    /// `os/arch[/variant]` of the manifest checked.
+    pub platform: String,
+    pub manifest_digest: Option<String>,
+    pub config_digest: String,
+    pub layers: Vec<Layer>,
+    pub verdict: Verdict,
+    /// The Dockerfile that builds this service, relative to the workspace root, when known.
+    pub dockerfile: Option<String>,
+}
+
+impl Checked {
+    /// Keeps what a report needs of `image` (dropping its file tree).
+    pub fn new(image: Image, verdict: Verdict, dockerfile: Option<String>) -> Checked {
+        Checked {
+            source: image.source,
+            format: image.format,
+            names: image.names,
+            platform: image.platform,
+            manifest_digest: image.manifest_digest,
+            config_digest: image.config_digest,
+            layers: image.layers,
+            verdict,
+            dockerfile,
+        }
+    }
+}
+
+/// Everything one `isogen verify` call found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// In the order the images were given.
+    pub images: Vec<Checked>,
+    /// The workspace the services were looked up in (canonical when it could be), when one
+    /// was used.
+    pub workspace: Option<PathBuf>,
 }
 
 /// Reads one image in two steps: its config first, then its layers with what the rules need
 /// captured (which depends on the entrypoint the config names).
-pub fn read_image(path: &Path, platform: Option<&str>, progress: bool) -> Result<Image> {
+pub fn read_image(
+    path: &Path,
+    platform: Option<&str>,
+    observer: &mut dyn Observer,
+) -> Result<Image> {
     let options = OpenOptions {
         platform: platform.map(String::from),
     };
     let opened = image::open(path, &options)?;
     let runtime = super::facts::RuntimeConfig::from_config(&opened.config);
     let capture = super::capture(Some(&runtime));
-    let bar = progress_bar(path, opened.layer_bytes(), progress);
-    let read = match &bar {
-        Some(b) => opened.read_tree_with_progress(&capture, &|n| b.inc(n)),
+    let read = match observer.reading(path, opened.layer_bytes()) {
+        Some(sink) => opened.read_tree_with_progress(&capture, &*sink),
         None => opened.read_tree(&capture),
     };
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    observer.read(path);
     if let Ok(image) = &read {
         if image.captures_skipped > 0 {
-            eprintln!(
-                "warning: {}: the content of {} more files the rules read was not kept: the image's captured files reached isogen's limit of {} MiB in memory; rules see those files as unreadable",
-                path.display(),
-                image.captures_skipped,
-                image::MAX_CAPTURED_BYTES >> 20
-            );
+            observer.warning(Warning::CapturesSkipped {
+                image: path.to_path_buf(),
+                files: image.captures_skipped,
+                limit_bytes: image::MAX_CAPTURED_BYTES,
+            });
         }
     }
     read
@@ -99,7 +173,7 @@ fn dockerfile(ws: &Workspace, service: &str) -> Option<String> {
     // Where generate writes it first (`<bin>.Dockerfile` for one of several binaries of a
     // Cargo package), then the names people give hand-written ones.
     let generated = match package.ecosystem {
-        Ecosystem::Cargo => Some(crate::generate::cargo::dockerfile_path(ws, s)),
+        Ecosystem::Cargo => Some(ws.dockerfile_path(s)),
         Ecosystem::Pnpm => None,
     };
     let in_dir = |f: String| {
@@ -119,7 +193,8 @@ fn dockerfile(ws: &Workspace, service: &str) -> Option<String> {
         .find(|rel| ws.root.join(rel).is_file())
 }
 
-pub fn run(opts: &Options) -> Result<Report> {
+/// Checks every image of `opts`, telling `observer` what happens as it goes.
+pub fn run(opts: &Options, observer: &mut dyn Observer) -> Result<Outcome> {
     if opts.images.is_empty() {
         return Err(Error::Usage("no image given".into()));
     }
@@ -150,10 +225,10 @@ pub fn run(opts: &Options) -> Result<Report> {
         None => None,
     };
 
-    let mut reports = Vec::new();
+    let mut images = Vec::new();
     let mut unused = Vec::new();
     for path in &opts.images {
-        let image = read_image(path, opts.platform.as_deref(), opts.progress)?;
+        let image = read_image(path, opts.platform.as_deref(), observer)?;
         let verdict = super::check(
             &image,
             &super::Request {
@@ -171,22 +246,30 @@ pub fn run(opts: &Options) -> Result<Report> {
             path.display().to_string(),
             super::gate::unused_allows(&policy, &image),
         ));
-        reports.push(ImageReport::new(&image, verdict, df));
+        images.push(Checked::new(image, verdict, df));
     }
-    let ws_display = workspace.as_ref().map(|w| {
-        std::fs::canonicalize(&w.root)
-            .unwrap_or_else(|_| w.root.clone())
-            .display()
-            .to_string()
-    });
-    let mut report = Report::new(reports, ws_display);
-    report.warnings = super::gate::unused_allow_warnings(&unused);
-    Ok(report)
+    for message in super::gate::unused_allow_warnings(&unused) {
+        observer.warning(Warning::UnusedAllow { message });
+    }
+    let workspace =
+        workspace.map(|w| std::fs::canonicalize(&w.root).unwrap_or_else(|_| w.root.clone()));
+    Ok(Outcome { images, workspace })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warning the CLI prints when an image's captured files reach the memory limit.
+    #[test]
+    fn the_captures_warning_names_the_image_and_the_limit() {
+        let warning = Warning::CapturesSkipped {
+            image: PathBuf::from("big.tar"),
+            files: 3,
+            limit_bytes: image::MAX_CAPTURED_BYTES,
+        };
+        insta::assert_snapshot!(warning.to_string(), @"big.tar: the content of 3 more files the rules read was not kept: the image's captured files reached isogen's limit of 256 MiB in memory; rules see those files as unreadable");
+    }
 
     fn fixture(name: &str) -> Workspace {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -207,8 +207,8 @@ fn run(
     )
 }
 
-fn errors(v: &Verdict) -> Vec<&'static str> {
-    let mut ids: Vec<&str> = v
+fn errors(v: &Verdict) -> Vec<RuleId> {
+    let mut ids: Vec<RuleId> = v
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -223,7 +223,7 @@ fn verdict(image: ImageBuilder) -> Verdict {
     run(&image.build(), None, Some(&ws), "").unwrap()
 }
 
-fn finding<'a>(v: &'a Verdict, rule: &str) -> &'a Finding {
+fn finding(v: &Verdict, rule: RuleId) -> &Finding {
     v.findings
         .iter()
         .find(|f| f.rule == rule)
@@ -233,10 +233,10 @@ fn finding<'a>(v: &'a Verdict, rule: &str) -> &'a Finding {
 #[test]
 fn generated_image_passes_with_only_package_manager_warnings() {
     let v = verdict(generated_billing());
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
-    let warned: Vec<&str> = v.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
+    let warned: Vec<RuleId> = v.findings.iter().map(|f| f.rule).collect();
     assert!(
-        warned.iter().all(|r| *r == diags::id::PACKAGE_MANAGER),
+        warned.iter().all(|r| *r == RuleId::PackageManager),
         "{warned:?}"
     );
     assert_eq!(v.service.root.as_deref(), Some("/app/services/billing"));
@@ -263,7 +263,7 @@ fn plain_js_internal_package_with_a_top_level_main_passes() {
             .files(&["/app/services/billing/node_modules/@acme/shared/index.js"])
     });
     let v = verdict(image);
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
     // Anything else at the top of such a package is still extra.
     let image = generated_billing().with(|t| {
         t.layer(4)
@@ -273,10 +273,7 @@ fn plain_js_internal_package_with_a_top_level_main_passes() {
                 "/app/packages/shared/notes.js",
             ])
     });
-    assert_eq!(
-        errors(&verdict(image)),
-        vec![diags::id::INTERNAL_PACKAGE_EXTRA]
-    );
+    assert_eq!(errors(&verdict(image)), vec![RuleId::InternalPackageExtra]);
 }
 
 /// A plain-JS internal package that the workspace does not build ships as `npm pack` would
@@ -302,7 +299,7 @@ fn unbuilt_internal_package_may_ship_its_folder() {
         ..Default::default()
     });
     let v = run(&image, None, Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), vec![diags::id::INTERNAL_PACKAGE_EXTRA]);
+    assert_eq!(errors(&v), vec![RuleId::InternalPackageExtra]);
     // Built, but by the script `[generate.node] build_script` names: extra content too.
     ws.packages[1].node = Some(crate::workspace::pnpm::NodePackage {
         scripts: [("compile".to_string(), "tsc".to_string())].into(),
@@ -310,13 +307,13 @@ fn unbuilt_internal_package_may_ship_its_folder() {
     });
     let compile = "[generate.node]\nbuild_script = \"compile\"\n";
     let v = run(&image, None, Some(&ws), compile).unwrap();
-    assert_eq!(errors(&v), vec![diags::id::INTERNAL_PACKAGE_EXTRA]);
+    assert_eq!(errors(&v), vec![RuleId::InternalPackageExtra]);
     // Not built by the workspace (plain JavaScript): fine.
     let v = run(&image, None, Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
     ws.packages[1].node = Some(Default::default());
     let v = run(&image, None, Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
 }
 
 #[test]
@@ -329,12 +326,17 @@ fn hand_written_layout_passes_with_and_without_workspace() {
         ("billing", None),
     ] {
         let v = run(&image, Some(name), ws, "").unwrap();
-        assert_eq!(errors(&v), Vec::<&str>::new(), "{name}: {:#?}", v.findings);
+        assert_eq!(
+            errors(&v),
+            Vec::<RuleId>::new(),
+            "{name}: {:#?}",
+            v.findings
+        );
         assert_eq!(v.service.root.as_deref(), Some("/app/service"));
     }
     let v = run(&image, Some("billing"), None, "").unwrap();
     assert_eq!(v.skipped.len(), 1);
-    assert_eq!(v.skipped[0].rule, diags::id::OTHER_SERVICE);
+    assert_eq!(v.skipped[0].rule, RuleId::OtherService);
 }
 
 #[test]
@@ -376,83 +378,83 @@ fn service_from_label_or_flag_else_an_error() {
 #[test]
 fn each_bad_variant_is_flagged_by_exactly_its_rule() {
     #[rustfmt::skip]
-    let cases: Vec<(&str, ImageBuilder, &str)> = vec![
+    let cases: Vec<(&str, ImageBuilder, RuleId)> = vec![
         ("pnpm left in", generated_billing().with(|t| t.layer(4)
             .file("/usr/local/lib/node_modules/pnpm/package.json", r#"{"name":"pnpm"}"#)
-            .symlink("/usr/local/bin/pnpm", "../lib/node_modules/pnpm/bin/pnpm.cjs")), diags::id::WORKSPACE_TOOLING),
+            .symlink("/usr/local/bin/pnpm", "../lib/node_modules/pnpm/bin/pnpm.cjs")), RuleId::WorkspaceTooling),
         ("pnpm store", generated_billing().with(|t| t.layer(4)
-            .files(&["/app/.pnpm-store/v3/files/00/0a1b2c-index.json"])), diags::id::WORKSPACE_TOOLING),
+            .files(&["/app/.pnpm-store/v3/files/00/0a1b2c-index.json"])), RuleId::WorkspaceTooling),
         ("workspace file", generated_billing().with(|t| t.layer(4)
-            .file("/app/pnpm-workspace.yaml", "packages: ['services/*']")), diags::id::WORKSPACE_TOOLING),
+            .file("/app/pnpm-workspace.yaml", "packages: ['services/*']")), RuleId::WorkspaceTooling),
         ("workspace spec kept, its package not installed", generated_billing().with(|t| t.layer(4)
             .file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))
             .delete("/app/services/billing/node_modules/@acme/shared")),
-            diags::id::WORKSPACE_PROTOCOL),
+            RuleId::WorkspaceProtocol),
         ("workspace spec kept over the tree npm installed from the rewritten one", generated_billing().with(|t| t
             .layer(3).file("/app/services/billing/node_modules/.package-lock.json", r#"{"lockfileVersion":3}"#)
             .layer(4).file("/app/services/billing/package.json", &BILLING_PKG.replace("file:../../packages/shared", "workspace:*"))),
-            diags::id::WORKSPACE_PROTOCOL),
+            RuleId::WorkspaceProtocol),
         ("another service copied in", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
-            .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+            .files(&["/app/services/payments/dist/main.js"])), RuleId::OtherService),
         ("another service's manifest, workspace: specs and all", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments","dependencies":{"@acme/shared":"workspace:*"}}"#)
-            .files(&["/app/services/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+            .files(&["/app/services/payments/dist/main.js"])), RuleId::OtherService),
         ("another service copied with its node_modules", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
             .file("/app/services/payments/node_modules/@acme/unused/package.json", r#"{"name":"@acme/unused"}"#)
-            .files(&["/app/services/payments/node_modules/@acme/unused/dist/index.js"])), diags::id::OTHER_SERVICE),
+            .files(&["/app/services/payments/node_modules/@acme/unused/dist/index.js"])), RuleId::OtherService),
         ("another service's dist under its folder name", generated_billing().with(|t| t.layer(4)
-            .files(&["/app/payments/dist/main.js"])), diags::id::OTHER_SERVICE),
+            .files(&["/app/payments/dist/main.js"])), RuleId::OtherService),
         ("another service in node_modules", generated_billing().with(|t| t.layer(4)
-            .file("/app/services/billing/node_modules/@acme/payments/package.json", r#"{"name":"@acme/payments"}"#)), diags::id::OTHER_SERVICE),
+            .file("/app/services/billing/node_modules/@acme/payments/package.json", r#"{"name":"@acme/payments"}"#)), RuleId::OtherService),
         ("another service added then deleted", generated_billing().with(|t| t.layer(4)
             .file("/app/services/payments/package.json", r#"{"name":"@acme/payments"}"#)
             .files(&["/app/services/payments/dist/main.js"])
-            .layer(5).delete("/app/services/payments")), diags::id::OTHER_SERVICE),
+            .layer(5).delete("/app/services/payments")), RuleId::OtherService),
         ("TypeScript sources left in", generated_billing().with(|t| t.layer(4)
-            .files(&["/app/services/billing/src/main.ts", "/app/services/billing/tsconfig.json"])), diags::id::SOURCES),
+            .files(&["/app/services/billing/src/main.ts", "/app/services/billing/tsconfig.json"])), RuleId::Sources),
         ("internal package sources", generated_billing().with(|t| t.layer(4)
-            .files(&["/app/packages/shared/src/index.ts"])), diags::id::SOURCES),
-        ("root user", generated_billing().user("root"), diags::id::USER_ROOT),
-        ("uid 0", generated_billing().user("0:0"), diags::id::USER_ROOT),
-        ("no user", generated_billing().without("User"), diags::id::USER_UNSET),
-        ("uid without passwd entry", generated_billing().user("12345"), diags::id::USER_UNRESOLVABLE),
+            .files(&["/app/packages/shared/src/index.ts"])), RuleId::Sources),
+        ("root user", generated_billing().user("root"), RuleId::UserRoot),
+        ("uid 0", generated_billing().user("0:0"), RuleId::UserRoot),
+        ("no user", generated_billing().without("User"), RuleId::UserUnset),
+        ("uid without passwd entry", generated_billing().user("12345"), RuleId::UserUnresolvable),
         ("dev dependencies installed", generated_billing().with(|t| t.layer(4)
             .file("/app/services/billing/node_modules/typescript/package.json", r#"{"name":"typescript"}"#)
             .files(&["/app/services/billing/node_modules/typescript/lib/tsc.js"])
             .symlink("/app/services/billing/node_modules/.bin/tsc", "../typescript/bin/tsc")
             .file("/app/services/billing/node_modules/vitest/package.json", r#"{"name":"vitest","dependencies":{"tinypool":"^1"}}"#)
-            .file("/app/services/billing/node_modules/tinypool/package.json", r#"{"name":"tinypool"}"#)), diags::id::DEV_DEPENDENCY),
+            .file("/app/services/billing/node_modules/tinypool/package.json", r#"{"name":"tinypool"}"#)), RuleId::DevDependency),
         ("internal dev-only package installed", generated_billing().with(|t| t.layer(4)
-            .file("/app/services/billing/node_modules/@acme/testkit/package.json", r#"{"name":"@acme/testkit"}"#)), diags::id::DEV_DEPENDENCY),
-        ("npm start", generated_billing().cmd(&["npm", "start"]), diags::id::ENTRYPOINT_INDIRECT),
+            .file("/app/services/billing/node_modules/@acme/testkit/package.json", r#"{"name":"@acme/testkit"}"#)), RuleId::DevDependency),
+        ("npm start", generated_billing().cmd(&["npm", "start"]), RuleId::EntrypointIndirect),
         ("start-service script", generated_billing().entrypoint(&[]).cmd(&["/app/start-service.sh", "billing"])
-            .with(|t| t.layer(4).exe("/app/start-service.sh", "#!/bin/sh\nexec node /app/services/$1/dist/main.js\n")), diags::id::ENTRYPOINT_INDIRECT),
+            .with(|t| t.layer(4).exe("/app/start-service.sh", "#!/bin/sh\nexec node /app/services/$1/dist/main.js\n")), RuleId::EntrypointIndirect),
         ("node start script that picks a service", generated_billing().cmd(&["node", "/app/start.js"])
-            .with(|t| t.layer(4).file("/app/start.js", "require(`./services/${process.env.SERVICE}/dist/main.js`)")), diags::id::ENTRYPOINT_INDIRECT),
-        ("shell form", generated_billing().entrypoint(&[]).cmd(&["/bin/sh", "-c", "node /app/services/billing/dist/main.js"]), diags::id::ENTRYPOINT_SHELL),
-        ("entry file missing", generated_billing().cmd(&["node", "/app/services/billing/dist/server.js"]), diags::id::ENTRYPOINT_NOT_FOUND),
-        ("no command", generated_billing().entrypoint(&[]).cmd(&[]), diags::id::ENTRYPOINT_MISSING),
+            .with(|t| t.layer(4).file("/app/start.js", "require(`./services/${process.env.SERVICE}/dist/main.js`)")), RuleId::EntrypointIndirect),
+        ("shell form", generated_billing().entrypoint(&[]).cmd(&["/bin/sh", "-c", "node /app/services/billing/dist/main.js"]), RuleId::EntrypointShell),
+        ("entry file missing", generated_billing().cmd(&["node", "/app/services/billing/dist/server.js"]), RuleId::EntrypointNotFound),
+        ("no command", generated_billing().entrypoint(&[]).cmd(&[]), RuleId::EntrypointMissing),
         (".npmrc with a token", generated_billing().with(|t| t.layer(4)
-            .file("/app/.npmrc", "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789\n")), diags::id::SECRET_NPMRC),
+            .file("/app/.npmrc", "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789\n")), RuleId::SecretNpmrc),
         (".npmrc token deleted later", generated_billing().with(|t| t.layer(4)
-            .file("/root/.npmrc", "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789\n").layer(5).delete("/root/.npmrc")), diags::id::SECRET_NPMRC),
-        (".env", generated_billing().with(|t| t.layer(4).file("/app/services/billing/.env", "DB_PASSWORD=x")), diags::id::SECRET_ENV_FILE),
+            .file("/root/.npmrc", "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789\n").layer(5).delete("/root/.npmrc")), RuleId::SecretNpmrc),
+        (".env", generated_billing().with(|t| t.layer(4).file("/app/services/billing/.env", "DB_PASSWORD=x")), RuleId::SecretEnvFile),
         ("private key", generated_billing().with(|t| t.layer(4)
-            .file("/app/services/billing/certs/server.key", "-----BEGIN PRIVATE KEY-----\nMII\n")), diags::id::SECRET_PRIVATE_KEY),
+            .file("/app/services/billing/certs/server.key", "-----BEGIN PRIVATE KEY-----\nMII\n")), RuleId::SecretPrivateKey),
         ("aws credentials", generated_billing().with(|t| t.layer(4)
-            .file("/root/.aws/credentials", "[default]\naws_access_key_id=AKIA\n")), diags::id::SECRET_CLOUD_CREDENTIALS),
-        (".git", generated_billing().with(|t| t.layer(4).files(&["/app/.git/HEAD", "/app/.git/config"])), diags::id::SECRET_GIT),
-        ("gcc", generated_billing().with(|t| t.layer(4).exe("/usr/bin/gcc-12", "\x7fELF").symlink("/usr/bin/gcc", "gcc-12")), diags::id::TOOLCHAIN),
+            .file("/root/.aws/credentials", "[default]\naws_access_key_id=AKIA\n")), RuleId::SecretCloudCredentials),
+        (".git", generated_billing().with(|t| t.layer(4).files(&["/app/.git/HEAD", "/app/.git/config"])), RuleId::SecretGit),
+        ("gcc", generated_billing().with(|t| t.layer(4).exe("/usr/bin/gcc-12", "\x7fELF").symlink("/usr/bin/gcc", "gcc-12")), RuleId::Toolchain),
         ("global typescript", generated_billing().with(|t| t.layer(4)
-            .file("/usr/local/lib/node_modules/typescript/package.json", r#"{"name":"typescript"}"#)), diags::id::TOOLCHAIN),
+            .file("/usr/local/lib/node_modules/typescript/package.json", r#"{"name":"typescript"}"#)), RuleId::Toolchain),
         ("unused internal package", generated_billing().with(|t| t.layer(4)
             .file("/app/packages/unused/package.json", r#"{"name":"@acme/unused"}"#)
-            .files(&["/app/packages/unused/dist/index.js"])), diags::id::APP_ROOT_FOREIGN),
-        ("stray folder", generated_billing().with(|t| t.layer(4).files(&["/app/scripts/migrate.sh"])), diags::id::APP_ROOT_FOREIGN),
+            .files(&["/app/packages/unused/dist/index.js"])), RuleId::AppRootForeign),
+        ("stray folder", generated_billing().with(|t| t.layer(4).files(&["/app/scripts/migrate.sh"])), RuleId::AppRootForeign),
         ("internal package ships tests", generated_billing().with(|t| t.layer(4)
-            .files(&["/app/packages/shared/test/index.test.js"])), diags::id::INTERNAL_PACKAGE_EXTRA),
+            .files(&["/app/packages/shared/test/index.test.js"])), RuleId::InternalPackageExtra),
     ];
     let ws = workspace();
     for (what, image, rule) in cases {
@@ -483,7 +485,7 @@ fn a_crate_folder_copied_in_is_sources_whole() {
             ])
     });
     let v = run(&image.build(), Some("ledger"), Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    assert_eq!(errors(&v), vec![RuleId::Sources], "{:#?}", v.findings);
     let paths: Vec<&str> = v
         .findings
         .iter()
@@ -505,7 +507,7 @@ fn a_crate_folder_copied_in_is_sources_whole() {
             .delete("/app/crates")
     });
     let v = run(&hidden.build(), Some("ledger"), Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    assert_eq!(errors(&v), vec![RuleId::Sources], "{:#?}", v.findings);
     assert!(
         v.findings.iter().all(|f| f.hidden.is_some()),
         "{:#?}",
@@ -518,7 +520,7 @@ fn a_crate_folder_copied_in_is_sources_whole() {
             .file("/app/Cargo.toml", "[package]\nname = \"ledger\"\n")
     });
     let v = run(&single.build(), Some("ledger"), Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), vec![diags::id::SOURCES], "{:#?}", v.findings);
+    assert_eq!(errors(&v), vec![RuleId::Sources], "{:#?}", v.findings);
     assert!(
         v.findings
             .iter()
@@ -536,7 +538,7 @@ fn a_crate_folder_copied_in_is_sources_whole() {
 fn option_values_naming_other_services_are_configuration() {
     let ws = workspace();
     let main = "/app/services/billing/dist/main.js";
-    let cases: Vec<(ImageBuilder, Vec<&str>)> = vec![
+    let cases: Vec<(ImageBuilder, Vec<RuleId>)> = vec![
         (
             generated_billing().cmd(&["node", main, "--payments-host", "payments"]),
             vec![],
@@ -547,7 +549,7 @@ fn option_values_naming_other_services_are_configuration() {
         ),
         (
             generated_billing().cmd(&["node", main, "payments"]),
-            vec![diags::id::ENTRYPOINT_INDIRECT],
+            vec![RuleId::EntrypointIndirect],
         ),
         (
             ledger().cmd(&["/app/ledger", "--peer", "ledger-admin"]),
@@ -555,16 +557,16 @@ fn option_values_naming_other_services_are_configuration() {
         ),
         (
             ledger().cmd(&["/app/ledger", "ledger-admin"]),
-            vec![diags::id::ENTRYPOINT_INDIRECT],
+            vec![RuleId::EntrypointIndirect],
         ),
         // A selector option's value picks what runs: still a start-service argument.
         (
             generated_billing().cmd(&["node", main, "--service", "payments"]),
-            vec![diags::id::ENTRYPOINT_INDIRECT],
+            vec![RuleId::EntrypointIndirect],
         ),
         (
             generated_billing().cmd(&["node", main, "--app=@acme/payments"]),
-            vec![diags::id::ENTRYPOINT_INDIRECT],
+            vec![RuleId::EntrypointIndirect],
         ),
     ];
     for (image, want) in cases {
@@ -588,17 +590,17 @@ fn option_values_naming_other_services_are_configuration() {
 #[test]
 fn another_services_output_inside_the_service_folder_is_found() {
     let ws = workspace();
-    let cases: Vec<(ImageBuilder, &str, Vec<&str>)> = vec![
+    let cases: Vec<(ImageBuilder, &str, Vec<RuleId>)> = vec![
         (
             pnpm_deploy("/prod/billing")
                 .with(|t| t.layer(2).files(&["/prod/billing/payments/dist/main.js"])),
             "/prod/billing/payments",
-            vec![diags::id::OTHER_SERVICE],
+            vec![RuleId::OtherService],
         ),
         (
             hand_written().with(|t| t.layer(2).files(&["/app/service/payments/dist/main.js"])),
             "/app/service/payments",
-            vec![diags::id::OTHER_SERVICE],
+            vec![RuleId::OtherService],
         ),
         (
             pnpm_deploy("/prod/billing")
@@ -612,7 +614,7 @@ fn another_services_output_inside_the_service_folder_is_found() {
         assert_eq!(errors(&v), want, "{path}: {:#?}", v.findings);
         if !path.is_empty() {
             assert_eq!(
-                finding(&v, diags::id::OTHER_SERVICE).paths,
+                finding(&v, RuleId::OtherService).paths,
                 vec![path.to_string()]
             );
         }
@@ -622,7 +624,7 @@ fn another_services_output_inside_the_service_folder_is_found() {
 #[test]
 fn cargo_bad_variants() {
     let ws = workspace();
-    let cases: Vec<(&str, ImageBuilder, &str)> = vec![
+    let cases: Vec<(&str, ImageBuilder, RuleId)> = vec![
         (
             "cargo left in",
             ledger().with(|t| {
@@ -630,7 +632,7 @@ fn cargo_bad_variants() {
                     .exe("/usr/local/cargo/bin/cargo", "\x7fELF")
                     .exe("/usr/local/cargo/bin/rustc", "\x7fELF")
             }),
-            diags::id::TOOLCHAIN,
+            RuleId::Toolchain,
         ),
         (
             "target left in",
@@ -638,7 +640,7 @@ fn cargo_bad_variants() {
                 t.layer(2)
                     .files(&["/app/target/release/ledger", "/app/target/CACHEDIR.TAG"])
             }),
-            diags::id::SOURCES,
+            RuleId::Sources,
         ),
         (
             "sources left in",
@@ -648,24 +650,24 @@ fn cargo_bad_variants() {
                     "/app/crates/ledger/Cargo.toml",
                 ])
             }),
-            diags::id::SOURCES,
+            RuleId::Sources,
         ),
         (
             "other binary",
             ledger().with(|t| t.layer(2).exe("/app/ledger-admin", "\x7fELF")),
-            diags::id::OTHER_SERVICE,
+            RuleId::OtherService,
         ),
         (
             "missing binary",
             ledger().cmd(&["/app/ledgerd"]),
-            diags::id::ENTRYPOINT_NOT_FOUND,
+            RuleId::EntrypointNotFound,
         ),
     ];
     for (what, image, rule) in cases {
         let v = run(&image.build(), None, Some(&ws), "").unwrap();
         let mut got = errors(&v);
         // A missing binary is also a missing service.
-        got.retain(|r| *r != diags::id::SERVICE_MISSING || rule != diags::id::ENTRYPOINT_NOT_FOUND);
+        got.retain(|r| *r != RuleId::ServiceMissing || rule != RuleId::EntrypointNotFound);
         assert_eq!(got, vec![rule], "{what}: {:#?}", v.findings);
     }
 }
@@ -682,7 +684,7 @@ fn hidden_findings_name_the_layer_that_added_and_the_one_that_hid() {
             .layer(5)
             .delete("/app/services/payments")
     }));
-    let f = finding(&v, diags::id::OTHER_SERVICE);
+    let f = finding(&v, RuleId::OtherService);
     assert_eq!(f.paths, vec!["/app/services/payments"]);
     assert_eq!(f.layer.as_ref().unwrap().index, 4);
     let h = f.hidden.as_ref().unwrap();
@@ -704,7 +706,7 @@ fn a_folder_of_many_files_is_one_path() {
             "/app/services/billing/src/d.js",
         ])
     }));
-    let f = finding(&v, diags::id::SOURCES);
+    let f = finding(&v, RuleId::Sources);
     assert_eq!(f.paths, vec!["/app/services/billing/src"]);
 }
 
@@ -718,7 +720,7 @@ fn a_js_package_running_from_src_keeps_its_src() {
             )
             .files(&["/app/packages/shared/src/index.js"])
     }));
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
 }
 
 #[test]
@@ -735,10 +737,7 @@ fn policy_turns_rules_off_allows_and_denies() {
         })
         .build();
     let v = run(&image, None, Some(&ws), "").unwrap();
-    assert_eq!(
-        errors(&v),
-        vec![diags::id::SOURCES, diags::id::SECRET_ENV_FILE]
-    );
+    assert_eq!(errors(&v), vec![RuleId::Sources, RuleId::SecretEnvFile]);
     let toml = r#"
 [verify]
 allow = ["/app/services/billing/public"]
@@ -752,17 +751,14 @@ sources = "warning"
     assert_eq!(v.skipped.len(), 1);
     assert_eq!(
         (v.skipped[0].rule, v.skipped[0].reason.as_str()),
-        (
-            diags::id::PACKAGE_MANAGER,
-            "turned off by the [verify] policy"
-        )
+        (RuleId::PackageManager, "turned off by the [verify] policy")
     );
-    let got: Vec<(&str, Severity)> = v.findings.iter().map(|f| (f.rule, f.severity)).collect();
+    let got: Vec<(RuleId, Severity)> = v.findings.iter().map(|f| (f.rule, f.severity)).collect();
     assert_eq!(
         got,
         vec![
-            (diags::id::DENIED_PATH, Severity::Error),
-            (diags::id::SOURCES, Severity::Warning)
+            (RuleId::DeniedPath, Severity::Error),
+            (RuleId::Sources, Severity::Warning)
         ]
     );
     assert_eq!(
@@ -782,8 +778,8 @@ fn a_service_not_in_the_image_is_missing() {
     )
     .unwrap();
     let ids = errors(&v);
-    assert!(ids.contains(&diags::id::SERVICE_MISSING), "{ids:?}");
-    assert!(ids.contains(&diags::id::ENTRYPOINT_INDIRECT), "{ids:?}");
+    assert!(ids.contains(&RuleId::ServiceMissing), "{ids:?}");
+    assert!(ids.contains(&RuleId::EntrypointIndirect), "{ids:?}");
 }
 
 /// A runtime image built on Debian or Alpine ships the OS's own programs; one named like another
@@ -799,7 +795,7 @@ fn os_package_files_named_like_another_service_are_not_it() {
             "/.\n/usr\n/usr/bin\n/usr/bin/ledger-admin\n",
         )
     };
-    let cases: Vec<(&str, ImageBuilder, Vec<&str>)> = vec![
+    let cases: Vec<(&str, ImageBuilder, Vec<RuleId>)> = vec![
         ("dpkg lists it", ledger().with(debian), vec![]),
         (
             "dpkg lists it under /bin (usrmerge)",
@@ -847,12 +843,12 @@ fn os_package_files_named_like_another_service_are_not_it() {
         (
             "no database names it",
             ledger().with(|t| t.layer(0).exe("/usr/bin/ledger-admin", "\x7fELF")),
-            vec![diags::id::OTHER_SERVICE],
+            vec![RuleId::OtherService],
         ),
         (
             "a later layer put the other service over the OS's file",
             ledger().with(|t| debian(t).layer(2).exe("/usr/bin/ledger-admin", "\x7fELF\x02")),
-            vec![diags::id::OTHER_SERVICE],
+            vec![RuleId::OtherService],
         ),
     ];
     for (what, image, rules) in cases {
@@ -941,7 +937,7 @@ fn large_trees_are_checked_quickly() {
     let start = std::time::Instant::now();
     let v = run(&image, None, Some(&ws), "").unwrap();
     let took = start.elapsed();
-    assert_eq!(errors(&v), Vec::<&str>::new());
+    assert_eq!(errors(&v), Vec::<RuleId>::new());
     // Generous for debug builds on a loaded 2-core machine; release is ~10x faster.
     assert!(took.as_secs_f64() < 20.0, "{took:?}");
     eprintln!("checked {} entries in {took:?}", image.tree.entries.len());
@@ -976,7 +972,7 @@ fn moved_packages_with_stale_file_specs_pass() {
     let ws = workspace();
     for ws in [Some(&ws), None] {
         let v = run(&image, Some("billing"), ws, "").unwrap();
-        assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+        assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
     }
 }
 
@@ -987,7 +983,7 @@ fn npm_config_and_lockfiles_at_the_app_root_are_not_foreign() {
             .file("/app/.npmrc", "omit=dev\nfund=false\n")
             .file("/app/package-lock.json", "{}")
     }));
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
 }
 
 /// What `[generate.services.<name>] assets` puts next to a Cargo binary is the service's own:
@@ -1005,23 +1001,23 @@ fn cargo_assets_from_the_generate_config_belong_to_the_service() {
     };
     let config = "[generate.services.ledger]\nassets = [\"config/ledger.toml\", \"static/\"]\n";
     let v = run(&with_assets().build(), None, Some(&ws), config).unwrap();
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
 
     let v = run(&with_assets().build(), None, Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), vec![diags::id::APP_ROOT_FOREIGN]);
+    assert_eq!(errors(&v), vec![RuleId::AppRootForeign]);
 
     let moved =
         "[generate]\napp_root = \"/srv\"\n[generate.services.ledger]\nassets = [\"static\"]\n";
     let v = run(&with_assets().build(), None, Some(&ws), moved).unwrap();
     assert_eq!(
         errors(&v),
-        vec![diags::id::APP_ROOT_FOREIGN],
+        vec![RuleId::AppRootForeign],
         "assets are under /srv now"
     );
 
     let secret = ledger().with(|t| t.layer(2).file("/app/static/.env", "TOKEN=x\n"));
     let v = run(&secret.build(), None, Some(&ws), config).unwrap();
-    assert_eq!(errors(&v), vec![diags::id::SECRET_ENV_FILE]);
+    assert_eq!(errors(&v), vec![RuleId::SecretEnvFile]);
 }
 
 /// What `pnpm --filter @acme/billing deploy --prod out` writes (pnpm 9 and 10 alike, seen in
@@ -1085,7 +1081,7 @@ fn pnpm_deploy_output_passes() {
         let image = pnpm_deploy(app).build();
         for w in [Some(&ws), None] {
             let v = run(&image, Some("billing"), w, "").unwrap();
-            assert_eq!(errors(&v), Vec::<&str>::new(), "{app}: {:#?}", v.findings);
+            assert_eq!(errors(&v), Vec::<RuleId>::new(), "{app}: {:#?}", v.findings);
             assert_eq!(v.service.root.as_deref(), Some(app));
         }
     }
@@ -1095,7 +1091,7 @@ fn pnpm_deploy_output_passes() {
 fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
     let ws = workspace();
     let store = "/usr/src/app/node_modules/.pnpm";
-    let cases: Vec<(&str, ImageBuilder, &str)> = vec![
+    let cases: Vec<(&str, ImageBuilder, RuleId)> = vec![
         // `pnpm deploy` without --prod: the dev dependencies are in the virtual store.
         (
             "deploy without --prod",
@@ -1110,7 +1106,7 @@ fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
                         ".pnpm/vitest@1.6.0/node_modules/vitest",
                     )
             }),
-            diags::id::DEV_DEPENDENCY,
+            RuleId::DevDependency,
         ),
         // The content-addressable store is pnpm's cache, not an installed package.
         (
@@ -1119,7 +1115,7 @@ fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
                 t.layer(2)
                     .files(&["/root/.local/share/pnpm/store/v3/files/00/abc"])
             }),
-            diags::id::WORKSPACE_TOOLING,
+            RuleId::WorkspaceTooling,
         ),
         (
             "store in the app",
@@ -1127,7 +1123,7 @@ fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
                 t.layer(2)
                     .files(&["/usr/src/app/.pnpm-store/v3/files/00/abc"])
             }),
-            diags::id::WORKSPACE_TOOLING,
+            RuleId::WorkspaceTooling,
         ),
         // A workspace: spec whose package is not installed: the service cannot load it.
         (
@@ -1137,7 +1133,7 @@ fn pnpm_deploy_with_dev_dependencies_or_a_store_is_still_reported() {
                     .delete("/usr/src/app/node_modules/@acme/shared")
                     .delete(&format!("{store}/@acme+shared@file+packages+shared"))
             }),
-            diags::id::WORKSPACE_PROTOCOL,
+            RuleId::WorkspaceProtocol,
         ),
     ];
     for (what, image, rule) in cases {
@@ -1180,13 +1176,8 @@ fn pnpm_deploy_links_to_a_dev_dependency_are_the_dev_dependency() {
         })
         .build();
     let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
-    assert_eq!(
-        errors(&v),
-        vec![diags::id::DEV_DEPENDENCY],
-        "{:#?}",
-        v.findings
-    );
-    let dev = finding(&v, diags::id::DEV_DEPENDENCY);
+    assert_eq!(errors(&v), vec![RuleId::DevDependency], "{:#?}", v.findings);
+    let dev = finding(&v, RuleId::DevDependency);
     assert_eq!(dev.paths, vec![ts.clone()], "{:#?}", v.findings);
     // A run-time dependency's links stay what they were (zod is not a dev dependency).
     assert!(v
@@ -1202,12 +1193,12 @@ fn pnpm_deploy_links_to_a_dev_dependency_are_the_dev_dependency() {
 #[test]
 fn another_service_inside_a_service_at_the_app_root_is_found() {
     let ws = workspace();
-    let cases: Vec<(&str, ImageBuilder, Vec<&str>)> = vec![
+    let cases: Vec<(&str, ImageBuilder, Vec<RuleId>)> = vec![
         (
             "its dist under its folder name",
             pnpm_deploy("/usr/src/app")
                 .with(|t| t.layer(2).files(&["/usr/src/app/payments/dist/main.js"])),
-            vec![diags::id::OTHER_SERVICE],
+            vec![RuleId::OtherService],
         ),
         (
             "its workspace folder",
@@ -1215,7 +1206,7 @@ fn another_service_inside_a_service_at_the_app_root_is_found() {
                 t.layer(2)
                     .files(&["/usr/src/app/services/payments/dist/main.js"])
             }),
-            vec![diags::id::OTHER_SERVICE],
+            vec![RuleId::OtherService],
         ),
         (
             "a client module named like it",
@@ -1251,14 +1242,14 @@ fn a_package_around_the_service_is_reported_by_its_files() {
         let v = run(&image.build(), None, Some(&ws), "").unwrap();
         assert_eq!(
             errors(&v),
-            vec![diags::id::APP_ROOT_FOREIGN],
+            vec![RuleId::AppRootForeign],
             "{:#?}",
             v.findings
         );
         let paths: Vec<&str> = v
             .findings
             .iter()
-            .filter(|f| f.rule == diags::id::APP_ROOT_FOREIGN)
+            .filter(|f| f.rule == RuleId::AppRootForeign)
             .flat_map(|f| f.paths.iter().map(String::as_str))
             .collect();
         assert_eq!(
@@ -1289,7 +1280,7 @@ fn a_binary_behind_a_shell_entrypoint_is_not_missing() {
         let v = run(&image.build(), Some("ledger"), w, "").unwrap();
         assert_eq!(
             errors(&v),
-            vec![diags::id::ENTRYPOINT_SHELL],
+            vec![RuleId::EntrypointShell],
             "{:#?}",
             v.findings
         );
@@ -1310,7 +1301,7 @@ fn the_image_name_tells_the_service_when_a_workspace_knows_it() {
     let v = run(&named(), None, Some(&ws), "").unwrap();
     assert_eq!(v.service.name, "billing");
     assert_eq!(v.service.name_from, NameSource::ImageName);
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
     // Not a service's name, or no workspace to say so: the clear error as before.
     let mut other = hand_written();
     other.rename("registry.acme.dev/team/backend");
@@ -1351,12 +1342,17 @@ fn a_service_without_its_package_json_is_found_by_its_entry_file() {
     for (what, image) in [("bundle", bundle().build()), ("dist", dist().build())] {
         for w in [Some(&ws), None] {
             let v = run(&image, Some("billing"), w, "").unwrap();
-            assert_eq!(errors(&v), Vec::<&str>::new(), "{what}: {:#?}", v.findings);
+            assert_eq!(
+                errors(&v),
+                Vec::<RuleId>::new(),
+                "{what}: {:#?}",
+                v.findings
+            );
             assert_eq!(v.service.app_root.as_deref(), Some("/app"), "{what}");
         }
     }
     // What the workspace knows still counts: its dev dependencies, another service, sources.
-    let cases: Vec<(ImageBuilder, &str)> = vec![
+    let cases: Vec<(ImageBuilder, RuleId)> = vec![
         (
             dist().with(|t| {
                 t.layer(2).file(
@@ -1364,19 +1360,19 @@ fn a_service_without_its_package_json_is_found_by_its_entry_file() {
                     r#"{"name":"typescript"}"#,
                 )
             }),
-            diags::id::DEV_DEPENDENCY,
+            RuleId::DevDependency,
         ),
         (
             dist().with(|t| t.layer(2).files(&["/app/services/payments/dist/main.js"])),
-            diags::id::OTHER_SERVICE,
+            RuleId::OtherService,
         ),
         (
             dist().with(|t| t.layer(2).files(&["/app/src/main.ts"])),
-            diags::id::SOURCES,
+            RuleId::Sources,
         ),
         (
             bundle().with(|t| t.layer(2).file("/app/.env", "X=1")),
-            diags::id::SECRET_ENV_FILE,
+            RuleId::SecretEnvFile,
         ),
     ];
     for (image, rule) in cases {
@@ -1403,12 +1399,12 @@ fn a_renamed_binary_that_the_entrypoint_runs_is_the_service() {
             .build()
     };
     let v = run(&image("/app/server"), Some("ledger"), Some(&ws), "").unwrap();
-    assert_eq!(errors(&v), Vec::<&str>::new(), "{:#?}", v.findings);
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
     assert_eq!(v.service.binary.as_deref(), Some("/app/server"));
     // Another service's binary is not taken for this one.
     let v = run(&image("/app/ledger-admin"), Some("ledger"), Some(&ws), "").unwrap();
     assert!(
-        errors(&v).contains(&diags::id::SERVICE_MISSING),
+        errors(&v).contains(&RuleId::ServiceMissing),
         "{:#?}",
         v.findings
     );
@@ -1438,12 +1434,17 @@ fn the_package_the_entrypoint_runs_is_the_service_whatever_its_name() {
     };
     for name in ["billing-dist", "api"] {
         let v = run(&image(name), Some("billing"), Some(&ws), "").unwrap();
-        assert_eq!(errors(&v), Vec::<&str>::new(), "{name}: {:#?}", v.findings);
+        assert_eq!(
+            errors(&v),
+            Vec::<RuleId>::new(),
+            "{name}: {:#?}",
+            v.findings
+        );
         assert_eq!(v.service.root.as_deref(), Some("/app"));
     }
     let v = run(&image("@acme/payments"), Some("billing"), Some(&ws), "").unwrap();
     assert!(
-        errors(&v).contains(&diags::id::SERVICE_MISSING),
+        errors(&v).contains(&RuleId::ServiceMissing),
         "{:#?}",
         v.findings
     );

@@ -192,6 +192,29 @@ impl Workspace {
     pub fn service_package(&self, service: &Service) -> &Package {
         &self.packages[service.package]
     }
+
+    /// Where isogen's Dockerfile for a Cargo service goes, relative to the root:
+    /// `<package folder>/Dockerfile` when the package holds one service,
+    /// `<package folder>/<binary>.Dockerfile` when it holds several (one folder, several
+    /// images). `generate` writes it there; `verify` names it in reports.
+    pub fn dockerfile_path(&self, service: &Service) -> String {
+        let package = self.service_package(service);
+        let siblings = self
+            .services
+            .iter()
+            .filter(|s| s.package == service.package)
+            .count();
+        let file = if siblings > 1 {
+            format!("{}.Dockerfile", service.name)
+        } else {
+            "Dockerfile".to_string()
+        };
+        if package.dir.is_empty() {
+            file
+        } else {
+            format!("{}/{file}", package.dir)
+        }
+    }
 }
 
 /// The default service rule for Node packages: the package's parent folder is named

@@ -6,7 +6,7 @@
 //! It installs only what is missing and says what it installs; it never upgrades or removes.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
@@ -44,29 +44,72 @@ const TOOLS: &[Tool] = &[
 
 pub fn run(root: &Path, target: &Path, all_cargo_services: bool) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let started = Instant::now();
-    Cmd::new(&cargo)
-        .args(["test", "--workspace"])
-        .current_dir(root)
-        .run()?;
-    eprintln!(
-        "ci: cargo test --workspace passed in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
+    let mut steps = Steps::default();
+    let outcome = run_steps(&mut steps, root, target, &cargo, all_cargo_services);
+    steps.print_summary(outcome.is_ok());
+    outcome
+}
 
-    install_missing_tools()?;
-    if !on_path("node") {
-        bail!("`node` is not on PATH: the Node base image is made from the host's Node 20 (install Node 20 and npm first)");
+fn run_steps(
+    steps: &mut Steps,
+    root: &Path,
+    target: &Path,
+    cargo: &str,
+    all_cargo_services: bool,
+) -> Result<()> {
+    steps.time("cargo test --workspace", || {
+        Cmd::new(cargo)
+            .args(["test", "--workspace"])
+            .current_dir(root)
+            .run()
+    })?;
+    steps.time("system tools", || {
+        install_missing_tools()?;
+        if !on_path("node") {
+            bail!("`node` is not on PATH: the Node base image is made from the host's Node 20 (install Node 20 and npm first)");
+        }
+        Ok(())
+    })?;
+    steps.time("cargo xtask e2e", || {
+        e2e::run(
+            root,
+            target,
+            &e2e::Options {
+                one_cargo_service: !all_cargo_services,
+                ..e2e::Options::default()
+            },
+        )
+    })
+}
+
+/// How long each step of the run took, printed at the end (also when a step failed).
+#[derive(Default)]
+struct Steps {
+    started: Option<Instant>,
+    done: Vec<(&'static str, Duration, bool)>,
+}
+
+impl Steps {
+    fn time<T>(&mut self, name: &'static str, step: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.started.get_or_insert_with(Instant::now);
+        let started = Instant::now();
+        let outcome = step();
+        self.done.push((name, started.elapsed(), outcome.is_ok()));
+        outcome
     }
 
-    e2e::run(
-        root,
-        target,
-        &e2e::Options {
-            one_cargo_service: !all_cargo_services,
-            ..e2e::Options::default()
-        },
-    )
+    fn print_summary(&self, passed: bool) {
+        eprintln!("ci: durations");
+        for (name, took, ok) in &self.done {
+            let status = if *ok { "ok" } else { "FAILED" };
+            eprintln!("ci:   {:>8.1}s  {status:<6}  {name}", took.as_secs_f64());
+        }
+        let total = self
+            .started
+            .map_or(Duration::ZERO, |started| started.elapsed());
+        let verdict = if passed { "passed" } else { "failed" };
+        eprintln!("ci: {verdict} in {:.1}s in total", total.as_secs_f64());
+    }
 }
 
 fn install_missing_tools() -> Result<()> {

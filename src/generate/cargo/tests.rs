@@ -73,7 +73,7 @@ fn ctx(ws: &Workspace, service: &str, config: &CargoConfig) -> Result<CargoConte
 fn dockerfile_paths_one_per_package_or_per_binary() {
     let dir = sample();
     let w = ws(dir.path());
-    let path = |s: &str| dockerfile_path(&w, w.service(s).unwrap());
+    let path = |s: &str| w.dockerfile_path(w.service(s).unwrap());
     assert_eq!(path("api"), "services/api/Dockerfile");
     assert_eq!(path("jobs-worker"), "services/jobs/jobs-worker.Dockerfile");
     assert_eq!(path("jobs-cron"), "services/jobs/jobs-cron.Dockerfile");
@@ -242,7 +242,7 @@ fn root_package_copies_the_root_minus_other_packages() {
     ]);
     let w = ws(dir.path());
     assert_eq!(
-        dockerfile_path(&w, w.service("app").unwrap()),
+        w.dockerfile_path(w.service("app").unwrap()),
         "app.Dockerfile"
     );
     let c = ctx(&w, "app", &CargoConfig::default()).unwrap();

@@ -6,7 +6,7 @@
 //! entrypoint scripts (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
 
 use super::{Collector, Ctx};
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::launch::Launch;
 use crate::verify::subject::Role;
 use crate::workspace::Ecosystem;
@@ -88,12 +88,12 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     let service = &ctx.subject.name;
     match ctx.launch {
         Launch::Nothing => out.config(
-            id::ENTRYPOINT_MISSING,
+            RuleId::EntrypointMissing,
             "the image config has no Entrypoint or Cmd that runs anything",
             v,
         ),
         Launch::Shell { command } => out.config(
-            id::ENTRYPOINT_SHELL,
+            RuleId::EntrypointShell,
             if command.is_empty() {
                 "the entrypoint starts a shell".to_string()
             } else {
@@ -102,7 +102,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             v,
         ),
         Launch::PackageManager { tool, args } => out.config(
-            id::ENTRYPOINT_INDIRECT,
+            RuleId::EntrypointIndirect,
             format!(
                 "the entrypoint runs `{}` through a package manager instead of the service itself",
                 std::iter::once(tool.as_str())
@@ -113,19 +113,19 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             v,
         ),
         Launch::Script { path, .. } => out.config_with_paths(
-            id::ENTRYPOINT_INDIRECT,
+            RuleId::EntrypointIndirect,
             format!("the entrypoint runs the start script {path} instead of the service itself"),
             v,
             vec![path.clone()],
             ctx.facts.fs.get(path).map(|e| e.layer),
         ),
         Launch::Node { inline: true, .. } => out.config(
-            id::ENTRYPOINT_INDIRECT,
+            RuleId::EntrypointIndirect,
             "the entrypoint runs code given to node on the command line (-e/-p/stdin)",
             v,
         ),
         Launch::Node { script: None, .. } => out.config(
-            id::ENTRYPOINT_MISSING,
+            RuleId::EntrypointMissing,
             "the entrypoint runs node without a script",
             v,
         ),
@@ -135,7 +135,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             script,
             ..
         } => out.config_with_paths(
-            id::ENTRYPOINT_NOT_FOUND,
+            RuleId::EntrypointNotFound,
             format!(
                 "node's script {} does not exist in the image",
                 script.as_deref().unwrap_or_default()
@@ -166,7 +166,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             };
             if let Some(msg) = problem {
                 out.config_with_paths(
-                    id::ENTRYPOINT_INDIRECT,
+                    RuleId::EntrypointIndirect,
                     msg,
                     v.clone(),
                     vec![file.clone()],
@@ -174,7 +174,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
                 );
             } else if let Some(other) = selects_other_service(ctx, args) {
                 out.config(
-                    id::ENTRYPOINT_INDIRECT,
+                    RuleId::EntrypointIndirect,
                     format!(
                         "the entrypoint passes another service's name ({other}) as an argument"
                     ),
@@ -188,7 +188,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             wanted,
             ..
         } => out.config_with_paths(
-            id::ENTRYPOINT_NOT_FOUND,
+            RuleId::EntrypointNotFound,
             format!("the entrypoint's program {program} does not exist in the image"),
             v,
             wanted.iter().cloned().collect(),
@@ -208,7 +208,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
                 .find(|o| o.bin.as_deref() == Some(base))
             {
                 out.config_with_paths(
-                    id::ENTRYPOINT_INDIRECT,
+                    RuleId::EntrypointIndirect,
                     format!(
                         "the entrypoint runs {bin}, the binary of service {}",
                         o.name
@@ -225,7 +225,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
                     .is_some_and(|r| !crate::verify::fs::is_within(bin, r))
             {
                 out.config_with_paths(
-                    id::ENTRYPOINT_INDIRECT,
+                    RuleId::EntrypointIndirect,
                     format!("the entrypoint runs {bin}, not node with the service's entry file"),
                     v,
                     vec![bin.clone()],
@@ -233,7 +233,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
                 );
             } else if let Some(other) = selects_other_service(ctx, args) {
                 out.config(
-                    id::ENTRYPOINT_INDIRECT,
+                    RuleId::EntrypointIndirect,
                     format!(
                         "the entrypoint passes another service's name ({other}) as an argument"
                     ),

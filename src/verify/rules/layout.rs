@@ -9,7 +9,7 @@
 //! business. Anything else under the app root is reported at its topmost foreign folder.
 
 use super::{Ctx, Hit};
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::Role;
@@ -86,7 +86,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 None
             } else {
                 Some(Hit::new(
-                    id::INTERNAL_PACKAGE_EXTRA,
+                    RuleId::InternalPackageExtra,
                     "an internal package ships more than its build output and package.json",
                     fs::join(dir, first),
                 ))
@@ -103,18 +103,18 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 _ => "a package".to_string(),
             };
             Some(Hit::new(
-                id::APP_ROOT_FOREIGN,
+                RuleId::AppRootForeign,
                 format!("{what} around the service's folder left its files under the app root"),
                 topmost_foreign(path, dir, &sub.holders).unwrap_or(path),
             ))
         }
         Some((dir, Role::WorkspacePackage(name))) => Some(Hit::new(
-            id::APP_ROOT_FOREIGN,
+            RuleId::AppRootForeign,
             format!("workspace package {name} is in the image, but the service does not need it at run time"),
             dir,
         )),
         Some((dir, Role::Unknown)) => Some(Hit::new(
-            id::APP_ROOT_FOREIGN,
+            RuleId::AppRootForeign,
             "a package the service does not depend on is under the app root",
             dir,
         )),
@@ -129,7 +129,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             // Topmost folder below the app root that holds nothing of the service.
             let foreign = topmost_foreign(path, root, &sub.holders)?;
             Some(Hit::new(
-                id::APP_ROOT_FOREIGN,
+                RuleId::AppRootForeign,
                 "content under the app root belongs to neither the service nor its packages",
                 foreign,
             ))

@@ -20,7 +20,7 @@ mod user;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::cfg::Policy;
-use super::diags;
+use super::diags::RuleId;
 use super::facts::{Facts, Shipped};
 use super::launch::Launch;
 use super::subject::Subject;
@@ -37,7 +37,7 @@ pub struct Ctx<'a, 'f> {
 
 /// A path rule's claim on one shipped entry.
 pub struct Hit {
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// The finding's message: paths with the same rule, message and layer form one finding.
     pub message: String,
     /// The path to report (the entry itself, or the folder it belongs to).
@@ -45,7 +45,7 @@ pub struct Hit {
 }
 
 impl Hit {
-    pub fn new(rule: &'static str, message: impl Into<String>, report: impl Into<String>) -> Hit {
+    pub fn new(rule: RuleId, message: impl Into<String>, report: impl Into<String>) -> Hit {
         Hit {
             rule,
             message: message.into(),
@@ -57,7 +57,7 @@ impl Hit {
 /// Groups hits into findings.
 pub struct Collector<'i> {
     image: &'i Image,
-    groups: BTreeMap<(usize, &'static str, String, Option<usize>, bool), Group>,
+    groups: BTreeMap<(usize, RuleId, String, Option<usize>, bool), Group>,
     config: Vec<Finding>,
     /// The `package.json` files a path rule claimed (another service's, a foreign package's):
     /// their contents are that finding's business, not a finding of their own.
@@ -89,13 +89,13 @@ impl<'i> Collector<'i> {
     }
 
     /// A finding about the image config (no path, no layer).
-    pub fn config(&mut self, rule: &'static str, message: impl Into<String>, values: Vec<String>) {
+    pub fn config(&mut self, rule: RuleId, message: impl Into<String>, values: Vec<String>) {
         self.config_with_paths(rule, message, values, Vec::new(), None);
     }
 
     pub fn config_with_paths(
         &mut self,
-        rule: &'static str,
+        rule: RuleId,
         message: impl Into<String>,
         values: Vec<String>,
         paths: Vec<String>,
@@ -160,7 +160,7 @@ impl<'i> Collector<'i> {
                 }
             });
             out.push(Finding::new(
-                rule,
+                *rule,
                 message.clone(),
                 paths,
                 Vec::new(),
@@ -207,24 +207,22 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
         .finish()
         .into_iter()
         .filter_map(|mut f| {
-            let rule = diags::rule(f.rule)?;
-            f.severity = ctx.policy.severity(rule)?;
+            f.severity = ctx.policy.severity(f.rule.rule())?;
             Some(f)
         })
         .collect();
     // Worst first, then in rule order; visible before hidden.
-    let order = |id: &str| diags::RULES.iter().position(|r| r.id == id);
     findings.sort_by(|a, b| {
         (
             std::cmp::Reverse(a.severity),
-            order(a.rule),
+            a.rule,
             a.hidden.is_some(),
             &a.paths,
             &a.message,
         )
             .cmp(&(
                 std::cmp::Reverse(b.severity),
-                order(b.rule),
+                b.rule,
                 b.hidden.is_some(),
                 &b.paths,
                 &b.message,

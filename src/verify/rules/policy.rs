@@ -3,7 +3,7 @@
 //! isogen reports, it does not replace it.
 
 use super::{Ctx, Hit};
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -16,7 +16,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         .filter(|a| *a != "/")
         .find_map(|a| Some((a, ctx.policy.denied_by(a)?)))?;
     Some(Hit::new(
-        id::DENIED_PATH,
+        RuleId::DeniedPath,
         format!("the policy denies this path (deny glob {glob})"),
         hit,
     ))

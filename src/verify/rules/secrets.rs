@@ -8,7 +8,7 @@
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -74,7 +74,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if path.contains("/.git") && !fs::in_node_modules(path) {
         if let Some(git) = fs::self_and_ancestors(path).find(|a| fs::basename(a) == ".git") {
             return Some(Hit::new(
-                id::SECRET_GIT,
+                RuleId::SecretGit,
                 "a .git directory ships the repository's history and remotes",
                 git,
             ));
@@ -86,7 +86,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         && content.is_some_and(|c| npmrc_has_token(&String::from_utf8_lossy(c)))
     {
         return Some(Hit::new(
-            id::SECRET_NPMRC,
+            RuleId::SecretNpmrc,
             format!("{base} holds a registry auth token"),
             path,
         ));
@@ -100,7 +100,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         let suffix = base.trim_start_matches(".env").trim_start_matches('.');
         if !ENV_EXAMPLES.contains(&suffix) {
             return Some(Hit::new(
-                id::SECRET_ENV_FILE,
+                RuleId::SecretEnvFile,
                 ".env file in the image",
                 path,
             ));
@@ -115,7 +115,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
             && (contains(content, "PRIVATE KEY-----") || contains(content, "PuTTY-User-Key-File"));
         if key_by_name || key_by_content {
             return Some(Hit::new(
-                id::SECRET_PRIVATE_KEY,
+                RuleId::SecretPrivateKey,
                 "private key in the image",
                 path,
             ));
@@ -164,7 +164,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     };
     cred.map(|(what, report)| {
         Hit::new(
-            id::SECRET_CLOUD_CREDENTIALS,
+            RuleId::SecretCloudCredentials,
             format!("{what} in the image"),
             report,
         )

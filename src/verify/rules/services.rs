@@ -8,7 +8,7 @@
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::{OtherService, Role};
@@ -32,7 +32,7 @@ pub fn check_presence(ctx: &Ctx, out: &mut Collector) {
             _ => format!("no package.json named {names} and no entry file of it"),
         };
         out.config(
-            id::SERVICE_MISSING,
+            RuleId::ServiceMissing,
             format!("service {} is not in the image: {what}", s.name),
             vec![format!("service: {}", s.name)],
         );
@@ -68,7 +68,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             }
             Some(Role::OtherService(name)) => {
                 return Some(Hit::new(
-                    id::OTHER_SERVICE,
+                    RuleId::OtherService,
                     format!("service {name} is in the image (its package)"),
                     a,
                 ))
@@ -119,7 +119,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 .find(|a| a.ends_with(suffix.as_str()) && !is_own_ancestor(a) && evidence(a, o))
             {
                 return Some(Hit::new(
-                    id::OTHER_SERVICE,
+                    RuleId::OtherService,
                     format!(
                         "service {} is in the image (its folder {})",
                         o.name,
@@ -149,7 +149,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 });
                 if let Some(a) = hit {
                     return Some(Hit::new(
-                        id::OTHER_SERVICE,
+                        RuleId::OtherService,
                         format!(
                             "service {} is in the image (a folder named {folder})",
                             o.name
@@ -175,7 +175,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .find(|o| o.bin.as_deref() == Some(base))
         {
             return Some(Hit::new(
-                id::OTHER_SERVICE,
+                RuleId::OtherService,
                 format!("service {} is in the image (its binary)", o.name),
                 path,
             ));

@@ -11,7 +11,7 @@
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::Role;
@@ -72,7 +72,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 .any(|m| ctx.facts.fs.exists(&fs::join(a, m)));
             if marker {
                 return Some(Hit::new(
-                    id::SOURCES,
+                    RuleId::Sources,
                     "a Cargo target/ folder is in the image",
                     a,
                 ));
@@ -93,7 +93,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 || launched_from(ctx, &src);
             if !runs_from_src {
                 return Some(Hit::new(
-                    id::SOURCES,
+                    RuleId::Sources,
                     "a package's src/ folder is in the image",
                     src,
                 ));
@@ -106,14 +106,14 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     }
     if is_typescript_source(base) {
         return Some(Hit::new(
-            id::SOURCES,
+            RuleId::Sources,
             "TypeScript sources are in the image",
             path,
         ));
     }
     if base.starts_with("tsconfig") && base.ends_with(".json") {
         return Some(Hit::new(
-            id::SOURCES,
+            RuleId::Sources,
             "TypeScript configs are in the image",
             path,
         ));
@@ -127,20 +127,25 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             })
             .unwrap_or(path);
         return Some(Hit::new(
-            id::SOURCES,
+            RuleId::Sources,
             "Rust sources are in the image",
             report,
         ));
     }
     if base == "Cargo.toml" || base == "Cargo.lock" {
         return Some(Hit::new(
-            id::SOURCES,
+            RuleId::Sources,
             "Cargo manifests are in the image",
             path,
         ));
     }
-    crate_folder(ctx, s, owner.map(|(dir, _)| dir))
-        .map(|dir| Hit::new(id::SOURCES, "a Cargo crate's folder is in the image", dir))
+    crate_folder(ctx, s, owner.map(|(dir, _)| dir)).map(|dir| {
+        Hit::new(
+            RuleId::Sources,
+            "a Cargo crate's folder is in the image",
+            dir,
+        )
+    })
 }
 
 /// The crate folder (one holding a `Cargo.toml`) a file was copied in with: a crate folder in

@@ -16,7 +16,7 @@
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::{find_installed, node_modules_name};
@@ -90,14 +90,14 @@ pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     };
     if sub.dev_direct.contains(dir) {
         return Some(Hit::new(
-            id::DEV_DEPENDENCY,
+            RuleId::DevDependency,
             "dev dependencies are installed",
             dir,
         ));
     }
     if sub.dev_transitive.contains(dir) {
         return Some(Hit::new(
-            id::DEV_DEPENDENCY,
+            RuleId::DevDependency,
             "packages that only dev dependencies need are installed",
             dir,
         ));
@@ -134,7 +134,7 @@ const TOOLING_FILES: &[(&str, &str)] = &[
 
 fn tooling(tool: &str, report: &str) -> Option<Hit> {
     Some(Hit::new(
-        id::WORKSPACE_TOOLING,
+        RuleId::WorkspaceTooling,
         format!("workspace tooling ({tool}) is in the image"),
         report,
     ))
@@ -190,7 +190,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .or_else(|| ctx.facts.hidden_manifests.iter().find(|m| m.dir == dir));
         if root.is_some_and(|m| m.workspaces) {
             return Some(Hit::new(
-                id::WORKSPACE_TOOLING,
+                RuleId::WorkspaceTooling,
                 "a workspace root manifest (`workspaces`) is in the image",
                 path,
             ));
@@ -219,7 +219,7 @@ fn is_compiler_name(base: &str) -> bool {
 
 fn toolchain(what: &str, report: &str) -> Option<Hit> {
     Some(Hit::new(
-        id::TOOLCHAIN,
+        RuleId::Toolchain,
         format!("build toolchain ({what}) is in the image"),
         report,
     ))
@@ -239,7 +239,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .is_some_and(|r| fs::is_within(dir, r));
         if global && PM_PACKAGES.contains(&name) && !ctx.subject.runtime.contains(dir) {
             return Some(Hit::new(
-                id::PACKAGE_MANAGER,
+                RuleId::PackageManager,
                 format!("package manager {name} is in the image"),
                 dir,
             ));
@@ -264,7 +264,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         }
         if b.starts_with("yarn-v") && fs::parent(a) == "/opt" {
             return Some(Hit::new(
-                id::PACKAGE_MANAGER,
+                RuleId::PackageManager,
                 "package manager yarn is in the image",
                 a,
             ));
@@ -281,7 +281,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 b => b,
             };
             return Some(Hit::new(
-                id::PACKAGE_MANAGER,
+                RuleId::PackageManager,
                 format!("package manager {name} is in the image"),
                 path,
             ));
@@ -314,7 +314,7 @@ pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
             continue;
         }
         out.config_with_paths(
-            id::WORKSPACE_PROTOCOL,
+            RuleId::WorkspaceProtocol,
             format!(
                 "{} needs packages through pnpm specs that nothing in the image resolves ({})",
                 m.path(),

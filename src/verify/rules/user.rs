@@ -5,13 +5,13 @@
 //! reported all the same.
 
 use super::{Collector, Ctx};
-use crate::verify::diags::id;
+use crate::verify::diags::RuleId;
 
 pub fn check(ctx: &Ctx, out: &mut Collector) {
     let facts = ctx.facts;
     let Some(user) = facts.config.user.as_deref() else {
         out.config(
-            id::USER_UNSET,
+            RuleId::UserUnset,
             "the image sets no User, so the container runs as root",
             vec!["User: (unset)".into()],
         );
@@ -30,7 +30,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     });
     if uid == Some(0) || name == "root" {
         out.config(
-            id::USER_ROOT,
+            RuleId::UserRoot,
             format!("the image runs as root (User {user})"),
             value,
         );
@@ -38,7 +38,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     }
     if let Some(e) = entry.filter(|e| e.uid == 0) {
         out.config_with_paths(
-            id::USER_ROOT,
+            RuleId::UserRoot,
             format!("User {name} has uid 0 in /etc/passwd: it is root"),
             value,
             vec!["/etc/passwd".into()],
@@ -49,7 +49,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     }
     if facts.passwd.is_none() {
         out.config(
-            id::USER_UNRESOLVABLE,
+            RuleId::UserUnresolvable,
             format!("User {user} cannot be resolved: the image has no /etc/passwd"),
             value,
         );
@@ -61,7 +61,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             None => format!("user {name:?} is not in /etc/passwd (the container will not start)"),
         };
         out.config_with_paths(
-            id::USER_UNRESOLVABLE,
+            RuleId::UserUnresolvable,
             what,
             value,
             vec!["/etc/passwd".into()],
@@ -76,7 +76,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             .is_some_and(|gs| gs.iter().any(|(n, _)| n == g));
         if !known {
             out.config_with_paths(
-                id::USER_UNRESOLVABLE,
+                RuleId::UserUnresolvable,
                 format!("group {g:?} is not in /etc/group (the container will not start)"),
                 value,
                 vec!["/etc/group".into()],

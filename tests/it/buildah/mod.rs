@@ -1,0 +1,11 @@
+//! Real builds with buildah, opt-in (`#[ignore]`: minutes each, and they need buildah and the
+//! local base images): `node` builds the pnpm fixtures, `cargo` the Cargo fixtures.
+//!
+//! ```sh
+//! cargo test --test it buildah:: -- --ignored --nocapture          # both
+//! cargo test --test it buildah::node -- --ignored --nocapture      # the pnpm fixtures
+//! cargo test --test it buildah::cargo -- --ignored --nocapture     # the Cargo fixtures
+//! ```
+
+mod cargo;
+mod node;

@@ -1,0 +1,302 @@
+//! The Cargo workspaces under `tests/fixtures/cargo-*`, each with a real `Cargo.lock`, read the
+//! way a user meets them: which services `isogen generate` finds and what it writes (snapshot
+//! of its output on a fresh copy), that the committed Dockerfiles are what it renders today,
+//! and the exit code and message when one manifest is broken.
+//!
+//! | fixture | shapes |
+//! | --- | --- |
+//! | cargo-platform | virtual manifest, `crates/*` + `services/*/*` globs, `exclude` (one excluded crate's manifest does not even parse), `default-members`, `[workspace.package]`/`[workspace.dependencies]` inheritance, a renamed path dependency, three binaries in one member (`src/main.rs`, `src/bin/x.rs`, `src/bin/y/main.rs`), a `[[bin]]` named unlike its package at a custom path, a dev-dependency on a member, `tests/` |
+//! | cargo-edge | a root package that is a member beside `crates/*`, `autobins = false` with two `[[bin]]`s, `build.rs` in the service and in a shared crate, a build-dependency on a member, optional dependencies behind features, target-specific dependencies, `[patch.crates-io]` pointing at a member, `.cargo/config.toml`, `rust-toolchain.toml`, `include_str!` of root files, assets |
+//! | cargo-engine | edition 2024 and resolver 3, a proc-macro crate, a member with a library and a binary, declared `[[bench]]`/`[[example]]`/`[[test]]` plus inferred examples and tests, a dev-dependency cycle through a member, a dashed package with an underscored binary |
+//! | cargo-mixed | a pnpm workspace and a Cargo workspace in one repository (`apps/web` is Node, `apps/api` is Rust), crates vendored with `cargo vendor` and `[source]` in `.cargo/config.toml`, a feature enabled on a path dependency |
+//! | cargo-nested | deep member globs, a nested workspace excluded, an excluded path dependency (`third_party`), edition 2015 (declared bins turn inference off), `[lib]` with a custom name and path, `package.build` at a custom path, a renamed registry dependency, an optional member dependency, an `xtask`, `build.target-dir` in `.cargo/config.toml` |
+//!
+//! Building and running their images with buildah is `tests/it/buildah/cargo.rs` (ignored by
+//! default: slow).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// Every Cargo fixture, with the services isogen must find in it.
+const FIXTURES: &[(&str, &[&str])] = &[
+    (
+        "cargo-platform",
+        &[
+            "billing-api",
+            "billing-export",
+            "billing-reconcile",
+            "indexer",
+        ],
+    ),
+    ("cargo-edge", &["edge", "edge-admin"]),
+    (
+        "cargo-engine",
+        &["engine", "scheduler", "scheduler-gc", "worker_pool"],
+    ),
+    ("cargo-mixed", &["api", "web"]),
+    ("cargo-nested", &["gateway", "notifier"]),
+];
+
+fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// Whether `name` is a file `isogen generate` writes.
+fn generated(name: &str) -> bool {
+    name == "Dockerfile" || name.ends_with(".Dockerfile") || name.ends_with(".dockerignore")
+}
+
+/// A copy of the fixture without what `isogen generate` wrote (and without build output).
+fn fresh_copy(name: &str) -> tempfile::TempDir {
+    let src = fixture_dir(name);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src)
+        .into_iter()
+        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("target" | "node_modules")))
+    {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&src).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else if !generated(entry.file_name().to_str().unwrap()) {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+/// stdout and stderr of a command, the temporary folder's path replaced by `<ws>`.
+fn shown(out: &std::process::Output, dir: &Path) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.replace(&dir.display().to_string(), "<ws>")
+}
+
+#[test]
+fn every_fixture_has_a_lockfile_and_no_build_output() {
+    for (name, _) in FIXTURES {
+        let dir = fixture_dir(name);
+        assert!(dir.join("Cargo.lock").is_file(), "{name}: Cargo.lock");
+        let lock = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap();
+        assert!(
+            lock.contains("source = \"registry+https://github.com/rust-lang/crates.io-index\""),
+            "{name}: a real registry dependency"
+        );
+        for e in walkdir::WalkDir::new(&dir) {
+            let e = e.unwrap();
+            let n = e.file_name().to_str().unwrap();
+            assert!(
+                !(e.file_type().is_dir() && matches!(n, "target" | "build-out")),
+                "{name}: build output committed at {}",
+                e.path().display()
+            );
+        }
+    }
+}
+
+/// What a user sees running `isogen generate` on each workspace for the first time: one
+/// Dockerfile and ignore file per service, nothing else.
+#[test]
+fn generate_finds_every_service_of_every_fixture() {
+    for (name, services) in FIXTURES {
+        let dir = fresh_copy(name);
+        let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            shown(&out, dir.path())
+        );
+        insta::assert_snapshot!(format!("generate-{name}"), shown(&out, dir.path()));
+        let config = isogen::config::Config::load_from_root(dir.path()).unwrap();
+        let ws = isogen::workspace::Workspace::discover(dir.path(), &config.workspace).unwrap();
+        let mut found: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
+        found.sort();
+        assert_eq!(found, *services, "{name}");
+    }
+}
+
+/// The committed Dockerfiles are what isogen renders today (they are what
+/// tests/it/buildah/cargo.rs builds).
+#[test]
+fn committed_dockerfiles_are_current() {
+    for (name, _) in FIXTURES {
+        let dir = fixture_dir(name);
+        let out = isogen()
+            .args(["generate", "--check"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: run `isogen generate tests/fixtures/{name}`:\n{}",
+            shown(&out, &dir)
+        );
+    }
+}
+
+/// Per service: the cargo command, the crates whose real sources enter the build (never a
+/// dev-dependency, never an unrelated member), and the binary's place in the image.
+#[test]
+fn build_plans_of_every_service() {
+    for (name, _) in FIXTURES {
+        let dir = fixture_dir(name);
+        let config = isogen::config::Config::load_from_root(&dir).unwrap();
+        let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace).unwrap();
+        let mut lines = Vec::new();
+        for service in &ws.services {
+            if ws.service_package(service).ecosystem != isogen::workspace::Ecosystem::Cargo {
+                continue;
+            }
+            let c = isogen::generate::cargo::template_context(
+                &ws,
+                service,
+                &config.generate,
+                Path::new("isogen.toml"),
+            )
+            .unwrap();
+            lines.push(format!(
+                "{} ({})\n  dockerfile: {}\n  build: {}\n  sources: {}\n  stubs: {}\n  binary: {} <- {}\n",
+                service.name,
+                c.cargo.package,
+                c.common.service.dockerfile,
+                c.cargo.build_command,
+                c.cargo.sources.join(" "),
+                c.cargo.stubs.len(),
+                c.cargo.binary,
+                c.cargo.artifact,
+            ));
+        }
+        insta::assert_snapshot!(format!("plans-{name}"), lines.join("\n"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broken manifests: exit 2, the file named (with line and column for TOML), nothing written.
+
+fn fails(dir: &tempfile::TempDir, needles: &[&str]) -> String {
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(out.stdout.is_empty(), "nothing on stdout: {text}");
+    for n in needles {
+        assert!(text.contains(n), "{n:?} in {text}");
+    }
+    for e in walkdir::WalkDir::new(dir.path()) {
+        let e = e.unwrap();
+        assert!(
+            !generated(e.file_name().to_str().unwrap()),
+            "nothing written: {}",
+            e.path().display()
+        );
+    }
+    text
+}
+
+fn edit(dir: &tempfile::TempDir, rel: &str, from: &str, to: &str) {
+    let path = dir.path().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} holds {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn broken_member_toml_names_file_line_and_column() {
+    let dir = fresh_copy("cargo-platform");
+    edit(
+        &dir,
+        "services/search/indexer/Cargo.toml",
+        "name = \"indexer\"",
+        "name = \"indexer",
+    );
+    let text = fails(
+        &dir,
+        &["<ws>/services/search/indexer/Cargo.toml:8:16: invalid basic string"],
+    );
+    insta::assert_snapshot!("broken-member-toml", text);
+}
+
+#[test]
+fn broken_root_toml_names_file_line_and_column() {
+    let dir = fresh_copy("cargo-edge");
+    edit(&dir, "Cargo.toml", "[features]", "[features");
+    let text = fails(&dir, &["<ws>/Cargo.toml:22:10: unclosed table"]);
+    insta::assert_snapshot!("broken-root-toml", text);
+}
+
+#[test]
+fn member_glob_matching_nothing_is_named() {
+    let dir = fresh_copy("cargo-nested");
+    edit(
+        &dir,
+        "Cargo.toml",
+        "\"tools/xtask\"]",
+        "\"tools/xtask\", \"plugins/*\"]",
+    );
+    let text = fails(&dir, &["<ws>/Cargo.toml", "`plugins/*` matches no folder"]);
+    insta::assert_snapshot!("member-glob-matches-nothing", text);
+}
+
+#[test]
+fn missing_lockfile_says_how_to_make_one() {
+    let dir = fresh_copy("cargo-engine");
+    std::fs::remove_file(dir.path().join("Cargo.lock")).unwrap();
+    fails(
+        &dir,
+        &[
+            "<ws>/Cargo.toml",
+            "no Cargo.lock",
+            "cargo generate-lockfile",
+        ],
+    );
+}
+
+#[test]
+fn path_dependency_outside_the_workspace_is_named() {
+    let dir = fresh_copy("cargo-mixed");
+    edit(
+        &dir,
+        "crates/domain/Cargo.toml",
+        "[dependencies]\n",
+        "[dependencies]\nshared-models = { path = \"../../../models\" }\n",
+    );
+    let text = fails(
+        &dir,
+        &[
+            "<ws>/crates/domain/Cargo.toml:10:17: path dependency",
+            "outside the workspace root",
+        ],
+    );
+    insta::assert_snapshot!("path-dependency-outside", text);
+}
+
+#[test]
+fn excluded_crates_are_never_read() {
+    // crates/experimental's manifest does not parse: cargo never reads an excluded folder, nor
+    // does isogen. Taking it out of `exclude` makes it a member, and the error appears.
+    let dir = fresh_copy("cargo-platform");
+    isogen()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    edit(
+        &dir,
+        "Cargo.toml",
+        "exclude = [\"crates/experimental\", ",
+        "exclude = [",
+    );
+    fails(&dir, &["<ws>/crates/experimental/Cargo.toml:4:"]);
+}

@@ -1,0 +1,1715 @@
+//! `isogen generate` and `isogen templates` as a user runs them: the real binary on workspaces
+//! built in temporary folders (or copied from tests/fixtures), every exit code, and snapshots
+//! of what it renders.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// Writes `files` (relative path, contents) under a new temporary folder.
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+/// A copy of tests/fixtures/<name> (without node_modules or build output).
+fn fixture(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src)
+        .into_iter()
+        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("node_modules" | "dist")))
+    {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&src).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else if !rel.to_string_lossy().contains("Dockerfile") {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+const MINIMAL: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    (
+        "pnpm-workspace.yaml",
+        "packages:\n  - packages/*\n  - services/*\n",
+    ),
+    ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+    (
+        "packages/lib/package.json",
+        r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+    ),
+    (
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    ),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots of what users read.
+
+#[test]
+fn fixture_renders_like_the_snapshot() {
+    let ws = fixture("pnpm-ts");
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_snapshot!("pnpm_ts_dry_run", String::from_utf8(out).unwrap());
+}
+
+/// Everything a real workspace may throw at the generator at once: nested and negated globs,
+/// default and named catalogs, peers, aliases, `exports`-only packages, `files`, a nameless
+/// package, patches, a pnpmfile, `.nvmrc`, and every `isogen.toml` override.
+fn everything() -> tempfile::TempDir {
+    workspace(&[
+        (
+            "package.json",
+            r#"{"name":"big","private":true,"packageManager":"pnpm@9.12.0+sha512.abc","pnpm":{"patchedDependencies":{"left-pad@1.3.0":"patches/left-pad@1.3.0.patch"}}}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - 'libs/**'\n  - 'platform/*/*'\n  - '!libs/legacy'\n  - '!**/fixtures/**'\ncatalog:\n  zod: ^3.23.8\ncatalogs:\n  react17:\n    react: ^17.0.2\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (".npmrc", "node-linker=hoisted\n"),
+        (".pnpmfile.cjs", "module.exports = {}\n"),
+        (".nvmrc", "lts/jod\n"),
+        ("tsconfig.json", "{}"),
+        ("tsconfig.build.json", "{}"),
+        ("patches/left-pad@1.3.0.patch", ""),
+        (
+            "libs/core/package.json",
+            r#"{"name":"@big/core","version":"3.1.0","type":"module","exports":{".":{"types":"./build/index.d.ts","import":"./build/index.js"}},"scripts":{"build":"tsc -b","prepare":"husky"},"dependencies":{"zod":"catalog:"},"devDependencies":{"vitest":"^2.0.0"}}"#,
+        ),
+        (
+            "libs/ui/react/package.json",
+            r#"{"name":"@big/react","version":"0.9.0","main":"src/index.tsx","publishConfig":{"main":"lib/index.js","exports":{".":"./lib/index.js"},"access":"public"},"files":["lib","assets/**"],"scripts":{"build":"tsc"},"dependencies":{"react":"catalog:react17"},"peerDependencies":{"@big/core":"workspace:^"}}"#,
+        ),
+        (
+            "libs/legacy/package.json",
+            r#"{"name":"@big/legacy","version":"0.0.1"}"#,
+        ),
+        (
+            "libs/core/fixtures/x/package.json",
+            r#"{"name":"@big/core","version":"9.9.9"}"#,
+        ),
+        (
+            "libs/plain/package.json",
+            r#"{"version":"1.0.0","main":"index.js"}"#,
+        ),
+        ("libs/plain/index.js", "module.exports = 1;\n"),
+        (
+            "libs/types/package.json",
+            r#"{"name":"@big/types","version":"1.0.0","types":"src/index.ts"}"#,
+        ),
+        ("libs/types/src/index.ts", "export type Id = string;\n"),
+        (
+            "libs/nomain/package.json",
+            r#"{"name":"@big/nomain","version":"1.0.0"}"#,
+        ),
+        ("libs/nomain/index.js", "module.exports = 2;\n"),
+        (
+            "platform/services/billing/package.json",
+            r#"{"name":"@big/billing","version":"1.4.2","description":"Bills\n  customers.","main":"./dist/server.js","scripts":{"build":"tsc","start":"node dist/server.js"},"dependencies":{"core":"workspace:@big/core@^","@big/react":"workspace:~","left-pad":"1.3.0","plain":"workspace:../../../libs/plain","@big/types":"workspace:*","@big/nomain":"workspace:*"},"devDependencies":{"typescript":"^5.6.0","@big/test-kit":"workspace:*"}}"#,
+        ),
+        (
+            "platform/tools/test-kit/package.json",
+            r#"{"name":"@big/test-kit","version":"0.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"devDependencies":{"@big/core":"workspace:*"}}"#,
+        ),
+        (
+            "isogen.toml",
+            r#"
+[generate]
+uid = 2000
+app_root = "/srv"
+
+[generate.node]
+image = "registry.example.com/node:22@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+runtime_image = "gcr.io/distroless/nodejs22-debian12"
+pnpm_install = "corepack"
+
+[generate.services.billing]
+port = 8080
+healthcheck = ["node", "/srv/platform/services/billing/dist/health.js"]
+env = { LOG_FORMAT = "json", GREETING = "it's \"quoted\"" }
+build = "pnpm run build --sourceMap false"
+"#,
+        ),
+    ])
+}
+
+#[test]
+fn everything_renders_like_the_snapshot() {
+    let ws = everything();
+    let run = || {
+        isogen()
+            .args(["generate", "--dry-run"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let out = run();
+    // Deterministic: maps (env, catalogs, ...) render in the same order every time.
+    for _ in 0..3 {
+        assert_eq!(run(), out);
+    }
+    insta::assert_snapshot!("everything_dry_run", String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn everything_rewrites_every_spec_form() {
+    let ws = everything();
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    // catalog: (default and named)
+    assert!(text.contains("'dependencies[zod]=^3.23.8'"), "{text}");
+    assert!(text.contains("'dependencies[react]=^17.0.2'"), "{text}");
+    // peers publish like pnpm; the service provides them
+    assert!(
+        text.contains("'peerDependencies[@big/core]=^3.1.0'"),
+        "{text}"
+    );
+    // workspace: alias, ~, and relative path, from the service's folder
+    assert!(
+        text.contains("'dependencies[core]=file:../../../libs/core'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'dependencies[@big/react]=file:../../../libs/ui/react'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'dependencies[plain]=file:../../../libs/plain'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'dependencies[@big/core]=file:../../../libs/core'"),
+        "{text}"
+    );
+    // unbuilt packages ship what exists: Node's default index.js, nothing for types only
+    assert!(
+        text.contains("COPY --from=builder /srv/libs/nomain/index.js libs/nomain/index.js"),
+        "{text}"
+    );
+    assert!(
+        text.contains("COPY --from=builder /srv/libs/types/package.json libs/types/"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("COPY --from=builder /srv/libs/types/src"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("COPY --from=builder /srv/libs/types/dist"),
+        "{text}"
+    );
+    // publishConfig fields are applied, as pnpm publish would
+    assert!(text.contains(" main=lib/index.js "), "{text}");
+    assert!(
+        text.contains(r#"npm pkg set --json 'exports={".":"./lib/index.js"}'"#),
+        "{text}"
+    );
+    assert!(!text.contains("access"), "{text}");
+    // dev-only packages are built for, never shipped
+    assert!(
+        text.contains("COPY platform/tools/test-kit/package.json"),
+        "{text}"
+    );
+    assert!(!text.contains("/srv/platform/tools/test-kit/"), "{text}");
+    // negated and never-searched folders are not packages
+    assert!(!text.contains("legacy"), "{text}");
+    assert!(!text.contains("fixtures"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing, re-running, --check.
+
+#[test]
+fn generate_check_is_clean_after_generate_and_dirty_after_a_manifest_edit() {
+    let ws = fixture("pnpm-ts");
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("created services/api/Dockerfile"))
+        .stdout(predicate::str::contains(
+            "created services/api/Dockerfile.dockerignore",
+        ))
+        .stdout(predicate::str::contains(
+            "created services/worker/Dockerfile",
+        ));
+    let first = read(ws.path(), "services/api/Dockerfile");
+    assert!(first.starts_with("# @generated by isogen (isogen generate)"));
+
+    // Re-running changes nothing, byte for byte.
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("4 files unchanged"));
+    assert_eq!(read(ws.path(), "services/api/Dockerfile"), first);
+
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty());
+
+    // The worker gains a dependency on core: its Dockerfile and ignore file drift, api's not.
+    let manifest = ws.path().join("services/worker/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        r#""@fx/util": "workspace:~""#,
+        r#""@fx/util": "workspace:~", "@fx/core": "workspace:*""#,
+    );
+    std::fs::write(&manifest, text).unwrap();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "would update services/worker/Dockerfile",
+        ))
+        .stdout(predicate::str::contains(
+            "would update services/worker/Dockerfile.dockerignore",
+        ))
+        .stdout(predicate::str::contains("services/api").not())
+        .stderr(predicate::str::contains(
+            "2 of 4 generated files would change",
+        ));
+    // --check wrote nothing.
+    assert!(!read(ws.path(), "services/worker/Dockerfile").contains("packages/core"));
+
+    isogen()
+        .args(["generate", "--diff"])
+        .arg(ws.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("--- a/services/worker/Dockerfile"))
+        .stdout(predicate::str::contains(
+            "+COPY packages/core/package.json packages/core/",
+        ));
+
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn no_arguments_means_the_current_directory() {
+    let ws = workspace(MINIMAL);
+    isogen()
+        .arg("generate")
+        .current_dir(ws.path())
+        .assert()
+        .success();
+    assert!(ws.path().join("services/api/Dockerfile").is_file());
+    assert!(ws
+        .path()
+        .join("services/api/Dockerfile.dockerignore")
+        .is_file());
+    // Nothing else: no temp files left behind.
+    let names: Vec<String> = std::fs::read_dir(ws.path().join("services/api"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn hand_written_dockerfiles_are_left_alone_unless_forced() {
+    let ws = workspace(MINIMAL);
+    std::fs::write(ws.path().join("services/api/Dockerfile"), "FROM scratch\n").unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("services/api/Dockerfile"))
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(read(ws.path(), "services/api/Dockerfile"), "FROM scratch\n");
+    assert!(!ws
+        .path()
+        .join("services/api/Dockerfile.dockerignore")
+        .exists());
+
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("services/api/Dockerfile"));
+
+    isogen()
+        .args(["generate", "--force"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "replaced (--force) services/api/Dockerfile",
+        ));
+    assert!(read(ws.path(), "services/api/Dockerfile").starts_with("# @generated by isogen"));
+}
+
+#[test]
+fn stdout_prints_only_dockerfiles_and_writes_nothing() {
+    let ws = workspace(MINIMAL);
+    isogen()
+        .args(["generate", "--stdout", "--service", "api"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("# @generated by isogen"))
+        .stdout(predicate::str::contains(
+            "CMD [\"node\", \"/app/services/api/dist/main.js\"]",
+        ))
+        .stdout(predicate::str::contains("==>").not());
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+}
+
+#[test]
+fn unknown_service_is_a_usage_error() {
+    let ws = workspace(MINIMAL);
+    isogen()
+        .args(["generate", "--service", "nope"])
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no service `nope`"))
+        .stderr(predicate::str::contains("services: api"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unusable input: exit 2, the file named, nothing written.
+
+fn with(files: &[(&'static str, &'static str)]) -> tempfile::TempDir {
+    let mut all: Vec<(&str, &str)> = MINIMAL
+        .iter()
+        .filter(|(p, _)| !files.iter().any(|(q, _)| q == p))
+        .copied()
+        .collect();
+    all.extend_from_slice(files);
+    workspace(&all)
+}
+
+fn fails_naming(ws: &tempfile::TempDir, needles: &[&str]) {
+    let mut assert = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    for n in needles {
+        assert = assert.stderr(predicate::str::contains(*n));
+    }
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+}
+
+#[test]
+fn bad_yaml_names_the_file_line_and_column() {
+    let ws = with(&[("pnpm-workspace.yaml", "packages:\n  - services/*\n  - [\n")]);
+    fails_naming(&ws, &["pnpm-workspace.yaml:"]);
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.lines()
+            .next()
+            .unwrap()
+            .contains("pnpm-workspace.yaml:3:")
+            || err.contains("pnpm-workspace.yaml:4:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_json_names_the_file_line_and_column() {
+    let ws = with(&[(
+        "packages/lib/package.json",
+        "{\n  \"name\": \"@x/lib\",\n  \"version\": 1.0.0\n}\n",
+    )]);
+    fails_naming(&ws, &["packages/lib/package.json:3:"]);
+}
+
+#[test]
+fn a_cycle_is_named() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","main":"dist/index.js","dependencies":{"@x/other":"workspace:*"}}"#,
+        ),
+        (
+            "packages/other/package.json",
+            r#"{"name":"@x/other","main":"dist/index.js","dependencies":{"@x/lib":"workspace:^"}}"#,
+        ),
+    ]);
+    fails_naming(&ws, &["dependency cycle", "@x/lib -> @x/other -> @x/lib"]);
+}
+
+#[test]
+fn a_workspace_spec_naming_no_package_names_the_manifest_and_spec() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","dependencies":{"@x/missing":"workspace:^"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "`dependencies.@x/missing: workspace:^`",
+            "not a package of this workspace",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_catalog_entry_is_named() {
+    let ws = with(&[(
+        "packages/lib/package.json",
+        r#"{"name":"@x/lib","main":"dist/index.js","dependencies":{"zod":"catalog:"}}"#,
+    )]);
+    fails_naming(&ws, &["packages/lib/package.json", "catalog", "zod"]);
+}
+
+#[test]
+fn duplicate_package_names_name_both_manifests() {
+    let ws = with(&[(
+        "packages/copy/package.json",
+        r#"{"name":"@x/lib","main":"dist/index.js"}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "packages/copy/package.json",
+            "packages/lib/package.json",
+            "`@x/lib`",
+        ],
+    );
+}
+
+#[test]
+fn two_services_with_one_name_are_named() {
+    let ws = with(&[
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\n  - apps/*\n",
+        ),
+        (
+            "apps/api/package.json",
+            r#"{"name":"@x/api-app","main":"dist/main.js"}"#,
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &[
+            "apps/api/package.json",
+            "services/api/package.json",
+            "`api`",
+        ],
+    );
+}
+
+#[test]
+fn a_service_without_entry_says_how_to_fix_it() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","scripts":{"build":"tsc"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "\"main\"",
+            "[generate.services.api]",
+            "entry",
+        ],
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.api]\nentry = \"dist/server.js\"\n",
+    )
+    .unwrap();
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(read(ws.path(), "services/api/Dockerfile")
+        .contains(r#"CMD ["node", "/app/services/api/dist/server.js"]"#));
+}
+
+#[test]
+fn unknown_config_keys_are_named() {
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.node]\nimage = \"node:20\"\nimgae = \"x\"\n",
+    )]);
+    fails_naming(&ws, &["isogen.toml:3:", "imgae"]);
+    let ws = with(&[("isogen.toml", "[generate.services.nope]\nport = 1\n")]);
+    fails_naming(&ws, &["isogen.toml", "no service is named `nope`"]);
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.node]\nimage = \"node@sha256:1234\"\n",
+    )]);
+    fails_naming(&ws, &["isogen.toml", "image", "64 hex digits"]);
+    // Cargo-only keys on a Node service would be silently ignored: they are named instead.
+    for key in [
+        "features = [\"tls\"]",
+        "no_default_features = true",
+        "assets = [\"config\"]",
+    ] {
+        let config = format!("[generate.services.api]\n{key}\n");
+        let ws = with(&[("isogen.toml", Box::leak(config.into_boxed_str()))]);
+        let name = key.split(' ').next().unwrap();
+        fails_naming(
+            &ws,
+            &[
+                "isogen.toml",
+                &format!("[generate.services.api] {name}: only for Cargo services"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn not_a_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    isogen()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a workspace"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services: the default rule and the config.
+
+#[test]
+fn services_from_config_replace_the_default_rule() {
+    let ws = with(&[("isogen.toml", "[workspace]\nservices = [\"packages/*\"]\n")]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(ws.path().join("packages/lib/Dockerfile").is_file());
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+
+    let ws = with(&[("isogen.toml", "[workspace]\nnot_services = [\"api\"]\n")]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no services"));
+
+    // A service that stops being one leaves its generated files: isogen says so.
+    let ws = workspace(MINIMAL);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nnot_services = [\"api\"]\n",
+    )
+    .unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/Dockerfile was generated by isogen, but `@x/api` is no longer a service",
+        ));
+    assert!(
+        ws.path().join("services/api/Dockerfile").exists(),
+        "never deleted"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates.
+
+#[test]
+fn templates_are_written_out_and_used() {
+    let ws = workspace(MINIMAL);
+    let tpl: PathBuf = ws.path().join("my-templates");
+    isogen()
+        .arg("templates")
+        .arg(&tpl)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("node.Dockerfile.tera"));
+    assert!(tpl.join("README.md").is_file());
+    assert!(tpl.join("node.dockerignore.tera").is_file());
+    // A second time refuses, naming what exists.
+    isogen()
+        .arg("templates")
+        .arg(&tpl)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("node.Dockerfile.tera"));
+
+    // The project's template replaces one block of the default.
+    std::fs::write(
+        tpl.join("node.Dockerfile.tera"),
+        "{% extends \"isogen/node.Dockerfile.tera\" %}{% block runtime %}{{ super() }}\nENV TZ=UTC\n{% endblock runtime %}",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate]\ntemplates = \"my-templates\"\n",
+    )
+    .unwrap();
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let text = read(ws.path(), "services/api/Dockerfile");
+    assert!(text.contains("FROM base AS deps"), "{text}");
+    assert!(text.trim_end().ends_with("ENV TZ=UTC"), "{text}");
+
+    // A broken template is exit 2 naming it.
+    std::fs::write(tpl.join("node.dockerignore.tera"), "{{ nope(").unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("node.dockerignore.tera"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The documentation of template variables cannot drift from what templates get.
+
+fn key_paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                // Namespaces (`service`, `node`, `user`) are documented through their members.
+                if !v.is_object() {
+                    out.push(path.clone());
+                }
+                key_paths(v, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items.iter().filter(|i| i.is_object()) {
+                key_paths(item, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_template_variable_is_documented() {
+    let readme = include_str!("../../templates/README.md");
+    for ws_dir in [fixture("pnpm-ts"), everything()] {
+        let config = isogen::config::Config::load_from_root(ws_dir.path()).unwrap();
+        let ws = isogen::workspace::Workspace::discover(ws_dir.path(), &config.workspace).unwrap();
+        for service in &ws.services {
+            let ctx = isogen::generate::node::context(
+                &ws,
+                service,
+                &config.generate,
+                Path::new("isogen.toml"),
+                &mut Vec::new(),
+            )
+            .unwrap();
+            let json = serde_json::to_value(&ctx).unwrap();
+            let mut paths = Vec::new();
+            key_paths(&json, "", &mut paths);
+            for p in paths {
+                // Map keys of `env` and list items of labels are data, not variables.
+                if p.starts_with("env.") || p.starts_with("labels[].") {
+                    continue;
+                }
+                assert!(
+                    readme.contains(&format!("`{p}`")),
+                    "templates/README.md does not document `{p}`"
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain JavaScript: packages that nothing builds ship what `npm pack` would.
+
+#[test]
+fn plain_js_packages_without_files_ship_their_whole_folder() {
+    let ws = workspace(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages: ['packages/*', 'services/*']\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/strings/package.json",
+            r#"{"name":"@x/strings","version":"1.0.0","main":"index.js"}"#,
+        ),
+        (
+            "packages/strings/index.js",
+            "module.exports = require('./lib/case');\n",
+        ),
+        (
+            "packages/strings/lib/case.js",
+            "exports.kebab = (s) => s;\n",
+        ),
+        ("packages/strings/README.md", "# strings\n"),
+        ("packages/strings/.eslintrc.json", "{}\n"),
+        ("packages/strings/index.test.js", "\n"),
+        ("packages/strings/test/case.test.js", "\n"),
+        (
+            "packages/strings/__fixtures__/x/package.json",
+            r#"{"name":"@x/strings"}"#,
+        ),
+        (
+            "services/gw/package.json",
+            r#"{"name":"@x/gw","version":"1.0.0","main":"server.js","dependencies":{"@x/strings":"workspace:*"}}"#,
+        ),
+        ("services/gw/server.js", "require('./routes/health');\n"),
+        ("services/gw/routes/health.js", "exports.ok = 1;\n"),
+        ("services/gw/.env", "SECRET=1\n"),
+    ]);
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "COPY --from=builder /app/packages/strings/index.js packages/strings/index.js",
+        "COPY --from=builder /app/packages/strings/lib packages/strings/lib",
+        "COPY --from=builder /app/packages/strings/README.md packages/strings/README.md",
+        "COPY --from=builder /app/services/gw/server.js server.js",
+        "COPY --from=builder /app/services/gw/routes routes",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    // Dotfiles (.env, linters' configs), tests and the generated files themselves never ship.
+    assert!(!text.contains(".eslintrc"), "{text}");
+    assert!(!text.contains("test"), "{text}");
+    assert!(!text.contains("fixtures"), "{text}");
+    assert!(!text.contains(".env"), "{text}");
+}
+
+/// Without `packageManager`, pnpm's major comes from the lockfile; the warning says so once,
+/// not once per service.
+#[test]
+fn a_workspace_wide_warning_is_printed_once() {
+    let ws = workspace(&[
+        ("package.json", r#"{"name":"root","private":true}"#),
+        ("pnpm-workspace.yaml", "packages: ['services/*']\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '6.0'\n"),
+        (
+            "services/a/package.json",
+            r#"{"name":"a","main":"index.js"}"#,
+        ),
+        ("services/a/index.js", "\n"),
+        (
+            "services/b/package.json",
+            r#"{"name":"b","main":"index.js"}"#,
+        ),
+        ("services/b/index.js", "\n"),
+    ]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.matches("no `packageManager").count(), 1, "{err}");
+    assert!(err.contains("installing pnpm@8"), "{err}");
+    // Plain-JS services need no build: nothing to warn about.
+    assert!(!err.contains("no `build` script"), "{err}");
+    assert!(read(ws.path(), "services/a/Dockerfile").contains("npm install -g pnpm@8\n"));
+}
+
+/// `shared-workspace-lockfile=false`: every package has its own pnpm-lock.yaml, and a frozen
+/// install needs each of them; the run-time pins come from them too.
+#[test]
+fn per_package_lockfiles_are_copied_and_pinned_from() {
+    let lock = |deps: &str| {
+        format!("lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n{deps}\npackages: {{}}\n")
+    };
+    let util_lock = lock("      ms:\n        specifier: ^2.1.0\n        version: 2.1.3\n");
+    let api_lock = lock("      '@s/util':\n        specifier: workspace:*\n        version: link:../../packages/util\n      picocolors:\n        specifier: ^1.1.0\n        version: 1.1.1\n");
+    let ws = workspace(&[
+        (
+            "package.json",
+            r#"{"name":"split","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages: ['packages/*', 'services/*']\n",
+        ),
+        (
+            ".npmrc",
+            "# one lockfile per package\nshared-workspace-lockfile = false\n",
+        ),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\nimporters:\n  .: {}\n",
+        ),
+        (
+            "packages/util/package.json",
+            r#"{"name":"@s/util","version":"1.0.0","main":"index.js","dependencies":{"ms":"^2.1.0"}}"#,
+        ),
+        ("packages/util/index.js", "\n"),
+        ("packages/util/pnpm-lock.yaml", &util_lock),
+        (
+            "services/api/package.json",
+            r#"{"name":"@s/api","version":"1.0.0","main":"main.js","dependencies":{"@s/util":"workspace:*","picocolors":"^1.1.0"}}"#,
+        ),
+        ("services/api/main.js", "\n"),
+        ("services/api/pnpm-lock.yaml", &api_lock),
+    ]);
+    let out = isogen()
+        .args(["generate", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "COPY packages/util/package.json packages/util/pnpm-lock.yaml packages/util/\n",
+        "COPY services/api/package.json services/api/pnpm-lock.yaml services/api/\n",
+        "RUN pnpm install --frozen-lockfile ",
+        "'dependencies[ms]=2.1.3'",
+        "'dependencies[picocolors]=1.1.1'",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    // The lockfiles never reach the image's packages.
+    assert!(
+        !text.contains("COPY --from=builder /app/services/api/pnpm-lock.yaml"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real workspaces made with real pnpm (tests/fixtures/PNPM-WORKSPACES.md): what a user sees.
+
+/// A service manifest, the internal package it starts depending on, and its Dockerfile.
+type DriftEdit = (&'static str, &'static str, &'static str);
+
+/// Each committed workspace: its folder, and a service manifest that gains an internal
+/// dependency it did not reach before (the drift check), with that service's Dockerfile.
+const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
+    (
+        "pnpm10-apps-libs",
+        Some((
+            "apps/reporter/package.json",
+            "@acme/store",
+            "apps/reporter/Dockerfile",
+        )),
+    ),
+    (
+        "pnpm8-nested",
+        Some((
+            "packages/platform/services/notifier/package.json",
+            "@nested/eslint-config",
+            "packages/platform/services/notifier/Dockerfile",
+        )),
+    ),
+    (
+        "pnpm9-peers",
+        Some((
+            "services/audit/package.json",
+            "@corp/metrics",
+            "services/audit/Dockerfile",
+        )),
+    ),
+    (
+        "pnpm9-esm",
+        Some((
+            "services/internal/jobs/package.json",
+            "@esm/db",
+            "services/internal/jobs/Dockerfile",
+        )),
+    ),
+    ("pnpm9-split-lock", None),
+    (
+        "pnpm9-shop",
+        Some((
+            "apps/ledger/package.json",
+            "@shop/clock",
+            "apps/ledger/Dockerfile",
+        )),
+    ),
+    // Both services already reach every library.
+    ("pnpm9-cjs-backend", None),
+];
+
+fn add_dependency(root: &Path, manifest: &str, name: &str, spec: &str) {
+    let path = root.join(manifest);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json["dependencies"][name] = serde_json::Value::String(spec.into());
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+}
+
+#[test]
+fn real_workspaces_render_like_their_snapshots() {
+    for (name, _) in REAL_WORKSPACES {
+        let ws = fixture(name);
+        let out = isogen()
+            .args(["generate", "--dry-run"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let text = format!(
+            "{}\n==> stderr <==\n{}",
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap()
+        );
+        insta::assert_snapshot!(format!("real_{name}"), text);
+    }
+}
+
+#[test]
+fn real_workspaces_check_clean_rerun_quiet_and_drift_after_a_new_internal_dependency() {
+    for (name, edit) in REAL_WORKSPACES {
+        let ws = fixture(name);
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .code(0)
+            .stdout(predicate::str::is_empty());
+        // A re-run rewrites nothing.
+        isogen()
+            .arg("generate")
+            .arg(ws.path())
+            .assert()
+            .success()
+            .stdout(predicate::str::is_empty());
+        let Some((manifest, dep, dockerfile)) = edit else {
+            continue;
+        };
+        let before = read(ws.path(), dockerfile);
+        add_dependency(ws.path(), manifest, dep, "workspace:*");
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains(format!(
+                "would update {dockerfile}\n"
+            )));
+        assert_eq!(read(ws.path(), dockerfile), before, "{name}: --check wrote");
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        let after = read(ws.path(), dockerfile);
+        let dep_manifest_copied = after
+            .lines()
+            .any(|l| l.starts_with("COPY ") && l.contains("/package.json") && !before.contains(l));
+        assert!(dep_manifest_copied, "{name}: {dep} not copied:\n{after}");
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .code(0);
+    }
+}
+
+#[test]
+fn real_workspaces_leave_a_hand_written_dockerfile_alone() {
+    let ws = fixture("pnpm9-peers");
+    let mine = "FROM node:20\nCOPY . .\nCMD [\"node\", \"services/audit/main.js\"]\n";
+    std::fs::write(ws.path().join("services/audit/Dockerfile"), mine).unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("services/audit/Dockerfile"))
+        .stderr(predicate::str::contains("nothing was written"));
+    assert_eq!(read(ws.path(), "services/audit/Dockerfile"), mine);
+    assert!(!ws.path().join("services/orders/Dockerfile").exists());
+    // Only the other service: fine.
+    isogen()
+        .args(["generate", "--service", "orders"])
+        .arg(ws.path())
+        .assert()
+        .success();
+    assert_eq!(read(ws.path(), "services/audit/Dockerfile"), mine);
+}
+
+#[test]
+fn real_workspaces_name_the_broken_file() {
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "pnpm8-nested",
+            "pnpm-workspace.yaml",
+            "packages:\n  - \"packages/**\n  - \"!packages/archive/**\"\n",
+            &["pnpm-workspace.yaml:"],
+        ),
+        (
+            "pnpm10-apps-libs",
+            "libs/store/package.json",
+            "{\n  \"name\": \"@acme/store\",\n  \"version\": \"2.0.1\",\n}\n",
+            &["libs/store/package.json:4:"],
+        ),
+        (
+            "pnpm9-esm",
+            "modules/kit/package.json",
+            r#"{"name":"@esm/kit","version":"1.2.0","type":"module","dependencies":{"@esm/db":"workspace:*"}}"#,
+            &[
+                "dependency cycle",
+                "@esm/db -> @esm/kit -> @esm/db",
+                "package.json",
+            ],
+        ),
+        (
+            "pnpm9-peers",
+            "services/orders/package.json",
+            r#"{"name":"@corp/orders","main":"dist/main.js","dependencies":{"core":"workspace:corp-kernel@^"}}"#,
+            &[
+                "services/orders/package.json",
+                "`corp-kernel` is not a package of this workspace",
+            ],
+        ),
+        (
+            "pnpm9-shop",
+            "pnpm-workspace.yaml",
+            "packages:\n  - \"apps/*\"\n  - \"libs/*\"\ncatalog:\n  ms: [^2.1.3\n  zod: ^3.23.8\n",
+            &["pnpm-workspace.yaml:"],
+        ),
+        (
+            "pnpm9-cjs-backend",
+            "shared/errors/package.json",
+            "{\n  \"name\": \"@backend/errors\"\n  \"main\": \"lib/index.js\"\n}\n",
+            &["shared/errors/package.json:3:"],
+        ),
+        (
+            "pnpm9-cjs-backend",
+            "shared/errors/package.json",
+            r#"{"name":"@backend/errors","main":"lib/index.js","dependencies":{"@backend/db":"workspace:*"}}"#,
+            &[
+                "dependency cycle",
+                "@backend/db -> @backend/errors -> @backend/db",
+                "package.json",
+            ],
+        ),
+    ];
+    for (name, file, text, needles) in cases {
+        let ws = fixture(name);
+        std::fs::write(ws.path().join(file), text).unwrap();
+        let mut assert = isogen().arg("generate").arg(ws.path()).assert().code(2);
+        for n in *needles {
+            assert = assert.stderr(predicate::str::contains(*n));
+        }
+        let written: Vec<_> = walkdir::WalkDir::new(ws.path())
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_name() == "Dockerfile")
+            .collect();
+        assert!(written.is_empty(), "{name}: wrote {written:?}");
+    }
+}
+
+/// The workspace's own path never reaches a Dockerfile: one under a folder with spaces
+/// renders exactly as anywhere else.
+#[test]
+fn a_workspace_under_a_path_with_spaces_renders_the_same() {
+    let ws = fixture("pnpm9-peers");
+    let outer = tempfile::tempdir().unwrap();
+    let spaced = outer.path().join("my projects").join("corp monorepo");
+    std::fs::create_dir_all(spaced.parent().unwrap()).unwrap();
+    std::fs::rename(ws.path(), &spaced)
+        .or_else(|_| {
+            // Another file system: copy instead.
+            for e in walkdir::WalkDir::new(ws.path()).into_iter().flatten() {
+                let to = spaced.join(e.path().strip_prefix(ws.path()).unwrap());
+                if e.file_type().is_dir() {
+                    std::fs::create_dir_all(&to)?;
+                } else {
+                    std::fs::copy(e.path(), &to)?;
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .unwrap();
+    let elsewhere = fixture("pnpm9-peers");
+    let render = |dir: &Path| {
+        isogen()
+            .args(["generate", "--dry-run"])
+            .arg(dir)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(render(&spaced), render(elsewhere.path()));
+    isogen()
+        .arg("generate")
+        .current_dir(&spaced)
+        .assert()
+        .success();
+    assert!(spaced.join("services/orders/Dockerfile").is_file());
+}
+
+// ---------------------------------------------------------------------------------------------
+// pnpm edge cases (QA round 4).
+
+/// Windows editors save package.json with a UTF-8 byte order mark; npm and pnpm read it.
+#[test]
+fn manifests_with_a_byte_order_mark_are_read() {
+    let ws = with(&[
+        (
+            "package.json",
+            "\u{feff}{\"name\":\"root\",\"private\":true,\"packageManager\":\"pnpm@9.15.9\"}",
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "\u{feff}packages:\n  - packages/*\n  - services/*\n",
+        ),
+        (
+            "packages/lib/package.json",
+            "\u{feff}{\"name\":\"@x/lib\",\"version\":\"1.0.0\",\"main\":\"dist/index.js\",\"scripts\":{\"build\":\"tsc\"}}",
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("packages/lib/package.json"),
+        "{dockerfile}"
+    );
+}
+
+/// pnpm refuses to install a `workspace:` range the target's version does not satisfy.
+#[test]
+fn a_workspace_range_the_target_does_not_satisfy_is_named() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:^2.0.0"}}"#,
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &["services/api/package.json", "@x/lib", "^2.0.0", "1.4.0"],
+    );
+    // Ranges it does satisfy, aliases included, are fine.
+    for spec in [
+        "workspace:^1.2.0",
+        "workspace:>=1.0.0 <2",
+        "workspace:1.x || 3",
+        "workspace:1.4.0",
+        "workspace:@x/lib@~1.4",
+    ] {
+        let ws = with(&[
+            (
+                "packages/lib/package.json",
+                r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+            ),
+            (
+                "services/api/package.json",
+                Box::leak(
+                    format!(r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"{spec}"}}}}"#)
+                        .into_boxed_str(),
+                ),
+            ),
+        ]);
+        isogen().arg("generate").arg(ws.path()).assert().success();
+    }
+    // An alias is named by its target.
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"devDependencies":{"lib":"workspace:@x/lib@^1.5.0"}}"#,
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &["services/api/package.json", "@x/lib", "^1.5.0", "1.4.0"],
+    );
+    // A peer range is the consumer's business, not this install's: not checked.
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.4.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"peerDependencies":{"@x/lib":"workspace:^2.0.0"}}"#,
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+}
+
+/// The runtime install is npm's: pnpm's overrides become npm `overrides` of the service's
+/// package.json, pinned to what the lockfile resolved, and the service's own dependency on an
+/// overridden package takes the same value (npm stops with EOVERRIDE otherwise).
+#[test]
+fn pnpm_overrides_reach_the_runtime_install() {
+    let ws = with(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","pnpm":{"overrides":{"ms":"^2.1.0","express>qs":"~6.11.0","left-pad":"-"}}}"#,
+        ),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\n\noverrides:\n  ms: ^2.1.0\n  express>qs: ~6.11.0\n  left-pad: '-'\n\nimporters:\n\n  services/api:\n    dependencies:\n      ms:\n        specifier: ^2.0.0\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-x}\n\n  qs@6.11.2:\n    resolution: {integrity: sha512-y}\n\n  qs@6.13.0:\n    resolution: {integrity: sha512-z}\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*","ms":"^2.0.0","express":"^4.21.0"}}"#,
+        ),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "pnpm-lock.yaml: the override `left-pad: -`",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile
+            .contains(r#"npm pkg set --json 'overrides={"express":{"qs":"6.11.2"},"ms":"2.1.3"}'"#),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[ms]=2.1.3'"),
+        "{dockerfile}"
+    );
+    // The internal package's manifest is not the root of the install: no overrides there.
+    assert_eq!(dockerfile.matches("overrides=").count(), 1, "{dockerfile}");
+}
+
+/// Injected workspace packages are copied into node_modules by the install, before they are
+/// built: the builder copies them again after their build.
+#[test]
+fn injected_workspace_packages_are_refreshed_after_their_build() {
+    let refresh =
+        "RUN pnpm install --frozen-lockfile --offline --ignore-scripts --filter @x/api...";
+    let plain = with(&[]);
+    isogen()
+        .arg("generate")
+        .arg(plain.path())
+        .assert()
+        .success();
+    assert!(!read(plain.path(), "services/api/Dockerfile").contains("--offline"));
+
+    let meta = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"dependenciesMeta":{"@x/lib":{"injected":true}}}"#,
+    )]);
+    let global = with(&[(
+        "pnpm-workspace.yaml",
+        "packages:\n  - packages/*\n  - services/*\ninjectWorkspacePackages: true\n",
+    )]);
+    for ws in [meta, global] {
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        let dockerfile = read(ws.path(), "services/api/Dockerfile");
+        let lib = dockerfile
+            .find("RUN pnpm --filter @x/lib run build")
+            .unwrap();
+        let again = dockerfile
+            .find(refresh)
+            .unwrap_or_else(|| panic!("{dockerfile}"));
+        let api = dockerfile
+            .find("RUN pnpm --filter @x/api run build")
+            .unwrap();
+        assert!(lib < again && again < api, "{dockerfile}");
+        assert_eq!(dockerfile.matches(refresh).count(), 1, "{dockerfile}");
+    }
+}
+
+/// pnpm 10 also reads an `npm:`-style alias of a workspace package,
+/// `"lib": "npm:@x/lib@workspace:*"`: an internal edge like `workspace:@x/lib@*`.
+#[test]
+fn an_npm_style_workspace_alias_is_an_internal_dependency() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"lib":"npm:@x/lib@workspace:^1.0.0"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[lib]=file:../../packages/lib'"),
+        "{dockerfile}"
+    );
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"lib":"npm:@x/lib@workspace:^3"}}"#,
+    )]);
+    fails_naming(&ws, &["services/api/package.json", "^3", "1.0.0"]);
+}
+
+/// A `link:`/`file:` run-time dependency on a folder that is no workspace package: neither
+/// the install stage nor the image has it, so the image cannot be built as written.
+#[test]
+fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
+    for spec in ["link:../../vendor/other", "file:../../vendor/other.tgz"] {
+        let text = format!(
+            r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"workspace:*","other":"{spec}"}}}}"#
+        );
+        let ws = with(&[(
+            "services/api/package.json",
+            Box::leak(text.into_boxed_str()),
+        )]);
+        fails_naming(
+            &ws,
+            &[
+                "services/api/package.json",
+                spec,
+                "not a package of this workspace",
+            ],
+        );
+    }
+    // A dev-only link is the build's business (pnpm links it; the image never has it).
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"link:../../packages/lib"},"devDependencies":{"tool":"link:../../tools/x"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+}
+
+/// An empty lockfile is no lockfile to pnpm: `--frozen-lockfile` would refuse to run.
+#[test]
+fn an_empty_lockfile_is_not_used_frozen_and_is_named() {
+    let ws = with(&[("pnpm-lock.yaml", "")]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "pnpm-lock.yaml: the file is empty",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(!dockerfile.contains("--frozen-lockfile"), "{dockerfile}");
+    assert!(
+        !dockerfile.contains("COPY package.json pnpm-lock.yaml"),
+        "{dockerfile}"
+    );
+}
+
+/// An empty pnpm-workspace.yaml, or one with only catalogs: no packages, said plainly.
+#[test]
+fn a_workspace_file_without_packages_says_so() {
+    for text in ["", "catalog:\n  ms: ^2.1.3\n", "packages: []\n"] {
+        let ws = with(&[(
+            "pnpm-workspace.yaml",
+            Box::leak(text.to_string().into_boxed_str()),
+        )]);
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "pnpm-workspace.yaml: no `packages:` globs",
+            ));
+    }
+}
+
+/// A TypeScript service without a build script: the error says what is missing.
+#[test]
+fn a_service_without_build_script_is_told_so() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/main.js","dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    fails_naming(&ws, &["services/api/package.json", "no `build` script"]);
+}
+
+/// With `link-workspace-packages` (pnpm 8's default), a plain range on a workspace package is
+/// linked to it: the lockfile says `link:`. Such an edge is internal like a `workspace:` one.
+#[test]
+fn a_plain_range_the_lockfile_linked_to_a_workspace_package_is_internal() {
+    let ws = with(&[
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '6.0'\n\nimporters:\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: ^1.0.0\n        version: link:../../packages/lib\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"^1.0.0"}}"#,
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("'dependencies[@x/lib]=file:../../packages/lib'"),
+        "{dockerfile}"
+    );
+}
+
+/// pnpm's patches never reach the npm runtime install: said, once.
+#[test]
+fn patched_dependencies_are_said_to_be_unpatched_at_run_time() {
+    let ws = with(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","pnpm":{"patchedDependencies":{"ms@2.1.3":"patches/ms@2.1.3.patch"}}}"#,
+        ),
+        ("patches/ms@2.1.3.patch", ""),
+    ]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        err.matches("patchedDependencies (patches/ms@2.1.3.patch)")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("unpatched"), "{err}");
+}
+
+/// `npm init` writes `"main": "index.js"`, and many services keep it while `pnpm start` runs
+/// the build output: the image runs (and ships) what the start script runs, not `main`.
+#[test]
+fn a_service_runs_what_its_start_script_runs_not_an_npm_init_main() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"index.js","scripts":{"build":"tsc","start":"node build/main.js","test":"echo \"Error: no test specified\" && exit 1"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"CMD ["node", "/app/services/api/build/main.js"]"#),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("COPY --from=builder /app/services/api/build build\n"),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("index.js"), "{dockerfile}");
+}
+
+/// TypeScript project references: the libraries have no `build` script, the service's
+/// `tsc -b` builds them through the `references` of its tsconfig. Their output ships whether
+/// or not the workspace holds a build of it (a fresh checkout and a developer's built tree
+/// render the same Dockerfile).
+#[test]
+fn a_library_built_through_tsconfig_references_ships_its_output() {
+    let files: &[(&str, &str)] = &[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js"}"#,
+        ),
+        (
+            "packages/lib/tsconfig.json",
+            r#"{"compilerOptions":{"composite":true,"outDir":"dist"}}"#,
+        ),
+        ("packages/lib/src/index.ts", "export const x = 1;\n"),
+        (
+            "services/api/tsconfig.json",
+            "{\n  // built with tsc -b\n  \"compilerOptions\": {\"outDir\": \"dist\"},\n  \"references\": [{ \"path\": \"../../packages/lib/tsconfig.json\" }]\n}\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc -b"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+        ),
+    ];
+    let ws = with(files);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("COPY --from=builder /app/packages/lib/dist packages/lib/dist\n"),
+        "{dockerfile}"
+    );
+    // A stale build in the workspace changes nothing.
+    std::fs::create_dir_all(ws.path().join("packages/lib/dist")).unwrap();
+    std::fs::write(ws.path().join("packages/lib/dist/index.js"), "").unwrap();
+    isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(0);
+}
+
+/// The same library without a reference to it: nothing builds it, and the user is told that
+/// the image ships only its package.json.
+#[test]
+fn a_typescript_library_nothing_builds_is_named() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js"}"#,
+        ),
+        ("packages/lib/src/index.ts", "export const x = 1;\n"),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "packages/lib/package.json: `@x/lib` loads dist/index.js, which is not in the workspace",
+        ))
+        .stderr(predicate::str::contains("add a `build` script to it"));
+}
+
+/// `node --import ./build/tracing.js build/main.js`: the image runs the file alone, and says so
+/// with the fix (NODE_OPTIONS), which silences it.
+#[test]
+fn node_options_of_the_start_script_are_named() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --import ./build/tracing.js build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/package.json: the `start` script runs node with `--import ./build/tracing.js`",
+        ))
+        .stderr(predicate::str::contains(
+            r#"env = { NODE_OPTIONS = "--import ./build/tracing.js" }"#,
+        ));
+    let ws = with(&[
+        ("services/api/package.json", api),
+        (
+            "isogen.toml",
+            "[generate.services.api]\nenv = { NODE_OPTIONS = \"--import ./build/tracing.js\" }\n",
+        ),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("start` script").not());
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"ENV NODE_OPTIONS="--import ./build/tracing.js""#),
+        "{dockerfile}"
+    );
+}
+
+/// `"files": ["*.d.ts", "lib"]` with `"main": "index.js"`: npm pack ships the top-level files
+/// a pattern matches and the `main` file whatever `files` says; so does the image (the entry
+/// was left out, and the service could not load the package).
+#[test]
+fn an_unbuilt_package_ships_its_main_and_top_level_files_patterns() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"index.js","types":"index.d.ts","files":["*.d.ts","lib","*.cjs"]}"#,
+        ),
+        (
+            "packages/lib/index.js",
+            "module.exports = require('./lib/a');\n",
+        ),
+        ("packages/lib/index.d.ts", "export {};\n"),
+        ("packages/lib/lib/a.js", "module.exports = 1;\n"),
+        ("packages/lib/notes.txt", "not shipped\n"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    let copied: Vec<&str> = dockerfile
+        .lines()
+        .filter(|l| l.starts_with("COPY --from=builder /app/packages/lib/"))
+        .collect();
+    assert_eq!(
+        copied,
+        [
+            "COPY --from=builder /app/packages/lib/package.json packages/lib/",
+            "COPY --from=builder /app/packages/lib/index.d.ts packages/lib/index.d.ts",
+            "COPY --from=builder /app/packages/lib/index.js packages/lib/index.js",
+            "COPY --from=builder /app/packages/lib/lib packages/lib/lib",
+        ],
+        "{dockerfile}"
+    );
+}
+
+/// A shared tsconfig in a folder that is not a package (`tooling/`), extended without `.json`
+/// and extending another: the builder copies both, or `tsc` stops ("Cannot read file").
+#[test]
+fn tsconfig_files_extended_from_outside_the_packages_are_copied() {
+    let ws = with(&[
+        (
+            "packages/lib/tsconfig.json",
+            "{\n  // shared options\n  \"extends\": [\"../../tooling/base\"],\n  \"compilerOptions\": {\"outDir\": \"dist\"}\n}\n",
+        ),
+        (
+            "tooling/base.json",
+            r#"{"extends": "./strict.json", "compilerOptions": {"module": "NodeNext"}}"#,
+        ),
+        ("tooling/strict.json", r#"{"compilerOptions": {"strict": true}}"#),
+        ("tooling/unused.json", "{}"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            "COPY tooling/base.json tooling/base.json\nCOPY tooling/strict.json tooling/strict.json\n"
+        ),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("unused"), "{dockerfile}");
+    let ignore = read(ws.path(), "services/api/Dockerfile.dockerignore");
+    assert!(
+        ignore.contains("!tooling/base.json\n!tooling/strict.json\n"),
+        "{ignore}"
+    );
+}

@@ -1,0 +1,24 @@
+//! isogen's integration tests, in one test binary so a cold build compiles and links the test
+//! code and its dependencies once instead of once per file. Each module is one area, run the
+//! way a user meets it (the real CLI, real fixtures from tests/fixtures, temporary workspaces);
+//! `image_support` builds image archives in code for the image and verify tests.
+//!
+//! Pick one area with a filter: `cargo nextest run --test it -E 'test(/^generate::/)'` or
+//! `cargo test --test it generate::`. The `buildah` modules build real images and are
+//! `#[ignore]`d: `cargo test --test it buildah:: -- --ignored --nocapture`.
+
+mod buildah;
+mod cargo_discovery;
+mod cargo_fixtures;
+mod cargo_generate;
+mod gate_cli;
+mod generate;
+mod image_cli;
+mod image_corrupt;
+mod image_differential;
+mod image_fixtures;
+mod image_fuzz;
+mod image_handmade;
+mod image_hostile;
+mod image_support;
+mod verify_cli;
