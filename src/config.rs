@@ -9,15 +9,19 @@
 //! Each section's struct lives next to the code that reads it (the cargo-deny `cfg.rs` habit);
 //! this module only composes them and turns TOML errors into errors naming the file, line and
 //! column. Unknown keys are errors everywhere (`deny_unknown_fields`).
+//!
+//! The file is read once, here, by the CLI, and each pipeline is handed its section: this module
+//! sits above `workspace`, `generate` and `verify` and none of them imports it (the tidy test in
+//! tests/it/tidy keeps it so). It never reads images or formats reports.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 /// The file name looked for at the workspace root.
-pub const FILE_NAME: &str = "isogen.toml";
+pub use crate::workspace::CONFIG_FILE as FILE_NAME;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,28 +78,6 @@ impl Config {
     }
 }
 
-/// `line:column` (both 1-based) of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> String {
-    let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary_compat(offset)];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    format!("{line}:{col}")
-}
-
-trait FloorCharBoundary {
-    fn floor_char_boundary_compat(&self, index: usize) -> usize;
-}
-
-impl FloorCharBoundary for str {
-    fn floor_char_boundary_compat(&self, mut index: usize) -> usize {
-        while index > 0 && !self.is_char_boundary(index) {
-            index -= 1;
-        }
-        index
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,11 +95,5 @@ mod tests {
     fn empty_file_is_defaults() {
         let c = Config::parse("", Path::new("isogen.toml")).unwrap();
         assert!(c.workspace.services.is_none());
-    }
-
-    #[test]
-    fn line_col_counts_chars() {
-        assert_eq!(line_col("ab\ncd", 4), "2:2");
-        assert_eq!(line_col("é\nx", 3), "2:1");
     }
 }

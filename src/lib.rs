@@ -6,6 +6,9 @@
 //! - `image` (read an image tarball into a merged tree) -> `verify` (rules, joined with the
 //!   workspace) -> `report` (human, json, sarif, junit).
 //!
+//! Around them: `plan` (which services a git change affects, for CI matrices and bake groups)
+//! reads the workspace, the config and git, never images.
+//!
 //! Data flows one way: `workspace` knows nothing of images, `image` knows nothing of workspaces or
 //! rules, `verify` joins them, `report` only formats. See ARCHITECTURE.md.
 
@@ -14,6 +17,7 @@ pub mod error;
 pub mod generate;
 pub mod image;
 pub mod init;
+pub mod plan;
 pub mod report;
 pub mod verify;
 pub mod workspace;

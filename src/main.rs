@@ -124,6 +124,35 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// List the services and how to build each (JSON for CI); with --since, only those a
+    /// change since a git ref affects, each with why.
+    ///
+    /// A service is affected by a change to its folder, an internal package it builds with, its
+    /// Dockerfile or ignore file, isogen.toml, the templates, the workspace files its ecosystem
+    /// reads, or its own part of pnpm-lock.yaml / Cargo.lock. Exit codes: 0 done; 2 unusable
+    /// input (not a workspace, not a git repository, unknown ref).
+    Plan {
+        /// The workspace root.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Only the services affected by what changed since this git ref (a branch, tag or
+        /// commit), committed or not.
+        #[arg(long, value_name = "REF")]
+        since: Option<String>,
+        /// json: the whole plan; github-matrix: `{"include":[...]}` for a GitHub Actions
+        /// matrix; gitlab: a child pipeline with a parallel:matrix job; bake: a
+        /// `group "affected"` for docker-bake.hcl.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+        format: PlanFormat,
+    },
+    /// Write docker-bake.hcl at the workspace root: one BuildKit target per service, a
+    /// `default` group and one per ecosystem (`docker buildx bake` builds them in parallel).
+    ///
+    /// Same rules as generate: written only when it changed, atomically, never over a file
+    /// without isogen's header (unless --force). `[generate] bake = true` in isogen.toml makes
+    /// generate write it too. Exit codes: 0 done; 1 with --check, it would change; 2 unusable
+    /// input.
+    Bake(WriteArgs),
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
         /// An image tarball, an OCI layout directory, or `-` for stdin.
@@ -135,6 +164,47 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+}
+
+/// The options of a command that writes one generated file.
+#[derive(Debug, clap::Args)]
+struct WriteArgs {
+    /// The workspace root.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Write nothing; say whether the file would change and exit 1 if it would.
+    #[arg(long)]
+    check: bool,
+    /// With --check (implied): print a unified diff of the change.
+    #[arg(long)]
+    diff: bool,
+    /// Print the file to stdout; write nothing.
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
+    stdout: bool,
+    /// Overwrite a file that does not carry isogen's header.
+    #[arg(long)]
+    force: bool,
+}
+
+impl WriteArgs {
+    fn mode(&self) -> Mode {
+        if self.check || self.diff {
+            Mode::Check {
+                diff: self.diff,
+                force: self.force,
+            }
+        } else {
+            Mode::Write { force: self.force }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PlanFormat {
+    Json,
+    GithubMatrix,
+    Gitlab,
+    Bake,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -231,6 +301,8 @@ fn main() -> ExitCode {
         Command::Init { dir, force } => init(&dir, force),
         Command::Completions { shell } => completions(shell),
         Command::Man { dir } => man(dir),
+        Command::Plan { dir, since, format } => plan(dir, since, format),
+        Command::Bake(args) => bake(args),
         Command::Inspect {
             image,
             platform,
@@ -258,7 +330,7 @@ fn generate(
         services,
         templates,
     };
-    let plan = isogen::generate::plan(&ws, &config, &options)?;
+    let plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     for w in &plan.warnings {
         eprintln!("warning: {w}");
     }
@@ -413,6 +485,71 @@ fn man(dir: Option<PathBuf>) -> isogen::Result<ExitCode> {
     }
 }
 
+fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Result<ExitCode> {
+    use isogen::plan::format::{render, Format};
+    let config = isogen::config::Config::load_from_root(&dir)?;
+    let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
+    let plan = isogen::plan::plan(&ws, &config, since.as_deref())?;
+    let format = match format {
+        PlanFormat::Json => Format::Json,
+        PlanFormat::GithubMatrix => Format::GithubMatrix,
+        PlanFormat::Gitlab => Format::Gitlab,
+        PlanFormat::Bake => Format::Bake,
+    };
+    print_stdout(&render(&plan, format)?)
+}
+
+fn bake(args: WriteArgs) -> isogen::Result<ExitCode> {
+    let config = isogen::config::Config::load_from_root(&args.dir)?;
+    let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
+    let file = isogen::generate::bake::file(&ws, &config.generate, &config.display_path())?;
+    write_one(&args, file, "bake")
+}
+
+/// Writes (or checks, or prints) one generated file through generate's writer.
+fn write_one(
+    args: &WriteArgs,
+    file: isogen::generate::GeneratedFile,
+    command: &str,
+) -> isogen::Result<ExitCode> {
+    use isogen::generate::write;
+    if args.stdout {
+        return print_stdout(&file.text());
+    }
+    let mode = args.mode();
+    let mut out = std::io::stdout().lock();
+    let outcome = write::apply(&args.dir, std::slice::from_ref(&file), mode, &mut out)?;
+    match mode {
+        Mode::Check { .. } if outcome.changed() > 0 => {
+            eprintln!(
+                "{} would change; run `isogen {command}` to update it",
+                file.path
+            );
+            Ok(ExitCode::from(1))
+        }
+        Mode::Check { .. } => {
+            eprintln!("{} is up to date", file.path);
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            if !outcome.unchanged.is_empty() {
+                eprintln!("{} unchanged", file.path);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints `text`; a closed pipe (`isogen plan | head`) is not an error.
+fn print_stdout(text: &str) -> isogen::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(isogen::Error::io("<stdout>", e)),
+    }
+}
+
 fn inspect(
     path: PathBuf,
     platform: Option<String>,
@@ -438,3 +575,6 @@ fn inspect(
         Err(e) => Err(isogen::Error::io("<stdout>", e)),
     }
 }
+
+#[cfg(test)]
+mod cli_tests;

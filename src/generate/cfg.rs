@@ -7,6 +7,8 @@
 //! templates = "ci/isogen-templates"   # the project's own templates (missing ones: defaults)
 //! uid = 10001                          # the runtime user's uid (and gid, unless `gid` is set)
 //! app_root = "/app"
+//! image_name = "ghcr.io/acme/{service}"   # plan, docker-bake.hcl, compose.yaml (default "{service}")
+//! bake = true                          # also write docker-bake.hcl (as `isogen bake` does)
 //!
 //! [generate.node]
 //! version = "20"                       # Node major (or full version) for the default images
@@ -57,6 +59,12 @@ pub struct GenerateConfig {
     pub uid: Option<u32>,
     pub gid: Option<u32>,
     pub app_root: Option<String>,
+    /// `generate` also writes `docker-bake.hcl` (what `isogen bake` writes).
+    #[serde(default)]
+    pub bake: bool,
+    /// The image name of each service: a pattern with `{service}` (and `{ecosystem}`), used by
+    /// `plan`, the bake file and the compose file (see `generate::image_name`).
+    pub image_name: Option<String>,
     #[serde(default)]
     pub node: NodeConfig,
     /// `[generate.cargo]`: Cargo-only settings (see `generate::cargo::CargoConfig`).

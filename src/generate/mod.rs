@@ -11,8 +11,10 @@
 //!
 //! Nothing here reads images, and nothing is written before every file has rendered.
 
+pub mod bake;
 pub mod cargo;
 pub mod cfg;
+pub mod image_name;
 pub mod node;
 pub mod templates;
 pub mod write;
@@ -25,7 +27,6 @@ use serde::Serialize;
 pub use cfg::GenerateConfig;
 use cfg::Healthcheck;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::workspace::{Ecosystem, Service, Workspace};
 
@@ -45,6 +46,8 @@ pub struct GeneratedFile {
     pub path: String,
     pub service: String,
     pub contents: String,
+    /// The command that writes it, named in its header (`isogen generate`, `isogen bake`).
+    pub command: &'static str,
 }
 
 /// Everything `generate` would write, plus what it wants to tell the user.
@@ -120,10 +123,21 @@ pub const DOCKERFILE: &str = "Dockerfile";
 /// buildah (verified with 1.28) use instead of the context root's `.dockerignore`.
 pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 
+/// The Dockerfile `generate` writes for `service`, relative to the workspace root:
+/// `<folder>/Dockerfile`, or `<folder>/<bin>.Dockerfile` for one of several binaries of a crate.
+pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
+    ws.dockerfile_path(service)
+}
+
+/// The ignore file beside [`dockerfile_path`]: `<Dockerfile>.dockerignore`.
+pub fn ignore_file_path(ws: &Workspace, service: &Service) -> String {
+    format!("{}.dockerignore", dockerfile_path(ws, service))
+}
+
 /// Renders every selected service's files; writes nothing.
-pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> {
-    let config_path = ws.root.join(crate::config::FILE_NAME);
-    for name in config.generate.services.keys() {
+pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
+    let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
+    for name in config.services.keys() {
         if !ws.services.iter().any(|s| &s.name == name) {
             let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
             return Err(Error::config(
@@ -140,7 +154,7 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
         }
     }
     let services = select(ws, &options.services)?;
-    let template_dir = match (&options.templates, &config.generate.templates) {
+    let template_dir = match (&options.templates, &config.templates) {
         (Some(dir), _) => Some(dir.clone()),
         (None, Some(dir)) => Some(ws.root.join(dir)),
         (None, None) => None,
@@ -150,14 +164,10 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
     let mut plan = Plan::default();
     for service in services {
         let renderings = match ws.service_package(service).ecosystem {
-            Ecosystem::Pnpm => node::renderings(
-                ws,
-                service,
-                &config.generate,
-                &config_path,
-                &mut plan.warnings,
-            )?,
-            Ecosystem::Cargo => cargo::renderings(ws, service, &config.generate, &config_path)?,
+            Ecosystem::Pnpm => {
+                node::renderings(ws, service, config, &config_path, &mut plan.warnings)?
+            }
+            Ecosystem::Cargo => cargo::renderings(ws, service, config, &config_path)?,
         };
         for r in renderings {
             let contents = templates.render(&r.template, &r.context)?;
@@ -165,8 +175,13 @@ pub fn plan(ws: &Workspace, config: &Config, options: &Options) -> Result<Plan> 
                 path: r.path,
                 service: service.name.clone(),
                 contents: normalize(&contents),
+                command: GENERATED_BY,
             });
         }
+    }
+    // The bake file lists every service, so only a run over all of them writes it.
+    if config.bake && options.services.is_empty() {
+        plan.files.push(bake::file(ws, config, &config_path)?);
     }
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
     // Workspace-wide warnings (no packageManager, no lockfile) come once per service.

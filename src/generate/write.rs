@@ -15,14 +15,26 @@ use std::path::{Path, PathBuf};
 use super::{GeneratedFile, GENERATED_BY, HEADER_PREFIX};
 use crate::error::{Error, Result};
 
-/// The first line of every generated file.
+/// The first line of every file `isogen generate` writes.
 pub fn header() -> String {
-    format!("{HEADER_PREFIX} ({GENERATED_BY}): do not edit; change isogen.toml or the templates and run it again.")
+    header_for(GENERATED_BY)
+}
+
+/// The first line of a file written by `command` (`isogen bake`, ...).
+pub fn header_for(command: &str) -> String {
+    format!("{HEADER_PREFIX} ({command}): do not edit; change isogen.toml or the templates and run it again.")
 }
 
 /// A generated file's full text: the header, then the rendered contents.
 pub fn with_header(contents: &str) -> String {
     format!("{}\n{contents}", header())
+}
+
+impl GeneratedFile {
+    /// The file's full text: the header naming its command, then its contents.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", header_for(self.command), self.contents)
+    }
 }
 
 /// Whether `text` (an existing file) was written by isogen.
@@ -82,8 +94,7 @@ pub fn apply(
         Mode::DryRun => {
             for f in files {
                 writeln!(out, "==> {} <==", f.path).map_err(io_out)?;
-                out.write_all(with_header(&f.contents).as_bytes())
-                    .map_err(io_out)?;
+                out.write_all(f.text().as_bytes()).map_err(io_out)?;
             }
             return Ok(Outcome::default());
         }
@@ -94,8 +105,7 @@ pub fn apply(
                     writeln!(out).map_err(io_out)?;
                 }
                 first = false;
-                out.write_all(with_header(&f.contents).as_bytes())
-                    .map_err(io_out)?;
+                out.write_all(f.text().as_bytes()).map_err(io_out)?;
             }
             return Ok(Outcome::default());
         }
@@ -109,7 +119,7 @@ pub fn apply(
     let mut planned: Vec<(&GeneratedFile, PathBuf, String, Option<String>, Status)> = Vec::new();
     for f in files {
         let path = root.join(&f.path);
-        let new = with_header(&f.contents);
+        let new = f.text();
         let old = match std::fs::read(&path) {
             Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -221,6 +231,7 @@ mod tests {
             path: path.into(),
             service: "s".into(),
             contents: contents.into(),
+            command: GENERATED_BY,
         }
     }
 

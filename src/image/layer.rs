@@ -9,12 +9,13 @@
 
 use std::io::{self, Cursor, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 
 use super::digest::{HashState, Hashing, Sha256Digest};
 use super::layout::LayerSpec;
 use super::path::{join, normalize, split};
-use super::source::{decoder, peek, Compression, Store, StoreError};
+use super::pipe;
+use super::source::{decoder, peek, Blob, Compression, Store, StoreError};
 use super::tarstream::{Sequential, TarKind, TarStream};
 use super::{Capture, Entry, EntryKind};
 
@@ -50,6 +51,27 @@ pub(crate) struct Budget {
     skipped: AtomicU64,
     tree_left: AtomicU64,
     tree_total: u64,
+    /// Bytes of decoder memory (windows and pipes) in use by the layers being decoded.
+    decoding: Mutex<u64>,
+    decoding_freed: Condvar,
+}
+
+/// Decoder memory a layer holds while it is decoded (see [`Budget::reserve_decoding`]).
+pub(crate) struct Reservation<'a> {
+    budget: &'a Budget,
+    bytes: u64,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut used = self
+            .budget
+            .decoding
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *used -= self.bytes;
+        self.budget.decoding_freed.notify_all();
+    }
 }
 
 impl Budget {
@@ -59,6 +81,30 @@ impl Budget {
             skipped: AtomicU64::new(0),
             tree_left: AtomicU64::new(tree),
             tree_total: tree,
+            decoding: Mutex::new(0),
+            decoding_freed: Condvar::new(),
+        }
+    }
+
+    /// Waits until `bytes` of decoder memory fit in [`super::MAX_DECODE_BYTES`] beside the
+    /// layers being decoded (or none is), and takes them: how many layers decode at once is
+    /// bounded by memory (zstd windows reach 128 MiB), not by the number of cores.
+    pub fn reserve_decoding(&self, bytes: u64) -> Reservation<'_> {
+        let bytes = bytes + 2 * pipe::PIPE_BYTES;
+        let mut used = self
+            .decoding
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while *used > 0 && *used + bytes > super::MAX_DECODE_BYTES {
+            used = self
+                .decoding_freed
+                .wait(used)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        *used += bytes;
+        Reservation {
+            budget: self,
+            bytes,
         }
     }
 
@@ -90,116 +136,183 @@ impl Budget {
     }
 }
 
-/// Reads layer `index` (0-based) of the image.
-#[allow(clippy::too_many_arguments)]
+/// What reading one layer needs besides the blob.
+pub(crate) struct Reading<'a> {
+    pub index: usize,
+    pub capture: &'a Capture,
+    pub budget: &'a Budget,
+    pub cancel: &'a AtomicBool,
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+/// Reads layer `index` (0-based) of the image: one thread reads and hashes the stored blob,
+/// another (for a compressed layer) decompresses it, and this one hashes and lists the tar.
 pub(crate) fn read_layer(
     store: &Store,
     spec: &LayerSpec,
-    index: usize,
-    capture: &Capture,
-    budget: &Budget,
-    cancel: &AtomicBool,
-    progress: Option<&(dyn Fn(u64) + Sync)>,
+    reading: &Reading,
 ) -> Result<LayerRead, LayerError> {
-    let fail = LayerError::Failed;
+    let blob = open_blob(store, spec).map_err(LayerError::Failed)?;
+    let streamed = std::thread::scope(|scope| stream_layer(scope, blob, reading))?;
+    check(spec, streamed).map_err(LayerError::Failed)
+}
+
+/// Opens the layer's blob and checks its size against the descriptor.
+fn open_blob(store: &Store, spec: &LayerSpec) -> Result<Blob, String> {
     let blob = match store.open(&spec.blob) {
         Ok(blob) => blob,
         Err(StoreError::Missing) => {
-            return Err(fail(format!(
+            return Err(format!(
                 "is missing from the archive (no `{}`){}",
                 spec.blob,
                 store.missing_hint()
-            )))
+            ))
         }
-        Err(StoreError::Unusable(message)) => return Err(fail(message)),
+        Err(StoreError::Unusable(message)) => return Err(message),
     };
-    if let Some(declared) = spec.declared_size {
-        if declared != blob.size {
-            return Err(fail(format!(
-                "the blob is {} bytes but its descriptor says {declared} (truncated or replaced)",
-                blob.size
-            )));
-        }
+    match spec.declared_size {
+        Some(declared) if declared != blob.size => Err(format!(
+            "the blob is {} bytes but its descriptor says {declared} (truncated or replaced)",
+            blob.size
+        )),
+        _ => Ok(blob),
     }
+}
 
-    // Large reads: an uncompressed layer is otherwise read 512 bytes (one tar header) at a time.
-    let mut raw = std::io::BufReader::with_capacity(256 * 1024, blob.reader);
-    let mut stored = HashState::default();
+/// What streaming a layer found, before it is checked against the descriptor and config.
+struct Streamed {
+    /// SHA-256 of every stored byte (the blob is hashed to its end even when listing failed).
+    digest: Sha256Digest,
+    /// Reading the stored blob failed.
+    read_error: Option<io::Error>,
+    /// SHA-256 of the uncompressed stream as far as it was decoded.
+    diff_id: Sha256Digest,
+    walk: Walk,
+    /// Listing or decoding failed with this message.
+    problem: Option<String>,
+}
+
+fn stream_layer<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    blob: Blob,
+    reading: &'scope Reading,
+) -> Result<Streamed, LayerError> {
+    let (sender, stored) = pipe::channel();
+    let (cancel, progress) = (reading.cancel, reading.progress);
+    let hasher = scope.spawn(move || hash_stored(blob.reader, sender, cancel, progress));
     let mut uncompressed = HashState::default();
     let mut walk = Walk::default();
-    let outcome = {
-        let mut hashing = Hashing {
-            inner: &mut raw,
-            state: &mut stored,
-            progress,
-        };
-        read_stream(
-            &mut hashing,
-            &mut uncompressed,
-            &mut walk,
-            index,
-            capture,
-            budget,
-            cancel,
+    let outcome = read_stream(scope, stored, &mut uncompressed, &mut walk, reading);
+    // `stored` is gone now: the hasher reads the rest of the blob on its own.
+    let (state, read_result) = hasher.join().unwrap_or_else(|_| {
+        (
+            HashState::default(),
+            Err(io::Error::other("hashing panicked")),
         )
+    });
+    let problem = match outcome {
+        Err(StreamError::Cancelled) => return Err(LayerError::Cancelled),
+        Err(StreamError::Failed(message)) => Some(message),
+        Ok(()) => None,
     };
-    if let Err(StreamError::Cancelled) = outcome {
+    if read_result
+        .as_ref()
+        .is_err_and(|e| e.kind() == io::ErrorKind::Interrupted)
+    {
         return Err(LayerError::Cancelled);
     }
-    // Hash whatever the decoder did not consume, so the stored digest covers the whole blob.
-    let drained = io::copy(
-        &mut Hashing {
-            inner: &mut raw,
-            state: &mut stored,
-            progress,
-        },
-        &mut io::sink(),
-    );
-    let digest = stored.finish();
-    let problem = match &outcome {
-        Err(StreamError::Failed(message)) => Some(message.clone()),
-        _ => None,
+    let digest = state.finish();
+    // An uncompressed layer is its own tar stream: one hash serves as digest and diff_id.
+    let diff_id = if walk.same_bytes {
+        digest.clone()
+    } else {
+        uncompressed.finish()
     };
-    let also = |problem: &Option<String>| match problem {
+    Ok(Streamed {
+        digest,
+        read_error: read_result.err(),
+        diff_id,
+        walk,
+        problem,
+    })
+}
+
+/// Reads the stored blob to its end in chunks, hashing each and passing it on while the reader
+/// of the pipe is there. Stops early (with `Interrupted`) only when the image read is cancelled.
+fn hash_stored(
+    mut reader: Box<dyn Read + Send>,
+    mut sender: pipe::ChunkSender,
+    cancel: &AtomicBool,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> (HashState, io::Result<()>) {
+    let mut state = HashState::default();
+    let mut spare = None;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return (state, Err(io::Error::from(io::ErrorKind::Interrupted)));
+        }
+        let mut buf = spare.take().unwrap_or_else(|| sender.buffer());
+        let filled = pipe::fill(&mut *reader, &mut buf);
+        state.update(&buf);
+        if let (Some(progress), false) = (progress, buf.is_empty()) {
+            progress(buf.len() as u64);
+        }
+        match filled {
+            Err(e) => {
+                sender.send(Err(io::Error::new(e.kind(), e.to_string())));
+                return (state, Err(e));
+            }
+            Ok(()) if buf.is_empty() => return (state, Ok(())),
+            Ok(()) => spare = sender.send(Ok(buf)),
+        }
+    }
+}
+
+/// Checks the digests and the outcome of listing, in the order that names the cause: a
+/// tampered blob is a digest mismatch, whatever parse error the tampering provoked.
+fn check(spec: &LayerSpec, streamed: Streamed) -> Result<LayerRead, String> {
+    let Streamed {
+        digest,
+        read_error,
+        diff_id,
+        walk,
+        problem,
+    } = streamed;
+    let also = match &problem {
         Some(p) => format!("; reading it also failed: {p}"),
         None => String::new(),
     };
-
     if let Some(expected) = &spec.digest {
         if &digest != expected {
-            return Err(fail(format!(
-                "digest mismatch: the blob hashes to {digest} (corrupt or tampered){}",
-                also(&problem)
-            )));
+            return Err(format!(
+                "digest mismatch: the blob hashes to {digest} (corrupt or tampered){also}"
+            ));
         }
     }
-    if let Err(e) = drained {
-        return Err(fail(format!("reading failed: {e}")));
+    if let Some(e) = read_error {
+        return Err(format!("reading failed: {e}"));
     }
-    let compression = walk.compression.unwrap_or(Compression::None);
-    let diff_id = uncompressed.finish();
     if walk.decoded_to_end && diff_id != spec.diff_id {
-        return Err(fail(format!(
-            "the uncompressed layer hashes to {diff_id} but the config's rootfs.diff_ids says {} (corrupt or tampered){}",
+        return Err(format!(
+            "the uncompressed layer hashes to {diff_id} but the config's rootfs.diff_ids says {} (corrupt or tampered){also}",
             spec.diff_id,
-            also(&problem)
-        )));
+        ));
     }
     if let Some(problem) = problem {
-        return Err(fail(problem));
+        return Err(problem);
     }
     if diff_id != spec.diff_id {
         // Decoding ended early without an error: still not the content the config names.
-        return Err(fail(format!(
+        return Err(format!(
             "the uncompressed layer hashes to {diff_id} but the config's rootfs.diff_ids says {}",
             spec.diff_id
-        )));
+        ));
     }
     Ok(LayerRead {
         items: walk.items,
         entries: walk.entries,
         digest,
-        compression,
+        compression: walk.compression.unwrap_or(Compression::None),
     })
 }
 
@@ -210,6 +323,8 @@ struct Walk {
     compression: Option<Compression>,
     /// The decompressed stream was read to its end without error (so its digest is complete).
     decoded_to_end: bool,
+    /// The layer is not compressed: its diff_id is the stored digest.
+    same_bytes: bool,
 }
 
 enum StreamError {
@@ -217,58 +332,128 @@ enum StreamError {
     Failed(String),
 }
 
-fn read_stream(
-    stored: &mut dyn Read,
+/// Decompresses (on its own thread when the layer is compressed), hashes and lists the stream.
+fn read_stream<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    mut stored: pipe::ChunkReader,
     uncompressed: &mut HashState,
     walk: &mut Walk,
-    index: usize,
-    capture: &Capture,
-    budget: &Budget,
-    cancel: &AtomicBool,
+    reading: &'scope Reading,
 ) -> Result<(), StreamError> {
     let failed = |m: String| StreamError::Failed(m);
-    let magic = peek(stored, 8).map_err(|e| failed(format!("reading failed: {e}")))?;
+    let magic = peek(&mut stored, 18).map_err(|e| failed(format!("reading failed: {e}")))?;
     let compression = Compression::sniff(&magic).map_err(|name| {
         failed(format!(
             "the layer is compressed with {name}; isogen reads gzip, zstd or uncompressed layers"
         ))
     })?;
     walk.compression = Some(compression);
+    let memory = decode_memory(compression, &magic);
     let chained = Cursor::new(magic).chain(stored);
-    let mut decoded = decoder(compression, chained)
-        .map_err(|e| failed(format!("cannot start {} decoding: {e}", compression.name())))?;
-    let mut hashing = Hashing {
-        inner: &mut *decoded,
+    if compression == Compression::None {
+        walk.same_bytes = true;
+        let stream = TarStream::new(Sequential(chained));
+        return list_stream(stream, compression, walk, reading);
+    }
+    let (sender, mut decoded) = pipe::channel();
+    let reservation = reading.budget.reserve_decoding(memory);
+    scope.spawn(move || {
+        decode(compression, chained, sender);
+        drop(reservation);
+    });
+    let hashing = Hashing {
+        inner: &mut decoded,
         state: uncompressed,
         progress: None,
     };
-    let mut stream = TarStream::new(Sequential(&mut hashing));
+    list_stream(
+        TarStream::new(Sequential(hashing)),
+        compression,
+        walk,
+        reading,
+    )
+}
 
-    let describe = |e: super::tarstream::TarError| {
-        let place = match &e.entry {
-            Some(entry) => format!(
-                "entry `{entry}`, byte {} of the uncompressed layer",
-                e.offset
-            ),
-            None => format!("byte {} of the uncompressed layer", e.offset),
-        };
-        match (&e.source, compression) {
-            (Some(source), Compression::Gzip | Compression::Zstd) => format!(
-                "the {} stream is corrupt or truncated ({place}): {source}",
-                compression.name()
-            ),
-            (Some(source), Compression::None) => format!("reading failed ({place}): {source}"),
-            (None, _) => format!("{} ({place})", e.message),
+/// Decompresses `input` into the pipe until the end, an error, or the reader going away.
+fn decode(compression: Compression, input: impl Read, mut sender: pipe::ChunkSender) {
+    let mut decoder = match decoder(compression, input) {
+        Ok(decoder) => decoder,
+        Err(e) => {
+            let message = format!("cannot start {} decoding: {e}", compression.name());
+            sender.send(Err(io::Error::new(e.kind(), message)));
+            return;
         }
     };
+    loop {
+        let mut buf = sender.buffer();
+        let filled = pipe::fill(&mut *decoder, &mut buf);
+        let end = buf.is_empty();
+        if !end {
+            sender.send(Ok(buf));
+        }
+        if let Err(e) = filled {
+            sender.send(Err(e));
+            return;
+        }
+        if end || !sender.open {
+            return;
+        }
+    }
+}
 
-    let listed = list_entries(&mut stream, walk, index, capture, budget, cancel);
+/// Memory a decoder of this layer needs besides the pipes: zstd's window (from the frame
+/// header; the largest isogen accepts when the header cannot tell), a little for gzip.
+fn decode_memory(compression: Compression, magic: &[u8]) -> u64 {
+    match compression {
+        Compression::Zstd => {
+            zstd_window(magic)
+                .unwrap_or(MAX_ZSTD_WINDOW)
+                .min(MAX_ZSTD_WINDOW)
+                + (1 << 20)
+        }
+        Compression::Gzip => 64 << 10,
+        Compression::None => 0,
+    }
+}
+
+/// zstd's window limit (`window_log_max(27)` in [`decoder`]).
+const MAX_ZSTD_WINDOW: u64 = 1 << 27;
+
+/// The window size a zstd frame header declares (RFC 8878, 3.1.1.1), None when unreadable.
+fn zstd_window(magic: &[u8]) -> Option<u64> {
+    let descriptor = *magic.get(4)?;
+    let single_segment = descriptor & 0x20 != 0;
+    if !single_segment {
+        let window = *magic.get(5)?;
+        let base = 1u64 << (10 + (window >> 3));
+        return Some(base + (base / 8) * u64::from(window & 7));
+    }
+    // Single segment: the window is the content size that follows the dictionary id.
+    let dict_bytes = [0, 1, 2, 4][usize::from(descriptor & 3)];
+    let size_bytes = [1, 2, 4, 8][usize::from(descriptor >> 6)];
+    let start = 5 + dict_bytes;
+    let field = magic.get(start..start + size_bytes)?;
+    let value = field
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    Some(if size_bytes == 2 { value + 256 } else { value })
+}
+
+/// Lists the tar stream, then reads what follows the end-of-archive blocks (part of the
+/// diff_id); after a tar error, decodes on when it can so tampering shows as a mismatch.
+fn list_stream<R: Read>(
+    mut stream: TarStream<Sequential<R>>,
+    compression: Compression,
+    walk: &mut Walk,
+    reading: &Reading,
+) -> Result<(), StreamError> {
+    let listed = list_entries(&mut stream, walk, reading);
     let mut rest = stream.into_inner();
     match listed {
         Ok(()) => {
-            // Padding after the end-of-archive blocks is part of the diff_id.
             io::copy(&mut rest, &mut io::sink()).map_err(|e| {
-                failed(format!(
+                StreamError::Failed(format!(
                     "the {} stream is corrupt or truncated after the last entry: {e}",
                     compression.name()
                 ))
@@ -278,11 +463,29 @@ fn read_stream(
         }
         Err(ListError::Cancelled) => Err(StreamError::Cancelled),
         Err(ListError::Tar(e)) => {
-            // Finish decoding when possible so a tampered layer shows as a diff_id mismatch.
             let decodes = e.source.is_none() && io::copy(&mut rest, &mut io::sink()).is_ok();
             walk.decoded_to_end = decodes;
-            Err(failed(describe(e)))
+            Err(StreamError::Failed(describe(&e, compression)))
         }
+    }
+}
+
+/// A tar error as the user reads it: where, and whether the compression or the tar is broken.
+fn describe(e: &super::tarstream::TarError, compression: Compression) -> String {
+    let place = match &e.entry {
+        Some(entry) => format!(
+            "entry `{entry}`, byte {} of the uncompressed layer",
+            e.offset
+        ),
+        None => format!("byte {} of the uncompressed layer", e.offset),
+    };
+    match (&e.source, compression) {
+        (Some(source), Compression::Gzip | Compression::Zstd) => format!(
+            "the {} stream is corrupt or truncated ({place}): {source}",
+            compression.name()
+        ),
+        (Some(source), Compression::None) => format!("reading failed ({place}): {source}"),
+        (None, _) => format!("{} ({place})", e.message),
     }
 }
 
@@ -300,11 +503,15 @@ impl From<super::tarstream::TarError> for ListError {
 fn list_entries<R: super::tarstream::Skip>(
     stream: &mut TarStream<R>,
     walk: &mut Walk,
-    index: usize,
-    capture: &Capture,
-    budget: &Budget,
-    cancel: &AtomicBool,
+    reading: &Reading,
 ) -> Result<(), ListError> {
+    let Reading {
+        index,
+        capture,
+        budget,
+        cancel,
+        ..
+    } = *reading;
     while let Some(entry) = stream.next_entry()? {
         if cancel.load(Ordering::Relaxed) {
             return Err(ListError::Cancelled);
@@ -405,7 +612,14 @@ mod tests {
         let mut walk = Walk::default();
         let mut stream = TarStream::new(Sequential(bytes));
         let cancel = AtomicBool::new(false);
-        if list_entries(&mut stream, &mut walk, 0, &capture, budget, &cancel).is_err() {
+        let reading = Reading {
+            index: 0,
+            capture: &capture,
+            budget,
+            cancel: &cancel,
+            progress: None,
+        };
+        if list_entries(&mut stream, &mut walk, &reading).is_err() {
             panic!("the layer did not list");
         }
         walk.items
@@ -458,9 +672,14 @@ mod tests {
         let mut walk = Walk::default();
         let mut stream = TarStream::new(Sequential(&bytes[..]));
         let cancel = AtomicBool::new(false);
-        let Err(ListError::Tar(err)) =
-            list_entries(&mut stream, &mut walk, 0, &capture, &budget, &cancel)
-        else {
+        let reading = Reading {
+            index: 0,
+            capture: &capture,
+            budget: &budget,
+            cancel: &cancel,
+            progress: None,
+        };
+        let Err(ListError::Tar(err)) = list_entries(&mut stream, &mut walk, &reading) else {
             panic!("a layer past the budget listed");
         };
         assert!(
@@ -469,5 +688,37 @@ mod tests {
         );
         assert_eq!(err.entry.as_deref(), Some("f010"));
         assert_eq!(walk.items.len(), 10);
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    fn frame(window_log: u32, pledged: Option<u64>) -> Vec<u8> {
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        encoder.window_log(window_log).unwrap();
+        if let Some(size) = pledged {
+            encoder.set_pledged_src_size(Some(size)).unwrap();
+            encoder.include_contentsize(true).unwrap();
+        }
+        encoder
+            .write_all(&vec![7u8; pledged.unwrap_or(1000) as usize])
+            .unwrap();
+        encoder.finish().unwrap()
+    }
+
+    use std::io::Write;
+
+    #[test]
+    fn the_zstd_window_is_read_from_the_frame_header() {
+        // A streamed frame states its window: what a decoder of the layer allocates.
+        assert_eq!(zstd_window(&frame(23, None)), Some(8 << 20));
+        assert_eq!(zstd_window(&frame(27, None)), Some(128 << 20));
+        // A small frame with a known size is one segment: its window is its size.
+        assert_eq!(zstd_window(&frame(20, Some(5000))), Some(5000));
+        assert_eq!(zstd_window(&[0x28, 0xb5, 0x2f, 0xfd]), None);
+        let needed = decode_memory(Compression::Zstd, &frame(27, None));
+        assert!(needed > MAX_ZSTD_WINDOW && needed > super::super::MAX_DECODE_BYTES);
     }
 }

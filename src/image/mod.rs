@@ -29,6 +29,7 @@ mod layer;
 mod layout;
 mod merge;
 mod path;
+mod pipe;
 mod platform;
 mod source;
 mod tarstream;
@@ -68,6 +69,12 @@ pub const MAX_CAPTURED_BYTES: u64 = 256 << 20;
 /// otherwise list entries (or megabyte-long PAX paths) until memory runs out. Reaching it is
 /// an error naming the layer and entry.
 pub const MAX_TREE_BYTES: u64 = 2 << 30;
+
+/// Most decoder memory (zstd windows, gzip state, the pipes between a layer's threads) the
+/// layers being decoded at once may hold: a layer waits for room before it starts, and one
+/// alone always starts. Common zstd layers (window 2-8 MiB) still decode one per core; those
+/// written with `--long` (up to 128 MiB) decode one at a time.
+pub const MAX_DECODE_BYTES: u64 = 32 << 20;
 
 /// What the caller wants to read into memory, decided per path (absolute, normalised).
 /// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated. All
@@ -356,6 +363,16 @@ impl OpenedImage {
     }
 }
 
+/// The cores to use: the machine's, or `ISOGEN_CORES` (a testing knob: it simulates a bigger
+/// or smaller machine, e.g. to check memory stays bounded with 16 workers on 2 cores).
+fn cores() -> usize {
+    std::env::var("ISOGEN_CORES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
 /// Reads the layers on a few threads; results in layer order. The first failure stops the
 /// others (they report `Cancelled`) so a corrupt image fails fast.
 fn read_layers(
@@ -368,10 +385,7 @@ fn read_layers(
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8)
-        .min(specs.len().max(1));
+    let workers = cores().clamp(1, 8).min(specs.len().max(1));
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -382,8 +396,14 @@ fn read_layers(
                 if i >= specs.len() || cancel.load(Ordering::Relaxed) {
                     break;
                 }
-                let result =
-                    layer::read_layer(store, &specs[i], i, capture, budget, cancel, Some(progress));
+                let reading = layer::Reading {
+                    index: i,
+                    capture,
+                    budget,
+                    cancel,
+                    progress: Some(progress),
+                };
+                let result = layer::read_layer(store, &specs[i], &reading);
                 if matches!(result, Err(layer::LayerError::Failed(_))) {
                     cancel.store(true, Ordering::Relaxed);
                 }

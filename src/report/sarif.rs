@@ -10,7 +10,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::Report;
+use super::{ImageReport, Report};
 use crate::verify::{diags, Finding, Severity, RULES};
 
 fn level(s: Severity) -> &'static str {
@@ -49,85 +49,11 @@ fn uri(path: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let rules: Vec<Value> = RULES
+    let results: Vec<Value> = report
+        .images
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.id,
-                "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": diags::details(r.id)},
-                "help": {"text": r.hint},
-                "defaultConfiguration": {"level": level(r.default_severity)},
-                "properties": {"category": r.category, "tags": ["isogen", "container"]}
-            })
-        })
+        .flat_map(|img| img.findings.iter().map(move |f| result(img, f)))
         .collect();
-    let mut results = Vec::new();
-    for img in &report.images {
-        for f in &img.findings {
-            let rule_index = RULES.iter().position(|r| r.id == f.rule);
-            let mut text = format!(
-                "{} [{}, service {}]",
-                f.message,
-                img.title(),
-                img.service.name
-            );
-            if !f.paths.is_empty() {
-                text.push_str(&format!(": {}", f.paths.join(", ")));
-            }
-            if !f.values.is_empty() {
-                text.push_str(&format!(" ({})", f.values.join("; ")));
-            }
-            let artifact = match &img.dockerfile {
-                Some(d) => json!({"uri": uri(d), "uriBaseId": "%SRCROOT%"}),
-                None if img.source.starts_with('/') => {
-                    json!({"uri": format!("file://{}", uri(&img.source))})
-                }
-                None => json!({"uri": uri(&img.source), "uriBaseId": "%SRCROOT%"}),
-            };
-            let mut physical = json!({"artifactLocation": artifact});
-            if img.dockerfile.is_some() {
-                physical["region"] = json!({"startLine": 1});
-            }
-            let logical: Vec<Value> = f
-                .paths
-                .iter()
-                .map(|p| {
-                    json!({"fullyQualifiedName": format!("{}:{p}", img.title()), "kind": "resource"})
-                })
-                .collect();
-            let mut location = json!({"physicalLocation": physical});
-            if !logical.is_empty() {
-                location["logicalLocations"] = Value::Array(logical);
-            }
-            let mut props = json!({
-                "image": img.source,
-                "imageNames": img.names,
-                "service": img.service.name,
-                "paths": f.paths,
-                "values": f.values,
-            });
-            if let Some(l) = &f.layer {
-                props["layer"] = json!({"index": l.index, "digest": l.digest});
-            }
-            if let Some(h) = &f.hidden {
-                props["hidden"] = json!({"how": h.how, "byLayer": h.layer.index, "byLayerDigest": h.layer.digest});
-            }
-            let mut result = json!({
-                "ruleId": f.rule,
-                "level": level(f.severity),
-                "message": {"text": text},
-                "locations": [location],
-                "partialFingerprints": {"isogenFinding/v1": fingerprint(&img.service.name, f)},
-                "properties": props,
-            });
-            if let Some(i) = rule_index {
-                result["ruleIndex"] = json!(i);
-            }
-            results.push(result);
-        }
-    }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -136,7 +62,7 @@ pub fn render(report: &Report) -> String {
                 "name": report.tool.name,
                 "version": report.tool.version,
                 "semanticVersion": report.tool.version,
-                "rules": rules,
+                "rules": rule_descriptors(),
             }},
             "automationDetails": {"id": "isogen-verify/"},
             "columnKind": "unicodeCodePoints",
@@ -150,4 +76,95 @@ pub fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// `tool.driver.rules`: every rule, whether it found something or not.
+fn rule_descriptors() -> Vec<Value> {
+    RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": diags::details(r.id)},
+                "help": {"text": r.hint},
+                "defaultConfiguration": {"level": level(r.default_severity)},
+                "properties": {"category": r.category, "tags": ["isogen", "container"]}
+            })
+        })
+        .collect()
+}
+
+/// One finding as a SARIF result.
+fn result(img: &ImageReport, f: &Finding) -> Value {
+    let mut text = format!(
+        "{} [{}, service {}]",
+        f.message,
+        img.title(),
+        img.service.name
+    );
+    if !f.paths.is_empty() {
+        text.push_str(&format!(": {}", f.paths.join(", ")));
+    }
+    if !f.values.is_empty() {
+        text.push_str(&format!(" ({})", f.values.join("; ")));
+    }
+    let mut result = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": {"text": text},
+        "locations": [location(img, f)],
+        "partialFingerprints": {"isogenFinding/v1": fingerprint(&img.service.name, f)},
+        "properties": properties(img, f),
+    });
+    if let Some(i) = RULES.iter().position(|r| r.id == f.rule) {
+        result["ruleIndex"] = json!(i);
+    }
+    result
+}
+
+/// Where a finding shows: the Dockerfile that builds the service (else the image archive),
+/// and the offending paths in the image as logical locations.
+fn location(img: &ImageReport, f: &Finding) -> Value {
+    let artifact = match &img.dockerfile {
+        Some(d) => json!({"uri": uri(d), "uriBaseId": "%SRCROOT%"}),
+        None if img.source.starts_with('/') => {
+            json!({"uri": format!("file://{}", uri(&img.source))})
+        }
+        None => json!({"uri": uri(&img.source), "uriBaseId": "%SRCROOT%"}),
+    };
+    let mut physical = json!({"artifactLocation": artifact});
+    if img.dockerfile.is_some() {
+        physical["region"] = json!({"startLine": 1});
+    }
+    let logical: Vec<Value> = f
+        .paths
+        .iter()
+        .map(|p| json!({"fullyQualifiedName": format!("{}:{p}", img.title()), "kind": "resource"}))
+        .collect();
+    let mut location = json!({"physicalLocation": physical});
+    if !logical.is_empty() {
+        location["logicalLocations"] = Value::Array(logical);
+    }
+    location
+}
+
+/// isogen's own facts about a finding: image, service, paths, values, layers.
+fn properties(img: &ImageReport, f: &Finding) -> Value {
+    let mut props = json!({
+        "image": img.source,
+        "imageNames": img.names,
+        "service": img.service.name,
+        "paths": f.paths,
+        "values": f.values,
+    });
+    if let Some(l) = &f.layer {
+        props["layer"] = json!({"index": l.index, "digest": l.digest});
+    }
+    if let Some(h) = &f.hidden {
+        props["hidden"] =
+            json!({"how": h.how, "byLayer": h.layer.index, "byLayerDigest": h.layer.digest});
+    }
+    props
 }

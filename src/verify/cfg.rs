@@ -196,7 +196,7 @@ impl Globs {
             .iter()
             .map(|span| {
                 let span = span.as_ref()?;
-                let line = crate::config::line_col(text, span.start);
+                let line = crate::error::line_col(text, span.start);
                 let line = line.split(':').next().unwrap_or("1");
                 Some(format!("{}:{line}", file.display()))
             })

@@ -1,8 +1,12 @@
-//! The rules `verify` knows: each with a stable id (what users write in `[verify.rules]` and what
-//! reports carry), a default severity, a one-line summary, and a hint saying how to fix it.
+//! The registry of the rules `verify` knows: each rule's id ([`RuleId`], a typed enum; its
+//! string is what users write in `[verify.rules]` and what reports carry), default severity,
+//! one-line summary and hint ([`RULES`], [`rules`]), and every message a rule can write
+//! ([`Diag`]'s constructors, grouped by rule in registry order). Rule checks never write a
+//! message text themselves; they call a constructor here.
 //!
 //! Ids are part of the public contract (JSON, SARIF and JUnit reports, the policy file): never
-//! rename one; retire it and add a new one instead. A snapshot test pins the list.
+//! rename one; retire it and add a new one instead. A snapshot test pins the list. Nothing here
+//! looks at an image or formats a report.
 
 use serde::{Deserialize, Serialize};
 
@@ -276,6 +280,454 @@ pub fn similar_ids(id: &str) -> Vec<&'static str> {
         .collect();
     scored.sort();
     scored.into_iter().take(3).map(|(_, _, id)| id).collect()
+}
+
+/// One rule's message about one cause, before the paths, values and layer it concerns are
+/// attached: what a check hands the collector. Made only by the constructors below, grouped by
+/// rule in registry order, so a message always goes with its rule and every text a rule can
+/// say is in this file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diag {
+    pub(in crate::verify) rule: RuleId,
+    pub(in crate::verify) message: String,
+}
+
+impl Diag {
+    fn new(rule: RuleId, message: impl Into<String>) -> Diag {
+        Diag {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+/// `user-unset`, `user-root`, `user-unresolvable`.
+impl Diag {
+    pub fn user_unset() -> Diag {
+        Diag::new(
+            RuleId::UserUnset,
+            "the image sets no User, so the container runs as root",
+        )
+    }
+
+    pub fn user_root(user: &str) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("the image runs as root (User {user})"),
+        )
+    }
+
+    /// A named user whose passwd entry has uid 0.
+    pub fn user_root_in_passwd(name: &str) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("User {name} has uid 0 in /etc/passwd: it is root"),
+        )
+    }
+
+    pub fn user_without_passwd(user: &str) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("User {user} cannot be resolved: the image has no /etc/passwd"),
+        )
+    }
+
+    pub fn uid_not_in_passwd(uid: u64) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("uid {uid} has no entry in /etc/passwd"),
+        )
+    }
+
+    pub fn user_not_in_passwd(name: &str) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("user {name:?} is not in /etc/passwd (the container will not start)"),
+        )
+    }
+
+    pub fn group_not_in_group(group: &str) -> Diag {
+        Diag::new(
+            RuleId::UserUnresolvable,
+            format!("group {group:?} is not in /etc/group (the container will not start)"),
+        )
+    }
+}
+
+/// `service-missing`.
+impl Diag {
+    pub fn service_binary_missing(service: &str, bin: &str) -> Diag {
+        Diag::new(
+            RuleId::ServiceMissing,
+            format!("service {service} is not in the image: no binary named {bin}"),
+        )
+    }
+
+    /// `package_names`: the names the service's package.json may carry.
+    pub fn service_package_missing<'a>(
+        service: &str,
+        package_names: impl IntoIterator<Item = &'a String>,
+    ) -> Diag {
+        let names = package_names
+            .into_iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        Diag::new(
+            RuleId::ServiceMissing,
+            format!(
+                "service {service} is not in the image: no package.json named {names} and no entry file of it"
+            ),
+        )
+    }
+}
+
+/// `app-root-foreign`, `internal-package-extra`.
+impl Diag {
+    /// The files of a package whose folder holds the service's (a workspace root copied to
+    /// the app root); `package`: its workspace name, when it is a workspace package.
+    pub fn app_root_around_service(package: Option<&str>) -> Diag {
+        let what = match package {
+            Some(name) => format!("workspace package {name}"),
+            None => "a package".to_string(),
+        };
+        Diag::new(
+            RuleId::AppRootForeign,
+            format!("{what} around the service's folder left its files under the app root"),
+        )
+    }
+
+    pub fn app_root_unneeded_package(package: &str) -> Diag {
+        Diag::new(
+            RuleId::AppRootForeign,
+            format!("workspace package {package} is in the image, but the service does not need it at run time"),
+        )
+    }
+
+    pub fn app_root_unknown_package() -> Diag {
+        Diag::new(
+            RuleId::AppRootForeign,
+            "a package the service does not depend on is under the app root",
+        )
+    }
+
+    pub fn app_root_foreign_content() -> Diag {
+        Diag::new(
+            RuleId::AppRootForeign,
+            "content under the app root belongs to neither the service nor its packages",
+        )
+    }
+
+    pub fn internal_package_extra() -> Diag {
+        Diag::new(
+            RuleId::InternalPackageExtra,
+            "an internal package ships more than its build output and package.json",
+        )
+    }
+}
+
+/// `other-service`.
+impl Diag {
+    pub fn other_service_package(service: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (its package)"),
+        )
+    }
+
+    /// `folder`: its folder relative to the workspace root.
+    pub fn other_service_folder(service: &str, folder: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (its folder {folder})"),
+        )
+    }
+
+    pub fn other_service_folder_name(service: &str, folder: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (a folder named {folder})"),
+        )
+    }
+
+    pub fn other_service_binary(service: &str) -> Diag {
+        Diag::new(
+            RuleId::OtherService,
+            format!("service {service} is in the image (its binary)"),
+        )
+    }
+}
+
+/// `workspace-tooling`, `workspace-protocol`.
+impl Diag {
+    pub fn workspace_tooling(tool: &str) -> Diag {
+        Diag::new(
+            RuleId::WorkspaceTooling,
+            format!("workspace tooling ({tool}) is in the image"),
+        )
+    }
+
+    pub fn workspace_root_manifest() -> Diag {
+        Diag::new(
+            RuleId::WorkspaceTooling,
+            "a workspace root manifest (`workspaces`) is in the image",
+        )
+    }
+
+    /// `manifest`: the package.json; `specs`: its unresolved `name: spec` entries.
+    pub fn workspace_protocol(manifest: &str, specs: &[String]) -> Diag {
+        Diag::new(
+            RuleId::WorkspaceProtocol,
+            format!(
+                "{manifest} needs packages through pnpm specs that nothing in the image resolves ({})",
+                specs.join(", ")
+            ),
+        )
+    }
+}
+
+/// `toolchain`, `package-manager`.
+impl Diag {
+    pub fn toolchain(what: &str) -> Diag {
+        Diag::new(
+            RuleId::Toolchain,
+            format!("build toolchain ({what}) is in the image"),
+        )
+    }
+
+    pub fn package_manager(name: &str) -> Diag {
+        Diag::new(
+            RuleId::PackageManager,
+            format!("package manager {name} is in the image"),
+        )
+    }
+}
+
+/// `sources`.
+impl Diag {
+    pub fn cargo_target_folder() -> Diag {
+        Diag::new(RuleId::Sources, "a Cargo target/ folder is in the image")
+    }
+
+    pub fn src_folder() -> Diag {
+        Diag::new(RuleId::Sources, "a package's src/ folder is in the image")
+    }
+
+    pub fn typescript_sources() -> Diag {
+        Diag::new(RuleId::Sources, "TypeScript sources are in the image")
+    }
+
+    pub fn typescript_configs() -> Diag {
+        Diag::new(RuleId::Sources, "TypeScript configs are in the image")
+    }
+
+    pub fn rust_sources() -> Diag {
+        Diag::new(RuleId::Sources, "Rust sources are in the image")
+    }
+
+    pub fn cargo_manifests() -> Diag {
+        Diag::new(RuleId::Sources, "Cargo manifests are in the image")
+    }
+
+    pub fn crate_folder() -> Diag {
+        Diag::new(RuleId::Sources, "a Cargo crate's folder is in the image")
+    }
+}
+
+/// `dev-dependency`.
+impl Diag {
+    pub fn dev_dependencies() -> Diag {
+        Diag::new(RuleId::DevDependency, "dev dependencies are installed")
+    }
+
+    pub fn dev_only_dependencies() -> Diag {
+        Diag::new(
+            RuleId::DevDependency,
+            "packages that only dev dependencies need are installed",
+        )
+    }
+}
+
+/// `entrypoint-missing`, `entrypoint-shell`, `entrypoint-indirect`, `entrypoint-not-found`.
+impl Diag {
+    pub fn entrypoint_missing() -> Diag {
+        Diag::new(
+            RuleId::EntrypointMissing,
+            "the image config has no Entrypoint or Cmd that runs anything",
+        )
+    }
+
+    pub fn node_without_script() -> Diag {
+        Diag::new(
+            RuleId::EntrypointMissing,
+            "the entrypoint runs node without a script",
+        )
+    }
+
+    /// `command`: the shell's command line (empty: an interactive shell).
+    pub fn entrypoint_shell(command: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointShell,
+            if command.is_empty() {
+                "the entrypoint starts a shell".to_string()
+            } else {
+                format!("the entrypoint runs through a shell: {command:?}")
+            },
+        )
+    }
+
+    pub fn entrypoint_package_manager(tool: &str, args: &[String]) -> Diag {
+        let command = std::iter::once(tool)
+            .chain(args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs `{command}` through a package manager instead of the service itself"),
+        )
+    }
+
+    pub fn entrypoint_start_script(path: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs the start script {path} instead of the service itself"),
+        )
+    }
+
+    pub fn entrypoint_inline_code() -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            "the entrypoint runs code given to node on the command line (-e/-p/stdin)",
+        )
+    }
+
+    /// `dir`: the other service's folder in the image.
+    pub fn entrypoint_other_services_file(
+        file: &str,
+        other: &str,
+        dir: &str,
+        service: &str,
+    ) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {file} of service {other} ({dir}), not {service}"),
+        )
+    }
+
+    /// `dir`: the package folder the file belongs to.
+    pub fn entrypoint_package_file(file: &str, dir: &str, service: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {file}, which belongs to {dir}, not to service {service}"),
+        )
+    }
+
+    pub fn entrypoint_foreign_file(file: &str, service: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {file}, which is not part of service {service} (a start script?)"),
+        )
+    }
+
+    pub fn entrypoint_selects_service(other: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint passes another service's name ({other}) as an argument"),
+        )
+    }
+
+    pub fn entrypoint_other_services_binary(bin: &str, other: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {bin}, the binary of service {other}"),
+        )
+    }
+
+    /// A Node service whose entrypoint runs a program outside its package instead of node.
+    pub fn entrypoint_not_node(bin: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointIndirect,
+            format!("the entrypoint runs {bin}, not node with the service's entry file"),
+        )
+    }
+
+    pub fn node_script_not_found(script: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointNotFound,
+            format!("node's script {script} does not exist in the image"),
+        )
+    }
+
+    pub fn program_not_found(program: &str) -> Diag {
+        Diag::new(
+            RuleId::EntrypointNotFound,
+            format!("the entrypoint's program {program} does not exist in the image"),
+        )
+    }
+}
+
+/// `secret-*`.
+impl Diag {
+    /// `file`: the config file's name (`.npmrc`, `.yarnrc.yml`, ...).
+    pub fn registry_token(file: &str) -> Diag {
+        Diag::new(
+            RuleId::SecretNpmrc,
+            format!("{file} holds a registry auth token"),
+        )
+    }
+
+    pub fn env_file() -> Diag {
+        Diag::new(RuleId::SecretEnvFile, ".env file in the image")
+    }
+
+    pub fn private_key() -> Diag {
+        Diag::new(RuleId::SecretPrivateKey, "private key in the image")
+    }
+
+    /// `what`: whose credentials (`AWS credentials`, `a kubeconfig`, ...).
+    pub fn credentials(what: &str) -> Diag {
+        Diag::new(
+            RuleId::SecretCloudCredentials,
+            format!("{what} in the image"),
+        )
+    }
+
+    pub fn git_directory() -> Diag {
+        Diag::new(
+            RuleId::SecretGit,
+            "a .git directory ships the repository's history and remotes",
+        )
+    }
+}
+
+/// `denied-path`.
+impl Diag {
+    /// `glob`: the deny glob and where it is written (`"*.map" (isogen.toml:7)`).
+    pub fn denied_path(glob: &str) -> Diag {
+        Diag::new(
+            RuleId::DeniedPath,
+            format!("the policy denies this path (deny glob {glob})"),
+        )
+    }
+}
+
+/// A finding about paths a later layer hid: the message says so first.
+pub fn shipped_but_hidden(how: &str, layer: usize, message: &str) -> String {
+    format!("shipped but hidden ({how} in layer {layer}): {message}")
+}
+
+/// Why a rule did not run.
+pub mod skip {
+    /// For the rules that need to know the other services.
+    pub const NO_WORKSPACE: &str =
+        "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services";
+    /// For the rules that need the policy's severity.
+    pub const TURNED_OFF: &str = "turned off by the [verify] policy";
+
+    /// For the app-root rules, when no app root could be told (`note` says why).
+    pub fn no_app_root(note: &str) -> String {
+        format!("no app root to check: {note}; set [verify] app_root")
+    }
 }
 
 #[cfg(test)]

@@ -160,6 +160,41 @@ mod tests {
     }
 
     #[test]
+    fn an_allow_glob_is_used_by_a_path_it_matches_visible_hidden_or_above_one() {
+        use crate::config::Config;
+        use crate::verify::testkit::ImageBuilder;
+        let config = Config::parse(
+            "[verify]\nallow = [\"/app/dist\", \"*.map\", \"/app/old/**\", \"/app/public/**\"]\n\
+             [verify.services.web]\nallow = [\"/srv\"]\n",
+            std::path::Path::new("isogen.toml"),
+        )
+        .unwrap();
+        let image = ImageBuilder::new("web")
+            .with(|t| {
+                t.file("/app/dist/main.js", "")
+                    .file("/app/dist/main.js.map", "{}")
+                    .file("/app/old/x.js", "")
+                    .layer(2)
+                    .delete("/app/old")
+            })
+            .build();
+        let unused = unused_allows(&config.verify.policy_for("web"), &image);
+        assert_eq!(
+            unused,
+            vec![
+                UnusedAllow {
+                    glob: "\"/app/public/**\" (isogen.toml:2)".into(),
+                    per_service: false
+                },
+                UnusedAllow {
+                    glob: "\"/srv\" (isogen.toml:4)".into(),
+                    per_service: true
+                },
+            ]
+        );
+    }
+
+    #[test]
     fn global_globs_are_unused_only_when_no_image_uses_them() {
         let g = |glob: &str, per_service| UnusedAllow {
             glob: glob.into(),

@@ -82,10 +82,7 @@ impl Finding {
     ) -> Finding {
         let r = rule.rule();
         let message = match &hidden {
-            Some(h) => format!(
-                "shipped but hidden ({} in layer {}): {message}",
-                h.how, h.layer.index
-            ),
+            Some(h) => diags::shipped_but_hidden(h.how, h.layer.index, &message),
             None => message,
         };
         Finding {
@@ -203,37 +200,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         },
     };
     let ws_service = match req.workspace {
-        Some(ws) => {
-            let Some(s) = ws.service(&name) else {
-                let known = ws
-                    .services
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                return Err(Error::Usage(format!(
-                    "{}: service {name:?} (from {}) is not a service of the workspace at {} (services: {})",
-                    image.source.display(),
-                    match name_from {
-                        NameSource::Flag => "--service",
-                        NameSource::Label => SERVICE_LABEL,
-                        NameSource::ImageName => "the image name",
-                    },
-                    ws.root.display(),
-                    if known.is_empty() { "none" } else { &known }
-                )));
-            };
-            for key in req.config.services.keys() {
-                if ws.services.iter().all(|s| &s.name != key) {
-                    return Err(Error::config(
-                        &req.config_path,
-                        format!("[verify.services.{key}]: no service named {key:?} in the workspace (services: {known})",
-                            known = ws.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    ));
-                }
-            }
-            Some((ws, s))
-        }
+        Some(ws) => Some((ws, workspace_service(image, req, ws, &name, name_from)?)),
         None => None,
     };
     let canonical = ws_service.map_or(name.clone(), |(_, s)| s.name.clone());
@@ -255,32 +222,7 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         policy: &policy,
     };
     let findings = rules::run(&ctx);
-
-    let mut skipped = Vec::new();
-    if req.workspace.is_none() {
-        for r in RULES.iter().filter(|r| r.needs_workspace) {
-            skipped.push(Skipped {
-                rule: r.id,
-                reason: "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services".into(),
-            });
-        }
-    }
-    if let Some(note) = &subject.app_root_note {
-        for rid in [RuleId::AppRootForeign, RuleId::InternalPackageExtra] {
-            skipped.push(Skipped {
-                rule: rid,
-                reason: format!("no app root to check: {note}; set [verify] app_root"),
-            });
-        }
-    }
-    skipped.retain(|s| policy.severity(s.rule.rule()).is_some());
-    for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
-        skipped.push(Skipped {
-            rule: r.id,
-            reason: "turned off by the [verify] policy".into(),
-        });
-    }
-
+    let skipped = skipped(req.workspace.is_some(), &subject, &policy);
     Ok(Verdict {
         service: ServiceInfo {
             name: canonical,
@@ -293,6 +235,81 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         findings,
         skipped,
     })
+}
+
+/// The workspace's service called `name` (found from `name_from`); an error when the
+/// workspace has no such service, or when the policy configures a service it does not have.
+fn workspace_service<'w>(
+    image: &Image,
+    req: &Request,
+    ws: &'w Workspace,
+    name: &str,
+    name_from: NameSource,
+) -> Result<&'w crate::workspace::Service> {
+    let known = || {
+        ws.services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(s) = ws.service(name) else {
+        let known = known();
+        return Err(Error::Usage(format!(
+            "{}: service {name:?} (from {}) is not a service of the workspace at {} (services: {})",
+            image.source.display(),
+            match name_from {
+                NameSource::Flag => "--service",
+                NameSource::Label => SERVICE_LABEL,
+                NameSource::ImageName => "the image name",
+            },
+            ws.root.display(),
+            if known.is_empty() { "none" } else { &known }
+        )));
+    };
+    for key in req.config.services.keys() {
+        if ws.services.iter().all(|s| &s.name != key) {
+            return Err(Error::config(
+                &req.config_path,
+                format!(
+                    "[verify.services.{key}]: no service named {key:?} in the workspace (services: {})",
+                    known()
+                ),
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// The rules that did not run for this image, and why: those that need a workspace when
+/// there is none, the app-root rules when no app root could be told, those the policy turns
+/// off.
+fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> Vec<Skipped> {
+    let mut skipped = Vec::new();
+    if !has_workspace {
+        for r in RULES.iter().filter(|r| r.needs_workspace) {
+            skipped.push(Skipped {
+                rule: r.id,
+                reason: diags::skip::NO_WORKSPACE.into(),
+            });
+        }
+    }
+    if let Some(note) = &subject.app_root_note {
+        for rid in [RuleId::AppRootForeign, RuleId::InternalPackageExtra] {
+            skipped.push(Skipped {
+                rule: rid,
+                reason: diags::skip::no_app_root(note),
+            });
+        }
+    }
+    skipped.retain(|s| policy.severity(s.rule.rule()).is_some());
+    for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
+        skipped.push(Skipped {
+            rule: r.id,
+            reason: diags::skip::TURNED_OFF.into(),
+        });
+    }
+    skipped
 }
 
 /// Largest file content kept in memory per captured file.

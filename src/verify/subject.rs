@@ -217,6 +217,9 @@ const SYSTEM_DIRS: &[&str] = &[
     "/mnt",
 ];
 
+/// Finds the service `name` in the image and what every package in it is to the service.
+/// `ws`: the workspace, the service in it and the build script's name, when a workspace is
+/// known; `app_root`: the policy's, when set.
 pub fn identify(
     facts: &Facts,
     launch: &Launch,
@@ -225,14 +228,41 @@ pub fn identify(
     app_root: Option<&str>,
 ) -> Subject {
     let wsf = ws.map(|(w, s, build_script)| ws_facts(w, s, build_script));
-    let label = |k: &str| facts.config.labels.get(k).cloned();
+    let mut subject = claimed(facts, name, wsf.as_ref());
+    locate_package(facts, launch, &mut subject, wsf.as_ref());
+    locate_binary(facts, launch, &mut subject);
+    let anchor = subject
+        .root
+        .clone()
+        .or_else(|| subject.binary.as_deref().map(|b| fs::parent(b).to_string()));
+    subject.app_root = find_app_root(facts, app_root, anchor.as_deref());
+    if subject.app_root.is_none() {
+        subject.app_root_note = Some(match &anchor {
+            Some(a) => format!("the service is in a system directory ({a})"),
+            None => "the service was not found in the image".into(),
+        });
+    }
+    classify_packages(facts, &mut subject, wsf.as_ref());
+    if let (Some(root), Some(_)) = (&subject.root, &subject.entry) {
+        // Everything below the folder the entry file stands for is the service's, as if its
+        // package.json were there.
+        subject.roles.entry(root.clone()).or_insert(Role::Service);
+    }
+    derive_from_roles(facts, &mut subject, wsf.as_ref());
+    subject
+}
 
+/// What the service says it is before the image is searched: its package names, ecosystem,
+/// binary name and the other services, from the workspace when known, else from the image's
+/// labels.
+fn claimed(facts: &Facts, name: &str, wsf: Option<&WsFacts>) -> Subject {
+    let label = |k: &str| facts.config.labels.get(k).cloned();
     let mut subject = Subject {
         name: name.to_string(),
         workspace_known: wsf.is_some(),
         ..Default::default()
     };
-    match &wsf {
+    match wsf {
         Some(w) => {
             subject.package_names.insert(w.package_name.clone());
             subject.ecosystem = Some(w.ecosystem);
@@ -254,7 +284,11 @@ pub fn identify(
             }
         }
     }
+    subject
+}
 
+/// The service's package folder (`root`), or the entry file that stands for it (`entry`).
+fn locate_package(facts: &Facts, launch: &Launch, subject: &mut Subject, wsf: Option<&WsFacts>) {
     // The package the entry file belongs to.
     let entry_file = match launch {
         Launch::Node { resolved, .. } => resolved.clone(),
@@ -266,49 +300,7 @@ pub fn identify(
             .find(|d| facts.manifests.contains_key(*d))
             .map(String::from)
     });
-    let exact = |m: &Manifest| {
-        m.name
-            .as_ref()
-            .is_some_and(|n| subject.package_names.contains(n))
-    };
-    let fuzzy = |m: &Manifest| {
-        exact(m)
-            || m.name
-                .as_deref()
-                .and_then(|n| n.rsplit('/').next())
-                .is_some_and(|n| n == name)
-            || (!m.in_node_modules && fs::basename(&m.dir) == name)
-    };
-    let by_name = |pred: &dyn Fn(&Manifest) -> bool| {
-        facts
-            .manifests
-            .values()
-            .filter(|m| pred(m))
-            .min_by_key(|m| (m.in_node_modules, m.dir.len()))
-            .map(|m| m.dir.clone())
-    };
-    subject.root = if let Some(w) = &wsf {
-        entry_pkg
-            .clone()
-            .filter(|d| facts.manifests.get(d).is_some_and(exact))
-            .or_else(|| by_name(&exact))
-            // A build tool's own package.json next to its output (Nx, bundlers) is named as
-            // the tool likes: the package the entrypoint runs is the service unless it is
-            // another package of the workspace.
-            .or_else(|| {
-                entry_pkg.clone().filter(|d| {
-                    facts.manifests.get(d).is_some_and(|m| {
-                        !m.in_node_modules
-                            && !m.name.as_ref().is_some_and(|n| w.all_names.contains_key(n))
-                    })
-                })
-            })
-    } else {
-        entry_pkg
-            .clone()
-            .filter(|d| facts.manifests.get(d).is_some_and(|m| !m.in_node_modules))
-            .or_else(|| by_name(&fuzzy))
-    };
+    subject.root = package_root(facts, subject, entry_pkg.as_deref(), wsf);
     // No package.json of the service (a bundle, or dist + node_modules copied without it): the
     // file node runs is the service when no package holds it. Its folder, or the one above a
     // build-output folder, stands for the package.
@@ -333,10 +325,63 @@ pub fn identify(
     if (subject.root.is_some() || subject.entry.is_some()) && subject.ecosystem.is_none() {
         subject.ecosystem = Some(Ecosystem::Pnpm);
     }
+}
 
-    // The binary (Cargo services, or any image whose entrypoint is a program). Found as the
-    // entrypoint's program, else by name wherever it is: a shell or a script may be what
-    // starts it, and that is the entrypoint rules' finding, not a missing service.
+/// The folder of the service's package.json: the package the entrypoint's file belongs to
+/// (`entry_pkg`) when it is the service's, else one named like it.
+fn package_root(
+    facts: &Facts,
+    subject: &Subject,
+    entry_pkg: Option<&str>,
+    wsf: Option<&WsFacts>,
+) -> Option<String> {
+    let name = subject.name.as_str();
+    let exact = |m: &Manifest| {
+        m.name
+            .as_ref()
+            .is_some_and(|n| subject.package_names.contains(n))
+    };
+    let fuzzy = |m: &Manifest| {
+        exact(m)
+            || m.name
+                .as_deref()
+                .and_then(|n| n.rsplit('/').next())
+                .is_some_and(|n| n == name)
+            || (!m.in_node_modules && fs::basename(&m.dir) == name)
+    };
+    let by_name = |pred: &dyn Fn(&Manifest) -> bool| {
+        facts
+            .manifests
+            .values()
+            .filter(|m| pred(m))
+            .min_by_key(|m| (m.in_node_modules, m.dir.len()))
+            .map(|m| m.dir.clone())
+    };
+    let entry_pkg_if = |pred: &dyn Fn(&Manifest) -> bool| {
+        entry_pkg
+            .filter(|d| facts.manifests.get(*d).is_some_and(pred))
+            .map(String::from)
+    };
+    match wsf {
+        Some(w) => entry_pkg_if(&exact)
+            .or_else(|| by_name(&exact))
+            // A build tool's own package.json next to its output (Nx, bundlers) is named as
+            // the tool likes: the package the entrypoint runs is the service unless it is
+            // another package of the workspace.
+            .or_else(|| {
+                entry_pkg_if(&|m: &Manifest| {
+                    !m.in_node_modules
+                        && !m.name.as_ref().is_some_and(|n| w.all_names.contains_key(n))
+                })
+            }),
+        None => entry_pkg_if(&|m: &Manifest| !m.in_node_modules).or_else(|| by_name(&fuzzy)),
+    }
+}
+
+/// The service's binary (Cargo services, or any image whose entrypoint is a program). Found
+/// as the entrypoint's program, else by name wherever it is: a shell or a script may be what
+/// starts it, and that is the entrypoint rules' finding, not a missing service.
+fn locate_binary(facts: &Facts, launch: &Launch, subject: &mut Subject) {
     let matches_bin = |p: &str| subject.bin.as_deref().is_none_or(|b| fs::basename(p) == b);
     if let Launch::Binary { resolved, .. } = launch {
         subject.binary = resolved.clone().filter(|r| matches_bin(r));
@@ -344,7 +389,7 @@ pub fn identify(
     let by_name = subject.bin.clone().or_else(|| {
         // Nothing says what the service is: an executable named like it is its binary, when
         // no package of it was found.
-        (subject.root.is_none() && subject.ecosystem.is_none()).then(|| name.to_string())
+        (subject.root.is_none() && subject.ecosystem.is_none()).then(|| subject.name.clone())
     });
     if let (None, Some(bin)) = (&subject.binary, by_name) {
         subject.binary = facts
@@ -384,13 +429,13 @@ pub fn identify(
     if subject.ecosystem.is_none() && subject.root.is_none() && subject.binary.is_some() {
         subject.ecosystem = Some(Ecosystem::Cargo);
     }
+}
 
-    // App root.
-    let anchor = subject
-        .root
-        .clone()
-        .or_else(|| subject.binary.as_deref().map(|b| fs::parent(b).to_string()));
-    subject.app_root = match (app_root, &anchor) {
+/// The app root: the policy's (`configured`), else `/app` when the service (`anchor`: its
+/// package folder or its binary's folder) is under it, else the first folder above the
+/// service that is neither a system directory nor a home.
+fn find_app_root(facts: &Facts, configured: Option<&str>, anchor: Option<&str>) -> Option<String> {
+    match (configured, anchor) {
         (Some(r), _) => Some(r.to_string()),
         (None, Some(a)) if fs::is_within(a, "/app") => Some("/app".into()),
         (None, Some(a)) => {
@@ -403,27 +448,19 @@ pub fn identify(
                 .map(String::from)
         }
         (None, None) => None,
-    };
-    if subject.app_root.is_none() {
-        subject.app_root_note = Some(match &anchor {
-            Some(a) => format!("the service is in a system directory ({a})"),
-            None => "the service was not found in the image".into(),
-        });
     }
+}
 
-    classify_packages(facts, &mut subject, wsf.as_ref());
-    if let (Some(root), Some(_)) = (&subject.root, &subject.entry) {
-        // Everything below the folder the entry file stands for is the service's, as if its
-        // package.json were there.
-        subject.roles.entry(root.clone()).or_insert(Role::Service);
-    }
+/// What the rules look up often, derived once the roles are known: internal package folders,
+/// those the workspace does not build, the other services' folder suffixes, the holders.
+fn derive_from_roles(facts: &Facts, subject: &mut Subject, wsf: Option<&WsFacts>) {
     subject.internal = subject
         .roles
         .iter()
         .filter(|(_, r)| **r == Role::Internal)
         .map(|(d, _)| d.clone())
         .collect();
-    if let Some(w) = &wsf {
+    if let Some(w) = wsf {
         subject.unbuilt = subject
             .internal
             .iter()
@@ -443,8 +480,7 @@ pub fn identify(
         .enumerate()
         .filter_map(|(i, o)| o.dir.as_ref().map(|d| (i, format!("/{d}"))))
         .collect();
-    subject.holders = holders(&subject);
-    subject
+    subject.holders = holders(subject);
 }
 
 fn holders(s: &Subject) -> HashSet<String> {
@@ -540,14 +576,25 @@ fn walk(
     }
 }
 
+/// The roles of every package in the image, what the service needs at run time, and what only
+/// dev dependencies need.
 fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsFacts>) {
-    let other_by_pkg: BTreeMap<&str, &str> = s
-        .others
-        .iter()
-        .filter_map(|o| o.package.as_deref().map(|p| (p, o.name.as_str())))
-        .collect();
+    let (runtime, internal) = runtime_closure(facts, s, wsf);
+    s.roles = roles(facts, s, wsf, &internal);
+    let (direct, transitive) = dev_only(facts, s, wsf, &runtime);
+    s.dev_direct = direct;
+    s.dev_transitive = transitive;
+    s.runtime = runtime;
+}
 
-    // Run-time closure inside the image.
+/// The service's run-time closure inside the image (package folders, resolved), and which of
+/// them are internal packages: reached through a local spec, named as the workspace's, or
+/// living outside `node_modules`.
+fn runtime_closure(
+    facts: &Facts,
+    s: &Subject,
+    wsf: Option<&WsFacts>,
+) -> (HashSet<String>, BTreeSet<String>) {
     let mut internal: BTreeSet<String> = BTreeSet::new();
     let mut runtime = HashSet::new();
     if let Some(root) = &s.root {
@@ -571,7 +618,22 @@ fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsFacts>) {
             },
         );
     }
+    (runtime, internal)
+}
 
+/// The role of every manifest folder, visible and hidden (`internal`: the internal packages
+/// of the run-time closure).
+fn roles(
+    facts: &Facts,
+    s: &Subject,
+    wsf: Option<&WsFacts>,
+    internal: &BTreeSet<String>,
+) -> BTreeMap<String, Role> {
+    let other_by_pkg: BTreeMap<&str, &str> = s
+        .others
+        .iter()
+        .filter_map(|o| o.package.as_deref().map(|p| (p, o.name.as_str())))
+        .collect();
     // Another copy of a package the service needs (a hand-written image may copy an internal
     // package under its folder name and also install it into node_modules).
     let internal_names: BTreeSet<String> = internal
@@ -614,10 +676,18 @@ fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsFacts>) {
     for m in &facts.hidden_manifests {
         roles.entry(m.dir.clone()).or_insert_with(|| role_for(m));
     }
-    s.roles = roles;
+    roles
+}
 
-    // Dev dependencies: names the manifests list only as devDependencies, installed in the
-    // app's node_modules, and not needed at run time; plus what only they need.
+/// Dev dependencies: names the manifests list only as devDependencies, installed in the
+/// app's node_modules, and not needed at run time (`runtime`); plus what only they need.
+/// Returns (direct, transitive) package folders.
+fn dev_only(
+    facts: &Facts,
+    s: &Subject,
+    wsf: Option<&WsFacts>,
+    runtime: &HashSet<String>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut dev_names: BTreeSet<String> = BTreeSet::new();
     let mut runtime_names: BTreeSet<String> = BTreeSet::new();
     if let Some(w) = wsf {
@@ -655,12 +725,11 @@ fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsFacts>) {
         &mut dev_seen,
         |_, _, _, _| {},
     );
-    s.dev_transitive = dev_seen
+    let transitive = dev_seen
         .into_iter()
         .filter(|d| !direct.contains(d) && !runtime.contains(d) && in_app(d))
         .collect();
-    s.dev_direct = direct;
-    s.runtime = runtime;
+    (direct, transitive)
 }
 
 #[cfg(test)]

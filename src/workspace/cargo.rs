@@ -39,8 +39,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{graph, DepKind, Ecosystem, InternalDep, Package, Service, Workspace, WorkspaceConfig};
-use crate::config::line_col;
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 
 /// The manifest file name.
 pub const MANIFEST: &str = "Cargo.toml";
@@ -1475,7 +1474,7 @@ fn select_services(
     cargo: &CargoWorkspace,
     config: &WorkspaceConfig,
 ) -> Result<()> {
-    let config_path = PathBuf::from(crate::config::FILE_NAME);
+    let config_path = PathBuf::from(super::CONFIG_FILE);
     let compile = |list: &[String]| -> Result<Vec<(String, GlobMatcher)>> {
         list.iter()
             .map(|entry| {
@@ -1599,7 +1598,7 @@ fn root_package_entries(root: &Path) -> Vec<String> {
         LOCKFILE,
         "rust-toolchain",
         "rust-toolchain.toml",
-        crate::config::FILE_NAME,
+        super::CONFIG_FILE,
         "Dockerfile",
         "Containerfile",
         "package.json",

@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use globset::{GlobBuilder, GlobMatcher};
 
+/// The config file isogen reads at the workspace root (`crate::config` parses it; discovery
+/// only needs its name: to leave it out of build inputs and to name it in errors).
+pub const CONFIG_FILE: &str = "isogen.toml";
+
 /// `[workspace]` in `isogen.toml`: which packages are services.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -279,7 +283,7 @@ pub fn select_services(
     config: &WorkspaceConfig,
     default_rule: impl Fn(&Package) -> bool,
 ) -> Result<Vec<usize>> {
-    let config_path = root.join(crate::config::FILE_NAME);
+    let config_path = root.join(CONFIG_FILE);
     let parse = |list: &[String], key: &str| -> Result<Vec<Selector>> {
         list.iter()
             .map(|s| Selector::parse(s, key, &config_path))
@@ -311,7 +315,7 @@ pub fn select_services(
 /// After every ecosystem added its services: an explicit `[workspace] services` entry that
 /// matches no package (and no service name) is a mistake worth stopping for.
 pub fn check_explicit_services_matched(ws: &Workspace, config: &WorkspaceConfig) -> Result<()> {
-    let config_path = ws.root.join(crate::config::FILE_NAME);
+    let config_path = ws.root.join(CONFIG_FILE);
     for text in config.services.iter().flatten() {
         let sel = Selector::parse(text, "services", &config_path)?;
         let matched = ws

@@ -27,7 +27,7 @@ fn rendered(root: &Path, services: &[&str]) -> Vec<(String, String)> {
         services: services.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
     };
-    plan(&ws, &config, &options)
+    plan(&ws, &config.generate, &options)
         .unwrap()
         .files
         .into_iter()

@@ -21,4 +21,5 @@ mod image_fuzz;
 mod image_handmade;
 mod image_hostile;
 mod image_support;
+mod tidy;
 mod verify_cli;

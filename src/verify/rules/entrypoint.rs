@@ -6,7 +6,7 @@
 //! entrypoint scripts (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
 
 use super::{Collector, Ctx};
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::launch::Launch;
 use crate::verify::subject::Role;
 use crate::workspace::Ecosystem;
@@ -87,59 +87,26 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     let v = values(ctx);
     let service = &ctx.subject.name;
     match ctx.launch {
-        Launch::Nothing => out.config(
-            RuleId::EntrypointMissing,
-            "the image config has no Entrypoint or Cmd that runs anything",
-            v,
-        ),
-        Launch::Shell { command } => out.config(
-            RuleId::EntrypointShell,
-            if command.is_empty() {
-                "the entrypoint starts a shell".to_string()
-            } else {
-                format!("the entrypoint runs through a shell: {command:?}")
-            },
-            v,
-        ),
-        Launch::PackageManager { tool, args } => out.config(
-            RuleId::EntrypointIndirect,
-            format!(
-                "the entrypoint runs `{}` through a package manager instead of the service itself",
-                std::iter::once(tool.as_str())
-                    .chain(args.iter().map(String::as_str))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            v,
-        ),
+        Launch::Nothing => out.config(Diag::entrypoint_missing(), v),
+        Launch::Shell { command } => out.config(Diag::entrypoint_shell(command), v),
+        Launch::PackageManager { tool, args } => {
+            out.config(Diag::entrypoint_package_manager(tool, args), v)
+        }
         Launch::Script { path, .. } => out.config_with_paths(
-            RuleId::EntrypointIndirect,
-            format!("the entrypoint runs the start script {path} instead of the service itself"),
+            Diag::entrypoint_start_script(path),
             v,
             vec![path.clone()],
             ctx.facts.fs.get(path).map(|e| e.layer),
         ),
-        Launch::Node { inline: true, .. } => out.config(
-            RuleId::EntrypointIndirect,
-            "the entrypoint runs code given to node on the command line (-e/-p/stdin)",
-            v,
-        ),
-        Launch::Node { script: None, .. } => out.config(
-            RuleId::EntrypointMissing,
-            "the entrypoint runs node without a script",
-            v,
-        ),
+        Launch::Node { inline: true, .. } => out.config(Diag::entrypoint_inline_code(), v),
+        Launch::Node { script: None, .. } => out.config(Diag::node_without_script(), v),
         Launch::Node {
             resolved: None,
             wanted,
             script,
             ..
         } => out.config_with_paths(
-            RuleId::EntrypointNotFound,
-            format!(
-                "node's script {} does not exist in the image",
-                script.as_deref().unwrap_or_default()
-            ),
+            Diag::node_script_not_found(script.as_deref().unwrap_or_default()),
             v,
             wanted.iter().cloned().collect(),
             None,
@@ -153,33 +120,17 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             let owner = ctx.subject.owner(file);
             let problem = match owner {
                 Some((_, Role::Service)) => None,
-                Some((dir, Role::OtherService(other))) => Some(format!(
-                    "the entrypoint runs {file} of service {other} ({dir}), not {service}"
-                )),
+                Some((dir, Role::OtherService(other))) => Some(
+                    Diag::entrypoint_other_services_file(file, other, dir, service),
+                ),
                 _ if ctx.subject.root.is_none() => None,
-                Some((dir, _)) => Some(format!(
-                    "the entrypoint runs {file}, which belongs to {dir}, not to service {service}"
-                )),
-                None => Some(format!(
-                    "the entrypoint runs {file}, which is not part of service {service} (a start script?)"
-                )),
+                Some((dir, _)) => Some(Diag::entrypoint_package_file(file, dir, service)),
+                None => Some(Diag::entrypoint_foreign_file(file, service)),
             };
-            if let Some(msg) = problem {
-                out.config_with_paths(
-                    RuleId::EntrypointIndirect,
-                    msg,
-                    v.clone(),
-                    vec![file.clone()],
-                    layer,
-                );
+            if let Some(diag) = problem {
+                out.config_with_paths(diag, v.clone(), vec![file.clone()], layer);
             } else if let Some(other) = selects_other_service(ctx, args) {
-                out.config(
-                    RuleId::EntrypointIndirect,
-                    format!(
-                        "the entrypoint passes another service's name ({other}) as an argument"
-                    ),
-                    v,
-                );
+                out.config(Diag::entrypoint_selects_service(other), v);
             }
         }
         Launch::Binary {
@@ -188,8 +139,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             wanted,
             ..
         } => out.config_with_paths(
-            RuleId::EntrypointNotFound,
-            format!("the entrypoint's program {program} does not exist in the image"),
+            Diag::program_not_found(program),
             v,
             wanted.iter().cloned().collect(),
             None,
@@ -208,11 +158,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
                 .find(|o| o.bin.as_deref() == Some(base))
             {
                 out.config_with_paths(
-                    RuleId::EntrypointIndirect,
-                    format!(
-                        "the entrypoint runs {bin}, the binary of service {}",
-                        o.name
-                    ),
+                    Diag::entrypoint_other_services_binary(bin, &o.name),
                     v,
                     vec![bin.clone()],
                     layer,
@@ -224,21 +170,9 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
                     .as_deref()
                     .is_some_and(|r| !crate::verify::fs::is_within(bin, r))
             {
-                out.config_with_paths(
-                    RuleId::EntrypointIndirect,
-                    format!("the entrypoint runs {bin}, not node with the service's entry file"),
-                    v,
-                    vec![bin.clone()],
-                    layer,
-                );
+                out.config_with_paths(Diag::entrypoint_not_node(bin), v, vec![bin.clone()], layer);
             } else if let Some(other) = selects_other_service(ctx, args) {
-                out.config(
-                    RuleId::EntrypointIndirect,
-                    format!(
-                        "the entrypoint passes another service's name ({other}) as an argument"
-                    ),
-                    v,
-                );
+                out.config(Diag::entrypoint_selects_service(other), v);
             }
         }
     }

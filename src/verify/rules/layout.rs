@@ -9,7 +9,7 @@
 //! business. Anything else under the app root is reported at its topmost foreign folder.
 
 use super::{Ctx, Hit};
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::Role;
@@ -86,8 +86,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 None
             } else {
                 Some(Hit::new(
-                    RuleId::InternalPackageExtra,
-                    "an internal package ships more than its build output and package.json",
+                    Diag::internal_package_extra(),
                     fs::join(dir, first),
                 ))
             }
@@ -98,41 +97,32 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         Some((dir, role @ (Role::WorkspacePackage(_) | Role::Unknown)))
             if sub.holders.contains(dir) =>
         {
-            let what = match role {
-                Role::WorkspacePackage(name) => format!("workspace package {name}"),
-                _ => "a package".to_string(),
+            let package = match role {
+                Role::WorkspacePackage(name) => Some(name.as_str()),
+                _ => None,
             };
             Some(Hit::new(
-                RuleId::AppRootForeign,
-                format!("{what} around the service's folder left its files under the app root"),
+                Diag::app_root_around_service(package),
                 topmost_foreign(path, dir, &sub.holders).unwrap_or(path),
             ))
         }
-        Some((dir, Role::WorkspacePackage(name))) => Some(Hit::new(
-            RuleId::AppRootForeign,
-            format!("workspace package {name} is in the image, but the service does not need it at run time"),
-            dir,
-        )),
-        Some((dir, Role::Unknown)) => Some(Hit::new(
-            RuleId::AppRootForeign,
-            "a package the service does not depend on is under the app root",
-            dir,
-        )),
+        Some((dir, Role::WorkspacePackage(name))) => {
+            Some(Hit::new(Diag::app_root_unneeded_package(name), dir))
+        }
+        Some((dir, Role::Unknown)) => Some(Hit::new(Diag::app_root_unknown_package(), dir)),
         Some((_, Role::OtherService(_))) => None,
         None => {
             if fs::in_node_modules(path) {
                 return None;
             }
-            if is_package_furniture(fs::basename(path)) && !path[root.len()..].trim_start_matches('/').contains('/') {
+            if is_package_furniture(fs::basename(path))
+                && !path[root.len()..].trim_start_matches('/').contains('/')
+            {
                 return None;
             }
             // Topmost folder below the app root that holds nothing of the service.
             let foreign = topmost_foreign(path, root, &sub.holders)?;
-            Some(Hit::new(
-                RuleId::AppRootForeign,
-                "content under the app root belongs to neither the service nor its packages",
-                foreign,
-            ))
+            Some(Hit::new(Diag::app_root_foreign_content(), foreign))
         }
     }
 }

@@ -20,7 +20,7 @@ mod user;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::cfg::Policy;
-use super::diags::RuleId;
+use super::diags::{Diag, RuleId};
 use super::facts::{Facts, Shipped};
 use super::launch::Launch;
 use super::subject::Subject;
@@ -45,10 +45,10 @@ pub struct Hit {
 }
 
 impl Hit {
-    pub fn new(rule: RuleId, message: impl Into<String>, report: impl Into<String>) -> Hit {
+    pub fn new(diag: Diag, report: impl Into<String>) -> Hit {
         Hit {
-            rule,
-            message: message.into(),
+            rule: diag.rule,
+            message: diag.message,
             report: report.into(),
         }
     }
@@ -89,22 +89,21 @@ impl<'i> Collector<'i> {
     }
 
     /// A finding about the image config (no path, no layer).
-    pub fn config(&mut self, rule: RuleId, message: impl Into<String>, values: Vec<String>) {
-        self.config_with_paths(rule, message, values, Vec::new(), None);
+    pub fn config(&mut self, diag: Diag, values: Vec<String>) {
+        self.config_with_paths(diag, values, Vec::new(), None);
     }
 
     pub fn config_with_paths(
         &mut self,
-        rule: RuleId,
-        message: impl Into<String>,
+        diag: Diag,
         values: Vec<String>,
         paths: Vec<String>,
         layer: Option<usize>,
     ) {
         let layer = layer.and_then(|l| self.layer_ref(l));
         self.config.push(Finding::new(
-            rule,
-            message.into(),
+            diag.rule,
+            diag.message,
             paths,
             values,
             layer,

@@ -3,7 +3,7 @@
 //! isogen reports, it does not replace it.
 
 use super::{Ctx, Hit};
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -15,9 +15,5 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         .into_iter()
         .filter(|a| *a != "/")
         .find_map(|a| Some((a, ctx.policy.denied_by(a)?)))?;
-    Some(Hit::new(
-        RuleId::DeniedPath,
-        format!("the policy denies this path (deny glob {glob})"),
-        hit,
-    ))
+    Some(Hit::new(Diag::denied_path(&glob), hit))
 }

@@ -8,7 +8,7 @@
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 
@@ -73,11 +73,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     // .git: the directory (or a worktree's .git file) and everything under it.
     if path.contains("/.git") && !fs::in_node_modules(path) {
         if let Some(git) = fs::self_and_ancestors(path).find(|a| fs::basename(a) == ".git") {
-            return Some(Hit::new(
-                RuleId::SecretGit,
-                "a .git directory ships the repository's history and remotes",
-                git,
-            ));
+            return Some(Hit::new(Diag::git_directory(), git));
         }
     }
 
@@ -85,11 +81,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         && matches!(base, ".npmrc" | "npmrc" | ".yarnrc" | ".yarnrc.yml")
         && content.is_some_and(|c| npmrc_has_token(&String::from_utf8_lossy(c)))
     {
-        return Some(Hit::new(
-            RuleId::SecretNpmrc,
-            format!("{base} holds a registry auth token"),
-            path,
-        ));
+        return Some(Hit::new(Diag::registry_token(base), path));
     }
 
     if is_distribution(path) {
@@ -99,11 +91,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if is_file && (base == ".env" || base == ".envrc" || base.starts_with(".env.")) {
         let suffix = base.trim_start_matches(".env").trim_start_matches('.');
         if !ENV_EXAMPLES.contains(&suffix) {
-            return Some(Hit::new(
-                RuleId::SecretEnvFile,
-                ".env file in the image",
-                path,
-            ));
+            return Some(Hit::new(Diag::env_file(), path));
         }
     }
 
@@ -114,11 +102,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         let key_by_content = matches!(ext, "pem" | "key" | "p8" | "ppk" | "")
             && (contains(content, "PRIVATE KEY-----") || contains(content, "PuTTY-User-Key-File"));
         if key_by_name || key_by_content {
-            return Some(Hit::new(
-                RuleId::SecretPrivateKey,
-                "private key in the image",
-                path,
-            ));
+            return Some(Hit::new(Diag::private_key(), path));
         }
     }
 
@@ -162,13 +146,7 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     } else {
         None
     };
-    cred.map(|(what, report)| {
-        Hit::new(
-            RuleId::SecretCloudCredentials,
-            format!("{what} in the image"),
-            report,
-        )
-    })
+    cred.map(|(what, report)| Hit::new(Diag::credentials(what), report))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::{OtherService, Role};
@@ -21,21 +21,11 @@ pub fn check_presence(ctx: &Ctx, out: &mut Collector) {
         _ => s.root.is_some() || s.binary.is_some() || s.entry.is_some(),
     };
     if !found {
-        let names = s
-            .package_names
-            .iter()
-            .map(|n| format!("{n:?}"))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        let what = match (&s.ecosystem, &s.bin) {
-            (Some(Ecosystem::Cargo), Some(bin)) => format!("no binary named {bin}"),
-            _ => format!("no package.json named {names} and no entry file of it"),
+        let diag = match (&s.ecosystem, &s.bin) {
+            (Some(Ecosystem::Cargo), Some(bin)) => Diag::service_binary_missing(&s.name, bin),
+            _ => Diag::service_package_missing(&s.name, &s.package_names),
         };
-        out.config(
-            RuleId::ServiceMissing,
-            format!("service {} is not in the image: {what}", s.name),
-            vec![format!("service: {}", s.name)],
-        );
+        out.config(diag, vec![format!("service: {}", s.name)]);
     }
 }
 
@@ -53,133 +43,165 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if ctx.facts.os_owned(s.entry) {
         return None;
     }
-    // Another service's package anywhere above the path (its own node_modules included) is a
-    // hit. The nearest package that is ours (the service, an internal package) ends that
-    // search: package names inside it are its business. Folders inside it are still looked at
-    // below, with stronger evidence asked for: a hand-written image often has the service's
-    // package at the app root (`WORKDIR /usr/src/app`, `COPY . .`), so another service copied
-    // in lands inside it.
-    let mut ours: Option<&str> = None;
+    let ours = match package_above(ctx, path) {
+        Above::OtherService(hit) => return Some(hit),
+        Above::Ours(dir) => dir,
+    };
+    if subject.binary.as_deref() == Some(path) {
+        return None;
+    }
+    let folders = Folders::new(ctx, ours);
+    // Folder names count outside third-party packages: up to the first node_modules.
+    let base = path.find("/node_modules/").map_or(path, |i| &path[..i]);
+    folders
+        .workspace_folder(base)
+        .or_else(|| folders.folder_name(base))
+        .or_else(|| binary(ctx, s))
+}
+
+/// What the packages above a path say.
+enum Above<'p> {
+    /// The path is in another service's package.
+    OtherService(Hit),
+    /// The nearest package above it that is ours (the service, an internal package), if any.
+    Ours(Option<&'p str>),
+}
+
+/// Another service's package anywhere above the path (its own node_modules included) is a
+/// hit. The nearest package that is ours ends that search: package names inside it are its
+/// business. Folders inside it are still looked at, with stronger evidence asked for: a
+/// hand-written image often has the service's package at the app root (`WORKDIR
+/// /usr/src/app`, `COPY . .`), so another service copied in lands inside it.
+fn package_above<'p>(ctx: &Ctx, path: &'p str) -> Above<'p> {
     for a in fs::self_and_ancestors(path) {
-        match subject.role_of_dir(a) {
-            Some(Role::Service | Role::Internal) => {
-                ours = Some(a);
-                break;
-            }
+        match ctx.subject.role_of_dir(a) {
+            Some(Role::Service | Role::Internal) => return Above::Ours(Some(a)),
             Some(Role::OtherService(name)) => {
-                return Some(Hit::new(
-                    RuleId::OtherService,
-                    format!("service {name} is in the image (its package)"),
-                    a,
-                ))
+                return Above::OtherService(Hit::new(Diag::other_service_package(name), a))
             }
             _ => {}
         }
     }
-    if let Some(bin) = subject.binary.as_deref() {
-        if path == bin {
-            return None;
+    Above::Ours(None)
+}
+
+/// Another service found by its folders, with what counts as evidence around our own.
+struct Folders<'c, 'a, 'f> {
+    ctx: &'c Ctx<'a, 'f>,
+    /// The nearest package of ours above the path.
+    ours: Option<&'c str>,
+    /// The service's and its internal packages' folders.
+    own_anchors: Vec<&'c str>,
+}
+
+impl<'c, 'a, 'f> Folders<'c, 'a, 'f> {
+    fn new(ctx: &'c Ctx<'a, 'f>, ours: Option<&'c str>) -> Self {
+        let subject = ctx.subject;
+        let own_anchors = subject
+            .root
+            .iter()
+            .map(String::as_str)
+            .chain(subject.internal_roots())
+            .collect();
+        Folders {
+            ctx,
+            ours,
+            own_anchors,
         }
     }
-    let own_anchors: Vec<&str> = subject
-        .root
-        .iter()
-        .map(String::as_str)
-        .chain(subject.internal_roots())
-        .collect();
-    let is_own_ancestor = |d: &str| own_anchors.iter().any(|a| fs::is_within(a, d));
-    // Inside our own package a folder may be named like another service, or even end in its
-    // workspace folder (`dist/services/payments/` holding a client of it): it counts only when
-    // it holds that service's entry file or a package.json.
-    let evidence = |a: &str, o: &OtherService| {
-        ours.is_none_or(|own| !fs::is_within(a, own)) || {
-            let fs = &ctx.facts.fs;
+
+    fn is_own_ancestor(&self, d: &str) -> bool {
+        self.own_anchors.iter().any(|a| fs::is_within(a, d))
+    }
+
+    /// Inside our own package a folder may be named like another service, or even end in its
+    /// workspace folder (`dist/services/payments/` holding a client of it): it counts only
+    /// when it holds that service's entry file or a package.json.
+    fn evidence(&self, a: &str, o: &OtherService) -> bool {
+        self.ours.is_none_or(|own| !fs::is_within(a, own)) || {
+            let fs = &self.ctx.facts.fs;
             fs.exists(&fs::join(a, "package.json"))
                 || o.entry
                     .as_deref()
                     .is_some_and(|e| fs.exists(&fs::join(a, e)))
         }
-    };
-    // Deeper down (inside the service's own folder, `/prod/billing/catalog/dist/main.js`), a
-    // folder named like another service counts when it holds that service's entry file: its
-    // build output copied in under its own name.
-    let holds_entry = |a: &str, o: &OtherService| {
+    }
+
+    /// Deeper down (inside the service's own folder, `/prod/billing/catalog/dist/main.js`), a
+    /// folder named like another service counts when it holds that service's entry file: its
+    /// build output copied in under its own name.
+    fn holds_entry(&self, a: &str, o: &OtherService) -> bool {
         o.entry
             .as_deref()
-            .is_some_and(|e| ctx.facts.fs.exists(&fs::join(a, e)))
-    };
-    // Folder names count outside third-party packages: up to the first node_modules.
-    let base = path.find("/node_modules/").map_or(path, |i| &path[..i]);
-    {
-        let path = base;
-        // Its workspace-relative folder, anywhere.
+            .is_some_and(|e| self.ctx.facts.fs.exists(&fs::join(a, e)))
+    }
+
+    /// Another service's workspace-relative folder, anywhere.
+    fn workspace_folder(&self, path: &str) -> Option<Hit> {
+        let subject = self.ctx.subject;
         for (i, suffix) in &subject.other_suffixes {
             let o = &subject.others[*i];
-            if let Some(a) = fs::self_and_ancestors(path)
-                .find(|a| a.ends_with(suffix.as_str()) && !is_own_ancestor(a) && evidence(a, o))
-            {
+            if let Some(a) = fs::self_and_ancestors(path).find(|a| {
+                a.ends_with(suffix.as_str()) && !self.is_own_ancestor(a) && self.evidence(a, o)
+            }) {
                 return Some(Hit::new(
-                    RuleId::OtherService,
-                    format!(
-                        "service {} is in the image (its folder {})",
-                        o.name,
-                        &suffix[1..]
-                    ),
+                    Diag::other_service_folder(&o.name, &suffix[1..]),
                     a,
                 ));
             }
         }
-        // Its folder name under the app root.
-        if let Some(root) = subject.app_root.as_deref() {
-            for o in &subject.others {
-                let Some(dir) = o.dir.as_deref() else {
-                    continue;
-                };
-                let folder = fs::basename(dir);
-                let hit = fs::self_and_ancestors(path).find(|a| {
-                    fs::basename(a) == folder
-                        && fs::is_within(a, root)
-                        && *a != root
-                        && !is_own_ancestor(a)
-                        && ({
-                            let p = fs::parent(a);
-                            (p == root || SERVICE_PARENTS.contains(&fs::basename(p)))
-                                && evidence(a, o)
-                        } || holds_entry(a, o))
-                });
-                if let Some(a) = hit {
-                    return Some(Hit::new(
-                        RuleId::OtherService,
-                        format!(
-                            "service {} is in the image (a folder named {folder})",
-                            o.name
-                        ),
-                        a,
-                    ));
-                }
+        None
+    }
+
+    /// Another service's folder name under the app root: directly under it or under a
+    /// `services`-like folder there, or deeper when it holds that service's entry file.
+    fn folder_name(&self, path: &str) -> Option<Hit> {
+        let subject = self.ctx.subject;
+        let root = subject.app_root.as_deref()?;
+        for o in &subject.others {
+            let Some(dir) = o.dir.as_deref() else {
+                continue;
+            };
+            let folder = fs::basename(dir);
+            let hit = fs::self_and_ancestors(path).find(|a| {
+                fs::basename(a) == folder
+                    && fs::is_within(a, root)
+                    && *a != root
+                    && !self.is_own_ancestor(a)
+                    && ({
+                        let p = fs::parent(a);
+                        (p == root || SERVICE_PARENTS.contains(&fs::basename(p)))
+                            && self.evidence(a, o)
+                    } || self.holds_entry(a, o))
+            });
+            if let Some(a) = hit {
+                return Some(Hit::new(
+                    Diag::other_service_folder_name(&o.name, folder),
+                    a,
+                ));
             }
         }
+        None
     }
-    // Another service's binary.
-    if matches!(
+}
+
+/// Another service's binary: an executable (or a symlink) named like it, outside
+/// `node_modules` and `/usr/share`.
+fn binary(ctx: &Ctx, s: Shipped) -> Option<Hit> {
+    let path = s.entry.path.as_str();
+    let candidate = matches!(
         s.entry.kind,
         EntryKind::File | EntryKind::HardLink | EntryKind::Symlink
     ) && (s.entry.mode & 0o111 != 0 || s.entry.kind == EntryKind::Symlink)
         && !fs::in_node_modules(path)
-        && !fs::is_within(path, "/usr/share")
-    {
-        let base = fs::basename(path);
-        if let Some(o) = subject
-            .others
-            .iter()
-            .find(|o| o.bin.as_deref() == Some(base))
-        {
-            return Some(Hit::new(
-                RuleId::OtherService,
-                format!("service {} is in the image (its binary)", o.name),
-                path,
-            ));
-        }
+        && !fs::is_within(path, "/usr/share");
+    if !candidate {
+        return None;
     }
-    None
+    let base = fs::basename(path);
+    ctx.subject
+        .others
+        .iter()
+        .find(|o| o.bin.as_deref() == Some(base))
+        .map(|o| Hit::new(Diag::other_service_binary(&o.name), path))
 }

@@ -11,7 +11,7 @@
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::Role;
@@ -71,11 +71,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 .iter()
                 .any(|m| ctx.facts.fs.exists(&fs::join(a, m)));
             if marker {
-                return Some(Hit::new(
-                    RuleId::Sources,
-                    "a Cargo target/ folder is in the image",
-                    a,
-                ));
+                return Some(Hit::new(Diag::cargo_target_folder(), a));
             }
         }
     }
@@ -92,11 +88,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             let runs_from_src = m.is_some_and(|m| m.output_dirs.iter().any(|d| d == "src"))
                 || launched_from(ctx, &src);
             if !runs_from_src {
-                return Some(Hit::new(
-                    RuleId::Sources,
-                    "a package's src/ folder is in the image",
-                    src,
-                ));
+                return Some(Hit::new(Diag::src_folder(), src));
             }
         }
     }
@@ -105,18 +97,10 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         return None;
     }
     if is_typescript_source(base) {
-        return Some(Hit::new(
-            RuleId::Sources,
-            "TypeScript sources are in the image",
-            path,
-        ));
+        return Some(Hit::new(Diag::typescript_sources(), path));
     }
     if base.starts_with("tsconfig") && base.ends_with(".json") {
-        return Some(Hit::new(
-            RuleId::Sources,
-            "TypeScript configs are in the image",
-            path,
-        ));
+        return Some(Hit::new(Diag::typescript_configs(), path));
     }
     if base.ends_with(".rs") {
         // A crate's src/ is one path, not one per file.
@@ -126,26 +110,12 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                     && ctx.facts.fs.exists(&fs::join(fs::parent(a), "Cargo.toml"))
             })
             .unwrap_or(path);
-        return Some(Hit::new(
-            RuleId::Sources,
-            "Rust sources are in the image",
-            report,
-        ));
+        return Some(Hit::new(Diag::rust_sources(), report));
     }
     if base == "Cargo.toml" || base == "Cargo.lock" {
-        return Some(Hit::new(
-            RuleId::Sources,
-            "Cargo manifests are in the image",
-            path,
-        ));
+        return Some(Hit::new(Diag::cargo_manifests(), path));
     }
-    crate_folder(ctx, s, owner.map(|(dir, _)| dir)).map(|dir| {
-        Hit::new(
-            RuleId::Sources,
-            "a Cargo crate's folder is in the image",
-            dir,
-        )
-    })
+    crate_folder(ctx, s, owner.map(|(dir, _)| dir)).map(|dir| Hit::new(Diag::crate_folder(), dir))
 }
 
 /// The crate folder (one holding a `Cargo.toml`) a file was copied in with: a crate folder in

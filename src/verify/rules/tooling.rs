@@ -16,7 +16,7 @@
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
 use crate::verify::subject::{find_installed, node_modules_name};
@@ -89,18 +89,10 @@ pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         dir
     };
     if sub.dev_direct.contains(dir) {
-        return Some(Hit::new(
-            RuleId::DevDependency,
-            "dev dependencies are installed",
-            dir,
-        ));
+        return Some(Hit::new(Diag::dev_dependencies(), dir));
     }
     if sub.dev_transitive.contains(dir) {
-        return Some(Hit::new(
-            RuleId::DevDependency,
-            "packages that only dev dependencies need are installed",
-            dir,
-        ));
+        return Some(Hit::new(Diag::dev_only_dependencies(), dir));
     }
     let _ = name;
     None
@@ -133,11 +125,7 @@ const TOOLING_FILES: &[(&str, &str)] = &[
 ];
 
 fn tooling(tool: &str, report: &str) -> Option<Hit> {
-    Some(Hit::new(
-        RuleId::WorkspaceTooling,
-        format!("workspace tooling ({tool}) is in the image"),
-        report,
-    ))
+    Some(Hit::new(Diag::workspace_tooling(tool), report))
 }
 
 pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
@@ -189,11 +177,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .get(dir)
             .or_else(|| ctx.facts.hidden_manifests.iter().find(|m| m.dir == dir));
         if root.is_some_and(|m| m.workspaces) {
-            return Some(Hit::new(
-                RuleId::WorkspaceTooling,
-                "a workspace root manifest (`workspaces`) is in the image",
-                path,
-            ));
+            return Some(Hit::new(Diag::workspace_root_manifest(), path));
         }
     }
     None
@@ -218,11 +202,7 @@ fn is_compiler_name(base: &str) -> bool {
 }
 
 fn toolchain(what: &str, report: &str) -> Option<Hit> {
-    Some(Hit::new(
-        RuleId::Toolchain,
-        format!("build toolchain ({what}) is in the image"),
-        report,
-    ))
+    Some(Hit::new(Diag::toolchain(what), report))
 }
 
 pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
@@ -238,11 +218,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             .as_deref()
             .is_some_and(|r| fs::is_within(dir, r));
         if global && PM_PACKAGES.contains(&name) && !ctx.subject.runtime.contains(dir) {
-            return Some(Hit::new(
-                RuleId::PackageManager,
-                format!("package manager {name} is in the image"),
-                dir,
-            ));
+            return Some(Hit::new(Diag::package_manager(name), dir));
         }
         return None;
     }
@@ -263,11 +239,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
             return toolchain("Rust", a);
         }
         if b.starts_with("yarn-v") && fs::parent(a) == "/opt" {
-            return Some(Hit::new(
-                RuleId::PackageManager,
-                "package manager yarn is in the image",
-                a,
-            ));
+            return Some(Hit::new(Diag::package_manager("yarn"), a));
         }
     }
     if is_program(s) && in_bin_dir(path, ctx) {
@@ -280,11 +252,7 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
                 "yarnpkg" => "yarn",
                 b => b,
             };
-            return Some(Hit::new(
-                RuleId::PackageManager,
-                format!("package manager {name} is in the image"),
-                path,
-            ));
+            return Some(Hit::new(Diag::package_manager(name), path));
         }
     }
     None
@@ -314,12 +282,7 @@ pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
             continue;
         }
         out.config_with_paths(
-            RuleId::WorkspaceProtocol,
-            format!(
-                "{} needs packages through pnpm specs that nothing in the image resolves ({})",
-                m.path(),
-                bad.join(", ")
-            ),
+            Diag::workspace_protocol(&m.path(), &bad),
             bad,
             vec![m.path()],
             Some(m.layer),

@@ -5,16 +5,12 @@
 //! reported all the same.
 
 use super::{Collector, Ctx};
-use crate::verify::diags::RuleId;
+use crate::verify::diags::Diag;
 
 pub fn check(ctx: &Ctx, out: &mut Collector) {
     let facts = ctx.facts;
     let Some(user) = facts.config.user.as_deref() else {
-        out.config(
-            RuleId::UserUnset,
-            "the image sets no User, so the container runs as root",
-            vec!["User: (unset)".into()],
-        );
+        out.config(Diag::user_unset(), vec!["User: (unset)".into()]);
         return;
     };
     let value = vec![format!("User: {user}")];
@@ -29,17 +25,12 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
         None => p.iter().find(|e| e.name == name),
     });
     if uid == Some(0) || name == "root" {
-        out.config(
-            RuleId::UserRoot,
-            format!("the image runs as root (User {user})"),
-            value,
-        );
+        out.config(Diag::user_root(user), value);
         return;
     }
     if let Some(e) = entry.filter(|e| e.uid == 0) {
         out.config_with_paths(
-            RuleId::UserRoot,
-            format!("User {name} has uid 0 in /etc/passwd: it is root"),
+            Diag::user_root_in_passwd(name),
             value,
             vec!["/etc/passwd".into()],
             passwd_layer,
@@ -48,25 +39,15 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
         return;
     }
     if facts.passwd.is_none() {
-        out.config(
-            RuleId::UserUnresolvable,
-            format!("User {user} cannot be resolved: the image has no /etc/passwd"),
-            value,
-        );
+        out.config(Diag::user_without_passwd(user), value);
         return;
     }
     if entry.is_none() {
-        let what = match uid {
-            Some(uid) => format!("uid {uid} has no entry in /etc/passwd"),
-            None => format!("user {name:?} is not in /etc/passwd (the container will not start)"),
+        let diag = match uid {
+            Some(uid) => Diag::uid_not_in_passwd(uid),
+            None => Diag::user_not_in_passwd(name),
         };
-        out.config_with_paths(
-            RuleId::UserUnresolvable,
-            what,
-            value,
-            vec!["/etc/passwd".into()],
-            passwd_layer,
-        );
+        out.config_with_paths(diag, value, vec!["/etc/passwd".into()], passwd_layer);
         return;
     }
     if let Some(g) = group.filter(|g| g.parse::<u64>().is_err() && !g.is_empty()) {
@@ -76,8 +57,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             .is_some_and(|gs| gs.iter().any(|(n, _)| n == g));
         if !known {
             out.config_with_paths(
-                RuleId::UserUnresolvable,
-                format!("group {g:?} is not in /etc/group (the container will not start)"),
+                Diag::group_not_in_group(g),
                 value,
                 vec!["/etc/group".into()],
                 facts.fs.get("/etc/group").map(|e| e.layer),

@@ -1,0 +1,154 @@
+//! Moving a layer's bytes between threads in large chunks, so that reading and hashing the
+//! stored blob, decompressing it, and hashing and listing the tar stream can run on different
+//! cores (a single-layer image otherwise uses one).
+//!
+//! Channels are bounded ([`DEPTH`] chunks of [`CHUNK`] bytes), so a slow consumer holds the
+//! producer back instead of buffering a layer in memory; chunks are recycled rather than freed.
+//! A producer whose consumer went away (it finished or failed) keeps reading only when told to
+//! (the stored blob is still hashed to its end); nothing here interprets the bytes.
+
+use std::io::{self, Read};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+
+/// Bytes per chunk: large enough that per-chunk costs (a channel send, a hash update) vanish.
+pub(crate) const CHUNK: usize = 256 * 1024;
+/// Chunks in flight per channel.
+pub(crate) const DEPTH: usize = 2;
+/// The most memory one pipe holds: chunks queued, one being filled, one being read, and one
+/// on its way back to be reused.
+pub(crate) const PIPE_BYTES: u64 = ((DEPTH + 3) * CHUNK) as u64;
+
+type Message = io::Result<Vec<u8>>;
+
+/// The sending end, run by a producer thread.
+pub(crate) struct ChunkSender {
+    data: SyncSender<Message>,
+    recycled: Receiver<Vec<u8>>,
+    /// False once the consumer is gone.
+    pub open: bool,
+}
+
+/// The receiving end: a [`Read`] over the chunks, returning the producer's error in place.
+pub(crate) struct ChunkReader {
+    data: Receiver<Message>,
+    recycle: Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+pub(crate) fn channel() -> (ChunkSender, ChunkReader) {
+    let (data, data_rx) = mpsc::sync_channel(DEPTH);
+    let (recycle, recycled) = mpsc::channel();
+    (
+        ChunkSender {
+            data,
+            recycled,
+            open: true,
+        },
+        ChunkReader {
+            data: data_rx,
+            recycle,
+            current: Vec::new(),
+            pos: 0,
+        },
+    )
+}
+
+impl ChunkSender {
+    /// An empty buffer of [`CHUNK`] capacity, recycled when one came back.
+    pub fn buffer(&mut self) -> Vec<u8> {
+        match self.recycled.try_recv() {
+            Ok(mut buf) => {
+                buf.clear();
+                buf
+            }
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(CHUNK),
+        }
+    }
+
+    /// Sends a chunk; marks the pipe closed when the consumer is gone, and then hands a data
+    /// chunk back for reuse.
+    pub fn send(&mut self, message: Message) -> Option<Vec<u8>> {
+        if !self.open {
+            return message.ok();
+        }
+        match self.data.send(message) {
+            Ok(()) => None,
+            Err(mpsc::SendError(message)) => {
+                self.open = false;
+                message.ok()
+            }
+        }
+    }
+}
+
+/// Fills `buf` (up to its capacity, [`CHUNK`]) from `reader`; fewer bytes only at the end.
+pub(crate) fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<()> {
+    buf.resize(CHUNK, 0);
+    let mut len = 0;
+    let result = loop {
+        if len == CHUNK {
+            break Ok(());
+        }
+        match reader.read(&mut buf[len..]) {
+            Ok(0) => break Ok(()),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(len);
+    result
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            let next = match self.data.recv() {
+                Ok(message) => message?,
+                // The producer finished: end of stream.
+                Err(_) => return Ok(0),
+            };
+            let done = std::mem::replace(&mut self.current, next);
+            let _ = self.recycle.send(done);
+            self.pos = 0;
+            if self.current.is_empty() {
+                return Ok(0);
+            }
+        }
+        let n = out.len().min(self.current.len() - self.pos);
+        out[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_arrive_in_order_across_threads_and_errors_arrive_in_place() {
+        let data: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
+        let (mut tx, mut rx) = channel();
+        let source = data.clone();
+        let producer = std::thread::spawn(move || {
+            let mut reader = &source[..];
+            loop {
+                let mut buf = tx.buffer();
+                fill(&mut reader, &mut buf).unwrap();
+                if buf.is_empty() {
+                    break;
+                }
+                tx.send(Ok(buf));
+            }
+            tx.send(Err(io::Error::other("cut")));
+        });
+        let mut got = vec![0u8; data.len()];
+        rx.read_exact(&mut got).unwrap();
+        assert_eq!(got, data);
+        let err = rx.read(&mut [0u8; 8]).unwrap_err();
+        assert_eq!(err.to_string(), "cut");
+        producer.join().unwrap();
+    }
+}
