@@ -23,13 +23,17 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    /// Whether findings of these severities fail the gate.
-    pub fn fails(self, severities: impl IntoIterator<Item = Severity>) -> bool {
-        let least = match self {
+    /// The least severity that fails the gate.
+    pub fn least(self) -> Severity {
+        match self {
             FailOn::Error => Severity::Error,
             FailOn::Warning => Severity::Warning,
-        };
-        severities.into_iter().any(|s| s >= least)
+        }
+    }
+
+    /// Whether findings of these severities fail the gate.
+    pub fn fails(self, severities: impl IntoIterator<Item = Severity>) -> bool {
+        severities.into_iter().any(|s| s >= self.least())
     }
 }
 

@@ -119,6 +119,27 @@ fn fail_on_and_per_run_overrides_set_the_exit_code() {
         run(&[&demoted[..], &["--fail-on", "warning"]].concat(), 1),
         warnings
     );
+    // The report says what the exit code says.
+    let out = isogen(dir.path())
+        .args(["verify", "--format", "json", "--fail-on", "warning"])
+        .arg(&bad)
+        .args(demoted)
+        .assert()
+        .code(1);
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        (&v["passed"], &v["images"][0]["passed"]),
+        (&json!(false), &json!(false))
+    );
+    isogen(dir.path())
+        .args(["verify", "--fail-on", "warning"])
+        .arg(&bad)
+        .args(demoted)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "acme/billing:1: FAILED (0 errors, 2 warnings)",
+        ));
     // Off entirely: nothing left to fail on.
     let off = ["--allow", "user-root", "--allow", "secret-env-file"];
     assert_eq!(run(&[&off[..], &["--fail-on", "warning"]].concat(), 0), []);
