@@ -149,6 +149,10 @@ pub struct Report {
     pub passed: bool,
     pub counts: Counts,
     pub images: Vec<ImageReport>,
+    /// The least severity that fails the gate (see [`Report::fail_on`]); JUnit reports those
+    /// findings as failures.
+    #[serde(skip)]
+    pub fail_on: Severity,
 }
 
 impl Report {
@@ -167,6 +171,7 @@ impl Report {
             passed: counts.errors == 0,
             counts,
             images,
+            fail_on: Severity::Error,
         }
     }
 
@@ -185,6 +190,7 @@ impl Report {
             img.passed = img.findings.iter().all(|f| f.severity < least);
         }
         self.passed = self.images.iter().all(|i| i.passed);
+        self.fail_on = least;
         self
     }
 

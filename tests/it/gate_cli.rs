@@ -140,6 +140,22 @@ fn fail_on_and_per_run_overrides_set_the_exit_code() {
         .stdout(predicate::str::contains(
             "acme/billing:1: FAILED (0 errors, 2 warnings)",
         ));
+    // The test report fails the warnings that fail the gate.
+    let junit = |fail_on: &str| {
+        let out = isogen(dir.path())
+            .args(["verify", "--format", "junit", "--fail-on", fail_on])
+            .arg(&bad)
+            .args(demoted)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(
+        junit("warning").contains("<testsuites name=\"isogen verify\" tests=\"23\" failures=\"2\"")
+    );
+    assert!(
+        junit("error").contains("<testsuites name=\"isogen verify\" tests=\"23\" failures=\"0\"")
+    );
     // Off entirely: nothing left to fail on.
     let off = ["--allow", "user-root", "--allow", "secret-env-file"];
     assert_eq!(run(&[&off[..], &["--fail-on", "warning"]].concat(), 0), []);
