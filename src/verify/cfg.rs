@@ -256,6 +256,8 @@ pub struct Policy {
     /// The service's configured assets (see [`VerifyConfig::assets`]).
     pub assets: Globs,
     levels: BTreeMap<RuleId, Level>,
+    /// The rules whose level this run set (`--allow/--warn/--deny`), over the policy file's.
+    pub set_by_run: std::collections::BTreeSet<RuleId>,
 }
 
 impl Policy {
@@ -311,6 +313,7 @@ impl VerifyConfig {
             deny: vec![self.deny.clone()],
             assets: self.assets.get(name).cloned().unwrap_or_default(),
             levels: self.rules.0.clone(),
+            set_by_run: Default::default(),
         };
         if let Some(s) = self.services.get(name) {
             if let Some(root) = &s.app_root {
@@ -325,6 +328,7 @@ impl VerifyConfig {
         policy
             .levels
             .extend(self.overrides.iter().map(|(k, v)| (*k, *v)));
+        policy.set_by_run = self.overrides.keys().copied().collect();
         policy
     }
 

@@ -723,6 +723,8 @@ pub mod skip {
         "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services";
     /// For the rules that need the policy's severity.
     pub const TURNED_OFF: &str = "turned off by the [verify] policy";
+    /// For the rules `verify --allow RULE` turned off.
+    pub const ALLOWED_BY_RUN: &str = "turned off for this run (--allow)";
 
     /// For the app-root rules, when no app root could be told (`note` says why).
     pub fn no_app_root(note: &str) -> String {

@@ -304,9 +304,14 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
     }
     skipped.retain(|s| policy.severity(s.rule.rule()).is_some());
     for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
+        let reason = if policy.set_by_run.contains(&r.id) {
+            diags::skip::ALLOWED_BY_RUN
+        } else {
+            diags::skip::TURNED_OFF
+        };
         skipped.push(Skipped {
             rule: r.id,
-            reason: diags::skip::TURNED_OFF.into(),
+            reason: reason.into(),
         });
     }
     skipped

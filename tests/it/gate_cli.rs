@@ -159,6 +159,19 @@ fn fail_on_and_per_run_overrides_set_the_exit_code() {
     // Off entirely: nothing left to fail on.
     let off = ["--allow", "user-root", "--allow", "secret-env-file"];
     assert_eq!(run(&[&off[..], &["--fail-on", "warning"]].concat(), 0), []);
+    let out = isogen(dir.path())
+        .args(["verify", "--format", "json"])
+        .arg(&bad)
+        .args(off)
+        .assert()
+        .code(0);
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let skipped = v["images"][0]["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .contains(&json!({"rule": "user-root", "reason": "turned off for this run (--allow)"})),
+        "{skipped:?}"
+    );
     // --deny wins over --allow for the same rule.
     assert_eq!(
         run(&[&off[..], &["--deny", "user-root"]].concat(), 1),
