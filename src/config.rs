@@ -4,6 +4,7 @@
 //! [workspace]   # which packages are services      -> workspace::WorkspaceConfig
 //! [generate]    # base images, uid, ports, ...       -> generate::GenerateConfig
 //! [verify]      # policy: app root, globs, severity  -> verify::VerifyConfig
+//! [compose]     # depends_on, profiles of compose.yaml -> compose::ComposeConfig
 //! ```
 //!
 //! Each section's struct lives next to the code that reads it (the cargo-deny `cfg.rs` habit);
@@ -32,6 +33,8 @@ pub struct Config {
     pub generate: crate::generate::GenerateConfig,
     #[serde(default)]
     pub verify: crate::verify::VerifyConfig,
+    #[serde(default)]
+    pub compose: crate::compose::ComposeConfig,
     /// Where the config was read from (None: defaults, no file).
     #[serde(skip)]
     pub source: Option<PathBuf>,

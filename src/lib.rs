@@ -7,11 +7,13 @@
 //!   workspace) -> `report` (human, json, sarif, junit).
 //!
 //! Around them: `plan` (which services a git change affects, for CI matrices and bake groups)
-//! reads the workspace, the config and git, never images.
+//! reads the workspace, the config and git, never images; `compose` writes a compose.yaml for
+//! the generated images through generate's writer.
 //!
 //! Data flows one way: `workspace` knows nothing of images, `image` knows nothing of workspaces or
 //! rules, `verify` joins them, `report` only formats. See ARCHITECTURE.md.
 
+pub mod compose;
 pub mod config;
 pub mod error;
 pub mod generate;

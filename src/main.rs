@@ -153,6 +153,14 @@ enum Command {
     /// generate write it too. Exit codes: 0 done; 1 with --check, it would change; 2 unusable
     /// input.
     Bake(WriteArgs),
+    /// Write compose.yaml at the workspace root to run the services together: each built from
+    /// its Dockerfile, with its image name, port, health check, non-root user, a read-only root
+    /// file system (tmpfs /tmp), and depends_on / profiles from [compose.services.<name>].
+    ///
+    /// Same rules as generate: written only when it changed, atomically, never over a file
+    /// without isogen's header (unless --force). Exit codes: 0 done; 1 with --check, it would
+    /// change; 2 unusable input.
+    Compose(WriteArgs),
     /// Show an image's merged file tree, what each layer added, and what later layers hid.
     Inspect {
         /// An image tarball, an OCI layout directory, or `-` for stdin.
@@ -303,6 +311,7 @@ fn main() -> ExitCode {
         Command::Man { dir } => man(dir),
         Command::Plan { dir, since, format } => plan(dir, since, format),
         Command::Bake(args) => bake(args),
+        Command::Compose(args) => compose(args),
         Command::Inspect {
             image,
             platform,
@@ -397,21 +406,28 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FormatArg::Junit => Format::Junit,
     };
     use isogen::verify::gate::{self, FailOn};
+    use isogen::verify::{run, Request};
     let fail_on = match args.fail_on {
         FailOnArg::Error => FailOn::Error,
         FailOnArg::Warning => FailOn::Warning,
     };
-    let options = isogen::verify::run::Options {
+    let overrides = gate::overrides(&args.allow, &args.warn, &args.deny)?;
+    run::check_images(&args.images)?;
+    let mut inputs = cli::verify::load(args.workspace.as_deref(), args.config.as_deref())?;
+    inputs.config.verify.overrides = overrides;
+    let options = run::Options {
         images: args.images,
-        service: args.service,
-        workspace: args.workspace,
-        config: args.config,
         platform: args.platform,
-        overrides: gate::overrides(&args.allow, &args.warn, &args.deny)?,
+        request: Request {
+            service: args.service.as_deref(),
+            workspace: inputs.workspace.as_ref(),
+            config: &inputs.config.verify,
+            config_path: inputs.config_path.clone(),
+        },
     };
     let mut terminal = cli::progress::Terminal::new(std::io::stderr().is_terminal());
-    let report = isogen::report::Report::of(isogen::verify::run::run(&options, &mut terminal)?)
-        .fail_on(fail_on.least());
+    let report =
+        isogen::report::Report::of(run::run(&options, &mut terminal)?).fail_on(fail_on.least());
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);
@@ -489,7 +505,7 @@ fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Resu
     use isogen::plan::format::{render, Format};
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
-    let plan = isogen::plan::plan(&ws, &config, since.as_deref())?;
+    let plan = isogen::plan::plan(&ws, &config.generate, since.as_deref())?;
     let format = match format {
         PlanFormat::Json => Format::Json,
         PlanFormat::GithubMatrix => Format::GithubMatrix,
@@ -504,6 +520,18 @@ fn bake(args: WriteArgs) -> isogen::Result<ExitCode> {
     let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
     let file = isogen::generate::bake::file(&ws, &config.generate, &config.display_path())?;
     write_one(&args, file, "bake")
+}
+
+fn compose(args: WriteArgs) -> isogen::Result<ExitCode> {
+    let config = isogen::config::Config::load_from_root(&args.dir)?;
+    let ws = isogen::workspace::Workspace::discover(&args.dir, &config.workspace)?;
+    let file = isogen::compose::file(
+        &ws,
+        &config.generate,
+        &config.compose,
+        &config.display_path(),
+    )?;
+    write_one(&args, file, "compose")
 }
 
 /// Writes (or checks, or prints) one generated file through generate's writer.

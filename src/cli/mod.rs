@@ -1,5 +1,6 @@
-//! Pieces of the command line that are more than a call and a print: what the terminal shows
-//! while a command works. Part of the binary, not the library; nothing here decides what a
-//! command does or finds.
+//! Pieces of the command line that are more than a call and a print: the inputs a command
+//! names (found and loaded once, then handed down) and what the terminal shows while it works.
+//! Part of the binary, not the library; nothing here decides what a command finds.
 
 pub mod progress;
+pub mod verify;

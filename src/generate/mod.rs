@@ -295,37 +295,11 @@ pub fn common_context(
         })
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|d| !d.is_empty());
-    let mut labels = vec![Label {
-        key: "org.opencontainers.image.title".into(),
-        value: service.name.clone(),
-    }];
-    if let Some(v) = &package.version {
-        labels.push(Label {
-            key: "org.opencontainers.image.version".into(),
-            value: v.clone(),
-        });
-    }
-    if let Some(d) = &description {
-        labels.push(Label {
-            key: "org.opencontainers.image.description".into(),
-            value: d.clone(),
-        });
-    }
-    labels.extend([
-        Label {
-            key: "dev.isogen.service".into(),
-            value: service.name.clone(),
-        },
-        Label {
-            key: "dev.isogen.package".into(),
-            value: package.name.clone(),
-        },
-        Label {
-            key: "dev.isogen.ecosystem".into(),
-            value: ecosystem.into(),
-        },
-    ]);
-    let env = overrides.map(|o| o.env.clone()).unwrap_or_default();
+    let labels = labels(service, package, description.as_deref(), ecosystem);
+    // The environment the start script sets (`NODE_ENV=production node dist/main.js`), under
+    // the config's.
+    let mut env = start_env(package, service);
+    env.extend(overrides.map(|o| o.env.clone()).unwrap_or_default());
     for key in env.keys() {
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::config(
@@ -338,21 +312,14 @@ pub fn common_context(
         }
     }
     let dir = package.dir.clone();
-    let in_dir = |f: &str| {
-        if dir.is_empty() {
-            f.to_string()
-        } else {
-            format!("{dir}/{f}")
-        }
-    };
     Ok(CommonContext {
         service: ServiceContext {
             name: service.name.clone(),
             package: package.name.clone(),
             version: package.version.clone(),
             description,
-            dockerfile: in_dir(DOCKERFILE),
-            ignore_file: in_dir(IGNORE_FILE),
+            dockerfile: ws.dockerfile_path(service),
+            ignore_file: format!("{}.dockerignore", ws.dockerfile_path(service)),
             workdir: if dir.is_empty() {
                 app_root.clone()
             } else {
@@ -373,6 +340,43 @@ pub fn common_context(
         labels,
         generated_by: GENERATED_BY.into(),
     })
+}
+
+/// The variables a Node service's start script assigns before the `node` command the image
+/// runs (`NODE_ENV=production`, `cross-env PORT=3000`): the image's CMD runs `node` alone.
+fn start_env(package: &crate::workspace::Package, service: &Service) -> BTreeMap<String, String> {
+    package
+        .node
+        .as_ref()
+        .and_then(|n| n.script_running(&service.entry))
+        .map(|(_, env, _)| env.clone())
+        .unwrap_or_default()
+}
+
+/// The final stage's labels: OCI title, version and description, then isogen's own.
+fn labels(
+    service: &Service,
+    package: &crate::workspace::Package,
+    description: Option<&str>,
+    ecosystem: &str,
+) -> Vec<Label> {
+    let label = |key: &str, value: &str| Label {
+        key: key.into(),
+        value: value.into(),
+    };
+    let mut labels = vec![label("org.opencontainers.image.title", &service.name)];
+    if let Some(v) = &package.version {
+        labels.push(label("org.opencontainers.image.version", v));
+    }
+    if let Some(d) = description {
+        labels.push(label("org.opencontainers.image.description", d));
+    }
+    labels.extend([
+        label("dev.isogen.service", &service.name),
+        label("dev.isogen.package", &package.name),
+        label("dev.isogen.ecosystem", ecosystem),
+    ]);
+    labels
 }
 
 /// An error naming the first of `keys` that is set in `section`, with why it does not apply.

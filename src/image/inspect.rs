@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::path::escape_controls as esc;
 use super::{Entry, EntryKind, Hidden, Image};
 
 /// Per-layer totals, from the entries each layer shipped (visible or hidden since).
@@ -73,18 +74,29 @@ pub fn write_text(image: &Image, out: &mut dyn Write) -> io::Result<()> {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    writeln!(out, "image:    {} ({format})", image.source.display())?;
+    writeln!(
+        out,
+        "image:    {} ({format})",
+        esc(&image.source.display().to_string())
+    )?;
     if !image.names.is_empty() {
-        writeln!(out, "names:    {}", image.names.join(", "))?;
+        writeln!(out, "names:    {}", esc(&image.names.join(", ")))?;
     }
     writeln!(out, "platform: {}", image.platform)?;
+    if !image.other_platforms.is_empty() {
+        writeln!(
+            out,
+            "also:     {} (in the archive, not shown)",
+            esc(&image.other_platforms.join(", "))
+        )?;
+    }
     if let Some(digest) = &image.manifest_digest {
         writeln!(out, "manifest: {digest}")?;
     }
     writeln!(out, "config:   {}", image.config_digest)?;
     if let Some(config) = image.config.config() {
         if let Some(user) = config.user() {
-            writeln!(out, "user:     {user}")?;
+            writeln!(out, "user:     {}", esc(user))?;
         }
         if let Some(entrypoint) = config.entrypoint() {
             writeln!(out, "entrypoint: {entrypoint:?}")?;
@@ -95,7 +107,7 @@ pub fn write_text(image: &Image, out: &mut dyn Write) -> io::Result<()> {
         if let Some(labels) = config.labels() {
             let sorted: BTreeMap<_, _> = labels.iter().collect();
             for (key, value) in sorted {
-                writeln!(out, "label:    {key}={value}")?;
+                writeln!(out, "label:    {}={}", esc(key), esc(value))?;
             }
         }
     }
@@ -120,7 +132,7 @@ pub fn write_text(image: &Image, out: &mut dyn Write) -> io::Result<()> {
             layer
                 .created_by
                 .as_deref()
-                .map(one_line)
+                .map(|c| esc(&one_line(c)).into_owned())
                 .unwrap_or_default()
         )?;
     }
@@ -168,14 +180,14 @@ fn entry_line(entry: &Entry) -> String {
             String::new()
         },
         entry.layer + 1,
-        entry.path
+        esc(&entry.path)
     );
     if let Some(target) = &entry.link_target {
         line.push_str(match entry.kind {
             EntryKind::HardLink => " => ",
             _ => " -> ",
         });
-        line.push_str(target);
+        line.push_str(&esc(target));
     }
     line
 }

@@ -162,11 +162,7 @@ fn open_blob(store: &Store, spec: &LayerSpec) -> Result<Blob, String> {
     let blob = match store.open(&spec.blob) {
         Ok(blob) => blob,
         Err(StoreError::Missing) => {
-            return Err(format!(
-                "is missing from the archive (no `{}`){}",
-                spec.blob,
-                store.missing_hint()
-            ))
+            return Err(format!("is missing from the archive (no `{}`)", spec.blob))
         }
         Err(StoreError::Unusable(message)) => return Err(message),
     };
@@ -449,17 +445,26 @@ fn list_stream<R: Read>(
     reading: &Reading,
 ) -> Result<(), StreamError> {
     let listed = list_entries(&mut stream, walk, reading);
+    let end = stream.offset();
     let mut rest = stream.into_inner();
     match listed {
         Ok(()) => {
-            io::copy(&mut rest, &mut io::sink()).map_err(|e| {
+            // Padding after the end-of-archive blocks is part of the diff_id; anything but
+            // zeros there is data no extractor reads, so no check could see it.
+            let stray = drain_zeros(&mut rest).map_err(|e| {
                 StreamError::Failed(format!(
                     "the {} stream is corrupt or truncated after the last entry: {e}",
                     compression.name()
                 ))
             })?;
             walk.decoded_to_end = true;
-            Ok(())
+            match stray {
+                Some(at) => Err(StreamError::Failed(format!(
+                    "non-zero bytes follow the end-of-archive blocks (byte {} of the uncompressed layer); no runtime extracts them, so isogen refuses the layer",
+                    end + at
+                ))),
+                None => Ok(()),
+            }
         }
         Err(ListError::Cancelled) => Err(StreamError::Cancelled),
         Err(ListError::Tar(e)) => {
@@ -467,6 +472,25 @@ fn list_stream<R: Read>(
             walk.decoded_to_end = decodes;
             Err(StreamError::Failed(describe(&e, compression)))
         }
+    }
+}
+
+/// Reads to the end; the offset (from where reading started) of the first non-zero byte.
+fn drain_zeros(reader: &mut dyn Read) -> io::Result<Option<u64>> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0u64;
+    let mut first = None;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(first),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if first.is_none() {
+            first = buf[..n].iter().position(|b| *b != 0).map(|i| at + i as u64);
+        }
+        at += n as u64;
     }
 }
 
@@ -530,19 +554,24 @@ fn list_entries<R: super::tarstream::Skip>(
                 source: None,
             }));
         }
+        let refuse = |message: String| {
+            ListError::Tar(super::tarstream::TarError {
+                offset: stream.offset(),
+                entry: Some(String::from_utf8_lossy(&entry.path).into_owned()),
+                message,
+                source: None,
+            })
+        };
+        if let Some(problem) = unextractable(&entry) {
+            return Err(refuse(problem));
+        }
         let path = normalize(&String::from_utf8_lossy(&entry.path));
         if path == "/" {
             continue;
         }
         let (parent, name) = split(&path);
-        // OCI image-spec whiteouts: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
         if let Some(target) = name.strip_prefix(".wh.") {
-            if target == ".wh..opq" {
-                walk.items.push(Item::Opaque(parent.to_string()));
-            } else if !target.starts_with(".wh.") && !target.is_empty() && target != "." {
-                walk.items.push(Item::Whiteout(join(parent, target)));
-            }
-            // Other `.wh..wh.*` names are aufs bookkeeping, not content.
+            walk.items.extend(whiteout(parent, target).map_err(refuse)?);
             continue;
         }
         let kind = match entry.kind {
@@ -584,6 +613,55 @@ fn list_entries<R: super::tarstream::Skip>(
         }));
     }
     Ok(())
+}
+
+/// The item a whiteout entry `parent/.wh.<target>` stands for (none for aufs bookkeeping), per
+/// the OCI image-spec: <https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts>.
+fn whiteout(parent: &str, target: &str) -> Result<Option<Item>, String> {
+    if target == ".wh..opq" {
+        return Ok(Some(Item::Opaque(parent.to_string())));
+    }
+    if target.is_empty() || target == "." || target == ".." {
+        // Docker removes `parent/<target>`: the directory itself, or its parent.
+        return Err(format!(
+            "a whiteout of `{target}` would delete a directory above it; no image tool writes one, so isogen refuses the layer"
+        ));
+    }
+    // Other `.wh..wh.*` names are aufs bookkeeping, not content.
+    Ok((!target.starts_with(".wh.")).then(|| Item::Whiteout(join(parent, target))))
+}
+
+/// Longest path an entry may have: Linux's PATH_MAX; no runtime can create a longer one.
+pub(crate) const MAX_PATH_BYTES: usize = 4096;
+
+/// Why a runtime would not extract this entry as isogen would read it, if it would not:
+/// `..` in its name (docker refuses it as a breakout, containerd clamps it), an absolute name,
+/// a hard link leaving the image, a path longer than any file system allows.
+fn unextractable(entry: &super::tarstream::TarEntry) -> Option<String> {
+    let escapes = |name: &[u8]| name.split(|b| *b == b'/').any(|part| part == b"..");
+    if entry.path.len() > MAX_PATH_BYTES {
+        return Some(format!(
+            "the entry's path is {} bytes, longer than the {MAX_PATH_BYTES} any runtime can create",
+            entry.path.len()
+        ));
+    }
+    if escapes(&entry.path) {
+        return Some(
+            "the entry's name holds `..`: docker refuses it as a breakout, containerd keeps it inside the image; isogen refuses the layer".into(),
+        );
+    }
+    if entry.path.first() == Some(&b'/') && entry.path.iter().any(|b| *b != b'/') {
+        return Some("the entry's name is absolute; the OCI layer format names entries relative to the root, so isogen refuses the layer rather than guess how it is extracted".into());
+    }
+    if let (TarKind::HardLink, Some(link)) = (entry.kind, &entry.link) {
+        if escapes(link) || link.first() == Some(&b'/') || link.len() > MAX_PATH_BYTES {
+            return Some(format!(
+                "the hard link's target `{}` is absolute or leaves the image through `..`; docker refuses it",
+                String::from_utf8_lossy(link)
+            ));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -719,6 +797,6 @@ mod window_tests {
         assert_eq!(zstd_window(&frame(20, Some(5000))), Some(5000));
         assert_eq!(zstd_window(&[0x28, 0xb5, 0x2f, 0xfd]), None);
         let needed = decode_memory(Compression::Zstd, &frame(27, None));
-        assert!(needed > MAX_ZSTD_WINDOW && needed > super::super::MAX_DECODE_BYTES);
+        assert!(needed > MAX_ZSTD_WINDOW);
     }
 }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::digest::{HashState, Sha256Digest};
+use super::json::{check_keys, Doc};
 use super::path::{member_name, split};
 use super::platform::Platform;
 use super::source::{Store, StoreError};
@@ -95,6 +96,8 @@ pub(crate) struct Resolved {
     pub format: ArchiveFormat,
     pub names: Vec<String>,
     pub platform: String,
+    /// Platforms of the other images the index holds (not checked).
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub config: ImageConfiguration,
@@ -115,10 +118,12 @@ pub(crate) fn resolve(store: &Store, requested: Option<&Platform>) -> Result<Res
             };
             let mut resolved = resolve_oci(store, requested, format)?;
             if has_manifest {
+                let legacy = read_legacy_manifest(store)?;
+                same_image(store, &legacy, &resolved)?;
                 // Newer `docker save` writes both; its tags (`name:tag`, the names users
                 // know) are in manifest.json, the index only has `latest`-style ref names.
                 let mut names = Vec::new();
-                for image in read_legacy_manifest(store)? {
+                for image in legacy {
                     for tag in image.repo_tags.unwrap_or_default() {
                         push_unique(&mut names, tag);
                     }
@@ -131,10 +136,9 @@ pub(crate) fn resolve(store: &Store, requested: Option<&Platform>) -> Result<Res
             Ok(resolved)
         }
         (false, true) => resolve_legacy(store, requested),
-        (false, false) => Err(format!(
-            "neither index.json (OCI image layout) nor manifest.json (docker save) found: this is not an image archive{}",
-            store.missing_hint()
-        )),
+        (false, false) => Err(
+            "neither index.json (OCI image layout) nor manifest.json (docker save) found: this is not an image archive".to_string()
+        ),
     }
 }
 
@@ -155,7 +159,7 @@ fn resolve_oci(
     format: ArchiveFormat,
 ) -> Result<Resolved, String> {
     let bytes = read_blob(store, "index.json", "index.json", None, MAX_MANIFEST_BYTES)?;
-    let index: IndexJson = parse_json(&bytes, "index.json")?;
+    let index: IndexJson = parse_json(&bytes, "index.json", Doc::OciJson)?;
     let mut walk = IndexWalk::default();
     collect(store, index, "index.json", 0, &[], &mut walk)?;
     let candidates = walk.candidates;
@@ -163,7 +167,7 @@ fn resolve_oci(
         return Err("index.json lists no image manifest".to_string());
     }
 
-    let chosen = choose(store, candidates, requested)?;
+    let (chosen, other_platforms) = choose(store, candidates, requested)?;
     let what = format!("manifest {}", chosen.digest);
     let bytes = read_blob(
         store,
@@ -172,9 +176,17 @@ fn resolve_oci(
         Some((&chosen.digest, chosen.size)),
         MAX_MANIFEST_BYTES,
     )?;
-    let manifest: ManifestJson = parse_json(&bytes, &what)?;
+    let manifest: ManifestJson = parse_json(&bytes, &what, Doc::OciJson)?;
     let (config_digest, config) = read_config(store, &manifest, &what, chosen.platform.as_ref())?;
     let descriptors = manifest.layers.unwrap_or_default();
+    if let Some(listed) = &chosen.platform {
+        let platform = config_platform(&config);
+        if !listed.accepts(&platform) && !platform.accepts(listed) {
+            return Err(format!(
+                "{what}: the index lists it for {listed} but its config says {platform}; runtimes choose by the index, so isogen refuses the image as ambiguous"
+            ));
+        }
+    }
     let (platform, diff_ids) =
         platform_and_diff_ids(&config, &config_digest, requested, descriptors.len(), &what)?;
     let created_by = layer_history(&config, descriptors.len());
@@ -206,6 +218,7 @@ fn resolve_oci(
         format,
         names: chosen.names,
         platform: platform.to_string(),
+        other_platforms,
         manifest_digest: Some(chosen.digest.to_string()),
         config_digest: config_digest.to_string(),
         config,
@@ -276,14 +289,6 @@ fn collect(
     for desc in index.manifests.unwrap_or_default() {
         let digest = Sha256Digest::parse(&desc.digest).map_err(|e| format!("{where_}: {e}"))?;
         let annotations = desc.annotations.unwrap_or_default();
-        // buildx attaches provenance/SBOM attestations as manifests of platform unknown/unknown.
-        if annotations
-            .get("vnd.docker.reference.type")
-            .map(String::as_str)
-            == Some("attestation-manifest")
-        {
-            continue;
-        }
         let mut names = inherited_names.to_vec();
         // containerd's annotation holds the full name; ref.name may be only the tag.
         for key in [CONTAINERD_NAME, REF_NAME] {
@@ -298,7 +303,13 @@ fn collect(
                 p.variant.as_deref(),
             ))
         });
-        if platform.as_ref().is_some_and(|p| p.os == "unknown") {
+        // buildx attaches provenance/SBOM attestations as manifests of platform unknown/unknown,
+        // which no runtime pulls. The attestation annotation alone proves nothing: containerd
+        // ignores it, so a manifest for a real platform is a candidate whatever it says.
+        if platform
+            .as_ref()
+            .is_some_and(|p| p.os == "unknown" && p.arch == "unknown")
+        {
             continue;
         }
         let what = format!("index {digest}");
@@ -316,7 +327,8 @@ fn collect(
                     Some((&digest, desc.size)),
                     MAX_MANIFEST_BYTES,
                 )?;
-                let value: serde_json::Value = parse_json(&bytes, &format!("manifest {digest}"))?;
+                let value: serde_json::Value =
+                    parse_json(&bytes, &format!("manifest {digest}"), Doc::OciJson)?;
                 if value.get("manifests").is_some() {
                     Kind::Index
                 } else if value.get("config").is_some() {
@@ -336,7 +348,7 @@ fn collect(
                     Some((&digest, desc.size)),
                     MAX_MANIFEST_BYTES,
                 )?;
-                let nested: IndexJson = parse_json(&bytes, &what)?;
+                let nested: IndexJson = parse_json(&bytes, &what, Doc::OciJson)?;
                 collect(store, nested, &what, depth + 1, &names, out)?;
             }
             Kind::Manifest => {
@@ -358,13 +370,14 @@ fn collect(
 }
 
 /// Picks the manifest to check: the one asked for, else the only one, else the host's.
+/// Picks the manifest to check, and lists the platforms of the others (not checked).
 fn choose(
     store: &Store,
     mut candidates: Vec<Candidate>,
     requested: Option<&Platform>,
-) -> Result<Candidate, String> {
+) -> Result<(Candidate, Vec<String>), String> {
     if requested.is_none() && candidates.len() == 1 {
-        return Ok(candidates.remove(0));
+        return Ok((candidates.remove(0), Vec::new()));
     }
     // A manifest listed without a platform says its platform in its config. Many manifests
     // may share one config: each config is read once.
@@ -402,7 +415,16 @@ fn choose(
             "no image for this machine's platform ({wanted}) in the archive; it has: {}; choose one with --platform",
             present()
         )),
-        [only] => Ok(candidates.remove(*only)),
+        [only] => {
+            let chosen = candidates.remove(*only);
+            let mut others: Vec<String> = candidates
+                .iter()
+                .filter_map(|c| c.platform.as_ref().map(Platform::to_string))
+                .collect();
+            others.sort();
+            others.dedup();
+            Ok((chosen, others))
+        }
         several => {
             let listed: Vec<String> = several
                 .iter()
@@ -437,7 +459,7 @@ fn platform_of_manifest(
         Some((&candidate.digest, candidate.size)),
         MAX_MANIFEST_BYTES,
     )?;
-    let manifest: ManifestJson = parse_json(&bytes, &what)?;
+    let manifest: ManifestJson = parse_json(&bytes, &what, Doc::OciJson)?;
     if let Some(platform) = configs.get(&manifest.config.digest) {
         return Ok(platform.clone());
     }
@@ -489,7 +511,7 @@ fn read_legacy_manifest(store: &Store) -> Result<Vec<LegacyImageJson>, String> {
         None,
         MAX_MANIFEST_BYTES,
     )?;
-    parse_json(&bytes, "manifest.json")
+    parse_json(&bytes, "manifest.json", Doc::DockerManifest)
 }
 
 fn resolve_legacy(store: &Store, requested: Option<&Platform>) -> Result<Resolved, String> {
@@ -569,11 +591,62 @@ fn resolve_legacy(store: &Store, requested: Option<&Platform>) -> Result<Resolve
         format: ArchiveFormat::DockerArchive,
         names: image.repo_tags.unwrap_or_default(),
         platform: platform.to_string(),
+        other_platforms: Vec::new(),
         manifest_digest: None,
         config_digest: config_digest.to_string(),
         config,
         layers,
     })
+}
+
+/// A docker archive holding both `index.json` and `manifest.json` is loaded from one or the
+/// other depending on the docker version and image store: both must name the same config and
+/// the same layers, in order, or the archive describes two images.
+fn same_image(store: &Store, legacy: &[LegacyImageJson], oci: &Resolved) -> Result<(), String> {
+    let two = |why: String| {
+        format!(
+            "the archive describes two images: index.json and manifest.json disagree ({why}); docker loads one or the other depending on its version, so isogen refuses it"
+        )
+    };
+    let [image] = legacy else {
+        return Err(two(format!(
+            "manifest.json lists {} images, index.json leads to one",
+            legacy.len()
+        )));
+    };
+    let same = |name: &str, digest: &str| {
+        let Ok(digest) = Sha256Digest::parse(digest) else {
+            return false;
+        };
+        let member = resolve_name(store, name);
+        member == resolve_name(store, &digest.blob_path())
+            || digest_from_name(&member).is_some_and(|d| d == digest)
+    };
+    if !same(&image.config, &oci.config_digest) {
+        return Err(two(format!(
+            "config `{}` versus {}",
+            image.config, oci.config_digest
+        )));
+    }
+    let layers = image.layers.as_deref().unwrap_or_default();
+    if layers.len() != oci.layers.len() {
+        return Err(two(format!(
+            "{} layers versus {}",
+            layers.len(),
+            oci.layers.len()
+        )));
+    }
+    for (i, (name, spec)) in layers.iter().zip(&oci.layers).enumerate() {
+        let digest = spec
+            .digest
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if !same(name, &digest) {
+            return Err(two(format!("layer {}: `{name}` versus {digest}", i + 1)));
+        }
+    }
+    Ok(())
 }
 
 /// The member a name finally points at (following archive links), for reading digests off names.
@@ -602,9 +675,8 @@ fn stored_size(store: &Store, name: &str, what: &str) -> Result<u64, String> {
     match store.open(name) {
         Ok(blob) => Ok(blob.size),
         Err(StoreError::Missing) => Err(format!(
-            "{what} is missing from the archive (no `{}`){}",
-            member_name(name),
-            store.missing_hint()
+            "{what} is missing from the archive (no `{}`)",
+            member_name(name)
         )),
         Err(StoreError::Unusable(message)) => Err(format!("{what}: {message}")),
     }
@@ -623,9 +695,8 @@ fn read_blob(
         Ok(blob) => blob,
         Err(StoreError::Missing) => {
             return Err(format!(
-                "{what} is missing from the archive (no `{}`){}",
-                member_name(name),
-                store.missing_hint()
+                "{what} is missing from the archive (no `{}`)",
+                member_name(name)
             ))
         }
         Err(StoreError::Unusable(message)) => return Err(format!("{what}: {message}")),
@@ -669,7 +740,9 @@ fn read_blob(
     Ok(bytes)
 }
 
-fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
+/// Parses a JSON document after checking its keys read the same as in Go (see `json`).
+fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str, doc: Doc) -> Result<T, String> {
+    check_keys(bytes, doc).map_err(|problem| format!("{what}: {problem}"))?;
     serde_json::from_slice(bytes).map_err(|e| format!("{what} is not valid: {e}"))
 }
 
@@ -680,7 +753,7 @@ fn parse_config(
     what: &str,
     fallback: Option<&Platform>,
 ) -> Result<ImageConfiguration, String> {
-    let mut value: serde_json::Value = parse_json(bytes, what)?;
+    let mut value: serde_json::Value = parse_json(bytes, what, Doc::Config)?;
     strip_nulls(&mut value);
     let object = value
         .as_object_mut()

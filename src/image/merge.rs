@@ -12,74 +12,224 @@
 //! entries, whatever their order in the tar. Everything removed or replaced is kept in
 //! [`MergedTree::hidden`] with the layer that shipped it: it is still in the image's bytes.
 //!
-//! Paths are compared lexically: an entry under a path that a lower layer made a symlink stays
-//! under its own name (as overlayfs keeps it in its own layer directory).
+//! A runtime writes an entry through a symlinked parent (`y -> /etc`, then `y/passwd`) where the
+//! link points, and runtimes disagree on where that is when the link is in a lower layer (docker's
+//! overlay2 extracts each layer into its own directory, containerd into the merged mount). Such a
+//! layer, and a hard link to itself, to a missing path or to a directory, is refused as
+//! ambiguous: the tree is only ever the one every runtime builds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::layer::Item;
 use super::{Capture, Entry, EntryKind, Hidden, MergedTree, ShippedEntry};
 
-/// Merges the layers' items, lowest layer first.
-pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> MergedTree {
-    let mut tree: BTreeMap<String, Entry> = BTreeMap::new();
-    let mut hidden: Vec<ShippedEntry> = Vec::new();
+/// Merges the layers' items, lowest layer first. Errors name the layer (1-based) and the entry.
+pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedTree, String> {
+    let mut merger = Merger {
+        tree: BTreeMap::new(),
+        hidden: Vec::new(),
+        symlinks: HashSet::new(),
+    };
+    let count = layers.len();
     for (layer, items) in layers.into_iter().enumerate() {
+        merger
+            .layer(layer, items, capture)
+            .map_err(|m| format!("layer {} of {count}: {m}", layer + 1))?;
+    }
+    let Merger {
+        tree, mut hidden, ..
+    } = merger;
+    // Hidden entries in the order their layers shipped them.
+    hidden.sort_by_key(|h| h.entry.layer);
+    Ok(MergedTree {
+        entries: tree,
+        hidden,
+    })
+}
+
+struct Merger {
+    tree: BTreeMap<String, Entry>,
+    hidden: Vec<ShippedEntry>,
+    /// Hashes of every path that was ever a symlink (see [`prefixes`]): most images have a
+    /// handful, so most entries need no lookup at all.
+    symlinks: HashSet<u64>,
+}
+
+impl Merger {
+    fn layer(&mut self, layer: usize, items: Vec<Item>, capture: &Capture) -> Result<(), String> {
         let deleted = Hidden::Deleted { by_layer: layer };
         let mut entries = Vec::with_capacity(items.len());
+        // Whiteouts by path hash, with how many entries came before them.
+        let mut whiteouts: HashMap<u64, Vec<(String, usize)>> = HashMap::new();
         for item in items {
             match item {
                 Item::Whiteout(path) => {
-                    if let Some(entry) = tree.remove(&path) {
-                        hidden.push(ShippedEntry {
+                    self.through_symlink(&path)
+                        .map_err(|m| format!("whiteout `{path}`: {m}"))?;
+                    if let Some(entry) = self.tree.remove(&path) {
+                        self.hidden.push(ShippedEntry {
                             entry,
                             hidden: deleted,
                         });
                     }
-                    remove_children(&mut tree, &path, deleted, &mut hidden);
+                    remove_children(&mut self.tree, &path, deleted, &mut self.hidden);
+                    let hash = prefixes(&path, |_, _| false).1;
+                    whiteouts
+                        .entry(hash)
+                        .or_default()
+                        .push((path, entries.len()));
                 }
-                Item::Opaque(dir) => remove_children(&mut tree, &dir, deleted, &mut hidden),
+                Item::Opaque(dir) => {
+                    self.through_symlink(&format!("{dir}/x"))
+                        .map_err(|m| format!("opaque marker in `{dir}`: {m}"))?;
+                    remove_children(&mut self.tree, &dir, deleted, &mut self.hidden)
+                }
                 Item::Entry(entry) => entries.push(entry),
             }
         }
+        if !whiteouts.is_empty() {
+            whiteout_after_entry(&entries, &whiteouts)?;
+        }
         let overwritten = Hidden::Overwritten { by_layer: layer };
-        for mut entry in entries {
-            if let Some(old) = tree.remove(&entry.path) {
-                match (old.kind, entry.kind) {
-                    // Re-stating a directory (every layer that touches /app/x lists /app) does
-                    // not hide it or its children.
-                    (EntryKind::Dir, EntryKind::Dir) => {}
-                    (EntryKind::Dir, _) => {
-                        remove_children(&mut tree, &entry.path, overwritten, &mut hidden);
-                        hidden.push(ShippedEntry {
-                            entry: old,
-                            hidden: overwritten,
-                        });
-                    }
-                    _ => hidden.push(ShippedEntry {
-                        entry: old,
-                        hidden: overwritten,
-                    }),
+        for entry in entries {
+            self.entry(entry, overwritten, capture)?;
+        }
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        mut entry: Entry,
+        overwritten: Hidden,
+        capture: &Capture,
+    ) -> Result<(), String> {
+        let named = |m: String| format!("entry `{}`: {m}", entry.path);
+        self.through_symlink(&entry.path).map_err(named)?;
+        if entry.kind == EntryKind::HardLink {
+            self.check_hard_link(&entry).map_err(named)?;
+        }
+        let old = self.tree.remove(&entry.path);
+        // Anything but a directory replaces the whole subtree (also children whose directory
+        // was never listed itself).
+        if entry.kind != EntryKind::Dir {
+            remove_children(&mut self.tree, &entry.path, overwritten, &mut self.hidden);
+        }
+        // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it
+        // or its children.
+        if let Some(old) =
+            old.filter(|o| !(o.kind == EntryKind::Dir && entry.kind == EntryKind::Dir))
+        {
+            self.hidden.push(ShippedEntry {
+                entry: old,
+                hidden: overwritten,
+            });
+        }
+        // A hard link shares its target's content: give it the captured bytes too.
+        if entry.kind == EntryKind::HardLink && entry.content.is_none() {
+            if let Some(target) = entry.link_target.as_ref().and_then(|t| self.tree.get(t)) {
+                if target.content.is_some() && (capture.wants)(&entry.path) {
+                    entry.content = target.content.clone();
+                    entry.truncated = target.truncated;
                 }
             }
-            // A hard link shares its target's content: give it the captured bytes too.
-            if entry.kind == EntryKind::HardLink && entry.content.is_none() {
-                if let Some(target) = entry.link_target.as_ref().and_then(|t| tree.get(t)) {
-                    if target.content.is_some() && (capture.wants)(&entry.path) {
-                        entry.content = target.content.clone();
-                        entry.truncated = target.truncated;
-                    }
-                }
+        }
+        if entry.kind == EntryKind::Symlink {
+            self.symlinks.insert(prefixes(&entry.path, |_, _| false).1);
+        }
+        self.tree.insert(entry.path.clone(), entry);
+        Ok(())
+    }
+
+    /// Err when a proper ancestor of `path` is a symlink in the tree so far.
+    fn through_symlink(&self, path: &str) -> Result<(), String> {
+        if self.symlinks.is_empty() {
+            return Ok(());
+        }
+        let mut found = None;
+        prefixes(path, |end, hash| {
+            if !self.symlinks.contains(&hash) {
+                return false;
             }
-            tree.insert(entry.path.clone(), entry);
+            let ancestor = &path[..end];
+            match self.tree.get(ancestor) {
+                Some(link) if link.kind == EntryKind::Symlink => {
+                    found = Some((ancestor, link.link_target.as_deref().unwrap_or("")));
+                    true
+                }
+                _ => false,
+            }
+        });
+        match found {
+            Some((ancestor, target)) => Err(format!(
+                "it is written through `{ancestor}`, a symlink (to `{target}`); runtimes write it where the link points or beside it depending on how they extract layers, so isogen refuses the image as ambiguous"
+            )),
+            None => Ok(()),
         }
     }
-    // Hidden entries in the order their layers shipped them.
-    hidden.sort_by_key(|h| h.entry.layer);
-    MergedTree {
-        entries: tree,
-        hidden,
+
+    /// Err when a hard link names itself, nothing, or a directory: extraction fails on it.
+    fn check_hard_link(&self, entry: &Entry) -> Result<(), String> {
+        let target = entry.link_target.as_deref().unwrap_or("");
+        if target == entry.path {
+            return Err("a hard link to itself; no runtime extracts it".into());
+        }
+        self.through_symlink(target)?;
+        match self.tree.get(target) {
+            None => Err(format!(
+                "a hard link to `{target}`, which no earlier entry or lower layer holds; no runtime extracts it"
+            )),
+            Some(t) if t.kind == EntryKind::Dir => Err(format!(
+                "a hard link to the directory `{target}`; no runtime extracts it"
+            )),
+            Some(_) => Ok(()),
+        }
     }
+}
+
+/// Err when a whiteout follows an entry of its own layer at or under its path: containerd
+/// deletes that entry (it removes whatever is there), the OCI rules keep it (whiteouts apply to
+/// lower layers only).
+fn whiteout_after_entry(
+    entries: &[Entry],
+    whiteouts: &HashMap<u64, Vec<(String, usize)>>,
+) -> Result<(), String> {
+    for (i, entry) in entries.iter().enumerate() {
+        let path = entry.path.as_str();
+        let mut hit = None;
+        let mut check = |end: usize, hash: u64| {
+            let found = whiteouts.get(&hash).and_then(|ws| {
+                ws.iter()
+                    .find(|(w, before)| *before > i && w.as_str() == &path[..end])
+            });
+            if let Some((w, _)) = found {
+                hit = Some(w.clone());
+            }
+            hit.is_some()
+        };
+        let (stopped, full) = prefixes(path, &mut check);
+        if !stopped {
+            check(path.len(), full);
+        }
+        if let Some(w) = hit {
+            return Err(format!(
+                "whiteout `{w}` follows this layer's own entry `{path}`; containerd deletes that entry, the OCI rules keep it, so isogen refuses the image as ambiguous"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Walks `path` once (FNV-1a), calling `f(end, hash)` for each proper ancestor `path[..end]`
+/// (not the root) until it returns true. Returns whether it stopped, and the whole path's hash.
+fn prefixes(path: &str, mut f: impl FnMut(usize, u64) -> bool) -> (bool, u64) {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, b) in path.bytes().enumerate() {
+        if b == b'/' && i > 0 && f(i, hash) {
+            return (true, hash);
+        }
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (false, hash)
 }
 
 /// Removes everything strictly under `dir`.
@@ -165,7 +315,8 @@ mod tests {
                 vec![Item::Whiteout("/a/sub".into())],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/a", "/a/x", "/ab"]);
         let deleted = Hidden::Deleted { by_layer: 1 };
         assert_eq!(
@@ -183,7 +334,8 @@ mod tests {
                 vec![dir("/d", 1), file("/d/new", 1), Item::Opaque("/d".into())],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/d", "/d/new"]);
         assert_eq!(
             hidden(&tree),
@@ -196,12 +348,23 @@ mod tests {
         let tree = merge(
             vec![
                 vec![file("/f", 0)],
-                vec![file("/f", 1), Item::Whiteout("/f".into())],
+                vec![Item::Whiteout("/f".into()), file("/f", 1)],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(tree.entries["/f"].layer, 1);
         assert_eq!(hidden(&tree), [("/f", 0, Hidden::Deleted { by_layer: 1 })]);
+        // The other order: containerd deletes the new file, the OCI rules keep it.
+        let err = merge(
+            vec![
+                vec![file("/f", 0)],
+                vec![file("/d/f", 1), Item::Whiteout("/d".into())],
+            ],
+            &nothing(),
+        )
+        .unwrap_err();
+        assert!(err.contains("ambiguous"), "{err}");
     }
 
     #[test]
@@ -212,7 +375,8 @@ mod tests {
                 vec![file("/f", 1), file("/f", 1), file("/d", 1)],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/d", "/f"]);
         assert_eq!(tree.entries["/d"].kind, EntryKind::File);
         let over = Hidden::Overwritten { by_layer: 1 };
@@ -235,7 +399,8 @@ mod tests {
                 vec![dir("/d", 1), file("/d/y", 1)],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/d", "/d/x", "/d/y"]);
         assert!(tree.hidden.is_empty());
         assert_eq!(tree.entries["/d"].layer, 1);
@@ -249,8 +414,82 @@ mod tests {
                 vec![Item::Opaque("/".into()), file("/z", 1)],
             ],
             &nothing(),
-        );
+        )
+        .unwrap();
         assert_eq!(paths(&tree), ["/z"]);
         assert_eq!(tree.hidden.len(), 2);
+    }
+
+    fn link(path: &str, kind: EntryKind, target: &str, layer: usize) -> Item {
+        let Item::Entry(mut e) = entry(path, kind, layer) else {
+            unreachable!()
+        };
+        e.link_target = Some(target.into());
+        Item::Entry(e)
+    }
+
+    #[test]
+    fn entries_through_a_symlinked_parent_are_refused_in_the_same_or_a_later_layer() {
+        let same = vec![vec![
+            dir("/etc", 0),
+            link("/y", EntryKind::Symlink, "/etc", 0),
+            file("/y/passwd", 0),
+        ]];
+        let err = merge(same, &nothing()).unwrap_err();
+        assert!(
+            err.contains("layer 1 of 1") && err.contains("`/y`"),
+            "{err}"
+        );
+        let later = vec![
+            vec![link("/y", EntryKind::Symlink, "/etc", 0)],
+            vec![file("/y/passwd", 1)],
+        ];
+        let err = merge(later, &nothing()).unwrap_err();
+        assert!(
+            err.contains("layer 2 of 2") && err.contains("/y/passwd"),
+            "{err}"
+        );
+        // A directory that replaces the link first makes the path plain again.
+        let replaced = vec![
+            vec![link("/y", EntryKind::Symlink, "/etc", 0)],
+            vec![dir("/y", 1), file("/y/passwd", 1)],
+        ];
+        assert!(merge(replaced, &nothing()).is_ok());
+    }
+
+    #[test]
+    fn hard_links_to_themselves_to_nothing_or_to_directories_are_refused() {
+        for (layers, needle) in [
+            (
+                vec![vec![link("/a", EntryKind::HardLink, "/a", 0)]],
+                "itself",
+            ),
+            (vec![vec![link("/a", EntryKind::HardLink, "/b", 0)]], "`/b`"),
+            (
+                vec![vec![
+                    link("/a", EntryKind::HardLink, "/b", 0),
+                    file("/b", 0),
+                ]],
+                "`/b`",
+            ),
+            (
+                vec![vec![dir("/d", 0), link("/a", EntryKind::HardLink, "/d", 0)]],
+                "directory",
+            ),
+        ] {
+            let err = merge(layers, &nothing()).unwrap_err();
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+        let lower = vec![
+            vec![file("/b", 0)],
+            vec![link("/a", EntryKind::HardLink, "/b", 1)],
+        ];
+        assert!(merge(lower, &nothing()).is_ok());
+    }
+
+    #[test]
+    fn a_file_replacing_an_unlisted_directory_hides_its_children() {
+        let tree = merge(vec![vec![file("/y/passwd", 0), file("/y", 0)]], &nothing()).unwrap();
+        assert_eq!(paths(&tree), ["/y"]);
     }
 }

@@ -25,6 +25,7 @@
 
 mod digest;
 pub mod inspect;
+mod json;
 mod layer;
 mod layout;
 mod merge;
@@ -33,6 +34,8 @@ mod pipe;
 mod platform;
 mod source;
 mod tarstream;
+
+pub use path::escape_controls;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -181,6 +184,8 @@ pub struct Image {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     /// Digest of the manifest checked, when the archive has one.
     pub manifest_digest: Option<String>,
     pub config_digest: String,
@@ -219,6 +224,8 @@ pub struct OpenedImage {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked (from its config).
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub config: oci_spec::image::ImageConfiguration,
@@ -280,6 +287,7 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<OpenedImage> {
         format: resolved.format,
         names: resolved.names,
         platform: resolved.platform,
+        other_platforms: resolved.other_platforms,
         manifest_digest: resolved.manifest_digest,
         config_digest: resolved.config_digest,
         config: resolved.config,
@@ -347,12 +355,13 @@ impl OpenedImage {
         if layers.len() != count {
             return Err(Error::image(&shown, "reading the layers stopped early"));
         }
-        let tree = merge::merge(items, capture);
+        let tree = merge::merge(items, capture).map_err(|m| Error::image(&shown, m))?;
         Ok(Image {
             source: self.source,
             format: self.format,
             names: self.names,
             platform: self.platform,
+            other_platforms: self.other_platforms,
             manifest_digest: self.manifest_digest,
             config_digest: self.config_digest,
             config: self.config,

@@ -49,6 +49,29 @@ pub(crate) fn join(parent: &str, name: &str) -> String {
     }
 }
 
+/// `text` with control characters (C0, DEL, C1) and Unicode bidi controls written as escapes
+/// (`\n`, `\x1b`, `\u{202e}`), for people's terminals: a crafted file name, label or history
+/// line cannot move the cursor, clear a line or draw a fake "passed".
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let special =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(special) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && special(c) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if special(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +101,15 @@ mod tests {
         assert_eq!(split("/a"), ("/", "a"));
         assert_eq!(join("/", "a"), "/a");
         assert_eq!(join("/a", "b"), "/a/b");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("/app/main.js"), "/app/main.js");
+        assert_eq!(
+            escape_controls("x\r\x1b[2Kpassed\n\u{202e}"),
+            "x\\r\\x1b[2Kpassed\\n\\u{202e}"
+        );
+        assert_eq!(escape_controls("\u{9b}"), "\\u{9b}");
     }
 }

@@ -33,6 +33,9 @@ impl Compression {
         match magic {
             [0x1f, 0x8b, ..] => Ok(Compression::Gzip),
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Ok(Compression::Zstd),
+            // A zstd skippable frame (0x184D2A50..5F) may open a stream; containerd takes it
+            // for zstd, and so does the decoder.
+            [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => Ok(Compression::Zstd),
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Err("xz"),
             [b'B', b'Z', b'h', ..] => Err("bzip2"),
             _ => Ok(Compression::None),
@@ -103,9 +106,6 @@ pub(crate) enum Store {
     Archive {
         file: Arc<File>,
         members: HashMap<String, Member>,
-        /// The archive ended where data ran out, without tar's end-of-archive blocks. Every
-        /// image tool writes them, so a missing member then most likely means a cut file.
-        unterminated: bool,
     },
     /// A layout directory: the path as given, and as resolved (symlinks followed), which every
     /// file read must stay within.
@@ -113,16 +113,6 @@ pub(crate) enum Store {
 }
 
 impl Store {
-    /// Added to "missing" errors: why a member may be missing.
-    pub fn missing_hint(&self) -> &'static str {
-        match self {
-            Store::Archive {
-                unterminated: true, ..
-            } => "; the archive ends without tar's end-of-archive blocks, so it was probably cut short",
-            _ => "",
-        }
-    }
-
     pub fn is_dir(&self) -> bool {
         matches!(self, Store::Dir { .. })
     }
@@ -156,7 +146,7 @@ impl Store {
     /// docker-archive stores `<id>/layer.tar` as a symlink to `../<diff_id>.tar`).
     pub fn open(&self, name: &str) -> Result<Blob, StoreError> {
         match self {
-            Store::Archive { file, members, .. } => {
+            Store::Archive { file, members } => {
                 let mut name = member_name(name);
                 for _ in 0..32 {
                     match members.get(&name) {
@@ -272,6 +262,16 @@ pub(crate) fn open_store(path: &Path) -> Result<Store, String> {
 /// keep isogen waiting. A stream that is no tar is copied only up to where that shows; the
 /// index of the spool then reports it.
 fn spool(reader: impl Read) -> Result<File, String> {
+    spool_at_most(reader, MAX_SPOOL_BYTES)
+}
+
+/// Most bytes spooled (uncompressed) from stdin, a pipe or an archive compressed as a whole:
+/// far above any real image, and a clear error rather than a full disk for a decompression
+/// bomb or an endless stream of tar entries.
+pub(crate) const MAX_SPOOL_BYTES: u64 = 64 << 30;
+
+/// [`spool`], failing once more than `cap` bytes would be written.
+fn spool_at_most(reader: impl Read, cap: u64) -> Result<File, String> {
     // Tar headers are read 512 bytes at a time: not one system call each on a pipe.
     let mut reader = io::BufReader::with_capacity(1 << 16, reader);
     let magic = peek(&mut reader, 8).map_err(|e| format!("reading failed: {e}"))?;
@@ -291,6 +291,8 @@ fn spool(reader: impl Read) -> Result<File, String> {
         inner: decoded,
         out: BufWriter::with_capacity(1 << 20, file),
         write_error: None,
+        left: cap,
+        over_cap: false,
     };
     let mut stream = TarStream::new(Sequential(&mut tee));
     let read_error = loop {
@@ -304,6 +306,12 @@ fn spool(reader: impl Read) -> Result<File, String> {
         }
     };
     drop(stream);
+    if tee.over_cap {
+        return Err(format!(
+            "the archive holds more than {} GiB once uncompressed, the most isogen copies to a temporary file when it reads stdin, a pipe or an archive compressed as a whole; pass an uncompressed archive file instead (read in place, without a copy)",
+            cap >> 30
+        ));
+    }
     if let Some(e) = tee.write_error {
         return Err(format!("spooling to a temporary file failed: {e}"));
     }
@@ -321,16 +329,25 @@ fn spool(reader: impl Read) -> Result<File, String> {
         .map_err(|e| format!("spooling to a temporary file failed: {}", e.error()))
 }
 
-/// Writes everything read through it to `out`.
+/// Writes everything read through it to `out`, up to `left` bytes.
 struct Tee<R, W> {
     inner: R,
     out: W,
     write_error: Option<io::Error>,
+    left: u64,
+    over_cap: bool,
 }
 
 impl<R: Read, W: Write> Read for Tee<R, W> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => self.left = left,
+            None => {
+                self.over_cap = true;
+                return Err(io::Error::other("the spool is full"));
+            }
+        }
         if let Err(e) = self.out.write_all(&buf[..n]) {
             let message = e.to_string();
             self.write_error = Some(e);
@@ -396,16 +413,27 @@ fn index_archive(file: File) -> Result<Store, String> {
             (TarKind::Dir, _) => Member::Dir,
             _ => Member::Other,
         };
-        members.insert(name, member);
+        if entry.cut_at_nul || name.contains('\0') {
+            return Err(format!(
+                "member `{name}` has a NUL byte inside its name; readers disagree on where such a name ends"
+            ));
+        }
+        let is_dir = matches!(member, Member::Dir);
+        if let Some(old) = members.insert(name.clone(), member) {
+            if !(is_dir && matches!(old, Member::Dir)) {
+                return Err(format!(
+                    "the archive holds `{name}` twice (names compared after normalising); loaders disagree on which one counts"
+                ));
+            }
+        }
     }
     if count == 0 {
         return Err("the archive is empty".to_string());
     }
-    Ok(Store::Archive {
-        unterminated: !stream.saw_end_marker(),
-        file,
-        members,
-    })
+    if !stream.saw_end_marker() {
+        return Err("the archive ends without tar's end-of-archive blocks: it was probably cut short (docker save, skopeo and buildah always write them)".to_string());
+    }
+    Ok(Store::Archive { file, members })
 }
 
 fn split_member(name: &str) -> (String, String) {
@@ -455,4 +483,24 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 #[cfg(windows)]
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spool_stops_at_its_cap_with_a_clear_error() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(100_000);
+        header.set_mode(0o644);
+        builder
+            .append_data(&mut header, "big", &vec![7u8; 100_000][..])
+            .unwrap();
+        let bytes = builder.into_inner().unwrap();
+        let err = spool_at_most(&bytes[..], 50_000).unwrap_err();
+        assert!(err.contains("once uncompressed"), "{err}");
+        assert!(spool_at_most(&bytes[..], 200_000).is_ok());
+    }
 }

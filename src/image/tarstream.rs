@@ -50,6 +50,8 @@ pub(crate) struct TarEntry {
     pub gid: u64,
     /// Offset of the first data byte in the stream (used to index the outer archive).
     pub data_offset: u64,
+    /// A GNU long name or link held bytes after a NUL, which were dropped (as Go drops them).
+    pub cut_at_nul: bool,
 }
 
 /// Why reading stopped, with the stream offset where it did.
@@ -148,33 +150,33 @@ impl<R: Skip> TarStream<R> {
         }
     }
 
-    /// Skips what is left of the current entry (data and padding). A stream that ends inside it
-    /// was cut: an error, whatever the end-of-archive blocks would have said.
-    fn finish_entry(&mut self) -> Result<(), TarError> {
+    /// Skips what is left of the current entry (data and padding). A stream that ends inside
+    /// its data was cut: an error. One that ends inside its padding ends the archive cleanly,
+    /// as Go reads it (umoci 0.4.7 writes layers whose last file is not padded): Ok(false).
+    fn finish_entry(&mut self) -> Result<bool, TarError> {
         let want = self.remaining.saturating_add(self.padding);
         if want == 0 {
-            return Ok(());
+            return Ok(true);
         }
         let got = self
             .inner
             .skip(want)
             .map_err(|e| self.error("reading failed", Some(e)))?;
         self.offset += got;
-        if got < want {
-            let missing = self.remaining.saturating_sub(got);
-            let message = if missing > 0 {
+        if got < self.remaining {
+            let missing = self.remaining - got;
+            return Err(self.error(
                 format!(
                     "stream ends inside an entry ({missing} of its {} data bytes missing)",
                     self.current_size
-                )
-            } else {
-                "stream ends inside an entry's padding".to_string()
-            };
-            return Err(self.error(message, None));
+                ),
+                None,
+            ));
         }
+        let complete = got == want;
         self.remaining = 0;
         self.padding = 0;
-        Ok(())
+        Ok(complete)
     }
 
     /// Reads one 512-byte block. Ok(false): the stream ended exactly before it.
@@ -213,27 +215,33 @@ impl<R: Skip> TarStream<R> {
         self.remaining = size;
         self.padding = padding(size);
         let body = self.read_data(size)?;
-        self.finish_entry()?;
+        if !self.finish_entry()? {
+            return Err(self.error(
+                format!("stream ends inside the {what} header's padding"),
+                None,
+            ));
+        }
         Ok(body)
     }
 
-    /// The next entry, or None at the end of the archive (end-of-archive block, or the stream
-    /// ending cleanly where a header would start).
+    /// The next entry, or None at the end of the archive: two zero blocks, one zero block at
+    /// the end of the stream, or the stream ending cleanly where a header (or the padding after
+    /// the last entry's data) would start, exactly where Go's `archive/tar` stops.
     pub fn next_entry(&mut self) -> Result<Option<TarEntry>, TarError> {
         if self.done {
             return Ok(None);
         }
-        self.finish_entry()?;
+        if !self.finish_entry()? {
+            self.done = true;
+            return Ok(None);
+        }
         self.current = None;
-
-        let mut long_name: Option<Vec<u8>> = None;
-        let mut long_link: Option<Vec<u8>> = None;
-        let mut pax: Option<Vec<u8>> = None;
+        let mut ext = Extensions::default();
         let mut block = [0u8; BLOCK as usize];
         loop {
-            if !self.read_block(&mut block)? {
+            if !self.read_header_block(&mut block)? {
                 self.done = true;
-                if long_name.is_some() || long_link.is_some() || pax.is_some() {
+                if ext.any() {
                     return Err(self.error(
                         "stream ends after an extension header, before the entry it describes",
                         None,
@@ -241,149 +249,200 @@ impl<R: Skip> TarStream<R> {
                 }
                 return Ok(None);
             }
-            if block.iter().all(|b| *b == 0) {
-                self.done = true;
-                self.end_marker = true;
-                return Ok(None);
-            }
-            let header = tar::Header::from_byte_slice(&block);
             let header_offset = self.offset - BLOCK;
-            // The checksum field itself counts as eight spaces.
-            let sum: u32 = block[..148]
-                .iter()
-                .chain(&block[156..])
-                .map(|b| u32::from(*b))
-                .sum::<u32>()
-                + 8 * 32;
-            if header.cksum().ok() != Some(sum) {
-                return Err(TarError {
-                    offset: header_offset,
-                    entry: None,
-                    message: "not a tar header (checksum mismatch)".into(),
-                    source: None,
-                });
-            }
-            let header_size = header
-                .entry_size()
-                .map_err(|e| self.error("bad size field in tar header", Some(e)))?;
-            match header.entry_type().as_byte() {
+            let raw = RawHeader::parse(&block).map_err(|(message, entry)| TarError {
+                offset: header_offset,
+                entry: entry.map(|e| String::from_utf8_lossy(&e).into_owned()),
+                message,
+                source: None,
+            })?;
+            match raw.type_byte {
                 b'L' => {
-                    long_name = Some(trim_nul(self.read_extension(header_size, "GNU long name")?));
+                    ext.long_name = Some(self.read_extension(raw.size, "GNU long name")?);
                     continue;
                 }
                 b'K' => {
-                    long_link = Some(trim_nul(self.read_extension(header_size, "GNU long link")?));
+                    ext.long_link = Some(self.read_extension(raw.size, "GNU long link")?);
                     continue;
                 }
                 b'x' => {
-                    pax = Some(self.read_extension(header_size, "PAX")?);
+                    ext.pax = Some(self.read_extension(raw.size, "PAX")?);
                     continue;
                 }
-                // Global PAX headers and Solaris extended attributes say nothing isogen needs.
-                b'g' | b'X' => {
-                    self.read_extension(header_size, "PAX global")?;
+                // Global PAX headers say nothing isogen needs (Go returns them as entries that
+                // every extractor skips).
+                b'g' => {
+                    let body = self.read_extension(raw.size, "PAX global")?;
+                    // Go refuses a global header whose records are malformed.
+                    for record in tar::PaxExtensions::new(&body) {
+                        record.map_err(|e| self.error("malformed PAX global header", Some(e)))?;
+                    }
                     continue;
                 }
                 _ => {}
             }
-
-            let mut path = long_name
-                .take()
-                .unwrap_or_else(|| header.path_bytes().into_owned());
-            let mut link = long_link
-                .take()
-                .or_else(|| header.link_name_bytes().map(|l| l.into_owned()));
-            let mut data_size = header_size;
-            let mut uid = header.uid().unwrap_or(0);
-            let mut gid = header.gid().unwrap_or(0);
-            let mut real_size = None;
-            if let Some(pax) = pax.take() {
-                for ext in tar::PaxExtensions::new(&pax) {
-                    let ext = ext.map_err(|e| self.error("malformed PAX header", Some(e)))?;
-                    let value = ext.value_bytes();
-                    let number = || std::str::from_utf8(value).ok()?.trim().parse::<u64>().ok();
-                    match ext.key_bytes() {
-                        b"path" => path = value.to_vec(),
-                        b"linkpath" => link = Some(value.to_vec()),
-                        b"size" => {
-                            data_size = number()
-                                .ok_or_else(|| self.error("malformed PAX size record", None))?
-                        }
-                        b"uid" => uid = number().unwrap_or(uid),
-                        b"gid" => gid = number().unwrap_or(gid),
-                        b"GNU.sparse.name" => path = value.to_vec(),
-                        b"GNU.sparse.realsize" | b"GNU.sparse.size" => real_size = number(),
-                        _ => {}
-                    }
-                }
-            }
-
-            let type_byte = header.entry_type().as_byte();
-            if type_byte == b'S' {
-                // Old GNU sparse: more sparse maps may follow in extension blocks.
-                if let Some(gnu) = header.as_gnu() {
-                    real_size = gnu.real_size().ok();
-                    let mut extended = gnu.is_extended();
-                    while extended {
-                        let mut ext = [0u8; BLOCK as usize];
-                        if !self.read_block(&mut ext)? {
-                            return Err(self.error("stream ends inside a sparse header", None));
-                        }
-                        extended = ext[504] != 0;
-                    }
-                }
-            }
-            let mode = header.mode().unwrap_or(0o644) & 0o7777;
-            let mut kind = match type_byte {
-                b'0' | b'\0' | b'7' | b'S' => TarKind::File,
-                b'1' => TarKind::HardLink,
-                b'2' => TarKind::Symlink,
-                b'5' | b'D' => TarKind::Dir,
-                _ => TarKind::Other,
-            };
-            // Pre-POSIX archives mark directories only by a trailing slash.
-            if kind == TarKind::File && path.last() == Some(&b'/') {
-                kind = TarKind::Dir;
-            }
-            if !matches!(kind, TarKind::Symlink | TarKind::HardLink) {
-                link = None;
-            }
-            self.current = Some(String::from_utf8_lossy(&path).into_owned());
-            if data_size > MAX_ENTRY_BYTES {
-                return Err(self.error(
-                    format!(
-                        "tar header declares {data_size} data bytes, more than any file can hold (bad size field)"
-                    ),
-                    None,
-                ));
-            }
-            if let Some(real) = real_size.filter(|r| *r > MAX_ENTRY_BYTES) {
-                return Err(self.error(
-                    format!(
-                        "sparse file declares a real size of {real} bytes, more than any file can hold"
-                    ),
-                    None,
-                ));
-            }
-            self.current_size = data_size;
-            self.remaining = data_size;
-            self.padding = padding(data_size);
-            let size = match kind {
-                TarKind::File => real_size.unwrap_or(data_size),
-                _ => 0,
-            };
-            return Ok(Some(TarEntry {
-                path,
-                link,
-                kind,
-                data_size,
-                size,
-                mode,
-                uid,
-                gid,
-                data_offset: self.offset,
-            }));
+            return self.entry(raw, ext).map(Some);
         }
+    }
+
+    /// Reads the next header block, telling tar's end apart as Go does. Ok(false): the archive
+    /// ended (no bytes at all, two zero blocks, or one zero block and then nothing).
+    fn read_header_block(&mut self, block: &mut [u8; BLOCK as usize]) -> Result<bool, TarError> {
+        if !self.read_block(block)? {
+            return Ok(false);
+        }
+        if block.iter().any(|b| *b != 0) {
+            return Ok(true);
+        }
+        if !self.read_block(block)? {
+            return Ok(false);
+        }
+        if block.iter().all(|b| *b == 0) {
+            self.end_marker = true;
+            return Ok(false);
+        }
+        Err(self.error(
+            "a lone zero block is followed by more data (Go's archive/tar refuses such a layer)",
+            None,
+        ))
+    }
+
+    /// The entry a (non-extension) header describes, its extension headers folded in the order
+    /// Go folds them: PAX records over the header, GNU long names over both.
+    fn entry(&mut self, raw: RawHeader, ext: Extensions) -> Result<TarEntry, TarError> {
+        self.current = Some(String::from_utf8_lossy(&raw.path).into_owned());
+        let kind = match raw.type_byte {
+            b'0' => TarKind::File,
+            // The old type `\0`: a file, or a directory when its final name ends in `/` (below).
+            b'\0' => TarKind::File,
+            b'1' => TarKind::HardLink,
+            b'2' => TarKind::Symlink,
+            b'5' => TarKind::Dir,
+            b'3' | b'4' | b'6' => TarKind::Other,
+            b'S' => return Err(self.error(SPARSE, None)),
+            other => {
+                return Err(self.error(
+                    format!(
+                        "entry type {:?} is one container runtimes do not extract",
+                        char::from(other)
+                    ),
+                    None,
+                ))
+            }
+        };
+        let mut fields = Fields {
+            path: raw.path,
+            link: Some(raw.link),
+            data_size: raw.size,
+            uid: raw.uid,
+            gid: raw.gid,
+        };
+        if let Some(pax) = &ext.pax {
+            self.fold_pax(pax, &mut fields)?;
+        }
+        let Fields {
+            mut path,
+            mut link,
+            mut data_size,
+            uid,
+            gid,
+        } = fields;
+        // GNU long names end at their first NUL, as Go cuts them (and win over PAX records).
+        let mut cut_at_nul = false;
+        let mut gnu = |raw: Option<Vec<u8>>| {
+            let raw = raw?;
+            let cut = cut_nul(raw.clone());
+            cut_at_nul |= raw[cut.len()..].iter().any(|b| *b != 0);
+            Some(cut).filter(|c| !c.is_empty())
+        };
+        if let Some(name) = gnu(ext.long_name) {
+            path = name;
+        }
+        if let Some(name) = gnu(ext.long_link) {
+            link = Some(name);
+        }
+        // Pre-POSIX archives mark directories only by a trailing slash, and only with the old
+        // type `\0`; a type-`0` entry named `x/` is a file (extraction drops the slash).
+        let kind = if raw.type_byte == 0 && path.last() == Some(&b'/') {
+            TarKind::Dir
+        } else {
+            kind
+        };
+        if !matches!(kind, TarKind::Symlink | TarKind::HardLink) {
+            link = None;
+        }
+        // Links, directories, devices and fifos have no data, whatever the size field says.
+        if !matches!(kind, TarKind::File) {
+            data_size = 0;
+        }
+        self.current = Some(String::from_utf8_lossy(&path).into_owned());
+        if data_size > MAX_ENTRY_BYTES {
+            return Err(self.error(
+                format!(
+                    "tar header declares {data_size} data bytes, more than any file can hold (bad size field)"
+                ),
+                None,
+            ));
+        }
+        self.current_size = data_size;
+        self.remaining = data_size;
+        self.padding = padding(data_size);
+        Ok(TarEntry {
+            path,
+            link,
+            kind,
+            data_size,
+            size: data_size,
+            mode: raw.mode,
+            uid,
+            gid,
+            data_offset: self.offset,
+            cut_at_nul,
+        })
+    }
+
+    /// Folds PAX records over the header's fields as Go does: empty values keep the header's,
+    /// NULs in paths and malformed numbers are refused, sparse files are refused.
+    fn fold_pax(&self, pax: &[u8], fields: &mut Fields) -> Result<(), TarError> {
+        for ext in tar::PaxExtensions::new(pax) {
+            let ext = ext.map_err(|e| self.error("malformed PAX header", Some(e)))?;
+            let key = ext.key_bytes();
+            let value = ext.value_bytes();
+            if key.starts_with(b"GNU.sparse.") {
+                return Err(self.error(SPARSE, None));
+            }
+            // Go keeps the header's value when a record is empty.
+            if value.is_empty() {
+                continue;
+            }
+            let number = |what: &str| {
+                go_parse_int(value).ok_or_else(|| {
+                    self.error(
+                        format!(
+                            "malformed PAX {what} record `{}` (Go's archive/tar refuses it)",
+                            String::from_utf8_lossy(value)
+                        ),
+                        None,
+                    )
+                })
+            };
+            match key {
+                b"path" | b"linkpath" if value.contains(&0) => return Err(self.error(
+                    "a PAX path or linkpath record holds a NUL byte (Go's archive/tar refuses it)",
+                    None,
+                )),
+                b"path" => fields.path = value.to_vec(),
+                b"linkpath" => fields.link = Some(value.to_vec()),
+                b"size" => {
+                    fields.data_size = u64::try_from(number("size")?)
+                        .map_err(|_| self.error("negative PAX size record", None))?
+                }
+                b"uid" => fields.uid = number("uid")? as u64,
+                b"gid" => fields.gid = number("gid")? as u64,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Reads up to `max` bytes of the current entry's data (fewer if the entry is smaller).
@@ -415,11 +474,174 @@ fn padding(size: u64) -> u64 {
     (BLOCK - size % BLOCK) % BLOCK
 }
 
-fn trim_nul(mut bytes: Vec<u8>) -> Vec<u8> {
-    while bytes.last() == Some(&0) {
-        bytes.pop();
+/// Go's message for the sparse formats isogen does not expand.
+const SPARSE: &str = "the layer holds a sparse file (GNU or PAX sparse format); container runtimes expand it, isogen does not read it, so it cannot check it";
+
+/// GNU long names and links end at their first NUL, as Go cuts them.
+fn cut_nul(mut bytes: Vec<u8>) -> Vec<u8> {
+    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+        bytes.truncate(nul);
     }
     bytes
+}
+
+/// The fields PAX records may override.
+struct Fields {
+    path: Vec<u8>,
+    link: Option<Vec<u8>>,
+    data_size: u64,
+    uid: u64,
+    gid: u64,
+}
+
+/// Extension headers seen before the entry they describe.
+#[derive(Default)]
+struct Extensions {
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+    pax: Option<Vec<u8>>,
+}
+
+impl Extensions {
+    fn any(&self) -> bool {
+        self.long_name.is_some() || self.long_link.is_some() || self.pax.is_some()
+    }
+}
+
+/// The fields of one 512-byte header, decoded as Go's `archive/tar` decodes them.
+struct RawHeader {
+    type_byte: u8,
+    path: Vec<u8>,
+    link: Vec<u8>,
+    size: u64,
+    mode: u32,
+    uid: u64,
+    gid: u64,
+}
+
+impl RawHeader {
+    /// The header, or why it is none (with the entry's name once it is known).
+    fn parse(block: &[u8; BLOCK as usize]) -> Result<RawHeader, (String, Option<Vec<u8>>)> {
+        let field = |from: usize, to: usize| &block[from..to];
+        let stated = parse_octal(field(148, 156)).ok();
+        let (unsigned, signed) = block
+            .iter()
+            .enumerate()
+            .fold((0i64, 0i64), |(u, s), (i, c)| {
+                let c = if (148..156).contains(&i) { b' ' } else { *c };
+                (u + i64::from(c), s + i64::from(c as i8))
+            });
+        if stated != Some(unsigned) && stated != Some(signed) {
+            return Err(("not a tar header (checksum mismatch)".into(), None));
+        }
+        let mut path = cut_nul(field(0, 100).to_vec());
+        // ustar (and star) headers may hold a prefix; GNU and v7 headers do not.
+        if field(257, 263) == b"ustar\0" {
+            let prefix = if field(508, 512) == b"tar\0" {
+                field(345, 476)
+            } else {
+                field(345, 500)
+            };
+            let prefix = cut_nul(prefix.to_vec());
+            if !prefix.is_empty() {
+                let mut joined = prefix;
+                joined.push(b'/');
+                joined.extend_from_slice(&path);
+                path = joined;
+            }
+        }
+        let bad = |what: &str| {
+            (
+                format!("bad {what} field in tar header"),
+                Some(path.clone()),
+            )
+        };
+        // Sizes are read in full (to name an impossible one); Go refuses them all the same.
+        let size = match field(124, 136) {
+            f if f[0] & 0x80 != 0 && f[0] & 0x40 == 0 && f[1..4].iter().all(|b| *b == 0) => {
+                u64::from_be_bytes(f[4..12].try_into().map_err(|_| bad("size"))?)
+            }
+            f => u64::try_from(parse_numeric(f).ok_or_else(|| bad("size"))?)
+                .map_err(|_| bad("size"))?,
+        };
+        let mode = parse_numeric(field(100, 108)).ok_or_else(|| bad("mode"))?;
+        let uid = parse_numeric(field(108, 116)).ok_or_else(|| bad("uid"))?;
+        let gid = parse_numeric(field(116, 124)).ok_or_else(|| bad("gid"))?;
+        // Fields isogen does not use, but whose malformation makes Go refuse the header.
+        parse_numeric(field(136, 148)).ok_or_else(|| bad("mtime"))?;
+        if field(257, 262) == b"ustar" {
+            parse_numeric(field(329, 337)).ok_or_else(|| bad("devmajor"))?;
+            parse_numeric(field(337, 345)).ok_or_else(|| bad("devminor"))?;
+        }
+        if field(257, 265) == b"ustar  \0" {
+            for (from, to, what) in [(345, 357, "atime"), (357, 369, "ctime")] {
+                if block[from] != 0 {
+                    parse_numeric(field(from, to)).ok_or_else(|| bad(what))?;
+                }
+            }
+        }
+        Ok(RawHeader {
+            type_byte: block[156],
+            link: cut_nul(field(157, 257).to_vec()),
+            path,
+            size,
+            mode: (mode as u32) & 0o7777,
+            uid: uid as u64,
+            gid: gid as u64,
+        })
+    }
+}
+
+/// A numeric header field: GNU base-256 when its first byte has the high bit set, else octal.
+fn parse_numeric(field: &[u8]) -> Option<i64> {
+    if field.first().is_some_and(|b| b & 0x80 != 0) {
+        let inv = if field[0] & 0x40 != 0 { 0xff } else { 0 };
+        let mut x: u64 = 0;
+        for (i, c) in field.iter().enumerate() {
+            let mut c = c ^ inv;
+            if i == 0 {
+                c &= 0x7f;
+            }
+            if x >> 56 > 0 {
+                return None;
+            }
+            x = (x << 8) | u64::from(c);
+        }
+        if x >> 63 > 0 {
+            return None;
+        }
+        return Some(if inv == 0xff { !(x as i64) } else { x as i64 });
+    }
+    parse_octal(field).ok()
+}
+
+/// Go's `parseOctal`: spaces and NULs trimmed from both ends, empty is 0, the rest cut at its
+/// first NUL and parsed strictly.
+fn parse_octal(field: &[u8]) -> Result<i64, ()> {
+    let start = field.iter().position(|b| !matches!(b, b' ' | 0));
+    let Some(start) = start else { return Ok(0) };
+    let end = field
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | 0))
+        .unwrap_or(start);
+    let trimmed = cut_nul(field[start..=end].to_vec());
+    let text = std::str::from_utf8(&trimmed).map_err(|_| ())?;
+    if text.is_empty() || !text.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return Err(());
+    }
+    u64::from_str_radix(text, 8)
+        .map(|x| x as i64)
+        .map_err(|_| ())
+}
+
+/// Go's `strconv.ParseInt(s, 10, 64)`: an optional sign, then decimal digits only.
+pub(crate) fn go_parse_int(bytes: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<i64>().ok()
 }
 
 #[cfg(test)]
@@ -555,26 +777,125 @@ mod tests {
     }
 
     #[test]
-    fn sparse_real_sizes_beyond_any_file_are_refused() {
+    fn sparse_files_are_refused_not_read_as_stored_bytes() {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::GNUSparse);
         header.set_path("sparse").unwrap();
         header.set_size(0);
-        base256(&mut header.as_gnu_mut().unwrap().realsize, u64::MAX);
+        base256(&mut header.as_gnu_mut().unwrap().realsize, 4096);
         header.set_cksum();
         let mut bytes = header.as_bytes().to_vec();
         bytes.extend_from_slice(&[0u8; 1024]);
         let err = list(&bytes).unwrap_err();
-        assert!(err.message.contains("real size"), "{err}");
+        assert!(err.message.contains("sparse"), "{err}");
         assert_eq!(err.entry.as_deref(), Some("sparse"));
-        // The largest possible file is fine.
-        base256(&mut header.as_gnu_mut().unwrap().realsize, MAX_ENTRY_BYTES);
+    }
+
+    fn raw(name: &[u8], kind: u8, size: u64, edit: impl FnOnce(&mut tar::Header)) -> Vec<u8> {
+        let mut header = tar::Header::new_gnu();
+        header.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+        header.set_mode(0o644);
+        header.set_size(size);
+        header.as_mut_bytes()[156] = kind;
+        edit(&mut header);
         header.set_cksum();
-        let mut bytes = header.as_bytes().to_vec();
-        bytes.extend_from_slice(&[0u8; 1024]);
-        assert_eq!(
-            list(&bytes).unwrap(),
-            vec![("sparse".into(), MAX_ENTRY_BYTES)]
+        header.as_bytes().to_vec()
+    }
+
+    fn with_data(mut header: Vec<u8>, data: &[u8]) -> Vec<u8> {
+        header.extend_from_slice(data);
+        header.resize(header.len().div_ceil(512) * 512, 0);
+        header
+    }
+
+    #[test]
+    fn gnu_long_names_end_at_their_first_nul() {
+        let long = with_data(
+            raw(b"././@LongLink", b'L', 20, |_| {}),
+            b"etc/passwd\0ignored\0\0",
         );
+        let mut bytes = long;
+        bytes.extend(with_data(raw(b"decoy", b'0', 3, |_| {}), b"abc"));
+        bytes.extend_from_slice(&[0u8; 1024]);
+        assert_eq!(list(&bytes).unwrap(), vec![("etc/passwd".into(), 3)]);
+    }
+
+    #[test]
+    fn a_nul_in_a_pax_path_is_refused() {
+        let record = b"25 path=etc/passwd\0decoy\n";
+        let mut bytes = with_data(raw(b"PaxHeader", b'x', record.len() as u64, |_| {}), record);
+        bytes.extend(with_data(raw(b"name", b'0', 0, |_| {}), b""));
+        bytes.extend_from_slice(&[0u8; 1024]);
+        let err = list(&bytes).unwrap_err();
+        assert!(err.message.contains("NUL"), "{err}");
+    }
+
+    #[test]
+    fn type_0_with_a_trailing_slash_is_a_file_and_old_type_nul_is_a_dir() {
+        let mut bytes = with_data(raw(b"etc/passwd/", b'0', 2, |_| {}), b"x\n");
+        bytes.extend(raw(b"old/", 0, 0, |_| {}));
+        bytes.extend_from_slice(&[0u8; 1024]);
+        let mut stream = TarStream::new(Sequential(&bytes[..]));
+        assert_eq!(stream.next_entry().unwrap().unwrap().kind, TarKind::File);
+        assert_eq!(stream.next_entry().unwrap().unwrap().kind, TarKind::Dir);
+    }
+
+    #[test]
+    fn links_have_no_data_whatever_their_size_field_says() {
+        // Go reads the block after a symlink header as the next header.
+        let mut bytes = raw(b"link", b'2', 512, |h| h.set_link_name("x").unwrap());
+        bytes.extend(with_data(raw(b"hidden", b'0', 1, |_| {}), b"y"));
+        bytes.extend_from_slice(&[0u8; 1024]);
+        let names: Vec<String> = list(&bytes).unwrap().into_iter().map(|e| e.0).collect();
+        assert_eq!(names, vec!["link".to_string(), "hidden".to_string()]);
+    }
+
+    #[test]
+    fn data_after_a_lone_zero_block_is_refused() {
+        let mut bytes = with_data(raw(b"a", b'0', 1, |_| {}), b"a");
+        bytes.extend_from_slice(&[0u8; 512]);
+        bytes.extend(with_data(raw(b"b", b'0', 1, |_| {}), b"b"));
+        bytes.extend_from_slice(&[0u8; 1024]);
+        let err = list(&bytes).unwrap_err();
+        assert!(err.message.contains("lone zero block"), "{err}");
+        // One zero block and then the end of the stream is a clean end.
+        let mut bytes = with_data(raw(b"a", b'0', 1, |_| {}), b"a");
+        bytes.extend_from_slice(&[0u8; 512]);
+        assert_eq!(list(&bytes).unwrap(), vec![("a".into(), 1)]);
+    }
+
+    #[test]
+    fn a_last_entry_without_padding_ends_the_archive_cleanly() {
+        let mut bytes = raw(b"a", b'0', 5, |_| {});
+        bytes.extend_from_slice(b"hello");
+        assert_eq!(list(&bytes).unwrap(), vec![("a".into(), 5)]);
+        // Missing data is still a cut stream.
+        bytes.truncate(bytes.len() - 1);
+        assert!(list(&bytes).is_err());
+    }
+
+    #[test]
+    fn unknown_and_contiguous_types_are_refused() {
+        for kind in [b'7', b'D', b'V', b'X', b'Z'] {
+            let mut bytes = raw(b"odd", kind, 0, |_| {});
+            bytes.extend_from_slice(&[0u8; 1024]);
+            let err = list(&bytes).unwrap_err();
+            assert!(err.message.contains("entry type"), "{err}");
+        }
+    }
+
+    #[test]
+    fn numbers_parse_as_go_parses_them() {
+        assert_eq!(parse_octal(b"0000644\0"), Ok(0o644));
+        assert_eq!(parse_octal(b"\0\0\0\0"), Ok(0));
+        assert_eq!(parse_octal(b" 12\x0034 "), Ok(0o12));
+        assert!(parse_octal(b"12 34\0").is_err());
+        assert!(parse_octal(b"-1\0").is_err());
+        assert_eq!(go_parse_int(b"-0"), Some(0));
+        assert_eq!(go_parse_int(b"+0"), Some(0));
+        assert_eq!(go_parse_int(b"000"), Some(0));
+        assert_eq!(go_parse_int(b"1_0"), None);
+        assert_eq!(go_parse_int(b" 1"), None);
+        assert_eq!(go_parse_int(b"99999999999999999999"), None);
     }
 }

@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 
 use super::git::Change;
 use super::{Reason, Why};
-use crate::config::{Config, FILE_NAME};
-use crate::generate::{dockerfile_path, ignore_file_path};
-use crate::workspace::{cargo, pnpm, Ecosystem, Workspace};
+use crate::generate::GenerateConfig;
+use crate::workspace::{cargo, pnpm, Ecosystem, Workspace, CONFIG_FILE};
 
 /// Root files every pnpm build reads (besides the tsconfigs and patches the workspace names).
 const PNPM_ROOT_FILES: &[&str] = &[
@@ -45,14 +44,18 @@ struct Map<'a> {
 }
 
 impl<'a> Map<'a> {
-    fn new(ws: &'a Workspace, config: &Config) -> Map<'a> {
+    fn new(ws: &'a Workspace, config: &GenerateConfig) -> Map<'a> {
         let files = ws
             .services
             .iter()
             .enumerate()
-            .map(|(i, s)| (i, dockerfile_path(ws, s), ignore_file_path(ws, s)))
+            .map(|(i, s)| {
+                let dockerfile = ws.dockerfile_path(s);
+                let ignore = format!("{dockerfile}.dockerignore");
+                (i, dockerfile, ignore)
+            })
             .collect();
-        let templates = config.generate.templates.as_ref().map(|t| {
+        let templates = config.templates.as_ref().map(|t| {
             let t = t.to_string_lossy().replace('\\', "/");
             t.trim_start_matches("./").trim_end_matches('/').to_string()
         });
@@ -104,7 +107,7 @@ impl<'a> Map<'a> {
                 return Some((why, None));
             }
         }
-        if path == FILE_NAME {
+        if path == CONFIG_FILE {
             return Some((Why::Config, None));
         }
         if self.templates.as_deref().is_some_and(|t| under(path, t)) {
@@ -153,7 +156,7 @@ pub fn change_word(status: char) -> &'static str {
 /// Service name -> the reasons the changed paths give it (lockfiles left out).
 pub fn path_reasons(
     ws: &Workspace,
-    config: &Config,
+    config: &GenerateConfig,
     changes: &[Change],
 ) -> BTreeMap<String, Vec<Reason>> {
     let map = Map::new(ws, config);

@@ -22,9 +22,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::Config;
 use crate::error::Result;
-use crate::generate::{dockerfile_path, ignore_file_path, image_name::image_name};
+use crate::generate::{image_name::image_name, GenerateConfig};
 use crate::workspace::{Ecosystem, Service, Workspace};
 
 /// The version of the JSON `plan --format json` writes.
@@ -108,7 +107,7 @@ pub enum Why {
 
 /// Lists the services of `ws`; with `since`, only those affected by the changes between that
 /// git ref and the work tree. Errors (not a git repository, unknown ref) name what is wrong.
-pub fn plan(ws: &Workspace, config: &Config, since: Option<&str>) -> Result<Plan> {
+pub fn plan(ws: &Workspace, config: &GenerateConfig, since: Option<&str>) -> Result<Plan> {
     let mut services: Vec<&Service> = ws.services.iter().collect();
     services.sort_by(|a, b| a.name.cmp(&b.name));
     let mut planned = services
@@ -146,7 +145,7 @@ pub fn plan(ws: &Workspace, config: &Config, since: Option<&str>) -> Result<Plan
     })
 }
 
-fn describe(ws: &Workspace, config: &Config, s: &Service) -> Result<PlannedService> {
+fn describe(ws: &Workspace, config: &GenerateConfig, s: &Service) -> Result<PlannedService> {
     let package = ws.service_package(s);
     Ok(PlannedService {
         name: s.name.clone(),
@@ -158,13 +157,13 @@ fn describe(ws: &Workspace, config: &Config, s: &Service) -> Result<PlannedServi
             .iter()
             .map(|&i| ws.package(i).name.clone())
             .collect(),
-        dockerfile: dockerfile_path(ws, s),
-        ignore_file: ignore_file_path(ws, s),
+        dockerfile: ws.dockerfile_path(s),
+        ignore_file: format!("{}.dockerignore", ws.dockerfile_path(s)),
         image: image_name(
-            config.generate.image_name.as_deref(),
+            config.image_name.as_deref(),
             &s.name,
             package.ecosystem,
-            &config.display_path(),
+            &ws.root.join(crate::workspace::CONFIG_FILE),
         )?,
         affected_by: None,
     })

@@ -174,7 +174,7 @@ fn repo() -> tempfile::TempDir {
 fn run(root: &Path, since: Option<&str>) -> Result<Plan> {
     let config = Config::load_from_root(root)?;
     let ws = Workspace::discover(root, &config.workspace)?;
-    plan(&ws, &config, since)
+    plan(&ws, &config.generate, since)
 }
 
 /// (service, why, via) of every reason, for short assertions.
@@ -434,4 +434,69 @@ fn formats_for_ci() {
     });
     let text = format::render(&none.unwrap(), format::Format::Gitlab).unwrap();
     assert!(text.contains("isogen-nothing-to-build"), "{text}");
+}
+
+/// Every real lockfile of the fixtures (pnpm 8's v6, pnpm 9 and 10's v9: peers, aliases,
+/// catalogs, patches) resolves each service's entries without falling back to "everything",
+/// and a service's part holds fewer entries than the whole file when others install more.
+#[test]
+fn real_lockfiles_resolve_every_entry() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut roots: Vec<std::path::PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("pnpm-lock.yaml").is_file())
+        .collect();
+    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example"));
+    assert!(roots.len() >= 9, "{roots:?}");
+    let mut smaller_somewhere = false;
+    for root in roots {
+        let text = std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap();
+        let lock: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let config = Config::load_from_root(&root).unwrap();
+        let ws = Workspace::discover(&root, &config.workspace).unwrap();
+        for s in &ws.services {
+            let package = ws.service_package(s);
+            if package.ecosystem != crate::workspace::Ecosystem::Pnpm {
+                continue;
+            }
+            let mut dirs = vec!["", package.dir.as_str()];
+            dirs.extend(s.build_closure.iter().map(|&i| ws.package(i).dir.as_str()));
+            let part = pnpm_lock::part(&lock, &dirs);
+            assert!(!part.everything, "{}: {}", root.display(), s.name);
+            let total: usize = ["packages", "snapshots"]
+                .iter()
+                .filter_map(|k| lock.get(k).and_then(|v| v.as_object()))
+                .map(|m| m.len())
+                .sum();
+            smaller_somewhere |= part.entries.len() < total;
+        }
+    }
+    assert!(
+        smaller_somewhere,
+        "every service's part was the whole lockfile"
+    );
+}
+
+/// A workspace in a subfolder of the repository: paths are relative to it, and changes outside
+/// it are not seen.
+#[test]
+fn a_workspace_below_the_repository_root() {
+    let repo = repo();
+    let top = tempfile::tempdir().unwrap();
+    let ws = top.path().join("platform");
+    std::fs::rename(repo.path(), &ws).unwrap();
+    std::fs::remove_dir_all(ws.join(".git")).unwrap();
+    git(top.path(), &["init", "-q", "-b", "main"]);
+    write(top.path(), "docs/notes.md", "x\n");
+    git(top.path(), &["add", "-A"]);
+    git(top.path(), &["commit", "-q", "-m", "first"]);
+    write(top.path(), "docs/notes.md", "y\n");
+    write(&ws, "services/web/src/a.ts", "export const a = 3;\n");
+    let plan = run(&ws, Some("HEAD")).unwrap();
+    assert_eq!(names(&plan), vec!["web"]);
+    assert_eq!(
+        plan.services[0].affected_by.as_ref().unwrap()[0].file,
+        "services/web/src/a.ts"
+    );
 }

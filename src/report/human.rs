@@ -1,12 +1,16 @@
 //! The terminal report, after rustc's diagnostics: `severity[rule]: message`, the paths with
 //! `-->`, the layer, the hint. Readable without colour; colour (when asked, i.e. on a TTY) only
 //! emphasises.
+//!
+//! Formatting only: it never decides what passed, a finding's severity or which findings
+//! exist, and it prints nothing (it returns the text; the CLI writes it).
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
 use super::{Counts, ImageReport, Report};
+use crate::image::escape_controls as esc;
 use crate::verify::{Finding, NameSource, Severity};
 
 /// Paths shown per finding before "and N more".
@@ -63,24 +67,24 @@ fn finding(out: &mut String, f: &Finding, paint: &Paint) {
         out,
         "{}: {}",
         paint.p(paint.sev(f.severity), &format!("{label}[{}]", f.rule)),
-        paint.p(bold, &f.message)
+        paint.p(bold, &esc(&f.message))
     );
     let arrow = paint.p(blue, "-->");
     for p in f.paths.iter().take(MAX_PATHS) {
-        let _ = writeln!(out, "   {arrow} {p}");
+        let _ = writeln!(out, "   {arrow} {}", esc(p));
     }
     if f.paths.len() > MAX_PATHS {
         let _ = writeln!(out, "   {arrow} ... and {} more", f.paths.len() - MAX_PATHS);
     }
     for v in &f.values {
-        let _ = writeln!(out, "   {} {v}", paint.p(blue, "  ="));
+        let _ = writeln!(out, "   {} {}", paint.p(blue, "  ="), esc(v));
     }
     let bar = paint.p(blue, "  |");
     if let Some(l) = &f.layer {
         let by = l
             .created_by
             .as_deref()
-            .map(|c| format!(" ({})", truncate(c, 70)))
+            .map(|c| format!(" ({})", esc(&shorten_step(c, 70))))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -100,6 +104,27 @@ fn finding(out: &mut String, f: &Finding, paint: &Paint) {
         );
     }
     let _ = writeln!(out, "   {} {}", paint.p(blue, "  = hint:"), f.hint);
+}
+
+/// A build step shortened to `max` characters; a COPY or ADD keeps its destination (what the
+/// finding is about) and loses the middle of its sources instead.
+fn shorten_step(step: &str, max: usize) -> String {
+    let step = step.split_whitespace().collect::<Vec<_>>().join(" ");
+    let step = step.strip_suffix(" # buildkit").unwrap_or(&step);
+    if step.chars().count() <= max {
+        return step.to_string();
+    }
+    let copy = ["COPY ", "ADD "].iter().any(|k| step.contains(k));
+    // `#(nop) COPY file:abc in /app/x` (docker's classic builder), else the last word.
+    let dest = match step.rsplit_once(" in ") {
+        Some((_, dest)) if step.contains("#(nop)") => dest,
+        _ => step.rsplit(' ').next().unwrap_or(""),
+    };
+    let room = max.saturating_sub(dest.chars().count() + 4);
+    if !copy || room < 10 {
+        return truncate(step, max);
+    }
+    format!("{}... {dest}", step.chars().take(room).collect::<String>())
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -128,21 +153,28 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
         out,
         "{} {} ({}{manifest}, {} layers)",
         paint.p(bold, "Checking"),
-        img.title(),
+        esc(img.title()),
         img.platform,
         img.layers.len()
     );
+    if !img.other_platforms.is_empty() {
+        let _ = writeln!(
+            out,
+            "  also in the archive, not checked: {}",
+            esc(&img.other_platforms.join(", "))
+        );
+    }
     if img.title() != img.source {
-        let _ = writeln!(out, "  from {}", img.source);
+        let _ = writeln!(out, "  from {}", esc(&img.source));
     }
     let where_ = match (&s.root, &s.binary) {
-        (Some(r), _) => format!(", found at {r}"),
-        (None, Some(b)) => format!(", binary {b}"),
+        (Some(r), _) => format!(", found at {}", esc(r)),
+        (None, Some(b)) => format!(", binary {}", esc(b)),
         (None, None) => ", not found in the image".to_string(),
     };
-    let _ = writeln!(out, "  as service {} (from {from}){where_}", s.name);
+    let _ = writeln!(out, "  as service {} (from {from}){where_}", esc(&s.name));
     if let Some(root) = &s.app_root {
-        let _ = writeln!(out, "  app root {root}");
+        let _ = writeln!(out, "  app root {}", esc(root));
     }
     let _ = writeln!(out);
     for f in &img.findings {
@@ -155,7 +187,7 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
             "{}: rule {} did not run: {}",
             paint.p(Style::new().bold(), "skipped"),
             sk.rule,
-            sk.reason
+            esc(&sk.reason)
         );
     }
     if !img.skipped.is_empty() {
@@ -172,7 +204,7 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
     let _ = writeln!(
         out,
         "{}: {verdict} ({})",
-        img.title(),
+        esc(img.title()),
         counts_text(img.counts)
     );
 }
@@ -198,4 +230,23 @@ pub fn render(report: &Report, color: bool) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::shorten_step;
+
+    #[test]
+    fn a_long_copy_keeps_its_destination() {
+        let step = "COPY --from=build /src/services/billing/dist/a.js /src/services/billing/dist/b.js /src/services/billing/dist/c.js /app/services/billing/dist/ # buildkit";
+        let short = shorten_step(step, 70);
+        assert!(
+            short.ends_with("... /app/services/billing/dist/"),
+            "{short}"
+        );
+        assert!(short.chars().count() <= 70, "{short}");
+        let classic = "/bin/sh -c #(nop) COPY dir:0123456789abcdef0123456789abcdef0123456789abcdef in /app/services/payments ";
+        assert!(shorten_step(classic, 70).ends_with("... /app/services/payments"));
+        assert_eq!(shorten_step("RUN true", 70), "RUN true");
+    }
 }

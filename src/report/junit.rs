@@ -3,6 +3,9 @@
 //! warnings too with `--fail-on warning`) is a `<failure>` (one per test case, listing every
 //! finding), a rule that did not run is `<skipped>`, other findings are printed in the passing
 //! case's `<system-out>`.
+//!
+//! Formatting only: it never decides what passed or failed beyond the severities in the
+//! [`super::Report`] and its threshold (`fail_on`), and it prints nothing (it returns the text).
 
 use std::fmt::Write;
 

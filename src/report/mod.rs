@@ -1,5 +1,6 @@
 //! Findings -> human | json | sarif | junit. Formatting only: the [`Report`] is built from
 //! verdicts that `verify` computed; nothing here reads images, the workspace or the policy.
+//! Nothing here prints either: [`Report::render`] returns the text and the CLI writes it.
 //!
 //! The JSON form of [`Report`] is the stable, versioned contract documented in
 //! `docs/report-schema.json` (bump [`SCHEMA_VERSION`] on any incompatible change).
@@ -79,6 +80,8 @@ pub struct ImageReport {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub layers: Vec<LayerInfo>,
@@ -102,6 +105,7 @@ impl ImageReport {
             format: checked.format,
             names: checked.names,
             platform: checked.platform,
+            other_platforms: checked.other_platforms,
             manifest_digest: checked.manifest_digest,
             config_digest: checked.config_digest,
             layers: checked

@@ -6,6 +6,8 @@
 //! says which (so the finding shows up on it), else the image archive itself. The offending
 //! paths inside the image are logical locations (`<image>:/app/...`) and are repeated in the
 //! message. `partialFingerprints` keep a finding's identity stable across runs.
+//!
+//! Formatting only: it never changes a finding's rule, severity or paths, and prints nothing.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -1,6 +1,7 @@
 //! Snapshots of every report format for one call over two images (one passing, one failing
 //! with a hidden finding, a config finding and a skipped rule), and the SARIF output validated
 //! against the official SARIF 2.1.0 schema.
+//! The images are built in code (`verify::testkit`); no test here reads an image archive.
 
 use std::path::{Path, PathBuf};
 

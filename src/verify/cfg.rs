@@ -15,6 +15,9 @@
 //! pattern matches at any depth (`*.map` is `**/*.map`). A pattern also matches everything under
 //! a directory it matches. Unknown keys, unknown rule ids, bad globs and relative app roots are
 //! errors at load time (with the file, line and key), never silently ignored.
+//!
+//! This module only deserializes and merges the policy: it never reads a file itself
+//! (`config.rs` hands it the parsed TOML) and never looks at an image.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -47,7 +50,7 @@ pub struct VerifyConfig {
     pub services: BTreeMap<String, ServicePolicy>,
     /// Files `generate` ships next to a service (`[generate.services.<name>] assets`, under
     /// its app root), by service name: the service's own, not foreign content. Filled from the
-    /// `[generate]` section by [`crate::config::Config::parse`], never written in `[verify]`.
+    /// `[generate]` section when `isogen.toml` is parsed (`config.rs`), never written in `[verify]`.
     #[serde(skip)]
     pub assets: BTreeMap<String, Globs>,
     /// The package.json script that builds a package (`[generate.node] build_script`, default

@@ -325,6 +325,33 @@ impl Diag {
         )
     }
 
+    /// A passwd entry whose uid field is not `0` but reads as 0 (empty, malformed, or 0 in 32
+    /// bits) the way runc and containerd read it.
+    pub fn user_root_in_passwd_line(user: &str, uid: i64, line: &str) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("User {user} is uid {uid} through /etc/passwd (`{line}`): it is root"),
+        )
+    }
+
+    /// A numeric uid that is 0 once stored in 32 bits (`4294967296`).
+    pub fn user_root_wrapped(user: &str, uid: i64) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!(
+                "the image runs as root (User {user}: runtimes read the uid as {uid}, stored in 32 bits as 0)"
+            ),
+        )
+    }
+
+    /// An explicit group that is gid 0 (`User 1001:0`).
+    pub fn user_root_group(user: &str, gid: i64) -> Diag {
+        Diag::new(
+            RuleId::UserRoot,
+            format!("User {user} runs with the root group (gid {gid}, 0 in 32 bits)"),
+        )
+    }
+
     pub fn user_without_passwd(user: &str) -> Diag {
         Diag::new(
             RuleId::UserUnresolvable,
@@ -332,7 +359,7 @@ impl Diag {
         )
     }
 
-    pub fn uid_not_in_passwd(uid: u64) -> Diag {
+    pub fn uid_not_in_passwd(uid: i64) -> Diag {
         Diag::new(
             RuleId::UserUnresolvable,
             format!("uid {uid} has no entry in /etc/passwd"),
@@ -447,6 +474,18 @@ impl Diag {
         Diag::new(
             RuleId::OtherService,
             format!("service {service} is in the image (a folder named {folder})"),
+        )
+    }
+
+    /// The image's `key` label (`dev.isogen.service`, `dev.isogen.package`) names `value`, not
+    /// `service`; `other` is the workspace service it names, when known.
+    pub fn other_service_label(key: &str, value: &str, other: Option<&str>, service: &str) -> Diag {
+        let other = other.map_or(String::new(), |o| {
+            format!(" (service {o} of the workspace)")
+        });
+        Diag::new(
+            RuleId::OtherService,
+            format!("the image's {key} label names {value}{other}, but it is checked as service {service}"),
         )
     }
 
@@ -725,6 +764,13 @@ pub mod skip {
     pub const TURNED_OFF: &str = "turned off by the [verify] policy";
     /// For the rules `verify --allow RULE` turned off.
     pub const ALLOWED_BY_RUN: &str = "turned off for this run (--allow)";
+
+    /// Why no app root could be told: the service is directly in a system folder (`dir`).
+    pub fn in_system_directory(dir: &str) -> String {
+        format!("the service is in a system directory ({dir})")
+    }
+    /// Why no app root could be told: neither the service's package nor its binary is there.
+    pub const SERVICE_NOT_FOUND: &str = "the service was not found in the image";
 
     /// For the app-root rules, when no app root could be told (`note` says why).
     pub fn no_app_root(note: &str) -> String {

@@ -2,6 +2,7 @@
 //! users and groups, and every `package.json` it ships (visible or hidden by a later layer).
 //! Parsing here is lenient: an image's files are evidence, not input, so a file that does not
 //! parse is simply not evidence (it never aborts the check).
+//! Nothing here reads the disk or judges: the facts come from the read image, the rules judge.
 
 use std::collections::BTreeMap;
 
@@ -85,43 +86,7 @@ impl RuntimeConfig {
     }
 }
 
-/// One line of `/etc/passwd`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PasswdEntry {
-    pub name: String,
-    pub uid: u64,
-    pub gid: u64,
-    pub home: String,
-}
-
-/// `/etc/passwd` lines (`name:x:uid:gid:gecos:home:shell`); malformed lines are skipped.
-pub fn parse_passwd(text: &str) -> Vec<PasswdEntry> {
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            if f.len() < 4 {
-                return None;
-            }
-            Some(PasswdEntry {
-                name: f[0].to_string(),
-                uid: f[2].parse().ok()?,
-                gid: f[3].parse().ok()?,
-                home: f.get(5).map(|h| h.to_string()).unwrap_or_default(),
-            })
-        })
-        .collect()
-}
-
-/// `/etc/group` lines as (name, gid).
-pub fn parse_group(text: &str) -> Vec<(String, u64)> {
-    text.lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            Some((f.first()?.to_string(), f.get(2)?.parse().ok()?))
-        })
-        .collect()
-}
+pub use super::users::{parse_group, parse_passwd, GroupEntry, PasswdEntry};
 
 /// A `package.json` found in the image.
 #[derive(Debug, Clone, Default)]
@@ -265,7 +230,7 @@ pub struct Facts<'a> {
     pub config: RuntimeConfig,
     /// None when the image has no readable /etc/passwd.
     pub passwd: Option<Vec<PasswdEntry>>,
-    pub group: Option<Vec<(String, u64)>>,
+    pub group: Option<Vec<GroupEntry>>,
     /// Visible manifests by folder.
     pub manifests: BTreeMap<String, Manifest>,
     /// Manifests that only hidden layers hold (their folder has no visible manifest).
@@ -485,17 +450,6 @@ fn manifest_of(e: &Entry, hidden: Option<Hidden>) -> Option<Manifest> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwd_and_group() {
-        let p = parse_passwd(
-            "root:x:0:0:root:/root:/bin/bash\n# c\nbad\napp:x:10001:10001::/app:/sbin/nologin\n",
-        );
-        assert_eq!(p.len(), 2);
-        assert_eq!(p[1].uid, 10001);
-        assert_eq!(p[1].home, "/app");
-        assert_eq!(parse_group("app:x:10001:\n"), vec![("app".into(), 10001)]);
-    }
 
     #[test]
     fn manifest_output_dirs_from_entry_points_and_files() {

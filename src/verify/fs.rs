@@ -1,6 +1,7 @@
 //! Looking things up in a [`MergedTree`] the way a process in the container would: absolute
 //! paths, symlinks followed (relative and absolute targets, bounded depth), hard links to their
 //! target's content. Pure functions over already-read data; no I/O.
+//! They never touch the host's filesystem: every path is a path inside the image.
 
 use std::ops::Bound;
 

@@ -4,6 +4,7 @@
 //! command, a package-manager script, or a start script.
 //!
 //! Rules use the result; this module only reads config values and captured file heads.
+//! It never reports a finding itself: what is wrong with what runs is the entrypoint rules' call.
 
 use super::facts::RuntimeConfig;
 use super::fs::{self, Fs};
@@ -165,6 +166,26 @@ fn shebang(head: &[u8]) -> Option<String> {
     first.strip_prefix("#!").map(|s| s.trim().to_string())
 }
 
+/// An init shim or `env` that is not in the image: runc execs it first, so nothing runs.
+fn missing_wrapper(
+    first: &str,
+    base: &str,
+    argv: &[String],
+    config: &RuntimeConfig,
+    fs: &Fs,
+) -> Option<Launch> {
+    if !INIT_SHIMS.contains(&base) && base != "env" {
+        return None;
+    }
+    let (wanted, resolved) = locate(first, config, fs);
+    resolved.is_none().then(|| Launch::Binary {
+        program: first.to_string(),
+        wanted,
+        resolved: None,
+        args: argv[1..].to_vec(),
+    })
+}
+
 /// Peels wrappers off `argv` and classifies what is left.
 pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
     let mut argv = config.argv();
@@ -174,6 +195,9 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
             return Launch::Nothing;
         };
         let base = fs::basename(&first).to_string();
+        if let Some(missing) = missing_wrapper(&first, &base, &argv, config, fs) {
+            return missing;
+        }
         if INIT_SHIMS.contains(&base.as_str()) {
             argv.remove(0);
             while argv.first().is_some_and(|a| a.starts_with('-')) {
@@ -215,7 +239,7 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
             };
         }
         if is_node(&first) {
-            return node(&argv[1..], config, fs);
+            return node_program(&first, &argv[1..], config, fs);
         }
         if PACKAGE_MANAGERS.contains(&base.as_str()) {
             return Launch::PackageManager {
@@ -260,6 +284,21 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
         };
     }
     Launch::Nothing
+}
+
+/// `node ARGS`: node itself must be in the image (through PATH), runc execs it first; then
+/// what it runs.
+fn node_program(program: &str, args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
+    let (wanted, resolved) = locate(program, config, fs);
+    if resolved.is_none() {
+        return Launch::Binary {
+            program: program.to_string(),
+            wanted,
+            resolved: None,
+            args: args.to_vec(),
+        };
+    }
+    node(args, config, fs)
 }
 
 fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {

@@ -6,8 +6,13 @@
 //! in it ([`subject`]), analyses the entrypoint ([`launch`]) and runs the [`rules`].
 //!
 //! Rules never do I/O: everything they look at was read before. The rule list, ids and
-//! severities are in [`diags`]; the `[verify]` policy in [`cfg`].
+//! severities are in [`diags`]; the `[verify]` policy in [`cfg`](mod@cfg).
+//!
+//! `verify` returns findings as data: it never formats a report, prints or draws (the CLI
+//! does, with `report`), and it never imports `report` or `generate`. The only I/O is in
+//! [`run`].
 
+mod capture;
 pub mod cfg;
 pub mod diags;
 pub mod facts;
@@ -19,14 +24,16 @@ pub mod run;
 pub mod subject;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod users;
 
 use serde::Serialize;
 
+pub use capture::{capture, CAPTURE_MAX_BYTES};
 pub use cfg::{Policy, VerifyConfig};
 pub use diags::{Rule, RuleId, Severity, RULES};
 
 use crate::error::{Error, Result};
-use crate::image::{Capture, Image};
+use crate::image::Image;
 use crate::workspace::Workspace;
 
 /// The label isogen's Dockerfiles put on the final stage, naming the service.
@@ -315,83 +322,6 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
         });
     }
     skipped
-}
-
-/// Largest file content kept in memory per captured file.
-pub const CAPTURE_MAX_BYTES: u64 = 1 << 20;
-
-/// What the image reader must capture for the rules, given the image's run-time config (the
-/// entrypoint's candidate files) when it is known.
-pub fn capture(config: Option<&facts::RuntimeConfig>) -> Capture {
-    let (paths, names) = config.map(launch::wanted_paths).unwrap_or_default();
-    let paths: std::collections::HashSet<String> = paths.into_iter().collect();
-    Capture {
-        wants: Box::new(move |path: &str| wants(path, &paths, &names)),
-        max_bytes: CAPTURE_MAX_BYTES,
-    }
-}
-
-fn wants(path: &str, paths: &std::collections::HashSet<String>, names: &[String]) -> bool {
-    let base = fs::basename(path);
-    if paths.contains(path) {
-        return true;
-    }
-    if matches!(
-        base,
-        "package.json"
-            | ".npmrc"
-            | "npmrc"
-            | ".yarnrc"
-            | ".yarnrc.yml"
-            | ".pypirc"
-            | "config.json"
-            | "credentials"
-            | "credentials.toml"
-    ) || path == "/etc/passwd"
-        || path == "/etc/group"
-        || facts::is_package_db(path)
-    {
-        return true;
-    }
-    let in_nm = fs::in_node_modules(path);
-    if in_nm {
-        return false;
-    }
-    if base.starts_with(".env") {
-        return true;
-    }
-    let ext = base.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    if matches!(ext, "pem" | "key" | "p8" | "ppk") {
-        return true;
-    }
-    // Private keys are told by content, and often carry no extension: anything in `.ssh`
-    // (`deploy_key`, `github`), and extension-less files in folders named for keys. Not every
-    // extension-less file: binaries are (a Cargo service's is one).
-    let folder = fs::basename(fs::parent(path)).to_ascii_lowercase();
-    if folder == ".ssh"
-        || (ext.is_empty()
-            && matches!(
-                folder.as_str(),
-                "keys"
-                    | "key"
-                    | "certs"
-                    | "cert"
-                    | "secrets"
-                    | "secret"
-                    | "ssl"
-                    | "tls"
-                    | "private"
-            ))
-    {
-        return true;
-    }
-    if ext == "json" && !fs::is_within(path, "/usr") {
-        return true;
-    }
-    // Start scripts and symlinked entrypoints: files named like a word of the entrypoint.
-    names.iter().any(|n| n == base)
-        || (base.ends_with(".sh")
-            && ["/", "/usr/local/bin", "/usr/bin", "/bin"].contains(&fs::parent(path)))
 }
 
 #[cfg(test)]

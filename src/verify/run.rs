@@ -1,33 +1,29 @@
-//! `isogen verify` end to end: load the policy, find the workspace, read each image (with the
-//! capture the rules need), check it, and return what was found about each image as data
-//! ([`Outcome`]). The only part of `verify` that does I/O.
+//! `isogen verify` end to end, once the caller has loaded the policy and the workspace: read
+//! each image (with the capture the rules need), check it, find the Dockerfile that builds its
+//! service, and return what was found about each image as data ([`Outcome`]). The only part of
+//! `verify` that does I/O.
 //!
-//! It never formats, prints or draws: progress and warnings go to the caller's [`Observer`] as
-//! data, and the caller (the CLI) turns the [`Outcome`] into a report. Every image is read and
-//! checked before anything is reported: an unusable input (exit 2) never leaves a half-printed
-//! report behind.
+//! It never reads `isogen.toml` (the CLI loads it once and hands over `[verify]`), and it never
+//! formats, prints or draws: progress and warnings go to the caller's [`Observer`] as data, and
+//! the caller turns the [`Outcome`] into a report. Every image is read and checked before
+//! anything is reported: an unusable input (exit 2) never leaves a half-printed report behind.
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, FILE_NAME};
 use crate::error::{Error, Result};
 use crate::image::{self, ArchiveFormat, Image, Layer, OpenOptions};
 use crate::workspace::{Ecosystem, Workspace};
 
-use super::Verdict;
+use super::{Request, Verdict};
 
-/// What the command line asks.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
+/// What the command line asks, with the policy and the workspace already loaded.
+pub struct Options<'a> {
+    /// Image tarballs, OCI layout directories, or `-` for stdin (once).
     pub images: Vec<PathBuf>,
-    pub service: Option<String>,
-    /// `--workspace`; None: the current directory when it is a workspace.
-    pub workspace: Option<PathBuf>,
-    /// `--config`; None: `isogen.toml` at the workspace root (or the current directory).
-    pub config: Option<PathBuf>,
+    /// `os/arch[/variant]` to pick from multi-platform images.
     pub platform: Option<String>,
-    /// `--allow/--warn/--deny RULE`: rule levels over the policy's (see [`super::gate`]).
-    pub overrides: std::collections::BTreeMap<super::diags::RuleId, super::cfg::Level>,
+    /// What every image is checked against: `--service`, the workspace, the policy.
+    pub request: Request<'a>,
 }
 
 /// Something the caller may want to tell the user while images are read; never a reason to
@@ -92,6 +88,8 @@ pub struct Checked {
     pub names: Vec<String>,
     /// `os/arch[/variant]` of the manifest checked.
     pub platform: String,
+    /// Platforms of the other images of a multi-platform index: not checked.
+    pub other_platforms: Vec<String>,
     pub manifest_digest: Option<String>,
     pub config_digest: String,
     pub layers: Vec<Layer>,
@@ -108,6 +106,7 @@ impl Checked {
             format: image.format,
             names: image.names,
             platform: image.platform,
+            other_platforms: image.other_platforms,
             manifest_digest: image.manifest_digest,
             config_digest: image.config_digest,
             layers: image.layers,
@@ -157,12 +156,16 @@ pub fn read_image(
     read
 }
 
-fn load_config(opts: &Options, ws_root: Option<&Path>) -> Result<Config> {
-    match (&opts.config, ws_root) {
-        (Some(path), _) => Config::load(path),
-        (None, Some(root)) => Config::load_from_root(root),
-        (None, None) => Config::load_from_root(Path::new(".")),
+/// The image arguments make sense: at least one, and stdin at most once. Checked before
+/// anything is loaded.
+pub fn check_images(images: &[PathBuf]) -> Result<()> {
+    if images.is_empty() {
+        return Err(Error::Usage("no image given".into()));
     }
+    if images.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::Usage("`-` (stdin) can be given only once".into()));
+    }
+    Ok(())
 }
 
 /// The Dockerfile that builds the service, relative to the workspace root, when it exists.
@@ -195,53 +198,15 @@ fn dockerfile(ws: &Workspace, service: &str) -> Option<String> {
 
 /// Checks every image of `opts`, telling `observer` what happens as it goes.
 pub fn run(opts: &Options, observer: &mut dyn Observer) -> Result<Outcome> {
-    if opts.images.is_empty() {
-        return Err(Error::Usage("no image given".into()));
-    }
-    if opts.images.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-        return Err(Error::Usage("`-` (stdin) can be given only once".into()));
-    }
-    let ws_root = match &opts.workspace {
-        Some(dir) => {
-            if !Workspace::is_workspace(dir) {
-                return Err(Error::workspace(
-                    dir,
-                    "not a workspace: no pnpm-workspace.yaml and no Cargo.toml with [workspace]",
-                ));
-            }
-            Some(dir.clone())
-        }
-        None => Workspace::is_workspace(Path::new(".")).then(|| PathBuf::from(".")),
-    };
-    let mut config = load_config(opts, ws_root.as_deref())?;
-    config.verify.overrides = opts.overrides.clone();
-    let config_path = opts
-        .config
-        .clone()
-        .or_else(|| config.source.clone())
-        .unwrap_or_else(|| PathBuf::from(FILE_NAME));
-    let workspace = match &ws_root {
-        Some(root) => Some(Workspace::discover(root, &config.workspace)?),
-        None => None,
-    };
-
+    check_images(&opts.images)?;
+    let workspace = opts.request.workspace;
     let mut images = Vec::new();
     let mut unused = Vec::new();
     for path in &opts.images {
         let image = read_image(path, opts.platform.as_deref(), observer)?;
-        let verdict = super::check(
-            &image,
-            &super::Request {
-                service: opts.service.as_deref(),
-                workspace: workspace.as_ref(),
-                config: &config.verify,
-                config_path: config_path.clone(),
-            },
-        )?;
-        let df = workspace
-            .as_ref()
-            .and_then(|ws| dockerfile(ws, &verdict.service.name));
-        let policy = config.verify.policy_for(&verdict.service.name);
+        let verdict = super::check(&image, &opts.request)?;
+        let df = workspace.and_then(|ws| dockerfile(ws, &verdict.service.name));
+        let policy = opts.request.config.policy_for(&verdict.service.name);
         unused.push((
             path.display().to_string(),
             super::gate::unused_allows(&policy, &image),

@@ -7,9 +7,13 @@
 //! tree, symlinks followed), which tells internal packages (reached through `file:`/`link:`
 //! specs, living outside `node_modules`, or named as workspace packages) from third-party ones,
 //! and what is needed at run time from what only dev dependencies need.
+//!
+//! It only says what is what; it never judges (finding problems is the rules' business) and
+//! never reads anything but the already-read image and the workspace model.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
+use super::diags::skip;
 use super::facts::{Facts, Manifest};
 use super::fs;
 use super::launch::Launch;
@@ -238,8 +242,8 @@ pub fn identify(
     subject.app_root = find_app_root(facts, app_root, anchor.as_deref());
     if subject.app_root.is_none() {
         subject.app_root_note = Some(match &anchor {
-            Some(a) => format!("the service is in a system directory ({a})"),
-            None => "the service was not found in the image".into(),
+            Some(a) => skip::in_system_directory(a),
+            None => skip::SERVICE_NOT_FOUND.into(),
         });
     }
     classify_packages(facts, &mut subject, wsf.as_ref());

@@ -1,5 +1,6 @@
 //! Images built in code for the rules' and reports' tests: a merged tree (visible and hidden
 //! entries, by layer) and an image config, without any archive.
+//! Test-only: nothing here writes an archive or touches the disk.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -228,6 +229,7 @@ impl ImageBuilder {
             format: ArchiveFormat::DockerArchive,
             names: vec![format!("localhost/{}:latest", self.name)],
             platform: "linux/amd64".into(),
+            other_platforms: Vec::new(),
             manifest_digest: Some(digest(&format!("{} manifest", self.name))),
             config_digest: digest(&format!("{} config", self.name)),
             config,

@@ -1,5 +1,6 @@
 //! Verdicts on images built in code: the generator's layout and hand-written layouts must pass,
 //! and each deliberately bad variant must be reported by exactly the rule made for it.
+//! The images are built in code (`testkit`); no test here reads an archive.
 
 use std::path::{Path, PathBuf};
 
@@ -85,6 +86,7 @@ pub fn workspace() -> Workspace {
         ],
         pnpm: None,
         cargo: None,
+        listings: Default::default(),
     }
 }
 
@@ -418,6 +420,15 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
             .files(&["/app/packages/shared/src/index.ts"])), RuleId::Sources),
         ("root user", generated_billing().user("root"), RuleId::UserRoot),
         ("uid 0", generated_billing().user("0:0"), RuleId::UserRoot),
+        ("uid -0", generated_billing().user("-0"), RuleId::UserRoot),
+        ("uid +0", generated_billing().user("+0:10001"), RuleId::UserRoot),
+        ("uid 000", generated_billing().user("000"), RuleId::UserRoot),
+        ("uid 2^32 (0 in 32 bits)", generated_billing().user("4294967296"), RuleId::UserRoot),
+        ("root group", generated_billing().user("10001:0"), RuleId::UserRoot),
+        ("passwd entry with an empty uid", generated_billing().user("app")
+            .with(|t| t.layer(4).file("/etc/passwd", "app:x::10001::/app:/bin/sh\n")), RuleId::UserRoot),
+        ("first passwd match wins", generated_billing().user("app")
+            .with(|t| t.layer(4).file("/etc/passwd", " app:x:0:0::/:/bin/sh \napp:x:10001:10001::/app:/bin/sh\n")), RuleId::UserRoot),
         ("no user", generated_billing().without("User"), RuleId::UserUnset),
         ("uid without passwd entry", generated_billing().user("12345"), RuleId::UserUnresolvable),
         ("dev dependencies installed", generated_billing().with(|t| t.layer(4)
@@ -434,6 +445,9 @@ fn each_bad_variant_is_flagged_by_exactly_its_rule() {
         ("node start script that picks a service", generated_billing().cmd(&["node", "/app/start.js"])
             .with(|t| t.layer(4).file("/app/start.js", "require(`./services/${process.env.SERVICE}/dist/main.js`)")), RuleId::EntrypointIndirect),
         ("shell form", generated_billing().entrypoint(&[]).cmd(&["/bin/sh", "-c", "node /app/services/billing/dist/main.js"]), RuleId::EntrypointShell),
+        ("labelled as another package", generated_billing().label("dev.isogen.package", "@acme/payments"), RuleId::OtherService),
+        ("init shim not in the image", generated_billing().entrypoint(&["tini", "--"]), RuleId::EntrypointNotFound),
+        ("node not in the image", generated_billing().with(|t| t.layer(4).delete("/usr/local/bin/node")), RuleId::EntrypointNotFound),
         ("entry file missing", generated_billing().cmd(&["node", "/app/services/billing/dist/server.js"]), RuleId::EntrypointNotFound),
         ("no command", generated_billing().entrypoint(&[]).cmd(&[]), RuleId::EntrypointMissing),
         (".npmrc with a token", generated_billing().with(|t| t.layer(4)
@@ -1448,4 +1462,75 @@ fn the_package_the_entrypoint_runs_is_the_service_whatever_its_name() {
         "{:#?}",
         v.findings
     );
+}
+
+#[test]
+fn an_image_labelled_as_another_service_than_service_is_a_finding() {
+    let ws = workspace();
+    let image = generated_billing()
+        .label("dev.isogen.service", "payments")
+        .build();
+    let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), vec![RuleId::OtherService], "{:#?}", v.findings);
+    assert!(
+        v.findings[0].message.contains("label names payments"),
+        "{:#?}",
+        v.findings
+    );
+}
+
+#[test]
+fn another_service_copied_by_three_layers_is_one_finding_naming_them() {
+    let ws = workspace();
+    let image = generated_billing()
+        .with(|t| {
+            t.layer(4)
+                .file(
+                    "/app/services/payments/package.json",
+                    r#"{"name":"@acme/payments"}"#,
+                )
+                .layer(5)
+                .files(&["/app/services/payments/dist/main.js"])
+                .layer(6)
+                .files(&["/app/services/payments/dist/routes.js"])
+        })
+        .build();
+    let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
+    let other: Vec<_> = v
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::OtherService)
+        .collect();
+    assert_eq!(other.len(), 1, "{other:#?}");
+    assert_eq!(
+        other[0].values,
+        vec!["layers: 4, 5, 6".to_string()],
+        "{other:#?}"
+    );
+}
+
+#[test]
+fn user_root_fires_whatever_the_policy_gives_user_unresolvable() {
+    let ws = workspace();
+    for user in ["-0", "4294967296", "ghost-but-0:0"] {
+        let image = generated_billing()
+            .user(user)
+            .with(|t| {
+                t.layer(4)
+                    .file("/etc/passwd", "app:x:10001:10001::/app:/bin/sh\n")
+            })
+            .build();
+        let v = run(
+            &image,
+            Some("billing"),
+            Some(&ws),
+            "[verify.rules]\nuser-unresolvable = \"off\"\n",
+        )
+        .unwrap();
+        assert!(
+            v.findings.iter().any(|f| f.rule == RuleId::UserRoot),
+            "{user}: {:#?}",
+            v.findings
+        );
+    }
 }

@@ -6,7 +6,9 @@
 
 pub mod cargo;
 pub mod graph;
+pub mod listing;
 pub mod pnpm;
+pub mod relpath;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
@@ -138,6 +140,9 @@ pub struct Workspace {
     pub pnpm: Option<pnpm::PnpmWorkspace>,
     /// The Cargo side, when there is a `Cargo.toml` with `[workspace]`.
     pub cargo: Option<cargo::CargoWorkspace>,
+    /// Folder listings, read once (see [`Workspace::listing`]).
+    #[serde(skip)]
+    pub listings: listing::Listings,
 }
 
 impl Workspace {
@@ -165,6 +170,7 @@ impl Workspace {
             services: Vec::new(),
             pnpm: None,
             cargo: None,
+            listings: listing::Listings::default(),
         };
         if has_pnpm {
             pnpm::discover(&mut ws, config)?;
@@ -174,6 +180,11 @@ impl Workspace {
         }
         check_explicit_services_matched(&ws, config)?;
         Ok(ws)
+    }
+
+    /// The names in the folder `dir` (relative to the root), read once per run.
+    pub fn listing(&self, dir: &str) -> std::io::Result<std::sync::Arc<[listing::DirItem]>> {
+        self.listings.list(&self.root.join(dir))
     }
 
     /// The service called `name`: its service name, its package name, or its folder
@@ -424,6 +435,7 @@ mod tests {
             services: vec![],
             pnpm: None,
             cargo: None,
+            listings: Default::default(),
         };
         let err = check_explicit_services_matched(&ws, &cfg)
             .unwrap_err()

@@ -212,37 +212,7 @@ pub fn resolve_catalog(
 /// the workspace root and `/`-separated (`services/api` -> `packages/lib` gives
 /// `file:../../packages/lib`).
 pub fn file_spec(from: &str, to: &str) -> String {
-    format!("file:{}", relative_path(from, to))
-}
-
-/// The relative path from folder `from` to folder `to` (workspace-relative, `/`-separated).
-pub fn relative_path(from: &str, to: &str) -> String {
-    let from: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
-    let to: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = std::iter::repeat_n("..", from.len() - common).collect();
-    parts.extend(&to[common..]);
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
-}
-
-/// Joins a `/`-separated relative path onto a workspace-relative folder and normalises `.` and
-/// `..`. `None` when the result would leave the workspace.
-pub fn join_normalized(base: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
+    format!("file:{}", super::relpath::relative(from, to))
 }
 
 #[cfg(test)]
@@ -381,39 +351,5 @@ mod tests {
             }
             let _ = catalog_name(&format!("catalog:{body}"));
         }
-    }
-
-    #[test]
-    fn relative_paths_join_back() {
-        let dirs = [
-            "a",
-            "a/b",
-            "a/b/c",
-            "x",
-            "x/y",
-            "a/x",
-            "services/api",
-            "packages/lib",
-        ];
-        for from in dirs {
-            for to in dirs {
-                let rel = relative_path(from, to);
-                assert_eq!(
-                    join_normalized(from, &rel).as_deref(),
-                    Some(to),
-                    "{from} -> {to}: {rel}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn join_normalizes_and_refuses_escapes() {
-        assert_eq!(
-            join_normalized("packages/a", "../b").as_deref(),
-            Some("packages/b")
-        );
-        assert_eq!(join_normalized("a", "./b/../c").as_deref(), Some("a/c"));
-        assert_eq!(join_normalized("a", "../../x"), None);
     }
 }

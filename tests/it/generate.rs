@@ -574,6 +574,101 @@ fn a_service_without_entry_says_how_to_fix_it() {
 }
 
 #[test]
+fn a_deno_or_bun_or_next_service_is_refused_by_name() {
+    for (script, kind) in [
+        ("NODE_ENV=production deno run -A src/serve.ts", "Deno app"),
+        ("bun run src/index.ts", "Bun app"),
+        ("next start", "Next.js app"),
+    ] {
+        let manifest = format!(
+            r#"{{"name":"@x/api","main":"src/index.ts","scripts":{{"start":{script:?}}}}}"#
+        );
+        let ws = workspace(
+            &MINIMAL
+                .iter()
+                .filter(|(p, _)| *p != "services/api/package.json")
+                .copied()
+                .chain([("services/api/package.json", manifest.as_str())])
+                .collect::<Vec<_>>(),
+        );
+        fails_naming(
+            &ws,
+            &["services/api/package.json", kind, script, "not_services"],
+        );
+    }
+}
+
+#[test]
+fn a_service_whose_start_is_a_dev_server_says_so() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","scripts":{"build":"vite build","start":"vite"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "development command `vite`",
+            "start:prod",
+            "not_services",
+        ],
+    );
+}
+
+#[test]
+fn a_package_running_several_processes_is_one_service_each() {
+    // Three workers and no `start`: `main` is a module of exports, not a process.
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"dist/index.js","scripts":{"build":"tsc","start:dev":"tsx watch src/mailer.ts","start:mailer":"node dist/mailer.js","start:billing":"QUEUE=billing node --enable-source-maps dist/billing.js","start:cron":"pnpm run cron","cron":"node dist/cron.js"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(!ws.path().join("services/api/Dockerfile").exists());
+    for (service, file) in [
+        ("api-billing", "billing.js"),
+        ("api-cron", "cron.js"),
+        ("api-mailer", "mailer.js"),
+    ] {
+        let dockerfile = read(ws.path(), &format!("services/api/{service}.Dockerfile"));
+        assert!(
+            dockerfile.contains(&format!(r#"CMD ["node", "/app/services/api/dist/{file}"]"#)),
+            "{service}: {dockerfile}"
+        );
+        assert!(
+            dockerfile.contains(&format!("dev.isogen.service=\"{service}\""))
+                || dockerfile.contains(&format!("dev.isogen.service={service}")),
+            "{service}: {dockerfile}"
+        );
+        assert!(ws
+            .path()
+            .join(format!("services/api/{service}.Dockerfile.dockerignore"))
+            .exists());
+        // The environment a process's script sets goes with that process only.
+        assert_eq!(
+            dockerfile.contains("QUEUE"),
+            service == "api-billing",
+            "{service}: {dockerfile}"
+        );
+    }
+}
+
+#[test]
+fn the_production_start_script_and_its_environment_make_the_cmd() {
+    // NestJS: `start` runs the dev server, `start:prod` the build, behind an env assignment.
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","scripts":{"build":"tsc","start":"pnpm start:dev","start:dev":"nest start --watch","start:prod":"NODE_ENV=production node dist/main"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"CMD ["node", "/app/services/api/dist/main.js"]"#),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("NODE_ENV"), "{dockerfile}");
+}
+
+#[test]
 fn unknown_config_keys_are_named() {
     let ws = with(&[(
         "isogen.toml",
@@ -913,7 +1008,7 @@ fn per_package_lockfiles_are_copied_and_pinned_from() {
     for line in [
         "COPY packages/util/package.json packages/util/pnpm-lock.yaml packages/util/\n",
         "COPY services/api/package.json services/api/pnpm-lock.yaml services/api/\n",
-        "RUN pnpm install --frozen-lockfile ",
+        "    pnpm install --frozen-lockfile ",
         "'dependencies[ms]=2.1.3'",
         "'dependencies[picocolors]=1.1.1'",
     ] {
@@ -1334,8 +1429,7 @@ fn pnpm_overrides_reach_the_runtime_install() {
 /// built: the builder copies them again after their build.
 #[test]
 fn injected_workspace_packages_are_refreshed_after_their_build() {
-    let refresh =
-        "RUN pnpm install --frozen-lockfile --offline --ignore-scripts --filter @x/api...";
+    let refresh = "RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline --ignore-scripts --filter @x/api... --store-dir /pnpm/store";
     let plain = with(&[]);
     isogen()
         .arg("generate")

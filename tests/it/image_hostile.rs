@@ -163,42 +163,22 @@ fn sparse(name: &str, real_size: u64) -> Vec<u8> {
 }
 
 #[test]
-fn a_sparse_entry_with_an_impossible_real_size_is_refused() {
+fn sparse_entries_are_refused_whatever_their_real_size() {
+    // Runtimes expand sparse files; isogen does not, so it refuses rather than read the stored
+    // bytes as the file.
     let dir = tempfile::tempdir().unwrap();
     let mut tar = sparse("sparse-a", u64::MAX);
     tar.extend(sparse("sparse-b", u64::MAX));
     tar.extend_from_slice(&[0u8; 1024]);
     let path = save(dir.path(), &oci_with_layer(tar, Comp::Gzip));
-    rejects(&path, &["layer 1 of 1", "sparse-a", &u64::MAX.to_string()]);
+    rejects(&path, &["layer 1 of 1", "sparse-a", "sparse file"]);
 
     // The PAX spelling (GNU sparse 0.x/1.0 in PAX records).
-    let mut tar = pax("GNU.sparse.realsize", &u64::MAX.to_string());
+    let mut tar = pax("GNU.sparse.realsize", "4096");
     tar.extend(header("sparse-c", tar::EntryType::Regular, |_| {}));
     tar.extend_from_slice(&[0u8; 1024]);
     let path = save(dir.path(), &oci_with_layer(tar, Comp::None));
-    rejects(&path, &["layer 1 of 1", "sparse-c", &u64::MAX.to_string()]);
-}
-
-#[test]
-fn sparse_sizes_that_add_up_past_u64_max_do_not_break_inspect() {
-    // Each size is possible on its own (a sparse file on a 64-bit file system); their sum,
-    // which `inspect` shows per layer, does not fit in 64 bits.
-    let dir = tempfile::tempdir().unwrap();
-    let mut tar = Vec::new();
-    for i in 0..5 {
-        tar.extend(sparse(&format!("sparse-{i}"), i64::MAX as u64));
-    }
-    tar.extend_from_slice(&[0u8; 1024]);
-    let path = save(dir.path(), &oci_with_layer(tar, Comp::None));
-    let out = accepts(&path);
-    assert!(out.contains("/sparse-4"), "{out}");
-    let json = isogen()
-        .args(["inspect", "--format", "json"])
-        .arg(&path)
-        .assert()
-        .success();
-    let value: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
-    assert_eq!(value["layer_totals"][0]["file_bytes"], json!(u64::MAX));
+    rejects(&path, &["layer 1 of 1", "sparse-c", "sparse file"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,19 +400,36 @@ fn manifest_layer_names_cannot_reach_outside_the_directory() {
 }
 
 #[test]
-fn traversal_and_absolute_names_in_a_layer_stay_inside_the_image() {
+fn traversal_and_absolute_names_in_a_layer_are_refused() {
+    // docker refuses `..` as a breakout, containerd clamps it: isogen refuses the layer.
     let dir = tempfile::tempdir().unwrap();
+    for (tar, needle) in [
+        (
+            LayerTar::new().file("../../etc/passwd", b"x").finish(),
+            "`..`",
+        ),
+        (
+            LayerTar::new().file("a/../../etc/passwd", b"x").finish(),
+            "`..`",
+        ),
+        (LayerTar::new().file("/abs/file", b"x").finish(), "absolute"),
+        (
+            LayerTar::new()
+                .file("app/x", b"x")
+                .hardlink("app/hard", "../../../etc/passwd")
+                .finish(),
+            "hard link",
+        ),
+    ] {
+        let path = save(dir.path(), &oci_with_layer(tar, Comp::Gzip));
+        rejects(&path, &["layer 1 of 1", needle]);
+    }
+    // A symlink may point anywhere: it is resolved inside the container's root.
     let tar = LayerTar::new()
-        .file("../../etc/passwd", b"root:x:0:0::/root:/bin/sh\n")
-        .file("/abs/file", b"x")
         .symlink("app/link", "../../../../etc/shadow")
-        .hardlink("app/hard", "../../../etc/passwd")
         .finish();
     let out = accepts(&save(dir.path(), &oci_with_layer(tar, Comp::Gzip)));
-    assert!(out.contains(" /etc/passwd\n"), "{out}");
-    assert!(out.contains(" /abs/file\n"), "{out}");
-    assert!(out.contains("/app/hard => /etc/passwd"), "{out}");
-    assert!(!out.contains(" /../"), "{out}");
+    assert!(out.contains("/app/link -> ../../../../etc/shadow"), "{out}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench`.
+//! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench | oracle`.
 //!
 //! - `base-images [--smoke]`: the local Node base image generated Dockerfiles build `FROM`.
 //! - `e2e`: build isogen, drift-check services-example (or `--workspace DIR`), build and run
@@ -7,6 +7,7 @@
 //! - `ci`: the test suite, the system tools e2e needs, then `e2e` with one Cargo service (what
 //!   `.ci/run` calls).
 //! - `bench`: the image reader against other tools (see bench.rs).
+//! - `oracle`: the differential test against the Go oracle, long (see oracle.rs).
 //!
 //! Tasks print the commands they run and fail with the command that failed; they never hide a
 //! failure behind a retry.
@@ -20,6 +21,7 @@ mod container;
 mod e2e;
 mod example;
 mod export;
+mod oracle;
 mod rust_base;
 mod variants;
 mod verdict;
@@ -56,6 +58,9 @@ tasks:
   rust-base-images        build the local Rust builder (docker.io/library/rust:1-bookworm) and
                           distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images
   bench                   image-reader benchmark against gzip|tar, umoci and syft
+  oracle [--cases N] [--seed S]
+                          the differential test against the Go oracle (tests/oracle) on N random
+                          adversarial images (default 2000; needs `go`)
   ci [--all-cargo-services]
                           cargo test, install buildah/skopeo/busybox-static if absent, then e2e
                           (with one Cargo service unless --all-cargo-services)";
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
             e2e_task(&rest)
         }
         Some("bench") => bench::run(&args[1..]).map_err(anyhow::Error::msg),
+        Some("oracle") => oracle::run(&project_root(), &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -3,7 +3,11 @@
 //! merged tree (symlinks followed); no package-manager script (`npm start`), no start script,
 //! no argument that picks another service to run (positional, or a selector option's value
 //! such as `--service`; another option's value is configuration). Init shims and pass-through
-//! entrypoint scripts (the Node image's `docker-entrypoint.sh`) are looked through, see [`crate::verify::launch`].
+//! entrypoint scripts (the Node image's `docker-entrypoint.sh`) are looked through, see
+//! [`crate::verify::launch`].
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Collector, Ctx};
 use crate::verify::diags::Diag;
@@ -85,7 +89,6 @@ fn selects_other_service<'a>(ctx: &'a Ctx, args: &[String]) -> Option<&'a str> {
 
 pub fn check(ctx: &Ctx, out: &mut Collector) {
     let v = values(ctx);
-    let service = &ctx.subject.name;
     match ctx.launch {
         Launch::Nothing => out.config(Diag::entrypoint_missing(), v),
         Launch::Shell { command } => out.config(Diag::entrypoint_shell(command), v),
@@ -115,24 +118,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             resolved: Some(file),
             args,
             ..
-        } => {
-            let layer = ctx.facts.fs.get(file).map(|e| e.layer);
-            let owner = ctx.subject.owner(file);
-            let problem = match owner {
-                Some((_, Role::Service)) => None,
-                Some((dir, Role::OtherService(other))) => Some(
-                    Diag::entrypoint_other_services_file(file, other, dir, service),
-                ),
-                _ if ctx.subject.root.is_none() => None,
-                Some((dir, _)) => Some(Diag::entrypoint_package_file(file, dir, service)),
-                None => Some(Diag::entrypoint_foreign_file(file, service)),
-            };
-            if let Some(diag) = problem {
-                out.config_with_paths(diag, v.clone(), vec![file.clone()], layer);
-            } else if let Some(other) = selects_other_service(ctx, args) {
-                out.config(Diag::entrypoint_selects_service(other), v);
-            }
-        }
+        } => check_node_script(ctx, out, file, args, v),
         Launch::Binary {
             program,
             resolved: None,
@@ -148,32 +134,61 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
             resolved: Some(bin),
             args,
             ..
-        } => {
-            let layer = ctx.facts.fs.get(bin).map(|e| e.layer);
-            let base = crate::verify::fs::basename(bin);
-            if let Some(o) = ctx
-                .subject
-                .others
-                .iter()
-                .find(|o| o.bin.as_deref() == Some(base))
-            {
-                out.config_with_paths(
-                    Diag::entrypoint_other_services_binary(bin, &o.name),
-                    v,
-                    vec![bin.clone()],
-                    layer,
-                );
-            } else if ctx.subject.ecosystem == Some(Ecosystem::Pnpm)
-                && ctx
-                    .subject
-                    .root
-                    .as_deref()
-                    .is_some_and(|r| !crate::verify::fs::is_within(bin, r))
-            {
-                out.config_with_paths(Diag::entrypoint_not_node(bin), v, vec![bin.clone()], layer);
-            } else if let Some(other) = selects_other_service(ctx, args) {
-                out.config(Diag::entrypoint_selects_service(other), v);
-            }
-        }
+        } => check_binary(ctx, out, bin, args, v),
+    }
+}
+
+/// `node <file> args...`: the file is the service's, and no argument picks another service.
+fn check_node_script(ctx: &Ctx, out: &mut Collector, file: &str, args: &[String], v: Vec<String>) {
+    let service = &ctx.subject.name;
+    let problem = match ctx.subject.owner(file) {
+        Some((_, Role::Service)) => None,
+        Some((dir, Role::OtherService(other))) => Some(Diag::entrypoint_other_services_file(
+            file, other, dir, service,
+        )),
+        _ if ctx.subject.root.is_none() => None,
+        Some((dir, _)) => Some(Diag::entrypoint_package_file(file, dir, service)),
+        None => Some(Diag::entrypoint_foreign_file(file, service)),
+    };
+    if let Some(diag) = problem {
+        let layer = ctx.facts.fs.get(file).map(|e| e.layer);
+        out.config_with_paths(diag, v, vec![file.to_string()], layer);
+    } else if let Some(other) = selects_other_service(ctx, args) {
+        out.config(Diag::entrypoint_selects_service(other), v);
+    }
+}
+
+/// A program run directly: not another service's binary, not something other than node for
+/// a Node service, and no argument that picks another service.
+fn check_binary(ctx: &Ctx, out: &mut Collector, bin: &str, args: &[String], v: Vec<String>) {
+    let layer = ctx.facts.fs.get(bin).map(|e| e.layer);
+    let base = crate::verify::fs::basename(bin);
+    if let Some(o) = ctx
+        .subject
+        .others
+        .iter()
+        .find(|o| o.bin.as_deref() == Some(base))
+    {
+        out.config_with_paths(
+            Diag::entrypoint_other_services_binary(bin, &o.name),
+            v,
+            vec![bin.to_string()],
+            layer,
+        );
+    } else if ctx.subject.ecosystem == Some(Ecosystem::Pnpm)
+        && ctx
+            .subject
+            .root
+            .as_deref()
+            .is_some_and(|r| !crate::verify::fs::is_within(bin, r))
+    {
+        out.config_with_paths(
+            Diag::entrypoint_not_node(bin),
+            v,
+            vec![bin.to_string()],
+            layer,
+        );
+    } else if let Some(other) = selects_other_service(ctx, args) {
+        out.config(Diag::entrypoint_selects_service(other), v);
     }
 }

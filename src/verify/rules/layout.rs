@@ -4,9 +4,13 @@
 //!
 //! An internal package may also carry what `npm pack` always keeps (README, LICENSE, CHANGELOG,
 //! NOTICE), a lockfile and an `.npmrc` (one holding a token is `secret-npmrc`'s, claimed before);
-//! so may the app root itself, where an install may have run. The service's own folder is not restricted here: what must not be in
-//! it (sources, secrets, ...) has rules of its own, and anything else (assets, config) is its
-//! business. Anything else under the app root is reported at its topmost foreign folder.
+//! so may the app root itself, where an install may have run. The service's own folder is not
+//! restricted here: what must not be in it (sources, secrets, ...) has rules of its own, and
+//! anything else (assets, config) is its business. Anything else under the app root is
+//! reported at its topmost foreign folder.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Ctx, Hit};
 use crate::verify::diags::Diag;
@@ -66,31 +70,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         // Not built by the workspace: the package is its own output (other rules still look
         // for sources, secrets and tests' leftovers in it).
         Some((dir, Role::Internal)) if sub.unbuilt.contains(dir) => None,
-        Some((dir, Role::Internal)) => {
-            let rel = path[dir.len()..].trim_start_matches('/');
-            let first = rel.split('/').next().unwrap_or(rel);
-            let m = ctx.facts.manifests.get(dir);
-            let output = first == "dist"
-                || first == "node_modules"
-                || m.is_some_and(|m| m.output_dirs.iter().any(|d| d == first));
-            let single = !rel.contains('/');
-            // A package without a build step (plain JavaScript) is its own output: the file
-            // its `main`/`exports`/`bin` names at the top of its folder.
-            let entry_file = single
-                && m.is_some_and(|m| {
-                    m.entry_points
-                        .iter()
-                        .any(|e| e.trim_start_matches("./") == first)
-                });
-            if output || entry_file || (single && is_package_furniture(first)) {
-                None
-            } else {
-                Some(Hit::new(
-                    Diag::internal_package_extra(),
-                    fs::join(dir, first),
-                ))
-            }
-        }
+        Some((dir, Role::Internal)) => internal_package_file(ctx, path, dir),
         // A package whose folder holds the service (a workspace root copied to the app root):
         // its folder is the whole app, so its own files are reported, each at its topmost
         // folder that holds nothing of the service.
@@ -111,20 +91,53 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         }
         Some((dir, Role::Unknown)) => Some(Hit::new(Diag::app_root_unknown_package(), dir)),
         Some((_, Role::OtherService(_))) => None,
-        None => {
-            if fs::in_node_modules(path) {
-                return None;
-            }
-            if is_package_furniture(fs::basename(path))
-                && !path[root.len()..].trim_start_matches('/').contains('/')
-            {
-                return None;
-            }
-            // Topmost folder below the app root that holds nothing of the service.
-            let foreign = topmost_foreign(path, root, &sub.holders)?;
-            Some(Hit::new(Diag::app_root_foreign_content(), foreign))
-        }
+        None => unowned(path, root, &sub.holders),
     }
+}
+
+/// A file of an internal package: its build output (`dist`, `node_modules`, the folders its
+/// manifest names), its entry file, or the files any package carries; anything else is extra,
+/// reported at its top folder in the package.
+fn internal_package_file(ctx: &Ctx, path: &str, dir: &str) -> Option<Hit> {
+    let rel = path[dir.len()..].trim_start_matches('/');
+    let first = rel.split('/').next().unwrap_or(rel);
+    let m = ctx.facts.manifests.get(dir);
+    let output = first == "dist"
+        || first == "node_modules"
+        || m.is_some_and(|m| m.output_dirs.iter().any(|d| d == first));
+    let single = !rel.contains('/');
+    // A package without a build step (plain JavaScript) is its own output: the file
+    // its `main`/`exports`/`bin` names at the top of its folder.
+    let entry_file = single
+        && m.is_some_and(|m| {
+            m.entry_points
+                .iter()
+                .any(|e| e.trim_start_matches("./") == first)
+        });
+    if output || entry_file || (single && is_package_furniture(first)) {
+        None
+    } else {
+        Some(Hit::new(
+            Diag::internal_package_extra(),
+            fs::join(dir, first),
+        ))
+    }
+}
+
+/// A path under the app root that no package holds: foreign unless it is installed
+/// (`node_modules`) or package furniture at the app root itself (where an install may have
+/// run); reported at its topmost folder that holds nothing of the service.
+fn unowned(path: &str, root: &str, holders: &std::collections::HashSet<String>) -> Option<Hit> {
+    if fs::in_node_modules(path) {
+        return None;
+    }
+    if is_package_furniture(fs::basename(path))
+        && !path[root.len()..].trim_start_matches('/').contains('/')
+    {
+        return None;
+    }
+    let foreign = topmost_foreign(path, root, holders)?;
+    Some(Hit::new(Diag::app_root_foreign_content(), foreign))
 }
 
 /// The topmost folder (or file) on the way from `top` (exclusive) down to `path` that holds

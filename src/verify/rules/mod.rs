@@ -7,6 +7,9 @@
 //! the same files under four rule ids. A rule turned off in the policy still claims its paths;
 //! its findings are dropped at the end. A claim names a "report path" (the package folder, the
 //! `.git` directory, ...) so a folder of 3000 files is one path in the report.
+//!
+//! Rules never do I/O and never write message texts: they judge the [`Ctx`] and hand a
+//! [`Diag`] (a rule id and its message, from the registry) to the [`Collector`].
 
 mod entrypoint;
 mod layout;
@@ -68,7 +71,13 @@ struct Group {
     paths: Vec<String>,
     hidden: Option<Hidden>,
     layer: Option<usize>,
+    /// Every layer that shipped a path of the group (several only for one-cause rules).
+    layers: BTreeSet<usize>,
 }
+
+/// Rules whose hits are one cause however many layers they span: another service copied in by
+/// three steps is one finding naming the three layers, not three findings.
+const ONE_CAUSE: &[RuleId] = &[RuleId::OtherService];
 
 impl<'i> Collector<'i> {
     pub fn new(image: &'i Image) -> Self {
@@ -126,12 +135,23 @@ impl<'i> Collector<'i> {
             Hidden::Deleted { by_layer } | Hidden::Overwritten { by_layer } => by_layer,
         });
         let overwritten = matches!(shipped.hidden, Some(Hidden::Overwritten { .. }));
-        let key = (layer, hit.rule, hit.message, by, overwritten);
+        let one_cause = ONE_CAUSE.contains(&hit.rule);
+        let key = if one_cause {
+            (usize::MAX, hit.rule, hit.message, None, false)
+        } else {
+            (layer, hit.rule, hit.message, by, overwritten)
+        };
         let group = self.groups.entry(key).or_insert_with(|| Group {
             paths: Vec::new(),
             hidden: shipped.hidden,
             layer: Some(layer),
+            layers: BTreeSet::new(),
         });
+        // Visible anywhere is worse than hidden everywhere.
+        if shipped.hidden.is_none() {
+            group.hidden = None;
+        }
+        group.layers.insert(layer);
         if group.paths.last() != Some(&hit.report) {
             group.paths.push(hit.report);
         }
@@ -143,7 +163,18 @@ impl<'i> Collector<'i> {
             let mut paths = g.paths.clone();
             paths.sort();
             paths.dedup();
-            let layer = g.layer.and_then(|l| self.layer_ref(l));
+            let layer = g
+                .layers
+                .first()
+                .copied()
+                .or(g.layer)
+                .and_then(|l| self.layer_ref(l));
+            let values = if g.layers.len() > 1 {
+                let list: Vec<String> = g.layers.iter().map(ToString::to_string).collect();
+                vec![format!("layers: {}", list.join(", "))]
+            } else {
+                Vec::new()
+            };
             let hidden = g.hidden.map(|h| {
                 let (how, by) = match h {
                     Hidden::Deleted { by_layer } => ("deleted", by_layer),
@@ -162,7 +193,7 @@ impl<'i> Collector<'i> {
                 *rule,
                 message.clone(),
                 paths,
-                Vec::new(),
+                values,
                 layer,
                 hidden,
             ));

@@ -1,6 +1,9 @@
 //! `denied-path`: paths matching a `deny` glob of the `[verify]` policy, in any layer. Checked
 //! beside the other rules rather than in their chain: a project's own deny list adds to what
 //! isogen reports, it does not replace it.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Ctx, Hit};
 use crate::verify::diags::Diag;

@@ -5,6 +5,9 @@
 //! Third-party packages (`node_modules`) and distribution data (`/usr/share`, `/usr/lib`) are
 //! not searched for keys and `.env` files: test fixtures there are not the project's secrets and
 //! would drown real findings. Registry tokens are searched everywhere.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;
@@ -106,10 +109,21 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         }
     }
 
-    // Credential files of clouds and tools, by location.
+    credentials(path, is_file, content)
+        .map(|(what, report)| Hit::new(Diag::credentials(what), report))
+}
+
+/// Credential files of clouds and tools, by location (and content where the name is common):
+/// whose they are, and the path to report (a cloud's whole config folder).
+fn credentials(
+    path: &str,
+    is_file: bool,
+    content: Option<&[u8]>,
+) -> Option<(&'static str, String)> {
+    let base = fs::basename(path);
     let parent = fs::basename(fs::parent(path));
     let cloud_dir = path.contains("/.aws") || path.contains("/.azure") || path.contains("/gcloud");
-    let cred: Option<(&str, String)> = if let Some(dir) = fs::self_and_ancestors(path)
+    if let Some(dir) = fs::self_and_ancestors(path)
         .filter(|_| cloud_dir)
         .find(|a| a.ends_with("/.config/gcloud") || a.ends_with("/.azure") || a.ends_with("/.aws"))
         .filter(|_| is_file)
@@ -121,32 +135,34 @@ pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
         } else {
             "AWS credentials"
         };
-        (!dir.ends_with("/.aws") || base == "credentials").then(|| (what, dir.to_string()))
-    } else if !is_file {
-        None
-    } else if parent == ".kube" && base == "config" {
-        Some(("a kubeconfig", path.to_string()))
+        return (!dir.ends_with("/.aws") || base == "credentials").then(|| (what, dir.to_string()));
+    }
+    if !is_file {
+        return None;
+    }
+    let what = if parent == ".kube" && base == "config" {
+        "a kubeconfig"
     } else if parent == ".docker" && base == "config.json" && contains(content, "\"auth") {
-        Some(("docker registry credentials", path.to_string()))
+        "docker registry credentials"
     } else if matches!(base, ".netrc" | "_netrc" | ".git-credentials" | ".pgpass") {
-        Some(("a credentials file", path.to_string()))
+        "a credentials file"
     } else if base == ".pypirc" && contains(content, "password") {
-        Some(("PyPI credentials", path.to_string()))
+        "PyPI credentials"
     } else if parent == ".cargo" && matches!(base, "credentials" | "credentials.toml") {
-        Some(("crates.io credentials", path.to_string()))
+        "crates.io credentials"
     } else if parent == ".gem" && base == "credentials" {
-        Some(("RubyGems credentials", path.to_string()))
+        "RubyGems credentials"
     } else if base == "credentials.tfrc.json" {
-        Some(("Terraform credentials", path.to_string()))
+        "Terraform credentials"
     } else if base.ends_with(".json")
         && contains(content, "\"service_account\"")
         && contains(content, "\"private_key\"")
     {
-        Some(("a Google Cloud service account key", path.to_string()))
+        "a Google Cloud service account key"
     } else {
-        None
+        return None;
     };
-    cred.map(|(what, report)| Hit::new(Diag::credentials(what), report))
+    Some((what, path.to_string()))
 }
 
 #[cfg(test)]

@@ -5,6 +5,9 @@
 //! the folder holds that service's entry file), and by binary
 //! name (an executable file named like another Cargo service's binary). Files the OS package
 //! manager installed (dpkg's or apk's database lists them) are never another service.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;
@@ -26,6 +29,35 @@ pub fn check_presence(ctx: &Ctx, out: &mut Collector) {
             _ => Diag::service_package_missing(&s.name, &s.package_names),
         };
         out.config(diag, vec![format!("service: {}", s.name)]);
+    }
+    check_labels(ctx, out);
+}
+
+/// The image's own labels must name the service it is checked as: an image labelled as
+/// another service (`dev.isogen.service=payments` checked with `--service billing`) is another
+/// service's image, whatever its files say.
+fn check_labels(ctx: &Ctx, out: &mut Collector) {
+    let s = ctx.subject;
+    for key in [crate::verify::SERVICE_LABEL, "dev.isogen.package"] {
+        let Some(value) = ctx.facts.config.labels.get(key).map(|v| v.trim()) else {
+            continue;
+        };
+        if value.is_empty()
+            || value == s.name
+            || s.package_names.contains(value)
+            || s.bin.as_deref() == Some(value)
+        {
+            continue;
+        }
+        let other = s
+            .others
+            .iter()
+            .find(|o| o.name == value || o.package.as_deref() == Some(value))
+            .map(|o| o.name.as_str());
+        out.config(
+            Diag::other_service_label(key, value, other, &s.name),
+            vec![format!("{key}: {value}")],
+        );
     }
 }
 

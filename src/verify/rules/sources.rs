@@ -8,6 +8,9 @@
 //! are distribution folders (`/usr/lib`, `/usr/share`, ...) where a `.ts` is as likely an MPEG
 //! transport stream. The service's and internal packages' folders are searched even when they
 //! are installed into `node_modules`.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Ctx, Hit};
 use crate::image::EntryKind;

@@ -3,16 +3,19 @@
 //! - `dev-dependency`: packages installed in the app's `node_modules` that the manifests (the
 //!   image's, and the workspace's when known) list only as `devDependencies` and that nothing
 //!   needed at run time depends on; plus the packages only they need.
-//! - `workspace-tooling`: pnpm (the package, its binaries, its content-addressable store, `PNPM_HOME`, corepack's
-//!   cached copy), nx, turbo, lerna, rush; workspace files (`pnpm-workspace.yaml`,
-//!   `pnpm-lock.yaml`, `nx.json`, `turbo.json`, `lerna.json`, `rush.json`); npm/yarn workspace
-//!   root manifests.
+//! - `workspace-tooling`: pnpm (the package, its binaries, its content-addressable store,
+//!   `PNPM_HOME`, corepack's cached copy), nx, turbo, lerna, rush; workspace files
+//!   (`pnpm-workspace.yaml`, `pnpm-lock.yaml`, `nx.json`, `turbo.json`, `lerna.json`,
+//!   `rush.json`); npm/yarn workspace root manifests.
 //! - `workspace-protocol`: a visible `package.json` keeping `workspace:`/`catalog:` specs.
 //! - `toolchain`: TypeScript and TS runners, C compilers and make, cargo/rustc/rustup and their
 //!   homes. C headers (`/usr/include`, Node's `/usr/local/include/node`) are not a toolchain
 //!   without a compiler, and ship in sound runtime bases, so they are not reported.
 //! - `package-manager` (warning): npm, npx, yarn, corepack as installed globally, which the
 //!   official Node images ship; a project may turn it off.
+//!
+//! Like every rule, it looks only at the [`super::Ctx`] (no I/O) and never writes a message
+//! text of its own: its messages are constructors in [`crate::verify::diags`].
 
 use super::{Collector, Ctx, Hit};
 use crate::image::EntryKind;

@@ -1,21 +1,265 @@
-//! `isogen generate` at scale: a 200-service pnpm workspace built here, deterministically.
+//! `isogen generate` at scale: a 200-service pnpm workspace (20 internal libraries, a lockfile,
+//! a turbo.json) written here deterministically, then measured: `isogen generate` cold (no
+//! Dockerfile yet), `isogen generate --check` of the unchanged tree, and one
+//! `turbo prune --docker` (turbo from npm, installed under the output folder when npm can).
 
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
+use super::measure::{self, Stats, Tool};
 use super::Options;
 
 pub struct GenerateResult {
-    text: String,
+    services: usize,
+    rows: Vec<(String, Stats)>,
+    note: String,
 }
 
 impl GenerateResult {
     pub fn markdown(&self) -> String {
-        self.text.clone()
+        let turbo = self
+            .rows
+            .iter()
+            .find(|(n, s)| n.starts_with("turbo prune") && s.runs > 0)
+            .map(|(_, s)| s.wall);
+        let mut text = format!(
+            "### generate: {} pnpm services, 20 internal libraries\n\n{}\n\n",
+            self.services, self.note
+        );
+        text.push_str("| command | wall s (median) | x one turbo prune | CPU s | peak RSS MiB | runs | exit |\n");
+        text.push_str("|---|---:|---:|---:|---:|---:|---|\n");
+        for (name, s) in &self.rows {
+            if s.runs == 0 {
+                text.push_str(&format!("| {name} | failed | | | | 0 | |\n"));
+                continue;
+            }
+            let ratio = turbo.map_or("-".into(), |t| format!("{:.2}x", s.wall / t));
+            let codes = if s.codes.is_empty() {
+                "0".into()
+            } else {
+                format!("{:?}", s.codes)
+            };
+            text.push_str(&format!(
+                "| {name} | {:.3} | {ratio} | {:.2} | {:.1} | {} | {codes} |\n",
+                s.wall,
+                s.cpu,
+                s.rss_kib as f64 / 1024.0,
+                s.runs
+            ));
+        }
+        text
     }
 }
 
-pub fn run(_isogen: &Path, _out: &Path, _options: &Options) -> Result<GenerateResult, String> {
+pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResult, String> {
+    let services = if options.quick { 40 } else { 200 };
+    let template = out.join(format!("workspace-{services}"));
+    let _ = fs::remove_dir_all(&template);
+    write_workspace(&template, services)?;
+    let cold = out.join("generate-cold");
+    let checked = out.join("generate-checked");
+    copy_tree(&template, &checked)?;
+    let status = Command::new(isogen)
+        .arg("generate")
+        .arg(&checked)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!(
+            "isogen generate {} failed: {status}",
+            checked.display()
+        ));
+    }
+    let fresh = format!(
+        "rm -rf '{0}' && cp -a '{1}' '{0}'",
+        cold.display(),
+        template.display()
+    );
+    let mut tools = Vec::new();
+    let mut generate = Tool::sh(
+        "isogen generate (cold: no Dockerfile yet)",
+        format!("'{}' generate '{}'", isogen.display(), cold.display()),
+    );
+    generate.prepare = Some(fresh.clone());
+    tools.push(generate);
+    tools.push(Tool::sh(
+        "isogen generate --check (unchanged tree)",
+        format!(
+            "'{}' generate --check '{}'",
+            isogen.display(),
+            checked.display()
+        ),
+    ));
+    let mut note = format!(
+        "Workspace written by `cargo xtask bench` ({services} services under apps/, each with 12 files and 2-3 internal dependencies)."
+    );
+    match install_turbo(out) {
+        Ok(turbo) => {
+            let mut prune = Tool::sh(
+                "turbo prune --docker (one service)",
+                format!(
+                    "cd '{}' && '{}' prune --docker @mono/svc007 --out-dir '{}'",
+                    cold.display(),
+                    turbo.display(),
+                    out.join("turbo-out").display()
+                ),
+            );
+            prune.prepare = Some(format!(
+                "{fresh} && rm -rf '{}'",
+                out.join("turbo-out").display()
+            ));
+            prune.env = vec![
+                ("TURBO_TELEMETRY_DISABLED".into(), "1".into()),
+                ("DO_NOT_TRACK".into(), "1".into()),
+            ];
+            tools.push(prune);
+        }
+        Err(e) => note.push_str(&format!(" turbo not measured: {e}.")),
+    }
+    let stats = measure::interleaved(&tools, options.runs);
     Ok(GenerateResult {
-        text: String::new(),
+        services,
+        rows: tools.into_iter().map(|t| t.name).zip(stats).collect(),
+        note,
     })
+}
+
+/// turbo from the npm registry (its platform binary comes as an npm package), once.
+fn install_turbo(out: &Path) -> Result<PathBuf, String> {
+    let prefix = out.join("turbo");
+    let bin = prefix.join("node_modules/.bin/turbo");
+    if bin.exists() {
+        return Ok(bin);
+    }
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+        .arg(&prefix)
+        .arg("turbo@2")
+        .status()
+        .map_err(|e| format!("npm: {e}"))?;
+    if !status.success() || !bin.exists() {
+        return Err(format!("`npm install turbo@2` failed ({status})"));
+    }
+    Ok(bin)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    let _ = fs::remove_dir_all(to);
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or(format!("cp -a failed: {status}"))
+}
+
+fn put(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The internal libraries service `i` depends on.
+fn deps_of(i: usize) -> Vec<usize> {
+    let mut deps = vec![i % 20, (i * 7 + 3) % 20, (i * 13 + 5) % 20];
+    deps.sort_unstable();
+    deps.dedup();
+    deps
+}
+
+fn write_workspace(root: &Path, services: usize) -> Result<(), String> {
+    put(
+        &root.join("package.json"),
+        r#"{"name":"mono","private":true,"packageManager":"pnpm@9.15.9","devDependencies":{}}"#,
+    )?;
+    put(
+        &root.join("pnpm-workspace.yaml"),
+        "packages:\n  - \"apps/*\"\n  - \"libs/*\"\n",
+    )?;
+    put(
+        &root.join("turbo.json"),
+        r#"{"tasks":{"build":{"dependsOn":["^build"],"outputs":["dist/**"]}}}"#,
+    )?;
+    let mut importers = String::from("  .: {}\n\n");
+    for lib in 0..20 {
+        let dir = root.join(format!("libs/lib{lib:02}"));
+        let dep = (lib % 5 != 0).then(|| lib - 1);
+        let deps = dep.map_or(String::new(), |d| {
+            format!(r#","@mono/lib{d:02}":"workspace:^""#)
+        });
+        put(
+            &dir.join("package.json"),
+            &format!(
+                r#"{{"name":"@mono/lib{lib:02}","version":"1.0.0","main":"src/index.js","dependencies":{{"ms":"^2.1.3"{deps}}}}}"#
+            ),
+        )?;
+        for f in 0..6 {
+            put(
+                &dir.join(format!("src/m{f}.js")),
+                &format!("module.exports = () => {f};\n"),
+            )?;
+        }
+        put(
+            &dir.join("src/index.js"),
+            "module.exports = require('./m0');\n",
+        )?;
+        importers.push_str(&format!(
+            "  libs/lib{lib:02}:\n    dependencies:\n{}      ms:\n        specifier: ^2.1.3\n        version: 2.1.3\n\n",
+            dep.map_or(String::new(), |d| format!(
+                "      '@mono/lib{d:02}':\n        specifier: workspace:^\n        version: link:../lib{d:02}\n"
+            ))
+        ));
+    }
+    for i in 0..services {
+        write_service(root, i, &mut importers)?;
+    }
+    put(&root.join("pnpm-lock.yaml"), &lockfile(&importers))
+}
+
+fn write_service(root: &Path, i: usize, importers: &mut String) -> Result<(), String> {
+    let dir = root.join(format!("apps/svc{i:03}"));
+    let libs: Vec<String> = deps_of(i)
+        .iter()
+        .map(|d| format!(r#""@mono/lib{d:02}":"workspace:^""#))
+        .collect();
+    put(
+        &dir.join("package.json"),
+        &format!(
+            r#"{{"name":"@mono/svc{i:03}","version":"1.0.0","private":true,"scripts":{{"start":"node src/server.js","test":"node --test"}},"dependencies":{{{},"zod":"^3.23.8"}}}}"#,
+            libs.join(",")
+        ),
+    )?;
+    put(
+        &dir.join("src/server.js"),
+        "require('http').createServer(() => {}).listen(process.env.PORT);\n",
+    )?;
+    for r in 0..8 {
+        put(
+            &dir.join(format!("src/routes/r{r}.js")),
+            &format!("module.exports = '{r}';\n"),
+        )?;
+    }
+    put(&dir.join("test/server.test.js"), "require('node:test');\n")?;
+    put(&dir.join("README.md"), &format!("# svc{i:03}\n"))?;
+    importers.push_str(&format!("  apps/svc{i:03}:\n    dependencies:\n"));
+    for d in deps_of(i) {
+        importers.push_str(&format!(
+            "      '@mono/lib{d:02}':\n        specifier: workspace:^\n        version: link:../../libs/lib{d:02}\n"
+        ));
+    }
+    importers.push_str("      zod:\n        specifier: ^3.23.8\n        version: 3.25.76\n\n");
+    Ok(())
+}
+
+fn lockfile(importers: &str) -> String {
+    format!(
+        "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n{importers}packages:\n\n  ms@2.1.3:\n    resolution: {{integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}}\n\n  zod@3.25.76:\n    resolution: {{integrity: sha512-gzUt/qt81nXsFGKIFcC3YnfEAx5NkunCfnDlvuBSSFS02bcXu4Lmea0AFIUwbLWxWPx3d9p8S5QoaujKcNQxcQ==}}\n\nsnapshots:\n\n  ms@2.1.3: {{}}\n\n  zod@3.25.76: {{}}\n"
+    )
 }

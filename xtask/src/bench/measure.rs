@@ -15,6 +15,8 @@ pub struct Tool {
     pub once: bool,
     /// Working directory (isogen verify must not run inside a workspace it would pick up).
     pub cwd: Option<std::path::PathBuf>,
+    /// A shell command run before each sample, not timed (e.g. a fresh copy of the input).
+    pub prepare: Option<String>,
 }
 
 impl Tool {
@@ -25,6 +27,7 @@ impl Tool {
             env: Vec::new(),
             once: false,
             cwd: None,
+            prepare: None,
         }
     }
 }
@@ -86,6 +89,15 @@ fn summarize(samples: &[Sample]) -> Stats {
 }
 
 fn sample(tool: &Tool) -> Result<Sample, String> {
+    if let Some(prepare) = &tool.prepare {
+        let status = Command::new("sh")
+            .args(["-c", prepare])
+            .status()
+            .map_err(|e| format!("{prepare}: {e}"))?;
+        if !status.success() {
+            return Err(format!("{prepare}: {status}"));
+        }
+    }
     let report = std::env::temp_dir().join(format!("isogen-bench-time-{}", std::process::id()));
     let mut command = Command::new("/usr/bin/time");
     command

@@ -188,6 +188,7 @@ fn image_tools(
             .unwrap_or_default(),
         once: false,
         cwd: Some(out.join(shape.name)),
+        prepare: None,
     };
     tools.push(verify("isogen verify", isogen, None));
     if let Some(baseline) = &options.baseline {

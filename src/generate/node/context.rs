@@ -1,0 +1,588 @@
+//! The context of one pnpm service: its entry and what its image ships, the packages the
+//! build installs and builds, the packages the runtime ships (with their manifest rewrites),
+//! and the root files the stages copy. Each step is a function below; [`context`] runs them.
+//!
+//! It is a pure function of the workspace model and the config (discovery read every file it
+//! needs); it never reads the disk, and an input it cannot turn into a working Dockerfile is
+//! an error naming the file or the config key.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::rewrite::{npm_overrides, rewrite_command, runtime_rewrite};
+use super::settings::settings;
+use super::shipped::{package_contents, unbuilt_paths};
+use super::tsconfig::{built_by_references, tsconfig_extends};
+use super::{check_dir, is_build_output, node_of, selector, shell_dir};
+use super::{BuildPackage, NodeContext, RuntimePackage};
+use crate::error::{Error, Result};
+use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceConfig};
+use crate::generate::templates::shell_quote;
+use crate::generate::{common_context, reject_keys};
+use crate::workspace::pnpm::WORKSPACE_FILE;
+use crate::workspace::pnpm::{out_dir_of, NodePackage, PnpmWorkspace, StartCommand, LOCKFILE};
+use crate::workspace::{Package, Service, Workspace};
+
+/// The service being generated, with its config section.
+struct Svc<'a> {
+    ws: &'a Workspace,
+    pnpm: &'a PnpmWorkspace,
+    service: &'a Service,
+    pkg: &'a Package,
+    node: &'a NodePackage,
+    overrides: Option<&'a ServiceConfig>,
+    /// `[generate.services.<name>]`, for messages.
+    section: String,
+    /// The script that builds a package (`build`, or `[generate.node] build_script`).
+    build_script: &'a str,
+    config_path: &'a Path,
+}
+
+/// Computes the context of one service.
+pub fn context(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<NodeContext> {
+    let pnpm = ws.pnpm.as_ref().ok_or_else(|| {
+        Error::workspace(&ws.root, "not a pnpm workspace (no pnpm-workspace.yaml)")
+    })?;
+    let mut common = common_context(ws, service, config, config_path, "pnpm")?;
+    let pkg = ws.service_package(service);
+    let svc = Svc {
+        ws,
+        pnpm,
+        service,
+        pkg,
+        node: node_of(pkg)?,
+        overrides: config.service(&service.name),
+        section: format!("[generate.services.{}]", service.name),
+        build_script: config.node.build_script.as_deref().unwrap_or("build"),
+        config_path,
+    };
+    svc.reject_cargo_keys()?;
+    let (entry, out_dir) = svc.entry_and_out_dir()?;
+    let service_copy = svc.service_copy(&entry, &out_dir, warnings)?;
+    common.service.cmd = vec![
+        "node".into(),
+        format!("{}/{}", common.service.workdir, entry),
+    ];
+    svc.warn_dropped_node_options(&entry, common.env.contains_key("NODE_OPTIONS"), warnings);
+    let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
+    svc.check_one_line_commands()?;
+
+    let mut packages = svc.build_packages(&out_dir)?;
+    svc.mark_injected(&mut packages)?;
+    svc.warn_unbuilt_service(&packages, &service_copy, warnings);
+    if pnpm.split_lockfiles {
+        node.lockfile = split_lockfiles_complete(&packages, &service.name, warnings);
+    }
+    let install_filters = vec![format!("{}...", selector(pkg, svc.node))];
+    let inject_refresh = inject_refresh(&packages, node.lockfile, &install_filters);
+    if !pnpm.patches.is_empty() {
+        warnings.push(format!(
+            "patchedDependencies ({}): pnpm applies them in the build stages only; the runtime install (npm) installs those packages unpatched",
+            pnpm.patches.join(", ")
+        ));
+    }
+    let (overrides_map, _) = npm_overrides(pnpm, warnings);
+    let npm_overrides =
+        (!overrides_map.is_empty()).then(|| serde_json::Value::Object(overrides_map).to_string());
+
+    let referenced = built_by_references(ws, pnpm, &packages, warnings);
+    let runtime_packages = svc.runtime_packages(
+        &service_copy,
+        &referenced,
+        npm_overrides.as_deref(),
+        &common.app_root,
+        warnings,
+    )?;
+    let root_files = root_files(pnpm, warnings);
+    let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
+    check_copyable(ws, pnpm, &tsconfig_extends)?;
+    let context_excludes = context_excludes(&packages, &referenced);
+    Ok(NodeContext {
+        context_excludes,
+        common,
+        node,
+        root_files,
+        patches: pnpm.patches.clone(),
+        tsconfigs: pnpm.tsconfigs.clone(),
+        tsconfig_extends,
+        npmrc: pnpm.npmrc,
+        npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
+        npmrc_lines: pnpm.npmrc_public.clone(),
+        pnpm_store: super::PNPM_STORE.to_string(),
+        install_filters,
+        packages,
+        runtime_packages,
+        inject_refresh,
+        npm_overrides,
+    })
+}
+
+impl Svc<'_> {
+    /// Cargo-only keys in a Node service's section are a mistake worth stopping for.
+    fn reject_cargo_keys(&self) -> Result<()> {
+        let Some(o) = self.overrides else {
+            return Ok(());
+        };
+        reject_keys(
+            self.config_path,
+            &self.section,
+            &[
+                ("assets", !o.assets.is_empty()),
+                ("features", !o.features.is_empty()),
+                ("no_default_features", o.no_default_features.is_some()),
+            ],
+            &format!(
+                "only for Cargo services; `{}` is a Node service (its image ships the `dist` \
+                 of its package, `out_dir` names another folder)",
+                self.service.name
+            ),
+        )
+    }
+
+    /// A service whose start script runs what isogen cannot put in an image (Deno, Bun,
+    /// Next.js) is refused by name, before `main` is taken for an entry it is not.
+    fn refuse_start(&self) -> Result<()> {
+        let (script, kind) = match &self.node.start {
+            Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
+            // A dev server and nothing else to run: a front end served by a dev server, or
+            // a service whose production command isogen did not find.
+            Some((script, StartCommand::Dev(program)))
+                if self.node.entry.is_none() && self.node.bin.is_none() =>
+            {
+                return Err(Error::workspace(
+                    self.ws.root.join(&self.pkg.manifest),
+                    format!(
+                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry` in {} (the built file `node` runs), or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
+                        self.service.name, self.section, self.service.name
+                    ),
+                ));
+            }
+            _ => return Ok(()),
+        };
+        Err(Error::workspace(
+            self.ws.root.join(&self.pkg.manifest),
+            format!(
+                "the service `{}` is a {kind} app (its `{script}` script runs `{}`): isogen does not build {kind} images yet; add `{}` to `not_services` in [workspace] of isogen.toml, or set `entry` in {} if it also runs under plain `node`",
+                self.service.name,
+                self.node.scripts.get(script).map_or("", String::as_str),
+                self.service.name,
+                self.section
+            ),
+        ))
+    }
+
+    /// The entry file and the output folder of the service (config first, then package.json).
+    fn entry_and_out_dir(&self) -> Result<(String, String)> {
+        let section = &self.section;
+        let entry_override = self.overrides.and_then(|o| o.entry.as_deref());
+        let entry = match entry_override {
+            Some(e) => e.trim().trim_start_matches("./").to_string(),
+            // One of several processes of the package: the file its script runs.
+            None if !self.node.processes.is_empty() => self.service.entry.clone(),
+            None => {
+                self.refuse_start()?;
+                self.node.service_entry().map(str::to_string).ok_or_else(|| {
+                    Error::workspace(
+                        self.ws.root.join(&self.pkg.manifest),
+                        format!(
+                            "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml (or add `{}` to `not_services` in [workspace] when it is not a service)",
+                            self.service.name, self.service.name
+                        ),
+                    )
+                })?
+            }
+        };
+        let out_dir = match self.overrides.and_then(|o| o.out_dir.as_deref()) {
+            Some(d) => d
+                .trim()
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string(),
+            None if entry_override.is_some() => self.node.out_dir.clone(),
+            None if !self.node.processes.is_empty() => out_dir_of(Some(&entry)),
+            None => self.node.service_out_dir(),
+        };
+        for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
+            if !value.is_empty() && (!is_plain_path(value) || value.split('/').any(|s| s == "..")) {
+                return Err(Error::config(
+                    self.config_path,
+                    format!("{section} {what} = {value:?}: expected a path inside the service folder, without spaces or quotes"),
+                ));
+            }
+        }
+        Ok((entry, out_dir))
+    }
+
+    /// Whether the service's package is built (a build script, or `build` in the config).
+    fn service_built(&self) -> bool {
+        self.overrides.and_then(|o| o.build.as_deref()).is_some()
+            || self.node.scripts.contains_key(self.build_script)
+    }
+
+    /// What the image ships of the service's own folder; the entry must be in it.
+    fn service_copy(
+        &self,
+        entry: &str,
+        out_dir: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<String>> {
+        let n = self.node;
+        let service_built = self.service_built();
+        let copy = match self.overrides.and_then(|o| o.out_dir.as_deref()) {
+            Some(_) if !out_dir.is_empty() => vec![out_dir.to_string()],
+            _ if !service_built && n.files.is_none() && n.folder.plain_js => {
+                package_contents(self.ws, self.pkg, n, warnings)
+            }
+            _ => n.runtime_paths(Some(entry), out_dir),
+        };
+        if copy
+            .iter()
+            .any(|p| entry == p || entry.starts_with(&format!("{p}/")))
+        {
+            return Ok(copy);
+        }
+        let section = &self.section;
+        Err(Error::workspace(
+            self.ws.root.join(&self.pkg.manifest),
+            format!(
+                "the entry `{entry}` of the service `{}` is not in what its image ships ({}){}; set `out_dir` (or `entry`) in {section} of isogen.toml",
+                self.service.name,
+                if copy.is_empty() { "nothing".to_string() } else { copy.join(", ") },
+                if service_built {
+                    String::new()
+                } else {
+                    format!(": package.json has no `{}` script to make it (add one, or set `build` in {section})", self.build_script)
+                }
+            ),
+        ))
+    }
+
+    /// `node --import ./tracing.mjs dist/main.js`: the CMD runs the file alone, so say what
+    /// it drops (unless `NODE_OPTIONS` is set).
+    fn warn_dropped_node_options(
+        &self,
+        entry: &str,
+        has_node_options: bool,
+        warnings: &mut Vec<String>,
+    ) {
+        let n = self.node;
+        let (script, options) = match n.script_running(entry) {
+            Some((script, _, options)) => (script, options.to_vec()),
+            None => ("start", Vec::new()),
+        };
+        if options.is_empty() || has_node_options {
+            return;
+        }
+        warnings.push(format!(
+            "{}: the `{}` script runs node with `{}`, which the image's CMD (`node {entry}`) does not pass; to keep them, set `env = {{ NODE_OPTIONS = \"{}\" }}` in {} of isogen.toml",
+            self.pkg.manifest,
+            script,
+            options.join(" "),
+            options.join(" ").replace('"', "\\\""),
+            self.section
+        ));
+    }
+
+    /// `build` and a shell `healthcheck` go into one Dockerfile line each.
+    fn check_one_line_commands(&self) -> Result<()> {
+        let Some(o) = self.overrides else {
+            return Ok(());
+        };
+        let shell = match &o.healthcheck {
+            Some(Healthcheck::Shell(s)) => Some(("healthcheck", s.as_str())),
+            _ => None,
+        };
+        for (key, value) in o
+            .build
+            .as_deref()
+            .map(|b| ("build", b))
+            .into_iter()
+            .chain(shell)
+        {
+            if value.contains(['\n', '\r']) || value.trim().is_empty() {
+                return Err(Error::config(
+                    self.config_path,
+                    format!(
+                        "{} {key}: expected one non-empty line (join commands with &&)",
+                        self.section
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The build closure and the service itself, dependencies first.
+    fn build_order(&self) -> impl Iterator<Item = usize> + '_ {
+        self.service
+            .build_closure
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.service.package))
+    }
+
+    /// Every package the frozen install and the builds touch.
+    fn build_packages(&self, out_dir: &str) -> Result<Vec<BuildPackage>> {
+        let mut packages = Vec::new();
+        for i in self.build_order() {
+            let p = self.ws.package(i);
+            let n = node_of(p)?;
+            let is_service = i == self.service.package;
+            check_dir(p, &self.ws.root)?;
+            let selector = selector(p, n);
+            let build = match (is_service, self.overrides.and_then(|o| o.build.as_deref())) {
+                (true, Some(cmd)) => Some(format!("cd {} && {cmd}", shell_dir(&p.dir))),
+                _ if n.scripts.contains_key(self.build_script) => Some(format!(
+                    "pnpm --filter {} run {}",
+                    shell_quote(&selector),
+                    shell_quote(self.build_script)
+                )),
+                _ => None,
+            };
+            packages.push(BuildPackage {
+                name: p.name.clone(),
+                dir: p.dir.clone(),
+                manifest: p.manifest.clone(),
+                lockfile: self
+                    .pnpm
+                    .package_lockfiles
+                    .contains(&p.dir)
+                    .then(|| format!("{}/{LOCKFILE}", p.dir)),
+                is_service,
+                selector,
+                build,
+                out_dir: if is_service {
+                    out_dir.to_string()
+                } else {
+                    n.out_dir.clone()
+                },
+                injected: false,
+            });
+        }
+        Ok(packages)
+    }
+
+    /// Injected workspace packages: copied by the deps stage's install, before they are built.
+    fn mark_injected(&self, packages: &mut [BuildPackage]) -> Result<()> {
+        for i in self.build_order() {
+            let p = self.ws.package(i);
+            let n = node_of(p)?;
+            for d in &p.internal_deps {
+                let target = self.ws.package(d.package);
+                if self.pnpm.inject_workspace_packages
+                    || n.injected.contains(&d.alias)
+                    || n.injected.contains(&target.name)
+                {
+                    if let Some(b) = packages.iter_mut().find(|b| b.dir == target.dir) {
+                        b.injected = true;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A plain-JS service needs no build; a TypeScript one without a build step likely does.
+    fn warn_unbuilt_service(
+        &self,
+        packages: &[BuildPackage],
+        service_copy: &[String],
+        warnings: &mut Vec<String>,
+    ) {
+        if packages.last().is_some_and(|p| p.build.is_none()) && !self.node.folder.plain_js {
+            warnings.push(format!(
+                "{}: the service `{}` has no `{}` script; its image ships `{}` as the workspace has it (set `build` in {} to build it)",
+                self.pkg.manifest,
+                self.service.name,
+                self.build_script,
+                service_copy.join(", "),
+                self.section
+            ));
+        }
+    }
+
+    /// The packages the image ships, dependencies first, the service last.
+    fn runtime_packages(
+        &self,
+        service_copy: &[String],
+        referenced: &BTreeSet<String>,
+        npm_overrides: Option<&str>,
+        app_root: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<RuntimePackage>> {
+        let mut out = Vec::new();
+        let shipped = self
+            .service
+            .runtime_closure
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.service.package));
+        for i in shipped {
+            let p = self.ws.package(i);
+            let n = node_of(p)?;
+            let is_service = i == self.service.package;
+            let copy = if is_service {
+                service_copy.to_vec()
+            } else if n.scripts.contains_key(self.build_script) || referenced.contains(&p.dir) {
+                // A package without a build script that a `tsc -b` builds through the project
+                // references of its tsconfig: what it declares exists once the builder ran,
+                // whether or not the workspace holds a stale build of it.
+                n.runtime_paths(n.entry.as_deref(), &n.out_dir)
+            } else {
+                unbuilt_paths(self.ws, p, n, warnings)
+            };
+            let (delete, mut set) = runtime_rewrite(self.ws, self.service, i, self.pnpm)?;
+            // Ship the package as `pnpm publish` would: publishConfig fields win.
+            let mut set_json = Vec::new();
+            for (key, value) in &n.publish_overrides {
+                match value {
+                    serde_json::Value::String(v) => set.push(format!("{key}={v}")),
+                    other => set_json.push(format!("{key}={other}")),
+                }
+            }
+            // The service is the root of the npm install: only its `overrides` count.
+            if let (true, Some(o)) = (is_service, npm_overrides) {
+                set_json.push(format!("overrides={o}"));
+            }
+            if let Some(bad) = set
+                .iter()
+                .chain(&set_json)
+                .find(|a| a.contains(['\n', '\r']))
+            {
+                return Err(Error::workspace(
+                    self.ws.root.join(&p.manifest),
+                    format!(
+                        "a dependency spec would put a line break into the Dockerfile: {bad:?}"
+                    ),
+                ));
+            }
+            out.push(RuntimePackage {
+                name: p.name.clone(),
+                dir: p.dir.clone(),
+                is_service,
+                copy,
+                rewrite: rewrite_command(app_root, &p.dir, &delete, &set, &set_json),
+                delete,
+                set,
+                set_json,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// With `shared-workspace-lockfile=false`, a frozen install needs the lockfile of every
+/// package it installs: whether they all have one (a warning names those that do not).
+fn split_lockfiles_complete(
+    packages: &[BuildPackage],
+    service: &str,
+    warnings: &mut Vec<String>,
+) -> bool {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|p| p.lockfile.is_none())
+        .map(|p| p.dir.as_str())
+        .collect();
+    if !missing.is_empty() {
+        warnings.push(format!(
+            ".npmrc sets shared-workspace-lockfile=false, but {} {} no {LOCKFILE}, so the deps stage of `{service}` cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfiles",
+            missing.join(", "),
+            if missing.len() == 1 { "has" } else { "have" },
+        ));
+    }
+    missing.is_empty()
+}
+
+/// The command that refreshes injected packages after they are built (see
+/// [`NodeContext::inject_refresh`]).
+fn inject_refresh(
+    packages: &[BuildPackage],
+    frozen: bool,
+    install_filters: &[String],
+) -> Option<String> {
+    packages
+        .iter()
+        .any(|p| p.injected && p.build.is_some() && !p.is_service)
+        .then(|| {
+            let mut cmd = String::from("pnpm install");
+            if frozen {
+                cmd.push_str(" --frozen-lockfile");
+            }
+            cmd.push_str(" --offline --ignore-scripts");
+            for f in install_filters {
+                cmd.push_str(" --filter ");
+                cmd.push_str(&shell_quote(f));
+            }
+            cmd
+        })
+}
+
+/// Root files the deps stage copies, with a warning when the install cannot be frozen.
+fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
+    let mut root_files = vec![];
+    if pnpm.root_manifest {
+        root_files.push("package.json".to_string());
+    }
+    if pnpm.lockfile {
+        root_files.push(LOCKFILE.to_string());
+    } else if !pnpm.split_lockfiles && pnpm.lockfile_present {
+        warnings.push(format!(
+            "{LOCKFILE}: the file is empty, so the deps stage cannot install with --frozen-lockfile (pnpm refuses an empty lockfile); run `pnpm install` and commit the lockfile"
+        ));
+    } else if !pnpm.split_lockfiles {
+        warnings.push(format!(
+            "{WORKSPACE_FILE}: no {LOCKFILE} next to it, so the deps stage cannot install with --frozen-lockfile; run `pnpm install` and commit the lockfile"
+        ));
+    }
+    root_files.push(WORKSPACE_FILE.to_string());
+    // An `.npmrc` with credentials stays out of the context: the build gets it as a secret.
+    if pnpm.npmrc && !pnpm.npmrc_credentials {
+        root_files.push(".npmrc".into());
+    }
+    if pnpm.pnpmfile {
+        root_files.push(".pnpmfile.cjs".into());
+    }
+    root_files
+}
+
+/// Patch files and tsconfig files are copied by their own paths: each must be one a
+/// Dockerfile line can carry.
+fn check_copyable(ws: &Workspace, pnpm: &PnpmWorkspace, tsconfig_extends: &[String]) -> Result<()> {
+    for f in pnpm
+        .patches
+        .iter()
+        .chain(&pnpm.tsconfigs)
+        .chain(tsconfig_extends)
+    {
+        if !is_plain_path(f) || f.split('/').any(|s| s == "..") {
+            return Err(Error::workspace(
+                ws.root.join(f),
+                "this path cannot be copied by a Dockerfile (spaces, quotes or `..`)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Build output folders kept out of the build context (see [`NodeContext::context_excludes`]).
+fn context_excludes(packages: &[BuildPackage], referenced: &BTreeSet<String>) -> Vec<String> {
+    packages
+        .iter()
+        .filter(|p| {
+            (p.build.is_some() || referenced.contains(&p.dir)) && is_build_output(&p.out_dir)
+        })
+        .map(|p| {
+            if p.dir.is_empty() {
+                p.out_dir.clone()
+            } else {
+                format!("{}/{}", p.dir, p.out_dir)
+            }
+        })
+        .collect()
+}

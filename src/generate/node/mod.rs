@@ -1,0 +1,211 @@
+//! The Node (pnpm) context: everything `node.Dockerfile.tera` and `node.dockerignore.tera`
+//! need for one service, computed here so the templates stay declarative. One concept per
+//! file: [`context`] runs the steps; [`settings`] picks Node, images and pnpm; [`shipped`]
+//! says what each package folder contributes; [`rewrite`] turns the copied manifests into
+//! ones plain `npm install` accepts; [`tsconfig`] follows `references` and `extends`.
+//!
+//! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
+//! file first), so the whole context can be built from a Workspace made in memory.
+
+pub mod context;
+pub mod rewrite;
+pub mod settings;
+pub mod shipped;
+pub mod tsconfig;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use context::context;
+pub use rewrite::{npm_overrides, runtime_rewrite};
+pub use settings::{DEFAULT_IMAGE_SUFFIX, DEFAULT_NODE_MAJOR};
+
+use super::cfg::{is_plain_path, GenerateConfig, PnpmInstall};
+use super::{CommonContext, Rendering};
+use crate::error::{Error, Result};
+use crate::workspace::pnpm::NodePackage;
+use crate::workspace::{Package, Service, Workspace};
+
+/// The pnpm store of the build stages: a cache mount, never in a layer.
+pub const PNPM_STORE: &str = "/pnpm/store";
+
+/// Everything a Node template gets: the common variables, flattened, plus these.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeContext {
+    #[serde(flatten)]
+    pub common: CommonContext,
+    pub node: NodeSettings,
+    /// Root files the deps stage copies (`package.json`, `pnpm-lock.yaml`,
+    /// `pnpm-workspace.yaml`, `.npmrc`, `.pnpmfile.cjs`, whichever exist).
+    pub root_files: Vec<String>,
+    /// Patch files a frozen install needs (`patchedDependencies`).
+    pub patches: Vec<String>,
+    /// Root `tsconfig*.json` files the builder copies (packages extend them).
+    pub tsconfigs: Vec<String>,
+    /// The tsconfig files outside the packages and the root that the tsconfigs of the built
+    /// packages extend (`../../config/tsconfig.base.json`), transitively; each copied to its
+    /// own path.
+    pub tsconfig_extends: Vec<String>,
+    /// Whether the root has a `.npmrc` (used by the installs, never shipped).
+    pub npmrc: bool,
+    /// Whether that `.npmrc` holds registry credentials: then it is never copied (nor in the
+    /// build context); the deps stage writes [`npmrc_lines`](Self::npmrc_lines) instead, and
+    /// the installs mount the real file as the build secret `npmrc` at `/root/.npmrc`.
+    pub npmrc_secret: bool,
+    /// The lines of `.npmrc` without its credentials (written by the deps stage when
+    /// [`npmrc_secret`](Self::npmrc_secret)).
+    pub npmrc_lines: Vec<String>,
+    /// Where the installs keep pnpm's store: a BuildKit/buildah cache mount (`id=pnpm-store`),
+    /// so a rebuild does not download again. [`PNPM_STORE`].
+    pub pnpm_store: String,
+    /// `--filter` selectors of the frozen install (the service and its dependencies).
+    pub install_filters: Vec<String>,
+    /// The workspace packages the build needs, dependencies first, the service last.
+    pub packages: Vec<BuildPackage>,
+    /// The packages the image ships, dependencies first, the service last.
+    pub runtime_packages: Vec<RuntimePackage>,
+    /// Build output folders (workspace-relative) kept out of the build context: the builder
+    /// makes them fresh, and stale ones from the host must not mix in.
+    pub context_excludes: Vec<String>,
+    /// The command that refreshes injected workspace packages after one of them is built (an
+    /// offline re-install: pnpm copies a directory dependency anew on every install); `None`
+    /// when no package of the build is injected.
+    pub inject_refresh: Option<String>,
+    /// pnpm's `overrides` as the npm `overrides` the service's package.json gets (JSON), each
+    /// pinned to the version the lockfile holds; `None` without overrides.
+    pub npm_overrides: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeSettings {
+    /// The Node version of the default images (a major, or what the config says).
+    pub version: String,
+    /// Where the version comes from (`engines.node ">=20" in package.json`, the config, or
+    /// isogen's default), for the Dockerfile's comment.
+    pub version_source: String,
+    /// The image of the build stages (`base`, `deps`, `builder`, `runtime-deps`).
+    pub image: String,
+    /// The image of the final stage.
+    pub runtime_image: String,
+    /// The pnpm version to install (from `packageManager`, or the config).
+    pub pnpm_version: String,
+    /// `npm` or `corepack`.
+    pub pnpm_install: PnpmInstall,
+    /// Whether the workspace has a `pnpm-lock.yaml` (then the install is `--frozen-lockfile`).
+    pub lockfile: bool,
+}
+
+/// A workspace package as the build stages see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildPackage {
+    pub name: String,
+    pub dir: String,
+    pub manifest: String,
+    /// Its own `pnpm-lock.yaml` (relative), with `shared-workspace-lockfile=false`.
+    pub lockfile: Option<String>,
+    pub is_service: bool,
+    /// The pnpm selector (`@acme/lib`, or `{packages/lib}` for a nameless package).
+    pub selector: String,
+    /// The shell command that builds it, run from the app root; `None` when the package has
+    /// no build script (and no override).
+    pub build: Option<String>,
+    /// Its output folder (relative to `dir`; `""` for none), kept out of the build context.
+    pub out_dir: String,
+    /// Whether a package of the build injects it (`dependenciesMeta.<name>.injected`, or
+    /// `injectWorkspacePackages`): pnpm copied it into `node_modules` before it was built, so
+    /// the copy is refreshed (`inject_refresh`) after its build.
+    pub injected: bool,
+}
+
+/// A package as the image ships it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimePackage {
+    pub name: String,
+    pub dir: String,
+    pub is_service: bool,
+    /// Paths relative to `dir` copied from the builder besides package.json (`dist`).
+    pub copy: Vec<String>,
+    /// Top-level package.json keys to delete (`npm pkg delete`).
+    pub delete: Vec<String>,
+    /// `key=value` arguments for `npm pkg set` (`dependencies[@acme/lib]=file:../lib`).
+    pub set: Vec<String>,
+    /// `key=<JSON>` arguments for `npm pkg set --json` (`publishConfig` fields that are not
+    /// strings, such as `exports` maps).
+    pub set_json: Vec<String>,
+    /// `delete`, `set` and `set_json` as one shell command (`cd <folder> && npm pkg delete ... && npm pkg
+    /// set ...`); `None` when the manifest needs no change.
+    pub rewrite: Option<String>,
+}
+
+/// The files of one pnpm service: its Dockerfile and its ignore file.
+pub fn renderings(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Rendering>> {
+    let ctx = context(ws, service, config, config_path, warnings)?;
+    let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
+        name: "node.Dockerfile.tera".into(),
+        message: format!("building the context: {e}"),
+    })?;
+    Ok(vec![
+        Rendering {
+            template: "node.Dockerfile.tera".into(),
+            path: ctx.common.service.dockerfile.clone(),
+            context: tera_ctx.clone(),
+        },
+        Rendering {
+            template: "node.dockerignore.tera".into(),
+            path: ctx.common.service.ignore_file.clone(),
+            context: tera_ctx,
+        },
+    ])
+}
+
+fn node_of(p: &Package) -> Result<&NodePackage> {
+    p.node
+        .as_ref()
+        .ok_or_else(|| Error::workspace(&p.manifest, "not a Node package (no package.json facts)"))
+}
+
+fn selector(p: &Package, n: &NodePackage) -> String {
+    if n.has_name {
+        p.name.clone()
+    } else {
+        format!("{{{}}}", p.dir)
+    }
+}
+
+fn shell_dir(dir: &str) -> String {
+    if dir.is_empty() {
+        ".".into()
+    } else {
+        super::templates::shell_quote(dir)
+    }
+}
+
+/// Whether a package's output folder can safely be left out of the build context: not empty
+/// (the package root) and not a conventional source folder.
+fn is_build_output(out_dir: &str) -> bool {
+    !out_dir.is_empty() && !matches!(out_dir, "src" | "source" | "app" | "lib-src")
+}
+
+fn check_dir(p: &Package, root: &Path) -> Result<()> {
+    if is_plain_path(&p.dir) {
+        Ok(())
+    } else {
+        Err(Error::workspace(
+            root.join(&p.manifest),
+            format!(
+                "the folder `{}` cannot be copied by a Dockerfile line (spaces or quotes); rename it",
+                p.dir
+            ),
+        ))
+    }
+}

@@ -1,0 +1,192 @@
+//! The dependencies of one package.json (`dependencies`, `optionalDependencies`,
+//! `peerDependencies`, `devDependencies`) and what each points at: a workspace package
+//! (`workspace:`, `link:`/`file:` to a package folder, or a plain range the lockfile linked),
+//! a catalog range, or the registry.
+//!
+//! It reads the parsed manifest and the facts discovery already has (packages, catalogs,
+//! lockfile); it never reads a file, and a spec pnpm would refuse is an error naming the
+//! manifest and the key.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{PnpmWorkspace, WORKSPACE_FILE};
+use crate::error::{Error, Result};
+use crate::workspace::spec::{self, WorkspaceSpec, WorkspaceTarget};
+use crate::workspace::{relpath, DepKind, Package};
+
+/// One dependency as declared in a package.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclaredDep {
+    pub kind: DepKind,
+    /// The key in the manifest (an alias for `workspace:<name>@<range>` and `npm:` specs).
+    pub key: String,
+    /// The spec as written.
+    pub spec: String,
+    /// For `catalog:` specs, the range the catalog gives.
+    pub catalog_range: Option<String>,
+    /// For edges to a workspace package, its index in [`Workspace::packages`].
+    ///
+    /// [`Workspace::packages`]: crate::workspace::Workspace::packages
+    pub internal: Option<usize>,
+}
+
+/// How dependency targets are found: every package, by name and by folder.
+pub(super) struct Lookup<'a> {
+    pub packages: &'a [Package],
+    pub pnpm: &'a PnpmWorkspace,
+    pub by_name: &'a HashMap<String, usize>,
+    pub by_dir: &'a HashMap<String, usize>,
+}
+
+/// The declared dependencies of `packages[index]`, whose manifest is `json`, in manifest
+/// order per kind.
+pub(super) fn read_deps(
+    json: &Value,
+    index: usize,
+    lookup: &Lookup,
+    root: &Path,
+) -> Result<Vec<DeclaredDep>> {
+    let pkg = &lookup.packages[index];
+    let path = root.join(&pkg.manifest);
+    let parse_error = |message: String| Error::Parse {
+        path: path.clone(),
+        location: None,
+        message,
+    };
+    let mut out = Vec::new();
+    for (field, kind) in [
+        ("dependencies", DepKind::Normal),
+        ("optionalDependencies", DepKind::Optional),
+        ("peerDependencies", DepKind::Peer),
+        ("devDependencies", DepKind::Dev),
+    ] {
+        let Some(v) = json.get(field).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let Value::Object(map) = v else {
+            return Err(parse_error(format!(
+                "`{field}` must map package names to specs, found {v}"
+            )));
+        };
+        for (key, spec) in map {
+            if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(parse_error(format!(
+                    "`{field}` has the key {key:?}, which is not a package name"
+                )));
+            }
+            let Some(spec) = spec.as_str() else {
+                return Err(parse_error(format!(
+                    "`{field}.{key}` must be a string, found {spec}"
+                )));
+            };
+            let bad = |message: String| {
+                Error::workspace(&path, format!("`{field}.{key}: {spec}`: {message}"))
+            };
+            out.push(classify(pkg, kind, key, spec, lookup, bad)?);
+        }
+    }
+    Ok(out)
+}
+
+/// One dependency with its target found (or an error from `bad`, which names the entry).
+fn classify(
+    pkg: &Package,
+    kind: DepKind,
+    key: &str,
+    spec: &str,
+    lookup: &Lookup,
+    bad: impl Fn(String) -> Error,
+) -> Result<DeclaredDep> {
+    let mut dep = DeclaredDep {
+        kind,
+        key: key.to_string(),
+        spec: spec.to_string(),
+        catalog_range: None,
+        internal: None,
+    };
+    let by_dir = |rel: &str| {
+        relpath::join(&pkg.dir, rel.trim()).and_then(|dir| lookup.by_dir.get(&dir).copied())
+    };
+    if let Some(ws_spec) = WorkspaceSpec::parse(spec).map_err(|e| bad(e.0))? {
+        let target = match &ws_spec.target {
+            WorkspaceTarget::Path(rel) => by_dir(rel),
+            _ => ws_spec
+                .target_name(key)
+                .and_then(|name| lookup.by_name.get(name).copied()),
+        };
+        let Some(target) = target else {
+            let what = match &ws_spec.target {
+                WorkspaceTarget::Path(rel) => format!("the folder `{rel}`"),
+                _ => format!("`{}`", ws_spec.target_name(key).unwrap_or(key)),
+            };
+            return Err(bad(format!(
+                "{what} is not a package of this workspace (check the name, or the `packages:` globs of {WORKSPACE_FILE})"
+            )));
+        };
+        // Peers are not resolved by the install of this package: only the others.
+        if let Some(message) = (kind != DepKind::Peer)
+            .then(|| unsatisfied_range(&ws_spec, &lookup.packages[target]))
+            .flatten()
+        {
+            return Err(bad(message));
+        }
+        dep.internal = Some(target);
+    } else if let Some(range) =
+        spec::resolve_catalog(&lookup.pnpm.catalogs, key, spec).map_err(|e| bad(e.0))?
+    {
+        dep.catalog_range = Some(range);
+    } else if let Some(rel) = spec
+        .strip_prefix("link:")
+        .or_else(|| spec.strip_prefix("file:"))
+    {
+        // `link:`/`file:` to a workspace package's folder is an internal edge too.
+        dep.internal = by_dir(rel);
+        // Anything else it names is neither in the install stage (only manifests) nor in the
+        // image: the run-time install cannot find it.
+        if dep.internal.is_none() && kind != DepKind::Dev {
+            return Err(bad(format!(
+                "`{}` is not a package of this workspace, so the image cannot ship it; add its folder to the `packages:` globs of {WORKSPACE_FILE}, or depend on a published version",
+                rel.trim()
+            )));
+        }
+    } else if let Some(rel) = lookup
+        .pnpm
+        .locked
+        .get(if pkg.dir.is_empty() { "." } else { &pkg.dir })
+        .and_then(|deps| deps.get(key))
+        .filter(|l| l.specifier == spec)
+        .and_then(|l| l.version.strip_prefix("link:"))
+    {
+        // A plain range pnpm linked to a workspace package (`link-workspace-packages`,
+        // pnpm 8's default): the lockfile says `link:<folder>`.
+        dep.internal = by_dir(rel);
+    }
+    Ok(dep)
+}
+
+/// Why pnpm would refuse a `workspace:<range>` spec on `target`: its version is not in the
+/// range. pnpm picks the workspace package with `semver.maxSatisfying(versions, range, {loose:
+/// true})` (prereleases only for ranges that name them) and fails the install
+/// (`ERR_PNPM_NO_MATCHING_VERSION_INSIDE_WORKSPACE`) when none matches. `None` when it matches,
+/// and for `*`/`^`/`~`, paths, targets without a valid version and ranges npm cannot parse
+/// (nothing certain can be said of them).
+fn unsatisfied_range(ws_spec: &WorkspaceSpec, target: &Package) -> Option<String> {
+    let spec::WorkspaceRange::Range(range) = &ws_spec.range else {
+        return None;
+    };
+    let version_text = target.version.as_deref()?;
+    let version =
+        nodejs_semver::Version::parse(version_text.trim().trim_start_matches(['v', '='])).ok()?;
+    let parsed = nodejs_semver::Range::parse(range.trim()).ok()?;
+    if version.satisfies(&parsed) {
+        return None;
+    }
+    Some(format!(
+        "`{}` is at version {version_text} ({}), which the range `{range}` does not allow; pnpm refuses to install it (ERR_PNPM_NO_MATCHING_VERSION_INSIDE_WORKSPACE): change the range, or the version of `{}`",
+        target.name, target.manifest, target.name
+    ))
+}

@@ -1,0 +1,164 @@
+//! `pnpm-lock.yaml` (lockfile v5.4 to v9): what each importer (package folder) resolved its
+//! dependencies to, the overrides pnpm applied, and every registry version the lockfile holds.
+//!
+//! It reads the lockfile and nothing else; it never resolves a version on its own (a version
+//! isogen pins comes from here or nowhere).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::files::{read_text, yaml_error};
+use super::PnpmWorkspace;
+use crate::error::Result;
+
+/// One importer dependency of `pnpm-lock.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockedDep {
+    /// The spec the lockfile was made from (what package.json said).
+    pub specifier: String,
+    /// What it resolved to (`2.1.3`, `2.1.3(react@18.2.0)`, `link:../lib`, ...).
+    pub version: String,
+}
+
+impl PnpmWorkspace {
+    /// The exact version the lockfile resolved for `key` of the package in `dir`, when the
+    /// lockfile entry was made from `spec` (it is current) and resolved to a registry version.
+    pub fn locked_version(&self, dir: &str, key: &str, spec: &str) -> Option<String> {
+        let importer = if dir.is_empty() { "." } else { dir };
+        let locked = self.locked.get(importer)?.get(key)?;
+        if locked.specifier != spec {
+            return None;
+        }
+        // Peer suffixes: `1.2.3(react@18.2.0)`.
+        let version = locked.version.split('(').next().unwrap_or_default().trim();
+        nodejs_semver::Version::parse(version)
+            .ok()
+            .map(|v| v.to_string())
+    }
+}
+
+/// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
+pub(super) fn read_lockfile_version(path: &Path) -> Option<String> {
+    let text = read_text(path).ok()?;
+    text.lines().take(20).find_map(|l| {
+        l.strip_prefix("lockfileVersion:")
+            .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct Lockfile {
+    #[serde(default)]
+    importers: BTreeMap<String, LockImporter>,
+    /// `overrides` as pnpm applied them (`$name` references and `catalog:` resolved).
+    #[serde(default)]
+    overrides: BTreeMap<String, String>,
+    /// `name@version` (v9), `/name@version(peers)` (v6), `/name/version_peers` (v5.4).
+    #[serde(default)]
+    packages: BTreeMap<String, serde::de::IgnoredAny>,
+    /// A lockfile of one project (no `importers`, as pnpm 8 writes per-package lockfiles)
+    /// holds that project's dependencies at the top.
+    #[serde(flatten)]
+    single: LockImporter,
+}
+
+#[derive(serde::Deserialize)]
+struct LockImporter {
+    #[serde(default)]
+    dependencies: BTreeMap<String, LockEntry>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional_dependencies: BTreeMap<String, LockEntry>,
+    /// Lockfile v5.4: specifiers apart, versions as plain strings.
+    #[serde(default)]
+    specifiers: BTreeMap<String, String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum LockEntry {
+    Full { specifier: String, version: String },
+    Version(String),
+}
+
+/// What isogen reads from a `pnpm-lock.yaml`.
+#[derive(Debug, Default)]
+pub(super) struct LockfileFacts {
+    pub importers: BTreeMap<String, BTreeMap<String, LockedDep>>,
+    pub overrides: BTreeMap<String, String>,
+    pub versions: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// The name and version of a `packages:` key of a lockfile: `@s/a@1.2.3` (v9),
+/// `/@s/a@1.2.3(react@18.2.0)` (v6), `/@s/a/1.2.3_react@18.2.0` (v5.4). `None` for keys
+/// that are not a registry version (tarballs, git, directories).
+pub(super) fn package_key(key: &str) -> Option<(String, String)> {
+    let key = key.trim().trim_start_matches('/');
+    let key = key.split('(').next().unwrap_or(key);
+    // The name: one segment, two for a scoped one; then `@version` (v6, v9) or `/version` (v5.4).
+    let name_len = if key.starts_with('@') {
+        let slash = key.find('/')?;
+        slash
+            + 1
+            + key[slash + 1..]
+                .find(['@', '/'])
+                .unwrap_or(key.len() - slash - 1)
+    } else {
+        key.find(['@', '/']).unwrap_or(key.len())
+    };
+    let (name, rest) = key.split_at(name_len);
+    let version = match rest.chars().next() {
+        Some('@') => &rest[1..],
+        Some('/') => rest[1..].split('_').next().unwrap_or_default(),
+        _ => return None,
+    };
+    let version = nodejs_semver::Version::parse(version).ok()?;
+    (!name.is_empty()).then(|| (name.to_string(), version.to_string()))
+}
+
+/// Reads a `pnpm-lock.yaml` (v5.4 to v9): importers, overrides and the locked versions of
+/// every package. An empty file holds nothing.
+pub(super) fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
+    let text = read_text(path)?;
+    if text.trim().is_empty() {
+        return Ok(LockfileFacts::default());
+    }
+    let mut lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    if lock.importers.is_empty() {
+        lock.importers.insert(".".to_string(), lock.single);
+    }
+    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for key in lock.packages.keys() {
+        if let Some((name, version)) = package_key(key) {
+            versions.entry(name).or_default().insert(version);
+        }
+    }
+    let importers = lock
+        .importers
+        .into_iter()
+        .map(|(dir, imp)| {
+            let deps = imp
+                .dependencies
+                .into_iter()
+                .chain(imp.optional_dependencies)
+                .filter_map(|(key, entry)| {
+                    let locked = match entry {
+                        LockEntry::Full { specifier, version } => LockedDep { specifier, version },
+                        LockEntry::Version(version) => LockedDep {
+                            specifier: imp.specifiers.get(&key)?.clone(),
+                            version,
+                        },
+                    };
+                    Some((key, locked))
+                })
+                .collect();
+            (dir, deps)
+        })
+        .collect();
+    Ok(LockfileFacts {
+        importers,
+        overrides: lock.overrides,
+        versions,
+    })
+}

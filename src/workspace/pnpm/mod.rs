@@ -1,0 +1,339 @@
+//! pnpm workspaces: `pnpm-workspace.yaml`, every package's `package.json`, the `workspace:`
+//! edges between them, the lockfile, `.npmrc` and the tsconfig files, read into the model so
+//! that generate never has to look at the disk. One concept per file:
+//!
+//! - [`workspace_file`]: `packages:` globs and catalogs; [`manifest`]: one package.json;
+//!   [`deps`]: its dependencies and their targets; [`folder`]: what its folder holds;
+//! - [`root`]: the root facts (`packageManager`, overrides, patches, lockfile, `.npmrc`);
+//!   [`lockfile`], [`npmrc`], [`settings`], [`overrides`], [`node_version`], [`tsconfig`];
+//! - [`files`]: reading text, JSON and YAML with errors that name the file.
+//!
+//! The root package itself is not a package of the model. This module only reads files; it
+//! never writes, renders, or runs pnpm.
+
+pub mod deps;
+pub mod files;
+pub mod folder;
+pub mod lockfile;
+pub mod manifest;
+pub mod node_version;
+pub mod npmrc;
+pub mod overrides;
+pub mod root;
+pub mod settings;
+pub mod start_script;
+pub mod tsconfig;
+pub mod workspace_file;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use deps::DeclaredDep;
+pub use files::{read_json, read_text};
+pub use lockfile::LockedDep;
+pub use manifest::{bin_entry, exports_entry, out_dir_of, NodePackage};
+pub use overrides::{name_of_part, selector_target};
+pub use start_script::{
+    service_start, start_command, start_script_entry, start_script_node_options, StartCommand,
+};
+
+use super::spec::Catalogs;
+use super::{graph, DepKind, Ecosystem, InternalDep, Service, Workspace, WorkspaceConfig};
+use crate::error::{Error, Result};
+
+/// The file that marks a pnpm workspace root.
+pub const WORKSPACE_FILE: &str = "pnpm-workspace.yaml";
+/// pnpm's lockfile.
+pub const LOCKFILE: &str = "pnpm-lock.yaml";
+
+/// Workspace-level pnpm facts the generator needs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PnpmWorkspace {
+    /// `packages:` of `pnpm-workspace.yaml`, as written.
+    pub globs: Vec<String>,
+    /// Catalog name -> package -> range (`catalog:` is the catalog `default`).
+    pub catalogs: Catalogs,
+    /// `packageManager` of the root package.json, as written (`pnpm@9.12.0+sha512...`).
+    pub package_manager: Option<String>,
+    /// The pnpm version from `packageManager`, without its hash (`9.12.0`).
+    pub pnpm_version: Option<String>,
+    /// Whether the root has a package.json.
+    pub root_manifest: bool,
+    /// `lockfileVersion` of `pnpm-lock.yaml`, when there is one.
+    pub lockfile_version: Option<String>,
+    /// `engines.node` of the root package.json.
+    pub engines_node: Option<String>,
+    /// The first line of `.nvmrc` (or `.node-version`).
+    pub nvmrc: Option<String>,
+    /// The Node version the workspace's files name, and which file (see [`node_version`]).
+    pub node_version: Option<node_version::NodeVersion>,
+    /// Whether there is a `pnpm-lock.yaml` pnpm can install from (present and not empty).
+    pub lockfile: bool,
+    /// Whether a `pnpm-lock.yaml` file is at the root at all (it may be empty).
+    pub lockfile_present: bool,
+    /// Root files that exist: `.npmrc`, `.pnpmfile.cjs`.
+    pub npmrc: bool,
+    pub pnpmfile: bool,
+    /// Whether `.npmrc` holds registry credentials (auth lines, registry-scoped keys): the
+    /// build must mount it as a secret and never copy it.
+    pub npmrc_credentials: bool,
+    /// The lines of `.npmrc` that are not credentials, in file order.
+    pub npmrc_public: Vec<String>,
+    /// Root `tsconfig*.json` files, sorted.
+    pub tsconfigs: Vec<String>,
+    /// Every tsconfig file of the packages (at the top of their folders) and every file they
+    /// extend, transitively: workspace-relative path -> what it extends and references.
+    pub tsconfig_files: BTreeMap<String, tsconfig::Tsconfig>,
+    /// The install-changing settings of `.npmrc` and `pnpm-workspace.yaml`.
+    pub settings: settings::PnpmSettings,
+    /// What `pnpm-lock.yaml` resolved for each importer (package folder): dependency key ->
+    /// (specifier, version), for `dependencies` and `optionalDependencies`.
+    pub locked: BTreeMap<String, BTreeMap<String, LockedDep>>,
+    /// `shared-workspace-lockfile=false` (`.npmrc`, or `sharedWorkspaceLockfile: false` in
+    /// `pnpm-workspace.yaml`): every package has its own `pnpm-lock.yaml`.
+    pub split_lockfiles: bool,
+    /// With [`split_lockfiles`](Self::split_lockfiles): the folders of the packages that have
+    /// their own `pnpm-lock.yaml`.
+    pub package_lockfiles: BTreeSet<String>,
+    /// Patch files named by `patchedDependencies` (root package.json `pnpm` field or
+    /// `pnpm-workspace.yaml`), workspace-relative, sorted: a frozen install needs them.
+    pub patches: Vec<String>,
+    /// pnpm's `overrides` (`selector -> spec`), in the order written: the lockfile's
+    /// `overrides:` when it has them (what the install applied, `$name` and `catalog:`
+    /// resolved), else `overrides` of `pnpm-workspace.yaml`, `pnpm.overrides` and
+    /// `resolutions` of the root package.json (`$name` references resolved from the root's
+    /// dependencies, `catalog:` from the catalogs).
+    pub overrides: Vec<(String, String)>,
+    /// The file the overrides come from, workspace-relative.
+    pub overrides_file: Option<String>,
+    /// Every registry version `pnpm-lock.yaml` holds, per package name.
+    pub locked_versions: BTreeMap<String, BTreeSet<String>>,
+    /// `injectWorkspacePackages: true` (`pnpm-workspace.yaml`) or
+    /// `inject-workspace-packages=true` (`.npmrc`): every workspace dependency is injected
+    /// (copied at install time) instead of linked.
+    pub inject_workspace_packages: bool,
+}
+
+/// Reads the pnpm side of the workspace at `ws.root` into `ws`: packages, edges, services
+/// and the root facts.
+pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
+    let root = ws.root.clone();
+    let ws_file = root.join(WORKSPACE_FILE);
+    let yaml = files::read_yaml(&ws_file)?;
+    let globs = files::string_list(&yaml, "packages", &ws_file)?;
+    let mut pnpm = PnpmWorkspace {
+        catalogs: workspace_file::read_catalogs(&yaml, &ws_file)?,
+        globs,
+        ..Default::default()
+    };
+    root::read_root_facts(&root, &yaml, &mut pnpm)?;
+
+    let first = ws.packages.len();
+    let manifests = workspace_file::find_manifests(&root, &pnpm.globs, &ws_file)?;
+    let raw = read_packages(ws, &manifests)?;
+    if pnpm.split_lockfiles {
+        read_package_lockfiles(&root, &manifests, &mut pnpm)?;
+    }
+    let by_name = names_of(ws, first)?;
+    let by_dir: HashMap<String, usize> = (first..ws.packages.len())
+        .map(|i| (ws.packages[i].dir.clone(), i))
+        .collect();
+    add_edges(ws, first, &raw, &pnpm, &by_name, &by_dir)?;
+    if let Some(cycle) = graph::find_cycle(&ws.packages) {
+        let at = cycle
+            .0
+            .first()
+            .and_then(|n| by_name.get(n))
+            .map(|&i| root.join(&ws.packages[i].manifest))
+            .unwrap_or_else(|| ws_file.clone());
+        return Err(Error::workspace(
+            at,
+            format!("dependency cycle between workspace packages: {cycle} (runtime dependencies must not form a cycle)"),
+        ));
+    }
+    pnpm.tsconfig_files = tsconfig::read_all(
+        &root,
+        ws.packages[first..].iter().flat_map(|p| {
+            let n = p.node.as_ref();
+            n.into_iter()
+                .flat_map(|n| &n.folder.tsconfigs)
+                .map(|t| super::relpath::child(&p.dir, t))
+        }),
+    );
+    add_services(ws, first, config)?;
+    super::check_unique_service_names(&root, ws)?;
+    ws.pnpm = Some(pnpm);
+    Ok(())
+}
+
+/// Reads every selected package.json (folders sorted) and its folder; returns the parsed
+/// manifests, in the same order as the packages added to `ws`.
+fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>> {
+    let mut raw = Vec::new();
+    for dir in manifests {
+        let manifest = super::relpath::child(dir, "package.json");
+        let json = read_json(&ws.root.join(&manifest))?;
+        let mut pkg = manifest::read_package(&json, dir, &manifest, &ws.root)?;
+        if let Some(n) = pkg.node.as_mut() {
+            n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
+        }
+        ws.packages.push(pkg);
+        raw.push(json);
+    }
+    Ok(raw)
+}
+
+/// With `shared-workspace-lockfile=false`: each package's own lockfile, whose importer `.` is
+/// that package's install.
+fn read_package_lockfiles(
+    root: &Path,
+    manifests: &[String],
+    pnpm: &mut PnpmWorkspace,
+) -> Result<()> {
+    for dir in manifests.iter().filter(|d| !d.is_empty()) {
+        let path = root.join(dir).join(LOCKFILE);
+        if !path.is_file() {
+            continue;
+        }
+        if let Some(own) = lockfile::read_lockfile(&path)?.importers.remove(".") {
+            pnpm.locked.insert(dir.clone(), own);
+        }
+        pnpm.package_lockfiles.insert(dir.clone());
+    }
+    Ok(())
+}
+
+/// Names are how `workspace:` specs point at packages: they must be unique.
+fn names_of(ws: &Workspace, first: usize) -> Result<HashMap<String, usize>> {
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for i in first..ws.packages.len() {
+        let p = &ws.packages[i];
+        if p.ecosystem != Ecosystem::Pnpm {
+            continue;
+        }
+        if let Some(&other) = by_name.get(&p.name) {
+            return Err(Error::workspace(
+                ws.root.join(&p.manifest),
+                format!(
+                    "the package name `{}` is also used by {}; workspace package names must be unique",
+                    p.name, ws.packages[other].manifest
+                ),
+            ));
+        }
+        by_name.insert(p.name.clone(), i);
+    }
+    Ok(by_name)
+}
+
+/// Every package's declared dependencies, its internal edges, and its external and dev-only
+/// dependency names.
+fn add_edges(
+    ws: &mut Workspace,
+    first: usize,
+    raw: &[Value],
+    pnpm: &PnpmWorkspace,
+    by_name: &HashMap<String, usize>,
+    by_dir: &HashMap<String, usize>,
+) -> Result<()> {
+    for (offset, json) in raw.iter().enumerate() {
+        let i = first + offset;
+        let lookup = deps::Lookup {
+            packages: &ws.packages,
+            pnpm,
+            by_name,
+            by_dir,
+        };
+        let deps = deps::read_deps(json, i, &lookup, &ws.root)?;
+        let pkg = &mut ws.packages[i];
+        let mut external = BTreeSet::new();
+        let mut dev = BTreeSet::new();
+        for d in &deps {
+            match (d.internal, d.kind) {
+                (Some(target), kind) => pkg.internal_deps.push(InternalDep {
+                    alias: d.key.clone(),
+                    package: target,
+                    kind,
+                    spec: d.spec.clone(),
+                }),
+                (None, DepKind::Dev) => {
+                    dev.insert(d.key.clone());
+                }
+                (None, _) => {
+                    external.insert(d.key.clone());
+                }
+            }
+        }
+        pkg.external_deps = external.iter().cloned().collect();
+        pkg.dev_deps = dev.difference(&external).cloned().collect();
+        if let Some(node) = pkg.node.as_mut() {
+            node.deps = deps;
+        }
+    }
+    Ok(())
+}
+
+/// The services among the packages from `first` on, with their closures.
+fn add_services(ws: &mut Workspace, first: usize, config: &WorkspaceConfig) -> Result<()> {
+    let candidates: Vec<usize> = (first..ws.packages.len()).collect();
+    let chosen = super::select_services(&ws.root, &ws.packages, &candidates, config, |p| {
+        super::default_node_service_rule(&p.dir)
+    })?;
+    for i in chosen {
+        let runtime = graph::runtime_closure(&ws.packages, i).map_err(|c| {
+            Error::workspace(
+                ws.root.join(&ws.packages[i].manifest),
+                format!("dependency cycle: {c}"),
+            )
+        })?;
+        let build = graph::reachable(&ws.packages, i, |_| true);
+        let p = &ws.packages[i];
+        let processes = p
+            .node
+            .as_ref()
+            .map(|n| n.processes.as_slice())
+            .unwrap_or_default();
+        // A package running several processes (`start:api`, `start:worker`) is one service per
+        // process, named `<folder>-<process>`, as a crate's binaries are.
+        let services: Vec<(String, String)> = if processes.is_empty() {
+            vec![(
+                p.folder_name().to_string(),
+                p.node
+                    .as_ref()
+                    .and_then(|n| n.service_entry())
+                    .unwrap_or_default()
+                    .to_string(),
+            )]
+        } else {
+            processes
+                .iter()
+                .filter_map(|(script, command)| match command {
+                    StartCommand::Node { file, .. } => Some((
+                        format!(
+                            "{}-{}",
+                            p.folder_name(),
+                            script.trim_start_matches("start:")
+                        ),
+                        file.clone(),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (name, entry) in services {
+            ws.services.push(Service {
+                name,
+                package: i,
+                entry,
+                runtime_closure: runtime.clone(),
+                build_closure: build.clone(),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The root facts of a pnpm workspace that a Dockerfile needs: `packageManager`, the Node
+//! version sources, overrides and patches (root package.json and `pnpm-workspace.yaml`), the
+//! lockfile, `.npmrc`, `.pnpmfile.cjs` and the root `tsconfig*.json` files.
+//!
+//! It only reads files at the root (and the lockfile); it never reads a package's manifest and
+//! never decides what goes into an image.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::files::{read_json, read_text, string_map};
+use super::lockfile::{read_lockfile, read_lockfile_version};
+use super::npmrc::Npmrc;
+use super::overrides::{merge_overrides, resolve_values};
+use super::settings::PnpmSettings;
+use super::{node_version, PnpmWorkspace, LOCKFILE, WORKSPACE_FILE};
+use crate::error::{Error, Result};
+use crate::workspace::relpath;
+
+/// Overrides as found, before the lockfile's (which win when it has them).
+#[derive(Default)]
+struct Overrides {
+    list: Vec<(String, String)>,
+    file: Option<String>,
+    /// The root package.json's dependencies of every kind: what `$name` values refer to.
+    root_deps: HashMap<String, String>,
+}
+
+/// Fills the root facts of `pnpm` (its `catalogs` are read already).
+pub(super) fn read_root_facts(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
+    let root_manifest = root.join("package.json");
+    pnpm.root_manifest = root_manifest.is_file();
+    let json = if pnpm.root_manifest {
+        Some(read_json(&root_manifest)?)
+    } else {
+        None
+    };
+    let mut patches = BTreeSet::new();
+    let mut overrides = Overrides::default();
+    if let Some(json) = &json {
+        read_root_manifest(json, &root_manifest, pnpm, &mut overrides, &mut patches)?;
+    }
+    if let Some(Value::Object(p)) = yaml.get("patchedDependencies") {
+        patches.extend(p.values().filter_map(Value::as_str).map(relpath::clean));
+    }
+    pnpm.patches = patches.into_iter().collect();
+    if let Some(v) = yaml.get("overrides").filter(|v| !v.is_null()) {
+        let map = string_map(v, "overrides", &root.join(WORKSPACE_FILE))?;
+        merge_overrides(&mut overrides.list, map);
+        overrides.file = Some(WORKSPACE_FILE.to_string());
+    }
+    resolve_values(&mut overrides.list, &overrides.root_deps, &pnpm.catalogs);
+    pnpm.overrides = overrides.list;
+    pnpm.overrides_file = overrides.file;
+
+    pnpm.nvmrc = [".nvmrc", ".node-version"].iter().find_map(|name| {
+        let text = std::fs::read_to_string(root.join(name)).ok()?;
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+    });
+    pnpm.node_version = node_version::discover(root, json.as_ref());
+    read_root_lockfile(root, pnpm)?;
+    read_npm_config(root, yaml, pnpm)?;
+    pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
+    pnpm.tsconfigs = root_tsconfigs(root)?;
+    Ok(())
+}
+
+/// `packageManager`, `engines.node`, `resolutions`, `pnpm.overrides` and
+/// `pnpm.patchedDependencies` of the root package.json.
+fn read_root_manifest(
+    json: &Value,
+    path: &Path,
+    pnpm: &mut PnpmWorkspace,
+    overrides: &mut Overrides,
+    patches: &mut BTreeSet<String>,
+) -> Result<()> {
+    for field in ["optionalDependencies", "devDependencies", "dependencies"] {
+        if let Some(Value::Object(deps)) = json.get(field) {
+            for (k, v) in deps {
+                if let Some(v) = v.as_str() {
+                    overrides.root_deps.insert(k.clone(), v.to_string());
+                }
+            }
+        }
+    }
+    for (pointer, what) in [
+        ("/resolutions", "resolutions"),
+        ("/pnpm/overrides", "pnpm.overrides"),
+    ] {
+        if let Some(v) = json.pointer(pointer).filter(|v| !v.is_null()) {
+            let map = string_map(v, what, path)?;
+            merge_overrides(&mut overrides.list, map);
+            overrides.file = Some("package.json".to_string());
+        }
+    }
+    pnpm.package_manager = json
+        .get("packageManager")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    pnpm.pnpm_version = pnpm
+        .package_manager
+        .as_deref()
+        .and_then(|pm| pm.strip_prefix("pnpm@"))
+        .map(|v| v.split('+').next().unwrap_or(v).trim().to_string())
+        .filter(|v| !v.is_empty());
+    pnpm.engines_node = json
+        .pointer("/engines/node")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(Value::Object(p)) = json.pointer("/pnpm/patchedDependencies") {
+        patches.extend(p.values().filter_map(Value::as_str).map(relpath::clean));
+    }
+    Ok(())
+}
+
+/// The root `pnpm-lock.yaml`: an empty file is no lockfile to pnpm (`--frozen-lockfile`
+/// refuses to run), but it is there.
+fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<()> {
+    let path = root.join(LOCKFILE);
+    pnpm.lockfile_present = path.is_file();
+    pnpm.lockfile = pnpm.lockfile_present && read_text(&path).is_ok_and(|t| !t.trim().is_empty());
+    if !pnpm.lockfile {
+        return Ok(());
+    }
+    pnpm.lockfile_version = read_lockfile_version(&path);
+    let lock = read_lockfile(&path)?;
+    pnpm.locked = lock.importers;
+    pnpm.locked_versions = lock.versions;
+    if !lock.overrides.is_empty() {
+        pnpm.overrides = lock.overrides.into_iter().collect();
+        pnpm.overrides_file = Some(LOCKFILE.to_string());
+    }
+    Ok(())
+}
+
+/// `.npmrc` and the settings of `pnpm-workspace.yaml` that change how pnpm installs.
+fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
+    let path = root.join(".npmrc");
+    pnpm.npmrc = path.is_file();
+    let npmrc = if pnpm.npmrc {
+        // An `.npmrc` pnpm cannot read stops pnpm too; one that is not UTF-8 is unreadable.
+        Npmrc::parse(&read_text(&path)?)
+    } else {
+        Npmrc::default()
+    };
+    pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE))?;
+    pnpm.npmrc_credentials = npmrc.credentials;
+    pnpm.npmrc_public = npmrc.public_lines;
+    pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);
+    pnpm.inject_workspace_packages = pnpm.settings.sets("inject-workspace-packages", true);
+    Ok(())
+}
+
+/// The root's `tsconfig*.json` files, sorted.
+fn root_tsconfigs(root: &Path) -> Result<Vec<String>> {
+    let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
+        .map_err(|e| Error::io(root, e))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n.starts_with("tsconfig") && n.ends_with(".json"))
+        .collect();
+    tsconfigs.sort();
+    Ok(tsconfigs)
+}

@@ -1,0 +1,193 @@
+//! The pnpm settings that change what an install produces (layout, peers, scripts, lockfiles),
+//! as data: from `.npmrc` (`node-linker=hoisted`) and from `pnpm-workspace.yaml` (pnpm 9+:
+//! `nodeLinker: hoisted`, `onlyBuiltDependencies: [...]`), each with the file that set it, so
+//! generate can act on them or name them.
+//!
+//! It never reads a file (the readers hand in the parsed `.npmrc` and YAML) and never keeps a
+//! credential (the `.npmrc` reader drops them).
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::npmrc::Npmrc;
+use super::WORKSPACE_FILE;
+use crate::error::{Error, Result};
+
+/// One setting that changes the install: (`.npmrc` key, `pnpm-workspace.yaml` key, pnpm's
+/// default as `.npmrc` writes it (`None`: unset), what a non-default value changes).
+const KNOWN: &[(&str, &str, Option<&str>, &str)] = &[
+    ("node-linker", "nodeLinker", Some("isolated"), "a flat node_modules: `pnpm install --filter` installs every project's dependencies, so a service's build sees other services' packages"),
+    ("ignore-scripts", "ignoreScripts", Some("false"), "no install scripts run, so native addons are not built, and `pnpm run` leaves the root's node_modules/.bin off PATH"),
+    ("shamefully-hoist", "shamefullyHoist", Some("false"), "every dependency is hoisted to the root node_modules, so code can load packages it does not declare"),
+    ("hoist", "hoist", Some("true"), "changes which dependencies are hoisted into node_modules/.pnpm/node_modules"),
+    ("hoist-pattern", "hoistPattern", None, "changes which dependencies are hoisted into node_modules/.pnpm/node_modules"),
+    ("public-hoist-pattern", "publicHoistPattern", None, "hoists matching dependencies to the root node_modules, where any package can load them"),
+    ("auto-install-peers", "autoInstallPeers", Some("true"), "missing peer dependencies are not installed, so the install (and npm's) may differ from what pnpm resolved"),
+    ("strict-peer-dependencies", "strictPeerDependencies", Some("false"), "an unmet peer range stops the install"),
+    ("dedupe-peer-dependents", "dedupePeerDependents", Some("true"), "packages with the same peers are not deduplicated, so the tree differs"),
+    ("inject-workspace-packages", "injectWorkspacePackages", Some("false"), "workspace packages are copied into node_modules at install time instead of linked"),
+    ("shared-workspace-lockfile", "sharedWorkspaceLockfile", Some("true"), "every package has its own pnpm-lock.yaml"),
+    ("link-workspace-packages", "linkWorkspacePackages", None, "plain version ranges may resolve to workspace packages"),
+];
+
+/// The `pnpm-workspace.yaml` lists that decide which dependencies may run install scripts.
+const BUILD_LISTS: &[&str] = &[
+    "onlyBuiltDependencies",
+    "neverBuiltDependencies",
+    "ignoredBuiltDependencies",
+];
+
+/// One setting and where it was set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setting {
+    /// The `.npmrc` spelling (`node-linker`), or the YAML key of a build list.
+    pub key: String,
+    /// The value as written; a list's items (YAML lists, `key[]=` lines of `.npmrc`).
+    pub value: Vec<String>,
+    /// `.npmrc` or `pnpm-workspace.yaml`.
+    pub file: String,
+}
+
+/// The install-changing settings of the workspace, `.npmrc` ones first, then those of
+/// `pnpm-workspace.yaml` (which pnpm 10 lets win).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PnpmSettings {
+    pub entries: Vec<Setting>,
+}
+
+impl PnpmSettings {
+    /// Collects the known settings from both files; a YAML value of the wrong shape is an
+    /// error naming the key.
+    pub fn read(npmrc: &Npmrc, yaml: &Value, ws_file: &Path) -> Result<PnpmSettings> {
+        let mut entries = Vec::new();
+        for &(rc_key, _, _, _) in KNOWN {
+            if let Some(v) = npmrc.get(rc_key) {
+                entries.push(setting(rc_key, vec![v.to_string()], ".npmrc"));
+            } else if let Some(list) = npmrc.list(rc_key) {
+                entries.push(setting(rc_key, list.to_vec(), ".npmrc"));
+            }
+        }
+        for &(rc_key, yaml_key, _, _) in KNOWN {
+            if let Some(v) = yaml.get(yaml_key).filter(|v| !v.is_null()) {
+                entries.push(setting(
+                    rc_key,
+                    yaml_value(v, yaml_key, ws_file)?,
+                    WORKSPACE_FILE,
+                ));
+            }
+        }
+        for &key in BUILD_LISTS {
+            if let Some(v) = yaml.get(key).filter(|v| !v.is_null()) {
+                entries.push(setting(key, yaml_value(v, key, ws_file)?, WORKSPACE_FILE));
+            }
+        }
+        Ok(PnpmSettings { entries })
+    }
+
+    /// The value pnpm uses for `key` (`.npmrc` spelling): the last file that sets it.
+    pub fn get(&self, key: &str) -> Option<&Setting> {
+        self.entries.iter().rev().find(|s| s.key == key)
+    }
+
+    /// Whether some file sets the boolean `key` to `value`.
+    pub fn sets(&self, key: &str, value: bool) -> bool {
+        let text = if value { "true" } else { "false" };
+        self.entries
+            .iter()
+            .any(|s| s.key == key && s.value.len() == 1 && s.value[0] == text)
+    }
+
+    /// One line per setting that makes the install differ from pnpm's default layout, naming
+    /// the setting, its file and what it changes. `handled` settings (acted on elsewhere) are
+    /// left out.
+    pub fn layout_notes(&self, handled: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.entries {
+            let effective = self.get(&s.key).is_some_and(|last| std::ptr::eq(last, s));
+            if !effective || handled.contains(&s.key.as_str()) {
+                continue;
+            }
+            let value = s.value.join(", ");
+            let what = match KNOWN.iter().find(|k| k.0 == s.key) {
+                Some((_, _, Some(default), _)) if value == *default => continue,
+                Some((_, _, _, what)) => *what,
+                None => "decides which dependencies may run install scripts (build native addons)",
+            };
+            out.push(format!("{}: `{} = {value}`: {what}", s.file, s.key));
+        }
+        out
+    }
+}
+
+fn setting(key: &str, value: Vec<String>, file: &str) -> Setting {
+    Setting {
+        key: key.to_string(),
+        value,
+        file: file.to_string(),
+    }
+}
+
+/// A scalar as one item, a list of scalars as its items.
+fn yaml_value(v: &Value, key: &str, ws_file: &Path) -> Result<Vec<String>> {
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let bad = || Error::Parse {
+        path: ws_file.to_path_buf(),
+        location: None,
+        message: format!("`{key}` must be a string, a boolean or a list of strings"),
+    };
+    match v {
+        Value::Array(items) => items.iter().map(|i| scalar(i).ok_or_else(bad)).collect(),
+        other => scalar(other).map(|s| vec![s]).ok_or_else(bad),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_files_with_yaml_last_and_notes_for_non_defaults() {
+        let rc = Npmrc::parse(
+            "node-linker=hoisted\nignore-scripts=true\nauto-install-peers=true\npublic-hoist-pattern[]=*eslint*\npublic-hoist-pattern[]=*types*\n",
+        );
+        let yaml = serde_json::json!({
+            "nodeLinker": "isolated",
+            "onlyBuiltDependencies": ["bcrypt", "esbuild"],
+            "sharedWorkspaceLockfile": false,
+        });
+        let s = PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml")).unwrap();
+        assert_eq!(s.get("node-linker").unwrap().value, ["isolated"]);
+        assert_eq!(s.get("node-linker").unwrap().file, "pnpm-workspace.yaml");
+        assert!(s.sets("shared-workspace-lockfile", false));
+        assert_eq!(
+            s.get("public-hoist-pattern").unwrap().value,
+            ["*eslint*", "*types*"]
+        );
+        let notes = s.layout_notes(&["shared-workspace-lockfile"]);
+        let keys: Vec<&str> = notes
+            .iter()
+            .map(|n| n.split('`').nth(1).unwrap_or_default())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "ignore-scripts = true",
+                "public-hoist-pattern = *eslint*, *types*",
+                "onlyBuiltDependencies = bcrypt, esbuild"
+            ],
+            "{notes:?}"
+        );
+        let bad = serde_json::json!({"nodeLinker": {"a": 1}});
+        let err = PnpmSettings::read(&rc, &bad, Path::new("pnpm-workspace.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nodeLinker"), "{err}");
+    }
+}

@@ -1,0 +1,278 @@
+//! A package's start scripts read as what they run: `node [options] <file> [args]` behind
+//! environment assignments and the usual env wrappers (`NODE_ENV=production`, `cross-env`,
+//! `dotenv -e .env --`, `env`), another script (`pnpm start:prod`), a development command
+//! (`nodemon`, `tsx`, `vite`), or a runtime isogen does not build images for (Deno, Bun,
+//! Next.js), each by name so a refusal can say what it saw.
+//!
+//! Pure text work: the script is split into words as a POSIX shell would (`shlex`), and it
+//! never runs a shell. Anything with shell operators (`&&`, `|`, `;`, `$`, redirections) is
+//! not read as a plain command.
+
+use std::collections::BTreeMap;
+
+use crate::workspace::relpath;
+
+/// What one script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartCommand {
+    /// `node [options] <file> [args]`, with the environment the script set before it.
+    Node {
+        env: BTreeMap<String, String>,
+        options: Vec<String>,
+        file: String,
+    },
+    /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`.
+    Script(String),
+    /// A watcher or dev server (`nodemon`, `ts-node`, `tsx`, `vite`, `next dev`): not what a
+    /// production image runs.
+    Dev(String),
+    /// A runtime or framework isogen does not build images for yet, by name ("Deno", "Bun",
+    /// "Next.js").
+    Unsupported(&'static str),
+    /// Anything else (shell operators, other programs, a `node` without a file).
+    Other,
+}
+
+/// The scripts tried, in order, when `start` does not run a production `node` command.
+const PRODUCTION_SCRIPTS: &[&str] = &["start", "start:prod", "start:production", "prod", "serve"];
+
+/// Development programs: a `start` that runs one is not how the service runs in production.
+const DEV_PROGRAMS: &[&str] = &[
+    "nodemon",
+    "ts-node",
+    "ts-node-dev",
+    "tsx",
+    "vite",
+    "react-scripts",
+    "react-app-rewired",
+    "webpack-dev-server",
+    "nest",
+];
+
+/// The script that runs the package as a service, and what it runs: `start` when it runs
+/// `node <file>` (directly or through another script), else the first of `start:prod`,
+/// `start:production`, `prod`, `serve` that does; when none does, `start` (or the first of
+/// those that exists) with what it runs, so a refusal can name it.
+pub fn service_start(scripts: &BTreeMap<String, String>) -> Option<(String, StartCommand)> {
+    let mut first = None;
+    let single_process = || {
+        let mut node = scripts.keys().filter(|name| {
+            name.strip_prefix("start:")
+                .is_some_and(|s| !s.is_empty() && !NOT_PROCESSES.contains(&s))
+                && resolve(scripts, name)
+                    .is_some_and(|(_, c)| matches!(c, StartCommand::Node { .. }))
+        });
+        match (node.next(), node.next()) {
+            (Some(only), None) => resolve(scripts, only),
+            _ => None,
+        }
+    };
+    for name in PRODUCTION_SCRIPTS {
+        let Some(resolved) = resolve(scripts, name) else {
+            continue;
+        };
+        if matches!(resolved.1, StartCommand::Node { .. }) {
+            return Some(resolved);
+        }
+        first.get_or_insert(resolved);
+    }
+    single_process().or(first)
+}
+
+/// Suffixes of `start:*` scripts that are never a production process.
+const NOT_PROCESSES: &[&str] = &["dev", "debug", "watch", "test", "local", "inspect"];
+
+/// The processes of a package that runs several (`start:api`, `start:worker`,
+/// `start:scheduler`, each `node <file>`) and has no single production start (see
+/// [`service_start`]): each `start:<name>` script whose command runs node, by script name.
+/// Empty when the package has one way to start, or none.
+pub fn processes(scripts: &BTreeMap<String, String>) -> Vec<(String, StartCommand)> {
+    if service_start(scripts).is_some_and(|(_, c)| matches!(c, StartCommand::Node { .. })) {
+        return Vec::new();
+    }
+    let found: Vec<(String, StartCommand)> = scripts
+        .keys()
+        .filter_map(|name| {
+            let suffix = name.strip_prefix("start:")?;
+            if suffix.is_empty() || NOT_PROCESSES.contains(&suffix) {
+                return None;
+            }
+            let (_, command) = resolve(scripts, name)?;
+            matches!(command, StartCommand::Node { .. }).then(|| (name.clone(), command))
+        })
+        .collect();
+    if found.len() > 1 {
+        found
+    } else {
+        Vec::new()
+    }
+}
+
+/// `name`'s command, following `pnpm <other script>` a few steps (a loop ends as `Other`).
+fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, StartCommand)> {
+    let mut current = name.to_string();
+    let mut command = start_command(scripts.get(&current)?);
+    for _ in 0..4 {
+        let StartCommand::Script(next) = &command else {
+            return Some((current, command));
+        };
+        let Some(text) = scripts.get(next) else {
+            return Some((current, StartCommand::Other));
+        };
+        current = next.clone();
+        command = start_command(text);
+    }
+    Some((current, StartCommand::Other))
+}
+
+/// What `script` runs (see [`StartCommand`]).
+pub fn start_command(script: &str) -> StartCommand {
+    if script.contains(['&', '|', ';', '$', '`', '>', '<', '\n']) {
+        return StartCommand::Other;
+    }
+    let Some(words) = shlex::split(script) else {
+        return StartCommand::Other;
+    };
+    let mut env = BTreeMap::new();
+    let rest = peel_env(&words, &mut env);
+    let Some((program, args)) = rest.split_first() else {
+        return StartCommand::Other;
+    };
+    match program.as_str() {
+        "node" => node_command(env, args),
+        "pnpm" | "npm" | "yarn" => script_of(program, args),
+        "deno" => StartCommand::Unsupported("Deno"),
+        "bun" | "bunx" => StartCommand::Unsupported("Bun"),
+        "next" => match args.first().map(String::as_str) {
+            Some("dev") => StartCommand::Dev("next dev".into()),
+            _ => StartCommand::Unsupported("Next.js"),
+        },
+        p if DEV_PROGRAMS.contains(&p) => StartCommand::Dev(p.to_string()),
+        _ => StartCommand::Other,
+    }
+}
+
+/// Leading `NAME=value` words and env wrappers (`cross-env`, `env`, `dotenv [-e file]... --`),
+/// their assignments collected into `env`; returns the words left.
+fn peel_env<'a>(mut words: &'a [String], env: &mut BTreeMap<String, String>) -> &'a [String] {
+    loop {
+        match words.split_first() {
+            Some((w, rest)) if assignment(w).is_some() => {
+                if let Some((k, v)) = assignment(w) {
+                    env.insert(k.to_string(), v.to_string());
+                }
+                words = rest;
+            }
+            Some((w, rest)) if w == "cross-env" || w == "env" => words = rest,
+            Some((w, rest)) if w == "dotenv" || w == "dotenv-cli" => {
+                // dotenv-cli: options up to `--`, then the command. Without `--` it is not
+                // read (its options take values that look like commands).
+                match rest.iter().position(|a| a == "--") {
+                    Some(i) => words = &rest[i + 1..],
+                    None => return &[],
+                }
+            }
+            _ => return words,
+        }
+    }
+}
+
+/// `NAME=value` with a shell variable name.
+fn assignment(word: &str) -> Option<(&str, &str)> {
+    let (name, value) = word.split_once('=')?;
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    ((first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then_some((name, value))
+}
+
+/// `pnpm [run] <script>`, `npm run <script>`, `yarn [run] <script>`: the script it runs.
+fn script_of(program: &str, args: &[String]) -> StartCommand {
+    let args: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let script = match (program, args.as_slice()) {
+        (_, ["run" | "run-script", script, ..]) => script,
+        ("npm", ["start", ..]) => &"start",
+        ("npm", _) => return StartCommand::Other,
+        (_, [script, ..]) => script,
+        _ => return StartCommand::Other,
+    };
+    StartCommand::Script((*script).to_string())
+}
+
+/// `node [options] <file> [args]` after `node`.
+fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand {
+    // Options that take a separate value (`-r dotenv/config`).
+    const WITH_VALUE: &[&str] = &[
+        "-r",
+        "--require",
+        "--import",
+        "--loader",
+        "--experimental-loader",
+        "--env-file",
+        "-C",
+        "--conditions",
+    ];
+    let mut options: Vec<String> = Vec::new();
+    let mut args = args.iter();
+    while let Some(w) = args.next() {
+        if w.starts_with('-') {
+            let mut option = w.clone();
+            if WITH_VALUE.contains(&w.as_str()) {
+                let Some(value) = args.next() else {
+                    return StartCommand::Other;
+                };
+                option.push(' ');
+                option.push_str(value);
+            }
+            options.push(option);
+            continue;
+        }
+        let file = relpath::clean(w);
+        let looks_like_file =
+            [".js", ".mjs", ".cjs"].iter().any(|e| file.ends_with(e)) || file.contains('/');
+        if !looks_like_file || file.starts_with('/') || file.contains("..") {
+            return StartCommand::Other;
+        }
+        if [".ts", ".mts", ".cts", ".tsx"]
+            .iter()
+            .any(|e| file.ends_with(e))
+        {
+            return StartCommand::Dev(format!("node {file}"));
+        }
+        // `node dist/main` loads dist/main.js (Node tries the `.js` extension first).
+        let file = if file
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| !name.contains('.'))
+        {
+            format!("{file}.js")
+        } else {
+            file
+        };
+        return StartCommand::Node { env, options, file };
+    }
+    StartCommand::Other
+}
+
+/// The file a start script runs when it is `node [options] <file> [args]` (behind env
+/// assignments and wrappers); `None` for anything else.
+pub fn start_script_entry(script: &str) -> Option<String> {
+    match start_command(script) {
+        StartCommand::Node { file, .. } => Some(file),
+        _ => None,
+    }
+}
+
+/// The options a start script of the form `node [options] <file>` gives `node`, as written
+/// (`--import ./tracing.mjs`, `--enable-source-maps`); empty for any other script.
+pub fn start_script_node_options(script: &str) -> Vec<String> {
+    match start_command(script) {
+        StartCommand::Node { options, .. } => options,
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,356 @@
+//! Unit tests of pnpm discovery: entries, start scripts, shipped paths, lockfiles, globs.
+
+use super::*;
+use serde_json::json;
+
+#[test]
+fn exports_entry_forms() {
+    assert_eq!(
+        exports_entry(&json!("./dist/index.js")).as_deref(),
+        Some("dist/index.js")
+    );
+    assert_eq!(
+        exports_entry(&json!({".": "./lib/main.js", "./util": "./lib/util.js"})).as_deref(),
+        Some("lib/main.js")
+    );
+    assert_eq!(
+        exports_entry(&json!({"types": "./dist/index.d.ts", "import": "./dist/index.mjs", "require": "./dist/index.cjs"}))
+            .as_deref(),
+        Some("dist/index.mjs")
+    );
+    assert_eq!(
+        exports_entry(
+            &json!({".": {"node": {"import": "./build/node.mjs"}, "default": "./build/browser.js"}})
+        )
+        .as_deref(),
+        Some("build/node.mjs")
+    );
+    assert_eq!(
+        exports_entry(&json!({".": [{"default": "./out/a.js"}, "./out/b.js"]})).as_deref(),
+        Some("out/a.js")
+    );
+    assert_eq!(exports_entry(&json!({"./feature": "./x.js"})), None);
+    assert_eq!(exports_entry(&json!({"types": "./x.d.ts"})), None);
+}
+
+#[test]
+fn the_only_bin_command_is_a_service_entry() {
+    let b = |v: Value| bin_entry(&v, "@acme/report");
+    assert_eq!(b(json!("./cli.js")).as_deref(), Some("cli.js"));
+    assert_eq!(
+        b(json!({"reporter": "./bin/reporter.js"})).as_deref(),
+        Some("bin/reporter.js")
+    );
+    assert_eq!(
+        b(json!({"report": "bin/a.js", "report-admin": "bin/b.js"})).as_deref(),
+        Some("bin/a.js")
+    );
+    assert_eq!(b(json!({"a": "bin/a.js", "b": "bin/b.js"})), None);
+    assert_eq!(b(json!("../outside.js")), None);
+    assert_eq!(b(json!(["x"])), None);
+
+    let n = NodePackage {
+        out_dir: "dist".into(),
+        bin: Some("bin/reporter.js".into()),
+        ..Default::default()
+    };
+    assert_eq!(n.service_entry(), Some("bin/reporter.js"));
+    assert_eq!(n.service_out_dir(), "bin");
+    let n = NodePackage {
+        entry: Some("dist/main.js".into()),
+        ..n
+    };
+    assert_eq!(n.service_entry(), Some("dist/main.js"));
+    assert_eq!(n.service_out_dir(), "dist");
+    // `npm init` leaves `"main": "index.js"`; the start script says what the service runs.
+    let n = NodePackage {
+        entry: Some("index.js".into()),
+        out_dir: String::new(),
+        start_entry: Some("build/main.js".into()),
+        ..n
+    };
+    assert_eq!(n.service_entry(), Some("build/main.js"));
+    assert_eq!(n.service_out_dir(), "build");
+}
+
+#[test]
+fn start_scripts_that_run_node_give_the_entry() {
+    let e = |s| start_script_entry(s);
+    assert_eq!(e("node dist/main.js").as_deref(), Some("dist/main.js"));
+    assert_eq!(
+        e("node ./build/server.mjs --port 3000").as_deref(),
+        Some("build/server.mjs")
+    );
+    assert_eq!(
+        e("node --enable-source-maps -r dotenv/config dist/index.js").as_deref(),
+        Some("dist/index.js")
+    );
+    assert_eq!(e("node dist"), None);
+    assert_eq!(e("tsx src/main.ts"), None);
+    assert_eq!(
+        e("NODE_ENV=production node dist/main.js").as_deref(),
+        Some("dist/main.js")
+    );
+    assert_eq!(
+        e("cross-env NODE_ENV=production node dist/index.js").as_deref(),
+        Some("dist/index.js")
+    );
+    assert_eq!(
+        e("dotenv -e ../../.env -- node dist/index.js").as_deref(),
+        Some("dist/index.js")
+    );
+    assert_eq!(e("dotenv node dist/index.js"), None);
+    assert_eq!(e("node dist/main").as_deref(), Some("dist/main.js"));
+    assert_eq!(
+        e("node 'dist/my server.js'").as_deref(),
+        Some("dist/my server.js")
+    );
+    assert_eq!(e("node src/index.ts"), None);
+    assert_eq!(e("node dist/a.js && node dist/b.js"), None);
+    assert_eq!(e("node"), None);
+    let o = start_script_node_options;
+    assert_eq!(
+        o("node --enable-source-maps -r dotenv/config --import ./tracing.mjs dist/index.js"),
+        [
+            "--enable-source-maps",
+            "-r dotenv/config",
+            "--import ./tracing.mjs"
+        ]
+    );
+    assert!(o("node dist/main.js --port 3000").is_empty());
+    assert!(o("tsx --watch src/main.ts").is_empty());
+}
+
+#[test]
+fn runtime_paths_from_files_then_out_dir_then_entry() {
+    let mut n = NodePackage {
+        entry: Some("lib/index.js".into()),
+        out_dir: "lib".into(),
+        ..Default::default()
+    };
+    assert_eq!(n.runtime_paths(n.entry.as_deref(), "lib"), vec!["lib"]);
+    n.files = Some(vec![
+        "dist/**/*.js".into(),
+        "!dist/**/*.test.js".into(),
+        "assets".into(),
+        "*.md".into(),
+    ]);
+    assert_eq!(
+        n.runtime_paths(n.entry.as_deref(), "lib"),
+        vec!["assets", "dist"]
+    );
+    let n = NodePackage {
+        entry: Some("index.js".into()),
+        ..Default::default()
+    };
+    assert_eq!(n.runtime_paths(n.entry.as_deref(), ""), vec!["index.js"]);
+}
+
+#[test]
+fn lockfile_importers_v9_and_v5() {
+    let dir = tempfile::tempdir().unwrap();
+    let v9 = dir.path().join("v9.yaml");
+    std::fs::write(
+        &v9,
+        "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      typescript:\n        specifier: 5.6.3\n        version: 5.6.3\n  services/api:\n    dependencies:\n      ms:\n        specifier: 'catalog:'\n        version: 2.1.3\n      react-dom:\n        specifier: ^18.2.0\n        version: 18.3.1(react@18.3.1)\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n    optionalDependencies:\n      fsevents:\n        specifier: ~2.3.2\n        version: 2.3.3\npackages:\n  ms@2.1.3:\n    resolution: {integrity: sha512-x}\n",
+    )
+    .unwrap();
+    let pnpm = PnpmWorkspace {
+        locked: lockfile::read_lockfile(&v9).unwrap().importers,
+        ..Default::default()
+    };
+    let v = |key, spec| pnpm.locked_version("services/api", key, spec);
+    assert_eq!(v("ms", "catalog:").as_deref(), Some("2.1.3"));
+    assert_eq!(v("react-dom", "^18.2.0").as_deref(), Some("18.3.1"));
+    assert_eq!(v("fsevents", "~2.3.2").as_deref(), Some("2.3.3"));
+    // A stale entry (package.json changed since) or a link is not a pin.
+    assert_eq!(v("react-dom", "^18.3.0"), None);
+    assert_eq!(v("@x/lib", "workspace:*"), None);
+    assert_eq!(
+        pnpm.locked_version("", "typescript", "5.6.3"),
+        None,
+        "devDependencies are not read"
+    );
+
+    let v5 = dir.path().join("v5.yaml");
+    std::fs::write(
+        &v5,
+        "lockfileVersion: 5.4\nimporters:\n  services/api:\n    specifiers:\n      ms: ^2.1.0\n    dependencies:\n      ms: 2.1.3\n",
+    )
+    .unwrap();
+    let pnpm = PnpmWorkspace {
+        locked: lockfile::read_lockfile(&v5).unwrap().importers,
+        ..Default::default()
+    };
+    assert_eq!(
+        pnpm.locked_version("services/api", "ms", "^2.1.0")
+            .as_deref(),
+        Some("2.1.3")
+    );
+
+    std::fs::write(&v5, "importers: [\n").unwrap();
+    let err = lockfile::read_lockfile(&v5).unwrap_err().to_string();
+    assert!(err.contains("v5.yaml"), "{err}");
+}
+
+#[test]
+fn lockfile_package_keys_of_every_version() {
+    let k = |key| lockfile::package_key(key);
+    let nv = |n: &str, v: &str| Some((n.to_string(), v.to_string()));
+    assert_eq!(k("ms@2.1.3"), nv("ms", "2.1.3"));
+    assert_eq!(k("@s/a@1.0.0-rc.1"), nv("@s/a", "1.0.0-rc.1"));
+    assert_eq!(k("/ms@2.1.3"), nv("ms", "2.1.3"));
+    assert_eq!(k("/@s/a@1.2.0(react@18.2.0)"), nv("@s/a", "1.2.0"));
+    assert_eq!(k("/ms/2.1.3"), nv("ms", "2.1.3"));
+    assert_eq!(k("/@s/a/1.2.0_react@18.2.0"), nv("@s/a", "1.2.0"));
+    assert_eq!(k("@x/lib@file:packages/lib"), None);
+    assert_eq!(k("foo@https://example.com/foo.tgz"), None);
+
+    // A v6 lockfile's overrides and packages.
+    let dir = tempfile::tempdir().unwrap();
+    let v6 = dir.path().join("v6.yaml");
+    std::fs::write(
+        &v6,
+        "\u{feff}lockfileVersion: '6.0'\n\noverrides:\n  ms: ^2.1.0\n  debug: 4\n\nimporters:\n\n  services/api:\n    dependencies:\n      debug:\n        specifier: ^4.3.0\n        version: 4.3.7\n\npackages:\n\n  /debug@4.3.7:\n    resolution: {integrity: sha512-x}\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-y}\n",
+    )
+    .unwrap();
+    let lock = lockfile::read_lockfile(&v6).unwrap();
+    assert_eq!(lock.overrides.get("ms").map(String::as_str), Some("^2.1.0"));
+    assert_eq!(lock.overrides.get("debug").map(String::as_str), Some("4"));
+    assert_eq!(
+        lock.versions.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["debug", "ms"]
+    );
+    assert_eq!(lock.importers["services/api"]["debug"].version, "4.3.7");
+    assert_eq!(lockfile::read_lockfile_version(&v6).as_deref(), Some("6.0"));
+}
+
+#[test]
+fn single_project_lockfiles() {
+    let dir = tempfile::tempdir().unwrap();
+    // pnpm 8 with shared-workspace-lockfile=false: a v6 lockfile without importers.
+    let v6 = dir.path().join("v6.yaml");
+    std::fs::write(
+        &v6,
+        "lockfileVersion: '6.0'\n\ndependencies:\n  ms:\n    specifier: ^2.1.0\n    version: 2.1.3\n\npackages:\n\n  /ms@2.1.3:\n    resolution: {integrity: sha512-x}\n",
+    )
+    .unwrap();
+    let pnpm = PnpmWorkspace {
+        locked: lockfile::read_lockfile(&v6).unwrap().importers,
+        ..Default::default()
+    };
+    assert_eq!(
+        pnpm.locked_version("", "ms", "^2.1.0").as_deref(),
+        Some("2.1.3")
+    );
+}
+
+#[test]
+fn globs_append_package_json_and_negate() {
+    let (inc, exc) = workspace_file::compile_globs(
+        &[
+            "packages/**".into(),
+            "services/*".into(),
+            "!packages/legacy".into(),
+            "!**/fixtures/**".into(),
+        ],
+        Path::new("pnpm-workspace.yaml"),
+    )
+    .unwrap();
+    let sel = |p: &str| inc.is_match(p) && !exc.is_match(p);
+    assert!(sel("packages/a/package.json"));
+    assert!(sel("packages/nested/deep/package.json"));
+    assert!(sel("services/api/package.json"));
+    assert!(!sel("services/api/inner/package.json"));
+    assert!(!sel("packages/legacy/package.json"));
+    assert!(sel("packages/legacy/inner/package.json"));
+    assert!(!sel("packages/x/fixtures/y/package.json"));
+    assert!(!sel("other/package.json"));
+}
+
+#[test]
+fn start_commands_are_read_by_what_they_run() {
+    use crate::workspace::pnpm::{start_command, StartCommand as C};
+    let node = |env: &[(&str, &str)], options: &[&str], file: &str| C::Node {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        options: options.iter().map(|o| o.to_string()).collect(),
+        file: file.into(),
+    };
+    assert_eq!(
+        start_command("NODE_ENV=production PORT=3000 node -r dotenv/config dist/server.mjs"),
+        node(
+            &[("NODE_ENV", "production"), ("PORT", "3000")],
+            &["-r dotenv/config"],
+            "dist/server.mjs"
+        )
+    );
+    assert_eq!(
+        start_command("NODE_ENV=production deno run -A src/serve.ts"),
+        C::Unsupported("Deno")
+    );
+    assert_eq!(start_command("bun run src/index.ts"), C::Unsupported("Bun"));
+    assert_eq!(start_command("next start"), C::Unsupported("Next.js"));
+    assert_eq!(
+        start_command("next dev --turbopack"),
+        C::Dev("next dev".into())
+    );
+    assert_eq!(start_command("nodemon"), C::Dev("nodemon".into()));
+    assert_eq!(
+        start_command("pnpm start:dev"),
+        C::Script("start:dev".into())
+    );
+    assert_eq!(
+        start_command("npm run start:prod"),
+        C::Script("start:prod".into())
+    );
+    assert_eq!(
+        start_command("pnpm run --silent serve"),
+        C::Script("serve".into())
+    );
+    assert_eq!(
+        start_command("node dist/migrate.mjs && node dist/server.mjs"),
+        C::Other
+    );
+    assert_eq!(start_command("node 'unterminated"), C::Other);
+}
+
+#[test]
+fn the_production_start_script_is_found_behind_a_dev_start() {
+    use crate::workspace::pnpm::{service_start, StartCommand as C};
+    let scripts = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<String, String>>()
+    };
+    // NestJS: `start` is the dev server, `start:prod` runs the build.
+    let (name, command) = service_start(&scripts(&[
+        ("start", "pnpm start:dev"),
+        ("start:dev", "nest start --watch"),
+        ("start:prod", "node dist/main"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "start:prod");
+    assert!(matches!(command, C::Node { file, .. } if file == "dist/main.js"));
+    // `start` that calls another script is followed to it.
+    let (name, _) = service_start(&scripts(&[
+        ("start", "pnpm run serve"),
+        ("serve", "node build/index.js"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "serve");
+    // Nothing runs node: the start script is kept, so a refusal can name what it runs.
+    assert_eq!(
+        service_start(&scripts(&[("start", "deno run -A src/serve.ts")])),
+        Some(("start".into(), C::Unsupported("Deno")))
+    );
+    // A loop of scripts ends.
+    assert_eq!(
+        service_start(&scripts(&[("start", "pnpm a"), ("a", "pnpm start")])),
+        Some(("start".into(), C::Other))
+    );
+    assert_eq!(service_start(&scripts(&[("build", "tsc")])), None);
+}

@@ -1,0 +1,130 @@
+//! `pnpm-workspace.yaml`: the `packages:` globs (with `!` negations) and which folders they
+//! select, and the catalogs (`catalog:` and `catalogs:`).
+//!
+//! Package discovery follows pnpm's own (`@pnpm/fs.find-packages`): each glob gets
+//! `/package.json` appended and is matched against manifest paths relative to the root, `!`
+//! globs remove matches, and `node_modules`, `bower_components`, `test` and `tests` folders
+//! are never searched. It only reads; it never reads a package.json's contents.
+
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde_json::Value;
+
+use super::files::string_map;
+use crate::error::{Error, Result};
+use crate::workspace::spec::Catalogs;
+
+/// Folders pnpm never looks into for workspace packages.
+const NEVER_SEARCHED: &[&str] = &["node_modules", "bower_components", "test", "tests"];
+
+pub(super) fn read_catalogs(yaml: &Value, path: &Path) -> Result<Catalogs> {
+    let mut catalogs = Catalogs::new();
+    if let Some(v) = yaml.get("catalog").filter(|v| !v.is_null()) {
+        catalogs.insert("default".into(), string_map(v, "catalog", path)?);
+    }
+    if let Some(v) = yaml.get("catalogs").filter(|v| !v.is_null()) {
+        let Value::Object(named) = v else {
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                location: None,
+                message: "`catalogs` must map catalog names to catalogs".into(),
+            });
+        };
+        for (name, catalog) in named {
+            let entries = string_map(catalog, &format!("catalogs.{name}"), path)?;
+            if name == "default" && catalogs.contains_key("default") {
+                return Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    location: None,
+                    message:
+                        "both `catalog` and `catalogs.default` are given; pnpm allows only one"
+                            .into(),
+                });
+            }
+            catalogs.insert(name.clone(), entries);
+        }
+    }
+    Ok(catalogs)
+}
+
+/// Folders (workspace-relative, `/`-separated, sorted) whose package.json the globs select.
+pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> Result<Vec<String>> {
+    let (include, exclude) = compile_globs(globs, ws_file)?;
+    let mut dirs = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_dir() {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !(name.starts_with('.') || NEVER_SEARCHED.contains(&name.as_ref()))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            Error::io(path, std::io::Error::other(e.to_string()))
+        })?;
+        if entry.depth() == 0 || !entry.file_type().is_dir() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let manifest = format!("{rel}/package.json");
+        if include.is_match(&manifest)
+            && !exclude.is_match(&manifest)
+            && entry.path().join("package.json").is_file()
+        {
+            dirs.push(rel);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+pub(super) fn compile_globs(globs: &[String], ws_file: &Path) -> Result<(GlobSet, GlobSet)> {
+    let mut include = GlobSetBuilder::new();
+    let mut exclude = GlobSetBuilder::new();
+    for raw in globs {
+        let (negated, pattern) = match raw.trim().strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, raw.trim()),
+        };
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        let full = if pattern.is_empty() || pattern == "." {
+            "package.json".to_string()
+        } else {
+            format!("{pattern}/package.json")
+        };
+        let glob: Glob = GlobBuilder::new(&full)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Parse {
+                path: ws_file.to_path_buf(),
+                location: None,
+                message: format!("`packages` glob `{raw}` is invalid: {e}"),
+            })?;
+        if negated {
+            exclude.add(glob);
+        } else {
+            include.add(glob);
+        }
+    }
+    let build = |b: GlobSetBuilder| {
+        b.build().map_err(|e| Error::Parse {
+            path: ws_file.to_path_buf(),
+            location: None,
+            message: format!("`packages` globs are invalid: {e}"),
+        })
+    };
+    Ok((build(include)?, build(exclude)?))
+}
