@@ -12,10 +12,13 @@
 //!
 //! Data flows one way: `workspace` knows nothing of images, `image` knows nothing of workspaces or
 //! rules, `verify` joins them, `report` only formats. See ARCHITECTURE.md.
+//!
+//! The public surface is what the CLI (`main.rs`) and the integration tests use; modules no other
+//! crate needs are private or `pub(crate)`, so the compiler reports their dead code.
 
 pub mod compose;
 pub mod config;
-pub mod error;
+mod error;
 pub mod generate;
 pub mod image;
 pub mod init;

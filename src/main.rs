@@ -464,7 +464,7 @@ fn rules(format: InspectFormat) -> isogen::Result<ExitCode> {
 }
 
 fn explain(id: &str) -> isogen::Result<ExitCode> {
-    let rule = isogen::verify::diags::lookup(id).map_err(isogen::Error::Usage)?;
+    let rule = isogen::verify::lookup_rule(id).map_err(isogen::Error::Usage)?;
     emit(&isogen::report::rules::explain_text(rule.rule(), true))
 }
 

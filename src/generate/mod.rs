@@ -13,8 +13,8 @@
 
 pub mod bake;
 pub mod cargo;
-pub mod cfg;
-pub mod image_name;
+pub(crate) mod cfg;
+pub(crate) mod image_name;
 pub mod node;
 pub mod templates;
 pub mod write;

@@ -11,12 +11,12 @@
 //! This module reads the workspace, the config and git, and writes nothing; it never looks at
 //! images, rules or reports.
 
-pub mod affected;
-pub mod cargo_lock;
+pub(crate) mod affected;
+pub(crate) mod cargo_lock;
 pub mod format;
-pub mod git;
-pub mod lockfiles;
-pub mod pnpm_lock;
+pub(crate) mod git;
+pub(crate) mod lockfiles;
+pub(crate) mod pnpm_lock;
 
 use std::collections::BTreeMap;
 

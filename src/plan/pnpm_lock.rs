@@ -39,6 +39,7 @@ pub struct PartChange {
     pub shared: bool,
 }
 
+#[cfg(test)]
 impl PartChange {
     pub fn is_empty(&self) -> bool {
         self.importers.is_empty() && self.entry_count == 0 && !self.shared

@@ -41,7 +41,7 @@ pub fn rule_json(r: &Rule) -> Value {
 
 /// Every rule, as JSON: `{"rules": [...]}` in report order.
 pub fn list_json() -> String {
-    let rules: Vec<Value> = diags::rules().map(rule_json).collect();
+    let rules: Vec<Value> = diags::RULES.iter().map(rule_json).collect();
     let mut s = serde_json::to_string_pretty(&json!({ "rules": rules })).unwrap_or_default();
     s.push('\n');
     s
@@ -51,7 +51,7 @@ pub fn list_json() -> String {
 pub fn list_text(color: bool) -> String {
     let mut out = String::new();
     let mut n = 0;
-    for (i, r) in diags::rules().enumerate() {
+    for (i, r) in diags::RULES.iter().enumerate() {
         n += 1;
         if i > 0 {
             out.push('\n');
@@ -131,7 +131,7 @@ mod tests {
             .iter()
             .map(|r| r["id"].as_str().unwrap())
             .collect();
-        let all: Vec<&str> = diags::rules().map(|r| r.id.as_str()).collect();
+        let all: Vec<&str> = diags::RULES.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, all);
         for r in v["rules"].as_array().unwrap() {
             for key in ["summary", "checks", "fix"] {

@@ -196,12 +196,6 @@ rules! {
         "Remove the path from the image, or change the deny globs in isogen.toml.";
 }
 
-/// Every rule, in report order: id, default severity, summary and hint (what `isogen rules`
-/// lists).
-pub fn rules() -> impl Iterator<Item = &'static Rule> {
-    RULES.iter()
-}
-
 /// Every rule id, comma-separated (for error messages).
 pub fn known_ids() -> String {
     RULES

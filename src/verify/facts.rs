@@ -94,7 +94,6 @@ pub struct Manifest {
     /// The folder holding it.
     pub dir: String,
     pub name: Option<String>,
-    pub version: Option<String>,
     pub dependencies: Vec<(String, String)>,
     pub optional: Vec<(String, String)>,
     pub peer: Vec<(String, String)>,
@@ -123,10 +122,6 @@ impl Manifest {
             .iter()
             .chain(self.optional.iter())
             .chain(self.peer.iter())
-    }
-
-    pub fn all_deps(&self) -> impl Iterator<Item = &(String, String)> {
-        self.runtime_deps().chain(self.dev.iter())
     }
 
     /// Parses `package.json` text; None when it is not a JSON object.
@@ -178,7 +173,6 @@ impl Manifest {
         Some(Manifest {
             dir: dir.to_string(),
             name: obj.get("name").and_then(Value::as_str).map(String::from),
-            version: obj.get("version").and_then(Value::as_str).map(String::from),
             dependencies: deps("dependencies"),
             optional: deps("optionalDependencies"),
             peer: deps("peerDependencies"),

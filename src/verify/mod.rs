@@ -13,15 +13,15 @@
 //! [`run`].
 
 mod capture;
-pub mod cfg;
-pub mod diags;
-pub mod facts;
-pub mod fs;
+pub(crate) mod cfg;
+pub(crate) mod diags;
+pub(crate) mod facts;
+pub(crate) mod fs;
 pub mod gate;
-pub mod launch;
+pub(crate) mod launch;
 mod rules;
 pub mod run;
-pub mod subject;
+pub(crate) mod subject;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod users;
@@ -30,7 +30,7 @@ use serde::Serialize;
 
 pub use capture::{capture, CAPTURE_MAX_BYTES};
 pub use cfg::{Policy, VerifyConfig};
-pub use diags::{Rule, RuleId, Severity, RULES};
+pub use diags::{lookup as lookup_rule, Rule, RuleId, Severity, RULES};
 
 use crate::error::{Error, Result};
 use crate::image::Image;

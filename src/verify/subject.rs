@@ -79,7 +79,6 @@ pub struct Subject {
     /// Why there is no app root, when there is none.
     pub app_root_note: Option<String>,
     pub others: Vec<OtherService>,
-    pub workspace_known: bool,
     /// Folders above the service, its packages and its binary: they hold them, so they belong
     /// under the app root.
     pub holders: HashSet<String>,
@@ -263,7 +262,6 @@ fn claimed(facts: &Facts, name: &str, wsf: Option<&WsFacts>) -> Subject {
     let label = |k: &str| facts.config.labels.get(k).cloned();
     let mut subject = Subject {
         name: name.to_string(),
-        workspace_known: wsf.is_some(),
         ..Default::default()
     };
     match wsf {

@@ -94,18 +94,6 @@ pub fn runtime_closure(packages: &[Package], start: usize) -> Result<Vec<usize>,
     closure(packages, start, DepKind::is_runtime, DepKind::is_runtime)
 }
 
-/// The build closure of `start`: any edge from the start (its dev and build dependencies are
-/// needed to build it), then runtime and build edges below (a dependency's dev dependencies are
-/// not needed to build the service, but its build dependencies are).
-pub fn build_closure(packages: &[Package], start: usize) -> Result<Vec<usize>, Cycle> {
-    closure(
-        packages,
-        start,
-        |_| true,
-        |k| k.is_runtime() || k == DepKind::Build,
-    )
-}
-
 /// Every cycle check over the whole workspace at once: the first cycle found, if any, over
 /// runtime edges (which must be acyclic for a runtime install to terminate).
 pub fn find_cycle(packages: &[Package]) -> Option<Cycle> {
@@ -189,14 +177,13 @@ mod tests {
     }
 
     #[test]
-    fn dev_edges_only_for_build_and_only_from_the_start() {
+    fn the_runtime_closure_leaves_dev_edges_out() {
         let p = vec![
             pkg("svc", &[(1, DepKind::Dev)]),
             pkg("tools", &[(2, DepKind::Dev)]),
             pkg("testkit", &[]),
         ];
         assert!(runtime_closure(&p, 0).unwrap().is_empty());
-        assert_eq!(build_closure(&p, 0).unwrap(), vec![1]);
     }
 
     #[test]

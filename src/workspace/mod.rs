@@ -4,12 +4,12 @@
 //!
 //! This module reads manifests and nothing else: it never renders, writes, or looks at images.
 
-pub mod cargo;
-pub mod graph;
-pub mod listing;
+pub(crate) mod cargo;
+pub(crate) mod graph;
+pub(crate) mod listing;
 pub mod pnpm;
-pub mod relpath;
-pub mod spec;
+pub(crate) mod relpath;
+pub(crate) mod spec;
 
 use std::path::{Path, PathBuf};
 

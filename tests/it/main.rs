@@ -11,6 +11,7 @@ mod buildah;
 mod cargo_discovery;
 mod cargo_fixtures;
 mod cargo_generate;
+mod errors;
 mod gate_cli;
 mod generate;
 mod image_cli;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::rust_text::{strip, tokenize, Token};
+use super::rust_text::{is_cfg_test_before, strip, tokenize, Token};
 use super::{source, Source, FORBIDDEN};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,7 +89,7 @@ fn root_reexports(sources: &[Source]) -> BTreeMap<String, String> {
 }
 
 /// Module paths declared `#[cfg(test)] mod name;` (their files are test code).
-fn test_modules(sources: &[Source]) -> Vec<Vec<String>> {
+pub fn test_modules(sources: &[Source]) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for source in sources {
         let tokens = tokenize(&strip(&source.text));
@@ -105,22 +105,6 @@ fn test_modules(sources: &[Source]) -> Vec<Vec<String>> {
         }
     }
     out
-}
-
-/// Whether `#[cfg(test)]` is right before token `i` (or before the `pub` there).
-fn is_cfg_test_before(tokens: &[Token], i: usize) -> bool {
-    let i = if i > 0 && tokens[i - 1].text == "pub" {
-        i - 1
-    } else {
-        i
-    };
-    let texts: Vec<&str> = tokens[..i]
-        .iter()
-        .rev()
-        .take(7)
-        .map(|t| t.text.as_str())
-        .collect();
-    texts == ["]", ")", "test", "(", "cfg", "[", "#"]
 }
 
 fn edges_of(
@@ -276,7 +260,7 @@ fn comments_strings_and_test_code_are_not_edges() {
          const C: char = '\"'; fn f<'a>(x: &'a str) {}\n\
          macro_rules! m { () => { $crate::verify::x } }\n\
          #[cfg(test)]\nmod tests {\n    use crate::verify::Finding;\n    use super::super::report;\n}\n\
-         #[cfg(test)]\nmod testkit;\n",
+         #[cfg(test)]\npub(crate) mod testkit;\n",
     )];
     let [file] = sources;
     let testkit = source("src/image/testkit.rs", "use crate::verify::Finding;\n");

@@ -1,9 +1,11 @@
-//! Hygiene of `src/`: no leftover `todo!`/`unimplemented!`/`dbg!`, no function over the limit.
+//! Hygiene of `src/`: no leftover `todo!`/`unimplemented!`/`dbg!`, no function over the limit,
+//! no terminal output outside the CLI layer.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::rust_text::{strip, tokenize, Token};
+use super::graph::test_modules;
+use super::rust_text::{strip, tokenize, without_inline_tests, Token};
 use super::{source, Source};
 
 pub fn leftover_macros(source: &Source) -> String {
@@ -16,6 +18,51 @@ pub fn leftover_macros(source: &Source) -> String {
                 report,
                 "{}:{}: `{name}!` left in src/",
                 source.path, pair[0].line
+            );
+        }
+    }
+    report
+}
+
+/// Prints, progress bars and terminal streams in non-test code outside `src/main.rs` and
+/// `src/cli/`: the library returns data and the CLI decides what the user sees.
+pub fn check_terminal_output(sources: &[Source], known: &[&str]) -> String {
+    let tests = test_modules(sources);
+    let mut report = String::new();
+    let mut seen = BTreeSet::new();
+    for source in sources {
+        let cli = source.path == "src/main.rs" || source.path.starts_with("src/cli/");
+        if cli || tests.iter().any(|t| source.module.starts_with(t)) {
+            continue;
+        }
+        let tokens = without_inline_tests(tokenize(&strip(&source.text)));
+        for (i, token) in tokens.iter().enumerate() {
+            let what = token.text.as_str();
+            let next = tokens.get(i + 1).map_or("", |t| t.text.as_str());
+            let prev = i.checked_sub(1).map_or("", |p| tokens[p].text.as_str());
+            let is_macro =
+                matches!(what, "println" | "eprintln" | "print" | "eprint") && next == "!";
+            // `io::stdout()`, not a process's `output.stdout` or `Command::stdout(..)`.
+            let stream_call = matches!(what, "stdout" | "stderr") && next == "(" && prev != ".";
+            let is_terminal = matches!(what, "indicatif" | "anstream") || stream_call;
+            if !(is_macro || is_terminal) {
+                continue;
+            }
+            seen.insert(source.path.as_str());
+            if !known.contains(&source.path.as_str()) {
+                let _ = writeln!(
+                    report,
+                    "{}:{}: `{what}` outside the CLI layer (return the text; src/main.rs prints it)",
+                    source.path, token.line
+                );
+            }
+        }
+    }
+    for path in known {
+        if !seen.contains(path) {
+            let _ = writeln!(
+                report,
+                "{path} is listed in KNOWN_TERMINAL_OUTPUT but no longer prints: remove it from the list"
             );
         }
     }
@@ -111,5 +158,19 @@ fn long_functions_and_leftover_macros_are_found() {
     assert_eq!(
         check_fn_lengths(&[file], 100, &[("src/image/x.rs", "long")]),
         ""
+    );
+}
+
+#[test]
+fn prints_outside_the_cli_are_found_and_test_code_may_print() {
+    let lib = source(
+        "src/verify/run.rs",
+        "fn f() {\n    eprintln!(\"warning\");\n}\n#[cfg(test)]\nmod tests {\n    fn t() { println!(\"x\"); }\n}\nfn g() { let _ = std::io::stdout(); }\nfn h(o: Output) -> Vec<u8> { Command::new(\"git\").stdout(Stdio::piped()); o.stdout }\n",
+    );
+    let cli = source("src/main.rs", "fn main() { println!(\"ok\"); }\n");
+    assert_eq!(
+        check_terminal_output(&[lib, cli], &[]),
+        "src/verify/run.rs:2: `eprintln` outside the CLI layer (return the text; src/main.rs prints it)\n\
+         src/verify/run.rs:8: `stdout` outside the CLI layer (return the text; src/main.rs prints it)\n"
     );
 }

@@ -150,3 +150,48 @@ pub fn tokenize(code: &str) -> Vec<Token> {
     }
     tokens
 }
+
+/// Whether `#[cfg(test)]` is right before token `i` (or before the `pub` there).
+pub fn is_cfg_test_before(tokens: &[Token], i: usize) -> bool {
+    let text = |k: usize| tokens.get(k).map_or("", |t| t.text.as_str());
+    let i = match i.checked_sub(4) {
+        // pub(crate) mod x, pub(super) mod x
+        Some(p) if text(p) == "pub" && text(p + 1) == "(" && text(i - 1) == ")" => p,
+        _ if i > 0 && text(i - 1) == "pub" => i - 1,
+        _ => i,
+    };
+    let texts: Vec<&str> = tokens[..i]
+        .iter()
+        .rev()
+        .take(7)
+        .map(|t| t.text.as_str())
+        .collect();
+    texts == ["]", ")", "test", "(", "cfg", "[", "#"]
+}
+
+/// `tokens` without the insides of inline `#[cfg(test)] mod x { ... }` blocks.
+pub fn without_inline_tests(tokens: Vec<Token>) -> Vec<Token> {
+    let mut kept = Vec::new();
+    let mut skip_to_depth = None;
+    let mut depth = 0usize;
+    for i in 0..tokens.len() {
+        let opens_test = tokens[i].text == "mod"
+            && tokens.get(i + 2).is_some_and(|t| t.text == "{")
+            && is_cfg_test_before(&tokens, i);
+        if opens_test && skip_to_depth.is_none() {
+            skip_to_depth = Some(depth);
+        }
+        match tokens[i].text.as_str() {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if skip_to_depth.is_none() {
+            kept.push(i);
+        } else if skip_to_depth == Some(depth) && tokens[i].text == "}" {
+            skip_to_depth = None;
+        }
+    }
+    let mut tokens: Vec<Option<Token>> = tokens.into_iter().map(Some).collect();
+    kept.into_iter().filter_map(|i| tokens[i].take()).collect()
+}
