@@ -56,6 +56,20 @@ pub enum Error {
     /// The command line asks for something that cannot be (no such service, ...).
     #[error("{0}")]
     Usage(String),
+
+    /// Several services failed (generate reports them all in one run): one error a line, then
+    /// how many and what was (not) written.
+    #[error("{}\n{} services failed; nothing was written (`--keep-going` writes the others)", join_errors(.0), .0.len())]
+    Several(Vec<Error>),
+}
+
+/// Each error on its own line, as `main.rs` prints one (`error: ...`).
+fn join_errors(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\nerror: ")
 }
 
 impl Error {

@@ -72,6 +72,10 @@ enum Command {
         /// `[generate] templates` of isogen.toml.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Write the services that work even when others fail (their errors are printed and
+        /// the exit status is 2); without it, one failing service means nothing is written.
+        #[arg(long)]
+        keep_going: bool,
     },
     /// Write isogen's default templates (and a README of their variables) to a folder, to
     /// start a project's own from; point `[generate] templates` at it.
@@ -290,6 +294,7 @@ fn main() -> ExitCode {
             force,
             services,
             templates,
+            keep_going,
         } => {
             let mode = if dry_run {
                 Mode::DryRun
@@ -300,7 +305,7 @@ fn main() -> ExitCode {
             } else {
                 Mode::Write { force }
             };
-            generate(dir, mode, services, templates)
+            generate(dir, mode, services, templates, keep_going)
         }
         Command::Templates { dir, force } => templates(dir, force),
         Command::Verify(args) => verify(args),
@@ -332,40 +337,38 @@ fn generate(
     mode: Mode,
     services: Vec<String>,
     templates: Option<PathBuf>,
+    keep_going: bool,
 ) -> isogen::Result<ExitCode> {
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
     let options = isogen::generate::Options {
         services,
         templates,
+        keep_going,
     };
-    let plan = isogen::generate::plan(&ws, &config.generate, &options)?;
-    for w in &plan.warnings {
-        eprintln!("warning: {w}");
-    }
     if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
         eprintln!(
             "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
             isogen::workspace::pnpm::WORKSPACE_FILE
         );
     }
-    if plan.files.is_empty() {
-        let mut defaults = Vec::new();
-        if ws.pnpm.is_some() {
-            defaults.push("pnpm packages under services/ or apps/");
-        }
-        if ws.cargo.is_some() {
-            defaults.push("binary targets of Cargo members");
-        }
-        eprintln!(
-            "warning: no services in {} ({} are services by default; list them in [workspace] services of isogen.toml)",
-            dir.display(),
-            defaults.join(" and ")
-        );
+    let plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let outcome = isogen::generate::write::apply(&dir, &plan.files, mode, &mut out)?;
+    if !plan.failed.is_empty() {
+        for (_, e) in &plan.failed {
+            eprintln!("error: {e}");
+        }
+        eprintln!(
+            "{} services failed; the files of the others were handled (--keep-going)",
+            plan.failed.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
     match mode {
         Mode::Check { .. } if outcome.changed() > 0 => {
             eprintln!(

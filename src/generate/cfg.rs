@@ -33,7 +33,15 @@
 //! env = { LOG_FORMAT = "json" }
 //! image = "..."                        # overrides [generate.node] image / runtime_image
 //! runtime_image = "..."
+//! cmd = ["/app/billing", "serve"]     # the whole exec-form command (default: the binary / node <entry>)
+//! args = ["run"]                       # appended to the command
+//! expose = [9090]                      # more ports to EXPOSE besides `port`
+//! healthcheck = { cmd = ["/app/billing", "health"], interval = "30s", timeout = "5s", retries = 3 }
+//! writable = ["data", { path = "/var/lib/billing", volume = true }]   # owned by the service user
 //! assets = ["config/default.toml"]     # Cargo only: shipped at <app_root>/config/default.toml
+//! build_inputs = ["version.json"]      # Cargo only: files outside the crate its build reads
+//! builder_packages = ["cmake", "protobuf-compiler"]   # Cargo only: apt packages of the build
+//! runtime_packages = ["libpq5"]        # Cargo only: shared libraries for the runtime image
 //! features = ["tls"]                   # Cargo only: added to [generate.cargo] features
 //! no_default_features = true           # Cargo only: overrides [generate.cargo]
 //! ```
@@ -98,13 +106,7 @@ pub struct NodeConfig {
     pub build_script: Option<String>,
 }
 
-/// A health check: a shell command line, or an exec-form argument list.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Healthcheck {
-    Shell(String),
-    Exec(Vec<String>),
-}
+pub use super::runtime::{Healthcheck, Writable};
 
 /// `[generate.services.<service name>]`.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -128,6 +130,64 @@ pub struct ServiceConfig {
     pub features: Vec<String>,
     /// Cargo services: `--no-default-features` for this service (overrides `[generate.cargo]`).
     pub no_default_features: Option<bool>,
+    /// The whole exec-form command, as written (replaces the binary / `node <entry>`).
+    pub cmd: Option<Vec<String>>,
+    /// Arguments appended to the command (`args = ["run"]` gives `CMD ["/app/lldap", "run"]`).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// More ports to `EXPOSE` (besides `port`).
+    #[serde(default)]
+    pub expose: Vec<u16>,
+    /// Folders the service writes to, created empty and owned by its user (optionally a
+    /// `VOLUME`); relative to its working directory.
+    #[serde(default)]
+    pub writable: Vec<Writable>,
+    /// Cargo services: files or folders outside the crate that its build reads (an
+    /// `include_str!("../../../version.json")`), relative to the workspace root, copied into
+    /// the build at the same path.
+    #[serde(default)]
+    pub build_inputs: Vec<String>,
+    /// Cargo services: Debian packages installed in the build stages (`cmake`, `clang`,
+    /// `protobuf-compiler`).
+    #[serde(default)]
+    pub builder_packages: Vec<DebianPackage>,
+    /// Cargo services: Debian packages whose files (shared libraries) the runtime image gets.
+    #[serde(default)]
+    pub runtime_packages: Vec<DebianPackage>,
+}
+
+/// A Debian package name (`libpq5`, `protobuf-compiler`, `libssl3=3.0.15-1~deb12u1`), checked
+/// while isogen.toml is read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct DebianPackage(pub String);
+
+impl<'de> Deserialize<'de> for DebianPackage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let (name, version) = match text.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (text.as_str(), None),
+        };
+        let name_ok = name.len() >= 2
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.".contains(c));
+        let version_ok = version.is_none_or(|v| {
+            !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".+~:-".contains(c))
+        });
+        if name_ok && version_ok {
+            Ok(DebianPackage(text))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{text:?} is not a Debian package name (expected e.g. \"cmake\", \"libpq5\" or \
+                 \"libssl3=3.0.15-1~deb12u1\")"
+            )))
+        }
+    }
 }
 
 impl GenerateConfig {
@@ -184,12 +244,7 @@ impl GenerateConfig {
     }
 }
 
-/// Whether `s` can stand unquoted in a Dockerfile instruction and a shell command.
-pub fn is_plain_path(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-@+:~".contains(c))
-}
+pub use crate::workspace::path::is_plain_path;
 
 /// Checks an image reference from the config: `name[:tag][@sha256:<64 hex>]`, nothing that
 /// would break a Dockerfile line. `key` names the setting in errors.
@@ -241,6 +296,10 @@ healthcheck = ["node", "health.js"]
 env = { A = "1" }
 [generate.services.web]
 healthcheck = "wget -q -O- http://localhost:3000/health"
+[generate.services.table]
+healthcheck = { cmd = ["/app/x", "health"], interval = "1m30s", retries = 3 }
+writable = ["data", { path = "/var/lib/x", volume = true }]
+builder_packages = ["cmake", "libssl3=3.0.15-1~deb12u1"]
 "#,
             Path::new("isogen.toml"),
         )
@@ -254,6 +313,13 @@ healthcheck = "wget -q -O- http://localhost:3000/health"
             g.service("api").unwrap().healthcheck,
             Some(Healthcheck::Exec(vec!["node".into(), "health.js".into()]))
         );
+        assert!(matches!(
+            g.service("table").unwrap().healthcheck,
+            Some(Healthcheck::Options(_))
+        ));
+        let w = &g.service("table").unwrap().writable;
+        assert_eq!((w[0].path.as_str(), w[0].volume), ("data", false));
+        assert_eq!((w[1].path.as_str(), w[1].volume), ("/var/lib/x", true));
         assert!(matches!(
             g.service("web").unwrap().healthcheck,
             Some(Healthcheck::Shell(_))
@@ -277,6 +343,34 @@ healthcheck = "wget -q -O- http://localhost:3000/health"
         .unwrap_err()
         .to_string();
         assert!(err.contains("yarn"), "{err}");
+    }
+
+    /// Settings whose shape is wrong are named with their line while isogen.toml is read.
+    #[test]
+    fn bad_run_settings_are_named_with_their_line() {
+        for (text, needle) in [
+            (
+                "healthcheck = { cmd = \"x\", interval = \"often\" }",
+                "not a duration",
+            ),
+            ("healthcheck = { cmd = \"x\", every = \"1s\" }", "every"),
+            ("writable = [\"../up\"]", "plain folder path"),
+            ("writable = [{ path = \"d\", volme = true }]", "volme"),
+            (
+                "builder_packages = [\"CMake\"]",
+                "not a Debian package name",
+            ),
+            ("expose = [70000]", "70000"),
+        ] {
+            let err = Config::parse(
+                &format!("[generate.services.api]\n{text}\n"),
+                Path::new("isogen.toml"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.starts_with("isogen.toml:2:"), "{text}: {err}");
+            assert!(err.contains(needle), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod cargo;
 pub(crate) mod cfg;
 pub(crate) mod image_name;
 pub mod node;
+pub mod runtime;
 pub mod templates;
 pub mod write;
 
@@ -25,7 +26,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use cfg::GenerateConfig;
-use cfg::Healthcheck;
 
 use crate::error::{Error, Result};
 use crate::workspace::{Ecosystem, Service, Workspace};
@@ -55,6 +55,9 @@ pub struct GeneratedFile {
 pub struct Plan {
     pub files: Vec<GeneratedFile>,
     pub warnings: Vec<String>,
+    /// With [`Options::keep_going`]: the services that failed, each with its error (their
+    /// files are not in `files`).
+    pub failed: Vec<(String, Error)>,
 }
 
 /// Which services, and from which templates.
@@ -64,6 +67,9 @@ pub struct Options {
     pub services: Vec<String>,
     /// A template folder given on the command line (wins over `[generate] templates`).
     pub templates: Option<PathBuf>,
+    /// Plan the services that work even when others fail (their errors go to
+    /// [`Plan::failed`]); without it, any failure fails the whole plan.
+    pub keep_going: bool,
 }
 
 /// The variables every ecosystem's templates get (see templates/README.md).
@@ -73,7 +79,9 @@ pub struct CommonContext {
     pub app_root: String,
     pub user: UserContext,
     pub port: Option<u16>,
-    pub healthcheck: Option<Healthcheck>,
+    /// `expose`, `healthcheck` (the command) and its options, `writable`, `volumes`.
+    #[serde(flatten)]
+    pub run: runtime::RunContext,
     pub env: BTreeMap<String, String>,
     /// Final-stage labels, in order.
     pub labels: Vec<Label>,
@@ -137,6 +145,9 @@ pub fn ignore_file_path(ws: &Workspace, service: &Service) -> String {
 /// Renders every selected service's files; writes nothing.
 pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
     let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
+    if ws.services.is_empty() {
+        return Err(no_services(ws));
+    }
     for name in config.services.keys() {
         if !ws.services.iter().any(|s| &s.name == name) {
             let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
@@ -163,21 +174,24 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
 
     let mut plan = Plan::default();
     for service in services {
-        let renderings = match ws.service_package(service).ecosystem {
-            Ecosystem::Pnpm => {
-                node::renderings(ws, service, config, &config_path, &mut plan.warnings)?
-            }
-            Ecosystem::Cargo => cargo::renderings(ws, service, config, &config_path)?,
-        };
-        for r in renderings {
-            let contents = templates.render(&r.template, &r.context)?;
-            plan.files.push(GeneratedFile {
-                path: r.path,
-                service: service.name.clone(),
-                contents: normalize(&contents),
-                command: GENERATED_BY,
-            });
+        match service_files(
+            ws,
+            service,
+            config,
+            &config_path,
+            &templates,
+            &mut plan.warnings,
+        ) {
+            Ok(files) => plan.files.extend(files),
+            Err(e) => plan.failed.push((service.name.clone(), e)),
         }
+    }
+    if !options.keep_going && !plan.failed.is_empty() {
+        let mut errors: Vec<Error> = plan.failed.into_iter().map(|(_, e)| e).collect();
+        return Err(match errors.len() {
+            1 => errors.remove(0),
+            _ => Error::Several(errors),
+        });
     }
     // The bake file lists every service, so only a run over all of them writes it.
     if config.bake && options.services.is_empty() {
@@ -191,6 +205,62 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
         plan.warnings.extend(stale_files(ws, &plan.files));
     }
     Ok(plan)
+}
+
+/// The rendered files of one service.
+fn service_files(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+    templates: &templates::Templates,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<GeneratedFile>> {
+    let renderings = match ws.service_package(service).ecosystem {
+        Ecosystem::Pnpm => {
+            reject_node_only_gaps(service, config, config_path)?;
+            node::renderings(ws, service, config, config_path, warnings)?
+        }
+        Ecosystem::Cargo => cargo::renderings(ws, service, config, config_path)?,
+    };
+    renderings
+        .into_iter()
+        .map(|r| {
+            let contents = templates.render(&r.template, &r.context)?;
+            Ok(GeneratedFile {
+                path: r.path,
+                service: service.name.clone(),
+                contents: normalize(&contents),
+                command: GENERATED_BY,
+            })
+        })
+        .collect()
+}
+
+/// "No services" is an error (exit 2), not an empty success: a `generate --check` in CI must not
+/// pass having checked nothing. The message names each ecosystem's default rule and the
+/// settings that change it.
+fn no_services(ws: &Workspace) -> Error {
+    let mut defaults = Vec::new();
+    if ws.pnpm.is_some() {
+        defaults.push("a pnpm package is a service when its folder is under services/ or apps/");
+    }
+    if ws.cargo.is_some() {
+        defaults.push(
+            "a Cargo binary is a service when its package depends on a server framework \
+             (axum, actix-web, hyper, tonic, warp, rocket, poem, salvo, ...; other binaries are \
+             tools)",
+        );
+    }
+    Error::workspace(
+        &ws.root,
+        format!(
+            "no services found: by default {}; name the services in [workspace] services of \
+             isogen.toml (package names, binary names or folders, globs allowed), or take them \
+             out of [workspace] not_services",
+            defaults.join(", and ")
+        ),
+    )
 }
 
 /// Generated files left in the folder of a package that is no longer a service: isogen never
@@ -312,6 +382,12 @@ pub fn common_context(
         }
     }
     let dir = package.dir.clone();
+    let workdir = if dir.is_empty() {
+        app_root.clone()
+    } else {
+        format!("{app_root}/{dir}")
+    };
+    let run = run_context(service, overrides, &workdir, &app_root, config_path)?;
     Ok(CommonContext {
         service: ServiceContext {
             name: service.name.clone(),
@@ -320,11 +396,7 @@ pub fn common_context(
             description,
             dockerfile: ws.dockerfile_path(service),
             ignore_file: format!("{}.dockerignore", ws.dockerfile_path(service)),
-            workdir: if dir.is_empty() {
-                app_root.clone()
-            } else {
-                format!("{app_root}/{dir}")
-            },
+            workdir,
             dir,
             cmd: Vec::new(),
         },
@@ -335,11 +407,62 @@ pub fn common_context(
             gid: config.gid(),
         },
         port: overrides.and_then(|o| o.port),
-        healthcheck: overrides.and_then(|o| o.healthcheck.clone()),
+        run,
         env,
         labels,
         generated_by: GENERATED_BY.into(),
     })
+}
+
+/// The run-time variables of `service` running in `workdir` (see [`runtime`]).
+pub fn run_context(
+    service: &Service,
+    overrides: Option<&cfg::ServiceConfig>,
+    workdir: &str,
+    app_root: &str,
+    config_path: &Path,
+) -> Result<runtime::RunContext> {
+    let section = format!("[generate.services.{}]", service.name);
+    let Some(o) = overrides else {
+        return Ok(runtime::RunContext::default());
+    };
+    runtime::RunSettings {
+        section: &section,
+        port: o.port,
+        expose: &o.expose,
+        healthcheck: o.healthcheck.as_ref(),
+        writable: &o.writable,
+        workdir,
+        app_root,
+    }
+    .context(config_path)
+}
+
+/// Settings the Node templates do not carry yet: refused by name rather than ignored.
+fn reject_node_only_gaps(
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+) -> Result<()> {
+    let Some(o) = config.service(&service.name) else {
+        return Ok(());
+    };
+    reject_keys(
+        config_path,
+        &format!("[generate.services.{}]", service.name),
+        &[
+            ("cmd", o.cmd.is_some()),
+            ("args", !o.args.is_empty()),
+            ("build_inputs", !o.build_inputs.is_empty()),
+            ("builder_packages", !o.builder_packages.is_empty()),
+            ("runtime_packages", !o.runtime_packages.is_empty()),
+        ],
+        &format!(
+            "not supported for Node services yet; `{}` is a Node service (its CMD runs the \
+             package's entry: set `entry`)",
+            service.name
+        ),
+    )
 }
 
 /// The variables a Node service's start script assigns before the `node` command the image

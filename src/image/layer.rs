@@ -193,12 +193,13 @@ fn stream_layer<'scope>(
     blob: Blob,
     reading: &'scope Reading,
 ) -> Result<Streamed, LayerError> {
-    let (sender, stored) = pipe::channel();
+    let size = blob.size;
+    let (sender, stored) = pipe::channel(size);
     let (cancel, progress) = (reading.cancel, reading.progress);
     let hasher = scope.spawn(move || hash_stored(blob.reader, sender, cancel, progress));
     let mut uncompressed = HashState::default();
     let mut walk = Walk::default();
-    let outcome = read_stream(scope, stored, &mut uncompressed, &mut walk, reading);
+    let outcome = read_stream(scope, (stored, size), &mut uncompressed, &mut walk, reading);
     // `stored` is gone now: the hasher reads the rest of the blob on its own.
     let (state, read_result) = hasher.join().unwrap_or_else(|_| {
         (
@@ -331,7 +332,7 @@ enum StreamError {
 /// Decompresses (on its own thread when the layer is compressed), hashes and lists the stream.
 fn read_stream<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
-    mut stored: pipe::ChunkReader,
+    (mut stored, stored_size): (pipe::ChunkReader, u64),
     uncompressed: &mut HashState,
     walk: &mut Walk,
     reading: &'scope Reading,
@@ -351,7 +352,8 @@ fn read_stream<'scope>(
         let stream = TarStream::new(Sequential(chained));
         return list_stream(stream, compression, walk, reading);
     }
-    let (sender, mut decoded) = pipe::channel();
+    // Layers decompress to about 2-5 times their stored size.
+    let (sender, mut decoded) = pipe::channel(stored_size.saturating_mul(4));
     let reservation = reading.budget.reserve_decoding(memory);
     scope.spawn(move || {
         decode(compression, chained, sender);

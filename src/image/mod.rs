@@ -77,7 +77,7 @@ pub const MAX_TREE_BYTES: u64 = 2 << 30;
 /// layers being decoded at once may hold: a layer waits for room before it starts, and one
 /// alone always starts. Common zstd layers (window 2-8 MiB) still decode one per core; those
 /// written with `--long` (up to 128 MiB) decode one at a time.
-pub const MAX_DECODE_BYTES: u64 = 32 << 20;
+pub const MAX_DECODE_BYTES: u64 = 16 << 20;
 
 /// What the caller wants to read into memory, decided per path (absolute, normalised).
 /// Files it accepts are captured up to `max_bytes`; larger ones are marked truncated. All

@@ -10,8 +10,12 @@
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
 
-/// Bytes per chunk: large enough that per-chunk costs (a channel send, a hash update) vanish.
+/// Bytes per chunk, at most: large enough that per-chunk costs (a channel send, a hash update)
+/// vanish. A small layer gets smaller chunks ([`channel`]): 300 tiny layers each zeroing
+/// 256 KiB buffers cost four times the CPU of reading them.
 pub(crate) const CHUNK: usize = 256 * 1024;
+/// Bytes per chunk, at least.
+const MIN_CHUNK: usize = 4 * 1024;
 /// Chunks in flight per channel.
 pub(crate) const DEPTH: usize = 2;
 /// The most memory one pipe holds: chunks queued, one being filled, one being read, and one
@@ -22,6 +26,7 @@ type Message = io::Result<Vec<u8>>;
 
 /// The sending end, run by a producer thread.
 pub(crate) struct ChunkSender {
+    chunk: usize,
     data: SyncSender<Message>,
     recycled: Receiver<Vec<u8>>,
     /// False once the consumer is gone.
@@ -36,11 +41,17 @@ pub(crate) struct ChunkReader {
     pos: usize,
 }
 
-pub(crate) fn channel() -> (ChunkSender, ChunkReader) {
+/// A pipe for about `expected` bytes (a guess: more or fewer may pass), with chunks of
+/// between 4 KiB and [`CHUNK`].
+pub(crate) fn channel(expected: u64) -> (ChunkSender, ChunkReader) {
     let (data, data_rx) = mpsc::sync_channel(DEPTH);
     let (recycle, recycled) = mpsc::channel();
+    let chunk = usize::try_from(expected.saturating_add(1))
+        .unwrap_or(CHUNK)
+        .clamp(MIN_CHUNK, CHUNK);
     (
         ChunkSender {
+            chunk,
             data,
             recycled,
             open: true,
@@ -59,8 +70,9 @@ impl ChunkSender {
     /// length (and bytes, overwritten by `fill`): zeroing 256 KiB per chunk cost 5% of the CPU.
     pub fn buffer(&mut self) -> Vec<u8> {
         match self.recycled.try_recv() {
-            Ok(buf) => buf,
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(CHUNK),
+            Ok(buf) if buf.capacity() >= self.chunk => buf,
+            Ok(_) => Vec::with_capacity(self.chunk),
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(self.chunk),
         }
     }
 
@@ -80,13 +92,14 @@ impl ChunkSender {
     }
 }
 
-/// Fills `buf` with up to [`CHUNK`] bytes from `reader` (whatever it held before is replaced);
-/// fewer only at the end.
+/// Fills `buf` (a [`ChunkSender::buffer`]) to its capacity from `reader` (whatever it held
+/// before is replaced); fewer bytes only at the end.
 pub(crate) fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<()> {
-    buf.resize(CHUNK, 0);
+    let chunk = buf.capacity();
+    buf.resize(chunk, 0);
     let mut len = 0;
     let result = loop {
-        if len == CHUNK {
+        if len == chunk {
             break Ok(());
         }
         match reader.read(&mut buf[len..]) {
@@ -109,7 +122,9 @@ impl Read for ChunkReader {
                 Err(_) => return Ok(0),
             };
             let done = std::mem::replace(&mut self.current, next);
-            let _ = self.recycle.send(done);
+            if done.capacity() > 0 {
+                let _ = self.recycle.send(done);
+            }
             self.pos = 0;
             if self.current.is_empty() {
                 return Ok(0);
@@ -129,7 +144,8 @@ mod tests {
     #[test]
     fn bytes_arrive_in_order_across_threads_and_errors_arrive_in_place() {
         let data: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
-        let (mut tx, mut rx) = channel();
+        // Expecting 10 bytes: 4 KiB chunks, recycled many times over.
+        let (mut tx, mut rx) = channel(10);
         let source = data.clone();
         let producer = std::thread::spawn(move || {
             let mut reader = &source[..];

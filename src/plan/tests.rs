@@ -165,6 +165,12 @@ fn repo() -> tempfile::TempDir {
     );
     write(r, "crates/tool/src/main.rs", "fn main() {}\n");
     write(r, "README.md", "# acme\n");
+    // engine and tool run no server framework: named, with the pnpm services, as services.
+    write(
+        r,
+        "isogen.toml",
+        "[workspace]\nservices = [\"services/*\", \"engine\", \"tool\"]\n",
+    );
     git(r, &["init", "-q", "-b", "main"]);
     git(r, &["add", "-A"]);
     git(r, &["commit", "-q", "-m", "first"]);
@@ -339,7 +345,12 @@ fn a_cargo_lock_change_counts_only_for_the_binaries_that_reach_it() {
 fn shared_files_reach_every_service_they_build() {
     let repo = repo();
     let r = repo.path();
-    write(r, "isogen.toml", "[generate]\nuid = 10002\n");
+    let config = std::fs::read_to_string(r.join("isogen.toml")).unwrap();
+    write(
+        r,
+        "isogen.toml",
+        &format!("{config}[generate]\nuid = 10002\n"),
+    );
     let plan = run(r, Some("HEAD")).unwrap();
     assert_eq!(names(&plan), vec!["api", "engine", "tool", "web"]);
     git(r, &["add", "-A"]);
@@ -499,4 +510,29 @@ fn a_workspace_below_the_repository_root() {
         plan.services[0].affected_by.as_ref().unwrap()[0].file,
         "services/web/src/a.ts"
     );
+}
+
+/// Every plan these tests make matches docs/plan-schema.json, which enforces it.
+#[test]
+fn json_matches_its_documented_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/plan-schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let repo = repo();
+    let r = repo.path();
+    git(r, &["mv", "services/web/src/a.ts", "services/web/src/b.ts"]);
+    write(r, "packages/lib/src/index.ts", "export const y = 1;\n");
+    write(r, "Cargo.lock", &CARGO_LOCK.replace("0.8.5", "0.8.6"));
+    for since in [None, Some("HEAD")] {
+        let plan = run(r, since).unwrap();
+        let value = serde_json::to_value(&plan).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    let broken =
+        serde_json::json!({"schema_version": 1, "since": null, "services": [{"name": "x"}]});
+    assert!(!validator.is_valid(&broken));
 }

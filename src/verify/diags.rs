@@ -281,7 +281,7 @@ pub fn similar_ids(id: &str) -> Vec<&'static str> {
 /// rule in registry order, so a message always goes with its rule and every text a rule can
 /// say is in this file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diag {
+pub(crate) struct Diag {
     pub(in crate::verify) rule: RuleId,
     pub(in crate::verify) message: String,
 }
@@ -297,14 +297,14 @@ impl Diag {
 
 /// `user-unset`, `user-root`, `user-unresolvable`.
 impl Diag {
-    pub fn user_unset() -> Diag {
+    pub(crate) fn user_unset() -> Diag {
         Diag::new(
             RuleId::UserUnset,
             "the image sets no User, so the container runs as root",
         )
     }
 
-    pub fn user_root(user: &str) -> Diag {
+    pub(crate) fn user_root(user: &str) -> Diag {
         Diag::new(
             RuleId::UserRoot,
             format!("the image runs as root (User {user})"),
@@ -312,7 +312,7 @@ impl Diag {
     }
 
     /// A named user whose passwd entry has uid 0.
-    pub fn user_root_in_passwd(name: &str) -> Diag {
+    pub(crate) fn user_root_in_passwd(name: &str) -> Diag {
         Diag::new(
             RuleId::UserRoot,
             format!("User {name} has uid 0 in /etc/passwd: it is root"),
@@ -321,7 +321,7 @@ impl Diag {
 
     /// A passwd entry whose uid field is not `0` but reads as 0 (empty, malformed, or 0 in 32
     /// bits) the way runc and containerd read it.
-    pub fn user_root_in_passwd_line(user: &str, uid: i64, line: &str) -> Diag {
+    pub(crate) fn user_root_in_passwd_line(user: &str, uid: i64, line: &str) -> Diag {
         Diag::new(
             RuleId::UserRoot,
             format!("User {user} is uid {uid} through /etc/passwd (`{line}`): it is root"),
@@ -329,7 +329,7 @@ impl Diag {
     }
 
     /// A numeric uid that is 0 once stored in 32 bits (`4294967296`).
-    pub fn user_root_wrapped(user: &str, uid: i64) -> Diag {
+    pub(crate) fn user_root_wrapped(user: &str, uid: i64) -> Diag {
         Diag::new(
             RuleId::UserRoot,
             format!(
@@ -339,35 +339,35 @@ impl Diag {
     }
 
     /// An explicit group that is gid 0 (`User 1001:0`).
-    pub fn user_root_group(user: &str, gid: i64) -> Diag {
+    pub(crate) fn user_root_group(user: &str, gid: i64) -> Diag {
         Diag::new(
             RuleId::UserRoot,
             format!("User {user} runs with the root group (gid {gid}, 0 in 32 bits)"),
         )
     }
 
-    pub fn user_without_passwd(user: &str) -> Diag {
+    pub(crate) fn user_without_passwd(user: &str) -> Diag {
         Diag::new(
             RuleId::UserUnresolvable,
             format!("User {user} cannot be resolved: the image has no /etc/passwd"),
         )
     }
 
-    pub fn uid_not_in_passwd(uid: i64) -> Diag {
+    pub(crate) fn uid_not_in_passwd(uid: i64) -> Diag {
         Diag::new(
             RuleId::UserUnresolvable,
             format!("uid {uid} has no entry in /etc/passwd"),
         )
     }
 
-    pub fn user_not_in_passwd(name: &str) -> Diag {
+    pub(crate) fn user_not_in_passwd(name: &str) -> Diag {
         Diag::new(
             RuleId::UserUnresolvable,
             format!("user {name:?} is not in /etc/passwd (the container will not start)"),
         )
     }
 
-    pub fn group_not_in_group(group: &str) -> Diag {
+    pub(crate) fn group_not_in_group(group: &str) -> Diag {
         Diag::new(
             RuleId::UserUnresolvable,
             format!("group {group:?} is not in /etc/group (the container will not start)"),
@@ -377,7 +377,7 @@ impl Diag {
 
 /// `service-missing`.
 impl Diag {
-    pub fn service_binary_missing(service: &str, bin: &str) -> Diag {
+    pub(crate) fn service_binary_missing(service: &str, bin: &str) -> Diag {
         Diag::new(
             RuleId::ServiceMissing,
             format!("service {service} is not in the image: no binary named {bin}"),
@@ -385,7 +385,7 @@ impl Diag {
     }
 
     /// `package_names`: the names the service's package.json may carry.
-    pub fn service_package_missing<'a>(
+    pub(crate) fn service_package_missing<'a>(
         service: &str,
         package_names: impl IntoIterator<Item = &'a String>,
     ) -> Diag {
@@ -407,7 +407,7 @@ impl Diag {
 impl Diag {
     /// The files of a package whose folder holds the service's (a workspace root copied to
     /// the app root); `package`: its workspace name, when it is a workspace package.
-    pub fn app_root_around_service(package: Option<&str>) -> Diag {
+    pub(crate) fn app_root_around_service(package: Option<&str>) -> Diag {
         let what = match package {
             Some(name) => format!("workspace package {name}"),
             None => "a package".to_string(),
@@ -418,28 +418,28 @@ impl Diag {
         )
     }
 
-    pub fn app_root_unneeded_package(package: &str) -> Diag {
+    pub(crate) fn app_root_unneeded_package(package: &str) -> Diag {
         Diag::new(
             RuleId::AppRootForeign,
             format!("workspace package {package} is in the image, but the service does not need it at run time"),
         )
     }
 
-    pub fn app_root_unknown_package() -> Diag {
+    pub(crate) fn app_root_unknown_package() -> Diag {
         Diag::new(
             RuleId::AppRootForeign,
             "a package the service does not depend on is under the app root",
         )
     }
 
-    pub fn app_root_foreign_content() -> Diag {
+    pub(crate) fn app_root_foreign_content() -> Diag {
         Diag::new(
             RuleId::AppRootForeign,
             "content under the app root belongs to neither the service nor its packages",
         )
     }
 
-    pub fn internal_package_extra() -> Diag {
+    pub(crate) fn internal_package_extra() -> Diag {
         Diag::new(
             RuleId::InternalPackageExtra,
             "an internal package ships more than its build output and package.json",
@@ -449,7 +449,7 @@ impl Diag {
 
 /// `other-service`.
 impl Diag {
-    pub fn other_service_package(service: &str) -> Diag {
+    pub(crate) fn other_service_package(service: &str) -> Diag {
         Diag::new(
             RuleId::OtherService,
             format!("service {service} is in the image (its package)"),
@@ -457,14 +457,14 @@ impl Diag {
     }
 
     /// `folder`: its folder relative to the workspace root.
-    pub fn other_service_folder(service: &str, folder: &str) -> Diag {
+    pub(crate) fn other_service_folder(service: &str, folder: &str) -> Diag {
         Diag::new(
             RuleId::OtherService,
             format!("service {service} is in the image (its folder {folder})"),
         )
     }
 
-    pub fn other_service_folder_name(service: &str, folder: &str) -> Diag {
+    pub(crate) fn other_service_folder_name(service: &str, folder: &str) -> Diag {
         Diag::new(
             RuleId::OtherService,
             format!("service {service} is in the image (a folder named {folder})"),
@@ -473,7 +473,12 @@ impl Diag {
 
     /// The image's `key` label (`dev.isogen.service`, `dev.isogen.package`) names `value`, not
     /// `service`; `other` is the workspace service it names, when known.
-    pub fn other_service_label(key: &str, value: &str, other: Option<&str>, service: &str) -> Diag {
+    pub(crate) fn other_service_label(
+        key: &str,
+        value: &str,
+        other: Option<&str>,
+        service: &str,
+    ) -> Diag {
         let other = other.map_or(String::new(), |o| {
             format!(" (service {o} of the workspace)")
         });
@@ -483,7 +488,7 @@ impl Diag {
         )
     }
 
-    pub fn other_service_binary(service: &str) -> Diag {
+    pub(crate) fn other_service_binary(service: &str) -> Diag {
         Diag::new(
             RuleId::OtherService,
             format!("service {service} is in the image (its binary)"),
@@ -493,14 +498,14 @@ impl Diag {
 
 /// `workspace-tooling`, `workspace-protocol`.
 impl Diag {
-    pub fn workspace_tooling(tool: &str) -> Diag {
+    pub(crate) fn workspace_tooling(tool: &str) -> Diag {
         Diag::new(
             RuleId::WorkspaceTooling,
             format!("workspace tooling ({tool}) is in the image"),
         )
     }
 
-    pub fn workspace_root_manifest() -> Diag {
+    pub(crate) fn workspace_root_manifest() -> Diag {
         Diag::new(
             RuleId::WorkspaceTooling,
             "a workspace root manifest (`workspaces`) is in the image",
@@ -508,7 +513,7 @@ impl Diag {
     }
 
     /// `manifest`: the package.json; `specs`: its unresolved `name: spec` entries.
-    pub fn workspace_protocol(manifest: &str, specs: &[String]) -> Diag {
+    pub(crate) fn workspace_protocol(manifest: &str, specs: &[String]) -> Diag {
         Diag::new(
             RuleId::WorkspaceProtocol,
             format!(
@@ -521,14 +526,14 @@ impl Diag {
 
 /// `toolchain`, `package-manager`.
 impl Diag {
-    pub fn toolchain(what: &str) -> Diag {
+    pub(crate) fn toolchain(what: &str) -> Diag {
         Diag::new(
             RuleId::Toolchain,
             format!("build toolchain ({what}) is in the image"),
         )
     }
 
-    pub fn package_manager(name: &str) -> Diag {
+    pub(crate) fn package_manager(name: &str) -> Diag {
         Diag::new(
             RuleId::PackageManager,
             format!("package manager {name} is in the image"),
@@ -538,42 +543,42 @@ impl Diag {
 
 /// `sources`.
 impl Diag {
-    pub fn cargo_target_folder() -> Diag {
+    pub(crate) fn cargo_target_folder() -> Diag {
         Diag::new(RuleId::Sources, "a Cargo target/ folder is in the image")
     }
 
-    pub fn src_folder() -> Diag {
+    pub(crate) fn src_folder() -> Diag {
         Diag::new(RuleId::Sources, "a package's src/ folder is in the image")
     }
 
-    pub fn typescript_sources() -> Diag {
+    pub(crate) fn typescript_sources() -> Diag {
         Diag::new(RuleId::Sources, "TypeScript sources are in the image")
     }
 
-    pub fn typescript_configs() -> Diag {
+    pub(crate) fn typescript_configs() -> Diag {
         Diag::new(RuleId::Sources, "TypeScript configs are in the image")
     }
 
-    pub fn rust_sources() -> Diag {
+    pub(crate) fn rust_sources() -> Diag {
         Diag::new(RuleId::Sources, "Rust sources are in the image")
     }
 
-    pub fn cargo_manifests() -> Diag {
+    pub(crate) fn cargo_manifests() -> Diag {
         Diag::new(RuleId::Sources, "Cargo manifests are in the image")
     }
 
-    pub fn crate_folder() -> Diag {
+    pub(crate) fn crate_folder() -> Diag {
         Diag::new(RuleId::Sources, "a Cargo crate's folder is in the image")
     }
 }
 
 /// `dev-dependency`.
 impl Diag {
-    pub fn dev_dependencies() -> Diag {
+    pub(crate) fn dev_dependencies() -> Diag {
         Diag::new(RuleId::DevDependency, "dev dependencies are installed")
     }
 
-    pub fn dev_only_dependencies() -> Diag {
+    pub(crate) fn dev_only_dependencies() -> Diag {
         Diag::new(
             RuleId::DevDependency,
             "packages that only dev dependencies need are installed",
@@ -583,14 +588,14 @@ impl Diag {
 
 /// `entrypoint-missing`, `entrypoint-shell`, `entrypoint-indirect`, `entrypoint-not-found`.
 impl Diag {
-    pub fn entrypoint_missing() -> Diag {
+    pub(crate) fn entrypoint_missing() -> Diag {
         Diag::new(
             RuleId::EntrypointMissing,
             "the image config has no Entrypoint or Cmd that runs anything",
         )
     }
 
-    pub fn node_without_script() -> Diag {
+    pub(crate) fn node_without_script() -> Diag {
         Diag::new(
             RuleId::EntrypointMissing,
             "the entrypoint runs node without a script",
@@ -598,7 +603,7 @@ impl Diag {
     }
 
     /// `command`: the shell's command line (empty: an interactive shell).
-    pub fn entrypoint_shell(command: &str) -> Diag {
+    pub(crate) fn entrypoint_shell(command: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointShell,
             if command.is_empty() {
@@ -609,7 +614,7 @@ impl Diag {
         )
     }
 
-    pub fn entrypoint_package_manager(tool: &str, args: &[String]) -> Diag {
+    pub(crate) fn entrypoint_package_manager(tool: &str, args: &[String]) -> Diag {
         let command = std::iter::once(tool)
             .chain(args.iter().map(String::as_str))
             .collect::<Vec<_>>()
@@ -620,14 +625,14 @@ impl Diag {
         )
     }
 
-    pub fn entrypoint_start_script(path: &str) -> Diag {
+    pub(crate) fn entrypoint_start_script(path: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointIndirect,
             format!("the entrypoint runs the start script {path} instead of the service itself"),
         )
     }
 
-    pub fn entrypoint_inline_code() -> Diag {
+    pub(crate) fn entrypoint_inline_code() -> Diag {
         Diag::new(
             RuleId::EntrypointIndirect,
             "the entrypoint runs code given to node on the command line (-e/-p/stdin)",
@@ -635,7 +640,7 @@ impl Diag {
     }
 
     /// `dir`: the other service's folder in the image.
-    pub fn entrypoint_other_services_file(
+    pub(crate) fn entrypoint_other_services_file(
         file: &str,
         other: &str,
         dir: &str,
@@ -648,28 +653,28 @@ impl Diag {
     }
 
     /// `dir`: the package folder the file belongs to.
-    pub fn entrypoint_package_file(file: &str, dir: &str, service: &str) -> Diag {
+    pub(crate) fn entrypoint_package_file(file: &str, dir: &str, service: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointIndirect,
             format!("the entrypoint runs {file}, which belongs to {dir}, not to service {service}"),
         )
     }
 
-    pub fn entrypoint_foreign_file(file: &str, service: &str) -> Diag {
+    pub(crate) fn entrypoint_foreign_file(file: &str, service: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointIndirect,
             format!("the entrypoint runs {file}, which is not part of service {service} (a start script?)"),
         )
     }
 
-    pub fn entrypoint_selects_service(other: &str) -> Diag {
+    pub(crate) fn entrypoint_selects_service(other: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointIndirect,
             format!("the entrypoint passes another service's name ({other}) as an argument"),
         )
     }
 
-    pub fn entrypoint_other_services_binary(bin: &str, other: &str) -> Diag {
+    pub(crate) fn entrypoint_other_services_binary(bin: &str, other: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointIndirect,
             format!("the entrypoint runs {bin}, the binary of service {other}"),
@@ -677,21 +682,21 @@ impl Diag {
     }
 
     /// A Node service whose entrypoint runs a program outside its package instead of node.
-    pub fn entrypoint_not_node(bin: &str) -> Diag {
+    pub(crate) fn entrypoint_not_node(bin: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointIndirect,
             format!("the entrypoint runs {bin}, not node with the service's entry file"),
         )
     }
 
-    pub fn node_script_not_found(script: &str) -> Diag {
+    pub(crate) fn node_script_not_found(script: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointNotFound,
             format!("node's script {script} does not exist in the image"),
         )
     }
 
-    pub fn program_not_found(program: &str) -> Diag {
+    pub(crate) fn program_not_found(program: &str) -> Diag {
         Diag::new(
             RuleId::EntrypointNotFound,
             format!("the entrypoint's program {program} does not exist in the image"),
@@ -702,30 +707,30 @@ impl Diag {
 /// `secret-*`.
 impl Diag {
     /// `file`: the config file's name (`.npmrc`, `.yarnrc.yml`, ...).
-    pub fn registry_token(file: &str) -> Diag {
+    pub(crate) fn registry_token(file: &str) -> Diag {
         Diag::new(
             RuleId::SecretNpmrc,
             format!("{file} holds a registry auth token"),
         )
     }
 
-    pub fn env_file() -> Diag {
+    pub(crate) fn env_file() -> Diag {
         Diag::new(RuleId::SecretEnvFile, ".env file in the image")
     }
 
-    pub fn private_key() -> Diag {
+    pub(crate) fn private_key() -> Diag {
         Diag::new(RuleId::SecretPrivateKey, "private key in the image")
     }
 
     /// `what`: whose credentials (`AWS credentials`, `a kubeconfig`, ...).
-    pub fn credentials(what: &str) -> Diag {
+    pub(crate) fn credentials(what: &str) -> Diag {
         Diag::new(
             RuleId::SecretCloudCredentials,
             format!("{what} in the image"),
         )
     }
 
-    pub fn git_directory() -> Diag {
+    pub(crate) fn git_directory() -> Diag {
         Diag::new(
             RuleId::SecretGit,
             "a .git directory ships the repository's history and remotes",
@@ -736,7 +741,7 @@ impl Diag {
 /// `denied-path`.
 impl Diag {
     /// `glob`: the deny glob and where it is written (`"*.map" (isogen.toml:7)`).
-    pub fn denied_path(glob: &str) -> Diag {
+    pub(crate) fn denied_path(glob: &str) -> Diag {
         Diag::new(
             RuleId::DeniedPath,
             format!("the policy denies this path (deny glob {glob})"),
@@ -745,29 +750,29 @@ impl Diag {
 }
 
 /// A finding about paths a later layer hid: the message says so first.
-pub fn shipped_but_hidden(how: &str, layer: usize, message: &str) -> String {
+pub(crate) fn shipped_but_hidden(how: &str, layer: usize, message: &str) -> String {
     format!("shipped but hidden ({how} in layer {layer}): {message}")
 }
 
 /// Why a rule did not run.
-pub mod skip {
+pub(crate) mod skip {
     /// For the rules that need to know the other services.
-    pub const NO_WORKSPACE: &str =
+    pub(crate) const NO_WORKSPACE: &str =
         "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services";
     /// For the rules that need the policy's severity.
-    pub const TURNED_OFF: &str = "turned off by the [verify] policy";
+    pub(crate) const TURNED_OFF: &str = "turned off by the [verify] policy";
     /// For the rules `verify --allow RULE` turned off.
-    pub const ALLOWED_BY_RUN: &str = "turned off for this run (--allow)";
+    pub(crate) const ALLOWED_BY_RUN: &str = "turned off for this run (--allow)";
 
     /// Why no app root could be told: the service is directly in a system folder (`dir`).
-    pub fn in_system_directory(dir: &str) -> String {
+    pub(crate) fn in_system_directory(dir: &str) -> String {
         format!("the service is in a system directory ({dir})")
     }
     /// Why no app root could be told: neither the service's package nor its binary is there.
-    pub const SERVICE_NOT_FOUND: &str = "the service was not found in the image";
+    pub(crate) const SERVICE_NOT_FOUND: &str = "the service was not found in the image";
 
     /// For the app-root rules, when no app root could be told (`note` says why).
-    pub fn no_app_root(note: &str) -> String {
+    pub(crate) fn no_app_root(note: &str) -> String {
         format!("no app root to check: {note}; set [verify] app_root")
     }
 }

@@ -240,7 +240,8 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
             .join(name);
-        Workspace::discover(&root, &Default::default()).unwrap()
+        let config = crate::config::Config::load_from_root(&root).unwrap();
+        Workspace::discover(&root, &config.workspace).unwrap()
     }
 
     /// The report points at the Dockerfile generate wrote: `<bin>.Dockerfile` for one of
@@ -252,11 +253,9 @@ mod tests {
             dockerfile(&ws, "billing-export").as_deref(),
             Some("services/billing/api/billing-export.Dockerfile")
         );
-        let ws = Workspace::discover(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example"),
-            &Default::default(),
-        )
-        .unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example");
+        let config = crate::config::Config::load_from_root(&root).unwrap();
+        let ws = Workspace::discover(&root, &config.workspace).unwrap();
         for (service, file) in [
             ("billing", "services/billing/Dockerfile"),
             ("ledger", "crates/ledger/Dockerfile"),

@@ -86,7 +86,6 @@ pub fn workspace() -> Workspace {
         ],
         pnpm: None,
         cargo: None,
-        listings: Default::default(),
     }
 }
 

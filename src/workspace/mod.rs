@@ -6,7 +6,7 @@
 
 pub(crate) mod cargo;
 pub(crate) mod graph;
-pub(crate) mod listing;
+pub(crate) mod path;
 pub mod pnpm;
 pub(crate) mod relpath;
 pub(crate) mod spec;
@@ -140,9 +140,6 @@ pub struct Workspace {
     pub pnpm: Option<pnpm::PnpmWorkspace>,
     /// The Cargo side, when there is a `Cargo.toml` with `[workspace]`.
     pub cargo: Option<cargo::CargoWorkspace>,
-    /// Folder listings, read once (see [`Workspace::listing`]).
-    #[serde(skip)]
-    pub listings: listing::Listings,
 }
 
 impl Workspace {
@@ -170,7 +167,6 @@ impl Workspace {
             services: Vec::new(),
             pnpm: None,
             cargo: None,
-            listings: listing::Listings::default(),
         };
         if has_pnpm {
             pnpm::discover(&mut ws, config)?;
@@ -180,11 +176,6 @@ impl Workspace {
         }
         check_explicit_services_matched(&ws, config)?;
         Ok(ws)
-    }
-
-    /// The names in the folder `dir` (relative to the root), read once per run.
-    pub fn listing(&self, dir: &str) -> std::io::Result<std::sync::Arc<[listing::DirItem]>> {
-        self.listings.list(&self.root.join(dir))
     }
 
     /// The service called `name`: its service name, its package name, or its folder
@@ -333,7 +324,9 @@ pub fn check_explicit_services_matched(ws: &Workspace, config: &WorkspaceConfig)
             .packages
             .iter()
             .any(|p| !p.dir.is_empty() && sel.matches(p))
-            || ws.services.iter().any(|s| s.name == sel.text);
+            || ws.services.iter().any(|s| {
+                s.name == sel.text || sel.glob.as_ref().is_some_and(|g| g.is_match(&s.name))
+            });
         if !matched {
             return Err(Error::config(
                 config_path,
@@ -435,7 +428,6 @@ mod tests {
             services: vec![],
             pnpm: None,
             cargo: None,
-            listings: Default::default(),
         };
         let err = check_explicit_services_matched(&ws, &cfg)
             .unwrap_err()

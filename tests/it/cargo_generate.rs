@@ -9,8 +9,14 @@ use isogen::generate::{plan, Options};
 use isogen::workspace::Workspace;
 use predicates::prelude::*;
 
+/// Writes `files` under a fresh folder. Without an isogen.toml among them, one making every
+/// binary a service is added: these tests are about the build plan, not which binaries run a
+/// server (tests/it covers that rule).
 fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    if !files.iter().any(|(p, _)| *p == "isogen.toml") {
+        std::fs::write(dir.path().join("isogen.toml"), ALL_BINS).unwrap();
+    }
     for (path, content) in files {
         let full = dir.path().join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
@@ -18,6 +24,8 @@ fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+const ALL_BINS: &str = "[workspace]\nservices = [\"*\"]\n";
 
 /// Every file `generate` would write for `services` (all when empty), as (path, contents).
 fn rendered(root: &Path, services: &[&str]) -> Vec<(String, String)> {
@@ -136,7 +144,7 @@ lto = true
             "isogen.toml",
             &format!(
                 r#"[workspace]
-not_services = ["admin"]
+services = ["gateway"]
 
 [generate]
 uid = 20000
@@ -400,7 +408,7 @@ fn a_root_package_builds_from_the_root_minus_other_packages() {
         ("meeting notes.txt", "not source\n"),
         (".github/workflows/ci.yml", "on: push\n"),
         ("target/release/site", ""),
-        ("isogen.toml", "[workspace]\nnot_services = [\"tool\"]\n"),
+        ("isogen.toml", "[workspace]\nservices = [\"site\"]\n"),
     ]);
     let files = rendered(dir.path(), &["site"]);
     let df = &files[0].1;
@@ -449,7 +457,7 @@ fn features_per_service_and_unknown_features_named_at_generate_time() {
                 "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
             ),
             ("b/src/main.rs", "fn main() {}\n"),
-            ("isogen.toml", config),
+            ("isogen.toml", &format!("{ALL_BINS}{config}")),
         ])
     };
     let build_line = |files: &[(String, String)], path: &str| -> String {
@@ -826,10 +834,7 @@ fn package_and_binary_names_that_are_not_plain_exit_2() {
         LOCK,
         MAIN,
         ("src/bin/ok.rs", "fn main() {}\n"),
-        (
-            "isogen.toml",
-            "[workspace]\nnot_services = [\"x;rm -rf\"]\n",
-        ),
+        ("isogen.toml", "[workspace]\nservices = [\"ok\"]\n"),
     ]);
     Command::cargo_bin("isogen")
         .unwrap()
@@ -859,4 +864,207 @@ fn a_feature_naming_a_dependency_optional_in_one_of_its_declarations_is_accepted
         .arg(dir.path())
         .assert()
         .success();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which binaries are services, per-service run settings, every error in one run.
+
+/// A workspace of a server (axum) and a CLI (clap): only the server gets an image; a
+/// workspace of tools only is exit 2 naming the rule and the settings.
+#[test]
+fn only_binaries_of_packages_that_run_a_server_are_services() {
+    let server = "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\n";
+    let cli = "[package]\nname = \"admin-cli\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nclap = \"4\"\n";
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\", \"cli\"]\n"),
+        LOCK,
+        ("api/Cargo.toml", server),
+        ("api/src/main.rs", "fn main() {}\n"),
+        ("cli/Cargo.toml", cli),
+        ("cli/src/main.rs", "fn main() {}\n"),
+        ("isogen.toml", ""),
+    ]);
+    let paths: Vec<String> = rendered(dir.path(), &[])
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(paths, ["api/Dockerfile", "api/Dockerfile.dockerignore"]);
+
+    generate_exits_2(
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"cli\"]\n"),
+            LOCK,
+            ("cli/Cargo.toml", cli),
+            ("cli/src/main.rs", "fn main() {}\n"),
+            ("isogen.toml", ""),
+        ],
+        &[
+            "no services found",
+            "depends on a server framework (axum, actix-web",
+            "[workspace] services",
+            "not_services",
+        ],
+    );
+}
+
+/// cmd/args, env, expose, a healthcheck with timings, writable folders (one outside the app
+/// root, so its parents are created root-owned first), a VOLUME, build inputs (configured, and
+/// one found in include_str!), builder and runtime packages: what the Dockerfile says.
+#[test]
+fn run_settings_reach_the_cargo_dockerfile() {
+    let server = "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\nsqlx = \"0.8\"\n";
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/api\"]\n"),
+        LOCK,
+        ("VERSION", "1.2.3\n"),
+        ("crates/api/Cargo.toml", server),
+        ("crates/api/.env", "DATABASE_URL=sqlite://build.db\n"),
+        (
+            "crates/api/src/main.rs",
+            "const V: &str = include_str!(\"../../../VERSION\");\nfn main() { println!(\"{V}\"); }\n",
+        ),
+        (
+            "isogen.toml",
+            r#"[generate.services.api]
+args = ["serve", "--port", "8080"]
+port = 8080
+expose = [9090, 8080]
+env = { RUST_LOG = "info" }
+healthcheck = { cmd = ["/app/api", "health"], interval = "30s", timeout = "5s", start_period = "1m", retries = 3 }
+writable = ["data", { path = "/var/lib/api/state", volume = true }]
+build_inputs = ["crates/api/.env"]
+builder_packages = ["cmake", "protobuf-compiler"]
+runtime_packages = ["libpq5"]
+"#,
+        ),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    insta::assert_snapshot!("api-run-settings.Dockerfile", files[0].1);
+    insta::assert_snapshot!("api-run-settings.Dockerfile.dockerignore", files[1].1);
+}
+
+/// Settings that cannot work are named with the setting: a writable folder that would make the
+/// app root the user's, one under /tmp, an empty cmd.
+#[test]
+fn run_settings_that_cannot_work_exit_2_naming_the_setting() {
+    let server = "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\n";
+    for (setting, needle) in [
+        (
+            "writable = [\".\"]",
+            "writable: \".\" is /app, which holds the service's own files",
+        ),
+        ("writable = [\"/tmp/cache\"]", "is under /tmp"),
+        ("cmd = []", "cmd: the list is empty"),
+        (
+            "healthcheck = { cmd = \"\" }",
+            "healthcheck: expected one non-empty line",
+        ),
+    ] {
+        generate_exits_2(
+            &[
+                ("Cargo.toml", server),
+                LOCK,
+                MAIN,
+                (
+                    "isogen.toml",
+                    &format!("[generate.services.api]\n{setting}\n"),
+                ),
+            ],
+            &["isogen.toml", "[generate.services.api]", needle],
+        );
+    }
+}
+
+/// Every failing service is reported in one run, each with its fix, and nothing is written;
+/// `--keep-going` writes the services that work and still exits 2.
+#[test]
+fn every_failing_service_is_reported_and_nothing_is_written() {
+    let pkg = |name: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\n")
+    };
+    let (a, b, c) = (pkg("a"), pkg("b"), pkg("c"));
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\", \"c\"]\n"),
+        LOCK,
+        ("a/Cargo.toml", &a),
+        ("a/src/main.rs", "fn main() {}\n"),
+        ("b/Cargo.toml", &b),
+        ("b/src/main.rs", "fn main() {}\n"),
+        ("c/Cargo.toml", &c),
+        ("c/src/main.rs", "fn main() {}\n"),
+        (
+            "isogen.toml",
+            "[generate.services.a]\nfeatures = [\"nope\"]\n\n[generate.services.b]\nassets = [\"../up\"]\n",
+        ),
+    ]);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "[generate.services.a] features: package `a` (service `a`) has no feature `nope`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[generate.services.b] assets: \"../up\" must be a plain path"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 services failed; nothing was written"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("c/Dockerfile").exists());
+
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--keep-going"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(dir.path().join("c/Dockerfile").is_file());
+    assert!(!dir.path().join("a/Dockerfile").exists());
+}
+
+/// Settings the Node template does not carry yet are refused by name, never dropped.
+#[test]
+fn cargo_only_settings_on_a_node_service_are_refused() {
+    let dir = fixture(&[
+        ("pnpm-workspace.yaml", "packages:\n  - services/*\n"),
+        (
+            "package.json",
+            "{\"name\":\"root\",\"private\":true,\"packageManager\":\"pnpm@9.12.0\"}",
+        ),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  services/web: {}\n",
+        ),
+        (
+            "services/web/package.json",
+            "{\"name\":\"web\",\"version\":\"1.0.0\",\"main\":\"index.js\"}",
+        ),
+        ("services/web/index.js", ""),
+        (
+            "isogen.toml",
+            "[generate.services.web]\nargs = [\"--port\", \"3000\"]\n",
+        ),
+    ]);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("[generate.services.web] args: not supported for Node services yet"),
+        "{stderr}"
+    );
 }

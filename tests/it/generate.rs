@@ -722,20 +722,24 @@ fn services_from_config_replace_the_default_rule() {
     assert!(ws.path().join("packages/lib/Dockerfile").is_file());
     assert!(!ws.path().join("services/api/Dockerfile").exists());
 
+    // Nothing left is an error (a `--check` in CI must not pass having checked nothing), naming
+    // the default rule and the settings.
     let ws = with(&[("isogen.toml", "[workspace]\nnot_services = [\"api\"]\n")]);
     isogen()
         .arg("generate")
         .arg(ws.path())
         .assert()
-        .success()
-        .stderr(predicate::str::contains("no services"));
+        .code(2)
+        .stderr(predicate::str::contains("no services found"))
+        .stderr(predicate::str::contains("under services/ or apps/"))
+        .stderr(predicate::str::contains("[workspace] services"));
 
     // A service that stops being one leaves its generated files: isogen says so.
     let ws = workspace(MINIMAL);
     isogen().arg("generate").arg(ws.path()).assert().success();
     std::fs::write(
         ws.path().join("isogen.toml"),
-        "[workspace]\nnot_services = [\"api\"]\n",
+        "[workspace]\nservices = [\"packages/*\"]\n",
     )
     .unwrap();
     isogen()
@@ -1549,10 +1553,11 @@ fn a_workspace_file_without_packages_says_so() {
             .args(["generate", "--check"])
             .arg(ws.path())
             .assert()
-            .success()
+            .code(2)
             .stderr(predicate::str::contains(
                 "pnpm-workspace.yaml: no `packages:` globs",
-            ));
+            ))
+            .stderr(predicate::str::contains("no services found"));
     }
 }
 

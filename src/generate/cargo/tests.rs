@@ -61,7 +61,12 @@ fn sample() -> tempfile::TempDir {
 }
 
 fn ws(dir: &Path) -> Workspace {
-    Workspace::discover(dir, &WorkspaceConfig::default()).unwrap()
+    // Every binary a service: these tests are about the build plan, not the service rule.
+    let config = WorkspaceConfig {
+        services: Some(vec!["*".into()]),
+        ..Default::default()
+    };
+    Workspace::discover(dir, &config).unwrap()
 }
 
 fn ctx(ws: &Workspace, service: &str, config: &CargoConfig) -> Result<CargoContext> {

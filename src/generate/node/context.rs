@@ -71,6 +71,11 @@ pub fn context(
     ];
     svc.warn_dropped_node_options(&entry, common.env.contains_key("NODE_OPTIONS"), warnings);
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
+    let shipped: Vec<&str> = (service.runtime_closure.iter())
+        .chain([&service.package])
+        .map(|&i| ws.package(i).dir.as_str())
+        .collect();
+    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
     svc.check_one_line_commands()?;
 
     let mut packages = svc.build_packages(&out_dir)?;
@@ -115,6 +120,7 @@ pub fn context(
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_lines: pnpm.npmrc_public.clone(),
         pnpm_store: super::PNPM_STORE.to_string(),
+        install,
         install_filters,
         packages,
         runtime_packages,

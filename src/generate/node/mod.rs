@@ -1,6 +1,7 @@
 //! The Node (pnpm) context: everything `node.Dockerfile.tera` and `node.dockerignore.tera`
 //! need for one service, computed here so the templates stay declarative. One concept per
-//! file: [`context`] runs the steps; [`settings`] picks Node, images and pnpm; [`shipped`]
+//! file: [`context`] runs the steps; [`settings`] picks Node, images and pnpm;
+//! [`pnpm_settings`] acts on (or names) the settings that change the install; [`shipped`]
 //! says what each package folder contributes; [`rewrite`] turns the copied manifests into
 //! ones plain `npm install` accepts; [`tsconfig`] follows `references` and `extends`.
 //!
@@ -8,6 +9,7 @@
 //! file first), so the whole context can be built from a Workspace made in memory.
 
 pub mod context;
+pub mod pnpm_settings;
 pub mod rewrite;
 pub mod settings;
 pub mod shipped;
@@ -62,6 +64,10 @@ pub struct NodeContext {
     /// Where the installs keep pnpm's store: a BuildKit/buildah cache mount (`id=pnpm-store`),
     /// so a rebuild does not download again. [`PNPM_STORE`].
     pub pnpm_store: String,
+    /// What the build does about the workspace's pnpm settings (`install_flags`,
+    /// `ignore_scripts`).
+    #[serde(flatten)]
+    pub install: pnpm_settings::InstallSettings,
     /// `--filter` selectors of the frozen install (the service and its dependencies).
     pub install_filters: Vec<String>,
     /// The workspace packages the build needs, dependencies first, the service last.

@@ -259,7 +259,6 @@ fn in_memory() -> Workspace {
     };
     Workspace {
         root: "/nonexistent/isogen-in-memory".into(),
-        listings: Default::default(),
         packages: vec![lib, api],
         services: vec![Service {
             name: "api".into(),

@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use super::*;
+use crate::error::Error;
+use crate::workspace::{DepKind, Workspace, WorkspaceConfig};
 
 /// Writes `files` (path, content) under a fresh temporary folder.
 fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -19,14 +21,21 @@ fn discover_with(dir: &Path, config: &WorkspaceConfig) -> Result<Workspace> {
     Workspace::discover(dir, config)
 }
 
+/// Every binary a service: these tests are about reading workspaces, not about which binaries
+/// run servers (that rule has its own tests, with the default config).
+fn all_bins() -> WorkspaceConfig {
+    WorkspaceConfig {
+        services: Some(vec!["*".into()]),
+        ..Default::default()
+    }
+}
+
 fn discover(dir: &Path) -> Workspace {
-    discover_with(dir, &WorkspaceConfig::default()).unwrap()
+    discover_with(dir, &all_bins()).unwrap()
 }
 
 fn err(dir: &Path) -> String {
-    discover_with(dir, &WorkspaceConfig::default())
-        .unwrap_err()
-        .to_string()
+    discover_with(dir, &all_bins()).unwrap_err().to_string()
 }
 
 fn pkg(name: &str) -> String {
@@ -34,6 +43,11 @@ fn pkg(name: &str) -> String {
 }
 
 const MAIN: &str = "fn main() {}\n";
+
+/// A package that runs a server (it depends on axum).
+fn server(name: &str) -> String {
+    format!("{}\n[dependencies]\naxum = \"0.7\"\n", pkg(name))
+}
 
 fn names(ws: &Workspace) -> Vec<&str> {
     ws.packages.iter().map(|p| p.name.as_str()).collect()
@@ -157,9 +171,11 @@ fn root_package_is_a_member_and_its_folder_is_the_root() {
 
 #[test]
 fn a_lone_package_is_a_workspace_of_one() {
-    let ws = fixture(&[("Cargo.toml", &pkg("solo")), ("src/main.rs", MAIN)]);
+    let manifest = format!("{}\n[dependencies]\naxum = \"0.7\"\n", pkg("solo"));
+    let ws = fixture(&[("Cargo.toml", &manifest), ("src/main.rs", MAIN)]);
     assert!(is_workspace_root(ws.path()));
-    assert_eq!(services(&discover(ws.path())), ["solo"]);
+    let w = discover_with(ws.path(), &WorkspaceConfig::default()).unwrap();
+    assert_eq!(services(&w), ["solo"]);
 }
 
 #[test]
@@ -694,14 +710,16 @@ fn explicit_services_by_bin_package_or_folder_and_not_services() {
             "Cargo.toml",
             "[workspace]\nmembers = [\"crates/*\", \"xtask\"]\n",
         ),
-        ("crates/api/Cargo.toml", &pkg("api") as &str),
+        ("crates/api/Cargo.toml", &server("api") as &str),
         ("crates/api/src/main.rs", MAIN),
         ("crates/api/src/bin/api-migrate.rs", MAIN),
-        ("crates/worker/Cargo.toml", &pkg("worker")),
+        ("crates/worker/Cargo.toml", &server("worker")),
         ("crates/worker/src/main.rs", MAIN),
-        ("crates/devtool/Cargo.toml", &pkg("devtool")),
+        ("crates/devtool/Cargo.toml", &server("devtool")),
         ("crates/devtool/src/main.rs", MAIN),
-        ("xtask/Cargo.toml", &pkg("xtask")),
+        ("crates/cli/Cargo.toml", &pkg("cli")),
+        ("crates/cli/src/main.rs", MAIN),
+        ("xtask/Cargo.toml", &server("xtask")),
         ("xtask/src/main.rs", MAIN),
     ];
     let owned: Vec<(String, String)> = files
@@ -714,9 +732,10 @@ fn explicit_services_by_bin_package_or_folder_and_not_services() {
         .collect();
     let ws = fixture(&refs);
 
-    // Default: every binary of every member, xtask left out.
+    // Default: every binary of every member that depends on a server framework (not `cli`),
+    // xtask left out.
     assert_eq!(
-        services(&discover(ws.path())),
+        services(&discover_with(ws.path(), &WorkspaceConfig::default()).unwrap()),
         ["api", "api-migrate", "devtool", "worker"]
     );
 
@@ -741,6 +760,16 @@ fn explicit_services_by_bin_package_or_folder_and_not_services() {
     assert_eq!(
         services(&discover_with(ws.path(), &config).unwrap()),
         ["api-migrate", "worker", "xtask"]
+    );
+
+    // A tool becomes a service by name.
+    let config = WorkspaceConfig {
+        services: Some(vec!["cli".into()]),
+        not_services: Vec::new(),
+    };
+    assert_eq!(
+        services(&discover_with(ws.path(), &config).unwrap()),
+        ["cli"]
     );
 }
 

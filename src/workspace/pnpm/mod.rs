@@ -5,12 +5,13 @@
 //! - [`workspace_file`]: `packages:` globs and catalogs; [`manifest`]: one package.json;
 //!   [`deps`]: its dependencies and their targets; [`folder`]: what its folder holds;
 //! - [`root`]: the root facts (`packageManager`, overrides, patches, lockfile, `.npmrc`);
-//!   [`lockfile`], [`npmrc`], [`settings`], [`overrides`], [`node_version`], [`tsconfig`];
+//!   [`lockfile`], [`build_scripts`], [`npmrc`], [`settings`], [`overrides`], [`node_version`], [`tsconfig`];
 //! - [`files`]: reading text, JSON and YAML with errors that name the file.
 //!
 //! The root package itself is not a package of the model. This module only reads files; it
 //! never writes, renders, or runs pnpm.
 
+pub mod build_scripts;
 pub mod deps;
 pub mod files;
 pub mod folder;
@@ -85,6 +86,9 @@ pub struct PnpmWorkspace {
     pub npmrc_credentials: bool,
     /// The lines of `.npmrc` that are not credentials, in file order.
     pub npmrc_public: Vec<String>,
+    /// With `ignore-scripts=true`: importer folder -> the packages of its production closure
+    /// the lockfile marks `requiresBuild` (v5.4/v6 lockfiles only; see [`build_scripts`]).
+    pub requires_build: BTreeMap<String, BTreeSet<String>>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they

@@ -1,0 +1,331 @@
+//! The Cargo side of `generate`: from a Cargo service (one binary target of a workspace member)
+//! to the variables of `templates/cargo.Dockerfile.tera` and `cargo.dockerignore.tera`.
+//!
+//! The build is planned here, from the manifests discovery read, in cargo-chef's spirit but
+//! without installing it (LukeMathWalker/cargo-chef, `src/skeleton/`):
+//!
+//! 1. deps: the root manifest, the lockfile, the root build settings (`.cargo/config.toml`,
+//!    `rust-toolchain.toml`), every package's `Cargo.toml` (cargo loads every member to resolve
+//!    the workspace, even for `-p one`), and a stub file for each target cargo would look for
+//!    (empty libraries, `fn main() {}` for binaries and build scripts). Building the service
+//!    then compiles only its dependencies; the layer changes only with a manifest or the lock.
+//!    `[patch]` path crates are dependencies, so their real sources go here.
+//! 2. builder: the real sources of the service's package and of the crates it needs (its build
+//!    closure: normal and build dependencies, transitively; never dev-dependencies, which
+//!    `cargo build` does not compile). Their mtimes are bumped, so cargo rebuilds them over the
+//!    stubs whatever time the build context carried. Other members stay stubs: their sources
+//!    never enter the image's build stages.
+//! 3. runtime: the binary alone (plus configured assets), a non-root user, a direct `CMD`.
+//!
+//! One module per part of the plan: [`settings`] (the config, checked), [`command`] (the
+//! `cargo build` line and where it writes), [`layout`] (what each stage copies), [`assets`]
+//! (what the runtime image ships besides the binary), [`inputs`] (build inputs, apt packages), [`vars`] (the template variables).
+//!
+//! This module computes strings and lists; it never reads files (discovery did) or writes any.
+
+mod assets;
+mod command;
+mod inputs;
+mod layout;
+mod settings;
+mod vars;
+mod words;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::cfg::ServiceConfig;
+use super::{common_context, CommonContext, GenerateConfig, Rendering};
+use crate::error::{Error, Result};
+use crate::workspace::{Service, Workspace};
+use command::{Build, Wanted};
+use layout::Layout;
+use settings::Settings;
+
+pub use vars::{Asset, CargoContext, NestedFile, Stub};
+
+/// The Dockerfile template of Cargo services.
+pub const DOCKERFILE_TEMPLATE: &str = "cargo.Dockerfile.tera";
+/// The ignore-file template of Cargo services.
+pub const IGNORE_TEMPLATE: &str = "cargo.dockerignore.tera";
+
+/// The builder image used when `[generate.cargo] image` is not set.
+pub const DEFAULT_IMAGE: &str = "docker.io/library/rust:1-bookworm";
+/// The runtime image used when `[generate.cargo] runtime_image` is not set: glibc, libgcc_s,
+/// libssl, CA certificates and `/etc/passwd`, no shell, no package manager.
+pub const DEFAULT_RUNTIME_IMAGE: &str = "gcr.io/distroless/cc-debian12:latest";
+/// `CARGO_HOME` in the default builder image (the official `rust` images'); the registry
+/// cache mounts go under it.
+pub const DEFAULT_CARGO_HOME: &str = "/usr/local/cargo";
+/// Where the build stages keep the workspace.
+pub const BUILD_DIR: &str = "/build";
+/// Where the builder stage leaves the binary for the runtime stage to copy.
+pub const OUT_DIR: &str = "/out";
+
+/// `[generate.cargo]` in `isogen.toml`.
+///
+/// ```toml
+/// [generate.cargo]
+/// image = "docker.io/library/rust:1-bookworm"             # build stages (name@sha256:... pins)
+/// runtime_image = "gcr.io/distroless/cc-debian12:latest"   # final stage
+/// profile = "release"                                      # or "dev", or a custom profile
+/// features = ["metrics"]                                   # passed to every cargo build
+/// no_default_features = false
+/// cache_mounts = false        # RUN --mount=type=cache for the registry and target/ (BuildKit, buildah)
+/// cargo_home = "/usr/local/cargo"                          # CARGO_HOME of the builder image
+/// ```
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CargoConfig {
+    pub image: Option<String>,
+    pub runtime_image: Option<String>,
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub no_default_features: bool,
+    #[serde(default)]
+    pub cache_mounts: bool,
+    pub cargo_home: Option<String>,
+}
+
+/// Everything a Cargo template gets: the common variables plus `cargo`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CargoTemplateContext {
+    #[serde(flatten)]
+    pub common: CommonContext,
+    pub cargo: CargoContext,
+}
+
+/// The files of one Cargo service: its Dockerfile and its ignore file.
+pub fn renderings(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+) -> Result<Vec<Rendering>> {
+    let ctx = template_context(ws, service, config, config_path)?;
+    let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
+        name: DOCKERFILE_TEMPLATE.into(),
+        message: format!("building the context: {e}"),
+    })?;
+    Ok(vec![
+        Rendering {
+            template: DOCKERFILE_TEMPLATE.into(),
+            path: ctx.common.service.dockerfile.clone(),
+            context: tera_ctx.clone(),
+        },
+        Rendering {
+            template: IGNORE_TEMPLATE.into(),
+            path: ctx.common.service.ignore_file.clone(),
+            context: tera_ctx,
+        },
+    ])
+}
+
+/// The variables of one Cargo service's templates.
+pub fn template_context(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+) -> Result<CargoTemplateContext> {
+    let mut common = common_context(ws, service, config, config_path, "cargo")?;
+    let overrides = config.service(&service.name);
+    let section = format!("[generate.services.{}]", service.name);
+    if let Some(o) = overrides {
+        super::reject_keys(
+            config_path,
+            &section,
+            &[
+                ("entry", o.entry.is_some()),
+                ("out_dir", o.out_dir.is_some()),
+                ("build", o.build.is_some()),
+            ],
+            &format!(
+                "only for Node services; `{}` is a Cargo binary (set features or profile in \
+                 [generate.cargo], files to ship in `assets`)",
+                service.name
+            ),
+        )?;
+    }
+    let mut cargo_config = config.cargo.clone();
+    if let Some(image) = overrides.and_then(|o| o.image.clone()) {
+        cargo_config.image = Some(image);
+    }
+    if let Some(image) = overrides.and_then(|o| o.runtime_image.clone()) {
+        cargo_config.runtime_image = Some(image);
+    }
+    let cargo = context(
+        ws,
+        service,
+        &cargo_config,
+        &common.app_root,
+        overrides,
+        config_path,
+    )?;
+    let dockerfile = dockerfile_path(ws, service);
+    common.service.ignore_file = format!("{dockerfile}.dockerignore");
+    common.service.dockerfile = dockerfile;
+    // The binary sits at the app root; the package folder does not exist in the image.
+    common.service.workdir = common.app_root.clone();
+    common.run = super::run_context(
+        service,
+        overrides,
+        &common.service.workdir,
+        &common.app_root,
+        config_path,
+    )?;
+    let shipped = std::iter::once(&cargo.binary).chain(cargo.assets.iter().map(|a| &a.dest));
+    for file in shipped {
+        if let Some(w) = common
+            .run
+            .writable
+            .iter()
+            .find(|w| *file == w.path || file.starts_with(&format!("{}/", w.path)))
+        {
+            return Err(Error::config(
+                config_path,
+                format!(
+                    "{section} writable: {} holds {file}, which the image ships read-only: name \
+                     another folder",
+                    w.path
+                ),
+            ));
+        }
+    }
+    common.service.cmd = super::runtime::command(
+        vec![cargo.binary.clone()],
+        overrides.and_then(|o| o.cmd.as_deref()),
+        overrides.map(|o| o.args.as_slice()).unwrap_or_default(),
+        &section,
+        config_path,
+    )?;
+    Ok(CargoTemplateContext { common, cargo })
+}
+
+/// Where a Cargo service's Dockerfile goes: `<package folder>/Dockerfile` when the package
+/// holds one service, `<package folder>/<binary>.Dockerfile` when it holds several (one
+/// folder, several images).
+pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
+    let package = ws.service_package(service);
+    let siblings = ws
+        .services
+        .iter()
+        .filter(|s| s.package == service.package)
+        .count();
+    let file = if siblings > 1 {
+        format!("{}.Dockerfile", service.name)
+    } else {
+        "Dockerfile".to_string()
+    };
+    if package.dir.is_empty() {
+        file
+    } else {
+        format!("{}/{file}", package.dir)
+    }
+}
+
+/// The `cargo` template variable for `service`. `app_root` is the checked `[generate]
+/// app_root`; `overrides` is the service's `[generate.services.<name>]` (its assets, relative
+/// to its package folder, and its features); `config_path` names isogen.toml in errors.
+pub fn context(
+    ws: &Workspace,
+    service: &Service,
+    config: &CargoConfig,
+    app_root: &str,
+    overrides: Option<&ServiceConfig>,
+    config_path: &Path,
+) -> Result<CargoContext> {
+    let package = ws.service_package(service);
+    let (Some(details), Some(cargo_ws)) = (&package.cargo, &ws.cargo) else {
+        return Err(Error::Usage(format!(
+            "service `{}` is not a Cargo service",
+            service.name
+        )));
+    };
+    let bin = details.bin(&service.entry).ok_or_else(|| {
+        Error::workspace(
+            ws.root.join(&package.manifest),
+            format!(
+                "package `{}` has no binary `{}`",
+                package.name, service.entry
+            ),
+        )
+    })?;
+    let Some(lockfile) = &cargo_ws.lockfile else {
+        return Err(Error::workspace(
+            ws.root.join(&cargo_ws.manifest),
+            "no Cargo.lock next to this manifest: the generated build runs `cargo build \
+             --locked`, which needs one; run `cargo generate-lockfile` and commit Cargo.lock",
+        ));
+    };
+    let settings = Settings::check(config, config_path)?;
+    let features = settings::features(
+        config,
+        overrides,
+        service,
+        package,
+        details,
+        bin,
+        config_path,
+    )?;
+    let build = Build::plan(
+        &settings,
+        &Wanted {
+            package: &package.name,
+            bin: &bin.name,
+            no_default_features: overrides
+                .and_then(|o| o.no_default_features)
+                .unwrap_or(config.no_default_features),
+            features: &features,
+            build_target: cargo_ws.build_target.as_deref(),
+            cache_mounts: config.cache_mounts,
+        },
+    );
+    let layout = Layout::plan(ws, service, cargo_ws, lockfile)?;
+    let configured = overrides.map(|o| o.assets.as_slice()).unwrap_or_default();
+    let assets = assets::assets(
+        configured,
+        service,
+        package,
+        &bin.name,
+        app_root,
+        config_path,
+    )?;
+    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path)?;
+    let (builder_packages, runtime_packages) = inputs::packages(overrides);
+    Ok(CargoContext {
+        build_inputs,
+        builder_packages,
+        runtime_packages,
+        top_files: layout.top_files,
+        nested_files: layout.nested_files,
+        image: settings.image,
+        runtime_image: settings.runtime_image,
+        package: package.name.clone(),
+        bin: bin.name.clone(),
+        workdir: BUILD_DIR.into(),
+        profile_dir: build.profile_dir,
+        profile: settings.profile,
+        target_dir: build.target_dir,
+        artifact: build.artifact,
+        build_command: build.command,
+        root_files: layout.root_files,
+        manifests: layout.manifests,
+        dependency_sources: layout.dependency_sources,
+        stubs: layout.stubs,
+        sources: layout.sources,
+        binary: format!("{app_root}/{}", bin.name),
+        built_binary: format!("{OUT_DIR}/{}", bin.name),
+        out_dir: OUT_DIR.into(),
+        assets,
+        cache_mounts: config.cache_mounts,
+        mounts: build.mounts,
+        cargo_home: settings.cargo_home,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,91 @@
+//! What the build does about the workspace's pnpm settings (`.npmrc`, `pnpm-workspace.yaml`):
+//! the ones it acts on (`node-linker` is overridden for the build's installs, `ignore-scripts`
+//! puts the root's `node_modules/.bin` back on the builder's PATH), and a warning for each
+//! setting that makes the image or its build differ from pnpm's defaults, naming the setting,
+//! its file and what it changes.
+//!
+//! A pure function of the workspace facts; it never reads a file and never drops a setting
+//! silently: each one is acted on, named in a warning, or at its default.
+
+use serde::Serialize;
+
+use crate::workspace::pnpm::PnpmWorkspace;
+
+/// What the install and build steps do about the settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct InstallSettings {
+    /// Flags added to every `pnpm install` of the build (`--node-linker=isolated`).
+    pub install_flags: Vec<String>,
+    /// `ignore-scripts=true` (either file): the builder puts `<app_root>/node_modules/.bin`
+    /// on PATH, where pnpm's `run` leaves it off with this setting.
+    pub ignore_scripts: bool,
+}
+
+/// Settings [`install_settings`] acts on or that other steps handle (split lockfiles,
+/// injected packages, linked workspace packages): left out of the generic warnings.
+const HANDLED: &[&str] = &[
+    "node-linker",
+    "ignore-scripts",
+    "shared-workspace-lockfile",
+    "inject-workspace-packages",
+    "link-workspace-packages",
+];
+
+/// The flags and switches of the build, and a warning for each setting that changes it.
+/// `shipped`: the folders of the packages the image ships (the service's runtime closure).
+pub fn install_settings(
+    pnpm: &PnpmWorkspace,
+    shipped: &[&str],
+    warnings: &mut Vec<String>,
+) -> InstallSettings {
+    let mut out = InstallSettings::default();
+    if let Some(s) = pnpm.settings.get("node-linker") {
+        let value = s.value.join(", ");
+        if value != "isolated" {
+            out.install_flags.push("--node-linker=isolated".to_string());
+            warnings.push(format!(
+                "{}: `node-linker = {value}`: the deps stage installs with --node-linker=isolated instead, because with a {value} node_modules `pnpm install --filter` installs every project's dependencies (pnpm issue 5891) and the build would see other services' packages; a build that loads packages its package.json does not declare (found only in a flat node_modules) fails there: declare them",
+                s.file
+            ));
+        }
+    }
+    if let Some(s) = pnpm.settings.get("ignore-scripts") {
+        out.ignore_scripts = s.value.len() == 1 && s.value[0] == "true";
+    }
+    if out.ignore_scripts {
+        let npm_reads_it = pnpm
+            .settings
+            .entries
+            .iter()
+            .any(|e| e.key == "ignore-scripts" && e.file == ".npmrc" && e.value == ["true"]);
+        let file = &pnpm.settings.get("ignore-scripts").map_or("", |s| &s.file);
+        let addons: std::collections::BTreeSet<&str> = shipped
+            .iter()
+            .map(|d| if d.is_empty() { "." } else { d })
+            .filter_map(|d| pnpm.requires_build.get(d))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let unbuilt = if addons.is_empty() {
+            "native addons among the production dependencies (packages with a binding.gyp or an install script, such as bcrypt) are not built in the image".to_string()
+        } else {
+            let verb = if addons.len() == 1 { "is" } else { "are" };
+            let names: Vec<&str> = addons.into_iter().collect();
+            format!(
+                "{} (marked requiresBuild in pnpm-lock.yaml, in the service's production dependencies) {verb} not built in the image",
+                names.join(", ")
+            )
+        };
+        warnings.push(if npm_reads_it {
+            format!(
+                "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install (npm, which reads .npmrc) runs no install scripts, so {unbuilt}; remove the setting to build them (the deps stage never runs scripts anyway)"
+            )
+        } else {
+            format!(
+                "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting)"
+            )
+        });
+    }
+    warnings.extend(pnpm.settings.layout_notes(HANDLED));
+    out
+}

@@ -1,0 +1,89 @@
+//! What the workspace says about the service under check, when one is known: its package's
+//! name, the internal packages it needs at run time (and which of them the workspace does not
+//! build), every package's name and folder, dev and run-time dependency names, and the other
+//! services as they could show up in the image. Read from the workspace model only; it never
+//! looks at the image.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::OtherService;
+use crate::workspace::{Ecosystem, Service, Workspace};
+
+/// What the workspace says about the service, when one is known.
+pub(super) struct WsFacts {
+    pub(super) package_name: String,
+    pub(super) runtime_names: BTreeSet<String>,
+    /// Those of `runtime_names` that have no build script (`[generate.node] build_script`).
+    pub(super) unbuilt_names: BTreeSet<String>,
+    pub(super) all_names: BTreeMap<String, String>,
+    pub(super) dev_names: BTreeSet<String>,
+    pub(super) runtime_dep_names: BTreeSet<String>,
+    pub(super) others: Vec<OtherService>,
+    pub(super) ecosystem: Ecosystem,
+    pub(super) bin: Option<String>,
+}
+
+pub(super) fn ws_facts(ws: &Workspace, service: &Service, build_script: &str) -> WsFacts {
+    let own = ws.service_package(service);
+    let closure: BTreeSet<usize> = service.runtime_closure.iter().copied().collect();
+    let mut dev_names = BTreeSet::new();
+    let mut runtime_dep_names = BTreeSet::new();
+    for p in &ws.packages {
+        dev_names.extend(p.dev_deps.iter().cloned());
+        runtime_dep_names.extend(p.external_deps.iter().cloned());
+        for d in &p.internal_deps {
+            let name = ws.package(d.package).name.clone();
+            if d.kind.is_runtime() {
+                runtime_dep_names.insert(name);
+            } else {
+                dev_names.insert(name);
+            }
+        }
+    }
+    let others = ws
+        .services
+        .iter()
+        .filter(|s| s.name != service.name && !closure.contains(&s.package))
+        .map(|s| {
+            let p = ws.service_package(s);
+            let same = s.package == service.package;
+            OtherService {
+                name: s.name.clone(),
+                package: (!same).then(|| p.name.clone()),
+                dir: (!same && !p.dir.is_empty()).then(|| p.dir.clone()),
+                bin: (p.ecosystem == Ecosystem::Cargo).then(|| s.entry.clone()),
+                entry: (p.ecosystem == Ecosystem::Pnpm && !s.entry.is_empty())
+                    .then(|| s.entry.clone()),
+            }
+        })
+        .collect();
+    WsFacts {
+        package_name: own.name.clone(),
+        runtime_names: service
+            .runtime_closure
+            .iter()
+            .map(|&i| ws.package(i).name.clone())
+            .collect(),
+        unbuilt_names: service
+            .runtime_closure
+            .iter()
+            .map(|&i| ws.package(i))
+            .filter(|p| {
+                p.node
+                    .as_ref()
+                    .is_some_and(|n| !n.scripts.contains_key(build_script))
+            })
+            .map(|p| p.name.clone())
+            .collect(),
+        all_names: ws
+            .packages
+            .iter()
+            .map(|p| (p.name.clone(), p.dir.clone()))
+            .collect(),
+        dev_names,
+        runtime_dep_names,
+        others,
+        ecosystem: own.ecosystem,
+        bin: (own.ecosystem == Ecosystem::Cargo).then(|| service.entry.clone()),
+    }
+}

@@ -1,0 +1,107 @@
+//! Files a crate's sources read at compile time from outside its folder:
+//! `include_str!("../../../version.json")`, `include_bytes!(...)` and `include!(...)` with a
+//! literal path (relative to the file that holds the macro, as rustc reads it). The image build
+//! copies a package's folder, so such a file must be copied too: these become build inputs of
+//! the services built from the crate.
+//!
+//! It reads the package's `.rs` files (not `target/`); it never parses Rust beyond finding the
+//! macro and its string literal, and never follows a path that leaves the workspace root (that
+//! one is an error: the root is the build context).
+
+use std::path::Path;
+
+use super::paths::normalize;
+use crate::error::{Error, Result};
+
+const MACROS: &[&str] = &["include_str!(", "include_bytes!(", "include!("];
+
+/// The workspace-relative paths outside `dir` that the `.rs` files under `dir` include, sorted,
+/// each once. Paths that do not exist are left to cargo to report.
+pub(super) fn outside_inputs(root: &Path, dir: &str) -> Result<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
+    let walk = walkdir::WalkDir::new(root.join(dir))
+        .into_iter()
+        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("target" | ".git")));
+    for entry in walk.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let Ok(rel_file) = path.strip_prefix(root) else {
+            continue;
+        };
+        let rel_file = rel_file.to_string_lossy().replace('\\', "/");
+        let file_dir = rel_file.rsplit_once('/').map_or("", |(d, _)| d);
+        for (line_no, literal) in included_literals(&text) {
+            let Some(target) = normalize(file_dir, &literal) else {
+                return Err(Error::workspace_at(
+                    path,
+                    format!("{line_no}:1"),
+                    format!(
+                        "{literal:?} is outside the workspace root; the root is the build \
+                         context, so the image build cannot copy it: move the file under the root"
+                    ),
+                ));
+            };
+            let inside = target == dir || target.starts_with(&format!("{dir}/"));
+            if !inside && root.join(&target).exists() && !found.contains(&target) {
+                found.push(target);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// (1-based line, path) of every include macro with a plain string literal in `text`.
+fn included_literals(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or(line);
+        for m in MACROS {
+            let mut rest = code;
+            while let Some(at) = rest.find(m) {
+                // `my_include_str!(` is another macro.
+                let before = rest[..at].chars().last();
+                rest = &rest[at + m.len()..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let arg = rest.trim_start();
+                let Some(body) = arg.strip_prefix('"') else {
+                    continue;
+                };
+                let Some(end) = body.find('"') else { continue };
+                let literal = &body[..end];
+                if !literal.contains('\\') && !literal.is_empty() {
+                    out.push((i + 1, literal.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_literal_includes_and_skips_others() {
+        let text = "const V: &str = include_str!(\"../../../version.json\");\n\
+                    // include_str!(\"../commented.txt\")\n\
+                    static B: &[u8] = include_bytes!( \"assets/logo.png\" );\n\
+                    const X: &str = my_include_str!(\"../nope\");\n\
+                    const E: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n";
+        assert_eq!(
+            included_literals(text),
+            [
+                (1, "../../../version.json".to_string()),
+                (3, "assets/logo.png".to_string())
+            ]
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! Cargo workspaces, read the way cargo reads them but without running cargo (generate must
+//! work on a machine with no Rust toolchain): the root `Cargo.toml`'s `[workspace]` (`members`
+//! globs, `exclude`, `default-members`, `[workspace.dependencies]`, `[workspace.package]`), every
+//! member's manifest, the path dependencies between members, and each member's targets
+//! (library, binaries, build script, explicitly declared examples/tests/benches).
+//!
+//! Rules followed from cargo (checked against `cargo metadata --no-deps` in the tests):
+//! - `members` entries are glob patterns (`*`, `?`, `[..]`, `**`) relative to the root; a glob
+//!   only matches directories. A member without a `Cargo.toml`, or a pattern that matches
+//!   nothing, is an error (cargo errors on both).
+//! - `exclude` entries are *paths*, not globs: everything at or under an excluded path is left
+//!   out of glob-expanded members. A `members` entry at or above a folder wins over `exclude`
+//!   (so `"."` excludes nothing).
+//! - A root manifest with `[package]` is itself a member; one without is a virtual manifest. A
+//!   root `Cargo.toml` with `[package]` and no `[workspace]` is a workspace of one package.
+//! - Path dependencies (normal, dev, build, target-specific; direct or through
+//!   `[workspace.dependencies]` with `workspace = true`) that live under the root become members
+//!   unless excluded; excluded ones are still packages the build needs. A path dependency outside
+//!   the root is an error: the root is the Docker build context, nothing outside it can be copied.
+//! - Binaries: `src/main.rs` (named after the package), `src/bin/*.rs`, `src/bin/*/main.rs`, and
+//!   `[[bin]]` tables (custom name and path; one without a path finds its file by name).
+//!   `autobins = false` turns inference off; in edition 2015 declaring any `[[bin]]` does too.
+//!
+//! Default service rule: a binary target of a workspace member whose package depends on a server
+//! framework (axum, actix-web, hyper, tonic, ...: `services::SERVER_FRAMEWORKS`) is a service, named after
+//! the binary; every other binary is a tool. `[workspace] not_services` removes services from
+//! that default; `[workspace] services` replaces it. Both lists hold binary names, package
+//! names, member folders or folder names (globs allowed); a package name or folder stands for
+//! all of that package's binaries.
+//!
+//! The steps, one module each (the way cargo-chef's `src/skeleton/` reads a workspace):
+//! [`manifest`] (the TOML shapes), [`members`] (the root, `members` globs, path dependencies,
+//! `[patch]`), [`deps`] (one dependency declaration), [`inherit`] (`workspace = true` fields),
+//! [`features`], [`targets`], [`includes`] (files the sources include from outside), [`package`] (a loaded manifest to a [`Package`] and its edges),
+//! [`services`] (which binaries are services), and the root files: [`root`], [`lock`],
+//! [`cargo_config`]. [`model`] holds what discovery hands to `generate`.
+//!
+//! This module reads manifests and looks at which target files exist. It never runs cargo,
+//! never resolves the registry, and never writes anything.
+
+mod cargo_config;
+mod deps;
+mod features;
+mod includes;
+mod inherit;
+mod lock;
+mod manifest;
+mod members;
+pub mod model;
+mod package;
+mod paths;
+mod root;
+mod services;
+mod targets;
+
+use std::path::Path;
+
+use super::{Workspace, WorkspaceConfig};
+use crate::error::Result;
+use members::Loader;
+
+pub use model::{CargoPackage, CargoWorkspace, Target, TargetKind};
+#[cfg(test)]
+use paths::normalize;
+
+/// The manifest file name.
+pub const MANIFEST: &str = "Cargo.toml";
+/// The lockfile next to the root manifest.
+pub const LOCKFILE: &str = "Cargo.lock";
+
+/// Whether `dir` has a `Cargo.toml` that makes it the root of a Cargo workspace: one with
+/// `[workspace]`, or a lone `[package]` (a workspace of one). A manifest that does not parse
+/// counts too, so that discovery reports the parse error instead of "not a workspace".
+pub fn is_workspace_root(dir: &Path) -> bool {
+    match std::fs::read_to_string(dir.join(MANIFEST)) {
+        Ok(text) => match text.parse::<toml::Table>() {
+            Ok(t) => t.contains_key("workspace") || t.contains_key("package"),
+            Err(_) => true,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Reads the Cargo workspace at `ws.root` into `ws`: its packages, services and closures.
+pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
+    let loader = Loader::load(&ws.root)?;
+    let first = ws.packages.len();
+    let cargo = loader.into_workspace(ws, first)?;
+    services::select(ws, &cargo, config)?;
+    ws.cargo = Some(cargo);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

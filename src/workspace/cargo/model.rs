@@ -1,0 +1,123 @@
+//! What Cargo discovery hands on: the workspace-level facts ([`CargoWorkspace`]) and the
+//! per-package ones ([`CargoPackage`], its [`Target`]s). Plain data: nothing here reads a file,
+//! and nothing here knows how a Dockerfile uses it.
+
+use serde::Serialize;
+
+/// Workspace-level Cargo facts the generator needs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CargoWorkspace {
+    /// The root manifest, relative to the workspace root (`Cargo.toml`).
+    pub manifest: String,
+    /// `Cargo.lock` when it exists (relative to the workspace root).
+    pub lockfile: Option<String>,
+    /// The root package, when the root manifest has `[package]` (index into the packages).
+    pub root_package: Option<usize>,
+    /// Every member, in discovery order (root package, then `members` order, then path
+    /// dependencies); indices into [`Workspace::packages`].
+    pub members: Vec<usize>,
+    /// `default-members`, when given (indices into the packages).
+    pub default_members: Vec<usize>,
+    /// Every Cargo package the workspace builds: the members plus excluded path dependencies.
+    pub packages: Vec<usize>,
+    /// Packages that replace registry crates through `[patch]` with a `path`: built as
+    /// dependencies, so their real sources belong with the dependencies, not with stubs.
+    pub patches: Vec<usize>,
+    /// Root files that change what a build does and exist here (`.cargo/config.toml`,
+    /// `rust-toolchain.toml`, ...), relative to the root.
+    pub build_files: Vec<String>,
+    /// `build.target` of the workspace's `.cargo/config.toml`: cargo then writes the binaries
+    /// under `target/<triple>/` instead of `target/`. The triple, or a target spec file's stem.
+    pub build_target: Option<String>,
+    /// Folders of local sources the cargo config replaces registries with
+    /// (`[source.<name>] directory = "vendor"`, what `cargo vendor` prints), relative to the
+    /// root: the dependency build reads them.
+    pub vendor_dirs: Vec<String>,
+}
+
+/// Per-package Cargo facts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CargoPackage {
+    /// Whether the package is a workspace member (false: an excluded path dependency).
+    pub member: bool,
+    /// `package.edition` (inherited or not); `2015` when absent, as cargo does.
+    pub edition: String,
+    /// `package.rust-version`, when given.
+    pub rust_version: Option<String>,
+    /// `package.description`, when given.
+    pub description: Option<String>,
+    /// The library target, if any.
+    pub lib: Option<Target>,
+    /// Binary targets, in manifest order (explicit `[[bin]]` first, then inferred ones).
+    pub bins: Vec<Target>,
+    /// The build script, relative to the package folder.
+    pub build_script: Option<String>,
+    /// Explicitly declared examples, tests and benches: cargo wants their files to exist when
+    /// it loads the manifest, so a dependency-only build needs stubs for them.
+    pub declared_targets: Vec<Target>,
+    /// The features `--features` accepts for this package: the `[features]` table's names and
+    /// the implicit feature of each optional dependency that no feature names as `dep:<name>`.
+    pub features: Vec<String>,
+    /// For the package at the workspace root: the top-level files and folders that are its own
+    /// (see `root::root_package_entries`), sorted. Empty for every other package, whose folder is
+    /// its own whole.
+    pub root_entries: Vec<String>,
+    /// Files outside the package folder its sources include at compile time
+    /// (`include_str!("../../../version.json")`), relative to the workspace root, sorted. Empty
+    /// for the package at the root.
+    pub outside_inputs: Vec<String>,
+}
+
+impl CargoPackage {
+    /// The binary target called `name`.
+    pub fn bin(&self, name: &str) -> Option<&Target> {
+        self.bins.iter().find(|b| b.name == name)
+    }
+
+    /// Every target file a manifest-only copy of this package needs a stub for, with the kind
+    /// of stub: library (empty file) or a program (`fn main() {}`).
+    pub fn stub_files(&self) -> Vec<(String, TargetKind)> {
+        let mut stubs: Vec<(String, TargetKind)> = Vec::new();
+        let mut push = |path: &str, kind: TargetKind| {
+            if !stubs.iter().any(|(p, _)| p == path) {
+                stubs.push((path.to_string(), kind));
+            }
+        };
+        if let Some(lib) = &self.lib {
+            push(&lib.path, TargetKind::Lib);
+        }
+        for t in self.bins.iter().chain(&self.declared_targets) {
+            push(&t.path, t.kind);
+        }
+        if let Some(build) = &self.build_script {
+            push(build, TargetKind::BuildScript);
+        }
+        stubs
+    }
+}
+
+/// What a target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Example,
+    Test,
+    Bench,
+    BuildScript,
+}
+
+/// One target of a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub kind: TargetKind,
+    /// The target name (for a library, the crate name with `-` turned into `_`).
+    pub name: String,
+    /// The root source file, relative to the package folder, `/`-separated.
+    pub path: String,
+    /// `required-features`: a build of this target must enable them.
+    pub required_features: Vec<String>,
+    /// A `proc-macro = true` library.
+    pub proc_macro: bool,
+}

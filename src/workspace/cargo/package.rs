@@ -1,0 +1,276 @@
+//! From loaded manifests to the workspace model: one [`Package`] per manifest (name checked,
+//! inherited fields resolved, targets and features read), the edges between them (path
+//! dependencies, checked against the package they name), and the workspace-level facts
+//! ([`CargoWorkspace`]: members, default members, patches, lockfile, root build files).
+//!
+//! It never chooses services (that is [`super::services`]) and never writes anything.
+
+use std::collections::HashMap;
+
+use super::cargo_config::read_cargo_config;
+use super::includes::outside_inputs;
+use super::lock::check_lockfile;
+use super::members::{Loaded, Loader};
+use super::model::{CargoPackage, CargoWorkspace};
+use super::paths::display_dir;
+use super::root::{root_build_files, root_package_entries};
+use super::targets::Targets;
+use super::MANIFEST;
+use crate::error::{line_col, Error, Result};
+use crate::workspace::{Ecosystem, InternalDep, Package, Workspace};
+
+/// One package's edges, sorted: workspace crates, registry crates needed at run time, and
+/// registry crates only for development.
+struct Edges {
+    internal: Vec<InternalDep>,
+    external: Vec<String>,
+    dev: Vec<String>,
+}
+
+impl Loader {
+    /// Turns the loaded manifests into packages of `ws` (appended at index `first` on).
+    pub(super) fn into_workspace(self, ws: &mut Workspace, first: usize) -> Result<CargoWorkspace> {
+        let mut packages = self.packages()?;
+        for i in 0..self.loaded.len() {
+            let edges = self.edges_of(i, &packages, first)?;
+            packages[i].internal_deps = edges.internal;
+            packages[i].external_deps = edges.external;
+            packages[i].dev_deps = edges.dev;
+        }
+        let at = |dirs: &[String]| -> Vec<usize> {
+            dirs.iter()
+                .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
+                .collect()
+        };
+        let members: Vec<usize> = self
+            .loaded
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.member)
+            .map(|(i, _)| first + i)
+            .collect();
+        let mut patches = at(&self.patches);
+        patches.sort();
+        patches.dedup();
+        let lockfile = check_lockfile(&self.root)?;
+        let (build_target, vendor_dirs) = read_cargo_config(&self.root)?;
+        let cargo = CargoWorkspace {
+            manifest: MANIFEST.to_string(),
+            lockfile,
+            root_package: self.by_dir.get("").map(|&i| first + i),
+            members,
+            default_members: at(&self.default_members),
+            packages: (first..first + packages.len()).collect(),
+            patches,
+            build_files: root_build_files(&self.root),
+            build_target,
+            vendor_dirs,
+        };
+        ws.packages.extend(packages);
+        Ok(cargo)
+    }
+
+    /// Every loaded manifest's package, without edges. Names must be unique among Cargo
+    /// packages (cargo refuses two with one name).
+    fn packages(&self) -> Result<Vec<Package>> {
+        let mut names: HashMap<String, usize> = HashMap::new();
+        let mut packages = Vec::with_capacity(self.loaded.len());
+        for (i, loaded) in self.loaded.iter().enumerate() {
+            let package = self.package_of(loaded)?;
+            if let Some(&other) = names.get(&package.name) {
+                return Err(Error::workspace(
+                    self.root.join(&loaded.manifest_rel),
+                    format!(
+                        "two packages are named `{}`: {} and {}",
+                        package.name, self.loaded[other].manifest_rel, loaded.manifest_rel
+                    ),
+                ));
+            }
+            names.insert(package.name.clone(), i);
+            packages.push(package);
+        }
+        Ok(packages)
+    }
+
+    /// The edges of loaded package `i`; `packages` are all packages (indexed like the loaded
+    /// manifests), which land at `first` on in the workspace.
+    fn edges_of(&self, i: usize, packages: &[Package], first: usize) -> Result<Edges> {
+        let loaded = &self.loaded[i];
+        let mut internal = Vec::new();
+        let mut external = Vec::new();
+        let mut dev = Vec::new();
+        for dep in self.deps_of(i)? {
+            match &dep.path {
+                Some(dir) => {
+                    // Loading followed every path dependency, so the folder is known.
+                    let Some(&target) = self.by_dir.get(dir) else {
+                        continue;
+                    };
+                    let target_name = &packages[target].name;
+                    if *target_name != dep.package {
+                        return Err(Error::workspace_at(
+                            self.root.join(&loaded.manifest_rel),
+                            line_col(&loaded.text, dep.span.start),
+                            format!(
+                                "dependency `{}` asks for package `{}` but `{}` holds package \
+                                 `{target_name}`",
+                                dep.key,
+                                dep.package,
+                                display_dir(dir),
+                            ),
+                        ));
+                    }
+                    internal.push(InternalDep {
+                        alias: dep.key,
+                        package: first + target,
+                        kind: dep.kind,
+                        spec: dep.spec,
+                    });
+                }
+                None if dep.kind.is_runtime() => external.push(dep.package),
+                None => dev.push(dep.package),
+            }
+        }
+        // Deterministic, and one edge per (target, kind): a crate listed both normally and
+        // under a target table is one dependency.
+        internal.sort_by(|a, b| (a.package, a.kind, &a.alias).cmp(&(b.package, b.kind, &b.alias)));
+        internal.dedup_by(|a, b| a.package == b.package && a.kind == b.kind);
+        external.sort();
+        external.dedup();
+        dev.sort();
+        dev.dedup();
+        dev.retain(|d| !external.contains(d));
+        Ok(Edges {
+            internal,
+            external,
+            dev,
+        })
+    }
+
+    /// The [`Package`] for one manifest (without its edges).
+    fn package_of(&self, loaded: &Loaded) -> Result<Package> {
+        let path = self.root.join(&loaded.manifest_rel);
+        let toml_package = loaded.package().ok_or_else(|| {
+            Error::workspace(
+                &path,
+                "no [package] table: a workspace member must be a package",
+            )
+        })?;
+        let name = package_name(loaded, toml_package, &path)?;
+        if loaded.member {
+            self.check_inherited(loaded)?;
+        }
+        let inherit = |field, value| self.inherit(&path, field, value);
+        let version = inherit("version", &toml_package.version)?;
+        let edition = inherit("edition", &toml_package.edition)?.unwrap_or_else(|| "2015".into());
+        let description = inherit("description", &toml_package.description)?;
+        let rust_version = inherit("rust-version", &toml_package.rust_version)?;
+
+        let targets = Targets::read(
+            &self.root.join(&loaded.dir),
+            &path,
+            &name,
+            &edition,
+            loaded,
+            toml_package,
+        )?;
+        let features = self.features_of(loaded)?;
+        check_required_features(loaded, &path, &name, &features)?;
+        Ok(Package {
+            ecosystem: Ecosystem::Cargo,
+            name,
+            version,
+            dir: loaded.dir.clone(),
+            manifest: loaded.manifest_rel.clone(),
+            internal_deps: Vec::new(),
+            external_deps: Vec::new(),
+            dev_deps: Vec::new(),
+            node: None,
+            cargo: Some(CargoPackage {
+                member: loaded.member,
+                edition,
+                rust_version,
+                description,
+                lib: targets.lib,
+                bins: targets.bins,
+                build_script: targets.build_script,
+                declared_targets: targets.declared,
+                features,
+                root_entries: if loaded.dir.is_empty() {
+                    root_package_entries(&self.root)
+                } else {
+                    Vec::new()
+                },
+                outside_inputs: if loaded.dir.is_empty() {
+                    Vec::new()
+                } else {
+                    outside_inputs(&self.root, &loaded.dir)?
+                },
+            }),
+        })
+    }
+}
+
+/// `package.name`, checked with cargo's rule (it also goes into `cargo build -p <name>`).
+fn package_name(
+    loaded: &Loaded,
+    toml_package: &super::manifest::TomlPackage,
+    path: &std::path::Path,
+) -> Result<String> {
+    let spanned_name = toml_package
+        .name
+        .as_ref()
+        .ok_or_else(|| Error::workspace(path, "[package] has no `name`"))?;
+    let name = spanned_name.get_ref().clone();
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(Error::workspace_at(
+            path,
+            line_col(&loaded.text, spanned_name.span().start),
+            format!(
+                "invalid package name {name:?}: cargo wants letters, digits, `-` and `_`, \
+                 starting with a letter or `_`"
+            ),
+        ));
+    }
+    Ok(name)
+}
+
+/// A binary's required features are passed to `cargo build --features`, which refuses a
+/// feature the package does not have. `dep/feature` forms are left to cargo.
+fn check_required_features(
+    loaded: &Loaded,
+    path: &std::path::Path,
+    name: &str,
+    features: &[String],
+) -> Result<()> {
+    for t in loaded.manifest.bin.iter().flatten() {
+        let Some(required) = &t.required_features else {
+            continue;
+        };
+        let Some(unknown) = required
+            .get_ref()
+            .iter()
+            .find(|f| !f.contains('/') && !features.contains(f))
+        else {
+            continue;
+        };
+        let has = if features.is_empty() {
+            "it has no features".to_string()
+        } else {
+            format!("its features: {}", features.join(", "))
+        };
+        return Err(Error::workspace_at(
+            path,
+            line_col(&loaded.text, required.span().start),
+            format!(
+                "[[bin]] `{}` has required-features `{unknown}`, which package `{name}` does not \
+                 define ({has})",
+                t.name.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    Ok(())
+}

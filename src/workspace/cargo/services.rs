@@ -1,0 +1,192 @@
+//! Which binaries are services. Default rule: every binary target of a workspace member that
+//! runs a server, named after the binary. A package runs a server when one of its normal
+//! dependencies (directly, optional or not, any target) is a server framework of
+//! [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...); the binaries of every other
+//! package are tools and get no image, as do the members of a package called `xtask` (the
+//! cargo-xtask convention for developer tasks). `[workspace] not_services` removes services from
+//! that default; `[workspace] services` replaces it. Both lists hold binary names, package names,
+//! member folders or folder names (globs allowed); a package name or folder stands for all of
+//! that package's binaries. Each service gets its run-time and build closures.
+//!
+//! It reads nothing from disk; it only refuses names that cannot become files and images.
+
+use std::path::PathBuf;
+
+use globset::{GlobBuilder, GlobMatcher};
+
+use super::model::CargoWorkspace;
+use super::MANIFEST;
+use crate::error::{Error, Result};
+use crate::workspace::{graph, DepKind, Service, Workspace, WorkspaceConfig};
+
+/// Package names the default service rule skips.
+const NOT_SERVICES_BY_DEFAULT: &[&str] = &["xtask"];
+
+/// Crates whose presence among a package's normal dependencies makes its binaries services by
+/// default: HTTP and RPC server frameworks (and the server halves of the HTTP stacks they are
+/// built on).
+pub const SERVER_FRAMEWORKS: &[&str] = &[
+    "actix-web",
+    "axum",
+    "dropshot",
+    "gotham",
+    "hyper",
+    "loco-rs",
+    "ntex",
+    "pingora",
+    "poem",
+    "rocket",
+    "rouille",
+    "salvo",
+    "tide",
+    "tiny_http",
+    "tonic",
+    "tower-http",
+    "trillium",
+    "viz",
+    "warp",
+];
+
+/// The server framework `package` depends on, if any (the first in [`SERVER_FRAMEWORKS`]).
+pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static str> {
+    SERVER_FRAMEWORKS
+        .iter()
+        .copied()
+        .find(|f| package.external_deps.iter().any(|d| d == f))
+}
+
+/// A compiled `services` / `not_services` list: each entry with its glob.
+type Patterns = Vec<(String, GlobMatcher)>;
+
+/// Adds the Cargo services of `cargo` to `ws.services`.
+pub(super) fn select(
+    ws: &mut Workspace,
+    cargo: &CargoWorkspace,
+    config: &WorkspaceConfig,
+) -> Result<()> {
+    let explicit = config.services.as_deref().map(compile).transpose()?;
+    let removed = compile(&config.not_services)?;
+    for (index, bin) in chosen(ws, cargo, explicit.as_ref(), &removed) {
+        check_name(ws, index, &bin)?;
+        let service = with_closures(ws, index, bin)?;
+        ws.services.push(service);
+    }
+    Ok(())
+}
+
+fn compile(list: &[String]) -> Result<Patterns> {
+    let config_path = PathBuf::from(crate::workspace::CONFIG_FILE);
+    list.iter()
+        .map(|entry| {
+            let clean = entry.trim_end_matches('/');
+            GlobBuilder::new(clean)
+                .literal_separator(true)
+                .build()
+                .map(|g| (entry.clone(), g.compile_matcher()))
+                .map_err(|e| {
+                    Error::config(&config_path, format!("`{entry}` is not a valid glob: {e}"))
+                })
+        })
+        .collect()
+}
+
+/// (package index, binary name) of every binary the rule makes a service, in member order.
+fn chosen(
+    ws: &Workspace,
+    cargo: &CargoWorkspace,
+    explicit: Option<&Patterns>,
+    removed: &Patterns,
+) -> Vec<(usize, String)> {
+    let mut chosen = Vec::new();
+    for &index in &cargo.members {
+        let package = &ws.packages[index];
+        let Some(details) = &package.cargo else {
+            continue;
+        };
+        for bin in &details.bins {
+            let matches = |list: &Patterns| {
+                list.iter().any(|(_, g)| {
+                    g.is_match(&bin.name)
+                        || g.is_match(&package.name)
+                        || (!package.dir.is_empty()
+                            && (g.is_match(&package.dir) || g.is_match(package.folder_name())))
+                })
+            };
+            let is_service = match explicit {
+                Some(list) => matches(list),
+                None => {
+                    !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str())
+                        && server_framework(package).is_some()
+                        && !matches(removed)
+                }
+            };
+            if is_service {
+                chosen.push((index, bin.name.clone()));
+            }
+        }
+    }
+    chosen
+}
+
+/// The name becomes a file name (`<bin>.Dockerfile`), an image label and a word of the
+/// Dockerfile's shell commands: only plain names are services, and only one of each.
+fn check_name(ws: &Workspace, index: usize, bin: &str) -> Result<()> {
+    let this_pkg = &ws.packages[index];
+    let plain = !bin.starts_with(['.', '-'])
+        && bin
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.".contains(c));
+    if !plain {
+        return Err(Error::workspace(
+            ws.root.join(&this_pkg.manifest),
+            format!(
+                "binary {bin:?} of package `{}` cannot be a service: its name goes into file \
+                 names, image labels and the Dockerfile's shell commands; name it with \
+                 letters, digits, `-`, `_` and `.`, or leave it out with [workspace] \
+                 not_services in isogen.toml",
+                this_pkg.name
+            ),
+        ));
+    }
+    if let Some(other) = ws.services.iter().find(|s| s.name == bin) {
+        let other_pkg = &ws.packages[other.package];
+        return Err(Error::workspace(
+            ws.root.join(&this_pkg.manifest),
+            format!(
+                "two services are named `{bin}`: binary `{bin}` of package `{}` ({}) and the \
+                 service of package `{}` ({}); rename one, or leave one out with \
+                 [workspace] not_services in isogen.toml",
+                this_pkg.name, this_pkg.manifest, other_pkg.name, other_pkg.manifest
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The service for binary `bin` of package `index`, with its closures. `cargo build` never
+/// compiles dev-dependencies, and cargo allows dev-dependency cycles, so neither closure
+/// follows dev edges.
+fn with_closures(ws: &Workspace, index: usize, bin: String) -> Result<Service> {
+    let not_dev = |k: DepKind| k != DepKind::Dev;
+    let cycle = |c: graph::Cycle| {
+        Error::workspace(
+            ws.root.join(MANIFEST),
+            format!("dependency cycle between workspace crates: {c}"),
+        )
+    };
+    let runtime_closure = graph::closure(
+        &ws.packages,
+        index,
+        DepKind::is_runtime,
+        DepKind::is_runtime,
+    )
+    .map_err(cycle)?;
+    let build_closure = graph::closure(&ws.packages, index, not_dev, not_dev).map_err(cycle)?;
+    Ok(Service {
+        name: bin.clone(),
+        package: index,
+        entry: bin,
+        runtime_closure,
+        build_closure,
+    })
+}

@@ -1,0 +1,208 @@
+//! `.npmrc` and the pnpm settings as `isogen generate` handles them, through the real binary:
+//! registry credentials never reach the Dockerfile, the build context or a layer (a build
+//! secret instead); `node-linker`, `ignore-scripts` and the other layout settings are acted on
+//! or named in a warning.
+
+use assert_cmd::Command;
+
+/// A workspace of one service and one internal package, with a lockfile pnpm accepts.
+const BASE: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","devDependencies":{"typescript":"5.6.3"}}"#,
+    ),
+    (
+        "pnpm-workspace.yaml",
+        "packages:\n  - packages/*\n  - services/*\n",
+    ),
+    (
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    devDependencies:\n      typescript:\n        specifier: 5.6.3\n        version: 5.6.3\n\n  packages/lib: {}\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n\npackages:\n\n  typescript@5.6.3:\n    resolution: {integrity: sha512-hjcS1mhfuyi4WW8IWtjP7brDrG2cuDZukyrYrSauoXGNgx0S7zceP07adYkJycEr56BOUTNPzbInooiN3fn1qw==}\n    engines: {node: '>=14.17'}\n    hasBin: true\n\nsnapshots:\n\n  typescript@5.6.3: {}\n",
+    ),
+    (
+        "packages/lib/package.json",
+        r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+    ),
+    (
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    ),
+];
+
+/// The base workspace with `files` added or replaced, generated: (Dockerfile, ignore file,
+/// stderr).
+fn generate(files: &[(&str, &str)]) -> (String, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let all = BASE
+        .iter()
+        .filter(|(p, _)| !files.iter().any(|(q, _)| q == p))
+        .chain(files);
+    for (path, text) in all {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    let read = |rel: &str| std::fs::read_to_string(dir.path().join(rel)).unwrap();
+    (
+        read("services/api/Dockerfile"),
+        read("services/api/Dockerfile.dockerignore"),
+        stderr,
+    )
+}
+
+const SECRET_MOUNT: &str = "--mount=type=secret,id=npmrc,target=/root/.npmrc";
+
+#[test]
+fn registry_credentials_are_a_build_secret_never_in_the_dockerfile_or_the_context() {
+    let npmrc = "@x:registry=https://npm.acme.dev/\n//npm.acme.dev/:_authToken=npm_s3cr3tT0ken\n_auth=dXNlcjpwYXNz\nauto-install-peers=true\n";
+    let (dockerfile, ignore, _) = generate(&[(".npmrc", npmrc)]);
+    for secret in ["npm_s3cr3tT0ken", "dXNlcjpwYXNz", "_authToken", "_auth="] {
+        assert!(!dockerfile.contains(secret), "{secret} in\n{dockerfile}");
+        assert!(!ignore.contains(secret), "{secret} in\n{ignore}");
+    }
+    // Not in the build context, not copied: written without its credentials.
+    assert!(!ignore.contains("!.npmrc"), "{ignore}");
+    assert!(!dockerfile.contains("COPY .npmrc"), "{dockerfile}");
+    assert!(
+        dockerfile.contains(
+            "RUN printf '%s\\n' @x:registry=https://npm.acme.dev/ auto-install-peers=true > .npmrc\n"
+        ),
+        "{dockerfile}"
+    );
+    // Both installs (pnpm in deps, npm in runtime-deps) get the real file as a secret.
+    assert_eq!(dockerfile.matches(SECRET_MOUNT).count(), 2, "{dockerfile}");
+    assert!(
+        dockerfile.contains("COPY --from=deps /app/.npmrc .npmrc"),
+        "{dockerfile}"
+    );
+}
+
+#[test]
+fn an_npmrc_without_credentials_is_copied_as_before_and_nothing_is_mounted() {
+    let (dockerfile, ignore, _) = generate(&[(".npmrc", "auto-install-peers=true\n")]);
+    assert!(ignore.contains("!.npmrc"), "{ignore}");
+    assert!(dockerfile.contains(" .npmrc ./\n"), "{dockerfile}");
+    assert!(!dockerfile.contains("type=secret"), "{dockerfile}");
+    assert!(!dockerfile.contains("printf"), "{dockerfile}");
+}
+
+#[test]
+fn every_pnpm_install_keeps_its_store_in_a_cache_mount() {
+    let (dockerfile, _, _) = generate(&[]);
+    assert!(
+        dockerfile.contains(
+            "RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\\n    pnpm install --frozen-lockfile --ignore-scripts --store-dir /pnpm/store --filter @x/api...\n"
+        ),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains(
+            "RUN --mount=type=cache,id=npm-cache,target=/root/.npm \\\n    npm install --omit=dev"
+        ),
+        "{dockerfile}"
+    );
+}
+
+#[test]
+fn ignore_scripts_puts_the_root_bin_on_the_builders_path_and_names_unbuilt_addons() {
+    let path = "ENV PATH=/app/node_modules/.bin:$PATH\n";
+    let (plain, _, _) = generate(&[]);
+    assert!(!plain.contains(path), "{plain}");
+
+    let (dockerfile, _, stderr) = generate(&[(".npmrc", "ignore-scripts=true\n")]);
+    let builder = dockerfile.split("AS builder\n").nth(1).unwrap();
+    assert!(builder.starts_with("# ignore-scripts"), "{builder}");
+    assert!(builder.contains(path), "{builder}");
+    assert!(
+        stderr.contains(".npmrc: `ignore-scripts = true`") && stderr.contains("native addons"),
+        "{stderr}"
+    );
+
+    // In pnpm-workspace.yaml npm does not read it: the image's install still runs scripts.
+    let (dockerfile, _, stderr) = generate(&[(
+        "pnpm-workspace.yaml",
+        "packages:\n  - packages/*\n  - services/*\nignoreScripts: true\n",
+    )]);
+    assert!(dockerfile.contains(path), "{dockerfile}");
+    assert!(
+        stderr.contains("pnpm-workspace.yaml: `ignore-scripts = true`")
+            && !stderr.contains("native addons"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_hoisted_node_linker_is_overridden_for_the_build_installs() {
+    for (file, text) in [
+        (".npmrc", "node-linker=hoisted\n"),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\nnodeLinker: hoisted\n",
+        ),
+    ] {
+        let (dockerfile, _, stderr) = generate(&[(file, text)]);
+        assert!(
+            dockerfile
+                .contains("--store-dir /pnpm/store --node-linker=isolated --filter @x/api...\n"),
+            "{dockerfile}"
+        );
+        assert!(
+            stderr.contains(&format!("{file}: `node-linker = hoisted`"))
+                && stderr.contains("pnpm issue 5891"),
+            "{stderr}"
+        );
+    }
+    // isolated is the default: nothing added, nothing said.
+    let (dockerfile, _, stderr) = generate(&[(".npmrc", "node-linker=isolated\n")]);
+    assert!(!dockerfile.contains("--node-linker"), "{dockerfile}");
+    assert!(!stderr.contains("node-linker"), "{stderr}");
+}
+
+/// The other layout settings give the default Dockerfile and a warning naming each.
+#[test]
+fn other_layout_settings_keep_the_dockerfile_and_are_named() {
+    let (default, _, _) = generate(&[(".npmrc", "\n")]);
+    let npmrc = "shamefully-hoist=true\npublic-hoist-pattern[]=*eslint*\nhoist-pattern[]=*types*\nauto-install-peers=false\nstrict-peer-dependencies=true\ndedupe-peer-dependents=false\n";
+    let (dockerfile, _, stderr) = generate(&[
+        (".npmrc", npmrc),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\nonlyBuiltDependencies:\n  - bcrypt\n",
+        ),
+    ]);
+    // Both copy their .npmrc; nothing else differs.
+    assert_eq!(dockerfile, default);
+    insta::assert_snapshot!(stderr);
+}
+
+/// With a pnpm 8 lockfile (which records `requiresBuild`), the warning names the native
+/// addons of the service's production closure, and only those.
+#[test]
+fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
+    let lock = "lockfileVersion: '6.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    devDependencies:\n      esbuild:\n        specifier: 0.19.0\n        version: 0.19.0\n\n  packages/lib:\n    dependencies:\n      bcrypt:\n        specifier: 5.1.1\n        version: 5.1.1\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n\npackages:\n\n  /bcrypt@5.1.1:\n    resolution: {integrity: sha512-AGBHOG5hPYZ5Xl9KXzU5iKq9516yEmvCKDg3ecP5kX2aB6UqTeXZxk2ELnDgDm6BQSMlLt9rDB4LoSMx0rYwww==}\n    requiresBuild: true\n    dependencies:\n      node-addon-api: 5.1.0\n    dev: false\n\n  /node-addon-api@5.1.0:\n    resolution: {integrity: sha512-eh0GgfEkpnoWDq+VY8OyvYhFEzBk6jIYbRKdIlyTiAXIVJ8PyBaKb0rp7oDtoddbdoHWhq8wwr+XZ81F1rpNdA==}\n    dev: false\n\n  /esbuild@0.19.0:\n    resolution: {integrity: sha512-i7i8TP4vuG55bKeLyqqk5sTPu1ZjPH3wkcLvAj/0X/222iWFo3AJUYRKjbOoY6BWFMH3teizxHEdV9Su5ESl0w==}\n    requiresBuild: true\n    dev: true\n";
+    let (_, _, stderr) = generate(&[
+        ("pnpm-lock.yaml", lock),
+        (".npmrc", "ignore-scripts=true\n"),
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@8.15.9","devDependencies":{"esbuild":"0.19.0"}}"#,
+        ),
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"dependencies":{"bcrypt":"5.1.1"}}"#,
+        ),
+    ]);
+    assert!(
+        stderr.contains("so bcrypt (marked requiresBuild in pnpm-lock.yaml, in the service's production dependencies) is not built in the image"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("esbuild"), "{stderr}");
+}
