@@ -69,6 +69,7 @@ impl Config {
         config.verify.assets =
             crate::verify::cfg::asset_globs(config.generate.asset_destinations());
         config.verify.build_script = config.generate.node.build_script.clone();
+        config.verify.locate(text, path);
         Ok(config)
     }
 

@@ -21,6 +21,7 @@ pub mod config;
 mod error;
 pub mod generate;
 pub mod image;
+pub mod init;
 pub mod plan;
 pub mod report;
 pub mod verify;

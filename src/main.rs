@@ -10,14 +10,29 @@ use std::process::ExitCode;
 
 use std::io::{IsTerminal, Write};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use isogen::generate::write::Mode;
 
+/// `0.1.0 (1a2b3c4)`: the package version and, when built from a git checkout, the commit
+/// (build.rs).
+const VERSION: &str = env!("ISOGEN_VERSION");
+
 #[derive(Debug, Parser)]
-#[command(name = "isogen", version, about, long_about = None)]
+#[command(name = "isogen", version = VERSION, about, long_about = None)]
 struct Cli {
+    /// When to colour human output: auto (on a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE=1 forces it), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    color: ColorArg,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,9 +89,45 @@ enum Command {
     },
     /// Check built images (docker save / OCI tarballs) against the one-service-one-image rules.
     ///
-    /// Exit status: 0 no error-level finding, 1 at least one, 2 an input or the command was
-    /// unusable. Rules, their ids and the [verify] policy: docs/verify.md.
+    /// Exit status: 0 no finding at or above --fail-on (default: error), 1 at least one, 2 an
+    /// input or the command was unusable. `isogen rules` lists the rules, `isogen explain RULE`
+    /// tells one; the [verify] policy of isogen.toml sets their severity.
     Verify(VerifyArgs),
+    /// List every verify rule: its id, default severity, what it checks and how to fix it.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
+    /// Tell one verify rule: what it checks, how to fix its findings, how to change its
+    /// severity.
+    Explain {
+        /// A rule id, as reports name it (`isogen rules` lists them).
+        rule: String,
+    },
+    /// Write a commented isogen.toml for the workspace at DIR: the services found, every
+    /// setting at its default (commented). Never overwrites an existing one (exit 2) unless
+    /// --force.
+    Init {
+        /// The workspace root.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Replace an existing isogen.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script (e.g. `isogen completions bash >
+    /// /usr/share/bash-completion/completions/isogen`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command to a folder.
+    Man {
+        /// Write isogen.1 and isogen-<command>.1 into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// List the services and how to build each (JSON for CI); with --since, only those a
     /// change since a git ref affects, each with why.
     ///
@@ -197,6 +248,24 @@ struct VerifyArgs {
     /// The platform to check in a multi-platform image: os/arch[/variant]. Default: the host's.
     #[arg(long, value_name = "OS/ARCH")]
     platform: Option<String>,
+    /// The least severity that fails the gate (exit 1).
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOnArg::Error)]
+    fail_on: FailOnArg,
+    /// For this run, turn RULE off (over the [verify] policy); repeatable.
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+    /// For this run, report RULE as a warning; repeatable.
+    #[arg(long, value_name = "RULE")]
+    warn: Vec<String>,
+    /// For this run, report RULE as an error; repeatable (wins over --allow and --warn).
+    #[arg(long, value_name = "RULE")]
+    deny: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Error,
+    Warning,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -209,6 +278,12 @@ enum FormatArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.color {
+        ColorArg::Auto => anstream::ColorChoice::Auto,
+        ColorArg::Always => anstream::ColorChoice::Always,
+        ColorArg::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
     let result = match cli.command {
         Command::Generate {
             dir,
@@ -234,6 +309,11 @@ fn main() -> ExitCode {
         }
         Command::Templates { dir, force } => templates(dir, force),
         Command::Verify(args) => verify(args),
+        Command::Rules { format } => rules(format),
+        Command::Explain { rule } => explain(&rule),
+        Command::Init { dir, force } => init(&dir, force),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir),
         Command::Plan { dir, since, format } => plan(dir, since, format),
         Command::Bake(args) => bake(args),
         Command::Compose(args) => compose(args),
@@ -328,9 +408,16 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
+    use isogen::verify::gate::{self, FailOn};
     use isogen::verify::{run, Request};
+    let fail_on = match args.fail_on {
+        FailOnArg::Error => FailOn::Error,
+        FailOnArg::Warning => FailOn::Warning,
+    };
+    let overrides = gate::overrides(&args.allow, &args.warn, &args.deny)?;
     run::check_images(&args.images)?;
-    let inputs = cli::verify::load(args.workspace.as_deref(), args.config.as_deref())?;
+    let mut inputs = cli::verify::load(args.workspace.as_deref(), args.config.as_deref())?;
+    inputs.config.verify.overrides = overrides;
     let options = run::Options {
         images: args.images,
         platform: args.platform,
@@ -342,7 +429,8 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
         },
     };
     let mut terminal = cli::progress::Terminal::new(std::io::stderr().is_terminal());
-    let report = isogen::report::Report::of(run::run(&options, &mut terminal)?);
+    let report =
+        isogen::report::Report::of(run::run(&options, &mut terminal)?).fail_on(fail_on.least());
     // anstream strips the colour when stdout is not a terminal (or NO_COLOR is set).
     let mut out = anstream::stdout();
     let text = report.render(format, format == Format::Human);
@@ -356,6 +444,64 @@ fn verify(args: VerifyArgs) -> isogen::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Writes human output through anstream, which keeps or strips its colour as --color, NO_COLOR
+/// and CLICOLOR_FORCE say; a closed pipe (`isogen rules | head`) is not an error.
+fn emit(text: &str) -> isogen::Result<ExitCode> {
+    let mut out = anstream::stdout();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(isogen::Error::io("<stdout>", e))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn rules(format: InspectFormat) -> isogen::Result<ExitCode> {
+    use isogen::report::rules;
+    emit(&match format {
+        InspectFormat::Text => rules::list_text(true),
+        InspectFormat::Json => rules::list_json(),
+    })
+}
+
+fn explain(id: &str) -> isogen::Result<ExitCode> {
+    let rule = isogen::verify::lookup_rule(id).map_err(isogen::Error::Usage)?;
+    emit(&isogen::report::rules::explain_text(rule.rule(), true))
+}
+
+fn init(dir: &std::path::Path, force: bool) -> isogen::Result<ExitCode> {
+    let path = isogen::init::init(dir, force)?;
+    eprintln!(
+        "wrote {}; every setting in it is commented at its default",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn completions(shell: clap_complete::Shell) -> isogen::Result<ExitCode> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "isogen", &mut out);
+    emit(&String::from_utf8_lossy(&out))
+}
+
+fn man(dir: Option<PathBuf>) -> isogen::Result<ExitCode> {
+    let cmd = Cli::command();
+    match dir {
+        Some(dir) => {
+            clap_mangen::generate_to(cmd, &dir).map_err(|e| isogen::Error::io(&dir, e))?;
+            eprintln!("wrote the man pages to {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| isogen::Error::io("<stdout>", e))?;
+            emit(&String::from_utf8_lossy(&out))
+        }
+    }
 }
 
 fn plan(dir: PathBuf, since: Option<String>, format: PlanFormat) -> isogen::Result<ExitCode> {
@@ -460,3 +606,6 @@ fn inspect(
         Err(e) => Err(isogen::Error::io("<stdout>", e)),
     }
 }
+
+#[cfg(test)]
+mod cli_tests;

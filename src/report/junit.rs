@@ -1,10 +1,11 @@
 //! JUnit XML as GitLab, Jenkins (and most CI test reporters) ingest it: one `<testsuite>` per
-//! image, one `<testcase>` per rule; a rule with error-level findings is a `<failure>` (one per
-//! test case, listing every finding), a rule that did not run is `<skipped>`, warnings and notes
-//! are printed in the passing case's `<system-out>`.
+//! image, one `<testcase>` per rule; a rule with findings that fail the gate (error-level, or
+//! warnings too with `--fail-on warning`) is a `<failure>` (one per test case, listing every
+//! finding), a rule that did not run is `<skipped>`, other findings are printed in the passing
+//! case's `<system-out>`.
 //!
 //! Formatting only: it never decides what passed or failed beyond the severities in the
-//! [`super::Report`], and it prints nothing (it returns the text).
+//! [`super::Report`] and its threshold (`fail_on`), and it prints nothing (it returns the text).
 
 use std::fmt::Write;
 
@@ -51,7 +52,7 @@ fn describe(f: &Finding) -> String {
     s
 }
 
-fn suite(out: &mut String, img: &ImageReport) -> (usize, usize, usize) {
+fn suite(out: &mut String, img: &ImageReport, fail_on: Severity) -> (usize, usize, usize) {
     let class = format!("isogen.verify.{}", img.service.name);
     let mut cases = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
@@ -69,10 +70,7 @@ fn suite(out: &mut String, img: &ImageReport) -> (usize, usize, usize) {
             continue;
         }
         let found: Vec<&Finding> = img.findings.iter().filter(|f| f.rule == rule.id).collect();
-        let errors: Vec<&&Finding> = found
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .collect();
+        let errors: Vec<&&Finding> = found.iter().filter(|f| f.severity >= fail_on).collect();
         if !errors.is_empty() {
             failures += 1;
             let message = if errors.len() == 1 {
@@ -142,7 +140,7 @@ pub fn render(report: &Report) -> String {
     let mut suites = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for img in &report.images {
-        let (t, f, s) = suite(&mut suites, img);
+        let (t, f, s) = suite(&mut suites, img, report.fail_on);
         tests += t;
         failures += f;
         skipped += s;

@@ -7,6 +7,7 @@
 
 mod human;
 mod junit;
+pub mod rules;
 mod sarif;
 
 use serde::Serialize;
@@ -87,7 +88,7 @@ pub struct ImageReport {
     pub service: ServiceInfo,
     /// The Dockerfile that builds this service, relative to the workspace root, when known.
     pub dockerfile: Option<String>,
-    /// No error-level finding.
+    /// No finding at or above the gate's threshold (`verify --fail-on`, default: error).
     pub passed: bool,
     pub counts: Counts,
     pub findings: Vec<Finding>,
@@ -148,10 +149,14 @@ pub struct Report {
     pub tool: Tool,
     /// The workspace the services were looked up in, when one was used.
     pub workspace: Option<String>,
-    /// No image has an error-level finding.
+    /// Every image passed: the exit code is then 0.
     pub passed: bool,
     pub counts: Counts,
     pub images: Vec<ImageReport>,
+    /// The least severity that fails the gate (see [`Report::fail_on`]); JUnit reports those
+    /// findings as failures.
+    #[serde(skip)]
+    pub fail_on: Severity,
 }
 
 impl Report {
@@ -170,6 +175,7 @@ impl Report {
             passed: counts.errors == 0,
             counts,
             images,
+            fail_on: Severity::Error,
         }
     }
 
@@ -179,6 +185,17 @@ impl Report {
             outcome.images.into_iter().map(ImageReport::new).collect(),
             outcome.workspace.map(|w| w.display().to_string()),
         )
+    }
+
+    /// Judges every image against `least`, the least severity that fails the gate
+    /// (`verify --fail-on`): `passed` says whether the gate passed, as the exit code does.
+    pub fn fail_on(mut self, least: Severity) -> Report {
+        for img in &mut self.images {
+            img.passed = img.findings.iter().all(|f| f.severity < least);
+        }
+        self.passed = self.images.iter().all(|i| i.passed);
+        self.fail_on = least;
+        self
     }
 
     pub fn json(&self) -> String {

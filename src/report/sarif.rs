@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::{ImageReport, Report};
-use crate::verify::{Finding, Severity, RULES};
+use crate::verify::{diags, Finding, Severity, RULES};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -89,7 +89,7 @@ fn rule_descriptors() -> Vec<Value> {
                 "id": r.id,
                 "name": r.id,
                 "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": r.summary},
+                "fullDescription": {"text": diags::details(r.id)},
                 "help": {"text": r.hint},
                 "defaultConfiguration": {"level": level(r.default_severity)},
                 "properties": {"category": r.category, "tags": ["isogen", "container"]}

@@ -58,6 +58,10 @@ pub struct VerifyConfig {
     /// like `assets`.
     #[serde(skip)]
     pub build_script: Option<String>,
+    /// Rule levels set for one run (`verify --allow/--warn/--deny RULE`): over the policy's,
+    /// the per-service ones included. Never written in `[verify]`.
+    #[serde(skip)]
+    pub overrides: BTreeMap<RuleId, Level>,
 }
 
 /// `[verify.services.<name>]`: replaces `app_root`, adds globs, overrides rule levels.
@@ -147,6 +151,10 @@ impl<'de> Deserialize<'de> for RuleLevels {
 #[derive(Clone, Default)]
 pub struct Globs {
     pub patterns: Vec<String>,
+    /// Where each pattern is written (`isogen.toml:12`), when it came from a file: filled by
+    /// [`VerifyConfig::locate`] from the byte spans kept while deserializing.
+    pub locations: Vec<Option<String>>,
+    spans: Vec<Option<std::ops::Range<usize>>>,
     set: Option<GlobSet>,
 }
 
@@ -164,9 +172,38 @@ impl Globs {
         }
         let set = b.build().map_err(|e| e.to_string())?;
         Ok(Globs {
+            locations: vec![None; patterns.len()],
+            spans: vec![None; patterns.len()],
             patterns,
             set: Some(set),
         })
+    }
+
+    /// The indices of the patterns `path` itself matches.
+    pub fn matching(&self, path: &str) -> Vec<usize> {
+        self.set.as_ref().map_or_else(Vec::new, |s| s.matches(path))
+    }
+
+    /// Pattern `i` as a user finds it: `"*.map" (isogen.toml:7)`.
+    pub fn describe(&self, i: usize) -> String {
+        let pattern = self.patterns.get(i).map_or("", String::as_str);
+        match self.locations.get(i).and_then(Option::as_deref) {
+            Some(at) => format!("{pattern:?} ({at})"),
+            None => format!("{pattern:?}"),
+        }
+    }
+
+    fn locate(&mut self, text: &str, file: &std::path::Path) {
+        self.locations = self
+            .spans
+            .iter()
+            .map(|span| {
+                let span = span.as_ref()?;
+                let line = crate::error::line_col(text, span.start);
+                let line = line.split(':').next().unwrap_or("1");
+                Some(format!("{}:{line}", file.display()))
+            })
+            .collect();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -202,8 +239,13 @@ fn compile(pattern: &str) -> Result<Glob, String> {
 
 impl<'de> Deserialize<'de> for Globs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let patterns = Vec::<String>::deserialize(d)?;
-        Globs::new(patterns).map_err(de::Error::custom)
+        // toml hands out each string's byte span, so a finding can name the pattern's line.
+        let spanned = Vec::<toml::Spanned<String>>::deserialize(d)?;
+        let spans = spanned.iter().map(|s| Some(s.span())).collect();
+        let patterns = spanned.into_iter().map(toml::Spanned::into_inner).collect();
+        let mut globs = Globs::new(patterns).map_err(de::Error::custom)?;
+        globs.spans = spans;
+        Ok(globs)
     }
 }
 
@@ -217,6 +259,8 @@ pub struct Policy {
     /// The service's configured assets (see [`VerifyConfig::assets`]).
     pub assets: Globs,
     levels: BTreeMap<RuleId, Level>,
+    /// The rules whose level this run set (`--allow/--warn/--deny`), over the policy file's.
+    pub set_by_run: std::collections::BTreeSet<RuleId>,
 }
 
 impl Policy {
@@ -235,6 +279,15 @@ impl Policy {
     /// The deny patterns `path` matches exactly.
     pub fn denied(&self, path: &str) -> bool {
         self.deny.iter().any(|g| g.matches_exactly(path))
+    }
+
+    /// The first deny pattern `path` matches exactly, described with its place in the policy
+    /// file (`"*.map" (isogen.toml:7)`).
+    pub fn denied_by(&self, path: &str) -> Option<String> {
+        self.deny.iter().find_map(|g| {
+            let i = *g.matching(path).first()?;
+            Some(g.describe(i))
+        })
     }
 
     pub fn set_level(&mut self, rule: RuleId, level: Level) {
@@ -263,6 +316,7 @@ impl VerifyConfig {
             deny: vec![self.deny.clone()],
             assets: self.assets.get(name).cloned().unwrap_or_default(),
             levels: self.rules.0.clone(),
+            set_by_run: Default::default(),
         };
         if let Some(s) = self.services.get(name) {
             if let Some(root) = &s.app_root {
@@ -275,6 +329,22 @@ impl VerifyConfig {
                 .extend(s.rules.0.iter().map(|(k, v)| (*k, *v)));
         }
         policy
+            .levels
+            .extend(self.overrides.iter().map(|(k, v)| (*k, *v)));
+        policy.set_by_run = self.overrides.keys().copied().collect();
+        policy
+    }
+
+    /// Fills in where each allow/deny glob is written (`file:line`), from the text it was
+    /// parsed from.
+    pub fn locate(&mut self, text: &str, file: &std::path::Path) {
+        let services = self.services.values_mut();
+        let globs = [&mut self.allow, &mut self.deny]
+            .into_iter()
+            .chain(services.flat_map(|s| [&mut s.allow, &mut s.deny]));
+        for g in globs {
+            g.locate(text, file);
+        }
     }
 }
 

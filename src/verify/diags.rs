@@ -205,6 +205,77 @@ pub fn known_ids() -> String {
         .join(", ")
 }
 
+/// What each rule checks, in full (`isogen rules`, `isogen explain`, SARIF's `fullDescription`),
+/// by rule id: the long form of [`Rule::summary`]. A test checks that every rule has exactly one.
+pub const DETAILS: &[(&str, &str)] = &[
+    ("user-unset", "The image config sets a `User`. Without one the container runs as root."),
+    ("user-root", "The user is not root: not `root`, not uid 0, not a user whose /etc/passwd entry has uid 0."),
+    ("user-unresolvable", "The user resolves in the image's /etc/passwd (and a named group in /etc/group). A numeric uid without an entry runs, but tools and `runAsNonRoot` checks cannot map it, so it is reported too."),
+    ("service-missing", "The image holds the service it is checked as: its package.json or entry file (pnpm), or its binary (Cargo)."),
+    ("app-root-foreign", "Under the app root there is nothing but the service, its internal packages, `node_modules` and the files `[generate.services.<name>] assets` ships for it: no unused workspace package, no stray files or folders."),
+    ("internal-package-extra", "Internal packages ship only their output folders (`dist`, and those their `main`/`exports`/`types`/`bin`/`files` name), `package.json`, `node_modules`, README/LICENSE/CHANGELOG/NOTICE and lockfiles. A package without a build script is plain JavaScript and may ship its folder."),
+    ("other-service", "No other service of the workspace anywhere: no package.json with its name (in node_modules too), no folder of it, no executable named like its Cargo binary. Files the OS package manager installed are never another service. Needs a workspace (`--workspace`)."),
+    ("workspace-tooling", "No pnpm (package, binaries, store, corepack's cached pnpm), nx, turbo, lerna or rush; no pnpm-workspace.yaml, pnpm-lock.yaml, .pnpmfile.cjs, nx.json, turbo.json, lerna.json, rush.json, .nx/.turbo caches; no npm/yarn workspace root manifest."),
+    ("workspace-protocol", "No visible package.json has a `workspace:` or `catalog:` dependency whose package is not installed where Node looks for it. `pnpm deploy` keeps the specs but installs the packages: that passes."),
+    ("toolchain", "No typescript, ts-node, tsx, ts-node-dev or @swc/cli package; no tsc, C compilers, make, cmake, cargo, rustc, rustup or rustdoc in a PATH folder; no /usr/local/cargo, /usr/local/rustup, rustlib, ~/.cargo, ~/.rustup."),
+    ("package-manager", "No npm/npx, yarn or corepack installed globally (outside the app root). A warning by default: the Node image ships them."),
+    ("sources", "No *.ts/*.tsx/*.mts/*.cts (declarations are fine), tsconfig*.json, src/ folders of the service or its packages (unless their entry points are there), *.rs, Cargo.toml, Cargo.lock, Cargo target/ folders, nor the rest of a crate folder copied into the image."),
+    ("dev-dependency", "No package in the app's node_modules that the manifests list only as devDependencies and that nothing needed at run time depends on (nor the packages only those need)."),
+    ("entrypoint-missing", "The image config's Entrypoint or Cmd runs something (not bare `node`)."),
+    ("entrypoint-shell", "The entrypoint is in exec form: not the shell form of CMD, not `sh -c ...`."),
+    ("entrypoint-indirect", "The service runs directly: no npm/pnpm/yarn/npx/nx/turbo/pm2, no start script (a shell script that is not a pass-through wrapper), no `node -e`, no file outside the service's package, no argument picking another service to run."),
+    ("entrypoint-not-found", "The file node runs (with Node's own lookup) or the program exists in the merged file tree, symlinks followed, relative to WorkingDir and PATH."),
+    ("secret-npmrc", "No .npmrc/npmrc/.yarnrc/.yarnrc.yml with a literal _authToken, _auth, _password, npmAuthToken or npmAuthIdent (a `${ENV}` reference is not a secret)."),
+    ("secret-env-file", "No .env, .env.* or .envrc files (.env.example/.sample/.template/.dist/.defaults/.schema are fine)."),
+    ("secret-private-key", "No PEM/OpenSSH/PuTTY private keys (told by content), id_rsa/id_ed25519/..., *.p12/*.pfx/*.jks/*.keystore."),
+    ("secret-cloud-credentials", "No ~/.aws/credentials, gcloud and Azure config folders, Google service-account key JSON, kubeconfig, docker config.json with auths, .netrc, .git-credentials, .pgpass, .pypirc with a password, cargo/gem or Terraform credentials."),
+    ("secret-git", "No .git directories: they carry the history, the remotes and sometimes credentials."),
+    ("denied-path", "No path matches a `deny` glob of the [verify] policy in isogen.toml; the finding names the glob and its line."),
+];
+
+/// The full description of the rule `id` (see [`DETAILS`]); its summary when it has none.
+pub fn details(id: RuleId) -> &'static str {
+    DETAILS
+        .iter()
+        .find(|(i, _)| *i == id.as_str())
+        .map_or(id.rule().summary, |(_, d)| *d)
+}
+
+/// The rule with this id, or a message naming the unknown id and the known ids closest to it.
+pub fn lookup(id: &str) -> Result<RuleId, String> {
+    RuleId::parse(id).ok_or_else(|| {
+        let close = similar_ids(id);
+        let hint = match close.as_slice() {
+            [] => String::new(),
+            ids => format!(
+                "; did you mean {}?",
+                ids.iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+        format!("unknown rule id `{id}`{hint} (`isogen rules` lists every rule)")
+    })
+}
+
+/// Known rule ids close to `id` (a typo: a few edits away; or a part of the id), closest first.
+pub fn similar_ids(id: &str) -> Vec<&'static str> {
+    let id = id.trim().to_ascii_lowercase();
+    let mut scored: Vec<(bool, usize, &'static str)> = RULES
+        .iter()
+        .filter_map(|r| {
+            let known = r.id.as_str();
+            let edits = strsim::levenshtein(&id, known);
+            let part = id.len() >= 3 && (known.contains(id.as_str()) || id.contains(known));
+            // A part of the id (`npmrc`) is the surer guess: it ranks first.
+            (edits <= 2 + id.len() / 8 || part).then_some((!part, edits, known))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, _, id)| id).collect()
+}
+
 /// One rule's message about one cause, before the paths, values and layer it concerns are
 /// attached: what a check hands the collector. Made only by the constructors below, grouped by
 /// rule in registry order, so a message always goes with its rule and every text a rule can
@@ -669,8 +740,12 @@ impl Diag {
 
 /// `denied-path`.
 impl Diag {
-    pub(crate) fn denied_path() -> Diag {
-        Diag::new(RuleId::DeniedPath, "the policy denies this path")
+    /// `glob`: the deny glob and where it is written (`"*.map" (isogen.toml:7)`).
+    pub(crate) fn denied_path(glob: &str) -> Diag {
+        Diag::new(
+            RuleId::DeniedPath,
+            format!("the policy denies this path (deny glob {glob})"),
+        )
     }
 }
 
@@ -686,6 +761,8 @@ pub(crate) mod skip {
         "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services";
     /// For the rules that need the policy's severity.
     pub(crate) const TURNED_OFF: &str = "turned off by the [verify] policy";
+    /// For the rules `verify --allow RULE` turned off.
+    pub(crate) const ALLOWED_BY_RUN: &str = "turned off for this run (--allow)";
 
     /// Why no app root could be told: the service is directly in a system folder (`dir`).
     pub(crate) fn in_system_directory(dir: &str) -> String {
@@ -737,5 +814,33 @@ mod tests {
             assert!(!r.summary.contains('\n') && !r.hint.contains('\n'));
             assert!(r.hint.ends_with('.'), "hint of {} ends with a period", r.id);
         }
+    }
+
+    #[test]
+    fn every_rule_has_exactly_one_description() {
+        for r in RULES {
+            let n = DETAILS
+                .iter()
+                .filter(|(id, _)| *id == r.id.as_str())
+                .count();
+            assert_eq!(n, 1, "{} has {n} entries in DETAILS", r.id);
+        }
+        for (id, text) in DETAILS {
+            assert!(
+                RuleId::parse(id).is_some(),
+                "DETAILS names unknown rule {id}"
+            );
+            assert!(!text.contains('\n') && text.ends_with('.'), "{id}");
+        }
+    }
+
+    #[test]
+    fn unknown_ids_name_the_close_ones() {
+        assert_eq!(lookup("toolchian").unwrap_err(), "unknown rule id `toolchian`; did you mean `toolchain`? (`isogen rules` lists every rule)");
+        assert_eq!(similar_ids("npmrc"), vec!["secret-npmrc"]);
+        assert!(lookup("zzz")
+            .unwrap_err()
+            .starts_with("unknown rule id `zzz` ("));
+        assert_eq!(lookup("user-root"), Ok(RuleId::UserRoot));
     }
 }

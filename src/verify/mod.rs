@@ -17,6 +17,7 @@ pub(crate) mod cfg;
 pub(crate) mod diags;
 pub(crate) mod facts;
 pub(crate) mod fs;
+pub mod gate;
 pub(crate) mod launch;
 mod rules;
 pub mod run;
@@ -29,7 +30,7 @@ use serde::Serialize;
 
 pub use capture::{capture, CAPTURE_MAX_BYTES};
 pub use cfg::{Policy, VerifyConfig};
-pub use diags::{Rule, RuleId, Severity, RULES};
+pub use diags::{lookup as lookup_rule, Rule, RuleId, Severity, RULES};
 
 use crate::error::{Error, Result};
 use crate::image::Image;
@@ -310,9 +311,14 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
     }
     skipped.retain(|s| policy.severity(s.rule.rule()).is_some());
     for r in RULES.iter().filter(|r| policy.severity(r).is_none()) {
+        let reason = if policy.set_by_run.contains(&r.id) {
+            diags::skip::ALLOWED_BY_RUN
+        } else {
+            diags::skip::TURNED_OFF
+        };
         skipped.push(Skipped {
             rule: r.id,
-            reason: diags::skip::TURNED_OFF.into(),
+            reason: reason.into(),
         });
     }
     skipped

@@ -37,6 +37,9 @@ pub enum Warning {
         files: u64,
         limit_bytes: u64,
     },
+    /// An allow glob of the policy matched nothing in the images (see
+    /// [`super::gate::unused_allow_warnings`]); the message names it and its line.
+    UnusedAllow { message: String },
 }
 
 impl std::fmt::Display for Warning {
@@ -52,6 +55,7 @@ impl std::fmt::Display for Warning {
                 image.display(),
                 limit_bytes >> 20
             ),
+            Warning::UnusedAllow { message } => f.write_str(message),
         }
     }
 }
@@ -197,11 +201,20 @@ pub fn run(opts: &Options, observer: &mut dyn Observer) -> Result<Outcome> {
     check_images(&opts.images)?;
     let workspace = opts.request.workspace;
     let mut images = Vec::new();
+    let mut unused = Vec::new();
     for path in &opts.images {
         let image = read_image(path, opts.platform.as_deref(), observer)?;
         let verdict = super::check(&image, &opts.request)?;
         let df = workspace.and_then(|ws| dockerfile(ws, &verdict.service.name));
+        let policy = opts.request.config.policy_for(&verdict.service.name);
+        unused.push((
+            path.display().to_string(),
+            super::gate::unused_allows(&policy, &image),
+        ));
         images.push(Checked::new(image, verdict, df));
+    }
+    for message in super::gate::unused_allow_warnings(&unused) {
+        observer.warning(Warning::UnusedAllow { message });
     }
     let workspace =
         workspace.map(|w| std::fs::canonicalize(&w.root).unwrap_or_else(|_| w.root.clone()));

@@ -14,8 +14,9 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let path = s.entry.path.as_str();
     let mut chain: Vec<&str> = fs::self_and_ancestors(path).collect();
     chain.reverse();
-    let hit = chain
+    let (hit, glob) = chain
         .into_iter()
-        .find(|a| *a != "/" && ctx.policy.denied(a))?;
-    Some(Hit::new(Diag::denied_path(), hit))
+        .filter(|a| *a != "/")
+        .find_map(|a| Some((a, ctx.policy.denied_by(a)?)))?;
+    Some(Hit::new(Diag::denied_path(&glob), hit))
 }
