@@ -165,7 +165,7 @@ pub fn template_context(
         overrides,
         config_path,
     )?;
-    let dockerfile = dockerfile_path(ws, service);
+    let dockerfile = ws.dockerfile_path(service);
     common.service.ignore_file = format!("{dockerfile}.dockerignore");
     common.service.dockerfile = dockerfile;
     // The binary sits at the app root; the package folder does not exist in the image.
@@ -203,28 +203,6 @@ pub fn template_context(
         config_path,
     )?;
     Ok(CargoTemplateContext { common, cargo })
-}
-
-/// Where a Cargo service's Dockerfile goes: `<package folder>/Dockerfile` when the package
-/// holds one service, `<package folder>/<binary>.Dockerfile` when it holds several (one
-/// folder, several images).
-pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
-    let package = ws.service_package(service);
-    let siblings = ws
-        .services
-        .iter()
-        .filter(|s| s.package == service.package)
-        .count();
-    let file = if siblings > 1 {
-        format!("{}.Dockerfile", service.name)
-    } else {
-        "Dockerfile".to_string()
-    };
-    if package.dir.is_empty() {
-        file
-    } else {
-        format!("{}/{file}", package.dir)
-    }
 }
 
 /// The `cargo` template variable for `service`. `app_root` is the checked `[generate]
