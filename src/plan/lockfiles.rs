@@ -66,6 +66,29 @@ fn versions(root: &Path, since: &str, file: &str) -> Result<(Option<String>, The
     Ok((now, then))
 }
 
+/// A lockfile now (parsed: an error names the file) and at `since` (a parse error there is
+/// kept as the reason everything counts); `None` where it does not exist.
+type Parsed<T> = (Option<T>, Option<std::result::Result<T, String>>);
+
+fn parsed<T>(
+    ws: &Workspace,
+    since: &str,
+    file: &str,
+    parse: fn(&str) -> std::result::Result<T, String>,
+) -> Result<Parsed<T>> {
+    let (now, then) = versions(&ws.root, since, file)?;
+    let now = now
+        .as_deref()
+        .map(parse)
+        .transpose()
+        .map_err(|message| Error::Parse {
+            path: ws.root.join(file),
+            location: None,
+            message,
+        })?;
+    Ok((now, then.map(|t| t.and_then(|t| parse(&t)))))
+}
+
 fn parse_yaml(text: &str) -> std::result::Result<Value, String> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
@@ -80,18 +103,8 @@ fn pnpm_reasons(
     reasons: &mut BTreeMap<String, Vec<Reason>>,
 ) -> Result<()> {
     let file = pnpm::LOCKFILE;
-    let (now, then) = versions(&ws.root, since, file)?;
-    let now = now
-        .as_deref()
-        .map(parse_yaml)
-        .transpose()
-        .map_err(|message| Error::Parse {
-            path: ws.root.join(file),
-            location: None,
-            message,
-        })?
-        .unwrap_or(Value::Null);
-    let then = then.map(|t| t.and_then(|t| parse_yaml(&t)));
+    let (now, then) = parsed(ws, since, file, parse_yaml)?;
+    let now = now.unwrap_or(Value::Null);
     for s in &ws.services {
         let package = ws.service_package(s);
         if package.ecosystem != Ecosystem::Pnpm {
@@ -162,18 +175,8 @@ fn cargo_reasons(
     reasons: &mut BTreeMap<String, Vec<Reason>>,
 ) -> Result<()> {
     let file = cargo::LOCKFILE;
-    let (now, then) = versions(&ws.root, since, file)?;
-    let now = now
-        .as_deref()
-        .map(parse_toml)
-        .transpose()
-        .map_err(|message| Error::Parse {
-            path: ws.root.join(file),
-            location: None,
-            message,
-        })?
-        .unwrap_or_default();
-    let then = then.map(|t| t.and_then(|t| parse_toml(&t)));
+    let (now, then) = parsed(ws, since, file, parse_toml)?;
+    let now = now.unwrap_or_default();
     for s in &ws.services {
         let package = ws.service_package(s);
         if package.ecosystem != Ecosystem::Cargo {
