@@ -22,7 +22,7 @@ use crate::image::EntryKind;
 use crate::verify::diags::Diag;
 use crate::verify::facts::Shipped;
 use crate::verify::fs;
-use crate::verify::subject::{find_installed, node_modules_name};
+use crate::verify::subject::find_installed;
 
 /// Directories a program is run from.
 const BIN_DIRS: &[&str] = &[
@@ -291,7 +291,6 @@ pub fn check_manifests(ctx: &Ctx, out: &mut Collector) {
             Some(m.layer),
         );
     }
-    let _ = node_modules_name;
 }
 
 /// Whether package `name`, needed from folder `dir` through a `workspace:`/`catalog:` spec, is

@@ -25,7 +25,8 @@ use crate::workspace::{Ecosystem, Service, Workspace};
 use locate::{claimed, find_app_root, locate_binary, locate_package};
 use packages::classify_packages;
 pub(crate) use packages::find_installed;
-pub use packages::node_modules_name;
+#[cfg(test)]
+use packages::node_modules_name;
 use workspace::{ws_facts, WsFacts};
 
 /// What a package found in the image is to the service under check.
