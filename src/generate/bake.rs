@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::image_name::image_name;
-use super::{common_context, dockerfile_path, GeneratedFile};
+use super::{common_context, GeneratedFile};
 use crate::error::{Error, Result};
 use crate::generate::cfg::GenerateConfig;
 use crate::workspace::{Ecosystem, Service, Workspace};
@@ -166,7 +166,7 @@ fn target(
     let name = target_name(&s.name);
     let mut t = format!("target {} {{\n", quote(&name));
     let _ = writeln!(t, "  context    = \".\"");
-    let _ = writeln!(t, "  dockerfile = {}", quote(&dockerfile_path(ws, s)));
+    let _ = writeln!(t, "  dockerfile = {}", quote(&ws.dockerfile_path(s)));
     let _ = writeln!(
         t,
         "  tags       = [{}]",
@@ -277,7 +277,7 @@ mod tests {
         assert_eq!(groups[1].1, vec!["billing", "catalog", "gateway"]);
         for s in &ws.services {
             let (_, dockerfile) = targets.iter().find(|t| t.0 == s.name).unwrap();
-            assert_eq!(*dockerfile, dockerfile_path(&ws, s));
+            assert_eq!(*dockerfile, ws.dockerfile_path(s));
             assert!(root.join(dockerfile).is_file(), "{dockerfile}");
         }
         assert!(text.contains("tags       = [\"registry.example.com/acme/ledger:${TAG}\"]"));

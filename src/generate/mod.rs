@@ -131,17 +131,6 @@ pub const DOCKERFILE: &str = "Dockerfile";
 /// buildah (verified with 1.28) use instead of the context root's `.dockerignore`.
 pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 
-/// The Dockerfile `generate` writes for `service`, relative to the workspace root:
-/// `<folder>/Dockerfile`, or `<folder>/<bin>.Dockerfile` for one of several binaries of a crate.
-pub fn dockerfile_path(ws: &Workspace, service: &Service) -> String {
-    ws.dockerfile_path(service)
-}
-
-/// The ignore file beside [`dockerfile_path`]: `<Dockerfile>.dockerignore`.
-pub fn ignore_file_path(ws: &Workspace, service: &Service) -> String {
-    format!("{}.dockerignore", dockerfile_path(ws, service))
-}
-
 /// Renders every selected service's files; writes nothing.
 pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
     let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
@@ -395,7 +384,7 @@ pub fn common_context(
             version: package.version.clone(),
             description,
             dockerfile: ws.dockerfile_path(service),
-            ignore_file: format!("{}.dockerignore", ws.dockerfile_path(service)),
+            ignore_file: ws.ignore_file_path(service),
             workdir,
             dir,
             cmd: Vec::new(),

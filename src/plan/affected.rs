@@ -49,11 +49,7 @@ impl<'a> Map<'a> {
             .services
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                let dockerfile = ws.dockerfile_path(s);
-                let ignore = format!("{dockerfile}.dockerignore");
-                (i, dockerfile, ignore)
-            })
+            .map(|(i, s)| (i, ws.dockerfile_path(s), ws.ignore_file_path(s)))
             .collect();
         let templates = config.templates.as_ref().map(|t| {
             let t = t.to_string_lossy().replace('\\', "/");

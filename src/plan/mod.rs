@@ -158,7 +158,7 @@ fn describe(ws: &Workspace, config: &GenerateConfig, s: &Service) -> Result<Plan
             .map(|&i| ws.package(i).name.clone())
             .collect(),
         dockerfile: ws.dockerfile_path(s),
-        ignore_file: format!("{}.dockerignore", ws.dockerfile_path(s)),
+        ignore_file: ws.ignore_file_path(s),
         image: image_name(
             config.image_name.as_deref(),
             &s.name,

@@ -199,10 +199,16 @@ impl Workspace {
         &self.packages[service.package]
     }
 
-    /// Where isogen's Dockerfile for a Cargo service goes, relative to the root:
+    /// The ignore file beside [`dockerfile_path`](Self::dockerfile_path):
+    /// `<Dockerfile>.dockerignore`, which BuildKit and buildah read in place of the root's.
+    pub fn ignore_file_path(&self, service: &Service) -> String {
+        format!("{}.dockerignore", self.dockerfile_path(service))
+    }
+
+    /// Where isogen's Dockerfile for `service` goes, relative to the root:
     /// `<package folder>/Dockerfile` when the package holds one service,
-    /// `<package folder>/<binary>.Dockerfile` when it holds several (one folder, several
-    /// images). `generate` writes it there; `verify` names it in reports.
+    /// `<package folder>/<service>.Dockerfile` when it holds several (a crate's binaries, a
+    /// Node package's processes: one folder, several images). `generate` writes it there; `verify` names it in reports.
     pub fn dockerfile_path(&self, service: &Service) -> String {
         let package = self.service_package(service);
         let siblings = self

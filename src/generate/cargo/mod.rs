@@ -165,9 +165,6 @@ pub fn template_context(
         overrides,
         config_path,
     )?;
-    let dockerfile = ws.dockerfile_path(service);
-    common.service.ignore_file = format!("{dockerfile}.dockerignore");
-    common.service.dockerfile = dockerfile;
     // The binary sits at the app root; the package folder does not exist in the image.
     common.service.workdir = common.app_root.clone();
     common.run = super::run_context(
