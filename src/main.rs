@@ -352,7 +352,25 @@ fn generate(
             isogen::workspace::pnpm::WORKSPACE_FILE
         );
     }
-    let plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+    let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+    let mut new_config = None;
+    if mode == (Mode::Write { force: true }) {
+        if let Some(kept) = cli::carry::hand_written(&dir, &config, &plan.files)? {
+            print!("{}", kept.report);
+            if let Some((path, text, config)) = kept.toml {
+                plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+                new_config = Some((path, text));
+            }
+        }
+    }
+    // Every file has rendered: isogen.toml first, so the kept settings survive a failed write.
+    if let Some((path, text)) = new_config {
+        isogen::generate::write::replace(&path, text.as_bytes())?;
+        println!(
+            "updated {} (settings kept from hand-written Dockerfiles)",
+            path.display()
+        );
+    }
     for w in &plan.warnings {
         eprintln!("warning: {w}");
     }

@@ -13,6 +13,7 @@
 
 pub mod bake;
 pub mod cargo;
+pub mod carry;
 pub(crate) mod cfg;
 pub(crate) mod image_name;
 pub mod node;
@@ -440,15 +441,12 @@ fn reject_node_only_gaps(
         config_path,
         &format!("[generate.services.{}]", service.name),
         &[
-            ("cmd", o.cmd.is_some()),
-            ("args", !o.args.is_empty()),
             ("build_inputs", !o.build_inputs.is_empty()),
             ("builder_packages", !o.builder_packages.is_empty()),
             ("runtime_packages", !o.runtime_packages.is_empty()),
         ],
         &format!(
-            "not supported for Node services yet; `{}` is a Node service (its CMD runs the \
-             package's entry: set `entry`)",
+            "not supported for Node services yet; `{}` is a Node service",
             service.name
         ),
     )

@@ -12,6 +12,7 @@ mod cargo_discovery;
 mod cargo_fixtures;
 mod cargo_generate;
 mod errors;
+mod force_carry;
 mod gate_cli;
 mod generate;
 mod generate_npmrc;
