@@ -384,8 +384,10 @@ mod tests {
         assert!(!rule("packages/lib"));
         assert!(!rule(""));
         let mut web = pkg("web", "web");
-        let mut node = pnpm::NodePackage::default();
-        node.start = Some(("start".into(), pnpm::start_command("node dist/server.js")));
+        let mut node = pnpm::NodePackage {
+            start: Some(("start".into(), pnpm::start_command("node dist/server.js"))),
+            ..Default::default()
+        };
         web.node = Some(node.clone());
         assert_eq!(
             pnpm::start_rule::service_reason(&web).as_deref(),
