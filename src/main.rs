@@ -128,6 +128,21 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Every package of the workspace (pnpm and Cargo) with its role and the reason: service,
+    /// refused (generate cannot build it, and says why), internal package, tool, or not a
+    /// service.
+    ///
+    /// It reads the workspace as generate does and writes nothing. Exit codes: 0 done; 2
+    /// unusable input.
+    List {
+        /// The workspace root.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// text: a table; json: `{"schema_version": 1, "packages": [{name, ecosystem, folder,
+        /// role, reason, services}]}`.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
     /// List the services and how to build each (JSON for CI); with --since, only those a
     /// change since a git ref affects, each with why.
     ///
@@ -314,6 +329,7 @@ fn main() -> ExitCode {
         Command::Init { dir, force } => init(&dir, force),
         Command::Completions { shell } => completions(shell),
         Command::Man { dir } => man(dir),
+        Command::List { dir, format } => list(&dir, format),
         Command::Plan { dir, since, format } => plan(dir, since, format),
         Command::Bake(args) => bake(args),
         Command::Compose(args) => compose(args),
@@ -519,6 +535,17 @@ fn man(dir: Option<PathBuf>) -> isogen::Result<ExitCode> {
                 .map_err(|e| isogen::Error::io("<stdout>", e))?;
             emit(&String::from_utf8_lossy(&out))
         }
+    }
+}
+
+fn list(dir: &std::path::Path, format: InspectFormat) -> isogen::Result<ExitCode> {
+    let (rows, warnings) = cli::list::rows(dir)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    match format {
+        InspectFormat::Text => print_stdout(&cli::list::text(&rows)),
+        InspectFormat::Json => print_stdout(&cli::list::json(&rows)?),
     }
 }
 

@@ -3,5 +3,6 @@
 //! Part of the binary, not the library; nothing here decides what a command finds.
 
 pub mod carry;
+pub mod list;
 pub mod progress;
 pub mod verify;

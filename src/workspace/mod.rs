@@ -9,6 +9,7 @@ pub(crate) mod graph;
 pub(crate) mod path;
 pub mod pnpm;
 pub(crate) mod relpath;
+pub mod roles;
 pub(crate) mod spec;
 
 use std::path::{Path, PathBuf};

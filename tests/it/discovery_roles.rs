@@ -89,3 +89,58 @@ fn packages_with_a_start_command_anywhere_are_services_and_libraries_are_not() {
     .unwrap();
     assert_eq!(service_names(ws.path()), ["web"]);
 }
+
+fn list(dir: &Path, args: &[&str]) -> String {
+    let out = isogen()
+        .current_dir(dir)
+        .arg("list")
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn list_shows_every_package_with_its_role_and_reason() {
+    let ws = workspace(ROOT_LAYOUT);
+    insta::assert_snapshot!("list_root_layout", list(ws.path(), &[]));
+    insta::assert_snapshot!(
+        "list_root_layout_json",
+        list(ws.path(), &["--format", "json"])
+    );
+    // A Next.js app is a service candidate that generate refuses, with generate's reason.
+    std::fs::write(
+        ws.path().join("site/package.json"),
+        r#"{"name":"@r/site","version":"1.0.0","scripts":{"start":"next start"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nnot_services = [\"worker\"]\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!("list_root_layout_refused", list(ws.path(), &[]));
+}
+
+#[test]
+fn list_on_the_fixtures_and_the_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in [
+        "services-example",
+        "tests/fixtures/cargo-mixed",
+        "tests/fixtures/cargo-engine",
+        "tests/fixtures/cargo-directory",
+        "tests/fixtures/cargo-nested",
+        "tests/fixtures/pnpm10-apps-libs",
+        "tests/fixtures/pnpm9-shop",
+    ] {
+        let name = format!("list_{}", dir.rsplit('/').next().unwrap());
+        insta::assert_snapshot!(name, list(root, &[dir]));
+    }
+}
