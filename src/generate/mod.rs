@@ -233,7 +233,10 @@ fn service_files(
 fn no_services(ws: &Workspace) -> Error {
     let mut defaults = Vec::new();
     if ws.pnpm.is_some() {
-        defaults.push("a pnpm package is a service when its folder is under services/ or apps/");
+        defaults.push(
+            "a pnpm package is a service when its folder is under services/ or apps/, or when \
+             its scripts start it in production (`start` running `node <file>`)",
+        );
     }
     if ws.cargo.is_some() {
         defaults.push(
@@ -247,7 +250,7 @@ fn no_services(ws: &Workspace) -> Error {
         format!(
             "no services found: by default {}; name the services in [workspace] services of \
              isogen.toml (package names, binary names or folders, globs allowed), or take them \
-             out of [workspace] not_services",
+             out of [workspace] not_services; `isogen list` shows why each package is what it is",
             defaults.join(", and ")
         ),
     )
