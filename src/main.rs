@@ -374,7 +374,13 @@ fn generate(
         if let Some(kept) = cli::carry::hand_written(&dir, &config, &plan.files)? {
             print!("{}", kept.report);
             if let Some((path, text, config)) = kept.toml {
-                plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+                plan = isogen::generate::plan(&ws, &config.generate, &options).map_err(|e| {
+                    isogen::Error::Usage(format!(
+                        "{e}\n(with the settings above, which --force would add to isogen.toml; \
+                         nothing was written: set them in isogen.toml by hand, or remove the \
+                         instruction from the hand-written Dockerfile)"
+                    ))
+                })?;
                 new_config = Some((path, text));
             }
         }

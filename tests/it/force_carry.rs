@@ -135,3 +135,29 @@ fn a_dockerfile_that_does_not_parse_is_replaced_and_named() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_kept_setting_the_generator_refuses_writes_nothing() {
+    let ws = fixture("pnpm9-esm");
+    let hand = "FROM node:20\nWORKDIR /srv/web\nVOLUME /app\nCMD [\"node\", \"dist/index.js\"]\n";
+    let path = ws.path().join("services/public/web/Dockerfile");
+    std::fs::write(&path, hand).unwrap();
+    let toml = std::fs::read_to_string(ws.path().join("isogen.toml")).unwrap();
+    let out = isogen()
+        .current_dir(ws.path())
+        .args(["generate", "--force", "."])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("writable") && stderr.contains("--force would add to isogen.toml"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), hand);
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("isogen.toml")).unwrap(),
+        toml
+    );
+}
