@@ -14,6 +14,7 @@ mod cargo_generate;
 mod errors;
 mod gate_cli;
 mod generate;
+mod generate_next;
 mod generate_npmrc;
 mod image_cli;
 mod image_corrupt;

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use super::next::NextKind;
 use super::rewrite::{npm_overrides, rewrite_command, runtime_rewrite};
 use super::settings::settings;
 use super::shipped::{package_contents, unbuilt_paths};
@@ -64,13 +65,53 @@ pub fn context(
         config_path,
     };
     svc.reject_cargo_keys()?;
-    let (entry, out_dir) = svc.entry_and_out_dir()?;
-    let service_copy = svc.service_copy(&entry, &out_dir, warnings)?;
-    common.service.cmd = vec![
-        "node".into(),
-        format!("{}/{}", common.service.workdir, entry),
-    ];
-    svc.warn_dropped_node_options(&entry, common.env.contains_key("NODE_OPTIONS"), warnings);
+    let next_plan = match svc.overrides.and_then(|o| o.entry.as_deref()) {
+        Some(_) => None,
+        None => super::next::plan(
+            ws,
+            pkg,
+            svc.node,
+            &svc.section,
+            &common.service.workdir,
+            warnings,
+        )?,
+    };
+    let (out_dir, service_copy) = match &next_plan {
+        Some(plan) if plan.cmd.is_some() => (plan.context.dist_dir.clone(), plan.copy.clone()),
+        _ => {
+            let (entry, out_dir) = svc.entry_and_out_dir()?;
+            let mut copy = svc.service_copy(&entry, &out_dir, warnings)?;
+            common.service.cmd = vec![
+                "node".into(),
+                format!("{}/{}", common.service.workdir, entry),
+            ];
+            svc.warn_dropped_node_options(
+                &entry,
+                common.env.contains_key("NODE_OPTIONS"),
+                warnings,
+            );
+            if let Some(plan) = &next_plan {
+                copy.extend(plan.copy.iter().cloned());
+                copy.sort();
+                copy.dedup();
+            }
+            (out_dir, copy)
+        }
+    };
+    if let Some(plan) = &next_plan {
+        if let Some(cmd) = &plan.cmd {
+            common.service.cmd = cmd.clone();
+        }
+        for (key, value) in &plan.env {
+            common
+                .env
+                .entry(key.clone())
+                .or_insert_with(|| value.clone());
+        }
+        if let (Some(port), NextKind::Standalone) = (common.port, plan.context.kind) {
+            common.env.insert("PORT".into(), port.to_string());
+        }
+    }
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let shipped: Vec<&str> = (service.runtime_closure.iter())
         .chain([&service.package])
@@ -127,6 +168,7 @@ pub fn context(
         runtime_packages,
         inject_refresh,
         npm_overrides,
+        next: next_plan.map(|p| p.context),
     })
 }
 
@@ -179,8 +221,8 @@ impl Svc<'_> {
         )
     }
 
-    /// A service whose start script runs what isogen cannot put in an image (Deno, Bun,
-    /// Next.js) is refused by name, before `main` is taken for an entry it is not.
+    /// A service whose start script runs what isogen cannot put in an image (Deno, Bun) is
+    /// refused by name, before `main` is taken for an entry it is not.
     fn refuse_start(&self) -> Result<()> {
         let (script, kind) = match &self.node.start {
             Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
