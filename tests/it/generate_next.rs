@@ -161,7 +161,7 @@ fn a_custom_server_ships_its_file_and_the_next_build() {
         "COPY --from=builder /app/apps/site/public public",
         "COPY --from=builder /app/apps/site/next.config.js next.config.js",
         "COPY --from=builder /app/apps/site/server.js server.js",
-        "RUN rm -rf apps/site/.next/cache apps/site/.next/standalone",
+        "RUN rm -rf apps/site/.next/cache apps/site/.next/types apps/site/.next/standalone",
         "CMD [\"node\", \"/app/apps/site/server.js\"]",
     ] {
         assert!(text.contains(line), "no `{line}` in\n{text}");
