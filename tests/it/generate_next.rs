@@ -177,3 +177,28 @@ fn next_dev_alone_is_refused() {
         &["apps/site/package.json", "development command `next dev`"],
     );
 }
+
+#[test]
+fn a_shell_next_start_is_refused_and_no_start_script_means_next_start() {
+    let manifest = SITE_MANIFEST.replace("START", "next start -p ${PORT:-3000}");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    refused(
+        &ws,
+        &[
+            "apps/site/package.json",
+            "runs `next start` through the shell",
+            "PORT",
+        ],
+    );
+    let manifest = SITE_MANIFEST.replace(r#", "start": "START""#, "");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    let text = dockerfile(&ws, "site");
+    assert!(
+        text.contains("no start script: the image runs `next start`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/site/node_modules/next/dist/bin/next", "start"]"#),
+        "{text}"
+    );
+}

@@ -105,9 +105,27 @@ pub(super) fn plan(
             (NextKind::Standalone, Vec::new())
         }
         Some((_, StartCommand::Node { .. })) => (NextKind::Custom, Vec::new()),
+        // `next start -p ${PORT:-3000}`: a shell isogen does not run.
+        Some((script, StartCommand::Other))
+            if n.scripts
+                .get(script)
+                .is_some_and(|t| t.contains("next start")) =>
+        {
+            return Err(Error::workspace(
+                ws.root.join(&pkg.manifest),
+                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), or set `entry` in {section} of isogen.toml", pkg.name, n.scripts[script]),
+            ));
+        }
+        // No start script, and `next build` builds it: Next's own way to serve that build.
+        None if n.scripts.values().any(|t| t.contains("next build")) => {
+            (NextKind::Start, Vec::new())
+        }
         _ => return Ok(None),
     };
     let mut notes = Vec::new();
+    if n.start.is_none() {
+        notes.push("package.json has no start script: the image runs `next start`, which serves what `next build` made.".to_string());
+    }
     if config.output == ConfigValue::Computed && kind == NextKind::Start {
         notes.push(format!("{config_name} computes `output` when it runs: assumed not \"standalone\"; `next start` serves either build."));
     }
