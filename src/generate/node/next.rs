@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::generate::cfg::is_plain_path;
-use crate::workspace::pnpm::next_config::ConfigValue;
+use crate::workspace::pnpm::next_config::{ConfigValue, NextConfig};
 use crate::workspace::pnpm::{NodePackage, StartCommand};
 use crate::workspace::{Package, Workspace};
 
@@ -72,55 +72,11 @@ pub(super) fn plan(
         return Ok(None);
     };
     let config_name = config.file.as_deref().unwrap_or("next.config.js");
-    let refuse = |message: String| {
-        Err(Error::workspace(
-            ws.root.join(&pkg.dir).join(config_name),
-            message,
-        ))
-    };
-    let dist_dir = match &config.dist_dir {
-        ConfigValue::Absent => ".next".to_string(),
-        ConfigValue::Literal(d) => {
-            let d = d.trim().trim_start_matches("./").trim_end_matches('/');
-            if d.is_empty() || !is_plain_path(d) || d.split('/').any(|s| s == "..") {
-                return refuse(format!("`distDir: {d:?}`: expected a folder inside the app, without spaces or quotes"));
-            }
-            d.to_string()
-        }
-        ConfigValue::Computed => {
-            return refuse("`distDir` is computed when the config runs, so isogen cannot tell where `next build` writes; set it to a string, or add the app to `not_services` in [workspace] of isogen.toml".into())
-        }
-    };
-    let (kind, options) = match &n.start {
-        Some((_, StartCommand::Next { options, .. })) => match &config.output {
-            ConfigValue::Literal(o) if o == "export" => {
-                return refuse(format!("`output: \"export\"` makes static files (in `out/`) and no server: serve them with a web server image, and add `{}` to `not_services` in [workspace] of isogen.toml", pkg.name));
-            }
-            ConfigValue::Literal(o) if o == "standalone" => (NextKind::Standalone, options.clone()),
-            _ => (NextKind::Start, options.clone()),
-        },
-        Some((_, StartCommand::Node { file, .. }))
-            if file.starts_with(&format!("{dist_dir}/standalone/")) =>
-        {
-            (NextKind::Standalone, Vec::new())
-        }
-        Some((_, StartCommand::Node { .. })) => (NextKind::Custom, Vec::new()),
-        // `next start -p ${PORT:-3000}`: a shell isogen does not run.
-        Some((script, StartCommand::Other))
-            if n.scripts
-                .get(script)
-                .is_some_and(|t| t.contains("next start")) =>
-        {
-            return Err(Error::workspace(
-                ws.root.join(&pkg.manifest),
-                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), or set `entry` in {section} of isogen.toml", pkg.name, n.scripts[script]),
-            ));
-        }
-        // No start script, and `next build` builds it: Next's own way to serve that build.
-        None if n.scripts.values().any(|t| t.contains("next build")) => {
-            (NextKind::Start, Vec::new())
-        }
-        _ => return Ok(None),
+    let refuse =
+        |message: String| Error::workspace(ws.root.join(&pkg.dir).join(config_name), message);
+    let dist_dir = dist_dir(config, &refuse)?;
+    let Some((kind, options)) = kind(ws, pkg, n, config, &dist_dir, section, &refuse)? else {
+        return Ok(None);
     };
     let mut notes = Vec::new();
     if n.start.is_none() {
@@ -174,6 +130,69 @@ pub(super) fn plan(
         cmd,
         copy,
         env,
+    }))
+}
+
+/// Where `next build` writes: `.next`, or the config's `distDir` string.
+fn dist_dir(config: &NextConfig, refuse: &dyn Fn(String) -> Error) -> Result<String> {
+    Ok(match &config.dist_dir {
+        ConfigValue::Absent => ".next".to_string(),
+        ConfigValue::Literal(d) => {
+            let d = d.trim().trim_start_matches("./").trim_end_matches('/');
+            if d.is_empty() || !is_plain_path(d) || d.split('/').any(|s| s == "..") {
+                return Err(refuse(format!(
+                    "`distDir: {d:?}`: expected a folder inside the app, without spaces or quotes"
+                )));
+            }
+            d.to_string()
+        }
+        ConfigValue::Computed => {
+            return Err(refuse("`distDir` is computed when the config runs, so isogen cannot tell where `next build` writes; set it to a string, or add the app to `not_services` in [workspace] of isogen.toml".into()));
+        }
+    })
+}
+
+/// How the app runs, and the `next start` options of its start script; `None` when it runs
+/// none of the ways of [`NextKind`] (a `next dev`, which the caller refuses).
+fn kind(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    config: &NextConfig,
+    dist_dir: &str,
+    section: &str,
+    refuse: &dyn Fn(String) -> Error,
+) -> Result<Option<(NextKind, Vec<String>)>> {
+    Ok(Some(match &n.start {
+        Some((_, StartCommand::Next { options, .. })) => match &config.output {
+            ConfigValue::Literal(o) if o == "export" => {
+                return Err(refuse(format!("`output: \"export\"` makes static files (in `out/`) and no server: serve them with a web server image, and add `{}` to `not_services` in [workspace] of isogen.toml", pkg.name)));
+            }
+            ConfigValue::Literal(o) if o == "standalone" => (NextKind::Standalone, options.clone()),
+            _ => (NextKind::Start, options.clone()),
+        },
+        Some((_, StartCommand::Node { file, .. }))
+            if file.starts_with(&format!("{dist_dir}/standalone/")) =>
+        {
+            (NextKind::Standalone, Vec::new())
+        }
+        Some((_, StartCommand::Node { .. })) => (NextKind::Custom, Vec::new()),
+        // `next start -p ${PORT:-3000}`: a shell isogen does not run.
+        Some((script, StartCommand::Other))
+            if n.scripts
+                .get(script)
+                .is_some_and(|t| t.contains("next start")) =>
+        {
+            return Err(Error::workspace(
+                ws.root.join(&pkg.manifest),
+                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), or set `entry` in {section} of isogen.toml", pkg.name, n.scripts[script]),
+            ));
+        }
+        // No start script, and `next build` builds it: Next's own way to serve that build.
+        None if n.scripts.values().any(|t| t.contains("next build")) => {
+            (NextKind::Start, Vec::new())
+        }
+        _ => return Ok(None),
     }))
 }
 
