@@ -202,3 +202,20 @@ fn a_shell_next_start_is_refused_and_no_start_script_means_next_start() {
         "{text}"
     );
 }
+
+#[test]
+fn a_computed_tracing_root_is_named_as_an_assumption() {
+    let ws = next_workspace(&[(
+        "apps/web/next.config.mjs",
+        "import path from 'node:path';\nexport default {\n  output: 'standalone',\n  outputFileTracingRoot: path.join(import.meta.dirname, '../../'),\n};\n",
+    )]);
+    let text = dockerfile(&ws, "web");
+    assert!(
+        text.contains("# next.config.mjs sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/web/server.js"]"#),
+        "{text}"
+    );
+}
