@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::deps::DeclaredDep;
 use super::files::string_map;
 use super::folder::PackageFolder;
+use super::next_config::NextConfig;
 use super::overrides::name_of_part;
 use super::start_script::{processes, service_start, StartCommand};
 use crate::error::{Error, Result};
@@ -86,6 +87,9 @@ pub struct NodePackage {
     pub injected: BTreeSet<String>,
     /// What the package folder holds on disk (read at discovery: generate never looks).
     pub folder: PackageFolder,
+    /// For a Next.js app (it depends on `next`, or has a `next.config.*`): what its config
+    /// says about the build output. `None` for any other package.
+    pub next: Option<NextConfig>,
 }
 
 impl NodePackage {
@@ -311,6 +315,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
             _ => BTreeSet::new(),
         },
         folder: PackageFolder::default(),
+        next: None,
     })
 }
 
