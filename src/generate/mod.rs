@@ -246,10 +246,40 @@ fn no_services(ws: &Workspace) -> Error {
         format!(
             "no services found: by default {}; name the services in [workspace] services of \
              isogen.toml (package names, binary names or folders, globs allowed), or take them \
-             out of [workspace] not_services",
-            defaults.join(", and ")
+             out of [workspace] not_services{}",
+            defaults.join(", and "),
+            cargo_tools(ws)
         ),
     )
+}
+
+/// The Cargo binaries the default rule made tools, each with the reason, for the "no services"
+/// message (at most ten, then how many more).
+fn cargo_tools(ws: &Workspace) -> String {
+    let Some(cargo) = &ws.cargo else {
+        return String::new();
+    };
+    let mut lines = Vec::new();
+    for &i in &cargo.members {
+        let package = &ws.packages[i];
+        for bin in package.cargo.iter().flat_map(|c| &c.bins) {
+            if let Some(reason) = crate::workspace::cargo::tool_reason(package, &bin.name) {
+                lines.push(format!(
+                    "  {} (package `{}`): {reason}",
+                    bin.name, package.name
+                ));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    let more = lines.len().saturating_sub(10);
+    lines.truncate(10);
+    if more > 0 {
+        lines.push(format!("  ... and {more} more"));
+    }
+    format!("\nCargo binaries found, all tools:\n{}", lines.join("\n"))
 }
 
 /// Generated files left in the folder of a package that is no longer a service: isogen never

@@ -907,6 +907,84 @@ fn only_binaries_of_packages_that_run_a_server_are_services() {
     );
 }
 
+/// sshx's shape: a gRPC server and a gRPC client CLI both depend on tonic, the server's package
+/// also holds a `-ctl` binary, and the protocol crate's build script compiles a `.proto` at the
+/// workspace root with tonic-build. Only the server gets an image; its build gets `protoc` and
+/// the root `.proto`. With the server gone, "no services" names each binary and why it is a
+/// tool.
+#[test]
+fn grpc_clients_and_tool_named_binaries_are_tools_and_protoc_joins_the_build() {
+    let pkg = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{deps}")
+    };
+    let server = pkg(
+        "rpc-server",
+        "[dependencies]\ntonic = \"0.12\"\nrpc-proto = { path = \"../proto-crate\" }\n",
+    );
+    let client = pkg("rpc", "[dependencies]\ntonic = \"0.12\"\n");
+    let proto = pkg(
+        "rpc-proto",
+        "[build-dependencies]\ntonic-build = \"0.12\"\n",
+    );
+    let serve = "fn main() { tonic::transport::Server::builder(); }\n";
+    let connect = "fn main() { tonic::transport::Channel::from_static(\"http://[::1]:50051\"); }\n";
+    let build_rs = "fn main() { tonic_build::compile_protos(\"../proto/rpc.proto\").unwrap(); }\n";
+    let mut files = vec![
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"server\", \"client\", \"proto-crate\"]\n",
+        ),
+        LOCK,
+        ("isogen.toml", ""),
+        ("proto/rpc.proto", "syntax = \"proto3\";\n"),
+        ("proto-crate/Cargo.toml", &proto),
+        ("proto-crate/build.rs", build_rs),
+        ("proto-crate/src/lib.rs", ""),
+        ("client/Cargo.toml", &client),
+        ("client/src/main.rs", connect),
+    ];
+    let with_server = [
+        ("server/Cargo.toml", server.as_str()),
+        ("server/src/main.rs", serve),
+        ("server/src/bin/rpc-ctl.rs", "fn main() {}\n"),
+    ];
+    let all: Vec<(&str, &str)> = files.iter().copied().chain(with_server).collect();
+    let dir = fixture(&all);
+    let files_out = rendered(dir.path(), &[]);
+    let paths: Vec<&str> = files_out.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["server/Dockerfile", "server/Dockerfile.dockerignore"]
+    );
+    let dockerfile = &files_out[0].1;
+    assert!(
+        dockerfile.contains("apt-get install -y --no-install-recommends protobuf-compiler"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("COPY proto/rpc.proto /proto/rpc.proto"),
+        "{dockerfile}"
+    );
+    assert!(
+        files_out[1].1.contains("\n!proto/rpc.proto\n"),
+        "{}",
+        files_out[1].1
+    );
+
+    files[0] = (
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"client\", \"proto-crate\"]\n",
+    );
+    generate_exits_2(
+        &files,
+        &[
+            "no services found",
+            "Cargo binaries found, all tools:\n  rpc (package `rpc`): package `rpc` uses tonic but \
+             its sources start no server",
+        ],
+    );
+}
+
 /// cmd/args, env, expose, a healthcheck with timings, writable folders (one outside the app
 /// root, so its parents are created root-owned first), a VOLUME, build inputs (configured, and
 /// one found in include_str!), builder and runtime packages: what the Dockerfile says.

@@ -22,8 +22,10 @@
 //!   `autobins = false` turns inference off; in edition 2015 declaring any `[[bin]]` does too.
 //!
 //! Default service rule: a binary target of a workspace member whose package depends on a server
-//! framework (axum, actix-web, hyper, tonic, ...: `services::SERVER_FRAMEWORKS`) is a service, named after
-//! the binary; every other binary is a tool. `[workspace] not_services` removes services from
+//! framework (axum, actix-web, hyper, tonic, ...: `services::SERVER_FRAMEWORKS`; for `tonic` and
+//! `hyper`, which clients use too, only when its sources start a server: [`serves`]) is a
+//! service, named after the binary, unless the binary's name says it is a tool (a word `cli`,
+//! `ctl`, `client`, `tool`, `util`, ...); every other binary is a tool. `[workspace] not_services` removes services from
 //! that default; `[workspace] services` replaces it. Both lists hold binary names, package
 //! names, member folders or folder names (globs allowed); a package name or folder stands for
 //! all of that package's binaries.
@@ -50,6 +52,7 @@ pub mod model;
 mod package;
 mod paths;
 mod root;
+mod serves;
 mod services;
 mod targets;
 
@@ -62,6 +65,7 @@ use members::Loader;
 pub use model::{CargoPackage, CargoWorkspace, Target, TargetKind};
 #[cfg(test)]
 use paths::normalize;
+pub use services::tool_reason;
 
 /// The manifest file name.
 pub const MANIFEST: &str = "Cargo.toml";

@@ -66,6 +66,13 @@ pub struct CargoPackage {
     /// (`include_str!("../../../version.json")`), relative to the workspace root, sorted. Empty
     /// for the package at the root.
     pub outside_inputs: Vec<String>,
+    /// Registry crates of `[build-dependencies]` (any target), sorted: what the build script
+    /// runs (`tonic-build` and `prost-build` need `protoc` in the build image).
+    pub build_deps: Vec<String>,
+    /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...); looked
+    /// at only when the package's only server frameworks are ones clients use too (`tonic`,
+    /// `hyper`), false otherwise.
+    pub starts_server: bool,
 }
 
 impl CargoPackage {

@@ -14,10 +14,11 @@ use super::members::{Loaded, Loader};
 use super::model::{CargoPackage, CargoWorkspace};
 use super::paths::display_dir;
 use super::root::{root_build_files, root_package_entries};
+use super::serves::{starts_server, CLIENT_OR_SERVER};
 use super::targets::Targets;
 use super::MANIFEST;
 use crate::error::{line_col, Error, Result};
-use crate::workspace::{Ecosystem, InternalDep, Package, Workspace};
+use crate::workspace::{DepKind, Ecosystem, InternalDep, Package, Workspace};
 
 /// One package's edges, sorted: workspace crates, registry crates needed at run time, and
 /// registry crates only for development.
@@ -25,6 +26,8 @@ struct Edges {
     internal: Vec<InternalDep>,
     external: Vec<String>,
     dev: Vec<String>,
+    /// Registry build-dependencies (also in `dev`, which is "not needed at run time").
+    build: Vec<String>,
 }
 
 impl Loader {
@@ -36,6 +39,15 @@ impl Loader {
             packages[i].internal_deps = edges.internal;
             packages[i].external_deps = edges.external;
             packages[i].dev_deps = edges.dev;
+            let client_or_server = packages[i]
+                .external_deps
+                .iter()
+                .any(|d| CLIENT_OR_SERVER.contains(&d.as_str()));
+            if let Some(c) = packages[i].cargo.as_mut() {
+                c.build_deps = edges.build;
+                c.starts_server =
+                    client_or_server && starts_server(&self.root, &self.loaded[i].dir);
+            }
         }
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
@@ -99,7 +111,11 @@ impl Loader {
         let mut internal = Vec::new();
         let mut external = Vec::new();
         let mut dev = Vec::new();
+        let mut build = Vec::new();
         for dep in self.deps_of(i)? {
+            if dep.path.is_none() && dep.kind == DepKind::Build {
+                build.push(dep.package.clone());
+            }
             match &dep.path {
                 Some(dir) => {
                     // Loading followed every path dependency, so the folder is known.
@@ -140,10 +156,13 @@ impl Loader {
         dev.sort();
         dev.dedup();
         dev.retain(|d| !external.contains(d));
+        build.sort();
+        build.dedup();
         Ok(Edges {
             internal,
             external,
             dev,
+            build,
         })
     }
 
@@ -175,6 +194,11 @@ impl Loader {
             toml_package,
         )?;
         let features = self.features_of(loaded)?;
+        let outside_inputs = if loaded.dir.is_empty() {
+            Vec::new()
+        } else {
+            outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?
+        };
         check_required_features(loaded, &path, &name, &features)?;
         Ok(Package {
             ecosystem: Ecosystem::Cargo,
@@ -201,11 +225,9 @@ impl Loader {
                 } else {
                     Vec::new()
                 },
-                outside_inputs: if loaded.dir.is_empty() {
-                    Vec::new()
-                } else {
-                    outside_inputs(&self.root, &loaded.dir)?
-                },
+                outside_inputs,
+                build_deps: Vec::new(),
+                starts_server: false,
             }),
         })
     }
