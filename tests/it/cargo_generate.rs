@@ -985,6 +985,30 @@ fn grpc_clients_and_tool_named_binaries_are_tools_and_protoc_joins_the_build() {
     );
 }
 
+/// `cargo sqlx prepare --workspace` leaves the offline query data in `.sqlx/` at the root,
+/// which `sqlx::query!` reads at compile time: it reaches the build of a service whose crates
+/// use sqlx, and not the build of one that does not.
+#[test]
+fn root_sqlx_offline_data_is_a_build_input_of_sqlx_users_only() {
+    let api = "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\nsqlx = \"0.8\"\n";
+    let web = "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\n";
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\", \"web\"]\n"),
+        LOCK,
+        ("isogen.toml", ""),
+        (".sqlx/query-1f2e.json", "{}\n"),
+        ("api/Cargo.toml", api),
+        ("api/src/main.rs", "fn main() {}\n"),
+        ("web/Cargo.toml", web),
+        ("web/src/main.rs", "fn main() {}\n"),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    let file = |path: &str| &files.iter().find(|(p, _)| p == path).unwrap().1;
+    assert!(file("api/Dockerfile").contains("COPY .sqlx /.sqlx\n"));
+    assert!(file("api/Dockerfile.dockerignore").contains("\n!.sqlx\n"));
+    assert!(!file("web/Dockerfile").contains(".sqlx"));
+}
+
 /// cmd/args, env, expose, a healthcheck with timings, writable folders (one outside the app
 /// root, so its parents are created root-owned first), a VOLUME, build inputs (configured, and
 /// one found in include_str!), builder and runtime packages: what the Dockerfile says.

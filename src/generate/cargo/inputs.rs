@@ -11,8 +11,10 @@ use crate::error::{Error, Result};
 use crate::generate::cfg::ServiceConfig;
 use crate::workspace::{Service, Workspace};
 
-/// The build inputs of `service`: the configured ones (relative to the workspace root), then
-/// those the crates it builds include from outside their folders; sorted, each once.
+/// The build inputs of `service`: the configured ones (relative to the workspace root), the
+/// root `.sqlx` folder when a crate it builds uses sqlx (its `query!` macros read it at compile
+/// time), then those the crates it builds include from outside their folders; sorted, each
+/// once.
 pub(super) fn build_inputs(
     ws: &Workspace,
     service: &Service,
@@ -41,6 +43,14 @@ pub(super) fn build_inputs(
         .build_closure
         .iter()
         .chain(std::iter::once(&service.package));
+    let uses_sqlx = crates
+        .clone()
+        .any(|&i| ws.packages[i].external_deps.iter().any(|d| d == "sqlx"));
+    if let Some(dir) = ws.cargo.as_ref().and_then(|c| c.sqlx_offline.as_ref()) {
+        if uses_sqlx {
+            out.push(dir.clone());
+        }
+    }
     for &i in crates {
         let Some(c) = &ws.packages[i].cargo else {
             continue;

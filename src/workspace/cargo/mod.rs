@@ -33,11 +33,13 @@
 //! The steps, one module each (the way cargo-chef's `src/skeleton/` reads a workspace):
 //! [`manifest`] (the TOML shapes), [`members`] (the root, `members` globs, path dependencies,
 //! `[patch]`), [`deps`] (one dependency declaration), [`inherit`] (`workspace = true` fields),
-//! [`features`], [`targets`], [`includes`] (files the sources include from outside), [`package`] (a loaded manifest to a [`Package`] and its edges),
+//! [`features`], [`targets`], [`includes`] (files the sources and build scripts read from
+//! outside), [`serves`] (whether sources start a server), [`package`] (a loaded manifest to a [`Package`] and its edges),
 //! [`services`] (which binaries are services), and the root files: [`root`], [`lock`],
 //! [`cargo_config`]. [`model`] holds what discovery hands to `generate`.
 //!
-//! This module reads manifests and looks at which target files exist. It never runs cargo,
+//! This module reads manifests, looks at which target files exist and scans `.rs` sources for
+//! include paths and server markers. It never runs cargo,
 //! never resolves the registry, and never writes anything.
 
 mod cargo_config;

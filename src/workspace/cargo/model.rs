@@ -33,6 +33,10 @@ pub struct CargoWorkspace {
     /// (`[source.<name>] directory = "vendor"`, what `cargo vendor` prints), relative to the
     /// root: the dependency build reads them.
     pub vendor_dirs: Vec<String>,
+    /// `.sqlx` when that folder exists at the root: the offline query data `cargo sqlx prepare
+    /// --workspace` writes, which `sqlx::query!` reads at compile time when no database is
+    /// reachable (a build input of the services whose crates use sqlx).
+    pub sqlx_offline: Option<String>,
 }
 
 /// Per-package Cargo facts.

@@ -20,6 +20,9 @@ use super::MANIFEST;
 use crate::error::{line_col, Error, Result};
 use crate::workspace::{DepKind, Ecosystem, InternalDep, Package, Workspace};
 
+/// The folder of sqlx's offline query data at the root (`cargo sqlx prepare --workspace`).
+const SQLX_OFFLINE_DIR: &str = ".sqlx";
+
 /// One package's edges, sorted: workspace crates, registry crates needed at run time, and
 /// registry crates only for development.
 struct Edges {
@@ -77,6 +80,11 @@ impl Loader {
             build_files: root_build_files(&self.root),
             build_target,
             vendor_dirs,
+            sqlx_offline: self
+                .root
+                .join(SQLX_OFFLINE_DIR)
+                .is_dir()
+                .then(|| SQLX_OFFLINE_DIR.to_string()),
         };
         ws.packages.extend(packages);
         Ok(cargo)
