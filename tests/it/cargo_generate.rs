@@ -1009,6 +1009,32 @@ fn root_sqlx_offline_data_is_a_build_input_of_sqlx_users_only() {
     assert!(!file("web/Dockerfile").contains(".sqlx"));
 }
 
+/// Settings for a binary the default rule made a tool say why and how to make it a service, in
+/// the same run as the services' own errors.
+#[test]
+fn settings_for_a_tool_binary_say_why_with_the_other_errors() {
+    let kv = "[package]\nname = \"kvstore\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntiny_http = \"0.12\"\n";
+    generate_exits_2(
+        &[
+            ("Cargo.toml", kv),
+            LOCK,
+            ("src/bin/kv-server.rs", "fn main() {}\n"),
+            ("src/bin/kv-cli.rs", "fn main() {}\n"),
+            (
+                "isogen.toml",
+                "[generate.services.kv-cli]\nargs = [\"get\"]\n\n[generate.services.kv-server]\nfeatures = [\"nope\"]\n",
+            ),
+        ],
+        &[
+            "[generate.services.kv-cli]: no service is named `kv-cli` (services: kv-server); \
+             `kv-cli` is a binary of package `kvstore` that is a tool (its name says it is a \
+             tool): add it to [workspace] services",
+            "[generate.services.kv-server] features: package `kvstore` (service `kv-server`) \
+             has no feature `nope`",
+        ],
+    );
+}
+
 /// cmd/args, env, expose, a healthcheck with timings, writable folders (one outside the app
 /// root, so its parents are created root-owned first), a VOLUME, build inputs (configured, and
 /// one found in include_str!), builder and runtime packages: what the Dockerfile says.
