@@ -943,20 +943,45 @@ fn grpc_clients_and_tool_named_binaries_are_tools_and_protoc_joins_the_build() {
         ("client/Cargo.toml", &client),
         ("client/src/main.rs", connect),
     ];
+    // A thin binary over a workspace library that starts the server is a server too.
+    let gateway = pkg(
+        "gateway",
+        "[dependencies]\ntonic = \"0.12\"\ngateway-core = { path = \"../gateway-core\" }\n",
+    );
+    let gateway_core = pkg("gateway-core", "[dependencies]\ntonic = \"0.12\"\n");
     let with_server = [
         ("server/Cargo.toml", server.as_str()),
         ("server/src/main.rs", serve),
         ("server/src/bin/rpc-ctl.rs", "fn main() {}\n"),
+        ("gateway/Cargo.toml", gateway.as_str()),
+        (
+            "gateway/src/main.rs",
+            "fn main() { gateway_core::run(); }\n",
+        ),
+        ("gateway-core/Cargo.toml", gateway_core.as_str()),
+        (
+            "gateway-core/src/lib.rs",
+            "pub fn run() { tonic::transport::Server::builder(); }\n",
+        ),
     ];
-    let all: Vec<(&str, &str)> = files.iter().copied().chain(with_server).collect();
+    let mut all: Vec<(&str, &str)> = files.iter().copied().chain(with_server).collect();
+    all[0] = (
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"server\", \"client\", \"proto-crate\", \"gateway\", \"gateway-core\"]\n",
+    );
     let dir = fixture(&all);
     let files_out = rendered(dir.path(), &[]);
     let paths: Vec<&str> = files_out.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
         paths,
-        ["server/Dockerfile", "server/Dockerfile.dockerignore"]
+        [
+            "gateway/Dockerfile",
+            "gateway/Dockerfile.dockerignore",
+            "server/Dockerfile",
+            "server/Dockerfile.dockerignore"
+        ]
     );
-    let dockerfile = &files_out[0].1;
+    let dockerfile = &files_out[2].1;
     assert!(
         dockerfile.contains("apt-get install -y --no-install-recommends protobuf-compiler"),
         "{dockerfile}"
@@ -966,9 +991,9 @@ fn grpc_clients_and_tool_named_binaries_are_tools_and_protoc_joins_the_build() {
         "{dockerfile}"
     );
     assert!(
-        files_out[1].1.contains("\n!proto/rpc.proto\n"),
+        files_out[3].1.contains("\n!proto/rpc.proto\n"),
         "{}",
-        files_out[1].1
+        files_out[3].1
     );
 
     files[0] = (

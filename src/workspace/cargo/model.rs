@@ -73,9 +73,9 @@ pub struct CargoPackage {
     /// Registry crates of `[build-dependencies]` (any target), sorted: what the build script
     /// runs (`tonic-build` and `prost-build` need `protoc` in the build image).
     pub build_deps: Vec<String>,
-    /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...); looked
-    /// at only when the package's only server frameworks are ones clients use too (`tonic`,
-    /// `hyper`), false otherwise.
+    /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...), its own
+    /// or those of a workspace crate it depends on; looked at only when the package uses a
+    /// framework clients use too (`tonic`, `hyper`), false otherwise.
     pub starts_server: bool,
 }
 

@@ -15,6 +15,7 @@ use super::model::{CargoPackage, CargoWorkspace};
 use super::paths::display_dir;
 use super::root::{root_build_files, root_package_entries};
 use super::serves::{starts_server, CLIENT_OR_SERVER};
+use super::services::SERVER_FRAMEWORKS;
 use super::targets::Targets;
 use super::MANIFEST;
 use crate::error::{line_col, Error, Result};
@@ -42,16 +43,11 @@ impl Loader {
             packages[i].internal_deps = edges.internal;
             packages[i].external_deps = edges.external;
             packages[i].dev_deps = edges.dev;
-            let client_or_server = packages[i]
-                .external_deps
-                .iter()
-                .any(|d| CLIENT_OR_SERVER.contains(&d.as_str()));
             if let Some(c) = packages[i].cargo.as_mut() {
                 c.build_deps = edges.build;
-                c.starts_server =
-                    client_or_server && starts_server(&self.root, &self.loaded[i].dir);
             }
         }
+        self.mark_servers(&mut packages, first);
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
                 .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
@@ -88,6 +84,54 @@ impl Loader {
         };
         ws.packages.extend(packages);
         Ok(cargo)
+    }
+
+    /// Sets [`CargoPackage::starts_server`] of the packages that use a client-or-server
+    /// framework (tonic, hyper): their own sources or those of a workspace crate they depend on
+    /// (normal dependencies, transitively, as a thin binary over a server library) start a
+    /// server, or such a crate depends on a server-only framework (axum, actix-web, ...). `packages` land at `first` on in the workspace.
+    fn mark_servers(&self, packages: &mut [Package], first: usize) {
+        let uses = |p: &Package| {
+            p.external_deps
+                .iter()
+                .any(|d| CLIENT_OR_SERVER.contains(&d.as_str()))
+        };
+        let own: Vec<bool> = packages
+            .iter()
+            .zip(&self.loaded)
+            .map(|(p, l)| {
+                let strong = p.external_deps.iter().any(|d| {
+                    SERVER_FRAMEWORKS.contains(&d.as_str())
+                        && !CLIENT_OR_SERVER.contains(&d.as_str())
+                });
+                strong || (uses(p) && starts_server(&self.root, &l.dir))
+            })
+            .collect();
+        for i in 0..packages.len() {
+            if !uses(&packages[i]) {
+                continue;
+            }
+            let mut seen = vec![false; packages.len()];
+            let mut stack = vec![i];
+            let mut found = false;
+            while let Some(j) = stack.pop() {
+                if std::mem::replace(&mut seen[j], true) {
+                    continue;
+                }
+                found |= own[j];
+                stack.extend(
+                    packages[j]
+                        .internal_deps
+                        .iter()
+                        .filter(|d| d.kind == DepKind::Normal)
+                        .filter_map(|d| d.package.checked_sub(first))
+                        .filter(|&k| k < packages.len()),
+                );
+            }
+            if let Some(c) = packages[i].cargo.as_mut() {
+                c.starts_server = found;
+            }
+        }
     }
 
     /// Every loaded manifest's package, without edges. Names must be unique among Cargo
