@@ -5,7 +5,8 @@
 //! a service with any is an error (exit 2) that says how to fix each.
 //!
 //! What an import reaches comes from [`reach`] (relative paths, tsconfig `paths`, package
-//! names). A relative import into a declared internal package's shipped output
+//! names); the build tsconfig's project `references` count as imports of the folders they
+//! name (`tsc -b` builds them). A relative import into a declared internal package's shipped output
 //! (`../../packages/shared/dist/x`) is accepted: the image keeps the workspace layout under
 //! the app root, so the path resolves there as it does in the repository. An import of only
 //! types counts (the build needs the files) and says so.
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::js::ImportKind;
 use crate::workspace::pnpm::sources::SourceImport;
 use crate::workspace::pnpm::tsconfig::Tsconfig;
+use crate::workspace::pnpm::PnpmWorkspace;
 use crate::workspace::{relpath, Package, Service, Workspace};
 
 /// Refuses `service` when its sources or its internal packages' sources import across a
@@ -53,6 +55,9 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
             paths: &paths,
             tsconfig: tsconfig.as_deref(),
         };
+        if let Some(file) = &tsconfig {
+            lines.extend(references(ws, service, index, pnpm, file));
+        }
         for import in &sources.imports {
             let Some(target) = resolver.resolve(&import.file, &import.specifier) else {
                 continue;
@@ -76,6 +81,48 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
         service: service.name.clone(),
         lines,
     })
+}
+
+/// The project `references` of the package's build tsconfig (`file`) that `tsc -b` would build
+/// but the service's image does not have: another service, or a package the importing package
+/// does not declare (so the image's build has no copy of it).
+fn references(
+    ws: &Workspace,
+    service: &Service,
+    index: usize,
+    pnpm: &PnpmWorkspace,
+    file: &str,
+) -> Vec<String> {
+    let p = &ws.packages[index];
+    let Some(facts) = pnpm.tsconfig_files.get(file) else {
+        return Vec::new();
+    };
+    let importer = Importer { ws, service, index };
+    let mut out = Vec::new();
+    for path in &facts.references {
+        let Some(folder) = super::tsconfig::reference_folder(&p.dir, path) else {
+            continue;
+        };
+        let Some(owner) = reach::owner_of(&ws.packages, &folder) else {
+            continue;
+        };
+        if owner == index {
+            continue;
+        }
+        let q = &ws.packages[owner];
+        if let Some(other) = importer.other_service(owner) {
+            out.push(format!(
+                "{file}: service `{}` imports service `{other}` (`references` names \"{path}\", so `tsc -b` builds {}); move the shared code into an internal package that both declare as a dependency",
+                service.name, q.dir
+            ));
+        } else if !p.internal_deps.iter().any(|d| d.package == owner) {
+            out.push(format!(
+                "{file}: `references` names \"{path}\", the package `{}`, which {} does not declare, so the image's build does not have it; add \"{}\": \"workspace:*\" to its dependencies",
+                q.name, p.manifest, q.name
+            ));
+        }
+    }
+    out
 }
 
 /// The tsconfig file the package's build reads: `tsconfig.build.json` when it has one (what
