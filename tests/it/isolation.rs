@@ -83,3 +83,58 @@ fn a_relative_import_of_a_declared_packages_build_output_is_accepted() {
     assert_eq!(code, 2, "{stderr}");
     insta::assert_snapshot!("relative_import_of_unshipped_sources", stderr);
 }
+
+/// A temporary workspace of `files` (path, text).
+fn inline(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn what_cannot_break_the_image_is_a_warning() {
+    // `@x/testkit` is only a devDependency of the api: its `require()` of an undeclared
+    // workspace package never runs in the image, and the compiler does not follow it. A tool's
+    // config file at the top of the api reaches a root file.
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        ("prettier.base.js", "module.exports = {};\n"),
+        (
+            "packages/other/package.json",
+            r#"{"name":"@x/other","version":"1.0.0","main":"index.js"}"#,
+        ),
+        ("packages/other/index.js", "module.exports = 1;\n"),
+        (
+            "packages/testkit/package.json",
+            r#"{"name":"@x/testkit","version":"1.0.0","main":"index.js"}"#,
+        ),
+        (
+            "packages/testkit/index.js",
+            "module.exports = () => require('@x/other');\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","version":"1.0.0","main":"server.js","devDependencies":{"@x/testkit":"workspace:*"}}"#,
+        ),
+        ("services/api/server.js", "require('node:http');\n"),
+        (
+            "services/api/prettier.config.js",
+            "module.exports = require('../../prettier.base.js');\n",
+        ),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("warnings_only", stderr);
+}
