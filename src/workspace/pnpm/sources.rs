@@ -19,7 +19,7 @@ use crate::js::{self, ImportKind};
 use crate::workspace::{relpath, Package};
 
 /// One import of one source file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SourceImport {
     /// The file, workspace-relative.
     pub file: String,

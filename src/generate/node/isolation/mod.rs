@@ -212,7 +212,11 @@ impl Importer<'_> {
                 "not an error for `{}`: `{}` is only built for it, never shipped, and the compiler does not follow a {}",
                 self.service.name,
                 p.name,
-                if import.kind == ImportKind::Require { "require()" } else { "dynamic import()" }
+                if matches!(import.kind, ImportKind::Require) {
+                    "require()"
+                } else {
+                    "dynamic import()"
+                }
             ));
         }
         let name = import.file.rsplit('/').next().unwrap_or(&import.file);
