@@ -289,7 +289,7 @@ fn image_truncated() {
 
 // Error::Imports: sources that cross package boundaries, for every service in one run. The
 // worker reaches the api by tsconfig `paths`, by a relative path and by its package name (only
-// types); the api reaches its declared library's sources (not shipped), an undeclared
+// types), and its library's sources through `baseUrl` (`express` stays the npm package's); the api reaches its declared library's sources (not shipped), an undeclared
 // workspace package, and a file in no package.
 const CROSSING: &[(&str, &str)] = &[
     (
@@ -309,11 +309,11 @@ const CROSSING: &[(&str, &str)] = &[
     ),
     (
         "services/worker/tsconfig.json",
-        "{\n  // the api's code, by path\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@api/*\": [\"../api/src/*\"] } },\n}\n",
+        "{\n  // the api's code, by path\n  \"compilerOptions\": { \"baseUrl\": \"../..\", \"paths\": { \"@api/*\": [\"services/api/src/*\"] } },\n}\n",
     ),
     (
         "services/worker/src/main.ts",
-        "import { lib } from '@x/lib';\nimport { users } from '@api/users';\nexport { users as all } from '../../api/src/users';\nimport type { Api } from '@x/api';\n",
+        "import { lib } from '@x/lib';\nimport { users } from '@api/users';\nexport { users as all } from '../../api/src/users';\nimport type { Api } from '@x/api';\nimport { lib as again } from 'packages/lib/src/index';\nimport express from 'express';\n",
     ),
 ];
 case!(

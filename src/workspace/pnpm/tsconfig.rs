@@ -77,6 +77,13 @@ impl Tsconfig {
     }
 }
 
+impl Tsconfig {
+    /// The `baseUrl` that applies to `file` after its `extends` (workspace-relative).
+    pub fn base_url(files: &BTreeMap<String, Tsconfig>, file: &str) -> Option<String> {
+        inherited(files, file, 0, &|t| t.base_url.clone())
+    }
+}
+
 /// The first value `get` finds: in `file`, else in its `extends`, the last one first.
 fn inherited<T>(
     files: &BTreeMap<String, Tsconfig>,

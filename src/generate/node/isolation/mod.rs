@@ -50,10 +50,14 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
             .as_deref()
             .map(|t| Tsconfig::module_paths(&pnpm.tsconfig_files, t))
             .unwrap_or_default();
+        let base_url = tsconfig
+            .as_deref()
+            .and_then(|t| Tsconfig::base_url(&pnpm.tsconfig_files, t));
         let resolver = Resolver {
             packages: &ws.packages,
             paths: &paths,
             tsconfig: tsconfig.as_deref(),
+            base_url: base_url.as_deref(),
         };
         if let Some(file) = &tsconfig {
             lines.extend(references(ws, service, index, pnpm, file));
@@ -186,7 +190,8 @@ impl Importer<'_> {
                 type_note(import)
             ));
         }
-        if target.via == Via::Relative && !ships(q, &target.path) {
+        let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
+        if by_path && !ships(q, &target.path) {
             return Some(format!(
                 "{shown} reaches {}, a file `{}` does not ship (the image has only its build output), so the build or the service would fail; import it by its name '{}'{}",
                 target.path,
@@ -279,6 +284,10 @@ fn shown(import: &SourceImport, target: &Target) -> String {
         Via::Relative | Via::Name => format!("'{}'", import.specifier),
         Via::Paths { tsconfig, pattern } => format!(
             "'{}', through `paths` \"{pattern}\" of {tsconfig} to {}",
+            import.specifier, target.path
+        ),
+        Via::BaseUrl { tsconfig } => format!(
+            "'{}', through `baseUrl` of {tsconfig} to {}",
             import.specifier, target.path
         ),
     }

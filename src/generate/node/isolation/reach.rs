@@ -12,6 +12,8 @@ pub(super) enum Via {
     Relative,
     /// A tsconfig `paths` pattern of the named tsconfig file.
     Paths { tsconfig: String, pattern: String },
+    /// The `baseUrl` of the named tsconfig file (a bare specifier resolved from it).
+    BaseUrl { tsconfig: String },
     /// The name of a workspace package (`import x from '@acme/api'`).
     Name,
 }
@@ -35,6 +37,8 @@ pub(super) struct Resolver<'a> {
     /// `paths` of the importing package's tsconfig and that file's name.
     pub paths: &'a ResolvedPaths,
     pub tsconfig: Option<&'a str>,
+    /// The `baseUrl` that applies to that tsconfig (workspace-relative).
+    pub base_url: Option<&'a str>,
 }
 
 impl Resolver<'_> {
@@ -53,14 +57,32 @@ impl Resolver<'_> {
             return Some(t);
         }
         let name = package_name(specifier);
-        let owner = self
+        let by_name = self
             .packages
             .iter()
-            .position(|p| p.ecosystem == Ecosystem::Pnpm && p.name == name)?;
+            .position(|p| p.ecosystem == Ecosystem::Pnpm && p.name == name);
+        match by_name {
+            Some(owner) => Some(Target {
+                path: self.packages[owner].dir.clone(),
+                owner: Some(owner),
+                via: Via::Name,
+            }),
+            None => self.through_base_url(specifier),
+        }
+    }
+
+    /// `baseUrl/specifier` when it lands in a package's folder (`tsc` looks there before
+    /// `node_modules`); a path in no package is left to `node_modules` (`react` from a root
+    /// `baseUrl` is the npm package).
+    fn through_base_url(&self, specifier: &str) -> Option<Target> {
+        let path = relpath::join(self.base_url?, specifier)?;
+        let owner = owner_of(self.packages, &path)?;
         Some(Target {
-            path: self.packages[owner].dir.clone(),
+            path,
             owner: Some(owner),
-            via: Via::Name,
+            via: Via::BaseUrl {
+                tsconfig: self.tsconfig.unwrap_or("tsconfig.json").to_string(),
+            },
         })
     }
 
@@ -156,6 +178,7 @@ mod tests {
             packages: &[],
             paths: &paths,
             tsconfig: Some("apps/worker/tsconfig.json"),
+            base_url: None,
         };
         let t = r.resolve("apps/worker/src/a.ts", "@app/api/users").unwrap();
         assert_eq!(t.path, "apps/api/src/users");
