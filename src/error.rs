@@ -57,10 +57,20 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// Imports of a service's sources (or its internal packages') that cross a package
+    /// boundary: one line each, `file:line: what and the fix`.
+    #[error("service `{service}` imports code its image's build does not have ({}):\n  {}", count(.lines.len(), "import"), .lines.join("\n  "))]
+    Imports { service: String, lines: Vec<String> },
+
     /// Several services failed (generate reports them all in one run): one error a line, then
     /// how many and what was (not) written.
     #[error("{}\n{} services failed; nothing was written (`--keep-going` writes the others)", join_errors(.0), .0.len())]
     Several(Vec<Error>),
+}
+
+/// `1 import`, `3 imports`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Each error on its own line, as `main.rs` prints one (`error: ...`).

@@ -201,6 +201,7 @@ fn service_files(
     let renderings = match ws.service_package(service).ecosystem {
         Ecosystem::Pnpm => {
             reject_node_only_gaps(service, config, config_path)?;
+            node::isolation::check(ws, service, warnings)?;
             node::renderings(ws, service, config, config_path, warnings)?
         }
         Ecosystem::Cargo => cargo::renderings(ws, service, config, config_path)?,

@@ -286,3 +286,39 @@ fn image_truncated() {
         run(dir.path(), &["inspect", "{dir}/image.tar"])
     );
 }
+
+// Error::Imports: sources that cross package boundaries, for every service in one run. The
+// worker reaches the api by tsconfig `paths`, by a relative path and by its package name (only
+// types), and its library's sources through `baseUrl` (`express` stays the npm package's); the api reaches its declared library's sources (not shipped), an undeclared
+// workspace package, and a file in no package.
+const CROSSING: &[(&str, &str)] = &[
+    (
+        "packages/util/package.json",
+        r#"{"name":"@x/util","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+    ),
+    ("packages/lib/src/index.ts", "export const lib = 1;\n"),
+    ("scripts/seed.js", "module.exports = {};\n"),
+    (
+        "services/api/src/main.ts",
+        "import { lib } from '../../../packages/lib/src/index';\nimport { util } from '@x/util/dist/strings';\nconst seed = require('../../../scripts/seed');\nimport { readFileSync } from 'node:fs';\nimport express from 'express';\n",
+    ),
+    ("services/api/src/users.ts", "export const users = [];\n"),
+    (
+        "services/worker/package.json",
+        r#"{"name":"@x/worker","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    ),
+    (
+        "services/worker/tsconfig.json",
+        "{\n  // the api's code, by path\n  \"compilerOptions\": { \"baseUrl\": \"../..\", \"paths\": { \"@api/*\": [\"services/api/src/*\"] } },\n}\n",
+    ),
+    (
+        "services/worker/src/main.ts",
+        "import { lib } from '@x/lib';\nimport { users } from '@api/users';\nexport { users as all } from '../../api/src/users';\nimport type { Api } from '@x/api';\nimport { lib as again } from 'packages/lib/src/index';\nimport express from 'express';\n",
+    ),
+];
+case!(
+    imports_cross_packages,
+    PNPM,
+    CROSSING,
+    &["generate", "{dir}"]
+);

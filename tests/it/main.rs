@@ -28,6 +28,7 @@ mod image_hostile;
 mod image_oracle;
 mod image_runtime;
 mod image_support;
+mod isolation;
 mod plan_cli;
 mod tidy;
 mod verify_cli;

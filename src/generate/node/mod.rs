@@ -10,6 +10,7 @@
 //! file first), so the whole context can be built from a Workspace made in memory.
 
 pub mod context;
+pub(crate) mod isolation;
 pub mod next;
 pub mod pnpm_settings;
 pub mod rewrite;

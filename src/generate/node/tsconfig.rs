@@ -114,7 +114,7 @@ pub(super) fn tsconfig_extends(
 
 /// `dir/rel` normalised (`..` resolved) to a package folder: a reference may name the folder
 /// or a tsconfig file in it. `None` when it leaves the workspace.
-fn reference_folder(dir: &str, rel: &str) -> Option<String> {
+pub(super) fn reference_folder(dir: &str, rel: &str) -> Option<String> {
     let joined = relpath::join(dir, rel)?;
     match joined.rsplit_once('/') {
         Some((folder, file)) if file.starts_with("tsconfig") && file.ends_with(".json") => {

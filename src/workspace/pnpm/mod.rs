@@ -24,6 +24,7 @@ pub mod npmrc;
 pub mod overrides;
 pub mod root;
 pub mod settings;
+pub mod sources;
 pub mod start_rule;
 pub mod start_script;
 pub mod tsconfig;
@@ -128,6 +129,10 @@ pub struct PnpmWorkspace {
     /// `inject-workspace-packages=true` (`.npmrc`): every workspace dependency is injected
     /// (copied at install time) instead of linked.
     pub inject_workspace_packages: bool,
+    /// The imports of the sources of every service and of the packages their builds need:
+    /// package folder -> its sources (see [`sources`]). Not serialized: it is large.
+    #[serde(skip)]
+    pub sources: BTreeMap<String, sources::PackageSources>,
 }
 
 /// Reads the pnpm side of the workspace at `ws.root` into `ws`: packages, edges, services
@@ -187,8 +192,26 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
     );
     add_services(ws, first, config)?;
     super::check_unique_service_names(&root, ws)?;
+    pnpm.sources = read_sources(ws, &pnpm);
     ws.pnpm = Some(pnpm);
     Ok(())
+}
+
+/// The sources of every service's package and of the packages its build needs.
+fn read_sources(ws: &Workspace, pnpm: &PnpmWorkspace) -> BTreeMap<String, sources::PackageSources> {
+    let which: BTreeSet<usize> = ws
+        .services
+        .iter()
+        .filter(|s| ws.packages[s.package].ecosystem == Ecosystem::Pnpm)
+        .flat_map(|s| std::iter::once(s.package).chain(s.build_closure.iter().copied()))
+        .filter(|&i| ws.packages[i].ecosystem == Ecosystem::Pnpm)
+        .collect();
+    let out_dirs: BTreeSet<String> = pnpm
+        .tsconfig_files
+        .values()
+        .filter_map(|t| t.out_dir.clone())
+        .collect();
+    sources::read(&ws.root, &ws.packages, &which, &out_dirs)
 }
 
 /// Reads every selected package.json (folders sorted) and its folder; returns the parsed

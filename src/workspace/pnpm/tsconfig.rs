@@ -1,7 +1,9 @@
 //! tsconfig files, read as TypeScript reads them: JSON with comments and trailing commas
 //! (`jsonc-parser`), so a commented-out `"extends"` is a comment. For every `tsconfig*.json`
 //! at the top of a package folder, and every file those extend by a relative path
-//! (transitively), the model keeps its resolved `extends` files and its `references`.
+//! (transitively), the model keeps its resolved `extends` files, its `references`, and the
+//! `compilerOptions` that say where imports resolve (`paths`, `baseUrl`) and where the build
+//! writes (`outDir`); [`Tsconfig::module_paths`] applies `extends` to them as `tsc` does.
 //!
 //! It reads tsconfig files and checks which extended files exist; it never decides what a
 //! build copies (generate walks these facts), and an unreadable file is a fact
@@ -28,6 +30,80 @@ pub struct Tsconfig {
     pub references: Vec<String>,
     /// Why it could not be read (then it extends and references nothing).
     pub problem: Option<String>,
+    /// `compilerOptions.paths`, when this file sets it.
+    pub paths: Option<ModulePaths>,
+    /// `compilerOptions.baseUrl`, workspace-relative, when this file sets it.
+    pub base_url: Option<String>,
+    /// `compilerOptions.outDir`, workspace-relative, when this file sets it.
+    pub out_dir: Option<String>,
+}
+
+/// `compilerOptions.paths` of one tsconfig file: pattern -> targets, in the order written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ModulePaths {
+    /// The folder of the file that sets them (workspace-relative): targets are relative to it
+    /// unless a `baseUrl` applies.
+    pub dir: String,
+    pub patterns: Vec<(String, Vec<String>)>,
+}
+
+/// The `paths` that apply to a tsconfig file after its `extends`, targets made
+/// workspace-relative: pattern (`@app/*`) -> targets (`apps/api/src/*`).
+pub type ResolvedPaths = Vec<(String, Vec<String>)>;
+
+impl Tsconfig {
+    /// The `paths` that apply to `file` (a key of `files`) as `tsc` reads them: the file's own
+    /// or else the last of its `extends` that has them (transitively); targets relative to the
+    /// `baseUrl` that applies, or else to the file that set `paths`. Targets that climb above
+    /// the workspace are dropped.
+    pub fn module_paths(files: &BTreeMap<String, Tsconfig>, file: &str) -> ResolvedPaths {
+        let paths = inherited(files, file, 0, &|t| t.paths.clone());
+        let base_url = inherited(files, file, 0, &|t| t.base_url.clone());
+        let Some(paths) = paths else {
+            return Vec::new();
+        };
+        let base = base_url.unwrap_or(paths.dir);
+        paths
+            .patterns
+            .into_iter()
+            .map(|(pattern, targets)| {
+                let targets = targets
+                    .iter()
+                    .filter_map(|t| relpath::join(&base, t))
+                    .collect();
+                (pattern, targets)
+            })
+            .collect()
+    }
+}
+
+impl Tsconfig {
+    /// The `baseUrl` that applies to `file` after its `extends` (workspace-relative).
+    pub fn base_url(files: &BTreeMap<String, Tsconfig>, file: &str) -> Option<String> {
+        inherited(files, file, 0, &|t| t.base_url.clone())
+    }
+}
+
+/// The first value `get` finds: in `file`, else in its `extends`, the last one first.
+fn inherited<T>(
+    files: &BTreeMap<String, Tsconfig>,
+    file: &str,
+    depth: usize,
+    get: &dyn Fn(&Tsconfig) -> Option<T>,
+) -> Option<T> {
+    let facts = files.get(file)?;
+    if let Some(v) = get(facts) {
+        return Some(v);
+    }
+    // A cycle of `extends` is tsc's error to report; stop rather than loop.
+    if depth > 32 {
+        return None;
+    }
+    facts
+        .extends
+        .iter()
+        .rev()
+        .find_map(|parent| inherited(files, parent, depth + 1, get))
 }
 
 /// Reads `start` (workspace-relative tsconfig files) and every file they extend, transitively:
@@ -71,10 +147,43 @@ fn read_one(root: &Path, file: &str) -> Tsconfig {
             .collect(),
         _ => Vec::new(),
     };
+    let options = value.get("compilerOptions");
+    let option = |key: &str| options.and_then(|o| o.get(key)).and_then(Value::as_str);
+    let folder = |v: &str| relpath::join(dir, v);
     Tsconfig {
         extends,
         references,
         problem: None,
+        paths: options
+            .and_then(|o| o.get("paths"))
+            .map(|p| module_paths_of(p, dir)),
+        base_url: option("baseUrl").and_then(folder),
+        out_dir: option("outDir").and_then(folder),
+    }
+}
+
+/// `compilerOptions.paths` as written (non-string targets skipped).
+fn module_paths_of(paths: &Value, dir: &str) -> ModulePaths {
+    let patterns = match paths {
+        Value::Object(map) => map
+            .iter()
+            .map(|(pattern, targets)| {
+                let targets = match targets {
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                (pattern.clone(), targets)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    ModulePaths {
+        dir: dir.to_string(),
+        patterns,
     }
 }
 
@@ -153,6 +262,47 @@ mod tests {
         assert!(
             bad.contains("packages/a/tsconfig.bad.json") && bad.contains("line 1"),
             "{bad}"
+        );
+    }
+
+    #[test]
+    fn paths_follow_extends_and_base_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("apps/worker")).unwrap();
+        std::fs::write(
+            root.join("tsconfig.base.json"),
+            r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@api/*": ["apps/api/src/*"] } } }"#,
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("apps/worker/tsconfig.json"),
+            r#"{ "extends": "../../tsconfig.base.json", "compilerOptions": { "outDir": "./dist" } }"#,
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("apps/worker/tsconfig.own.json"),
+            r#"{ "compilerOptions": { "paths": { "@lib": ["../../packages/lib/src"] } } }"#,
+        )
+        .unwrap();
+        let all = read_all(
+            root,
+            [
+                "apps/worker/tsconfig.json".to_string(),
+                "apps/worker/tsconfig.own.json".to_string(),
+            ],
+        );
+        assert_eq!(
+            all["apps/worker/tsconfig.json"].out_dir.as_deref(),
+            Some("apps/worker/dist")
+        );
+        assert_eq!(
+            Tsconfig::module_paths(&all, "apps/worker/tsconfig.json"),
+            [("@api/*".to_string(), vec!["apps/api/src/*".to_string()])]
+        );
+        assert_eq!(
+            Tsconfig::module_paths(&all, "apps/worker/tsconfig.own.json"),
+            [("@lib".to_string(), vec!["packages/lib/src".to_string()])]
         );
     }
 

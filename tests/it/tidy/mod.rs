@@ -57,6 +57,20 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("config", &["image", "plan", "report"]),
     // `compose` writes through generate's writer from the sections the CLI hands it.
     ("compose", &["config", "image", "verify", "report", "plan"]),
+    // `js` is a leaf: workspace, generate and verify all read sources through it.
+    (
+        "js",
+        &[
+            "config",
+            "workspace",
+            "image",
+            "generate",
+            "plan",
+            "verify",
+            "report",
+            "compose",
+        ],
+    ),
 ];
 
 /// Forbidden edges that exist today (issue 10 removes them). Only shrinks: remove an entry when

@@ -1,0 +1,302 @@
+//! Source-level isolation, before any build: every import of a service's sources and of its
+//! internal packages' sources that reaches another service's code, a workspace package the
+//! importing package does not declare, a declared package's files that it does not ship, or
+//! a file in no package at all. Each is a line naming the file, the line and the specifier;
+//! a service with any is an error (exit 2) that says how to fix each.
+//!
+//! What an import reaches comes from [`reach`] (relative paths, tsconfig `paths`, package
+//! names); the build tsconfig's project `references` count as imports of the folders they
+//! name (`tsc -b` builds them). A relative import into a declared internal package's shipped output
+//! (`../../packages/shared/dist/x`) is accepted: the image keeps the workspace layout under
+//! the app root, so the path resolves there as it does in the repository. An import of only
+//! types counts (the build needs the files) and says so.
+//!
+//! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
+//! facts), never the disk.
+
+mod reach;
+
+use std::collections::BTreeSet;
+
+use reach::{Resolver, Target, Via};
+
+use crate::error::{Error, Result};
+use crate::js::ImportKind;
+use crate::workspace::pnpm::sources::SourceImport;
+use crate::workspace::pnpm::tsconfig::Tsconfig;
+use crate::workspace::pnpm::PnpmWorkspace;
+use crate::workspace::{relpath, Package, Service, Workspace};
+
+/// Refuses `service` when its sources or its internal packages' sources import across a
+/// package boundary; unreadable sources become warnings.
+pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String>) -> Result<()> {
+    let Some(pnpm) = &ws.pnpm else {
+        return Ok(());
+    };
+    let mut lines = Vec::new();
+    let checked = std::iter::once(service.package).chain(service.build_closure.iter().copied());
+    for index in checked {
+        let p = &ws.packages[index];
+        let Some(sources) = pnpm.sources.get(&p.dir) else {
+            continue;
+        };
+        for why in &sources.unreadable {
+            warnings.push(format!(
+                "{why}; isogen could not check the imports of this file"
+            ));
+        }
+        let tsconfig = build_tsconfig(p);
+        let paths = tsconfig
+            .as_deref()
+            .map(|t| Tsconfig::module_paths(&pnpm.tsconfig_files, t))
+            .unwrap_or_default();
+        let base_url = tsconfig
+            .as_deref()
+            .and_then(|t| Tsconfig::base_url(&pnpm.tsconfig_files, t));
+        let resolver = Resolver {
+            packages: &ws.packages,
+            paths: &paths,
+            tsconfig: tsconfig.as_deref(),
+            base_url: base_url.as_deref(),
+        };
+        if let Some(file) = &tsconfig {
+            lines.extend(references(ws, service, index, pnpm, file));
+        }
+        for import in &sources.imports {
+            let Some(target) = resolver.resolve(&import.file, &import.specifier) else {
+                continue;
+            };
+            let ctx = Importer { ws, service, index };
+            let Some(problem) = ctx.crossing(import, &target) else {
+                continue;
+            };
+            let line = format!("{}:{}: {problem}", import.file, import.line);
+            match ctx.only_a_warning(import) {
+                None => lines.push(line),
+                Some(why) => warnings.push(format!("{line}; {why}")),
+            }
+        }
+    }
+    lines.dedup();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Imports {
+        service: service.name.clone(),
+        lines,
+    })
+}
+
+/// The project `references` of the package's build tsconfig (`file`) that `tsc -b` would build
+/// but the service's image does not have: another service, or a package the importing package
+/// does not declare (so the image's build has no copy of it).
+fn references(
+    ws: &Workspace,
+    service: &Service,
+    index: usize,
+    pnpm: &PnpmWorkspace,
+    file: &str,
+) -> Vec<String> {
+    let p = &ws.packages[index];
+    let Some(facts) = pnpm.tsconfig_files.get(file) else {
+        return Vec::new();
+    };
+    let importer = Importer { ws, service, index };
+    let mut out = Vec::new();
+    for path in &facts.references {
+        let Some(folder) = super::tsconfig::reference_folder(&p.dir, path) else {
+            continue;
+        };
+        let Some(owner) = reach::owner_of(&ws.packages, &folder) else {
+            continue;
+        };
+        if owner == index {
+            continue;
+        }
+        let q = &ws.packages[owner];
+        if let Some(other) = importer.other_service(owner) {
+            out.push(format!(
+                "{file}: service `{}` imports service `{other}` (`references` names \"{path}\", so `tsc -b` builds {}); move the shared code into an internal package that both declare as a dependency",
+                service.name, q.dir
+            ));
+        } else if !p.internal_deps.iter().any(|d| d.package == owner) {
+            out.push(format!(
+                "{file}: `references` names \"{path}\", the package `{}`, which {} does not declare, so the image's build does not have it; add \"{}\": \"workspace:*\" to its dependencies",
+                q.name, p.manifest, q.name
+            ));
+        }
+    }
+    out
+}
+
+/// The tsconfig file the package's build reads: `tsconfig.build.json` when it has one (what
+/// NestJS and most build scripts pass to `tsc -p`), else `tsconfig.json`.
+fn build_tsconfig(p: &Package) -> Option<String> {
+    let names = &p.node.as_ref()?.folder.tsconfigs;
+    ["tsconfig.build.json", "tsconfig.json"]
+        .iter()
+        .find(|n| names.iter().any(|t| t == *n))
+        .map(|n| relpath::child(&p.dir, n))
+}
+
+/// One package of the service's build, importing.
+struct Importer<'a> {
+    ws: &'a Workspace,
+    service: &'a Service,
+    /// The importing package.
+    index: usize,
+}
+
+impl Importer<'_> {
+    /// What is wrong with `import` reaching `target`, with the fix; `None` when nothing is.
+    fn crossing(&self, import: &SourceImport, target: &Target) -> Option<String> {
+        let p = &self.ws.packages[self.index];
+        let shown = shown(import, target);
+        let Some(owner) = target.owner else {
+            // A `paths` target in no package is often a catch-all the compiler falls back from.
+            return (target.via == Via::Relative).then(|| {
+                format!(
+                    "{shown} reaches {}, which is in no workspace package, so the image's build does not have it; move it into an internal package and import that by name{}",
+                    target.path,
+                    type_note(import)
+                )
+            });
+        };
+        if owner == self.index {
+            return None;
+        }
+        let q = &self.ws.packages[owner];
+        if let Some(other) = self.other_service(owner) {
+            let through = if self.index == self.service.package {
+                String::new()
+            } else {
+                format!(", in its dependency `{}`", p.name)
+            };
+            return Some(format!(
+                "service `{}` imports service `{other}` ({shown}{through}); move the shared code into an internal package that both declare as a dependency{}",
+                self.service.name,
+                type_note(import)
+            ));
+        }
+        let declared = p.internal_deps.iter().any(|d| d.package == owner)
+            || (target.via == Via::Name && declares_key(p, &q.name));
+        if !declared {
+            return Some(format!(
+                "{shown} reaches `{}` ({}), which {} does not declare; add \"{}\": \"workspace:*\" to its dependencies and import it by its name{}",
+                q.name,
+                q.dir,
+                p.manifest,
+                q.name,
+                type_note(import)
+            ));
+        }
+        let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
+        if by_path && !ships(q, &target.path) {
+            return Some(format!(
+                "{shown} reaches {}, a file `{}` does not ship (the image has only its build output), so the build or the service would fail; import it by its name '{}'{}",
+                target.path,
+                q.name,
+                q.name,
+                type_note(import)
+            ));
+        }
+        None
+    }
+
+    /// Why a crossing at `import` cannot break the image, when it cannot: a `require()` or
+    /// `import()` (the compiler does not need its target) in a package that is only built,
+    /// never shipped; or a tool's config file at the top of the package (`*.config.*`), which
+    /// the build may not read.
+    fn only_a_warning(&self, import: &SourceImport) -> Option<String> {
+        let p = &self.ws.packages[self.index];
+        let shipped = self.index == self.service.package
+            || self.service.runtime_closure.contains(&self.index);
+        let at_run_time = matches!(import.kind, ImportKind::Require | ImportKind::DynamicImport);
+        if at_run_time && !shipped {
+            return Some(format!(
+                "not an error for `{}`: `{}` is only built for it, never shipped, and the compiler does not follow a {}",
+                self.service.name,
+                p.name,
+                if matches!(import.kind, ImportKind::Require) {
+                    "require()"
+                } else {
+                    "dynamic import()"
+                }
+            ));
+        }
+        let name = import.file.rsplit('/').next().unwrap_or(&import.file);
+        let top = relpath::parent(&import.file) == p.dir;
+        if top && (name.contains(".config.") || name.starts_with('.')) {
+            return Some(format!(
+                "a tool's config file: the image's build fails if it reads {}",
+                import.file
+            ));
+        }
+        None
+    }
+
+    /// The name of the service (not this one) whose package is `owner`.
+    fn other_service(&self, owner: usize) -> Option<String> {
+        if owner == self.service.package {
+            return None;
+        }
+        let names: BTreeSet<&str> = self
+            .ws
+            .services
+            .iter()
+            .filter(|s| s.package == owner)
+            .map(|s| s.name.as_str())
+            .collect();
+        let first = names.iter().next()?;
+        Some(first.to_string())
+    }
+}
+
+/// Whether the manifest of `p` has `key` among its dependencies (any kind).
+fn declares_key(p: &Package, key: &str) -> bool {
+    p.node
+        .as_ref()
+        .is_some_and(|n| n.deps.iter().any(|d| d.key == key))
+}
+
+/// Whether the workspace-relative `path` is part of what package `q` ships: its folder
+/// itself (the package's entry), its build output or `files`, or anything of a plain
+/// JavaScript package.
+fn ships(q: &Package, path: &str) -> bool {
+    let Some(n) = q.node.as_ref() else {
+        return false;
+    };
+    let rel = path
+        .strip_prefix(&q.dir)
+        .unwrap_or(path)
+        .trim_start_matches('/');
+    if rel.is_empty() || (n.files.is_none() && n.folder.plain_js) {
+        return true;
+    }
+    n.runtime_paths(n.entry.as_deref(), &n.out_dir)
+        .iter()
+        .any(|top| rel == top || rel.starts_with(&format!("{top}/")))
+}
+
+/// `'specifier'`, with how it got where it did.
+fn shown(import: &SourceImport, target: &Target) -> String {
+    match &target.via {
+        Via::Relative | Via::Name => format!("'{}'", import.specifier),
+        Via::Paths { tsconfig, pattern } => format!(
+            "'{}', through `paths` \"{pattern}\" of {tsconfig} to {}",
+            import.specifier, target.path
+        ),
+        Via::BaseUrl { tsconfig } => format!(
+            "'{}', through `baseUrl` of {tsconfig} to {}",
+            import.specifier, target.path
+        ),
+    }
+}
+
+fn type_note(import: &SourceImport) -> &'static str {
+    if import.type_only {
+        " (it imports only types, but the build still needs the files)"
+    } else {
+        ""
+    }
+}

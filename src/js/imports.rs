@@ -1,0 +1,246 @@
+//! The import specifiers of one source file: `import ... from`, `export ... from`,
+//! `require('x')`, `import('x')` and TypeScript's `import x = require('x')`, each with its
+//! 1-based line and whether only types cross it (`import type`, `export type`).
+//!
+//! Only string-literal specifiers (and template literals without substitutions) are kept:
+//! `require(name)` names no file before it runs. It never reads the disk and never panics on
+//! the text it is given; a file the parser refuses is a [`JsParseError`].
+
+use std::path::{Path, PathBuf};
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    Argument, CallExpression, ExportAllDeclaration, ExportFromDeclaration, Expression,
+    ImportDeclaration, ImportExpression, ImportOrExportKind, TSImportEqualsDeclaration,
+    TSModuleReference,
+};
+use oxc_ast_visit::{walk, Visit};
+use oxc_parser::Parser;
+use oxc_span::SourceType;
+
+/// How the specifier is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ImportKind {
+    /// `import x from 'y'`, `import 'y'`.
+    Import,
+    /// `export { x } from 'y'`, `export * from 'y'`.
+    ExportFrom,
+    /// `require('y')`.
+    Require,
+    /// `import('y')`.
+    DynamicImport,
+    /// TypeScript's `import x = require('y')`.
+    ImportEquals,
+}
+
+/// One static import specifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// As written, without quotes.
+    pub specifier: String,
+    /// 1-based line of the specifier.
+    pub line: u32,
+    pub kind: ImportKind,
+    /// Only types cross it (`import type`, `export type`, `import type x = require()`): the
+    /// compiler needs the target, the running program does not.
+    pub type_only: bool,
+}
+
+/// A file the parser could not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {message}", path.display())]
+pub struct JsParseError {
+    pub path: PathBuf,
+    /// 1-based line of the first error.
+    pub line: u32,
+    /// The parser's message.
+    pub message: String,
+}
+
+/// Static import specifiers of one JS/TS source file (string-literal specifiers only;
+/// `require(x)`/`import(x)` with a non-literal argument are skipped). The syntax (JS, JSX, TS,
+/// TSX, module or script) comes from the extension.
+pub fn static_imports(path: &Path, source: &str) -> Result<Vec<Import>, JsParseError> {
+    let lines = LineIndex::new(source);
+    let source_type = SourceType::from_path(path).map_err(|e| JsParseError {
+        path: path.to_path_buf(),
+        line: 1,
+        message: e.to_string(),
+    })?;
+    // `.js` files hold JSX in React and Next.js projects (Babel and SWC accept it there).
+    let source_type = if source_type.is_typescript() {
+        source_type
+    } else {
+        source_type.with_jsx(true)
+    };
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, source, source_type).parse();
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        let first = parsed.diagnostics.first();
+        let offset = first
+            .and_then(|d| d.labels.first())
+            .map_or(0, |l| l.offset());
+        return Err(JsParseError {
+            path: path.to_path_buf(),
+            line: lines.line(offset as usize),
+            message: first.map_or_else(|| "unparsable".to_string(), |d| d.message.to_string()),
+        });
+    }
+    let mut collector = Collector {
+        lines: &lines,
+        out: Vec::new(),
+    };
+    collector.visit_program(&parsed.program);
+    Ok(collector.out)
+}
+
+/// Byte offset -> 1-based line.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    fn line(&self, offset: usize) -> u32 {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        u32::try_from(line.max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+struct Collector<'l> {
+    lines: &'l LineIndex,
+    out: Vec<Import>,
+}
+
+impl Collector<'_> {
+    fn push(&mut self, specifier: &str, start: u32, kind: ImportKind, type_only: bool) {
+        self.out.push(Import {
+            specifier: specifier.to_string(),
+            line: self.lines.line(start as usize),
+            kind,
+            type_only,
+        });
+    }
+}
+
+/// A string literal, or a template literal without substitutions: (text, start offset).
+fn literal<'s>(expr: &'s Expression<'_>) -> Option<(&'s str, u32)> {
+    match expr {
+        Expression::StringLiteral(s) => Some((s.value.as_str(), s.span.start)),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => {
+            let quasi = t.quasis.first()?;
+            Some((quasi.value.cooked.as_ref()?.as_str(), t.span.start))
+        }
+        _ => None,
+    }
+}
+
+impl<'a> Visit<'a> for Collector<'_> {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        let type_only = it.import_kind == ImportOrExportKind::Type;
+        let s = &it.source;
+        self.push(&s.value, s.span.start, ImportKind::Import, type_only);
+    }
+
+    fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
+        let type_only = it.export_kind == ImportOrExportKind::Type;
+        let s = &it.source;
+        self.push(&s.value, s.span.start, ImportKind::ExportFrom, type_only);
+    }
+
+    fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+        let type_only = it.export_kind == ImportOrExportKind::Type;
+        let s = &it.source;
+        self.push(&s.value, s.span.start, ImportKind::ExportFrom, type_only);
+    }
+
+    fn visit_ts_import_equals_declaration(&mut self, it: &TSImportEqualsDeclaration<'a>) {
+        if let TSModuleReference::ExternalModuleReference(r) = &it.module_reference {
+            let type_only = it.import_kind == ImportOrExportKind::Type;
+            let s = &r.expression;
+            self.push(&s.value, s.span.start, ImportKind::ImportEquals, type_only);
+        }
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if it.callee.is_specific_id("require") && it.arguments.len() == 1 {
+            let found = match &it.arguments[0] {
+                Argument::StringLiteral(s) => Some((s.value.as_str(), s.span.start)),
+                arg => arg.as_expression().and_then(literal),
+            };
+            if let Some((specifier, start)) = found {
+                self.push(specifier, start, ImportKind::Require, false);
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if let Some((specifier, start)) = literal(&it.source) {
+            self.push(specifier, start, ImportKind::DynamicImport, false);
+        }
+        walk::walk_import_expression(self, it);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(name: &str, text: &str) -> Vec<(String, u32, ImportKind, bool)> {
+        static_imports(Path::new(name), text)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.specifier, i.line, i.kind, i.type_only))
+            .collect()
+    }
+
+    #[test]
+    fn every_static_form_with_its_line() {
+        let text = "import a from './a';\nimport type { B } from '../b';\nexport * from \"./c\";\nexport type { D } from './d';\nconst e = require('e');\nconst f = await import(`./f`);\nimport g = require('g');\nconst h = require(name);\nconst i = import(`./${x}`);\nexport const j = 1;\n";
+        use ImportKind::*;
+        assert_eq!(
+            specs("x.ts", text),
+            [
+                ("./a".into(), 1, Import, false),
+                ("../b".into(), 2, Import, true),
+                ("./c".into(), 3, ExportFrom, false),
+                ("./d".into(), 4, ExportFrom, true),
+                ("e".into(), 5, Require, false),
+                ("./f".into(), 6, DynamicImport, false),
+                ("g".into(), 7, ImportEquals, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_comes_from_the_extension() {
+        // JSX in a .tsx file; a CommonJS script in .cjs; a require inside a function.
+        let tsx = "import React from 'react';\nexport const X = () => <div>{1}</div>;\n";
+        assert_eq!(specs("x.tsx", tsx).len(), 1);
+        let cjs = "function f() {\n  return require('./lib');\n}\nmodule.exports = f;\n";
+        assert_eq!(specs("x.cjs", cjs)[0].1, 2);
+        // JSX in a plain .js file, as Next.js and React apps write it.
+        let js = "import Link from 'next/link';\nexport default function P() {\n  return <Link href=\"/\">x</Link>;\n}\n";
+        assert_eq!(specs("app/page.js", js).len(), 1);
+        // Decorators (NestJS) parse.
+        let nest =
+            "import { Injectable } from '@nestjs/common';\n@Injectable()\nexport class S {}\n";
+        assert_eq!(specs("s.ts", nest).len(), 1);
+    }
+
+    #[test]
+    fn a_broken_file_names_its_line() {
+        let err = static_imports(Path::new("src/x.ts"), "const a = 1;\nimport {\n").unwrap_err();
+        assert_eq!(err.path, Path::new("src/x.ts"));
+        assert!(err.line >= 2, "{err}");
+        assert!(err.to_string().starts_with("src/x.ts:"), "{err}");
+        assert!(static_imports(Path::new("x.json"), "{}").is_err());
+    }
+}

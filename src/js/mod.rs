@@ -1,0 +1,10 @@
+//! JavaScript and TypeScript sources, read with a real parser (oxc): the static import
+//! specifiers of one file ([`static_imports`]), with their line and kind.
+//!
+//! A leaf module: it imports no other module of this crate (`workspace`, `generate` and
+//! `verify` all use it), never reads the disk (the caller hands it the text) and never
+//! resolves a specifier (what a specifier reaches is the caller's business).
+
+mod imports;
+
+pub use imports::{static_imports, Import, ImportKind, JsParseError};

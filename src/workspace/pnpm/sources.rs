@@ -1,0 +1,188 @@
+//! The import specifiers of the packages' own sources, read before any build so generate can
+//! say which imports cross a package boundary ([`crate::js`] parses each file).
+//!
+//! Which files: every `.ts`/`.tsx`/`.mts`/`.cts`/`.js`/`.jsx`/`.mjs`/`.cjs` in the package
+//! folder, declaration files (`.d.ts`) aside, outside `node_modules`, dot-folders, the folders
+//! of packages nested inside, build output at the top of the folder (`dist`, `build`, `out`,
+//! `coverage`, the manifest's output folder, tsconfig `outDir`s) and tests (`*.test.*`,
+//! `*.spec.*`, `__tests__`, `__mocks__`, `test/`, `tests/`, `e2e/`): tests never reach an
+//! image. Files are parsed in parallel.
+//!
+//! It reads files and records what they import; it never decides what an import means (that
+//! is generate's), and a file it cannot read or parse is a fact ([`PackageSources::unreadable`]),
+//! never a panic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::js::{self, ImportKind};
+use crate::workspace::{relpath, Package};
+
+/// One import of one source file.
+#[derive(Debug, Clone)]
+pub struct SourceImport {
+    /// The file, workspace-relative.
+    pub file: String,
+    pub line: u32,
+    pub specifier: String,
+    pub kind: ImportKind,
+    pub type_only: bool,
+}
+
+/// The sources of one package.
+#[derive(Debug, Clone, Default)]
+pub struct PackageSources {
+    /// How many files were read.
+    pub files: usize,
+    /// Every import, by file and line.
+    pub imports: Vec<SourceImport>,
+    /// `file:line: why` for each file that could not be read or parsed.
+    pub unreadable: Vec<String>,
+}
+
+const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
+const OUTPUT_FOLDERS: &[&str] = &["dist", "build", "out", "coverage", "lib-cov"];
+const TEST_FOLDERS: &[&str] = &["__tests__", "__mocks__", "test", "tests", "e2e"];
+
+/// Reads the sources of `packages[i]` for each `i` in `which`: package folder -> its sources.
+/// `out_dirs` are extra build output folders (workspace-relative: tsconfig `outDir`s).
+pub fn read(
+    root: &Path,
+    packages: &[Package],
+    which: &BTreeSet<usize>,
+    out_dirs: &BTreeSet<String>,
+) -> BTreeMap<String, PackageSources> {
+    let nested: BTreeSet<&str> = packages.iter().map(|p| p.dir.as_str()).collect();
+    let mut jobs: Vec<(String, String)> = Vec::new();
+    for &i in which {
+        let p = &packages[i];
+        let mut skip: BTreeSet<String> = OUTPUT_FOLDERS
+            .iter()
+            .map(|f| relpath::child(&p.dir, f))
+            .collect();
+        if let Some(n) = p.node.as_ref().filter(|n| !n.out_dir.is_empty()) {
+            skip.insert(relpath::child(&p.dir, &n.out_dir));
+        }
+        skip.extend(out_dirs.iter().cloned());
+        for file in files_of(root, &p.dir, &nested, &skip) {
+            jobs.push((p.dir.clone(), file));
+        }
+    }
+    let mut out: BTreeMap<String, PackageSources> = which
+        .iter()
+        .map(|&i| (packages[i].dir.clone(), PackageSources::default()))
+        .collect();
+    for (dir, file, result) in parse_all(root, jobs) {
+        let entry = out.entry(dir).or_default();
+        entry.files += 1;
+        match result {
+            Ok(imports) => entry
+                .imports
+                .extend(imports.into_iter().map(|i| SourceImport {
+                    file: file.clone(),
+                    line: i.line,
+                    specifier: i.specifier,
+                    kind: i.kind,
+                    type_only: i.type_only,
+                })),
+            Err(why) => entry.unreadable.push(why),
+        }
+    }
+    for sources in out.values_mut() {
+        sources
+            .imports
+            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        sources.unreadable.sort();
+    }
+    out
+}
+
+/// The source files of the package at `dir` (workspace-relative, sorted).
+fn files_of(
+    root: &Path,
+    dir: &str,
+    nested: &BTreeSet<&str>,
+    skip: &BTreeSet<String>,
+) -> Vec<String> {
+    let base = root.join(dir);
+    let walker = walkdir::WalkDir::new(&base)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_dir() {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            let rel = rel_of(root, e.path());
+            !(name == "node_modules"
+                || name.starts_with('.')
+                || TEST_FOLDERS.contains(&name.as_ref())
+                || skip.contains(&rel)
+                || nested.contains(rel.as_str()))
+        });
+    walker
+        .flatten()
+        .filter(|e| e.file_type().is_file() && is_source(&e.file_name().to_string_lossy()))
+        .map(|e| rel_of(root, e.path()))
+        .collect()
+}
+
+fn rel_of(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+/// A JS/TS source file that is neither a declaration file nor a test.
+fn is_source(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let declaration = [".d", ".d.ts"].iter().any(|d| stem.ends_with(d));
+    let test = [".test", ".spec", ".e2e-spec", ".e2e"]
+        .iter()
+        .any(|t| stem.ends_with(t));
+    EXTENSIONS.contains(&ext) && !declaration && !test
+}
+
+type Parsed = (String, String, Result<Vec<js::Import>, String>);
+
+/// Reads and parses every (package folder, file) on all cores.
+fn parse_all(root: &Path, jobs: Vec<(String, String)>) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|j| parse_one(root, j)).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| Vec::new()))
+            .collect::<Vec<Parsed>>()
+    })
+}
+
+fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
+    let path = root.join(file);
+    let result = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            js::static_imports(Path::new(file), text).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("{file}: {e}")),
+    };
+    (dir.clone(), file.clone(), result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_tests_and_declarations() {
+        assert!(is_source("main.ts") && is_source("a.mjs") && is_source("x.tsx"));
+        assert!(!is_source("types.d.ts") && !is_source("types.d.mts"));
+        assert!(!is_source("a.spec.ts") && !is_source("a.test.js") && !is_source("a.e2e-spec.ts"));
+        assert!(!is_source("README.md") && !is_source("Makefile"));
+    }
+}

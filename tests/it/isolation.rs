@@ -1,0 +1,140 @@
+//! Source-level isolation through the CLI, on two fixtures shaped like real repositories:
+//! `pnpm9-service-imports` (a worker that imports the api service's code through tsconfig
+//! `paths`, a relative path and the api's package name: refused, with file and line) and
+//! `pnpm9-relative-dist` (a service that imports its declared internal package's build output
+//! by relative path: accepted, since the image keeps the workspace layout).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// A copy of `tests/fixtures/<name>` in a temporary folder.
+fn fixture(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        let to = dir.path().join(entry.path().strip_prefix(&src).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+/// Exit code and stderr of `isogen <args> <dir>`, the folder shown as `[DIR]`.
+fn run(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(args)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "[DIR]");
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn a_worker_importing_the_api_service_is_refused_with_file_and_line() {
+    let ws = fixture("pnpm9-service-imports");
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!("service_imports_service", stderr);
+    // The spec file imports the api too, but tests never reach an image.
+    assert!(!stderr.contains("main.spec.ts"), "{stderr}");
+}
+
+#[test]
+fn keep_going_writes_the_api_and_refuses_the_worker() {
+    let ws = fixture("pnpm9-service-imports");
+    let (code, stderr) = run(ws.path(), &["generate", "--keep-going"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(ws.path().join("apps/api/Dockerfile").is_file(), "{stderr}");
+    assert!(
+        !ws.path().join("apps/worker/Dockerfile").exists(),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("service `worker` imports service `api`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_relative_import_of_a_declared_packages_build_output_is_accepted() {
+    let ws = fixture("pnpm9-relative-dist");
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // The same import into the package's sources (which the image does not ship) is refused.
+    let main = ws.path().join("apps/notifier/src/main.ts");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        text.replace("shared/dist/format", "shared/src/format"),
+    )
+    .unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!("relative_import_of_unshipped_sources", stderr);
+}
+
+/// A temporary workspace of `files` (path, text).
+fn inline(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn what_cannot_break_the_image_is_a_warning() {
+    // `@x/testkit` is only a devDependency of the api: its `require()` of an undeclared
+    // workspace package never runs in the image, and the compiler does not follow it. A tool's
+    // config file at the top of the api reaches a root file.
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        ("prettier.base.js", "module.exports = {};\n"),
+        (
+            "packages/other/package.json",
+            r#"{"name":"@x/other","version":"1.0.0","main":"index.js"}"#,
+        ),
+        ("packages/other/index.js", "module.exports = 1;\n"),
+        (
+            "packages/testkit/package.json",
+            r#"{"name":"@x/testkit","version":"1.0.0","main":"index.js"}"#,
+        ),
+        (
+            "packages/testkit/index.js",
+            "module.exports = () => require('@x/other');\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","version":"1.0.0","main":"server.js","devDependencies":{"@x/testkit":"workspace:*"}}"#,
+        ),
+        ("services/api/server.js", "require('node:http');\n"),
+        (
+            "services/api/prettier.config.js",
+            "module.exports = require('../../prettier.base.js');\n",
+        ),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("warnings_only", stderr);
+}
