@@ -1053,6 +1053,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
         )),
     ),
     ("pnpm9-split-lock", None),
+    // One service, one internal package: nothing left to reach.
+    ("pnpm10-locked", None),
     (
         "pnpm9-shop",
         Some((

@@ -1,5 +1,6 @@
 //! Real builds with buildah, opt-in (`#[ignore]`: minutes each, and they need buildah and the
-//! local base images): `node` builds the pnpm fixtures, `cargo` the Cargo fixtures.
+//! local base images): `node` builds the pnpm fixtures, `locked` compares a pnpm image with its
+//! lockfile package by package, `cargo` the Cargo fixtures.
 //!
 //! ```sh
 //! cargo test --test it buildah:: -- --ignored --nocapture          # both
@@ -8,4 +9,5 @@
 //! ```
 
 mod cargo;
+mod locked;
 mod node;
