@@ -111,11 +111,14 @@ pub(super) fn prod_filters(ws: &Workspace, service: &Service) -> Result<Vec<Stri
         .collect()
 }
 
-/// Internal packages of the closure that every dependent in the closure injects
-/// (`dependenciesMeta.<name>.injected`, `inject-workspace-packages`): pnpm copies them, built,
-/// into `node_modules/.pnpm`, and that copy is the one Node loads; their workspace folders
-/// are removed after the install so the image holds one copy. A package some dependent links
-/// (not injected) keeps its folder, and one holding another shipped package's folder too.
+/// Internal packages of the closure that pnpm injects for every dependent in the closure:
+/// the lockfile resolved each of their edges to `file:<folder>` (pnpm's record of an injected
+/// workspace package, from `dependenciesMeta.<name>.injected` or
+/// `inject-workspace-packages`), not `link:`. pnpm copies them, built, into
+/// `node_modules/.pnpm`, and that copy is the one Node loads; their workspace folders are
+/// removed after the install so the image holds one copy. A package some dependent links, or
+/// whose edges the lockfile does not record, keeps its folder, as does one holding another
+/// shipped package's folder.
 pub(super) fn injected_only(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
@@ -126,13 +129,9 @@ pub(super) fn injected_only(
     let mut linked = BTreeSet::new();
     for &i in &closure {
         let p = ws.package(i);
-        let Some(n) = p.node.as_ref() else { continue };
         for d in p.internal_deps.iter().filter(|d| d.kind != DepKind::Dev) {
-            let target = ws.package(d.package);
-            if pnpm.inject_workspace_packages
-                || n.injected.contains(&d.alias)
-                || n.injected.contains(&target.name)
-            {
+            let locked = (pnpm.locked.get(&p.dir)).and_then(|deps| deps.get(&d.alias));
+            if locked.is_some_and(|l| l.version.starts_with("file:")) {
                 injected.insert(d.package);
             } else {
                 linked.insert(d.package);
@@ -145,10 +144,9 @@ pub(super) fn injected_only(
         .map(|&i| ws.package(i).dir.clone())
         .filter(|dir| {
             !dir.is_empty()
-                && !closure.iter().any(|&o| {
-                    let other = &ws.package(o).dir;
-                    other != dir && other.starts_with(&format!("{dir}/"))
-                })
+                && !closure
+                    .iter()
+                    .any(|&o| ws.package(o).dir != *dir && within(&ws.package(o).dir, dir))
         })
         .collect()
 }

@@ -94,8 +94,8 @@ fn the_production_install_reads_the_original_manifests_and_ships_one_copy_of_eac
         ctx.runtime_packages[2].strip.as_deref(),
         Some("cd /app/packages/b && npm pkg delete devDependencies")
     );
-    // Only the service injects @s/a: its injected copy is the one Node loads.
-    assert_eq!(ctx.injected_only, ["packages/a"]);
+    // dependenciesMeta says injected, but no lockfile says pnpm did it: the folder stays.
+    assert!(ctx.injected_only.is_empty(), "{:?}", ctx.injected_only);
     assert!(ctx.rebuild);
     assert_eq!(
         ctx.install_leftovers,
@@ -108,6 +108,46 @@ fn the_production_install_reads_the_original_manifests_and_ships_one_copy_of_eac
             .iter()
             .any(|w| w.contains("override") || w.contains("(npm)")),
         "{warnings:?}"
+    );
+}
+
+#[test]
+fn a_package_the_lockfile_injects_for_every_dependent_ships_only_its_injected_copy() {
+    let lock = |api_core: &str| {
+        format!(
+            "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {{}}\n\n  packages/core: {{}}\n\n  packages/util:\n    dependencies:\n      '@s/core':\n        specifier: workspace:*\n        version: link:../core\n\n  services/x:\n    dependencies:\n      '@s/core':\n        specifier: workspace:*\n        version: {api_core}\n      '@s/util':\n        specifier: workspace:*\n        version: file:packages/util\n    dependenciesMeta:\n      '@s/core':\n        injected: true\n      '@s/util':\n        injected: true\n"
+        )
+    };
+    let files = |lockfile: String| {
+        vec![
+            (
+                "package.json".to_string(),
+                r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#.to_string(),
+            ),
+            ("pnpm-workspace.yaml".into(), "packages: ['packages/*', 'services/*']\n".into()),
+            ("pnpm-lock.yaml".into(), lockfile),
+            ("packages/core/package.json".into(), r#"{"name":"@s/core","version":"1.0.0","main":"index.js"}"#.into()),
+            ("packages/core/index.js".into(), "\n".into()),
+            ("packages/util/package.json".into(), r#"{"name":"@s/util","version":"1.0.0","main":"index.js","dependencies":{"@s/core":"workspace:*"}}"#.into()),
+            ("packages/util/index.js".into(), "\n".into()),
+            ("services/x/package.json".into(), r#"{"name":"x","main":"main.js","dependencies":{"@s/core":"workspace:*","@s/util":"workspace:*"},"dependenciesMeta":{"@s/core":{"injected":true},"@s/util":{"injected":true}}}"#.into()),
+            ("services/x/main.js".into(), "\n".into()),
+        ]
+    };
+    let run = |lockfile: String| {
+        let f = files(lockfile);
+        let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let (_dir, ws) = discover(&refs);
+        node_context(&ws, "x").0.injected_only
+    };
+    // @s/util is injected for its only dependent: its folder goes. @s/core is injected for the
+    // service but linked for @s/util: both copies are loaded, the folder stays.
+    assert_eq!(run(lock("file:packages/core")), ["packages/util"]);
+    // Linked for every dependent: nothing is removed.
+    assert_eq!(
+        run(lock("link:../../packages/core")
+            .replace("file:packages/util", "link:../../packages/util")),
+        Vec::<String>::new()
     );
 }
 
