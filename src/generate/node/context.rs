@@ -121,6 +121,9 @@ pub fn context(
         install_filters,
         prod_filters: prod_filters(ws, service)?,
         rebuild: !install.ignore_scripts,
+        rebuild_flags: (install.install_flags.iter())
+            .map(|f| f.replacen("--", "--config.", 1))
+            .collect(),
         injected_only: injected_only(ws, pnpm, service),
         install_leftovers,
         install,

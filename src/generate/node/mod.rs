@@ -78,6 +78,10 @@ pub struct NodeContext {
     /// the production dependencies that pnpm allows): false when the workspace sets
     /// `ignore-scripts`.
     pub rebuild: bool,
+    /// `install_flags` as `pnpm rebuild` takes them (`--config.node-linker=isolated`: pnpm 8
+    /// refuses `--node-linker` there, and without it a `node-linker=hoisted` `.npmrc` makes the
+    /// rebuild look for a hoisted tree, ERR_PNPM_MISSING_HOISTED_LOCATIONS).
+    pub rebuild_flags: Vec<String>,
     /// Folders of internal packages that every dependent injects: after the production
     /// install their copy in `node_modules/.pnpm` is the one Node loads, and the workspace
     /// folder is removed (one copy per package).
