@@ -39,21 +39,6 @@ pub fn child(dir: &str, name: &str) -> String {
     }
 }
 
-/// The relative path from folder `from` to folder `to`, both normal (`services/api` ->
-/// `packages/lib` gives `../../packages/lib`; `.` for the same folder).
-pub fn relative(from: &str, to: &str) -> String {
-    let from: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
-    let to: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = std::iter::repeat_n("..", from.len() - common).collect();
-    parts.extend(&to[common..]);
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
-}
-
 /// The folder of a workspace-relative file (`""` for a file at the root).
 pub fn parent(file: &str) -> &str {
     file.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
@@ -71,35 +56,6 @@ mod tests {
         assert_eq!(join("a", "../../x"), None);
         assert_eq!(join("a", "/etc/passwd"), None);
         assert_eq!(join("a", "..").as_deref(), Some(""));
-    }
-
-    #[test]
-    fn relative_paths_join_back() {
-        let dirs = [
-            "",
-            "a",
-            "a/b",
-            "a/b/c",
-            "x",
-            "x/y",
-            "a/x",
-            "services/api",
-            "packages/lib",
-        ];
-        for from in dirs {
-            for to in dirs {
-                let rel = relative(from, to);
-                assert_eq!(
-                    join(from, &rel).as_deref(),
-                    Some(to),
-                    "{from} -> {to}: {rel}"
-                );
-            }
-        }
-        assert_eq!(
-            relative("services/api", "packages/lib"),
-            "../../packages/lib"
-        );
     }
 
     #[test]

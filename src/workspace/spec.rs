@@ -137,25 +137,6 @@ impl WorkspaceSpec {
             WorkspaceTarget::Path(_) => None,
         }
     }
-
-    /// The range `pnpm publish` writes for this spec, given the target's version; with the
-    /// `npm:` alias form when the dependency key is not the target's name.
-    ///
-    /// A target without a version gets `*` for the bare forms (nothing better can be said).
-    pub fn published(&self, key: &str, target_name: &str, target_version: Option<&str>) -> String {
-        let range = match (&self.range, target_version) {
-            (WorkspaceRange::Range(r), _) => r.clone(),
-            (WorkspaceRange::Any, Some(v)) => v.to_string(),
-            (WorkspaceRange::Caret, Some(v)) => format!("^{v}"),
-            (WorkspaceRange::Tilde, Some(v)) => format!("~{v}"),
-            (_, None) => "*".to_string(),
-        };
-        if key == target_name {
-            range
-        } else {
-            format!("npm:{target_name}@{range}")
-        }
-    }
 }
 
 fn parse_range(range: &str) -> WorkspaceRange {
@@ -208,13 +189,6 @@ pub fn resolve_catalog(
     }
 }
 
-/// The `file:` spec that points from the folder `from` to the folder `to`, both relative to
-/// the workspace root and `/`-separated (`services/api` -> `packages/lib` gives
-/// `file:../../packages/lib`).
-pub fn file_spec(from: &str, to: &str) -> String {
-    format!("file:{}", super::relpath::relative(from, to))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,21 +239,6 @@ mod tests {
     }
 
     #[test]
-    fn publishes_like_pnpm() {
-        let v = Some("1.5.0");
-        assert_eq!(ws("workspace:*").published("a", "a", v), "1.5.0");
-        assert_eq!(ws("workspace:^").published("a", "a", v), "^1.5.0");
-        assert_eq!(ws("workspace:~").published("a", "a", v), "~1.5.0");
-        assert_eq!(ws("workspace:1.2.3").published("a", "a", v), "1.2.3");
-        assert_eq!(ws("workspace:^1.2.3").published("a", "a", v), "^1.2.3");
-        assert_eq!(
-            ws("workspace:@scope/name@*").published("lib", "@scope/name", v),
-            "npm:@scope/name@1.5.0"
-        );
-        assert_eq!(ws("workspace:^").published("a", "a", None), "*");
-    }
-
-    #[test]
     fn catalogs_resolve_default_and_named() {
         let mut catalogs = Catalogs::new();
         catalogs.insert(
@@ -301,20 +260,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("no entry for `vue`"), "{err}");
-    }
-
-    #[test]
-    fn file_specs_are_relative_to_the_dependent() {
-        assert_eq!(
-            file_spec("services/api", "packages/lib"),
-            "file:../../packages/lib"
-        );
-        assert_eq!(file_spec("packages/a", "packages/b"), "file:../b");
-        assert_eq!(
-            file_spec("platform/services/x", "platform/libs/y"),
-            "file:../../libs/y"
-        );
-        assert_eq!(file_spec("packages/a", "packages/a/inner"), "file:inner");
     }
 
     /// Every short string over the characters specs are made of: parsing never panics, and a

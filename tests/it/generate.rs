@@ -199,29 +199,11 @@ fn everything_rewrites_every_spec_form() {
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
-    // catalog: (default and named)
-    assert!(text.contains("'dependencies[zod]=^3.23.8'"), "{text}");
-    assert!(text.contains("'dependencies[react]=^17.0.2'"), "{text}");
-    // peers publish like pnpm; the service provides them
+    // catalog:, workspace: aliases and peers reach pnpm as written: the production install
+    // reads the original manifests (no dependency is rewritten) from the lockfile.
+    assert!(!text.contains("dependencies["), "{text}");
     assert!(
-        text.contains("'peerDependencies[@big/core]=^3.1.0'"),
-        "{text}"
-    );
-    // workspace: alias, ~, and relative path, from the service's folder
-    assert!(
-        text.contains("'dependencies[core]=file:../../../libs/core'"),
-        "{text}"
-    );
-    assert!(
-        text.contains("'dependencies[@big/react]=file:../../../libs/ui/react'"),
-        "{text}"
-    );
-    assert!(
-        text.contains("'dependencies[plain]=file:../../../libs/plain'"),
-        "{text}"
-    );
-    assert!(
-        text.contains("'dependencies[@big/core]=file:../../../libs/core'"),
+        text.contains("pnpm install --frozen-lockfile --prod --ignore-scripts"),
         "{text}"
     );
     // unbuilt packages ship what exists: Node's default index.js, nothing for types only
@@ -230,7 +212,7 @@ fn everything_rewrites_every_spec_form() {
         "{text}"
     );
     assert!(
-        text.contains("COPY --from=builder /srv/libs/types/package.json libs/types/"),
+        text.contains("COPY libs/types/package.json libs/types/\nCOPY libs/plain"),
         "{text}"
     );
     assert!(
@@ -1019,14 +1001,17 @@ fn per_package_lockfiles_are_copied_and_pinned_from() {
         "COPY packages/util/package.json packages/util/pnpm-lock.yaml packages/util/\n",
         "COPY services/api/package.json services/api/pnpm-lock.yaml services/api/\n",
         "    pnpm install --frozen-lockfile ",
-        "'dependencies[ms]=2.1.3'",
-        "'dependencies[picocolors]=1.1.1'",
+        "--prod --ignore-scripts --store-dir /pnpm/store --filter @s/util --filter @s/api\n",
     ] {
         assert!(text.contains(line), "no `{line}` in\n{text}");
     }
-    // The lockfiles never reach the image's packages.
+    // The lockfiles never reach the image: the production install reads them, then they go.
     assert!(
         !text.contains("COPY --from=builder /app/services/api/pnpm-lock.yaml"),
+        "{text}"
+    );
+    assert!(
+        text.contains("packages/util/pnpm-lock.yaml services/api/pnpm-lock.yaml \\\n"),
         "{text}"
     );
 }
@@ -1073,6 +1058,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
         )),
     ),
     ("pnpm9-split-lock", None),
+    // One service, one internal package: nothing left to reach.
+    ("pnpm10-locked", None),
     (
         "pnpm9-shop",
         Some((
@@ -1434,7 +1421,7 @@ fn a_workspace_range_the_target_does_not_satisfy_is_named() {
 /// package.json, pinned to what the lockfile resolved, and the service's own dependency on an
 /// overridden package takes the same value (npm stops with EOVERRIDE otherwise).
 #[test]
-fn pnpm_overrides_reach_the_runtime_install() {
+fn pnpm_overrides_are_applied_by_the_production_install() {
     let ws = with(&[
         (
             "package.json",
@@ -1449,26 +1436,17 @@ fn pnpm_overrides_reach_the_runtime_install() {
             r#"{"name":"@x/api","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*","ms":"^2.0.0","express":"^4.21.0"}}"#,
         ),
     ]);
-    isogen()
-        .arg("generate")
-        .arg(ws.path())
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "pnpm-lock.yaml: the override `left-pad: -`",
-        ));
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    // pnpm applies its overrides (`-` included) in the production install from the lockfile.
+    assert!(!err.contains("override"), "{err}");
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(!dockerfile.contains("overrides"), "{dockerfile}");
+    assert!(!dockerfile.contains("npm install --omit"), "{dockerfile}");
     assert!(
-        dockerfile
-            .contains(r#"npm pkg set --json 'overrides={"express":{"qs":"6.11.2"},"ms":"2.1.3"}'"#),
+        dockerfile.contains("pnpm install --frozen-lockfile --prod --ignore-scripts"),
         "{dockerfile}"
     );
-    assert!(
-        dockerfile.contains("'dependencies[ms]=2.1.3'"),
-        "{dockerfile}"
-    );
-    // The internal package's manifest is not the root of the install: no overrides there.
-    assert_eq!(dockerfile.matches("overrides=").count(), 1, "{dockerfile}");
 }
 
 /// Injected workspace packages are copied into node_modules by the install, before they are
@@ -1524,7 +1502,7 @@ fn an_npm_style_workspace_alias_is_an_internal_dependency() {
         "{dockerfile}"
     );
     assert!(
-        dockerfile.contains("'dependencies[lib]=file:../../packages/lib'"),
+        dockerfile.contains("--filter @x/lib --filter @x/api\n"),
         "{dockerfile}"
     );
     let ws = with(&[(
@@ -1634,14 +1612,15 @@ fn a_plain_range_the_lockfile_linked_to_a_workspace_package_is_internal() {
         "{dockerfile}"
     );
     assert!(
-        dockerfile.contains("'dependencies[@x/lib]=file:../../packages/lib'"),
+        dockerfile.contains("--filter @x/lib --filter @x/api\n"),
         "{dockerfile}"
     );
 }
 
-/// pnpm's patches never reach the npm runtime install: said, once.
+/// pnpm applies the patches in the production install too: no warning, the patch is copied
+/// into the runtime-deps stage and removed after the install.
 #[test]
-fn patched_dependencies_are_said_to_be_unpatched_at_run_time() {
+fn patched_dependencies_are_applied_by_the_production_install() {
     let ws = with(&[
         (
             "package.json",
@@ -1651,13 +1630,15 @@ fn patched_dependencies_are_said_to_be_unpatched_at_run_time() {
     ]);
     let out = isogen().arg("generate").arg(ws.path()).assert().success();
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert_eq!(
-        err.matches("patchedDependencies (patches/ms@2.1.3.patch)")
-            .count(),
-        1,
-        "{err}"
-    );
-    assert!(err.contains("unpatched"), "{err}");
+    assert!(!err.contains("patch"), "{err}");
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    let runtime = &dockerfile[dockerfile.find("AS runtime-deps").unwrap()..];
+    let copy = runtime
+        .find("COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch\n")
+        .unwrap_or_else(|| panic!("{dockerfile}"));
+    let install = runtime.find("pnpm install").unwrap();
+    let removed = runtime.find(" patches/ms@2.1.3.patch patches ").unwrap();
+    assert!(copy < install && install < removed, "{dockerfile}");
 }
 
 /// `npm init` writes `"main": "index.js"`, and many services keep it while `pnpm start` runs
@@ -1814,7 +1795,6 @@ fn an_unbuilt_package_ships_its_main_and_top_level_files_patterns() {
     assert_eq!(
         copied,
         [
-            "COPY --from=builder /app/packages/lib/package.json packages/lib/",
             "COPY --from=builder /app/packages/lib/index.d.ts packages/lib/index.d.ts",
             "COPY --from=builder /app/packages/lib/index.js packages/lib/index.js",
             "COPY --from=builder /app/packages/lib/lib packages/lib/lib",

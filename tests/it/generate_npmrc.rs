@@ -71,16 +71,21 @@ fn registry_credentials_are_a_build_secret_never_in_the_dockerfile_or_the_contex
     // Not in the build context, not copied: written without its credentials.
     assert!(!ignore.contains("!.npmrc"), "{ignore}");
     assert!(!dockerfile.contains("COPY .npmrc"), "{dockerfile}");
-    assert!(
-        dockerfile.contains(
-            "RUN printf '%s\\n' @x:registry=https://npm.acme.dev/ auto-install-peers=true > .npmrc\n"
-        ),
+    // Written twice (deps and runtime-deps), removed after the production install.
+    assert_eq!(
+        dockerfile
+            .matches(
+                "RUN printf '%s\\n' @x:registry=https://npm.acme.dev/ auto-install-peers=true > .npmrc\n"
+            )
+            .count(),
+        2,
         "{dockerfile}"
     );
-    // Both installs (pnpm in deps, npm in runtime-deps) get the real file as a secret.
-    assert_eq!(dockerfile.matches(SECRET_MOUNT).count(), 2, "{dockerfile}");
+    // Every pnpm command that may fetch (the deps install, the production install and its
+    // rebuild) gets the real file as a secret.
+    assert_eq!(dockerfile.matches(SECRET_MOUNT).count(), 3, "{dockerfile}");
     assert!(
-        dockerfile.contains("COPY --from=deps /app/.npmrc .npmrc"),
+        dockerfile.contains("RUN rm -rf package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc "),
         "{dockerfile}"
     );
 }
@@ -105,17 +110,20 @@ fn every_pnpm_install_keeps_its_store_in_a_cache_mount() {
     );
     assert!(
         dockerfile.contains(
-            "RUN --mount=type=cache,id=npm-cache,target=/root/.npm \\\n    npm install --omit=dev"
+            "RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\\n    pnpm install --frozen-lockfile --prod --ignore-scripts --store-dir /pnpm/store --filter @x/lib --filter @x/api\n"
         ),
         "{dockerfile}"
     );
+    assert!(!dockerfile.contains("npm install --omit"), "{dockerfile}");
 }
 
 #[test]
 fn ignore_scripts_puts_the_root_bin_on_the_builders_path_and_names_unbuilt_addons() {
     let path = "ENV PATH=/app/node_modules/.bin:$PATH\n";
+    let rebuild = "pnpm rebuild --pending";
     let (plain, _, _) = generate(&[]);
     assert!(!plain.contains(path), "{plain}");
+    assert!(plain.contains(rebuild), "{plain}");
 
     let (dockerfile, _, stderr) = generate(&[(".npmrc", "ignore-scripts=true\n")]);
     let builder = dockerfile.split("AS builder\n").nth(1).unwrap();
@@ -125,8 +133,9 @@ fn ignore_scripts_puts_the_root_bin_on_the_builders_path_and_names_unbuilt_addon
         stderr.contains(".npmrc: `ignore-scripts = true`") && stderr.contains("native addons"),
         "{stderr}"
     );
+    assert!(!dockerfile.contains(rebuild), "{dockerfile}");
 
-    // In pnpm-workspace.yaml npm does not read it: the image's install still runs scripts.
+    // pnpm reads it in pnpm-workspace.yaml too: no rebuild either.
     let (dockerfile, _, stderr) = generate(&[(
         "pnpm-workspace.yaml",
         "packages:\n  - packages/*\n  - services/*\nignoreScripts: true\n",
@@ -134,9 +143,10 @@ fn ignore_scripts_puts_the_root_bin_on_the_builders_path_and_names_unbuilt_addon
     assert!(dockerfile.contains(path), "{dockerfile}");
     assert!(
         stderr.contains("pnpm-workspace.yaml: `ignore-scripts = true`")
-            && !stderr.contains("native addons"),
+            && stderr.contains("native addons"),
         "{stderr}"
     );
+    assert!(!dockerfile.contains(rebuild), "{dockerfile}");
 }
 
 #[test]

@@ -136,9 +136,10 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "billing-workspace-spec",
         service: "billing",
-        why: "the service's manifest copied as it is in the workspace, `workspace:` specs unrewritten",
+        why: "the service's manifest keeps a `workspace:` spec whose package is not installed where Node looks (its node_modules link removed)",
         edits: &[Edit::AppendAsRoot(
-            "COPY services/billing/package.json /app/services/billing/package.json",
+            "COPY services/billing/package.json /app/services/billing/package.json\n\
+             RUN rm /app/services/billing/node_modules/@acme/logger",
         )],
         expect: Expect::Rules(&["workspace-protocol"]),
         exports: DOCKER_OCI,
@@ -218,7 +219,10 @@ pub const VARIANTS: &[Variant] = &[
         service: "billing",
         why: "the service's dev dependencies (typescript, @types/node) installed in the image",
         edits: &[Edit::AppendAsRoot(
-            "RUN cd /app/services/billing && npm install --no-save --no-audit --no-fund typescript@5.9.3 @types/node@20",
+            "RUN mkdir -p /tmp/dev && cd /tmp/dev \
+             && npm install --no-save --no-audit --no-fund typescript@5.9.3 @types/node@20 \
+             && cp -r node_modules/typescript node_modules/@types /app/services/billing/node_modules/ \
+             && rm -rf /tmp/dev",
         )],
         expect: Expect::Rules(&["dev-dependency"]),
         exports: DOCKER,

@@ -10,12 +10,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::next::{NextKind, NextPlan};
-use super::rewrite::{npm_overrides, rewrite_command, runtime_rewrite};
+use super::runtime::{injected_only, install_leftovers, prod_filters, runtime_packages, Shipping};
 use super::settings::settings;
-use super::shipped::{package_contents, unbuilt_paths};
+use super::shipped::package_contents;
 use super::tsconfig::{built_by_references, tsconfig_extends};
 use super::{check_dir, is_build_output, node_of, selector, shell_dir};
-use super::{BuildPackage, NodeContext, RuntimePackage};
+use super::{BuildPackage, NodeContext};
 use crate::error::{Error, Result};
 use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceConfig};
 use crate::generate::templates::shell_quote;
@@ -93,25 +93,22 @@ pub fn context(
     }
     let install_filters = vec![format!("{}...", selector(pkg, svc.node))];
     let inject_refresh = inject_refresh(&packages, node.lockfile, &install_filters);
-    if !pnpm.patches.is_empty() {
-        warnings.push(format!(
-            "patchedDependencies ({}): pnpm applies them in the build stages only; the runtime install (npm) installs those packages unpatched",
-            pnpm.patches.join(", ")
-        ));
-    }
-    let (overrides_map, _) = npm_overrides(pnpm, warnings);
-    let npm_overrides =
-        (!overrides_map.is_empty()).then(|| serde_json::Value::Object(overrides_map).to_string());
 
     let referenced = built_by_references(ws, pnpm, &packages, warnings);
-    let runtime_packages = svc.runtime_packages(
-        &service_copy,
-        &referenced,
-        npm_overrides.as_deref(),
-        &common.app_root,
+    let runtime_packages = runtime_packages(
+        &Shipping {
+            ws,
+            pnpm,
+            service,
+            service_copy: &service_copy,
+            referenced: &referenced,
+            build_script: svc.build_script,
+            app_root: &common.app_root,
+        },
         warnings,
     )?;
     let root_files = root_files(pnpm, warnings);
+    let install_leftovers = install_leftovers(pnpm, &root_files, &runtime_packages);
     let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
     check_copyable(ws, pnpm, &tsconfig_extends)?;
     let context_excludes = context_excludes(&packages, &referenced);
@@ -127,12 +124,18 @@ pub fn context(
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_lines: pnpm.npmrc_public.clone(),
         pnpm_store: super::PNPM_STORE.to_string(),
-        install,
         install_filters,
+        prod_filters: prod_filters(ws, service)?,
+        rebuild: !install.ignore_scripts,
+        rebuild_flags: (install.install_flags.iter())
+            .map(|f| f.replacen("--", "--config.", 1))
+            .collect(),
+        injected_only: injected_only(ws, pnpm, service),
+        install_leftovers,
+        install,
         packages,
         runtime_packages,
         inject_refresh,
-        npm_overrides,
         next: next_plan.map(|p| p.context),
     })
 }
@@ -503,75 +506,6 @@ impl Svc<'_> {
                 self.section
             ));
         }
-    }
-
-    /// The packages the image ships, dependencies first, the service last.
-    fn runtime_packages(
-        &self,
-        service_copy: &[String],
-        referenced: &BTreeSet<String>,
-        npm_overrides: Option<&str>,
-        app_root: &str,
-        warnings: &mut Vec<String>,
-    ) -> Result<Vec<RuntimePackage>> {
-        let mut out = Vec::new();
-        let shipped = self
-            .service
-            .runtime_closure
-            .iter()
-            .copied()
-            .chain(std::iter::once(self.service.package));
-        for i in shipped {
-            let p = self.ws.package(i);
-            let n = node_of(p)?;
-            let is_service = i == self.service.package;
-            let copy = if is_service {
-                service_copy.to_vec()
-            } else if n.scripts.contains_key(self.build_script) || referenced.contains(&p.dir) {
-                // A package without a build script that a `tsc -b` builds through the project
-                // references of its tsconfig: what it declares exists once the builder ran,
-                // whether or not the workspace holds a stale build of it.
-                n.runtime_paths(n.entry.as_deref(), &n.out_dir)
-            } else {
-                unbuilt_paths(self.ws, p, n, warnings)
-            };
-            let (delete, mut set) = runtime_rewrite(self.ws, self.service, i, self.pnpm)?;
-            // Ship the package as `pnpm publish` would: publishConfig fields win.
-            let mut set_json = Vec::new();
-            for (key, value) in &n.publish_overrides {
-                match value {
-                    serde_json::Value::String(v) => set.push(format!("{key}={v}")),
-                    other => set_json.push(format!("{key}={other}")),
-                }
-            }
-            // The service is the root of the npm install: only its `overrides` count.
-            if let (true, Some(o)) = (is_service, npm_overrides) {
-                set_json.push(format!("overrides={o}"));
-            }
-            if let Some(bad) = set
-                .iter()
-                .chain(&set_json)
-                .find(|a| a.contains(['\n', '\r']))
-            {
-                return Err(Error::workspace(
-                    self.ws.root.join(&p.manifest),
-                    format!(
-                        "a dependency spec would put a line break into the Dockerfile: {bad:?}"
-                    ),
-                ));
-            }
-            out.push(RuntimePackage {
-                name: p.name.clone(),
-                dir: p.dir.clone(),
-                is_service,
-                copy,
-                rewrite: rewrite_command(app_root, &p.dir, &delete, &set, &set_json),
-                delete,
-                set,
-                set_json,
-            });
-        }
-        Ok(out)
     }
 }
 

@@ -2,9 +2,10 @@
 //! need for one service, computed here so the templates stay declarative. One concept per
 //! file: [`context`] runs the steps; [`settings`] picks Node, images and pnpm;
 //! [`pnpm_settings`] acts on (or names) the settings that change the install; [`shipped`]
-//! says what each package folder contributes; [`rewrite`] turns the copied manifests into
-//! ones plain `npm install` accepts; [`tsconfig`] follows `references` and `extends`;
-//! [`next`] runs Next.js apps (standalone output, `next start`, custom servers).
+//! says what each package folder contributes; [`runtime`] what the production install
+//! installs and ships; [`rewrite`] the `npm pkg` commands around it; [`tsconfig`] follows
+//! `references` and `extends`; [`next`] runs Next.js apps (standalone output, `next start`,
+//! custom servers); [`isolation`] refuses imports that cross a package boundary.
 //!
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
@@ -14,6 +15,7 @@ pub(crate) mod isolation;
 pub mod next;
 pub mod pnpm_settings;
 pub mod rewrite;
+mod runtime;
 pub mod settings;
 pub mod shipped;
 pub mod tsconfig;
@@ -26,7 +28,6 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use context::context;
-pub use rewrite::{npm_overrides, runtime_rewrite};
 pub use settings::{DEFAULT_IMAGE_SUFFIX, DEFAULT_NODE_MAJOR};
 
 use super::cfg::{is_plain_path, GenerateConfig, PnpmInstall};
@@ -73,6 +74,25 @@ pub struct NodeContext {
     pub install: pnpm_settings::InstallSettings,
     /// `--filter` selectors of the frozen install (the service and its dependencies).
     pub install_filters: Vec<String>,
+    /// `--filter` selectors of the production install (runtime-deps): each package of the
+    /// service's production closure, the service last.
+    pub prod_filters: Vec<String>,
+    /// Whether the runtime-deps stage runs `pnpm rebuild --pending` (the install scripts of
+    /// the production dependencies that pnpm allows): false when the workspace sets
+    /// `ignore-scripts`.
+    pub rebuild: bool,
+    /// `install_flags` as `pnpm rebuild` takes them (`--config.node-linker=isolated`: pnpm 8
+    /// refuses `--node-linker` there, and without it a `node-linker=hoisted` `.npmrc` makes the
+    /// rebuild look for a hoisted tree, ERR_PNPM_MISSING_HOISTED_LOCATIONS).
+    pub rebuild_flags: Vec<String>,
+    /// Folders of internal packages that every dependent injects: after the production
+    /// install their copy in `node_modules/.pnpm` is the one Node loads, and the workspace
+    /// folder is removed (one copy per package).
+    pub injected_only: Vec<String>,
+    /// The install's files removed after it (root `package.json` unless a shipped package is
+    /// the root, `pnpm-lock.yaml`, `pnpm-workspace.yaml`, `.npmrc`, `.pnpmfile.cjs`, patches,
+    /// per-package lockfiles): the image never ships them.
+    pub install_leftovers: Vec<String>,
     /// The workspace packages the build needs, dependencies first, the service last.
     pub packages: Vec<BuildPackage>,
     /// The packages the image ships, dependencies first, the service last.
@@ -84,9 +104,6 @@ pub struct NodeContext {
     /// offline re-install: pnpm copies a directory dependency anew on every install); `None`
     /// when no package of the build is injected.
     pub inject_refresh: Option<String>,
-    /// pnpm's `overrides` as the npm `overrides` the service's package.json gets (JSON), each
-    /// pinned to the version the lockfile holds; `None` without overrides.
-    pub npm_overrides: Option<String>,
     /// A Next.js app: how it runs and what its image ships (see [`next`]); `None` otherwise.
     pub next: Option<next::NextContext>,
 }
@@ -132,24 +149,29 @@ pub struct BuildPackage {
     pub injected: bool,
 }
 
-/// A package as the image ships it.
+/// A package as the image ships it, at its workspace folder.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuntimePackage {
     pub name: String,
     pub dir: String,
+    /// Its package.json (relative), copied as it is: the frozen install reads it.
+    pub manifest: String,
+    /// Its own `pnpm-lock.yaml` (relative), with `shared-workspace-lockfile=false`.
+    pub lockfile: Option<String>,
     pub is_service: bool,
     /// Paths relative to `dir` copied from the builder besides package.json (`dist`).
     pub copy: Vec<String>,
-    /// Top-level package.json keys to delete (`npm pkg delete`).
-    pub delete: Vec<String>,
-    /// `key=value` arguments for `npm pkg set` (`dependencies[@acme/lib]=file:../lib`).
+    /// `key=value` arguments for `npm pkg set`: its `publishConfig` fields (`main=dist/index.js`).
     pub set: Vec<String>,
     /// `key=<JSON>` arguments for `npm pkg set --json` (`publishConfig` fields that are not
     /// strings, such as `exports` maps).
     pub set_json: Vec<String>,
-    /// `delete`, `set` and `set_json` as one shell command (`cd <folder> && npm pkg delete ... && npm pkg
-    /// set ...`); `None` when the manifest needs no change.
-    pub rewrite: Option<String>,
+    /// `set` and `set_json` as one shell command (`cd <folder> && npm pkg set ...`), run
+    /// before the install; `None` when the package publishes no other fields.
+    pub publish: Option<String>,
+    /// `cd <folder> && npm pkg delete scripts devDependencies` (those present), run after the
+    /// install; `None` when it has neither.
+    pub strip: Option<String>,
 }
 
 /// The files of one pnpm service: its Dockerfile and its ignore file.

@@ -1,6 +1,7 @@
 //! What the build does about the workspace's pnpm settings (`.npmrc`, `pnpm-workspace.yaml`):
 //! the ones it acts on (`node-linker` is overridden for the build's installs, `ignore-scripts`
-//! puts the root's `node_modules/.bin` back on the builder's PATH), and a warning for each
+//! puts the root's `node_modules/.bin` back on the builder's PATH and skips the production
+//! install's `pnpm rebuild`), and a warning for each
 //! setting that makes the image or its build differ from pnpm's defaults, naming the setting,
 //! its file and what it changes.
 //!
@@ -17,7 +18,8 @@ pub struct InstallSettings {
     /// Flags added to every `pnpm install` of the build (`--node-linker=isolated`).
     pub install_flags: Vec<String>,
     /// `ignore-scripts=true` (either file): the builder puts `<app_root>/node_modules/.bin`
-    /// on PATH, where pnpm's `run` leaves it off with this setting.
+    /// on PATH, where pnpm's `run` leaves it off with this setting; the production install
+    /// builds no dependency (no `pnpm rebuild`).
     pub ignore_scripts: bool,
 }
 
@@ -53,11 +55,6 @@ pub fn install_settings(
         out.ignore_scripts = s.value.len() == 1 && s.value[0] == "true";
     }
     if out.ignore_scripts {
-        let npm_reads_it = pnpm
-            .settings
-            .entries
-            .iter()
-            .any(|e| e.key == "ignore-scripts" && e.file == ".npmrc" && e.value == ["true"]);
         let file = &pnpm.settings.get("ignore-scripts").map_or("", |s| &s.file);
         let addons: std::collections::BTreeSet<&str> = shipped
             .iter()
@@ -76,15 +73,9 @@ pub fn install_settings(
                 names.join(", ")
             )
         };
-        warnings.push(if npm_reads_it {
-            format!(
-                "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install (npm, which reads .npmrc) runs no install scripts, so {unbuilt}; remove the setting to build them (the deps stage never runs scripts anyway)"
-            )
-        } else {
-            format!(
-                "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting)"
-            )
-        });
+        warnings.push(format!(
+            "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install runs no install scripts (no `pnpm rebuild`), so {unbuilt}; remove the setting to build them (the deps stage never runs scripts anyway)"
+        ));
     }
     warnings.extend(pnpm.settings.layout_notes(HANDLED));
     out

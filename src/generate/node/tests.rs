@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::workspace::WorkspaceConfig;
+use std::path::Path;
 
 fn discover(files: &[(&str, &str)]) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
@@ -15,140 +16,139 @@ fn discover(files: &[(&str, &str)]) -> (tempfile::TempDir, Workspace) {
     (dir, ws)
 }
 
-/// (delete, set) of every shipped package of `service`, by package name.
-fn rewrites(ws: &Workspace, service: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+/// The Node context of `service`.
+fn node_context(ws: &Workspace, service: &str) -> (NodeContext, Vec<String>) {
+    let config = crate::config::Config::default();
+    let mut warnings = Vec::new();
     let svc = ws.service(service).unwrap();
-    let pnpm = ws.pnpm.as_ref().unwrap();
-    svc.runtime_closure
-        .iter()
-        .chain(std::iter::once(&svc.package))
-        .map(|&i| {
-            let (d, s) = runtime_rewrite(ws, svc, i, pnpm).unwrap();
-            (ws.package(i).name.clone(), d, s)
-        })
-        .collect()
+    let ctx = context(
+        ws,
+        svc,
+        &config.generate,
+        Path::new("isogen.toml"),
+        &mut warnings,
+    )
+    .unwrap();
+    (ctx, warnings)
 }
 
 #[test]
-fn every_workspace_form_becomes_a_file_path_transitively() {
+fn the_production_install_reads_the_original_manifests_and_ships_one_copy_of_each_package() {
     let (_dir, ws) = discover(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@10.34.9","pnpm":{"overrides":{"loose-envify":"-"}}}"#,
+        ),
         (
             "pnpm-workspace.yaml",
             "packages: ['packages/*', 'services/*']\ncatalog:\n  ms: ^2.1.3\n",
         ),
         (
             "packages/a/package.json",
-            r#"{"name":"@s/a","version":"1.5.0","dependencies":{"ms":"catalog:"}}"#,
+            r#"{"name":"@s/a","version":"1.5.0","main":"src/index.ts","publishConfig":{"main":"dist/index.js"},"scripts":{"build":"tsc"},"dependencies":{"ms":"catalog:"}}"#,
         ),
         (
             "packages/b/package.json",
-            r#"{"name":"@s/b","version":"2.0.0","dependencies":{"@s/a":"workspace:^"},"peerDependencies":{"@s/c":"workspace:~"},"devDependencies":{"@s/d":"workspace:*"},"scripts":{"prepare":"tsc"}}"#,
+            r#"{"name":"@s/b","version":"2.0.0","main":"index.js","peerDependencies":{"@s/c":"workspace:~"},"devDependencies":{"@s/d":"workspace:*"}}"#,
         ),
+        ("packages/b/index.js", "module.exports = 1;\n"),
         (
             "packages/c/package.json",
-            r#"{"name":"@s/c","version":"3.1.4"}"#,
+            r#"{"name":"@s/c","version":"3.1.4","main":"index.js"}"#,
         ),
+        ("packages/c/index.js", "module.exports = 1;\n"),
         (
             "packages/d/package.json",
             r#"{"name":"@s/d","version":"0.0.1"}"#,
         ),
         (
-            "packages/e/package.json",
-            r#"{"name":"@s/e","version":"1.0.0"}"#,
-        ),
-        (
-            "packages/f/package.json",
-            r#"{"name":"@s/f","version":"1.0.0"}"#,
-        ),
-        (
             "services/x/package.json",
-            r#"{"name":"x","main":"dist/main.js","dependencies":{"@s/b":"workspace:*","@s/e":"workspace:1.0.0","alias-f":"workspace:@s/f@^1.0.0"},"optionalDependencies":{"@s/a":"workspace:~"}}"#,
+            r#"{"name":"x","main":"src/main.js","dependencies":{"@s/a":"workspace:*","@s/b":"workspace:^"},"dependenciesMeta":{"@s/a":{"injected":true}}}"#,
         ),
+        ("services/x/src/main.js", "require('@s/a');\n"),
     ]);
-    let r = rewrites(&ws, "x");
-    let names: Vec<&str> = r.iter().map(|(n, _, _)| n.as_str()).collect();
-    // Dependencies first, the service last; dev-only @s/d is not shipped.
-    assert_eq!(names, ["@s/a", "@s/c", "@s/b", "@s/e", "@s/f", "x"]);
-    let get = |name: &str| r.iter().find(|(n, _, _)| n == name).unwrap().clone();
-    assert_eq!(get("@s/a").2, vec!["dependencies[ms]=^2.1.3"]);
-    let (_, del_b, set_b) = get("@s/b");
-    assert_eq!(del_b, vec!["scripts", "devDependencies"]);
+    let (ctx, warnings) = node_context(&ws, "x");
+    let dirs: Vec<&str> = ctx
+        .runtime_packages
+        .iter()
+        .map(|p| p.dir.as_str())
+        .collect();
+    // Dependencies first, the service last; the peer @s/c ships, dev-only @s/d does not.
     assert_eq!(
-        set_b,
-        vec![
-            "dependencies[@s/a]=file:../a",
-            "peerDependencies[@s/c]=~3.1.4"
-        ]
+        dirs,
+        ["packages/a", "packages/c", "packages/b", "services/x"]
     );
-    let (_, del_x, set_x) = get("x");
-    assert!(del_x.is_empty());
+    // Each package of the closure selected by itself (svc... would miss the peer).
+    assert_eq!(ctx.prod_filters, ["@s/a", "@s/c", "@s/b", "x"]);
+    let a = &ctx.runtime_packages[0];
+    assert_eq!(a.manifest, "packages/a/package.json");
     assert_eq!(
-        set_x,
-        vec![
-            "dependencies[@s/b]=file:../../packages/b",
-            "dependencies[@s/e]=file:../../packages/e",
-            "dependencies[alias-f]=file:../../packages/f",
-            "optionalDependencies[@s/a]=file:../../packages/a",
-            // b's peer on c, provided by the service so npm never asks the registry
-            "dependencies[@s/c]=file:../../packages/c",
-        ]
+        a.publish.as_deref(),
+        Some("cd /app/packages/a && npm pkg set main=dist/index.js")
+    );
+    assert_eq!(
+        a.strip.as_deref(),
+        Some("cd /app/packages/a && npm pkg delete scripts")
+    );
+    assert_eq!(
+        ctx.runtime_packages[2].strip.as_deref(),
+        Some("cd /app/packages/b && npm pkg delete devDependencies")
+    );
+    // dependenciesMeta says injected, but no lockfile says pnpm did it: the folder stays.
+    assert!(ctx.injected_only.is_empty(), "{:?}", ctx.injected_only);
+    assert!(ctx.rebuild);
+    assert_eq!(
+        ctx.install_leftovers,
+        ["package.json", "pnpm-workspace.yaml"],
+        "no lockfile in this workspace"
+    );
+    // pnpm applies its own overrides, patches and peers: nothing to warn about any more.
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.contains("override") || w.contains("(npm)")),
+        "{warnings:?}"
     );
 }
 
 #[test]
-fn pnpm_overrides_become_npm_overrides_of_the_service() {
-    let (_dir, ws) = discover(&[
-        (
-            "package.json",
-            r#"{"name":"root","devDependencies":{"typescript":"5.6.3"},"pnpm":{"overrides":{"react@<18":"17.0.2","tslib":"$typescript"}}}"#,
-        ),
-        (
-            "pnpm-workspace.yaml",
-            "packages: ['packages/*', 'services/*']\ncatalog:\n  semver: ^7.6.0\noverrides:\n  semver: 'catalog:'\n  '@s/x>debug': ^4\n  '@s/x': ^1.0.0\n  foo: link:../foo\n",
-        ),
-        (
-            "pnpm-lock.yaml",
-            "lockfileVersion: '9.0'\npackages:\n  semver@7.6.3:\n    resolution: {integrity: x}\n  semver@6.3.1:\n    resolution: {integrity: x}\n  debug@4.3.7:\n    resolution: {integrity: x}\n  debug@4.4.0:\n    resolution: {integrity: x}\n  /@s/x@1.2.0(react@17.0.2):\n    resolution: {integrity: x}\n",
-        ),
-        (
-            "packages/a/package.json",
-            r#"{"name":"@s/a","version":"1.0.0","main":"index.js","dependencies":{"semver":"^6.0.0"}}"#,
-        ),
-        (
-            "services/x/package.json",
-            r#"{"name":"x","main":"dist/main.js","dependencies":{"@s/a":"workspace:*","semver":"catalog:"}}"#,
-        ),
-    ]);
-    let pnpm = ws.pnpm.as_ref().unwrap();
-    let mut warnings = Vec::new();
-    let (map, plain) = npm_overrides(pnpm, &mut warnings);
-    assert_eq!(
-        serde_json::Value::Object(map).to_string(),
-        r#"{"react@<18":"17.0.2","tslib":"5.6.3","@s/x":{".":"1.2.0","debug":"^4"},"semver":"7.6.3"}"#
-    );
-    assert_eq!(
-        plain.into_iter().collect::<Vec<_>>(),
-        [
-            ("@s/x".to_string(), "1.2.0".to_string()),
-            ("semver".into(), "7.6.3".into()),
-            ("tslib".into(), "5.6.3".into())
-        ]
-    );
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].contains("pnpm-workspace.yaml") && warnings[0].contains("foo: link:../foo"),
-        "{warnings:?}"
-    );
-    // The service's own `semver` equals its override; the internal package keeps its pin.
-    let r = rewrites(&ws, "x");
-    assert_eq!(
-        r[1].2,
+fn a_package_the_lockfile_injects_for_every_dependent_ships_only_its_injected_copy() {
+    let lock = |api_core: &str| {
+        format!(
+            "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {{}}\n\n  packages/core: {{}}\n\n  packages/util:\n    dependencies:\n      '@s/core':\n        specifier: workspace:*\n        version: link:../core\n\n  services/x:\n    dependencies:\n      '@s/core':\n        specifier: workspace:*\n        version: {api_core}\n      '@s/util':\n        specifier: workspace:*\n        version: file:packages/util\n    dependenciesMeta:\n      '@s/core':\n        injected: true\n      '@s/util':\n        injected: true\n"
+        )
+    };
+    let files = |lockfile: String| {
         vec![
-            "dependencies[@s/a]=file:../../packages/a",
-            "dependencies[semver]=7.6.3"
+            (
+                "package.json".to_string(),
+                r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#.to_string(),
+            ),
+            ("pnpm-workspace.yaml".into(), "packages: ['packages/*', 'services/*']\n".into()),
+            ("pnpm-lock.yaml".into(), lockfile),
+            ("packages/core/package.json".into(), r#"{"name":"@s/core","version":"1.0.0","main":"index.js"}"#.into()),
+            ("packages/core/index.js".into(), "\n".into()),
+            ("packages/util/package.json".into(), r#"{"name":"@s/util","version":"1.0.0","main":"index.js","dependencies":{"@s/core":"workspace:*"}}"#.into()),
+            ("packages/util/index.js".into(), "\n".into()),
+            ("services/x/package.json".into(), r#"{"name":"x","main":"main.js","dependencies":{"@s/core":"workspace:*","@s/util":"workspace:*"},"dependenciesMeta":{"@s/core":{"injected":true},"@s/util":{"injected":true}}}"#.into()),
+            ("services/x/main.js".into(), "\n".into()),
         ]
+    };
+    let run = |lockfile: String| {
+        let f = files(lockfile);
+        let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let (_dir, ws) = discover(&refs);
+        node_context(&ws, "x").0.injected_only
+    };
+    // @s/util is injected for its only dependent: its folder goes. @s/core is injected for the
+    // service but linked for @s/util: both copies are loaded, the folder stays.
+    assert_eq!(run(lock("file:packages/core")), ["packages/util"]);
+    // Linked for every dependent: nothing is removed.
+    assert_eq!(
+        run(lock("link:../../packages/core")
+            .replace("file:packages/util", "link:../../packages/util")),
+        Vec::<String>::new()
     );
-    assert!(r[0].2.is_empty(), "{:?}", r[0]);
 }
 
 /// The rendered files of every service, by path.
@@ -298,7 +298,7 @@ fn a_workspace_made_in_memory_renders_without_a_disk() {
         "ARG NODE_IMAGE=node:22-bookworm-slim",
         "RUN npm install -g pnpm@9.12.0",
         "CMD [\"node\", \"/app/services/api/server.js\"]",
-        "dependencies[@m/lib]=file:../../packages/lib",
+        "--prod --ignore-scripts --store-dir /pnpm/store --filter @m/lib --filter api",
     ] {
         assert!(dockerfile.contains(line), "{line}\n{dockerfile}");
     }

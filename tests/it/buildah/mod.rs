@@ -1,7 +1,7 @@
 //! Real builds with buildah, opt-in (`#[ignore]`: minutes each, and they need buildah and the
-//! local base images): `node` builds the pnpm fixtures, `next` the Next.js apps of
-//! tests/fixtures/pnpm9-next, `cargo` the Cargo fixtures, `cargo_servers` starts Cargo servers
-//! and asks them what they did.
+//! local base images): `node` builds the pnpm fixtures, `locked` compares a pnpm image with its
+//! lockfile package by package, `next` the Next.js apps of tests/fixtures/pnpm9-next, `cargo`
+//! the Cargo fixtures, `cargo_servers` starts Cargo servers and asks them what they did.
 //!
 //! ```sh
 //! cargo test --test it buildah:: -- --ignored --nocapture          # all
@@ -13,5 +13,6 @@
 
 mod cargo;
 mod cargo_servers;
+mod locked;
 mod next;
 mod node;

@@ -140,7 +140,9 @@ const REAL: &[(&str, &[RealService])] = &[
             RealService {
                 dir: "services/orders",
                 prints: "orders ready, core 2.3.0",
-                modules: &["core", "logger", "@corp/metrics", "corp-core"],
+                // corp-core only under its alias `core`: the image keeps pnpm's layout, where
+                // a package resolves only by the names its package.json declares.
+                modules: &["core", "logger", "@corp/metrics"],
             },
             RealService {
                 dir: "services/audit",

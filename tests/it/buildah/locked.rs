@@ -1,0 +1,330 @@
+//! The production install is the lockfile's, exactly: the image isogen generates for
+//! tests/fixtures/pnpm10-locked (transitive dependencies, an auto-installed and an unmet peer,
+//! a `patchedDependencies` patch, a `packageExtensions` entry, overrides with a `"-"` removal)
+//! is built with buildah, and EVERY package folder under a `node_modules` of the image (its
+//! package.json: name, version) is compared with what `pnpm-lock.yaml` resolves for the
+//! service's production closure; the patch must be applied, the internal package must be
+//! there once (at its workspace folder), the service must start and `isogen verify
+//! --workspace` must pass the exported archive.
+//!
+//! ```sh
+//! cargo test --test it buildah::locked -- --ignored --nocapture
+//! ```
+//!
+//! Slow (a real build against the npm registry) and needs buildah and the local base images
+//! (`cargo xtask base-images`), so it is ignored by default. The image is
+//! `localhost/isogen-gen/pnpm10-locked-api`, removed once checked.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use serde::Deserialize;
+
+const FIXTURE: &str = "pnpm10-locked";
+const SERVICE_DIR: &str = "services/api";
+const IMAGE: &str = "localhost/isogen-gen/pnpm10-locked-api";
+
+fn buildah(args: &[&str]) -> std::process::Output {
+    let out = Command::new("buildah")
+        .args(["--storage-driver", "vfs"])
+        .args(args)
+        .output()
+        .expect("buildah runs");
+    assert!(
+        out.status.success(),
+        "buildah {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[derive(Deserialize)]
+struct Lockfile {
+    importers: BTreeMap<String, Importer>,
+    #[serde(default)]
+    snapshots: BTreeMap<String, Snapshot>,
+}
+
+#[derive(Deserialize, Default)]
+struct Importer {
+    #[serde(default)]
+    dependencies: BTreeMap<String, Locked>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional: BTreeMap<String, Locked>,
+}
+
+#[derive(Deserialize)]
+struct Locked {
+    version: String,
+}
+
+#[derive(Deserialize, Default)]
+struct Snapshot {
+    #[serde(default)]
+    dependencies: BTreeMap<String, String>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional: BTreeMap<String, String>,
+}
+
+/// `name@version(peers)(patch_hash=...)` of a dependency as the lockfile writes it: the
+/// snapshot key, and (name, version) without the suffixes.
+fn snapshot_key(name: &str, version: &str) -> (String, (String, String)) {
+    // An alias (`npm:` form) is written `real-name@version` (peers in parentheses after it).
+    let head = version.split('(').next().unwrap_or(version);
+    let (name, version) = match head.rfind('@').filter(|&i| i > 0) {
+        Some(i) => (&version[..i], &version[i + 1..]),
+        None => (name, version),
+    };
+    let plain = version.split('(').next().unwrap_or(version);
+    (
+        format!("{name}@{version}"),
+        (name.to_string(), plain.to_string()),
+    )
+}
+
+/// Every (name, version) the lockfile installs for the production closure of `importer`:
+/// its `dependencies` and `optionalDependencies`, workspace links followed to their importers,
+/// then each snapshot's dependencies, transitively.
+fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let mut seen_importers = BTreeSet::new();
+    let mut seen_snapshots = BTreeSet::new();
+    let mut importers = vec![importer.to_string()];
+    let mut snapshots: Vec<(String, String)> = Vec::new();
+    while let Some(dir) = importers.pop() {
+        if !seen_importers.insert(dir.clone()) {
+            continue;
+        }
+        let imp = &lock.importers[&dir];
+        for (name, dep) in imp.dependencies.iter().chain(&imp.optional) {
+            match dep.version.strip_prefix("link:") {
+                Some(rel) => importers.push(join(&dir, rel)),
+                None => snapshots.push((name.clone(), dep.version.clone())),
+            }
+        }
+    }
+    while let Some((name, version)) = snapshots.pop() {
+        let (key, plain) = snapshot_key(&name, &version);
+        if !seen_snapshots.insert(key.clone()) {
+            continue;
+        }
+        out.insert(plain);
+        let snap = lock
+            .snapshots
+            .get(&key)
+            .unwrap_or_else(|| panic!("no snapshot {key} in pnpm-lock.yaml"));
+        for (n, v) in snap.dependencies.iter().chain(&snap.optional) {
+            snapshots.push((n.clone(), v.clone()));
+        }
+    }
+    out
+}
+
+/// `dir/rel` with `..` resolved (workspace-relative, `/`-separated).
+fn join(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+/// Run inside the image: every real folder (not a symlink) under /app whose parent is a
+/// `node_modules` (or a scope in one) and that holds a package.json, plus every package.json
+/// naming a workspace package, as JSON lines `{path, name, version, patched}`.
+const INVENTORY: &str = r#"
+const fs = require("node:fs"), path = require("node:path");
+const isPkgDir = (p) => {
+  const parent = path.basename(path.dirname(p));
+  const grand = path.basename(path.dirname(path.dirname(p)));
+  return parent === "node_modules" || (parent.startsWith("@") && grand === "node_modules");
+};
+const walk = (dir) => {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue; // symlinks are not followed: each real copy once
+    const p = path.join(dir, e.name);
+    const pj = path.join(p, "package.json");
+    if (fs.existsSync(pj)) {
+      const j = JSON.parse(fs.readFileSync(pj, "utf8"));
+      const internal = typeof j.name === "string" && j.name.startsWith("@locked/");
+      if (isPkgDir(p) || internal) {
+        let patched = null;
+        if (j.name === "ms") patched = fs.readFileSync(path.join(p, "index.js"), "utf8").includes("patchedByLockfile");
+        console.log(JSON.stringify({ path: p, name: j.name, version: j.version, patched, node_modules: isPkgDir(p) }));
+      }
+    }
+    walk(p);
+  }
+};
+walk("/app");
+"#;
+
+#[derive(Deserialize, Debug)]
+struct Found {
+    path: String,
+    name: String,
+    version: Option<String>,
+    patched: Option<bool>,
+    node_modules: bool,
+}
+
+#[test]
+#[ignore = "slow: builds an image with buildah and installs from the npm registry"]
+fn the_image_holds_exactly_what_the_lockfile_resolves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join(FIXTURE);
+    super::node::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(FIXTURE),
+        &root,
+    );
+    let status = Command::new(env!("CARGO_BIN_EXE_isogen"))
+        .arg("generate")
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(status.success(), "generate failed");
+    let dockerfile = format!("{SERVICE_DIR}/Dockerfile");
+    buildah(&[
+        "bud",
+        "--isolation",
+        "chroot",
+        "--layers=false",
+        "--pull=never",
+        "-f",
+        &dockerfile,
+        "-t",
+        IMAGE,
+        root.to_str().unwrap(),
+    ]);
+    let container = String::from_utf8(buildah(&["from", "--pull=never", IMAGE]).stdout).unwrap();
+    let container = container.trim().to_string();
+    let run = |env: &[&str], args: &[&str]| {
+        let mut all = vec!["run", "--isolation", "chroot"];
+        for e in env {
+            all.extend(["-e", e]);
+        }
+        all.push(&container);
+        all.push("--");
+        all.extend_from_slice(args);
+        let o = buildah(&all);
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let started = run(
+        &["ISOGEN_SMOKE=1"],
+        &["node", "/app/services/api/src/main.js"],
+    );
+    let inventory = run(&[], &["node", "-e", INVENTORY]);
+    let archive = tmp.path().join("api.docker.tar");
+    buildah(&[
+        "push",
+        IMAGE,
+        &format!("docker-archive:{}:{IMAGE}:latest", archive.display()),
+    ]);
+    buildah(&["rm", &container]);
+    buildah(&["rmi", IMAGE]);
+
+    // The service ran: the patch, the auto-installed peer, the unmet peer, the relative path.
+    assert_eq!(
+        started.trim(),
+        "api: patched true, valid true, hits 0, retention 172800000 ms"
+    );
+
+    let found: Vec<Found> = inventory
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let installed: BTreeSet<(String, String)> = found
+        .iter()
+        .filter(|f| f.node_modules)
+        .map(|f| (f.name.clone(), f.version.clone().unwrap_or_default()))
+        .collect();
+    let lock: Lockfile =
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap())
+            .unwrap();
+    let expected = locked_closure(&lock, SERVICE_DIR);
+    let missing: Vec<_> = expected.difference(&installed).collect();
+    let extra: Vec<_> = installed.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "the image differs from pnpm-lock.yaml:\n  missing {missing:?}\n  not locked {extra:?}\n{inventory}"
+    );
+    // What npm would have chosen or kept is not there: the override below ajv's range, no
+    // removed or dev-only package.
+    assert!(installed.contains(&("fast-deep-equal".into(), "3.1.1".into())));
+    assert!(installed.contains(&("is-number".into(), "7.0.0".into())));
+    for gone in ["loose-envify", "js-tokens", "kleur"] {
+        assert!(!installed.iter().any(|(n, _)| n == gone), "{gone} shipped");
+    }
+    let ms: Vec<&Found> = found.iter().filter(|f| f.name == "ms").collect();
+    assert!(
+        !ms.is_empty() && ms.iter().all(|f| f.patched == Some(true)),
+        "{ms:?}"
+    );
+    // One copy of each workspace package, at its workspace folder.
+    let internal: Vec<&str> = found
+        .iter()
+        .filter(|f| f.name.starts_with("@locked/"))
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(internal, ["/app/packages/core", "/app/services/api"]);
+
+    let verify = Command::new(env!("CARGO_BIN_EXE_isogen"))
+        .arg("verify")
+        .arg(&archive)
+        .arg("--workspace")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&verify.stdout);
+    println!("{report}");
+    assert_eq!(verify.status.code(), Some(0), "{report}");
+}
+
+#[test]
+fn the_lockfile_closure_follows_links_peers_and_patches() {
+    let lock: Lockfile = serde_saphyr::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(FIXTURE)
+                .join("pnpm-lock.yaml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let names: Vec<String> = locked_closure(&lock, SERVICE_DIR)
+        .into_iter()
+        .map(|(n, v)| format!("{n}@{v}"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ajv@8.20.0",
+            "ajv-keywords@5.1.0",
+            "debug@4.3.7",
+            "fast-deep-equal@3.1.1",
+            "fast-uri@3.1.9",
+            "is-number@7.0.0",
+            "json-schema-traverse@1.0.0",
+            "ms@2.1.3",
+            "redux@4.0.0",
+            "redux-thunk@3.1.0",
+            "require-from-string@2.0.2",
+            "symbol-observable@1.2.0",
+        ]
+    );
+}
