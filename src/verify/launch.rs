@@ -225,6 +225,24 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
                 .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
             {
                 let command = rest.get(i + 1).cloned().unwrap_or_default();
+                // `node step && exec node <script>`: the service is the exec'd node, once
+                // every step's script is in the image.
+                if let Some(mut steps) = super::launch_steps::node_steps(&command) {
+                    let service = steps.pop().unwrap_or_default();
+                    let found = |s: &Vec<String>| {
+                        matches!(
+                            node(&s[1..], config, fs),
+                            Launch::Node {
+                                resolved: Some(_),
+                                ..
+                            }
+                        )
+                    };
+                    if steps.iter().all(found) {
+                        argv = service;
+                        continue;
+                    }
+                }
                 return Launch::Shell { command };
             }
             if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
@@ -394,7 +412,11 @@ pub fn wanted_paths(config: &RuntimeConfig) -> (Vec<String>, Vec<String>) {
     let mut paths = Vec::new();
     let mut names = Vec::new();
     let workdir = config.workdir();
-    for word in config.argv().iter().filter(|w| !w.starts_with('-')) {
+    // The words of a `node step && exec node <script>` shell command count too.
+    let mut argv = config.argv();
+    let steps = argv.last().and_then(|c| super::launch_steps::node_steps(c));
+    argv.extend(steps.into_iter().flatten().flatten());
+    for word in argv.iter().filter(|w| !w.starts_with('-')) {
         if word.contains(' ') || word.contains('=') || word.is_empty() {
             continue;
         }
@@ -510,6 +532,32 @@ mod tests {
         let fs = Fs::new(&t);
         let l = analyse(&cfg(&["entry.sh"], &["dist/main.js"], "/app"), &fs);
         assert!(matches!(&l, Launch::Binary { .. }), "{l:?}");
+    }
+
+    /// What `isogen generate` writes for `node dist/migrate.js && node dist/server.js`: the
+    /// service is the exec'd node, once the step's script is in the image.
+    #[test]
+    fn node_steps_then_exec_node_is_the_service() {
+        let t = node_base(TreeBuilder::new())
+            .file("/app/api/dist/migrate.js", "x")
+            .file("/app/api/dist/server.js", "x")
+            .build();
+        let fs = Fs::new(&t);
+        let chain = "node dist/migrate.js && exec node /app/api/dist/server.js";
+        let l = analyse(&cfg(&[], &["/bin/sh", "-c", chain], "/app/api"), &fs);
+        assert!(
+            matches!(&l, Launch::Node { resolved: Some(r), .. } if r == "/app/api/dist/server.js"),
+            "{l:?}"
+        );
+        let (paths, _) = wanted_paths(&cfg(&[], &["/bin/sh", "-c", chain], "/app/api"));
+        assert!(
+            paths.contains(&"/app/api/dist/migrate.js".to_string()),
+            "{paths:?}"
+        );
+        // A step whose script is not in the image: the shell command is what runs.
+        let missing = "node dist/gone.js && exec node /app/api/dist/server.js";
+        let l = analyse(&cfg(&[], &["/bin/sh", "-c", missing], "/app/api"), &fs);
+        assert!(matches!(&l, Launch::Shell { .. }), "{l:?}");
     }
 
     #[test]

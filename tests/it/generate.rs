@@ -625,14 +625,18 @@ fn a_package_running_several_processes_is_one_service_each() {
     )]);
     isogen().arg("generate").arg(ws.path()).assert().success();
     assert!(!ws.path().join("services/api/Dockerfile").exists());
+    // The options a process's script gives node are kept.
     for (service, file) in [
-        ("api-billing", "billing.js"),
-        ("api-cron", "cron.js"),
-        ("api-mailer", "mailer.js"),
+        (
+            "api-billing",
+            r#""--enable-source-maps", "/app/services/api/dist/billing.js""#,
+        ),
+        ("api-cron", r#""/app/services/api/dist/cron.js""#),
+        ("api-mailer", r#""/app/services/api/dist/mailer.js""#),
     ] {
         let dockerfile = read(ws.path(), &format!("services/api/{service}.Dockerfile"));
         assert!(
-            dockerfile.contains(&format!(r#"CMD ["node", "/app/services/api/dist/{file}"]"#)),
+            dockerfile.contains(&format!(r#"CMD ["node", {file}]"#)),
             "{service}: {dockerfile}"
         );
         assert!(
@@ -1746,8 +1750,8 @@ fn a_typescript_library_nothing_builds_is_named() {
 /// `node --import ./build/tracing.js build/main.js`: the image runs the file alone, and says so
 /// with the fix (NODE_OPTIONS), which silences it.
 #[test]
-fn node_options_of_the_start_script_are_named() {
-    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --import ./build/tracing.js build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --env-file=.env --import ./build/tracing.js -r dotenv/config build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
     let ws = with(&[("services/api/package.json", api)]);
     isogen()
         .arg("generate")
@@ -1755,27 +1759,33 @@ fn node_options_of_the_start_script_are_named() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "services/api/package.json: the `start` script runs node with `--import ./build/tracing.js`",
-        ))
-        .stderr(predicate::str::contains(
-            r#"env = { NODE_OPTIONS = "--import ./build/tracing.js" }"#,
+            "services/api/package.json: the `start` script runs node with `--env-file=.env`, which the image's CMD leaves out",
         ));
-    let ws = with(&[
-        ("services/api/package.json", api),
-        (
-            "isogen.toml",
-            "[generate.services.api]\nenv = { NODE_OPTIONS = \"--import ./build/tracing.js\" }\n",
-        ),
-    ]);
-    isogen()
-        .arg("generate")
-        .arg(ws.path())
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("start` script").not());
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
     assert!(
-        dockerfile.contains(r#"ENV NODE_OPTIONS="--import ./build/tracing.js""#),
+        dockerfile.contains(
+            r#"CMD ["node", "--import", "./build/tracing.js", "-r", "dotenv/config", "/app/services/api/build/main.js"]"#
+        ),
+        "{dockerfile}"
+    );
+}
+
+/// `node dist/migrate.js && node dist/server.js`: the image runs the migration, then execs
+/// the service, from the service folder, as `pnpm start` would.
+#[test]
+fn run_a_then_b_runs_the_steps_then_execs_the_service() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/migrate.js && NODE_ENV=production node --enable-source-maps dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            r#"CMD ["/bin/sh", "-c", "node dist/migrate.js && exec node --enable-source-maps /app/services/api/dist/server.js"]"#
+        ),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains(r#"ENV NODE_ENV="production""#),
         "{dockerfile}"
     );
 }

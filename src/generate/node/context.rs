@@ -66,11 +66,14 @@ pub fn context(
     svc.reject_cargo_keys()?;
     let (entry, out_dir) = svc.entry_and_out_dir()?;
     let service_copy = svc.service_copy(&entry, &out_dir, warnings)?;
-    common.service.cmd = vec![
-        "node".into(),
-        format!("{}/{}", common.service.workdir, entry),
-    ];
-    svc.warn_dropped_node_options(&entry, common.env.contains_key("NODE_OPTIONS"), warnings);
+    common.service.cmd = super::command::node_cmd(
+        svc.node,
+        &entry,
+        &common.service.workdir,
+        &pkg.manifest,
+        &svc.section,
+        warnings,
+    );
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let shipped: Vec<&str> = (service.runtime_closure.iter())
         .chain([&service.package])
@@ -295,32 +298,6 @@ impl Svc<'_> {
                 }
             ),
         ))
-    }
-
-    /// `node --import ./tracing.mjs dist/main.js`: the CMD runs the file alone, so say what
-    /// it drops (unless `NODE_OPTIONS` is set).
-    fn warn_dropped_node_options(
-        &self,
-        entry: &str,
-        has_node_options: bool,
-        warnings: &mut Vec<String>,
-    ) {
-        let n = self.node;
-        let (script, options) = match n.script_running(entry) {
-            Some((script, _, options)) => (script, options.to_vec()),
-            None => ("start", Vec::new()),
-        };
-        if options.is_empty() || has_node_options {
-            return;
-        }
-        warnings.push(format!(
-            "{}: the `{}` script runs node with `{}`, which the image's CMD (`node {entry}`) does not pass; to keep them, set `env = {{ NODE_OPTIONS = \"{}\" }}` in {} of isogen.toml",
-            self.pkg.manifest,
-            script,
-            options.join(" "),
-            options.join(" ").replace('"', "\\\""),
-            self.section
-        ));
     }
 
     /// `build` and a shell `healthcheck` go into one Dockerfile line each.

@@ -8,6 +8,7 @@
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
 
+pub mod command;
 pub mod context;
 pub mod pnpm_settings;
 pub mod rewrite;
