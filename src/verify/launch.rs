@@ -219,42 +219,13 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
             continue;
         }
         if SHELLS.contains(&base.as_str()) {
-            let rest = &argv[1..];
-            if let Some(i) = rest
-                .iter()
-                .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
-            {
-                let command = rest.get(i + 1).cloned().unwrap_or_default();
-                // `node step && exec node <script>`: the service is the exec'd node, once
-                // every step's script is in the image.
-                if let Some(mut steps) = super::launch_steps::node_steps(&command) {
-                    let service = steps.pop().unwrap_or_default();
-                    let found = |s: &Vec<String>| {
-                        matches!(
-                            node(&s[1..], config, fs),
-                            Launch::Node {
-                                resolved: Some(_),
-                                ..
-                            }
-                        )
-                    };
-                    if steps.iter().all(found) {
-                        argv = service;
-                        continue;
-                    }
+            match shell(&argv[1..], config, fs) {
+                std::ops::ControlFlow::Continue(service) => {
+                    argv = service;
+                    continue;
                 }
-                return Launch::Shell { command };
+                std::ops::ControlFlow::Break(launch) => return launch,
             }
-            if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
-                let idx = rest.iter().position(|a| a == script).unwrap_or(0);
-                return Launch::Script {
-                    path: fs::join(&config.workdir(), script),
-                    args: rest[idx + 1..].to_vec(),
-                };
-            }
-            return Launch::Shell {
-                command: String::new(),
-            };
         }
         if is_node(&first) {
             return node_program(&first, &argv[1..], config, fs);
@@ -302,6 +273,50 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
         };
     }
     Launch::Nothing
+}
+
+/// `sh <rest>`: a shell command (or the service a `node step && exec node <script>` command
+/// execs, to analyse next), a script the shell runs, or an interactive shell.
+fn shell(
+    rest: &[String],
+    config: &RuntimeConfig,
+    fs: &Fs,
+) -> std::ops::ControlFlow<Launch, Vec<String>> {
+    use std::ops::ControlFlow::{Break, Continue};
+    if let Some(i) = rest
+        .iter()
+        .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
+    {
+        let command = rest.get(i + 1).cloned().unwrap_or_default();
+        // `node step && exec node <script>`: the service is the exec'd node, once every
+        // step's script is in the image.
+        if let Some(mut steps) = super::launch_steps::node_steps(&command) {
+            let service = steps.pop().unwrap_or_default();
+            let found = |s: &Vec<String>| {
+                matches!(
+                    node(&s[1..], config, fs),
+                    Launch::Node {
+                        resolved: Some(_),
+                        ..
+                    }
+                )
+            };
+            if steps.iter().all(found) {
+                return Continue(service);
+            }
+        }
+        return Break(Launch::Shell { command });
+    }
+    if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
+        let idx = rest.iter().position(|a| a == script).unwrap_or(0);
+        return Break(Launch::Script {
+            path: fs::join(&config.workdir(), script),
+            args: rest[idx + 1..].to_vec(),
+        });
+    }
+    Break(Launch::Shell {
+        command: String::new(),
+    })
 }
 
 /// `node ARGS`: node itself must be in the image (through PATH), runc execs it first; then

@@ -616,6 +616,34 @@ fn a_service_whose_start_is_a_dev_server_says_so() {
     );
 }
 
+/// `"main": "./src/index.ts"` (a build that rewrites package.json to `./dist/index.js`):
+/// isogen reads package.json before the build, so it refuses rather than run a `.ts` file
+/// under plain node, and names the built file to set.
+#[test]
+fn a_typescript_entry_is_refused_with_the_built_file_to_name() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"./src/index.ts","scripts":{"build":"tsc && node scripts/rewrite-main.js"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "`src/index.ts`",
+            "plain `node` cannot run",
+            r#"entry = "dist/index.js""#,
+        ],
+    );
+    // A start script naming the built file wins over `main`.
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"./src/index.ts","scripts":{"build":"tsc","start":"node dist/index.js"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(read(ws.path(), "services/api/Dockerfile")
+        .contains(r#"CMD ["node", "/app/services/api/dist/index.js"]"#));
+}
+
 #[test]
 fn a_package_running_several_processes_is_one_service_each() {
     // Three workers and no `start`: `main` is a module of exports, not a process.

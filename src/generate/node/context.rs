@@ -245,6 +245,7 @@ impl Svc<'_> {
             None if !self.node.processes.is_empty() => out_dir_of(Some(&entry)),
             None => self.node.service_out_dir(),
         };
+        self.refuse_typescript_entry(&entry, entry_override.is_some())?;
         for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
             if !value.is_empty() && (!is_plain_path(value) || value.split('/').any(|s| s == "..")) {
                 return Err(Error::config(
@@ -254,6 +255,43 @@ impl Svc<'_> {
             }
         }
         Ok((entry, out_dir))
+    }
+
+    /// An entry that is TypeScript source (`"main": "./src/index.ts"`, which a build may
+    /// rewrite to `./dist/index.js` in package.json: isogen reads package.json before the
+    /// build) cannot run under plain `node`: refused, with the built file to name instead.
+    fn refuse_typescript_entry(&self, entry: &str, configured: bool) -> Result<()> {
+        let Some(ext) = [".ts", ".mts", ".cts", ".tsx"]
+            .into_iter()
+            .find(|e| entry.ends_with(e))
+        else {
+            return Ok(());
+        };
+        let js = match ext {
+            ".mts" => ".mjs",
+            ".cts" => ".cjs",
+            _ => ".js",
+        };
+        let stem = &entry[..entry.len() - ext.len()];
+        let built = format!(
+            "dist/{}{js}",
+            stem.strip_prefix("src/")
+                .unwrap_or(stem.rsplit('/').next().unwrap_or(stem))
+        );
+        let source = if configured {
+            format!("`entry` in {}", self.section)
+        } else {
+            "`main`, `exports` or `bin` of its package.json".to_string()
+        };
+        let message = format!(
+                "the entry `{entry}` of the service `{}` (from {source}) is TypeScript source, which plain `node` cannot run; if its build rewrites package.json to point at the built file, isogen does not see that (it reads package.json before the build): name the built file, e.g. `entry = \"{built}\"` in {} of isogen.toml, or a `start` script `node {built}`",
+                self.service.name, self.section
+            );
+        Err(if configured {
+            Error::config(self.config_path, message)
+        } else {
+            Error::workspace(self.ws.root.join(&self.pkg.manifest), message)
+        })
     }
 
     /// Whether the service's package is built (a build script, or `build` in the config).
