@@ -716,11 +716,7 @@ fn unknown_config_keys_are_named() {
     )]);
     fails_naming(&ws, &["isogen.toml", "image", "64 hex digits"]);
     // Cargo-only keys on a Node service would be silently ignored: they are named instead.
-    for key in [
-        "features = [\"tls\"]",
-        "no_default_features = true",
-        "assets = [\"config\"]",
-    ] {
+    for key in ["features = [\"tls\"]", "no_default_features = true"] {
         let config = format!("[generate.services.api]\n{key}\n");
         let ws = with(&[("isogen.toml", Box::leak(config.into_boxed_str()))]);
         let name = key.split(' ').next().unwrap();
@@ -1110,6 +1106,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ),
     // Both services already reach every library.
     ("pnpm9-cjs-backend", None),
+    // Run-time files: Prisma (custom and default output), migrate-then-serve, assets.
+    ("pnpm9-runfiles", None),
 ];
 
 /// `pnpm add`: the dependency goes into the manifest and into the lockfile's importer.

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::rewrite::{npm_overrides, rewrite_command, runtime_rewrite};
+use super::runfiles::{RunFile, RunFiles};
 use super::settings::settings;
 use super::shipped::{package_contents, unbuilt_paths};
 use super::tsconfig::{built_by_references, tsconfig_extends};
@@ -82,7 +83,7 @@ pub fn context(
     let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
     svc.check_one_line_commands()?;
 
-    let mut packages = svc.build_packages(&out_dir)?;
+    let mut packages = svc.build_packages(&out_dir, warnings)?;
     svc.mark_injected(&mut packages)?;
     svc.warn_unbuilt_service(&packages, &service_copy, warnings);
     if pnpm.split_lockfiles {
@@ -108,6 +109,7 @@ pub fn context(
         &common.app_root,
         warnings,
     )?;
+    let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
     let root_files = root_files(pnpm, warnings);
     let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
     check_copyable(ws, pnpm, &tsconfig_extends)?;
@@ -130,6 +132,7 @@ pub fn context(
         runtime_packages,
         inject_refresh,
         npm_overrides,
+        run_files,
     })
 }
 
@@ -170,13 +173,12 @@ impl Svc<'_> {
             self.config_path,
             &self.section,
             &[
-                ("assets", !o.assets.is_empty()),
                 ("features", !o.features.is_empty()),
                 ("no_default_features", o.no_default_features.is_some()),
             ],
             &format!(
                 "only for Cargo services; `{}` is a Node service (its image ships the `dist` \
-                 of its package, `out_dir` names another folder)",
+                 of its package, `out_dir` names another folder, `assets` adds files)",
                 self.service.name
             ),
         )
@@ -377,7 +379,11 @@ impl Svc<'_> {
     }
 
     /// Every package the frozen install and the builds touch.
-    fn build_packages(&self, out_dir: &str) -> Result<Vec<BuildPackage>> {
+    fn build_packages(
+        &self,
+        out_dir: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<BuildPackage>> {
         let mut packages = Vec::new();
         for i in self.build_order() {
             let p = self.ws.package(i);
@@ -395,6 +401,7 @@ impl Svc<'_> {
                 _ => None,
             };
             packages.push(BuildPackage {
+                prisma_generate: super::runfiles::prisma_generate(p, n, &selector, warnings),
                 name: p.name.clone(),
                 dir: p.dir.clone(),
                 manifest: p.manifest.clone(),
@@ -454,6 +461,68 @@ impl Svc<'_> {
                 self.section
             ));
         }
+    }
+
+    /// What the runtime stage copies from the builder besides the build output (see
+    /// [`super::runfiles`]), leaving out what the image ships already.
+    fn run_files(
+        &self,
+        runtime: &[RuntimePackage],
+        entry: &str,
+        app_root: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<RunFile>> {
+        let rf = RunFiles {
+            app_root,
+            section: &self.section,
+            config_path: self.config_path,
+        };
+        let in_package = |dir: &str, rel: &str| {
+            let path = format!(
+                "{app_root}/{}",
+                if dir.is_empty() {
+                    rel.to_string()
+                } else {
+                    format!("{dir}/{rel}")
+                }
+            );
+            RunFile {
+                from: path.clone(),
+                to: path,
+            }
+        };
+        let assets = self
+            .overrides
+            .map(|o| o.assets.as_slice())
+            .unwrap_or_default();
+        let mut out: Vec<RunFile> = rf
+            .assets(self.pkg, assets)?
+            .into_iter()
+            .chain(rf.migrations(self.node, entry))
+            .map(|rel| in_package(&self.pkg.dir, &rel))
+            .collect();
+        let shipped = self
+            .service
+            .runtime_closure
+            .iter()
+            .chain([&self.service.package]);
+        for &i in shipped {
+            let p = self.ws.package(i);
+            out.extend(rf.prisma(p, node_of(p)?, warnings));
+        }
+        // Already in the image: under a path some package ships.
+        let shipped: Vec<String> = runtime
+            .iter()
+            .flat_map(|r| r.copy.iter().map(|c| in_package(&r.dir, c).to))
+            .collect();
+        out.retain(|f| {
+            !shipped
+                .iter()
+                .any(|s| f.to == *s || f.to.starts_with(&format!("{s}/")))
+        });
+        out.sort_by(|a, b| a.to.cmp(&b.to));
+        out.dedup();
+        Ok(out)
     }
 
     /// The packages the image ships, dependencies first, the service last.

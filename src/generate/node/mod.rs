@@ -12,6 +12,7 @@ pub mod command;
 pub mod context;
 pub mod pnpm_settings;
 pub mod rewrite;
+pub mod runfiles;
 pub mod settings;
 pub mod shipped;
 pub mod tsconfig;
@@ -85,6 +86,9 @@ pub struct NodeContext {
     /// pnpm's `overrides` as the npm `overrides` the service's package.json gets (JSON), each
     /// pinned to the version the lockfile holds; `None` without overrides.
     pub npm_overrides: Option<String>,
+    /// What the runtime stage copies from the builder besides the build output: `assets`,
+    /// migration folders, Prisma's schema and client (see [`runfiles`]).
+    pub run_files: Vec<runfiles::RunFile>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +130,9 @@ pub struct BuildPackage {
     /// `injectWorkspacePackages`): pnpm copied it into `node_modules` before it was built, so
     /// the copy is refreshed (`inject_refresh`) after its build.
     pub injected: bool,
+    /// `prisma generate` for a package that uses Prisma (run before its build), from the
+    /// app root; `None` without Prisma.
+    pub prisma_generate: Option<String>,
 }
 
 /// A package as the image ships it.

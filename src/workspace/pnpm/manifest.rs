@@ -86,6 +86,8 @@ pub struct NodePackage {
     pub injected: BTreeSet<String>,
     /// What the package folder holds on disk (read at discovery: generate never looks).
     pub folder: PackageFolder,
+    /// Its Prisma schema and client generator, when it uses Prisma (read at discovery).
+    pub prisma: Option<super::prisma::Prisma>,
 }
 
 impl NodePackage {
@@ -306,6 +308,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
             _ => BTreeSet::new(),
         },
         folder: PackageFolder::default(),
+        prisma: None,
     })
 }
 

@@ -6,6 +6,7 @@
 //!   [`deps`]: its dependencies and their targets; [`folder`]: what its folder holds;
 //! - [`root`]: the root facts (`packageManager`, overrides, patches, lockfile, `.npmrc`);
 //!   [`lockfile`], [`build_scripts`], [`npmrc`], [`settings`], [`overrides`], [`node_version`], [`tsconfig`];
+//! - [`prisma`]: a package's Prisma schema and client generator;
 //! - [`files`]: reading text, JSON and YAML with errors that name the file.
 //!
 //! The root package itself is not a package of the model. This module only reads files; it
@@ -21,6 +22,7 @@ pub mod manifest;
 pub mod node_version;
 pub mod npmrc;
 pub mod overrides;
+pub mod prisma;
 pub mod root;
 pub mod settings;
 pub mod start_script;
@@ -199,6 +201,7 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         let mut pkg = manifest::read_package(&json, dir, &manifest, &ws.root)?;
         if let Some(n) = pkg.node.as_mut() {
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
+            n.prisma = prisma::read(&ws.root, dir, &json);
         }
         ws.packages.push(pkg);
         raw.push(json);
