@@ -616,6 +616,115 @@ fn a_service_whose_start_is_a_dev_server_says_so() {
     );
 }
 
+/// `assets` of a Node service: shipped from the builder at the same path under the service's
+/// folder; a path outside the package is named.
+#[test]
+fn node_assets_ship_under_the_service_folder() {
+    let ws = with(&[
+        (
+            "isogen.toml",
+            "[generate.services.api]\nassets = [\"static/\", \"./config/app.json\"]\n",
+        ),
+        ("services/api/static/index.html", "<p>ok</p>"),
+        ("services/api/config/app.json", "{}"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    for path in ["static", "config/app.json"] {
+        assert!(
+            dockerfile.contains(&format!(
+                "COPY --from=builder /app/services/api/{path} /app/services/api/{path}\n"
+            )),
+            "{path}: {dockerfile}"
+        );
+    }
+    for bad in ["../secrets", "node_modules/x", "/etc/passwd"] {
+        let config = format!("[generate.services.api]\nassets = [\"{bad}\"]\n");
+        let ws = with(&[("isogen.toml", Box::leak(config.into_boxed_str()))]);
+        fails_naming(&ws, &["isogen.toml", "[generate.services.api] assets", bad]);
+    }
+}
+
+/// A `migrations/` (or `drizzle/`) folder ships when the start command migrates, not
+/// otherwise (a folder of the package the service never reads stays out).
+#[test]
+fn migration_folders_ship_when_the_start_command_migrates() {
+    let migrating = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/migrate.js && node dist/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let serving = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    for (manifest, shipped) in [(migrating, true), (serving, false)] {
+        let ws = with(&[
+            ("services/api/package.json", manifest),
+            (
+                "services/api/migrations/001_init.sql",
+                "CREATE TABLE t (id int);",
+            ),
+            (
+                "services/api/drizzle/0000_init.sql",
+                "CREATE TABLE t (id int);",
+            ),
+        ]);
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        let dockerfile = read(ws.path(), "services/api/Dockerfile");
+        for folder in ["migrations", "drizzle"] {
+            let copy = format!(
+                "COPY --from=builder /app/services/api/{folder} /app/services/api/{folder}"
+            );
+            assert_eq!(
+                dockerfile.contains(&copy),
+                shipped,
+                "{folder}: {dockerfile}"
+            );
+        }
+    }
+}
+
+/// A package on `@prisma/client` with a schema but no `prisma` CLI cannot generate its client:
+/// generate says so; with the CLI, the builder runs `prisma generate` before the build.
+#[test]
+fn prisma_generate_runs_before_the_build_and_needs_the_cli() {
+    let schema = "generator client {\n  provider = \"prisma-client-js\"\n  output = \"../generated/client\"\n}\n";
+    let without = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@prisma/client":"7.10.0"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", without),
+        ("services/api/prisma/schema.prisma", schema),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/package.json: `@x/api` uses Prisma (prisma/schema.prisma) but has no `prisma` dependency",
+        ));
+    let with_cli = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@prisma/client":"7.10.0"},"devDependencies":{"prisma":"7.10.0"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", with_cli),
+        ("services/api/prisma/schema.prisma", schema),
+        ("services/api/prisma/migrations/0_init/migration.sql", "--"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    let generate = dockerfile
+        .find("RUN pnpm --filter @x/api exec prisma generate\n")
+        .expect(&dockerfile);
+    let build = dockerfile
+        .find("RUN pnpm --filter @x/api run build")
+        .unwrap();
+    assert!(generate < build, "{dockerfile}");
+    for path in [
+        "prisma/schema.prisma",
+        "prisma/migrations",
+        "generated/client",
+    ] {
+        assert!(
+            dockerfile.contains(&format!(
+                "COPY --from=builder /app/services/api/{path} /app/services/api/{path}\n"
+            )),
+            "{path}: {dockerfile}"
+        );
+    }
+}
+
 /// `"main": "./src/index.ts"` (a build that rewrites package.json to `./dist/index.js`):
 /// isogen reads package.json before the build, so it refuses rather than run a `.ts` file
 /// under plain node, and names the built file to set.
