@@ -472,8 +472,14 @@ impl Svc<'_> {
         app_root: &str,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<RunFile>> {
+        let workdir = if self.pkg.dir.is_empty() {
+            app_root.to_string()
+        } else {
+            format!("{app_root}/{}", self.pkg.dir)
+        };
         let rf = RunFiles {
             app_root,
+            workdir: &workdir,
             section: &self.section,
             config_path: self.config_path,
         };

@@ -10,8 +10,9 @@
 //!   before the package's build (so a TypeScript build compiles a `prisma-client` output);
 //!   the schema and its `migrations/` folder ship; a `prisma-client-js` client ships from
 //!   where it was generated: its `output`, or by default `node_modules/.prisma`, staged in
-//!   the builder and copied to `<app_root>/node_modules/.prisma`, where `@prisma/client`
-//!   finds it from anywhere under the app root.
+//!   the builder and copied into the service's `node_modules`, beside the `@prisma/client`
+//!   the production install put there (the generated client requires
+//!   `@prisma/client/runtime`, so it must sit where that resolves).
 //!
 //! Every file is copied from the builder stage by the runtime stage, to the same path. It
 //! never reads the disk (discovery read the folders and the schema); a configured path it
@@ -76,6 +77,8 @@ pub(super) fn prisma_generate(
 /// to each package's folder) the image already ships of each package, by package folder.
 pub(super) struct RunFiles<'a> {
     pub app_root: &'a str,
+    /// The service's folder in the image (`<app_root>/<dir>`).
+    pub workdir: &'a str,
     pub section: &'a str,
     pub config_path: &'a Path,
 }
@@ -146,7 +149,7 @@ impl RunFiles<'_> {
                 Some(o) => paths.push(o.clone()),
                 None => out.push(RunFile {
                     from: format!("{PRISMA_STAGE}/.prisma"),
-                    to: format!("{}/node_modules/.prisma", self.app_root),
+                    to: format!("{}/node_modules/.prisma", self.workdir),
                 }),
             }
         }

@@ -94,7 +94,7 @@ fn served_workspaces_build_start_answer_health_and_verify() {
 /// tests/fixtures/pnpm9-runfiles: run-time files and start commands. `notes` (Prisma 7,
 /// `prisma-client` generator with a custom output, compiled by tsc; applies
 /// `prisma/migrations` at start), `orders` (Prisma 7 `prisma-client-js` with the default
-/// output, staged into `/app/node_modules/.prisma`), `ledger` (`node lib/migrate.js && node
+/// output, staged into its `node_modules/.prisma`), `ledger` (`node lib/migrate.js && node
 /// lib/server.js`: a shell that runs the migration, then execs the server; `migrations/`
 /// shipped because the start command migrates), `pages` (`assets` and a `-r` preload). Each
 /// must start, answer 200 on `/healthz` (which fails unless its run-time files are there), and
