@@ -1905,6 +1905,22 @@ fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
     );
 }
 
+/// `prisma migrate deploy && node dist/server.js`: a step isogen cannot run is named, never
+/// dropped in silence.
+#[test]
+fn start_steps_that_are_not_node_are_named() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","start":"prisma migrate deploy && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/package.json: the `start` script `prisma migrate deploy && node dist/server.js` runs steps the image's CMD does not",
+        ));
+}
+
 /// `node dist/migrate.js && node dist/server.js`: the image runs the migration, then execs
 /// the service, from the service folder, as `pnpm start` would.
 #[test]

@@ -37,7 +37,10 @@ pub(super) fn node_cmd(
                 options, before, ..
             },
         )) => (script, options.as_slice(), before.as_slice()),
-        _ => ("start", &[][..], &[][..]),
+        _ => {
+            warn_unread_steps(n, manifest, entry, warnings);
+            ("start", &[][..], &[][..])
+        }
     };
     let (gone, kept): (Vec<&String>, Vec<&String>) = options.iter().partition(|o| dropped(o));
     if !gone.is_empty() {
@@ -65,4 +68,19 @@ pub(super) fn node_cmd(
     line.push_str(" && exec ");
     line.push_str(&service);
     vec!["/bin/sh".into(), "-c".into(), line]
+}
+
+/// A start script of steps isogen does not read (`prisma migrate deploy && node
+/// dist/server.js`, `pnpm db:migrate && node dist/server.js`): the CMD runs the entry alone,
+/// so say which steps it leaves out.
+fn warn_unread_steps(n: &NodePackage, manifest: &str, entry: &str, warnings: &mut Vec<String>) {
+    let Some((script, StartCommand::Other)) = &n.start else {
+        return;
+    };
+    let Some(text) = n.scripts.get(script).filter(|t| t.contains("&&")) else {
+        return;
+    };
+    warnings.push(format!(
+        "{manifest}: the `{script}` script `{text}` runs steps the image's CMD does not (only `node <file>` steps before `node <file>` are read); the CMD runs `node {entry}` alone: make each step a `node <file>` command (e.g. a built migrate script), or run them another way"
+    ));
 }
