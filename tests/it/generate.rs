@@ -870,7 +870,8 @@ fn services_from_config_replace_the_default_rule() {
         .code(2)
         .stderr(predicate::str::contains("no services found"))
         .stderr(predicate::str::contains("under services/ or apps/"))
-        .stderr(predicate::str::contains("[workspace] services"));
+        .stderr(predicate::str::contains("[workspace] services"))
+        .stderr(predicate::str::contains("`isogen list`"));
 
     // A service that stops being one leaves its generated files: isogen says so.
     let ws = workspace(MINIMAL);
@@ -1882,8 +1883,8 @@ fn a_typescript_library_nothing_builds_is_named() {
         .stderr(predicate::str::contains("add a `build` script to it"));
 }
 
-/// `node --import ./build/tracing.js build/main.js`: the image runs the file alone, and says so
-/// with the fix (NODE_OPTIONS), which silences it.
+/// `node --import ./build/tracing.js -r dotenv/config build/main.js`: the CMD keeps the
+/// preloads; `--env-file` (no `.env` is shipped) is left out and named.
 #[test]
 fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
     let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --env-file=.env --import ./build/tracing.js -r dotenv/config build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
@@ -1937,6 +1938,37 @@ fn run_a_then_b_runs_the_steps_then_execs_the_service() {
     );
     assert!(
         dockerfile.contains(r#"ENV NODE_ENV="production""#),
+        "{dockerfile}"
+    );
+    // `args` go to the service's node, after the steps.
+    let ws = with(&[
+        ("services/api/package.json", api),
+        (
+            "isogen.toml",
+            "[generate.services.api]\nargs = [\"--port\", \"8080\"]\n",
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"/app/services/api/dist/server.js --port 8080"]"#),
+        "{dockerfile}"
+    );
+    // Without steps, `args` are appended as words, the options kept.
+    let plain = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --enable-source-maps dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", plain),
+        (
+            "isogen.toml",
+            "[generate.services.api]\nargs = [\"serve\"]\n",
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            r#"CMD ["node", "--enable-source-maps", "/app/services/api/dist/server.js", "serve"]"#
+        ),
         "{dockerfile}"
     );
 }

@@ -9,7 +9,34 @@
 //! `--env-file` (the image ships no `.env`: its ignore file keeps them out), `--watch*` and
 //! `--inspect*` (development only). It never reads the disk.
 
+use std::path::Path;
+
+use crate::error::Result;
+use crate::generate::cfg::ServiceConfig;
 use crate::workspace::pnpm::{NodePackage, StartCommand};
+
+/// The CMD with the service's `cmd` and `args` settings: `cmd` replaces `default`; `args` are
+/// appended, to the exec'd node's line when `default` is `sh -c "<steps> && exec node ..."`.
+pub(super) fn configured(
+    mut default: Vec<String>,
+    overrides: Option<&ServiceConfig>,
+    section: &str,
+    config_path: &Path,
+) -> Result<Vec<String>> {
+    let (cmd, mut args) = match overrides {
+        Some(o) => (o.cmd.as_deref(), o.args.as_slice()),
+        None => (None, &[][..]),
+    };
+    if let (None, [sh, c, line], false) = (cmd, default.as_mut_slice(), args.is_empty()) {
+        if sh.as_str() != "/bin/sh" || c.as_str() != "-c" {
+            return crate::generate::runtime::command(default, cmd, args, section, config_path);
+        }
+        line.push(' ');
+        line.push_str(&shlex::try_join(args.iter().map(String::as_str)).unwrap_or_default());
+        args = &[];
+    }
+    crate::generate::runtime::command(default, cmd, args, section, config_path)
+}
 
 /// Options of the start script the image's `node` does not get.
 fn dropped(option: &str) -> bool {

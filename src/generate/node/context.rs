@@ -67,7 +67,7 @@ pub fn context(
     svc.reject_cargo_keys()?;
     let (entry, out_dir) = svc.entry_and_out_dir()?;
     let service_copy = svc.service_copy(&entry, &out_dir, warnings)?;
-    common.service.cmd = super::command::node_cmd(
+    let default = super::command::node_cmd(
         svc.node,
         &entry,
         &common.service.workdir,
@@ -75,6 +75,8 @@ pub fn context(
         &svc.section,
         warnings,
     );
+    common.service.cmd =
+        super::command::configured(default, svc.overrides, &svc.section, config_path)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let shipped: Vec<&str> = (service.runtime_closure.iter())
         .chain([&service.package])
