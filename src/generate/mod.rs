@@ -138,22 +138,13 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     if ws.services.is_empty() {
         return Err(no_services(ws));
     }
-    for name in config.services.keys() {
-        if !ws.services.iter().any(|s| &s.name == name) {
-            let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
-            return Err(Error::config(
-                &config_path,
-                format!(
-                    "[generate.services.{name}]: no service is named `{name}` (services: {})",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                ),
-            ));
-        }
-    }
+    // Sections naming no service are reported with the services' own errors, in one run.
+    let unknown: Vec<Error> = config
+        .services
+        .keys()
+        .filter(|name| !ws.services.iter().any(|s| &s.name == *name))
+        .map(|name| unknown_section(ws, name, &config_path))
+        .collect();
     let services = select(ws, &options.services)?;
     let template_dir = match (&options.templates, &config.templates) {
         (Some(dir), _) => Some(dir.clone()),
@@ -176,8 +167,9 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
             Err(e) => plan.failed.push((service.name.clone(), e)),
         }
     }
-    if !options.keep_going && !plan.failed.is_empty() {
-        let mut errors: Vec<Error> = plan.failed.into_iter().map(|(_, e)| e).collect();
+    if !unknown.is_empty() || (!options.keep_going && !plan.failed.is_empty()) {
+        let mut errors = unknown;
+        errors.extend(plan.failed.into_iter().map(|(_, e)| e));
         return Err(match errors.len() {
             1 => errors.remove(0),
             _ => Error::Several(errors),
@@ -227,6 +219,33 @@ fn service_files(
         .collect()
 }
 
+/// `[generate.services.<name>]` naming no service; for a Cargo binary the default rule made a
+/// tool, the reason and the setting that makes it a service.
+fn unknown_section(ws: &Workspace, name: &str, config_path: &std::path::Path) -> Error {
+    let known: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
+    let known = if known.is_empty() {
+        "none".to_string()
+    } else {
+        known.join(", ")
+    };
+    let tool = ws.packages.iter().find_map(|p| {
+        let bin = p.cargo.as_ref()?.bin(name)?;
+        let reason = crate::workspace::cargo::tool_reason(p, &bin.name)?;
+        Some(format!(
+            "; `{name}` is a binary of package `{}` that is a tool ({reason}): add it to \
+             [workspace] services to give it an image, or remove this section",
+            p.name
+        ))
+    });
+    Error::config(
+        config_path,
+        format!(
+            "[generate.services.{name}]: no service is named `{name}` (services: {known}){}",
+            tool.unwrap_or_default()
+        ),
+    )
+}
+
 /// "No services" is an error (exit 2), not an empty success: a `generate --check` in CI must not
 /// pass having checked nothing. The message names each ecosystem's default rule and the
 /// settings that change it.
@@ -250,10 +269,40 @@ fn no_services(ws: &Workspace) -> Error {
         format!(
             "no services found: by default {}; name the services in [workspace] services of \
              isogen.toml (package names, binary names or folders, globs allowed), or take them \
-             out of [workspace] not_services; `isogen list` shows why each package is what it is",
-            defaults.join(", and ")
+             out of [workspace] not_services; `isogen list` shows why each package is what it is{}",
+            defaults.join(", and "),
+            cargo_tools(ws)
         ),
     )
+}
+
+/// The Cargo binaries the default rule made tools, each with the reason, for the "no services"
+/// message (at most ten, then how many more).
+fn cargo_tools(ws: &Workspace) -> String {
+    let Some(cargo) = &ws.cargo else {
+        return String::new();
+    };
+    let mut lines = Vec::new();
+    for &i in &cargo.members {
+        let package = &ws.packages[i];
+        for bin in package.cargo.iter().flat_map(|c| &c.bins) {
+            if let Some(reason) = crate::workspace::cargo::tool_reason(package, &bin.name) {
+                lines.push(format!(
+                    "  {} (package `{}`): {reason}",
+                    bin.name, package.name
+                ));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    let more = lines.len().saturating_sub(10);
+    lines.truncate(10);
+    if more > 0 {
+        lines.push(format!("  ... and {more} more"));
+    }
+    format!("\nCargo binaries found, all tools:\n{}", lines.join("\n"))
 }
 
 /// Generated files left in the folder of a package that is no longer a service: isogen never

@@ -1533,3 +1533,80 @@ fn user_root_fires_whatever_the_policy_gives_user_unresolvable() {
         );
     }
 }
+
+/// Next.js as isogen generates it: `node <app>/node_modules/next/dist/bin/next start` in the
+/// app's folder is the service running (not a third party's file), and `.next/package.json`
+/// (`{"type": "commonjs"}`, no name) is the build's module-type marker, not a foreign package.
+/// The same bin with another subcommand, or without `next` among the dependencies, is still
+/// `entrypoint-indirect`.
+#[test]
+fn next_start_and_the_next_build_folder_are_the_service() {
+    let ws = workspace();
+    let billing = r#"{"name":"@acme/billing","version":"1.0.0",
+      "dependencies":{"@acme/shared":"file:../../packages/shared","next":"15.5.29"}}"#;
+    let app = |cmd: &[&str], manifest: &str| {
+        generated_billing().cmd(cmd).with(|t| {
+            t.layer(4)
+                .file("/app/services/billing/package.json", manifest)
+                .file(
+                    "/app/services/billing/node_modules/next/package.json",
+                    r#"{"name":"next","version":"15.5.29","bin":{"next":"./dist/bin/next"}}"#,
+                )
+                .files(&["/app/services/billing/node_modules/next/dist/bin/next"])
+                .file(
+                    "/app/services/billing/.next/package.json",
+                    r#"{"type": "commonjs"}"#,
+                )
+                .files(&["/app/services/billing/.next/server/app/page.js"])
+        })
+    };
+    let bin = "/app/services/billing/node_modules/next/dist/bin/next";
+    let v = run(
+        &app(&["node", bin, "start", "-p", "4000"], billing).build(),
+        None,
+        Some(&ws),
+        "",
+    )
+    .unwrap();
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
+    for (cmd, manifest) in [
+        (["node", bin, "dev", "-p"], billing),
+        (["node", bin, "start", "-p"], BILLING_PKG),
+    ] {
+        let v = run(&app(&cmd, manifest).build(), None, Some(&ws), "").unwrap();
+        assert!(
+            errors(&v).contains(&RuleId::EntrypointIndirect),
+            "{cmd:?}: {:#?}",
+            v.findings
+        );
+    }
+}
+
+/// A workspace root copied to the app root with its install (pnpm's virtual store and its
+/// symlinks, as Next.js's standalone output has it): the install is judged by the dependency
+/// rules; the root's own files are still reported.
+#[test]
+fn the_install_below_a_package_around_the_service_is_not_its_files() {
+    let ws = workspace();
+    let image = generated_billing().with(|t| {
+        t.layer(4)
+            .file("/app/package.json", r#"{"name":"acme","private":true}"#)
+            .file(
+                "/app/node_modules/.pnpm/zod@3.23.8/node_modules/zod/package.json",
+                r#"{"name":"zod","version":"3.23.8","main":"index.js"}"#,
+            )
+            .files(&["/app/node_modules/.pnpm/zod@3.23.8/node_modules/zod/index.js"])
+            .symlink(
+                "/app/node_modules/.pnpm/next@15/node_modules/zod",
+                "../../zod@3.23.8/node_modules/zod",
+            )
+    });
+    let v = run(&image.build(), None, Some(&ws), "").unwrap();
+    let paths: Vec<&str> = v
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::AppRootForeign)
+        .flat_map(|f| f.paths.iter().map(String::as_str))
+        .collect();
+    assert_eq!(paths, vec!["/app/package.json"], "{:#?}", v.findings);
+}

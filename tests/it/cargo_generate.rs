@@ -907,6 +907,159 @@ fn only_binaries_of_packages_that_run_a_server_are_services() {
     );
 }
 
+/// sshx's shape: a gRPC server and a gRPC client CLI both depend on tonic, the server's package
+/// also holds a `-ctl` binary, and the protocol crate's build script compiles a `.proto` at the
+/// workspace root with tonic-build. Only the server gets an image; its build gets `protoc` and
+/// the root `.proto`. With the server gone, "no services" names each binary and why it is a
+/// tool.
+#[test]
+fn grpc_clients_and_tool_named_binaries_are_tools_and_protoc_joins_the_build() {
+    let pkg = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{deps}")
+    };
+    let server = pkg(
+        "rpc-server",
+        "[dependencies]\ntonic = \"0.12\"\nrpc-proto = { path = \"../proto-crate\" }\n",
+    );
+    let client = pkg("rpc", "[dependencies]\ntonic = \"0.12\"\n");
+    let proto = pkg(
+        "rpc-proto",
+        "[build-dependencies]\ntonic-build = \"0.12\"\n",
+    );
+    let serve = "fn main() { tonic::transport::Server::builder(); }\n";
+    let connect = "fn main() { tonic::transport::Channel::from_static(\"http://[::1]:50051\"); }\n";
+    let build_rs = "fn main() { tonic_build::compile_protos(\"../proto/rpc.proto\").unwrap(); }\n";
+    let mut files = vec![
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"server\", \"client\", \"proto-crate\"]\n",
+        ),
+        LOCK,
+        ("isogen.toml", ""),
+        ("proto/rpc.proto", "syntax = \"proto3\";\n"),
+        ("proto-crate/Cargo.toml", &proto),
+        ("proto-crate/build.rs", build_rs),
+        ("proto-crate/src/lib.rs", ""),
+        ("client/Cargo.toml", &client),
+        ("client/src/main.rs", connect),
+    ];
+    // A thin binary over a workspace library that starts the server is a server too.
+    let gateway = pkg(
+        "gateway",
+        "[dependencies]\ntonic = \"0.12\"\ngateway-core = { path = \"../gateway-core\" }\n",
+    );
+    let gateway_core = pkg("gateway-core", "[dependencies]\ntonic = \"0.12\"\n");
+    let with_server = [
+        ("server/Cargo.toml", server.as_str()),
+        ("server/src/main.rs", serve),
+        ("server/src/bin/rpc-ctl.rs", "fn main() {}\n"),
+        ("gateway/Cargo.toml", gateway.as_str()),
+        (
+            "gateway/src/main.rs",
+            "fn main() { gateway_core::run(); }\n",
+        ),
+        ("gateway-core/Cargo.toml", gateway_core.as_str()),
+        (
+            "gateway-core/src/lib.rs",
+            "pub fn run() { tonic::transport::Server::builder(); }\n",
+        ),
+    ];
+    let mut all: Vec<(&str, &str)> = files.iter().copied().chain(with_server).collect();
+    all[0] = (
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"server\", \"client\", \"proto-crate\", \"gateway\", \"gateway-core\"]\n",
+    );
+    let dir = fixture(&all);
+    let files_out = rendered(dir.path(), &[]);
+    let paths: Vec<&str> = files_out.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "gateway/Dockerfile",
+            "gateway/Dockerfile.dockerignore",
+            "server/Dockerfile",
+            "server/Dockerfile.dockerignore"
+        ]
+    );
+    let dockerfile = &files_out[2].1;
+    assert!(
+        dockerfile.contains("apt-get install -y --no-install-recommends protobuf-compiler"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("COPY proto/rpc.proto /proto/rpc.proto"),
+        "{dockerfile}"
+    );
+    assert!(
+        files_out[3].1.contains("\n!proto/rpc.proto\n"),
+        "{}",
+        files_out[3].1
+    );
+
+    files[0] = (
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"client\", \"proto-crate\"]\n",
+    );
+    generate_exits_2(
+        &files,
+        &[
+            "no services found",
+            "Cargo binaries found, all tools:\n  rpc (package `rpc`): package `rpc` uses tonic but \
+             its sources start no server",
+        ],
+    );
+}
+
+/// `cargo sqlx prepare --workspace` leaves the offline query data in `.sqlx/` at the root,
+/// which `sqlx::query!` reads at compile time: it reaches the build of a service whose crates
+/// use sqlx, and not the build of one that does not.
+#[test]
+fn root_sqlx_offline_data_is_a_build_input_of_sqlx_users_only() {
+    let api = "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\nsqlx = \"0.8\"\n";
+    let web = "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\n";
+    let dir = fixture(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\", \"web\"]\n"),
+        LOCK,
+        ("isogen.toml", ""),
+        (".sqlx/query-1f2e.json", "{}\n"),
+        ("api/Cargo.toml", api),
+        ("api/src/main.rs", "fn main() {}\n"),
+        ("web/Cargo.toml", web),
+        ("web/src/main.rs", "fn main() {}\n"),
+    ]);
+    let files = rendered(dir.path(), &[]);
+    let file = |path: &str| &files.iter().find(|(p, _)| p == path).unwrap().1;
+    assert!(file("api/Dockerfile").contains("COPY .sqlx /.sqlx\n"));
+    assert!(file("api/Dockerfile.dockerignore").contains("\n!.sqlx\n"));
+    assert!(!file("web/Dockerfile").contains(".sqlx"));
+}
+
+/// Settings for a binary the default rule made a tool say why and how to make it a service, in
+/// the same run as the services' own errors.
+#[test]
+fn settings_for_a_tool_binary_say_why_with_the_other_errors() {
+    let kv = "[package]\nname = \"kvstore\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntiny_http = \"0.12\"\n";
+    generate_exits_2(
+        &[
+            ("Cargo.toml", kv),
+            LOCK,
+            ("src/bin/kv-server.rs", "fn main() {}\n"),
+            ("src/bin/kv-cli.rs", "fn main() {}\n"),
+            (
+                "isogen.toml",
+                "[generate.services.kv-cli]\nargs = [\"get\"]\n\n[generate.services.kv-server]\nfeatures = [\"nope\"]\n",
+            ),
+        ],
+        &[
+            "[generate.services.kv-cli]: no service is named `kv-cli` (services: kv-server); \
+             `kv-cli` is a binary of package `kvstore` that is a tool (its name says it is a \
+             tool): add it to [workspace] services",
+            "[generate.services.kv-server] features: package `kvstore` (service `kv-server`) \
+             has no feature `nope`",
+        ],
+    );
+}
+
 /// cmd/args, env, expose, a healthcheck with timings, writable folders (one outside the app
 /// root, so its parents are created root-owned first), a VOLUME, build inputs (configured, and
 /// one found in include_str!), builder and runtime packages: what the Dockerfile says.

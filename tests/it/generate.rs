@@ -575,11 +575,14 @@ fn a_service_without_entry_says_how_to_fix_it() {
 }
 
 #[test]
-fn a_deno_or_bun_or_next_service_is_refused_by_name() {
+fn a_deno_or_bun_service_or_a_next_app_without_next_is_refused_by_name() {
     for (script, kind) in [
         ("NODE_ENV=production deno run -A src/serve.ts", "Deno app"),
         ("bun run src/index.ts", "Bun app"),
-        ("next start", "Next.js app"),
+        (
+            "next start",
+            "runs `next` when it starts, but `next` is not in its `dependencies`",
+        ),
     ] {
         let manifest = format!(
             r#"{{"name":"@x/api","main":"src/index.ts","scripts":{{"start":{script:?}}}}}"#
@@ -592,10 +595,11 @@ fn a_deno_or_bun_or_next_service_is_refused_by_name() {
                 .chain([("services/api/package.json", manifest.as_str())])
                 .collect::<Vec<_>>(),
         );
-        fails_naming(
-            &ws,
-            &["services/api/package.json", kind, script, "not_services"],
-        );
+        let mut needles = vec!["services/api/package.json", kind];
+        if !script.starts_with("next") {
+            needles.extend([script, "not_services"]);
+        }
+        fails_naming(&ws, &needles);
     }
 }
 
@@ -1218,6 +1222,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-cjs-backend", None),
     // Run-time files: Prisma (custom and default output), migrate-then-serve, assets.
     ("pnpm9-runfiles", None),
+    // Next.js apps: `output: "standalone"` (web) and `next start -p 4000` (site).
+    ("pnpm9-next", None),
 ];
 
 /// `pnpm add`: the dependency goes into the manifest and into the lockfile's importer.

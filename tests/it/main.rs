@@ -16,6 +16,7 @@ mod errors;
 mod force_carry;
 mod gate_cli;
 mod generate;
+mod generate_next;
 mod generate_npmrc;
 mod image_cli;
 mod image_corrupt;

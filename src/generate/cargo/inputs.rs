@@ -11,8 +11,10 @@ use crate::error::{Error, Result};
 use crate::generate::cfg::ServiceConfig;
 use crate::workspace::{Service, Workspace};
 
-/// The build inputs of `service`: the configured ones (relative to the workspace root), then
-/// those the crates it builds include from outside their folders; sorted, each once.
+/// The build inputs of `service`: the configured ones (relative to the workspace root), the
+/// root `.sqlx` folder when a crate it builds uses sqlx (its `query!` macros read it at compile
+/// time), then those the crates it builds include from outside their folders; sorted, each
+/// once.
 pub(super) fn build_inputs(
     ws: &Workspace,
     service: &Service,
@@ -41,6 +43,14 @@ pub(super) fn build_inputs(
         .build_closure
         .iter()
         .chain(std::iter::once(&service.package));
+    let uses_sqlx = crates
+        .clone()
+        .any(|&i| ws.packages[i].external_deps.iter().any(|d| d == "sqlx"));
+    if let Some(dir) = ws.cargo.as_ref().and_then(|c| c.sqlx_offline.as_ref()) {
+        if uses_sqlx {
+            out.push(dir.clone());
+        }
+    }
     for &i in crates {
         let Some(c) = &ws.packages[i].cargo else {
             continue;
@@ -63,15 +73,47 @@ pub(super) fn build_inputs(
     Ok(out)
 }
 
-/// The names of `builder_packages` and `runtime_packages` (checked when isogen.toml was read).
-pub(super) fn packages(overrides: Option<&ServiceConfig>) -> (Vec<String>, Vec<String>) {
+/// Build-dependencies that run `protoc` (the official Rust image has none).
+const RUNS_PROTOC: &[&str] = &["prost-build", "tonic-build", "tonic-prost-build"];
+/// Build-dependencies that bring their own `protoc`.
+const BRINGS_PROTOC: &[&str] = &["protoc-bin-vendored", "protobuf-src"];
+/// The Debian package of `protoc`.
+const PROTOC_PACKAGE: &str = "protobuf-compiler";
+
+/// The names of `builder_packages` and `runtime_packages` (checked when isogen.toml was read),
+/// each once. `protobuf-compiler` joins the builder packages when a crate the service builds
+/// has a build script that runs `protoc` (`tonic-build`, `prost-build`) without bringing its
+/// own: the official Rust image has no `protoc`, and cargo would fail there.
+pub(super) fn packages(
+    ws: &Workspace,
+    service: &Service,
+    overrides: Option<&ServiceConfig>,
+) -> (Vec<String>, Vec<String>) {
     let names = |list: &[crate::generate::cfg::DebianPackage]| -> Vec<String> {
-        let mut v: Vec<String> = list.iter().map(|p| p.0.clone()).collect();
-        v.dedup();
+        let mut v: Vec<String> = Vec::new();
+        for p in list {
+            if !v.contains(&p.0) {
+                v.push(p.0.clone());
+            }
+        }
         v
     };
-    match overrides {
+    let (mut builder, runtime) = match overrides {
         Some(o) => (names(&o.builder_packages), names(&o.runtime_packages)),
         None => (Vec::new(), Vec::new()),
+    };
+    let needs_protoc = service
+        .build_closure
+        .iter()
+        .chain(std::iter::once(&service.package))
+        .filter_map(|&i| ws.packages[i].cargo.as_ref())
+        .any(|c| {
+            let has = |list: &[&str]| c.build_deps.iter().any(|d| list.contains(&d.as_str()));
+            has(RUNS_PROTOC) && !has(BRINGS_PROTOC)
+        });
+    let named = |p: &String| p == PROTOC_PACKAGE || p.starts_with(&format!("{PROTOC_PACKAGE}="));
+    if needs_protoc && !builder.iter().any(named) {
+        builder.push(PROTOC_PACKAGE.into());
     }
+    (builder, runtime)
 }

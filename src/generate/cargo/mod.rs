@@ -270,7 +270,7 @@ pub fn context(
         config_path,
     )?;
     let build_inputs = inputs::build_inputs(ws, service, overrides, config_path)?;
-    let (builder_packages, runtime_packages) = inputs::packages(overrides);
+    let (builder_packages, runtime_packages) = inputs::packages(ws, service, overrides);
     Ok(CargoContext {
         build_inputs,
         builder_packages,

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use super::next::{NextKind, NextPlan};
 use super::rewrite::{npm_overrides, rewrite_command, runtime_rewrite};
 use super::runfiles::{RunFile, RunFiles};
 use super::settings::settings;
@@ -19,7 +20,7 @@ use super::{BuildPackage, NodeContext, RuntimePackage};
 use crate::error::{Error, Result};
 use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceConfig};
 use crate::generate::templates::shell_quote;
-use crate::generate::{common_context, reject_keys};
+use crate::generate::{common_context, reject_keys, CommonContext};
 use crate::workspace::pnpm::WORKSPACE_FILE;
 use crate::workspace::pnpm::{out_dir_of, NodePackage, PnpmWorkspace, StartCommand, LOCKFILE};
 use crate::workspace::{Package, Service, Workspace};
@@ -65,18 +66,19 @@ pub fn context(
         config_path,
     };
     svc.reject_cargo_keys()?;
-    let (entry, out_dir) = svc.entry_and_out_dir()?;
-    let service_copy = svc.service_copy(&entry, &out_dir, warnings)?;
-    let default = super::command::node_cmd(
-        svc.node,
-        &entry,
-        &common.service.workdir,
-        &pkg.manifest,
-        &svc.section,
-        warnings,
-    );
-    common.service.cmd =
-        super::command::configured(default, svc.overrides, &svc.section, config_path)?;
+    let next_plan = match svc.overrides.and_then(|o| o.entry.as_deref()) {
+        Some(_) => None,
+        None => super::next::plan(
+            ws,
+            pkg,
+            svc.node,
+            &svc.section,
+            &common.service.workdir,
+            warnings,
+        )?,
+    };
+    let (out_dir, service_copy, entry) =
+        svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let shipped: Vec<&str> = (service.runtime_closure.iter())
         .chain([&service.package])
@@ -135,6 +137,7 @@ pub fn context(
         inject_refresh,
         npm_overrides,
         run_files,
+        next: next_plan.map(|p| p.context),
     })
 }
 
@@ -166,6 +169,63 @@ fn refuse_stale_lockfile(ws: &Workspace, pnpm: &PnpmWorkspace) -> Result<()> {
 }
 
 impl Svc<'_> {
+    /// The output folder, what the image ships of the service's folder and the CMD (in
+    /// `common`): a Next.js app's plan, or the entry of any other service (a custom Next.js
+    /// server: its entry, plus what its plan ships).
+    fn what_runs(
+        &self,
+        next_plan: Option<&NextPlan>,
+        common: &mut CommonContext,
+        warnings: &mut Vec<String>,
+    ) -> Result<(String, Vec<String>, String)> {
+        let (out_dir, service_copy, entry) = match next_plan {
+            Some(plan) if plan.cmd.is_some() => (
+                plan.context.dist_dir.clone(),
+                plan.copy.clone(),
+                String::new(),
+            ),
+            _ => {
+                let (entry, out_dir) = self.entry_and_out_dir()?;
+                let mut copy = self.service_copy(&entry, &out_dir, warnings)?;
+                common.service.cmd = super::command::node_cmd(
+                    self.node,
+                    &entry,
+                    &common.service.workdir,
+                    &self.pkg.manifest,
+                    &self.section,
+                    warnings,
+                );
+                if let Some(plan) = &next_plan {
+                    copy.extend(plan.copy.iter().cloned());
+                    copy.sort();
+                    copy.dedup();
+                }
+                (out_dir, copy, entry)
+            }
+        };
+        if let Some(plan) = &next_plan {
+            if let Some(cmd) = &plan.cmd {
+                common.service.cmd = cmd.clone();
+            }
+            for (key, value) in &plan.env {
+                common
+                    .env
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
+            }
+            if let (Some(port), NextKind::Standalone) = (common.port, plan.context.kind) {
+                common.env.insert("PORT".into(), port.to_string());
+            }
+        }
+        common.service.cmd = super::command::configured(
+            std::mem::take(&mut common.service.cmd),
+            self.overrides,
+            &self.section,
+            self.config_path,
+        )?;
+        Ok((out_dir, service_copy, entry))
+    }
+
     /// Cargo-only keys in a Node service's section are a mistake worth stopping for.
     fn reject_cargo_keys(&self) -> Result<()> {
         let Some(o) = self.overrides else {
@@ -186,8 +246,8 @@ impl Svc<'_> {
         )
     }
 
-    /// A service whose start script runs what isogen cannot put in an image (Deno, Bun,
-    /// Next.js) is refused by name, before `main` is taken for an entry it is not.
+    /// A service whose start script runs what isogen cannot put in an image (Deno, Bun) is
+    /// refused by name, before `main` is taken for an entry it is not.
     fn refuse_start(&self) -> Result<()> {
         let (script, kind) = match &self.node.start {
             Some((script, StartCommand::Unsupported(kind))) => (script, *kind),

@@ -3,13 +3,15 @@
 //! file: [`context`] runs the steps; [`settings`] picks Node, images and pnpm;
 //! [`pnpm_settings`] acts on (or names) the settings that change the install; [`shipped`]
 //! says what each package folder contributes; [`rewrite`] turns the copied manifests into
-//! ones plain `npm install` accepts; [`tsconfig`] follows `references` and `extends`.
+//! ones plain `npm install` accepts; [`tsconfig`] follows `references` and `extends`;
+//! [`next`] runs Next.js apps (standalone output, `next start`, custom servers).
 //!
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
 
 pub mod command;
 pub mod context;
+pub mod next;
 pub mod pnpm_settings;
 pub mod rewrite;
 pub mod runfiles;
@@ -89,6 +91,8 @@ pub struct NodeContext {
     /// What the runtime stage copies from the builder besides the build output: `assets`,
     /// migration folders, Prisma's schema and client (see [`runfiles`]).
     pub run_files: Vec<runfiles::RunFile>,
+    /// A Next.js app: how it runs and what its image ships (see [`next`]); `None` otherwise.
+    pub next: Option<next::NextContext>,
 }
 
 #[derive(Debug, Clone, Serialize)]

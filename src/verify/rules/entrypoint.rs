@@ -143,6 +143,7 @@ fn check_node_script(ctx: &Ctx, out: &mut Collector, file: &str, args: &[String]
     let service = &ctx.subject.name;
     let problem = match ctx.subject.owner(file) {
         Some((_, Role::Service)) => None,
+        Some((dir, Role::ThirdParty)) if is_next_start(ctx, file, dir, args) => None,
         Some((dir, Role::OtherService(other))) => Some(Diag::entrypoint_other_services_file(
             file, other, dir, service,
         )),
@@ -156,6 +157,24 @@ fn check_node_script(ctx: &Ctx, out: &mut Collector, file: &str, args: &[String]
     } else if let Some(other) = selects_other_service(ctx, args) {
         out.config(Diag::entrypoint_selects_service(other), v);
     }
+}
+
+/// `node <…>/next/dist/bin/next start [options]` in the service's folder, for a service that
+/// depends on `next`: Next.js's production server serving the app of its working folder, the
+/// way Next's docs run it (the start script's `next start` without a package manager).
+fn is_next_start(ctx: &Ctx, file: &str, dir: &str, args: &[String]) -> bool {
+    let Some(root) = ctx.subject.root.as_deref() else {
+        return false;
+    };
+    let named_next =
+        (ctx.facts.manifests.get(dir)).is_some_and(|m| m.name.as_deref() == Some("next"));
+    let depends = (ctx.facts.manifests.get(root))
+        .is_some_and(|m| m.runtime_deps().any(|(name, _)| name == "next"));
+    named_next
+        && depends
+        && file == crate::verify::fs::join(dir, "dist/bin/next")
+        && args.first().map(String::as_str) == Some("start")
+        && ctx.facts.config.workdir() == root
 }
 
 /// A program run directly: not another service's binary, not something other than node for

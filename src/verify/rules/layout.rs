@@ -74,6 +74,13 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         // A package whose folder holds the service (a workspace root copied to the app root):
         // its folder is the whole app, so its own files are reported, each at its topmost
         // folder that holds nothing of the service.
+        // What an install put below it (`node_modules`, pnpm's virtual store and its
+        // symlinks included) is installed dependencies, which the dependency rules judge.
+        Some((dir, Role::WorkspacePackage(_) | Role::Unknown))
+            if sub.holders.contains(dir) && fs::in_node_modules(&path[dir.len()..]) =>
+        {
+            None
+        }
         Some((dir, role @ (Role::WorkspacePackage(_) | Role::Unknown)))
             if sub.holders.contains(dir) =>
         {

@@ -154,7 +154,7 @@ fn roles(
     let service_names = &s.package_names;
     let role_for = |m: &Manifest| -> Role {
         let name = m.name.as_deref().unwrap_or("");
-        if Some(&m.dir) == s.root.as_ref() {
+        if Some(&m.dir) == s.root.as_ref() || is_module_type_marker(m, s) {
             return Role::Service;
         }
         if internal.contains(&m.dir) || (!m.in_node_modules && internal_names.contains(name)) {
@@ -188,6 +188,24 @@ fn roles(
         roles.entry(m.dir.clone()).or_insert_with(|| role_for(m));
     }
     roles
+}
+
+/// A `package.json` without a name, entry points or dependencies inside the service's own
+/// folder (outside `node_modules`): a marker that sets the module type of the files below it
+/// (`{"type": "commonjs"}`, which Next.js writes into `.next/`, and dual CommonJS/ESM builds
+/// into `dist/cjs/`), part of the service, not a package of its own.
+fn is_module_type_marker(m: &Manifest, s: &Subject) -> bool {
+    let Some(root) = s.root.as_deref() else {
+        return false;
+    };
+    m.name.is_none()
+        && !m.in_node_modules
+        && m.dir != root
+        && fs::is_within(&m.dir, root)
+        && m.entry_points.is_empty()
+        && m.runtime_deps().next().is_none()
+        && m.dev.is_empty()
+        && !m.workspaces
 }
 
 /// Dev dependencies: names the manifests list only as devDependencies, installed in the

@@ -4,6 +4,10 @@
 //! copies a package's folder, so such a file must be copied too: these become build inputs of
 //! the services built from the crate.
 //!
+//! The build script counts too: a string literal of `build.rs` naming an existing path outside
+//! the crate (`"../../proto/api.proto"`, `"../proto"`, relative to the package folder, where
+//! cargo runs build scripts) is a build input, as protobuf sources beside the crates are.
+//!
 //! It reads the package's `.rs` files (not `target/`); it never parses Rust beyond finding the
 //! macro and its string literal, and never follows a path that leaves the workspace root (that
 //! one is an error: the root is the build context).
@@ -15,10 +19,18 @@ use crate::error::{Error, Result};
 
 const MACROS: &[&str] = &["include_str!(", "include_bytes!(", "include!("];
 
-/// The workspace-relative paths outside `dir` that the `.rs` files under `dir` include, sorted,
-/// each once. Paths that do not exist are left to cargo to report.
-pub(super) fn outside_inputs(root: &Path, dir: &str) -> Result<Vec<String>> {
-    let mut found: Vec<String> = Vec::new();
+/// The workspace-relative paths outside `dir` that the `.rs` files under `dir` include, and
+/// that its build script (`build_script`, relative to `dir`) names, sorted, each once. Paths
+/// that do not exist are left to cargo to report.
+pub(super) fn outside_inputs(
+    root: &Path,
+    dir: &str,
+    build_script: Option<&str>,
+) -> Result<Vec<String>> {
+    let mut found: Vec<String> = build_script
+        .and_then(|b| std::fs::read_to_string(root.join(dir).join(b)).ok())
+        .map(|text| build_script_inputs(root, dir, &text))
+        .unwrap_or_default();
     let walk = walkdir::WalkDir::new(root.join(dir))
         .into_iter()
         .filter_entry(|e| !matches!(e.file_name().to_str(), Some("target" | ".git")));
@@ -53,7 +65,31 @@ pub(super) fn outside_inputs(root: &Path, dir: &str) -> Result<Vec<String>> {
         }
     }
     found.sort();
+    found.dedup();
     Ok(found)
+}
+
+/// The existing paths outside `dir` (inside the root) that string literals of a build script
+/// name, relative to `dir` as cargo runs the script there.
+fn build_script_inputs(root: &Path, dir: &str, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or(line);
+        for (i, literal) in code.split('"').enumerate() {
+            // Odd pieces are inside quotes.
+            if i % 2 == 0 || !literal.starts_with("../") || literal.contains('\\') {
+                continue;
+            }
+            let Some(target) = normalize(dir, literal) else {
+                continue;
+            };
+            let inside = target == dir || target.starts_with(&format!("{dir}/"));
+            if !inside && !target.is_empty() && root.join(&target).exists() {
+                out.push(target);
+            }
+        }
+    }
+    out
 }
 
 /// (1-based line, path) of every include macro with a plain string literal in `text`.
@@ -88,6 +124,20 @@ fn included_literals(text: &str) -> Vec<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_script_paths_outside_the_crate_are_inputs() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("proto")).unwrap();
+        std::fs::write(root.path().join("proto/api.proto"), "syntax = \"proto3\";").unwrap();
+        let text =
+            "tonic_build::compile_protos(&[\"../../proto/api.proto\"], &[\"../../proto\"])?;\n\
+                    println!(\"cargo:rerun-if-changed=../../missing\");\n";
+        assert_eq!(
+            build_script_inputs(root.path(), "crates/api", text),
+            ["proto/api.proto", "proto"]
+        );
+    }
 
     #[test]
     fn finds_literal_includes_and_skips_others() {

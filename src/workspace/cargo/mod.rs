@@ -22,8 +22,10 @@
 //!   `autobins = false` turns inference off; in edition 2015 declaring any `[[bin]]` does too.
 //!
 //! Default service rule: a binary target of a workspace member whose package depends on a server
-//! framework (axum, actix-web, hyper, tonic, ...: `services::SERVER_FRAMEWORKS`) is a service, named after
-//! the binary; every other binary is a tool. `[workspace] not_services` removes services from
+//! framework (axum, actix-web, hyper, tonic, ...: `services::SERVER_FRAMEWORKS`; for `tonic` and
+//! `hyper`, which clients use too, only when its sources start a server: [`serves`]) is a
+//! service, named after the binary, unless the binary's name says it is a tool (a word `cli`,
+//! `ctl`, `client`, `tool`, `util`, ...); every other binary is a tool. `[workspace] not_services` removes services from
 //! that default; `[workspace] services` replaces it. Both lists hold binary names, package
 //! names, member folders or folder names (globs allowed); a package name or folder stands for
 //! all of that package's binaries.
@@ -31,11 +33,13 @@
 //! The steps, one module each (the way cargo-chef's `src/skeleton/` reads a workspace):
 //! [`manifest`] (the TOML shapes), [`members`] (the root, `members` globs, path dependencies,
 //! `[patch]`), [`deps`] (one dependency declaration), [`inherit`] (`workspace = true` fields),
-//! [`features`], [`targets`], [`includes`] (files the sources include from outside), [`package`] (a loaded manifest to a [`Package`] and its edges),
+//! [`features`], [`targets`], [`includes`] (files the sources and build scripts read from
+//! outside), [`serves`] (whether sources start a server), [`package`] (a loaded manifest to a [`Package`] and its edges),
 //! [`services`] (which binaries are services), and the root files: [`root`], [`lock`],
 //! [`cargo_config`]. [`model`] holds what discovery hands to `generate`.
 //!
-//! This module reads manifests and looks at which target files exist. It never runs cargo,
+//! This module reads manifests, looks at which target files exist and scans `.rs` sources for
+//! include paths and server markers. It never runs cargo,
 //! never resolves the registry, and never writes anything.
 
 mod cargo_config;
@@ -50,6 +54,7 @@ pub mod model;
 mod package;
 mod paths;
 mod root;
+mod serves;
 pub(crate) mod services;
 mod targets;
 
@@ -62,6 +67,7 @@ use members::Loader;
 pub use model::{CargoPackage, CargoWorkspace, Target, TargetKind};
 #[cfg(test)]
 use paths::normalize;
+pub use services::tool_reason;
 
 /// The manifest file name.
 pub const MANIFEST: &str = "Cargo.toml";

@@ -33,6 +33,10 @@ pub struct CargoWorkspace {
     /// (`[source.<name>] directory = "vendor"`, what `cargo vendor` prints), relative to the
     /// root: the dependency build reads them.
     pub vendor_dirs: Vec<String>,
+    /// `.sqlx` when that folder exists at the root: the offline query data `cargo sqlx prepare
+    /// --workspace` writes, which `sqlx::query!` reads at compile time when no database is
+    /// reachable (a build input of the services whose crates use sqlx).
+    pub sqlx_offline: Option<String>,
 }
 
 /// Per-package Cargo facts.
@@ -66,6 +70,13 @@ pub struct CargoPackage {
     /// (`include_str!("../../../version.json")`), relative to the workspace root, sorted. Empty
     /// for the package at the root.
     pub outside_inputs: Vec<String>,
+    /// Registry crates of `[build-dependencies]` (any target), sorted: what the build script
+    /// runs (`tonic-build` and `prost-build` need `protoc` in the build image).
+    pub build_deps: Vec<String>,
+    /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...), its own
+    /// or those of a workspace crate it depends on; looked at only when the package uses a
+    /// framework clients use too (`tonic`, `hyper`), false otherwise.
+    pub starts_server: bool,
 }
 
 impl CargoPackage {

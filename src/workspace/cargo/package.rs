@@ -14,10 +14,15 @@ use super::members::{Loaded, Loader};
 use super::model::{CargoPackage, CargoWorkspace};
 use super::paths::display_dir;
 use super::root::{root_build_files, root_package_entries};
+use super::serves::{starts_server, CLIENT_OR_SERVER};
+use super::services::SERVER_FRAMEWORKS;
 use super::targets::Targets;
 use super::MANIFEST;
 use crate::error::{line_col, Error, Result};
-use crate::workspace::{Ecosystem, InternalDep, Package, Workspace};
+use crate::workspace::{DepKind, Ecosystem, InternalDep, Package, Workspace};
+
+/// The folder of sqlx's offline query data at the root (`cargo sqlx prepare --workspace`).
+const SQLX_OFFLINE_DIR: &str = ".sqlx";
 
 /// One package's edges, sorted: workspace crates, registry crates needed at run time, and
 /// registry crates only for development.
@@ -25,6 +30,8 @@ struct Edges {
     internal: Vec<InternalDep>,
     external: Vec<String>,
     dev: Vec<String>,
+    /// Registry build-dependencies (also in `dev`, which is "not needed at run time").
+    build: Vec<String>,
 }
 
 impl Loader {
@@ -36,7 +43,11 @@ impl Loader {
             packages[i].internal_deps = edges.internal;
             packages[i].external_deps = edges.external;
             packages[i].dev_deps = edges.dev;
+            if let Some(c) = packages[i].cargo.as_mut() {
+                c.build_deps = edges.build;
+            }
         }
+        self.mark_servers(&mut packages, first);
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
                 .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
@@ -65,9 +76,62 @@ impl Loader {
             build_files: root_build_files(&self.root),
             build_target,
             vendor_dirs,
+            sqlx_offline: self
+                .root
+                .join(SQLX_OFFLINE_DIR)
+                .is_dir()
+                .then(|| SQLX_OFFLINE_DIR.to_string()),
         };
         ws.packages.extend(packages);
         Ok(cargo)
+    }
+
+    /// Sets [`CargoPackage::starts_server`] of the packages that use a client-or-server
+    /// framework (tonic, hyper): their own sources or those of a workspace crate they depend on
+    /// (normal dependencies, transitively, as a thin binary over a server library) start a
+    /// server, or such a crate depends on a server-only framework (axum, actix-web, ...). `packages` land at `first` on in the workspace.
+    fn mark_servers(&self, packages: &mut [Package], first: usize) {
+        let uses = |p: &Package| {
+            p.external_deps
+                .iter()
+                .any(|d| CLIENT_OR_SERVER.contains(&d.as_str()))
+        };
+        let own: Vec<bool> = packages
+            .iter()
+            .zip(&self.loaded)
+            .map(|(p, l)| {
+                let strong = p.external_deps.iter().any(|d| {
+                    SERVER_FRAMEWORKS.contains(&d.as_str())
+                        && !CLIENT_OR_SERVER.contains(&d.as_str())
+                });
+                strong || (uses(p) && starts_server(&self.root, &l.dir))
+            })
+            .collect();
+        for i in 0..packages.len() {
+            if !uses(&packages[i]) {
+                continue;
+            }
+            let mut seen = vec![false; packages.len()];
+            let mut stack = vec![i];
+            let mut found = false;
+            while let Some(j) = stack.pop() {
+                if std::mem::replace(&mut seen[j], true) {
+                    continue;
+                }
+                found |= own[j];
+                stack.extend(
+                    packages[j]
+                        .internal_deps
+                        .iter()
+                        .filter(|d| d.kind == DepKind::Normal)
+                        .filter_map(|d| d.package.checked_sub(first))
+                        .filter(|&k| k < packages.len()),
+                );
+            }
+            if let Some(c) = packages[i].cargo.as_mut() {
+                c.starts_server = found;
+            }
+        }
     }
 
     /// Every loaded manifest's package, without edges. Names must be unique among Cargo
@@ -99,7 +163,11 @@ impl Loader {
         let mut internal = Vec::new();
         let mut external = Vec::new();
         let mut dev = Vec::new();
+        let mut build = Vec::new();
         for dep in self.deps_of(i)? {
+            if dep.path.is_none() && dep.kind == DepKind::Build {
+                build.push(dep.package.clone());
+            }
             match &dep.path {
                 Some(dir) => {
                     // Loading followed every path dependency, so the folder is known.
@@ -140,10 +208,13 @@ impl Loader {
         dev.sort();
         dev.dedup();
         dev.retain(|d| !external.contains(d));
+        build.sort();
+        build.dedup();
         Ok(Edges {
             internal,
             external,
             dev,
+            build,
         })
     }
 
@@ -175,6 +246,11 @@ impl Loader {
             toml_package,
         )?;
         let features = self.features_of(loaded)?;
+        let outside_inputs = if loaded.dir.is_empty() {
+            Vec::new()
+        } else {
+            outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?
+        };
         check_required_features(loaded, &path, &name, &features)?;
         Ok(Package {
             ecosystem: Ecosystem::Cargo,
@@ -201,11 +277,9 @@ impl Loader {
                 } else {
                     Vec::new()
                 },
-                outside_inputs: if loaded.dir.is_empty() {
-                    Vec::new()
-                } else {
-                    outside_inputs(&self.root, &loaded.dir)?
-                },
+                outside_inputs,
+                build_deps: Vec::new(),
+                starts_server: false,
             }),
         })
     }

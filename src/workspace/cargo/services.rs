@@ -1,9 +1,11 @@
 //! Which binaries are services. Default rule: every binary target of a workspace member that
 //! runs a server, named after the binary. A package runs a server when one of its normal
 //! dependencies (directly, optional or not, any target) is a server framework of
-//! [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...); the binaries of every other
-//! package are tools and get no image, as do the members of a package called `xtask` (the
-//! cargo-xtask convention for developer tasks). `[workspace] not_services` removes services from
+//! [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...; `tonic` and `hyper` only when the
+//! sources start a server, see [`super::serves`]); the binaries of every other package are
+//! tools and get no image, as do the members of a package called `xtask` (the cargo-xtask
+//! convention for developer tasks) and binaries named as tools (a word of [`TOOL_WORDS`]:
+//! `mini-redis-cli`, `migration-tool`). `[workspace] not_services` removes services from
 //! that default; `[workspace] services` replaces it. Both lists hold binary names, package names,
 //! member folders or folder names (globs allowed); a package name or folder stands for all of
 //! that package's binaries. Each service gets its run-time and build closures.
@@ -15,6 +17,7 @@ use std::path::PathBuf;
 use globset::{GlobBuilder, GlobMatcher};
 
 use super::model::CargoWorkspace;
+use super::serves::CLIENT_OR_SERVER;
 use super::MANIFEST;
 use crate::error::{Error, Result};
 use crate::workspace::{graph, DepKind, Service, Workspace, WorkspaceConfig};
@@ -47,12 +50,48 @@ pub const SERVER_FRAMEWORKS: &[&str] = &[
     "warp",
 ];
 
+/// Words of a binary's name (split at `-` and `_`) that make it a tool even in a server's
+/// package: `mini-redis-cli`, `kv-client`, `migration-tool`, `rustdesk-utils`.
+pub const TOOL_WORDS: &[&str] = &["cli", "client", "ctl", "tool", "tools", "util", "utils"];
+
 /// The server framework `package` depends on, if any (the first in [`SERVER_FRAMEWORKS`]).
+/// `tonic` and `hyper` count only when the package's sources start a server: a gRPC or HTTP
+/// client depends on them too.
 pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static str> {
+    let serves = package.cargo.as_ref().is_some_and(|c| c.starts_server);
     SERVER_FRAMEWORKS
         .iter()
         .copied()
+        .filter(|f| serves || !CLIENT_OR_SERVER.contains(f))
         .find(|f| package.external_deps.iter().any(|d| d == f))
+}
+
+/// Whether the binary's name has a word of [`TOOL_WORDS`].
+pub fn tool_name(bin: &str) -> bool {
+    bin.split(['-', '_']).any(|w| TOOL_WORDS.contains(&w))
+}
+
+/// Why the default rule makes binary `bin` of `package` a tool, or `None` when it makes it a
+/// service: what `generate` tells a user who got no services.
+pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<String> {
+    if NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str()) {
+        return Some(format!("package `{}` holds developer tasks", package.name));
+    }
+    let client_only = CLIENT_OR_SERVER
+        .iter()
+        .find(|f| package.external_deps.iter().any(|d| d == *f));
+    match (server_framework(package), client_only) {
+        (Some(_), _) if tool_name(bin) => Some("its name says it is a tool".into()),
+        (Some(_), _) => None,
+        (None, Some(f)) => Some(format!(
+            "package `{}` uses {f} but its sources start no server",
+            package.name
+        )),
+        (None, None) => Some(format!(
+            "package `{}` depends on no server framework",
+            package.name
+        )),
+    }
 }
 
 /// A compiled `services` / `not_services` list: each entry with its glob.
@@ -117,6 +156,7 @@ fn chosen(
                 None => {
                     !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str())
                         && server_framework(package).is_some()
+                        && !tool_name(&bin.name)
                         && !matches(removed)
                 }
             };

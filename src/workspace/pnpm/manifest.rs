@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::deps::DeclaredDep;
 use super::files::string_map;
 use super::folder::PackageFolder;
+use super::next_config::NextConfig;
 use super::overrides::name_of_part;
 use super::start_script::{processes, service_start, StartCommand};
 use crate::error::{Error, Result};
@@ -88,6 +89,9 @@ pub struct NodePackage {
     pub folder: PackageFolder,
     /// Its Prisma schema and client generator, when it uses Prisma (read at discovery).
     pub prisma: Option<super::prisma::Prisma>,
+    /// For a Next.js app (it depends on `next`, or has a `next.config.*`): what its config
+    /// says about the build output. `None` for any other package.
+    pub next: Option<NextConfig>,
 }
 
 impl NodePackage {
@@ -309,6 +313,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         },
         folder: PackageFolder::default(),
         prisma: None,
+        next: None,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod folder;
 pub mod freshness;
 pub mod lockfile;
 pub mod manifest;
+pub mod next_config;
 pub mod node_version;
 pub mod npmrc;
 pub mod overrides;
@@ -203,6 +204,14 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         if let Some(n) = pkg.node.as_mut() {
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
             n.prisma = prisma::read(&ws.root, dir, &json);
+            let depends_on_next = ["dependencies", "devDependencies"]
+                .iter()
+                .any(|kind| json.get(kind).and_then(|d| d.get("next")).is_some());
+            let has_config = (next_config::CONFIG_FILES.iter()).any(|f| n.folder.has(f));
+            let starts_next = matches!(n.start, Some((_, StartCommand::Next { .. })));
+            if depends_on_next || has_config || starts_next {
+                n.next = Some(next_config::NextConfig::read(&ws.root, dir)?);
+            }
         }
         ws.packages.push(pkg);
         raw.push(json);

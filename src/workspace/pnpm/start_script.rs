@@ -1,8 +1,8 @@
 //! A package's start scripts read as what they run: `node [options] <file> [args]` behind
 //! environment assignments and the usual env wrappers (`NODE_ENV=production`, `cross-env`,
 //! `dotenv -e .env --`, `env`), another script (`pnpm start:prod`), a development command
-//! (`nodemon`, `tsx`, `vite`), or a runtime isogen does not build images for (Deno, Bun,
-//! Next.js), each by name so a refusal can say what it saw.
+//! (`nodemon`, `tsx`, `vite`, `next dev`), `next start` with its options, or a runtime isogen
+//! does not build images for (Deno, Bun), each by name so a refusal can say what it saw.
 //!
 //! Pure text work: the script is split into words as a POSIX shell would (`shlex`), and it
 //! never runs a shell. `a && b && node <file>` is read as "run a, then b, then the service"
@@ -27,11 +27,16 @@ pub enum StartCommand {
     },
     /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`.
     Script(String),
+    /// `next start [options]` (`-p 4000`, `-H 0.0.0.0`, `--keepAliveTimeout 70000`), with the
+    /// environment the script set before it.
+    Next {
+        env: BTreeMap<String, String>,
+        options: Vec<String>,
+    },
     /// A watcher or dev server (`nodemon`, `ts-node`, `tsx`, `vite`, `next dev`): not what a
     /// production image runs.
     Dev(String),
-    /// A runtime or framework isogen does not build images for yet, by name ("Deno", "Bun",
-    /// "Next.js").
+    /// A runtime isogen does not build images for yet, by name ("Deno", "Bun").
     Unsupported(&'static str),
     /// Anything else (shell operators, other programs, a `node` without a file).
     Other,
@@ -198,9 +203,15 @@ fn words_command(words: &[String]) -> StartCommand {
         "pnpm" | "npm" | "yarn" => script_of(program, args),
         "deno" => StartCommand::Unsupported("Deno"),
         "bun" | "bunx" => StartCommand::Unsupported("Bun"),
-        "next" => match args.first().map(String::as_str) {
-            Some("dev") => StartCommand::Dev("next dev".into()),
-            _ => StartCommand::Unsupported("Next.js"),
+        "next" => match args.split_first() {
+            Some((start, options)) if start == "start" => StartCommand::Next {
+                env,
+                options: options.to_vec(),
+            },
+            Some((dev, _)) if dev == "dev" => StartCommand::Dev("next dev".into()),
+            // `next` alone is `next dev`.
+            None => StartCommand::Dev("next dev".into()),
+            _ => StartCommand::Other,
         },
         p if DEV_PROGRAMS.contains(&p) => StartCommand::Dev(p.to_string()),
         _ => StartCommand::Other,

@@ -297,7 +297,19 @@ fn start_commands_are_read_by_what_they_run() {
         C::Unsupported("Deno")
     );
     assert_eq!(start_command("bun run src/index.ts"), C::Unsupported("Bun"));
-    assert_eq!(start_command("next start"), C::Unsupported("Next.js"));
+    assert_eq!(
+        start_command("NODE_OPTIONS=--max-old-space-size=512 next start -p 4000 -H 0.0.0.0"),
+        C::Next {
+            env: [(
+                "NODE_OPTIONS".to_string(),
+                "--max-old-space-size=512".to_string()
+            )]
+            .into(),
+            options: ["-p", "4000", "-H", "0.0.0.0"].map(String::from).to_vec(),
+        }
+    );
+    assert_eq!(start_command("next"), C::Dev("next dev".into()));
+    assert_eq!(start_command("next build"), C::Other);
     assert_eq!(
         start_command("next dev --turbopack"),
         C::Dev("next dev".into())

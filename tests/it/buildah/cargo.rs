@@ -104,7 +104,7 @@ const SERVICES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn buildah(args: &[&str]) -> std::process::Output {
+pub(super) fn buildah(args: &[&str]) -> std::process::Output {
     let out = Command::new("buildah")
         .args(["--storage-driver", "vfs"])
         .args(args)
@@ -120,7 +120,7 @@ fn buildah(args: &[&str]) -> std::process::Output {
     out
 }
 
-fn copy_fixture(name: &str, to: &Path) {
+pub(super) fn copy_fixture(name: &str, to: &Path) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);

@@ -1,11 +1,17 @@
 //! Real builds with buildah, opt-in (`#[ignore]`: minutes each, and they need buildah and the
-//! local base images): `node` builds the pnpm fixtures, `cargo` the Cargo fixtures.
+//! local base images): `node` builds the pnpm fixtures, `next` the Next.js apps of
+//! tests/fixtures/pnpm9-next, `cargo` the Cargo fixtures, `cargo_servers` starts Cargo servers
+//! and asks them what they did.
 //!
 //! ```sh
-//! cargo test --test it buildah:: -- --ignored --nocapture          # both
+//! cargo test --test it buildah:: -- --ignored --nocapture          # all
 //! cargo test --test it buildah::node -- --ignored --nocapture      # the pnpm fixtures
 //! cargo test --test it buildah::cargo -- --ignored --nocapture     # the Cargo fixtures
+//! cargo test --test it buildah::next -- --ignored --nocapture      # the Next.js apps
+//! cargo test --test it buildah::cargo_servers -- --ignored --nocapture   # Cargo servers, started
 //! ```
 
 mod cargo;
+mod cargo_servers;
+mod next;
 mod node;

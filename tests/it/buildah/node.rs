@@ -208,7 +208,7 @@ const REAL: &[(&str, &[RealService])] = &[
     ),
 ];
 
-fn copy_tree(from: &Path, to: &Path) {
+pub(super) fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from)
         .into_iter()
         .filter_entry(|e| e.file_name() != "node_modules")

@@ -1,0 +1,257 @@
+//! Next.js apps as services: which of the three ways one runs ([`NextKind`]), and what its
+//! image then ships and runs. `output: "standalone"` ships `.next/standalone` (server.js and
+//! the node_modules `next build` traced) with `.next/static` and `public/` beside server.js,
+//! and runs `node server.js`; any other app runs `next start` (its options kept) from `.next`
+//! (without `.next/cache`), `public/`, its config, package.json and the production install; a
+//! custom server (`node server.js` that requires `next`) ships its files plus those three.
+//!
+//! It decides from the config facts discovery read ([`NextConfig`]); it never reads the disk,
+//! never guesses a value the config computes at run time (it names the assumption it made,
+//! for the Dockerfile's comment, or refuses), and refuses a static export (no server to run).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::generate::cfg::is_plain_path;
+use crate::workspace::pnpm::next_config::{ConfigValue, NextConfig};
+use crate::workspace::pnpm::{NodePackage, StartCommand};
+use crate::workspace::{Package, Workspace};
+
+/// How a Next.js app runs in its image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextKind {
+    /// `output: "standalone"`: `node server.js` in the standalone tree.
+    Standalone,
+    /// `next start`.
+    Start,
+    /// A custom server (`node server.js` that calls `next()`).
+    Custom,
+}
+
+/// What the templates get for a Next.js app (`next` in the context; absent otherwise).
+#[derive(Debug, Clone, Serialize)]
+pub struct NextContext {
+    pub kind: NextKind,
+    /// Where `next build` writes (`.next`, or the config's `distDir`), relative to the app.
+    pub dist_dir: String,
+    /// The app's folder with a trailing `/` (`apps/web/`; `""` at the workspace root): where
+    /// server.js sits in the standalone tree.
+    pub app_prefix: String,
+    /// Whether the app has a `public/` folder.
+    pub public: bool,
+    /// What isogen assumed where the config computes a value, for the Dockerfile's comment.
+    pub notes: Vec<String>,
+}
+
+/// A Next.js service's plan: the context, and (for `standalone` and `start`) the CMD, what
+/// the image ships of the app's folder and the environment the server reads.
+pub(super) struct NextPlan {
+    pub context: NextContext,
+    /// `None` for a custom server: its start script's `node <file>` runs as for any service.
+    pub cmd: Option<Vec<String>>,
+    /// Paths of the app's folder the image ships (for a custom server: besides its own).
+    pub copy: Vec<String>,
+    /// Variables the server reads (`PORT`, `HOSTNAME`), under the config's `env`.
+    pub env: BTreeMap<String, String>,
+}
+
+/// The plan of `pkg` when it is a Next.js app that runs as one of [`NextKind`]; `None` for any
+/// other package (and for an app whose start script is `next dev`: the caller refuses it).
+pub(super) fn plan(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    section: &str,
+    workdir: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<NextPlan>> {
+    let Some(config) = &n.next else {
+        return Ok(None);
+    };
+    let config_name = config.file.as_deref().unwrap_or("next.config.js");
+    let refuse =
+        |message: String| Error::workspace(ws.root.join(&pkg.dir).join(config_name), message);
+    let dist_dir = dist_dir(config, &refuse)?;
+    let Some((kind, options)) = kind(ws, pkg, n, config, &dist_dir, section, &refuse)? else {
+        return Ok(None);
+    };
+    let mut notes = Vec::new();
+    if n.start.is_none() {
+        notes.push("package.json has no start script: the image runs `next start`, which serves what `next build` made.".to_string());
+    }
+    if config.output == ConfigValue::Computed && kind == NextKind::Start {
+        notes.push(format!("{config_name} computes `output` when it runs: assumed not \"standalone\"; `next start` serves either build."));
+    }
+    if kind == NextKind::Standalone && config.tracing_root != ConfigValue::Absent {
+        notes.push(format!("{config_name} sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder (the build stops if server.js is elsewhere)."));
+    }
+    let public = n.folder.has("public");
+    let mut copy = vec![dist_dir.clone()];
+    copy.extend(public.then(|| "public".to_string()));
+    copy.extend(config.file.clone());
+    let (cmd, env) = match kind {
+        NextKind::Standalone => {
+            let env = standalone_env(&options, pkg, warnings);
+            (
+                Some(vec!["node".to_string(), format!("{workdir}/server.js")]),
+                env,
+            )
+        }
+        NextKind::Start => {
+            require_next_at_run_time(ws, pkg, n, section)?;
+            let mut cmd = vec![
+                "node".to_string(),
+                format!("{workdir}/node_modules/next/dist/bin/next"),
+                "start".to_string(),
+            ];
+            cmd.extend(options);
+            (Some(cmd), BTreeMap::new())
+        }
+        NextKind::Custom => {
+            require_next_at_run_time(ws, pkg, n, section)?;
+            (None, BTreeMap::new())
+        }
+    };
+    Ok(Some(NextPlan {
+        context: NextContext {
+            kind,
+            dist_dir,
+            app_prefix: if pkg.dir.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", pkg.dir)
+            },
+            public,
+            notes,
+        },
+        cmd,
+        copy,
+        env,
+    }))
+}
+
+/// Where `next build` writes: `.next`, or the config's `distDir` string.
+fn dist_dir(config: &NextConfig, refuse: &dyn Fn(String) -> Error) -> Result<String> {
+    Ok(match &config.dist_dir {
+        ConfigValue::Absent => ".next".to_string(),
+        ConfigValue::Literal(d) => {
+            let d = d.trim().trim_start_matches("./").trim_end_matches('/');
+            if d.is_empty() || !is_plain_path(d) || d.split('/').any(|s| s == "..") {
+                return Err(refuse(format!(
+                    "`distDir: {d:?}`: expected a folder inside the app, without spaces or quotes"
+                )));
+            }
+            d.to_string()
+        }
+        ConfigValue::Computed => {
+            return Err(refuse("`distDir` is computed when the config runs, so isogen cannot tell where `next build` writes; set it to a string, or add the app to `not_services` in [workspace] of isogen.toml".into()));
+        }
+    })
+}
+
+/// How the app runs, and the `next start` options of its start script; `None` when it runs
+/// none of the ways of [`NextKind`] (a `next dev`, which the caller refuses).
+fn kind(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    config: &NextConfig,
+    dist_dir: &str,
+    section: &str,
+    refuse: &dyn Fn(String) -> Error,
+) -> Result<Option<(NextKind, Vec<String>)>> {
+    Ok(Some(match &n.start {
+        Some((_, StartCommand::Next { options, .. })) => match &config.output {
+            ConfigValue::Literal(o) if o == "export" => {
+                return Err(refuse(format!("`output: \"export\"` makes static files (in `out/`) and no server: serve them with a web server image, and add `{}` to `not_services` in [workspace] of isogen.toml", pkg.name)));
+            }
+            ConfigValue::Literal(o) if o == "standalone" => (NextKind::Standalone, options.clone()),
+            _ => (NextKind::Start, options.clone()),
+        },
+        Some((_, StartCommand::Node { file, .. }))
+            if file.starts_with(&format!("{dist_dir}/standalone/")) =>
+        {
+            (NextKind::Standalone, Vec::new())
+        }
+        Some((_, StartCommand::Node { .. })) => (NextKind::Custom, Vec::new()),
+        // `next start -p ${PORT:-3000}`: a shell isogen does not run.
+        Some((script, StartCommand::Other))
+            if n.scripts
+                .get(script)
+                .is_some_and(|t| t.contains("next start")) =>
+        {
+            return Err(Error::workspace(
+                ws.root.join(&pkg.manifest),
+                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), or set `entry` in {section} of isogen.toml", pkg.name, n.scripts[script]),
+            ));
+        }
+        // No start script, and `next build` builds it: Next's own way to serve that build.
+        None if n.scripts.values().any(|t| t.contains("next build")) => {
+            (NextKind::Start, Vec::new())
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// `next start`'s options as the variables the standalone server.js reads instead: `-p` is
+/// `PORT`, `-H` is `HOSTNAME`, `--keepAliveTimeout` is `KEEP_ALIVE_TIMEOUT`. Defaults as Next's
+/// docs give them for containers: `PORT=3000`, `HOSTNAME=0.0.0.0` (a container runtime sets
+/// `HOSTNAME` to the container's name, which server.js would otherwise listen on).
+fn standalone_env(
+    options: &[String],
+    pkg: &Package,
+    warnings: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::from([
+        ("PORT".to_string(), "3000".to_string()),
+        ("HOSTNAME".to_string(), "0.0.0.0".to_string()),
+    ]);
+    let mut words = options.iter();
+    while let Some(w) = words.next() {
+        let (name, inline) = match w.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (w.as_str(), None),
+        };
+        let var = match name {
+            "-p" | "--port" => "PORT",
+            "-H" | "--hostname" => "HOSTNAME",
+            "--keepAliveTimeout" => "KEEP_ALIVE_TIMEOUT",
+            _ => {
+                warnings.push(format!("{}: the standalone server.js takes no `{w}` (a `next start` option); the image leaves it out", pkg.manifest));
+                continue;
+            }
+        };
+        if let Some(value) = inline.or_else(|| words.next().cloned()) {
+            env.insert(var.to_string(), value);
+        }
+    }
+    env
+}
+
+/// `next start` and a custom server load `next` from the production install: it must be a
+/// `dependency`, not a `devDependency` the install leaves out.
+fn require_next_at_run_time(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    section: &str,
+) -> Result<()> {
+    use crate::workspace::DepKind;
+    let runtime = n
+        .deps
+        .iter()
+        .any(|d| d.key == "next" && matches!(d.kind, DepKind::Normal | DepKind::Optional));
+    if runtime {
+        return Ok(());
+    }
+    Err(Error::workspace(
+        ws.root.join(&pkg.manifest),
+        format!(
+            "`{}` runs `next` when it starts, but `next` is not in its `dependencies` (the image's production install leaves devDependencies out); move it to `dependencies`, or use `output: \"standalone\"` in its Next.js config ({section} of isogen.toml can set `entry` for another way to start it)",
+            pkg.name
+        ),
+    ))
+}

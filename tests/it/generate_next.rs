@@ -1,0 +1,221 @@
+//! Next.js apps as `isogen generate` meets them, on copies of tests/fixtures/pnpm9-next (a
+//! pnpm workspace made with real pnpm: `apps/web` with `output: "standalone"`, `apps/site`
+//! running `next start -p 4000`, both importing the internal `@nx/greet`) with their config
+//! or start script changed: what the Dockerfile runs and ships, and what is refused.
+//! The fixture's own Dockerfiles are snapshot in `generate::real_workspaces_*`; the opt-in
+//! buildah test `buildah::next` builds and runs them.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// A copy of the fixture with `edits` (relative path, new contents) applied.
+fn next_workspace(edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm9-next");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src)
+        .into_iter()
+        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("node_modules" | ".next")))
+    {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&src).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else if !rel.to_string_lossy().contains("Dockerfile") {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    for (path, text) in edits {
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    dir
+}
+
+/// The Dockerfile `generate --stdout` prints for one service (exit 0 asserted).
+fn dockerfile(ws: &tempfile::TempDir, service: &str) -> String {
+    let out = isogen()
+        .args(["generate", "--stdout", "--service", service])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `generate` exits 2 with every needle in its error, and writes nothing.
+fn refused(ws: &tempfile::TempDir, needles: &[&str]) {
+    let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    for n in needles {
+        assert!(err.contains(n), "no `{n}` in:\n{err}");
+    }
+    assert!(!ws.path().join("apps/web/Dockerfile").exists());
+}
+
+const SITE_MANIFEST: &str = r#"{
+  "name": "@nx/site",
+  "version": "0.1.0",
+  "private": true,
+  "scripts": { "build": "next build", "start": "START" },
+  "dependencies": {
+    "@nx/greet": "workspace:*",
+    "next": "15.5.29",
+    "react": "19.1.10",
+    "react-dom": "19.1.10"
+  }
+}"#;
+
+#[test]
+fn standalone_takes_the_port_and_host_of_next_start_as_its_variables() {
+    let manifest = SITE_MANIFEST.replace("START", "next start -p 4000 -H 127.0.0.1");
+    let ws = next_workspace(&[
+        ("apps/site/package.json", &manifest),
+        (
+            "apps/site/next.config.js",
+            "module.exports = { output: 'standalone' };\n",
+        ),
+    ]);
+    let text = dockerfile(&ws, "site");
+    for line in [
+        "ENV PORT=\"4000\"",
+        "ENV HOSTNAME=\"127.0.0.1\"",
+        "CMD [\"node\", \"/app/apps/site/server.js\"]",
+        "COPY --from=builder /standalone/ ./",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    assert!(!text.contains("npm install --omit=dev"), "{text}");
+}
+
+#[test]
+fn a_computed_output_runs_next_start_and_says_what_it_assumed() {
+    let ws = next_workspace(&[(
+        "apps/web/next.config.mjs",
+        "export default { output: process.env.STANDALONE ? 'standalone' : undefined };\n",
+    )]);
+    let text = dockerfile(&ws, "web");
+    assert!(
+        text.contains("next.config.mjs computes `output` when it runs: assumed not \"standalone\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/web/node_modules/next/dist/bin/next", "start"]"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("COPY --from=builder /app/apps/web/.next .next"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_static_export_is_refused_naming_the_config() {
+    let ws = next_workspace(&[(
+        "apps/web/next.config.mjs",
+        "export default { output: 'export' };\n",
+    )]);
+    refused(
+        &ws,
+        &[
+            "apps/web/next.config.mjs",
+            "output: \"export\"",
+            "not_services",
+        ],
+    );
+}
+
+#[test]
+fn a_computed_dist_dir_is_refused_naming_the_config() {
+    let ws = next_workspace(&[(
+        "apps/web/next.config.mjs",
+        "export default { output: 'standalone', distDir: process.env.OUT };\n",
+    )]);
+    refused(&ws, &["apps/web/next.config.mjs", "`distDir` is computed"]);
+}
+
+#[test]
+fn a_custom_server_ships_its_file_and_the_next_build() {
+    let manifest = SITE_MANIFEST.replace("START", "NODE_ENV=production node server.js");
+    let ws = next_workspace(&[
+        ("apps/site/package.json", &manifest),
+        (
+            "apps/site/server.js",
+            "const next = require('next');\nconst app = next({ dev: false });\napp.prepare().then(() => require('http').createServer(app.getRequestHandler()).listen(3000));\n",
+        ),
+    ]);
+    let text = dockerfile(&ws, "site");
+    for line in [
+        "COPY --from=builder /app/apps/site/.next .next",
+        "COPY --from=builder /app/apps/site/public public",
+        "COPY --from=builder /app/apps/site/next.config.js next.config.js",
+        "COPY --from=builder /app/apps/site/server.js server.js",
+        "RUN rm -rf apps/site/.next/cache apps/site/.next/types apps/site/.next/standalone",
+        "CMD [\"node\", \"/app/apps/site/server.js\"]",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+}
+
+#[test]
+fn next_dev_alone_is_refused() {
+    let manifest = SITE_MANIFEST.replace("START", "next dev");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    refused(
+        &ws,
+        &["apps/site/package.json", "development command `next dev`"],
+    );
+}
+
+#[test]
+fn a_shell_next_start_is_refused_and_no_start_script_means_next_start() {
+    let manifest = SITE_MANIFEST.replace("START", "next start -p ${PORT:-3000}");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    refused(
+        &ws,
+        &[
+            "apps/site/package.json",
+            "runs `next start` through the shell",
+            "PORT",
+        ],
+    );
+    let manifest = SITE_MANIFEST.replace(r#", "start": "START""#, "");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    let text = dockerfile(&ws, "site");
+    assert!(
+        text.contains("no start script: the image runs `next start`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/site/node_modules/next/dist/bin/next", "start"]"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_computed_tracing_root_is_named_as_an_assumption() {
+    let ws = next_workspace(&[(
+        "apps/web/next.config.mjs",
+        "import path from 'node:path';\nexport default {\n  output: 'standalone',\n  outputFileTracingRoot: path.join(import.meta.dirname, '../../'),\n};\n",
+    )]);
+    let text = dockerfile(&ws, "web");
+    assert!(
+        text.contains("# next.config.mjs sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/web/server.js"]"#),
+        "{text}"
+    );
+}
