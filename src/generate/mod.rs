@@ -512,7 +512,10 @@ fn start_env(package: &crate::workspace::Package, service: &Service) -> BTreeMap
         .node
         .as_ref()
         .and_then(|n| n.script_running(&service.entry))
-        .map(|(_, env, _)| env.clone())
+        .and_then(|(_, command)| match command {
+            crate::workspace::pnpm::StartCommand::Node { env, .. } => Some(env.clone()),
+            _ => None,
+        })
         .unwrap_or_default()
 }
 

@@ -219,24 +219,13 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
             continue;
         }
         if SHELLS.contains(&base.as_str()) {
-            let rest = &argv[1..];
-            if let Some(i) = rest
-                .iter()
-                .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
-            {
-                let command = rest.get(i + 1).cloned().unwrap_or_default();
-                return Launch::Shell { command };
+            match shell(&argv[1..], config, fs) {
+                std::ops::ControlFlow::Continue(service) => {
+                    argv = service;
+                    continue;
+                }
+                std::ops::ControlFlow::Break(launch) => return launch,
             }
-            if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
-                let idx = rest.iter().position(|a| a == script).unwrap_or(0);
-                return Launch::Script {
-                    path: fs::join(&config.workdir(), script),
-                    args: rest[idx + 1..].to_vec(),
-                };
-            }
-            return Launch::Shell {
-                command: String::new(),
-            };
         }
         if is_node(&first) {
             return node_program(&first, &argv[1..], config, fs);
@@ -284,6 +273,50 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
         };
     }
     Launch::Nothing
+}
+
+/// `sh <rest>`: a shell command (or the service a `node step && exec node <script>` command
+/// execs, to analyse next), a script the shell runs, or an interactive shell.
+fn shell(
+    rest: &[String],
+    config: &RuntimeConfig,
+    fs: &Fs,
+) -> std::ops::ControlFlow<Launch, Vec<String>> {
+    use std::ops::ControlFlow::{Break, Continue};
+    if let Some(i) = rest
+        .iter()
+        .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
+    {
+        let command = rest.get(i + 1).cloned().unwrap_or_default();
+        // `node step && exec node <script>`: the service is the exec'd node, once every
+        // step's script is in the image.
+        if let Some(mut steps) = super::launch_steps::node_steps(&command) {
+            let service = steps.pop().unwrap_or_default();
+            let found = |s: &Vec<String>| {
+                matches!(
+                    node(&s[1..], config, fs),
+                    Launch::Node {
+                        resolved: Some(_),
+                        ..
+                    }
+                )
+            };
+            if steps.iter().all(found) {
+                return Continue(service);
+            }
+        }
+        return Break(Launch::Shell { command });
+    }
+    if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
+        let idx = rest.iter().position(|a| a == script).unwrap_or(0);
+        return Break(Launch::Script {
+            path: fs::join(&config.workdir(), script),
+            args: rest[idx + 1..].to_vec(),
+        });
+    }
+    Break(Launch::Shell {
+        command: String::new(),
+    })
 }
 
 /// `node ARGS`: node itself must be in the image (through PATH), runc execs it first; then
@@ -394,7 +427,11 @@ pub fn wanted_paths(config: &RuntimeConfig) -> (Vec<String>, Vec<String>) {
     let mut paths = Vec::new();
     let mut names = Vec::new();
     let workdir = config.workdir();
-    for word in config.argv().iter().filter(|w| !w.starts_with('-')) {
+    // The words of a `node step && exec node <script>` shell command count too.
+    let mut argv = config.argv();
+    let steps = argv.last().and_then(|c| super::launch_steps::node_steps(c));
+    argv.extend(steps.into_iter().flatten().flatten());
+    for word in argv.iter().filter(|w| !w.starts_with('-')) {
         if word.contains(' ') || word.contains('=') || word.is_empty() {
             continue;
         }
@@ -510,6 +547,32 @@ mod tests {
         let fs = Fs::new(&t);
         let l = analyse(&cfg(&["entry.sh"], &["dist/main.js"], "/app"), &fs);
         assert!(matches!(&l, Launch::Binary { .. }), "{l:?}");
+    }
+
+    /// What `isogen generate` writes for `node dist/migrate.js && node dist/server.js`: the
+    /// service is the exec'd node, once the step's script is in the image.
+    #[test]
+    fn node_steps_then_exec_node_is_the_service() {
+        let t = node_base(TreeBuilder::new())
+            .file("/app/api/dist/migrate.js", "x")
+            .file("/app/api/dist/server.js", "x")
+            .build();
+        let fs = Fs::new(&t);
+        let chain = "node dist/migrate.js && exec node /app/api/dist/server.js";
+        let l = analyse(&cfg(&[], &["/bin/sh", "-c", chain], "/app/api"), &fs);
+        assert!(
+            matches!(&l, Launch::Node { resolved: Some(r), .. } if r == "/app/api/dist/server.js"),
+            "{l:?}"
+        );
+        let (paths, _) = wanted_paths(&cfg(&[], &["/bin/sh", "-c", chain], "/app/api"));
+        assert!(
+            paths.contains(&"/app/api/dist/migrate.js".to_string()),
+            "{paths:?}"
+        );
+        // A step whose script is not in the image: the shell command is what runs.
+        let missing = "node dist/gone.js && exec node /app/api/dist/server.js";
+        let l = analyse(&cfg(&[], &["/bin/sh", "-c", missing], "/app/api"), &fs);
+        assert!(matches!(&l, Launch::Shell { .. }), "{l:?}");
     }
 
     #[test]

@@ -602,6 +602,143 @@ fn a_service_whose_start_is_a_dev_server_says_so() {
     );
 }
 
+/// `assets` of a Node service: shipped from the builder at the same path under the service's
+/// folder; a path outside the package is named.
+#[test]
+fn node_assets_ship_under_the_service_folder() {
+    let ws = with(&[
+        (
+            "isogen.toml",
+            "[generate.services.api]\nassets = [\"static/\", \"./config/app.json\"]\n",
+        ),
+        ("services/api/static/index.html", "<p>ok</p>"),
+        ("services/api/config/app.json", "{}"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    for path in ["static", "config/app.json"] {
+        assert!(
+            dockerfile.contains(&format!(
+                "COPY --from=builder /app/services/api/{path} /app/services/api/{path}\n"
+            )),
+            "{path}: {dockerfile}"
+        );
+    }
+    for bad in ["../secrets", "node_modules/x", "/etc/passwd"] {
+        let config = format!("[generate.services.api]\nassets = [\"{bad}\"]\n");
+        let ws = with(&[("isogen.toml", Box::leak(config.into_boxed_str()))]);
+        fails_naming(&ws, &["isogen.toml", "[generate.services.api] assets", bad]);
+    }
+}
+
+/// A `migrations/` (or `drizzle/`) folder ships when the start command migrates, not
+/// otherwise (a folder of the package the service never reads stays out).
+#[test]
+fn migration_folders_ship_when_the_start_command_migrates() {
+    let migrating = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/migrate.js && node dist/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let serving = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    for (manifest, shipped) in [(migrating, true), (serving, false)] {
+        let ws = with(&[
+            ("services/api/package.json", manifest),
+            (
+                "services/api/migrations/001_init.sql",
+                "CREATE TABLE t (id int);",
+            ),
+            (
+                "services/api/drizzle/0000_init.sql",
+                "CREATE TABLE t (id int);",
+            ),
+        ]);
+        isogen().arg("generate").arg(ws.path()).assert().success();
+        let dockerfile = read(ws.path(), "services/api/Dockerfile");
+        for folder in ["migrations", "drizzle"] {
+            let copy = format!(
+                "COPY --from=builder /app/services/api/{folder} /app/services/api/{folder}"
+            );
+            assert_eq!(
+                dockerfile.contains(&copy),
+                shipped,
+                "{folder}: {dockerfile}"
+            );
+        }
+    }
+}
+
+/// A package on `@prisma/client` with a schema but no `prisma` CLI cannot generate its client:
+/// generate says so; with the CLI, the builder runs `prisma generate` before the build.
+#[test]
+fn prisma_generate_runs_before_the_build_and_needs_the_cli() {
+    let schema = "generator client {\n  provider = \"prisma-client-js\"\n  output = \"../generated/client\"\n}\n";
+    let without = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@prisma/client":"7.10.0"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", without),
+        ("services/api/prisma/schema.prisma", schema),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/package.json: `@x/api` uses Prisma (prisma/schema.prisma) but has no `prisma` dependency",
+        ));
+    let with_cli = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@prisma/client":"7.10.0"},"devDependencies":{"prisma":"7.10.0"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", with_cli),
+        ("services/api/prisma/schema.prisma", schema),
+        ("services/api/prisma/migrations/0_init/migration.sql", "--"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    let generate = dockerfile
+        .find("RUN pnpm --filter @x/api exec prisma generate\n")
+        .expect(&dockerfile);
+    let build = dockerfile
+        .find("RUN pnpm --filter @x/api run build")
+        .unwrap();
+    assert!(generate < build, "{dockerfile}");
+    for path in [
+        "prisma/schema.prisma",
+        "prisma/migrations",
+        "generated/client",
+    ] {
+        assert!(
+            dockerfile.contains(&format!(
+                "COPY --from=builder /app/services/api/{path} /app/services/api/{path}\n"
+            )),
+            "{path}: {dockerfile}"
+        );
+    }
+}
+
+/// `"main": "./src/index.ts"` (a build that rewrites package.json to `./dist/index.js`):
+/// isogen reads package.json before the build, so it refuses rather than run a `.ts` file
+/// under plain node, and names the built file to set.
+#[test]
+fn a_typescript_entry_is_refused_with_the_built_file_to_name() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"./src/index.ts","scripts":{"build":"tsc && node scripts/rewrite-main.js"}}"#,
+    )]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "`src/index.ts`",
+            "plain `node` cannot run",
+            r#"entry = "dist/index.js""#,
+        ],
+    );
+    // A start script naming the built file wins over `main`.
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","main":"./src/index.ts","scripts":{"build":"tsc","start":"node dist/index.js"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(read(ws.path(), "services/api/Dockerfile")
+        .contains(r#"CMD ["node", "/app/services/api/dist/index.js"]"#));
+}
+
 #[test]
 fn a_package_running_several_processes_is_one_service_each() {
     // Three workers and no `start`: `main` is a module of exports, not a process.
@@ -611,14 +748,18 @@ fn a_package_running_several_processes_is_one_service_each() {
     )]);
     isogen().arg("generate").arg(ws.path()).assert().success();
     assert!(!ws.path().join("services/api/Dockerfile").exists());
+    // The options a process's script gives node are kept.
     for (service, file) in [
-        ("api-billing", "billing.js"),
-        ("api-cron", "cron.js"),
-        ("api-mailer", "mailer.js"),
+        (
+            "api-billing",
+            r#""--enable-source-maps", "/app/services/api/dist/billing.js""#,
+        ),
+        ("api-cron", r#""/app/services/api/dist/cron.js""#),
+        ("api-mailer", r#""/app/services/api/dist/mailer.js""#),
     ] {
         let dockerfile = read(ws.path(), &format!("services/api/{service}.Dockerfile"));
         assert!(
-            dockerfile.contains(&format!(r#"CMD ["node", "/app/services/api/dist/{file}"]"#)),
+            dockerfile.contains(&format!(r#"CMD ["node", {file}]"#)),
             "{service}: {dockerfile}"
         );
         assert!(
@@ -670,11 +811,7 @@ fn unknown_config_keys_are_named() {
     )]);
     fails_naming(&ws, &["isogen.toml", "image", "64 hex digits"]);
     // Cargo-only keys on a Node service would be silently ignored: they are named instead.
-    for key in [
-        "features = [\"tls\"]",
-        "no_default_features = true",
-        "assets = [\"config\"]",
-    ] {
+    for key in ["features = [\"tls\"]", "no_default_features = true"] {
         let config = format!("[generate.services.api]\n{key}\n");
         let ws = with(&[("isogen.toml", Box::leak(config.into_boxed_str()))]);
         let name = key.split(' ').next().unwrap();
@@ -1070,6 +1207,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ),
     // Both services already reach every library.
     ("pnpm9-cjs-backend", None),
+    // Run-time files: Prisma (custom and default output), migrate-then-serve, assets.
+    ("pnpm9-runfiles", None),
     // Next.js apps: `output: "standalone"` (web) and `next start -p 4000` (site).
     ("pnpm9-next", None),
 ];
@@ -1731,11 +1870,11 @@ fn a_typescript_library_nothing_builds_is_named() {
         .stderr(predicate::str::contains("add a `build` script to it"));
 }
 
-/// `node --import ./build/tracing.js build/main.js`: the image runs the file alone, and says so
-/// with the fix (NODE_OPTIONS), which silences it.
+/// `node --import ./build/tracing.js -r dotenv/config build/main.js`: the CMD keeps the
+/// preloads; `--env-file` (no `.env` is shipped) is left out and named.
 #[test]
-fn node_options_of_the_start_script_are_named() {
-    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --import ./build/tracing.js build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --env-file=.env --import ./build/tracing.js -r dotenv/config build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
     let ws = with(&[("services/api/package.json", api)]);
     isogen()
         .arg("generate")
@@ -1743,27 +1882,80 @@ fn node_options_of_the_start_script_are_named() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "services/api/package.json: the `start` script runs node with `--import ./build/tracing.js`",
-        ))
-        .stderr(predicate::str::contains(
-            r#"env = { NODE_OPTIONS = "--import ./build/tracing.js" }"#,
+            "services/api/package.json: the `start` script runs node with `--env-file=.env`, which the image's CMD leaves out",
         ));
-    let ws = with(&[
-        ("services/api/package.json", api),
-        (
-            "isogen.toml",
-            "[generate.services.api]\nenv = { NODE_OPTIONS = \"--import ./build/tracing.js\" }\n",
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            r#"CMD ["node", "--import", "./build/tracing.js", "-r", "dotenv/config", "/app/services/api/build/main.js"]"#
         ),
-    ]);
+        "{dockerfile}"
+    );
+}
+
+/// `prisma migrate deploy && node dist/server.js`: a step isogen cannot run is named, never
+/// dropped in silence.
+#[test]
+fn start_steps_that_are_not_node_are_named() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","start":"prisma migrate deploy && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
     isogen()
         .arg("generate")
         .arg(ws.path())
         .assert()
         .success()
-        .stderr(predicate::str::contains("start` script").not());
+        .stderr(predicate::str::contains(
+            "services/api/package.json: the `start` script `prisma migrate deploy && node dist/server.js` runs steps the image's CMD does not",
+        ));
+}
+
+/// `node dist/migrate.js && node dist/server.js`: the image runs the migration, then execs
+/// the service, from the service folder, as `pnpm start` would.
+#[test]
+fn run_a_then_b_runs_the_steps_then_execs_the_service() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/migrate.js && NODE_ENV=production node --enable-source-maps dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
     assert!(
-        dockerfile.contains(r#"ENV NODE_OPTIONS="--import ./build/tracing.js""#),
+        dockerfile.contains(
+            r#"CMD ["/bin/sh", "-c", "node dist/migrate.js && exec node --enable-source-maps /app/services/api/dist/server.js"]"#
+        ),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains(r#"ENV NODE_ENV="production""#),
+        "{dockerfile}"
+    );
+    // `args` go to the service's node, after the steps.
+    let ws = with(&[
+        ("services/api/package.json", api),
+        (
+            "isogen.toml",
+            "[generate.services.api]\nargs = [\"--port\", \"8080\"]\n",
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"/app/services/api/dist/server.js --port 8080"]"#),
+        "{dockerfile}"
+    );
+    // Without steps, `args` are appended as words, the options kept.
+    let plain = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --enable-source-maps dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", plain),
+        (
+            "isogen.toml",
+            "[generate.services.api]\nargs = [\"serve\"]\n",
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            r#"CMD ["node", "--enable-source-maps", "/app/services/api/dist/server.js", "serve"]"#
+        ),
         "{dockerfile}"
     );
 }

@@ -255,8 +255,24 @@ impl RootFs {
 
         let node = canonical(node)?;
         fs.add_file(&node)?;
-        for lib in shared_libraries(&node)? {
-            fs.add_file(&lib)?;
+        let libs = shared_libraries(&node)?;
+        // The rest of glibc that node:<major>-bookworm-slim has and node itself does not link:
+        // native addons from npm (libsql's, for one) need librt and friends.
+        let libc_dir = libs
+            .iter()
+            .find(|l| l.file_name().is_some_and(|n| n == "libc.so.6"))
+            .and_then(|l| l.parent())
+            .map(Path::to_path_buf);
+        for lib in &libs {
+            fs.add_file(lib)?;
+        }
+        if let Some(dir) = libc_dir {
+            for name in GLIBC_EXTRA {
+                let lib = dir.join(name);
+                if lib.is_file() && !libs.contains(&lib) {
+                    fs.add_file(&lib)?;
+                }
+            }
         }
 
         // npm and corepack beside node, with the bin symlinks the host has for them.
@@ -500,6 +516,16 @@ fn append<W: Write>(tar: &mut tar::Builder<W>, at: &Path, entry: &Entry) -> Resu
     }
     Ok(())
 }
+
+/// glibc libraries of the Debian slim images beyond what node links (see `for_node`).
+const GLIBC_EXTRA: &[&str] = &[
+    "librt.so.1",
+    "libdl.so.2",
+    "libpthread.so.0",
+    "libutil.so.1",
+    "libresolv.so.2",
+    "libm.so.6",
+];
 
 /// The shared libraries `ldd` lists for a binary, the dynamic loader included.
 fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {

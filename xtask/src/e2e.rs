@@ -571,6 +571,14 @@ impl Build<'_> {
         if self.layers && self.no_cache {
             bud = bud.arg("--no-cache");
         }
+        // `ISOGEN_E2E_BUILD_ARGS="K=V K2=V2"`: --build-arg for every build (a fixture's offline
+        // workaround, e.g. Prisma's PRISMA_SCHEMA_ENGINE_BINARY).
+        for arg in std::env::var("ISOGEN_E2E_BUILD_ARGS")
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            bud = bud.args(["--build-arg", arg]);
+        }
         let ignore = PathBuf::from(format!("{}.dockerignore", self.ignore_of.display()));
         if ignore.is_file() {
             let ignore = if self.context_paths.is_empty() {

@@ -10,12 +10,13 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::next::{NextKind, NextPlan};
+use super::runfiles::{RunFile, RunFiles};
 use super::runtime::{injected_only, install_leftovers, prod_filters, runtime_packages, Shipping};
 use super::settings::settings;
 use super::shipped::package_contents;
 use super::tsconfig::{built_by_references, tsconfig_extends};
 use super::{check_dir, is_build_output, node_of, selector, shell_dir};
-use super::{BuildPackage, NodeContext};
+use super::{BuildPackage, NodeContext, RuntimePackage};
 use crate::error::{Error, Result};
 use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceConfig};
 use crate::generate::templates::shell_quote;
@@ -76,7 +77,8 @@ pub fn context(
             warnings,
         )?,
     };
-    let (out_dir, service_copy) = svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
+    let (out_dir, service_copy, entry) =
+        svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let shipped: Vec<&str> = (service.runtime_closure.iter())
         .chain([&service.package])
@@ -85,7 +87,7 @@ pub fn context(
     let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
     svc.check_one_line_commands()?;
 
-    let mut packages = svc.build_packages(&out_dir)?;
+    let mut packages = svc.build_packages(&out_dir, warnings)?;
     svc.mark_injected(&mut packages)?;
     svc.warn_unbuilt_service(&packages, &service_copy, warnings);
     if pnpm.split_lockfiles {
@@ -93,7 +95,6 @@ pub fn context(
     }
     let install_filters = vec![format!("{}...", selector(pkg, svc.node))];
     let inject_refresh = inject_refresh(&packages, node.lockfile, &install_filters);
-
     let referenced = built_by_references(ws, pnpm, &packages, warnings);
     let runtime_packages = runtime_packages(
         &Shipping {
@@ -107,12 +108,13 @@ pub fn context(
         },
         warnings,
     )?;
+    let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
     let root_files = root_files(pnpm, warnings);
-    let install_leftovers = install_leftovers(pnpm, &root_files, &runtime_packages);
     let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
     check_copyable(ws, pnpm, &tsconfig_extends)?;
     let context_excludes = context_excludes(&packages, &referenced);
     Ok(NodeContext {
+        install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
         context_excludes,
         common,
         node,
@@ -131,11 +133,11 @@ pub fn context(
             .map(|f| f.replacen("--", "--config.", 1))
             .collect(),
         injected_only: injected_only(ws, pnpm, service),
-        install_leftovers,
         install,
         packages,
         runtime_packages,
         inject_refresh,
+        run_files,
         next: next_plan.map(|p| p.context),
     })
 }
@@ -176,19 +178,22 @@ impl Svc<'_> {
         next_plan: Option<&NextPlan>,
         common: &mut CommonContext,
         warnings: &mut Vec<String>,
-    ) -> Result<(String, Vec<String>)> {
-        let (out_dir, service_copy) = match next_plan {
-            Some(plan) if plan.cmd.is_some() => (plan.context.dist_dir.clone(), plan.copy.clone()),
+    ) -> Result<(String, Vec<String>, String)> {
+        let (out_dir, service_copy, entry) = match next_plan {
+            Some(plan) if plan.cmd.is_some() => (
+                plan.context.dist_dir.clone(),
+                plan.copy.clone(),
+                String::new(),
+            ),
             _ => {
                 let (entry, out_dir) = self.entry_and_out_dir()?;
                 let mut copy = self.service_copy(&entry, &out_dir, warnings)?;
-                common.service.cmd = vec![
-                    "node".into(),
-                    format!("{}/{}", common.service.workdir, entry),
-                ];
-                self.warn_dropped_node_options(
+                common.service.cmd = super::command::node_cmd(
+                    self.node,
                     &entry,
-                    common.env.contains_key("NODE_OPTIONS"),
+                    &common.service.workdir,
+                    &self.pkg.manifest,
+                    &self.section,
                     warnings,
                 );
                 if let Some(plan) = &next_plan {
@@ -196,7 +201,7 @@ impl Svc<'_> {
                     copy.sort();
                     copy.dedup();
                 }
-                (out_dir, copy)
+                (out_dir, copy, entry)
             }
         };
         if let Some(plan) = &next_plan {
@@ -213,16 +218,13 @@ impl Svc<'_> {
                 common.env.insert("PORT".into(), port.to_string());
             }
         }
-        common.service.cmd = super::super::runtime::command(
+        common.service.cmd = super::command::configured(
             std::mem::take(&mut common.service.cmd),
-            self.overrides.and_then(|o| o.cmd.as_deref()),
-            self.overrides
-                .map(|o| o.args.as_slice())
-                .unwrap_or_default(),
+            self.overrides,
             &self.section,
             self.config_path,
         )?;
-        Ok((out_dir, service_copy))
+        Ok((out_dir, service_copy, entry))
     }
 
     /// Cargo-only keys in a Node service's section are a mistake worth stopping for.
@@ -234,13 +236,12 @@ impl Svc<'_> {
             self.config_path,
             &self.section,
             &[
-                ("assets", !o.assets.is_empty()),
                 ("features", !o.features.is_empty()),
                 ("no_default_features", o.no_default_features.is_some()),
             ],
             &format!(
                 "only for Cargo services; `{}` is a Node service (its image ships the `dist` \
-                 of its package, `out_dir` names another folder)",
+                 of its package, `out_dir` names another folder, `assets` adds files)",
                 self.service.name
             ),
         )
@@ -309,6 +310,7 @@ impl Svc<'_> {
             None if !self.node.processes.is_empty() => out_dir_of(Some(&entry)),
             None => self.node.service_out_dir(),
         };
+        self.refuse_typescript_entry(&entry, entry_override.is_some())?;
         for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
             if !value.is_empty() && (!is_plain_path(value) || value.split('/').any(|s| s == "..")) {
                 return Err(Error::config(
@@ -318,6 +320,43 @@ impl Svc<'_> {
             }
         }
         Ok((entry, out_dir))
+    }
+
+    /// An entry that is TypeScript source (`"main": "./src/index.ts"`, which a build may
+    /// rewrite to `./dist/index.js` in package.json: isogen reads package.json before the
+    /// build) cannot run under plain `node`: refused, with the built file to name instead.
+    fn refuse_typescript_entry(&self, entry: &str, configured: bool) -> Result<()> {
+        let Some(ext) = [".ts", ".mts", ".cts", ".tsx"]
+            .into_iter()
+            .find(|e| entry.ends_with(e))
+        else {
+            return Ok(());
+        };
+        let js = match ext {
+            ".mts" => ".mjs",
+            ".cts" => ".cjs",
+            _ => ".js",
+        };
+        let stem = &entry[..entry.len() - ext.len()];
+        let built = format!(
+            "dist/{}{js}",
+            stem.strip_prefix("src/")
+                .unwrap_or(stem.rsplit('/').next().unwrap_or(stem))
+        );
+        let source = if configured {
+            format!("`entry` in {}", self.section)
+        } else {
+            "`main`, `exports` or `bin` of its package.json".to_string()
+        };
+        let message = format!(
+                "the entry `{entry}` of the service `{}` (from {source}) is TypeScript source, which plain `node` cannot run; if its build rewrites package.json to point at the built file, isogen does not see that (it reads package.json before the build): name the built file, e.g. `entry = \"{built}\"` in {} of isogen.toml, or a `start` script `node {built}`",
+                self.service.name, self.section
+            );
+        Err(if configured {
+            Error::config(self.config_path, message)
+        } else {
+            Error::workspace(self.ws.root.join(&self.pkg.manifest), message)
+        })
     }
 
     /// Whether the service's package is built (a build script, or `build` in the config).
@@ -364,32 +403,6 @@ impl Svc<'_> {
         ))
     }
 
-    /// `node --import ./tracing.mjs dist/main.js`: the CMD runs the file alone, so say what
-    /// it drops (unless `NODE_OPTIONS` is set).
-    fn warn_dropped_node_options(
-        &self,
-        entry: &str,
-        has_node_options: bool,
-        warnings: &mut Vec<String>,
-    ) {
-        let n = self.node;
-        let (script, options) = match n.script_running(entry) {
-            Some((script, _, options)) => (script, options.to_vec()),
-            None => ("start", Vec::new()),
-        };
-        if options.is_empty() || has_node_options {
-            return;
-        }
-        warnings.push(format!(
-            "{}: the `{}` script runs node with `{}`, which the image's CMD (`node {entry}`) does not pass; to keep them, set `env = {{ NODE_OPTIONS = \"{}\" }}` in {} of isogen.toml",
-            self.pkg.manifest,
-            script,
-            options.join(" "),
-            options.join(" ").replace('"', "\\\""),
-            self.section
-        ));
-    }
-
     /// `build` and a shell `healthcheck` go into one Dockerfile line each.
     fn check_one_line_commands(&self) -> Result<()> {
         let Some(o) = self.overrides else {
@@ -429,7 +442,11 @@ impl Svc<'_> {
     }
 
     /// Every package the frozen install and the builds touch.
-    fn build_packages(&self, out_dir: &str) -> Result<Vec<BuildPackage>> {
+    fn build_packages(
+        &self,
+        out_dir: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<BuildPackage>> {
         let mut packages = Vec::new();
         for i in self.build_order() {
             let p = self.ws.package(i);
@@ -447,6 +464,7 @@ impl Svc<'_> {
                 _ => None,
             };
             packages.push(BuildPackage {
+                prisma_generate: super::runfiles::prisma_generate(p, n, &selector, warnings),
                 name: p.name.clone(),
                 dir: p.dir.clone(),
                 manifest: p.manifest.clone(),
@@ -506,6 +524,68 @@ impl Svc<'_> {
                 self.section
             ));
         }
+    }
+
+    /// What the runtime stage copies from the builder besides the build output (see
+    /// [`super::runfiles`]), leaving out what the image ships already.
+    fn run_files(
+        &self,
+        runtime: &[RuntimePackage],
+        entry: &str,
+        app_root: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<RunFile>> {
+        let rf = RunFiles {
+            app_root,
+            section: &self.section,
+            config_path: self.config_path,
+        };
+        let in_package = |dir: &str, rel: &str| {
+            let path = format!(
+                "{app_root}/{}",
+                if dir.is_empty() {
+                    rel.to_string()
+                } else {
+                    format!("{dir}/{rel}")
+                }
+            );
+            RunFile {
+                from: path.clone(),
+                to: path,
+            }
+        };
+        let assets = self
+            .overrides
+            .map(|o| o.assets.as_slice())
+            .unwrap_or_default();
+        let mut out: Vec<RunFile> = rf
+            .assets(self.pkg, assets)?
+            .into_iter()
+            .chain(rf.migrations(self.node, entry))
+            .map(|rel| in_package(&self.pkg.dir, &rel))
+            .collect();
+        let shipped = self
+            .service
+            .runtime_closure
+            .iter()
+            .chain([&self.service.package]);
+        for &i in shipped {
+            let p = self.ws.package(i);
+            out.extend(rf.prisma(p, node_of(p)?, warnings));
+        }
+        // Already in the image: under a path some package ships.
+        let shipped: Vec<String> = runtime
+            .iter()
+            .flat_map(|r| r.copy.iter().map(|c| in_package(&r.dir, c).to))
+            .collect();
+        out.retain(|f| {
+            !shipped
+                .iter()
+                .any(|s| f.to == *s || f.to.starts_with(&format!("{s}/")))
+        });
+        out.sort_by(|a, b| a.to.cmp(&b.to));
+        out.dedup();
+        Ok(out)
     }
 }
 

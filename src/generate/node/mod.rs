@@ -10,11 +10,13 @@
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
 
+pub mod command;
 pub mod context;
 pub(crate) mod isolation;
 pub mod next;
 pub mod pnpm_settings;
 pub mod rewrite;
+pub mod runfiles;
 mod runtime;
 pub mod settings;
 pub mod shipped;
@@ -104,6 +106,9 @@ pub struct NodeContext {
     /// offline re-install: pnpm copies a directory dependency anew on every install); `None`
     /// when no package of the build is injected.
     pub inject_refresh: Option<String>,
+    /// What the runtime stage copies from the builder besides the build output: `assets`,
+    /// migration folders, Prisma's schema and client (see [`runfiles`]).
+    pub run_files: Vec<runfiles::RunFile>,
     /// A Next.js app: how it runs and what its image ships (see [`next`]); `None` otherwise.
     pub next: Option<next::NextContext>,
 }
@@ -147,6 +152,9 @@ pub struct BuildPackage {
     /// `injectWorkspacePackages`): pnpm copied it into `node_modules` before it was built, so
     /// the copy is refreshed (`inject_refresh`) after its build.
     pub injected: bool,
+    /// `prisma generate` for a package that uses Prisma (run before its build), from the
+    /// app root; `None` without Prisma.
+    pub prisma_generate: Option<String>,
 }
 
 /// A package as the image ships it, at its workspace folder.

@@ -87,6 +87,8 @@ pub struct NodePackage {
     pub injected: BTreeSet<String>,
     /// What the package folder holds on disk (read at discovery: generate never looks).
     pub folder: PackageFolder,
+    /// Its Prisma schema and client generator, when it uses Prisma (read at discovery).
+    pub prisma: Option<super::prisma::Prisma>,
     /// For a Next.js app (it depends on `next`, or has a `next.config.*`): what its config
     /// says about the build output. `None` for any other package.
     pub next: Option<NextConfig>,
@@ -104,21 +106,16 @@ impl NodePackage {
     }
 
     /// The script that runs `entry` with `node` (the start script, or one of the
-    /// [`processes`](Self::processes)): its name, the environment it sets and the options it
-    /// gives node.
-    pub fn script_running(
-        &self,
-        entry: &str,
-    ) -> Option<(&str, &BTreeMap<String, String>, &[String])> {
+    /// [`processes`](Self::processes)): its name and its [`StartCommand::Node`] (the
+    /// environment it sets, the options it gives node, the steps it runs first).
+    pub fn script_running(&self, entry: &str) -> Option<(&str, &StartCommand)> {
         self.start
             .iter()
             .chain(&self.processes)
-            .find_map(|(name, command)| match command {
-                StartCommand::Node { env, options, file } if file == entry => {
-                    Some((name.as_str(), env, options.as_slice()))
-                }
-                _ => None,
-            })
+            .find(
+                |(_, command)| matches!(command, StartCommand::Node { file, .. } if file == entry),
+            )
+            .map(|(name, command)| (name.as_str(), command))
     }
 
     /// The output folder that goes with [`service_entry`](Self::service_entry).
@@ -315,6 +312,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
             _ => BTreeSet::new(),
         },
         folder: PackageFolder::default(),
+        prisma: None,
         next: None,
     })
 }

@@ -6,6 +6,7 @@
 //!   [`deps`]: its dependencies and their targets; [`folder`]: what its folder holds;
 //! - [`root`]: the root facts (`packageManager`, overrides, patches, lockfile, `.npmrc`);
 //!   [`lockfile`], [`build_scripts`], [`npmrc`], [`settings`], [`overrides`], [`node_version`], [`tsconfig`];
+//! - [`prisma`]: a package's Prisma schema and client generator;
 //! - [`files`]: reading text, JSON and YAML with errors that name the file.
 //!
 //! The root package itself is not a package of the model. This module only reads files; it
@@ -22,6 +23,7 @@ pub mod next_config;
 pub mod node_version;
 pub mod npmrc;
 pub mod overrides;
+pub mod prisma;
 pub mod root;
 pub mod settings;
 pub mod sources;
@@ -224,6 +226,7 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         let mut pkg = manifest::read_package(&json, dir, &manifest, &ws.root)?;
         if let Some(n) = pkg.node.as_mut() {
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
+            n.prisma = prisma::read(&ws.root, dir, &json);
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()
                 .any(|kind| json.get(kind).and_then(|d| d.get("next")).is_some());

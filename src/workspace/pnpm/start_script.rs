@@ -5,8 +5,9 @@
 //! does not build images for (Deno, Bun), each by name so a refusal can say what it saw.
 //!
 //! Pure text work: the script is split into words as a POSIX shell would (`shlex`), and it
-//! never runs a shell. Anything with shell operators (`&&`, `|`, `;`, `$`, redirections) is
-//! not read as a plain command.
+//! never runs a shell. `a && b && node <file>` is read as "run a, then b, then the service"
+//! when every step is a `node` command; anything with other shell operators (`|`, `;`, `$`,
+//! redirections, a single `&`) is not read as a plain command.
 
 use std::collections::BTreeMap;
 
@@ -16,10 +17,13 @@ use crate::workspace::relpath;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartCommand {
     /// `node [options] <file> [args]`, with the environment the script set before it.
+    /// `before` holds the steps of `step && step && node <file>` that run first, each a
+    /// `node` command (with its own assignments), as shell text (`node dist/migrate.js`).
     Node {
         env: BTreeMap<String, String>,
         options: Vec<String>,
         file: String,
+        before: Vec<String>,
     },
     /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`.
     Script(String),
@@ -132,14 +136,65 @@ fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, St
 
 /// What `script` runs (see [`StartCommand`]).
 pub fn start_command(script: &str) -> StartCommand {
-    if script.contains(['&', '|', ';', '$', '`', '>', '<', '\n']) {
+    if script.contains(['|', ';', '$', '`', '>', '<', '\n']) {
         return StartCommand::Other;
     }
     let Some(words) = shlex::split(script) else {
         return StartCommand::Other;
     };
+    // `a && b`: every `&` of the text must be one of the `&&` words that separate the steps.
+    let separators = words.iter().filter(|w| *w == "&&").count();
+    if script.matches('&').count() != 2 * separators || script.contains("&&&") {
+        return StartCommand::Other;
+    }
+    let steps: Vec<&[String]> = words.split(|w| w == "&&").collect();
+    let Some((last, first)) = steps.split_last() else {
+        return StartCommand::Other;
+    };
+    if first.is_empty() {
+        return words_command(last);
+    }
+    let mut before = Vec::new();
+    for step in first {
+        match step_text(step) {
+            Some(text) => before.push(text),
+            None => return StartCommand::Other,
+        }
+    }
+    match words_command(last) {
+        StartCommand::Node {
+            env, options, file, ..
+        } => StartCommand::Node {
+            env,
+            options,
+            file,
+            before,
+        },
+        _ => StartCommand::Other,
+    }
+}
+
+/// One step before the service in `step && node <file>`: a `node <file>` command (behind
+/// assignments and env wrappers), as shell text with its assignments and without the
+/// wrappers; `None` for anything else.
+fn step_text(step: &[String]) -> Option<String> {
     let mut env = BTreeMap::new();
-    let rest = peel_env(&words, &mut env);
+    let rest = peel_env(step, &mut env);
+    if !matches!(words_command(step), StartCommand::Node { .. }) {
+        return None;
+    }
+    let mut text: Vec<String> = Vec::new();
+    for (k, v) in &env {
+        text.push(format!("{k}={}", shlex::try_quote(v).ok()?));
+    }
+    text.push(shlex::try_join(rest.iter().map(String::as_str)).ok()?);
+    Some(text.join(" "))
+}
+
+/// What one command's words run (see [`StartCommand`]).
+fn words_command(words: &[String]) -> StartCommand {
+    let mut env = BTreeMap::new();
+    let rest = peel_env(words, &mut env);
     let Some((program, args)) = rest.split_first() else {
         return StartCommand::Other;
     };
@@ -265,7 +320,12 @@ fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand 
         } else {
             file
         };
-        return StartCommand::Node { env, options, file };
+        return StartCommand::Node {
+            env,
+            options,
+            file,
+            before: Vec::new(),
+        };
     }
     StartCommand::Other
 }

@@ -106,7 +106,11 @@ fn start_scripts_that_run_node_give_the_entry() {
         Some("dist/my server.js")
     );
     assert_eq!(e("node src/index.ts"), None);
-    assert_eq!(e("node dist/a.js && node dist/b.js"), None);
+    // Run a, then the service: the service is b.
+    assert_eq!(
+        e("node dist/a.js && node dist/b.js").as_deref(),
+        Some("dist/b.js")
+    );
     assert_eq!(e("node"), None);
     let o = start_script_node_options;
     assert_eq!(
@@ -278,6 +282,7 @@ fn start_commands_are_read_by_what_they_run() {
             .collect(),
         options: options.iter().map(|o| o.to_string()).collect(),
         file: file.into(),
+        before: Vec::new(),
     };
     assert_eq!(
         start_command("NODE_ENV=production PORT=3000 node -r dotenv/config dist/server.mjs"),
@@ -322,11 +327,50 @@ fn start_commands_are_read_by_what_they_run() {
         start_command("pnpm run --silent serve"),
         C::Script("serve".into())
     );
-    assert_eq!(
-        start_command("node dist/migrate.mjs && node dist/server.mjs"),
-        C::Other
-    );
     assert_eq!(start_command("node 'unterminated"), C::Other);
+}
+
+#[test]
+fn run_a_then_b_is_read_as_steps_before_the_service() {
+    use crate::workspace::pnpm::{start_command, StartCommand as C};
+    let before = |script: &str| match start_command(script) {
+        C::Node { before, file, .. } => Some((before, file)),
+        _ => None,
+    };
+    assert_eq!(
+        before("node dist/migrate.mjs && node dist/server.mjs"),
+        Some((
+            vec!["node dist/migrate.mjs".into()],
+            "dist/server.mjs".into()
+        ))
+    );
+    // Each step keeps its own assignments and arguments; wrappers are peeled.
+    assert_eq!(
+        before("cross-env DB=./data/app.db node dist/migrate.js up && NODE_ENV=production node -r dotenv/config dist/main.js"),
+        Some((
+            vec!["DB=./data/app.db node dist/migrate.js up".into()],
+            "dist/main.js".into()
+        ))
+    );
+    assert_eq!(
+        before("node a.js && node 'b c.js' && node dist/server.js"),
+        Some((
+            vec!["node a.js".into(), "node 'b c.js'".into()],
+            "dist/server.js".into()
+        ))
+    );
+    // Only `node` steps, and only `&&` between them.
+    for other in [
+        "prisma migrate deploy && node dist/server.js",
+        "node dist/migrate.js && next start",
+        "node dist/a.js & node dist/b.js",
+        "node dist/a.js &&& node dist/b.js",
+        "node dist/a.js || node dist/b.js",
+        "node dist/a.js && ",
+        "&& node dist/b.js",
+    ] {
+        assert_eq!(start_command(other), C::Other, "{other}");
+    }
 }
 
 #[test]

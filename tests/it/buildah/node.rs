@@ -91,6 +91,40 @@ fn served_workspaces_build_start_answer_health_and_verify() {
     }
 }
 
+/// tests/fixtures/pnpm9-runfiles: run-time files and start commands. `notes` (Prisma 7,
+/// `prisma-client` generator with a custom output, compiled by tsc; applies
+/// `prisma/migrations` at start), `orders` (Prisma 7 `prisma-client-js` with the default
+/// output, staged into its `node_modules/.prisma`), `ledger` (`node lib/migrate.js && node
+/// lib/server.js`: a shell that runs the migration, then execs the server; `migrations/`
+/// shipped because the start command migrates), `pages` (`assets` and a `-r` preload). Each
+/// must start, answer 200 on `/healthz` (which fails unless its run-time files are there), and
+/// pass `isogen verify --workspace` on its export.
+///
+/// The build host reaches the npm registry only, not binaries.prisma.sh: the builds get
+/// `--build-arg PRISMA_SCHEMA_ENGINE_BINARY=/bin/true` (the generated Dockerfiles declare that
+/// `ARG`; `prisma generate` does not run the schema engine, and Prisma 7 needs no other engine).
+#[test]
+#[ignore = "slow: builds images with buildah (cargo xtask e2e on the fixture)"]
+fn run_time_files_and_start_commands_build_start_and_verify() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["xtask", "e2e", "--workspace"])
+        .arg(root.join("tests/fixtures/pnpm9-runfiles"))
+        .args(["--generate", "--no-variants", "--only", "pnpm"])
+        .env(
+            "ISOGEN_E2E_BUILD_ARGS",
+            "PRISMA_SCHEMA_ENGINE_BINARY=/bin/true",
+        )
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo xtask e2e on tests/fixtures/pnpm9-runfiles failed"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The real pnpm workspaces of tests/fixtures/PNPM-WORKSPACES.md: every service built, started,
 // its internal packages imported inside the image, and the exported archive verified.

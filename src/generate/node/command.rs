@@ -1,0 +1,113 @@
+//! The `CMD` of a Node service, from the script that runs its entry: `node`, the options the
+//! script gives it (`-r dotenv/config`, `--import ./tracing.mjs`, `--enable-source-maps`:
+//! preloads and flags are kept), and the entry's absolute path. A script that runs steps
+//! first (`node dist/migrate.js && node dist/server.js`) becomes `/bin/sh -c "<steps> && exec
+//! node ... <entry>"`: the steps run in order from the service folder, each must succeed, and
+//! `exec` makes the service the shell's replacement, so it gets the container's signals.
+//!
+//! Options that cannot work in the image are dropped with a warning that names them:
+//! `--env-file` (the image ships no `.env`: its ignore file keeps them out), `--watch*` and
+//! `--inspect*` (development only). It never reads the disk.
+
+use std::path::Path;
+
+use crate::error::Result;
+use crate::generate::cfg::ServiceConfig;
+use crate::workspace::pnpm::{NodePackage, StartCommand};
+
+/// The CMD with the service's `cmd` and `args` settings: `cmd` replaces `default`; `args` are
+/// appended, to the exec'd node's line when `default` is `sh -c "<steps> && exec node ..."`.
+pub(super) fn configured(
+    mut default: Vec<String>,
+    overrides: Option<&ServiceConfig>,
+    section: &str,
+    config_path: &Path,
+) -> Result<Vec<String>> {
+    let (cmd, mut args) = match overrides {
+        Some(o) => (o.cmd.as_deref(), o.args.as_slice()),
+        None => (None, &[][..]),
+    };
+    if let (None, [sh, c, line], false) = (cmd, default.as_mut_slice(), args.is_empty()) {
+        if sh.as_str() != "/bin/sh" || c.as_str() != "-c" {
+            return crate::generate::runtime::command(default, cmd, args, section, config_path);
+        }
+        line.push(' ');
+        line.push_str(&shlex::try_join(args.iter().map(String::as_str)).unwrap_or_default());
+        args = &[];
+    }
+    crate::generate::runtime::command(default, cmd, args, section, config_path)
+}
+
+/// Options of the start script the image's `node` does not get.
+fn dropped(option: &str) -> bool {
+    let name = option.split([' ', '=']).next().unwrap_or(option);
+    name == "--env-file"
+        || name == "--env-file-if-exists"
+        || name.starts_with("--watch")
+        || name.starts_with("--inspect")
+}
+
+/// The exec-form command that runs `entry` (relative to `workdir`) as the script running it
+/// would; warnings name what it leaves out. `manifest` and `section` are for messages.
+pub(super) fn node_cmd(
+    n: &NodePackage,
+    entry: &str,
+    workdir: &str,
+    manifest: &str,
+    section: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let (script, options, before) = match n.script_running(entry) {
+        Some((
+            script,
+            StartCommand::Node {
+                options, before, ..
+            },
+        )) => (script, options.as_slice(), before.as_slice()),
+        _ => {
+            warn_unread_steps(n, manifest, entry, warnings);
+            ("start", &[][..], &[][..])
+        }
+    };
+    let (gone, kept): (Vec<&String>, Vec<&String>) = options.iter().partition(|o| dropped(o));
+    if !gone.is_empty() {
+        let gone: Vec<&str> = gone.iter().map(|s| s.as_str()).collect();
+        warnings.push(format!(
+            "{manifest}: the `{script}` script runs node with `{}`, which the image's CMD leaves out (no `.env` is shipped; watchers and inspectors are for development); set `env` in {section} of isogen.toml for the variables the service needs",
+            gone.join(" ")
+        ));
+    }
+    let mut words = vec!["node".to_string()];
+    for o in kept {
+        // `-r dotenv/config` is one option of two words.
+        words.extend(o.split_once(' ').map_or_else(
+            || vec![o.clone()],
+            |(k, v)| vec![k.to_string(), v.to_string()],
+        ));
+    }
+    words.push(format!("{workdir}/{entry}"));
+    if before.is_empty() {
+        return words;
+    }
+    let service =
+        shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "));
+    let mut line = before.join(" && ");
+    line.push_str(" && exec ");
+    line.push_str(&service);
+    vec!["/bin/sh".into(), "-c".into(), line]
+}
+
+/// A start script of steps isogen does not read (`prisma migrate deploy && node
+/// dist/server.js`, `pnpm db:migrate && node dist/server.js`): the CMD runs the entry alone,
+/// so say which steps it leaves out.
+fn warn_unread_steps(n: &NodePackage, manifest: &str, entry: &str, warnings: &mut Vec<String>) {
+    let Some((script, StartCommand::Other)) = &n.start else {
+        return;
+    };
+    let Some(text) = n.scripts.get(script).filter(|t| t.contains("&&")) else {
+        return;
+    };
+    warnings.push(format!(
+        "{manifest}: the `{script}` script `{text}` runs steps the image's CMD does not (only `node <file>` steps before `node <file>` are read); the CMD runs `node {entry}` alone: make each step a `node <file>` command (e.g. a built migrate script), or run them another way"
+    ));
+}

@@ -1,0 +1,188 @@
+//! What a Node service reads at run time besides its build output and `node_modules`, and the
+//! build step that makes part of it:
+//!
+//! - `assets` of `[generate.services.<name>]`: files or folders of the service's package,
+//!   shipped at the same path under its folder in the image;
+//! - migration folders of the service's package (`drizzle/`, `migrations/`) when its start
+//!   command uses them: a step or argument names the folder or a migration (`migrat...`:
+//!   `node dist/migrate.js && node dist/server.js`); a folder its `files` lists ships anyway;
+//! - Prisma (see [`crate::workspace::pnpm::prisma`]): `prisma generate` runs in the builder,
+//!   before the package's build (so a TypeScript build compiles a `prisma-client` output);
+//!   the schema and its `migrations/` folder ship; a `prisma-client-js` client ships from
+//!   where it was generated: its `output`, or by default `node_modules/.prisma`, staged in
+//!   the builder and copied to `<app_root>/node_modules/.pnpm/node_modules/.prisma`, where
+//!   Node finds it walking up from the real folder of `@prisma/client` in pnpm's virtual
+//!   store (`.pnpm/<name>@<version>/node_modules/@prisma/client`); the generated client
+//!   requires `@prisma/client/runtime`, so it must sit where that resolves.
+//!
+//! Every file is copied from the builder stage by the runtime stage, to the same path. It
+//! never reads the disk (discovery read the folders and the schema); a configured path it
+//! cannot copy is an error naming the setting.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::shell_dir;
+use crate::error::{Error, Result};
+use crate::generate::cfg::is_plain_path;
+use crate::generate::templates::shell_quote;
+use crate::workspace::pnpm::NodePackage;
+use crate::workspace::Package;
+
+/// Where the builder stages a default-output Prisma client (`node_modules/.prisma`).
+const PRISMA_STAGE: &str = "/isogen/prisma";
+
+/// One path the runtime stage copies from the builder stage (absolute in both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunFile {
+    pub from: String,
+    pub to: String,
+}
+
+/// Migration folders a start command may read.
+const MIGRATION_FOLDERS: &[&str] = &["drizzle", "migrations"];
+
+/// The `prisma generate` command of a package of the build, run from the app root; `None`
+/// without Prisma. A package without the `prisma` CLI among its dependencies cannot run it:
+/// a warning says so.
+pub(super) fn prisma_generate(
+    p: &Package,
+    n: &NodePackage,
+    selector: &str,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    let prisma = n.prisma.as_ref()?;
+    if !n.deps.iter().any(|d| d.key == "prisma") {
+        warnings.push(format!(
+            "{}: `{}` uses Prisma ({}) but has no `prisma` dependency, so the build cannot run `prisma generate`; add prisma to its devDependencies",
+            p.manifest, p.name, prisma.schema
+        ));
+        return None;
+    }
+    let mut cmd = format!(
+        "pnpm --filter {} exec prisma generate",
+        shell_quote(selector)
+    );
+    if prisma.provider == "prisma-client-js" && prisma.output.is_none() {
+        // The client lands next to @prisma/client in pnpm's store: stage it for the runtime.
+        cmd.push_str(&format!(
+            " \\\n && mkdir -p {PRISMA_STAGE} && cp -a \"$(cd {} && node -p \"require('path').dirname(require.resolve('@prisma/client/package.json'))\")/../../.prisma\" {PRISMA_STAGE}/",
+            shell_dir(&p.dir)
+        ));
+    }
+    Some(cmd)
+}
+
+/// The run-time files of the service: see the module doc. `shipped` are the paths (relative
+/// to each package's folder) the image already ships of each package, by package folder.
+pub(super) struct RunFiles<'a> {
+    pub app_root: &'a str,
+    pub section: &'a str,
+    pub config_path: &'a Path,
+}
+
+impl RunFiles<'_> {
+    /// `assets` of the service (relative to its package folder), checked.
+    pub fn assets(&self, service: &Package, assets: &[String]) -> Result<Vec<String>> {
+        assets
+            .iter()
+            .map(|a| {
+                let rel = a.trim().trim_start_matches("./").trim_end_matches('/');
+                let inside = !rel.is_empty()
+                    && !rel.starts_with('/')
+                    && !rel.split('/').any(|s| s == ".." || s == "." || s == "node_modules");
+                if inside && is_plain_path(rel) {
+                    Ok(rel.to_string())
+                } else {
+                    Err(Error::config(
+                        self.config_path,
+                        format!(
+                            "{} assets: {a:?} must be a plain path inside the package folder ({}), not node_modules",
+                            self.section,
+                            if service.dir.is_empty() { "." } else { &service.dir }
+                        ),
+                    ))
+                }
+            })
+            .collect()
+    }
+
+    /// The migration folders of the service's package its start command uses (see the
+    /// module doc), relative to the package folder.
+    pub fn migrations(&self, n: &NodePackage, entry: &str) -> Vec<String> {
+        let text = start_text(n, entry);
+        MIGRATION_FOLDERS
+            .iter()
+            .filter(|f| n.folder.has(f) && (text.contains("migrat") || text.contains(*f)))
+            .map(|f| f.to_string())
+            .collect()
+    }
+
+    /// What Prisma needs at run time in package `p` (relative to the workspace root, or a
+    /// staged path), as copies.
+    pub fn prisma(&self, p: &Package, n: &NodePackage, warnings: &mut Vec<String>) -> Vec<RunFile> {
+        let Some(prisma) = &n.prisma else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let same = |rel: &str| {
+            let path = format!("{}/{}", self.app_root, join(&p.dir, rel));
+            RunFile {
+                from: path.clone(),
+                to: path,
+            }
+        };
+        let mut paths = vec![prisma.schema.clone()];
+        if let Some(m) = &prisma.migrations {
+            paths.push(m.clone());
+        }
+        if prisma.provider == "prisma-client-js" {
+            match &prisma.output {
+                Some(o) if o.starts_with("..") || o.split('/').any(|s| s == "node_modules") => {
+                    warnings.push(format!(
+                        "{}: the Prisma client `output` `{o}` is outside the package or in node_modules; the image does not ship it (generate it inside the package)",
+                        p.manifest
+                    ));
+                }
+                Some(o) => paths.push(o.clone()),
+                None => out.push(RunFile {
+                    from: format!("{PRISMA_STAGE}/.prisma"),
+                    to: format!("{}/node_modules/.pnpm/node_modules/.prisma", self.app_root),
+                }),
+            }
+        }
+        for rel in paths.iter().filter(|r| is_plain_path(r)) {
+            out.push(same(rel));
+        }
+        out
+    }
+}
+
+/// The text of the scripts that start the service running `entry`: the steps and options.
+fn start_text(n: &NodePackage, entry: &str) -> String {
+    match n.script_running(entry) {
+        Some((
+            name,
+            crate::workspace::pnpm::StartCommand::Node {
+                before, options, ..
+            },
+        )) => {
+            let mut text = before.join(" ");
+            text.push(' ');
+            text.push_str(&options.join(" "));
+            text.push(' ');
+            text.push_str(n.scripts.get(name).map_or("", String::as_str));
+            text.to_lowercase()
+        }
+        _ => String::new(),
+    }
+}
+
+fn join(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}

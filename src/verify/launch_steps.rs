@@ -1,0 +1,85 @@
+//! The one shell command verify reads through: `sh -c "<node step> && ... && exec node
+//! <script>"`, which `isogen generate` writes for a start script that runs steps before the
+//! service (`node dist/migrate.js && node dist/server.js`). Each step runs to completion, then
+//! `exec` replaces the shell with the service, so the service is the container's process and
+//! gets its signals, as when CMD runs node directly.
+//!
+//! Only that exact shape is read: every step a `node` command (behind `NAME=value`
+//! assignments), the last one behind `exec`, nothing but `&&` between them, no expansion,
+//! pipe, redirection or other operator. Anything else stays a shell command (the
+//! `entrypoint-shell` finding). This module splits words (`shlex`); it never runs a shell.
+
+/// The words of each step of `command` (assignments and the last step's `exec` removed, so
+/// each starts with `node`), when it has the shape above; `None` otherwise (also for a single
+/// step, which is not a chain).
+pub fn node_steps(command: &str) -> Option<Vec<Vec<String>>> {
+    if command.contains(['|', ';', '$', '`', '>', '<', '\n', '(', ')']) {
+        return None;
+    }
+    let words = shlex::split(command)?;
+    let separators = words.iter().filter(|w| *w == "&&").count();
+    if separators == 0 || command.matches('&').count() != 2 * separators {
+        return None;
+    }
+    let steps: Vec<&[String]> = words.split(|w| w == "&&").collect();
+    let last = steps.len() - 1;
+    let mut out = Vec::new();
+    for (i, step) in steps.into_iter().enumerate() {
+        let mut step = step
+            .iter()
+            .skip_while(|w| is_assignment(w))
+            .cloned()
+            .collect::<Vec<_>>();
+        if i == last {
+            if step.first().map(String::as_str) != Some("exec") {
+                return None;
+            }
+            step.remove(0);
+        }
+        let program = step.first()?;
+        if super::fs::basename(program) != "node" {
+            return None;
+        }
+        out.push(step);
+    }
+    Some(out)
+}
+
+/// `NAME=value` with a shell variable name.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::node_steps;
+
+    #[test]
+    fn node_steps_then_exec_node_is_read_and_nothing_else() {
+        let steps = node_steps(
+            "DB=./data/app.db node dist/migrate.js up && exec node -r dotenv/config /app/api/dist/server.js",
+        )
+        .unwrap();
+        assert_eq!(
+            steps,
+            vec![
+                vec!["node", "dist/migrate.js", "up"],
+                vec!["node", "-r", "dotenv/config", "/app/api/dist/server.js"],
+            ]
+        );
+        for other in [
+            "node dist/server.js",
+            "node dist/migrate.js && node dist/server.js",
+            "prisma migrate deploy && exec node dist/server.js",
+            "node dist/migrate.js; exec node dist/server.js",
+            "node dist/migrate.js && exec node $ENTRY",
+            "node dist/migrate.js & exec node dist/server.js",
+            "node dist/migrate.js || exec node dist/server.js",
+        ] {
+            assert_eq!(node_steps(other), None, "{other}");
+        }
+    }
+}
