@@ -22,6 +22,7 @@ mod error;
 pub mod generate;
 pub mod image;
 pub mod init;
+pub mod js;
 pub mod plan;
 pub mod report;
 pub mod verify;

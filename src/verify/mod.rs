@@ -19,6 +19,7 @@ pub(crate) mod facts;
 pub(crate) mod fs;
 pub mod gate;
 pub(crate) mod launch;
+pub(crate) mod modgraph;
 mod rules;
 pub mod run;
 pub(crate) mod subject;
@@ -28,7 +29,7 @@ pub mod users;
 
 use serde::Serialize;
 
-pub use capture::{capture, CAPTURE_MAX_BYTES};
+pub use capture::{capture, CAPTURE_MAX_BYTES, SOURCES_BUDGET, SOURCE_MAX_BYTES};
 pub use cfg::{Policy, VerifyConfig};
 pub use diags::{lookup as lookup_rule, Rule, RuleId, Severity, RULES};
 

@@ -57,6 +57,21 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("config", &["image", "plan", "report"]),
     // `compose` writes through generate's writer from the sections the CLI hands it.
     ("compose", &["config", "image", "verify", "report", "plan"]),
+    // `js` (import extraction) is a leaf: workspace, generate and verify all use it.
+    (
+        "js",
+        &[
+            "config",
+            "error",
+            "workspace",
+            "image",
+            "generate",
+            "plan",
+            "verify",
+            "report",
+            "compose",
+        ],
+    ),
 ];
 
 /// Forbidden edges that exist today (issue 10 removes them). Only shrinks: remove an entry when
