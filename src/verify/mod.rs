@@ -326,4 +326,6 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
 }
 
 #[cfg(test)]
+mod graph_tests;
+#[cfg(test)]
 pub(crate) mod tests;
