@@ -37,6 +37,11 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     else {
         return;
     };
+    // A program of a package in node_modules run as the entrypoint is entrypoint-indirect's
+    // business; its code is not the service's.
+    if !own(ctx.subject, entry) {
+        return;
+    }
     let fs = ctx.facts.fs;
     let resolver = Resolver::new(fs, modgraph::node_path(ctx.facts.config.env("NODE_PATH")));
     let graph = modgraph::walk(fs, &resolver, entry, &|p| own(ctx.subject, p));
