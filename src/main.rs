@@ -642,6 +642,7 @@ fn inspect(
     let capture = Capture {
         wants: Box::new(|_| false),
         max_bytes: 0,
+        sources: None,
     };
     let image = image::read(&path, &options, &capture)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -591,11 +591,11 @@ fn list_entries<R: super::tarstream::Skip>(
                 _ => text.into_owned(),
             }
         });
-        let (content, truncated) = if kind == EntryKind::File
-            && (capture.wants)(&path)
-            && budget.take_capture(entry.data_size.min(capture.max_bytes))
-        {
-            let data = stream.read_data(capture.max_bytes)?;
+        let limit = (kind == EntryKind::File)
+            .then(|| capture_limit(capture, budget, &path, entry.data_size))
+            .flatten();
+        let (content, truncated) = if let Some(limit) = limit {
+            let data = stream.read_data(limit)?;
             let truncated = (data.len() as u64) < entry.data_size;
             (Some(Arc::<[u8]>::from(data)), truncated)
         } else {
@@ -615,6 +615,19 @@ fn list_entries<R: super::tarstream::Skip>(
         }));
     }
     Ok(())
+}
+
+/// How many bytes of the file at `path` (`size` bytes) to keep: `capture.wants` within the
+/// image's capture budget, else `capture.sources` within theirs; None when neither keeps it.
+fn capture_limit(capture: &Capture, budget: &Budget, path: &str, size: u64) -> Option<u64> {
+    if (capture.wants)(path) {
+        return budget
+            .take_capture(size.min(capture.max_bytes))
+            .then_some(capture.max_bytes);
+    }
+    let sources = capture.sources.as_ref()?;
+    ((sources.wants)(path) && sources.take(size.min(sources.max_bytes)))
+        .then_some(sources.max_bytes)
 }
 
 /// The item a whiteout entry `parent/.wh.<target>` stands for (none for aufs bookkeeping), per
@@ -688,6 +701,7 @@ mod tests {
         let capture = Capture {
             wants: Box::new(|p| p.ends_with("package.json")),
             max_bytes: 100,
+            sources: None,
         };
         let mut walk = Walk::default();
         let mut stream = TarStream::new(Sequential(bytes));
@@ -746,6 +760,7 @@ mod tests {
         let capture = Capture {
             wants: Box::new(|_| false),
             max_bytes: 0,
+            sources: None,
         };
         let per_item = 2 * 4 + std::mem::size_of::<Item>() as u64 + 64;
         let budget = Budget::new(0, 10 * per_item);

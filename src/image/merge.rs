@@ -127,7 +127,7 @@ impl Merger {
         // A hard link shares its target's content: give it the captured bytes too.
         if entry.kind == EntryKind::HardLink && entry.content.is_none() {
             if let Some(target) = entry.link_target.as_ref().and_then(|t| self.tree.get(t)) {
-                if target.content.is_some() && (capture.wants)(&entry.path) {
+                if target.content.is_some() && capture.wanted(&entry.path) {
                     entry.content = target.content.clone();
                     entry.truncated = target.truncated;
                 }
@@ -287,6 +287,7 @@ mod tests {
         Capture {
             wants: Box::new(|_| false),
             max_bytes: 0,
+            sources: None,
         }
     }
 

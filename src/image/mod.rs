@@ -85,6 +85,51 @@ pub const MAX_DECODE_BYTES: u64 = 16 << 20;
 pub struct Capture {
     pub wants: Box<dyn Fn(&str) -> bool + Send + Sync>,
     pub max_bytes: u64,
+    /// A second class of files (source code a rule parses), kept within a budget of its own
+    /// so that it never crowds out the files `wants` names.
+    pub sources: Option<Sources>,
+}
+
+impl Capture {
+    /// Whether either class wants the file at `path`.
+    pub fn wanted(&self, path: &str) -> bool {
+        (self.wants)(path) || self.sources.as_ref().is_some_and(|s| (s.wants)(path))
+    }
+}
+
+/// Files captured up to `max_bytes` each (larger ones truncated) while their budget lasts;
+/// once the bytes taken reach it, further ones are metadata only (`content` None). Which ones
+/// then depends on the order the layers finish: the caller must treat a wanted file without
+/// content as not read.
+pub struct Sources {
+    pub wants: Box<dyn Fn(&str) -> bool + Send + Sync>,
+    pub max_bytes: u64,
+    left: std::sync::atomic::AtomicU64,
+}
+
+impl Sources {
+    /// `budget`: the bytes all captured sources of one image may take together.
+    pub fn new(
+        wants: Box<dyn Fn(&str) -> bool + Send + Sync>,
+        max_bytes: u64,
+        budget: u64,
+    ) -> Self {
+        Sources {
+            wants,
+            max_bytes,
+            left: std::sync::atomic::AtomicU64::new(budget),
+        }
+    }
+
+    /// Takes `bytes` of the budget; false when they do not fit.
+    pub(crate) fn take(&self, bytes: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        self.left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .is_ok()
+    }
 }
 
 /// Options for [`open`].

@@ -50,6 +50,7 @@ pub enum Category {
     Entrypoint,
     Secrets,
     Policy,
+    Modules,
 }
 
 /// One rule's fixed description.
@@ -194,6 +195,12 @@ rules! {
     DeniedPath = "denied-path", Policy, Error, ws: false,
         "No path matches a deny glob of the [verify] policy",
         "Remove the path from the image, or change the deny globs in isogen.toml.";
+    ModuleNotFound = "module-not-found", Modules, Error, ws: false,
+        "Every import of the service's module graph resolves in the image as Node resolves it",
+        "Make the import resolve in the image: ship the file or declare and install the package; an import that crosses package folders by relative path (`../../shared/dist/x.js`) breaks when the layout changes: import the internal package by its name instead.";
+    ModuleGraphIncomplete = "module-graph-incomplete", Modules, Warning, ws: false,
+        "Every file of the service's module graph could be read for the module-not-found check",
+        "Pass --workspace so isogen knows the internal packages it must read; a file over the size or memory limit, or one the parser refuses, is not checked: check its imports by hand.";
 }
 
 /// Every rule id, comma-separated (for error messages).
@@ -225,6 +232,8 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("entrypoint-shell", "The entrypoint is in exec form: not the shell form of CMD, not `sh -c ...`."),
     ("entrypoint-indirect", "The service runs directly: no npm/pnpm/yarn/npx/nx/turbo/pm2, no start script (a shell script that is not a pass-through wrapper), no `node -e`, no file outside the service's package, no argument picking another service to run."),
     ("entrypoint-not-found", "The file node runs (with Node's own lookup) or the program exists in the merged file tree, symlinks followed, relative to WorkingDir and PATH."),
+    ("module-not-found", "From the file node runs, every static `require(\"x\")`, `import`, `export ... from` and `import(\"x\")` with a literal specifier of the service's own code (files outside node_modules, and its internal packages) resolves in the merged file tree by Node's rules: CommonJS extensions and directory `main`/`index` for require, exact files for ESM imports, `exports`/`imports` maps with the conditions node, import or require, module-sync, default; node_modules up from each file's real path, symlinks followed, NODE_PATH for require. An import of a third-party package is checked by resolving it to its file; that package's own code is not parsed. Built-in modules are ignored; type-only imports are erased. A require inside try/catch counts like any other."),
+    ("module-graph-incomplete", "The files of the service's module graph that the module-not-found check could not read: their content was not kept (over the memory budget for sources, or an internal package copied into node_modules when no workspace says it is one), cut at the per-file limit, or refused by the parser. Their imports are not checked."),
     ("secret-npmrc", "No .npmrc/npmrc/.yarnrc/.yarnrc.yml with a literal _authToken, _auth, _password, npmAuthToken or npmAuthIdent (a `${ENV}` reference is not a secret)."),
     ("secret-env-file", "No .env, .env.* or .envrc files (.env.example/.sample/.template/.dist/.defaults/.schema are fine)."),
     ("secret-private-key", "No PEM/OpenSSH/PuTTY private keys (told by content), id_rsa/id_ed25519/..., *.p12/*.pfx/*.jks/*.keystore."),
@@ -700,6 +709,65 @@ impl Diag {
         Diag::new(
             RuleId::EntrypointNotFound,
             format!("the entrypoint's program {program} does not exist in the image"),
+        )
+    }
+}
+
+/// `module-not-found`, `module-graph-incomplete`.
+impl Diag {
+    /// `file`:`line` imports `specifier`, and Node fails on it with `failure`.
+    pub(crate) fn module_not_found(
+        file: &str,
+        line: u32,
+        specifier: &str,
+        failure: &crate::verify::modgraph::Failure,
+    ) -> Diag {
+        use crate::verify::modgraph::Failure as F;
+        let why = match failure {
+            F::NotFound { tried } => format!("no file {tried} (MODULE_NOT_FOUND)"),
+            F::PackageNotFound { name } => {
+                format!("no node_modules folder up the tree holds {name} (MODULE_NOT_FOUND)")
+            }
+            F::DirectoryImport { dir } => format!(
+                "{dir} is a folder, and an ESM import needs the file with its extension (ERR_UNSUPPORTED_DIR_IMPORT)"
+            ),
+            F::NotExported { package, subpath } => format!(
+                "the `exports` of {package} has no {subpath:?} for these conditions (ERR_PACKAGE_PATH_NOT_EXPORTED)"
+            ),
+            F::ImportNotDefined => {
+                "no `imports` entry of the enclosing package.json matches (ERR_PACKAGE_IMPORT_NOT_DEFINED)".into()
+            }
+            F::InvalidTarget { package, target } => format!(
+                "the package.json of {package} maps it to {target:?}, which Node refuses (ERR_INVALID_PACKAGE_TARGET)"
+            ),
+            F::InvalidSpecifier => "Node refuses the specifier (ERR_INVALID_MODULE_SPECIFIER)".into(),
+        };
+        Diag::new(
+            RuleId::ModuleNotFound,
+            format!(
+                "{file}:{line} imports {specifier:?}, which does not resolve in the image: {why}"
+            ),
+        )
+    }
+
+    pub(crate) fn module_graph_not_kept(files: usize) -> Diag {
+        Diag::new(
+            RuleId::ModuleGraphIncomplete,
+            format!("{files} file(s) of the module graph were not read (their content was not kept: over the memory budget for sources, or a package in node_modules not known as internal): their imports are not checked"),
+        )
+    }
+
+    pub(crate) fn module_graph_truncated(files: usize) -> Diag {
+        Diag::new(
+            RuleId::ModuleGraphIncomplete,
+            format!("{files} file(s) of the module graph are larger than isogen reads ({} MiB each): their imports are not checked", crate::verify::SOURCE_MAX_BYTES >> 20),
+        )
+    }
+
+    pub(crate) fn module_graph_unparsed(files: usize) -> Diag {
+        Diag::new(
+            RuleId::ModuleGraphIncomplete,
+            format!("{files} file(s) of the module graph could not be parsed: their imports are not checked"),
         )
     }
 }

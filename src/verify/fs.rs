@@ -73,6 +73,26 @@ pub fn in_node_modules(path: &str) -> bool {
     path.split('/').any(|s| s == "node_modules")
 }
 
+/// The package folder a path in `node_modules` belongs to (`.../node_modules/@s/x/lib/a.js` ->
+/// `.../node_modules/@s/x`), with its name.
+pub fn package_dir(path: &str) -> Option<(&str, &str)> {
+    let i = path.rfind("/node_modules/")?;
+    let start = i + "/node_modules/".len();
+    let rest = &path[start..];
+    let mut parts = rest.split('/');
+    let first = parts.next()?;
+    let len = if first.starts_with('@') {
+        first.len() + 1 + parts.next()?.len()
+    } else {
+        first.len()
+    };
+    if first.starts_with('.') {
+        return None;
+    }
+    let dir = &path[..start + len];
+    Some((dir, &path[start..start + len]))
+}
+
 /// The visible filesystem of an image.
 #[derive(Clone, Copy)]
 pub struct Fs<'a> {

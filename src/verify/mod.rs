@@ -20,6 +20,7 @@ pub(crate) mod fs;
 pub mod gate;
 pub(crate) mod launch;
 mod launch_steps;
+pub(crate) mod modgraph;
 mod rules;
 pub mod run;
 pub(crate) mod subject;
@@ -29,7 +30,7 @@ pub mod users;
 
 use serde::Serialize;
 
-pub use capture::{capture, CAPTURE_MAX_BYTES};
+pub use capture::{capture, CAPTURE_MAX_BYTES, SOURCES_BUDGET, SOURCE_MAX_BYTES};
 pub use cfg::{Policy, VerifyConfig};
 pub use diags::{lookup as lookup_rule, Rule, RuleId, Severity, RULES};
 
@@ -325,5 +326,7 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
     skipped
 }
 
+#[cfg(test)]
+mod graph_tests;
 #[cfg(test)]
 pub(crate) mod tests;

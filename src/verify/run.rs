@@ -128,9 +128,11 @@ pub struct Outcome {
 
 /// Reads one image in two steps: its config first, then its layers with what the rules need
 /// captured (which depends on the entrypoint the config names).
+/// `workspace`: its packages' copies in `node_modules` are read as the service's code.
 pub fn read_image(
     path: &Path,
     platform: Option<&str>,
+    workspace: Option<&Workspace>,
     observer: &mut dyn Observer,
 ) -> Result<Image> {
     let options = OpenOptions {
@@ -138,7 +140,10 @@ pub fn read_image(
     };
     let opened = image::open(path, &options)?;
     let runtime = super::facts::RuntimeConfig::from_config(&opened.config);
-    let capture = super::capture(Some(&runtime));
+    let packages = workspace
+        .map(|ws| ws.packages.iter().map(|p| p.name.clone()).collect())
+        .unwrap_or_default();
+    let capture = super::capture(Some(&runtime), packages);
     let read = match observer.reading(path, opened.layer_bytes()) {
         Some(sink) => opened.read_tree_with_progress(&capture, &*sink),
         None => opened.read_tree(&capture),
@@ -203,7 +208,7 @@ pub fn run(opts: &Options, observer: &mut dyn Observer) -> Result<Outcome> {
     let mut images = Vec::new();
     let mut unused = Vec::new();
     for path in &opts.images {
-        let image = read_image(path, opts.platform.as_deref(), observer)?;
+        let image = read_image(path, opts.platform.as_deref(), workspace, observer)?;
         let verdict = super::check(&image, &opts.request)?;
         let df = workspace.and_then(|ws| dockerfile(ws, &verdict.service.name));
         let policy = opts.request.config.policy_for(&verdict.service.name);

@@ -66,13 +66,26 @@ impl TreeBuilder {
         self
     }
 
-    /// Files whose content was not captured (only their metadata is known).
+    /// Files whose content was not captured (only their metadata is known); JavaScript
+    /// files, which a real read captures for the module graph, are empty (they import
+    /// nothing).
     pub fn files(mut self, paths: &[&str]) -> Self {
         for p in paths {
             let mut e = entry(p, EntryKind::File, self.layer);
             e.size = 100;
+            if p.ends_with(".js") || p.ends_with(".mjs") || p.ends_with(".cjs") {
+                e.content = Some(Arc::from(&b""[..]));
+            }
             self.put(e);
         }
+        self
+    }
+
+    /// A file whose content a real read did not keep (over a capture budget).
+    pub fn uncaptured(mut self, path: &str) -> Self {
+        let mut e = entry(path, EntryKind::File, self.layer);
+        e.size = 100;
+        self.put(e);
         self
     }
 

@@ -869,7 +869,7 @@ fn os_package_files_named_like_another_service_are_not_it() {
         assert_eq!(errors(&v), rules, "{what}: {:#?}", v.findings);
     }
     // The image reader captures the package databases for this.
-    let c = capture(None);
+    let c = capture(None, Default::default());
     for p in [
         "/var/lib/dpkg/info/libc6:amd64.list",
         "/var/lib/dpkg/info/bash.list",
@@ -892,7 +892,7 @@ fn capture_wants_what_the_rules_read() {
         working_dir: Some("/app/svc".into()),
         ..Default::default()
     };
-    let c = capture(Some(&cfg));
+    let c = capture(Some(&cfg), Default::default());
     for p in [
         "/etc/passwd",
         "/app/svc/package.json",

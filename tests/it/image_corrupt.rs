@@ -11,6 +11,7 @@ fn capture() -> Capture {
     Capture {
         wants: Box::new(|_| true),
         max_bytes: 1 << 16,
+        sources: None,
     }
 }
 

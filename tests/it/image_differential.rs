@@ -52,6 +52,7 @@ fn isogen_tree(dir: &Path) -> BTreeMap<String, char> {
     let capture = Capture {
         wants: Box::new(|_| false),
         max_bytes: 0,
+        sources: None,
     };
     let image = image::read(dir, &OpenOptions::default(), &capture).unwrap();
     image

@@ -20,6 +20,7 @@ fn small_files() -> Capture {
             path == "/etc/passwd" || path.ends_with("/package.json") || path.ends_with(".js")
         }),
         max_bytes: 64 * 1024,
+        sources: None,
     }
 }
 
@@ -233,6 +234,7 @@ fn open_reads_the_config_before_any_layer() {
     let capture = Capture {
         wants: Box::new(move |path| path == "/app/package.json" && !service.is_empty()),
         max_bytes: 10,
+        sources: None,
     };
     let image = opened.read_tree(&capture).unwrap();
     let package = &image.tree.entries["/app/package.json"];

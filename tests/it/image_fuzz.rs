@@ -66,6 +66,7 @@ fn read(bytes: &[u8], dir: &std::path::Path) -> isogen::Result<image::Image> {
     let capture = Capture {
         wants: Box::new(|_| true),
         max_bytes: 1 << 12,
+        sources: None,
     };
     image::read(&path, &OpenOptions::default(), &capture)
 }

@@ -12,6 +12,7 @@ fn everything() -> Capture {
     Capture {
         wants: Box::new(|_| true),
         max_bytes: 1 << 20,
+        sources: None,
     }
 }
 

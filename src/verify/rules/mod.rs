@@ -13,6 +13,7 @@
 
 mod entrypoint;
 mod layout;
+mod modules;
 mod policy;
 mod secrets;
 mod services;
@@ -220,6 +221,7 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
     user::check(ctx, &mut out);
     services::check_presence(ctx, &mut out);
     entrypoint::check(ctx, &mut out);
+    modules::check(ctx, &mut out);
     for s in ctx.facts.shipped() {
         if ctx.policy.allowed(&s.entry.path) {
             continue;

@@ -35,25 +35,7 @@ const BIN_DIRS: &[&str] = &[
     "/usr/local/cargo/bin",
 ];
 
-/// The package folder a path in `node_modules` belongs to (`.../node_modules/@s/x/lib/a.js` ->
-/// `.../node_modules/@s/x`), with its name.
-pub fn package_dir(path: &str) -> Option<(&str, &str)> {
-    let i = path.rfind("/node_modules/")?;
-    let start = i + "/node_modules/".len();
-    let rest = &path[start..];
-    let mut parts = rest.split('/');
-    let first = parts.next()?;
-    let len = if first.starts_with('@') {
-        first.len() + 1 + parts.next()?.len()
-    } else {
-        first.len()
-    };
-    if first.starts_with('.') {
-        return None;
-    }
-    let dir = &path[..start + len];
-    Some((dir, &path[start..start + len]))
-}
+pub use crate::verify::fs::package_dir;
 
 fn in_bin_dir(path: &str, ctx: &Ctx) -> bool {
     let parent = fs::parent(path);

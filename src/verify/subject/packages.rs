@@ -11,20 +11,22 @@ use super::{Role, Subject};
 use crate::verify::facts::{Facts, Manifest};
 use crate::verify::fs;
 
-/// Resolves `name` (with `spec`) as required from the package folder `from`.
+/// Resolves `name` (with `spec`) as required from the package folder `from` (a real path):
+/// where Node loads it, `node_modules` up from `from`, symlinks followed. Only when Node finds
+/// nothing does a `file:`/`link:` spec's folder stand for the package (a hand-made image that
+/// kept the workspace's layout without installing it; what its code imports is the
+/// module-not-found rule's business).
 fn resolve_dep(facts: &Facts, from: &str, name: &str, spec: &str) -> Option<String> {
-    for proto in ["file:", "link:"] {
-        if let Some(rel) = spec.strip_prefix(proto) {
-            // The folder the spec names, when the image kept the workspace's relative layout;
-            // else wherever npm installed it (node_modules, below).
-            if let Some(dir) = facts.fs.resolve(&fs::join(from, rel)) {
-                if facts.manifests.contains_key(&dir) {
-                    return Some(dir);
-                }
-            }
-        }
+    if let Some((_, real)) = find_installed(facts, from, name) {
+        return Some(real);
     }
-    find_installed(facts, from, name).map(|(_, real)| real)
+    ["file:", "link:"].iter().find_map(|proto| {
+        let rel = spec.strip_prefix(proto)?;
+        facts
+            .fs
+            .resolve(&fs::join(from, rel))
+            .filter(|dir| facts.manifests.contains_key(dir))
+    })
 }
 
 /// Where Node finds package `name` from folder `from`: the `node_modules` folder it is in and
