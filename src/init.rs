@@ -82,7 +82,10 @@ fn setting(out: &mut String, key_value: &str, comment: &str) {
 fn workspace_section(ws: &Workspace, out: &mut String) {
     out.push_str("[workspace]\n# The services found by the default rule:\n");
     if ws.pnpm.is_some() {
-        out.push_str("#   pnpm: the packages whose parent folder is services/ or apps/.\n");
+        out.push_str(
+            "#   pnpm: the packages whose parent folder is services/ or apps/, and those whose\n\
+             #   scripts start them in production (`start` running `node <file>`).\n",
+        );
     }
     if ws.cargo.is_some() {
         out.push_str(

@@ -128,6 +128,21 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Every package of the workspace (pnpm and Cargo) with its role and the reason: service,
+    /// refused (generate cannot build it, and says why), internal package, tool, or not a
+    /// service.
+    ///
+    /// It reads the workspace as generate does and writes nothing. Exit codes: 0 done; 2
+    /// unusable input.
+    List {
+        /// The workspace root.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// text: a table; json: `{"schema_version": 1, "packages": [{name, ecosystem, folder,
+        /// role, reason, services}]}`.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
     /// List the services and how to build each (JSON for CI); with --since, only those a
     /// change since a git ref affects, each with why.
     ///
@@ -314,6 +329,7 @@ fn main() -> ExitCode {
         Command::Init { dir, force } => init(&dir, force),
         Command::Completions { shell } => completions(shell),
         Command::Man { dir } => man(dir),
+        Command::List { dir, format } => list(&dir, format),
         Command::Plan { dir, since, format } => plan(dir, since, format),
         Command::Bake(args) => bake(args),
         Command::Compose(args) => compose(args),
@@ -352,7 +368,31 @@ fn generate(
             isogen::workspace::pnpm::WORKSPACE_FILE
         );
     }
-    let plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+    let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+    let mut new_config = None;
+    if mode == (Mode::Write { force: true }) {
+        if let Some(kept) = cli::carry::hand_written(&dir, &config, &plan.files)? {
+            print!("{}", kept.report);
+            if let Some((path, text, config)) = kept.toml {
+                plan = isogen::generate::plan(&ws, &config.generate, &options).map_err(|e| {
+                    isogen::Error::Usage(format!(
+                        "{e}\n(with the settings above, which --force would add to isogen.toml; \
+                         nothing was written: set them in isogen.toml by hand, or remove the \
+                         instruction from the hand-written Dockerfile)"
+                    ))
+                })?;
+                new_config = Some((path, text));
+            }
+        }
+    }
+    // Every file has rendered: isogen.toml first, so the kept settings survive a failed write.
+    if let Some((path, text)) = new_config {
+        isogen::generate::write::replace(&path, text.as_bytes())?;
+        println!(
+            "updated {} (settings kept from hand-written Dockerfiles)",
+            path.display()
+        );
+    }
     for w in &plan.warnings {
         eprintln!("warning: {w}");
     }
@@ -501,6 +541,17 @@ fn man(dir: Option<PathBuf>) -> isogen::Result<ExitCode> {
                 .map_err(|e| isogen::Error::io("<stdout>", e))?;
             emit(&String::from_utf8_lossy(&out))
         }
+    }
+}
+
+fn list(dir: &std::path::Path, format: InspectFormat) -> isogen::Result<ExitCode> {
+    let (rows, warnings) = cli::list::rows(dir)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    match format {
+        InspectFormat::Text => print_stdout(&cli::list::text(&rows)),
+        InspectFormat::Json => print_stdout(&cli::list::json(&rows)?),
     }
 }
 

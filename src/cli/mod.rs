@@ -2,5 +2,7 @@
 //! names (found and loaded once, then handed down) and what the terminal shows while it works.
 //! Part of the binary, not the library; nothing here decides what a command finds.
 
+pub mod carry;
+pub mod list;
 pub mod progress;
 pub mod verify;

@@ -13,6 +13,7 @@
 
 pub mod bake;
 pub mod cargo;
+pub mod carry;
 pub(crate) mod cfg;
 pub(crate) mod image_name;
 pub mod node;
@@ -232,7 +233,10 @@ fn service_files(
 fn no_services(ws: &Workspace) -> Error {
     let mut defaults = Vec::new();
     if ws.pnpm.is_some() {
-        defaults.push("a pnpm package is a service when its folder is under services/ or apps/");
+        defaults.push(
+            "a pnpm package is a service when its folder is under services/ or apps/, or when \
+             its scripts start it in production (`start` running `node <file>`)",
+        );
     }
     if ws.cargo.is_some() {
         defaults.push(
@@ -246,7 +250,7 @@ fn no_services(ws: &Workspace) -> Error {
         format!(
             "no services found: by default {}; name the services in [workspace] services of \
              isogen.toml (package names, binary names or folders, globs allowed), or take them \
-             out of [workspace] not_services",
+             out of [workspace] not_services; `isogen list` shows why each package is what it is",
             defaults.join(", and ")
         ),
     )
@@ -440,15 +444,12 @@ fn reject_node_only_gaps(
         config_path,
         &format!("[generate.services.{}]", service.name),
         &[
-            ("cmd", o.cmd.is_some()),
-            ("args", !o.args.is_empty()),
             ("build_inputs", !o.build_inputs.is_empty()),
             ("builder_packages", !o.builder_packages.is_empty()),
             ("runtime_packages", !o.runtime_packages.is_empty()),
         ],
         &format!(
-            "not supported for Node services yet; `{}` is a Node service (its CMD runs the \
-             package's entry: set `entry`)",
+            "not supported for Node services yet; `{}` is a Node service",
             service.name
         ),
     )

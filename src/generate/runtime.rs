@@ -159,7 +159,7 @@ impl<'de> Deserialize<'de> for Writable {
 }
 
 /// `30s`, `1m30s`, `1h`, `500ms`, `2us`: one or more `<digits><unit>`.
-fn is_duration(s: &str) -> bool {
+pub(crate) fn is_duration(s: &str) -> bool {
     let mut rest = s;
     if rest.is_empty() {
         return false;

@@ -249,6 +249,15 @@ fn nothing_written(e: Error, path: &str) -> Error {
     }
 }
 
+/// Writes `bytes` to `path` atomically (see [`stage`]): for a file that is not generated
+/// (isogen.toml, when `--force` keeps a hand-written Dockerfile's settings in it).
+pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    stage(path, bytes)?
+        .persist(path)
+        .map(|_| ())
+        .map_err(|e| Error::io(path, e.error))
+}
+
 /// Replaces `path` with `bytes` through a temporary file in the same folder and a rename
 /// (atomic for readers; not flushed to disk). Keeps the old file's permissions; a new file
 /// gets 0644.

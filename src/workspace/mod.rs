@@ -9,6 +9,7 @@ pub(crate) mod graph;
 pub(crate) mod path;
 pub mod pnpm;
 pub(crate) mod relpath;
+pub mod roles;
 pub(crate) mod spec;
 
 use std::path::{Path, PathBuf};
@@ -229,14 +230,6 @@ impl Workspace {
     }
 }
 
-/// The default service rule for Node packages: the package's parent folder is named
-/// `services` or `apps`, at any depth (`services/x`, `apps/x`, `platform/services/x`).
-pub fn default_node_service_rule(dir: &str) -> bool {
-    let mut parts = dir.rsplit('/');
-    let _own = parts.next();
-    matches!(parts.next(), Some("services" | "apps"))
-}
-
 /// One entry of `[workspace] services` / `not_services`: a package name, a service (folder)
 /// name, a folder relative to the root, or a glob over folders (`services/*`).
 struct Selector {
@@ -382,14 +375,29 @@ mod tests {
     }
 
     #[test]
-    fn default_rule_is_the_parent_folder() {
-        assert!(default_node_service_rule("services/api"));
-        assert!(default_node_service_rule("apps/web"));
-        assert!(default_node_service_rule("platform/services/billing"));
-        assert!(!default_node_service_rule("packages/services"));
-        assert!(!default_node_service_rule("services"));
-        assert!(!default_node_service_rule("packages/lib"));
-        assert!(!default_node_service_rule(""));
+    fn default_rule_is_the_parent_folder_or_a_start_command() {
+        let rule = |dir: &str| pnpm::start_rule::service_reason(&pkg("p", dir)).is_some();
+        assert!(rule("services/api"));
+        assert!(rule("apps/web"));
+        assert!(rule("platform/services/billing"));
+        assert!(!rule("packages/services"));
+        assert!(!rule("services"));
+        assert!(!rule("packages/lib"));
+        assert!(!rule(""));
+        let mut web = pkg("web", "web");
+        let mut node = pnpm::NodePackage {
+            start: Some(("start".into(), pnpm::start_command("node dist/server.js"))),
+            ..Default::default()
+        };
+        web.node = Some(node.clone());
+        assert_eq!(
+            pnpm::start_rule::service_reason(&web).as_deref(),
+            Some("its `start` script runs `node dist/server.js`")
+        );
+        // A CLI whose start runs its own bin is a tool.
+        node.bin = Some("./dist/server.js".into());
+        web.node = Some(node);
+        assert_eq!(pnpm::start_rule::service_reason(&web), None);
     }
 
     #[test]
@@ -401,7 +409,7 @@ mod tests {
             pkg("root", ""),
         ];
         let all = [0, 1, 2, 3];
-        let rule = |p: &Package| default_node_service_rule(&p.dir);
+        let rule = |p: &Package| pnpm::start_rule::service_reason(p).is_some();
         let root = Path::new("/ws");
         let cfg = WorkspaceConfig::default();
         assert_eq!(

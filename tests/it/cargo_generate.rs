@@ -1052,7 +1052,7 @@ fn cargo_only_settings_on_a_node_service_are_refused() {
         ("services/web/index.js", ""),
         (
             "isogen.toml",
-            "[generate.services.web]\nargs = [\"--port\", \"3000\"]\n",
+            "[generate.services.web]\nbuilder_packages = [\"cmake\"]\n",
         ),
     ]);
     let out = Command::cargo_bin("isogen")
@@ -1064,7 +1064,9 @@ fn cargo_only_settings_on_a_node_service_are_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("[generate.services.web] args: not supported for Node services yet"),
+        stderr.contains(
+            "[generate.services.web] builder_packages: not supported for Node services yet"
+        ),
         "{stderr}"
     );
 }

@@ -733,7 +733,8 @@ fn services_from_config_replace_the_default_rule() {
         .code(2)
         .stderr(predicate::str::contains("no services found"))
         .stderr(predicate::str::contains("under services/ or apps/"))
-        .stderr(predicate::str::contains("[workspace] services"));
+        .stderr(predicate::str::contains("[workspace] services"))
+        .stderr(predicate::str::contains("`isogen list`"));
 
     // A service that stops being one leaves its generated files: isogen says so.
     let ws = workspace(MINIMAL);

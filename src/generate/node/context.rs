@@ -66,10 +66,16 @@ pub fn context(
     svc.reject_cargo_keys()?;
     let (entry, out_dir) = svc.entry_and_out_dir()?;
     let service_copy = svc.service_copy(&entry, &out_dir, warnings)?;
-    common.service.cmd = vec![
-        "node".into(),
-        format!("{}/{}", common.service.workdir, entry),
-    ];
+    common.service.cmd = super::super::runtime::command(
+        vec![
+            "node".into(),
+            format!("{}/{}", common.service.workdir, entry),
+        ],
+        svc.overrides.and_then(|o| o.cmd.as_deref()),
+        svc.overrides.map(|o| o.args.as_slice()).unwrap_or_default(),
+        &svc.section,
+        config_path,
+    )?;
     svc.warn_dropped_node_options(&entry, common.env.contains_key("NODE_OPTIONS"), warnings);
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let shipped: Vec<&str> = (service.runtime_closure.iter())

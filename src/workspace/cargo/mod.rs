@@ -50,7 +50,7 @@ pub mod model;
 mod package;
 mod paths;
 mod root;
-mod services;
+pub(crate) mod services;
 mod targets;
 
 use std::path::Path;

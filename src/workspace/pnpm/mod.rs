@@ -23,6 +23,7 @@ pub mod npmrc;
 pub mod overrides;
 pub mod root;
 pub mod settings;
+pub mod start_rule;
 pub mod start_script;
 pub mod tsconfig;
 pub mod workspace_file;
@@ -384,7 +385,7 @@ fn add_edges(
 fn add_services(ws: &mut Workspace, first: usize, config: &WorkspaceConfig) -> Result<()> {
     let candidates: Vec<usize> = (first..ws.packages.len()).collect();
     let chosen = super::select_services(&ws.root, &ws.packages, &candidates, config, |p| {
-        super::default_node_service_rule(&p.dir)
+        start_rule::service_reason(p).is_some()
     })?;
     for i in chosen {
         let runtime = graph::runtime_closure(&ws.packages, i).map_err(|c| {

@@ -1,0 +1,97 @@
+//! `generate --force` over hand-written Dockerfiles: reads each one that a run would replace,
+//! asks `generate::carry` what to keep, adds the kept settings to isogen.toml's text and
+//! loads that text as the run's config, so the Dockerfiles are rendered with them and the
+//! next `generate --check` agrees. Nothing is written here; the caller writes isogen.toml
+//! (before the Dockerfiles) once every file has rendered.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use isogen::config::Config;
+use isogen::generate::carry::{self, Target, Verdict};
+use isogen::generate::{write, GeneratedFile, DOCKERFILE};
+use isogen::{Error, Result};
+
+/// What `--force` keeps: the new isogen.toml (path, text, and the config it reads as) and the
+/// report to print. `None` when no hand-written Dockerfile is in the way.
+pub struct Kept {
+    pub report: String,
+    /// Present when some setting goes into isogen.toml.
+    pub toml: Option<(PathBuf, String, Config)>,
+}
+
+/// Reads the hand-written Dockerfiles among `files` (under `root`) and what to keep of them.
+pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Result<Option<Kept>> {
+    let path = root.join(isogen::config::FILE_NAME);
+    let mut text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let mut report = String::new();
+    let mut changed = false;
+    for file in files.iter().filter(|f| f.path.ends_with(DOCKERFILE)) {
+        let on_disk = root.join(&file.path);
+        let old = match std::fs::read(&on_disk) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&on_disk, e)),
+        };
+        if old.is_empty() || write::has_header(&old) {
+            continue;
+        }
+        let section = format!("[generate.services.{}]", file.service);
+        let target = Target {
+            generated: &file.contents,
+            existing: config.generate.service(&file.service),
+            section: &section,
+            uid: config.generate.uid(),
+        };
+        let carried = match carry::carry(&old, &target) {
+            Ok(c) => c,
+            Err(why) => {
+                let _ = writeln!(
+                    report,
+                    "{}: {why}; --force replaces it and keeps none of its settings",
+                    file.path
+                );
+                continue;
+            }
+        };
+        let _ = writeln!(
+            report,
+            "{} is hand-written; --force replaces it. Its final stage's settings (kept ones go \
+             to {section} of isogen.toml):",
+            file.path
+        );
+        for item in &carried.items {
+            let (word, detail) = match &item.verdict {
+                Verdict::Kept(setting) => ("kept", format!(" -> {setting}")),
+                Verdict::Same => ("same", " (the generated Dockerfile has it too)".into()),
+                Verdict::Dropped(why) => ("dropped", format!(": {why}")),
+            };
+            let _ = writeln!(
+                report,
+                "  {word:<7} line {:<3} {}{detail}",
+                item.line, item.instruction
+            );
+        }
+        if !carried.settings.is_empty() {
+            text = carry::toml::add(&text, &file.service, &carried.settings).map_err(|why| {
+                Error::config(&path, format!("cannot add the kept settings: {why}"))
+            })?;
+            changed = true;
+        }
+    }
+    if report.is_empty() {
+        return Ok(None);
+    }
+    let toml = if changed {
+        let mut new_config = Config::parse(&text, &path)?;
+        new_config.source = Some(path.clone());
+        Some((path, text, new_config))
+    } else {
+        None
+    };
+    Ok(Some(Kept { report, toml }))
+}

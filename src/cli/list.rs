@@ -1,0 +1,94 @@
+//! `isogen list`: every workspace package with its role and the reason, from one discovery
+//! (`workspace::roles`), with the services `generate` would refuse marked as refused (its own
+//! error as the reason, from a plan that writes nothing).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use isogen::workspace::roles::{self, PackageRole, Role};
+use isogen::Result;
+
+/// The rows of `isogen list` for the workspace at `dir`, and warnings for stderr.
+pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
+    let config = isogen::config::Config::load_from_root(dir)?;
+    let ws = isogen::workspace::Workspace::discover(dir, &config.workspace)?;
+    let mut rows = roles::roles(&ws, &config.workspace)?;
+    let mut warnings = Vec::new();
+    if ws.services.is_empty() {
+        warnings.push("no package is a service: `isogen generate` would exit 2".to_string());
+        return Ok((rows, warnings));
+    }
+    let options = isogen::generate::Options {
+        keep_going: true,
+        ..Default::default()
+    };
+    let plan = match isogen::generate::plan(&ws, &config.generate, &options) {
+        Ok(plan) => plan,
+        Err(e) => {
+            warnings.push(format!("`isogen generate` cannot plan: {e}"));
+            return Ok((rows, warnings));
+        }
+    };
+    // Paths in the errors, relative to the workspace root.
+    let root = format!("{}/", dir.display());
+    let messages: Vec<(String, String)> = plan
+        .failed
+        .iter()
+        .map(|(s, e)| (s.clone(), e.to_string().replace(&root, "")))
+        .collect();
+    let everywhere =
+        messages.len() == ws.services.len() && messages.windows(2).all(|w| w[0].1 == w[1].1);
+    if everywhere && messages.len() > 1 {
+        // One workspace-wide problem (a stale lockfile): said once, roles kept.
+        warnings.push(format!(
+            "`isogen generate` fails for every service: {}",
+            messages[0].1
+        ));
+        return Ok((rows, warnings));
+    }
+    for (service, why) in messages {
+        if let Some(row) = rows.iter_mut().find(|r| r.services.contains(&service)) {
+            let who = if row.services.len() > 1 {
+                format!("{service}: ")
+            } else {
+                String::new()
+            };
+            row.reason = format!("{}; generate refuses {who}{why}", row.reason);
+            row.role = Role::Refused;
+        }
+    }
+    Ok((rows, warnings))
+}
+
+/// The human table: role, package, folder, reason.
+pub fn text(rows: &[PackageRole]) -> String {
+    let width = |f: fn(&PackageRole) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let role_w = width(|r| r.role.label().len());
+    let name_w = width(|r| r.name.len());
+    let dir_w = width(|r| r.folder.len());
+    let mut out = String::new();
+    for r in rows {
+        let services = if r.services.len() > 1 || r.services.iter().any(|s| s != &r.name) {
+            format!(" [services: {}]", r.services.join(", "))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{:<role_w$}  {:<name_w$}  {:<dir_w$}  {}{services}",
+            r.role.label(),
+            r.name,
+            r.folder,
+            r.reason
+        );
+    }
+    out
+}
+
+/// The JSON document: `{"schema_version": 1, "packages": [...]}`.
+pub fn json(rows: &[PackageRole]) -> Result<String> {
+    let doc = serde_json::json!({ "schema_version": 1, "packages": rows });
+    serde_json::to_string_pretty(&doc)
+        .map(|s| s + "\n")
+        .map_err(|e| isogen::Error::Usage(format!("cannot write JSON: {e}")))
+}

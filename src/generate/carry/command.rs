@@ -1,0 +1,218 @@
+//! `ENTRYPOINT`/`CMD` of a hand-written final stage against the generated `CMD`: the same
+//! program running the same entry keeps its options and arguments (as `cmd`/`args`); an init
+//! (tini), a shell form, a package manager or another layout's paths are dropped, each with
+//! its reason.
+//!
+//! Pure: decisions only.
+
+use super::stage::{FinalStage, Form, What};
+use super::{Carried, Target, Verdict};
+
+/// Programs that only start the real command (PID 1 helpers).
+const INITS: &[&str] = &[
+    "tini",
+    "tini-static",
+    "dumb-init",
+    "docker-init",
+    "catatonit",
+];
+/// Package managers: the generated runtime image ships none.
+const PACKAGE_MANAGERS: &[&str] = &["npm", "npx", "pnpm", "yarn", "corepack"];
+/// Node options that take the next word as their value.
+const NODE_VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "--env-file",
+    "-C",
+    "--conditions",
+    "--title",
+];
+
+/// Adds the verdict on the hand-written command to `out`.
+pub(super) fn carry(
+    hand: &FinalStage,
+    generated: &FinalStage,
+    hand_workdir: &str,
+    target: &Target<'_>,
+    out: &mut Carried,
+) {
+    let pick = |stage: &FinalStage, entry: bool| {
+        stage.found.iter().rev().find_map(|f| match &f.what {
+            What::Entrypoint(form) if entry => Some((f.line, f.text.clone(), form.clone())),
+            What::Cmd(form) if !entry => Some((f.line, f.text.clone(), form.clone())),
+            _ => None,
+        })
+    };
+    let (entry, cmd) = (pick(hand, true), pick(hand, false));
+    let Some(line) = cmd.as_ref().or(entry.as_ref()).map(|c| c.0) else {
+        return;
+    };
+    let text = [&entry, &cmd]
+        .into_iter()
+        .flatten()
+        .map(|c| c.1.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let argv = match (entry.map(|e| e.2), cmd.map(|c| c.2)) {
+        (Some(Form::Shell(_)), _) | (None | Some(Form::Exec(_)), Some(Form::Shell(_))) => {
+            return out.push(
+                line,
+                &text,
+                Verdict::Dropped(format!(
+                    "in shell form the command runs under /bin/sh, which becomes PID 1 (signals \
+                     do not reach the service) and which a distroless image lacks; the generated \
+                     CMD runs the service directly (set `cmd` in {} as a list if it is wrong)",
+                    target.section
+                )),
+            );
+        }
+        (Some(Form::Exec(e)), Some(Form::Exec(c))) => [e, c].concat(),
+        (Some(Form::Exec(e)), None) => e,
+        (None, Some(Form::Exec(c))) => c,
+        (None, None) => return,
+    };
+    let generated_cmd = pick(generated, false).and_then(|c| match c.2 {
+        Form::Exec(list) => Some(list),
+        Form::Shell(_) => None,
+    });
+    let Some(generated_cmd) = generated_cmd else {
+        return;
+    };
+    let generated_workdir = generated.found.iter().rev().find_map(|f| match &f.what {
+        What::Workdir(w) => Some(w.clone()),
+        _ => None,
+    });
+    let verdict = compare(
+        &argv,
+        &generated_cmd,
+        hand_workdir,
+        generated_workdir.as_deref().unwrap_or("/"),
+        target,
+        out,
+    );
+    out.push(line, &text, verdict);
+}
+
+fn base(program: &str) -> &str {
+    program.rsplit('/').next().unwrap_or(program)
+}
+
+fn compare(
+    argv: &[String],
+    generated: &[String],
+    hand_workdir: &str,
+    generated_workdir: &str,
+    target: &Target<'_>,
+    out: &mut Carried,
+) -> Verdict {
+    let mut argv = argv;
+    let mut init = None;
+    if let Some(first) = argv.first().filter(|p| INITS.contains(&base(p))) {
+        init = Some(base(first).to_string());
+        let skip = 1 + argv[1..].iter().take_while(|a| a.starts_with('-')).count();
+        argv = &argv[skip.min(argv.len())..];
+    }
+    let init_note = init.as_ref().map_or(String::new(), |i| {
+        format!(" (its init `{i}` is dropped: the generated image has none; run it with `docker run --init`)")
+    });
+    if argv == generated {
+        return match init {
+            None => super::Verdict::Same,
+            Some(_) => Verdict::Dropped(format!("the command is the generated one{init_note}")),
+        };
+    }
+    if target
+        .existing
+        .is_some_and(|c| c.cmd.is_some() || !c.args.is_empty())
+    {
+        return Verdict::Dropped("isogen.toml sets cmd or args already".into());
+    }
+    let Some(program) = argv.first() else {
+        return Verdict::Dropped(format!("it runs nothing but an init{init_note}"));
+    };
+    if PACKAGE_MANAGERS.contains(&base(program)) {
+        return Verdict::Dropped(format!(
+            "it runs the package manager `{}`, which the generated image does not ship; its \
+             CMD runs the service directly: {}{init_note}",
+            base(program),
+            shown(generated)
+        ));
+    }
+    match same_entry(argv, generated, hand_workdir, generated_workdir) {
+        Some((options, args)) => {
+            let mut notes = Vec::new();
+            if !options.is_empty() {
+                let mut cmd = vec![generated[0].clone()];
+                cmd.extend(options.iter().cloned());
+                cmd.extend(generated[1..].iter().cloned());
+                notes.push(format!("cmd = {}", shown(&cmd)));
+                out.settings.cmd = Some(cmd);
+            }
+            if !args.is_empty() {
+                notes.push(format!("args = {}", shown(args)));
+                out.settings.args = args.to_vec();
+            }
+            if notes.is_empty() {
+                return Verdict::Dropped(format!(
+                    "it runs the same entry as the generated CMD {}, at the hand-written \
+                     image's path{init_note}",
+                    shown(generated)
+                ));
+            }
+            Verdict::Kept(format!("{}{init_note}", notes.join(", ")))
+        }
+        None => Verdict::Dropped(format!(
+            "it runs {}, not what the generated image runs ({}), with paths of the hand-written \
+             image's layout; set `cmd` in {} if the generated command is wrong{init_note}",
+            shown(argv),
+            shown(generated),
+            target.section
+        )),
+    }
+}
+
+/// When `argv` runs the generated command's program on the same entry: its options (between
+/// the program and the entry) and its arguments (after the entry).
+fn same_entry<'a>(
+    argv: &'a [String],
+    generated: &[String],
+    hand_workdir: &str,
+    generated_workdir: &str,
+) -> Option<(&'a [String], &'a [String])> {
+    let program = generated.first()?;
+    if base(&argv[0]) != base(program) {
+        return None;
+    }
+    // A binary (Cargo): everything after it is an argument.
+    if generated.len() == 1 {
+        return Some((&[], &argv[1..]));
+    }
+    let entry = generated.last()?;
+    let relative = entry
+        .strip_prefix(&format!("{generated_workdir}/"))
+        .unwrap_or(entry);
+    let mut i = 1;
+    while i < argv.len() && argv[i].starts_with('-') {
+        i += if NODE_VALUE_OPTIONS.contains(&argv[i].as_str()) {
+            2
+        } else {
+            1
+        };
+    }
+    let file = argv.get(i)?;
+    let abs = super::join(hand_workdir, file);
+    let matches = |p: &str| p == entry || p.ends_with(&format!("/{relative}"));
+    (generated.len() == 2 && (matches(&abs) || matches(&format!("{abs}.js"))))
+        .then(|| (&argv[1..i], &argv[i + 1..]))
+}
+
+/// A command as a TOML list.
+fn shown(argv: &[String]) -> String {
+    toml_edit::Array::from_iter(argv)
+        .to_string()
+        .trim()
+        .to_string()
+}

@@ -1,0 +1,403 @@
+//! `generate --force` over a hand-written Dockerfile: what its final stage sets at run time
+//! (`ENV`, `EXPOSE`, `HEALTHCHECK`, `VOLUME`, `USER`, `ENTRYPOINT`/`CMD`) is compared with the
+//! Dockerfile isogen generates for the same service, and each setting is either kept (as a
+//! setting of `[generate.services.<name>]` in isogen.toml, so the next `generate --check` stays
+//! clean), found the same already, or dropped with the reason.
+//!
+//! Pure: it reads text and returns decisions; the CLI reads and writes the files
+//! ([`toml`] edits isogen.toml's text). It never renders, and never keeps what would make the
+//! generated image run differently from what isogen can check (root, a shell, a package
+//! manager, paths of another layout).
+
+mod command;
+pub mod stage;
+pub mod toml;
+
+use std::collections::BTreeMap;
+
+use super::cfg::ServiceConfig;
+use super::runtime::{Duration, Healthcheck, HealthcheckOptions, Writable};
+use stage::{FinalStage, Form, Found, What};
+
+/// What one hand-written setting became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Written into isogen.toml: the setting, as written there (`env.PORT = "3000"`).
+    Kept(String),
+    /// The generated Dockerfile (or isogen.toml) already has it.
+    Same,
+    /// Not carried, and why.
+    Dropped(String),
+}
+
+/// One setting of the hand-written file and its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub line: usize,
+    /// The instruction (or the part of it) on one line: `ENV PORT=3000`.
+    pub instruction: String,
+    pub verdict: Verdict,
+}
+
+/// The settings to add to `[generate.services.<name>]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub env: BTreeMap<String, String>,
+    pub expose: Vec<u16>,
+    pub healthcheck: Option<Healthcheck>,
+    pub writable: Vec<Writable>,
+    pub cmd: Option<Vec<String>>,
+    pub args: Vec<String>,
+}
+
+impl Settings {
+    pub fn is_empty(&self) -> bool {
+        *self == Settings::default()
+    }
+}
+
+/// Everything read from one hand-written Dockerfile.
+#[derive(Debug, Clone, Default)]
+pub struct Carried {
+    pub items: Vec<Item>,
+    pub settings: Settings,
+}
+
+/// The service the hand-written file is replaced for.
+pub struct Target<'a> {
+    /// isogen's Dockerfile for the service (as generated with the current isogen.toml).
+    pub generated: &'a str,
+    /// What isogen.toml already sets for the service.
+    pub existing: Option<&'a ServiceConfig>,
+    /// `[generate.services.<name>]`, to name in reasons.
+    pub section: &'a str,
+    pub uid: u32,
+}
+
+/// Environment variables that configure a package manager or toolchain, which the generated
+/// runtime image does not ship.
+const TOOLING_ENV: &[&str] = &[
+    "PNPM_HOME",
+    "COREPACK_HOME",
+    "COREPACK_ENABLE_STRICT",
+    "COREPACK_ENABLE_DOWNLOAD_PROMPT",
+    "YARN_CACHE_FOLDER",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+];
+
+/// Folders a writable folder may not be in (the generated image's system owns them).
+const SYSTEM_DIRS: &[&str] = &["/tmp", "/var/tmp", "/proc", "/sys", "/dev", "/etc", "/usr"];
+
+/// Reads `handwritten` against `target`; the error says why nothing could be read (the line).
+pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> {
+    let hand = stage::final_stage(handwritten)?;
+    let generated = stage::final_stage(target.generated)?;
+    let mut out = Carried::default();
+    let mut workdir = "/".to_string();
+    let last = |pick: fn(&What) -> bool| hand.found.iter().rposition(|f| pick(&f.what));
+    let last_user = last(|w| matches!(w, What::User(_)));
+    let last_health = last(|w| matches!(w, What::Healthcheck(_)));
+    for (i, found) in hand.found.iter().enumerate() {
+        match &found.what {
+            What::Workdir(dir) => workdir = join(&workdir, dir),
+            What::Env(pairs) => env(found, pairs, &generated, target, &mut out),
+            What::Expose(ports) => expose(found, ports, &generated, target, &mut out),
+            What::Volume(paths) => volume(found, paths, &workdir, target, &mut out),
+            What::User(user) if Some(i) == last_user => {
+                let verdict = user_verdict(user, &generated, target);
+                out.push(found.line, &found.text, verdict);
+            }
+            What::Healthcheck(check) if Some(i) == last_health => {
+                let verdict = healthcheck(check.as_ref(), &generated, target, &mut out.settings);
+                out.push(found.line, &found.text, verdict);
+            }
+            What::Healthcheck(_) => out.push(
+                found.line,
+                &found.text,
+                Verdict::Dropped("a later HEALTHCHECK replaces it".into()),
+            ),
+            _ => {}
+        }
+    }
+    command::carry(&hand, &generated, &workdir, target, &mut out);
+    Ok(out)
+}
+
+impl Carried {
+    fn push(&mut self, line: usize, instruction: &str, verdict: Verdict) {
+        self.items.push(Item {
+            line,
+            instruction: instruction.to_string(),
+            verdict,
+        });
+    }
+}
+
+/// `path` from `base` as `WORKDIR` resolves it (absolute, `/`-separated, no `.`/`..`).
+fn join(base: &str, path: &str) -> String {
+    let full = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{base}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in full.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The values an instruction kind sets in the generated Dockerfile's final stage.
+fn generated_env(generated: &FinalStage) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for f in &generated.found {
+        if let What::Env(Ok(pairs)) = &f.what {
+            out.extend(pairs.iter().cloned());
+        }
+    }
+    out
+}
+
+fn toml_value(v: impl Into<toml_edit::Value>) -> String {
+    v.into().to_string().trim().to_string()
+}
+
+fn env(
+    found: &Found,
+    pairs: &Result<Vec<(String, String)>, String>,
+    generated: &FinalStage,
+    target: &Target<'_>,
+    out: &mut Carried,
+) {
+    let pairs = match pairs {
+        Ok(p) => p,
+        Err(why) => {
+            let why = format!("it cannot be read: {why}; set `env` in {}", target.section);
+            return out.push(found.line, &found.text, Verdict::Dropped(why));
+        }
+    };
+    let gen = generated_env(generated);
+    for (key, value) in pairs {
+        let text = format!("ENV {key}={}", shell_quote(value));
+        let verdict = if target.existing.is_some_and(|c| c.env.contains_key(key)) {
+            Verdict::Dropped(format!("isogen.toml sets env.{key} already"))
+        } else if gen.get(key) == Some(value) {
+            Verdict::Same
+        } else if value.contains('$') {
+            Verdict::Dropped(format!(
+                "its value refers to a variable, which the generated Dockerfile does not \
+                 define; set env.{key} in {} to the value it should have",
+                target.section
+            ))
+        } else if TOOLING_ENV.contains(&key.as_str()) || key.starts_with("NPM_CONFIG_") {
+            Verdict::Dropped(
+                "it configures a package manager or toolchain, which the generated runtime \
+                 image does not have"
+                    .into(),
+            )
+        } else {
+            out.settings.env.insert(key.clone(), value.clone());
+            Verdict::Kept(format!(
+                "env.{} = {}",
+                toml_key(key),
+                toml_value(value.as_str())
+            ))
+        };
+        out.push(found.line, &text, verdict);
+    }
+}
+
+/// `value` as a Dockerfile word (quoted when it holds spaces or quotes).
+fn shell_quote(value: &str) -> String {
+    if value.is_empty() || value.contains([' ', '"', '\'', '\t']) {
+        format!("{value:?}")
+    } else {
+        value.to_string()
+    }
+}
+
+fn toml_key(key: &str) -> String {
+    toml_edit::Key::new(key).display_repr().to_string()
+}
+
+fn expose(
+    found: &Found,
+    ports: &[String],
+    generated: &FinalStage,
+    target: &Target<'_>,
+    out: &mut Carried,
+) {
+    let gen: Vec<String> = generated
+        .found
+        .iter()
+        .filter_map(|f| match &f.what {
+            What::Expose(p) => Some(p.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for word in ports {
+        let text = format!("EXPOSE {word}");
+        let (number, protocol) = word.split_once('/').unwrap_or((word, "tcp"));
+        let port = number.parse::<u16>().ok().filter(|&p| p != 0);
+        let configured = |p: u16| {
+            target
+                .existing
+                .is_some_and(|c| c.port == Some(p) || c.expose.contains(&p))
+        };
+        let verdict = match port {
+            _ if !protocol.eq_ignore_ascii_case("tcp") => Verdict::Dropped(format!(
+                "isogen's `expose` setting is TCP ports only ({protocol} is not carried)"
+            )),
+            None => Verdict::Dropped(format!(
+                "`{number}` is not a port number; set `expose` in {}",
+                target.section
+            )),
+            Some(p) if configured(p) || gen.iter().any(|g| g == number) => Verdict::Same,
+            Some(p) => {
+                if !out.settings.expose.contains(&p) {
+                    out.settings.expose.push(p);
+                }
+                Verdict::Kept(format!("expose = [{p}]"))
+            }
+        };
+        out.push(found.line, &text, verdict);
+    }
+}
+
+fn volume(found: &Found, paths: &[String], workdir: &str, target: &Target<'_>, out: &mut Carried) {
+    for path in paths {
+        let text = format!("VOLUME {path}");
+        let abs = join(workdir, path);
+        // Under the working directory: the same folder relative to the generated image's.
+        let relative = (workdir != "/")
+            .then(|| abs.strip_prefix(&format!("{workdir}/")))
+            .flatten();
+        let setting = relative.map_or(abs.clone(), str::to_string);
+        let under_system = SYSTEM_DIRS
+            .iter()
+            .any(|s| abs == *s || abs.starts_with(&format!("{s}/")));
+        let verdict = if path.contains('$') {
+            Verdict::Dropped(format!(
+                "it refers to a variable; set `writable` in {}",
+                target.section
+            ))
+        } else if abs == workdir || abs == "/" || under_system {
+            Verdict::Dropped(format!(
+                "{abs} holds the service's own or the system's files, which stay read-only in \
+                 the generated image; name a folder for its data in `writable` of {}",
+                target.section
+            ))
+        } else if target
+            .existing
+            .is_some_and(|c| c.writable.iter().any(|w| w.path == setting))
+        {
+            Verdict::Same
+        } else {
+            out.settings.writable.push(Writable {
+                path: setting.clone(),
+                volume: true,
+            });
+            Verdict::Kept(format!(
+                "writable = [{{ path = {}, volume = true }}] (owned by the service's user)",
+                toml_value(setting.as_str())
+            ))
+        };
+        out.push(found.line, &text, verdict);
+    }
+}
+
+fn user_verdict(user: &str, generated: &FinalStage, target: &Target<'_>) -> Verdict {
+    let (name, group) = user.split_once(':').unwrap_or((user, ""));
+    if name == "root" || name == "0" || (name.is_empty() && group.is_empty()) {
+        return Verdict::Dropped(format!(
+            "images run as the service's own non-root user (uid {}); verify's `user-root` rule \
+             fails an image that runs as root",
+            target.uid
+        ));
+    }
+    let same = generated
+        .found
+        .iter()
+        .any(|f| matches!(&f.what, What::User(u) if u == user));
+    if same {
+        return Verdict::Same;
+    }
+    Verdict::Dropped(format!(
+        "the generated image creates its own user (uid {}) and runs as it; `uid` and `gid` in \
+         [generate] of isogen.toml set those ids for every service",
+        target.uid
+    ))
+}
+
+fn healthcheck(
+    check: Option<&(Vec<(String, String)>, Form)>,
+    generated: &FinalStage,
+    target: &Target<'_>,
+    settings: &mut Settings,
+) -> Verdict {
+    let Some((flags, form)) = check else {
+        return Verdict::Dropped(
+            "HEALTHCHECK NONE turns off a health check, and the generated image has none".into(),
+        );
+    };
+    if target.existing.is_some_and(|c| c.healthcheck.is_some()) {
+        return Verdict::Dropped("isogen.toml sets healthcheck already".into());
+    }
+    let command = match form {
+        Form::Exec(list) => Healthcheck::Exec(list.clone()),
+        Form::Shell(_) if generated.base.contains("distroless") => {
+            return Verdict::Dropped(format!(
+                "in shell form it needs /bin/sh, which the runtime image ({}) does not have; \
+                 set `healthcheck` in {} as a list",
+                generated.base, target.section
+            ))
+        }
+        Form::Shell(line) => Healthcheck::Shell(line.clone()),
+    };
+    let mut options = HealthcheckOptions {
+        cmd: command.clone(),
+        interval: None,
+        timeout: None,
+        start_period: None,
+        start_interval: None,
+        retries: None,
+    };
+    for (flag, value) in flags {
+        let duration = super::runtime::is_duration(value).then(|| Duration(value.clone()));
+        let ok = match flag.as_str() {
+            "interval" => duration.map(|d| options.interval = Some(d)),
+            "timeout" => duration.map(|d| options.timeout = Some(d)),
+            "start-period" => duration.map(|d| options.start_period = Some(d)),
+            "start-interval" => duration.map(|d| options.start_interval = Some(d)),
+            "retries" => value.parse().ok().map(|r| options.retries = Some(r)),
+            _ => None,
+        };
+        if ok.is_none() {
+            return Verdict::Dropped(format!(
+                "its flag --{flag}={value} is not one isogen's `healthcheck` setting takes; \
+                 set `healthcheck` in {}",
+                target.section
+            ));
+        }
+    }
+    let plain = flags.is_empty();
+    let value = if plain {
+        command
+    } else {
+        Healthcheck::Options(Box::new(options))
+    };
+    let shown = toml::healthcheck_value(&value).to_string();
+    settings.healthcheck = Some(value);
+    Verdict::Kept(format!("healthcheck = {}", shown.trim()))
+}
+
+#[cfg(test)]
+mod tests;

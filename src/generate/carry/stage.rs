@@ -1,0 +1,304 @@
+//! The run-time instructions of a Dockerfile's final stage (and of the stages it is built
+//! `FROM`, whose settings it inherits), read with the `parse-dockerfile` crate, which follows
+//! BuildKit's syntax: parser directives (`# escape=`), line continuations, JSON (exec) and
+//! shell forms, here-documents.
+//!
+//! Pure text work: it never reads files and never decides what to keep (see the parent module).
+
+use parse_dockerfile::{Command, HealthcheckArguments, Instruction, JsonOrStringArray};
+
+/// A command as written: exec form (a JSON list) or shell form (one line for `/bin/sh -c`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Form {
+    Exec(Vec<String>),
+    Shell(String),
+}
+
+/// One run-time instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What {
+    /// `ENV`: its `name=value` pairs, or why they could not be read.
+    Env(Result<Vec<(String, String)>, String>),
+    Expose(Vec<String>),
+    /// `HEALTHCHECK`: its flags and command; `None` for `HEALTHCHECK NONE`.
+    Healthcheck(Option<(Vec<(String, String)>, Form)>),
+    Volume(Vec<String>),
+    User(String),
+    Workdir(String),
+    Entrypoint(Form),
+    Cmd(Form),
+}
+
+/// One instruction, where it is and how it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// 1-based line of its keyword.
+    pub line: usize,
+    /// The instruction on one line (continuations joined), shortened.
+    pub text: String,
+    pub what: What,
+}
+
+/// The final stage, with the run-time instructions of its chain of stages in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinalStage {
+    /// The image the chain starts from (`node:20-slim`, `gcr.io/distroless/cc-debian12`).
+    pub base: String,
+    pub found: Vec<Found>,
+}
+
+/// Reads `text`; the error is `line N: what the parser expected`.
+pub fn final_stage(text: &str) -> Result<FinalStage, String> {
+    let file = parse_dockerfile::parse(text)
+        .map_err(|e| format!("line {}: it does not parse as a Dockerfile ({e})", e.line()))?;
+    let escape = file
+        .parser_directives
+        .escape
+        .as_ref()
+        .map_or('\\', |d| d.value.value);
+    let stages: Vec<_> = file.stages().collect();
+    let Some(last) = stages.len().checked_sub(1) else {
+        return Err("line 1: it has no FROM".into());
+    };
+    // The chain: the final stage, the stage it is `FROM`, and so on (a stage can only name
+    // an earlier one, so this ends).
+    let mut chain = vec![last];
+    loop {
+        let current = chain[chain.len() - 1];
+        let image = stages[current].from.image.value.to_ascii_lowercase();
+        let parent = (0..current).rev().find(|&i| {
+            stages[i]
+                .from
+                .as_
+                .as_ref()
+                .is_some_and(|(_, name)| name.value.to_ascii_lowercase() == image)
+        });
+        match parent {
+            Some(p) => chain.push(p),
+            None => break,
+        }
+    }
+    chain.reverse();
+    let base = resolve_args(&stages[chain[0]].from.image.value, &file);
+    let mut found = Vec::new();
+    for &i in &chain {
+        for instruction in stages[i].instructions {
+            if let Some(f) = read(text, instruction, escape) {
+                found.push(f);
+            }
+        }
+    }
+    Ok(FinalStage { base, found })
+}
+
+fn read(text: &str, instruction: &Instruction<'_>, escape: char) -> Option<Found> {
+    let (start, end, what) = match instruction {
+        Instruction::Env(i) => (
+            i.env.span.start,
+            i.arguments.span.end,
+            What::Env(env_pairs(&i.arguments.value, escape)),
+        ),
+        Instruction::Expose(i) => (
+            i.expose.span.start,
+            i.arguments.last().map_or(i.expose.span.end, |a| a.span.end),
+            What::Expose(i.arguments.iter().map(|a| a.value.to_string()).collect()),
+        ),
+        Instruction::Healthcheck(i) => {
+            let flags = i
+                .options
+                .iter()
+                .map(|f| {
+                    let value = f
+                        .value
+                        .as_ref()
+                        .map_or(String::new(), |v| v.value.to_string());
+                    (f.name.value.to_string(), value)
+                })
+                .collect();
+            let (end, what) = match &i.arguments {
+                HealthcheckArguments::Cmd { arguments, .. } => {
+                    let (end, form) = form(arguments, escape)?;
+                    (end, Some((flags, form)))
+                }
+                HealthcheckArguments::None { none, .. } => (none.span.end, None),
+                _ => return None,
+            };
+            (i.healthcheck.span.start, end, What::Healthcheck(what))
+        }
+        Instruction::Volume(i) => {
+            let (end, paths) = match &i.arguments {
+                JsonOrStringArray::Json(list) => (
+                    list.span.end,
+                    list.value.iter().map(|s| s.value.to_string()).collect(),
+                ),
+                JsonOrStringArray::String(list) => (
+                    list.last().map_or(i.volume.span.end, |a| a.span.end),
+                    list.iter().map(|s| s.value.to_string()).collect(),
+                ),
+            };
+            (i.volume.span.start, end, What::Volume(paths))
+        }
+        Instruction::User(i) => (
+            i.user.span.start,
+            i.arguments.span.end,
+            What::User(i.arguments.value.trim().to_string()),
+        ),
+        Instruction::Workdir(i) => (
+            i.workdir.span.start,
+            i.arguments.span.end,
+            What::Workdir(i.arguments.value.trim().to_string()),
+        ),
+        Instruction::Entrypoint(i) => {
+            let (end, form) = form(&i.arguments, escape)?;
+            (i.entrypoint.span.start, end, What::Entrypoint(form))
+        }
+        Instruction::Cmd(i) => {
+            let (end, form) = form(&i.arguments, escape)?;
+            (i.cmd.span.start, end, What::Cmd(form))
+        }
+        _ => return None,
+    };
+    Some(Found {
+        line: text[..start.min(text.len())].matches('\n').count() + 1,
+        text: one_line(text.get(start..end).unwrap_or_default(), escape),
+        what,
+    })
+}
+
+/// `image` with `${NAME}`/`$NAME` replaced by the defaults of the global `ARG`s (unknown
+/// names stay as written).
+fn resolve_args(image: &str, file: &parse_dockerfile::Dockerfile<'_>) -> String {
+    let mut out = image.to_string();
+    for arg in file.global_args() {
+        if let Some((name, default)) = arg.arguments.value.split_once('=') {
+            let default = default.trim_matches('"');
+            out = out
+                .replace(&format!("${{{name}}}"), default)
+                .replace(&format!("${name}"), default);
+        }
+    }
+    out
+}
+
+/// A command's end offset and form. In shell form, a line continuation (the escape character
+/// and the line break) is removed and the next line appended as it is, as BuildKit does.
+/// (`None` only for a form a later version of the parser adds.)
+fn form(command: &Command<'_>, escape: char) -> Option<(usize, Form)> {
+    match command {
+        Command::Exec(list) => Some((
+            list.span.end,
+            Form::Exec(list.value.iter().map(|s| s.value.to_string()).collect()),
+        )),
+        Command::Shell(line) => {
+            let joined = line
+                .value
+                .replace(&format!("{escape}\r\n"), "")
+                .replace(&format!("{escape}\n"), "");
+            Some((line.span.end, Form::Shell(joined.trim().to_string())))
+        }
+        _ => None,
+    }
+}
+
+/// The instruction's source on one line: continuations joined, whitespace squeezed, at most
+/// 72 characters.
+fn one_line(source: &str, escape: char) -> String {
+    let joined = source.replace(&format!("{escape}\r\n"), " ");
+    let joined = joined.replace(&format!("{escape}\n"), " ");
+    let words: Vec<&str> = joined.split_whitespace().collect();
+    let line = words.join(" ");
+    if line.chars().count() > 72 {
+        let short: String = line.chars().take(71).collect();
+        format!("{short}…")
+    } else {
+        line
+    }
+}
+
+/// `ENV`'s pairs: `a=1 b="two words"`, or the legacy `ENV name value with spaces`. Quotes and
+/// backslash escapes are removed as BuildKit's word splitting does; a Dockerfile whose escape
+/// character is not `\` is read only when the value does not use it.
+fn env_pairs(arguments: &str, escape: char) -> Result<Vec<(String, String)>, String> {
+    if escape != '\\' && arguments.contains(escape) {
+        return Err(format!("it uses the escape character {escape:?}"));
+    }
+    let words = shlex::split(arguments).ok_or("its quotes do not close")?;
+    let Some(first) = words.first() else {
+        return Err("it sets nothing".into());
+    };
+    if !first.contains('=') {
+        // Legacy form: the first word is the name, the rest of the line its value.
+        let rest = arguments.trim_start()[first.len()..].trim();
+        let value = shlex::split(rest)
+            .ok_or("its quotes do not close")?
+            .join(" ");
+        return Ok(vec![(first.clone(), value)]);
+    }
+    words
+        .iter()
+        .map(|w| match w.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(format!("`{w}` is not name=value")),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_final_stage_inherits_from_the_stage_it_is_built_from() {
+        let text = "ARG SLIM=node:20-slim\nFROM node:20 AS base\nENV A=1\nFROM base AS build\nRUN x\nFROM ${SLIM} AS run-base\nENV B=2 \\\n    C=\"two words\"\nFROM run-base\nEXPOSE 3000/tcp 9229\nCMD [\"node\", \"dist/main.js\"]\n";
+        let stage = final_stage(text).unwrap();
+        assert_eq!(stage.base, "node:20-slim");
+        let lines: Vec<(usize, &str)> = stage
+            .found
+            .iter()
+            .map(|f| (f.line, f.text.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (7, "ENV B=2 C=\"two words\""),
+                (10, "EXPOSE 3000/tcp 9229"),
+                (11, "CMD [\"node\", \"dist/main.js\"]"),
+            ]
+        );
+        assert_eq!(
+            stage.found[0].what,
+            What::Env(Ok(vec![
+                ("B".into(), "2".into()),
+                ("C".into(), "two words".into())
+            ]))
+        );
+    }
+
+    #[test]
+    fn escape_directive_legacy_env_heredocs_and_shell_forms() {
+        let text = "# escape=`\nFROM alpine\nRUN <<EOF\nCMD [\"not\", \"this\"]\nEOF\nENV NAME some value\nHEALTHCHECK --interval=30s CMD wget -q `\n  http://localhost/\nCMD node dist/main.js\n";
+        let stage = final_stage(text).unwrap();
+        let whats: Vec<&What> = stage.found.iter().map(|f| &f.what).collect();
+        assert_eq!(
+            whats,
+            [
+                &What::Env(Ok(vec![("NAME".into(), "some value".into())])),
+                &What::Healthcheck(Some((
+                    vec![("interval".into(), "30s".into())],
+                    Form::Shell("wget -q   http://localhost/".into())
+                ))),
+                &What::Cmd(Form::Shell("node dist/main.js".into())),
+            ]
+        );
+        assert_eq!(
+            stage.found[1].text,
+            "HEALTHCHECK --interval=30s CMD wget -q http://localhost/"
+        );
+    }
+
+    #[test]
+    fn a_broken_file_names_the_line() {
+        let err = final_stage("FROM a\nCMD [\"x\"\nENV\n").unwrap_err();
+        assert!(err.starts_with("line "), "{err}");
+    }
+}

@@ -1,0 +1,102 @@
+//! What `--force` keeps of a hand-written Dockerfile, decision by decision.
+
+use super::*;
+
+const CARGO_GENERATED: &str = "ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12\nFROM ${RUNTIME_IMAGE} AS runtime\nWORKDIR /app\nUSER 10001:10001\nCMD [\"/app/lldap\"]\n";
+const NODE_GENERATED: &str = "FROM node:20-slim AS runtime\nWORKDIR /app/services/api\nENV NODE_ENV=production\nUSER 10001:10001\nCMD [\"node\", \"/app/services/api/dist/main.js\"]\n";
+
+fn target(generated: &'static str) -> Target<'static> {
+    Target {
+        generated,
+        existing: None,
+        section: "[generate.services.x]",
+        uid: 10001,
+    }
+}
+
+fn verdicts(hand: &str, generated: &'static str) -> (Vec<(String, Verdict)>, Settings) {
+    let c = carry(hand, &target(generated)).unwrap();
+    let items = c
+        .items
+        .into_iter()
+        .map(|i| (i.instruction, i.verdict))
+        .collect();
+    (items, c.settings)
+}
+
+#[test]
+fn a_cargo_subcommand_becomes_args_and_a_shell_healthcheck_on_distroless_is_dropped() {
+    let hand = "FROM debian:12-slim\nCOPY lldap /usr/local/bin/lldap\nHEALTHCHECK CMD curl -f http://localhost:17170/health\nCMD [\"/usr/local/bin/lldap\", \"run\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(matches!(&items[0].1, Verdict::Dropped(why) if why.contains("/bin/sh")));
+    assert_eq!(items[1].1, Verdict::Kept("args = [\"run\"]".into()));
+    assert_eq!(settings.args, ["run"]);
+    assert!(settings.healthcheck.is_none());
+}
+
+#[test]
+fn package_managers_shell_forms_and_other_layouts_are_dropped_with_a_reason() {
+    for (cmd, needle) in [
+        ("CMD [\"npm\", \"start\"]", "package manager `npm`"),
+        ("CMD node dist/main.js", "shell form"),
+        ("CMD [\"node\", \"server.js\"]", "paths of the hand-written"),
+    ] {
+        let hand = format!("FROM node:20\nWORKDIR /usr/src/app\n{cmd}\n");
+        let (items, settings) = verdicts(&hand, NODE_GENERATED);
+        assert!(
+            matches!(&items[0].1, Verdict::Dropped(why) if why.contains(needle)),
+            "{cmd}: {items:?}"
+        );
+        assert!(settings.is_empty(), "{cmd}");
+    }
+}
+
+#[test]
+fn the_same_entry_at_another_path_is_the_same_command() {
+    let hand = "FROM node:20\nWORKDIR /usr/src/app\nCMD [\"node\", \"dist/main\"]\n";
+    let (items, settings) = verdicts(hand, NODE_GENERATED);
+    assert!(matches!(&items[0].1, Verdict::Dropped(why) if why.contains("same entry")));
+    assert!(settings.is_empty());
+}
+
+#[test]
+fn what_isogen_toml_or_the_generated_file_sets_already_is_not_carried() {
+    let existing = ServiceConfig {
+        env: [("PORT".to_string(), "8080".to_string())].into(),
+        port: Some(8080),
+        ..Default::default()
+    };
+    let t = Target {
+        existing: Some(&existing),
+        ..target(NODE_GENERATED)
+    };
+    let hand = "FROM node:20\nENV PORT=3000 NODE_ENV=production\nEXPOSE 8080\nUSER node\n";
+    let c = carry(hand, &t).unwrap();
+    let v: Vec<&Verdict> = c.items.iter().map(|i| &i.verdict).collect();
+    assert!(matches!(v[0], Verdict::Dropped(w) if w.contains("isogen.toml sets env.PORT")));
+    assert_eq!(v[1], &Verdict::Same);
+    assert_eq!(v[2], &Verdict::Same);
+    assert!(matches!(v[3], Verdict::Dropped(w) if w.contains("uid")));
+    assert!(c.settings.is_empty());
+}
+
+#[test]
+fn kept_settings_join_isogen_toml_keeping_its_comments() {
+    let text = "# mine\n[generate.services.api]\nport = 3000 # the port\nenv = { A = \"1\" }\n";
+    let settings = Settings {
+        env: [("B".to_string(), "two words".to_string())].into(),
+        expose: vec![9090],
+        writable: vec![Writable {
+            path: "data".into(),
+            volume: true,
+        }],
+        ..Default::default()
+    };
+    let out = toml::add(text, "api", &settings).unwrap();
+    assert_eq!(
+        out,
+        "# mine\n[generate.services.api]\nport = 3000 # the port\nenv = { A = \"1\", B = \"two words\" }\nexpose = [9090]\nwritable = [{ path = \"data\", volume = true }]\n"
+    );
+    let fresh = toml::add("", "my-svc", &settings).unwrap();
+    assert!(fresh.starts_with("[generate.services.my-svc]\n"), "{fresh}");
+}

@@ -1,0 +1,181 @@
+//! Every package of a discovered [`Workspace`] with its role (service, internal package, tool,
+//! not a service) and the reason, for `isogen list`. It reads only the model discovery built
+//! and the `[workspace]` lists, never the disk, and never discovers again; whether `generate`
+//! refuses a service is its caller's to add ([`Role::Refused`]).
+
+use serde::Serialize;
+
+use super::cargo::services::{server_framework, SERVER_FRAMEWORKS};
+use super::{Ecosystem, Package, Selector, Workspace, WorkspaceConfig, CONFIG_FILE};
+use crate::error::Result;
+
+/// What a package is to isogen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// One or more images are generated from it.
+    Service,
+    /// A service the generator refuses (its reason says why and how to fix it).
+    Refused,
+    /// A library other workspace packages use: shipped inside their images.
+    InternalPackage,
+    /// A command-line tool or developer task: no image.
+    Tool,
+    /// Neither: no start command, left out by isogen.toml, or unused.
+    NotAService,
+}
+
+impl Role {
+    /// The role as `isogen list` prints it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Service => "service",
+            Role::Refused => "refused",
+            Role::InternalPackage => "internal package",
+            Role::Tool => "tool",
+            Role::NotAService => "not a service",
+        }
+    }
+}
+
+/// One package, its role and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageRole {
+    pub name: String,
+    pub ecosystem: Ecosystem,
+    /// Folder relative to the root (`.` for the root itself).
+    pub folder: String,
+    pub role: Role,
+    pub reason: String,
+    /// The services it holds (a crate's binaries, a package's processes).
+    pub services: Vec<String>,
+}
+
+/// Every package of `ws`, in discovery order (pnpm first, then Cargo).
+pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole>> {
+    let config_path = ws.root.join(CONFIG_FILE);
+    let parse = |list: &[String], key: &str| -> Result<Vec<Selector>> {
+        list.iter()
+            .map(|s| Selector::parse(s, key, &config_path))
+            .collect()
+    };
+    let explicit = config
+        .services
+        .as_deref()
+        .map(|l| parse(l, "services"))
+        .transpose()?;
+    let excluded = parse(&config.not_services, "not_services")?;
+    let mut out = Vec::new();
+    for (i, p) in ws.packages.iter().enumerate() {
+        let services: Vec<String> = ws
+            .services
+            .iter()
+            .filter(|s| s.package == i)
+            .map(|s| s.name.clone())
+            .collect();
+        let users: Vec<&str> = ws
+            .packages
+            .iter()
+            .filter(|o| o.internal_deps.iter().any(|d| d.package == i))
+            .map(|o| o.name.as_str())
+            .collect();
+        let (role, reason) = if !services.is_empty() {
+            let reason = match &explicit {
+                Some(list) => match list.iter().find(|s| s.matches(p)) {
+                    Some(s) => format!("`{}` in [workspace] services of isogen.toml", s.text),
+                    None => "listed in [workspace] services of isogen.toml".to_string(),
+                },
+                None => service_reason(p),
+            };
+            (Role::Service, reason)
+        } else if let Some(s) = excluded.iter().find(|s| s.matches(p)) {
+            (
+                Role::NotAService,
+                format!("`{}` in [workspace] not_services of isogen.toml", s.text),
+            )
+        } else if !users.is_empty() {
+            (
+                Role::InternalPackage,
+                format!("used by {}", users.join(", ")),
+            )
+        } else if let Some(tool) = tool_reason(p) {
+            (Role::Tool, tool)
+        } else if explicit.is_some() {
+            (
+                Role::NotAService,
+                "not in [workspace] services of isogen.toml".into(),
+            )
+        } else {
+            (Role::NotAService, not_service_reason(p))
+        };
+        out.push(PackageRole {
+            name: p.name.clone(),
+            ecosystem: p.ecosystem,
+            folder: if p.dir.is_empty() {
+                ".".into()
+            } else {
+                p.dir.clone()
+            },
+            role,
+            reason,
+            services,
+        });
+    }
+    Ok(out)
+}
+
+/// Why the default rule made `p` a service.
+fn service_reason(p: &Package) -> String {
+    match p.ecosystem {
+        Ecosystem::Pnpm => {
+            super::pnpm::start_rule::service_reason(p).unwrap_or_else(|| "the default rule".into())
+        }
+        Ecosystem::Cargo => match server_framework(p) {
+            Some(f) => format!("its binaries run a server: it depends on {f}"),
+            None => "the default rule".into(),
+        },
+    }
+}
+
+/// Why `p` (not a service, used by no package) is a tool, if it is one.
+fn tool_reason(p: &Package) -> Option<String> {
+    if let Some(c) = &p.cargo {
+        if c.bins.is_empty() {
+            return None;
+        }
+        let bins: Vec<&str> = c.bins.iter().map(|b| b.name.as_str()).collect();
+        if p.name == "xtask" {
+            return Some("xtask: the cargo-xtask convention for developer tasks".into());
+        }
+        return Some(format!(
+            "its binaries ({}) run no server: none of the {} server frameworks isogen knows \
+             (axum, actix-web, hyper, tonic, ...) is among its dependencies; `[workspace] \
+             services` in isogen.toml makes them services",
+            bins.join(", "),
+            SERVER_FRAMEWORKS.len()
+        ));
+    }
+    let node = p.node.as_ref()?;
+    let bin = node.bin.as_deref()?;
+    Some(format!("a command-line tool: its `bin` runs {bin}"))
+}
+
+/// Why `p` is neither a service, nor used, nor a tool.
+fn not_service_reason(p: &Package) -> String {
+    if p.cargo.is_some() {
+        return "a library no workspace package uses".into();
+    }
+    let start = p.node.as_ref().and_then(|n| n.start.as_ref());
+    match start {
+        Some((script, super::pnpm::StartCommand::Dev(program))) => format!(
+            "its `{script}` script runs the development command `{program}`, no production start"
+        ),
+        Some((script, _)) => format!(
+            "its `{script}` script runs no `node <file>` isogen reads (add it to [workspace] \
+             services and set `entry` or `cmd` if it is a service)"
+        ),
+        None => {
+            "no start command (`start`, `start:prod`, `serve`, ...) and no package uses it".into()
+        }
+    }
+}

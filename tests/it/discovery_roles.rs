@@ -1,0 +1,146 @@
+//! Which packages are services, wherever they sit (`web/`, `worker/` at the root), and
+//! `isogen list`, which shows every package's role and the reason.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+/// Root-level `web/` and `worker/` with start scripts, a library, a CLI and a Next.js app.
+const ROOT_LAYOUT: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    ("pnpm-workspace.yaml", "packages:\n  - '*'\n  - tools/*\n"),
+    ("pnpm-lock.yaml", "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  web: {}\n  worker: {}\n  lib: {}\n  site: {}\n  tools/cli: {}\n"),
+    (
+        "web/package.json",
+        r#"{"name":"@r/web","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
+    ),
+    ("web/server.js", ""),
+    (
+        "worker/package.json",
+        r#"{"name":"@r/worker","version":"1.0.0","scripts":{"start:prod":"NODE_ENV=production node main.js","dev":"nodemon main.js"}}"#,
+    ),
+    ("worker/main.js", ""),
+    (
+        "lib/package.json",
+        r#"{"name":"@r/lib","version":"1.0.0","main":"index.js"}"#,
+    ),
+    ("lib/index.js", ""),
+    (
+        "site/package.json",
+        r#"{"name":"@r/site","version":"1.0.0","scripts":{"dev":"vite"}}"#,
+    ),
+    (
+        "tools/cli/package.json",
+        r#"{"name":"@r/cli","version":"1.0.0","bin":"./cli.js","scripts":{"start":"node cli.js"}}"#,
+    ),
+    ("tools/cli/cli.js", ""),
+];
+
+fn service_names(dir: &Path) -> Vec<String> {
+    let out = isogen()
+        .args(["plan"])
+        .arg(dir)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    plan["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn packages_with_a_start_command_anywhere_are_services_and_libraries_are_not() {
+    let ws = workspace(ROOT_LAYOUT);
+    assert_eq!(service_names(ws.path()), ["web", "worker"]);
+    // `[workspace] services` still replaces the rule.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"web\"]\n",
+    )
+    .unwrap();
+    assert_eq!(service_names(ws.path()), ["web"]);
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nnot_services = [\"worker\"]\n",
+    )
+    .unwrap();
+    assert_eq!(service_names(ws.path()), ["web"]);
+}
+
+fn list(dir: &Path, args: &[&str]) -> String {
+    let out = isogen()
+        .current_dir(dir)
+        .arg("list")
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn list_shows_every_package_with_its_role_and_reason() {
+    let ws = workspace(ROOT_LAYOUT);
+    insta::assert_snapshot!("list_root_layout", list(ws.path(), &[]));
+    insta::assert_snapshot!(
+        "list_root_layout_json",
+        list(ws.path(), &["--format", "json"])
+    );
+    // A Next.js app is a service candidate that generate refuses, with generate's reason.
+    std::fs::write(
+        ws.path().join("site/package.json"),
+        r#"{"name":"@r/site","version":"1.0.0","scripts":{"start":"next start"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nnot_services = [\"worker\"]\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!("list_root_layout_refused", list(ws.path(), &[]));
+}
+
+#[test]
+fn list_on_the_fixtures_and_the_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in [
+        "services-example",
+        "tests/fixtures/cargo-mixed",
+        "tests/fixtures/cargo-engine",
+        "tests/fixtures/cargo-directory",
+        "tests/fixtures/cargo-nested",
+        "tests/fixtures/pnpm10-apps-libs",
+        "tests/fixtures/pnpm9-shop",
+    ] {
+        let name = format!("list_{}", dir.rsplit('/').next().unwrap());
+        insta::assert_snapshot!(name, list(root, &[dir]));
+    }
+}

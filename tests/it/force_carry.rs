@@ -1,0 +1,163 @@
+//! `generate --force` over hand-written Dockerfiles (tests/fixtures/handwritten) in real
+//! fixtures: what it keeps goes into isogen.toml, what it drops is named with the reason, and
+//! the next `generate --check` is clean.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// A copy of tests/fixtures/<name>, without Dockerfiles or build output.
+fn fixture(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src).into_iter().filter_entry(|e| {
+        !matches!(
+            e.file_name().to_str(),
+            Some("node_modules" | "dist" | "target")
+        )
+    }) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&src).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else if !rel.to_string_lossy().contains("Dockerfile") {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn handwritten(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/handwritten")
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Runs `generate --force` in `dir`; returns its stdout and the isogen.toml it leaves, and
+/// checks that `generate --check` is clean afterwards.
+fn force(dir: &Path) -> String {
+    let out = isogen()
+        .current_dir(dir)
+        .args(["generate", "--force", "."])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    isogen()
+        .current_dir(dir)
+        .args(["generate", "--check", "."])
+        .assert()
+        .success();
+    let toml = std::fs::read_to_string(dir.join("isogen.toml")).unwrap_or_default();
+    format!(
+        "$ isogen generate --force .\n{}\n--- isogen.toml\n{toml}",
+        String::from_utf8_lossy(&out)
+    )
+}
+
+#[test]
+fn a_pnpm_deploy_dockerfile_keeps_its_run_time_settings() {
+    let ws = fixture("pnpm9-esm");
+    let mut text = handwritten("pnpm9-esm-deploy.Dockerfile");
+    let cmd = text.rfind("CMD [").unwrap();
+    text.truncate(cmd);
+    text.push_str(
+        "ENV PORT=3000 \\\n    LOG_LEVEL=\"info debug\" PNPM_HOME=/pnpm PATH=$PNPM_HOME:$PATH\n\
+         EXPOSE 3000 9229/udp\nVOLUME [\"/app/data\", \"/tmp/cache\"]\n\
+         HEALTHCHECK --interval=30s --retries=3 CMD [\"node\", \"dist/health.js\"]\n\
+         USER root\n\
+         CMD [\"tini\", \"--\", \"node\", \"--enable-source-maps\", \"dist/index.js\", \"--port\", \"3000\"]\n",
+    );
+    std::fs::write(ws.path().join("services/public/web/Dockerfile"), text).unwrap();
+    let shown = force(ws.path());
+    insta::assert_snapshot!(shown);
+    let dockerfile =
+        std::fs::read_to_string(ws.path().join("services/public/web/Dockerfile")).unwrap();
+    for line in [
+        "ENV PORT=\"3000\"",
+        "EXPOSE 3000",
+        "VOLUME [\"/app/services/public/web/data\"]",
+        "HEALTHCHECK --interval=30s --retries=3 CMD [\"node\", \"dist/health.js\"]",
+        "CMD [\"node\", \"--enable-source-maps\", \"/app/services/public/web/dist/index.js\", \"--port\", \"3000\"]",
+    ] {
+        assert!(dockerfile.contains(line), "{line} in\n{dockerfile}");
+    }
+}
+
+#[test]
+fn a_cargo_dockerfile_keeps_its_arguments_and_says_why_it_drops_the_rest() {
+    let ws = fixture("cargo-mixed");
+    let ws_path = ws.path();
+    let plan = isogen()
+        .current_dir(ws_path)
+        .args(["plan", "."])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&plan).unwrap();
+    let first = &plan["services"][0];
+    let dockerfile = first["dockerfile"].as_str().unwrap();
+    let bin = first["name"].as_str().unwrap();
+    let text = format!(
+        "FROM rust:1 AS build\nCOPY . .\nRUN cargo build --release\n\
+         FROM debian:bookworm-slim\nCOPY --from=build /target/release/{bin} /usr/local/bin/\n\
+         USER nonroot\nHEALTHCHECK CMD curl -f http://localhost/\n\
+         ENTRYPOINT [\"/usr/local/bin/{bin}\"]\nCMD [\"serve\", \"--verbose\"]\n"
+    );
+    std::fs::write(ws_path.join(dockerfile), text).unwrap();
+    let shown = force(ws_path).replace(bin, "<bin>");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn a_dockerfile_that_does_not_parse_is_replaced_and_named() {
+    let ws = fixture("pnpm9-esm");
+    std::fs::write(
+        ws.path().join("services/public/web/Dockerfile"),
+        "FROM node:20\nCMD [\"node\", \"dist/index.js\"\nRUN <<EOF\n",
+    )
+    .unwrap();
+    let shown = force(ws.path());
+    assert!(
+        shown.contains("services/public/web/Dockerfile: line ")
+            && shown.contains("keeps none of its settings"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_kept_setting_the_generator_refuses_writes_nothing() {
+    let ws = fixture("pnpm9-esm");
+    let hand = "FROM node:20\nWORKDIR /srv/web\nVOLUME /app\nCMD [\"node\", \"dist/index.js\"]\n";
+    let path = ws.path().join("services/public/web/Dockerfile");
+    std::fs::write(&path, hand).unwrap();
+    let toml = std::fs::read_to_string(ws.path().join("isogen.toml")).unwrap();
+    let out = isogen()
+        .current_dir(ws.path())
+        .args(["generate", "--force", "."])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("writable") && stderr.contains("--force would add to isogen.toml"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), hand);
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("isogen.toml")).unwrap(),
+        toml
+    );
+}
