@@ -7,16 +7,16 @@
 //! hashed, so a tampered blob is reported as a digest mismatch (the cause) rather than as
 //! whatever parse error the tampering happened to provoke.
 
-use std::io::{self, Cursor, Read};
+use std::io::{self, BufRead, Cursor, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::digest::{HashState, Hashing, Sha256Digest};
+use super::digest::{HashState, Sha256Digest};
 use super::layout::LayerSpec;
 use super::path::{join, normalize, split};
 use super::pipe;
 use super::source::{decoder, peek, Blob, Compression, Store, StoreError};
-use super::tarstream::{Sequential, TarKind, TarStream};
+use super::tarstream::{Skip, TarKind, TarStream};
 use super::{Capture, Entry, EntryKind};
 
 /// What a layer says, in its order.
@@ -51,8 +51,9 @@ pub(crate) struct Budget {
     skipped: AtomicU64,
     tree_left: AtomicU64,
     tree_total: u64,
-    /// Bytes of decoder memory (windows and pipes) in use by the layers being decoded.
-    decoding: Mutex<u64>,
+    /// Bytes of decoder memory (windows and pipes) in use by the layers being read, and the
+    /// most there ever was.
+    decoding: Mutex<(u64, u64)>,
     decoding_freed: Condvar,
 }
 
@@ -69,7 +70,7 @@ impl Drop for Reservation<'_> {
             .decoding
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *used -= self.bytes;
+        used.0 -= self.bytes;
         self.budget.decoding_freed.notify_all();
     }
 }
@@ -81,31 +82,41 @@ impl Budget {
             skipped: AtomicU64::new(0),
             tree_left: AtomicU64::new(tree),
             tree_total: tree,
-            decoding: Mutex::new(0),
+            decoding: Mutex::new((0, 0)),
             decoding_freed: Condvar::new(),
         }
     }
 
-    /// Waits until `bytes` of decoder memory fit in [`super::MAX_DECODE_BYTES`] beside the
-    /// layers being decoded (or none is), and takes them: how many layers decode at once is
-    /// bounded by memory (zstd windows reach 128 MiB), not by the number of cores.
+    /// Waits until `bytes` of decoder memory ([`layer_memory`]) fit in
+    /// [`super::MAX_DECODE_BYTES`] beside the layers being read (or none is), and takes them:
+    /// how many layers are read at once is bounded by memory (zstd windows reach 128 MiB), not
+    /// by the number of cores.
     pub fn reserve_decoding(&self, bytes: u64) -> Reservation<'_> {
-        let bytes = bytes + 2 * pipe::PIPE_BYTES;
         let mut used = self
             .decoding
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        while *used > 0 && *used + bytes > super::MAX_DECODE_BYTES {
+        while used.0 > 0 && used.0 + bytes > super::MAX_DECODE_BYTES {
             used = self
                 .decoding_freed
                 .wait(used)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
-        *used += bytes;
+        used.0 += bytes;
+        used.1 = used.1.max(used.0);
         Reservation {
             budget: self,
             bytes,
         }
+    }
+
+    /// The most decoder memory the layers read at once ever held together.
+    #[cfg(test)]
+    pub fn peak_decoding(&self) -> u64 {
+        self.decoding
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .1
     }
 
     fn take(left: &AtomicU64, bytes: u64) -> bool {
@@ -190,15 +201,30 @@ struct Streamed {
 
 fn stream_layer<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
-    blob: Blob,
+    mut blob: Blob,
     reading: &'scope Reading,
 ) -> Result<Streamed, LayerError> {
     let size = blob.size;
+    let magic = peek(&mut blob.reader, 18)
+        .map_err(|e| LayerError::Failed(format!("reading failed: {e}")))?;
+    let compression = Compression::sniff(&magic).map_err(|name| {
+        LayerError::Failed(format!(
+            "the layer is compressed with {name}; isogen reads gzip, zstd or uncompressed layers"
+        ))
+    })?;
+    // Nothing of this layer is allocated before its memory fits beside the layers being read.
+    let _reservation = reading
+        .budget
+        .reserve_decoding(layer_memory(compression, &magic));
     let (sender, stored) = pipe::channel(size);
     let (cancel, progress) = (reading.cancel, reading.progress);
-    let hasher = scope.spawn(move || hash_stored(blob.reader, sender, cancel, progress));
+    let reader = Cursor::new(magic).chain(blob.reader);
+    let hasher = scope.spawn(move || hash_stored(reader, sender, cancel, progress));
     let mut uncompressed = HashState::default();
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        compression: Some(compression),
+        ..Walk::default()
+    };
     let outcome = read_stream(scope, (stored, size), &mut uncompressed, &mut walk, reading);
     // `stored` is gone now: the hasher reads the rest of the blob on its own.
     let (state, read_result) = hasher.join().unwrap_or_else(|_| {
@@ -237,7 +263,7 @@ fn stream_layer<'scope>(
 /// Reads the stored blob to its end in chunks, hashing each and passing it on while the reader
 /// of the pipe is there. Stops early (with `Interrupted`) only when the image read is cancelled.
 fn hash_stored(
-    mut reader: Box<dyn Read + Send>,
+    mut reader: impl Read,
     mut sender: pipe::ChunkSender,
     cancel: &AtomicBool,
     progress: Option<&(dyn Fn(u64) + Sync)>,
@@ -249,7 +275,7 @@ fn hash_stored(
             return (state, Err(io::Error::from(io::ErrorKind::Interrupted)));
         }
         let mut buf = spare.take().unwrap_or_else(|| sender.buffer());
-        let filled = pipe::fill(&mut *reader, &mut buf);
+        let filled = pipe::fill(&mut reader, &mut buf);
         state.update(&buf);
         if let (Some(progress), false) = (progress, buf.is_empty()) {
             progress(buf.len() as u64);
@@ -332,48 +358,29 @@ enum StreamError {
 /// Decompresses (on its own thread when the layer is compressed), hashes and lists the stream.
 fn read_stream<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
-    (mut stored, stored_size): (pipe::ChunkReader, u64),
+    (stored, stored_size): (pipe::ChunkReader, u64),
     uncompressed: &mut HashState,
     walk: &mut Walk,
     reading: &'scope Reading,
 ) -> Result<(), StreamError> {
-    let failed = |m: String| StreamError::Failed(m);
-    let magic = peek(&mut stored, 18).map_err(|e| failed(format!("reading failed: {e}")))?;
-    let compression = Compression::sniff(&magic).map_err(|name| {
-        failed(format!(
-            "the layer is compressed with {name}; isogen reads gzip, zstd or uncompressed layers"
-        ))
-    })?;
-    walk.compression = Some(compression);
-    let memory = decode_memory(compression, &magic);
-    let chained = Cursor::new(magic).chain(stored);
+    let compression = walk.compression.unwrap_or(Compression::None);
     if compression == Compression::None {
         walk.same_bytes = true;
-        let stream = TarStream::new(Sequential(chained));
-        return list_stream(stream, compression, walk, reading);
+        return list_stream(TarStream::new(stored), compression, walk, reading);
     }
     // Layers decompress to about 2-5 times their stored size.
     let (sender, mut decoded) = pipe::channel(stored_size.saturating_mul(4));
-    let reservation = reading.budget.reserve_decoding(memory);
-    scope.spawn(move || {
-        decode(compression, chained, sender);
-        drop(reservation);
-    });
-    let hashing = Hashing {
-        inner: &mut decoded,
-        state: uncompressed,
-        progress: None,
-    };
-    list_stream(
-        TarStream::new(Sequential(hashing)),
-        compression,
-        walk,
-        reading,
-    )
+    scope.spawn(move || decode(compression, stored, sender));
+    // Each decoded chunk is hashed whole as it arrives; the tar reader then skips file data
+    // without copying it.
+    decoded.hash();
+    let listed = list_stream(TarStream::new(&mut decoded), compression, walk, reading);
+    *uncompressed = decoded.take_hash();
+    listed
 }
 
 /// Decompresses `input` into the pipe until the end, an error, or the reader going away.
-fn decode(compression: Compression, input: impl Read, mut sender: pipe::ChunkSender) {
+fn decode(compression: Compression, input: impl BufRead, mut sender: pipe::ChunkSender) {
     let mut decoder = match decoder(compression, input) {
         Ok(decoder) => decoder,
         Err(e) => {
@@ -399,18 +406,20 @@ fn decode(compression: Compression, input: impl Read, mut sender: pipe::ChunkSen
     }
 }
 
-/// Memory a decoder of this layer needs besides the pipes: zstd's window (from the frame
-/// header; the largest isogen accepts when the header cannot tell), a little for gzip.
-fn decode_memory(compression: Compression, magic: &[u8]) -> u64 {
+/// Memory reading a layer holds besides its entries: its pipes (one for the stored bytes, one
+/// for the decompressed stream), zstd's window (from the frame header; the largest isogen
+/// accepts when the header cannot tell), a little for gzip.
+pub(crate) fn layer_memory(compression: Compression, magic: &[u8]) -> u64 {
     match compression {
         Compression::Zstd => {
             zstd_window(magic)
                 .unwrap_or(MAX_ZSTD_WINDOW)
                 .min(MAX_ZSTD_WINDOW)
                 + (1 << 20)
+                + 2 * pipe::PIPE_BYTES
         }
-        Compression::Gzip => 64 << 10,
-        Compression::None => 0,
+        Compression::Gzip => (64 << 10) + 2 * pipe::PIPE_BYTES,
+        Compression::None => pipe::PIPE_BYTES,
     }
 }
 
@@ -440,8 +449,8 @@ fn zstd_window(magic: &[u8]) -> Option<u64> {
 
 /// Lists the tar stream, then reads what follows the end-of-archive blocks (part of the
 /// diff_id); after a tar error, decodes on when it can so tampering shows as a mismatch.
-fn list_stream<R: Read>(
-    mut stream: TarStream<Sequential<R>>,
+fn list_stream<R: Skip>(
+    mut stream: TarStream<R>,
     compression: Compression,
     walk: &mut Walk,
     reading: &Reading,
@@ -526,7 +535,7 @@ impl From<super::tarstream::TarError> for ListError {
     }
 }
 
-fn list_entries<R: super::tarstream::Skip>(
+fn list_entries<R: Skip>(
     stream: &mut TarStream<R>,
     walk: &mut Walk,
     reading: &Reading,
@@ -681,6 +690,7 @@ fn unextractable(entry: &super::tarstream::TarEntry) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tarstream::Sequential;
     use super::*;
 
     fn layer(files: &[(&str, usize)]) -> Vec<u8> {
@@ -813,7 +823,44 @@ mod window_tests {
         // A small frame with a known size is one segment: its window is its size.
         assert_eq!(zstd_window(&frame(20, Some(5000))), Some(5000));
         assert_eq!(zstd_window(&[0x28, 0xb5, 0x2f, 0xfd]), None);
-        let needed = decode_memory(Compression::Zstd, &frame(27, None));
+        let needed = layer_memory(Compression::Zstd, &frame(27, None));
         assert!(needed > MAX_ZSTD_WINDOW);
+    }
+
+    /// 16 layer workers (a 16-core machine, simulated) each reserving a zstd layer's memory:
+    /// returns the most that ever held a reservation at once, and the budget.
+    fn contend(window_log: u32) -> (usize, Budget) {
+        use std::sync::atomic::AtomicUsize;
+        let budget = Budget::new(0, 0);
+        let each = layer_memory(Compression::Zstd, &frame(window_log, None));
+        let (active, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|scope| {
+            for _ in 0..16 {
+                scope.spawn(|| {
+                    let _held = budget.reserve_decoding(each);
+                    let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    active.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        (most.into_inner(), budget)
+    }
+
+    #[test]
+    fn layers_read_at_once_are_bounded_by_memory_not_by_cores() {
+        // 2 MiB windows (zstd -3): two layers fit the budget beside their pipes, never 16.
+        let (most, budget) = contend(21);
+        assert!((1..=2).contains(&most), "{most} layers at once");
+        assert!(budget.peak_decoding() <= crate::image::MAX_DECODE_BYTES);
+        // 8 MiB windows: one at a time.
+        let (most, budget) = contend(23);
+        assert_eq!(most, 1);
+        assert!(budget.peak_decoding() <= crate::image::MAX_DECODE_BYTES);
+        // A 128 MiB window is more than the budget: alone, it still starts.
+        let (most, budget) = contend(27);
+        assert_eq!(most, 1);
+        assert!(budget.peak_decoding() > crate::image::MAX_DECODE_BYTES);
     }
 }

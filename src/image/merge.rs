@@ -108,21 +108,10 @@ impl Merger {
         if entry.kind == EntryKind::HardLink {
             self.check_hard_link(&entry).map_err(named)?;
         }
-        let old = self.tree.remove(&entry.path);
         // Anything but a directory replaces the whole subtree (also children whose directory
         // was never listed itself).
         if entry.kind != EntryKind::Dir {
             remove_children(&mut self.tree, &entry.path, overwritten, &mut self.hidden);
-        }
-        // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it
-        // or its children.
-        if let Some(old) =
-            old.filter(|o| !(o.kind == EntryKind::Dir && entry.kind == EntryKind::Dir))
-        {
-            self.hidden.push(ShippedEntry {
-                entry: old,
-                hidden: overwritten,
-            });
         }
         // A hard link shares its target's content: give it the captured bytes too.
         if entry.kind == EntryKind::HardLink && entry.content.is_none() {
@@ -136,7 +125,17 @@ impl Merger {
         if entry.kind == EntryKind::Symlink {
             self.symlinks.insert(prefixes(&entry.path, |_, _| false).1);
         }
-        self.tree.insert(entry.path.clone(), entry);
+        let dir = entry.kind == EntryKind::Dir;
+        // One descent of the tree: the entry takes the place of what was there.
+        let old = self.tree.insert(entry.path.clone(), entry);
+        // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it
+        // or its children.
+        if let Some(old) = old.filter(|o| !(o.kind == EntryKind::Dir && dir)) {
+            self.hidden.push(ShippedEntry {
+                entry: old,
+                hidden: overwritten,
+            });
+        }
         Ok(())
     }
 

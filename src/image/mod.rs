@@ -364,7 +364,15 @@ impl OpenedImage {
         let shown = display_source(&self.source);
         let count = self.specs.len();
         let budget = layer::Budget::new(MAX_CAPTURED_BYTES, MAX_TREE_BYTES);
-        let reads = read_layers(&self.store, &self.specs, capture, &budget, progress);
+        let workers = cores().clamp(1, 8);
+        let reads = read_layers(
+            &self.store,
+            &self.specs,
+            capture,
+            &budget,
+            progress,
+            workers,
+        );
         let mut layers = Vec::with_capacity(count);
         let mut items = Vec::with_capacity(count);
         let mut failure = None;
@@ -427,19 +435,21 @@ fn cores() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
-/// Reads the layers on a few threads; results in layer order. The first failure stops the
-/// others (they report `Cancelled`) so a corrupt image fails fast.
+/// Reads the layers on up to `workers` threads (each layer waits for its memory in the
+/// `budget` before it starts: see [`layer::Budget::reserve_decoding`]); results in layer order.
+/// The first failure stops the others (they report `Cancelled`) so a corrupt image fails fast.
 fn read_layers(
     store: &source::Store,
     specs: &[layout::LayerSpec],
     capture: &Capture,
     budget: &layer::Budget,
     progress: &(dyn Fn(u64) + Sync),
+    workers: usize,
 ) -> Vec<Option<std::result::Result<layer::LayerRead, layer::LayerError>>> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
-    let workers = cores().clamp(1, 8).min(specs.len().max(1));
+    let workers = workers.min(specs.len()).max(1);
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..workers {

@@ -7,8 +7,11 @@
 //! A producer whose consumer went away (it finished or failed) keeps reading only when told to
 //! (the stored blob is still hashed to its end); nothing here interprets the bytes.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+
+use super::digest::HashState;
+use super::tarstream::Skip;
 
 /// Bytes per chunk, at most: large enough that per-chunk costs (a channel send, a hash update)
 /// vanish. A small layer gets smaller chunks ([`channel`]): 300 tiny layers each zeroing
@@ -33,12 +36,17 @@ pub(crate) struct ChunkSender {
     pub open: bool,
 }
 
-/// The receiving end: a [`Read`] over the chunks, returning the producer's error in place.
+/// The receiving end: a [`Read`] and [`BufRead`] over the chunks (so a decoder or the tar
+/// reader takes bytes straight from them, and skipping copies nothing), returning the
+/// producer's error in place. It can hash every chunk as it arrives ([`ChunkReader::hash`]).
 pub(crate) struct ChunkReader {
     data: Receiver<Message>,
     recycle: Sender<Vec<u8>>,
     current: Vec<u8>,
     pos: usize,
+    /// The producer sent its last chunk (or an error, already returned).
+    ended: bool,
+    hash: Option<HashState>,
 }
 
 /// A pipe for about `expected` bytes (a guess: more or fewer may pass), with chunks of
@@ -61,6 +69,8 @@ pub(crate) fn channel(expected: u64) -> (ChunkSender, ChunkReader) {
             recycle,
             current: Vec::new(),
             pos: 0,
+            ended: false,
+            hash: None,
         },
     )
 }
@@ -113,27 +123,74 @@ pub(crate) fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut Vec<u8>) -> io::R
     result
 }
 
-impl Read for ChunkReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.current.len() {
+impl ChunkReader {
+    /// Hashes every chunk from now on as it arrives, whole (one large update per chunk rather
+    /// than one per read): what is received is hashed, whether it is read, skipped or dropped.
+    pub fn hash(&mut self) {
+        self.hash = Some(HashState::default());
+    }
+
+    /// The hash of every chunk received since [`ChunkReader::hash`] (empty when it was not
+    /// called).
+    pub fn take_hash(&mut self) -> HashState {
+        self.hash.take().unwrap_or_default()
+    }
+}
+
+impl BufRead for ChunkReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.current.len() && !self.ended {
             let next = match self.data.recv() {
-                Ok(message) => message?,
+                Ok(Ok(next)) => next,
+                Ok(Err(e)) => {
+                    self.ended = true;
+                    return Err(e);
+                }
                 // The producer finished: end of stream.
-                Err(_) => return Ok(0),
+                Err(_) => Vec::new(),
             };
+            if let Some(hash) = &mut self.hash {
+                hash.update(&next);
+            }
             let done = std::mem::replace(&mut self.current, next);
             if done.capacity() > 0 {
                 let _ = self.recycle.send(done);
             }
             self.pos = 0;
-            if self.current.is_empty() {
-                return Ok(0);
-            }
+            self.ended = self.current.is_empty();
         }
-        let n = out.len().min(self.current.len() - self.pos);
-        out[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.current.len());
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = out.len().min(available.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
+    }
+}
+
+impl Skip for ChunkReader {
+    /// Skips by moving past the bytes in the chunks: nothing is copied.
+    fn skip(&mut self, n: u64) -> io::Result<u64> {
+        let mut skipped = 0;
+        while skipped < n {
+            let available = self.fill_buf()?.len();
+            if available == 0 {
+                break;
+            }
+            let step = usize::try_from(n - skipped).map_or(available, |left| left.min(available));
+            self.consume(step);
+            skipped += step as u64;
+        }
+        Ok(skipped)
     }
 }
 
@@ -164,6 +221,39 @@ mod tests {
         assert_eq!(got, data);
         let err = rx.read(&mut [0u8; 8]).unwrap_err();
         assert_eq!(err.to_string(), "cut");
+        producer.join().unwrap();
+    }
+
+    #[test]
+    fn skipping_crosses_chunks_and_every_byte_received_is_hashed() {
+        let data: Vec<u8> = (0..2 * CHUNK + 100).map(|i| (i % 253) as u8).collect();
+        let (mut tx, mut rx) = channel(u64::MAX);
+        let source = data.clone();
+        let producer = std::thread::spawn(move || {
+            let mut reader = &source[..];
+            loop {
+                let mut buf = tx.buffer();
+                fill(&mut reader, &mut buf).unwrap();
+                if buf.is_empty() {
+                    break;
+                }
+                tx.send(Ok(buf));
+            }
+        });
+        rx.hash();
+        let mut first = [0u8; 5];
+        rx.read_exact(&mut first).unwrap();
+        assert_eq!(first, data[..5]);
+        assert_eq!(rx.skip(CHUNK as u64).unwrap(), CHUNK as u64);
+        let mut next = [0u8; 4];
+        rx.read_exact(&mut next).unwrap();
+        assert_eq!(next, data[CHUNK + 5..CHUNK + 9]);
+        // Past the end: skips what is left, then reads nothing.
+        assert_eq!(rx.skip(u64::MAX).unwrap(), (CHUNK + 100 - 9) as u64);
+        assert_eq!(rx.read(&mut next).unwrap(), 0);
+        let hash = rx.take_hash();
+        assert_eq!(hash.bytes, data.len() as u64);
+        assert_eq!(hash.finish(), super::super::digest::Sha256Digest::of(&data));
         producer.join().unwrap();
     }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,15 +52,15 @@ impl Compression {
 }
 
 /// Wraps `reader` in the decoder its first bytes call for.
-pub(crate) fn decoder<'a, R: Read + 'a>(
+pub(crate) fn decoder<'a, R: BufRead + 'a>(
     compression: Compression,
     reader: R,
 ) -> io::Result<Box<dyn Read + 'a>> {
     Ok(match compression {
         // Multi-member: pigz and parallel compressors write several gzip members.
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
         Compression::Zstd => {
-            let mut decoder = zstd::stream::read::Decoder::new(reader)?;
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(reader)?;
             // zstd's default limit (128 MiB window); stated so a hostile frame cannot ask more.
             decoder.window_log_max(27)?;
             Box::new(decoder)

@@ -85,6 +85,12 @@ pub(crate) trait Skip: Read {
     fn skip(&mut self, n: u64) -> io::Result<u64>;
 }
 
+impl<R: Skip + ?Sized> Skip for &mut R {
+    fn skip(&mut self, n: u64) -> io::Result<u64> {
+        (**self).skip(n)
+    }
+}
+
 /// Any reader, skipping by reading.
 pub(crate) struct Sequential<R>(pub R);
 

@@ -15,6 +15,7 @@ mod locate;
 mod packages;
 mod workspace;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::diags::skip;
@@ -98,6 +99,10 @@ pub struct Subject {
     pub unbuilt: BTreeSet<String>,
     /// `/<dir>` of each other service with a folder, for suffix matching.
     pub other_suffixes: Vec<(usize, String)>,
+    /// [`Subject::owner`]'s last answer for a folder: the folder, how many roles there were
+    /// (a changed map is asked again), and the length of its owner (a prefix of the folder).
+    /// The rules ask in path order, so most paths share the last one's folder.
+    owner_of_last_dir: RefCell<Option<(String, usize, Option<usize>)>>,
 }
 
 impl Subject {
@@ -107,8 +112,27 @@ impl Subject {
 
     /// The nearest package folder at or above `path`, with its role.
     pub fn owner(&self, path: &str) -> Option<(&str, &Role)> {
-        fs::self_and_ancestors(path)
-            .find_map(|a| self.roles.get_key_value(a))
+        if let Some((k, v)) = self.roles.get_key_value(path) {
+            return Some((k.as_str(), v));
+        }
+        if path == "/" || path.is_empty() {
+            return None;
+        }
+        // The owner of everything in a folder but its own packages is the folder's: one walk
+        // up per folder rather than one per path.
+        let dir = fs::parent(path);
+        let mut last = self.owner_of_last_dir.borrow_mut();
+        let len = match &*last {
+            Some((cached, roles, len)) if cached == dir && *roles == self.roles.len() => *len,
+            _ => {
+                let len = fs::self_and_ancestors(dir)
+                    .find(|a| self.roles.contains_key(*a))
+                    .map(str::len);
+                *last = Some((dir.to_string(), self.roles.len(), len));
+                len
+            }
+        };
+        len.and_then(|len| self.roles.get_key_value(&dir[..len]))
             .map(|(k, v)| (k.as_str(), v))
     }
 
