@@ -1,8 +1,10 @@
 //! Whether `pnpm-lock.yaml` is current, as pnpm's own frozen-lockfile check decides it
 //! (`satisfiesPackageManifest`): each package's `dependencies`, `devDependencies` and
 //! `optionalDependencies` must be its importer's, with the same specifiers (as written:
-//! `catalog:` and `workspace:^` compare as text, so an override or a catalog bump never shows
-//! up as a changed dependency), in the same field; with `auto-install-peers` (pnpm 8+'s
+//! `catalog:` and `workspace:^` compare as text, so a catalog bump never shows up as a changed
+//! dependency; a direct dependency an override replaces is locked with the override's value,
+//! as pnpm applies overrides to the manifest before it compares, and one it removes (`-`) is
+//! not locked at all), in the same field; with `auto-install-peers` (pnpm 8+'s
 //! default) a peer not declared otherwise is a dependency of the importer too. The catalog
 //! ranges and the overrides the lockfile was made with must be the workspace's.
 //!
@@ -42,8 +44,12 @@ pub fn importer_differences(
     manifest: &Value,
     importer: Option<&BTreeMap<String, LockSpec>>,
     auto_install_peers: bool,
+    overrides: &BTreeMap<String, String>,
 ) -> Vec<String> {
-    let declared = declared(manifest, auto_install_peers);
+    let mut declared = declared(manifest, auto_install_peers);
+    // What an override does to a direct dependency: `-` removes it; a value replaces its spec
+    // when the lockfile holds that value (a version selector such as `ai@^6` may not apply).
+    declared.retain(|key, _| direct_overrides(overrides, key).all(|v| v != "-"));
     let Some(importer) = importer else {
         return if declared.is_empty() {
             Vec::new()
@@ -56,10 +62,15 @@ pub fn importer_differences(
     for (key, (field, spec)) in &declared {
         match importer.get(key) {
             None => out.push(format!("added `{key}` ({spec})")),
-            Some(locked) if locked.specifier != *spec => out.push(format!(
-                "`{key}` is `{spec}` in package.json but `{}` in the lockfile",
-                locked.specifier
-            )),
+            Some(locked)
+                if locked.specifier != *spec
+                    && direct_overrides(overrides, key).all(|v| v != locked.specifier) =>
+            {
+                out.push(format!(
+                    "`{key}` is `{spec}` in package.json but `{}` in the lockfile",
+                    locked.specifier
+                ))
+            }
             Some(locked) if locked.field != *field => {
                 out.push(format!("`{key}` moved from {} to {field}", locked.field))
             }
@@ -73,6 +84,21 @@ pub fn importer_differences(
         }
     }
     out
+}
+
+/// The values of the overrides that replace `name` wherever it is a dependency (`name`,
+/// `name@<range>`; not `parent>name`, which applies below another package only).
+fn direct_overrides<'a>(
+    overrides: &'a BTreeMap<String, String>,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    overrides
+        .iter()
+        .filter(move |(selector, _)| {
+            !super::overrides::has_parent(selector)
+                && super::overrides::name_of_part(selector) == name
+        })
+        .map(|(_, v)| v.as_str())
 }
 
 /// key -> (field, spec) of the manifest's installed dependencies, later fields winning as in
@@ -183,20 +209,21 @@ mod tests {
         ]
         .into_iter()
         .collect();
+        let none = BTreeMap::new();
         let current = json!({
             "dependencies": {"ms": "catalog:", "debug": "^4.3.0", "@x/lib": "workspace:^", "zod": "^3.23.0"},
             "devDependencies": {"typescript": "5.6.3"},
             "peerDependencies": {"react": "^18.2.0"},
         });
-        assert!(importer_differences(&current, Some(&importer), true).is_empty());
+        assert!(importer_differences(&current, Some(&importer), true, &none).is_empty());
         // Without auto-install-peers the peer is still not "removed": pnpm installed it.
-        assert!(importer_differences(&current, Some(&importer), false).is_empty());
+        assert!(importer_differences(&current, Some(&importer), false, &none).is_empty());
         let stale = json!({
             "dependencies": {"ms": "catalog:", "@x/lib": "workspace:*", "express": "^4.19.0", "typescript": "5.6.3"},
             "peerDependencies": {"react": "^18.2.0"},
         });
         assert_eq!(
-            importer_differences(&stale, Some(&importer), true),
+            importer_differences(&stale, Some(&importer), true, &none),
             [
                 "`@x/lib` is `workspace:*` in package.json but `workspace:^` in the lockfile",
                 "added `express` (^4.19.0)",
@@ -206,10 +233,49 @@ mod tests {
             ]
         );
         assert_eq!(
-            importer_differences(&stale, None, true),
+            importer_differences(&stale, None, true, &none),
             ["the package is not in the lockfile"]
         );
-        assert!(importer_differences(&json!({}), None, true).is_empty());
+        assert!(importer_differences(&json!({}), None, true, &none).is_empty());
+    }
+
+    #[test]
+    fn a_direct_dependency_an_override_replaces_is_locked_with_the_override() {
+        // pnpm applies overrides to the manifest before it compares: `"ai": "^6.0.116"` with
+        // the override `ai@^6: 6.0.116` is locked as `6.0.116`, and `"-"` removes `left-pad`.
+        let importer: BTreeMap<String, LockSpec> = [
+            ("ai".to_string(), spec("dependencies", "6.0.116")),
+            ("dompurify".into(), spec("dependencies", "^3.4.13")),
+        ]
+        .into_iter()
+        .collect();
+        let manifest = json!({"dependencies": {"ai": "^6.0.116", "left-pad": "^1.3.0", "dompurify": "^3.4.1"}});
+        let overrides: BTreeMap<String, String> = [
+            ("ai@^6".to_string(), "6.0.116".to_string()),
+            ("left-pad".into(), "-".into()),
+            ("express>ai".into(), "5.0.0".into()),
+            ("dompurify@>=3 <3.4.13".into(), "^3.4.13".into()),
+        ]
+        .into_iter()
+        .collect();
+        assert!(importer_differences(&manifest, Some(&importer), true, &overrides).is_empty());
+        // Without the overrides both are real differences; an override with another value
+        // does not hide a changed spec.
+        assert_eq!(
+            importer_differences(&manifest, Some(&importer), true, &BTreeMap::new()),
+            [
+                "`ai` is `^6.0.116` in package.json but `6.0.116` in the lockfile",
+                "`dompurify` is `^3.4.1` in package.json but `^3.4.13` in the lockfile",
+                "added `left-pad` (^1.3.0)",
+            ]
+        );
+        let other: BTreeMap<String, String> = [("ai".to_string(), "6.0.100".to_string())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            importer_differences(&manifest, Some(&importer), true, &other).len(),
+            3
+        );
     }
 
     #[test]

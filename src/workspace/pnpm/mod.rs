@@ -303,7 +303,12 @@ fn stale_lockfiles(
     if pnpm.split_lockfiles {
         for (p, json) in packages.iter().zip(raw) {
             if let Some(specs) = own_lockfiles.get(&p.dir) {
-                let diff = freshness::importer_differences(json, Some(specs), auto_install_peers);
+                let diff = freshness::importer_differences(
+                    json,
+                    Some(specs),
+                    auto_install_peers,
+                    &BTreeMap::new(),
+                );
                 push(
                     p.manifest.clone(),
                     super::relpath::child(&p.dir, LOCKFILE),
@@ -318,7 +323,12 @@ fn stale_lockfiles(
     };
     let root_is_package = packages.iter().any(|p| p.dir.is_empty());
     if let (Some(json), false) = (&root_read.manifest, root_is_package) {
-        let diff = freshness::importer_differences(json, lock.specs.get("."), auto_install_peers);
+        let diff = freshness::importer_differences(
+            json,
+            lock.specs.get("."),
+            auto_install_peers,
+            &lock.overrides,
+        );
         push("package.json".into(), LOCKFILE.into(), diff);
     }
     // A lockfile without `importers` holds one project: the others cannot be compared.
@@ -328,8 +338,12 @@ fn stale_lockfiles(
         .filter(|(p, _)| lock.has_importers || p.dir.is_empty());
     for (p, json) in compared {
         let importer = if p.dir.is_empty() { "." } else { &p.dir };
-        let diff =
-            freshness::importer_differences(json, lock.specs.get(importer), auto_install_peers);
+        let diff = freshness::importer_differences(
+            json,
+            lock.specs.get(importer),
+            auto_install_peers,
+            &lock.overrides,
+        );
         push(p.manifest.clone(), LOCKFILE.into(), diff);
     }
     let diff = freshness::catalog_differences(&pnpm.catalogs, &lock.catalogs);

@@ -44,10 +44,26 @@ pub(super) fn resolve_values(
 }
 
 /// The package an override selector changes: the last part of `parent>child`, without its
-/// range (`foo@^1` -> `foo`, `@s/p@1>@s/c` -> `@s/c`).
+/// range (`foo@^1` -> `foo`, `@s/p@1>@s/c` -> `@s/c`, `foo@>=3 <3.4` -> `foo`).
 pub fn selector_target(selector: &str) -> &str {
-    let last = selector.rsplit('>').next().unwrap_or(selector).trim();
-    name_of_part(last)
+    name_of_part(selector[child_start(selector)..].trim())
+}
+
+/// Whether the selector names a parent (`parent>child`): it then applies below that package
+/// only, never to a workspace package's own dependency.
+pub fn has_parent(selector: &str) -> bool {
+    child_start(selector) > 0
+}
+
+/// Where the child part starts: after the last `>` that separates parent and child, which is
+/// one preceded by a character other than a space, `|` or `@` (pnpm's `[^ |@]>`); the `>` of
+/// a range (`foo@>=3`, `foo@1 || >2`) is not one.
+fn child_start(selector: &str) -> usize {
+    let bytes = selector.as_bytes();
+    (1..bytes.len())
+        .rev()
+        .find(|&i| bytes[i] == b'>' && !matches!(bytes[i - 1], b' ' | b'|' | b'@'))
+        .map_or(0, |i| i + 1)
 }
 
 /// `name@range` -> `name` (scoped names keep their leading `@`).
@@ -56,5 +72,21 @@ pub fn name_of_part(part: &str) -> &str {
     match part[first..].find('@') {
         Some(i) => &part[..first + i],
         None => part,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_with_greater_than_is_not_a_parent() {
+        assert_eq!(selector_target("dompurify@>=3 <3.4.13"), "dompurify");
+        assert!(!has_parent("dompurify@>=3 <3.4.13"));
+        assert!(!has_parent("ws@1 || >2"));
+        assert_eq!(selector_target("express@^4>body-parser"), "body-parser");
+        assert!(has_parent("express@^4>body-parser"));
+        assert_eq!(selector_target("@s/p@1>@s/c@>=2"), "@s/c");
+        assert_eq!(selector_target("@types/node"), "@types/node");
     }
 }
