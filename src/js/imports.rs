@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, CallExpression, ExportAllDeclaration, ExportFromDeclaration, Expression,
-    ImportDeclaration, ImportExpression, ImportOrExportKind, TSImportEqualsDeclaration,
+    ImportDeclaration, ImportExpression, ImportOrExportKind, Program, TSImportEqualsDeclaration,
     TSModuleReference,
 };
 use oxc_ast_visit::{walk, Visit};
@@ -62,19 +62,35 @@ pub struct JsParseError {
 /// TSX, module or script) comes from the extension.
 pub fn static_imports(path: &Path, source: &str) -> Result<Vec<Import>, JsParseError> {
     let lines = LineIndex::new(source);
+    let allocator = Allocator::default();
+    let program = parse(&allocator, path, source, &lines)?;
+    let mut collector = Collector {
+        lines: &lines,
+        out: Vec::new(),
+    };
+    collector.visit_program(&program);
+    Ok(collector.out)
+}
+
+/// Parses one file, the syntax from its extension (`.js` files may hold JSX, as React and
+/// Next.js projects write them); the first error the parser reports is a [`JsParseError`].
+pub(super) fn parse<'a>(
+    allocator: &'a Allocator,
+    path: &Path,
+    source: &'a str,
+    lines: &LineIndex,
+) -> Result<Program<'a>, JsParseError> {
     let source_type = SourceType::from_path(path).map_err(|e| JsParseError {
         path: path.to_path_buf(),
         line: 1,
         message: e.to_string(),
     })?;
-    // `.js` files hold JSX in React and Next.js projects (Babel and SWC accept it there).
     let source_type = if source_type.is_typescript() {
         source_type
     } else {
         source_type.with_jsx(true)
     };
-    let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, source, source_type).parse();
+    let parsed = Parser::new(allocator, source, source_type).parse();
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         let first = parsed.diagnostics.first();
         let offset = first
@@ -86,28 +102,23 @@ pub fn static_imports(path: &Path, source: &str) -> Result<Vec<Import>, JsParseE
             message: first.map_or_else(|| "unparsable".to_string(), |d| d.message.to_string()),
         });
     }
-    let mut collector = Collector {
-        lines: &lines,
-        out: Vec::new(),
-    };
-    collector.visit_program(&parsed.program);
-    Ok(collector.out)
+    Ok(parsed.program)
 }
 
 /// Byte offset -> 1-based line.
-struct LineIndex {
+pub(super) struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
-    fn new(text: &str) -> Self {
+    pub(super) fn new(text: &str) -> Self {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         LineIndex { starts }
     }
 
-    fn line(&self, offset: usize) -> u32 {
+    pub(super) fn line(&self, offset: usize) -> u32 {
         let line = self.starts.partition_point(|&s| s <= offset);
         u32::try_from(line.max(1)).unwrap_or(u32::MAX)
     }
@@ -130,7 +141,7 @@ impl Collector<'_> {
 }
 
 /// A string literal, or a template literal without substitutions: (text, start offset).
-fn literal<'s>(expr: &'s Expression<'_>) -> Option<(&'s str, u32)> {
+pub(super) fn literal<'s>(expr: &'s Expression<'_>) -> Option<(&'s str, u32)> {
     match expr {
         Expression::StringLiteral(s) => Some((s.value.as_str(), s.span.start)),
         Expression::TemplateLiteral(t) if t.expressions.is_empty() => {

@@ -2,12 +2,13 @@
 //! on: `output` (`"standalone"` makes `.next/standalone`; `"export"` makes static files and no
 //! server), `distDir` (where the build writes) and whether `outputFileTracingRoot` is set.
 //!
-//! The config is a program, not data: isogen never runs it. It reads the file as JavaScript
-//! tokens ([`tokens`]: comments, strings, template literals and regular expressions skipped as
-//! a JavaScript lexer does, so `// output: "standalone"` or a string holding `output:` is not
-//! read as the key) and takes a key's value only when it is a plain string literal; a value
-//! computed at run time (`process.env.X ? "standalone" : undefined`) is [`ConfigValue::Computed`],
-//! and the caller says what it assumed or refuses. It never guesses a computed value.
+//! The config is a program, not data: isogen never runs it. It parses the file
+//! ([`crate::js::property_values`], oxc: so `// output: "standalone"` or a string holding
+//! `output:` is not the key) and takes a key's value only when every object literal that sets
+//! it gives the same string literal; a value computed at run time
+//! (`process.env.X ? "standalone" : undefined`), or a file the parser refuses, is
+//! [`ConfigValue::Computed`], and the caller says what it assumed or refuses. It never guesses
+//! a computed value.
 
 use std::path::Path;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 use super::files::read_text;
 use crate::error::Result;
+use crate::js::{property_values, PropertyValue};
 
 /// The config file names Next.js loads, in the order it looks for them.
 pub const CONFIG_FILES: &[&str] = &[
@@ -64,48 +66,26 @@ impl NextConfig {
 
     /// The keys of a config file's text.
     pub fn parse(name: &str, text: &str) -> NextConfig {
-        let tokens = tokens(text);
+        let key = |key: &str| key_value(name, text, key);
         NextConfig {
             file: Some(name.to_string()),
-            output: key_value(&tokens, "output"),
-            dist_dir: key_value(&tokens, "distDir"),
-            tracing_root: key_value(&tokens, "outputFileTracingRoot"),
+            output: key("output"),
+            dist_dir: key("distDir"),
+            tracing_root: key("outputFileTracingRoot"),
         }
     }
 }
 
-/// A JavaScript token, as far as finding `key: "value"` needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    /// An identifier or keyword.
-    Word(String),
-    /// A string literal's value (or a template literal without `${}`).
-    Str(String),
-    /// A template literal with substitutions, a regular expression or a number.
-    Other,
-    Punct(char),
-}
-
-/// Every `key: value` of the config: the value when each is the same string literal.
-fn key_value(tokens: &[Token], key: &str) -> ConfigValue {
+/// Every value `key` is given in the file: the literal when each is the same string literal.
+fn key_value(name: &str, text: &str, key: &str) -> ConfigValue {
+    let Ok(values) = property_values(Path::new(name), text, key) else {
+        return ConfigValue::Computed;
+    };
     let mut found = ConfigValue::Absent;
-    for (i, t) in tokens.iter().enumerate() {
-        let is_key = matches!(t, Token::Word(w) | Token::Str(w) if w == key);
-        // `{ output: ... }`, not `config.output.path` nor `{ output }` (shorthand: computed).
-        let property = i == 0 || matches!(tokens[i - 1], Token::Punct('{' | ','));
-        if !is_key || !property {
-            continue;
-        }
-        let value = match (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3)) {
-            (
-                Some(Token::Punct(':')),
-                Some(Token::Str(v)),
-                Some(Token::Punct(',' | '}')) | None,
-            ) => ConfigValue::Literal(v.clone()),
-            (Some(Token::Punct(':')), _, _) => ConfigValue::Computed,
-            // `{ output, distDir }`: a variable of the same name.
-            (Some(Token::Punct(',' | '}')), _, _) => ConfigValue::Computed,
-            _ => continue,
+    for value in values {
+        let value = match value {
+            PropertyValue::Literal(v) => ConfigValue::Literal(v),
+            PropertyValue::Computed => ConfigValue::Computed,
         };
         found = match (found, value) {
             (ConfigValue::Absent, v) => v,
@@ -116,166 +96,12 @@ fn key_value(tokens: &[Token], key: &str) -> ConfigValue {
     found
 }
 
-/// The tokens of JavaScript (or TypeScript) source; comments dropped.
-fn tokens(text: &str) -> Vec<Token> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out: Vec<Token> = Vec::new();
-    let mut i = 0;
-    while let Some(&c) = chars.get(i) {
-        let next = chars.get(i + 1).copied();
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '/' && next == Some('/') {
-            while chars.get(i).is_some_and(|&c| c != '\n') {
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '"' || c == '\'' {
-            let (value, end) = quoted(&chars, i);
-            out.push(Token::Str(value));
-            i = end;
-        } else if c == '`' {
-            let (token, end) = template(&chars, i);
-            out.push(token);
-            i = end;
-        } else if c == '/' && regex_allowed(out.last()) {
-            i = regex_end(&chars, i);
-            out.push(Token::Other);
-        } else if c.is_alphanumeric() || c == '_' || c == '$' {
-            let start = i;
-            while chars
-                .get(i)
-                .is_some_and(|&c| c.is_alphanumeric() || c == '_' || c == '$')
-            {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            out.push(if c.is_ascii_digit() {
-                Token::Other
-            } else {
-                Token::Word(word)
-            });
-        } else {
-            out.push(Token::Punct(c));
-            i += 1;
-        }
-    }
-    out
-}
-
-/// A `'...'` or `"..."` literal starting at `start`: its value and the index after it.
-fn quoted(chars: &[char], start: usize) -> (String, usize) {
-    let quote = chars[start];
-    let mut value = String::new();
-    let mut i = start + 1;
-    while let Some(&c) = chars.get(i) {
-        match c {
-            '\\' => {
-                if let Some(&escaped) = chars.get(i + 1) {
-                    value.push(escaped);
-                }
-                i += 2;
-            }
-            c if c == quote || c == '\n' => return (value, i + 1),
-            c => {
-                value.push(c);
-                i += 1;
-            }
-        }
-    }
-    (value, i)
-}
-
-/// A template literal starting at `start`: a string when it has no `${}`, else `Other`.
-fn template(chars: &[char], start: usize) -> (Token, usize) {
-    let mut value = String::new();
-    let mut substituted = false;
-    let mut i = start + 1;
-    while let Some(&c) = chars.get(i) {
-        match c {
-            '\\' => i += 2,
-            '`' => {
-                let token = if substituted {
-                    Token::Other
-                } else {
-                    Token::Str(value)
-                };
-                return (token, i + 1);
-            }
-            '$' if chars.get(i + 1) == Some(&'{') => {
-                substituted = true;
-                // Skip the expression up to its matching brace (strings inside it are rare
-                // in a config; a brace in one would only make the value `Computed`).
-                let mut depth = 0usize;
-                while let Some(&c) = chars.get(i) {
-                    i += 1;
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            c => {
-                value.push(c);
-                i += 1;
-            }
-        }
-    }
-    (Token::Other, i)
-}
-
-/// Whether a `/` after `previous` starts a regular expression (not a division).
-fn regex_allowed(previous: Option<&Token>) -> bool {
-    match previous {
-        None => true,
-        Some(Token::Punct(p)) => !matches!(p, ')' | ']' | '}'),
-        Some(Token::Word(w)) => matches!(
-            w.as_str(),
-            "return" | "typeof" | "case" | "do" | "else" | "in" | "of" | "new" | "void"
-        ),
-        Some(_) => false,
-    }
-}
-
-/// The index after a regular expression literal starting at `start` (its flags included).
-fn regex_end(chars: &[char], start: usize) -> usize {
-    let mut i = start + 1;
-    let mut class = false;
-    while let Some(&c) = chars.get(i) {
-        match c {
-            '\\' => i += 1,
-            '[' => class = true,
-            ']' => class = false,
-            '/' if !class => break,
-            '\n' => return i,
-            _ => {}
-        }
-        i += 1;
-    }
-    i += 1;
-    while chars.get(i).is_some_and(|c| c.is_alphanumeric()) {
-        i += 1;
-    }
-    i
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn output(text: &str) -> ConfigValue {
-        NextConfig::parse("next.config.js", text).output
+        NextConfig::parse("next.config.ts", text).output
     }
 
     #[test]
@@ -315,6 +141,11 @@ mod tests {
         ] {
             assert_eq!(output(text), ConfigValue::Computed, "{text}");
         }
+        // A file the parser refuses is not guessed at either.
+        assert_eq!(
+            output("module.exports = { output: 'standalone'"),
+            ConfigValue::Computed
+        );
     }
 
     #[test]
