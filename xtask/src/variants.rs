@@ -136,12 +136,12 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "billing-workspace-spec",
         service: "billing",
-        why: "the service's manifest keeps a `workspace:` spec whose package is not installed where Node looks (its node_modules link removed)",
+        why: "the service's manifest keeps a `workspace:` spec whose package is not installed where Node looks (its node_modules link removed), so the service's `require(\"@acme/logger\")` would throw MODULE_NOT_FOUND",
         edits: &[Edit::AppendAsRoot(
             "COPY services/billing/package.json /app/services/billing/package.json\n\
              RUN rm /app/services/billing/node_modules/@acme/logger",
         )],
-        expect: Expect::Rules(&["workspace-protocol"]),
+        expect: Expect::Rules(&["module-not-found", "workspace-protocol"]),
         exports: DOCKER_OCI,
         known_issue: None,
     },
