@@ -277,13 +277,12 @@ impl Selector {
 /// Which of `candidates` (indexes into `packages`) are services: `[workspace] services` when
 /// given (every entry must match some package), else `default_rule`; minus `not_services`.
 /// The root package (`dir == ""`) is never a service. Returns indexes in `candidates` order.
-pub fn select_services(
+/// `[workspace] services` (`None` when unset: the default rule applies) and `not_services`
+/// of isogen.toml, parsed; a bad selector is an error naming the key.
+fn service_selectors(
     root: &Path,
-    packages: &[Package],
-    candidates: &[usize],
     config: &WorkspaceConfig,
-    default_rule: impl Fn(&Package) -> bool,
-) -> Result<Vec<usize>> {
+) -> Result<(Option<Vec<Selector>>, Vec<Selector>)> {
     let config_path = root.join(CONFIG_FILE);
     let parse = |list: &[String], key: &str| -> Result<Vec<Selector>> {
         list.iter()
@@ -295,7 +294,17 @@ pub fn select_services(
         .as_deref()
         .map(|l| parse(l, "services"))
         .transpose()?;
-    let excluded = parse(&config.not_services, "not_services")?;
+    Ok((explicit, parse(&config.not_services, "not_services")?))
+}
+
+pub fn select_services(
+    root: &Path,
+    packages: &[Package],
+    candidates: &[usize],
+    config: &WorkspaceConfig,
+    default_rule: impl Fn(&Package) -> bool,
+) -> Result<Vec<usize>> {
+    let (explicit, excluded) = service_selectors(root, config)?;
     let mut chosen = Vec::new();
     for &i in candidates {
         let p = &packages[i];

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::cargo::services::{server_framework, SERVER_FRAMEWORKS};
-use super::{Ecosystem, Package, Selector, Workspace, WorkspaceConfig, CONFIG_FILE};
+use super::{Ecosystem, Package, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
 /// What a package is to isogen.
@@ -53,18 +53,7 @@ pub struct PackageRole {
 
 /// Every package of `ws`, in discovery order (pnpm first, then Cargo).
 pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole>> {
-    let config_path = ws.root.join(CONFIG_FILE);
-    let parse = |list: &[String], key: &str| -> Result<Vec<Selector>> {
-        list.iter()
-            .map(|s| Selector::parse(s, key, &config_path))
-            .collect()
-    };
-    let explicit = config
-        .services
-        .as_deref()
-        .map(|l| parse(l, "services"))
-        .transpose()?;
-    let excluded = parse(&config.not_services, "not_services")?;
+    let (explicit, excluded) = super::service_selectors(&ws.root, config)?;
     let mut out = Vec::new();
     for (i, p) in ws.packages.iter().enumerate() {
         let services: Vec<String> = ws

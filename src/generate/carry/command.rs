@@ -7,6 +7,7 @@
 
 use super::stage::{FinalStage, Form, What};
 use super::{Carried, Target, Verdict};
+use crate::workspace::pnpm::start_script::NODE_VALUE_OPTIONS;
 
 /// Programs that only start the real command (PID 1 helpers).
 const INITS: &[&str] = &[
@@ -18,18 +19,6 @@ const INITS: &[&str] = &[
 ];
 /// Package managers: the generated runtime image ships none.
 const PACKAGE_MANAGERS: &[&str] = &["npm", "npx", "pnpm", "yarn", "corepack"];
-/// Node options that take the next word as their value.
-const NODE_VALUE_OPTIONS: &[&str] = &[
-    "-r",
-    "--require",
-    "--import",
-    "--loader",
-    "--experimental-loader",
-    "--env-file",
-    "-C",
-    "--conditions",
-    "--title",
-];
 
 /// Adds the verdict on the hand-written command to `out`.
 pub(super) fn carry(

@@ -270,25 +270,27 @@ fn script_of(program: &str, args: &[String]) -> StartCommand {
     StartCommand::Script((*script).to_string())
 }
 
+/// Node options that take the next word as their value (`-r dotenv/config`).
+pub const NODE_VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "--env-file",
+    "-C",
+    "--conditions",
+    "--title",
+];
+
 /// `node [options] <file> [args]` after `node`.
 fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand {
-    // Options that take a separate value (`-r dotenv/config`).
-    const WITH_VALUE: &[&str] = &[
-        "-r",
-        "--require",
-        "--import",
-        "--loader",
-        "--experimental-loader",
-        "--env-file",
-        "-C",
-        "--conditions",
-    ];
     let mut options: Vec<String> = Vec::new();
     let mut args = args.iter();
     while let Some(w) = args.next() {
         if w.starts_with('-') {
             let mut option = w.clone();
-            if WITH_VALUE.contains(&w.as_str()) {
+            if NODE_VALUE_OPTIONS.contains(&w.as_str()) {
                 let Some(value) = args.next() else {
                     return StartCommand::Other;
                 };
