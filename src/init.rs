@@ -89,7 +89,8 @@ fn workspace_section(ws: &Workspace, out: &mut String) {
     }
     if ws.cargo.is_some() {
         out.push_str(
-            "#   Cargo: every binary target of every member (but a package named xtask).\n",
+            "#   Cargo: the binaries of members that run a server (axum, actix-web, tonic, ...;\n\
+             #   `isogen list` says why each binary is a service or a tool).\n",
         );
     }
     out.push_str(
