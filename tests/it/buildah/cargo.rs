@@ -17,7 +17,8 @@
 //! `localhost/isogen-qa-cargo/<service>:test` and removed once checked.
 
 use std::path::Path;
-use std::process::Command;
+
+use super::support::{build, buildah, config, container, export_and_verify};
 
 /// (fixture, service, its Dockerfile, a line its binary prints)
 const SERVICES: &[(&str, &str, &str, &str)] = &[
@@ -104,22 +105,6 @@ const SERVICES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-pub(super) fn buildah(args: &[&str]) -> std::process::Output {
-    let out = Command::new("buildah")
-        .args(["--storage-driver", "vfs"])
-        .args(args)
-        .output()
-        .expect("buildah runs");
-    if !out.status.success() {
-        panic!(
-            "buildah {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    out
-}
-
 pub(super) fn copy_fixture(name: &str, to: &Path) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -141,27 +126,12 @@ pub(super) fn copy_fixture(name: &str, to: &Path) {
 /// Builds, runs, exports and verifies one service; returns what went wrong.
 fn check(root: &Path, service: &str, dockerfile: &str, expected: &str) -> Result<(), String> {
     let image = format!("localhost/isogen-qa-cargo/{service}:test");
-    let root_str = root.to_str().unwrap();
-    let df = root.join(dockerfile);
     let started = std::time::Instant::now();
-    buildah(&[
-        "bud",
-        "--isolation",
-        "chroot",
-        "--layers=false",
-        "--pull=never",
-        "-t",
-        &image,
-        "-f",
-        df.to_str().unwrap(),
-        root_str,
-    ]);
+    build(root, dockerfile, &image);
     eprintln!("built {service} in {:?}", started.elapsed());
     let result = (|| {
-        let inspect: serde_json::Value =
-            serde_json::from_slice(&buildah(&["inspect", "--type", "image", &image]).stdout)
-                .map_err(|e| e.to_string())?;
-        let cmd: Vec<String> = inspect["OCIv1"]["config"]["Cmd"]
+        let config = config(&image);
+        let cmd: Vec<String> = config["Cmd"]
             .as_array()
             .map(|a| {
                 a.iter()
@@ -169,12 +139,11 @@ fn check(root: &Path, service: &str, dockerfile: &str, expected: &str) -> Result
                     .collect()
             })
             .unwrap_or_default();
-        let user = inspect["OCIv1"]["config"]["User"].as_str().unwrap_or("");
+        let user = config["User"].as_str().unwrap_or("");
         if cmd != [format!("/app/{service}")] || user != "10001:10001" {
             return Err(format!("Cmd {cmd:?}, User {user:?}"));
         }
-        let container = String::from_utf8(buildah(&["from", &image]).stdout).unwrap();
-        let container = container.trim().to_string();
+        let container = container(&image);
         let mut run = vec!["run", "--isolation", "chroot", container.as_str(), "--"];
         run.extend(cmd.iter().map(String::as_str));
         let out = buildah(&run);
@@ -184,30 +153,7 @@ fn check(root: &Path, service: &str, dockerfile: &str, expected: &str) -> Result
         if !printed.contains(expected) {
             return Err(format!("printed {printed:?}, expected {expected:?}"));
         }
-        let tar = root.join(format!("{service}.tar"));
-        buildah(&[
-            "push",
-            "--quiet",
-            &image,
-            &format!("docker-archive:{}:{image}", tar.display()),
-        ]);
-        let verify = Command::new(env!("CARGO_BIN_EXE_isogen"))
-            .arg("verify")
-            .arg(&tar)
-            .arg("--workspace")
-            .arg(root)
-            .output()
-            .map_err(|e| format!("running isogen verify: {e}"))?;
-        std::fs::remove_file(&tar).ok();
-        if verify.status.code() != Some(0) {
-            return Err(format!(
-                "verify exited {:?}:\n{}{}",
-                verify.status.code(),
-                String::from_utf8_lossy(&verify.stdout),
-                String::from_utf8_lossy(&verify.stderr)
-            ));
-        }
-        Ok(())
+        export_and_verify(&image, root, &root.join(format!("{service}.tar"))).map(drop)
     })();
     buildah(&["rmi", &image]);
     result

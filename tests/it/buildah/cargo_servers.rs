@@ -23,7 +23,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::cargo::{buildah, copy_fixture};
+use super::cargo::copy_fixture;
+use super::support::{build, buildah, config, container, export_and_verify, BUILDAH};
 
 /// One server to build and start.
 struct Server<'a> {
@@ -85,10 +86,10 @@ fn stop(port: u16, child: &mut Child) -> Result<(), String> {
 
 /// Runs the image's command in a container, asks it, stops it.
 fn run_and_ask(image: &str, server: &Server) -> Result<(), String> {
-    let container = String::from_utf8(buildah(&["from", image]).stdout).unwrap();
-    let container = container.trim().to_string();
-    let mut child = Command::new("buildah")
-        .args(["--storage-driver", "vfs", "run", "--isolation", "chroot"])
+    let container = container(image);
+    let mut child = Command::new(BUILDAH[0])
+        .args(&BUILDAH[1..])
+        .args(["run", "--isolation", "chroot"])
         .arg(&container)
         .arg("--")
         .args(server.cmd)
@@ -111,24 +112,9 @@ fn run_and_ask(image: &str, server: &Server) -> Result<(), String> {
 /// Builds, starts, exports and verifies one server; returns what went wrong.
 fn check(root: &Path, server: &Server) -> Result<(), String> {
     let image = format!("localhost/isogen-qa-cargo/{}:test", server.service);
-    let df = root.join(server.dockerfile);
-    buildah(&[
-        "bud",
-        "--isolation",
-        "chroot",
-        "--layers=false",
-        "--pull=never",
-        "-t",
-        &image,
-        "-f",
-        df.to_str().unwrap(),
-        root.to_str().unwrap(),
-    ]);
+    build(root, server.dockerfile, &image);
     let result = (|| {
-        let inspect: serde_json::Value =
-            serde_json::from_slice(&buildah(&["inspect", "--type", "image", &image]).stdout)
-                .map_err(|e| e.to_string())?;
-        let config = &inspect["OCIv1"]["config"];
+        let config = config(&image);
         let cmd: Vec<&str> = config["Cmd"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
@@ -137,30 +123,8 @@ fn check(root: &Path, server: &Server) -> Result<(), String> {
             return Err(format!("Cmd {cmd:?}, User {}", config["User"]));
         }
         run_and_ask(&image, server)?;
-        let tar = root.join(format!("{}.tar", server.service));
-        buildah(&[
-            "push",
-            "--quiet",
-            &image,
-            &format!("docker-archive:{}:{image}", tar.display()),
-        ]);
-        let verify = Command::new(env!("CARGO_BIN_EXE_isogen"))
-            .arg("verify")
-            .arg(&tar)
-            .arg("--workspace")
-            .arg(root)
-            .output()
-            .map_err(|e| format!("running isogen verify: {e}"))?;
-        std::fs::remove_file(&tar).ok();
-        if verify.status.code() != Some(0) {
-            return Err(format!(
-                "verify exited {:?}:\n{}{}",
-                verify.status.code(),
-                String::from_utf8_lossy(&verify.stdout),
-                String::from_utf8_lossy(&verify.stderr)
-            ));
-        }
-        Ok(())
+        let archive = root.join(format!("{}.tar", server.service));
+        export_and_verify(&image, root, &archive).map(drop)
     })();
     buildah(&["rmi", &image]);
     result

@@ -21,24 +21,11 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+use super::support::{build, buildah, container, export_and_verify};
+
 const FIXTURE: &str = "pnpm10-locked";
 const SERVICE_DIR: &str = "services/api";
 const IMAGE: &str = "localhost/isogen-gen/pnpm10-locked-api";
-
-fn buildah(args: &[&str]) -> std::process::Output {
-    let out = Command::new("buildah")
-        .args(["--storage-driver", "vfs"])
-        .args(args)
-        .output()
-        .expect("buildah runs");
-    assert!(
-        out.status.success(),
-        "buildah {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 #[derive(Deserialize)]
 struct Lockfile {
@@ -194,20 +181,8 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
         .unwrap();
     assert!(status.success(), "generate failed");
     let dockerfile = format!("{SERVICE_DIR}/Dockerfile");
-    buildah(&[
-        "bud",
-        "--isolation",
-        "chroot",
-        "--layers=false",
-        "--pull=never",
-        "-f",
-        &dockerfile,
-        "-t",
-        IMAGE,
-        root.to_str().unwrap(),
-    ]);
-    let container = String::from_utf8(buildah(&["from", "--pull=never", IMAGE]).stdout).unwrap();
-    let container = container.trim().to_string();
+    build(&root, &dockerfile, IMAGE);
+    let container = container(IMAGE);
     let run = |env: &[&str], args: &[&str]| {
         let mut all = vec!["run", "--isolation", "chroot"];
         for e in env {
@@ -229,11 +204,7 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
     );
     let inventory = run(&[], &["node", "-e", INVENTORY]);
     let archive = tmp.path().join("api.docker.tar");
-    buildah(&[
-        "push",
-        IMAGE,
-        &format!("docker-archive:{}:{IMAGE}:latest", archive.display()),
-    ]);
+    let verified = export_and_verify(IMAGE, &root, &archive);
     buildah(&["rm", &container]);
     buildah(&["rmi", IMAGE]);
 
@@ -282,16 +253,10 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
         .collect();
     assert_eq!(internal, ["/app/packages/core", "/app/services/api"]);
 
-    let verify = Command::new(env!("CARGO_BIN_EXE_isogen"))
-        .arg("verify")
-        .arg(&archive)
-        .arg("--workspace")
-        .arg(&root)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&verify.stdout);
-    println!("{report}");
-    assert_eq!(verify.status.code(), Some(0), "{report}");
+    match verified {
+        Ok(report) => println!("{report}"),
+        Err(report) => panic!("{report}"),
+    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Real builds with buildah, opt-in (`#[ignore]`: minutes each, and they need buildah and the
 //! local base images): `node` builds the pnpm fixtures, `locked` compares a pnpm image with its
 //! lockfile package by package, `next` the Next.js apps of tests/fixtures/pnpm9-next, `cargo`
-//! the Cargo fixtures, `cargo_servers` starts Cargo servers and asks them what they did.
+//! the Cargo fixtures, `cargo_servers` starts Cargo servers and asks them what they did;
+//! `support` is what they all do the same way (build, container, config, export and verify).
 //!
 //! ```sh
 //! cargo test --test it buildah:: -- --ignored --nocapture          # all
@@ -16,3 +17,4 @@ mod cargo_servers;
 mod locked;
 mod next;
 mod node;
+mod support;

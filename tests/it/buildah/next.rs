@@ -19,22 +19,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BUILDAH: &[&str] = &["buildah", "--storage-driver", "vfs"];
-
-fn buildah(args: &[&str]) -> String {
-    let out = Command::new(BUILDAH[0])
-        .args(&BUILDAH[1..])
-        .args(args)
-        .output()
-        .expect("buildah runs");
-    assert!(
-        out.status.success(),
-        "buildah {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use super::support::{build, buildah, config, container, export_and_verify, BUILDAH};
 
 /// `GET path` on localhost:port (HTTP/1.0, so the server closes): the whole response.
 fn get(port: u16, path: &str) -> std::io::Result<String> {
@@ -77,23 +62,9 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     let name = app.dir.rsplit('/').next().unwrap();
     let image = format!("localhost/isogen-gen/next-{name}");
     let dockerfile = format!("{}/Dockerfile", app.dir);
-    buildah(&[
-        "bud",
-        "--isolation",
-        "chroot",
-        "--layers=false",
-        "--pull=never",
-        "-f",
-        &dockerfile,
-        "-t",
-        &image,
-        root.to_str().unwrap(),
-    ]);
-    let inspect: serde_json::Value =
-        serde_json::from_str(&buildah(&["inspect", "--type", "image", &image])).unwrap();
-    let cmd: Vec<String> =
-        serde_json::from_value(inspect["OCIv1"]["config"]["Cmd"].clone()).unwrap();
-    let container = buildah(&["from", "--pull=never", &image]);
+    build(root, &dockerfile, &image);
+    let cmd: Vec<String> = serde_json::from_value(config(&image)["Cmd"].clone()).unwrap();
+    let container = container(&image);
     let port = app.port.to_string();
     let mut run = Command::new(BUILDAH[0]);
     run.args(&BUILDAH[1..])
@@ -124,11 +95,7 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     let _ = child.kill();
     let _ = child.wait();
     let archive = out.join(format!("next-{name}.docker.tar"));
-    buildah(&[
-        "push",
-        &image,
-        &format!("docker-archive:{}:{image}:latest", archive.display()),
-    ]);
+    let verified = export_and_verify(&image, root, &archive);
     buildah(&["rm", &container]);
     buildah(&["rmi", &image]);
     let greeting = format!("hello {name} from @nx/greet");
@@ -150,17 +117,10 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
         static_file.starts_with("HTTP/1.1 200"),
         "{name} {script:?}: {static_file}"
     );
-    let verify = Command::new(env!("CARGO_BIN_EXE_isogen"))
-        .arg("verify")
-        .arg(&archive)
-        .arg("--workspace")
-        .arg(root)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&verify.stdout);
-    println!("{report}");
-    assert_eq!(verify.status.code(), Some(0), "{name}: {report}");
-    std::fs::remove_file(&archive).unwrap();
+    match verified {
+        Ok(report) => println!("{report}"),
+        Err(report) => panic!("{name}: {report}"),
+    }
 }
 
 #[test]

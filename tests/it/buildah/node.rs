@@ -23,23 +23,7 @@
 use std::path::Path;
 use std::process::Command;
 
-const BUILDAH: &[&str] = &["buildah", "--storage-driver", "vfs"];
-
-fn buildah(args: &[&str]) -> std::process::Output {
-    let out = Command::new(BUILDAH[0])
-        .args(&BUILDAH[1..])
-        .args(args)
-        .output()
-        .expect("buildah runs");
-    if !out.status.success() {
-        panic!(
-            "buildah {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    out
-}
+use super::support::{build, buildah, config, container, export_and_verify};
 
 #[test]
 #[ignore = "slow: builds images with buildah (cargo xtask e2e on the fixture)"]
@@ -230,24 +214,9 @@ fn build_run_verify(root: &Path, fixture: &str, svc: &RealService, out: &Path) {
     let name = svc.dir.rsplit('/').next().unwrap();
     let image = format!("localhost/isogen-gen/{fixture}-{name}");
     let dockerfile = format!("{}/Dockerfile", svc.dir);
-    buildah(&[
-        "bud",
-        "--isolation",
-        "chroot",
-        "--layers=false",
-        "--pull=never",
-        "-f",
-        &dockerfile,
-        "-t",
-        &image,
-        root.to_str().unwrap(),
-    ]);
-    let inspect = buildah(&["inspect", "--type", "image", &image]);
-    let config: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
-    let cmd: Vec<String> =
-        serde_json::from_value(config["OCIv1"]["config"]["Cmd"].clone()).unwrap();
-    let container = String::from_utf8(buildah(&["from", "--pull=never", &image]).stdout).unwrap();
-    let container = container.trim().to_string();
+    build(root, &dockerfile, &image);
+    let cmd: Vec<String> = serde_json::from_value(config(&image)["Cmd"].clone()).unwrap();
+    let container = container(&image);
     let run = |args: &[&str]| {
         let mut all = vec!["run", "--isolation", "chroot", "-e", "ISOGEN_SMOKE=1"];
         all.push(&container);
@@ -274,28 +243,17 @@ fn build_run_verify(root: &Path, fixture: &str, svc: &RealService, out: &Path) {
     let resolved = text(run(&["node", "--input-type=module", "-e", &script]));
     let user = text(run(&["id", "-u"]));
     let archive = out.join(format!("{fixture}-{name}.docker.tar"));
-    buildah(&[
-        "push",
-        &image,
-        &format!("docker-archive:{}:{image}:latest", archive.display()),
-    ]);
+    let verified = export_and_verify(&image, root, &archive);
     buildah(&["rm", &container]);
     buildah(&["rmi", &image]);
     println!("{fixture}/{name}: {}", started.trim());
     assert!(started.contains(svc.prints), "{fixture}/{name}: {started}");
     assert_eq!(resolved.trim(), format!("resolved {}", svc.modules.len()));
     assert_eq!(user.trim(), "10001");
-    let verify = Command::new(env!("CARGO_BIN_EXE_isogen"))
-        .arg("verify")
-        .arg(&archive)
-        .arg("--workspace")
-        .arg(root)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&verify.stdout);
-    println!("{report}");
-    assert_eq!(verify.status.code(), Some(0), "{fixture}/{name}: {report}");
-    std::fs::remove_file(&archive).unwrap();
+    match verified {
+        Ok(report) => println!("{report}"),
+        Err(report) => panic!("{fixture}/{name}: {report}"),
+    }
 }
 
 #[test]
