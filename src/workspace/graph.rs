@@ -89,21 +89,11 @@ pub fn closure(
     Ok(order)
 }
 
-/// The runtime closure of `start`: runtime edges all the way down.
-pub fn runtime_closure(packages: &[Package], start: usize) -> Result<Vec<usize>, Cycle> {
-    closure(packages, start, DepKind::is_runtime, DepKind::is_runtime)
-}
-
-/// Every cycle check over the whole workspace at once: the first cycle found, if any, over
-/// runtime edges (which must be acyclic for a runtime install to terminate).
-pub fn find_cycle(packages: &[Package]) -> Option<Cycle> {
-    (0..packages.len()).find_map(|i| runtime_closure(packages, i).err())
-}
-
 /// Every package reachable from `start` over edges whose kind `follow` accepts, dependencies
 /// before their dependents where the edges allow it. Unlike [`closure`], cycles are not an
-/// error (pnpm allows them through `devDependencies`); a cycle is broken at the edge that
-/// closes it. `start` itself is not included.
+/// error: pnpm links and installs workspace packages that depend on each other (through
+/// `devDependencies`, or at run time: `db` -> `queue` -> `db`) and only warns; a cycle is
+/// broken at the edge that closes it, members in name order. `start` itself is not included.
 pub fn reachable(
     packages: &[Package],
     start: usize,
@@ -165,6 +155,10 @@ mod tests {
         }
     }
 
+    fn runtime(p: &[Package], start: usize) -> Result<Vec<usize>, Cycle> {
+        closure(p, start, DepKind::is_runtime, DepKind::is_runtime)
+    }
+
     #[test]
     fn topological_dependencies_first() {
         // 0 svc -> 1 a -> 2 b ; svc -> 2 b
@@ -173,7 +167,7 @@ mod tests {
             pkg("a", &[(2, DepKind::Normal)]),
             pkg("b", &[]),
         ];
-        assert_eq!(runtime_closure(&p, 0).unwrap(), vec![2, 1]);
+        assert_eq!(runtime(&p, 0).unwrap(), vec![2, 1]);
     }
 
     #[test]
@@ -183,7 +177,7 @@ mod tests {
             pkg("tools", &[(2, DepKind::Dev)]),
             pkg("testkit", &[]),
         ];
-        assert!(runtime_closure(&p, 0).unwrap().is_empty());
+        assert!(runtime(&p, 0).unwrap().is_empty());
     }
 
     #[test]
@@ -193,9 +187,19 @@ mod tests {
             pkg("a", &[(2, DepKind::Normal)]),
             pkg("b", &[(1, DepKind::Optional)]),
         ];
-        let c = runtime_closure(&p, 0).unwrap_err();
+        let c = runtime(&p, 0).unwrap_err();
         assert_eq!(c.to_string(), "a -> b -> a");
-        assert_eq!(find_cycle(&p).unwrap().to_string(), "a -> b -> a");
+    }
+
+    #[test]
+    fn reachable_tolerates_runtime_cycles() {
+        // svc -> db -> queue -> db, as pnpm installs it.
+        let p = vec![
+            pkg("svc", &[(1, DepKind::Normal)]),
+            pkg("db", &[(2, DepKind::Normal)]),
+            pkg("queue", &[(1, DepKind::Normal)]),
+        ];
+        assert_eq!(reachable(&p, 0, DepKind::is_runtime), vec![2, 1]);
     }
 
     #[test]

@@ -454,18 +454,27 @@ fn bad_json_names_the_file_line_and_column() {
 }
 
 #[test]
-fn a_cycle_is_named() {
+fn a_runtime_cycle_between_internal_packages_is_installed_as_pnpm_does() {
+    // pnpm links packages that depend on each other and only warns; the image ships both.
     let ws = with(&[
         (
             "packages/lib/package.json",
-            r#"{"name":"@x/lib","main":"dist/index.js","dependencies":{"@x/other":"workspace:*"}}"#,
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"dependencies":{"@x/other":"workspace:*"}}"#,
         ),
         (
             "packages/other/package.json",
-            r#"{"name":"@x/other","main":"dist/index.js","dependencies":{"@x/lib":"workspace:^"}}"#,
+            r#"{"name":"@x/other","version":"1.0.0","main":"index.js","dependencies":{"@x/lib":"workspace:^"}}"#,
         ),
     ]);
-    fails_naming(&ws, &["dependency cycle", "@x/lib -> @x/other -> @x/lib"]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    for needle in [
+        "--filter @x/other --filter @x/lib --filter @x/api",
+        "COPY --from=builder /app/packages/lib/dist packages/lib/dist",
+        "pnpm --filter @x/lib run build",
+    ] {
+        assert!(dockerfile.contains(needle), "{needle}: {dockerfile}");
+    }
 }
 
 #[test]

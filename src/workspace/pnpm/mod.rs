@@ -171,18 +171,6 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         .map(|i| (ws.packages[i].dir.clone(), i))
         .collect();
     add_edges(ws, first, &raw, &pnpm, &by_name, &by_dir)?;
-    if let Some(cycle) = graph::find_cycle(&ws.packages) {
-        let at = cycle
-            .0
-            .first()
-            .and_then(|n| by_name.get(n))
-            .map(|&i| root.join(&ws.packages[i].manifest))
-            .unwrap_or_else(|| ws_file.clone());
-        return Err(Error::workspace(
-            at,
-            format!("dependency cycle between workspace packages: {cycle} (runtime dependencies must not form a cycle)"),
-        ));
-    }
     pnpm.tsconfig_files = tsconfig::read_all(
         &root,
         ws.packages[first..].iter().flat_map(|p| {
@@ -437,12 +425,10 @@ fn add_services(ws: &mut Workspace, first: usize, config: &WorkspaceConfig) -> R
         start_rule::service_reason(p).is_some()
     })?;
     for i in chosen {
-        let runtime = graph::runtime_closure(&ws.packages, i).map_err(|c| {
-            Error::workspace(
-                ws.root.join(&ws.packages[i].manifest),
-                format!("dependency cycle: {c}"),
-            )
-        })?;
+        // pnpm links and installs workspace packages that depend on each other in a cycle
+        // (`db` -> `queue` -> `db`) and warns; the production install is pnpm's, so a cycle
+        // only leaves the order of the cycle's members to the name order.
+        let runtime = graph::reachable(&ws.packages, i, DepKind::is_runtime);
         let build = graph::reachable(&ws.packages, i, |_| true);
         let p = &ws.packages[i];
         let processes = p
