@@ -16,7 +16,7 @@ use super::files::string_map;
 use super::folder::PackageFolder;
 use super::next_config::NextConfig;
 use super::overrides::name_of_part;
-use super::start_script::{processes, service_start, StartCommand};
+use super::start_script::{package_itself, processes, service_start, StartCommand, PACKAGE_ITSELF};
 use crate::error::{Error, Result};
 use crate::workspace::{relpath, Ecosystem, Package};
 
@@ -268,7 +268,25 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         Some(v @ Value::Object(_)) => string_map(v, "scripts", fields.path)?,
         _ => BTreeMap::new(),
     };
-    let start = service_start(&scripts);
+    let own_main = main.clone();
+    let itself = |(name, command): (String, StartCommand)| match command {
+        StartCommand::Node {
+            env,
+            options,
+            file,
+            before,
+        } if file == PACKAGE_ITSELF => (
+            name,
+            StartCommand::Node {
+                env,
+                options,
+                file: package_itself(own_main.as_deref()),
+                before,
+            },
+        ),
+        other => (name, other),
+    };
+    let start = service_start(&scripts).map(itself);
     let start_entry = match &start {
         Some((_, StartCommand::Node { file, .. })) => Some(file.clone()),
         _ => None,
@@ -294,7 +312,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         bin,
         start_entry,
         start,
-        processes: processes(&scripts),
+        processes: processes(&scripts).into_iter().map(itself).collect(),
         files: fields.files()?,
         scripts,
         engines_node: json

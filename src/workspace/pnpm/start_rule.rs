@@ -20,8 +20,14 @@ pub fn service_reason(package: &Package) -> Option<String> {
         return Some(format!("its scripts {} each run node", names.join(", ")));
     }
     match &node.start {
-        // A command-line tool whose start script runs its own `bin`: not a service.
+        // A command-line tool whose start script runs its own `bin`, or runs the package
+        // itself (`node .`) when it has a `bin` (which then wraps `main`): not a service.
         Some((_, StartCommand::Node { file, .. })) if runs_bin(node, file) => None,
+        Some((script, StartCommand::Node { .. }))
+            if node.bin.is_some() && runs_itself(node, script) =>
+        {
+            None
+        }
         Some((script, StartCommand::Node { file, .. })) => {
             Some(format!("its `{script}` script runs `node {file}`"))
         }
@@ -43,6 +49,13 @@ fn runs_bin(node: &super::NodePackage, file: &str) -> bool {
             .to_string()
     };
     node.bin.as_deref().is_some_and(|b| clean(b) == clean(file))
+}
+
+/// Whether the script named `script` is `node .` (behind env assignments and wrappers).
+fn runs_itself(node: &super::NodePackage, script: &str) -> bool {
+    node.scripts.get(script).is_some_and(|text| {
+        matches!(super::start_command(text), StartCommand::Node { file, .. } if file == super::start_script::PACKAGE_ITSELF)
+    })
 }
 
 /// `services` or `apps` when that is the name of the folder holding `dir`.

@@ -231,13 +231,32 @@ fn peel_env<'a>(mut words: &'a [String], env: &mut BTreeMap<String, String>) -> 
             }
             Some((w, rest)) if w == "cross-env" || w == "env" => words = rest,
             Some((w, rest)) if w == "dotenv" || w == "dotenv-cli" => {
-                // dotenv-cli: options up to `--`, then the command. Without `--` it is not
-                // read (its options take values that look like commands).
+                // dotenv-cli: options up to `--`, then the command. Without `--`, only
+                // options whose arity is certain are skipped (`-e <file>`, `-v <NAME=value>`,
+                // `-p <name>`, `-o`, `--debug`): `-c` takes a value or none, so a command
+                // after it is not read.
                 match rest.iter().position(|a| a == "--") {
                     Some(i) => words = &rest[i + 1..],
-                    None => return &[],
+                    None => words = dotenv_command(rest),
                 }
             }
+            _ => return words,
+        }
+    }
+}
+
+/// The command after dotenv-cli's options when no `--` separates them; empty when an
+/// option's arity is uncertain.
+fn dotenv_command(mut words: &[String]) -> &[String] {
+    loop {
+        match words.split_first() {
+            Some((w, rest)) if ["-e", "-v", "-p"].contains(&w.as_str()) => {
+                words = rest.get(1..).unwrap_or_default();
+            }
+            Some((w, rest)) if ["-o", "--override", "--debug"].contains(&w.as_str()) => {
+                words = rest;
+            }
+            Some((w, _)) if w.starts_with('-') => return &[],
             _ => return words,
         }
     }
@@ -283,6 +302,23 @@ pub const NODE_VALUE_OPTIONS: &[&str] = &[
     "--title",
 ];
 
+/// The `file` of a [`StartCommand::Node`] that runs the package folder itself (`node .`,
+/// `node ./`): Node loads the manifest's `main`, else `index.js`; see [`package_itself`].
+pub const PACKAGE_ITSELF: &str = ".";
+
+/// The file `node .` runs in a package whose manifest says `main` (cleaned): `main` (with
+/// `.js` when it names no extension, as Node tries), else `index.js`.
+pub fn package_itself(main: Option<&str>) -> String {
+    match main
+        .map(|m| m.trim_end_matches('/'))
+        .filter(|m| !m.is_empty() && *m != ".")
+    {
+        Some(m) if m.rsplit('/').next().is_some_and(|n| !n.contains('.')) => format!("{m}.js"),
+        Some(m) => m.to_string(),
+        None => "index.js".to_string(),
+    }
+}
+
 /// `node [options] <file> [args]` after `node`.
 fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand {
     let mut options: Vec<String> = Vec::new();
@@ -301,6 +337,15 @@ fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand 
             continue;
         }
         let file = relpath::clean(w);
+        if file.is_empty() || file == "." {
+            // `node .` runs the package itself: its `main`, resolved by the manifest reader.
+            return StartCommand::Node {
+                env,
+                options,
+                file: PACKAGE_ITSELF.to_string(),
+                before: Vec::new(),
+            };
+        }
         let looks_like_file =
             [".js", ".mjs", ".cjs"].iter().any(|e| file.ends_with(e)) || file.contains('/');
         if !looks_like_file || file.starts_with('/') || file.contains("..") {

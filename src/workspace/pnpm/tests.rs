@@ -99,7 +99,20 @@ fn start_scripts_that_run_node_give_the_entry() {
         e("dotenv -e ../../.env -- node dist/index.js").as_deref(),
         Some("dist/index.js")
     );
-    assert_eq!(e("dotenv node dist/index.js"), None);
+    // Without `--`, dotenv-cli runs the first word after its options.
+    assert_eq!(
+        e("dotenv -e ../../.env node dist/index.js").as_deref(),
+        Some("dist/index.js")
+    );
+    assert_eq!(
+        e("dotenv -e a.env -e b.env -o node dist/index.js").as_deref(),
+        Some("dist/index.js")
+    );
+    // `-c` takes a value or none: what follows it is not read.
+    assert_eq!(e("dotenv -c node dist/index.js"), None);
+    // `node .` runs the package itself, resolved from the manifest (see below).
+    assert_eq!(e("NODE_ENV=production node .").as_deref(), Some("."));
+    assert_eq!(e("node ./ --port 3000").as_deref(), Some("."));
     assert_eq!(e("node dist/main").as_deref(), Some("dist/main.js"));
     assert_eq!(
         e("node 'dist/my server.js'").as_deref(),
@@ -123,6 +136,16 @@ fn start_scripts_that_run_node_give_the_entry() {
     );
     assert!(o("node dist/main.js --port 3000").is_empty());
     assert!(o("tsx --watch src/main.ts").is_empty());
+}
+
+#[test]
+fn node_dot_runs_main_or_index_js() {
+    use super::start_script::package_itself;
+    assert_eq!(package_itself(Some("build/index.js")), "build/index.js");
+    assert_eq!(package_itself(Some("lib/main")), "lib/main.js");
+    assert_eq!(package_itself(Some("server.cjs")), "server.cjs");
+    assert_eq!(package_itself(None), "index.js");
+    assert_eq!(package_itself(Some("")), "index.js");
 }
 
 #[test]
