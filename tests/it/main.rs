@@ -30,5 +30,6 @@ mod image_runtime;
 mod image_support;
 mod isolation;
 mod plan_cli;
+mod shared_cycle;
 mod tidy;
 mod verify_cli;

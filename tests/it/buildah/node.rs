@@ -185,6 +185,15 @@ const REAL: &[(&str, &[RealService])] = &[
         ],
     ),
     (
+        "pnpm9-shared-cycle",
+        &[RealService {
+            dir: "packages/gateway",
+            prints: "gateway saved an event through db and queue",
+            // db <-> queue is a cycle of links; queue loads validation by relative path.
+            modules: &["@cyc/db"],
+        }],
+    ),
+    (
         "pnpm9-split-lock",
         &[RealService {
             dir: "services/api",

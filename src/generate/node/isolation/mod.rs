@@ -9,7 +9,9 @@
 //! name (`tsc -b` builds them). A relative import into a declared internal package's shipped output
 //! (`../../packages/shared/dist/x`) is accepted: the image keeps the workspace layout under
 //! the app root, so the path resolves there as it does in the repository. An import of only
-//! types counts (the build needs the files) and says so.
+//! types counts (the build needs the files) and says so. An import by path of a package the
+//! importer does not declare, but that the service's build (and, for code that runs, its
+//! image) has all the same through another package, is only a warning.
 //!
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
@@ -71,7 +73,10 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
                 continue;
             };
             let line = format!("{}:{}: {problem}", import.file, import.line);
-            match ctx.only_a_warning(import) {
+            let why = ctx
+                .only_a_warning(import)
+                .or_else(|| ctx.undeclared_but_present(import, &target));
+            match why {
                 None => lines.push(line),
                 Some(why) => warnings.push(format!("{line}; {why}")),
             }
@@ -235,6 +240,40 @@ impl Importer<'_> {
         None
     }
 
+    /// Why an import by path of a workspace package that the importing package does not
+    /// declare still works in this service's image, when it does: the service's build has the
+    /// package (the service itself, or in its build closure through another package), and
+    /// when the import runs in a shipped package, the image ships it too (`packages/queue`
+    /// importing `../../validation`, which `db`, a dependency of the service, declares).
+    /// An import by name is not among them: pnpm's node_modules has no link for it.
+    fn undeclared_but_present(&self, import: &SourceImport, target: &Target) -> Option<String> {
+        let owner = target.owner?;
+        let p = &self.ws.packages[self.index];
+        let declared = p.internal_deps.iter().any(|d| d.package == owner);
+        if declared || target.via == Via::Name || self.other_service(owner).is_some() {
+            return None;
+        }
+        let s = self.service;
+        let in_build = owner == s.package || s.build_closure.contains(&owner);
+        let shipped = |i: usize| i == s.package || s.runtime_closure.contains(&i);
+        let runs = !import.type_only && shipped(self.index);
+        if !in_build || (runs && !(shipped(owner) && ships(&self.ws.packages[owner], &target.path)))
+        {
+            return None;
+        }
+        let how = if owner == s.package {
+            "the service itself"
+        } else {
+            "through another package"
+        };
+        Some(format!(
+            "not an error for `{}`: its {} has `{}` all the same ({how}), so the path resolves there",
+            s.name,
+            if runs { "image" } else { "build" },
+            self.ws.packages[owner].name
+        ))
+    }
+
     /// The name of the service (not this one) whose package is `owner`.
     fn other_service(&self, owner: usize) -> Option<String> {
         if owner == self.service.package {
@@ -270,7 +309,8 @@ fn ships(q: &Package, path: &str) -> bool {
         .strip_prefix(&q.dir)
         .unwrap_or(path)
         .trim_start_matches('/');
-    if rel.is_empty() || (n.files.is_none() && n.folder.plain_js) {
+    // npm and pnpm ship a package's package.json whatever `files` says.
+    if rel.is_empty() || rel == "package.json" || (n.files.is_none() && n.folder.plain_js) {
         return true;
     }
     n.runtime_paths(n.entry.as_deref(), &n.out_dir)
