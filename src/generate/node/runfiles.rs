@@ -60,8 +60,15 @@ pub(super) fn prisma_generate(
         ));
         return None;
     }
+    // `env("DATABASE_URL")` in prisma.config.* throws when the variable is unset; generate
+    // connects to nothing, so a placeholder of the right scheme is enough for this step.
+    let env: String = prisma
+        .config_env
+        .iter()
+        .map(|(name, url)| format!("{name}=\"${{{name}:-{url}}}\" "))
+        .collect();
     let mut cmd = format!(
-        "pnpm --filter {} exec prisma generate",
+        "{env}pnpm --filter {} exec prisma generate",
         shell_quote(selector)
     );
     if prisma.provider == "prisma-client-js" && prisma.output.is_none() {

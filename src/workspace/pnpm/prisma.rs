@@ -32,6 +32,11 @@ pub struct Prisma {
     /// The `migrations` folder beside the schema file (or beside a schema folder), relative
     /// to the package folder, when it exists.
     pub migrations: Option<String>,
+    /// The variables `prisma.config.*` reads with `env("NAME")` (which throws when one is
+    /// unset, even for `prisma generate`, which connects to nothing), each with a placeholder
+    /// URL of the schema's datasource provider for the build step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub config_env: Vec<(String, String)>,
 }
 
 /// The Prisma facts of the package at `root/dir` whose package.json is `json`; `None` when it
@@ -76,24 +81,88 @@ pub fn read(root: &Path, dir: &str, json: &Value) -> Option<Prisma> {
         .iter()
         .map(|d| normalize(&format!("{d}/migrations")))
         .find(|m| folder.join(m).is_dir());
+    let placeholder = placeholder_url(&text);
+    let config_env = config_env_names(&folder)
+        .into_iter()
+        .map(|name| (name, placeholder.to_string()))
+        .collect();
     Some(Prisma {
         schema,
         provider,
         output,
         migrations,
+        config_env,
     })
 }
 
-/// `schema: "..."` in the package's `prisma.config.*`.
-fn config_schema(folder: &Path) -> Option<String> {
-    let text = [
+/// The text of the package's `prisma.config.*`, when it has one.
+fn config_text(folder: &Path) -> Option<String> {
+    [
         "prisma.config.ts",
         "prisma.config.mts",
         "prisma.config.js",
         "prisma.config.mjs",
     ]
     .iter()
-    .find_map(|f| std::fs::read_to_string(folder.join(f)).ok())?;
+    .find_map(|f| std::fs::read_to_string(folder.join(f)).ok())
+}
+
+/// The names of `env("NAME")` / `env('NAME')` calls in the package's `prisma.config.*` (the
+/// `env` helper of `prisma/config`), in order, each once.
+fn config_env_names(folder: &Path) -> Vec<String> {
+    let Some(text) = config_text(folder) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices("env(") {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.') {
+            continue;
+        }
+        let rest = text[at + 4..].trim_start();
+        let Some(quote) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+        else {
+            continue;
+        };
+        let Some(name) = rest[1..].split(quote).next() else {
+            continue;
+        };
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+/// A URL of the schema's `datasource` provider that `prisma generate` accepts and never
+/// connects to.
+fn placeholder_url(schema: &str) -> &'static str {
+    let provider = schema
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or_default().trim())
+        .skip_while(|l| !(l.starts_with("datasource ") && l.ends_with('{')))
+        .take_while(|l| !l.starts_with('}'))
+        .find_map(|l| {
+            let (key, value) = l.split_once('=')?;
+            (key.trim() == "provider").then(|| value.trim().trim_matches('"').to_string())
+        })
+        .unwrap_or_default();
+    match provider.as_str() {
+        "mysql" => "mysql://build:build@localhost:3306/build",
+        "sqlite" => "file:./build.db",
+        "sqlserver" => "sqlserver://localhost:1433;database=build",
+        "mongodb" => "mongodb://localhost:27017/build",
+        _ => "postgresql://build:build@localhost:5432/build",
+    }
+}
+
+/// `schema: "..."` in the package's `prisma.config.*`.
+fn config_schema(folder: &Path) -> Option<String> {
+    let text = config_text(folder)?;
     text.lines().find_map(|line| {
         let rest = line
             .trim()
@@ -205,5 +274,25 @@ mod tests {
             "src/generated/prisma"
         );
         assert_eq!(normalize("prisma/../../x"), "../x");
+    }
+
+    #[test]
+    fn env_calls_of_the_config_get_a_placeholder_of_the_datasource_scheme() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("prisma.config.ts"),
+            "import 'dotenv/config';\nimport { defineConfig, env } from 'prisma/config';\nexport default defineConfig({\n  schema: 'prisma/schema.prisma',\n  datasource: { url: env('DATABASE_URL'), shadowDatabaseUrl: env(\"SHADOW_URL\") },\n  x: process.env('NOT_THIS'), y: myenv('NOR_THIS'), z: env('DATABASE_URL'),\n});\n",
+        )
+        .unwrap();
+        assert_eq!(config_env_names(dir.path()), ["DATABASE_URL", "SHADOW_URL"]);
+        assert_eq!(
+            placeholder_url("datasource db {\n  provider = \"mysql\" // main\n}\n"),
+            "mysql://build:build@localhost:3306/build"
+        );
+        assert_eq!(
+            placeholder_url("generator c {\n provider = \"prisma-client\"\n}\n"),
+            "postgresql://build:build@localhost:5432/build"
+        );
+        assert!(config_env_names(&dir.path().join("none")).is_empty());
     }
 }
