@@ -1395,16 +1395,6 @@ fn real_workspaces_name_the_broken_file() {
             &["libs/store/package.json:4:"],
         ),
         (
-            "pnpm9-esm",
-            "modules/kit/package.json",
-            r#"{"name":"@esm/kit","version":"1.2.0","type":"module","dependencies":{"@esm/db":"workspace:*"}}"#,
-            &[
-                "dependency cycle",
-                "@esm/db -> @esm/kit -> @esm/db",
-                "package.json",
-            ],
-        ),
-        (
             "pnpm9-peers",
             "services/orders/package.json",
             r#"{"name":"@corp/orders","main":"dist/main.js","dependencies":{"core":"workspace:corp-kernel@^"}}"#,
