@@ -673,6 +673,30 @@ fn migration_folders_ship_when_the_start_command_migrates() {
     }
 }
 
+/// `files` naming a folder deep in the sources (a NestJS backend's `src/mailer/templates`)
+/// ships that folder, not every TypeScript source beside it.
+#[test]
+fn a_files_entry_inside_the_sources_ships_only_that_folder() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","files":["dist","src/mailer/templates"],"scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", api),
+        ("services/api/src/mailer/templates/welcome.hbs", "hi"),
+        ("services/api/src/main.ts", "export {};\n"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            "COPY --from=builder /app/services/api/src/mailer/templates src/mailer/templates"
+        ),
+        "{dockerfile}"
+    );
+    assert!(
+        !dockerfile.contains("/app/services/api/src src"),
+        "{dockerfile}"
+    );
+}
+
 /// Prisma 7's `prisma.config.ts` reads its URL with `env("DATABASE_URL")`, which throws when
 /// the variable is unset, even for `prisma generate` (seen on a real NestJS backend: the build
 /// stopped at `PrismaConfigEnvError`). The generate step gets a placeholder of the schema's

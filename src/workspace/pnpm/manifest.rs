@@ -128,7 +128,7 @@ impl NodePackage {
     }
 
     /// Paths (relative to the package folder) the runtime image ships besides package.json:
-    /// the top folders (or files) of `files` when package.json has it, else the output folder,
+    /// the folders (or files) of `files` up to their first glob when package.json has it, else the output folder,
     /// or `entry` itself when it lies at the top of the package.
     pub fn runtime_paths(&self, entry: Option<&str>, out_dir: &str) -> Vec<String> {
         let mut paths = BTreeSet::new();
@@ -138,15 +138,27 @@ impl NodePackage {
                 if f.starts_with('!') || f.is_empty() {
                     continue;
                 }
-                let first = f.split('/').next().unwrap_or(f);
-                // A glob in the first segment cannot be a COPY source we can name; ship the
-                // output folder instead (below).
-                if first.contains(['*', '?', '[', '{']) || first == "package.json" {
+                // The folders before the first glob (`dist/**/*.js` -> `dist`,
+                // `src/mailer/templates` -> itself, not all of `src`); a glob in the first
+                // segment cannot be a COPY source we can name: the output folder ships instead
+                // (below).
+                let plain: Vec<&str> = f
+                    .trim_end_matches('/')
+                    .split('/')
+                    .take_while(|s| !s.contains(['*', '?', '[', '{']))
+                    .collect();
+                if plain.is_empty() || plain == ["package.json"] {
                     continue;
                 }
-                paths.insert(first.to_string());
+                paths.insert(plain.join("/"));
             }
         }
+        // A path inside another one ships with it.
+        let all = paths.clone();
+        paths.retain(|p| {
+            !all.iter()
+                .any(|q| q != p && p.starts_with(q.as_str()) && p[q.len()..].starts_with('/'))
+        });
         if paths.is_empty() {
             match entry {
                 Some(entry) if !entry.contains('/') && out_dir.is_empty() => {

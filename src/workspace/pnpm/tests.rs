@@ -166,6 +166,19 @@ fn runtime_paths_from_files_then_out_dir_then_entry() {
         n.runtime_paths(n.entry.as_deref(), "lib"),
         vec!["assets", "dist"]
     );
+    // A folder deep in the sources ships alone, not every source beside it (a NestJS backend
+    // listing `src/mailer/templates`); a path inside another one ships with it.
+    n.files = Some(vec![
+        "prisma".into(),
+        "dist".into(),
+        "dist/types/".into(),
+        "src/mailer/templates".into(),
+        "lib/*/x.js".into(),
+    ]);
+    assert_eq!(
+        n.runtime_paths(n.entry.as_deref(), "lib"),
+        vec!["dist", "lib", "prisma", "src/mailer/templates"]
+    );
     let n = NodePackage {
         entry: Some("index.js".into()),
         ..Default::default()
