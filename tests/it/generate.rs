@@ -673,6 +673,39 @@ fn migration_folders_ship_when_the_start_command_migrates() {
     }
 }
 
+/// An internal package whose entry is its TypeScript source and that nothing builds (the
+/// "just-in-time" packages a service bundles with tsup's `noExternal`, as a real pnpm 8
+/// workspace had nine of): Node cannot load it, so the image ships its package.json and
+/// dependencies but not its `.ts` files (which verify reports as sources), and says why.
+#[test]
+fn a_typescript_entry_nothing_builds_is_not_shipped_and_is_named() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"index.ts","dependencies":{"ms":"2.1.3"}}"#,
+        ),
+        ("packages/lib/index.ts", "export const x = 1;\n"),
+        ("packages/lib/tsconfig.json", "{}"),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "packages/lib/package.json: the entry of `@x/lib` is TypeScript (index.ts) and nothing builds it, so Node cannot load it",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        !dockerfile.contains("packages/lib/index.ts"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+}
+
 /// `files` naming a folder deep in the sources (a NestJS backend's `src/mailer/templates`)
 /// ships that folder, not every TypeScript source beside it.
 #[test]

@@ -17,7 +17,8 @@ use crate::workspace::{Package, Workspace};
 /// `npm pack` would ship it, since its entry may `require` any of its files. Otherwise (a
 /// TypeScript package built by something else): its entry's output folder or file when it
 /// exists, or Node's default `index.js` when it declares no entry; a types-only package thus
-/// ships only its package.json.
+/// ships only its package.json. An entry that is TypeScript source (`"main": "index.ts"`,
+/// bundled by the service) ships nothing of its folder, with a warning.
 pub(super) fn unbuilt_paths(
     ws: &Workspace,
     p: &Package,
@@ -42,6 +43,19 @@ pub(super) fn unbuilt_paths(
     }
     declared.sort();
     declared.dedup();
+    if let Some(entry) = n.entry.as_deref().filter(|e| is_typescript(e)) {
+        // A "just-in-time" package (`"main": "index.ts"`, no build): Node cannot load it, so
+        // its sources are no run-time file; the service's bundler must inline it.
+        declared.retain(|rel| entry != rel && !entry.starts_with(&format!("{rel}/")));
+        warnings.push(format!(
+            "{}: the entry of `{}` is TypeScript ({entry}) and nothing builds it, so Node cannot load it: the image ships its package.json and dependencies, not its sources; a service that uses it must bundle it (tsup or tsdown `noExternal`, esbuild, webpack), or give it a `build` script",
+            p.manifest, p.name
+        ));
+        return declared
+            .into_iter()
+            .filter(|rel| n.folder.has(rel))
+            .collect();
+    }
     if let Some(entry) = &n.entry {
         if !n.folder.entry_exists {
             let there: Vec<&str> = declared
@@ -61,6 +75,16 @@ pub(super) fn unbuilt_paths(
         .into_iter()
         .filter(|rel| n.folder.has(rel))
         .collect()
+}
+
+/// Whether `path` is a TypeScript source (`.ts`, `.mts`, `.cts`, `.tsx`; not a declaration).
+fn is_typescript(path: &str) -> bool {
+    let ts = [".ts", ".mts", ".cts", ".tsx"]
+        .iter()
+        .any(|e| path.ends_with(e));
+    ts && ![".d.ts", ".d.mts", ".d.cts"]
+        .iter()
+        .any(|e| path.ends_with(e))
 }
 
 /// The top-level names of an unbuilt package that a pattern of its `files` field matches in
