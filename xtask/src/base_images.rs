@@ -518,7 +518,7 @@ fn append<W: Write>(tar: &mut tar::Builder<W>, at: &Path, entry: &Entry) -> Resu
 }
 
 /// glibc libraries of the Debian slim images beyond what node links (see `for_node`).
-const GLIBC_EXTRA: &[&str] = &[
+pub(crate) const GLIBC_EXTRA: &[&str] = &[
     "librt.so.1",
     "libdl.so.2",
     "libpthread.so.0",
@@ -528,7 +528,7 @@ const GLIBC_EXTRA: &[&str] = &[
 ];
 
 /// The shared libraries `ldd` lists for a binary, the dynamic loader included.
-fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
     let out = Cmd::new("ldd").arg(binary).quiet().read()?;
     let mut libs = Vec::new();
     for line in out.lines() {
