@@ -216,3 +216,62 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
     );
     assert!(!stderr.contains("esbuild"), "{stderr}");
 }
+
+/// tests/fixtures/pnpm11-addon (pnpm 11, lockfile v9, `allowBuilds: {fs-ext: true}`): the
+/// build stages use the full Node image, which can compile fs-ext, and the runtime stays slim;
+/// with `ignoreScripts: true` added, the warning names fs-ext and the build stays slim.
+#[test]
+fn an_allowed_native_addon_gets_a_compiler_or_is_named_when_scripts_are_ignored() {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm11-addon");
+    let run = |extra_yaml: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        copy_fixture(&fixture, &root);
+        let yaml = root.join("pnpm-workspace.yaml");
+        let text = std::fs::read_to_string(&yaml).unwrap() + extra_yaml;
+        std::fs::write(&yaml, text).unwrap();
+        let out = Command::cargo_bin("isogen")
+            .unwrap()
+            .arg("generate")
+            .arg(&root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dockerfile = std::fs::read_to_string(root.join("services/ledger/Dockerfile")).unwrap();
+        (dockerfile, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (dockerfile, _) = run("");
+    assert!(
+        dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm\n"),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("\nARG NODE_RUNTIME_IMAGE=node:22-bookworm-slim\n"));
+    assert!(dockerfile.contains("# fs-ext builds a native addon at install"));
+    assert!(dockerfile.contains("pnpm rebuild --pending"));
+
+    let (dockerfile, stderr) = run("ignoreScripts: true\n");
+    assert!(
+        stderr.contains("so fs-ext (allowed to build by the workspace's allowBuilds or onlyBuiltDependencies, in the service's production dependencies) is not built in the image"),
+        "{stderr}"
+    );
+    assert!(dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm-slim\n"));
+    assert!(!dockerfile.contains("pnpm rebuild"));
+}
+
+fn copy_fixture(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_fixture(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

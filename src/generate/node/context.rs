@@ -85,6 +85,7 @@ pub fn context(
         .map(|&i| ws.package(i).dir.as_str())
         .collect();
     let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    super::settings::full_builder(&mut node, &install.builds);
     svc.check_one_line_commands()?;
 
     let mut packages = svc.build_packages(&out_dir, warnings)?;

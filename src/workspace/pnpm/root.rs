@@ -173,13 +173,15 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     pnpm.npmrc_public = npmrc.public_lines;
     pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);
     pnpm.inject_workspace_packages = pnpm.settings.sets("inject-workspace-packages", true);
-    if pnpm.lockfile && pnpm.settings.sets("ignore-scripts", true) {
+    let allowed = pnpm.settings.allowed_builds();
+    if pnpm.lockfile && (pnpm.settings.sets("ignore-scripts", true) || !allowed.is_empty()) {
         let path = root.join(LOCKFILE);
         pnpm.requires_build = super::build_scripts::requires_build(
             &read_text(&path)?,
             &path,
             pnpm.lockfile_version.as_deref(),
             &pnpm.locked,
+            &allowed,
         )?;
     }
     Ok(())

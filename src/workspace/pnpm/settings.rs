@@ -39,6 +39,10 @@ const BUILD_LISTS: &[&str] = &[
     "ignoredBuiltDependencies",
 ];
 
+/// pnpm 11's map of package name (or `name@version`) to whether its install scripts may run;
+/// kept as the names mapped to `true`.
+pub const ALLOW_BUILDS: &str = "allowBuilds";
+
 /// One setting and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Setting {
@@ -83,6 +87,13 @@ impl PnpmSettings {
                 entries.push(setting(key, yaml_value(v, key, ws_file)?, WORKSPACE_FILE));
             }
         }
+        if let Some(v) = yaml.get(ALLOW_BUILDS).filter(|v| !v.is_null()) {
+            entries.push(setting(
+                ALLOW_BUILDS,
+                allowed_builds(v, ws_file)?,
+                WORKSPACE_FILE,
+            ));
+        }
         Ok(PnpmSettings { entries })
     }
 
@@ -126,6 +137,43 @@ fn setting(key: &str, value: Vec<String>, file: &str) -> Setting {
         key: key.to_string(),
         value,
         file: file.to_string(),
+    }
+}
+
+/// The names `allowBuilds` maps to `true`; any other shape is an error naming the key.
+fn allowed_builds(v: &Value, ws_file: &Path) -> Result<Vec<String>> {
+    let bad = |what: String| Error::Parse {
+        path: ws_file.to_path_buf(),
+        location: None,
+        message: format!("`{ALLOW_BUILDS}` {what}"),
+    };
+    let Value::Object(map) = v else {
+        return Err(bad("must map package names to true or false".to_string()));
+    };
+    let mut names = Vec::new();
+    for (name, allowed) in map {
+        match allowed {
+            Value::Bool(true) => names.push(name.clone()),
+            Value::Bool(false) => {}
+            _ => return Err(bad(format!("`{name}` must be true or false"))),
+        }
+    }
+    Ok(names)
+}
+
+impl PnpmSettings {
+    /// The names of dependencies the workspace allows to run install scripts
+    /// (`onlyBuiltDependencies`, pnpm 11's `allowBuilds`), without a `@version` suffix.
+    pub fn allowed_builds(&self) -> std::collections::BTreeSet<String> {
+        ["onlyBuiltDependencies", ALLOW_BUILDS]
+            .iter()
+            .filter_map(|k| self.get(k))
+            .flat_map(|s| &s.value)
+            .map(|n| match n.get(1..).and_then(|rest| rest.find('@')) {
+                Some(at) => n[..at + 1].to_string(),
+                None => n.clone(),
+            })
+            .collect()
     }
 }
 

@@ -1,7 +1,8 @@
 //! Real builds with buildah, opt-in (`#[ignore]`: minutes each, and they need buildah and the
 //! local base images): `node` builds the pnpm fixtures, `locked` compares a pnpm image with its
-//! lockfile package by package, `next` the Next.js apps of tests/fixtures/pnpm9-next, `cargo`
-//! the Cargo fixtures, `cargo_servers` starts Cargo servers and asks them what they did;
+//! lockfile package by package, `pnpm11` a pnpm 11 workspace on Node 22 with a native addon
+//! compiled in the image (needs `cargo xtask base-images --node 22`), `next` the Next.js apps
+//! of tests/fixtures/pnpm9-next, `cargo` the Cargo fixtures, `cargo_servers` starts Cargo servers and asks them what they did;
 //! `support` is what they all do the same way (build, container, config, export and verify).
 //!
 //! ```sh
@@ -9,6 +10,7 @@
 //! cargo test --test it buildah::node -- --ignored --nocapture      # the pnpm fixtures
 //! cargo test --test it buildah::cargo -- --ignored --nocapture     # the Cargo fixtures
 //! cargo test --test it buildah::next -- --ignored --nocapture      # the Next.js apps
+//! cargo test --test it buildah::pnpm11 -- --ignored --nocapture    # pnpm 11, Node 22, an addon
 //! cargo test --test it buildah::cargo_servers -- --ignored --nocapture   # Cargo servers, started
 //! ```
 
@@ -17,4 +19,5 @@ mod cargo_servers;
 mod locked;
 mod next;
 mod node;
+mod pnpm11;
 mod support;
