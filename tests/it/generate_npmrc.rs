@@ -219,18 +219,22 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
 
 /// tests/fixtures/pnpm11-addon (pnpm 11, lockfile v9, `allowBuilds: {fs-ext: true}`): the
 /// build stages use the full Node image, which can compile fs-ext, and the runtime stays slim;
-/// with `ignoreScripts: true` added, the warning names fs-ext and the build stays slim.
+/// with `ignoreScripts: true` added, the warning names fs-ext and the build stays slim; in
+/// `.npmrc`, which pnpm 11 no longer reads settings from, it changes nothing and is named.
 #[test]
 fn an_allowed_native_addon_gets_a_compiler_or_is_named_when_scripts_are_ignored() {
     let fixture =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm11-addon");
-    let run = |extra_yaml: &str| {
+    let run = |extra_yaml: &str, npmrc: &str| {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("ws");
         copy_fixture(&fixture, &root);
         let yaml = root.join("pnpm-workspace.yaml");
         let text = std::fs::read_to_string(&yaml).unwrap() + extra_yaml;
         std::fs::write(&yaml, text).unwrap();
+        if !npmrc.is_empty() {
+            std::fs::write(root.join(".npmrc"), npmrc).unwrap();
+        }
         let out = Command::cargo_bin("isogen")
             .unwrap()
             .arg("generate")
@@ -245,7 +249,7 @@ fn an_allowed_native_addon_gets_a_compiler_or_is_named_when_scripts_are_ignored(
         let dockerfile = std::fs::read_to_string(root.join("services/ledger/Dockerfile")).unwrap();
         (dockerfile, String::from_utf8_lossy(&out.stderr).to_string())
     };
-    let (dockerfile, _) = run("");
+    let (dockerfile, _) = run("", "");
     assert!(
         dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm\n"),
         "{dockerfile}"
@@ -254,13 +258,29 @@ fn an_allowed_native_addon_gets_a_compiler_or_is_named_when_scripts_are_ignored(
     assert!(dockerfile.contains("# fs-ext builds a native addon at install"));
     assert!(dockerfile.contains("pnpm rebuild --pending"));
 
-    let (dockerfile, stderr) = run("ignoreScripts: true\n");
+    let (dockerfile, stderr) = run("ignoreScripts: true\n", "");
     assert!(
         stderr.contains("so fs-ext (allowed to build by the workspace's allowBuilds or onlyBuiltDependencies, in the service's production dependencies) is not built in the image"),
         "{stderr}"
     );
     assert!(dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm-slim\n"));
     assert!(!dockerfile.contains("pnpm rebuild"));
+
+    // pnpm 11 reads only auth and registry settings from .npmrc: these change nothing (it
+    // builds fs-ext, isolated layout), so the Dockerfile is the default one, and both are named.
+    let (with_npmrc, stderr) = run("", "ignore-scripts=true\nnode-linker=hoisted\n");
+    assert!(
+        with_npmrc.contains("\nARG NODE_IMAGE=node:22-bookworm\n"),
+        "{with_npmrc}"
+    );
+    assert!(with_npmrc.contains("pnpm rebuild --pending"));
+    assert!(!with_npmrc.contains("--node-linker"), "{with_npmrc}");
+    for key in ["`ignore-scripts = true`", "`node-linker = hoisted`"] {
+        assert!(
+            stderr.contains(&format!(".npmrc: {key}: pnpm 11.29.0 reads only auth and registry settings from .npmrc and ignores this one")),
+            "{stderr}"
+        );
+    }
 }
 
 fn copy_fixture(from: &std::path::Path, to: &std::path::Path) {

@@ -92,5 +92,8 @@ pub fn install_settings(
         ));
     }
     warnings.extend(pnpm.settings.layout_notes(HANDLED));
+    if let Some(version) = &pnpm.pnpm_version {
+        warnings.extend(pnpm.settings.ignored_notes(version));
+    }
     out
 }

@@ -168,7 +168,13 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     } else {
         Npmrc::default()
     };
-    pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE))?;
+    // pnpm 11 reads only auth and registry settings from .npmrc.
+    let npmrc_ignored = pnpm
+        .pnpm_version
+        .as_deref()
+        .and_then(|v| v.split('.').next()?.parse::<u64>().ok())
+        .is_some_and(|major| major >= 11);
+    pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE), npmrc_ignored)?;
     pnpm.npmrc_credentials = npmrc.credentials;
     pnpm.npmrc_public = npmrc.public_lines;
     pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);

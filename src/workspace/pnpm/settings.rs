@@ -59,18 +59,33 @@ pub struct Setting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PnpmSettings {
     pub entries: Vec<Setting>,
+    /// `.npmrc` settings pnpm 11 and later ignore (they read only auth and registry settings
+    /// there): kept to name them, never acted on.
+    pub ignored: Vec<Setting>,
 }
 
 impl PnpmSettings {
     /// Collects the known settings from both files; a YAML value of the wrong shape is an
-    /// error naming the key.
-    pub fn read(npmrc: &Npmrc, yaml: &Value, ws_file: &Path) -> Result<PnpmSettings> {
+    /// error naming the key. `npmrc_ignored` (pnpm 11 and later): the `.npmrc` ones are kept
+    /// apart in `ignored`, as pnpm ignores them.
+    pub fn read(
+        npmrc: &Npmrc,
+        yaml: &Value,
+        ws_file: &Path,
+        npmrc_ignored: bool,
+    ) -> Result<PnpmSettings> {
         let mut entries = Vec::new();
+        let mut ignored = Vec::new();
         for &(rc_key, _, _, _) in KNOWN {
+            let to = if npmrc_ignored {
+                &mut ignored
+            } else {
+                &mut entries
+            };
             if let Some(v) = npmrc.get(rc_key) {
-                entries.push(setting(rc_key, vec![v.to_string()], ".npmrc"));
+                to.push(setting(rc_key, vec![v.to_string()], ".npmrc"));
             } else if let Some(list) = npmrc.list(rc_key) {
-                entries.push(setting(rc_key, list.to_vec(), ".npmrc"));
+                to.push(setting(rc_key, list.to_vec(), ".npmrc"));
             }
         }
         for &(rc_key, yaml_key, _, _) in KNOWN {
@@ -94,7 +109,23 @@ impl PnpmSettings {
                 WORKSPACE_FILE,
             ));
         }
-        Ok(PnpmSettings { entries })
+        Ok(PnpmSettings { entries, ignored })
+    }
+
+    /// One line per `.npmrc` setting pnpm 11 ignores, naming it and where pnpm reads it now.
+    pub fn ignored_notes(&self, pnpm_version: &str) -> Vec<String> {
+        self.ignored
+            .iter()
+            .map(|s| {
+                let yaml_key = KNOWN.iter().find(|k| k.0 == s.key).map_or("", |k| k.1);
+                format!(
+                    "{}: `{} = {}`: pnpm {pnpm_version} reads only auth and registry settings from .npmrc and ignores this one, and so does the image's build; if it is meant, set `{yaml_key}` in {WORKSPACE_FILE}",
+                    s.file,
+                    s.key,
+                    s.value.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// The value pnpm uses for `key` (`.npmrc` spelling): the last file that sets it.
@@ -210,7 +241,7 @@ mod tests {
             "onlyBuiltDependencies": ["bcrypt", "esbuild"],
             "sharedWorkspaceLockfile": false,
         });
-        let s = PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml")).unwrap();
+        let s = PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml"), false).unwrap();
         assert_eq!(s.get("node-linker").unwrap().value, ["isolated"]);
         assert_eq!(s.get("node-linker").unwrap().file, "pnpm-workspace.yaml");
         assert!(s.sets("shared-workspace-lockfile", false));
@@ -233,7 +264,7 @@ mod tests {
             "{notes:?}"
         );
         let bad = serde_json::json!({"nodeLinker": {"a": 1}});
-        let err = PnpmSettings::read(&rc, &bad, Path::new("pnpm-workspace.yaml"))
+        let err = PnpmSettings::read(&rc, &bad, Path::new("pnpm-workspace.yaml"), false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("nodeLinker"), "{err}");
