@@ -216,3 +216,39 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
     );
     assert!(!stderr.contains("esbuild"), "{stderr}");
 }
+
+/// With a flat node_modules (`node-linker=hoisted`), a package can load what only another
+/// package declares; the image installs each package's own dependencies, so generate names
+/// each such import (file, line, package, fix). A root devDependency loaded at run time by
+/// the service is named whatever the linker; a type-only import of one, or a built-in, is not.
+#[test]
+fn imports_that_only_a_flat_node_modules_resolves_are_named() {
+    let source = (
+        "services/api/src/main.ts",
+        "import { readFileSync } from \"node:fs\";\nimport path from \"path\";\nimport { v4 } from \"uuid\";\nimport type { Foo } from \"typescript\";\nconst ts = require(\"typescript\");\nimport { lib } from \"@x/lib\";\nimport { v1 } from \"uuid/v1\";\n",
+    );
+    let (_, _, stderr) = generate(&[(".npmrc", "node-linker=hoisted\n"), source]);
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 2, "{stderr}");
+    assert!(
+        named[0].starts_with("warning: services/api/src/main.ts:5: imports `typescript`, which services/api/package.json does not declare; only the root package.json declares it, in devDependencies"),
+        "{stderr}"
+    );
+    assert!(
+        named[1].starts_with("warning: services/api/src/main.ts:3: imports `uuid` (and 1 more import), which services/api/package.json does not declare; .npmrc: `node-linker = hoisted` lets it load")
+            && named[1].ends_with("add \"uuid\" to its dependencies"),
+        "{stderr}"
+    );
+    // The isolated layout: an undeclared package fails in the workspace too; only the root's
+    // devDependency loaded at run time is named.
+    let (_, _, stderr) = generate(&[source]);
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 1, "{stderr}");
+    assert!(named[0].contains("imports `typescript`"), "{stderr}");
+}

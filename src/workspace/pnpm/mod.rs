@@ -95,6 +95,9 @@ pub struct PnpmWorkspace {
     /// With `ignore-scripts=true`: importer folder -> the packages of its production closure
     /// the lockfile marks `requiresBuild` (v5.4/v6 lockfiles only; see [`build_scripts`]).
     pub requires_build: BTreeMap<String, BTreeSet<String>>,
+    /// The root package.json's dependencies, name -> the field that declares it
+    /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
+    pub root_dependencies: BTreeMap<String, String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
