@@ -225,9 +225,20 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
 fn imports_that_only_a_flat_node_modules_resolves_are_named() {
     let source = (
         "services/api/src/main.ts",
-        "import { readFileSync } from \"node:fs\";\nimport path from \"path\";\nimport { v4 } from \"uuid\";\nimport type { Foo } from \"typescript\";\nconst ts = require(\"typescript\");\nimport { lib } from \"@x/lib\";\nimport { v1 } from \"uuid/v1\";\n",
+        "import { readFileSync } from \"node:fs\";\nimport path from \"path\";\nimport { v4 } from \"uuid\";\nimport type { Foo } from \"typescript\";\nconst ts = require(\"typescript\");\nimport { lib } from \"@x/lib\";\nimport { v1 } from \"uuid/v1\";\nimport { Request } from \"express\";\n",
     );
-    let (_, _, stderr) = generate(&[(".npmrc", "node-linker=hoisted\n"), source]);
+    // The service declares `@types/express` (and the lockfile records it).
+    let lock = BASE[2].1.replace(
+        "  services/api:\n",
+        "  services/api:\n    devDependencies:\n      '@types/express':\n        specifier: 4.17.21\n        version: 4.17.21\n",
+    );
+    let manifest = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"devDependencies":{"@types/express":"4.17.21"}}"#;
+    let typed = [
+        ("pnpm-lock.yaml", lock.as_str()),
+        ("services/api/package.json", manifest),
+        source,
+    ];
+    let (_, _, stderr) = generate(&[&[(".npmrc", "node-linker=hoisted\n")], &typed[..]].concat());
     let named: Vec<&str> = stderr
         .lines()
         .filter(|l| l.contains(": imports `"))
@@ -244,7 +255,7 @@ fn imports_that_only_a_flat_node_modules_resolves_are_named() {
     );
     // The isolated layout: an undeclared package fails in the workspace too; only the root's
     // devDependency loaded at run time is named.
-    let (_, _, stderr) = generate(&[source]);
+    let (_, _, stderr) = generate(&typed);
     let named: Vec<&str> = stderr
         .lines()
         .filter(|l| l.contains(": imports `"))

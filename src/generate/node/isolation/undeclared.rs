@@ -52,6 +52,15 @@ fn registry_name(specifier: &str) -> Option<&str> {
     ok.then_some(name)
 }
 
+/// The DefinitelyTyped package of `name` (`express` -> `@types/express`, `@babel/core` ->
+/// `@types/babel__core`).
+fn types_package(name: &str) -> String {
+    match name.strip_prefix('@') {
+        Some(scoped) => format!("@types/{}", scoped.replacen('/', "__", 1)),
+        None => format!("@types/{name}"),
+    }
+}
+
 /// The warnings for `imports` of package `p` (imports a workspace package, a `paths` alias or
 /// a `baseUrl` folder resolved are not passed in). `shipped`: the image ships `p`.
 pub(super) fn warnings(
@@ -71,7 +80,10 @@ pub(super) fn warnings(
         let Some(name) = registry_name(&import.specifier) else {
             continue;
         };
-        if declared(name) {
+        // `import { Request } from "express"` with only `@types/express` declared: the
+        // compiler reads the types package and drops the import (types only).
+        let types = types_package(name);
+        if declared(name) || declared(&types) || pnpm.root_dependencies.contains_key(&types) {
             continue;
         }
         let problem = match pnpm.root_dependencies.get(name).map(String::as_str) {
