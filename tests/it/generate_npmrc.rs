@@ -295,3 +295,50 @@ fn copy_fixture(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// With a flat node_modules (`node-linker=hoisted`), a package can load what only another
+/// package declares; the image installs each package's own dependencies, so generate names
+/// each such import (file, line, package, fix). A root devDependency loaded at run time by
+/// the service is named whatever the linker; a type-only import of one, or a built-in, is not.
+#[test]
+fn imports_that_only_a_flat_node_modules_resolves_are_named() {
+    let source = (
+        "services/api/src/main.ts",
+        "import { readFileSync } from \"node:fs\";\nimport path from \"path\";\nimport { v4 } from \"uuid\";\nimport type { Foo } from \"typescript\";\nconst ts = require(\"typescript\");\nimport { lib } from \"@x/lib\";\nimport { v1 } from \"uuid/v1\";\nimport { Request } from \"express\";\n",
+    );
+    // The service declares `@types/express` (and the lockfile records it).
+    let lock = BASE[2].1.replace(
+        "  services/api:\n",
+        "  services/api:\n    devDependencies:\n      '@types/express':\n        specifier: 4.17.21\n        version: 4.17.21\n",
+    );
+    let manifest = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"devDependencies":{"@types/express":"4.17.21"}}"#;
+    let typed = [
+        ("pnpm-lock.yaml", lock.as_str()),
+        ("services/api/package.json", manifest),
+        source,
+    ];
+    let (_, _, stderr) = generate(&[&[(".npmrc", "node-linker=hoisted\n")], &typed[..]].concat());
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 2, "{stderr}");
+    assert!(
+        named[0].starts_with("warning: services/api/src/main.ts:5: imports `typescript`, which services/api/package.json does not declare; only the root package.json declares it, in devDependencies"),
+        "{stderr}"
+    );
+    assert!(
+        named[1].starts_with("warning: services/api/src/main.ts:3: imports `uuid` (and 1 more import), which services/api/package.json does not declare; .npmrc: `node-linker = hoisted` lets it load")
+            && named[1].ends_with("add \"uuid\" to its dependencies"),
+        "{stderr}"
+    );
+    // The isolated layout: an undeclared package fails in the workspace too; only the root's
+    // devDependency loaded at run time is named.
+    let (_, _, stderr) = generate(&typed);
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 1, "{stderr}");
+    assert!(named[0].contains("imports `typescript`"), "{stderr}");
+}

@@ -49,7 +49,7 @@ pub fn install_settings(
         if value != "isolated" {
             out.install_flags.push("--node-linker=isolated".to_string());
             warnings.push(format!(
-                "{}: `node-linker = {value}`: the deps stage installs with --node-linker=isolated instead, because with a {value} node_modules `pnpm install --filter` installs every project's dependencies (pnpm issue 5891) and the build would see other services' packages; a build that loads packages its package.json does not declare (found only in a flat node_modules) fails there: declare them",
+                "{}: `node-linker = {value}`: the build's installs (deps and runtime-deps) use --node-linker=isolated instead, so the image has pnpm's default layout (each package's node_modules holds only what it declares), because with a {value} node_modules `pnpm install --filter` installs every project's dependencies (pnpm issue 5891) and the build would see other services' packages; a package that loads what it does not declare (found only in a flat node_modules) fails there: declare it",
                 s.file
             ));
         }

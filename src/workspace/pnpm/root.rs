@@ -105,6 +105,7 @@ fn read_root_manifest(
                 if let Some(v) = v.as_str() {
                     overrides.root_deps.insert(k.clone(), v.to_string());
                 }
+                pnpm.root_dependencies.insert(k.clone(), field.to_string());
             }
         }
     }
