@@ -9,12 +9,20 @@
 //! - `cargo-kv`: one package with two servers and a client: only the servers get images, and
 //!   both embed what a build script generated from `proto/kv.proto` at the workspace root.
 //!
-//! The local builder base (`cargo xtask rust-base-images`) has no `apt-get`, so the copy of
-//! cargo-directory drops its `builder_packages` and `runtime_packages` before generating.
-//! Opt-in, like the other buildah tests:
+//! - `cargo-native`: a build script that finds the system SQLite with pkg-config and a binary
+//!   that links `libsqlite3.so.0`: its `builder_packages` (`pkg-config`, `libsqlite3-dev`) are
+//!   installed with apt in the build stages and its `runtime_packages` (`libsqlite3-0`)
+//!   unpacked into the runtime image; the server answers with both SQLite versions.
+//!
+//! The default local builder base (`cargo xtask rust-base-images`) has no `apt-get`, so the
+//! copy of cargo-directory drops its `builder_packages` and `runtime_packages` before
+//! generating; cargo-native is built on the Debian base with apt that
+//! `cargo xtask rust-base-images --apt` makes (`localhost/isogen-cargo/rust-apt:1`, named as
+//! `[generate.cargo] image`). Opt-in, like the other buildah tests:
 //!
 //! ```sh
 //! cargo test --test it buildah::cargo_servers -- --ignored --nocapture
+//! cargo xtask rust-base-images --apt    # once, for cargo-native (2-5 minutes, ~600 MB)
 //! ```
 
 use std::io::{Read, Write};
@@ -208,4 +216,39 @@ fn one_package_with_two_servers_and_a_client_gets_two_images() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The builder base with apt (`cargo xtask rust-base-images --apt`).
+const APT_IMAGE: &str = "localhost/isogen-cargo/rust-apt:1";
+
+#[test]
+#[ignore = "slow: builds images with buildah; needs `cargo xtask rust-base-images --apt`"]
+fn builder_and_runtime_packages_are_installed_with_apt() {
+    let found = Command::new(BUILDAH[0])
+        .args(&BUILDAH[1..])
+        .args(["inspect", "--type", "image", APT_IMAGE])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "no {APT_IMAGE}: run `cargo xtask rust-base-images --apt` first"
+    );
+    let dir = generated_copy("cargo-native", |text| {
+        format!("[generate.cargo]\nimage = \"{APT_IMAGE}\"\n\n{text}")
+    });
+    let server = Server {
+        service: "notes-server",
+        dockerfile: "server/Dockerfile",
+        cmd: &["/app/notes-server"],
+        port: 17480,
+        // Built against pkg-config's SQLite (builder_packages), running the shared library
+        // the runtime image got from runtime_packages (distroless cc has none).
+        answer: &[
+            "notes-server: built against sqlite 3.",
+            ", running sqlite 3.",
+        ],
+    };
+    if let Err(e) = check(dir.path(), &server) {
+        panic!("notes-server: {e}");
+    }
 }
