@@ -14,6 +14,10 @@
 //!   installed with apt in the build stages and its `runtime_packages` (`libsqlite3-0`)
 //!   unpacked into the runtime image; the server answers with both SQLite versions.
 //!
+//! - `cargo-frontend`: a server that serves `dist/` from its working directory, which the root
+//!   package.json's `vite build` writes (rustpad's shape): `{ from_root = "dist" }` ships it at
+//!   `/app/dist`; the test writes `dist/index.html` as that build would (isogen does not run it).
+//!
 //! The default local builder base (`cargo xtask rust-base-images`) has no `apt-get`, so the
 //! copy of cargo-directory drops its `builder_packages` and `runtime_packages` before
 //! generating; cargo-native is built on the Debian base with apt that
@@ -250,5 +254,28 @@ fn builder_and_runtime_packages_are_installed_with_apt() {
     };
     if let Err(e) = check(dir.path(), &server) {
         panic!("notes-server: {e}");
+    }
+}
+
+#[test]
+#[ignore = "slow: builds images with buildah"]
+fn a_frontend_built_at_the_workspace_root_is_served_from_the_working_directory() {
+    let dir = generated_copy("cargo-frontend", str::to_string);
+    // What `npm ci && npm run build` (vite) would leave at the root; isogen does not run it.
+    std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+    std::fs::write(
+        dir.path().join("dist/index.html"),
+        "<!doctype html><title>pad (built)</title>\n",
+    )
+    .unwrap();
+    let server = Server {
+        service: "pad-server",
+        dockerfile: "pad-server/Dockerfile",
+        cmd: &["/app/pad-server"],
+        port: 17490,
+        answer: &["pad-server: dist/index.html\n<!doctype html><title>pad (built)</title>\n"],
+    };
+    if let Err(e) = check(dir.path(), &server) {
+        panic!("pad-server: {e}");
     }
 }
