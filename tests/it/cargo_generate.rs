@@ -1259,7 +1259,7 @@ fn cli_root_asset_is_shipped_once_built_and_a_bad_table_is_refused() {
     let dockerfile = std::fs::read_to_string(dir.path().join("crates/api/Dockerfile")).unwrap();
     assert!(
         dockerfile.contains("COPY web/build /app/build\n")
-            && dockerfile.contains("# First build web/build"),
+            && dockerfile.contains("# Before building the image, build `web/build`"),
         "{dockerfile}"
     );
     let ignore =
