@@ -24,6 +24,7 @@ mod example;
 mod export;
 mod node_release;
 mod oracle;
+mod rust_apt_base;
 mod rust_base;
 mod variants;
 mod verdict;
@@ -61,8 +62,12 @@ tasks:
       --dockerfiles DIR     use DIR/<Dockerfile path> instead of the committed Dockerfiles
       --only pnpm|cargo     only the pnpm or only the Cargo services
   e2e-cargo [options]     `e2e --only cargo [options]`
-  rust-base-images        build the local Rust builder (docker.io/library/rust:1-bookworm) and
-                          distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images
+  rust-base-images [--apt | --remove-apt]
+                          build the local Rust builder (docker.io/library/rust:1-bookworm) and
+                          distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images;
+                          --apt also builds localhost/isogen-cargo/rust-apt:1, a Debian bookworm
+                          builder with a working apt (mmdebstrap, needs the Debian archive), for
+                          builds with builder_packages/runtime_packages; --remove-apt removes it
   bench                   image-reader benchmark against gzip|tar, umoci and syft
   oracle [--cases N] [--seed S]
                           the differential test against the Go oracle (tests/oracle) on N random
@@ -83,7 +88,7 @@ fn main() -> ExitCode {
             }
             Some(other) => Err(anyhow::anyhow!("ci: unknown argument {other:?}")),
         },
-        Some("rust-base-images") => rust_base_images_task(),
+        Some("rust-base-images") => rust_base_images_task(&args[1..]),
         Some("e2e-cargo") => {
             let mut rest = vec!["--only".to_owned(), "cargo".to_owned()];
             rest.extend_from_slice(&args[1..]);
@@ -190,9 +195,20 @@ fn e2e_task(args: &[String]) -> Result<()> {
     e2e::run(&project_root(), &target_dir(), &opts)
 }
 
-fn rust_base_images_task() -> Result<()> {
+fn rust_base_images_task(args: &[String]) -> Result<()> {
+    let apt_dir = target_dir().join("e2e/base/rust-apt");
+    let apt = match args {
+        [] => false,
+        [a] if a == "--apt" => true,
+        [a] if a == "--remove-apt" => return rust_apt_base::remove(&apt_dir),
+        _ => anyhow::bail!("rust-base-images: expected no argument, --apt or --remove-apt"),
+    };
     let (builder, runtime) = rust_base::build_all(&target_dir().join("e2e/base/rust"))?;
-    for image in [builder, runtime] {
+    let mut images = vec![builder, runtime];
+    if apt {
+        images.push(rust_apt_base::build(&apt_dir)?);
+    }
+    for image in images {
         println!(
             "{} (id {:.12}, {})",
             image.names.join(", "),

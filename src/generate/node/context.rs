@@ -18,7 +18,9 @@ use super::tsconfig::{built_by_references, tsconfig_extends};
 use super::{check_dir, is_build_output, node_of, selector, shell_dir};
 use super::{BuildPackage, NodeContext, RuntimePackage};
 use crate::error::{Error, Result};
-use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceConfig};
+use crate::generate::cfg::{
+    is_plain_path, AssetSetting, GenerateConfig, Healthcheck, ServiceConfig,
+};
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys, CommonContext};
 use crate::workspace::pnpm::WORKSPACE_FILE;
@@ -553,9 +555,22 @@ impl Svc<'_> {
         let assets = self
             .overrides
             .map(|o| o.assets.as_slice())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .iter()
+            .map(|a| match a {
+                AssetSetting::Package(p) => Ok(p.clone()),
+                AssetSetting::Root { from_root, .. } => Err(Error::config(
+                    self.config_path,
+                    format!(
+                        "{} assets: {{ from_root = {from_root:?} }} is for Cargo services only; \
+                         a Node service ships paths of its package folder",
+                        self.section
+                    ),
+                )),
+            })
+            .collect::<Result<Vec<String>>>()?;
         let mut out: Vec<RunFile> = rf
-            .assets(self.pkg, assets)?
+            .assets(self.pkg, &assets)?
             .into_iter()
             .chain(rf.migrations(self.node, entry))
             .map(|rel| in_package(&self.pkg.dir, &rel))
