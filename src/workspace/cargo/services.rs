@@ -1,6 +1,6 @@
 //! Which binaries are services. Default rule: every binary target of a workspace member that
 //! runs a server, named after the binary. A package runs a server when one of its normal
-//! dependencies (directly, optional or not, any target) is a server framework of
+//! dependencies (directly, optional or not, any target, from a registry or a path) is a server framework of
 //! [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...; `tonic` and `hyper` only when the
 //! sources start a server, see [`super::serves`]); the binaries of every other package are
 //! tools and get no image, as do the members of a package called `xtask` (the cargo-xtask
@@ -58,12 +58,12 @@ pub const TOOL_WORDS: &[&str] = &["cli", "client", "ctl", "tool", "tools", "util
 /// `tonic` and `hyper` count only when the package's sources start a server: a gRPC or HTTP
 /// client depends on them too.
 pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static str> {
-    let serves = package.cargo.as_ref().is_some_and(|c| c.starts_server);
+    let cargo = package.cargo.as_ref()?;
     SERVER_FRAMEWORKS
         .iter()
         .copied()
-        .filter(|f| serves || !CLIENT_OR_SERVER.contains(f))
-        .find(|f| package.external_deps.iter().any(|d| d == f))
+        .filter(|f| cargo.starts_server || !CLIENT_OR_SERVER.contains(f))
+        .find(|f| cargo.frameworks.iter().any(|d| d == f))
 }
 
 /// Whether the binary's name has a word of [`TOOL_WORDS`].
@@ -77,9 +77,13 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
     if NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str()) {
         return Some(format!("package `{}` holds developer tasks", package.name));
     }
+    let frameworks = package
+        .cargo
+        .as_ref()
+        .map_or(&[][..], |c| &c.frameworks[..]);
     let client_only = CLIENT_OR_SERVER
         .iter()
-        .find(|f| package.external_deps.iter().any(|d| d == *f));
+        .find(|f| frameworks.iter().any(|d| d == *f));
     match (server_framework(package), client_only) {
         (Some(_), _) if tool_name(bin) => Some("its name says it is a tool".into()),
         (Some(_), _) => None,
