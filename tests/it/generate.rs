@@ -2059,6 +2059,19 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
         insta::assert_snapshot!("stale_lockfile", stderr);
     }
     assert!(!ws.path().join("services/api/Dockerfile").exists());
+    // A second service fails on the same lockfile: the error is said once, not per service.
+    let worker = ws.path().join("services/worker");
+    std::fs::create_dir_all(&worker).unwrap();
+    std::fs::write(
+        worker.join("package.json"),
+        r#"{"name":"@stale/worker","version":"1.0.0","scripts":{"start":"node index.js"}}"#,
+    )
+    .unwrap();
+    std::fs::write(worker.join("index.js"), "setInterval(() => {}, 1000);\n").unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("is out of date").count(), 1, "{stderr}");
+    std::fs::remove_dir_all(&worker).unwrap();
     // `pnpm install` brings the lockfile up to date: generate goes on.
     let lock = std::fs::read_to_string(ws.path().join("pnpm-lock.yaml"))
         .unwrap()
