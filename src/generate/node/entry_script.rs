@@ -120,15 +120,18 @@ fn check_step(
     let tool = match program.as_str() {
         "node" | "exec" => return Ok(None),
         p if SHELL_PROGRAMS.contains(&p) => return Ok(None),
-        "pnpm" | "yarn" | "npm" | "bun" | "bunx" | "pnpx"
-            if words.get(1).map(String::as_str) != Some("exec") =>
-        {
+        "pnpm" | "yarn" | "bun" | "bunx" | "pnpx" => {
             return Err(format!(
-                "`{}` runs {program}: the runtime image has no pnpm or yarn, and the package.json files it ships keep no scripts; run the built file with `node`, or the tool itself (the service's node_modules/.bin is on PATH)",
+                "`{}` runs {program}, which the runtime image does not have; run the built file with `node`, or the tool itself (the service's node_modules/.bin is on PATH)",
                 words.join(" ")
             ))
         }
-        "pnpm" | "yarn" => words.get(2),
+        "npm" if words.get(1).map(String::as_str) != Some("exec") => {
+            return Err(format!(
+                "`{}` runs an npm script, and the package.json files the image ships keep no scripts; run the built file with `node`, or the tool itself (the service's node_modules/.bin is on PATH)",
+                words.join(" ")
+            ))
+        }
         "npx" | "npm" => {
             let skip = if program == "npx" { 1 } else { 2 };
             let rest = &words[skip..];
@@ -165,5 +168,69 @@ fn check_step(
             "`{}`: isogen cannot tell whether the image has `{tool}` (it is no dependency in {manifest})",
             words.join(" ")
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_step;
+    use crate::workspace::pnpm::{DeclaredDep, NodePackage, ScriptCommand};
+    use crate::workspace::DepKind;
+
+    fn step(line: &str) -> ScriptCommand {
+        ScriptCommand {
+            line: 3,
+            words: shlex::split(line).unwrap(),
+        }
+    }
+
+    #[test]
+    fn steps_run_refuse_or_warn_by_what_the_image_has() {
+        let dep = |key: &str, kind| DeclaredDep {
+            kind,
+            key: key.into(),
+            spec: "1.0.0".into(),
+            catalog_range: None,
+            internal: None,
+        };
+        let n = NodePackage {
+            deps: vec![
+                dep("prisma", DepKind::Normal),
+                dep("drizzle-kit", DepKind::Dev),
+            ],
+            ..NodePackage::default()
+        };
+        let m = "apps/api/package.json";
+        for ok in [
+            "node dist/migrate.js",
+            "npx prisma migrate deploy",
+            "prisma migrate deploy",
+            "npm exec prisma migrate deploy",
+            "export PORT=3000",
+            "DEBUG=1 echo hi",
+        ] {
+            assert_eq!(check_step(&step(ok), &n, m), Ok(None), "{ok}");
+        }
+        for (no, why) in [
+            (
+                "npx drizzle-kit migrate",
+                "a devDependency in apps/api/package.json",
+            ),
+            ("npx knex migrate:latest", "npx would download it"),
+            ("npx --yes prisma migrate deploy", "download a package"),
+            (
+                "pnpm exec prisma migrate deploy",
+                "runtime image does not have",
+            ),
+            ("yarn migrate", "runtime image does not have"),
+            ("npm run migrate", "keep no scripts"),
+        ] {
+            let err = check_step(&step(no), &n, m).unwrap_err();
+            assert!(err.contains(why), "{no}: {err}");
+        }
+        let warning = check_step(&step("wait-for-it db:5432"), &n, m).unwrap();
+        assert!(
+            warning.is_some_and(|w| w.contains("cannot tell whether the image has `wait-for-it`"))
+        );
     }
 }
