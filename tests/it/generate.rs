@@ -1331,6 +1331,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-runfiles", None),
     // Next.js apps: `output: "standalone"` (web) and `next start -p 4000` (site).
     ("pnpm9-next", None),
+    // The same apps on Next 14 (React 18): the standalone output's layout of Next 13.4 to 14.
+    ("pnpm9-next14", None),
     // A service started by its entrypoint script (a dependency's tool, node, exec node).
     ("pnpm9-entrypoint", None),
 ];
