@@ -95,6 +95,18 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     let static_file = script.as_deref().map(|s| get(app.port, s).unwrap());
     let _ = child.kill();
     let _ = child.wait();
+    // What the server printed, for a failure's message: Next.js answers 400 for any error
+    // serving a public file (a stat or read error of `send`), and may log why.
+    // (Read on a thread, at most 5 s: a server process that outlived buildah keeps the pipe open.)
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(mut e) = child.stderr.take() {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = e.read_to_string(&mut text);
+            let _ = tx.send(text);
+        });
+    }
+    let server_err = rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
     let archive = out.join(format!("next-{name}.docker.tar"));
     let verified = export_and_verify(&image, root, &archive);
     buildah(&["rm", &container]);
@@ -110,7 +122,7 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     );
     assert!(
         robots.contains(&format!("robots for {name}")),
-        "{name} /robots.txt: {robots}"
+        "{name} /robots.txt: {robots}\nthe server's stderr:\n{server_err}"
     );
     let static_file =
         static_file.unwrap_or_else(|| panic!("{name}: no /_next/static script in {page}"));
