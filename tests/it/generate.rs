@@ -1335,6 +1335,10 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-next14", None),
     // A service started by its entrypoint script (a dependency's tool, node, exec node).
     ("pnpm9-entrypoint", None),
+    // pnpm 11 on Node 22: settings and a catalog in pnpm-workspace.yaml, an allowed native addon.
+    ("pnpm11-addon", None),
+    // node-linker=hoisted + ignore-scripts=true: every service reaches every package.
+    ("pnpm8-hoisted-fleet", None),
 ];
 
 /// `pnpm add`: the dependency goes into the manifest and into the lockfile's importer.
