@@ -276,7 +276,8 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
 }
 
 /// `sh <rest>`: a shell command (or the service a `node step && exec node <script>` command
-/// execs, to analyse next), a script the shell runs, or an interactive shell.
+/// execs, to analyse next), a script the shell runs (or the service a plain entrypoint script
+/// execs, see `launch_script`), or an interactive shell.
 fn shell(
     rest: &[String],
     config: &RuntimeConfig,
@@ -309,6 +310,9 @@ fn shell(
     }
     if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
         let idx = rest.iter().position(|a| a == script).unwrap_or(0);
+        if let Some(service) = super::launch_script::service(script, config, fs) {
+            return Continue(service);
+        }
         return Break(Launch::Script {
             path: fs::join(&config.workdir(), script),
             args: rest[idx + 1..].to_vec(),
@@ -334,7 +338,7 @@ fn node_program(program: &str, args: &[String], config: &RuntimeConfig, fs: &Fs)
     node(args, config, fs)
 }
 
-fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
+pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
     let mut i = 0;
     let mut inline = false;
     while i < args.len() {
@@ -573,6 +577,46 @@ mod tests {
         let missing = "node dist/gone.js && exec node /app/api/dist/server.js";
         let l = analyse(&cfg(&[], &["/bin/sh", "-c", missing], "/app/api"), &fs);
         assert!(matches!(&l, Launch::Shell { .. }), "{l:?}");
+    }
+
+    /// What `isogen generate` writes for `"start": "sh ./entrypoint.sh"`: the service is the
+    /// node the script execs, once every step can run in the image.
+    #[test]
+    fn a_plain_entrypoint_script_execs_the_service() {
+        let script = "#!/bin/sh\nset -e\nmigrate-db up migrations\nnode lib/seed.js\necho ok\nexec node lib/server.js\n";
+        let build = |script: &str, tool: bool| {
+            let t = node_base(TreeBuilder::new())
+                .file("/app/api/lib/seed.js", "x")
+                .file("/app/api/lib/server.js", "x")
+                .file("/app/api/entrypoint.sh", script);
+            let t = if tool {
+                t.exe("/app/api/node_modules/.bin/migrate-db", "#!/bin/sh\n")
+            } else {
+                t
+            };
+            t.build()
+        };
+        let cmd = ["/bin/sh", "/app/api/entrypoint.sh"];
+        let t = build(script, true);
+        let l = analyse(&cfg(&[], &cmd, "/app/api"), &Fs::new(&t));
+        assert!(
+            matches!(&l, Launch::Node { resolved: Some(r), .. } if r == "/app/api/lib/server.js"),
+            "{l:?}"
+        );
+        // A tool the image does not have, a step's file missing, a line not read, no exec:
+        // the script is what runs.
+        let t = build(script, false);
+        let l = analyse(&cfg(&[], &cmd, "/app/api"), &Fs::new(&t));
+        assert!(matches!(&l, Launch::Script { .. }), "{l:?}");
+        for other in [
+            script.replace("lib/seed.js", "lib/gone.js"),
+            script.replace("echo ok", "[ -n \"$X\" ] && echo ok"),
+            script.replace("exec node", "node"),
+        ] {
+            let t = build(&other, true);
+            let l = analyse(&cfg(&[], &cmd, "/app/api"), &Fs::new(&t));
+            assert!(matches!(&l, Launch::Script { .. }), "{other}: {l:?}");
+        }
     }
 
     #[test]

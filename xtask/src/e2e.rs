@@ -586,6 +586,11 @@ impl Build<'_> {
         if self.layers && self.no_cache {
             bud = bud.arg("--no-cache");
         }
+        // buildah's default OCI format drops HEALTHCHECK: build as `docker build` would.
+        let text = std::fs::read_to_string(self.dockerfile).unwrap_or_default();
+        if text.lines().any(|l| l.starts_with("HEALTHCHECK ")) {
+            bud = bud.args(["--format", "docker"]);
+        }
         // `ISOGEN_E2E_BUILD_ARGS="K=V K2=V2"`: --build-arg for every build (a fixture's offline
         // workaround, e.g. Prisma's PRISMA_SCHEMA_ENGINE_BINARY).
         for arg in std::env::var("ISOGEN_E2E_BUILD_ARGS")

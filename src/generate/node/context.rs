@@ -194,6 +194,7 @@ impl Svc<'_> {
                     &self.section,
                     warnings,
                 );
+                self.run_entry_script(&mut copy, common, warnings)?;
                 if let Some(plan) = &next_plan {
                     copy.extend(plan.copy.iter().cloned());
                     copy.sort();
@@ -223,6 +224,42 @@ impl Svc<'_> {
             self.config_path,
         )?;
         Ok((out_dir, service_copy, entry))
+    }
+
+    /// A service whose start script runs a shell script of its package (and no `entry` or
+    /// `cmd` setting replaces it): the image ships the script and runs it (see
+    /// [`super::entry_script`]).
+    fn run_entry_script(
+        &self,
+        copy: &mut Vec<String>,
+        common: &mut CommonContext,
+        warnings: &mut Vec<String>,
+    ) -> Result<()> {
+        let configured = self
+            .overrides
+            .is_some_and(|o| o.entry.is_some() || o.cmd.is_some());
+        let Some(script) = self.node.entry_script.as_ref() else {
+            return Ok(());
+        };
+        if configured || !self.node.processes.is_empty() {
+            return Ok(());
+        }
+        let plan = super::entry_script::plan(
+            self.ws,
+            self.pkg,
+            self.node,
+            script,
+            &common.service.workdir,
+            &self.section,
+            warnings,
+        )?;
+        common.service.cmd = plan.cmd;
+        if !copy.contains(&plan.copy) {
+            copy.push(plan.copy);
+            copy.sort();
+        }
+        common.env.entry("PATH".into()).or_insert(plan.path);
+        Ok(())
     }
 
     /// Cargo-only keys in a Node service's section are a mistake worth stopping for.
@@ -262,6 +299,16 @@ impl Svc<'_> {
                         self.service.name, self.section, self.service.name
                     ),
                 ));
+            }
+            // A shell script isogen cannot read says so before `main` is taken for an entry.
+            Some((_, StartCommand::ShellScript { .. })) => {
+                let Some(script) = &self.node.entry_script else {
+                    return Ok(());
+                };
+                let file = crate::workspace::relpath::child(&self.pkg.dir, &script.path);
+                return super::entry_script::readable(script, &file, &self.section)
+                    .map(|_| ())
+                    .map_err(|m| Error::workspace(self.ws.root.join(&file), m));
             }
             _ => return Ok(()),
         };

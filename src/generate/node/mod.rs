@@ -5,13 +5,16 @@
 //! says what each package folder contributes; [`runtime`] what the production install
 //! installs and ships; [`rewrite`] the `npm pkg` commands around it; [`tsconfig`] follows
 //! `references` and `extends`; [`next`] runs Next.js apps (standalone output, `next start`,
-//! custom servers); [`isolation`] refuses imports that cross a package boundary.
+//! custom servers); [`entry_script`] runs a service started by a shell script of its package;
+//! [`steps`] the steps a start script runs before the service; [`isolation`] refuses imports
+//! that cross a package boundary.
 //!
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
 
 pub mod command;
 pub mod context;
+mod entry_script;
 pub(crate) mod isolation;
 pub mod next;
 pub mod pnpm_settings;
@@ -20,6 +23,7 @@ pub mod runfiles;
 mod runtime;
 pub mod settings;
 pub mod shipped;
+mod steps;
 pub mod tsconfig;
 
 #[cfg(test)]
