@@ -100,15 +100,12 @@ pub(super) fn dev_peers(
     }
     let notes = (found.peers.iter())
         .map(|p| {
-            let importer = if p.importer == "." {
-                "the workspace root"
-            } else {
-                &p.importer
+            let source = match p.importer.as_deref() {
+                Some(".") => ", devDependency of the workspace root".to_string(),
+                Some(dir) => format!(", devDependency of {dir}"),
+                None => ", which no package lists as a dependency".to_string(),
             };
-            format!(
-                "{}: optional peer of {}, devDependency of {importer}",
-                p.package, p.dependent
-            )
+            format!("{}: optional peer of {}{source}", p.package, p.dependent)
         })
         .collect();
     let peers: BTreeSet<&str> = found.peers.iter().map(|p| p.package.as_str()).collect();

@@ -79,8 +79,9 @@ pub struct DevPeer {
     pub package: String,
     /// The package whose optional peer it is (`@prisma/client@7.10.0`).
     pub dependent: String,
-    /// The importer (workspace folder, `.` for the root) that lists it in devDependencies.
-    pub importer: String,
+    /// The importer (workspace folder, `.` for the root) that lists it in devDependencies,
+    /// when one does (pnpm may also have resolved it from what another peer brought).
+    pub importer: Option<String>,
 }
 
 /// What a production install of some importers holds that their production closure does not.
@@ -157,9 +158,10 @@ impl LockGraph {
     }
 
     /// The optional peers that `pnpm install --prod` of `importers` (workspace folders, `""`
-    /// or `.` for the root) installs although only a devDependency of one of them (or of the
-    /// root, where pnpm also resolves peers) resolved them, with what only they need. Empty
-    /// when the graph is empty (no v6/v9 lockfile).
+    /// or `.` for the root) installs although nothing in their production closure needs them
+    /// and no importer lists them as a production dependency (a devDependency resolved them:
+    /// of these importers, of the root, or of another package of the workspace), with what
+    /// only they need. Empty when the graph is empty (no v6/v9 lockfile).
     pub fn dev_peers(&self, importers: &[&str]) -> DevPeers {
         let importers: Vec<&str> = importers
             .iter()
@@ -170,8 +172,9 @@ impl LockGraph {
             .map(|(_, k)| k.clone())
             .collect();
         let full = self.closure(roots.clone(), false);
-        // Optional peer edges kept because no devDependency explains them: their targets are
-        // roots of their own, until nothing changes.
+        // Optional peer edges to a package some importer lists as a production dependency
+        // (the root's, which pnpm resolves peers from) are kept: their targets are roots of
+        // their own, until nothing changes.
         let mut extra: BTreeSet<String> = BTreeSet::new();
         loop {
             let kept = self.closure(roots.iter().chain(&extra).cloned().collect(), true);
@@ -182,14 +185,15 @@ impl LockGraph {
                     if kept.contains(target) {
                         continue;
                     }
-                    match self.dev_source(&importers, name, target) {
-                        Some(importer) => peers.push(DevPeer {
-                            package: plain(target).to_string(),
-                            dependent: plain(key).to_string(),
-                            importer,
-                        }),
-                        None => more |= extra.insert(target.clone()),
+                    if self.prod_source(name, target) {
+                        more |= extra.insert(target.clone());
+                        continue;
                     }
+                    peers.push(DevPeer {
+                        package: plain(target).to_string(),
+                        dependent: plain(key).to_string(),
+                        importer: self.dev_source(&importers, name, target),
+                    });
                 }
             }
             if more {
@@ -235,16 +239,20 @@ impl LockGraph {
     }
 
     /// The importer whose devDependency `name` is the snapshot `target`: one of `importers`,
-    /// else the root.
+    /// else the root, else any other importer of the workspace (pnpm resolves a peer from
+    /// what the workspace holds: another service's devDependency too).
     fn dev_source(&self, importers: &[&str], name: &str, target: &str) -> Option<String> {
+        let is_dev =
+            |d: &str| (self.dev.get(d).and_then(|m| m.get(name))).is_some_and(|k| k == target);
         (importers.iter().copied().chain(["."]))
-            .find(|d| {
-                self.dev
-                    .get(*d)
-                    .and_then(|m| m.get(name))
-                    .is_some_and(|k| k == target)
-            })
+            .find(|d| is_dev(d))
+            .or_else(|| self.dev.keys().map(String::as_str).find(|d| is_dev(d)))
             .map(str::to_string)
+    }
+
+    /// Whether some importer lists `name` at the snapshot `target` as a production dependency.
+    fn prod_source(&self, name: &str, target: &str) -> bool {
+        (self.prod.values().flatten()).any(|(n, k)| n == name && k == target)
     }
 }
 
@@ -253,8 +261,9 @@ mod tests {
     use super::*;
 
     /// `@prisma/client` with its optional peers resolved from devDependencies; `pg` a prod
-    /// dependency that is also an optional peer of `kysely`; `react` an optional peer that no
-    /// devDependency explains (kept).
+    /// dependency that is also an optional peer of `kysely`; `react` an optional peer that
+    /// another service lists as a production dependency (kept); `services/orders` lists only
+    /// `prisma`, and pnpm resolved the `typescript` peer from `services/api`'s devDependency.
     const V9: &str = "lockfileVersion: '9.0'
 importers:
   services/api:
@@ -286,6 +295,20 @@ importers:
       ms:
         specifier: 2.1.3
         version: 2.1.3
+  services/web:
+    dependencies:
+      react:
+        specifier: 19.0.0
+        version: 19.0.0
+  services/orders:
+    dependencies:
+      '@prisma/client':
+        specifier: 7.10.0
+        version: 7.10.0(prisma@7.10.0(typescript@5.6.3))(typescript@5.6.3)
+    devDependencies:
+      prisma:
+        specifier: 7.10.0
+        version: 7.10.0(typescript@5.6.3)
 packages:
   '@prisma/client@7.10.0':
     peerDependencies: {prisma: '*', typescript: '>=5'}
@@ -339,7 +362,7 @@ snapshots:
                 (
                     p.package.as_str(),
                     p.dependent.as_str(),
-                    p.importer.as_str(),
+                    p.importer.as_deref().unwrap_or("-"),
                 )
             })
             .collect();
@@ -358,8 +381,9 @@ snapshots:
                 "typescript@5.6.3"
             ]
         );
-        // A prod dependency that is also an optional peer stays, as does an optional peer no
-        // devDependency explains, and the linked package's own dependencies.
+        // A prod dependency that is also an optional peer stays, as does an optional peer that
+        // another package lists as a production dependency, and the linked package's own
+        // dependencies.
         for kept in [
             "pg@8.0.0",
             "react@19.0.0",
@@ -372,6 +396,22 @@ snapshots:
                 found.kept
             );
         }
+    }
+
+    #[test]
+    fn a_peer_resolved_from_another_services_dev_dependency_is_left_out_too() {
+        let found = graph(V9, "9.0").dev_peers(&["services/orders"]);
+        let peers: Vec<(&str, Option<&str>)> = (found.peers.iter())
+            .map(|p| (p.package.as_str(), p.importer.as_deref()))
+            .collect();
+        assert_eq!(
+            peers,
+            [
+                ("prisma@7.10.0", Some("services/orders")),
+                ("typescript@5.6.3", Some("services/api")),
+            ]
+        );
+        assert!(found.keys.iter().any(|k| k == "typescript@5.6.3"));
     }
 
     #[test]
@@ -400,7 +440,7 @@ packages:
 ";
         let found = graph(v6, "6.0").dev_peers(&[""]);
         assert_eq!(found.keys, ["@prisma/engines@5.0.0", "prisma@5.0.0"]);
-        assert_eq!(found.peers[0].importer, ".");
+        assert_eq!(found.peers[0].importer.as_deref(), Some("."));
         assert!(graph(v6, "5.4").dev_peers(&[""]).keys.is_empty());
     }
 }
