@@ -11,6 +11,7 @@
 //!
 //! Nothing here reads images, and nothing is written before every file has rendered.
 
+mod asset_setting;
 pub mod bake;
 pub mod cargo;
 pub mod carry;
@@ -204,7 +205,7 @@ fn service_files(
             node::isolation::check(ws, service, warnings)?;
             node::renderings(ws, service, config, config_path, warnings)?
         }
-        Ecosystem::Cargo => cargo::renderings(ws, service, config, config_path)?,
+        Ecosystem::Cargo => cargo::renderings(ws, service, config, config_path, warnings)?,
     };
     renderings
         .into_iter()

@@ -18,7 +18,9 @@ use super::tsconfig::{built_by_references, tsconfig_extends};
 use super::{check_dir, is_build_output, node_of, selector, shell_dir};
 use super::{BuildPackage, NodeContext, RuntimePackage};
 use crate::error::{Error, Result};
-use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceConfig};
+use crate::generate::cfg::{
+    is_plain_path, AssetSetting, GenerateConfig, Healthcheck, ServiceConfig,
+};
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys, CommonContext};
 use crate::workspace::pnpm::WORKSPACE_FILE;
@@ -80,11 +82,7 @@ pub fn context(
     let (out_dir, service_copy, entry) =
         svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
-    let shipped: Vec<&str> = (service.runtime_closure.iter())
-        .chain([&service.package])
-        .map(|&i| ws.package(i).dir.as_str())
-        .collect();
-    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    let install = install_settings(ws, service, pnpm, &mut node, warnings);
     svc.check_one_line_commands()?;
 
     let mut packages = svc.build_packages(&out_dir, warnings)?;
@@ -132,7 +130,7 @@ pub fn context(
             .map(|f| f.replacen("--", "--config.", 1))
             .collect(),
         injected_only: injected_only(ws, pnpm, service),
-        dev_peers: super::dev_peers::dev_peers(pnpm, &shipped, warnings),
+        dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, warnings),
         install,
         packages,
         runtime_packages,
@@ -557,9 +555,22 @@ impl Svc<'_> {
         let assets = self
             .overrides
             .map(|o| o.assets.as_slice())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .iter()
+            .map(|a| match a {
+                AssetSetting::Package(p) => Ok(p.clone()),
+                AssetSetting::Root { from_root, .. } => Err(Error::config(
+                    self.config_path,
+                    format!(
+                        "{} assets: {{ from_root = {from_root:?} }} is for Cargo services only; \
+                         a Node service ships paths of its package folder",
+                        self.section
+                    ),
+                )),
+            })
+            .collect::<Result<Vec<String>>>()?;
         let mut out: Vec<RunFile> = rf
-            .assets(self.pkg, assets)?
+            .assets(self.pkg, &assets)?
             .into_iter()
             .chain(rf.migrations(self.node, entry))
             .map(|rel| in_package(&self.pkg.dir, &rel))
@@ -591,6 +602,24 @@ impl Svc<'_> {
 
 /// With `shared-workspace-lockfile=false`, a frozen install needs the lockfile of every
 /// package it installs: whether they all have one (a warning names those that do not).
+/// What the installs do about the pnpm settings, for the packages the image ships; the build
+/// image becomes the full one when their dependencies compile native addons.
+fn install_settings(
+    ws: &Workspace,
+    service: &Service,
+    pnpm: &PnpmWorkspace,
+    node: &mut super::NodeSettings,
+    warnings: &mut Vec<String>,
+) -> super::pnpm_settings::InstallSettings {
+    let shipped: Vec<&str> = (service.runtime_closure.iter())
+        .chain([&service.package])
+        .map(|&i| ws.package(i).dir.as_str())
+        .collect();
+    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    super::settings::full_builder(node, &install.builds);
+    install
+}
+
 fn split_lockfiles_complete(
     packages: &[BuildPackage],
     service: &str,

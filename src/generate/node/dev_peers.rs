@@ -14,8 +14,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::runtime::shipped;
 use crate::workspace::pnpm::dev_peers::plain;
 use crate::workspace::pnpm::PnpmWorkspace;
+use crate::workspace::{Service, Workspace};
 
 /// What the runtime-deps stage removes after the production install.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -65,17 +67,21 @@ fn pattern(key: &str, kept: &[String]) -> Option<String> {
     (!kept.iter().any(|k| store_name(k).starts_with(prefix))).then(|| format!("{prefix}*"))
 }
 
-/// What to remove for a production install of the packages in `dirs` (workspace folders,
-/// `""` for the root); `None` when nothing is to remove or there is no shared lockfile.
+/// What to remove after the production install of `service` and the packages it ships;
+/// `None` when nothing is to remove or there is no shared lockfile.
 pub(super) fn dev_peers(
+    ws: &Workspace,
     pnpm: &PnpmWorkspace,
-    dirs: &[&str],
+    service: &Service,
     warnings: &mut Vec<String>,
 ) -> Option<DevPeersContext> {
     if !pnpm.lockfile || pnpm.split_lockfiles {
         return None;
     }
-    let found = pnpm.lock_graph.dev_peers(dirs);
+    let dirs: Vec<&str> = shipped(service)
+        .map(|i| ws.package(i).dir.as_str())
+        .collect();
+    let found = pnpm.lock_graph.dev_peers(&dirs);
     if found.keys.is_empty() {
         return None;
     }

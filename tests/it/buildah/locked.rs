@@ -28,7 +28,7 @@ const SERVICE_DIR: &str = "services/api";
 const IMAGE: &str = "localhost/isogen-gen/pnpm10-locked-api";
 
 #[derive(Deserialize)]
-struct Lockfile {
+pub(super) struct Lockfile {
     importers: BTreeMap<String, Importer>,
     #[serde(default)]
     packages: BTreeMap<String, Package>,
@@ -92,7 +92,7 @@ fn snapshot_key(name: &str, version: &str) -> (String, (String, String)) {
 /// peer, and the generated Dockerfile removes the ones `pnpm install --prod` installs because
 /// a devDependency resolved them (pnpm/pnpm#15344). An optional peer that a production
 /// dependency also needs is reached through that dependency.
-fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
+pub(super) fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut seen_importers = BTreeSet::new();
     let mut seen_snapshots = BTreeSet::new();
@@ -149,7 +149,7 @@ fn join(dir: &str, rel: &str) -> String {
 /// Run inside the image: every real folder (not a symlink) under /app whose parent is a
 /// `node_modules` (or a scope in one) and that holds a package.json, plus every package.json
 /// naming a workspace package, as JSON lines `{path, name, version, patched}`.
-const INVENTORY: &str = r#"
+pub(super) const INVENTORY: &str = r#"
 const fs = require("node:fs"), path = require("node:path");
 const isPkgDir = (p) => {
   const parent = path.basename(path.dirname(p));
@@ -177,12 +177,12 @@ walk("/app");
 "#;
 
 #[derive(Deserialize, Debug)]
-struct Found {
-    path: String,
-    name: String,
-    version: Option<String>,
+pub(super) struct Found {
+    pub path: String,
+    pub name: String,
+    pub version: Option<String>,
     patched: Option<bool>,
-    node_modules: bool,
+    pub node_modules: bool,
 }
 
 #[test]
