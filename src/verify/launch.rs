@@ -27,6 +27,8 @@ pub enum Launch {
         /// `-e`/`-p`/`-`: code given on the command line or stdin.
         inline: bool,
         args: Vec<String>,
+        /// What `-r`/`--require` and `--import` preload before the script, in order.
+        preloads: Vec<Preload>,
     },
     /// `npm start`, `pnpm --filter x start`, `yarn`, `npx`, `nx`, `turbo`...
     PackageManager { tool: String, args: Vec<String> },
@@ -78,6 +80,32 @@ const PACKAGE_MANAGERS: &[&str] = &[
     "pm2",
     "pm2-runtime",
 ];
+
+/// A module node loads before the script: `-r x`/`--require x` (resolved as `require` would
+/// from the working directory) or `--import x` (as an ESM `import`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preload {
+    pub specifier: String,
+    /// `--import` (else `-r`/`--require`).
+    pub import: bool,
+}
+
+/// A preload flag and its value, when `args[i]` is one (`--require=x` or `-r x`); how many
+/// arguments it takes.
+fn preload(args: &[String], i: usize) -> Option<(Preload, usize)> {
+    let a = args[i].as_str();
+    for (flag, import) in [("-r", false), ("--require", false), ("--import", true)] {
+        if a == flag {
+            let specifier = args.get(i + 1)?.clone();
+            return Some((Preload { specifier, import }, 2));
+        }
+        if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            let specifier = v.to_string();
+            return Some((Preload { specifier, import }, 1));
+        }
+    }
+    None
+}
 
 /// Node options that take their value as the next argument.
 const NODE_VALUE_FLAGS: &[&str] = &[
@@ -341,7 +369,13 @@ fn node_program(program: &str, args: &[String], config: &RuntimeConfig, fs: &Fs)
 pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
     let mut i = 0;
     let mut inline = false;
+    let mut preloads = Vec::new();
     while i < args.len() {
+        if let Some((p, n)) = preload(args, i) {
+            preloads.push(p);
+            i += n;
+            continue;
+        }
         let a = args[i].as_str();
         if a == "--" {
             i += 1;
@@ -366,6 +400,7 @@ pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
             wanted: None,
             inline: true,
             args: args[i..].to_vec(),
+            preloads,
         };
     }
     let Some(script) = args.get(i).cloned() else {
@@ -375,6 +410,7 @@ pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
             wanted: None,
             inline: false,
             args: Vec::new(),
+            preloads,
         };
     };
     let wanted = fs::join(&config.workdir(), &script);
@@ -385,6 +421,7 @@ pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
         wanted: Some(wanted),
         inline: false,
         args: args[i + 1..].to_vec(),
+        preloads,
     }
 }
 

@@ -110,10 +110,9 @@ pub fn context(
     let root_files = root_files(pnpm, warnings);
     let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
     check_copyable(ws, pnpm, &tsconfig_extends)?;
-    let context_excludes = context_excludes(&packages, &referenced);
     Ok(NodeContext {
         install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
-        context_excludes,
+        context_excludes: context_excludes(&packages, &referenced),
         common,
         node,
         root_files,
@@ -131,6 +130,7 @@ pub fn context(
             .map(|f| f.replacen("--", "--config.", 1))
             .collect(),
         injected_only: injected_only(ws, pnpm, service),
+        dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, warnings),
         install,
         packages,
         runtime_packages,

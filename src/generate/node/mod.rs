@@ -14,6 +14,7 @@
 
 pub mod command;
 pub mod context;
+pub mod dev_peers;
 mod entry_script;
 pub(crate) mod isolation;
 pub mod next;
@@ -95,6 +96,9 @@ pub struct NodeContext {
     /// install their copy in `node_modules/.pnpm` is the one Node loads, and the workspace
     /// folder is removed (one copy per package).
     pub injected_only: Vec<String>,
+    /// The optional peers only a devDependency resolved, which `pnpm install --prod` installs
+    /// anyway: removed after the install (see [`dev_peers`]); `None` when there are none.
+    pub dev_peers: Option<dev_peers::DevPeersContext>,
     /// The install's files removed after it (root `package.json` unless a shipped package is
     /// the root, `pnpm-lock.yaml`, `pnpm-workspace.yaml`, `.npmrc`, `.pnpmfile.cjs`, patches,
     /// per-package lockfiles): the image never ships them.

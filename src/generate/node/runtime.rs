@@ -30,7 +30,7 @@ pub(super) struct Shipping<'a> {
 }
 
 /// The service's production closure in install order: dependencies first, the service last.
-fn shipped(service: &Service) -> impl Iterator<Item = usize> + '_ {
+pub(super) fn shipped(service: &Service) -> impl Iterator<Item = usize> + '_ {
     (service.runtime_closure.iter().copied()).chain(std::iter::once(service.package))
 }
 

@@ -15,6 +15,7 @@
 
 pub mod build_scripts;
 pub mod deps;
+pub mod dev_peers;
 pub mod entry_script;
 pub mod files;
 pub mod folder;
@@ -139,6 +140,10 @@ pub struct PnpmWorkspace {
     /// `inject-workspace-packages=true` (`.npmrc`): every workspace dependency is injected
     /// (copied at install time) instead of linked.
     pub inject_workspace_packages: bool,
+    /// The package graph of `pnpm-lock.yaml` (v6, v9), for the optional peers a production
+    /// install would ship from devDependencies (see [`dev_peers`]). Not serialized: it is large.
+    #[serde(skip)]
+    pub lock_graph: dev_peers::LockGraph,
     /// The imports of the sources of every service and of the packages their builds need:
     /// package folder -> its sources (see [`sources`]). Not serialized: it is large.
     #[serde(skip)]

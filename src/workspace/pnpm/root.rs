@@ -150,6 +150,11 @@ fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<Option<Lo
     }
     pnpm.lockfile_version = read_lockfile_version(&path);
     let mut lock = read_lockfile(&path)?;
+    pnpm.lock_graph = super::dev_peers::LockGraph::read(
+        &read_text(&path)?,
+        &path,
+        pnpm.lockfile_version.as_deref(),
+    )?;
     pnpm.locked = std::mem::take(&mut lock.importers);
     pnpm.locked_versions = std::mem::take(&mut lock.versions);
     if !lock.overrides.is_empty() {

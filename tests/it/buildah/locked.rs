@@ -31,7 +31,21 @@ const IMAGE: &str = "localhost/isogen-gen/pnpm10-locked-api";
 pub(super) struct Lockfile {
     importers: BTreeMap<String, Importer>,
     #[serde(default)]
+    packages: BTreeMap<String, Package>,
+    #[serde(default)]
     snapshots: BTreeMap<String, Snapshot>,
+}
+
+#[derive(Deserialize, Default)]
+struct Package {
+    #[serde(default, rename = "peerDependenciesMeta")]
+    peers_meta: BTreeMap<String, PeerMeta>,
+}
+
+#[derive(Deserialize, Default)]
+struct PeerMeta {
+    #[serde(default)]
+    optional: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -73,7 +87,11 @@ fn snapshot_key(name: &str, version: &str) -> (String, (String, String)) {
 
 /// Every (name, version) the lockfile installs for the production closure of `importer`:
 /// its `dependencies` and `optionalDependencies`, workspace links followed to their importers,
-/// then each snapshot's dependencies, transitively.
+/// then each snapshot's dependencies, transitively, except its OPTIONAL peers
+/// (`peerDependenciesMeta.<name>.optional`): npm's `--omit=dev` never installs a lone optional
+/// peer, and the generated Dockerfile removes the ones `pnpm install --prod` installs because
+/// a devDependency resolved them (pnpm/pnpm#15344). An optional peer that a production
+/// dependency also needs is reached through that dependency.
 pub(super) fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut seen_importers = BTreeSet::new();
@@ -97,12 +115,16 @@ pub(super) fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(Strin
         if !seen_snapshots.insert(key.clone()) {
             continue;
         }
+        let meta = lock.packages.get(&format!("{}@{}", plain.0, plain.1));
         out.insert(plain);
         let snap = lock
             .snapshots
             .get(&key)
             .unwrap_or_else(|| panic!("no snapshot {key} in pnpm-lock.yaml"));
         for (n, v) in snap.dependencies.iter().chain(&snap.optional) {
+            if meta.is_some_and(|m| m.peers_meta.get(n).is_some_and(|p| p.optional)) {
+                continue;
+            }
             snapshots.push((n.clone(), v.clone()));
         }
     }
