@@ -1211,6 +1211,10 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-runfiles", None),
     // Next.js apps: `output: "standalone"` (web) and `next start -p 4000` (site).
     ("pnpm9-next", None),
+    // pnpm 11 on Node 22: settings and a catalog in pnpm-workspace.yaml, an allowed native addon.
+    ("pnpm11-addon", None),
+    // node-linker=hoisted + ignore-scripts=true: every service reaches every package.
+    ("pnpm8-hoisted-fleet", None),
 ];
 
 /// `pnpm add`: the dependency goes into the manifest and into the lockfile's importer.

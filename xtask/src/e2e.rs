@@ -204,6 +204,21 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
                 base_images::build_node(&out.join("base/node"))
             })
             .context("cannot build any pnpm image without the Node base image")?;
+        // A service whose dependencies compile native addons builds on the full image.
+        let wants_full = services.iter().any(|s| {
+            s.ecosystem == Ecosystem::Pnpm
+                && std::fs::read_to_string(workspace.join(&s.dockerfile)).is_ok_and(|text| {
+                    text.lines()
+                        .any(|l| l.starts_with("ARG NODE_IMAGE=node:") && l.ends_with("-bookworm"))
+                })
+        });
+        if wants_full {
+            steps
+                .run("Node full base image", || {
+                    base_images::build_node_full(&out.join("base/node-full"))
+                })
+                .context("a Dockerfile builds on node:<major>-bookworm")?;
+        }
     }
     if has(Ecosystem::Cargo) {
         steps

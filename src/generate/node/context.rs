@@ -80,11 +80,7 @@ pub fn context(
     let (out_dir, service_copy, entry) =
         svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
-    let shipped: Vec<&str> = (service.runtime_closure.iter())
-        .chain([&service.package])
-        .map(|&i| ws.package(i).dir.as_str())
-        .collect();
-    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    let install = install_settings(ws, service, pnpm, &mut node, warnings);
     svc.check_one_line_commands()?;
 
     let mut packages = svc.build_packages(&out_dir, warnings)?;
@@ -591,6 +587,24 @@ impl Svc<'_> {
 
 /// With `shared-workspace-lockfile=false`, a frozen install needs the lockfile of every
 /// package it installs: whether they all have one (a warning names those that do not).
+/// What the installs do about the pnpm settings, for the packages the image ships; the build
+/// image becomes the full one when their dependencies compile native addons.
+fn install_settings(
+    ws: &Workspace,
+    service: &Service,
+    pnpm: &PnpmWorkspace,
+    node: &mut super::NodeSettings,
+    warnings: &mut Vec<String>,
+) -> super::pnpm_settings::InstallSettings {
+    let shipped: Vec<&str> = (service.runtime_closure.iter())
+        .chain([&service.package])
+        .map(|&i| ws.package(i).dir.as_str())
+        .collect();
+    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    super::settings::full_builder(node, &install.builds);
+    install
+}
+
 fn split_lockfiles_complete(
     packages: &[BuildPackage],
     service: &str,

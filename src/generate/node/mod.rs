@@ -122,6 +122,9 @@ pub struct NodeSettings {
     pub version_source: String,
     /// The image of the build stages (`base`, `deps`, `builder`, `runtime-deps`).
     pub image: String,
+    /// Why the build stages use the full Debian image (native addons to compile), for the
+    /// Dockerfile's comment; empty when they do not.
+    pub builder_note: String,
     /// The image of the final stage.
     pub runtime_image: String,
     /// The pnpm version to install (from `packageManager`, or the config).

@@ -8,7 +8,6 @@
 //! capture limit, or not parseable), as data; it never judges or writes a message, and reads
 //! nothing but the already-read image.
 
-mod builtins;
 mod exports;
 mod resolve;
 

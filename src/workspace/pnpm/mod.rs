@@ -92,9 +92,13 @@ pub struct PnpmWorkspace {
     pub npmrc_credentials: bool,
     /// The lines of `.npmrc` that are not credentials, in file order.
     pub npmrc_public: Vec<String>,
-    /// With `ignore-scripts=true`: importer folder -> the packages of its production closure
-    /// the lockfile marks `requiresBuild` (v5.4/v6 lockfiles only; see [`build_scripts`]).
+    /// With `ignore-scripts=true` or an allow list of builds: importer folder -> the packages
+    /// of its production closure pnpm builds (marked `requiresBuild` in v5.4/v6 lockfiles, or
+    /// named by `onlyBuiltDependencies` / `allowBuilds`; see [`build_scripts`]).
     pub requires_build: BTreeMap<String, BTreeSet<String>>,
+    /// The root package.json's dependencies, name -> the field that declares it
+    /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
+    pub root_dependencies: BTreeMap<String, String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they

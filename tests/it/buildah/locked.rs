@@ -28,7 +28,7 @@ const SERVICE_DIR: &str = "services/api";
 const IMAGE: &str = "localhost/isogen-gen/pnpm10-locked-api";
 
 #[derive(Deserialize)]
-struct Lockfile {
+pub(super) struct Lockfile {
     importers: BTreeMap<String, Importer>,
     #[serde(default)]
     snapshots: BTreeMap<String, Snapshot>,
@@ -74,7 +74,7 @@ fn snapshot_key(name: &str, version: &str) -> (String, (String, String)) {
 /// Every (name, version) the lockfile installs for the production closure of `importer`:
 /// its `dependencies` and `optionalDependencies`, workspace links followed to their importers,
 /// then each snapshot's dependencies, transitively.
-fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
+pub(super) fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut seen_importers = BTreeSet::new();
     let mut seen_snapshots = BTreeSet::new();
@@ -127,7 +127,7 @@ fn join(dir: &str, rel: &str) -> String {
 /// Run inside the image: every real folder (not a symlink) under /app whose parent is a
 /// `node_modules` (or a scope in one) and that holds a package.json, plus every package.json
 /// naming a workspace package, as JSON lines `{path, name, version, patched}`.
-const INVENTORY: &str = r#"
+pub(super) const INVENTORY: &str = r#"
 const fs = require("node:fs"), path = require("node:path");
 const isPkgDir = (p) => {
   const parent = path.basename(path.dirname(p));
@@ -155,12 +155,12 @@ walk("/app");
 "#;
 
 #[derive(Deserialize, Debug)]
-struct Found {
-    path: String,
-    name: String,
-    version: Option<String>,
+pub(super) struct Found {
+    pub path: String,
+    pub name: String,
+    pub version: Option<String>,
     patched: Option<bool>,
-    node_modules: bool,
+    pub node_modules: bool,
 }
 
 #[test]
