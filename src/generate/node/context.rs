@@ -428,7 +428,7 @@ impl Svc<'_> {
         };
         if copy
             .iter()
-            .any(|p| entry == p || entry.starts_with(&format!("{p}/")))
+            .any(|p| crate::workspace::relpath::within(entry, p))
         {
             return Ok(copy);
         }
@@ -639,7 +639,7 @@ impl Svc<'_> {
         out.retain(|f| {
             !shipped
                 .iter()
-                .any(|s| f.to == *s || f.to.starts_with(&format!("{s}/")))
+                .any(|s| crate::workspace::relpath::within(&f.to, s))
         });
         out.sort_by(|a, b| a.to.cmp(&b.to));
         out.dedup();

@@ -187,5 +187,5 @@ pub(super) fn install_leftovers(
 
 /// Whether the folder `dir` is `parent` or inside it (workspace-relative, `/`-separated).
 fn within(dir: &str, parent: &str) -> bool {
-    dir == parent || dir.starts_with(&format!("{parent}/"))
+    crate::workspace::relpath::within(dir, parent)
 }

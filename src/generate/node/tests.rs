@@ -209,6 +209,7 @@ fn in_memory() -> Workspace {
         tsconfigs: vec![],
         plain_js: true,
         entry_exists,
+        files: vec![],
     };
     let lib = Package {
         ecosystem: Ecosystem::Pnpm,
