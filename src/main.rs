@@ -370,7 +370,11 @@ fn generate(
     }
     let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     let mut new_config = None;
-    if mode == (Mode::Write { force: true }) {
+    // `--check --force` previews what `--force` would keep and drop, writing nothing.
+    if matches!(
+        mode,
+        Mode::Write { force: true } | Mode::Check { force: true, .. }
+    ) {
         if let Some(kept) = cli::carry::hand_written(&dir, &config, &plan.files)? {
             print!("{}", kept.report);
             if let Some((path, text, config)) = kept.toml {
@@ -387,11 +391,15 @@ fn generate(
     }
     // Every file has rendered: isogen.toml first, so the kept settings survive a failed write.
     if let Some((path, text)) = new_config {
-        isogen::generate::write::replace(&path, text.as_bytes())?;
-        println!(
-            "updated {} (settings kept from hand-written Dockerfiles)",
-            path.display()
-        );
+        if let Mode::Check { diff, .. } = mode {
+            print!("{}", cli::carry::preview(&path, &text, diff)?);
+        } else {
+            isogen::generate::write::replace(&path, text.as_bytes())?;
+            println!(
+                "updated {} (settings kept from hand-written Dockerfiles)",
+                path.display()
+            );
+        }
     }
     for w in &plan.warnings {
         eprintln!("warning: {w}");

@@ -2,7 +2,8 @@
 //! asks `generate::carry` what to keep, adds the kept settings to isogen.toml's text and
 //! loads that text as the run's config, so the Dockerfiles are rendered with them and the
 //! next `generate --check` agrees. Nothing is written here; the caller writes isogen.toml
-//! (before the Dockerfiles) once every file has rendered.
+//! (before the Dockerfiles) once every file has rendered, or, for `generate --check --force`,
+//! prints [`preview`] of it instead.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -94,4 +95,26 @@ pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Re
         None
     };
     Ok(Some(Kept { report, toml }))
+}
+
+/// `generate --check --force`: the line saying isogen.toml would change (with its unified
+/// diff when `diff`), for the caller to print instead of writing it.
+pub fn preview(path: &Path, text: &str, diff: bool) -> Result<String> {
+    let old = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let name = isogen::config::FILE_NAME;
+    let verb = if path.exists() { "update" } else { "create" };
+    let mut out = format!("would {verb} {name} (settings kept from hand-written Dockerfiles)\n");
+    if diff {
+        let patch = similar::TextDiff::from_lines(&old, text)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string();
+        out.push_str(&patch);
+    }
+    Ok(out)
 }

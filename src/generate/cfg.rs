@@ -38,7 +38,8 @@
 //! expose = [9090]                      # more ports to EXPOSE besides `port`
 //! healthcheck = { cmd = ["/app/billing", "health"], interval = "30s", timeout = "5s", retries = 3 }
 //! writable = ["data", { path = "/var/lib/billing", volume = true }]   # owned by the service user
-//! assets = ["config/default.toml"]     # Cargo only: shipped at <app_root>/config/default.toml
+//! assets = ["config/default.toml"]     # shipped at <app_root>/<package dir>/config/default.toml (Node), <app_root>/config/default.toml (Cargo)
+//! assets = [{ from_root = "dist" }]    # Cargo only: from the workspace root to <app_root>/dist
 //! build_inputs = ["version.json"]      # Cargo only: files outside the crate its build reads
 //! builder_packages = ["cmake", "protobuf-compiler"]   # Cargo only: apt packages of the build
 //! runtime_packages = ["libpq5"]        # Cargo only: shared libraries for the runtime image
@@ -106,6 +107,7 @@ pub struct NodeConfig {
     pub build_script: Option<String>,
 }
 
+pub use super::asset_setting::AssetSetting;
 pub use super::runtime::{Healthcheck, Writable};
 
 /// `[generate.services.<service name>]`.
@@ -121,10 +123,11 @@ pub struct ServiceConfig {
     pub env: BTreeMap<String, String>,
     pub image: Option<String>,
     pub runtime_image: Option<String>,
-    /// Cargo services: files or folders of the service's package shipped next to the binary
-    /// (relative to the package folder; they land at `<app_root>/<path>`).
+    /// Files or folders of the service's package shipped in the runtime image (relative to the
+    /// package folder); for Cargo services also `{ from_root = "dist" }`, a path from the
+    /// workspace root (see [`AssetSetting`]).
     #[serde(default)]
-    pub assets: Vec<String>,
+    pub assets: Vec<AssetSetting>,
     /// Cargo services: features of this service's build, besides `[generate.cargo] features`.
     #[serde(default)]
     pub features: Vec<String>,
@@ -234,9 +237,14 @@ impl GenerateConfig {
                 let paths = s
                     .assets
                     .iter()
-                    .map(|a| a.trim_start_matches("./").trim_end_matches('/'))
-                    .filter(|a| !a.is_empty() && !a.starts_with('/'))
-                    .map(|a| format!("{root}/{a}"))
+                    .filter(|a| match a {
+                        AssetSetting::Package(p) => {
+                            let p = p.trim_start_matches("./").trim_end_matches('/');
+                            !p.is_empty() && !p.starts_with('/')
+                        }
+                        AssetSetting::Root { from_root, .. } => !from_root.is_empty(),
+                    })
+                    .map(|a| a.destination(root))
                     .collect();
                 (name.clone(), paths)
             })

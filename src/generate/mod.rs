@@ -11,6 +11,7 @@
 //!
 //! Nothing here reads images, and nothing is written before every file has rendered.
 
+mod asset_setting;
 pub mod bake;
 pub mod cargo;
 pub mod carry;
@@ -170,6 +171,9 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     if !unknown.is_empty() || (!options.keep_going && !plan.failed.is_empty()) {
         let mut errors = unknown;
         errors.extend(plan.failed.into_iter().map(|(_, e)| e));
+        // A workspace-wide error (a stale lockfile) fails every service the same way: once.
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert(e.to_string()));
         return Err(match errors.len() {
             1 => errors.remove(0),
             _ => Error::Several(errors),
@@ -204,7 +208,7 @@ fn service_files(
             node::isolation::check(ws, service, warnings)?;
             node::renderings(ws, service, config, config_path, warnings)?
         }
-        Ecosystem::Cargo => cargo::renderings(ws, service, config, config_path)?,
+        Ecosystem::Cargo => cargo::renderings(ws, service, config, config_path, warnings)?,
     };
     renderings
         .into_iter()

@@ -220,10 +220,10 @@ fn refuse_hand_written(planned: &[Planned], force: bool) -> Result<()> {
 
 /// `--check`: the file that would change, with its diff when asked.
 fn show_change(p: &Planned, diff: bool, out: &mut dyn Write) -> Result<()> {
-    let verb = if p.status == Status::Create {
-        "would create"
-    } else {
-        "would update"
+    let verb = match p.status {
+        Status::Create => "would create",
+        Status::HandWritten => "would replace (hand-written, --force)",
+        _ => "would update",
     };
     writeln!(out, "{verb} {}", p.file.path).map_err(io_out)?;
     if diff {

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, CallExpression, ExportAllDeclaration, ExportFromDeclaration, Expression,
-    ImportDeclaration, ImportExpression, ImportOrExportKind, Program, TSImportEqualsDeclaration,
-    TSModuleReference,
+    Argument, ArrowFunctionBody, CallExpression, CatchClause, ExportAllDeclaration,
+    ExportFromDeclaration, Expression, FunctionBody, ImportDeclaration, ImportExpression,
+    ImportOrExportKind, Program, Statement, TSImportEqualsDeclaration, TSModuleReference,
+    TryStatement,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
@@ -44,6 +45,11 @@ pub struct Import {
     /// Only types cross it (`import type`, `export type`, `import type x = require()`): the
     /// compiler needs the target, the running program does not.
     pub type_only: bool,
+    /// A `require()`/`import()` run inside the `try` block of a `try` whose `catch` handles
+    /// the failure (does not simply throw again): an optional dependency, which the program
+    /// runs without (`try { require('pino-pretty') } catch {}`). A function defined in the
+    /// block runs later, outside it: its imports are not.
+    pub in_try: bool,
 }
 
 /// A file the parser could not read.
@@ -67,6 +73,7 @@ pub fn static_imports(path: &Path, source: &str) -> Result<Vec<Import>, JsParseE
     let mut collector = Collector {
         lines: &lines,
         out: Vec::new(),
+        in_try: 0,
     };
     collector.visit_program(&program);
     Ok(collector.out)
@@ -127,6 +134,8 @@ impl LineIndex {
 struct Collector<'l> {
     lines: &'l LineIndex,
     out: Vec<Import>,
+    /// How many handling `try` blocks enclose the node visited, in the current function.
+    in_try: u32,
 }
 
 impl Collector<'_> {
@@ -136,8 +145,27 @@ impl Collector<'_> {
             line: self.lines.line(start as usize),
             kind,
             type_only,
+            in_try: self.in_try > 0,
         });
     }
+
+    /// Visits `f` as a function body: a `try` around its definition does not run it.
+    fn in_function(&mut self, f: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.in_try, 0);
+        f(self);
+        self.in_try = outer;
+    }
+}
+
+/// Whether a `catch` clause handles the failure of its `try` block: it does not end in an
+/// unconditional `throw` at its top level (a `throw` inside an `if` that checks the error's
+/// code still lets a missing module through).
+fn handles(catch: &CatchClause<'_>) -> bool {
+    !catch
+        .body
+        .body
+        .iter()
+        .any(|s| matches!(s, Statement::ThrowStatement(_)))
 }
 
 /// A string literal, or a template literal without substitutions: (text, start offset).
@@ -192,6 +220,27 @@ impl<'a> Visit<'a> for Collector<'_> {
         walk::walk_call_expression(self, it);
     }
 
+    fn visit_try_statement(&mut self, it: &TryStatement<'a>) {
+        let handled = it.handler.as_deref().is_some_and(handles);
+        self.in_try += u32::from(handled);
+        self.visit_block_statement(&it.block);
+        self.in_try -= u32::from(handled);
+        if let Some(handler) = &it.handler {
+            self.visit_catch_clause(handler);
+        }
+        if let Some(finalizer) = &it.finalizer {
+            self.visit_block_statement(finalizer);
+        }
+    }
+
+    fn visit_function_body(&mut self, it: &FunctionBody<'a>) {
+        self.in_function(|v| walk::walk_function_body(v, it));
+    }
+
+    fn visit_arrow_function_body(&mut self, it: &ArrowFunctionBody<'a>) {
+        self.in_function(|v| walk::walk_arrow_function_body(v, it));
+    }
+
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
         if let Some((specifier, start)) = literal(&it.source) {
             self.push(specifier, start, ImportKind::DynamicImport, false);
@@ -244,6 +293,29 @@ mod tests {
         let nest =
             "import { Injectable } from '@nestjs/common';\n@Injectable()\nexport class S {}\n";
         assert_eq!(specs("s.ts", nest).len(), 1);
+    }
+
+    #[test]
+    fn a_require_in_a_handling_try_is_marked() {
+        let text = "try { require('a'); } catch {}\ntry { require('b'); } catch (e) { throw e; }\ntry { x = require('c'); } catch (e) { if (e.code !== 'MODULE_NOT_FOUND') throw e; }\ntry { app.get(() => require('d')); } catch {}\ntry {} catch { require('e'); }\nrequire('f');\ntry { await import('g'); } finally {}\n";
+        let got: Vec<(String, bool)> = static_imports(Path::new("x.mjs"), text)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.specifier, i.in_try))
+            .collect();
+        let want: Vec<(String, bool)> = [
+            ("a", true),
+            ("b", false),
+            ("c", true),
+            ("d", false),
+            ("e", false),
+            ("f", false),
+            ("g", false),
+        ]
+        .into_iter()
+        .map(|(s, t)| (s.to_string(), t))
+        .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

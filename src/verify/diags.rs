@@ -144,6 +144,9 @@ rules! {
     InternalPackageExtra = "internal-package-extra", Layout, Error, ws: false,
         "Internal packages are shipped as their build output (dist) and package.json only",
         "In the final stage copy only `dist/` and `package.json` of each internal package.";
+    InternalPackageTwice = "internal-package-twice", Layout, Warning, ws: false,
+        "Each internal package is shipped once (one real folder; a symlink to it is the same copy)",
+        "Link internal packages instead of copying them (pnpm's default; npm without --install-links), or ship only the copy Node loads.";
     OtherService = "other-service", OtherService, Error, ws: true,
         "No other service of the workspace is in the image (folders, package names, binaries)",
         "Build each service in its own image: copy only this service and its internal packages into the final stage.";
@@ -198,6 +201,9 @@ rules! {
     ModuleNotFound = "module-not-found", Modules, Error, ws: false,
         "Every import of the service's module graph resolves in the image as Node resolves it",
         "Make the import resolve in the image: ship the file or declare and install the package; an import that crosses package folders by relative path (`../../shared/dist/x.js`) breaks when the layout changes: import the internal package by its name instead.";
+    ModuleOptionalMissing = "module-optional-missing", Modules, Info, ws: false,
+        "Optional modules (required inside a try whose catch handles their absence) the image does not hold",
+        "Nothing to do if the service is meant to run without it; otherwise declare the package in dependencies so the production install ships it.";
     ModuleGraphIncomplete = "module-graph-incomplete", Modules, Warning, ws: false,
         "Every file of the service's module graph could be read for the module-not-found check",
         "Pass --workspace so isogen knows the internal packages it must read; a file over the size or memory limit, or one the parser refuses, is not checked: check its imports by hand.";
@@ -221,6 +227,7 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("service-missing", "The image holds the service it is checked as: its package.json or entry file (pnpm), or its binary (Cargo)."),
     ("app-root-foreign", "Under the app root there is nothing but the service, its internal packages, `node_modules` and the files `[generate.services.<name>] assets` ships for it: no unused workspace package, no stray files or folders."),
     ("internal-package-extra", "Internal packages ship only their output folders (`dist`, and those their `main`/`exports`/`types`/`bin`/`files` name), `package.json`, `node_modules`, README/LICENSE/CHANGELOG/NOTICE and lockfiles. A package without a build script is plain JavaScript and may ship its folder."),
+    ("internal-package-twice", "Each internal package of the service is in the image once: no two real folders whose package.json has its name (its workspace folder and a copy in node_modules, as npm's `--install-links` or a copied build stage makes it). A symlink to the package is the same copy. The finding names every copy and the one Node loads from the service's folder: the other is never loaded and can differ from it."),
     ("other-service", "No other service of the workspace anywhere: no package.json with its name (in node_modules too), no folder of it, no executable named like its Cargo binary. Files the OS package manager installed are never another service. Needs a workspace (`--workspace`)."),
     ("workspace-tooling", "No pnpm (package, binaries, store, corepack's cached pnpm), nx, turbo, lerna or rush; no pnpm-workspace.yaml, pnpm-lock.yaml, .pnpmfile.cjs, nx.json, turbo.json, lerna.json, rush.json, .nx/.turbo caches; no npm/yarn workspace root manifest."),
     ("workspace-protocol", "No visible package.json has a `workspace:` or `catalog:` dependency whose package is not installed where Node looks for it. `pnpm deploy` keeps the specs but installs the packages: that passes."),
@@ -232,7 +239,8 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("entrypoint-shell", "The entrypoint is in exec form: not the shell form of CMD, not `sh -c ...`."),
     ("entrypoint-indirect", "The service runs directly: no npm/pnpm/yarn/npx/nx/turbo/pm2, no start script (a shell script that is not a pass-through wrapper), no `node -e`, no file outside the service's package, no argument picking another service to run."),
     ("entrypoint-not-found", "The file node runs (with Node's own lookup) or the program exists in the merged file tree, symlinks followed, relative to WorkingDir and PATH."),
-    ("module-not-found", "From the file node runs, every static `require(\"x\")`, `import`, `export ... from` and `import(\"x\")` with a literal specifier of the service's own code (files outside node_modules, and its internal packages) resolves in the merged file tree by Node's rules: CommonJS extensions and directory `main`/`index` for require, exact files for ESM imports, `exports`/`imports` maps with the conditions node, import or require, module-sync, default; node_modules up from each file's real path, symlinks followed, NODE_PATH for require. An import of a third-party package is checked by resolving it to its file; that package's own code is not parsed. Built-in modules are ignored; type-only imports are erased. A require inside try/catch counts like any other."),
+    ("module-not-found", "From the file node runs, every static `require(\"x\")`, `import`, `export ... from` and `import(\"x\")` with a literal specifier of the service's own code (files outside node_modules, and its internal packages) resolves in the merged file tree by Node's rules: CommonJS extensions and directory `main`/`index` for require, exact files for ESM imports, `exports`/`imports` maps with the conditions node, import or require, module-sync, default; node_modules up from each file's real path, symlinks followed, NODE_PATH for require. An import of a third-party package is checked by resolving it to its file; that package's own code is not parsed. Built-in modules are ignored; type-only imports are erased. The modules the command preloads (`-r`/`--require`, `--import` in CMD/ENTRYPOINT) must resolve from the working directory, and their own imports are followed too. A `require()`/`import()` inside a `try` whose `catch` handles the failure (does not simply throw it again) is module-optional-missing's instead."),
+    ("module-optional-missing", "A `require()` or `import()` of the service's own code, run inside a `try` block whose `catch` handles the failure (it does not end in an unconditional `throw`), that does not resolve in the image: the program was written to run without it (`try { require('pino-pretty') } catch {}`). Reported for information, naming the file and line; a function defined inside the `try` runs later, outside it, so its imports are module-not-found's."),
     ("module-graph-incomplete", "The files of the service's module graph that the module-not-found check could not read: their content was not kept (over the memory budget for sources, or an internal package copied into node_modules when no workspace says it is one), cut at the per-file limit, or refused by the parser. Their imports are not checked."),
     ("secret-npmrc", "No .npmrc/npmrc/.yarnrc/.yarnrc.yml with a literal _authToken, _auth, _password, npmAuthToken or npmAuthIdent (a `${ENV}` reference is not a secret)."),
     ("secret-env-file", "No .env, .env.* or .envrc files (.env.example/.sample/.template/.dist/.defaults/.schema are fine)."),
@@ -445,6 +453,29 @@ impl Diag {
         Diag::new(
             RuleId::AppRootForeign,
             "content under the app root belongs to neither the service nor its packages",
+        )
+    }
+
+    /// The internal package `name` has a real folder at each of `copies`; Node loads
+    /// `loaded` from the service's folder.
+    pub(crate) fn internal_package_twice(
+        name: &str,
+        copies: &[String],
+        loaded: Option<&str>,
+    ) -> Diag {
+        let which = match loaded {
+            Some(l) => format!(
+                "Node loads {l} from the service; the other copy is never loaded and can differ from it"
+            ),
+            None => "Node loads none of them from the service's folder".to_string(),
+        };
+        Diag::new(
+            RuleId::InternalPackageTwice,
+            format!(
+                "the internal package {name} is shipped {} times, at {}: {which}",
+                copies.len(),
+                copies.join(" and ")
+            ),
         )
     }
 
@@ -722,30 +753,39 @@ impl Diag {
         specifier: &str,
         failure: &crate::verify::modgraph::Failure,
     ) -> Diag {
-        use crate::verify::modgraph::Failure as F;
-        let why = match failure {
-            F::NotFound { tried } => format!("no file {tried} (MODULE_NOT_FOUND)"),
-            F::PackageNotFound { name } => {
-                format!("no node_modules folder up the tree holds {name} (MODULE_NOT_FOUND)")
-            }
-            F::DirectoryImport { dir } => format!(
-                "{dir} is a folder, and an ESM import needs the file with its extension (ERR_UNSUPPORTED_DIR_IMPORT)"
-            ),
-            F::NotExported { package, subpath } => format!(
-                "the `exports` of {package} has no {subpath:?} for these conditions (ERR_PACKAGE_PATH_NOT_EXPORTED)"
-            ),
-            F::ImportNotDefined => {
-                "no `imports` entry of the enclosing package.json matches (ERR_PACKAGE_IMPORT_NOT_DEFINED)".into()
-            }
-            F::InvalidTarget { package, target } => format!(
-                "the package.json of {package} maps it to {target:?}, which Node refuses (ERR_INVALID_PACKAGE_TARGET)"
-            ),
-            F::InvalidSpecifier => "Node refuses the specifier (ERR_INVALID_MODULE_SPECIFIER)".into(),
-        };
+        let why = failure_text(failure);
         Diag::new(
             RuleId::ModuleNotFound,
             format!(
                 "{file}:{line} imports {specifier:?}, which does not resolve in the image: {why}"
+            ),
+        )
+    }
+
+    /// The command preloads `specifier` (`flag`: `-r`/`--require`/`--import`) from the
+    /// working directory `workdir`, and Node fails on it before the service starts.
+    pub(crate) fn preload_not_found(
+        flag: &str,
+        specifier: &str,
+        workdir: &str,
+        failure: &crate::verify::modgraph::Failure,
+    ) -> Diag {
+        let why = failure_text(failure);
+        Diag::new(
+            RuleId::ModuleNotFound,
+            format!(
+                "the command preloads {specifier:?} ({flag}, from {workdir}), which does not resolve in the image, so node stops before the service starts: {why}"
+            ),
+        )
+    }
+
+    /// `file`:`line` requires `specifier` inside a `try` whose `catch` handles the failure,
+    /// and it does not resolve: the service runs without it.
+    pub(crate) fn optional_module_missing(file: &str, line: u32, specifier: &str) -> Diag {
+        Diag::new(
+            RuleId::ModuleOptionalMissing,
+            format!(
+                "{file}:{line} loads {specifier:?} inside a try whose catch handles its absence, and it is not in the image: the service runs without it"
             ),
         )
     }
@@ -769,6 +809,30 @@ impl Diag {
             RuleId::ModuleGraphIncomplete,
             format!("{files} file(s) of the module graph could not be parsed: their imports are not checked"),
         )
+    }
+}
+
+/// Why Node fails on an import, as its error says it.
+fn failure_text(failure: &crate::verify::modgraph::Failure) -> String {
+    use crate::verify::modgraph::Failure as F;
+    match failure {
+        F::NotFound { tried } => format!("no file {tried} (MODULE_NOT_FOUND)"),
+        F::PackageNotFound { name } => {
+            format!("no node_modules folder up the tree holds {name} (MODULE_NOT_FOUND)")
+        }
+        F::DirectoryImport { dir } => format!(
+            "{dir} is a folder, and an ESM import needs the file with its extension (ERR_UNSUPPORTED_DIR_IMPORT)"
+        ),
+        F::NotExported { package, subpath } => format!(
+            "the `exports` of {package} has no {subpath:?} for these conditions (ERR_PACKAGE_PATH_NOT_EXPORTED)"
+        ),
+        F::ImportNotDefined => {
+            "no `imports` entry of the enclosing package.json matches (ERR_PACKAGE_IMPORT_NOT_DEFINED)".into()
+        }
+        F::InvalidTarget { package, target } => format!(
+            "the package.json of {package} maps it to {target:?}, which Node refuses (ERR_INVALID_PACKAGE_TARGET)"
+        ),
+        F::InvalidSpecifier => "Node refuses the specifier (ERR_INVALID_MODULE_SPECIFIER)".into(),
     }
 }
 

@@ -262,3 +262,58 @@ fn pnpm_isolated_layout_passes_with_or_without_workspace() {
         v.findings
     );
 }
+
+/// npm's `--install-links` layout ships the internal package twice: at its workspace folder
+/// and as a real folder in the service's node_modules. A warning names both and the one Node
+/// loads; pnpm's symlink to the workspace folder is one copy, not two.
+#[test]
+fn an_internal_package_shipped_twice_is_a_warning_naming_both_and_the_loaded_one() {
+    let nm = "/app/services/billing/node_modules";
+    let twice = billing_image(|t| {
+        t.file("/app/packages/shared/package.json", SHARED)
+            .files(&["/app/packages/shared/dist/index.js"])
+            .layer(3)
+            .file(&format!("{nm}/@acme/shared/package.json"), SHARED)
+            .files(&[&format!("{nm}/@acme/shared/dist/index.js")])
+            .file(&format!("{nm}/zod/package.json"), r#"{"name":"zod"}"#)
+            .files(&[&format!("{nm}/zod/index.js")])
+    })
+    .build();
+    for ws in [Some(workspace()), None] {
+        let v = check_with(&twice, ws.as_ref());
+        let f = v
+            .findings
+            .iter()
+            .find(|f| f.rule == RuleId::InternalPackageTwice)
+            .unwrap_or_else(|| panic!("{:#?}", v.findings));
+        assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(
+            f.paths,
+            [
+                "/app/packages/shared",
+                "/app/services/billing/node_modules/@acme/shared"
+            ]
+        );
+        assert_eq!(
+            f.message,
+            "the internal package @acme/shared is shipped 2 times, at /app/packages/shared and /app/services/billing/node_modules/@acme/shared: Node loads /app/services/billing/node_modules/@acme/shared from the service; the other copy is never loaded and can differ from it"
+        );
+    }
+    let linked = billing_image(|t| {
+        t.file("/app/packages/shared/package.json", SHARED)
+            .files(&["/app/packages/shared/dist/index.js"])
+            .layer(3)
+            .symlink(&format!("{nm}/@acme/shared"), "../../../../packages/shared")
+            .file(&format!("{nm}/zod/package.json"), r#"{"name":"zod"}"#)
+            .files(&[&format!("{nm}/zod/index.js")])
+    })
+    .build();
+    let v = check_with(&linked, Some(&workspace()));
+    assert!(
+        v.findings
+            .iter()
+            .all(|f| f.rule != RuleId::InternalPackageTwice),
+        "{:#?}",
+        v.findings
+    );
+}

@@ -27,6 +27,8 @@ pub enum Launch {
         /// `-e`/`-p`/`-`: code given on the command line or stdin.
         inline: bool,
         args: Vec<String>,
+        /// What `-r`/`--require` and `--import` preload before the script, in order.
+        preloads: Vec<Preload>,
     },
     /// `npm start`, `pnpm --filter x start`, `yarn`, `npx`, `nx`, `turbo`...
     PackageManager { tool: String, args: Vec<String> },
@@ -78,6 +80,32 @@ const PACKAGE_MANAGERS: &[&str] = &[
     "pm2",
     "pm2-runtime",
 ];
+
+/// A module node loads before the script: `-r x`/`--require x` (resolved as `require` would
+/// from the working directory) or `--import x` (as an ESM `import`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preload {
+    pub specifier: String,
+    /// `--import` (else `-r`/`--require`).
+    pub import: bool,
+}
+
+/// A preload flag and its value, when `args[i]` is one (`--require=x` or `-r x`); how many
+/// arguments it takes.
+fn preload(args: &[String], i: usize) -> Option<(Preload, usize)> {
+    let a = args[i].as_str();
+    for (flag, import) in [("-r", false), ("--require", false), ("--import", true)] {
+        if a == flag {
+            let specifier = args.get(i + 1)?.clone();
+            return Some((Preload { specifier, import }, 2));
+        }
+        if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            let specifier = v.to_string();
+            return Some((Preload { specifier, import }, 1));
+        }
+    }
+    None
+}
 
 /// Node options that take their value as the next argument.
 const NODE_VALUE_FLAGS: &[&str] = &[
@@ -276,7 +304,8 @@ pub fn analyse(config: &RuntimeConfig, fs: &Fs) -> Launch {
 }
 
 /// `sh <rest>`: a shell command (or the service a `node step && exec node <script>` command
-/// execs, to analyse next), a script the shell runs, or an interactive shell.
+/// execs, to analyse next), a script the shell runs (or the service a plain entrypoint script
+/// execs, see `launch_script`), or an interactive shell.
 fn shell(
     rest: &[String],
     config: &RuntimeConfig,
@@ -309,6 +338,9 @@ fn shell(
     }
     if let Some(script) = rest.iter().find(|a| !a.starts_with('-')) {
         let idx = rest.iter().position(|a| a == script).unwrap_or(0);
+        if let Some(service) = super::launch_script::service(script, config, fs) {
+            return Continue(service);
+        }
         return Break(Launch::Script {
             path: fs::join(&config.workdir(), script),
             args: rest[idx + 1..].to_vec(),
@@ -334,10 +366,16 @@ fn node_program(program: &str, args: &[String], config: &RuntimeConfig, fs: &Fs)
     node(args, config, fs)
 }
 
-fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
+pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
     let mut i = 0;
     let mut inline = false;
+    let mut preloads = Vec::new();
     while i < args.len() {
+        if let Some((p, n)) = preload(args, i) {
+            preloads.push(p);
+            i += n;
+            continue;
+        }
         let a = args[i].as_str();
         if a == "--" {
             i += 1;
@@ -362,6 +400,7 @@ fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
             wanted: None,
             inline: true,
             args: args[i..].to_vec(),
+            preloads,
         };
     }
     let Some(script) = args.get(i).cloned() else {
@@ -371,6 +410,7 @@ fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
             wanted: None,
             inline: false,
             args: Vec::new(),
+            preloads,
         };
     };
     let wanted = fs::join(&config.workdir(), &script);
@@ -381,6 +421,7 @@ fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
         wanted: Some(wanted),
         inline: false,
         args: args[i + 1..].to_vec(),
+        preloads,
     }
 }
 
@@ -573,6 +614,46 @@ mod tests {
         let missing = "node dist/gone.js && exec node /app/api/dist/server.js";
         let l = analyse(&cfg(&[], &["/bin/sh", "-c", missing], "/app/api"), &fs);
         assert!(matches!(&l, Launch::Shell { .. }), "{l:?}");
+    }
+
+    /// What `isogen generate` writes for `"start": "sh ./entrypoint.sh"`: the service is the
+    /// node the script execs, once every step can run in the image.
+    #[test]
+    fn a_plain_entrypoint_script_execs_the_service() {
+        let script = "#!/bin/sh\nset -e\nmigrate-db up migrations\nnode lib/seed.js\necho ok\nexec node lib/server.js\n";
+        let build = |script: &str, tool: bool| {
+            let t = node_base(TreeBuilder::new())
+                .file("/app/api/lib/seed.js", "x")
+                .file("/app/api/lib/server.js", "x")
+                .file("/app/api/entrypoint.sh", script);
+            let t = if tool {
+                t.exe("/app/api/node_modules/.bin/migrate-db", "#!/bin/sh\n")
+            } else {
+                t
+            };
+            t.build()
+        };
+        let cmd = ["/bin/sh", "/app/api/entrypoint.sh"];
+        let t = build(script, true);
+        let l = analyse(&cfg(&[], &cmd, "/app/api"), &Fs::new(&t));
+        assert!(
+            matches!(&l, Launch::Node { resolved: Some(r), .. } if r == "/app/api/lib/server.js"),
+            "{l:?}"
+        );
+        // A tool the image does not have, a step's file missing, a line not read, no exec:
+        // the script is what runs.
+        let t = build(script, false);
+        let l = analyse(&cfg(&[], &cmd, "/app/api"), &Fs::new(&t));
+        assert!(matches!(&l, Launch::Script { .. }), "{l:?}");
+        for other in [
+            script.replace("lib/seed.js", "lib/gone.js"),
+            script.replace("echo ok", "[ -n \"$X\" ] && echo ok"),
+            script.replace("exec node", "node"),
+        ] {
+            let t = build(&other, true);
+            let l = analyse(&cfg(&[], &cmd, "/app/api"), &Fs::new(&t));
+            assert!(matches!(&l, Launch::Script { .. }), "{other}: {l:?}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub(crate) mod facts;
 pub(crate) mod fs;
 pub mod gate;
 pub(crate) mod launch;
+mod launch_script;
 mod launch_steps;
 pub(crate) mod modgraph;
 mod rules;

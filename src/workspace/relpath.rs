@@ -39,6 +39,13 @@ pub fn child(dir: &str, name: &str) -> String {
     }
 }
 
+/// Whether `path` is the folder `dir` or inside it (`apps/api/src` is within `apps/api`, not
+/// within `apps/ap`), without building `dir/`: callers ask it per package, per entry.
+pub fn within(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The folder of a workspace-relative file (`""` for a file at the root).
 pub fn parent(file: &str) -> &str {
     file.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
@@ -47,6 +54,12 @@ pub fn parent(file: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_means_the_folder_or_below_it() {
+        assert!(within("apps/api", "apps/api") && within("apps/api/src/x.ts", "apps/api"));
+        assert!(!within("apps/api2", "apps/api") && !within("apps", "apps/api"));
+    }
 
     #[test]
     fn join_resolves_dots_and_refuses_to_leave_the_root() {

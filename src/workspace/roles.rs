@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::cargo::services::{server_framework, SERVER_FRAMEWORKS};
+use super::cargo::services::{server_framework, SERVER_FRAMEWORKS, TOOL_WORDS};
 use super::{Ecosystem, Package, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
@@ -76,6 +76,10 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
                 },
                 None => service_reason(p),
             };
+            let reason = match other_bins(p, &services) {
+                Some(tools) => format!("{reason}; not services: {tools}"),
+                None => reason,
+            };
             (Role::Service, reason)
         } else if let Some(s) = excluded.iter().find(|s| s.matches(p)) {
             (
@@ -126,27 +130,64 @@ fn service_reason(p: &Package) -> String {
     }
 }
 
+/// The binaries of `p` that are not among its `services` (tools by their names, or left out
+/// by isogen.toml), for the service row of `isogen list`.
+fn other_bins(p: &Package, services: &[String]) -> Option<String> {
+    let c = p.cargo.as_ref()?;
+    let others: Vec<&str> = c
+        .bins
+        .iter()
+        .map(|b| b.name.as_str())
+        .filter(|b| !services.iter().any(|s| s == b))
+        .collect();
+    (!others.is_empty()).then(|| others.join(", "))
+}
+
 /// Why `p` (not a service, used by no package) is a tool, if it is one.
 fn tool_reason(p: &Package) -> Option<String> {
     if let Some(c) = &p.cargo {
         if c.bins.is_empty() {
             return None;
         }
-        let bins: Vec<&str> = c.bins.iter().map(|b| b.name.as_str()).collect();
-        if p.name == "xtask" {
-            return Some("xtask: the cargo-xtask convention for developer tasks".into());
-        }
-        return Some(format!(
-            "its binaries ({}) run no server: none of the {} server frameworks isogen knows \
-             (axum, actix-web, hyper, tonic, ...) is among its dependencies; `[workspace] \
-             services` in isogen.toml makes them services",
-            bins.join(", "),
-            SERVER_FRAMEWORKS.len()
-        ));
+        let bins = c
+            .bins
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Some(cargo_tool_reason(p, &bins));
     }
     let node = p.node.as_ref()?;
     let bin = node.bin.as_deref()?;
     Some(format!("a command-line tool: its `bin` runs {bin}"))
+}
+
+/// Why the binaries `bins` of Cargo package `p` are tools, with the fix when they may not be.
+fn cargo_tool_reason(p: &Package, bins: &str) -> String {
+    const MAKE: &str = "`[workspace] services` in isogen.toml makes them services";
+    if p.name == "xtask" {
+        return "xtask: the cargo-xtask convention for developer tasks".into();
+    }
+    if let Some(f) = server_framework(p) {
+        return format!(
+            "its binaries ({bins}) are tools by their names (a word of {}) though it depends \
+             on {f}; {MAKE}",
+            TOOL_WORDS.join(", ")
+        );
+    }
+    let frameworks = p.cargo.as_ref().map_or(&[][..], |c| &c.frameworks[..]);
+    if let Some(f) = frameworks.first() {
+        return format!(
+            "its binaries ({bins}) run no server: it uses {f}, but neither its sources nor a \
+             workspace crate it uses start one (`Server::builder`, `serve_connection`, ...); \
+             {MAKE}"
+        );
+    }
+    format!(
+        "its binaries ({bins}) run no server: none of the {} server frameworks isogen knows \
+             (axum, actix-web, hyper, tonic, ...) is among its dependencies; {MAKE}",
+        SERVER_FRAMEWORKS.len()
+    )
 }
 
 /// Why `p` is neither a service, nor used, nor a tool.

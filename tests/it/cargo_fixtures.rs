@@ -12,6 +12,9 @@
 //! | cargo-nested | deep member globs, a nested workspace excluded, an excluded path dependency (`third_party`), edition 2015 (declared bins turn inference off), `[lib]` with a custom name and path, `package.build` at a custom path, a renamed registry dependency, an optional member dependency, an `xtask`, `build.target-dir` in `.cargo/config.toml` |
 //! | cargo-directory | a server with its CLI tools beside it (lldap's shape): only the package that depends on a server framework (tiny_http) is a service, `set-password` and `migration-tool` are tools; the server needs a subcommand (`args = ["run"]`), writes to a `writable` folder that is a `VOLUME`, includes a root `version.json` with `include_str!` (a build input found by discovery), `builder_packages`, `runtime_packages`, `expose`, `env` |
 //! | cargo-kv | one package with two server binaries and a client (mini-redis's and sshx's shape): the servers are services, `kv-cli` is a tool by its name; a crate's `build.rs` reads `proto/kv.proto` at the workspace root (a build input found in the build script) |
+//! | cargo-native | a build script that runs `pkg-config` for the system SQLite and a binary linking `libsqlite3.so.0`: `builder_packages` and `runtime_packages` |
+//! | cargo-frontend | a server that serves `dist/` from its working directory, written by the root package.json's `vite build` (rustpad's shape): an asset `{ from_root = "dist" }`, and the warning that isogen does not build it |
+//! | cargo-relay | a server package at the root with a second server binary and a `-utils` tool (rustdesk-server's shape); a gRPC framework that is a workspace member, depended on by path (tonic's own repository): `interop`'s `server` builds a server and is a service, its `client` and the client-only `probe` are tools, though the framework crate's own sources hold server code |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -41,6 +44,9 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-nested", &["gateway", "notifier"]),
     ("cargo-directory", &["dirsrv"]),
     ("cargo-kv", &["kv-replica", "kv-server"]),
+    ("cargo-native", &["notes-server"]),
+    ("cargo-frontend", &["pad-server"]),
+    ("cargo-relay", &["relay", "relay-hub", "server"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

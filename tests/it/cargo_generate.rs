@@ -1223,3 +1223,66 @@ fn cargo_only_settings_on_a_node_service_are_refused() {
         "{stderr}"
     );
 }
+
+/// A root asset: built at the root by another tool, shipped at the working directory; a
+/// mistyped table names isogen.toml's line and the keys it takes; nothing is written.
+#[test]
+fn cli_root_asset_is_shipped_once_built_and_a_bad_table_is_refused() {
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("Cargo.lock", "version = 4\n"),
+        (
+            "crates/api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/api/src/main.rs", "fn main() {}\n"),
+        ("web/build/index.html", "<html></html>\n"),
+        (
+            "isogen.toml",
+            "[workspace]\nservices = [\"*\"]\n\n[generate.services.api]\n\
+             assets = [{ from_root = \"web/build\", to = \"build\" }]\n",
+        ),
+    ];
+    let dir = fixture(&files);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "web/build exists: no warning"
+    );
+    let dockerfile = std::fs::read_to_string(dir.path().join("crates/api/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("COPY web/build /app/build\n")
+            && dockerfile.contains("# Before building the image, build `web/build`"),
+        "{dockerfile}"
+    );
+    let ignore =
+        std::fs::read_to_string(dir.path().join("crates/api/Dockerfile.dockerignore")).unwrap();
+    assert!(ignore.contains("\n!web/build\n"), "{ignore}");
+
+    let dir = fixture(&files);
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"*\"]\n\n[generate.services.api]\n\
+         assets = [{ src = \"web/build\" }]\n",
+    )
+    .unwrap();
+    Command::cargo_bin("isogen")
+        .unwrap()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("isogen.toml:5:").and(predicate::str::contains(
+                "unknown field `src`, expected `from_root` or `to`",
+            )),
+        );
+    assert!(!dir.path().join("crates/api/Dockerfile").exists());
+}

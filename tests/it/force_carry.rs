@@ -161,3 +161,62 @@ fn a_kept_setting_the_generator_refuses_writes_nothing() {
         toml
     );
 }
+
+/// Every file of `dir` (path and contents), to tell that a run wrote nothing.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn check_with_force_previews_what_force_keeps_and_drops_and_writes_nothing() {
+    let ws = fixture("pnpm9-esm");
+    let hand = "FROM node:20\nWORKDIR /app/services/public/web\nCOPY . .\n\
+                ENV PORT=3000 NODE_ENV=production\nEXPOSE 3000\nUSER root\n\
+                HEALTHCHECK CMD wget -q -O- http://localhost:3000/health\n\
+                CMD [\"node\", \"dist/index.js\"]\n";
+    std::fs::write(ws.path().join("services/public/web/Dockerfile"), hand).unwrap();
+    let before = tree(ws.path());
+    let out = isogen()
+        .current_dir(ws.path())
+        .args(["generate", "--check", "--force", "--diff", "."])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert_eq!(tree(ws.path()), before, "--check --force wrote something");
+    let preview = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Only the isogen.toml part of the preview (the Dockerfiles' diffs are generated text,
+    // snapshot elsewhere).
+    let shown: String = preview
+        .split_inclusive('\n')
+        .take_while(|l| !l.starts_with("would create") && !l.starts_with("would replace"))
+        .collect();
+    insta::assert_snapshot!(shown);
+    assert!(
+        preview.contains("would replace (hand-written, --force) services/public/web/Dockerfile"),
+        "{preview}"
+    );
+    // What the preview announced is what --force then does.
+    let report: String = preview
+        .split_inclusive('\n')
+        .take_while(|l| !l.starts_with("would "))
+        .collect();
+    let forced = force(ws.path());
+    assert!(forced.contains(&report), "{report}\nnot in\n{forced}");
+    let toml = std::fs::read_to_string(ws.path().join("isogen.toml")).unwrap();
+    for line in shown
+        .lines()
+        .filter(|l| l.starts_with("+") && !l.starts_with("+++"))
+    {
+        assert!(toml.contains(&line[1..]), "{line} not in\n{toml}");
+    }
+}

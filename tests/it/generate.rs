@@ -673,6 +673,126 @@ fn migration_folders_ship_when_the_start_command_migrates() {
     }
 }
 
+/// `prisma migrate deploy && node dist/main.js`: the migration runs under node from the
+/// service's own `node_modules` when `prisma` is a production dependency (never `npx`, which
+/// would download it); as a devDependency the image has no prisma, so the CMD runs the
+/// service alone and generate names the step it left out and the two fixes.
+#[test]
+fn a_migration_tool_step_runs_when_the_tool_is_a_dependency_else_is_named() {
+    let manifest = |kind: &str| {
+        format!(
+            r#"{{"name":"@x/api","version":"1.0.0","scripts":{{"build":"tsc","start":"npx prisma migrate deploy && node dist/main.js"}},"dependencies":{{"@x/lib":"workspace:*"}},"{kind}":{{"prisma":"7.10.0"}}}}"#
+        )
+    };
+    let prod = manifest("dependencies");
+    let ws = workspace(&[]);
+    for (path, text) in MINIMAL {
+        let text = if *path == "services/api/package.json" {
+            prod.as_str()
+        } else {
+            text
+        };
+        let p = ws.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"CMD ["/bin/sh", "-c", "node node_modules/prisma/build/index.js migrate deploy && exec node /app/services/api/dist/main.js"]"#),
+        "{dockerfile}"
+    );
+    let dev = manifest("devDependencies");
+    let p = ws.path().join("services/api/package.json");
+    std::fs::write(&p, dev).unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/package.json: the `start` script runs steps before the service that the image cannot run, so its CMD runs `node dist/main.js` alone and leaves out every step (prisma migrate deploy): `prisma migrate deploy`: `prisma` is a devDependency in services/api/package.json, and the image installs only dependencies; move `prisma` to dependencies, or set `cmd` in [generate.services.api] of isogen.toml",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"CMD ["node", "/app/services/api/dist/main.js"]"#),
+        "{dockerfile}"
+    );
+}
+
+/// `"start": "bash scripts/start.sh"`: the image ships the script and runs it with bash, with
+/// the service's node_modules/.bin on PATH; the node file it execs is the entry, so `dist`
+/// ships. A step that cannot work in the image (a devDependency through `npx`: it would be
+/// downloaded at every start) and a line isogen cannot read are refused with file and line.
+#[test]
+fn an_entrypoint_script_ships_and_runs_or_is_refused_with_its_line() {
+    const API: &str = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"bash scripts/start.sh"},"dependencies":{"@x/lib":"workspace:*","prisma":"7.10.0"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", API),
+        (
+            "services/api/scripts/start.sh",
+            "#!/usr/bin/env bash
+set -euo pipefail
+npx prisma migrate deploy
+exec node dist/main.js
+",
+        ),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    for line in [
+        r#"CMD ["/bin/bash", "/app/services/api/scripts/start.sh"]"#,
+        "COPY --from=builder /app/services/api/scripts scripts
+",
+        "COPY --from=builder /app/services/api/dist dist
+",
+        r#"ENV PATH="/app/services/api/node_modules/.bin:/usr/local/sbin:"#,
+    ] {
+        assert!(dockerfile.contains(line), "{line}: {dockerfile}");
+    }
+
+    const DEV: &str = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"sh ./entrypoint.sh"},"devDependencies":{"prisma":"7.10.0"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", DEV),
+        (
+            "services/api/entrypoint.sh",
+            "#!/bin/sh
+set -e
+
+npx prisma migrate deploy
+exec node dist/main.js
+",
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/entrypoint.sh",
+            "line 4: `npx prisma migrate deploy` needs `prisma`, a devDependency in services/api/package.json: the image installs only dependencies (and `npx` would download it at every start); move `prisma` to dependencies",
+            "or set `cmd` in [generate.services.api] of isogen.toml",
+        ],
+    );
+
+    let ws = with(&[
+        ("services/api/package.json", DEV),
+        (
+            "services/api/entrypoint.sh",
+            "#!/bin/sh
+if [ -n \"$MIGRATE\" ]; then npx prisma migrate deploy; fi
+exec node dist/main.js
+",
+        ),
+    ]);
+    fails_naming(
+        &ws,
+        &[
+            "services/api/entrypoint.sh",
+            "line 2: isogen cannot read `if [ -n",
+            "or set `cmd` in [generate.services.api] of isogen.toml",
+        ],
+    );
+}
+
 /// An internal package whose entry is its TypeScript source and that nothing builds (the
 /// "just-in-time" packages a service bundles with tsup's `noExternal`, as a real pnpm 8
 /// workspace had nine of): Node cannot load it, so the image ships its package.json and
@@ -1303,6 +1423,14 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-runfiles", None),
     // Next.js apps: `output: "standalone"` (web) and `next start -p 4000` (site).
     ("pnpm9-next", None),
+    // The same apps on Next 14 (React 18): the standalone output's layout of Next 13.4 to 14.
+    ("pnpm9-next14", None),
+    // A service started by its entrypoint script (a dependency's tool, node, exec node).
+    ("pnpm9-entrypoint", None),
+    // pnpm 11 on Node 22: settings and a catalog in pnpm-workspace.yaml, an allowed native addon.
+    ("pnpm11-addon", None),
+    // node-linker=hoisted + ignore-scripts=true: every service reaches every package.
+    ("pnpm8-hoisted-fleet", None),
 ];
 
 /// `pnpm add`: the dependency goes into the manifest and into the lockfile's importer.
@@ -1968,7 +2096,8 @@ fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
 /// `prisma migrate deploy && node dist/server.js`: a step isogen cannot run is named, never
 /// dropped in silence.
 #[test]
-fn start_steps_that_are_not_node_are_named() {
+fn start_steps_the_image_cannot_run_are_named_with_the_fix() {
+    // A tool that is no dependency: the step is named, with why and the fix.
     let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","start":"prisma migrate deploy && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
     let ws = with(&[("services/api/package.json", api)]);
     isogen()
@@ -1977,7 +2106,21 @@ fn start_steps_that_are_not_node_are_named() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "services/api/package.json: the `start` script `prisma migrate deploy && node dist/server.js` runs steps the image's CMD does not",
+            "services/api/package.json: the `start` script runs steps before the service that the image cannot run, so its CMD runs `node dist/server.js` alone and leaves out every step (prisma migrate deploy): `prisma migrate deploy`: `prisma` is not among the dependencies in services/api/package.json, so the image does not have it; add `prisma` to its dependencies, or set `cmd` in [generate.services.api] of isogen.toml",
+        ));
+    // Another script as a step is not read at all.
+    let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","db:migrate":"prisma migrate deploy","start":"pnpm db:migrate && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "services/api/package.json: the `start` script `pnpm db:migrate && node dist/server.js` is not read as steps before the service",
+        ))
+        .stderr(predicate::str::contains(
+            "the CMD runs `node dist/server.js` alone and leaves the rest out: make each step a `node <file>` or tool command, or set `cmd` in [generate.services.api] of isogen.toml",
         ));
 }
 
@@ -2127,6 +2270,19 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
         insta::assert_snapshot!("stale_lockfile", stderr);
     }
     assert!(!ws.path().join("services/api/Dockerfile").exists());
+    // A second service fails on the same lockfile: the error is said once, not per service.
+    let worker = ws.path().join("services/worker");
+    std::fs::create_dir_all(&worker).unwrap();
+    std::fs::write(
+        worker.join("package.json"),
+        r#"{"name":"@stale/worker","version":"1.0.0","scripts":{"start":"node index.js"}}"#,
+    )
+    .unwrap();
+    std::fs::write(worker.join("index.js"), "setInterval(() => {}, 1000);\n").unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("is out of date").count(), 1, "{stderr}");
+    std::fs::remove_dir_all(&worker).unwrap();
     // `pnpm install` brings the lockfile up to date: generate goes on.
     let lock = std::fs::read_to_string(ws.path().join("pnpm-lock.yaml"))
         .unwrap()

@@ -216,3 +216,129 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
     );
     assert!(!stderr.contains("esbuild"), "{stderr}");
 }
+
+/// tests/fixtures/pnpm11-addon (pnpm 11, lockfile v9, `allowBuilds: {fs-ext: true}`): the
+/// build stages use the full Node image, which can compile fs-ext, and the runtime stays slim;
+/// with `ignoreScripts: true` added, the warning names fs-ext and the build stays slim; in
+/// `.npmrc`, which pnpm 11 no longer reads settings from, it changes nothing and is named.
+#[test]
+fn an_allowed_native_addon_gets_a_compiler_or_is_named_when_scripts_are_ignored() {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm11-addon");
+    let run = |extra_yaml: &str, npmrc: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        copy_fixture(&fixture, &root);
+        let yaml = root.join("pnpm-workspace.yaml");
+        let text = std::fs::read_to_string(&yaml).unwrap() + extra_yaml;
+        std::fs::write(&yaml, text).unwrap();
+        if !npmrc.is_empty() {
+            std::fs::write(root.join(".npmrc"), npmrc).unwrap();
+        }
+        let out = Command::cargo_bin("isogen")
+            .unwrap()
+            .arg("generate")
+            .arg(&root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dockerfile = std::fs::read_to_string(root.join("services/ledger/Dockerfile")).unwrap();
+        (dockerfile, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (dockerfile, _) = run("", "");
+    assert!(
+        dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm\n"),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("\nARG NODE_RUNTIME_IMAGE=node:22-bookworm-slim\n"));
+    assert!(dockerfile.contains("# fs-ext builds a native addon at install"));
+    assert!(dockerfile.contains("pnpm rebuild --pending"));
+
+    let (dockerfile, stderr) = run("ignoreScripts: true\n", "");
+    assert!(
+        stderr.contains("so fs-ext (allowed to build by the workspace's allowBuilds or onlyBuiltDependencies, in the service's production dependencies) is not built in the image"),
+        "{stderr}"
+    );
+    assert!(dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm-slim\n"));
+    assert!(!dockerfile.contains("pnpm rebuild"));
+
+    // pnpm 11 reads only auth and registry settings from .npmrc: these change nothing (it
+    // builds fs-ext, isolated layout), so the Dockerfile is the default one, and both are named.
+    let (with_npmrc, stderr) = run("", "ignore-scripts=true\nnode-linker=hoisted\n");
+    assert!(
+        with_npmrc.contains("\nARG NODE_IMAGE=node:22-bookworm\n"),
+        "{with_npmrc}"
+    );
+    assert!(with_npmrc.contains("pnpm rebuild --pending"));
+    assert!(!with_npmrc.contains("--node-linker"), "{with_npmrc}");
+    for key in ["`ignore-scripts = true`", "`node-linker = hoisted`"] {
+        assert!(
+            stderr.contains(&format!(".npmrc: {key}: pnpm 11.29.0 reads only auth and registry settings from .npmrc and ignores this one")),
+            "{stderr}"
+        );
+    }
+}
+
+fn copy_fixture(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_fixture(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// With a flat node_modules (`node-linker=hoisted`), a package can load what only another
+/// package declares; the image installs each package's own dependencies, so generate names
+/// each such import (file, line, package, fix). A root devDependency loaded at run time by
+/// the service is named whatever the linker; a type-only import of one, or a built-in, is not.
+#[test]
+fn imports_that_only_a_flat_node_modules_resolves_are_named() {
+    let source = (
+        "services/api/src/main.ts",
+        "import { readFileSync } from \"node:fs\";\nimport path from \"path\";\nimport { v4 } from \"uuid\";\nimport type { Foo } from \"typescript\";\nconst ts = require(\"typescript\");\nimport { lib } from \"@x/lib\";\nimport { v1 } from \"uuid/v1\";\nimport { Request } from \"express\";\n",
+    );
+    // The service declares `@types/express` (and the lockfile records it).
+    let lock = BASE[2].1.replace(
+        "  services/api:\n",
+        "  services/api:\n    devDependencies:\n      '@types/express':\n        specifier: 4.17.21\n        version: 4.17.21\n",
+    );
+    let manifest = r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"},"devDependencies":{"@types/express":"4.17.21"}}"#;
+    let typed = [
+        ("pnpm-lock.yaml", lock.as_str()),
+        ("services/api/package.json", manifest),
+        source,
+    ];
+    let (_, _, stderr) = generate(&[&[(".npmrc", "node-linker=hoisted\n")], &typed[..]].concat());
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 2, "{stderr}");
+    assert!(
+        named[0].starts_with("warning: services/api/src/main.ts:5: imports `typescript`, which services/api/package.json does not declare; only the root package.json declares it, in devDependencies"),
+        "{stderr}"
+    );
+    assert!(
+        named[1].starts_with("warning: services/api/src/main.ts:3: imports `uuid` (and 1 more import), which services/api/package.json does not declare; .npmrc: `node-linker = hoisted` lets it load")
+            && named[1].ends_with("add \"uuid\" to its dependencies"),
+        "{stderr}"
+    );
+    // The isolated layout: an undeclared package fails in the workspace too; only the root's
+    // devDependency loaded at run time is named.
+    let (_, _, stderr) = generate(&typed);
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 1, "{stderr}");
+    assert!(named[0].contains("imports `typescript`"), "{stderr}");
+}

@@ -106,6 +106,51 @@ pub fn build_node(work_dir: &Path) -> Result<BaseImage> {
     })
 }
 
+/// The host Node's full image, `node:<major>-bookworm`: the base image's files plus python3,
+/// make and g++ and the host's Node headers (`<prefix>/include/node`, with
+/// `npm_config_nodedir` so node-gyp does not download them), for the build stages of services
+/// whose dependencies compile native addons. Built only on request (`--full`, or by e2e when a
+/// Dockerfile asks for it).
+pub fn build_node_full(work_dir: &Path) -> Result<BaseImage> {
+    let node = which("node")?;
+    let node_version = Cmd::new(&node).arg("--version").read()?;
+    let major = node_version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut fs = RootFs::for_node(&node)?;
+    crate::node_release::add_toolchain(&mut fs)?;
+    let prefix = canonical(&node)?
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .context("node's folder has no parent")?;
+    let headers = prefix.join("include/node");
+    if !headers.join("node_api.h").is_file() {
+        bail!(
+            "no Node headers at {} (apt-get install libnode-dev, or the nodejs package that ships them)",
+            headers.display()
+        );
+    }
+    fs.add_tree_at(&headers, &headers)?;
+    let containerfile = node_containerfile(&node_version).replace(
+        &format!("NODE_EXTRA_CA_CERTS={CA_BUNDLE}\n"),
+        &format!(
+            "NODE_EXTRA_CA_CERTS={CA_BUNDLE} \\\n    npm_config_nodedir={}\n",
+            prefix.display()
+        ),
+    );
+    crate::node_release::build_image(
+        &fs,
+        &containerfile,
+        &crate::node_release::full_names(&major),
+        work_dir,
+        node_version.trim_start_matches('v'),
+    )
+}
+
 /// Builds `containerfile` in `work_dir` (which holds the `rootfs.tar` it adds), labelled with
 /// `inputs` and tagged with every name; returns the image id.
 pub(crate) fn build_from_rootfs(
@@ -518,7 +563,7 @@ fn append<W: Write>(tar: &mut tar::Builder<W>, at: &Path, entry: &Entry) -> Resu
 }
 
 /// glibc libraries of the Debian slim images beyond what node links (see `for_node`).
-const GLIBC_EXTRA: &[&str] = &[
+pub(crate) const GLIBC_EXTRA: &[&str] = &[
     "librt.so.1",
     "libdl.so.2",
     "libpthread.so.0",
@@ -528,7 +573,7 @@ const GLIBC_EXTRA: &[&str] = &[
 ];
 
 /// The shared libraries `ldd` lists for a binary, the dynamic loader included.
-fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
     let out = Cmd::new("ldd").arg(binary).quiet().read()?;
     let mut libs = Vec::new();
     for line in out.lines() {

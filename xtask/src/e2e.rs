@@ -204,6 +204,21 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
                 base_images::build_node(&out.join("base/node"))
             })
             .context("cannot build any pnpm image without the Node base image")?;
+        // A service whose dependencies compile native addons builds on the full image.
+        let wants_full = services.iter().any(|s| {
+            s.ecosystem == Ecosystem::Pnpm
+                && std::fs::read_to_string(workspace.join(&s.dockerfile)).is_ok_and(|text| {
+                    text.lines()
+                        .any(|l| l.starts_with("ARG NODE_IMAGE=node:") && l.ends_with("-bookworm"))
+                })
+        });
+        if wants_full {
+            steps
+                .run("Node full base image", || {
+                    base_images::build_node_full(&out.join("base/node-full"))
+                })
+                .context("a Dockerfile builds on node:<major>-bookworm")?;
+        }
     }
     if has(Ecosystem::Cargo) {
         steps
@@ -570,6 +585,11 @@ impl Build<'_> {
             .arg(&iidfile);
         if self.layers && self.no_cache {
             bud = bud.arg("--no-cache");
+        }
+        // buildah's default OCI format drops HEALTHCHECK: build as `docker build` would.
+        let text = std::fs::read_to_string(self.dockerfile).unwrap_or_default();
+        if text.lines().any(|l| l.starts_with("HEALTHCHECK ")) {
+            bud = bud.args(["--format", "docker"]);
         }
         // `ISOGEN_E2E_BUILD_ARGS="K=V K2=V2"`: --build-arg for every build (a fixture's offline
         // workaround, e.g. Prisma's PRISMA_SCHEMA_ENGINE_BINARY).

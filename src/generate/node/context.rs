@@ -18,7 +18,9 @@ use super::tsconfig::{built_by_references, tsconfig_extends};
 use super::{check_dir, is_build_output, node_of, selector, shell_dir};
 use super::{BuildPackage, NodeContext, RuntimePackage};
 use crate::error::{Error, Result};
-use crate::generate::cfg::{is_plain_path, GenerateConfig, Healthcheck, ServiceConfig};
+use crate::generate::cfg::{
+    is_plain_path, AssetSetting, GenerateConfig, Healthcheck, ServiceConfig,
+};
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys, CommonContext};
 use crate::workspace::pnpm::WORKSPACE_FILE;
@@ -80,11 +82,7 @@ pub fn context(
     let (out_dir, service_copy, entry) =
         svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
-    let shipped: Vec<&str> = (service.runtime_closure.iter())
-        .chain([&service.package])
-        .map(|&i| ws.package(i).dir.as_str())
-        .collect();
-    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    let install = install_settings(ws, service, pnpm, &mut node, warnings);
     svc.check_one_line_commands()?;
 
     let mut packages = svc.build_packages(&out_dir, warnings)?;
@@ -112,10 +110,9 @@ pub fn context(
     let root_files = root_files(pnpm, warnings);
     let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
     check_copyable(ws, pnpm, &tsconfig_extends)?;
-    let context_excludes = context_excludes(&packages, &referenced);
     Ok(NodeContext {
         install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
-        context_excludes,
+        context_excludes: context_excludes(&packages, &referenced),
         common,
         node,
         root_files,
@@ -133,6 +130,7 @@ pub fn context(
             .map(|f| f.replacen("--", "--config.", 1))
             .collect(),
         injected_only: injected_only(ws, pnpm, service),
+        dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, warnings),
         install,
         packages,
         runtime_packages,
@@ -196,6 +194,7 @@ impl Svc<'_> {
                     &self.section,
                     warnings,
                 );
+                self.run_entry_script(&mut copy, common, warnings)?;
                 if let Some(plan) = &next_plan {
                     copy.extend(plan.copy.iter().cloned());
                     copy.sort();
@@ -225,6 +224,42 @@ impl Svc<'_> {
             self.config_path,
         )?;
         Ok((out_dir, service_copy, entry))
+    }
+
+    /// A service whose start script runs a shell script of its package (and no `entry` or
+    /// `cmd` setting replaces it): the image ships the script and runs it (see
+    /// [`super::entry_script`]).
+    fn run_entry_script(
+        &self,
+        copy: &mut Vec<String>,
+        common: &mut CommonContext,
+        warnings: &mut Vec<String>,
+    ) -> Result<()> {
+        let configured = self
+            .overrides
+            .is_some_and(|o| o.entry.is_some() || o.cmd.is_some());
+        let Some(script) = self.node.entry_script.as_ref() else {
+            return Ok(());
+        };
+        if configured || !self.node.processes.is_empty() {
+            return Ok(());
+        }
+        let plan = super::entry_script::plan(
+            self.ws,
+            self.pkg,
+            self.node,
+            script,
+            &common.service.workdir,
+            &self.section,
+            warnings,
+        )?;
+        common.service.cmd = plan.cmd;
+        if !copy.contains(&plan.copy) {
+            copy.push(plan.copy);
+            copy.sort();
+        }
+        common.env.entry("PATH".into()).or_insert(plan.path);
+        Ok(())
     }
 
     /// Cargo-only keys in a Node service's section are a mistake worth stopping for.
@@ -264,6 +299,16 @@ impl Svc<'_> {
                         self.service.name, self.section, self.service.name
                     ),
                 ));
+            }
+            // A shell script isogen cannot read says so before `main` is taken for an entry.
+            Some((_, StartCommand::ShellScript { .. })) => {
+                let Some(script) = &self.node.entry_script else {
+                    return Ok(());
+                };
+                let file = crate::workspace::relpath::child(&self.pkg.dir, &script.path);
+                return super::entry_script::readable(script, &file, &self.section)
+                    .map(|_| ())
+                    .map_err(|m| Error::workspace(self.ws.root.join(&file), m));
             }
             _ => return Ok(()),
         };
@@ -383,7 +428,7 @@ impl Svc<'_> {
         };
         if copy
             .iter()
-            .any(|p| entry == p || entry.starts_with(&format!("{p}/")))
+            .any(|p| crate::workspace::relpath::within(entry, p))
         {
             return Ok(copy);
         }
@@ -557,9 +602,22 @@ impl Svc<'_> {
         let assets = self
             .overrides
             .map(|o| o.assets.as_slice())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .iter()
+            .map(|a| match a {
+                AssetSetting::Package(p) => Ok(p.clone()),
+                AssetSetting::Root { from_root, .. } => Err(Error::config(
+                    self.config_path,
+                    format!(
+                        "{} assets: {{ from_root = {from_root:?} }} is for Cargo services only; \
+                         a Node service ships paths of its package folder",
+                        self.section
+                    ),
+                )),
+            })
+            .collect::<Result<Vec<String>>>()?;
         let mut out: Vec<RunFile> = rf
-            .assets(self.pkg, assets)?
+            .assets(self.pkg, &assets)?
             .into_iter()
             .chain(rf.migrations(self.node, entry))
             .map(|rel| in_package(&self.pkg.dir, &rel))
@@ -581,7 +639,7 @@ impl Svc<'_> {
         out.retain(|f| {
             !shipped
                 .iter()
-                .any(|s| f.to == *s || f.to.starts_with(&format!("{s}/")))
+                .any(|s| crate::workspace::relpath::within(&f.to, s))
         });
         out.sort_by(|a, b| a.to.cmp(&b.to));
         out.dedup();
@@ -591,6 +649,24 @@ impl Svc<'_> {
 
 /// With `shared-workspace-lockfile=false`, a frozen install needs the lockfile of every
 /// package it installs: whether they all have one (a warning names those that do not).
+/// What the installs do about the pnpm settings, for the packages the image ships; the build
+/// image becomes the full one when their dependencies compile native addons.
+fn install_settings(
+    ws: &Workspace,
+    service: &Service,
+    pnpm: &PnpmWorkspace,
+    node: &mut super::NodeSettings,
+    warnings: &mut Vec<String>,
+) -> super::pnpm_settings::InstallSettings {
+    let shipped: Vec<&str> = (service.runtime_closure.iter())
+        .chain([&service.package])
+        .map(|&i| ws.package(i).dir.as_str())
+        .collect();
+    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    super::settings::full_builder(node, &install.builds);
+    install
+}
+
 fn split_lockfiles_complete(
     packages: &[BuildPackage],
     service: &str,

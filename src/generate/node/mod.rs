@@ -5,13 +5,17 @@
 //! says what each package folder contributes; [`runtime`] what the production install
 //! installs and ships; [`rewrite`] the `npm pkg` commands around it; [`tsconfig`] follows
 //! `references` and `extends`; [`next`] runs Next.js apps (standalone output, `next start`,
-//! custom servers); [`isolation`] refuses imports that cross a package boundary.
+//! custom servers); [`entry_script`] runs a service started by a shell script of its package;
+//! [`steps`] the steps a start script runs before the service; [`isolation`] refuses imports
+//! that cross a package boundary.
 //!
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
 
 pub mod command;
 pub mod context;
+pub mod dev_peers;
+mod entry_script;
 pub(crate) mod isolation;
 pub mod next;
 pub mod pnpm_settings;
@@ -20,6 +24,7 @@ pub mod runfiles;
 mod runtime;
 pub mod settings;
 pub mod shipped;
+mod steps;
 pub mod tsconfig;
 
 #[cfg(test)]
@@ -91,6 +96,9 @@ pub struct NodeContext {
     /// install their copy in `node_modules/.pnpm` is the one Node loads, and the workspace
     /// folder is removed (one copy per package).
     pub injected_only: Vec<String>,
+    /// The optional peers only a devDependency resolved, which `pnpm install --prod` installs
+    /// anyway: removed after the install (see [`dev_peers`]); `None` when there are none.
+    pub dev_peers: Option<dev_peers::DevPeersContext>,
     /// The install's files removed after it (root `package.json` unless a shipped package is
     /// the root, `pnpm-lock.yaml`, `pnpm-workspace.yaml`, `.npmrc`, `.pnpmfile.cjs`, patches,
     /// per-package lockfiles): the image never ships them.
@@ -122,6 +130,9 @@ pub struct NodeSettings {
     pub version_source: String,
     /// The image of the build stages (`base`, `deps`, `builder`, `runtime-deps`).
     pub image: String,
+    /// Why the build stages use the full Debian image (native addons to compile), for the
+    /// Dockerfile's comment; empty when they do not.
+    pub builder_note: String,
     /// The image of the final stage.
     pub runtime_image: String,
     /// The pnpm version to install (from `packageManager`, or the config).

@@ -21,6 +21,9 @@ pub struct InstallSettings {
     /// on PATH, where pnpm's `run` leaves it off with this setting; the production install
     /// builds no dependency (no `pnpm rebuild`).
     pub ignore_scripts: bool,
+    /// The dependencies of the shipped packages pnpm builds (native addons: see
+    /// `PnpmWorkspace::requires_build`), sorted; empty when scripts are ignored.
+    pub builds: Vec<String>,
 }
 
 /// Settings [`install_settings`] acts on or that other steps handle (split lockfiles,
@@ -46,7 +49,7 @@ pub fn install_settings(
         if value != "isolated" {
             out.install_flags.push("--node-linker=isolated".to_string());
             warnings.push(format!(
-                "{}: `node-linker = {value}`: the deps stage installs with --node-linker=isolated instead, because with a {value} node_modules `pnpm install --filter` installs every project's dependencies (pnpm issue 5891) and the build would see other services' packages; a build that loads packages its package.json does not declare (found only in a flat node_modules) fails there: declare them",
+                "{}: `node-linker = {value}`: the build's installs (deps and runtime-deps) use --node-linker=isolated instead, so the image has pnpm's default layout (each package's node_modules holds only what it declares), because with a {value} node_modules `pnpm install --filter` installs every project's dependencies (pnpm issue 5891) and the build would see other services' packages; a package that loads what it does not declare (found only in a flat node_modules) fails there: declare it",
                 s.file
             ));
         }
@@ -54,22 +57,33 @@ pub fn install_settings(
     if let Some(s) = pnpm.settings.get("ignore-scripts") {
         out.ignore_scripts = s.value.len() == 1 && s.value[0] == "true";
     }
-    if out.ignore_scripts {
+    let addons: std::collections::BTreeSet<&str> = shipped
+        .iter()
+        .map(|d| if d.is_empty() { "." } else { d })
+        .filter_map(|d| pnpm.requires_build.get(d))
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    if !out.ignore_scripts {
+        out.builds = addons.iter().map(|a| a.to_string()).collect();
+    } else {
         let file = &pnpm.settings.get("ignore-scripts").map_or("", |s| &s.file);
-        let addons: std::collections::BTreeSet<&str> = shipped
-            .iter()
-            .map(|d| if d.is_empty() { "." } else { d })
-            .filter_map(|d| pnpm.requires_build.get(d))
-            .flatten()
-            .map(String::as_str)
-            .collect();
+        let why = if pnpm
+            .lockfile_version
+            .as_deref()
+            .is_some_and(|v| v.starts_with('9'))
+        {
+            "allowed to build by the workspace's allowBuilds or onlyBuiltDependencies"
+        } else {
+            "marked requiresBuild in pnpm-lock.yaml"
+        };
         let unbuilt = if addons.is_empty() {
             "native addons among the production dependencies (packages with a binding.gyp or an install script, such as bcrypt) are not built in the image".to_string()
         } else {
             let verb = if addons.len() == 1 { "is" } else { "are" };
             let names: Vec<&str> = addons.into_iter().collect();
             format!(
-                "{} (marked requiresBuild in pnpm-lock.yaml, in the service's production dependencies) {verb} not built in the image",
+                "{} ({why}, in the service's production dependencies) {verb} not built in the image",
                 names.join(", ")
             )
         };
@@ -78,5 +92,8 @@ pub fn install_settings(
         ));
     }
     warnings.extend(pnpm.settings.layout_notes(HANDLED));
+    if let Some(version) = &pnpm.pnpm_version {
+        warnings.extend(pnpm.settings.ignored_notes(version));
+    }
     out
 }

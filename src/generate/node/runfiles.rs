@@ -5,7 +5,8 @@
 //!   shipped at the same path under its folder in the image;
 //! - migration folders of the service's package (`drizzle/`, `migrations/`) when its start
 //!   command uses them: a step or argument names the folder or a migration (`migrat...`:
-//!   `node dist/migrate.js && node dist/server.js`); a folder its `files` lists ships anyway;
+//!   `node dist/migrate.js && node dist/server.js`, or a line of the entrypoint script it
+//!   runs); a folder its `files` lists ships anyway;
 //! - Prisma (see [`crate::workspace::pnpm::prisma`]): `prisma generate` runs in the builder,
 //!   before the package's build (so a TypeScript build compiles a `prisma-client` output);
 //!   the schema and its `migrations/` folder ship; a `prisma-client-js` client ships from
@@ -166,8 +167,14 @@ impl RunFiles<'_> {
     }
 }
 
-/// The text of the scripts that start the service running `entry`: the steps and options.
+/// The text of the scripts that start the service running `entry`: the steps and options,
+/// and the commands of the shell script it runs (`sh ./entrypoint.sh`).
 fn start_text(n: &NodePackage, entry: &str) -> String {
+    if let Some(Ok(shape)) = n.entry_script.as_ref().map(|s| s.shape.as_ref()) {
+        let words = shape.steps.iter().chain(&shape.service);
+        let words: Vec<String> = words.map(|c| c.words.join(" ")).collect();
+        return words.join(" ").to_lowercase();
+    }
     match n.script_running(entry) {
         Some((
             name,

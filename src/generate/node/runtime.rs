@@ -30,7 +30,7 @@ pub(super) struct Shipping<'a> {
 }
 
 /// The service's production closure in install order: dependencies first, the service last.
-fn shipped(service: &Service) -> impl Iterator<Item = usize> + '_ {
+pub(super) fn shipped(service: &Service) -> impl Iterator<Item = usize> + '_ {
     (service.runtime_closure.iter().copied()).chain(std::iter::once(service.package))
 }
 
@@ -187,5 +187,5 @@ pub(super) fn install_leftovers(
 
 /// Whether the folder `dir` is `parent` or inside it (workspace-relative, `/`-separated).
 fn within(dir: &str, parent: &str) -> bool {
-    dir == parent || dir.starts_with(&format!("{parent}/"))
+    crate::workspace::relpath::within(dir, parent)
 }

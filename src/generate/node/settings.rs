@@ -24,7 +24,16 @@ pub(super) fn settings(
     config_path: &Path,
     warnings: &mut Vec<String>,
 ) -> Result<NodeSettings> {
-    let (version, mut version_source) = node_version(pnpm, config, config_path)?;
+    let pnpm_version = pnpm_version(pnpm, config, config_path, warnings)?;
+    let (version, version_source) = node_version(pnpm, config, config_path)?;
+    let (version, mut version_source) = node_for_pnpm(
+        pnpm,
+        config,
+        &pnpm_version,
+        version,
+        version_source,
+        warnings,
+    );
     let default_image = format!("node:{version}{DEFAULT_IMAGE_SUFFIX}");
     let overrides = config.service(service);
     let image = overrides
@@ -42,16 +51,65 @@ pub(super) fn settings(
     check_image(&image, "image", config_path)?;
     check_image(&runtime_image, "runtime_image", config_path)?;
 
-    let pnpm_version = pnpm_version(pnpm, config, config_path, warnings)?;
     Ok(NodeSettings {
         version,
         version_source,
         image,
+        builder_note: String::new(),
         runtime_image,
         pnpm_version,
         pnpm_install: config.node.pnpm_install.unwrap_or_default(),
         lockfile: pnpm.lockfile,
     })
+}
+
+/// When the shipped packages' dependencies include packages pnpm builds (`builds`: native
+/// addons, compiled by node-gyp) and the build image is the default slim one, which has no
+/// compiler: the build stages use `node:<version>-bookworm` (python3, make, g++), the runtime
+/// image stays slim.
+pub(super) fn full_builder(node: &mut NodeSettings, builds: &[String]) {
+    let slim = format!("node:{}{DEFAULT_IMAGE_SUFFIX}", node.version);
+    if builds.is_empty() || node.image != slim {
+        return;
+    }
+    node.image = format!("node:{}-bookworm", node.version);
+    let verb = if builds.len() == 1 { "builds" } else { "build" };
+    node.builder_note = format!(
+        "{} {verb} a native addon at install: the build stages use the full image (python3, make, g++ for node-gyp), the runtime image stays slim",
+        builds.join(", ")
+    );
+}
+
+/// The oldest Node major pnpm 11 runs on (it needs >= 22.13).
+const PNPM_11_NODE_MAJOR: u64 = 22;
+
+/// pnpm 11 and later need Node >= 22.13: when nothing names a Node version, the default becomes
+/// 22 (isogen's own, 20, cannot run it); when the workspace or the config names an older
+/// major, a warning says the build's `pnpm` will not start.
+fn node_for_pnpm(
+    pnpm: &PnpmWorkspace,
+    config: &GenerateConfig,
+    pnpm_version: &str,
+    version: String,
+    source: String,
+    warnings: &mut Vec<String>,
+) -> (String, String) {
+    let major = |v: &str| v.split('.').next().and_then(|m| m.parse::<u64>().ok());
+    if major(pnpm_version).is_none_or(|m| m < 11) {
+        return (version, source);
+    }
+    if config.node.version.is_none() && pnpm.node_version.is_none() {
+        return (
+            PNPM_11_NODE_MAJOR.to_string(),
+            format!("pnpm {pnpm_version} needs Node >= 22.13 and nothing in the workspace names a version"),
+        );
+    }
+    if major(&version).is_some_and(|m| m < PNPM_11_NODE_MAJOR) {
+        warnings.push(format!(
+            "Node {version} ({source}) cannot run pnpm {pnpm_version}, which needs Node >= 22.13: the build's pnpm will not start; name Node 22 or later (engines.node, .nvmrc, or [generate.node] version)"
+        ));
+    }
+    (version, source)
 }
 
 /// The Node version of the default images and where it comes from: `[generate.node]

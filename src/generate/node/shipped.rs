@@ -9,7 +9,7 @@
 
 use crate::generate::cfg::is_plain_path;
 use crate::workspace::pnpm::NodePackage;
-use crate::workspace::{Package, Workspace};
+use crate::workspace::{relpath, Package, Workspace};
 
 /// What an internal package without a build step ships. With a `files` field: those of its
 /// paths that exist in the workspace (nothing builds the others, and a COPY of a missing path
@@ -173,10 +173,7 @@ pub(super) fn package_contents(
             || name.ends_with(".tsbuildinfo")
             || (name.starts_with("tsconfig") && name.ends_with(".json"))
             || is_test_only(&name)
-            || ws
-                .packages
-                .iter()
-                .any(|o| o.dir == rel || o.dir.starts_with(&format!("{rel}/")));
+            || ws.packages.iter().any(|o| relpath::within(&o.dir, &rel));
         if skipped {
             continue;
         }

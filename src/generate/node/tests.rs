@@ -209,6 +209,7 @@ fn in_memory() -> Workspace {
         tsconfigs: vec![],
         plain_js: true,
         entry_exists,
+        files: vec![],
     };
     let lib = Package {
         ecosystem: Ecosystem::Pnpm,
@@ -353,6 +354,34 @@ fn the_node_version_says_where_it_comes_from() {
             "isogen's default; nothing in the workspace names a version".into()
         )
     );
+    // pnpm 11 cannot run on isogen's default: Node 22 then; a named older Node is warned about.
+    ws.pnpm.as_mut().unwrap().pnpm_version = Some("11.29.0".into());
+    assert_eq!(
+        source(&ws, &config),
+        (
+            "22".into(),
+            "pnpm 11.29.0 needs Node >= 22.13 and nothing in the workspace names a version".into()
+        )
+    );
+    config.node.version = Some("20".into());
+    let mut warnings = Vec::new();
+    let ctx = context(
+        &ws,
+        &ws.services[0],
+        &config,
+        Path::new("isogen.toml"),
+        &mut warnings,
+    )
+    .unwrap();
+    assert_eq!(ctx.node.version, "20");
+    assert!(
+        warnings.iter().any(|w| w.starts_with(
+            "Node 20 ([generate.node] version in isogen.toml) cannot run pnpm 11.29.0"
+        )),
+        "{warnings:?}"
+    );
+    config.node.version = None;
+    ws.pnpm.as_mut().unwrap().pnpm_version = Some("9.12.0".into());
     // Both images set: the version names neither, and the Dockerfile says nothing of it.
     config.node.image = Some("registry.example/node:22".into());
     assert_eq!(source(&ws, &config).1, "");

@@ -85,9 +85,11 @@ pub(super) fn tsconfig_extends(
 ) -> Vec<String> {
     let inside_copied = |file: &str| {
         pnpm.tsconfigs.iter().any(|t| t == file)
-            || packages
-                .iter()
-                .any(|p| !p.dir.is_empty() && file.starts_with(&format!("{}/", p.dir)))
+            || packages.iter().any(|p| {
+                !p.dir.is_empty()
+                    && file.len() > p.dir.len()
+                    && crate::workspace::relpath::within(file, &p.dir)
+            })
     };
     let mut todo: Vec<String> = packages
         .iter()

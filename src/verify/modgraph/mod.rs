@@ -8,7 +8,6 @@
 //! capture limit, or not parseable), as data; it never judges or writes a message, and reads
 //! nothing but the already-read image.
 
-mod builtins;
 mod exports;
 mod resolve;
 
@@ -28,6 +27,9 @@ pub(crate) struct Unresolved {
     pub line: u32,
     pub specifier: String,
     pub failure: Failure,
+    /// A `require()`/`import()` in a `try` whose `catch` handles the failure: the program
+    /// runs without it (see [`crate::js::Import::in_try`]).
+    pub optional: bool,
 }
 
 /// Why a file of the graph was not read.
@@ -59,12 +61,17 @@ fn is_javascript(path: &str) -> bool {
     matches!(ext, "js" | "mjs" | "cjs")
 }
 
-/// Walks the graph from `entry` (a real path): files `own` accepts are parsed and followed,
-/// others only resolved.
-pub(crate) fn walk(fs: Fs, resolver: &Resolver, entry: &str, own: &dyn Fn(&str) -> bool) -> Graph {
+/// Walks the graph from `entries` (real paths: the file `node` runs and the preloads it
+/// names): files `own` accepts are parsed and followed, others only resolved.
+pub(crate) fn walk(
+    fs: Fs,
+    resolver: &Resolver,
+    entries: &[String],
+    own: &dyn Fn(&str) -> bool,
+) -> Graph {
     let mut graph = Graph::default();
-    let mut seen: HashSet<String> = HashSet::from([entry.to_string()]);
-    let mut queue = vec![entry.to_string()];
+    let mut seen: HashSet<String> = entries.iter().cloned().collect();
+    let mut queue: Vec<String> = entries.iter().rev().cloned().collect();
     while let Some(file) = queue.pop() {
         if !is_javascript(&file) {
             continue;
@@ -112,6 +119,7 @@ pub(crate) fn walk(fs: Fs, resolver: &Resolver, entry: &str, own: &dyn Fn(&str) 
                     line: imp.line,
                     specifier: imp.specifier,
                     failure,
+                    optional: imp.in_try,
                 }),
             }
         }

@@ -15,8 +15,8 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use super::builtins::is_builtin;
 use super::exports::{exports_target, imports_target, Target};
+use crate::js::is_builtin;
 use crate::verify::fs::{self, Fs};
 
 /// Which algorithm resolves a specifier.

@@ -9,7 +9,9 @@ use crate::verify::testkit::TreeBuilder;
 fn graph(tree: &MergedTree, entry: &str) -> Graph {
     let fs = Fs::new(tree);
     let resolver = Resolver::new(fs, Vec::new());
-    walk(fs, &resolver, entry, &|p| !fs::in_node_modules(p))
+    walk(fs, &resolver, &[entry.to_string()], &|p| {
+        !fs::in_node_modules(p)
+    })
 }
 
 /// (file:line, specifier) of each import that does not resolve.
@@ -107,7 +109,12 @@ fn install_links_layout_resolves_the_copy_in_node_modules() {
     let fs = Fs::new(&t);
     let resolver = Resolver::new(fs, Vec::new());
     let own = |p: &str| !fs::in_node_modules(p) || p.contains("/@fx/");
-    let g = walk(fs, &resolver, "/app/services/api/dist/main.js", &own);
+    let g = walk(
+        fs,
+        &resolver,
+        &["/app/services/api/dist/main.js".to_string()],
+        &own,
+    );
     assert_eq!(
         broken(&g),
         vec![(
@@ -307,4 +314,34 @@ fn node_path_is_a_list_of_absolute_folders() {
         vec!["/opt/lib", "/y"]
     );
     assert!(node_path(None).is_empty());
+}
+
+/// An optional require (in a `try` whose `catch` handles the failure) that does not resolve is
+/// marked optional; the same require outside a `try` is not.
+#[test]
+fn an_optional_require_is_marked_and_preloads_are_roots() {
+    let t = TreeBuilder::new()
+        .file(
+            "/app/api/main.js",
+            "let pretty;\ntry { pretty = require('pino-pretty'); } catch {}\nrequire('./lib');\n",
+        )
+        .file("/app/api/lib.js", "require('redis');\n")
+        .file("/app/api/preload.js", "require('./gone');\n")
+        .build();
+    let fs = Fs::new(&t);
+    let resolver = Resolver::new(fs, Vec::new());
+    let own = |p: &str| !fs::in_node_modules(p);
+    let g = walk(fs, &resolver, &["/app/api/main.js".to_string()], &own);
+    let got: Vec<(&str, bool)> = (g.unresolved.iter())
+        .map(|u| (u.specifier.as_str(), u.optional))
+        .collect();
+    assert_eq!(got, [("redis", false), ("pino-pretty", true)]);
+    // A preload is a root of its own: what it imports is checked too.
+    let entries = [
+        "/app/api/preload.js".to_string(),
+        "/app/api/main.js".to_string(),
+    ];
+    let g = walk(fs, &resolver, &entries, &own);
+    let specs: Vec<&str> = g.unresolved.iter().map(|u| u.specifier.as_str()).collect();
+    assert_eq!(specs, ["redis", "pino-pretty", "./gone"]);
 }

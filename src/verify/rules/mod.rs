@@ -11,6 +11,7 @@
 //! Rules never do I/O and never write message texts: they judge the [`Ctx`] and hand a
 //! [`Diag`] (a rule id and its message, from the registry) to the [`Collector`].
 
+mod duplicates;
 mod entrypoint;
 mod layout;
 mod modules;
@@ -222,6 +223,7 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
     services::check_presence(ctx, &mut out);
     entrypoint::check(ctx, &mut out);
     modules::check(ctx, &mut out);
+    duplicates::check(ctx, &mut out);
     for s in ctx.facts.shipped() {
         if ctx.policy.allowed(&s.entry.path) {
             continue;

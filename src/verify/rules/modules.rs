@@ -1,8 +1,12 @@
 //! `module-not-found`: every import of the service's module graph resolves in the image, as
-//! Node resolves it; and `module-graph-incomplete` (a warning): the files of that graph the
-//! check could not read, so that an unread file never passes in silence.
+//! Node resolves it; `module-optional-missing` (information): an import inside a `try` whose
+//! `catch` handles the failure that does not resolve (the program runs without it); and
+//! `module-graph-incomplete` (a warning): the files of that graph the check could not read, so
+//! that an unread file never passes in silence.
 //!
-//! The graph starts at the file `node` runs and follows the service's own code: files outside
+//! The graph starts at the file `node` runs and at the modules the command preloads (`-r`,
+//! `--require`, `--import`, resolved from the working directory), and follows the service's
+//! own code: files outside
 //! `node_modules` and those of its internal packages. An import of a third-party package is
 //! checked by resolving it to a file (its `exports`/`main`); that package's own code is not
 //! parsed. Like every rule, it looks only at the [`super::Ctx`] (no I/O) and writes no message
@@ -13,8 +17,8 @@ use std::collections::BTreeMap;
 use super::{Collector, Ctx};
 use crate::verify::diags::Diag;
 use crate::verify::fs;
-use crate::verify::launch::Launch;
-use crate::verify::modgraph::{self, Resolver, Unread};
+use crate::verify::launch::{Launch, Preload};
+use crate::verify::modgraph::{self, Mode, Resolved, Resolver, Unread};
 use crate::verify::subject::{Role, Subject};
 
 /// Whether the file at `path` (a real path) is the service's own code, to be parsed and
@@ -32,6 +36,7 @@ fn own(subject: &Subject, path: &str) -> bool {
 pub fn check(ctx: &Ctx, out: &mut Collector) {
     let Launch::Node {
         resolved: Some(entry),
+        preloads,
         ..
     } = ctx.launch
     else {
@@ -44,14 +49,21 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
     }
     let fs = ctx.facts.fs;
     let resolver = Resolver::new(fs, modgraph::node_path(ctx.facts.config.env("NODE_PATH")));
-    let graph = modgraph::walk(fs, &resolver, entry, &|p| own(ctx.subject, p));
+    let mut roots = preload_roots(ctx, &resolver, preloads, out);
+    roots.push(entry.clone());
+    let graph = modgraph::walk(fs, &resolver, &roots, &|p| own(ctx.subject, p));
     let layer = |p: &str| fs.get(p).map(|e| e.layer);
     for u in &graph.unresolved {
         if ctx.policy.allowed(&u.file) {
             continue;
         }
+        let diag = if u.optional {
+            Diag::optional_module_missing(&u.file, u.line, &u.specifier)
+        } else {
+            Diag::module_not_found(&u.file, u.line, &u.specifier, &u.failure)
+        };
         out.config_with_paths(
-            Diag::module_not_found(&u.file, u.line, &u.specifier, &u.failure),
+            diag,
             vec![u.specifier.clone()],
             vec![u.file.clone()],
             layer(&u.file),
@@ -80,4 +92,42 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
         };
         out.config_with_paths(diag, values, paths, None);
     }
+}
+
+/// The files the command's preloads (`-r`, `--require`, `--import`) resolve to from the
+/// working directory, as node loads them before the script: the service's own are roots of
+/// the graph; one that does not resolve is a finding (node stops before the service starts).
+fn preload_roots(
+    ctx: &Ctx,
+    resolver: &Resolver,
+    preloads: &[Preload],
+    out: &mut Collector,
+) -> Vec<String> {
+    let workdir = ctx.facts.config.workdir();
+    // Node resolves a preload as a module in the working directory would.
+    let from = fs::join(&workdir, "[preload]");
+    let mut roots = Vec::new();
+    for p in preloads {
+        let mode = if p.import {
+            Mode::Import
+        } else {
+            Mode::Require
+        };
+        match resolver.resolve(&p.specifier, &from, mode) {
+            Ok(Resolved::Builtin) => {}
+            Ok(Resolved::File(f)) => {
+                if own(ctx.subject, &f) && !roots.contains(&f) {
+                    roots.push(f);
+                }
+            }
+            Err(failure) => {
+                let flag = if p.import { "--import" } else { "--require" };
+                out.config(
+                    Diag::preload_not_found(flag, &p.specifier, &workdir, &failure),
+                    vec![p.specifier.clone()],
+                );
+            }
+        }
+    }
+    roots
 }

@@ -13,6 +13,7 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use super::manifest::{parse_manifest, read, DepTable, Manifest, TomlPackage, TomlWorkspace};
 use super::paths::{display_dir, join_rel, normalize};
+use super::submodules::submodule_hint;
 use super::{deps::outside_message, MANIFEST};
 use crate::error::{line_col, Error, Result};
 
@@ -115,8 +116,9 @@ impl Loader {
                         &root_manifest,
                         at,
                         format!(
-                            "[patch] `{key}` points at `{}`, which has no {MANIFEST}",
-                            display_dir(&dir)
+                            "[patch] `{key}` points at `{}`, which has no {MANIFEST}{}",
+                            display_dir(&dir),
+                            submodule_hint(&self.root, &dir)
                         ),
                     ));
                 }
@@ -143,9 +145,10 @@ impl Loader {
                         self.root.join(&from.manifest_rel),
                         line_col(&from.text, dep.span.start),
                         format!(
-                            "path dependency `{}` points at `{}`, which has no {MANIFEST}",
+                            "path dependency `{}` points at `{}`, which has no {MANIFEST}{}",
                             dep.key,
                             display_dir(&dir),
+                            submodule_hint(&self.root, &dir)
                         ),
                     ));
                 }
@@ -242,9 +245,10 @@ impl Loader {
                 self.root.join(MANIFEST),
                 format!(
                     "workspace member `{}` (from members entry `{pattern}`) has no {MANIFEST}: \
-                     expected {}",
+                     expected {}{}",
                     display_dir(dir),
-                    manifest_path.display()
+                    manifest_path.display(),
+                    submodule_hint(&self.root, dir)
                 ),
             ));
         }

@@ -56,6 +56,7 @@ mod paths;
 mod root;
 mod serves;
 pub(crate) mod services;
+mod submodules;
 mod targets;
 
 use std::path::Path;

@@ -77,6 +77,10 @@ pub struct CargoPackage {
     /// or those of a workspace crate it depends on; looked at only when the package uses a
     /// framework clients use too (`tonic`, `hyper`), false otherwise.
     pub starts_server: bool,
+    /// The server frameworks of [`super::services::SERVER_FRAMEWORKS`] among its normal
+    /// dependencies (any target, optional or not), from a registry or a path: a member named
+    /// `tonic` counts in the framework's own repository or a fork of it, as the crate does.
+    pub frameworks: Vec<String>,
 }
 
 impl CargoPackage {

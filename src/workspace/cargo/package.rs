@@ -47,6 +47,7 @@ impl Loader {
                 c.build_deps = edges.build;
             }
         }
+        mark_frameworks(&mut packages, first);
         self.mark_servers(&mut packages, first);
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
@@ -91,8 +92,13 @@ impl Loader {
     /// (normal dependencies, transitively, as a thin binary over a server library) start a
     /// server, or such a crate depends on a server-only framework (axum, actix-web, ...). `packages` land at `first` on in the workspace.
     fn mark_servers(&self, packages: &mut [Package], first: usize) {
+        let frameworks = |p: &Package| {
+            p.cargo
+                .as_ref()
+                .map_or(Vec::new(), |c| c.frameworks.clone())
+        };
         let uses = |p: &Package| {
-            p.external_deps
+            frameworks(p)
                 .iter()
                 .any(|d| CLIENT_OR_SERVER.contains(&d.as_str()))
         };
@@ -100,11 +106,13 @@ impl Loader {
             .iter()
             .zip(&self.loaded)
             .map(|(p, l)| {
-                let strong = p.external_deps.iter().any(|d| {
-                    SERVER_FRAMEWORKS.contains(&d.as_str())
-                        && !CLIENT_OR_SERVER.contains(&d.as_str())
-                });
-                strong || (uses(p) && starts_server(&self.root, &l.dir))
+                let strong = frameworks(p)
+                    .iter()
+                    .any(|d| !CLIENT_OR_SERVER.contains(&d.as_str()));
+                // The framework's own crate (a member in its repository) serves nobody by
+                // itself: its server code is what every client of it links too.
+                let framework = SERVER_FRAMEWORKS.contains(&p.name.as_str());
+                !framework && (strong || (uses(p) && starts_server(&self.root, &l.dir)))
             })
             .collect();
         for i in 0..packages.len() {
@@ -280,8 +288,35 @@ impl Loader {
                 outside_inputs,
                 build_deps: Vec::new(),
                 starts_server: false,
+                frameworks: Vec::new(),
             }),
         })
+    }
+}
+
+/// Sets [`CargoPackage::frameworks`]: the server frameworks among each package's normal
+/// dependencies, registry crates and members alike (`tonic = { path = "../tonic" }` in
+/// tonic's own repository). `packages` land at `first` on in the workspace.
+fn mark_frameworks(packages: &mut [Package], first: usize) {
+    let names: Vec<String> = packages.iter().map(|p| p.name.clone()).collect();
+    for p in packages.iter_mut() {
+        let members = p
+            .internal_deps
+            .iter()
+            .filter(|d| d.kind == DepKind::Normal)
+            .filter_map(|d| d.package.checked_sub(first).and_then(|k| names.get(k)));
+        let mut found: Vec<String> = p
+            .external_deps
+            .iter()
+            .chain(members)
+            .filter(|d| SERVER_FRAMEWORKS.contains(&d.as_str()))
+            .cloned()
+            .collect();
+        found.sort();
+        found.dedup();
+        if let Some(c) = p.cargo.as_mut() {
+            c.frameworks = found;
+        }
     }
 }
 

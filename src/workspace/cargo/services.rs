@@ -1,10 +1,11 @@
 //! Which binaries are services. Default rule: every binary target of a workspace member that
 //! runs a server, named after the binary. A package runs a server when one of its normal
-//! dependencies (directly, optional or not, any target) is a server framework of
-//! [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...; `tonic` and `hyper` only when the
-//! sources start a server, see [`super::serves`]); the binaries of every other package are
-//! tools and get no image, as do the members of a package called `xtask` (the cargo-xtask
-//! convention for developer tasks) and binaries named as tools (a word of [`TOOL_WORDS`]:
+//! dependencies (directly, optional or not, any target, from a registry or a path) is a server
+//! framework of [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...; `tonic` and `hyper`
+//! only when the sources start a server, see [`super::serves`]); the binaries of every other
+//! package are tools and get no image, as do the members of a package called `xtask` (the
+//! cargo-xtask convention for developer tasks) and binaries named as tools (a word of
+//! [`TOOL_WORDS`] after any server word:
 //! `mini-redis-cli`, `migration-tool`). `[workspace] not_services` removes services from
 //! that default; `[workspace] services` replaces it. Both lists hold binary names, package names,
 //! member folders or folder names (globs allowed); a package name or folder stands for all of
@@ -58,17 +59,26 @@ pub const TOOL_WORDS: &[&str] = &["cli", "client", "ctl", "tool", "tools", "util
 /// `tonic` and `hyper` count only when the package's sources start a server: a gRPC or HTTP
 /// client depends on them too.
 pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static str> {
-    let serves = package.cargo.as_ref().is_some_and(|c| c.starts_server);
+    let cargo = package.cargo.as_ref()?;
     SERVER_FRAMEWORKS
         .iter()
         .copied()
-        .filter(|f| serves || !CLIENT_OR_SERVER.contains(f))
-        .find(|f| package.external_deps.iter().any(|d| d == f))
+        .filter(|f| cargo.starts_server || !CLIENT_OR_SERVER.contains(f))
+        .find(|f| cargo.frameworks.iter().any(|d| d == f))
 }
 
-/// Whether the binary's name has a word of [`TOOL_WORDS`].
+/// Words of a binary's name that make it a server when they come after every tool word:
+/// `tls-client-auth-server` serves (its last such word is `server`), `server-cli` does not.
+const SERVER_WORDS: &[&str] = &["server", "srv", "daemon", "service"];
+
+/// Whether the binary's name says it is a tool: of its words (split at `-` and `_`) in
+/// [`TOOL_WORDS`] or [`SERVER_WORDS`], the last one is a tool word (the last word of a compound
+/// names what it is: `mini-redis-cli`, `server-ctl`, but `tls-client-auth-server`).
 pub fn tool_name(bin: &str) -> bool {
-    bin.split(['-', '_']).any(|w| TOOL_WORDS.contains(&w))
+    bin.split(['-', '_'])
+        .rev()
+        .find(|w| TOOL_WORDS.contains(w) || SERVER_WORDS.contains(w))
+        .is_some_and(|w| TOOL_WORDS.contains(&w))
 }
 
 /// Why the default rule makes binary `bin` of `package` a tool, or `None` when it makes it a
@@ -77,9 +87,13 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
     if NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str()) {
         return Some(format!("package `{}` holds developer tasks", package.name));
     }
+    let frameworks = package
+        .cargo
+        .as_ref()
+        .map_or(&[][..], |c| &c.frameworks[..]);
     let client_only = CLIENT_OR_SERVER
         .iter()
-        .find(|f| package.external_deps.iter().any(|d| d == *f));
+        .find(|f| frameworks.iter().any(|d| d == *f));
     match (server_framework(package), client_only) {
         (Some(_), _) if tool_name(bin) => Some("its name says it is a tool".into()),
         (Some(_), _) => None,
@@ -229,4 +243,30 @@ fn with_closures(ws: &Workspace, index: usize, bin: String) -> Result<Service> {
         runtime_closure,
         build_closure,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tool_name;
+
+    #[test]
+    fn the_last_tool_or_server_word_of_a_name_decides() {
+        for tool in [
+            "mini-redis-cli",
+            "rustdesk-utils",
+            "kv_ctl",
+            "server-cli",
+            "helloworld-client",
+        ] {
+            assert!(tool_name(tool), "{tool} is a tool");
+        }
+        for server in [
+            "tls-client-auth-server",
+            "hbbs",
+            "client-gateway-daemon",
+            "api",
+        ] {
+            assert!(!tool_name(server), "{server} is not a tool by its name");
+        }
+    }
 }

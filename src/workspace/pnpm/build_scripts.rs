@@ -1,10 +1,11 @@
-//! Which registry packages of each importer's production closure `pnpm-lock.yaml` marks
-//! `requiresBuild: true` (an install script or a `binding.gyp`: native addons). Lockfiles v5.4
-//! and v6 (pnpm 7, 8) record it; v9 no longer does, and then nothing is known.
+//! Which registry packages of each importer's production closure pnpm builds (runs install
+//! scripts of: native addons). Lockfiles v5.4 and v6 (pnpm 7, 8) mark them `requiresBuild:
+//! true`; v9 no longer does, and there only the packages the workspace allows to build
+//! (`onlyBuiltDependencies`, pnpm 11's `allowBuilds`: pnpm 10 and 11 build nothing else) are
+//! named; with neither, nothing is known.
 //!
-//! Read only when the workspace forbids install scripts (`ignore-scripts`), to name what the
-//! image will lack. It reads the lockfile text it is given and nothing else, and it never
-//! guesses: a package is named only when the lockfile marks it.
+//! It reads the lockfile text it is given and nothing else, and it never guesses: a package is
+//! named only when the lockfile marks it or the workspace's allow list names it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,6 +20,21 @@ struct Lockfile {
     packages: BTreeMap<String, LockPackage>,
 }
 
+/// A v9 lockfile: what each resolved package depends on, by snapshot key.
+#[derive(serde::Deserialize)]
+struct LockfileV9 {
+    #[serde(default)]
+    snapshots: BTreeMap<String, Snapshot>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Snapshot {
+    #[serde(default)]
+    dependencies: BTreeMap<String, String>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional_dependencies: BTreeMap<String, String>,
+}
+
 #[derive(serde::Deserialize)]
 struct LockPackage {
     #[serde(default, rename = "requiresBuild")]
@@ -30,16 +46,22 @@ struct LockPackage {
 }
 
 /// Importer folder -> names of the packages its production dependencies (transitively) need
-/// built, from the lockfile `text` (v5.4 or v6; empty for v9).
+/// built, from the lockfile `text`: marked `requiresBuild` (v5.4, v6), or (v9) named by
+/// `allowed`, the workspace's allow list.
 pub(super) fn requires_build(
     text: &str,
     path: &Path,
     version: Option<&str>,
     importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
+    allowed: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, BTreeSet<String>>> {
     let v5 = version.is_some_and(|v| v.starts_with('5'));
     if !(v5 || version.is_some_and(|v| v.starts_with('6'))) {
-        return Ok(BTreeMap::new());
+        if allowed.is_empty() || !version.is_some_and(|v| v.starts_with('9')) {
+            return Ok(BTreeMap::new());
+        }
+        let lock: LockfileV9 = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
+        return Ok(allowed_in_closure(&lock, importers, allowed));
     }
     let lock: Lockfile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     if !lock.packages.values().any(|p| p.requires_build) {
@@ -86,12 +108,58 @@ pub(super) fn requires_build(
     Ok(out)
 }
 
+/// v9: for each importer, the packages of its production closure (importer dependencies, then
+/// snapshots' dependencies, transitively) whose name `allowed` holds.
+fn allowed_in_closure(
+    lock: &LockfileV9,
+    importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
+    allowed: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    // `name@version(peers)`; an alias's version is written `real-name@version`.
+    let key = |name: &str, version: &str| -> Option<(String, String)> {
+        if version.starts_with("link:") || version.starts_with("file:") {
+            return None;
+        }
+        let head = version.split('(').next().unwrap_or(version);
+        match head.rfind('@').filter(|&i| i > 0) {
+            Some(i) => Some((version[..i].to_string(), version.to_string())),
+            None => Some((name.to_string(), format!("{name}@{version}"))),
+        }
+    };
+    let mut out = BTreeMap::new();
+    for (dir, deps) in importers {
+        let mut todo: Vec<(String, String)> = deps
+            .iter()
+            .filter_map(|(n, d)| key(n, &d.version))
+            .collect();
+        let (mut seen, mut names) = (BTreeSet::new(), BTreeSet::new());
+        while let Some((name, k)) = todo.pop() {
+            if !seen.insert(k.clone()) {
+                continue;
+            }
+            if allowed.contains(&name) {
+                names.insert(name);
+            }
+            let Some(snap) = lock.snapshots.get(&k) else {
+                continue;
+            };
+            for (n, v) in snap.dependencies.iter().chain(&snap.optional_dependencies) {
+                todo.extend(key(n, v));
+            }
+        }
+        if !names.is_empty() {
+            out.insert(dir.clone(), names);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn v6_closure_names_what_needs_a_build_and_v9_names_nothing() {
+    fn v6_closure_names_what_needs_a_build_and_v9_without_an_allow_list_names_nothing() {
         let text = "lockfileVersion: '6.0'\npackages:\n  /bcrypt@5.1.1:\n    requiresBuild: true\n    dependencies:\n      node-addon-api: 5.1.0\n  /node-addon-api@5.1.0:\n    dev: false\n  /esbuild@0.19.0:\n    requiresBuild: true\n    dev: true\n  /argon2@0.31.0(x@1.0.0):\n    requiresBuild: true\n";
         let dep = |v: &str| LockedDep {
             specifier: "^1".into(),
@@ -108,16 +176,68 @@ mod tests {
             ),
             ("packages/lib".to_string(), BTreeMap::new()),
         ]);
-        let got =
-            requires_build(text, Path::new("pnpm-lock.yaml"), Some("6.0"), &importers).unwrap();
+        let none = BTreeSet::new();
+        let got = requires_build(
+            text,
+            Path::new("pnpm-lock.yaml"),
+            Some("6.0"),
+            &importers,
+            &none,
+        )
+        .unwrap();
         assert_eq!(
             got.get("services/api")
                 .map(|s| s.iter().map(String::as_str).collect::<Vec<_>>()),
             Some(vec!["argon2", "bcrypt"])
         );
         assert!(!got.contains_key("packages/lib"));
-        let none =
-            requires_build(text, Path::new("pnpm-lock.yaml"), Some("9.0"), &importers).unwrap();
-        assert!(none.is_empty());
+        let v9 = requires_build(
+            text,
+            Path::new("pnpm-lock.yaml"),
+            Some("9.0"),
+            &importers,
+            &none,
+        )
+        .unwrap();
+        assert!(v9.is_empty());
+    }
+
+    #[test]
+    fn v9_closure_names_the_allowed_packages_it_reaches() {
+        let text = "lockfileVersion: '9.0'\nsnapshots:\n  sqlite-wrap@1.0.0:\n    dependencies:\n      better-sqlite3: 11.0.0\n  better-sqlite3@11.0.0:\n    dependencies:\n      bindings: 1.5.0\n  bindings@1.5.0: {}\n  esbuild@0.19.0: {}\n  fs-ext@2.1.1(x@1.0.0): {}\n";
+        let dep = |v: &str| LockedDep {
+            specifier: "^1".into(),
+            version: v.into(),
+        };
+        let importers = BTreeMap::from([
+            (
+                "services/api".to_string(),
+                BTreeMap::from([
+                    ("sqlite-wrap".to_string(), dep("1.0.0")),
+                    ("locker".to_string(), dep("fs-ext@2.1.1(x@1.0.0)")),
+                    ("@x/lib".to_string(), dep("link:../../packages/lib")),
+                ]),
+            ),
+            (
+                "packages/lib".to_string(),
+                BTreeMap::from([("kleur".to_string(), dep("4.1.5"))]),
+            ),
+        ]);
+        let allowed: BTreeSet<String> = ["better-sqlite3", "esbuild", "fs-ext"]
+            .map(String::from)
+            .into();
+        let got = requires_build(
+            text,
+            Path::new("pnpm-lock.yaml"),
+            Some("9.0"),
+            &importers,
+            &allowed,
+        )
+        .unwrap();
+        let names: Vec<&str> = got["services/api"].iter().map(String::as_str).collect();
+        // esbuild is allowed but no production dependency reaches it; the alias is named by
+        // the package it installs.
+        assert_eq!(names, ["better-sqlite3", "fs-ext"]);
+        assert!(!got.contains_key("packages/lib"));
     }
 }

@@ -32,32 +32,43 @@ pub struct PackageFolder {
     pub plain_js: bool,
     /// Whether the package's declared entry (`NodePackage::entry`) exists in the workspace.
     pub entry_exists: bool,
+    /// Every regular file in the folder outside `node_modules` and dot-folders, relative to
+    /// it, `/`-separated, in walk order (names sorted per folder): what the source scan reads,
+    /// so no folder is listed twice. Not serialized: it can be long.
+    #[serde(skip)]
+    pub files: Vec<String>,
 }
 
 impl PackageFolder {
-    /// Lists `root/dir`; `entry` is the package's declared entry, relative to it.
+    /// Lists `root/dir` in one walk (outside `node_modules` and dot-folders); `entry` is the
+    /// package's declared entry, relative to it.
     pub fn read(root: &Path, dir: &str, entry: Option<&str>) -> Result<PackageFolder> {
         let path = root.join(dir);
+        let listing = walk(&path)?;
         let mut top_level = Vec::new();
         let mut tsconfigs = Vec::new();
-        for e in std::fs::read_dir(&path).map_err(|e| Error::io(&path, e))? {
-            let e = e.map_err(|e| Error::io(&path, e))?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            if is_tsconfig(&name) && e.path().is_file() {
-                tsconfigs.push(name.clone());
+        for e in &listing.top {
+            // The file type is the listing's; only a symlink needs a stat to be followed.
+            let followed = || std::fs::metadata(path.join(&e.name)).ok();
+            let is_file = match e.kind {
+                Kind::Symlink => followed().is_some_and(|m| m.is_file()),
+                kind => kind == Kind::File,
+            };
+            if is_tsconfig(&e.name) && is_file {
+                tsconfigs.push(e.name.clone());
             }
             top_level.push(TopEntry {
-                exists: e.path().exists(),
-                name,
+                exists: e.kind != Kind::Symlink || followed().is_some(),
+                name: e.name.clone(),
             });
         }
-        top_level.sort_by(|a, b| a.name.cmp(&b.name));
-        tsconfigs.sort();
+        let typescript = listing.files.iter().any(|f| is_typescript_source(f));
         Ok(PackageFolder {
-            plain_js: tsconfigs.is_empty() && !has_typescript_source(&path),
+            plain_js: tsconfigs.is_empty() && !typescript,
             entry_exists: entry.is_some_and(|e| path.join(e).exists()),
             top_level,
             tsconfigs,
+            files: listing.files,
         })
     }
 
@@ -72,21 +83,78 @@ pub fn is_tsconfig(name: &str) -> bool {
     name.starts_with("tsconfig") && name.ends_with(".json")
 }
 
-fn has_typescript_source(dir: &Path) -> bool {
-    let walker = walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| {
-        e.depth() == 0
-            || !(e.file_type().is_dir()
-                && (e.file_name() == "node_modules"
-                    || e.file_name().to_string_lossy().starts_with('.')))
-    });
-    walker.flatten().any(|e| {
+/// A TypeScript source file name (`.ts`, `.tsx`, `.mts`, `.cts`), declaration files aside.
+fn is_typescript_source(path: &str) -> bool {
+    let ts = [".ts", ".tsx", ".mts", ".cts"];
+    let declaration = [".d.ts", ".d.mts", ".d.cts"];
+    ts.iter().any(|ext| path.ends_with(ext)) && !declaration.iter().any(|ext| path.ends_with(ext))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+struct TopName {
+    name: String,
+    kind: Kind,
+}
+
+/// One walk of a package folder: its top-level names (all of them) and every regular file
+/// below it outside `node_modules` and dot-folders, relative to it, sorted.
+struct Listing {
+    top: Vec<TopName>,
+    files: Vec<String>,
+}
+
+fn walk(path: &Path) -> Result<Listing> {
+    let mut listing = Listing {
+        top: Vec::new(),
+        files: Vec::new(),
+    };
+    let mut it = walkdir::WalkDir::new(path).sort_by_file_name().into_iter();
+    while let Some(e) = it.next() {
+        let e = match e {
+            Ok(e) => e,
+            // The folder itself, or its top, unreadable: an error, as listing it always was;
+            // deeper, a folder that cannot be read holds no file the model knows of.
+            Err(err) if err.depth() <= 1 => {
+                let io = err.into_io_error().unwrap_or_else(|| {
+                    std::io::Error::other("a symlink loop or an unreadable entry")
+                });
+                return Err(Error::io(path, io));
+            }
+            Err(_) => continue,
+        };
+        if e.depth() == 0 {
+            continue;
+        }
+        let t = e.file_type();
+        let kind = if t.is_file() {
+            Kind::File
+        } else if t.is_dir() {
+            Kind::Dir
+        } else if t.is_symlink() {
+            Kind::Symlink
+        } else {
+            Kind::Other
+        };
         let name = e.file_name().to_string_lossy();
-        let ts_source = [".ts", ".tsx", ".mts", ".cts"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-            && ![".d.ts", ".d.mts", ".d.cts"]
-                .iter()
-                .any(|ext| name.ends_with(ext));
-        e.file_type().is_file() && ts_source
-    })
+        if e.depth() == 1 {
+            listing.top.push(TopName {
+                name: name.clone().into_owned(),
+                kind,
+            });
+        }
+        if kind == Kind::Dir && (name == "node_modules" || name.starts_with('.')) {
+            it.skip_current_dir();
+        } else if kind == Kind::File {
+            let rel = e.path().strip_prefix(path).unwrap_or(e.path());
+            listing.files.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok(listing)
 }

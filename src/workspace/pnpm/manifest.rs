@@ -73,6 +73,10 @@ pub struct NodePackage {
     /// one (see [`processes`]): each becomes a service of its own.
     #[serde(skip)]
     pub processes: Vec<(String, StartCommand)>,
+    /// The shell script its start script runs (`sh ./entrypoint.sh`), as discovery read it;
+    /// the `node` file the script ends with is [`start_entry`](Self::start_entry).
+    #[serde(skip)]
+    pub entry_script: Option<super::EntryScript>,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
@@ -325,6 +329,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         start_entry,
         start,
         processes: processes(&scripts).into_iter().map(itself).collect(),
+        entry_script: None,
         files: fields.files()?,
         scripts,
         engines_node: json

@@ -6,7 +6,8 @@
 //!   [`deps`]: its dependencies and their targets; [`folder`]: what its folder holds;
 //! - [`root`]: the root facts (`packageManager`, overrides, patches, lockfile, `.npmrc`);
 //!   [`lockfile`], [`build_scripts`], [`npmrc`], [`settings`], [`overrides`], [`node_version`], [`tsconfig`];
-//! - [`prisma`]: a package's Prisma schema and client generator;
+//! - [`prisma`]: a package's Prisma schema and client generator; [`entry_script`]: the shell
+//!   script a start script runs (`sh ./entrypoint.sh`);
 //! - [`files`]: reading text, JSON and YAML with errors that name the file.
 //!
 //! The root package itself is not a package of the model. This module only reads files; it
@@ -14,6 +15,8 @@
 
 pub mod build_scripts;
 pub mod deps;
+pub mod dev_peers;
+pub mod entry_script;
 pub mod files;
 pub mod folder;
 pub mod freshness;
@@ -42,12 +45,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use deps::DeclaredDep;
+pub use entry_script::{EntryScript, ScriptCommand, ScriptShape};
 pub use files::{read_json, read_text};
 pub use lockfile::LockedDep;
 pub use manifest::{bin_entry, exports_entry, out_dir_of, NodePackage};
 pub use overrides::{name_of_part, selector_target};
 pub use start_script::{
-    service_start, start_command, start_script_entry, start_script_node_options, StartCommand,
+    service_start, start_command, start_script_entry, start_script_node_options, words_command,
+    StartCommand,
 };
 
 use super::spec::Catalogs;
@@ -92,9 +97,13 @@ pub struct PnpmWorkspace {
     pub npmrc_credentials: bool,
     /// The lines of `.npmrc` that are not credentials, in file order.
     pub npmrc_public: Vec<String>,
-    /// With `ignore-scripts=true`: importer folder -> the packages of its production closure
-    /// the lockfile marks `requiresBuild` (v5.4/v6 lockfiles only; see [`build_scripts`]).
+    /// With `ignore-scripts=true` or an allow list of builds: importer folder -> the packages
+    /// of its production closure pnpm builds (marked `requiresBuild` in v5.4/v6 lockfiles, or
+    /// named by `onlyBuiltDependencies` / `allowBuilds`; see [`build_scripts`]).
     pub requires_build: BTreeMap<String, BTreeSet<String>>,
+    /// The root package.json's dependencies, name -> the field that declares it
+    /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
+    pub root_dependencies: BTreeMap<String, String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
@@ -131,6 +140,10 @@ pub struct PnpmWorkspace {
     /// `inject-workspace-packages=true` (`.npmrc`): every workspace dependency is injected
     /// (copied at install time) instead of linked.
     pub inject_workspace_packages: bool,
+    /// The package graph of `pnpm-lock.yaml` (v6, v9), for the optional peers a production
+    /// install would ship from devDependencies (see [`dev_peers`]). Not serialized: it is large.
+    #[serde(skip)]
+    pub lock_graph: dev_peers::LockGraph,
     /// The imports of the sources of every service and of the packages their builds need:
     /// package folder -> its sources (see [`sources`]). Not serialized: it is large.
     #[serde(skip)]
@@ -215,6 +228,7 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         if let Some(n) = pkg.node.as_mut() {
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
             n.prisma = prisma::read(&ws.root, dir, &json);
+            read_entry_script(&ws.root, dir, n);
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()
                 .any(|kind| json.get(kind).and_then(|d| d.get("next")).is_some());
@@ -228,6 +242,35 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         raw.push(json);
     }
     Ok(raw)
+}
+
+/// The shell script the start script runs (`sh ./entrypoint.sh`), read; the `node` file its
+/// last line runs becomes the package's start entry.
+fn read_entry_script(root: &Path, dir: &str, n: &mut NodePackage) {
+    let Some((
+        _,
+        StartCommand::ShellScript {
+            shell,
+            script,
+            args,
+        },
+    )) = &n.start
+    else {
+        return;
+    };
+    let path = root.join(dir).join(script);
+    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+    let script = EntryScript::new(script, shell.as_deref(), args, text);
+    if let Ok(ScriptShape {
+        service: Some(service),
+        ..
+    }) = &script.shape
+    {
+        if let StartCommand::Node { file, .. } = words_command(&service.words) {
+            n.start_entry = Some(file);
+        }
+    }
+    n.entry_script = Some(script);
 }
 
 /// With `shared-workspace-lockfile=false`: each package's own lockfile, whose importer `.` is

@@ -105,6 +105,7 @@ fn read_root_manifest(
                 if let Some(v) = v.as_str() {
                     overrides.root_deps.insert(k.clone(), v.to_string());
                 }
+                pnpm.root_dependencies.insert(k.clone(), field.to_string());
             }
         }
     }
@@ -149,6 +150,11 @@ fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<Option<Lo
     }
     pnpm.lockfile_version = read_lockfile_version(&path);
     let mut lock = read_lockfile(&path)?;
+    pnpm.lock_graph = super::dev_peers::LockGraph::read(
+        &read_text(&path)?,
+        &path,
+        pnpm.lockfile_version.as_deref(),
+    )?;
     pnpm.locked = std::mem::take(&mut lock.importers);
     pnpm.locked_versions = std::mem::take(&mut lock.versions);
     if !lock.overrides.is_empty() {
@@ -168,18 +174,26 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     } else {
         Npmrc::default()
     };
-    pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE))?;
+    // pnpm 11 reads only auth and registry settings from .npmrc.
+    let npmrc_ignored = pnpm
+        .pnpm_version
+        .as_deref()
+        .and_then(|v| v.split('.').next()?.parse::<u64>().ok())
+        .is_some_and(|major| major >= 11);
+    pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE), npmrc_ignored)?;
     pnpm.npmrc_credentials = npmrc.credentials;
     pnpm.npmrc_public = npmrc.public_lines;
     pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);
     pnpm.inject_workspace_packages = pnpm.settings.sets("inject-workspace-packages", true);
-    if pnpm.lockfile && pnpm.settings.sets("ignore-scripts", true) {
+    let allowed = pnpm.settings.allowed_builds();
+    if pnpm.lockfile && (pnpm.settings.sets("ignore-scripts", true) || !allowed.is_empty()) {
         let path = root.join(LOCKFILE);
         pnpm.requires_build = super::build_scripts::requires_build(
             &read_text(&path)?,
             &path,
             pnpm.lockfile_version.as_deref(),
             &pnpm.locked,
+            &allowed,
         )?;
     }
     Ok(())

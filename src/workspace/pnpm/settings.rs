@@ -39,6 +39,10 @@ const BUILD_LISTS: &[&str] = &[
     "ignoredBuiltDependencies",
 ];
 
+/// pnpm 11's map of package name (or `name@version`) to whether its install scripts may run;
+/// kept as the names mapped to `true`.
+pub const ALLOW_BUILDS: &str = "allowBuilds";
+
 /// One setting and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Setting {
@@ -55,18 +59,33 @@ pub struct Setting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PnpmSettings {
     pub entries: Vec<Setting>,
+    /// `.npmrc` settings pnpm 11 and later ignore (they read only auth and registry settings
+    /// there): kept to name them, never acted on.
+    pub ignored: Vec<Setting>,
 }
 
 impl PnpmSettings {
     /// Collects the known settings from both files; a YAML value of the wrong shape is an
-    /// error naming the key.
-    pub fn read(npmrc: &Npmrc, yaml: &Value, ws_file: &Path) -> Result<PnpmSettings> {
+    /// error naming the key. `npmrc_ignored` (pnpm 11 and later): the `.npmrc` ones are kept
+    /// apart in `ignored`, as pnpm ignores them.
+    pub fn read(
+        npmrc: &Npmrc,
+        yaml: &Value,
+        ws_file: &Path,
+        npmrc_ignored: bool,
+    ) -> Result<PnpmSettings> {
         let mut entries = Vec::new();
+        let mut ignored = Vec::new();
         for &(rc_key, _, _, _) in KNOWN {
+            let to = if npmrc_ignored {
+                &mut ignored
+            } else {
+                &mut entries
+            };
             if let Some(v) = npmrc.get(rc_key) {
-                entries.push(setting(rc_key, vec![v.to_string()], ".npmrc"));
+                to.push(setting(rc_key, vec![v.to_string()], ".npmrc"));
             } else if let Some(list) = npmrc.list(rc_key) {
-                entries.push(setting(rc_key, list.to_vec(), ".npmrc"));
+                to.push(setting(rc_key, list.to_vec(), ".npmrc"));
             }
         }
         for &(rc_key, yaml_key, _, _) in KNOWN {
@@ -83,7 +102,30 @@ impl PnpmSettings {
                 entries.push(setting(key, yaml_value(v, key, ws_file)?, WORKSPACE_FILE));
             }
         }
-        Ok(PnpmSettings { entries })
+        if let Some(v) = yaml.get(ALLOW_BUILDS).filter(|v| !v.is_null()) {
+            entries.push(setting(
+                ALLOW_BUILDS,
+                allowed_builds(v, ws_file)?,
+                WORKSPACE_FILE,
+            ));
+        }
+        Ok(PnpmSettings { entries, ignored })
+    }
+
+    /// One line per `.npmrc` setting pnpm 11 ignores, naming it and where pnpm reads it now.
+    pub fn ignored_notes(&self, pnpm_version: &str) -> Vec<String> {
+        self.ignored
+            .iter()
+            .map(|s| {
+                let yaml_key = KNOWN.iter().find(|k| k.0 == s.key).map_or("", |k| k.1);
+                format!(
+                    "{}: `{} = {}`: pnpm {pnpm_version} reads only auth and registry settings from .npmrc and ignores this one, and so does the image's build; if it is meant, set `{yaml_key}` in {WORKSPACE_FILE}",
+                    s.file,
+                    s.key,
+                    s.value.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// The value pnpm uses for `key` (`.npmrc` spelling): the last file that sets it.
@@ -129,6 +171,43 @@ fn setting(key: &str, value: Vec<String>, file: &str) -> Setting {
     }
 }
 
+/// The names `allowBuilds` maps to `true`; any other shape is an error naming the key.
+fn allowed_builds(v: &Value, ws_file: &Path) -> Result<Vec<String>> {
+    let bad = |what: String| Error::Parse {
+        path: ws_file.to_path_buf(),
+        location: None,
+        message: format!("`{ALLOW_BUILDS}` {what}"),
+    };
+    let Value::Object(map) = v else {
+        return Err(bad("must map package names to true or false".to_string()));
+    };
+    let mut names = Vec::new();
+    for (name, allowed) in map {
+        match allowed {
+            Value::Bool(true) => names.push(name.clone()),
+            Value::Bool(false) => {}
+            _ => return Err(bad(format!("`{name}` must be true or false"))),
+        }
+    }
+    Ok(names)
+}
+
+impl PnpmSettings {
+    /// The names of dependencies the workspace allows to run install scripts
+    /// (`onlyBuiltDependencies`, pnpm 11's `allowBuilds`), without a `@version` suffix.
+    pub fn allowed_builds(&self) -> std::collections::BTreeSet<String> {
+        ["onlyBuiltDependencies", ALLOW_BUILDS]
+            .iter()
+            .filter_map(|k| self.get(k))
+            .flat_map(|s| &s.value)
+            .map(|n| match n.get(1..).and_then(|rest| rest.find('@')) {
+                Some(at) => n[..at + 1].to_string(),
+                None => n.clone(),
+            })
+            .collect()
+    }
+}
+
 /// A scalar as one item, a list of scalars as its items.
 fn yaml_value(v: &Value, key: &str, ws_file: &Path) -> Result<Vec<String>> {
     let scalar = |v: &Value| match v {
@@ -162,7 +241,7 @@ mod tests {
             "onlyBuiltDependencies": ["bcrypt", "esbuild"],
             "sharedWorkspaceLockfile": false,
         });
-        let s = PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml")).unwrap();
+        let s = PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml"), false).unwrap();
         assert_eq!(s.get("node-linker").unwrap().value, ["isolated"]);
         assert_eq!(s.get("node-linker").unwrap().file, "pnpm-workspace.yaml");
         assert!(s.sets("shared-workspace-lockfile", false));
@@ -185,7 +264,7 @@ mod tests {
             "{notes:?}"
         );
         let bad = serde_json::json!({"nodeLinker": {"a": 1}});
-        let err = PnpmSettings::read(&rc, &bad, Path::new("pnpm-workspace.yaml"))
+        let err = PnpmSettings::read(&rc, &bad, Path::new("pnpm-workspace.yaml"), false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("nodeLinker"), "{err}");

@@ -64,7 +64,7 @@ pub fn read(
             skip.insert(relpath::child(&p.dir, &n.out_dir));
         }
         skip.extend(out_dirs.iter().cloned());
-        for file in files_of(root, &p.dir, &nested, &skip) {
+        for file in files_of(p, &nested, &skip) {
             jobs.push((p.dir.clone(), file));
         }
     }
@@ -97,39 +97,38 @@ pub fn read(
     out
 }
 
-/// The source files of the package at `dir` (workspace-relative, sorted).
-fn files_of(
-    root: &Path,
-    dir: &str,
-    nested: &BTreeSet<&str>,
-    skip: &BTreeSet<String>,
-) -> Vec<String> {
-    let base = root.join(dir);
-    let walker = walkdir::WalkDir::new(&base)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 || !e.file_type().is_dir() {
-                return true;
-            }
-            let name = e.file_name().to_string_lossy();
-            let rel = rel_of(root, e.path());
-            !(name == "node_modules"
-                || name.starts_with('.')
-                || TEST_FOLDERS.contains(&name.as_ref())
-                || skip.contains(&rel)
-                || nested.contains(rel.as_str()))
-        });
-    walker
-        .flatten()
-        .filter(|e| e.file_type().is_file() && is_source(&e.file_name().to_string_lossy()))
-        .map(|e| rel_of(root, e.path()))
+/// The source files of package `p` (workspace-relative, in walk order), from the listing
+/// discovery made of its folder (`PackageFolder::files`: no folder is listed twice).
+fn files_of(p: &Package, nested: &BTreeSet<&str>, skip: &BTreeSet<String>) -> Vec<String> {
+    let Some(n) = p.node.as_ref() else {
+        return Vec::new();
+    };
+    n.folder
+        .files
+        .iter()
+        .filter(|f| is_source(f.rsplit('/').next().unwrap_or(f)))
+        .filter(|f| kept(&p.dir, f, nested, skip))
+        .map(|f| relpath::child(&p.dir, f))
         .collect()
 }
 
-fn rel_of(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.to_string_lossy().replace('\\', "/")
+/// Whether no folder between the package folder `dir` and its `file` (relative to `dir`) is
+/// left out: tests, build output (`skip`, workspace-relative) or a nested package's folder.
+fn kept(dir: &str, file: &str, nested: &BTreeSet<&str>, skip: &BTreeSet<String>) -> bool {
+    let Some((folders, _)) = file.rsplit_once('/') else {
+        return true;
+    };
+    let mut path = dir.to_string();
+    for name in folders.split('/') {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str(name);
+        if TEST_FOLDERS.contains(&name) || skip.contains(&path) || nested.contains(path.as_str()) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A JS/TS source file that is neither a declaration file nor a test.

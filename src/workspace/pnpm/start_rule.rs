@@ -1,7 +1,8 @@
 //! The default rule for which pnpm packages are services: a package whose parent folder is
 //! `services` or `apps` (at any depth), or a package anywhere in the workspace whose scripts
-//! start it in production (`start`, `start:prod`, ... running `node <file>` or `next start`,
-//! several `start:*` processes, or a runtime isogen names when it refuses it). A package with no
+//! start it in production (`start`, `start:prod`, ... running `node <file>`, `next start` or a
+//! shell script of the package, several `start:*` processes, or a runtime isogen names when it
+//! refuses it). A package with no
 //! start command stays a library (an internal package when others depend on it).
 //!
 //! Pure: it reads the model discovery already built, never the disk.
@@ -33,6 +34,9 @@ pub fn service_reason(package: &Package) -> Option<String> {
         }
         Some((script, StartCommand::Next { .. })) => Some(format!(
             "its `{script}` script runs `next start` (a Next.js app)"
+        )),
+        Some((script, StartCommand::ShellScript { script: file, .. })) => Some(format!(
+            "its `{script}` script runs the shell script `{file}`"
         )),
         Some((script, StartCommand::Unsupported(kind))) => {
             Some(format!("its `{script}` script starts a {kind} app"))

@@ -1,13 +1,15 @@
 //! A package's start scripts read as what they run: `node [options] <file> [args]` behind
 //! environment assignments and the usual env wrappers (`NODE_ENV=production`, `cross-env`,
 //! `dotenv -e .env --`, `env`), another script (`pnpm start:prod`), a development command
-//! (`nodemon`, `tsx`, `vite`, `next dev`), `next start` with its options, or a runtime isogen
+//! (`nodemon`, `tsx`, `vite`, `next dev`), `next start` with its options, a shell script of
+//! the package (`sh ./entrypoint.sh`), or a runtime isogen
 //! does not build images for (Deno, Bun), each by name so a refusal can say what it saw.
 //!
 //! Pure text work: the script is split into words as a POSIX shell would (`shlex`), and it
 //! never runs a shell. `a && b && node <file>` is read as "run a, then b, then the service"
-//! when every step is a `node` command; anything with other shell operators (`|`, `;`, `$`,
-//! redirections, a single `&`) is not read as a plain command.
+//! when every step is a `node` command or a dependency's tool (`prisma migrate deploy`);
+//! anything with other shell operators (`|`, `;`, `$`, redirections, a single `&`) is not
+//! read as a plain command.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +20,8 @@ use crate::workspace::relpath;
 pub enum StartCommand {
     /// `node [options] <file> [args]`, with the environment the script set before it.
     /// `before` holds the steps of `step && step && node <file>` that run first, each a
-    /// `node` command (with its own assignments), as shell text (`node dist/migrate.js`).
+    /// `node` command or a dependency's command-line tool (with its own assignments), as
+    /// shell text (`node dist/migrate.js`, `prisma migrate deploy`).
     Node {
         env: BTreeMap<String, String>,
         options: Vec<String>,
@@ -32,6 +35,15 @@ pub enum StartCommand {
     Next {
         env: BTreeMap<String, String>,
         options: Vec<String>,
+    },
+    /// `sh ./entrypoint.sh [args]`, `bash scripts/start.sh`, `./docker-entrypoint.sh`: a shell
+    /// script of the package (`script` relative to its folder, cleaned). `shell` is the
+    /// program that runs it (`sh`, `bash`), `None` when the script runs itself (its `#!` line
+    /// says which shell). Discovery reads the script (see `entry_script`).
+    ShellScript {
+        shell: Option<String>,
+        script: String,
+        args: Vec<String>,
     },
     /// A watcher or dev server (`nodemon`, `ts-node`, `tsx`, `vite`, `next dev`): not what a
     /// production image runs.
@@ -174,14 +186,16 @@ pub fn start_command(script: &str) -> StartCommand {
     }
 }
 
-/// One step before the service in `step && node <file>`: a `node <file>` command (behind
-/// assignments and env wrappers), as shell text with its assignments and without the
-/// wrappers; `None` for anything else.
+/// One step before the service in `step && node <file>`: a `node <file>` command, or a
+/// command-line tool of the package's dependencies (`prisma migrate deploy`, also as `npx
+/// prisma ...` or `pnpm exec prisma ...`, which run the same local bin), behind assignments
+/// and env wrappers; as shell text with its assignments and without the wrappers or the
+/// runner (`prisma migrate deploy`). `None` for anything else (another script, a path).
 fn step_text(step: &[String]) -> Option<String> {
     let mut env = BTreeMap::new();
-    let rest = peel_env(step, &mut env);
+    let mut rest = peel_env(step, &mut env);
     if !matches!(words_command(step), StartCommand::Node { .. }) {
-        return None;
+        rest = tool_words(rest)?;
     }
     let mut text: Vec<String> = Vec::new();
     for (k, v) in &env {
@@ -191,8 +205,37 @@ fn step_text(step: &[String]) -> Option<String> {
     Some(text.join(" "))
 }
 
+/// The words of a step that runs a dependency's command-line tool, without `npx` (and its
+/// `--no-install`/`--no` options) or `pnpm exec`: `prisma migrate deploy`. `None` when the
+/// step runs anything else (a package manager's script, a path, a download with `--yes`).
+fn tool_words(words: &[String]) -> Option<&[String]> {
+    let words = match words {
+        [npx, rest @ ..] if npx == "npx" => {
+            let options = rest.iter().take_while(|w| w.starts_with('-')).count();
+            let (flags, rest) = rest.split_at(options);
+            if !flags.iter().all(|f| f == "--no-install" || f == "--no") {
+                return None;
+            }
+            rest
+        }
+        [pnpm, exec, rest @ ..] if pnpm == "pnpm" && exec == "exec" => rest,
+        _ => words,
+    };
+    let program = words.first()?;
+    let plain = !program.is_empty()
+        && program
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+        && !program.starts_with(['.', '-']);
+    let runner = matches!(
+        program.as_str(),
+        "pnpm" | "npm" | "yarn" | "npx" | "pnpx" | "node" | "deno" | "bun" | "bunx" | "exec"
+    );
+    (plain && !runner).then_some(words)
+}
+
 /// What one command's words run (see [`StartCommand`]).
-fn words_command(words: &[String]) -> StartCommand {
+pub fn words_command(words: &[String]) -> StartCommand {
     let mut env = BTreeMap::new();
     let rest = peel_env(words, &mut env);
     let Some((program, args)) = rest.split_first() else {
@@ -214,7 +257,28 @@ fn words_command(words: &[String]) -> StartCommand {
             _ => StartCommand::Other,
         },
         p if DEV_PROGRAMS.contains(&p) => StartCommand::Dev(p.to_string()),
+        "sh" | "bash" | "dash" | "ash" => match args.split_first() {
+            Some((script, rest)) if !script.starts_with('-') => {
+                shell_script(Some(program.clone()), script, rest)
+            }
+            _ => StartCommand::Other,
+        },
+        p if p.contains('/') && p.ends_with(".sh") => shell_script(None, p, args),
         _ => StartCommand::Other,
+    }
+}
+
+/// A shell script of the package run by `shell` (or by itself): `Other` when its path leaves
+/// the package folder.
+fn shell_script(shell: Option<String>, script: &str, args: &[String]) -> StartCommand {
+    let script = relpath::clean(script);
+    if script.is_empty() || script.starts_with('/') || script.split('/').any(|s| s == "..") {
+        return StartCommand::Other;
+    }
+    StartCommand::ShellScript {
+        shell,
+        script,
+        args: args.to_vec(),
     }
 }
 

@@ -395,9 +395,28 @@ fn run_a_then_b_is_read_as_steps_before_the_service() {
             "dist/server.js".into()
         ))
     );
-    // Only `node` steps, and only `&&` between them.
-    for other in [
+    // A dependency's tool, also through `npx` or `pnpm exec` (the same local bin).
+    for script in [
         "prisma migrate deploy && node dist/server.js",
+        "npx prisma migrate deploy && node dist/server.js",
+        "npx --no-install prisma migrate deploy && node dist/server.js",
+        "pnpm exec prisma migrate deploy && node dist/server.js",
+    ] {
+        assert_eq!(
+            before(script),
+            Some((
+                vec!["prisma migrate deploy".into()],
+                "dist/server.js".into()
+            )),
+            "{script}"
+        );
+    }
+    // Only `node` and tool steps, and only `&&` between them: not another script, a path, a
+    // download (`npx --yes`).
+    for other in [
+        "pnpm db:migrate && node dist/server.js",
+        "./migrate.sh && node dist/server.js",
+        "npx --yes prisma migrate deploy && node dist/server.js",
         "node dist/migrate.js && next start",
         "node dist/a.js & node dist/b.js",
         "node dist/a.js &&& node dist/b.js",

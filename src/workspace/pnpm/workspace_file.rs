@@ -54,6 +54,7 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
     let mut dirs = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
+        .max_depth(deepest_match(globs))
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
@@ -89,6 +90,27 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
     }
     dirs.sort();
     Ok(dirs)
+}
+
+/// How deep below the root a folder the `globs` select can be: without `**` (or a class,
+/// which might match `/`), a glob's folder has at most as many levels as it has `/`s plus one,
+/// so the walk need not list the folders inside the packages (`apps/*` lists `apps` alone).
+fn deepest_match(globs: &[String]) -> usize {
+    let mut deepest = 0;
+    for raw in globs
+        .iter()
+        .map(|g| g.trim())
+        .filter(|g| !g.starts_with('!'))
+    {
+        let pattern = raw.trim_start_matches("./").trim_end_matches('/');
+        if pattern.contains("**") || pattern.contains('[') {
+            return usize::MAX;
+        }
+        if !pattern.is_empty() && pattern != "." {
+            deepest = deepest.max(pattern.matches('/').count() + 1);
+        }
+    }
+    deepest
 }
 
 pub(super) fn compile_globs(globs: &[String], ws_file: &Path) -> Result<(GlobSet, GlobSet)> {
@@ -127,4 +149,39 @@ pub(super) fn compile_globs(globs: &[String], ws_file: &Path) -> Result<(GlobSet
         })
     };
     Ok((build(include)?, build(exclude)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_stops_at_the_deepest_folder_a_glob_can_select() {
+        let globs = globs_of;
+        assert_eq!(deepest_match(&globs(&["apps/*", "libs/*", "!apps/old"])), 2);
+        assert_eq!(deepest_match(&globs(&["./packages/*/*/", "tools"])), 3);
+        assert_eq!(deepest_match(&globs(&["."])), 0);
+        assert_eq!(deepest_match(&globs(&["packages/**"])), usize::MAX);
+        assert_eq!(deepest_match(&globs(&["packages/[ab]*"])), usize::MAX);
+    }
+
+    #[test]
+    fn folders_below_the_deepest_glob_level_are_not_packages() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["apps/api", "apps/api/fixtures/inner", "libs/a"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+            std::fs::write(dir.path().join(d).join("package.json"), "{}").unwrap();
+        }
+        let found = find_manifests(
+            dir.path(),
+            &globs_of(&["apps/*", "libs/*"]),
+            Path::new("pnpm-workspace.yaml"),
+        )
+        .unwrap();
+        assert_eq!(found, vec!["apps/api", "libs/a"]);
+    }
+
+    fn globs_of(g: &[&str]) -> Vec<String> {
+        g.iter().map(|s| s.to_string()).collect()
+    }
 }

@@ -9,12 +9,24 @@
 //! - `cargo-kv`: one package with two servers and a client: only the servers get images, and
 //!   both embed what a build script generated from `proto/kv.proto` at the workspace root.
 //!
-//! The local builder base (`cargo xtask rust-base-images`) has no `apt-get`, so the copy of
-//! cargo-directory drops its `builder_packages` and `runtime_packages` before generating.
-//! Opt-in, like the other buildah tests:
+//! - `cargo-native`: a build script that finds the system SQLite with pkg-config and a binary
+//!   that links `libsqlite3.so.0`: its `builder_packages` (`pkg-config`, `libsqlite3-dev`) are
+//!   installed with apt in the build stages and its `runtime_packages` (`libsqlite3-0`)
+//!   unpacked into the runtime image; the server answers with both SQLite versions.
+//!
+//! - `cargo-frontend`: a server that serves `dist/` from its working directory, which the root
+//!   package.json's `vite build` writes (rustpad's shape): `{ from_root = "dist" }` ships it at
+//!   `/app/dist`; the test writes `dist/index.html` as that build would (isogen does not run it).
+//!
+//! The default local builder base (`cargo xtask rust-base-images`) has no `apt-get`, so the
+//! copy of cargo-directory drops its `builder_packages` and `runtime_packages` before
+//! generating; cargo-native is built on the Debian base with apt that
+//! `cargo xtask rust-base-images --apt` makes (`localhost/isogen-cargo/rust-apt:1`, named as
+//! `[generate.cargo] image`). Opt-in, like the other buildah tests:
 //!
 //! ```sh
 //! cargo test --test it buildah::cargo_servers -- --ignored --nocapture
+//! cargo xtask rust-base-images --apt    # once, for cargo-native (2-5 minutes, ~600 MB)
 //! ```
 
 use std::io::{Read, Write};
@@ -208,4 +220,62 @@ fn one_package_with_two_servers_and_a_client_gets_two_images() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The builder base with apt (`cargo xtask rust-base-images --apt`).
+const APT_IMAGE: &str = "localhost/isogen-cargo/rust-apt:1";
+
+#[test]
+#[ignore = "slow: builds images with buildah; needs `cargo xtask rust-base-images --apt`"]
+fn builder_and_runtime_packages_are_installed_with_apt() {
+    let found = Command::new(BUILDAH[0])
+        .args(&BUILDAH[1..])
+        .args(["inspect", "--type", "image", APT_IMAGE])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "no {APT_IMAGE}: run `cargo xtask rust-base-images --apt` first"
+    );
+    let dir = generated_copy("cargo-native", |text| {
+        format!("[generate.cargo]\nimage = \"{APT_IMAGE}\"\n\n{text}")
+    });
+    let server = Server {
+        service: "notes-server",
+        dockerfile: "server/Dockerfile",
+        cmd: &["/app/notes-server"],
+        port: 17480,
+        // Built against pkg-config's SQLite (builder_packages), running the shared library
+        // the runtime image got from runtime_packages (distroless cc has none).
+        answer: &[
+            "notes-server: built against sqlite 3.",
+            ", running sqlite 3.",
+        ],
+    };
+    if let Err(e) = check(dir.path(), &server) {
+        panic!("notes-server: {e}");
+    }
+}
+
+#[test]
+#[ignore = "slow: builds images with buildah"]
+fn a_frontend_built_at_the_workspace_root_is_served_from_the_working_directory() {
+    let dir = generated_copy("cargo-frontend", str::to_string);
+    // What `npm ci && npm run build` (vite) would leave at the root; isogen does not run it.
+    std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+    std::fs::write(
+        dir.path().join("dist/index.html"),
+        "<!doctype html><title>pad (built)</title>\n",
+    )
+    .unwrap();
+    let server = Server {
+        service: "pad-server",
+        dockerfile: "pad-server/Dockerfile",
+        cmd: &["/app/pad-server"],
+        port: 17490,
+        answer: &["pad-server: dist/index.html\n<!doctype html><title>pad (built)</title>\n"],
+    };
+    if let Err(e) = check(dir.path(), &server) {
+        panic!("pad-server: {e}");
+    }
 }

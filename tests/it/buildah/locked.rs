@@ -28,10 +28,24 @@ const SERVICE_DIR: &str = "services/api";
 const IMAGE: &str = "localhost/isogen-gen/pnpm10-locked-api";
 
 #[derive(Deserialize)]
-struct Lockfile {
+pub(super) struct Lockfile {
     importers: BTreeMap<String, Importer>,
     #[serde(default)]
+    packages: BTreeMap<String, Package>,
+    #[serde(default)]
     snapshots: BTreeMap<String, Snapshot>,
+}
+
+#[derive(Deserialize, Default)]
+struct Package {
+    #[serde(default, rename = "peerDependenciesMeta")]
+    peers_meta: BTreeMap<String, PeerMeta>,
+}
+
+#[derive(Deserialize, Default)]
+struct PeerMeta {
+    #[serde(default)]
+    optional: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -73,8 +87,12 @@ fn snapshot_key(name: &str, version: &str) -> (String, (String, String)) {
 
 /// Every (name, version) the lockfile installs for the production closure of `importer`:
 /// its `dependencies` and `optionalDependencies`, workspace links followed to their importers,
-/// then each snapshot's dependencies, transitively.
-fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
+/// then each snapshot's dependencies, transitively, except its OPTIONAL peers
+/// (`peerDependenciesMeta.<name>.optional`): npm's `--omit=dev` never installs a lone optional
+/// peer, and the generated Dockerfile removes the ones `pnpm install --prod` installs because
+/// a devDependency resolved them (pnpm/pnpm#15344). An optional peer that a production
+/// dependency also needs is reached through that dependency.
+pub(super) fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut seen_importers = BTreeSet::new();
     let mut seen_snapshots = BTreeSet::new();
@@ -97,12 +115,16 @@ fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)>
         if !seen_snapshots.insert(key.clone()) {
             continue;
         }
+        let meta = lock.packages.get(&format!("{}@{}", plain.0, plain.1));
         out.insert(plain);
         let snap = lock
             .snapshots
             .get(&key)
             .unwrap_or_else(|| panic!("no snapshot {key} in pnpm-lock.yaml"));
         for (n, v) in snap.dependencies.iter().chain(&snap.optional) {
+            if meta.is_some_and(|m| m.peers_meta.get(n).is_some_and(|p| p.optional)) {
+                continue;
+            }
             snapshots.push((n.clone(), v.clone()));
         }
     }
@@ -127,7 +149,7 @@ fn join(dir: &str, rel: &str) -> String {
 /// Run inside the image: every real folder (not a symlink) under /app whose parent is a
 /// `node_modules` (or a scope in one) and that holds a package.json, plus every package.json
 /// naming a workspace package, as JSON lines `{path, name, version, patched}`.
-const INVENTORY: &str = r#"
+pub(super) const INVENTORY: &str = r#"
 const fs = require("node:fs"), path = require("node:path");
 const isPkgDir = (p) => {
   const parent = path.basename(path.dirname(p));
@@ -155,12 +177,12 @@ walk("/app");
 "#;
 
 #[derive(Deserialize, Debug)]
-struct Found {
-    path: String,
-    name: String,
-    version: Option<String>,
+pub(super) struct Found {
+    pub path: String,
+    pub name: String,
+    pub version: Option<String>,
     patched: Option<bool>,
-    node_modules: bool,
+    pub node_modules: bool,
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Real builds with buildah, opt-in (`#[ignore]`: minutes each, and they need buildah and the
 //! local base images): `node` builds the pnpm fixtures, `locked` compares a pnpm image with its
-//! lockfile package by package, `next` the Next.js apps of tests/fixtures/pnpm9-next, `cargo`
-//! the Cargo fixtures, `cargo_servers` starts Cargo servers and asks them what they did;
+//! lockfile package by package, `hoisted` does the same for the deps stage and the images of a
+//! `node-linker=hoisted` + `ignore-scripts=true` pnpm 8 workspace, `pnpm11` a pnpm 11 workspace
+//! on Node 22 with a native addon compiled in the image (needs `cargo xtask base-images --node
+//! 22`), `next` the Next.js apps of tests/fixtures/pnpm9-next, `cargo` the Cargo fixtures,
+//! `cargo_servers` starts Cargo servers and asks them what they did;
 //! `support` is what they all do the same way (build, container, config, export and verify).
 //!
 //! ```sh
@@ -9,12 +12,16 @@
 //! cargo test --test it buildah::node -- --ignored --nocapture      # the pnpm fixtures
 //! cargo test --test it buildah::cargo -- --ignored --nocapture     # the Cargo fixtures
 //! cargo test --test it buildah::next -- --ignored --nocapture      # the Next.js apps
+//! cargo test --test it buildah::pnpm11 -- --ignored --nocapture    # pnpm 11, Node 22, an addon
+//! cargo test --test it buildah::hoisted -- --ignored --nocapture   # node-linker=hoisted fleet
 //! cargo test --test it buildah::cargo_servers -- --ignored --nocapture   # Cargo servers, started
 //! ```
 
 mod cargo;
 mod cargo_servers;
+mod hoisted;
 mod locked;
 mod next;
 mod node;
+mod pnpm11;
 mod support;

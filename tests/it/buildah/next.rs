@@ -1,4 +1,5 @@
-//! Next.js apps built for real: tests/fixtures/pnpm9-next generated, both apps built with
+//! Next.js apps built for real: tests/fixtures/pnpm9-next (Next 15) and pnpm9-next14 (Next
+//! 14.2) generated, both apps of each built with
 //! buildah (`apps/web` with `output: "standalone"`, `apps/site` with `next start -p 4000`),
 //! each started with its image's own CMD, a page and the route handler fetched (both import
 //! the internal `@nx/greet`, so the answer proves it resolved), a file of `public/` and one of
@@ -94,6 +95,18 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     let static_file = script.as_deref().map(|s| get(app.port, s).unwrap());
     let _ = child.kill();
     let _ = child.wait();
+    // What the server printed, for a failure's message: Next.js answers 400 for any error
+    // serving a public file (a stat or read error of `send`), and may log why.
+    // (Read on a thread, at most 5 s: a server process that outlived buildah keeps the pipe open.)
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(mut e) = child.stderr.take() {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = e.read_to_string(&mut text);
+            let _ = tx.send(text);
+        });
+    }
+    let server_err = rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
     let archive = out.join(format!("next-{name}.docker.tar"));
     let verified = export_and_verify(&image, root, &archive);
     buildah(&["rm", &container]);
@@ -109,7 +122,7 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     );
     assert!(
         robots.contains(&format!("robots for {name}")),
-        "{name} /robots.txt: {robots}"
+        "{name} /robots.txt: {robots}\nthe server's stderr:\n{server_err}"
     );
     let static_file =
         static_file.unwrap_or_else(|| panic!("{name}: no /_next/static script in {page}"));
@@ -126,10 +139,24 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
 #[test]
 #[ignore = "slow: builds two Next.js images with buildah"]
 fn next_apps_build_serve_their_pages_and_routes_and_verify() {
+    build_serve_verify("pnpm9-next");
+}
+
+/// The same apps on Next 14.2 (React 18), whose standalone output is traced from the folder of
+/// the closest lockfile as Next 15's is.
+#[test]
+#[ignore = "slow: builds two Next.js images with buildah"]
+fn next14_apps_build_serve_their_pages_and_routes_and_verify() {
+    build_serve_verify("pnpm9-next14");
+}
+
+fn build_serve_verify(fixture: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("pnpm9-next");
+    let root = tmp.path().join(fixture);
     super::node::copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm9-next"),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture),
         &root,
     );
     let status = Command::new(env!("CARGO_BIN_EXE_isogen"))

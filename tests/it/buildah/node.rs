@@ -109,6 +109,30 @@ fn run_time_files_and_start_commands_build_start_and_verify() {
     );
 }
 
+/// tests/fixtures/pnpm9-entrypoint: `"start": "sh ./entrypoint.sh"`, a script that runs a
+/// dependency's tool by its bin name (`migrate-db up migrations`: found on PATH, which the
+/// image sets to the service's node_modules/.bin first), a `node` step, then `exec node
+/// lib/server.js`. The image must ship the script and the migrations, start, answer 200 on
+/// `/healthz` (only once both steps ran), and pass `isogen verify --workspace` (which reads
+/// the script through to the node it execs).
+#[test]
+#[ignore = "slow: builds an image with buildah (cargo xtask e2e on the fixture)"]
+fn an_entrypoint_script_builds_runs_its_steps_and_verifies() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["xtask", "e2e", "--workspace"])
+        .arg(root.join("tests/fixtures/pnpm9-entrypoint"))
+        .args(["--generate", "--no-variants", "--only", "pnpm"])
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo xtask e2e on tests/fixtures/pnpm9-entrypoint failed"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The real pnpm workspaces of tests/fixtures/PNPM-WORKSPACES.md: every service built, started,
 // its internal packages imported inside the image, and the exported archive verified.

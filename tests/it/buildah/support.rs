@@ -25,13 +25,16 @@ pub fn buildah(args: &[&str]) -> Output {
     out
 }
 
-/// Builds `dockerfile` (relative to `root`, the build context) as `image`.
+/// Builds `dockerfile` (relative to `root`, the build context) as `image`, in the Docker image
+/// format as `docker build` makes it (buildah's default OCI format drops `HEALTHCHECK`).
 pub fn build(root: &Path, dockerfile: &str, image: &str) {
     let dockerfile = root.join(dockerfile);
     buildah(&[
         "bud",
         "--isolation",
         "chroot",
+        "--format",
+        "docker",
         "--layers=false",
         "--pull=never",
         "-f",

@@ -2,7 +2,9 @@
 //! internal packages' sources that reaches another service's code, a workspace package the
 //! importing package does not declare, a declared package's files that it does not ship, or
 //! a file in no package at all. Each is a line naming the file, the line and the specifier;
-//! a service with any is an error (exit 2) that says how to fix each.
+//! a service with any is an error (exit 2) that says how to fix each. Registry packages the
+//! image would not have where the importer looks ([`undeclared`]: undeclared ones a flat
+//! `node_modules` hides, ones only the root declares) are warnings.
 //!
 //! What an import reaches comes from [`reach`] (relative paths, tsconfig `paths`, package
 //! names); the build tsconfig's project `references` count as imports of the folders they
@@ -17,6 +19,7 @@
 //! facts), never the disk.
 
 mod reach;
+mod undeclared;
 
 use std::collections::BTreeSet;
 
@@ -64,8 +67,10 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
         if let Some(file) = &tsconfig {
             lines.extend(references(ws, service, index, pnpm, file));
         }
+        let mut registry = Vec::new();
         for import in &sources.imports {
             let Some(target) = resolver.resolve(&import.file, &import.specifier) else {
+                registry.push(import);
                 continue;
             };
             let ctx = Importer { ws, service, index };
@@ -81,6 +86,8 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
                 Some(why) => warnings.push(format!("{line}; {why}")),
             }
         }
+        let shipped = index == service.package || service.runtime_closure.contains(&index);
+        warnings.extend(undeclared::warnings(pnpm, p, shipped, &registry));
     }
     lines.dedup();
     if lines.is_empty() {

@@ -150,7 +150,7 @@ pub(super) fn owner_of(packages: &[Package], path: &str) -> Option<usize> {
         .iter()
         .enumerate()
         .filter(|(_, p)| p.ecosystem == Ecosystem::Pnpm && !p.dir.is_empty())
-        .filter(|(_, p)| path == p.dir || path.starts_with(&format!("{}/", p.dir)))
+        .filter(|(_, p)| relpath::within(path, &p.dir))
         .max_by_key(|(_, p)| p.dir.len())
         .map(|(i, _)| i)
 }

@@ -73,7 +73,7 @@ const BUILTINS: &[&str] = &[
 ];
 
 /// Whether `specifier` names a built-in module (`fs`, `fs/promises`, `node:test`).
-pub(crate) fn is_builtin(specifier: &str) -> bool {
+pub fn is_builtin(specifier: &str) -> bool {
     specifier.starts_with("node:") || BUILTINS.contains(&specifier)
 }
 

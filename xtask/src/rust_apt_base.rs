@@ -1,0 +1,147 @@
+//! An opt-in Rust builder base WITH a working apt, for the builds that install Debian packages
+//! (`builder_packages`, and the `apt-get download` of `runtime_packages`): the default local
+//! builder (`rust_base`) is made from host files and has no package manager.
+//!
+//! It is a real Debian bookworm root made by `mmdebstrap --variant=apt` (apt, dpkg, gcc,
+//! libc6-dev, ca-certificates; the archive must be reachable), with the host's Rust toolchain
+//! and CA bundle (the TLS proxy's certificate, for crates.io) added as a second layer, tagged
+//! `localhost/isogen-cargo/rust-apt:1`. It never replaces the default builder's tag: a build
+//! uses it by naming it (`[generate.cargo] image` or `--build-arg RUST_IMAGE=...`). The
+//! Debian root is kept in the work folder and made again only when it is missing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::base_images::{build_from_rootfs, up_to_date_image, Entry, RootFs, CA_BUNDLE};
+use crate::cmd::{buildah, on_path, Cmd};
+use crate::rust_base::RustBase;
+
+/// The image's name.
+pub const NAME: &str = "localhost/isogen-cargo/rust-apt:1";
+/// What mmdebstrap installs besides the `apt` variant's essentials.
+const INCLUDE: &str = "ca-certificates,gcc,libc6-dev";
+/// The Debian suite and mirror (the host's, reachable from this machine).
+const SUITE: &str = "bookworm";
+const MIRROR: &str = "http://deb.debian.org/debian";
+/// Toolchain binaries the builder keeps (as `rust_base`).
+const TOOLCHAIN_BINS: &[&str] = &["cargo", "rustc", "rustdoc"];
+
+/// Builds the image (or finds it up to date) in `work_dir`.
+pub fn build(work_dir: &Path) -> Result<RustBase> {
+    fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let debian = work_dir.join("debian.tar");
+    if !debian.exists() {
+        debootstrap(&debian)?;
+    }
+    let debian_meta =
+        fs::metadata(&debian).with_context(|| format!("reading {}", debian.display()))?;
+    let (fs, version, toolchain) = toolchain_layer()?;
+    let containerfile = format!(
+        "# debian root: {SUITE} ({INCLUDE}), {} bytes\n\
+         FROM scratch\n\
+         ADD debian.tar /\n\
+         ADD rootfs.tar /\n\
+         ENV PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\\n    \
+         HOME=/root \\\n    \
+         CARGO_HOME=/usr/local/cargo \\\n    \
+         RUSTUP_HOME=/usr/local/rustup \\\n    \
+         RUST_VERSION={version} \\\n    \
+         SSL_CERT_FILE={CA_BUNDLE}\n\
+         LABEL org.opencontainers.image.title=\"rust-apt\" \\\n      \
+         org.opencontainers.image.description=\"Local Rust builder with apt: Debian {SUITE} by mmdebstrap plus the host's toolchain ({toolchain})\"\n\
+         CMD [\"/bin/bash\"]\n",
+        debian_meta.len()
+    );
+    let names = vec![NAME.to_string()];
+    let inputs = fs.sources_digest(&containerfile)?;
+    if let Some(id) = up_to_date_image(NAME, &inputs)? {
+        eprintln!("rust-apt base: {NAME} is up to date ({id:.12})");
+        return Ok(RustBase {
+            names,
+            id,
+            built: false,
+        });
+    }
+    let tar_path = work_dir.join("rootfs.tar");
+    fs.write_tar(&tar_path)
+        .with_context(|| format!("writing {}", tar_path.display()))?;
+    let id = build_from_rootfs(work_dir, &containerfile, &names, &inputs)?;
+    let _ = fs::remove_file(&tar_path);
+    Ok(RustBase {
+        names,
+        id,
+        built: true,
+    })
+}
+
+/// Removes the image and the kept Debian root.
+pub fn remove(work_dir: &Path) -> Result<()> {
+    let _ = buildah().args(["rmi", NAME]).quiet().read();
+    let _ = fs::remove_file(work_dir.join("debian.tar"));
+    Ok(())
+}
+
+/// `mmdebstrap` of the Debian root into `out` (through a temporary name, so an interrupted
+/// run leaves nothing that looks finished).
+fn debootstrap(out: &Path) -> Result<()> {
+    if !on_path("mmdebstrap") {
+        bail!(
+            "mmdebstrap is not installed: `apt-get install --no-install-recommends mmdebstrap` \
+             (the rust-apt base is a Debian {SUITE} root it makes from {MIRROR})"
+        );
+    }
+    let partial = out.with_extension("tar.partial");
+    eprintln!("rust-apt base: mmdebstrap {SUITE} (about 2-3 minutes)");
+    Cmd::new("mmdebstrap")
+        .args(["--variant=apt", &format!("--include={INCLUDE}"), SUITE])
+        .arg(&partial)
+        .arg(MIRROR)
+        .read()?;
+    fs::rename(&partial, out).with_context(|| format!("renaming to {}", out.display()))
+}
+
+/// The second layer: the host's toolchain where the official image has it, and the host's CA
+/// bundle over Debian's. Returns it with the Rust version and the toolchain's name.
+fn toolchain_layer() -> Result<(RootFs, String, String)> {
+    let sysroot = PathBuf::from(
+        Cmd::new("rustc")
+            .args(["--print", "sysroot"])
+            .quiet()
+            .read()?,
+    );
+    let version = Cmd::new("rustc").arg("--version").quiet().read()?;
+    let version = version
+        .split_whitespace()
+        .nth(1)
+        .with_context(|| format!("unexpected `rustc --version` output {version:?}"))?
+        .to_owned();
+    let toolchain = sysroot
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("rustc's sysroot has no name")?
+        .to_owned();
+    let mut fs = RootFs {
+        entries: Default::default(),
+    };
+    let rustup_dir = Path::new("/usr/local/rustup/toolchains").join(&toolchain);
+    for bin in TOOLCHAIN_BINS {
+        fs.add_tree_at(
+            &sysroot.join("bin").join(bin),
+            &rustup_dir.join("bin").join(bin),
+        )?;
+        fs.entries.insert(
+            Path::new("/usr/local/cargo/bin").join(bin),
+            Entry::Symlink {
+                target: Path::new("../../rustup/toolchains")
+                    .join(&toolchain)
+                    .join("bin")
+                    .join(bin),
+            },
+        );
+    }
+    fs.add_tree_at(&sysroot.join("lib"), &rustup_dir.join("lib"))?;
+    fs.add_file(Path::new(CA_BUNDLE))?;
+    Ok((fs, version, toolchain))
+}
