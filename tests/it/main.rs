@@ -31,5 +31,6 @@ mod image_support;
 mod isolation;
 mod plan_cli;
 mod shared_cycle;
+mod start_wrap;
 mod tidy;
 mod verify_cli;
