@@ -18,6 +18,7 @@ mod gate_cli;
 mod generate;
 mod generate_next;
 mod generate_npmrc;
+mod generate_tsc_root;
 mod image_cli;
 mod image_corrupt;
 mod image_differential;
