@@ -362,6 +362,10 @@ fn generate(
         templates,
         keep_going,
     };
+    // Before planning, so they are said even when no package is a service.
+    for w in isogen::workspace::roles::unread_starts(&ws, &config.workspace)? {
+        eprintln!("warning: {w}");
+    }
     if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
         eprintln!(
             "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",

@@ -417,6 +417,11 @@ pub fn common_context(
     // the config's.
     let mut env = start_env(package, service);
     env.extend(overrides.map(|o| o.env.clone()).unwrap_or_default());
+    // The Node template sets `NODE_ENV=production` itself: the same value once more would be a
+    // second, identical `ENV` line.
+    if package.node.is_some() && env.get("NODE_ENV").is_some_and(|v| v == "production") {
+        env.remove("NODE_ENV");
+    }
     for key in env.keys() {
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::config(

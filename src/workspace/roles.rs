@@ -49,6 +49,10 @@ pub struct PackageRole {
     pub reason: String,
     /// The services it holds (a crate's binaries, a package's processes).
     pub services: Vec<String>,
+    /// For a package left out by the default rule only because isogen could not read its
+    /// start-like script: the script's name and text (see [`unread_starts`]).
+    #[serde(skip)]
+    pub unread_start: Option<(String, String)>,
 }
 
 /// Every package of `ws`, in discovery order (pnpm first, then Cargo).
@@ -68,6 +72,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             .filter(|o| o.internal_deps.iter().any(|d| d.package == i))
             .map(|o| o.name.as_str())
             .collect();
+        let mut unread = None;
         let (role, reason) = if !services.is_empty() {
             let reason = match &explicit {
                 Some(list) => match list.iter().find(|s| s.matches(p)) {
@@ -99,6 +104,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
                 "not in [workspace] services of isogen.toml".into(),
             )
         } else {
+            unread = unread_start(p);
             (Role::NotAService, not_service_reason(p))
         };
         out.push(PackageRole {
@@ -112,6 +118,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             role,
             reason,
             services,
+            unread_start: unread,
         });
     }
     Ok(out)
@@ -188,6 +195,40 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
              (axum, actix-web, hyper, tonic, ...) is among its dependencies; {MAKE}",
         SERVER_FRAMEWORKS.len()
     )
+}
+
+/// The warnings `generate` prints for the packages `isogen list` says are not services only
+/// because their start-like script (`start`, `start:prod`, `serve`, ...) is not a command
+/// isogen reads: each names the script, its text and both fixes, so a main app that gets no
+/// Dockerfile is never silent.
+pub fn unread_starts(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<String>> {
+    let rows = roles(ws, config)?;
+    let warnings = ws.packages.iter().zip(&rows).filter_map(|(p, row)| {
+        let (script, text) = row.unread_start.as_ref()?;
+        Some(format!(
+            "{}: the `{script}` script of `{}` (`{text}`) is not a start command isogen reads \
+             (`node <file>`, `next start`, a shell script of the package, `sh -c '...'` of \
+             those, steps joined by `&&` before `node <file>`), so it is not a service and gets \
+             no Dockerfile: if it is one, list it with the other services in [workspace] \
+             services of isogen.toml (that list replaces the default rule) and set `cmd` or \
+             `entry` in [generate.services.{}]; if it is not, add it to [workspace] \
+             not_services to silence this",
+            p.manifest,
+            p.name,
+            p.folder_name()
+        ))
+    });
+    Ok(warnings.collect())
+}
+
+/// The name and text of `p`'s start-like script when it runs something isogen does not read
+/// (not a development command, which is no production start).
+fn unread_start(p: &Package) -> Option<(String, String)> {
+    let node = p.node.as_ref()?;
+    match node.start.as_ref()? {
+        (_, super::pnpm::StartCommand::Dev(_)) => None,
+        (script, _) => Some((script.clone(), node.scripts.get(script)?.clone())),
+    }
 }
 
 /// Why `p` is neither a service, nor used, nor a tool.

@@ -117,11 +117,88 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 &found.text,
                 Verdict::Dropped("a later HEALTHCHECK replaces it".into()),
             ),
+            What::CopyContext(sources, dest) if !is_the_build(sources) => {
+                let why = format!(
+                    "a file of the build context at {}: the generated image ships only the \
+                     service and its run-time files; if the service reads it at run time, list \
+                     it in `assets` in {} and point the service at where it lands",
+                    join(&workdir, dest),
+                    target.section
+                );
+                out.push(found.line, &found.text, Verdict::Dropped(why));
+            }
+            What::StopSignal(signal) => {
+                let why = format!(
+                    "isogen.toml has no stop signal setting: the generated image is stopped \
+                     with SIGTERM (the runtime's default), not {signal}; the service must exit \
+                     on SIGTERM"
+                );
+                out.push(found.line, &found.text, Verdict::Dropped(why));
+            }
             _ => {}
         }
     }
+    workdir_verdict(&hand, &generated, &workdir, &mut out);
     command::carry(&hand, &generated, &workdir, target, &mut out);
+    // In the file's order (the working directory and the command are decided last).
+    out.items.sort_by_key(|i| i.line);
     Ok(out)
+}
+
+/// Sources a hand-written single-stage build copies to build the service itself (the whole
+/// context, manifests, lockfiles, sources): isogen's own stages replace them.
+fn is_the_build(sources: &[String]) -> bool {
+    const BUILD: &[&str] = &[
+        ".",
+        "./",
+        "*",
+        "package.json",
+        "package*.json",
+        "package-lock.json",
+        "pnpm-lock.yaml",
+        "pnpm-workspace.yaml",
+        "yarn.lock",
+        ".npmrc",
+        "tsconfig.json",
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "src/",
+        "./src",
+        "packages",
+        "apps",
+        "services",
+        "crates",
+    ];
+    sources.is_empty()
+        || sources.iter().any(|s| {
+            let name = s.trim_start_matches("./").trim_end_matches('/');
+            BUILD.contains(&s.as_str()) || BUILD.contains(&name) || name.starts_with("tsconfig")
+        })
+}
+
+/// The hand-written final working directory, when it differs from the generated one: the
+/// last `WORKDIR` is named (relative paths the service opens resolve elsewhere now).
+fn workdir_verdict(hand: &FinalStage, generated: &FinalStage, workdir: &str, out: &mut Carried) {
+    let generated_dir = generated
+        .found
+        .iter()
+        .fold("/".to_string(), |dir, f| match &f.what {
+            What::Workdir(w) => join(&dir, w),
+            _ => dir,
+        });
+    let last = hand
+        .found
+        .iter()
+        .rev()
+        .find(|f| matches!(f.what, What::Workdir(_)));
+    if let Some(found) = last.filter(|_| workdir != generated_dir) {
+        let why = format!(
+            "the generated image works in {generated_dir}: relative paths the service opens \
+             resolve there, not in {workdir}"
+        );
+        out.push(found.line, &found.text, Verdict::Dropped(why));
+    }
 }
 
 impl Carried {

@@ -27,6 +27,10 @@ pub enum What {
     Workdir(String),
     Entrypoint(Form),
     Cmd(Form),
+    /// `COPY`/`ADD` from the build context (no `--from`): its sources (here-documents left
+    /// out) and destination.
+    CopyContext(Vec<String>, String),
+    StopSignal(String),
 }
 
 /// One instruction, where it is and how it reads.
@@ -156,6 +160,23 @@ fn read(text: &str, instruction: &Instruction<'_>, escape: char) -> Option<Found
             let (end, form) = form(&i.arguments, escape)?;
             (i.cmd.span.start, end, What::Cmd(form))
         }
+        // What another stage or image built is replaced by isogen's own stages; a file of
+        // the build context is the hand-written image's own run-time file.
+        Instruction::Copy(i) if !has_from(&i.options) => (
+            i.copy.span.start,
+            i.dest.span.end,
+            What::CopyContext(sources(&i.src), i.dest.value.trim().to_string()),
+        ),
+        Instruction::Add(i) if !has_from(&i.options) => (
+            i.add.span.start,
+            i.dest.span.end,
+            What::CopyContext(sources(&i.src), i.dest.value.trim().to_string()),
+        ),
+        Instruction::Stopsignal(i) => (
+            i.stopsignal.span.start,
+            i.arguments.span.end,
+            What::StopSignal(i.arguments.value.trim().to_string()),
+        ),
         _ => return None,
     };
     Some(Found {
@@ -163,6 +184,22 @@ fn read(text: &str, instruction: &Instruction<'_>, escape: char) -> Option<Found
         text: one_line(text.get(start..end).unwrap_or_default(), escape),
         what,
     })
+}
+
+fn sources(src: &[parse_dockerfile::Source<'_>]) -> Vec<String> {
+    src.iter()
+        .filter_map(|s| match s {
+            parse_dockerfile::Source::Path(p) => Some(p.value.trim().to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `COPY`/`ADD` copies from a stage or an image (`--from=`).
+fn has_from(options: &[parse_dockerfile::Flag<'_>]) -> bool {
+    options
+        .iter()
+        .any(|f| f.name.value.eq_ignore_ascii_case("from"))
 }
 
 /// `image` with `${NAME}`/`$NAME` replaced by the defaults of the global `ARG`s (unknown

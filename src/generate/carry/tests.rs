@@ -24,12 +24,21 @@ fn verdicts(hand: &str, generated: &'static str) -> (Vec<(String, Verdict)>, Set
     (items, c.settings)
 }
 
+/// The verdict of the first item whose instruction starts with `keyword`.
+fn of<'a>(items: &'a [(String, Verdict)], keyword: &str) -> &'a Verdict {
+    &items
+        .iter()
+        .find(|(text, _)| text.starts_with(keyword))
+        .unwrap_or_else(|| panic!("no {keyword} in {items:?}"))
+        .1
+}
+
 #[test]
 fn a_cargo_subcommand_becomes_args_and_a_shell_healthcheck_on_distroless_is_dropped() {
     let hand = "FROM debian:12-slim\nCOPY lldap /usr/local/bin/lldap\nHEALTHCHECK CMD curl -f http://localhost:17170/health\nCMD [\"/usr/local/bin/lldap\", \"run\"]\n";
     let (items, settings) = verdicts(hand, CARGO_GENERATED);
-    assert!(matches!(&items[0].1, Verdict::Dropped(why) if why.contains("/bin/sh")));
-    assert_eq!(items[1].1, Verdict::Kept("args = [\"run\"]".into()));
+    assert!(matches!(of(&items, "HEALTHCHECK"), Verdict::Dropped(why) if why.contains("/bin/sh")));
+    assert_eq!(of(&items, "CMD"), &Verdict::Kept("args = [\"run\"]".into()));
     assert_eq!(settings.args, ["run"]);
     assert!(settings.healthcheck.is_none());
 }
@@ -44,7 +53,7 @@ fn package_managers_shell_forms_and_other_layouts_are_dropped_with_a_reason() {
         let hand = format!("FROM node:20\nWORKDIR /usr/src/app\n{cmd}\n");
         let (items, settings) = verdicts(&hand, NODE_GENERATED);
         assert!(
-            matches!(&items[0].1, Verdict::Dropped(why) if why.contains(needle)),
+            matches!(of(&items, "CMD"), Verdict::Dropped(why) if why.contains(needle)),
             "{cmd}: {items:?}"
         );
         assert!(settings.is_empty(), "{cmd}");
@@ -55,7 +64,7 @@ fn package_managers_shell_forms_and_other_layouts_are_dropped_with_a_reason() {
 fn the_same_entry_at_another_path_is_the_same_command() {
     let hand = "FROM node:20\nWORKDIR /usr/src/app\nCMD [\"node\", \"dist/main\"]\n";
     let (items, settings) = verdicts(hand, NODE_GENERATED);
-    assert!(matches!(&items[0].1, Verdict::Dropped(why) if why.contains("same entry")));
+    assert!(matches!(of(&items, "CMD"), Verdict::Dropped(why) if why.contains("same entry")));
     assert!(settings.is_empty());
 }
 
@@ -99,4 +108,33 @@ fn kept_settings_join_isogen_toml_keeping_its_comments() {
     );
     let fresh = toml::add("", "my-svc", &settings).unwrap();
     assert!(fresh.starts_with("[generate.services.my-svc]\n"), "{fresh}");
+}
+
+/// pgcat's shape: a config file copied from the build context, a working directory of its
+/// own and a stop signal are named as dropped, each with what to do; a copy from a stage is
+/// isogen's to replace and is not listed.
+#[test]
+fn context_files_workdir_and_stop_signal_are_named_as_dropped() {
+    let hand = "FROM rust:1 AS builder\nCOPY . .\nRUN cargo build --release\nFROM debian:12-slim\nCOPY --from=builder /target/release/lldap /usr/bin/lldap\nCOPY lldap.toml /etc/lldap/lldap.toml\nADD static ./static\nWORKDIR /etc/lldap\nSTOPSIGNAL SIGINT\nCMD [\"/usr/bin/lldap\", \"run\"]\n";
+    let (items, _) = verdicts(hand, CARGO_GENERATED);
+    let texts: Vec<&str> = items.iter().map(|(t, _)| t.as_str()).collect();
+    assert!(!texts.iter().any(|t| t.contains("--from")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("COPY . .")), "{texts:?}");
+    assert!(matches!(of(&items, "COPY lldap.toml"),
+        Verdict::Dropped(why) if why.contains("at /etc/lldap/lldap.toml") && why.contains("`assets` in [generate.services.x]")));
+    assert!(matches!(of(&items, "ADD static"),
+        Verdict::Dropped(why) if why.contains("at /static")));
+    assert!(matches!(of(&items, "WORKDIR /etc/lldap"),
+        Verdict::Dropped(why) if why.contains("works in /app") && why.contains("not in /etc/lldap")));
+    assert!(matches!(of(&items, "STOPSIGNAL"),
+        Verdict::Dropped(why) if why.contains("SIGTERM") && why.contains("SIGINT")));
+    // The same working directory as the generated one is not worth a line.
+    let (items, _) = verdicts(
+        "FROM debian:12\nWORKDIR /app\nCMD [\"/app/lldap\"]\n",
+        CARGO_GENERATED,
+    );
+    assert!(
+        !items.iter().any(|(t, _)| t.starts_with("WORKDIR")),
+        "{items:?}"
+    );
 }

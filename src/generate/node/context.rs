@@ -356,6 +356,9 @@ impl Svc<'_> {
             None => self.node.service_out_dir(),
         };
         self.refuse_typescript_entry(&entry, entry_override.is_some())?;
+        if entry_override.is_none() {
+            self.refuse_unwritten_entry(&entry)?;
+        }
         for (what, value) in [("entry", &entry), ("out_dir", &out_dir)] {
             if !value.is_empty() && (!is_plain_path(value) || value.split('/').any(|s| s == "..")) {
                 return Err(Error::config(
@@ -402,6 +405,29 @@ impl Svc<'_> {
         } else {
             Error::workspace(self.ws.root.join(&self.pkg.manifest), message)
         })
+    }
+
+    /// An entry the package's own `tsc` build writes under another path (a widened
+    /// `rootDir`; see [`super::tsc_output`]) is refused with the fixes.
+    fn refuse_unwritten_entry(&self, entry: &str) -> Result<()> {
+        let Some(build) = self.pnpm.tsc_builds.get(&self.pkg.dir) else {
+            return Ok(());
+        };
+        if build.script != self.build_script || self.overrides.is_some_and(|o| o.build.is_some()) {
+            return Ok(());
+        }
+        let source = match self.node.script_running(entry) {
+            Some((script, _)) => format!("its `{script}` script"),
+            None => "its package.json".to_string(),
+        };
+        let svc = super::tsc_output::Service {
+            name: &self.service.name,
+            dir: &self.pkg.dir,
+            entry,
+            source,
+            section: &self.section,
+        };
+        super::tsc_output::check(&self.ws.root, build, &svc)
     }
 
     /// Whether the service's package is built (a build script, or `build` in the config).

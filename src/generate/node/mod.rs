@@ -6,7 +6,8 @@
 //! installs and ships; [`rewrite`] the `npm pkg` commands around it; [`tsconfig`] follows
 //! `references` and `extends`; [`next`] runs Next.js apps (standalone output, `next start`,
 //! custom servers); [`entry_script`] runs a service started by a shell script of its package;
-//! [`steps`] the steps a start script runs before the service; [`isolation`] refuses imports
+//! [`steps`] the steps a start script runs before the service; [`tsc_output`] refuses an
+//! entry the package's `tsc` build writes under another path; [`isolation`] refuses imports
 //! that cross a package boundary.
 //!
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
@@ -25,6 +26,7 @@ mod runtime;
 pub mod settings;
 pub mod shipped;
 mod steps;
+mod tsc_output;
 pub mod tsconfig;
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::rewrite::rewrite_command;
-use super::shipped::unbuilt_paths;
+use super::shipped::{typescript_warning, unbuilt_paths};
 use super::{node_of, selector, RuntimePackage};
 use crate::error::{Error, Result};
 use crate::workspace::pnpm::{PnpmWorkspace, LOCKFILE, WORKSPACE_FILE};
@@ -40,6 +40,7 @@ pub(super) fn runtime_packages(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<RuntimePackage>> {
     let mut out = Vec::new();
+    let mut typescript = Vec::new();
     for i in shipped(s.service) {
         let p = s.ws.package(i);
         let n = node_of(p)?;
@@ -52,7 +53,7 @@ pub(super) fn runtime_packages(
             // whether or not the workspace holds a stale build of it.
             n.runtime_paths(n.entry.as_deref(), &n.out_dir)
         } else {
-            unbuilt_paths(s.ws, p, n, warnings)
+            unbuilt_paths(s.ws, p, n, warnings, &mut typescript)
         };
         // Node loads the package as `pnpm publish` would ship it: publishConfig fields win.
         let mut set = Vec::new();
@@ -96,6 +97,7 @@ pub(super) fn runtime_packages(
             set_json,
         });
     }
+    warnings.extend(typescript_warning(&s.service.name, &typescript));
     Ok(out)
 }
 

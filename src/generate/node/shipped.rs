@@ -18,12 +18,14 @@ use crate::workspace::{relpath, Package, Workspace};
 /// TypeScript package built by something else): its entry's output folder or file when it
 /// exists, or Node's default `index.js` when it declares no entry; a types-only package thus
 /// ships only its package.json. An entry that is TypeScript source (`"main": "index.ts"`,
-/// bundled by the service) ships nothing of its folder, with a warning.
+/// bundled by the service) ships nothing of its folder, and is added to `typescript` as
+/// (manifest, name, entry) for [`typescript_warning`].
 pub(super) fn unbuilt_paths(
     ws: &Workspace,
     p: &Package,
     n: &NodePackage,
     warnings: &mut Vec<String>,
+    typescript: &mut Vec<(String, String, String)>,
 ) -> Vec<String> {
     if n.files.is_none() && n.folder.plain_js {
         return package_contents(ws, p, n, warnings);
@@ -47,10 +49,7 @@ pub(super) fn unbuilt_paths(
         // A "just-in-time" package (`"main": "index.ts"`, no build): Node cannot load it, so
         // its sources are no run-time file; the service's bundler must inline it.
         declared.retain(|rel| entry != rel && !entry.starts_with(&format!("{rel}/")));
-        warnings.push(format!(
-            "{}: the entry of `{}` is TypeScript ({entry}) and nothing builds it, so Node cannot load it: the image ships its package.json and dependencies, not its sources; a service that uses it must bundle it (tsup or tsdown `noExternal`, esbuild, webpack), or give it a `build` script",
-            p.manifest, p.name
-        ));
+        typescript.push((p.manifest.clone(), p.name.clone(), entry.to_string()));
         return declared
             .into_iter()
             .filter(|rel| n.folder.has(rel))
@@ -75,6 +74,36 @@ pub(super) fn unbuilt_paths(
         .into_iter()
         .filter(|rel| n.folder.has(rel))
         .collect()
+}
+
+/// One warning for the internal packages of service `service` whose entry is TypeScript
+/// that nothing builds (`typescript`, from [`unbuilt_paths`]): a service may use nine of
+/// them, said on one line, not nine.
+pub(super) fn typescript_warning(
+    service: &str,
+    typescript: &[(String, String, String)],
+) -> Option<String> {
+    const FIX: &str = "(tsup or tsdown `noExternal`, esbuild, webpack)";
+    match typescript {
+        [] => None,
+        [(manifest, name, entry)] => Some(format!(
+            "{manifest}: the entry of `{name}` is TypeScript ({entry}) and nothing builds it, so Node cannot load it: the image ships its package.json and dependencies, not its sources; a service that uses it must bundle it {FIX}, or give it a `build` script"
+        )),
+        many => {
+            let named: Vec<String> = many
+                .iter()
+                .map(|(manifest, name, entry)| {
+                    let dir = manifest.strip_suffix("package.json").unwrap_or_default();
+                    format!("`{name}` ({dir}{entry})")
+                })
+                .collect();
+            Some(format!(
+                "service `{service}` uses {} internal packages whose entry is TypeScript that nothing builds, so Node cannot load them: {}; the image ships their package.json and dependencies, not their sources: the service must bundle them {FIX}, or each needs a `build` script",
+                many.len(),
+                named.join(", ")
+            ))
+        }
+    }
 }
 
 /// Whether `path` is a TypeScript source (`.ts`, `.mts`, `.cts`, `.tsx`; not a declaration).

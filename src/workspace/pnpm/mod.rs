@@ -32,6 +32,8 @@ pub mod settings;
 pub mod sources;
 pub mod start_rule;
 pub mod start_script;
+pub mod tsc_emit;
+pub mod tsc_root;
 pub mod tsconfig;
 pub mod workspace_file;
 
@@ -109,6 +111,9 @@ pub struct PnpmWorkspace {
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
     /// extend, transitively: workspace-relative path -> what it extends and references.
     pub tsconfig_files: BTreeMap<String, tsconfig::Tsconfig>,
+    /// Service package folder -> where its `build` script's `tsc` writes, when its tsconfig
+    /// sets `outDir` but no `rootDir` and the build is read exactly (see [`tsc_root`]).
+    pub tsc_builds: BTreeMap<String, tsc_root::TscBuild>,
     /// The files the lockfile(s) do not reflect (pnpm's frozen-lockfile check would stop):
     /// empty when every lockfile is current (or there is none).
     pub stale: Vec<freshness::Stale>,
@@ -196,8 +201,23 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
     add_services(ws, first, config)?;
     super::check_unique_service_names(&root, ws)?;
     pnpm.sources = read_sources(ws, &pnpm);
+    pnpm.tsc_builds = tsc_builds(ws, &pnpm);
     ws.pnpm = Some(pnpm);
     Ok(())
+}
+
+/// The predicted `tsc` output roots of the service packages (see [`tsc_root`]).
+fn tsc_builds(ws: &Workspace, pnpm: &PnpmWorkspace) -> BTreeMap<String, tsc_root::TscBuild> {
+    let services: BTreeSet<usize> = ws.services.iter().map(|s| s.package).collect();
+    services
+        .into_iter()
+        .map(|i| &ws.packages[i])
+        .filter_map(|p| {
+            let n = p.node.as_ref()?;
+            let build = tsc_root::predict(&ws.root, &p.dir, &n.scripts, &pnpm.tsconfig_files)?;
+            Some((p.dir.clone(), build))
+        })
+        .collect()
 }
 
 /// The sources of every service's package and of the packages its build needs.

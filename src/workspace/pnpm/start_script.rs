@@ -2,7 +2,8 @@
 //! environment assignments and the usual env wrappers (`NODE_ENV=production`, `cross-env`,
 //! `dotenv -e .env --`, `env`), another script (`pnpm start:prod`), a development command
 //! (`nodemon`, `tsx`, `vite`, `next dev`), `next start` with its options, a shell script of
-//! the package (`sh ./entrypoint.sh`), or a runtime isogen
+//! the package (`sh ./entrypoint.sh`), a quoted script run by a shell (`sh -c '<script>'`,
+//! read as a start script of its own), or a runtime isogen
 //! does not build images for (Deno, Bun), each by name so a refusal can say what it saw.
 //!
 //! Pure text work: the script is split into words as a POSIX shell would (`shlex`), and it
@@ -148,6 +149,9 @@ fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, St
 
 /// What `script` runs (see [`StartCommand`]).
 pub fn start_command(script: &str) -> StartCommand {
+    if let Some(command) = shell_c(script) {
+        return command;
+    }
     if script.contains(['|', ';', '$', '`', '>', '<', '\n']) {
         return StartCommand::Other;
     }
@@ -184,6 +188,38 @@ pub fn start_command(script: &str) -> StartCommand {
         },
         _ => StartCommand::Other,
     }
+}
+
+/// `[assignments and wrappers] sh -c '<script>'` (also `bash`, `dash`, `ash`; the script in
+/// single or double quotes, last on the line): the quoted script read as a start script of
+/// its own, under the assignments made before the shell. `None` when the text is not that
+/// shape; `Other` when it is but the text around the quoted script holds shell operators, or
+/// the quoted script is not written plainly (an escape, text glued to the quotes).
+fn shell_c(script: &str) -> Option<StartCommand> {
+    let words = shlex::split(script)?;
+    let mut outer_env = BTreeMap::new();
+    let [shell, c, inner] = peel_env(&words, &mut outer_env) else {
+        return None;
+    };
+    if !matches!(shell.as_str(), "sh" | "bash" | "dash" | "ash") || c != "-c" {
+        return None;
+    }
+    let text = script.trim_end();
+    let prefix = [format!("'{inner}'"), format!("\"{inner}\"")]
+        .iter()
+        .find_map(|quoted| text.strip_suffix(quoted.as_str()));
+    let Some(prefix) = prefix.filter(|p| !p.contains(['|', ';', '$', '`', '>', '<', '&'])) else {
+        return Some(StartCommand::Other);
+    };
+    if !prefix.ends_with(char::is_whitespace) {
+        return Some(StartCommand::Other);
+    }
+    let mut command = start_command(inner);
+    if let StartCommand::Node { env, .. } | StartCommand::Next { env, .. } = &mut command {
+        let inner_env = std::mem::replace(env, outer_env);
+        env.extend(inner_env);
+    }
+    Some(command)
 }
 
 /// One step before the service in `step && node <file>`: a `node <file>` command, or a

@@ -366,6 +366,52 @@ fn start_commands_are_read_by_what_they_run() {
     assert_eq!(start_command("node 'unterminated"), C::Other);
 }
 
+/// `sh -c '<script>'` behind wrappers (langfuse's `dotenv -e ../.env -- sh -c '...'`): the
+/// quoted script is read as a start script, under the assignments made before the shell.
+#[test]
+fn a_shell_c_script_is_read_as_the_script_it_quotes() {
+    use crate::workspace::pnpm::{start_command, StartCommand as C};
+    assert_eq!(
+        start_command("dotenv -e ../.env -- sh -c 'next start -p 3000'"),
+        C::Next {
+            env: std::collections::BTreeMap::new(),
+            options: ["-p", "3000"].map(String::from).to_vec(),
+        }
+    );
+    let env = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        start_command(
+            "NODE_ENV=production PORT=1 cross-env bash -c \"PORT=2 prisma migrate deploy && PORT=3 node dist/server.js\""
+        ),
+        C::Node {
+            env: env(&[("NODE_ENV", "production"), ("PORT", "3")]),
+            options: Vec::new(),
+            file: "dist/server.js".into(),
+            before: vec!["PORT=2 prisma migrate deploy".into()],
+        }
+    );
+    assert_eq!(
+        start_command("sh -c 'pnpm start:prod'"),
+        C::Script("start:prod".into())
+    );
+    // Operators outside the quotes, or inside, or a script glued to other text: not read.
+    for unread in [
+        "FOO=$BAR sh -c 'node dist/a.js'",
+        "sh -c 'node dist/a.js' > log",
+        "sh -c 'node dist/a.js | tee log'",
+        "sh -c \"node \\\"dist/a.js\\\"\"",
+        "sh -c x'node dist/a.js'",
+        "sh -c 'prisma migrate deploy && next start'",
+    ] {
+        assert_eq!(start_command(unread), C::Other, "{unread}");
+    }
+}
+
 #[test]
 fn run_a_then_b_is_read_as_steps_before_the_service() {
     use crate::workspace::pnpm::{start_command, StartCommand as C};

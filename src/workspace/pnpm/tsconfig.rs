@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::files::read_text;
+use super::tsc_emit::EmitOptions;
 use crate::workspace::relpath;
 
 /// What isogen needs of one tsconfig file.
@@ -36,6 +37,11 @@ pub struct Tsconfig {
     pub base_url: Option<String>,
     /// `compilerOptions.outDir`, workspace-relative, when this file sets it.
     pub out_dir: Option<String>,
+    /// Whether some `extends` is a package name or a file that does not exist: what it sets
+    /// is unknown.
+    pub unresolved_extends: bool,
+    /// What decides where `tsc` writes each output (`rootDir`, `include`, ...).
+    pub emit: EmitOptions,
 }
 
 /// `compilerOptions.paths` of one tsconfig file: pattern -> targets, in the order written.
@@ -78,6 +84,16 @@ impl Tsconfig {
 }
 
 impl Tsconfig {
+    /// The value `get` finds for `file` after its `extends` (the file's own, else the last
+    /// of its `extends` that sets it, transitively).
+    pub fn inherited<T>(
+        files: &BTreeMap<String, Tsconfig>,
+        file: &str,
+        get: &dyn Fn(&Tsconfig) -> Option<T>,
+    ) -> Option<T> {
+        inherited(files, file, 0, get)
+    }
+
     /// The `baseUrl` that applies to `file` after its `extends` (workspace-relative).
     pub fn base_url(files: &BTreeMap<String, Tsconfig>, file: &str) -> Option<String> {
         inherited(files, file, 0, &|t| t.base_url.clone())
@@ -135,11 +151,13 @@ fn read_one(root: &Path, file: &str) -> Tsconfig {
         Err(e) => return problem(format!("{file}: {e}")),
     };
     let dir = relpath::parent(file);
-    let extends = extends_values(&value)
-        .into_iter()
+    let written = extends_values(&value);
+    let extends: Vec<String> = written
+        .iter()
         .filter(|t| t.starts_with('.'))
         .filter_map(|t| resolve_extends(root, dir, t))
         .collect();
+    let unresolved_extends = extends.len() != written.len();
     let references = match value.get("references") {
         Some(Value::Array(items)) => items
             .iter()
@@ -159,6 +177,8 @@ fn read_one(root: &Path, file: &str) -> Tsconfig {
             .map(|p| module_paths_of(p, dir)),
         base_url: option("baseUrl").and_then(folder),
         out_dir: option("outDir").and_then(folder),
+        unresolved_extends,
+        emit: EmitOptions::read(&value, dir),
     }
 }
 

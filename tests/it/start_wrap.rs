@@ -1,0 +1,132 @@
+//! Start scripts wrapped in a shell (`dotenv -e ../.env -- sh -c '<script>'`, as a real pnpm
+//! monorepo's main app had), the warning `generate` gives for a start script it cannot read
+//! (the app would otherwise get no Dockerfile in silence), and the Dockerfile and warning
+//! lines that used to repeat themselves.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// A pnpm workspace: the root files, then `files` (relative path, contents).
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root: &[(&str, &str)] = &[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - web\n  - worker\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+    ];
+    for (path, text) in root.iter().chain(files) {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+/// `generate`'s stderr with the temporary folder's path taken out.
+fn generate_stderr(ws: &tempfile::TempDir) -> String {
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stderr)
+        .unwrap()
+        .replace(&format!("{}/", ws.path().display()), "")
+}
+
+/// A worker at the root of the workspace whose start runs node behind `dotenv ... -- sh -c`:
+/// it is a service, and its CMD runs the steps, then node, as the quoted script does.
+#[test]
+fn a_start_behind_sh_c_is_read_like_a_plain_one() {
+    let ws = workspace(&[(
+        "worker/package.json",
+        r#"{"name":"@x/worker","version":"1.0.0","scripts":{"build":"tsc","start":"dotenv -e ../.env -- sh -c 'NODE_ENV=production node dist/migrate.js && node dist/index.js'"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "worker/Dockerfile");
+    assert!(
+        dockerfile.contains(
+            r#"CMD ["/bin/sh", "-c", "NODE_ENV=production node dist/migrate.js && exec node /app/worker/dist/index.js"]"#
+        ),
+        "{dockerfile}"
+    );
+}
+
+/// A main app whose start isogen cannot read (`sh -c` of a tool step, then `next start`) and
+/// a worker it can: `generate` writes the worker's Dockerfile and says, in the same run,
+/// which app got none, its script, and both fixes.
+#[test]
+fn generate_names_a_start_script_it_cannot_read() {
+    let ws = workspace(&[
+        (
+            "web/package.json",
+            r#"{"name":"@x/web","version":"1.0.0","scripts":{"build":"next build","start":"dotenv -e ../.env -- sh -c 'prisma migrate deploy && next start'"}}"#,
+        ),
+        (
+            "worker/package.json",
+            r#"{"name":"@x/worker","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/index.js"}}"#,
+        ),
+    ]);
+    let stderr = generate_stderr(&ws);
+    insta::assert_snapshot!("generate_unread_start", stderr);
+    assert!(ws.path().join("worker/Dockerfile").exists());
+    assert!(!ws.path().join("web/Dockerfile").exists());
+    // `not_services` silences it.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nnot_services = [\"web\"]\n",
+    )
+    .unwrap();
+    assert!(!generate_stderr(&ws).contains("web/package.json"));
+}
+
+/// `NODE_ENV=production node dist/index.js`: the image sets `NODE_ENV=production` once.
+#[test]
+fn node_env_production_is_set_once() {
+    let ws = workspace(&[(
+        "worker/package.json",
+        r#"{"name":"@x/worker","version":"1.0.0","scripts":{"build":"tsc","start":"NODE_ENV=production PORT=3000 node dist/index.js"}}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "worker/Dockerfile");
+    assert_eq!(dockerfile.matches("NODE_ENV").count(), 1, "{dockerfile}");
+    assert!(dockerfile.contains("ENV PORT=\"3000\""), "{dockerfile}");
+}
+
+/// Three internal packages whose entry is TypeScript nothing builds: one warning line for the
+/// service naming the three, not three lines.
+#[test]
+fn typescript_entries_nothing_builds_are_one_line_per_service() {
+    let lib =
+        |name: &str| format!(r#"{{"name":"@x/{name}","version":"1.0.0","main":"src/index.ts"}}"#);
+    let (a, b, c) = (lib("a"), lib("b"), lib("c"));
+    let ws = workspace(&[
+        (
+            "worker/package.json",
+            r#"{"name":"@x/worker","version":"1.0.0","scripts":{"build":"tsup","start":"node dist/index.js"},"dependencies":{"@x/a":"workspace:*","@x/b":"workspace:*","@x/c":"workspace:*"}}"#,
+        ),
+        ("packages/a/package.json", &a),
+        ("packages/a/src/index.ts", "export const a = 1;\n"),
+        ("packages/a/tsconfig.json", "{}"),
+        ("packages/b/package.json", &b),
+        ("packages/b/src/index.ts", "export const b = 1;\n"),
+        ("packages/b/tsconfig.json", "{}"),
+        ("packages/c/package.json", &c),
+        ("packages/c/src/index.ts", "export const c = 1;\n"),
+        ("packages/c/tsconfig.json", "{}"),
+    ]);
+    let stderr = generate_stderr(&ws);
+    insta::assert_snapshot!("generate_typescript_entries_grouped", stderr);
+}
