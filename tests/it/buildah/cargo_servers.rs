@@ -36,7 +36,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use super::cargo::copy_fixture;
-use super::support::{build, buildah, config, container, export_and_verify, BUILDAH};
+use super::support::{
+    build, buildah, config, container, export_and_verify, spawn_in_own_group, BUILDAH,
+};
 
 /// One server to build and start.
 struct Server<'a> {
@@ -92,23 +94,23 @@ fn stop(port: u16, child: &mut Child) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    let _ = child.kill();
+    // The whole process group: killing buildah alone would leave the server listening.
+    super::support::stop(child);
     Err("the server did not stop on /shutdown".into())
 }
 
 /// Runs the image's command in a container, asks it, stops it.
 fn run_and_ask(image: &str, server: &Server) -> Result<(), String> {
     let container = container(image);
-    let mut child = Command::new(BUILDAH[0])
-        .args(&BUILDAH[1..])
+    let mut run = Command::new(BUILDAH[0]);
+    run.args(&BUILDAH[1..])
         .args(["run", "--isolation", "chroot"])
         .arg(&container)
         .arg("--")
         .args(server.cmd)
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("buildah run: {e}"))?;
+        .stderr(Stdio::inherit());
+    let mut child = spawn_in_own_group(&mut run);
     let answer = first_answer(server.port, &mut child);
     let stopped = stop(server.port, &mut child);
     buildah(&["rm", &container]);

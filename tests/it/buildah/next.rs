@@ -1,9 +1,10 @@
 //! Next.js apps built for real: tests/fixtures/pnpm9-next (Next 15) and pnpm9-next14 (Next
 //! 14.2) generated, both apps of each built with
 //! buildah (`apps/web` with `output: "standalone"`, `apps/site` with `next start -p 4000`),
-//! each started with its image's own CMD, a page and the route handler fetched (both import
-//! the internal `@nx/greet`, so the answer proves it resolved), a file of `public/` and one of
-//! `.next/static` served, and `isogen verify --workspace` passed on the exported archive.
+//! each started with its image's own CMD on a free port (its `-p` or `PORT` swapped), a page
+//! and the route handler fetched (both import the internal `@nx/greet`, so the answer proves
+//! it resolved), a file of `public/` and one of `.next/static` served, the server stopped with
+//! its whole process group, and `isogen verify --workspace` passed on the exported archive.
 //!
 //! ```sh
 //! cargo xtask base-images    # the local Node base image (no registry here)
@@ -13,6 +14,11 @@
 //! Slow (a `next build` per app, `next` and its platform packages from the npm registry) and
 //! needs buildah, so ignored by default. Images `localhost/isogen-gen/next-<app>`, removed
 //! once checked.
+//!
+//! Each run's server must be its own and must end with the run: a server that outlived
+//! `buildah run` (killing buildah alone leaves it) keeps listening after `buildah rm` deleted
+//! its files; the next run on its port then got `/` and `/api/hello` from its memory and 400
+//! for `/robots.txt` (Next.js turns send's ENOENT into 400).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -20,7 +26,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::support::{build, buildah, config, container, export_and_verify, BUILDAH};
+use super::support::{
+    build, buildah, config, container, export_and_verify, free_port, spawn_in_own_group, stop,
+    BUILDAH,
+};
 
 /// `GET path` on localhost:port (HTTP/1.0, so the server closes): the whole response.
 fn get(port: u16, path: &str) -> std::io::Result<String> {
@@ -53,10 +62,10 @@ fn await_listening(child: &mut Child, port: u16) {
 
 struct App {
     dir: &'static str,
-    /// The port it listens on: the image's PORT is overridden with it (standalone), or its
-    /// CMD's `-p` (next start).
-    port: u16,
-    set_port: bool,
+    /// The port is its CMD's `-p` (next start), else the image's `PORT` (standalone). Either is
+    /// swapped for a free port, so the two tests (run in parallel) and runs of other worktrees
+    /// on the machine never answer each other's requests.
+    port_in_cmd: bool,
 }
 
 fn build_run_verify(root: &Path, app: &App, out: &Path) {
@@ -64,27 +73,31 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     let image = format!("localhost/isogen-gen/next-{name}");
     let dockerfile = format!("{}/Dockerfile", app.dir);
     build(root, &dockerfile, &image);
-    let cmd: Vec<String> = serde_json::from_value(config(&image)["Cmd"].clone()).unwrap();
+    let mut cmd: Vec<String> = serde_json::from_value(config(&image)["Cmd"].clone()).unwrap();
     let container = container(&image);
-    let port = app.port.to_string();
+    let port = free_port();
     let mut run = Command::new(BUILDAH[0]);
     run.args(&BUILDAH[1..])
         .args(["run", "--isolation", "chroot"]);
-    if app.set_port {
+    if app.port_in_cmd {
+        let p = cmd.iter().position(|a| a == "-p").map(|p| p + 1);
+        let p = p
+            .filter(|&p| p < cmd.len())
+            .unwrap_or_else(|| panic!("{name}: no `-p <port>` in its CMD {cmd:?}"));
+        cmd[p] = port.to_string();
+    } else {
         run.args(["-e", &format!("PORT={port}")]);
     }
-    let mut child = run
-        .arg(&container)
+    run.arg(&container)
         .arg("--")
         .args(&cmd)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    await_listening(&mut child, app.port);
-    let page = get(app.port, "/").unwrap();
-    let route = get(app.port, "/api/hello").unwrap();
-    let robots = get(app.port, "/robots.txt").unwrap();
+        .stderr(Stdio::piped());
+    let mut child = spawn_in_own_group(&mut run);
+    await_listening(&mut child, port);
+    let page = get(port, "/").unwrap();
+    let route = get(port, "/api/hello").unwrap();
+    let robots = get(port, "/robots.txt").unwrap();
     // A script of `.next/static` the page loads.
     let script = page
         .split("src=\"")
@@ -92,12 +105,11 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
         .filter_map(|s| s.split('"').next())
         .find(|s| s.starts_with("/_next/static/"))
         .map(str::to_string);
-    let static_file = script.as_deref().map(|s| get(app.port, s).unwrap());
-    let _ = child.kill();
-    let _ = child.wait();
+    let static_file = script.as_deref().map(|s| get(port, s).unwrap());
+    stop(&mut child);
     // What the server printed, for a failure's message: Next.js answers 400 for any error
     // serving a public file (a stat or read error of `send`), and may log why.
-    // (Read on a thread, at most 5 s: a server process that outlived buildah keeps the pipe open.)
+    // (Read on a thread, at most 5 s, should a server process have outlived buildah.)
     let (tx, rx) = std::sync::mpsc::channel();
     if let Some(mut e) = child.stderr.take() {
         std::thread::spawn(move || {
@@ -168,13 +180,11 @@ fn build_serve_verify(fixture: &str) {
     for app in [
         App {
             dir: "apps/web",
-            port: 38301,
-            set_port: true,
+            port_in_cmd: false,
         },
         App {
             dir: "apps/site",
-            port: 4000,
-            set_port: false,
+            port_in_cmd: true,
         },
     ] {
         build_run_verify(&root, &app, tmp.path());

@@ -85,3 +85,73 @@ pub fn export_and_verify(image: &str, root: &Path, archive: &Path) -> Result<Str
         code => Err(format!("verify exited {code:?}:\n{report}")),
     }
 }
+
+/// A TCP port nothing listens on now (the OS picks it): a server started by a test listens
+/// there, so two tests (or two runs on one machine) never ask each other's servers.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// `buildah run ...` spawned in a process group of its own, so [`stop`] reaches the
+/// container's processes too.
+pub fn spawn_in_own_group(run: &mut Command) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    run.process_group(0).spawn().expect("buildah run starts")
+}
+
+/// Stops a `buildah run` spawned by [`spawn_in_own_group`] and everything it started: SIGTERM
+/// to its process group (buildah and the server both end on it), SIGKILL to the group if
+/// buildah has not ended 20 s later. Killing only buildah (`Child::kill`) leaves the server
+/// running with the chroot isolation, still listening after `buildah rm` deleted its files,
+/// where the next run's requests reach it.
+pub fn stop(child: &mut std::process::Child) {
+    // The group is signalled only while its leader is not reaped: its id is still ours.
+    let group = format!("-{}", child.id());
+    let signal = |sig: &str| {
+        let _ = Command::new("kill").args([sig, "--", &group]).status();
+    };
+    signal("-TERM");
+    for _ in 0..40 {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    signal("-KILL");
+    let _ = child.wait();
+}
+
+/// A process started by the spawned one (as `buildah run` starts the server) ends with it: it
+/// would otherwise keep answering on the port after the test.
+#[test]
+fn stop_ends_the_processes_the_run_started() {
+    let mut run = Command::new("sh");
+    run.args(["-c", "sleep 300 & echo $!; wait"])
+        .stdout(std::process::Stdio::piped());
+    let mut child = spawn_in_own_group(&mut run);
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let grandchild = format!("/proc/{}/stat", line.trim());
+    let alive = || {
+        // Gone, or a zombie nobody reaped yet: not running.
+        std::fs::read_to_string(&grandchild).is_ok_and(|stat| {
+            stat.rsplit(')')
+                .next()
+                .is_some_and(|s| !s.trim_start().starts_with('Z'))
+        })
+    };
+    assert!(alive(), "sleep runs before the stop");
+    stop(&mut child);
+    for _ in 0..50 {
+        if !alive() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the process the run started outlived stop");
+}
