@@ -19,11 +19,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use serde::Deserialize;
 
-use super::support::{buildah, config, container, export_and_verify};
+use super::support::{buildah, config, container, export_and_verify, generated_fixture};
 
 const FIXTURE: &str = "pnpm8-hoisted-fleet";
 const SERVICES: &[&str] = &["gateway", "orders", "billing", "notify", "users"];
@@ -279,19 +278,7 @@ fn check_service(root: &Path, lock: &Lockfile, service: &str) {
 fn hoisted_fleet_services_build_hold_their_locked_closure_start_and_verify() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join(FIXTURE);
-    super::node::copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(FIXTURE),
-        &root,
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_isogen"))
-        .arg("generate")
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "generate failed");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = generated_fixture(FIXTURE, &root);
     for named in ["`node-linker = hoisted`", "`ignore-scripts = true`"] {
         assert!(
             stderr.contains(named),

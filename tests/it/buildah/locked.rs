@@ -17,11 +17,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use serde::Deserialize;
 
-use super::support::{build, buildah, container, export_and_verify};
+use super::support::{build, buildah, container, export_and_verify, generated_fixture, run_in};
 
 const FIXTURE: &str = "pnpm10-locked";
 const SERVICE_DIR: &str = "services/api";
@@ -190,36 +189,11 @@ pub(super) struct Found {
 fn the_image_holds_exactly_what_the_lockfile_resolves() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join(FIXTURE);
-    super::node::copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(FIXTURE),
-        &root,
-    );
-    let status = Command::new(env!("CARGO_BIN_EXE_isogen"))
-        .arg("generate")
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "generate failed");
+    generated_fixture(FIXTURE, &root);
     let dockerfile = format!("{SERVICE_DIR}/Dockerfile");
     build(&root, &dockerfile, IMAGE);
     let container = container(IMAGE);
-    let run = |env: &[&str], args: &[&str]| {
-        let mut all = vec!["run", "--isolation", "chroot"];
-        for e in env {
-            all.extend(["-e", e]);
-        }
-        all.push(&container);
-        all.push("--");
-        all.extend_from_slice(args);
-        let o = buildah(&all);
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
+    let run = |env: &[&str], args: &[&str]| run_in(&container, env, args);
     let started = run(
         &["ISOGEN_SMOKE=1"],
         &["node", "/app/services/api/src/main.js"],

@@ -27,8 +27,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::support::{
-    build, buildah, config, container, export_and_verify, free_port, spawn_in_own_group, stop,
-    BUILDAH,
+    build, buildah, config, container, export_and_verify, free_port, generated_fixture,
+    spawn_in_own_group, stop, BUILDAH,
 };
 
 /// `GET path` on localhost:port (HTTP/1.0, so the server closes): the whole response.
@@ -165,18 +165,7 @@ fn next14_apps_build_serve_their_pages_and_routes_and_verify() {
 fn build_serve_verify(fixture: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join(fixture);
-    super::node::copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(fixture),
-        &root,
-    );
-    let status = Command::new(env!("CARGO_BIN_EXE_isogen"))
-        .arg("generate")
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "generate failed");
+    generated_fixture(fixture, &root);
     for app in [
         App {
             dir: "apps/web",

@@ -14,11 +14,11 @@
 //! The image is `localhost/isogen-gen/pnpm11-addon-ledger`, removed once checked.
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use super::locked::{locked_closure, Found, Lockfile, INVENTORY};
-use super::support::{build, buildah, config, container, export_and_verify};
+use super::support::{
+    build, buildah, config, container, export_and_verify, generated_fixture, run_in,
+};
 
 const FIXTURE: &str = "pnpm11-addon";
 const SERVICE_DIR: &str = "services/ledger";
@@ -29,36 +29,11 @@ const IMAGE: &str = "localhost/isogen-gen/pnpm11-addon-ledger";
 fn pnpm11_service_with_a_native_addon_builds_starts_and_verifies() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join(FIXTURE);
-    super::node::copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(FIXTURE),
-        &root,
-    );
-    let status = Command::new(env!("CARGO_BIN_EXE_isogen"))
-        .arg("generate")
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "generate failed");
+    generated_fixture(FIXTURE, &root);
     build(&root, &format!("{SERVICE_DIR}/Dockerfile"), IMAGE);
     let cmd = config(IMAGE)["Cmd"].clone();
     let container = container(IMAGE);
-    let run = |env: &[&str], args: &[&str]| {
-        let mut all = vec!["run", "--isolation", "chroot"];
-        for e in env {
-            all.extend(["-e", e]);
-        }
-        all.push(&container);
-        all.push("--");
-        all.extend_from_slice(args);
-        let o = buildah(&all);
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
+    let run = |env: &[&str], args: &[&str]| run_in(&container, env, args);
     let started = run(
         &["ISOGEN_SMOKE=1"],
         &["node", "/app/services/ledger/src/main.js"],

@@ -155,3 +155,42 @@ fn stop_ends_the_processes_the_run_started() {
     }
     panic!("the process the run started outlived stop");
 }
+
+/// tests/fixtures/`fixture` copied to `root` and generated there (generate must succeed):
+/// what generate printed on stderr.
+pub fn generated_fixture(fixture: &str, root: &Path) -> String {
+    super::node::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture),
+        root,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_isogen"))
+        .arg("generate")
+        .arg(root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{fixture}: generate failed:\n{stderr}"
+    );
+    stderr
+}
+
+/// `buildah run` of `args` in `container`, with `env` (`NAME=value`): stdout then stderr.
+pub fn run_in(container: &str, env: &[&str], args: &[&str]) -> String {
+    let mut all = vec!["run", "--isolation", "chroot"];
+    for e in env {
+        all.extend(["-e", e]);
+    }
+    all.push(container);
+    all.push("--");
+    all.extend_from_slice(args);
+    let o = buildah(&all);
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
