@@ -342,3 +342,34 @@ fn imports_that_only_a_flat_node_modules_resolves_are_named() {
     assert_eq!(named.len(), 1, "{stderr}");
     assert!(named[0].contains("imports `typescript`"), "{stderr}");
 }
+
+/// pnpm installs the workspace root's `dependencies` with any `--filter`: they are in every
+/// service's image, so generate names them once (devDependencies are not installed by
+/// `--prod` and are not named).
+#[test]
+fn the_roots_dependencies_are_named_as_shipped_in_every_image() {
+    let root = r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","dependencies":{"ms":"2.1.3"},"devDependencies":{"typescript":"5.6.3"}}"#;
+    let lock = BASE[2]
+        .1
+        .replace(
+            "  .:\n    devDependencies:\n",
+            "  .:\n    dependencies:\n      ms:\n        specifier: 2.1.3\n        version: 2.1.3\n    devDependencies:\n",
+        )
+        .replace(
+            "packages:\n\n  typescript@5.6.3:",
+            "packages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}\n\n  typescript@5.6.3:",
+        )
+        .replace("snapshots:\n\n", "snapshots:\n\n  ms@2.1.3: {}\n\n");
+    let (_, _, stderr) = generate(&[("package.json", root), ("pnpm-lock.yaml", &lock)]);
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("the workspace root): its dependencies"))
+        .collect();
+    assert_eq!(named.len(), 1, "{stderr}");
+    assert!(
+        named[0].contains("(ms)") && !named[0].contains("typescript"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = generate(&[]);
+    assert!(!stderr.contains("its dependencies ("), "{stderr}");
+}

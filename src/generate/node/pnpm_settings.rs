@@ -95,5 +95,27 @@ pub fn install_settings(
     if let Some(version) = &pnpm.pnpm_version {
         warnings.extend(pnpm.settings.ignored_notes(version));
     }
+    warnings.extend(root_dependencies_note(pnpm, shipped));
     out
+}
+
+/// The workspace root's `dependencies` land in every service's image: pnpm's production
+/// install always installs the root project, whatever `--filter` selects (checked with pnpm
+/// 9.15.9: `--filter svc`, `--filter '!{.}'` alike). They stay (a service may load one it does
+/// not declare: Node finds the root's node_modules walking up), and are named.
+fn root_dependencies_note(pnpm: &PnpmWorkspace, shipped: &[&str]) -> Option<String> {
+    if !pnpm.lockfile || pnpm.split_lockfiles || shipped.iter().any(|d| d.is_empty() || *d == ".") {
+        return None;
+    }
+    let names: Vec<&str> = (pnpm.root_dependencies.iter())
+        .filter(|(_, field)| field.as_str() != "devDependencies")
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "package.json (the workspace root): its dependencies ({}) are in every service's image, because pnpm's production install always installs the workspace root's dependencies, whatever --filter selects; declare each in the packages that use it and keep only devDependencies at the root",
+        names.join(", ")
+    ))
 }
