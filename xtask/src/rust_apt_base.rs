@@ -10,13 +10,13 @@
 //! Debian root is kept in the work folder and made again only when it is missing.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::base_images::{build_from_rootfs, up_to_date_image, Entry, RootFs, CA_BUNDLE};
+use crate::base_images::{build_from_rootfs, up_to_date_image, RootFs, CA_BUNDLE};
 use crate::cmd::{buildah, on_path, Cmd};
-use crate::rust_base::RustBase;
+use crate::rust_base::{self, RustBase};
 
 /// The image's name.
 pub const NAME: &str = "localhost/isogen-cargo/rust-apt:1";
@@ -25,8 +25,6 @@ const INCLUDE: &str = "ca-certificates,gcc,libc6-dev";
 /// The Debian suite and mirror (the host's, reachable from this machine).
 const SUITE: &str = "bookworm";
 const MIRROR: &str = "http://deb.debian.org/debian";
-/// Toolchain binaries the builder keeps (as `rust_base`).
-const TOOLCHAIN_BINS: &[&str] = &["cargo", "rustc", "rustdoc"];
 
 /// Builds the image (or finds it up to date) in `work_dir`.
 pub fn build(work_dir: &Path) -> Result<RustBase> {
@@ -105,43 +103,11 @@ fn debootstrap(out: &Path) -> Result<()> {
 /// The second layer: the host's toolchain where the official image has it, and the host's CA
 /// bundle over Debian's. Returns it with the Rust version and the toolchain's name.
 fn toolchain_layer() -> Result<(RootFs, String, String)> {
-    let sysroot = PathBuf::from(
-        Cmd::new("rustc")
-            .args(["--print", "sysroot"])
-            .quiet()
-            .read()?,
-    );
-    let version = Cmd::new("rustc").arg("--version").quiet().read()?;
-    let version = version
-        .split_whitespace()
-        .nth(1)
-        .with_context(|| format!("unexpected `rustc --version` output {version:?}"))?
-        .to_owned();
-    let toolchain = sysroot
-        .file_name()
-        .and_then(|n| n.to_str())
-        .context("rustc's sysroot has no name")?
-        .to_owned();
+    let host = rust_base::host_toolchain()?;
     let mut fs = RootFs {
         entries: Default::default(),
     };
-    let rustup_dir = Path::new("/usr/local/rustup/toolchains").join(&toolchain);
-    for bin in TOOLCHAIN_BINS {
-        fs.add_tree_at(
-            &sysroot.join("bin").join(bin),
-            &rustup_dir.join("bin").join(bin),
-        )?;
-        fs.entries.insert(
-            Path::new("/usr/local/cargo/bin").join(bin),
-            Entry::Symlink {
-                target: Path::new("../../rustup/toolchains")
-                    .join(&toolchain)
-                    .join("bin")
-                    .join(bin),
-            },
-        );
-    }
-    fs.add_tree_at(&sysroot.join("lib"), &rustup_dir.join("lib"))?;
+    rust_base::add_toolchain(&mut fs, &host)?;
     fs.add_file(Path::new(CA_BUNDLE))?;
-    Ok((fs, version, toolchain))
+    Ok((fs, host.version, host.name))
 }

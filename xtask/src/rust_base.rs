@@ -73,7 +73,14 @@ pub fn build_all(work_dir: &Path) -> Result<(RustBase, RustBase)> {
     Ok((builder, runtime))
 }
 
-pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
+/// The host's active Rust toolchain: its sysroot, version (`1.95.0`) and name.
+pub(crate) struct Toolchain {
+    sysroot: PathBuf,
+    pub version: String,
+    pub name: String,
+}
+
+pub(crate) fn host_toolchain() -> Result<Toolchain> {
     let sysroot = PathBuf::from(
         Cmd::new("rustc")
             .args(["--print", "sysroot"])
@@ -86,11 +93,41 @@ pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
         .nth(1)
         .with_context(|| format!("unexpected `rustc --version` output {version:?}"))?
         .to_owned();
-    let toolchain = sysroot
+    let name = sysroot
         .file_name()
         .and_then(|n| n.to_str())
         .context("rustc's sysroot has no name")?
         .to_owned();
+    Ok(Toolchain {
+        sysroot,
+        version,
+        name,
+    })
+}
+
+/// The toolchain where the official image has it: `/usr/local/rustup/toolchains/<name>`, with
+/// `/usr/local/cargo/bin/{cargo,rustc,rustdoc}` linking into it.
+pub(crate) fn add_toolchain(fs: &mut RootFs, t: &Toolchain) -> Result<()> {
+    let rustup_dir = Path::new("/usr/local/rustup/toolchains").join(&t.name);
+    for bin in TOOLCHAIN_BINS {
+        let source = t.sysroot.join("bin").join(bin);
+        fs.add_tree_at(&source, &rustup_dir.join("bin").join(bin))?;
+        fs.entries.insert(
+            Path::new("/usr/local/cargo/bin").join(bin),
+            Entry::Symlink {
+                target: Path::new("../../rustup/toolchains")
+                    .join(&t.name)
+                    .join("bin")
+                    .join(bin),
+            },
+        );
+    }
+    fs.add_tree_at(&t.sysroot.join("lib"), &rustup_dir.join("lib"))
+}
+
+pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
+    let host = host_toolchain()?;
+    let (version, toolchain) = (host.version.clone(), host.name.clone());
 
     let mut fs = RootFs {
         entries: Default::default(),
@@ -107,21 +144,7 @@ pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
     );
     fs.add_busybox()?;
 
-    let rustup_dir = Path::new("/usr/local/rustup/toolchains").join(&toolchain);
-    for bin in TOOLCHAIN_BINS {
-        let source = sysroot.join("bin").join(bin);
-        fs.add_tree_at(&source, &rustup_dir.join("bin").join(bin))?;
-        fs.entries.insert(
-            Path::new("/usr/local/cargo/bin").join(bin),
-            Entry::Symlink {
-                target: Path::new("../../rustup/toolchains")
-                    .join(&toolchain)
-                    .join("bin")
-                    .join(bin),
-            },
-        );
-    }
-    fs.add_tree_at(&sysroot.join("lib"), &rustup_dir.join("lib"))?;
+    add_toolchain(&mut fs, &host)?;
 
     fs.builder_basics()?;
 
