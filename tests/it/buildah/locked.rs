@@ -91,6 +91,29 @@ fn snapshot_key(name: &str, version: &str) -> (String, (String, String)) {
 /// peer, and the generated Dockerfile removes the ones `pnpm install --prod` installs because
 /// a devDependency resolved them (pnpm/pnpm#15344). An optional peer that a production
 /// dependency also needs is reached through that dependency.
+/// The inventory script's output parsed (every package folder, one JSON object a line), and
+/// the `(name, version)` of the folders under a `node_modules`.
+pub(super) fn inventory_of(inventory: &str) -> (Vec<Found>, BTreeSet<(String, String)>) {
+    let found: Vec<Found> = inventory
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let installed = found
+        .iter()
+        .filter(|f| f.node_modules)
+        .map(|f| (f.name.clone(), f.version.clone().unwrap_or_default()))
+        .collect();
+    (found, installed)
+}
+
+/// [`locked_closure`] of `importer` in `root`'s pnpm-lock.yaml.
+pub(super) fn locked_closure_of(root: &Path, importer: &str) -> BTreeSet<(String, String)> {
+    let lock: Lockfile =
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap())
+            .unwrap();
+    locked_closure(&lock, importer)
+}
+
 pub(super) fn locked_closure(lock: &Lockfile, importer: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut seen_importers = BTreeSet::new();
@@ -210,19 +233,8 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
         "api: patched true, valid true, hits 0, retention 172800000 ms"
     );
 
-    let found: Vec<Found> = inventory
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    let installed: BTreeSet<(String, String)> = found
-        .iter()
-        .filter(|f| f.node_modules)
-        .map(|f| (f.name.clone(), f.version.clone().unwrap_or_default()))
-        .collect();
-    let lock: Lockfile =
-        serde_saphyr::from_str(&std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap())
-            .unwrap();
-    let expected = locked_closure(&lock, SERVICE_DIR);
+    let (found, installed) = inventory_of(&inventory);
+    let expected = locked_closure_of(&root, SERVICE_DIR);
     let missing: Vec<_> = expected.difference(&installed).collect();
     let extra: Vec<_> = installed.difference(&expected).collect();
     assert!(

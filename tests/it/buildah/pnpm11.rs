@@ -13,9 +13,7 @@
 //!
 //! The image is `localhost/isogen-gen/pnpm11-addon-ledger`, removed once checked.
 
-use std::collections::BTreeSet;
-
-use super::locked::{locked_closure, Found, Lockfile, INVENTORY};
+use super::locked::{inventory_of, locked_closure_of, INVENTORY};
 use super::support::{
     build, buildah, config, container, export_and_verify, generated_fixture, run_in,
 };
@@ -72,20 +70,9 @@ fn pnpm11_service_with_a_native_addon_builds_starts_and_verifies() {
     // The compiler stayed in the build stages.
     assert_eq!(toolchain.matches("No such file").count(), 3, "{toolchain}");
 
-    let found: Vec<Found> = inventory
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    let installed: BTreeSet<(String, String)> = found
-        .iter()
-        .filter(|f| f.node_modules)
-        .map(|f| (f.name.clone(), f.version.clone().unwrap_or_default()))
-        .collect();
-    let lock: Lockfile =
-        serde_saphyr::from_str(&std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap())
-            .unwrap();
+    let (found, installed) = inventory_of(&inventory);
     // The service's closure, through the workspace link into packages/store's dependencies.
-    let expected = locked_closure(&lock, SERVICE_DIR);
+    let expected = locked_closure_of(&root, SERVICE_DIR);
     assert_eq!(
         installed, expected,
         "the image differs from pnpm-lock.yaml\n{inventory}"
