@@ -88,6 +88,58 @@ pub struct Preload {
     pub specifier: String,
     /// `--import` (else `-r`/`--require`).
     pub import: bool,
+    /// Given by the image's `NODE_OPTIONS` (else by the command line).
+    pub from_env: bool,
+}
+
+/// `NODE_OPTIONS` split as node splits it (src/node_options.cc, `ParseNodeOptionsEnvVar`):
+/// spaces separate options, double quotes group, a backslash inside quotes escapes the next
+/// character; single quotes are ordinary characters.
+fn node_options_argv(value: &str) -> Vec<String> {
+    let mut argv: Vec<String> = Vec::new();
+    let (mut quoted, mut new_arg) = (false, true);
+    let mut chars = value.chars();
+    while let Some(mut c) = chars.next() {
+        if c == '\\' && quoted {
+            match chars.next() {
+                Some(next) => c = next,
+                None => break,
+            }
+        } else if c == ' ' && !quoted {
+            new_arg = true;
+            continue;
+        } else if c == '"' {
+            quoted = !quoted;
+            continue;
+        }
+        match argv.last_mut() {
+            Some(last) if !new_arg => last.push(c),
+            _ => argv.push(c.to_string()),
+        }
+        new_arg = false;
+    }
+    argv
+}
+
+/// The preloads the image's `NODE_OPTIONS` gives every node process; node loads them before
+/// the command line's own.
+fn env_preloads(config: &RuntimeConfig) -> Vec<Preload> {
+    let argv = node_options_argv(config.env("NODE_OPTIONS").unwrap_or(""));
+    let mut preloads = Vec::new();
+    let mut i = 0;
+    while i < argv.len() {
+        match preload(&argv, i) {
+            Some((p, n)) => {
+                preloads.push(Preload {
+                    from_env: true,
+                    ..p
+                });
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    preloads
 }
 
 /// A preload flag and its value, when `args[i]` is one (`--require=x` or `-r x`); how many
@@ -97,11 +149,25 @@ fn preload(args: &[String], i: usize) -> Option<(Preload, usize)> {
     for (flag, import) in [("-r", false), ("--require", false), ("--import", true)] {
         if a == flag {
             let specifier = args.get(i + 1)?.clone();
-            return Some((Preload { specifier, import }, 2));
+            return Some((
+                Preload {
+                    specifier,
+                    import,
+                    from_env: false,
+                },
+                2,
+            ));
         }
         if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
             let specifier = v.to_string();
-            return Some((Preload { specifier, import }, 1));
+            return Some((
+                Preload {
+                    specifier,
+                    import,
+                    from_env: false,
+                },
+                1,
+            ));
         }
     }
     None
@@ -369,7 +435,7 @@ fn node_program(program: &str, args: &[String], config: &RuntimeConfig, fs: &Fs)
 pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
     let mut i = 0;
     let mut inline = false;
-    let mut preloads = Vec::new();
+    let mut preloads = env_preloads(config);
     while i < args.len() {
         if let Some((p, n)) = preload(args, i) {
             preloads.push(p);
@@ -519,6 +585,35 @@ mod tests {
             .exe("/app/api", "\x7fELF...")
             .exe("/usr/bin/tini", "\x7fELF")
             .build()
+    }
+
+    #[test]
+    fn node_options_split_as_node_splits_them() {
+        assert_eq!(
+            node_options_argv(r#"  -r "./a b.js"  --title="x \"y\"" 'q r' "#),
+            vec!["-r", "./a b.js", "--title=x \"y\"", "'q", "r'"]
+        );
+        let mut c = cfg(&[], &["node", "-r", "./b.js", "dist/main.js"], "/app");
+        c.env.push((
+            "NODE_OPTIONS".into(),
+            "--require ./a.js --import=./c.mjs".into(),
+        ));
+        let t = tree();
+        let Launch::Node { preloads, .. } = analyse(&c, &Fs::new(&t)) else {
+            panic!("node runs");
+        };
+        let got: Vec<(bool, bool, &str)> = preloads
+            .iter()
+            .map(|p| (p.from_env, p.import, p.specifier.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (true, false, "./a.js"),
+                (true, true, "./c.mjs"),
+                (false, false, "./b.js")
+            ]
+        );
     }
 
     #[test]
