@@ -92,85 +92,30 @@ pub struct Preload {
     pub from_env: bool,
 }
 
-/// `NODE_OPTIONS` split as node splits it (src/node_options.cc, `ParseNodeOptionsEnvVar`):
-/// spaces separate options, double quotes group, a backslash inside quotes escapes the next
-/// character; single quotes are ordinary characters.
-fn node_options_argv(value: &str) -> Vec<String> {
-    let mut argv: Vec<String> = Vec::new();
-    let (mut quoted, mut new_arg) = (false, true);
-    let mut chars = value.chars();
-    while let Some(mut c) = chars.next() {
-        if c == '\\' && quoted {
-            match chars.next() {
-                Some(next) => c = next,
-                None => break,
-            }
-        } else if c == ' ' && !quoted {
-            new_arg = true;
-            continue;
-        } else if c == '"' {
-            quoted = !quoted;
-            continue;
-        }
-        match argv.last_mut() {
-            Some(last) if !new_arg => last.push(c),
-            _ => argv.push(c.to_string()),
-        }
-        new_arg = false;
-    }
-    argv
+/// A preload flag and its value, when `args[i]` is one (`--require=x` or `-r x`); how many
+/// arguments it takes.
+fn preload(args: &[String], i: usize) -> Option<(Preload, usize)> {
+    let (p, n) = crate::js::preload_at(args, i)?;
+    let preload = Preload {
+        specifier: p.specifier,
+        import: p.import,
+        from_env: false,
+    };
+    Some((preload, n))
 }
 
 /// The preloads the image's `NODE_OPTIONS` gives every node process; node loads them before
 /// the command line's own.
 fn env_preloads(config: &RuntimeConfig) -> Vec<Preload> {
-    let argv = node_options_argv(config.env("NODE_OPTIONS").unwrap_or(""));
-    let mut preloads = Vec::new();
-    let mut i = 0;
-    while i < argv.len() {
-        match preload(&argv, i) {
-            Some((p, n)) => {
-                preloads.push(Preload {
-                    from_env: true,
-                    ..p
-                });
-                i += n;
-            }
-            None => i += 1,
-        }
-    }
-    preloads
-}
-
-/// A preload flag and its value, when `args[i]` is one (`--require=x` or `-r x`); how many
-/// arguments it takes.
-fn preload(args: &[String], i: usize) -> Option<(Preload, usize)> {
-    let a = args[i].as_str();
-    for (flag, import) in [("-r", false), ("--require", false), ("--import", true)] {
-        if a == flag {
-            let specifier = args.get(i + 1)?.clone();
-            return Some((
-                Preload {
-                    specifier,
-                    import,
-                    from_env: false,
-                },
-                2,
-            ));
-        }
-        if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
-            let specifier = v.to_string();
-            return Some((
-                Preload {
-                    specifier,
-                    import,
-                    from_env: false,
-                },
-                1,
-            ));
-        }
-    }
-    None
+    let argv = crate::js::split_node_options(config.env("NODE_OPTIONS").unwrap_or(""));
+    crate::js::preloads(&argv)
+        .into_iter()
+        .map(|p| Preload {
+            specifier: p.specifier,
+            import: p.import,
+            from_env: true,
+        })
+        .collect()
 }
 
 /// Node options that take their value as the next argument.
@@ -588,11 +533,7 @@ mod tests {
     }
 
     #[test]
-    fn node_options_split_as_node_splits_them() {
-        assert_eq!(
-            node_options_argv(r#"  -r "./a b.js"  --title="x \"y\"" 'q r' "#),
-            vec!["-r", "./a b.js", "--title=x \"y\"", "'q", "r'"]
-        );
+    fn node_options_preloads_come_first() {
         let mut c = cfg(&[], &["node", "-r", "./b.js", "dist/main.js"], "/app");
         c.env.push((
             "NODE_OPTIONS".into(),
