@@ -1,6 +1,8 @@
 //! JavaScript and TypeScript sources, read with a real parser (oxc): the static import
 //! specifiers of one file ([`static_imports`]), with their line and kind; the values an
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
+//! the string literals written as relative paths ([`relative_path_literals`], for the build
+//! helpers a script runs);
 //! whether a specifier names one of Node's built-in modules ([`is_builtin`]).
 //!
 //! A leaf module: it imports no other module of this crate (`workspace`, `generate` and
@@ -9,8 +11,10 @@
 
 mod builtins;
 mod imports;
+mod literals;
 mod properties;
 
 pub use builtins::is_builtin;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
+pub use literals::relative_path_literals;
 pub use properties::{property_values, PropertyValue};
