@@ -3,7 +3,9 @@
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
 //! helpers a script runs);
-//! whether a specifier names one of Node's built-in modules ([`is_builtin`]).
+//! whether a specifier names one of Node's built-in modules ([`is_builtin`]); `NODE_OPTIONS`
+//! split as node splits it and the preload flags among options ([`split_node_options`],
+//! [`preloads`]).
 //!
 //! A leaf module: it imports no other module of this crate (`workspace`, `generate` and
 //! `verify` all use it), never reads the disk (the caller hands it the text) and never
@@ -12,9 +14,11 @@
 mod builtins;
 mod imports;
 mod literals;
+mod node_options;
 mod properties;
 
 pub use builtins::is_builtin;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use literals::relative_path_literals;
+pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};
