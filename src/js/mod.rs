@@ -1,6 +1,8 @@
 //! JavaScript and TypeScript sources, read with a real parser (oxc): the static import
 //! specifiers of one file ([`static_imports`]), with their line and kind; the values an
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
+//! the string literals written as relative paths ([`relative_path_literals`], for the build
+//! helpers a script runs);
 //! whether a specifier names one of Node's built-in modules ([`is_builtin`]); `NODE_OPTIONS`
 //! split as node splits it and the preload flags among options ([`split_node_options`],
 //! [`preloads`]).
@@ -11,10 +13,12 @@
 
 mod builtins;
 mod imports;
+mod literals;
 mod node_options;
 mod properties;
 
 pub use builtins::is_builtin;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
+pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};

@@ -138,3 +138,53 @@ fn what_cannot_break_the_image_is_a_warning() {
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!("warnings_only", stderr);
 }
+
+#[test]
+fn an_internal_package_consumed_as_typescript_source_has_its_imports_checked() {
+    // graphql-hive's `@hive/storage`: `"main": "./src/index.ts"` (its dependents bundle the
+    // source), and src/index.ts imports another package's source by relative path without
+    // declaring it. The entry's folder is source, not build output, so its imports count:
+    // the service's build would stop at "Could not resolve '../../api/src/shared/entities'".
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/api/package.json",
+            r#"{"name":"@x/api","version":"1.0.0","main":"./src/index.ts"}"#,
+        ),
+        ("packages/api/src/index.ts", "export const x = 1;\n"),
+        (
+            "packages/api/src/shared/entities.ts",
+            "export const role = 'admin';\n",
+        ),
+        (
+            "packages/storage/package.json",
+            r#"{"name":"@x/storage","version":"1.0.0","main":"./src/index.ts","exports":{".":"./src/index.ts"}}"#,
+        ),
+        (
+            "packages/storage/src/index.ts",
+            "import { role } from '../../api/src/shared/entities';\nexport const who = role;\n",
+        ),
+        (
+            "services/tokens/package.json",
+            r#"{"name":"@x/tokens","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"devDependencies":{"@x/storage":"workspace:*"}}"#,
+        ),
+        (
+            "services/tokens/src/index.ts",
+            "import { who } from '@x/storage';\nconsole.log(who);\n",
+        ),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("packages/storage/src/index.ts:1: '../../api/src/shared/entities' reaches `@x/api` (packages/api), which packages/storage/package.json does not declare"),
+        "{stderr}"
+    );
+}

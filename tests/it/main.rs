@@ -17,6 +17,7 @@ mod errors;
 mod force_carry;
 mod gate_cli;
 mod generate;
+mod generate_build_files;
 mod generate_next;
 mod generate_npmrc;
 mod generate_tsc_root;

@@ -108,8 +108,7 @@ pub fn context(
     )?;
     let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
     let root_files = root_files(pnpm, warnings);
-    let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
-    check_copyable(ws, pnpm, &tsconfig_extends)?;
+    let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
     Ok(NodeContext {
         install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
         context_excludes: context_excludes(&packages, &referenced),
@@ -119,6 +118,8 @@ pub fn context(
         patches: pnpm.patches.clone(),
         tsconfigs: pnpm.tsconfigs.clone(),
         tsconfig_extends,
+        build_files,
+        local_dirs,
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_lines: pnpm.npmrc_public.clone(),
@@ -503,6 +504,33 @@ impl Svc<'_> {
         Ok(())
     }
 
+    /// The files and folders outside the package folders that the build stages copy by
+    /// their own paths: the tsconfigs the packages extend, the files the build scripts run,
+    /// the folders `file:` dependencies install from.
+    fn files_outside(
+        &self,
+        packages: &[BuildPackage],
+        warnings: &mut Vec<String>,
+    ) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+        let (ws, pnpm) = (self.ws, self.pnpm);
+        let tsconfig_extends = tsconfig_extends(ws, pnpm, packages, warnings);
+        let build_files = super::build_files::build_files(
+            ws,
+            pnpm,
+            packages,
+            self.build_script,
+            self.overrides.and_then(|o| o.build.as_deref()),
+            &tsconfig_extends,
+        );
+        let local_dirs = super::local_dirs::local_dirs(ws, pnpm, packages);
+        check_copyable(
+            ws,
+            pnpm,
+            &[tsconfig_extends.as_slice(), &build_files, &local_dirs].concat(),
+        )?;
+        Ok((tsconfig_extends, build_files, local_dirs))
+    }
+
     /// The build closure and the service itself, dependencies first.
     fn build_order(&self) -> impl Iterator<Item = usize> + '_ {
         self.service
@@ -766,15 +794,10 @@ fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
     root_files
 }
 
-/// Patch files and tsconfig files are copied by their own paths: each must be one a
-/// Dockerfile line can carry.
-fn check_copyable(ws: &Workspace, pnpm: &PnpmWorkspace, tsconfig_extends: &[String]) -> Result<()> {
-    for f in pnpm
-        .patches
-        .iter()
-        .chain(&pnpm.tsconfigs)
-        .chain(tsconfig_extends)
-    {
+/// Patch files, tsconfig files and the files build scripts run are copied by their own
+/// paths: each must be one a Dockerfile line can carry.
+fn check_copyable(ws: &Workspace, pnpm: &PnpmWorkspace, own_paths: &[String]) -> Result<()> {
+    for f in pnpm.patches.iter().chain(&pnpm.tsconfigs).chain(own_paths) {
         if !is_plain_path(f) || f.split('/').any(|s| s == "..") {
             return Err(Error::workspace(
                 ws.root.join(f),

@@ -80,6 +80,11 @@ pub struct NodePackage {
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
+    /// Script name -> the repository files outside the package folder it runs by a relative
+    /// path and the files they import (`tsx ../../scripts/build.ts`; see
+    /// [`script_files`](super::script_files)), read at discovery.
+    #[serde(skip)]
+    pub script_files: BTreeMap<String, Vec<String>>,
     pub engines_node: Option<String>,
     /// The fields of `publishConfig` that pnpm writes over the manifest when it publishes
     /// (`main`, `exports`, `types`, `bin`, ...): the image ships the package as published.
@@ -332,6 +337,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         entry_script: None,
         files: fields.files()?,
         scripts,
+        script_files: BTreeMap::new(),
         engines_node: json
             .pointer("/engines/node")
             .and_then(Value::as_str)

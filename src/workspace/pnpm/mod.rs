@@ -28,6 +28,7 @@ pub mod npmrc;
 pub mod overrides;
 pub mod prisma;
 pub mod root;
+pub mod script_files;
 pub mod settings;
 pub mod sources;
 pub mod start_rule;
@@ -106,6 +107,10 @@ pub struct PnpmWorkspace {
     /// The root package.json's dependencies, name -> the field that declares it
     /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
     pub root_dependencies: BTreeMap<String, String>,
+    /// The folders (workspace-relative) that the root package.json's `file:`/`link:`
+    /// dependencies name (`"eslint-plugin-hive": "file:rules"`): pnpm installs the root
+    /// project with every filtered install, so the deps stage needs them.
+    pub root_local_dirs: Vec<String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
@@ -248,6 +253,7 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         if let Some(n) = pkg.node.as_mut() {
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
             n.prisma = prisma::read(&ws.root, dir, &json);
+            n.script_files = script_files::read(&ws.root, dir, &n.scripts);
             read_entry_script(&ws.root, dir, n);
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()

@@ -104,6 +104,10 @@ fn read_root_manifest(
             for (k, v) in deps {
                 if let Some(v) = v.as_str() {
                     overrides.root_deps.insert(k.clone(), v.to_string());
+                    let folder = super::deps::local_folder("", v);
+                    let path = path.parent().unwrap_or(Path::new(""));
+                    pnpm.root_local_dirs
+                        .extend(folder.filter(|f| !f.is_empty() && path.join(f).is_dir()));
                 }
                 pnpm.root_dependencies.insert(k.clone(), field.to_string());
             }
@@ -119,6 +123,8 @@ fn read_root_manifest(
             overrides.file = Some("package.json".to_string());
         }
     }
+    pnpm.root_local_dirs.sort();
+    pnpm.root_local_dirs.dedup();
     pnpm.package_manager = json
         .get("packageManager")
         .and_then(Value::as_str)
