@@ -103,6 +103,9 @@ pub fn context(
             referenced: &referenced,
             build_script: svc.build_script,
             app_root: &common.app_root,
+            next_compiles: next_plan
+                .as_ref()
+                .is_some_and(|p| p.context.kind != super::next::NextKind::Custom),
         },
         warnings,
     )?;
