@@ -2335,3 +2335,37 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
     lock_dependency(ws.path(), "services/api", "zod", "^3.23.8");
     isogen().arg("generate").arg(ws.path()).assert().success();
 }
+
+/// pnpm 11 checks before each `pnpm run`/`pnpm exec` that node_modules matches the
+/// workspace's settings, and reinstalls everything, install scripts included, when the deps
+/// stage installed only the service's closure (karakeep: a full install in the builder that
+/// compiled better-sqlite3 with no python). The builder's runs turn the check off from pnpm
+/// 10 on (where the setting exists) and leave older pnpm alone.
+#[test]
+fn the_builder_runs_pnpm_without_its_deps_check_from_pnpm_10_on() {
+    let stdout = |ws: &tempfile::TempDir| {
+        let out = isogen()
+            .args(["generate", "--stdout"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let pnpm11 = stdout(&fixture("pnpm11-addon"));
+    let runs: Vec<&str> = pnpm11
+        .lines()
+        .filter(|l| l.contains(" run build"))
+        .collect();
+    assert!(!runs.is_empty(), "{pnpm11}");
+    for line in runs {
+        assert!(
+            line.starts_with("RUN pnpm --config.verify-deps-before-run=false --filter "),
+            "{line}"
+        );
+    }
+    let pnpm9 = stdout(&fixture("pnpm9-shop"));
+    assert!(pnpm9.contains(" run build"), "{pnpm9}");
+    assert!(!pnpm9.contains("verify-deps-before-run"), "{pnpm9}");
+}

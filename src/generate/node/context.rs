@@ -85,7 +85,7 @@ pub fn context(
     let install = install_settings(ws, service, pnpm, &mut node, warnings);
     svc.check_one_line_commands()?;
 
-    let mut packages = svc.build_packages(&out_dir, warnings)?;
+    let mut packages = svc.build_packages(&out_dir, &node.pnpm_version, warnings)?;
     svc.mark_injected(&mut packages)?;
     svc.warn_unbuilt_service(&packages, &service_copy, warnings);
     if pnpm.split_lockfiles {
@@ -103,6 +103,9 @@ pub fn context(
             referenced: &referenced,
             build_script: svc.build_script,
             app_root: &common.app_root,
+            next_compiles: next_plan
+                .as_ref()
+                .is_some_and(|p| p.context.kind != super::next::NextKind::Custom),
         },
         warnings,
     )?;
@@ -544,8 +547,10 @@ impl Svc<'_> {
     fn build_packages(
         &self,
         out_dir: &str,
+        pnpm_version: &str,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<BuildPackage>> {
+        let flags = super::settings::run_flags(pnpm_version);
         let mut packages = Vec::new();
         for i in self.build_order() {
             let p = self.ws.package(i);
@@ -556,14 +561,14 @@ impl Svc<'_> {
             let build = match (is_service, self.overrides.and_then(|o| o.build.as_deref())) {
                 (true, Some(cmd)) => Some(format!("cd {} && {cmd}", shell_dir(&p.dir))),
                 _ if n.scripts.contains_key(self.build_script) => Some(format!(
-                    "pnpm --filter {} run {}",
+                    "pnpm{flags} --filter {} run {}",
                     shell_quote(&selector),
                     shell_quote(self.build_script)
                 )),
                 _ => None,
             };
             packages.push(BuildPackage {
-                prisma_generate: super::runfiles::prisma_generate(p, n, &selector, warnings),
+                prisma_generate: super::runfiles::prisma_generate(p, n, &selector, flags, warnings),
                 name: p.name.clone(),
                 dir: p.dir.clone(),
                 manifest: p.manifest.clone(),

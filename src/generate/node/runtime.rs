@@ -27,6 +27,10 @@ pub(super) struct Shipping<'a> {
     /// The script that builds a package (`build` unless configured).
     pub build_script: &'a str,
     pub app_root: &'a str,
+    /// A Next.js app that `next build` serves (standalone or `next start`): it compiles the
+    /// workspace packages it imports, TypeScript entries included (pnpm links them from
+    /// outside `node_modules`), so an internal package with a TypeScript entry needs no build.
+    pub next_compiles: bool,
 }
 
 /// The service's production closure in install order: dependencies first, the service last.
@@ -97,7 +101,9 @@ pub(super) fn runtime_packages(
             set_json,
         });
     }
-    warnings.extend(typescript_warning(&s.service.name, &typescript));
+    if !s.next_compiles {
+        warnings.extend(typescript_warning(&s.service.name, &typescript));
+    }
     Ok(out)
 }
 

@@ -195,3 +195,21 @@ fn pnpm_version(
     }
     Ok(pnpm_version)
 }
+
+/// The flags of the builder's `pnpm run` and `pnpm exec` for pnpm `pnpm_version`: from pnpm 10
+/// on, `--config.verify-deps-before-run=false`. pnpm 11 checks before each run that
+/// node_modules matches the workspace's settings and, since the deps stage installs only the
+/// service's closure (and with `--node-linker=isolated` over a `hoisted` workspace), runs a
+/// full `pnpm install` in the middle of the build, install scripts included (seen on
+/// karakeep: it built better-sqlite3 with no python and failed). The deps stage's install is
+/// the one the build uses, so the check has nothing to add.
+pub(super) fn run_flags(pnpm_version: &str) -> &'static str {
+    match pnpm_version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u64>().ok())
+    {
+        Some(m) if m >= 10 => " --config.verify-deps-before-run=false",
+        _ => "",
+    }
+}

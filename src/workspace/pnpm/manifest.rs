@@ -77,6 +77,9 @@ pub struct NodePackage {
     /// the `node` file the script ends with is [`start_entry`](Self::start_entry).
     #[serde(skip)]
     pub entry_script: Option<super::EntryScript>,
+    /// Whether package.json (or its `publishConfig`) names type declarations (`types` or
+    /// `typings`): the package is meant to be imported, as a library is.
+    pub declares_types: bool,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
@@ -335,6 +338,9 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         start,
         processes: processes(&scripts).into_iter().map(itself).collect(),
         entry_script: None,
+        declares_types: ["types", "typings"]
+            .iter()
+            .any(|k| json.get(*k).is_some() || publish_overrides.contains_key(*k)),
         files: fields.files()?,
         scripts,
         script_files: BTreeMap::new(),
