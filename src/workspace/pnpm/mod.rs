@@ -14,6 +14,7 @@
 //! never writes, renders, or runs pnpm.
 
 pub mod build_scripts;
+pub mod bundler;
 pub mod deps;
 pub mod dev_peers;
 pub mod entry_script;
@@ -248,6 +249,7 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         if let Some(n) = pkg.node.as_mut() {
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
             n.prisma = prisma::read(&ws.root, dir, &json);
+            n.bundles = bundler::bundled(&ws.root, dir, n.scripts.get("build").map(String::as_str));
             read_entry_script(&ws.root, dir, n);
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()
