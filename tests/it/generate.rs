@@ -2339,3 +2339,37 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
     lock_dependency(ws.path(), "services/api", "zod", "^3.23.8");
     isogen().arg("generate").arg(ws.path()).assert().success();
 }
+
+/// jitsu's rotor: pnpm 9, a v9 lockfile (no `requiresBuild` marks) and no allow list, so pnpm
+/// runs every dependency's install script and nothing says which has one. Its webpack build
+/// inlines native addons (`zstd-napi`'s compiled `build/`, through `node-loader`): the deps
+/// stage runs the install scripts as pnpm would, and the build stages have a compiler. pnpm
+/// 10 builds only what an allow list names: with none, the slim image stays.
+#[test]
+fn pnpm_9_builds_dependencies_in_the_deps_stage_on_the_full_image() {
+    let ws = with(&[]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("ARG NODE_IMAGE=node:20-bookworm\n")
+            && dockerfile.contains("pnpm-lock.yaml (v9) does not say which do"),
+        "{dockerfile}"
+    );
+    let deps = dockerfile.split("FROM base AS builder").next().unwrap();
+    assert!(
+        deps.contains(
+            "pnpm rebuild --pending --recursive --store-dir /pnpm/store --filter @x/api..."
+        ),
+        "{dockerfile}"
+    );
+    let ws = with(&[(
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@10.12.1"}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("ARG NODE_IMAGE=node:20-bookworm-slim\n"),
+        "{dockerfile}"
+    );
+}

@@ -104,6 +104,10 @@ pub struct PnpmWorkspace {
     /// of its production closure pnpm builds (marked `requiresBuild` in v5.4/v6 lockfiles, or
     /// named by `onlyBuiltDependencies` / `allowBuilds`; see [`build_scripts`]).
     pub requires_build: BTreeMap<String, BTreeSet<String>>,
+    /// pnpm builds dependencies and nothing says which: a v9 lockfile (no `requiresBuild`
+    /// marks), no allow list, scripts not ignored, and a pnpm before 10 (which runs every
+    /// dependency's install script). A native addon may be among them.
+    pub builds_unknown: bool,
     /// The root package.json's dependencies, name -> the field that declares it
     /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
     pub root_dependencies: BTreeMap<String, String>,
