@@ -212,3 +212,36 @@ fn a_cli_or_a_library_in_apps_that_nothing_starts_gets_no_dockerfile() {
         ["api", "cli", "mcp", "reporter", "sdk"]
     );
 }
+
+/// jitsu's layout: a Next.js app in `webapps/` whose only production start is `console:start`
+/// (`next start`), and an end-to-end test package that depends on it.
+const NAMED_NEXT_START: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    ("pnpm-workspace.yaml", "packages:\n  - webapps/*\n  - e2e\n"),
+    (
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  webapps/console: {}\n  e2e: {}\n",
+    ),
+    (
+        "webapps/console/package.json",
+        r#"{"name":"@j/console","version":"1.0.0","scripts":{"console:dev":"next dev","console:start":"next start","build":"next build"},"dependencies":{"next":"14.2.3"}}"#,
+    ),
+    (
+        "e2e/package.json",
+        r#"{"name":"@j/e2e","version":"1.0.0","scripts":{"test":"playwright test"},"dependencies":{"@j/console":"workspace:*"}}"#,
+    ),
+];
+
+#[test]
+fn a_next_app_started_by_a_script_of_its_own_name_is_a_service() {
+    let ws = workspace(NAMED_NEXT_START);
+    assert_eq!(service_names(ws.path()), ["console"]);
+    let listed = list(ws.path(), &[]);
+    assert!(
+        listed.contains("its `console:start` script runs `next start` (a Next.js app)"),
+        "{listed}"
+    );
+}

@@ -723,7 +723,7 @@ fn install_settings(
         .map(|&i| ws.package(i).dir.as_str())
         .collect();
     let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
-    super::settings::full_builder(node, &install.builds);
+    super::settings::full_builder(node, &install.builds, install.builds_unknown);
     install
 }
 

@@ -101,6 +101,10 @@ pub(super) fn runtime_packages(
             set_json,
         });
     }
+    // Those the service's own bundler inlines (tsup/tsdown `noExternal`, `alwaysBundle`) are
+    // loaded from its output: nothing else needs to build them.
+    let bundles = &node_of(s.ws.package(s.service.package))?.bundles;
+    typescript.retain(|(_, name, _)| !bundles.iter().any(|b| b.matches(name)));
     if !s.next_compiles {
         warnings.extend(typescript_warning(&s.service.name, &typescript));
     }

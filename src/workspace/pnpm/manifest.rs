@@ -104,6 +104,10 @@ pub struct NodePackage {
     /// For a Next.js app (it depends on `next`, or has a `next.config.*`): what its config
     /// says about the build output. `None` for any other package.
     pub next: Option<NextConfig>,
+    /// What its `build` script's bundler (tsup, tsdown) inlines by its config's `noExternal`
+    /// / `alwaysBundle` literals (read at discovery; empty when unknown).
+    #[serde(skip)]
+    pub bundles: Vec<crate::js::BundlePattern>,
 }
 
 impl NodePackage {
@@ -361,6 +365,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         folder: PackageFolder::default(),
         prisma: None,
         next: None,
+        bundles: Vec::new(),
     })
 }
 

@@ -14,6 +14,7 @@
 //! never writes, renders, or runs pnpm.
 
 pub mod build_scripts;
+pub mod bundler;
 pub mod deps;
 pub mod dev_peers;
 pub mod entry_script;
@@ -104,6 +105,10 @@ pub struct PnpmWorkspace {
     /// of its production closure pnpm builds (marked `requiresBuild` in v5.4/v6 lockfiles, or
     /// named by `onlyBuiltDependencies` / `allowBuilds`; see [`build_scripts`]).
     pub requires_build: BTreeMap<String, BTreeSet<String>>,
+    /// pnpm builds dependencies and nothing says which: a v9 lockfile (no `requiresBuild`
+    /// marks), no allow list, scripts not ignored, and a pnpm before 10 (which runs every
+    /// dependency's install script). A native addon may be among them.
+    pub builds_unknown: bool,
     /// The root package.json's dependencies, name -> the field that declares it
     /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
     pub root_dependencies: BTreeMap<String, String>,
@@ -254,6 +259,7 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
             n.prisma = prisma::read(&ws.root, dir, &json);
             n.script_files = script_files::read(&ws.root, dir, &n.scripts);
+            n.bundles = bundler::bundled(&ws.root, dir, n.scripts.get("build").map(String::as_str));
             read_entry_script(&ws.root, dir, n);
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()

@@ -1,6 +1,7 @@
 //! The default rule for which pnpm packages are services: a package whose parent folder is
 //! `services` or `apps` (at any depth), or a package anywhere in the workspace whose scripts
-//! start it in production (`start`, `start:prod`, ... running `node <file>`, `next start` or a
+//! start it in production (`start`, `start:prod`, ... running `node <file>`, `next start` (under
+//! any script name: `console:start`) or a
 //! shell script of the package, several `start:*` processes, or a runtime isogen names when it
 //! refuses it). A package with no
 //! start command stays a library (an internal package when others depend on it). In
