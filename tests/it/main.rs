@@ -11,6 +11,7 @@ mod buildah;
 mod cargo_discovery;
 mod cargo_fixtures;
 mod cargo_generate;
+mod cargo_handwritten;
 mod discovery_roles;
 mod errors;
 mod force_carry;
