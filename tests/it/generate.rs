@@ -1425,6 +1425,9 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-next", None),
     // The same apps on Next 14 (React 18): the standalone output's layout of Next 13.4 to 14.
     ("pnpm9-next14", None),
+    // Next.js apps that migrate before they serve (`node scripts/migrate.mjs && next start`,
+    // `sh -c 'pnpm run migrate && exec next start -p 4000'`).
+    ("pnpm9-next-migrate", None),
     // A service started by its entrypoint script (a dependency's tool, node, exec node).
     ("pnpm9-entrypoint", None),
     // pnpm 11 on Node 22: settings and a catalog in pnpm-workspace.yaml, an allowed native addon.

@@ -646,6 +646,7 @@ impl Svc<'_> {
             .assets(self.pkg, &assets)?
             .into_iter()
             .chain(rf.migrations(self.node, entry))
+            .chain(rf.step_files(self.node, entry))
             .map(|rel| in_package(&self.pkg.dir, &rel))
             .collect();
         let shipped = self
