@@ -2296,3 +2296,27 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
     lock_dependency(ws.path(), "services/api", "zod", "^3.23.8");
     isogen().arg("generate").arg(ws.path()).assert().success();
 }
+
+/// `stop_signal` in a Node service's section is the image's `STOPSIGNAL`; a value that is no
+/// signal stops generate naming isogen.toml, the key and the value.
+#[test]
+fn stop_signal_is_the_images_stopsignal_or_a_named_error() {
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.services.api]\nstop_signal = \"SIGQUIT\"\n",
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("\nSTOPSIGNAL SIGQUIT\nLABEL"),
+        "{dockerfile}"
+    );
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.services.api]\nstop_signal = \"SIGNOPE\"\n",
+    )]);
+    fails_naming(
+        &ws,
+        &["isogen.toml", "stop_signal", "\"SIGNOPE\" is not a signal"],
+    );
+}
