@@ -1,7 +1,9 @@
 //! JavaScript and TypeScript sources, read with a real parser (oxc): the static import
 //! specifiers of one file ([`static_imports`]), with their line and kind; the values an
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
-//! whether a specifier names one of Node's built-in modules ([`is_builtin`]).
+//! whether a specifier names one of Node's built-in modules ([`is_builtin`]); `NODE_OPTIONS`
+//! split as node splits it and the preload flags among options ([`split_node_options`],
+//! [`preloads`]).
 //!
 //! A leaf module: it imports no other module of this crate (`workspace`, `generate` and
 //! `verify` all use it), never reads the disk (the caller hands it the text) and never
@@ -9,8 +11,10 @@
 
 mod builtins;
 mod imports;
+mod node_options;
 mod properties;
 
 pub use builtins::is_builtin;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
+pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};

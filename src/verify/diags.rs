@@ -239,7 +239,7 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("entrypoint-shell", "The entrypoint is in exec form: not the shell form of CMD, not `sh -c ...`."),
     ("entrypoint-indirect", "The service runs directly: no npm/pnpm/yarn/npx/nx/turbo/pm2, no start script (a shell script that is not a pass-through wrapper), no `node -e`, no file outside the service's package, no argument picking another service to run."),
     ("entrypoint-not-found", "The file node runs (with Node's own lookup) or the program exists in the merged file tree, symlinks followed, relative to WorkingDir and PATH."),
-    ("module-not-found", "From the file node runs, every static `require(\"x\")`, `import`, `export ... from` and `import(\"x\")` with a literal specifier of the service's own code (files outside node_modules, and its internal packages) resolves in the merged file tree by Node's rules: CommonJS extensions and directory `main`/`index` for require, exact files for ESM imports, `exports`/`imports` maps with the conditions node, import or require, module-sync, default; node_modules up from each file's real path, symlinks followed, NODE_PATH for require. An import of a third-party package is checked by resolving it to its file; that package's own code is not parsed. Built-in modules are ignored; type-only imports are erased. The modules the command preloads (`-r`/`--require`, `--import` in CMD/ENTRYPOINT) must resolve from the working directory, and their own imports are followed too. A `require()`/`import()` inside a `try` whose `catch` handles the failure (does not simply throw it again) is module-optional-missing's instead."),
+    ("module-not-found", "From the file node runs, every static `require(\"x\")`, `import`, `export ... from` and `import(\"x\")` with a literal specifier of the service's own code (files outside node_modules, and its internal packages) resolves in the merged file tree by Node's rules: CommonJS extensions and directory `main`/`index` for require, exact files for ESM imports, `exports`/`imports` maps with the conditions node, import or require, module-sync, default; node_modules up from each file's real path, symlinks followed, NODE_PATH for require. An import of a third-party package is checked by resolving it to its file; that package's own code is not parsed. Built-in modules are ignored; type-only imports are erased. The modules the command preloads (`-r`/`--require`, `--import` in CMD/ENTRYPOINT, and before them those of the image's `NODE_OPTIONS`, split as node splits it) must resolve from the working directory, and their own imports are followed too. A `require()`/`import()` inside a `try` whose `catch` handles the failure (does not simply throw it again) is module-optional-missing's instead."),
     ("module-optional-missing", "A `require()` or `import()` of the service's own code, run inside a `try` block whose `catch` handles the failure (it does not end in an unconditional `throw`), that does not resolve in the image: the program was written to run without it (`try { require('pino-pretty') } catch {}`). Reported for information, naming the file and line; a function defined inside the `try` runs later, outside it, so its imports are module-not-found's."),
     ("module-graph-incomplete", "The files of the service's module graph that the module-not-found check could not read: their content was not kept (over the memory budget for sources, or an internal package copied into node_modules when no workspace says it is one), cut at the per-file limit, or refused by the parser. Their imports are not checked."),
     ("secret-npmrc", "No .npmrc/npmrc/.yarnrc/.yarnrc.yml with a literal _authToken, _auth, _password, npmAuthToken or npmAuthIdent (a `${ENV}` reference is not a secret)."),
@@ -762,19 +762,25 @@ impl Diag {
         )
     }
 
-    /// The command preloads `specifier` (`flag`: `-r`/`--require`/`--import`) from the
-    /// working directory `workdir`, and Node fails on it before the service starts.
+    /// The command (or the image's `NODE_OPTIONS`) preloads `p` from the working directory
+    /// `workdir`, and Node fails on it before the service starts.
     pub(crate) fn preload_not_found(
-        flag: &str,
-        specifier: &str,
+        p: &crate::verify::launch::Preload,
         workdir: &str,
         failure: &crate::verify::modgraph::Failure,
     ) -> Diag {
         let why = failure_text(failure);
+        let (who, flag) = match (p.from_env, p.import) {
+            (false, false) => ("the command", "--require"),
+            (false, true) => ("the command", "--import"),
+            (true, false) => ("the image's NODE_OPTIONS", "--require"),
+            (true, true) => ("the image's NODE_OPTIONS", "--import"),
+        };
+        let specifier = &p.specifier;
         Diag::new(
             RuleId::ModuleNotFound,
             format!(
-                "the command preloads {specifier:?} ({flag}, from {workdir}), which does not resolve in the image, so node stops before the service starts: {why}"
+                "{who} preloads {specifier:?} ({flag}, from {workdir}), which does not resolve in the image, so node stops before the service starts: {why}"
             ),
         )
     }

@@ -130,6 +130,51 @@ fn a_file_whose_content_was_not_kept_is_a_warning_not_a_pass() {
     assert_eq!(f.paths, vec!["/app/services/billing/dist/main.js"]);
 }
 
+/// `NODE_OPTIONS` preloads load in every node process, before the command line's: one that
+/// does not resolve stops node; one that does is a root of the graph (what it imports must
+/// resolve too).
+#[test]
+fn node_options_preloads_are_checked_like_the_command_lines() {
+    let image = generated_billing()
+        .env(
+            "NODE_OPTIONS",
+            r#"--max-old-space-size=512 --require "./dist/otel setup.js""#,
+        )
+        .build();
+    let v = check_with(&image, None);
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.rule == RuleId::ModuleNotFound)
+        .expect("the missing preload is a finding");
+    assert_eq!(f.values, vec!["./dist/otel setup.js"]);
+    insta::assert_snapshot!(f.message, @r#"the image's NODE_OPTIONS preloads "./dist/otel setup.js" (--require, from /app/services/billing), which does not resolve in the image, so node stops before the service starts: no file /app/services/billing/dist/otel setup.js (MODULE_NOT_FOUND)"#);
+    let image = generated_billing()
+        .env("NODE_OPTIONS", "--import=./dist/otel.mjs")
+        .with(|t| {
+            t.layer(4).file(
+                "/app/services/billing/dist/otel.mjs",
+                "import './gone.mjs';\n",
+            )
+        })
+        .build();
+    let v = check_with(&image, None);
+    let found: Vec<&str> = v
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::ModuleNotFound)
+        .map(|f| f.values[0].as_str())
+        .collect();
+    assert_eq!(found, vec!["./gone.mjs"]);
+    let image = generated_billing()
+        .env(
+            "NODE_OPTIONS",
+            "--enable-source-maps -r ./dist/routes/invoices",
+        )
+        .build();
+    assert_eq!(errors_both_ways(&image), Vec::<RuleId>::new());
+}
+
 const SHARED: &str = r#"{"name":"@acme/shared","version":"1.0.0","main":"dist/index.js",
   "dependencies":{"zod":"^3.23.0","express":"^4"},"devDependencies":{"typescript":"^5.4.0"}}"#;
 const BILLING: &str = r#"{"name":"@acme/billing","version":"1.0.0","main":"dist/main.js",

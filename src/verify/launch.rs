@@ -88,23 +88,34 @@ pub struct Preload {
     pub specifier: String,
     /// `--import` (else `-r`/`--require`).
     pub import: bool,
+    /// Given by the image's `NODE_OPTIONS` (else by the command line).
+    pub from_env: bool,
 }
 
 /// A preload flag and its value, when `args[i]` is one (`--require=x` or `-r x`); how many
 /// arguments it takes.
 fn preload(args: &[String], i: usize) -> Option<(Preload, usize)> {
-    let a = args[i].as_str();
-    for (flag, import) in [("-r", false), ("--require", false), ("--import", true)] {
-        if a == flag {
-            let specifier = args.get(i + 1)?.clone();
-            return Some((Preload { specifier, import }, 2));
-        }
-        if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
-            let specifier = v.to_string();
-            return Some((Preload { specifier, import }, 1));
-        }
-    }
-    None
+    let (p, n) = crate::js::preload_at(args, i)?;
+    let preload = Preload {
+        specifier: p.specifier,
+        import: p.import,
+        from_env: false,
+    };
+    Some((preload, n))
+}
+
+/// The preloads the image's `NODE_OPTIONS` gives every node process; node loads them before
+/// the command line's own.
+fn env_preloads(config: &RuntimeConfig) -> Vec<Preload> {
+    let argv = crate::js::split_node_options(config.env("NODE_OPTIONS").unwrap_or(""));
+    crate::js::preloads(&argv)
+        .into_iter()
+        .map(|p| Preload {
+            specifier: p.specifier,
+            import: p.import,
+            from_env: true,
+        })
+        .collect()
 }
 
 /// Node options that take their value as the next argument.
@@ -369,7 +380,7 @@ fn node_program(program: &str, args: &[String], config: &RuntimeConfig, fs: &Fs)
 pub(super) fn node(args: &[String], config: &RuntimeConfig, fs: &Fs) -> Launch {
     let mut i = 0;
     let mut inline = false;
-    let mut preloads = Vec::new();
+    let mut preloads = env_preloads(config);
     while i < args.len() {
         if let Some((p, n)) = preload(args, i) {
             preloads.push(p);
@@ -519,6 +530,31 @@ mod tests {
             .exe("/app/api", "\x7fELF...")
             .exe("/usr/bin/tini", "\x7fELF")
             .build()
+    }
+
+    #[test]
+    fn node_options_preloads_come_first() {
+        let mut c = cfg(&[], &["node", "-r", "./b.js", "dist/main.js"], "/app");
+        c.env.push((
+            "NODE_OPTIONS".into(),
+            "--require ./a.js --import=./c.mjs".into(),
+        ));
+        let t = tree();
+        let Launch::Node { preloads, .. } = analyse(&c, &Fs::new(&t)) else {
+            panic!("node runs");
+        };
+        let got: Vec<(bool, bool, &str)> = preloads
+            .iter()
+            .map(|p| (p.from_env, p.import, p.specifier.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (true, false, "./a.js"),
+                (true, true, "./c.mjs"),
+                (false, false, "./b.js")
+            ]
+        );
     }
 
     #[test]

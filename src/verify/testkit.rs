@@ -212,6 +212,14 @@ impl ImageBuilder {
         self
     }
 
+    /// Adds `key=value` to the config's `Env`.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        if let Some(env) = self.cfg().get_mut("Env").and_then(Value::as_array_mut) {
+            env.push(json!(format!("{key}={value}")));
+        }
+        self
+    }
+
     pub fn workdir(mut self, dir: &str) -> Self {
         self.cfg().insert("WorkingDir".into(), json!(dir));
         self

@@ -2096,6 +2096,48 @@ fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
     );
 }
 
+/// `node -r ./tracing.js dist/main.js` (OpenTelemetry's usual setup) and the same through the
+/// script's `NODE_OPTIONS`: the preloaded files of the package ship beside the output, where
+/// node looks for them from the service folder; one the image cannot have is named.
+#[test]
+fn files_the_start_script_preloads_ship_or_are_named() {
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"NODE_OPTIONS='--import ./otel/register.mjs' node -r ./tracing dist/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", api),
+        ("services/api/tracing.js", "require('@x/lib');\n"),
+        ("services/api/otel/register.mjs", "export {};\n"),
+    ]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    for file in ["tracing.js", "otel/register.mjs"] {
+        let copy = format!("COPY --from=builder /app/services/api/{file} /app/services/api/{file}");
+        assert!(dockerfile.contains(&copy), "{copy}\n{dockerfile}");
+    }
+    // TypeScript, outside the package, or absent: named with the fix.
+    let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node -r ./tracing.ts --import ../../otel.mjs -r ./gone.js dist/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[
+        ("services/api/package.json", api),
+        ("services/api/tracing.ts", "export {};\n"),
+        ("otel.mjs", "export {};\n"),
+    ]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for (spec, why) in [
+        (
+            "./tracing.ts",
+            "is a TypeScript file that plain node cannot load",
+        ),
+        (
+            "../../otel.mjs",
+            "is outside the package, which the image does not ship",
+        ),
+        ("./gone.js", "is not in the package"),
+    ] {
+        let line = format!("services/api/package.json: the `start` script preloads `{spec}`, which {why}, so node would stop before the service starts");
+        assert!(stderr.contains(&line), "{line}\n{stderr}");
+    }
+}
+
 /// `prisma migrate deploy && node dist/server.js`: a step isogen cannot run is named, never
 /// dropped in silence.
 #[test]

@@ -11,6 +11,9 @@
 //! - the files of the `node <file>` steps the start script runs before the service (`node
 //!   scripts/migrate.mjs && next start`): the top folder of each (or the file, at the top of
 //!   the package), as the package has it, when the image does not ship it already;
+//! - files of the service's package that its start command preloads (`node -r ./tracing.js`,
+//!   `--import ./otel.mjs`, or the same in the script's `NODE_OPTIONS`): node loads them from
+//!   the working directory, the service folder, before the entry;
 //! - Prisma (see [`crate::workspace::pnpm::prisma`]): `prisma generate` runs in the builder,
 //!   before the package's build (so a TypeScript build compiles a `prisma-client` output);
 //!   the schema and its `migrations/` folder ship; a `prisma-client-js` client ships from
@@ -33,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::generate::cfg::is_plain_path;
 use crate::generate::templates::shell_quote;
 use crate::workspace::pnpm::{NodePackage, StartCommand, NODE_VALUE_OPTIONS};
+use crate::workspace::relpath;
 use crate::workspace::Package;
 
 /// Where the builder stages a default-output Prisma client (`node_modules/.prisma`).
@@ -158,6 +162,59 @@ impl RunFiles<'_> {
         out
     }
 
+    /// The files of the service's package its start command preloads (see the module doc),
+    /// relative to the package folder. A preload outside the package, a TypeScript one or one
+    /// not in the package is named in a warning: node would stop on it at start.
+    pub fn preloads(
+        &self,
+        p: &Package,
+        n: &NodePackage,
+        entry: &str,
+        warnings: &mut Vec<String>,
+    ) -> Vec<String> {
+        let Some((script, StartCommand::Node { env, options, .. })) = n.script_running(entry)
+        else {
+            return Vec::new();
+        };
+        let mut argv: Vec<String> = env
+            .get("NODE_OPTIONS")
+            .map(|v| crate::js::split_node_options(v))
+            .unwrap_or_default();
+        for o in options {
+            match o.split_once(' ') {
+                Some((flag, value)) => argv.extend([flag.to_string(), value.to_string()]),
+                None => argv.push(o.clone()),
+            }
+        }
+        let mut out = Vec::new();
+        for preload in crate::js::preloads(&argv) {
+            let spec = preload.specifier.as_str();
+            if !(spec.starts_with("./") || spec.starts_with("../")) {
+                continue; // a package (`dotenv/config`): installed with the dependencies
+            }
+            let problem = match relpath::join("", spec) {
+                Some(rel) if !spec.starts_with("../") => match shipped_preload(n, &rel) {
+                    Ok(rel) => {
+                        out.push(rel);
+                        continue;
+                    }
+                    Err(why) => why,
+                },
+                _ => "is outside the package, which the image does not ship",
+            };
+            warnings.push(format!(
+                "{}: the `{script}` script preloads `{spec}`, which {problem}, so node would stop before the service starts; {}",
+                p.manifest,
+                if problem.starts_with("is a TypeScript") {
+                    "preload its build output instead"
+                } else {
+                    "move it into the package (or its build output) and preload it from there"
+                }
+            ));
+        }
+        out
+    }
+
     /// What Prisma needs at run time in package `p` (relative to the workspace root, or a
     /// staged path), as copies.
     pub fn prisma(&self, p: &Package, n: &NodePackage, warnings: &mut Vec<String>) -> Vec<RunFile> {
@@ -196,6 +253,32 @@ impl RunFiles<'_> {
         }
         out
     }
+}
+
+/// The file of the package a relative preload names (`rel` inside the package folder), as
+/// node's `require` finds it: as written, or with `.js`/`.cjs`/`.mjs`/`.json` when it lies at
+/// the top of the package; the reason it cannot ship otherwise.
+fn shipped_preload(n: &NodePackage, rel: &str) -> std::result::Result<String, &'static str> {
+    if [".ts", ".mts", ".cts", ".tsx"]
+        .iter()
+        .any(|e| rel.ends_with(e))
+    {
+        return Err("is a TypeScript file that plain node cannot load");
+    }
+    let top = rel.split('/').next().unwrap_or(rel);
+    if top != rel {
+        // Under a folder: the folder listing is top-level only, so the folder must exist.
+        return if n.folder.has(top) {
+            Ok(rel.to_string())
+        } else {
+            Err("is not in the package")
+        };
+    }
+    ["", ".js", ".cjs", ".mjs", ".json"]
+        .iter()
+        .map(|ext| format!("{rel}{ext}"))
+        .find(|name| n.folder.has(name))
+        .ok_or("is not in the package")
 }
 
 /// The text of the scripts that start the service running `entry`: the steps and options,
@@ -248,7 +331,7 @@ fn node_file(step: &str) -> Option<String> {
     }
     while let Some(w) = words.next() {
         if !w.starts_with('-') {
-            let file = crate::workspace::relpath::clean(w);
+            let file = relpath::clean(w);
             return (!file.is_empty() && !file.starts_with('/') && !file.contains(".."))
                 .then_some(file);
         }

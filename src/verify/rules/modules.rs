@@ -5,11 +5,10 @@
 //! that an unread file never passes in silence.
 //!
 //! The graph starts at the file `node` runs and at the modules the command preloads (`-r`,
-//! `--require`, `--import`, resolved from the working directory), and follows the service's
-//! own code: files outside
-//! `node_modules` and those of its internal packages. An import of a third-party package is
-//! checked by resolving it to a file (its `exports`/`main`); that package's own code is not
-//! parsed. Like every rule, it looks only at the [`super::Ctx`] (no I/O) and writes no message
+//! `--require`, `--import`, and the image's `NODE_OPTIONS` ones, resolved from the working
+//! directory), and follows the service's own code: files outside `node_modules` and those of
+//! its internal packages. An import of a third-party package is checked by resolving it to a
+//! file (its `exports`/`main`); that package's own code is not parsed. Like every rule, it looks only at the [`super::Ctx`] (no I/O) and writes no message
 //! text of its own ([`crate::verify::diags`] does).
 
 use std::collections::BTreeMap;
@@ -121,9 +120,8 @@ fn preload_roots(
                 }
             }
             Err(failure) => {
-                let flag = if p.import { "--import" } else { "--require" };
                 out.config(
-                    Diag::preload_not_found(flag, &p.specifier, &workdir, &failure),
+                    Diag::preload_not_found(p, &workdir, &failure),
                     vec![p.specifier.clone()],
                 );
             }
