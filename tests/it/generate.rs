@@ -2153,8 +2153,19 @@ fn start_steps_the_image_cannot_run_are_named_with_the_fix() {
         .stderr(predicate::str::contains(
             "services/api/package.json: the `start` script runs steps before the service that the image cannot run, so its CMD runs `node dist/server.js` alone and leaves out every step (prisma migrate deploy): `prisma migrate deploy`: `prisma` is not among the dependencies in services/api/package.json, so the image does not have it; add `prisma` to its dependencies, or set `cmd` in [generate.services.api] of isogen.toml",
         ));
-    // Another script as a step is not read at all.
+    // Another script as a step is replaced by its steps (the same step, the same fix)...
     let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","db:migrate":"prisma migrate deploy","start":"pnpm db:migrate && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "leaves out every step (prisma migrate deploy): `prisma migrate deploy`: `prisma` is not among the dependencies",
+        ));
+    // ... unless that script is more than steps joined by `&&`: then it is not read at all.
+    let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","db:migrate":"prisma migrate deploy; echo done","start":"pnpm db:migrate && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
     let ws = with(&[("services/api/package.json", api)]);
     isogen()
         .arg("generate")
