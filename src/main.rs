@@ -5,7 +5,7 @@
 
 mod cli;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use std::io::{IsTerminal, Write};
@@ -348,6 +348,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `generate` says about the workspace before planning: packages left out that look
+/// deployed (an unread start script, a tool a hand-written Dockerfile builds), an empty pnpm
+/// workspace.
+fn discovery_warnings(
+    dir: &Path,
+    ws: &isogen::workspace::Workspace,
+    config: &isogen::config::Config,
+) -> isogen::Result<()> {
+    for w in isogen::workspace::roles::unread_starts(ws, &config.workspace)? {
+        eprintln!("warning: {w}");
+    }
+    for w in cli::elsewhere::deployed_tools(dir, ws, config)? {
+        eprintln!("warning: {w}");
+    }
+    if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
+        eprintln!(
+            "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
+            isogen::workspace::pnpm::WORKSPACE_FILE
+        );
+    }
+    Ok(())
+}
+
 fn generate(
     dir: PathBuf,
     mode: Mode,
@@ -363,15 +386,7 @@ fn generate(
         keep_going,
     };
     // Before planning, so they are said even when no package is a service.
-    for w in isogen::workspace::roles::unread_starts(&ws, &config.workspace)? {
-        eprintln!("warning: {w}");
-    }
-    if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
-        eprintln!(
-            "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
-            isogen::workspace::pnpm::WORKSPACE_FILE
-        );
-    }
+    discovery_warnings(&dir, &ws, &config)?;
     let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     let mut new_config = None;
     // `--check --force` previews what `--force` would keep and drop, writing nothing.
@@ -407,6 +422,11 @@ fn generate(
     }
     for w in &plan.warnings {
         eprintln!("warning: {w}");
+    }
+    if mode != Mode::Stdout {
+        for w in cli::elsewhere::warnings(&dir, &ws, &config, &plan.files) {
+            eprintln!("warning: {w}");
+        }
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

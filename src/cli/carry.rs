@@ -66,16 +66,7 @@ pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Re
             file.path
         );
         for item in &carried.items {
-            let (word, detail) = match &item.verdict {
-                Verdict::Kept(setting) => ("kept", format!(" -> {setting}")),
-                Verdict::Same => ("same", " (the generated Dockerfile has it too)".into()),
-                Verdict::Dropped(why) => ("dropped", format!(": {why}")),
-            };
-            let _ = writeln!(
-                report,
-                "  {word:<7} line {:<3} {}{detail}",
-                item.line, item.instruction
-            );
+            let _ = writeln!(report, "{}", item_line(item, "kept"));
         }
         if !carried.settings.is_empty() {
             text = carry::toml::add(&text, &file.service, &carried.settings).map_err(|why| {
@@ -95,6 +86,20 @@ pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Re
         None
     };
     Ok(Some(Kept { report, toml }))
+}
+
+/// One setting of a hand-written Dockerfile and its verdict, indented, as the reports list
+/// them; `kept` is the word for a setting that goes into isogen.toml.
+pub fn item_line(item: &carry::Item, kept: &str) -> String {
+    let (word, detail) = match &item.verdict {
+        Verdict::Kept(setting) => (kept, format!(" -> {setting}")),
+        Verdict::Same => ("same", " (the generated Dockerfile has it too)".into()),
+        Verdict::Dropped(why) => ("dropped", format!(": {why}")),
+    };
+    format!(
+        "  {word:<7} line {:<3} {}{detail}",
+        item.line, item.instruction
+    )
 }
 
 /// `generate --check --force`: the line saying isogen.toml would change (with its unified

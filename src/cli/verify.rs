@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use isogen::config::{Config, FILE_NAME};
 use isogen::workspace::Workspace;
-use isogen::{Error, Result};
+use isogen::Result;
 
 /// The loaded inputs of one `isogen verify` call.
 pub struct Inputs {
@@ -23,10 +23,7 @@ pub fn load(workspace: Option<&Path>, config: Option<&Path>) -> Result<Inputs> {
     let ws_root = match workspace {
         Some(dir) => {
             if !Workspace::is_workspace(dir) {
-                return Err(Error::workspace(
-                    dir,
-                    "not a workspace: no pnpm-workspace.yaml and no Cargo.toml with [workspace]",
-                ));
+                return Err(Workspace::not_a_workspace(dir));
             }
             Some(dir.to_path_buf())
         }

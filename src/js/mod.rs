@@ -1,20 +1,26 @@
 //! JavaScript and TypeScript sources, read with a real parser (oxc): the static import
 //! specifiers of one file ([`static_imports`]), with their line and kind; the values an
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
-//! whether a specifier names one of Node's built-in modules ([`is_builtin`]); `NODE_OPTIONS`
-//! split as node splits it and the preload flags among options ([`split_node_options`],
-//! [`preloads`]).
+//! the string literals written as relative paths ([`relative_path_literals`], for the build
+//! helpers a script runs); the dependencies a tsup/tsdown config inlines
+//! ([`bundle_patterns`]); whether a specifier names one of Node's built-in modules
+//! ([`is_builtin`]); `NODE_OPTIONS` split as node splits it and the preload flags among
+//! options ([`split_node_options`], [`preloads`]).
 //!
 //! A leaf module: it imports no other module of this crate (`workspace`, `generate` and
 //! `verify` all use it), never reads the disk (the caller hands it the text) and never
 //! resolves a specifier (what a specifier reaches is the caller's business).
 
 mod builtins;
+mod bundle_patterns;
 mod imports;
+mod literals;
 mod node_options;
 mod properties;
 
 pub use builtins::is_builtin;
+pub use bundle_patterns::{bundle_patterns, BundlePattern};
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
+pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};

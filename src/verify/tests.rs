@@ -1463,6 +1463,35 @@ fn the_package_the_entrypoint_runs_is_the_service_whatever_its_name() {
     );
 }
 
+/// A bundler that writes `dist/package.json` with the service's own name (graphql-hive's
+/// `runify`: `{"name":"@hive/webhooks","bin":"index.js"}`) next to the bundle: the service's
+/// folder is the outer package, where generate put it, so its package.json is not foreign.
+#[test]
+fn a_bundle_s_package_json_named_like_the_service_does_not_move_the_service_folder() {
+    let ws = workspace();
+    for with_ws in [true, false] {
+        let image = generated_billing()
+            .with(|t| {
+                t.layer(4).file(
+                    "/app/services/billing/dist/package.json",
+                    r#"{"name":"@acme/billing","version":"1.0.0","bin":"main.js"}"#,
+                )
+            })
+            .build();
+        let v = run(&image, Some("billing"), with_ws.then_some(&ws), "").unwrap();
+        assert_eq!(
+            v.service.root.as_deref(),
+            Some("/app/services/billing"),
+            "--workspace {with_ws}"
+        );
+        assert!(
+            !errors(&v).contains(&RuleId::AppRootForeign),
+            "--workspace {with_ws}: {:#?}",
+            v.findings
+        );
+    }
+}
+
 #[test]
 fn an_image_labelled_as_another_service_than_service_is_a_finding() {
     let ws = workspace();

@@ -6,6 +6,8 @@
 
 pub(crate) mod cargo;
 pub(crate) mod graph;
+mod nested;
+pub use cargo::tool_reason;
 pub(crate) mod path;
 pub mod pnpm;
 pub(crate) mod relpath;
@@ -149,18 +151,18 @@ impl Workspace {
         dir.join(pnpm::WORKSPACE_FILE).is_file() || cargo::is_workspace_root(dir)
     }
 
+    /// The error for `dir`, which is not a workspace: it names the workspaces below it, if
+    /// any (a repository whose workspaces live in `server/` and `bridge/`).
+    pub fn not_a_workspace(dir: &Path) -> Error {
+        nested::not_a_workspace(dir)
+    }
+
     /// Reads the workspace at `root`: pnpm, Cargo, or both. Errors name the file.
     pub fn discover(root: &Path, config: &WorkspaceConfig) -> Result<Workspace> {
         let has_pnpm = root.join(pnpm::WORKSPACE_FILE).is_file();
         let has_cargo = cargo::is_workspace_root(root);
         if !has_pnpm && !has_cargo {
-            return Err(Error::workspace(
-                root,
-                format!(
-                    "not a workspace: no {} and no Cargo.toml with [workspace]",
-                    pnpm::WORKSPACE_FILE
-                ),
-            ));
+            return Err(Self::not_a_workspace(root));
         }
         let mut ws = Workspace {
             root: root.to_path_buf(),

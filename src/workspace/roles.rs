@@ -166,7 +166,14 @@ fn tool_reason(p: &Package) -> Option<String> {
     }
     let node = p.node.as_ref()?;
     let bin = node.bin.as_deref()?;
-    Some(format!("a command-line tool: its `bin` runs {bin}"))
+    let started = node.start.is_some() || !node.processes.is_empty();
+    match super::pnpm::start_rule::cli_name(p).filter(|_| !started) {
+        Some(name) => Some(format!(
+            "a command-line tool: its `bin` runs {bin}, no script starts it, and its name `{name}` \
+             says it is a tool; [workspace] services of isogen.toml makes it a service"
+        )),
+        None => Some(format!("a command-line tool: its `bin` runs {bin}")),
+    }
 }
 
 /// Why the binaries `bins` of Cargo package `p` are tools, with the fix when they may not be.
@@ -235,6 +242,13 @@ fn unread_start(p: &Package) -> Option<(String, String)> {
 fn not_service_reason(p: &Package) -> String {
     if p.cargo.is_some() {
         return "a library no workspace package uses".into();
+    }
+    if let Some(library) = p
+        .node
+        .as_ref()
+        .and_then(super::pnpm::start_rule::library_reason)
+    {
+        return library;
     }
     let start = p.node.as_ref().and_then(|n| n.start.as_ref());
     match start {

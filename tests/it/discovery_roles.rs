@@ -145,3 +145,103 @@ fn list_on_the_fixtures_and_the_example() {
         insta::assert_snapshot!(name, list(root, &[dir]));
     }
 }
+
+/// `apps/*` as karakeep and postiz have them: a server with a start script, a CLI and an MCP
+/// server that only declare a `bin` (no script starts them), an SDK published from `apps/sdk`
+/// (`main` and `types`, no start), and a job run through its `bin`.
+const APPS_LAYOUT: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    ("pnpm-workspace.yaml", "packages:\n  - apps/*\n"),
+    ("pnpm-lock.yaml", "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  apps/api: {}\n  apps/cli: {}\n  apps/mcp: {}\n  apps/sdk: {}\n  apps/reporter: {}\n"),
+    (
+        "apps/api/package.json",
+        r#"{"name":"@k/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
+    ),
+    ("apps/api/server.js", ""),
+    (
+        "apps/cli/package.json",
+        r#"{"name":"@k/cli","version":"1.0.0","bin":{"k":"dist/index.mjs"},"scripts":{"run":"tsx src/index.ts"}}"#,
+    ),
+    (
+        "apps/mcp/package.json",
+        r#"{"name":"@k/mcp","version":"1.0.0","bin":{"k-mcp":"dist/index.js"}}"#,
+    ),
+    (
+        "apps/sdk/package.json",
+        r#"{"name":"@k/node","version":"1.0.8","main":"dist/index.js","types":"dist/index.d.ts","files":["dist"],"scripts":{"publish":"tsup && pnpm publish"}}"#,
+    ),
+    (
+        "apps/reporter/package.json",
+        r#"{"name":"reporter","version":"0.1.0","bin":{"reporter":"./bin/reporter.js"}}"#,
+    ),
+    ("apps/reporter/bin/reporter.js", ""),
+];
+
+#[test]
+fn a_cli_or_a_library_in_apps_that_nothing_starts_gets_no_dockerfile() {
+    let ws = workspace(APPS_LAYOUT);
+    assert_eq!(service_names(ws.path()), ["api", "mcp", "reporter"]);
+    let out = list(ws.path(), &[]);
+    let row = |folder: &str| {
+        out.lines()
+            .find(|l| l.contains(folder))
+            .unwrap_or_else(|| panic!("no {folder} in {out}"))
+            .to_string()
+    };
+    assert!(row("apps/cli").starts_with("tool"), "{out}");
+    assert!(
+        row("apps/cli").contains("its name `cli` says it is a tool"),
+        "{out}"
+    );
+    assert!(row("apps/sdk").starts_with("not a service"), "{out}");
+    assert!(
+        row("apps/sdk").contains("a library: no start command"),
+        "{out}"
+    );
+    // `[workspace] services` makes them services all the same.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"apps/*\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        service_names(ws.path()),
+        ["api", "cli", "mcp", "reporter", "sdk"]
+    );
+}
+
+/// jitsu's layout: a Next.js app in `webapps/` whose only production start is `console:start`
+/// (`next start`), and an end-to-end test package that depends on it.
+const NAMED_NEXT_START: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    ("pnpm-workspace.yaml", "packages:\n  - webapps/*\n  - e2e\n"),
+    (
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  webapps/console: {}\n  e2e: {}\n",
+    ),
+    (
+        "webapps/console/package.json",
+        r#"{"name":"@j/console","version":"1.0.0","scripts":{"console:dev":"next dev","console:start":"next start","build":"next build"},"dependencies":{"next":"14.2.3"}}"#,
+    ),
+    (
+        "e2e/package.json",
+        r#"{"name":"@j/e2e","version":"1.0.0","scripts":{"test":"playwright test"},"dependencies":{"@j/console":"workspace:*"}}"#,
+    ),
+];
+
+#[test]
+fn a_next_app_started_by_a_script_of_its_own_name_is_a_service() {
+    let ws = workspace(NAMED_NEXT_START);
+    assert_eq!(service_names(ws.path()), ["console"]);
+    let listed = list(ws.path(), &[]);
+    assert!(
+        listed.contains("its `console:start` script runs `next start` (a Next.js app)"),
+        "{listed}"
+    );
+}

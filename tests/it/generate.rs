@@ -826,6 +826,52 @@ fn a_typescript_entry_nothing_builds_is_not_shipped_and_is_named() {
     );
 }
 
+/// latitude-llm's apps: the service's `tsdown` build inlines its "just-in-time" internal
+/// packages (`deps.alwaysBundle: [/@(platform|domain|repo)\/.*/]`), so they need no build of
+/// their own and the warning that Node cannot load them would be false. tsup's `noExternal`
+/// the same; a package the config does not name is still named.
+#[test]
+fn internal_typescript_packages_the_service_bundles_are_not_named() {
+    let lib = (
+        "packages/lib/package.json",
+        r#"{"name":"@x/lib","version":"1.0.0","main":"src/index.ts","dependencies":{"ms":"2.1.3"}}"#,
+    );
+    let warned = "the entry of `@x/lib` is TypeScript (src/index.ts) and nothing builds it";
+    for (config, text, build) in [
+        (
+            "services/api/tsdown.config.ts",
+            "import { defineConfig } from 'tsdown'\nexport default defineConfig({ entry: ['src/server.ts'], format: ['cjs'], deps: { alwaysBundle: [/@(x|y)\\/.*/], neverBundle: [/^@z\\//] } })\n",
+            "tsdown",
+        ),
+        (
+            "services/api/tsup.config.ts",
+            "export default { entry: ['src/server.ts'], noExternal: ['@x/lib'] }\n",
+            "tsup",
+        ),
+    ] {
+        let manifest = format!(
+            r#"{{"name":"@x/api","version":"1.0.0","scripts":{{"build":"{build}","start":"node dist/server.cjs"}},"dependencies":{{"@x/lib":"workspace:*"}}}}"#
+        );
+        let ws = with(&[lib, ("packages/lib/src/index.ts", "export const x = 1;\n")]);
+        std::fs::write(ws.path().join("services/api/package.json"), &manifest).unwrap();
+        std::fs::write(ws.path().join(config), text).unwrap();
+        isogen()
+            .arg("generate")
+            .arg(ws.path())
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(warned).not());
+        // Without the config's inlining, the same package is named.
+        std::fs::write(ws.path().join(config), "export default { entry: ['src/server.ts'] }\n")
+            .unwrap();
+        isogen()
+            .args(["generate", "--check"])
+            .arg(ws.path())
+            .assert()
+            .stderr(predicate::str::contains(warned));
+    }
+}
+
 /// `files` naming a folder deep in the sources (a NestJS backend's `src/mailer/templates`)
 /// ships that folder, not every TypeScript source beside it.
 #[test]
@@ -2348,6 +2394,74 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
     std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
     lock_dependency(ws.path(), "services/api", "zod", "^3.23.8");
     isogen().arg("generate").arg(ws.path()).assert().success();
+}
+
+/// pnpm 11 checks before each `pnpm run`/`pnpm exec` that node_modules matches the
+/// workspace's settings, and reinstalls everything, install scripts included, when the deps
+/// stage installed only the service's closure (karakeep: a full install in the builder that
+/// compiled better-sqlite3 with no python). The builder's runs turn the check off from pnpm
+/// 10 on (where the setting exists) and leave older pnpm alone.
+#[test]
+fn the_builder_runs_pnpm_without_its_deps_check_from_pnpm_10_on() {
+    let stdout = |ws: &tempfile::TempDir| {
+        let out = isogen()
+            .args(["generate", "--stdout"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let pnpm11 = stdout(&fixture("pnpm11-addon"));
+    let runs: Vec<&str> = pnpm11
+        .lines()
+        .filter(|l| l.contains(" run build"))
+        .collect();
+    assert!(!runs.is_empty(), "{pnpm11}");
+    for line in runs {
+        assert!(
+            line.starts_with("RUN pnpm --config.verify-deps-before-run=false --filter "),
+            "{line}"
+        );
+    }
+    let pnpm9 = stdout(&fixture("pnpm9-shop"));
+    assert!(pnpm9.contains(" run build"), "{pnpm9}");
+    assert!(!pnpm9.contains("verify-deps-before-run"), "{pnpm9}");
+}
+
+/// jitsu's rotor: pnpm 9, a v9 lockfile (no `requiresBuild` marks) and no allow list, so pnpm
+/// runs every dependency's install script and nothing says which has one. Its webpack build
+/// inlines native addons (`zstd-napi`'s compiled `build/`, through `node-loader`): the deps
+/// stage runs the install scripts as pnpm would, and the build stages have a compiler. pnpm
+/// 10 builds only what an allow list names: with none, the slim image stays.
+#[test]
+fn pnpm_9_builds_dependencies_in_the_deps_stage_on_the_full_image() {
+    let ws = with(&[]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("ARG NODE_IMAGE=node:20-bookworm\n")
+            && dockerfile.contains("pnpm-lock.yaml (v9) does not say which do"),
+        "{dockerfile}"
+    );
+    let deps = dockerfile.split("FROM base AS builder").next().unwrap();
+    assert!(
+        deps.contains(
+            "pnpm rebuild --pending --recursive --store-dir /pnpm/store --filter @x/api..."
+        ),
+        "{dockerfile}"
+    );
+    let ws = with(&[(
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@10.12.1"}"#,
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("ARG NODE_IMAGE=node:20-bookworm-slim\n"),
+        "{dockerfile}"
+    );
 }
 
 /// `stop_signal` in a Node service's section is the image's `STOPSIGNAL`; a value that is no

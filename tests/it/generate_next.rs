@@ -329,3 +329,52 @@ fn a_step_before_next_that_cannot_run_is_refused_by_name() {
         ],
     );
 }
+
+/// The internal package as karakeep's `@karakeep/shared` has it: `"main": "index.ts"`, no
+/// build script. `next build` compiles a workspace package it imports (pnpm links it from
+/// outside node_modules), so neither way of running Next.js needs a build of it, and the
+/// warning that Node cannot load it is for plain `node` services only.
+const GREET_TS: &str = r#"{
+  "name": "@nx/greet",
+  "version": "1.0.0",
+  "type": "module",
+  "main": "index.ts",
+  "exports": { ".": "./index.ts" }
+}"#;
+
+/// stderr of `generate --stdout --service <service>` (exit 0 asserted).
+fn warnings_of(ws: &tempfile::TempDir, service: &str) -> String {
+    let out = isogen()
+        .args(["generate", "--stdout", "--service", service])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn next_compiles_a_typescript_internal_package_so_no_warning_says_node_cannot_load_it() {
+    let ws = next_workspace(&[
+        ("packages/greet/package.json", GREET_TS),
+        (
+            "packages/greet/index.ts",
+            "export const greet = (n: string) => `hi ${n}`;\n",
+        ),
+    ]);
+    for service in ["web", "site"] {
+        let err = warnings_of(&ws, service);
+        assert!(!err.contains("TypeScript"), "{service}: {err}");
+    }
+    // A custom server is plain `node server.js`: its own require of the package is Node's.
+    let custom = SITE_MANIFEST.replace("START", "node server.js");
+    std::fs::write(ws.path().join("apps/site/package.json"), custom).unwrap();
+    std::fs::write(
+        ws.path().join("apps/site/server.js"),
+        "require('@nx/greet');\n",
+    )
+    .unwrap();
+    let err = warnings_of(&ws, "site");
+    assert!(err.contains("is TypeScript (index.ts)"), "{err}");
+}

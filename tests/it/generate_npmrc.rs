@@ -81,9 +81,9 @@ fn registry_credentials_are_a_build_secret_never_in_the_dockerfile_or_the_contex
         2,
         "{dockerfile}"
     );
-    // Every pnpm command that may fetch (the deps install, the production install and its
-    // rebuild) gets the real file as a secret.
-    assert_eq!(dockerfile.matches(SECRET_MOUNT).count(), 3, "{dockerfile}");
+    // Every pnpm command that may fetch (the deps install and its rebuild, the production
+    // install and its rebuild) gets the real file as a secret.
+    assert_eq!(dockerfile.matches(SECRET_MOUNT).count(), 4, "{dockerfile}");
     assert!(
         dockerfile.contains("RUN rm -rf package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc "),
         "{dockerfile}"
@@ -179,7 +179,9 @@ fn a_hoisted_node_linker_is_overridden_for_the_build_installs() {
 /// The other layout settings give the default Dockerfile and a warning naming each.
 #[test]
 fn other_layout_settings_keep_the_dockerfile_and_are_named() {
-    let (default, _, _) = generate(&[(".npmrc", "\n")]);
+    // The same allow list in both (without one, pnpm 9 may build anything: the full image).
+    let allow = "packages:\n  - packages/*\n  - services/*\nonlyBuiltDependencies:\n  - bcrypt\n";
+    let (default, _, _) = generate(&[(".npmrc", "\n"), ("pnpm-workspace.yaml", allow)]);
     let npmrc = "shamefully-hoist=true\npublic-hoist-pattern[]=*eslint*\nhoist-pattern[]=*types*\nauto-install-peers=false\nstrict-peer-dependencies=true\ndedupe-peer-dependents=false\n";
     let (dockerfile, _, stderr) = generate(&[
         (".npmrc", npmrc),

@@ -138,3 +138,107 @@ fn what_cannot_break_the_image_is_a_warning() {
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!("warnings_only", stderr);
 }
+
+#[test]
+fn an_internal_package_consumed_as_typescript_source_has_its_imports_checked() {
+    // graphql-hive's `@hive/storage`: `"main": "./src/index.ts"` (its dependents bundle the
+    // source), and src/index.ts imports another package's source by relative path without
+    // declaring it. The entry's folder is source, not build output, so its imports count:
+    // the service's build would stop at "Could not resolve '../../api/src/shared/entities'".
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - services/*\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/api/package.json",
+            r#"{"name":"@x/api","version":"1.0.0","main":"./src/index.ts"}"#,
+        ),
+        ("packages/api/src/index.ts", "export const x = 1;\n"),
+        (
+            "packages/api/src/shared/entities.ts",
+            "export const role = 'admin';\n",
+        ),
+        (
+            "packages/storage/package.json",
+            r#"{"name":"@x/storage","version":"1.0.0","main":"./src/index.ts","exports":{".":"./src/index.ts"}}"#,
+        ),
+        (
+            "packages/storage/src/index.ts",
+            "import { role } from '../../api/src/shared/entities';\nexport const who = role;\n",
+        ),
+        (
+            "services/tokens/package.json",
+            r#"{"name":"@x/tokens","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"devDependencies":{"@x/storage":"workspace:*"}}"#,
+        ),
+        (
+            "services/tokens/src/index.ts",
+            "import { who } from '@x/storage';\nconsole.log(who);\n",
+        ),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("packages/storage/src/index.ts:1: '../../api/src/shared/entities' reaches `@x/api` (packages/api), which packages/storage/package.json does not declare"),
+        "{stderr}"
+    );
+}
+
+/// As postiz shares code (Nx style): `libraries/*` folders with no package.json, reached from
+/// each app through `paths` of the root tsconfig (`@acme/nest/*` -> `libraries/nest/src/*`).
+/// The image's build copies only packages, so tsc would fail with TS2307: refused, one line
+/// per pattern however many imports use it. A catch-all `"*"` pattern (the compiler falls back
+/// to node_modules from it) is not.
+#[test]
+fn paths_into_a_shared_folder_that_is_no_package_are_refused_once_per_pattern() {
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - libraries/*\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "tsconfig.base.json",
+            r#"{"compilerOptions":{"baseUrl":".","paths":{"@acme/nest/*":["libraries/nest/src/*"],"@acme/api/*":["apps/api/src/*"],"*":["types/*"]}}}"#,
+        ),
+        ("libraries/nest/src/db.ts", "export const db = 1;\n"),
+        ("libraries/nest/src/queue.ts", "export const queue = 1;\n"),
+        (
+            "apps/api/package.json",
+            r#"{"name":"@acme/api","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/main.js"}}"#,
+        ),
+        (
+            "apps/api/tsconfig.json",
+            r#"{"extends":"../../tsconfig.base.json","compilerOptions":{"outDir":"dist"}}"#,
+        ),
+        (
+            "apps/api/src/main.ts",
+            "import { db } from '@acme/nest/db';\nimport { queue } from '@acme/nest/queue';\nimport { x } from '@acme/api/x';\nimport express from 'express';\n",
+        ),
+        ("apps/api/src/x.ts", "export const x = 1;\n"),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr
+            .contains("apps/api/src/main.ts:1: '@acme/nest/db', through `paths` \"@acme/nest/*\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("which is in no workspace package"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(and 1 more imports through the same pattern)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("main.ts:2:"), "{stderr}");
+    assert!(!stderr.contains("express"), "{stderr}");
+    assert!(!stderr.contains("@acme/api/x"), "{stderr}");
+}

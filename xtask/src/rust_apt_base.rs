@@ -2,8 +2,8 @@
 //! (`builder_packages`, and the `apt-get download` of `runtime_packages`): the default local
 //! builder (`rust_base`) is made from host files and has no package manager.
 //!
-//! It is a real Debian bookworm root made by `mmdebstrap --variant=apt` (apt, dpkg, gcc,
-//! libc6-dev, ca-certificates; the archive must be reachable), with the host's Rust toolchain
+//! It is a real Debian bookworm root made by `mmdebstrap --variant=apt` (apt, dpkg, gcc, g++,
+//! make, pkg-config, libc6-dev, libssl-dev, ca-certificates; the archive must be reachable), with the host's Rust toolchain
 //! and CA bundle (the TLS proxy's certificate, for crates.io) added as a second layer, tagged
 //! `localhost/isogen-cargo/rust-apt:1`. It never replaces the default builder's tag: a build
 //! uses it by naming it (`[generate.cargo] image` or `--build-arg RUST_IMAGE=...`). The
@@ -20,8 +20,13 @@ use crate::rust_base::{self, RustBase};
 
 /// The image's name.
 pub const NAME: &str = "localhost/isogen-cargo/rust-apt:1";
-/// What mmdebstrap installs besides the `apt` variant's essentials.
-const INCLUDE: &str = "ca-certificates,gcc,libc6-dev";
+/// What mmdebstrap installs besides the `apt` variant's essentials: the C toolchain the
+/// default builder (and `rust:1-bookworm`) has for `-sys` crates (`make` for jemalloc-sys,
+/// `g++`, `pkg-config` and `libssl-dev` for openssl-sys).
+const INCLUDE: &str = "ca-certificates,gcc,g++,make,pkg-config,libc6-dev,libssl-dev";
+/// Beside the kept Debian root: the `INCLUDE` it was made with (a root made with another list
+/// is made again).
+const STAMP: &str = "debian.include";
 /// The Debian suite and mirror (the host's, reachable from this machine).
 const SUITE: &str = "bookworm";
 const MIRROR: &str = "http://deb.debian.org/debian";
@@ -30,8 +35,13 @@ const MIRROR: &str = "http://deb.debian.org/debian";
 pub fn build(work_dir: &Path) -> Result<RustBase> {
     fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let debian = work_dir.join("debian.tar");
+    let stamp = work_dir.join(STAMP);
+    if debian.exists() && fs::read_to_string(&stamp).ok().as_deref() != Some(INCLUDE) {
+        remove_root(&debian)?;
+    }
     if !debian.exists() {
         debootstrap(&debian)?;
+        fs::write(&stamp, INCLUDE).with_context(|| format!("writing {}", stamp.display()))?;
     }
     let debian_meta =
         fs::metadata(&debian).with_context(|| format!("reading {}", debian.display()))?;
@@ -77,8 +87,25 @@ pub fn build(work_dir: &Path) -> Result<RustBase> {
 /// Removes the image and the kept Debian root.
 pub fn remove(work_dir: &Path) -> Result<()> {
     let _ = buildah().args(["rmi", NAME]).quiet().read();
-    let _ = fs::remove_file(work_dir.join("debian.tar"));
+    remove_root(&work_dir.join("debian.tar"))?;
+    let _ = fs::remove_file(work_dir.join(STAMP));
     Ok(())
+}
+
+/// Removes the kept Debian root: mmdebstrap writes a folder when the output's name does not
+/// end in a tar extension (the `.tar.partial` it writes to), so it may be a folder.
+fn remove_root(root: &Path) -> Result<()> {
+    let removed = if root.is_dir() {
+        fs::remove_dir_all(root)
+    } else {
+        fs::remove_file(root)
+    };
+    match removed {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", root.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `mmdebstrap` of the Debian root into `out` (through a temporary name, so an interrupted

@@ -85,7 +85,7 @@ pub fn context(
     let install = install_settings(ws, service, pnpm, &mut node, warnings);
     svc.check_one_line_commands()?;
 
-    let mut packages = svc.build_packages(&out_dir, warnings)?;
+    let mut packages = svc.build_packages(&out_dir, &node.pnpm_version, warnings)?;
     svc.mark_injected(&mut packages)?;
     svc.warn_unbuilt_service(&packages, &service_copy, warnings);
     if pnpm.split_lockfiles {
@@ -103,13 +103,15 @@ pub fn context(
             referenced: &referenced,
             build_script: svc.build_script,
             app_root: &common.app_root,
+            next_compiles: next_plan
+                .as_ref()
+                .is_some_and(|p| p.context.kind != super::next::NextKind::Custom),
         },
         warnings,
     )?;
     let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
     let root_files = root_files(pnpm, warnings);
-    let tsconfig_extends = tsconfig_extends(ws, pnpm, &packages, warnings);
-    check_copyable(ws, pnpm, &tsconfig_extends)?;
+    let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
     Ok(NodeContext {
         install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
         context_excludes: context_excludes(&packages, &referenced),
@@ -119,6 +121,8 @@ pub fn context(
         patches: pnpm.patches.clone(),
         tsconfigs: pnpm.tsconfigs.clone(),
         tsconfig_extends,
+        build_files,
+        local_dirs,
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_lines: pnpm.npmrc_public.clone(),
@@ -503,6 +507,33 @@ impl Svc<'_> {
         Ok(())
     }
 
+    /// The files and folders outside the package folders that the build stages copy by
+    /// their own paths: the tsconfigs the packages extend, the files the build scripts run,
+    /// the folders `file:` dependencies install from.
+    fn files_outside(
+        &self,
+        packages: &[BuildPackage],
+        warnings: &mut Vec<String>,
+    ) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+        let (ws, pnpm) = (self.ws, self.pnpm);
+        let tsconfig_extends = tsconfig_extends(ws, pnpm, packages, warnings);
+        let build_files = super::build_files::build_files(
+            ws,
+            pnpm,
+            packages,
+            self.build_script,
+            self.overrides.and_then(|o| o.build.as_deref()),
+            &tsconfig_extends,
+        );
+        let local_dirs = super::local_dirs::local_dirs(ws, pnpm, packages);
+        check_copyable(
+            ws,
+            pnpm,
+            &[tsconfig_extends.as_slice(), &build_files, &local_dirs].concat(),
+        )?;
+        Ok((tsconfig_extends, build_files, local_dirs))
+    }
+
     /// The build closure and the service itself, dependencies first.
     fn build_order(&self) -> impl Iterator<Item = usize> + '_ {
         self.service
@@ -516,8 +547,10 @@ impl Svc<'_> {
     fn build_packages(
         &self,
         out_dir: &str,
+        pnpm_version: &str,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<BuildPackage>> {
+        let flags = super::settings::run_flags(pnpm_version);
         let mut packages = Vec::new();
         for i in self.build_order() {
             let p = self.ws.package(i);
@@ -528,14 +561,14 @@ impl Svc<'_> {
             let build = match (is_service, self.overrides.and_then(|o| o.build.as_deref())) {
                 (true, Some(cmd)) => Some(format!("cd {} && {cmd}", shell_dir(&p.dir))),
                 _ if n.scripts.contains_key(self.build_script) => Some(format!(
-                    "pnpm --filter {} run {}",
+                    "pnpm{flags} --filter {} run {}",
                     shell_quote(&selector),
                     shell_quote(self.build_script)
                 )),
                 _ => None,
             };
             packages.push(BuildPackage {
-                prisma_generate: super::runfiles::prisma_generate(p, n, &selector, warnings),
+                prisma_generate: super::runfiles::prisma_generate(p, n, &selector, flags, warnings),
                 name: p.name.clone(),
                 dir: p.dir.clone(),
                 manifest: p.manifest.clone(),
@@ -691,7 +724,7 @@ fn install_settings(
         .map(|&i| ws.package(i).dir.as_str())
         .collect();
     let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
-    super::settings::full_builder(node, &install.builds);
+    super::settings::full_builder(node, &install.builds, install.builds_unknown);
     install
 }
 
@@ -767,15 +800,10 @@ fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
     root_files
 }
 
-/// Patch files and tsconfig files are copied by their own paths: each must be one a
-/// Dockerfile line can carry.
-fn check_copyable(ws: &Workspace, pnpm: &PnpmWorkspace, tsconfig_extends: &[String]) -> Result<()> {
-    for f in pnpm
-        .patches
-        .iter()
-        .chain(&pnpm.tsconfigs)
-        .chain(tsconfig_extends)
-    {
+/// Patch files, tsconfig files and the files build scripts run are copied by their own
+/// paths: each must be one a Dockerfile line can carry.
+fn check_copyable(ws: &Workspace, pnpm: &PnpmWorkspace, own_paths: &[String]) -> Result<()> {
+    for f in pnpm.patches.iter().chain(&pnpm.tsconfigs).chain(own_paths) {
         if !is_plain_path(f) || f.split('/').any(|s| s == "..") {
             return Err(Error::workspace(
                 ws.root.join(f),

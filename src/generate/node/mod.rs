@@ -8,16 +8,19 @@
 //! custom servers); [`entry_script`] runs a service started by a shell script of its package;
 //! [`steps`] the steps a start script runs before the service; [`tsc_output`] refuses an
 //! entry the package's `tsc` build writes under another path; [`isolation`] refuses imports
-//! that cross a package boundary.
+//! that cross a package boundary; [`build_files`] the repository files the build scripts run
+//! from outside the packages; [`local_dirs`] the folders `file:` dependencies install from.
 //!
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
 
+mod build_files;
 pub mod command;
 pub mod context;
 pub mod dev_peers;
 mod entry_script;
 pub(crate) mod isolation;
+mod local_dirs;
 pub mod next;
 pub mod pnpm_settings;
 pub mod rewrite;
@@ -65,6 +68,14 @@ pub struct NodeContext {
     /// packages extend (`../../config/tsconfig.base.json`), transitively; each copied to its
     /// own path.
     pub tsconfig_extends: Vec<String>,
+    /// The repository files outside the package folders that the build scripts run
+    /// (`tsx ../../../scripts/runify.ts`) and the files those import by relative path; each
+    /// copied to its own path by the builder, never shipped (see [`build_files`]).
+    pub build_files: Vec<String>,
+    /// Folders outside the workspace packages that the install links (`file:`/`link:`
+    /// dependencies of the root or of a built package that name no workspace package),
+    /// copied by the deps stage (see [`local_dirs`]).
+    pub local_dirs: Vec<String>,
     /// Whether the root has a `.npmrc` (used by the installs, never shipped).
     pub npmrc: bool,
     /// Whether that `.npmrc` holds registry credentials: then it is never copied (nor in the

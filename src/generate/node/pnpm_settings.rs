@@ -24,6 +24,9 @@ pub struct InstallSettings {
     /// The dependencies of the shipped packages pnpm builds (native addons: see
     /// `PnpmWorkspace::requires_build`), sorted; empty when scripts are ignored.
     pub builds: Vec<String>,
+    /// pnpm builds dependencies and the lockfile does not say which (see
+    /// `PnpmWorkspace::builds_unknown`): the build stages need a compiler all the same.
+    pub builds_unknown: bool,
 }
 
 /// Settings [`install_settings`] acts on or that other steps handle (split lockfiles,
@@ -66,6 +69,7 @@ pub fn install_settings(
         .collect();
     if !out.ignore_scripts {
         out.builds = addons.iter().map(|a| a.to_string()).collect();
+        out.builds_unknown = pnpm.builds_unknown;
     } else {
         let file = &pnpm.settings.get("ignore-scripts").map_or("", |s| &s.file);
         let why = if pnpm
@@ -88,7 +92,7 @@ pub fn install_settings(
             )
         };
         warnings.push(format!(
-            "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install runs no install scripts (no `pnpm rebuild`), so {unbuilt}; remove the setting to build them (the deps stage never runs scripts anyway)"
+            "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install runs no install scripts (no `pnpm rebuild`), so {unbuilt}; remove the setting to build them (in the deps stage too, for the build)"
         ));
     }
     warnings.extend(pnpm.settings.layout_notes(HANDLED));

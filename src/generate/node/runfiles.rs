@@ -52,13 +52,15 @@ pub struct RunFile {
 /// Migration folders a start command may read.
 const MIGRATION_FOLDERS: &[&str] = &["drizzle", "migrations"];
 
-/// The `prisma generate` command of a package of the build, run from the app root; `None`
+/// The `prisma generate` command of a package of the build, run from the app root, with the
+/// pnpm `flags` of [`run_flags`](super::settings::run_flags); `None`
 /// without Prisma. A package without the `prisma` CLI among its dependencies cannot run it:
 /// a warning says so.
 pub(super) fn prisma_generate(
     p: &Package,
     n: &NodePackage,
     selector: &str,
+    flags: &str,
     warnings: &mut Vec<String>,
 ) -> Option<String> {
     let prisma = n.prisma.as_ref()?;
@@ -77,7 +79,7 @@ pub(super) fn prisma_generate(
         .map(|(name, url)| format!("{name}=\"${{{name}:-{url}}}\" "))
         .collect();
     let mut cmd = format!(
-        "{env}pnpm --filter {} exec prisma generate",
+        "{env}pnpm{flags} --filter {} exec prisma generate",
         shell_quote(selector)
     );
     if prisma.provider == "prisma-client-js" && prisma.output.is_none() {

@@ -27,6 +27,10 @@ pub(super) struct Shipping<'a> {
     /// The script that builds a package (`build` unless configured).
     pub build_script: &'a str,
     pub app_root: &'a str,
+    /// A Next.js app that `next build` serves (standalone or `next start`): it compiles the
+    /// workspace packages it imports, TypeScript entries included (pnpm links them from
+    /// outside `node_modules`), so an internal package with a TypeScript entry needs no build.
+    pub next_compiles: bool,
 }
 
 /// The service's production closure in install order: dependencies first, the service last.
@@ -97,7 +101,13 @@ pub(super) fn runtime_packages(
             set_json,
         });
     }
-    warnings.extend(typescript_warning(&s.service.name, &typescript));
+    // Those the service's own bundler inlines (tsup/tsdown `noExternal`, `alwaysBundle`) are
+    // loaded from its output: nothing else needs to build them.
+    let bundles = &node_of(s.ws.package(s.service.package))?.bundles;
+    typescript.retain(|(_, name, _)| !bundles.iter().any(|b| b.matches(name)));
+    if !s.next_compiles {
+        warnings.extend(typescript_warning(&s.service.name, &typescript));
+    }
     Ok(out)
 }
 

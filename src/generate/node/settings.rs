@@ -66,13 +66,21 @@ pub(super) fn settings(
 /// When the shipped packages' dependencies include packages pnpm builds (`builds`: native
 /// addons, compiled by node-gyp) and the build image is the default slim one, which has no
 /// compiler: the build stages use `node:<version>-bookworm` (python3, make, g++), the runtime
-/// image stays slim.
-pub(super) fn full_builder(node: &mut NodeSettings, builds: &[String]) {
+/// image stays slim. `unknown`: pnpm builds dependencies and the lockfile does not say which
+/// (pnpm 9 and a v9 lockfile, no allow list): the same full image, since one may be an addon.
+pub(super) fn full_builder(node: &mut NodeSettings, builds: &[String], unknown: bool) {
     let slim = format!("node:{}{DEFAULT_IMAGE_SUFFIX}", node.version);
-    if builds.is_empty() || node.image != slim {
+    if (builds.is_empty() && !unknown) || node.image != slim {
         return;
     }
     node.image = format!("node:{}-bookworm", node.version);
+    if builds.is_empty() {
+        node.builder_note = format!(
+            "pnpm {} runs the install script of every dependency that has one, and pnpm-lock.yaml (v9) does not say which do: the build stages use the full image (python3, make, g++ for node-gyp) in case one is a native addon, the runtime image stays slim; list the dependencies allowed to build in onlyBuiltDependencies of pnpm-workspace.yaml to say which",
+            node.pnpm_version
+        );
+        return;
+    }
     let verb = if builds.len() == 1 { "builds" } else { "build" };
     node.builder_note = format!(
         "{} {verb} a native addon at install: the build stages use the full image (python3, make, g++ for node-gyp), the runtime image stays slim",
@@ -194,4 +202,22 @@ fn pnpm_version(
         ));
     }
     Ok(pnpm_version)
+}
+
+/// The flags of the builder's `pnpm run` and `pnpm exec` for pnpm `pnpm_version`: from pnpm 10
+/// on, `--config.verify-deps-before-run=false`. pnpm 11 checks before each run that
+/// node_modules matches the workspace's settings and, since the deps stage installs only the
+/// service's closure (and with `--node-linker=isolated` over a `hoisted` workspace), runs a
+/// full `pnpm install` in the middle of the build, install scripts included (seen on
+/// karakeep: it built better-sqlite3 with no python and failed). The deps stage's install is
+/// the one the build uses, so the check has nothing to add.
+pub(super) fn run_flags(pnpm_version: &str) -> &'static str {
+    match pnpm_version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u64>().ok())
+    {
+        Some(m) if m >= 10 => " --config.verify-deps-before-run=false",
+        _ => "",
+    }
 }

@@ -158,8 +158,18 @@ fn package_root(
             .filter(|d| facts.manifests.get(*d).is_some_and(pred))
             .map(String::from)
     };
+    // A bundler's own `dist/package.json` may carry the service's name too (graphql-hive's
+    // runify): the outermost folder around the entry whose package.json has the service's
+    // name is the service's folder, where generate puts it.
+    let outermost_exact = || {
+        let d = entry_pkg?;
+        fs::self_and_ancestors(d)
+            .filter(|a| (facts.manifests.get(*a)).is_some_and(|m| !m.in_node_modules && exact(m)))
+            .last()
+            .map(String::from)
+    };
     match wsf {
-        Some(w) => entry_pkg_if(&exact)
+        Some(w) => outermost_exact()
             .or_else(|| by_name(&exact))
             // A build tool's own package.json next to its output (Nx, bundlers) is named as
             // the tool likes: the package the entrypoint runs is the service unless it is
@@ -170,7 +180,9 @@ fn package_root(
                         && !m.name.as_ref().is_some_and(|n| w.all_names.contains_key(n))
                 })
             }),
-        None => entry_pkg_if(&|m: &Manifest| !m.in_node_modules).or_else(|| by_name(&fuzzy)),
+        None => outermost_exact()
+            .or_else(|| entry_pkg_if(&|m: &Manifest| !m.in_node_modules))
+            .or_else(|| by_name(&fuzzy)),
     }
 }
 

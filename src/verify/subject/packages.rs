@@ -159,6 +159,11 @@ fn roles(
         if Some(&m.dir) == s.root.as_ref() || is_module_type_marker(m, s) {
             return Role::Service;
         }
+        // A bundler's package.json in the service's output, named like the service.
+        let in_service = s.root.as_deref().is_some_and(|r| fs::is_within(&m.dir, r));
+        if in_service && !m.in_node_modules && service_names.contains(name) {
+            return Role::Service;
+        }
         if internal.contains(&m.dir) || (!m.in_node_modules && internal_names.contains(name)) {
             return Role::Internal;
         }

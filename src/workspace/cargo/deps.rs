@@ -205,7 +205,9 @@ fn local_dep(
 pub(super) fn outside_message(key: &str, path: &str) -> String {
     format!(
         "path dependency `{key}` ({path}) is outside the workspace root; the root is the build \
-         context, so every path dependency must live under it"
+         context, so every path dependency must live under it: isogen generates nothing for \
+         this workspace (a build context above its root is not supported) until the crate \
+         moves under the root or the root moves up to a folder holding both"
     )
 }
 

@@ -34,6 +34,17 @@ pub struct DeclaredDep {
     pub internal: Option<usize>,
 }
 
+/// The folder (workspace-relative) a `file:`/`link:` spec of the package in `dir` names,
+/// when it names a folder (not a tarball) inside the workspace.
+pub fn local_folder(dir: &str, spec: &str) -> Option<String> {
+    let rel = spec
+        .strip_prefix("link:")
+        .or_else(|| spec.strip_prefix("file:"))?
+        .trim();
+    let tarball = [".tgz", ".tar.gz", ".tar"].iter().any(|e| rel.ends_with(e));
+    (!tarball).then(|| relpath::join(dir, rel)).flatten()
+}
+
 /// How dependency targets are found: every package, by name and by folder.
 pub(super) struct Lookup<'a> {
     pub packages: &'a [Package],

@@ -77,9 +77,17 @@ pub struct NodePackage {
     /// the `node` file the script ends with is [`start_entry`](Self::start_entry).
     #[serde(skip)]
     pub entry_script: Option<super::EntryScript>,
+    /// Whether package.json (or its `publishConfig`) names type declarations (`types` or
+    /// `typings`): the package is meant to be imported, as a library is.
+    pub declares_types: bool,
     /// `files` of package.json: what the package publishes, when it says so.
     pub files: Option<Vec<String>>,
     pub scripts: BTreeMap<String, String>,
+    /// Script name -> the repository files outside the package folder it runs by a relative
+    /// path and the files they import (`tsx ../../scripts/build.ts`; see
+    /// [`script_files`](super::script_files)), read at discovery.
+    #[serde(skip)]
+    pub script_files: BTreeMap<String, Vec<String>>,
     pub engines_node: Option<String>,
     /// The fields of `publishConfig` that pnpm writes over the manifest when it publishes
     /// (`main`, `exports`, `types`, `bin`, ...): the image ships the package as published.
@@ -96,6 +104,10 @@ pub struct NodePackage {
     /// For a Next.js app (it depends on `next`, or has a `next.config.*`): what its config
     /// says about the build output. `None` for any other package.
     pub next: Option<NextConfig>,
+    /// What its `build` script's bundler (tsup, tsdown) inlines by its config's `noExternal`
+    /// / `alwaysBundle` literals (read at discovery; empty when unknown).
+    #[serde(skip)]
+    pub bundles: Vec<crate::js::BundlePattern>,
 }
 
 impl NodePackage {
@@ -330,8 +342,12 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         start,
         processes: processes(&scripts).into_iter().map(itself).collect(),
         entry_script: None,
+        declares_types: ["types", "typings"]
+            .iter()
+            .any(|k| json.get(*k).is_some() || publish_overrides.contains_key(*k)),
         files: fields.files()?,
         scripts,
+        script_files: BTreeMap::new(),
         engines_node: json
             .pointer("/engines/node")
             .and_then(Value::as_str)
@@ -349,6 +365,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         folder: PackageFolder::default(),
         prisma: None,
         next: None,
+        bundles: Vec::new(),
     })
 }
 

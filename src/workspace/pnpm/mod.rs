@@ -14,6 +14,7 @@
 //! never writes, renders, or runs pnpm.
 
 pub mod build_scripts;
+pub mod bundler;
 pub mod deps;
 pub mod dev_peers;
 pub mod entry_script;
@@ -28,6 +29,7 @@ pub mod npmrc;
 pub mod overrides;
 pub mod prisma;
 pub mod root;
+pub mod script_files;
 pub mod settings;
 pub mod sources;
 pub mod start_rule;
@@ -103,9 +105,17 @@ pub struct PnpmWorkspace {
     /// of its production closure pnpm builds (marked `requiresBuild` in v5.4/v6 lockfiles, or
     /// named by `onlyBuiltDependencies` / `allowBuilds`; see [`build_scripts`]).
     pub requires_build: BTreeMap<String, BTreeSet<String>>,
+    /// pnpm builds dependencies and nothing says which: a v9 lockfile (no `requiresBuild`
+    /// marks), no allow list, scripts not ignored, and a pnpm before 10 (which runs every
+    /// dependency's install script). A native addon may be among them.
+    pub builds_unknown: bool,
     /// The root package.json's dependencies, name -> the field that declares it
     /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
     pub root_dependencies: BTreeMap<String, String>,
+    /// The folders (workspace-relative) that the root package.json's `file:`/`link:`
+    /// dependencies name (`"eslint-plugin-hive": "file:rules"`): pnpm installs the root
+    /// project with every filtered install, so the deps stage needs them.
+    pub root_local_dirs: Vec<String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
@@ -248,6 +258,8 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
         if let Some(n) = pkg.node.as_mut() {
             n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
             n.prisma = prisma::read(&ws.root, dir, &json);
+            n.script_files = script_files::read(&ws.root, dir, &n.scripts);
+            n.bundles = bundler::bundled(&ws.root, dir, n.scripts.get("build").map(String::as_str));
             read_entry_script(&ws.root, dir, n);
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()

@@ -104,6 +104,10 @@ fn read_root_manifest(
             for (k, v) in deps {
                 if let Some(v) = v.as_str() {
                     overrides.root_deps.insert(k.clone(), v.to_string());
+                    let folder = super::deps::local_folder("", v);
+                    let path = path.parent().unwrap_or(Path::new(""));
+                    pnpm.root_local_dirs
+                        .extend(folder.filter(|f| !f.is_empty() && path.join(f).is_dir()));
                 }
                 pnpm.root_dependencies.insert(k.clone(), field.to_string());
             }
@@ -119,6 +123,8 @@ fn read_root_manifest(
             overrides.file = Some("package.json".to_string());
         }
     }
+    pnpm.root_local_dirs.sort();
+    pnpm.root_local_dirs.dedup();
     pnpm.package_manager = json
         .get("packageManager")
         .and_then(Value::as_str)
@@ -186,7 +192,15 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);
     pnpm.inject_workspace_packages = pnpm.settings.sets("inject-workspace-packages", true);
     let allowed = pnpm.settings.allowed_builds();
-    if pnpm.lockfile && (pnpm.settings.sets("ignore-scripts", true) || !allowed.is_empty()) {
+    let ignore_scripts = pnpm.settings.sets("ignore-scripts", true);
+    let v9 = (pnpm.lockfile_version.as_deref()).is_some_and(|v| v.starts_with('9'));
+    // With no packageManager the image installs the lockfile's pnpm: 9 for a v9 lockfile.
+    let before_10 = (pnpm.pnpm_version.as_deref())
+        .and_then(|v| v.split('.').next()?.parse::<u64>().ok())
+        .is_none_or(|major| major < 10);
+    pnpm.builds_unknown = pnpm.lockfile && v9 && allowed.is_empty() && !ignore_scripts && before_10;
+    // v5.4/v6 lockfiles mark what pnpm builds whatever the settings say.
+    if pnpm.lockfile {
         let path = root.join(LOCKFILE);
         pnpm.requires_build = super::build_scripts::requires_build(
             &read_text(&path)?,

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use super::NodePackage;
 use crate::js::{self, ImportKind};
 use crate::workspace::{relpath, Package};
 
@@ -60,7 +61,9 @@ pub fn read(
             .iter()
             .map(|f| relpath::child(&p.dir, f))
             .collect();
-        if let Some(n) = p.node.as_ref().filter(|n| !n.out_dir.is_empty()) {
+        // The folder of the entry is build output, unless the entry is TypeScript source
+        // (`"main": "./src/index.ts"`: a package its dependents compile or bundle).
+        if let Some(n) = (p.node.as_ref()).filter(|n| !n.out_dir.is_empty() && !source_entry(n)) {
             skip.insert(relpath::child(&p.dir, &n.out_dir));
         }
         skip.extend(out_dirs.iter().cloned());
@@ -129,6 +132,19 @@ fn kept(dir: &str, file: &str, nested: &BTreeSet<&str>, skip: &BTreeSet<String>)
         }
     }
     true
+}
+
+/// Whether the package's entry is a TypeScript source file (not a declaration file): its
+/// folder holds sources, not build output.
+fn source_entry(n: &NodePackage) -> bool {
+    let Some(entry) = n.entry.as_deref() else {
+        return false;
+    };
+    let name = entry.rsplit('/').next().unwrap_or(entry);
+    let ts = [".ts", ".tsx", ".mts", ".cts"]
+        .iter()
+        .any(|e| name.ends_with(e));
+    ts && !name.contains(".d.")
 }
 
 /// A JS/TS source file that is neither a declaration file nor a test.

@@ -1,9 +1,14 @@
 //! The default rule for which pnpm packages are services: a package whose parent folder is
 //! `services` or `apps` (at any depth), or a package anywhere in the workspace whose scripts
-//! start it in production (`start`, `start:prod`, ... running `node <file>`, `next start` or a
+//! start it in production (`start`, `start:prod`, ... running `node <file>`, `next start` (under
+//! any script name: `console:start`) or a
 //! shell script of the package, several `start:*` processes, or a runtime isogen names when it
 //! refuses it). A package with no
-//! start command stays a library (an internal package when others depend on it).
+//! start command stays a library (an internal package when others depend on it). In
+//! `services/` or `apps/`, a package with no start command at all is still not a service when
+//! it is plainly something else: a library (its package.json names `types`, as an SDK
+//! published from `apps/sdk` does) or a command-line tool (a `bin`, and its folder or package
+//! name says `cli`, `ctl`, `tool`, ... as for Cargo binaries).
 //!
 //! Pure: it reads the model discovery already built, never the disk.
 
@@ -13,6 +18,13 @@ use crate::workspace::Package;
 /// Why the default rule makes `package` a service, or `None` when it does not.
 pub fn service_reason(package: &Package) -> Option<String> {
     if let Some(parent) = parent_folder(&package.dir) {
+        if package
+            .node
+            .as_ref()
+            .is_some_and(|n| not_started(n) && plainly_not_a_service(package, n))
+        {
+            return None;
+        }
         return Some(format!("its folder is in `{parent}/`"));
     }
     let node = package.node.as_ref()?;
@@ -43,6 +55,37 @@ pub fn service_reason(package: &Package) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether no script of the package starts it: no start-like script, no `start:*` processes.
+fn not_started(node: &super::NodePackage) -> bool {
+    node.start.is_none() && node.processes.is_empty()
+}
+
+/// Whether a package nothing starts is, by its manifest, a library ([`library_reason`]) or a
+/// command-line tool ([`cli_name`]).
+fn plainly_not_a_service(package: &Package, node: &super::NodePackage) -> bool {
+    library_reason(node).is_some() || (node.bin.is_some() && cli_name(package).is_some())
+}
+
+/// Why a package in `apps/` or `services/` that nothing starts is a library: its
+/// package.json names type declarations, so it is meant to be imported.
+pub fn library_reason(node: &super::NodePackage) -> Option<String> {
+    (not_started(node) && node.declares_types).then(|| {
+        "a library: no start command, and its package.json names type declarations (`types`); \
+         [workspace] services of isogen.toml makes it a service"
+            .to_string()
+    })
+}
+
+/// The folder or package name (its last segment) of `package` that says it is a
+/// command-line tool (`cli`, `acme-cli`, `ctl`, `tools`: the Cargo binaries' rule).
+pub fn cli_name(package: &Package) -> Option<&str> {
+    let folder = package.dir.rsplit('/').next().unwrap_or(&package.dir);
+    let name = package.name.rsplit('/').next().unwrap_or(&package.name);
+    [folder, name]
+        .into_iter()
+        .find(|n| crate::workspace::cargo::services::tool_name(n))
 }
 
 /// Whether `file` (a start script's) is the package's own `bin` command.

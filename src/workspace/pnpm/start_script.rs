@@ -79,8 +79,10 @@ const DEV_PROGRAMS: &[&str] = &[
 
 /// The script that runs the package as a service, and what it runs: `start` when it runs
 /// `node <file>` (directly or through another script), else the first of `start:prod`,
-/// `start:production`, `prod`, `serve` that does; when none does, `start` (or the first of
-/// those that exists) with what it runs, so a refusal can name it.
+/// `start:production`, `prod`, `serve` that does (or the single `start:<name>` that does);
+/// else the first of those that runs `next start`, else any script that runs `next start`
+/// (`console:start`); else `start` (or the first of those that exists) with what it runs, so
+/// a refusal can name it.
 pub fn service_start(scripts: &BTreeMap<String, String>) -> Option<(String, StartCommand)> {
     let mut first = None;
     let single_process = || {
@@ -104,7 +106,25 @@ pub fn service_start(scripts: &BTreeMap<String, String>) -> Option<(String, Star
         }
         first.get_or_insert(resolved);
     }
-    single_process().or(first)
+    if let Some(found) = single_process() {
+        return Some(found);
+    }
+    if first
+        .as_ref()
+        .is_some_and(|(_, c)| matches!(c, StartCommand::Next { .. }))
+    {
+        return first;
+    }
+    next_start_elsewhere(scripts).or(first)
+}
+
+/// The first script, whatever its name (`console:start`, `start:web`), that runs `next
+/// start`: a Next.js app's production server under a name of the team's own (`next start`
+/// serves a build and nothing else, so no other reading is possible).
+fn next_start_elsewhere(scripts: &BTreeMap<String, String>) -> Option<(String, StartCommand)> {
+    scripts.keys().find_map(|name| {
+        resolve(scripts, name).filter(|(_, c)| matches!(c, StartCommand::Next { .. }))
+    })
 }
 
 /// Suffixes of `start:*` scripts that are never a production process.

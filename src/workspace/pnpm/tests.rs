@@ -604,3 +604,38 @@ fn the_production_start_script_is_found_behind_a_dev_start() {
         assert_eq!(command, C::Other, "{migrate}");
     }
 }
+
+#[test]
+fn a_next_start_under_a_name_of_its_own_is_the_production_start() {
+    use crate::workspace::pnpm::{service_start, StartCommand as C};
+    let scripts = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<String, String>>()
+    };
+    // jitsu's console: `console:dev` and `console:start`, no `start`.
+    let (name, command) = service_start(&scripts(&[
+        ("console:dev", "next dev"),
+        ("console:start", "next start"),
+        ("build", "prisma generate && next build"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "console:start");
+    assert!(matches!(command, C::Next { .. }));
+    // A `start` that runs the dev server does not hide it either.
+    let (name, command) = service_start(&scripts(&[
+        ("start", "next dev"),
+        ("web:start", "next start -p 4000"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "web:start");
+    assert!(matches!(command, C::Next { .. }));
+    // A production `start` that runs node still wins over any `next start`.
+    let (name, _) = service_start(&scripts(&[
+        ("start", "node server.js"),
+        ("console:start", "next start"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "start");
+}

@@ -5,7 +5,10 @@
 //! install them all), the image's `node_modules` is exactly what `pnpm-lock.yaml` resolves
 //! for the service (`orders` has the `uuid@8` that a hoisted install nests under the service,
 //! the others the root's `uuid@9`; only `notify` has `escape-html`), the service starts and
-//! answers, and `isogen verify --workspace` passes the exported archive.
+//! answers, and `isogen verify --workspace` passes the exported archive. Shaped like
+//! graphql-hive: `notify` builds with a repository script (`node ../../scripts/build.mjs`, which
+//! imports and reads files next to it) and the root's devDependencies install a local folder
+//! (`file:rules`), both of which the build stages must have.
 //!
 //! ```sh
 //! cargo test --test it buildah::hoisted -- --ignored --nocapture
@@ -27,6 +30,9 @@ use super::support::{buildah, config, container, export_and_verify, generated_fi
 const FIXTURE: &str = "pnpm8-hoisted-fleet";
 const SERVICES: &[&str] = &["gateway", "orders", "billing", "notify", "users"];
 const DEFAULT_SERVICES: &[&str] = &["orders", "notify"];
+/// Packages installed from a folder of the repository (the root's `file:rules`), not the
+/// registry: the deps stage fails without them, and they have no locked version.
+const LOCAL_FOLDERS: &[&str] = &["eslint-plugin-fleet"];
 
 /// The parts of a v6 (pnpm 8) `pnpm-lock.yaml` the comparison reads.
 #[derive(Deserialize)]
@@ -76,6 +82,8 @@ fn closure(lock: &Lockfile, importers: &[&str], dev: bool) -> BTreeSet<(String, 
         for (name, dep) in imp.dependencies.iter().chain(&imp.optional).chain(dev_deps) {
             match dep.version.strip_prefix("link:") {
                 Some(rel) => todo.push(join(&dir, rel)),
+                // A local folder (`file:rules`): no registry version to compare.
+                None if dep.version.starts_with("file:") => {}
                 None => packages.push((name.clone(), dep.version.clone())),
             }
         }
@@ -180,7 +188,7 @@ fn installed(inventory: &str) -> BTreeSet<(String, String)> {
         .lines()
         .filter_map(|l| l.rsplit_once('@'))
         .map(|(n, v)| (n.to_string(), v.to_string()))
-        .filter(|(n, _)| !n.starts_with("@fleet/"))
+        .filter(|(n, _)| !n.starts_with("@fleet/") && !LOCAL_FOLDERS.contains(&n.as_str()))
         .collect()
 }
 
@@ -244,6 +252,7 @@ fn check_service(root: &Path, lock: &Lockfile, service: &str) {
     let entry = cmd[1].as_str().unwrap().to_string();
     let c = container(&image);
     let inventory = run(&c, None, &[], &["node", "-e", INVENTORY]);
+    let head = run(&c, None, &[], &["head", "-n", "1", &entry]);
     let port = free_port();
     let answer = run(
         &c,
@@ -268,6 +277,10 @@ fn check_service(root: &Path, lock: &Lockfile, service: &str) {
         answer.contains(&format!("answer 200 {{\"service\":\"{service}\"")),
         "{service} did not answer:\n{answer}"
     );
+    if service == "notify" {
+        // Built by the repository's script, which stamps its banner on the entry.
+        assert!(head.contains("built by the fleet build script"), "{head}");
+    }
     if let Err(report) = verified {
         panic!("{service}: {report}");
     }

@@ -21,7 +21,7 @@
 mod reach;
 mod undeclared;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use reach::{Resolver, Target, Via};
 
@@ -68,6 +68,7 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
             lines.extend(references(ws, service, index, pnpm, file));
         }
         let mut registry = Vec::new();
+        let mut per_pattern: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for import in &sources.imports {
             let Some(target) = resolver.resolve(&import.file, &import.specifier) else {
                 registry.push(import);
@@ -81,10 +82,23 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
             let why = ctx
                 .only_a_warning(import)
                 .or_else(|| ctx.undeclared_but_present(import, &target));
-            match why {
-                None => lines.push(line),
-                Some(why) => warnings.push(format!("{line}; {why}")),
+            match (why, &target.via) {
+                // One line per `paths` pattern: a shared folder is imported hundreds of times.
+                (None, Via::Paths { pattern, .. }) => match per_pattern.get_mut(pattern) {
+                    Some((_, more)) => *more += 1,
+                    None => {
+                        per_pattern.insert(pattern.clone(), (lines.len(), 0));
+                        lines.push(line);
+                    }
+                },
+                (None, _) => lines.push(line),
+                (Some(why), _) => warnings.push(format!("{line}; {why}")),
             }
+        }
+        for (at, more) in per_pattern.into_values().filter(|(_, more)| *more > 0) {
+            lines[at].push_str(&format!(
+                " (and {more} more imports through the same pattern)"
+            ));
         }
         let shipped = index == service.package || service.runtime_closure.contains(&index);
         warnings.extend(undeclared::warnings(pnpm, p, shipped, &registry));
@@ -165,11 +179,18 @@ impl Importer<'_> {
         let p = &self.ws.packages[self.index];
         let shown = shown(import, target);
         let Some(owner) = target.owner else {
-            // A `paths` target in no package is often a catch-all the compiler falls back from.
-            return (target.via == Via::Relative).then(|| {
+            // A `paths` target in no package is often a catch-all (`"*"`) the compiler falls
+            // back from; a named pattern (`@acme/lib/*` -> `libraries/lib/src/*`, as Nx-style
+            // repositories share code) is code the build needs and does not have.
+            let named_paths = matches!(&target.via, Via::Paths { pattern, .. } if pattern != "*");
+            return (target.via == Via::Relative || named_paths).then(|| {
+                let reaches = if named_paths {
+                    String::new()
+                } else {
+                    format!(" reaches {}", target.path)
+                };
                 format!(
-                    "{shown} reaches {}, which is in no workspace package, so the image's build does not have it; move it into an internal package and import that by name{}",
-                    target.path,
+                    "{shown}{reaches}, which is in no workspace package, so the image's build does not have it (it copies only the packages the service declares); move it into an internal package (a package.json, listed in pnpm-workspace.yaml) and import that by name{}",
                     type_note(import)
                 )
             });

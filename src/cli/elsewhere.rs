@@ -1,0 +1,229 @@
+//! A hand-written Dockerfile that builds a Cargo service but is not where isogen writes that
+//! service's Dockerfile (sozu's and svix-server's `Dockerfile` at the workspace root, isogen's
+//! in the crate's folder): `--force` never reads it, so its run-time settings (`EXPOSE`,
+//! `VOLUME`, the `start -c ...` arguments after `ENTRYPOINT`) would be silently missing from
+//! the generated image. `generate` warns, listing what `generate::carry` would keep (as
+//! isogen.toml settings) and what it drops, so the first run says what to set.
+//!
+//! Likewise a binary the default rule makes a tool but a hand-written Dockerfile builds (a
+//! server on a framework isogen does not know) is named with the setting that makes it a
+//! service.
+//!
+//! It reads only Dockerfiles at the workspace root, in the service's package folder and in a
+//! top-level `docker/` or `deploy/` folder (not test images deep in the tree); it writes nothing.
+
+use std::path::Path;
+
+use isogen::config::Config;
+use isogen::generate::carry::{self, Target, Verdict};
+use isogen::generate::{write, GeneratedFile, DOCKERFILE};
+use isogen::workspace::roles::{self, Role};
+use isogen::workspace::{Ecosystem, Workspace};
+
+/// Top-level folders that hold deployment Dockerfiles.
+const DEPLOY_DIRS: &[&str] = &["docker", "deploy", "dockerfiles"];
+
+/// One warning per (hand-written file, service) pair whose settings isogen.toml lacks.
+pub fn warnings(
+    root: &Path,
+    ws: &Workspace,
+    config: &Config,
+    files: &[GeneratedFile],
+) -> Vec<String> {
+    let generated: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut out = Vec::new();
+    for file in files.iter().filter(|f| f.path.ends_with(DOCKERFILE)) {
+        let Some(service) = ws.services.iter().find(|s| s.name == file.service) else {
+            continue;
+        };
+        let package = ws.service_package(service);
+        if package.ecosystem != Ecosystem::Cargo {
+            continue;
+        }
+        for (path, text) in candidates(root, &package.dir, &generated) {
+            let Some(line) = builds(&text, &service.entry, Some(&package.name)) else {
+                continue;
+            };
+            let section = format!("[generate.services.{}]", file.service);
+            let target = Target {
+                generated: &file.contents,
+                existing: config.generate.service(&file.service),
+                section: &section,
+                uid: config.generate.uid(),
+            };
+            let Ok(carried) = carry::carry(&text, &target) else {
+                continue;
+            };
+            if !carried
+                .items
+                .iter()
+                .any(|i| matches!(i.verdict, Verdict::Kept(_)))
+            {
+                continue;
+            }
+            let mut warning = format!(
+                "{path} is a hand-written Dockerfile that builds service `{}` (line {line}), but \
+                 isogen writes {}: none of its run-time settings reach the generated image \
+                 (`--force` reads only a Dockerfile at the path it writes). Set what the \
+                 service needs in {section} of isogen.toml:",
+                file.service, file.path
+            );
+            for item in &carried.items {
+                warning.push('\n');
+                warning.push_str(&super::carry::item_line(item, "to set"));
+            }
+            out.push(warning);
+        }
+    }
+    out
+}
+
+/// One warning per Cargo binary the default rule makes a tool that a hand-written Dockerfile
+/// builds: a server without a framework isogen knows (sozu's proxy on mio) is deployed, so
+/// the first run names it and the setting that makes it a service.
+pub fn deployed_tools(root: &Path, ws: &Workspace, config: &Config) -> isogen::Result<Vec<String>> {
+    let rows = roles::roles(ws, &config.workspace)?;
+    let mut out = Vec::new();
+    for (package, row) in ws.packages.iter().zip(&rows) {
+        let Some(cargo) = package.cargo.as_ref().filter(|_| row.role == Role::Tool) else {
+            continue;
+        };
+        // `-p <package>` names the binary only when the package has one.
+        let name = (cargo.bins.len() == 1).then_some(package.name.as_str());
+        for bin in &cargo.bins {
+            let Some(reason) = isogen::workspace::tool_reason(package, &bin.name) else {
+                continue;
+            };
+            let built = candidates(root, &package.dir, &[])
+                .into_iter()
+                .find_map(|(path, text)| builds(&text, &bin.name, name).map(|l| (path, l)));
+            if let Some((path, line)) = built {
+                out.push(format!(
+                    "binary `{}` of package `{}` is a tool by default ({reason}), so it gets no \
+                     Dockerfile, but the hand-written {path} builds it (line {line}): if it is a \
+                     deployed server, list it with the other services in [workspace] services \
+                     of isogen.toml (that list replaces the default rule) and set its \
+                     arguments in [generate.services.{}]; if it is not, add it to [workspace] \
+                     not_services to silence this",
+                    bin.name, package.name, bin.name
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The hand-written Dockerfiles (path relative to `root`, text) in the places a deployment
+/// Dockerfile lives, skipping isogen's own and the paths this run writes.
+fn candidates(root: &Path, package_dir: &str, generated: &[&str]) -> Vec<(String, String)> {
+    let mut dirs = vec![String::new()];
+    if !package_dir.is_empty() {
+        dirs.push(package_dir.to_string());
+    }
+    dirs.extend(DEPLOY_DIRS.iter().map(|d| d.to_string()));
+    let mut found = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| is_dockerfile_name(n))
+            .collect();
+        names.sort();
+        for name in names {
+            let rel = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            if generated.contains(&rel.as_str()) {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(root.join(&rel)) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if !write::has_header(&text) {
+                found.push((rel, text));
+            }
+        }
+    }
+    found
+}
+
+fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") {
+        return false;
+    }
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+}
+
+/// The first line (1-based) of `text` that builds or copies binary `bin` of package
+/// `package` (when given: the package's only binary): `--bin <bin>`, `-p`/`--package
+/// <package>`, or `.../release/<bin>` (any profile
+/// folder: `release`, `debug`, a target triple's).
+fn builds(text: &str, bin: &str, package: Option<&str>) -> Option<usize> {
+    let mut words = vec![
+        format!("--bin {bin}"),
+        format!("--bin={bin}"),
+        format!("/release/{bin}"),
+        format!("/debug/{bin}"),
+    ];
+    if let Some(package) = package {
+        words.extend([
+            format!("-p {package}"),
+            format!("--package {package}"),
+            format!("--package={package}"),
+        ]);
+    }
+    text.lines().enumerate().find_map(|(i, line)| {
+        if line.trim_start().starts_with('#') {
+            return None;
+        }
+        words.iter().any(|w| has_word(line, w)).then_some(i + 1)
+    })
+}
+
+/// Whether `word` occurs in `line` and is not the start of a longer name (`-p api` is not
+/// `-p api-gateway`).
+fn has_word(line: &str, word: &str) -> bool {
+    line.match_indices(word).any(|(at, _)| {
+        let next = line[at + word.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric() || "-_.".contains(c))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_or_copy_of_the_binary_names_its_line_and_a_longer_name_does_not() {
+        let text = "FROM rust AS builder\n# cargo build -p proxy\nRUN cargo build --release\n\
+                    COPY --from=builder /src/target/release/proxy /usr/local/bin/proxy\n";
+        assert_eq!(builds(text, "proxy", Some("proxy")), Some(4));
+        assert_eq!(
+            builds("RUN cargo build -p proxy-lib\n", "proxy", Some("proxy")),
+            None
+        );
+        assert_eq!(builds("RUN cargo build -p tools\n", "dns", None), None);
+        assert_eq!(
+            builds(
+                "RUN cargo build --package svix-server --frozen\n",
+                "svix-server",
+                Some("svix-server")
+            ),
+            Some(1)
+        );
+        assert!(is_dockerfile_name("bridge.Dockerfile"));
+        assert!(is_dockerfile_name("Dockerfile.prod"));
+        assert!(!is_dockerfile_name("Dockerfile.dockerignore"));
+    }
+}

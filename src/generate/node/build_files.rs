@@ -1,0 +1,49 @@
+//! The repository files outside the package folders that the builds run: a `build` script
+//! such as `tsx ../../../scripts/runify.ts` needs `scripts/runify.ts` and what it imports by
+//! relative path (discovery found them: [`script_files`](crate::workspace::pnpm::script_files)).
+//! The builder copies each one to its own path; the image never ships them.
+//!
+//! Pure: it reads the workspace model, never the disk.
+
+use std::collections::BTreeSet;
+
+use super::BuildPackage;
+use crate::workspace::pnpm::PnpmWorkspace;
+use crate::workspace::{relpath, Workspace};
+
+/// The files (workspace-relative, sorted) that the build scripts of `packages` run from
+/// outside every copied package folder, and that the builder does not copy already (root
+/// tsconfigs, `already`). `build_script` names the script a package's build runs; a build
+/// that `[generate.services.<name>] build` replaces (`overridden`) reads none.
+pub(super) fn build_files(
+    ws: &Workspace,
+    pnpm: &PnpmWorkspace,
+    packages: &[BuildPackage],
+    build_script: &str,
+    overridden: Option<&str>,
+    already: &[String],
+) -> Vec<String> {
+    let copied = |file: &str| {
+        pnpm.tsconfigs.iter().chain(already).any(|t| t == file)
+            || packages
+                .iter()
+                .any(|p| !p.dir.is_empty() && relpath::within(file, &p.dir))
+    };
+    let mut out = BTreeSet::new();
+    for p in packages.iter().filter(|p| p.build.is_some()) {
+        if p.is_service && overridden.is_some() {
+            continue;
+        }
+        let Some(n) = ws
+            .packages
+            .iter()
+            .find(|w| w.dir == p.dir)
+            .and_then(|w| w.node.as_ref())
+        else {
+            continue;
+        };
+        let files = n.script_files.get(build_script).into_iter().flatten();
+        out.extend(files.filter(|f| !copied(f)).cloned());
+    }
+    out.into_iter().collect()
+}

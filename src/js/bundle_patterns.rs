@@ -1,0 +1,152 @@
+//! The dependencies a bundler config says to inline into the bundle: every string or regular
+//! expression literal under a `noExternal` key (tsup, tsdown before 0.15) or an `alwaysBundle`
+//! key (tsdown's `deps.alwaysBundle`), as in `noExternal: [/^@repo\//, "@acme/db"]`.
+//!
+//! It never runs the config: an element it cannot read as a literal (a variable, a function,
+//! a spread) is left out, so a caller only ever learns that a name IS bundled, never that it
+//! is not. It never reads the disk (the caller hands it the text).
+
+use std::path::Path;
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{ArrayExpressionElement, Expression, ObjectProperty};
+use oxc_ast_visit::{walk, Visit};
+
+use super::imports::{literal, parse, LineIndex};
+use super::JsParseError;
+
+/// The keys whose values name the dependencies a bundler inlines.
+const KEYS: &[&str] = &["noExternal", "alwaysBundle"];
+
+/// One literal a bundler config inlines by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BundlePattern {
+    /// `"@acme/db"`: the package of that exact name (and its subpaths).
+    Name(String),
+    /// `/^@repo\//i`: the JavaScript regular expression's source and flags.
+    Regex { source: String, flags: String },
+}
+
+impl BundlePattern {
+    /// Whether a bundler with this pattern inlines an import of the package `name` (bundlers
+    /// test the specifier, which for the package's entry is its name). A regular expression
+    /// that Rust's `regex` cannot compile (look-around, backreferences) matches nothing.
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            BundlePattern::Name(n) => n == name,
+            BundlePattern::Regex { source, flags } => regex::RegexBuilder::new(source)
+                .case_insensitive(flags.contains('i'))
+                .build()
+                .is_ok_and(|re| re.is_match(name)),
+        }
+    }
+}
+
+/// Every literal under a `noExternal`/`alwaysBundle` key of the file, in source order.
+pub fn bundle_patterns(path: &Path, source: &str) -> Result<Vec<BundlePattern>, JsParseError> {
+    let lines = LineIndex::new(source);
+    let allocator = Allocator::default();
+    let program = parse(&allocator, path, source, &lines)?;
+    let mut finder = Finder { out: Vec::new() };
+    finder.visit_program(&program);
+    Ok(finder.out)
+}
+
+struct Finder {
+    out: Vec<BundlePattern>,
+}
+
+impl Finder {
+    fn value(&mut self, expr: &Expression<'_>) {
+        match expr {
+            Expression::RegExpLiteral(re) => self.out.push(BundlePattern::Regex {
+                source: re.regex.pattern.text.to_string(),
+                flags: re.regex.flags.to_string(),
+            }),
+            Expression::ArrayExpression(array) => {
+                for element in &array.elements {
+                    if let Some(e) = as_expression(element) {
+                        self.value(e);
+                    }
+                }
+            }
+            Expression::TSAsExpression(e) => self.value(&e.expression),
+            Expression::TSSatisfiesExpression(e) => self.value(&e.expression),
+            Expression::ParenthesizedExpression(e) => self.value(&e.expression),
+            other => {
+                if let Some((text, _)) = literal(other) {
+                    self.out.push(BundlePattern::Name(text.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// An array element that is an expression (not a spread or a hole).
+fn as_expression<'e, 'a>(element: &'e ArrayExpressionElement<'a>) -> Option<&'e Expression<'a>> {
+    match element {
+        ArrayExpressionElement::SpreadElement(_) | ArrayExpressionElement::Elision(_) => None,
+        other => other.as_expression(),
+    }
+}
+
+impl<'a> Visit<'a> for Finder {
+    fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
+        if !it.computed && KEYS.iter().any(|k| it.key.is_specific_static_name(k)) {
+            self.value(&it.value);
+        }
+        walk::walk_object_property(self, it);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(source: &str) -> Vec<BundlePattern> {
+        bundle_patterns(Path::new("tsdown.config.ts"), source).unwrap()
+    }
+
+    #[test]
+    fn literals_under_no_external_and_always_bundle_are_read() {
+        // latitude-llm's apps/api/tsdown.config.ts, shortened.
+        let got = read(
+            r#"import { defineConfig } from "tsdown"
+export default defineConfig({
+  entry: ["src/server.ts"],
+  deps: {
+    alwaysBundle: [/@(platform|domain|repo)\/.*/],
+    neverBundle: [/^@traceloop\//],
+  },
+})"#,
+        );
+        assert_eq!(
+            got,
+            [BundlePattern::Regex {
+                source: r"@(platform|domain|repo)\/.*".into(),
+                flags: String::new()
+            }]
+        );
+        assert!(got[0].matches("@domain/shared"));
+        assert!(!got[0].matches("@traceloop/node-server-sdk"));
+        let tsup =
+            read(r#"export default { noExternal: ["@acme/db", /^@ACME\//i, ...more, helper()] }"#);
+        assert_eq!(tsup.len(), 2);
+        assert!(tsup[0].matches("@acme/db") && !tsup[0].matches("@acme/dbx"));
+        assert!(tsup[1].matches("@acme/ui"));
+        // A single value, and a key in a comment or a string is no key.
+        assert_eq!(
+            read("// noExternal: ['x']\nexport default { noExternal: 'y', a: 'noExternal' }"),
+            [BundlePattern::Name("y".into())]
+        );
+    }
+
+    #[test]
+    fn a_regex_rust_cannot_compile_matches_nothing() {
+        let p = BundlePattern::Regex {
+            source: r"^(?!@types)@acme\/".into(),
+            flags: String::new(),
+        };
+        assert!(!p.matches("@acme/db"));
+    }
+}

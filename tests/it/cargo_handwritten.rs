@@ -1,0 +1,95 @@
+//! A Cargo server deployed by a hand-written Dockerfile that is not where isogen writes its own
+//! (tests/fixtures/cargo-proxy, sozu's shape: a proxy on plain sockets, no server framework,
+//! `Dockerfile` at the workspace root with `EXPOSE`, `VOLUME` and `ENTRYPOINT` + `CMD ["start",
+//! "-c", ...]`). The first run names the binary the default rule made a tool and the setting
+//! that makes it a service; once it is one, generate lists the hand-written run-time settings
+//! to set, and says nothing more once isogen.toml has them.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// A copy of tests/fixtures/cargo-proxy, its hand-written Dockerfile included.
+fn proxy() -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cargo-proxy");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != "target")
+    {
+        let entry = entry.unwrap();
+        let to = dir.path().join(entry.path().strip_prefix(&src).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+/// `isogen generate --dry-run .` in `dir`: its exit code and stderr.
+fn dry_run(dir: &Path) -> (Option<i32>, String) {
+    let out = isogen()
+        .current_dir(dir)
+        .args(["generate", "--dry-run", "."])
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_first_run_names_the_deployed_binary_the_default_rule_made_a_tool() {
+    let ws = proxy();
+    let (code, stderr) = dry_run(ws.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn once_a_service_the_hand_written_run_time_settings_are_listed_until_set() {
+    let ws = proxy();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"proxy\"]\n",
+    )
+    .unwrap();
+    let (code, stderr) = dry_run(ws.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    insta::assert_snapshot!(stderr);
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"proxy\"]\n\n[generate.services.proxy]\n\
+         args = [\"start\", \"-c\", \"/app/deploy/config.toml\"]\n\
+         expose = [80, 443]\nwritable = [{ path = \"/run/proxy\", volume = true }]\n",
+    )
+    .unwrap();
+    let (code, stderr) = dry_run(ws.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("hand-written"), "{stderr}");
+}
+
+#[test]
+fn a_repository_of_several_workspaces_names_them_at_its_root() {
+    let repo = tempfile::tempdir().unwrap();
+    let ws = proxy();
+    std::fs::rename(ws.path(), repo.path().join("proxy")).unwrap();
+    std::fs::write(repo.path().join("package.json"), "{}").unwrap();
+    let out = isogen()
+        .current_dir(repo.path())
+        .args(["list", "."])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out));
+}
