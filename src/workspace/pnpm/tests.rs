@@ -590,12 +590,7 @@ fn the_production_start_script_is_found_behind_a_dev_start() {
         "{command:?}"
     );
     // ... when it has steps only (not a server, a shell operator, a loop, a missing script).
-    for migrate in [
-        "node dist/a.js | tee log",
-        "pnpm start",
-        "pnpm gone",
-        "next start",
-    ] {
+    for migrate in ["node dist/a.js | tee log", "pnpm start", "pnpm gone"] {
         let (_, command) = service_start(&scripts(&[
             ("start", "pnpm run migrate && node dist/main.js"),
             ("migrate", migrate),
