@@ -242,3 +242,57 @@ fn paths_into_a_shared_folder_that_is_no_package_are_refused_once_per_pattern() 
     assert!(!stderr.contains("express"), "{stderr}");
     assert!(!stderr.contains("@acme/api/x"), "{stderr}");
 }
+
+/// As karakeep's `packages/sdk`: its tsconfig has `"baseUrl": "."`, and its vite.config.mts
+/// imports `vite-tsconfig-paths`, which it does not declare (only the flat layout made it
+/// load). `tsc` resolves a bare specifier from `baseUrl` only when a file or folder is there,
+/// so this one is a package import, and the undeclared-dependency warning is given; a
+/// `baseUrl` import of a file that exists (`src/format`) is the package's own code.
+#[test]
+fn a_bare_import_with_no_file_under_base_url_is_a_package_import() {
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (".npmrc", "node-linker=hoisted\n"),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - apps/*\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/sdk/package.json",
+            r#"{"name":"@x/sdk","version":"1.0.0","main":"dist/index.js","scripts":{"build":"vite build"}}"#,
+        ),
+        (
+            "packages/sdk/tsconfig.json",
+            r#"{"compilerOptions":{"baseUrl":".","outDir":"dist"}}"#,
+        ),
+        (
+            "packages/sdk/vite.config.mts",
+            "import tsconfigPaths from \"vite-tsconfig-paths\";\nexport default { plugins: [tsconfigPaths()] };\n",
+        ),
+        (
+            "packages/sdk/src/index.ts",
+            "import { format } from \"src/format\";\nexport const hello = format;\n",
+        ),
+        ("packages/sdk/src/format.ts", "export const format = 1;\n"),
+        (
+            "apps/web/package.json",
+            r#"{"name":"@x/web","version":"1.0.0","main":"server.js","dependencies":{"@x/sdk":"workspace:*"}}"#,
+        ),
+        ("apps/web/server.js", "require('@x/sdk');\n"),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 1, "{stderr}");
+    assert!(
+        named[0].starts_with("warning: packages/sdk/vite.config.mts:1: imports `vite-tsconfig-paths`, which packages/sdk/package.json does not declare; .npmrc: `node-linker = hoisted`"),
+        "{stderr}"
+    );
+}
