@@ -296,3 +296,62 @@ fn a_bare_import_with_no_file_under_base_url_is_a_package_import() {
         "{stderr}"
     );
 }
+
+/// As latitude-llm's services: test helpers (`src/test-utils/`, `src/testing/`) and the
+/// test runner's config import `vitest`, which only the root declares, in devDependencies.
+/// Tests never reach the image and the build never reads them: no warning. The same import
+/// in the service's own code is still named.
+#[test]
+fn test_helpers_and_test_runner_configs_are_not_checked() {
+    let files = [
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","devDependencies":{"vitest":"2.1.8"}}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n"),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    devDependencies:\n      vitest:\n        specifier: 2.1.8\n        version: 2.1.8\n\n  apps/gateway: {}\n",
+        ),
+        ("vitest.shared.ts", "export default {};\n"),
+        (
+            "apps/gateway/package.json",
+            r#"{"name":"@x/gateway","version":"1.0.0","main":"server.js"}"#,
+        ),
+        ("apps/gateway/server.js", "require('./src/app.js');\n"),
+        ("apps/gateway/src/app.js", "module.exports = 1;\n"),
+        (
+            "apps/gateway/vitest.config.ts",
+            "import { defineConfig } from 'vitest/config';\nimport shared from '../../vitest.shared';\nexport default defineConfig(shared);\n",
+        ),
+        (
+            "apps/gateway/src/test-utils/db.js",
+            "const { vi } = require('vitest');\nmodule.exports = vi;\n",
+        ),
+        (
+            "apps/gateway/src/testing/factories.js",
+            "const { vi } = require('vitest');\nmodule.exports = vi;\n",
+        ),
+        (
+            "apps/gateway/src/__tests__/app.js",
+            "const { it } = require('vitest');\n",
+        ),
+    ];
+    let ws = inline(&files);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("vitest"), "{stderr}");
+    assert!(!stderr.contains("config file"), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("apps/gateway/src/app.js"),
+        "const { vi } = require('vitest');\nmodule.exports = vi;\n",
+    )
+    .unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: apps/gateway/src/app.js:1: imports `vitest`, which apps/gateway/package.json does not declare; only the root package.json declares it, in devDependencies"),
+        "{stderr}"
+    );
+}

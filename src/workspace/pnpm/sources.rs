@@ -5,8 +5,10 @@
 //! folder, declaration files (`.d.ts`) aside, outside `node_modules`, dot-folders, the folders
 //! of packages nested inside, build output at the top of the folder (`dist`, `build`, `out`,
 //! `coverage`, the manifest's output folder, tsconfig `outDir`s) and tests (`*.test.*`,
-//! `*.spec.*`, `__tests__`, `__mocks__`, `test/`, `tests/`, `e2e/`): tests never reach an
-//! image. Files are parsed in parallel.
+//! `*.spec.*`, `__tests__`, `__mocks__`, `test/`, `tests/`, `e2e/`, `test-utils/`,
+//! `test-helpers/`, `testing/`, and the test runners' own files: `vitest.config.*`,
+//! `jest.setup.*`, `playwright.config.*`, `setupTests.*`...): tests never reach an image, and
+//! the build never reads them. Files are parsed in parallel.
 //!
 //! It reads files and records what they import; it never decides what an import means (that
 //! is generate's), and a file it cannot read or parse is a fact ([`PackageSources::unreadable`]),
@@ -43,7 +45,19 @@ pub struct PackageSources {
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
 const OUTPUT_FOLDERS: &[&str] = &["dist", "build", "out", "coverage", "lib-cov"];
-const TEST_FOLDERS: &[&str] = &["__tests__", "__mocks__", "test", "tests", "e2e"];
+const TEST_FOLDERS: &[&str] = &[
+    "__tests__",
+    "__mocks__",
+    "test",
+    "tests",
+    "e2e",
+    "test-utils",
+    "test-helpers",
+    "testing",
+];
+/// The first name part of a test runner's config or setup file (`vitest.config.ts`,
+/// `vitest.workspace.ts`, `jest.setup.js`, `playwright.config.ts`).
+const TEST_RUNNERS: &[&str] = &["vitest", "jest", "playwright", "cypress"];
 
 /// Reads the sources of `packages[i]` for each `i` in `which`: package folder -> its sources.
 /// `out_dirs` are extra build output folders (workspace-relative: tsconfig `outDir`s).
@@ -156,7 +170,16 @@ fn is_source(name: &str) -> bool {
     let test = [".test", ".spec", ".e2e-spec", ".e2e"]
         .iter()
         .any(|t| stem.ends_with(t));
-    EXTENSIONS.contains(&ext) && !declaration && !test
+    EXTENSIONS.contains(&ext) && !declaration && !test && !test_runner_file(name)
+}
+
+/// A test runner's config or setup file (`vitest.config.ts`, `jest.setup.js`,
+/// `setupTests.ts`): only the test runner reads it.
+fn test_runner_file(name: &str) -> bool {
+    let mut parts = name.split('.');
+    let first = parts.next().unwrap_or(name);
+    let dotted = parts.count() >= 2;
+    (dotted && TEST_RUNNERS.contains(&first)) || ["setupTests", "setup-tests"].contains(&first)
 }
 
 type Parsed = (String, String, Result<Vec<js::Import>, String>);
@@ -199,5 +222,16 @@ mod tests {
         assert!(!is_source("types.d.ts") && !is_source("types.d.mts"));
         assert!(!is_source("a.spec.ts") && !is_source("a.test.js") && !is_source("a.e2e-spec.ts"));
         assert!(!is_source("README.md") && !is_source("Makefile"));
+        for runner in [
+            "vitest.config.ts",
+            "vitest.workspace.mts",
+            "jest.config.js",
+            "jest.setup.ts",
+            "playwright.config.ts",
+            "setupTests.ts",
+        ] {
+            assert!(!is_source(runner), "{runner}");
+        }
+        assert!(is_source("vite.config.ts") && is_source("jest.ts") && is_source("testing.ts"));
     }
 }
