@@ -297,8 +297,8 @@ fn a_bare_import_with_no_file_under_base_url_is_a_package_import() {
     );
 }
 
-/// As latitude-llm's services: test helpers (`src/test-utils/`, `src/testing/`) and the
-/// test runner's config import `vitest`, which only the root declares, in devDependencies.
+/// As latitude-llm's services: test helpers (`src/test-utils/`, `src/testing/`), the test
+/// runner's config and the setup file it names import `vitest`, which only the root declares, in devDependencies.
 /// Tests never reach the image and the build never reads them: no warning. The same import
 /// in the service's own code is still named.
 #[test]
@@ -322,7 +322,11 @@ fn test_helpers_and_test_runner_configs_are_not_checked() {
         ("apps/gateway/src/app.js", "module.exports = 1;\n"),
         (
             "apps/gateway/vitest.config.ts",
-            "import { defineConfig } from 'vitest/config';\nimport shared from '../../vitest.shared';\nexport default defineConfig(shared);\n",
+            "import { defineConfig } from 'vitest/config';\nimport shared from '../../vitest.shared';\nexport default defineConfig({ ...shared, test: { setupFiles: ['./src/support/setup.js'] } });\n",
+        ),
+        (
+            "apps/gateway/src/support/setup.js",
+            "const { beforeAll } = require('vitest');\n",
         ),
         (
             "apps/gateway/src/test-utils/db.js",

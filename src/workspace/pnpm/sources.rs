@@ -7,7 +7,8 @@
 //! `coverage`, the manifest's output folder, tsconfig `outDir`s) and tests (`*.test.*`,
 //! `*.spec.*`, `__tests__`, `__mocks__`, `test/`, `tests/`, `e2e/`, `test-utils/`,
 //! `test-helpers/`, `testing/`, and the test runners' own files: `vitest.config.*`,
-//! `jest.setup.*`, `playwright.config.*`, `setupTests.*`...): tests never reach an image, and
+//! `jest.setup.*`, `playwright.config.*`, `setupTests.*`, and the setup files their configs
+//! name: [`super::test_runner`]): tests never reach an image, and
 //! the build never reads them. Files are parsed in parallel.
 //!
 //! It reads files and records what they import; it never decides what an import means (that
@@ -17,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::NodePackage;
+use super::{test_runner, NodePackage};
 use crate::js::{self, ImportKind};
 use crate::workspace::{relpath, Package};
 
@@ -55,10 +56,6 @@ const TEST_FOLDERS: &[&str] = &[
     "test-helpers",
     "testing",
 ];
-/// The first name part of a test runner's config or setup file (`vitest.config.ts`,
-/// `vitest.workspace.ts`, `jest.setup.js`, `playwright.config.ts`).
-const TEST_RUNNERS: &[&str] = &["vitest", "jest", "playwright", "cypress"];
-
 /// Reads the sources of `packages[i]` for each `i` in `which`: package folder -> its sources.
 /// `out_dirs` are extra build output folders (workspace-relative: tsconfig `outDir`s).
 pub fn read(
@@ -81,7 +78,11 @@ pub fn read(
             skip.insert(relpath::child(&p.dir, &n.out_dir));
         }
         skip.extend(out_dirs.iter().cloned());
+        let setup = test_runner::setup_files(root, p);
         for file in files_of(p, &nested, &skip) {
+            if setup.contains(&file) {
+                continue;
+            }
             jobs.push((p.dir.clone(), file));
         }
     }
@@ -170,16 +171,7 @@ fn is_source(name: &str) -> bool {
     let test = [".test", ".spec", ".e2e-spec", ".e2e"]
         .iter()
         .any(|t| stem.ends_with(t));
-    EXTENSIONS.contains(&ext) && !declaration && !test && !test_runner_file(name)
-}
-
-/// A test runner's config or setup file (`vitest.config.ts`, `jest.setup.js`,
-/// `setupTests.ts`): only the test runner reads it.
-fn test_runner_file(name: &str) -> bool {
-    let mut parts = name.split('.');
-    let first = parts.next().unwrap_or(name);
-    let dotted = parts.count() >= 2;
-    (dotted && TEST_RUNNERS.contains(&first)) || ["setupTests", "setup-tests"].contains(&first)
+    EXTENSIONS.contains(&ext) && !declaration && !test && !test_runner::is_runner_file(name)
 }
 
 type Parsed = (String, String, Result<Vec<js::Import>, String>);
@@ -222,16 +214,7 @@ mod tests {
         assert!(!is_source("types.d.ts") && !is_source("types.d.mts"));
         assert!(!is_source("a.spec.ts") && !is_source("a.test.js") && !is_source("a.e2e-spec.ts"));
         assert!(!is_source("README.md") && !is_source("Makefile"));
-        for runner in [
-            "vitest.config.ts",
-            "vitest.workspace.mts",
-            "jest.config.js",
-            "jest.setup.ts",
-            "playwright.config.ts",
-            "setupTests.ts",
-        ] {
-            assert!(!is_source(runner), "{runner}");
-        }
+        assert!(!is_source("vitest.config.ts") && !is_source("jest.setup.js"));
         assert!(is_source("vite.config.ts") && is_source("jest.ts") && is_source("testing.ts"));
     }
 }
