@@ -84,3 +84,61 @@ fn the_deps_stage_copies_a_local_folder_the_roots_dev_dependencies_install() {
     let runtime = dockerfile.split("AS runtime-deps").nth(1).unwrap();
     assert!(!runtime.contains("rules/"), "{runtime}");
 }
+
+/// As jitsu's rotor: its build bundles, then runs `npm install` inside `dist/`, which picks
+/// versions outside pnpm-lock.yaml that the image ships. generate names the package.json,
+/// the script and the command; a build script without one gets no such warning.
+#[test]
+fn a_build_script_that_installs_on_its_own_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - services/*\n"),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  services/rotor: {}\n",
+        ),
+        (
+            "services/rotor/package.json",
+            r#"{"name":"@x/rotor","version":"1.0.0","main":"dist/main.js","scripts":{"build":"node build.mjs && pnpm run install-deps","install-deps":"cd dist && npm install --no-audit"}}"#,
+        ),
+        ("services/rotor/build.mjs", "console.log('bundled');\n"),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let run = || {
+        let out = Command::cargo_bin("isogen")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .args(["generate", "--dry-run"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: services/rotor/package.json: the `install-deps` script runs `npm install --no-audit`, which resolves versions on its own, outside pnpm-lock.yaml"),
+        "{stderr}"
+    );
+
+    let manifest = dir.path().join("services/rotor/package.json");
+    std::fs::write(
+        &manifest,
+        r#"{"name":"@x/rotor","version":"1.0.0","main":"dist/main.js","scripts":{"build":"node build.mjs"}}"#,
+    )
+    .unwrap();
+    let (code, stderr) = run();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("resolves versions on its own"), "{stderr}");
+}

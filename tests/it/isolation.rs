@@ -242,3 +242,120 @@ fn paths_into_a_shared_folder_that_is_no_package_are_refused_once_per_pattern() 
     assert!(!stderr.contains("express"), "{stderr}");
     assert!(!stderr.contains("@acme/api/x"), "{stderr}");
 }
+
+/// As karakeep's `packages/sdk`: its tsconfig has `"baseUrl": "."`, and its vite.config.mts
+/// imports `vite-tsconfig-paths`, which it does not declare (only the flat layout made it
+/// load). `tsc` resolves a bare specifier from `baseUrl` only when a file or folder is there,
+/// so this one is a package import, and the undeclared-dependency warning is given; a
+/// `baseUrl` import of a file that exists (`src/format`) is the package's own code.
+#[test]
+fn a_bare_import_with_no_file_under_base_url_is_a_package_import() {
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (".npmrc", "node-linker=hoisted\n"),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - packages/*\n  - apps/*\n",
+        ),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/sdk/package.json",
+            r#"{"name":"@x/sdk","version":"1.0.0","main":"dist/index.js","scripts":{"build":"vite build"}}"#,
+        ),
+        (
+            "packages/sdk/tsconfig.json",
+            r#"{"compilerOptions":{"baseUrl":".","outDir":"dist"}}"#,
+        ),
+        (
+            "packages/sdk/vite.config.mts",
+            "import tsconfigPaths from \"vite-tsconfig-paths\";\nexport default { plugins: [tsconfigPaths()] };\n",
+        ),
+        (
+            "packages/sdk/src/index.ts",
+            "import { format } from \"src/format\";\nexport const hello = format;\n",
+        ),
+        ("packages/sdk/src/format.ts", "export const format = 1;\n"),
+        (
+            "apps/web/package.json",
+            r#"{"name":"@x/web","version":"1.0.0","main":"server.js","dependencies":{"@x/sdk":"workspace:*"}}"#,
+        ),
+        ("apps/web/server.js", "require('@x/sdk');\n"),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": imports `"))
+        .collect();
+    assert_eq!(named.len(), 1, "{stderr}");
+    assert!(
+        named[0].starts_with("warning: packages/sdk/vite.config.mts:1: imports `vite-tsconfig-paths`, which packages/sdk/package.json does not declare; .npmrc: `node-linker = hoisted`"),
+        "{stderr}"
+    );
+}
+
+/// As latitude-llm's services: test helpers (`src/test-utils/`, `src/testing/`), the test
+/// runner's config and the setup file it names import `vitest`, which only the root declares, in devDependencies.
+/// Tests never reach the image and the build never reads them: no warning. The same import
+/// in the service's own code is still named.
+#[test]
+fn test_helpers_and_test_runner_configs_are_not_checked() {
+    let files = [
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","devDependencies":{"vitest":"2.1.8"}}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n"),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    devDependencies:\n      vitest:\n        specifier: 2.1.8\n        version: 2.1.8\n\n  apps/gateway: {}\n",
+        ),
+        ("vitest.shared.ts", "export default {};\n"),
+        (
+            "apps/gateway/package.json",
+            r#"{"name":"@x/gateway","version":"1.0.0","main":"server.js"}"#,
+        ),
+        ("apps/gateway/server.js", "require('./src/app.js');\n"),
+        ("apps/gateway/src/app.js", "module.exports = 1;\n"),
+        (
+            "apps/gateway/vitest.config.ts",
+            "import { defineConfig } from 'vitest/config';\nimport shared from '../../vitest.shared';\nexport default defineConfig({ ...shared, test: { setupFiles: ['./src/support/setup.js'] } });\n",
+        ),
+        (
+            "apps/gateway/src/support/setup.js",
+            "const { beforeAll } = require('vitest');\n",
+        ),
+        (
+            "apps/gateway/src/test-utils/db.js",
+            "const { vi } = require('vitest');\nmodule.exports = vi;\n",
+        ),
+        (
+            "apps/gateway/src/testing/factories.js",
+            "const { vi } = require('vitest');\nmodule.exports = vi;\n",
+        ),
+        (
+            "apps/gateway/src/__tests__/app.js",
+            "const { it } = require('vitest');\n",
+        ),
+    ];
+    let ws = inline(&files);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("vitest"), "{stderr}");
+    assert!(!stderr.contains("config file"), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("apps/gateway/src/app.js"),
+        "const { vi } = require('vitest');\nmodule.exports = vi;\n",
+    )
+    .unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: apps/gateway/src/app.js:1: imports `vitest`, which apps/gateway/package.json does not declare; only the root package.json declares it, in devDependencies"),
+        "{stderr}"
+    );
+}

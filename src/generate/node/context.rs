@@ -560,11 +560,18 @@ impl Svc<'_> {
             let selector = selector(p, n);
             let build = match (is_service, self.overrides.and_then(|o| o.build.as_deref())) {
                 (true, Some(cmd)) => Some(format!("cd {} && {cmd}", shell_dir(&p.dir))),
-                _ if n.scripts.contains_key(self.build_script) => Some(format!(
-                    "pnpm{flags} --filter {} run {}",
-                    shell_quote(&selector),
-                    shell_quote(self.build_script)
-                )),
+                _ if n.scripts.contains_key(self.build_script) => {
+                    warnings.extend(super::script_installs::warnings(
+                        &p.manifest,
+                        &n.scripts,
+                        self.build_script,
+                    ));
+                    Some(format!(
+                        "pnpm{flags} --filter {} run {}",
+                        shell_quote(&selector),
+                        shell_quote(self.build_script)
+                    ))
+                }
                 _ => None,
             };
             packages.push(BuildPackage {

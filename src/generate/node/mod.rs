@@ -26,6 +26,7 @@ pub mod pnpm_settings;
 pub mod rewrite;
 pub mod runfiles;
 mod runtime;
+mod script_installs;
 pub mod settings;
 pub mod shipped;
 mod steps;

@@ -34,6 +34,7 @@ pub mod settings;
 pub mod sources;
 pub mod start_rule;
 pub mod start_script;
+mod test_runner;
 pub mod tsc_emit;
 pub mod tsc_root;
 pub mod tsconfig;

@@ -5,8 +5,11 @@
 //! folder, declaration files (`.d.ts`) aside, outside `node_modules`, dot-folders, the folders
 //! of packages nested inside, build output at the top of the folder (`dist`, `build`, `out`,
 //! `coverage`, the manifest's output folder, tsconfig `outDir`s) and tests (`*.test.*`,
-//! `*.spec.*`, `__tests__`, `__mocks__`, `test/`, `tests/`, `e2e/`): tests never reach an
-//! image. Files are parsed in parallel.
+//! `*.spec.*`, `__tests__`, `__mocks__`, `test/`, `tests/`, `e2e/`, `test-utils/`,
+//! `test-helpers/`, `testing/`, and the test runners' own files: `vitest.config.*`,
+//! `jest.setup.*`, `playwright.config.*`, `setupTests.*`, and the setup files their configs
+//! name: [`super::test_runner`]): tests never reach an image, and
+//! the build never reads them. Files are parsed in parallel.
 //!
 //! It reads files and records what they import; it never decides what an import means (that
 //! is generate's), and a file it cannot read or parse is a fact ([`PackageSources::unreadable`]),
@@ -15,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::NodePackage;
+use super::{test_runner, NodePackage};
 use crate::js::{self, ImportKind};
 use crate::workspace::{relpath, Package};
 
@@ -43,8 +46,16 @@ pub struct PackageSources {
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
 const OUTPUT_FOLDERS: &[&str] = &["dist", "build", "out", "coverage", "lib-cov"];
-const TEST_FOLDERS: &[&str] = &["__tests__", "__mocks__", "test", "tests", "e2e"];
-
+const TEST_FOLDERS: &[&str] = &[
+    "__tests__",
+    "__mocks__",
+    "test",
+    "tests",
+    "e2e",
+    "test-utils",
+    "test-helpers",
+    "testing",
+];
 /// Reads the sources of `packages[i]` for each `i` in `which`: package folder -> its sources.
 /// `out_dirs` are extra build output folders (workspace-relative: tsconfig `outDir`s).
 pub fn read(
@@ -67,7 +78,11 @@ pub fn read(
             skip.insert(relpath::child(&p.dir, &n.out_dir));
         }
         skip.extend(out_dirs.iter().cloned());
+        let setup = test_runner::setup_files(root, p);
         for file in files_of(p, &nested, &skip) {
+            if setup.contains(&file) {
+                continue;
+            }
             jobs.push((p.dir.clone(), file));
         }
     }
@@ -156,7 +171,7 @@ fn is_source(name: &str) -> bool {
     let test = [".test", ".spec", ".e2e-spec", ".e2e"]
         .iter()
         .any(|t| stem.ends_with(t));
-    EXTENSIONS.contains(&ext) && !declaration && !test
+    EXTENSIONS.contains(&ext) && !declaration && !test && !test_runner::is_runner_file(name)
 }
 
 type Parsed = (String, String, Result<Vec<js::Import>, String>);
@@ -199,5 +214,7 @@ mod tests {
         assert!(!is_source("types.d.ts") && !is_source("types.d.mts"));
         assert!(!is_source("a.spec.ts") && !is_source("a.test.js") && !is_source("a.e2e-spec.ts"));
         assert!(!is_source("README.md") && !is_source("Makefile"));
+        assert!(!is_source("vitest.config.ts") && !is_source("jest.setup.js"));
+        assert!(is_source("vite.config.ts") && is_source("jest.ts") && is_source("testing.ts"));
     }
 }

@@ -1,6 +1,7 @@
 //! Where one import specifier of a package's source lands, as the build resolves it: a
 //! relative path (`../../api/src/x`), a tsconfig `paths` pattern (`@api/*`), or a workspace
-//! package's name. Pure string work over the workspace model: no file is read.
+//! package's name, or the tsconfig `baseUrl` when the package's file listing has a module there.
+//! Pure string work over the workspace model: no file is read.
 
 use crate::workspace::pnpm::tsconfig::ResolvedPaths;
 use crate::workspace::{relpath, Ecosystem, Package};
@@ -71,12 +72,16 @@ impl Resolver<'_> {
         }
     }
 
-    /// `baseUrl/specifier` when it lands in a package's folder (`tsc` looks there before
-    /// `node_modules`); a path in no package is left to `node_modules` (`react` from a root
-    /// `baseUrl` is the npm package).
+    /// `baseUrl/specifier` when a source file or folder is there, in a package's folder
+    /// (`tsc` looks there before `node_modules`); otherwise the specifier is a package import,
+    /// left to `node_modules` (`vite-tsconfig-paths` with `"baseUrl": "."` is the npm package
+    /// unless the package has a `vite-tsconfig-paths.ts` or such a folder).
     fn through_base_url(&self, specifier: &str) -> Option<Target> {
         let path = relpath::join(self.base_url?, specifier)?;
         let owner = owner_of(self.packages, &path)?;
+        if !has_module(&self.packages[owner], &path) {
+            return None;
+        }
         Some(Target {
             path,
             owner: Some(owner),
@@ -130,6 +135,40 @@ impl Resolver<'_> {
         };
         Some(self.target(path, via))
     }
+}
+
+/// The extensions `tsc` and Node try after a module path, in their order.
+const MODULE_EXTENSIONS: &[&str] = &[
+    "ts", "tsx", "d.ts", "mts", "cts", "js", "jsx", "mjs", "cjs", "json",
+];
+
+/// Whether package `p`'s file listing has a module at the workspace-relative `path`: the
+/// file itself, the file with a TS/JS extension (`x.js` written for `x.ts` too), or a folder
+/// with a `package.json` or an `index` file.
+fn has_module(p: &Package, path: &str) -> bool {
+    let Some(n) = p.node.as_ref() else {
+        return false;
+    };
+    let rel = path
+        .strip_prefix(&p.dir)
+        .unwrap_or(path)
+        .trim_start_matches('/');
+    if rel.is_empty() {
+        return true;
+    }
+    let files = &n.folder.files;
+    let has = |f: &str| files.iter().any(|x| x == f);
+    let stem = [".js", ".jsx", ".mjs", ".cjs"]
+        .iter()
+        .find_map(|e| rel.strip_suffix(e))
+        .unwrap_or(rel);
+    has(rel)
+        || has(&format!("{rel}/package.json"))
+        || MODULE_EXTENSIONS.iter().any(|e| {
+            has(&format!("{rel}.{e}"))
+                || has(&format!("{stem}.{e}"))
+                || has(&format!("{rel}/index.{e}"))
+        })
 }
 
 /// `@scope/name` or `name`: the package part of a bare specifier.
