@@ -17,6 +17,8 @@ pub enum PropertyValue {
     /// `key: "text"` (or a template literal without substitutions; `as const` and
     /// `satisfies` looked through).
     Literal(String),
+    /// `key: ["a", "b"]`: an array of string literals only (`format: ['cjs']`).
+    List(Vec<String>),
     /// Anything else: a variable, a call, a condition, a shorthand `{ key }`, a method.
     Computed,
 }
@@ -61,12 +63,30 @@ impl<'a> Visit<'a> for Finder<'_> {
                 Some((text, _)) if !it.shorthand && !it.method => {
                     PropertyValue::Literal(text.to_string())
                 }
-                _ => PropertyValue::Computed,
+                _ if it.shorthand || it.method => PropertyValue::Computed,
+                _ => {
+                    list(unwrapped(&it.value)).map_or(PropertyValue::Computed, PropertyValue::List)
+                }
             };
             self.out.push(value);
         }
         walk::walk_object_property(self, it);
     }
+}
+
+/// The strings of an array literal that holds string literals only.
+fn list(expr: &Expression) -> Option<Vec<String>> {
+    let Expression::ArrayExpression(array) = expr else {
+        return None;
+    };
+    array
+        .elements
+        .iter()
+        .map(|e| {
+            let e = e.as_expression()?;
+            literal(unwrapped(e)).map(|(text, _)| text.to_string())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -93,6 +113,13 @@ mod tests {
                 "const output = 'x'; module.exports = { output, y: { output: f() } }"
             ),
             [Computed, Computed]
+        );
+        assert_eq!(
+            values(
+                "c.ts",
+                "export default { output: ['cjs', `esm`], x: { output: ['a', b] } }"
+            ),
+            [List(vec!["cjs".into(), "esm".into()]), Computed]
         );
         // Comments, strings and member writes are not object keys.
         assert!(values(

@@ -209,6 +209,20 @@ rules! {
         "Pass --workspace so isogen knows the internal packages it must read; a file over the size or memory limit, or one the parser refuses, is not checked: check its imports by hand.";
 }
 
+/// The hint of `module-graph-incomplete` when `--workspace` was given (or found): the
+/// registry's hint opens with "Pass --workspace", which that user already did.
+pub const MODULE_GRAPH_INCOMPLETE_WITH_WORKSPACE: &str =
+    "A file over the size or memory limit, a package in node_modules that is not a package of the workspace, or one the parser refuses, is not checked: check its imports by hand.";
+
+/// The hint a finding of `rule` carries: the registry's, but for the one rule whose hint
+/// depends on whether a workspace was given.
+pub fn hint_for(rule: RuleId, workspace: bool) -> &'static str {
+    match rule {
+        RuleId::ModuleGraphIncomplete if workspace => MODULE_GRAPH_INCOMPLETE_WITH_WORKSPACE,
+        _ => rule.rule().hint,
+    }
+}
+
 /// Every rule id, comma-separated (for error messages).
 pub fn known_ids() -> String {
     RULES

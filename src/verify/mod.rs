@@ -231,7 +231,10 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         launch: &launch,
         policy: &policy,
     };
-    let findings = rules::run(&ctx);
+    let mut findings = rules::run(&ctx);
+    for f in &mut findings {
+        f.hint = diags::hint_for(f.rule, req.workspace.is_some());
+    }
     let skipped = skipped(req.workspace.is_some(), &subject, &policy);
     Ok(Verdict {
         service: ServiceInfo {

@@ -250,6 +250,9 @@ fn not_service_reason(p: &Package) -> String {
     {
         return library;
     }
+    if let Some(reason) = super::pnpm::start_rule::nothing_starts_reason(p) {
+        return reason;
+    }
     let start = p.node.as_ref().and_then(|n| n.start.as_ref());
     match start {
         Some((script, super::pnpm::StartCommand::Dev(program))) => format!(

@@ -245,3 +245,66 @@ fn a_next_app_started_by_a_script_of_its_own_name_is_a_service() {
         "{listed}"
     );
 }
+
+/// karakeep's and jitsu's front ends: in `apps/`, a browser extension and a static Astro site
+/// (built, never started: no start script, `main` or `bin`) beside a server; in `webapps/`, a
+/// Next.js app deployed on Vercel (`next build`, no `next start`).
+const FRONT_ENDS: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - webapps/*\n"),
+    (
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  apps/api: {}\n  apps/browser-extension:\n    devDependencies:\n      vite:\n        specifier: 5.0.0\n        version: 5.0.0\n  apps/landing:\n    dependencies:\n      astro:\n        specifier: 4.0.0\n        version: 4.0.0\n  webapps/ee-api:\n    dependencies:\n      next:\n        specifier: 14.2.3\n        version: 14.2.3\n",
+    ),
+    (
+        "apps/api/package.json",
+        r#"{"name":"@k/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
+    ),
+    ("apps/api/server.js", ""),
+    (
+        "apps/browser-extension/package.json",
+        r#"{"name":"@k/browser-extension","version":"1.0.0","type":"module","scripts":{"dev":"vite","build":"tsc && vite build"},"devDependencies":{"vite":"5.0.0"}}"#,
+    ),
+    (
+        "apps/landing/package.json",
+        r#"{"name":"@k/landing","version":"1.0.0","type":"module","scripts":{"dev":"astro dev","build":"astro build","preview":"astro preview"},"dependencies":{"astro":"4.0.0"}}"#,
+    ),
+    (
+        "webapps/ee-api/package.json",
+        r#"{"name":"@j/ee-api","version":"1.0.0","scripts":{"dev":"next dev","build":"next build"},"dependencies":{"next":"14.2.3"}}"#,
+    ),
+];
+
+#[test]
+fn a_front_end_that_nothing_starts_is_not_a_service_and_blocks_nothing() {
+    let ws = workspace(FRONT_ENDS);
+    assert_eq!(service_names(ws.path()), ["api"]);
+    insta::assert_snapshot!("list_front_ends", list(ws.path(), &[]));
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(ws.path().join("apps/api/Dockerfile").is_file());
+    assert!(!ws.path().join("apps/browser-extension/Dockerfile").exists());
+    // Listed in `[workspace] services`, it is a service again, refused with the fixes.
+    std::fs::remove_file(ws.path().join("apps/api/Dockerfile")).unwrap();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"apps/*\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains("the service `browser-extension` has no entry"),
+        "{err}"
+    );
+    assert!(!ws.path().join("apps/api/Dockerfile").exists());
+}

@@ -565,6 +565,44 @@ fn a_service_without_entry_says_how_to_fix_it() {
         .contains(r#"CMD ["node", "/app/services/api/dist/server.js"]"#));
 }
 
+/// latitude-llm's apps: no `main` and no start script; the build runs tsdown (format cjs in
+/// a `"type": "module"` package) and `dev` runs `tsx watch src/server`; or the build is tsc
+/// with an `outDir`. The refusal names the file the build writes, not `dist/main.js`.
+#[test]
+fn a_service_without_entry_is_told_the_file_its_build_writes() {
+    let stderr = |ws: &tempfile::TempDir| {
+        let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(!ws.path().join("services/api/Dockerfile").exists());
+        err.replace(&ws.path().display().to_string(), "[DIR]")
+    };
+    let tsdown = with(&[
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","type":"module","scripts":{"build":"tsdown","dev":"tsx watch src/server"}}"#,
+        ),
+        (
+            "services/api/tsdown.config.ts",
+            "import { defineConfig } from 'tsdown'\nexport default defineConfig({ entry: ['src/server.ts'], format: ['cjs'], noExternal: [/^@x\\//] })\n",
+        ),
+    ]);
+    let tsc = with(&[
+        (
+            "services/api/package.json",
+            r#"{"name":"@x/api","scripts":{"build":"tsc","dev":"tsx watch src/server.ts"}}"#,
+        ),
+        (
+            "services/api/tsconfig.json",
+            r#"{"compilerOptions":{"outDir":"dist","rootDir":"src"},"include":["src"]}"#,
+        ),
+        ("services/api/src/server.ts", "export {};\n"),
+    ]);
+    insta::assert_snapshot!(
+        "no_entry_built_file",
+        format!("tsdown:\n{}\ntsc:\n{}", stderr(&tsdown), stderr(&tsc))
+    );
+}
+
 #[test]
 fn a_deno_or_bun_service_or_a_next_app_without_next_is_refused_by_name() {
     for (script, kind) in [

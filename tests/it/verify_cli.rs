@@ -368,3 +368,48 @@ fn with_the_services_example_workspace_other_services_are_known() {
         .code(2)
         .stderr(predicate::str::contains("not a service of the workspace"));
 }
+
+/// `module-graph-incomplete`'s hint tells a user without a workspace to pass `--workspace`,
+/// and does not tell it to one who passed it.
+#[test]
+fn the_module_graph_hint_asks_for_workspace_only_when_it_was_not_given() {
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("services-example");
+    let f = Fixture::new();
+    let unparsable = LayerTar::new()
+        .file(
+            "app/services/billing/dist/main.js",
+            b"require('@acme/logger'); {{{ (",
+        )
+        .finish();
+    let image = f.image(
+        "unparsed.tar",
+        config("10001:10001", true),
+        &[base_layer(), app_layer(), unparsable],
+    );
+    let hint = |with_workspace: bool| {
+        let mut cmd = isogen(f.path());
+        cmd.args(["verify", "--format", "json"]);
+        if with_workspace {
+            cmd.arg("--workspace").arg(&ws);
+        }
+        let out = cmd.arg(&image).output().unwrap();
+        let v = json_of(&out.stdout);
+        let found: Vec<String> = v["images"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "module-graph-incomplete")
+            .map(|f| f["hint"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(found.len(), 1, "{v:#}");
+        found[0].clone()
+    };
+    insta::assert_snapshot!(
+        "module_graph_hint",
+        format!(
+            "without --workspace: {}\nwith --workspace: {}",
+            hint(false),
+            hint(true)
+        )
+    );
+}

@@ -338,15 +338,10 @@ impl Svc<'_> {
             None if !self.node.processes.is_empty() => self.service.entry.clone(),
             None => {
                 self.refuse_start()?;
-                self.node.service_entry().map(str::to_string).ok_or_else(|| {
-                    Error::workspace(
-                        self.ws.root.join(&self.pkg.manifest),
-                        format!(
-                            "the service `{}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml (or add `{}` to `not_services` in [workspace] when it is not a service)",
-                            self.service.name, self.service.name
-                        ),
-                    )
-                })?
+                match self.node.service_entry() {
+                    Some(entry) => entry.to_string(),
+                    None => return Err(self.no_entry()),
+                }
             }
         };
         let out_dir = match self.overrides.and_then(|o| o.out_dir.as_deref()) {
@@ -372,6 +367,32 @@ impl Svc<'_> {
             }
         }
         Ok((entry, out_dir))
+    }
+
+    /// The refusal of a service with no entry, suggesting the file its build writes when
+    /// discovery's facts say which ([`built_entry`]), else the generic `dist/main.js`.
+    ///
+    /// [`built_entry`]: crate::workspace::pnpm::built_entry::built_entry
+    fn no_entry(&self) -> Error {
+        let (name, section) = (&self.service.name, &self.section);
+        use crate::workspace::pnpm::built_entry::{built_entry, explicit_tsc};
+        let dir = &self.pkg.dir;
+        let tsc = (self.pnpm.tsc_builds.get(dir).cloned())
+            .or_else(|| explicit_tsc(dir, self.node, &self.pnpm.tsconfig_files));
+        let fix = match built_entry(dir, self.node, tsc.as_ref()) {
+            Some((file, how)) => format!(
+                "its build writes `{file}` ({how}): set `entry = \"{file}\"` in {section} of isogen.toml, or add `\"main\": \"{file}\"` to package.json"
+            ),
+            None => format!(
+                "add `\"main\": \"dist/main.js\"` (the file `node` runs) to package.json, or set `entry = \"dist/main.js\"` in {section} of isogen.toml"
+            ),
+        };
+        Error::workspace(
+            self.ws.root.join(&self.pkg.manifest),
+            format!(
+                "the service `{name}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; {fix} (or add `{name}` to `not_services` in [workspace] when it is not a service)"
+            ),
+        )
     }
 
     /// An entry that is TypeScript source (`"main": "./src/index.ts"`, which a build may

@@ -3,6 +3,8 @@
 //! literals of the config's `noExternal` / `alwaysBundle` (see [`crate::js::bundle_patterns`]).
 //! A service that bundles an internal package whose entry is TypeScript loads it from its own
 //! output, so nothing else has to build it (latitude-llm's apps inline 40 such packages).
+//! It also reads the config's literal `outDir`, `format` and `entry` ([`output`]): what the
+//! build writes, for the entry a "no entry" refusal suggests.
 //!
 //! Read at discovery (generate never looks at the disk). It only ever says a name IS bundled:
 //! a config it cannot read, or cannot parse, says nothing, and the caller keeps its warning.
@@ -60,4 +62,56 @@ pub fn bundled(root: &Path, dir: &str, build: Option<&str>) -> Vec<BundlePattern
         }
     }
     Vec::new()
+}
+
+/// What a tsup/tsdown build writes, as its config file's literals say (for the entry
+/// `generate` suggests when a service names none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundlerOutput {
+    /// `tsup` or `tsdown`.
+    pub tool: &'static str,
+    /// The config file read, relative to the package.
+    pub config: String,
+    /// `outDir` (`dist` when unset).
+    pub out_dir: String,
+    /// The first `format` (the tool's default when unset: `cjs` for tsup, `esm` for tsdown).
+    pub format: String,
+    /// The single `entry`, when the config names exactly one.
+    pub entry: Option<String>,
+}
+
+/// The output of the `build` script's tsup/tsdown, from its config; `None` when the build
+/// runs neither, the config is missing or unparsable, or `outDir`/`format` are computed.
+pub fn output(root: &Path, dir: &str, build: Option<&str>) -> Option<BundlerOutput> {
+    use crate::js::{property_values, PropertyValue as V};
+    let words: Vec<&str> = build?
+        .split(|c: char| c.is_whitespace() || c == '&' || c == ';' || c == '|')
+        .collect();
+    let (tool, files) = BUNDLERS.iter().find(|(tool, _)| words.contains(tool))?;
+    let (file, text) = files.iter().find_map(|f| {
+        let text = std::fs::read_to_string(root.join(relpath::child(dir, f))).ok()?;
+        Some((*f, text))
+    })?;
+    let path = Path::new(file);
+    // One value of `key`, or `default` when the config never sets it; `None` when unknown.
+    let one = |key: &str, default: Option<&str>| -> Option<Option<String>> {
+        let values = property_values(path, &text, key).ok()?;
+        match values.as_slice() {
+            [] => Some(default.map(str::to_string)),
+            [V::Literal(v)] => Some(Some(v.clone())),
+            [V::List(list)] if list.len() == 1 || key == "format" => Some(list.first().cloned()),
+            _ => None,
+        }
+    };
+    let default_format = if *tool == "tsup" { "cjs" } else { "esm" };
+    Some(BundlerOutput {
+        tool,
+        config: file.to_string(),
+        out_dir: one("outDir", Some("dist"))??
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string(),
+        format: one("format", Some(default_format))??,
+        entry: one("entry", None).flatten(),
+    })
 }

@@ -108,6 +108,9 @@ pub struct NodePackage {
     /// / `alwaysBundle` literals (read at discovery; empty when unknown).
     #[serde(skip)]
     pub bundles: Vec<crate::js::BundlePattern>,
+    /// What its `build` script's tsup/tsdown writes, by its config (read at discovery).
+    #[serde(skip)]
+    pub bundler_output: Option<super::bundler::BundlerOutput>,
 }
 
 impl NodePackage {
@@ -366,6 +369,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         prisma: None,
         next: None,
         bundles: Vec::new(),
+        bundler_output: None,
     })
 }
 

@@ -14,6 +14,7 @@
 //! never writes, renders, or runs pnpm.
 
 pub mod build_scripts;
+pub mod built_entry;
 pub mod bundler;
 pub mod deps;
 pub mod dev_peers;
@@ -261,6 +262,8 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
             n.prisma = prisma::read(&ws.root, dir, &json);
             n.script_files = script_files::read(&ws.root, dir, &n.scripts);
             n.bundles = bundler::bundled(&ws.root, dir, n.scripts.get("build").map(String::as_str));
+            n.bundler_output =
+                bundler::output(&ws.root, dir, n.scripts.get("build").map(String::as_str));
             read_entry_script(&ws.root, dir, n);
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()

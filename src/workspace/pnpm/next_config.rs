@@ -85,7 +85,7 @@ fn key_value(name: &str, text: &str, key: &str) -> ConfigValue {
     for value in values {
         let value = match value {
             PropertyValue::Literal(v) => ConfigValue::Literal(v),
-            PropertyValue::Computed => ConfigValue::Computed,
+            PropertyValue::List(_) | PropertyValue::Computed => ConfigValue::Computed,
         };
         found = match (found, value) {
             (ConfigValue::Absent, v) => v,

@@ -8,7 +8,11 @@
 //! `services/` or `apps/`, a package with no start command at all is still not a service when
 //! it is plainly something else: a library (its package.json names `types`, as an SDK
 //! published from `apps/sdk` does) or a command-line tool (a `bin`, and its folder or package
-//! name says `cli`, `ctl`, `tool`, ... as for Cargo binaries).
+//! name says `cli`, `ctl`, `tool`, ... as for Cargo binaries), or nothing `node` could run
+//! (no `main`, `exports` or `bin`: a browser extension, a static site, a single-page app) and
+//! neither its `build` nor its `dev` script shows a Node server (`tsx watch src/server.ts`,
+//! `tsup`, `tsc` without a front-end tool): that one stays a service `generate` refuses with
+//! the fixes. A Next.js app there with no start script stays a service (it runs `next start`).
 //!
 //! Pure: it reads the model discovery already built, never the disk.
 
@@ -62,10 +66,89 @@ fn not_started(node: &super::NodePackage) -> bool {
     node.start.is_none() && node.processes.is_empty()
 }
 
-/// Whether a package nothing starts is, by its manifest, a library ([`library_reason`]) or a
-/// command-line tool ([`cli_name`]).
+/// Whether a package nothing starts is, by its manifest, a library ([`library_reason`]), a
+/// command-line tool ([`cli_name`]), or has nothing `node` could run at all (no `main`,
+/// `exports` or `bin`: a browser extension, a static site, a single-page app).
 fn plainly_not_a_service(package: &Package, node: &super::NodePackage) -> bool {
-    library_reason(node).is_some() || (node.bin.is_some() && cli_name(package).is_some())
+    library_reason(node).is_some()
+        || (node.bin.is_some() && cli_name(package).is_some())
+        || (node.service_entry().is_none() && node.next.is_none() && !builds_a_server(node))
+}
+
+/// Programs whose build is a front end (static files, a browser bundle), never a Node server.
+const FRONT_END_TOOLS: &[&str] = &[
+    "vite",
+    "astro",
+    "webpack",
+    "parcel",
+    "plasmo",
+    "wxt",
+    "react-scripts",
+    "ng",
+    "nuxt",
+    "svelte-kit",
+    "expo",
+    "gatsby",
+    "docusaurus",
+];
+
+/// Programs that run or build a Node server's TypeScript or JavaScript.
+const SERVER_TOOLS: &[&str] = &[
+    "tsx",
+    "ts-node",
+    "ts-node-dev",
+    "nodemon",
+    "node",
+    "tsc",
+    "tsup",
+    "tsdown",
+    "esbuild",
+];
+
+/// Whether the `build` and `dev` scripts of a package with no entry show a Node server (it
+/// runs `tsx watch src/server.ts` in development, or builds with tsc/tsup/tsdown and no
+/// front-end tool): a service whose manifest lacks its entry, refused with the fixes, not a
+/// front end.
+fn builds_a_server(node: &super::NodePackage) -> bool {
+    let words = |name: &str| -> Vec<&str> {
+        node.scripts.get(name).map_or(Vec::new(), |text| {
+            text.split(|c: char| c.is_whitespace() || "&;|".contains(c))
+                .filter(|w| !w.is_empty())
+                .collect()
+        })
+    };
+    let (build, dev) = (words("build"), words("dev"));
+    let front_end = build
+        .iter()
+        .chain(&dev)
+        .any(|w| FRONT_END_TOOLS.contains(w));
+    !front_end && build.iter().chain(&dev).any(|w| SERVER_TOOLS.contains(w))
+}
+
+/// Why a package that no script starts is not a service, when its manifest says more than
+/// "no start command": a Next.js app with no `next start` script (built and deployed
+/// elsewhere, as on Vercel), or a package in `apps/` or `services/` with nothing `node` could
+/// run (no `main`, `exports` or `bin`). `None` otherwise.
+pub fn nothing_starts_reason(package: &Package) -> Option<String> {
+    let node = package.node.as_ref().filter(|n| not_started(n))?;
+    if node.next.is_some() {
+        let build = match node.scripts.get("build") {
+            Some(b) if b.contains("next build") => " (its `build` runs `next build`)",
+            _ => "",
+        };
+        return Some(format!(
+            "a Next.js app with no `next start` script{build}: nothing starts it in \
+             production; to make it a service add `\"start\": \"next start\"` to its \
+             package.json scripts, or list it in [workspace] services of isogen.toml (the image \
+             then runs `next start`)"
+        ));
+    }
+    let front_end = node.service_entry().is_none() && !builds_a_server(node);
+    (parent_folder(&package.dir).is_some() && front_end).then(|| {
+        "nothing starts it: no start script, `main` or `bin`; [workspace] services of \
+         isogen.toml makes it a service"
+            .to_string()
+    })
 }
 
 /// Why a package in `apps/` or `services/` that nothing starts is a library: its
