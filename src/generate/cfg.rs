@@ -109,6 +109,7 @@ pub struct NodeConfig {
 
 pub use super::asset_setting::AssetSetting;
 pub use super::runtime::{Healthcheck, Writable};
+pub use super::stop_signal::StopSignal;
 
 /// `[generate.services.<service name>]`.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -157,6 +158,8 @@ pub struct ServiceConfig {
     /// Cargo services: Debian packages whose files (shared libraries) the runtime image gets.
     #[serde(default)]
     pub runtime_packages: Vec<DebianPackage>,
+    /// The signal that stops the service (`STOPSIGNAL`); SIGTERM when unset.
+    pub stop_signal: Option<StopSignal>,
 }
 
 /// A Debian package name (`libpq5`, `protobuf-compiler`, `libssl3=3.0.15-1~deb12u1`), checked

@@ -19,6 +19,7 @@ pub(crate) mod cfg;
 pub(crate) mod image_name;
 pub mod node;
 pub mod runtime;
+pub mod stop_signal;
 pub mod templates;
 pub mod write;
 
@@ -484,6 +485,7 @@ pub fn run_context(
         expose: &o.expose,
         healthcheck: o.healthcheck.as_ref(),
         writable: &o.writable,
+        stop_signal: o.stop_signal.as_ref(),
         workdir,
         app_root,
     }

@@ -205,6 +205,8 @@ pub struct RunContext {
     pub writable_parents: Vec<String>,
     /// The writable folders marked `volume = true`.
     pub volumes: Vec<String>,
+    /// `stop_signal`, for `STOPSIGNAL` (`SIGINT`); none for the runtime's SIGTERM.
+    pub stop_signal: Option<String>,
 }
 
 /// The settings of one service, checked against where it runs. `section` names it in errors;
@@ -215,6 +217,7 @@ pub struct RunSettings<'a> {
     pub expose: &'a [u16],
     pub healthcheck: Option<&'a Healthcheck>,
     pub writable: &'a [Writable],
+    pub stop_signal: Option<&'a super::stop_signal::StopSignal>,
     pub workdir: &'a str,
     pub app_root: &'a str,
 }
@@ -264,6 +267,7 @@ impl RunSettings<'_> {
             writable,
             writable_parents,
             volumes,
+            stop_signal: self.stop_signal.map(|s| s.0.clone()),
         })
     }
 

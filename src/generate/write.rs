@@ -118,7 +118,7 @@ pub fn apply(
         match mode {
             Mode::Check { diff, .. } => show_change(p, diff, out)?,
             Mode::Write { .. } => {
-                let tmp = stage(&p.path, p.new.as_bytes())
+                let tmp = stage(&p.path, p.new.as_bytes(), p.mode)
                     .map_err(|e| nothing_written(e, &p.file.path))?;
                 staged.push((tmp, p));
             }
@@ -166,6 +166,8 @@ struct Planned<'a> {
     path: PathBuf,
     new: String,
     old: Option<String>,
+    /// The old file's permission bits (None: no file yet).
+    mode: Option<u32>,
     status: Status,
 }
 
@@ -176,9 +178,12 @@ fn compare<'a>(root: &Path, files: &'a [GeneratedFile]) -> Result<Vec<Planned<'a
         .map(|file| {
             let path = root.join(&file.path);
             let new = file.text();
-            let old = match std::fs::read(&path) {
-                Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            let (old, mode) = match read_with_mode(&path) {
+                Ok((bytes, mode)) => (
+                    Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    Some(mode),
+                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
                 Err(e) => return Err(Error::io(&path, e)),
             };
             let status = match &old {
@@ -194,10 +199,26 @@ fn compare<'a>(root: &Path, files: &'a [GeneratedFile]) -> Result<Vec<Planned<'a
                 path,
                 new,
                 old,
+                mode,
                 status,
             })
         })
         .collect()
+}
+
+/// A file's bytes and permission bits, from one open (the mode comes from the open file, so
+/// staging its replacement needs no second lookup of the path).
+fn read_with_mode(path: &Path) -> std::io::Result<(Vec<u8>, u32)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    #[cfg(unix)]
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
+    #[cfg(not(unix))]
+    let mode = 0o644;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes, mode))
 }
 
 /// Files without isogen's header stop everything unless `--force`.
@@ -252,25 +273,40 @@ fn nothing_written(e: Error, path: &str) -> Error {
 /// Writes `bytes` to `path` atomically (see [`stage`]): for a file that is not generated
 /// (isogen.toml, when `--force` keeps a hand-written Dockerfile's settings in it).
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    stage(path, bytes)?
-        .persist(path)
-        .map(|_| ())
-        .map_err(|e| Error::io(path, e.error))
+    write_atomic(path, bytes)
 }
 
 /// Replaces `path` with `bytes` through a temporary file in the same folder and a rename
 /// (atomic for readers; not flushed to disk). Keeps the old file's permissions; a new file
 /// gets 0644.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    stage(path, bytes)?
+    let mode = current_mode(path);
+    stage(path, bytes, mode)?
         .persist(path)
         .map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 
-/// `bytes` in a temporary file beside `path`, with `path`'s permissions (0644 for a new file),
-/// ready to be renamed over it; dropped unrenamed, it is deleted.
-fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+/// The permission bits of the file at `path`, None when there is none.
+fn current_mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// `bytes` in a temporary file beside `path`, with the permissions `mode` of the file it
+/// replaces (0644 for a new file), ready to be renamed over it; dropped unrenamed, it is
+/// deleted.
+fn stage(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -287,12 +323,14 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or(0o644);
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+        // On the open file (fchmod): no second lookup of the path.
+        let mode = std::fs::Permissions::from_mode(mode.unwrap_or(0o644));
+        tmp.as_file()
+            .set_permissions(mode)
             .map_err(|e| Error::io(tmp.path(), e))?;
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     Ok(tmp)
 }
 

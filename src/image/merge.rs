@@ -24,35 +24,64 @@ use super::layer::Item;
 use super::{Capture, Entry, EntryKind, Hidden, MergedTree, ShippedEntry};
 
 /// Merges the layers' items, lowest layer first. Errors name the layer (1-based) and the entry.
+#[cfg(test)]
 pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedTree, String> {
-    let mut merger = Merger {
-        tree: BTreeMap::new(),
-        hidden: Vec::new(),
-        symlinks: HashSet::new(),
-    };
     let count = layers.len();
-    for (layer, items) in layers.into_iter().enumerate() {
-        merger
-            .layer(layer, items, capture)
-            .map_err(|m| format!("layer {} of {count}: {m}", layer + 1))?;
+    let mut merger = Merger::new(count);
+    for items in layers {
+        merger.push(items, capture)?;
     }
-    let Merger {
-        tree, mut hidden, ..
-    } = merger;
-    // Hidden entries in the order their layers shipped them.
-    hidden.sort_by_key(|h| h.entry.layer);
-    Ok(MergedTree {
-        entries: tree,
-        hidden,
-    })
+    Ok(merger.finish())
 }
 
-struct Merger {
+/// The tree so far, built one layer at a time, lowest first, so a caller can merge layer `i`
+/// as soon as layers `0..=i` are read while later ones are still being read.
+pub(crate) struct Merger {
     tree: BTreeMap<String, Entry>,
     hidden: Vec<ShippedEntry>,
     /// Hashes of every path that was ever a symlink (see [`prefixes`]): most images have a
     /// handful, so most entries need no lookup at all.
     symlinks: HashSet<u64>,
+    /// Layers merged so far, and how many the image has (for error messages).
+    merged: usize,
+    count: usize,
+    /// `dir/` for [`Merger::remove_children`], reused: one allocation per merge, not one per entry.
+    prefix: String,
+}
+
+impl Merger {
+    /// A merger for an image of `count` layers.
+    pub fn new(count: usize) -> Self {
+        Merger {
+            tree: BTreeMap::new(),
+            hidden: Vec::new(),
+            symlinks: HashSet::new(),
+            merged: 0,
+            count,
+            prefix: String::new(),
+        }
+    }
+
+    /// Applies the next layer's items over the tree. Errors name the layer (1-based) and the
+    /// entry; after one, the tree is incomplete and must not be used.
+    pub fn push(&mut self, items: Vec<Item>, capture: &Capture) -> Result<(), String> {
+        let layer = self.merged;
+        self.merged += 1;
+        self.layer(layer, items, capture)
+            .map_err(|m| format!("layer {} of {}: {m}", layer + 1, self.count))
+    }
+
+    /// The merged tree, hidden entries in the order their layers shipped them.
+    pub fn finish(self) -> MergedTree {
+        let Merger {
+            tree, mut hidden, ..
+        } = self;
+        hidden.sort_by_key(|h| h.entry.layer);
+        MergedTree {
+            entries: tree,
+            hidden,
+        }
+    }
 }
 
 impl Merger {
@@ -72,7 +101,7 @@ impl Merger {
                             hidden: deleted,
                         });
                     }
-                    remove_children(&mut self.tree, &path, deleted, &mut self.hidden);
+                    self.remove_children(&path, deleted);
                     let hash = prefixes(&path, |_, _| false).1;
                     whiteouts
                         .entry(hash)
@@ -82,7 +111,7 @@ impl Merger {
                 Item::Opaque(dir) => {
                     self.through_symlink(&format!("{dir}/x"))
                         .map_err(|m| format!("opaque marker in `{dir}`: {m}"))?;
-                    remove_children(&mut self.tree, &dir, deleted, &mut self.hidden)
+                    self.remove_children(&dir, deleted)
                 }
                 Item::Entry(entry) => entries.push(entry),
             }
@@ -111,7 +140,7 @@ impl Merger {
         // Anything but a directory replaces the whole subtree (also children whose directory
         // was never listed itself).
         if entry.kind != EntryKind::Dir {
-            remove_children(&mut self.tree, &entry.path, overwritten, &mut self.hidden);
+            self.remove_children(&entry.path, overwritten);
         }
         // A hard link shares its target's content: give it the captured bytes too.
         if entry.kind == EntryKind::HardLink && entry.content.is_none() {
@@ -231,26 +260,29 @@ fn prefixes(path: &str, mut f: impl FnMut(usize, u64) -> bool) -> (bool, u64) {
     (false, hash)
 }
 
-/// Removes everything strictly under `dir`.
-fn remove_children(
-    tree: &mut BTreeMap<String, Entry>,
-    dir: &str,
-    why: Hidden,
-    hidden: &mut Vec<ShippedEntry>,
-) {
-    let prefix = if dir == "/" {
-        "/".to_string()
-    } else {
-        format!("{dir}/")
-    };
-    let keys: Vec<String> = tree
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for key in keys {
-        if let Some(entry) = tree.remove(&key) {
-            hidden.push(ShippedEntry { entry, hidden: why });
+impl Merger {
+    /// Removes everything strictly under `dir` (called for every entry that is not a
+    /// directory: the prefix is built in a reused buffer).
+    fn remove_children(&mut self, dir: &str, why: Hidden) {
+        self.prefix.clear();
+        self.prefix.push_str(dir);
+        if dir != "/" {
+            self.prefix.push('/');
+        }
+        let prefix = self.prefix.as_str();
+        let keys: Vec<String> = self
+            .tree
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            if let Some(entry) = self.tree.remove(&key) {
+                self.hidden.push(ShippedEntry { entry, hidden: why });
+            }
         }
     }
 }

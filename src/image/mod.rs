@@ -365,16 +365,30 @@ impl OpenedImage {
         let count = self.specs.len();
         let budget = layer::Budget::new(MAX_CAPTURED_BYTES, MAX_TREE_BYTES);
         let workers = cores().clamp(1, 8);
-        let reads = read_layers(
+        let mut reads: Vec<Option<_>> = (0..count).map(|_| None).collect();
+        // Layer i is merged as soon as layers 0..=i are read, while later ones still are: the
+        // merge leaves the serial tail after the last layer. Its error counts only when every
+        // layer was read (a read failure is the cause to report), as when it ran at the end.
+        let mut merger = merge::Merger::new(count);
+        let (mut merged, mut merge_error) = (0, None);
+        let mut arrived = |i: usize, read: LayerResult| {
+            reads[i] = Some(read);
+            while merge_error.is_none() {
+                let Some(Some(Ok(read))) = reads.get_mut(merged) else {
+                    break;
+                };
+                merge_error = merger.push(std::mem::take(&mut read.items), capture).err();
+                merged += 1;
+            }
+        };
+        read_layers(
             &self.store,
             &self.specs,
-            capture,
-            &budget,
-            progress,
+            (capture, &budget, progress),
             workers,
+            &mut arrived,
         );
         let mut layers = Vec::with_capacity(count);
-        let mut items = Vec::with_capacity(count);
         let mut failure = None;
         for (i, (read, spec)) in reads.into_iter().zip(&self.specs).enumerate() {
             let name = spec
@@ -392,7 +406,6 @@ impl OpenedImage {
                         entries: read.entries,
                         created_by: spec.created_by.clone(),
                     });
-                    items.push(read.items);
                 }
                 Some(Err(layer::LayerError::Failed(message))) => {
                     failure = Some(format!("layer {} of {count} ({name}): {message}", i + 1));
@@ -408,7 +421,10 @@ impl OpenedImage {
         if layers.len() != count {
             return Err(Error::image(&shown, "reading the layers stopped early"));
         }
-        let tree = merge::merge(items, capture).map_err(|m| Error::image(&shown, m))?;
+        if let Some(message) = merge_error {
+            return Err(Error::image(&shown, message));
+        }
+        let tree = merger.finish();
         Ok(Image {
             source: self.source,
             format: self.format,
@@ -435,17 +451,20 @@ fn cores() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
+/// What reading one layer gave.
+type LayerResult = std::result::Result<layer::LayerRead, layer::LayerError>;
+
 /// Reads the layers on up to `workers` threads (each layer waits for its memory in the
-/// `budget` before it starts: see [`layer::Budget::reserve_decoding`]); results in layer order.
-/// The first failure stops the others (they report `Cancelled`) so a corrupt image fails fast.
+/// `budget` before it starts: see [`layer::Budget::reserve_decoding`]), passing each result
+/// to `arrived` on this thread as it comes, in the order the reads finish. The first failure
+/// stops the others (they report `Cancelled`) so a corrupt image fails fast.
 fn read_layers(
     store: &source::Store,
     specs: &[layout::LayerSpec],
-    capture: &Capture,
-    budget: &layer::Budget,
-    progress: &(dyn Fn(u64) + Sync),
+    (capture, budget, progress): (&Capture, &layer::Budget, &(dyn Fn(u64) + Sync)),
     workers: usize,
-) -> Vec<Option<std::result::Result<layer::LayerRead, layer::LayerError>>> {
+    arrived: &mut dyn FnMut(usize, LayerResult),
+) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
@@ -476,13 +495,12 @@ fn read_layers(
                 }
             });
         }
+        // Only the workers hold senders now: the loop ends when the last one finishes.
+        drop(sender);
+        for (i, result) in receiver {
+            arrived(i, result);
+        }
     });
-    drop(sender);
-    let mut results: Vec<Option<_>> = (0..specs.len()).map(|_| None).collect();
-    for (i, result) in receiver {
-        results[i] = Some(result);
-    }
-    results
 }
 
 /// Reads the image at `path` (`-` for stdin) completely: manifest, config, every layer

@@ -215,7 +215,7 @@ pub fn unread_starts(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<Str
         Some(format!(
             "{}: the `{script}` script of `{}` (`{text}`) is not a start command isogen reads \
              (`node <file>`, `next start`, a shell script of the package, `sh -c '...'` of \
-             those, steps joined by `&&` before `node <file>`), so it is not a service and gets \
+             those, steps joined by `&&` before `node <file>` or `next start`), so it is not a service and gets \
              no Dockerfile: if it is one, list it with the other services in [workspace] \
              services of isogen.toml (that list replaces the default rule) and set `cmd` or \
              `entry` in [generate.services.{}]; if it is not, add it to [workspace] \

@@ -1060,7 +1060,7 @@ fn settings_for_a_tool_binary_say_why_with_the_other_errors() {
     );
 }
 
-/// cmd/args, env, expose, a healthcheck with timings, writable folders (one outside the app
+/// cmd/args, env, expose, a healthcheck with timings, a stop signal, writable folders (one outside the app
 /// root, so its parents are created root-owned first), a VOLUME, build inputs (configured, and
 /// one found in include_str!), builder and runtime packages: what the Dockerfile says.
 #[test]
@@ -1088,6 +1088,7 @@ writable = ["data", { path = "/var/lib/api/state", volume = true }]
 build_inputs = ["crates/api/.env"]
 builder_packages = ["cmake", "protobuf-compiler"]
 runtime_packages = ["libpq5"]
+stop_signal = "sigint"
 "#,
         ),
     ]);

@@ -1471,6 +1471,9 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-next", None),
     // The same apps on Next 14 (React 18): the standalone output's layout of Next 13.4 to 14.
     ("pnpm9-next14", None),
+    // Next.js apps that migrate before they serve (`node scripts/migrate.mjs && next start`,
+    // `sh -c 'pnpm run migrate && exec next start -p 4000'`).
+    ("pnpm9-next-migrate", None),
     // A service started by its entrypoint script (a dependency's tool, node, exec node).
     ("pnpm9-entrypoint", None),
     // pnpm 11 on Node 22: settings and a catalog in pnpm-workspace.yaml, an allowed native addon.
@@ -2196,8 +2199,19 @@ fn start_steps_the_image_cannot_run_are_named_with_the_fix() {
         .stderr(predicate::str::contains(
             "services/api/package.json: the `start` script runs steps before the service that the image cannot run, so its CMD runs `node dist/server.js` alone and leaves out every step (prisma migrate deploy): `prisma migrate deploy`: `prisma` is not among the dependencies in services/api/package.json, so the image does not have it; add `prisma` to its dependencies, or set `cmd` in [generate.services.api] of isogen.toml",
         ));
-    // Another script as a step is not read at all.
+    // Another script as a step is replaced by its steps (the same step, the same fix)...
     let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","db:migrate":"prisma migrate deploy","start":"pnpm db:migrate && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
+    let ws = with(&[("services/api/package.json", api)]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "leaves out every step (prisma migrate deploy): `prisma migrate deploy`: `prisma` is not among the dependencies",
+        ));
+    // ... unless that script is more than steps joined by `&&`: then it is not read at all.
+    let api = r#"{"name":"@x/api","version":"1.0.0","main":"dist/server.js","scripts":{"build":"tsc","db:migrate":"prisma migrate deploy; echo done","start":"pnpm db:migrate && node dist/server.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
     let ws = with(&[("services/api/package.json", api)]);
     isogen()
         .arg("generate")
@@ -2447,5 +2461,29 @@ fn pnpm_9_builds_dependencies_in_the_deps_stage_on_the_full_image() {
     assert!(
         dockerfile.contains("ARG NODE_IMAGE=node:20-bookworm-slim\n"),
         "{dockerfile}"
+    );
+}
+
+/// `stop_signal` in a Node service's section is the image's `STOPSIGNAL`; a value that is no
+/// signal stops generate naming isogen.toml, the key and the value.
+#[test]
+fn stop_signal_is_the_images_stopsignal_or_a_named_error() {
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.services.api]\nstop_signal = \"SIGQUIT\"\n",
+    )]);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains("\nSTOPSIGNAL SIGQUIT\nLABEL"),
+        "{dockerfile}"
+    );
+    let ws = with(&[(
+        "isogen.toml",
+        "[generate.services.api]\nstop_signal = \"SIGNOPE\"\n",
+    )]);
+    fails_naming(
+        &ws,
+        &["isogen.toml", "stop_signal", "\"SIGNOPE\" is not a signal"],
     );
 }

@@ -31,7 +31,9 @@ fn next_workspace(edits: &[(&str, &str)]) -> tempfile::TempDir {
         }
     }
     for (path, text) in edits {
-        std::fs::write(dir.path().join(path), text).unwrap();
+        let to = dir.path().join(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, text).unwrap();
     }
     dir
 }
@@ -217,6 +219,114 @@ fn a_computed_tracing_root_is_named_as_an_assumption() {
     assert!(
         text.contains(r#"CMD ["node", "/app/apps/web/server.js"]"#),
         "{text}"
+    );
+}
+
+/// A copy of the fixture without its lockfile, so a test may change dependencies.
+fn unlocked(edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let ws = next_workspace(edits);
+    std::fs::remove_file(ws.path().join("pnpm-lock.yaml")).unwrap();
+    ws
+}
+
+/// langfuse's shape (`prisma migrate deploy && next start`): the migration runs under node
+/// from the app's own node_modules, then `next start` replaces the shell; Prisma's schema and
+/// migrations ship.
+#[test]
+fn a_migration_before_next_start_runs_first() {
+    let manifest = SITE_MANIFEST
+        .replace(
+            "START",
+            "dotenv -e ../../.env -- sh -c 'prisma migrate deploy && next start -p 4000'",
+        )
+        .replace(
+            r#""next": "15.5.29","#,
+            r#""next": "15.5.29", "prisma": "6.19.0","#,
+        );
+    let ws = unlocked(&[
+        ("apps/site/package.json", &manifest),
+        (
+            "apps/site/prisma/schema.prisma",
+            &format!("{DATASOURCE}{GENERATOR}"),
+        ),
+    ]);
+    std::fs::create_dir_all(ws.path().join("apps/site/prisma/migrations/1_init")).unwrap();
+    std::fs::write(
+        ws.path()
+            .join("apps/site/prisma/migrations/1_init/migration.sql"),
+        "CREATE TABLE a (id INTEGER);\n",
+    )
+    .unwrap();
+    let text = dockerfile(&ws, "site");
+    for line in [
+        r#"CMD ["/bin/sh", "-c", "node node_modules/prisma/build/index.js migrate deploy && exec node /app/apps/site/node_modules/next/dist/bin/next start -p 4000"]"#,
+        "COPY --from=builder /app/apps/site/prisma/schema.prisma /app/apps/site/prisma/schema.prisma",
+        "COPY --from=builder /app/apps/site/prisma/migrations /app/apps/site/prisma/migrations",
+        "# Before the server, the CMD runs the steps of the `start` script: node node_modules/prisma/build/index.js migrate deploy.",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    // A schema kept for migrations only (no client generator): its folder ships.
+    std::fs::write(ws.path().join("apps/site/prisma/schema.prisma"), DATASOURCE).unwrap();
+    let text = dockerfile(&ws, "site");
+    let line = "COPY --from=builder /app/apps/site/prisma /app/apps/site/prisma";
+    assert!(text.contains(line), "no `{line}` in\n{text}");
+}
+
+const DATASOURCE: &str =
+    "datasource db {\n  provider = \"sqlite\"\n  url = env(\"DATABASE_URL\")\n}\n";
+const GENERATOR: &str = "generator client {\n  provider = \"prisma-client-js\"\n}\n";
+
+/// A step the image cannot run is refused by name: a devDependency's tool, a tool under the
+/// standalone output (which ships only what `next build` traced), a command isogen does not
+/// know; a step that runs a script isogen cannot read leaves `next start` unread.
+#[test]
+fn a_step_before_next_that_cannot_run_is_refused_by_name() {
+    let dev = SITE_MANIFEST
+        .replace("START", "prisma migrate deploy && next start")
+        .replace(
+            r#""private": true,"#,
+            r#""private": true, "devDependencies": { "prisma": "6.19.0" },"#,
+        );
+    refused(
+        &unlocked(&[("apps/site/package.json", &dev)]),
+        &[
+            "apps/site/package.json",
+            "runs steps before Next.js that its image cannot run",
+            "`prisma migrate deploy`: `prisma` is a devDependency",
+        ],
+    );
+    let prod = SITE_MANIFEST
+        .replace("START", "prisma migrate deploy && next start")
+        .replace(
+            r#""next": "15.5.29","#,
+            r#""next": "15.5.29", "prisma": "6.19.0","#,
+        );
+    refused(
+        &unlocked(&[
+            ("apps/site/package.json", &prod),
+            (
+                "apps/site/next.config.js",
+                "module.exports = { output: 'standalone' };\n",
+            ),
+        ]),
+        &[
+            "`prisma migrate deploy`: the standalone output ships only the node_modules `next build` traced",
+            "no `prisma` command",
+        ],
+    );
+    let unknown = SITE_MANIFEST.replace("START", "wait-on tcp:db:5432 && next start");
+    refused(
+        &next_workspace(&[("apps/site/package.json", &unknown)]),
+        &["`wait-on tcp:db:5432`: isogen does not know which file the `wait-on` command runs"],
+    );
+    let script = SITE_MANIFEST.replace("START", "pnpm run migrate && next start");
+    refused(
+        &next_workspace(&[("apps/site/package.json", &script)]),
+        &[
+            "runs `next start` through the shell",
+            "a script made of those",
+        ],
     );
 }
 

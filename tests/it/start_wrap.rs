@@ -64,7 +64,7 @@ fn a_start_behind_sh_c_is_read_like_a_plain_one() {
     );
 }
 
-/// A main app whose start isogen cannot read (`sh -c` of a tool step, then `next start`) and
+/// A main app whose start isogen cannot read (`sh -c` of a tool step `;` then `next start`) and
 /// a worker it can: `generate` writes the worker's Dockerfile and says, in the same run,
 /// which app got none, its script, and both fixes.
 #[test]
@@ -72,7 +72,7 @@ fn generate_names_a_start_script_it_cannot_read() {
     let ws = workspace(&[
         (
             "web/package.json",
-            r#"{"name":"@x/web","version":"1.0.0","scripts":{"build":"next build","start":"dotenv -e ../.env -- sh -c 'prisma migrate deploy && next start'"}}"#,
+            r#"{"name":"@x/web","version":"1.0.0","scripts":{"build":"next build","start":"dotenv -e ../.env -- sh -c 'prisma migrate deploy; next start'"}}"#,
         ),
         (
             "worker/package.json",

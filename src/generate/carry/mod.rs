@@ -1,5 +1,6 @@
 //! `generate --force` over a hand-written Dockerfile: what its final stage sets at run time
-//! (`ENV`, `EXPOSE`, `HEALTHCHECK`, `VOLUME`, `USER`, `ENTRYPOINT`/`CMD`) is compared with the
+//! (`ENV`, `EXPOSE`, `HEALTHCHECK`, `VOLUME`, `USER`, `STOPSIGNAL`, `ENTRYPOINT`/`CMD`) is
+//! compared with the
 //! Dockerfile isogen generates for the same service, and each setting is either kept (as a
 //! setting of `[generate.services.<name>]` in isogen.toml, so the next `generate --check` stays
 //! clean), found the same already, or dropped with the reason.
@@ -15,7 +16,7 @@ pub mod toml;
 
 use std::collections::BTreeMap;
 
-use super::cfg::ServiceConfig;
+use super::cfg::{ServiceConfig, StopSignal};
 use super::runtime::{Duration, Healthcheck, HealthcheckOptions, Writable};
 use stage::{FinalStage, Form, Found, What};
 
@@ -48,6 +49,7 @@ pub struct Settings {
     pub writable: Vec<Writable>,
     pub cmd: Option<Vec<String>>,
     pub args: Vec<String>,
+    pub stop_signal: Option<StopSignal>,
 }
 
 impl Settings {
@@ -128,12 +130,8 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 out.push(found.line, &found.text, Verdict::Dropped(why));
             }
             What::StopSignal(signal) => {
-                let why = format!(
-                    "isogen.toml has no stop signal setting: the generated image is stopped \
-                     with SIGTERM (the runtime's default), not {signal}; the service must exit \
-                     on SIGTERM"
-                );
-                out.push(found.line, &found.text, Verdict::Dropped(why));
+                let verdict = stop_signal(signal, target, &mut out.settings);
+                out.push(found.line, &found.text, verdict);
             }
             _ => {}
         }
@@ -143,6 +141,29 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
     // In the file's order (the working directory and the command are decided last).
     out.items.sort_by_key(|i| i.line);
     Ok(out)
+}
+
+/// `STOPSIGNAL <signal>`: kept as `stop_signal` (a later one replaces an earlier one, as in
+/// the Dockerfile), the same when it is SIGTERM (the runtime's default) or isogen.toml's
+/// already, dropped when it is not a signal isogen can write (a variable).
+fn stop_signal(signal: &str, target: &Target<'_>, settings: &mut Settings) -> Verdict {
+    let parsed = match StopSignal::parse(signal) {
+        Ok(s) => s,
+        Err(why) => {
+            return Verdict::Dropped(format!(
+                "{why}: the generated image is stopped with SIGTERM unless `stop_signal` in {} says otherwise",
+                target.section
+            ))
+        }
+    };
+    let configured = target.existing.and_then(|o| o.stop_signal.as_ref());
+    if configured.map_or(parsed.is_default(), |c| *c == parsed) {
+        settings.stop_signal = None;
+        return Verdict::Same;
+    }
+    let kept = format!("stop_signal = {:?}", parsed.0);
+    settings.stop_signal = Some(parsed);
+    Verdict::Kept(kept)
 }
 
 /// Sources a hand-written single-stage build copies to build the service itself (the whole

@@ -110,11 +110,11 @@ fn kept_settings_join_isogen_toml_keeping_its_comments() {
     assert!(fresh.starts_with("[generate.services.my-svc]\n"), "{fresh}");
 }
 
-/// pgcat's shape: a config file copied from the build context, a working directory of its
-/// own and a stop signal are named as dropped, each with what to do; a copy from a stage is
-/// isogen's to replace and is not listed.
+/// pgcat's shape: a config file copied from the build context and a working directory of its
+/// own are named as dropped, each with what to do; its stop signal is kept as `stop_signal`;
+/// a copy from a stage is isogen's to replace and is not listed.
 #[test]
-fn context_files_workdir_and_stop_signal_are_named_as_dropped() {
+fn context_files_and_workdir_are_named_as_dropped_and_the_stop_signal_kept() {
     let hand = "FROM rust:1 AS builder\nCOPY . .\nRUN cargo build --release\nFROM debian:12-slim\nCOPY --from=builder /target/release/lldap /usr/bin/lldap\nCOPY lldap.toml /etc/lldap/lldap.toml\nADD static ./static\nWORKDIR /etc/lldap\nSTOPSIGNAL SIGINT\nCMD [\"/usr/bin/lldap\", \"run\"]\n";
     let (items, _) = verdicts(hand, CARGO_GENERATED);
     let texts: Vec<&str> = items.iter().map(|(t, _)| t.as_str()).collect();
@@ -126,8 +126,10 @@ fn context_files_workdir_and_stop_signal_are_named_as_dropped() {
         Verdict::Dropped(why) if why.contains("at /static")));
     assert!(matches!(of(&items, "WORKDIR /etc/lldap"),
         Verdict::Dropped(why) if why.contains("works in /app") && why.contains("not in /etc/lldap")));
-    assert!(matches!(of(&items, "STOPSIGNAL"),
-        Verdict::Dropped(why) if why.contains("SIGTERM") && why.contains("SIGINT")));
+    assert_eq!(
+        of(&items, "STOPSIGNAL"),
+        &Verdict::Kept("stop_signal = \"SIGINT\"".into())
+    );
     // The same working directory as the generated one is not worth a line.
     let (items, _) = verdicts(
         "FROM debian:12\nWORKDIR /app\nCMD [\"/app/lldap\"]\n",
@@ -137,4 +139,23 @@ fn context_files_workdir_and_stop_signal_are_named_as_dropped() {
         !items.iter().any(|(t, _)| t.starts_with("WORKDIR")),
         "{items:?}"
     );
+}
+
+/// A kept stop signal is written as `stop_signal`; `STOPSIGNAL SIGTERM` is the generated
+/// image's already; a variable is no signal isogen can write.
+#[test]
+fn a_stop_signal_is_kept_as_the_setting_unless_it_is_sigterm() {
+    let settings = Settings {
+        stop_signal: Some(crate::generate::cfg::StopSignal("SIGQUIT".into())),
+        ..Default::default()
+    };
+    let out = toml::add("", "api", &settings).unwrap();
+    assert_eq!(out, "[generate.services.api]\nstop_signal = \"SIGQUIT\"\n");
+    let hand =
+        |signal: &str| format!("FROM debian:12\nSTOPSIGNAL {signal}\nCMD [\"/app/lldap\"]\n");
+    let (items, _) = verdicts(&hand("SIGTERM"), CARGO_GENERATED);
+    assert_eq!(of(&items, "STOPSIGNAL"), &Verdict::Same);
+    let (items, _) = verdicts(&hand("$SIG"), CARGO_GENERATED);
+    assert!(matches!(of(&items, "STOPSIGNAL"),
+        Verdict::Dropped(why) if why.contains("is not a signal") && why.contains("`stop_signal`")));
 }

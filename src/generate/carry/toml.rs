@@ -57,6 +57,9 @@ pub fn add(text: &str, service: &str, settings: &Settings) -> Result<String, Str
     if let Some(cmd) = &settings.cmd {
         section.insert("cmd", Item::Value(Value::Array(Array::from_iter(cmd))));
     }
+    if let Some(signal) = &settings.stop_signal {
+        section.insert("stop_signal", Item::Value(Value::from(signal.0.as_str())));
+    }
     if !settings.args.is_empty() {
         let args = Array::from_iter(&settings.args);
         section.insert("args", Item::Value(Value::Array(args)));

@@ -679,6 +679,7 @@ impl Svc<'_> {
             .assets(self.pkg, &assets)?
             .into_iter()
             .chain(rf.migrations(self.node, entry))
+            .chain(rf.step_files(self.node, entry))
             .chain(rf.preloads(self.pkg, self.node, entry, warnings))
             .map(|rel| in_package(&self.pkg.dir, &rel))
             .collect();

@@ -4,6 +4,9 @@
 //! and runs `node server.js`; any other app runs `next start` (its options kept) from `.next`
 //! (without `.next/cache`), `public/`, its config, package.json and the production install; a
 //! custom server (`node server.js` that requires `next`) ships its files plus those three.
+//! Steps the start script runs before `next start` (`prisma migrate deploy && next start`)
+//! run first in the CMD (`/bin/sh -c "<steps> && exec node ..."`, see [`super::steps`]),
+//! with either output; a step the image cannot run is refused by name.
 //!
 //! It decides from the config facts discovery read ([`NextConfig`]); it never reads the disk,
 //! never guesses a value the config computes at run time (it names the assumption it made,
@@ -89,16 +92,15 @@ pub(super) fn plan(
         notes.push(format!("{config_name} sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder (the build stops if server.js is elsewhere)."));
     }
     let public = n.folder.has("public");
+    let before = steps_before(n);
     let mut copy = vec![dist_dir.clone()];
     copy.extend(public.then(|| "public".to_string()));
     copy.extend(config.file.clone());
     let (cmd, env) = match kind {
         NextKind::Standalone => {
             let env = standalone_env(&options, pkg, warnings);
-            (
-                Some(vec!["node".to_string(), format!("{workdir}/server.js")]),
-                env,
-            )
+            let cmd = vec!["node".to_string(), format!("{workdir}/server.js")];
+            (Some(cmd), env)
         }
         NextKind::Start => {
             require_next_at_run_time(ws, pkg, n, section)?;
@@ -114,6 +116,22 @@ pub(super) fn plan(
             require_next_at_run_time(ws, pkg, n, section)?;
             (None, BTreeMap::new())
         }
+    };
+    let cmd = match (cmd, before) {
+        (Some(cmd), Some((script, steps))) => {
+            let steps = runnable_steps(ws, pkg, n, kind, script, steps, section)?;
+            notes.push(format!(
+                "Before the server, the CMD runs the steps of the `{script}` script: {}.{}",
+                steps.join(" && "),
+                if kind == NextKind::Standalone {
+                    " They run in the standalone tree (its node_modules: only what `next build` traced)."
+                } else {
+                    ""
+                }
+            ));
+            Some(with_steps(&steps, cmd))
+        }
+        (cmd, _) => cmd,
     };
     Ok(Some(NextPlan {
         context: NextContext {
@@ -131,6 +149,70 @@ pub(super) fn plan(
         copy,
         env,
     }))
+}
+
+/// The steps the start script runs before the server (`prisma migrate deploy && next
+/// start`), with the script's name; `None` when it runs none.
+fn steps_before(n: &NodePackage) -> Option<(&str, &[String])> {
+    match &n.start {
+        Some((script, StartCommand::Next { before, .. } | StartCommand::Node { before, .. }))
+            if !before.is_empty() =>
+        {
+            Some((script.as_str(), before.as_slice()))
+        }
+        _ => None,
+    }
+}
+
+/// The steps as the image's shell runs them (see [`super::steps`]); an error names each step
+/// the image cannot run and why. The standalone output has no `node_modules` of the app's
+/// own: a dependency's tool (`prisma migrate deploy`) is not in it.
+fn runnable_steps(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    kind: NextKind,
+    script: &str,
+    steps: &[String],
+    section: &str,
+) -> Result<Vec<String>> {
+    let mut ok = Vec::new();
+    let mut problems = Vec::new();
+    for step in steps {
+        match super::steps::runnable(step, n, &pkg.manifest, section) {
+            Ok(cmd) if kind == NextKind::Standalone && !super::steps::runs_node_file(&cmd) => {
+                problems.push(format!("`{step}`: the standalone output ships only the node_modules `next build` traced for the server, so the image has no `{}` command; run it from a `node <file>` step of the app, drop `output: \"standalone\"` (`next start` ships the production install), or set `cmd` in {section} of isogen.toml", step_program(step)));
+            }
+            Ok(cmd) => ok.push(cmd),
+            Err(why) => problems.push(format!("`{step}`: {why}")),
+        }
+    }
+    if problems.is_empty() {
+        return Ok(ok);
+    }
+    Err(Error::workspace(
+        ws.root.join(&pkg.manifest),
+        format!(
+            "the `{script}` script of `{}` runs steps before Next.js that its image cannot run: {}",
+            pkg.name,
+            problems.join("; ")
+        ),
+    ))
+}
+
+/// The program of a step (`prisma` in `DATABASE_URL=x prisma migrate deploy`).
+fn step_program(step: &str) -> &str {
+    step.split_whitespace()
+        .find(|w| !w.contains('='))
+        .unwrap_or(step)
+}
+
+/// `cmd` after `steps`: `/bin/sh -c "<step> && ... && exec <cmd>"` (`exec`: the server
+/// replaces the shell and gets the container's signals).
+fn with_steps(steps: &[String], cmd: Vec<String>) -> Vec<String> {
+    let server = shlex::try_join(cmd.iter().map(String::as_str)).unwrap_or_else(|_| cmd.join(" "));
+    let line = format!("{} && exec {server}", steps.join(" && "));
+    vec!["/bin/sh".into(), "-c".into(), line]
 }
 
 /// Where `next build` writes: `.next`, or the config's `distDir` string.
@@ -185,7 +267,7 @@ fn kind(
         {
             return Err(Error::workspace(
                 ws.root.join(&pkg.manifest),
-                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), or set `entry` in {section} of isogen.toml", pkg.name, n.scripts[script]),
+                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), after steps joined by `&&` if it has any (each a `node <file>` command, a dependency's tool such as `prisma migrate deploy`, or a script made of those), or set `cmd` in {section} of isogen.toml", pkg.name, n.scripts[script]),
             ));
         }
         // No start script, and `next build` builds it: Next's own way to serve that build.

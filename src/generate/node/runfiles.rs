@@ -3,10 +3,14 @@
 //!
 //! - `assets` of `[generate.services.<name>]`: files or folders of the service's package,
 //!   shipped at the same path under its folder in the image;
-//! - migration folders of the service's package (`drizzle/`, `migrations/`) when its start
+//! - migration folders of the service's package (`drizzle/`, `migrations/`; `prisma/` when
+//!   a step runs `prisma` and no client generator made it Prisma's, below) when its start
 //!   command uses them: a step or argument names the folder or a migration (`migrat...`:
 //!   `node dist/migrate.js && node dist/server.js`, or a line of the entrypoint script it
 //!   runs); a folder its `files` lists ships anyway;
+//! - the files of the `node <file>` steps the start script runs before the service (`node
+//!   scripts/migrate.mjs && next start`): the top folder of each (or the file, at the top of
+//!   the package), as the package has it, when the image does not ship it already;
 //! - files of the service's package that its start command preloads (`node -r ./tracing.js`,
 //!   `--import ./otel.mjs`, or the same in the script's `NODE_OPTIONS`): node loads them from
 //!   the working directory, the service folder, before the entry;
@@ -31,7 +35,7 @@ use super::shell_dir;
 use crate::error::{Error, Result};
 use crate::generate::cfg::is_plain_path;
 use crate::generate::templates::shell_quote;
-use crate::workspace::pnpm::{NodePackage, StartCommand};
+use crate::workspace::pnpm::{NodePackage, StartCommand, NODE_VALUE_OPTIONS};
 use crate::workspace::relpath;
 use crate::workspace::Package;
 
@@ -126,11 +130,38 @@ impl RunFiles<'_> {
     /// module doc), relative to the package folder.
     pub fn migrations(&self, n: &NodePackage, entry: &str) -> Vec<String> {
         let text = start_text(n, entry);
-        MIGRATION_FOLDERS
+        let mut out: Vec<String> = MIGRATION_FOLDERS
             .iter()
             .filter(|f| n.folder.has(f) && (text.contains("migrat") || text.contains(*f)))
             .map(|f| f.to_string())
-            .collect()
+            .collect();
+        // `prisma migrate deploy` without a client generator (a schema kept for migrations
+        // only): Prisma's facts ship nothing, and the step reads `prisma/`.
+        if n.prisma.is_none() && n.folder.has("prisma") && text.contains("prisma") {
+            out.push("prisma".into());
+        }
+        out
+    }
+
+    /// The top folder (or file) of each `node <file>` step the start script runs before the
+    /// service, when the package has it (build output the step runs ships with the build).
+    pub fn step_files(&self, n: &NodePackage, entry: &str) -> Vec<String> {
+        let Some((_, command)) = start_of(n, entry) else {
+            return Vec::new();
+        };
+        let (StartCommand::Node { before, .. } | StartCommand::Next { before, .. }) = command
+        else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = before
+            .iter()
+            .filter_map(|step| node_file(step))
+            .filter_map(|file| file.split('/').next().map(str::to_string))
+            .filter(|top| n.folder.has(top) && top != "node_modules" && is_plain_path(top))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// The files of the service's package its start command preloads (see the module doc),
@@ -260,10 +291,13 @@ fn start_text(n: &NodePackage, entry: &str) -> String {
         let words: Vec<String> = words.map(|c| c.words.join(" ")).collect();
         return words.join(" ").to_lowercase();
     }
-    match n.script_running(entry) {
+    match start_of(n, entry) {
         Some((
             name,
-            crate::workspace::pnpm::StartCommand::Node {
+            StartCommand::Node {
+                before, options, ..
+            }
+            | StartCommand::Next {
                 before, options, ..
             },
         )) => {
@@ -276,6 +310,38 @@ fn start_text(n: &NodePackage, entry: &str) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// The script that starts the service running `entry`; a Next.js app, whose plan has no entry
+/// (`""`), starts with its start script.
+fn start_of<'a>(n: &'a NodePackage, entry: &str) -> Option<(&'a str, &'a StartCommand)> {
+    match n.script_running(entry) {
+        Some(found) => Some(found),
+        None if entry.is_empty() => n.start.as_ref().map(|(s, c)| (s.as_str(), c)),
+        None => None,
+    }
+}
+
+/// The file a `node [options] <file> [args]` step runs (behind assignments), cleaned.
+fn node_file(step: &str) -> Option<String> {
+    let words = shlex::split(step)?;
+    let mut words = words
+        .iter()
+        .skip_while(|w| w.contains('=') && !w.starts_with('-'));
+    if words.next()? != "node" {
+        return None;
+    }
+    while let Some(w) = words.next() {
+        if !w.starts_with('-') {
+            let file = relpath::clean(w);
+            return (!file.is_empty() && !file.starts_with('/') && !file.contains(".."))
+                .then_some(file);
+        }
+        if NODE_VALUE_OPTIONS.contains(&w.as_str()) {
+            words.next();
+        }
+    }
+    None
 }
 
 fn join(dir: &str, rel: &str) -> String {

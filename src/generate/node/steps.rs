@@ -88,6 +88,17 @@ pub(super) fn runnable(
     Ok(out.join(" "))
 }
 
+/// Whether a step as [`runnable`] writes it runs a file of the app with `node` (not a
+/// dependency's bin under `node_modules/`).
+pub(super) fn runs_node_file(step: &str) -> bool {
+    let words = shlex::split(step).unwrap_or_default();
+    let mut command = words.iter().skip_while(|w| is_assignment(w));
+    command.next().is_some_and(|p| p == "node")
+        && !command
+            .find(|w| !w.starts_with('-'))
+            .is_some_and(|f| f.starts_with("node_modules/"))
+}
+
 /// `NAME=value` with a shell variable name.
 fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {

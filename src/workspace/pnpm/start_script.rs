@@ -5,12 +5,16 @@
 //! the package (`sh ./entrypoint.sh`), a quoted script run by a shell (`sh -c '<script>'`,
 //! read as a start script of its own), or a runtime isogen
 //! does not build images for (Deno, Bun), each by name so a refusal can say what it saw.
+//! `exec <command>` is the command itself (the shell is replaced by it: same program, same
+//! arguments).
 //!
 //! Pure text work: the script is split into words as a POSIX shell would (`shlex`), and it
-//! never runs a shell. `a && b && node <file>` is read as "run a, then b, then the service"
-//! when every step is a `node` command or a dependency's tool (`prisma migrate deploy`);
-//! anything with other shell operators (`|`, `;`, `$`, redirections, a single `&`) is not
-//! read as a plain command.
+//! never runs a shell. `a && b && node <file>` (or `a && next start`) is read as "run a, then
+//! b, then the service" when every step is a `node` command, a dependency's tool (`prisma
+//! migrate deploy`) or, where the package's scripts are known ([`service_start`]), another
+//! script made of such steps (`pnpm run migrate`, replaced by its steps); anything with other
+//! shell operators (`|`, `;`, `$`, redirections, a single `&`) is not read as a plain
+//! command.
 
 use std::collections::BTreeMap;
 
@@ -32,10 +36,12 @@ pub enum StartCommand {
     /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`.
     Script(String),
     /// `next start [options]` (`-p 4000`, `-H 0.0.0.0`, `--keepAliveTimeout 70000`), with the
-    /// environment the script set before it.
+    /// environment the script set before it; `before` as for [`StartCommand::Node`]
+    /// (`prisma migrate deploy && next start`).
     Next {
         env: BTreeMap<String, String>,
         options: Vec<String>,
+        before: Vec<String>,
     },
     /// `sh ./entrypoint.sh [args]`, `bash scripts/start.sh`, `./docker-entrypoint.sh`: a shell
     /// script of the package (`script` relative to its folder, cleaned). `shell` is the
@@ -152,8 +158,9 @@ pub fn processes(scripts: &BTreeMap<String, String>) -> Vec<(String, StartComman
 
 /// `name`'s command, following `pnpm <other script>` a few steps (a loop ends as `Other`).
 fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, StartCommand)> {
+    let steps = Steps::Of(scripts, 0);
     let mut current = name.to_string();
-    let mut command = start_command(scripts.get(&current)?);
+    let mut command = command_with(scripts.get(&current)?, steps);
     for _ in 0..4 {
         let StartCommand::Script(next) = &command else {
             return Some((current, command));
@@ -162,29 +169,33 @@ fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, St
             return Some((current, StartCommand::Other));
         };
         current = next.clone();
-        command = start_command(text);
+        command = command_with(text, steps);
     }
     Some((current, StartCommand::Other))
 }
 
-/// What `script` runs (see [`StartCommand`]).
+/// How a step that runs another script (`pnpm run migrate`) is read: not at all (the
+/// package's scripts are unknown), or replaced by that script's steps, following scripts up
+/// to a few levels deep (a loop ends unread).
+#[derive(Clone, Copy)]
+enum Steps<'a> {
+    Unknown,
+    Of(&'a BTreeMap<String, String>, usize),
+}
+
+/// What `script` runs (see [`StartCommand`]); a step that runs another script is not read.
 pub fn start_command(script: &str) -> StartCommand {
-    if let Some(command) = shell_c(script) {
+    command_with(script, Steps::Unknown)
+}
+
+fn command_with(script: &str, scripts: Steps<'_>) -> StartCommand {
+    if let Some(command) = shell_c(script, scripts) {
         return command;
     }
-    if script.contains(['|', ';', '$', '`', '>', '<', '\n']) {
-        return StartCommand::Other;
-    }
-    let Some(words) = shlex::split(script) else {
+    let Some(chain) = chain(script) else {
         return StartCommand::Other;
     };
-    // `a && b`: every `&` of the text must be one of the `&&` words that separate the steps.
-    let separators = words.iter().filter(|w| *w == "&&").count();
-    if script.matches('&').count() != 2 * separators || script.contains("&&&") {
-        return StartCommand::Other;
-    }
-    let steps: Vec<&[String]> = words.split(|w| w == "&&").collect();
-    let Some((last, first)) = steps.split_last() else {
+    let Some((last, first)) = chain.split_last() else {
         return StartCommand::Other;
     };
     if first.is_empty() {
@@ -192,8 +203,8 @@ pub fn start_command(script: &str) -> StartCommand {
     }
     let mut before = Vec::new();
     for step in first {
-        match step_text(step) {
-            Some(text) => before.push(text),
+        match steps_of(step, scripts) {
+            Some(texts) => before.extend(texts),
             None => return StartCommand::Other,
         }
     }
@@ -206,8 +217,55 @@ pub fn start_command(script: &str) -> StartCommand {
             file,
             before,
         },
+        StartCommand::Next { env, options, .. } => StartCommand::Next {
+            env,
+            options,
+            before,
+        },
         _ => StartCommand::Other,
     }
+}
+
+/// The words of each `&&`-separated command of `script`; `None` when the text holds any
+/// other shell operator, or a step is empty.
+fn chain(script: &str) -> Option<Vec<Vec<String>>> {
+    if script.contains(['|', ';', '$', '`', '>', '<', '\n']) {
+        return None;
+    }
+    let words = shlex::split(script)?;
+    // `a && b`: every `&` of the text must be one of the `&&` words that separate the steps.
+    let separators = words.iter().filter(|w| *w == "&&").count();
+    if script.matches('&').count() != 2 * separators || script.contains("&&&") {
+        return None;
+    }
+    let steps: Vec<Vec<String>> = words.split(|w| w == "&&").map(<[String]>::to_vec).collect();
+    (!steps.iter().any(Vec::is_empty)).then_some(steps)
+}
+
+/// One step before the service as shell text (see [`step_text`]), or the steps of the
+/// script it runs (`pnpm run migrate`, when `scripts` are known and that script is made of
+/// steps only); `None` when it is neither.
+fn steps_of(step: &[String], scripts: Steps<'_>) -> Option<Vec<String>> {
+    if let Some(text) = step_text(step) {
+        return Some(vec![text]);
+    }
+    let Steps::Of(all, depth) = scripts else {
+        return None;
+    };
+    let mut env = BTreeMap::new();
+    let rest = peel_env(step, &mut env);
+    let (program, args) = rest.split_first()?;
+    if depth > 3 || !env.is_empty() || !matches!(program.as_str(), "pnpm" | "npm" | "yarn") {
+        return None;
+    }
+    let StartCommand::Script(name) = script_of(program, args) else {
+        return None;
+    };
+    let mut out = Vec::new();
+    for inner in chain(all.get(&name)?)? {
+        out.extend(steps_of(&inner, Steps::Of(all, depth + 1))?);
+    }
+    Some(out)
 }
 
 /// `[assignments and wrappers] sh -c '<script>'` (also `bash`, `dash`, `ash`; the script in
@@ -215,7 +273,7 @@ pub fn start_command(script: &str) -> StartCommand {
 /// its own, under the assignments made before the shell. `None` when the text is not that
 /// shape; `Other` when it is but the text around the quoted script holds shell operators, or
 /// the quoted script is not written plainly (an escape, text glued to the quotes).
-fn shell_c(script: &str) -> Option<StartCommand> {
+fn shell_c(script: &str, scripts: Steps<'_>) -> Option<StartCommand> {
     let words = shlex::split(script)?;
     let mut outer_env = BTreeMap::new();
     let [shell, c, inner] = peel_env(&words, &mut outer_env) else {
@@ -234,7 +292,7 @@ fn shell_c(script: &str) -> Option<StartCommand> {
     if !prefix.ends_with(char::is_whitespace) {
         return Some(StartCommand::Other);
     }
-    let mut command = start_command(inner);
+    let mut command = command_with(inner, scripts);
     if let StartCommand::Node { env, .. } | StartCommand::Next { env, .. } = &mut command {
         let inner_env = std::mem::replace(env, outer_env);
         env.extend(inner_env);
@@ -250,8 +308,15 @@ fn shell_c(script: &str) -> Option<StartCommand> {
 fn step_text(step: &[String]) -> Option<String> {
     let mut env = BTreeMap::new();
     let mut rest = peel_env(step, &mut env);
-    if !matches!(words_command(step), StartCommand::Node { .. }) {
-        rest = tool_words(rest)?;
+    // `exec` before the last command would end the script there, and a server or a watcher
+    // (`next start`, `nodemon`) never ends: not steps.
+    if rest.first().is_some_and(|w| w == "exec") {
+        return None;
+    }
+    match words_command(step) {
+        StartCommand::Node { .. } => {}
+        StartCommand::Next { .. } | StartCommand::Dev(_) => return None,
+        _ => rest = tool_words(rest)?,
     }
     let mut text: Vec<String> = Vec::new();
     for (k, v) in &env {
@@ -299,6 +364,30 @@ pub fn words_command(words: &[String]) -> StartCommand {
     };
     match program.as_str() {
         "node" => node_command(env, args),
+        // `exec node dist/main.js`: the same command, replacing the shell.
+        "exec" => match words_command(args) {
+            StartCommand::Node {
+                env: inner,
+                options,
+                file,
+                before,
+            } => StartCommand::Node {
+                env: env.into_iter().chain(inner).collect(),
+                options,
+                file,
+                before,
+            },
+            StartCommand::Next {
+                env: inner,
+                options,
+                before,
+            } => StartCommand::Next {
+                env: env.into_iter().chain(inner).collect(),
+                options,
+                before,
+            },
+            other => other,
+        },
         "pnpm" | "npm" | "yarn" => script_of(program, args),
         "deno" => StartCommand::Unsupported("Deno"),
         "bun" | "bunx" => StartCommand::Unsupported("Bun"),
@@ -306,6 +395,7 @@ pub fn words_command(words: &[String]) -> StartCommand {
             Some((start, options)) if start == "start" => StartCommand::Next {
                 env,
                 options: options.to_vec(),
+                before: Vec::new(),
             },
             Some((dev, _)) if dev == "dev" => StartCommand::Dev("next dev".into()),
             // `next` alone is `next dev`.

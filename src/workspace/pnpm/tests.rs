@@ -342,6 +342,7 @@ fn start_commands_are_read_by_what_they_run() {
             )]
             .into(),
             options: ["-p", "4000", "-H", "0.0.0.0"].map(String::from).to_vec(),
+            before: Vec::new(),
         }
     );
     assert_eq!(start_command("next"), C::Dev("next dev".into()));
@@ -376,6 +377,7 @@ fn a_shell_c_script_is_read_as_the_script_it_quotes() {
         C::Next {
             env: std::collections::BTreeMap::new(),
             options: ["-p", "3000"].map(String::from).to_vec(),
+            before: Vec::new(),
         }
     );
     let env = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
@@ -406,7 +408,6 @@ fn a_shell_c_script_is_read_as_the_script_it_quotes() {
         "sh -c 'node dist/a.js | tee log'",
         "sh -c \"node \\\"dist/a.js\\\"\"",
         "sh -c x'node dist/a.js'",
-        "sh -c 'prisma migrate deploy && next start'",
     ] {
         assert_eq!(start_command(unread), C::Other, "{unread}");
     }
@@ -463,7 +464,7 @@ fn run_a_then_b_is_read_as_steps_before_the_service() {
         "pnpm db:migrate && node dist/server.js",
         "./migrate.sh && node dist/server.js",
         "npx --yes prisma migrate deploy && node dist/server.js",
-        "node dist/migrate.js && next start",
+        "exec node dist/migrate.js && node dist/server.js",
         "node dist/a.js & node dist/b.js",
         "node dist/a.js &&& node dist/b.js",
         "node dist/a.js || node dist/b.js",
@@ -472,6 +473,73 @@ fn run_a_then_b_is_read_as_steps_before_the_service() {
     ] {
         assert_eq!(start_command(other), C::Other, "{other}");
     }
+}
+
+/// langfuse's shape (`dotenv -e ../../.env -- sh -c 'prisma migrate deploy && next start'`):
+/// the steps before `next start` are read as they are before `node <file>`.
+#[test]
+fn steps_before_next_start_are_read() {
+    use crate::workspace::pnpm::{start_command, StartCommand as C};
+    let next = |script: &str| match start_command(script) {
+        C::Next {
+            before, options, ..
+        } => Some((before, options)),
+        _ => None,
+    };
+    assert_eq!(
+        next("dotenv -e ../../.env -- sh -c 'prisma migrate deploy && next start'"),
+        Some((vec!["prisma migrate deploy".into()], Vec::new()))
+    );
+    assert_eq!(
+        next("node scripts/migrate.mjs && next start -p 4000"),
+        Some((
+            vec!["node scripts/migrate.mjs".into()],
+            vec!["-p".into(), "4000".into()]
+        ))
+    );
+    // Without the package's scripts, a step that runs another script is not read.
+    assert_eq!(next("pnpm run migrate && next start"), None);
+}
+
+/// `exec` replaces the shell with the command: the same command, in a start script or in the
+/// script of `sh -c`, and as the last of the steps.
+#[test]
+fn exec_is_the_command_it_runs() {
+    use crate::workspace::pnpm::{start_command, StartCommand as C};
+    let file = |script: &str| match start_command(script) {
+        C::Node {
+            file, before, env, ..
+        } => Some((file, before, env.into_iter().collect::<Vec<_>>())),
+        _ => None,
+    };
+    assert_eq!(
+        file("exec node dist/x.js"),
+        Some(("dist/x.js".into(), Vec::new(), Vec::new()))
+    );
+    assert_eq!(
+        file("PORT=1 exec NODE_ENV=production node dist/x.js"),
+        Some((
+            "dist/x.js".into(),
+            Vec::new(),
+            vec![
+                ("NODE_ENV".into(), "production".into()),
+                ("PORT".into(), "1".into())
+            ]
+        ))
+    );
+    assert_eq!(
+        file("sh -c 'node dist/migrate.js && exec node dist/x.js'"),
+        Some((
+            "dist/x.js".into(),
+            vec!["node dist/migrate.js".into()],
+            Vec::new()
+        ))
+    );
+    assert!(matches!(
+        start_command("sh -c 'exec next start -p 4000'"),
+        C::Next { options, .. } if options == ["-p", "4000"]
+    ));
+    assert_eq!(start_command("exec"), C::Other);
 }
 
 #[test]
@@ -510,6 +578,26 @@ fn the_production_start_script_is_found_behind_a_dev_start() {
         Some(("start".into(), C::Other))
     );
     assert_eq!(service_start(&scripts(&[("build", "tsc")])), None);
+    // A step that runs another script is replaced by that script's steps.
+    let (_, command) = service_start(&scripts(&[
+        ("start", "pnpm run migrate && exec next start"),
+        ("migrate", "pnpm db:deploy && node scripts/seed.mjs"),
+        ("db:deploy", "prisma migrate deploy"),
+    ]))
+    .unwrap();
+    assert!(
+        matches!(&command, C::Next { before, .. } if before == &["prisma migrate deploy", "node scripts/seed.mjs"]),
+        "{command:?}"
+    );
+    // ... when it has steps only (not a server, a shell operator, a loop, a missing script).
+    for migrate in ["node dist/a.js | tee log", "pnpm start", "pnpm gone"] {
+        let (_, command) = service_start(&scripts(&[
+            ("start", "pnpm run migrate && node dist/main.js"),
+            ("migrate", migrate),
+        ]))
+        .unwrap();
+        assert_eq!(command, C::Other, "{migrate}");
+    }
 }
 
 #[test]

@@ -11,8 +11,11 @@
 //! cargo test --test it buildah::next -- --ignored --nocapture
 //! ```
 //!
+//! tests/fixtures/pnpm9-next-migrate, the same apps running a migration step before Next,
+//! is built the same way, and its pages show what the step did.
+//!
 //! Slow (a `next build` per app, `next` and its platform packages from the npm registry) and
-//! needs buildah, so ignored by default. Images `localhost/isogen-gen/next-<app>`, removed
+//! needs buildah, so ignored by default. Images `localhost/isogen-gen/<fixture>-<app>`, removed
 //! once checked.
 //!
 //! Each run's server must be its own and must end with the run: a server that outlived
@@ -62,6 +65,8 @@ fn await_listening(child: &mut Child, port: u16) {
 
 struct App {
     dir: &'static str,
+    /// Text the page shows besides the greeting (what a step before the server did).
+    page_shows: Option<&'static str>,
     /// The port is its CMD's `-p` (next start), else the image's `PORT` (standalone). Either is
     /// swapped for a free port, so the two tests (run in parallel) and runs of other worktrees
     /// on the machine never answer each other's requests.
@@ -70,7 +75,8 @@ struct App {
 
 fn build_run_verify(root: &Path, app: &App, out: &Path) {
     let name = app.dir.rsplit('/').next().unwrap();
-    let image = format!("localhost/isogen-gen/next-{name}");
+    let fixture = root.file_name().unwrap().to_string_lossy();
+    let image = format!("localhost/isogen-gen/{fixture}-{name}");
     let dockerfile = format!("{}/Dockerfile", app.dir);
     build(root, &dockerfile, &image);
     let mut cmd: Vec<String> = serde_json::from_value(config(&image)["Cmd"].clone()).unwrap();
@@ -80,11 +86,7 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     run.args(&BUILDAH[1..])
         .args(["run", "--isolation", "chroot"]);
     if app.port_in_cmd {
-        let p = cmd.iter().position(|a| a == "-p").map(|p| p + 1);
-        let p = p
-            .filter(|&p| p < cmd.len())
-            .unwrap_or_else(|| panic!("{name}: no `-p <port>` in its CMD {cmd:?}"));
-        cmd[p] = port.to_string();
+        swap_port(&mut cmd, port);
     } else {
         run.args(["-e", &format!("PORT={port}")]);
     }
@@ -124,6 +126,9 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     buildah(&["rm", &container]);
     buildah(&["rmi", &image]);
     let greeting = format!("hello {name} from @nx/greet");
+    if let Some(text) = app.page_shows {
+        assert!(page.contains(text), "{name} / shows no `{text}`: {page}");
+    }
     assert!(
         page.starts_with("HTTP/1.1 200") && page.contains(&greeting),
         "{name} /: {page}"
@@ -148,10 +153,55 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     }
 }
 
+/// The port of a CMD's `-p <port>`, as a word of its own or in the line of `/bin/sh -c`,
+/// swapped for `port`.
+fn swap_port(cmd: &mut [String], port: u16) {
+    if let Some(p) = cmd.iter().position(|a| a == "-p").map(|p| p + 1) {
+        if p < cmd.len() {
+            cmd[p] = port.to_string();
+            return;
+        }
+    }
+    let Some(line) = cmd.last_mut().filter(|l| l.contains(" -p ")) else {
+        panic!("no `-p <port>` in the CMD {cmd:?}");
+    };
+    let (head, tail) = line.split_once(" -p ").unwrap();
+    let rest = tail.split_once(' ').map_or("", |(_, r)| r);
+    *line = format!("{head} -p {port} {rest}").trim_end().to_string();
+}
+
 #[test]
 #[ignore = "slow: builds two Next.js images with buildah"]
 fn next_apps_build_serve_their_pages_and_routes_and_verify() {
     build_serve_verify("pnpm9-next");
+}
+
+/// tests/fixtures/pnpm9-next-migrate: each app runs `node scripts/migrate.mjs` before Next
+/// (`apps/web`: `... && next start` with the standalone output; `apps/site`: `sh -c 'pnpm run
+/// migrate && exec next start -p 4000'`). The image's CMD runs the step, which reads the
+/// shipped `migrations/*.sql` and records them in /tmp/migrated.txt, then Next, whose page
+/// shows that record: the step ran, with its files, before the server answered.
+#[test]
+#[ignore = "slow: builds two Next.js images with buildah"]
+fn apps_that_migrate_first_run_the_step_then_serve_and_verify() {
+    let fixture = "pnpm9-next-migrate";
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join(fixture);
+    generated_fixture(fixture, &root);
+    for app in [
+        App {
+            dir: "apps/web",
+            page_shows: Some("001_init.sql, 002_author.sql"),
+            port_in_cmd: false,
+        },
+        App {
+            dir: "apps/site",
+            page_shows: Some("001_init.sql, 002_author.sql"),
+            port_in_cmd: true,
+        },
+    ] {
+        build_run_verify(&root, &app, tmp.path());
+    }
 }
 
 /// The same apps on Next 14.2 (React 18), whose standalone output is traced from the folder of
@@ -169,10 +219,12 @@ fn build_serve_verify(fixture: &str) {
     for app in [
         App {
             dir: "apps/web",
+            page_shows: None,
             port_in_cmd: false,
         },
         App {
             dir: "apps/site",
+            page_shows: None,
             port_in_cmd: true,
         },
     ] {
