@@ -1,11 +1,16 @@
 //! The values of one object key everywhere a file writes it (`{ output: "standalone" }`),
 //! as far as a reader that never runs the program can tell: a string literal, or something
-//! computed. Keys in comments or strings are not keys: the file is parsed, not scanned.
+//! computed. Keys in comments or strings are not keys: the file is parsed, not scanned. An
+//! object literal that only some runs build (a branch of `?:`, `&&`/`||`/`??` or `if`, as in
+//! `...(process.env.X ? { output: "standalone" } : {})`) sets its keys only sometimes: their
+//! values are computed, never the literal.
 
 use std::path::Path;
 
 use oxc_allocator::Allocator;
-use oxc_ast::ast::{Expression, ObjectProperty};
+use oxc_ast::ast::{
+    ConditionalExpression, Expression, IfStatement, LogicalExpression, ObjectProperty,
+};
 use oxc_ast_visit::{walk, Visit};
 
 use super::imports::{literal, parse, LineIndex};
@@ -35,6 +40,7 @@ pub fn property_values(
     let mut finder = Finder {
         key,
         out: Vec::new(),
+        branches: 0,
     };
     finder.visit_program(&program);
     Ok(finder.out)
@@ -43,6 +49,17 @@ pub fn property_values(
 struct Finder<'k> {
     key: &'k str,
     out: Vec<PropertyValue>,
+    /// How many conditional branches enclose the node being visited (0: every run reaches it).
+    branches: usize,
+}
+
+impl Finder<'_> {
+    /// Visits what only some runs evaluate.
+    fn in_branch(&mut self, visit: impl FnOnce(&mut Self)) {
+        self.branches += 1;
+        visit(self);
+        self.branches -= 1;
+    }
 }
 
 /// The expression under TypeScript's `as`/`satisfies`/`!` and parentheses.
@@ -60,7 +77,7 @@ impl<'a> Visit<'a> for Finder<'_> {
     fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
         if !it.computed && it.key.is_specific_static_name(self.key) {
             let value = match literal(unwrapped(&it.value)) {
-                Some((text, _)) if !it.shorthand && !it.method => {
+                Some((text, _)) if !it.shorthand && !it.method && self.branches == 0 => {
                     PropertyValue::Literal(text.to_string())
                 }
                 _ if it.shorthand || it.method => PropertyValue::Computed,
@@ -71,6 +88,29 @@ impl<'a> Visit<'a> for Finder<'_> {
             self.out.push(value);
         }
         walk::walk_object_property(self, it);
+    }
+
+    fn visit_conditional_expression(&mut self, it: &ConditionalExpression<'a>) {
+        self.visit_expression(&it.test);
+        self.in_branch(|f| {
+            f.visit_expression(&it.consequent);
+            f.visit_expression(&it.alternate);
+        });
+    }
+
+    fn visit_logical_expression(&mut self, it: &LogicalExpression<'a>) {
+        self.visit_expression(&it.left);
+        self.in_branch(|f| f.visit_expression(&it.right));
+    }
+
+    fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
+        self.visit_expression(&it.test);
+        self.in_branch(|f| {
+            f.visit_statement(&it.consequent);
+            if let Some(alternate) = &it.alternate {
+                f.visit_statement(alternate);
+            }
+        });
     }
 }
 
@@ -128,5 +168,31 @@ mod tests {
         )
         .is_empty());
         assert!(property_values(Path::new("c.js"), "module.exports = {", "output").is_err());
+    }
+
+    #[test]
+    fn an_object_only_some_runs_build_sets_a_computed_value() {
+        // jitsu's webapps/console: standalone only when the build sets NEXTJS_STANDALONE_BUILD.
+        assert_eq!(
+            values(
+                "next.config.js",
+                "module.exports = { a: 1, ...(process.env.NEXTJS_STANDALONE_BUILD === '1' ? { output: 'standalone' } : {}) }"
+            ),
+            [Computed]
+        );
+        assert_eq!(
+            values(
+                "c.mjs",
+                "export default { ...(ci && { output: 'standalone' }), b: { output: 'x' } }"
+            ),
+            [Computed, Literal("x".into())]
+        );
+        assert_eq!(
+            values(
+                "c.js",
+                "let c = {}; if (ci) { c = { output: 'standalone' } }"
+            ),
+            [Computed]
+        );
     }
 }

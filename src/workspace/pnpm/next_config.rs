@@ -138,6 +138,8 @@ mod tests {
             "const output = 'standalone'; module.exports = { output }",
             "module.exports = { output: `${mode}` }",
             "module.exports = isCI ? { output: 'standalone' } : { output: 'export' }",
+            // jitsu's console: standalone only when the build sets NEXTJS_STANDALONE_BUILD.
+            "module.exports = { ...(process.env.NEXTJS_STANDALONE_BUILD === '1' ? { output: 'standalone' } : {}) }",
         ] {
             assert_eq!(output(text), ConfigValue::Computed, "{text}");
         }
