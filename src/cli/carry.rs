@@ -21,6 +21,23 @@ pub struct Kept {
     pub toml: Option<(PathBuf, String, Config)>,
 }
 
+/// What `generate::carry` keeps of the hand-written Dockerfile `text` for the service whose
+/// generated Dockerfile is `file`, with the service's isogen.toml `section` as it stands.
+pub fn carry_into(
+    text: &str,
+    file: &GeneratedFile,
+    section: &str,
+    config: &Config,
+) -> std::result::Result<carry::Carried, String> {
+    let target = Target {
+        generated: &file.contents,
+        existing: config.generate.service(&file.service),
+        section,
+        uid: config.generate.uid(),
+    };
+    carry::carry(text, &target)
+}
+
 /// Reads the hand-written Dockerfiles among `files` (under `root`) and what to keep of them.
 pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Result<Option<Kept>> {
     let path = root.join(isogen::config::FILE_NAME);
@@ -42,13 +59,7 @@ pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Re
             continue;
         }
         let section = format!("[generate.services.{}]", file.service);
-        let target = Target {
-            generated: &file.contents,
-            existing: config.generate.service(&file.service),
-            section: &section,
-            uid: config.generate.uid(),
-        };
-        let carried = match carry::carry(&old, &target) {
+        let carried = match carry_into(&old, file, &section, config) {
             Ok(c) => c,
             Err(why) => {
                 let _ = writeln!(

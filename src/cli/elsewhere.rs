@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use isogen::config::Config;
-use isogen::generate::carry::{self, Target, Verdict};
+use isogen::generate::carry::Verdict;
 use isogen::generate::{write, GeneratedFile, DOCKERFILE};
 use isogen::workspace::roles::{self, Role};
 use isogen::workspace::{Ecosystem, Workspace};
@@ -45,13 +45,7 @@ pub fn warnings(
                 continue;
             };
             let section = format!("[generate.services.{}]", file.service);
-            let target = Target {
-                generated: &file.contents,
-                existing: config.generate.service(&file.service),
-                section: &section,
-                uid: config.generate.uid(),
-            };
-            let Ok(carried) = carry::carry(&text, &target) else {
+            let Ok(carried) = super::carry::carry_into(&text, file, &section, config) else {
                 continue;
             };
             if !carried

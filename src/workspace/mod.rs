@@ -157,6 +157,14 @@ impl Workspace {
         nested::not_a_workspace(dir)
     }
 
+    /// The Node facts of the package in folder `dir` (workspace-relative), when it has some.
+    pub fn node_at(&self, dir: &str) -> Option<&pnpm::NodePackage> {
+        self.packages
+            .iter()
+            .find(|p| p.dir == dir)
+            .and_then(|p| p.node.as_ref())
+    }
+
     /// Reads the workspace at `root`: pnpm, Cargo, or both. Errors name the file.
     pub fn discover(root: &Path, config: &WorkspaceConfig) -> Result<Workspace> {
         let has_pnpm = root.join(pnpm::WORKSPACE_FILE).is_file();

@@ -34,12 +34,7 @@ pub(super) fn build_files(
         if p.is_service && overridden.is_some() {
             continue;
         }
-        let Some(n) = ws
-            .packages
-            .iter()
-            .find(|w| w.dir == p.dir)
-            .and_then(|w| w.node.as_ref())
-        else {
+        let Some(n) = ws.node_at(&p.dir) else {
             continue;
         };
         let files = n.script_files.get(build_script).into_iter().flatten();

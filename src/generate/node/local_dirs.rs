@@ -20,12 +20,7 @@ pub(super) fn local_dirs(
 ) -> Vec<String> {
     let mut out: BTreeSet<String> = pnpm.root_local_dirs.iter().cloned().collect();
     for p in packages {
-        let Some(n) = ws
-            .packages
-            .iter()
-            .find(|w| w.dir == p.dir)
-            .and_then(|w| w.node.as_ref())
-        else {
+        let Some(n) = ws.node_at(&p.dir) else {
             continue;
         };
         let local = n.deps.iter().filter(|d| d.internal.is_none());
