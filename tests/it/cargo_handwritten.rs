@@ -15,21 +15,7 @@ fn isogen() -> Command {
 
 /// A copy of tests/fixtures/cargo-proxy, its hand-written Dockerfile included.
 fn proxy() -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cargo-proxy");
-    let dir = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(&src)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != "target")
-    {
-        let entry = entry.unwrap();
-        let to = dir.path().join(entry.path().strip_prefix(&src).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-    dir
+    crate::fixture_copy::copy("cargo-proxy", true)
 }
 
 /// `isogen generate --dry-run .` in `dir`: its exit code and stderr.

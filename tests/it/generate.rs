@@ -24,24 +24,7 @@ fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// A copy of tests/fixtures/<name> (without node_modules or build output).
 fn fixture(name: &str) -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let dir = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(&src)
-        .into_iter()
-        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("node_modules" | "dist")))
-    {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(&src).unwrap();
-        let to = dir.path().join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else if !rel.to_string_lossy().contains("Dockerfile") {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-    dir
+    crate::fixture_copy::copy(name, false)
 }
 
 fn read(dir: &Path, rel: &str) -> String {

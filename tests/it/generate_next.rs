@@ -5,8 +5,6 @@
 //! The fixture's own Dockerfiles are snapshot in `generate::real_workspaces_*`; the opt-in
 //! buildah test `buildah::next` builds and runs them.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 
 fn isogen() -> Command {
@@ -15,21 +13,7 @@ fn isogen() -> Command {
 
 /// A copy of the fixture with `edits` (relative path, new contents) applied.
 fn next_workspace(edits: &[(&str, &str)]) -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm9-next");
-    let dir = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(&src)
-        .into_iter()
-        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("node_modules" | ".next")))
-    {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(&src).unwrap();
-        let to = dir.path().join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else if !rel.to_string_lossy().contains("Dockerfile") {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    let dir = crate::fixture_copy::copy("pnpm9-next", false);
     for (path, text) in edits {
         let to = dir.path().join(path);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();

@@ -10,20 +10,7 @@ use assert_cmd::Command;
 
 /// A copy of `tests/fixtures/<name>` in a temporary folder.
 fn fixture(name: &str) -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let dir = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(&src) {
-        let entry = entry.unwrap();
-        let to = dir.path().join(entry.path().strip_prefix(&src).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-    dir
+    crate::fixture_copy::copy(name, true)
 }
 
 /// Exit code and stderr of `isogen <args> <dir>`, the folder shown as `[DIR]`.

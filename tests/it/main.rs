@@ -14,6 +14,7 @@ mod cargo_generate;
 mod cargo_handwritten;
 mod discovery_roles;
 mod errors;
+mod fixture_copy;
 mod force_carry;
 mod gate_cli;
 mod generate;

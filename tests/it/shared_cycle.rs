@@ -11,18 +11,7 @@ use std::path::Path;
 use assert_cmd::Command;
 
 fn fixture() -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pnpm9-shared-cycle");
-    let dir = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(&src) {
-        let entry = entry.unwrap();
-        let to = dir.path().join(entry.path().strip_prefix(&src).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-    dir
+    crate::fixture_copy::copy("pnpm9-shared-cycle", true)
 }
 
 /// Exit code, stdout and stderr of `isogen <args> <dir>`, the folder shown as `[DIR]`.
