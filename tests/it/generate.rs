@@ -615,21 +615,33 @@ fn a_deno_or_bun_service_or_a_next_app_without_next_is_refused_by_name() {
     }
 }
 
+/// A dev server as the start of a package that builds a Node server (tsx, tsc), or of a
+/// front end with a server-side rendering adapter (SvelteKit's adapter-node, whose
+/// production server is `node build`), is a service without its production command: refused
+/// with the fixes (a static front end is no service at all: see discovery_roles).
 #[test]
 fn a_service_whose_start_is_a_dev_server_says_so() {
-    let ws = with(&[(
-        "services/api/package.json",
-        r#"{"name":"@x/api","scripts":{"build":"vite build","start":"vite"}}"#,
-    )]);
-    fails_naming(
-        &ws,
-        &[
-            "services/api/package.json",
-            "development command `vite`",
-            "start:prod",
-            "not_services",
-        ],
-    );
+    for (manifest, program) in [
+        (
+            r#"{"name":"@x/api","scripts":{"build":"tsc","start":"tsx watch src/main.ts"}}"#,
+            "tsx",
+        ),
+        (
+            r#"{"name":"@x/api","scripts":{"build":"vite build","start":"vite preview"},"devDependencies":{"@sveltejs/adapter-node":"5.0.0"}}"#,
+            "vite",
+        ),
+    ] {
+        let ws = with(&[("services/api/package.json", manifest)]);
+        fails_naming(
+            &ws,
+            &[
+                "services/api/package.json",
+                &format!("development command `{program}`"),
+                "start:prod",
+                "not_services",
+            ],
+        );
+    }
 }
 
 /// `assets` of a Node service: shipped from the builder at the same path under the service's

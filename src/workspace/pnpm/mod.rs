@@ -22,6 +22,7 @@ pub mod entry_script;
 pub mod files;
 pub mod folder;
 pub mod freshness;
+pub mod front_end;
 pub mod lockfile;
 pub mod manifest;
 pub mod next_config;

@@ -355,6 +355,20 @@ fn tool_words(words: &[String]) -> Option<&[String]> {
     (plain && !runner).then_some(words)
 }
 
+/// The words of the command a script runs last (after its `&&` steps), without assignments,
+/// env wrappers, `exec`, `npx` or `pnpm exec`: `vite build && vite preview --port 4173` gives
+/// `["vite", "preview", "--port", "4173"]`. `None` when the text is not a plain chain of
+/// commands, or its last command is not a tool's (a path, `node`, a package manager).
+pub fn last_command(text: &str) -> Option<Vec<String>> {
+    let chain = chain(text)?;
+    let mut env = BTreeMap::new();
+    let mut rest = peel_env(chain.last()?, &mut env);
+    if rest.first().is_some_and(|w| w == "exec") {
+        rest = peel_env(&rest[1..], &mut env);
+    }
+    Some(tool_words(rest)?.to_vec())
+}
+
 /// What one command's words run (see [`StartCommand`]).
 pub fn words_command(words: &[String]) -> StartCommand {
     let mut env = BTreeMap::new();
