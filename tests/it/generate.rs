@@ -2153,7 +2153,7 @@ fn a_typescript_library_nothing_builds_is_named() {
 }
 
 /// `node --import ./build/tracing.js -r dotenv/config build/main.js`: the CMD keeps the
-/// preloads; `--env-file` (no `.env` is shipped) is left out and named.
+/// preloads; `--env-file` (no `.env` is shipped) is left out, and the file named.
 #[test]
 fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
     let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --env-file=.env --import ./build/tracing.js -r dotenv/config build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
@@ -2164,7 +2164,7 @@ fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "services/api/package.json: the `start` script runs node with `--env-file=.env`, which the image's CMD leaves out",
+            "services/api/package.json: the `start` script loads `.env` (node --env-file, -r dotenv/config) when it starts, but the image holds no env file",
         ));
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
     assert!(

@@ -227,6 +227,14 @@ impl Svc<'_> {
             &self.section,
             self.config_path,
         )?;
+        super::env_files::warn(
+            self.pkg,
+            self.node,
+            &entry,
+            self.overrides,
+            &self.section,
+            warnings,
+        );
         Ok((out_dir, service_copy, entry))
     }
 

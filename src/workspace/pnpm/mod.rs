@@ -19,6 +19,7 @@ pub mod bundler;
 pub mod deps;
 pub mod dev_peers;
 pub mod entry_script;
+pub mod env_files;
 pub mod files;
 pub mod folder;
 pub mod freshness;
