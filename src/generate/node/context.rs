@@ -234,6 +234,14 @@ impl Svc<'_> {
             &self.section,
             self.config_path,
         )?;
+        super::env_files::warn(
+            self.pkg,
+            self.node,
+            &entry,
+            self.overrides,
+            &self.section,
+            warnings,
+        );
         Ok((out_dir, service_copy, entry))
     }
 
@@ -296,6 +304,15 @@ impl Svc<'_> {
     /// A service whose start script runs what isogen cannot put in an image (Deno, Bun) is
     /// refused by name, before `main` is taken for an entry it is not.
     fn refuse_start(&self) -> Result<()> {
+        if let Some(reason) = crate::workspace::pnpm::front_end::static_front_end(self.pkg) {
+            return Err(Error::workspace(
+                self.ws.root.join(&self.pkg.manifest),
+                format!(
+                    "`{}` is listed in [workspace] services of isogen.toml, but it is {reason}; remove it from that list (isogen builds images of Node servers), or set `entry` in {} if it has a Node server after all",
+                    self.service.name, self.section
+                ),
+            ));
+        }
         let (script, kind) = match &self.node.start {
             Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
             // A dev server and nothing else to run: a front end served by a dev server, or
