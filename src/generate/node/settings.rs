@@ -169,16 +169,18 @@ fn pnpm_version(
         (Some(v), _) => v.trim().to_string(),
         (None, Some(v)) => v.clone(),
         (None, None) => {
-            let major = match pnpm.lockfile_version.as_deref() {
-                Some(v) if v.starts_with('9') => Some("9"),
-                Some(v) if v.starts_with('6') => Some("8"),
-                Some(v) if v.starts_with("5.4") => Some("7"),
-                _ => None,
-            };
-            match major {
-                Some(m) => {
+            use crate::workspace::pnpm::pnpm_major::{implied, Source};
+            let engines = pnpm.engines_pnpm.as_deref();
+            match implied(pnpm.lockfile_version.as_deref(), engines) {
+                Some((m, source)) => {
+                    let why = match (source, engines) {
+                        (Source::Engines, Some(e)) => format!(
+                            "the lockfile's version and engines.pnpm {e:?} of package.json"
+                        ),
+                        _ => "from the lockfile's version".to_string(),
+                    };
                     warnings.push(format!(
-                        "package.json has no `packageManager: \"pnpm@<version>\"`; installing pnpm@{m} (from the lockfile's version); pin it with packageManager or [generate.node] pnpm_version"
+                        "package.json has no `packageManager: \"pnpm@<version>\"`; installing pnpm@{m} ({why}); pin it with packageManager or [generate.node] pnpm_version"
                     ));
                     m.to_string()
                 }

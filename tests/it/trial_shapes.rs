@@ -1,0 +1,69 @@
+//! Shapes seen on real pnpm monorepos isogen had not met (Flowise, teable), as small
+//! hand-written fixtures: what generate installs and what it warns about, as a user reads it.
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// `generate --dry-run` of a copy of fixture `name`: (stdout, stderr).
+fn dry_run(ws: &std::path::Path) -> (String, String) {
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Flowise: no `packageManager`, `engines.pnpm: "^10.26.0"`, a v9 lockfile (which pnpm 9 reads
+/// too) and `pnpm.onlyBuiltDependencies` (a pnpm 10 allow list). The image installs pnpm 10,
+/// not 9 (which would run every dependency's install script), and the warning says why.
+#[test]
+fn engines_pnpm_chooses_the_pnpm_major_when_package_manager_is_missing() {
+    let ws = crate::fixture_copy::copy("pnpm10-engines-only", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("RUN npm install -g pnpm@10\n"), "{stdout}");
+    assert!(!stdout.contains("pnpm@9"), "{stdout}");
+    assert!(
+        stderr.contains("installing pnpm@10 (the lockfile's version and engines.pnpm \"^10.26.0\" of package.json)"),
+        "{stderr}"
+    );
+}
+
+/// teable: the Prisma package keeps one schema per database (`prisma/postgres/schema.prisma`,
+/// `prisma/sqlite/schema.prisma`) and passes `--schema` by hand. generate says the image gets
+/// no client and how to name the schema; once named, the build runs `prisma generate`.
+#[test]
+fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
+    let ws = crate::fixture_copy::copy("pnpm9-prisma-per-db", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stdout.contains("prisma generate"), "{stdout}");
+    assert!(
+        stderr.contains("warning: packages/db/package.json: `@tbl/db` depends on Prisma but has no schema where Prisma looks by default"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("it has prisma/postgres/schema.prisma, prisma/sqlite/schema.prisma, so the build runs no `prisma generate`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#""prisma": { "schema": "prisma/postgres/schema.prisma" }"#),
+        "{stderr}"
+    );
+
+    let manifest = ws.path().join("packages/db/package.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    json["prisma"]["schema"] = "prisma/postgres/schema.prisma".into();
+    std::fs::write(&manifest, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("exec prisma generate"), "{stdout}");
+    assert!(!stderr.contains("depends on Prisma but"), "{stderr}");
+}
