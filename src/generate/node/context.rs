@@ -118,6 +118,7 @@ pub fn context(
         common,
         node,
         root_files,
+        patch_copies: super::patch_copies::patch_copies(&pnpm.patches),
         patches: pnpm.patches.clone(),
         tsconfigs: pnpm.tsconfigs.clone(),
         tsconfig_extends,
@@ -130,9 +131,7 @@ pub fn context(
         install_filters,
         prod_filters: prod_filters(ws, service)?,
         rebuild: !install.ignore_scripts,
-        rebuild_flags: (install.install_flags.iter())
-            .map(|f| f.replacen("--", "--config.", 1))
-            .collect(),
+        rebuild_flags: rebuild_flags(&install.install_flags),
         injected_only: injected_only(ws, pnpm, service),
         dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, warnings),
         install,
@@ -142,6 +141,14 @@ pub fn context(
         run_files,
         next: next_plan.map(|p| p.context),
     })
+}
+
+/// `install_flags` as `pnpm rebuild` takes them: `--node-linker=isolated` becomes
+/// `--config.node-linker=isolated` (pnpm 8 refuses the bare flag there).
+fn rebuild_flags(install_flags: &[String]) -> Vec<String> {
+    (install_flags.iter())
+        .map(|f| f.replacen("--", "--config.", 1))
+        .collect()
 }
 
 /// A lockfile pnpm's frozen install would refuse (`ERR_PNPM_OUTDATED_LOCKFILE`) stops
