@@ -37,6 +37,35 @@ fn engines_pnpm_chooses_the_pnpm_major_when_package_manager_is_missing() {
     );
 }
 
+/// Flowise's api-documentation: `import express from 'express'` with express declared nowhere
+/// but `@types/express` in the root's devDependencies, under `shamefully-hoist = true`. The
+/// workspace loads the hoisted express 4; the image's closure hoisted express 5 (an
+/// auto-installed peer), which crashed at start. The default import is a value the compiler
+/// keeps, so the types package does not excuse it: generate names the file, line and fix.
+#[test]
+fn an_undeclared_default_import_is_named_though_its_types_are_declared() {
+    let ws = crate::fixture_copy::copy("pnpm10-engines-only", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: packages/api-docs/server.mjs:1: imports `express`, which packages/api-docs/package.json does not declare; .npmrc: `shamefully-hoist = true`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("add \"express\" to its dependencies"),
+        "{stderr}"
+    );
+
+    // A named import may carry only types (the compiler drops it): not named.
+    let server = ws.path().join("packages/api-docs/server.mjs");
+    std::fs::write(
+        &server,
+        "import { Request } from 'express';\nexport const r = 1;\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("imports `express`"), "{stderr}");
+}
+
 /// teable: the Prisma package keeps one schema per database (`prisma/postgres/schema.prisma`,
 /// `prisma/sqlite/schema.prisma`) and passes `--schema` by hand. generate says the image gets
 /// no client and how to name the schema; once named, the build runs `prisma generate`.
