@@ -233,7 +233,7 @@ pub fn unread_starts(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<Str
 fn unread_start(p: &Package) -> Option<(String, String)> {
     let node = p.node.as_ref()?;
     match node.start.as_ref()? {
-        (_, super::pnpm::StartCommand::Dev(_)) => None,
+        (_, super::pnpm::StartCommand::Dev(_) | super::pnpm::StartCommand::StaticFiles(_)) => None,
         (script, _) => Some((script.clone(), node.scripts.get(script)?.clone())),
     }
 }
@@ -252,6 +252,15 @@ fn not_service_reason(p: &Package) -> String {
     }
     if let Some(reason) = super::pnpm::start_rule::nothing_starts_reason(p) {
         return reason;
+    }
+    if let Some((script, command)) =
+        (p.node.as_ref()).and_then(super::pnpm::start_rule::static_front_end)
+    {
+        return format!(
+            "a front end: its `{script}` script serves static files (`{command}`), not a Node \
+             server; serve them from a web server image; [workspace] services of isogen.toml \
+             makes it a service"
+        );
     }
     let start = p.node.as_ref().and_then(|n| n.start.as_ref());
     match start {

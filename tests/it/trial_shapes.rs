@@ -96,3 +96,44 @@ fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
     assert!(stdout.contains("exec prisma generate"), "{stdout}");
     assert!(!stderr.contains("depends on Prisma but"), "{stderr}");
 }
+
+/// plane: React Router apps whose `start` is `serve -s build/client -l 3001` (a static file
+/// server) are front ends, not services: `list` says so (generate used to refuse them with
+/// "add `main: dist/main.js`", a fix that cannot work); the Node service beside them is
+/// generated. Made a service by isogen.toml, the front end is refused with what it is.
+#[test]
+fn a_front_end_served_as_static_files_is_no_service_and_refused_by_name() {
+    let ws = crate::fixture_copy::copy("pnpm10-static-front", false);
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    let admin = list.lines().find(|l| l.contains("apps/admin")).unwrap();
+    assert!(admin.starts_with("not a service"), "{list}");
+    assert!(
+        admin.contains("a front end: its `start` script serves static files (`serve -s build/client -l 3001`), not a Node server"),
+        "{list}"
+    );
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/live/src/start.mjs\"]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("apps/admin/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"admin\", \"live\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("the service `admin` is a front end: its `start` script serves static files (`serve -s build/client -l 3001`), not a Node server"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+}

@@ -311,6 +311,18 @@ impl Svc<'_> {
                     ),
                 ));
             }
+            // A front end served as files, made a service by isogen.toml.
+            Some((script, StartCommand::StaticFiles(command)))
+                if self.node.entry.is_none() && self.node.bin.is_none() =>
+            {
+                return Err(Error::workspace(
+                    self.ws.root.join(&self.pkg.manifest),
+                    format!(
+                        "the service `{}` is a front end: its `{script}` script serves static files (`{command}`), not a Node server, and it has no `main` or `bin`; isogen builds images of Node servers: take `{}` out of [workspace] services of isogen.toml (serve the files from a web server image), or set `entry` in {} if a Node server also runs it",
+                        self.service.name, self.service.name, self.section
+                    ),
+                ));
+            }
             // A shell script isogen cannot read says so before `main` is taken for an entry.
             Some((_, StartCommand::ShellScript { .. })) => {
                 let Some(script) = &self.node.entry_script else {

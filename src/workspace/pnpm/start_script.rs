@@ -57,9 +57,16 @@ pub enum StartCommand {
     Dev(String),
     /// A runtime isogen does not build images for yet, by name ("Deno", "Bun").
     Unsupported(&'static str),
+    /// A static file server of the dependencies (`serve -s build/client -l 3001`,
+    /// `http-server dist`, `sirv dist`), as written: a front end whose build output is files,
+    /// not a Node server (plane's React Router apps).
+    StaticFiles(String),
     /// Anything else (shell operators, other programs, a `node` without a file).
     Other,
 }
+
+/// Static file servers (the bins of the npm packages `serve`, `http-server`, `sirv-cli`).
+const STATIC_SERVERS: &[&str] = &["serve", "http-server", "sirv"];
 
 /// The scripts tried, in order, when `start` does not run a production `node` command.
 const PRODUCTION_SCRIPTS: &[&str] = &["start", "start:prod", "start:production", "prod", "serve"];
@@ -315,7 +322,9 @@ fn step_text(step: &[String]) -> Option<String> {
     }
     match words_command(step) {
         StartCommand::Node { .. } => {}
-        StartCommand::Next { .. } | StartCommand::Dev(_) => return None,
+        StartCommand::Next { .. } | StartCommand::Dev(_) | StartCommand::StaticFiles(_) => {
+            return None
+        }
         _ => rest = tool_words(rest)?,
     }
     let mut text: Vec<String> = Vec::new();
@@ -403,6 +412,10 @@ pub fn words_command(words: &[String]) -> StartCommand {
             _ => StartCommand::Other,
         },
         p if DEV_PROGRAMS.contains(&p) => StartCommand::Dev(p.to_string()),
+        p if STATIC_SERVERS.contains(&p) => StartCommand::StaticFiles(
+            shlex::try_join(std::iter::once(p).chain(args.iter().map(String::as_str)))
+                .unwrap_or_else(|_| p.to_string()),
+        ),
         "sh" | "bash" | "dash" | "ash" => match args.split_first() {
             Some((script, rest)) if !script.starts_with('-') => {
                 shell_script(Some(program.clone()), script, rest)
