@@ -137,3 +137,34 @@ fn a_front_end_served_as_static_files_is_no_service_and_refused_by_name() {
     );
     assert!(!stderr.contains("dist/main.js"), "{stderr}");
 }
+
+/// teable's `.npmrc` pins `use-node-version=20.9.0` (under `engines.node: ">=20.0.0"`): pnpm
+/// then downloads that Node from nodejs.org at every install and run, which failed the build
+/// offline (`getaddrinfo ENOTFOUND nodejs.org`) and ran another Node than the image. The images
+/// are Node 20, the stages write `.npmrc` without the setting, and a warning says so.
+#[test]
+fn use_node_version_picks_the_node_major_and_stays_out_of_the_build() {
+    let ws = crate::fixture_copy::copy("pnpm9-prisma-per-db", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("# Node 20: use-node-version=20.9.0 in .npmrc."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc"));
+    let writes = "RUN printf '%s\\n' engine-strict=true auto-install-peers=true 'save-prefix='\\'''\\''' > .npmrc";
+    assert_eq!(stdout.matches(writes).count(), 2, "{stdout}");
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.starts_with("RUN printf") && l.contains("use-node-version")),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("warning: .npmrc: `use-node-version=20.9.0`: pnpm downloads Node 20.9.0 from nodejs.org for every install and script of the build"),
+        "{stderr}"
+    );
+}

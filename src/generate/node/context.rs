@@ -110,7 +110,8 @@ pub fn context(
         warnings,
     )?;
     let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
-    let root_files = root_files(pnpm, warnings);
+    let (npmrc_lines, npmrc_rewrite) = npmrc_without_node(pnpm, &node.image, warnings);
+    let root_files = root_files(pnpm, npmrc_rewrite, warnings);
     let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
     Ok(NodeContext {
         install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
@@ -126,7 +127,8 @@ pub fn context(
         local_dirs,
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
-        npmrc_lines: pnpm.npmrc_public.clone(),
+        npmrc_lines,
+        npmrc_rewrite,
         pnpm_store: super::PNPM_STORE.to_string(),
         install_filters,
         prod_filters: prod_filters(ws, service)?,
@@ -819,8 +821,36 @@ fn inject_refresh(
         })
 }
 
+/// The public lines of `.npmrc` without `use-node-version`, and whether the file set it (then
+/// the stages write those lines instead of copying it), with a warning naming the setting.
+/// `image` is the build stages' image.
+fn npmrc_without_node(
+    pnpm: &PnpmWorkspace,
+    image: &str,
+    warnings: &mut Vec<String>,
+) -> (Vec<String>, bool) {
+    let is_node = |l: &String| {
+        l.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == "use-node-version")
+    };
+    let Some(line) = pnpm.npmrc_public.iter().find(|l| is_node(l)) else {
+        return (pnpm.npmrc_public.clone(), false);
+    };
+    let version = line.split_once('=').map_or("", |(_, v)| v.trim());
+    warnings.push(format!(
+        ".npmrc: `use-node-version={version}`: pnpm downloads Node {version} from nodejs.org for every install and script of the build (the build fails without that network, and runs another Node than the image); the image's build writes .npmrc without it and runs with the Node of {image}; set version = \"{version}\" in [generate.node] of isogen.toml for that exact release"
+    ));
+    let lines = pnpm.npmrc_public.iter().filter(|l| !is_node(l));
+    (lines.cloned().collect(), !pnpm.npmrc_credentials)
+}
+
 /// Root files the deps stage copies, with a warning when the install cannot be frozen.
-fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
+/// `npmrc_rewrite`: the stages write `.npmrc` themselves.
+fn root_files(
+    pnpm: &PnpmWorkspace,
+    npmrc_rewrite: bool,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
     let mut root_files = vec![];
     if pnpm.root_manifest {
         root_files.push("package.json".to_string());
@@ -838,7 +868,7 @@ fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
     }
     root_files.push(WORKSPACE_FILE.to_string());
     // An `.npmrc` with credentials stays out of the context: the build gets it as a secret.
-    if pnpm.npmrc && !pnpm.npmrc_credentials {
+    if pnpm.npmrc && !pnpm.npmrc_credentials && !npmrc_rewrite {
         root_files.push(".npmrc".into());
     }
     if pnpm.pnpmfile {

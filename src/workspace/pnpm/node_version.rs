@@ -80,10 +80,7 @@ pub fn discover(root: &Path, root_manifest: Option<&Value>) -> Option<NodeVersio
     };
     if let Some(v) = use_node_version(root) {
         if let Some(m) = major_for_version_text(&v) {
-            return Some(found(
-                m,
-                format!("use-node-version={v} in .npmrc (pnpm runs scripts with it)"),
-            ));
+            return Some(found(m, format!("use-node-version={v} in .npmrc")));
         }
     }
     if let Some(range) = root_manifest.and_then(|j| j.pointer("/engines/node")?.as_str()) {
@@ -255,10 +252,7 @@ mod tests {
         let engines = serde_json::json!({"engines": {"node": ">=20.0.0"}});
         assert_eq!(
             d(&engines),
-            Some((
-                "20".into(),
-                "use-node-version=20.9.0 in .npmrc (pnpm runs scripts with it)".into()
-            )),
+            Some(("20".into(), "use-node-version=20.9.0 in .npmrc".into())),
             "pnpm's exact pin wins over a range that allows 24"
         );
         std::fs::remove_file(root.join(".npmrc")).unwrap();
