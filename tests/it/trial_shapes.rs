@@ -168,3 +168,36 @@ fn use_node_version_picks_the_node_major_and_stays_out_of_the_build() {
         "{stderr}"
     );
 }
+
+/// plane's `space`: a React Router server app started by `PORT=3002 react-router-serve
+/// ./build/server/index.js` (a command of a dependency), with no `main`. The refusal names the
+/// script and the settings that can run it, not `"main": "dist/main.js"`.
+#[test]
+fn a_start_script_that_runs_another_program_is_named_in_the_refusal() {
+    let ws = crate::fixture_copy::copy("pnpm10-static-front", false);
+    let root = ws.path();
+    std::fs::create_dir_all(root.join("apps/space/app")).unwrap();
+    std::fs::write(
+        root.join("apps/space/package.json"),
+        r#"{"name":"space","version":"1.0.0","type":"module","scripts":{"dev":"react-router dev","build":"react-router build","start":"PORT=3002 react-router-serve ./build/server/index.js"}}"#,
+    )
+    .unwrap();
+    let lock = std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap();
+    let lock = lock.replace("  apps/live: {}\n", "  apps/live: {}\n\n  apps/space: {}\n");
+    std::fs::write(root.join("pnpm-lock.yaml"), lock).unwrap();
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(root)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("the service `space` has no entry: its `start` script runs `PORT=3002 react-router-serve ./build/server/index.js`, not `node <file>`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("set `cmd` in [generate.services.space]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+}
