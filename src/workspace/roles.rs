@@ -232,8 +232,11 @@ pub fn unread_starts(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<Str
 /// (not a development command, which is no production start).
 fn unread_start(p: &Package) -> Option<(String, String)> {
     let node = p.node.as_ref()?;
+    if super::pnpm::front_end::static_front_end(p).is_some() {
+        return None;
+    }
     match node.start.as_ref()? {
-        (_, super::pnpm::StartCommand::Dev(_) | super::pnpm::StartCommand::StaticFiles(_)) => None,
+        (_, super::pnpm::StartCommand::Dev(_)) => None,
         (script, _) => Some((script.clone(), node.scripts.get(script)?.clone())),
     }
 }
@@ -250,17 +253,11 @@ fn not_service_reason(p: &Package) -> String {
     {
         return library;
     }
-    if let Some(reason) = super::pnpm::start_rule::nothing_starts_reason(p) {
+    if let Some(reason) = super::pnpm::front_end::static_front_end(p) {
         return reason;
     }
-    if let Some((script, command)) =
-        (p.node.as_ref()).and_then(super::pnpm::start_rule::static_front_end)
-    {
-        return format!(
-            "a front end: its `{script}` script serves static files (`{command}`), not a Node \
-             server; serve them from a web server image; [workspace] services of isogen.toml \
-             makes it a service"
-        );
+    if let Some(reason) = super::pnpm::start_rule::nothing_starts_reason(p) {
+        return reason;
     }
     let start = p.node.as_ref().and_then(|n| n.start.as_ref());
     match start {

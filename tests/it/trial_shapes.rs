@@ -101,9 +101,10 @@ fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
 }
 
 /// plane: React Router apps whose `start` is `serve -s build/client -l 3001` (a static file
-/// server) are front ends, not services: `list` says so (generate used to refuse them with
-/// "add `main: dist/main.js`", a fix that cannot work); the Node service beside them is
-/// generated. Made a service by isogen.toml, the front end is refused with what it is.
+/// server) are front ends, not services (main's `front_end` rule, met here on a real shape):
+/// `list` says so (generate used to refuse them with "add `main: dist/main.js`", a fix that
+/// cannot work); the Node service beside them is generated. Made a service by isogen.toml,
+/// the front end is refused with what it is.
 #[test]
 fn a_front_end_served_as_static_files_is_no_service_and_refused_by_name() {
     let ws = crate::fixture_copy::copy("pnpm10-static-front", false);
@@ -112,7 +113,7 @@ fn a_front_end_served_as_static_files_is_no_service_and_refused_by_name() {
     let admin = list.lines().find(|l| l.contains("apps/admin")).unwrap();
     assert!(admin.starts_with("not a service"), "{list}");
     assert!(
-        admin.contains("a front end: its `start` script serves static files (`serve -s build/client -l 3001`), not a Node server"),
+        admin.contains("a static front end: its `start` script runs `serve`, a static file server"),
         "{list}"
     );
     let (stdout, stderr) = dry_run(ws.path());
@@ -135,7 +136,7 @@ fn a_front_end_served_as_static_files_is_no_service_and_refused_by_name() {
         .code(2);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(
-        stderr.contains("the service `admin` is a front end: its `start` script serves static files (`serve -s build/client -l 3001`), not a Node server"),
+        stderr.contains("`admin` is listed in [workspace] services of isogen.toml, but it is a static front end: its `start` script runs `serve`"),
         "{stderr}"
     );
     assert!(!stderr.contains("dist/main.js"), "{stderr}");

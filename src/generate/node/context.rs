@@ -235,6 +235,14 @@ impl Svc<'_> {
             &self.section,
             self.config_path,
         )?;
+        super::env_files::warn(
+            self.pkg,
+            self.node,
+            &entry,
+            self.overrides,
+            &self.section,
+            warnings,
+        );
         Ok((out_dir, service_copy, entry))
     }
 
@@ -297,6 +305,15 @@ impl Svc<'_> {
     /// A service whose start script runs what isogen cannot put in an image (Deno, Bun) is
     /// refused by name, before `main` is taken for an entry it is not.
     fn refuse_start(&self) -> Result<()> {
+        if let Some(reason) = crate::workspace::pnpm::front_end::static_front_end(self.pkg) {
+            return Err(Error::workspace(
+                self.ws.root.join(&self.pkg.manifest),
+                format!(
+                    "`{}` is listed in [workspace] services of isogen.toml, but it is {reason}; remove it from that list (isogen builds images of Node servers), or set `entry` in {} if it has a Node server after all",
+                    self.service.name, self.section
+                ),
+            ));
+        }
         let (script, kind) = match &self.node.start {
             Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
             // A dev server and nothing else to run: a front end served by a dev server, or
@@ -309,18 +326,6 @@ impl Svc<'_> {
                     format!(
                         "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry` in {} (the built file `node` runs), or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
                         self.service.name, self.section, self.service.name
-                    ),
-                ));
-            }
-            // A front end served as files, made a service by isogen.toml.
-            Some((script, StartCommand::StaticFiles(command)))
-                if self.node.entry.is_none() && self.node.bin.is_none() =>
-            {
-                return Err(Error::workspace(
-                    self.ws.root.join(&self.pkg.manifest),
-                    format!(
-                        "the service `{}` is a front end: its `{script}` script serves static files (`{command}`), not a Node server, and it has no `main` or `bin`; isogen builds images of Node servers: take `{}` out of [workspace] services of isogen.toml (serve the files from a web server image), or set `entry` in {} if a Node server also runs it",
-                        self.service.name, self.service.name, self.section
                     ),
                 ));
             }

@@ -19,6 +19,7 @@ pub mod command;
 pub mod context;
 pub mod dev_peers;
 mod entry_script;
+mod env_files;
 pub(crate) mod isolation;
 mod local_dirs;
 pub mod next;

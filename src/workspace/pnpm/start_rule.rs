@@ -13,8 +13,8 @@
 //! neither its `build` nor its `dev` script shows a Node server (`tsx watch src/server.ts`,
 //! `tsup`, `tsc` without a front-end tool): that one stays a service `generate` refuses with
 //! the fixes. A Next.js app there with no start script stays a service (it runs `next start`).
-//! A package whose start script serves static files (`serve -s build/client`), with nothing
-//! `node` could run and no Node server build, is a front end, not a service, wherever it is.
+//! A static front end (its start script runs `vite preview`, `serve -s dist`, ...: see
+//! `front_end`) is never a service, wherever it lies.
 //!
 //! Pure: it reads the model discovery already built, never the disk.
 
@@ -23,7 +23,7 @@ use crate::workspace::Package;
 
 /// Why the default rule makes `package` a service, or `None` when it does not.
 pub fn service_reason(package: &Package) -> Option<String> {
-    if package.node.as_ref().and_then(static_front_end).is_some() {
+    if super::front_end::static_front_end(package).is_some() {
         return None;
     }
     if let Some(parent) = parent_folder(&package.dir) {
@@ -61,20 +61,6 @@ pub fn service_reason(package: &Package) -> Option<String> {
         )),
         Some((script, StartCommand::Unsupported(kind))) => {
             Some(format!("its `{script}` script starts a {kind} app"))
-        }
-        _ => None,
-    }
-}
-
-/// The command of a package whose start script serves static files (`serve -s build/client`)
-/// and that has nothing `node` could run nor a build that shows a Node server: a front end,
-/// not a service (plane's React Router apps). `None` otherwise.
-pub fn static_front_end(node: &super::NodePackage) -> Option<(&str, &str)> {
-    match &node.start {
-        Some((script, StartCommand::StaticFiles(command)))
-            if node.service_entry().is_none() && !builds_a_server(node) =>
-        {
-            Some((script, command))
         }
         _ => None,
     }
@@ -128,7 +114,7 @@ const SERVER_TOOLS: &[&str] = &[
 /// runs `tsx watch src/server.ts` in development, or builds with tsc/tsup/tsdown and no
 /// front-end tool): a service whose manifest lacks its entry, refused with the fixes, not a
 /// front end.
-fn builds_a_server(node: &super::NodePackage) -> bool {
+pub(super) fn builds_a_server(node: &super::NodePackage) -> bool {
     let words = |name: &str| -> Vec<&str> {
         node.scripts.get(name).map_or(Vec::new(), |text| {
             text.split(|c: char| c.is_whitespace() || "&;|".contains(c))

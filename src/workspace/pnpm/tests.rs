@@ -334,14 +334,6 @@ fn start_commands_are_read_by_what_they_run() {
     );
     assert_eq!(start_command("bun run src/index.ts"), C::Unsupported("Bun"));
     assert_eq!(
-        start_command("PORT=3001 serve -s build/client -l 3001"),
-        C::StaticFiles("serve -s build/client -l 3001".into())
-    );
-    assert_eq!(
-        start_command("http-server dist"),
-        C::StaticFiles("http-server dist".into())
-    );
-    assert_eq!(
         start_command("NODE_OPTIONS=--max-old-space-size=512 next start -p 4000 -H 0.0.0.0"),
         C::Next {
             env: [(
