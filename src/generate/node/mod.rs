@@ -87,9 +87,9 @@ pub struct NodeContext {
     /// build context); the deps stage writes [`npmrc_lines`](Self::npmrc_lines) instead, and
     /// the installs mount the real file as the build secret `npmrc` at `/root/.npmrc`.
     pub npmrc_secret: bool,
-    /// The lines of `.npmrc` without its credentials (written by the deps stage when
-    /// [`npmrc_secret`](Self::npmrc_secret)).
-    pub npmrc_lines: Vec<String>,
+    /// The `.npmrc` the stages write themselves (`npmrc_lines`, `npmrc_rewrite`).
+    #[serde(flatten)]
+    pub npmrc_write: NpmrcWrite,
     /// Where the installs keep pnpm's store: a BuildKit/buildah cache mount (`id=pnpm-store`),
     /// so a rebuild does not download again. [`PNPM_STORE`].
     pub pnpm_store: String,
@@ -159,6 +159,19 @@ pub struct NodeSettings {
     pub pnpm_install: PnpmInstall,
     /// Whether the workspace has a `pnpm-lock.yaml` (then the install is `--frozen-lockfile`).
     pub lockfile: bool,
+}
+
+/// The `.npmrc` the build stages write instead of copying it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NpmrcWrite {
+    /// The lines of `.npmrc` without its credentials and without `use-node-version` (written
+    /// by the deps stage when [`NodeContext::npmrc_secret`] or `npmrc_rewrite`).
+    pub npmrc_lines: Vec<String>,
+    /// Whether the `.npmrc` (without credentials) sets `use-node-version`: pnpm would download
+    /// that Node from nodejs.org at every install and run of the build (teable's 20.9.0 failed
+    /// the build offline), so the stages write `npmrc_lines` instead of copying the file, and
+    /// the build runs with the image's Node.
+    pub npmrc_rewrite: bool,
 }
 
 /// A workspace package as the build stages see it.

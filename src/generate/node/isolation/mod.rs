@@ -69,7 +69,7 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
         }
         let mut registry = Vec::new();
         let mut per_pattern: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        for import in &sources.imports {
+        for import in sources.imports.iter().filter(|i| !git_hook_config(&i.file)) {
             let Some(target) = resolver.resolve(&import.file, &import.specifier) else {
                 registry.push(import);
                 continue;
@@ -367,4 +367,19 @@ fn type_note(import: &SourceImport) -> &'static str {
     } else {
         ""
     }
+}
+
+/// Whether `file` is the config of a tool that only git hooks run (lint-staged, commitlint),
+/// never a build or the service: its imports cannot break an image (teable's ten
+/// `lint-staged.config.js` importing `../../lint-staged.common.js` were ten warnings).
+fn git_hook_config(file: &str) -> bool {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    [
+        "lint-staged.config.",
+        ".lintstagedrc",
+        "commitlint.config.",
+        ".commitlintrc",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
 }
