@@ -112,8 +112,10 @@ pub fn context(
     let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
     let root_files = root_files(pnpm, warnings);
     let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
+    let tarballs = super::local_dirs::local_tarballs(ws, &packages);
+    check_copyable(ws, pnpm, &tarballs)?;
     Ok(NodeContext {
-        install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
+        install_leftovers: install_leftovers(pnpm, &root_files, &tarballs, &runtime_packages),
         context_excludes: context_excludes(&packages, &referenced),
         common,
         node,
@@ -123,6 +125,7 @@ pub fn context(
         tsconfig_extends,
         build_files,
         local_dirs,
+        tarballs,
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_lines: pnpm.npmrc_public.clone(),
