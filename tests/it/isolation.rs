@@ -354,7 +354,7 @@ fn test_helpers_and_test_runner_configs_are_not_checked() {
 /// custom server (`node server.js`) the package's code runs from its folder, where the
 /// app's sources are not shipped: refused.
 #[test]
-fn an_internal_package_importing_the_next_app_that_bundles_it_is_a_warning() {
+fn imports_in_packages_a_next_app_bundles_need_only_the_build() {
     let ws = inline(&[
         (
             "package.json",
@@ -364,11 +364,19 @@ fn an_internal_package_importing_the_next_app_that_bundles_it_is_a_warning() {
         ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
         (
             "packages/email/package.json",
-            r#"{"name":"@x/email","version":"0.0.1","main":"./src/index.ts"}"#,
+            r#"{"name":"@x/email","version":"0.0.1","main":"./src/index.ts","dependencies":{"@x/utils":"workspace:*"}}"#,
         ),
         (
             "packages/email/src/index.ts",
-            "export { default as LinksLimit } from './templates/links-limit';\n",
+            "export { default as LinksLimit } from './templates/links-limit';\nexport { plural } from '../../utils/src/plural';\n",
+        ),
+        (
+            "packages/utils/package.json",
+            r#"{"name":"@x/utils","version":"0.0.1","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+        ),
+        (
+            "packages/utils/src/plural.ts",
+            "export const plural = (n: number) => (n === 1 ? '' : 's');\n",
         ),
         (
             "packages/email/src/templates/links-limit.tsx",
@@ -399,6 +407,9 @@ fn an_internal_package_importing_the_next_app_that_bundles_it_is_a_warning() {
         stderr.contains("`next build` bundles the code of `@x/email`"),
         "{stderr}"
     );
+    // As formbricks' `packages/database/zod/surveys.ts` imports `../../types/common`: the
+    // sources of a declared package, which the builder has and next build bundles.
+    assert!(!stderr.contains("plural"), "{stderr}");
 
     let manifest = ws.path().join("apps/web/package.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
@@ -411,6 +422,10 @@ fn an_internal_package_importing_the_next_app_that_bundles_it_is_a_warning() {
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web), which packages/email/package.json does not declare"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("packages/email/src/index.ts:2: '../../utils/src/plural' reaches packages/utils/src/plural, a file `@x/utils` does not ship"),
         "{stderr}"
     );
 }

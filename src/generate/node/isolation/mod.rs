@@ -15,7 +15,8 @@
 //! importer does not declare, but that the service's build (and, for code that runs, its
 //! image) has all the same through another package, is only a warning; for a Next.js app
 //! (not a custom server) no internal package's code runs from its folder: `next build`
-//! bundles it, so the build having the target is enough.
+//! bundles it, so the build having the target is enough (a declared package's unshipped
+//! sources included).
 //!
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
@@ -226,7 +227,10 @@ impl Importer<'_> {
             ));
         }
         let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
-        if by_path && !ships(q, &target.path) {
+        // The builder copies each declared package's whole folder; only what runs from the
+        // image must be shipped, and under a Next.js app nothing runs from a package's folder.
+        let bundled = next_bundles(&self.ws.packages[self.service.package]);
+        if by_path && !bundled && !ships(q, &target.path) {
             return Some(format!(
                 "{shown} reaches {}, a file `{}` does not ship (the image has only its build output), so the build or the service would fail; import it by its name '{}'{}",
                 target.path,
