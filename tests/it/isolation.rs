@@ -400,7 +400,7 @@ fn imports_in_packages_a_next_app_bundles_need_only_the_build() {
     let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("warning: packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web)"),
+        stderr.contains("warning: packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web), the service that depends on `@x/email` (declaring it would be a cycle); move what it imports into packages/email or into an internal package both declare"),
         "{stderr}"
     );
     assert!(
@@ -421,7 +421,7 @@ fn imports_in_packages_a_next_app_bundles_need_only_the_build() {
     let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web), which packages/email/package.json does not declare"),
+        stderr.contains("packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web), the service that depends on `@x/email`"),
         "{stderr}"
     );
     assert!(

@@ -216,6 +216,17 @@ impl Importer<'_> {
         }
         let declared = p.internal_deps.iter().any(|d| d.package == owner)
             || (target.via == Via::Name && declares_key(p, &q.name));
+        if !declared && owner == self.service.package {
+            // Declaring the service would make a cycle: the service depends on this package.
+            return Some(format!(
+                "{shown} reaches `{}` ({}), the service that depends on `{}` (declaring it would be a cycle); move what it imports into {} or into an internal package both declare{}",
+                q.name,
+                q.dir,
+                p.name,
+                p.dir,
+                type_note(import)
+            ));
+        }
         if !declared {
             return Some(format!(
                 "{shown} reaches `{}` ({}), which {} does not declare; add \"{}\": \"workspace:*\" to its dependencies and import it by its name{}",
