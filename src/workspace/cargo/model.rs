@@ -81,6 +81,25 @@ pub struct CargoPackage {
     /// dependencies (any target, optional or not), from a registry or a path: a member named
     /// `tonic` counts in the framework's own repository or a fork of it, as the crate does.
     pub frameworks: Vec<String>,
+    /// For a package with binaries that depends on no server framework itself: the
+    /// library-only workspace crate among its normal dependencies (transitively) that depends
+    /// on one and whose sources start a server (kanidm's `daemon` over `kanidmd_core`, garage
+    /// over `garage_api_common`). Its binaries run that server.
+    pub server_lib: Option<ServerLib>,
+    /// Binaries of a package that runs a server whose sources (the root file and the modules
+    /// it declares) name neither the server framework, nor the package's library, nor a
+    /// workspace crate that serves, while a sibling binary does: tools beside the server
+    /// (qdrant's `wal_inspector` beside `qdrant`).
+    pub side_tools: Vec<String>,
+}
+
+/// A workspace library that starts the server a thin binary runs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerLib {
+    /// Its package name.
+    pub name: String,
+    /// The server framework it depends on.
+    pub framework: String,
 }
 
 impl CargoPackage {
