@@ -29,6 +29,7 @@ mod command;
 mod inputs;
 mod layout;
 mod settings;
+mod system_libs;
 mod vars;
 mod words;
 
@@ -109,6 +110,13 @@ pub fn renderings(
 ) -> Result<Vec<Rendering>> {
     let ctx = template_context(ws, service, config, config_path)?;
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
+    warnings.extend(system_libs::warnings(
+        &ws.root,
+        ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref()),
+        &ctx.cargo.package,
+        &service.name,
+        &ctx.cargo.runtime_packages,
+    ));
     let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
         name: DOCKERFILE_TEMPLATE.into(),
         message: format!("building the context: {e}"),
