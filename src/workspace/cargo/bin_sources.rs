@@ -121,7 +121,7 @@ fn names_crate(text: &str, name: &str) -> bool {
 /// files its `mod name;` declarations load (`name.rs` or `name/mod.rs` beside a root or
 /// `mod.rs` file, under `<stem>/` beside any other; `#[path = "..."]` relative to the
 /// declaring file's folder).
-fn module_files(root_file: &Path) -> Vec<PathBuf> {
+pub(super) fn module_files(root_file: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     let mut stack = vec![(root_file.to_path_buf(), true)];
     while let Some((file, owns_dir)) = stack.pop() {
@@ -139,7 +139,7 @@ fn module_files(root_file: &Path) -> Vec<PathBuf> {
         };
         for (name, path_attr) in declared_modules(&text) {
             match path_attr {
-                Some(p) => stack.push((folder.join(p), true)),
+                Some(p) => stack.push((folder.join(p.trim_start_matches("./")), true)),
                 None => {
                     let flat = children.join(format!("{name}.rs"));
                     if flat.is_file() {
@@ -155,8 +155,25 @@ fn module_files(root_file: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The `mod name;` declarations of `text`, each with the `#[path = "..."]` right before it.
+/// The `mod name;` declarations of `text`, each with the `#[path = "..."]` right before it,
+/// and the files it pastes in with `include!("...")` (kanidmd's `include!("./opt.rs")`), as
+/// modules at that path.
 fn declared_modules(text: &str) -> Vec<(String, Option<String>)> {
+    static INCLUDE: OnceLock<Regex> = OnceLock::new();
+    let include = INCLUDE.get_or_init(|| {
+        Regex::new(r#"^\s*include!\(\s*"([^"]+\.rs)"\s*\)"#).expect("a valid regex")
+    });
+    let mut out = mod_lines(text);
+    for line in text.lines() {
+        if let Some(c) = include.captures(line) {
+            out.push((String::new(), Some(c[1].to_string())));
+        }
+    }
+    out
+}
+
+/// The `mod name;` lines of `text`, each with the `#[path = "..."]` right before it.
+fn mod_lines(text: &str) -> Vec<(String, Option<String>)> {
     static MOD: OnceLock<Regex> = OnceLock::new();
     static PATH: OnceLock<Regex> = OnceLock::new();
     let module = MOD.get_or_init(|| {

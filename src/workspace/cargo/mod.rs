@@ -61,6 +61,7 @@ mod root;
 mod server_lib;
 mod serves;
 pub(crate) mod services;
+mod subcommands;
 mod submodules;
 mod targets;
 

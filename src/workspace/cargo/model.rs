@@ -91,6 +91,20 @@ pub struct CargoPackage {
     /// workspace crate that serves, while a sibling binary does: tools beside the server
     /// (qdrant's `wal_inspector` beside `qdrant`).
     pub side_tools: Vec<String>,
+    /// Binaries whose command line does nothing without a subcommand (clap's
+    /// `#[command(subcommand)]` on a field that is not an `Option`, `subcommand_required`):
+    /// each with the file (relative to the workspace root) and line that says so.
+    pub required_subcommands: Vec<RequiredSubcommand>,
+}
+
+/// Where a binary's command line makes a subcommand required.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RequiredSubcommand {
+    pub bin: String,
+    /// The source file, relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// Its line, 1-based.
+    pub line: usize,
 }
 
 /// A workspace library that starts the server a thin binary runs.
