@@ -238,6 +238,9 @@ pub fn unread_starts(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<Str
 /// (not a development command, which is no production start).
 fn unread_start(p: &Package) -> Option<(String, String)> {
     let node = p.node.as_ref()?;
+    if super::pnpm::front_end::static_front_end(p).is_some() {
+        return None;
+    }
     match node.start.as_ref()? {
         (_, super::pnpm::StartCommand::Dev(_)) => None,
         (script, _) => Some((script.clone(), node.scripts.get(script)?.clone())),
@@ -255,6 +258,9 @@ fn not_service_reason(p: &Package) -> String {
         .and_then(super::pnpm::start_rule::library_reason)
     {
         return library;
+    }
+    if let Some(reason) = super::pnpm::front_end::static_front_end(p) {
+        return reason;
     }
     if let Some(reason) = super::pnpm::start_rule::nothing_starts_reason(p) {
         return reason;

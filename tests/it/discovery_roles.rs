@@ -309,3 +309,85 @@ fn a_front_end_that_nothing_starts_is_not_a_service_and_blocks_nothing() {
     );
     assert!(!ws.path().join("apps/api/Dockerfile").exists());
 }
+
+/// Front ends whose start script serves their build with a preview, development or static
+/// file server (Vite's docs: `vite preview` is not designed as a production server): in
+/// `apps/` and at the root, beside a server.
+const STATIC_FRONT_ENDS: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - admin\n"),
+    (
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  admin: {}\n  apps/api: {}\n  apps/docs: {}\n  apps/spa: {}\n  apps/web: {}\n",
+    ),
+    (
+        "apps/api/package.json",
+        r#"{"name":"@s/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
+    ),
+    ("apps/api/server.js", ""),
+    (
+        "apps/web/package.json",
+        r#"{"name":"@s/web","version":"1.0.0","type":"module","scripts":{"dev":"vite","build":"tsc -b && vite build","start":"vite preview --host 0.0.0.0 --port 4173"}}"#,
+    ),
+    (
+        "apps/docs/package.json",
+        r#"{"name":"@s/docs","version":"1.0.0","type":"module","scripts":{"dev":"astro dev","build":"astro build","start":"astro preview"}}"#,
+    ),
+    (
+        "apps/spa/package.json",
+        r#"{"name":"@s/spa","version":"1.0.0","scripts":{"build":"react-scripts build","start":"npx serve -s build -l 3000"}}"#,
+    ),
+    (
+        "admin/package.json",
+        r#"{"name":"@s/admin","version":"1.0.0","scripts":{"build":"vite build","start":"pnpm run preview","preview":"vite preview"}}"#,
+    ),
+];
+
+#[test]
+fn a_front_end_served_by_a_preview_or_file_server_is_not_a_service_and_blocks_nothing() {
+    let ws = workspace(STATIC_FRONT_ENDS);
+    assert_eq!(service_names(ws.path()), ["api"]);
+    insta::assert_snapshot!("list_static_front_ends", list(ws.path(), &[]));
+    let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(ws.path().join("apps/api/Dockerfile").is_file());
+    for dir in ["apps/web", "apps/docs", "apps/spa", "admin"] {
+        assert!(!ws.path().join(dir).join("Dockerfile").exists(), "{dir}");
+    }
+    // Not services, so no warning about a start script isogen could not read.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("is not a start command isogen reads"),
+        "{err}"
+    );
+    // Listed in `[workspace] services`, one is refused naming what it is.
+    std::fs::remove_file(ws.path().join("apps/api/Dockerfile")).unwrap();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"apps/api\", \"apps/web\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains("apps/web/package.json: `web` is listed in [workspace] services")
+            && err.contains("a static front end: its `start` script runs `vite preview`"),
+        "{err}"
+    );
+    assert!(!ws.path().join("apps/api/Dockerfile").exists());
+}
