@@ -196,6 +196,20 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
         );
     }
     let frameworks = p.cargo.as_ref().map_or(&[][..], |c| &c.frameworks[..]);
+    if let Some(site) = p.cargo.as_ref().and_then(|c| c.listens.as_deref()) {
+        let uses = frameworks
+            .first()
+            .map_or("no server framework isogen knows".to_string(), |f| {
+                format!("{f}, but starts no server with it")
+            });
+        return format!(
+            "its binaries ({bins}) are tools by default: it uses {uses}, though it calls \
+             {site}; if one is a server, list it in [workspace] services of \
+             isogen.toml (that list replaces the default rule: name the other services too), \
+             with `args` in [generate.services.<binary>] when it needs a subcommand or a config \
+             file to serve"
+        );
+    }
     if let Some(f) = frameworks.first() {
         return format!(
             "its binaries ({bins}) run no server: it uses {f}, but neither its sources nor a \

@@ -51,6 +51,7 @@ mod deps;
 mod features;
 mod includes;
 mod inherit;
+mod listens;
 mod lock;
 mod manifest;
 mod members;
