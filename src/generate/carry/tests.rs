@@ -185,3 +185,13 @@ fn a_curl_or_wget_healthcheck_is_dropped_on_a_slim_runtime() {
         "{items:?}"
     );
 }
+
+/// garage's root Dockerfile copies the binary a Nix build left in `result/bin/`: that line is
+/// the binary the generated image builds itself, not a run-time file to list in `assets`.
+#[test]
+fn a_copy_of_the_prebuilt_binary_is_named_as_the_binary() {
+    let hand = "FROM scratch\nENV RUST_LOG=garage=info\nCOPY result/bin/lldap /\nCMD [\"/lldap\", \"run\"]\n";
+    let (items, _) = verdicts(hand, CARGO_GENERATED);
+    assert!(matches!(of(&items, "COPY result/bin/lldap"),
+        Verdict::Dropped(why) if why.contains("the service's binary") && !why.contains("assets")));
+}
