@@ -101,9 +101,6 @@ pub fn apply(
     refuse_hand_written(&planned, force)?;
 
     let mut outcome = Outcome::default();
-    // Every file is staged (written to a temporary file beside it) before any is replaced: a
-    // file that cannot be written (a read-only folder) stops everything with nothing written.
-    let mut staged = Vec::new();
     for p in &planned {
         let list = match p.status {
             Status::Create => &mut outcome.created,
@@ -112,20 +109,26 @@ pub fn apply(
             Status::HandWritten => &mut outcome.forced,
         };
         list.push(p.file.path.clone());
-        if p.status == Status::Unchanged {
-            continue;
-        }
-        match mode {
-            Mode::Check { diff, .. } => show_change(p, diff, out)?,
-            Mode::Write { .. } => {
-                let tmp = stage(&p.path, p.new.as_bytes(), p.mode)
-                    .map_err(|e| nothing_written(e, &p.file.path))?;
-                staged.push((tmp, p));
-            }
-            Mode::DryRun | Mode::Stdout => {}
-        }
     }
-    for (tmp, p) in staged {
+    let changed: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| p.status != Status::Unchanged)
+        .collect();
+    if let Mode::Check { diff, .. } = mode {
+        for p in &changed {
+            show_change(p, diff, out)?;
+        }
+        return Ok(outcome);
+    }
+    // Every file is staged (written to a temporary file beside it, several at once) before any
+    // is replaced: a file that cannot be written (a read-only folder) stops everything with
+    // nothing written, and the temporary files already made are deleted as they are dropped.
+    let staged = crate::par::map(&changed, |p| {
+        stage(&p.path, p.new.as_bytes(), p.mode).map_err(|e| nothing_written(e, &p.file.path))
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
+    for (tmp, p) in staged.into_iter().zip(changed) {
         tmp.persist(&p.path)
             .map_err(|e| Error::io(&p.path, e.error))?;
         let verb = match p.status {
@@ -171,39 +174,39 @@ struct Planned<'a> {
     status: Status,
 }
 
-/// Each file compared with what is on disk; reads only.
+/// Each file compared with what is on disk, several at once; reads only. The error is that of
+/// the first file (in `files`' order) that could not be read.
 fn compare<'a>(root: &Path, files: &'a [GeneratedFile]) -> Result<Vec<Planned<'a>>> {
-    files
-        .iter()
-        .map(|file| {
-            let path = root.join(&file.path);
-            let new = file.text();
-            let (old, mode) = match read_with_mode(&path) {
-                Ok((bytes, mode)) => (
-                    Some(String::from_utf8_lossy(&bytes).into_owned()),
-                    Some(mode),
-                ),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
-                Err(e) => return Err(Error::io(&path, e)),
-            };
-            let status = match &old {
-                None => Status::Create,
-                // Empty: nothing to lose (and what a power cut can leave of an unsynced write).
-                Some(text) if text.is_empty() => Status::Update,
-                Some(text) if !has_header(text) => Status::HandWritten,
-                Some(text) if *text == new => Status::Unchanged,
-                Some(_) => Status::Update,
-            };
-            Ok(Planned {
-                file,
-                path,
-                new,
-                old,
-                mode,
-                status,
-            })
+    crate::par::map(files, |file| {
+        let path = root.join(&file.path);
+        let new = file.text();
+        let (old, mode) = match read_with_mode(&path) {
+            Ok((bytes, mode)) => (
+                Some(String::from_utf8_lossy(&bytes).into_owned()),
+                Some(mode),
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let status = match &old {
+            None => Status::Create,
+            // Empty: nothing to lose (and what a power cut can leave of an unsynced write).
+            Some(text) if text.is_empty() => Status::Update,
+            Some(text) if !has_header(text) => Status::HandWritten,
+            Some(text) if *text == new => Status::Unchanged,
+            Some(_) => Status::Update,
+        };
+        Ok(Planned {
+            file,
+            path,
+            new,
+            old,
+            mode,
+            status,
         })
-        .collect()
+    })
+    .into_iter()
+    .collect()
 }
 
 /// A file's bytes and permission bits, from one open (the mode comes from the open file, so
