@@ -190,6 +190,20 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
         );
     }
     let frameworks = p.cargo.as_ref().map_or(&[][..], |c| &c.frameworks[..]);
+    if let Some(site) = p.cargo.as_ref().and_then(|c| c.listens.as_deref()) {
+        let uses = frameworks
+            .first()
+            .map_or("no server framework isogen knows".to_string(), |f| {
+                format!("{f}, but starts no server with it")
+            });
+        return format!(
+            "its binaries ({bins}) are tools by default: it uses {uses}, though it calls \
+             {site}; if one is a server, list it in [workspace] services of \
+             isogen.toml (that list replaces the default rule: name the other services too), \
+             with `args` in [generate.services.<binary>] when it needs a subcommand or a config \
+             file to serve"
+        );
+    }
     if let Some(f) = frameworks.first() {
         return format!(
             "its binaries ({bins}) run no server: it uses {f}, but neither its sources nor a \
@@ -232,6 +246,9 @@ pub fn unread_starts(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<Str
 /// (not a development command, which is no production start).
 fn unread_start(p: &Package) -> Option<(String, String)> {
     let node = p.node.as_ref()?;
+    if super::pnpm::front_end::static_front_end(p).is_some() {
+        return None;
+    }
     match node.start.as_ref()? {
         (_, super::pnpm::StartCommand::Dev(_)) => None,
         (script, _) => Some((script.clone(), node.scripts.get(script)?.clone())),
@@ -249,6 +266,9 @@ fn not_service_reason(p: &Package) -> String {
         .and_then(super::pnpm::start_rule::library_reason)
     {
         return library;
+    }
+    if let Some(reason) = super::pnpm::front_end::static_front_end(p) {
+        return reason;
     }
     if let Some(reason) = super::pnpm::start_rule::nothing_starts_reason(p) {
         return reason;

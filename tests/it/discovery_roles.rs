@@ -308,3 +308,169 @@ fn a_front_end_that_nothing_starts_is_not_a_service_and_blocks_nothing() {
     );
     assert!(!ws.path().join("apps/api/Dockerfile").exists());
 }
+
+/// Front ends whose start script serves their build with a preview, development or static
+/// file server (Vite's docs: `vite preview` is not designed as a production server): in
+/// `apps/` and at the root, beside a server.
+const STATIC_FRONT_ENDS: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    ),
+    ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - admin\n"),
+    (
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  admin: {}\n  apps/api: {}\n  apps/docs: {}\n  apps/spa: {}\n  apps/web: {}\n",
+    ),
+    (
+        "apps/api/package.json",
+        r#"{"name":"@s/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
+    ),
+    ("apps/api/server.js", ""),
+    (
+        "apps/web/package.json",
+        r#"{"name":"@s/web","version":"1.0.0","type":"module","scripts":{"dev":"vite","build":"tsc -b && vite build","start":"vite preview --host 0.0.0.0 --port 4173"}}"#,
+    ),
+    (
+        "apps/docs/package.json",
+        r#"{"name":"@s/docs","version":"1.0.0","type":"module","scripts":{"dev":"astro dev","build":"astro build","start":"astro preview"}}"#,
+    ),
+    (
+        "apps/spa/package.json",
+        r#"{"name":"@s/spa","version":"1.0.0","scripts":{"build":"react-scripts build","start":"npx serve -s build -l 3000"}}"#,
+    ),
+    (
+        "admin/package.json",
+        r#"{"name":"@s/admin","version":"1.0.0","scripts":{"build":"vite build","start":"pnpm run preview","preview":"vite preview"}}"#,
+    ),
+];
+
+#[test]
+fn a_front_end_served_by_a_preview_or_file_server_is_not_a_service_and_blocks_nothing() {
+    let ws = workspace(STATIC_FRONT_ENDS);
+    assert_eq!(service_names(ws.path()), ["api"]);
+    insta::assert_snapshot!("list_static_front_ends", list(ws.path(), &[]));
+    let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(ws.path().join("apps/api/Dockerfile").is_file());
+    for dir in ["apps/web", "apps/docs", "apps/spa", "admin"] {
+        assert!(!ws.path().join(dir).join("Dockerfile").exists(), "{dir}");
+    }
+    // Not services, so no warning about a start script isogen could not read.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("is not a start command isogen reads"),
+        "{err}"
+    );
+    // Listed in `[workspace] services`, one is refused naming what it is.
+    std::fs::remove_file(ws.path().join("apps/api/Dockerfile")).unwrap();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"apps/api\", \"apps/web\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains("apps/web/package.json: `web` is listed in [workspace] services")
+            && err.contains("a static front end: its `start` script runs `vite preview`"),
+        "{err}"
+    );
+    assert!(!ws.path().join("apps/api/Dockerfile").exists());
+}
+
+/// Cargo programs on plain sockets, no server framework (mini-redis', bore's and hickory's
+/// resolver tools' shapes): a key-value store whose `kv-server` binary calls
+/// `TcpListener::bind` beside its `kv-cli`, a tunnel whose one binary listens through a
+/// workspace library, and a resolver CLI that only binds a UDP socket to send queries (its
+/// listener is in a test module). All stay tools (a server on plain sockets often needs a
+/// subcommand or a config file to serve, and some are CLIs with a server mode), but the two
+/// that listen say where, with how to make one a service.
+const PLAIN_SOCKETS: &[(&str, &str)] = &[
+    (
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"kv\", \"tunnel\", \"tunnel-net\", \"resolve\"]\nresolver = \"2\"\n",
+    ),
+    (
+        "kv/Cargo.toml",
+        "[package]\nname = \"kv\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"kv-server\"\npath = \"src/bin/server.rs\"\n\n[[bin]]\nname = \"kv-cli\"\npath = \"src/bin/cli.rs\"\n\n[dependencies]\ntokio = \"1\"\n",
+    ),
+    (
+        "kv/src/bin/server.rs",
+        "use tokio::net::TcpListener;\n\n#[tokio::main]\nasync fn main() {\n    let listener = TcpListener::bind(\"0.0.0.0:6379\").await.unwrap();\n    loop { let _ = listener.accept().await; }\n}\n",
+    ),
+    (
+        "kv/src/bin/cli.rs",
+        "fn main() { let _ = std::net::TcpStream::connect(\"127.0.0.1:6379\"); }\n",
+    ),
+    (
+        "tunnel/Cargo.toml",
+        "[package]\nname = \"tunnel\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntunnel-net = { path = \"../tunnel-net\" }\n",
+    ),
+    (
+        "tunnel/src/main.rs",
+        "fn main() { tunnel_net::serve(std::env::args().nth(1)); }\n",
+    ),
+    (
+        "tunnel-net/Cargo.toml",
+        "[package]\nname = \"tunnel-net\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    ),
+    (
+        "tunnel-net/src/lib.rs",
+        "pub fn serve(addr: Option<String>) {\n    let Some(addr) = addr else { return };\n    let l = std::net::TcpListener::bind(addr).unwrap();\n    for _ in l.incoming() {}\n}\n",
+    ),
+    (
+        "resolve/Cargo.toml",
+        "[package]\nname = \"resolve\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    ),
+    (
+        "resolve/src/main.rs",
+        "fn main() {\n    let s = std::net::UdpSocket::bind(\"0.0.0.0:0\").unwrap();\n    s.send_to(b\"q\", \"9.9.9.9:53\").unwrap();\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn answers() { let _ = std::net::TcpListener::bind(\"127.0.0.1:0\"); }\n}\n",
+    ),
+];
+
+#[test]
+fn a_cargo_tool_that_listens_on_a_plain_socket_says_where() {
+    let ws = workspace(PLAIN_SOCKETS);
+    insta::assert_snapshot!("list_plain_sockets", list(ws.path(), &[]));
+    // generate's "no services" names each tool: the listening ones with the site and the fix,
+    // not `kv-cli` (a tool by its name) nor `resolve`.
+    let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    let line = |bin: &str| {
+        err.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{bin} (package")))
+            .unwrap_or_else(|| panic!("no line for {bin}:\n{err}"))
+            .to_string()
+    };
+    assert!(
+        line("kv-server").contains("calls `TcpListener::bind` at kv/src/bin/server.rs:5;"),
+        "{err}"
+    );
+    assert!(
+        line("tunnel")
+            .contains("calls `TcpListener::bind` at tunnel-net/src/lib.rs:3 in tunnel-net;"),
+        "{err}"
+    );
+    assert!(!line("kv-cli").contains("calls"), "{err}");
+    assert!(!line("resolve").contains("calls"), "{err}");
+}

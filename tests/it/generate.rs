@@ -615,21 +615,33 @@ fn a_deno_or_bun_service_or_a_next_app_without_next_is_refused_by_name() {
     }
 }
 
+/// A dev server as the start of a package that builds a Node server (tsx, tsc), or of a
+/// front end with a server-side rendering adapter (SvelteKit's adapter-node, whose
+/// production server is `node build`), is a service without its production command: refused
+/// with the fixes (a static front end is no service at all: see discovery_roles).
 #[test]
 fn a_service_whose_start_is_a_dev_server_says_so() {
-    let ws = with(&[(
-        "services/api/package.json",
-        r#"{"name":"@x/api","scripts":{"build":"vite build","start":"vite"}}"#,
-    )]);
-    fails_naming(
-        &ws,
-        &[
-            "services/api/package.json",
-            "development command `vite`",
-            "start:prod",
-            "not_services",
-        ],
-    );
+    for (manifest, program) in [
+        (
+            r#"{"name":"@x/api","scripts":{"build":"tsc","start":"tsx watch src/main.ts"}}"#,
+            "tsx",
+        ),
+        (
+            r#"{"name":"@x/api","scripts":{"build":"vite build","start":"vite preview"},"devDependencies":{"@sveltejs/adapter-node":"5.0.0"}}"#,
+            "vite",
+        ),
+    ] {
+        let ws = with(&[("services/api/package.json", manifest)]);
+        fails_naming(
+            &ws,
+            &[
+                "services/api/package.json",
+                &format!("development command `{program}`"),
+                "start:prod",
+                "not_services",
+            ],
+        );
+    }
 }
 
 /// `assets` of a Node service: shipped from the builder at the same path under the service's
@@ -2043,7 +2055,7 @@ fn patched_dependencies_are_applied_by_the_production_install() {
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
     let runtime = &dockerfile[dockerfile.find("AS runtime-deps").unwrap()..];
     let copy = runtime
-        .find("COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch\n")
+        .find("COPY patches/ms@2.1.3.patch patches/\n")
         .unwrap_or_else(|| panic!("{dockerfile}"));
     let install = runtime.find("pnpm install").unwrap();
     let removed = runtime.find(" patches/ms@2.1.3.patch patches ").unwrap();
@@ -2141,7 +2153,7 @@ fn a_typescript_library_nothing_builds_is_named() {
 }
 
 /// `node --import ./build/tracing.js -r dotenv/config build/main.js`: the CMD keeps the
-/// preloads; `--env-file` (no `.env` is shipped) is left out and named.
+/// preloads; `--env-file` (no `.env` is shipped) is left out, and the file named.
 #[test]
 fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
     let api = r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node --env-file=.env --import ./build/tracing.js -r dotenv/config build/main.js"},"dependencies":{"@x/lib":"workspace:*"}}"#;
@@ -2152,7 +2164,7 @@ fn node_options_of_the_start_script_are_kept_and_dev_only_ones_named() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "services/api/package.json: the `start` script runs node with `--env-file=.env`, which the image's CMD leaves out",
+            "services/api/package.json: the `start` script loads `.env` (node --env-file, -r dotenv/config) when it starts, but the image holds no env file",
         ));
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
     assert!(

@@ -130,3 +130,51 @@ fn typescript_entries_nothing_builds_are_one_line_per_service() {
     let stderr = generate_stderr(&ws);
     insta::assert_snapshot!("generate_typescript_entries_grouped", stderr);
 }
+
+/// A worker whose start loads the repository's `.env` through dotenv-cli (`dotenv -e ../.env
+/// -v PORT=3000 --`) and a web server whose start gives node `--env-file`: the images hold no
+/// env file and their CMDs load none, so `generate` names each script and file in the first
+/// run with the two ways to give the variables; the `-v` variable is set in the image; `env`
+/// in the service's section silences it.
+#[test]
+fn an_env_file_the_start_script_loads_is_named_with_how_to_give_its_variables() {
+    let ws = workspace(&[
+        (
+            "worker/package.json",
+            r#"{"name":"@x/worker","version":"1.0.0","scripts":{"build":"tsc","start":"dotenv -e ../.env -v PORT=3000 -- node dist/index.js"}}"#,
+        ),
+        (
+            "web/package.json",
+            r#"{"name":"@x/web","version":"1.0.0","scripts":{"build":"tsc","start":"node --env-file=.env.production dist/server.js"}}"#,
+        ),
+        (".env", "DATABASE_URL=postgres://secret\n"),
+        ("web/.env.production", "API_KEY=secret\n"),
+    ]);
+    let stderr = generate_stderr(&ws);
+    insta::assert_snapshot!("generate_env_files", stderr);
+    let worker = read(ws.path(), "worker/Dockerfile");
+    assert!(worker.contains("ENV PORT=\"3000\""), "{worker}");
+    assert!(
+        worker.contains(r#"CMD ["node", "/app/worker/dist/index.js"]"#),
+        "{worker}"
+    );
+    let web = read(ws.path(), "web/Dockerfile");
+    assert!(
+        web.contains(r#"CMD ["node", "/app/web/dist/server.js"]"#),
+        "{web}"
+    );
+    for ignore in [
+        "worker/Dockerfile.dockerignore",
+        "web/Dockerfile.dockerignore",
+    ] {
+        assert!(read(ws.path(), ignore).contains("**/.env\n"), "{ignore}");
+    }
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.worker.env]\nLOG_LEVEL = \"info\"\n",
+    )
+    .unwrap();
+    let stderr = generate_stderr(&ws);
+    assert!(!stderr.contains("`../.env`"), "{stderr}");
+    assert!(stderr.contains("`.env.production`"), "{stderr}");
+}

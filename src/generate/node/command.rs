@@ -9,8 +9,8 @@
 //! warning names it, why, and the fix.
 //!
 //! Options that cannot work in the image are dropped with a warning that names them:
-//! `--env-file` (the image ships no `.env`: its ignore file keeps them out), `--watch*` and
-//! `--inspect*` (development only). It never reads the disk.
+//! `--env-file` (the image ships no `.env`: its ignore file keeps them out; `env_files` warns
+//! with the file), `--watch*` and `--inspect*` (development only). It never reads the disk.
 
 use std::path::Path;
 
@@ -73,10 +73,15 @@ pub(super) fn node_cmd(
         }
     };
     let (gone, kept): (Vec<&String>, Vec<&String>) = options.iter().partition(|o| dropped(o));
+    // `--env-file` has a warning of its own (see `super::env_files`).
+    let gone: Vec<&str> = gone
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|o| !o.starts_with("--env-file"))
+        .collect();
     if !gone.is_empty() {
-        let gone: Vec<&str> = gone.iter().map(|s| s.as_str()).collect();
         warnings.push(format!(
-            "{manifest}: the `{script}` script runs node with `{}`, which the image's CMD leaves out (no `.env` is shipped; watchers and inspectors are for development); set `env` in {section} of isogen.toml for the variables the service needs",
+            "{manifest}: the `{script}` script runs node with `{}`, which the image's CMD leaves out (watchers and inspectors are for development)",
             gone.join(" ")
         ));
     }

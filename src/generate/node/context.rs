@@ -118,6 +118,7 @@ pub fn context(
         common,
         node,
         root_files,
+        patch_copies: super::patch_copies::patch_copies(&pnpm.patches),
         patches: pnpm.patches.clone(),
         tsconfigs: pnpm.tsconfigs.clone(),
         tsconfig_extends,
@@ -130,9 +131,7 @@ pub fn context(
         install_filters,
         prod_filters: prod_filters(ws, service)?,
         rebuild: !install.ignore_scripts,
-        rebuild_flags: (install.install_flags.iter())
-            .map(|f| f.replacen("--", "--config.", 1))
-            .collect(),
+        rebuild_flags: rebuild_flags(&install.install_flags),
         injected_only: injected_only(ws, pnpm, service),
         dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, warnings),
         install,
@@ -142,6 +141,14 @@ pub fn context(
         run_files,
         next: next_plan.map(|p| p.context),
     })
+}
+
+/// `install_flags` as `pnpm rebuild` takes them: `--node-linker=isolated` becomes
+/// `--config.node-linker=isolated` (pnpm 8 refuses the bare flag there).
+fn rebuild_flags(install_flags: &[String]) -> Vec<String> {
+    (install_flags.iter())
+        .map(|f| f.replacen("--", "--config.", 1))
+        .collect()
 }
 
 /// A lockfile pnpm's frozen install would refuse (`ERR_PNPM_OUTDATED_LOCKFILE`) stops
@@ -227,6 +234,14 @@ impl Svc<'_> {
             &self.section,
             self.config_path,
         )?;
+        super::env_files::warn(
+            self.pkg,
+            self.node,
+            &entry,
+            self.overrides,
+            &self.section,
+            warnings,
+        );
         Ok((out_dir, service_copy, entry))
     }
 
@@ -289,6 +304,15 @@ impl Svc<'_> {
     /// A service whose start script runs what isogen cannot put in an image (Deno, Bun) is
     /// refused by name, before `main` is taken for an entry it is not.
     fn refuse_start(&self) -> Result<()> {
+        if let Some(reason) = crate::workspace::pnpm::front_end::static_front_end(self.pkg) {
+            return Err(Error::workspace(
+                self.ws.root.join(&self.pkg.manifest),
+                format!(
+                    "`{}` is listed in [workspace] services of isogen.toml, but it is {reason}; remove it from that list (isogen builds images of Node servers), or set `entry` in {} if it has a Node server after all",
+                    self.service.name, self.section
+                ),
+            ));
+        }
         let (script, kind) = match &self.node.start {
             Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
             // A dev server and nothing else to run: a front end served by a dev server, or

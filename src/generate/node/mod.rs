@@ -19,9 +19,11 @@ pub mod command;
 pub mod context;
 pub mod dev_peers;
 mod entry_script;
+mod env_files;
 pub(crate) mod isolation;
 mod local_dirs;
 pub mod next;
+mod patch_copies;
 pub mod pnpm_settings;
 pub mod rewrite;
 pub mod runfiles;
@@ -63,6 +65,8 @@ pub struct NodeContext {
     pub root_files: Vec<String>,
     /// Patch files a frozen install needs (`patchedDependencies`).
     pub patches: Vec<String>,
+    /// The `COPY` of [`patches`](Self::patches): one per folder (see [`patch_copies`]).
+    pub patch_copies: Vec<patch_copies::PatchCopy>,
     /// Root `tsconfig*.json` files the builder copies (packages extend them).
     pub tsconfigs: Vec<String>,
     /// The tsconfig files outside the packages and the root that the tsconfigs of the built

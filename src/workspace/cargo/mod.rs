@@ -47,6 +47,7 @@ mod deps;
 mod features;
 mod includes;
 mod inherit;
+mod listens;
 mod lock;
 mod manifest;
 mod members;

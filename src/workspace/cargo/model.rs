@@ -77,6 +77,11 @@ pub struct CargoPackage {
     /// or those of a workspace crate it depends on; looked at only when the package uses a
     /// framework clients use too (`tonic`, `hyper`), false otherwise.
     pub starts_server: bool,
+    /// For a package with binaries and no server framework: where its sources, or those of a
+    /// workspace crate it depends on, open a listening socket (`` `UnixListener::bind` at
+    /// bin/src/main.rs:98 ``, then ` in sozu-lib` for a dependency's); a hint that a tool may
+    /// be a server (see `listens`), `None` otherwise.
+    pub listens: Option<String>,
     /// The server frameworks of [`super::services::SERVER_FRAMEWORKS`] among its normal
     /// dependencies (any target, optional or not), from a registry or a path: a member named
     /// `tonic` counts in the framework's own repository or a fork of it, as the crate does.

@@ -9,13 +9,14 @@ use std::collections::HashMap;
 
 use super::cargo_config::read_cargo_config;
 use super::includes::outside_inputs;
+use super::listens::listener_site;
 use super::lock::check_lockfile;
 use super::members::{Loaded, Loader};
 use super::model::{CargoPackage, CargoWorkspace};
 use super::paths::display_dir;
 use super::root::{root_build_files, root_package_entries};
 use super::serves::{starts_server, CLIENT_OR_SERVER};
-use super::services::SERVER_FRAMEWORKS;
+use super::services::{server_framework, SERVER_FRAMEWORKS};
 use super::targets::Targets;
 use super::MANIFEST;
 use crate::error::{line_col, Error, Result};
@@ -49,6 +50,7 @@ impl Loader {
         }
         mark_frameworks(&mut packages, first);
         self.mark_servers(&mut packages, first);
+        self.mark_listeners(&mut packages, first);
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
                 .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
@@ -138,6 +140,56 @@ impl Loader {
             }
             if let Some(c) = packages[i].cargo.as_mut() {
                 c.starts_server = found;
+            }
+        }
+    }
+
+    /// Sets [`CargoPackage::listens`] of the packages with binaries and no server framework:
+    /// the first listener site of their own sources, else of the workspace crates they depend
+    /// on (normal dependencies, transitively; each crate read once).
+    fn mark_listeners(&self, packages: &mut [Package], first: usize) {
+        let mut own: Vec<Option<Option<String>>> = vec![None; packages.len()];
+        for i in 0..packages.len() {
+            let has_bins = packages[i]
+                .cargo
+                .as_ref()
+                .is_some_and(|c| !c.bins.is_empty());
+            if !has_bins || server_framework(&packages[i]).is_some() {
+                continue;
+            }
+            let mut seen = vec![false; packages.len()];
+            let mut queue = std::collections::VecDeque::from([i]);
+            let mut found = None;
+            while let Some(j) = queue.pop_front() {
+                // A server framework's own crate (a member in its repository) is linked by
+                // its clients too: its listener is theirs to start or not.
+                if std::mem::replace(&mut seen[j], true)
+                    || SERVER_FRAMEWORKS.contains(&packages[j].name.as_str())
+                {
+                    continue;
+                }
+                let site = own[j]
+                    .get_or_insert_with(|| listener_site(&self.root, &self.loaded[j].dir))
+                    .clone();
+                if let Some(site) = site {
+                    found = Some(if j == i {
+                        site
+                    } else {
+                        format!("{site} in {}", packages[j].name)
+                    });
+                    break;
+                }
+                queue.extend(
+                    packages[j]
+                        .internal_deps
+                        .iter()
+                        .filter(|d| d.kind == DepKind::Normal)
+                        .filter_map(|d| d.package.checked_sub(first))
+                        .filter(|&k| k < packages.len()),
+                );
+            }
+            if let Some(c) = packages[i].cargo.as_mut() {
+                c.listens = found;
             }
         }
     }
@@ -288,6 +340,7 @@ impl Loader {
                 outside_inputs,
                 build_deps: Vec::new(),
                 starts_server: false,
+                listens: None,
                 frameworks: Vec::new(),
             }),
         })

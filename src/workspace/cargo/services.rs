@@ -98,13 +98,32 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
         (Some(_), _) if tool_name(bin) => Some("its name says it is a tool".into()),
         (Some(_), _) => None,
         (None, Some(f)) => Some(format!(
-            "package `{}` uses {f} but its sources start no server",
-            package.name
+            "package `{}` uses {f} but its sources start no server{}",
+            package.name,
+            listener_hint(package, bin)
         )),
         (None, None) => Some(format!(
-            "package `{}` depends on no server framework",
-            package.name
+            "package `{}` depends on no server framework{}",
+            package.name,
+            listener_hint(package, bin)
         )),
+    }
+}
+
+/// For a package with no server framework that opens a listening socket (see
+/// `super::listens`): where, and how to make `bin` a service if it is a server; empty
+/// otherwise, and for a binary named as a tool (`mini-redis-cli`).
+pub fn listener_hint(package: &crate::workspace::Package, bin: &str) -> String {
+    if tool_name(bin) {
+        return String::new();
+    }
+    match package.cargo.as_ref().and_then(|c| c.listens.as_deref()) {
+        Some(site) => format!(
+            ", though it calls {site}; a server on plain sockets is a service only when \
+             listed in [workspace] services, with `args` in [generate.services.{bin}] if it \
+             serves only with a subcommand or a config file"
+        ),
+        None => String::new(),
     }
 }
 

@@ -13,6 +13,8 @@
 //! neither its `build` nor its `dev` script shows a Node server (`tsx watch src/server.ts`,
 //! `tsup`, `tsc` without a front-end tool): that one stays a service `generate` refuses with
 //! the fixes. A Next.js app there with no start script stays a service (it runs `next start`).
+//! A static front end (its start script runs `vite preview`, `serve -s dist`, ...: see
+//! `front_end`) is never a service, wherever it lies.
 //!
 //! Pure: it reads the model discovery already built, never the disk.
 
@@ -21,6 +23,9 @@ use crate::workspace::Package;
 
 /// Why the default rule makes `package` a service, or `None` when it does not.
 pub fn service_reason(package: &Package) -> Option<String> {
+    if super::front_end::static_front_end(package).is_some() {
+        return None;
+    }
     if let Some(parent) = parent_folder(&package.dir) {
         if package
             .node
@@ -109,7 +114,7 @@ const SERVER_TOOLS: &[&str] = &[
 /// runs `tsx watch src/server.ts` in development, or builds with tsc/tsup/tsdown and no
 /// front-end tool): a service whose manifest lacks its entry, refused with the fixes, not a
 /// front end.
-fn builds_a_server(node: &super::NodePackage) -> bool {
+pub(super) fn builds_a_server(node: &super::NodePackage) -> bool {
     let words = |name: &str| -> Vec<&str> {
         node.scripts.get(name).map_or(Vec::new(), |text| {
             text.split(|c: char| c.is_whitespace() || "&;|".contains(c))

@@ -62,7 +62,8 @@ pub enum StartCommand {
 }
 
 /// The scripts tried, in order, when `start` does not run a production `node` command.
-const PRODUCTION_SCRIPTS: &[&str] = &["start", "start:prod", "start:production", "prod", "serve"];
+pub(super) const PRODUCTION_SCRIPTS: &[&str] =
+    &["start", "start:prod", "start:production", "prod", "serve"];
 
 /// Development programs: a `start` that runs one is not how the service runs in production.
 const DEV_PROGRAMS: &[&str] = &[
@@ -154,6 +155,12 @@ pub fn processes(scripts: &BTreeMap<String, String>) -> Vec<(String, StartComman
     } else {
         Vec::new()
     }
+}
+
+/// Whether the script `name` runs the command of `target` (is it, or runs it through
+/// `pnpm <script>` steps).
+pub(super) fn resolves_to(scripts: &BTreeMap<String, String>, name: &str, target: &str) -> bool {
+    resolve(scripts, name).is_some_and(|(n, _)| n == target)
 }
 
 /// `name`'s command, following `pnpm <other script>` a few steps (a loop ends as `Other`).
@@ -355,6 +362,20 @@ fn tool_words(words: &[String]) -> Option<&[String]> {
     (plain && !runner).then_some(words)
 }
 
+/// The words of the command a script runs last (after its `&&` steps), without assignments,
+/// env wrappers, `exec`, `npx` or `pnpm exec`: `vite build && vite preview --port 4173` gives
+/// `["vite", "preview", "--port", "4173"]`. `None` when the text is not a plain chain of
+/// commands, or its last command is not a tool's (a path, `node`, a package manager).
+pub fn last_command(text: &str) -> Option<Vec<String>> {
+    let chain = chain(text)?;
+    let mut env = BTreeMap::new();
+    let mut rest = peel_env(chain.last()?, &mut env);
+    if rest.first().is_some_and(|w| w == "exec") {
+        rest = peel_env(&rest[1..], &mut env);
+    }
+    Some(tool_words(rest)?.to_vec())
+}
+
 /// What one command's words run (see [`StartCommand`]).
 pub fn words_command(words: &[String]) -> StartCommand {
     let mut env = BTreeMap::new();
@@ -446,11 +467,26 @@ fn peel_env<'a>(mut words: &'a [String], env: &mut BTreeMap<String, String>) -> 
                 // `-p <name>`, `-o`, `--debug`): `-c` takes a value or none, so a command
                 // after it is not read.
                 match rest.iter().position(|a| a == "--") {
-                    Some(i) => words = &rest[i + 1..],
+                    Some(i) => {
+                        dotenv_variables(&rest[..i], env);
+                        words = &rest[i + 1..];
+                    }
                     None => words = dotenv_command(rest),
                 }
             }
             _ => return words,
+        }
+    }
+}
+
+/// dotenv-cli's `-v NAME=value` options: variables it sets for the command, as an
+/// assignment before it would.
+fn dotenv_variables(options: &[String], env: &mut BTreeMap<String, String>) {
+    for pair in options.windows(2) {
+        if pair[0] == "-v" {
+            if let Some((k, v)) = assignment(&pair[1]) {
+                env.insert(k.to_string(), v.to_string());
+            }
         }
     }
 }

@@ -1,0 +1,54 @@
+//! The warning for the env files a service's start script loads (`dotenv -e ../../.env --`,
+//! `node --env-file=.env`, `-r dotenv/config`): the image holds none (a repository's `.env`
+//! holds secrets; the ignore file keeps them out) and its CMD loads none, so the variables
+//! they gave are missing at run time unless given another way. One warning per file, naming
+//! the script, the file and the two ways (isogen.toml `env`, or at run time); silent once the
+//! service's section sets `env`. It never reads the files.
+
+use crate::generate::cfg::ServiceConfig;
+use crate::workspace::pnpm::env_files::env_files;
+use crate::workspace::pnpm::NodePackage;
+use crate::workspace::{relpath, Package};
+
+/// Warns about each env file the script running `entry` (or the package's start script,
+/// for a Next.js app or a shell script) loads.
+pub(super) fn warn(
+    pkg: &Package,
+    node: &NodePackage,
+    entry: &str,
+    overrides: Option<&ServiceConfig>,
+    section: &str,
+    warnings: &mut Vec<String>,
+) {
+    if overrides.is_some_and(|o| !o.env.is_empty()) {
+        return;
+    }
+    let running = match node.script_running(entry) {
+        Some((script, _)) => script,
+        None => match &node.start {
+            Some((script, _)) => script.as_str(),
+            None => return,
+        },
+    };
+    // One warning per file, naming every way the scripts load it.
+    let mut files: Vec<(String, String, Vec<&str>)> = Vec::new();
+    for f in env_files(&node.scripts, running) {
+        match files.iter_mut().find(|(file, _, _)| *file == f.file) {
+            Some((_, _, hows)) => hows.push(f.how),
+            None => files.push((f.file, f.script, vec![f.how])),
+        }
+    }
+    for (file, script, hows) in files {
+        // The file from the workspace root, as `docker run --env-file` would be given it.
+        let from_root = relpath::join(&pkg.dir, &file).unwrap_or_else(|| file.clone());
+        warnings.push(format!(
+            "{}: the `{script}` script loads `{file}` ({}) when it starts, but the image holds \
+             no env file (they hold secrets; its ignore file keeps them out) and its CMD loads \
+             none: give the service its variables with `env` in {section} of isogen.toml (for \
+             values that are not secret), or when it runs (`docker run --env-file {from_root}`, \
+             your orchestrator's secrets)",
+            pkg.manifest,
+            hows.join(", ")
+        ));
+    }
+}

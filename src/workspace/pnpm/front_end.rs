@@ -1,0 +1,150 @@
+//! Static front ends: a package whose start script runs a front-end tool's development or
+//! preview server (`vite`, `vite preview`, `astro preview`, `react-scripts start`, `ng serve`,
+//! ...) or a static file server over its build (`serve -s dist`, `http-server`), and that has
+//! nothing `node` could run itself (no `main`, `exports`, `bin` or `node <file>`) and no
+//! server-side rendering adapter. Such a package is built to static files and served by a
+//! web server or a CDN: not a Node service, so isogen writes it no Dockerfile and says why.
+//!
+//! The tools' own documentation is the evidence: Vite's `vite preview` "Locally preview the
+//! production build. Do not use this as a production server as it's not designed for it";
+//! Astro's `astro preview` is a local preview "not designed to be run in production"; `serve`
+//! and `http-server` serve a folder of files.
+//!
+//! Pure: it reads the model discovery built, never the disk.
+
+use super::start_script::{last_command, StartCommand};
+use super::NodePackage;
+use crate::workspace::Package;
+
+/// Dependencies that make a front-end build a Node server (server-side rendering): its
+/// production command is the adapter's server, not a static file server.
+const SSR_ADAPTERS: &[&str] = &[
+    "@sveltejs/adapter-node",
+    "@astrojs/node",
+    "nuxt",
+    "@remix-run/node",
+    "@remix-run/serve",
+    "@react-router/node",
+    "@react-router/serve",
+    "@angular/ssr",
+    "@nguniversal/express-engine",
+    "vike",
+    "vite-plugin-ssr",
+    "@analogjs/platform",
+    "@tanstack/react-start",
+    "@solidjs/start",
+];
+
+/// Static file servers: whatever their arguments, they serve a folder of files.
+const FILE_SERVERS: &[&str] = &["serve", "http-server", "sirv", "live-server", "lite-server"];
+
+/// What a command (its words, program first) serves when it is a front-end tool's development
+/// or preview server or a static file server: the command as shown (`vite preview`) and what
+/// it is. `None` for any other command (`vite build`, `node dist/main.js`).
+pub fn static_server(words: &[String]) -> Option<(String, &'static str)> {
+    let (program, args) = words.split_first()?;
+    let sub = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map(String::as_str);
+    let what = match (program.as_str(), sub) {
+        ("vite", Some("preview")) => {
+            "Vite's local preview of the build (Vite's docs: not designed as a production server)"
+        }
+        ("vite", Some("build" | "optimize")) => return None,
+        // `vite`, `vite dev`, `vite serve`, `vite <root>`.
+        ("vite", _) => "Vite's development server",
+        ("astro", Some("preview")) => {
+            "Astro's local preview of the build (Astro's docs: not designed for production)"
+        }
+        ("astro", Some("dev")) => "Astro's development server",
+        ("react-scripts" | "react-app-rewired" | "craco", Some("start")) => {
+            "Create React App's development server"
+        }
+        ("vue-cli-service", Some("serve")) => "Vue CLI's development server",
+        ("ng", Some("serve")) => "Angular's development server",
+        ("webpack", Some("serve")) | ("webpack-dev-server", _) => "webpack's development server",
+        ("parcel", None | Some("serve")) => "Parcel's development server",
+        ("gatsby", Some("develop")) => "Gatsby's development server",
+        ("gatsby", Some("serve")) => "Gatsby's local preview of the build",
+        ("docusaurus", Some("start")) => "Docusaurus's development server",
+        ("docusaurus", Some("serve")) => "Docusaurus's local preview of the build",
+        (p, _) if FILE_SERVERS.contains(&p) => "a static file server",
+        _ => return None,
+    };
+    let shown = match sub {
+        Some(s) if !FILE_SERVERS.contains(&program.as_str()) => format!("{program} {s}"),
+        _ => program.clone(),
+    };
+    Some((shown, what))
+}
+
+/// Why `package` is a static front end (see the module), or `None` when it is not one.
+pub fn static_front_end(package: &Package) -> Option<String> {
+    let node = package.node.as_ref()?;
+    if node.next.is_some() || node.service_entry().is_some() || !node.processes.is_empty() {
+        return None;
+    }
+    let (script, command) = node.start.as_ref()?;
+    if !matches!(command, StartCommand::Dev(_) | StartCommand::Other) {
+        return None;
+    }
+    if super::start_rule::builds_a_server(node) || ssr_adapter(node).is_some() {
+        return None;
+    }
+    let words = last_command(node.scripts.get(script)?)?;
+    let (shown, what) = static_server(&words)?;
+    Some(format!(
+        "a static front end: its `{script}` script runs `{shown}`, {what}, and it has no \
+         `main`, `exports`, `bin` or `node <file>` script; no Dockerfile: serve the files its \
+         build writes from a web server or a CDN"
+    ))
+}
+
+/// The server-side rendering adapter among the package's dependencies, if any.
+fn ssr_adapter(node: &NodePackage) -> Option<&str> {
+    node.deps
+        .iter()
+        .map(|d| d.key.as_str())
+        .find(|k| SSR_ADAPTERS.contains(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::static_server;
+
+    fn shown(command: &str) -> Option<String> {
+        let words: Vec<String> = command.split_whitespace().map(String::from).collect();
+        static_server(&words).map(|(shown, _)| shown)
+    }
+
+    #[test]
+    fn preview_and_development_servers_are_static_servers() {
+        assert_eq!(
+            shown("vite preview --port 4173").as_deref(),
+            Some("vite preview")
+        );
+        assert_eq!(shown("vite").as_deref(), Some("vite"));
+        assert_eq!(shown("vite --host").as_deref(), Some("vite"));
+        assert_eq!(shown("astro preview").as_deref(), Some("astro preview"));
+        assert_eq!(shown("serve -s dist").as_deref(), Some("serve"));
+        assert_eq!(
+            shown("http-server dist -p 8080").as_deref(),
+            Some("http-server")
+        );
+        assert_eq!(
+            shown("react-scripts start").as_deref(),
+            Some("react-scripts start")
+        );
+        assert_eq!(shown("ng serve").as_deref(), Some("ng serve"));
+    }
+
+    #[test]
+    fn builds_and_other_programs_are_not() {
+        assert_eq!(shown("vite build"), None);
+        assert_eq!(shown("astro build"), None);
+        assert_eq!(shown("react-scripts build"), None);
+        assert_eq!(shown("remix-serve build/server/index.js"), None);
+        assert_eq!(shown("nest start"), None);
+    }
+}
