@@ -277,7 +277,7 @@ fn read_packages(root: &Path, manifests: &[String]) -> Result<(Vec<Package>, Vec
 }
 
 /// One package: its package.json, read and parsed, and what its folder holds.
-fn read_package_at(root: &Path, dir: &String) -> Result<(Package, Value)> {
+fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
     let manifest = super::relpath::child(dir, "package.json");
     let json = read_json(&root.join(&manifest))?;
     let mut pkg = manifest::read_package(&json, dir, &manifest, root)?;
