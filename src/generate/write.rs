@@ -479,4 +479,39 @@ mod tests {
         assert!(left.is_empty(), "temporary files left behind: {left:?}");
         assert!(out.is_empty());
     }
+
+    #[test]
+    fn with_many_files_staged_at_once_one_failure_still_means_none_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        // Enough files for several threads; the one that cannot be written is in the middle.
+        let mut files: Vec<GeneratedFile> = (0..60)
+            .map(|i| file(&format!("s{i:02}/Dockerfile"), "FROM x\n"))
+            .collect();
+        files.insert(30, file("missing/Dockerfile", "FROM y\n"));
+        for i in 0..60 {
+            std::fs::create_dir(dir.path().join(format!("s{i:02}"))).unwrap();
+        }
+        let mut out = Vec::new();
+        let err = apply(dir.path(), &files, Mode::Write { force: false }, &mut out).unwrap_err();
+        assert!(err.to_string().contains("missing/Dockerfile"), "{err}");
+        assert!(err.to_string().contains("nothing was written"), "{err}");
+        for i in 0..60 {
+            let left: Vec<_> = std::fs::read_dir(dir.path().join(format!("s{i:02}")))
+                .unwrap()
+                .collect();
+            assert!(left.is_empty(), "s{i:02}: files left behind: {left:?}");
+        }
+        assert!(out.is_empty());
+
+        // Once the folder exists, every file is written and named in order.
+        std::fs::create_dir(dir.path().join("missing")).unwrap();
+        let o = apply(dir.path(), &files, Mode::Write { force: false }, &mut out).unwrap();
+        assert_eq!(o.created.len(), 61);
+        let printed = String::from_utf8(out).unwrap();
+        let expected: String = files
+            .iter()
+            .map(|f| format!("created {}\n", f.path))
+            .collect();
+        assert_eq!(printed, expected);
+    }
 }
