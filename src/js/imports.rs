@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, ArrowFunctionBody, CallExpression, CatchClause, ExportAllDeclaration,
-    ExportFromDeclaration, Expression, FunctionBody, ImportDeclaration, ImportExpression,
-    ImportOrExportKind, Program, Statement, TSImportEqualsDeclaration, TSModuleReference,
-    TryStatement,
+    ExportFromDeclaration, Expression, FunctionBody, ImportDeclaration, ImportDeclarationSpecifier,
+    ImportExpression, ImportOrExportKind, Program, Statement, TSImportEqualsDeclaration,
+    TSModuleReference, TryStatement,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
@@ -50,6 +50,11 @@ pub struct Import {
     /// runs without (`try { require('pino-pretty') } catch {}`). A function defined in the
     /// block runs later, outside it: its imports are not.
     pub in_try: bool,
+    /// It surely loads the module when the program runs: a `require()`, an `import()`, a
+    /// side-effect `import 'y'`, or an `import` that binds a default or namespace (`import
+    /// express from 'express'`). A named import (`import { Request } from 'express'`) and an
+    /// `export ... from` may carry only types, which the compiler drops: `false`.
+    pub binds_value: bool,
 }
 
 /// A file the parser could not read.
@@ -146,6 +151,11 @@ impl Collector<'_> {
             kind,
             type_only,
             in_try: self.in_try > 0,
+            binds_value: !type_only
+                && matches!(
+                    kind,
+                    ImportKind::Require | ImportKind::DynamicImport | ImportKind::ImportEquals
+                ),
         });
     }
 
@@ -185,6 +195,19 @@ impl<'a> Visit<'a> for Collector<'_> {
         let type_only = it.import_kind == ImportOrExportKind::Type;
         let s = &it.source;
         self.push(&s.value, s.span.start, ImportKind::Import, type_only);
+        let value = match &it.specifiers {
+            None => true,
+            Some(specs) => specs.iter().any(|sp| {
+                matches!(
+                    sp,
+                    ImportDeclarationSpecifier::ImportDefaultSpecifier(_)
+                        | ImportDeclarationSpecifier::ImportNamespaceSpecifier(_)
+                )
+            }),
+        };
+        if let Some(last) = self.out.last_mut() {
+            last.binds_value = !type_only && value;
+        }
     }
 
     fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
@@ -259,6 +282,28 @@ mod tests {
             .into_iter()
             .map(|i| (i.specifier, i.line, i.kind, i.type_only))
             .collect()
+    }
+
+    #[test]
+    fn which_imports_surely_load_their_module() {
+        let text = "import a from 'a';\nimport * as b from 'b';\nimport { C } from 'c';\nimport 'd';\nimport type E from 'e';\nimport f, { F } from 'f';\nconst g = require('g');\nexport { h } from 'h';\nconst i = import('i');\n";
+        let values: Vec<(String, bool)> = static_imports(Path::new("x.ts"), text)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.specifier, i.binds_value))
+            .collect();
+        let expected = [
+            ("a", true),
+            ("b", true),
+            ("c", false),
+            ("d", true),
+            ("e", false),
+            ("f", true),
+            ("g", true),
+            ("h", false),
+            ("i", true),
+        ];
+        assert_eq!(values, expected.map(|(s, v)| (s.to_string(), v)).to_vec());
     }
 
     #[test]

@@ -37,4 +37,5 @@ mod plan_cli;
 mod shared_cycle;
 mod start_wrap;
 mod tidy;
+mod trial_shapes;
 mod verify_cli;

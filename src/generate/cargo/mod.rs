@@ -145,6 +145,7 @@ pub fn template_context(
                 ("entry", o.entry.is_some()),
                 ("out_dir", o.out_dir.is_some()),
                 ("build", o.build.is_some()),
+                ("build_args", !o.build_args.is_empty()),
             ],
             &format!(
                 "only for Node services; `{}` is a Cargo binary (set features or profile in \

@@ -460,6 +460,15 @@ fn healthcheck(
         }
         Form::Shell(line) => Healthcheck::Shell(line.clone()),
     };
+    if let Some(tool) = missing_http_tool(form, &generated.base) {
+        return Verdict::Dropped(format!(
+            "it runs `{tool}`, which the runtime image ({}) does not have, so the check would \
+             always fail; set `healthcheck` in {} to a command the image has (a Node service: \
+             [\"node\", \"-e\", \"fetch('http://localhost:3000/health').then(r => \
+             process.exit(r.ok ? 0 : 1), () => process.exit(1))\"])",
+            generated.base, target.section
+        ));
+    }
     let mut options = HealthcheckOptions {
         cmd: command.clone(),
         interval: None,
@@ -495,6 +504,19 @@ fn healthcheck(
     let shown = toml::healthcheck_value(&value).to_string();
     settings.healthcheck = Some(value);
     Verdict::Kept(format!("healthcheck = {}", shown.trim()))
+}
+
+/// The HTTP client (`curl`, `wget`) a health check runs first when the runtime image `base`
+/// has none: Node's `-slim` images and distroless ones ship neither (the full Node image does).
+fn missing_http_tool(form: &Form, base: &str) -> Option<&'static str> {
+    let lean = base.contains("distroless") || base.contains("-slim");
+    let first = match form {
+        Form::Exec(list) => list.first().map(String::as_str),
+        Form::Shell(line) => line.split_whitespace().find(|w| !w.contains('=')),
+    }?;
+    let program = first.rsplit('/').next().unwrap_or(first);
+    let tool = ["curl", "wget"].into_iter().find(|t| *t == program)?;
+    lean.then_some(tool)
 }
 
 #[cfg(test)]

@@ -68,17 +68,7 @@ pub fn context(
         config_path,
     };
     svc.reject_cargo_keys()?;
-    let next_plan = match svc.overrides.and_then(|o| o.entry.as_deref()) {
-        Some(_) => None,
-        None => super::next::plan(
-            ws,
-            pkg,
-            svc.node,
-            &svc.section,
-            &common.service.workdir,
-            warnings,
-        )?,
-    };
+    let next_plan = svc.next_plan(&common.service.workdir, warnings)?;
     let (out_dir, service_copy, entry) =
         svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
@@ -110,10 +100,13 @@ pub fn context(
         warnings,
     )?;
     let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
-    let root_files = root_files(pnpm, warnings);
+    let npmrc_write = npmrc_without_node(pnpm, &node.image, warnings);
+    let root_files = root_files(pnpm, npmrc_write.npmrc_rewrite, warnings);
     let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
+    let tarballs = super::local_dirs::local_tarballs(ws, &packages);
+    check_copyable(ws, pnpm, &tarballs)?;
     Ok(NodeContext {
-        install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
+        install_leftovers: install_leftovers(pnpm, &root_files, &tarballs, &runtime_packages),
         context_excludes: context_excludes(&packages, &referenced),
         common,
         node,
@@ -124,9 +117,11 @@ pub fn context(
         tsconfig_extends,
         build_files,
         local_dirs,
+        tarballs,
+        build_args: svc.build_args(),
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
-        npmrc_lines: pnpm.npmrc_public.clone(),
+        npmrc_write,
         pnpm_store: super::PNPM_STORE.to_string(),
         install_filters,
         prod_filters: prod_filters(ws, service)?,
@@ -179,6 +174,32 @@ fn refuse_stale_lockfile(ws: &Workspace, pnpm: &PnpmWorkspace) -> Result<()> {
 }
 
 impl Svc<'_> {
+    /// The Next.js plan of the service, unless `entry` in isogen.toml names what runs.
+    fn next_plan(
+        &self,
+        workdir: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<super::next::NextPlan>> {
+        if self.overrides.and_then(|o| o.entry.as_deref()).is_some() {
+            return Ok(None);
+        }
+        super::next::plan(
+            self.ws,
+            self.pkg,
+            self.node,
+            &self.section,
+            workdir,
+            warnings,
+        )
+    }
+
+    /// `build_args` of the service's settings: the builder's `ARG`s.
+    fn build_args(&self) -> Vec<String> {
+        (self.overrides.iter())
+            .flat_map(|o| o.build_args.iter().map(|a| a.0.clone()))
+            .collect()
+    }
+
     /// The output folder, what the image ships of the service's folder and the CMD (in
     /// `common`): a Next.js app's plan, or the entry of any other service (a custom Next.js
     /// server: its entry, plus what its plan ships).
@@ -403,7 +424,11 @@ impl Svc<'_> {
         let dir = &self.pkg.dir;
         let tsc = (self.pnpm.tsc_builds.get(dir).cloned())
             .or_else(|| explicit_tsc(dir, self.node, &self.pnpm.tsconfig_files));
-        let fix = match built_entry(dir, self.node, tsc.as_ref()) {
+        let built = built_entry(dir, self.node, tsc.as_ref());
+        if let Some(message) = self.start_not_node().filter(|_| built.is_none()) {
+            return Error::workspace(self.ws.root.join(&self.pkg.manifest), message);
+        }
+        let fix = match built {
             Some((file, how)) => format!(
                 "its build writes `{file}` ({how}): set `entry = \"{file}\"` in {section} of isogen.toml, or add `\"main\": \"{file}\"` to package.json"
             ),
@@ -417,6 +442,21 @@ impl Svc<'_> {
                 "the service `{name}` has no entry: package.json has no `main`, no `exports` entry for \".\", no `start` script of the form `node <file>` and no single `bin` command; {fix} (or add `{name}` to `not_services` in [workspace] when it is not a service)"
             ),
         )
+    }
+
+    /// The refusal of a service with no entry whose start script runs a program that is not
+    /// `node` (`react-router-serve ./build/server/index.js`, a server of its dependencies, as
+    /// plane's `space` does): `main: dist/main.js` would not be what it runs. `None` when
+    /// there is no such script, or the build shows which file to run.
+    fn start_not_node(&self) -> Option<String> {
+        let (script, StartCommand::Other) = self.node.start.as_ref()? else {
+            return None;
+        };
+        let text = self.node.scripts.get(script)?;
+        let (name, section) = (&self.service.name, &self.section);
+        Some(format!(
+            "the service `{name}` has no entry: its `{script}` script runs `{text}`, not `node <file>` (nor `next start` or a shell script of the package), and package.json has no `main` or single `bin`; isogen does not run that command by itself: set `cmd` in {section} of isogen.toml to the exec form of what it runs (a dependency's command is `node` with its file under node_modules) and `out_dir` to the folder its build writes, or add `{name}` to `not_services` in [workspace] when it is not a service"
+        ))
     }
 
     /// An entry that is TypeScript source (`"main": "./src/index.ts"`, which a build may
@@ -824,8 +864,42 @@ fn inject_refresh(
         })
 }
 
+/// The public lines of `.npmrc` without `use-node-version`, and whether the file set it (then
+/// the stages write those lines instead of copying it), with a warning naming the setting.
+/// `image` is the build stages' image.
+fn npmrc_without_node(
+    pnpm: &PnpmWorkspace,
+    image: &str,
+    warnings: &mut Vec<String>,
+) -> super::NpmrcWrite {
+    let is_node = |l: &String| {
+        l.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == "use-node-version")
+    };
+    let Some(line) = pnpm.npmrc_public.iter().find(|l| is_node(l)) else {
+        return super::NpmrcWrite {
+            npmrc_lines: pnpm.npmrc_public.clone(),
+            npmrc_rewrite: false,
+        };
+    };
+    let version = line.split_once('=').map_or("", |(_, v)| v.trim());
+    warnings.push(format!(
+        ".npmrc: `use-node-version={version}`: pnpm downloads Node {version} from nodejs.org for every install and script of the build (the build fails without that network, and runs another Node than the image); the image's build writes .npmrc without it and runs with the Node of {image}; set version = \"{version}\" in [generate.node] of isogen.toml for that exact release"
+    ));
+    let lines = pnpm.npmrc_public.iter().filter(|l| !is_node(l));
+    super::NpmrcWrite {
+        npmrc_lines: lines.cloned().collect(),
+        npmrc_rewrite: !pnpm.npmrc_credentials,
+    }
+}
+
 /// Root files the deps stage copies, with a warning when the install cannot be frozen.
-fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
+/// `npmrc_rewrite`: the stages write `.npmrc` themselves.
+fn root_files(
+    pnpm: &PnpmWorkspace,
+    npmrc_rewrite: bool,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
     let mut root_files = vec![];
     if pnpm.root_manifest {
         root_files.push("package.json".to_string());
@@ -843,7 +917,7 @@ fn root_files(pnpm: &PnpmWorkspace, warnings: &mut Vec<String>) -> Vec<String> {
     }
     root_files.push(WORKSPACE_FILE.to_string());
     // An `.npmrc` with credentials stays out of the context: the build gets it as a secret.
-    if pnpm.npmrc && !pnpm.npmrc_credentials {
+    if pnpm.npmrc && !pnpm.npmrc_credentials && !npmrc_rewrite {
         root_files.push(".npmrc".into());
     }
     if pnpm.pnpmfile {

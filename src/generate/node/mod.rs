@@ -81,15 +81,22 @@ pub struct NodeContext {
     /// dependencies of the root or of a built package that name no workspace package),
     /// copied by the deps stage (see [`local_dirs`]).
     pub local_dirs: Vec<String>,
+    /// Tarballs of the repository that `file:` dependencies install from
+    /// (`apps/web/vendor/xlsx-0.20.3.tgz`): copied to their own paths by the deps stage and
+    /// the production install, removed after it (see [`local_dirs`]).
+    pub tarballs: Vec<String>,
+    /// Variables the build reads, from `build_args` of the service's settings: each an `ARG`
+    /// of the builder stage, so `docker build --build-arg NAME=value` reaches the build.
+    pub build_args: Vec<String>,
     /// Whether the root has a `.npmrc` (used by the installs, never shipped).
     pub npmrc: bool,
     /// Whether that `.npmrc` holds registry credentials: then it is never copied (nor in the
     /// build context); the deps stage writes [`npmrc_lines`](Self::npmrc_lines) instead, and
     /// the installs mount the real file as the build secret `npmrc` at `/root/.npmrc`.
     pub npmrc_secret: bool,
-    /// The lines of `.npmrc` without its credentials (written by the deps stage when
-    /// [`npmrc_secret`](Self::npmrc_secret)).
-    pub npmrc_lines: Vec<String>,
+    /// The `.npmrc` the stages write themselves (`npmrc_lines`, `npmrc_rewrite`).
+    #[serde(flatten)]
+    pub npmrc_write: NpmrcWrite,
     /// Where the installs keep pnpm's store: a BuildKit/buildah cache mount (`id=pnpm-store`),
     /// so a rebuild does not download again. [`PNPM_STORE`].
     pub pnpm_store: String,
@@ -159,6 +166,19 @@ pub struct NodeSettings {
     pub pnpm_install: PnpmInstall,
     /// Whether the workspace has a `pnpm-lock.yaml` (then the install is `--frozen-lockfile`).
     pub lockfile: bool,
+}
+
+/// The `.npmrc` the build stages write instead of copying it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NpmrcWrite {
+    /// The lines of `.npmrc` without its credentials and without `use-node-version` (written
+    /// by the deps stage when [`NodeContext::npmrc_secret`] or `npmrc_rewrite`).
+    pub npmrc_lines: Vec<String>,
+    /// Whether the `.npmrc` (without credentials) sets `use-node-version`: pnpm would download
+    /// that Node from nodejs.org at every install and run of the build (teable's 20.9.0 failed
+    /// the build offline), so the stages write `npmrc_lines` instead of copying the file, and
+    /// the build runs with the image's Node.
+    pub npmrc_rewrite: bool,
 }
 
 /// A workspace package as the build stages see it.

@@ -221,6 +221,9 @@ impl RunFiles<'_> {
     /// staged path), as copies.
     pub fn prisma(&self, p: &Package, n: &NodePackage, warnings: &mut Vec<String>) -> Vec<RunFile> {
         let Some(prisma) = &n.prisma else {
+            if !n.prisma_elsewhere.is_empty() {
+                warnings.push(prisma_elsewhere_warning(p, &n.prisma_elsewhere));
+            }
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -255,6 +258,18 @@ impl RunFiles<'_> {
         }
         out
     }
+}
+
+/// The warning for a shipped package that depends on Prisma with its schemas (`schemas`) in
+/// no place Prisma looks by default: the image gets no generated client.
+fn prisma_elsewhere_warning(p: &Package, schemas: &[String]) -> String {
+    format!(
+        "{}: `{}` depends on Prisma but has no schema where Prisma looks by default (`prisma.schema` of package.json, prisma/schema.prisma, prisma/schema/, schema.prisma); it has {}, so the build runs no `prisma generate` and the image has no generated client (the service fails at its first query: `@prisma/client did not initialize yet`); name the one to ship in package.json: `\"prisma\": {{ \"schema\": \"{}\" }}`",
+        p.manifest,
+        p.name,
+        schemas.join(", "),
+        schemas[0]
+    )
 }
 
 /// The file of the package a relative preload names (`rel` inside the package folder), as

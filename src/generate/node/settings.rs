@@ -81,6 +81,18 @@ pub(super) fn full_builder(node: &mut NodeSettings, builds: &[String], unknown: 
         );
         return;
     }
+    // A v6 lockfile marks hundreds of packages `requiresBuild` (teable: 152, @babel/parser
+    // among them): a few names and the count, not a comment line of every one.
+    const SHOWN: usize = 10;
+    if builds.len() > SHOWN {
+        node.builder_note = format!(
+            "{} dependencies run an install script (pnpm-lock.yaml or the allow list says so), a native addon maybe among them ({}, and {} more): the build stages use the full image (python3, make, g++ for node-gyp), the runtime image stays slim",
+            builds.len(),
+            builds[..SHOWN].join(", "),
+            builds.len() - SHOWN
+        );
+        return;
+    }
     let verb = if builds.len() == 1 { "builds" } else { "build" };
     node.builder_note = format!(
         "{} {verb} a native addon at install: the build stages use the full image (python3, make, g++ for node-gyp), the runtime image stays slim",
@@ -169,16 +181,18 @@ fn pnpm_version(
         (Some(v), _) => v.trim().to_string(),
         (None, Some(v)) => v.clone(),
         (None, None) => {
-            let major = match pnpm.lockfile_version.as_deref() {
-                Some(v) if v.starts_with('9') => Some("9"),
-                Some(v) if v.starts_with('6') => Some("8"),
-                Some(v) if v.starts_with("5.4") => Some("7"),
-                _ => None,
-            };
-            match major {
-                Some(m) => {
+            use crate::workspace::pnpm::pnpm_major::{implied, Source};
+            let engines = pnpm.engines_pnpm.as_deref();
+            match implied(pnpm.lockfile_version.as_deref(), engines) {
+                Some((m, source)) => {
+                    let why = match (source, engines) {
+                        (Source::Engines, Some(e)) => format!(
+                            "the lockfile's version and engines.pnpm {e:?} of package.json"
+                        ),
+                        _ => "from the lockfile's version".to_string(),
+                    };
                     warnings.push(format!(
-                        "package.json has no `packageManager: \"pnpm@<version>\"`; installing pnpm@{m} (from the lockfile's version); pin it with packageManager or [generate.node] pnpm_version"
+                        "package.json has no `packageManager: \"pnpm@<version>\"`; installing pnpm@{m} ({why}); pin it with packageManager or [generate.node] pnpm_version"
                     ));
                     m.to_string()
                 }
@@ -219,5 +233,45 @@ pub(super) fn run_flags(pnpm_version: &str) -> &'static str {
     {
         Some(m) if m >= 10 => " --config.verify-deps-before-run=false",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slim(version: &str) -> NodeSettings {
+        NodeSettings {
+            version: version.into(),
+            version_source: String::new(),
+            image: format!("node:{version}{DEFAULT_IMAGE_SUFFIX}"),
+            builder_note: String::new(),
+            runtime_image: format!("node:{version}{DEFAULT_IMAGE_SUFFIX}"),
+            pnpm_version: "8.15.5".into(),
+            pnpm_install: Default::default(),
+            lockfile: true,
+        }
+    }
+
+    #[test]
+    fn a_long_list_of_builds_is_counted_not_listed() {
+        // teable's v6 lockfile marks 135 of the backend's packages requiresBuild.
+        let builds: Vec<String> = (0..135).map(|i| format!("pkg{i:03}")).collect();
+        let mut node = slim("20");
+        full_builder(&mut node, &builds, false);
+        assert_eq!(node.image, "node:20-bookworm");
+        assert!(
+            node.builder_note
+                .starts_with("135 dependencies run an install script"),
+            "{}",
+            node.builder_note
+        );
+        assert!(node.builder_note.contains("pkg009, and 125 more)"));
+        assert!(!node.builder_note.contains("pkg010"));
+        let mut node = slim("20");
+        full_builder(&mut node, &["bcrypt".to_string()], false);
+        assert!(node
+            .builder_note
+            .starts_with("bcrypt builds a native addon at install"));
     }
 }

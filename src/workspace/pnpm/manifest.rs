@@ -101,6 +101,11 @@ pub struct NodePackage {
     pub folder: PackageFolder,
     /// Its Prisma schema and client generator, when it uses Prisma (read at discovery).
     pub prisma: Option<super::prisma::Prisma>,
+    /// When it depends on Prisma but has no schema where Prisma looks by default: the
+    /// `.prisma` files of the package (teable keeps `prisma/postgres/schema.prisma` and
+    /// `prisma/sqlite/schema.prisma` and passes `--schema`), relative to its folder.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prisma_elsewhere: Vec<String>,
     /// For a Next.js app (it depends on `next`, or has a `next.config.*`): what its config
     /// says about the build output. `None` for any other package.
     pub next: Option<NextConfig>,
@@ -367,6 +372,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         },
         folder: PackageFolder::default(),
         prisma: None,
+        prisma_elsewhere: Vec::new(),
         next: None,
         bundles: Vec::new(),
         bundler_output: None,

@@ -30,6 +30,7 @@ pub mod next_config;
 pub mod node_version;
 pub mod npmrc;
 pub mod overrides;
+pub mod pnpm_major;
 pub mod prisma;
 pub mod root;
 pub mod script_files;
@@ -89,6 +90,8 @@ pub struct PnpmWorkspace {
     pub lockfile_version: Option<String>,
     /// `engines.node` of the root package.json.
     pub engines_node: Option<String>,
+    /// `engines.pnpm` of the root package.json, as written.
+    pub engines_pnpm: Option<String>,
     /// The first line of `.nvmrc` (or `.node-version`).
     pub nvmrc: Option<String>,
     /// The Node version the workspace's files name, and which file (see [`node_version`]).
@@ -284,6 +287,9 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
     if let Some(n) = pkg.node.as_mut() {
         n.folder = folder::PackageFolder::read(root, dir, n.entry.as_deref())?;
         n.prisma = prisma::read(root, dir, &json);
+        if n.prisma.is_none() {
+            n.prisma_elsewhere = prisma::schemas_elsewhere(root, dir, &json);
+        }
         n.script_files = script_files::read(root, dir, &n.scripts);
         n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
         n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));

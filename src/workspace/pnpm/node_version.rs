@@ -1,5 +1,7 @@
 //! Which Node major the workspace asks for, and where it says so. Sources, in order (the first
-//! that names a usable version wins): `engines.node` of the root package.json (an npm range),
+//! that names a usable version wins): `use-node-version` of the root `.npmrc` (the exact Node
+//! pnpm runs every script with: teable pins 20.9.0 under `engines.node: ">=20.0.0"`),
+//! `engines.node` of the root package.json (an npm range),
 //! `.nvmrc` / `.node-version`, `.tool-versions` / `mise.toml`, `volta.node` of the root
 //! package.json. `[generate.node] version` of isogen.toml, which wins over all of them, and the
 //! default when none names one, are generate's business.
@@ -76,6 +78,11 @@ pub fn discover(root: &Path, root_manifest: Option<&Value>) -> Option<NodeVersio
         major: major.to_string(),
         source,
     };
+    if let Some(v) = use_node_version(root) {
+        if let Some(m) = major_for_version_text(&v) {
+            return Some(found(m, format!("use-node-version={v} in .npmrc")));
+        }
+    }
     if let Some(range) = root_manifest.and_then(|j| j.pointer("/engines/node")?.as_str()) {
         if let Some(m) = major_for_range(range) {
             return Some(found(m, format!("engines.node {range:?} in package.json")));
@@ -105,6 +112,14 @@ pub fn discover(root: &Path, root_manifest: Option<&Value>) -> Option<NodeVersio
         }
     }
     None
+}
+
+/// `use-node-version` of the root `.npmrc`, when set.
+fn use_node_version(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(".npmrc")).ok()?;
+    let npmrc = super::npmrc::Npmrc::parse(&text);
+    let v = npmrc.settings.get("use-node-version")?.trim();
+    (!v.is_empty() && !v.chars().any(char::is_control)).then(|| v.to_string())
 }
 
 /// The first line of a version file that is not empty or a comment.
@@ -233,6 +248,14 @@ mod tests {
         assert_eq!(d(&json).unwrap().0, "23", "lts/* names no major: next file");
         write(".nvmrc", "v24.1.0\n");
         assert_eq!(d(&json), Some(("24".into(), ".nvmrc (v24.1.0)".into())));
+        write(".npmrc", "engine-strict=true\nuse-node-version=20.9.0\n");
+        let engines = serde_json::json!({"engines": {"node": ">=20.0.0"}});
+        assert_eq!(
+            d(&engines),
+            Some(("20".into(), "use-node-version=20.9.0 in .npmrc".into())),
+            "pnpm's exact pin wins over a range that allows 24"
+        );
+        std::fs::remove_file(root.join(".npmrc")).unwrap();
         let json = serde_json::json!({"engines": {"node": "18 - 22"}});
         assert_eq!(
             d(&json),

@@ -95,6 +95,36 @@ pub fn read(root: &Path, dir: &str, json: &Value) -> Option<Prisma> {
     })
 }
 
+/// The `.prisma` files under the package at `root/dir` (three folders deep at most, never in
+/// `node_modules`), sorted, when it depends on Prisma but [`read`] found no schema: Prisma's
+/// default places are empty, so `prisma generate` (and the postinstall of `@prisma/client`)
+/// finds nothing without `--schema`.
+pub fn schemas_elsewhere(root: &Path, dir: &str, json: &Value) -> Vec<String> {
+    let uses = ["dependencies", "devDependencies", "optionalDependencies"]
+        .iter()
+        .filter_map(|k| json.get(k).and_then(Value::as_object))
+        .any(|deps| deps.contains_key("@prisma/client") || deps.contains_key("prisma"));
+    if !uses {
+        return Vec::new();
+    }
+    let folder = root.join(dir);
+    let mut found: Vec<String> = walkdir::WalkDir::new(&folder)
+        .max_depth(4)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != "node_modules")
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "prisma"))
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(&folder).ok()?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        })
+        .filter(|rel| generator(&schema_text(&folder.join(rel))).is_some())
+        .collect();
+    found.sort();
+    found
+}
+
 /// The text of the package's `prisma.config.*`, when it has one.
 fn config_text(folder: &Path) -> Option<String> {
     [

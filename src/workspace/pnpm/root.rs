@@ -139,6 +139,10 @@ fn read_root_manifest(
         .pointer("/engines/node")
         .and_then(Value::as_str)
         .map(str::to_string);
+    pnpm.engines_pnpm = json
+        .pointer("/engines/pnpm")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let Some(Value::Object(p)) = json.pointer("/pnpm/patchedDependencies") {
         patches.extend(p.values().filter_map(Value::as_str).map(relpath::clean));
     }
@@ -194,9 +198,16 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
     let allowed = pnpm.settings.allowed_builds();
     let ignore_scripts = pnpm.settings.sets("ignore-scripts", true);
     let v9 = (pnpm.lockfile_version.as_deref()).is_some_and(|v| v.starts_with('9'));
-    // With no packageManager the image installs the lockfile's pnpm: 9 for a v9 lockfile.
+    // With no packageManager the image installs the major engines.pnpm and the lockfile imply.
     let before_10 = (pnpm.pnpm_version.as_deref())
         .and_then(|v| v.split('.').next()?.parse::<u64>().ok())
+        .or_else(|| {
+            super::pnpm_major::implied(
+                pnpm.lockfile_version.as_deref(),
+                pnpm.engines_pnpm.as_deref(),
+            )
+            .map(|(major, _)| major)
+        })
         .is_none_or(|major| major < 10);
     pnpm.builds_unknown = pnpm.lockfile && v9 && allowed.is_empty() && !ignore_scripts && before_10;
     // v5.4/v6 lockfiles mark what pnpm builds whatever the settings say.

@@ -31,6 +31,8 @@ pub struct SourceImport {
     pub specifier: String,
     pub kind: ImportKind,
     pub type_only: bool,
+    /// The import surely loads the module at run time (see `js::imports::Import`).
+    pub binds_value: bool,
 }
 
 /// The sources of one package.
@@ -102,6 +104,7 @@ pub fn read(
                     specifier: i.specifier,
                     kind: i.kind,
                     type_only: i.type_only,
+                    binds_value: i.binds_value,
                 })),
             Err(why) => entry.unreadable.push(why),
         }

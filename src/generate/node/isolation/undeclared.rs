@@ -81,9 +81,12 @@ pub(super) fn warnings(
             continue;
         };
         // `import { Request } from "express"` with only `@types/express` declared: the
-        // compiler reads the types package and drops the import (types only).
+        // compiler reads the types package and drops the import (types only). Not so for
+        // `import express from "express"` (Flowise's api-documentation, with @types/express
+        // only at the root: the image loaded another express than the workspace did).
         let types = types_package(name);
-        if declared(name) || declared(&types) || pnpm.root_dependencies.contains_key(&types) {
+        let types_declared = declared(&types) || pnpm.root_dependencies.contains_key(&types);
+        if declared(name) || (types_declared && !import.binds_value) {
             continue;
         }
         let problem = match pnpm.root_dependencies.get(name).map(String::as_str) {
@@ -108,7 +111,7 @@ pub(super) fn warnings(
             let why = match (pnpm.root_dependencies.get(name), &flat) {
                 (Some(_), _) => "only the root package.json declares it, in devDependencies: the build finds it in the root's node_modules, but the image's production install does not install it, so the service would throw MODULE_NOT_FOUND".to_string(),
                 (None, Some(setting)) => format!(
-                    "{setting} lets it load from another package's dependencies in a flat node_modules, but the image installs each package's own dependencies (isolated), so the build or the service would not find it"
+                    "{setting} lets it load from another package's dependencies in a flat node_modules, but the image's node_modules holds only this service's closure, so the build or the service finds no copy of it, or another version than the workspace loads"
                 ),
                 (None, None) => String::new(),
             };

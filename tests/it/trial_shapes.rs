@@ -1,0 +1,207 @@
+//! Shapes seen on real pnpm monorepos isogen had not met (Flowise, teable), as small
+//! hand-written fixtures: what generate installs and what it warns about, as a user reads it.
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// `generate --dry-run` of a copy of fixture `name`: (stdout, stderr).
+fn dry_run(ws: &std::path::Path) -> (String, String) {
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Flowise: no `packageManager`, `engines.pnpm: "^10.26.0"`, a v9 lockfile (which pnpm 9 reads
+/// too) and `pnpm.onlyBuiltDependencies` (a pnpm 10 allow list). The image installs pnpm 10,
+/// not 9 (which would run every dependency's install script), and the warning says why.
+#[test]
+fn engines_pnpm_chooses_the_pnpm_major_when_package_manager_is_missing() {
+    let ws = crate::fixture_copy::copy("pnpm10-engines-only", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("RUN npm install -g pnpm@10\n"), "{stdout}");
+    assert!(!stdout.contains("pnpm@9"), "{stdout}");
+    assert!(
+        stderr.contains("installing pnpm@10 (the lockfile's version and engines.pnpm \"^10.26.0\" of package.json)"),
+        "{stderr}"
+    );
+}
+
+/// Flowise's api-documentation: `import express from 'express'` with express declared nowhere
+/// but `@types/express` in the root's devDependencies, under `shamefully-hoist = true`. The
+/// workspace loads the hoisted express 4; the image's closure hoisted express 5 (an
+/// auto-installed peer), which crashed at start. The default import is a value the compiler
+/// keeps, so the types package does not excuse it: generate names the file, line and fix.
+#[test]
+fn an_undeclared_default_import_is_named_though_its_types_are_declared() {
+    let ws = crate::fixture_copy::copy("pnpm10-engines-only", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: packages/api-docs/server.mjs:1: imports `express`, which packages/api-docs/package.json does not declare; .npmrc: `shamefully-hoist = true`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("add \"express\" to its dependencies"),
+        "{stderr}"
+    );
+
+    // A named import may carry only types (the compiler drops it): not named.
+    let server = ws.path().join("packages/api-docs/server.mjs");
+    std::fs::write(
+        &server,
+        "import { Request } from 'express';\nexport const r = 1;\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("imports `express`"), "{stderr}");
+}
+
+/// teable: the Prisma package keeps one schema per database (`prisma/postgres/schema.prisma`,
+/// `prisma/sqlite/schema.prisma`) and passes `--schema` by hand. generate says the image gets
+/// no client and how to name the schema; once named, the build runs `prisma generate`.
+#[test]
+fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
+    let ws = crate::fixture_copy::copy("pnpm9-prisma-per-db", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stdout.contains("prisma generate"), "{stdout}");
+    assert!(
+        stderr.contains("warning: packages/db/package.json: `@tbl/db` depends on Prisma but has no schema where Prisma looks by default"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("it has prisma/postgres/schema.prisma, prisma/sqlite/schema.prisma, so the build runs no `prisma generate`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#""prisma": { "schema": "prisma/postgres/schema.prisma" }"#),
+        "{stderr}"
+    );
+    // `packages/db/lint-staged.config.js` requires `../../lint-staged.common.js` (outside any
+    // package), as teable's ten packages do: a git hook's config, never read by a build.
+    assert!(!stderr.contains("lint-staged"), "{stderr}");
+
+    let manifest = ws.path().join("packages/db/package.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    json["prisma"]["schema"] = "prisma/postgres/schema.prisma".into();
+    std::fs::write(&manifest, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("exec prisma generate"), "{stdout}");
+    assert!(!stderr.contains("depends on Prisma but"), "{stderr}");
+}
+
+/// plane: React Router apps whose `start` is `serve -s build/client -l 3001` (a static file
+/// server) are front ends, not services (main's `front_end` rule, met here on a real shape):
+/// `list` says so (generate used to refuse them with "add `main: dist/main.js`", a fix that
+/// cannot work); the Node service beside them is generated. Made a service by isogen.toml,
+/// the front end is refused with what it is.
+#[test]
+fn a_front_end_served_as_static_files_is_no_service_and_refused_by_name() {
+    let ws = crate::fixture_copy::copy("pnpm10-static-front", false);
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    let admin = list.lines().find(|l| l.contains("apps/admin")).unwrap();
+    assert!(admin.starts_with("not a service"), "{list}");
+    assert!(
+        admin.contains("a static front end: its `start` script runs `serve`, a static file server"),
+        "{list}"
+    );
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/live/src/start.mjs\"]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("apps/admin/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"admin\", \"live\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("`admin` is listed in [workspace] services of isogen.toml, but it is a static front end: its `start` script runs `serve`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+}
+
+/// teable's `.npmrc` pins `use-node-version=20.9.0` (under `engines.node: ">=20.0.0"`): pnpm
+/// then downloads that Node from nodejs.org at every install and run, which failed the build
+/// offline (`getaddrinfo ENOTFOUND nodejs.org`) and ran another Node than the image. The images
+/// are Node 20, the stages write `.npmrc` without the setting, and a warning says so.
+#[test]
+fn use_node_version_picks_the_node_major_and_stays_out_of_the_build() {
+    let ws = crate::fixture_copy::copy("pnpm9-prisma-per-db", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("# Node 20: use-node-version=20.9.0 in .npmrc."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc"));
+    let writes = "RUN printf '%s\\n' engine-strict=true auto-install-peers=true 'save-prefix='\\'''\\''' > .npmrc";
+    assert_eq!(stdout.matches(writes).count(), 2, "{stdout}");
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.starts_with("RUN printf") && l.contains("use-node-version")),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("warning: .npmrc: `use-node-version=20.9.0`: pnpm downloads Node 20.9.0 from nodejs.org for every install and script of the build"),
+        "{stderr}"
+    );
+}
+
+/// plane's `space`: a React Router server app started by `PORT=3002 react-router-serve
+/// ./build/server/index.js` (a command of a dependency), with no `main`. The refusal names the
+/// script and the settings that can run it, not `"main": "dist/main.js"`.
+#[test]
+fn a_start_script_that_runs_another_program_is_named_in_the_refusal() {
+    let ws = crate::fixture_copy::copy("pnpm10-static-front", false);
+    let root = ws.path();
+    std::fs::create_dir_all(root.join("apps/space/app")).unwrap();
+    std::fs::write(
+        root.join("apps/space/package.json"),
+        r#"{"name":"space","version":"1.0.0","type":"module","scripts":{"dev":"react-router dev","build":"react-router build","start":"PORT=3002 react-router-serve ./build/server/index.js"}}"#,
+    )
+    .unwrap();
+    let lock = std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap();
+    let lock = lock.replace("  apps/live: {}\n", "  apps/live: {}\n\n  apps/space: {}\n");
+    std::fs::write(root.join("pnpm-lock.yaml"), lock).unwrap();
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(root)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("the service `space` has no entry: its `start` script runs `PORT=3002 react-router-serve ./build/server/index.js`, not `node <file>`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("set `cmd` in [generate.services.space]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+}
