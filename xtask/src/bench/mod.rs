@@ -9,6 +9,7 @@
 //! the shapes for CI; `--baseline BIN` measures another isogen binary beside this one (before
 //! and after a change, in the same run).
 
+mod extra;
 mod generate;
 mod measure;
 mod report;
@@ -81,7 +82,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut sections = Vec::new();
     let pool = shapes::Pool::new();
     for shape in shapes::shapes(options.quick) {
-        if !options.only.is_empty() && !options.only.iter().any(|o| o == shape.name) {
+        let named = options.only.iter().any(|o| o == shape.name);
+        if (!options.only.is_empty() || shape.extra) && !named {
             continue;
         }
         eprintln!("bench: building {} ({})", shape.name, shape.title);

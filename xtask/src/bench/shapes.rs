@@ -30,12 +30,37 @@ impl Comp {
     }
 }
 
-/// One layer: `files` files of `avg` bytes on average under `app/node_modules/<tag>pkg*/`.
+/// One layer: `files` files of `avg` bytes on average under `app/node_modules/<tag>pkg*/`
+/// (`Kind::Files`), or one of the special contents of `extra.rs`.
 #[derive(Clone)]
 pub struct LayerPlan {
     pub tag: String,
     pub files: usize,
     pub avg: usize,
+    pub kind: Kind,
+}
+
+/// What a layer holds besides plain files (see extra.rs).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// `files` files from the source-like pool.
+    Files,
+    /// `files` incompressible files of exactly `avg` bytes each.
+    Big,
+    /// `avg` target files and `files` hard links to them.
+    Links,
+    /// `files` whiteouts of the files of the `Files` layer tagged `of`, and an opaque marker
+    /// in every `avg`-th of its package folders.
+    Whiteouts { of: String },
+}
+
+/// How the archive names its image: both index.json and manifest.json (Docker 25+), or
+/// only one of them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Both,
+    Docker,
+    Oci,
 }
 
 pub struct Shape {
@@ -43,6 +68,9 @@ pub struct Shape {
     pub title: &'static str,
     pub layers: Vec<LayerPlan>,
     pub comp: Comp,
+    pub format: Format,
+    /// Built and measured only when named with `--only` (shapes not in issue 12's list).
+    pub extra: bool,
 }
 
 /// The shapes of issue 12; `quick` shrinks each about twentyfold (for CI).
@@ -52,6 +80,7 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
         tag,
         files: (files / div).max(1),
         avg,
+        kind: Kind::Files,
     };
     let twenty: Vec<LayerPlan> = (0..20)
         .map(|i| plan(format!("l{i}-"), 5000, 10 << 10))
@@ -62,24 +91,32 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
             title: "100k files, 1 GiB, 20 gzip layers",
             layers: twenty.clone(),
             comp: Comp::Gzip,
+            format: Format::Both,
+            extra: false,
         },
         Shape {
             name: "raw-20",
             title: "the same layers uncompressed (docker save)",
             layers: twenty.clone(),
             comp: Comp::None,
+            format: Format::Both,
+            extra: false,
         },
         Shape {
             name: "zstd-20",
             title: "the same layers zstd-compressed",
             layers: twenty,
             comp: Comp::Zstd,
+            format: Format::Both,
+            extra: false,
         },
         Shape {
             name: "gzip-1",
             title: "one huge gzip layer: 100k files, 1 GiB",
             layers: vec![plan("one-".into(), 100_000, 10 << 10)],
             comp: Comp::Gzip,
+            format: Format::Both,
+            extra: false,
         },
         Shape {
             name: "tiny-300",
@@ -89,9 +126,12 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
                     tag: format!("t{i}-"),
                     files: 10,
                     avg: 2 << 10,
+                    kind: Kind::Files,
                 })
                 .collect(),
             comp: Comp::Gzip,
+            format: Format::Both,
+            extra: false,
         },
         Shape {
             name: "service",
@@ -102,8 +142,13 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
                 plan("app-".into(), 50, 20 << 10),
             ],
             comp: Comp::None,
+            format: Format::Both,
+            extra: false,
         },
     ]
+    .into_iter()
+    .chain(super::extra::shapes(quick))
+    .collect()
 }
 
 /// A built image: the archive and each layer's stored blob (for the floor).
@@ -145,14 +190,21 @@ pub fn build(shape: &Shape, out: &Path, pool: &Pool) -> Res<Built> {
     for (i, plan) in shape.layers.iter().enumerate() {
         let plain = layers_dir.join(format!("{}{}x{}.tar", plan.tag, plan.files, plan.avg));
         if !plain.exists() {
-            write_layer(&plain, plan, i == 0, pool)?;
+            match plan.kind {
+                Kind::Files => write_layer(&plain, plan, i == 0, pool)?,
+                _ => super::extra::write_layer(&plain, plan, pool)?,
+            }
         }
         let blob = match shape.comp {
             Comp::None => plain.clone(),
             Comp::Gzip => compress(&plain, &blobs_dir, "gz", gzip_command())?,
             Comp::Zstd => compress(&plain, &blobs_dir, "zst", vec!["zstd", "-q", "-3", "-c"])?,
         };
-        files += plan.files + plan.files.div_ceil(100) * 2 + usize::from(i == 0) * 2;
+        files += match plan.kind {
+            Kind::Files => plan.files + plan.files.div_ceil(100) * 2 + usize::from(i == 0) * 2,
+            Kind::Links => plan.files + plan.avg,
+            _ => plan.files,
+        };
         uncompressed += size(&plain)?;
         stored += size(&blob)?;
         layers.push((
@@ -164,7 +216,7 @@ pub fn build(shape: &Shape, out: &Path, pool: &Pool) -> Res<Built> {
     }
     let archive = out.join(shape.name).join("image.tar");
     if !archive.exists() {
-        write_archive(&archive, &layers, shape.comp)?;
+        write_archive(&archive, &layers, shape.comp, shape.format)?;
     }
     Ok(Built {
         archive,
@@ -284,14 +336,19 @@ impl Pool {
         Pool(out)
     }
 
-    fn slice(&self, rng: &mut Rng, size: usize) -> &[u8] {
+    pub fn slice(&self, rng: &mut Rng, size: usize) -> &[u8] {
         let size = size.min(self.0.len());
         let start = (rng.next() as usize) % (self.0.len() - size + 1);
         &self.0[start..start + size]
     }
 }
 
-fn append(builder: &mut tar::Builder<impl Write>, path: &str, data: &[u8], dir: bool) -> Res<()> {
+pub fn append(
+    builder: &mut tar::Builder<impl Write>,
+    path: &str,
+    data: &[u8],
+    dir: bool,
+) -> Res<()> {
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(if dir {
         tar::EntryType::Directory
@@ -352,7 +409,7 @@ type LayerFiles = [(String, String, u64, PathBuf)];
 
 /// Packs config, manifest, index and the layer blobs as one archive readable both as an OCI
 /// layout (index.json) and as a docker archive (manifest.json).
-fn write_archive(archive: &Path, layers: &LayerFiles, comp: Comp) -> Res<()> {
+fn write_archive(archive: &Path, layers: &LayerFiles, comp: Comp, format: Format) -> Res<()> {
     let diff_ids: Vec<String> = layers.iter().map(|l| format!("sha256:{}", l.0)).collect();
     let config = serde_json::to_vec(&serde_json::json!({
         "architecture": "amd64", "os": "linux",
@@ -388,14 +445,20 @@ fn write_archive(archive: &Path, layers: &LayerFiles, comp: Comp) -> Res<()> {
     let partial = archive.with_extension("partial");
     let file = File::create(&partial).map_err(io_err(&partial))?;
     let mut builder = tar::Builder::new(BufWriter::with_capacity(1 << 20, file));
-    append(
-        &mut builder,
-        "oci-layout",
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-        false,
-    )?;
-    append(&mut builder, "index.json", &index, false)?;
-    append(&mut builder, "manifest.json", &docker, false)?;
+    if format != Format::Docker {
+        append(
+            &mut builder,
+            "oci-layout",
+            br#"{"imageLayoutVersion":"1.0.0"}"#,
+            false,
+        )?;
+    }
+    if format != Format::Docker {
+        append(&mut builder, "index.json", &index, false)?;
+    }
+    if format != Format::Oci {
+        append(&mut builder, "manifest.json", &docker, false)?;
+    }
     append(&mut builder, "blobs/", b"", true)?;
     append(&mut builder, "blobs/sha256/", b"", true)?;
     append(
