@@ -1,5 +1,5 @@
 //! Shapes beyond issue 12's list, measured only when named with `--only` (so the default run
-//! does not grow): one huge raw layer, an OCI archive of uncompressed layers, a few very large
+//! does not grow): one huge raw layer (of 100k or 200k files), an OCI archive of uncompressed layers, a few very large
 //! incompressible files, many hard links and whiteouts, and 120 small layers as a docker
 //! archive. Builds layer contents only; nothing here measures anything.
 
@@ -36,6 +36,13 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
             "raw-1-docker",
             "one huge raw layer: 100k files, 1 GiB, docker archive only",
             vec![plan("one-", 100_000, 10 << 10, Kind::Files)],
+            Comp::None,
+            Format::Docker,
+        ),
+        shape(
+            "raw-1-200k",
+            "one huge raw layer: 200k files of 5 KiB on average, 1 GiB, docker archive only",
+            vec![plan("half-", 200_000, 5 << 10, Kind::Files)],
             Comp::None,
             Format::Docker,
         ),
