@@ -205,3 +205,41 @@ fn a_start_script_that_runs_another_program_is_named_in_the_refusal() {
     );
     assert!(!stderr.contains("dist/main.js"), "{stderr}");
 }
+
+/// Flowise's server: `"start": "run-script-os"` whose Linux variant is `cd bin && ./run
+/// start` (an oclif launcher with a node `#!` line), and a `bin` that runs the same launcher.
+/// The default rule keeps a package whose start script runs its own `bin` a tool, but it is
+/// no longer silent: `list` and the "no services" error name the script run-script-os runs,
+/// what it runs, and the isogen.toml settings; with them, the image runs it as the script does.
+#[test]
+fn a_server_started_through_run_script_os_and_its_bin_launcher_is_named_with_the_fix() {
+    let ws = crate::fixture_copy::copy("pnpm10-oclif-server", false);
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    insta::assert_snapshot!("oclif_server_list", list);
+
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stderr = stderr.replace(&ws.path().display().to_string(), "<workspace>");
+    insta::assert_snapshot!("oclif_server_no_services", stderr);
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"flowise-like\"]\n\n[generate.services.server]\n\
+         cmd = [\"/bin/sh\", \"-c\", \"cd bin && exec node ./run start\"]\n",
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"/bin/sh\", \"-c\", \"cd bin && exec node ./run start\"]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("COPY --from=builder /app/packages/server/bin bin"),
+        "{stdout}"
+    );
+}

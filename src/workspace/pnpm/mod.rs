@@ -38,6 +38,7 @@ pub mod settings;
 pub mod sources;
 pub mod start_rule;
 pub mod start_script;
+pub mod started_tool;
 mod test_runner;
 pub mod tsc_emit;
 pub mod tsc_root;
