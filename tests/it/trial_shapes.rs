@@ -207,17 +207,33 @@ fn a_start_script_that_runs_another_program_is_named_in_the_refusal() {
 }
 
 /// Flowise's server: `"start": "run-script-os"` whose Linux variant is `cd bin && ./run
-/// start` (an oclif launcher with a node `#!` line), and a `bin` that runs the same launcher.
-/// The default rule keeps a package whose start script runs its own `bin` a tool, but it is
-/// no longer silent: `list` and the "no services" error name the script run-script-os runs,
-/// what it runs, and the isogen.toml settings; with them, the image runs it as the script does.
+/// start` (an oclif launcher with a node `#!` line, its `bin`), given the server subcommand
+/// `start`. It is a service (it was a tool with no word about its start script): the image
+/// runs the launcher as the script does, from `bin/`. The same launcher run with no
+/// subcommand stays a tool, and `list` and the "no services" error name the script
+/// run-script-os runs and the isogen.toml settings that make it a service.
 #[test]
-fn a_server_started_through_run_script_os_and_its_bin_launcher_is_named_with_the_fix() {
+fn a_server_started_through_run_script_os_and_its_bin_launcher_is_a_service() {
     let ws = crate::fixture_copy::copy("pnpm10-oclif-server", false);
     let list = isogen().arg("list").arg(ws.path()).assert().success();
     let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
     insta::assert_snapshot!("oclif_server_list", list);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"/bin/sh\", \"-c\", \"cd bin && exec node ./run start\"]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("COPY --from=builder /app/packages/server/bin bin"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("dist/index.js\"]"), "{stdout}");
+    assert!(!stderr.contains("warning"), "{stderr}");
 
+    // The launcher with no subcommand: a command-line tool, named with the fix.
+    let manifest = ws.path().join("packages/server/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("./run start", "./run")).unwrap();
     let out = isogen()
         .args(["generate", "--dry-run"])
         .arg(ws.path())
@@ -227,19 +243,14 @@ fn a_server_started_through_run_script_os_and_its_bin_launcher_is_named_with_the
     let stderr = stderr.replace(&ws.path().display().to_string(), "<workspace>");
     insta::assert_snapshot!("oclif_server_no_services", stderr);
 
+    // A launcher that is no node file is no service either.
+    std::fs::write(&manifest, text).unwrap();
     std::fs::write(
-        ws.path().join("isogen.toml"),
-        "[workspace]\nservices = [\"flowise-like\"]\n\n[generate.services.server]\n\
-         cmd = [\"/bin/sh\", \"-c\", \"cd bin && exec node ./run start\"]\n",
+        ws.path().join("packages/server/bin/run"),
+        "#!/bin/sh\nexec node ../dist/commands/start.js\n",
     )
     .unwrap();
-    let (stdout, _) = dry_run(ws.path());
-    assert!(
-        stdout.contains("CMD [\"/bin/sh\", \"-c\", \"cd bin && exec node ./run start\"]"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("COPY --from=builder /app/packages/server/bin bin"),
-        "{stdout}"
-    );
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    assert!(list.contains("tool              flowise-like"), "{list}");
 }

@@ -24,6 +24,7 @@ pub mod files;
 pub mod folder;
 pub mod freshness;
 pub mod front_end;
+pub mod launcher;
 pub mod lockfile;
 pub mod manifest;
 pub mod next_config;
@@ -274,6 +275,9 @@ fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>>
             n.bundler_output =
                 bundler::output(&ws.root, dir, n.scripts.get("build").map(String::as_str));
             read_entry_script(&ws.root, dir, n);
+            if let Some((_, StartCommand::PackageFile { file, .. })) = &n.start {
+                n.start_file_node = launcher::node_shebang(&ws.root, dir, file);
+            }
             let depends_on_next = ["dependencies", "devDependencies"]
                 .iter()
                 .any(|kind| json.get(kind).and_then(|d| d.get("next")).is_some());

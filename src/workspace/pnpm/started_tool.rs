@@ -45,7 +45,7 @@ pub fn started_tool_note(package: &Package) -> Option<String> {
 }
 
 /// ` (what run-script-os runs on Linux for `start`)` when `script` is a platform variant.
-fn through_run_script_os(node: &super::NodePackage, script: &str) -> String {
+pub(super) fn through_run_script_os(node: &super::NodePackage, script: &str) -> String {
     let Some((base, _)) = script.split_once(':') else {
         return String::new();
     };
@@ -69,7 +69,7 @@ fn in_dir(dir: &str) -> String {
 /// The exec-form `cmd` that runs `file` with `args` as the script does, as TOML: from the
 /// package folder with `node`, or through `sh -c 'cd <dir> && exec node ...'` when the
 /// script moved to another folder first.
-fn suggested_cmd(dir: &str, file: &str, args: &[String]) -> String {
+pub fn suggested_cmd(dir: &str, file: &str, args: &[String]) -> String {
     let quote = |w: &str| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\""));
     if dir.is_empty() {
         let words: Vec<String> = ["node", file]
@@ -79,6 +79,15 @@ fn suggested_cmd(dir: &str, file: &str, args: &[String]) -> String {
             .collect();
         return format!("[{}]", words.join(", "));
     }
+    format!(
+        "[\"/bin/sh\", \"-c\", {}]",
+        quote(&shell_line(dir, file, args))
+    )
+}
+
+/// `cd <dir> && exec node ./<file> <args>`: the launcher `file` (relative to the package)
+/// run by node from `dir`, as the start script runs it.
+pub fn shell_line(dir: &str, file: &str, args: &[String]) -> String {
     let local = file.strip_prefix(&format!("{dir}/")).unwrap_or(file);
     let mut line = format!("cd {dir} && exec node ./{local}");
     if let Ok(joined) = shlex::try_join(args.iter().map(String::as_str)) {
@@ -87,5 +96,5 @@ fn suggested_cmd(dir: &str, file: &str, args: &[String]) -> String {
             line.push_str(&joined);
         }
     }
-    format!("[\"/bin/sh\", \"-c\", {}]", quote(&line))
+    line
 }
