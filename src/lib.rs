@@ -23,6 +23,7 @@ pub mod generate;
 pub mod image;
 pub mod init;
 pub mod js;
+mod par;
 pub mod plan;
 pub mod report;
 pub mod verify;

@@ -9,8 +9,10 @@
 //! server on a framework isogen does not know) is named with the setting that makes it a
 //! service.
 //!
-//! It reads only Dockerfiles at the workspace root, in the service's package folder and in a
-//! top-level `docker/` or `deploy/` folder (not test images deep in the tree); it writes nothing.
+//! It reads only Dockerfiles at the workspace root, in the service's package folder, in the
+//! folders above it (kanidm's `server/Dockerfile` builds `server/daemon`) and in a top-level
+//! `docker/`, `deploy/` or `dockerfiles/` folder (not test images deep in the tree); it writes
+//! nothing.
 
 use std::path::Path;
 
@@ -111,10 +113,16 @@ pub fn deployed_tools(root: &Path, ws: &Workspace, config: &Config) -> isogen::R
 /// Dockerfile lives, skipping isogen's own and the paths this run writes.
 fn candidates(root: &Path, package_dir: &str, generated: &[&str]) -> Vec<(String, String)> {
     let mut dirs = vec![String::new()];
-    if !package_dir.is_empty() {
-        dirs.push(package_dir.to_string());
+    let mut dir = package_dir;
+    while !dir.is_empty() {
+        dirs.push(dir.to_string());
+        dir = dir.rsplit_once('/').map_or("", |(up, _)| up);
     }
-    dirs.extend(DEPLOY_DIRS.iter().map(|d| d.to_string()));
+    for d in DEPLOY_DIRS {
+        if !dirs.iter().any(|x| x == d) {
+            dirs.push(d.to_string());
+        }
+    }
     let mut found = Vec::new();
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
@@ -161,9 +169,12 @@ fn is_dockerfile_name(name: &str) -> bool {
 
 /// The first line (1-based) of `text` that builds or copies binary `bin` of package
 /// `package` (when given: the package's only binary): `--bin <bin>`, `-p`/`--package
-/// <package>`, or `.../release/<bin>` (any profile
-/// folder: `release`, `debug`, a target triple's).
+/// <package>`, `.../release/<bin>` (any profile
+/// folder: `release`, `debug`, a target triple's), or a `COPY`/`ADD` of `.../bin/<bin>` (a
+/// binary built outside the Dockerfile: garage's `COPY result/bin/garage /` of a Nix build,
+/// `cargo install`'s `/usr/local/cargo/bin/<bin>`).
 fn builds(text: &str, bin: &str, package: Option<&str>) -> Option<usize> {
+    let copied = format!("/bin/{bin}");
     let mut words = vec![
         format!("--bin {bin}"),
         format!("--bin={bin}"),
@@ -181,7 +192,12 @@ fn builds(text: &str, bin: &str, package: Option<&str>) -> Option<usize> {
         if line.trim_start().starts_with('#') {
             return None;
         }
-        words.iter().any(|w| has_word(line, w)).then_some(i + 1)
+        let copy = line
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("COPY") || w.eq_ignore_ascii_case("ADD"));
+        (words.iter().any(|w| has_word(line, w)) || (copy && has_word(line, &copied)))
+            .then_some(i + 1)
     })
 }
 
@@ -216,6 +232,13 @@ mod tests {
             ),
             Some(1)
         );
+        // garage's root Dockerfile copies the binary a Nix build made; a RUN naming the
+        // path does not build it.
+        assert_eq!(
+            builds("FROM scratch\nCOPY result/bin/garage /\n", "garage", None),
+            Some(2)
+        );
+        assert_eq!(builds("RUN rm /usr/bin/garage\n", "garage", None), None);
         assert!(is_dockerfile_name("bridge.Dockerfile"));
         assert!(is_dockerfile_name("Dockerfile.prod"));
         assert!(!is_dockerfile_name("Dockerfile.dockerignore"));

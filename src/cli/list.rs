@@ -34,7 +34,7 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     let messages: Vec<(String, String)> = plan
         .failed
         .iter()
-        .map(|(s, e)| (s.clone(), e.to_string().replace(&root, "")))
+        .map(|(s, e)| (s.clone(), without_root(&e.to_string(), &root)))
         .collect();
     let everywhere =
         messages.len() == ws.services.len() && messages.windows(2).all(|w| w[0].1 == w[1].1);
@@ -91,4 +91,46 @@ pub fn json(rows: &[PackageRole]) -> Result<String> {
     serde_json::to_string_pretty(&doc)
         .map(|s| s + "\n")
         .map_err(|e| isogen::Error::Usage(format!("cannot write JSON: {e}")))
+}
+
+/// `text` with the workspace folder `root` (`formbricks/`, `./`) taken off the paths it
+/// starts: only where a path can start (the text's or a line's start, after a space or `(`),
+/// so a package named after the folder (`@formbricks/types`) and a relative specifier
+/// (`'../../types/common'`) stay as they are.
+fn without_root(text: &str, root: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(root) {
+        let boundary = out.is_empty() && at == 0
+            || rest[..at]
+                .chars()
+                .next_back()
+                .or_else(|| out.chars().next_back())
+                .is_some_and(|c| c.is_whitespace() || c == '(');
+        out.push_str(&rest[..at]);
+        if !boundary {
+            out.push_str(root);
+        }
+        rest = &rest[at + root.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_root;
+
+    #[test]
+    fn only_paths_lose_the_workspace_folder() {
+        let text = "formbricks/apps/web/package.json: x\n  a.ts:2: '../../types/api-key' reaches `@formbricks/types` (formbricks/packages/types)";
+        assert_eq!(
+            without_root(text, "formbricks/"),
+            "apps/web/package.json: x\n  a.ts:2: '../../types/api-key' reaches `@formbricks/types` (packages/types)"
+        );
+        assert_eq!(
+            without_root("./apps/a.ts:1: '../../types/x' and './y'", "./"),
+            "apps/a.ts:1: '../../types/x' and './y'"
+        );
+    }
 }

@@ -45,6 +45,7 @@
 //! runtime_packages = ["libpq5"]        # Cargo only: shared libraries for the runtime image
 //! features = ["tls"]                   # Cargo only: added to [generate.cargo] features
 //! no_default_features = true           # Cargo only: overrides [generate.cargo]
+//! build_args = ["NEXT_PUBLIC_APP_URL"] # Node only: ARG in the builder (docker build --build-arg)
 //! ```
 
 use std::collections::BTreeMap;
@@ -160,6 +161,33 @@ pub struct ServiceConfig {
     pub runtime_packages: Vec<DebianPackage>,
     /// The signal that stops the service (`STOPSIGNAL`); SIGTERM when unset.
     pub stop_signal: Option<StopSignal>,
+    /// Node services: variables the build reads (`NEXT_PUBLIC_APP_URL`, which `next build`
+    /// inlines), declared as `ARG` in the builder stage so `--build-arg NAME=value` reaches it;
+    /// never in the runtime image.
+    #[serde(default)]
+    pub build_args: Vec<BuildArg>,
+}
+
+/// The name of a build argument (`NEXT_PUBLIC_APP_URL`), checked while isogen.toml is read:
+/// a shell variable name, which `ARG` and `--build-arg` take.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct BuildArg(pub String);
+
+impl<'de> Deserialize<'de> for BuildArg {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let mut chars = text.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(serde::de::Error::custom(format!(
+                "build_args: `{text}` is not a variable name (letters, digits and `_`, not first a digit)"
+            )));
+        }
+        Ok(BuildArg(text))
+    }
 }
 
 /// A Debian package name (`libpq5`, `protobuf-compiler`, `libssl3=3.0.15-1~deb12u1`), checked

@@ -156,15 +156,16 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     let templates = templates::Templates::load(template_dir.as_deref())?;
 
     let mut plan = Plan::default();
-    for service in services {
-        match service_files(
-            ws,
-            service,
-            config,
-            &config_path,
-            &templates,
-            &mut plan.warnings,
-        ) {
+    // Services render several at once; their files, warnings and errors are taken in the
+    // services' order, as a serial run gives them.
+    let rendered = crate::par::map(&services, |service| {
+        let mut warnings = Vec::new();
+        let files = service_files(ws, service, config, &config_path, &templates, &mut warnings);
+        (files, warnings)
+    });
+    for (service, (files, warnings)) in services.iter().zip(rendered) {
+        plan.warnings.extend(warnings);
+        match files {
             Ok(files) => plan.files.extend(files),
             Err(e) => plan.failed.push((service.name.clone(), e)),
         }

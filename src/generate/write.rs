@@ -101,9 +101,6 @@ pub fn apply(
     refuse_hand_written(&planned, force)?;
 
     let mut outcome = Outcome::default();
-    // Every file is staged (written to a temporary file beside it) before any is replaced: a
-    // file that cannot be written (a read-only folder) stops everything with nothing written.
-    let mut staged = Vec::new();
     for p in &planned {
         let list = match p.status {
             Status::Create => &mut outcome.created,
@@ -112,20 +109,26 @@ pub fn apply(
             Status::HandWritten => &mut outcome.forced,
         };
         list.push(p.file.path.clone());
-        if p.status == Status::Unchanged {
-            continue;
-        }
-        match mode {
-            Mode::Check { diff, .. } => show_change(p, diff, out)?,
-            Mode::Write { .. } => {
-                let tmp = stage(&p.path, p.new.as_bytes(), p.mode)
-                    .map_err(|e| nothing_written(e, &p.file.path))?;
-                staged.push((tmp, p));
-            }
-            Mode::DryRun | Mode::Stdout => {}
-        }
     }
-    for (tmp, p) in staged {
+    let changed: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| p.status != Status::Unchanged)
+        .collect();
+    if let Mode::Check { diff, .. } = mode {
+        for p in &changed {
+            show_change(p, diff, out)?;
+        }
+        return Ok(outcome);
+    }
+    // Every file is staged (written to a temporary file beside it, several at once) before any
+    // is replaced: a file that cannot be written (a read-only folder) stops everything with
+    // nothing written, and the temporary files already made are deleted as they are dropped.
+    let staged = crate::par::map(&changed, |p| {
+        stage(&p.path, p.new.as_bytes(), p.mode).map_err(|e| nothing_written(e, &p.file.path))
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
+    for (tmp, p) in staged.into_iter().zip(changed) {
         tmp.persist(&p.path)
             .map_err(|e| Error::io(&p.path, e.error))?;
         let verb = match p.status {
@@ -171,39 +174,39 @@ struct Planned<'a> {
     status: Status,
 }
 
-/// Each file compared with what is on disk; reads only.
+/// Each file compared with what is on disk, several at once; reads only. The error is that of
+/// the first file (in `files`' order) that could not be read.
 fn compare<'a>(root: &Path, files: &'a [GeneratedFile]) -> Result<Vec<Planned<'a>>> {
-    files
-        .iter()
-        .map(|file| {
-            let path = root.join(&file.path);
-            let new = file.text();
-            let (old, mode) = match read_with_mode(&path) {
-                Ok((bytes, mode)) => (
-                    Some(String::from_utf8_lossy(&bytes).into_owned()),
-                    Some(mode),
-                ),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
-                Err(e) => return Err(Error::io(&path, e)),
-            };
-            let status = match &old {
-                None => Status::Create,
-                // Empty: nothing to lose (and what a power cut can leave of an unsynced write).
-                Some(text) if text.is_empty() => Status::Update,
-                Some(text) if !has_header(text) => Status::HandWritten,
-                Some(text) if *text == new => Status::Unchanged,
-                Some(_) => Status::Update,
-            };
-            Ok(Planned {
-                file,
-                path,
-                new,
-                old,
-                mode,
-                status,
-            })
+    crate::par::map(files, |file| {
+        let path = root.join(&file.path);
+        let new = file.text();
+        let (old, mode) = match read_with_mode(&path) {
+            Ok((bytes, mode)) => (
+                Some(String::from_utf8_lossy(&bytes).into_owned()),
+                Some(mode),
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let status = match &old {
+            None => Status::Create,
+            // Empty: nothing to lose (and what a power cut can leave of an unsynced write).
+            Some(text) if text.is_empty() => Status::Update,
+            Some(text) if !has_header(text) => Status::HandWritten,
+            Some(text) if *text == new => Status::Unchanged,
+            Some(_) => Status::Update,
+        };
+        Ok(Planned {
+            file,
+            path,
+            new,
+            old,
+            mode,
+            status,
         })
-        .collect()
+    })
+    .into_iter()
+    .collect()
 }
 
 /// A file's bytes and permission bits, from one open (the mode comes from the open file, so
@@ -475,5 +478,40 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(dir.path().join("a")).unwrap().collect();
         assert!(left.is_empty(), "temporary files left behind: {left:?}");
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn with_many_files_staged_at_once_one_failure_still_means_none_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        // Enough files for several threads; the one that cannot be written is in the middle.
+        let mut files: Vec<GeneratedFile> = (0..60)
+            .map(|i| file(&format!("s{i:02}/Dockerfile"), "FROM x\n"))
+            .collect();
+        files.insert(30, file("missing/Dockerfile", "FROM y\n"));
+        for i in 0..60 {
+            std::fs::create_dir(dir.path().join(format!("s{i:02}"))).unwrap();
+        }
+        let mut out = Vec::new();
+        let err = apply(dir.path(), &files, Mode::Write { force: false }, &mut out).unwrap_err();
+        assert!(err.to_string().contains("missing/Dockerfile"), "{err}");
+        assert!(err.to_string().contains("nothing was written"), "{err}");
+        for i in 0..60 {
+            let left: Vec<_> = std::fs::read_dir(dir.path().join(format!("s{i:02}")))
+                .unwrap()
+                .collect();
+            assert!(left.is_empty(), "s{i:02}: files left behind: {left:?}");
+        }
+        assert!(out.is_empty());
+
+        // Once the folder exists, every file is written and named in order.
+        std::fs::create_dir(dir.path().join("missing")).unwrap();
+        let o = apply(dir.path(), &files, Mode::Write { force: false }, &mut out).unwrap();
+        assert_eq!(o.created.len(), 61);
+        let printed = String::from_utf8(out).unwrap();
+        let expected: String = files
+            .iter()
+            .map(|f| format!("created {}\n", f.path))
+            .collect();
+        assert_eq!(printed, expected);
     }
 }

@@ -441,14 +441,10 @@ impl OpenedImage {
     }
 }
 
-/// The cores to use: the machine's, or `ISOGEN_CORES` (a testing knob: it simulates a bigger
-/// or smaller machine, e.g. to check memory stays bounded with 16 workers on 2 cores).
+/// The cores to use (see [`crate::par::cores`]: `ISOGEN_CORES` simulates a bigger or smaller
+/// machine, e.g. to check memory stays bounded with 16 workers on 2 cores).
 fn cores() -> usize {
-    std::env::var("ISOGEN_CORES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    crate::par::cores()
 }
 
 /// What reading one layer gave.

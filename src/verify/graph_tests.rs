@@ -362,3 +362,43 @@ fn an_internal_package_shipped_twice_is_a_warning_naming_both_and_the_loaded_one
         v.findings
     );
 }
+
+/// A dependency installed from a tarball of the repository (`"sheets-lite":
+/// "file:vendor/sheets-lite-1.0.0.tgz"`, as formbricks vendors SheetJS) is a third-party
+/// package at `.pnpm/<name>@file+<path of the tarball>`, not an internal package: its code
+/// is only resolved, never read (it was reported as a file of the graph not read).
+#[test]
+fn a_vendored_tarball_dependency_is_third_party() {
+    let tgz = "/app/node_modules/.pnpm/sheets-lite@file+services+billing+vendor+sheets-lite-1.0.0.tgz/node_modules/sheets-lite";
+    let image = generated_billing()
+        .with(|t| {
+            t.layer(4)
+                .file(
+                    "/app/services/billing/package.json",
+                    &super::tests::BILLING_PKG.replace(
+                        r#""zod":"^3.23.0""#,
+                        r#""zod":"^3.23.0","sheets-lite":"file:vendor/sheets-lite-1.0.0.tgz""#,
+                    ),
+                )
+                .file(
+                    "/app/services/billing/dist/main.js",
+                    "require('@acme/shared');\nrequire('sheets-lite');\n",
+                )
+                .file(
+                    &format!("{tgz}/package.json"),
+                    r#"{"name":"sheets-lite","version":"1.0.0","main":"index.js"}"#,
+                )
+                .uncaptured(&format!("{tgz}/index.js"))
+                .symlink(
+                    "/app/services/billing/node_modules/sheets-lite",
+                    "../../../node_modules/.pnpm/sheets-lite@file+services+billing+vendor+sheets-lite-1.0.0.tgz/node_modules/sheets-lite",
+                )
+        })
+        .build();
+    assert_eq!(errors_both_ways(&image), Vec::<RuleId>::new());
+    let v = check_with(&image, None);
+    let incomplete: Vec<_> = (v.findings.iter())
+        .filter(|f| f.rule == RuleId::ModuleGraphIncomplete)
+        .collect();
+    assert!(incomplete.is_empty(), "{incomplete:?}");
+}

@@ -89,7 +89,7 @@ pub fn workspace() -> Workspace {
     }
 }
 
-const BILLING_PKG: &str = r#"{"name":"@acme/billing","version":"1.0.0","main":"dist/main.js",
+pub(super) const BILLING_PKG: &str = r#"{"name":"@acme/billing","version":"1.0.0","main":"dist/main.js",
   "dependencies":{"@acme/shared":"file:../../packages/shared","zod":"^3.23.0"},
   "devDependencies":{"typescript":"^5.4.0","vitest":"^1.6.0","@acme/testkit":"file:../../packages/testkit"}}"#;
 const SHARED_PKG: &str = r#"{"name":"@acme/shared","version":"1.0.0","main":"dist/index.js","types":"dist/index.d.ts",

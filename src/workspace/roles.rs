@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::cargo::services::{server_framework, SERVER_FRAMEWORKS, TOOL_WORDS};
+use super::cargo::services::{server_source, SERVER_FRAMEWORKS, TOOL_WORDS};
 use super::{Ecosystem, Package, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
@@ -130,8 +130,8 @@ fn service_reason(p: &Package) -> String {
         Ecosystem::Pnpm => {
             super::pnpm::start_rule::service_reason(p).unwrap_or_else(|| "the default rule".into())
         }
-        Ecosystem::Cargo => match server_framework(p) {
-            Some(f) => format!("its binaries run a server: it depends on {f}"),
+        Ecosystem::Cargo => match server_source(p) {
+            Some(f) => format!("its binaries run a server: it {f}"),
             None => "the default rule".into(),
         },
     }
@@ -197,11 +197,17 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
     if p.name == "xtask" {
         return "xtask: the cargo-xtask convention for developer tasks".into();
     }
-    if let Some(f) = server_framework(p) {
+    if let Some(f) = server_source(p) {
+        let sources = p.cargo.as_ref().is_some_and(|c| !c.side_tools.is_empty());
         return format!(
-            "its binaries ({bins}) are tools by their names (a word of {}) though it depends \
-             on {f}; {MAKE}",
-            TOOL_WORDS.join(", ")
+            "its binaries ({bins}) are tools by their names (a word of {}){} though it {f}; \
+             {MAKE}",
+            TOOL_WORDS.join(", "),
+            if sources {
+                " or name no crate of the server in their sources"
+            } else {
+                ""
+            }
         );
     }
     let frameworks = p.cargo.as_ref().map_or(&[][..], |c| &c.frameworks[..]);

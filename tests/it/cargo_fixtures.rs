@@ -14,6 +14,7 @@
 //! | cargo-kv | one package with two server binaries and a client (mini-redis's and sshx's shape): the servers are services, `kv-cli` is a tool by its name; a crate's `build.rs` reads `proto/kv.proto` at the workspace root (a build input found in the build script) |
 //! | cargo-native | a build script that runs `pkg-config` for the system SQLite and a binary linking `libsqlite3.so.0`: `builder_packages` and `runtime_packages` |
 //! | cargo-frontend | a server that serves `dist/` from its working directory, written by the root package.json's `vite build` (rustpad's shape): an asset `{ from_root = "dist" }`, and the warning that isogen does not build it |
+//! | cargo-thin | a thin binary over a server library (kanidm's `kanidmd`, garage): `daemon` depends on no framework itself but on `idm-core`, which starts a tiny_http server, so `idmd` is a service; a tool over a library that only uses the framework's types (`idm-types`) stays a tool; a server package's second binary whose sources name no server crate (qdrant's `wal_inspector`) is a tool; the hand-written `server/Dockerfile` above the daemon's folder runs `idmd server` |
 //! | cargo-relay | a server package at the root with a second server binary and a `-utils` tool (rustdesk-server's shape); a gRPC framework that is a workspace member, depended on by path (tonic's own repository): `interop`'s `server` builds a server and is a service, its `client` and the client-only `probe` are tools, though the framework crate's own sources hold server code |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
@@ -47,6 +48,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-native", &["notes-server"]),
     ("cargo-frontend", &["pad-server"]),
     ("cargo-relay", &["relay", "relay-hub", "server"]),
+    ("cargo-thin", &["engine", "idmd"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

@@ -1287,3 +1287,49 @@ fn cli_root_asset_is_shipped_once_built_and_a_bad_table_is_refused() {
         );
     assert!(!dir.path().join("crates/api/Dockerfile").exists());
 }
+
+/// garage's and kanidmd's shape: the server's command line (clap or structopt) requires a
+/// subcommand (`garage server`), in the top-level struct, possibly in a file pasted in with
+/// `include!`. Run bare, the image would print the usage and exit, so generate refuses it,
+/// naming the file and line, until `args` says what to run; a nested or optional subcommand
+/// (lemmy's `migration <run>` under an `Option`) is no reason.
+#[test]
+fn a_server_whose_command_line_requires_a_subcommand_needs_args() {
+    let server = "[package]\nname = \"store\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\n";
+    let main = "include!(\"./opt.rs\");\nfn main() {}\n";
+    let opt = "#[derive(StructOpt, Debug)]\n#[structopt(\n\tname = \"store\",\n)]\nstruct Opt {\n\t#[structopt(subcommand)]\n\tcmd: Command,\n}\n";
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"store\"]\n"),
+        LOCK,
+        ("isogen.toml", ""),
+        ("store/Cargo.toml", server),
+        ("store/src/main.rs", main),
+        ("store/src/opt.rs", opt),
+    ];
+    generate_exits_2(
+        &files,
+        &[
+            "store/src/opt.rs:6: binary `store` (service `store`) needs a subcommand",
+            "args = [\"<subcommand>\", ...]",
+        ],
+    );
+
+    let mut with_args = files.to_vec();
+    with_args[2] = (
+        "isogen.toml",
+        "[generate.services.store]\nargs = [\"server\"]\n",
+    );
+    let dir = fixture(&with_args);
+    let out = rendered(dir.path(), &[]);
+    assert!(
+        out[0].1.contains("CMD [\"/app/store\", \"server\"]"),
+        "{}",
+        out[0].1
+    );
+
+    let optional = "#[derive(Parser)]\nstruct Cmd {\n  #[command(subcommand)]\n  subcommand: Option<Sub>,\n}\n#[derive(Subcommand)]\nenum Sub {\n  Migration {\n    #[command(subcommand)]\n    subcommand: MigrationSub,\n  },\n}\n";
+    let mut lemmy = files.to_vec();
+    lemmy[5] = ("store/src/opt.rs", optional);
+    let dir = fixture(&lemmy);
+    assert_eq!(rendered(dir.path(), &[]).len(), 2);
+}

@@ -79,3 +79,25 @@ fn a_repository_of_several_workspaces_names_them_at_its_root() {
         .clone();
     insta::assert_snapshot!(String::from_utf8_lossy(&out));
 }
+
+/// kanidm's shape (tests/fixtures/cargo-thin): the daemon is a thin binary over the server
+/// library, and the hand-written Dockerfile that runs it with its `server` subcommand lives in
+/// the folder above the daemon's package (`server/Dockerfile` for `server/daemon`). The first
+/// run finds the daemon and names that file's settings, the subcommand among them.
+#[test]
+fn a_dockerfile_above_the_package_folder_names_the_subcommand_of_a_thin_server() {
+    let ws = crate::fixture_copy::copy("cargo-thin", true);
+    std::fs::remove_file(ws.path().join("isogen.toml")).unwrap();
+    let (code, stderr) = dry_run(ws.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "server/Dockerfile is a hand-written Dockerfile that builds service `idmd` (line 6)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("CMD [\"/sbin/idmd\", \"server\"] -> args = [\"server\"]"),
+        "{stderr}"
+    );
+}

@@ -138,6 +138,7 @@ fn list_on_the_fixtures_and_the_example() {
         "tests/fixtures/cargo-directory",
         "tests/fixtures/cargo-nested",
         "tests/fixtures/cargo-relay",
+        "tests/fixtures/cargo-thin",
         "tests/fixtures/pnpm10-apps-libs",
         "tests/fixtures/pnpm9-shop",
     ] {
@@ -307,6 +308,45 @@ fn a_front_end_that_nothing_starts_is_not_a_service_and_blocks_nothing() {
         "{err}"
     );
     assert!(!ws.path().join("apps/api/Dockerfile").exists());
+}
+
+/// As `isogen list formbricks` showed `@formbricks/database` as `@database` and, run inside
+/// the repository, `'../../types/common'` as `'..types/common'`: the workspace folder comes
+/// off the paths of a refused service's reason, never off package names or specifiers.
+#[test]
+fn list_keeps_package_names_and_specifiers_whole_in_a_refusal() {
+    let ws = workspace(&[
+        (
+            "acme/package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        (
+            "acme/pnpm-workspace.yaml",
+            "packages:\n  - apps/*\n  - packages/*\n",
+        ),
+        ("acme/pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "acme/packages/lib/package.json",
+            r#"{"name":"@acme/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+        ),
+        ("acme/packages/lib/src/index.ts", "export const x = 1;\n"),
+        (
+            "acme/apps/api/package.json",
+            r#"{"name":"@acme/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc","start":"node dist/main.js"},"dependencies":{"@acme/lib":"workspace:*"}}"#,
+        ),
+        (
+            "acme/apps/api/src/main.ts",
+            "import { x } from '../../../packages/lib/src/index';\nconsole.log(x);\n",
+        ),
+    ]);
+    let from_outside = list(ws.path(), &["acme"]);
+    let from_inside = list(&ws.path().join("acme"), &[]);
+    for text in [&from_outside, &from_inside] {
+        assert!(
+            text.contains("apps/api/src/main.ts:1: '../../../packages/lib/src/index' reaches packages/lib/src/index, a file `@acme/lib` does not ship"),
+            "{text}"
+        );
+    }
 }
 
 /// Front ends whose start script serves their build with a preview, development or static

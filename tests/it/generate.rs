@@ -1937,7 +1937,12 @@ fn an_npm_style_workspace_alias_is_an_internal_dependency() {
 /// the install stage nor the image has it, so the image cannot be built as written.
 #[test]
 fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
-    for spec in ["link:../../vendor/other", "file:../../vendor/other.tgz"] {
+    // A tarball is copied when it is in the repository (`file:../../vendor/other.tgz`:
+    // a_vendored_tarball_dependency_is_copied_to_both_installs), not from outside it.
+    for (spec, why) in [
+        ("link:../../vendor/other", "not a package of this workspace"),
+        ("file:../../../other.tgz", "a tarball outside the workspace"),
+    ] {
         let text = format!(
             r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"workspace:*","other":"{spec}"}}}}"#
         );
@@ -1945,14 +1950,7 @@ fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
             "services/api/package.json",
             Box::leak(text.into_boxed_str()),
         )]);
-        fails_naming(
-            &ws,
-            &[
-                "services/api/package.json",
-                spec,
-                "not a package of this workspace",
-            ],
-        );
+        fails_naming(&ws, &["services/api/package.json", spec, why]);
     }
     // A dev-only link is the build's business (pnpm links it; the image never has it).
     let ws = with(&[(
@@ -2519,4 +2517,29 @@ fn stop_signal_is_the_images_stopsignal_or_a_named_error() {
         &ws,
         &["isogen.toml", "stop_signal", "\"SIGNOPE\" is not a signal"],
     );
+}
+
+/// As formbricks vendors SheetJS (`"xlsx": "file:vendor/xlsx-0.20.3.tgz"` in `apps/web`):
+/// a production dependency installed from a tarball of the repository. pnpm's frozen install
+/// reads the file (and checks the lockfile's integrity), so both installs copy it to its own
+/// path, the build context lets it in, and the image does not keep it. It was refused as
+/// "not a package of this workspace, so the image cannot ship it", `isogen list` included.
+#[test]
+fn a_vendored_tarball_dependency_is_copied_to_both_installs() {
+    let ws = fixture("pnpm9-vendored-tarball");
+    isogen().arg("list").arg(ws.path()).assert().success();
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    let dockerfile = read(ws.path(), "services/sheets/Dockerfile");
+    let tarball = "services/sheets/vendor/xlsx-lite-1.0.0.tgz";
+    let copies = dockerfile
+        .lines()
+        .filter(|l| *l == format!("COPY {tarball} {tarball}"))
+        .count();
+    assert_eq!(copies, 2, "{dockerfile}");
+    let ignore = read(ws.path(), "services/sheets/Dockerfile.dockerignore");
+    assert!(
+        ignore.lines().any(|l| l == format!("!{tarball}")),
+        "{ignore}"
+    );
+    insta::assert_snapshot!("vendored_tarball_dockerfile", dockerfile);
 }

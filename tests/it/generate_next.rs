@@ -362,3 +362,32 @@ fn next_compiles_a_typescript_internal_package_so_no_warning_says_node_cannot_lo
     let err = warnings_of(&ws, "site");
     assert!(err.contains("is TypeScript (index.ts)"), "{err}");
 }
+
+/// As rallly's landing app reads `NEXT_PUBLIC_APP_BASE_URL` in next.config.ts while it builds
+/// (`new URL(path, undefined)` throws): `build_args` declares it as an `ARG` of the builder,
+/// before the build, so `--build-arg` reaches `next build` and the runtime image never has it.
+/// A name that is no variable is refused while isogen.toml is read.
+#[test]
+fn build_args_reach_next_build_and_only_the_builder() {
+    let ws = next_workspace(&[(
+        "isogen.toml",
+        "[generate.services.web]\nbuild_args = [\"NEXT_PUBLIC_APP_BASE_URL\", \"SKIP_ENV_VALIDATION\"]\n",
+    )]);
+    let text = dockerfile(&ws, "web");
+    let builder = text.split("AS builder").nth(1).unwrap();
+    let builder = builder.split("\nFROM ").next().unwrap();
+    let arg = builder.find("ARG NEXT_PUBLIC_APP_BASE_URL\nARG SKIP_ENV_VALIDATION\n");
+    let build = builder.find("run build");
+    assert!(arg.is_some() && arg < build, "{text}");
+    assert_eq!(
+        text.matches("NEXT_PUBLIC_APP_BASE_URL").count(),
+        1,
+        "{text}"
+    );
+
+    let ws = next_workspace(&[(
+        "isogen.toml",
+        "[generate.services.web]\nbuild_args = [\"NEXT-URL\"]\n",
+    )]);
+    refused(&ws, &["isogen.toml", "`NEXT-URL` is not a variable name"]);
+}

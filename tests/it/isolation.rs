@@ -346,3 +346,86 @@ fn test_helpers_and_test_runner_configs_are_not_checked() {
         "{stderr}"
     );
 }
+
+/// As dub's `@dub/email`: an internal package with a TypeScript entry, compiled by the
+/// Next.js app that uses it, imports a type of that app by relative path without declaring
+/// it (`../../../../apps/web/lib/types`). The app's build has the file and `next build`
+/// bundles the package, so nothing resolves the path at run time: only a warning. Under a
+/// custom server (`node server.js`) the package's code runs from its folder, where the
+/// app's sources are not shipped: refused.
+#[test]
+fn imports_in_packages_a_next_app_bundles_need_only_the_build() {
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - packages/*\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/email/package.json",
+            r#"{"name":"@x/email","version":"0.0.1","main":"./src/index.ts","dependencies":{"@x/utils":"workspace:*"}}"#,
+        ),
+        (
+            "packages/email/src/index.ts",
+            "export { default as LinksLimit } from './templates/links-limit';\nexport { plural } from '../../utils/src/plural';\n",
+        ),
+        (
+            "packages/utils/package.json",
+            r#"{"name":"@x/utils","version":"0.0.1","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+        ),
+        (
+            "packages/utils/src/plural.ts",
+            "export const plural = (n: number) => (n === 1 ? '' : 's');\n",
+        ),
+        (
+            "packages/email/src/templates/links-limit.tsx",
+            "import { WorkspaceProps } from '../../../../apps/web/lib/types';\nexport default function LinksLimit(p: { w: WorkspaceProps }) { return p.w.name; }\n",
+        ),
+        (
+            "apps/web/package.json",
+            r#"{"name":"web","private":true,"scripts":{"build":"next build","start":"next start"},"dependencies":{"@x/email":"workspace:*","next":"15.1.0"}}"#,
+        ),
+        ("apps/web/next.config.js", "module.exports = {};\n"),
+        (
+            "apps/web/lib/types.ts",
+            "export interface WorkspaceProps { name: string }\n",
+        ),
+        (
+            "apps/web/app/page.tsx",
+            "import { LinksLimit } from '@x/email';\nexport default function Page() { return LinksLimit({ w: { name: 'a' } }); }\n",
+        ),
+        ("apps/web/server.js", "require('next');\n"),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web), the service that depends on `@x/email` (declaring it would be a cycle); move what it imports into packages/email or into an internal package both declare"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`next build` bundles the code of `@x/email`"),
+        "{stderr}"
+    );
+    // As formbricks' `packages/database/zod/surveys.ts` imports `../../types/common`: the
+    // sources of a declared package, which the builder has and next build bundles.
+    assert!(!stderr.contains("plural"), "{stderr}");
+
+    let manifest = ws.path().join("apps/web/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("\"next start\"", "\"node server.js\""),
+    )
+    .unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web), the service that depends on `@x/email`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("packages/email/src/index.ts:2: '../../utils/src/plural' reaches packages/utils/src/plural, a file `@x/utils` does not ship"),
+        "{stderr}"
+    );
+}

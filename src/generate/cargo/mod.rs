@@ -29,6 +29,7 @@ mod command;
 mod inputs;
 mod layout;
 mod settings;
+mod system_libs;
 mod vars;
 mod words;
 
@@ -109,6 +110,13 @@ pub fn renderings(
 ) -> Result<Vec<Rendering>> {
     let ctx = template_context(ws, service, config, config_path)?;
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
+    warnings.extend(system_libs::warnings(
+        &ws.root,
+        ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref()),
+        &ctx.cargo.package,
+        &service.name,
+        &ctx.cargo.runtime_packages,
+    ));
     let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
         name: DOCKERFILE_TEMPLATE.into(),
         message: format!("building the context: {e}"),
@@ -125,6 +133,39 @@ pub fn renderings(
             context: tera_ctx,
         },
     ])
+}
+
+/// Refuses a service whose binary does nothing without a subcommand (discovery saw it
+/// required: `kanidmd server`, `garage server`, `quickwit run`) when isogen.toml gives neither
+/// `args` nor `cmd`: the bare CMD would print the usage and exit.
+fn subcommand_given(
+    ws: &Workspace,
+    service: &Service,
+    overrides: Option<&crate::generate::cfg::ServiceConfig>,
+) -> Result<()> {
+    let given = overrides.is_some_and(|o| o.cmd.is_some() || !o.args.is_empty());
+    let package = ws.service_package(service);
+    let required = package.cargo.as_ref().and_then(|c| {
+        c.required_subcommands
+            .iter()
+            .find(|r| r.bin == service.entry)
+    });
+    let (Some(r), false) = (required, given) else {
+        return Ok(());
+    };
+    Err(Error::WorkspaceAt {
+        path: ws.root.join(&r.file),
+        location: r.line.to_string(),
+        message: format!(
+            "binary `{bin}` (service `{name}`) needs a subcommand: its command line \
+             requires one here, so run bare, as CMD [\"/app/{bin}\"] would, it prints its \
+             usage and exits. Say what the image runs in [generate.services.{name}] of \
+             isogen.toml: args = [\"<subcommand>\", ...] (the one that serves), or cmd = \
+             [\"/app/{bin}\"] if it runs without one",
+            bin = r.bin,
+            name = service.name
+        ),
+    })
 }
 
 /// The variables of one Cargo service's templates.
@@ -145,6 +186,7 @@ pub fn template_context(
                 ("entry", o.entry.is_some()),
                 ("out_dir", o.out_dir.is_some()),
                 ("build", o.build.is_some()),
+                ("build_args", !o.build_args.is_empty()),
             ],
             &format!(
                 "only for Node services; `{}` is a Cargo binary (set features or profile in \
@@ -153,6 +195,7 @@ pub fn template_context(
             ),
         )?;
     }
+    subcommand_given(ws, service, overrides)?;
     let mut cargo_config = config.cargo.clone();
     if let Some(image) = overrides.and_then(|o| o.image.clone()) {
         cargo_config.image = Some(image);

@@ -119,6 +119,12 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 &found.text,
                 Verdict::Dropped("a later HEALTHCHECK replaces it".into()),
             ),
+            What::CopyContext(sources, _) if copies_program(sources, &generated) => {
+                let why = "it copies the service's binary, built outside the Dockerfile (a \
+                           Nix `result/bin/`, a host build); the generated image builds it \
+                           itself";
+                out.push(found.line, &found.text, Verdict::Dropped(why.into()));
+            }
             What::CopyContext(sources, dest) if !is_the_build(sources) => {
                 let why = format!(
                     "a file of the build context at {}: the generated image ships only the \
@@ -168,6 +174,24 @@ fn stop_signal(signal: &str, target: &Target<'_>, settings: &mut Settings) -> Ve
 
 /// Sources a hand-written single-stage build copies to build the service itself (the whole
 /// context, manifests, lockfiles, sources): isogen's own stages replace them.
+/// Whether a `COPY` from the build context copies the program the generated image runs (a
+/// source whose file name is the generated CMD's program: garage's `COPY result/bin/garage /`).
+fn copies_program(sources: &[String], generated: &FinalStage) -> bool {
+    let program = generated.found.iter().rev().find_map(|f| match &f.what {
+        What::Entrypoint(Form::Exec(words)) | What::Cmd(Form::Exec(words)) => {
+            words.first().cloned()
+        }
+        _ => None,
+    });
+    let Some(program) = program else {
+        return false;
+    };
+    let name = program.rsplit('/').next().unwrap_or(&program);
+    sources
+        .iter()
+        .any(|s| s.trim_end_matches('/').rsplit('/').next() == Some(name))
+}
+
 fn is_the_build(sources: &[String]) -> bool {
     const BUILD: &[&str] = &[
         ".",
@@ -460,6 +484,15 @@ fn healthcheck(
         }
         Form::Shell(line) => Healthcheck::Shell(line.clone()),
     };
+    if let Some(tool) = missing_http_tool(form, &generated.base) {
+        return Verdict::Dropped(format!(
+            "it runs `{tool}`, which the runtime image ({}) does not have, so the check would \
+             always fail; set `healthcheck` in {} to a command the image has (a Node service: \
+             [\"node\", \"-e\", \"fetch('http://localhost:3000/health').then(r => \
+             process.exit(r.ok ? 0 : 1), () => process.exit(1))\"])",
+            generated.base, target.section
+        ));
+    }
     let mut options = HealthcheckOptions {
         cmd: command.clone(),
         interval: None,
@@ -495,6 +528,19 @@ fn healthcheck(
     let shown = toml::healthcheck_value(&value).to_string();
     settings.healthcheck = Some(value);
     Verdict::Kept(format!("healthcheck = {}", shown.trim()))
+}
+
+/// The HTTP client (`curl`, `wget`) a health check runs first when the runtime image `base`
+/// has none: Node's `-slim` images and distroless ones ship neither (the full Node image does).
+fn missing_http_tool(form: &Form, base: &str) -> Option<&'static str> {
+    let lean = base.contains("distroless") || base.contains("-slim");
+    let first = match form {
+        Form::Exec(list) => list.first().map(String::as_str),
+        Form::Shell(line) => line.split_whitespace().find(|w| !w.contains('=')),
+    }?;
+    let program = first.rsplit('/').next().unwrap_or(first);
+    let tool = ["curl", "wget"].into_iter().find(|t| *t == program)?;
+    lean.then_some(tool)
 }
 
 #[cfg(test)]

@@ -159,3 +159,39 @@ fn a_stop_signal_is_kept_as_the_setting_unless_it_is_sigterm() {
     assert!(matches!(of(&items, "STOPSIGNAL"),
         Verdict::Dropped(why) if why.contains("is not a signal") && why.contains("`stop_signal`")));
 }
+
+/// As rallly's hand-written web image (`node:24-slim` plus `apt-get install curl`) checks its
+/// health with curl: the generated runtime (a Node `-slim` image) has no curl, so the carried
+/// check would mark the container unhealthy for ever. Dropped, with a command that works.
+#[test]
+fn a_curl_or_wget_healthcheck_is_dropped_on_a_slim_runtime() {
+    for check in [
+        "HEALTHCHECK CMD curl --fail --noproxy '*' http://localhost:${PORT}/api/status || exit 1",
+        "HEALTHCHECK CMD [\"/usr/bin/wget\", \"-q\", \"http://localhost:3000/\"]",
+    ] {
+        let hand = format!("FROM node:24-slim\nRUN apt-get install -y curl wget\n{check}\nCMD [\"node\", \"/app/services/api/dist/main.js\"]\n");
+        let (items, settings) = verdicts(&hand, NODE_GENERATED);
+        assert!(
+            matches!(of(&items, "HEALTHCHECK"), Verdict::Dropped(why) if why.contains("which the runtime image (node:20-slim) does not have") && why.contains("fetch(")),
+            "{check}: {items:?}"
+        );
+        assert!(settings.healthcheck.is_none(), "{check}");
+    }
+    // A check with node is kept.
+    let hand = "FROM node:24-slim\nHEALTHCHECK CMD node -e \"fetch('http://localhost:3000/')\"\n";
+    let (items, _) = verdicts(hand, NODE_GENERATED);
+    assert!(
+        matches!(of(&items, "HEALTHCHECK"), Verdict::Kept(_)),
+        "{items:?}"
+    );
+}
+
+/// garage's root Dockerfile copies the binary a Nix build left in `result/bin/`: that line is
+/// the binary the generated image builds itself, not a run-time file to list in `assets`.
+#[test]
+fn a_copy_of_the_prebuilt_binary_is_named_as_the_binary() {
+    let hand = "FROM scratch\nENV RUST_LOG=garage=info\nCOPY result/bin/lldap /\nCMD [\"/lldap\", \"run\"]\n";
+    let (items, _) = verdicts(hand, CARGO_GENERATED);
+    assert!(matches!(of(&items, "COPY result/bin/lldap"),
+        Verdict::Dropped(why) if why.contains("the service's binary") && !why.contains("assets")));
+}

@@ -68,17 +68,7 @@ pub fn context(
         config_path,
     };
     svc.reject_cargo_keys()?;
-    let next_plan = match svc.overrides.and_then(|o| o.entry.as_deref()) {
-        Some(_) => None,
-        None => super::next::plan(
-            ws,
-            pkg,
-            svc.node,
-            &svc.section,
-            &common.service.workdir,
-            warnings,
-        )?,
-    };
+    let next_plan = svc.next_plan(&common.service.workdir, warnings)?;
     let (out_dir, service_copy, entry) =
         svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
@@ -113,8 +103,10 @@ pub fn context(
     let npmrc_write = npmrc_without_node(pnpm, &node.image, warnings);
     let root_files = root_files(pnpm, npmrc_write.npmrc_rewrite, warnings);
     let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
+    let tarballs = super::local_dirs::local_tarballs(ws, &packages);
+    check_copyable(ws, pnpm, &tarballs)?;
     Ok(NodeContext {
-        install_leftovers: install_leftovers(pnpm, &root_files, &runtime_packages),
+        install_leftovers: install_leftovers(pnpm, &root_files, &tarballs, &runtime_packages),
         context_excludes: context_excludes(&packages, &referenced),
         common,
         node,
@@ -125,6 +117,8 @@ pub fn context(
         tsconfig_extends,
         build_files,
         local_dirs,
+        tarballs,
+        build_args: svc.build_args(),
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_write,
@@ -180,6 +174,32 @@ fn refuse_stale_lockfile(ws: &Workspace, pnpm: &PnpmWorkspace) -> Result<()> {
 }
 
 impl Svc<'_> {
+    /// The Next.js plan of the service, unless `entry` in isogen.toml names what runs.
+    fn next_plan(
+        &self,
+        workdir: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<super::next::NextPlan>> {
+        if self.overrides.and_then(|o| o.entry.as_deref()).is_some() {
+            return Ok(None);
+        }
+        super::next::plan(
+            self.ws,
+            self.pkg,
+            self.node,
+            &self.section,
+            workdir,
+            warnings,
+        )
+    }
+
+    /// `build_args` of the service's settings: the builder's `ARG`s.
+    fn build_args(&self) -> Vec<String> {
+        (self.overrides.iter())
+            .flat_map(|o| o.build_args.iter().map(|a| a.0.clone()))
+            .collect()
+    }
+
     /// The output folder, what the image ships of the service's folder and the CMD (in
     /// `common`): a Next.js app's plan, or the entry of any other service (a custom Next.js
     /// server: its entry, plus what its plan ships).

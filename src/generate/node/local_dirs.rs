@@ -2,13 +2,16 @@
 //! `link:` dependencies that name no workspace package (`"eslint-plugin-hive": "file:rules"`
 //! in the root's devDependencies, graphql-hive). pnpm installs the root project with every
 //! filtered install and reads such a folder (ENOENT otherwise), so the deps stage copies it.
+//! Also the tarballs of the repository that `file:` dependencies name
+//! (`"xlsx": "file:vendor/xlsx-0.20.3.tgz"`, formbricks): both installs read them.
 //!
 //! Pure: it reads the workspace model, never the disk.
 
 use std::collections::BTreeSet;
 
 use super::BuildPackage;
-use crate::workspace::pnpm::{deps::local_folder, PnpmWorkspace};
+use crate::workspace::pnpm::deps::{local_folder, local_tarball};
+use crate::workspace::pnpm::PnpmWorkspace;
 use crate::workspace::Workspace;
 
 /// The folders (workspace-relative, sorted) the deps stage copies: those of the root's
@@ -27,5 +30,23 @@ pub(super) fn local_dirs(
         out.extend(local.filter_map(|d| local_folder(&p.dir, &d.spec)));
     }
     out.retain(|d| !d.is_empty() && !ws.packages.iter().any(|w| &w.dir == d));
+    out.into_iter().collect()
+}
+
+/// The tarballs (workspace-relative files, sorted) that the `file:` dependencies of the built
+/// packages and of the root name: the deps stage and the production install copy each to its
+/// own path (a frozen install reads it and checks it against the lockfile's integrity), and
+/// the image does not keep it.
+pub(super) fn local_tarballs(ws: &Workspace, packages: &[BuildPackage]) -> Vec<String> {
+    let root = std::iter::once("");
+    let dirs = root.chain(packages.iter().map(|p| p.dir.as_str()));
+    let mut out = BTreeSet::new();
+    for dir in dirs {
+        let Some(n) = ws.node_at(dir) else {
+            continue;
+        };
+        let local = n.deps.iter().filter(|d| d.internal.is_none());
+        out.extend(local.filter_map(|d| local_tarball(dir, &d.spec)));
+    }
     out.into_iter().collect()
 }

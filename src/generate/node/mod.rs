@@ -82,6 +82,13 @@ pub struct NodeContext {
     /// dependencies of the root or of a built package that name no workspace package),
     /// copied by the deps stage (see [`local_dirs`]).
     pub local_dirs: Vec<String>,
+    /// Tarballs of the repository that `file:` dependencies install from
+    /// (`apps/web/vendor/xlsx-0.20.3.tgz`): copied to their own paths by the deps stage and
+    /// the production install, removed after it (see [`local_dirs`]).
+    pub tarballs: Vec<String>,
+    /// Variables the build reads, from `build_args` of the service's settings: each an `ARG`
+    /// of the builder stage, so `docker build --build-arg NAME=value` reaches the build.
+    pub build_args: Vec<String>,
     /// Whether the root has a `.npmrc` (used by the installs, never shipped).
     pub npmrc: bool,
     /// Whether that `.npmrc` holds registry credentials: then it is never copied (nor in the

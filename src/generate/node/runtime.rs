@@ -164,12 +164,13 @@ pub(super) fn injected_only(
 }
 
 /// The files the install needed and the image does not ship: the root's pnpm files, the
-/// `.npmrc`, the patches (and their folders when nothing shipped is in them), per-package
-/// lockfiles. The root package.json stays when the
+/// `.npmrc`, the patches (and their folders when nothing shipped is in them), the tarballs of
+/// `file:` dependencies, per-package lockfiles. The root package.json stays when the
 /// service or a shipped package is the root package.
 pub(super) fn install_leftovers(
     pnpm: &PnpmWorkspace,
     root_files: &[String],
+    tarballs: &[String],
     packages: &[RuntimePackage],
 ) -> Vec<String> {
     let mut out: Vec<String> = root_files
@@ -190,6 +191,7 @@ pub(super) fn install_leftovers(
         })
         .collect();
     out.extend(patch_dirs.into_iter().map(str::to_string));
+    out.extend(tarballs.iter().cloned());
     out.extend(packages.iter().filter_map(|p| p.lockfile.clone()));
     if !out.iter().any(|f| f == WORKSPACE_FILE) {
         out.push(WORKSPACE_FILE.into());

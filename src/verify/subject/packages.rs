@@ -118,9 +118,15 @@ fn runtime_closure(
             &mut runtime,
             |_, dep, spec, target| {
                 let m = &facts.manifests[target];
-                let local = ["file:", "link:", "workspace:"]
+                // A `file:` tarball (`file:vendor/xlsx-0.20.3.tgz`) is a vendored third-party
+                // package, not a folder of the workspace.
+                let tarball = [".tgz", ".tar.gz", ".tar"]
                     .iter()
-                    .any(|p| spec.starts_with(p));
+                    .any(|e| spec.trim_end().ends_with(e));
+                let local = !tarball
+                    && ["file:", "link:", "workspace:"]
+                        .iter()
+                        .any(|p| spec.starts_with(p));
                 let named = ws_runtime.is_some_and(|n| n.contains(dep))
                     || m.name
                         .as_ref()

@@ -23,8 +23,10 @@
 //!
 //! Default service rule: a binary target of a workspace member whose package depends on a server
 //! framework (axum, actix-web, hyper, tonic, ...: `services::SERVER_FRAMEWORKS`; for `tonic` and
-//! `hyper`, which clients use too, only when its sources start a server: [`serves`]) is a
-//! service, named after the binary, unless the binary's name says it is a tool (a word `cli`,
+//! `hyper`, which clients use too, only when its sources start a server: [`serves`]), or on a
+//! workspace library that starts one ([`server_lib`]: a thin binary), is a
+//! service, named after the binary, unless the binary's name says it is a tool, or its
+//! sources name no crate of the server while a sibling binary's do ([`bin_sources`]) (a word `cli`,
 //! `ctl`, `client`, `tool`, `util`, ...); every other binary is a tool. `[workspace] not_services` removes services from
 //! that default; `[workspace] services` replaces it. Both lists hold binary names, package
 //! names, member folders or folder names (globs allowed); a package name or folder stands for
@@ -34,7 +36,8 @@
 //! [`manifest`] (the TOML shapes), [`members`] (the root, `members` globs, path dependencies,
 //! `[patch]`), [`deps`] (one dependency declaration), [`inherit`] (`workspace = true` fields),
 //! [`features`], [`targets`], [`includes`] (files the sources and build scripts read from
-//! outside), [`serves`] (whether sources start a server), [`package`] (a loaded manifest to a [`Package`] and its edges),
+//! outside), [`serves`] (whether sources start a server), [`server_lib`] (thin binaries over
+//! a server library), [`bin_sources`] (tools beside the server in one package), [`package`] (a loaded manifest to a [`Package`] and its edges),
 //! [`services`] (which binaries are services), and the root files: [`root`], [`lock`],
 //! [`cargo_config`]. [`model`] holds what discovery hands to `generate`.
 //!
@@ -42,6 +45,7 @@
 //! include paths and server markers. It never runs cargo,
 //! never resolves the registry, and never writes anything.
 
+mod bin_sources;
 mod cargo_config;
 mod deps;
 mod features;
@@ -55,8 +59,10 @@ pub mod model;
 mod package;
 mod paths;
 mod root;
+mod server_lib;
 mod serves;
 pub(crate) mod services;
+mod subcommands;
 mod submodules;
 mod targets;
 

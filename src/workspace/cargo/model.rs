@@ -86,6 +86,39 @@ pub struct CargoPackage {
     /// dependencies (any target, optional or not), from a registry or a path: a member named
     /// `tonic` counts in the framework's own repository or a fork of it, as the crate does.
     pub frameworks: Vec<String>,
+    /// For a package with binaries that depends on no server framework itself: the
+    /// library-only workspace crate among its normal dependencies (transitively) that depends
+    /// on one and whose sources start a server (kanidm's `daemon` over `kanidmd_core`, garage
+    /// over `garage_api_common`). Its binaries run that server.
+    pub server_lib: Option<ServerLib>,
+    /// Binaries of a package that runs a server whose sources (the root file and the modules
+    /// it declares) name neither the server framework, nor the package's library, nor a
+    /// workspace crate that serves, while a sibling binary does: tools beside the server
+    /// (qdrant's `wal_inspector` beside `qdrant`).
+    pub side_tools: Vec<String>,
+    /// Binaries whose command line does nothing without a subcommand (clap's
+    /// `#[command(subcommand)]` on a field that is not an `Option`, `subcommand_required`):
+    /// each with the file (relative to the workspace root) and line that says so.
+    pub required_subcommands: Vec<RequiredSubcommand>,
+}
+
+/// Where a binary's command line makes a subcommand required.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RequiredSubcommand {
+    pub bin: String,
+    /// The source file, relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// Its line, 1-based.
+    pub line: usize,
+}
+
+/// A workspace library that starts the server a thin binary runs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerLib {
+    /// Its package name.
+    pub name: String,
+    /// The server framework it depends on.
+    pub framework: String,
 }
 
 impl CargoPackage {

@@ -51,6 +51,11 @@ impl Loader {
         mark_frameworks(&mut packages, first);
         self.mark_servers(&mut packages, first);
         self.mark_listeners(&mut packages, first);
+        let dirs: Vec<&str> = self.loaded.iter().map(|l| l.dir.as_str()).collect();
+        let mut libs = super::server_lib::ServingLibs::new(&self.root, &dirs);
+        super::server_lib::mark_server_libs(&mut libs, &mut packages, first);
+        super::bin_sources::mark_side_tools(&self.root, &mut libs, &dirs, &mut packages, first);
+        super::subcommands::mark_required_subcommands(&self.root, &dirs, &mut packages);
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
                 .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
@@ -342,6 +347,9 @@ impl Loader {
                 starts_server: false,
                 listens: None,
                 frameworks: Vec::new(),
+                server_lib: None,
+                side_tools: Vec::new(),
+                required_subcommands: Vec::new(),
             }),
         })
     }

@@ -4,6 +4,10 @@
 //! (`Server::builder`, `serve_connection`, `hyper::server`, ...); otherwise its binaries are
 //! tools, as a gRPC client CLI beside its server is.
 //!
+//! A library crate that depends on any server framework and whose sources start a server (the
+//! markers above plus each framework's own: `axum::serve`, `HttpServer::new`, ...) makes a thin
+//! binary over it a server ([`library_starts_server`], used by [`super::server_lib`]).
+//!
 //! It reads the package's `.rs` files (not `target/`, not other members' folders when the
 //! package is at the root); it never parses Rust beyond finding the markers.
 
@@ -23,9 +27,56 @@ const SERVER_MARKERS: &[&str] = &[
     "hyper_util::server",
 ];
 
+/// Text that starts a server with the frameworks clients do not use (axum, actix-web, warp,
+/// rocket, ...): what a server library's sources hold besides [`SERVER_MARKERS`]. A crate that
+/// only uses a framework's types (an error type that implements actix-web's `ResponseError`)
+/// holds none.
+pub(super) const FRAMEWORK_SERVER_MARKERS: &[&str] = &[
+    "axum::serve",
+    "axum_server::",
+    "HttpServer::new",
+    "warp::serve",
+    "rocket::build",
+    "rocket::custom",
+    "#[launch]",
+    "#[rocket::launch]",
+    "poem::Server",
+    "salvo::Server",
+    "tiny_http::Server",
+    "rouille::start_server",
+    "HttpServerStarter",
+    "tide::new",
+    "gotham::start",
+    "trillium_tokio::run",
+    "viz::serve",
+];
+
 /// Whether the `.rs` files under `dir` (relative to `root`; `""`: the root package, whose own
 /// sources are under `src/`) hold a server marker.
 pub(super) fn starts_server(root: &Path, dir: &str) -> bool {
+    any_source(root, dir, &[], |text| {
+        SERVER_MARKERS.iter().any(|m| text.contains(m))
+    })
+}
+
+/// Whether the library sources under `dir` start a server with any framework. Test code is
+/// left out (folders `tests`, `test`, `benches`, `examples`, files `tests.rs`, `test.rs`,
+/// at any depth): a client crate's test may start a mock server.
+pub(super) fn library_starts_server(root: &Path, dir: &str) -> bool {
+    const TEST_CODE: &[&str] = &[
+        "tests", "test", "benches", "examples", "tests.rs", "test.rs",
+    ];
+    any_source(root, dir, TEST_CODE, |text| {
+        SERVER_MARKERS
+            .iter()
+            .chain(FRAMEWORK_SERVER_MARKERS)
+            .any(|m| text.contains(m))
+    })
+}
+
+/// Whether a `.rs` file under `dir` (not under `target` or `.git`, and not a file or under
+/// a folder named in `skip`) satisfies `hit`.
+fn any_source(root: &Path, dir: &str, skip: &[&str], hit: impl Fn(&str) -> bool) -> bool {
     let top = if dir.is_empty() {
         root.join("src")
     } else {
@@ -33,11 +84,14 @@ pub(super) fn starts_server(root: &Path, dir: &str) -> bool {
     };
     walkdir::WalkDir::new(top)
         .into_iter()
-        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("target" | ".git")))
+        .filter_entry(|e| {
+            let name = e.file_name().to_str().unwrap_or("");
+            !(matches!(name, "target" | ".git") || (e.depth() > 0 && skip.contains(&name)))
+        })
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .any(|text| SERVER_MARKERS.iter().any(|m| text.contains(m)))
+        .any(|text| hit(&text))
 }
 
 #[cfg(test)]

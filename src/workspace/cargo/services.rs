@@ -2,7 +2,10 @@
 //! runs a server, named after the binary. A package runs a server when one of its normal
 //! dependencies (directly, optional or not, any target, from a registry or a path) is a server
 //! framework of [`SERVER_FRAMEWORKS`] (axum, actix-web, hyper, tonic, ...; `tonic` and `hyper`
-//! only when the sources start a server, see [`super::serves`]); the binaries of every other
+//! only when the sources start a server, see [`super::serves`]), or when it is a thin binary
+//! over a workspace library that starts a server ([`super::server_lib`]); a binary of such a
+//! package whose sources name no crate of the server while a sibling's do is a tool
+//! ([`super::bin_sources`]); the binaries of every other
 //! package are tools and get no image, as do the members of a package called `xtask` (the
 //! cargo-xtask convention for developer tasks) and binaries named as tools (a word of
 //! [`TOOL_WORDS`] after any server word:
@@ -67,6 +70,41 @@ pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static 
         .find(|f| cargo.frameworks.iter().any(|d| d == f))
 }
 
+/// Whether `package`'s binaries run a server: it depends on a server framework
+/// ([`server_framework`]), or it is a thin binary over a workspace library that starts one
+/// ([`super::model::CargoPackage::server_lib`]).
+pub fn runs_server(package: &crate::workspace::Package) -> bool {
+    server_framework(package).is_some()
+        || package
+            .cargo
+            .as_ref()
+            .is_some_and(|c| c.server_lib.is_some())
+}
+
+/// What makes `package` a server's package, as `isogen list` and the messages say it:
+/// `depends on axum`, or `depends on workspace crate kanidmd_core, which starts a hyper
+/// server`.
+pub fn server_source(package: &crate::workspace::Package) -> Option<String> {
+    if let Some(f) = server_framework(package) {
+        return Some(format!("depends on {f}"));
+    }
+    let lib = package.cargo.as_ref()?.server_lib.as_ref()?;
+    Some(format!(
+        "depends on workspace crate {}, which starts a server with {}",
+        lib.name, lib.framework
+    ))
+}
+
+/// Whether binary `bin` of `package` is a tool beside the package's server: its sources name
+/// none of the crates that serve while a sibling binary's do
+/// ([`super::model::CargoPackage::side_tools`]).
+fn side_tool(package: &crate::workspace::Package, bin: &str) -> bool {
+    package
+        .cargo
+        .as_ref()
+        .is_some_and(|c| c.side_tools.iter().any(|t| t == bin))
+}
+
 /// Words of a binary's name that make it a server when they come after every tool word:
 /// `tls-client-auth-server` serves (its last such word is `server`), `server-cli` does not.
 const SERVER_WORDS: &[&str] = &["server", "srv", "daemon", "service"];
@@ -94,20 +132,31 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
     let client_only = CLIENT_OR_SERVER
         .iter()
         .find(|f| frameworks.iter().any(|d| d == *f));
-    match (server_framework(package), client_only) {
-        (Some(_), _) if tool_name(bin) => Some("its name says it is a tool".into()),
-        (Some(_), _) => None,
-        (None, Some(f)) => Some(format!(
+    if runs_server(package) {
+        if tool_name(bin) {
+            return Some("its name says it is a tool".into());
+        }
+        if side_tool(package, bin) {
+            return Some(format!(
+                "its sources name no crate of the server (the package {}), as a \
+                 sibling binary's do",
+                server_source(package).unwrap_or_default()
+            ));
+        }
+        return None;
+    }
+    Some(match client_only {
+        Some(f) => format!(
             "package `{}` uses {f} but its sources start no server{}",
             package.name,
             listener_hint(package, bin)
-        )),
-        (None, None) => Some(format!(
+        ),
+        None => format!(
             "package `{}` depends on no server framework{}",
             package.name,
             listener_hint(package, bin)
-        )),
-    }
+        ),
+    })
 }
 
 /// For a package with no server framework that opens a listening socket (see
@@ -188,8 +237,9 @@ fn chosen(
                 Some(list) => matches(list),
                 None => {
                     !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str())
-                        && server_framework(package).is_some()
+                        && runs_server(package)
                         && !tool_name(&bin.name)
+                        && !side_tool(package, &bin.name)
                         && !matches(removed)
                 }
             };

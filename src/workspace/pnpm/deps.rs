@@ -41,8 +41,22 @@ pub fn local_folder(dir: &str, spec: &str) -> Option<String> {
         .strip_prefix("link:")
         .or_else(|| spec.strip_prefix("file:"))?
         .trim();
-    let tarball = [".tgz", ".tar.gz", ".tar"].iter().any(|e| rel.ends_with(e));
-    (!tarball).then(|| relpath::join(dir, rel)).flatten()
+    (!is_tarball(rel))
+        .then(|| relpath::join(dir, rel))
+        .flatten()
+}
+
+/// The workspace-relative file of a `file:` dependency on a tarball of the repository
+/// (`"xlsx": "file:vendor/xlsx-0.20.3.tgz"` in `apps/web`, as formbricks vendors SheetJS):
+/// pnpm installs it from that file, checked against the lockfile's integrity. `None` for any
+/// other spec, and for a tarball outside the workspace.
+pub fn local_tarball(dir: &str, spec: &str) -> Option<String> {
+    let rel = spec.strip_prefix("file:")?.trim();
+    is_tarball(rel).then(|| relpath::join(dir, rel)).flatten()
+}
+
+fn is_tarball(rel: &str) -> bool {
+    [".tgz", ".tar.gz", ".tar"].iter().any(|e| rel.ends_with(e))
 }
 
 /// How dependency targets are found: every package, by name and by folder.
@@ -156,9 +170,17 @@ fn classify(
     {
         // `link:`/`file:` to a workspace package's folder is an internal edge too.
         dep.internal = by_dir(rel);
-        // Anything else it names is neither in the install stage (only manifests) nor in the
+        // A tarball of the repository is copied to both installs (generate's `tarballs`);
+        // anything else it names is neither in the install stage (only manifests) nor in the
         // image: the run-time install cannot find it.
-        if dep.internal.is_none() && kind != DepKind::Dev {
+        let tarball = local_tarball(&pkg.dir, spec).is_some();
+        if dep.internal.is_none() && is_tarball(rel.trim()) && !tarball && kind != DepKind::Dev {
+            return Err(bad(format!(
+                "`{}` is a tarball outside the workspace, so the image's build context cannot hold it; move it into the repository (a `vendor/` folder) or depend on a published version",
+                rel.trim()
+            )));
+        }
+        if dep.internal.is_none() && !tarball && kind != DepKind::Dev {
             return Err(bad(format!(
                 "`{}` is not a package of this workspace, so the image cannot ship it; add its folder to the `packages:` globs of {WORKSPACE_FILE}, or depend on a published version",
                 rel.trim()

@@ -186,11 +186,22 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         globs,
         ..Default::default()
     };
-    let root_read = root::read_root_facts(&root, &yaml, &mut pnpm)?;
-
     let first = ws.packages.len();
-    let manifests = workspace_file::find_manifests(&root, &pnpm.globs, &ws_file)?;
-    let raw = read_packages(ws, &manifests)?;
+    // The root facts (mostly parsing the lockfile) and the packages' folders are read at once,
+    // on separate threads; the root's error, if any, is still the one reported first.
+    let globs = pnpm.globs.clone();
+    let (root_read, packages) = std::thread::scope(|scope| {
+        let facts = scope.spawn(|| root::read_root_facts(&root, &yaml, &mut pnpm));
+        let packages = workspace_file::find_manifests(&root, &globs, &ws_file)
+            .and_then(|manifests| Ok((read_packages(&root, &manifests)?, manifests)));
+        let facts = facts
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (facts, packages)
+    });
+    let root_read = root_read?;
+    let ((packages, raw), manifests) = packages?;
+    ws.packages.extend(packages);
     let own_lockfiles = if pnpm.split_lockfiles {
         read_package_lockfiles(&root, &manifests, &mut pnpm)?
     } else {
@@ -256,41 +267,48 @@ fn read_sources(ws: &Workspace, pnpm: &PnpmWorkspace) -> BTreeMap<String, source
     sources::read(&ws.root, &ws.packages, &which, &out_dirs)
 }
 
-/// Reads every selected package.json (folders sorted) and its folder; returns the parsed
-/// manifests, in the same order as the packages added to `ws`.
-fn read_packages(ws: &mut Workspace, manifests: &[String]) -> Result<Vec<Value>> {
-    let mut raw = Vec::new();
-    for dir in manifests {
-        let manifest = super::relpath::child(dir, "package.json");
-        let json = read_json(&ws.root.join(&manifest))?;
-        let mut pkg = manifest::read_package(&json, dir, &manifest, &ws.root)?;
-        if let Some(n) = pkg.node.as_mut() {
-            n.folder = folder::PackageFolder::read(&ws.root, dir, n.entry.as_deref())?;
-            n.prisma = prisma::read(&ws.root, dir, &json);
-            if n.prisma.is_none() {
-                n.prisma_elsewhere = prisma::schemas_elsewhere(&ws.root, dir, &json);
-            }
-            n.script_files = script_files::read(&ws.root, dir, &n.scripts);
-            n.bundles = bundler::bundled(&ws.root, dir, n.scripts.get("build").map(String::as_str));
-            n.bundler_output =
-                bundler::output(&ws.root, dir, n.scripts.get("build").map(String::as_str));
-            read_entry_script(&ws.root, dir, n);
-            if let Some((_, StartCommand::PackageFile { file, .. })) = &n.start {
-                n.start_file_node = launcher::node_shebang(&ws.root, dir, file);
-            }
-            let depends_on_next = ["dependencies", "devDependencies"]
-                .iter()
-                .any(|kind| json.get(kind).and_then(|d| d.get("next")).is_some());
-            let has_config = (next_config::CONFIG_FILES.iter()).any(|f| n.folder.has(f));
-            let starts_next = matches!(n.start, Some((_, StartCommand::Next { .. })));
-            if depends_on_next || has_config || starts_next {
-                n.next = Some(next_config::NextConfig::read(&ws.root, dir)?);
-            }
-        }
-        ws.packages.push(pkg);
+/// Reads every selected package.json (folders sorted) and its folder, several at once
+/// ([`crate::par::map`]); returns the packages and their parsed manifests in the order of
+/// `manifests`, or the error of the first one (in that order) that could not be read.
+fn read_packages(root: &Path, manifests: &[String]) -> Result<(Vec<Package>, Vec<Value>)> {
+    let mut packages = Vec::with_capacity(manifests.len());
+    let mut raw = Vec::with_capacity(manifests.len());
+    for read in crate::par::map(manifests, |dir| read_package_at(root, dir)) {
+        let (pkg, json) = read?;
+        packages.push(pkg);
         raw.push(json);
     }
-    Ok(raw)
+    Ok((packages, raw))
+}
+
+/// One package: its package.json, read and parsed, and what its folder holds.
+fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
+    let manifest = super::relpath::child(dir, "package.json");
+    let json = read_json(&root.join(&manifest))?;
+    let mut pkg = manifest::read_package(&json, dir, &manifest, root)?;
+    if let Some(n) = pkg.node.as_mut() {
+        n.folder = folder::PackageFolder::read(root, dir, n.entry.as_deref())?;
+        n.prisma = prisma::read(root, dir, &json);
+        if n.prisma.is_none() {
+            n.prisma_elsewhere = prisma::schemas_elsewhere(root, dir, &json);
+        }
+        n.script_files = script_files::read(root, dir, &n.scripts);
+        n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
+        n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));
+        read_entry_script(root, dir, n);
+        if let Some((_, StartCommand::PackageFile { file, .. })) = &n.start {
+            n.start_file_node = launcher::node_shebang(root, dir, file);
+        }
+        let depends_on_next = ["dependencies", "devDependencies"]
+            .iter()
+            .any(|kind| json.get(kind).and_then(|d| d.get("next")).is_some());
+        let has_config = (next_config::CONFIG_FILES.iter()).any(|f| n.folder.has(f));
+        let starts_next = matches!(n.start, Some((_, StartCommand::Next { .. })));
+        if depends_on_next || has_config || starts_next {
+            n.next = Some(next_config::NextConfig::read(root, dir)?);
+        }
+    }
+    Ok((pkg, json))
 }
 
 /// The shell script the start script runs (`sh ./entrypoint.sh`), read; the `node` file its

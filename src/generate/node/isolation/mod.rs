@@ -13,7 +13,10 @@
 //! the app root, so the path resolves there as it does in the repository. An import of only
 //! types counts (the build needs the files) and says so. An import by path of a package the
 //! importer does not declare, but that the service's build (and, for code that runs, its
-//! image) has all the same through another package, is only a warning.
+//! image) has all the same through another package, is only a warning; for a Next.js app
+//! (not a custom server) no internal package's code runs from its folder: `next build`
+//! bundles it, so the build having the target is enough (a declared package's unshipped
+//! sources included).
 //!
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
@@ -29,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::js::ImportKind;
 use crate::workspace::pnpm::sources::SourceImport;
 use crate::workspace::pnpm::tsconfig::Tsconfig;
-use crate::workspace::pnpm::PnpmWorkspace;
+use crate::workspace::pnpm::{PnpmWorkspace, StartCommand};
 use crate::workspace::{relpath, Package, Service, Workspace};
 
 /// Refuses `service` when its sources or its internal packages' sources import across a
@@ -213,6 +216,17 @@ impl Importer<'_> {
         }
         let declared = p.internal_deps.iter().any(|d| d.package == owner)
             || (target.via == Via::Name && declares_key(p, &q.name));
+        if !declared && owner == self.service.package {
+            // Declaring the service would make a cycle: the service depends on this package.
+            return Some(format!(
+                "{shown} reaches `{}` ({}), the service that depends on `{}` (declaring it would be a cycle); move what it imports into {} or into an internal package both declare{}",
+                q.name,
+                q.dir,
+                p.name,
+                p.dir,
+                type_note(import)
+            ));
+        }
         if !declared {
             return Some(format!(
                 "{shown} reaches `{}` ({}), which {} does not declare; add \"{}\": \"workspace:*\" to its dependencies and import it by its name{}",
@@ -224,7 +238,10 @@ impl Importer<'_> {
             ));
         }
         let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
-        if by_path && !ships(q, &target.path) {
+        // The builder copies each declared package's whole folder; only what runs from the
+        // image must be shipped, and under a Next.js app nothing runs from a package's folder.
+        let bundled = next_bundles(&self.ws.packages[self.service.package]);
+        if by_path && !bundled && !ships(q, &target.path) {
             return Some(format!(
                 "{shown} reaches {}, a file `{}` does not ship (the image has only its build output), so the build or the service would fail; import it by its name '{}'{}",
                 target.path,
@@ -284,7 +301,8 @@ impl Importer<'_> {
         let s = self.service;
         let in_build = owner == s.package || s.build_closure.contains(&owner);
         let shipped = |i: usize| i == s.package || s.runtime_closure.contains(&i);
-        let runs = !import.type_only && shipped(self.index);
+        let bundled = next_bundles(&self.ws.packages[s.package]);
+        let runs = !import.type_only && !bundled && shipped(self.index);
         if !in_build || (runs && !(shipped(owner) && ships(&self.ws.packages[owner], &target.path)))
         {
             return None;
@@ -294,8 +312,16 @@ impl Importer<'_> {
         } else {
             "through another package"
         };
+        let bundled_note = if bundled && !import.type_only && shipped(self.index) {
+            format!(
+                " (`next build` bundles the code of `{}` into .next: nothing loads it from the package at run time)",
+                p.name
+            )
+        } else {
+            String::new()
+        };
         Some(format!(
-            "not an error for `{}`: its {} has `{}` all the same ({how}), so the path resolves there",
+            "not an error for `{}`: its {} has `{}` all the same ({how}), so the path resolves there{bundled_note}",
             s.name,
             if runs { "image" } else { "build" },
             self.ws.packages[owner].name
@@ -317,6 +343,17 @@ impl Importer<'_> {
         let first = names.iter().next()?;
         Some(first.to_string())
     }
+}
+
+/// Whether the service package `p` is a Next.js app that `next start` or the standalone
+/// server runs: `next build` then bundles the internal packages' code it imports into `.next`
+/// (a workspace package resolves outside `node_modules`, so Next never leaves it external),
+/// and an import in that code is resolved once, in the build. A custom server (`node
+/// server.js`) loads what it requires from the packages at run time.
+fn next_bundles(p: &Package) -> bool {
+    p.node.as_ref().is_some_and(|n| {
+        n.next.is_some() && !matches!(n.start, Some((_, StartCommand::Node { .. })))
+    })
 }
 
 /// Whether the manifest of `p` has `key` among its dependencies (any kind).

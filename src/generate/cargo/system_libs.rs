@@ -1,0 +1,169 @@
+//! System libraries a service's binary loads at run time that the runtime image lacks: a `-sys`
+//! crate that links a shared library of the build image (lemmy's `pq-sys`, through diesel's
+//! `postgres` feature, links `libpq.so.5`; the official Rust image has `libpq-dev`, so the
+//! build passes) leaves a binary that stops at start with "error while loading shared
+//! libraries" in the default distroless runtime. `generate` warns, naming the crate, the
+//! library, and the `runtime_packages` entry (or the crate's bundled build) that fixes it.
+//!
+//! It reads `Cargo.lock` (the crates reachable from the service's package, and whether the
+//! crate that bundles the library is among the `-sys` crate's dependencies: cargo writes a
+//! dependency into the lockfile only when a feature enables it); it never changes a
+//! Dockerfile.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use toml::{Table, Value};
+
+/// `-sys` crates that link a shared library unless they build it: (crate, the dependency that
+/// means it is built and linked statically, the library, its Debian package).
+const SYSTEM_LIBS: &[(&str, &str, &str, &str)] = &[
+    ("pq-sys", "pq-src", "libpq.so.5", "libpq5"),
+    ("libsqlite3-sys", "cc", "libsqlite3.so.0", "libsqlite3-0"),
+    (
+        "mysqlclient-sys",
+        "mysqlclient-src",
+        "libmysqlclient.so",
+        "libmariadb3",
+    ),
+];
+
+/// One warning per system library the service's binary links that `runtime_packages` does not
+/// name. `package` is the service's Cargo package; `lockfile` is relative to `root`.
+pub(super) fn warnings(
+    root: &Path,
+    lockfile: Option<&str>,
+    package: &str,
+    service: &str,
+    runtime_packages: &[String],
+) -> Vec<String> {
+    let Some(text) = lockfile.and_then(|l| std::fs::read_to_string(root.join(l)).ok()) else {
+        return Vec::new();
+    };
+    let Ok(lock) = text.parse::<Table>() else {
+        return Vec::new();
+    };
+    let entries: Vec<&Table> = lock
+        .get("package")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_table)
+        .collect();
+    let reachable = reachable(&entries, package);
+    let mut out = Vec::new();
+    for (sys, bundle, library, debian) in SYSTEM_LIBS {
+        let Some(entry) = reachable.iter().find(|e| name(e) == *sys) else {
+            continue;
+        };
+        let bundled = deps(entry).any(|d| d == *bundle);
+        let named = runtime_packages
+            .iter()
+            .any(|p| p == debian || p.starts_with(&format!("{debian}=")));
+        if bundled || named {
+            continue;
+        }
+        out.push(format!(
+            "service `{service}` links the system library {library} (crate `{sys}` in \
+             Cargo.lock, without its bundled build): the runtime image does not have it, so the \
+             binary would stop at start (\"error while loading shared libraries\"). Add \
+             runtime_packages = [\"{debian}\", ...] to [generate.services.{service}] of \
+             isogen.toml with the libraries it loads in turn (dependencies are not followed: \
+             `apt-cache depends {debian}`), or build `{sys}` bundled"
+        ));
+    }
+    out
+}
+
+fn name(entry: &Table) -> &str {
+    entry.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+/// The crate names of an entry's `dependencies` (`name`, `name version`, `name version
+/// (source)`).
+fn deps(entry: &Table) -> impl Iterator<Item = &str> {
+    entry
+        .get("dependencies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|d| d.split(' ').next().unwrap_or(d))
+}
+
+/// The entries reachable from the workspace package `package` (the entry without a `source`),
+/// by name (every version of a name: never fewer than cargo builds).
+fn reachable<'a>(entries: &[&'a Table], package: &str) -> Vec<&'a Table> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut queue: Vec<&str> = vec![package];
+    while let Some(n) = queue.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        for e in entries.iter().filter(|e| name(e) == n) {
+            out.push(*e);
+            queue.extend(deps(e));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"
+version = 4
+
+[[package]]
+name = "api"
+version = "0.1.0"
+dependencies = ["diesel", "rusqlite"]
+
+[[package]]
+name = "diesel"
+version = "2.3.7"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["pq-sys"]
+
+[[package]]
+name = "pq-sys"
+version = "0.7.5"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["libc", "pkg-config", "vcpkg"]
+
+[[package]]
+name = "rusqlite"
+version = "0.32.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["libsqlite3-sys"]
+
+[[package]]
+name = "libsqlite3-sys"
+version = "0.30.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["cc", "pkg-config", "vcpkg"]
+
+[[package]]
+name = "worker"
+version = "0.1.0"
+"#;
+
+    #[test]
+    fn a_linked_libpq_is_named_and_a_bundled_sqlite_or_a_named_package_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Cargo.lock"), LOCK).unwrap();
+        let found = warnings(dir.path(), Some("Cargo.lock"), "api", "api", &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("libpq.so.5 (crate `pq-sys`"),
+            "{}",
+            found[0]
+        );
+        assert!(found[0].contains("runtime_packages = [\"libpq5\", ...]"));
+        let named = ["libpq5".to_string()];
+        assert!(warnings(dir.path(), Some("Cargo.lock"), "api", "api", &named).is_empty());
+        assert!(warnings(dir.path(), Some("Cargo.lock"), "worker", "worker", &[]).is_empty());
+    }
+}

@@ -1,0 +1,139 @@
+//! Binaries that do nothing without a subcommand: a clap or structopt command line whose
+//! subcommand is required (`#[command(subcommand)] commands: KanidmdOpt`, not
+//! `Option<...>`, in the top-level struct that derives `Parser` or `StructOpt`;
+//! `.subcommand_required(true)` in the builder API) prints its usage and exits when the image runs it bare (`kanidmd server`,
+//! `garage server`, `quickwit run`). Discovery records where it saw that, and `generate`
+//! refuses such a service until `args` (or `cmd`) says what to run.
+//!
+//! It reads the module files of each binary and of its package's library (where the command
+//! line often lives: quickwit's `quickwit_cli::cli`), looking for those markers line by line; it
+//! parses no Rust.
+
+use std::path::Path;
+
+use super::bin_sources::module_files;
+use super::model::RequiredSubcommand;
+use crate::workspace::Package;
+
+/// Builder calls that make clap refuse to run without a subcommand or an argument.
+const BUILDER_MARKERS: &[&str] = &[
+    ".subcommand_required(true)",
+    "AppSettings::SubcommandRequired",
+];
+
+/// Sets [`super::model::CargoPackage::required_subcommands`] of every package with binaries.
+/// `dirs[k]` is the folder of `packages[k]` relative to `root`.
+pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &mut [Package]) {
+    for (k, p) in packages.iter_mut().enumerate() {
+        let Some(c) = p.cargo.as_mut() else {
+            continue;
+        };
+        let dir = dirs.get(k).copied().unwrap_or("");
+        let lib_files = c
+            .lib
+            .as_ref()
+            .map(|l| module_files(&root.join(dir).join(&l.path)))
+            .unwrap_or_default();
+        let mut found = Vec::new();
+        for bin in &c.bins {
+            let files = module_files(&root.join(dir).join(&bin.path));
+            let place = files
+                .iter()
+                .chain(&lib_files)
+                .find_map(|f| required_at(f).map(|line| (f, line)));
+            if let Some((file, line)) = place {
+                let rel = file
+                    .strip_prefix(root)
+                    .unwrap_or(file)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                found.push(RequiredSubcommand {
+                    bin: bin.name.clone(),
+                    file: rel,
+                    line,
+                });
+            }
+        }
+        c.required_subcommands = found;
+    }
+}
+
+/// The line (1-based) of `file` that makes a subcommand required, if any.
+fn required_at(file: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let lines: Vec<&str> = text.lines().collect();
+    lines.iter().enumerate().find_map(|(i, line)| {
+        let t = line.trim();
+        if t.starts_with("//") {
+            return None;
+        }
+        if BUILDER_MARKERS.iter().any(|m| t.contains(m)) {
+            return Some(i + 1);
+        }
+        let attribute = t.starts_with("#[") && t.contains("(subcommand") && t.ends_with(")]");
+        if !attribute || !in_top_level_struct(&lines[..i]) {
+            return None;
+        }
+        // The field the attribute is on: the next line that is not an attribute or comment.
+        let field = lines[i + 1..]
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !(l.is_empty() || l.starts_with("#[") || l.starts_with("//")))?;
+        (!field.contains("Option<")).then_some(i + 1)
+    })
+}
+
+/// Whether the item the lines `above` end inside is a struct that derives `Parser` or
+/// `StructOpt` (the command line itself), not an enum variant or an argument group: a nested
+/// subcommand (lemmy's `migration <run|revert>`) is required only once its parent is chosen.
+fn in_top_level_struct(above: &[&str]) -> bool {
+    let item = above.iter().rposition(|l| {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        words.iter().take(3).any(|w| *w == "struct" || *w == "enum")
+    });
+    let Some(at) = item else {
+        return false;
+    };
+    if !above[at].split_whitespace().take(3).any(|w| w == "struct") {
+        return false;
+    }
+    // The attributes above the struct (multi-line ones included): up to an empty line or the
+    // end of the previous item.
+    above[..at]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .take_while(|l| !(l.is_empty() || l.ends_with(';') || l.ends_with('}') || l.ends_with('{')))
+        .any(|l| l.contains("Parser") || l.contains("StructOpt"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Option<usize> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("main.rs");
+        std::fs::write(&path, text).unwrap();
+        required_at(&path)
+    }
+
+    #[test]
+    fn a_required_subcommand_is_found_and_an_optional_one_is_not() {
+        let derive = "#[derive(Debug, Parser)]\n#[command(name = \"kanidmd\")]\nstruct Opt {\n    #[command(subcommand)]\n    /// what to do\n    commands: KanidmdOpt,\n}\n";
+        assert_eq!(at(derive), Some(4));
+        let structopt = "#[derive(StructOpt, Debug)]\n#[structopt(\n\tname = \"garage\",\n)]\npub struct Opt {\n\t#[structopt(subcommand)]\n\tcmd: Command,\n}\n";
+        assert_eq!(at(structopt), Some(6));
+        let optional = "#[derive(Parser)]\nstruct Opt {\n    #[command(subcommand)]\n    command: Option<Cmd>,\n}\n";
+        assert_eq!(at(optional), None);
+        // lemmy: only the `migration` subcommand has one of its own.
+        let nested = "#[derive(Subcommand)]\nenum Cmd {\n  Migration {\n    #[command(subcommand)]\n    subcommand: MigrationCmd,\n  },\n}\n";
+        assert_eq!(at(nested), None);
+        let args = "#[derive(Args)]\nstruct RepairOpt {\n    #[command(subcommand)]\n    what: RepairWhat,\n}\n";
+        assert_eq!(at(args), None);
+        let builder =
+            "Command::new(\"quickwit\")\n    .subcommand(run())\n    .subcommand_required(true)\n";
+        assert_eq!(at(builder), Some(3));
+        assert_eq!(at("// .subcommand_required(true)\nfn main() {}\n"), None);
+    }
+}
