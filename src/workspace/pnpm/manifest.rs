@@ -314,6 +314,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
             env,
             options,
             file,
+            args,
             before,
         } if file == PACKAGE_ITSELF => (
             name,
@@ -321,6 +322,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
                 env,
                 options,
                 file: package_itself(own_main.as_deref()),
+                args,
                 before,
             },
         ),

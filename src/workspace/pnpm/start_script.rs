@@ -31,6 +31,8 @@ pub enum StartCommand {
         env: BTreeMap<String, String>,
         options: Vec<String>,
         file: String,
+        /// The words after the file (`--port 3000`, `serve`): the CMD passes them on.
+        args: Vec<String>,
         before: Vec<String>,
     },
     /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`.
@@ -276,11 +278,16 @@ fn command_with(script: &str, scripts: Steps<'_>) -> StartCommand {
     }
     match words_command(last) {
         StartCommand::Node {
-            env, options, file, ..
+            env,
+            options,
+            file,
+            args,
+            ..
         } => StartCommand::Node {
             env,
             options,
             file,
+            args,
             before,
         },
         StartCommand::Next { env, options, .. } => StartCommand::Next {
@@ -463,11 +470,13 @@ pub fn words_command(words: &[String]) -> StartCommand {
                 env: inner,
                 options,
                 file,
+                args,
                 before,
             } => StartCommand::Node {
                 env: env.into_iter().chain(inner).collect(),
                 options,
                 file,
+                args,
                 before,
             },
             StartCommand::Next {
@@ -675,6 +684,7 @@ fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand 
                 env,
                 options,
                 file: PACKAGE_ITSELF.to_string(),
+                args: args.cloned().collect(),
                 before: Vec::new(),
             };
         }
@@ -703,6 +713,7 @@ fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand 
             env,
             options,
             file,
+            args: args.cloned().collect(),
             before: Vec::new(),
         };
     }

@@ -318,6 +318,7 @@ fn start_commands_are_read_by_what_they_run() {
             .collect(),
         options: options.iter().map(|o| o.to_string()).collect(),
         file: file.into(),
+        args: Vec::new(),
         before: Vec::new(),
     };
     assert_eq!(
@@ -365,6 +366,17 @@ fn start_commands_are_read_by_what_they_run() {
         C::Script("serve".into())
     );
     assert_eq!(start_command("node 'unterminated"), C::Other);
+    // The words after the file are the program's arguments, kept for the CMD.
+    assert_eq!(
+        start_command("exec node --enable-source-maps dist/main.js --port 3000 serve"),
+        C::Node {
+            env: Default::default(),
+            options: vec!["--enable-source-maps".into()],
+            file: "dist/main.js".into(),
+            args: ["--port", "3000", "serve"].map(String::from).to_vec(),
+            before: Vec::new(),
+        }
+    );
 }
 
 /// `sh -c '<script>'` behind wrappers (langfuse's `dotenv -e ../.env -- sh -c '...'`): the
@@ -394,6 +406,7 @@ fn a_shell_c_script_is_read_as_the_script_it_quotes() {
             env: env(&[("NODE_ENV", "production"), ("PORT", "3")]),
             options: Vec::new(),
             file: "dist/server.js".into(),
+            args: Vec::new(),
             before: vec!["PORT=2 prisma migrate deploy".into()],
         }
     );
