@@ -276,10 +276,24 @@ fn no_services(ws: &Workspace) -> Error {
         format!(
             "no services found: by default {}; name the services in [workspace] services of \
              isogen.toml (package names, binary names or folders, globs allowed), or take them \
-             out of [workspace] not_services; `isogen list` shows why each package is what it is{}",
+             out of [workspace] not_services; `isogen list` shows why each package is what it is{}{}",
             defaults.join(", and "),
+            started_tools(ws),
             cargo_tools(ws)
         ),
+    )
+}
+
+/// The pnpm packages a start script runs that the default rule made tools, for the "no
+/// services" message.
+fn started_tools(ws: &Workspace) -> String {
+    let lines = crate::workspace::roles::started_tools(ws);
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\npnpm packages a start script runs, all tools:\n{}",
+        lines.join("\n")
     )
 }
 

@@ -652,6 +652,41 @@ mod tests {
         assert!(matches!(&l, Launch::Shell { .. }), "{l:?}");
     }
 
+    /// What `isogen generate` writes for a start script that runs its node launcher from its
+    /// folder (Flowise: `cd bin && ./run start`): the service is the launcher, found (and
+    /// captured) relative to that folder.
+    #[test]
+    fn a_launcher_run_from_its_folder_is_the_service() {
+        let t = node_base(TreeBuilder::new())
+            .file("/app/server/bin/run", "#!/usr/bin/env node\n")
+            .build();
+        let fs = Fs::new(&t);
+        let config = cfg(
+            &[],
+            &["/bin/sh", "-c", "cd bin && exec node ./run start"],
+            "/app/server",
+        );
+        let l = analyse(&config, &fs);
+        assert!(
+            matches!(&l, Launch::Node { resolved: Some(r), .. } if r == "/app/server/bin/run"),
+            "{l:?}"
+        );
+        let (paths, _) = wanted_paths(&config);
+        assert!(
+            paths.contains(&"/app/server/bin/run".to_string()),
+            "{paths:?}"
+        );
+        let gone = cfg(
+            &[],
+            &["/bin/sh", "-c", "cd lib && exec node ./run start"],
+            "/app/server",
+        );
+        assert!(matches!(
+            analyse(&gone, &fs),
+            Launch::Node { resolved: None, .. }
+        ));
+    }
+
     /// What `isogen generate` writes for `"start": "sh ./entrypoint.sh"`: the service is the
     /// node the script execs, once every step can run in the image.
     #[test]

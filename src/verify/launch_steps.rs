@@ -4,8 +4,10 @@
 //! `exec` replaces the shell with the service, so the service is the container's process and
 //! gets its signals, as when CMD runs node directly.
 //!
-//! Only that exact shape is read: every step a `node` command (behind `NAME=value`
-//! assignments), the last one behind `exec`, nothing but `&&` between them, no expansion,
+//! Only that exact shape is read, optionally after a leading `cd <dir>` (a relative folder,
+//! which the node scripts after it are relative to: `cd bin && exec node ./run start`, as
+//! generate writes for a start script that runs its launcher from there): every step a
+//! `node` command (behind `NAME=value` assignments), the last one behind `exec`, nothing but `&&` between them, no expansion,
 //! pipe, redirection or other operator. Anything else stays a shell command (the
 //! `entrypoint-shell` finding). This module splits words (`shlex`); it never runs a shell.
 
@@ -21,7 +23,11 @@ pub fn node_steps(command: &str) -> Option<Vec<Vec<String>>> {
     if separators == 0 || command.matches('&').count() != 2 * separators {
         return None;
     }
-    let steps: Vec<&[String]> = words.split(|w| w == "&&").collect();
+    let mut steps: Vec<&[String]> = words.split(|w| w == "&&").collect();
+    let dir = steps.first().and_then(|s| cd_dir(s));
+    if dir.is_some() {
+        steps.remove(0);
+    }
     let last = steps.len() - 1;
     let mut out = Vec::new();
     for (i, step) in steps.into_iter().enumerate() {
@@ -40,9 +46,47 @@ pub fn node_steps(command: &str) -> Option<Vec<Vec<String>>> {
         if super::fs::basename(program) != "node" {
             return None;
         }
+        if let Some(dir) = &dir {
+            in_dir(&mut step, dir);
+        }
         out.push(step);
     }
     Some(out)
+}
+
+/// The folder of a leading `cd <dir>` step (`cd bin && exec node ./run start`, which
+/// generate writes for a start script that moves to its launcher's folder), when it is a
+/// plain relative folder inside the working directory.
+fn cd_dir(step: &[String]) -> Option<String> {
+    let [cd, dir] = step else {
+        return None;
+    };
+    let dir = dir.trim_start_matches("./").trim_end_matches('/');
+    let plain = !dir.is_empty()
+        && !dir.starts_with(['/', '-', '~'])
+        && !dir
+            .split('/')
+            .any(|s| s == ".." || s == "." || s.is_empty());
+    (cd == "cd" && plain).then(|| dir.to_string())
+}
+
+/// The node step `step` as run from the working directory: its script (the first word
+/// after node's options) relative to `dir` when it is a relative path.
+fn in_dir(step: &mut [String], dir: &str) {
+    const VALUE_OPTIONS: &[&str] = &["-r", "--require", "--import", "--loader", "-C"];
+    let mut i = 1;
+    while let Some(w) = step.get(i) {
+        if VALUE_OPTIONS.contains(&w.as_str()) {
+            i += 2;
+        } else if w.starts_with('-') {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    if let Some(script) = step.get_mut(i).filter(|w| !w.starts_with('/')) {
+        *script = format!("{dir}/{}", script.trim_start_matches("./"));
+    }
 }
 
 /// `NAME=value` with a shell variable name.
@@ -70,7 +114,22 @@ mod tests {
                 vec!["node", "-r", "dotenv/config", "/app/api/dist/server.js"],
             ]
         );
+        assert_eq!(
+            node_steps("cd bin/ && exec node ./run start").unwrap(),
+            vec![vec!["node", "bin/run", "start"]]
+        );
+        assert_eq!(
+            node_steps("cd bin && node -r ./x.js m.js && exec node /abs/s.js").unwrap(),
+            vec![
+                vec!["node", "-r", "./x.js", "bin/m.js"],
+                vec!["node", "/abs/s.js"]
+            ]
+        );
         for other in [
+            "cd .. && exec node ./run start",
+            "cd /srv && exec node ./run start",
+            "cd bin && ./run start",
+            "cd bin && exec sh ./run start",
             "node dist/server.js",
             "node dist/migrate.js && node dist/server.js",
             "prisma migrate deploy && exec node dist/server.js",

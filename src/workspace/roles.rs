@@ -172,8 +172,23 @@ fn tool_reason(p: &Package) -> Option<String> {
             "a command-line tool: its `bin` runs {bin}, no script starts it, and its name `{name}` \
              says it is a tool; [workspace] services of isogen.toml makes it a service"
         )),
-        None => Some(format!("a command-line tool: its `bin` runs {bin}")),
+        None => Some(match super::pnpm::started_tool::started_tool_note(p) {
+            Some(note) => format!("a command-line tool: its `bin` runs {bin}; {note}"),
+            None => format!("a command-line tool: its `bin` runs {bin}"),
+        }),
     }
+}
+
+/// The packages with a start script that the default rule made tools (see
+/// [`super::pnpm::started_tool`]), one line each with the reason, for the "no services"
+/// error: a server missed that way is named in the first run.
+pub fn started_tools(ws: &Workspace) -> Vec<String> {
+    ws.packages
+        .iter()
+        .filter(|p| p.node.as_ref().is_some_and(|n| n.start.is_some()))
+        .filter(|p| super::pnpm::started_tool::started_tool_note(p).is_some())
+        .filter_map(|p| Some(format!("  {} ({}): {}", p.name, p.dir, tool_reason(p)?)))
+        .collect()
 }
 
 /// Why the binaries `bins` of Cargo package `p` are tools, with the fix when they may not be.

@@ -2081,6 +2081,37 @@ fn a_service_runs_what_its_start_script_runs_not_an_npm_init_main() {
     assert!(!dockerfile.contains("index.js"), "{dockerfile}");
 }
 
+/// `node dist/main.js --port 3000 serve`: the words after the file are the server's
+/// arguments, and the image passes them on (they were dropped: the server started with its
+/// defaults, or printed its usage). A start script isogen cannot read (`$PORT`) is named.
+#[test]
+fn the_arguments_of_the_start_script_reach_the_cmd() {
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc","start":"NODE_ENV=production node --enable-source-maps dist/main.js --port 3000 serve"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(!err.contains("not read"), "{err}");
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"CMD ["node", "--enable-source-maps", "/app/services/api/dist/main.js", "--port", "3000", "serve"]"#),
+        "{dockerfile}"
+    );
+
+    let ws = with(&[(
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc","start":"node dist/main.js --port $PORT"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    )]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("the `start` script `node dist/main.js --port $PORT` is not read")
+            && err.contains("set `args` (or `cmd`) in [generate.services.api]"),
+        "{err}"
+    );
+}
+
 /// TypeScript project references: the libraries have no `build` script, the service's
 /// `tsc -b` builds them through the `references` of its tsconfig. Their output ships whether
 /// or not the workspace holds a build of it (a fresh checkout and a developer's built tree

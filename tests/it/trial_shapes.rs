@@ -205,3 +205,52 @@ fn a_start_script_that_runs_another_program_is_named_in_the_refusal() {
     );
     assert!(!stderr.contains("dist/main.js"), "{stderr}");
 }
+
+/// Flowise's server: `"start": "run-script-os"` whose Linux variant is `cd bin && ./run
+/// start` (an oclif launcher with a node `#!` line, its `bin`), given the server subcommand
+/// `start`. It is a service (it was a tool with no word about its start script): the image
+/// runs the launcher as the script does, from `bin/`. The same launcher run with no
+/// subcommand stays a tool, and `list` and the "no services" error name the script
+/// run-script-os runs and the isogen.toml settings that make it a service.
+#[test]
+fn a_server_started_through_run_script_os_and_its_bin_launcher_is_a_service() {
+    let ws = crate::fixture_copy::copy("pnpm10-oclif-server", false);
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    insta::assert_snapshot!("oclif_server_list", list);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"/bin/sh\", \"-c\", \"cd bin && exec node ./run start\"]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("COPY --from=builder /app/packages/server/bin bin"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("dist/index.js\"]"), "{stdout}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+
+    // The launcher with no subcommand: a command-line tool, named with the fix.
+    let manifest = ws.path().join("packages/server/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("./run start", "./run")).unwrap();
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stderr = stderr.replace(&ws.path().display().to_string(), "<workspace>");
+    insta::assert_snapshot!("oclif_server_no_services", stderr);
+
+    // A launcher that is no node file is no service either.
+    std::fs::write(&manifest, text).unwrap();
+    std::fs::write(
+        ws.path().join("packages/server/bin/run"),
+        "#!/bin/sh\nexec node ../dist/commands/start.js\n",
+    )
+    .unwrap();
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    assert!(list.contains("tool              flowise-like"), "{list}");
+}

@@ -60,18 +60,22 @@ pub(super) fn node_cmd(
     section: &str,
     warnings: &mut Vec<String>,
 ) -> Vec<String> {
-    let (script, options, before): (&str, &[String], &[String]) = match n.script_running(entry) {
-        Some((
-            script,
-            StartCommand::Node {
-                options, before, ..
-            },
-        )) => (script, options.as_slice(), before.as_slice()),
-        _ => {
-            warn_unread_steps(n, manifest, entry, section, warnings);
-            ("start", &[][..], &[][..])
-        }
-    };
+    let (script, options, args, before): (&str, &[String], &[String], &[String]) =
+        match n.script_running(entry) {
+            Some((
+                script,
+                StartCommand::Node {
+                    options,
+                    args,
+                    before,
+                    ..
+                },
+            )) => (script, options, args, before),
+            _ => {
+                warn_unread_steps(n, manifest, entry, section, warnings);
+                ("start", &[][..], &[][..], &[][..])
+            }
+        };
     let (gone, kept): (Vec<&String>, Vec<&String>) = options.iter().partition(|o| dropped(o));
     // `--env-file` has a warning of its own (see `super::env_files`).
     let gone: Vec<&str> = gone
@@ -95,6 +99,7 @@ pub(super) fn node_cmd(
         ));
     }
     words.push(format!("{workdir}/{entry}"));
+    words.extend(args.iter().cloned());
     if before.is_empty() {
         return words;
     }
@@ -150,9 +155,19 @@ fn warn_unread_steps(
     let Some((script, StartCommand::Other)) = &n.start else {
         return;
     };
-    let Some(text) = n.scripts.get(script).filter(|t| t.contains("&&")) else {
+    let Some(text) = n.scripts.get(script) else {
         return;
     };
+    if !text.contains("&&") {
+        // `node dist/main.js --port $PORT`, `node dist/main.js | pino-pretty`: a shell
+        // expansion or operator isogen does not run in an exec-form CMD.
+        if text.split_whitespace().any(|w| w == "node") {
+            warnings.push(format!(
+                "{manifest}: the `{script}` script `{text}` is not read (shell variables, pipes and redirections are not run by the image's exec-form CMD); the CMD runs `node {entry}` alone, without the script's arguments: set `args` (or `cmd`) in {section} of isogen.toml"
+            ));
+        }
+        return;
+    }
     warnings.push(format!(
         "{manifest}: the `{script}` script `{text}` is not read as steps before the service (a step may be `node <file>` or a dependency's command-line tool, joined by `&&`; not another script, a path or other shell operators); the CMD runs `node {entry}` alone and leaves the rest out: make each step a `node <file>` or tool command, or set `cmd` in {section} of isogen.toml"
     ));

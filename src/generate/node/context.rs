@@ -227,6 +227,12 @@ impl Svc<'_> {
                     warnings,
                 );
                 self.run_entry_script(&mut copy, common, warnings)?;
+                if self.overrides.is_none_or(|o| o.entry.is_none()) {
+                    let workdir = &common.service.workdir;
+                    if let Some(cmd) = super::launcher::cmd(self.node, workdir, &mut copy) {
+                        common.service.cmd = cmd;
+                    }
+                }
                 if let Some(plan) = &next_plan {
                     copy.extend(plan.copy.iter().cloned());
                     copy.sort();

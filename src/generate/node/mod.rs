@@ -21,6 +21,7 @@ pub mod dev_peers;
 mod entry_script;
 mod env_files;
 pub(crate) mod isolation;
+mod launcher;
 mod local_dirs;
 pub mod next;
 mod patch_copies;

@@ -77,6 +77,10 @@ pub struct NodePackage {
     /// the `node` file the script ends with is [`start_entry`](Self::start_entry).
     #[serde(skip)]
     pub entry_script: Option<super::EntryScript>,
+    /// Whether the package file its start script runs by itself (`cd bin && ./run start`)
+    /// starts with a node `#!` line (read at discovery; see [`super::launcher`]).
+    #[serde(skip)]
+    pub start_file_node: bool,
     /// Whether package.json (or its `publishConfig`) names type declarations (`types` or
     /// `typings`): the package is meant to be imported, as a library is.
     pub declares_types: bool,
@@ -310,6 +314,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
             env,
             options,
             file,
+            args,
             before,
         } if file == PACKAGE_ITSELF => (
             name,
@@ -317,6 +322,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
                 env,
                 options,
                 file: package_itself(own_main.as_deref()),
+                args,
                 before,
             },
         ),
@@ -350,6 +356,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         start,
         processes: processes(&scripts).into_iter().map(itself).collect(),
         entry_script: None,
+        start_file_node: false,
         declares_types: ["types", "typings"]
             .iter()
             .any(|k| json.get(*k).is_some() || publish_overrides.contains_key(*k)),

@@ -24,6 +24,7 @@ pub mod files;
 pub mod folder;
 pub mod freshness;
 pub mod front_end;
+pub mod launcher;
 pub mod lockfile;
 pub mod manifest;
 pub mod next_config;
@@ -38,6 +39,7 @@ pub mod settings;
 pub mod sources;
 pub mod start_rule;
 pub mod start_script;
+pub mod started_tool;
 mod test_runner;
 pub mod tsc_emit;
 pub mod tsc_root;
@@ -294,6 +296,9 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
         n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
         n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));
         read_entry_script(root, dir, n);
+        if let Some((_, StartCommand::PackageFile { file, .. })) = &n.start {
+            n.start_file_node = launcher::node_shebang(root, dir, file);
+        }
         let depends_on_next = ["dependencies", "devDependencies"]
             .iter()
             .any(|kind| json.get(kind).and_then(|d| d.get("next")).is_some());

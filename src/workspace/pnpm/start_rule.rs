@@ -1,7 +1,8 @@
 //! The default rule for which pnpm packages are services: a package whose parent folder is
 //! `services` or `apps` (at any depth), or a package anywhere in the workspace whose scripts
 //! start it in production (`start`, `start:prod`, ... running `node <file>`, `next start` (under
-//! any script name: `console:start`) or a
+//! any script name: `console:start`), a node `#!` launcher of the package (its own `bin` only
+//! with a server subcommand: `cd bin && ./run start`; see `launcher`) or a
 //! shell script of the package, several `start:*` processes, or a runtime isogen names when it
 //! refuses it). A package with no
 //! start command stays a library (an internal package when others depend on it). In
@@ -59,6 +60,19 @@ pub fn service_reason(package: &Package) -> Option<String> {
         Some((script, StartCommand::ShellScript { script: file, .. })) => Some(format!(
             "its `{script}` script runs the shell script `{file}`"
         )),
+        Some((script, StartCommand::PackageFile { file, args, .. })) => {
+            let subcommand = super::launcher::serves(node)?;
+            let through = super::started_tool::through_run_script_os(node, script);
+            Some(if subcommand.is_empty() {
+                format!("its `{script}` script{through} runs `{file}`, a node `#!` file")
+            } else {
+                format!(
+                    "its `{script}` script{through} runs its `bin` launcher `{file} {}` (a node \
+                     `#!` file) with the server subcommand `{subcommand}`",
+                    args.join(" ")
+                )
+            })
+        }
         Some((script, StartCommand::Unsupported(kind))) => {
             Some(format!("its `{script}` script starts a {kind} app"))
         }

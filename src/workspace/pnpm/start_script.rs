@@ -31,6 +31,8 @@ pub enum StartCommand {
         env: BTreeMap<String, String>,
         options: Vec<String>,
         file: String,
+        /// The words after the file (`--port 3000`, `serve`): the CMD passes them on.
+        args: Vec<String>,
         before: Vec<String>,
     },
     /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`.
@@ -50,6 +52,15 @@ pub enum StartCommand {
     ShellScript {
         shell: Option<String>,
         script: String,
+        args: Vec<String>,
+    },
+    /// `./run start`, `cd bin && ./run start`: a file of the package run by itself (its `#!`
+    /// line says which program), with its arguments. `file` is relative to the package
+    /// folder (cleaned, `bin/run`); `dir` is the folder a leading `cd <dir>` moved to (`bin`),
+    /// empty when the script has none. Not read as a service's start (see `start_rule`).
+    PackageFile {
+        dir: String,
+        file: String,
         args: Vec<String>,
     },
     /// A watcher or dev server (`nodemon`, `ts-node`, `tsx`, `vite`, `next dev`): not what a
@@ -90,6 +101,7 @@ pub fn service_start(scripts: &BTreeMap<String, String>) -> Option<(String, Star
         let mut node = scripts.keys().filter(|name| {
             name.strip_prefix("start:")
                 .is_some_and(|s| !s.is_empty() && !NOT_PROCESSES.contains(&s))
+                && !is_os_variant(scripts, name)
                 && resolve(scripts, name)
                     .is_some_and(|(_, c)| matches!(c, StartCommand::Node { .. }))
         });
@@ -143,7 +155,8 @@ pub fn processes(scripts: &BTreeMap<String, String>) -> Vec<(String, StartComman
         .keys()
         .filter_map(|name| {
             let suffix = name.strip_prefix("start:")?;
-            if suffix.is_empty() || NOT_PROCESSES.contains(&suffix) {
+            if suffix.is_empty() || NOT_PROCESSES.contains(&suffix) || is_os_variant(scripts, name)
+            {
                 return None;
             }
             let (_, command) = resolve(scripts, name)?;
@@ -163,11 +176,13 @@ pub(super) fn resolves_to(scripts: &BTreeMap<String, String>, name: &str, target
     resolve(scripts, name).is_some_and(|(n, _)| n == target)
 }
 
-/// `name`'s command, following `pnpm <other script>` a few steps (a loop ends as `Other`).
+/// `name`'s command, following `pnpm <other script>` and `run-script-os` a few steps (a loop
+/// ends as `Other`).
 fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, StartCommand)> {
     let steps = Steps::Of(scripts, 0);
     let mut current = name.to_string();
-    let mut command = command_with(scripts.get(&current)?, steps);
+    let text = scripts.get(&current)?;
+    let mut command = os_variant(scripts, &current).unwrap_or_else(|| command_with(text, steps));
     for _ in 0..4 {
         let StartCommand::Script(next) = &command else {
             return Some((current, command));
@@ -176,9 +191,43 @@ fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, St
             return Some((current, StartCommand::Other));
         };
         current = next.clone();
-        command = command_with(text, steps);
+        command = os_variant(scripts, &current).unwrap_or_else(|| command_with(text, steps));
     }
     Some((current, StartCommand::Other))
+}
+
+/// Whether `name` (`start:win32`) is a platform variant of a script that runs
+/// run-script-os (`start`): one of its ways to start, never a process of its own.
+fn is_os_variant(scripts: &BTreeMap<String, String>, name: &str) -> bool {
+    name.split_once(':').is_some_and(|(base, _)| {
+        scripts
+            .get(base)
+            .is_some_and(|t| matches!(t.trim(), "run-script-os" | "run-os"))
+    })
+}
+
+/// When the script `name` is `run-script-os` (or its alias `run-os`), the script it runs on
+/// Linux, as run-script-os resolves it: `<name>:linux` (also in a combined tag list,
+/// `<name>:darwin:linux`), else the `:nix` alias (every Unix), else `<name>:default`. `Other`
+/// when none exists (it runs nothing on Linux); `None` when `name` is not run-script-os.
+fn os_variant(scripts: &BTreeMap<String, String>, name: &str) -> Option<StartCommand> {
+    let text = scripts.get(name)?.trim();
+    if text != "run-script-os" && text != "run-os" {
+        return None;
+    }
+    let tagged = |tag: &str| {
+        scripts.keys().find(|key| {
+            key.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .is_some_and(|tags| tags.split(':').any(|t| t == tag))
+        })
+    };
+    Some(
+        ["linux", "nix", "default"]
+            .iter()
+            .find_map(|tag| tagged(tag))
+            .map_or(StartCommand::Other, |key| StartCommand::Script(key.clone())),
+    )
 }
 
 /// How a step that runs another script (`pnpm run migrate`) is read: not at all (the
@@ -208,6 +257,18 @@ fn command_with(script: &str, scripts: Steps<'_>) -> StartCommand {
     if first.is_empty() {
         return words_command(last);
     }
+    if let [cd] = first {
+        if let Some(dir) = cd_dir(cd) {
+            return match words_command(last) {
+                StartCommand::PackageFile { file, args, .. } => StartCommand::PackageFile {
+                    file: relpath::clean(&format!("{dir}/{file}")),
+                    dir,
+                    args,
+                },
+                _ => StartCommand::Other,
+            };
+        }
+    }
     let mut before = Vec::new();
     for step in first {
         match steps_of(step, scripts) {
@@ -217,11 +278,16 @@ fn command_with(script: &str, scripts: Steps<'_>) -> StartCommand {
     }
     match words_command(last) {
         StartCommand::Node {
-            env, options, file, ..
+            env,
+            options,
+            file,
+            args,
+            ..
         } => StartCommand::Node {
             env,
             options,
             file,
+            args,
             before,
         },
         StartCommand::Next { env, options, .. } => StartCommand::Next {
@@ -231,6 +297,19 @@ fn command_with(script: &str, scripts: Steps<'_>) -> StartCommand {
         },
         _ => StartCommand::Other,
     }
+}
+
+/// The folder of a `cd <dir>` step, when it stays inside the package (`cd bin`, `cd ./bin`).
+fn cd_dir(step: &[String]) -> Option<String> {
+    let [cd, dir] = step else {
+        return None;
+    };
+    let dir = relpath::clean(dir).trim_end_matches('/').to_string();
+    let inside = !dir.is_empty()
+        && dir != "."
+        && !dir.starts_with(['/', '~', '-'])
+        && !dir.split('/').any(|s| s == "..");
+    (cd == "cd" && inside).then_some(dir)
 }
 
 /// The words of each `&&`-separated command of `script`; `None` when the text holds any
@@ -391,11 +470,13 @@ pub fn words_command(words: &[String]) -> StartCommand {
                 env: inner,
                 options,
                 file,
+                args,
                 before,
             } => StartCommand::Node {
                 env: env.into_iter().chain(inner).collect(),
                 options,
                 file,
+                args,
                 before,
             },
             StartCommand::Next {
@@ -431,7 +512,21 @@ pub fn words_command(words: &[String]) -> StartCommand {
             _ => StartCommand::Other,
         },
         p if p.contains('/') && p.ends_with(".sh") => shell_script(None, p, args),
+        p if p.starts_with("./") => package_file(p, args),
         _ => StartCommand::Other,
+    }
+}
+
+/// `./run start`: a file of the package run by itself (`Other` when it leaves the folder).
+fn package_file(file: &str, args: &[String]) -> StartCommand {
+    let file = relpath::clean(file);
+    if file.is_empty() || file.split('/').any(|s| s == "..") {
+        return StartCommand::Other;
+    }
+    StartCommand::PackageFile {
+        dir: String::new(),
+        file,
+        args: args.to_vec(),
     }
 }
 
@@ -589,6 +684,7 @@ fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand 
                 env,
                 options,
                 file: PACKAGE_ITSELF.to_string(),
+                args: args.cloned().collect(),
                 before: Vec::new(),
             };
         }
@@ -617,6 +713,7 @@ fn node_command(env: BTreeMap<String, String>, args: &[String]) -> StartCommand 
             env,
             options,
             file,
+            args: args.cloned().collect(),
             before: Vec::new(),
         };
     }

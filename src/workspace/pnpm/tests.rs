@@ -318,6 +318,7 @@ fn start_commands_are_read_by_what_they_run() {
             .collect(),
         options: options.iter().map(|o| o.to_string()).collect(),
         file: file.into(),
+        args: Vec::new(),
         before: Vec::new(),
     };
     assert_eq!(
@@ -365,6 +366,17 @@ fn start_commands_are_read_by_what_they_run() {
         C::Script("serve".into())
     );
     assert_eq!(start_command("node 'unterminated"), C::Other);
+    // The words after the file are the program's arguments, kept for the CMD.
+    assert_eq!(
+        start_command("exec node --enable-source-maps dist/main.js --port 3000 serve"),
+        C::Node {
+            env: Default::default(),
+            options: vec!["--enable-source-maps".into()],
+            file: "dist/main.js".into(),
+            args: ["--port", "3000", "serve"].map(String::from).to_vec(),
+            before: Vec::new(),
+        }
+    );
 }
 
 /// `sh -c '<script>'` behind wrappers (langfuse's `dotenv -e ../.env -- sh -c '...'`): the
@@ -394,6 +406,7 @@ fn a_shell_c_script_is_read_as_the_script_it_quotes() {
             env: env(&[("NODE_ENV", "production"), ("PORT", "3")]),
             options: Vec::new(),
             file: "dist/server.js".into(),
+            args: Vec::new(),
             before: vec!["PORT=2 prisma migrate deploy".into()],
         }
     );
@@ -633,4 +646,71 @@ fn a_next_start_under_a_name_of_its_own_is_the_production_start() {
     ]))
     .unwrap();
     assert_eq!(name, "start");
+}
+
+#[test]
+fn run_script_os_runs_the_linux_variant_and_cd_moves_a_package_file() {
+    use crate::workspace::pnpm::{service_start, StartCommand as C};
+    let scripts = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<String, String>>()
+    };
+    let launcher = |args: &[&str]| C::PackageFile {
+        dir: "bin".into(),
+        file: "bin/run".into(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+    };
+    // Flowise's server: `:default` on Linux when no `:linux` or `:nix` variant exists.
+    assert_eq!(
+        service_start(&scripts(&[
+            ("start", "run-script-os"),
+            ("start:windows", "cd bin && run start"),
+            ("start:default", "cd bin/ && ./run start"),
+        ])),
+        Some(("start:default".into(), launcher(&["start"])))
+    );
+    // `:linux` (also in a combined tag list) comes before `:nix`, `:nix` before `:default`.
+    let (name, _) = service_start(&scripts(&[
+        ("start", "run-os"),
+        ("start:default", "node dist/default.js"),
+        ("start:nix", "node dist/nix.js"),
+        ("start:darwin:linux", "node dist/linux.js"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "start:darwin:linux");
+    let (name, command) = service_start(&scripts(&[
+        ("start", "run-script-os"),
+        ("start:default", "node dist/default.js"),
+        ("start:nix", "node dist/nix.js"),
+        ("start:win32", "node dist/win.js"),
+    ]))
+    .unwrap();
+    assert_eq!(name, "start:nix");
+    assert!(matches!(command, C::Node { file, .. } if file == "dist/nix.js"));
+    // No variant for Linux: nothing runs there.
+    assert_eq!(
+        service_start(&scripts(&[
+            ("start", "run-script-os"),
+            ("start:win32", "node dist/win.js"),
+        ])),
+        Some(("start".into(), C::Other))
+    );
+    // `cd` out of the package, or before anything but a package file, is not read.
+    for text in [
+        "cd .. && ./run start",
+        "cd /srv && ./run",
+        "cd bin && node run.js",
+    ] {
+        assert_eq!(start_command(text), C::Other, "{text}");
+    }
+    assert_eq!(
+        start_command("./bin/run start --port 3000"),
+        C::PackageFile {
+            dir: String::new(),
+            file: "bin/run".into(),
+            args: vec!["start".into(), "--port".into(), "3000".into()],
+        }
+    );
 }
