@@ -31,14 +31,8 @@ pub(super) fn outside_inputs(
         .and_then(|b| std::fs::read_to_string(root.join(dir).join(b)).ok())
         .map(|text| build_script_inputs(root, dir, &text))
         .unwrap_or_default();
-    let walk = walkdir::WalkDir::new(root.join(dir))
-        .into_iter()
-        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("target" | ".git")));
-    for entry in walk.filter_map(|e| e.ok()) {
+    for entry in super::rs_files::rs_files(&root.join(dir), &[]) {
         let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "rs") {
-            continue;
-        }
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };

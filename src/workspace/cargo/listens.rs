@@ -21,43 +21,27 @@ const LISTENER_MARKERS: &[&str] = &[
     "UnixListener::from_std",
 ];
 
-/// Folders whose code is never the program's.
-const NOT_PROGRAM_DIRS: &[&str] = &["target", ".git", "tests", "benches", "examples", "fuzz"];
+/// Folders and files whose code is never the program's (`target` and `.git` are never read).
+const NOT_PROGRAM_FILES: &[&str] = &[
+    "tests", "benches", "examples", "fuzz", "tests.rs", "test.rs",
+];
 
 /// The first place (`` `TcpListener::bind` at <dir>/src/server.rs:43 ``, relative to `root`) where
 /// the `.rs` files under `dir` (`""`: the root package, whose sources are under `src/`) open a
 /// listening socket outside test code; `None` when they do not.
 pub(super) fn listener_site(root: &Path, dir: &str) -> Option<String> {
-    let top = if dir.is_empty() {
-        root.join("src")
-    } else {
-        root.join(dir)
-    };
-    walkdir::WalkDir::new(top)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !e.file_type().is_dir()
-                || !e
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|n| NOT_PROGRAM_DIRS.contains(&n))
-        })
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
-        .filter(|e| !matches!(e.file_name().to_str(), Some("tests.rs" | "test.rs")))
-        .find_map(|e| {
-            let text = std::fs::read_to_string(e.path()).ok()?;
-            let (line, marker) = first_marker(&text)?;
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .ok()?
-                .to_string_lossy()
-                .into_owned();
-            Some(format!("`{marker}` at {rel}:{line}"))
-        })
+    let top = super::rs_files::package_sources(root, dir);
+    super::rs_files::rs_files(&top, NOT_PROGRAM_FILES).find_map(|e| {
+        let text = std::fs::read_to_string(e.path()).ok()?;
+        let (line, marker) = first_marker(&text)?;
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .ok()?
+            .to_string_lossy()
+            .into_owned();
+        Some(format!("`{marker}` at {rel}:{line}"))
+    })
 }
 
 /// The line (1-based) and marker of the first listener call of `text` before its

@@ -59,6 +59,7 @@ pub mod model;
 mod package;
 mod paths;
 mod root;
+mod rs_files;
 mod server_lib;
 mod serves;
 pub(crate) mod services;

@@ -77,19 +77,8 @@ pub(super) fn library_starts_server(root: &Path, dir: &str) -> bool {
 /// Whether a `.rs` file under `dir` (not under `target` or `.git`, and not a file or under
 /// a folder named in `skip`) satisfies `hit`.
 fn any_source(root: &Path, dir: &str, skip: &[&str], hit: impl Fn(&str) -> bool) -> bool {
-    let top = if dir.is_empty() {
-        root.join("src")
-    } else {
-        root.join(dir)
-    };
-    walkdir::WalkDir::new(top)
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_str().unwrap_or("");
-            !(matches!(name, "target" | ".git") || (e.depth() > 0 && skip.contains(&name)))
-        })
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
+    let top = super::rs_files::package_sources(root, dir);
+    super::rs_files::rs_files(&top, skip)
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .any(|text| hit(&text))
 }
