@@ -199,11 +199,23 @@ fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, St
 /// Whether `name` (`start:win32`) is a platform variant of a script that runs
 /// run-script-os (`start`): one of its ways to start, never a process of its own.
 fn is_os_variant(scripts: &BTreeMap<String, String>, name: &str) -> bool {
-    name.split_once(':').is_some_and(|(base, _)| {
-        scripts
-            .get(base)
-            .is_some_and(|t| matches!(t.trim(), "run-script-os" | "run-os"))
-    })
+    os_variant_of(scripts, name).is_some()
+}
+
+/// When `name` (`start:default`) is a platform variant of a script that runs run-script-os,
+/// that script's name and its runner (`("start", "run-script-os")`).
+pub(super) fn os_variant_of<'a>(
+    scripts: &'a BTreeMap<String, String>,
+    name: &'a str,
+) -> Option<(&'a str, &'a str)> {
+    let (base, _) = name.split_once(':')?;
+    Some((base, os_runner(scripts, base)?))
+}
+
+/// `run-script-os` (or its alias `run-os`) when that is the whole script `name`.
+fn os_runner<'a>(scripts: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    let text = scripts.get(name)?.trim();
+    matches!(text, "run-script-os" | "run-os").then_some(text)
 }
 
 /// When the script `name` is `run-script-os` (or its alias `run-os`), the script it runs on
@@ -211,10 +223,7 @@ fn is_os_variant(scripts: &BTreeMap<String, String>, name: &str) -> bool {
 /// `<name>:darwin:linux`), else the `:nix` alias (every Unix), else `<name>:default`. `Other`
 /// when none exists (it runs nothing on Linux); `None` when `name` is not run-script-os.
 fn os_variant(scripts: &BTreeMap<String, String>, name: &str) -> Option<StartCommand> {
-    let text = scripts.get(name)?.trim();
-    if text != "run-script-os" && text != "run-os" {
-        return None;
-    }
+    os_runner(scripts, name)?;
     let tagged = |tag: &str| {
         scripts.keys().find(|key| {
             key.strip_prefix(name)

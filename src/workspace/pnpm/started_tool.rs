@@ -46,15 +46,10 @@ pub fn started_tool_note(package: &Package) -> Option<String> {
 
 /// ` (what run-script-os runs on Linux for `start`)` when `script` is a platform variant.
 pub(super) fn through_run_script_os(node: &super::NodePackage, script: &str) -> String {
-    let Some((base, _)) = script.split_once(':') else {
-        return String::new();
-    };
-    match node.scripts.get(base).map(|t| t.trim()) {
-        Some(runner @ ("run-script-os" | "run-os")) => {
+    super::start_script::os_variant_of(&node.scripts, script)
+        .map_or_else(String::new, |(base, runner)| {
             format!(" (what `{base}`, `{runner}`, runs on Linux)")
-        }
-        _ => String::new(),
-    }
+        })
 }
 
 /// ` with `start` from `bin/``: the arguments and the folder a package file runs in.
@@ -70,19 +65,16 @@ fn in_dir(dir: &str) -> String {
 /// package folder with `node`, or through `sh -c 'cd <dir> && exec node ...'` when the
 /// script moved to another folder first.
 pub fn suggested_cmd(dir: &str, file: &str, args: &[String]) -> String {
-    let quote = |w: &str| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\""));
-    if dir.is_empty() {
-        let words: Vec<String> = ["node", file]
+    let words: Vec<String> = if dir.is_empty() {
+        ["node", file]
             .into_iter()
-            .chain(args.iter().map(String::as_str))
-            .map(quote)
-            .collect();
-        return format!("[{}]", words.join(", "));
-    }
-    format!(
-        "[\"/bin/sh\", \"-c\", {}]",
-        quote(&shell_line(dir, file, args))
-    )
+            .map(String::from)
+            .chain(args.iter().cloned())
+            .collect()
+    } else {
+        vec!["/bin/sh".into(), "-c".into(), shell_line(dir, file, args)]
+    };
+    toml::Value::Array(words.into_iter().map(toml::Value::String).collect()).to_string()
 }
 
 /// `cd <dir> && exec node ./<file> <args>`: the launcher `file` (relative to the package)
