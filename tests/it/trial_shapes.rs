@@ -254,3 +254,22 @@ fn a_server_started_through_run_script_os_and_its_bin_launcher_is_a_service() {
     let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
     assert!(list.contains("tool              flowise-like"), "{list}");
 }
+
+/// novel: the workspace root's package.json and the editor package the app depends on are both
+/// named `novel`. `--filter novel` selected the root too, and the production stage's `pnpm
+/// rebuild` ran the root's `prepare: husky install` without husky: the build failed. The
+/// package is selected by its folder instead, the root never.
+#[test]
+fn a_package_named_as_the_workspace_root_is_selected_by_its_folder() {
+    let ws = crate::fixture_copy::copy("pnpm9-root-name", false);
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("RUN pnpm --filter '{packages/editor}' run build\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--prod --ignore-scripts --store-dir /pnpm/store --filter '{packages/editor}' --filter notes\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("--filter editor"), "{stdout}");
+}

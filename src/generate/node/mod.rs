@@ -266,10 +266,10 @@ fn node_of(p: &Package) -> Result<&NodePackage> {
 }
 
 fn selector(p: &Package, n: &NodePackage) -> String {
-    if n.has_name {
-        p.name.clone()
-    } else {
+    if n.select_by_folder {
         format!("{{{}}}", p.dir)
+    } else {
+        p.name.clone()
     }
 }
 

@@ -45,6 +45,11 @@ pub struct NodePackage {
     /// Whether package.json has a `name` (a nameless package is known by its folder, and pnpm
     /// selects it with `{<folder>}`).
     pub has_name: bool,
+    /// Whether pnpm must select it by folder (`{<folder>}`), not by name: it has no name, or
+    /// the workspace root's package.json has the same one (novel: both are `novel`), where
+    /// `--filter <name>` selects the root too and `pnpm rebuild` runs the root's lifecycle
+    /// scripts (`prepare: husky install`) in a stage without its devDependencies.
+    pub select_by_folder: bool,
     pub description: Option<String>,
     /// `"module"` or `"commonjs"` (the default when `type` is absent).
     pub module_type: String,
@@ -344,6 +349,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         .and_then(|b| bin_entry(b, name));
     Ok(NodePackage {
         has_name,
+        select_by_folder: !has_name,
         description: fields.string("description")?,
         module_type: fields
             .string("type")?

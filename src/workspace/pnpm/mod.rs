@@ -200,7 +200,8 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         (facts, packages)
     });
     let root_read = root_read?;
-    let ((packages, raw), manifests) = packages?;
+    let ((mut packages, raw), manifests) = packages?;
+    select_by_folder_when_named_as_root(&mut packages, root_read.manifest.as_ref());
     ws.packages.extend(packages);
     let own_lockfiles = if pnpm.split_lockfiles {
         read_package_lockfiles(&root, &manifests, &mut pnpm)?
@@ -234,6 +235,19 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
     pnpm.tsc_builds = tsc_builds(ws, &pnpm);
     ws.pnpm = Some(pnpm);
     Ok(())
+}
+
+/// A package named as the workspace root's package.json is selected by its folder (see
+/// [`manifest::NodePackage::select_by_folder`]).
+fn select_by_folder_when_named_as_root(packages: &mut [Package], root_manifest: Option<&Value>) {
+    let Some(root_name) = root_manifest.and_then(|j| j.get("name")?.as_str()) else {
+        return;
+    };
+    for p in packages.iter_mut().filter(|p| p.name == root_name) {
+        if let Some(n) = p.node.as_mut() {
+            n.select_by_folder = true;
+        }
+    }
 }
 
 /// The predicted `tsc` output roots of the service packages (see [`tsc_root`]).
