@@ -269,6 +269,15 @@ impl Svc<'_> {
             &self.section,
             warnings,
         );
+        super::env_files::warn_imports(
+            self.ws,
+            self.pnpm,
+            self.service,
+            self.overrides,
+            &self.section,
+            &common.service.workdir,
+            warnings,
+        );
         Ok((out_dir, service_copy, entry))
     }
 
