@@ -391,3 +391,35 @@ fn build_args_reach_next_build_and_only_the_builder() {
     )]);
     refused(&ws, &["isogen.toml", "`NEXT-URL` is not a variable name"]);
 }
+
+/// create-t3-turbo: `"start": "pnpm with-env next start"` with `"with-env": "dotenv -e
+/// ../../.env --"`. pnpm appends `next start` to the script's text; isogen read `with-env`
+/// alone (`dotenv -e ../../.env --`, no command) and refused the app for having no entry.
+/// The app runs `next start`, and the env file dotenv-cli loaded is named.
+#[test]
+fn a_start_that_passes_next_start_to_a_with_env_script_runs_next_start() {
+    let manifest = SITE_MANIFEST.replace(
+        r#""start": "START""#,
+        r#""start": "pnpm with-env next start -p 4000", "with-env": "dotenv -e ../../.env --""#,
+    );
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    let out = isogen()
+        .args(["generate", "--stdout", "--service", "site"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/site/node_modules/next/dist/bin/next", "start", "-p", "4000"]"#),
+        "{text}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "apps/site/package.json: the `with-env` script loads `../../.env` (dotenv -e)"
+        ),
+        "{err}"
+    );
+}
