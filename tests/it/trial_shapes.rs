@@ -273,3 +273,20 @@ fn a_package_named_as_the_workspace_root_is_selected_by_its_folder() {
     );
     assert!(!stdout.contains("--filter editor"), "{stdout}");
 }
+
+/// novel: the app declares `typescript` in `dependencies` and the root `turbo`; both ship with
+/// the production install, and `isogen verify` failed the image (`toolchain`,
+/// `workspace-tooling`) with no word from generate. generate names each, the rule and the fix.
+#[test]
+fn build_tools_in_production_dependencies_are_named_with_the_verify_rule() {
+    let ws = crate::fixture_copy::copy("pnpm9-root-name", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: apps/notes/package.json: `typescript` is in its production dependencies, so the image of `notes` ships it and `isogen verify` fails it (rule toolchain); move it to devDependencies"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`isogen verify` fails every image for turbo (workspace-tooling)"),
+        "{stderr}"
+    );
+}

@@ -33,6 +33,7 @@ mod script_installs;
 pub mod settings;
 pub mod shipped;
 mod steps;
+mod toolchain_deps;
 mod tsc_output;
 pub mod tsconfig;
 
