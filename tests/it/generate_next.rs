@@ -423,3 +423,44 @@ fn a_start_that_passes_next_start_to_a_with_env_script_runs_next_start() {
         "{err}"
     );
 }
+
+/// create-t3-turbo's next.config.js imports `jiti` (a devDependency) to load its env schema.
+/// `next start` loads the config when the server starts, from the production install, which
+/// leaves devDependencies out: the server would stop with ERR_MODULE_NOT_FOUND. generate names
+/// each import the image cannot resolve (a package not in `dependencies`, a file of the app
+/// it does not ship), with file, line and fix; builtins and `next` itself are fine, and a
+/// standalone server (which never loads the config) is not warned about.
+#[test]
+fn config_imports_next_start_cannot_resolve_are_named() {
+    let config = "import path from 'node:path';\nimport { PHASE_PRODUCTION_BUILD } from 'next/constants.js';\nimport { createJiti } from 'jiti';\nimport './env.mjs';\nexport default { output: OUTPUT };\n";
+    let ws = next_workspace(&[
+        (
+            "apps/site/next.config.js",
+            &config.replace("OUTPUT", "undefined"),
+        ),
+        (
+            "apps/web/next.config.mjs",
+            &config.replace("OUTPUT", "'standalone'"),
+        ),
+        ("apps/site/env.mjs", "export const env = {};\n"),
+    ]);
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("warning: apps/site/next.config.js:3: imports `jiti`, which `next start` loads with the config when the server starts, but `jiti` is not in the `dependencies` of apps/site/package.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: apps/site/next.config.js:4: imports `./env.mjs`, which `next start` loads with the config when the server starts, but the image ships only .next, public, next.config.js of the app"),
+        "{err}"
+    );
+    for fine in ["`node:path`", "`next`", "apps/web/next.config.mjs"] {
+        assert!(!err.contains(fine), "{fine} in {err}");
+    }
+}

@@ -24,6 +24,7 @@ pub(crate) mod isolation;
 mod launcher;
 mod local_dirs;
 pub mod next;
+mod next_config_imports;
 mod patch_copies;
 pub mod pnpm_settings;
 pub mod rewrite;
