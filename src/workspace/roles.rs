@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use super::cargo::services::{server_source, SERVER_FRAMEWORKS, TOOL_WORDS};
+use super::cargo::services::{
+    features_off_by_default, server_source, SERVER_FRAMEWORKS, TOOL_WORDS,
+};
 use super::{Ecosystem, Package, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
@@ -199,14 +201,31 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
     }
     if let Some(f) = server_source(p) {
         let sources = p.cargo.as_ref().is_some_and(|c| !c.side_tools.is_empty());
+        let gated: Vec<String> = p
+            .cargo
+            .iter()
+            .flat_map(|c| &c.bins)
+            .filter_map(|b| {
+                let off = features_off_by_default(p, &b.name);
+                (!off.is_empty()).then(|| format!("{}: {}", b.name, off.join(", ")))
+            })
+            .collect();
         return format!(
-            "its binaries ({bins}) are tools by their names (a word of {}){} though it {f}; \
+            "its binaries ({bins}) are tools by their names (a word of {}){}{} though it {f}; \
              {MAKE}",
             TOOL_WORDS.join(", "),
             if sources {
                 " or name no crate of the server in their sources"
             } else {
                 ""
+            },
+            if gated.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " or need features the defaults do not enable ({})",
+                    gated.join("; ")
+                )
             }
         );
     }

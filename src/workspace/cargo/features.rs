@@ -4,8 +4,41 @@
 //!
 //! It reads only manifests already loaded; it never opens a file.
 
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
 use super::members::{Loaded, Loader};
 use crate::error::{line_col, Error, Result};
+
+/// The features a plain `cargo build -p <package>` enables: `default` and, transitively, the
+/// features it names (`dep:x` and `x/f` entries enable no feature of this package; a plain
+/// name that is an optional dependency is its implicit feature), sorted. Empty when the
+/// package has no `default` feature.
+pub(super) fn default_features(table: &BTreeMap<String, Spanned<Vec<String>>>) -> Vec<String> {
+    let mut on: Vec<String> = Vec::new();
+    let mut queue: Vec<&str> = vec!["default"];
+    while let Some(f) = queue.pop() {
+        if on.iter().any(|o| o == f) {
+            continue;
+        }
+        on.push(f.to_string());
+        for item in table
+            .get(f)
+            .map(|v| v.get_ref().as_slice())
+            .unwrap_or_default()
+        {
+            if !item.starts_with("dep:") && !item.contains('/') {
+                queue.push(item);
+            }
+        }
+    }
+    if !table.contains_key("default") {
+        on.clear();
+    }
+    on.sort();
+    on
+}
 
 impl Loader {
     /// The feature names of one package (see [`super::CargoPackage::features`]), sorted. What each
@@ -74,5 +107,26 @@ impl Loader {
         }
         names.sort();
         Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_features_are_default_and_what_it_enables_transitively() {
+        let table: BTreeMap<String, Spanned<Vec<String>>> = toml::from_str(
+            "default = [\"full\", \"dep:zstd\", \"tokio/rt\"]\nfull = [\"cluster\", \"rocksdb\"]\n\
+             cluster = []\nservice_debug = [\"cluster\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            default_features(&table),
+            ["cluster", "default", "full", "rocksdb"]
+        );
+        let none: BTreeMap<String, Spanned<Vec<String>>> =
+            toml::from_str("service_debug = []\n").unwrap();
+        assert!(default_features(&none).is_empty());
     }
 }

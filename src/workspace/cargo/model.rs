@@ -62,6 +62,10 @@ pub struct CargoPackage {
     /// The features `--features` accepts for this package: the `[features]` table's names and
     /// the implicit feature of each optional dependency that no feature names as `dep:<name>`.
     pub features: Vec<String>,
+    /// The features a plain `cargo build` of the package enables: `default` and what it
+    /// enables, transitively (see `features::default_features`). A binary whose
+    /// `required-features` are not all among them is one cargo does not build by default.
+    pub default_features: Vec<String>,
     /// For the package at the workspace root: the top-level files and folders that are its own
     /// (see `root::root_package_entries`), sorted. Empty for every other package, whose folder is
     /// its own whole.

@@ -337,6 +337,7 @@ impl Loader {
                 build_script: targets.build_script,
                 declared_targets: targets.declared,
                 features,
+                default_features: super::features::default_features(&loaded.manifest.features),
                 root_entries: if loaded.dir.is_empty() {
                     root_package_entries(&self.root)
                 } else {
