@@ -1333,3 +1333,40 @@ fn a_server_whose_command_line_requires_a_subcommand_needs_args() {
     let dir = fixture(&lemmy);
     assert_eq!(rendered(dir.path(), &[]).len(), 2);
 }
+
+/// One run says everything: the warnings of the services that plan (a system library the
+/// runtime image lacks) come with another service's error, not once that error is fixed.
+#[test]
+fn the_warnings_of_the_other_services_come_with_an_error() {
+    let server = |name: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\naxum = \"0.7\"\n{deps}"
+        )
+    };
+    let lock = "version = 4\n\n[[package]]\nname = \"api\"\nversion = \"0.1.0\"\n\
+                dependencies = [\"pq-sys\"]\n\n[[package]]\nname = \"pq-sys\"\nversion = \"0.7.5\"\n\
+                source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+                [[package]]\nname = \"store\"\nversion = \"0.1.0\"\n";
+    let opt = "#[derive(Parser)]\nstruct Opt {\n    #[command(subcommand)]\n    cmd: Cmd,\n}\n";
+    let api = server("api", "pq-sys = \"0.7\"\n");
+    let store = server("store", "");
+    generate_exits_2(
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"api\", \"store\"]\n",
+            ),
+            ("Cargo.lock", lock),
+            ("api/Cargo.toml", &api),
+            ("api/src/main.rs", "fn main() {}\n"),
+            ("store/Cargo.toml", &store),
+            ("store/src/main.rs", "mod opt;\nfn main() {}\n"),
+            ("store/src/opt.rs", opt),
+        ],
+        &[
+            "warning: service `api` links the system library libpq.so.5",
+            "binary `store` (service `store`) needs a subcommand",
+        ],
+    );
+}
