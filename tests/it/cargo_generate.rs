@@ -1370,3 +1370,61 @@ fn the_warnings_of_the_other_services_come_with_an_error() {
         ],
     );
 }
+
+/// quickwit's and qdrant's shape: a `-sys` crate built with cmake (`rdkafka-sys` through
+/// rdkafka's `cmake-build`) is named with the builder package that installs cmake; an optional
+/// crate that only a non-default feature enables (qdrant's `gpu` crate and `shaderc-sys`),
+/// though Cargo.lock lists it, is not; `builder_packages` silences the warning.
+#[test]
+fn a_build_that_runs_cmake_names_the_builder_package() {
+    let lock = "version = 4\n\n\
+        [[package]]\nname = \"api\"\nversion = \"0.1.0\"\ndependencies = [\"axum\", \"gpu\", \"rdkafka\"]\n\n\
+        [[package]]\nname = \"gpu\"\nversion = \"0.1.0\"\ndependencies = [\"shaderc\"]\n\n\
+        [[package]]\nname = \"shaderc\"\nversion = \"0.10.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"shaderc-sys\"]\n\n\
+        [[package]]\nname = \"shaderc-sys\"\nversion = \"0.10.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"cmake\"]\n\n\
+        [[package]]\nname = \"rdkafka\"\nversion = \"0.37.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"rdkafka-sys\"]\n\n\
+        [[package]]\nname = \"rdkafka-sys\"\nversion = \"4.8.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"cmake\"]\n\n\
+        [[package]]\nname = \"cmake\"\nversion = \"0.1.54\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+        [[package]]\nname = \"axum\"\nversion = \"0.7.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\", \"gpu\"]\n"),
+        ("Cargo.lock", lock),
+        (
+            "api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [features]\ngpu = [\"gpu/gpu\"]\n\n[dependencies]\naxum = \"0.7\"\n\
+             gpu = { path = \"../gpu\" }\nrdkafka = { version = \"0.37\", features = [\"cmake-build\"] }\n",
+        ),
+        ("api/src/main.rs", "fn main() {}\n"),
+        (
+            "gpu/Cargo.toml",
+            "[package]\nname = \"gpu\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [features]\ngpu = [\"dep:shaderc\"]\n\n[dependencies]\nshaderc = { version = \"0.10\", optional = true }\n",
+        ),
+        ("gpu/src/lib.rs", ""),
+    ];
+    let dir = fixture(&files);
+    let warnings = |dir: &Path| {
+        let config = Config::load_from_root(dir).unwrap();
+        let ws = Workspace::discover(dir, &config.workspace).unwrap();
+        plan(&ws, &config.generate, &Options::default())
+            .unwrap()
+            .warnings
+    };
+    let found = warnings(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains(
+            "run cmake (through the `cmake` crate) at build time (`rdkafka-sys`, in Cargo.lock)"
+        ),
+        "{}",
+        found[0]
+    );
+    assert!(found[0].contains("builder_packages = [\"cmake\", ...] to [generate.services.api]"));
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.api]\nbuilder_packages = [\"cmake\"]\n",
+    )
+    .unwrap();
+    assert!(warnings(dir.path()).is_empty());
+}

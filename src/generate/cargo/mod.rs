@@ -25,9 +25,11 @@
 //! looks whether a root asset exists, to warn) or writes any.
 
 mod assets;
+mod builder_tools;
 mod command;
 mod inputs;
 mod layout;
+mod lock_walk;
 mod settings;
 mod system_libs;
 mod vars;
@@ -122,12 +124,20 @@ pub fn renderings(
         (Ok(()), ctx) => ctx?,
     };
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
+    let lockfile = ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref());
     warnings.extend(system_libs::warnings(
-        &ws.root,
-        ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref()),
+        ws,
+        lockfile,
         &ctx.cargo.package,
         &service.name,
         &ctx.cargo.runtime_packages,
+    ));
+    warnings.extend(builder_tools::warnings(
+        ws,
+        lockfile,
+        &ctx.cargo.package,
+        &service.name,
+        &ctx.cargo.builder_packages,
     ));
     files_of(&ctx)
 }

@@ -40,6 +40,32 @@ pub(super) fn default_features(table: &BTreeMap<String, Spanned<Vec<String>>>) -
     on
 }
 
+/// The keys of `optional` (a package's optional dependencies, by key) that its default
+/// features leave off: none of the features in `defaults` ([`default_features`]) names it
+/// (`x`, `dep:x`, or `x/f`; `x?/f` enables no dependency), sorted.
+pub(super) fn optional_off(
+    table: &BTreeMap<String, Spanned<Vec<String>>>,
+    defaults: &[String],
+    optional: &[String],
+) -> Vec<String> {
+    let enabled = |key: &str| {
+        defaults.iter().any(|d| d == key)
+            || defaults
+                .iter()
+                .filter_map(|d| table.get(d))
+                .flat_map(|v| v.get_ref())
+                .any(|item| {
+                    item.strip_prefix("dep:") == Some(key)
+                        || item == key
+                        || item.split_once('/').is_some_and(|(k, _)| k == key)
+                })
+    };
+    let mut off: Vec<String> = optional.iter().filter(|k| !enabled(k)).cloned().collect();
+    off.sort();
+    off.dedup();
+    off
+}
+
 impl Loader {
     /// The feature names of one package (see [`super::CargoPackage::features`]), sorted. What each
     /// feature enables is checked as cargo checks it when it loads the manifest: a plain name is
@@ -128,5 +154,11 @@ mod tests {
         let none: BTreeMap<String, Spanned<Vec<String>>> =
             toml::from_str("service_debug = []\n").unwrap();
         assert!(default_features(&none).is_empty());
+        let defaults = default_features(&table);
+        let optional = ["zstd", "rocksdb", "tokio", "shaderc", "pq"].map(String::from);
+        assert_eq!(
+            optional_off(&table, &defaults, &optional),
+            ["pq", "shaderc"]
+        );
     }
 }

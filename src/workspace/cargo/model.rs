@@ -77,6 +77,10 @@ pub struct CargoPackage {
     /// Registry crates of `[build-dependencies]` (any target), sorted: what the build script
     /// runs (`tonic-build` and `prost-build` need `protoc` in the build image).
     pub build_deps: Vec<String>,
+    /// Registry crates among its optional normal and build dependencies (package names) that
+    /// its default features leave off: a build of the package with its default features does
+    /// not compile them (qdrant's `gpu` crate and `shaderc`), though Cargo.lock lists them.
+    pub optional_off: Vec<String>,
     /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...), its own
     /// or those of a workspace crate it depends on; looked at only when the package uses a
     /// framework clients use too (`tonic`, `hyper`), false otherwise.
