@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::cargo::services::{
-    features_off_by_default, server_source, SERVER_FRAMEWORKS, TOOL_WORDS,
+    desktop_framework, features_off_by_default, server_source, SERVER_FRAMEWORKS, TOOL_WORDS,
 };
 use super::{Ecosystem, Package, Workspace, WorkspaceConfig};
 use crate::error::Result;
@@ -198,6 +198,12 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
     const MAKE: &str = "`[workspace] services` in isogen.toml makes them services";
     if p.name == "xtask" {
         return "xtask: the cargo-xtask convention for developer tasks".into();
+    }
+    if let Some(f) = desktop_framework(p) {
+        return format!(
+            "its binaries ({bins}) are a desktop app: it depends on {f}; {MAKE} if one also \
+             runs headless as a server"
+        );
     }
     if let Some(f) = server_source(p) {
         let sources = p.cargo.as_ref().is_some_and(|c| !c.side_tools.is_empty());

@@ -591,3 +591,52 @@ fn generators_and_binaries_behind_non_default_features_are_tools_beside_the_serv
     assert_eq!(service_names(ws.path()), ["replica", "search", "store"]);
     insta::assert_snapshot!("list_generators", list(ws.path(), &[]));
 }
+
+/// rqbit's shape: a library that starts an axum server (its HTTP API), a thin command-line
+/// binary over it (a service), and a Tauri desktop app over the same library, which is no
+/// service (a desktop app links the server to run it inside the app).
+#[test]
+fn a_desktop_app_over_a_server_library_is_not_a_service() {
+    let package = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}")
+    };
+    let ws = workspace(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/torrent\", \"crates/lib\", \"desktop/src-tauri\"]\nresolver = \"2\"\n",
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        ("crates/lib/Cargo.toml", &package("libtorrent", "axum = \"0.8\"\n")),
+        (
+            "crates/lib/src/lib.rs",
+            "pub async fn api(l: tokio::net::TcpListener) { axum::serve(l, router()).await; }\n",
+        ),
+        (
+            "crates/torrent/Cargo.toml",
+            &package("torrent", "libtorrent = { path = \"../lib\" }\n"),
+        ),
+        ("crates/torrent/src/main.rs", "fn main() { libtorrent::api(); }\n"),
+        (
+            "desktop/src-tauri/Cargo.toml",
+            &package(
+                "torrent-desktop",
+                "tauri = \"2\"\nlibtorrent = { path = \"../../crates/lib\" }\n",
+            ),
+        ),
+        (
+            "desktop/src-tauri/src/main.rs",
+            "fn main() { tauri::Builder::default().run(); }\n",
+        ),
+    ]);
+    assert_eq!(service_names(ws.path()), ["torrent"]);
+    let rows = list(ws.path(), &[]);
+    let desktop = rows
+        .lines()
+        .find(|l| l.contains("torrent-desktop "))
+        .unwrap_or_else(|| panic!("{rows}"));
+    assert!(desktop.starts_with("tool"), "{desktop}");
+    assert!(
+        desktop.contains("a desktop app: it depends on tauri"),
+        "{desktop}"
+    );
+}

@@ -9,7 +9,9 @@
 //! package are tools and get no image, as do the members of a package called `xtask` (the
 //! cargo-xtask convention for developer tasks) and binaries named as tools (a word of
 //! [`TOOL_WORDS`] after any server word:
-//! `mini-redis-cli`, `migration-tool`, `schema_generator`), and binaries whose
+//! `mini-redis-cli`, `migration-tool`, `schema_generator`), the binaries of desktop apps
+//! (a package that depends on a GUI framework of [`DESKTOP_FRAMEWORKS`], such as tauri, even
+//! when it links a server library), and binaries whose
 //! `required-features` the package's default features do not enable (a plain `cargo build`
 //! skips them: debug and developer binaries). `[workspace] not_services` removes services from
 //! that default; `[workspace] services` replaces it. Both lists hold binary names, package names,
@@ -76,6 +78,31 @@ pub const TOOL_WORDS: &[&str] = &[
     "bindgen",
 ];
 
+/// Desktop GUI frameworks: a package that depends on one (directly, as a normal dependency)
+/// is a desktop app, never a service, even when it links a server library (rqbit's Tauri
+/// app over `librqbit`, which starts an axum server inside the app).
+pub const DESKTOP_FRAMEWORKS: &[&str] = &[
+    "tauri",
+    "eframe",
+    "iced",
+    "gtk",
+    "gtk4",
+    "relm4",
+    "slint",
+    "druid",
+    "fltk",
+    "dioxus-desktop",
+    "gpui",
+];
+
+/// The desktop GUI framework `package` depends on, if any (see [`DESKTOP_FRAMEWORKS`]).
+pub fn desktop_framework(package: &crate::workspace::Package) -> Option<&'static str> {
+    DESKTOP_FRAMEWORKS
+        .iter()
+        .copied()
+        .find(|f| package.external_deps.iter().any(|d| d == f))
+}
+
 /// The server framework `package` depends on, if any (the first in [`SERVER_FRAMEWORKS`]).
 /// `tonic` and `hyper` count only when the package's sources start a server: a gRPC or HTTP
 /// client depends on them too.
@@ -92,6 +119,9 @@ pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static 
 /// ([`server_framework`]), or it is a thin binary over a workspace library that starts one
 /// ([`super::model::CargoPackage::server_lib`]).
 pub fn runs_server(package: &crate::workspace::Package) -> bool {
+    if desktop_framework(package).is_some() {
+        return false;
+    }
     server_framework(package).is_some()
         || package
             .cargo
@@ -103,6 +133,9 @@ pub fn runs_server(package: &crate::workspace::Package) -> bool {
 /// `depends on axum`, or `depends on workspace crate kanidmd_core, which starts a hyper
 /// server`.
 pub fn server_source(package: &crate::workspace::Package) -> Option<String> {
+    if desktop_framework(package).is_some() {
+        return None;
+    }
     if let Some(f) = server_framework(package) {
         return Some(format!("depends on {f}"));
     }
@@ -161,6 +194,12 @@ pub fn tool_name(bin: &str) -> bool {
 pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<String> {
     if NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str()) {
         return Some(format!("package `{}` holds developer tasks", package.name));
+    }
+    if let Some(f) = desktop_framework(package) {
+        return Some(format!(
+            "package `{}` is a desktop app (it depends on {f})",
+            package.name
+        ));
     }
     let frameworks = package
         .cargo
