@@ -105,7 +105,13 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
             What::Workdir(dir) => workdir = join(&workdir, dir),
             What::Env(pairs) => env(found, pairs, &generated, target, &mut out),
             What::Expose(ports) => expose(found, ports, &generated, target, &mut out),
-            What::Volume(paths) => volume(found, paths, &workdir, target, &mut out),
+            What::Volume(paths) => {
+                let at = Place {
+                    workdir: &workdir,
+                    handwritten,
+                };
+                volume(found, paths, &at, target, &mut out)
+            }
             What::User(user) if Some(i) == last_user => {
                 let verdict = user_verdict(user, &generated, target);
                 out.push(found.line, &found.text, verdict);
@@ -394,12 +400,38 @@ fn expose(
     }
 }
 
-fn volume(found: &Found, paths: &[String], workdir: &str, target: &Target<'_>, out: &mut Carried) {
+/// Where a `VOLUME` is: the hand-written working directory then, and the whole Dockerfile.
+struct Place<'a> {
+    workdir: &'a str,
+    handwritten: &'a str,
+}
+
+/// Whether a line of `handwritten` other than a `VOLUME` or `WORKDIR` names folder `abs` (an
+/// `ENV XDG_DATA_HOME=/home/rqbit/db`, a `CMD [..., "/home/rqbit/downloads"]`), as a whole
+/// path (not `/data` in `/database`).
+fn named_elsewhere(handwritten: &str, abs: &str) -> bool {
+    handwritten
+        .lines()
+        .filter(|l| {
+            let word = l.split_whitespace().next().unwrap_or("");
+            !word.eq_ignore_ascii_case("VOLUME") && !word.eq_ignore_ascii_case("WORKDIR")
+        })
+        .any(|l| {
+            l.match_indices(abs).any(|(at, _)| {
+                !l[at + abs.len()..].starts_with(|c: char| c.is_alphanumeric() || "_-.".contains(c))
+            })
+        })
+}
+
+fn volume(found: &Found, paths: &[String], at: &Place<'_>, target: &Target<'_>, out: &mut Carried) {
+    let workdir = at.workdir;
     for path in paths {
         let text = format!("VOLUME {path}");
         let abs = join(workdir, path);
-        // Under the working directory: the same folder relative to the generated image's.
-        let relative = (workdir != "/")
+        // Under the working directory: the same folder relative to the generated image's,
+        // unless the Dockerfile names the absolute folder elsewhere (an ENV, the command):
+        // those settings keep it, so the folder must be there.
+        let relative = (workdir != "/" && !named_elsewhere(at.handwritten, &abs))
             .then(|| abs.strip_prefix(&format!("{workdir}/")))
             .flatten();
         let setting = relative.map_or(abs.clone(), str::to_string);
