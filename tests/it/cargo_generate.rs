@@ -1428,3 +1428,55 @@ fn a_build_that_runs_cmake_names_the_builder_package() {
     .unwrap();
     assert!(warnings(dir.path()).is_empty());
 }
+
+/// rqbit's shape: a library's build script runs `npm install` and `npm run build` (its web
+/// UI) in a `#[cfg(feature = "webui")]` block; the Rust image has no npm, so the warning names
+/// the file, the line, the feature and the builder package, and `builder_packages` silences it.
+#[test]
+fn a_build_script_that_runs_npm_names_the_builder_package_and_the_feature() {
+    let build = "fn main() {\n    #[cfg(feature = \"webui\")]\n    {\n        for cmd in [\"npm install\", \"npm run build\"] {\n            std::process::Command::new(\"sh\").arg(\"-c\").arg(cmd).status().unwrap();\n        }\n    }\n}\n";
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"torrent\", \"lib\"]\n"),
+        LOCK,
+        (
+            "torrent/Cargo.toml",
+            "[package]\nname = \"torrent\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nlib = { path = \"../lib\" }\naxum = \"0.8\"\n",
+        ),
+        ("torrent/src/main.rs", "fn main() {}\n"),
+        (
+            "lib/Cargo.toml",
+            "[package]\nname = \"lib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [features]\ndefault = [\"webui\"]\nwebui = []\n",
+        ),
+        ("lib/src/lib.rs", ""),
+        ("lib/build.rs", build),
+    ];
+    let dir = fixture(&files);
+    let warnings = |dir: &Path| {
+        let config = Config::load_from_root(dir).unwrap();
+        let ws = Workspace::discover(dir, &config.workspace).unwrap();
+        plan(&ws, &config.generate, &Options::default())
+            .unwrap()
+            .warnings
+    };
+    let found = warnings(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("the build script of crate `lib` runs `npm` (lib/build.rs:4)"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].contains("when feature `webui` of `lib` is on"),
+        "{}",
+        found[0]
+    );
+    assert!(found[0].contains("builder_packages = [\"npm\", ...] to [generate.services.torrent]"));
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.torrent]\nbuilder_packages = [\"npm\"]\n",
+    )
+    .unwrap();
+    assert!(warnings(dir.path()).is_empty());
+}

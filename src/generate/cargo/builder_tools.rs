@@ -97,6 +97,61 @@ pub(super) fn warnings(
     out
 }
 
+/// The Debian package that installs each program a build script may run (see
+/// `workspace::cargo::build_programs`).
+const SCRIPT_PROGRAMS: &[(&str, &str)] = &[
+    ("npm", "npm"),
+    ("npx", "npm"),
+    ("node", "nodejs"),
+    ("cmake", "cmake"),
+    ("protoc", "protobuf-compiler"),
+    ("go", "golang-go"),
+    ("clang", "clang"),
+];
+
+/// One warning per program a build script of the crates `service` builds runs (discovery
+/// found the call) that `builder_packages` does not install: rqbit's `librqbit/build.rs`
+/// runs `npm install` for its web UI, which stops the build in the Rust image.
+pub(super) fn script_warnings(
+    ws: &Workspace,
+    service: &crate::workspace::Service,
+    builder_packages: &[String],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let crates = std::iter::once(&service.package).chain(&service.build_closure);
+    for &i in crates {
+        let Some(c) = ws.packages.get(i).and_then(|p| p.cargo.as_ref()) else {
+            continue;
+        };
+        for run in &c.build_programs {
+            let Some((_, debian)) = SCRIPT_PROGRAMS.iter().find(|(p, _)| *p == run.program) else {
+                continue;
+            };
+            let installed = builder_packages
+                .iter()
+                .any(|p| p == debian || p.starts_with(&format!("{debian}=")));
+            if installed {
+                continue;
+            }
+            let (when, or) = match &run.feature {
+                Some(f) => (
+                    format!(" when feature `{f}` of `{}` is on", ws.packages[i].name),
+                    format!(", or build without feature `{f}`"),
+                ),
+                None => (String::new(), String::new()),
+            };
+            out.push(format!(
+                "service `{}`: the build script of crate `{}` runs `{}` ({}:{}), which the \
+                 default build image does not have, so `cargo build` would stop there{when}. \
+                 Add builder_packages = [\"{debian}\", ...] to [generate.services.{}] of \
+                 isogen.toml{or}",
+                service.name, ws.packages[i].name, run.program, run.file, run.line, service.name
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

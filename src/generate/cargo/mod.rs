@@ -139,6 +139,11 @@ pub fn renderings(
         &service.name,
         &ctx.cargo.builder_packages,
     ));
+    warnings.extend(builder_tools::script_warnings(
+        ws,
+        service,
+        &ctx.cargo.builder_packages,
+    ));
     files_of(&ctx)
 }
 

@@ -81,6 +81,9 @@ pub struct CargoPackage {
     /// its default features leave off: a build of the package with its default features does
     /// not compile them (qdrant's `gpu` crate and `shaderc`), though Cargo.lock lists them.
     pub optional_off: Vec<String>,
+    /// Programs its build script runs that the default build image lacks (`npm install` in
+    /// rqbit's `librqbit/build.rs`), first place of each.
+    pub build_programs: Vec<BuildProgram>,
     /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...), its own
     /// or those of a workspace crate it depends on; looked at only when the package uses a
     /// framework clients use too (`tonic`, `hyper`), false otherwise.
@@ -108,6 +111,19 @@ pub struct CargoPackage {
     /// `#[command(subcommand)]` on a field that is not an `Option`, `subcommand_required`):
     /// each with the file (relative to the workspace root) and line that says so.
     pub required_subcommands: Vec<RequiredSubcommand>,
+}
+
+/// A program a build script runs (see `build_programs`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildProgram {
+    /// Its name, as the script runs it (`npm`, `cmake`).
+    pub program: String,
+    /// The source file, relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// Its line, 1-based.
+    pub line: usize,
+    /// The feature whose `#[cfg(feature = "...")]` block holds the call, if one does.
+    pub feature: Option<String>,
 }
 
 /// Where a binary's command line makes a subcommand required.

@@ -348,6 +348,11 @@ impl Loader {
             outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?
         };
         check_required_features(loaded, &path, &name, &features)?;
+        let build_programs = super::build_programs::build_programs(
+            &self.root,
+            &loaded.dir,
+            targets.build_script.as_deref(),
+        );
         Ok(Package {
             ecosystem: Ecosystem::Cargo,
             name,
@@ -377,6 +382,7 @@ impl Loader {
                 outside_inputs,
                 build_deps: Vec::new(),
                 optional_off: Vec::new(),
+                build_programs,
                 starts_server: false,
                 listens: None,
                 frameworks: Vec::new(),
