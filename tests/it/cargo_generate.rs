@@ -1436,7 +1436,10 @@ fn a_build_that_runs_cmake_names_the_builder_package() {
 fn a_build_script_that_runs_npm_names_the_builder_package_and_the_feature() {
     let build = "fn main() {\n    #[cfg(feature = \"webui\")]\n    {\n        for cmd in [\"npm install\", \"npm run build\"] {\n            std::process::Command::new(\"sh\").arg(\"-c\").arg(cmd).status().unwrap();\n        }\n    }\n}\n";
     let files = [
-        ("Cargo.toml", "[workspace]\nmembers = [\"torrent\", \"lib\"]\n"),
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"torrent\", \"lib\"]\n",
+        ),
         LOCK,
         (
             "torrent/Cargo.toml",

@@ -491,6 +491,24 @@ fn user_verdict(user: &str, generated: &FinalStage, target: &Target<'_>) -> Verd
     ))
 }
 
+/// `list` with its program moved to where the generated image has it, when it is the
+/// generated command's program at the hand-written image's path (kanidm's `HEALTHCHECK CMD
+/// ["/sbin/kanidmd", "scripting", "healthcheck"]`: the generated image has `/app/kanidmd`).
+fn at_generated_path(list: &[String], generated: &FinalStage) -> Vec<String> {
+    let program = generated.found.iter().rev().find_map(|f| match &f.what {
+        What::Cmd(Form::Exec(cmd)) => cmd.first().cloned(),
+        _ => None,
+    });
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut out = list.to_vec();
+    if let (Some(first), Some(program)) = (out.first_mut(), program) {
+        if first.contains('/') && *first != program && base(first) == base(&program) {
+            *first = program;
+        }
+    }
+    out
+}
+
 fn healthcheck(
     check: Option<&(Vec<(String, String)>, Form)>,
     generated: &FinalStage,
@@ -506,7 +524,7 @@ fn healthcheck(
         return Verdict::Dropped("isogen.toml sets healthcheck already".into());
     }
     let command = match form {
-        Form::Exec(list) => Healthcheck::Exec(list.clone()),
+        Form::Exec(list) => Healthcheck::Exec(at_generated_path(list, generated)),
         Form::Shell(_) if generated.base.contains("distroless") => {
             return Verdict::Dropped(format!(
                 "in shell form it needs /bin/sh, which the runtime image ({}) does not have; \

@@ -212,3 +212,18 @@ fn a_volume_named_by_an_env_or_the_command_keeps_its_absolute_path() {
         ["/home/rqbit/db", "cache", "/home/rqbit/downloads", "data"]
     );
 }
+
+/// kanidm's shape: the health check runs the service's own binary at the hand-written image's
+/// path; the setting names it where the generated image has it.
+#[test]
+fn a_healthcheck_running_the_service_binary_uses_the_generated_path() {
+    let hand = "FROM debian:12-slim\nCOPY lldap /sbin/lldap\n\
+                HEALTHCHECK --interval=60s CMD [\"/sbin/lldap\", \"healthcheck\"]\n\
+                CMD [\"/sbin/lldap\", \"run\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "HEALTHCHECK"), Verdict::Kept(k) if k.contains("cmd = [\"/app/lldap\", \"healthcheck\"]")),
+        "{items:?}"
+    );
+    assert!(settings.healthcheck.is_some());
+}
