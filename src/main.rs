@@ -371,6 +371,42 @@ fn discovery_warnings(
     Ok(())
 }
 
+/// Writes (or, with `--check`, previews) isogen.toml with the settings `--force` kept.
+fn save_kept(path: &Path, text: &str, mode: Mode) -> isogen::Result<()> {
+    if let Mode::Check { diff, .. } = mode {
+        print!("{}", cli::carry::preview(path, text, diff)?);
+    } else {
+        isogen::generate::write::replace(path, text.as_bytes())?;
+        println!(
+            "updated {} (settings kept from hand-written Dockerfiles)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A plan with failed services and no `--keep-going`: prints the warnings of every service
+/// (and what the hand-written Dockerfiles beside the services and the failed ones' drafts
+/// say), and returns the errors; nothing is written.
+fn failed_plan(
+    dir: &Path,
+    ws: &isogen::workspace::Workspace,
+    config: &isogen::config::Config,
+    mode: Mode,
+    plan: isogen::generate::Plan,
+) -> isogen::Error {
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    if mode != Mode::Stdout {
+        let files: Vec<_> = plan.files.iter().chain(&plan.drafts).cloned().collect();
+        for w in cli::elsewhere::warnings(dir, ws, config, &files) {
+            eprintln!("warning: {w}");
+        }
+    }
+    isogen::generate::failure(Vec::new(), plan.failed)
+}
+
 fn generate(
     dir: PathBuf,
     mode: Mode,
@@ -392,16 +428,7 @@ fn generate(
     discovery_warnings(&dir, &ws, &config)?;
     let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     if !keep_going && !plan.failed.is_empty() {
-        for w in &plan.warnings {
-            eprintln!("warning: {w}");
-        }
-        if mode != Mode::Stdout {
-            let files: Vec<_> = plan.files.iter().chain(&plan.drafts).cloned().collect();
-            for w in cli::elsewhere::warnings(&dir, &ws, &config, &files) {
-                eprintln!("warning: {w}");
-            }
-        }
-        return Err(isogen::generate::failure(Vec::new(), plan.failed));
+        return Err(failed_plan(&dir, &ws, &config, mode, plan));
     }
     let mut new_config = None;
     // `--check --force` previews what `--force` would keep and drop, writing nothing.
@@ -431,15 +458,7 @@ fn generate(
     }
     // Every file has rendered: isogen.toml first, so the kept settings survive a failed write.
     if let Some((path, text)) = new_config {
-        if let Mode::Check { diff, .. } = mode {
-            print!("{}", cli::carry::preview(&path, &text, diff)?);
-        } else {
-            isogen::generate::write::replace(&path, text.as_bytes())?;
-            println!(
-                "updated {} (settings kept from hand-written Dockerfiles)",
-                path.display()
-            );
-        }
+        save_kept(&path, &text, mode)?;
     }
     for w in &plan.warnings {
         eprintln!("warning: {w}");
