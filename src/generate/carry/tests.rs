@@ -227,3 +227,22 @@ fn a_healthcheck_running_the_service_binary_uses_the_generated_path() {
     );
     assert!(settings.healthcheck.is_some());
 }
+
+/// rqbit's shape: a CA bundle downloaded by `ADD <url>` and an `ENV` pointing at it; the
+/// generated image ships neither, so the ENV is not suggested (it would name a missing file).
+#[test]
+fn an_env_naming_a_file_a_dropped_add_put_there_is_dropped_too() {
+    let hand = "FROM debian:12-slim\nENV SSL_CERT_FILE=/etc/ssl/cacerts.pem\n\
+                ADD https://curl.se/ca/cacert.pem /etc/ssl/cacerts.pem\nENV RUST_LOG=info\n\
+                CMD [\"/bin/lldap\", \"run\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "ADD"), Verdict::Dropped(why) if why.starts_with("a file downloaded from https://curl.se/ca/cacert.pem at build time at /etc/ssl/cacerts.pem")),
+        "{items:?}"
+    );
+    assert!(
+        matches!(of(&items, "ENV SSL_CERT_FILE"), Verdict::Dropped(why) if why.contains("line 3 puts there")),
+        "{items:?}"
+    );
+    assert_eq!(settings.env.keys().collect::<Vec<_>>(), ["RUST_LOG"]);
+}
