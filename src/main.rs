@@ -464,7 +464,9 @@ fn generate(
         eprintln!("warning: {w}");
     }
     if mode != Mode::Stdout {
-        for w in cli::elsewhere::warnings(&dir, &ws, &config, &plan.files) {
+        // With --keep-going, the drafts of the failed services are read too.
+        let files: Vec<_> = plan.files.iter().chain(&plan.drafts).cloned().collect();
+        for w in cli::elsewhere::warnings(&dir, &ws, &config, &files) {
             eprintln!("warning: {w}");
         }
     }

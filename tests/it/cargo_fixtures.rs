@@ -369,4 +369,19 @@ fn a_refused_service_still_gets_the_hints_of_its_hand_written_dockerfile_in_the_
     assert!(err.contains("EXPOSE 18443 -> expose = [18443]"), "{err}");
     assert!(!dir.path().join("server/daemon/Dockerfile").exists());
     assert!(!dir.path().join("engine/Dockerfile").exists());
+    // With --keep-going the other service is written, and the hints come all the same.
+    let out = isogen()
+        .args(["generate", "--keep-going"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CMD [\"/sbin/idmd\", \"server\"] -> args = [\"server\"]"),
+        "{err}"
+    );
+    assert!(dir.path().join("engine/Dockerfile").exists());
+    assert!(!dir.path().join("server/daemon/Dockerfile").exists());
 }
