@@ -25,6 +25,7 @@ pub mod folder;
 pub mod freshness;
 pub mod front_end;
 pub mod launcher;
+pub mod locked;
 pub mod lockfile;
 pub mod manifest;
 pub mod next_config;
