@@ -105,9 +105,15 @@ pub(super) fn runtime_packages(
     // loaded from its output: nothing else needs to build them.
     let bundles = &node_of(s.ws.package(s.service.package))?.bundles;
     typescript.retain(|(_, name, _)| !bundles.iter().any(|b| b.matches(name)));
-    if !s.next_compiles {
-        warnings.extend(typescript_warning(&s.service.name, &typescript));
+    if s.next_compiles {
+        // Next compiles what it bundles; what its config leaves external Node loads as is.
+        let external = super::isolation::external(s.ws, s.service);
+        let names: BTreeSet<&str> = (external.iter())
+            .map(|&i| s.ws.package(i).name.as_str())
+            .collect();
+        typescript.retain(|(_, name, _)| names.contains(name.as_str()));
     }
+    warnings.extend(typescript_warning(&s.service.name, &typescript));
     Ok(out)
 }
 
