@@ -915,6 +915,12 @@ fn failure_text(failure: &crate::verify::modgraph::Failure) -> String {
             "the package.json of {package} maps it to {target:?}, which Node refuses (ERR_INVALID_PACKAGE_TARGET)"
         ),
         F::InvalidSpecifier => "Node refuses the specifier (ERR_INVALID_MODULE_SPECIFIER)".into(),
+        F::TypeScript { file, in_node_modules: true } => format!(
+            "it is the TypeScript file {file}, and Node does not strip the types of files under node_modules (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING): ship the package's build output"
+        ),
+        F::TypeScript { file, .. } => format!(
+            "it is the TypeScript file {file}, and the image's Node does not strip types (Node 22.18 and 23.6 on do; ERR_UNKNOWN_FILE_EXTENSION): ship the package's build output"
+        ),
     }
 }
 

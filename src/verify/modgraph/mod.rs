@@ -14,7 +14,7 @@ mod resolve;
 use std::collections::HashSet;
 use std::path::Path;
 
-pub(crate) use resolve::{Failure, Mode, Resolved, Resolver};
+pub(crate) use resolve::{strips_types, Failure, Mode, Resolved, Resolver};
 
 use crate::js::{static_imports, ImportKind};
 use crate::verify::fs::{self, Fs};
@@ -91,11 +91,11 @@ pub(crate) struct Graph {
     pub parsed: usize,
 }
 
-/// Whether Node would parse the file at `path` as JavaScript (other files it loads, JSON
-/// and addons, import nothing).
+/// Whether Node would parse the file at `path` as JavaScript, or TypeScript it strips the
+/// types of (other files it loads, JSON and addons, import nothing).
 fn is_javascript(path: &str) -> bool {
     let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    matches!(ext, "js" | "mjs" | "cjs")
+    matches!(ext, "js" | "mjs" | "cjs") || resolve::is_typescript(path)
 }
 
 /// Walks the graph from `entries` (real paths: the file `node` runs and the preloads it

@@ -49,7 +49,8 @@ pub fn check(ctx: &Ctx, out: &mut Collector) -> Option<Graph> {
         return None;
     }
     let fs = ctx.facts.fs;
-    let resolver = Resolver::new(fs, modgraph::node_path(ctx.facts.config.env("NODE_PATH")));
+    let resolver = Resolver::new(fs, modgraph::node_path(ctx.facts.config.env("NODE_PATH")))
+        .with_type_stripping(modgraph::strips_types(ctx.facts.config.env("NODE_VERSION")));
     let mut roots = preload_roots(ctx, &resolver, preloads, out);
     roots.push(entry.clone());
     let graph = modgraph::walk(fs, &resolver, &roots, &|p| own(ctx.subject, p));
