@@ -43,10 +43,11 @@ fn find(
                     return Some(found);
                 }
             }
-            [runner, file, ..] if matches!(*runner, "node" | "tsx" | "bun") => {
-                if writes_manifest(&root.join(dir).join(file)) {
-                    return Some(format!("`{name}`: {command}"));
-                }
+            [runner, file, ..]
+                if matches!(*runner, "node" | "tsx" | "bun")
+                    && writes_manifest(&root.join(dir).join(file)) =>
+            {
+                return Some(format!("`{name}`: {command}"));
             }
             _ => {}
         }
