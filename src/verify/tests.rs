@@ -1204,6 +1204,42 @@ fn pnpm_deploy_links_to_a_dev_dependency_are_the_dev_dependency() {
         .all(|f| f.paths.iter().all(|p| !p.contains("zod"))));
 }
 
+/// dokploy's `@trpc/server` declares `typescript` as a (required) peer dependency: pnpm's
+/// production install links it, as the lockfile locks it. A toolchain package that the
+/// production closure needs is not a build leftover: no `toolchain` finding (and no
+/// `dev-dependency` though the service also lists it as a devDependency).
+#[test]
+fn a_toolchain_package_a_production_dependency_needs_is_not_a_leftover() {
+    let ws = workspace();
+    let app = "/app";
+    let store = format!("{app}/node_modules/.pnpm");
+    let ts = format!("{store}/typescript@5.9.3/node_modules/typescript");
+    let image = pnpm_deploy(app)
+        .with(|t| {
+            t.layer(2)
+                .file(
+                    &format!("{store}/zod@3.23.8/node_modules/zod/package.json"),
+                    r#"{"name":"zod","version":"3.23.8","peerDependencies":{"typescript":">=5"}}"#,
+                )
+                .file(
+                    &format!("{ts}/package.json"),
+                    r#"{"name":"typescript","version":"5.9.3","bin":{"tsc":"./bin/tsc"}}"#,
+                )
+                .files(&[&format!("{ts}/bin/tsc"), &format!("{ts}/lib/tsc.js")])
+                .symlink(
+                    &format!("{store}/zod@3.23.8/node_modules/typescript"),
+                    "../../typescript@5.9.3/node_modules/typescript",
+                )
+                .symlink(
+                    &format!("{store}/node_modules/typescript"),
+                    "../typescript@5.9.3/node_modules/typescript",
+                )
+        })
+        .build();
+    let v = run(&image, Some("billing"), Some(&ws), "").unwrap();
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
+}
+
 /// The common hand-written layout puts the service's package at the app root
 /// (`WORKDIR /usr/src/app`, `COPY . .`): another service copied in below it is still another
 /// service, found by its workspace folder or by its folder name holding its entry file, while
