@@ -105,7 +105,13 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
             What::Workdir(dir) => workdir = join(&workdir, dir),
             What::Env(pairs) => env(found, pairs, &generated, target, &mut out),
             What::Expose(ports) => expose(found, ports, &generated, target, &mut out),
-            What::Volume(paths) => volume(found, paths, &workdir, target, &mut out),
+            What::Volume(paths) => {
+                let at = Place {
+                    workdir: &workdir,
+                    handwritten,
+                };
+                volume(found, paths, &at, target, &mut out)
+            }
             What::User(user) if Some(i) == last_user => {
                 let verdict = user_verdict(user, &generated, target);
                 out.push(found.line, &found.text, verdict);
@@ -394,12 +400,38 @@ fn expose(
     }
 }
 
-fn volume(found: &Found, paths: &[String], workdir: &str, target: &Target<'_>, out: &mut Carried) {
+/// Where a `VOLUME` is: the hand-written working directory then, and the whole Dockerfile.
+struct Place<'a> {
+    workdir: &'a str,
+    handwritten: &'a str,
+}
+
+/// Whether a line of `handwritten` other than a `VOLUME` or `WORKDIR` names folder `abs` (an
+/// `ENV XDG_DATA_HOME=/home/rqbit/db`, a `CMD [..., "/home/rqbit/downloads"]`), as a whole
+/// path (not `/data` in `/database`).
+fn named_elsewhere(handwritten: &str, abs: &str) -> bool {
+    handwritten
+        .lines()
+        .filter(|l| {
+            let word = l.split_whitespace().next().unwrap_or("");
+            !word.eq_ignore_ascii_case("VOLUME") && !word.eq_ignore_ascii_case("WORKDIR")
+        })
+        .any(|l| {
+            l.match_indices(abs).any(|(at, _)| {
+                !l[at + abs.len()..].starts_with(|c: char| c.is_alphanumeric() || "_-.".contains(c))
+            })
+        })
+}
+
+fn volume(found: &Found, paths: &[String], at: &Place<'_>, target: &Target<'_>, out: &mut Carried) {
+    let workdir = at.workdir;
     for path in paths {
         let text = format!("VOLUME {path}");
         let abs = join(workdir, path);
-        // Under the working directory: the same folder relative to the generated image's.
-        let relative = (workdir != "/")
+        // Under the working directory: the same folder relative to the generated image's,
+        // unless the Dockerfile names the absolute folder elsewhere (an ENV, the command):
+        // those settings keep it, so the folder must be there.
+        let relative = (workdir != "/" && !named_elsewhere(at.handwritten, &abs))
             .then(|| abs.strip_prefix(&format!("{workdir}/")))
             .flatten();
         let setting = relative.map_or(abs.clone(), str::to_string);
@@ -459,6 +491,24 @@ fn user_verdict(user: &str, generated: &FinalStage, target: &Target<'_>) -> Verd
     ))
 }
 
+/// `list` with its program moved to where the generated image has it, when it is the
+/// generated command's program at the hand-written image's path (kanidm's `HEALTHCHECK CMD
+/// ["/sbin/kanidmd", "scripting", "healthcheck"]`: the generated image has `/app/kanidmd`).
+fn at_generated_path(list: &[String], generated: &FinalStage) -> Vec<String> {
+    let program = generated.found.iter().rev().find_map(|f| match &f.what {
+        What::Cmd(Form::Exec(cmd)) => cmd.first().cloned(),
+        _ => None,
+    });
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut out = list.to_vec();
+    if let (Some(first), Some(program)) = (out.first_mut(), program) {
+        if first.contains('/') && *first != program && base(first) == base(&program) {
+            *first = program;
+        }
+    }
+    out
+}
+
 fn healthcheck(
     check: Option<&(Vec<(String, String)>, Form)>,
     generated: &FinalStage,
@@ -474,7 +524,7 @@ fn healthcheck(
         return Verdict::Dropped("isogen.toml sets healthcheck already".into());
     }
     let command = match form {
-        Form::Exec(list) => Healthcheck::Exec(list.clone()),
+        Form::Exec(list) => Healthcheck::Exec(at_generated_path(list, generated)),
         Form::Shell(_) if generated.base.contains("distroless") => {
             return Verdict::Dropped(format!(
                 "in shell form it needs /bin/sh, which the runtime image ({}) does not have; \
