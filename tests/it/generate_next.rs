@@ -424,6 +424,23 @@ fn a_start_that_passes_next_start_to_a_with_env_script_runs_next_start() {
     );
 }
 
+/// A `serverExternalPackages` the config computes (`[...shared, "@nx/greet"]`) is not
+/// guessed: generate says which names it took as external and how to make the rest known.
+#[test]
+fn a_computed_server_external_packages_is_named() {
+    let ws = next_workspace(&[(
+        "apps/site/next.config.js",
+        "const shared = ['sharp'];\nmodule.exports = { serverExternalPackages: [...shared, '@nx/greet'] };\n",
+    )]);
+    let err = warnings_of(&ws, "site");
+    assert!(
+        err.contains(
+            "apps/site/next.config.js: `serverExternalPackages` is computed when the config runs"
+        ),
+        "{err}"
+    );
+}
+
 /// create-t3-turbo's next.config.js imports `jiti` (a devDependency) to load its env schema.
 /// `next start` loads the config when the server starts, from the production install, which
 /// leaves devDependencies out: the server would stop with ERR_MODULE_NOT_FOUND. generate names
