@@ -353,7 +353,6 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         .and_then(|b| bin_entry(b, name));
     Ok(NodePackage {
         has_name,
-        select_by_folder: !has_name,
         description: fields.string("description")?,
         module_type: fields
             .string("type")?
@@ -387,13 +386,8 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
                 .collect(),
             _ => BTreeSet::new(),
         },
-        folder: PackageFolder::default(),
-        prisma: None,
-        prisma_elsewhere: Vec::new(),
-        next: None,
-        bundles: Vec::new(),
-        bundler_output: None,
-        manifest_rewrite: None,
+        select_by_folder: !has_name,
+        ..Default::default()
     })
 }
 
