@@ -99,11 +99,14 @@ pub struct Subject {
     pub unbuilt: BTreeSet<String>,
     /// `/<dir>` of each other service with a folder, for suffix matching.
     pub other_suffixes: Vec<(usize, String)>,
-    /// [`Subject::owner`]'s last answer for a folder: the folder, how many roles there were
-    /// (a changed map is asked again), and the length of its owner (a prefix of the folder).
-    /// The rules ask in path order, so most paths share the last one's folder.
-    owner_of_last_dir: RefCell<Option<(String, usize, Option<usize>)>>,
 }
+
+/// [`Subject::owner_cached`]'s last answer for a folder: the folder, how many roles there were
+/// (a changed map is asked again), and the length of its owner (a prefix of the folder). The
+/// rules ask in path order, so most paths share the last one's folder. One per thread that
+/// asks (the path rules run on several).
+#[derive(Debug, Default)]
+pub struct OwnerCache(RefCell<Option<(String, usize, Option<usize>)>>);
 
 impl Subject {
     pub fn role_of_dir(&self, dir: &str) -> Option<&Role> {
@@ -112,6 +115,11 @@ impl Subject {
 
     /// The nearest package folder at or above `path`, with its role.
     pub fn owner(&self, path: &str) -> Option<(&str, &Role)> {
+        self.owner_cached(path, &OwnerCache::default())
+    }
+
+    /// [`Subject::owner`], remembering the last folder's answer in `cache`.
+    pub fn owner_cached(&self, path: &str, cache: &OwnerCache) -> Option<(&str, &Role)> {
         if let Some((k, v)) = self.roles.get_key_value(path) {
             return Some((k.as_str(), v));
         }
@@ -121,7 +129,7 @@ impl Subject {
         // The owner of everything in a folder but its own packages is the folder's: one walk
         // up per folder rather than one per path.
         let dir = fs::parent(path);
-        let mut last = self.owner_of_last_dir.borrow_mut();
+        let mut last = cache.0.borrow_mut();
         let len = match &*last {
             Some((cached, roles, len)) if cached == dir && *roles == self.roles.len() => *len,
             _ => {
