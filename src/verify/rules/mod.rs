@@ -39,17 +39,17 @@ pub struct Ctx<'a, 'f> {
     pub launch: &'a Launch,
     pub policy: &'a Policy,
     /// This thread's memory of [`Ctx::owner`]'s last answer.
-    pub owners: OwnerCache,
+    pub owners: OwnerCache<'a>,
 }
 
-impl<'a> Ctx<'a, '_> {
+impl<'a, 'f> Ctx<'a, 'f> {
     /// The nearest package folder at or above `path`, with its role ([`Subject::owner`]).
     pub fn owner(&self, path: &str) -> Option<(&'a str, &'a Role)> {
         self.subject.owner_cached(path, &self.owners)
     }
 
     /// The same context with a memory of its own, for another thread.
-    fn fork(&self) -> Ctx<'a, '_> {
+    fn fork(&self) -> Ctx<'a, 'f> {
         Ctx {
             facts: self.facts,
             subject: self.subject,
