@@ -391,3 +391,20 @@ fn build_args_reach_next_build_and_only_the_builder() {
     )]);
     refused(&ws, &["isogen.toml", "`NEXT-URL` is not a variable name"]);
 }
+
+/// A `serverExternalPackages` the config computes (`[...shared, "@nx/greet"]`) is not
+/// guessed: generate says which names it took as external and how to make the rest known.
+#[test]
+fn a_computed_server_external_packages_is_named() {
+    let ws = next_workspace(&[(
+        "apps/site/next.config.js",
+        "const shared = ['sharp'];\nmodule.exports = { serverExternalPackages: [...shared, '@nx/greet'] };\n",
+    )]);
+    let err = warnings_of(&ws, "site");
+    assert!(
+        err.contains(
+            "apps/site/next.config.js: `serverExternalPackages` is computed when the config runs"
+        ),
+        "{err}"
+    );
+}

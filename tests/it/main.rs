@@ -39,3 +39,4 @@ mod start_wrap;
 mod tidy;
 mod trial_shapes;
 mod verify_cli;
+mod verify_locked;

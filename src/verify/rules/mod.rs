@@ -14,6 +14,7 @@
 mod duplicates;
 mod entrypoint;
 mod layout;
+mod locked;
 mod modules;
 mod policy;
 mod secrets;
@@ -321,7 +322,8 @@ pub fn run(ctx: &Ctx, threads: Option<usize>) -> Vec<Finding> {
     user::check(ctx, &mut out);
     services::check_presence(ctx, &mut out);
     entrypoint::check(ctx, &mut out);
-    modules::check(ctx, &mut out);
+    let graph = modules::check(ctx, &mut out);
+    locked::check(ctx, graph.as_ref(), &mut out);
     duplicates::check(ctx, &mut out);
     path_rules(ctx, threads, &mut out);
     // After the path rules: a manifest they claimed is reported with what it belongs to.

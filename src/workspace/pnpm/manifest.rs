@@ -120,6 +120,10 @@ pub struct NodePackage {
     /// What its `build` script's tsup/tsdown writes, by its config (read at discovery).
     #[serde(skip)]
     pub bundler_output: Option<super::bundler::BundlerOutput>,
+    /// How its `build` script rewrites its own package.json, when it does (see
+    /// [`manifest_rewrite`](super::manifest_rewrite); read at discovery).
+    #[serde(skip)]
+    pub manifest_rewrite: Option<String>,
 }
 
 impl NodePackage {
@@ -383,6 +387,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         next: None,
         bundles: Vec::new(),
         bundler_output: None,
+        manifest_rewrite: None,
     })
 }
 

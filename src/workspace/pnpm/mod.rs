@@ -25,8 +25,10 @@ pub mod folder;
 pub mod freshness;
 pub mod front_end;
 pub mod launcher;
+pub mod locked;
 pub mod lockfile;
 pub mod manifest;
+pub mod manifest_rewrite;
 pub mod next_config;
 pub mod node_version;
 pub mod npmrc;
@@ -295,6 +297,7 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
         n.script_files = script_files::read(root, dir, &n.scripts);
         n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
         n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));
+        n.manifest_rewrite = manifest_rewrite::rewrite(root, dir, &n.scripts);
         read_entry_script(root, dir, n);
         if let Some((_, StartCommand::PackageFile { file, .. })) = &n.start {
             n.start_file_node = launcher::node_shebang(root, dir, file);

@@ -80,7 +80,7 @@ pub(super) fn read_root_facts(
     });
     pnpm.node_version = node_version::discover(root, json.as_ref());
     let lock = read_root_lockfile(root, pnpm)?;
-    read_npm_config(root, yaml, pnpm)?;
+    read_npm_config(root, yaml, json.as_ref(), pnpm)?;
     pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
     pnpm.tsconfigs = root_tsconfigs(root)?;
     Ok(RootRead {
@@ -175,7 +175,12 @@ fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<Option<Lo
 }
 
 /// `.npmrc` and the settings of `pnpm-workspace.yaml` that change how pnpm installs.
-fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
+fn read_npm_config(
+    root: &Path,
+    yaml: &Value,
+    manifest: Option<&Value>,
+    pnpm: &mut PnpmWorkspace,
+) -> Result<()> {
     let path = root.join(".npmrc");
     pnpm.npmrc = path.is_file();
     let npmrc = if pnpm.npmrc {
@@ -190,7 +195,17 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
         .as_deref()
         .and_then(|v| v.split('.').next()?.parse::<u64>().ok())
         .is_some_and(|major| major >= 11);
-    pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE), npmrc_ignored)?;
+    let manifest_path = root.join("package.json");
+    let pnpm_field = manifest
+        .and_then(|m| m.get("pnpm"))
+        .filter(|p| p.is_object());
+    pnpm.settings = PnpmSettings::read(
+        &npmrc,
+        yaml,
+        &root.join(WORKSPACE_FILE),
+        pnpm_field.map(|f| (f, manifest_path.as_path())),
+        npmrc_ignored,
+    )?;
     pnpm.npmrc_credentials = npmrc.credentials;
     pnpm.npmrc_public = npmrc.public_lines;
     pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);
