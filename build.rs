@@ -27,7 +27,16 @@ fn watch_head() {
     };
     let mut watched = vec![Path::new(&git_dir).join("HEAD")];
     if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        watched.push(Path::new(&common).join(branch));
+        // A branch whose ref is only in packed-refs gets a loose file at its next commit: watch
+        // the nearest folder that exists (cargo scans a folder for any newer file), or that
+        // commit would never rebuild this and `--version` would name the old one.
+        let ref_file = Path::new(&common).join(branch);
+        let refs = Path::new(&common).join("refs");
+        let existing = ref_file
+            .ancestors()
+            .take_while(|p| p.starts_with(&refs))
+            .find(|p| p.exists());
+        watched.extend(existing.map(Path::to_path_buf));
     }
     watched.push(Path::new(&common).join("packed-refs"));
     // A path that does not exist would make cargo rerun this script on every build.
