@@ -37,7 +37,7 @@ pub(super) fn warnings(
     service: &str,
     runtime_packages: &[String],
 ) -> Vec<String> {
-    let Some(text) = lockfile.and_then(|l| std::fs::read_to_string(root.join(l)).ok()) else {
+    let Some(text) = lockfile.and_then(|l| crate::fsio::read_to_string(root.join(l)).ok()) else {
         return Vec::new();
     };
     let Ok(lock) = text.parse::<Table>() else {

@@ -46,7 +46,7 @@ pub(super) fn read_root_facts(
     pnpm: &mut PnpmWorkspace,
 ) -> Result<RootRead> {
     let root_manifest = root.join("package.json");
-    pnpm.root_manifest = root_manifest.is_file();
+    pnpm.root_manifest = crate::fsio::is_file(&root_manifest);
     let json = if pnpm.root_manifest {
         Some(read_json(&root_manifest)?)
     } else {
@@ -72,7 +72,7 @@ pub(super) fn read_root_facts(
     pnpm.overrides_file = overrides.file;
 
     pnpm.nvmrc = [".nvmrc", ".node-version"].iter().find_map(|name| {
-        let text = std::fs::read_to_string(root.join(name)).ok()?;
+        let text = crate::fsio::read_to_string(root.join(name)).ok()?;
         text.lines()
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with('#'))
@@ -81,7 +81,7 @@ pub(super) fn read_root_facts(
     pnpm.node_version = node_version::discover(root, json.as_ref());
     let lock = read_root_lockfile(root, pnpm)?;
     read_npm_config(root, yaml, pnpm)?;
-    pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
+    pnpm.pnpmfile = crate::fsio::is_file(root.join(".pnpmfile.cjs"));
     pnpm.tsconfigs = root_tsconfigs(root)?;
     Ok(RootRead {
         manifest: json,
@@ -106,8 +106,9 @@ fn read_root_manifest(
                     overrides.root_deps.insert(k.clone(), v.to_string());
                     let folder = super::deps::local_folder("", v);
                     let path = path.parent().unwrap_or(Path::new(""));
-                    pnpm.root_local_dirs
-                        .extend(folder.filter(|f| !f.is_empty() && path.join(f).is_dir()));
+                    pnpm.root_local_dirs.extend(
+                        folder.filter(|f| !f.is_empty() && crate::fsio::is_dir(path.join(f))),
+                    );
                 }
                 pnpm.root_dependencies.insert(k.clone(), field.to_string());
             }
@@ -153,7 +154,7 @@ fn read_root_manifest(
 /// refuses to run), but it is there.
 fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<Option<LockfileFacts>> {
     let path = root.join(LOCKFILE);
-    pnpm.lockfile_present = path.is_file();
+    pnpm.lockfile_present = crate::fsio::is_file(&path);
     pnpm.lockfile = pnpm.lockfile_present && read_text(&path).is_ok_and(|t| !t.trim().is_empty());
     if !pnpm.lockfile {
         return Ok(None);
@@ -177,7 +178,7 @@ fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<Option<Lo
 /// `.npmrc` and the settings of `pnpm-workspace.yaml` that change how pnpm installs.
 fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Result<()> {
     let path = root.join(".npmrc");
-    pnpm.npmrc = path.is_file();
+    pnpm.npmrc = crate::fsio::is_file(&path);
     let npmrc = if pnpm.npmrc {
         // An `.npmrc` pnpm cannot read stops pnpm too; one that is not UTF-8 is unreadable.
         Npmrc::parse(&read_text(&path)?)
@@ -226,7 +227,7 @@ fn read_npm_config(root: &Path, yaml: &Value, pnpm: &mut PnpmWorkspace) -> Resul
 
 /// The root's `tsconfig*.json` files, sorted.
 fn root_tsconfigs(root: &Path) -> Result<Vec<String>> {
-    let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
+    let mut tsconfigs: Vec<String> = crate::fsio::read_dir(root)
         .map_err(|e| Error::io(root, e))?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
