@@ -351,24 +351,34 @@ fn main() -> ExitCode {
 /// What `generate` says about the workspace before planning: packages left out that look
 /// deployed (an unread start script, a tool a hand-written Dockerfile builds), an empty pnpm
 /// workspace.
+/// Says the warnings of discovery (kept in `said`), before planning so they are said even
+/// when no package is a service.
 fn discovery_warnings(
+    said: &mut Vec<String>,
     dir: &Path,
     ws: &isogen::workspace::Workspace,
     config: &isogen::config::Config,
 ) -> isogen::Result<()> {
-    for w in isogen::workspace::roles::unread_starts(ws, &config.workspace)? {
-        eprintln!("warning: {w}");
-    }
-    for w in cli::elsewhere::deployed_tools(dir, ws, config)? {
-        eprintln!("warning: {w}");
-    }
+    warn(
+        said,
+        isogen::workspace::roles::unread_starts(ws, &config.workspace)?,
+    );
+    warn(said, cli::elsewhere::deployed_tools(dir, ws, config)?);
     if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
-        eprintln!(
-            "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
+        warn(said, [format!(
+            "{}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
             isogen::workspace::pnpm::WORKSPACE_FILE
-        );
+        )]);
     }
     Ok(())
+}
+
+/// Prints `warnings` (each after `warning: `) and keeps them in `said`.
+fn warn(said: &mut Vec<String>, warnings: impl IntoIterator<Item = String>) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+        said.push(w);
+    }
 }
 
 fn generate(
@@ -378,6 +388,22 @@ fn generate(
     templates: Option<PathBuf>,
     keep_going: bool,
 ) -> isogen::Result<ExitCode> {
+    // `--check` of a tree whose every input is as a passing check left it passes again.
+    let cache = match mode {
+        Mode::Check { force: false, .. } => {
+            let key = cli::check_cache::Key::new(&dir, &services, templates.as_deref(), keep_going);
+            cli::check_cache::Cache::open(&dir, key)
+        }
+        _ => None,
+    };
+    if let Some(hit) = cache.as_ref().and_then(|c| c.hit()) {
+        for w in &hit.warnings {
+            eprintln!("warning: {w}");
+        }
+        eprintln!("{} generated files are up to date", hit.files);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let recording = cache.map(cli::check_cache::Cache::record);
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
     let options = isogen::generate::Options {
@@ -385,8 +411,8 @@ fn generate(
         templates,
         keep_going,
     };
-    // Before planning, so they are said even when no package is a service.
-    discovery_warnings(&dir, &ws, &config)?;
+    let mut said = Vec::new();
+    discovery_warnings(&mut said, &dir, &ws, &config)?;
     let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     let mut new_config = None;
     // `--check --force` previews what `--force` would keep and drop, writing nothing.
@@ -420,13 +446,12 @@ fn generate(
             );
         }
     }
-    for w in &plan.warnings {
-        eprintln!("warning: {w}");
-    }
+    warn(&mut said, plan.warnings.iter().cloned());
     if mode != Mode::Stdout {
-        for w in cli::elsewhere::warnings(&dir, &ws, &config, &plan.files) {
-            eprintln!("warning: {w}");
-        }
+        warn(
+            &mut said,
+            cli::elsewhere::warnings(&dir, &ws, &config, &plan.files),
+        );
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -452,6 +477,10 @@ fn generate(
         }
         Mode::Check { .. } => {
             eprintln!("{} generated files are up to date", plan.files.len());
+            if let Some(recording) = recording {
+                let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
+                recording.store(&dir, &paths, said);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Mode::Write { .. } => {

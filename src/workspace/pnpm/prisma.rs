@@ -210,7 +210,7 @@ fn config_schema(folder: &Path) -> Option<String> {
 
 /// The schema's text: the file, or every `.prisma` file of the folder (multi-file schemas).
 fn schema_text(path: &Path) -> String {
-    if crate::fsio::is_dir(&path) {
+    if crate::fsio::is_dir(path) {
         let mut files: Vec<_> = crate::fsio::walked_all(crate::fsio::walk(path).into_iter())
             .flatten()
             .filter(|e| e.path().extension().is_some_and(|x| x == "prisma"))
