@@ -373,6 +373,30 @@ fn discovery_warnings(
     Ok(())
 }
 
+/// `--check` (without `--force`) of a tree whose every input is as a passing check left it
+/// passes again, saying what that check said: `Err` is that exit. Otherwise the recording of
+/// the full check to store if it passes (`None`: no cache).
+fn check_from_cache(
+    dir: &Path,
+    mode: Mode,
+    key: impl FnOnce() -> Option<cli::check_cache::Key>,
+) -> Result<Option<cli::check_cache::Recording>, ExitCode> {
+    let Mode::Check { force: false, .. } = mode else {
+        return Ok(None);
+    };
+    let Some(cache) = cli::check_cache::Cache::open(dir, key()) else {
+        return Ok(None);
+    };
+    if let Some(hit) = cache.hit() {
+        for w in &hit.warnings {
+            eprintln!("warning: {w}");
+        }
+        eprintln!("{} generated files are up to date", hit.files);
+        return Err(ExitCode::SUCCESS);
+    }
+    Ok(Some(cache.record()))
+}
+
 /// Prints `warnings` (each after `warning: `) and keeps them in `said`.
 fn warn(said: &mut Vec<String>, warnings: impl IntoIterator<Item = String>) {
     for w in warnings {
@@ -388,22 +412,11 @@ fn generate(
     templates: Option<PathBuf>,
     keep_going: bool,
 ) -> isogen::Result<ExitCode> {
-    // `--check` of a tree whose every input is as a passing check left it passes again.
-    let cache = match mode {
-        Mode::Check { force: false, .. } => {
-            let key = cli::check_cache::Key::new(&dir, &services, templates.as_deref(), keep_going);
-            cli::check_cache::Cache::open(&dir, key)
-        }
-        _ => None,
+    let key = || cli::check_cache::Key::new(&dir, &services, templates.as_deref(), keep_going);
+    let recording = match check_from_cache(&dir, mode, key) {
+        Ok(recording) => recording,
+        Err(passed) => return Ok(passed),
     };
-    if let Some(hit) = cache.as_ref().and_then(|c| c.hit()) {
-        for w in &hit.warnings {
-            eprintln!("warning: {w}");
-        }
-        eprintln!("{} generated files are up to date", hit.files);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let recording = cache.map(cli::check_cache::Cache::record);
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
     let options = isogen::generate::Options {
