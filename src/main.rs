@@ -405,6 +405,42 @@ fn warn(said: &mut Vec<String>, warnings: impl IntoIterator<Item = String>) {
     }
 }
 
+/// Writes (or, with `--check`, previews) isogen.toml with the settings `--force` kept.
+fn save_kept(path: &Path, text: &str, mode: Mode) -> isogen::Result<()> {
+    if let Mode::Check { diff, .. } = mode {
+        print!("{}", cli::carry::preview(path, text, diff)?);
+    } else {
+        isogen::generate::write::replace(path, text.as_bytes())?;
+        println!(
+            "updated {} (settings kept from hand-written Dockerfiles)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A plan with failed services and no `--keep-going`: prints the warnings of every service
+/// (and what the hand-written Dockerfiles beside the services and the failed ones' drafts
+/// say), and returns the errors; nothing is written.
+fn failed_plan(
+    dir: &Path,
+    ws: &isogen::workspace::Workspace,
+    config: &isogen::config::Config,
+    mode: Mode,
+    plan: isogen::generate::Plan,
+) -> isogen::Error {
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    if mode != Mode::Stdout {
+        let files: Vec<_> = plan.files.iter().chain(&plan.drafts).cloned().collect();
+        for w in cli::elsewhere::warnings(dir, ws, config, &files) {
+            eprintln!("warning: {w}");
+        }
+    }
+    isogen::generate::failure(Vec::new(), plan.failed)
+}
+
 fn generate(
     dir: PathBuf,
     mode: Mode,
@@ -419,14 +455,20 @@ fn generate(
     };
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
+    // Every service is planned, even past a failure, so the warnings of all of them (and the
+    // hints a failed one's draft gives) come with the errors in one run; without
+    // `--keep-going`, a failure still writes nothing.
     let options = isogen::generate::Options {
         services,
         templates,
-        keep_going,
+        keep_going: true,
     };
     let mut said = Vec::new();
     discovery_warnings(&mut said, &dir, &ws, &config)?;
     let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
+    if !keep_going && !plan.failed.is_empty() {
+        return Err(failed_plan(&dir, &ws, &config, mode, plan));
+    }
     let mut new_config = None;
     // `--check --force` previews what `--force` would keep and drop, writing nothing.
     if matches!(
@@ -436,34 +478,34 @@ fn generate(
         if let Some(kept) = cli::carry::hand_written(&dir, &config, &plan.files)? {
             print!("{}", kept.report);
             if let Some((path, text, config)) = kept.toml {
-                plan = isogen::generate::plan(&ws, &config.generate, &options).map_err(|e| {
+                let with_kept = |e: isogen::Error| {
                     isogen::Error::Usage(format!(
                         "{e}\n(with the settings above, which --force would add to isogen.toml; \
                          nothing was written: set them in isogen.toml by hand, or remove the \
                          instruction from the hand-written Dockerfile)"
                     ))
-                })?;
+                };
+                plan =
+                    isogen::generate::plan(&ws, &config.generate, &options).map_err(with_kept)?;
+                if !keep_going && !plan.failed.is_empty() {
+                    let failed = std::mem::take(&mut plan.failed);
+                    return Err(with_kept(isogen::generate::failure(Vec::new(), failed)));
+                }
                 new_config = Some((path, text));
             }
         }
     }
     // Every file has rendered: isogen.toml first, so the kept settings survive a failed write.
     if let Some((path, text)) = new_config {
-        if let Mode::Check { diff, .. } = mode {
-            print!("{}", cli::carry::preview(&path, &text, diff)?);
-        } else {
-            isogen::generate::write::replace(&path, text.as_bytes())?;
-            println!(
-                "updated {} (settings kept from hand-written Dockerfiles)",
-                path.display()
-            );
-        }
+        save_kept(&path, &text, mode)?;
     }
     warn(&mut said, plan.warnings.iter().cloned());
     if mode != Mode::Stdout {
+        // With --keep-going, the drafts of the failed services are read too.
+        let files: Vec<_> = plan.files.iter().chain(&plan.drafts).cloned().collect();
         warn(
             &mut said,
-            cli::elsewhere::warnings(&dir, &ws, &config, &plan.files),
+            cli::elsewhere::warnings(&dir, &ws, &config, &files),
         );
     }
     let stdout = std::io::stdout();

@@ -61,6 +61,11 @@ pub struct Plan {
     /// With [`Options::keep_going`]: the services that failed, each with its error (their
     /// files are not in `files`).
     pub failed: Vec<(String, Error)>,
+    /// The files a failed service would get once its refusal is answered (a Cargo binary
+    /// whose command line needs a subcommand, rendered with the bare command): never written,
+    /// only read for what the first run can already tell (a hand-written Dockerfile's
+    /// settings beside it).
+    pub drafts: Vec<GeneratedFile>,
 }
 
 /// Which services, and from which templates.
@@ -160,26 +165,27 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     // services' order, as a serial run gives them.
     let rendered = crate::par::map(&services, |service| {
         let mut warnings = Vec::new();
-        let files = service_files(ws, service, config, &config_path, &templates, &mut warnings);
-        (files, warnings)
+        let mut drafts = Vec::new();
+        let files = service_files(
+            ws,
+            service,
+            config,
+            &config_path,
+            &templates,
+            (&mut warnings, &mut drafts),
+        );
+        (files, warnings, drafts)
     });
-    for (service, (files, warnings)) in services.iter().zip(rendered) {
+    for (service, (files, warnings, drafts)) in services.iter().zip(rendered) {
         plan.warnings.extend(warnings);
+        plan.drafts.extend(drafts);
         match files {
             Ok(files) => plan.files.extend(files),
             Err(e) => plan.failed.push((service.name.clone(), e)),
         }
     }
     if !unknown.is_empty() || (!options.keep_going && !plan.failed.is_empty()) {
-        let mut errors = unknown;
-        errors.extend(plan.failed.into_iter().map(|(_, e)| e));
-        // A workspace-wide error (a stale lockfile) fails every service the same way: once.
-        let mut seen = std::collections::HashSet::new();
-        errors.retain(|e| seen.insert(e.to_string()));
-        return Err(match errors.len() {
-            1 => errors.remove(0),
-            _ => Error::Several(errors),
-        });
+        return Err(failure(unknown, plan.failed));
     }
     // The bake file lists every service, so only a run over all of them writes it.
     if config.bake && options.services.is_empty() {
@@ -195,35 +201,64 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     Ok(plan)
 }
 
-/// The rendered files of one service.
+/// The error of a plan that failed: the unknown sections and every failed service's error,
+/// each once (a workspace-wide error, a stale lockfile, fails every service the same way).
+pub fn failure(unknown: Vec<Error>, failed: Vec<(String, Error)>) -> Error {
+    let mut errors = unknown;
+    errors.extend(failed.into_iter().map(|(_, e)| e));
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|e| seen.insert(e.to_string()));
+    match errors.len() {
+        1 => errors.remove(0),
+        _ => Error::Several(errors),
+    }
+}
+
+/// The rendered files of one service; `notes` collects its warnings and, when it fails, the
+/// drafts it still renders ([`Plan::drafts`]).
 fn service_files(
     ws: &Workspace,
     service: &Service,
     config: &GenerateConfig,
     config_path: &Path,
     templates: &templates::Templates,
-    warnings: &mut Vec<String>,
+    notes: (&mut Vec<String>, &mut Vec<GeneratedFile>),
 ) -> Result<Vec<GeneratedFile>> {
+    let (warnings, drafts) = notes;
+    let mut draft_renderings = Vec::new();
+    let render = |renderings: Vec<Rendering>| -> Result<Vec<GeneratedFile>> {
+        renderings
+            .into_iter()
+            .map(|r| {
+                let contents = templates.render(&r.template, &r.context)?;
+                Ok(GeneratedFile {
+                    path: r.path,
+                    service: service.name.clone(),
+                    contents: normalize(&contents),
+                    command: GENERATED_BY,
+                })
+            })
+            .collect()
+    };
     let renderings = match ws.service_package(service).ecosystem {
         Ecosystem::Pnpm => {
             reject_node_only_gaps(service, config, config_path)?;
             node::isolation::check(ws, service, warnings)?;
-            node::renderings(ws, service, config, config_path, warnings)?
+            node::renderings(ws, service, config, config_path, warnings)
         }
-        Ecosystem::Cargo => cargo::renderings(ws, service, config, config_path, warnings)?,
+        Ecosystem::Cargo => cargo::renderings(
+            ws,
+            service,
+            config,
+            config_path,
+            warnings,
+            &mut draft_renderings,
+        ),
     };
-    renderings
-        .into_iter()
-        .map(|r| {
-            let contents = templates.render(&r.template, &r.context)?;
-            Ok(GeneratedFile {
-                path: r.path,
-                service: service.name.clone(),
-                contents: normalize(&contents),
-                command: GENERATED_BY,
-            })
-        })
-        .collect()
+    if let Ok(files) = render(draft_renderings) {
+        drafts.extend(files);
+    }
+    render(renderings?)
 }
 
 /// `[generate.services.<name>]` naming no service; for a Cargo binary the default rule made a

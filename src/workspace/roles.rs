@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use super::cargo::services::{server_source, SERVER_FRAMEWORKS, TOOL_WORDS};
+use super::cargo::services::{
+    desktop_framework, features_off_by_default, server_source, SERVER_FRAMEWORKS, TOOL_WORDS,
+};
 use super::{Ecosystem, Package, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
@@ -197,16 +199,39 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
     if p.name == "xtask" {
         return "xtask: the cargo-xtask convention for developer tasks".into();
     }
+    if let Some(f) = desktop_framework(p) {
+        return format!(
+            "its binaries ({bins}) are a desktop app: it depends on {f}; {MAKE} if one also \
+             runs headless as a server"
+        );
+    }
     if let Some(f) = server_source(p) {
         let sources = p.cargo.as_ref().is_some_and(|c| !c.side_tools.is_empty());
+        let gated: Vec<String> = p
+            .cargo
+            .iter()
+            .flat_map(|c| &c.bins)
+            .filter_map(|b| {
+                let off = features_off_by_default(p, &b.name);
+                (!off.is_empty()).then(|| format!("{}: {}", b.name, off.join(", ")))
+            })
+            .collect();
         return format!(
-            "its binaries ({bins}) are tools by their names (a word of {}){} though it {f}; \
+            "its binaries ({bins}) are tools by their names (a word of {}){}{} though it {f}; \
              {MAKE}",
             TOOL_WORDS.join(", "),
             if sources {
                 " or name no crate of the server in their sources"
             } else {
                 ""
+            },
+            if gated.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " or need features the defaults do not enable ({})",
+                    gated.join("; ")
+                )
             }
         );
     }

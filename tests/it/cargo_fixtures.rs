@@ -313,3 +313,75 @@ fn excluded_crates_are_never_read() {
     );
     fails(&dir, &["<ws>/crates/experimental/Cargo.toml:4:"]);
 }
+
+/// kanidm's shape: the daemon needs a subcommand (refused until `args` is set) and its
+/// hand-written `server/Dockerfile`, above the package folder, runs `idmd server` and exposes a
+/// port. The first run says both: the refusal, and the settings of that Dockerfile (`args =
+/// ["server"]` among them), not the settings only once the refusal is answered; nothing is
+/// written.
+#[test]
+fn a_refused_service_still_gets_the_hints_of_its_hand_written_dockerfile_in_the_first_run() {
+    let dir = fresh_copy("cargo-thin");
+    edit(
+        &dir,
+        "isogen.toml",
+        "args = [\"server\"]\nexpose = [18443]\n",
+        "",
+    );
+    // fresh_copy leaves out every `Dockerfile`, the hand-written one too.
+    std::fs::copy(
+        fixture_dir("cargo-thin").join("server/Dockerfile"),
+        dir.path().join("server/Dockerfile"),
+    )
+    .unwrap();
+    // kanidmd's command line: clap, in a file pasted in with `include!`.
+    edit(
+        &dir,
+        "server/daemon/src/main.rs",
+        "fn main",
+        "include!(\"./opt.rs\");\nfn main",
+    );
+    std::fs::write(
+        dir.path().join("server/daemon/src/opt.rs"),
+        "#[derive(Debug, Parser)]\nstruct Opt {\n    #[command(subcommand)]\n    commands: IdmdOpt,\n}\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("binary `idmd` (service `idmd`) needs a subcommand"),
+        "{err}"
+    );
+    assert!(
+        err.contains("server/Dockerfile is a hand-written Dockerfile that builds service `idmd`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("CMD [\"/sbin/idmd\", \"server\"] -> args = [\"server\"]"),
+        "{err}"
+    );
+    assert!(err.contains("EXPOSE 18443 -> expose = [18443]"), "{err}");
+    assert!(!dir.path().join("server/daemon/Dockerfile").exists());
+    assert!(!dir.path().join("engine/Dockerfile").exists());
+    // With --keep-going the other service is written, and the hints come all the same.
+    let out = isogen()
+        .args(["generate", "--keep-going"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CMD [\"/sbin/idmd\", \"server\"] -> args = [\"server\"]"),
+        "{err}"
+    );
+    assert!(dir.path().join("engine/Dockerfile").exists());
+    assert!(!dir.path().join("server/daemon/Dockerfile").exists());
+}

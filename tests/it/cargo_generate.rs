@@ -1333,3 +1333,153 @@ fn a_server_whose_command_line_requires_a_subcommand_needs_args() {
     let dir = fixture(&lemmy);
     assert_eq!(rendered(dir.path(), &[]).len(), 2);
 }
+
+/// One run says everything: the warnings of the services that plan (a system library the
+/// runtime image lacks) come with another service's error, not once that error is fixed.
+#[test]
+fn the_warnings_of_the_other_services_come_with_an_error() {
+    let server = |name: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\naxum = \"0.7\"\n{deps}"
+        )
+    };
+    let lock = "version = 4\n\n[[package]]\nname = \"api\"\nversion = \"0.1.0\"\n\
+                dependencies = [\"pq-sys\"]\n\n[[package]]\nname = \"pq-sys\"\nversion = \"0.7.5\"\n\
+                source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+                [[package]]\nname = \"store\"\nversion = \"0.1.0\"\n";
+    let opt = "#[derive(Parser)]\nstruct Opt {\n    #[command(subcommand)]\n    cmd: Cmd,\n}\n";
+    let api = server("api", "pq-sys = \"0.7\"\n");
+    let store = server("store", "");
+    generate_exits_2(
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"api\", \"store\"]\n",
+            ),
+            ("Cargo.lock", lock),
+            ("api/Cargo.toml", &api),
+            ("api/src/main.rs", "fn main() {}\n"),
+            ("store/Cargo.toml", &store),
+            ("store/src/main.rs", "mod opt;\nfn main() {}\n"),
+            ("store/src/opt.rs", opt),
+        ],
+        &[
+            "warning: service `api` links the system library libpq.so.5",
+            "binary `store` (service `store`) needs a subcommand",
+        ],
+    );
+}
+
+/// quickwit's and qdrant's shape: a `-sys` crate built with cmake (`rdkafka-sys` through
+/// rdkafka's `cmake-build`) is named with the builder package that installs cmake; an optional
+/// crate that only a non-default feature enables (qdrant's `gpu` crate and `shaderc-sys`),
+/// though Cargo.lock lists it, is not; `builder_packages` silences the warning.
+#[test]
+fn a_build_that_runs_cmake_names_the_builder_package() {
+    let lock = "version = 4\n\n\
+        [[package]]\nname = \"api\"\nversion = \"0.1.0\"\ndependencies = [\"axum\", \"gpu\", \"rdkafka\"]\n\n\
+        [[package]]\nname = \"gpu\"\nversion = \"0.1.0\"\ndependencies = [\"shaderc\"]\n\n\
+        [[package]]\nname = \"shaderc\"\nversion = \"0.10.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"shaderc-sys\"]\n\n\
+        [[package]]\nname = \"shaderc-sys\"\nversion = \"0.10.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"cmake\"]\n\n\
+        [[package]]\nname = \"rdkafka\"\nversion = \"0.37.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"rdkafka-sys\"]\n\n\
+        [[package]]\nname = \"rdkafka-sys\"\nversion = \"4.8.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"cmake\"]\n\n\
+        [[package]]\nname = \"cmake\"\nversion = \"0.1.54\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+        [[package]]\nname = \"axum\"\nversion = \"0.7.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"api\", \"gpu\"]\n"),
+        ("Cargo.lock", lock),
+        (
+            "api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [features]\ngpu = [\"gpu/gpu\"]\n\n[dependencies]\naxum = \"0.7\"\n\
+             gpu = { path = \"../gpu\" }\nrdkafka = { version = \"0.37\", features = [\"cmake-build\"] }\n",
+        ),
+        ("api/src/main.rs", "fn main() {}\n"),
+        (
+            "gpu/Cargo.toml",
+            "[package]\nname = \"gpu\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [features]\ngpu = [\"dep:shaderc\"]\n\n[dependencies]\nshaderc = { version = \"0.10\", optional = true }\n",
+        ),
+        ("gpu/src/lib.rs", ""),
+    ];
+    let dir = fixture(&files);
+    let warnings = |dir: &Path| {
+        let config = Config::load_from_root(dir).unwrap();
+        let ws = Workspace::discover(dir, &config.workspace).unwrap();
+        plan(&ws, &config.generate, &Options::default())
+            .unwrap()
+            .warnings
+    };
+    let found = warnings(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains(
+            "run cmake (through the `cmake` crate) at build time (`rdkafka-sys`, in Cargo.lock)"
+        ),
+        "{}",
+        found[0]
+    );
+    assert!(found[0].contains("builder_packages = [\"cmake\", ...] to [generate.services.api]"));
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.api]\nbuilder_packages = [\"cmake\"]\n",
+    )
+    .unwrap();
+    assert!(warnings(dir.path()).is_empty());
+}
+
+/// rqbit's shape: a library's build script runs `npm install` and `npm run build` (its web
+/// UI) in a `#[cfg(feature = "webui")]` block; the Rust image has no npm, so the warning names
+/// the file, the line, the feature and the builder package, and `builder_packages` silences it.
+#[test]
+fn a_build_script_that_runs_npm_names_the_builder_package_and_the_feature() {
+    let build = "fn main() {\n    #[cfg(feature = \"webui\")]\n    {\n        for cmd in [\"npm install\", \"npm run build\"] {\n            std::process::Command::new(\"sh\").arg(\"-c\").arg(cmd).status().unwrap();\n        }\n    }\n}\n";
+    let files = [
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"torrent\", \"lib\"]\n",
+        ),
+        LOCK,
+        (
+            "torrent/Cargo.toml",
+            "[package]\nname = \"torrent\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nlib = { path = \"../lib\" }\naxum = \"0.8\"\n",
+        ),
+        ("torrent/src/main.rs", "fn main() {}\n"),
+        (
+            "lib/Cargo.toml",
+            "[package]\nname = \"lib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [features]\ndefault = [\"webui\"]\nwebui = []\n",
+        ),
+        ("lib/src/lib.rs", ""),
+        ("lib/build.rs", build),
+    ];
+    let dir = fixture(&files);
+    let warnings = |dir: &Path| {
+        let config = Config::load_from_root(dir).unwrap();
+        let ws = Workspace::discover(dir, &config.workspace).unwrap();
+        plan(&ws, &config.generate, &Options::default())
+            .unwrap()
+            .warnings
+    };
+    let found = warnings(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("the build script of crate `lib` runs `npm` (lib/build.rs:4)"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].contains("when feature `webui` of `lib` is on"),
+        "{}",
+        found[0]
+    );
+    assert!(found[0].contains("builder_packages = [\"npm\", ...] to [generate.services.torrent]"));
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.torrent]\nbuilder_packages = [\"npm\"]\n",
+    )
+    .unwrap();
+    assert!(warnings(dir.path()).is_empty());
+}

@@ -514,3 +514,129 @@ fn a_cargo_tool_that_listens_on_a_plain_socket_says_where() {
     assert!(!line("kv-cli").contains("calls"), "{err}");
     assert!(!line("resolve").contains("calls"), "{err}");
 }
+
+/// A vector store shaped like qdrant and a search engine shaped like quickwit: servers whose
+/// packages also hold developer binaries that reach the server's modules or library for their
+/// types (so their sources name the server's crates) and only print or write a file.
+const GENERATORS: &[(&str, &str)] = &[
+    (
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"store\", \"search-cli\", \"search-serve\"]\nresolver = \"2\"\n",
+    ),
+    ("Cargo.lock", "version = 4\n"),
+    (
+        "store/Cargo.toml",
+        "[package]\nname = \"store\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [[bin]]\nname = \"schema_generator\"\npath = \"src/schema_generator.rs\"\n\n\
+         [[bin]]\nname = \"model_testing\"\npath = \"src/model_testing.rs\"\n\
+         required-features = [\"service_debug\"]\n\n\
+         [[bin]]\nname = \"replica\"\npath = \"src/replica.rs\"\nrequired-features = [\"cluster\"]\n\n\
+         [features]\ndefault = [\"full\"]\nfull = [\"cluster\"]\ncluster = []\nservice_debug = []\n\n\
+         [dependencies]\nactix-web = \"4\"\n",
+    ),
+    (
+        "store/src/main.rs",
+        "mod actix;\nfn main() { actix::serve(); }\n",
+    ),
+    (
+        "store/src/actix/mod.rs",
+        "pub fn serve() { actix_web::HttpServer::new(|| actix_web::App::new()); }\n",
+    ),
+    (
+        "store/src/schema_generator.rs",
+        "mod actix;\nfn main() { println!(\"{{}}\"); }\n",
+    ),
+    (
+        "store/src/model_testing.rs",
+        "mod actix;\nfn main() {}\n",
+    ),
+    (
+        "store/src/replica.rs",
+        "mod actix;\nfn main() { actix::serve(); }\n",
+    ),
+    (
+        "search-cli/Cargo.toml",
+        "[package]\nname = \"search-cli\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [[bin]]\nname = \"search\"\npath = \"src/main.rs\"\n\n\
+         [[bin]]\nname = \"generate_markdown\"\npath = \"src/generate_markdown.rs\"\n\n\
+         [dependencies]\nsearch-serve = { path = \"../search-serve\" }\n",
+    ),
+    ("search-cli/src/lib.rs", "pub mod cli;\n"),
+    ("search-cli/src/cli.rs", "pub fn build_cli() {}\n"),
+    (
+        "search-cli/src/main.rs",
+        "fn main() { search_cli::cli::build_cli(); search_serve::serve(); }\n",
+    ),
+    (
+        "search-cli/src/generate_markdown.rs",
+        "use search_cli::cli::build_cli;\nuse search_serve::BuildInfo;\n\
+         #[tokio::main]\nasync fn main() { build_cli(); println!(\"# search\"); }\n",
+    ),
+    (
+        "search-serve/Cargo.toml",
+        "[package]\nname = \"search-serve\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nwarp = \"0.3\"\n",
+    ),
+    (
+        "search-serve/src/lib.rs",
+        "pub struct BuildInfo;\npub fn serve() { warp::serve(routes()); }\n",
+    ),
+];
+
+#[test]
+fn generators_and_binaries_behind_non_default_features_are_tools_beside_the_server() {
+    let ws = workspace(GENERATORS);
+    // `replica` needs `cluster`, which the default features enable (through `full`): a
+    // plain `cargo build` builds it, so it stays a service.
+    assert_eq!(service_names(ws.path()), ["replica", "search", "store"]);
+    insta::assert_snapshot!("list_generators", list(ws.path(), &[]));
+}
+
+/// rqbit's shape: a library that starts an axum server (its HTTP API), a thin command-line
+/// binary over it (a service), and a Tauri desktop app over the same library, which is no
+/// service (a desktop app links the server to run it inside the app).
+#[test]
+fn a_desktop_app_over_a_server_library_is_not_a_service() {
+    let package = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}")
+    };
+    let ws = workspace(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/torrent\", \"crates/lib\", \"desktop/src-tauri\"]\nresolver = \"2\"\n",
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        ("crates/lib/Cargo.toml", &package("libtorrent", "axum = \"0.8\"\n")),
+        (
+            "crates/lib/src/lib.rs",
+            "pub async fn api(l: tokio::net::TcpListener) { axum::serve(l, router()).await; }\n",
+        ),
+        (
+            "crates/torrent/Cargo.toml",
+            &package("torrent", "libtorrent = { path = \"../lib\" }\n"),
+        ),
+        ("crates/torrent/src/main.rs", "fn main() { libtorrent::api(); }\n"),
+        (
+            "desktop/src-tauri/Cargo.toml",
+            &package(
+                "torrent-desktop",
+                "tauri = \"2\"\nlibtorrent = { path = \"../../crates/lib\" }\n",
+            ),
+        ),
+        (
+            "desktop/src-tauri/src/main.rs",
+            "fn main() { tauri::Builder::default().run(); }\n",
+        ),
+    ]);
+    assert_eq!(service_names(ws.path()), ["torrent"]);
+    let rows = list(ws.path(), &[]);
+    let desktop = rows
+        .lines()
+        .find(|l| l.contains("torrent-desktop "))
+        .unwrap_or_else(|| panic!("{rows}"));
+    assert!(desktop.starts_with("tool"), "{desktop}");
+    assert!(
+        desktop.contains("a desktop app: it depends on tauri"),
+        "{desktop}"
+    );
+}

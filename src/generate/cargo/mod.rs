@@ -25,9 +25,11 @@
 //! looks whether a root asset exists, to warn) or writes any.
 
 mod assets;
+mod builder_tools;
 mod command;
 mod inputs;
 mod layout;
+mod lock_walk;
 mod settings;
 mod system_libs;
 mod vars;
@@ -100,24 +102,54 @@ pub struct CargoTemplateContext {
     pub cargo: CargoContext,
 }
 
-/// The files of one Cargo service: its Dockerfile and its ignore file.
+/// The files of one Cargo service: its Dockerfile and its ignore file. A service refused only
+/// because its command line needs a subcommand still renders, into `drafts` (never written):
+/// what the hand-written Dockerfiles beside it say (their `CMD`, `EXPOSE`, ...) is then told in
+/// the same run as the refusal, not one run later.
 pub fn renderings(
     ws: &Workspace,
     service: &Service,
     config: &GenerateConfig,
     config_path: &Path,
     warnings: &mut Vec<String>,
+    drafts: &mut Vec<Rendering>,
 ) -> Result<Vec<Rendering>> {
-    let ctx = template_context(ws, service, config, config_path)?;
+    let refusal = subcommand_given(ws, service, config.service(&service.name));
+    let ctx = match (refusal, unchecked_context(ws, service, config, config_path)) {
+        (Err(refused), Ok(ctx)) => {
+            drafts.extend(files_of(&ctx)?);
+            return Err(refused);
+        }
+        (Err(refused), Err(_)) => return Err(refused),
+        (Ok(()), ctx) => ctx?,
+    };
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
+    let lockfile = ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref());
     warnings.extend(system_libs::warnings(
-        &ws.root,
-        ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref()),
+        ws,
+        lockfile,
         &ctx.cargo.package,
         &service.name,
         &ctx.cargo.runtime_packages,
     ));
-    let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
+    warnings.extend(builder_tools::warnings(
+        ws,
+        lockfile,
+        &ctx.cargo.package,
+        &service.name,
+        &ctx.cargo.builder_packages,
+    ));
+    warnings.extend(builder_tools::script_warnings(
+        ws,
+        service,
+        &ctx.cargo.builder_packages,
+    ));
+    files_of(&ctx)
+}
+
+/// The Dockerfile and ignore file renderings of a service's context.
+fn files_of(ctx: &CargoTemplateContext) -> Result<Vec<Rendering>> {
+    let tera_ctx = tera::Context::from_serialize(ctx).map_err(|e| Error::Template {
         name: DOCKERFILE_TEMPLATE.into(),
         message: format!("building the context: {e}"),
     })?;
@@ -175,6 +207,17 @@ pub fn template_context(
     config: &GenerateConfig,
     config_path: &Path,
 ) -> Result<CargoTemplateContext> {
+    subcommand_given(ws, service, config.service(&service.name))?;
+    unchecked_context(ws, service, config, config_path)
+}
+
+/// [`template_context`] without the refusal of a bare command that needs a subcommand.
+fn unchecked_context(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    config_path: &Path,
+) -> Result<CargoTemplateContext> {
     let mut common = common_context(ws, service, config, config_path, "cargo")?;
     let overrides = config.service(&service.name);
     let section = format!("[generate.services.{}]", service.name);
@@ -195,7 +238,6 @@ pub fn template_context(
             ),
         )?;
     }
-    subcommand_given(ws, service, overrides)?;
     let mut cargo_config = config.cargo.clone();
     if let Some(image) = overrides.and_then(|o| o.image.clone()) {
         cargo_config.image = Some(image);

@@ -5,15 +5,13 @@
 //! libraries" in the default distroless runtime. `generate` warns, naming the crate, the
 //! library, and the `runtime_packages` entry (or the crate's bundled build) that fixes it.
 //!
-//! It reads `Cargo.lock` (the crates reachable from the service's package, and whether the
+//! It reads `Cargo.lock` (the crates reachable from the service's package, see `lock_walk`, and whether the
 //! crate that bundles the library is among the `-sys` crate's dependencies: cargo writes a
 //! dependency into the lockfile only when a feature enables it); it never changes a
 //! Dockerfile.
 
-use std::collections::BTreeSet;
-use std::path::Path;
-
-use toml::{Table, Value};
+use super::lock_walk::{deps, entries, name, reachable};
+use crate::workspace::Workspace;
 
 /// `-sys` crates that link a shared library unless they build it: (crate, the dependency that
 /// means it is built and linked statically, the library, its Debian package).
@@ -29,28 +27,16 @@ const SYSTEM_LIBS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// One warning per system library the service's binary links that `runtime_packages` does not
-/// name. `package` is the service's Cargo package; `lockfile` is relative to `root`.
+/// name. `package` is the service's Cargo package; `lockfile` is relative to the workspace root.
 pub(super) fn warnings(
-    root: &Path,
+    ws: &Workspace,
     lockfile: Option<&str>,
     package: &str,
     service: &str,
     runtime_packages: &[String],
 ) -> Vec<String> {
-    let Some(text) = lockfile.and_then(|l| crate::fsio::read_to_string(root.join(l)).ok()) else {
-        return Vec::new();
-    };
-    let Ok(lock) = text.parse::<Table>() else {
-        return Vec::new();
-    };
-    let entries: Vec<&Table> = lock
-        .get("package")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_table)
-        .collect();
-    let reachable = reachable(&entries, package);
+    let entries = entries(&ws.root, lockfile);
+    let reachable = reachable(ws, &entries, package);
     let mut out = Vec::new();
     for (sys, bundle, library, debian) in SYSTEM_LIBS {
         let Some(entry) = reachable.iter().find(|e| name(e) == *sys) else {
@@ -71,40 +57,6 @@ pub(super) fn warnings(
              isogen.toml with the libraries it loads in turn (dependencies are not followed: \
              `apt-cache depends {debian}`), or build `{sys}` bundled"
         ));
-    }
-    out
-}
-
-fn name(entry: &Table) -> &str {
-    entry.get("name").and_then(Value::as_str).unwrap_or("")
-}
-
-/// The crate names of an entry's `dependencies` (`name`, `name version`, `name version
-/// (source)`).
-fn deps(entry: &Table) -> impl Iterator<Item = &str> {
-    entry
-        .get("dependencies")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(|d| d.split(' ').next().unwrap_or(d))
-}
-
-/// The entries reachable from the workspace package `package` (the entry without a `source`),
-/// by name (every version of a name: never fewer than cargo builds).
-fn reachable<'a>(entries: &[&'a Table], package: &str) -> Vec<&'a Table> {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::new();
-    let mut queue: Vec<&str> = vec![package];
-    while let Some(n) = queue.pop() {
-        if !seen.insert(n) {
-            continue;
-        }
-        for e in entries.iter().filter(|e| name(e) == n) {
-            out.push(*e);
-            queue.extend(deps(e));
-        }
     }
     out
 }
@@ -154,7 +106,14 @@ version = "0.1.0"
     fn a_linked_libpq_is_named_and_a_bundled_sqlite_or_a_named_package_is_not() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("Cargo.lock"), LOCK).unwrap();
-        let found = warnings(dir.path(), Some("Cargo.lock"), "api", "api", &[]);
+        let ws = Workspace {
+            root: dir.path().to_path_buf(),
+            packages: Vec::new(),
+            services: Vec::new(),
+            pnpm: None,
+            cargo: None,
+        };
+        let found = warnings(&ws, Some("Cargo.lock"), "api", "api", &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].contains("libpq.so.5 (crate `pq-sys`"),
@@ -163,7 +122,7 @@ version = "0.1.0"
         );
         assert!(found[0].contains("runtime_packages = [\"libpq5\", ...]"));
         let named = ["libpq5".to_string()];
-        assert!(warnings(dir.path(), Some("Cargo.lock"), "api", "api", &named).is_empty());
-        assert!(warnings(dir.path(), Some("Cargo.lock"), "worker", "worker", &[]).is_empty());
+        assert!(warnings(&ws, Some("Cargo.lock"), "api", "api", &named).is_empty());
+        assert!(warnings(&ws, Some("Cargo.lock"), "worker", "worker", &[]).is_empty());
     }
 }

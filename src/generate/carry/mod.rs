@@ -100,12 +100,19 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
     let last = |pick: fn(&What) -> bool| hand.found.iter().rposition(|f| pick(&f.what));
     let last_user = last(|w| matches!(w, What::User(_)));
     let last_health = last(|w| matches!(w, What::Healthcheck(_)));
+    let dropped = dropped_files(&hand, &generated);
     for (i, found) in hand.found.iter().enumerate() {
         match &found.what {
             What::Workdir(dir) => workdir = join(&workdir, dir),
-            What::Env(pairs) => env(found, pairs, &generated, target, &mut out),
+            What::Env(pairs) => env(found, pairs, (&generated, &dropped), target, &mut out),
             What::Expose(ports) => expose(found, ports, &generated, target, &mut out),
-            What::Volume(paths) => volume(found, paths, &workdir, target, &mut out),
+            What::Volume(paths) => {
+                let at = Place {
+                    workdir: &workdir,
+                    handwritten,
+                };
+                volume(found, paths, &at, target, &mut out)
+            }
             What::User(user) if Some(i) == last_user => {
                 let verdict = user_verdict(user, &generated, target);
                 out.push(found.line, &found.text, verdict);
@@ -126,10 +133,14 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 out.push(found.line, &found.text, Verdict::Dropped(why.into()));
             }
             What::CopyContext(sources, dest) if !is_the_build(sources) => {
+                let what = match sources.iter().find(|s| is_url(s)) {
+                    Some(url) => format!("a file downloaded from {url} at build time"),
+                    None => "a file of the build context".to_string(),
+                };
                 let why = format!(
-                    "a file of the build context at {}: the generated image ships only the \
-                     service and its run-time files; if the service reads it at run time, list \
-                     it in `assets` in {} and point the service at where it lands",
+                    "{what} at {}: the generated image ships only the service and its run-time \
+                     files; if the service reads it at run time, list it in `assets` in {} and \
+                     point the service at where it lands",
                     join(&workdir, dest),
                     target.section
                 );
@@ -176,6 +187,32 @@ fn stop_signal(signal: &str, target: &Target<'_>, settings: &mut Settings) -> Ve
 /// context, manifests, lockfiles, sources): isogen's own stages replace them.
 /// Whether a `COPY` from the build context copies the program the generated image runs (a
 /// source whose file name is the generated CMD's program: garage's `COPY result/bin/garage /`).
+/// Whether a `COPY`/`ADD` source is a URL (`ADD https://curl.se/ca/cacert.pem ...`).
+fn is_url(source: &str) -> bool {
+    source.starts_with("https://") || source.starts_with("http://")
+}
+
+/// The places (absolute, with the line) the hand-written final stage copies files to that the
+/// generated image does not ship (the `COPY`/`ADD` verdicts below drop them): an `ENV` naming
+/// one (rqbit's `SSL_CERT_FILE=/etc/ssl/cacerts.pem` after `ADD https://.../cacert.pem
+/// /etc/ssl/cacerts.pem`) would point the service at a file the image lacks.
+fn dropped_files(hand: &FinalStage, generated: &FinalStage) -> Vec<(String, usize)> {
+    let mut workdir = "/".to_string();
+    let mut out = Vec::new();
+    for found in &hand.found {
+        match &found.what {
+            What::Workdir(dir) => workdir = join(&workdir, dir),
+            What::CopyContext(sources, dest)
+                if !copies_program(sources, generated) && !is_the_build(sources) =>
+            {
+                out.push((join(&workdir, dest), found.line));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn copies_program(sources: &[String], generated: &FinalStage) -> bool {
     let program = generated.found.iter().rev().find_map(|f| match &f.what {
         What::Entrypoint(Form::Exec(words)) | What::Cmd(Form::Exec(words)) => {
@@ -294,7 +331,7 @@ fn toml_value(v: impl Into<toml_edit::Value>) -> String {
 fn env(
     found: &Found,
     pairs: &Result<Vec<(String, String)>, String>,
-    generated: &FinalStage,
+    (generated, dropped): (&FinalStage, &[(String, usize)]),
     target: &Target<'_>,
     out: &mut Carried,
 ) {
@@ -312,6 +349,15 @@ fn env(
             Verdict::Dropped(format!("isogen.toml sets env.{key} already"))
         } else if gen.get(key) == Some(value) {
             Verdict::Same
+        } else if let Some((_, line)) = dropped.iter().find(|(path, _)| {
+            value == path || value.starts_with(&format!("{}/", path.trim_end_matches('/')))
+        }) {
+            Verdict::Dropped(format!(
+                "it names {value}, which the instruction on line {line} puts there and the \
+                 generated image does not ship; list the file in `assets` in {} and set \
+                 env.{key} to where it lands",
+                target.section
+            ))
         } else if value.contains('$') {
             Verdict::Dropped(format!(
                 "its value refers to a variable, which the generated Dockerfile does not \
@@ -394,12 +440,38 @@ fn expose(
     }
 }
 
-fn volume(found: &Found, paths: &[String], workdir: &str, target: &Target<'_>, out: &mut Carried) {
+/// Where a `VOLUME` is: the hand-written working directory then, and the whole Dockerfile.
+struct Place<'a> {
+    workdir: &'a str,
+    handwritten: &'a str,
+}
+
+/// Whether a line of `handwritten` other than a `VOLUME` or `WORKDIR` names folder `abs` (an
+/// `ENV XDG_DATA_HOME=/home/rqbit/db`, a `CMD [..., "/home/rqbit/downloads"]`), as a whole
+/// path (not `/data` in `/database`).
+fn named_elsewhere(handwritten: &str, abs: &str) -> bool {
+    handwritten
+        .lines()
+        .filter(|l| {
+            let word = l.split_whitespace().next().unwrap_or("");
+            !word.eq_ignore_ascii_case("VOLUME") && !word.eq_ignore_ascii_case("WORKDIR")
+        })
+        .any(|l| {
+            l.match_indices(abs).any(|(at, _)| {
+                !l[at + abs.len()..].starts_with(|c: char| c.is_alphanumeric() || "_-.".contains(c))
+            })
+        })
+}
+
+fn volume(found: &Found, paths: &[String], at: &Place<'_>, target: &Target<'_>, out: &mut Carried) {
+    let workdir = at.workdir;
     for path in paths {
         let text = format!("VOLUME {path}");
         let abs = join(workdir, path);
-        // Under the working directory: the same folder relative to the generated image's.
-        let relative = (workdir != "/")
+        // Under the working directory: the same folder relative to the generated image's,
+        // unless the Dockerfile names the absolute folder elsewhere (an ENV, the command):
+        // those settings keep it, so the folder must be there.
+        let relative = (workdir != "/" && !named_elsewhere(at.handwritten, &abs))
             .then(|| abs.strip_prefix(&format!("{workdir}/")))
             .flatten();
         let setting = relative.map_or(abs.clone(), str::to_string);
@@ -459,6 +531,24 @@ fn user_verdict(user: &str, generated: &FinalStage, target: &Target<'_>) -> Verd
     ))
 }
 
+/// `list` with its program moved to where the generated image has it, when it is the
+/// generated command's program at the hand-written image's path (kanidm's `HEALTHCHECK CMD
+/// ["/sbin/kanidmd", "scripting", "healthcheck"]`: the generated image has `/app/kanidmd`).
+fn at_generated_path(list: &[String], generated: &FinalStage) -> Vec<String> {
+    let program = generated.found.iter().rev().find_map(|f| match &f.what {
+        What::Cmd(Form::Exec(cmd)) => cmd.first().cloned(),
+        _ => None,
+    });
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut out = list.to_vec();
+    if let (Some(first), Some(program)) = (out.first_mut(), program) {
+        if first.contains('/') && *first != program && base(first) == base(&program) {
+            *first = program;
+        }
+    }
+    out
+}
+
 fn healthcheck(
     check: Option<&(Vec<(String, String)>, Form)>,
     generated: &FinalStage,
@@ -474,7 +564,7 @@ fn healthcheck(
         return Verdict::Dropped("isogen.toml sets healthcheck already".into());
     }
     let command = match form {
-        Form::Exec(list) => Healthcheck::Exec(list.clone()),
+        Form::Exec(list) => Healthcheck::Exec(at_generated_path(list, generated)),
         Form::Shell(_) if generated.base.contains("distroless") => {
             return Verdict::Dropped(format!(
                 "in shell form it needs /bin/sh, which the runtime image ({}) does not have; \

@@ -195,3 +195,54 @@ fn a_copy_of_the_prebuilt_binary_is_named_as_the_binary() {
     assert!(matches!(of(&items, "COPY result/bin/lldap"),
         Verdict::Dropped(why) if why.contains("the service's binary") && !why.contains("assets")));
 }
+
+/// rqbit's shape: volumes under the hand-written WORKDIR become folders relative to the
+/// generated one, unless an ENV or the command names the absolute folder (then the setting
+/// keeps it, so the folder the service is pointed at exists and is writable).
+#[test]
+fn a_volume_named_by_an_env_or_the_command_keeps_its_absolute_path() {
+    let hand = "FROM debian:12-slim\nWORKDIR /home/rqbit\nENV XDG_DATA_HOME=/home/rqbit/db\n\
+                VOLUME /home/rqbit/db\nVOLUME /home/rqbit/cache\nVOLUME /home/rqbit/downloads\n\
+                VOLUME /home/rqbit/data\n\
+                CMD [\"/bin/rqbit\", \"server\", \"start\", \"/home/rqbit/downloads\", \"--db\", \"/home/rqbit/database\"]\n";
+    let (_, settings) = verdicts(hand, CARGO_GENERATED);
+    let paths: Vec<&str> = settings.writable.iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/home/rqbit/db", "cache", "/home/rqbit/downloads", "data"]
+    );
+}
+
+/// kanidm's shape: the health check runs the service's own binary at the hand-written image's
+/// path; the setting names it where the generated image has it.
+#[test]
+fn a_healthcheck_running_the_service_binary_uses_the_generated_path() {
+    let hand = "FROM debian:12-slim\nCOPY lldap /sbin/lldap\n\
+                HEALTHCHECK --interval=60s CMD [\"/sbin/lldap\", \"healthcheck\"]\n\
+                CMD [\"/sbin/lldap\", \"run\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "HEALTHCHECK"), Verdict::Kept(k) if k.contains("cmd = [\"/app/lldap\", \"healthcheck\"]")),
+        "{items:?}"
+    );
+    assert!(settings.healthcheck.is_some());
+}
+
+/// rqbit's shape: a CA bundle downloaded by `ADD <url>` and an `ENV` pointing at it; the
+/// generated image ships neither, so the ENV is not suggested (it would name a missing file).
+#[test]
+fn an_env_naming_a_file_a_dropped_add_put_there_is_dropped_too() {
+    let hand = "FROM debian:12-slim\nENV SSL_CERT_FILE=/etc/ssl/cacerts.pem\n\
+                ADD https://curl.se/ca/cacert.pem /etc/ssl/cacerts.pem\nENV RUST_LOG=info\n\
+                CMD [\"/bin/lldap\", \"run\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "ADD"), Verdict::Dropped(why) if why.starts_with("a file downloaded from https://curl.se/ca/cacert.pem at build time at /etc/ssl/cacerts.pem")),
+        "{items:?}"
+    );
+    assert!(
+        matches!(of(&items, "ENV SSL_CERT_FILE"), Verdict::Dropped(why) if why.contains("line 3 puts there")),
+        "{items:?}"
+    );
+    assert_eq!(settings.env.keys().collect::<Vec<_>>(), ["RUST_LOG"]);
+}

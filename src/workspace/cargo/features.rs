@@ -4,8 +4,67 @@
 //!
 //! It reads only manifests already loaded; it never opens a file.
 
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
 use super::members::{Loaded, Loader};
 use crate::error::{line_col, Error, Result};
+
+/// The features a plain `cargo build -p <package>` enables: `default` and, transitively, the
+/// features it names (`dep:x` and `x/f` entries enable no feature of this package; a plain
+/// name that is an optional dependency is its implicit feature), sorted. Empty when the
+/// package has no `default` feature.
+pub(super) fn default_features(table: &BTreeMap<String, Spanned<Vec<String>>>) -> Vec<String> {
+    let mut on: Vec<String> = Vec::new();
+    let mut queue: Vec<&str> = vec!["default"];
+    while let Some(f) = queue.pop() {
+        if on.iter().any(|o| o == f) {
+            continue;
+        }
+        on.push(f.to_string());
+        for item in table
+            .get(f)
+            .map(|v| v.get_ref().as_slice())
+            .unwrap_or_default()
+        {
+            if !item.starts_with("dep:") && !item.contains('/') {
+                queue.push(item);
+            }
+        }
+    }
+    if !table.contains_key("default") {
+        on.clear();
+    }
+    on.sort();
+    on
+}
+
+/// The keys of `optional` (a package's optional dependencies, by key) that its default
+/// features leave off: none of the features in `defaults` ([`default_features`]) names it
+/// (`x`, `dep:x`, or `x/f`; `x?/f` enables no dependency), sorted.
+pub(super) fn optional_off(
+    table: &BTreeMap<String, Spanned<Vec<String>>>,
+    defaults: &[String],
+    optional: &[String],
+) -> Vec<String> {
+    let enabled = |key: &str| {
+        defaults.iter().any(|d| d == key)
+            || defaults
+                .iter()
+                .filter_map(|d| table.get(d))
+                .flat_map(|v| v.get_ref())
+                .any(|item| {
+                    item.strip_prefix("dep:") == Some(key)
+                        || item == key
+                        || item.split_once('/').is_some_and(|(k, _)| k == key)
+                })
+    };
+    let mut off: Vec<String> = optional.iter().filter(|k| !enabled(k)).cloned().collect();
+    off.sort();
+    off.dedup();
+    off
+}
 
 impl Loader {
     /// The feature names of one package (see [`super::CargoPackage::features`]), sorted. What each
@@ -74,5 +133,32 @@ impl Loader {
         }
         names.sort();
         Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_features_are_default_and_what_it_enables_transitively() {
+        let table: BTreeMap<String, Spanned<Vec<String>>> = toml::from_str(
+            "default = [\"full\", \"dep:zstd\", \"tokio/rt\"]\nfull = [\"cluster\", \"rocksdb\"]\n\
+             cluster = []\nservice_debug = [\"cluster\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            default_features(&table),
+            ["cluster", "default", "full", "rocksdb"]
+        );
+        let none: BTreeMap<String, Spanned<Vec<String>>> =
+            toml::from_str("service_debug = []\n").unwrap();
+        assert!(default_features(&none).is_empty());
+        let defaults = default_features(&table);
+        let optional = ["zstd", "rocksdb", "tokio", "shaderc", "pq"].map(String::from);
+        assert_eq!(
+            optional_off(&table, &defaults, &optional),
+            ["pq", "shaderc"]
+        );
     }
 }

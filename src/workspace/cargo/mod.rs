@@ -46,6 +46,7 @@
 //! never resolves the registry, and never writes anything.
 
 mod bin_sources;
+mod build_programs;
 mod cargo_config;
 mod deps;
 mod features;

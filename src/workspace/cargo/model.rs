@@ -62,6 +62,10 @@ pub struct CargoPackage {
     /// The features `--features` accepts for this package: the `[features]` table's names and
     /// the implicit feature of each optional dependency that no feature names as `dep:<name>`.
     pub features: Vec<String>,
+    /// The features a plain `cargo build` of the package enables: `default` and what it
+    /// enables, transitively (see `features::default_features`). A binary whose
+    /// `required-features` are not all among them is one cargo does not build by default.
+    pub default_features: Vec<String>,
     /// For the package at the workspace root: the top-level files and folders that are its own
     /// (see `root::root_package_entries`), sorted. Empty for every other package, whose folder is
     /// its own whole.
@@ -73,6 +77,13 @@ pub struct CargoPackage {
     /// Registry crates of `[build-dependencies]` (any target), sorted: what the build script
     /// runs (`tonic-build` and `prost-build` need `protoc` in the build image).
     pub build_deps: Vec<String>,
+    /// Registry crates among its optional normal and build dependencies (package names) that
+    /// its default features leave off: a build of the package with its default features does
+    /// not compile them (qdrant's `gpu` crate and `shaderc`), though Cargo.lock lists them.
+    pub optional_off: Vec<String>,
+    /// Programs its build script runs that the default build image lacks (`npm install` in
+    /// rqbit's `librqbit/build.rs`), first place of each.
+    pub build_programs: Vec<BuildProgram>,
     /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...), its own
     /// or those of a workspace crate it depends on; looked at only when the package uses a
     /// framework clients use too (`tonic`, `hyper`), false otherwise.
@@ -100,6 +111,19 @@ pub struct CargoPackage {
     /// `#[command(subcommand)]` on a field that is not an `Option`, `subcommand_required`):
     /// each with the file (relative to the workspace root) and line that says so.
     pub required_subcommands: Vec<RequiredSubcommand>,
+}
+
+/// A program a build script runs (see `build_programs`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildProgram {
+    /// Its name, as the script runs it (`npm`, `cmake`).
+    pub program: String,
+    /// The source file, relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// Its line, 1-based.
+    pub line: usize,
+    /// The feature whose `#[cfg(feature = "...")]` block holds the call, if one does.
+    pub feature: Option<String>,
 }
 
 /// Where a binary's command line makes a subcommand required.

@@ -33,6 +33,9 @@ struct Edges {
     dev: Vec<String>,
     /// Registry build-dependencies (also in `dev`, which is "not needed at run time").
     build: Vec<String>,
+    /// Optional registry dependencies (normal or build) the default features leave off,
+    /// by package name.
+    optional_off: Vec<String>,
 }
 
 impl Loader {
@@ -46,6 +49,7 @@ impl Loader {
             packages[i].dev_deps = edges.dev;
             if let Some(c) = packages[i].cargo.as_mut() {
                 c.build_deps = edges.build;
+                c.optional_off = edges.optional_off;
             }
         }
         mark_frameworks(&mut packages, first);
@@ -226,7 +230,26 @@ impl Loader {
         let mut external = Vec::new();
         let mut dev = Vec::new();
         let mut build = Vec::new();
-        for dep in self.deps_of(i)? {
+        let decls = self.deps_of(i)?;
+        let optional: Vec<String> = decls
+            .iter()
+            .filter(|d| d.optional && d.path.is_none() && d.kind != DepKind::Dev)
+            .map(|d| d.key.clone())
+            .collect();
+        let table = &loaded.manifest.features;
+        let off_keys = super::features::optional_off(
+            table,
+            &super::features::default_features(table),
+            &optional,
+        );
+        let mut optional_off: Vec<String> = decls
+            .iter()
+            .filter(|d| off_keys.contains(&d.key) && d.path.is_none())
+            .map(|d| d.package.clone())
+            .collect();
+        optional_off.sort();
+        optional_off.dedup();
+        for dep in decls {
             if dep.path.is_none() && dep.kind == DepKind::Build {
                 build.push(dep.package.clone());
             }
@@ -272,11 +295,19 @@ impl Loader {
         dev.retain(|d| !external.contains(d));
         build.sort();
         build.dedup();
+        // A crate also needed without the feature (declared again, not optional) stays on.
+        optional_off.retain(|d| {
+            !self.deps_of(i).is_ok_and(|all| {
+                all.iter()
+                    .any(|x| x.package == *d && !x.optional && x.kind != DepKind::Dev)
+            })
+        });
         Ok(Edges {
             internal,
             external,
             dev,
             build,
+            optional_off,
         })
     }
 
@@ -314,6 +345,11 @@ impl Loader {
             outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?
         };
         check_required_features(loaded, &path, &name, &features)?;
+        let build_programs = super::build_programs::build_programs(
+            &self.root,
+            &loaded.dir,
+            targets.build_script.as_deref(),
+        );
         Ok(Package {
             ecosystem: Ecosystem::Cargo,
             name,
@@ -334,6 +370,7 @@ impl Loader {
                 build_script: targets.build_script,
                 declared_targets: targets.declared,
                 features,
+                default_features: super::features::default_features(&loaded.manifest.features),
                 root_entries: if loaded.dir.is_empty() {
                     root_package_entries(&self.root)
                 } else {
@@ -341,6 +378,8 @@ impl Loader {
                 },
                 outside_inputs,
                 build_deps: Vec::new(),
+                optional_off: Vec::new(),
+                build_programs,
                 starts_server: false,
                 listens: None,
                 frameworks: Vec::new(),

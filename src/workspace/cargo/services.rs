@@ -9,7 +9,11 @@
 //! package are tools and get no image, as do the members of a package called `xtask` (the
 //! cargo-xtask convention for developer tasks) and binaries named as tools (a word of
 //! [`TOOL_WORDS`] after any server word:
-//! `mini-redis-cli`, `migration-tool`). `[workspace] not_services` removes services from
+//! `mini-redis-cli`, `migration-tool`, `schema_generator`), the binaries of desktop apps
+//! (a package that depends on a GUI framework of [`DESKTOP_FRAMEWORKS`], such as tauri, even
+//! when it links a server library), and binaries whose
+//! `required-features` the package's default features do not enable (a plain `cargo build`
+//! skips them: debug and developer binaries). `[workspace] not_services` removes services from
 //! that default; `[workspace] services` replaces it. Both lists hold binary names, package names,
 //! member folders or folder names (globs allowed); a package name or folder stands for all of
 //! that package's binaries. Each service gets its run-time and build closures.
@@ -55,8 +59,49 @@ pub const SERVER_FRAMEWORKS: &[&str] = &[
 ];
 
 /// Words of a binary's name (split at `-` and `_`) that make it a tool even in a server's
-/// package: `mini-redis-cli`, `kv-client`, `migration-tool`, `rustdesk-utils`.
-pub const TOOL_WORDS: &[&str] = &["cli", "client", "ctl", "tool", "tools", "util", "utils"];
+/// package: `mini-redis-cli`, `kv-client`, `migration-tool`, `rustdesk-utils`, and the
+/// generators that write a file or print and exit (qdrant's `schema_generator`, quickwit's
+/// `generate_markdown`, `openapi-gen`), whose sources often reach the server's modules for
+/// its types.
+pub const TOOL_WORDS: &[&str] = &[
+    "cli",
+    "client",
+    "ctl",
+    "tool",
+    "tools",
+    "util",
+    "utils",
+    "gen",
+    "generate",
+    "generator",
+    "codegen",
+    "bindgen",
+];
+
+/// Desktop GUI frameworks: a package that depends on one (directly, as a normal dependency)
+/// is a desktop app, never a service, even when it links a server library (rqbit's Tauri
+/// app over `librqbit`, which starts an axum server inside the app).
+pub const DESKTOP_FRAMEWORKS: &[&str] = &[
+    "tauri",
+    "eframe",
+    "iced",
+    "gtk",
+    "gtk4",
+    "relm4",
+    "slint",
+    "druid",
+    "fltk",
+    "dioxus-desktop",
+    "gpui",
+];
+
+/// The desktop GUI framework `package` depends on, if any (see [`DESKTOP_FRAMEWORKS`]).
+pub fn desktop_framework(package: &crate::workspace::Package) -> Option<&'static str> {
+    DESKTOP_FRAMEWORKS
+        .iter()
+        .copied()
+        .find(|f| package.external_deps.iter().any(|d| d == f))
+}
 
 /// The server framework `package` depends on, if any (the first in [`SERVER_FRAMEWORKS`]).
 /// `tonic` and `hyper` count only when the package's sources start a server: a gRPC or HTTP
@@ -74,6 +119,9 @@ pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static 
 /// ([`server_framework`]), or it is a thin binary over a workspace library that starts one
 /// ([`super::model::CargoPackage::server_lib`]).
 pub fn runs_server(package: &crate::workspace::Package) -> bool {
+    if desktop_framework(package).is_some() {
+        return false;
+    }
     server_framework(package).is_some()
         || package
             .cargo
@@ -85,6 +133,9 @@ pub fn runs_server(package: &crate::workspace::Package) -> bool {
 /// `depends on axum`, or `depends on workspace crate kanidmd_core, which starts a hyper
 /// server`.
 pub fn server_source(package: &crate::workspace::Package) -> Option<String> {
+    if desktop_framework(package).is_some() {
+        return None;
+    }
     if let Some(f) = server_framework(package) {
         return Some(format!("depends on {f}"));
     }
@@ -103,6 +154,25 @@ fn side_tool(package: &crate::workspace::Package, bin: &str) -> bool {
         .cargo
         .as_ref()
         .is_some_and(|c| c.side_tools.iter().any(|t| t == bin))
+}
+
+/// The `required-features` of binary `bin` of `package` that its default features do not
+/// enable, when there are some: a plain `cargo build` skips such a binary, so the project
+/// builds it only on purpose (qdrant's `schema_generator`, `wal_inspector` behind
+/// `service_debug`), and the default rule makes it a tool.
+pub fn features_off_by_default(package: &crate::workspace::Package, bin: &str) -> Vec<String> {
+    let Some(c) = package.cargo.as_ref() else {
+        return Vec::new();
+    };
+    c.bin(bin)
+        .map(|b| {
+            b.required_features
+                .iter()
+                .filter(|f| !c.default_features.contains(f))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Words of a binary's name that make it a server when they come after every tool word:
@@ -125,6 +195,12 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
     if NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str()) {
         return Some(format!("package `{}` holds developer tasks", package.name));
     }
+    if let Some(f) = desktop_framework(package) {
+        return Some(format!(
+            "package `{}` is a desktop app (it depends on {f})",
+            package.name
+        ));
+    }
     let frameworks = package
         .cargo
         .as_ref()
@@ -135,6 +211,14 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
     if runs_server(package) {
         if tool_name(bin) {
             return Some("its name says it is a tool".into());
+        }
+        let off = features_off_by_default(package, bin);
+        if !off.is_empty() {
+            return Some(format!(
+                "its required-features ({}) are not among the package's default features, so a \
+                 plain `cargo build` skips it",
+                off.join(", ")
+            ));
         }
         if side_tool(package, bin) {
             return Some(format!(
@@ -239,6 +323,7 @@ fn chosen(
                     !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str())
                         && runs_server(package)
                         && !tool_name(&bin.name)
+                        && features_off_by_default(package, &bin.name).is_empty()
                         && !side_tool(package, &bin.name)
                         && !matches(removed)
                 }
@@ -326,6 +411,9 @@ mod tests {
             "kv_ctl",
             "server-cli",
             "helloworld-client",
+            "schema_generator",
+            "generate_markdown",
+            "openapi-gen",
         ] {
             assert!(tool_name(tool), "{tool} is a tool");
         }

@@ -1,0 +1,275 @@
+//! Programs a service's build runs that the default build image (the official Rust image,
+//! Debian bookworm) lacks: `cmake` (a `-sys` crate that builds its C library with the `cmake`
+//! crate: `rdkafka-sys` with `cmake-build`, `libz-ng-sys`, `protobuf-src`), libclang (a crate
+//! that generates its bindings with `bindgen`: `librocksdb-sys`, `zstd-sys` with `bindgen`),
+//! and `protoc` (a crate whose build script runs `prost-build` or `tonic-build` without a
+//! vendored `protoc`). The build would stop in the middle of `cargo build` ("failed to
+//! execute cmake", "Unable to find libclang", "Could not find `protoc`"); `generate` warns,
+//! naming the crates and the `builder_packages` entry that fixes it.
+//!
+//! `aws-lc-sys` is left out: its lockfile entry lists `cmake` and may list `bindgen`, but on
+//! Linux it builds with the C compiler alone and ships its bindings. It reads `Cargo.lock`
+//! (see `lock_walk`); it never changes a Dockerfile.
+
+use super::lock_walk::{deps, entries, name, reachable};
+use crate::workspace::Workspace;
+
+/// One program a build script may run: the crates that run it, the crates that bring their
+/// own (a dependent that also depends on one is fine), the Debian package, and what fails.
+struct Tool {
+    runners: &'static [&'static str],
+    brings_own: &'static [&'static str],
+    debian: &'static str,
+    what: &'static str,
+}
+
+const TOOLS: &[Tool] = &[
+    Tool {
+        runners: &["cmake"],
+        brings_own: &[],
+        debian: "cmake",
+        what: "run cmake (through the `cmake` crate)",
+    },
+    Tool {
+        runners: &["bindgen"],
+        brings_own: &[],
+        debian: "libclang-dev",
+        what: "generate bindings with bindgen, which loads libclang",
+    },
+    Tool {
+        runners: &["prost-build", "tonic-build", "tonic-prost-build"],
+        brings_own: &["protoc-bin-vendored", "protobuf-src"],
+        debian: "protobuf-compiler",
+        what: "run protoc (through prost-build or tonic-build, without a vendored protoc)",
+    },
+];
+
+/// Crates whose lockfile entry lists a runner they do not run on Linux.
+const NOT_RUN_ON_LINUX: &[&str] = &["aws-lc-sys"];
+
+/// One warning per program the crates `package` builds run that `builder_packages` (the
+/// configured ones and those isogen adds) does not install.
+pub(super) fn warnings(
+    ws: &Workspace,
+    lockfile: Option<&str>,
+    package: &str,
+    service: &str,
+    builder_packages: &[String],
+) -> Vec<String> {
+    let entries = entries(&ws.root, lockfile);
+    let reachable = reachable(ws, &entries, package);
+    let mut out = Vec::new();
+    for tool in TOOLS {
+        let installed = builder_packages
+            .iter()
+            .any(|p| p == tool.debian || p.starts_with(&format!("{}=", tool.debian)));
+        if installed {
+            continue;
+        }
+        let mut users: Vec<&str> = reachable
+            .iter()
+            .filter(|e| !NOT_RUN_ON_LINUX.contains(&name(e)))
+            .filter(|e| !tool.runners.contains(&name(e)))
+            .filter(|e| deps(e).any(|d| tool.runners.contains(&d)))
+            .filter(|e| !deps(e).any(|d| tool.brings_own.contains(&d)))
+            .map(|e| name(e))
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        if users.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = users.iter().take(5).map(|u| format!("`{u}`")).collect();
+        let more = match users.len() {
+            n if n > 5 => format!(" and {} more", n - 5),
+            _ => String::new(),
+        };
+        out.push(format!(
+            "service `{service}` builds crates that {} at build time ({}{more}, in \
+             Cargo.lock): the default build image does not have it, so `cargo build` would \
+             stop there. Add builder_packages = [\"{}\", ...] to [generate.services.{service}] \
+             of isogen.toml (or build those crates without it)",
+            tool.what,
+            shown.join(", "),
+            tool.debian
+        ));
+    }
+    out
+}
+
+/// The Debian package that installs each program a build script may run (see
+/// `workspace::cargo::build_programs`).
+const SCRIPT_PROGRAMS: &[(&str, &str)] = &[
+    ("npm", "npm"),
+    ("npx", "npm"),
+    ("node", "nodejs"),
+    ("cmake", "cmake"),
+    ("protoc", "protobuf-compiler"),
+    ("go", "golang-go"),
+    ("clang", "clang"),
+];
+
+/// One warning per program a build script of the crates `service` builds runs (discovery
+/// found the call) that `builder_packages` does not install: rqbit's `librqbit/build.rs`
+/// runs `npm install` for its web UI, which stops the build in the Rust image.
+pub(super) fn script_warnings(
+    ws: &Workspace,
+    service: &crate::workspace::Service,
+    builder_packages: &[String],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let crates = std::iter::once(&service.package).chain(&service.build_closure);
+    for &i in crates {
+        let Some(c) = ws.packages.get(i).and_then(|p| p.cargo.as_ref()) else {
+            continue;
+        };
+        for run in &c.build_programs {
+            let Some((_, debian)) = SCRIPT_PROGRAMS.iter().find(|(p, _)| *p == run.program) else {
+                continue;
+            };
+            let installed = builder_packages
+                .iter()
+                .any(|p| p == debian || p.starts_with(&format!("{debian}=")));
+            if installed {
+                continue;
+            }
+            let (when, or) = match &run.feature {
+                Some(f) => (
+                    format!(" when feature `{f}` of `{}` is on", ws.packages[i].name),
+                    format!(", or build without feature `{f}`"),
+                ),
+                None => (String::new(), String::new()),
+            };
+            out.push(format!(
+                "service `{}`: the build script of crate `{}` runs `{}` ({}:{}), which the \
+                 default build image does not have, so `cargo build` would stop there{when}. \
+                 Add builder_packages = [\"{debian}\", ...] to [generate.services.{}] of \
+                 isogen.toml{or}",
+                service.name, ws.packages[i].name, run.program, run.file, run.line, service.name
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"
+version = 4
+
+[[package]]
+name = "api"
+version = "0.1.0"
+dependencies = ["rdkafka", "rocksdb", "rustls", "etcd-client"]
+
+[[package]]
+name = "rdkafka"
+version = "0.37.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["rdkafka-sys"]
+
+[[package]]
+name = "rdkafka-sys"
+version = "4.8.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["cmake", "libc", "num_enum"]
+
+[[package]]
+name = "cmake"
+version = "0.1.54"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["cc"]
+
+[[package]]
+name = "rocksdb"
+version = "0.23.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["librocksdb-sys"]
+
+[[package]]
+name = "librocksdb-sys"
+version = "0.17.1+9.9.3"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["bindgen", "cc", "glob"]
+
+[[package]]
+name = "bindgen"
+version = "0.69.5"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["clang-sys"]
+
+[[package]]
+name = "rustls"
+version = "0.23.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["aws-lc-rs"]
+
+[[package]]
+name = "aws-lc-rs"
+version = "1.13.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["aws-lc-sys"]
+
+[[package]]
+name = "aws-lc-sys"
+version = "0.28.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["bindgen", "cc", "cmake"]
+
+[[package]]
+name = "etcd-client"
+version = "0.14.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["prost", "tonic", "tonic-build"]
+
+[[package]]
+name = "tonic-build"
+version = "0.12.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["prost-build"]
+
+[[package]]
+name = "prost-build"
+version = "0.13.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "tls-only"
+version = "0.1.0"
+dependencies = ["rustls"]
+"#;
+
+    fn ws(dir: &std::path::Path) -> Workspace {
+        Workspace {
+            root: dir.to_path_buf(),
+            packages: Vec::new(),
+            services: Vec::new(),
+            pnpm: None,
+            cargo: None,
+        }
+    }
+
+    #[test]
+    fn cmake_libclang_and_protoc_are_named_unless_installed_and_aws_lc_sys_needs_none() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Cargo.lock"), LOCK).unwrap();
+        let ws = ws(dir.path());
+        let found = warnings(&ws, Some("Cargo.lock"), "api", "api", &[]);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].contains("run cmake (through the `cmake` crate) at build time (`rdkafka-sys`, in Cargo.lock)"), "{}", found[0]);
+        assert!(found[0].contains("builder_packages = [\"cmake\", ...] to [generate.services.api]"));
+        assert!(found[1].contains("(`librocksdb-sys`, in"), "{}", found[1]);
+        assert!(found[1].contains("[\"libclang-dev\", ...]"));
+        assert!(found[2].contains("(`etcd-client`, in"), "{}", found[2]);
+        assert!(found[2].contains("[\"protobuf-compiler\", ...]"));
+        let installed = [
+            "cmake".to_string(),
+            "libclang-dev=1:14.0-55.7~deb12u1".into(),
+        ];
+        let found = warnings(&ws, Some("Cargo.lock"), "api", "api", &installed);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(warnings(&ws, Some("Cargo.lock"), "tls-only", "tls-only", &[]).is_empty());
+    }
+}
