@@ -521,6 +521,19 @@ fn generate(
         );
         return Ok(ExitCode::from(2));
     }
+    Ok(finish(&dir, mode, &plan, &outcome, recording, said))
+}
+
+/// The exit of a run whose files were handled: with `--check`, 1 when some file would change;
+/// a passing check stores its record in the cache.
+fn finish(
+    dir: &Path,
+    mode: Mode,
+    plan: &isogen::generate::Plan,
+    outcome: &isogen::generate::write::Outcome,
+    recording: Option<cli::check_cache::Recording>,
+    said: Vec<String>,
+) -> ExitCode {
     match mode {
         Mode::Check { .. } if outcome.changed() > 0 => {
             eprintln!(
@@ -528,23 +541,23 @@ fn generate(
                 outcome.changed(),
                 plan.files.len()
             );
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
         Mode::Check { .. } => {
             eprintln!("{} generated files are up to date", plan.files.len());
             if let Some(recording) = recording {
                 let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
-                recording.store(&dir, &paths, said);
+                recording.store(dir, &paths, said);
             }
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Mode::Write { .. } => {
             if !outcome.unchanged.is_empty() {
                 eprintln!("{} files unchanged", outcome.unchanged.len());
             }
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
-        Mode::DryRun | Mode::Stdout => Ok(ExitCode::SUCCESS),
+        Mode::DryRun | Mode::Stdout => ExitCode::SUCCESS,
     }
 }
 
