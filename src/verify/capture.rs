@@ -56,12 +56,13 @@ const NOT_SOURCES: &[&str] = &[
     "/sys",
 ];
 
-/// Whether the module graph rule may parse the file at `path`: JavaScript outside
-/// `node_modules` and the system's folders, or in a `node_modules` package named like one of
-/// `packages`.
+/// Whether the module graph rule may parse the file at `path`: JavaScript (or TypeScript,
+/// which Node 22.18+ runs by stripping its types) outside `node_modules` and the system's
+/// folders, or in a `node_modules` package named like one of `packages`.
 pub(crate) fn wants_source(path: &str, packages: &BTreeSet<String>) -> bool {
     let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    if !matches!(ext, "js" | "mjs" | "cjs") {
+    let typescript = matches!(ext, "ts" | "mts" | "cts") && !path.contains(".d.");
+    if !matches!(ext, "js" | "mjs" | "cjs") && !typescript {
         return false;
     }
     if fs::in_node_modules(path) {

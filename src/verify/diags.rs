@@ -207,6 +207,9 @@ rules! {
     ModuleGraphIncomplete = "module-graph-incomplete", Modules, Warning, ws: false,
         "Every file of the service's module graph could be read for the module-not-found check",
         "Pass --workspace so isogen knows the internal packages it must read; a file over the size or memory limit, or one the parser refuses, is not checked: check its imports by hand.";
+    VersionNotLocked = "version-not-locked", Modules, Error, ws: true,
+        "Every package in the image's node_modules is the version pnpm-lock.yaml locks for the service's production closure",
+        "Install the service's production closure from the lockfile (`pnpm install --frozen-lockfile --prod --filter <service>...`, as isogen's Dockerfile does), and declare in package.json every package the service's code imports, so the lockfile pins it rather than hoisting picking one.";
 }
 
 /// The hint of `module-graph-incomplete` when `--workspace` was given (or found): the
@@ -255,6 +258,7 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("entrypoint-not-found", "The file node runs (with Node's own lookup) or the program exists in the merged file tree, symlinks followed, relative to WorkingDir and PATH."),
     ("module-not-found", "From the file node runs, every static `require(\"x\")`, `import`, `export ... from` and `import(\"x\")` with a literal specifier of the service's own code (files outside node_modules, and its internal packages) resolves in the merged file tree by Node's rules: CommonJS extensions and directory `main`/`index` for require, exact files for ESM imports, `exports`/`imports` maps with the conditions node, import or require, module-sync, default; node_modules up from each file's real path, symlinks followed, NODE_PATH for require. An import of a third-party package is checked by resolving it to its file; that package's own code is not parsed. Built-in modules are ignored; type-only imports are erased. The modules the command preloads (`-r`/`--require`, `--import` in CMD/ENTRYPOINT, and before them those of the image's `NODE_OPTIONS`, split as node splits it) must resolve from the working directory, and their own imports are followed too. A `require()`/`import()` inside a `try` whose `catch` handles the failure (does not simply throw it again) is module-optional-missing's instead."),
     ("module-optional-missing", "A `require()` or `import()` of the service's own code, run inside a `try` block whose `catch` handles the failure (it does not end in an unconditional `throw`), that does not resolve in the image: the program was written to run without it (`try { require('pino-pretty') } catch {}`). Reported for information, naming the file and line; a function defined inside the `try` runs later, outside it, so its imports are module-not-found's."),
+    ("version-not-locked", "With --workspace and a shared pnpm-lock.yaml (v6 or v9): every package folder under the workspace root in the image is a name and version of the production closure the lockfile locks for the service and its internal packages; each importer's dependency and each package's dependency link is the version the lockfile locks for it; and a package the service's code imports without declaring it (found through hoisting) is the version the workspace's own install hoists (pnpm's hoisting order), as under shamefully-hoist a different one runs in the image than in CI."),
     ("module-graph-incomplete", "The files of the service's module graph that the module-not-found check could not read: their content was not kept (over the memory budget for sources, or an internal package copied into node_modules when no workspace says it is one), cut at the per-file limit, or refused by the parser. Their imports are not checked."),
     ("secret-npmrc", "No .npmrc/npmrc/.yarnrc/.yarnrc.yml with a literal _authToken, _auth, _password, npmAuthToken or npmAuthIdent (a `${ENV}` reference is not a secret)."),
     ("secret-env-file", "No .env, .env.* or .envrc files (.env.example/.sample/.template/.dist/.defaults/.schema are fine)."),
@@ -832,6 +836,64 @@ impl Diag {
     }
 }
 
+/// `version-not-locked`.
+impl Diag {
+    /// The package folder `dir` holds `package`, which the closure does not hold at all.
+    pub(crate) fn not_in_closure(dir: &str, package: &str) -> Diag {
+        Diag::new(
+            RuleId::VersionNotLocked,
+            format!("{dir} is {package}, which is not in the production closure pnpm-lock.yaml locks for the service"),
+        )
+    }
+
+    /// The package folder `dir` holds `name` at `found`; the closure locks `locked`.
+    pub(crate) fn version_not_locked(dir: &str, name: &str, found: &str, locked: &str) -> Diag {
+        Diag::new(
+            RuleId::VersionNotLocked,
+            format!("{dir} is {name} {found}, but pnpm-lock.yaml locks {locked} for the service's production closure"),
+        )
+    }
+
+    /// `dependent` (an importer folder or `name@version`) resolves `name` through the link
+    /// `path` to `found`; the lockfile locks `locked` for that edge.
+    pub(crate) fn link_not_locked(
+        path: &str,
+        dependent: &str,
+        name: &str,
+        found: &str,
+        locked: &str,
+    ) -> Diag {
+        Diag::new(
+            RuleId::VersionNotLocked,
+            format!(
+                "{path} gives {dependent} {name} {found}, but pnpm-lock.yaml locks {locked} for it"
+            ),
+        )
+    }
+
+    /// The service's code imports `name` without its package declaring it (`at`: the first
+    /// importing file and line, `more`: how many other imports): the image loads `path` at
+    /// `found`, the workspace's install hoists `hoisted`.
+    pub(crate) fn undeclared_not_hoisted(
+        name: &str,
+        at: &str,
+        more: usize,
+        path: &str,
+        found: &str,
+        hoisted: &str,
+    ) -> Diag {
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        Diag::new(
+            RuleId::VersionNotLocked,
+            format!("{at}{more} import(s) {name}, which the importing package.json does not declare: the image loads {path} ({name} {found}), but the workspace's install hoists {hoisted}, so the service runs another version than in the workspace; declare {name} in that package.json"),
+        )
+    }
+}
+
 /// Why Node fails on an import, as its error says it.
 fn failure_text(failure: &crate::verify::modgraph::Failure) -> String {
     use crate::verify::modgraph::Failure as F;
@@ -853,6 +915,12 @@ fn failure_text(failure: &crate::verify::modgraph::Failure) -> String {
             "the package.json of {package} maps it to {target:?}, which Node refuses (ERR_INVALID_PACKAGE_TARGET)"
         ),
         F::InvalidSpecifier => "Node refuses the specifier (ERR_INVALID_MODULE_SPECIFIER)".into(),
+        F::TypeScript { file, in_node_modules: true } => format!(
+            "it is the TypeScript file {file}, and Node does not strip the types of files under node_modules (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING): ship the package's build output"
+        ),
+        F::TypeScript { file, .. } => format!(
+            "it is the TypeScript file {file}, and the image's Node does not strip types (Node 22.18 and 23.6 on do; ERR_UNKNOWN_FILE_EXTENSION): ship the package's build output"
+        ),
     }
 }
 
@@ -911,6 +979,12 @@ pub(crate) mod skip {
     /// For the rules that need to know the other services.
     pub(crate) const NO_WORKSPACE: &str =
         "no workspace: pass --workspace DIR (or run in the workspace root) to know the other services";
+    /// For `version-not-locked`, without a workspace.
+    pub(crate) const NO_WORKSPACE_LOCKFILE: &str =
+        "no workspace: pass --workspace DIR (or run in the workspace root) to compare the image's packages with its pnpm-lock.yaml";
+    /// For `version-not-locked`, when the lockfile cannot be compared with.
+    pub(crate) const NO_LOCKED_CLOSURE: &str =
+        "no shared pnpm-lock.yaml of version 6 or 9 says what the service's production closure is (none, per-package lockfiles, an older version, or not a pnpm service)";
     /// For the rules that need the policy's severity.
     pub(crate) const TURNED_OFF: &str = "turned off by the [verify] policy";
     /// For the rules `verify --allow RULE` turned off.

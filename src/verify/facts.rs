@@ -94,6 +94,8 @@ pub struct Manifest {
     /// The folder holding it.
     pub dir: String,
     pub name: Option<String>,
+    /// `version`, as written.
+    pub version: Option<String>,
     pub dependencies: Vec<(String, String)>,
     pub optional: Vec<(String, String)>,
     pub peer: Vec<(String, String)>,
@@ -173,6 +175,7 @@ impl Manifest {
         Some(Manifest {
             dir: dir.to_string(),
             name: obj.get("name").and_then(Value::as_str).map(String::from),
+            version: obj.get("version").and_then(Value::as_str).map(String::from),
             dependencies: deps("dependencies"),
             optional: deps("optionalDependencies"),
             peer: deps("peerDependencies"),

@@ -299,13 +299,26 @@ fn workspace_service<'w>(
 /// off.
 fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> Vec<Skipped> {
     let mut skipped = Vec::new();
+    let cargo = subject.ecosystem == Some(crate::workspace::Ecosystem::Cargo);
     if !has_workspace {
         for r in RULES.iter().filter(|r| r.needs_workspace) {
+            let reason = match r.id {
+                RuleId::VersionNotLocked if cargo => continue,
+                RuleId::VersionNotLocked => diags::skip::NO_WORKSPACE_LOCKFILE,
+                _ => diags::skip::NO_WORKSPACE,
+            };
             skipped.push(Skipped {
                 rule: r.id,
-                reason: diags::skip::NO_WORKSPACE.into(),
+                reason: reason.into(),
             });
         }
+    }
+    let pnpm = subject.ecosystem == Some(crate::workspace::Ecosystem::Pnpm);
+    if has_workspace && pnpm && subject.locked.is_none() {
+        skipped.push(Skipped {
+            rule: RuleId::VersionNotLocked,
+            reason: diags::skip::NO_LOCKED_CLOSURE.into(),
+        });
     }
     if let Some(note) = &subject.app_root_note {
         for rid in [RuleId::AppRootForeign, RuleId::InternalPackageExtra] {

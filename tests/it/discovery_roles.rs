@@ -515,6 +515,52 @@ fn a_cargo_tool_that_listens_on_a_plain_socket_says_where() {
     assert!(!line("resolve").contains("calls"), "{err}");
 }
 
+/// create-t3-turbo's `apps/expo`: an Expo app whose `main` is its `index.ts` (the React Native
+/// bundle's entry) and whose scripts run `expo start`. It was refused as a service whose entry
+/// is TypeScript, with `entry = "dist/index.js"` as the fix; it is no service at all, and
+/// `isogen list` says what it is.
+#[test]
+fn an_expo_app_in_apps_is_not_a_service() {
+    let ws = workspace(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n"),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  apps/expo:\n    dependencies:\n      expo:\n        specifier: ~54.0.20\n        version: 54.0.20\n      react-native:\n        specifier: ~0.81.4\n        version: 0.81.4\n  apps/api: {}\n",
+        ),
+        (
+            "apps/expo/package.json",
+            r#"{"name":"@acme/expo","private":true,"main":"index.ts","scripts":{"dev":"expo start","android":"expo run:android"},"dependencies":{"expo":"~54.0.20","react-native":"~0.81.4"}}"#,
+        ),
+        ("apps/expo/index.ts", "import 'expo-router/entry';\n"),
+        (
+            "apps/api/package.json",
+            r#"{"name":"@acme/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
+        ),
+        ("apps/api/server.js", ""),
+    ]);
+    let out = isogen()
+        .arg("list")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("not a service")
+            && l.contains("@acme/expo")
+            && l.contains("a React Native app (it depends on `expo`)")),
+        "{text}"
+    );
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(ws.path().join("apps/api/Dockerfile").is_file());
+    assert!(!ws.path().join("apps/expo/Dockerfile").exists());
+}
+
 /// A vector store shaped like qdrant and a search engine shaped like quickwit: servers whose
 /// packages also hold developer binaries that reach the server's modules or library for their
 /// types (so their sources name the server's crates) and only print or write a file.

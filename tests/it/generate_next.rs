@@ -391,3 +391,93 @@ fn build_args_reach_next_build_and_only_the_builder() {
     )]);
     refused(&ws, &["isogen.toml", "`NEXT-URL` is not a variable name"]);
 }
+
+/// create-t3-turbo: `"start": "pnpm with-env next start"` with `"with-env": "dotenv -e
+/// ../../.env --"`. pnpm appends `next start` to the script's text; isogen read `with-env`
+/// alone (`dotenv -e ../../.env --`, no command) and refused the app for having no entry.
+/// The app runs `next start`, and the env file dotenv-cli loaded is named.
+#[test]
+fn a_start_that_passes_next_start_to_a_with_env_script_runs_next_start() {
+    let manifest = SITE_MANIFEST.replace(
+        r#""start": "START""#,
+        r#""start": "pnpm with-env next start -p 4000", "with-env": "dotenv -e ../../.env --""#,
+    );
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    let out = isogen()
+        .args(["generate", "--stdout", "--service", "site"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/site/node_modules/next/dist/bin/next", "start", "-p", "4000"]"#),
+        "{text}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "apps/site/package.json: the `with-env` script loads `../../.env` (dotenv -e)"
+        ),
+        "{err}"
+    );
+}
+
+/// A `serverExternalPackages` the config computes (`[...shared, "@nx/greet"]`) is not
+/// guessed: generate says which names it took as external and how to make the rest known.
+#[test]
+fn a_computed_server_external_packages_is_named() {
+    let ws = next_workspace(&[(
+        "apps/site/next.config.js",
+        "const shared = ['sharp'];\nmodule.exports = { serverExternalPackages: [...shared, '@nx/greet'] };\n",
+    )]);
+    let err = warnings_of(&ws, "site");
+    assert!(
+        err.contains(
+            "apps/site/next.config.js: `serverExternalPackages` is computed when the config runs"
+        ),
+        "{err}"
+    );
+}
+
+/// create-t3-turbo's next.config.js imports `jiti` (a devDependency) to load its env schema.
+/// `next start` loads the config when the server starts, from the production install, which
+/// leaves devDependencies out: the server would stop with ERR_MODULE_NOT_FOUND. generate names
+/// each import the image cannot resolve (a package not in `dependencies`, a file of the app
+/// it does not ship), with file, line and fix; builtins and `next` itself are fine, and a
+/// standalone server (which never loads the config) is not warned about.
+#[test]
+fn config_imports_next_start_cannot_resolve_are_named() {
+    let config = "import path from 'node:path';\nimport { PHASE_PRODUCTION_BUILD } from 'next/constants.js';\nimport { createJiti } from 'jiti';\nimport './env.mjs';\nexport default { output: OUTPUT };\n";
+    let ws = next_workspace(&[
+        (
+            "apps/site/next.config.js",
+            &config.replace("OUTPUT", "undefined"),
+        ),
+        (
+            "apps/web/next.config.mjs",
+            &config.replace("OUTPUT", "'standalone'"),
+        ),
+        ("apps/site/env.mjs", "export const env = {};\n"),
+    ]);
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("warning: apps/site/next.config.js:3: imports `jiti`, which `next start` loads with the config when the server starts, but `jiti` is not in the `dependencies` of apps/site/package.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: apps/site/next.config.js:4: imports `./env.mjs`, which `next start` loads with the config when the server starts, but the image ships only .next, public, next.config.js of the app"),
+        "{err}"
+    );
+    for fine in ["`node:path`", "`next`", "apps/web/next.config.mjs"] {
+        assert!(!err.contains(fine), "{fine} in {err}");
+    }
+}

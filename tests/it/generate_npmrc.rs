@@ -375,3 +375,35 @@ fn the_roots_dependencies_are_named_as_shipped_in_every_image() {
     let (_, _, stderr) = generate(&[]);
     assert!(!stderr.contains("its dependencies ("), "{stderr}");
 }
+
+/// As dokploy: pnpm 10 with its allow list in the root package.json's `pnpm` field
+/// (`"pnpm": {"onlyBuiltDependencies": ["better-sqlite3", ...]}`), not in
+/// pnpm-workspace.yaml. pnpm 10 reads it there and builds the addon at install, so the build
+/// stages need a compiler (the full Node image); the runtime image stays slim. (isogen read
+/// only pnpm-workspace.yaml, took pnpm 10 for building nothing, and the deps stage died in
+/// node-gyp: "Could not find any Python installation to use".)
+#[test]
+fn an_allow_list_in_the_root_manifests_pnpm_field_gets_a_compiler() {
+    let lock = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .: {}\n\n  packages/lib:\n    dependencies:\n      bcrypt:\n        specifier: 5.1.1\n        version: 5.1.1\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n\npackages:\n\n  bcrypt@5.1.1:\n    resolution: {integrity: sha512-AGBHOG5hPYZ5Xl9KXzU5iKq9516yEmvCKDg3ecP5kX2aB6UqTeXZxk2ELnDgDm6BQSMlLt9rDB4LoSMx0rYwww==}\n    engines: {node: '>= 10.0.0'}\n\n  node-addon-api@5.1.0:\n    resolution: {integrity: sha512-eh0GgfEkpnoWDq+VY8OyvYhFEzBk6jIYbRKdIlyTiAXIVJ8PyBaKb0rp7oDtoddbdoHWhq8wwr+XZ81F1rpNdA==}\n\nsnapshots:\n\n  bcrypt@5.1.1:\n    dependencies:\n      node-addon-api: 5.1.0\n\n  node-addon-api@5.1.0: {}\n";
+    let (dockerfile, _, _) = generate(&[
+        ("pnpm-lock.yaml", lock),
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@10.22.0","pnpm":{"onlyBuiltDependencies":["bcrypt","esbuild"]}}"#,
+        ),
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"},"dependencies":{"bcrypt":"5.1.1"}}"#,
+        ),
+    ]);
+    assert!(
+        dockerfile.contains(
+            "ARG NODE_IMAGE=node:20-bookworm\nARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim\n"
+        ),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("bcrypt builds a native addon at install"),
+        "{dockerfile}"
+    );
+}

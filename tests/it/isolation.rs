@@ -347,6 +347,85 @@ fn test_helpers_and_test_runner_configs_are_not_checked() {
     );
 }
 
+/// The same workspace, but the app's next.config.js lists `@x/email` in
+/// `serverExternalPackages`: `next build` leaves it to Node, which loads it from node_modules
+/// at run time, so the by-path imports in its code run from its folder in the image (where
+/// the sources they reach are not shipped: refused, naming the config), and its TypeScript
+/// entry is not compiled by Next (a warning says Node cannot load it).
+#[test]
+fn a_package_next_leaves_external_gets_no_bundling_relaxation() {
+    let ws = inline(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - packages/*\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        (
+            "packages/email/package.json",
+            r#"{"name":"@x/email","version":"0.0.1","main":"./src/index.ts","dependencies":{"@x/utils":"workspace:*"}}"#,
+        ),
+        (
+            "packages/email/src/index.ts",
+            "export { default as LinksLimit } from './templates/links-limit';\nexport { plural } from '../../utils/src/plural';\n",
+        ),
+        (
+            "packages/utils/package.json",
+            r#"{"name":"@x/utils","version":"0.0.1","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+        ),
+        (
+            "packages/utils/src/plural.ts",
+            "export const plural = (n: number) => (n === 1 ? '' : 's');\n",
+        ),
+        (
+            "packages/email/src/templates/links-limit.tsx",
+            "import { WorkspaceProps } from '../../../../apps/web/lib/types';\nexport default function LinksLimit(p: { w: WorkspaceProps }) { return p.w.name; }\n",
+        ),
+        (
+            "apps/web/package.json",
+            r#"{"name":"web","private":true,"scripts":{"build":"next build","start":"next start"},"dependencies":{"@x/email":"workspace:*","next":"15.1.0"}}"#,
+        ),
+        ("apps/web/next.config.js", "module.exports = { serverExternalPackages: ['@x/email'] };\n"),
+        (
+            "apps/web/lib/types.ts",
+            "export interface WorkspaceProps { name: string }\n",
+        ),
+        (
+            "apps/web/app/page.tsx",
+            "import { LinksLimit } from '@x/email';\nexport default function Page() { return LinksLimit({ w: { name: 'a' } }); }\n",
+        ),
+        ("apps/web/server.js", "require('next');\n"),
+    ]);
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("packages/email/src/index.ts:2: '../../utils/src/plural' reaches packages/utils/src/plural, a file `@x/utils` does not ship"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(`@x/email` runs from node_modules at run time: apps/web/next.config.js lists it, or a package that depends on it, in serverExternalPackages, so `next build` does not bundle it)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("packages/email/src/templates/links-limit.tsx:1: '../../../../apps/web/lib/types' reaches `web` (apps/web), the service that depends on `@x/email`"),
+        "{stderr}"
+    );
+    // Without the by-path imports, generate goes on and says Node cannot load the entry.
+    std::fs::write(
+        ws.path().join("packages/email/src/index.ts"),
+        "export const hello = 'hi';\n",
+    )
+    .unwrap();
+    std::fs::remove_dir_all(ws.path().join("packages/email/src/templates")).unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr
+            .contains("the entry of `@x/email` is TypeScript (src/index.ts) and nothing builds it"),
+        "{stderr}"
+    );
+}
+
 /// As dub's `@dub/email`: an internal package with a TypeScript entry, compiled by the
 /// Next.js app that uses it, imports a type of that app by relative path without declaring
 /// it (`../../../../apps/web/lib/types`). The app's build has the file and `next build`

@@ -40,3 +40,4 @@ mod start_wrap;
 mod tidy;
 mod trial_shapes;
 mod verify_cli;
+mod verify_locked;

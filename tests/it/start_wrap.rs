@@ -178,3 +178,43 @@ fn an_env_file_the_start_script_loads_is_named_with_how_to_give_its_variables() 
     assert!(!stderr.contains("`../.env`"), "{stderr}");
     assert!(stderr.contains("`.env.production`"), "{stderr}");
 }
+
+/// A service whose own source imports `dotenv/config` and a workspace package it uses that
+/// requires it: each loads the working folder's `.env` when it runs, which the image does not
+/// hold. `generate` names each file and line, the image's working folder and the two ways to
+/// give the variables; a test file's import is not named; `env` in the section silences it.
+#[test]
+fn a_dotenv_config_import_in_the_sources_is_named_with_how_to_give_its_variables() {
+    let ws = workspace(&[
+        (
+            "worker/package.json",
+            r#"{"name":"@x/worker","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/index.js"},"dependencies":{"@x/db":"workspace:*","dotenv":"^16.4.0"}}"#,
+        ),
+        (
+            "worker/src/index.ts",
+            "import 'dotenv/config';\nimport { db } from '@x/db';\nconsole.log(db);\n",
+        ),
+        (
+            "worker/src/index.test.ts",
+            "import 'dotenv/config';\n",
+        ),
+        (
+            "packages/db/package.json",
+            r#"{"name":"@x/db","version":"1.0.0","main":"index.js","dependencies":{"dotenv":"^16.4.0"}}"#,
+        ),
+        (
+            "packages/db/index.js",
+            "// the connection string comes from .env\nrequire('dotenv/config');\nexports.db = process.env.DATABASE_URL;\n",
+        ),
+    ]);
+    let stderr = generate_stderr(&ws);
+    insta::assert_snapshot!("generate_dotenv_config_imports", stderr);
+    assert!(!stderr.contains("index.test.ts"), "{stderr}");
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.worker.env]\nLOG_LEVEL = \"info\"\n",
+    )
+    .unwrap();
+    let stderr = generate_stderr(&ws);
+    assert!(!stderr.contains("dotenv/config"), "{stderr}");
+}

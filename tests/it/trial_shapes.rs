@@ -254,3 +254,79 @@ fn a_server_started_through_run_script_os_and_its_bin_launcher_is_a_service() {
     let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
     assert!(list.contains("tool              flowise-like"), "{list}");
 }
+
+/// novel: the workspace root's package.json and the editor package the app depends on are both
+/// named `novel`. `--filter novel` selected the root too, and the production stage's `pnpm
+/// rebuild` ran the root's `prepare: husky install` without husky: the build failed. The
+/// package is selected by its folder instead, the root never.
+#[test]
+fn a_package_named_as_the_workspace_root_is_selected_by_its_folder() {
+    let ws = crate::fixture_copy::copy("pnpm9-root-name", false);
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("RUN pnpm --filter '{packages/editor}' run build\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--prod --ignore-scripts --store-dir /pnpm/store --filter '{packages/editor}' --filter notes\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("--filter editor"), "{stdout}");
+}
+
+/// novel: the app declares `typescript` in `dependencies` and the root `turbo`; both ship with
+/// the production install, and `isogen verify` failed the image (`toolchain`,
+/// `workspace-tooling`) with no word from generate. generate names each, the rule and the fix.
+#[test]
+fn build_tools_in_production_dependencies_are_named_with_the_verify_rule() {
+    let ws = crate::fixture_copy::copy("pnpm9-root-name", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: apps/notes/package.json: `typescript` is in its production dependencies, so the image of `notes` ships it and `isogen verify` fails it (rule toolchain); move it to devDependencies"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`isogen verify` fails every image for turbo (workspace-tooling)"),
+        "{stderr}"
+    );
+}
+
+/// dokploy's `@dokploy/server`: its package.json points `main` and `exports` at
+/// `src/*.ts`, and its `build` script first runs `npm run switch:prod`
+/// (`node scripts/switchToDist.js`), which rewrites them to `dist`. The image ships the
+/// repository's manifest, so its services would load the TypeScript sources: generate says
+/// so, naming the script, and the fix (`publishConfig`, which the image applies).
+#[test]
+fn a_build_that_rewrites_its_package_json_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("package.json", r#"{"name":"root","private":true,"packageManager":"pnpm@10.22.0"}"#),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - packages/*\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  apps/schedules:\n    dependencies:\n      '@d/server':\n        specifier: workspace:*\n        version: link:../../packages/server\n\n  packages/server: {}\n"),
+        (
+            "packages/server/package.json",
+            r#"{"name":"@d/server","version":"1.0.0","type":"module","main":"./src/index.ts","exports":{".":"./src/index.ts"},"scripts":{"build":"npm run switch:prod && tsc --project tsconfig.server.json","switch:prod":"node scripts/switchToDist.js"}}"#,
+        ),
+        (
+            "packages/server/scripts/switchToDist.js",
+            "import fs from 'node:fs';\nconst packagePath = new URL('../package.json', import.meta.url);\nconst pkg = JSON.parse(fs.readFileSync(packagePath, 'utf-8'));\npkg.main = './dist/index.js';\nfs.writeFileSync(packagePath, JSON.stringify(pkg, null, 2));\n",
+        ),
+        ("packages/server/src/index.ts", "export const run = (): void => {};\n"),
+        (
+            "apps/schedules/package.json",
+            r#"{"name":"@d/schedules","version":"1.0.0","type":"module","scripts":{"build":"tsc","start":"node dist/index.js"},"dependencies":{"@d/server":"workspace:*"}}"#,
+        ),
+        ("apps/schedules/src/index.ts", "import { run } from '@d/server';\nrun();\n"),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (_, stderr) = dry_run(dir.path());
+    assert!(
+        stderr.contains("warning: packages/server/package.json: its build rewrites package.json (`switch:prod`: node scripts/switchToDist.js), but the image ships the repository's package.json and what it names (src/index.ts), not what the build wrote"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("in `publishConfig`"), "{stderr}");
+}

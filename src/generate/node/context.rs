@@ -99,6 +99,10 @@ pub fn context(
         },
         warnings,
     )?;
+    let standalone = (next_plan.as_ref()).is_some_and(|p| p.context.kind == NextKind::Standalone);
+    if !standalone {
+        super::toolchain_deps::warn(ws, service, warnings);
+    }
     let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
     let npmrc_write = npmrc_without_node(pnpm, &node.image, warnings);
     let root_files = root_files(pnpm, npmrc_write.npmrc_rewrite, warnings);
@@ -267,6 +271,15 @@ impl Svc<'_> {
             &entry,
             self.overrides,
             &self.section,
+            warnings,
+        );
+        super::env_files::warn_imports(
+            self.ws,
+            self.pnpm,
+            self.service,
+            self.overrides,
+            &self.section,
+            &common.service.workdir,
             warnings,
         );
         Ok((out_dir, service_copy, entry))

@@ -3,12 +3,16 @@
 //! holds secrets; the ignore file keeps them out) and its CMD loads none, so the variables
 //! they gave are missing at run time unless given another way. One warning per file, naming
 //! the script, the file and the two ways (isogen.toml `env`, or at run time); silent once the
-//! service's section sets `env`. It never reads the files.
+//! service's section sets `env`. The same for a bare `import 'dotenv/config'` (or
+//! `require('dotenv/config')`) in the sources of the service or of a workspace package it
+//! uses: it loads `.env` of the working folder when the module runs. It never reads the
+//! files.
 
 use crate::generate::cfg::ServiceConfig;
+use crate::js::ImportKind;
 use crate::workspace::pnpm::env_files::env_files;
-use crate::workspace::pnpm::NodePackage;
-use crate::workspace::{relpath, Package};
+use crate::workspace::pnpm::{NodePackage, PnpmWorkspace};
+use crate::workspace::{relpath, Package, Service, Workspace};
 
 /// Warns about each env file the script running `entry` (or the package's start script,
 /// for a Next.js app or a shell script) loads.
@@ -50,5 +54,50 @@ pub(super) fn warn(
             pkg.manifest,
             hows.join(", ")
         ));
+    }
+}
+
+/// Warns about each `import 'dotenv/config'` / `require('dotenv/config')` in the sources of
+/// the service's package and of the workspace packages its build takes (`workdir` is the
+/// image's working folder, where dotenv looks for `.env`).
+pub(super) fn warn_imports(
+    ws: &Workspace,
+    pnpm: &PnpmWorkspace,
+    service: &Service,
+    overrides: Option<&ServiceConfig>,
+    section: &str,
+    workdir: &str,
+    warnings: &mut Vec<String>,
+) {
+    if overrides.is_some_and(|o| !o.env.is_empty()) {
+        return;
+    }
+    let service_dir = &ws.packages[service.package].dir;
+    let packages = std::iter::once(service.package).chain(service.build_closure.iter().copied());
+    for p in packages.filter_map(|i| ws.packages.get(i)) {
+        let Some(sources) = pnpm.sources.get(&p.dir) else {
+            continue;
+        };
+        let loads_env = sources.imports.iter().filter(|i| {
+            i.specifier == "dotenv/config" && !i.type_only && i.kind != ImportKind::ExportFrom
+        });
+        for import in loads_env {
+            let from_root = relpath::child(service_dir, ".env");
+            warnings.push(format!(
+                "{}:{}: `{}` loads `.env` from the working folder ({workdir} in the image) when \
+                 it runs, but the image holds no env file (they hold secrets; its ignore file \
+                 keeps them out): give the service `{}` its variables with `env` in {section} \
+                 of isogen.toml (for values that are not secret), or when it runs (`docker run \
+                 --env-file {from_root}`, your orchestrator's secrets)",
+                import.file,
+                import.line,
+                match import.kind {
+                    ImportKind::Require | ImportKind::ImportEquals => "require('dotenv/config')",
+                    ImportKind::DynamicImport => "import('dotenv/config')",
+                    _ => "import 'dotenv/config'",
+                },
+                service.name,
+            ));
+        }
     }
 }

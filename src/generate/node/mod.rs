@@ -24,6 +24,7 @@ pub(crate) mod isolation;
 mod launcher;
 mod local_dirs;
 pub mod next;
+mod next_config_imports;
 mod patch_copies;
 pub mod pnpm_settings;
 pub mod rewrite;
@@ -33,6 +34,7 @@ mod script_installs;
 pub mod settings;
 pub mod shipped;
 mod steps;
+mod toolchain_deps;
 mod tsc_output;
 pub mod tsconfig;
 
@@ -266,10 +268,10 @@ fn node_of(p: &Package) -> Result<&NodePackage> {
 }
 
 fn selector(p: &Package, n: &NodePackage) -> String {
-    if n.has_name {
-        p.name.clone()
-    } else {
+    if n.select_by_folder {
         format!("{{{}}}", p.dir)
+    } else {
+        p.name.clone()
     }
 }
 

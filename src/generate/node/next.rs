@@ -91,6 +91,13 @@ pub(super) fn plan(
     if kind == NextKind::Standalone && config.tracing_root != ConfigValue::Absent {
         notes.push(format!("{config_name} sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder (the build stops if server.js is elsewhere)."));
     }
+    if config.external_computed && kind != NextKind::Custom {
+        warnings.push(format!(
+            "{}/{config_name}: `serverExternalPackages` is computed when the config runs: isogen takes only its literal names ({}) as loaded from node_modules at run time and every other internal package as bundled by `next build`; list the names literally so the check of by-path imports and TypeScript entries covers them",
+            pkg.dir,
+            if config.external_packages.is_empty() { "none".to_string() } else { config.external_packages.join(", ") }
+        ));
+    }
     let public = n.folder.has("public");
     let before = steps_before(n);
     let mut copy = vec![dist_dir.clone()];
@@ -104,6 +111,9 @@ pub(super) fn plan(
         }
         NextKind::Start => {
             require_next_at_run_time(ws, pkg, n, section)?;
+            if let Some(file) = &config.file {
+                super::next_config_imports::warn(ws, pkg, n, file, &copy, section, warnings);
+            }
             let mut cmd = vec![
                 "node".to_string(),
                 format!("{workdir}/node_modules/next/dist/bin/next"),

@@ -118,8 +118,20 @@ fn root_dependencies_note(pnpm: &PnpmWorkspace, shipped: &[&str]) -> Option<Stri
     if names.is_empty() {
         return None;
     }
+    // The ones verify refuses make every image fail: said, with the rule.
+    let refused: Vec<String> = (names.iter())
+        .filter_map(|n| Some(format!("{n} ({})", super::toolchain_deps::refused_by(n)?)))
+        .collect();
+    let verdict = if refused.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; `isogen verify` fails every image for {}",
+            refused.join(", ")
+        )
+    };
     Some(format!(
-        "package.json (the workspace root): its dependencies ({}) are in every service's image, because pnpm's production install always installs the workspace root's dependencies, whatever --filter selects; declare each in the packages that use it and keep only devDependencies at the root",
+        "package.json (the workspace root): its dependencies ({}) are in every service's image, because pnpm's production install always installs the workspace root's dependencies, whatever --filter selects{verdict}; declare each in the packages that use it and keep only devDependencies at the root",
         names.join(", ")
     ))
 }

@@ -59,6 +59,9 @@ pub(super) fn runtime_packages(
         } else {
             unbuilt_paths(s.ws, p, n, warnings, &mut typescript)
         };
+        if let Some(how) = &n.manifest_rewrite {
+            warnings.push(rewrite_warning(p, n, how));
+        }
         // Node loads the package as `pnpm publish` would ship it: publishConfig fields win.
         let mut set = Vec::new();
         let mut set_json = Vec::new();
@@ -105,10 +108,30 @@ pub(super) fn runtime_packages(
     // loaded from its output: nothing else needs to build them.
     let bundles = &node_of(s.ws.package(s.service.package))?.bundles;
     typescript.retain(|(_, name, _)| !bundles.iter().any(|b| b.matches(name)));
-    if !s.next_compiles {
-        warnings.extend(typescript_warning(&s.service.name, &typescript));
+    if s.next_compiles {
+        // Next compiles what it bundles; what its config leaves external Node loads as is.
+        let external = super::isolation::external(s.ws, s.service);
+        let names: BTreeSet<&str> = (external.iter())
+            .map(|&i| s.ws.package(i).name.as_str())
+            .collect();
+        typescript.retain(|(_, name, _)| names.contains(name.as_str()));
     }
+    warnings.extend(typescript_warning(&s.service.name, &typescript));
     Ok(out)
+}
+
+/// The warning for a package whose build rewrites its own package.json (`how`: the script
+/// and its command): the image ships the repository's manifest and what it names.
+fn rewrite_warning(
+    p: &crate::workspace::Package,
+    n: &crate::workspace::pnpm::NodePackage,
+    how: &str,
+) -> String {
+    let entry = n.entry.as_deref().unwrap_or("main/exports");
+    format!(
+        "{}: its build rewrites package.json ({how}), but the image ships the repository's package.json and what it names ({entry}), not what the build wrote, so Node loads {entry} in production; put the production fields (main, exports pointing at the build output) in `publishConfig`, which pnpm applies when it publishes or deploys and the image applies too, and drop the rewrite",
+        p.manifest
+    )
 }
 
 /// The `--filter` selectors of the production install: every package of the closure by

@@ -14,7 +14,7 @@ mod resolve;
 use std::collections::HashSet;
 use std::path::Path;
 
-pub(crate) use resolve::{Failure, Mode, Resolved, Resolver};
+pub(crate) use resolve::{strips_types, Failure, Mode, Resolved, Resolver};
 
 use crate::js::{static_imports, ImportKind};
 use crate::verify::fs::{self, Fs};
@@ -44,21 +44,58 @@ pub(crate) enum Unread {
     Parse { line: u32, message: String },
 }
 
+/// An import of a package by name (`express`, `@s/lib/sub`) that resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PackageImport {
+    /// The importing file (real path).
+    pub file: String,
+    pub line: u32,
+    pub specifier: String,
+}
+
+impl PackageImport {
+    /// The package name the specifier names (`@s/lib/sub` -> `@s/lib`).
+    pub fn package(&self) -> &str {
+        package_name(&self.specifier)
+    }
+}
+
+/// The package a bare specifier names; the specifier itself when it is not one.
+pub(crate) fn package_name(specifier: &str) -> &str {
+    let mut ends = specifier.match_indices('/').map(|(i, _)| i);
+    let end = if specifier.starts_with('@') {
+        ends.nth(1)
+    } else {
+        ends.next()
+    };
+    &specifier[..end.unwrap_or(specifier.len())]
+}
+
+/// Whether `specifier` names a package (not a path, a `#` import or a URL).
+fn is_bare(specifier: &str) -> bool {
+    !(specifier.starts_with('.')
+        || specifier.starts_with('/')
+        || specifier.starts_with('#')
+        || specifier.contains(':'))
+}
+
 /// What a walk found.
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
     pub unresolved: Vec<Unresolved>,
+    /// The imports of packages by name that resolved, from the service's own files.
+    pub packages: Vec<PackageImport>,
     /// Files of the service's code that could not be read, with why.
     pub unread: Vec<(String, Unread)>,
     /// Files parsed.
     pub parsed: usize,
 }
 
-/// Whether Node would parse the file at `path` as JavaScript (other files it loads, JSON
-/// and addons, import nothing).
+/// Whether Node would parse the file at `path` as JavaScript, or TypeScript it strips the
+/// types of (other files it loads, JSON and addons, import nothing).
 fn is_javascript(path: &str) -> bool {
     let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    matches!(ext, "js" | "mjs" | "cjs")
+    matches!(ext, "js" | "mjs" | "cjs") || resolve::is_typescript(path)
 }
 
 /// Walks the graph from `entries` (real paths: the file `node` runs and the preloads it
@@ -110,6 +147,13 @@ pub(crate) fn walk(
             match resolver.resolve(&imp.specifier, &file, mode) {
                 Ok(Resolved::Builtin) => {}
                 Ok(Resolved::File(p)) => {
+                    if is_bare(&imp.specifier) {
+                        graph.packages.push(PackageImport {
+                            file: file.clone(),
+                            line: imp.line,
+                            specifier: imp.specifier.clone(),
+                        });
+                    }
                     if own(&p) && seen.insert(p.clone()) {
                         queue.push(p);
                     }

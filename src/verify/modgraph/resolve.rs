@@ -63,6 +63,35 @@ pub(crate) enum Failure {
     InvalidTarget { package: String, target: String },
     /// `ERR_INVALID_MODULE_SPECIFIER` / `ERR_UNSUPPORTED_ESM_URL_SCHEME`.
     InvalidSpecifier,
+    /// The specifier resolves to a TypeScript file Node will not run: its Node does not strip
+    /// types (`ERR_UNKNOWN_FILE_EXTENSION`), or the file is under `node_modules`
+    /// (`ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING`).
+    TypeScript { file: String, in_node_modules: bool },
+}
+
+/// Whether Node would load `path` as TypeScript (type stripping): `.ts`, `.mts`, `.cts`, not
+/// a declaration file.
+pub(crate) fn is_typescript(path: &str) -> bool {
+    let ts = [".ts", ".mts", ".cts"].iter().any(|e| path.ends_with(e));
+    ts && ![".d.ts", ".d.mts", ".d.cts"]
+        .iter()
+        .any(|e| path.ends_with(e))
+}
+
+/// Whether the Node of `version` (`NODE_VERSION` of the image, `24.4.0`) strips types by
+/// default: 22.18 and later 22s, 23.6 and later. `None` (unknown) counts as yes.
+pub(crate) fn strips_types(version: Option<&str>) -> bool {
+    let Some(v) =
+        version.and_then(|v| nodejs_semver::Version::parse(v.trim_start_matches('v')).ok())
+    else {
+        return true;
+    };
+    match v.major() {
+        0..=21 => false,
+        22 => v.minor() >= 18,
+        23 => v.minor() >= 6,
+        _ => true,
+    }
 }
 
 type R<T> = Result<T, Failure>;
@@ -73,6 +102,8 @@ pub(crate) struct Resolver<'a> {
     /// `NODE_PATH` folders (CommonJS only).
     node_path: Vec<String>,
     manifests: RefCell<HashMap<String, Option<Rc<Value>>>>,
+    /// The image's Node strips TypeScript types (see [`strips_types`]).
+    strips_types: bool,
 }
 
 fn is_relative(s: &str) -> bool {
@@ -105,7 +136,14 @@ impl<'a> Resolver<'a> {
             fs,
             node_path,
             manifests: RefCell::new(HashMap::new()),
+            strips_types: true,
         }
+    }
+
+    /// The same resolver for a Node that strips types or not (see [`strips_types`]).
+    pub(crate) fn with_type_stripping(mut self, strips: bool) -> Self {
+        self.strips_types = strips;
+        self
     }
 
     /// `specifier` as `from` (a file's real path) would load it.
@@ -118,7 +156,14 @@ impl<'a> Resolver<'a> {
             Mode::Require => self.require(specifier, dir)?,
             Mode::Import => self.import(specifier, dir)?,
         };
-        Ok(Resolved::File(self.fs.resolve(&path).unwrap_or(path)))
+        let real = self.fs.resolve(&path).unwrap_or(path);
+        if is_typescript(&real) && (!self.strips_types || fs::in_node_modules(&real)) {
+            return Err(Failure::TypeScript {
+                in_node_modules: fs::in_node_modules(&real),
+                file: real,
+            });
+        }
+        Ok(Resolved::File(real))
     }
 
     /// The parsed `package.json` in `dir`, if it has one that parses.

@@ -345,3 +345,64 @@ fn an_optional_require_is_marked_and_preloads_are_roots() {
     let specs: Vec<&str> = g.unresolved.iter().map(|u| u.specifier.as_str()).collect();
     assert_eq!(specs, ["redis", "pino-pretty", "./gone"]);
 }
+
+/// As dokploy's `@dokploy/server`: the repository's package.json exports `./src/index.ts`
+/// (its build script rewrites it to `dist` before building). Node 22.18+ loads the TypeScript
+/// file by stripping its types, so its imports are followed like any JavaScript's: the
+/// extensionless ESM import inside fails as Node fails. A Node that does not strip types, or a
+/// TypeScript file under node_modules, fails at the import of the file itself.
+#[test]
+fn a_typescript_entry_is_followed_where_node_strips_types_and_refused_elsewhere() {
+    let t = TreeBuilder::new()
+        .file(
+            "/app/apps/sched/package.json",
+            r#"{"name":"sched","type":"module","dependencies":{"@d/server":"workspace:*"}}"#,
+        )
+        .file(
+            "/app/apps/sched/dist/index.js",
+            "import { run } from '@d/server';\nrun();\n",
+        )
+        .symlink(
+            "/app/apps/sched/node_modules/@d/server",
+            "../../../../packages/server",
+        )
+        .file(
+            "/app/packages/server/package.json",
+            r#"{"name":"@d/server","type":"module","exports":{".":"./src/index.ts"}}"#,
+        )
+        .file(
+            "/app/packages/server/src/index.ts",
+            "import type { X } from './types';\nexport * from './services/admin';\n",
+        )
+        .file(
+            "/app/packages/server/src/services/admin.ts",
+            "export const run = (): void => {};\n",
+        )
+        .file(
+            "/app/packages/server/src/types.ts",
+            "export type X = number;\n",
+        )
+        .build();
+    let fs = Fs::new(&t);
+    let own = |p: &str| !fs::in_node_modules(p);
+    let entry = ["/app/apps/sched/dist/index.js".to_string()];
+    let strips = Resolver::new(fs, Vec::new()).with_type_stripping(strips_types(Some("24.4.0")));
+    let g = walk(fs, &strips, &entry, &own);
+    assert_eq!(
+        broken(&g),
+        [(
+            "/app/packages/server/src/index.ts:2".to_string(),
+            "./services/admin".to_string()
+        )]
+    );
+    let old = Resolver::new(fs, Vec::new()).with_type_stripping(strips_types(Some("20.19.0")));
+    let g = walk(fs, &old, &entry, &own);
+    assert_eq!(
+        g.unresolved[0].failure,
+        Failure::TypeScript {
+            file: "/app/packages/server/src/index.ts".into(),
+            in_node_modules: false
+        }
+    );
+    assert!(strips_types(Some("22.18.0")) && !strips_types(Some("23.5.0")) && strips_types(None));
+}

@@ -14,6 +14,7 @@
 mod duplicates;
 mod entrypoint;
 mod layout;
+mod locked;
 mod modules;
 mod policy;
 mod secrets;
@@ -222,7 +223,8 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
     user::check(ctx, &mut out);
     services::check_presence(ctx, &mut out);
     entrypoint::check(ctx, &mut out);
-    modules::check(ctx, &mut out);
+    let graph = modules::check(ctx, &mut out);
+    locked::check(ctx, graph.as_ref(), &mut out);
     duplicates::check(ctx, &mut out);
     for s in ctx.facts.shipped() {
         if ctx.policy.allowed(&s.entry.path) {

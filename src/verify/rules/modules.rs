@@ -17,7 +17,7 @@ use super::{Collector, Ctx};
 use crate::verify::diags::Diag;
 use crate::verify::fs;
 use crate::verify::launch::{Launch, Preload};
-use crate::verify::modgraph::{self, Mode, Resolved, Resolver, Unread};
+use crate::verify::modgraph::{self, Graph, Mode, Resolved, Resolver, Unread};
 use crate::verify::subject::{Role, Subject};
 
 /// Whether the file at `path` (a real path) is the service's own code, to be parsed and
@@ -32,22 +32,25 @@ fn own(subject: &Subject, path: &str) -> bool {
     )
 }
 
-pub fn check(ctx: &Ctx, out: &mut Collector) {
+/// Checks the module graph and returns it (the `version-not-locked` rule looks at the
+/// packages it imports); `None` when the service is not a Node program of its own.
+pub fn check(ctx: &Ctx, out: &mut Collector) -> Option<Graph> {
     let Launch::Node {
         resolved: Some(entry),
         preloads,
         ..
     } = ctx.launch
     else {
-        return;
+        return None;
     };
     // A program of a package in node_modules run as the entrypoint is entrypoint-indirect's
     // business; its code is not the service's.
     if !own(ctx.subject, entry) {
-        return;
+        return None;
     }
     let fs = ctx.facts.fs;
-    let resolver = Resolver::new(fs, modgraph::node_path(ctx.facts.config.env("NODE_PATH")));
+    let resolver = Resolver::new(fs, modgraph::node_path(ctx.facts.config.env("NODE_PATH")))
+        .with_type_stripping(modgraph::strips_types(ctx.facts.config.env("NODE_VERSION")));
     let mut roots = preload_roots(ctx, &resolver, preloads, out);
     roots.push(entry.clone());
     let graph = modgraph::walk(fs, &resolver, &roots, &|p| own(ctx.subject, p));
@@ -91,6 +94,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
         };
         out.config_with_paths(diag, values, paths, None);
     }
+    Some(graph)
 }
 
 /// The files the command's preloads (`-r`, `--require`, `--import`) resolve to from the

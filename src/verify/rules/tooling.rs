@@ -195,7 +195,11 @@ pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let base = fs::basename(path);
     if let Some((dir, name)) = package_dir(path) {
         if TOOLCHAIN_PACKAGES.contains(&name) {
-            return toolchain(name, dir);
+            // A production dependency needs it (`@trpc/server`'s peer `typescript`): the
+            // image is as the lockfile locks it, and the package is not a build leftover.
+            let needed =
+                (ctx.facts.fs.resolve(dir)).is_some_and(|r| ctx.subject.runtime.contains(&r));
+            return (!needed).then(|| Hit::new(Diag::toolchain(name), dir));
         }
         let global = !ctx
             .subject

@@ -25,9 +25,8 @@ use super::launch::Launch;
 use crate::workspace::{Ecosystem, Service, Workspace};
 use locate::{claimed, find_app_root, locate_binary, locate_package};
 use packages::classify_packages;
-pub(crate) use packages::find_installed;
-#[cfg(test)]
-use packages::node_modules_name;
+pub(crate) use packages::{find_installed, node_modules_name};
+pub use workspace::LockFacts;
 use workspace::{ws_facts, WsFacts};
 
 /// What a package found in the image is to the service under check.
@@ -99,6 +98,12 @@ pub struct Subject {
     pub unbuilt: BTreeSet<String>,
     /// `/<dir>` of each other service with a folder, for suffix matching.
     pub other_suffixes: Vec<(usize, String)>,
+    /// What `pnpm-lock.yaml` locks for the service's production closure (with `--workspace`
+    /// and a shared v6/v9 lockfile).
+    pub locked: Option<LockFacts>,
+    /// The workspace root's folder in the image: the service's folder without the service's
+    /// workspace path (`/app` for `/app/services/api`), when the image keeps that layout.
+    pub ws_root: Option<String>,
     /// [`Subject::owner`]'s last answer for a folder: the folder, how many roles there were
     /// (a changed map is asked again), and the length of its owner (a prefix of the folder).
     /// The rules ask in path order, so most paths share the last one's folder.
@@ -173,7 +178,21 @@ pub fn identify(
         subject.roles.entry(root.clone()).or_insert(Role::Service);
     }
     derive_from_roles(facts, &mut subject, wsf.as_ref());
+    if let Some(w) = wsf {
+        subject.ws_root = subject.root.as_deref().and_then(|r| ws_root(r, &w));
+        subject.locked = w.locked;
+    }
     subject
+}
+
+/// The workspace root in the image, from the service's folder `root` and its workspace path.
+fn ws_root(root: &str, w: &WsFacts) -> Option<String> {
+    let dir = w.locked.as_ref()?.service_dir.as_str();
+    if dir.is_empty() {
+        return Some(root.to_string());
+    }
+    let base = root.strip_suffix(dir)?.strip_suffix('/')?;
+    Some(if base.is_empty() { "/" } else { base }.to_string())
 }
 
 /// What the rules look up often, derived once the roles are known: internal package folders,

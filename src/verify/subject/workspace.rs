@@ -7,7 +7,39 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::OtherService;
+use crate::workspace::pnpm::locked::{LockedClosure, LockedPackage};
 use crate::workspace::{Ecosystem, Service, Workspace};
+
+/// What `pnpm-lock.yaml` locks for the service's production closure, for `version-not-locked`.
+#[derive(Debug, Clone, Default)]
+pub struct LockFacts {
+    pub closure: LockedClosure,
+    /// What the workspace's full install hoists, by name (see [`LockGraph::hoisted`]).
+    ///
+    /// [`LockGraph::hoisted`]: crate::workspace::pnpm::dev_peers::LockGraph::hoisted
+    pub hoisted: BTreeMap<String, LockedPackage>,
+    /// The service's package folder in the workspace (`services/api`; empty at the root).
+    pub service_dir: String,
+}
+
+/// The service's lock facts: `None` without a shared `pnpm-lock.yaml` of v6 or v9 (a Cargo
+/// service, no lockfile, per-package lockfiles, v5.4).
+fn lock_facts(ws: &Workspace, service: &Service) -> Option<LockFacts> {
+    let pnpm = ws.pnpm.as_ref()?;
+    let own = ws.service_package(service);
+    if own.ecosystem != Ecosystem::Pnpm || !pnpm.lockfile || pnpm.split_lockfiles {
+        return None;
+    }
+    let dirs: Vec<&str> = (service.runtime_closure.iter().copied())
+        .chain(std::iter::once(service.package))
+        .map(|i| ws.package(i).dir.as_str())
+        .collect();
+    Some(LockFacts {
+        closure: pnpm.lock_graph.locked_closure(&dirs)?,
+        hoisted: pnpm.lock_graph.hoisted(),
+        service_dir: own.dir.clone(),
+    })
+}
 
 /// What the workspace says about the service, when one is known.
 pub(super) struct WsFacts {
@@ -21,6 +53,7 @@ pub(super) struct WsFacts {
     pub(super) others: Vec<OtherService>,
     pub(super) ecosystem: Ecosystem,
     pub(super) bin: Option<String>,
+    pub(super) locked: Option<LockFacts>,
 }
 
 pub(super) fn ws_facts(ws: &Workspace, service: &Service, build_script: &str) -> WsFacts {
@@ -85,5 +118,6 @@ pub(super) fn ws_facts(ws: &Workspace, service: &Service, build_script: &str) ->
         others,
         ecosystem: own.ecosystem,
         bin: (own.ecosystem == Ecosystem::Cargo).then(|| service.entry.clone()),
+        locked: lock_facts(ws, service),
     }
 }

@@ -23,14 +23,26 @@ use crate::error::Result;
 #[derive(Debug, Clone, Default)]
 pub struct LockGraph {
     /// Snapshot key (`name@version(peers)`, no leading `/`) -> (dependency name, its key).
-    edges: BTreeMap<String, Vec<(String, String)>>,
+    pub(super) edges: BTreeMap<String, Vec<(String, String)>>,
     /// `name@version` -> the names of its optional peers.
     optional_peers: BTreeMap<String, BTreeSet<String>>,
     /// Importer (`.` for the root) -> its production dependencies (name, key); `link:`
     /// dependencies are left out (the caller names every importer it ships).
-    prod: BTreeMap<String, Vec<(String, String)>>,
+    pub(super) prod: BTreeMap<String, Vec<(String, String)>>,
     /// Importer -> devDependency name -> key.
-    dev: BTreeMap<String, BTreeMap<String, String>>,
+    pub(super) dev: BTreeMap<String, BTreeMap<String, String>>,
+    /// `name@version` (the key without peers) -> what `packages:` records of it: its own
+    /// version when the key does not say it, its integrity, whether it bundles dependencies.
+    pub(super) meta: BTreeMap<String, PackageMeta>,
+}
+
+/// What the lockfile's `packages:` entry says of one package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackageMeta {
+    pub version: Option<String>,
+    pub integrity: Option<String>,
+    /// It lists `bundledDependencies` (shipped inside its tarball, not locked one by one).
+    pub bundles: bool,
 }
 
 /// An optional peer that a devDependency resolved and nothing else in production reaches.
@@ -103,6 +115,14 @@ impl LockGraph {
         let mut g = LockGraph::default();
         for (key, node) in &lock.packages {
             let key = key.trim_start_matches('/');
+            let meta = PackageMeta {
+                version: node.version.clone(),
+                integrity: node.resolution.as_ref().and_then(|r| r.integrity.clone()),
+                bundles: node.bundled.is_some(),
+            };
+            if meta != PackageMeta::default() {
+                g.meta.insert(plain(key).to_string(), meta);
+            }
             let optional: BTreeSet<String> = (node.peers_meta.iter())
                 .filter(|(_, m)| m.optional)
                 .map(|(n, _)| n.clone())
@@ -187,7 +207,11 @@ impl LockGraph {
 
     /// The snapshot keys reachable from `roots`; with `skip_optional_peers`, not through an
     /// optional peer edge.
-    fn closure(&self, roots: Vec<String>, skip_optional_peers: bool) -> BTreeSet<String> {
+    pub(super) fn closure(
+        &self,
+        roots: Vec<String>,
+        skip_optional_peers: bool,
+    ) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
         let mut todo = roots;
         while let Some(key) = todo.pop() {

@@ -10,6 +10,10 @@
 //! Astro's `astro preview` is a local preview "not designed to be run in production"; `serve`
 //! and `http-server` serve a folder of files.
 //!
+//! A React Native app (it depends on `expo` or `react-native`: create-t3-turbo's `apps/expo`,
+//! whose `main` is the app's `index.ts`) is a front end too: its bundle runs on phones, built
+//! by Expo's or React Native's tooling, never by `node` in a container.
+//!
 //! Pure: it reads the model discovery built, never the disk.
 
 use super::start_script::{last_command, StartCommand};
@@ -82,6 +86,9 @@ pub fn static_server(words: &[String]) -> Option<(String, &'static str)> {
 /// Why `package` is a static front end (see the module), or `None` when it is not one.
 pub fn static_front_end(package: &Package) -> Option<String> {
     let node = package.node.as_ref()?;
+    if let Some(reason) = mobile_app(node) {
+        return Some(reason);
+    }
     if node.next.is_some() || node.service_entry().is_some() || !node.processes.is_empty() {
         return None;
     }
@@ -98,6 +105,31 @@ pub fn static_front_end(package: &Package) -> Option<String> {
         "a static front end: its `{script}` script runs `{shown}`, {what}, and it has no \
          `main`, `exports`, `bin` or `node <file>` script; no Dockerfile: serve the files its \
          build writes from a web server or a CDN"
+    ))
+}
+
+/// Why the package is a React Native app: it depends on `expo` or `react-native`, is no
+/// Next.js app, and no start script runs `node <file>`, `next start` or a shell script.
+fn mobile_app(node: &NodePackage) -> Option<String> {
+    let starts = matches!(
+        node.start,
+        Some((
+            _,
+            StartCommand::Node { .. }
+                | StartCommand::Next { .. }
+                | StartCommand::ShellScript { .. }
+        ))
+    );
+    if node.next.is_some() || starts || !node.processes.is_empty() {
+        return None;
+    }
+    let dep = (node.deps.iter())
+        .filter(|d| d.kind != crate::workspace::DepKind::Dev)
+        .map(|d| d.key.as_str())
+        .find(|k| matches!(*k, "expo" | "react-native"))?;
+    Some(format!(
+        "a React Native app (it depends on `{dep}`): its bundle runs on phones, built by Expo's \
+         or React Native's tooling, not by `node` in a container; no Dockerfile"
     ))
 }
 

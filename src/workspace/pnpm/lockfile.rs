@@ -81,6 +81,13 @@ pub(super) struct LockDoc {
 /// and which of its peers are optional.
 #[derive(serde::Deserialize, Default)]
 pub(super) struct LockNode {
+    /// The package's own version, for a key that is not `name@version` (tarballs, git).
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub resolution: Option<LockResolution>,
+    #[serde(default, rename = "bundledDependencies")]
+    pub bundled: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "requiresBuild")]
     pub requires_build: bool,
     #[serde(default)]
@@ -89,6 +96,12 @@ pub(super) struct LockNode {
     pub optional: BTreeMap<String, String>,
     #[serde(default, rename = "peerDependenciesMeta")]
     pub peers_meta: BTreeMap<String, PeerMeta>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LockResolution {
+    #[serde(default)]
+    pub integrity: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -45,6 +45,11 @@ pub struct NodePackage {
     /// Whether package.json has a `name` (a nameless package is known by its folder, and pnpm
     /// selects it with `{<folder>}`).
     pub has_name: bool,
+    /// Whether pnpm must select it by folder (`{<folder>}`), not by name: it has no name, or
+    /// the workspace root's package.json has the same one (novel: both are `novel`), where
+    /// `--filter <name>` selects the root too and `pnpm rebuild` runs the root's lifecycle
+    /// scripts (`prepare: husky install`) in a stage without its devDependencies.
+    pub select_by_folder: bool,
     pub description: Option<String>,
     /// `"module"` or `"commonjs"` (the default when `type` is absent).
     pub module_type: String,
@@ -120,6 +125,10 @@ pub struct NodePackage {
     /// What its `build` script's tsup/tsdown writes, by its config (read at discovery).
     #[serde(skip)]
     pub bundler_output: Option<super::bundler::BundlerOutput>,
+    /// How its `build` script rewrites its own package.json, when it does (see
+    /// [`manifest_rewrite`](super::manifest_rewrite); read at discovery).
+    #[serde(skip)]
+    pub manifest_rewrite: Option<String>,
 }
 
 impl NodePackage {
@@ -377,12 +386,8 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
                 .collect(),
             _ => BTreeSet::new(),
         },
-        folder: PackageFolder::default(),
-        prisma: None,
-        prisma_elsewhere: Vec::new(),
-        next: None,
-        bundles: Vec::new(),
-        bundler_output: None,
+        select_by_folder: !has_name,
+        ..Default::default()
     })
 }
 

@@ -25,8 +25,10 @@ pub mod folder;
 pub mod freshness;
 pub mod front_end;
 pub mod launcher;
+pub mod locked;
 pub mod lockfile;
 pub mod manifest;
+pub mod manifest_rewrite;
 pub mod next_config;
 pub mod node_version;
 pub mod npmrc;
@@ -200,7 +202,8 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         (facts, packages)
     });
     let root_read = root_read?;
-    let ((packages, raw), manifests) = packages?;
+    let ((mut packages, raw), manifests) = packages?;
+    select_by_folder_when_named_as_root(&mut packages, root_read.manifest.as_ref());
     ws.packages.extend(packages);
     let own_lockfiles = if pnpm.split_lockfiles {
         read_package_lockfiles(&root, &manifests, &mut pnpm)?
@@ -234,6 +237,19 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
     pnpm.tsc_builds = tsc_builds(ws, &pnpm);
     ws.pnpm = Some(pnpm);
     Ok(())
+}
+
+/// A package named as the workspace root's package.json is selected by its folder (see
+/// [`manifest::NodePackage::select_by_folder`]).
+fn select_by_folder_when_named_as_root(packages: &mut [Package], root_manifest: Option<&Value>) {
+    let Some(root_name) = root_manifest.and_then(|j| j.get("name")?.as_str()) else {
+        return;
+    };
+    for p in packages.iter_mut().filter(|p| p.name == root_name) {
+        if let Some(n) = p.node.as_mut() {
+            n.select_by_folder = true;
+        }
+    }
 }
 
 /// The predicted `tsc` output roots of the service packages (see [`tsc_root`]).
@@ -295,6 +311,7 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
         n.script_files = script_files::read(root, dir, &n.scripts);
         n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
         n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));
+        n.manifest_rewrite = manifest_rewrite::rewrite(root, dir, &n.scripts);
         read_entry_script(root, dir, n);
         if let Some((_, StartCommand::PackageFile { file, .. })) = &n.start {
             n.start_file_node = launcher::node_shebang(root, dir, file);

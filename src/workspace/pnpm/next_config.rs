@@ -1,6 +1,9 @@
 //! A Next.js app's `next.config.(js|mjs|cjs|ts|mts)`, read for the few keys an image depends
 //! on: `output` (`"standalone"` makes `.next/standalone`; `"export"` makes static files and no
-//! server), `distDir` (where the build writes) and whether `outputFileTracingRoot` is set.
+//! server), `distDir` (where the build writes), whether `outputFileTracingRoot` is set, and
+//! the packages `next build` leaves external (`serverExternalPackages`, or the older
+//! `experimental.serverComponentsExternalPackages`): Node loads those from `node_modules` at
+//! run time instead of the build bundling them.
 //!
 //! The config is a program, not data: isogen never runs it. It parses the file
 //! ([`crate::js::property_values`], oxc: so `// output: "standalone"` or a string holding
@@ -49,6 +52,12 @@ pub struct NextConfig {
     pub dist_dir: ConfigValue,
     /// `outputFileTracingRoot` (or the older `experimental.outputFileTracingRoot`).
     pub tracing_root: ConfigValue,
+    /// The package names of `serverExternalPackages` and
+    /// `experimental.serverComponentsExternalPackages` (arrays of string literals).
+    pub external_packages: Vec<String>,
+    /// One of those keys is set to something computed (`[...base, "x"]`, a variable): which
+    /// packages stay external is not known.
+    pub external_computed: bool,
 }
 
 impl NextConfig {
@@ -70,13 +79,37 @@ impl NextConfig {
     /// The keys of a config file's text.
     pub fn parse(name: &str, text: &str) -> NextConfig {
         let key = |key: &str| key_value(name, text, key);
+        let (external_packages, external_computed) = external_packages(name, text);
         NextConfig {
             file: Some(name.to_string()),
             output: key("output"),
             dist_dir: key("distDir"),
             tracing_root: key("outputFileTracingRoot"),
+            external_packages,
+            external_computed,
         }
     }
+}
+
+/// The names every `serverExternalPackages` / `serverComponentsExternalPackages` array lists,
+/// and whether one of them is computed (or the file does not parse).
+fn external_packages(name: &str, text: &str) -> (Vec<String>, bool) {
+    let mut names = Vec::new();
+    let mut computed = false;
+    for key in ["serverExternalPackages", "serverComponentsExternalPackages"] {
+        let Ok(values) = property_values(Path::new(name), text, key) else {
+            return (names, true);
+        };
+        for value in values {
+            match value {
+                PropertyValue::List(list) => names.extend(list),
+                PropertyValue::Literal(_) | PropertyValue::Computed => computed = true,
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    (names, computed)
 }
 
 /// Every value `key` is given in the file: the literal when each is the same string literal.
@@ -151,6 +184,24 @@ mod tests {
             output("module.exports = { output: 'standalone'"),
             ConfigValue::Computed
         );
+    }
+
+    #[test]
+    fn server_external_packages_are_read_under_both_names() {
+        let c = NextConfig::parse(
+            "next.config.ts",
+            "const config = { serverExternalPackages: ['@acme/jobs', 'sharp'], experimental: { serverComponentsExternalPackages: [\"@acme/pdf\"] } };\nexport default config;",
+        );
+        assert_eq!(c.external_packages, ["@acme/jobs", "@acme/pdf", "sharp"]);
+        assert!(!c.external_computed);
+        let c = NextConfig::parse(
+            "next.config.js",
+            "module.exports = { serverExternalPackages: [...shared, '@acme/jobs'] }",
+        );
+        assert!(c.external_computed);
+        assert!(NextConfig::parse("next.config.js", "module.exports = {}")
+            .external_packages
+            .is_empty());
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub(super) fn read_root_facts(
     });
     pnpm.node_version = node_version::discover(root, json.as_ref());
     let (lock, doc) = read_root_lockfile(root, pnpm)?;
-    read_npm_config(root, yaml, doc.as_ref(), pnpm)?;
+    read_npm_config(root, yaml, json.as_ref(), doc.as_ref(), pnpm)?;
     pnpm.pnpmfile = crate::fsio::is_file(root.join(".pnpmfile.cjs"));
     pnpm.tsconfigs = root_tsconfigs(root)?;
     Ok(RootRead {
@@ -185,6 +185,7 @@ fn read_root_lockfile(
 fn read_npm_config(
     root: &Path,
     yaml: &Value,
+    manifest: Option<&Value>,
     lock: Option<&LockDoc>,
     pnpm: &mut PnpmWorkspace,
 ) -> Result<()> {
@@ -202,7 +203,17 @@ fn read_npm_config(
         .as_deref()
         .and_then(|v| v.split('.').next()?.parse::<u64>().ok())
         .is_some_and(|major| major >= 11);
-    pnpm.settings = PnpmSettings::read(&npmrc, yaml, &root.join(WORKSPACE_FILE), npmrc_ignored)?;
+    let manifest_path = root.join("package.json");
+    let pnpm_field = manifest
+        .and_then(|m| m.get("pnpm"))
+        .filter(|p| p.is_object());
+    pnpm.settings = PnpmSettings::read(
+        &npmrc,
+        yaml,
+        &root.join(WORKSPACE_FILE),
+        pnpm_field.map(|f| (f, manifest_path.as_path())),
+        npmrc_ignored,
+    )?;
     pnpm.npmrc_credentials = npmrc.credentials;
     pnpm.npmrc_public = npmrc.public_lines;
     pnpm.split_lockfiles = pnpm.settings.sets("shared-workspace-lockfile", false);

@@ -65,13 +65,15 @@ pub struct PnpmSettings {
 }
 
 impl PnpmSettings {
-    /// Collects the known settings from both files; a YAML value of the wrong shape is an
-    /// error naming the key. `npmrc_ignored` (pnpm 11 and later): the `.npmrc` ones are kept
+    /// Collects the known settings from both files (and the build lists of the root
+    /// package.json's `pnpm` field, `root_manifest`: that field and the file's path); a value
+    /// of the wrong shape is an error naming the key. `npmrc_ignored` (pnpm 11 and later): the `.npmrc` ones are kept
     /// apart in `ignored`, as pnpm ignores them.
     pub fn read(
         npmrc: &Npmrc,
         yaml: &Value,
         ws_file: &Path,
+        root_manifest: Option<(&Value, &Path)>,
         npmrc_ignored: bool,
     ) -> Result<PnpmSettings> {
         let mut entries = Vec::new();
@@ -95,6 +97,16 @@ impl PnpmSettings {
                     yaml_value(v, yaml_key, ws_file)?,
                     WORKSPACE_FILE,
                 ));
+            }
+        }
+        // pnpm 10 and before also read the build lists from the root package.json's `pnpm`
+        // field; pnpm-workspace.yaml's win (they come later).
+        if let Some((pnpm_field, manifest)) = root_manifest {
+            for &key in BUILD_LISTS {
+                if let Some(v) = pnpm_field.get(key).filter(|v| !v.is_null()) {
+                    let value = yaml_value(v, &format!("pnpm.{key}"), manifest)?;
+                    entries.push(setting(key, value, "package.json"));
+                }
             }
         }
         for &key in BUILD_LISTS {
@@ -241,7 +253,8 @@ mod tests {
             "onlyBuiltDependencies": ["bcrypt", "esbuild"],
             "sharedWorkspaceLockfile": false,
         });
-        let s = PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml"), false).unwrap();
+        let s =
+            PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml"), None, false).unwrap();
         assert_eq!(s.get("node-linker").unwrap().value, ["isolated"]);
         assert_eq!(s.get("node-linker").unwrap().file, "pnpm-workspace.yaml");
         assert!(s.sets("shared-workspace-lockfile", false));
@@ -264,7 +277,7 @@ mod tests {
             "{notes:?}"
         );
         let bad = serde_json::json!({"nodeLinker": {"a": 1}});
-        let err = PnpmSettings::read(&rc, &bad, Path::new("pnpm-workspace.yaml"), false)
+        let err = PnpmSettings::read(&rc, &bad, Path::new("pnpm-workspace.yaml"), None, false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("nodeLinker"), "{err}");

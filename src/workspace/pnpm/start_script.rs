@@ -35,8 +35,10 @@ pub enum StartCommand {
         args: Vec<String>,
         before: Vec<String>,
     },
-    /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`.
-    Script(String),
+    /// `pnpm <script>`, `pnpm run <script>`, `npm run <script>`, `yarn <script>`, with the
+    /// words after the script's name (`pnpm with-env next start`: `next start`), which the
+    /// package manager appends to the script's text (`dotenv -e ../../.env --`).
+    Script(String, Vec<String>),
     /// `next start [options]` (`-p 4000`, `-H 0.0.0.0`, `--keepAliveTimeout 70000`), with the
     /// environment the script set before it; `before` as for [`StartCommand::Node`]
     /// (`prisma migrate deploy && next start`).
@@ -184,16 +186,26 @@ fn resolve(scripts: &BTreeMap<String, String>, name: &str) -> Option<(String, St
     let text = scripts.get(&current)?;
     let mut command = os_variant(scripts, &current).unwrap_or_else(|| command_with(text, steps));
     for _ in 0..4 {
-        let StartCommand::Script(next) = &command else {
+        let StartCommand::Script(next, args) = &command else {
             return Some((current, command));
         };
-        let Some(text) = scripts.get(next) else {
+        let Some(text) = scripts.get(next).and_then(|t| with_args(t, args)) else {
             return Some((current, StartCommand::Other));
         };
         current = next.clone();
-        command = os_variant(scripts, &current).unwrap_or_else(|| command_with(text, steps));
+        command = os_variant(scripts, &current).unwrap_or_else(|| command_with(&text, steps));
     }
     Some((current, StartCommand::Other))
+}
+
+/// A script's text with the words a `pnpm <script> <words>` step appends (shell-quoted);
+/// `None` when a word cannot be quoted.
+fn with_args(text: &str, args: &[String]) -> Option<String> {
+    if args.is_empty() {
+        return Some(text.to_string());
+    }
+    let args = shlex::try_join(args.iter().map(String::as_str)).ok()?;
+    Some(format!("{text} {args}"))
 }
 
 /// Whether `name` (`start:win32`) is a platform variant of a script that runs
@@ -235,7 +247,9 @@ fn os_variant(scripts: &BTreeMap<String, String>, name: &str) -> Option<StartCom
         ["linux", "nix", "default"]
             .iter()
             .find_map(|tag| tagged(tag))
-            .map_or(StartCommand::Other, |key| StartCommand::Script(key.clone())),
+            .map_or(StartCommand::Other, |key| {
+                StartCommand::Script(key.clone(), Vec::new())
+            }),
     )
 }
 
@@ -353,11 +367,11 @@ fn steps_of(step: &[String], scripts: Steps<'_>) -> Option<Vec<String>> {
     if depth > 3 || !env.is_empty() || !matches!(program.as_str(), "pnpm" | "npm" | "yarn") {
         return None;
     }
-    let StartCommand::Script(name) = script_of(program, args) else {
+    let StartCommand::Script(name, args) = script_of(program, args) else {
         return None;
     };
     let mut out = Vec::new();
-    for inner in chain(all.get(&name)?)? {
+    for inner in chain(&with_args(all.get(&name)?, &args)?)? {
         out.extend(steps_of(&inner, Steps::Of(all, depth + 1))?);
     }
     Some(out)
@@ -622,21 +636,23 @@ fn assignment(word: &str) -> Option<(&str, &str)> {
     .then_some((name, value))
 }
 
-/// `pnpm [run] <script>`, `npm run <script>`, `yarn [run] <script>`: the script it runs.
+/// `pnpm [run] <script> [words]`, `npm run <script> [-- words]`, `yarn [run] <script>
+/// [words]`: the script it runs, and the words after its name (a leading `--` dropped).
 fn script_of(program: &str, args: &[String]) -> StartCommand {
-    let args: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| !a.starts_with('-'))
+    let words: Vec<(usize, &str)> = (args.iter().enumerate())
+        .filter(|(_, a)| !a.starts_with('-'))
+        .map(|(i, a)| (i, a.as_str()))
         .collect();
-    let script = match (program, args.as_slice()) {
-        (_, ["run" | "run-script", script, ..]) => script,
-        ("npm", ["start", ..]) => &"start",
+    let at = match (program, words.as_slice()) {
+        (_, [(_, "run" | "run-script"), (at, _), ..]) => *at,
+        ("npm", [(at, "start"), ..]) => *at,
         ("npm", _) => return StartCommand::Other,
-        (_, [script, ..]) => script,
+        (_, [(at, _), ..]) => *at,
         _ => return StartCommand::Other,
     };
-    StartCommand::Script((*script).to_string())
+    let rest = &args[at + 1..];
+    let rest = rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest);
+    StartCommand::Script(args[at].clone(), rest.to_vec())
 }
 
 /// Node options that take the next word as their value (`-r dotenv/config`).

@@ -355,15 +355,15 @@ fn start_commands_are_read_by_what_they_run() {
     assert_eq!(start_command("nodemon"), C::Dev("nodemon".into()));
     assert_eq!(
         start_command("pnpm start:dev"),
-        C::Script("start:dev".into())
+        C::Script("start:dev".into(), vec![])
     );
     assert_eq!(
         start_command("npm run start:prod"),
-        C::Script("start:prod".into())
+        C::Script("start:prod".into(), vec![])
     );
     assert_eq!(
         start_command("pnpm run --silent serve"),
-        C::Script("serve".into())
+        C::Script("serve".into(), vec![])
     );
     assert_eq!(start_command("node 'unterminated"), C::Other);
     // The words after the file are the program's arguments, kept for the CMD.
@@ -412,7 +412,7 @@ fn a_shell_c_script_is_read_as_the_script_it_quotes() {
     );
     assert_eq!(
         start_command("sh -c 'pnpm start:prod'"),
-        C::Script("start:prod".into())
+        C::Script("start:prod".into(), vec![])
     );
     // Operators outside the quotes, or inside, or a script glued to other text: not read.
     for unread in [
@@ -580,6 +580,26 @@ fn the_production_start_script_is_found_behind_a_dev_start() {
     ]))
     .unwrap();
     assert_eq!(name, "serve");
+    // create-t3-turbo: the words after the script's name are appended to its text, as pnpm
+    // does (`dotenv -e ../../.env -- next start`); in a step too.
+    let with_env = ("with-env", "dotenv -e ../../.env --");
+    let (name, command) =
+        service_start(&scripts(&[("start", "pnpm with-env next start"), with_env])).unwrap();
+    assert_eq!(name, "with-env");
+    assert!(matches!(command, C::Next { options, .. } if options.is_empty()));
+    let (_, command) = service_start(&scripts(&[
+        (
+            "start",
+            "npm run with-env -- node dist/migrate.js && node dist/s.js -p 1",
+        ),
+        with_env,
+    ]))
+    .unwrap();
+    assert!(
+        matches!(&command, C::Node { file, args, before, .. }
+            if file == "dist/s.js" && args == &["-p", "1"] && before == &["node dist/migrate.js"]),
+        "{command:?}"
+    );
     // Nothing runs node: the start script is kept, so a refusal can name what it runs.
     assert_eq!(
         service_start(&scripts(&[("start", "deno run -A src/serve.ts")])),

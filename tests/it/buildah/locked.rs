@@ -5,7 +5,7 @@
 //! package.json: name, version) is compared with what `pnpm-lock.yaml` resolves for the
 //! service's production closure; the patch must be applied, the internal package must be
 //! there once (at its workspace folder), the service must start and `isogen verify
-//! --workspace` must pass the exported archive.
+//! --workspace` must pass the exported archive, its `version-not-locked` comparison run.
 //!
 //! ```sh
 //! cargo test --test it buildah::locked -- --ignored --nocapture
@@ -262,7 +262,15 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
     assert_eq!(internal, ["/app/packages/core", "/app/services/api"]);
 
     match verified {
-        Ok(report) => println!("{report}"),
+        Ok(report) => {
+            println!("{report}");
+            // verify compared the image with the lockfile (version-not-locked ran and found
+            // nothing), rather than skipping the comparison.
+            assert!(
+                !report.contains("rule version-not-locked did not run"),
+                "{report}"
+            );
+        }
         Err(report) => panic!("{report}"),
     }
 }

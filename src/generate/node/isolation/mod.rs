@@ -16,7 +16,8 @@
 //! image) has all the same through another package, is only a warning; for a Next.js app
 //! (not a custom server) no internal package's code runs from its folder: `next build`
 //! bundles it, so the build having the target is enough (a declared package's unshipped
-//! sources included).
+//! sources included), except for the packages its config leaves external
+//! (`serverExternalPackages`, see [`external`]), which Node loads from `node_modules`.
 //!
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
@@ -239,18 +240,51 @@ impl Importer<'_> {
         }
         let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
         // The builder copies each declared package's whole folder; only what runs from the
-        // image must be shipped, and under a Next.js app nothing runs from a package's folder.
-        let bundled = next_bundles(&self.ws.packages[self.service.package]);
+        // image must be shipped, and under a Next.js app nothing runs from a package's folder
+        // but what its config leaves external.
+        let bundled = self.next_bundles(&[self.index, owner]);
         if by_path && !bundled && !ships(q, &target.path) {
             return Some(format!(
-                "{shown} reaches {}, a file `{}` does not ship (the image has only its build output), so the build or the service would fail; import it by its name '{}'{}",
+                "{shown} reaches {}, a file `{}` does not ship (the image has only its build output), so the build or the service would fail; import it by its name '{}'{}{}",
                 target.path,
                 q.name,
                 q.name,
+                self.external_note(&[self.index, owner]),
                 type_note(import)
             ));
         }
         None
+    }
+
+    /// Whether the service is a Next.js app whose build bundles the code of every one of
+    /// `packages` (none of them loaded from `node_modules` at run time, see [`external`]).
+    fn next_bundles(&self, packages: &[usize]) -> bool {
+        let app = &self.ws.packages[self.service.package];
+        if !next_bundles(app) {
+            return false;
+        }
+        let external = external(self.ws, self.service);
+        packages.iter().all(|i| !external.contains(i))
+    }
+
+    /// Says which of `packages` the Next.js config leaves external, when one is.
+    fn external_note(&self, packages: &[usize]) -> String {
+        let app = &self.ws.packages[self.service.package];
+        if !next_bundles(app) {
+            return String::new();
+        }
+        let external = external(self.ws, self.service);
+        let Some(&i) = packages.iter().find(|i| external.contains(i)) else {
+            return String::new();
+        };
+        let file = (app.node.as_ref())
+            .and_then(|n| n.next.as_ref()?.file.clone())
+            .unwrap_or_else(|| "next.config.js".into());
+        format!(
+            " (`{}` runs from node_modules at run time: {}/{file} lists it, or a package that depends on it, in serverExternalPackages, so `next build` does not bundle it)",
+            self.ws.packages[i].name,
+            app.dir
+        )
     }
 
     /// Why a crossing at `import` cannot break the image, when it cannot: a `require()` or
@@ -301,7 +335,7 @@ impl Importer<'_> {
         let s = self.service;
         let in_build = owner == s.package || s.build_closure.contains(&owner);
         let shipped = |i: usize| i == s.package || s.runtime_closure.contains(&i);
-        let bundled = next_bundles(&self.ws.packages[s.package]);
+        let bundled = self.next_bundles(&[self.index, owner]);
         let runs = !import.type_only && !bundled && shipped(self.index);
         if !in_build || (runs && !(shipped(owner) && ships(&self.ws.packages[owner], &target.path)))
         {
@@ -354,6 +388,30 @@ fn next_bundles(p: &Package) -> bool {
     p.node.as_ref().is_some_and(|n| {
         n.next.is_some() && !matches!(n.start, Some((_, StartCommand::Node { .. })))
     })
+}
+
+/// The packages of the service's run-time closure that a Next.js app loads from
+/// `node_modules` at run time: those its config lists in `serverExternalPackages` (or
+/// `experimental.serverComponentsExternalPackages`), and the internal packages they depend
+/// on (Node loads those from the external package's code). Their code runs from the image
+/// as it is in the package: `next build` neither bundles nor compiles it.
+pub(crate) fn external(ws: &Workspace, service: &Service) -> BTreeSet<usize> {
+    let app = ws.service_package(service);
+    let names = (app.node.as_ref())
+        .and_then(|n| n.next.as_ref())
+        .map(|c| c.external_packages.as_slice())
+        .unwrap_or_default();
+    let mut todo: Vec<usize> = (service.runtime_closure.iter().copied())
+        .filter(|&i| names.contains(&ws.packages[i].name))
+        .collect();
+    let mut out = BTreeSet::new();
+    while let Some(i) = todo.pop() {
+        if out.insert(i) {
+            let deps = ws.packages[i].internal_deps.iter();
+            todo.extend(deps.filter(|d| d.kind.is_runtime()).map(|d| d.package));
+        }
+    }
+    out
 }
 
 /// Whether the manifest of `p` has `key` among its dependencies (any kind).

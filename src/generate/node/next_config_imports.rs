@@ -1,0 +1,73 @@
+//! The imports of a Next.js app's config that `next start` (or a custom server) resolves when
+//! the server starts, not when `next build` bundles the app: create-t3-turbo's next.config.js
+//! imports `jiti`, a devDependency, which the image's production install leaves out, so the
+//! server would stop at start with ERR_MODULE_NOT_FOUND. A registry package the config
+//! imports must be a production dependency, and a file of the app it imports must ship; each
+//! that is not is named with its file, line and fix, in the first run. A standalone output
+//! never loads the config (its server has the config baked in) and is not checked.
+//!
+//! It reads the sources discovery parsed (static `import`, `require`, `import()` with a
+//! literal); it cannot see a module loaded some other way (`jiti.import("./src/env")`).
+
+use crate::js::{is_builtin, ImportKind};
+use crate::workspace::pnpm::NodePackage;
+use crate::workspace::relpath;
+use crate::workspace::{DepKind, Package, Workspace};
+
+/// Warns about each import of `config_name` (in `pkg`'s folder) that the image cannot
+/// resolve: a package not in `dependencies`/`optionalDependencies`, or a relative file outside
+/// `shipped` (the app's paths the image holds: `.next`, `public`, the config).
+pub(super) fn warn(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    config_name: &str,
+    shipped: &[String],
+    section: &str,
+    warnings: &mut Vec<String>,
+) {
+    let Some(sources) = ws.pnpm.as_ref().and_then(|p| p.sources.get(&pkg.dir)) else {
+        return;
+    };
+    let config = relpath::child(&pkg.dir, config_name);
+    let loaded = (sources.imports.iter())
+        .filter(|i| i.file == config && !i.type_only && i.kind != ImportKind::ExportFrom);
+    for import in loaded {
+        let spec = import.specifier.as_str();
+        let at = format!("{}:{}", import.file, import.line);
+        if spec.starts_with('.') {
+            let target = relpath::join(&pkg.dir, spec).unwrap_or_else(|| spec.to_string());
+            let inside = |p: &String| relpath::within(&target, &relpath::child(&pkg.dir, p));
+            if !shipped.iter().any(inside) {
+                warnings.push(format!(
+                    "{at}: imports `{spec}`, which `next start` loads with the config when the server starts, but the image ships only {} of the app: add the file (as JavaScript node can load) to `assets` in {section} of isogen.toml, or use `output: \"standalone\"` (its server does not load the config)",
+                    shipped.join(", ")
+                ));
+            }
+            continue;
+        }
+        if spec.starts_with('/') || is_builtin(spec) {
+            continue;
+        }
+        let name = package_name(spec);
+        let runtime = (n.deps.iter())
+            .any(|d| d.key == name && matches!(d.kind, DepKind::Normal | DepKind::Optional));
+        if !runtime {
+            warnings.push(format!(
+                "{at}: imports `{name}`, which `next start` loads with the config when the server starts, but `{name}` is not in the `dependencies` of {} (the image's production install leaves it out): move it to `dependencies`, or use `output: \"standalone\"` (its server does not load the config)",
+                pkg.manifest
+            ));
+        }
+    }
+}
+
+/// `@scope/name` or `name`: the package part of a bare specifier.
+fn package_name(specifier: &str) -> &str {
+    let mut ends = specifier.match_indices('/').map(|(i, _)| i);
+    let end = if specifier.starts_with('@') {
+        ends.nth(1)
+    } else {
+        ends.next()
+    };
+    &specifier[..end.unwrap_or(specifier.len())]
+}

@@ -1,0 +1,64 @@
+//! The warning for build tools a shipped package declares as production dependencies
+//! (novel's Next.js app lists `typescript` in `dependencies`): the production install puts
+//! them in the image, and `isogen verify` then fails it (rule `toolchain`, or
+//! `workspace-tooling` for turbo, nx, lerna). Named in the first run, with the fix (move them
+//! to devDependencies: the build stage installs those). A Next.js standalone output installs
+//! nothing and gets no warning. It only reads the workspace model; it never changes what
+//! the Dockerfile installs.
+
+use crate::workspace::{Service, Workspace};
+
+/// Packages `isogen verify` refuses in a runtime image, with the rule that refuses them (the
+/// package lists of verify's `toolchain` and `workspace-tooling` rules).
+const REFUSED: &[(&str, &str)] = &[
+    ("typescript", "toolchain"),
+    ("ts-node", "toolchain"),
+    ("tsx", "toolchain"),
+    ("ts-node-dev", "toolchain"),
+    ("@swc/cli", "toolchain"),
+    ("pnpm", "workspace-tooling"),
+    ("@pnpm/exe", "workspace-tooling"),
+    ("nx", "workspace-tooling"),
+    ("turbo", "workspace-tooling"),
+    ("lerna", "workspace-tooling"),
+    ("@microsoft/rush", "workspace-tooling"),
+];
+
+/// The verify rule that refuses the package `name` in a runtime image, if any.
+pub(super) fn refused_by(name: &str) -> Option<&'static str> {
+    REFUSED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, rule)| *rule)
+}
+
+/// One warning per shipped package (the service and the internal packages it loads) that
+/// declares any of [`REFUSED`] outside devDependencies.
+pub(super) fn warn(ws: &Workspace, service: &Service, warnings: &mut Vec<String>) {
+    for i in super::runtime::shipped(service) {
+        let p = ws.package(i);
+        let found: Vec<(&str, &str)> = REFUSED
+            .iter()
+            .copied()
+            .filter(|(name, _)| p.external_deps.iter().any(|d| d == name))
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = found.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let mut rules: Vec<&str> = found.iter().map(|(_, r)| *r).collect();
+        rules.dedup();
+        warnings.push(format!(
+            "{}: {} {} in its production dependencies, so the image of `{}` ships {} and `isogen \
+             verify` fails it (rule {}); move {} to devDependencies (the build stage installs \
+             those)",
+            p.manifest,
+            names.join(", "),
+            if names.len() == 1 { "is" } else { "are" },
+            service.name,
+            if names.len() == 1 { "it" } else { "them" },
+            rules.join(", "),
+            if names.len() == 1 { "it" } else { "them" },
+        ));
+    }
+}

@@ -1,0 +1,317 @@
+//! `isogen verify --workspace` compares the packages of an image with `pnpm-lock.yaml`
+//! (`version-not-locked`), on hand-made `docker save` archives in pnpm's layout and a small
+//! workspace shaped like Flowise: `services/server` imports `express` without declaring it;
+//! `packages/components` (its internal package) locks express 4, which the workspace's
+//! `shamefully-hoist` install puts at the top; `body-kit`, a production dependency of the
+//! server, needs express 5, which an image's smaller install may hoist instead.
+
+use std::path::{Path, PathBuf};
+
+use crate::image_support::{archive, hex, sha256, LayerTar};
+use assert_cmd::Command;
+use serde_json::{json, Value};
+
+const LOCKFILE: &str = "lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .: {}
+
+  packages/components:
+    dependencies:
+      express:
+        specifier: ^4.21.0
+        version: 4.21.2
+
+  services/server:
+    dependencies:
+      '@s/components':
+        specifier: workspace:*
+        version: link:../../packages/components
+      body-kit:
+        specifier: 1.0.0
+        version: 1.0.0(react@19.0.0)
+
+packages:
+
+  body-kit@1.0.0:
+    resolution: {integrity: sha512-body}
+    peerDependencies:
+      react: '*'
+
+  express@4.21.2:
+    resolution: {integrity: sha512-four}
+
+  express@5.0.1:
+    resolution: {integrity: sha512-five}
+
+  ms@2.0.0:
+    resolution: {integrity: sha512-ms0}
+
+  ms@2.1.3:
+    resolution: {integrity: sha512-ms3}
+
+  react@19.0.0:
+    resolution: {integrity: sha512-react}
+
+snapshots:
+
+  body-kit@1.0.0(react@19.0.0):
+    dependencies:
+      express: 5.0.1
+      react: 19.0.0
+
+  express@4.21.2:
+    dependencies:
+      ms: 2.0.0
+
+  express@5.0.1:
+    dependencies:
+      ms: 2.1.3
+
+  ms@2.0.0: {}
+
+  ms@2.1.3: {}
+
+  react@19.0.0: {}
+";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - services/*\n  - packages/*\n",
+        ),
+        ("package.json", r#"{"name":"flow","private":true}"#),
+        (".npmrc", "shamefully-hoist=true\n"),
+        ("pnpm-lock.yaml", LOCKFILE),
+        (
+            "packages/components/package.json",
+            r#"{"name":"@s/components","version":"1.0.0","main":"index.js","dependencies":{"express":"^4.21.0"}}"#,
+        ),
+        (
+            "packages/components/index.js",
+            "module.exports = require('express');\n",
+        ),
+        (
+            "services/server/package.json",
+            r#"{"name":"@s/server","version":"1.0.0","main":"index.js","scripts":{"start":"node index.js"},"dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0"}}"#,
+        ),
+        ("services/server/index.js", SERVER_JS),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+const SERVER_JS: &str =
+    "const express = require('express');\nrequire('@s/components');\nrequire('body-kit');\nexpress();\n";
+
+/// A `docker save` archive of these layers, labelled as the service `server`.
+fn docker_image(layers: &[Vec<u8>]) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers.iter().map(|l| sha256(l)).collect();
+    let config = json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {
+            "User": "10001:10001",
+            "Cmd": ["node", "/app/services/server/index.js"],
+            "WorkingDir": "/app/services/server",
+            "Labels": {"dev.isogen.service": "server"},
+        },
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    });
+    let config = serde_json::to_vec(&config).unwrap();
+    let config_name = format!("{}.json", hex(&sha256(&config)));
+    let mut files = vec![(config_name.clone(), config)];
+    let mut names = Vec::new();
+    for (i, layer) in layers.iter().enumerate() {
+        let name = format!("{:064x}/layer.tar", i + 1);
+        files.push((name.clone(), layer.clone()));
+        names.push(name);
+    }
+    let manifest =
+        json!([{"Config": config_name, "RepoTags": ["localhost/flow/server:1"], "Layers": names}]);
+    files.push((
+        "manifest.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
+    archive(&files)
+}
+
+/// A package of pnpm's virtual store: `.pnpm/<folder>/node_modules/<name>`, its manifest and
+/// `index.js`, and its dependencies' links (name, store folder).
+fn stored(t: LayerTar, folder: &str, name: &str, version: &str, deps: &[(&str, &str)]) -> LayerTar {
+    let dir = format!("app/node_modules/.pnpm/{folder}/node_modules/{name}");
+    let manifest = format!(r#"{{"name":"{name}","version":"{version}","main":"index.js"}}"#);
+    let mut t = t
+        .dir(&dir)
+        .file(&format!("{dir}/package.json"), manifest.as_bytes())
+        .file(&format!("{dir}/index.js"), b"module.exports = () => {};");
+    for (dep, target) in deps {
+        t = t.symlink(
+            &format!("app/node_modules/.pnpm/{folder}/node_modules/{dep}"),
+            &format!("../../{target}/node_modules/{dep}"),
+        );
+    }
+    t
+}
+
+/// The image a frozen-lockfile production install gives, with `hoisted` (a store folder) at
+/// `/app/node_modules/express`, `ms_for_five` the folder express 5's `ms` links to, and
+/// `extra` more store packages (folder, name, version).
+fn image(hoisted: &str, ms_for_five: &str, extra: &[(&str, &str, &str)]) -> Vec<u8> {
+    let base = LayerTar::new()
+        .dir("etc")
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\napp:x:10001:10001::/app:/sbin/nologin\n",
+        )
+        .file("etc/group", b"root:x:0:\napp:x:10001:\n")
+        .file("usr/local/bin/node", b"\x7fELF\x02\x01\x01")
+        .finish();
+    let mut t = LayerTar::new()
+        .file("app/package.json", br#"{"name":"flow","private":true}"#)
+        .file(
+            "app/packages/components/package.json",
+            br#"{"name":"@s/components","version":"1.0.0","main":"index.js","dependencies":{"express":"^4.21.0"}}"#,
+        )
+        .file("app/packages/components/index.js", b"module.exports = require('express');\n")
+        .symlink(
+            "app/packages/components/node_modules/express",
+            "../../../node_modules/.pnpm/express@4.21.2/node_modules/express",
+        )
+        .file(
+            "app/services/server/package.json",
+            br#"{"name":"@s/server","version":"1.0.0","main":"index.js","dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0"}}"#,
+        )
+        .file("app/services/server/index.js", SERVER_JS.as_bytes())
+        .symlink("app/services/server/node_modules/@s/components", "../../../../packages/components")
+        .symlink(
+            "app/services/server/node_modules/body-kit",
+            "../../../node_modules/.pnpm/body-kit@1.0.0_react@19.0.0/node_modules/body-kit",
+        )
+        .symlink(
+            "app/node_modules/express",
+            &format!(".pnpm/{hoisted}/node_modules/express"),
+        );
+    t = stored(
+        t,
+        "body-kit@1.0.0_react@19.0.0",
+        "body-kit",
+        "1.0.0",
+        &[("express", "express@5.0.1"), ("react", "react@19.0.0")],
+    );
+    t = stored(
+        t,
+        "express@4.21.2",
+        "express",
+        "4.21.2",
+        &[("ms", "ms@2.0.0")],
+    );
+    t = stored(
+        t,
+        "express@5.0.1",
+        "express",
+        "5.0.1",
+        &[("ms", ms_for_five)],
+    );
+    t = stored(t, "ms@2.0.0", "ms", "2.0.0", &[]);
+    t = stored(t, "ms@2.1.3", "ms", "2.1.3", &[]);
+    t = stored(t, "react@19.0.0", "react", "19.0.0", &[]);
+    for (folder, name, version) in extra {
+        t = stored(t, folder, name, version, &[]);
+    }
+    docker_image(&[base, t.finish()])
+}
+
+/// The `version-not-locked` findings of `verify --workspace` on `image`: (message, paths).
+fn not_locked(ws: &Path, image: Vec<u8>) -> Vec<(String, Value)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("server.tar");
+    std::fs::write(&path, image).unwrap();
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["verify", "--format", "json", "--workspace"])
+        .arg(ws)
+        .arg(&path)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let img = &v["images"][0];
+    let skipped = img["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().all(|s| s["rule"] != "version-not-locked"),
+        "{skipped:#?}"
+    );
+    (img["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == "version-not-locked")
+        .map(|f| {
+            assert_eq!(f["severity"], "error");
+            (
+                f["message"].as_str().unwrap().to_string(),
+                f["paths"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_image_installed_exactly_as_locked_has_no_finding() {
+    let ws = workspace();
+    let found = not_locked(ws.path(), image("express@4.21.2", "ms@2.1.3", &[]));
+    assert_eq!(found, vec![]);
+}
+
+#[test]
+fn an_undeclared_import_hoisted_to_another_version_than_the_workspaces_is_an_error() {
+    let ws = workspace();
+    let found = not_locked(ws.path(), image("express@5.0.1", "ms@2.1.3", &[]));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let (message, paths) = &found[0];
+    assert_eq!(paths, &json!(["/app/services/server/index.js"]));
+    for part in [
+        "/app/services/server/index.js:1 import(s) express",
+        "/app/node_modules/.pnpm/express@5.0.1/node_modules/express (express 5.0.1)",
+        "the workspace's install hoists express@4.21.2",
+    ] {
+        assert!(message.contains(part), "{part:?} not in {message}");
+    }
+}
+
+#[test]
+fn a_version_the_lockfile_does_not_lock_and_a_package_outside_the_closure_are_errors() {
+    let ws = workspace();
+    let found = not_locked(
+        ws.path(),
+        image(
+            "express@4.21.2",
+            "ms@2.1.2",
+            &[
+                ("ms@2.1.2", "ms", "2.1.2"),
+                ("left-pad@1.3.0", "left-pad", "1.3.0"),
+            ],
+        ),
+    );
+    let messages: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    let store = "/app/node_modules/.pnpm";
+    assert!(messages.contains(&format!(
+        "{store}/express@5.0.1/node_modules/ms gives express@5.0.1 ms ms@2.1.2, but pnpm-lock.yaml locks ms@2.1.3 for it"
+    ).as_str()), "{messages:#?}");
+    assert!(messages.contains(&format!(
+        "{store}/ms@2.1.2/node_modules/ms is ms 2.1.2, but pnpm-lock.yaml locks 2.0.0, 2.1.3 for the service's production closure"
+    ).as_str()), "{messages:#?}");
+    assert!(messages.contains(&format!(
+        "{store}/left-pad@1.3.0/node_modules/left-pad is left-pad@1.3.0, which is not in the production closure pnpm-lock.yaml locks for the service"
+    ).as_str()), "{messages:#?}");
+}
