@@ -31,6 +31,7 @@ pub(crate) enum Item {
 
 #[derive(Debug)]
 pub(crate) struct LayerRead {
+    /// The items [`Reading::items`] did not take (all of them without it).
     pub items: Vec<Item>,
     pub entries: u64,
     pub digest: Sha256Digest,
@@ -154,6 +155,10 @@ pub(crate) struct Reading<'a> {
     pub budget: &'a Budget,
     pub cancel: &'a AtomicBool,
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Takes the layer's items as they are listed, in order, a chunk at a time (so that they
+    /// can be merged while the layer is read); what it has not taken ends in
+    /// [`LayerRead::items`]. None: all of them end there.
+    pub items: Option<&'a (dyn Fn(Vec<Item>) + Sync)>,
 }
 
 /// Reads layer `index` (0-based) of the image: one thread reads and hashes the stored blob,
@@ -621,10 +626,23 @@ fn list_entries<R: Skip>(
             layer: index,
             content,
             truncated,
+            order: 0,
         }));
+        if walk.items.len() >= ITEMS_CHUNK {
+            if let Some(sink) = reading.items {
+                sink(std::mem::replace(
+                    &mut walk.items,
+                    Vec::with_capacity(ITEMS_CHUNK),
+                ));
+            }
+        }
     }
     Ok(())
 }
+
+/// Items handed to [`Reading::items`] at a time: small enough that a layer's list is never
+/// held whole, large enough that passing them costs nothing.
+const ITEMS_CHUNK: usize = 1024;
 
 /// How many bytes of the file at `path` (`size` bytes) to keep: `capture.wants` within the
 /// image's capture budget, else `capture.sources` within theirs; None when neither keeps it.
@@ -722,6 +740,7 @@ mod tests {
             budget,
             cancel: &cancel,
             progress: None,
+            items: None,
         };
         if list_entries(&mut stream, &mut walk, &reading).is_err() {
             panic!("the layer did not list");
@@ -783,6 +802,7 @@ mod tests {
             budget: &budget,
             cancel: &cancel,
             progress: None,
+            items: None,
         };
         let Err(ListError::Tar(err)) = list_entries(&mut stream, &mut walk, &reading) else {
             panic!("a layer past the budget listed");

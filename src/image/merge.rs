@@ -23,13 +23,19 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::layer::Item;
 use super::{Capture, Entry, EntryKind, Hidden, MergedTree, ShippedEntry};
 
-/// Merges the layers' items, lowest layer first. Errors name the layer (1-based) and the entry.
+mod stream;
+
+/// Merges the layers' items, lowest layer first, fed one item at a time as a layer being read
+/// feeds them. Errors name the layer (1-based) and the entry.
 #[cfg(test)]
 pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedTree, String> {
     let count = layers.len();
     let mut merger = Merger::new(count);
     for items in layers {
-        merger.push(items, capture)?;
+        for item in items {
+            merger.feed(vec![item], capture);
+        }
+        merger.end_layer(capture)?;
     }
     Ok(merger.finish())
 }
@@ -47,6 +53,8 @@ pub(crate) struct Merger {
     count: usize,
     /// `dir/` for [`Merger::remove_children`], reused: one allocation per merge, not one per entry.
     prefix: String,
+    /// How the layer being fed is merged (see [`stream`]).
+    mode: stream::Mode,
 }
 
 impl Merger {
@@ -59,16 +67,29 @@ impl Merger {
             merged: 0,
             count,
             prefix: String::new(),
+            mode: stream::Mode::default(),
         }
     }
 
-    /// Applies the next layer's items over the tree. Errors name the layer (1-based) and the
+    /// Applies the next layer's items over the tree in one batch, never streamed: what
+    /// streaming must give.
+    #[cfg(test)]
+    pub fn push_batch(&mut self, items: Vec<Item>, capture: &Capture) -> Result<(), String> {
+        self.mode = stream::Mode::Batch(items);
+        self.end_layer(capture)
+    }
+
+    /// Ends the layer being fed (see [`Merger::feed`]). Errors name the layer (1-based) and the
     /// entry; after one, the tree is incomplete and must not be used.
-    pub fn push(&mut self, items: Vec<Item>, capture: &Capture) -> Result<(), String> {
+    pub fn end_layer(&mut self, capture: &Capture) -> Result<(), String> {
         let layer = self.merged;
         self.merged += 1;
-        self.layer(layer, items, capture)
-            .map_err(|m| format!("layer {} of {}: {m}", layer + 1, self.count))
+        match std::mem::take(&mut self.mode) {
+            stream::Mode::Streaming { .. } => Ok(()),
+            stream::Mode::Failed(message) => Err(message),
+            stream::Mode::Batch(items) => self.layer(layer, items, capture),
+        }
+        .map_err(|m| format!("layer {} of {}: {m}", layer + 1, self.count))
     }
 
     /// The merged tree, hidden entries in the order their layers shipped them.
@@ -86,34 +107,21 @@ impl Merger {
 
 impl Merger {
     fn layer(&mut self, layer: usize, items: Vec<Item>, capture: &Capture) -> Result<(), String> {
-        let deleted = Hidden::Deleted { by_layer: layer };
         let mut entries = Vec::with_capacity(items.len());
         // Whiteouts by path hash, with how many entries came before them.
         let mut whiteouts: HashMap<u64, Vec<(String, usize)>> = HashMap::new();
         for item in items {
             match item {
+                Item::Entry(entry) => entries.push(entry),
                 Item::Whiteout(path) => {
-                    self.through_symlink(&path)
-                        .map_err(|m| format!("whiteout `{path}`: {m}"))?;
-                    if let Some(entry) = self.tree.remove(&path) {
-                        self.hidden.push(ShippedEntry {
-                            entry,
-                            hidden: deleted,
-                        });
-                    }
-                    self.remove_children(&path, deleted);
+                    self.apply_marker(&Item::Whiteout(path.clone()), layer)?;
                     let hash = prefixes(&path, |_, _| false).1;
                     whiteouts
                         .entry(hash)
                         .or_default()
                         .push((path, entries.len()));
                 }
-                Item::Opaque(dir) => {
-                    self.through_symlink(&format!("{dir}/x"))
-                        .map_err(|m| format!("opaque marker in `{dir}`: {m}"))?;
-                    self.remove_children(&dir, deleted)
-                }
-                Item::Entry(entry) => entries.push(entry),
+                marker => self.apply_marker(&marker, layer)?,
             }
         }
         if !whiteouts.is_empty() {
@@ -126,17 +134,61 @@ impl Merger {
         Ok(())
     }
 
+    /// Applies a whiteout or an opaque marker of `layer` to the tree of the layers below it.
+    fn apply_marker(&mut self, item: &Item, layer: usize) -> Result<(), String> {
+        let deleted = Hidden::Deleted { by_layer: layer };
+        match item {
+            Item::Whiteout(path) => {
+                self.through_symlink(path)
+                    .map_err(|m| format!("whiteout `{path}`: {m}"))?;
+                if let Some(entry) = self.tree.remove(path) {
+                    self.hidden.push(ShippedEntry {
+                        entry,
+                        hidden: deleted,
+                    });
+                }
+                self.remove_children(path, deleted);
+            }
+            Item::Opaque(dir) => {
+                self.through_symlink(&format!("{dir}/x"))
+                    .map_err(|m| format!("opaque marker in `{dir}`: {m}"))?;
+                self.remove_children(dir, deleted)
+            }
+            Item::Entry(_) => {}
+        }
+        Ok(())
+    }
+
     fn entry(
+        &mut self,
+        entry: Entry,
+        overwritten: Hidden,
+        capture: &Capture,
+    ) -> Result<(), String> {
+        self.check_entry(&entry)?;
+        self.apply_entry(entry, overwritten, capture);
+        Ok(())
+    }
+
+    /// Err when `entry` cannot go over the tree as it is: written through a symlink, or a
+    /// hard link no runtime extracts. The message names the entry.
+    fn check_entry(&self, entry: &Entry) -> Result<(), String> {
+        let named = |m: String| format!("entry `{}`: {m}", entry.path);
+        self.through_symlink(&entry.path).map_err(named)?;
+        if entry.kind == EntryKind::HardLink {
+            self.check_hard_link(entry).map_err(named)?;
+        }
+        Ok(())
+    }
+
+    /// Puts a checked entry in the tree. Returns the directory it re-stated (a directory over a
+    /// directory: not hidden, dropped), which only undoing a streamed layer needs.
+    fn apply_entry(
         &mut self,
         mut entry: Entry,
         overwritten: Hidden,
         capture: &Capture,
-    ) -> Result<(), String> {
-        let named = |m: String| format!("entry `{}`: {m}", entry.path);
-        self.through_symlink(&entry.path).map_err(named)?;
-        if entry.kind == EntryKind::HardLink {
-            self.check_hard_link(&entry).map_err(named)?;
-        }
+    ) -> Option<Entry> {
         // Anything but a directory replaces the whole subtree (also children whose directory
         // was never listed itself).
         if entry.kind != EntryKind::Dir {
@@ -156,16 +208,17 @@ impl Merger {
         }
         let dir = entry.kind == EntryKind::Dir;
         // One descent of the tree: the entry takes the place of what was there.
-        let old = self.tree.insert(entry.path.clone(), entry);
+        let old = self.tree.insert(entry.path.clone(), entry)?;
         // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it
         // or its children.
-        if let Some(old) = old.filter(|o| !(o.kind == EntryKind::Dir && dir)) {
-            self.hidden.push(ShippedEntry {
-                entry: old,
-                hidden: overwritten,
-            });
+        if old.kind == EntryKind::Dir && dir {
+            return Some(old);
         }
-        Ok(())
+        self.hidden.push(ShippedEntry {
+            entry: old,
+            hidden: overwritten,
+        });
+        None
     }
 
     /// Err when a proper ancestor of `path` is a symlink in the tree so far.
@@ -303,6 +356,7 @@ mod tests {
             layer,
             content: None,
             truncated: false,
+            order: 0,
         })
     }
 

@@ -29,6 +29,7 @@ mod json;
 mod layer;
 mod layout;
 mod merge;
+mod merging;
 mod path;
 mod pipe;
 mod platform;
@@ -173,6 +174,10 @@ pub struct Entry {
     pub content: Option<Arc<[u8]>>,
     /// The file was wanted but larger than the capture limit: `content` holds only its start.
     pub truncated: bool,
+    /// Its place among its layer's entries, in the tar's order (set by the merge, which needs
+    /// it to undo a layer it merged while the layer was read: see merge/stream.rs).
+    #[serde(skip)]
+    pub(crate) order: u32,
 }
 
 /// Why an entry that a layer shipped is not visible in the final filesystem.
@@ -365,29 +370,17 @@ impl OpenedImage {
         let count = self.specs.len();
         let budget = layer::Budget::new(MAX_CAPTURED_BYTES, MAX_TREE_BYTES);
         let workers = cores().clamp(1, 8);
-        let mut reads: Vec<Option<_>> = (0..count).map(|_| None).collect();
-        // Layer i is merged as soon as layers 0..=i are read, while later ones still are: the
-        // merge leaves the serial tail after the last layer. Its error counts only when every
-        // layer was read (a read failure is the cause to report), as when it ran at the end.
-        let mut merger = merge::Merger::new(count);
-        let (mut merged, mut merge_error) = (0, None);
-        let mut arrived = |i: usize, read: LayerResult| {
-            reads[i] = Some(read);
-            while merge_error.is_none() {
-                let Some(Some(Ok(read))) = reads.get_mut(merged) else {
-                    break;
-                };
-                merge_error = merger.push(std::mem::take(&mut read.items), capture).err();
-                merged += 1;
-            }
-        };
+        // Layer i is merged while it is read once layers 0..i are merged (see merging.rs):
+        // the merge leaves no serial tail after the last layer.
+        let mut merging = merging::Merging::new(count, capture);
         read_layers(
             &self.store,
             &self.specs,
             (capture, &budget, progress),
             workers,
-            &mut arrived,
+            &mut |arrival| merging.arrived(arrival),
         );
+        let (reads, merge_error, tree) = merging.finish();
         let mut layers = Vec::with_capacity(count);
         let mut failure = None;
         for (i, (read, spec)) in reads.into_iter().zip(&self.specs).enumerate() {
@@ -424,7 +417,6 @@ impl OpenedImage {
         if let Some(message) = merge_error {
             return Err(Error::image(&shown, message));
         }
-        let tree = merger.finish();
         Ok(Image {
             source: self.source,
             format: self.format,
@@ -447,20 +439,19 @@ fn cores() -> usize {
     crate::par::cores()
 }
 
-/// What reading one layer gave.
-type LayerResult = std::result::Result<layer::LayerRead, layer::LayerError>;
-
 /// Reads the layers on up to `workers` threads (each layer waits for its memory in the
 /// `budget` before it starts: see [`layer::Budget::reserve_decoding`]), passing each result
-/// to `arrived` on this thread as it comes, in the order the reads finish. The first failure
+/// (and each chunk of its items as it is listed) to `arrived` on this thread as it comes, in
+/// the order the reads finish. The first failure
 /// stops the others (they report `Cancelled`) so a corrupt image fails fast.
 fn read_layers(
     store: &source::Store,
     specs: &[layout::LayerSpec],
     (capture, budget, progress): (&Capture, &layer::Budget, &(dyn Fn(u64) + Sync)),
     workers: usize,
-    arrived: &mut dyn FnMut(usize, LayerResult),
+    arrived: &mut dyn FnMut(merging::Arrival),
 ) {
+    use merging::Arrival;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
@@ -475,26 +466,31 @@ fn read_layers(
                 if i >= specs.len() || cancel.load(Ordering::Relaxed) {
                     break;
                 }
+                let items = |items| {
+                    // The receiver only goes away once every worker is done.
+                    let _ = sender.send(Arrival::Items(i, items));
+                };
                 let reading = layer::Reading {
                     index: i,
                     capture,
                     budget,
                     cancel,
                     progress: Some(progress),
+                    items: Some(&items),
                 };
                 let result = layer::read_layer(store, &specs[i], &reading);
                 if matches!(result, Err(layer::LayerError::Failed(_))) {
                     cancel.store(true, Ordering::Relaxed);
                 }
-                if sender.send((i, result)).is_err() {
+                if sender.send(Arrival::Done(i, result)).is_err() {
                     break;
                 }
             });
         }
         // Only the workers hold senders now: the loop ends when the last one finishes.
         drop(sender);
-        for (i, result) in receiver {
-            arrived(i, result);
+        for arrival in receiver {
+            arrived(arrival);
         }
     });
 }

@@ -246,29 +246,7 @@ impl<'a> Facts<'a> {
         let fs = Fs::new(&image.tree);
         let passwd = fs.text("/etc/passwd").map(|t| parse_passwd(&t));
         let group = fs.text("/etc/group").map(|t| parse_group(&t));
-        let mut manifests = BTreeMap::new();
-        for e in image.tree.entries.values() {
-            if let Some(m) = manifest_of(e, None) {
-                manifests.insert(m.dir.clone(), m);
-            }
-        }
-        let hidden_manifests = image
-            .tree
-            .hidden
-            .iter()
-            .filter_map(|h| manifest_of(&h.entry, Some(h.hidden)))
-            .collect();
-        let crate_dirs = image
-            .tree
-            .entries
-            .values()
-            .chain(image.tree.hidden.iter().map(|h| &h.entry))
-            .filter(|e| {
-                fs::basename(&e.path) == "Cargo.toml"
-                    && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
-            })
-            .map(|e| fs::parent(&e.path).to_string())
-            .collect();
+        let (manifests, hidden_manifests, crate_dirs) = manifests_and_crates(image);
         let mut facts = Facts {
             image,
             fs,
@@ -360,12 +338,13 @@ impl<'a> Facts<'a> {
         };
         for s in self.shipped() {
             let e = s.entry;
-            if !is_package_db(&e.path) {
-                continue;
-            }
+            // Most entries have no captured content: that test first.
             let Some(content) = e.content.as_deref() else {
                 continue;
             };
+            if !is_package_db(&e.path) {
+                continue;
+            }
             let text = String::from_utf8_lossy(content);
             if e.path.ends_with(".list") {
                 // dpkg: one absolute path a line.
@@ -424,11 +403,48 @@ const MERGED_USR: &[&str] = &["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/lib
 /// `/var/lib/dpkg/info/<pkg>.list`, distroless's `/var/lib/dpkg/status.d/<pkg>.md5sums`, apk's
 /// `installed`. The image reader captures them for [`Facts::os_owned`].
 pub fn is_package_db(path: &str) -> bool {
-    let parent = fs::parent(path);
-    (parent == "/var/lib/dpkg/info" && path.ends_with(".list"))
-        || (parent == "/var/lib/dpkg/status.d" && path.ends_with(".md5sums"))
-        || path == "/lib/apk/db/installed"
-        || path == "/usr/lib/apk/db/installed"
+    if path.starts_with("/var/lib/dpkg/") {
+        let parent = fs::parent(path);
+        return (parent == "/var/lib/dpkg/info" && path.ends_with(".list"))
+            || (parent == "/var/lib/dpkg/status.d" && path.ends_with(".md5sums"));
+    }
+    path == "/lib/apk/db/installed" || path == "/usr/lib/apk/db/installed"
+}
+
+/// Visible manifests by folder, manifests only hidden layers hold (in layer order), and the
+/// folders holding a `Cargo.toml` file: one pass over every shipped entry.
+fn manifests_and_crates(
+    image: &Image,
+) -> (
+    BTreeMap<String, Manifest>,
+    Vec<Manifest>,
+    std::collections::HashSet<String>,
+) {
+    let mut manifests = BTreeMap::new();
+    let mut hidden_manifests = Vec::new();
+    let mut crate_dirs = std::collections::HashSet::new();
+    let tree = &image.tree;
+    let visible = tree.entries.values().map(|e| (e, None));
+    let hidden = tree.hidden.iter().map(|h| (&h.entry, Some(h.hidden)));
+    for (e, hid) in visible.chain(hidden) {
+        if !matches!(e.kind, EntryKind::File | EntryKind::HardLink) {
+            continue;
+        }
+        match fs::basename(&e.path) {
+            "package.json" => match (manifest_of(e, hid), hid) {
+                (Some(m), None) => {
+                    manifests.insert(m.dir.clone(), m);
+                }
+                (Some(m), Some(_)) => hidden_manifests.push(m),
+                (None, _) => {}
+            },
+            "Cargo.toml" => {
+                crate_dirs.insert(fs::parent(&e.path).to_string());
+            }
+            _ => {}
+        }
+    }
+    (manifests, hidden_manifests, crate_dirs)
 }
 
 fn manifest_of(e: &Entry, hidden: Option<Hidden>) -> Option<Manifest> {

@@ -199,6 +199,11 @@ fn service_from_image_name(image: &Image, ws: &Workspace) -> Option<String> {
 
 /// Checks one read image.
 pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
+    check_on(image, req, None)
+}
+
+/// [`check`], with the path rules on `threads` threads (None: as many as the image is worth).
+fn check_on(image: &Image, req: &Request, threads: Option<usize>) -> Result<Verdict> {
     let (name, name_from) = match service_name(image, req.service) {
         Ok(found) => found,
         Err(e) => match req
@@ -230,8 +235,9 @@ pub fn check(image: &Image, req: &Request) -> Result<Verdict> {
         subject: &subject,
         launch: &launch,
         policy: &policy,
+        owners: Default::default(),
     };
-    let mut findings = rules::run(&ctx);
+    let mut findings = rules::run(&ctx, threads);
     for f in &mut findings {
         f.hint = diags::hint_for(f.rule, req.workspace.is_some());
     }

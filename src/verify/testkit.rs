@@ -35,6 +35,7 @@ fn entry(path: &str, kind: EntryKind, layer: usize) -> Entry {
         layer,
         content: None,
         truncated: false,
+        order: 0,
     }
 }
 

@@ -712,6 +712,75 @@ fn hidden_findings_name_the_layer_that_added_and_the_one_that_hid() {
     );
 }
 
+/// The path rules split over threads (each over a run of consecutive entries) find exactly
+/// what one pass finds: the same findings, paths, layers and hidden-by, in the same order.
+#[test]
+fn path_rules_on_several_threads_find_what_one_finds() {
+    let image = generated_billing()
+        .with(|t| {
+            t.layer(4)
+                .file(
+                    "/usr/local/lib/node_modules/pnpm/package.json",
+                    r#"{"name":"pnpm"}"#,
+                )
+                .files(&["/app/.pnpm-store/v3/files/00/0a1b2c-index.json"])
+                .file(
+                    "/app/services/payments/package.json",
+                    r#"{"name":"@acme/payments"}"#,
+                )
+                .files(&[
+                    "/app/services/payments/dist/main.js",
+                    "/app/payments/dist/main.js",
+                ])
+                .files(&[
+                    "/app/services/billing/src/main.ts",
+                    "/app/services/billing/src/b/c.ts",
+                ])
+                .files(&[
+                    "/app/packages/shared/src/index.ts",
+                    "/app/services/billing/tsconfig.json",
+                ])
+                .files(&["/app/services/billing/.env", "/app/notes/todo.txt"])
+                .layer(5)
+                .delete("/app/services/payments")
+                .files(&["/app/services/billing/src/late.ts", "/app/extra/x.js"])
+        })
+        // Another service's files from two layers, interleaved in path order: however the
+        // entries are split, its one finding names both layers.
+        .with(|mut t| {
+            for (i, name) in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+                .iter()
+                .enumerate()
+            {
+                t = t
+                    .layer(4 + i % 2)
+                    .files(&[&format!("/app/payments/dist/{name}.js")]);
+            }
+            t
+        })
+        .build();
+    let ws = workspace();
+    let config = Config::parse("", Path::new("isogen.toml")).unwrap();
+    let request = Request {
+        service: None,
+        workspace: Some(&ws),
+        config: &config.verify,
+        config_path: PathBuf::from("isogen.toml"),
+    };
+    let one = format!("{:?}", super::check_on(&image, &request, Some(1)).unwrap());
+    assert!(
+        one.contains("OtherService") && one.contains("Sources"),
+        "{one}"
+    );
+    for threads in 2..=7 {
+        let several = format!(
+            "{:?}",
+            super::check_on(&image, &request, Some(threads)).unwrap()
+        );
+        assert_eq!(several, one, "{threads} threads");
+    }
+}
+
 #[test]
 fn a_folder_of_many_files_is_one_path() {
     let v = verdict(generated_billing().with(|t| {

@@ -141,7 +141,7 @@ pub fn check(ctx: &Ctx, out: &mut Collector) {
 /// `node <file> args...`: the file is the service's, and no argument picks another service.
 fn check_node_script(ctx: &Ctx, out: &mut Collector, file: &str, args: &[String], v: Vec<String>) {
     let service = &ctx.subject.name;
-    let problem = match ctx.subject.owner(file) {
+    let problem = match ctx.owner(file) {
         Some((_, Role::Service)) => None,
         Some((dir, Role::ThirdParty)) if is_next_start(ctx, file, dir, args) => None,
         Some((dir, Role::OtherService(other))) => Some(Diag::entrypoint_other_services_file(

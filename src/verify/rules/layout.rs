@@ -63,7 +63,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if ctx.launch.file() == Some(path) {
         return None;
     }
-    match sub.owner(path).filter(|(dir, _)| fs::is_within(dir, root)) {
+    match ctx.owner(path).filter(|(dir, _)| fs::is_within(dir, root)) {
         Some((_, Role::Service | Role::ThirdParty)) => None,
         // The package's own folder (or the symlink npm installs in its place).
         Some((dir, Role::Internal)) if dir == path => None,

@@ -29,7 +29,7 @@ use super::cfg::Policy;
 use super::diags::{Diag, RuleId};
 use super::facts::{Facts, Shipped};
 use super::launch::Launch;
-use super::subject::Subject;
+use super::subject::{OwnerCache, Role, Subject};
 use super::{Finding, HiddenBy, LayerRef};
 use crate::image::{Hidden, Image};
 
@@ -39,6 +39,26 @@ pub struct Ctx<'a, 'f> {
     pub subject: &'a Subject,
     pub launch: &'a Launch,
     pub policy: &'a Policy,
+    /// This thread's memory of [`Ctx::owner`]'s last answer.
+    pub owners: OwnerCache<'a>,
+}
+
+impl<'a, 'f> Ctx<'a, 'f> {
+    /// The nearest package folder at or above `path`, with its role ([`Subject::owner`]).
+    pub fn owner(&self, path: &str) -> Option<(&'a str, &'a Role)> {
+        self.subject.owner_cached(path, &self.owners)
+    }
+
+    /// The same context with a memory of its own, for another thread.
+    fn fork(&self) -> Ctx<'a, 'f> {
+        Ctx {
+            facts: self.facts,
+            subject: self.subject,
+            launch: self.launch,
+            policy: self.policy,
+            owners: OwnerCache::default(),
+        }
+    }
 }
 
 /// A path rule's claim on one shipped entry.
@@ -160,6 +180,28 @@ impl<'i> Collector<'i> {
         }
     }
 
+    /// Adds the hits `later` collected (over entries after this one's) as if this collector
+    /// had seen them itself.
+    fn absorb(&mut self, later: Collector) {
+        self.claimed_manifests.extend(later.claimed_manifests);
+        for (key, group) in later.groups {
+            match self.groups.entry(key) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(group);
+                }
+                std::collections::btree_map::Entry::Occupied(mut slot) => {
+                    let mine = slot.get_mut();
+                    // Visible anywhere is worse than hidden everywhere.
+                    if group.hidden.is_none() {
+                        mine.hidden = None;
+                    }
+                    mine.layers.extend(group.layers);
+                    mine.paths.extend(group.paths);
+                }
+            }
+        }
+    }
+
     pub fn finish(mut self) -> Vec<Finding> {
         let mut out = std::mem::take(&mut self.config);
         for ((_, rule, message, _, _), g) in &self.groups {
@@ -216,17 +258,50 @@ fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         .or_else(|| layout::classify(ctx, s))
 }
 
-/// Runs every rule over one image; returns the findings at their policy severity (rules turned
-/// off dropped, allowed paths skipped).
-pub fn run(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Collector::new(ctx.facts.image);
-    user::check(ctx, &mut out);
-    services::check_presence(ctx, &mut out);
-    entrypoint::check(ctx, &mut out);
-    let graph = modules::check(ctx, &mut out);
-    locked::check(ctx, graph.as_ref(), &mut out);
-    duplicates::check(ctx, &mut out);
-    for s in ctx.facts.shipped() {
+/// Entries below which the path rules stay on one thread: starting one costs more.
+const ENTRIES_PER_THREAD: usize = 20_000;
+
+/// The path rules over every shipped entry, on `threads` threads (None: up to
+/// [`crate::par::cores`], one per [`ENTRIES_PER_THREAD`] entries), each over
+/// a run of consecutive entries, its hits grouped apart and then added in the runs' order:
+/// the findings are those of one pass in order.
+fn path_rules(ctx: &Ctx, threads: Option<usize>, out: &mut Collector) {
+    let tree = &ctx.facts.image.tree;
+    let total = tree.entries.len() + tree.hidden.len();
+    let parts = threads
+        .unwrap_or_else(|| crate::par::cores().min(8).min(total / ENTRIES_PER_THREAD))
+        .max(1);
+    let run = |k: usize| (total * k / parts)..(total * (k + 1) / parts);
+    let image = ctx.facts.image;
+    let others: Vec<Collector> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (1..parts)
+            .map(|k| {
+                let ctx = ctx.fork();
+                let range = run(k);
+                scope.spawn(move || {
+                    let mut found = Collector::new(image);
+                    path_rules_over(&ctx, range, &mut found);
+                    found
+                })
+            })
+            .collect();
+        path_rules_over(ctx, run(0), out);
+        threads
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for found in others {
+        out.absorb(found);
+    }
+}
+
+/// The path rules over the shipped entries in `range` (visible ones first, then hidden).
+fn path_rules_over(ctx: &Ctx, range: std::ops::Range<usize>, out: &mut Collector) {
+    for s in ctx.facts.shipped().skip(range.start).take(range.len()) {
         if ctx.policy.allowed(&s.entry.path) {
             continue;
         }
@@ -237,6 +312,20 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
             out.hit(hit, s);
         }
     }
+}
+
+/// Runs every rule over one image; returns the findings at their policy severity (rules turned
+/// off dropped, allowed paths skipped). `threads`: for the path rules (None: as many as the
+/// image is worth; the findings are the same whatever the number).
+pub fn run(ctx: &Ctx, threads: Option<usize>) -> Vec<Finding> {
+    let mut out = Collector::new(ctx.facts.image);
+    user::check(ctx, &mut out);
+    services::check_presence(ctx, &mut out);
+    entrypoint::check(ctx, &mut out);
+    let graph = modules::check(ctx, &mut out);
+    locked::check(ctx, graph.as_ref(), &mut out);
+    duplicates::check(ctx, &mut out);
+    path_rules(ctx, threads, &mut out);
     // After the path rules: a manifest they claimed is reported with what it belongs to.
     tooling::check_manifests(ctx, &mut out);
     let mut findings: Vec<Finding> = out

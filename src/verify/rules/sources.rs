@@ -52,7 +52,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if SYSTEM.iter().any(|d| fs::is_within(path, d)) {
         return None;
     }
-    let owner = ctx.subject.owner(path);
+    let owner = ctx.owner(path);
     if fs::in_node_modules(path) {
         // Only our own packages, installed into node_modules as folders.
         let ours = matches!(owner, Some((dir, Role::Service | Role::Internal)) if !fs::in_node_modules(&path[dir.len()..]));

@@ -104,10 +104,21 @@ pub struct Subject {
     /// The workspace root's folder in the image: the service's folder without the service's
     /// workspace path (`/app` for `/app/services/api`), when the image keeps that layout.
     pub ws_root: Option<String>,
-    /// [`Subject::owner`]'s last answer for a folder: the folder, how many roles there were
-    /// (a changed map is asked again), and the length of its owner (a prefix of the folder).
-    /// The rules ask in path order, so most paths share the last one's folder.
-    owner_of_last_dir: RefCell<Option<(String, usize, Option<usize>)>>,
+}
+
+/// What [`Subject::owner_cached`] answered last: for a path (the rules ask about each entry
+/// more than once) and for a folder (the rules ask in path order, so most paths share the last
+/// one's folder). One per thread that asks (the path rules run on several).
+#[derive(Debug, Default)]
+pub struct OwnerCache<'s>(RefCell<OwnerMemory<'s>>);
+
+/// The last path and its owner; the last folder and the owner of what it holds.
+type Owner<'s> = Option<(&'s str, &'s Role)>;
+
+#[derive(Debug, Default)]
+struct OwnerMemory<'s> {
+    path: Option<(String, Owner<'s>)>,
+    dir: Option<(String, Owner<'s>)>,
 }
 
 impl Subject {
@@ -117,6 +128,35 @@ impl Subject {
 
     /// The nearest package folder at or above `path`, with its role.
     pub fn owner(&self, path: &str) -> Option<(&str, &Role)> {
+        self.owner_cached(path, &OwnerCache::default())
+    }
+
+    /// [`Subject::owner`], remembering its last answers in `cache` (the subject cannot change
+    /// while a cache borrows it).
+    pub fn owner_cached<'s>(&'s self, path: &str, cache: &OwnerCache<'s>) -> Owner<'s> {
+        let mut memory = cache.0.borrow_mut();
+        if let Some((last, owner)) = &memory.path {
+            if last == path {
+                return *owner;
+            }
+        }
+        let owner = self.find_owner(path, &mut memory.dir);
+        match &mut memory.path {
+            Some((last, cached)) => {
+                last.clear();
+                last.push_str(path);
+                *cached = owner;
+            }
+            none => *none = Some((path.to_string(), owner)),
+        }
+        owner
+    }
+
+    fn find_owner<'s>(
+        &'s self,
+        path: &str,
+        dir_memory: &mut Option<(String, Owner<'s>)>,
+    ) -> Owner<'s> {
         if let Some((k, v)) = self.roles.get_key_value(path) {
             return Some((k.as_str(), v));
         }
@@ -126,19 +166,16 @@ impl Subject {
         // The owner of everything in a folder but its own packages is the folder's: one walk
         // up per folder rather than one per path.
         let dir = fs::parent(path);
-        let mut last = self.owner_of_last_dir.borrow_mut();
-        let len = match &*last {
-            Some((cached, roles, len)) if cached == dir && *roles == self.roles.len() => *len,
-            _ => {
-                let len = fs::self_and_ancestors(dir)
-                    .find(|a| self.roles.contains_key(*a))
-                    .map(str::len);
-                *last = Some((dir.to_string(), self.roles.len(), len));
-                len
+        if let Some((cached, owner)) = dir_memory {
+            if cached == dir {
+                return *owner;
             }
-        };
-        len.and_then(|len| self.roles.get_key_value(&dir[..len]))
-            .map(|(k, v)| (k.as_str(), v))
+        }
+        let owner = fs::self_and_ancestors(dir)
+            .find_map(|a| self.roles.get_key_value(a))
+            .map(|(k, v)| (k.as_str(), v));
+        *dir_memory = Some((dir.to_string(), owner));
+        owner
     }
 
     pub fn internal_roots(&self) -> impl Iterator<Item = &str> {
