@@ -44,7 +44,7 @@ impl Config {
     /// Reads `root/isogen.toml` when it exists; defaults otherwise.
     pub fn load_from_root(root: &Path) -> Result<Config> {
         let path = root.join(FILE_NAME);
-        if path.is_file() {
+        if crate::fsio::is_file(&path) {
             Config::load(&path)
         } else {
             Ok(Config::default())
@@ -53,7 +53,7 @@ impl Config {
 
     /// Reads the config file at `path`; a missing file is an error.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::fsio::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let mut config = Config::parse(&text, path)?;
         config.source = Some(path.to_path_buf());
         Ok(config)

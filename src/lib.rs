@@ -19,6 +19,7 @@
 pub mod compose;
 pub mod config;
 mod error;
+pub mod fsio;
 pub mod generate;
 pub mod image;
 pub mod init;

@@ -351,24 +351,58 @@ fn main() -> ExitCode {
 /// What `generate` says about the workspace before planning: packages left out that look
 /// deployed (an unread start script, a tool a hand-written Dockerfile builds), an empty pnpm
 /// workspace.
+/// Says the warnings of discovery (kept in `said`), before planning so they are said even
+/// when no package is a service.
 fn discovery_warnings(
+    said: &mut Vec<String>,
     dir: &Path,
     ws: &isogen::workspace::Workspace,
     config: &isogen::config::Config,
 ) -> isogen::Result<()> {
-    for w in isogen::workspace::roles::unread_starts(ws, &config.workspace)? {
-        eprintln!("warning: {w}");
-    }
-    for w in cli::elsewhere::deployed_tools(dir, ws, config)? {
-        eprintln!("warning: {w}");
-    }
+    warn(
+        said,
+        isogen::workspace::roles::unread_starts(ws, &config.workspace)?,
+    );
+    warn(said, cli::elsewhere::deployed_tools(dir, ws, config)?);
     if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
-        eprintln!(
-            "warning: {}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
+        warn(said, [format!(
+            "{}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
             isogen::workspace::pnpm::WORKSPACE_FILE
-        );
+        )]);
     }
     Ok(())
+}
+
+/// `--check` (without `--force`) of a tree whose every input is as a passing check left it
+/// passes again, saying what that check said: `Err` is that exit. Otherwise the recording of
+/// the full check to store if it passes (`None`: no cache).
+fn check_from_cache(
+    dir: &Path,
+    mode: Mode,
+    key: impl FnOnce() -> Option<cli::check_cache::Key>,
+) -> Result<Option<cli::check_cache::Recording>, ExitCode> {
+    let Mode::Check { force: false, .. } = mode else {
+        return Ok(None);
+    };
+    let Some(cache) = cli::check_cache::Cache::open(dir, key()) else {
+        return Ok(None);
+    };
+    if let Some(hit) = cache.hit() {
+        for w in &hit.warnings {
+            eprintln!("warning: {w}");
+        }
+        eprintln!("{} generated files are up to date", hit.files);
+        return Err(ExitCode::SUCCESS);
+    }
+    Ok(Some(cache.record()))
+}
+
+/// Prints `warnings` (each after `warning: `) and keeps them in `said`.
+fn warn(said: &mut Vec<String>, warnings: impl IntoIterator<Item = String>) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+        said.push(w);
+    }
 }
 
 /// Writes (or, with `--check`, previews) isogen.toml with the settings `--force` kept.
@@ -414,6 +448,11 @@ fn generate(
     templates: Option<PathBuf>,
     keep_going: bool,
 ) -> isogen::Result<ExitCode> {
+    let key = || cli::check_cache::Key::new(&dir, &services, templates.as_deref(), keep_going);
+    let recording = match check_from_cache(&dir, mode, key) {
+        Ok(recording) => recording,
+        Err(passed) => return Ok(passed),
+    };
     let config = isogen::config::Config::load_from_root(&dir)?;
     let ws = isogen::workspace::Workspace::discover(&dir, &config.workspace)?;
     // Every service is planned, even past a failure, so the warnings of all of them (and the
@@ -424,8 +463,8 @@ fn generate(
         templates,
         keep_going: true,
     };
-    // Before planning, so they are said even when no package is a service.
-    discovery_warnings(&dir, &ws, &config)?;
+    let mut said = Vec::new();
+    discovery_warnings(&mut said, &dir, &ws, &config)?;
     let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
     if !keep_going && !plan.failed.is_empty() {
         return Err(failed_plan(&dir, &ws, &config, mode, plan));
@@ -460,15 +499,14 @@ fn generate(
     if let Some((path, text)) = new_config {
         save_kept(&path, &text, mode)?;
     }
-    for w in &plan.warnings {
-        eprintln!("warning: {w}");
-    }
+    warn(&mut said, plan.warnings.iter().cloned());
     if mode != Mode::Stdout {
         // With --keep-going, the drafts of the failed services are read too.
         let files: Vec<_> = plan.files.iter().chain(&plan.drafts).cloned().collect();
-        for w in cli::elsewhere::warnings(&dir, &ws, &config, &files) {
-            eprintln!("warning: {w}");
-        }
+        warn(
+            &mut said,
+            cli::elsewhere::warnings(&dir, &ws, &config, &files),
+        );
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -483,6 +521,19 @@ fn generate(
         );
         return Ok(ExitCode::from(2));
     }
+    Ok(finish(&dir, mode, &plan, &outcome, recording, said))
+}
+
+/// The exit of a run whose files were handled: with `--check`, 1 when some file would change;
+/// a passing check stores its record in the cache.
+fn finish(
+    dir: &Path,
+    mode: Mode,
+    plan: &isogen::generate::Plan,
+    outcome: &isogen::generate::write::Outcome,
+    recording: Option<cli::check_cache::Recording>,
+    said: Vec<String>,
+) -> ExitCode {
     match mode {
         Mode::Check { .. } if outcome.changed() > 0 => {
             eprintln!(
@@ -490,19 +541,23 @@ fn generate(
                 outcome.changed(),
                 plan.files.len()
             );
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
         Mode::Check { .. } => {
             eprintln!("{} generated files are up to date", plan.files.len());
-            Ok(ExitCode::SUCCESS)
+            if let Some(recording) = recording {
+                let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
+                recording.store(dir, &paths, said);
+            }
+            ExitCode::SUCCESS
         }
         Mode::Write { .. } => {
             if !outcome.unchanged.is_empty() {
                 eprintln!("{} files unchanged", outcome.unchanged.len());
             }
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
-        Mode::DryRun | Mode::Stdout => Ok(ExitCode::SUCCESS),
+        Mode::DryRun | Mode::Stdout => ExitCode::SUCCESS,
     }
 }
 

@@ -125,7 +125,7 @@ fn candidates(root: &Path, package_dir: &str, generated: &[&str]) -> Vec<(String
     }
     let mut found = Vec::new();
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+        let Ok(entries) = isogen::fsio::read_dir(root.join(&dir)) else {
             continue;
         };
         let mut names: Vec<String> = entries
@@ -144,7 +144,7 @@ fn candidates(root: &Path, package_dir: &str, generated: &[&str]) -> Vec<(String
             if generated.contains(&rel.as_str()) {
                 continue;
             }
-            let Ok(bytes) = std::fs::read(root.join(&rel)) else {
+            let Ok(bytes) = isogen::fsio::read(root.join(&rel)) else {
                 continue;
             };
             let text = String::from_utf8_lossy(&bytes).into_owned();

@@ -3,6 +3,7 @@
 //! Part of the binary, not the library; nothing here decides what a command finds.
 
 pub mod carry;
+pub mod check_cache;
 pub mod elsewhere;
 pub mod list;
 pub mod progress;

@@ -260,7 +260,7 @@ mod tests {
             &root,
             &format!(
                 "{}\n[generate]\nimage_name = \"registry.example.com/acme/{{service}}\"\n",
-                std::fs::read_to_string(root.join("isogen.toml")).unwrap()
+                crate::fsio::read_to_string(root.join("isogen.toml")).unwrap()
             ),
         );
         let file = file(&ws, &config.generate, &config.display_path()).unwrap();
@@ -278,7 +278,7 @@ mod tests {
         for s in &ws.services {
             let (_, dockerfile) = targets.iter().find(|t| t.0 == s.name).unwrap();
             assert_eq!(*dockerfile, ws.dockerfile_path(s));
-            assert!(root.join(dockerfile).is_file(), "{dockerfile}");
+            assert!(crate::fsio::is_file(root.join(dockerfile)), "{dockerfile}");
         }
         assert!(text.contains("tags       = [\"registry.example.com/acme/ledger:${TAG}\"]"));
         buildx_print(&root, &text);

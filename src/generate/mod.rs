@@ -375,7 +375,7 @@ fn stale_files(ws: &Workspace, planned: &[GeneratedFile]) -> Vec<String> {
             if planned.iter().any(|f| f.path == rel) {
                 continue;
             }
-            let generated = std::fs::read_to_string(ws.root.join(&rel))
+            let generated = crate::fsio::read_to_string(ws.root.join(&rel))
                 .map(|t| write::has_header(&t))
                 .unwrap_or(false);
             if generated {

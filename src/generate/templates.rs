@@ -63,13 +63,15 @@ impl Templates {
         }
         let mut own: Vec<(String, String)> = Vec::new();
         if let Some(dir) = dir {
-            if !dir.is_dir() {
+            if !crate::fsio::is_dir(dir) {
                 return Err(Error::io(
                     dir,
                     std::io::Error::new(std::io::ErrorKind::NotFound, "template folder not found"),
                 ));
             }
-            for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            for entry in
+                crate::fsio::walked_all(crate::fsio::walk(dir).sort_by_file_name().into_iter())
+            {
                 let entry = entry.map_err(|e| {
                     Error::io(
                         e.path().unwrap_or(dir).to_path_buf(),
@@ -90,7 +92,7 @@ impl Templates {
                 if !name.ends_with(SUFFIX) {
                     continue;
                 }
-                let text = std::fs::read_to_string(entry.path())
+                let text = crate::fsio::read_to_string(entry.path())
                     .map_err(|e| Error::io(entry.path(), e))?;
                 own.push((name, text));
             }
@@ -134,7 +136,7 @@ pub fn write_defaults(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     if !force {
         let existing: Vec<String> = files
             .iter()
-            .filter(|(p, _)| p.exists())
+            .filter(|(p, _)| crate::fsio::exists(p))
             .map(|(p, _)| p.display().to_string())
             .collect();
         if !existing.is_empty() {

@@ -148,7 +148,7 @@ pub struct Workspace {
 impl Workspace {
     /// Whether `dir` holds a workspace isogen can read.
     pub fn is_workspace(dir: &Path) -> bool {
-        dir.join(pnpm::WORKSPACE_FILE).is_file() || cargo::is_workspace_root(dir)
+        crate::fsio::is_file(dir.join(pnpm::WORKSPACE_FILE)) || cargo::is_workspace_root(dir)
     }
 
     /// The error for `dir`, which is not a workspace: it names the workspaces below it, if
@@ -167,7 +167,7 @@ impl Workspace {
 
     /// Reads the workspace at `root`: pnpm, Cargo, or both. Errors name the file.
     pub fn discover(root: &Path, config: &WorkspaceConfig) -> Result<Workspace> {
-        let has_pnpm = root.join(pnpm::WORKSPACE_FILE).is_file();
+        let has_pnpm = crate::fsio::is_file(root.join(pnpm::WORKSPACE_FILE));
         let has_cargo = cargo::is_workspace_root(root);
         if !has_pnpm && !has_cargo {
             return Err(Self::not_a_workspace(root));

@@ -54,13 +54,14 @@ fn shown(path: &Path) -> String {
 /// folders are not searched (its members are lone-looking packages).
 fn below(root: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    let mut walk = walkdir::WalkDir::new(root)
+    let mut walk = crate::fsio::walk(root)
         .min_depth(1)
         .max_depth(MAX_DEPTH)
         .sort_by_file_name()
         .into_iter();
     while let Some(entry) = walk.next() {
         let Ok(entry) = entry else { continue };
+        crate::fsio::walked(&entry);
         if !entry.file_type().is_dir() {
             continue;
         }
@@ -70,7 +71,7 @@ fn below(root: &Path) -> Vec<String> {
             continue;
         }
         let dir = entry.path();
-        if dir.join(pnpm::WORKSPACE_FILE).is_file() || cargo::is_workspace_root(dir) {
+        if crate::fsio::is_file(dir.join(pnpm::WORKSPACE_FILE)) || cargo::is_workspace_root(dir) {
             if let Ok(rel) = dir.strip_prefix(root) {
                 found.push(format!("{}/", rel.to_string_lossy()));
             }

@@ -12,6 +12,7 @@ mod cargo_discovery;
 mod cargo_fixtures;
 mod cargo_generate;
 mod cargo_handwritten;
+mod check_cache;
 mod discovery_roles;
 mod errors;
 mod fixture_copy;

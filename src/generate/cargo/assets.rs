@@ -101,7 +101,7 @@ pub(super) fn assets(
 pub(super) fn missing(ws: &Workspace, service: &Service, assets: &[Asset]) -> Vec<String> {
     assets
         .iter()
-        .filter(|a| a.from_root && !ws.root.join(&a.src).exists())
+        .filter(|a| a.from_root && !crate::fsio::exists(ws.root.join(&a.src)))
         .map(|a| {
             format!(
                 "{}: the asset `{}` (from_root) is not in the workspace yet: the Dockerfile \
@@ -117,7 +117,7 @@ pub(super) fn missing(ws: &Workspace, service: &Service, assets: &[Asset]) -> Ve
 
 /// How the root's package.json would build it, when it has a `build` script.
 fn builder_hint(root: &Path) -> String {
-    let script = std::fs::read_to_string(root.join("package.json"))
+    let script = crate::fsio::read_to_string(root.join("package.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .and_then(|v| v["scripts"]["build"].as_str().map(str::to_string));

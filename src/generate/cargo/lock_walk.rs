@@ -18,7 +18,7 @@ use crate::workspace::{DepKind, Workspace};
 /// The `[[package]]` entries of the workspace's lockfile; empty when it has none or cannot
 /// be read.
 pub(super) fn entries(root: &Path, lockfile: Option<&str>) -> Vec<Table> {
-    let Some(text) = lockfile.and_then(|l| std::fs::read_to_string(root.join(l)).ok()) else {
+    let Some(text) = lockfile.and_then(|l| crate::fsio::read_to_string(root.join(l)).ok()) else {
         return Vec::new();
     };
     let Ok(lock) = text.parse::<Table>() else {

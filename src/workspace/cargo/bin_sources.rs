@@ -95,7 +95,7 @@ fn serving_crates(
 /// names one of `crates` (`crate::`, `use crate`, `extern crate crate`).
 fn names_any(dir: &Path, bin_path: &str, crates: &[String]) -> bool {
     module_files(&dir.join(bin_path)).iter().any(|file| {
-        std::fs::read_to_string(file)
+        crate::fsio::read_to_string(file)
             .is_ok_and(|text| crates.iter().any(|name| names_crate(&text, name)))
     })
 }
@@ -128,7 +128,7 @@ pub(super) fn module_files(root_file: &Path) -> Vec<PathBuf> {
         if out.contains(&file) || out.len() >= MAX_FILES {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Ok(text) = crate::fsio::read_to_string(&file) else {
             continue;
         };
         let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -142,7 +142,7 @@ pub(super) fn module_files(root_file: &Path) -> Vec<PathBuf> {
                 Some(p) => stack.push((folder.join(p.trim_start_matches("./")), true)),
                 None => {
                     let flat = children.join(format!("{name}.rs"));
-                    if flat.is_file() {
+                    if crate::fsio::is_file(&flat) {
                         stack.push((flat, false));
                     } else {
                         stack.push((children.join(&name).join("mod.rs"), true));

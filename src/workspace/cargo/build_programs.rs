@@ -23,7 +23,7 @@ pub(super) fn build_programs(root: &Path, dir: &str, script: Option<&str>) -> Ve
     };
     let mut out: Vec<BuildProgram> = Vec::new();
     for file in module_files(&root.join(dir).join(script)) {
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Ok(text) = crate::fsio::read_to_string(&file) else {
             continue;
         };
         let rel = file

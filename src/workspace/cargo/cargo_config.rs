@@ -19,7 +19,7 @@ use crate::error::{line_col, Error, Result};
 pub(super) fn read_cargo_config(root: &Path) -> Result<(Option<String>, Vec<String>)> {
     let Some(rel) = [".cargo/config", ".cargo/config.toml"]
         .into_iter()
-        .find(|f| root.join(f).is_file())
+        .find(|f| crate::fsio::is_file(root.join(f)))
     else {
         return Ok((None, Vec::new()));
     };

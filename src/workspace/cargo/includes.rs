@@ -28,12 +28,12 @@ pub(super) fn outside_inputs(
     build_script: Option<&str>,
 ) -> Result<Vec<String>> {
     let mut found: Vec<String> = build_script
-        .and_then(|b| std::fs::read_to_string(root.join(dir).join(b)).ok())
+        .and_then(|b| crate::fsio::read_to_string(root.join(dir).join(b)).ok())
         .map(|text| build_script_inputs(root, dir, &text))
         .unwrap_or_default();
     for entry in super::rs_files::rs_files(&root.join(dir), &[]) {
         let path = entry.path();
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Ok(text) = crate::fsio::read_to_string(path) else {
             continue;
         };
         let Ok(rel_file) = path.strip_prefix(root) else {
@@ -53,7 +53,7 @@ pub(super) fn outside_inputs(
                 ));
             };
             let inside = target == dir || target.starts_with(&format!("{dir}/"));
-            if !inside && root.join(&target).exists() && !found.contains(&target) {
+            if !inside && crate::fsio::exists(root.join(&target)) && !found.contains(&target) {
                 found.push(target);
             }
         }
@@ -78,7 +78,7 @@ fn build_script_inputs(root: &Path, dir: &str, text: &str) -> Vec<String> {
                 continue;
             };
             let inside = target == dir || target.starts_with(&format!("{dir}/"));
-            if !inside && !target.is_empty() && root.join(&target).exists() {
+            if !inside && !target.is_empty() && crate::fsio::exists(root.join(&target)) {
                 out.push(target);
             }
         }

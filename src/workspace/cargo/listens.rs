@@ -32,7 +32,7 @@ const NOT_PROGRAM_FILES: &[&str] = &[
 pub(super) fn listener_site(root: &Path, dir: &str) -> Option<String> {
     let top = super::rs_files::package_sources(root, dir);
     super::rs_files::rs_files(&top, NOT_PROGRAM_FILES).find_map(|e| {
-        let text = std::fs::read_to_string(e.path()).ok()?;
+        let text = crate::fsio::read_to_string(e.path()).ok()?;
         let (line, marker) = first_marker(&text)?;
         let rel = e
             .path()

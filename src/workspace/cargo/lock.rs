@@ -30,7 +30,7 @@ pub(super) fn check_lockfile(root: &Path) -> Result<Option<String>> {
         version: String,
     }
     let path = root.join(LOCKFILE);
-    if !path.is_file() {
+    if !crate::fsio::is_file(&path) {
         return Ok(None);
     }
     let text = read(&path)?;

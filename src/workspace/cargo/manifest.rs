@@ -170,7 +170,7 @@ pub(super) struct TomlWorkspace {
 }
 
 pub(super) fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    crate::fsio::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
 pub(super) fn parse_manifest(text: &str, path: &Path) -> Result<Manifest> {

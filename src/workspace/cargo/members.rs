@@ -111,7 +111,7 @@ impl Loader {
                 Error::workspace_at(&root_manifest, at.clone(), outside_message(key, p))
             })?;
             if !self.by_dir.contains_key(&dir) {
-                if !self.root.join(&dir).join(MANIFEST).is_file() {
+                if !crate::fsio::is_file(self.root.join(&dir).join(MANIFEST)) {
                     return Err(Error::workspace_at(
                         &root_manifest,
                         at,
@@ -140,7 +140,7 @@ impl Loader {
                     continue;
                 }
                 let from = &self.loaded[next];
-                if !self.root.join(&dir).join(MANIFEST).is_file() {
+                if !crate::fsio::is_file(self.root.join(&dir).join(MANIFEST)) {
                     return Err(Error::workspace_at(
                         self.root.join(&from.manifest_rel),
                         line_col(&from.text, dep.span.start),
@@ -240,7 +240,7 @@ impl Loader {
 
     fn read_member(&self, dir: &str, pattern: &str, member: bool) -> Result<Loaded> {
         let manifest_path = self.root.join(dir).join(MANIFEST);
-        if !manifest_path.is_file() {
+        if !crate::fsio::is_file(&manifest_path) {
             return Err(Error::workspace(
                 self.root.join(MANIFEST),
                 format!(
@@ -301,11 +301,8 @@ impl Loader {
         for part in dir.split('/').filter(|p| !p.is_empty()) {
             prefix = join_rel(&prefix, part);
             let link = self.root.join(&prefix);
-            if link
-                .symlink_metadata()
-                .is_ok_and(|m| m.file_type().is_symlink())
-            {
-                let target = std::fs::read_link(&link)
+            if crate::fsio::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+                let target = crate::fsio::read_link(&link)
                     .map(|t| format!(" -> {}", t.display()))
                     .unwrap_or_default();
                 return Err(Error::workspace(
@@ -334,23 +331,25 @@ fn glob_dirs(root: &Path, pattern: &str, matcher: &GlobMatcher) -> Vec<String> {
     let literal = parts.iter().take_while(|p| !is_glob(p)).count();
     let prefix = parts[..literal].join("/");
     let deep = parts.iter().any(|p| p.contains("**"));
-    let mut walk = walkdir::WalkDir::new(root.join(&prefix)).min_depth(1);
+    let mut walk = crate::fsio::walk(root.join(&prefix)).min_depth(1);
     if !deep {
         walk = walk.max_depth(parts.len() - literal);
     }
-    walk.into_iter()
-        .filter_entry(|e| {
-            // `**` must not wander into build output or other ecosystems' trees.
-            !(deep
-                && matches!(
-                    e.file_name().to_str(),
-                    Some("target" | "node_modules" | ".git")
-                ))
-        })
+    let walk = walk.into_iter().filter_entry(|e| {
+        // `**` must not wander into build output or other ecosystems' trees.
+        !(deep
+            && matches!(
+                e.file_name().to_str(),
+                Some("target" | "node_modules" | ".git")
+            ))
+    });
+    crate::fsio::walked_all(walk)
         .filter_map(|e| e.ok())
         // A symlinked folder matches too (cargo follows it); loading it then says why it
         // cannot be built.
-        .filter(|e| e.file_type().is_dir() || (e.path_is_symlink() && e.path().is_dir()))
+        .filter(|e| {
+            e.file_type().is_dir() || (e.path_is_symlink() && crate::fsio::is_dir(e.path()))
+        })
         .filter_map(|e| {
             let rel = e.path().strip_prefix(root).ok()?;
             let rel = rel

@@ -88,7 +88,7 @@ pub const LOCKFILE: &str = "Cargo.lock";
 /// `[workspace]`, or a lone `[package]` (a workspace of one). A manifest that does not parse
 /// counts too, so that discovery reports the parse error instead of "not a workspace".
 pub fn is_workspace_root(dir: &Path) -> bool {
-    match std::fs::read_to_string(dir.join(MANIFEST)) {
+    match crate::fsio::read_to_string(dir.join(MANIFEST)) {
         Ok(text) => match text.parse::<toml::Table>() {
             Ok(t) => t.contains_key("workspace") || t.contains_key("package"),
             Err(_) => true,

@@ -88,10 +88,7 @@ impl Loader {
             build_files: root_build_files(&self.root),
             build_target,
             vendor_dirs,
-            sqlx_offline: self
-                .root
-                .join(SQLX_OFFLINE_DIR)
-                .is_dir()
+            sqlx_offline: crate::fsio::is_dir(self.root.join(SQLX_OFFLINE_DIR))
                 .then(|| SQLX_OFFLINE_DIR.to_string()),
         };
         ws.packages.extend(packages);

@@ -21,7 +21,7 @@ const ROOT_BUILD_FILES: &[&str] = &[
 pub(super) fn root_build_files(root: &Path) -> Vec<String> {
     ROOT_BUILD_FILES
         .iter()
-        .filter(|f| root.join(f).is_file())
+        .filter(|f| crate::fsio::is_file(root.join(f)))
         .map(|f| f.to_string())
         .collect()
 }
@@ -49,22 +49,20 @@ pub(super) fn root_package_entries(root: &Path) -> Vec<String> {
         "pnpm-lock.yaml",
     ];
     let holds_a_package = |dir: &Path| {
-        walkdir::WalkDir::new(dir)
-            .min_depth(1)
-            .into_iter()
-            .filter_entry(|e| {
-                !matches!(
-                    e.file_name().to_str(),
-                    Some("target" | "node_modules" | ".git")
-                )
-            })
+        let walk = (crate::fsio::walk(dir).min_depth(1).into_iter()).filter_entry(|e| {
+            !matches!(
+                e.file_name().to_str(),
+                Some("target" | "node_modules" | ".git")
+            )
+        });
+        crate::fsio::walked_all(walk)
             .filter_map(|e| e.ok())
             .any(|e| {
                 e.file_type().is_file()
                     && matches!(e.file_name().to_str(), Some(MANIFEST | "package.json"))
             })
     };
-    let Ok(entries) = std::fs::read_dir(root) else {
+    let Ok(entries) = crate::fsio::read_dir(root) else {
         return Vec::new();
     };
     let mut out: Vec<String> = entries
@@ -82,7 +80,7 @@ pub(super) fn root_package_entries(root: &Path) -> Vec<String> {
                 return None;
             }
             let path = e.path();
-            (!path.is_dir() || !holds_a_package(&path)).then_some(name)
+            (!crate::fsio::is_dir(&path) || !holds_a_package(&path)).then_some(name)
         })
         .collect();
     out.sort();

@@ -21,13 +21,11 @@ pub(super) fn rs_files<'a>(
     top: &Path,
     skip: &'a [&'a str],
 ) -> impl Iterator<Item = walkdir::DirEntry> + 'a {
-    walkdir::WalkDir::new(top)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(move |e| {
-            let name = e.file_name().to_str().unwrap_or("");
-            !(matches!(name, "target" | ".git") || (e.depth() > 0 && skip.contains(&name)))
-        })
+    let walk = (crate::fsio::walk(top).sort_by_file_name().into_iter()).filter_entry(move |e| {
+        let name = e.file_name().to_str().unwrap_or("");
+        !(matches!(name, "target" | ".git") || (e.depth() > 0 && skip.contains(&name)))
+    });
+    crate::fsio::walked_all(walk)
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
 }

@@ -79,7 +79,7 @@ pub(super) fn library_starts_server(root: &Path, dir: &str) -> bool {
 fn any_source(root: &Path, dir: &str, skip: &[&str], hit: impl Fn(&str) -> bool) -> bool {
     let top = super::rs_files::package_sources(root, dir);
     super::rs_files::rs_files(&top, skip)
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .filter_map(|e| crate::fsio::read_to_string(e.path()).ok())
         .any(|text| hit(&text))
 }
 

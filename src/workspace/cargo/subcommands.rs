@@ -60,7 +60,7 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
 
 /// The line (1-based) of `file` that makes a subcommand required, if any.
 fn required_at(file: &Path) -> Option<usize> {
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = crate::fsio::read_to_string(file).ok()?;
     let lines: Vec<&str> = text.lines().collect();
     lines.iter().enumerate().find_map(|(i, line)| {
         let t = line.trim();

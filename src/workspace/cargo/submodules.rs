@@ -10,7 +10,7 @@ use std::path::Path;
 /// The hint for folder `dir` (relative to `root`, `/`-separated) when `.gitmodules` at `root`
 /// lists it or a folder above it as a submodule, else an empty string.
 pub(super) fn submodule_hint(root: &Path, dir: &str) -> String {
-    let Ok(text) = std::fs::read_to_string(root.join(".gitmodules")) else {
+    let Ok(text) = crate::fsio::read_to_string(root.join(".gitmodules")) else {
         return String::new();
     };
     let found = text.lines().find_map(|line| {

@@ -73,7 +73,7 @@ impl Targets {
 
 impl Reader<'_> {
     fn exists(&self, rel: &str) -> bool {
-        self.dir.join(rel).is_file()
+        crate::fsio::is_file(self.dir.join(rel))
     }
 
     fn lib(&self) -> Option<Target> {
@@ -322,7 +322,7 @@ impl Reader<'_> {
 
 /// `folder/*.rs` (named by stem) and `folder/*/main.rs` (named by the subfolder), sorted.
 fn infer_dir_targets(dir: &Path, folder: &str) -> Vec<(String, String)> {
-    let Ok(entries) = std::fs::read_dir(dir.join(folder)) else {
+    let Ok(entries) = crate::fsio::read_dir(dir.join(folder)) else {
         return Vec::new();
     };
     let mut found: Vec<(String, String)> = entries
@@ -330,10 +330,10 @@ fn infer_dir_targets(dir: &Path, folder: &str) -> Vec<(String, String)> {
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_string();
             let path = e.path();
-            if path.is_file() {
+            if crate::fsio::is_file(&path) {
                 let stem = name.strip_suffix(".rs")?;
                 Some((stem.to_string(), format!("{folder}/{name}")))
-            } else if path.join("main.rs").is_file() {
+            } else if crate::fsio::is_file(path.join("main.rs")) {
                 Some((name.clone(), format!("{folder}/{name}/main.rs")))
             } else {
                 None

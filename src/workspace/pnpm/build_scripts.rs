@@ -7,65 +7,40 @@
 //! It reads the lockfile text it is given and nothing else, and it never guesses: a package is
 //! named only when the lockfile marks it or the workspace's allow list names it.
 
+use super::lockfile::{LockDoc, LockedDep};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-
-use super::files::yaml_error;
-use super::lockfile::LockedDep;
-use crate::error::Result;
-
-#[derive(serde::Deserialize)]
-struct Lockfile {
-    #[serde(default)]
-    packages: BTreeMap<String, LockPackage>,
-}
-
-/// A v9 lockfile: what each resolved package depends on, by snapshot key.
-#[derive(serde::Deserialize)]
-struct LockfileV9 {
-    #[serde(default)]
-    snapshots: BTreeMap<String, Snapshot>,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct Snapshot {
-    #[serde(default)]
-    dependencies: BTreeMap<String, String>,
-    #[serde(default, rename = "optionalDependencies")]
-    optional_dependencies: BTreeMap<String, String>,
-}
-
-#[derive(serde::Deserialize)]
-struct LockPackage {
-    #[serde(default, rename = "requiresBuild")]
-    requires_build: bool,
-    #[serde(default)]
-    dependencies: BTreeMap<String, String>,
-    #[serde(default, rename = "optionalDependencies")]
-    optional_dependencies: BTreeMap<String, String>,
-}
 
 /// Importer folder -> names of the packages its production dependencies (transitively) need
 /// built, from the lockfile `text`: marked `requiresBuild` (v5.4, v6), or (v9) named by
 /// `allowed`, the workspace's allow list.
+#[cfg(test)]
 pub(super) fn requires_build(
     text: &str,
-    path: &Path,
+    path: &std::path::Path,
     version: Option<&str>,
     importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
     allowed: &BTreeSet<String>,
-) -> Result<BTreeMap<String, BTreeSet<String>>> {
+) -> crate::error::Result<BTreeMap<String, BTreeSet<String>>> {
+    let lock = LockDoc::parse(text, path)?;
+    Ok(requires_build_in(&lock, version, importers, allowed))
+}
+
+/// [`requires_build`] of the parsed lockfile `lock`.
+pub(super) fn requires_build_in(
+    lock: &LockDoc,
+    version: Option<&str>,
+    importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
+    allowed: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
     let v5 = version.is_some_and(|v| v.starts_with('5'));
     if !(v5 || version.is_some_and(|v| v.starts_with('6'))) {
         if allowed.is_empty() || !version.is_some_and(|v| v.starts_with('9')) {
-            return Ok(BTreeMap::new());
+            return BTreeMap::new();
         }
-        let lock: LockfileV9 = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
-        return Ok(allowed_in_closure(&lock, importers, allowed));
+        return allowed_in_closure(lock, importers, allowed);
     }
-    let lock: Lockfile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     if !lock.packages.values().any(|p| p.requires_build) {
-        return Ok(BTreeMap::new());
+        return BTreeMap::new();
     }
     let key = |name: &str, version: &str| -> Option<String> {
         if version.starts_with('/') {
@@ -97,7 +72,7 @@ pub(super) fn requires_build(
             if p.requires_build {
                 names.insert(name);
             }
-            for (n, v) in p.dependencies.iter().chain(&p.optional_dependencies) {
+            for (n, v) in p.dependencies.iter().chain(&p.optional) {
                 todo.extend(key(n, v).map(|k| (n.clone(), k)));
             }
         }
@@ -105,13 +80,13 @@ pub(super) fn requires_build(
             out.insert(dir.clone(), names);
         }
     }
-    Ok(out)
+    out
 }
 
 /// v9: for each importer, the packages of its production closure (importer dependencies, then
 /// snapshots' dependencies, transitively) whose name `allowed` holds.
 fn allowed_in_closure(
-    lock: &LockfileV9,
+    lock: &LockDoc,
     importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
     allowed: &BTreeSet<String>,
 ) -> BTreeMap<String, BTreeSet<String>> {
@@ -143,7 +118,7 @@ fn allowed_in_closure(
             let Some(snap) = lock.snapshots.get(&k) else {
                 continue;
             };
-            for (n, v) in snap.dependencies.iter().chain(&snap.optional_dependencies) {
+            for (n, v) in snap.dependencies.iter().chain(&snap.optional) {
                 todo.extend(key(n, v));
             }
         }
@@ -156,6 +131,8 @@ fn allowed_in_closure(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     #[test]

@@ -55,7 +55,7 @@ pub fn bundled(root: &Path, dir: &str, build: Option<&str>) -> Vec<BundlePattern
         }
         for file in *files {
             let path = root.join(relpath::child(dir, file));
-            let Ok(text) = std::fs::read_to_string(&path) else {
+            let Ok(text) = crate::fsio::read_to_string(&path) else {
                 continue;
             };
             return bundle_patterns(&path, &text).unwrap_or_default();
@@ -89,7 +89,7 @@ pub fn output(root: &Path, dir: &str, build: Option<&str>) -> Option<BundlerOutp
         .collect();
     let (tool, files) = BUNDLERS.iter().find(|(tool, _)| words.contains(tool))?;
     let (file, text) = files.iter().find_map(|f| {
-        let text = std::fs::read_to_string(root.join(relpath::child(dir, f))).ok()?;
+        let text = crate::fsio::read_to_string(root.join(relpath::child(dir, f))).ok()?;
         Some((*f, text))
     })?;
     let path = Path::new(file);

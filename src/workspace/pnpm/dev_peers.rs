@@ -12,64 +12,12 @@
 //! It reads the lockfile text it is given and nothing else; it never picks a version.
 
 use std::collections::{BTreeMap, BTreeSet};
+#[cfg(test)]
 use std::path::Path;
 
-use super::files::yaml_error;
+use super::lockfile::LockDoc;
+#[cfg(test)]
 use crate::error::Result;
-
-#[derive(serde::Deserialize)]
-struct Lockfile {
-    #[serde(default)]
-    importers: BTreeMap<String, Importer>,
-    #[serde(default)]
-    packages: BTreeMap<String, Node>,
-    #[serde(default)]
-    snapshots: BTreeMap<String, Node>,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct Importer {
-    #[serde(default)]
-    dependencies: BTreeMap<String, Entry>,
-    #[serde(default, rename = "optionalDependencies")]
-    optional: BTreeMap<String, Entry>,
-    #[serde(default, rename = "devDependencies")]
-    dev: BTreeMap<String, Entry>,
-}
-
-#[derive(serde::Deserialize)]
-struct Entry {
-    version: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct Node {
-    /// The package's own version, for a key that is not `name@version` (tarballs, git).
-    #[serde(default)]
-    version: Option<String>,
-    #[serde(default)]
-    resolution: Option<Resolution>,
-    #[serde(default, rename = "bundledDependencies")]
-    bundled: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    dependencies: BTreeMap<String, String>,
-    #[serde(default, rename = "optionalDependencies")]
-    optional: BTreeMap<String, String>,
-    #[serde(default, rename = "peerDependenciesMeta")]
-    peers_meta: BTreeMap<String, PeerMeta>,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct Resolution {
-    #[serde(default)]
-    integrity: Option<String>,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct PeerMeta {
-    #[serde(default)]
-    optional: bool,
-}
 
 /// The lockfile's package graph: what [`LockGraph::dev_peers`] walks.
 #[derive(Debug, Clone, Default)]
@@ -142,14 +90,28 @@ fn key_of(name: &str, reference: &str) -> Option<String> {
 
 impl LockGraph {
     /// Reads the graph from the lockfile `text` (v6 or v9; empty for any other version).
-    pub fn read(text: &str, path: &Path, version: Option<&str>) -> Result<LockGraph> {
+    #[cfg(test)]
+    pub(super) fn read(text: &str, path: &Path, version: Option<&str>) -> Result<LockGraph> {
+        let doc = (LockGraph::handles(version))
+            .then(|| LockDoc::parse(text, path))
+            .transpose()?;
+        Ok(doc.map_or_else(LockGraph::default, |d| LockGraph::of(&d, version)))
+    }
+
+    /// Whether a lockfile of `version` has a graph here (v6, v9 and later).
+    fn handles(version: Option<&str>) -> bool {
         let v6 = version.is_some_and(|v| v.starts_with('6'));
         let major = version.and_then(|v| v.split('.').next()?.parse::<u32>().ok());
-        let v9 = major.is_some_and(|m| m >= 9);
-        if !(v6 || v9) {
-            return Ok(LockGraph::default());
+        v6 || major.is_some_and(|m| m >= 9)
+    }
+
+    /// The graph of the parsed lockfile `lock` of `version` (empty unless v6 or v9).
+    pub(super) fn of(lock: &LockDoc, version: Option<&str>) -> LockGraph {
+        if !LockGraph::handles(version) {
+            return LockGraph::default();
         }
-        let lock: Lockfile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
+        let major = version.and_then(|v| v.split('.').next()?.parse::<u32>().ok());
+        let v9 = major.is_some_and(|m| m >= 9);
         let mut g = LockGraph::default();
         for (key, node) in &lock.packages {
             let key = key.trim_start_matches('/');
@@ -177,17 +139,17 @@ impl LockGraph {
             g.edges
                 .insert(key.trim_start_matches('/').to_string(), deps);
         }
-        for (dir, imp) in &lock.importers {
-            let prod = (imp.dependencies.iter().chain(&imp.optional))
-                .filter_map(|(n, e)| Some((n.clone(), key_of(n, &e.version)?)))
+        for (dir, imp) in lock.importers() {
+            let prod = (imp.dependencies.iter().chain(&imp.optional_dependencies))
+                .filter_map(|(n, e)| Some((n.clone(), key_of(n, e.version())?)))
                 .collect();
             g.prod.insert(dir.clone(), prod);
-            let dev = (imp.dev.iter())
-                .filter_map(|(n, e)| Some((n.clone(), key_of(n, &e.version)?)))
+            let dev = (imp.dev_dependencies.iter())
+                .filter_map(|(n, e)| Some((n.clone(), key_of(n, e.version())?)))
                 .collect();
             g.dev.insert(dir.clone(), dev);
         }
-        Ok(g)
+        g
     }
 
     /// The optional peers that `pnpm install --prod` of `importers` (workspace folders, `""`

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// A text file without its UTF-8 byte order mark: editors on Windows write one, and npm, pnpm
 /// and Node all skip it (`strip-bom`), so a manifest that starts with it is a valid manifest.
 pub fn read_text(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::fsio::read_to_string(path).map_err(|e| Error::io(path, e))?;
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,

@@ -49,7 +49,7 @@ impl PackageFolder {
         let mut tsconfigs = Vec::new();
         for e in &listing.top {
             // The file type is the listing's; only a symlink needs a stat to be followed.
-            let followed = || std::fs::metadata(path.join(&e.name)).ok();
+            let followed = || crate::fsio::metadata(path.join(&e.name)).ok();
             let is_file = match e.kind {
                 Kind::Symlink => followed().is_some_and(|m| m.is_file()),
                 kind => kind == Kind::File,
@@ -65,7 +65,7 @@ impl PackageFolder {
         let typescript = listing.files.iter().any(|f| is_typescript_source(f));
         Ok(PackageFolder {
             plain_js: tsconfigs.is_empty() && !typescript,
-            entry_exists: entry.is_some_and(|e| path.join(e).exists()),
+            entry_exists: entry.is_some_and(|e| crate::fsio::exists(path.join(e))),
             top_level,
             tsconfigs,
             files: listing.files,
@@ -115,7 +115,7 @@ fn walk(path: &Path) -> Result<Listing> {
         top: Vec::new(),
         files: Vec::new(),
     };
-    let mut it = walkdir::WalkDir::new(path).sort_by_file_name().into_iter();
+    let mut it = crate::fsio::walk(path).sort_by_file_name().into_iter();
     while let Some(e) = it.next() {
         let e = match e {
             Ok(e) => e,
@@ -129,6 +129,7 @@ fn walk(path: &Path) -> Result<Listing> {
             }
             Err(_) => continue,
         };
+        crate::fsio::walked(&e);
         if e.depth() == 0 {
             continue;
         }

@@ -17,7 +17,7 @@ const SERVER_SUBCOMMANDS: &[&str] = &["start", "serve", "server"];
 /// Whether the file `file` of the package folder `dir` (relative to `root`) starts with a
 /// `#!` line that runs node (`#!/usr/bin/env node`, `#!/usr/bin/node`, with options).
 pub fn node_shebang(root: &Path, dir: &str, file: &str) -> bool {
-    let Ok(text) = std::fs::read(root.join(dir).join(file)) else {
+    let Ok(text) = crate::fsio::read(root.join(dir).join(file)) else {
         return false;
     };
     let first = text.split(|b| *b == b'\n').next().unwrap_or_default();

@@ -40,16 +40,23 @@ impl PnpmWorkspace {
 }
 
 /// `lockfileVersion` from the top of `pnpm-lock.yaml`, without parsing the (large) rest.
+#[cfg(test)]
 pub(super) fn read_lockfile_version(path: &Path) -> Option<String> {
-    let text = read_text(path).ok()?;
+    lockfile_version(&read_text(path).ok()?)
+}
+
+/// `lockfileVersion` from the top of lockfile `text`.
+pub(super) fn lockfile_version(text: &str) -> Option<String> {
     text.lines().take(20).find_map(|l| {
         l.strip_prefix("lockfileVersion:")
             .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
     })
 }
 
-#[derive(serde::Deserialize)]
-struct Lockfile {
+/// `pnpm-lock.yaml` as parsed once, for every reader: the facts here ([`facts`]), the package
+/// graph of `dev_peers` and the build closure of `build_scripts`.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LockDoc {
     #[serde(default)]
     importers: BTreeMap<String, LockImporter>,
     /// `overrides` as pnpm applied them (`$name` references and `catalog:` resolved).
@@ -57,7 +64,10 @@ struct Lockfile {
     overrides: BTreeMap<String, String>,
     /// `name@version` (v9), `/name@version(peers)` (v6), `/name/version_peers` (v5.4).
     #[serde(default)]
-    packages: BTreeMap<String, serde::de::IgnoredAny>,
+    pub packages: BTreeMap<String, LockNode>,
+    /// v9: what each resolved package (with its peers) depends on.
+    #[serde(default)]
+    pub snapshots: BTreeMap<String, LockNode>,
     /// v9: the catalog entries the install used (`catalogs: {default: {ms: {specifier, version}}}`).
     #[serde(default)]
     catalogs: BTreeMap<String, BTreeMap<String, LockCatalogEntry>>,
@@ -67,14 +77,59 @@ struct Lockfile {
     single: LockImporter,
 }
 
-#[derive(serde::Deserialize)]
-struct LockImporter {
+/// A `packages` or `snapshots` entry: what it depends on, whether it needs a build (v5.4, v6)
+/// and which of its peers are optional.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LockNode {
+    /// The package's own version, for a key that is not `name@version` (tarballs, git).
     #[serde(default)]
-    dependencies: BTreeMap<String, LockEntry>,
+    pub version: Option<String>,
+    #[serde(default)]
+    pub resolution: Option<LockResolution>,
+    #[serde(default, rename = "bundledDependencies")]
+    pub bundled: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "requiresBuild")]
+    pub requires_build: bool,
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, String>,
     #[serde(default, rename = "optionalDependencies")]
-    optional_dependencies: BTreeMap<String, LockEntry>,
+    pub optional: BTreeMap<String, String>,
+    #[serde(default, rename = "peerDependenciesMeta")]
+    pub peers_meta: BTreeMap<String, PeerMeta>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LockResolution {
+    #[serde(default)]
+    pub integrity: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct PeerMeta {
+    #[serde(default)]
+    pub optional: bool,
+}
+
+impl LockDoc {
+    /// Parses lockfile `text` (read from `path`, named in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<LockDoc> {
+        serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))
+    }
+
+    /// Each importer (`.` for the root) with its dependency fields.
+    pub fn importers(&self) -> impl Iterator<Item = (&String, &LockImporter)> {
+        self.importers.iter()
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LockImporter {
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, LockEntry>,
+    #[serde(default, rename = "optionalDependencies")]
+    pub optional_dependencies: BTreeMap<String, LockEntry>,
     #[serde(default, rename = "devDependencies")]
-    dev_dependencies: BTreeMap<String, LockEntry>,
+    pub dev_dependencies: BTreeMap<String, LockEntry>,
     /// Lockfile v5.4: specifiers apart, versions as plain strings.
     #[serde(default)]
     specifiers: BTreeMap<String, String>,
@@ -96,9 +151,18 @@ pub struct LockSpec {
 
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
-enum LockEntry {
+pub(super) enum LockEntry {
     Full { specifier: String, version: String },
     Version(String),
+}
+
+impl LockEntry {
+    /// What the dependency resolved to.
+    pub fn version(&self) -> &str {
+        match self {
+            LockEntry::Full { version, .. } | LockEntry::Version(version) => version,
+        }
+    }
 }
 
 /// What isogen reads from a `pnpm-lock.yaml`.
@@ -150,13 +214,25 @@ pub(super) fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
     if text.trim().is_empty() {
         return Ok(LockfileFacts::default());
     }
-    let mut lock: Lockfile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    Ok(facts(&mut LockDoc::parse(&text, path)?))
+}
+
+/// The facts of a parsed lockfile: takes its importers, overrides and catalogs, and leaves
+/// `packages` and `snapshots` for the other readers.
+pub(super) fn facts(doc: &mut LockDoc) -> LockfileFacts {
+    let mut lock = LockDoc {
+        importers: std::mem::take(&mut doc.importers),
+        overrides: std::mem::take(&mut doc.overrides),
+        catalogs: std::mem::take(&mut doc.catalogs),
+        single: std::mem::take(&mut doc.single),
+        ..LockDoc::default()
+    };
     let has_importers = !lock.importers.is_empty();
     if !has_importers {
         lock.importers.insert(".".to_string(), lock.single);
     }
     let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for key in lock.packages.keys() {
+    for key in doc.packages.keys() {
         if let Some((name, version)) = package_key(key) {
             versions.entry(name).or_default().insert(version);
         }
@@ -196,14 +272,14 @@ pub(super) fn read_lockfile(path: &Path) -> Result<LockfileFacts> {
             (dir, deps)
         })
         .collect();
-    Ok(LockfileFacts {
+    LockfileFacts {
         importers,
         overrides: lock.overrides,
         versions,
         specs,
         catalogs,
         has_importers,
-    })
+    }
 }
 
 /// Every dependency of an importer with its field and specifier (v6+: in the entry; v5.4: in

@@ -57,7 +57,7 @@ fn find(
 
 /// Whether the file writes a `package.json` (names it and writes a file).
 fn writes_manifest(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::fsio::read_to_string(path) else {
         return false;
     };
     text.contains("package.json")

@@ -343,7 +343,7 @@ fn read_entry_script(root: &Path, dir: &str, n: &mut NodePackage) {
         return;
     };
     let path = root.join(dir).join(script);
-    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+    let text = crate::fsio::read_to_string(&path).map_err(|e| e.to_string());
     let script = EntryScript::new(script, shell.as_deref(), args, text);
     if let Ok(ScriptShape {
         service: Some(service),
@@ -367,7 +367,7 @@ fn read_package_lockfiles(
     let mut specs = BTreeMap::new();
     for dir in manifests.iter().filter(|d| !d.is_empty()) {
         let path = root.join(dir).join(LOCKFILE);
-        if !path.is_file() {
+        if !crate::fsio::is_file(&path) {
             continue;
         }
         let mut lock = lockfile::read_lockfile(&path)?;

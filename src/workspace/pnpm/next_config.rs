@@ -66,7 +66,10 @@ impl NextConfig {
     /// [`Absent`]: ConfigValue::Absent
     pub fn read(root: &Path, dir: &str) -> Result<NextConfig> {
         let folder = root.join(dir);
-        let Some(name) = CONFIG_FILES.iter().find(|f| folder.join(f).is_file()) else {
+        let Some(name) = CONFIG_FILES
+            .iter()
+            .find(|f| crate::fsio::is_file(folder.join(f)))
+        else {
             return Ok(NextConfig::default());
         };
         let text = read_text(&folder.join(name))?;

@@ -96,7 +96,7 @@ pub fn discover(root: &Path, root_manifest: Option<&Value>) -> Option<NodeVersio
             return Some(found(m, format!("{name} ({line})")));
         }
     }
-    let read = |name: &str| std::fs::read_to_string(root.join(name)).ok();
+    let read = |name: &str| crate::fsio::read_to_string(root.join(name)).ok();
     if let Some((m, v)) = read(".tool-versions").as_deref().and_then(tool_versions) {
         return Some(found(m, format!(".tool-versions (nodejs {v})")));
     }
@@ -116,7 +116,7 @@ pub fn discover(root: &Path, root_manifest: Option<&Value>) -> Option<NodeVersio
 
 /// `use-node-version` of the root `.npmrc`, when set.
 fn use_node_version(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(".npmrc")).ok()?;
+    let text = crate::fsio::read_to_string(root.join(".npmrc")).ok()?;
     let npmrc = super::npmrc::Npmrc::parse(&text);
     let v = npmrc.settings.get("use-node-version")?.trim();
     (!v.is_empty() && !v.chars().any(char::is_control)).then(|| v.to_string())
@@ -124,7 +124,7 @@ fn use_node_version(root: &Path) -> Option<String> {
 
 /// The first line of a version file that is not empty or a comment.
 fn first_line(root: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(name)).ok()?;
+    let text = crate::fsio::read_to_string(root.join(name)).ok()?;
     text.lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))

@@ -58,12 +58,12 @@ pub fn read(root: &Path, dir: &str, json: &Value) -> Option<Prisma> {
         .or_else(|| {
             ["prisma/schema.prisma", "prisma/schema", "schema.prisma"]
                 .into_iter()
-                .find(|s| folder.join(s).exists())
+                .find(|s| crate::fsio::exists(folder.join(s)))
                 .map(str::to_string)
         })?;
     let text = schema_text(&folder.join(&schema));
     let (provider, output) = generator(&text)?;
-    let schema_dir = if folder.join(&schema).is_dir() {
+    let schema_dir = if crate::fsio::is_dir(folder.join(&schema)) {
         schema.clone()
     } else {
         schema
@@ -80,7 +80,7 @@ pub fn read(root: &Path, dir: &str, json: &Value) -> Option<Prisma> {
     let migrations = [schema_dir.clone(), parent(&schema_dir)]
         .iter()
         .map(|d| normalize(&format!("{d}/migrations")))
-        .find(|m| folder.join(m).is_dir());
+        .find(|m| crate::fsio::is_dir(folder.join(m)));
     let placeholder = placeholder_url(&text);
     let config_env = config_env_names(&folder)
         .into_iter()
@@ -108,10 +108,9 @@ pub fn schemas_elsewhere(root: &Path, dir: &str, json: &Value) -> Vec<String> {
         return Vec::new();
     }
     let folder = root.join(dir);
-    let mut found: Vec<String> = walkdir::WalkDir::new(&folder)
-        .max_depth(4)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != "node_modules")
+    let walk = (crate::fsio::walk(&folder).max_depth(4).into_iter())
+        .filter_entry(|e| e.file_name() != "node_modules");
+    let mut found: Vec<String> = crate::fsio::walked_all(walk)
         .flatten()
         .filter(|e| e.file_type().is_file())
         .filter(|e| e.path().extension().is_some_and(|x| x == "prisma"))
@@ -134,7 +133,7 @@ fn config_text(folder: &Path) -> Option<String> {
         "prisma.config.mjs",
     ]
     .iter()
-    .find_map(|f| std::fs::read_to_string(folder.join(f)).ok())
+    .find_map(|f| crate::fsio::read_to_string(folder.join(f)).ok())
 }
 
 /// The names of `env("NAME")` / `env('NAME')` calls in the package's `prisma.config.*` (the
@@ -211,9 +210,8 @@ fn config_schema(folder: &Path) -> Option<String> {
 
 /// The schema's text: the file, or every `.prisma` file of the folder (multi-file schemas).
 fn schema_text(path: &Path) -> String {
-    if path.is_dir() {
-        let mut files: Vec<_> = walkdir::WalkDir::new(path)
-            .into_iter()
+    if crate::fsio::is_dir(path) {
+        let mut files: Vec<_> = crate::fsio::walked_all(crate::fsio::walk(path).into_iter())
             .flatten()
             .filter(|e| e.path().extension().is_some_and(|x| x == "prisma"))
             .map(|e| e.into_path())
@@ -221,11 +219,11 @@ fn schema_text(path: &Path) -> String {
         files.sort();
         files
             .iter()
-            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .filter_map(|f| crate::fsio::read_to_string(f).ok())
             .collect::<Vec<_>>()
             .join("\n")
     } else {
-        std::fs::read_to_string(path).unwrap_or_default()
+        crate::fsio::read_to_string(path).unwrap_or_default()
     }
 }
 

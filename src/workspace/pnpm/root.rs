@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::files::{read_json, read_text, string_map};
-use super::lockfile::{read_lockfile, read_lockfile_version, LockfileFacts};
+use super::lockfile::{facts, lockfile_version, LockDoc, LockfileFacts};
 use super::npmrc::Npmrc;
 use super::overrides::{merge_overrides, resolve_values};
 use super::settings::PnpmSettings;
@@ -46,7 +46,7 @@ pub(super) fn read_root_facts(
     pnpm: &mut PnpmWorkspace,
 ) -> Result<RootRead> {
     let root_manifest = root.join("package.json");
-    pnpm.root_manifest = root_manifest.is_file();
+    pnpm.root_manifest = crate::fsio::is_file(&root_manifest);
     let json = if pnpm.root_manifest {
         Some(read_json(&root_manifest)?)
     } else {
@@ -72,16 +72,16 @@ pub(super) fn read_root_facts(
     pnpm.overrides_file = overrides.file;
 
     pnpm.nvmrc = [".nvmrc", ".node-version"].iter().find_map(|name| {
-        let text = std::fs::read_to_string(root.join(name)).ok()?;
+        let text = crate::fsio::read_to_string(root.join(name)).ok()?;
         text.lines()
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with('#'))
             .map(str::to_string)
     });
     pnpm.node_version = node_version::discover(root, json.as_ref());
-    let lock = read_root_lockfile(root, pnpm)?;
-    read_npm_config(root, yaml, json.as_ref(), pnpm)?;
-    pnpm.pnpmfile = root.join(".pnpmfile.cjs").is_file();
+    let (lock, doc) = read_root_lockfile(root, pnpm)?;
+    read_npm_config(root, yaml, json.as_ref(), doc.as_ref(), pnpm)?;
+    pnpm.pnpmfile = crate::fsio::is_file(root.join(".pnpmfile.cjs"));
     pnpm.tsconfigs = root_tsconfigs(root)?;
     Ok(RootRead {
         manifest: json,
@@ -106,8 +106,9 @@ fn read_root_manifest(
                     overrides.root_deps.insert(k.clone(), v.to_string());
                     let folder = super::deps::local_folder("", v);
                     let path = path.parent().unwrap_or(Path::new(""));
-                    pnpm.root_local_dirs
-                        .extend(folder.filter(|f| !f.is_empty() && path.join(f).is_dir()));
+                    pnpm.root_local_dirs.extend(
+                        folder.filter(|f| !f.is_empty() && crate::fsio::is_dir(path.join(f))),
+                    );
                 }
                 pnpm.root_dependencies.insert(k.clone(), field.to_string());
             }
@@ -151,27 +152,33 @@ fn read_root_manifest(
 
 /// The root `pnpm-lock.yaml`: an empty file is no lockfile to pnpm (`--frozen-lockfile`
 /// refuses to run), but it is there.
-fn read_root_lockfile(root: &Path, pnpm: &mut PnpmWorkspace) -> Result<Option<LockfileFacts>> {
+/// The lockfile is parsed once: its facts are returned, the graph kept in `pnpm`, and the
+/// parsed document returned for the build closure (which needs the settings read later).
+fn read_root_lockfile(
+    root: &Path,
+    pnpm: &mut PnpmWorkspace,
+) -> Result<(Option<LockfileFacts>, Option<LockDoc>)> {
     let path = root.join(LOCKFILE);
-    pnpm.lockfile_present = path.is_file();
-    pnpm.lockfile = pnpm.lockfile_present && read_text(&path).is_ok_and(|t| !t.trim().is_empty());
-    if !pnpm.lockfile {
-        return Ok(None);
-    }
-    pnpm.lockfile_version = read_lockfile_version(&path);
-    let mut lock = read_lockfile(&path)?;
-    pnpm.lock_graph = super::dev_peers::LockGraph::read(
-        &read_text(&path)?,
-        &path,
-        pnpm.lockfile_version.as_deref(),
-    )?;
+    pnpm.lockfile_present = crate::fsio::is_file(&path);
+    let text = match pnpm.lockfile_present {
+        true => read_text(&path).ok().filter(|t| !t.trim().is_empty()),
+        false => None,
+    };
+    pnpm.lockfile = text.is_some();
+    let Some(text) = text else {
+        return Ok((None, None));
+    };
+    pnpm.lockfile_version = lockfile_version(&text);
+    let mut doc = LockDoc::parse(&text, &path)?;
+    pnpm.lock_graph = super::dev_peers::LockGraph::of(&doc, pnpm.lockfile_version.as_deref());
+    let mut lock = facts(&mut doc);
     pnpm.locked = std::mem::take(&mut lock.importers);
     pnpm.locked_versions = std::mem::take(&mut lock.versions);
     if !lock.overrides.is_empty() {
         pnpm.overrides = lock.overrides.clone().into_iter().collect();
         pnpm.overrides_file = Some(LOCKFILE.to_string());
     }
-    Ok(Some(lock))
+    Ok((Some(lock), Some(doc)))
 }
 
 /// `.npmrc` and the settings of `pnpm-workspace.yaml` that change how pnpm installs.
@@ -179,10 +186,11 @@ fn read_npm_config(
     root: &Path,
     yaml: &Value,
     manifest: Option<&Value>,
+    lock: Option<&LockDoc>,
     pnpm: &mut PnpmWorkspace,
 ) -> Result<()> {
     let path = root.join(".npmrc");
-    pnpm.npmrc = path.is_file();
+    pnpm.npmrc = crate::fsio::is_file(&path);
     let npmrc = if pnpm.npmrc {
         // An `.npmrc` pnpm cannot read stops pnpm too; one that is not UTF-8 is unreadable.
         Npmrc::parse(&read_text(&path)?)
@@ -226,22 +234,20 @@ fn read_npm_config(
         .is_none_or(|major| major < 10);
     pnpm.builds_unknown = pnpm.lockfile && v9 && allowed.is_empty() && !ignore_scripts && before_10;
     // v5.4/v6 lockfiles mark what pnpm builds whatever the settings say.
-    if pnpm.lockfile {
-        let path = root.join(LOCKFILE);
-        pnpm.requires_build = super::build_scripts::requires_build(
-            &read_text(&path)?,
-            &path,
+    if let Some(doc) = lock {
+        pnpm.requires_build = super::build_scripts::requires_build_in(
+            doc,
             pnpm.lockfile_version.as_deref(),
             &pnpm.locked,
             &allowed,
-        )?;
+        );
     }
     Ok(())
 }
 
 /// The root's `tsconfig*.json` files, sorted.
 fn root_tsconfigs(root: &Path) -> Result<Vec<String>> {
-    let mut tsconfigs: Vec<String> = std::fs::read_dir(root)
+    let mut tsconfigs: Vec<String> = crate::fsio::read_dir(root)
         .map_err(|e| Error::io(root, e))?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))

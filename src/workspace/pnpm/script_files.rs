@@ -52,7 +52,7 @@ fn outside_files(root: &Path, dir: &str, script: &str) -> Vec<String> {
         .map(|w| w.split_once('=').map_or(w.as_str(), |(_, v)| v))
         .filter(|w| w.starts_with("../"))
         .filter_map(|w| relpath::join(dir, w))
-        .filter(|f| !relpath::within(f, dir) && root.join(f).is_file())
+        .filter(|f| !relpath::within(f, dir) && crate::fsio::is_file(root.join(f)))
         .collect()
 }
 
@@ -84,7 +84,7 @@ fn relative_imports(root: &Path, file: &str) -> Vec<String> {
     if !SOURCE_EXTENSIONS.contains(&ext) {
         return Vec::new();
     }
-    let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+    let Ok(text) = crate::fsio::read_to_string(root.join(file)) else {
         return Vec::new();
     };
     let Ok(literals) = crate::js::relative_path_literals(&root.join(file), &text) else {
@@ -116,7 +116,7 @@ fn resolve(root: &Path, base: &str) -> Option<String> {
                 .iter()
                 .map(|s| format!("{base}/index{s}")),
         )
-        .find(|f| root.join(f).is_file())
+        .find(|f| crate::fsio::is_file(root.join(f)))
 }
 
 #[cfg(test)]

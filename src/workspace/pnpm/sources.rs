@@ -197,7 +197,7 @@ fn parse_all(root: &Path, jobs: Vec<(String, String)>) -> Vec<Parsed> {
 
 fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
     let path = root.join(file);
-    let result = match std::fs::read_to_string(&path) {
+    let result = match crate::fsio::read_to_string(&path) {
         Ok(text) => {
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
             js::static_imports(Path::new(file), text).map_err(|e| e.to_string())

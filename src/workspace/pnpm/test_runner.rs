@@ -39,7 +39,8 @@ pub(super) fn setup_files(root: &Path, p: &Package) -> BTreeSet<String> {
         .filter(|f| !f.contains('/') && f.contains(".config.") && is_runner_file(f));
     let mut out = BTreeSet::new();
     for config in configs {
-        let Ok(text) = std::fs::read_to_string(root.join(relpath::child(&p.dir, config))) else {
+        let Ok(text) = crate::fsio::read_to_string(root.join(relpath::child(&p.dir, config)))
+        else {
             continue;
         };
         for named in named_files(&text) {

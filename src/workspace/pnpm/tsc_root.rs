@@ -94,7 +94,7 @@ pub fn predict(
     let mut inputs: Vec<String> = listed
         .unwrap_or_default()
         .into_iter()
-        .filter(|f| is_input(f, allow_js) && root.join(f).is_file())
+        .filter(|f| is_input(f, allow_js) && crate::fsio::is_file(root.join(f)))
         .collect();
     inputs.extend(matched(root, &include, &exclude, &out_dir, allow_js)?);
     inputs.sort();
@@ -154,10 +154,10 @@ fn build_tsconfig(root: &Path, dir: &str, script: &str) -> Option<String> {
         return None;
     };
     let named = relpath::join(dir, one)?;
-    if root.join(&named).is_dir() {
+    if crate::fsio::is_dir(root.join(&named)) {
         return Some(relpath::child(&named, "tsconfig.json"));
     }
-    root.join(&named).is_file().then_some(named)
+    crate::fsio::is_file(root.join(&named)).then_some(named)
 }
 
 /// The value of the one `flags` argument (or `""`); `None` on any other argument but `allowed`.
@@ -179,7 +179,7 @@ fn project_arg(args: &[&str], flags: &[&str], allowed: &[&str]) -> Option<String
 fn nest_tsconfig(root: &Path, dir: &str, args: &[&str]) -> Option<String> {
     let chosen = project_arg(args, &["-p", "--path"], &["--tsc"])?;
     let cli = root.join(relpath::child(dir, "nest-cli.json"));
-    if cli.is_file() {
+    if crate::fsio::is_file(&cli) {
         let value = parse(&read_text(&cli).ok()?).ok()?;
         let options = value.get("compilerOptions");
         let set = |k: &str| options.and_then(|o| o.get(k)).is_some_and(|v| !v.is_null());
@@ -196,7 +196,7 @@ fn nest_tsconfig(root: &Path, dir: &str, args: &[&str]) -> Option<String> {
     }
     let build = relpath::child(dir, "tsconfig.build.json");
     Some(
-        if root.join(&build).is_file() {
+        if crate::fsio::is_file(root.join(&build)) {
             "tsconfig.build.json"
         } else {
             "tsconfig.json"
@@ -233,12 +233,12 @@ fn matched(
     let mut seen = 0;
     for pattern in include {
         let base = literal_base(pattern);
-        let walker = walkdir::WalkDir::new(root.join(&base)).into_iter();
+        let walker = crate::fsio::walk(root.join(&base)).into_iter();
         let walker = walker.filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
             e.depth() == 0 || !(name.starts_with('.') || SKIPPED.contains(&name.as_ref()))
         });
-        for entry in walker.flatten() {
+        for entry in crate::fsio::walked_all(walker).flatten() {
             seen += 1;
             if seen > MAX_FILES {
                 return None;
@@ -315,7 +315,7 @@ mod tests {
     fn predict_in(root: &Path, build: &str) -> Option<TscBuild> {
         let tsconfigs = ["api/tsconfig.json", "api/tsconfig.build.json"]
             .into_iter()
-            .filter(|f| root.join(f).is_file())
+            .filter(|f| crate::fsio::is_file(root.join(f)))
             .map(str::to_string);
         let files = super::super::tsconfig::read_all(root, tsconfigs);
         let scripts = BTreeMap::from([("build".to_string(), build.to_string())]);

@@ -238,11 +238,11 @@ fn extends_values(value: &Value) -> Vec<&str> {
 /// it leaves the workspace.
 fn resolve_extends(root: &Path, dir: &str, target: &str) -> Option<String> {
     let rel = relpath::join(dir, target)?;
-    if root.join(&rel).is_file() {
+    if crate::fsio::is_file(root.join(&rel)) {
         return Some(rel);
     }
     let with_json = format!("{rel}.json");
-    root.join(&with_json).is_file().then_some(with_json)
+    crate::fsio::is_file(root.join(&with_json)).then_some(with_json)
 }
 
 #[cfg(test)]

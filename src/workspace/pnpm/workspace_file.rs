@@ -52,7 +52,7 @@ pub(super) fn read_catalogs(yaml: &Value, path: &Path) -> Result<Catalogs> {
 pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> Result<Vec<String>> {
     let (include, exclude) = compile_globs(globs, ws_file)?;
     let mut dirs = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
+    let walker = crate::fsio::walk(root)
         .follow_links(false)
         .max_depth(deepest_match(globs))
         .sort_by_file_name()
@@ -64,7 +64,7 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
             let name = e.file_name().to_string_lossy();
             !(name.starts_with('.') || NEVER_SEARCHED.contains(&name.as_ref()))
         });
-    for entry in walker {
+    for entry in crate::fsio::walked_all(walker) {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(root).to_path_buf();
             Error::io(path, std::io::Error::other(e.to_string()))
@@ -83,7 +83,7 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
         let manifest = format!("{rel}/package.json");
         if include.is_match(&manifest)
             && !exclude.is_match(&manifest)
-            && entry.path().join("package.json").is_file()
+            && crate::fsio::is_file(entry.path().join("package.json"))
         {
             dirs.push(rel);
         }

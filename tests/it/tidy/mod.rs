@@ -8,6 +8,7 @@
 //! an entry that no longer matches anything fails too, so they stay honest. Test code (files
 //! declared `#[cfg(test)] mod x;` and inline `#[cfg(test)] mod x { ... }`) may import anything.
 
+mod disk_reads;
 mod graph;
 mod hygiene;
 mod rust_text;
@@ -131,6 +132,13 @@ fn no_function_is_over_the_limit() {
 fn terminal_output_only_in_the_cli_layer() {
     let sources = read_sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     let report = hygiene::check_terminal_output(&sources, KNOWN_TERMINAL_OUTPUT);
+    assert!(report.is_empty(), "{report}");
+}
+
+#[test]
+fn generate_reads_the_disk_only_through_fsio() {
+    let sources = read_sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let report = disk_reads::check_disk_reads(&sources);
     assert!(report.is_empty(), "{report}");
 }
 

@@ -1,0 +1,262 @@
+//! Every read that `generate` makes of the disk (the config, discovery, the templates, the
+//! CLI's warnings) goes through here, so that a run can record what it read: each file read,
+//! each path probed and each folder listed, with the status the kernel gave for it just before
+//! (device, inode, size, permission bits, modification and change times). `generate --check`
+//! stores that record after a run that passed (`src/cli/check_cache.rs`), and a later run that
+//! finds every status unchanged knows it would read the same bytes and listings again.
+//!
+//! It never writes and never prints; it records nothing unless [`start`] was called (then a
+//! global log, shared by every thread, grows until [`finish`]). A tidy test keeps the modules
+//! that `generate` runs from reading the disk any other way.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How recently changed a path may be and still be trusted by its status alone: a second
+/// change within the same clock tick of the file system could leave every field as it was.
+pub const RACY: Duration = Duration::from_secs(3);
+
+static RECORDING: AtomicBool = AtomicBool::new(false);
+static LOG: Mutex<BTreeSet<Seen>> = Mutex::new(BTreeSet::new());
+
+/// What was done with a path.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum How {
+    /// Its bytes were read (or its status looked up, symlinks followed).
+    Read,
+    /// Its own status was looked up, a symlink not followed (or the link read).
+    Link,
+    /// Its entries were listed.
+    Listed,
+}
+
+/// A path's status, as compared: a change to a file's bytes, name or permissions changes at
+/// least its change time (which no program can set), its inode or its size.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mode: u32,
+    pub mtime: (i64, i64),
+    pub ctime: (i64, i64),
+}
+
+/// One recorded look at a path: `stat` is `None` when the lookup failed (no such path, no
+/// permission); the same failure later counts as unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Seen {
+    pub path: PathBuf,
+    pub how: How,
+    pub stat: Option<Stat>,
+}
+
+/// Whether this platform gives the status fields compared (Unix).
+pub const SUPPORTED: bool = cfg!(unix);
+
+/// Starts recording (clearing any earlier record).
+pub fn start() {
+    if SUPPORTED {
+        lock().clear();
+        RECORDING.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Stops recording and returns every distinct look, in path order.
+pub fn finish() -> Vec<Seen> {
+    RECORDING.store(false, Ordering::SeqCst);
+    std::mem::take(&mut *lock()).into_iter().collect()
+}
+
+fn lock() -> std::sync::MutexGuard<'static, BTreeSet<Seen>> {
+    LOG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The status of `path` now, as [`Seen::stat`] holds it.
+pub fn stat(path: &Path, how: How) -> Option<Stat> {
+    let meta = match how {
+        How::Link => std::fs::symlink_metadata(path),
+        How::Read | How::Listed => std::fs::metadata(path),
+    };
+    meta.ok().and_then(|m| status(&m))
+}
+
+#[cfg(unix)]
+fn status(m: &std::fs::Metadata) -> Option<Stat> {
+    use std::os::unix::fs::MetadataExt;
+    Some(Stat {
+        dev: m.dev(),
+        ino: m.ino(),
+        size: m.size(),
+        mode: m.mode(),
+        mtime: (m.mtime(), m.mtime_nsec()),
+        ctime: (m.ctime(), m.ctime_nsec()),
+    })
+}
+
+#[cfg(not(unix))]
+fn status(_: &std::fs::Metadata) -> Option<Stat> {
+    None
+}
+
+/// Records a look at `path` (its status taken now, before the caller reads it), when recording.
+pub fn note(path: &Path, how: How) {
+    if RECORDING.load(Ordering::Relaxed) {
+        let seen = Seen {
+            path: path.to_path_buf(),
+            how,
+            stat: stat(path, how),
+        };
+        lock().insert(seen);
+    }
+}
+
+/// Whether every look in `seen` would find the same status now (several at once).
+pub fn unchanged(seen: &[Seen]) -> bool {
+    crate::par::map(seen, |s| stat(&s.path, s.how) == s.stat)
+        .into_iter()
+        .all(|same| same)
+}
+
+/// Whether some status in `seen` changed less than [`RACY`] before `started` (when the run
+/// that recorded it began) or later: such a record cannot be trusted, as a change during the
+/// run, or a second change within the same clock tick, would not show in the status.
+pub fn racy(seen: &[Seen], started: SystemTime) -> bool {
+    let Some(limit) = started
+        .checked_sub(RACY)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+    else {
+        return true;
+    };
+    let limit = (limit.as_secs() as i64, i64::from(limit.subsec_nanos()));
+    seen.iter()
+        .filter_map(|s| s.stat)
+        .any(|s| s.mtime >= limit || s.ctime >= limit)
+}
+
+/// `std::fs::read_to_string`, recorded.
+pub fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
+    note(path.as_ref(), How::Read);
+    std::fs::read_to_string(path)
+}
+
+/// `std::fs::read`, recorded.
+pub fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    note(path.as_ref(), How::Read);
+    std::fs::read(path)
+}
+
+/// `std::fs::metadata` (symlinks followed), recorded.
+pub fn metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
+    note(path.as_ref(), How::Read);
+    std::fs::metadata(path)
+}
+
+/// `std::fs::symlink_metadata`, recorded.
+pub fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
+    note(path.as_ref(), How::Link);
+    std::fs::symlink_metadata(path)
+}
+
+/// `std::fs::read_link`, recorded.
+pub fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
+    note(path.as_ref(), How::Link);
+    std::fs::read_link(path)
+}
+
+/// `Path::is_file`, recorded.
+pub fn is_file(path: impl AsRef<Path>) -> bool {
+    metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// `Path::is_dir`, recorded.
+pub fn is_dir(path: impl AsRef<Path>) -> bool {
+    metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// `Path::exists`, recorded.
+pub fn exists(path: impl AsRef<Path>) -> bool {
+    metadata(path).is_ok()
+}
+
+/// `std::fs::read_dir`, the folder recorded as listed.
+pub fn read_dir(path: impl AsRef<Path>) -> io::Result<std::fs::ReadDir> {
+    note(path.as_ref(), How::Listed);
+    std::fs::read_dir(path)
+}
+
+/// `walkdir::WalkDir::new(root)`, the root recorded as listed; every folder the walk yields
+/// must be passed to [`walked`] before the walk goes into it.
+pub fn walk(root: impl AsRef<Path>) -> walkdir::WalkDir {
+    note(root.as_ref(), How::Listed);
+    walkdir::WalkDir::new(root)
+}
+
+/// Records a folder a walk yields (and will list, unless told to skip it): call it on every
+/// entry, before asking the walk for the next one.
+pub fn walked(entry: &walkdir::DirEntry) {
+    if entry.file_type().is_dir() || entry.path_is_symlink() {
+        note(entry.path(), How::Listed);
+    }
+}
+
+/// A walk's entries, each folder recorded as it is yielded ([`walked`]).
+pub fn walked_all<I>(it: I) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>>
+where
+    I: Iterator<Item = walkdir::Result<walkdir::DirEntry>>,
+{
+    it.inspect(|e| {
+        if let Ok(e) = e {
+            walked(e);
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_to_a_read_file_or_a_listed_folder_shows_and_nothing_is_recorded_unless_started() {
+        // One test: the record is global, and other tests may read while it is on.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.json");
+        std::fs::write(&file, "{}").unwrap();
+        assert!(!exists(dir.path().join("x")));
+        start();
+        read_to_string(&file).unwrap();
+        let _ = read_dir(dir.path()).unwrap().count();
+        assert!(!is_file(dir.path().join("missing")));
+        let mut seen = finish();
+        seen.retain(|s| s.path.starts_with(dir.path()));
+        let paths: Vec<_> = seen.iter().map(|s| (s.path.clone(), s.how)).collect();
+        assert_eq!(
+            paths,
+            [
+                (dir.path().to_path_buf(), How::Listed),
+                (file.clone(), How::Read),
+                (dir.path().join("missing"), How::Read),
+            ]
+        );
+        assert_eq!(seen[2].stat, None);
+        assert!(unchanged(&seen));
+        assert!(racy(&seen, SystemTime::now()));
+        assert!(!racy(&seen, SystemTime::now() + Duration::from_secs(4)));
+        // A new file: the folder and the probe differ.
+        std::fs::write(dir.path().join("missing"), "").unwrap();
+        assert!(!unchanged(&seen));
+        // Same size, new bytes: the change time moves.
+        std::thread::sleep(Duration::from_millis(20));
+        let before = stat(&file, How::Read);
+        std::fs::write(&file, "[]").unwrap();
+        assert_ne!(stat(&file, How::Read), before);
+    }
+}
