@@ -17,6 +17,7 @@ mod imports;
 mod literals;
 mod node_options;
 mod properties;
+mod specifier;
 
 pub use builtins::is_builtin;
 pub use bundle_patterns::{bundle_patterns, BundlePattern};
@@ -24,3 +25,4 @@ pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};
+pub use specifier::package_name;

@@ -9,7 +9,7 @@
 //! It reads the sources discovery parsed (static `import`, `require`, `import()` with a
 //! literal); it cannot see a module loaded some other way (`jiti.import("./src/env")`).
 
-use crate::js::{is_builtin, ImportKind};
+use crate::js::{is_builtin, package_name, ImportKind};
 use crate::workspace::pnpm::NodePackage;
 use crate::workspace::relpath;
 use crate::workspace::{DepKind, Package, Workspace};
@@ -59,15 +59,4 @@ pub(super) fn warn(
             ));
         }
     }
-}
-
-/// `@scope/name` or `name`: the package part of a bare specifier.
-fn package_name(specifier: &str) -> &str {
-    let mut ends = specifier.match_indices('/').map(|(i, _)| i);
-    let end = if specifier.starts_with('@') {
-        ends.nth(1)
-    } else {
-        ends.next()
-    };
-    &specifier[..end.unwrap_or(specifier.len())]
 }

@@ -60,16 +60,7 @@ impl PackageImport {
     }
 }
 
-/// The package a bare specifier names; the specifier itself when it is not one.
-pub(crate) fn package_name(specifier: &str) -> &str {
-    let mut ends = specifier.match_indices('/').map(|(i, _)| i);
-    let end = if specifier.starts_with('@') {
-        ends.nth(1)
-    } else {
-        ends.next()
-    };
-    &specifier[..end.unwrap_or(specifier.len())]
-}
+pub(crate) use crate::js::package_name;
 
 /// Whether `specifier` names a package (not a path, a `#` import or a URL).
 fn is_bare(specifier: &str) -> bool {

@@ -171,16 +171,7 @@ fn has_module(p: &Package, path: &str) -> bool {
         })
 }
 
-/// `@scope/name` or `name`: the package part of a bare specifier.
-pub(super) fn package_name(specifier: &str) -> &str {
-    let mut ends = specifier.match_indices('/').map(|(i, _)| i);
-    let end = if specifier.starts_with('@') {
-        ends.nth(1)
-    } else {
-        ends.next()
-    };
-    &specifier[..end.unwrap_or(specifier.len())]
-}
+pub(super) use crate::js::package_name;
 
 /// The pnpm package whose folder holds `path` (the deepest one); the workspace root is no
 /// package's folder here.
@@ -197,14 +188,6 @@ pub(super) fn owner_of(packages: &[Package], path: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn package_names_of_bare_specifiers() {
-        assert_eq!(package_name("@acme/api/dist/x"), "@acme/api");
-        assert_eq!(package_name("@acme/api"), "@acme/api");
-        assert_eq!(package_name("lodash/fp"), "lodash");
-        assert_eq!(package_name("lodash"), "lodash");
-    }
 
     #[test]
     fn paths_pick_the_longest_prefix() {
