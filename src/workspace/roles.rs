@@ -303,7 +303,10 @@ fn unread_start(p: &Package) -> Option<(String, String)> {
 
 /// Why `p` is neither a service, nor used, nor a tool.
 fn not_service_reason(p: &Package) -> String {
-    if p.cargo.is_some() {
+    if let Some(c) = &p.cargo {
+        if c.lib.is_none() {
+            return "no library and no binary: only tests, examples or benches".into();
+        }
         return "a library no workspace package uses".into();
     }
     if let Some(library) = p

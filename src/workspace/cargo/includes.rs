@@ -86,11 +86,12 @@ fn build_script_inputs(root: &Path, dir: &str, text: &str) -> Vec<String> {
     out
 }
 
-/// (1-based line, path) of every include macro with a plain string literal in `text`.
+/// (1-based line, path) of every include macro with a plain string literal in `text`, outside
+/// comments (`//`, and `/* ... */` around commented-out code).
 fn included_literals(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or(line);
+    let code_only = super::rs_comments::blank_comments(text);
+    for (i, code) in code_only.lines().enumerate() {
         for m in MACROS {
             let mut rest = code;
             while let Some(at) = rest.find(m) {
@@ -137,6 +138,7 @@ mod tests {
     fn finds_literal_includes_and_skips_others() {
         let text = "const V: &str = include_str!(\"../../../version.json\");\n\
                     // include_str!(\"../commented.txt\")\n\
+                    /* #[test]\n fn t() { include_bytes!(\"/tmp/pdf/ep.pdf\"); } */\n\
                     static B: &[u8] = include_bytes!( \"assets/logo.png\" );\n\
                     const X: &str = my_include_str!(\"../nope\");\n\
                     const E: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n";
@@ -144,7 +146,7 @@ mod tests {
             included_literals(text),
             [
                 (1, "../../../version.json".to_string()),
-                (3, "assets/logo.png".to_string())
+                (5, "assets/logo.png".to_string())
             ]
         );
     }

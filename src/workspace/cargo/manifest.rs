@@ -66,6 +66,9 @@ pub(super) struct TomlPackage {
     pub(super) build: Option<Spanned<BuildSetting>>,
     pub(super) autobins: Option<bool>,
     pub(super) autolib: Option<bool>,
+    pub(super) autoexamples: Option<bool>,
+    pub(super) autotests: Option<bool>,
+    pub(super) autobenches: Option<bool>,
 }
 
 /// A `[package]` value that may come from `[workspace.package]` (`version.workspace = true`).

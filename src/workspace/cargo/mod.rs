@@ -60,6 +60,7 @@ pub mod model;
 mod package;
 mod paths;
 mod root;
+mod rs_comments;
 mod rs_files;
 mod server_lib;
 mod serves;

@@ -53,14 +53,21 @@ impl Targets {
             loaded,
             package,
         };
-        let targets = Targets {
+        let mut targets = Targets {
             lib: r.lib(),
             bins: r.bins()?,
             build_script: r.build_script(),
             declared: r.declared()?,
         };
         r.check_files(&targets)?;
-        if targets.lib.is_none() && targets.bins.is_empty() {
+        // Cargo refuses only a package with no target of any kind: one holding only tests
+        // (typst's `tests` member, a `[[test]]` with `harness = false`) builds and is a member.
+        // With only inferred ones (`tests/*.rs`), the manifest-only copy of the dependency
+        // stage would have none, so they count as declared: they get stubs there.
+        if targets.lib.is_none() && targets.bins.is_empty() && targets.declared.is_empty() {
+            targets.declared = r.inferred_extra_targets();
+        }
+        if targets.lib.is_none() && targets.bins.is_empty() && targets.declared.is_empty() {
             return Err(Error::workspace(
                 manifest_path,
                 "no targets: cargo needs src/lib.rs, src/main.rs, a [lib] section or a [[bin]] \
@@ -74,6 +81,31 @@ impl Targets {
 impl Reader<'_> {
     fn exists(&self, rel: &str) -> bool {
         crate::fsio::is_file(self.dir.join(rel))
+    }
+
+    /// The example, test and bench targets cargo infers from the package's files
+    /// (`examples/*.rs`, `tests/*.rs`, `benches/*.rs` and their `*/main.rs` forms), where
+    /// inference is on.
+    fn inferred_extra_targets(&self) -> Vec<Target> {
+        [
+            (TargetKind::Example, "examples", self.package.autoexamples),
+            (TargetKind::Test, "tests", self.package.autotests),
+            (TargetKind::Bench, "benches", self.package.autobenches),
+        ]
+        .into_iter()
+        .filter(|(_, _, auto)| *auto != Some(false))
+        .flat_map(|(kind, folder, _)| {
+            infer_dir_targets(self.dir, folder)
+                .into_iter()
+                .map(move |(name, path)| Target {
+                    kind,
+                    name,
+                    path,
+                    required_features: Vec::new(),
+                    proc_macro: false,
+                })
+        })
+        .collect()
     }
 
     fn lib(&self) -> Option<Target> {

@@ -874,6 +874,43 @@ fn member_without_targets_is_an_error() {
 }
 
 #[test]
+fn a_member_with_only_tests_is_read_and_its_tests_get_stubs() {
+    // typst's `tests` member: one `[[test]]` with `harness = false`, no library, no binary;
+    // cargo builds it, so it is a member like any other.
+    let ws = fixture(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"a\", \"suite\", \"inferred\"]\n",
+        ),
+        ("a/Cargo.toml", &pkg("a")),
+        ("a/src/main.rs", MAIN),
+        (
+            "suite/Cargo.toml",
+            &format!(
+                "{}\n[[test]]\nname = \"tests\"\npath = \"src/tests.rs\"\nharness = false\n",
+                pkg("suite")
+            ),
+        ),
+        ("suite/src/tests.rs", MAIN),
+        ("inferred/Cargo.toml", &pkg("inferred")),
+        ("inferred/tests/it.rs", ""),
+    ]);
+    let ws = discover(ws.path());
+    assert_eq!(services(&ws), ["a"]);
+    for (name, stub) in [("suite", "src/tests.rs"), ("inferred", "tests/it.rs")] {
+        let p = ws.packages.iter().find(|p| p.name == name).unwrap();
+        let c = p.cargo.as_ref().unwrap();
+        assert!(c.lib.is_none() && c.bins.is_empty(), "{name}");
+        let declared: Vec<&str> = c.declared_targets.iter().map(|t| t.path.as_str()).collect();
+        assert_eq!(
+            declared,
+            [stub],
+            "{name}: the dependency stage needs a stub for it"
+        );
+    }
+}
+
+#[test]
 fn build_files_and_lockfile_are_noticed() {
     let ws = fixture(&[
         ("Cargo.toml", "[workspace]\nmembers = [\"a\"]\n"),
