@@ -62,7 +62,9 @@ pub const SERVER_FRAMEWORKS: &[&str] = &[
 /// package: `mini-redis-cli`, `kv-client`, `migration-tool`, `rustdesk-utils`, and the
 /// generators that write a file or print and exit (qdrant's `schema_generator`, quickwit's
 /// `generate_markdown`, `openapi-gen`), whose sources often reach the server's modules for
-/// its types.
+/// its types, and load testers and benchmarks (firezone's `firezone-loadtest`, which starts an
+/// axum echo server of its own to measure against): clients, not deployed servers. A test
+/// server keeps its server word last (`http-test-server`).
 pub const TOOL_WORDS: &[&str] = &[
     "cli",
     "client",
@@ -76,6 +78,10 @@ pub const TOOL_WORDS: &[&str] = &[
     "generator",
     "codegen",
     "bindgen",
+    "test",
+    "loadtest",
+    "bench",
+    "benchmark",
 ];
 
 /// Desktop GUI frameworks: a package that depends on one (directly, as a normal dependency)
@@ -414,6 +420,9 @@ mod tests {
             "schema_generator",
             "generate_markdown",
             "openapi-gen",
+            "firezone-loadtest",
+            "sd-bench",
+            "api-load-test",
         ] {
             assert!(tool_name(tool), "{tool} is a tool");
         }
@@ -421,6 +430,7 @@ mod tests {
             "tls-client-auth-server",
             "hbbs",
             "client-gateway-daemon",
+            "http-test-server",
             "api",
         ] {
             assert!(!tool_name(server), "{server} is not a tool by its name");

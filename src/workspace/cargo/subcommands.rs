@@ -24,16 +24,31 @@ const BUILDER_MARKERS: &[&str] = &[
 /// Sets [`super::model::CargoPackage::required_subcommands`] of every package with binaries.
 /// `dirs[k]` is the folder of `packages[k]` relative to `root`.
 pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &mut [Package]) {
-    for (k, p) in packages.iter_mut().enumerate() {
-        let Some(c) = p.cargo.as_mut() else {
+    let lib_files_of = |k: usize, packages: &[Package]| -> Vec<std::path::PathBuf> {
+        let dir = dirs.get(k).copied().unwrap_or("");
+        packages[k]
+            .cargo
+            .as_ref()
+            .and_then(|c| c.lib.as_ref())
+            .map(|l| module_files(&root.join(dir).join(&l.path)))
+            .unwrap_or_default()
+    };
+    for k in 0..packages.len() {
+        let mut lib_files = lib_files_of(k, packages);
+        // A thin binary over a server library (surrealdb's `surreal`, whose `main` only calls
+        // `surrealdb_server::init`) parses the command line the library declares.
+        let server_lib = packages[k]
+            .cargo
+            .as_ref()
+            .and_then(|c| c.server_lib.as_ref())
+            .and_then(|l| packages.iter().position(|p| p.name == l.name));
+        if let Some(j) = server_lib {
+            lib_files.extend(lib_files_of(j, packages));
+        }
+        let dir = dirs.get(k).copied().unwrap_or("");
+        let Some(c) = packages[k].cargo.as_mut() else {
             continue;
         };
-        let dir = dirs.get(k).copied().unwrap_or("");
-        let lib_files = c
-            .lib
-            .as_ref()
-            .map(|l| module_files(&root.join(dir).join(&l.path)))
-            .unwrap_or_default();
         let mut found = Vec::new();
         for bin in &c.bins {
             let files = module_files(&root.join(dir).join(&bin.path));
@@ -70,6 +85,12 @@ fn required_at(file: &Path) -> Option<usize> {
         if BUILDER_MARKERS.iter().any(|m| t.contains(m)) {
             return Some(i + 1);
         }
+        // `#[derive(Parser)] enum Args { Serve(..), ... }` (rauthy): the command line is the
+        // choice of a subcommand itself.
+        let words: Vec<&str> = t.split_whitespace().take(3).collect();
+        if words.contains(&"enum") && derives_parser(&lines[..i]) {
+            return Some(i + 1);
+        }
         let attribute = t.starts_with("#[") && t.contains("(subcommand") && t.ends_with(")]");
         if !attribute || !in_top_level_struct(&lines[..i]) {
             return None;
@@ -97,9 +118,14 @@ fn in_top_level_struct(above: &[&str]) -> bool {
     if !above[at].split_whitespace().take(3).any(|w| w == "struct") {
         return false;
     }
-    // The attributes above the struct (multi-line ones included): up to an empty line or the
-    // end of the previous item.
-    above[..at]
+    derives_parser(&above[..at])
+}
+
+/// Whether the attributes that end `above` (the lines just above an item; multi-line ones
+/// included, up to an empty line or the end of the previous item) derive `Parser` or
+/// `StructOpt`.
+fn derives_parser(above: &[&str]) -> bool {
+    above
         .iter()
         .rev()
         .map(|l| l.trim())
@@ -135,5 +161,10 @@ mod tests {
             "Command::new(\"quickwit\")\n    .subcommand(run())\n    .subcommand_required(true)\n";
         assert_eq!(at(builder), Some(3));
         assert_eq!(at("// .subcommand_required(true)\nfn main() {}\n"), None);
+        // rauthy: the top-level command line is an enum of subcommands.
+        let parser_enum = "use clap::Parser;\n\n#[derive(Debug, Clone, Parser)]\n#[clap(author, version)]\npub enum Args {\n    Serve(ArgsServer),\n}\n";
+        assert_eq!(at(parser_enum), Some(5));
+        let subcommand_enum = "#[derive(Subcommand)]\npub enum Cmd {\n    Serve,\n}\n";
+        assert_eq!(at(subcommand_enum), None);
     }
 }
