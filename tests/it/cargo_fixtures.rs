@@ -16,6 +16,7 @@
 //! | cargo-frontend | a server that serves `dist/` from its working directory, written by the root package.json's `vite build` (rustpad's shape): an asset `{ from_root = "dist" }`, and the warning that isogen does not build it |
 //! | cargo-thin | a thin binary over a server library (kanidm's `kanidmd`, garage): `daemon` depends on no framework itself but on `idm-core`, which starts a tiny_http server, so `idmd` is a service; a tool over a library that only uses the framework's types (`idm-types`) stays a tool; a server package's second binary whose sources name no server crate (qdrant's `wal_inspector`) is a tool; the hand-written `server/Dockerfile` above the daemon's folder runs `idmd server` |
 //! | cargo-relay | a server package at the root with a second server binary and a `-utils` tool (rustdesk-server's shape); a gRPC framework that is a workspace member, depended on by path (tonic's own repository): `interop`'s `server` builds a server and is a service, its `client` and the client-only `probe` are tools, though the framework crate's own sources hold server code |
+//! | cargo-store | a thin root binary over a server library that declares the command line, whose subcommand is required (surrealdb's `surreal`: `args = ["start"]`, refused without); a member with only a `[[test]]` (typst's `tests`); an `include_bytes!` of an absolute path in a `/* */` comment (stalwart); a load tester that starts a server of its own (firezone's `firezone-loadtest`: a tool) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -49,6 +50,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-frontend", &["pad-server"]),
     ("cargo-relay", &["relay", "relay-hub", "server"]),
     ("cargo-thin", &["engine", "idmd"]),
+    ("cargo-store", &["store"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -384,4 +386,33 @@ fn a_refused_service_still_gets_the_hints_of_its_hand_written_dockerfile_in_the_
     );
     assert!(dir.path().join("engine/Dockerfile").exists());
     assert!(!dir.path().join("server/daemon/Dockerfile").exists());
+}
+
+/// surrealdb's shape: the binary's `main` only calls the server library, which declares the
+/// command line; without `args`, the service is refused at the library's line, in the first
+/// run, and the other members (a tests-only one, a commented-out include of an absolute path,
+/// a load tester with a server of its own) neither fail the run nor become services.
+#[test]
+fn a_thin_binary_whose_library_requires_a_subcommand_is_refused_until_args_are_set() {
+    let dir = fresh_copy("cargo-store");
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    let text = fails(
+        &dir,
+        &[
+            "server/src/cli.rs:8: binary `store` (service `store`) needs a subcommand",
+            "args = [\"<subcommand>\", ...]",
+        ],
+    );
+    assert!(!text.contains("store-loadtest"), "{text}");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    let role = |name: &str| {
+        list.lines()
+            .find(|l| l.contains(&format!("  {name}  ")))
+            .unwrap_or_else(|| panic!("{name} in {list}"))
+            .to_string()
+    };
+    assert!(role("store").starts_with("refused"), "{list}");
+    assert!(role("store-tests").starts_with("not a service"), "{list}");
+    assert!(role("store-loadtest").starts_with("tool"), "{list}");
 }
