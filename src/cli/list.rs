@@ -14,6 +14,7 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     let ws = isogen::workspace::Workspace::discover(dir, &config.workspace)?;
     let mut rows = roles::roles(&ws, &config.workspace)?;
     let mut warnings = Vec::new();
+    warnings.extend(ws.unread_cargo_warning());
     if ws.services.is_empty() {
         warnings.push("no package is a service: `isogen generate` would exit 2".to_string());
         return Ok((rows, warnings));

@@ -197,6 +197,7 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     plan.warnings.retain(|w| seen.insert(w.clone()));
     if options.services.is_empty() {
         plan.warnings.extend(stale_files(ws, &plan.files));
+        plan.warnings.extend(ws.unread_cargo_warning());
     }
     Ok(plan)
 }
@@ -311,10 +312,13 @@ fn no_services(ws: &Workspace) -> Error {
         format!(
             "no services found: by default {}; name the services in [workspace] services of \
              isogen.toml (package names, binary names or folders, globs allowed), or take them \
-             out of [workspace] not_services; `isogen list` shows why each package is what it is{}{}",
+             out of [workspace] not_services; `isogen list` shows why each package is what it is{}{}{}",
             defaults.join(", and "),
             started_tools(ws),
-            cargo_tools(ws)
+            cargo_tools(ws),
+            ws.unread_cargo_warning()
+                .map(|w| format!("\n{w}"))
+                .unwrap_or_default()
         ),
     )
 }

@@ -157,6 +157,15 @@ impl Workspace {
         nested::not_a_workspace(dir)
     }
 
+    /// A warning naming the Cargo projects below a root that is a pnpm workspace and no Cargo
+    /// one: this run does not read them.
+    pub fn unread_cargo_warning(&self) -> Option<String> {
+        if self.cargo.is_some() {
+            return None;
+        }
+        nested::unread_cargo_warning(&self.root)
+    }
+
     /// The Node facts of the package in folder `dir` (workspace-relative), when it has some.
     pub fn node_at(&self, dir: &str) -> Option<&pnpm::NodePackage> {
         self.packages

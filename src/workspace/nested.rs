@@ -44,6 +44,35 @@ pub(super) fn not_a_workspace(root: &Path) -> Error {
     Error::workspace(root, message)
 }
 
+/// The Cargo workspaces (`[workspace]`; a lone crate there is more often a native addon a
+/// pnpm package builds) below a root that is a pnpm workspace only (tensorzero keeps its Cargo
+/// workspace in `crates/`, beside a root `pnpm-workspace.yaml`): a run at the root reads the
+/// pnpm side alone, so these are named for the user to run isogen there.
+pub(super) fn cargo_roots_below(root: &Path) -> Vec<String> {
+    below(root)
+        .into_iter()
+        .filter(|rel| {
+            let manifest = root.join(rel.trim_end_matches('/')).join("Cargo.toml");
+            crate::fsio::read_to_string(manifest)
+                .ok()
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.contains_key("workspace"))
+        })
+        .collect()
+}
+
+/// The warning for Cargo projects below a pnpm-only root, when there are some.
+pub(super) fn unread_cargo_warning(root: &Path) -> Option<String> {
+    let found = cargo_roots_below(root);
+    let first = found.first()?;
+    Some(format!(
+        "the root has no Cargo.toml, so this run reads only the pnpm workspace; Cargo projects \
+         below it: {}; their services get Dockerfiles from a run there (`isogen generate {}`)",
+        found.join(", "),
+        shown(&root.join(first.trim_end_matches('/'))),
+    ))
+}
+
 /// `path` as a user would type it: `server`, not `./server`.
 fn shown(path: &Path) -> String {
     let text = path.to_string_lossy();
@@ -118,6 +147,13 @@ mod tests {
             "{message}"
         );
         assert_eq!(shown(Path::new("./server")), "server");
+        // From a pnpm-only root, only the Cargo workspaces are named (not the lone crate).
+        assert_eq!(cargo_roots_below(root), ["server/"]);
+        let warning = unread_cargo_warning(root).unwrap();
+        assert!(
+            warning.contains("Cargo projects below it: server/"),
+            "{warning}"
+        );
     }
 
     #[test]
