@@ -118,7 +118,10 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 out.push(found.line, &found.text, verdict);
             }
             What::Healthcheck(check) if Some(i) == last_health => {
-                let verdict = healthcheck(check.as_ref(), &generated, target, &mut out.settings);
+                let verdict = match runs_dropped_file(check.as_ref(), &dropped) {
+                    Some(dropped) => dropped_program(dropped, target),
+                    None => healthcheck(check.as_ref(), &generated, target, &mut out.settings),
+                };
                 out.push(found.line, &found.text, verdict);
             }
             What::Healthcheck(_) => out.push(
@@ -205,7 +208,23 @@ fn dropped_files(hand: &FinalStage, generated: &FinalStage) -> Vec<(String, usiz
             What::CopyContext(sources, dest)
                 if !copies_program(sources, generated) && !is_the_build(sources) =>
             {
-                out.push((join(&workdir, dest), found.line));
+                let dest = join(&workdir, dest);
+                // Into a folder (`COPY a.sh b.sh /`), each file lands under its own name; a
+                // lone file copied to a path without a slash may be either.
+                let into_folder = dest.ends_with('/') || sources.len() > 1;
+                if !into_folder {
+                    out.push((dest.clone(), found.line));
+                }
+                for source in sources {
+                    let name = source
+                        .trim_end_matches('/')
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("");
+                    if !name.is_empty() && !is_url(source) {
+                        out.push((join(&dest, name), found.line));
+                    }
+                }
             }
             _ => {}
         }
@@ -547,6 +566,28 @@ fn at_generated_path(list: &[String], generated: &FinalStage) -> Vec<String> {
         }
     }
     out
+}
+
+/// The dropped file (and the line that copied it) a health check runs as its program
+/// (vaultwarden's `HEALTHCHECK CMD ["/healthcheck.sh"]` after `COPY docker/healthcheck.sh /`).
+fn runs_dropped_file<'a>(
+    check: Option<&(Vec<(String, String)>, Form)>,
+    dropped: &'a [(String, usize)],
+) -> Option<&'a (String, usize)> {
+    let program = match &check?.1 {
+        Form::Exec(list) => list.first()?.as_str(),
+        Form::Shell(line) => line.split_whitespace().find(|w| !w.contains('='))?,
+    };
+    dropped.iter().find(|(path, _)| path == program)
+}
+
+fn dropped_program((path, line): &(String, usize), target: &Target<'_>) -> Verdict {
+    Verdict::Dropped(format!(
+        "it runs {path}, which the instruction on line {line} puts there and the generated \
+         image does not ship, so the check would always fail; set `healthcheck` in {} to a \
+         command the image has (a script also needs a shell, which a distroless image lacks)",
+        target.section
+    ))
 }
 
 fn healthcheck(

@@ -246,3 +246,27 @@ fn an_env_naming_a_file_a_dropped_add_put_there_is_dropped_too() {
     );
     assert_eq!(settings.env.keys().collect::<Vec<_>>(), ["RUST_LOG"]);
 }
+
+/// vaultwarden's shape: scripts copied from the build context to `/`, a health check that runs
+/// one of them, and a data folder in an `ENV`. The health check is dropped with the script (it
+/// would always fail); an `ENV` naming another absolute path is not caught by the copy to `/`.
+#[test]
+fn a_health_check_running_a_dropped_script_is_dropped_with_it() {
+    let hand = "FROM debian:12-slim\nENV DATA_FOLDER=/data\nVOLUME /data\nWORKDIR /\nCOPY docker/healthcheck.sh docker/start.sh /\nCOPY --from=build /app/vaultwarden .\nHEALTHCHECK --interval=60s --timeout=10s CMD [\"/healthcheck.sh\"]\nCMD [\"/start.sh\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "HEALTHCHECK"),
+        Verdict::Dropped(why) if why.contains("it runs /healthcheck.sh, which the instruction on line 5")
+            && why.contains("`healthcheck` in [generate.services.x]")),
+        "{items:?}"
+    );
+    assert!(settings.healthcheck.is_none());
+    assert!(
+        matches!(of(&items, "ENV DATA_FOLDER"), Verdict::Kept(_)),
+        "{items:?}"
+    );
+    assert_eq!(
+        settings.env.get("DATA_FOLDER").map(String::as_str),
+        Some("/data")
+    );
+}
