@@ -205,6 +205,14 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
              runs headless as a server"
         );
     }
+    if let Some(w) = super::cargo::services::live_reload(p) {
+        return format!(
+            "its binaries ({bins}) are a command-line tool whose server is a live-reload \
+             preview: each needs a subcommand, and it watches files with {w}, though it {}; \
+             {MAKE} (with `args` for the subcommand that serves)",
+            server_source(p).unwrap_or_default()
+        );
+    }
     if let Some(f) = server_source(p) {
         let sources = p.cargo.as_ref().is_some_and(|c| !c.side_tools.is_empty());
         let gated: Vec<String> = p

@@ -53,6 +53,7 @@ mod features;
 mod includes;
 mod inherit;
 mod listens;
+mod live_reload;
 mod lock;
 mod manifest;
 mod members;

@@ -111,6 +111,10 @@ pub struct CargoPackage {
     /// `#[command(subcommand)]` on a field that is not an `Option`, `subcommand_required`):
     /// each with the file (relative to the workspace root) and line that says so.
     pub required_subcommands: Vec<RequiredSubcommand>,
+    /// For a command-line tool whose server is a live-reload preview (zola's `zola serve`,
+    /// typst's `typst watch`; see `live_reload`): the file-watcher crate it (or its server
+    /// library) depends on. Its binaries are tools by default.
+    pub live_reload: Option<String>,
 }
 
 /// A program a build script runs (see `build_programs`).

@@ -60,6 +60,7 @@ impl Loader {
         super::server_lib::mark_server_libs(&mut libs, &mut packages, first);
         super::bin_sources::mark_side_tools(&self.root, &mut libs, &dirs, &mut packages, first);
         super::subcommands::mark_required_subcommands(&self.root, &dirs, &mut packages);
+        super::live_reload::mark_live_reload(&self.root, &mut packages);
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
                 .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
@@ -386,6 +387,7 @@ impl Loader {
                 server_lib: None,
                 side_tools: Vec::new(),
                 required_subcommands: Vec::new(),
+                live_reload: None,
             }),
         })
     }

@@ -109,6 +109,12 @@ pub fn desktop_framework(package: &crate::workspace::Package) -> Option<&'static
         .find(|f| package.external_deps.iter().any(|d| d == f))
 }
 
+/// The file-watcher crate of a command-line tool whose server is a live-reload preview (see
+/// `super::live_reload`), if `package` is one.
+pub fn live_reload(package: &crate::workspace::Package) -> Option<&str> {
+    package.cargo.as_ref()?.live_reload.as_deref()
+}
+
 /// The server framework `package` depends on, if any (the first in [`SERVER_FRAMEWORKS`]).
 /// `tonic` and `hyper` count only when the package's sources start a server: a gRPC or HTTP
 /// client depends on them too.
@@ -204,6 +210,13 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
     if let Some(f) = desktop_framework(package) {
         return Some(format!(
             "package `{}` is a desktop app (it depends on {f})",
+            package.name
+        ));
+    }
+    if let Some(w) = live_reload(package) {
+        return Some(format!(
+            "package `{}` is a command-line tool whose server is a live-reload preview (it \
+             needs a subcommand and watches files with {w})",
             package.name
         ));
     }
@@ -328,6 +341,7 @@ fn chosen(
                 None => {
                     !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str())
                         && runs_server(package)
+                        && live_reload(package).is_none()
                         && !tool_name(&bin.name)
                         && features_off_by_default(package, &bin.name).is_empty()
                         && !side_tool(package, &bin.name)
