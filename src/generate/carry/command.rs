@@ -107,6 +107,25 @@ fn compare(
     let init_note = init.as_ref().map_or(String::new(), |i| {
         format!(" (its init `{i}` is dropped: the generated image has none; run it with `docker run --init`)")
     });
+    if let Some((before, last)) = shell_last_step(argv, generated) {
+        let note = format!(
+            " (it runs under `{}` after `{before}`, which the generated image does not run: the \
+             runtime image may lack the tool; run that step another way if the service needs it)",
+            base(&argv[0])
+        );
+        return match compare(
+            &last,
+            generated,
+            hand_workdir,
+            generated_workdir,
+            target,
+            out,
+        ) {
+            Verdict::Kept(s) => Verdict::Kept(format!("{s}{note}")),
+            Verdict::Dropped(s) => Verdict::Dropped(format!("{s}{note}")),
+            Verdict::Same => Verdict::Dropped(format!("the command is the generated one{note}")),
+        };
+    }
     if argv == generated {
         return match init {
             None => super::Verdict::Same,
@@ -161,6 +180,31 @@ fn compare(
             target.section
         )),
     }
+}
+
+/// `sh -c "update-ca-certificates && kellnr start"` (kellnr's ENTRYPOINT): when a shell's
+/// script ends by running the generated command's program with plain words (no variable, no
+/// pipe or redirection), the steps before it and that last command.
+fn shell_last_step(argv: &[String], generated: &[String]) -> Option<(String, Vec<String>)> {
+    let [shell, flag, script] = argv else {
+        return None;
+    };
+    if !["sh", "bash", "ash", "dash"].contains(&base(shell)) || flag != "-c" {
+        return None;
+    }
+    let steps: Vec<&str> = script
+        .split("&&")
+        .flat_map(|s| s.split(';'))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let (last, before) = steps.split_last()?;
+    if before.is_empty() || last.contains(['$', '|', '>', '<', '`']) {
+        return None;
+    }
+    let words = shlex::split(last.strip_prefix("exec ").unwrap_or(last))?;
+    let program = generated.first()?;
+    (words.first().map(|w| base(w)) == Some(base(program))).then(|| (before.join(" && "), words))
 }
 
 /// When `argv` runs the generated command's program on the same entry: its options (between

@@ -270,3 +270,25 @@ fn a_health_check_running_a_dropped_script_is_dropped_with_it() {
         Some("/data")
     );
 }
+
+/// kellnr's shape: `ENTRYPOINT ["/bin/sh", "-c", "update-ca-certificates && kellnr start"]`
+/// runs the service last, with its subcommand: the subcommand is kept as `args`, and the step
+/// before it is named as not run. A script whose last step holds a variable is not read.
+#[test]
+fn a_shell_script_ending_in_the_service_keeps_its_arguments() {
+    let hand = "FROM alpine:3\nENTRYPOINT [\"/bin/sh\", \"-c\" , \"update-ca-certificates && lldap run\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "ENTRYPOINT"),
+        Verdict::Kept(why) if why.starts_with("args = [\"run\"]") && why.contains("after `update-ca-certificates`")),
+        "{items:?}"
+    );
+    assert_eq!(settings.args, ["run"]);
+    let hand = "FROM alpine:3\nCMD [\"/bin/sh\", \"-c\", \"mkdir -p /d && exec /home/app/lldap run ${PORT}\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "CMD"), Verdict::Dropped(_)),
+        "{items:?}"
+    );
+    assert!(settings.args.is_empty());
+}
