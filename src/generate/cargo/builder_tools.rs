@@ -152,6 +152,27 @@ pub(super) fn script_warnings(
     out
 }
 
+/// One warning per folder a crate of `service`'s build embeds at compile time that the
+/// repository does not hold (kellnr's `include_dir!("$CARGO_MANIFEST_DIR/static")`, its web UI
+/// built by npm): the image build has no such folder, so `cargo build` stops there.
+pub(super) fn embed_warnings(ws: &Workspace, service: &crate::workspace::Service) -> Vec<String> {
+    let crates = std::iter::once(&service.package).chain(&service.build_closure);
+    crates
+        .filter_map(|&i| ws.packages.get(i)?.cargo.as_ref())
+        .flat_map(|c| &c.missing_embeds)
+        .map(|m| {
+            format!(
+                "service `{}`: {}:{} embeds the folder {} at compile time, and it does not \
+                 exist: another build writes it (a front end's build output?), which the image \
+                 build does not run, so `cargo build` would stop there. Build it before \
+                 building the image: the image build copies the crate's folder whole, so it \
+                 embeds the {} it finds there",
+                service.name, m.file, m.line, m.folder, m.folder
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

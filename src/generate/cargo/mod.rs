@@ -144,6 +144,7 @@ pub fn renderings(
         service,
         &ctx.cargo.builder_packages,
     ));
+    warnings.extend(builder_tools::embed_warnings(ws, service));
     files_of(&ctx)
 }
 

@@ -49,6 +49,7 @@ mod bin_sources;
 mod build_programs;
 mod cargo_config;
 mod deps;
+mod embeds;
 mod features;
 mod includes;
 mod inherit;

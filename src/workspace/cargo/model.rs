@@ -115,6 +115,9 @@ pub struct CargoPackage {
     /// typst's `typst watch`; see `live_reload`): the file-watcher crate it (or its server
     /// library) depends on. Its binaries are tools by default.
     pub live_reload: Option<String>,
+    /// Folders its sources embed at compile time that do not exist (a front end's build
+    /// output): the image build would stop there.
+    pub missing_embeds: Vec<MissingEmbed>,
 }
 
 /// A program a build script runs (see `build_programs`).
@@ -128,6 +131,18 @@ pub struct BuildProgram {
     pub line: usize,
     /// The feature whose `#[cfg(feature = "...")]` block holds the call, if one does.
     pub feature: Option<String>,
+}
+
+/// A folder a crate embeds at compile time (`include_dir!`, rust-embed's `#[folder]`) that
+/// the repository does not hold (see `embeds`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MissingEmbed {
+    /// The source file, relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// Its line, 1-based.
+    pub line: usize,
+    /// The folder, relative to the workspace root.
+    pub folder: String,
 }
 
 /// Where a binary's command line makes a subcommand required.

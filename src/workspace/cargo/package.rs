@@ -346,6 +346,7 @@ impl Loader {
             outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?
         };
         check_required_features(loaded, &path, &name, &features)?;
+        let missing_embeds = super::embeds::missing_embeds(&self.root, &loaded.dir);
         let build_programs = super::build_programs::build_programs(
             &self.root,
             &loaded.dir,
@@ -388,6 +389,7 @@ impl Loader {
                 side_tools: Vec::new(),
                 required_subcommands: Vec::new(),
                 live_reload: None,
+                missing_embeds,
             }),
         })
     }
