@@ -226,6 +226,12 @@ fn service_files(
     notes: (&mut Vec<String>, &mut Vec<GeneratedFile>),
 ) -> Result<Vec<GeneratedFile>> {
     let (warnings, drafts) = notes;
+    if let Some(settings) = config.service(&service.name) {
+        warnings.extend(runtime::privileged_port_warning(
+            &service.name,
+            settings.port.iter().chain(&settings.expose).copied(),
+        ));
+    }
     let mut draft_renderings = Vec::new();
     let render = |renderings: Vec<Rendering>| -> Result<Vec<GeneratedFile>> {
         renderings

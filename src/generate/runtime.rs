@@ -381,3 +381,46 @@ pub fn command(
     out.extend(args.iter().cloned());
     Ok(out)
 }
+/// The warning for ports below 1024 in `port`/`expose` (vaultwarden's `EXPOSE 80` with
+/// `ROCKET_PORT=80`): the image runs as a non-root user, which Docker lets bind them (it sets
+/// `net.ipv4.ip_unprivileged_port_start=0` in the container) but a runtime that keeps the
+/// kernel's default (1024; Kubernetes, a host-network run) does not: the service then fails
+/// to listen.
+pub fn privileged_port_warning(service: &str, ports: impl Iterator<Item = u16>) -> Option<String> {
+    let mut low: Vec<u16> = ports.filter(|&p| p < 1024).collect();
+    low.dedup();
+    let first = *low.first()?;
+    let list = low
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "service `{service}`: port {list} in [generate.services.{service}] is below 1024, and \
+         the image runs as a non-root user: Docker lets it listen there (it sets \
+         net.ipv4.ip_unprivileged_port_start=0 in the container), Kubernetes and other \
+         runtimes that keep the kernel's default (1024) do not, and the service then fails to \
+         start. Make it listen on a port of 1024 or more (its own setting, in `env`) and \
+         publish that (`expose = [{}]`), or map the low port outside the container",
+        u32::from(first) + 8000
+    ))
+}
+
+#[cfg(test)]
+mod port_tests {
+    use super::privileged_port_warning;
+
+    #[test]
+    fn a_port_below_1024_is_named_with_a_higher_one_to_use() {
+        let w = privileged_port_warning("vaultwarden", [80, 3012].into_iter()).unwrap();
+        assert!(
+            w.contains("port 80 in [generate.services.vaultwarden] is below 1024"),
+            "{w}"
+        );
+        assert!(w.contains("`expose = [8080]`"), "{w}");
+        assert_eq!(
+            privileged_port_warning("api", [3000, 8080].into_iter()),
+            None
+        );
+    }
+}
