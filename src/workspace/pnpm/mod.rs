@@ -16,6 +16,7 @@
 pub mod build_scripts;
 pub mod built_entry;
 pub mod bundler;
+pub mod current_lock;
 pub mod deps;
 pub mod dev_peers;
 pub mod entry_script;
