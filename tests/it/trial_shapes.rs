@@ -368,3 +368,18 @@ fn a_start_script_running_a_file_no_compile_input_becomes_is_refused() {
         "{stdout}"
     );
 }
+
+/// atproto: the root package.json keeps yarn's `"workspaces": {"packages": [...]}` beside
+/// pnpm's workspace file and `.npmrc` sets `include-workspace-root`; npm, run in a package
+/// folder to strip its manifest, took the root for its workspace root and stopped the build
+/// with EWORKSPACESINVALID. The command keeps npm to the folder's own package.json.
+#[test]
+fn manifests_are_stripped_without_npm_reading_the_roots_workspaces_field() {
+    let ws = crate::fixture_copy::copy("pnpm8-stale-start", false);
+    std::fs::write(ws.path().join("packages/sync/src/bin.ts"), "export {}\n").unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("RUN cd /app/packages/sync && npm pkg delete --workspaces=false scripts\n"),
+        "{stdout}"
+    );
+}
