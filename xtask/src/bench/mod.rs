@@ -178,13 +178,14 @@ fn image_tools(
     out: &Path,
 ) -> Result<Vec<Tool>, String> {
     let archive = built.archive.display().to_string();
+    let input = built.input.display().to_string();
     let mut tools = vec![Tool::sh(
         "floor",
         floor_script(built, &out.join(shape.name))?,
     )];
     let verify = |name: &str, bin: &Path, cores: Option<&str>| Tool {
         name: name.to_string(),
-        argv: vec![bin.display().to_string(), "verify".into(), archive.clone()],
+        argv: vec![bin.display().to_string(), "verify".into(), input.clone()],
         env: cores
             .map(|c| vec![("ISOGEN_CORES".to_string(), c.to_string())])
             .unwrap_or_default(),
@@ -196,7 +197,10 @@ fn image_tools(
     if let Some(baseline) = &options.baseline {
         tools.push(verify("isogen verify (baseline)", baseline, None));
     }
-    if matches!(shape.name, "gzip-20" | "zstd-20" | "gzip-1") {
+    if matches!(
+        shape.name,
+        "gzip-20" | "zstd-20" | "gzip-1" | "gzip-1-300k" | "zstd-400" | "big-4-zstd"
+    ) {
         tools.push(verify(
             "isogen verify, 16 cores simulated",
             isogen,
