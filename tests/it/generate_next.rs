@@ -481,3 +481,26 @@ fn config_imports_next_start_cannot_resolve_are_named() {
         assert!(!err.contains(fine), "{fine} in {err}");
     }
 }
+
+/// tests/fixtures/pnpm9-next-ts: the standalone app has `typescript` as a devDependency (as
+/// every TypeScript app has), and Next's file tracing copies it into `.next/standalone`:
+/// next-server.js's trace follows Next's next.config.ts loader (a `require('typescript')`
+/// that pnpm's hoisting resolves), which the standalone server.js never runs. `isogen verify`
+/// failed such images (toolchain, dev-dependency) that generate had written (seen on
+/// create-t3-turbo). The builder removes it unless a page's or route's own trace lists it,
+/// and the Dockerfile says why.
+#[test]
+fn typescript_next_traces_for_its_config_loader_is_removed_from_the_standalone_tree() {
+    let ws = crate::fixture_copy::copy("pnpm9-next-ts", false);
+    let text = dockerfile(&ws, "web");
+    for needle in [
+        "next-server.js's trace follows Next's next.config.ts loader, which server.js never runs",
+        "RUN if find apps/web/.next/server -name '*.nft.json' -exec grep -l '/node_modules/typescript/' {} + | grep -q .; then",
+        "else find /standalone \\( -path '*/node_modules/typescript' -o -path '*/node_modules/.pnpm/typescript@*' \\) -prune -exec rm -rf {} +; fi",
+    ] {
+        assert!(text.contains(needle), "no `{needle}` in:\n{text}");
+    }
+    // The removal happens in the builder, before runtime-deps copies the tree.
+    let removed = text.find("-prune -exec rm -rf").unwrap();
+    assert!(removed < text.find("COPY --from=builder /standalone/").unwrap());
+}
