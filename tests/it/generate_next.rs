@@ -504,3 +504,25 @@ fn typescript_next_traces_for_its_config_loader_is_removed_from_the_standalone_t
     let removed = text.find("-prune -exec rm -rf").unwrap();
     assert!(removed < text.find("COPY --from=builder /standalone/").unwrap());
 }
+
+/// tests/fixtures/pnpm9-next-dev-peer: `sass` (a fork, from git) is a devDependency of the app
+/// and resolves an optional peer of `next`, so a production install would ship it, and its
+/// `node_modules/.pnpm` folder cannot be named safely: `next start` is warned. A standalone
+/// app has no production install (create-t3-turbo got the note for its Expo peers): no word.
+#[test]
+fn the_optional_peer_note_is_only_for_apps_with_a_production_install() {
+    let ws = crate::fixture_copy::copy("pnpm9-next-dev-peer", false);
+    let note = "only because devDependencies resolved optional peers";
+    let stderr = warnings_of(&ws, "web");
+    assert!(!stderr.contains(note), "{stderr}");
+    std::fs::write(
+        ws.path().join("apps/web/next.config.mjs"),
+        "export default {};\n",
+    )
+    .unwrap();
+    let stderr = warnings_of(&ws, "web");
+    assert!(
+        stderr.contains(note) && stderr.contains("sass@git+https://"),
+        "{stderr}"
+    );
+}
