@@ -526,3 +526,30 @@ fn the_optional_peer_note_is_only_for_apps_with_a_production_install() {
         "{stderr}"
     );
 }
+
+/// homarr's Next.js app (and its internal packages) import the workspace root's package.json
+/// by path for the version. Every build stage has it (the deps stage copies it) and `next
+/// build` bundles that code, so the app is not refused; a plain Node service that reads it at
+/// run time still is (its image does not ship the root manifest).
+#[test]
+fn the_root_package_json_imported_by_bundled_next_code_is_not_refused() {
+    let ws = next_workspace(&[(
+        "apps/web/app/version.js",
+        "import root from \"../../../package.json\";\n\nexport const version = root.version ?? \"dev\";\n",
+    )]);
+    assert!(dockerfile(&ws, "web").contains("CMD [\"node\", \"/app/apps/web/server.js\"]"));
+    let ws = crate::fixture_copy::copy("pnpm9-dotenv-calls", false);
+    std::fs::write(
+        ws.path().join("services/mailer/src/version.js"),
+        "exports.version = require(\"../../../package.json\").version;\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(
+            "services/mailer/src/version.js:1: '../../../package.json' reaches package.json"
+        ),
+        "{stderr}"
+    );
+}
