@@ -1946,10 +1946,14 @@ fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
         let text = format!(
             r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"workspace:*","other":"{spec}"}}}}"#
         );
-        let ws = with(&[(
-            "services/api/package.json",
-            Box::leak(text.into_boxed_str()),
-        )]);
+        let ws = with(&[
+            (
+                "services/api/package.json",
+                Box::leak(text.into_boxed_str()),
+            ),
+            // The folder exists (one that does not is named as missing).
+            ("vendor/other/index.js", ""),
+        ]);
         fails_naming(&ws, &["services/api/package.json", spec, why]);
     }
     // A dev-only link is the build's business (pnpm links it; the image never has it).
