@@ -133,10 +133,7 @@ pub fn context(
         rebuild: !install.ignore_scripts,
         rebuild_flags: rebuild_flags(&install.install_flags),
         injected_only: injected_only(ws, pnpm, service),
-        // A standalone output has no production install to remove them from.
-        dev_peers: (!standalone)
-            .then(|| super::dev_peers::dev_peers(ws, pnpm, service, warnings))
-            .flatten(),
+        dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, standalone, warnings),
         install,
         packages,
         runtime_packages,
