@@ -299,7 +299,13 @@ mod tests {
                     if let WorkspaceTarget::Named(n) = &p.target {
                         assert!(body.trim().starts_with(n.as_str()), "{spec:?} -> {p:?}");
                     } else if let WorkspaceTarget::SameName = &p.target {
-                        assert_eq!(range, body.trim(), "{spec:?}");
+                        // A bare `workspace:` is any version (`*`).
+                        let body = if body.trim().is_empty() {
+                            "*"
+                        } else {
+                            body.trim()
+                        };
+                        assert_eq!(range, body, "{spec:?}");
                     }
                 }
                 Ok(None) => panic!("{spec:?} is a workspace spec"),
