@@ -554,4 +554,43 @@ mod tests {
             .collect();
         assert_eq!(printed, expected);
     }
+
+    #[test]
+    fn a_failed_rename_is_the_error_and_the_other_files_are_still_renamed_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        // `b` is a folder with a file in it: a file cannot be renamed over it.
+        std::fs::create_dir_all(dir.path().join("b/x")).unwrap();
+        let files = [file("a", "A\n"), file("b", "B\n"), file("c", "C\n")];
+        let planned: Vec<Planned> = files
+            .iter()
+            .map(|f| Planned {
+                file: f,
+                path: dir.path().join(&f.path),
+                new: f.text(),
+                old: None,
+                mode: None,
+                status: Status::Create,
+            })
+            .collect();
+        let changed: Vec<&Planned> = planned.iter().collect();
+        let staged = changed
+            .iter()
+            .map(|p| stage(&p.path, p.new.as_bytes(), None).unwrap())
+            .collect();
+        let mut out = Vec::new();
+        let err = rename_all(staged, &changed, &mut out).unwrap_err();
+        assert!(err.to_string().contains("/b"), "{err}");
+        assert_eq!(String::from_utf8(out).unwrap(), "created a\ncreated c\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("c")).unwrap(),
+            files[2].text()
+        );
+        // No temporary file is left behind.
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
 }
