@@ -68,14 +68,16 @@ fn pattern(key: &str, kept: &[String]) -> Option<String> {
 }
 
 /// What to remove after the production install of `service` and the packages it ships;
-/// `None` when nothing is to remove or there is no shared lockfile.
+/// `None` when nothing is to remove, there is no shared lockfile, or the service is a
+/// Next.js `standalone` output (no production install: nothing to remove, nothing to say).
 pub(super) fn dev_peers(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
     service: &Service,
+    standalone: bool,
     warnings: &mut Vec<String>,
 ) -> Option<DevPeersContext> {
-    if !pnpm.lockfile || pnpm.split_lockfiles {
+    if !pnpm.lockfile || pnpm.split_lockfiles || standalone {
         return None;
     }
     let dirs: Vec<&str> = shipped(service)

@@ -4,8 +4,10 @@
 //! they gave are missing at run time unless given another way. One warning per file, naming
 //! the script, the file and the two ways (isogen.toml `env`, or at run time); silent once the
 //! service's section sets `env`. The same for a bare `import 'dotenv/config'` (or
-//! `require('dotenv/config')`) in the sources of the service or of a workspace package it
-//! uses: it loads `.env` of the working folder when the module runs. It never reads the
+//! `require('dotenv/config')`) and for each call of dotenv's `config()` (`dotenv.config()`,
+//! `require('dotenv').config()`, `config()` imported from `dotenv`) in the sources of the
+//! service or of a workspace package it uses: they load `.env` of the working folder when the
+//! module runs. It never reads the
 //! files.
 
 use crate::generate::cfg::ServiceConfig;
@@ -57,7 +59,8 @@ pub(super) fn warn(
     }
 }
 
-/// Warns about each `import 'dotenv/config'` / `require('dotenv/config')` in the sources of
+/// Warns about each `import 'dotenv/config'` / `require('dotenv/config')` and each call of
+/// dotenv's `config()` in the sources of
 /// the service's package and of the workspace packages its build takes (`workdir` is the
 /// image's working folder, where dotenv looks for `.env`).
 pub(super) fn warn_imports(
@@ -97,6 +100,19 @@ pub(super) fn warn_imports(
                     _ => "import 'dotenv/config'",
                 },
                 service.name,
+            ));
+        }
+        for (file, line) in &sources.dotenv_calls {
+            warnings.push(format!(
+                "{file}:{line}: dotenv's `config()` loads an env file (`.env` unless its \
+                 `path` option names another) from the working folder ({workdir} in the image) \
+                 when it runs, but the image holds no env file (they \
+                 hold secrets; its ignore file keeps them out): give the service `{}` its \
+                 variables with `env` in {section} of isogen.toml (for values that are not \
+                 secret), or when it runs (`docker run --env-file {}`, your orchestrator's \
+                 secrets)",
+                service.name,
+                relpath::child(service_dir, ".env"),
             ));
         }
     }
