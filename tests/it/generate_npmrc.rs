@@ -176,6 +176,24 @@ fn a_hoisted_node_linker_is_overridden_for_the_build_installs() {
     assert!(!stderr.contains("node-linker"), "{stderr}");
 }
 
+/// A comment after a value (cosmo's `.npmrc`: `strict-peer-dependencies=false # If this is
+/// enabled, ...`) is no part of the value, as npm's and pnpm's ini reader takes it: the
+/// default value says nothing, and a hoisted linker is still seen and overridden.
+#[test]
+fn a_comment_after_a_value_is_not_part_of_it() {
+    let npmrc = "strict-peer-dependencies=false # If this is enabled, commands will fail if there is a missing or invalid peer dependency in the tree.\nnode-linker=hoisted ; flat, as the deploy expects\nfetch-retries=\"10\"\n";
+    let (dockerfile, _, stderr) = generate(&[(".npmrc", npmrc)]);
+    assert!(!stderr.contains("strict-peer-dependencies"), "{stderr}");
+    assert!(
+        stderr.contains(".npmrc: `node-linker = hoisted`:"),
+        "{stderr}"
+    );
+    assert!(
+        dockerfile.contains("--store-dir /pnpm/store --node-linker=isolated --filter @x/api...\n"),
+        "{dockerfile}"
+    );
+}
+
 /// The other layout settings give the default Dockerfile and a warning naming each.
 #[test]
 fn other_layout_settings_keep_the_dockerfile_and_are_named() {
