@@ -117,8 +117,8 @@ fn words(form: &Form) -> Vec<String> {
 }
 
 /// The script `node <options> <file>` runs, relative to the package folder when the
-/// Dockerfile's working directory is where it runs: a `.js`, `.mjs` or `.cjs` file only (not
-/// `node dist`, a folder Node loads `index.js` of).
+/// Dockerfile's working directory is where it runs: a `.js`, `.mjs` or `.cjs` file, or the
+/// `index.js` of a folder (`node dist`, as Node loads it when no `dist.js` exists).
 fn entry_of(argv: &[String], workdir: &str) -> Option<String> {
     if argv.first()?.rsplit('/').next()? != "node" {
         return None;
@@ -132,9 +132,16 @@ fn entry_of(argv: &[String], workdir: &str) -> Option<String> {
             break a;
         }
     };
-    if ![".js", ".mjs", ".cjs"].iter().any(|x| file.ends_with(x)) {
-        return None;
-    }
+    let last = file.rsplit('/').next().unwrap_or(file);
+    let file = if last.contains('.') {
+        if ![".js", ".mjs", ".cjs"].iter().any(|x| file.ends_with(x)) {
+            return None;
+        }
+        file.clone()
+    } else {
+        // `node dist`: Node loads the folder's index.js (cosmo's `node dist index.js`).
+        format!("{}/index.js", file.trim_end_matches('/'))
+    };
     let file = match file.strip_prefix(&format!("{}/", workdir.trim_end_matches('/'))) {
         Some(inside) => inside,
         None if file.starts_with('/') => return None,
@@ -158,7 +165,11 @@ mod tests {
             Some("dist/entrypoint.js")
         );
         let exec = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(entry_of(&exec(&["node", "dist", "index.js"]), "/app"), None);
+        assert_eq!(
+            entry_of(&exec(&["node", "dist", "index.js"]), "/app").as_deref(),
+            Some("dist/index.js")
+        );
+        assert_eq!(entry_of(&exec(&["node", "server.ts"]), "/app"), None);
         assert_eq!(
             entry_of(
                 &exec(&["node", "-r", "dotenv/config", "/app/lib/main.mjs"]),
