@@ -5,7 +5,9 @@
 //! Apart from those, within a budget of their own ([`SOURCES_BUDGET`]), the JavaScript files
 //! the module graph rule parses ([`wants_source`]): every `.js`/`.mjs`/`.cjs` outside
 //! `node_modules` and the system's folders, and those of packages in `node_modules` named like
-//! a package of the workspace (an internal package npm copied there).
+//! a package of the workspace (an internal package npm copied there), and pnpm's current
+//! lockfile (`node_modules/.pnpm/lock.yaml`, [`PNPM_CURRENT_LOCK`]), which can be larger than
+//! the other captures' limit.
 //!
 //! It only answers "keep this path?" from a path and the image config; it never reads a layer
 //! or judges a file (the rules do, later, from what was kept).
@@ -37,12 +39,18 @@ pub fn capture(config: Option<&RuntimeConfig>, packages: BTreeSet<String>) -> Ca
         wants: Box::new(move |path: &str| wants(path, &paths, &names)),
         max_bytes: CAPTURE_MAX_BYTES,
         sources: Some(Sources::new(
-            Box::new(move |path: &str| wants_source(path, &packages)),
+            Box::new(move |path: &str| {
+                wants_source(path, &packages) || path.ends_with(PNPM_CURRENT_LOCK)
+            }),
             SOURCE_MAX_BYTES,
             SOURCES_BUDGET,
         )),
     }
 }
+
+/// Where pnpm writes its current lockfile, below a `node_modules` folder's parent: what the
+/// install put there, with each package's integrity (`integrity-not-locked` reads it).
+pub const PNPM_CURRENT_LOCK: &str = "/node_modules/.pnpm/lock.yaml";
 
 /// Folders whose JavaScript is the system's or a tool's, never the service's.
 const NOT_SOURCES: &[&str] = &[

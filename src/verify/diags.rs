@@ -210,6 +210,9 @@ rules! {
     VersionNotLocked = "version-not-locked", Modules, Error, ws: true,
         "Every package in the image's node_modules is the version pnpm-lock.yaml locks for the service's production closure",
         "Install the service's production closure from the lockfile (`pnpm install --frozen-lockfile --prod --filter <service>...`, as isogen's Dockerfile does), and declare in package.json every package the service's code imports, so the lockfile pins it rather than hoisting picking one.";
+    IntegrityNotLocked = "integrity-not-locked", Modules, Error, ws: true,
+        "Every package in the image's node_modules was installed from the tarball pnpm-lock.yaml locks (the integrity pnpm's install recorded in node_modules/.pnpm/lock.yaml)",
+        "Install the service's production closure with pnpm from the workspace's pnpm-lock.yaml (`pnpm install --frozen-lockfile --prod --filter <service>...`, as isogen's Dockerfile does) and keep node_modules/.pnpm/lock.yaml in the image, so that what it records can be compared.";
 }
 
 /// The hint of `module-graph-incomplete` when `--workspace` was given (or found): the
@@ -259,6 +262,7 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("module-not-found", "From the file node runs, every static `require(\"x\")`, `import`, `export ... from` and `import(\"x\")` with a literal specifier of the service's own code (files outside node_modules, and its internal packages) resolves in the merged file tree by Node's rules: CommonJS extensions and directory `main`/`index` for require, exact files for ESM imports, `exports`/`imports` maps with the conditions node, import or require, module-sync, default; node_modules up from each file's real path, symlinks followed, NODE_PATH for require. An import of a third-party package is checked by resolving it to its file; that package's own code is not parsed. Built-in modules are ignored; type-only imports are erased. The modules the command preloads (`-r`/`--require`, `--import` in CMD/ENTRYPOINT, and before them those of the image's `NODE_OPTIONS`, split as node splits it) must resolve from the working directory, and their own imports are followed too. A `require()`/`import()` inside a `try` whose `catch` handles the failure (does not simply throw it again) is module-optional-missing's instead."),
     ("module-optional-missing", "A `require()` or `import()` of the service's own code, run inside a `try` block whose `catch` handles the failure (it does not end in an unconditional `throw`), that does not resolve in the image: the program was written to run without it (`try { require('pino-pretty') } catch {}`). Reported for information, naming the file and line; a function defined inside the `try` runs later, outside it, so its imports are module-not-found's."),
     ("version-not-locked", "With --workspace and a shared pnpm-lock.yaml (v6 or v9): every package folder under the workspace root in the image is a name and version of the production closure the lockfile locks for the service and its internal packages; each importer's dependency and each package's dependency link is the version the lockfile locks for it; and a package the service's code imports without declaring it (found through hoisting) is the version the workspace's own install hoists (pnpm's hoisting order), as under shamefully-hoist a different one runs in the image than in CI."),
+    ("integrity-not-locked", "With --workspace and a shared pnpm-lock.yaml (v6 or v9): pnpm's current lockfile in the image (`node_modules/.pnpm/lock.yaml` under the workspace root, which a pnpm install writes: every package it linked, with the integrity of the tarball it checked and unpacked) is read, and every third-party package folder of the image whose name and version the service's production closure locks with an integrity must be recorded there with that same integrity. A folder the install did not record (another tool put it there) and a current lockfile isogen cannot read are errors too; an image without one is listed as skipped, with where it was looked for: then only versions are compared (version-not-locked)."),
     ("module-graph-incomplete", "The files of the service's module graph that the module-not-found check could not read: their content was not kept (over the memory budget for sources, or an internal package copied into node_modules when no workspace says it is one), cut at the per-file limit, or refused by the parser. Their imports are not checked."),
     ("secret-npmrc", "No .npmrc/npmrc/.yarnrc/.yarnrc.yml with a literal _authToken, _auth, _password, npmAuthToken or npmAuthIdent (a `${ENV}` reference is not a secret)."),
     ("secret-env-file", "No .env, .env.* or .envrc files (.env.example/.sample/.template/.dist/.defaults/.schema are fine)."),
@@ -894,6 +898,45 @@ impl Diag {
     }
 }
 
+/// `integrity-not-locked`.
+impl Diag {
+    /// The package folder `dir` holds `package`, which pnpm's current lockfile `lock` records
+    /// with the integrity `found` (None: none), while pnpm-lock.yaml locks `locked`.
+    pub(crate) fn integrity_not_locked(
+        dir: &str,
+        package: &str,
+        lock: &str,
+        found: Option<&str>,
+        locked: &str,
+    ) -> Diag {
+        let found = match found {
+            Some(i) => format!("the integrity {i}"),
+            None => "no integrity".into(),
+        };
+        Diag::new(
+            RuleId::IntegrityNotLocked,
+            format!("{dir} is {package}, which {lock} records with {found}, but pnpm-lock.yaml locks it with the integrity {locked}: the image holds another tarball than the one the workspace locks"),
+        )
+    }
+
+    /// The package folder `dir` holds `package`, which pnpm's current lockfile `lock` does
+    /// not record: something other than that install put it there.
+    pub(crate) fn integrity_not_recorded(dir: &str, package: &str, lock: &str) -> Diag {
+        Diag::new(
+            RuleId::IntegrityNotLocked,
+            format!("{dir} is {package}, which {lock} (what the image's pnpm install put in node_modules) does not record: another step put it there, and its integrity cannot be compared with pnpm-lock.yaml's"),
+        )
+    }
+
+    /// pnpm's current lockfile `path` is in the image but could not be read (`why`).
+    pub(crate) fn installed_lock_unreadable(path: &str, why: &str) -> Diag {
+        Diag::new(
+            RuleId::IntegrityNotLocked,
+            format!("{path} (pnpm's record of what it installed) could not be read: {why}; no package's integrity was compared with pnpm-lock.yaml"),
+        )
+    }
+}
+
 /// Why Node fails on an import, as its error says it.
 fn failure_text(failure: &crate::verify::modgraph::Failure) -> String {
     use crate::verify::modgraph::Failure as F;
@@ -985,6 +1028,13 @@ pub(crate) mod skip {
     /// For `version-not-locked`, when the lockfile cannot be compared with.
     pub(crate) const NO_LOCKED_CLOSURE: &str =
         "no shared pnpm-lock.yaml of version 6 or 9 says what the service's production closure is (none, per-package lockfiles, an older version, or not a pnpm service)";
+    /// For `integrity-not-locked`, when the image holds no pnpm current lockfile at `path`.
+    pub(crate) fn no_installed_lock(path: &str) -> String {
+        format!("the image holds no {path}, the record a pnpm install writes of what it put in node_modules (no pnpm install there, or a later step deleted it): no package's integrity was compared; versions were (version-not-locked)")
+    }
+    /// For `integrity-not-locked`, when the folder of the image's install is not known.
+    pub(crate) const NO_INSTALL_ROOT: &str =
+        "the workspace root's folder in the image could not be told (the service's package is not at its workspace path, and there is no app root), so neither could where pnpm's current lockfile is";
     /// For the rules that need the policy's severity.
     pub(crate) const TURNED_OFF: &str = "turned off by the [verify] policy";
     /// For the rules `verify --allow RULE` turned off.

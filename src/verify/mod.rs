@@ -309,8 +309,10 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
     if !has_workspace {
         for r in RULES.iter().filter(|r| r.needs_workspace) {
             let reason = match r.id {
-                RuleId::VersionNotLocked if cargo => continue,
-                RuleId::VersionNotLocked => diags::skip::NO_WORKSPACE_LOCKFILE,
+                RuleId::VersionNotLocked | RuleId::IntegrityNotLocked if cargo => continue,
+                RuleId::VersionNotLocked | RuleId::IntegrityNotLocked => {
+                    diags::skip::NO_WORKSPACE_LOCKFILE
+                }
                 _ => diags::skip::NO_WORKSPACE,
             };
             skipped.push(Skipped {
@@ -321,9 +323,22 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
     }
     let pnpm = subject.ecosystem == Some(crate::workspace::Ecosystem::Pnpm);
     if has_workspace && pnpm && subject.locked.is_none() {
+        for rule in [RuleId::VersionNotLocked, RuleId::IntegrityNotLocked] {
+            skipped.push(Skipped {
+                rule,
+                reason: diags::skip::NO_LOCKED_CLOSURE.into(),
+            });
+        }
+    }
+    let no_lock = match &subject.installed {
+        Some(subject::InstalledLock::Absent { path }) => Some(diags::skip::no_installed_lock(path)),
+        None if subject.locked.is_some() => Some(diags::skip::NO_INSTALL_ROOT.into()),
+        _ => None,
+    };
+    if let Some(reason) = no_lock {
         skipped.push(Skipped {
-            rule: RuleId::VersionNotLocked,
-            reason: diags::skip::NO_LOCKED_CLOSURE.into(),
+            rule: RuleId::IntegrityNotLocked,
+            reason,
         });
     }
     if let Some(note) = &subject.app_root_note {

@@ -244,7 +244,10 @@ fn generated_image_passes_with_only_package_manager_warnings() {
     assert_eq!(v.service.app_root.as_deref(), Some("/app"));
     // The test workspace has no pnpm-lock.yaml to compare the packages with.
     let skipped: Vec<RuleId> = v.skipped.iter().map(|s| s.rule).collect();
-    assert_eq!(skipped, [RuleId::VersionNotLocked]);
+    assert_eq!(
+        skipped,
+        [RuleId::VersionNotLocked, RuleId::IntegrityNotLocked]
+    );
     // The base's npm/npx, corepack, yarn: one finding per tool.
     assert_eq!(v.findings.len(), 3, "{:#?}", v.findings);
 }
@@ -339,7 +342,14 @@ fn hand_written_layout_passes_with_and_without_workspace() {
     }
     let v = run(&image, Some("billing"), None, "").unwrap();
     let skipped: Vec<RuleId> = v.skipped.iter().map(|s| s.rule).collect();
-    assert_eq!(skipped, [RuleId::OtherService, RuleId::VersionNotLocked]);
+    assert_eq!(
+        skipped,
+        [
+            RuleId::OtherService,
+            RuleId::VersionNotLocked,
+            RuleId::IntegrityNotLocked
+        ]
+    );
 }
 
 #[test]
@@ -834,7 +844,7 @@ sources = "warning"
     let v = run(&image, None, Some(&ws), toml).unwrap();
     let skipped: Vec<(RuleId, &str)> = (v.skipped.iter())
         .map(|s| (s.rule, s.reason.as_str()))
-        .filter(|(r, _)| *r != RuleId::VersionNotLocked)
+        .filter(|(r, _)| !matches!(r, RuleId::VersionNotLocked | RuleId::IntegrityNotLocked))
         .collect();
     assert_eq!(
         skipped,

@@ -151,10 +151,10 @@ fn fail_on_and_per_run_overrides_set_the_exit_code() {
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(
-        junit("warning").contains("<testsuites name=\"isogen verify\" tests=\"28\" failures=\"2\"")
+        junit("warning").contains("<testsuites name=\"isogen verify\" tests=\"29\" failures=\"2\"")
     );
     assert!(
-        junit("error").contains("<testsuites name=\"isogen verify\" tests=\"28\" failures=\"0\"")
+        junit("error").contains("<testsuites name=\"isogen verify\" tests=\"29\" failures=\"0\"")
     );
     // Off entirely: nothing left to fail on.
     let off = ["--allow", "user-root", "--allow", "secret-env-file"];

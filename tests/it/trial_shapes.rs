@@ -370,3 +370,56 @@ fn packages_a_handwritten_dockerfile_runs_are_named_and_dot_folders_are_packages
     let (_, stderr) = dry_run(ws.path());
     assert!(!stderr.contains("hand-written"), "{stderr}");
 }
+
+/// atproto (pnpm 8): `packages/bsync`'s `start` runs `node --enable-source-maps dist/bin.js`,
+/// its `build` is `tsc --build tsconfig.build.json` with `rootDir` `./src` and no `src/bin.ts`
+/// (the deployed process is `services/bsync/index.ts`, run by a hand-written Dockerfile). The
+/// image built and stopped at start with MODULE_NOT_FOUND; generate refuses it, naming the
+/// missing source and the fixes, and accepts it once the source is there.
+#[test]
+fn a_start_script_running_a_file_no_compile_input_becomes_is_refused() {
+    let ws = crate::fixture_copy::copy("pnpm8-stale-start", false);
+    let out = isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for part in [
+        "packages/sync/package.json: the service `sync` starts `dist/bin.js` (its `start` script), but its `build` script compiles tsconfig.build.json (`rootDir` `src`, `outDir` `dist`) and no input becomes `dist/bin.js`: there is no `src/bin.ts`",
+        "the image would build and stop at start with MODULE_NOT_FOUND",
+        "add its name to `not_services` in [workspace] of isogen.toml",
+        "set `entry = \"dist/bin.js\"` in [generate.services.sync] of isogen.toml",
+    ] {
+        assert!(stderr.contains(part), "{part:?} not in {stderr}");
+    }
+    std::fs::write(
+        ws.path().join("packages/sync/src/bin.ts"),
+        "import { SyncService } from './index.js'\nconsole.log(new SyncService().start(3000))\n",
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains(
+            "CMD [\"node\", \"--enable-source-maps\", \"/app/packages/sync/dist/bin.js\"]"
+        ),
+        "{stdout}"
+    );
+}
+
+/// atproto: the root package.json keeps yarn's `"workspaces": {"packages": [...]}` beside
+/// pnpm's workspace file and `.npmrc` sets `include-workspace-root`; npm, run in a package
+/// folder to strip its manifest, took the root for its workspace root and stopped the build
+/// with EWORKSPACESINVALID. The command keeps npm to the folder's own package.json.
+#[test]
+fn manifests_are_stripped_without_npm_reading_the_roots_workspaces_field() {
+    let ws = crate::fixture_copy::copy("pnpm8-stale-start", false);
+    std::fs::write(ws.path().join("packages/sync/src/bin.ts"), "export {}\n").unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("RUN cd /app/packages/sync && npm pkg delete --workspaces=false scripts\n"),
+        "{stdout}"
+    );
+}

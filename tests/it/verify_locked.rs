@@ -3,7 +3,10 @@
 //! workspace shaped like Flowise: `services/server` imports `express` without declaring it;
 //! `packages/components` (its internal package) locks express 4, which the workspace's
 //! `shamefully-hoist` install puts at the top; `body-kit`, a production dependency of the
-//! server, needs express 5, which an image's smaller install may hoist instead.
+//! server, needs express 5, which an image's smaller install may hoist instead. The same
+//! images with pnpm's current lockfile (`node_modules/.pnpm/lock.yaml`) are checked by
+//! `integrity-not-locked`: an integrity that differs from the lockfile's, a package folder the
+//! install did not record, an unreadable record, and no record at all (skipped, saying so).
 
 use std::path::{Path, PathBuf};
 
@@ -168,6 +171,17 @@ fn stored(t: LayerTar, folder: &str, name: &str, version: &str, deps: &[(&str, &
 /// `/app/node_modules/express`, `ms_for_five` the folder express 5's `ms` links to, and
 /// `extra` more store packages (folder, name, version).
 fn image(hoisted: &str, ms_for_five: &str, extra: &[(&str, &str, &str)]) -> Vec<u8> {
+    image_recording(hoisted, ms_for_five, extra, None)
+}
+
+/// [`image`], with pnpm's current lockfile `/app/node_modules/.pnpm/lock.yaml` holding
+/// `installed` when given.
+fn image_recording(
+    hoisted: &str,
+    ms_for_five: &str,
+    extra: &[(&str, &str, &str)],
+    installed: Option<&str>,
+) -> Vec<u8> {
     let base = LayerTar::new()
         .dir("etc")
         .file(
@@ -229,11 +243,22 @@ fn image(hoisted: &str, ms_for_five: &str, extra: &[(&str, &str, &str)]) -> Vec<
     for (folder, name, version) in extra {
         t = stored(t, folder, name, version, &[]);
     }
+    if let Some(text) = installed {
+        t = t.file("app/node_modules/.pnpm/lock.yaml", text.as_bytes());
+    }
     docker_image(&[base, t.finish()])
 }
 
 /// The `version-not-locked` findings of `verify --workspace` on `image`: (message, paths).
 fn not_locked(ws: &Path, image: Vec<u8>) -> Vec<(String, Value)> {
+    let (findings, skipped) = verified(ws, image, "version-not-locked");
+    assert_eq!(skipped, None);
+    findings
+}
+
+/// The findings of `rule` that `verify --workspace --format json` reports on `image`
+/// (message, paths; each an error), and why it skipped the rule, if it did.
+fn verified(ws: &Path, image: Vec<u8>, rule: &str) -> (Vec<(String, Value)>, Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("server.tar");
     std::fs::write(&path, image).unwrap();
@@ -248,13 +273,11 @@ fn not_locked(ws: &Path, image: Vec<u8>) -> Vec<(String, Value)> {
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let img = &v["images"][0];
-    let skipped = img["skipped"].as_array().unwrap();
-    assert!(
-        skipped.iter().all(|s| s["rule"] != "version-not-locked"),
-        "{skipped:#?}"
-    );
-    (img["findings"].as_array().unwrap().iter())
-        .filter(|f| f["rule"] == "version-not-locked")
+    let skipped = (img["skipped"].as_array().unwrap().iter())
+        .find(|s| s["rule"] == rule)
+        .map(|s| s["reason"].as_str().unwrap().to_string());
+    let findings = (img["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == rule)
         .map(|f| {
             assert_eq!(f["severity"], "error");
             (
@@ -262,7 +285,8 @@ fn not_locked(ws: &Path, image: Vec<u8>) -> Vec<(String, Value)> {
                 f["paths"].clone(),
             )
         })
-        .collect()
+        .collect();
+    (findings, skipped)
 }
 
 #[test]
@@ -374,4 +398,112 @@ fn the_roots_dependencies_and_a_v_prefixed_version_are_as_locked() {
         ),
     );
     assert_eq!(found, vec![]);
+}
+
+/// pnpm's current lockfile as the image's install writes it: the packages it linked, with
+/// the integrity of each tarball (`debug`, `ms@2.0.0`'s: `sha512-...` as given).
+fn current_lockfile(ms0: &str) -> String {
+    let mut text = String::from("lockfileVersion: '9.0'\n\nimporters:\n\n  services/server:\n    dependencies:\n      body-kit:\n        specifier: 1.0.0\n        version: 1.0.0(react@19.0.0)\n\npackages:\n\n");
+    for (key, integrity) in [
+        ("body-kit@1.0.0", "sha512-body"),
+        ("express@4.21.2", "sha512-four"),
+        ("express@5.0.1", "sha512-five"),
+        ("ms@2.0.0", ms0),
+        ("ms@2.1.3", "sha512-ms3"),
+        ("react@19.0.0", "sha512-react"),
+    ] {
+        text.push_str(&format!(
+            "  {key}:\n    resolution: {{integrity: {integrity}}}\n\n"
+        ));
+    }
+    text
+}
+
+const INTEGRITY: &str = "integrity-not-locked";
+
+#[test]
+fn an_image_whose_install_recorded_the_locked_integrities_has_no_integrity_finding() {
+    let ws = workspace();
+    let image = image_recording(
+        "express@4.21.2",
+        "ms@2.1.3",
+        &[],
+        Some(&current_lockfile("sha512-ms0")),
+    );
+    assert_eq!(verified(ws.path(), image, INTEGRITY), (vec![], None));
+}
+
+#[test]
+fn a_package_installed_from_another_tarball_than_the_locked_one_is_an_error_naming_both() {
+    let ws = workspace();
+    let image = image_recording(
+        "express@4.21.2",
+        "ms@2.1.3",
+        &[],
+        Some(&current_lockfile("sha512-other")),
+    );
+    let (found, skipped) = verified(ws.path(), image, INTEGRITY);
+    assert_eq!(skipped, None);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let (message, paths) = &found[0];
+    let dir = "/app/node_modules/.pnpm/ms@2.0.0/node_modules/ms";
+    assert_eq!(paths, &json!([dir]));
+    assert_eq!(
+        message,
+        &format!("{dir} is ms@2.0.0, which /app/node_modules/.pnpm/lock.yaml records with the integrity sha512-other, but pnpm-lock.yaml locks it with the integrity sha512-ms0: the image holds another tarball than the one the workspace locks")
+    );
+}
+
+#[test]
+fn a_package_folder_the_install_did_not_record_is_an_error() {
+    let ws = workspace();
+    // react is installed, but the current lockfile (from another install) does not list it.
+    let lock = current_lockfile("sha512-ms0").replace(
+        "  react@19.0.0:\n    resolution: {integrity: sha512-react}\n",
+        "",
+    );
+    let image = image_recording("express@4.21.2", "ms@2.1.3", &[], Some(&lock));
+    let (found, _) = verified(ws.path(), image, INTEGRITY);
+    let messages: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["/app/node_modules/.pnpm/react@19.0.0/node_modules/react is react@19.0.0, which /app/node_modules/.pnpm/lock.yaml (what the image's pnpm install put in node_modules) does not record: another step put it there, and its integrity cannot be compared with pnpm-lock.yaml's"]
+    );
+}
+
+#[test]
+fn without_a_current_lockfile_integrity_is_skipped_saying_where_it_looked_and_an_unreadable_one_fails(
+) {
+    let ws = workspace();
+    let (found, skipped) = verified(
+        ws.path(),
+        image("express@4.21.2", "ms@2.1.3", &[]),
+        INTEGRITY,
+    );
+    assert_eq!(found, vec![]);
+    let skipped = skipped.expect("integrity-not-locked is listed as skipped");
+    assert!(
+        skipped.starts_with("the image holds no /app/node_modules/.pnpm/lock.yaml"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("no package's integrity was compared"),
+        "{skipped}"
+    );
+
+    let image = image_recording(
+        "express@4.21.2",
+        "ms@2.1.3",
+        &[],
+        Some("lockfileVersion: '9.0'\npackages: [\n"),
+    );
+    let (found, skipped) = verified(ws.path(), image, INTEGRITY);
+    assert_eq!(skipped, None);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].0.starts_with("/app/node_modules/.pnpm/lock.yaml (pnpm's record of what it installed) could not be read: "),
+        "{}",
+        found[0].0
+    );
+    assert_eq!(found[0].1, json!(["/app/node_modules/.pnpm/lock.yaml"]));
 }

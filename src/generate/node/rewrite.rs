@@ -11,13 +11,17 @@
 use crate::generate::templates::shell_quote;
 
 /// `cd <folder> && npm pkg delete ... && npm pkg set ... && npm pkg set --json ...`, or
-/// `None` when nothing changes.
+/// `None` when nothing changes. `no_workspaces`: the root package.json has a `workspaces`
+/// field, which npm, run in a folder below it, reads as its own workspace root and refuses
+/// when it is not an array of strings (yarn's `{"packages": [...]}`: EWORKSPACESINVALID):
+/// `--workspaces=false` keeps npm to the folder's own package.json.
 pub(super) fn rewrite_command(
     app_root: &str,
     dir: &str,
     delete: &[String],
     set: &[String],
     set_json: &[String],
+    no_workspaces: bool,
 ) -> Option<String> {
     if delete.is_empty() && set.is_empty() && set_json.is_empty() {
         return None;
@@ -38,6 +42,9 @@ pub(super) fn rewrite_command(
         }
         cmd.push_str(" && ");
         cmd.push_str(verb);
+        if no_workspaces && !dir.is_empty() {
+            cmd.push_str(" --workspaces=false");
+        }
         for a in args {
             cmd.push(' ');
             cmd.push_str(&shell_quote(a));

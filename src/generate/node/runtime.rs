@@ -83,6 +83,7 @@ pub(super) fn runtime_packages(
                 ),
             ));
         }
+        let no_workspaces = s.pnpm.root_npm_workspaces;
         let mut strip = Vec::new();
         if !n.scripts.is_empty() {
             strip.push("scripts".to_string());
@@ -98,8 +99,8 @@ pub(super) fn runtime_packages(
                 .then(|| format!("{}/{LOCKFILE}", p.dir)),
             is_service,
             copy,
-            publish: rewrite_command(s.app_root, &p.dir, &[], &set, &set_json),
-            strip: rewrite_command(s.app_root, &p.dir, &strip, &[], &[]),
+            publish: rewrite_command(s.app_root, &p.dir, &[], &set, &set_json, no_workspaces),
+            strip: rewrite_command(s.app_root, &p.dir, &strip, &[], &[], no_workspaces),
             set,
             set_json,
         });

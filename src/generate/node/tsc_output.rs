@@ -77,7 +77,7 @@ pub(super) fn check(root: &std::path::Path, build: &TscBuild, svc: &Service) -> 
         .map(|(o, _)| o)
         .min_by_key(|o| o.len())
     else {
-        return Ok(());
+        return never_written(root, build, svc, wanted);
     };
     let prefix = &written[..written.len() - suffix.len()];
     let source_dir = relpath::child(&build.root_dir, prefix);
@@ -121,6 +121,42 @@ pub(super) fn check(root: &std::path::Path, build: &TscBuild, svc: &Service) -> 
     ))
 }
 
+/// Refuses `svc` when no input of `build` becomes its entry (`wanted`, below `outDir`) and
+/// nothing but the compile writes files: a start script naming a file the package no longer
+/// has (atproto's `node dist/bin.js` beside a `src/` without `bin.ts`).
+fn never_written(
+    root: &std::path::Path,
+    build: &TscBuild,
+    svc: &Service,
+    wanted: &str,
+) -> Result<()> {
+    if !build.only_compile {
+        return Ok(());
+    }
+    let pkg_rel = |p: &str| relative_to(svc.dir, p);
+    let stem = wanted.rsplit_once('.').map_or(wanted, |(s, _)| s);
+    let source = pkg_rel(&relpath::child(&build.root_dir, &format!("{stem}.ts")));
+    let root_how = if build.root_set {
+        format!("`rootDir` `{}`", pkg_rel(&build.root_dir))
+    } else {
+        format!("its inputs' common folder `{}`", pkg_rel(&build.root_dir))
+    };
+    let package = relpath::child(svc.dir, "package.json");
+    Err(Error::workspace(
+        root.join(&package),
+        format!(
+            "the service `{name}` starts `{entry}` ({source_of}), but its `{script}` script compiles {tsconfig} ({root_how}, `outDir` `{out_dir}`) and no input becomes `{entry}`: there is no `{source}` (nor `.tsx`, `.js`, `.jsx`), so the image would build and stop at start with MODULE_NOT_FOUND; fix one of: start a file the build writes, or, if this package is not a service, add its name to `not_services` in [workspace] of isogen.toml, or, if a step before the compile writes `{source}`, set `entry = \"{entry}\"` in {section} of isogen.toml",
+            name = svc.name,
+            entry = svc.entry,
+            source_of = svc.source,
+            script = build.script,
+            tsconfig = pkg_rel(&build.tsconfig),
+            out_dir = pkg_rel(&build.out_dir),
+            section = svc.section,
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +168,8 @@ mod tests {
             out_dir: "api/dist".into(),
             root_dir: "api".into(),
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            root_set: false,
+            only_compile: true,
         }
     }
 
@@ -154,9 +192,22 @@ mod tests {
         assert!(err.contains("tsc writes `dist/src/main.js`"), "{err}");
         assert!(err.contains("add `prisma.config.ts` to `exclude`"), "{err}");
         assert!(check(Path::new("/w"), &b, &svc("dist/src/main.js")).is_ok());
-        // Not in outDir, or no input makes it: another check's business.
+        // Not in outDir: another check's business.
         assert!(check(Path::new("/w"), &b, &svc("build/main.js")).is_ok());
-        assert!(check(Path::new("/w"), &b, &svc("dist/other.js")).is_ok());
+        // No input makes it, and only the compile writes files: refused, naming the source.
+        let err = check(Path::new("/w"), &b, &svc("dist/other.js"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no input becomes `dist/other.js`: there is no `other.ts`"),
+            "{err}"
+        );
+        // A copy tool or a postbuild script may write it: not refused.
+        let copies = TscBuild {
+            only_compile: false,
+            ..b.clone()
+        };
+        assert!(check(Path::new("/w"), &copies, &svc("dist/other.js")).is_ok());
         let narrow = TscBuild {
             root_dir: "api/src".into(),
             ..build(&["api/src/main.ts"])

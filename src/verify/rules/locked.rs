@@ -42,20 +42,20 @@ pub fn check(ctx: &Ctx, graph: Option<&Graph>, out: &mut Collector) {
 }
 
 /// A third-party package folder of the image (its `node_modules` position and manifest).
-fn third_party<'a>(ctx: &'a Ctx, dir: &str) -> Option<&'a Manifest> {
+pub(super) fn third_party<'a>(ctx: &'a Ctx, dir: &str) -> Option<&'a Manifest> {
     let m = ctx.facts.manifests.get(dir)?;
     let third = matches!(ctx.subject.role_of_dir(dir), Some(Role::ThirdParty));
     (third && m.in_node_modules && node_modules_name(dir).is_some()).then_some(m)
 }
 
 /// Whether `dir` is inside `scope` (the workspace root in the image), not the system's.
-fn in_scope(dir: &str, scope: &str) -> bool {
+pub(super) fn in_scope(dir: &str, scope: &str) -> bool {
     fs::is_within(dir, scope) && !fs::is_within(dir, "/usr") && !fs::is_within(dir, "/opt")
 }
 
 /// Whether the package folder `dir` sits in the `node_modules` of a package that bundles its
 /// dependencies (they come inside its tarball, which the lockfile locks whole).
-fn bundled(ctx: &Ctx, lock: &LockFacts, dir: &str) -> bool {
+pub(super) fn bundled(ctx: &Ctx, lock: &LockFacts, dir: &str) -> bool {
     let Some(i) = dir.rfind("/node_modules/") else {
         return false;
     };

@@ -13,6 +13,7 @@
 
 mod duplicates;
 mod entrypoint;
+mod integrity;
 mod layout;
 mod locked;
 mod modules;
@@ -324,6 +325,7 @@ pub fn run(ctx: &Ctx, threads: Option<usize>) -> Vec<Finding> {
     entrypoint::check(ctx, &mut out);
     let graph = modules::check(ctx, &mut out);
     locked::check(ctx, graph.as_ref(), &mut out);
+    integrity::check(ctx, &mut out);
     duplicates::check(ctx, &mut out);
     path_rules(ctx, threads, &mut out);
     // After the path rules: a manifest they claimed is reported with what it belongs to.

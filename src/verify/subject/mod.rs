@@ -11,6 +11,7 @@
 //! It only says what is what; it never judges (finding problems is the rules' business) and
 //! never reads anything but the already-read image and the workspace model.
 
+mod installed;
 mod locate;
 mod packages;
 mod workspace;
@@ -23,6 +24,7 @@ use super::facts::Facts;
 use super::fs;
 use super::launch::Launch;
 use crate::workspace::{Ecosystem, Service, Workspace};
+pub use installed::InstalledLock;
 use locate::{claimed, find_app_root, locate_binary, locate_package};
 use packages::classify_packages;
 pub(crate) use packages::{find_installed, node_modules_name};
@@ -101,6 +103,9 @@ pub struct Subject {
     /// What `pnpm-lock.yaml` locks for the service's production closure (with `--workspace`
     /// and a shared v6/v9 lockfile).
     pub locked: Option<LockFacts>,
+    /// pnpm's current lockfile under the workspace root in the image (when `locked` is known
+    /// and so is that root, or the app root).
+    pub installed: Option<InstalledLock>,
     /// The workspace root's folder in the image: the service's folder without the service's
     /// workspace path (`/app` for `/app/services/api`), when the image keeps that layout.
     pub ws_root: Option<String>,
@@ -218,6 +223,10 @@ pub fn identify(
     if let Some(w) = wsf {
         subject.ws_root = subject.root.as_deref().and_then(|r| ws_root(r, &w));
         subject.locked = w.locked;
+    }
+    let scope = subject.ws_root.as_deref().or(subject.app_root.as_deref());
+    if let (Some(_), Some(scope)) = (&subject.locked, scope) {
+        subject.installed = Some(installed::read(facts, scope));
     }
     subject
 }

@@ -69,7 +69,7 @@ pub(super) fn requires_build_in(
             let Some(p) = lock.packages.get(&k) else {
                 continue;
             };
-            if p.requires_build {
+            if p.requires_build && p.installs_on_debian() {
                 names.insert(name);
             }
             for (n, v) in p.dependencies.iter().chain(&p.optional) {
@@ -134,6 +134,36 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+
+    /// atproto: cbor-extract's optional platform packages are all marked `requiresBuild`; only
+    /// the one pnpm installs on Debian Linux is named (not darwin's, win32's or musl's).
+    #[test]
+    fn platform_packages_that_never_install_on_debian_are_not_named() {
+        let text = "lockfileVersion: '6.0'\npackages:\n  /cbor-extract@2.2.0:\n    requiresBuild: true\n    optionalDependencies:\n      '@cbor-extract/cbor-extract-darwin-arm64': 2.2.0\n      '@cbor-extract/cbor-extract-linux-x64': 2.2.0\n      '@cbor-extract/cbor-extract-linuxmusl-x64': 2.2.0\n  /@cbor-extract/cbor-extract-darwin-arm64@2.2.0:\n    cpu: [arm64]\n    os: [darwin]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linux-x64@2.2.0:\n    cpu: [x64]\n    os: [linux]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linuxmusl-x64@2.2.0:\n    os: [linux]\n    libc: [musl]\n    requiresBuild: true\n    optional: true\n";
+        let importers = BTreeMap::from([(
+            "services/bsync".to_string(),
+            BTreeMap::from([(
+                "cbor-extract".to_string(),
+                LockedDep {
+                    specifier: "^2".into(),
+                    version: "2.2.0".into(),
+                },
+            )]),
+        )]);
+        let got = requires_build(
+            text,
+            Path::new("pnpm-lock.yaml"),
+            Some("6.0"),
+            &importers,
+            &BTreeSet::new(),
+        )
+        .unwrap();
+        let names: Vec<&str> = got["services/bsync"].iter().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["@cbor-extract/cbor-extract-linux-x64", "cbor-extract"]
+        );
+    }
 
     #[test]
     fn v6_closure_names_what_needs_a_build_and_v9_without_an_allow_list_names_nothing() {

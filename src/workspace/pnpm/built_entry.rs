@@ -84,6 +84,8 @@ pub fn explicit_tsc(
         root_dir: get(&|t| t.emit.root_dir.clone())?,
         tsconfig,
         inputs: Vec::new(),
+        root_set: true,
+        only_compile: false,
     })
 }
 
@@ -157,6 +159,8 @@ mod tests {
             out_dir: "apps/api/dist".into(),
             root_dir: "apps/api/src".into(),
             inputs: vec![],
+            root_set: true,
+            only_compile: true,
         };
         let n = node("ts-node src/main.ts", false);
         assert_eq!(

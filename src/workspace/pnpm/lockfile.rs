@@ -90,6 +90,11 @@ pub(super) struct LockNode {
     pub bundled: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "requiresBuild")]
     pub requires_build: bool,
+    /// The platforms it installs on (`os: [darwin]`, `libc: [musl]`): pnpm skips it elsewhere.
+    #[serde(default)]
+    pub os: Vec<String>,
+    #[serde(default)]
+    pub libc: Vec<String>,
     #[serde(default)]
     pub dependencies: BTreeMap<String, String>,
     #[serde(default, rename = "optionalDependencies")]
@@ -108,6 +113,20 @@ pub(super) struct LockResolution {
 pub(super) struct PeerMeta {
     #[serde(default)]
     pub optional: bool,
+}
+
+impl LockNode {
+    /// Whether pnpm installs it in a Debian (glibc) Linux image: its `os` and `libc` lists,
+    /// read as npm reads them (allowed names, or `!name` for a blocked one), allow it.
+    pub fn installs_on_debian(&self) -> bool {
+        let allows = |list: &[String], here: &str| {
+            list.is_empty()
+                || (list.iter().any(|v| v == here)
+                    || (list.iter().all(|v| v.starts_with('!'))
+                        && !list.iter().any(|v| v.strip_prefix('!') == Some(here))))
+        };
+        allows(&self.os, "linux") && allows(&self.libc, "glibc")
+    }
 }
 
 impl LockDoc {

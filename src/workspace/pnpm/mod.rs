@@ -16,6 +16,7 @@
 pub mod build_scripts;
 pub mod built_entry;
 pub mod bundler;
+pub mod current_lock;
 pub mod deps;
 pub mod dev_peers;
 pub mod entry_script;
@@ -120,6 +121,9 @@ pub struct PnpmWorkspace {
     /// marks), no allow list, scripts not ignored, and a pnpm before 10 (which runs every
     /// dependency's install script). A native addon may be among them.
     pub builds_unknown: bool,
+    /// The root package.json has a `workspaces` field (npm's or yarn's, often beside pnpm's
+    /// workspace file): npm run in a package folder below it reads and validates it.
+    pub root_npm_workspaces: bool,
     /// The root package.json's dependencies, name -> the field that declares it
     /// (`dependencies`, `devDependencies`, `optionalDependencies`; `dependencies` wins).
     pub root_dependencies: BTreeMap<String, String>,

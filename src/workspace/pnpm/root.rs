@@ -99,6 +99,7 @@ fn read_root_manifest(
     overrides: &mut Overrides,
     patches: &mut BTreeSet<String>,
 ) -> Result<()> {
+    pnpm.root_npm_workspaces = json.get("workspaces").is_some_and(|w| !w.is_null());
     for field in ["optionalDependencies", "devDependencies", "dependencies"] {
         if let Some(Value::Object(deps)) = json.get(field) {
             for (k, v) in deps {

@@ -1,13 +1,14 @@
-//! Where a package's `tsc` build writes its outputs, predicted as TypeScript computes it when
-//! the tsconfig sets `outDir` but no `rootDir`: the root is the longest common folder of the
-//! non-declaration input files (`files`, plus the `include` globs minus `exclude`; `**/*`
-//! when neither is set), so one file at the package top (`prisma.config.ts`) beside `src/`
-//! moves `dist/main.js` to `dist/src/main.js`.
+//! Where a package's `tsc` build writes its outputs, predicted as TypeScript computes it: each
+//! non-declaration input file (`files`, plus the `include` globs minus `exclude`; `**/*`
+//! when neither is set) lands in `outDir` at its path below the root, the tsconfig's `rootDir`
+//! or, when it sets none, the longest common folder of the inputs, so one file at the package
+//! top (`prisma.config.ts`) beside `src/` moves `dist/main.js` to `dist/src/main.js`.
 //!
 //! Only builds read exactly are predicted: the `build` script runs one compile, plain `tsc`
-//! (`-p`/`--project`) or `nest build` (`tsconfig.build.json`, else `tsconfig.json`; no
-//! webpack, swc or other builder in `nest-cli.json`), beside only known file tools; every
-//! tsconfig of the chain read, every `extends` a file; no `composite`, `outFile` or `rootDir`.
+//! (`-p`/`--project`, or `-b`/`--build` of one project) or `nest build`
+//! (`tsconfig.build.json`, else `tsconfig.json`; no webpack, swc or other builder in
+//! `nest-cli.json`), beside only known file tools; every tsconfig of the chain read, every
+//! `extends` a file; no `outFile`, and no `composite` without a `rootDir`.
 //! Anything else predicts nothing. Files an import pulls in can only widen the root further.
 //!
 //! It reads folders and `nest-cli.json`; it never decides what a mismatch means (generate
@@ -35,6 +36,11 @@ pub struct TscBuild {
     pub root_dir: String,
     /// The non-declaration input files (workspace-relative, sorted).
     pub inputs: Vec<String>,
+    /// Whether the tsconfig sets `rootDir` (else tsc computes it from the inputs).
+    pub root_set: bool,
+    /// Whether the compile is all that writes files: no copy tool in the script (`cp`,
+    /// `copyfiles`, ...), no `postbuild` script.
+    pub only_compile: bool,
 }
 
 /// Programs a build script may run beside the compile without writing JavaScript outputs.
@@ -63,7 +69,8 @@ pub fn predict(
     files: &BTreeMap<String, Tsconfig>,
 ) -> Option<TscBuild> {
     let script = "build";
-    let tsconfig = build_tsconfig(root, dir, scripts.get(script)?)?;
+    let (tsconfig, copies) = build_tsconfig(root, dir, scripts.get(script)?)?;
+    let only_compile = !copies && !scripts.contains_key("postbuild");
     if !chain_exact(files, &tsconfig, 0) {
         return None;
     }
@@ -71,7 +78,7 @@ pub fn predict(
     let out_dir = Tsconfig::inherited(files, file, &|t| t.out_dir.clone())?;
     let root_set = Tsconfig::inherited(files, file, &|t| t.emit.root_dir.clone());
     let composite = Tsconfig::inherited(files, file, &|t| t.emit.composite);
-    if root_set.is_some() || composite == Some(true) {
+    if root_set.is_none() && composite == Some(true) {
         return None;
     }
     let allow_js = Tsconfig::inherited(files, file, &|t| t.emit.allow_js).unwrap_or(false);
@@ -99,13 +106,21 @@ pub fn predict(
     inputs.extend(matched(root, &include, &exclude, &out_dir, allow_js)?);
     inputs.sort();
     inputs.dedup();
-    let root_dir = common_folder(&inputs)?;
+    let root_dir = match &root_set {
+        Some(r) => r.clone(),
+        None => common_folder(&inputs)?,
+    };
     Some(TscBuild {
         script: script.to_string(),
         tsconfig,
         out_dir,
-        root_dir,
+        root_set: root_set.is_some(),
+        root_dir: match root_set {
+            Some(r) => r,
+            None => root_dir,
+        },
         inputs,
+        only_compile,
     })
 }
 
@@ -122,13 +137,18 @@ fn chain_exact(files: &BTreeMap<String, Tsconfig>, file: &str, depth: usize) -> 
         && t.extends.iter().all(|e| chain_exact(files, e, depth + 1))
 }
 
-/// The tsconfig (workspace-relative) the one compile of `script` reads.
-fn build_tsconfig(root: &Path, dir: &str, script: &str) -> Option<String> {
+/// Programs of [`FILE_TOOLS`] that may write a file into the output folder.
+const COPY_TOOLS: &[&str] = &["cp", "copyfiles", "cpx", "shx"];
+
+/// The tsconfig (workspace-relative) the one compile of `script` reads, and whether the
+/// script also runs a tool that copies files.
+fn build_tsconfig(root: &Path, dir: &str, script: &str) -> Option<(String, bool)> {
     if script.contains(['`', '$', '>', '<', '(']) {
         return None;
     }
     let words = shlex::split(script)?;
     let mut compiles = Vec::new();
+    let mut copies = false;
     for command in words.split(|w| ["&&", "||", ";", "|"].contains(&w.as_str())) {
         let command: Vec<&str> = command
             .iter()
@@ -142,11 +162,14 @@ fn build_tsconfig(root: &Path, dir: &str, script: &str) -> Option<String> {
             return None;
         }
         match (program, args) {
+            ("tsc", [b, rest @ ..]) if matches!(*b, "-b" | "--build") => {
+                compiles.push(build_mode_project(rest)?);
+            }
             ("tsc", _) => compiles.push(project_arg(args, &["-p", "--project"], &[])?),
             ("nest", ["build", rest @ ..]) => {
                 compiles.push(nest_tsconfig(root, dir, rest)?);
             }
-            (p, _) if FILE_TOOLS.contains(&p) => {}
+            (p, _) if FILE_TOOLS.contains(&p) => copies |= COPY_TOOLS.contains(&p),
             _ => return None,
         }
     }
@@ -155,9 +178,9 @@ fn build_tsconfig(root: &Path, dir: &str, script: &str) -> Option<String> {
     };
     let named = relpath::join(dir, one)?;
     if crate::fsio::is_dir(root.join(&named)) {
-        return Some(relpath::child(&named, "tsconfig.json"));
+        return Some((relpath::child(&named, "tsconfig.json"), copies));
     }
-    crate::fsio::is_file(root.join(&named)).then_some(named)
+    crate::fsio::is_file(root.join(&named)).then_some((named, copies))
 }
 
 /// The value of the one `flags` argument (or `""`); `None` on any other argument but `allowed`.
@@ -172,6 +195,24 @@ fn project_arg(args: &[&str], flags: &[&str], allowed: &[&str]) -> Option<String
         }
     }
     Some(out)
+}
+
+/// The one project `tsc --build [flags] [project]` compiles (`""`: the folder's
+/// tsconfig.json); `None` for several projects or a flag that changes what it writes.
+fn build_mode_project(args: &[&str]) -> Option<String> {
+    let mut projects = Vec::new();
+    for a in args {
+        match *a {
+            "-v" | "--verbose" | "-f" | "--force" => {}
+            a if a.starts_with('-') => return None,
+            a => projects.push(a),
+        }
+    }
+    match projects.as_slice() {
+        [] => Some(String::new()),
+        [one] => Some(one.to_string()),
+        _ => None,
+    }
 }
 
 /// `nest build`'s tsconfig: `-p`/`--path`, else `tsconfig.build.json` when present, else
@@ -386,13 +427,36 @@ mod tests {
         assert!(predict_in(root, "nest build").is_none());
         for config in [
             r#"{"extends": "@tsconfig/node20", "compilerOptions": {"outDir": "dist"}}"#,
-            r#"{"compilerOptions": {"outDir": "dist", "rootDir": "src"}}"#,
             r#"{"compilerOptions": {"outDir": "dist", "composite": true}}"#,
             r#"{"include": "src", "compilerOptions": {"outDir": "dist"}}"#,
         ] {
             write(root, "api/tsconfig.json", config);
             assert!(predict_in(root, "tsc").is_none(), "{config}");
         }
+    }
+
+    #[test]
+    fn a_set_root_dir_is_the_root_and_tsc_build_of_one_project_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "api/src/index.ts", "");
+        write(
+            root,
+            "api/tsconfig.build.json",
+            r#"{"include": ["./src"], "compilerOptions": {"outDir": "./dist", "rootDir": "./src", "composite": true}}"#,
+        );
+        let p = predict_in(root, "tsc --build tsconfig.build.json").unwrap();
+        assert_eq!((p.root_dir.as_str(), p.root_set), ("api/src", true));
+        assert_eq!(p.inputs, ["api/src/index.ts"]);
+        assert!(p.only_compile);
+        let p = predict_in(
+            root,
+            "rimraf dist && cp x.js dist/ && tsc -b tsconfig.build.json",
+        )
+        .unwrap();
+        assert!(!p.only_compile);
+        assert!(predict_in(root, "tsc -b a.json b.json").is_none());
+        assert!(predict_in(root, "tsc --build --watch tsconfig.build.json").is_none());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! is built with buildah, and EVERY package folder under a `node_modules` of the image (its
 //! package.json: name, version) is compared with what `pnpm-lock.yaml` resolves for the
 //! service's production closure; the patch must be applied, the internal package must be
-//! there once (at its workspace folder), the service must start and `isogen verify
-//! --workspace` must pass the exported archive, its `version-not-locked` comparison run.
+//! there once (at its workspace folder), pnpm's record of the install
+//! (`node_modules/.pnpm/lock.yaml`) must be in the image with every package's locked
+//! integrity, the service must start and `isogen verify --workspace` must pass the exported
+//! archive, its `version-not-locked` and `integrity-not-locked` comparisons run.
 //!
 //! ```sh
 //! cargo test --test it buildah::locked -- --ignored --nocapture
@@ -39,6 +41,32 @@ pub(super) struct Lockfile {
 struct Package {
     #[serde(default, rename = "peerDependenciesMeta")]
     peers_meta: BTreeMap<String, PeerMeta>,
+    #[serde(default)]
+    resolution: Resolution,
+}
+
+#[derive(Deserialize, Default)]
+struct Resolution {
+    #[serde(default)]
+    integrity: Option<String>,
+}
+
+/// The integrity `lock` (a v9 lockfile: the workspace's, or pnpm's current lockfile of an
+/// install) records for each (name, version) of `packages`.
+fn integrities(
+    lock: &Lockfile,
+    packages: &BTreeSet<(String, String)>,
+) -> BTreeMap<String, Option<String>> {
+    (packages.iter())
+        .map(|(n, v)| {
+            let key = format!("{n}@{v}");
+            let integrity = lock
+                .packages
+                .get(&key)
+                .and_then(|p| p.resolution.integrity.clone());
+            (key, integrity)
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -222,6 +250,7 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
         &["node", "/app/services/api/src/main.js"],
     );
     let inventory = run(&[], &["node", "-e", INVENTORY]);
+    let recorded = run(&[], &["cat", "/app/node_modules/.pnpm/lock.yaml"]);
     let archive = tmp.path().join("api.docker.tar");
     let verified = export_and_verify(IMAGE, &root, &archive);
     buildah(&["rm", &container]);
@@ -241,6 +270,16 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
         missing.is_empty() && extra.is_empty(),
         "the image differs from pnpm-lock.yaml:\n  missing {missing:?}\n  not locked {extra:?}\n{inventory}"
     );
+    // pnpm's record of the install stays in the image, and every package of the closure is
+    // there with the integrity pnpm-lock.yaml locks (what integrity-not-locked compares).
+    let recorded: Lockfile = serde_saphyr::from_str(&recorded)
+        .unwrap_or_else(|e| panic!("node_modules/.pnpm/lock.yaml: {e}\n{recorded}"));
+    let workspace_lock: Lockfile =
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join("pnpm-lock.yaml")).unwrap())
+            .unwrap();
+    let locked = integrities(&workspace_lock, &expected);
+    assert!(locked.values().all(Option::is_some), "{locked:?}");
+    assert_eq!(integrities(&recorded, &expected), locked);
     // What npm would have chosen or kept is not there: the override below ajv's range, no
     // removed or dev-only package.
     assert!(installed.contains(&("fast-deep-equal".into(), "3.1.1".into())));
@@ -266,10 +305,12 @@ fn the_image_holds_exactly_what_the_lockfile_resolves() {
             println!("{report}");
             // verify compared the image with the lockfile (version-not-locked ran and found
             // nothing), rather than skipping the comparison.
-            assert!(
-                !report.contains("rule version-not-locked did not run"),
-                "{report}"
-            );
+            for rule in ["version-not-locked", "integrity-not-locked"] {
+                assert!(
+                    !report.contains(&format!("rule {rule} did not run")),
+                    "{report}"
+                );
+            }
         }
         Err(report) => panic!("{report}"),
     }
