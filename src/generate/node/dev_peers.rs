@@ -80,8 +80,12 @@ pub(super) fn dev_peers(
     if !pnpm.lockfile || pnpm.split_lockfiles || standalone {
         return None;
     }
+    // With the workspace root: pnpm's production install installs its `dependencies` too,
+    // and their optional peers a devDependency resolved (cosmo's root graphiql and
+    // `@types/react-dom`).
     let dirs: Vec<&str> = shipped(service)
         .map(|i| ws.package(i).dir.as_str())
+        .chain(std::iter::once(""))
         .collect();
     let found = pnpm.lock_graph.dev_peers(&dirs);
     if found.keys.is_empty() {

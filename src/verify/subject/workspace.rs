@@ -30,9 +30,13 @@ fn lock_facts(ws: &Workspace, service: &Service) -> Option<LockFacts> {
     if own.ecosystem != Ecosystem::Pnpm || !pnpm.lockfile || pnpm.split_lockfiles {
         return None;
     }
+    // The workspace root's own `dependencies` too: pnpm's production install always installs
+    // the root project, whatever `--filter` selects (cosmo's root depends on graphiql, so every
+    // service image holds it, exactly as locked; generate names them).
     let dirs: Vec<&str> = (service.runtime_closure.iter().copied())
         .chain(std::iter::once(service.package))
         .map(|i| ws.package(i).dir.as_str())
+        .chain(std::iter::once(""))
         .collect();
     Some(LockFacts {
         closure: pnpm.lock_graph.locked_closure(&dirs)?,
