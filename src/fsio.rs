@@ -144,26 +144,70 @@ pub fn racy(seen: &[Seen], started: SystemTime) -> bool {
 
 /// `std::fs::read_to_string`, recorded.
 pub fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
-    note(path.as_ref(), How::Read);
-    std::fs::read_to_string(path)
+    let bytes = read(path.as_ref())?;
+    String::from_utf8(bytes).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
 }
 
-/// `std::fs::read`, recorded.
+/// `std::fs::read`, recorded. When recording, the status is that of the file opened (one
+/// `fstat` of it, not a second lookup of the path), taken before its bytes are read.
 pub fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-    note(path.as_ref(), How::Read);
-    std::fs::read(path)
+    let path = path.as_ref();
+    if !RECORDING.load(Ordering::Relaxed) {
+        return std::fs::read(path);
+    }
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) => {
+            note(path, How::Read);
+            return Err(e);
+        }
+    };
+    let meta = file.metadata();
+    let seen = Seen {
+        path: path.to_path_buf(),
+        how: How::Read,
+        stat: meta.as_ref().ok().and_then(status),
+    };
+    lock().insert(seen);
+    let mut bytes = Vec::with_capacity(meta.map_or(0, |m| m.len() as usize));
+    io::Read::read_to_end(&mut file, &mut bytes)?;
+    Ok(bytes)
 }
 
-/// `std::fs::metadata` (symlinks followed), recorded.
+/// `std::fs::metadata` (symlinks followed), recorded (from the same lookup).
 pub fn metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
-    note(path.as_ref(), How::Read);
-    std::fs::metadata(path)
+    looked_up(path.as_ref(), How::Read, std::fs::metadata(path.as_ref()))
 }
 
-/// `std::fs::symlink_metadata`, recorded.
+/// `std::fs::symlink_metadata`, recorded (from the same lookup).
 pub fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
-    note(path.as_ref(), How::Link);
-    std::fs::symlink_metadata(path)
+    looked_up(
+        path.as_ref(),
+        How::Link,
+        std::fs::symlink_metadata(path.as_ref()),
+    )
+}
+
+/// Records the status a lookup of `path` gave, when recording, and returns it.
+fn looked_up(
+    path: &Path,
+    how: How,
+    meta: io::Result<std::fs::Metadata>,
+) -> io::Result<std::fs::Metadata> {
+    if RECORDING.load(Ordering::Relaxed) {
+        let seen = Seen {
+            path: path.to_path_buf(),
+            how,
+            stat: meta.as_ref().ok().and_then(status),
+        };
+        lock().insert(seen);
+    }
+    meta
 }
 
 /// `std::fs::read_link`, recorded.

@@ -349,7 +349,8 @@ fn main() -> ExitCode {
 }
 
 /// What `generate` says about the workspace before planning: packages left out that look
-/// deployed (an unread start script, a tool a hand-written Dockerfile builds), an empty pnpm
+/// deployed (an unread start script, a tool a hand-written Dockerfile builds, a package its
+/// folder's hand-written Dockerfile runs with Node), an empty pnpm
 /// workspace.
 /// Says the warnings of discovery (kept in `said`), before planning so they are said even
 /// when no package is a service.
@@ -364,6 +365,7 @@ fn discovery_warnings(
         isogen::workspace::roles::unread_starts(ws, &config.workspace)?,
     );
     warn(said, cli::elsewhere::deployed_tools(dir, ws, config)?);
+    warn(said, cli::deployed::warnings(dir, ws, config)?);
     if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
         warn(said, [format!(
             "{}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",

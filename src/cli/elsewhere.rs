@@ -156,7 +156,7 @@ fn candidates(root: &Path, package_dir: &str, generated: &[&str]) -> Vec<(String
     found
 }
 
-fn is_dockerfile_name(name: &str) -> bool {
+pub(super) fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".dockerignore") {
         return false;

@@ -32,6 +32,9 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     };
     // Paths in the errors, relative to the workspace root.
     let root = format!("{}/", dir.display());
+    // A stale lockfile no service installs from refuses nothing, but is said.
+    let stale = (plan.warnings.iter()).filter(|w| w.contains("ERR_PNPM_OUTDATED_LOCKFILE"));
+    warnings.extend(stale.map(|w| without_root(w, &root)));
     let messages: Vec<(String, String)> = plan
         .failed
         .iter()

@@ -4,6 +4,7 @@
 
 pub mod carry;
 pub mod check_cache;
+pub mod deployed;
 pub mod elsewhere;
 pub mod list;
 pub mod progress;

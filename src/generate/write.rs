@@ -123,14 +123,41 @@ pub fn apply(
     // Every file is staged (written to a temporary file beside it, several at once) before any
     // is replaced: a file that cannot be written (a read-only folder) stops everything with
     // nothing written, and the temporary files already made are deleted as they are dropped.
+    // Staged under the folder's absolute path, so tempfile does not ask for the working folder
+    // once per file; messages keep the path as given.
+    let base = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     let staged = crate::par::map(&changed, |p| {
-        stage(&p.path, p.new.as_bytes(), p.mode).map_err(|e| nothing_written(e, &p.file.path))
+        let at = base.join(&p.file.path);
+        stage_at(&p.path, &at, p.new.as_bytes(), p.mode)
+            .map_err(|e| nothing_written(e, &p.file.path))
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
-    for (tmp, p) in staged.into_iter().zip(changed) {
-        tmp.persist(&p.path)
-            .map_err(|e| Error::io(&p.path, e.error))?;
+    rename_all(staged, &changed, out)?;
+    Ok(outcome)
+}
+
+/// Renames every staged file over its target, several at once (each in its own folder, so
+/// the renames do not wait on one another), then says what was done in the files' order.
+/// Should a rename fail (after staging in the same folder, only if the folder changed under
+/// the run), the others still happen and are reported, and the first failure is the error.
+fn rename_all(
+    staged: Vec<tempfile::NamedTempFile>,
+    changed: &[&Planned],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let pairs: Vec<(tempfile::NamedTempFile, &Planned)> =
+        staged.into_iter().zip(changed.iter().copied()).collect();
+    let renamed = crate::par::map(&pairs, |(tmp, p)| std::fs::rename(tmp.path(), &p.path));
+    let mut first_error = None;
+    for ((mut tmp, p), result) in pairs.into_iter().zip(renamed) {
+        if let Err(e) = result {
+            // Dropped: the temporary file is deleted.
+            first_error.get_or_insert(Error::io(&p.path, e));
+            continue;
+        }
+        // Renamed: nothing left to delete under the temporary name.
+        tmp.disable_cleanup(true);
         let verb = match p.status {
             Status::Create => "created",
             Status::HandWritten => "replaced (--force)",
@@ -138,7 +165,7 @@ pub fn apply(
         };
         writeln!(out, "{verb} {}", p.file.path).map_err(io_out)?;
     }
-    Ok(outcome)
+    first_error.map_or(Ok(()), Err)
 }
 
 fn io_out(e: std::io::Error) -> Error {
@@ -310,15 +337,28 @@ fn current_mode(path: &Path) -> Option<u32> {
 /// replaces (0644 for a new file), ready to be renamed over it; dropped unrenamed, it is
 /// deleted.
 fn stage(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<tempfile::NamedTempFile> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    stage_at(path, path, bytes, mode)
+}
+
+/// [`stage`], the temporary file made beside `at` (the same file as `path`, absolute), errors
+/// naming `path`'s folder.
+fn stage_at(
+    path: &Path,
+    at: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+) -> Result<tempfile::NamedTempFile> {
+    let folder = |p: &Path| {
+        p.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(".isogen-")
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+        .tempfile_in(folder(at))
+        .map_err(|e| Error::io(folder(path), e))?;
     // No fsync: the rename alone keeps readers from ever seeing half a file. An fsync per
     // file cost 1.2 s of a 1.4 s cold run on 200 services (BENCHMARKS.md), and a file lost to a
     // power cut is rewritten by the next run, as git leaves its checkout files unsynced.
@@ -513,5 +553,44 @@ mod tests {
             .map(|f| format!("created {}\n", f.path))
             .collect();
         assert_eq!(printed, expected);
+    }
+
+    #[test]
+    fn a_failed_rename_is_the_error_and_the_other_files_are_still_renamed_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        // `b` is a folder with a file in it: a file cannot be renamed over it.
+        std::fs::create_dir_all(dir.path().join("b/x")).unwrap();
+        let files = [file("a", "A\n"), file("b", "B\n"), file("c", "C\n")];
+        let planned: Vec<Planned> = files
+            .iter()
+            .map(|f| Planned {
+                file: f,
+                path: dir.path().join(&f.path),
+                new: f.text(),
+                old: None,
+                mode: None,
+                status: Status::Create,
+            })
+            .collect();
+        let changed: Vec<&Planned> = planned.iter().collect();
+        let staged = changed
+            .iter()
+            .map(|p| stage(&p.path, p.new.as_bytes(), None).unwrap())
+            .collect();
+        let mut out = Vec::new();
+        let err = rename_all(staged, &changed, &mut out).unwrap_err();
+        assert!(err.to_string().contains("/b"), "{err}");
+        assert_eq!(String::from_utf8(out).unwrap(), "created a\ncreated c\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("c")).unwrap(),
+            files[2].text()
+        );
+        // No temporary file is left behind.
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a", "b", "c"]);
     }
 }

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::layer::Item;
 use super::{Capture, Entry, EntryKind, Hidden, MergedTree, ShippedEntry};
 
+mod pack;
 mod stream;
 
 /// Merges the layers' items, lowest layer first, fed one item at a time as a layer being read
@@ -55,6 +56,8 @@ pub(crate) struct Merger {
     prefix: String,
     /// How the layer being fed is merged (see [`stream`]).
     mode: stream::Mode,
+    /// The tree's size when [`pack`] last rebuilt it.
+    packed: usize,
 }
 
 impl Merger {
@@ -68,6 +71,7 @@ impl Merger {
             count,
             prefix: String::new(),
             mode: stream::Mode::default(),
+            packed: 0,
         }
     }
 
@@ -207,6 +211,7 @@ impl Merger {
             self.symlinks.insert(prefixes(&entry.path, |_, _| false).1);
         }
         let dir = entry.kind == EntryKind::Dir;
+        self.pack_when_grown();
         // One descent of the tree: the entry takes the place of what was there.
         let old = self.tree.insert(entry.path.clone(), entry)?;
         // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it

@@ -2,7 +2,8 @@
 //! specifiers of one file ([`static_imports`]), with their line and kind; the values an
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
-//! helpers a script runs); the dependencies a tsup/tsdown config inlines
+//! helpers a script runs); the lines that call dotenv's `config()` ([`dotenv_config_calls`]);
+//! the dependencies a tsup/tsdown config inlines
 //! ([`bundle_patterns`]); whether a specifier names one of Node's built-in modules
 //! ([`is_builtin`]); `NODE_OPTIONS` split as node splits it and the preload flags among
 //! options ([`split_node_options`], [`preloads`]).
@@ -13,6 +14,7 @@
 
 mod builtins;
 mod bundle_patterns;
+mod dotenv_calls;
 mod imports;
 mod literals;
 mod node_options;
@@ -21,6 +23,7 @@ mod specifier;
 
 pub use builtins::is_builtin;
 pub use bundle_patterns::{bundle_patterns, BundlePattern};
+pub use dotenv_calls::dotenv_config_calls;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};

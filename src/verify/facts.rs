@@ -88,13 +88,27 @@ impl RuntimeConfig {
 
 pub use super::users::{parse_group, parse_passwd, GroupEntry, PasswdEntry};
 
+/// A `version` as node-semver's `clean` gives it: trimmed, a leading `v` or `=` dropped when
+/// a version number follows (what npm and pnpm record); anything else as written.
+pub fn clean_version(raw: &str) -> String {
+    let trimmed = raw.trim();
+    let bare = trimmed.trim_start_matches(['=', 'v']).trim_start();
+    if bare.starts_with(|c: char| c.is_ascii_digit()) {
+        bare.to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
 /// A `package.json` found in the image.
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
     /// The folder holding it.
     pub dir: String,
     pub name: Option<String>,
-    /// `version`, as written.
+    /// `version`, as npm and pnpm read it: semver's `clean` drops a leading `v` or `=`
+    /// (redlock 5.0.0-beta.2 publishes `"version": "v5.0.0-beta.2"`, which pnpm-lock.yaml
+    /// records as `5.0.0-beta.2`).
     pub version: Option<String>,
     pub dependencies: Vec<(String, String)>,
     pub optional: Vec<(String, String)>,
@@ -175,7 +189,10 @@ impl Manifest {
         Some(Manifest {
             dir: dir.to_string(),
             name: obj.get("name").and_then(Value::as_str).map(String::from),
-            version: obj.get("version").and_then(Value::as_str).map(String::from),
+            version: obj
+                .get("version")
+                .and_then(Value::as_str)
+                .map(clean_version),
             dependencies: deps("dependencies"),
             optional: deps("optionalDependencies"),
             peer: deps("peerDependencies"),

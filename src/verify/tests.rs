@@ -1759,3 +1759,36 @@ fn the_install_below_a_package_around_the_service_is_not_its_files() {
         .collect();
     assert_eq!(paths, vec!["/app/package.json"], "{:#?}", v.findings);
 }
+
+/// A Next.js standalone tree keeps no dependency specs in the app's package.json (generate
+/// strips them), yet Node loads the app's dependencies from its node_modules, and theirs: a
+/// package only some workspace package lists as a devDependency, that a dependency the service
+/// declares (in the workspace) needs, is not a dev dependency (uploadthing's example app:
+/// next's postcss, a devDependency of the Tailwind examples).
+#[test]
+fn a_dependency_of_what_the_workspace_declares_is_needed_though_the_image_manifest_is_stripped() {
+    let mut ws = workspace();
+    ws.packages[1].dev_deps.push("picolib".into());
+    let image = generated_billing().with(|t| {
+        t.layer(4)
+            .file(
+                "/app/services/billing/package.json",
+                r#"{"name":"@acme/billing","version":"1.0.0","main":"dist/main.js"}"#,
+            )
+            .file(
+                "/app/services/billing/node_modules/zod/package.json",
+                r#"{"name":"zod","version":"3.23.8","dependencies":{"picolib":"^1.0.0"}}"#,
+            )
+            .file(
+                "/app/services/billing/node_modules/picolib/package.json",
+                r#"{"name":"picolib","version":"1.0.0"}"#,
+            )
+            .files(&["/app/services/billing/node_modules/picolib/index.js"])
+    });
+    let v = run(&image.build(), None, Some(&ws), "").unwrap();
+    assert!(
+        !v.findings.iter().any(|f| f.rule == RuleId::DevDependency),
+        "{:#?}",
+        v.findings
+    );
+}

@@ -55,6 +55,9 @@ pub struct PackageRole {
     /// start-like script: the script's name and text (see [`unread_starts`]).
     #[serde(skip)]
     pub unread_start: Option<(String, String)>,
+    /// Left out by `[workspace] not_services` of isogen.toml.
+    #[serde(skip)]
+    pub excluded: bool,
 }
 
 /// Every package of `ws`, in discovery order (pnpm first, then Cargo).
@@ -75,6 +78,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             .map(|o| o.name.as_str())
             .collect();
         let mut unread = None;
+        let mut left_out = false;
         let (role, reason) = if !services.is_empty() {
             let reason = match &explicit {
                 Some(list) => match list.iter().find(|s| s.matches(p)) {
@@ -89,6 +93,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             };
             (Role::Service, reason)
         } else if let Some(s) = excluded.iter().find(|s| s.matches(p)) {
+            left_out = true;
             (
                 Role::NotAService,
                 format!("`{}` in [workspace] not_services of isogen.toml", s.text),
@@ -121,6 +126,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             reason,
             services,
             unread_start: unread,
+            excluded: left_out,
         });
     }
     Ok(out)

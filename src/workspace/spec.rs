@@ -1,7 +1,8 @@
 //! Dependency specs that only pnpm understands, and what they become outside pnpm.
 //!
 //! - The [workspace protocol](https://pnpm.io/workspaces#workspace-protocol-workspace):
-//!   `workspace:*`, `workspace:^`, `workspace:~`, `workspace:<range>`, aliases
+//!   `workspace:*`, `workspace:^`, `workspace:~`, `workspace:<range>`, bare `workspace:`
+//!   (any version, as pnpm links it), aliases
 //!   `workspace:<name>@<range>`, and relative paths `workspace:../lib`.
 //! - [Catalogs](https://pnpm.io/catalogs): `catalog:` (the default catalog) and `catalog:<name>`.
 //!
@@ -91,9 +92,12 @@ impl WorkspaceSpec {
         };
         let rest = rest.trim();
         if rest.is_empty() {
-            return Err(SpecError(format!(
-                "`{spec}` has no version after `workspace:` (write `workspace:*`, `workspace:^` or a range)"
-            )));
+            // Bare `workspace:`: pnpm links the package of the same name whatever its version
+            // (uploadthing's packages/shared lists its tooling so; the lockfile says `link:`).
+            return Ok(Some(WorkspaceSpec {
+                target: WorkspaceTarget::SameName,
+                range: WorkspaceRange::Any,
+            }));
         }
         if rest.starts_with('.') || rest.starts_with('/') {
             return Ok(Some(WorkspaceSpec {
@@ -230,8 +234,15 @@ mod tests {
     }
 
     #[test]
-    fn rejects_empty_and_half_aliases() {
-        assert!(WorkspaceSpec::parse("workspace:").is_err());
+    fn bare_workspace_is_any_version_and_half_aliases_are_refused() {
+        // pnpm locks `workspace:` as a link to the package of the same name.
+        assert_eq!(
+            WorkspaceSpec::parse("workspace:").unwrap(),
+            Some(WorkspaceSpec {
+                target: WorkspaceTarget::SameName,
+                range: WorkspaceRange::Any
+            })
+        );
         assert!(WorkspaceSpec::parse("workspace:lib@").is_err());
         // Never a panic on odd input.
         assert!(WorkspaceSpec::parse("workspace:é@1").is_ok());
@@ -288,7 +299,13 @@ mod tests {
                     if let WorkspaceTarget::Named(n) = &p.target {
                         assert!(body.trim().starts_with(n.as_str()), "{spec:?} -> {p:?}");
                     } else if let WorkspaceTarget::SameName = &p.target {
-                        assert_eq!(range, body.trim(), "{spec:?}");
+                        // A bare `workspace:` is any version (`*`).
+                        let body = if body.trim().is_empty() {
+                            "*"
+                        } else {
+                            body.trim()
+                        };
+                        assert_eq!(range, body, "{spec:?}");
                     }
                 }
                 Ok(None) => panic!("{spec:?} is a workspace spec"),

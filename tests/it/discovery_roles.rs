@@ -687,3 +687,42 @@ fn a_desktop_app_over_a_server_library_is_not_a_service() {
         "{desktop}"
     );
 }
+
+/// tests/fixtures/pnpm9-desktop-app, shaped like inbox-zero's `apps/desktop`: an Electron app
+/// in `apps/` with `"main": "dist/main.js"` and `"start": "electron ."` (electron a
+/// devDependency). It is not a service (it was one, with a Dockerfile running its main under
+/// `node`), and `list` says why; the API beside it still is.
+#[test]
+fn an_electron_desktop_app_is_not_a_service() {
+    let ws = crate::fixture_copy::copy("pnpm9-desktop-app", false);
+    assert_eq!(service_names(ws.path()), ["api"]);
+    let text = list(ws.path(), &[]);
+    let desktop = text.lines().find(|l| l.contains("@da/desktop")).unwrap();
+    assert!(
+        desktop.starts_with("not a service")
+            && desktop.contains("an Electron desktop app (it depends on `electron`)"),
+        "{text}"
+    );
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(!ws.path().join("apps/desktop/Dockerfile").exists());
+    assert!(ws.path().join("apps/api/Dockerfile").exists());
+}
+
+/// inbox-zero's web app lists `"google": "link:@next/third-parties/google"`, a module path
+/// written as a `link:`: the folder does not exist. The refusal says so and that removing the
+/// dependency is the fix (it said to add the folder to the workspace's globs).
+#[test]
+fn a_link_to_a_folder_that_does_not_exist_is_named_as_such() {
+    let ws = crate::fixture_copy::copy("pnpm9-desktop-app", false);
+    std::fs::write(
+        ws.path().join("apps/api/package.json"),
+        r#"{"name":"@da/api","version":"1.0.0","scripts":{"start":"node server.js"},"dependencies":{"google":"link:@next/third-parties/google"}}"#,
+    )
+    .unwrap();
+    let out = isogen().arg("list").arg(ws.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("apps/api/package.json: `dependencies.google: link:@next/third-parties/google`: `@next/third-parties/google` is no folder (apps/api/@next/third-parties/google does not exist), so pnpm links a path that is not there and nothing can load `google`; remove the dependency"),
+        "{stderr}"
+    );
+}

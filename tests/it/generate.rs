@@ -1946,10 +1946,14 @@ fn a_link_to_a_folder_outside_the_workspace_packages_is_named() {
         let text = format!(
             r#"{{"name":"@x/api","main":"dist/main.js","scripts":{{"build":"tsc"}},"dependencies":{{"@x/lib":"workspace:*","other":"{spec}"}}}}"#
         );
-        let ws = with(&[(
-            "services/api/package.json",
-            Box::leak(text.into_boxed_str()),
-        )]);
+        let ws = with(&[
+            (
+                "services/api/package.json",
+                Box::leak(text.into_boxed_str()),
+            ),
+            // The folder exists (one that does not is named as missing).
+            ("vendor/other/index.js", ""),
+        ]);
         fails_naming(&ws, &["services/api/package.json", spec, why]);
     }
     // A dev-only link is the build's business (pnpm links it; the image never has it).
@@ -2432,7 +2436,8 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
         insta::assert_snapshot!("stale_lockfile", stderr);
     }
     assert!(!ws.path().join("services/api/Dockerfile").exists());
-    // A second service fails on the same lockfile: the error is said once, not per service.
+    // A second service that does not install `@stale/api`: only api is refused, once; the
+    // worker is warned (its image would build).
     let worker = ws.path().join("services/worker");
     std::fs::create_dir_all(&worker).unwrap();
     std::fs::write(
@@ -2443,7 +2448,17 @@ fn a_stale_lockfile_is_refused_naming_the_package_and_the_fix() {
     std::fs::write(worker.join("index.js"), "setInterval(() => {}, 1000);\n").unwrap();
     let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert_eq!(stderr.matches("is out of date").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("would stop with ERR_PNPM_OUTDATED_LOCKFILE")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the images of services that do not install that package build"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&worker).unwrap();
     // `pnpm install` brings the lockfile up to date: generate goes on.
     let lock = std::fs::read_to_string(ws.path().join("pnpm-lock.yaml"))
@@ -2573,4 +2588,48 @@ fn a_vendored_tarball_dependency_is_copied_to_both_installs() {
         "{ignore}"
     );
     insta::assert_snapshot!("vendored_tarball_dockerfile", dockerfile);
+}
+
+/// tests/fixtures/pnpm9-stale-tool: the lockfile is out of date only for a tool
+/// (`tools/seed` added `left-pad` without `pnpm install`), which no service installs. The
+/// service's deps stage copies only its own packages' manifests, and pnpm checks only the
+/// projects it installs, so its image builds: `list` shows it as a service and `generate`
+/// writes it, both warning about the stale lockfile with the fix. A change to a manifest of
+/// the service's closure is refused as before.
+#[test]
+fn a_stale_lockfile_outside_a_services_closure_warns_and_refuses_nothing() {
+    let ws = fixture("pnpm9-stale-tool");
+    let root = ws.path().to_string_lossy().to_string();
+    let out = isogen().arg("list").arg(ws.path()).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).replace(&root, "<ws>");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("service") && l.contains("@stale/api")),
+        "{stdout}"
+    );
+    let warning = "pnpm-lock.yaml is out of date (`@stale/seed` (tools/seed/package.json): the package is not in the lockfile)";
+    assert!(stderr.contains(warning), "{stderr}");
+    assert!(stderr.contains("run `pnpm install`"), "{stderr}");
+    let out = isogen().arg("generate").arg(ws.path()).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+    assert!(ws.path().join("services/api/Dockerfile").exists());
+    // The service's internal package changes without `pnpm install`: its image would not build.
+    std::fs::write(
+        ws.path().join("packages/log/package.json"),
+        r#"{"name":"@stale/log","version":"1.0.0","main":"index.js","dependencies":{"ms":"catalog:","zod":"^3.23.8"}}"#,
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("`@stale/log` (packages/log/package.json): added `zod`"),
+        "{stderr}"
+    );
 }

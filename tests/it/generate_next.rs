@@ -481,3 +481,77 @@ fn config_imports_next_start_cannot_resolve_are_named() {
         assert!(!err.contains(fine), "{fine} in {err}");
     }
 }
+
+/// tests/fixtures/pnpm9-next-ts: the standalone app has `typescript` as a devDependency (as
+/// every TypeScript app has), and Next's file tracing copies it into `.next/standalone`:
+/// next-server.js's trace follows Next's next.config.ts loader (a `require('typescript')`
+/// that pnpm's hoisting resolves), which the standalone server.js never runs. `isogen verify`
+/// failed such images (toolchain, dev-dependency) that generate had written (seen on
+/// create-t3-turbo). The builder removes it unless a page's or route's own trace lists it,
+/// and the Dockerfile says why.
+#[test]
+fn typescript_next_traces_for_its_config_loader_is_removed_from_the_standalone_tree() {
+    let ws = crate::fixture_copy::copy("pnpm9-next-ts", false);
+    let text = dockerfile(&ws, "web");
+    for needle in [
+        "next-server.js's trace follows Next's next.config.ts loader, which server.js never runs",
+        "RUN t=apps/web/.next/server; traced() { find \"$t\" -name '*.nft.json' -exec grep -l \"/node_modules/$1/\" {} + | grep -q .; }; \\\n    if traced typescript; then",
+        "else find /standalone \\( -path '*/node_modules/typescript' -o -path '*/node_modules/.pnpm/typescript@*' \\) -prune -exec rm -rf {} +",
+        // What the trace reached only through typescript (uploadthing's example app).
+        "for n in source-map-support source-map buffer-from; do",
+    ] {
+        assert!(text.contains(needle), "no `{needle}` in:\n{text}");
+    }
+    // The removal happens in the builder, before runtime-deps copies the tree.
+    let removed = text.find("-prune -exec rm -rf").unwrap();
+    assert!(removed < text.find("COPY --from=builder /standalone/").unwrap());
+}
+
+/// tests/fixtures/pnpm9-next-dev-peer: `sass` (a fork, from git) is a devDependency of the app
+/// and resolves an optional peer of `next`, so a production install would ship it, and its
+/// `node_modules/.pnpm` folder cannot be named safely: `next start` is warned. A standalone
+/// app has no production install (create-t3-turbo got the note for its Expo peers): no word.
+#[test]
+fn the_optional_peer_note_is_only_for_apps_with_a_production_install() {
+    let ws = crate::fixture_copy::copy("pnpm9-next-dev-peer", false);
+    let note = "only because devDependencies resolved optional peers";
+    let stderr = warnings_of(&ws, "web");
+    assert!(!stderr.contains(note), "{stderr}");
+    std::fs::write(
+        ws.path().join("apps/web/next.config.mjs"),
+        "export default {};\n",
+    )
+    .unwrap();
+    let stderr = warnings_of(&ws, "web");
+    assert!(
+        stderr.contains(note) && stderr.contains("sass@git+https://"),
+        "{stderr}"
+    );
+}
+
+/// homarr's Next.js app (and its internal packages) import the workspace root's package.json
+/// by path for the version. Every build stage has it (the deps stage copies it) and `next
+/// build` bundles that code, so the app is not refused; a plain Node service that reads it at
+/// run time still is (its image does not ship the root manifest).
+#[test]
+fn the_root_package_json_imported_by_bundled_next_code_is_not_refused() {
+    let ws = next_workspace(&[(
+        "apps/web/app/version.js",
+        "import root from \"../../../package.json\";\n\nexport const version = root.version ?? \"dev\";\n",
+    )]);
+    assert!(dockerfile(&ws, "web").contains("CMD [\"node\", \"/app/apps/web/server.js\"]"));
+    let ws = crate::fixture_copy::copy("pnpm9-dotenv-calls", false);
+    std::fs::write(
+        ws.path().join("services/mailer/src/version.js"),
+        "exports.version = require(\"../../../package.json\").version;\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(
+            "services/mailer/src/version.js:1: '../../../package.json' reaches package.json"
+        ),
+        "{stderr}"
+    );
+}

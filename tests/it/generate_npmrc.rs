@@ -176,6 +176,24 @@ fn a_hoisted_node_linker_is_overridden_for_the_build_installs() {
     assert!(!stderr.contains("node-linker"), "{stderr}");
 }
 
+/// A comment after a value (cosmo's `.npmrc`: `strict-peer-dependencies=false # If this is
+/// enabled, ...`) is no part of the value, as npm's and pnpm's ini reader takes it: the
+/// default value says nothing, and a hoisted linker is still seen and overridden.
+#[test]
+fn a_comment_after_a_value_is_not_part_of_it() {
+    let npmrc = "strict-peer-dependencies=false # If this is enabled, commands will fail if there is a missing or invalid peer dependency in the tree.\nnode-linker=hoisted ; flat, as the deploy expects\nfetch-retries=\"10\"\n";
+    let (dockerfile, _, stderr) = generate(&[(".npmrc", npmrc)]);
+    assert!(!stderr.contains("strict-peer-dependencies"), "{stderr}");
+    assert!(
+        stderr.contains(".npmrc: `node-linker = hoisted`:"),
+        "{stderr}"
+    );
+    assert!(
+        dockerfile.contains("--store-dir /pnpm/store --node-linker=isolated --filter @x/api...\n"),
+        "{dockerfile}"
+    );
+}
+
 /// The other layout settings give the default Dockerfile and a warning naming each.
 #[test]
 fn other_layout_settings_keep_the_dockerfile_and_are_named() {
@@ -404,6 +422,25 @@ fn an_allow_list_in_the_root_manifests_pnpm_field_gets_a_compiler() {
     );
     assert!(
         dockerfile.contains("bcrypt builds a native addon at install"),
+        "{dockerfile}"
+    );
+}
+
+/// wundergraph/cosmo: the workspace root's production dependencies (graphiql) are in every
+/// service's production install, with the optional peers a devDependency of the root resolved
+/// for them (`@types/react-dom`): those are removed like the service's own, so the image
+/// holds no dev-only package (verify's `dev-dependency` failed cosmo's controlplane on it).
+#[test]
+fn optional_peers_of_the_roots_dependencies_that_a_dev_dependency_resolved_are_removed() {
+    let lock = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n      ui-kit:\n        specifier: 1.0.0\n        version: 1.0.0(@types/react-dom@18.3.0)\n    devDependencies:\n      '@types/react-dom':\n        specifier: 18.3.0\n        version: 18.3.0\n\n  packages/lib: {}\n\n  services/api:\n    dependencies:\n      '@x/lib':\n        specifier: workspace:*\n        version: link:../../packages/lib\n\npackages:\n\n  '@types/react-dom@18.3.0':\n    resolution: {integrity: sha512-dom}\n\n  ui-kit@1.0.0:\n    resolution: {integrity: sha512-kit}\n    peerDependencies:\n      '@types/react-dom': '*'\n    peerDependenciesMeta:\n      '@types/react-dom':\n        optional: true\n\nsnapshots:\n\n  '@types/react-dom@18.3.0': {}\n\n  ui-kit@1.0.0(@types/react-dom@18.3.0):\n    optionalDependencies:\n      '@types/react-dom': 18.3.0\n";
+    let root = r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9","dependencies":{"ui-kit":"1.0.0"},"devDependencies":{"@types/react-dom":"18.3.0"}}"#;
+    let (dockerfile, _, _) = generate(&[("package.json", root), ("pnpm-lock.yaml", lock)]);
+    assert!(
+        dockerfile.contains("#   @types/react-dom@18.3.0: optional peer of ui-kit@1.0.0"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("    @types+react-dom@18.3.0/ \\\n"),
         "{dockerfile}"
     );
 }

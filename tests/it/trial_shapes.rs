@@ -331,6 +331,46 @@ fn a_build_that_rewrites_its_package_json_is_named() {
     assert!(stderr.contains("in `publishConfig`"), "{stderr}");
 }
 
+/// wundergraph/cosmo and electric-sql/electric: services whose hand-written Dockerfile sits in
+/// their own folder but that the default rule leaves out (cosmo's `admission-server`, no
+/// start script, `dev: tsx watch`; electric's examples with only a `dev` script), a
+/// package.json of front-end tooling beside an Elixir image (not a Node service), a workspace
+/// package in a dot folder that a glob names (`examples/.shared`), and an `.npmrc` comment
+/// after a value. The first run names each deployed package and the setting to add; the dot
+/// folder is a package (a dependency on it resolves); the comment is no part of the value.
+#[test]
+fn packages_a_handwritten_dockerfile_runs_are_named_and_dot_folders_are_packages() {
+    let ws = crate::fixture_copy::copy("pnpm9-root-deployed", true);
+    let (_, stderr) = dry_run(ws.path());
+    insta::assert_snapshot!(stderr);
+    assert!(!stderr.contains("examples/phoenix"), "{stderr}");
+    assert!(!stderr.contains("strict-peer-dependencies"), "{stderr}");
+    let list = isogen()
+        .args(["list", "."])
+        .current_dir(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list = String::from_utf8(list).unwrap();
+    assert!(
+        list.contains(
+            "internal package  @rd/examples-shared  examples/.shared  used by @rd/example-todo"
+        ),
+        "{list}"
+    );
+
+    // Said once: not_services silences it.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nnot_services = [\"admission-server\", \"examples/todo\"]\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("hand-written"), "{stderr}");
+}
+
 /// atproto (pnpm 8): `packages/bsync`'s `start` runs `node --enable-source-maps dist/bin.js`,
 /// its `build` is `tsc --build tsconfig.build.json` with `rootDir` `./src` and no `src/bin.ts`
 /// (the deployed process is `services/bsync/index.ts`, run by a hand-written Dockerfile). The

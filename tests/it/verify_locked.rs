@@ -340,6 +340,66 @@ fn a_version_the_lockfile_does_not_lock_and_a_package_outside_the_closure_are_er
     ).as_str()), "{messages:#?}");
 }
 
+/// wundergraph/cosmo: the workspace root's own `dependencies` (graphiql there; `left-pad`
+/// here) are in every service's image, because pnpm's production install always installs the
+/// root project, exactly as locked; and a package that publishes `"version": "v5.0.0-beta.2"`
+/// (redlock) is the `5.0.0-beta.2` pnpm-lock.yaml records, as npm and pnpm read it. The image
+/// generate's Dockerfile gave cosmo's controlplane had 111 such findings; none is one.
+#[test]
+fn the_roots_dependencies_and_a_v_prefixed_version_are_as_locked() {
+    let ws = workspace();
+    let lock = LOCKFILE
+        .replace(
+            "  .: {}\n",
+            "  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
+        )
+        .replace(
+            "      body-kit:\n        specifier: 1.0.0\n        version: 1.0.0(react@19.0.0)\n",
+            "      body-kit:\n        specifier: 1.0.0\n        version: 1.0.0(react@19.0.0)\n      redlock:\n        specifier: 5.0.0-beta.2\n        version: 5.0.0-beta.2\n",
+        )
+        .replace(
+            "  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+            "  left-pad@1.3.0:\n    resolution: {integrity: sha512-pad}\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+        )
+        .replace(
+            "  react@19.0.0:\n    resolution: {integrity: sha512-react}\n",
+            "  react@19.0.0:\n    resolution: {integrity: sha512-react}\n\n  redlock@5.0.0-beta.2:\n    resolution: {integrity: sha512-lock}\n",
+        )
+        .replace(
+            "  ms@2.0.0: {}\n",
+            "  left-pad@1.3.0: {}\n\n  ms@2.0.0: {}\n",
+        )
+        .replace(
+            "  react@19.0.0: {}\n",
+            "  react@19.0.0: {}\n\n  redlock@5.0.0-beta.2: {}\n",
+        );
+    assert_eq!(lock.matches("left-pad").count(), 3, "{lock}");
+    assert_eq!(lock.matches("redlock").count(), 3, "{lock}");
+    std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
+    std::fs::write(
+        ws.path().join("package.json"),
+        r#"{"name":"flow","private":true,"dependencies":{"left-pad":"1.3.0"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("services/server/package.json"),
+        r#"{"name":"@s/server","version":"1.0.0","main":"index.js","scripts":{"start":"node index.js"},"dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0","redlock":"5.0.0-beta.2"}}"#,
+    )
+    .unwrap();
+    let found = not_locked(
+        ws.path(),
+        image(
+            "express@4.21.2",
+            "ms@2.1.3",
+            &[
+                ("left-pad@1.3.0", "left-pad", "1.3.0"),
+                ("redlock@5.0.0-beta.2", "redlock", "v5.0.0-beta.2"),
+            ],
+        ),
+    );
+    assert_eq!(found, vec![]);
+}
+
 /// pnpm's current lockfile as the image's install writes it: the packages it linked, with
 /// the integrity of each tarball (`debug`, `ms@2.0.0`'s: `sha512-...` as given).
 fn current_lockfile(ms0: &str) -> String {

@@ -23,6 +23,7 @@ use crate::generate::cfg::{
 };
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys, CommonContext};
+use crate::workspace::pnpm::freshness::Stale;
 use crate::workspace::pnpm::WORKSPACE_FILE;
 use crate::workspace::pnpm::{out_dir_of, NodePackage, PnpmWorkspace, StartCommand, LOCKFILE};
 use crate::workspace::{Package, Service, Workspace};
@@ -53,7 +54,7 @@ pub fn context(
     let pnpm = ws.pnpm.as_ref().ok_or_else(|| {
         Error::workspace(&ws.root, "not a pnpm workspace (no pnpm-workspace.yaml)")
     })?;
-    refuse_stale_lockfile(ws, pnpm)?;
+    refuse_stale_lockfile(ws, pnpm, service, warnings)?;
     let mut common = common_context(ws, service, config, config_path, "pnpm")?;
     let pkg = ws.service_package(service);
     let svc = Svc {
@@ -132,7 +133,7 @@ pub fn context(
         rebuild: !install.ignore_scripts,
         rebuild_flags: rebuild_flags(&install.install_flags),
         injected_only: injected_only(ws, pnpm, service),
-        dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, warnings),
+        dev_peers: super::dev_peers::dev_peers(ws, pnpm, service, standalone, warnings),
         install,
         packages,
         runtime_packages,
@@ -151,21 +152,44 @@ fn rebuild_flags(install_flags: &[String]) -> Vec<String> {
 }
 
 /// A lockfile pnpm's frozen install would refuse (`ERR_PNPM_OUTDATED_LOCKFILE`) stops
-/// generate: the error names the first file and lists every difference of every file.
-fn refuse_stale_lockfile(ws: &Workspace, pnpm: &PnpmWorkspace) -> Result<()> {
-    let Some(first) = pnpm.stale.first() else {
+/// generate for a service whose image installs from what changed: a manifest of the service
+/// or of a package its build takes, or a workspace-wide file (the root package.json, the
+/// catalogs, the overrides). The error names the first such file and lists every difference.
+/// A stale manifest outside the service's closure is only a warning: the deps stage copies
+/// the closure's manifests alone, and pnpm checks only the projects it installs.
+fn refuse_stale_lockfile(
+    ws: &Workspace,
+    pnpm: &PnpmWorkspace,
+    service: &Service,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let closure: BTreeSet<&str> = std::iter::once(service.package)
+        .chain(service.build_closure.iter().copied())
+        .filter_map(|i| ws.packages.get(i))
+        .map(|p| p.manifest.as_str())
+        .collect();
+    let outside = |s: &&Stale| {
+        s.package.is_some() && s.file != "package.json" && !closure.contains(s.file.as_str())
+    };
+    let describe = |s: &Stale| match &s.package {
+        Some(name) => format!("`{name}` ({}): {}", s.file, s.differences.join(", ")),
+        None => format!("{}: {}", s.file, s.differences.join(", ")),
+    };
+    for s in pnpm.stale.iter().filter(outside) {
+        warnings.push(format!(
+            "{} is out of date ({}); the images of services that do not install that package build (their deps stage copies only their own packages' manifests), but `pnpm install --frozen-lockfile` of the whole workspace (CI, a developer's checkout) stops with ERR_PNPM_OUTDATED_LOCKFILE: run `pnpm install` and commit {}",
+            s.lockfile,
+            describe(s),
+            s.lockfile
+        ));
+    }
+    let stale: Vec<&Stale> = pnpm.stale.iter().filter(|s| !outside(s)).collect();
+    let Some(first) = stale.first() else {
         return Ok(());
     };
-    let lockfiles: BTreeSet<&str> = pnpm.stale.iter().map(|s| s.lockfile.as_str()).collect();
+    let lockfiles: BTreeSet<&str> = stale.iter().map(|s| s.lockfile.as_str()).collect();
     let lockfiles: Vec<&str> = lockfiles.into_iter().collect();
-    let details: Vec<String> = pnpm
-        .stale
-        .iter()
-        .map(|s| match &s.package {
-            Some(name) => format!("`{name}` ({}): {}", s.file, s.differences.join(", ")),
-            None => format!("{}: {}", s.file, s.differences.join(", ")),
-        })
-        .collect();
+    let details: Vec<String> = stale.iter().map(|s| describe(s)).collect();
     Err(Error::workspace(
         ws.root.join(&first.file),
         format!(

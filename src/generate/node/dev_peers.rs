@@ -68,18 +68,24 @@ fn pattern(key: &str, kept: &[String]) -> Option<String> {
 }
 
 /// What to remove after the production install of `service` and the packages it ships;
-/// `None` when nothing is to remove or there is no shared lockfile.
+/// `None` when nothing is to remove, there is no shared lockfile, or the service is a
+/// Next.js `standalone` output (no production install: nothing to remove, nothing to say).
 pub(super) fn dev_peers(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
     service: &Service,
+    standalone: bool,
     warnings: &mut Vec<String>,
 ) -> Option<DevPeersContext> {
-    if !pnpm.lockfile || pnpm.split_lockfiles {
+    if !pnpm.lockfile || pnpm.split_lockfiles || standalone {
         return None;
     }
+    // With the workspace root: pnpm's production install installs its `dependencies` too,
+    // and their optional peers a devDependency resolved (cosmo's root graphiql and
+    // `@types/react-dom`).
     let dirs: Vec<&str> = shipped(service)
         .map(|i| ws.package(i).dir.as_str())
+        .chain(std::iter::once(""))
         .collect();
     let found = pnpm.lock_graph.dev_peers(&dirs);
     if found.keys.is_empty() {

@@ -5,8 +5,10 @@
 //! the script, the file and the two ways (isogen.toml `env`, or at run time); silent once the
 //! service's section sets `env`. The same for a bare `import 'dotenv/config'` (or
 //! `require('dotenv/config')`) in the sources of the service or of a workspace package it
-//! uses: it loads `.env` of the working folder when the module runs. It never reads the
-//! files.
+//! uses (one warning per service, naming every import), and each call of dotenv's
+//! `config()` (`dotenv.config()`, `require('dotenv').config()`, `config()` imported from
+//! `dotenv`) there: they load `.env` of the working folder when the module runs. It never
+//! reads the files.
 
 use crate::generate::cfg::ServiceConfig;
 use crate::js::ImportKind;
@@ -57,7 +59,8 @@ pub(super) fn warn(
     }
 }
 
-/// Warns about each `import 'dotenv/config'` / `require('dotenv/config')` in the sources of
+/// Warns about each `import 'dotenv/config'` / `require('dotenv/config')` and each call of
+/// dotenv's `config()` in the sources of
 /// the service's package and of the workspace packages its build takes (`workdir` is the
 /// image's working folder, where dotenv looks for `.env`).
 pub(super) fn warn_imports(
@@ -74,30 +77,59 @@ pub(super) fn warn_imports(
     }
     let service_dir = &ws.packages[service.package].dir;
     let packages = std::iter::once(service.package).chain(service.build_closure.iter().copied());
+    let mut sites = Vec::new();
+    let mut calls = Vec::new();
     for p in packages.filter_map(|i| ws.packages.get(i)) {
         let Some(sources) = pnpm.sources.get(&p.dir) else {
             continue;
         };
-        let loads_env = sources.imports.iter().filter(|i| {
+        sites.extend(sources.imports.iter().filter(|i| {
             i.specifier == "dotenv/config" && !i.type_only && i.kind != ImportKind::ExportFrom
-        });
-        for import in loads_env {
-            let from_root = relpath::child(service_dir, ".env");
-            warnings.push(format!(
-                "{}:{}: `{}` loads `.env` from the working folder ({workdir} in the image) when \
-                 it runs, but the image holds no env file (they hold secrets; its ignore file \
-                 keeps them out): give the service `{}` its variables with `env` in {section} \
-                 of isogen.toml (for values that are not secret), or when it runs (`docker run \
-                 --env-file {from_root}`, your orchestrator's secrets)",
-                import.file,
-                import.line,
-                match import.kind {
-                    ImportKind::Require | ImportKind::ImportEquals => "require('dotenv/config')",
-                    ImportKind::DynamicImport => "import('dotenv/config')",
-                    _ => "import 'dotenv/config'",
-                },
-                service.name,
-            ));
-        }
+        }));
+        calls.extend(sources.dotenv_calls.iter());
     }
+    for (file, line) in calls {
+        warnings.push(format!(
+            "{file}:{line}: dotenv's `config()` loads an env file (`.env` unless its `path` \
+             option names another) from the working folder ({workdir} in the image) when it \
+             runs, but the image holds no env file (they hold secrets; its ignore file keeps \
+             them out): give the service `{}` its variables with `env` in {section} of \
+             isogen.toml (for values that are not secret), or when it runs (`docker run \
+             --env-file {}`, your orchestrator's secrets)",
+            service.name,
+            relpath::child(service_dir, ".env"),
+        ));
+    }
+    // One warning per service: cosmo's controlplane imports it in its server and in eight
+    // scripts of src/bin/, and one fix covers them all.
+    let Some((import, more)) = sites.split_first() else {
+        return;
+    };
+    let also = match more.len() {
+        0 => String::new(),
+        n => format!(
+            " (and {n} more import{} of it: {})",
+            if n == 1 { "" } else { "s" },
+            more.iter()
+                .map(|i| format!("{}:{}", i.file, i.line))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let from_root = relpath::child(service_dir, ".env");
+    warnings.push(format!(
+        "{}:{}: `{}`{also} loads `.env` from the working folder ({workdir} in the image) when \
+         it runs, but the image holds no env file (they hold secrets; its ignore file \
+         keeps them out): give the service `{}` its variables with `env` in {section} \
+         of isogen.toml (for values that are not secret), or when it runs (`docker run \
+         --env-file {from_root}`, your orchestrator's secrets)",
+        import.file,
+        import.line,
+        match import.kind {
+            ImportKind::Require | ImportKind::ImportEquals => "require('dotenv/config')",
+            ImportKind::DynamicImport => "import('dotenv/config')",
+            _ => "import 'dotenv/config'",
+        },
+        service.name,
+    ));
 }

@@ -112,9 +112,14 @@ fn runtime_closure(
     let mut runtime = HashSet::new();
     if let Some(root) = &s.root {
         let ws_runtime = wsf.map(|w| &w.runtime_names);
+        // The workspace's production dependencies of the service, where the image has them
+        // installed for it: a manifest stripped of its specs (a Next.js standalone tree's)
+        // still needs what Node loads from there (next, and next's own dependencies).
+        let declared = (wsf.map(|w| &w.own_external_deps).into_iter().flatten())
+            .filter_map(|name| find_installed(facts, root, name).map(|(_, real)| real));
         walk(
             facts,
-            [root.clone()],
+            std::iter::once(root.clone()).chain(declared),
             &mut runtime,
             |_, dep, spec, target| {
                 let m = &facts.manifests[target];

@@ -30,9 +30,13 @@ fn lock_facts(ws: &Workspace, service: &Service) -> Option<LockFacts> {
     if own.ecosystem != Ecosystem::Pnpm || !pnpm.lockfile || pnpm.split_lockfiles {
         return None;
     }
+    // The workspace root's own `dependencies` too: pnpm's production install always installs
+    // the root project, whatever `--filter` selects (cosmo's root depends on graphiql, so every
+    // service image holds it, exactly as locked; generate names them).
     let dirs: Vec<&str> = (service.runtime_closure.iter().copied())
         .chain(std::iter::once(service.package))
         .map(|i| ws.package(i).dir.as_str())
+        .chain(std::iter::once(""))
         .collect();
     Some(LockFacts {
         closure: pnpm.lock_graph.locked_closure(&dirs)?,
@@ -50,6 +54,10 @@ pub(super) struct WsFacts {
     pub(super) all_names: BTreeMap<String, String>,
     pub(super) dev_names: BTreeSet<String>,
     pub(super) runtime_dep_names: BTreeSet<String>,
+    /// The registry packages the service's own package.json lists as production
+    /// dependencies, as the workspace has it (an image may strip its copy: a Next.js
+    /// standalone tree keeps no dependency specs).
+    pub(super) own_external_deps: BTreeSet<String>,
     pub(super) others: Vec<OtherService>,
     pub(super) ecosystem: Ecosystem,
     pub(super) bin: Option<String>,
@@ -92,6 +100,7 @@ pub(super) fn ws_facts(ws: &Workspace, service: &Service, build_script: &str) ->
         .collect();
     WsFacts {
         package_name: own.name.clone(),
+        own_external_deps: own.external_deps.iter().cloned().collect(),
         runtime_names: service
             .runtime_closure
             .iter()

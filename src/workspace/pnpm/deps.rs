@@ -111,7 +111,7 @@ pub(super) fn read_deps(
             let bad = |message: String| {
                 Error::workspace(&path, format!("`{field}.{key}: {spec}`: {message}"))
             };
-            out.push(classify(pkg, kind, key, spec, lookup, bad)?);
+            out.push(classify(pkg, kind, key, spec, lookup, root, bad)?);
         }
     }
     Ok(out)
@@ -124,6 +124,7 @@ fn classify(
     key: &str,
     spec: &str,
     lookup: &Lookup,
+    root: &Path,
     bad: impl Fn(String) -> Error,
 ) -> Result<DeclaredDep> {
     let mut dep = DeclaredDep {
@@ -178,6 +179,18 @@ fn classify(
             return Err(bad(format!(
                 "`{}` is a tarball outside the workspace, so the image's build context cannot hold it; move it into the repository (a `vendor/` folder) or depend on a published version",
                 rel.trim()
+            )));
+        }
+        let folder = relpath::join(&pkg.dir, rel.trim());
+        let missing =
+            (folder.as_ref()).is_some_and(|f| crate::fsio::metadata(root.join(f)).is_err());
+        if dep.internal.is_none() && !tarball && kind != DepKind::Dev && missing {
+            // inbox-zero's web app: `"google": "link:@next/third-parties/google"` (a module
+            // path written as a link). pnpm links the missing folder; nothing can load it.
+            return Err(bad(format!(
+                "`{}` is no folder ({} does not exist), so pnpm links a path that is not there and nothing can load `{key}`; remove the dependency (or, if a module of another package was meant, import that package)",
+                rel.trim(),
+                folder.unwrap_or_default(),
             )));
         }
         if dep.internal.is_none() && !tarball && kind != DepKind::Dev {

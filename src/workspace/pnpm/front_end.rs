@@ -12,7 +12,8 @@
 //!
 //! A React Native app (it depends on `expo` or `react-native`: create-t3-turbo's `apps/expo`,
 //! whose `main` is the app's `index.ts`) is a front end too: its bundle runs on phones, built
-//! by Expo's or React Native's tooling, never by `node` in a container.
+//! by Expo's or React Native's tooling, never by `node` in a container. So is an Electron
+//! desktop app (it depends on `electron`; inbox-zero's `apps/desktop`, `start: electron .`).
 //!
 //! Pure: it reads the model discovery built, never the disk.
 
@@ -86,7 +87,7 @@ pub fn static_server(words: &[String]) -> Option<(String, &'static str)> {
 /// Why `package` is a static front end (see the module), or `None` when it is not one.
 pub fn static_front_end(package: &Package) -> Option<String> {
     let node = package.node.as_ref()?;
-    if let Some(reason) = mobile_app(node) {
+    if let Some(reason) = mobile_app(node).or_else(|| desktop_app(node)) {
         return Some(reason);
     }
     if node.next.is_some() || node.service_entry().is_some() || !node.processes.is_empty() {
@@ -130,6 +131,32 @@ fn mobile_app(node: &NodePackage) -> Option<String> {
     Some(format!(
         "a React Native app (it depends on `{dep}`): its bundle runs on phones, built by Expo's \
          or React Native's tooling, not by `node` in a container; no Dockerfile"
+    ))
+}
+
+/// Why the package is an Electron desktop app: it depends on `electron` (a devDependency, as
+/// electron-builder wants it), is no Next.js app, and no start script runs `node <file>`,
+/// `next start` or a shell script (inbox-zero's `apps/desktop`: `"main": "dist/main.js"`,
+/// `"start": "electron ."`).
+fn desktop_app(node: &NodePackage) -> Option<String> {
+    let starts = matches!(
+        node.start,
+        Some((
+            _,
+            StartCommand::Node { .. }
+                | StartCommand::Next { .. }
+                | StartCommand::ShellScript { .. }
+        ))
+    );
+    if node.next.is_some() || starts || !node.processes.is_empty() {
+        return None;
+    }
+    let dep = (node.deps.iter())
+        .map(|d| d.key.as_str())
+        .find(|k| matches!(*k, "electron" | "electron-nightly"))?;
+    Some(format!(
+        "an Electron desktop app (it depends on `{dep}`): it runs on users' machines, packaged \
+         by electron-builder or Electron Forge, not by `node` in a container; no Dockerfile"
     ))
 }
 

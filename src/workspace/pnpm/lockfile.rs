@@ -168,11 +168,66 @@ pub struct LockSpec {
     pub specifier: String,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
+/// An importer's dependency: `{specifier, version}` (v6+) or a bare version (v5.4).
+#[derive(Debug)]
 pub(super) enum LockEntry {
     Full { specifier: String, version: String },
     Version(String),
+}
+
+/// By hand rather than `#[serde(untagged)]`, which buffered every entry of every importer
+/// into serde's `Content` before trying each variant (5% of a 200-service `generate`'s CPU,
+/// perf, BENCHMARKS.md Round 15). It accepts what the untagged form accepted: a string, or a
+/// map with string `specifier` and `version` (other keys ignored).
+impl<'de> serde::Deserialize<'de> for LockEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(LockEntryVisitor)
+    }
+}
+
+struct LockEntryVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LockEntryVisitor {
+    type Value = LockEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a version, or a map with `specifier` and `version`")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<LockEntry, E> {
+        Ok(LockEntry::Version(v.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<LockEntry, E> {
+        Ok(LockEntry::Version(v))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<LockEntry, A::Error> {
+        use serde::de::Error;
+        let (mut specifier, mut version) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            let slot = match key.as_str() {
+                "specifier" => &mut specifier,
+                "version" => &mut version,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if slot.is_some() {
+                return Err(A::Error::custom(format!("duplicate field `{key}`")));
+            }
+            *slot = Some(map.next_value::<String>()?);
+        }
+        match (specifier, version) {
+            (Some(specifier), Some(version)) => Ok(LockEntry::Full { specifier, version }),
+            (None, _) => Err(A::Error::missing_field("specifier")),
+            (_, None) => Err(A::Error::missing_field("version")),
+        }
+    }
 }
 
 impl LockEntry {
@@ -322,4 +377,26 @@ fn importer_specs(imp: &LockImporter) -> BTreeMap<String, LockSpec> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(yaml: &str) -> std::result::Result<LockEntry, String> {
+        serde_saphyr::from_str::<LockEntry>(yaml).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_entry_is_a_bare_version_or_a_specifier_and_version() {
+        assert!(matches!(entry("1.2.3"), Ok(LockEntry::Version(v)) if v == "1.2.3"));
+        let full = entry("specifier: ^1.0.0\nversion: 1.2.3(react@18.2.0)\nother: [1]\n");
+        assert!(matches!(full, Ok(LockEntry::Full { specifier, version })
+            if specifier == "^1.0.0" && version == "1.2.3(react@18.2.0)"));
+        assert!(entry("specifier: ^1.0.0\n")
+            .unwrap_err()
+            .contains("version"));
+        assert!(entry("version: 1.2.3\n").unwrap_err().contains("specifier"));
+        assert!(entry("[1.2.3]").is_err());
+    }
 }

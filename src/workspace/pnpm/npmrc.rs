@@ -1,5 +1,7 @@
-//! `.npmrc` as data: `key=value` lines as npm's ini reader takes them (`#` and `;` start
-//! comments, the last assignment wins, quotes around a value are dropped).
+//! `.npmrc` as data: `key=value` lines as npm's ini reader (the `ini` package npm and pnpm
+//! use) takes them: `#` and `;` start comments, also after a value (`strict-peer-dependencies=false
+//! # why` is `false`; `\#` keeps one), the last assignment wins, quotes around a value are
+//! dropped.
 //!
 //! It only parses text; it never reads a file itself, and it never keeps a value whose key is
 //! a credential (`_authToken`, `_auth`, `_password`, `username`, anything scoped to a
@@ -45,7 +47,7 @@ impl Npmrc {
                 continue;
             }
             public_lines.push(line.to_string());
-            let value = value.trim().trim_matches(['"', '\'']).to_string();
+            let value = ini_value(value);
             match key.strip_suffix("[]") {
                 Some(list) => lists
                     .entry(list.trim().to_string())
@@ -84,6 +86,36 @@ impl Npmrc {
     }
 }
 
+/// A value as the `ini` package's `unsafe` reads it: a quoted value loses its quotes (and
+/// keeps any `#` or `;` inside them); otherwise it ends at the first `#` or `;` not escaped
+/// by a backslash, `\#`, `\;` and `\\` become the character, and the rest is trimmed.
+fn ini_value(raw: &str) -> String {
+    let raw = raw.trim();
+    let quoted = raw.len() > 1
+        && ((raw.starts_with('"') && raw.ends_with('"'))
+            || (raw.starts_with('\'') && raw.ends_with('\'')));
+    if quoted {
+        return raw[1..raw.len() - 1].to_string();
+    }
+    let mut out = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' | ';' => break,
+            '\\' => match chars.next() {
+                Some(e @ ('\\' | ';' | '#')) => out.push(e),
+                Some(e) => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                None => out.push('\\'),
+            },
+            c => out.push(c),
+        }
+    }
+    out.trim().to_string()
+}
+
 /// Whether an `.npmrc` key holds a secret (or is scoped to a registry URL, where secrets live).
 fn is_credential(key: &str) -> bool {
     let last = key.rsplit(':').next().unwrap_or(key);
@@ -117,6 +149,18 @@ mod tests {
                 "ignore-scripts=\"true\""
             ]
         );
+        // After a value, `#` and `;` start a comment too, unless quoted or escaped (as the
+        // `ini` package npm and pnpm read .npmrc with: cosmo's `strict-peer-dependencies=false
+        // # If this is enabled, ...`).
+        let rc = Npmrc::parse(
+            "strict-peer-dependencies=false # If this is enabled, commands will fail\nnode-linker = hoisted;flat\nfetch-retries=\"10\"\nhoist-pattern[]=*types* # types\nmessage=\"a # b\"\ntag=x\\#1\\;2\\\\3\\q\n",
+        );
+        assert_eq!(rc.flag("strict-peer-dependencies"), Some(false));
+        assert_eq!(rc.get("node-linker"), Some("hoisted"));
+        assert_eq!(rc.get("fetch-retries"), Some("10"));
+        assert_eq!(rc.list("hoist-pattern"), Some(&["*types*".to_string()][..]));
+        assert_eq!(rc.get("message"), Some("a # b"));
+        assert_eq!(rc.get("tag"), Some("x#1;2\\3\\q"));
         let rc =
             Npmrc::parse("registry=https://npm.acme.dev/\n@acme:registry=https://npm.acme.dev/\n");
         assert!(!rc.credentials);

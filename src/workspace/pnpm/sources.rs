@@ -44,6 +44,9 @@ pub struct PackageSources {
     pub imports: Vec<SourceImport>,
     /// `file:line: why` for each file that could not be read or parsed.
     pub unreadable: Vec<String>,
+    /// (file, line) of each call of dotenv's `config()` ([`js::dotenv_config_calls`]), in the
+    /// files that import `dotenv`.
+    pub dotenv_calls: Vec<(String, u32)>,
 }
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
@@ -75,8 +78,14 @@ pub fn read(
             .map(|f| relpath::child(&p.dir, f))
             .collect();
         // The folder of the entry is build output, unless the entry is TypeScript source
-        // (`"main": "./src/index.ts"`: a package its dependents compile or bundle).
-        if let Some(n) = (p.node.as_ref()).filter(|n| !n.out_dir.is_empty() && !source_entry(n)) {
+        // (`"main": "./src/index.ts"`: a package its dependents compile or bundle) or nothing
+        // builds the package (plain JavaScript whose `main` is `src/server.js`: its sources).
+        // tsconfig `outDir`s (a package another's `tsc -b` builds) are in `out_dirs`.
+        let built =
+            |n: &NodePackage| (n.scripts.keys()).any(|k| k == "build" || k.starts_with("build:"));
+        if let Some(n) =
+            (p.node.as_ref()).filter(|n| !n.out_dir.is_empty() && !source_entry(n) && built(n))
+        {
             skip.insert(relpath::child(&p.dir, &n.out_dir));
         }
         skip.extend(out_dirs.iter().cloned());
@@ -96,16 +105,20 @@ pub fn read(
         let entry = out.entry(dir).or_default();
         entry.files += 1;
         match result {
-            Ok(imports) => entry
-                .imports
-                .extend(imports.into_iter().map(|i| SourceImport {
-                    file: file.clone(),
-                    line: i.line,
-                    specifier: i.specifier,
-                    kind: i.kind,
-                    type_only: i.type_only,
-                    binds_value: i.binds_value,
-                })),
+            Ok((imports, dotenv_calls)) => {
+                let calls = dotenv_calls.into_iter().map(|l| (file.clone(), l));
+                entry.dotenv_calls.extend(calls);
+                entry
+                    .imports
+                    .extend(imports.into_iter().map(|i| SourceImport {
+                        file: file.clone(),
+                        line: i.line,
+                        specifier: i.specifier,
+                        kind: i.kind,
+                        type_only: i.type_only,
+                        binds_value: i.binds_value,
+                    }));
+            }
             Err(why) => entry.unreadable.push(why),
         }
     }
@@ -114,6 +127,7 @@ pub fn read(
             .imports
             .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         sources.unreadable.sort();
+        sources.dotenv_calls.sort();
     }
     out
 }
@@ -177,7 +191,8 @@ fn is_source(name: &str) -> bool {
     EXTENSIONS.contains(&ext) && !declaration && !test && !test_runner::is_runner_file(name)
 }
 
-type Parsed = (String, String, Result<Vec<js::Import>, String>);
+/// (package folder, file, its imports and the lines calling dotenv's `config()`, or why not).
+type Parsed = (String, String, Result<(Vec<js::Import>, Vec<u32>), String>);
 
 /// Reads and parses every (package folder, file) on all cores.
 fn parse_all(root: &Path, jobs: Vec<(String, String)>) -> Vec<Parsed> {
@@ -200,7 +215,18 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
     let result = match crate::fsio::read_to_string(&path) {
         Ok(text) => {
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-            js::static_imports(Path::new(file), text).map_err(|e| e.to_string())
+            js::static_imports(Path::new(file), text)
+                .and_then(|imports| {
+                    // Only a file that loads dotenv is read for its calls.
+                    let dotenv = (imports.iter()).any(|i| i.specifier == "dotenv" && !i.type_only);
+                    let calls = if dotenv {
+                        js::dotenv_config_calls(Path::new(file), text)?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok((imports, calls))
+                })
+                .map_err(|e| e.to_string())
         }
         Err(e) => Err(format!("{file}: {e}")),
     };

@@ -4,7 +4,9 @@
 //! Package discovery follows pnpm's own (`@pnpm/fs.find-packages`): each glob gets
 //! `/package.json` appended and is matched against manifest paths relative to the root, `!`
 //! globs remove matches, and `node_modules`, `bower_components`, `test` and `tests` folders
-//! are never searched. It only reads; it never reads a package.json's contents.
+//! are never searched. As pnpm's glob library (`dot: false`), a wildcard never matches a
+//! folder whose name starts with `.`, but a glob that names it does (electric's
+//! `examples/.shared`). It only reads; it never reads a package.json's contents.
 
 use std::path::Path;
 
@@ -51,6 +53,7 @@ pub(super) fn read_catalogs(yaml: &Value, path: &Path) -> Result<Catalogs> {
 /// Folders (workspace-relative, `/`-separated, sorted) whose package.json the globs select.
 pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> Result<Vec<String>> {
     let (include, exclude) = compile_globs(globs, ws_file)?;
+    let segments = include_segments(globs);
     let mut dirs = Vec::new();
     let walker = crate::fsio::walk(root)
         .follow_links(false)
@@ -62,7 +65,10 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
                 return true;
             }
             let name = e.file_name().to_string_lossy();
-            !(name.starts_with('.') || NEVER_SEARCHED.contains(&name.as_ref()))
+            if NEVER_SEARCHED.contains(&name.as_ref()) {
+                return false;
+            }
+            !name.starts_with('.') || segments.iter().any(|s| dot_named(s, e.depth() - 1))
         });
     for entry in crate::fsio::walked_all(walker) {
         let entry = entry.map_err(|e| {
@@ -81,7 +87,17 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
             .collect::<Vec<_>>()
             .join("/");
         let manifest = format!("{rel}/package.json");
-        if include.is_match(&manifest)
+        let dots: Vec<usize> = rel
+            .split('/')
+            .enumerate()
+            .filter(|(_, c)| c.starts_with('.'))
+            .map(|(i, _)| i)
+            .collect();
+        let included = include
+            .matches(&manifest)
+            .into_iter()
+            .any(|g| dots.iter().all(|&i| dot_named(&segments[g], i)));
+        if included
             && !exclude.is_match(&manifest)
             && crate::fsio::is_file(entry.path().join("package.json"))
         {
@@ -90,6 +106,32 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
     }
     dirs.sort();
     Ok(dirs)
+}
+
+/// The folder names of each include glob, in the order `compile_globs` adds them.
+fn include_segments(globs: &[String]) -> Vec<Vec<String>> {
+    globs
+        .iter()
+        .map(|g| g.trim())
+        .filter(|g| !g.starts_with('!'))
+        .map(|g| {
+            g.trim_start_matches("./")
+                .trim_end_matches('/')
+                .split('/')
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether a glob of folder names `segments` names, at level `i`, a folder starting with `.`
+/// (no `**` before it): only such a glob selects a dot folder there, as pnpm's glob library
+/// matches wildcards with `dot: false`.
+fn dot_named(segments: &[String], i: usize) -> bool {
+    segments
+        .get(i)
+        .is_some_and(|s| s.starts_with('.') && s != ".")
+        && !segments[..i].iter().any(|s| s.contains("**"))
 }
 
 /// How deep below the root a folder the `globs` select can be: without `**` (or a class,
@@ -179,6 +221,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(found, vec!["apps/api", "libs/a"]);
+    }
+
+    #[test]
+    fn a_dot_folder_is_a_package_only_where_a_glob_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in [
+            "examples/.shared",
+            "examples/todo",
+            "examples/.cache",
+            "libs/.x/y",
+        ] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+            std::fs::write(dir.path().join(d).join("package.json"), "{}").unwrap();
+        }
+        let find = |g: &[&str]| {
+            find_manifests(dir.path(), &globs_of(g), Path::new("pnpm-workspace.yaml")).unwrap()
+        };
+        // electric's globs: the wildcard skips `.cache` and `.shared`, the named glob takes
+        // `.shared`.
+        assert_eq!(
+            find(&["examples/*", "examples/.shared", "libs/**"]),
+            vec!["examples/.shared", "examples/todo"]
+        );
+        assert_eq!(find(&["examples/.s*"]), vec!["examples/.shared"]);
+        assert_eq!(find(&["libs/.x/*"]), vec!["libs/.x/y"]);
     }
 
     fn globs_of(g: &[&str]) -> Vec<String> {

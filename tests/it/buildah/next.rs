@@ -231,3 +231,22 @@ fn build_serve_verify(fixture: &str) {
         build_run_verify(&root, &app, tmp.path());
     }
 }
+
+/// tests/fixtures/pnpm9-next-ts: the standalone app with `typescript` as a devDependency,
+/// which Next's file tracing copies into `.next/standalone` (for its next.config.ts loader,
+/// which server.js never runs). The image serves without it, and `verify --workspace` passes
+/// (it failed on toolchain and dev-dependency before the builder removed it).
+#[test]
+#[ignore = "slow: builds a Next.js image with buildah"]
+fn the_typescript_next_traces_for_its_config_loader_is_not_shipped_and_verify_passes() {
+    let fixture = "pnpm9-next-ts";
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join(fixture);
+    generated_fixture(fixture, &root);
+    let app = App {
+        dir: "apps/web",
+        page_shows: None,
+        port_in_cmd: false,
+    };
+    build_run_verify(&root, &app, tmp.path());
+}

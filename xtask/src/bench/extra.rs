@@ -1,7 +1,9 @@
 //! Shapes beyond issue 12's list, measured only when named with `--only` (so the default run
-//! does not grow): one huge raw layer (of 100k or 200k files), an OCI archive of uncompressed layers, a few very large
-//! incompressible files, many hard links and whiteouts, and 120 small layers as a docker
-//! archive. Builds layer contents only; nothing here measures anything.
+//! does not grow): one huge raw layer (of 100k or 200k files), an OCI archive of uncompressed
+//! layers, a few very large incompressible or compressible files (gzip, zstd), many hard links
+//! and whiteouts (as an archive and as an OCI layout folder), 120 small layers as a docker
+//! archive, 400 tiny layers (raw, zstd) and one gzip layer of 300k files. Builds layer
+//! contents only; nothing here measures anything.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -81,7 +83,67 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
             Comp::Gzip,
             Format::Docker,
         ),
+        // Round 15: shapes not listed in issue 12 nor above.
+        shape(
+            "gzip-1-300k",
+            "one gzip layer of 300k small files (1 KiB on average)",
+            vec![plan("k300-", 300_000, 1 << 10, Kind::Files)],
+            Comp::Gzip,
+            Format::Both,
+        ),
+        shape(
+            "big-4-text",
+            "4 compressible files of 256 MiB in one gzip layer",
+            vec![plan("text-", 4, (256 << 20) / div, Kind::BigText)],
+            Comp::Gzip,
+            Format::Both,
+        ),
+        shape(
+            "big-4-zstd",
+            "4 compressible files of 256 MiB in one zstd layer",
+            vec![plan("text-", 4, (256 << 20) / div, Kind::BigText)],
+            Comp::Zstd,
+            Format::Both,
+        ),
+        shape(
+            "raw-400",
+            "400 tiny uncompressed layers of 4 files (a long Dockerfile, docker save)",
+            tiny(400),
+            Comp::None,
+            Format::Docker,
+        ),
+        shape(
+            "zstd-400",
+            "400 tiny zstd layers of 4 files",
+            tiny(400),
+            Comp::Zstd,
+            Format::Both,
+        ),
+        shape(
+            "links-dir",
+            "the layers of `links` as an OCI layout folder (not an archive)",
+            vec![
+                plan("hl-", 30_000, 4 << 10, Kind::Files),
+                plan("ln-", 50_000, 5000, Kind::Links),
+                plan("wa-", 10_000, 300, Kind::Whiteouts { of: "hl-".into() }),
+                plan("wb-", 10_000, 3, Kind::Whiteouts { of: "hl-".into() }),
+            ],
+            Comp::Gzip,
+            Format::OciDir,
+        ),
     ]
+}
+
+/// `n` layers of 4 small files each (the same at any size: they are small already).
+fn tiny(n: usize) -> Vec<LayerPlan> {
+    (0..n)
+        .map(|i| LayerPlan {
+            tag: format!("y{i}-"),
+            files: 4,
+            avg: 2 << 10,
+            kind: Kind::Files,
+        })
+        .collect()
 }
 
 /// Writes one plain tar layer of a special kind.
@@ -91,7 +153,8 @@ pub fn write_layer(path: &Path, plan: &LayerPlan, pool: &Pool) -> Res<()> {
     let mut builder = tar::Builder::new(BufWriter::with_capacity(1 << 20, file));
     match &plan.kind {
         Kind::Files => return Err("plain layers are written by shapes.rs".into()),
-        Kind::Big => big(&mut builder, plan)?,
+        Kind::Big => big(&mut builder, plan, None)?,
+        Kind::BigText => big(&mut builder, plan, Some(pool))?,
         Kind::Links => links(&mut builder, plan, pool)?,
         Kind::Whiteouts { of } => whiteouts(&mut builder, plan, of)?,
     }
@@ -122,19 +185,38 @@ impl Read for Noise {
     }
 }
 
-fn big(builder: &mut tar::Builder<impl Write>, plan: &LayerPlan) -> Res<()> {
+/// Source-like text, `left` bytes of it: slices of the pool (compresses about 4:1).
+struct Text<'a> {
+    pool: &'a Pool,
+    rng: Rng,
+    left: u64,
+}
+
+impl Read for Text<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.left as usize).min(64 << 10);
+        buf[..n].copy_from_slice(self.pool.slice(&mut self.rng, n));
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// `plan.files` files of `plan.avg` bytes: noise, or source-like text when given the pool.
+fn big(builder: &mut tar::Builder<impl Write>, plan: &LayerPlan, text: Option<&Pool>) -> Res<()> {
     append(builder, "app/data/", b"", true)?;
     for i in 0..plan.files {
         let mut header = tar::Header::new_gnu();
         header.set_size(plan.avg as u64);
         header.set_mode(0o644);
         header.set_mtime(0);
-        let noise = Noise {
-            rng: Rng(0x2545f4914f6cdd1d ^ (i as u64 + 1)),
-            left: plan.avg as u64,
+        let rng = Rng(0x2545f4914f6cdd1d ^ (i as u64 + 1));
+        let left = plan.avg as u64;
+        let data: Box<dyn Read + '_> = match text {
+            Some(pool) => Box::new(Text { pool, rng, left }),
+            None => Box::new(Noise { rng, left }),
         };
         builder
-            .append_data(&mut header, format!("app/data/blob{i}.bin"), noise)
+            .append_data(&mut header, format!("app/data/blob{i}.bin"), data)
             .map_err(|e| format!("tar: {e}"))?;
     }
     Ok(())

@@ -74,19 +74,37 @@ pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResul
     }
     // The `--check` cache (outside the workspace, as for a user) is primed by one passing
     // check once the tree is older than the cache's racy window (3 s): the unchanged-tree rows
-    // measure a check that finds it; the "cache off" row the full check.
-    let cache = out.join("check-cache");
-    let _ = fs::remove_dir_all(&cache);
+    // measure a check that finds it; the "cache off" row the full check. Each binary has its
+    // own cache folder: sharing one, the two binaries' checks of the same tree replaced each
+    // other's entry (one file per workspace), so both always missed.
+    let mut binaries = vec![(String::new(), isogen.to_path_buf())];
+    if let Some(baseline) = &options.baseline {
+        binaries.push((" (baseline)".to_string(), baseline.clone()));
+    }
+    let cache_of = |suffix: &str| {
+        out.join(if suffix.is_empty() {
+            "check-cache"
+        } else {
+            "check-cache-baseline"
+        })
+    };
     std::thread::sleep(std::time::Duration::from_millis(3200));
-    let _ = Command::new(isogen)
-        .args(["generate", "--check"])
-        .arg(&checked)
-        .env("XDG_CACHE_HOME", &cache)
-        .stderr(std::process::Stdio::null())
-        .status();
-    let cache_env = |setting: &str| {
+    for (suffix, bin) in &binaries {
+        let cache = cache_of(suffix);
+        let _ = fs::remove_dir_all(&cache);
+        let _ = Command::new(bin)
+            .args(["generate", "--check"])
+            .arg(&checked)
+            .env("XDG_CACHE_HOME", &cache)
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+    let cache_env = |suffix: &str, setting: &str| {
         vec![
-            ("XDG_CACHE_HOME".to_string(), cache.display().to_string()),
+            (
+                "XDG_CACHE_HOME".to_string(),
+                cache_of(suffix).display().to_string(),
+            ),
             ("ISOGEN_CHECK_CACHE".to_string(), setting.to_string()),
         ]
     };
@@ -105,17 +123,13 @@ pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResul
         cold.display()
     );
     let mut tools = Vec::new();
-    let mut binaries = vec![(String::new(), isogen.to_path_buf())];
-    if let Some(baseline) = &options.baseline {
-        binaries.push((" (baseline)".to_string(), baseline.clone()));
-    }
     for (suffix, bin) in &binaries {
         let mut generate = Tool::sh(
             &format!("isogen generate{suffix} (cold: no Dockerfile yet)"),
             format!("'{}' generate '{}'", bin.display(), cold.display()),
         );
         generate.prepare = Some(fresh.clone());
-        generate.env = cache_env("on");
+        generate.env = cache_env(suffix, "on");
         tools.push(generate);
         let check = |label: &str, setting: &str| {
             let mut check = Tool::sh(
@@ -126,7 +140,7 @@ pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResul
                     checked.display()
                 ),
             );
-            check.env = cache_env(setting);
+            check.env = cache_env(suffix, setting);
             check
         };
         tools.push(check("", "on"));

@@ -21,13 +21,15 @@ use std::process::Command;
 
 use measure::Tool;
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--runs N] [--out DIR] [--baseline BIN] [--only SHAPE]... [--no-slow] [--no-generate] [--md FILE | --no-md]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--runs N] [--out DIR] [--baseline BIN] [--isogen BIN] [--only SHAPE]... [--no-slow] [--no-generate] [--md FILE | --no-md]";
 
 pub struct Options {
     pub quick: bool,
     pub runs: usize,
     pub out: PathBuf,
     pub baseline: Option<PathBuf>,
+    /// An isogen binary to measure instead of building one (`cargo build --release`).
+    pub isogen: Option<PathBuf>,
     pub only: Vec<String>,
     pub slow: bool,
     pub generate: bool,
@@ -45,6 +47,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "target/bench"
         }),
         baseline: None,
+        isogen: None,
         only: Vec::new(),
         slow: !quick,
         generate: true,
@@ -62,6 +65,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--runs" => o.runs = value(arg)?.parse().map_err(|e| format!("--runs: {e}"))?,
             "--out" => o.out = PathBuf::from(value(arg)?),
             "--baseline" => o.baseline = Some(PathBuf::from(value(arg)?)),
+            "--isogen" => o.isogen = Some(PathBuf::from(value(arg)?)),
             "--only" => o.only.push(value(arg)?),
             "--no-slow" => o.slow = false,
             "--no-generate" => o.generate = false,
@@ -78,7 +82,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = std::env::current_dir().map_err(|e| e.to_string())?;
     let out = root.join(&options.out);
     fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let isogen = build_isogen(&out)?;
+    let isogen = match &options.isogen {
+        Some(bin) => bin.clone(),
+        None => build_isogen(&out)?,
+    };
     let mut sections = Vec::new();
     let pool = shapes::Pool::new();
     for shape in shapes::shapes(options.quick) {
@@ -178,13 +185,14 @@ fn image_tools(
     out: &Path,
 ) -> Result<Vec<Tool>, String> {
     let archive = built.archive.display().to_string();
+    let input = built.input.display().to_string();
     let mut tools = vec![Tool::sh(
         "floor",
         floor_script(built, &out.join(shape.name))?,
     )];
     let verify = |name: &str, bin: &Path, cores: Option<&str>| Tool {
         name: name.to_string(),
-        argv: vec![bin.display().to_string(), "verify".into(), archive.clone()],
+        argv: vec![bin.display().to_string(), "verify".into(), input.clone()],
         env: cores
             .map(|c| vec![("ISOGEN_CORES".to_string(), c.to_string())])
             .unwrap_or_default(),
@@ -196,7 +204,10 @@ fn image_tools(
     if let Some(baseline) = &options.baseline {
         tools.push(verify("isogen verify (baseline)", baseline, None));
     }
-    if matches!(shape.name, "gzip-20" | "zstd-20" | "gzip-1") {
+    if matches!(
+        shape.name,
+        "gzip-20" | "zstd-20" | "gzip-1" | "gzip-1-300k" | "zstd-400" | "big-4-zstd"
+    ) {
         tools.push(verify(
             "isogen verify, 16 cores simulated",
             isogen,

@@ -47,6 +47,8 @@ pub enum Kind {
     Files,
     /// `files` incompressible files of exactly `avg` bytes each.
     Big,
+    /// `files` source-like (compressible, about 4:1) files of exactly `avg` bytes each.
+    BigText,
     /// `avg` target files and `files` hard links to them.
     Links,
     /// `files` whiteouts of the files of the `Files` layer tagged `of`, and an opaque marker
@@ -61,6 +63,9 @@ pub enum Format {
     Both,
     Docker,
     Oci,
+    /// An OCI layout directory (the archive unpacked, without manifest.json), which isogen
+    /// reads as a folder; dive is given the archive.
+    OciDir,
 }
 
 pub struct Shape {
@@ -154,6 +159,8 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
 /// A built image: the archive and each layer's stored blob (for the floor).
 pub struct Built {
     pub archive: PathBuf,
+    /// What isogen verifies: the archive, or its unpacked OCI layout (`Format::OciDir`).
+    pub input: PathBuf,
     pub blobs: Vec<PathBuf>,
     pub comp: Comp,
     pub files: usize,
@@ -218,14 +225,38 @@ pub fn build(shape: &Shape, out: &Path, pool: &Pool) -> Res<Built> {
     if !archive.exists() {
         write_archive(&archive, &layers, shape.comp, shape.format)?;
     }
+    let input = match shape.format {
+        Format::OciDir => unpack_layout(&archive)?,
+        _ => archive.clone(),
+    };
     Ok(Built {
         archive,
+        input,
         blobs: layers.into_iter().map(|l| l.3).collect(),
         comp: shape.comp,
         files,
         uncompressed,
         stored,
     })
+}
+
+/// Unpacks the archive beside it as an OCI layout folder (`layout/`, cached), without the
+/// docker archive's manifest.json.
+fn unpack_layout(archive: &Path) -> Res<PathBuf> {
+    let dir = archive.with_file_name("layout");
+    if dir.join("index.json").exists() {
+        return Ok(dir);
+    }
+    let partial = archive.with_file_name("layout.partial");
+    let _ = fs::remove_dir_all(&partial);
+    fs::create_dir_all(&partial).map_err(io_err(&partial))?;
+    let file = File::open(archive).map_err(io_err(archive))?;
+    tar::Archive::new(file)
+        .unpack(&partial)
+        .map_err(io_err(archive))?;
+    fs::remove_file(partial.join("manifest.json")).map_err(io_err(&partial))?;
+    fs::rename(&partial, &dir).map_err(io_err(&dir))?;
+    Ok(dir)
 }
 
 fn size(path: &Path) -> Res<u64> {

@@ -183,6 +183,15 @@ impl Importer<'_> {
         let p = &self.ws.packages[self.index];
         let shown = shown(import, target);
         let Some(owner) = target.owner else {
+            // The workspace root's package.json is in every build stage (the deps stage copies
+            // it; homarr's Next.js app imports it for its version): code `next build` bundles
+            // reads it there; code run from the image would not find it.
+            if target.path == "package.json"
+                && target.via == Via::Relative
+                && self.next_bundles(&[self.index])
+            {
+                return None;
+            }
             // A `paths` target in no package is often a catch-all (`"*"`) the compiler falls
             // back from; a named pattern (`@acme/lib/*` -> `libraries/lib/src/*`, as Nx-style
             // repositories share code) is code the build needs and does not have.

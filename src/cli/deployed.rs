@@ -1,0 +1,183 @@
+//! A pnpm package the default rule leaves out (no start command isogen reads, used by another
+//! package, a tool) whose own folder holds a hand-written Dockerfile that runs it with Node:
+//! cosmo's `admission-server` and `cdn-server` (`dev: tsx watch`, `CMD ["node", "dist",
+//! "index.js"]`), electric's `agents-server` (a devDependency of its conformance tests,
+//! `ENTRYPOINT ["node", "dist/entrypoint.js"]`). The repository deploys it, so `generate`
+//! names it in the first run with the settings that make it a service (or silence this),
+//! instead of leaving a deployed service without a Dockerfile and without a word.
+//!
+//! It reads only the Dockerfiles directly in the package's folder (not the root's, which may
+//! build anything) and counts only those whose final stage runs `node` or a package manager
+//! (an Elixir or Rust image beside a package.json of front-end tooling is not a Node
+//! service); it writes nothing.
+
+use std::path::Path;
+
+use isogen::config::Config;
+use isogen::generate::carry::stage::{self, Form, What};
+use isogen::generate::write;
+use isogen::workspace::roles::{self, Role};
+use isogen::workspace::{Ecosystem, Workspace};
+
+/// Programs whose command runs a Node package.
+const NODE_PROGRAMS: &[&str] = &["node", "nodejs", "npm", "pnpm", "yarn", "npx", "tsx"];
+
+/// One warning per package left out by the default rule whose folder's hand-written
+/// Dockerfile runs it with Node.
+pub fn warnings(root: &Path, ws: &Workspace, config: &Config) -> isogen::Result<Vec<String>> {
+    let rows = roles::roles(ws, &config.workspace)?;
+    let mut out = Vec::new();
+    for (package, row) in ws.packages.iter().zip(&rows) {
+        if package.ecosystem != Ecosystem::Pnpm
+            || package.dir.is_empty()
+            || matches!(row.role, Role::Service | Role::Refused)
+            || row.excluded
+        {
+            continue;
+        }
+        let Some((path, line, argv, workdir)) = node_dockerfile(root, &package.dir) else {
+            continue;
+        };
+        let name = package.folder_name();
+        let entry = match entry_of(&argv, &workdir) {
+            Some(file) => format!("`entry = \"{file}\"`"),
+            None => "`entry` (the file its command runs) or `cmd`".to_string(),
+        };
+        out.push(format!(
+            "{path} is a hand-written Dockerfile whose image runs package `{}` (line {line}: \
+             `{}`), so the repository deploys it, but isogen makes it no service ({}: {}) and \
+             writes no Dockerfile for it: if it is a service, list it with the other services \
+             in [workspace] services of isogen.toml (that list replaces the default rule) and \
+             set {entry} in [generate.services.{name}]; if it is not, add it to [workspace] \
+             not_services to silence this",
+            package.name,
+            argv.join(" "),
+            row.role.label(),
+            row.reason,
+        ));
+    }
+    Ok(out)
+}
+
+/// The first hand-written Dockerfile directly in `dir` whose final stage runs a Node program:
+/// (its path, the line of its command, the command, the final working directory).
+fn node_dockerfile(root: &Path, dir: &str) -> Option<(String, usize, Vec<String>, String)> {
+    let entries = isogen::fsio::read_dir(root.join(dir)).ok()?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| super::elsewhere::is_dockerfile_name(n))
+        .collect();
+    names.sort();
+    names.into_iter().find_map(|name| {
+        let rel = format!("{dir}/{name}");
+        let bytes = isogen::fsio::read(root.join(&rel)).ok()?;
+        let text = String::from_utf8_lossy(&bytes);
+        if write::has_header(&text) {
+            return None;
+        }
+        let (line, argv, workdir) = command(&text)?;
+        let program = argv.first()?.rsplit('/').next()?.to_string();
+        NODE_PROGRAMS
+            .contains(&program.as_str())
+            .then_some((rel, line, argv, workdir))
+    })
+}
+
+/// The final stage's command (`ENTRYPOINT` then `CMD`, each as a list; a shell form split on
+/// spaces), the line of its last part, and the final `WORKDIR`.
+fn command(text: &str) -> Option<(usize, Vec<String>, String)> {
+    let last = stage::final_stage(text).ok()?;
+    let mut workdir = "/".to_string();
+    let (mut entry, mut cmd) = (None, None);
+    for found in &last.found {
+        match &found.what {
+            What::Workdir(w) if w.starts_with('/') => workdir = w.clone(),
+            What::Workdir(w) => workdir = format!("{}/{w}", workdir.trim_end_matches('/')),
+            What::Entrypoint(form) => entry = Some((found.line, words(form))),
+            What::Cmd(form) => cmd = Some((found.line, words(form))),
+            _ => {}
+        }
+    }
+    let line = cmd.as_ref().or(entry.as_ref())?.0;
+    let argv = [entry, cmd]
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c.1)
+        .collect();
+    Some((line, argv, workdir))
+}
+
+fn words(form: &Form) -> Vec<String> {
+    match form {
+        Form::Exec(list) => list.clone(),
+        Form::Shell(line) => line.split_whitespace().map(str::to_string).collect(),
+    }
+}
+
+/// The script `node <options> <file>` runs, relative to the package folder when the
+/// Dockerfile's working directory is where it runs: a `.js`, `.mjs` or `.cjs` file, or the
+/// `index.js` of a folder (`node dist`, as Node loads it when no `dist.js` exists).
+fn entry_of(argv: &[String], workdir: &str) -> Option<String> {
+    if argv.first()?.rsplit('/').next()? != "node" {
+        return None;
+    }
+    let mut args = argv[1..].iter();
+    let file = loop {
+        let a = args.next()?;
+        if isogen::workspace::pnpm::start_script::NODE_VALUE_OPTIONS.contains(&a.as_str()) {
+            args.next();
+        } else if !a.starts_with('-') {
+            break a;
+        }
+    };
+    let last = file.rsplit('/').next().unwrap_or(file);
+    let file = if last.contains('.') {
+        if ![".js", ".mjs", ".cjs"].iter().any(|x| file.ends_with(x)) {
+            return None;
+        }
+        file.clone()
+    } else {
+        // `node dist`: Node loads the folder's index.js (cosmo's `node dist index.js`).
+        format!("{}/index.js", file.trim_end_matches('/'))
+    };
+    let file = match file.strip_prefix(&format!("{}/", workdir.trim_end_matches('/'))) {
+        Some(inside) => inside,
+        None if file.starts_with('/') => return None,
+        None => file.trim_start_matches("./"),
+    };
+    Some(file.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_final_stage_command_and_the_file_node_runs() {
+        let text = "FROM node:22 AS build\nCMD [\"node\", \"build.js\"]\n\nFROM node:22-slim\n\
+                    WORKDIR /prod\nWORKDIR agents-server\nENTRYPOINT [\"node\", \"dist/entrypoint.js\"]\n";
+        let (line, argv, workdir) = command(text).unwrap();
+        assert_eq!((line, workdir.as_str()), (7, "/prod/agents-server"));
+        assert_eq!(
+            entry_of(&argv, &workdir).as_deref(),
+            Some("dist/entrypoint.js")
+        );
+        let exec = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            entry_of(&exec(&["node", "dist", "index.js"]), "/app").as_deref(),
+            Some("dist/index.js")
+        );
+        assert_eq!(entry_of(&exec(&["node", "server.ts"]), "/app"), None);
+        assert_eq!(
+            entry_of(
+                &exec(&["node", "-r", "dotenv/config", "/app/lib/main.mjs"]),
+                "/app"
+            )
+            .as_deref(),
+            Some("lib/main.mjs")
+        );
+        assert_eq!(entry_of(&exec(&["pnpm", "start"]), "/app"), None);
+    }
+}
