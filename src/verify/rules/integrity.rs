@@ -10,7 +10,7 @@
 //! whose version the closure does not lock is `version-not-locked`'s. Like every rule, it only
 //! looks at the [`super::Ctx`].
 
-use super::locked::{bundled, in_scope, third_party};
+use super::locked::checked_packages;
 use super::{Collector, Ctx};
 use crate::verify::diags::Diag;
 use crate::verify::subject::{InstalledLock, LockFacts};
@@ -44,23 +44,11 @@ fn compare(
     let Some(scope) = (ctx.subject.ws_root.as_deref()).or(ctx.subject.app_root.as_deref()) else {
         return;
     };
-    for (dir, m) in &ctx.facts.manifests {
-        if !in_scope(dir, scope) || ctx.policy.allowed(&m.path()) {
-            continue;
-        }
-        let Some(m) = third_party(ctx, dir) else {
-            continue;
-        };
-        let (Some(name), Some(version)) = (&m.name, &m.version) else {
-            continue;
-        };
+    for (dir, m, name, version) in checked_packages(ctx, lock, scope) {
         let locked = lock.closure.packages.get(name).and_then(|v| v.get(version));
         let Some(Some(locked)) = locked else {
             continue;
         };
-        if bundled(ctx, lock, dir) {
-            continue;
-        }
         let package = format!("{name}@{version}");
         let diag = match installed.get(name).and_then(|v| v.get(version)) {
             None => Diag::integrity_not_recorded(dir, &package, lock_path),

@@ -65,20 +65,32 @@ pub(super) fn bundled(ctx: &Ctx, lock: &LockFacts, dir: &str) -> bool {
         .is_some_and(|n| lock.closure.bundlers.contains(n))
 }
 
-fn packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
-    for (dir, m) in &ctx.facts.manifests {
+/// A third-party package folder under `scope` that the lockfile rules check: its folder, its
+/// manifest, its name and version.
+pub(super) type Checked<'a> = (&'a String, &'a Manifest, &'a String, &'a String);
+
+/// Every third-party package folder under `scope` with a name and a version, not allowed by
+/// the policy and not bundled in another package: what `version-not-locked` and
+/// `integrity-not-locked` compare with the lockfile.
+pub(super) fn checked_packages<'a, 'c: 'a, 'f: 'c>(
+    ctx: &'a Ctx<'c, 'f>,
+    lock: &'a LockFacts,
+    scope: &'a str,
+) -> impl Iterator<Item = Checked<'a>> + use<'a, 'c, 'f> {
+    ctx.facts.manifests.iter().filter_map(move |(dir, m)| {
         if !in_scope(dir, scope) || ctx.policy.allowed(&m.path()) {
-            continue;
+            return None;
         }
-        let Some(m) = third_party(ctx, dir) else {
-            continue;
-        };
+        let m = third_party(ctx, dir)?;
         let (Some(name), Some(version)) = (&m.name, &m.version) else {
-            continue;
+            return None;
         };
-        if bundled(ctx, lock, dir) {
-            continue;
-        }
+        (!bundled(ctx, lock, dir)).then_some((dir, m, name, version))
+    })
+}
+
+fn packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
+    for (dir, m, name, version) in checked_packages(ctx, lock, scope) {
         let diag = match lock.closure.packages.get(name) {
             None => Diag::not_in_closure(dir, &format!("{name}@{version}")),
             Some(vs) if !vs.contains_key(version) => {
