@@ -109,9 +109,10 @@ pub fn static_front_end(package: &Package) -> Option<String> {
     ))
 }
 
-/// Why the package is a React Native app: it depends on `expo` or `react-native`, is no
-/// Next.js app, and no start script runs `node <file>`, `next start` or a shell script.
-fn mobile_app(node: &NodePackage) -> Option<String> {
+/// Whether the package is a Next.js app, has `start:*` processes, or has a start script that
+/// runs `node <file>`, `next start` or a shell script: then no framework dependency (Expo,
+/// Electron) makes it a non-service.
+fn runs_in_a_container(node: &NodePackage) -> bool {
     let starts = matches!(
         node.start,
         Some((
@@ -121,7 +122,13 @@ fn mobile_app(node: &NodePackage) -> Option<String> {
                 | StartCommand::ShellScript { .. }
         ))
     );
-    if node.next.is_some() || starts || !node.processes.is_empty() {
+    node.next.is_some() || starts || !node.processes.is_empty()
+}
+
+/// Why the package is a React Native app: it depends on `expo` or `react-native`, is no
+/// Next.js app, and no start script runs `node <file>`, `next start` or a shell script.
+fn mobile_app(node: &NodePackage) -> Option<String> {
+    if runs_in_a_container(node) {
         return None;
     }
     let dep = (node.deps.iter())
@@ -139,16 +146,7 @@ fn mobile_app(node: &NodePackage) -> Option<String> {
 /// `next start` or a shell script (inbox-zero's `apps/desktop`: `"main": "dist/main.js"`,
 /// `"start": "electron ."`).
 fn desktop_app(node: &NodePackage) -> Option<String> {
-    let starts = matches!(
-        node.start,
-        Some((
-            _,
-            StartCommand::Node { .. }
-                | StartCommand::Next { .. }
-                | StartCommand::ShellScript { .. }
-        ))
-    );
-    if node.next.is_some() || starts || !node.processes.is_empty() {
+    if runs_in_a_container(node) {
         return None;
     }
     let dep = (node.deps.iter())
