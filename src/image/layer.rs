@@ -138,7 +138,8 @@ impl Budget {
 
     /// Takes the memory one listed item needs; false when the tree would grow past its cap.
     fn take_item(&self, paths: usize) -> bool {
-        // Each path is held twice (the entry's and the merged tree's key), plus the entry.
+        // A deliberate overestimate (the path counted twice, as before the merged tree's key
+        // shared the entry's `ImagePath`), so the cap refuses exactly the images it refused.
         let bytes = 2 * paths as u64 + std::mem::size_of::<Item>() as u64 + 64;
         Self::take(&self.tree_left, bytes)
     }
@@ -616,7 +617,7 @@ fn list_entries<R: Skip>(
             (None, false)
         };
         walk.items.push(Item::Entry(Entry {
-            path,
+            path: path.into(),
             kind,
             size: entry.size,
             mode: entry.mode,
@@ -748,7 +749,7 @@ mod tests {
         walk.items
             .into_iter()
             .filter_map(|item| match item {
-                Item::Entry(e) => Some((e.path, e.content.map(|c| c.len()))),
+                Item::Entry(e) => Some((e.path.into(), e.content.map(|c| c.len()))),
                 _ => None,
             })
             .collect()
