@@ -602,8 +602,8 @@ fn list_entries<R: Skip>(
             let text = String::from_utf8_lossy(l);
             match kind {
                 // Hard links name another member of the same archive: make it a tree path.
-                EntryKind::HardLink => normalize(&text),
-                _ => text.into_owned(),
+                EntryKind::HardLink => normalize(&text).into_boxed_str(),
+                _ => text.into(),
             }
         });
         let limit = (kind == EntryKind::File)

@@ -170,7 +170,7 @@ pub struct Entry {
     pub gid: u64,
     /// Symlink target as stored (relative or absolute, not resolved); hard link target as a
     /// normalised absolute path of the image (`/app/dist/main.js`), like [`Entry::path`].
-    pub link_target: Option<String>,
+    pub link_target: Option<Box<str>>,
     /// Index into [`Image::layers`] of the layer that added (last wrote) this entry.
     pub layer: usize,
     /// Content, when the [`Capture`] asked for it (files only; None otherwise).

@@ -92,7 +92,7 @@ impl TreeBuilder {
 
     pub fn symlink(mut self, path: &str, target: &str) -> Self {
         let mut e = entry(path, EntryKind::Symlink, self.layer);
-        e.link_target = Some(target.to_string());
+        e.link_target = Some(target.into());
         e.mode = 0o777;
         self.put(e);
         self

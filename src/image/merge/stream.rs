@@ -167,10 +167,10 @@ mod tests {
             0 => return Item::Whiteout(path),
             1 => return Item::Opaque(path),
             2 | 3 => (EntryKind::Dir, None),
-            4 => (EntryKind::Symlink, Some("/etc".to_string())),
+            4 => (EntryKind::Symlink, Some("/etc".into())),
             5 => (
                 EntryKind::HardLink,
-                Some(PATHS[rng.below(PATHS.len())].to_string()),
+                Some(PATHS[rng.below(PATHS.len())].into()),
             ),
             _ => (EntryKind::File, None),
         };
@@ -203,7 +203,7 @@ mod tests {
     type Outcome = Result<(Vec<Seen>, Vec<(Seen, Hidden)>), String>;
 
     fn seen(e: &Entry) -> Seen {
-        let link = e.link_target.clone();
+        let link = e.link_target.as_deref().map(str::to_string);
         (
             e.path.to_string(),
             e.kind,
