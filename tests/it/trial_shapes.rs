@@ -423,3 +423,22 @@ fn manifests_are_stripped_without_npm_reading_the_roots_workspaces_field() {
         "{stdout}"
     );
 }
+
+/// electric-sql/electric's agents-server: `"files": ["dist", "drizzle", "src"]` publishes the
+/// TypeScript sources beside the build. The image ships what Node loads (`dist`, and `drizzle`,
+/// read at run time) and leaves `src` out, saying so, so the image passes `verify`'s `sources`
+/// rule (generate shipped `src` and verify failed the image generate had made).
+#[test]
+fn typescript_sources_that_files_publishes_are_left_out_with_a_warning() {
+    let ws = crate::fixture_copy::copy("pnpm10-agents-server", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("COPY --from=builder /app/packages/agents-server/dist dist\nCOPY --from=builder /app/packages/agents-server/drizzle drizzle\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("agents-server/src"), "{stdout}");
+    assert!(
+        stderr.contains("warning: packages/agents-server/package.json: `files` publishes src/ (5 files), which holds only TypeScript sources that the build compiles into its output; Node does not load them in production, so the image leaves them out"),
+        "{stderr}"
+    );
+}

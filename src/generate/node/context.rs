@@ -91,6 +91,7 @@ pub fn context(
             pnpm,
             service,
             service_copy: &service_copy,
+            entry: &entry,
             referenced: &referenced,
             build_script: svc.build_script,
             app_root: &common.app_root,

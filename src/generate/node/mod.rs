@@ -27,6 +27,7 @@ pub mod next;
 mod next_config_imports;
 mod patch_copies;
 pub mod pnpm_settings;
+mod published_sources;
 pub mod rewrite;
 pub mod runfiles;
 mod runtime;
