@@ -239,7 +239,7 @@ fn check_on(image: &Image, req: &Request, threads: Option<usize>) -> Result<Verd
     };
     let mut findings = rules::run(&ctx, threads);
     for f in &mut findings {
-        f.hint = diags::hint_for(f.rule, req.workspace.is_some());
+        f.hint = diags::hint_for(f.rule, &f.message, req.workspace.is_some());
     }
     let skipped = skipped(req.workspace.is_some(), &subject, &policy);
     Ok(Verdict {
