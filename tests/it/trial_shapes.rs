@@ -442,3 +442,30 @@ fn typescript_sources_that_files_publishes_are_left_out_with_a_warning() {
         "{stderr}"
     );
 }
+
+/// electric's agents-server, at run time: its logger creates `logs` under `process.cwd()`,
+/// its embedded stream store keeps `${cwd}/.streams-data`, and it serves the agent UI from
+/// `../../../agents-ui/dist`, a devDependency's build output. In the image the working folder
+/// belongs to root (EACCES) and the UI is not shipped; generate names each file:line, the
+/// `writable` setting to add, and the dependency to declare. Once `writable` lists the
+/// folders, only the UI is named.
+#[test]
+fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
+    let ws = crate::fixture_copy::copy("pnpm10-agents-server", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: agents-server: its code writes at run time under its working folder (/app/packages/agents-server in the image), which root owns in the image while the service runs as its own user, so the write fails with EACCES: `.streams-data` (packages/agents-server/src/server.ts:6), `logs` (packages/agents-server/src/utils/log.ts:5,6,7); add `writable = [\".streams-data\", \"logs\"]` to [generate.services.agents-server] in isogen.toml"),
+        "{stderr}"
+    );
+    let ui = "warning: packages/agents-server/src/routing/ui-router.ts:9: `../../../agents-ui/dist` reaches packages/agents-ui/dist, in `@ax/agents-ui` (a devDependency of packages/agents-server/package.json), which the image does not ship, so the service finds nothing there at run time; declare `@ax/agents-ui` in the `dependencies` of packages/agents-server/package.json";
+    assert!(stderr.contains(ui), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.agents-server]\nwritable = [\"logs\", { path = \"/app/packages/agents-server/.streams-data\", volume = true }]\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("writes at run time"), "{stderr}");
+    assert!(stderr.contains(ui), "{stderr}");
+}

@@ -101,6 +101,15 @@ pub fn context(
         },
         warnings,
     )?;
+    super::run_paths::warn(
+        ws,
+        service,
+        &runtime_packages,
+        svc.overrides,
+        &svc.section,
+        &common.service.workdir,
+        warnings,
+    );
     let standalone = (next_plan.as_ref()).is_some_and(|p| p.context.kind == NextKind::Standalone);
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);

@@ -29,6 +29,7 @@ mod patch_copies;
 pub mod pnpm_settings;
 mod published_sources;
 pub mod rewrite;
+mod run_paths;
 pub mod runfiles;
 mod runtime;
 mod script_installs;
