@@ -584,3 +584,50 @@ fn a_dev_dependency_the_roots_dependencies_install_names_the_root_and_its_fix() 
         json!(["/app/node_modules/.pnpm/left-pad@1.3.0/node_modules/left-pad"])
     );
 }
+
+/// A pass says what it compared: the six third-party package folders of the image with
+/// pnpm-lock.yaml by version, and by integrity when the install recorded them (the human
+/// report's header line, and `compared` in JSON); without the record, none by integrity.
+#[test]
+fn a_pass_says_how_many_packages_it_compared_by_version_and_by_integrity() {
+    let ws = workspace();
+    let run = |image: Vec<u8>, format: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.tar");
+        std::fs::write(&path, image).unwrap();
+        let out = Command::cargo_bin("isogen")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .args(["verify", "--format", format, "--workspace"])
+            .arg(ws.path())
+            .arg(&path)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let recorded = || {
+        image_recording(
+            "express@4.21.2",
+            "ms@2.1.3",
+            &[],
+            Some(&current_lockfile("sha512-ms0")),
+        )
+    };
+    let human = run(recorded(), "human");
+    assert!(
+        human.contains("  compared 6 third-party packages with pnpm-lock.yaml by version, 6 by integrity (recorded in /app/node_modules/.pnpm/lock.yaml)\n"),
+        "{human}"
+    );
+    let v: Value = serde_json::from_str(&run(recorded(), "json")).unwrap();
+    assert_eq!(
+        v["images"][0]["compared"],
+        json!({"lockfile": "pnpm-lock.yaml", "by_version": 6, "by_integrity": 6, "installed_lockfile": "/app/node_modules/.pnpm/lock.yaml"})
+    );
+    let human = run(image("express@4.21.2", "ms@2.1.3", &[]), "human");
+    assert!(
+        human.contains(
+            "  compared 6 third-party packages with pnpm-lock.yaml by version, none by integrity\n"
+        ),
+        "{human}"
+    );
+}
