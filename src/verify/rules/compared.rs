@@ -30,7 +30,7 @@ pub fn compared(ctx: &Ctx) -> Option<Compared> {
         Some(InstalledLock::Read { path, packages, .. }) => Some((path, packages)),
         _ => None,
     };
-    let on = |rule: crate::verify::diags::RuleId| ctx.policy.severity(&rule.rule()).is_some();
+    let on = |rule: crate::verify::diags::RuleId| ctx.policy.severity(rule.rule()).is_some();
     if !on(crate::verify::diags::RuleId::VersionNotLocked) {
         return None;
     }
