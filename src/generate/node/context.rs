@@ -101,15 +101,7 @@ pub fn context(
         },
         warnings,
     )?;
-    super::run_paths::warn(
-        ws,
-        service,
-        &runtime_packages,
-        svc.overrides,
-        &svc.section,
-        &common.service.workdir,
-        warnings,
-    );
+    svc.warn_run_paths(&runtime_packages, &common.service.workdir, warnings);
     let standalone = (next_plan.as_ref()).is_some_and(|p| p.context.kind == NextKind::Standalone);
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
@@ -570,6 +562,26 @@ impl Svc<'_> {
             section: &self.section,
         };
         super::tsc_output::check(&self.ws.root, build, &svc)
+    }
+
+    /// What the service's sources write under its working folder, or read from another
+    /// package's folder, that the image does not allow (see [`super::run_paths`]).
+    fn warn_run_paths(
+        &self,
+        runtime: &[RuntimePackage],
+        workdir: &str,
+        warnings: &mut Vec<String>,
+    ) {
+        let (ws, service, section) = (self.ws, self.service, &self.section);
+        super::run_paths::warn(
+            ws,
+            service,
+            runtime,
+            self.overrides,
+            section,
+            workdir,
+            warnings,
+        );
     }
 
     /// Whether the service's package is built (a build script, or `build` in the config).
