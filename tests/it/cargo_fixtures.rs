@@ -318,6 +318,40 @@ fn excluded_crates_are_never_read() {
     fails(&dir, &["<ws>/crates/experimental/Cargo.toml:4:"]);
 }
 
+/// shadowsocks' and restate's shape (tests/fixtures/cargo-cluster/Dockerfile): a root
+/// Dockerfile with one target per image. The server's stage runs it through an entrypoint
+/// script with arguments, which the generated image (which runs it bare) would lack: the first
+/// run names them, read from the server's own stage, not from the final one. The final stage
+/// ships `clusterctl` in a tools image that runs a shell: no warning that a tool is deployed.
+#[test]
+fn a_server_stage_of_a_multi_target_dockerfile_gives_its_arguments_in_the_first_run() {
+    let dir = fresh_copy("cargo-cluster");
+    // fresh_copy leaves out every `Dockerfile`, the hand-written one too.
+    std::fs::copy(
+        fixture_dir("cargo-cluster").join("Dockerfile"),
+        dir.path().join("Dockerfile"),
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = shown(&out, dir.path());
+    assert!(
+        text.contains(
+            "warning: Dockerfile is a hand-written Dockerfile that builds service `cluster-server` (line 10)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("-> args = [\"--bind\", \"0.0.0.0:18450\"] (its entrypoint script `docker-entrypoint.sh` is dropped"),
+        "{text}"
+    );
+    assert!(!text.contains("/bin/bash"), "{text}");
+    assert!(!text.contains("binary `clusterctl`"), "{text}");
+}
+
 /// kanidm's shape: the daemon needs a subcommand (refused until `args` is set) and its
 /// hand-written `server/Dockerfile`, above the package folder, runs `idmd server` and exposes a
 /// port. The first run says both: the refusal, and the settings of that Dockerfile (`args =

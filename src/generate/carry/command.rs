@@ -104,8 +104,18 @@ fn compare(
         let skip = 1 + argv[1..].iter().take_while(|a| a.starts_with('-')).count();
         argv = &argv[skip.min(argv.len())..];
     }
+    if let Some(script) = wrapper_script(argv, generated) {
+        // shadowsocks' `ENTRYPOINT ["docker-entrypoint.sh"]` + `CMD ["ssserver", ...]`: the
+        // script ends with `exec "$@"`; the command after it is the service's.
+        init = Some(script.to_string());
+        argv = &argv[1..];
+    }
     let init_note = init.as_ref().map_or(String::new(), |i| {
-        format!(" (its init `{i}` is dropped: the generated image has none; run it with `docker run --init`)")
+        if i.ends_with(".sh") || i.contains("entrypoint") {
+            format!(" (its entrypoint script `{i}` is dropped: the generated image does not ship it; if the service needs what it does, do that another way)")
+        } else {
+            format!(" (its init `{i}` is dropped: the generated image has none; run it with `docker run --init`)")
+        }
     });
     if let Some((before, last)) = shell_last_step(argv, generated) {
         let note = format!(
@@ -180,6 +190,20 @@ fn compare(
             target.section
         )),
     }
+}
+
+/// The entrypoint script (`docker-entrypoint.sh`, `/entrypoint`) that `argv` runs the
+/// generated command's program through, when its next word is that program.
+fn wrapper_script<'a>(argv: &'a [String], generated: &[String]) -> Option<&'a str> {
+    let [script, next, ..] = argv else {
+        return None;
+    };
+    let program = base(generated.first()?);
+    let name = base(script);
+    (name != program
+        && (name.ends_with(".sh") || name.contains("entrypoint"))
+        && base(next) == program)
+        .then_some(name)
 }
 
 /// `sh -c "update-ca-certificates && kellnr start"` (kellnr's ENTRYPOINT): when a shell's

@@ -52,7 +52,12 @@ pub fn serves(name: &str) -> bool {
 /// The subcommand names of the command line that `file`'s line `line` (1-based) makes
 /// required, looked up in `files` (the binary's and its library's module files); empty when
 /// they cannot be read (the builder API, a type declared elsewhere).
-pub(super) fn names(file: &std::path::Path, line: usize, files: &[PathBuf]) -> Vec<String> {
+pub(super) fn names(
+    file: &std::path::Path,
+    line: usize,
+    files: &[PathBuf],
+    default_features: &[String],
+) -> Vec<String> {
     let Ok(text) = crate::fsio::read_to_string(file) else {
         return Vec::new();
     };
@@ -61,7 +66,7 @@ pub(super) fn names(file: &std::path::Path, line: usize, files: &[PathBuf]) -> V
         return Vec::new();
     };
     if at.split_whitespace().take(3).any(|w| w == "enum") {
-        return variants(&lines[line - 1..]);
+        return variants(&lines[line - 1..], default_features);
     }
     if !at.trim_start().starts_with("#[") {
         return builder_names(&lines);
@@ -85,7 +90,7 @@ pub(super) fn names(file: &std::path::Path, line: usize, files: &[PathBuf]) -> V
         .find_map(|text| {
             let lines: Vec<&str> = text.lines().collect();
             let start = lines.iter().position(|l| declaration.is_match(l))?;
-            Some(variants(&lines[start..]))
+            Some(variants(&lines[start..], default_features))
         })
         .unwrap_or_default()
 }
@@ -141,13 +146,21 @@ fn field_type(field: &str) -> Option<String> {
 }
 
 /// The variant names (kebab-case, as clap names them, plus the names and aliases attributes
-/// give) of the enum whose declaration is `lines[0]`.
-fn variants(lines: &[&str]) -> Vec<String> {
+/// give) of the enum whose declaration is `lines[0]`, without the variants behind a
+/// `#[cfg(feature = "...")]` that `default_features` lacks (restate's `dev`, behind
+/// `dev-cmd`: a plain `cargo build` has no such subcommand).
+fn variants(lines: &[&str], default_features: &[String]) -> Vec<String> {
     static RENAME: OnceLock<Regex> = OnceLock::new();
+    static GATE: OnceLock<Regex> = OnceLock::new();
     let rename = RENAME.get_or_init(|| {
         Regex::new(r#"\b(?:name|alias|visible_alias)\s*=\s*"([^"]+)""#).expect("a valid pattern")
     });
+    let gate = GATE.get_or_init(|| {
+        Regex::new(r#"^#\[cfg\(feature\s*=\s*"([^"]+)"\)\]"#).expect("a valid pattern")
+    });
     let mut names = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    let mut off = false;
     let mut depth = 0i32;
     let mut opened = false;
     for line in lines {
@@ -156,14 +169,25 @@ fn variants(lines: &[&str]) -> Vec<String> {
             continue;
         }
         if opened && depth == 1 {
-            if t.starts_with("#[") {
-                names.extend(rename.captures_iter(t).map(|c| c[1].to_string()));
+            if let Some(c) = gate.captures(t) {
+                off |= !default_features.iter().any(|f| *f == c[1]);
+            } else if t.starts_with("#[") {
+                pending.extend(rename.captures_iter(t).map(|c| c[1].to_string()));
             } else if t.starts_with(|c: char| c.is_ascii_uppercase()) {
                 let ident: String = t
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
-                names.push(kebab(&ident));
+                pending.push(kebab(&ident));
+                if !off {
+                    for name in pending.drain(..) {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                }
+                pending.clear();
+                off = false;
             }
         }
         for c in t.chars() {
@@ -203,7 +227,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.rs");
         std::fs::write(&path, text).unwrap();
-        names(&path, line, &[])
+        names(&path, line, &[], &["cluster".to_string()])
     }
 
     #[test]
@@ -214,6 +238,9 @@ mod tests {
             names_in(ctl, 3),
             ["nodes", "provision", "sql-query", "sql", "metadata-server"]
         );
+        // restate's `dev` is behind a feature the defaults do not enable; `cluster` is on.
+        let gated = "#[derive(Parser)]\npub enum Command {\n    #[cfg(feature = \"dev-cmd\")]\n    #[clap(name = \"dev\", visible_alias = \"up\")]\n    Dev(Dev),\n    #[cfg(feature = \"cluster\")]\n    Nodes,\n    Sql,\n}\n";
+        assert_eq!(names_in(gated, 2), ["nodes", "sql"]);
         // rauthy: the Parser enum is the command line.
         let parser_enum =
             "#[derive(Parser)]\npub enum Args {\n    Serve(ArgsServer),\n    Boxed(Box<X>),\n}\n";

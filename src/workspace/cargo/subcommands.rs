@@ -63,11 +63,12 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
                     .to_string_lossy()
                     .replace('\\', "/");
                 let searched: Vec<_> = files.iter().chain(&lib_files).cloned().collect();
+                let defaults = &c.default_features;
                 found.push(RequiredSubcommand {
                     bin: bin.name.clone(),
                     file: rel,
                     line,
-                    subcommands: super::subcommand_names::names(file, line, &searched),
+                    subcommands: super::subcommand_names::names(file, line, &searched, defaults),
                 });
             }
         }
