@@ -9,7 +9,9 @@
 //! package are tools and get no image, as do the members of a package called `xtask` (the
 //! cargo-xtask convention for developer tasks) and binaries named as tools (a word of
 //! [`TOOL_WORDS`] after any server word:
-//! `mini-redis-cli`, `migration-tool`, `schema_generator`), the binaries of desktop apps
+//! `mini-redis-cli`, `migration-tool`, `schema_generator`, `restatectl`), binaries whose
+//! command line requires a subcommand none of whose choices serves (restate's
+//! `restate-doctor`; see `super::subcommand_names`), the binaries of desktop apps
 //! (a package that depends on a GUI framework of [`DESKTOP_FRAMEWORKS`], such as tauri, even
 //! when it links a server library), and binaries whose
 //! `required-features` the package's default features do not enable (a plain `cargo build`
