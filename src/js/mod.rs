@@ -23,7 +23,7 @@ mod specifier;
 
 pub use builtins::is_builtin;
 pub use bundle_patterns::{bundle_patterns, BundlePattern};
-pub use dotenv_calls::dotenv_config_calls;
+pub use dotenv_calls::{dotenv_config_calls, DotenvCall, EnvPath};
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};

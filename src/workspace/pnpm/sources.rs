@@ -44,9 +44,9 @@ pub struct PackageSources {
     pub imports: Vec<SourceImport>,
     /// `file:line: why` for each file that could not be read or parsed.
     pub unreadable: Vec<String>,
-    /// (file, line) of each call of dotenv's `config()` ([`js::dotenv_config_calls`]), in the
-    /// files that import `dotenv`.
-    pub dotenv_calls: Vec<(String, u32)>,
+    /// (file, call) of each call of dotenv's `config()` ([`js::dotenv_config_calls`]: its
+    /// line and `path` option), in the files that import `dotenv`.
+    pub dotenv_calls: Vec<(String, js::DotenvCall)>,
 }
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
@@ -106,7 +106,7 @@ pub fn read(
         entry.files += 1;
         match result {
             Ok((imports, dotenv_calls)) => {
-                let calls = dotenv_calls.into_iter().map(|l| (file.clone(), l));
+                let calls = dotenv_calls.into_iter().map(|c| (file.clone(), c));
                 entry.dotenv_calls.extend(calls);
                 entry
                     .imports
@@ -192,7 +192,11 @@ fn is_source(name: &str) -> bool {
 }
 
 /// (package folder, file, its imports and the lines calling dotenv's `config()`, or why not).
-type Parsed = (String, String, Result<(Vec<js::Import>, Vec<u32>), String>);
+type Parsed = (
+    String,
+    String,
+    Result<(Vec<js::Import>, Vec<js::DotenvCall>), String>,
+);
 
 /// Reads and parses every (package folder, file) on all cores.
 fn parse_all(root: &Path, jobs: Vec<(String, String)>) -> Vec<Parsed> {
