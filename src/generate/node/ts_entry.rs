@@ -37,7 +37,31 @@ pub(super) fn ts_file_started(text: &str) -> Option<String> {
     if words.next()? != "node" {
         return None;
     }
-    let file = words.find(|a| !a.starts_with('-'))?;
+    // Options whose value is the next word (`-r ./tracing.ts` preloads, it is not the entry).
+    const VALUED: &[&str] = &[
+        "-r",
+        "--require",
+        "--import",
+        "--loader",
+        "--experimental-loader",
+        "--env-file",
+        "--env-file-if-exists",
+        "-C",
+        "--conditions",
+        "--input-type",
+        "--title",
+    ];
+    let file = loop {
+        let w = words.next()?;
+        if matches!(w, "-e" | "--eval" | "-p" | "--print") {
+            return None;
+        }
+        if VALUED.contains(&w) {
+            words.next()?;
+        } else if !w.starts_with('-') {
+            break w;
+        }
+    };
     let ts = [".ts", ".mts", ".cts", ".tsx"]
         .iter()
         .any(|e| file.ends_with(e));
@@ -93,6 +117,14 @@ mod tests {
         );
         assert_eq!(f("node dist/index.js"), None);
         assert_eq!(f("tsx src/index.ts"), None);
+        assert_eq!(
+            f("node -r ./tracing.ts --import ./otel.ts dist/main.js"),
+            None
+        );
+        assert_eq!(
+            f("node --import ./otel.mjs server.ts").as_deref(),
+            Some("server.ts")
+        );
     }
 
     #[test]
