@@ -46,6 +46,17 @@ struct Svc<'a> {
     node_version: Option<String>,
 }
 
+/// The Node version of the service's images (its warnings are `settings`' own, told once).
+fn image_node(
+    pnpm: &PnpmWorkspace,
+    config: &GenerateConfig,
+    service: &str,
+    config_path: &Path,
+) -> Option<String> {
+    let settings = settings(pnpm, config, service, config_path, &mut Vec::new());
+    settings.ok().map(|s| s.version)
+}
+
 /// Computes the context of one service.
 pub fn context(
     ws: &Workspace,
@@ -70,9 +81,7 @@ pub fn context(
         section: format!("[generate.services.{}]", service.name),
         build_script: config.node.build_script.as_deref().unwrap_or("build"),
         config_path,
-        node_version: settings(pnpm, config, &service.name, config_path, &mut Vec::new())
-            .ok()
-            .map(|s| s.version),
+        node_version: image_node(pnpm, config, &service.name, config_path),
     };
     svc.reject_cargo_keys()?;
     let next_plan = svc.next_plan(&common.service.workdir, warnings)?;
