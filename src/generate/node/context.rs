@@ -90,7 +90,6 @@ pub fn context(
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let install = install_settings(ws, service, pnpm, &mut node, warnings);
     svc.check_one_line_commands()?;
-
     let mut packages = svc.build_packages(&out_dir, &node.pnpm_version, warnings)?;
     svc.mark_injected(&mut packages)?;
     svc.warn_unbuilt_service(&packages, &service_copy, warnings);
