@@ -89,11 +89,21 @@ fn parsed<T>(
     Ok((now, then.map(|t| t.and_then(|t| parse(&t)))))
 }
 
+/// `pnpm-lock.yaml` as one value: the project's document, with pnpm's environment document (the
+/// pnpm a self-pinning repository installs) under the key `environment`, which every service
+/// shares.
 fn parse_yaml(text: &str) -> std::result::Result<Value, String> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_saphyr::from_str(text).map_err(|e| e.without_snippet().to_string())
+    let yaml =
+        |t: &str| serde_saphyr::from_str::<Value>(t).map_err(|e| e.without_snippet().to_string());
+    let (environment, project) = pnpm::lockfile_documents(text);
+    let mut value = yaml(project)?;
+    if let (Some(environment), Value::Object(map)) = (environment, &mut value) {
+        map.insert("environment".into(), yaml(environment)?);
+    }
+    Ok(value)
 }
 
 fn pnpm_reasons(

@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-/// Top-level keys that change every install.
-const SHARED_KEYS: &[&str] = &["lockfileVersion", "settings"];
+/// Top-level keys that change every install (`environment`: the pnpm a self-pinning repository
+/// installs, from the lockfile's first document).
+const SHARED_KEYS: &[&str] = &["lockfileVersion", "settings", "environment"];
 
 /// What one service's image depends on in a lockfile.
 #[derive(Debug, Default, PartialEq)]

@@ -469,3 +469,19 @@ fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
     assert!(!stderr.contains("writes at run time"), "{stderr}");
     assert!(stderr.contains(ui), "{stderr}");
 }
+
+/// atproto, papra: a pnpm that pins itself (`devEngines.packageManager`, pnpm 11) writes
+/// `pnpm-lock.yaml` as two YAML documents, pnpm's own environment first. isogen reads the
+/// project's document, as pnpm does: the same Dockerfiles as without the environment.
+#[test]
+fn a_lockfile_that_opens_on_pnpms_environment_document_is_read_as_pnpm_reads_it() {
+    let ws = crate::fixture_copy::copy("pnpm11-addon", false);
+    let (before, _) = dry_run(ws.path());
+    let lock = ws.path().join("pnpm-lock.yaml");
+    let project = std::fs::read_to_string(&lock).unwrap();
+    let environment = "---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies: {}\n    packageManagerDependencies:\n      pnpm:\n        specifier: 11.11.0\n        version: 11.11.0\n\npackages:\n\n  pnpm@11.11.0:\n    resolution: {integrity: sha512-AAAA}\n    hasBin: true\n\nsnapshots:\n\n  pnpm@11.11.0: {}\n\n---\n";
+    std::fs::write(&lock, format!("{environment}{project}")).unwrap();
+    let (after, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("multiple YAML documents"), "{stderr}");
+    assert_eq!(after, before);
+}

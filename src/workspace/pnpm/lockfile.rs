@@ -45,8 +45,33 @@ pub(super) fn read_lockfile_version(path: &Path) -> Option<String> {
     lockfile_version(&read_text(path).ok()?)
 }
 
-/// `lockfileVersion` from the top of lockfile `text`.
+/// The two parts of a `pnpm-lock.yaml`: pnpm's environment document, when there is one, and the
+/// lockfile of the install. A pnpm that pins itself (pnpm 11's `devEngines.packageManager`, or a
+/// `packageManager` of pnpm 12 and newer) writes two YAML documents: a file that opens on `---`
+/// holds the environment (one importer `.` with `configDependencies` and
+/// `packageManagerDependencies`: pnpm itself and what its configuration loads) up to the first
+/// `---` line, and the project's lockfile after it, as pnpm's own reader splits them. Any other
+/// file is one document: the project's.
+pub fn lockfile_documents(text: &str) -> (Option<&str>, &str) {
+    let opening = ["---\n", "---\r\n"]
+        .iter()
+        .find_map(|marker| text.strip_prefix(marker));
+    let Some(rest) = opening else {
+        return (None, text);
+    };
+    let separator = ["\n---\n", "\n---\r\n"]
+        .iter()
+        .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
+        .min();
+    match separator {
+        Some((at, len)) => (Some(&rest[..at + 1]), &rest[at + len..]),
+        None => (None, rest),
+    }
+}
+
+/// `lockfileVersion` from the top of lockfile `text` (of its project document).
 pub(super) fn lockfile_version(text: &str) -> Option<String> {
+    let text = lockfile_documents(text).1;
     text.lines().take(20).find_map(|l| {
         l.strip_prefix("lockfileVersion:")
             .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
@@ -132,7 +157,7 @@ impl LockNode {
 impl LockDoc {
     /// Parses lockfile `text` (read from `path`, named in errors).
     pub fn parse(text: &str, path: &Path) -> Result<LockDoc> {
-        serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))
+        serde_saphyr::from_str(lockfile_documents(text).1).map_err(|e| yaml_error(path, &e))
     }
 
     /// Each importer (`.` for the root) with its dependency fields.
@@ -398,5 +423,39 @@ mod tests {
             .contains("version"));
         assert!(entry("version: 1.2.3\n").unwrap_err().contains("specifier"));
         assert!(entry("[1.2.3]").is_err());
+    }
+}
+
+#[cfg(test)]
+mod documents_tests {
+    use super::lockfile_documents;
+
+    #[test]
+    fn an_environment_document_is_split_from_the_project_lockfile() {
+        let text = "---\nlockfileVersion: '9.0'\nimporters: {}\n\n---\nlockfileVersion: '6.0'\n";
+        let (environment, project) = lockfile_documents(text);
+        assert_eq!(
+            environment,
+            Some("lockfileVersion: '9.0'\nimporters: {}\n\n")
+        );
+        assert_eq!(project, "lockfileVersion: '6.0'\n");
+        assert_eq!(super::lockfile_version(text).as_deref(), Some("6.0"));
+    }
+
+    #[test]
+    fn one_document_is_the_project_lockfile_with_or_without_its_marker() {
+        assert_eq!(
+            lockfile_documents("lockfileVersion: '9.0'\n"),
+            (None, "lockfileVersion: '9.0'\n")
+        );
+        assert_eq!(
+            lockfile_documents("---\nlockfileVersion: '9.0'\n"),
+            (None, "lockfileVersion: '9.0'\n")
+        );
+        let crlf = "---\r\nlockfileVersion: '9.0'\r\n---\r\nlockfileVersion: '9.0'\r\nx: 1\r\n";
+        assert_eq!(
+            lockfile_documents(crlf).1,
+            "lockfileVersion: '9.0'\r\nx: 1\r\n"
+        );
     }
 }

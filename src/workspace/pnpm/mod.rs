@@ -62,7 +62,7 @@ use serde_json::Value;
 pub use deps::DeclaredDep;
 pub use entry_script::{EntryScript, ScriptCommand, ScriptShape};
 pub use files::{read_json, read_text};
-pub use lockfile::LockedDep;
+pub use lockfile::{lockfile_documents, LockedDep};
 pub use manifest::{bin_entry, exports_entry, out_dir_of, NodePackage};
 pub use overrides::{name_of_part, selector_target};
 pub use start_script::{
