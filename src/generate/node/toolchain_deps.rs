@@ -3,10 +3,12 @@
 //! them in the image, and `isogen verify` then fails it (rule `toolchain`, or
 //! `workspace-tooling` for turbo, nx, lerna). Named in the first run, with the fix (move them
 //! to devDependencies: the build stage installs those). A Next.js standalone output installs
-//! nothing and gets no warning. It only reads the workspace model; it never changes what
-//! the Dockerfile installs.
+//! nothing and gets no warning. A peer dependency is not warned about (`@trpc/server`'s peer
+//! `typescript`): what it asks of its host is not a build tool it ships, and verify passes a
+//! package the production closure needs. It only reads the workspace model; it never changes
+//! what the Dockerfile installs.
 
-use crate::workspace::{Service, Workspace};
+use crate::workspace::{DepKind, Package, Service, Workspace};
 
 /// Packages `isogen verify` refuses in a runtime image, with the rule that refuses them (the
 /// package lists of verify's `toolchain` and `workspace-tooling` rules).
@@ -32,15 +34,28 @@ pub(super) fn refused_by(name: &str) -> Option<&'static str> {
         .map(|(_, rule)| *rule)
 }
 
+/// Whether `p` declares `name` in `dependencies` or `optionalDependencies` (not only as a
+/// peer or a devDependency).
+fn declares_for_production(p: &Package, name: &str) -> bool {
+    match p.node.as_ref() {
+        Some(node) => node.deps.iter().any(|d| {
+            d.key == name
+                && d.internal.is_none()
+                && matches!(d.kind, DepKind::Normal | DepKind::Optional)
+        }),
+        None => p.external_deps.iter().any(|d| d == name),
+    }
+}
+
 /// One warning per shipped package (the service and the internal packages it loads) that
-/// declares any of [`REFUSED`] outside devDependencies.
+/// declares any of [`REFUSED`] in `dependencies` or `optionalDependencies`.
 pub(super) fn warn(ws: &Workspace, service: &Service, warnings: &mut Vec<String>) {
     for i in super::runtime::shipped(service) {
         let p = ws.package(i);
         let found: Vec<(&str, &str)> = REFUSED
             .iter()
             .copied()
-            .filter(|(name, _)| p.external_deps.iter().any(|d| d == name))
+            .filter(|(name, _)| declares_for_production(p, name))
             .collect();
         if found.is_empty() {
             continue;
