@@ -536,3 +536,32 @@ fn a_peer_dependency_on_a_build_tool_is_not_called_a_production_dependency() {
     );
     assert!(!stderr.contains("production dependencies"), "{stderr}");
 }
+
+/// trpc's packages build with tsdown, whose `tsdown.config.ts` imports
+/// `../../scripts/entrypoints.js` (which re-exports `./entrypoints.ts`): generate warned "a
+/// tool's config file: the image's build fails if it reads" it, and every example's build
+/// failed. The builder now copies the files a package's config imports from outside it,
+/// transitively, and the build context lets them in.
+#[test]
+fn files_a_build_config_imports_from_outside_the_package_are_copied_to_the_builder() {
+    let ws = crate::fixture_copy::copy("pnpm9-examples", false);
+    let out = isogen()
+        .args(["generate", "--dry-run", "--keep-going"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let dockerfile = stdout
+        .split("==> ")
+        .find(|s| s.starts_with("examples/minimal-react/server/Dockerfile "))
+        .unwrap_or("");
+    for f in ["scripts/entrypoints.mjs", "scripts/write-entrypoints.mjs"] {
+        assert!(
+            dockerfile.contains(&format!("\nCOPY {f} {f}\n")),
+            "{dockerfile}"
+        );
+        assert!(stdout.contains(&format!("\n!{f}\n")), "{stdout}");
+    }
+    assert!(!stderr.contains("tool's config file"), "{stderr}");
+}

@@ -319,6 +319,8 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
             n.prisma_elsewhere = prisma::schemas_elsewhere(root, dir, &json);
         }
         n.script_files = script_files::read(root, dir, &n.scripts);
+        let top = n.folder.top_level.iter().map(|e| e.name.as_str());
+        n.config_files = script_files::config_imports(root, dir, top);
         n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
         n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));
         n.manifest_rewrite = manifest_rewrite::rewrite(root, dir, &n.scripts);
