@@ -569,3 +569,23 @@ fn files_a_build_config_imports_from_outside_the_package_are_copied_to_the_build
     }
     assert!(!stderr.contains("tool's config file"), "{stderr}");
 }
+
+/// papra's `packages/app/Dockerfile` (a package with no start script) builds the whole
+/// product from the root and runs `pnpm deploy --filter=@papra/app-server`: generate said
+/// the Dockerfile's image runs `@papra/app` and told the user to make it a service. The
+/// image runs the deployed package (a service already), so nothing is said about it.
+#[test]
+fn a_handwritten_dockerfile_that_deploys_another_package_is_not_its_folders() {
+    let ws = crate::fixture_copy::copy("pnpm9-examples", false);
+    let out = isogen()
+        .args(["generate", "--dry-run", "--keep-going"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("examples/.experimental/app-dir"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("examples/bundle/Dockerfile"), "{stderr}");
+}
