@@ -4,7 +4,8 @@
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
 //! helpers a script runs); the lines that call dotenv's `config()` ([`dotenv_config_calls`]);
 //! the dependencies a tsup/tsdown config inlines
-//! ([`bundle_patterns`]); whether a specifier names one of Node's built-in modules
+//! ([`bundle_patterns`]); the paths a file writes under the working folder and the literals
+//! that climb out of its package ([`run_paths`]); whether a specifier names one of Node's built-in modules
 //! ([`is_builtin`]); `NODE_OPTIONS` split as node splits it and the preload flags among
 //! options ([`split_node_options`], [`preloads`]).
 //!
@@ -19,6 +20,7 @@ mod imports;
 mod literals;
 mod node_options;
 mod properties;
+mod run_paths;
 mod specifier;
 
 pub use builtins::is_builtin;
@@ -28,4 +30,5 @@ pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};
+pub use run_paths::{run_paths, Base, RunPaths, Write};
 pub use specifier::package_name;

@@ -176,6 +176,22 @@ fn image(out: &mut String, img: &ImageReport, paint: &Paint) {
     if let Some(root) = &s.app_root {
         let _ = writeln!(out, "  app root {}", esc(root));
     }
+    if let Some(c) = &img.compared {
+        let integrity = match &c.installed_lockfile {
+            Some(path) => format!(
+                "{} by integrity (recorded in {})",
+                c.by_integrity,
+                esc(path)
+            ),
+            None => "none by integrity".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  compared {} third-party packages with {} by version, {integrity}",
+            c.by_version,
+            esc(&c.lockfile)
+        );
+    }
     let _ = writeln!(out);
     for f in &img.findings {
         finding(out, f, paint);

@@ -94,6 +94,10 @@ pub struct ImageReport {
     pub findings: Vec<Finding>,
     /// Rules that did not run for this image, and why.
     pub skipped: Vec<Skipped>,
+    /// What `version-not-locked` and `integrity-not-locked` compared with the lockfile (with
+    /// a workspace and its pnpm lockfile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compared: Option<crate::verify::Compared>,
 }
 
 impl ImageReport {
@@ -125,6 +129,7 @@ impl ImageReport {
             counts,
             findings: verdict.findings,
             skipped: verdict.skipped,
+            compared: verdict.compared,
         }
     }
 

@@ -220,11 +220,19 @@ rules! {
 pub const MODULE_GRAPH_INCOMPLETE_WITH_WORKSPACE: &str =
     "A file over the size or memory limit, a package in node_modules that is not a package of the workspace, or one the parser refuses, is not checked: check its imports by hand.";
 
-/// The hint a finding of `rule` carries: the registry's, but for the one rule whose hint
-/// depends on whether a workspace was given.
-pub fn hint_for(rule: RuleId, workspace: bool) -> &'static str {
+/// The message of a `dev-dependency` finding on packages the workspace root's `dependencies`
+/// install (with `--workspace`).
+const ROOT_DEPENDENCIES: &str = "packages the workspace lists only as devDependencies are installed because the workspace root's package.json lists them (or what needs them) in `dependencies`: pnpm's production install always installs the root project, whatever --filter selects";
+
+/// Its hint: what `isogen generate` says about the same packages.
+pub const ROOT_DEPENDENCIES_HINT: &str = "Move them to the devDependencies of the workspace root's package.json (or declare each in the packages that use it): a production install (`--prod`, `--omit=dev`) cannot leave out the root's `dependencies`.";
+
+/// The hint a finding carries: the registry's, but for the one rule whose hint depends on
+/// whether a workspace was given, and for `dev-dependency` on the root's dependencies.
+pub fn hint_for(rule: RuleId, message: &str, workspace: bool) -> &'static str {
     match rule {
         RuleId::ModuleGraphIncomplete if workspace => MODULE_GRAPH_INCOMPLETE_WITH_WORKSPACE,
+        RuleId::DevDependency if message.contains(ROOT_DEPENDENCIES) => ROOT_DEPENDENCIES_HINT,
         _ => rule.rule().hint,
     }
 }
@@ -638,6 +646,12 @@ impl Diag {
 impl Diag {
     pub(crate) fn dev_dependencies() -> Diag {
         Diag::new(RuleId::DevDependency, "dev dependencies are installed")
+    }
+
+    /// Dev dependencies that pnpm installs because the workspace root's `dependencies` name
+    /// them: `--omit=dev` does not remove them; its hint is [`ROOT_DEPENDENCIES_HINT`].
+    pub(crate) fn root_dependencies() -> Diag {
+        Diag::new(RuleId::DevDependency, ROOT_DEPENDENCIES)
     }
 
     pub(crate) fn dev_only_dependencies() -> Diag {

@@ -23,6 +23,8 @@ mod launch_script;
 mod launch_steps;
 pub(crate) mod modgraph;
 mod rules;
+
+pub use rules::Compared;
 pub mod run;
 pub(crate) mod subject;
 #[cfg(test)]
@@ -148,6 +150,8 @@ pub struct Verdict {
     pub service: ServiceInfo,
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
+    /// What the lockfile rules compared (with `--workspace` and a pnpm lockfile).
+    pub compared: Option<Compared>,
 }
 
 impl Verdict {
@@ -239,9 +243,10 @@ fn check_on(image: &Image, req: &Request, threads: Option<usize>) -> Result<Verd
     };
     let mut findings = rules::run(&ctx, threads);
     for f in &mut findings {
-        f.hint = diags::hint_for(f.rule, req.workspace.is_some());
+        f.hint = diags::hint_for(f.rule, &f.message, req.workspace.is_some());
     }
     let skipped = skipped(req.workspace.is_some(), &subject, &policy);
+    let compared = rules::compared(&ctx);
     Ok(Verdict {
         service: ServiceInfo {
             name: canonical,
@@ -253,6 +258,7 @@ fn check_on(image: &Image, req: &Request, threads: Option<usize>) -> Result<Verd
         },
         findings,
         skipped,
+        compared,
     })
 }
 

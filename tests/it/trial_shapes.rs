@@ -589,3 +589,49 @@ fn a_handwritten_dockerfile_that_deploys_another_package_is_not_its_folders() {
     );
     assert!(!stderr.contains("examples/bundle/Dockerfile"), "{stderr}");
 }
+
+/// electric-sql/electric's agents-server: `"files": ["dist", "drizzle", "src"]` publishes the
+/// TypeScript sources beside the build. The image ships what Node loads (`dist`, and `drizzle`,
+/// read at run time) and leaves `src` out, saying so, so the image passes `verify`'s `sources`
+/// rule (generate shipped `src` and verify failed the image generate had made).
+#[test]
+fn typescript_sources_that_files_publishes_are_left_out_with_a_warning() {
+    let ws = crate::fixture_copy::copy("pnpm10-agents-server", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("COPY --from=builder /app/packages/agents-server/dist dist\nCOPY --from=builder /app/packages/agents-server/drizzle drizzle\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("agents-server/src"), "{stdout}");
+    assert!(
+        stderr.contains("warning: packages/agents-server/package.json: `files` publishes src/ (5 files), which holds only TypeScript sources that the build compiles into its output; Node does not load them in production, so the image leaves them out"),
+        "{stderr}"
+    );
+}
+
+/// electric's agents-server, at run time: its logger creates `logs` under `process.cwd()`,
+/// its embedded stream store keeps `${cwd}/.streams-data`, and it serves the agent UI from
+/// `../../../agents-ui/dist`, a devDependency's build output. In the image the working folder
+/// belongs to root (EACCES) and the UI is not shipped; generate names each file:line, the
+/// `writable` setting to add, and the dependency to declare. Once `writable` lists the
+/// folders, only the UI is named.
+#[test]
+fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
+    let ws = crate::fixture_copy::copy("pnpm10-agents-server", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: agents-server: its code writes at run time under its working folder (/app/packages/agents-server in the image), which root owns in the image while the service runs as its own user, so the write fails with EACCES: `.streams-data` (packages/agents-server/src/server.ts:6), `logs` (packages/agents-server/src/utils/log.ts:5,6,7); add `writable = [\".streams-data\", \"logs\"]` to [generate.services.agents-server] in isogen.toml"),
+        "{stderr}"
+    );
+    let ui = "warning: packages/agents-server/src/routing/ui-router.ts:9: `../../../agents-ui/dist` reaches packages/agents-ui/dist, in `@ax/agents-ui` (a devDependency of packages/agents-server/package.json), which the image does not ship, so the service finds nothing there at run time; declare `@ax/agents-ui` in the `dependencies` of packages/agents-server/package.json";
+    assert!(stderr.contains(ui), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.agents-server]\nwritable = [\"logs\", { path = \"/app/packages/agents-server/.streams-data\", volume = true }]\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("writes at run time"), "{stderr}");
+    assert!(stderr.contains(ui), "{stderr}");
+}

@@ -507,3 +507,127 @@ fn without_a_current_lockfile_integrity_is_skipped_saying_where_it_looked_and_an
     );
     assert_eq!(found[0].1, json!(["/app/node_modules/.pnpm/lock.yaml"]));
 }
+
+/// electric-sql/electric: the workspace root lists `dotenv-cli` in `dependencies` (here
+/// `left-pad`) while a package lists it as a devDependency. pnpm's production install puts it
+/// in the image whatever `--filter` or `--prod` says, so `dev-dependency` must not tell the
+/// user to "install with --omit=dev" (which changes nothing): it names the root's
+/// `dependencies` and the fix `isogen generate`'s warning gives.
+#[test]
+fn a_dev_dependency_the_roots_dependencies_install_names_the_root_and_its_fix() {
+    let ws = workspace();
+    let lock = LOCKFILE
+        .replace(
+            "  .: {}\n",
+            "  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
+        )
+        .replace(
+            "  packages/components:\n    dependencies:\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n",
+            "  packages/components:\n    dependencies:\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n    devDependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
+        )
+        .replace(
+            "  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+            "  left-pad@1.3.0:\n    resolution: {integrity: sha512-pad}\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+        )
+        .replace("  ms@2.0.0: {}\n", "  left-pad@1.3.0: {}\n\n  ms@2.0.0: {}\n");
+    assert_eq!(lock.matches("left-pad").count(), 4, "{lock}");
+    std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
+    std::fs::write(
+        ws.path().join("package.json"),
+        r#"{"name":"flow","private":true,"dependencies":{"left-pad":"1.3.0"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("packages/components/package.json"),
+        r#"{"name":"@s/components","version":"1.0.0","main":"index.js","dependencies":{"express":"^4.21.0"},"devDependencies":{"left-pad":"1.3.0"}}"#,
+    )
+    .unwrap();
+    let image = image(
+        "express@4.21.2",
+        "ms@2.1.3",
+        &[("left-pad@1.3.0", "left-pad", "1.3.0")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.tar");
+    std::fs::write(&path, image).unwrap();
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["verify", "--format", "json", "--workspace"])
+        .arg(ws.path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dev: Vec<&Value> = (v["images"][0]["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == "dev-dependency")
+        .collect();
+    assert_eq!(dev.len(), 1, "{dev:#?}");
+    let message = dev[0]["message"].as_str().unwrap();
+    let hint = dev[0]["hint"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "the workspace root's package.json lists them (or what needs them) in `dependencies`"
+        ),
+        "{message}"
+    );
+    assert!(
+        !hint.contains("--omit=dev`)") || hint.contains("cannot leave out the root's"),
+        "{hint}"
+    );
+    assert!(
+        hint.starts_with("Move them to the devDependencies of the workspace root's package.json"),
+        "{hint}"
+    );
+    assert_eq!(
+        dev[0]["paths"],
+        json!(["/app/node_modules/.pnpm/left-pad@1.3.0/node_modules/left-pad"])
+    );
+}
+
+/// A pass says what it compared: the six third-party package folders of the image with
+/// pnpm-lock.yaml by version, and by integrity when the install recorded them (the human
+/// report's header line, and `compared` in JSON); without the record, none by integrity.
+#[test]
+fn a_pass_says_how_many_packages_it_compared_by_version_and_by_integrity() {
+    let ws = workspace();
+    let run = |image: Vec<u8>, format: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.tar");
+        std::fs::write(&path, image).unwrap();
+        let out = Command::cargo_bin("isogen")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .args(["verify", "--format", format, "--workspace"])
+            .arg(ws.path())
+            .arg(&path)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let recorded = || {
+        image_recording(
+            "express@4.21.2",
+            "ms@2.1.3",
+            &[],
+            Some(&current_lockfile("sha512-ms0")),
+        )
+    };
+    let human = run(recorded(), "human");
+    assert!(
+        human.contains("  compared 6 third-party packages with pnpm-lock.yaml by version, 6 by integrity (recorded in /app/node_modules/.pnpm/lock.yaml)\n"),
+        "{human}"
+    );
+    let v: Value = serde_json::from_str(&run(recorded(), "json")).unwrap();
+    assert_eq!(
+        v["images"][0]["compared"],
+        json!({"lockfile": "pnpm-lock.yaml", "by_version": 6, "by_integrity": 6, "installed_lockfile": "/app/node_modules/.pnpm/lock.yaml"})
+    );
+    let human = run(image("express@4.21.2", "ms@2.1.3", &[]), "human");
+    assert!(
+        human.contains(
+            "  compared 6 third-party packages with pnpm-lock.yaml by version, none by integrity\n"
+        ),
+        "{human}"
+    );
+}

@@ -91,6 +91,7 @@ pub fn context(
             pnpm,
             service,
             service_copy: &service_copy,
+            entry: &entry,
             referenced: &referenced,
             build_script: svc.build_script,
             app_root: &common.app_root,
@@ -100,6 +101,7 @@ pub fn context(
         },
         warnings,
     )?;
+    svc.warn_run_paths(&runtime_packages, &common.service.workdir, warnings);
     let standalone = (next_plan.as_ref()).is_some_and(|p| p.context.kind == NextKind::Standalone);
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
@@ -560,6 +562,26 @@ impl Svc<'_> {
             section: &self.section,
         };
         super::tsc_output::check(&self.ws.root, build, &svc)
+    }
+
+    /// What the service's sources write under its working folder, or read from another
+    /// package's folder, that the image does not allow (see [`super::run_paths`]).
+    fn warn_run_paths(
+        &self,
+        runtime: &[RuntimePackage],
+        workdir: &str,
+        warnings: &mut Vec<String>,
+    ) {
+        let (ws, service, section) = (self.ws, self.service, &self.section);
+        super::run_paths::warn(
+            ws,
+            service,
+            runtime,
+            self.overrides,
+            section,
+            workdir,
+            warnings,
+        );
     }
 
     /// Whether the service's package is built (a build script, or `build` in the config).

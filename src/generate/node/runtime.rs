@@ -22,6 +22,9 @@ pub(super) struct Shipping<'a> {
     pub service: &'a Service,
     /// What the service's own folder ships (its build output).
     pub service_copy: &'a [String],
+    /// The file the service's command runs, relative to its folder (empty when a Next.js
+    /// command runs it).
+    pub entry: &'a str,
     /// Packages built through another package's tsconfig `references`.
     pub referenced: &'a BTreeSet<String>,
     /// The script that builds a package (`build` unless configured).
@@ -49,7 +52,7 @@ pub(super) fn runtime_packages(
         let p = s.ws.package(i);
         let n = node_of(p)?;
         let is_service = i == s.service.package;
-        let copy = if is_service {
+        let mut copy = if is_service {
             s.service_copy.to_vec()
         } else if n.scripts.contains_key(s.build_script) || s.referenced.contains(&p.dir) {
             // A package without a build script that a `tsc -b` builds through the project
@@ -59,6 +62,12 @@ pub(super) fn runtime_packages(
         } else {
             unbuilt_paths(s.ws, p, n, warnings, &mut typescript)
         };
+        let entry = if is_service {
+            Some(s.entry).filter(|e| !e.is_empty())
+        } else {
+            n.entry.as_deref()
+        };
+        super::published_sources::leave_out(&p.manifest, n, entry, &mut copy, warnings);
         if let Some(how) = &n.manifest_rewrite {
             warnings.push(rewrite_warning(p, n, how));
         }

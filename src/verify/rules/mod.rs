@@ -11,6 +11,7 @@
 //! Rules never do I/O and never write message texts: they judge the [`Ctx`] and hand a
 //! [`Diag`] (a rule id and its message, from the registry) to the [`Collector`].
 
+mod compared;
 mod duplicates;
 mod entrypoint;
 mod integrity;
@@ -23,6 +24,8 @@ mod services;
 mod sources;
 mod tooling;
 mod user;
+
+pub use compared::{compared, Compared};
 
 use std::collections::{BTreeMap, BTreeSet};
 

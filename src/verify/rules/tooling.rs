@@ -73,6 +73,9 @@ pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     } else {
         dir
     };
+    if sub.dev_by_root.contains(dir) {
+        return Some(Hit::new(Diag::root_dependencies(), dir));
+    }
     if sub.dev_direct.contains(dir) {
         return Some(Hit::new(Diag::dev_dependencies(), dir));
     }

@@ -86,6 +86,10 @@ pub struct Subject {
     pub dev_direct: BTreeSet<String>,
     /// ...and what only they need.
     pub dev_transitive: BTreeSet<String>,
+    /// Those of `dev_direct` and `dev_transitive` that are installed only because the
+    /// workspace root's package.json lists them (or what needs them) in `dependencies`: pnpm's
+    /// production install always installs the root project (with `--workspace`).
+    pub dev_by_root: BTreeSet<String>,
     pub app_root: Option<String>,
     /// Why there is no app root, when there is none.
     pub app_root_note: Option<String>,

@@ -95,6 +95,7 @@ pub(super) fn classify_packages(facts: &Facts, s: &mut Subject, wsf: Option<&WsF
     let (runtime, internal) = runtime_closure(facts, s, wsf);
     s.roles = roles(facts, s, wsf, &internal);
     let (direct, transitive) = dev_only(facts, s, wsf, &runtime);
+    s.dev_by_root = by_root(facts, wsf, &runtime, &direct, &transitive);
     s.dev_direct = direct;
     s.dev_transitive = transitive;
     s.runtime = runtime;
@@ -229,6 +230,35 @@ fn is_module_type_marker(m: &Manifest, s: &Subject) -> bool {
 /// Dev dependencies: names the manifests list only as devDependencies, installed in the
 /// app's node_modules, and not needed at run time (`runtime`); plus what only they need.
 /// Returns (direct, transitive) package folders.
+/// Of the dev-only packages (`direct`, `transitive`), those the workspace root's production
+/// dependencies install: reached from an installed package the root's `dependencies` name
+/// (`dotenv-cli`, `@changesets/cli` and what they need), and not from a dev-only package
+/// that they do not reach.
+fn by_root(
+    facts: &Facts,
+    wsf: Option<&WsFacts>,
+    runtime: &HashSet<String>,
+    direct: &BTreeSet<String>,
+    transitive: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let Some(root_names) = wsf.map(|w| &w.root_dep_names).filter(|n| !n.is_empty()) else {
+        return BTreeSet::new();
+    };
+    let starts = (facts.manifests.values())
+        .filter(|m| m.in_node_modules && !runtime.contains(&m.dir))
+        .filter(|m| node_modules_name(&m.dir).is_some_and(|n| root_names.contains(n)))
+        .map(|m| m.dir.clone());
+    let mut from_root = HashSet::new();
+    walk(facts, starts, &mut from_root, |_, _, _, _| {});
+    let other = direct.iter().filter(|d| !from_root.contains(*d)).cloned();
+    let mut from_other = HashSet::new();
+    walk(facts, other, &mut from_other, |_, _, _, _| {});
+    from_root
+        .into_iter()
+        .filter(|d| direct.contains(d) || (transitive.contains(d) && !from_other.contains(d)))
+        .collect()
+}
+
 fn dev_only(
     facts: &Facts,
     s: &Subject,

@@ -54,6 +54,9 @@ pub(super) struct WsFacts {
     pub(super) all_names: BTreeMap<String, String>,
     pub(super) dev_names: BTreeSet<String>,
     pub(super) runtime_dep_names: BTreeSet<String>,
+    /// The workspace root package.json's `dependencies` and `optionalDependencies`: pnpm's
+    /// production install installs them in every service's image, whatever `--filter` selects.
+    pub(super) root_dep_names: BTreeSet<String>,
     /// The registry packages the service's own package.json lists as production
     /// dependencies, as the workspace has it (an image may strip its copy: a Next.js
     /// standalone tree keeps no dependency specs).
@@ -124,6 +127,11 @@ pub(super) fn ws_facts(ws: &Workspace, service: &Service, build_script: &str) ->
             .collect(),
         dev_names,
         runtime_dep_names,
+        root_dep_names: (ws.pnpm.iter())
+            .flat_map(|p| &p.root_dependencies)
+            .filter(|(_, field)| field.as_str() != "devDependencies")
+            .map(|(name, _)| name.clone())
+            .collect(),
         others,
         ecosystem: own.ecosystem,
         bin: (own.ecosystem == Ecosystem::Cargo).then(|| service.entry.clone()),

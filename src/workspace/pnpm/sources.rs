@@ -47,7 +47,29 @@ pub struct PackageSources {
     /// (file, line) of each call of dotenv's `config()` ([`js::dotenv_config_calls`]), in the
     /// files that import `dotenv`.
     pub dotenv_calls: Vec<(String, u32)>,
+    /// (file, what) of each write under the working folder or the module's folder
+    /// ([`js::run_paths`]).
+    pub writes: Vec<(String, js::Write)>,
+    /// (file, line, literal) of each string literal that climbs two folders (`../../ui/dist`).
+    pub climbs: Vec<(String, u32, String)>,
 }
+
+/// What one file gave: its imports, its dotenv `config()` lines, its run-time paths.
+type FileFacts = (Vec<js::Import>, Vec<u32>, js::RunPaths);
+
+/// Text that may hold a write under the working folder or a climbing literal: only such a
+/// file is parsed a second time, for [`js::run_paths`].
+const RUN_PATH_HINTS: &[&str] = &[
+    "../../",
+    "cwd",
+    "dirname",
+    "mkdir",
+    "writeFile",
+    "appendFile",
+    "WriteStream",
+    "outputFile",
+    "ensureDir",
+];
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
 const OUTPUT_FOLDERS: &[&str] = &["dist", "build", "out", "coverage", "lib-cov"];
@@ -105,9 +127,13 @@ pub fn read(
         let entry = out.entry(dir).or_default();
         entry.files += 1;
         match result {
-            Ok((imports, dotenv_calls)) => {
+            Ok((imports, dotenv_calls, run_paths)) => {
                 let calls = dotenv_calls.into_iter().map(|l| (file.clone(), l));
                 entry.dotenv_calls.extend(calls);
+                let writes = run_paths.writes.into_iter().map(|w| (file.clone(), w));
+                entry.writes.extend(writes);
+                let climbs = (run_paths.climbs.into_iter()).map(|(l, v)| (file.clone(), l, v));
+                entry.climbs.extend(climbs);
                 entry
                     .imports
                     .extend(imports.into_iter().map(|i| SourceImport {
@@ -128,6 +154,8 @@ pub fn read(
             .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         sources.unreadable.sort();
         sources.dotenv_calls.sort();
+        sources.writes.sort();
+        sources.climbs.sort();
     }
     out
 }
@@ -191,8 +219,8 @@ fn is_source(name: &str) -> bool {
     EXTENSIONS.contains(&ext) && !declaration && !test && !test_runner::is_runner_file(name)
 }
 
-/// (package folder, file, its imports and the lines calling dotenv's `config()`, or why not).
-type Parsed = (String, String, Result<(Vec<js::Import>, Vec<u32>), String>);
+/// (package folder, file, what the file gave, or why not).
+type Parsed = (String, String, Result<FileFacts, String>);
 
 /// Reads and parses every (package folder, file) on all cores.
 fn parse_all(root: &Path, jobs: Vec<(String, String)>) -> Vec<Parsed> {
@@ -224,7 +252,12 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
                     } else {
                         Vec::new()
                     };
-                    Ok((imports, calls))
+                    let run_paths = if RUN_PATH_HINTS.iter().any(|h| text.contains(h)) {
+                        js::run_paths(Path::new(file), text)?
+                    } else {
+                        js::RunPaths::default()
+                    };
+                    Ok((imports, calls, run_paths))
                 })
                 .map_err(|e| e.to_string())
         }
