@@ -9,7 +9,9 @@
 //! It reads only the Dockerfiles directly in the package's folder (not the root's, which may
 //! build anything) and counts only those whose final stage runs `node` or a package manager
 //! (an Elixir or Rust image beside a package.json of front-end tooling is not a Node
-//! service); it writes nothing.
+//! service), and not one whose `pnpm deploy --filter` selects another package (papra's
+//! `packages/app/Dockerfile` deploys `@papra/app-server`: its image runs that one); it
+//! writes nothing.
 
 use std::path::Path;
 
@@ -38,6 +40,11 @@ pub fn warnings(root: &Path, ws: &Workspace, config: &Config) -> isogen::Result<
         let Some((path, line, argv, workdir)) = node_dockerfile(root, &package.dir) else {
             continue;
         };
+        // papra's `packages/app/Dockerfile` builds `pnpm deploy --filter=@papra/app-server`:
+        // its image runs that package (a service with its own Dockerfile), not this one.
+        if deployed_package(root, &path).is_some_and(|f| selects_another(ws, &package.dir, &f)) {
+            continue;
+        }
         let name = package.folder_name();
         let entry = match entry_of(&argv, &workdir) {
             Some(file) => format!("`entry = \"{file}\"`"),
@@ -83,6 +90,61 @@ fn node_dockerfile(root: &Path, dir: &str) -> Option<(String, usize, Vec<String>
             .contains(&program.as_str())
             .then_some((rel, line, argv, workdir))
     })
+}
+
+/// The package a `RUN pnpm ... deploy` of the Dockerfile at `path` selects with `--filter`
+/// (`pnpm deploy --filter=@papra/app-server --prod /prod/server`), in any stage.
+fn deployed_package(root: &Path, path: &str) -> Option<String> {
+    let bytes = isogen::fsio::read(root.join(path)).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let file = parse_dockerfile::parse(&text).ok()?;
+    file.instructions.iter().find_map(|i| match i {
+        parse_dockerfile::Instruction::Run(run) => match &run.arguments {
+            parse_dockerfile::Command::Shell(shell) => deploy_filter(shell.value),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// Whether the pnpm filter `filter` (a name, `./folder` or `{folder}`, from the root)
+/// selects a workspace package other than the one in `dir`.
+fn selects_another(ws: &Workspace, dir: &str, filter: &str) -> bool {
+    let folder = filter
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches("./")
+        .trim_end_matches('/');
+    ws.packages
+        .iter()
+        .any(|q| q.dir != dir && !q.dir.is_empty() && (q.name == filter || q.dir == folder))
+}
+
+/// The `--filter` of a `pnpm ... deploy` command in the shell line `shell` (continuations
+/// joined; commands split at `&&`, `||`, `;`).
+fn deploy_filter(shell: &str) -> Option<String> {
+    let words = shlex::split(&shell.replace("\\\n", " "))?;
+    words
+        .split(|w| matches!(w.as_str(), "&&" | "||" | ";"))
+        .filter(|cmd| {
+            cmd.first()
+                .is_some_and(|p| p.rsplit('/').next() == Some("pnpm"))
+        })
+        .filter(|cmd| cmd.iter().any(|w| w == "deploy"))
+        .find_map(|cmd| {
+            let mut it = cmd.iter();
+            while let Some(w) = it.next() {
+                let value = match w.strip_prefix("--filter=") {
+                    Some(v) => Some(v.to_string()),
+                    None if w == "--filter" || w == "-F" => it.next().cloned(),
+                    None => None,
+                };
+                if let Some(v) = value {
+                    return Some(v.trim_end_matches("...").to_string());
+                }
+            }
+            None
+        })
 }
 
 /// The final stage's command (`ENTRYPOINT` then `CMD`, each as a list; a shell form split on
@@ -179,5 +241,20 @@ mod tests {
             Some("lib/main.mjs")
         );
         assert_eq!(entry_of(&exec(&["pnpm", "start"]), "/app"), None);
+    }
+
+    #[test]
+    fn the_package_a_pnpm_deploy_selects() {
+        assert_eq!(
+            deploy_filter("pnpm i && pnpm deploy --filter=@papra/app-server --legacy --prod /p")
+                .as_deref(),
+            Some("@papra/app-server")
+        );
+        assert_eq!(
+            deploy_filter("pnpm --filter \"api...\" --prod \\\n  deploy /out").as_deref(),
+            Some("api")
+        );
+        assert_eq!(deploy_filter("pnpm --filter api run build"), None);
+        assert_eq!(deploy_filter("npm run deploy --filter x"), None);
     }
 }

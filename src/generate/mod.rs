@@ -250,6 +250,8 @@ fn service_files(
     let renderings = match ws.service_package(service).ecosystem {
         Ecosystem::Pnpm => {
             reject_node_only_gaps(service, config, config_path)?;
+            // Before the import checks: an entry left out of the manifest is not undeclared.
+            node::dep_problems::refuse(ws, service, warnings)?;
             node::isolation::check(ws, service, warnings)?;
             node::renderings(ws, service, config, config_path, warnings)
         }

@@ -12,6 +12,8 @@ pub(crate) mod path;
 pub mod pnpm;
 pub(crate) mod relpath;
 pub mod roles;
+mod service_names;
+pub(crate) use service_names::disambiguate as disambiguate_service_names;
 pub(crate) mod spec;
 
 use std::path::{Path, PathBuf};
@@ -374,8 +376,8 @@ pub fn check_unique_service_names(root: &Path, ws: &Workspace) -> Result<()> {
             return Err(Error::workspace(
                 root.join(&b.manifest),
                 format!(
-                    "the service name `{}` is also the name of the service in {}; rename one of the folders, or leave one out with `[workspace] not_services`",
-                    s.name, a.manifest
+                    "the service name `{}` is also the name of the service in {}; rename one of the folders, or leave one out by its folder in `[workspace] not_services` (`not_services = [\"{}\"]`)",
+                    s.name, a.manifest, b.dir
                 ),
             ));
         }

@@ -742,10 +742,19 @@ fn a_link_to_a_folder_that_does_not_exist_is_named_as_such() {
         r#"{"name":"@da/api","version":"1.0.0","scripts":{"start":"node server.js"},"dependencies":{"google":"link:@next/third-parties/google"}}"#,
     )
     .unwrap();
-    let out = isogen().arg("list").arg(ws.path()).assert().code(2);
+    let message = "`dependencies.google: link:@next/third-parties/google`: `@next/third-parties/google` is no folder (apps/api/@next/third-parties/google does not exist), so pnpm links a path that is not there and nothing can load `google`; remove the dependency";
+    // `list` shows every package, the service refused with the reason.
+    let out = isogen().arg("list").arg(ws.path()).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let row = stdout.lines().find(|l| l.contains("@da/api")).unwrap_or("");
+    assert!(
+        row.starts_with("refused") && row.contains(message),
+        "{stdout}"
+    );
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        stderr.contains("apps/api/package.json: `dependencies.google: link:@next/third-parties/google`: `@next/third-parties/google` is no folder (apps/api/@next/third-parties/google does not exist), so pnpm links a path that is not there and nothing can load `google`; remove the dependency"),
+        stderr.contains(&format!("apps/api/package.json: {message}")),
         "{stderr}"
     );
 }

@@ -501,6 +501,8 @@ fn duplicate_package_names_name_both_manifests() {
     );
 }
 
+/// Two services in folders of one name (it was an error naming both) take their parent
+/// folder (`apps-api`, `services-api`), and both get a Dockerfile.
 #[test]
 fn two_services_with_one_name_are_named() {
     let ws = with(&[
@@ -510,17 +512,16 @@ fn two_services_with_one_name_are_named() {
         ),
         (
             "apps/api/package.json",
-            r#"{"name":"@x/api-app","main":"dist/main.js"}"#,
+            r#"{"name":"@x/api-app","main":"dist/main.js","scripts":{"build":"tsc"}}"#,
         ),
     ]);
-    fails_naming(
-        &ws,
-        &[
-            "apps/api/package.json",
-            "services/api/package.json",
-            "`api`",
-        ],
-    );
+    let out = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(list.contains("[services: apps-api]"), "{list}");
+    assert!(list.contains("[services: services-api]"), "{list}");
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(ws.path().join("apps/api/Dockerfile").exists());
+    assert!(ws.path().join("services/api/Dockerfile").exists());
 }
 
 #[test]

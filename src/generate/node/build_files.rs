@@ -1,6 +1,7 @@
 //! The repository files outside the package folders that the builds run: a `build` script
 //! such as `tsx ../../../scripts/runify.ts` needs `scripts/runify.ts` and what it imports by
-//! relative path (discovery found them: [`script_files`](crate::workspace::pnpm::script_files)).
+//! relative path, and a tool config file (`tsdown.config.ts`) the files it imports from
+//! outside (discovery found them: [`script_files`](crate::workspace::pnpm::script_files)).
 //! The builder copies each one to its own path; the image never ships them.
 //!
 //! Pure: it reads the workspace model, never the disk.
@@ -38,7 +39,7 @@ pub(super) fn build_files(
             continue;
         };
         let files = n.script_files.get(build_script).into_iter().flatten();
-        out.extend(files.filter(|f| !copied(f)).cloned());
+        out.extend(files.chain(&n.config_files).filter(|f| !copied(f)).cloned());
     }
     out.into_iter().collect()
 }

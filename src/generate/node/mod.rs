@@ -17,6 +17,7 @@
 mod build_files;
 pub mod command;
 pub mod context;
+pub(crate) mod dep_problems;
 pub mod dev_peers;
 mod entry_script;
 mod env_files;

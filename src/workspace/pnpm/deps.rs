@@ -4,8 +4,10 @@
 //! a catalog range, or the registry.
 //!
 //! It reads the parsed manifest and the facts discovery already has (packages, catalogs,
-//! lockfile); it never reads a file, and a spec pnpm would refuse is an error naming the
-//! manifest and the key.
+//! lockfile); it never reads a file. A manifest whose dependency fields are malformed is an
+//! error; a single spec pnpm would refuse (or the image could not ship) is a [`DepProblem`]
+//! naming the manifest and the key, kept for the services that install that package, so one
+//! package's bad dependency never hides the rest of the workspace.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -67,14 +69,29 @@ pub(super) struct Lookup<'a> {
     pub by_dir: &'a HashMap<String, usize>,
 }
 
+/// A dependency of one package that discovery left out because no install of it could
+/// work (pnpm refuses the spec, or the image cannot ship what it names): `generate` refuses
+/// every service whose build installs the package, with `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DepProblem {
+    /// The package, an index in [`Workspace::packages`].
+    ///
+    /// [`Workspace::packages`]: crate::workspace::Workspace::packages
+    pub package: usize,
+    /// Its manifest, workspace-relative.
+    pub manifest: String,
+    /// What is wrong and the fix, starting with the entry (`` `dependencies.x: link:y`: ``).
+    pub message: String,
+}
+
 /// The declared dependencies of `packages[index]`, whose manifest is `json`, in manifest
-/// order per kind.
+/// order per kind, and the entries left out as [`DepProblem`]s.
 pub(super) fn read_deps(
     json: &Value,
     index: usize,
     lookup: &Lookup,
     root: &Path,
-) -> Result<Vec<DeclaredDep>> {
+) -> Result<(Vec<DeclaredDep>, Vec<DepProblem>)> {
     let pkg = &lookup.packages[index];
     let path = root.join(&pkg.manifest);
     let parse_error = |message: String| Error::Parse {
@@ -83,6 +100,7 @@ pub(super) fn read_deps(
         message,
     };
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     for (field, kind) in [
         ("dependencies", DepKind::Normal),
         ("optionalDependencies", DepKind::Optional),
@@ -108,16 +126,21 @@ pub(super) fn read_deps(
                     "`{field}.{key}` must be a string, found {spec}"
                 )));
             };
-            let bad = |message: String| {
-                Error::workspace(&path, format!("`{field}.{key}: {spec}`: {message}"))
+            let bad = |message: String| DepProblem {
+                package: index,
+                manifest: pkg.manifest.clone(),
+                message: format!("`{field}.{key}: {spec}`: {message}"),
             };
-            out.push(classify(pkg, kind, key, spec, lookup, root, bad)?);
+            match classify(pkg, kind, key, spec, lookup, root, bad) {
+                Ok(dep) => out.push(dep),
+                Err(problem) => problems.push(problem),
+            }
         }
     }
-    Ok(out)
+    Ok((out, problems))
 }
 
-/// One dependency with its target found (or an error from `bad`, which names the entry).
+/// One dependency with its target found (or the problem from `bad`, which names the entry).
 fn classify(
     pkg: &Package,
     kind: DepKind,
@@ -125,8 +148,8 @@ fn classify(
     spec: &str,
     lookup: &Lookup,
     root: &Path,
-    bad: impl Fn(String) -> Error,
-) -> Result<DeclaredDep> {
+    bad: impl Fn(String) -> DepProblem,
+) -> std::result::Result<DeclaredDep, DepProblem> {
     let mut dep = DeclaredDep {
         kind,
         key: key.to_string(),

@@ -97,6 +97,10 @@ pub struct NodePackage {
     /// [`script_files`](super::script_files)), read at discovery.
     #[serde(skip)]
     pub script_files: BTreeMap<String, Vec<String>>,
+    /// The repository files outside the package folder that its tool config files import
+    /// (see [`script_files::config_imports`](super::script_files::config_imports)).
+    #[serde(skip)]
+    pub config_files: Vec<String>,
     pub engines_node: Option<String>,
     /// The fields of `publishConfig` that pnpm writes over the manifest when it publishes
     /// (`main`, `exports`, `types`, `bin`, ...): the image ships the package as published.
@@ -376,6 +380,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         files: fields.files()?,
         scripts,
         script_files: BTreeMap::new(),
+        config_files: Vec::new(),
         engines_node: json
             .pointer("/engines/node")
             .and_then(Value::as_str)

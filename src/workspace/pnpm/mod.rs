@@ -59,7 +59,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use deps::DeclaredDep;
+pub use deps::{DeclaredDep, DepProblem};
 pub use entry_script::{EntryScript, ScriptCommand, ScriptShape};
 pub use files::{read_json, read_text};
 pub use lockfile::{lockfile_documents, LockedDep};
@@ -143,6 +143,10 @@ pub struct PnpmWorkspace {
     /// The files the lockfile(s) do not reflect (pnpm's frozen-lockfile check would stop):
     /// empty when every lockfile is current (or there is none).
     pub stale: Vec<freshness::Stale>,
+    /// Dependency entries discovery left out because no install of their package could work
+    /// (see [`DepProblem`]), in package order: `generate` refuses the services that install
+    /// the package, and only warns about a package no service installs.
+    pub dep_problems: Vec<DepProblem>,
     /// The install-changing settings of `.npmrc` and `pnpm-workspace.yaml`.
     pub settings: settings::PnpmSettings,
     /// What `pnpm-lock.yaml` resolved for each importer (package folder): dependency key ->
@@ -226,7 +230,7 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
     let by_dir: HashMap<String, usize> = (first..ws.packages.len())
         .map(|i| (ws.packages[i].dir.clone(), i))
         .collect();
-    add_edges(ws, first, &raw, &pnpm, &by_name, &by_dir)?;
+    pnpm.dep_problems = add_edges(ws, first, &raw, &pnpm, &by_name, &by_dir)?;
     pnpm.tsconfig_files = tsconfig::read_all(
         &root,
         ws.packages[first..].iter().flat_map(|p| {
@@ -236,7 +240,9 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
                 .map(|t| super::relpath::child(&p.dir, t))
         }),
     );
+    let first_service = ws.services.len();
     add_services(ws, first, config)?;
+    super::disambiguate_service_names(ws, first_service);
     super::check_unique_service_names(&root, ws)?;
     pnpm.sources = read_sources(ws, &pnpm);
     pnpm.tsc_builds = tsc_builds(ws, &pnpm);
@@ -314,6 +320,8 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
             n.prisma_elsewhere = prisma::schemas_elsewhere(root, dir, &json);
         }
         n.script_files = script_files::read(root, dir, &n.scripts);
+        let top = n.folder.top_level.iter().map(|e| e.name.as_str());
+        n.config_files = script_files::config_imports(root, dir, top);
         n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
         n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));
         n.manifest_rewrite = manifest_rewrite::rewrite(root, dir, &n.scripts);
@@ -505,7 +513,7 @@ fn names_of(ws: &Workspace, first: usize) -> Result<HashMap<String, usize>> {
 }
 
 /// Every package's declared dependencies, its internal edges, and its external and dev-only
-/// dependency names.
+/// dependency names; the entries left out (see [`DepProblem`]).
 fn add_edges(
     ws: &mut Workspace,
     first: usize,
@@ -513,7 +521,8 @@ fn add_edges(
     pnpm: &PnpmWorkspace,
     by_name: &HashMap<String, usize>,
     by_dir: &HashMap<String, usize>,
-) -> Result<()> {
+) -> Result<Vec<DepProblem>> {
+    let mut problems = Vec::new();
     for (offset, json) in raw.iter().enumerate() {
         let i = first + offset;
         let lookup = deps::Lookup {
@@ -522,7 +531,8 @@ fn add_edges(
             by_name,
             by_dir,
         };
-        let deps = deps::read_deps(json, i, &lookup, &ws.root)?;
+        let (deps, bad) = deps::read_deps(json, i, &lookup, &ws.root)?;
+        problems.extend(bad);
         let pkg = &mut ws.packages[i];
         let mut external = BTreeSet::new();
         let mut dev = BTreeSet::new();
@@ -548,7 +558,7 @@ fn add_edges(
             node.deps = deps;
         }
     }
-    Ok(())
+    Ok(problems)
 }
 
 /// The services among the packages from `first` on, with their closures.

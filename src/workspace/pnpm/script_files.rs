@@ -3,6 +3,9 @@
 //! the files those import or read by relative path, transitively (`./banner.js`): a build stage that
 //! copies only the package folders would fail with "Cannot find module".
 //!
+//! The same for the tool config files at the top of a package (`tsdown.config.ts` importing
+//! `../../scripts/entrypoints.js`, as trpc's packages do): the build's tool loads them.
+//!
 //! It reads those files (and only them) at discovery; it never decides what to do with them
 //! (generate copies the ones a service's build runs) and never fails: a path it cannot read
 //! or parse is simply not followed further.
@@ -39,6 +42,27 @@ pub fn read(
             Some((name.clone(), with_imports(root, dir, starts)))
         })
         .collect()
+}
+
+/// The files outside `dir` that the tool config files at its top (`*.config.*` among
+/// `top_level`, the names at the top of the folder) import by a relative path, and what those
+/// import, transitively (workspace-relative, sorted): the tool that a build runs loads its
+/// config, so the build needs them.
+pub fn config_imports<'a>(
+    root: &Path,
+    dir: &str,
+    top_level: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let starts: BTreeSet<String> = (top_level.into_iter())
+        .filter(|name| name.contains(".config."))
+        .map(|name| relpath::child(dir, name))
+        .flat_map(|config| relative_imports(root, &config))
+        .filter(|f| !relpath::within(f, dir) && !f.split('/').any(|s| s == "node_modules"))
+        .collect();
+    if starts.is_empty() {
+        return Vec::new();
+    }
+    with_imports(root, dir, starts.into_iter().collect())
 }
 
 /// The words of `script` that name an existing file outside `dir` by a relative path
@@ -163,6 +187,37 @@ mod tests {
                 ]
             )])
         );
+    }
+
+    #[test]
+    fn a_tool_config_importing_a_repository_file_brings_it_and_its_relative_imports() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(
+            root,
+            "packages/server/tsdown.config.ts",
+            "import { defineConfig } from 'tsdown';\nimport './src/local';\nexport default defineConfig({ onSuccess: async () => { await import('../../scripts/entrypoints.js'); } });\n",
+        );
+        write(root, "packages/server/src/local.ts", "");
+        write(
+            root,
+            "scripts/entrypoints.js",
+            "export { generateEntrypoints } from './entrypoints.ts';\n",
+        );
+        write(root, "scripts/entrypoints.ts", "import fs from 'fs';\n");
+        let got = config_imports(
+            root,
+            "packages/server",
+            ["package.json", "src", "tsdown.config.ts"],
+        );
+        assert_eq!(
+            got,
+            vec![
+                "scripts/entrypoints.js".to_string(),
+                "scripts/entrypoints.ts".to_string()
+            ]
+        );
+        assert!(config_imports(root, "packages/server", ["package.json"]).is_empty());
     }
 
     #[test]

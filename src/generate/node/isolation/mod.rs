@@ -192,6 +192,11 @@ impl Importer<'_> {
             {
                 return None;
             }
+            // A file a tool config at the top of the package imports (trpc's
+            // `tsdown.config.ts` -> `../../scripts/entrypoints.js`): the builder copies it.
+            if target.via == Via::Relative && self.config_imports(import, &target.path) {
+                return None;
+            }
             // A `paths` target in no package is often a catch-all (`"*"`) the compiler falls
             // back from; a named pattern (`@acme/lib/*` -> `libraries/lib/src/*`, as Nx-style
             // repositories share code) is code the build needs and does not have.
@@ -294,6 +299,19 @@ impl Importer<'_> {
             self.ws.packages[i].name,
             app.dir
         )
+    }
+
+    /// Whether `import` is in a tool config file at the top of the importing package, the
+    /// package has a `build` script, and `path` is among the files the builder copies for
+    /// those configs (`config_files`).
+    fn config_imports(&self, import: &SourceImport, path: &str) -> bool {
+        let p = &self.ws.packages[self.index];
+        let name = import.file.rsplit('/').next().unwrap_or(&import.file);
+        relpath::parent(&import.file) == p.dir
+            && name.contains(".config.")
+            && (p.node.as_ref()).is_some_and(|n| {
+                n.scripts.contains_key("build") && n.config_files.iter().any(|f| f == path)
+            })
     }
 
     /// Why a crossing at `import` cannot break the image, when it cannot: a `require()` or
