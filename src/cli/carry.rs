@@ -33,6 +33,7 @@ pub fn carry_into(
         generated: &file.contents,
         existing: config.generate.service(&file.service),
         section,
+        service: Some(&file.service),
         uid: config.generate.uid(),
     };
     carry::carry(text, &target)

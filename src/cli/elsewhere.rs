@@ -92,6 +92,7 @@ pub fn deployed_tools(root: &Path, ws: &Workspace, config: &Config) -> isogen::R
             };
             let built = candidates(root, &package.dir, &[])
                 .into_iter()
+                .filter(|(_, text)| runs(text, &bin.name))
                 .find_map(|(path, text)| builds(&text, &bin.name, name).map(|l| (path, l)));
             if let Some((path, line)) = built {
                 out.push(format!(
@@ -154,6 +155,27 @@ fn candidates(root: &Path, package_dir: &str, generated: &[&str]) -> Vec<(String
         }
     }
     found
+}
+
+/// Whether the image `text` builds runs binary `bin`: its command (`ENTRYPOINT`/`CMD` of the
+/// stage named after `bin`, else of the final stage) names it. restate's Dockerfile ships
+/// `restatectl` beside `restate-server`, which it runs: a command-line tool in a server's
+/// image, not a deployed server. An unreadable Dockerfile counts as running it.
+fn runs(text: &str, bin: &str) -> bool {
+    use isogen::generate::carry::stage::{self, Form, What};
+    let Ok(stage) = stage::service_stage(text, Some(bin)) else {
+        return true;
+    };
+    stage.found.iter().any(|f| match &f.what {
+        What::Entrypoint(form) | What::Cmd(form) => {
+            let words: Vec<&str> = match form {
+                Form::Exec(list) => list.iter().map(String::as_str).collect(),
+                Form::Shell(line) => line.split_whitespace().collect(),
+            };
+            words.iter().any(|w| w.rsplit('/').next() == Some(bin))
+        }
+        _ => false,
+    })
 }
 
 pub(super) fn is_dockerfile_name(name: &str) -> bool {

@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::layer::Item;
-use super::{Capture, Entry, EntryKind, Hidden, MergedTree, ShippedEntry};
+use super::{Capture, Entry, EntryKind, Hidden, ImagePath, MergedTree, ShippedEntry};
 
 mod pack;
 mod stream;
@@ -44,7 +44,7 @@ pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedT
 /// The tree so far, built one layer at a time, lowest first, so a caller can merge layer `i`
 /// as soon as layers `0..=i` are read while later ones are still being read.
 pub(crate) struct Merger {
-    tree: BTreeMap<String, Entry>,
+    tree: BTreeMap<ImagePath, Entry>,
     hidden: Vec<ShippedEntry>,
     /// Hashes of every path that was ever a symlink (see [`prefixes`]): most images have a
     /// handful, so most entries need no lookup at all.
@@ -145,7 +145,7 @@ impl Merger {
             Item::Whiteout(path) => {
                 self.through_symlink(path)
                     .map_err(|m| format!("whiteout `{path}`: {m}"))?;
-                if let Some(entry) = self.tree.remove(path) {
+                if let Some(entry) = self.tree.remove(path.as_str()) {
                     self.hidden.push(ShippedEntry {
                         entry,
                         hidden: deleted,
@@ -200,7 +200,7 @@ impl Merger {
         }
         // A hard link shares its target's content: give it the captured bytes too.
         if entry.kind == EntryKind::HardLink && entry.content.is_none() {
-            if let Some(target) = entry.link_target.as_ref().and_then(|t| self.tree.get(t)) {
+            if let Some(target) = entry.link_target.as_deref().and_then(|t| self.tree.get(t)) {
                 if target.content.is_some() && capture.wanted(&entry.path) {
                     entry.content = target.content.clone();
                     entry.truncated = target.truncated;
@@ -328,7 +328,7 @@ impl Merger {
             self.prefix.push('/');
         }
         let prefix = self.prefix.as_str();
-        let keys: Vec<String> = self
+        let keys: Vec<ImagePath> = self
             .tree
             .range::<str, _>((
                 std::ops::Bound::Included(prefix),
@@ -338,7 +338,7 @@ impl Merger {
             .map(|(k, _)| k.clone())
             .collect();
         for key in keys {
-            if let Some(entry) = self.tree.remove(&key) {
+            if let Some(entry) = self.tree.remove(key.as_str()) {
                 self.hidden.push(ShippedEntry { entry, hidden: why });
             }
         }
@@ -351,7 +351,7 @@ mod tests {
 
     fn entry(path: &str, kind: EntryKind, layer: usize) -> Item {
         Item::Entry(Entry {
-            path: path.to_string(),
+            path: path.into(),
             kind,
             size: 0,
             mode: 0o644,
@@ -382,7 +382,7 @@ mod tests {
     }
 
     fn paths(tree: &MergedTree) -> Vec<&str> {
-        tree.entries.keys().map(String::as_str).collect()
+        tree.entries.keys().map(ImagePath::as_str).collect()
     }
 
     fn hidden(tree: &MergedTree) -> Vec<(&str, usize, Hidden)> {

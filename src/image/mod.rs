@@ -24,6 +24,7 @@
 //! beneath both the outer archive and the layers.
 
 mod digest;
+mod image_path;
 pub mod inspect;
 mod json;
 mod layer;
@@ -36,6 +37,7 @@ mod platform;
 mod source;
 mod tarstream;
 
+pub use image_path::ImagePath;
 pub use path::escape_controls;
 
 use std::collections::BTreeMap;
@@ -156,8 +158,10 @@ pub enum EntryKind {
 /// One path of the image filesystem.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    /// Absolute, normalised (`/app/dist/main.js`; no trailing `/`, no `.`/`..`).
-    pub path: String,
+    /// Absolute, normalised (`/app/dist/main.js`; no trailing `/`, no `.`/`..`). One
+    /// allocation shared with the key of [`MergedTree::entries`] (an image can hold hundreds
+    /// of thousands of entries: the path is held once, not twice).
+    pub path: ImagePath,
     pub kind: EntryKind,
     pub size: u64,
     /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`), not the file type.
@@ -166,7 +170,7 @@ pub struct Entry {
     pub gid: u64,
     /// Symlink target as stored (relative or absolute, not resolved); hard link target as a
     /// normalised absolute path of the image (`/app/dist/main.js`), like [`Entry::path`].
-    pub link_target: Option<String>,
+    pub link_target: Option<Box<str>>,
     /// Index into [`Image::layers`] of the layer that added (last wrote) this entry.
     pub layer: usize,
     /// Content, when the [`Capture`] asked for it (files only; None otherwise).
@@ -200,8 +204,8 @@ pub struct ShippedEntry {
 /// The filesystem a container sees, plus what lower layers shipped and later layers hid.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MergedTree {
-    /// Visible entries by absolute path.
-    pub entries: BTreeMap<String, Entry>,
+    /// Visible entries by absolute path (the key is the entry's own [`Entry::path`]).
+    pub entries: BTreeMap<ImagePath, Entry>,
     /// Entries shipped by some layer and hidden by a later one, in layer order.
     pub hidden: Vec<ShippedEntry>,
 }

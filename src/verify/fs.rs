@@ -140,7 +140,7 @@ impl<'a> Fs<'a> {
         let start = Bound::Excluded(prefix.clone());
         self.tree
             .entries
-            .range::<String, _>((start, Bound::Unbounded))
+            .range::<str, _>((start.as_ref().map(String::as_str), Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(&prefix))
             .map(|(_, e)| e)
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::image::{
-    ArchiveFormat, Entry, EntryKind, Hidden, Image, Layer, MergedTree, ShippedEntry,
+    ArchiveFormat, Entry, EntryKind, Hidden, Image, ImagePath, Layer, MergedTree, ShippedEntry,
 };
 
 /// A passwd line for the generator's default user.
@@ -19,13 +19,13 @@ pub const APP_GROUP: &str = "root:x:0:\nnode:x:1000:\napp:x:10001:\n";
 #[derive(Default)]
 pub struct TreeBuilder {
     layer: usize,
-    entries: BTreeMap<String, Entry>,
+    entries: BTreeMap<ImagePath, Entry>,
     hidden: Vec<ShippedEntry>,
 }
 
 fn entry(path: &str, kind: EntryKind, layer: usize) -> Entry {
     Entry {
-        path: path.to_string(),
+        path: path.into(),
         kind,
         size: 0,
         mode: if kind == EntryKind::Dir { 0o755 } else { 0o644 },
@@ -92,7 +92,7 @@ impl TreeBuilder {
 
     pub fn symlink(mut self, path: &str, target: &str) -> Self {
         let mut e = entry(path, EntryKind::Symlink, self.layer);
-        e.link_target = Some(target.to_string());
+        e.link_target = Some(target.into());
         e.mode = 0o777;
         self.put(e);
         self
@@ -101,14 +101,14 @@ impl TreeBuilder {
     /// Deletes `path` and everything below it in the current layer (a whiteout).
     pub fn delete(mut self, path: &str) -> Self {
         let by = self.layer;
-        let keys: Vec<String> = self
+        let keys: Vec<ImagePath> = self
             .entries
             .keys()
             .filter(|k| crate::verify::fs::is_within(k, path))
             .cloned()
             .collect();
         for k in keys {
-            if let Some(e) = self.entries.remove(&k) {
+            if let Some(e) = self.entries.remove(k.as_str()) {
                 self.hidden.push(ShippedEntry {
                     entry: e,
                     hidden: Hidden::Deleted { by_layer: by },
@@ -121,9 +121,9 @@ impl TreeBuilder {
     fn put(&mut self, e: Entry) {
         // Layer tars list the folders above a file; so does a real merged tree.
         let mut dir = crate::verify::fs::parent(&e.path).to_string();
-        while dir != "/" && !self.entries.contains_key(&dir) {
+        while dir != "/" && !self.entries.contains_key(dir.as_str()) {
             self.entries
-                .insert(dir.clone(), entry(&dir, EntryKind::Dir, e.layer));
+                .insert(dir.as_str().into(), entry(&dir, EntryKind::Dir, e.layer));
             dir = crate::verify::fs::parent(&dir).to_string();
         }
         if let Some(old) = self.entries.remove(&e.path) {

@@ -220,6 +220,9 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
         );
     }
     if let Some(f) = server_source(p) {
+        if let Some(each) = per_binary_reasons(p) {
+            return format!("its binaries are tools though it {f}: {each}; {MAKE}");
+        }
         let sources = p.cargo.as_ref().is_some_and(|c| !c.side_tools.is_empty());
         let gated: Vec<String> = p
             .cargo
@@ -276,6 +279,29 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
              (axum, actix-web, hyper, tonic, ...) is among its dependencies; {MAKE}",
         SERVER_FRAMEWORKS.len()
     )
+}
+
+/// For a server's package whose binaries are tools by a command line none of whose
+/// subcommands serves (restate's `restate-cli`, `restate-doctor`), each binary with its
+/// reason; `None` when the names, the sources and the features say it all.
+fn per_binary_reasons(p: &Package) -> Option<String> {
+    use super::cargo::services::{tool_name, tool_subcommands};
+    let c = p.cargo.as_ref()?;
+    c.bins
+        .iter()
+        .filter(|b| !tool_name(&b.name))
+        .any(|b| tool_subcommands(p, &b.name).is_some())
+        .then(|| {
+            c.bins
+                .iter()
+                .filter(|b| !tool_name(&b.name))
+                .filter_map(|b| {
+                    let why = super::cargo::tool_reason(p, &b.name)?;
+                    Some(format!("`{}` because {why}", b.name))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
 }
 
 /// The warnings `generate` prints for the packages `isogen list` says are not services only

@@ -17,6 +17,7 @@
 //! | cargo-thin | a thin binary over a server library (kanidm's `kanidmd`, garage): `daemon` depends on no framework itself but on `idm-core`, which starts a tiny_http server, so `idmd` is a service; a tool over a library that only uses the framework's types (`idm-types`) stays a tool; a server package's second binary whose sources name no server crate (qdrant's `wal_inspector`) is a tool; the hand-written `server/Dockerfile` above the daemon's folder runs `idmd server` |
 //! | cargo-relay | a server package at the root with a second server binary and a `-utils` tool (rustdesk-server's shape); a gRPC framework that is a workspace member, depended on by path (tonic's own repository): `interop`'s `server` builds a server and is a service, its `client` and the client-only `probe` are tools, though the framework crate's own sources hold server code |
 //! | cargo-store | a thin root binary over a server library that declares the command line, whose subcommand is required (surrealdb's `surreal`: `args = ["start"]`, refused without); a member with only a `[[test]]` (typst's `tests`); an `include_bytes!` of an absolute path in a `/* */` comment (stalwart); a load tester that starts a server of its own (firezone's `firezone-loadtest`: a tool); a site builder whose `serve` previews with live reload (zola's shape: a tool) |
+//! | cargo-cluster | a server with the command-line tools restate ships beside it, each depending on a server framework: `cluster` of package `cluster-cli` (none of its subcommands, `dev` and `services`, serves), `clusterctl` (`ctl` glued to the name), `cluster-doctor` (a required subcommand none of whose choices serves: `log-server` inspects one); shadowsocks-rust's shape: `proxy-server` serves through its package's library, `proxy-url` names only the server crate's config types (a tool); a hand-written root `Dockerfile` with one target per image, the server run through an entrypoint script with arguments |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -51,6 +52,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-relay", &["relay", "relay-hub", "server"]),
     ("cargo-thin", &["engine", "idmd"]),
     ("cargo-store", &["store"]),
+    ("cargo-cluster", &["cluster-server", "proxy-server"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -316,6 +318,40 @@ fn excluded_crates_are_never_read() {
     fails(&dir, &["<ws>/crates/experimental/Cargo.toml:4:"]);
 }
 
+/// shadowsocks' and restate's shape (tests/fixtures/cargo-cluster/Dockerfile): a root
+/// Dockerfile with one target per image. The server's stage runs it through an entrypoint
+/// script with arguments, which the generated image (which runs it bare) would lack: the first
+/// run names them, read from the server's own stage, not from the final one. The final stage
+/// ships `clusterctl` in a tools image that runs a shell: no warning that a tool is deployed.
+#[test]
+fn a_server_stage_of_a_multi_target_dockerfile_gives_its_arguments_in_the_first_run() {
+    let dir = fresh_copy("cargo-cluster");
+    // fresh_copy leaves out every `Dockerfile`, the hand-written one too.
+    std::fs::copy(
+        fixture_dir("cargo-cluster").join("Dockerfile"),
+        dir.path().join("Dockerfile"),
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = shown(&out, dir.path());
+    assert!(
+        text.contains(
+            "warning: Dockerfile is a hand-written Dockerfile that builds service `cluster-server` (line 10)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("-> args = [\"--bind\", \"0.0.0.0:18450\"] (its entrypoint script `docker-entrypoint.sh` is dropped"),
+        "{text}"
+    );
+    assert!(!text.contains("/bin/bash"), "{text}");
+    assert!(!text.contains("binary `clusterctl`"), "{text}");
+}
+
 /// kanidm's shape: the daemon needs a subcommand (refused until `args` is set) and its
 /// hand-written `server/Dockerfile`, above the package folder, runs `idmd server` and exposes a
 /// port. The first run says both: the refusal, and the settings of that Dockerfile (`args =
@@ -400,7 +436,7 @@ fn a_thin_binary_whose_library_requires_a_subcommand_is_refused_until_args_are_s
         &dir,
         &[
             "server/src/cli.rs:8: binary `store` (service `store`) needs a subcommand",
-            "args = [\"<subcommand>\", ...]",
+            "args = [\"<subcommand>\", ...] (the one that serves: one of start, version)",
         ],
     );
     assert!(!text.contains("store-loadtest"), "{text}");

@@ -140,6 +140,7 @@ fn list_on_the_fixtures_and_the_example() {
         "tests/fixtures/cargo-relay",
         "tests/fixtures/cargo-thin",
         "tests/fixtures/cargo-store",
+        "tests/fixtures/cargo-cluster",
         "tests/fixtures/pnpm10-apps-libs",
         "tests/fixtures/pnpm9-shop",
     ] {

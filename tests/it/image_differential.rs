@@ -66,7 +66,7 @@ fn isogen_tree(dir: &Path) -> BTreeMap<String, char> {
                 // On disk a hard link is just another name for a file.
                 _ => 'f',
             };
-            (e.path.clone(), kind)
+            (e.path.to_string(), kind)
         })
         .collect()
 }

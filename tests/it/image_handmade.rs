@@ -32,7 +32,7 @@ fn read_with(bytes: &[u8], platform: Option<&str>) -> isogen::Result<Image> {
 }
 
 fn paths(image: &Image) -> Vec<&str> {
-    image.tree.entries.keys().map(String::as_str).collect()
+    image.tree.entries.keys().map(|k| k.as_str()).collect()
 }
 
 fn text(image: &Image, path: &str) -> String {

@@ -186,6 +186,11 @@ fn subcommand_given(
     let (Some(r), false) = (required, given) else {
         return Ok(());
     };
+    let choices = if r.subcommands.is_empty() {
+        String::new()
+    } else {
+        format!(": one of {}", r.subcommands.join(", "))
+    };
     Err(Error::WorkspaceAt {
         path: ws.root.join(&r.file),
         location: r.line.to_string(),
@@ -193,8 +198,8 @@ fn subcommand_given(
             "binary `{bin}` (service `{name}`) needs a subcommand: its command line \
              requires one here, so run bare, as CMD [\"/app/{bin}\"] would, it prints its \
              usage and exits. Say what the image runs in [generate.services.{name}] of \
-             isogen.toml: args = [\"<subcommand>\", ...] (the one that serves), or cmd = \
-             [\"/app/{bin}\"] if it runs without one",
+             isogen.toml: args = [\"<subcommand>\", ...] (the one that serves{choices}), or \
+             cmd = [\"/app/{bin}\"] if it runs without one",
             bin = r.bin,
             name = service.name
         ),

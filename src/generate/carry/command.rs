@@ -97,16 +97,8 @@ fn compare(
     target: &Target<'_>,
     out: &mut Carried,
 ) -> Verdict {
-    let mut argv = argv;
-    let mut init = None;
-    if let Some(first) = argv.first().filter(|p| INITS.contains(&base(p))) {
-        init = Some(base(first).to_string());
-        let skip = 1 + argv[1..].iter().take_while(|a| a.starts_with('-')).count();
-        argv = &argv[skip.min(argv.len())..];
-    }
-    let init_note = init.as_ref().map_or(String::new(), |i| {
-        format!(" (its init `{i}` is dropped: the generated image has none; run it with `docker run --init`)")
-    });
+    let (argv, init) = without_launcher(argv, generated);
+    let init_note = launcher_note(init.as_deref());
     if let Some((before, last)) = shell_last_step(argv, generated) {
         let note = format!(
             " (it runs under `{}` after `{before}`, which the generated image does not run: the \
@@ -180,6 +172,57 @@ fn compare(
             target.section
         )),
     }
+}
+
+/// `argv` without the init (tini) or the entrypoint script that starts the real command, and
+/// that launcher's name.
+fn without_launcher<'a>(
+    argv: &'a [String],
+    generated: &[String],
+) -> (&'a [String], Option<String>) {
+    let mut argv = argv;
+    let mut init = None;
+    if let Some(first) = argv.first().filter(|p| INITS.contains(&base(p))) {
+        init = Some(base(first).to_string());
+        let skip = 1 + argv[1..].iter().take_while(|a| a.starts_with('-')).count();
+        argv = &argv[skip.min(argv.len())..];
+    }
+    if let Some(script) = wrapper_script(argv, generated) {
+        // shadowsocks' `ENTRYPOINT ["docker-entrypoint.sh"]` + `CMD ["ssserver", ...]`: the
+        // script ends with `exec "$@"`; the command after it is the service's.
+        init = Some(script.to_string());
+        argv = &argv[1..];
+    }
+    (argv, init)
+}
+
+/// What a verdict adds about the dropped launcher, if there was one.
+fn launcher_note(init: Option<&str>) -> String {
+    match init {
+        None => String::new(),
+        Some(i) if i.ends_with(".sh") || i.contains("entrypoint") => format!(
+            " (its entrypoint script `{i}` is dropped: the generated image does not ship it; if \
+             the service needs what it does, do that another way)"
+        ),
+        Some(i) => format!(
+            " (its init `{i}` is dropped: the generated image has none; run it with `docker run \
+             --init`)"
+        ),
+    }
+}
+
+/// The entrypoint script (`docker-entrypoint.sh`, `/entrypoint`) that `argv` runs the
+/// generated command's program through, when its next word is that program.
+fn wrapper_script<'a>(argv: &'a [String], generated: &[String]) -> Option<&'a str> {
+    let [script, next, ..] = argv else {
+        return None;
+    };
+    let program = base(generated.first()?);
+    let name = base(script);
+    (name != program
+        && (name.ends_with(".sh") || name.contains("entrypoint"))
+        && base(next) == program)
+        .then_some(name)
 }
 
 /// `sh -c "update-ca-certificates && kellnr start"` (kellnr's ENTRYPOINT): when a shell's

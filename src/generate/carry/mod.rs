@@ -73,6 +73,9 @@ pub struct Target<'a> {
     pub existing: Option<&'a ServiceConfig>,
     /// `[generate.services.<name>]`, to name in reasons.
     pub section: &'a str,
+    /// The service's name: a stage of that name is its target in a Dockerfile with one target
+    /// per service (see [`stage::service_stage`]).
+    pub service: Option<&'a str>,
     pub uid: u32,
 }
 
@@ -93,7 +96,7 @@ const SYSTEM_DIRS: &[&str] = &["/tmp", "/var/tmp", "/proc", "/sys", "/dev", "/et
 
 /// Reads `handwritten` against `target`; the error says why nothing could be read (the line).
 pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> {
-    let hand = stage::final_stage(handwritten)?;
+    let hand = stage::service_stage(handwritten, target.service)?;
     let generated = stage::final_stage(target.generated)?;
     let mut out = Carried::default();
     let mut workdir = "/".to_string();

@@ -53,6 +53,14 @@ pub struct FinalStage {
 
 /// Reads `text`; the error is `line N: what the parser expected`.
 pub fn final_stage(text: &str) -> Result<FinalStage, String> {
+    service_stage(text, None)
+}
+
+/// Like [`final_stage`], but in a Dockerfile with one target per service (shadowsocks'
+/// `FROM alpine AS sslocal` and `FROM alpine AS ssserver`, built with `--target`), the stage
+/// named `service`, when no later stage builds on it or copies from it; the final stage
+/// otherwise.
+pub fn service_stage(text: &str, service: Option<&str>) -> Result<FinalStage, String> {
     let file = parse_dockerfile::parse(text)
         .map_err(|e| format!("line {}: it does not parse as a Dockerfile ({e})", e.line()))?;
     let escape = file
@@ -64,6 +72,9 @@ pub fn final_stage(text: &str) -> Result<FinalStage, String> {
     let Some(last) = stages.len().checked_sub(1) else {
         return Err("line 1: it has no FROM".into());
     };
+    let last = service
+        .and_then(|name| target_stage(text, &stages, name))
+        .unwrap_or(last);
     // The chain: the final stage, the stage it is `FROM`, and so on (a stage can only name
     // an earlier one, so this ends).
     let mut chain = vec![last];
@@ -93,6 +104,30 @@ pub fn final_stage(text: &str) -> Result<FinalStage, String> {
         }
     }
     Ok(FinalStage { base, found })
+}
+
+/// The index of the stage named `name` (case-insensitive) that no later stage builds on
+/// (`FROM name`) or copies from (`--from=name`): a target of its own.
+fn target_stage(
+    text: &str,
+    stages: &[parse_dockerfile::Stage<'_, '_>],
+    name: &str,
+) -> Option<usize> {
+    let name = name.to_ascii_lowercase();
+    let at = stages.iter().position(|st| {
+        st.from
+            .as_
+            .as_ref()
+            .is_some_and(|(_, n)| n.value.to_ascii_lowercase() == name)
+    })?;
+    let later = &stages[at + 1..];
+    let built_on = later
+        .iter()
+        .any(|st| st.from.image.value.to_ascii_lowercase() == name);
+    let copied = text
+        .to_ascii_lowercase()
+        .contains(&format!("--from={name}"));
+    (!built_on && !copied).then_some(at)
 }
 
 fn read(text: &str, instruction: &Instruction<'_>, escape: char) -> Option<Found> {

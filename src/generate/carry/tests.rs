@@ -10,6 +10,7 @@ fn target(generated: &'static str) -> Target<'static> {
         generated,
         existing: None,
         section: "[generate.services.x]",
+        service: None,
         uid: 10001,
     }
 }

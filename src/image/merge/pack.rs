@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Entry, Merger};
+use super::{Entry, ImagePath, Merger};
 
 /// Trees smaller than this are never rebuilt (their nodes are a few MiB at most).
 const PACK_FROM: usize = 32 * 1024;
@@ -30,7 +30,7 @@ impl Merger {
 }
 
 /// The same map with every node full (but those on its right edge).
-pub(super) fn packed(mut tree: BTreeMap<String, Entry>) -> BTreeMap<String, Entry> {
+pub(super) fn packed(mut tree: BTreeMap<ImagePath, Entry>) -> BTreeMap<ImagePath, Entry> {
     let mut out = BTreeMap::new();
     if let Some((key, entry)) = tree.pop_first() {
         // Not empty, so `append` merges (a full rebuild) rather than swapping the maps.
@@ -47,7 +47,7 @@ mod tests {
 
     fn entry(path: String, order: u32) -> Entry {
         Entry {
-            path,
+            path: path.into(),
             kind: EntryKind::File,
             size: u64::from(order),
             mode: 0o644,
@@ -64,17 +64,20 @@ mod tests {
     #[test]
     fn packing_keeps_every_entry_under_its_path() {
         for len in [0usize, 1, 2, 11, 12, 40_000] {
-            let tree: BTreeMap<String, Entry> = (0..len as u32)
+            let tree: BTreeMap<ImagePath, Entry> = (0..len as u32)
                 .map(|i| {
                     let path = format!("/app/node_modules/p{}/lib/f{i}.js", i / 100);
-                    (path.clone(), entry(path, i))
+                    (path.clone().into(), entry(path, i))
                 })
                 .collect();
             let before: Vec<(String, u32)> =
-                tree.iter().map(|(k, e)| (k.clone(), e.order)).collect();
+                tree.iter().map(|(k, e)| (k.to_string(), e.order)).collect();
             let after = packed(tree);
             assert_eq!(after.len(), len);
-            let got: Vec<(String, u32)> = after.iter().map(|(k, e)| (k.clone(), e.order)).collect();
+            let got: Vec<(String, u32)> = after
+                .iter()
+                .map(|(k, e)| (k.to_string(), e.order))
+                .collect();
             assert_eq!(got, before);
             assert!(after
                 .iter()

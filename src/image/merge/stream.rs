@@ -14,7 +14,7 @@
 //!
 //! It never reorders what a layer says and never decides an outcome the batch merge would not.
 
-use super::{Capture, Entry, EntryKind, Hidden, Item, Merger};
+use super::{Capture, Entry, EntryKind, Hidden, ImagePath, Item, Merger};
 
 /// How the layer being fed is merged.
 pub(crate) enum Mode {
@@ -105,7 +105,7 @@ impl Merger {
     fn undo(&mut self, mark: Option<usize>, restated: Vec<Entry>, next: Item) -> Mode {
         let layer = self.merged;
         let mark = mark.unwrap_or(self.hidden.len());
-        let ours: Vec<String> = self
+        let ours: Vec<ImagePath> = self
             .tree
             .iter()
             .filter(|(_, e)| e.layer == layer)
@@ -167,16 +167,16 @@ mod tests {
             0 => return Item::Whiteout(path),
             1 => return Item::Opaque(path),
             2 | 3 => (EntryKind::Dir, None),
-            4 => (EntryKind::Symlink, Some("/etc".to_string())),
+            4 => (EntryKind::Symlink, Some("/etc".into())),
             5 => (
                 EntryKind::HardLink,
-                Some(PATHS[rng.below(PATHS.len())].to_string()),
+                Some(PATHS[rng.below(PATHS.len())].into()),
             ),
             _ => (EntryKind::File, None),
         };
         let content = (kind == EntryKind::File).then(|| Arc::<[u8]>::from(&b"x"[..]));
         Item::Entry(Entry {
-            path,
+            path: path.into(),
             kind,
             size: 1,
             mode: 0o644,
@@ -203,8 +203,14 @@ mod tests {
     type Outcome = Result<(Vec<Seen>, Vec<(Seen, Hidden)>), String>;
 
     fn seen(e: &Entry) -> Seen {
-        let link = e.link_target.clone();
-        (e.path.clone(), e.kind, e.layer, link, e.content.is_some())
+        let link = e.link_target.as_deref().map(str::to_string);
+        (
+            e.path.to_string(),
+            e.kind,
+            e.layer,
+            link,
+            e.content.is_some(),
+        )
     }
 
     fn outcome(tree: Result<MergedTree, String>) -> Outcome {

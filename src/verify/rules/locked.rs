@@ -137,7 +137,7 @@ fn links(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
         .collect();
     let positions = ctx.facts.fs.tree.entries.values().filter(|e| {
         matches!(e.kind, crate::image::EntryKind::Symlink)
-            || ctx.facts.manifests.contains_key(&e.path)
+            || ctx.facts.manifests.contains_key(e.path.as_str())
     });
     for e in positions {
         let Some(alias) = node_modules_name(&e.path) else {
@@ -174,7 +174,7 @@ fn links(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
             continue;
         }
         let diag = Diag::link_not_locked(&e.path, &dependent, alias, &found, &locked.join(", "));
-        out.config_with_paths(diag, vec![found], vec![e.path.clone()], Some(e.layer));
+        out.config_with_paths(diag, vec![found], vec![e.path.to_string()], Some(e.layer));
     }
 }
 

@@ -155,7 +155,8 @@ impl<'i> Collector<'i> {
     /// A path rule's hit on a shipped entry.
     pub fn hit(&mut self, hit: Hit, shipped: Shipped) {
         if shipped.hidden.is_none() && shipped.entry.path.ends_with("/package.json") {
-            self.claimed_manifests.insert(shipped.entry.path.clone());
+            self.claimed_manifests
+                .insert(shipped.entry.path.to_string());
         }
         let layer = shipped.entry.layer;
         let by = shipped.hidden.map(|h| match h {

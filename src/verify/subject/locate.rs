@@ -213,7 +213,7 @@ pub(super) fn locate_binary(facts: &Facts, launch: &Launch, subject: &mut Subjec
                     && !fs::is_within(&e.path, "/usr/share")
                     && !facts.os_owned(e)
             })
-            .map(|e| e.path.clone());
+            .map(|e| e.path.to_string());
     }
     // A Cargo binary copied under another name (`COPY ... /app/server`): the program the
     // entrypoint runs, unless it is another service's binary or a package's file.

@@ -1,6 +1,10 @@
 //! Tools beside the server in one package: qdrant's package depends on actix-web and holds
 //! `qdrant` (whose `main.rs` declares `mod actix;`) and `wal_inspector`, `segment_inspector`,
-//! `schema_generator` (files that use only the storage crates). When a package that runs a
+//! `schema_generator` (files that use only the storage crates). When its siblings serve
+//! through the package's own library (shadowsocks-rust's `ssserver` calls
+//! `shadowsocks_rust::service::server`), a binary that names neither that library nor a
+//! framework, only a server crate it depends on (`ssurl`, for its config types), is a tool too.
+//! When a package that runs a
 //! server has several binaries, a binary whose sources (its root file and the module files its
 //! `mod` declarations reach) name none of the crates that serve (the package's server
 //! frameworks, its own library, a workspace crate it depends on that depends on a framework or
@@ -40,18 +44,32 @@ pub(super) fn mark_side_tools(
         }
         let names = serving_crates(libs, packages, i, first);
         let dir = root.join(dirs.get(i).copied().unwrap_or(""));
-        let naming: Vec<(String, bool)> = c
+        let own: Vec<String> = c.lib.iter().map(|l| l.name.replace('-', "_")).collect();
+        let direct: Vec<String> = c.frameworks.iter().map(|f| f.replace('-', "_")).collect();
+        // (binary, names a serving crate, names the package's own library, names a framework)
+        let naming: Vec<(String, bool, bool, bool)> = c
             .bins
             .iter()
-            .map(|b| (b.name.clone(), names_any(&dir, &b.path, &names)))
+            .map(|b| {
+                (
+                    b.name.clone(),
+                    names_any(&dir, &b.path, &names),
+                    names_any(&dir, &b.path, &own),
+                    names_any(&dir, &b.path, &direct),
+                )
+            })
             .collect();
-        if !naming.iter().any(|(_, n)| *n) {
+        if !naming.iter().any(|n| n.1) {
             continue;
         }
+        // shadowsocks-rust: `sslocal`, `ssserver`, ... serve through the package's own library
+        // (`shadowsocks_rust::service::server`); `ssurl` only reaches `shadowsocks_service`'s
+        // config types, never the library that runs the servers: a tool.
+        let through_own = naming.iter().any(|n| n.2);
         let tools = naming
             .into_iter()
-            .filter(|(_, n)| !n)
-            .map(|(b, _)| b)
+            .filter(|(_, serving, own, direct)| !serving || (through_own && !own && !direct))
+            .map(|n| n.0)
             .collect();
         if let Some(c) = packages[i].cargo.as_mut() {
             c.side_tools = tools;

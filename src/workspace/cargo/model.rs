@@ -153,6 +153,9 @@ pub struct RequiredSubcommand {
     pub file: String,
     /// Its line, 1-based.
     pub line: usize,
+    /// The subcommands it chooses from (kebab-case, as clap names them), when isogen could
+    /// read them (see `subcommand_names`); empty otherwise.
+    pub subcommands: Vec<String>,
 }
 
 /// A workspace library that starts the server a thin binary runs.

@@ -9,7 +9,9 @@
 //! package are tools and get no image, as do the members of a package called `xtask` (the
 //! cargo-xtask convention for developer tasks) and binaries named as tools (a word of
 //! [`TOOL_WORDS`] after any server word:
-//! `mini-redis-cli`, `migration-tool`, `schema_generator`), the binaries of desktop apps
+//! `mini-redis-cli`, `migration-tool`, `schema_generator`, `restatectl`), binaries whose
+//! command line requires a subcommand none of whose choices serves (restate's
+//! `restate-doctor`; see `super::subcommand_names`), the binaries of desktop apps
 //! (a package that depends on a GUI framework of [`DESKTOP_FRAMEWORKS`], such as tauri, even
 //! when it links a server library), and binaries whose
 //! `required-features` the package's default features do not enable (a plain `cargo build`
@@ -194,11 +196,37 @@ const SERVER_WORDS: &[&str] = &["server", "srv", "daemon", "service"];
 /// Whether the binary's name says it is a tool: of its words (split at `-` and `_`) in
 /// [`TOOL_WORDS`] or [`SERVER_WORDS`], the last one is a tool word (the last word of a compound
 /// names what it is: `mini-redis-cli`, `server-ctl`, but `tls-client-auth-server`).
+/// A word ending in `ctl` counts as the tool word `ctl` (restate's `restatectl`, as
+/// `kubectl`).
 pub fn tool_name(bin: &str) -> bool {
+    let tool_word = |w: &str| TOOL_WORDS.contains(&w) || (w.len() > 3 && w.ends_with("ctl"));
     bin.split(['-', '_'])
         .rev()
-        .find(|w| TOOL_WORDS.contains(w) || SERVER_WORDS.contains(w))
-        .is_some_and(|w| TOOL_WORDS.contains(&w))
+        .find(|w| tool_word(w) || SERVER_WORDS.contains(w))
+        .is_some_and(tool_word)
+}
+
+/// For a binary whose command line requires a subcommand, none of which serves (restate's
+/// `restate-doctor`: `partition-store`, `log-server`, `id`, ...; see `subcommand_names`):
+/// where it says so and the subcommands. `None` when a subcommand serves, when isogen could
+/// not read them, or when none is required.
+pub fn tool_subcommands<'a>(
+    package: &'a crate::workspace::Package,
+    bin: &str,
+) -> Option<&'a super::model::RequiredSubcommand> {
+    package
+        .cargo
+        .as_ref()?
+        .required_subcommands
+        .iter()
+        .find(|r| r.bin == bin)
+        .filter(|r| {
+            !r.subcommands.is_empty()
+                && !r
+                    .subcommands
+                    .iter()
+                    .any(|s| super::subcommand_names::serves(s))
+        })
 }
 
 /// Why the default rule makes binary `bin` of `package` a tool, or `None` when it makes it a
@@ -230,6 +258,15 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
     if runs_server(package) {
         if tool_name(bin) {
             return Some("its name says it is a tool".into());
+        }
+        if let Some(r) = tool_subcommands(package, bin) {
+            return Some(format!(
+                "its command line requires a subcommand ({}:{}) and none of them ({}) runs a \
+                 server",
+                r.file,
+                r.line,
+                r.subcommands.join(", ")
+            ));
         }
         let off = features_off_by_default(package, bin);
         if !off.is_empty() {
@@ -338,15 +375,7 @@ fn chosen(
             };
             let is_service = match explicit {
                 Some(list) => matches(list),
-                None => {
-                    !NOT_SERVICES_BY_DEFAULT.contains(&package.name.as_str())
-                        && runs_server(package)
-                        && live_reload(package).is_none()
-                        && !tool_name(&bin.name)
-                        && features_off_by_default(package, &bin.name).is_empty()
-                        && !side_tool(package, &bin.name)
-                        && !matches(removed)
-                }
+                None => tool_reason(package, &bin.name).is_none() && !matches(removed),
             };
             if is_service {
                 chosen.push((index, bin.name.clone()));

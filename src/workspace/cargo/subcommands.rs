@@ -62,10 +62,13 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
                     .unwrap_or(file)
                     .to_string_lossy()
                     .replace('\\', "/");
+                let searched: Vec<_> = files.iter().chain(&lib_files).cloned().collect();
+                let defaults = &c.default_features;
                 found.push(RequiredSubcommand {
                     bin: bin.name.clone(),
                     file: rel,
                     line,
+                    subcommands: super::subcommand_names::names(file, line, &searched, defaults),
                 });
             }
         }
