@@ -4,6 +4,10 @@
 //! `require('dotenv').config()`, and `config()` / `configDotenv()` bound by `import { config }
 //! from 'dotenv'` or `const { config } = require('dotenv')` (aliases followed).
 //!
+//! Each call comes with what its `path` option says ([`EnvPath`]): nothing (dotenv loads
+//! `.env`), string literals (`{ path: '../.env' }`, or an array of them), or an expression
+//! shown as written (`{ path: resolve(__dirname, '../.env') }`).
+//!
 //! Names are matched by what the file binds, not by scope: a local variable of the same name
 //! that shadows the import is taken for it (rare, and the caller only warns). It never reads
 //! the disk; a file the parser refuses is a [`JsParseError`].
@@ -12,8 +16,9 @@ use std::path::Path;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    BindingPattern, CallExpression, Expression, ImportDeclaration, ImportDeclarationSpecifier,
-    ImportOrExportKind, VariableDeclarator,
+    Argument, ArrayExpressionElement, BindingPattern, CallExpression, Expression,
+    ImportDeclaration, ImportDeclarationSpecifier, ImportOrExportKind, ObjectPropertyKind,
+    VariableDeclarator,
 };
 use oxc_ast_visit::{walk, Visit};
 
@@ -22,24 +27,99 @@ use super::imports::{literal, parse, JsParseError, LineIndex};
 /// The functions of dotenv that load an env file.
 const LOADERS: &[&str] = &["config", "configDotenv"];
 
-/// 1-based lines of the calls of dotenv's `config()` in `source` (the syntax from `path`'s
-/// extension), in order.
-pub fn dotenv_config_calls(path: &Path, source: &str) -> Result<Vec<u32>, JsParseError> {
+/// What one call's `path` option names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EnvPath {
+    /// No `path` option (or no options): dotenv loads `.env` of the working folder.
+    Default,
+    /// String literals, as written (`'../.env'`; an array gives several, loaded in order).
+    Files(Vec<String>),
+    /// An expression isogen does not evaluate, as written (at most 80 characters), or the
+    /// options object itself when it is not written in the call (`config(options)`).
+    Expression(String),
+}
+
+/// One call of dotenv's `config()`: its 1-based line and what its `path` option names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DotenvCall {
+    pub line: u32,
+    pub path: EnvPath,
+}
+
+/// The calls of dotenv's `config()` in `source` (the syntax from `path`'s extension), in
+/// order, one per line.
+pub fn dotenv_config_calls(path: &Path, source: &str) -> Result<Vec<DotenvCall>, JsParseError> {
     let lines = LineIndex::new(source);
     let allocator = Allocator::default();
     let program = parse(&allocator, path, source, &lines)?;
-    let mut v = Calls::default();
+    let mut v = Calls {
+        source,
+        ..Calls::default()
+    };
     v.visit_program(&program);
-    let mut out: Vec<u32> = (v.calls.iter())
+    let mut out: Vec<DotenvCall> = (v.calls.iter())
         .filter(|c| match &c.callee {
             Callee::Direct => true,
             Callee::Member(object) => v.modules.contains(object),
             Callee::Function(name) => v.functions.contains(name),
         })
-        .map(|c| lines.line(c.start as usize))
+        .map(|c| DotenvCall {
+            line: lines.line(c.start as usize),
+            path: c.path.clone(),
+        })
         .collect();
-    out.dedup();
+    out.dedup_by_key(|c| c.line);
     Ok(out)
+}
+
+/// What the first argument of a call says of the `path` option (see [`EnvPath`]).
+fn env_path(source: &str, args: &[Argument<'_>]) -> EnvPath {
+    let shown = |start: u32, end: u32| {
+        let text = source.get(start as usize..end as usize).unwrap_or("");
+        let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        match text.char_indices().nth(80) {
+            Some((i, _)) => format!("{}...", &text[..i]),
+            None => text,
+        }
+    };
+    let Some(first) = args.first() else {
+        return EnvPath::Default;
+    };
+    let Some(Expression::ObjectExpression(o)) =
+        first.as_expression().map(|e| e.without_parentheses())
+    else {
+        let span = oxc_span::GetSpan::span(first);
+        return EnvPath::Expression(shown(span.start, span.end));
+    };
+    for p in &o.properties {
+        let ObjectPropertyKind::ObjectProperty(p) = p else {
+            // `{ ...options }`: what it spreads is not known.
+            let span = oxc_span::GetSpan::span(p);
+            return EnvPath::Expression(shown(span.start, span.end));
+        };
+        if p.key.static_name().as_deref() != Some("path") {
+            continue;
+        }
+        let value = p.value.without_parentheses();
+        if let Some((s, _)) = literal(value) {
+            return EnvPath::Files(vec![s.to_string()]);
+        }
+        if let Expression::ArrayExpression(a) = value {
+            let files: Option<Vec<String>> = (a.elements.iter())
+                .map(|e| match e {
+                    ArrayExpressionElement::SpreadElement(_)
+                    | ArrayExpressionElement::Elision(_) => None,
+                    e => literal(e.as_expression()?).map(|(s, _)| s.to_string()),
+                })
+                .collect();
+            if let Some(files) = files.filter(|f| !f.is_empty()) {
+                return EnvPath::Files(files);
+            }
+        }
+        let span = oxc_span::GetSpan::span(value);
+        return EnvPath::Expression(shown(span.start, span.end));
+    }
+    EnvPath::Default
 }
 
 enum Callee {
@@ -54,10 +134,13 @@ enum Callee {
 struct Call {
     callee: Callee,
     start: u32,
+    path: EnvPath,
 }
 
 #[derive(Default)]
-struct Calls {
+struct Calls<'s> {
+    /// The file's text, for the `path` expressions shown as written.
+    source: &'s str,
     /// Names bound to the dotenv module.
     modules: Vec<String>,
     /// Names bound to one of [`LOADERS`].
@@ -78,7 +161,7 @@ fn requires_dotenv(e: &Expression<'_>) -> bool {
             .is_some_and(|(s, _)| s == "dotenv")
 }
 
-impl<'a> Visit<'a> for Calls {
+impl<'a> Visit<'a> for Calls<'_> {
     fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
         if it.source.value != "dotenv" || it.import_kind == ImportOrExportKind::Type {
             return;
@@ -132,6 +215,7 @@ impl<'a> Visit<'a> for Calls {
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         let start = it.span.start;
+        let path = env_path(self.source, &it.arguments);
         match it.callee.without_parentheses() {
             Expression::StaticMemberExpression(m)
                 if LOADERS.contains(&m.property.name.as_str()) =>
@@ -140,15 +224,24 @@ impl<'a> Visit<'a> for Calls {
                     self.calls.push(Call {
                         callee: Callee::Direct,
                         start,
+                        path,
                     });
                 } else if let Expression::Identifier(id) = m.object.without_parentheses() {
                     let callee = Callee::Member(id.name.to_string());
-                    self.calls.push(Call { callee, start });
+                    self.calls.push(Call {
+                        callee,
+                        start,
+                        path,
+                    });
                 }
             }
             Expression::Identifier(id) => {
                 let callee = Callee::Function(id.name.to_string());
-                self.calls.push(Call { callee, start });
+                self.calls.push(Call {
+                    callee,
+                    start,
+                    path,
+                });
             }
             _ => {}
         }
@@ -161,7 +254,42 @@ mod tests {
     use super::*;
 
     fn calls(name: &str, text: &str) -> Vec<u32> {
-        dotenv_config_calls(Path::new(name), text).unwrap()
+        (dotenv_config_calls(Path::new(name), text).unwrap().iter())
+            .map(|c| c.line)
+            .collect()
+    }
+
+    fn path(text: &str) -> EnvPath {
+        let calls = dotenv_config_calls(Path::new("a.js"), text).unwrap();
+        calls[0].path.clone()
+    }
+
+    #[test]
+    fn the_path_option_is_read_as_written() {
+        let files = |f: &[&str]| EnvPath::Files(f.iter().map(|s| s.to_string()).collect());
+        assert_eq!(path("require('dotenv').config();"), EnvPath::Default);
+        assert_eq!(
+            path("require('dotenv').config({ debug: true });"),
+            EnvPath::Default
+        );
+        assert_eq!(
+            path("require('dotenv').config({ path: '../.env' });"),
+            files(&["../.env"])
+        );
+        assert_eq!(
+            path(
+                "const { config } = require('dotenv');\nconfig({ path: [`.env.local`, '.env'] });"
+            ),
+            files(&[".env.local", ".env"])
+        );
+        assert_eq!(
+            path("require('dotenv').config({\n  path: path.resolve(__dirname,\n '../.env'),\n});"),
+            EnvPath::Expression("path.resolve(__dirname, '../.env')".into())
+        );
+        assert_eq!(
+            path("require('dotenv').config(options);"),
+            EnvPath::Expression("options".into())
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
 //! helpers a script runs); the lines that call dotenv's `config()` ([`dotenv_config_calls`]);
+//! the line where a file exports a name ([`export_line`], for AWS Lambda handlers);
 //! the dependencies a tsup/tsdown config inlines
 //! ([`bundle_patterns`]); the paths a file writes under the working folder and the literals
 //! that climb out of its package ([`run_paths`]); whether a specifier names one of Node's built-in modules
@@ -16,6 +17,7 @@
 mod builtins;
 mod bundle_patterns;
 mod dotenv_calls;
+mod exports;
 mod imports;
 mod literals;
 mod node_options;
@@ -25,7 +27,8 @@ mod specifier;
 
 pub use builtins::is_builtin;
 pub use bundle_patterns::{bundle_patterns, BundlePattern};
-pub use dotenv_calls::dotenv_config_calls;
+pub use dotenv_calls::{dotenv_config_calls, DotenvCall, EnvPath};
+pub use exports::export_line;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};

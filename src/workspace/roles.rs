@@ -1,5 +1,5 @@
 //! Every package of a discovered [`Workspace`] with its role (service, internal package, tool,
-//! not a service) and the reason, for `isogen list`. It reads only the model discovery built
+//! AWS Lambda handler, not a service) and the reason, for `isogen list`. It reads only the model discovery built
 //! and the `[workspace]` lists, never the disk, and never discovers again; whether `generate`
 //! refuses a service is its caller's to add ([`Role::Refused`]).
 
@@ -23,6 +23,8 @@ pub enum Role {
     InternalPackage,
     /// A command-line tool or developer task: no image.
     Tool,
+    /// An AWS Lambda handler: the Lambda runtime calls it, no image.
+    LambdaHandler,
     /// Neither: no start command, left out by isogen.toml, or unused.
     NotAService,
 }
@@ -35,6 +37,7 @@ impl Role {
             Role::Refused => "refused",
             Role::InternalPackage => "internal package",
             Role::Tool => "tool",
+            Role::LambdaHandler => "lambda handler",
             Role::NotAService => "not a service",
         }
     }
@@ -103,6 +106,8 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
                 Role::InternalPackage,
                 format!("used by {}", users.join(", ")),
             )
+        } else if let Some(lambda) = p.node.as_ref().and_then(super::pnpm::lambda::reason) {
+            (Role::LambdaHandler, lambda)
         } else if let Some(tool) = tool_reason(p) {
             (Role::Tool, tool)
         } else if explicit.is_some() {

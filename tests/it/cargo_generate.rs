@@ -1429,6 +1429,96 @@ fn a_build_that_runs_cmake_names_the_builder_package() {
     assert!(warnings(dir.path()).is_empty());
 }
 
+/// oxigraph's shape: `oxigraph-cli` serves SPARQL with oxhttp (`use oxhttp::Server;` then
+/// `Server::new(...)`, under `oxigraph serve`): oxhttp is a server framework, so the binary is
+/// a service (it was a tool: "depends on no server framework"); a crate that only uses
+/// oxhttp's `Client` stays a tool.
+#[test]
+fn an_oxhttp_server_is_a_service_and_an_oxhttp_client_is_not() {
+    let manifest =
+        "[package]\nname = \"oxigraph-cli\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                    [[bin]]\nname = \"oxigraph\"\npath = \"src/main.rs\"\n\n\
+                    [dependencies]\noxhttp = \"0.3\"\n";
+    let lock = "version = 4\n\n[[package]]\nname = \"oxigraph-cli\"\nversion = \"0.1.0\"\n\
+                dependencies = [\"oxhttp\"]\n\n[[package]]\nname = \"oxhttp\"\nversion = \"0.3.0\"\n\
+                source = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let services = |main: &str| {
+        let dir = fixture(&[
+            ("isogen.toml", ""),
+            ("Cargo.toml", manifest),
+            ("Cargo.lock", lock),
+            ("src/main.rs", main),
+        ]);
+        let config = Config::load_from_root(dir.path()).unwrap();
+        let ws = Workspace::discover(dir.path(), &config.workspace).unwrap();
+        ws.services
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        services("use oxhttp::Server;\nfn main() { Server::new(|_| todo!()).spawn(); }\n"),
+        ["oxigraph"]
+    );
+    assert!(services("fn main() { oxhttp::Client::new().request(r); }\n").is_empty());
+}
+
+/// vaultwarden's and wstunnel's shape: Cargo.lock lists crates that only a feature the build
+/// leaves off compiles. vaultwarden asks diesel for Postgres only in its `postgresql` feature
+/// (not default), yet the lockfile lists `pq-sys` under diesel; every aws-lc-rs entry lists
+/// `aws-lc-fips-sys` (which runs cmake), built only with a `fips` feature. Neither is warned
+/// about; enabling `postgresql` with isogen.toml `features` brings the libpq warning back.
+#[test]
+fn crates_only_a_feature_left_off_builds_are_not_warned_about() {
+    let reg = "source = \"registry+https://github.com/rust-lang/crates.io-index\"";
+    let lock = format!(
+        "version = 4\n\n\
+         [[package]]\nname = \"vault\"\nversion = \"0.1.0\"\ndependencies = [\"axum\", \"diesel\", \"rustls\"]\n\n\
+         [[package]]\nname = \"axum\"\nversion = \"0.7.0\"\n{reg}\n\n\
+         [[package]]\nname = \"diesel\"\nversion = \"2.3.7\"\n{reg}\ndependencies = [\"pq-sys\", \"mysqlclient-sys\"]\n\n\
+         [[package]]\nname = \"pq-sys\"\nversion = \"0.7.5\"\n{reg}\n\n\
+         [[package]]\nname = \"mysqlclient-sys\"\nversion = \"0.4.7\"\n{reg}\n\n\
+         [[package]]\nname = \"rustls\"\nversion = \"0.23.0\"\n{reg}\ndependencies = [\"aws-lc-rs\"]\n\n\
+         [[package]]\nname = \"aws-lc-rs\"\nversion = \"1.17.0\"\n{reg}\ndependencies = [\"aws-lc-fips-sys\", \"aws-lc-sys\"]\n\n\
+         [[package]]\nname = \"aws-lc-sys\"\nversion = \"0.30.0\"\n{reg}\ndependencies = [\"cmake\"]\n\n\
+         [[package]]\nname = \"aws-lc-fips-sys\"\nversion = \"0.13.0\"\n{reg}\ndependencies = [\"cmake\"]\n\n\
+         [[package]]\nname = \"cmake\"\nversion = \"0.1.54\"\n{reg}\n"
+    );
+    let files = [
+        ("Cargo.lock", lock.as_str()),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"vault\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [features]\ndefault = []\npostgresql = [\"diesel/postgres\"]\nmysql = [\"diesel/mysql\"]\n\n\
+             [dependencies]\naxum = \"0.7\"\ndiesel = { version = \"2.3\", features = [\"chrono\"] }\n\
+             rustls = \"0.23\"\n",
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+    ];
+    let dir = fixture(&files);
+    let warnings = |dir: &Path| {
+        let config = Config::load_from_root(dir).unwrap();
+        let ws = Workspace::discover(dir, &config.workspace).unwrap();
+        plan(&ws, &config.generate, &Options::default())
+            .unwrap()
+            .warnings
+    };
+    let found = warnings(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.vault]\nfeatures = [\"postgresql\"]\n",
+    )
+    .unwrap();
+    let found = warnings(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("libpq.so.5 (crate `pq-sys`"),
+        "{}",
+        found[0]
+    );
+}
+
 /// rqbit's shape: a library's build script runs `npm install` and `npm run build` (its web
 /// UI) in a `#[cfg(feature = "webui")]` block; the Rust image has no npm, so the warning names
 /// the file, the line, the feature and the builder package, and `builder_packages` silences it.

@@ -709,6 +709,28 @@ fn an_electron_desktop_app_is_not_a_service() {
     assert!(ws.path().join("apps/api/Dockerfile").exists());
 }
 
+/// tests/fixtures/pnpm9-desktop-app's `apps/image-proxy-aws`, shaped like inbox-zero's: an AWS
+/// Lambda handler in `apps/` (`src/handler.ts` exports `handler`, `build: tsc`, no start
+/// script and no `main`). It was refused for having no entry, which failed the whole run; it
+/// is listed as a Lambda handler with the file and line that show it, and gets no Dockerfile.
+#[test]
+fn an_aws_lambda_handler_is_not_a_service() {
+    let ws = crate::fixture_copy::copy("pnpm9-desktop-app", false);
+    assert_eq!(service_names(ws.path()), ["api"]);
+    let text = list(ws.path(), &[]);
+    let row = text
+        .lines()
+        .find(|l| l.contains("@da/image-proxy-aws"))
+        .unwrap();
+    assert!(
+        row.starts_with("lambda handler")
+            && row.contains("an AWS Lambda handler (`src/handler.ts:7` exports `handler`"),
+        "{text}"
+    );
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(!ws.path().join("apps/image-proxy-aws/Dockerfile").exists());
+}
+
 /// inbox-zero's web app lists `"google": "link:@next/third-parties/google"`, a module path
 /// written as a `link:`: the folder does not exist. The refusal says so and that removing the
 /// dependency is the fix (it said to add the folder to the workspace's globs).

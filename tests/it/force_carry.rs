@@ -201,3 +201,39 @@ fn check_with_force_previews_what_force_keeps_and_drops_and_writes_nothing() {
         assert!(toml.contains(&line[1..]), "{line} not in\n{toml}");
     }
 }
+
+/// vaultwarden's shape: the hand-written image works in `/` and makes `/data` a VOLUME, and the
+/// service keeps its data in the relative folder `data` by default; the generated image works
+/// in the service's folder, where `data` cannot be created. The dropped `WORKDIR` names the
+/// volume, where the relative path lands now, and both fixes (`env`, `writable`).
+#[test]
+fn a_dropped_workdir_names_the_volume_a_relative_path_reached() {
+    let ws = fixture("cargo-mixed");
+    let plan = isogen()
+        .current_dir(ws.path())
+        .args(["plan", "."])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&plan).unwrap();
+    let first = &plan["services"][0];
+    let dockerfile = first["dockerfile"].as_str().unwrap();
+    let bin = first["name"].as_str().unwrap();
+    let text = format!(
+        "FROM rust:1 AS build\nCOPY . .\nRUN cargo build --release\n\
+         FROM debian:bookworm-slim\nCOPY --from=build /target/release/{bin} /{bin}\n\
+         VOLUME /data\nWORKDIR /\nCMD [\"/{bin}\"]\n"
+    );
+    std::fs::write(ws.path().join(dockerfile), text).unwrap();
+    let shown = force(ws.path());
+    let line = shown.lines().find(|l| l.contains("WORKDIR /")).unwrap();
+    assert!(
+        line.contains("dropped")
+            && line.contains("its VOLUME /data (`data` from /) was reached by a relative path")
+            && line.contains("a folder the service's user cannot create")
+            && line.contains("add `writable = [\"data\"]`"),
+        "{shown}"
+    );
+}

@@ -2633,3 +2633,34 @@ fn a_stale_lockfile_outside_a_services_closure_warns_and_refuses_nothing() {
         "{stderr}"
     );
 }
+
+/// tests/fixtures/pnpm10-ts-entry, shaped like bluesky-social/atproto's `services/pds` on
+/// Node 24 (`.nvmrc`): its start script runs `node --enable-source-maps index.ts`, which Node
+/// 24 runs by stripping types. isogen does not ship TypeScript as run-time code, and says so
+/// in the first run, naming the Node version and the fixes (it said "not `node <file>`");
+/// on a Node that does not strip types (22.11), the refusal says plain `node` cannot run it.
+#[test]
+fn a_typescript_start_file_is_refused_with_what_the_node_version_does() {
+    let ws = crate::fixture_copy::copy("pnpm10-ts-entry", false);
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the entry `index.ts` of the service `pds` (from its `start` script) is TypeScript source; Node 24, the image's, would run it by stripping its types")
+            && stderr.contains("isogen does not ship TypeScript as run-time code")
+            && stderr.contains("`entry = \"dist/index.js\"` in [generate.services.pds]"),
+        "{stderr}"
+    );
+    assert!(!ws.path().join("services/pds/Dockerfile").exists());
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.node]\nversion = \"22.11.0\"\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        stderr.contains("is TypeScript source, which plain `node` cannot run"),
+        "{stderr}"
+    );
+}

@@ -11,7 +11,7 @@
 //! Linux it builds with the C compiler alone and ships its bindings. It reads `Cargo.lock`
 //! (see `lock_walk`); it never changes a Dockerfile.
 
-use super::lock_walk::{deps, entries, name, reachable};
+use super::lock_walk::{deps, entries, gated_off, name, reachable, Build};
 use crate::workspace::Workspace;
 
 /// One program a build script may run: the crates that run it, the crates that bring their
@@ -52,12 +52,12 @@ const NOT_RUN_ON_LINUX: &[&str] = &["aws-lc-sys"];
 pub(super) fn warnings(
     ws: &Workspace,
     lockfile: Option<&str>,
-    package: &str,
+    build: &Build<'_>,
     service: &str,
     builder_packages: &[String],
 ) -> Vec<String> {
     let entries = entries(&ws.root, lockfile);
-    let reachable = reachable(ws, &entries, package);
+    let reachable = reachable(ws, &entries, build.package, &gated_off(ws, build));
     let mut out = Vec::new();
     for tool in TOOLS {
         let installed = builder_packages
@@ -176,6 +176,7 @@ pub(super) fn embed_warnings(ws: &Workspace, service: &crate::workspace::Service
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generate::cargo::lock_walk::plain;
 
     const LOCK: &str = r#"
 version = 4
@@ -277,7 +278,7 @@ dependencies = ["rustls"]
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("Cargo.lock"), LOCK).unwrap();
         let ws = ws(dir.path());
-        let found = warnings(&ws, Some("Cargo.lock"), "api", "api", &[]);
+        let found = warnings(&ws, Some("Cargo.lock"), &plain("api"), "api", &[]);
         assert_eq!(found.len(), 3, "{found:?}");
         assert!(found[0].contains("run cmake (through the `cmake` crate) at build time (`rdkafka-sys`, in Cargo.lock)"), "{}", found[0]);
         assert!(found[0].contains("builder_packages = [\"cmake\", ...] to [generate.services.api]"));
@@ -289,8 +290,8 @@ dependencies = ["rustls"]
             "cmake".to_string(),
             "libclang-dev=1:14.0-55.7~deb12u1".into(),
         ];
-        let found = warnings(&ws, Some("Cargo.lock"), "api", "api", &installed);
+        let found = warnings(&ws, Some("Cargo.lock"), &plain("api"), "api", &installed);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(warnings(&ws, Some("Cargo.lock"), "tls-only", "tls-only", &[]).is_empty());
+        assert!(warnings(&ws, Some("Cargo.lock"), &plain("tls-only"), "tls-only", &[]).is_empty());
     }
 }

@@ -5,6 +5,12 @@
 //! crates that their default features leave off (Cargo.lock lists every feature's). Shared by the warnings that read
 //! the lockfile (`system_libs`, `builder_tools`).
 //!
+//! Cargo.lock lists a registry crate's dependencies whatever features turn them on, so a few
+//! crates that only a feature builds are left out by name ([`gated_off`]): `aws-lc-fips-sys`
+//! (every aws-lc-rs entry lists it; only a `fips` feature builds it), and diesel's `pq-sys` and
+//! `mysqlclient-sys` when a workspace crate asks for the backend (`diesel/postgres`) only in
+//! a feature the service's build leaves off (vaultwarden's `postgresql`).
+//!
 //! It reads `Cargo.lock` only; a lockfile it cannot read or parse gives no entries (the
 //! warnings are hints; the build's `--locked` says the rest).
 
@@ -49,10 +55,94 @@ pub(super) fn deps(entry: &Table) -> impl Iterator<Item = &str> {
         .map(|d| d.split(' ').next().unwrap_or(d))
 }
 
-/// The entries reachable from the workspace package `package`. A workspace crate's entry (no
-/// `source`) is followed only along its normal and build dependencies when `ws` knows it.
-pub(super) fn reachable<'a>(ws: &Workspace, entries: &'a [Table], package: &str) -> Vec<&'a Table> {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
+/// Crates built only when a dependency's feature of these names is on (in any crate:
+/// rustls's `fips` turns on aws-lc-rs's), and whether that is so even when no workspace crate
+/// names the feature (else a crate is left out only when one names it in a feature the build
+/// leaves off: the lockfile lists it because of that feature).
+const GATED: &[(&str, &[&str], bool)] = &[
+    ("aws-lc-fips-sys", &["fips"], true),
+    ("pq-sys", &["postgres"], false),
+    ("mysqlclient-sys", &["mysql"], false),
+];
+
+/// What a service's build enables: its package, the features isogen.toml gives it, and
+/// whether it turns the default features off.
+pub(super) struct Build<'a> {
+    pub package: &'a str,
+    pub features: &'a [String],
+    pub no_default_features: bool,
+}
+
+/// The crates of [`GATED`] that the build of `build` does not compile: no workspace crate it
+/// builds asks for their feature (`x/fips`, `diesel/postgres`) in a dependency declaration or
+/// in a feature the build enables (default features, and those isogen.toml gives).
+pub(super) fn gated_off(ws: &Workspace, build: &Build<'_>) -> BTreeSet<&'static str> {
+    let cargo = |n: &str| {
+        ws.packages
+            .iter()
+            .find(|p| p.name == n && p.cargo.is_some())
+    };
+    let mut queue: Vec<(String, String)> = (build.features.iter())
+        .map(|f| (build.package.to_string(), f.clone()))
+        .collect();
+    let mut crates = vec![build.package.to_string()];
+    let mut i = 0;
+    while let Some(name) = crates.get(i).cloned() {
+        i += 1;
+        queue.push((name.clone(), String::new()));
+        if name != build.package || !build.no_default_features {
+            queue.push((name.clone(), "default".into()));
+        }
+        for d in cargo(&name).into_iter().flat_map(|p| &p.internal_deps) {
+            let dep = ws.packages.get(d.package).map(|p| p.name.clone());
+            if let Some(dep) = dep.filter(|n| d.kind != DepKind::Dev && !crates.contains(n)) {
+                crates.push(dep);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut asked: BTreeSet<String> = BTreeSet::new();
+    while let Some((name, feature)) = queue.pop() {
+        if !seen.insert((name.clone(), feature.clone())) {
+            continue;
+        }
+        let items = cargo(&name).and_then(|p| p.cargo.as_ref()?.dependency_features.get(&feature));
+        for item in items.into_iter().flatten() {
+            match item.split_once('/') {
+                Some((c, f)) if cargo(c).is_some() => queue.push((c.to_string(), f.to_string())),
+                Some(_) => {
+                    asked.insert(item.clone());
+                }
+                None => queue.push((name.clone(), item.clone())),
+            }
+        }
+    }
+    let named = |item: &String, words: &[&str]| {
+        item.split_once('/')
+            .is_some_and(|(_, f)| words.contains(&f))
+    };
+    let mentioned = |words: &[&str]| {
+        (crates.iter().filter_map(|c| cargo(c)?.cargo.as_ref()))
+            .any(|c| (c.dependency_features.values().flatten()).any(|i| named(i, words)))
+    };
+    (GATED.iter())
+        .filter(|(_, words, always)| {
+            !asked.iter().any(|a| named(a, words)) && (*always || mentioned(words))
+        })
+        .map(|(c, _, _)| *c)
+        .collect()
+}
+
+/// The entries reachable from the workspace package `package`, but the crates of `skip`. A
+/// workspace crate's entry (no `source`) is followed only along its normal and build
+/// dependencies when `ws` knows it.
+pub(super) fn reachable<'a>(
+    ws: &Workspace,
+    entries: &'a [Table],
+    package: &str,
+    skip: &BTreeSet<&str>,
+) -> Vec<&'a Table> {
+    let mut seen: BTreeSet<&str> = skip.clone();
     let mut out = Vec::new();
     let mut queue: Vec<&str> = vec![package];
     while let Some(n) = queue.pop() {
@@ -90,4 +180,14 @@ fn built_deps(ws: &Workspace, name: &str) -> Option<BTreeSet<String>> {
         }
     }
     Some(out)
+}
+
+/// The build of `package` with its default features and nothing else (tests).
+#[cfg(test)]
+pub(super) fn plain(package: &str) -> Build<'_> {
+    Build {
+        package,
+        features: &[],
+        no_default_features: false,
+    }
 }

@@ -125,17 +125,28 @@ pub fn renderings(
     };
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
     let lockfile = ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref());
+    let overrides = config.service(&service.name);
+    let features: Vec<String> = (config.cargo.features.iter())
+        .chain(overrides.iter().flat_map(|o| &o.features))
+        .cloned()
+        .collect();
+    let build = lock_walk::Build {
+        package: &ctx.cargo.package,
+        features: &features,
+        no_default_features: (overrides.and_then(|o| o.no_default_features))
+            .unwrap_or(config.cargo.no_default_features),
+    };
     warnings.extend(system_libs::warnings(
         ws,
         lockfile,
-        &ctx.cargo.package,
+        &build,
         &service.name,
         &ctx.cargo.runtime_packages,
     ));
     warnings.extend(builder_tools::warnings(
         ws,
         lockfile,
-        &ctx.cargo.package,
+        &build,
         &service.name,
         &ctx.cargo.builder_packages,
     ));

@@ -10,7 +10,7 @@
 //! dependency into the lockfile only when a feature enables it); it never changes a
 //! Dockerfile.
 
-use super::lock_walk::{deps, entries, name, reachable};
+use super::lock_walk::{deps, entries, gated_off, name, reachable, Build};
 use crate::workspace::Workspace;
 
 /// `-sys` crates that link a shared library unless they build it: (crate, the dependency that
@@ -31,12 +31,12 @@ const SYSTEM_LIBS: &[(&str, &str, &str, &str)] = &[
 pub(super) fn warnings(
     ws: &Workspace,
     lockfile: Option<&str>,
-    package: &str,
+    build: &Build<'_>,
     service: &str,
     runtime_packages: &[String],
 ) -> Vec<String> {
     let entries = entries(&ws.root, lockfile);
-    let reachable = reachable(ws, &entries, package);
+    let reachable = reachable(ws, &entries, build.package, &gated_off(ws, build));
     let mut out = Vec::new();
     for (sys, bundle, library, debian) in SYSTEM_LIBS {
         let Some(entry) = reachable.iter().find(|e| name(e) == *sys) else {
@@ -64,6 +64,7 @@ pub(super) fn warnings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generate::cargo::lock_walk::plain;
 
     const LOCK: &str = r#"
 version = 4
@@ -113,7 +114,7 @@ version = "0.1.0"
             pnpm: None,
             cargo: None,
         };
-        let found = warnings(&ws, Some("Cargo.lock"), "api", "api", &[]);
+        let found = warnings(&ws, Some("Cargo.lock"), &plain("api"), "api", &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].contains("libpq.so.5 (crate `pq-sys`"),
@@ -122,7 +123,7 @@ version = "0.1.0"
         );
         assert!(found[0].contains("runtime_packages = [\"libpq5\", ...]"));
         let named = ["libpq5".to_string()];
-        assert!(warnings(&ws, Some("Cargo.lock"), "api", "api", &named).is_empty());
-        assert!(warnings(&ws, Some("Cargo.lock"), "worker", "worker", &[]).is_empty());
+        assert!(warnings(&ws, Some("Cargo.lock"), &plain("api"), "api", &named).is_empty());
+        assert!(warnings(&ws, Some("Cargo.lock"), &plain("worker"), "worker", &[]).is_empty());
     }
 }

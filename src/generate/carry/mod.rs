@@ -159,7 +159,7 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
             _ => {}
         }
     }
-    workdir_verdict(&hand, &generated, &workdir, &mut out);
+    workdir_verdict(&hand, &generated, &workdir, handwritten, &mut out);
     command::carry(&hand, &generated, &workdir, target, &mut out);
     // In the file's order (the working directory and the command are decided last).
     out.items.sort_by_key(|i| i.line);
@@ -283,7 +283,13 @@ fn is_the_build(sources: &[String]) -> bool {
 
 /// The hand-written final working directory, when it differs from the generated one: the
 /// last `WORKDIR` is named (relative paths the service opens resolve elsewhere now).
-fn workdir_verdict(hand: &FinalStage, generated: &FinalStage, workdir: &str, out: &mut Carried) {
+fn workdir_verdict(
+    hand: &FinalStage,
+    generated: &FinalStage,
+    workdir: &str,
+    handwritten: &str,
+    out: &mut Carried,
+) {
     let generated_dir = generated
         .found
         .iter()
@@ -297,12 +303,48 @@ fn workdir_verdict(hand: &FinalStage, generated: &FinalStage, workdir: &str, out
         .rev()
         .find(|f| matches!(f.what, What::Workdir(_)));
     if let Some(found) = last.filter(|_| workdir != generated_dir) {
-        let why = format!(
+        let mut why = format!(
             "the generated image works in {generated_dir}: relative paths the service opens \
              resolve there, not in {workdir}"
         );
+        if workdir == "/" {
+            why.push_str(&volumes_below(hand, handwritten, &generated_dir));
+        }
         out.push(found.line, &found.text, Verdict::Dropped(why));
     }
+}
+
+/// For a dropped `WORKDIR /`: the hand-written image's `VOLUME` folders, which a relative
+/// path reached from `/` (vaultwarden: `VOLUME /data`, and its data folder is `data` by
+/// default) and which [`volume`] keeps at their absolute path (a volume under another working
+/// folder is kept relative to the generated one), and the fixes; empty when there are none
+/// or when an `ENV` or the command names the folder (the service then opens it so).
+fn volumes_below(hand: &FinalStage, handwritten: &str, generated_dir: &str) -> String {
+    let (workdir, prefix) = ("/", "/");
+    let below: Vec<(String, String)> = (hand.found.iter())
+        .flat_map(|f| match &f.what {
+            What::Volume(paths) => paths.as_slice(),
+            _ => &[],
+        })
+        .filter_map(|v| {
+            let v = join("/", v);
+            let rel = v.strip_prefix(prefix)?.to_string();
+            (!rel.is_empty() && !named_elsewhere(handwritten, &v)).then_some((v, rel))
+        })
+        .collect();
+    let Some((_, rel)) = below.first() else {
+        return String::new();
+    };
+    let shown: Vec<String> = (below.iter())
+        .map(|(v, r)| format!("{v} (`{r}` from {workdir})"))
+        .collect();
+    format!(
+        "; its VOLUME {} was reached by a relative path, which now lands in \
+         {generated_dir}/{rel}, a folder the service's user cannot create: if the service \
+         opens it that way (a default such as `data`), set the absolute path with the \
+         service's own setting in `env`, or add `writable = [\"{rel}\"]`",
+        shown.join(", ")
+    )
 }
 
 impl Carried {

@@ -41,6 +41,20 @@ struct Svc<'a> {
     /// The script that builds a package (`build`, or `[generate.node] build_script`).
     build_script: &'a str,
     config_path: &'a Path,
+    /// The image's Node version, when the settings give one (for the TypeScript entry's
+    /// refusal: see [`super::ts_entry`]).
+    node_version: Option<String>,
+}
+
+/// The Node version of the service's images (its warnings are `settings`' own, told once).
+fn image_node(
+    pnpm: &PnpmWorkspace,
+    config: &GenerateConfig,
+    service: &str,
+    config_path: &Path,
+) -> Option<String> {
+    let settings = settings(pnpm, config, service, config_path, &mut Vec::new());
+    settings.ok().map(|s| s.version)
 }
 
 /// Computes the context of one service.
@@ -67,6 +81,7 @@ pub fn context(
         section: format!("[generate.services.{}]", service.name),
         build_script: config.node.build_script.as_deref().unwrap_or("build"),
         config_path,
+        node_version: image_node(pnpm, config, &service.name, config_path),
     };
     svc.reject_cargo_keys()?;
     let next_plan = svc.next_plan(&common.service.workdir, warnings)?;
@@ -75,7 +90,6 @@ pub fn context(
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
     let install = install_settings(ws, service, pnpm, &mut node, warnings);
     svc.check_one_line_commands()?;
-
     let mut packages = svc.build_packages(&out_dir, &node.pnpm_version, warnings)?;
     svc.mark_injected(&mut packages)?;
     svc.warn_unbuilt_service(&packages, &service_copy, warnings);
@@ -379,6 +393,7 @@ impl Svc<'_> {
                 ),
             ));
         }
+        self.refuse_typescript_start()?;
         let (script, kind) = match &self.node.start {
             Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
             // A dev server and nothing else to run: a front end served by a dev server, or
@@ -504,6 +519,20 @@ impl Svc<'_> {
         ))
     }
 
+    /// A start script that runs a TypeScript file with `node` (`node index.ts`, which Node
+    /// 22.18+ and 23.6+ run by stripping types) is refused with [`super::ts_entry`]'s reasons,
+    /// not as a command isogen does not read or a development command.
+    fn refuse_typescript_start(&self) -> Result<()> {
+        let Some((script, _)) = &self.node.start else {
+            return Ok(());
+        };
+        let text = self.node.scripts.get(script).map_or("", String::as_str);
+        match super::ts_entry::ts_file_started(text) {
+            Some(file) => self.refuse_typescript_entry(&file, false),
+            None => Ok(()),
+        }
+    }
+
     /// An entry that is TypeScript source (`"main": "./src/index.ts"`, which a build may
     /// rewrite to `./dist/index.js` in package.json: isogen reads package.json before the
     /// build) cannot run under plain `node`: refused, with the built file to name instead.
@@ -525,15 +554,26 @@ impl Svc<'_> {
             stem.strip_prefix("src/")
                 .unwrap_or(stem.rsplit('/').next().unwrap_or(stem))
         );
-        let source = if configured {
-            format!("`entry` in {}", self.section)
-        } else {
-            "`main`, `exports` or `bin` of its package.json".to_string()
+        let started = (self.node.start.as_ref())
+            .filter(|(script, _)| {
+                let text = self.node.scripts.get(script).map_or("", String::as_str);
+                super::ts_entry::ts_file_started(text).as_deref() == Some(entry)
+            })
+            .map(|(script, _)| script);
+        let source = match (configured, started) {
+            (true, _) => format!("`entry` in {}", self.section),
+            (false, Some(script)) => format!("its `{script}` script"),
+            (false, None) => "`main`, `exports` or `bin` of its package.json".to_string(),
         };
-        let message = format!(
-                "the entry `{entry}` of the service `{}` (from {source}) is TypeScript source, which plain `node` cannot run; if its build rewrites package.json to point at the built file, isogen does not see that (it reads package.json before the build): name the built file, e.g. `entry = \"{built}\"` in {} of isogen.toml, or a `start` script `node {built}`",
-                self.service.name, self.section
-            );
+        let message = super::ts_entry::Refusal {
+            entry,
+            service: &self.service.name,
+            source: &source,
+            built: &built,
+            section: &self.section,
+            node: self.node_version.as_deref(),
+        }
+        .message();
         Err(if configured {
             Error::config(self.config_path, message)
         } else {

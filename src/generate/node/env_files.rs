@@ -7,11 +7,12 @@
 //! `require('dotenv/config')`) in the sources of the service or of a workspace package it
 //! uses (one warning per service, naming every import), and each call of dotenv's
 //! `config()` (`dotenv.config()`, `require('dotenv').config()`, `config()` imported from
-//! `dotenv`) there: they load `.env` of the working folder when the module runs. It never
+//! `dotenv`) there: they load `.env` of the working folder, or the file their `path` option
+//! names (shown as written, with where it is in the image), when the module runs. It never
 //! reads the files.
 
 use crate::generate::cfg::ServiceConfig;
-use crate::js::ImportKind;
+use crate::js::{EnvPath, ImportKind};
 use crate::workspace::pnpm::env_files::env_files;
 use crate::workspace::pnpm::{NodePackage, PnpmWorkspace};
 use crate::workspace::{relpath, Package, Service, Workspace};
@@ -88,16 +89,15 @@ pub(super) fn warn_imports(
         }));
         calls.extend(sources.dotenv_calls.iter());
     }
-    for (file, line) in calls {
+    for (file, call) in calls {
+        let (loads, env_file) = what_loads(&call.path, service_dir, workdir);
         warnings.push(format!(
-            "{file}:{line}: dotenv's `config()` loads an env file (`.env` unless its `path` \
-             option names another) from the working folder ({workdir} in the image) when it \
-             runs, but the image holds no env file (they hold secrets; its ignore file keeps \
-             them out): give the service `{}` its variables with `env` in {section} of \
-             isogen.toml (for values that are not secret), or when it runs (`docker run \
-             --env-file {}`, your orchestrator's secrets)",
-            service.name,
-            relpath::child(service_dir, ".env"),
+            "{file}:{}: dotenv's `config()` loads {loads} when it runs, but the image holds \
+             no env file (they hold secrets; its ignore file keeps them out): give the service \
+             `{}` its variables with `env` in {section} of isogen.toml (for values that are \
+             not secret), or when it runs (`docker run --env-file {env_file}`, your \
+             orchestrator's secrets)",
+            call.line, service.name,
         ));
     }
     // One warning per service: cosmo's controlplane imports it in its server and in eight
@@ -132,4 +132,51 @@ pub(super) fn warn_imports(
         },
         service.name,
     ));
+}
+
+/// What a call of dotenv's `config()` loads, for the warning (the file as its `path` option
+/// names it and where that is in the image, whose working folder is `workdir`), and the file
+/// from the workspace root for `docker run --env-file`.
+fn what_loads(path: &EnvPath, service_dir: &str, workdir: &str) -> (String, String) {
+    let default_file = relpath::child(service_dir, ".env");
+    let in_image = |f: &str| -> String {
+        if f.starts_with('/') {
+            return f.to_string();
+        }
+        match relpath::join(workdir.trim_start_matches('/'), f) {
+            Some(p) => format!("/{p}"),
+            None => format!("{workdir}/{f}"),
+        }
+    };
+    match path {
+        EnvPath::Default => (
+            format!(
+                "`.env` from the working folder ({} in the image)",
+                in_image(".env")
+            ),
+            default_file,
+        ),
+        EnvPath::Files(files) => {
+            let named: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
+            let placed: Vec<String> = files.iter().map(|f| in_image(f)).collect();
+            let from_root = (files.first())
+                .and_then(|f| relpath::join(service_dir, f))
+                .unwrap_or(default_file);
+            (
+                format!(
+                    "{} (its `path` option, from the working folder: {} in the image)",
+                    named.join(", "),
+                    placed.join(", "),
+                ),
+                from_root,
+            )
+        }
+        EnvPath::Expression(text) => (
+            format!(
+                "the env file its `path` option names (`{text}`; a relative path is read from \
+                 the working folder, {workdir} in the image)"
+            ),
+            default_file,
+        ),
+    }
 }

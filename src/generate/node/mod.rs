@@ -37,6 +37,7 @@ pub mod settings;
 pub mod shipped;
 mod steps;
 mod toolchain_deps;
+mod ts_entry;
 mod tsc_output;
 pub mod tsconfig;
 

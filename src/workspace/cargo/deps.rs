@@ -30,6 +30,9 @@ pub(super) struct DepDecl {
     pub(super) optional: bool,
     /// Byte span of the declaration in the manifest, for messages.
     pub(super) span: Range<usize>,
+    /// The features it asks of the dependency (`features = [...]`, with those of the
+    /// `[workspace.dependencies]` entry it inherits).
+    pub(super) features: Vec<String>,
 }
 
 /// What a declaration says, before it is tied to its key, kind and span.
@@ -101,7 +104,14 @@ impl Loader {
                 )))
             }
         };
+        let mut features = asked_features(value.get_ref());
+        if value.get_ref().get("workspace").is_some() {
+            if let Some(ws_dep) = self.workspace.dependencies.get(key) {
+                features.extend(asked_features(ws_dep.get_ref()));
+            }
+        }
         Ok(DepDecl {
+            features,
             key: key.to_string(),
             package: declared.package,
             kind: if declared.optional && kind == DepKind::Normal {
@@ -200,6 +210,18 @@ fn local_dep(
         spec,
         optional,
     })
+}
+
+/// The `features` array of a dependency table (none for a version string).
+fn asked_features(value: &toml::Value) -> Vec<String> {
+    (value
+        .get("features")
+        .and_then(toml::Value::as_array)
+        .into_iter())
+    .flatten()
+    .filter_map(toml::Value::as_str)
+    .map(str::to_string)
+    .collect()
 }
 
 pub(super) fn outside_message(key: &str, path: &str) -> String {

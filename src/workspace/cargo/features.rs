@@ -66,6 +66,34 @@ pub(super) fn optional_off(
     off
 }
 
+/// The features of registry dependencies a package asks for (see
+/// [`super::CargoPackage::dependency_features`]); `decls` are its dependency declarations.
+pub(super) fn dependency_features(
+    table: &BTreeMap<String, Spanned<Vec<String>>>,
+    decls: &[super::deps::DepDecl],
+) -> BTreeMap<String, Vec<String>> {
+    let package = |key: &str| {
+        (decls.iter().find(|d| d.key == key)).map_or(key.to_string(), |d| d.package.clone())
+    };
+    let mut out = BTreeMap::new();
+    let asked: Vec<String> = (decls.iter())
+        .filter(|d| d.kind != crate::workspace::DepKind::Dev)
+        .flat_map(|d| d.features.iter().map(|f| format!("{}/{f}", d.package)))
+        .collect();
+    out.insert(String::new(), asked);
+    for (feature, items) in table {
+        let items = (items.get_ref().iter())
+            .filter(|i| !i.starts_with("dep:"))
+            .map(|i| match i.split_once('/') {
+                Some((key, f)) => format!("{}/{f}", package(key.trim_end_matches('?'))),
+                None => i.clone(),
+            })
+            .collect();
+        out.insert(feature.clone(), items);
+    }
+    out
+}
+
 impl Loader {
     /// The feature names of one package (see [`super::CargoPackage::features`]), sorted. What each
     /// feature enables is checked as cargo checks it when it loads the manifest: a plain name is

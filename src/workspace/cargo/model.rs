@@ -81,6 +81,12 @@ pub struct CargoPackage {
     /// its default features leave off: a build of the package with its default features does
     /// not compile them (qdrant's `gpu` crate and `shaderc`), though Cargo.lock lists them.
     pub optional_off: Vec<String>,
+    /// The features of registry dependencies it asks for, by its own feature: `""` -> those
+    /// its dependency declarations ask (`diesel = { features = ["r2d2"] }`: `diesel/r2d2`),
+    /// each of its features -> the `<crate>/<feature>` items and the features of its own it
+    /// enables (`postgresql = ["diesel/postgres"]`: `diesel/postgres`; crates by package
+    /// name, `?` dropped). Read by the lockfile warnings (see `generate::cargo::lock_walk`).
+    pub dependency_features: std::collections::BTreeMap<String, Vec<String>>,
     /// Programs its build script runs that the default build image lacks (`npm install` in
     /// rqbit's `librqbit/build.rs`), first place of each.
     pub build_programs: Vec<BuildProgram>,

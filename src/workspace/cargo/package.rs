@@ -36,6 +36,8 @@ struct Edges {
     /// Optional registry dependencies (normal or build) the default features leave off,
     /// by package name.
     optional_off: Vec<String>,
+    /// See [`CargoPackage::dependency_features`].
+    dependency_features: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Loader {
@@ -50,6 +52,7 @@ impl Loader {
             if let Some(c) = packages[i].cargo.as_mut() {
                 c.build_deps = edges.build;
                 c.optional_off = edges.optional_off;
+                c.dependency_features = edges.dependency_features;
             }
         }
         mark_frameworks(&mut packages, first);
@@ -250,6 +253,7 @@ impl Loader {
             .collect();
         optional_off.sort();
         optional_off.dedup();
+        let dependency_features = super::features::dependency_features(table, &decls);
         for dep in decls {
             if dep.path.is_none() && dep.kind == DepKind::Build {
                 build.push(dep.package.clone());
@@ -309,6 +313,7 @@ impl Loader {
             dev,
             build,
             optional_off,
+            dependency_features,
         })
     }
 
@@ -381,6 +386,7 @@ impl Loader {
                 outside_inputs,
                 build_deps: Vec::new(),
                 optional_off: Vec::new(),
+                dependency_features: Default::default(),
                 build_programs,
                 starts_server: false,
                 listens: None,

@@ -14,10 +14,12 @@
 use std::path::Path;
 
 /// Frameworks a client depends on as well as a server.
-pub(super) const CLIENT_OR_SERVER: &[&str] = &["hyper", "tonic"];
+pub(super) const CLIENT_OR_SERVER: &[&str] = &["hyper", "tonic", "oxhttp"];
 
-/// Text that only server code holds (tonic's and hyper's server builders and connections).
+/// Text that only server code holds (tonic's and hyper's server builders and connections,
+/// oxhttp's `Server`: oxigraph's `oxigraph serve`).
 const SERVER_MARKERS: &[&str] = &[
+    "oxhttp::Server",
     "Server::builder",
     "transport::Server",
     "server::conn",

@@ -46,6 +46,7 @@ pub const SERVER_FRAMEWORKS: &[&str] = &[
     "hyper",
     "loco-rs",
     "ntex",
+    "oxhttp",
     "pingora",
     "poem",
     "rocket",

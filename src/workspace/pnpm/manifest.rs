@@ -129,6 +129,10 @@ pub struct NodePackage {
     /// [`manifest_rewrite`](super::manifest_rewrite); read at discovery).
     #[serde(skip)]
     pub manifest_rewrite: Option<String>,
+    /// What shows it is an AWS Lambda handler that nothing starts (see
+    /// [`lambda`](super::lambda); read at discovery).
+    #[serde(skip)]
+    pub lambda: Option<String>,
 }
 
 impl NodePackage {

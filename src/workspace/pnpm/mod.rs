@@ -25,6 +25,7 @@ pub mod files;
 pub mod folder;
 pub mod freshness;
 pub mod front_end;
+pub mod lambda;
 pub mod launcher;
 pub mod locked;
 pub mod lockfile;
@@ -328,6 +329,7 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
         if depends_on_next || has_config || starts_next {
             n.next = Some(next_config::NextConfig::read(root, dir)?);
         }
+        n.lambda = lambda::read(root, dir, n);
     }
     Ok((pkg, json))
 }

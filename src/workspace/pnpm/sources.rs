@@ -44,9 +44,9 @@ pub struct PackageSources {
     pub imports: Vec<SourceImport>,
     /// `file:line: why` for each file that could not be read or parsed.
     pub unreadable: Vec<String>,
-    /// (file, line) of each call of dotenv's `config()` ([`js::dotenv_config_calls`]), in the
-    /// files that import `dotenv`.
-    pub dotenv_calls: Vec<(String, u32)>,
+    /// (file, call) of each call of dotenv's `config()` ([`js::dotenv_config_calls`]: its
+    /// line and `path` option), in the files that import `dotenv`.
+    pub dotenv_calls: Vec<(String, js::DotenvCall)>,
     /// (file, what) of each write under the working folder or the module's folder
     /// ([`js::run_paths`]).
     pub writes: Vec<(String, js::Write)>,
@@ -55,7 +55,7 @@ pub struct PackageSources {
 }
 
 /// What one file gave: its imports, its dotenv `config()` lines, its run-time paths.
-type FileFacts = (Vec<js::Import>, Vec<u32>, js::RunPaths);
+type FileFacts = (Vec<js::Import>, Vec<js::DotenvCall>, js::RunPaths);
 
 /// Text that may hold a write under the working folder or a climbing literal: only such a
 /// file is parsed a second time, for [`js::run_paths`].
@@ -128,7 +128,7 @@ pub fn read(
         entry.files += 1;
         match result {
             Ok((imports, dotenv_calls, run_paths)) => {
-                let calls = dotenv_calls.into_iter().map(|l| (file.clone(), l));
+                let calls = dotenv_calls.into_iter().map(|c| (file.clone(), c));
                 entry.dotenv_calls.extend(calls);
                 let writes = run_paths.writes.into_iter().map(|w| (file.clone(), w));
                 entry.writes.extend(writes);

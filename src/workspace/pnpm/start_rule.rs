@@ -15,7 +15,8 @@
 //! `tsup`, `tsc` without a front-end tool): that one stays a service `generate` refuses with
 //! the fixes. A Next.js app there with no start script stays a service (it runs `next start`).
 //! A static front end (its start script runs `vite preview`, `serve -s dist`, ...: see
-//! `front_end`) is never a service, wherever it lies.
+//! `front_end`) is never a service, wherever it lies, nor is an AWS Lambda handler nothing
+//! starts (see `lambda`).
 //!
 //! Pure: it reads the model discovery already built, never the disk.
 
@@ -25,6 +26,9 @@ use crate::workspace::Package;
 /// Why the default rule makes `package` a service, or `None` when it does not.
 pub fn service_reason(package: &Package) -> Option<String> {
     if super::front_end::static_front_end(package).is_some() {
+        return None;
+    }
+    if (package.node.as_ref()).is_some_and(|n| super::lambda::reason(n).is_some()) {
         return None;
     }
     if let Some(parent) = parent_folder(&package.dir) {
