@@ -14,12 +14,17 @@ const BATCH: usize = 4;
 
 /// The cores to use: the machine's, or `ISOGEN_CORES` (a testing knob: `ISOGEN_CORES=1` runs
 /// everything on the calling thread; a bigger number simulates a bigger machine).
+/// Read once per process: the machine's count comes from the cgroup files (four reads), and a
+/// run asks before every parallel step.
 pub fn cores() -> usize {
-    std::env::var("ISOGEN_CORES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        std::env::var("ISOGEN_CORES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
 }
 
 /// `items.iter().map(f).collect()`, on up to [`cores`] threads (the calling thread is one of

@@ -165,7 +165,14 @@ impl Workspace {
         if self.cargo.is_some() {
             return None;
         }
-        nested::unread_cargo_warning(&self.root)
+        // The package folders discovery walked are not listed again.
+        let walked: nested::Walked = self
+            .packages
+            .iter()
+            .filter(|p| !p.dir.is_empty())
+            .filter_map(|p| Some((p.dir.as_str(), &p.node.as_ref()?.folder)))
+            .collect();
+        nested::unread_cargo_warning(&self.root, &walked)
     }
 
     /// The Node facts of the package in folder `dir` (workspace-relative), when it has some.

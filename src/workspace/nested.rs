@@ -3,12 +3,19 @@
 //! makes a first run at its root name those folders, so the user knows where to point isogen.
 //!
 //! It only looks for the marker files (`pnpm-workspace.yaml`, a `Cargo.toml` with
-//! `[workspace]` or a lone `[package]`) a few folders deep; it never reads a workspace.
+//! `[workspace]` or a lone `[package]`) a few folders deep; it never reads a workspace. Below
+//! a package folder that discovery already walked, it takes the folders and files from that
+//! walk rather than listing them again.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+use super::pnpm::folder::PackageFolder;
 use super::{cargo, pnpm};
 use crate::error::Error;
+
+/// Package folders (workspace-relative) whose walk discovery kept.
+pub(super) type Walked<'a> = HashMap<&'a str, &'a PackageFolder>;
 
 /// How deep below the folder to look (`server/`, `rust/server/`, `a/b/c/`).
 const MAX_DEPTH: usize = 3;
@@ -24,7 +31,7 @@ pub(super) fn not_a_workspace(root: &Path) -> Error {
         "not a workspace: no {} and no Cargo.toml with [workspace]",
         pnpm::WORKSPACE_FILE
     );
-    let found = below(root);
+    let found = below(root, &Walked::new());
     let message = match found.first() {
         None => base,
         Some(first) => {
@@ -48,8 +55,8 @@ pub(super) fn not_a_workspace(root: &Path) -> Error {
 /// pnpm package builds) below a root that is a pnpm workspace only (tensorzero keeps its Cargo
 /// workspace in `crates/`, beside a root `pnpm-workspace.yaml`): a run at the root reads the
 /// pnpm side alone, so these are named for the user to run isogen there.
-pub(super) fn cargo_roots_below(root: &Path) -> Vec<String> {
-    below(root)
+pub(super) fn cargo_roots_below(root: &Path, walked: &Walked) -> Vec<String> {
+    below(root, walked)
         .into_iter()
         .filter(|rel| {
             let manifest = root.join(rel.trim_end_matches('/')).join("Cargo.toml");
@@ -62,8 +69,8 @@ pub(super) fn cargo_roots_below(root: &Path) -> Vec<String> {
 }
 
 /// The warning for Cargo projects below a pnpm-only root, when there are some.
-pub(super) fn unread_cargo_warning(root: &Path) -> Option<String> {
-    let found = cargo_roots_below(root);
+pub(super) fn unread_cargo_warning(root: &Path, walked: &Walked) -> Option<String> {
+    let found = cargo_roots_below(root, walked);
     let first = found.first()?;
     Some(format!(
         "the root has no Cargo.toml, so this run reads only the pnpm workspace; Cargo projects \
@@ -79,35 +86,120 @@ fn shown(path: &Path) -> String {
     text.strip_prefix("./").unwrap_or(&text).to_string()
 }
 
-/// The top-most workspace roots below `root` (`server/`, `bridge/`), sorted; a root's own
-/// folders are not searched (its members are lone-looking packages).
-fn below(root: &Path) -> Vec<String> {
+/// The top-most workspace roots below `root` (`server/`, `bridge/`), in walk order (names
+/// sorted per folder); a root's own folders are not searched (its members are lone-looking
+/// packages). The folders in `walked` are not listed again.
+fn below(root: &Path, walked: &Walked) -> Vec<String> {
     let mut found = Vec::new();
-    let mut walk = crate::fsio::walk(root)
-        .min_depth(1)
-        .max_depth(MAX_DEPTH)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(entry) = walk.next() {
-        let Ok(entry) = entry else { continue };
-        crate::fsio::walked(&entry);
-        if !entry.file_type().is_dir() {
+    search(root, "", 0, walked, &mut found);
+    found
+}
+
+/// Lists the folder `rel` (at `depth` below the root) and looks at each folder in it.
+fn search(root: &Path, rel: &str, depth: usize, walked: &Walked, found: &mut Vec<String>) {
+    let Ok(entries) = crate::fsio::read_dir(root.join(rel)) else {
+        return;
+    };
+    let mut folders: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort_unstable();
+    for name in folders {
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        crate::fsio::note(&root.join(&child), crate::fsio::How::Listed);
+        if skipped(&name) {
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
-        if name.starts_with('.') || SKIPPED.contains(&name.as_ref()) {
-            walk.skip_current_dir();
-            continue;
-        }
-        let dir = entry.path();
-        if crate::fsio::is_file(dir.join(pnpm::WORKSPACE_FILE)) || cargo::is_workspace_root(dir) {
-            if let Ok(rel) = dir.strip_prefix(root) {
-                found.push(format!("{}/", rel.to_string_lossy()));
-            }
-            walk.skip_current_dir();
+        if let Some(folder) = walked.get(child.as_str()) {
+            from_walk(root, &child, depth + 1, folder, found);
+        } else if is_root(&root.join(&child)) {
+            found.push(format!("{child}/"));
+        } else if depth + 1 < MAX_DEPTH {
+            search(root, &child, depth + 1, walked, found);
         }
     }
-    found
+}
+
+/// A folder name the search never goes into.
+fn skipped(name: &str) -> bool {
+    name.starts_with('.') || SKIPPED.contains(&name)
+}
+
+/// Whether the folder at `dir` holds a workspace root's marker file.
+fn is_root(dir: &Path) -> bool {
+    crate::fsio::is_file(dir.join(pnpm::WORKSPACE_FILE)) || cargo::is_workspace_root(dir)
+}
+
+/// [`search`] of the package folder `rel` (at `depth`) from the walk discovery made of it: the
+/// marker files are looked at only where the walk saw a file (or symlink) of that name.
+fn from_walk(
+    root: &Path,
+    rel: &str,
+    depth: usize,
+    folder: &PackageFolder,
+    found: &mut Vec<String>,
+) {
+    let top: BTreeSet<&str> = folder.top_level.iter().map(|e| e.name.as_str()).collect();
+    if marked(root, rel, |name| top.contains(name)) {
+        found.push(format!("{rel}/"));
+        return;
+    }
+    // Every folder below it within reach, from the paths the walk saw, in walk order.
+    let seen: BTreeSet<&str> = folder
+        .files
+        .iter()
+        .chain(&folder.links)
+        .map(String::as_str)
+        .collect();
+    let unlisted: BTreeSet<&str> = folder.unlisted.iter().map(String::as_str).collect();
+    let mut folders: BTreeSet<Vec<&str>> = BTreeSet::new();
+    let paths = seen
+        .iter()
+        .map(|p| (*p, false))
+        .chain(unlisted.iter().map(|p| (*p, true)));
+    for (path, is_folder) in paths {
+        let parts: Vec<&str> = path.split('/').collect();
+        let deepest = parts.len() - usize::from(!is_folder);
+        for k in 1..=deepest.min(MAX_DEPTH.saturating_sub(depth)) {
+            if parts[..k].iter().any(|p| skipped(p)) {
+                break;
+            }
+            folders.insert(parts[..k].to_vec());
+        }
+    }
+    let mut roots: Vec<Vec<&str>> = Vec::new();
+    for parts in folders {
+        if roots.iter().any(|r| parts.starts_with(r)) {
+            continue;
+        }
+        let sub = parts.join("/");
+        let dir = format!("{rel}/{sub}");
+        let root_here = if unlisted.contains(sub.as_str()) {
+            is_root(&root.join(&dir))
+        } else {
+            marked(root, &dir, |name| {
+                seen.contains(format!("{sub}/{name}").as_str())
+            })
+        };
+        if root_here {
+            found.push(format!("{dir}/"));
+            roots.push(parts);
+        }
+    }
+}
+
+/// Whether the folder `dir` holds a marker file, looked at only when `has` says the walk saw
+/// an entry of that name there.
+fn marked(root: &Path, dir: &str, has: impl Fn(&str) -> bool) -> bool {
+    let path = root.join(dir);
+    (has(pnpm::WORKSPACE_FILE) && crate::fsio::is_file(path.join(pnpm::WORKSPACE_FILE)))
+        || (has(cargo::MANIFEST) && cargo::is_workspace_root(&path))
 }
 
 #[cfg(test)]
@@ -135,7 +227,10 @@ mod tests {
         write(root, "sdk/rust/Cargo.toml", "[package]\nname = \"sdk\"\n");
         write(root, "server/target/x/Cargo.toml", "[workspace]\n");
         write(root, ".github/Cargo.toml", "[workspace]\n");
-        assert_eq!(below(root), ["sdk/rust/", "server/", "web/"]);
+        assert_eq!(
+            below(root, &Walked::new()),
+            ["sdk/rust/", "server/", "web/"]
+        );
         let message = not_a_workspace(root).to_string();
         assert!(
             message.contains("workspaces below it: sdk/rust/, server/, web/"),
@@ -148,12 +243,66 @@ mod tests {
         );
         assert_eq!(shown(Path::new("./server")), "server");
         // From a pnpm-only root, only the Cargo workspaces are named (not the lone crate).
-        assert_eq!(cargo_roots_below(root), ["server/"]);
-        let warning = unread_cargo_warning(root).unwrap();
+        assert_eq!(cargo_roots_below(root, &Walked::new()), ["server/"]);
+        let warning = unread_cargo_warning(root, &Walked::new()).unwrap();
         assert!(
             warning.contains("Cargo projects below it: server/"),
             "{warning}"
         );
+    }
+
+    #[test]
+    fn a_walked_package_folder_gives_what_listing_it_again_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "pnpm-workspace.yaml", "packages: [\"packages/*\"]\n");
+        write(root, "crates/Cargo.toml", "[workspace]\n");
+        write(root, "packages/app/package.json", "{}");
+        write(root, "packages/app/sub/Cargo.toml", "[workspace]\n");
+        write(root, "packages/app/sub/inner/Cargo.toml", "[workspace]\n");
+        write(
+            root,
+            "packages/app/native/Cargo.toml",
+            "[package]\nname = \"n\"\n",
+        );
+        write(root, "packages/app/notes/Cargo.toml.txt", "");
+        write(root, "packages/app/target/Cargo.toml", "[workspace]\n");
+        write(root, "packages/app/.hidden/Cargo.toml", "[workspace]\n");
+        write(root, "packages/app/a/b/Cargo.toml", "[workspace]\n");
+        write(
+            root,
+            "packages/app/web/pnpm-workspace.yaml",
+            "packages: []\n",
+        );
+        write(root, "packages/lib/package.json", "{}");
+        write(root, "packages/lib/Cargo.toml", "[workspace]\n");
+        write(root, "elsewhere/Cargo.toml", "[workspace]\n");
+        #[cfg(unix)]
+        {
+            std::fs::create_dir_all(root.join("packages/app/linked")).unwrap();
+            std::os::unix::fs::symlink(
+                root.join("elsewhere/Cargo.toml"),
+                root.join("packages/app/linked/Cargo.toml"),
+            )
+            .unwrap();
+        }
+        let app = PackageFolder::read(root, "packages/app", None).unwrap();
+        let lib = PackageFolder::read(root, "packages/lib", None).unwrap();
+        let walked: Walked = [("packages/app", &app), ("packages/lib", &lib)].into();
+        let listed = below(root, &Walked::new());
+        assert_eq!(below(root, &walked), listed);
+        let mut expected = vec![
+            "crates/",
+            "elsewhere/",
+            "packages/app/native/",
+            "packages/app/sub/",
+            "packages/app/web/",
+            "packages/lib/",
+        ];
+        if cfg!(unix) {
+            expected.insert(2, "packages/app/linked/");
+        }
+        assert_eq!(listed, expected);
     }
 
     #[test]

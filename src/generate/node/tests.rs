@@ -210,6 +210,8 @@ fn in_memory() -> Workspace {
         plain_js: true,
         entry_exists,
         files: vec![],
+        links: vec![],
+        unlisted: vec![],
     };
     let lib = Package {
         ecosystem: Ecosystem::Pnpm,

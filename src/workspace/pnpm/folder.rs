@@ -37,6 +37,15 @@ pub struct PackageFolder {
     /// so no folder is listed twice. Not serialized: it can be long.
     #[serde(skip)]
     pub files: Vec<String>,
+    /// Every symlink below the top of the folder (outside `node_modules` and dot-folders),
+    /// relative to it, in walk order: with [`files`](Self::files) and
+    /// [`unlisted`](Self::unlisted), all the walk saw, so a later search for marker files
+    /// (`nested`) need not list the folder again.
+    #[serde(skip)]
+    pub links: Vec<String>,
+    /// The folders below the top that could not be listed, relative to it.
+    #[serde(skip)]
+    pub unlisted: Vec<String>,
 }
 
 impl PackageFolder {
@@ -69,6 +78,8 @@ impl PackageFolder {
             top_level,
             tsconfigs,
             files: listing.files,
+            links: listing.links,
+            unlisted: listing.unlisted,
         })
     }
 
@@ -104,16 +115,25 @@ struct TopName {
 }
 
 /// One walk of a package folder: its top-level names (all of them) and every regular file
-/// below it outside `node_modules` and dot-folders, relative to it, sorted.
+/// below it outside `node_modules` and dot-folders, relative to it, sorted; the symlinks
+/// below the top, and the folders that could not be listed.
 struct Listing {
     top: Vec<TopName>,
     files: Vec<String>,
+    links: Vec<String>,
+    unlisted: Vec<String>,
 }
 
 fn walk(path: &Path) -> Result<Listing> {
     let mut listing = Listing {
         top: Vec::new(),
         files: Vec::new(),
+        links: Vec::new(),
+        unlisted: Vec::new(),
+    };
+    let rel = |p: &Path| {
+        let rel = p.strip_prefix(path).unwrap_or(p);
+        rel.to_string_lossy().replace('\\', "/")
     };
     let mut it = crate::fsio::walk(path).sort_by_file_name().into_iter();
     while let Some(e) = it.next() {
@@ -127,7 +147,12 @@ fn walk(path: &Path) -> Result<Listing> {
                 });
                 return Err(Error::io(path, io));
             }
-            Err(_) => continue,
+            Err(err) => {
+                if let Some(folder) = err.path() {
+                    listing.unlisted.push(rel(folder));
+                }
+                continue;
+            }
         };
         crate::fsio::walked(&e);
         if e.depth() == 0 {
@@ -153,8 +178,9 @@ fn walk(path: &Path) -> Result<Listing> {
         if kind == Kind::Dir && (name == "node_modules" || name.starts_with('.')) {
             it.skip_current_dir();
         } else if kind == Kind::File {
-            let rel = e.path().strip_prefix(path).unwrap_or(e.path());
-            listing.files.push(rel.to_string_lossy().replace('\\', "/"));
+            listing.files.push(rel(e.path()));
+        } else if kind == Kind::Symlink && e.depth() > 1 {
+            listing.links.push(rel(e.path()));
         }
     }
     Ok(listing)

@@ -8,6 +8,7 @@
 //! folder whose name starts with `.`, but a glob that names it does (electric's
 //! `examples/.shared`). It only reads; it never reads a package.json's contents.
 
+use std::io::ErrorKind;
 use std::path::Path;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
@@ -53,39 +54,69 @@ pub(super) fn read_catalogs(yaml: &Value, path: &Path) -> Result<Catalogs> {
 /// Folders (workspace-relative, `/`-separated, sorted) whose package.json the globs select.
 pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> Result<Vec<String>> {
     let (include, exclude) = compile_globs(globs, ws_file)?;
-    let segments = include_segments(globs);
+    let search = Search {
+        include,
+        exclude,
+        segments: include_segments(globs),
+        deepest: deepest_match(globs),
+    };
     let mut dirs = Vec::new();
-    let walker = crate::fsio::walk(root)
-        .follow_links(false)
-        .max_depth(deepest_match(globs))
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 || !e.file_type().is_dir() {
-                return true;
+    if search.deepest > 0 {
+        search.folder(root, "", 0, &mut dirs)?;
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// The walk of [`find_manifests`]: folders listed in name order down to the deepest level a
+/// glob can select, each folder there looked at (its package.json) but not listed.
+struct Search {
+    include: GlobSet,
+    exclude: GlobSet,
+    segments: Vec<Vec<String>>,
+    deepest: usize,
+}
+
+impl Search {
+    /// Lists `path` (the folder `rel`, at `depth`) and looks at each folder in it.
+    fn folder(&self, path: &Path, rel: &str, depth: usize, dirs: &mut Vec<String>) -> Result<()> {
+        let entries = crate::fsio::read_dir(path).map_err(|e| walk_error(path, e))?;
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| walk_error(path, e))?;
+            let t = entry
+                .file_type()
+                .map_err(|e| walk_error(&entry.path(), e))?;
+            if t.is_dir() {
+                names.push(entry.file_name().to_string_lossy().into_owned());
             }
-            let name = e.file_name().to_string_lossy();
-            if NEVER_SEARCHED.contains(&name.as_ref()) {
-                return false;
-            }
-            !name.starts_with('.') || segments.iter().any(|s| dot_named(s, e.depth() - 1))
-        });
-    for entry in crate::fsio::walked_all(walker) {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            Error::io(path, std::io::Error::other(e.to_string()))
-        })?;
-        if entry.depth() == 0 || !entry.file_type().is_dir() {
-            continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(root) else {
-            continue;
-        };
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        names.sort_unstable();
+        for name in names {
+            let searched = !NEVER_SEARCHED.contains(&name.as_str())
+                && (!name.starts_with('.') || self.segments.iter().any(|s| dot_named(s, depth)));
+            if !searched {
+                continue;
+            }
+            let child = path.join(&name);
+            let rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            crate::fsio::note(&child, crate::fsio::How::Listed);
+            if self.selects(&rel) && self.has_manifest(&child)? {
+                dirs.push(rel.clone());
+            }
+            if depth + 1 < self.deepest {
+                self.folder(&child, &rel, depth + 1, dirs)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the globs select the folder `rel`.
+    fn selects(&self, rel: &str) -> bool {
         let manifest = format!("{rel}/package.json");
         let dots: Vec<usize> = rel
             .split('/')
@@ -93,19 +124,31 @@ pub(super) fn find_manifests(root: &Path, globs: &[String], ws_file: &Path) -> R
             .filter(|(_, c)| c.starts_with('.'))
             .map(|(i, _)| i)
             .collect();
-        let included = include
+        let included = self
+            .include
             .matches(&manifest)
             .into_iter()
-            .any(|g| dots.iter().all(|&i| dot_named(&segments[g], i)));
-        if included
-            && !exclude.is_match(&manifest)
-            && crate::fsio::is_file(entry.path().join("package.json"))
-        {
-            dirs.push(rel);
+            .any(|g| dots.iter().all(|&i| dot_named(&self.segments[g], i)));
+        included && !self.exclude.is_match(&manifest)
+    }
+
+    /// Whether the folder `dir` has a package.json file; a folder that cannot be looked into
+    /// is an error, as when it was listed.
+    fn has_manifest(&self, dir: &Path) -> Result<bool> {
+        match crate::fsio::metadata(dir.join("package.json")) {
+            Ok(m) => Ok(m.is_file()),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                Ok(false)
+            }
+            Err(e) => Err(walk_error(dir, e)),
         }
     }
-    dirs.sort();
-    Ok(dirs)
+}
+
+/// A folder that could not be read, named as the walk named it.
+fn walk_error(path: &Path, e: std::io::Error) -> Error {
+    let message = format!("IO error for operation on {}: {e}", path.display());
+    Error::io(path, std::io::Error::other(message))
 }
 
 /// The folder names of each include glob, in the order `compile_globs` adds them.
