@@ -167,7 +167,7 @@ fn pnpm_reasons(
                 change,
                 file,
                 None,
-                "lockfileVersion or settings changed".into(),
+                "lockfileVersion, settings or the pnpm it installs (packageManagerDependencies) changed".into(),
             ));
         }
     }
@@ -233,4 +233,35 @@ fn cargo_reasons(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_yaml, pnpm_lock};
+
+    const PROJECT: &str = "lockfileVersion: '9.0'\nimporters:\n  svc:\n    dependencies: {}\n";
+
+    fn environment(pnpm: &str) -> String {
+        format!("---\nlockfileVersion: '9.0'\nimporters:\n  .:\n    packageManagerDependencies:\n      pnpm: {{specifier: {pnpm}, version: {pnpm}}}\n---\n{PROJECT}")
+    }
+
+    #[test]
+    fn another_pnpm_in_the_environment_document_touches_every_service() {
+        let (old, new) = (
+            parse_yaml(&environment("11.1.0")),
+            parse_yaml(&environment("11.2.0")),
+        );
+        let (old, new) = (old.unwrap(), new.unwrap());
+        let same = pnpm_lock::compare(
+            Some(&pnpm_lock::part(&old, &["svc"])),
+            &pnpm_lock::part(&old, &["svc"]),
+        );
+        assert!(same.is_empty());
+        let change = pnpm_lock::compare(
+            Some(&pnpm_lock::part(&old, &["svc"])),
+            &pnpm_lock::part(&new, &["svc"]),
+        );
+        assert!(change.shared, "{change:?}");
+        assert_eq!(parse_yaml(PROJECT).unwrap()["importers"], new["importers"]);
+    }
 }

@@ -36,7 +36,7 @@ pub struct PartChange {
     pub entries: Vec<String>,
     /// How many entries changed in all.
     pub entry_count: usize,
-    /// `lockfileVersion` or `settings` changed.
+    /// `lockfileVersion`, `settings` or the environment document (another pnpm) changed.
     pub shared: bool,
 }
 
