@@ -22,6 +22,22 @@ fn dry_run(ws: &std::path::Path) -> (String, String) {
     )
 }
 
+/// `generate --dry-run --keep-going` of a copy of `pnpm9-examples`, whose one refused service
+/// makes the exit 2: (stdout, stderr).
+fn examples_dry_run() -> (String, String) {
+    let ws = crate::fixture_copy::copy("pnpm9-examples", false);
+    let out = isogen()
+        .args(["generate", "--dry-run", "--keep-going"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    (
+        text(&out.get_output().stdout),
+        text(&out.get_output().stderr),
+    )
+}
+
 /// Flowise: no `packageManager`, `engines.pnpm: "^10.26.0"`, a v9 lockfile (which pnpm 9 reads
 /// too) and `pnpm.onlyBuiltDependencies` (a pnpm 10 allow list). The image installs pnpm 10,
 /// not 9 (which would run every dependency's install script), and the warning says why.
@@ -525,14 +541,7 @@ fn a_dependency_no_image_can_ship_refuses_only_the_services_that_install_it() {
 /// package the production closure needs.
 #[test]
 fn a_peer_dependency_on_a_build_tool_is_not_called_a_production_dependency() {
-    let ws = crate::fixture_copy::copy("pnpm9-examples", false);
-    let out = isogen()
-        .args(["generate", "--dry-run", "--keep-going"])
-        .arg(ws.path())
-        .assert()
-        .code(2);
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (stdout, stderr) = examples_dry_run();
     // The services that ship `@ex/server` are rendered, with no word about `typescript`.
     assert!(
         stdout.contains("dev.isogen.service=\"minimal-react-server\""),
@@ -548,14 +557,7 @@ fn a_peer_dependency_on_a_build_tool_is_not_called_a_production_dependency() {
 /// transitively, and the build context lets them in.
 #[test]
 fn files_a_build_config_imports_from_outside_the_package_are_copied_to_the_builder() {
-    let ws = crate::fixture_copy::copy("pnpm9-examples", false);
-    let out = isogen()
-        .args(["generate", "--dry-run", "--keep-going"])
-        .arg(ws.path())
-        .assert()
-        .code(2);
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (stdout, stderr) = examples_dry_run();
     let dockerfile = stdout
         .split("==> ")
         .find(|s| s.starts_with("examples/minimal-react/server/Dockerfile "))
@@ -576,13 +578,7 @@ fn files_a_build_config_imports_from_outside_the_package_are_copied_to_the_build
 /// image runs the deployed package (a service already), so nothing is said about it.
 #[test]
 fn a_handwritten_dockerfile_that_deploys_another_package_is_not_its_folders() {
-    let ws = crate::fixture_copy::copy("pnpm9-examples", false);
-    let out = isogen()
-        .args(["generate", "--dry-run", "--keep-going"])
-        .arg(ws.path())
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (_, stderr) = examples_dry_run();
     assert!(
         stderr.contains("examples/.experimental/app-dir"),
         "{stderr}"
