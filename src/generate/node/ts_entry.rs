@@ -10,6 +10,8 @@
 //!
 //! Pure: it builds the message from what its caller read.
 
+use crate::workspace::pnpm::NODE_VALUE_OPTIONS;
+
 /// Whether the image's Node (a version as isogen.toml or the workspace names it: `24`,
 /// `22.11.0`, `lts`) runs a `.ts` file by stripping its types without a flag. A bare major
 /// (`22`) is its newest release, as the image tag `node:22` is.
@@ -37,26 +39,12 @@ pub(super) fn ts_file_started(text: &str) -> Option<String> {
     if words.next()? != "node" {
         return None;
     }
-    // Options whose value is the next word (`-r ./tracing.ts` preloads, it is not the entry).
-    const VALUED: &[&str] = &[
-        "-r",
-        "--require",
-        "--import",
-        "--loader",
-        "--experimental-loader",
-        "--env-file",
-        "--env-file-if-exists",
-        "-C",
-        "--conditions",
-        "--input-type",
-        "--title",
-    ];
     let file = loop {
         let w = words.next()?;
         if matches!(w, "-e" | "--eval" | "-p" | "--print") {
             return None;
         }
-        if VALUED.contains(&w) {
+        if NODE_VALUE_OPTIONS.contains(&w) {
             words.next()?;
         } else if !w.starts_with('-') {
             break w;

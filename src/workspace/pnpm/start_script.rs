@@ -663,8 +663,10 @@ pub const NODE_VALUE_OPTIONS: &[&str] = &[
     "--loader",
     "--experimental-loader",
     "--env-file",
+    "--env-file-if-exists",
     "-C",
     "--conditions",
+    "--input-type",
     "--title",
 ];
 
