@@ -647,3 +647,18 @@ fn a_lockfile_that_opens_on_pnpms_environment_document_is_read_as_pnpm_reads_it(
     assert!(!stderr.contains("multiple YAML documents"), "{stderr}");
     assert_eq!(after, before);
 }
+
+/// logto: every package's `tsup.config.ts` imports `../../tsup.shared.config.js` (ESM's `.js`
+/// for the `.ts` file at the root) and every front end's `vite.config.ts` imports
+/// `../../vite.shared.config` (no extension). The builder copied both files, yet generate
+/// warned, once per package, that "the image's build does not have it". The import names the
+/// file the builder copies: nothing to say.
+#[test]
+fn a_shared_root_config_imported_as_js_or_without_extension_is_not_called_missing() {
+    let ws = crate::fixture_copy::copy("pnpm9-shared-configs", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    for f in ["tsup.shared.config.ts", "vite.shared.config.ts"] {
+        assert!(stdout.contains(&format!("\nCOPY {f} {f}\n")), "{stdout}");
+    }
+    assert!(!stderr.contains("shared.config"), "{stderr}");
+}

@@ -310,7 +310,7 @@ impl Importer<'_> {
         relpath::parent(&import.file) == p.dir
             && name.contains(".config.")
             && (p.node.as_ref()).is_some_and(|n| {
-                n.scripts.contains_key("build") && n.config_files.iter().any(|f| f == path)
+                n.scripts.contains_key("build") && n.config_files.iter().any(|f| names(path, f))
             })
     }
 
@@ -404,6 +404,36 @@ impl Importer<'_> {
         let first = names.iter().next()?;
         Some(first.to_string())
     }
+}
+
+/// Whether the relative import of `path` loads `file`, as the tools that read config files
+/// resolve it: the file itself, `path` with an extension or `/index.<ext>` added
+/// (`../../vite.shared.config`), or TypeScript's ESM names (`.js` for `.ts`, `.mjs` for
+/// `.mts`, `.cjs` for `.cts`: `../../tsup.shared.config.js`).
+fn names(path: &str, file: &str) -> bool {
+    const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "json"];
+    if file == path {
+        return true;
+    }
+    let added = file.strip_prefix(path).and_then(|rest| {
+        let rest = rest.strip_prefix("/index").unwrap_or(rest);
+        rest.strip_prefix('.')
+    });
+    if added.is_some_and(|ext| EXTENSIONS.contains(&ext)) {
+        return true;
+    }
+    [
+        ("js", "ts"),
+        ("js", "tsx"),
+        ("jsx", "tsx"),
+        ("mjs", "mts"),
+        ("cjs", "cts"),
+    ]
+    .iter()
+    .any(|(js, ts)| {
+        path.strip_suffix(js)
+            .is_some_and(|stem| stem.ends_with('.') && file.strip_prefix(stem) == Some(*ts))
+    })
 }
 
 /// Whether the service package `p` is a Next.js app that `next start` or the standalone
@@ -504,4 +534,20 @@ fn git_hook_config(file: &str) -> bool {
     ]
     .iter()
     .any(|p| name.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+
+    #[test]
+    fn an_import_names_the_file_its_tool_resolves() {
+        assert!(names("tsup.shared.config.js", "tsup.shared.config.ts"));
+        assert!(names("vite.shared.config", "vite.shared.config.ts"));
+        assert!(names("scripts/entry", "scripts/entry/index.mjs"));
+        assert!(names("scripts/x.js", "scripts/x.js"));
+        assert!(!names("vite.shared.config", "vite.shared.configs.ts"));
+        assert!(!names("tsup.shared.config.js", "tsup.shared.config.mts"));
+        assert!(!names("a.js", "a.json"));
+    }
 }
