@@ -662,3 +662,27 @@ fn a_shared_root_config_imported_as_js_or_without_extension_is_not_called_missin
     }
     assert!(!stderr.contains("shared.config"), "{stderr}");
 }
+
+/// logto's front ends (`@logto/console`, built for the service `core`, which serves their
+/// output) call dotenv's `config({ path: await findUp('.env', {}) })` in `vite.config.ts`:
+/// generate told the user to give `core` its variables with `env`, though only `vite build`
+/// loads that file and the image never runs it.
+#[test]
+fn a_dotenv_call_in_a_build_tools_config_is_not_a_run_time_warning() {
+    let ws = crate::fixture_copy::copy("pnpm9-shared-configs", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("dotenv"), "{stderr}");
+    // The same call in the service's code still is one.
+    let index = ws.path().join("packages/core/src/index.ts");
+    let code = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(
+        &index,
+        format!("import {{ config }} from 'dotenv';\nconfig();\n{code}"),
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: packages/core/src/index.ts:2: dotenv's `config()` loads `.env` from the working folder (/app/packages/core/.env in the image)"),
+        "{stderr}"
+    );
+}

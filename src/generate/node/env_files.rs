@@ -8,8 +8,9 @@
 //! uses (one warning per service, naming every import), and each call of dotenv's
 //! `config()` (`dotenv.config()`, `require('dotenv').config()`, `config()` imported from
 //! `dotenv`) there: they load `.env` of the working folder, or the file their `path` option
-//! names (shown as written, with where it is in the image), when the module runs. It never
-//! reads the files.
+//! names (shown as written, with where it is in the image), when the module runs; not in a
+//! tool's config file at the top of a package (`vite.config.ts`), which only the build loads.
+//! It never reads the files.
 
 use crate::generate::cfg::ServiceConfig;
 use crate::js::{EnvPath, ImportKind};
@@ -85,9 +86,12 @@ pub(super) fn warn_imports(
             continue;
         };
         sites.extend(sources.imports.iter().filter(|i| {
-            i.specifier == "dotenv/config" && !i.type_only && i.kind != ImportKind::ExportFrom
+            i.specifier == "dotenv/config"
+                && !i.type_only
+                && i.kind != ImportKind::ExportFrom
+                && !tool_config(&p.dir, &i.file)
         }));
-        calls.extend(sources.dotenv_calls.iter());
+        calls.extend((sources.dotenv_calls.iter()).filter(|(file, _)| !tool_config(&p.dir, file)));
     }
     for (file, call) in calls {
         let (loads, env_file) = what_loads(&call.path, service_dir, workdir);
@@ -132,6 +136,15 @@ pub(super) fn warn_imports(
         },
         service.name,
     ));
+}
+
+/// Whether `file` is a tool's config file at the top of the package in `dir`
+/// (`vite.config.ts`, `prisma.config.ts`): the build's tools load it, the service's CMD never
+/// does, so the env file it loads is the build's business (logto's front ends read the
+/// repository's `.env` in `vite.config.ts`).
+fn tool_config(dir: &str, file: &str) -> bool {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    relpath::parent(file) == dir && name.contains(".config.")
 }
 
 /// What a call of dotenv's `config()` loads, for the warning (the file as its `path` option
