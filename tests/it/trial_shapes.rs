@@ -686,3 +686,29 @@ fn a_dotenv_call_in_a_build_tools_config_is_not_a_run_time_warning() {
         "{stderr}"
     );
 }
+
+/// novu's `apps/web` (Create React App) starts with `pnpm panda --watch & cross-env
+/// NODE_OPTIONS=... PORT=4200 react-app-rewired start`: a code generator in the background and
+/// the development server in the foreground. Its sibling `apps/widget` (`react-app-rewired
+/// start` alone) was a static front end, but `web` was a service that generate refused with
+/// "set `cmd`": the background `&` hid the foreground command from the front-end rule.
+#[test]
+fn a_front_end_whose_start_backgrounds_a_watcher_is_no_service() {
+    let ws = crate::fixture_copy::copy("pnpm10-static-front", false);
+    let manifest = ws.path().join("apps/admin/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "\"start\": \"serve -s build/client -l 3001\"",
+        "\"start\": \"pnpm panda --watch & cross-env NODE_OPTIONS=--max_old_space_size=8192 PORT=4200 react-app-rewired start\"",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    let admin = list.lines().find(|l| l.contains("apps/admin")).unwrap();
+    assert!(
+        admin.contains("not a service")
+            && admin.contains("a static front end: its `start` script runs `react-app-rewired start`, Create React App's development server"),
+        "{list}"
+    );
+    let (stdout, _) = dry_run(ws.path());
+    assert!(!stdout.contains("apps/admin/Dockerfile"), "{stdout}");
+}

@@ -351,6 +351,29 @@ fn chain(script: &str) -> Option<Vec<Vec<String>>> {
     (!steps.iter().any(Vec::is_empty)).then_some(steps)
 }
 
+/// The commands of `script` split at `&&` and at `&` (a command started in the background),
+/// the foreground one last; `None` unless every `&` of the text is one of those words.
+fn foreground(script: &str) -> Option<Vec<Vec<String>>> {
+    if script.contains(['|', ';', '$', '`', '>', '<', '\n']) {
+        return None;
+    }
+    let words = shlex::split(script)?;
+    let amps: usize = (words.iter())
+        .map(|w| match w.as_str() {
+            "&&" => 2,
+            "&" => 1,
+            _ => 0,
+        })
+        .sum();
+    if script.matches('&').count() != amps {
+        return None;
+    }
+    let steps: Vec<Vec<String>> = (words.split(|w| w == "&&" || w == "&"))
+        .map(<[String]>::to_vec)
+        .collect();
+    (!steps.iter().any(Vec::is_empty)).then_some(steps)
+}
+
 /// One step before the service as shell text (see [`step_text`]), or the steps of the
 /// script it runs (`pnpm run migrate`, when `scripts` are known and that script is made of
 /// steps only); `None` when it is neither.
@@ -464,12 +487,15 @@ fn tool_words(words: &[String]) -> Option<&[String]> {
     (plain && !runner).then_some(words)
 }
 
-/// The words of the command a script runs last (after its `&&` steps), without assignments,
-/// env wrappers, `exec`, `npx` or `pnpm exec`: `vite build && vite preview --port 4173` gives
-/// `["vite", "preview", "--port", "4173"]`. `None` when the text is not a plain chain of
-/// commands, or its last command is not a tool's (a path, `node`, a package manager).
+/// The words of the command a script runs last (after its `&&` steps, and after the
+/// commands it starts in the background with `&`), without assignments, env wrappers,
+/// `exec`, `npx` or `pnpm exec`: `vite build && vite preview --port 4173` gives
+/// `["vite", "preview", "--port", "4173"]`, and `pnpm panda --watch & cross-env PORT=4200
+/// react-app-rewired start` (novu's web) `["react-app-rewired", "start"]`. `None` when the text
+/// is not a plain chain of commands, or its last command is not a tool's (a path, `node`, a
+/// package manager).
 pub fn last_command(text: &str) -> Option<Vec<String>> {
-    let chain = chain(text)?;
+    let chain = chain(text).or_else(|| foreground(text))?;
     let mut env = BTreeMap::new();
     let mut rest = peel_env(chain.last()?, &mut env);
     if rest.first().is_some_and(|w| w == "exec") {

@@ -734,3 +734,20 @@ fn run_script_os_runs_the_linux_variant_and_cd_moves_a_package_file() {
         }
     );
 }
+
+#[test]
+fn the_last_command_is_the_foreground_one_after_background_commands() {
+    use super::start_script::last_command;
+    let words = |t: &str| last_command(t).map(|w| w.join(" "));
+    assert_eq!(
+        words("pnpm panda --watch & cross-env PORT=4200 react-app-rewired start").as_deref(),
+        Some("react-app-rewired start")
+    );
+    assert_eq!(
+        words("vite build && vite preview").as_deref(),
+        Some("vite preview")
+    );
+    // A command left in the background with nothing after it, or `&` inside a word: unread.
+    assert_eq!(words("vite &"), None);
+    assert_eq!(words("vite&serve"), None);
+}
