@@ -712,3 +712,27 @@ fn a_front_end_whose_start_backgrounds_a_watcher_is_no_service() {
     let (stdout, _) = dry_run(ws.path());
     assert!(!stdout.contains("apps/admin/Dockerfile"), "{stdout}");
 }
+
+/// novu: `@novu/testing` (a production dependency of every service) lazily requires
+/// `@novu/ee-auth`, which it does not declare; ee-auth depends on application-generic, which
+/// depends on testing. generate refused five services with "add \"@novu/ee-auth\":
+/// \"workspace:*\" to its dependencies", a fix that makes a dependency cycle. The refusal
+/// names the cycle and the fix that works.
+#[test]
+fn an_undeclared_import_whose_declaration_would_be_a_cycle_says_so() {
+    let ws = crate::fixture_copy::copy("pnpm9-ee-cycle", false);
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("libs/testing/index.js:6: '@ee/auth' reaches `@ee/auth` (enterprise/auth), which libs/testing/package.json does not declare and cannot: `@ee/auth` depends on `@ee/testing` (@ee/auth -> @ee/generic -> @ee/testing), so declaring it would be a cycle; move the code that needs `@ee/auth` into `@ee/auth` or into a package that depends on it"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("workspace:*\" to its dependencies"),
+        "{stderr}"
+    );
+}

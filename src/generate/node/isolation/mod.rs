@@ -242,6 +242,22 @@ impl Importer<'_> {
                 type_note(import)
             ));
         }
+        if let (false, Some(path)) = (declared, dependency_path(self.ws, owner, self.index)) {
+            // novu's libs/testing `require('@novu/ee-auth')`, while ee-auth depends on
+            // application-generic, which depends on testing: declaring it is no fix.
+            return Some(format!(
+                "{shown} reaches `{}` ({}), which {} does not declare and cannot: `{}` depends on `{}` ({}), so declaring it would be a cycle; move the code that needs `{}` into `{}` or into a package that depends on it{}",
+                q.name,
+                q.dir,
+                p.manifest,
+                q.name,
+                p.name,
+                path.join(" -> "),
+                q.name,
+                q.name,
+                type_note(import)
+            ));
+        }
         if !declared {
             return Some(format!(
                 "{shown} reaches `{}` ({}), which {} does not declare; add \"{}\": \"workspace:*\" to its dependencies and import it by its name{}",
@@ -404,6 +420,32 @@ impl Importer<'_> {
         let first = names.iter().next()?;
         Some(first.to_string())
     }
+}
+
+/// The names of the packages on the shortest chain of internal dependencies (any kind) from
+/// `from` to `to`, both included; `None` when `from` does not depend on `to`.
+fn dependency_path(ws: &Workspace, from: usize, to: usize) -> Option<Vec<String>> {
+    let mut came_from: BTreeMap<usize, usize> = BTreeMap::from([(from, from)]);
+    let mut queue = std::collections::VecDeque::from([from]);
+    while let Some(at) = queue.pop_front() {
+        if at == to {
+            let mut path = vec![ws.packages[at].name.clone()];
+            let mut i = at;
+            while i != from {
+                i = came_from[&i];
+                path.push(ws.packages[i].name.clone());
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for d in &ws.packages[at].internal_deps {
+            if let std::collections::btree_map::Entry::Vacant(e) = came_from.entry(d.package) {
+                e.insert(at);
+                queue.push_back(d.package);
+            }
+        }
+    }
+    None
 }
 
 /// Whether the relative import of `path` loads `file`, as the tools that read config files
