@@ -242,31 +242,8 @@ impl Importer<'_> {
                 type_note(import)
             ));
         }
-        if let (false, Some(path)) = (declared, dependency_path(self.ws, owner, self.index)) {
-            // novu's libs/testing `require('@novu/ee-auth')`, while ee-auth depends on
-            // application-generic, which depends on testing: declaring it is no fix.
-            return Some(format!(
-                "{shown} reaches `{}` ({}), which {} does not declare and cannot: `{}` depends on `{}` ({}), so declaring it would be a cycle; move the code that needs `{}` into `{}` or into a package that depends on it{}",
-                q.name,
-                q.dir,
-                p.manifest,
-                q.name,
-                p.name,
-                path.join(" -> "),
-                q.name,
-                q.name,
-                type_note(import)
-            ));
-        }
         if !declared {
-            return Some(format!(
-                "{shown} reaches `{}` ({}), which {} does not declare; add \"{}\": \"workspace:*\" to its dependencies and import it by its name{}",
-                q.name,
-                q.dir,
-                p.manifest,
-                q.name,
-                type_note(import)
-            ));
+            return Some(self.undeclared(&shown, owner, import));
         }
         let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
         // The builder copies each declared package's whole folder; only what runs from the
@@ -284,6 +261,37 @@ impl Importer<'_> {
             ));
         }
         None
+    }
+
+    /// What is wrong with an import by `shown` of `owner`, a workspace package the importing
+    /// package does not declare, with the fix: declare it, or, when declaring it would make a
+    /// dependency cycle, move the code.
+    fn undeclared(&self, shown: &str, owner: usize, import: &SourceImport) -> String {
+        let (p, q) = (&self.ws.packages[self.index], &self.ws.packages[owner]);
+        if let Some(path) = dependency_path(self.ws, owner, self.index) {
+            // novu's libs/testing `require('@novu/ee-auth')`, while ee-auth depends on
+            // application-generic, which depends on testing: declaring it is no fix.
+            return format!(
+                "{shown} reaches `{}` ({}), which {} does not declare and cannot: `{}` depends on `{}` ({}), so declaring it would be a cycle; move the code that needs `{}` into `{}` or into a package that depends on it{}",
+                q.name,
+                q.dir,
+                p.manifest,
+                q.name,
+                p.name,
+                path.join(" -> "),
+                q.name,
+                q.name,
+                type_note(import)
+            );
+        }
+        format!(
+            "{shown} reaches `{}` ({}), which {} does not declare; add \"{}\": \"workspace:*\" to its dependencies and import it by its name{}",
+            q.name,
+            q.dir,
+            p.manifest,
+            q.name,
+            type_note(import)
+        )
     }
 
     /// Whether the service is a Next.js app whose build bundles the code of every one of
