@@ -826,6 +826,75 @@ mod tests {
             .collect()
     }
 
+    /// A stored blob that fails with `cut` after `fail_after` bytes (never, when None).
+    struct Flaky {
+        bytes: Cursor<Vec<u8>>,
+        fail_after: Option<u64>,
+    }
+
+    impl Read for Flaky {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let left = self.fail_after.map(|n| n - self.bytes.position());
+            match left {
+                Some(0) => Err(io::Error::other("cut")),
+                Some(left) => {
+                    let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    self.bytes.read(&mut buf[..n])
+                }
+                None => self.bytes.read(buf),
+            }
+        }
+    }
+
+    fn stream(bytes: &[u8], fail_after: Option<u64>) -> Streamed {
+        let capture = Capture {
+            wants: Box::new(|_| false),
+            max_bytes: 0,
+            sources: None,
+        };
+        let budget = Budget::new(0, u64::MAX);
+        let cancel = AtomicBool::new(false);
+        let reading = Reading {
+            index: 0,
+            capture: &capture,
+            budget: &budget,
+            cancel: &cancel,
+            progress: None,
+            items: None,
+        };
+        let blob = Blob {
+            reader: Box::new(Flaky {
+                bytes: Cursor::new(bytes.to_vec()),
+                fail_after,
+            }),
+            size: bytes.len() as u64,
+        };
+        let streamed = std::thread::scope(|scope| stream_layer(scope, blob, &reading));
+        streamed.unwrap_or_else(|_| panic!("the layer was cancelled"))
+    }
+
+    #[test]
+    fn a_large_uncompressed_layer_read_ahead_is_hashed_whole_even_when_listing_fails() {
+        let mut bytes = layer(&[("a", 3 << 20), ("b", 3 << 20), ("c", 10)]);
+        assert!(bytes.len() as u64 >= READ_AHEAD_FROM);
+        let whole = stream(&bytes, None);
+        assert_eq!(whole.digest, Sha256Digest::of(&bytes));
+        assert_eq!(whole.diff_id, whole.digest);
+        assert_eq!(whole.walk.entries, 3);
+        assert!(whole.problem.is_none() && whole.read_error.is_none());
+        // A header broken after the first file: listing stops there, the digest still covers
+        // every stored byte (so tampering shows as a mismatch).
+        let second_header = 512 + (3 << 20);
+        bytes[second_header + 148] ^= 0x55;
+        let broken = stream(&bytes, None);
+        assert_eq!(broken.digest, Sha256Digest::of(&bytes));
+        assert!(broken.problem.is_some());
+        // A read that fails midway: the error is the reader's, in place.
+        let cut = stream(&bytes, Some(5 << 20));
+        assert_eq!(cut.read_error.map(|e| e.to_string()), Some("cut".into()));
+        assert_eq!(cut.digest, Sha256Digest::of(&bytes[..5 << 20]));
+    }
+
     #[test]
     fn captures_stop_at_the_total_budget_without_failing() {
         let bytes = layer(&[
