@@ -102,6 +102,14 @@ impl ChunkSender {
     }
 }
 
+impl ChunkSender {
+    /// A chunk the consumer handed back, when there is one (for a middle stage, which passes
+    /// it on to its own producer: [`ChunkReader::give_back`]).
+    pub fn take_recycled(&mut self) -> Option<Vec<u8>> {
+        self.recycled.try_recv().ok()
+    }
+}
+
 /// Fills `buf` (a [`ChunkSender::buffer`]) to its capacity from `reader` (whatever it held
 /// before is replaced); fewer bytes only at the end.
 pub(crate) fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<()> {
@@ -134,6 +142,32 @@ impl ChunkReader {
     /// called).
     pub fn take_hash(&mut self) -> HashState {
         self.hash.take().unwrap_or_default()
+    }
+}
+
+impl ChunkReader {
+    /// The next chunk whole, for a middle stage that passes chunks on rather than reading
+    /// them: None at the end, an error in place (then None).
+    pub fn take_chunk(&mut self) -> Option<io::Result<Vec<u8>>> {
+        if self.ended {
+            return None;
+        }
+        match self.data.recv() {
+            Ok(Ok(chunk)) if !chunk.is_empty() => Some(Ok(chunk)),
+            Ok(Err(e)) => {
+                self.ended = true;
+                Some(Err(e))
+            }
+            Ok(Ok(_)) | Err(_) => {
+                self.ended = true;
+                None
+            }
+        }
+    }
+
+    /// Hands a chunk back to the producer for reuse.
+    pub fn give_back(&self, chunk: Vec<u8>) {
+        let _ = self.recycle.send(chunk);
     }
 }
 
@@ -222,6 +256,55 @@ mod tests {
         let err = rx.read(&mut [0u8; 8]).unwrap_err();
         assert_eq!(err.to_string(), "cut");
         producer.join().unwrap();
+    }
+
+    #[test]
+    fn a_middle_stage_passes_whole_chunks_on_and_recycles_them_upstream() {
+        let data: Vec<u8> = (0..20 * CHUNK + 3).map(|i| (i % 241) as u8).collect();
+        let (mut first, mut middle_in) = channel(u64::MAX);
+        let (mut middle_out, mut last) = channel(u64::MAX);
+        let source = data.clone();
+        let producer = std::thread::spawn(move || {
+            let mut reader = &source[..];
+            let mut fresh = 0;
+            loop {
+                let mut buf = first.buffer();
+                fresh += usize::from(buf.is_empty());
+                fill(&mut reader, &mut buf).unwrap();
+                if buf.is_empty() {
+                    break;
+                }
+                first.send(Ok(buf));
+            }
+            first.send(Err(io::Error::other("cut")));
+            fresh
+        });
+        let middle = std::thread::spawn(move || {
+            let mut passed = 0;
+            while let Some(chunk) = middle_in.take_chunk() {
+                while let Some(back) = middle_out.take_recycled() {
+                    middle_in.give_back(back);
+                }
+                match chunk {
+                    Ok(chunk) => {
+                        passed += chunk.len();
+                        middle_out.send(Ok(chunk));
+                    }
+                    Err(e) => {
+                        middle_out.send(Err(e));
+                    }
+                }
+            }
+            passed
+        });
+        let mut got = vec![0u8; data.len()];
+        last.read_exact(&mut got).unwrap();
+        assert_eq!(got, data);
+        assert_eq!(last.read(&mut [0u8; 8]).unwrap_err().to_string(), "cut");
+        assert_eq!(middle.join().unwrap(), data.len());
+        // 21 chunks went through in at most 8 buffers (2 queued per pipe, one held by each
+        // stage and one being filled): the rest came back from the end through the middle.
+        assert!(producer.join().unwrap() <= 8);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! does not grow): one huge raw layer (of 100k or 200k files), an OCI archive of uncompressed
 //! layers, a few very large incompressible or compressible files (gzip, zstd), many hard links
 //! and whiteouts (as an archive and as an OCI layout folder), 120 small layers as a docker
-//! archive, 400 tiny layers (raw, zstd) and one gzip layer of 300k files. Builds layer
+//! archive, 400 tiny layers (raw, zstd), one gzip layer of 300k files and one of 1M. Builds layer
 //! contents only; nothing here measures anything.
 
 use std::fs::File;
@@ -117,6 +117,15 @@ pub fn shapes(quick: bool) -> Vec<Shape> {
             "400 tiny zstd layers of 4 files",
             tiny(400),
             Comp::Zstd,
+            Format::Both,
+        ),
+        // Round 17: the memory shape at a million entries (memory follows entries, ~0.24 KiB
+        // each in Round 16: the one shape expected over 100 MiB).
+        shape(
+            "gzip-1-1m",
+            "one gzip layer of 1M tiny files (64 bytes on average)",
+            vec![plan("m-", 1_000_000, 64, Kind::Files)],
+            Comp::Gzip,
             Format::Both,
         ),
         shape(
