@@ -456,3 +456,63 @@ fn a_thin_binary_whose_library_requires_a_subcommand_is_refused_until_args_are_s
         "{list}"
     );
 }
+
+/// rustdesk-server's `hbbs` checks its SQL with `sqlx::query!` at compile time, with
+/// `DATABASE_URL` in the root `.env` and no offline query data: the image build (whose context
+/// never holds `.env`) stopped at the macro. generate warns with the file and line of the call
+/// and the `build_inputs` entry that fixes it; once the `.env` is a build input, or offline data
+/// is committed, it says nothing, and the `.env` reaches the build.
+#[test]
+fn sqlx_query_macros_without_offline_data_name_the_env_the_build_needs() {
+    let dir = fresh_copy("cargo-relay");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replace(
+        "tiny_http = \"0.12\"\n",
+        "tiny_http = \"0.12\"\nsqlx = { version = \"0.6\", features = [\"sqlite\", \"macros\"] }\n",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    std::fs::write(
+        dir.path().join("src/database.rs"),
+        "pub async fn count(db: &mut sqlx::SqliteConnection) {\n    // sqlx::query!(\"old\")\n    \
+         let _ = sqlx::query!(\"select count(*) as n from peer\").fetch_one(db).await;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "DATABASE_URL=sqlite://./db.sqlite3\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = isogen().args(args).arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", shown(&out, dir.path()));
+        shown(&out, dir.path())
+    };
+    let text = run(&["generate"]);
+    assert!(
+        text.contains(
+            "service `relay` builds crate `relay`, whose sqlx query macros (src/database.rs:3) \
+             read DATABASE_URL at compile time from .env"
+        ) && text.contains("Add build_inputs = [\".env\"] to [generate.services.relay]"),
+        "{text}"
+    );
+    // `relay-hub` is a binary of the same crate: its build needs the `.env` too.
+    assert!(
+        text.contains("service `relay-hub` builds crate `relay`, whose sqlx query macros"),
+        "{text}"
+    );
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.relay]\nbuild_inputs = [\".env\"]\n",
+    )
+    .unwrap();
+    let text = run(&["generate", "--force"]);
+    assert!(!text.contains("service `relay` builds crate"), "{text}");
+    assert!(text.contains("service `relay-hub` builds crate"), "{text}");
+    let dockerfile = std::fs::read_to_string(dir.path().join("relay.Dockerfile")).unwrap();
+    assert!(dockerfile.contains("COPY .env /.env\n"), "{dockerfile}");
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    std::fs::create_dir(dir.path().join(".sqlx")).unwrap();
+    let text = run(&["generate", "--force"]);
+    assert!(!text.contains("sqlx query macros"), "{text}");
+}

@@ -73,6 +73,72 @@ pub(super) fn build_inputs(
     Ok(out)
 }
 
+/// One warning per crate `service` builds whose sqlx checked query macros would find neither
+/// a database nor offline data at compile time: no `.sqlx/` or `sqlx-data.json` is committed,
+/// and the `.env` that sets `DATABASE_URL` (if any) is not among `build_inputs` (the ignore
+/// file leaves `.env` files out). rustdesk-server's `hbbs` calls `sqlx::query!` with the URL
+/// in the root `.env` and no offline data: sqlx refuses to expand the macros without either.
+pub(super) fn sqlx_warnings(
+    ws: &Workspace,
+    service: &Service,
+    build_inputs: &[String],
+) -> Vec<String> {
+    if ws.cargo.as_ref().is_some_and(|c| c.sqlx_offline.is_some()) {
+        return Vec::new();
+    }
+    let crates = service
+        .build_closure
+        .iter()
+        .chain(std::iter::once(&service.package));
+    let mut out = Vec::new();
+    for &i in crates {
+        let p = &ws.packages[i];
+        let Some(m) = p.cargo.as_ref().and_then(|c| c.sqlx_macros.as_ref()) else {
+            continue;
+        };
+        let covered = |file: &str| {
+            build_inputs
+                .iter()
+                .any(|b| file == b || file.starts_with(&format!("{b}/")))
+        };
+        if m.offline || m.env_file.as_deref().is_some_and(covered) {
+            continue;
+        }
+        let name = &service.name;
+        let commit = "commit the offline query data (`cargo sqlx prepare --workspace`, which writes `.sqlx/`)";
+        out.push(match &m.env_file {
+            Some(env) => format!(
+                "service `{name}` builds crate `{}`, whose sqlx query macros ({}) read \
+                 DATABASE_URL at compile time from {env}, which the build context leaves out \
+                 (`.env` files never enter it), and no offline query data is committed: \
+                 `cargo build` would stop there. Add build_inputs = [\"{env}\"] to [generate.services.{name}] of \
+                 isogen.toml (the database it names must be reachable from the build: a SQLite \
+                 file inside the build context), or {commit}",
+                p.name, m.site
+            ),
+            None => format!(
+                "service `{name}` builds crate `{}`, whose sqlx query macros ({}) need \
+                 DATABASE_URL or offline query data at compile time, and neither is there (no \
+                 `.env` sets it, no `.sqlx/` or `sqlx-data.json` is committed): `cargo build` \
+                 would stop there. {}",
+                p.name,
+                m.site,
+                capitalized(commit)
+            ),
+        });
+    }
+    out
+}
+
+/// `text` with its first letter upper-case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Build-dependencies that run `protoc` (the official Rust image has none).
 const RUNS_PROTOC: &[&str] = &["prost-build", "tonic-build", "tonic-prost-build"];
 /// Build-dependencies that bring their own `protoc`.

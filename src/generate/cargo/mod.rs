@@ -156,6 +156,7 @@ pub fn renderings(
         &ctx.cargo.builder_packages,
     ));
     warnings.extend(builder_tools::embed_warnings(ws, service));
+    warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
     files_of(&ctx)
 }
 

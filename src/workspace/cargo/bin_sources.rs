@@ -8,7 +8,10 @@
 //! server has several binaries, a binary whose sources (its root file and the module files its
 //! `mod` declarations reach) name none of the crates that serve (the package's server
 //! frameworks, its own library, a workspace crate it depends on that depends on a framework or
-//! runs a server) is a tool, provided a sibling binary names one. When none does (the server is
+//! runs a server) is a tool, provided a sibling binary names one, unless its own module files
+//! name a listening socket type (`TcpListener`, `UnixListener`): rustdesk-server's relay `hbbr`
+//! beside the axum-serving `hbbs` accepts plain TCP connections on a listener its common crate
+//! opens, a server of its own. When none names a serving crate (the server is
 //! reached some other way), every binary stays as the package rule says.
 //!
 //! It reads the binaries' module files only and parses nothing beyond `mod name;` lines and
@@ -70,6 +73,10 @@ pub(super) fn mark_side_tools(
             .into_iter()
             .filter(|(_, serving, own, direct)| !serving || (through_own && !own && !direct))
             .map(|n| n.0)
+            .filter(|name| {
+                let bin = c.bins.iter().find(|b| &b.name == name);
+                !bin.is_some_and(|b| names_listener(&dir, &b.path))
+            })
             .collect();
         if let Some(c) = packages[i].cargo.as_mut() {
             c.side_tools = tools;
@@ -115,6 +122,27 @@ fn names_any(dir: &Path, bin_path: &str, crates: &[String]) -> bool {
     module_files(&dir.join(bin_path)).iter().any(|file| {
         crate::fsio::read_to_string(file)
             .is_ok_and(|text| crates.iter().any(|name| names_crate(&text, name)))
+    })
+}
+
+/// Types whose name in a binary's own sources says it accepts connections.
+const LISTENER_TYPES: &[&str] = &["TcpListener", "UnixListener"];
+
+/// Whether the module tree of the binary whose root file is `bin_path` (relative to `dir`)
+/// names a listening socket type as a whole word outside `//` comments.
+fn names_listener(dir: &Path, bin_path: &str) -> bool {
+    module_files(&dir.join(bin_path)).iter().any(|file| {
+        crate::fsio::read_to_string(file).is_ok_and(|text| {
+            let code = super::rs_comments::blank_comments(&text);
+            LISTENER_TYPES.iter().any(|t| {
+                code.match_indices(t).any(|(at, _)| {
+                    let before = code[..at].chars().next_back();
+                    let after = code[at + t.len()..].chars().next();
+                    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                    !word(before) && !word(after)
+                })
+            })
+        })
     })
 }
 

@@ -67,6 +67,7 @@ mod rs_files;
 mod server_lib;
 mod serves;
 pub(crate) mod services;
+mod sqlx_macros;
 mod subcommand_names;
 mod subcommands;
 mod submodules;

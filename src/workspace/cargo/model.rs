@@ -124,6 +124,22 @@ pub struct CargoPackage {
     /// Folders its sources embed at compile time that do not exist (a front end's build
     /// output): the image build would stop there.
     pub missing_embeds: Vec<MissingEmbed>,
+    /// Where its sources call sqlx's checked query macros, and what they find at compile time
+    /// (only for a package that depends on sqlx; see `sqlx_macros`).
+    pub sqlx_macros: Option<SqlxMacros>,
+}
+
+/// A crate's sqlx checked query macros (see `sqlx_macros`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SqlxMacros {
+    /// The first call, `<file>:<line>` relative to the workspace root.
+    pub site: String,
+    /// Whether offline query data (`.sqlx/`, `sqlx-data.json`) is in the crate's folder or one
+    /// above it.
+    pub offline: bool,
+    /// The nearest `.env` (the crate's folder, then up to the root) that sets `DATABASE_URL`,
+    /// relative to the root.
+    pub env_file: Option<String>,
 }
 
 /// A program a build script runs (see `build_programs`).

@@ -64,6 +64,13 @@ impl Loader {
         super::bin_sources::mark_side_tools(&self.root, &mut libs, &dirs, &mut packages, first);
         super::subcommands::mark_required_subcommands(&self.root, &dirs, &mut packages);
         super::live_reload::mark_live_reload(&self.root, &mut packages);
+        for (p, loaded) in packages.iter_mut().zip(&self.loaded) {
+            if p.external_deps.iter().any(|d| d == "sqlx") {
+                if let Some(c) = p.cargo.as_mut() {
+                    c.sqlx_macros = super::sqlx_macros::sqlx_macros(&self.root, &loaded.dir);
+                }
+            }
+        }
         let at = |dirs: &[String]| -> Vec<usize> {
             dirs.iter()
                 .filter_map(|d| self.by_dir.get(d).map(|&i| first + i))
@@ -396,6 +403,7 @@ impl Loader {
                 required_subcommands: Vec::new(),
                 live_reload: None,
                 missing_embeds,
+                sqlx_macros: None,
             }),
         })
     }
