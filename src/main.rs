@@ -510,9 +510,13 @@ fn generate(
             cli::elsewhere::warnings(&dir, &ws, &config, &files),
         );
     }
+    // Buffered: one `created ...` line per file was one write system call each (400 on 200
+    // services). Flushed before anything else is printed, and on an early return by the drop.
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome = isogen::generate::write::apply(&dir, &plan.files, mode, &mut out)?;
+    out.flush().map_err(|e| isogen::Error::io("<stdout>", e))?;
+    drop(out);
     if !plan.failed.is_empty() {
         for (_, e) in &plan.failed {
             eprintln!("error: {e}");
@@ -523,7 +527,11 @@ fn generate(
         );
         return Ok(ExitCode::from(2));
     }
-    Ok(finish(&dir, mode, &plan, &outcome, recording, said))
+    let code = finish(&dir, mode, &plan, &outcome, recording, said);
+    // The process ends right after: freeing the workspace and the plan piece by piece (tens of
+    // thousands of allocations on 200 services) would only delay the exit.
+    std::mem::forget((ws, plan));
+    Ok(code)
 }
 
 /// The exit of a run whose files were handled: with `--check`, 1 when some file would change;

@@ -39,7 +39,9 @@ pub struct Rendering {
     pub template: String,
     /// Output path relative to the workspace root, `/`-separated.
     pub path: String,
-    pub context: tera::Context,
+    /// Shared by a service's files (its Dockerfile and ignore file render the same context):
+    /// a copy for each was a deep clone per service.
+    pub context: std::sync::Arc<tera::Context>,
 }
 
 /// A rendered file, ready to be written (without the header).
@@ -158,7 +160,16 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
         (None, Some(dir)) => Some(ws.root.join(dir)),
         (None, None) => None,
     };
-    let templates = templates::Templates::load(template_dir.as_deref())?;
+    // Only the ecosystems of the selected services: each default is compiled once.
+    let uses = |eco: Ecosystem| {
+        services
+            .iter()
+            .any(|s| ws.service_package(s).ecosystem == eco)
+    };
+    let (node, cargo) = (uses(Ecosystem::Pnpm), uses(Ecosystem::Cargo));
+    let templates = templates::Templates::load_for(template_dir.as_deref(), |name| {
+        (node && name.starts_with("node.")) || (cargo && name.starts_with("cargo."))
+    })?;
 
     let mut plan = Plan::default();
     // Services render several at once; their files, warnings and errors are taken in the

@@ -166,6 +166,7 @@ fn files_of(ctx: &CargoTemplateContext) -> Result<Vec<Rendering>> {
         name: DOCKERFILE_TEMPLATE.into(),
         message: format!("building the context: {e}"),
     })?;
+    let tera_ctx = std::sync::Arc::new(tera_ctx);
     Ok(vec![
         Rendering {
             template: DOCKERFILE_TEMPLATE.into(),

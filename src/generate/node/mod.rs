@@ -251,6 +251,7 @@ pub fn renderings(
         name: "node.Dockerfile.tera".into(),
         message: format!("building the context: {e}"),
     })?;
+    let tera_ctx = std::sync::Arc::new(tera_ctx);
     Ok(vec![
         Rendering {
             template: "node.Dockerfile.tera".into(),
