@@ -555,3 +555,48 @@ fn the_root_package_json_imported_by_bundled_next_code_is_not_refused() {
         "{stderr}"
     );
 }
+
+const GREET_FILES: &str = r#"{
+  "name": "@nx/greet",
+  "version": "1.0.0",
+  "type": "module",
+  "main": "index.js",
+  "exports": { ".": "./index.js" },
+  "files": ["index.js"]
+}"#;
+
+/// unkey's dashboard (`next start`): its `tailwind.config.js` lists the sources of its
+/// internal UI package as `content` (`../../internal/ui/src/**/*.tsx`). Tailwind reads them
+/// while `next build` runs (the builder has them); the service never loads that config, so no
+/// warning says the image lacks them. The same path read by the app's own code still is one.
+#[test]
+fn a_build_tool_configs_paths_into_another_package_are_no_run_time_warning() {
+    let ws = next_workspace(&[
+        ("packages/greet/package.json", GREET_FILES),
+        ("packages/greet/src/button.js", "export const button = 1;\n"),
+        (
+            "apps/site/tailwind.config.js",
+            "module.exports = {\n  content: [\"./app/**/*.js\", \"../../packages/greet/src/**/*.js\"],\n};\n",
+        ),
+        (
+            "apps/site/postcss.config.mjs",
+            "export default { plugins: { tailwindcss: { config: \"../../packages/greet/src/tw.js\" } } };\n",
+        ),
+    ]);
+    let err = warnings_of(&ws, "site");
+    assert!(!err.contains("reaches"), "{err}");
+
+    std::fs::write(
+        ws.path().join("apps/site/app/banner.js"),
+        "import { join } from \"node:path\";\nexport const dir = join(import.meta.dirname, \"../../../packages/greet/src\");\n",
+    )
+    .unwrap();
+    let err = warnings_of(&ws, "site");
+    assert!(
+        err.contains(
+            "apps/site/app/banner.js:2: `../../../packages/greet/src` reaches packages/greet/src"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("tailwind.config.js"), "{err}");
+}

@@ -736,3 +736,29 @@ fn an_undeclared_import_whose_declaration_would_be_a_cycle_says_so() {
         "{stderr}"
     );
 }
+
+/// unkey's `internal/api` has `"prepare": "tsc"`: `pnpm rebuild --recursive` in the deps
+/// stage runs a selected workspace package's own lifecycle scripts, where only its manifest
+/// is, so tsc printed its help and the build stopped. pnpm10-locked's `packages/core` has
+/// `"prepare": "node build.js"` (build.js is not in the deps stage): its manifest is set aside
+/// without `prepare` for the rebuild and put back before the builder copies it; the service,
+/// which has no lifecycle script, is left alone. The builder still runs `build`.
+#[test]
+fn a_workspace_packages_prepare_script_does_not_run_in_the_deps_stage() {
+    let ws = crate::fixture_copy::copy("pnpm10-locked", false);
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("    cp packages/core/package.json packages/core/package.json.isogen && (cd packages/core && npm pkg delete --workspaces=false scripts.prepare) \\\n && pnpm rebuild --pending --recursive --store-dir /pnpm/store --filter @locked/api... \\\n && mv packages/core/package.json.isogen packages/core/package.json\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("services/api/package.json.isogen"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "RUN pnpm --config.verify-deps-before-run=false --filter @locked/core run build"
+        ),
+        "{stdout}"
+    );
+}

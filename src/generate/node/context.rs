@@ -783,6 +783,10 @@ impl Svc<'_> {
                     n.out_dir.clone()
                 },
                 injected: false,
+                lifecycle: (super::LIFECYCLE_SCRIPTS.iter())
+                    .filter(|s| n.scripts.contains_key(**s))
+                    .map(|s| s.to_string())
+                    .collect(),
             });
         }
         Ok(packages)

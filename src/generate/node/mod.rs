@@ -211,7 +211,24 @@ pub struct BuildPackage {
     /// `prisma generate` for a package that uses Prisma (run before its build), from the
     /// app root; `None` without Prisma.
     pub prisma_generate: Option<String>,
+    /// Its own lifecycle scripts that `pnpm rebuild --recursive` runs on a selected workspace
+    /// package (`prepare`, `postinstall`, ...: [`LIFECYCLE_SCRIPTS`]), in that order: the deps
+    /// stage sets them aside for its rebuild, since only the manifests are there (unkey's
+    /// `"prepare": "tsc"` printed tsc's help and failed the build).
+    pub lifecycle: Vec<String>,
 }
+
+/// The scripts of a workspace package that `pnpm install` and `pnpm rebuild --recursive` run
+/// on the package itself (pnpm's project lifecycle, with npm's pre/post of `prepare`).
+pub const LIFECYCLE_SCRIPTS: &[&str] = &[
+    "preinstall",
+    "install",
+    "postinstall",
+    "prepublish",
+    "preprepare",
+    "prepare",
+    "postprepare",
+];
 
 /// A package as the image ships it, at its workspace folder.
 #[derive(Debug, Clone, Serialize)]

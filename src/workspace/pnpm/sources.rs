@@ -9,7 +9,9 @@
 //! `test-helpers/`, `testing/`, and the test runners' own files: `vitest.config.*`,
 //! `jest.setup.*`, `playwright.config.*`, `setupTests.*`, and the setup files their configs
 //! name: [`super::test_runner`]): tests never reach an image, and
-//! the build never reads them. Files are parsed in parallel.
+//! the build never reads them. Files are parsed in parallel. The configs of build tools
+//! (`tailwind.config.*`, `vite.config.*`, ...) are read for their imports (the build loads
+//! them) but not for run-time paths: the service never runs them.
 //!
 //! It reads files and records what they import; it never decides what an import means (that
 //! is generate's), and a file it cannot read or parse is a fact ([`PackageSources::unreadable`]),
@@ -207,6 +209,43 @@ fn source_entry(n: &NodePackage) -> bool {
     ts && !name.contains(".d.")
 }
 
+/// The first name parts of the configs that only build tools read (`tailwind.config.js`,
+/// `vite.config.ts`, ...), never the service at run time: the paths they name are the
+/// build's (a Tailwind `content` glob of `../../internal/ui/src/**/*.tsx`, unkey's dashboard),
+/// so they give no [`js::RunPaths`]. `next.config.*` is not one: `next start` loads it.
+const BUILD_TOOL_CONFIGS: &[&str] = &[
+    "tailwind.config",
+    "postcss.config",
+    "vite.config",
+    "tsup.config",
+    "tsdown.config",
+    "rollup.config",
+    "webpack.config",
+    "rspack.config",
+    "rsbuild.config",
+    "babel.config",
+    "eslint.config",
+    "prettier.config",
+    "stylelint.config",
+    "svelte.config",
+    "astro.config",
+    "nuxt.config",
+    "remix.config",
+    "panda.config",
+    "uno.config",
+    "unocss.config",
+    "electron.vite.config",
+];
+
+/// Whether `file` (workspace-relative) is a build tool's config ([`BUILD_TOOL_CONFIGS`]).
+fn build_tool_config(file: &str) -> bool {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    EXTENSIONS.contains(&ext) && BUILD_TOOL_CONFIGS.contains(&stem)
+}
+
 /// A JS/TS source file that is neither a declaration file nor a test.
 fn is_source(name: &str) -> bool {
     let Some((stem, ext)) = name.rsplit_once('.') else {
@@ -252,7 +291,8 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
                     } else {
                         Vec::new()
                     };
-                    let run_paths = if RUN_PATH_HINTS.iter().any(|h| text.contains(h)) {
+                    let run_time = !build_tool_config(file);
+                    let run_paths = if run_time && RUN_PATH_HINTS.iter().any(|h| text.contains(h)) {
                         js::run_paths(Path::new(file), text)?
                     } else {
                         js::RunPaths::default()
@@ -278,5 +318,17 @@ mod tests {
         assert!(!is_source("README.md") && !is_source("Makefile"));
         assert!(!is_source("vitest.config.ts") && !is_source("jest.setup.js"));
         assert!(is_source("vite.config.ts") && is_source("jest.ts") && is_source("testing.ts"));
+    }
+
+    #[test]
+    fn build_tool_configs_are_named_by_their_stem() {
+        assert!(build_tool_config("apps/web/tailwind.config.js"));
+        assert!(
+            build_tool_config("apps/web/vite.config.mts")
+                && build_tool_config("postcss.config.cjs")
+        );
+        assert!(!build_tool_config("apps/web/next.config.js"));
+        assert!(!build_tool_config("apps/web/src/tailwind.config.json"));
+        assert!(!build_tool_config("apps/web/src/my-vite.config.ts"));
     }
 }
