@@ -1009,9 +1009,10 @@ fn capture_wants_what_the_rules_read() {
     }
 }
 
-/// 100k files in node_modules (a large real app): the rules stay well under a second.
+/// 100k files in node_modules (a large real app), enough for the path rules to split over the
+/// cores: no error. How fast is `cargo xtask bench`'s business, not a wall-clock assertion.
 #[test]
-fn large_trees_are_checked_quickly() {
+fn a_large_node_modules_tree_has_no_errors() {
     let image = generated_billing()
         .with(|mut t| {
             t = t.layer(4);
@@ -1031,13 +1032,9 @@ fn large_trees_are_checked_quickly() {
         })
         .build();
     let ws = workspace();
-    let start = std::time::Instant::now();
+    assert!(image.tree.entries.len() > 100_000);
     let v = run(&image, None, Some(&ws), "").unwrap();
-    let took = start.elapsed();
     assert_eq!(errors(&v), Vec::<RuleId>::new());
-    // Generous for debug builds on a loaded 2-core machine; release is ~10x faster.
-    assert!(took.as_secs_f64() < 20.0, "{took:?}");
-    eprintln!("checked {} entries in {took:?}", image.tree.entries.len());
 }
 
 /// isogen's output copied by hand to other folders: the `file:` specs no longer point anywhere,
