@@ -335,8 +335,9 @@ mod tests {
             .take_recycled()
             .expect("the first chunk came back to the middle");
         middle_in.give_back(back);
+        let refill = first.buffer();
         assert_eq!(
-            first.buffer().as_ptr(),
+            refill.as_ptr(),
             sent[0],
             "the producer refills the same buffer"
         );
