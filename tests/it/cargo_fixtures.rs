@@ -436,7 +436,7 @@ fn a_thin_binary_whose_library_requires_a_subcommand_is_refused_until_args_are_s
         &dir,
         &[
             "server/src/cli.rs:8: binary `store` (service `store`) needs a subcommand",
-            "args = [\"<subcommand>\", ...] (the one that serves: one of start, version)",
+            "args = [\"<subcommand>\", ...] (the one that serves: one of start, version; by its name, args = [\"start\"])",
         ],
     );
     assert!(!text.contains("store-loadtest"), "{text}");

@@ -199,10 +199,20 @@ fn subcommand_given(
     let (Some(r), false) = (required, given) else {
         return Ok(());
     };
-    let choices = if r.subcommands.is_empty() {
-        String::new()
-    } else {
-        format!(": one of {}", r.subcommands.join(", "))
+    // garage lists server, status, node, layout, ...: the one whose name says it serves.
+    let by_name = r.subcommands.iter().find(|s| {
+        matches!(
+            s.as_str(),
+            "server" | "serve" | "start" | "run" | "daemon" | "up" | "web"
+        )
+    });
+    let choices = match (r.subcommands.is_empty(), by_name) {
+        (true, _) => String::new(),
+        (false, None) => format!(": one of {}", r.subcommands.join(", ")),
+        (false, Some(likely)) => format!(
+            ": one of {}; by its name, args = [\"{likely}\"]",
+            r.subcommands.join(", ")
+        ),
     };
     Err(Error::WorkspaceAt {
         path: ws.root.join(&r.file),
