@@ -38,6 +38,7 @@
 //! expose = [9090]                      # more ports to EXPOSE besides `port`
 //! healthcheck = { cmd = ["/app/billing", "health"], interval = "30s", timeout = "5s", retries = 3 }
 //! writable = ["data", { path = "/var/lib/billing", volume = true }]   # owned by the service user
+//! workdir = "/data"                    # Cargo only: the working directory (default the app root)
 //! assets = ["config/default.toml"]     # shipped at <app_root>/<package dir>/config/default.toml (Node), <app_root>/config/default.toml (Cargo)
 //! assets = [{ from_root = "dist" }]    # Cargo only: from the workspace root to <app_root>/dist
 //! build_inputs = ["version.json"]      # Cargo only: files outside the crate its build reads
@@ -147,6 +148,10 @@ pub struct ServiceConfig {
     /// `VOLUME`); relative to its working directory.
     #[serde(default)]
     pub writable: Vec<Writable>,
+    /// Cargo services: the working directory, an absolute folder outside the app root (default:
+    /// the app root, which holds the binary and is root's). A service that writes beside itself
+    /// (rustdesk's hbbs: its key and SQLite file) gets `workdir` and the same folder `writable`.
+    pub workdir: Option<String>,
     /// Cargo services: files or folders outside the crate that its build reads (an
     /// `include_str!("../../../version.json")`), relative to the workspace root, copied into
     /// the build at the same path.

@@ -387,6 +387,12 @@ fn cargo_tools(ws: &Workspace) -> String {
 /// Generated files left in the folder of a package that is no longer a service: isogen never
 /// deletes files, so it says so.
 fn stale_files(ws: &Workspace, planned: &[GeneratedFile]) -> Vec<String> {
+    // A service refused in this run (a setting it cannot take) still owns its files.
+    let current: std::collections::HashSet<String> = ws
+        .services
+        .iter()
+        .flat_map(|s| [ws.dockerfile_path(s), ws.ignore_file_path(s)])
+        .collect();
     let mut out = Vec::new();
     for p in &ws.packages {
         for name in [DOCKERFILE, IGNORE_FILE] {
@@ -395,7 +401,7 @@ fn stale_files(ws: &Workspace, planned: &[GeneratedFile]) -> Vec<String> {
             } else {
                 format!("{}/{name}", p.dir)
             };
-            if planned.iter().any(|f| f.path == rel) {
+            if current.contains(&rel) || planned.iter().any(|f| f.path == rel) {
                 continue;
             }
             let generated = crate::fsio::read_to_string(ws.root.join(&rel))
@@ -600,6 +606,7 @@ fn reject_node_only_gaps(
             ("build_inputs", !o.build_inputs.is_empty()),
             ("builder_packages", !o.builder_packages.is_empty()),
             ("runtime_packages", !o.runtime_packages.is_empty()),
+            ("workdir", o.workdir.is_some()),
         ],
         &format!(
             "not supported for Node services yet; `{}` is a Node service",

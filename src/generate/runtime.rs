@@ -285,7 +285,12 @@ impl RunSettings<'_> {
             .collect();
         let abs = format!("/{}", parts.join("/"));
         let holds = |inner: &str| inner == abs || inner.starts_with(&format!("{abs}/"));
-        if parts.is_empty() || holds(self.app_root) || holds(self.workdir) {
+        // A working directory set outside the app root holds none of the service's files: it
+        // may be writable itself (a service that writes beside itself).
+        let own_workdir = !self.workdir.starts_with(&format!("{}/", self.app_root))
+            && self.workdir != self.app_root;
+        let is_workdir = own_workdir && abs == self.workdir;
+        if parts.is_empty() || holds(self.app_root) || (holds(self.workdir) && !is_workdir) {
             return Err(format!(
                 "{path:?} is {abs}, which holds the service's own files: name a folder inside \
                  it (e.g. \"data\")"

@@ -541,3 +541,51 @@ fn a_dockerfile_left_when_a_second_binary_serves_names_the_files_that_replace_it
     assert!(!text.contains("is no longer a service"), "{text}");
     assert!(dir.path().join("Dockerfile").exists(), "never deleted");
 }
+
+/// rustdesk-server's hbbs writes its key and `db_v2.sqlite3` into its working folder, which is
+/// the app root (root's, and `writable` may not hold the binary). `workdir` moves the working
+/// folder out of the app root, where it may be writable itself; a relative, app-root or system
+/// `workdir` is refused naming isogen.toml.
+#[test]
+fn a_server_that_writes_beside_itself_gets_a_writable_workdir() {
+    let dir = fresh_copy("cargo-relay");
+    let toml = dir.path().join("isogen.toml");
+    std::fs::write(
+        &toml,
+        "[generate.services.relay]\nworkdir = \"/data\"\nwritable = [{ path = \"/data\", volume = true }]\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(out.status.success(), "{text}");
+    let dockerfile = std::fs::read_to_string(dir.path().join("relay.Dockerfile")).unwrap();
+    let runtime = &dockerfile[dockerfile.rfind("\nFROM ").unwrap()..];
+    let chown = runtime
+        .find("/tmp/empty/ /data/")
+        .expect("/data created for the user");
+    let workdir = runtime.find("\nWORKDIR /data\n").expect("WORKDIR /data");
+    assert!(chown < workdir, "{runtime}");
+    assert!(runtime.contains("VOLUME [\"/data\"]"), "{runtime}");
+    assert!(runtime.contains("CMD [\"/app/relay\"]"), "{runtime}");
+    // The other service keeps the app root.
+    let hub = std::fs::read_to_string(dir.path().join("relay-hub.Dockerfile")).unwrap();
+    assert!(hub.contains("\nWORKDIR /app\n"), "{hub}");
+
+    for bad in ["data", "/app", "/app/data", "/etc/relay", "/data/../app"] {
+        std::fs::write(
+            &toml,
+            format!("[generate.services.relay]\nworkdir = \"{bad}\"\n"),
+        )
+        .unwrap();
+        let dir2 = fresh_copy("cargo-relay");
+        std::fs::copy(&toml, dir2.path().join("isogen.toml")).unwrap();
+        let text = fails(
+            &dir2,
+            &[
+                "isogen.toml",
+                &format!("[generate.services.relay] workdir \"{bad}\": expected an absolute folder outside the app root /app"),
+            ],
+        );
+        assert!(!text.contains("panicked"), "{text}");
+    }
+}

@@ -2665,3 +2665,26 @@ fn a_typescript_start_file_is_refused_with_what_the_node_version_does() {
         "{stderr}"
     );
 }
+
+/// A service refused for a setting it cannot take (`workdir` is Cargo's) still owns the
+/// Dockerfile an earlier run wrote: the refusal names the setting, and no warning says the
+/// service is "no longer a service".
+#[test]
+fn a_refused_service_keeps_its_files_and_is_not_called_gone() {
+    let ws = workspace(MINIMAL);
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.api]\nworkdir = \"/data\"\n",
+    )
+    .unwrap();
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[generate.services.api] workdir: not supported for Node services yet",
+        ))
+        .stderr(predicate::str::contains("no longer a service").not());
+}

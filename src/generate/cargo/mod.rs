@@ -229,6 +229,42 @@ fn subcommand_given(
     })
 }
 
+/// `workdir = "/data"`: an absolute plain folder outside the app root (which holds the binary)
+/// and outside the system's folders, as `WORKDIR` takes it.
+fn workdir_setting(
+    service: &Service,
+    dir: &str,
+    app_root: &str,
+    config_path: &Path,
+) -> Result<String> {
+    let clean = dir.trim_end_matches('/');
+    let plain = clean.starts_with('/')
+        && clean.len() > 1
+        && clean
+            .split('/')
+            .skip(1)
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+        && crate::workspace::path::is_plain_path(clean);
+    let inside_app = clean == app_root || clean.starts_with(&format!("{app_root}/"));
+    let system = [
+        "/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr",
+    ]
+    .iter()
+    .any(|s| clean == *s || clean.starts_with(&format!("{s}/")));
+    if plain && !inside_app && !system {
+        return Ok(clean.to_string());
+    }
+    Err(Error::config(
+        config_path,
+        format!(
+            "[generate.services.{}] workdir {dir:?}: expected an absolute folder outside the app \
+             root {app_root} and the system's folders (e.g. \"/data\", and writable = \
+             [\"/data\"] for a service that writes beside itself)",
+            service.name
+        ),
+    ))
+}
+
 /// The variables of one Cargo service's templates.
 pub fn template_context(
     ws: &Workspace,
@@ -283,7 +319,10 @@ fn unchecked_context(
         config_path,
     )?;
     // The binary sits at the app root; the package folder does not exist in the image.
-    common.service.workdir = common.app_root.clone();
+    common.service.workdir = match overrides.and_then(|o| o.workdir.as_deref()) {
+        Some(dir) => workdir_setting(service, dir, &common.app_root, config_path)?,
+        None => common.app_root.clone(),
+    };
     common.run = super::run_context(
         service,
         overrides,
