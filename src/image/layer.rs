@@ -314,9 +314,15 @@ const READ_AHEAD_FROM: u64 = 4 << 20;
 /// Reads the stored blob into the pipe until its end, an error, or the hasher going away
 /// (when the image read is cancelled).
 fn read_blob(mut reader: impl Read, mut sender: pipe::ChunkSender) {
+    pump(&mut reader, &mut sender);
+}
+
+/// Fills chunks from `reader` and sends them until its end, an error (sent in place), or the
+/// receiving end going away: the loop of [`read_blob`] and [`decode`].
+fn pump<R: Read + ?Sized>(reader: &mut R, sender: &mut pipe::ChunkSender) {
     loop {
         let mut buf = sender.buffer();
-        let filled = pipe::fill(&mut reader, &mut buf);
+        let filled = pipe::fill(reader, &mut buf);
         let end = buf.is_empty();
         if !end {
             sender.send(Ok(buf));
@@ -465,21 +471,7 @@ fn decode(compression: Compression, input: impl BufRead, mut sender: pipe::Chunk
             return;
         }
     };
-    loop {
-        let mut buf = sender.buffer();
-        let filled = pipe::fill(&mut *decoder, &mut buf);
-        let end = buf.is_empty();
-        if !end {
-            sender.send(Ok(buf));
-        }
-        if let Err(e) = filled {
-            sender.send(Err(e));
-            return;
-        }
-        if end || !sender.open {
-            return;
-        }
-    }
+    pump(&mut *decoder, &mut sender);
 }
 
 /// Memory reading a layer holds besides its entries: its pipes (one for the stored bytes, one
