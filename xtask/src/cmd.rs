@@ -3,6 +3,8 @@
 //!
 //! Everything buildah-related goes through [`buildah`], which always adds
 //! `--storage-driver vfs`: the container storage on this machine is shared and uses vfs.
+//! `ISOGEN_STORAGE_DRIVER=overlay` picks the kernel's overlay driver instead, for a storage of
+//! your own on a file system that supports it (no full copy of the root file system per layer).
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -114,9 +116,14 @@ impl Cmd {
     }
 }
 
-/// `buildah --storage-driver vfs ...`
+/// `buildah --storage-driver vfs ...` (or the driver `ISOGEN_STORAGE_DRIVER` names).
 pub fn buildah() -> Cmd {
-    Cmd::new("buildah").args(["--storage-driver", "vfs"])
+    Cmd::new("buildah").args(["--storage-driver", &storage_driver()])
+}
+
+/// The storage driver every buildah call uses: vfs unless `ISOGEN_STORAGE_DRIVER` says otherwise.
+pub fn storage_driver() -> String {
+    std::env::var("ISOGEN_STORAGE_DRIVER").unwrap_or_else(|_| "vfs".to_owned())
 }
 
 /// Whether a program is on PATH (used to decide what `cargo xtask ci` must install).

@@ -100,7 +100,7 @@ impl Container {
         command
             .args([
                 "--storage-driver",
-                "vfs",
+                &crate::cmd::storage_driver(),
                 "run",
                 "--isolation",
                 "chroot",
