@@ -477,7 +477,7 @@ fn generate(
         mode,
         Mode::Write { force: true } | Mode::Check { force: true, .. }
     ) {
-        if let Some(kept) = cli::carry::hand_written(&dir, &config, &plan.files)? {
+        if let Some(kept) = cli::carry::hand_written(&dir, (&config, &ws), &plan.files)? {
             print!("{}", kept.report);
             if let Some((path, text, config)) = kept.toml {
                 let with_kept = |e: isogen::Error| {

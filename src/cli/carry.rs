@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use isogen::config::Config;
 use isogen::generate::carry::{self, Target, Verdict};
 use isogen::generate::{write, GeneratedFile, DOCKERFILE};
+use isogen::workspace::{Ecosystem, Workspace};
 use isogen::{Error, Result};
 
 /// What `--force` keeps: the new isogen.toml (path, text, and the config it reads as) and the
@@ -27,7 +28,7 @@ pub fn carry_into(
     text: &str,
     file: &GeneratedFile,
     section: &str,
-    config: &Config,
+    (config, ecosystem): (&Config, Ecosystem),
 ) -> std::result::Result<carry::Carried, String> {
     let target = Target {
         generated: &file.contents,
@@ -35,12 +36,17 @@ pub fn carry_into(
         section,
         service: Some(&file.service),
         uid: config.generate.uid(),
+        takes_workdir: ecosystem == Ecosystem::Cargo,
     };
     carry::carry(text, &target)
 }
 
 /// Reads the hand-written Dockerfiles among `files` (under `root`) and what to keep of them.
-pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Result<Option<Kept>> {
+pub fn hand_written(
+    root: &Path,
+    (config, ws): (&Config, &Workspace),
+    files: &[GeneratedFile],
+) -> Result<Option<Kept>> {
     let path = root.join(isogen::config::FILE_NAME);
     let mut text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -60,7 +66,10 @@ pub fn hand_written(root: &Path, config: &Config, files: &[GeneratedFile]) -> Re
             continue;
         }
         let section = format!("[generate.services.{}]", file.service);
-        let carried = match carry_into(&old, file, &section, config) {
+        let ecosystem = (ws.services.iter())
+            .find(|s| s.name == file.service)
+            .map_or(Ecosystem::Pnpm, |s| ws.service_package(s).ecosystem);
+        let carried = match carry_into(&old, file, &section, (config, ecosystem)) {
             Ok(c) => c,
             Err(why) => {
                 let _ = writeln!(

@@ -47,7 +47,9 @@ pub fn warnings(
                 continue;
             };
             let section = format!("[generate.services.{}]", file.service);
-            let Ok(carried) = super::carry::carry_into(&text, file, &section, config) else {
+            let Ok(carried) =
+                super::carry::carry_into(&text, file, &section, (config, Ecosystem::Cargo))
+            else {
                 continue;
             };
             if !carried

@@ -386,6 +386,28 @@ pub fn command(
     out.extend(args.iter().cloned());
     Ok(out)
 }
+
+/// `dir` as a `workdir` setting takes it: an absolute plain folder (no `.`/`..`, no trailing
+/// slash) outside `app_root` (which holds the binary) and outside the system's folders; `None`
+/// when it is not one.
+pub fn workdir_folder(dir: &str, app_root: &str) -> Option<String> {
+    let clean = dir.trim_end_matches('/');
+    let plain = clean.starts_with('/')
+        && clean.len() > 1
+        && clean
+            .split('/')
+            .skip(1)
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+        && crate::workspace::path::is_plain_path(clean);
+    let inside_app = clean == app_root || clean.starts_with(&format!("{app_root}/"));
+    let system = [
+        "/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr",
+    ]
+    .iter()
+    .any(|s| clean == *s || clean.starts_with(&format!("{s}/")));
+    (plain && !inside_app && !system).then(|| clean.to_string())
+}
+
 /// The warning for ports below 1024 in `port`/`expose` (vaultwarden's `EXPOSE 80` with
 /// `ROCKET_PORT=80`): the image runs as a non-root user, which Docker lets bind them (it sets
 /// `net.ipv4.ip_unprivileged_port_start=0` in the container) but a runtime that keeps the

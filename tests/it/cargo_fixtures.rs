@@ -589,3 +589,33 @@ fn a_server_that_writes_beside_itself_gets_a_writable_workdir() {
         assert!(!text.contains("panicked"), "{text}");
     }
 }
+
+/// rustdesk-server's own Dockerfile runs hbbs in `WORKDIR /root` with `VOLUME /root`, where it
+/// writes its key and database. `--force` keeps that working folder as `workdir` (and the
+/// volume as a writable one), so the generated image writes where the hand-written one did and
+/// the next `generate --check` agrees.
+#[test]
+fn force_keeps_a_hand_written_working_folder_as_workdir() {
+    let dir = fresh_copy("cargo-relay");
+    std::fs::write(
+        dir.path().join("relay.Dockerfile"),
+        "FROM rust:1 AS build\nCOPY . .\nRUN cargo build --release\n\
+         FROM debian:12-slim\nCOPY --from=build /target/release/relay /usr/bin/relay\n\
+         WORKDIR /root\nVOLUME /root\nEXPOSE 21115\nCMD [\"relay\"]\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = isogen().args(args).arg(dir.path()).output().unwrap();
+        (out.status.code(), shown(&out, dir.path()))
+    };
+    let (code, text) = run(&["generate", "--force"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("workdir = \"/root\""), "{text}");
+    let toml = std::fs::read_to_string(dir.path().join("isogen.toml")).unwrap();
+    assert!(toml.contains("workdir = \"/root\""), "{toml}");
+    let dockerfile = std::fs::read_to_string(dir.path().join("relay.Dockerfile")).unwrap();
+    assert!(dockerfile.contains("WORKDIR /root\n"), "{dockerfile}");
+    assert!(dockerfile.contains("VOLUME [\"/root\"]"), "{dockerfile}");
+    let (code, text) = run(&["generate", "--check"]);
+    assert_eq!(code, Some(0), "{text}");
+}

@@ -237,22 +237,8 @@ fn workdir_setting(
     app_root: &str,
     config_path: &Path,
 ) -> Result<String> {
-    let clean = dir.trim_end_matches('/');
-    let plain = clean.starts_with('/')
-        && clean.len() > 1
-        && clean
-            .split('/')
-            .skip(1)
-            .all(|p| !p.is_empty() && p != "." && p != "..")
-        && crate::workspace::path::is_plain_path(clean);
-    let inside_app = clean == app_root || clean.starts_with(&format!("{app_root}/"));
-    let system = [
-        "/bin", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr",
-    ]
-    .iter()
-    .any(|s| clean == *s || clean.starts_with(&format!("{s}/")));
-    if plain && !inside_app && !system {
-        return Ok(clean.to_string());
+    if let Some(clean) = crate::generate::runtime::workdir_folder(dir, app_root) {
+        return Ok(clean);
     }
     Err(Error::config(
         config_path,

@@ -50,6 +50,8 @@ pub struct Settings {
     pub cmd: Option<Vec<String>>,
     pub args: Vec<String>,
     pub stop_signal: Option<StopSignal>,
+    /// `workdir` (Cargo only).
+    pub workdir: Option<String>,
 }
 
 impl Settings {
@@ -77,6 +79,9 @@ pub struct Target<'a> {
     /// per service (see [`stage::service_stage`]).
     pub service: Option<&'a str>,
     pub uid: u32,
+    /// The service takes a `workdir` setting (a Cargo service: its binary does not depend on
+    /// the working folder; a Node service's does).
+    pub takes_workdir: bool,
 }
 
 /// Environment variables that configure a package manager or toolchain, which the generated
@@ -104,6 +109,7 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
     let last_user = last(|w| matches!(w, What::User(_)));
     let last_health = last(|w| matches!(w, What::Healthcheck(_)));
     let dropped = dropped_files(&hand, &generated);
+    let kept_workdir = kept_workdir(&hand, &generated, target);
     for (i, found) in hand.found.iter().enumerate() {
         match &found.what {
             What::Workdir(dir) => workdir = join(&workdir, dir),
@@ -113,6 +119,7 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 let at = Place {
                     workdir: &workdir,
                     handwritten,
+                    kept_workdir: kept_workdir.as_deref(),
                 };
                 volume(found, paths, &at, target, &mut out)
             }
@@ -159,7 +166,7 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
             _ => {}
         }
     }
-    workdir_verdict(&hand, &generated, &workdir, handwritten, &mut out);
+    workdir_verdict(&hand, (&generated, target), &workdir, handwritten, &mut out);
     command::carry(&hand, &generated, &workdir, target, &mut out);
     // In the file's order (the working directory and the command are decided last).
     out.items.sort_by_key(|i| i.line);
@@ -281,37 +288,68 @@ fn is_the_build(sources: &[String]) -> bool {
         })
 }
 
-/// The hand-written final working directory, when it differs from the generated one: the
-/// last `WORKDIR` is named (relative paths the service opens resolve elsewhere now).
+/// The hand-written final working directory, when it differs from the generated one: kept as
+/// `workdir` for a service that takes it when it is a folder the setting accepts, otherwise
+/// the last `WORKDIR` is named (relative paths the service opens resolve elsewhere now).
 fn workdir_verdict(
     hand: &FinalStage,
-    generated: &FinalStage,
+    (generated, target): (&FinalStage, &Target<'_>),
     workdir: &str,
     handwritten: &str,
     out: &mut Carried,
 ) {
-    let generated_dir = generated
-        .found
-        .iter()
-        .fold("/".to_string(), |dir, f| match &f.what {
-            What::Workdir(w) => join(&dir, w),
-            _ => dir,
-        });
+    let generated_dir = final_dir(generated);
     let last = hand
         .found
         .iter()
         .rev()
         .find(|f| matches!(f.what, What::Workdir(_)));
-    if let Some(found) = last.filter(|_| workdir != generated_dir) {
-        let mut why = format!(
-            "the generated image works in {generated_dir}: relative paths the service opens \
-             resolve there, not in {workdir}"
+    let Some(found) = last.filter(|_| workdir != generated_dir) else {
+        return;
+    };
+    if let Some(dir) = kept_workdir(hand, generated, target) {
+        out.push(
+            found.line,
+            &found.text,
+            Verdict::Kept(format!("workdir = {dir:?}")),
         );
-        if workdir == "/" {
-            why.push_str(&volumes_below(hand, handwritten, &generated_dir));
-        }
-        out.push(found.line, &found.text, Verdict::Dropped(why));
+        out.settings.workdir = Some(dir);
+        return;
     }
+    let set = target.existing.and_then(|c| c.workdir.as_deref());
+    let mut why = format!(
+        "the generated image works in {generated_dir}: relative paths the service opens \
+         resolve there, not in {workdir}"
+    );
+    if let Some(set) = set.filter(|_| target.takes_workdir) {
+        why = format!("isogen.toml sets workdir = {set:?} already");
+    } else if workdir == "/" {
+        why.push_str(&volumes_below(hand, handwritten, &generated_dir));
+    } else if target.takes_workdir {
+        why.push_str(
+            " (`workdir` takes an absolute folder outside the app root and the system's \
+             folders)",
+        );
+    }
+    out.push(found.line, &found.text, Verdict::Dropped(why));
+}
+
+/// The folder a stage's `WORKDIR`s leave it in (`/` without one).
+fn final_dir(stage: &FinalStage) -> String {
+    (stage.found.iter()).fold("/".to_string(), |dir, f| match &f.what {
+        What::Workdir(w) => join(&dir, w),
+        _ => dir,
+    })
+}
+
+/// The hand-written final working folder kept as `workdir`: for a service that takes the
+/// setting and has none yet, when it differs from the generated one and the setting accepts it.
+fn kept_workdir(hand: &FinalStage, generated: &FinalStage, target: &Target<'_>) -> Option<String> {
+    let set = target.existing.and_then(|c| c.workdir.as_deref());
+    let (dir, generated_dir) = (final_dir(hand), final_dir(generated));
+    (target.takes_workdir && set.is_none() && dir != generated_dir)
+        .then(|| super::runtime::workdir_folder(&dir, &generated_dir))
+        .flatten()
 }
 
 /// For a dropped `WORKDIR /`: the hand-written image's `VOLUME` folders, which a relative
@@ -508,6 +546,8 @@ fn expose(
 struct Place<'a> {
     workdir: &'a str,
     handwritten: &'a str,
+    /// The working folder kept as `workdir`, which may itself be writable.
+    kept_workdir: Option<&'a str>,
 }
 
 /// Whether a line of `handwritten` other than a `VOLUME` or `WORKDIR` names folder `abs` (an
@@ -547,7 +587,7 @@ fn volume(found: &Found, paths: &[String], at: &Place<'_>, target: &Target<'_>, 
                 "it refers to a variable; set `writable` in {}",
                 target.section
             ))
-        } else if abs == workdir || abs == "/" || under_system {
+        } else if (abs == workdir && at.kept_workdir != Some(&abs)) || abs == "/" || under_system {
             Verdict::Dropped(format!(
                 "{abs} holds the service's own or the system's files, which stay read-only in \
                  the generated image; name a folder for its data in `writable` of {}",

@@ -12,6 +12,7 @@ fn target(generated: &'static str) -> Target<'static> {
         section: "[generate.services.x]",
         service: None,
         uid: 10001,
+        takes_workdir: generated == CARGO_GENERATED,
     }
 }
 
@@ -197,8 +198,8 @@ fn a_copy_of_the_prebuilt_binary_is_named_as_the_binary() {
         Verdict::Dropped(why) if why.contains("the service's binary") && !why.contains("assets")));
 }
 
-/// rqbit's shape: volumes under the hand-written WORKDIR become folders relative to the
-/// generated one, unless an ENV or the command names the absolute folder (then the setting
+/// rqbit's shape: the hand-written WORKDIR is kept as `workdir` and volumes under it stay
+/// relative to it, unless an ENV or the command names the absolute folder (then the setting
 /// keeps it, so the folder the service is pointed at exists and is writable).
 #[test]
 fn a_volume_named_by_an_env_or_the_command_keeps_its_absolute_path() {
@@ -212,6 +213,7 @@ fn a_volume_named_by_an_env_or_the_command_keeps_its_absolute_path() {
         paths,
         ["/home/rqbit/db", "cache", "/home/rqbit/downloads", "data"]
     );
+    assert_eq!(settings.workdir.as_deref(), Some("/home/rqbit"));
 }
 
 /// kanidm's shape: the health check runs the service's own binary at the hand-written image's
@@ -292,4 +294,45 @@ fn a_shell_script_ending_in_the_service_keeps_its_arguments() {
         "{items:?}"
     );
     assert!(settings.args.is_empty());
+}
+
+/// rustdesk's hbbs shape: a Cargo service that writes its key and database into its working
+/// folder keeps the hand-written `WORKDIR` as `workdir` (the binary does not depend on where it
+/// runs); a Node service, a system folder or a `workdir` isogen.toml sets already drop it.
+#[test]
+fn a_cargo_services_workdir_is_kept_as_the_setting() {
+    let hand =
+        "FROM debian:12-slim\nWORKDIR /root\nCOPY --from=b /r/hbbs /usr/bin/hbbs\nCMD [\"hbbs\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert_eq!(
+        of(&items, "WORKDIR"),
+        &Verdict::Kept("workdir = \"/root\"".into())
+    );
+    assert_eq!(settings.workdir.as_deref(), Some("/root"));
+    let text = toml::add("", "hbbs", &settings).unwrap();
+    assert!(text.contains("workdir = \"/root\""), "{text}");
+
+    let node = "FROM node:20\nWORKDIR /data\nCMD [\"node\", \"dist/main.js\"]\n";
+    let (items, settings) = verdicts(node, NODE_GENERATED);
+    assert!(matches!(of(&items, "WORKDIR"), Verdict::Dropped(w) if w.contains("not in /data")));
+    assert_eq!(settings.workdir, None);
+
+    let system = "FROM debian:12\nWORKDIR /etc/hbbs\nCMD [\"/usr/bin/hbbs\"]\n";
+    let (items, settings) = verdicts(system, CARGO_GENERATED);
+    assert!(matches!(of(&items, "WORKDIR"),
+        Verdict::Dropped(w) if w.contains("`workdir` takes an absolute folder outside")));
+    assert_eq!(settings.workdir, None);
+
+    let existing = ServiceConfig {
+        workdir: Some("/srv".into()),
+        ..Default::default()
+    };
+    let t = Target {
+        existing: Some(&existing),
+        ..target(CARGO_GENERATED)
+    };
+    let c = carry(hand, &t).unwrap();
+    assert!(c.items.iter().any(|i| matches!(&i.verdict,
+        Verdict::Dropped(w) if w.contains("isogen.toml sets workdir = \"/srv\" already"))));
+    assert_eq!(c.settings.workdir, None);
 }

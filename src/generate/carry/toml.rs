@@ -60,6 +60,9 @@ pub fn add(text: &str, service: &str, settings: &Settings) -> Result<String, Str
     if let Some(signal) = &settings.stop_signal {
         section.insert("stop_signal", Item::Value(Value::from(signal.0.as_str())));
     }
+    if let Some(dir) = &settings.workdir {
+        section.insert("workdir", Item::Value(Value::from(dir.as_str())));
+    }
     if !settings.args.is_empty() {
         let args = Array::from_iter(&settings.args);
         section.insert("args", Item::Value(Value::Array(args)));
