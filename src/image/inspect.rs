@@ -182,7 +182,7 @@ fn entry_line(entry: &Entry) -> String {
         entry.layer + 1,
         esc(&entry.path)
     );
-    if let Some(target) = &entry.link_target {
+    if let Some(target) = entry.link_target() {
         line.push_str(match entry.kind {
             EntryKind::HardLink => " => ",
             _ => " -> ",
