@@ -682,7 +682,8 @@ fn list_entries<R: Skip>(
         };
         let mut item = Entry::new(path.into(), kind, index);
         item.size = entry.size;
-        item.mode = entry.mode;
+        // The tar reader keeps only the permission bits (`& 0o7777`): they fit 16 bits.
+        item.mode = (entry.mode & 0o7777) as u16;
         item.uid = entry.uid;
         item.gid = entry.gid;
         item.set_link_target(link_target);
@@ -924,7 +925,7 @@ mod tests {
             max_bytes: 0,
             sources: None,
         };
-        let per_item = 2 * 4 + std::mem::size_of::<Item>() as u64 + 64;
+        let per_item = 2 * 4 + ITEM_BYTES + 64;
         let budget = Budget::new(0, 10 * per_item);
         let mut walk = Walk::default();
         let mut stream = TarStream::new(Sequential(&bytes[..]));
