@@ -172,7 +172,7 @@ fn entry_line(entry: &Entry) -> String {
     };
     let mut line = format!(
         "{kind}{} {:>11} {:>10}  L{:<2} {}",
-        permissions(entry.mode),
+        permissions(u32::from(entry.mode)),
         format!("{}:{}", entry.uid, entry.gid),
         if entry.kind == EntryKind::File {
             human_bytes(entry.size)
@@ -182,7 +182,7 @@ fn entry_line(entry: &Entry) -> String {
         entry.layer + 1,
         esc(&entry.path)
     );
-    if let Some(target) = &entry.link_target {
+    if let Some(target) = entry.link_target() {
         line.push_str(match entry.kind {
             EntryKind::HardLink => " => ",
             _ => " -> ",

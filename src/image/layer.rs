@@ -138,9 +138,10 @@ impl Budget {
 
     /// Takes the memory one listed item needs; false when the tree would grow past its cap.
     fn take_item(&self, paths: usize) -> bool {
-        // A deliberate overestimate (the path counted twice, as before the merged tree's key
-        // shared the entry's `ImagePath`), so the cap refuses exactly the images it refused.
-        let bytes = 2 * paths as u64 + std::mem::size_of::<Item>() as u64 + 64;
+        // A deliberate overestimate, fixed so the cap refuses exactly the images it refused:
+        // the path counted twice (as when the tree held it as a key too) and 96 bytes of item
+        // (what an `Item` took before entries got smaller).
+        let bytes = 2 * paths as u64 + ITEM_BYTES + 64;
         Self::take(&self.tree_left, bytes)
     }
 
@@ -679,19 +680,15 @@ fn list_entries<R: Skip>(
         } else {
             (None, false)
         };
-        walk.items.push(Item::Entry(Entry {
-            path: path.into(),
-            kind,
-            size: entry.size,
-            mode: entry.mode,
-            uid: entry.uid,
-            gid: entry.gid,
-            link_target,
-            layer: index,
-            content,
-            truncated,
-            order: 0,
-        }));
+        let mut item = Entry::new(path.into(), kind, index);
+        item.size = entry.size;
+        // The tar reader keeps only the permission bits (`& 0o7777`): they fit 16 bits.
+        item.mode = (entry.mode & 0o7777) as u16;
+        item.uid = entry.uid;
+        item.gid = entry.gid;
+        item.set_link_target(link_target);
+        item.set_content(content, truncated);
+        walk.items.push(Item::Entry(item));
         if walk.items.len() >= ITEMS_CHUNK {
             if let Some(sink) = reading.items {
                 sink(std::mem::replace(
@@ -707,6 +704,10 @@ fn list_entries<R: Skip>(
 /// Items handed to [`Reading::items`] at a time: small enough that a layer's list is never
 /// held whole, large enough that passing them costs nothing.
 const ITEMS_CHUNK: usize = 1024;
+
+/// What [`MAX_TREE_BYTES`](super::MAX_TREE_BYTES) counts for one listed item besides its
+/// path: the size an `Item` had when the cap was set (it is smaller now; the cap must not move).
+const ITEM_BYTES: u64 = 96;
 
 /// How many bytes of the file at `path` (`size` bytes) to keep: `capture.wants` within the
 /// image's capture budget, else `capture.sources` within theirs; None when neither keeps it.
@@ -812,7 +813,7 @@ mod tests {
         walk.items
             .into_iter()
             .filter_map(|item| match item {
-                Item::Entry(e) => Some((e.path.into(), e.content.map(|c| c.len()))),
+                Item::Entry(e) => Some((e.path.clone().into(), e.content().map(<[u8]>::len))),
                 _ => None,
             })
             .collect()
@@ -924,7 +925,7 @@ mod tests {
             max_bytes: 0,
             sources: None,
         };
-        let per_item = 2 * 4 + std::mem::size_of::<Item>() as u64 + 64;
+        let per_item = 2 * 4 + ITEM_BYTES + 64;
         let budget = Budget::new(0, 10 * per_item);
         let mut walk = Walk::default();
         let mut stream = TarStream::new(Sequential(&bytes[..]));

@@ -18,10 +18,10 @@
 //! layer, and a hard link to itself, to a missing path or to a directory, is refused as
 //! ambiguous: the tree is only ever the one every runtime builds.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use super::layer::Item;
-use super::{Capture, Entry, EntryKind, Hidden, ImagePath, MergedTree, ShippedEntry};
+use super::{Capture, Entries, Entry, EntryKind, Hidden, ImagePath, MergedTree, ShippedEntry};
 
 mod pack;
 mod stream;
@@ -44,7 +44,7 @@ pub(crate) fn merge(layers: Vec<Vec<Item>>, capture: &Capture) -> Result<MergedT
 /// The tree so far, built one layer at a time, lowest first, so a caller can merge layer `i`
 /// as soon as layers `0..=i` are read while later ones are still being read.
 pub(crate) struct Merger {
-    tree: BTreeMap<ImagePath, Entry>,
+    tree: Entries,
     hidden: Vec<ShippedEntry>,
     /// Hashes of every path that was ever a symlink (see [`prefixes`]): most images have a
     /// handful, so most entries need no lookup at all.
@@ -64,7 +64,7 @@ impl Merger {
     /// A merger for an image of `count` layers.
     pub fn new(count: usize) -> Self {
         Merger {
-            tree: BTreeMap::new(),
+            tree: Entries::new(),
             hidden: Vec::new(),
             symlinks: HashSet::new(),
             merged: 0,
@@ -199,11 +199,11 @@ impl Merger {
             self.remove_children(&entry.path, overwritten);
         }
         // A hard link shares its target's content: give it the captured bytes too.
-        if entry.kind == EntryKind::HardLink && entry.content.is_none() {
-            if let Some(target) = entry.link_target.as_deref().and_then(|t| self.tree.get(t)) {
-                if target.content.is_some() && capture.wanted(&entry.path) {
-                    entry.content = target.content.clone();
-                    entry.truncated = target.truncated;
+        if entry.kind == EntryKind::HardLink && entry.content().is_none() {
+            if let Some(target) = entry.link_target().and_then(|t| self.tree.get(t)) {
+                if target.content().is_some() && capture.wanted(&entry.path) {
+                    let content = target.shared_content().cloned();
+                    entry.set_content(content, target.truncated());
                 }
             }
         }
@@ -213,7 +213,7 @@ impl Merger {
         let dir = entry.kind == EntryKind::Dir;
         self.pack_when_grown();
         // One descent of the tree: the entry takes the place of what was there.
-        let old = self.tree.insert(entry.path.clone(), entry)?;
+        let old = self.tree.insert(entry)?;
         // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it
         // or its children.
         if old.kind == EntryKind::Dir && dir {
@@ -239,7 +239,7 @@ impl Merger {
             let ancestor = &path[..end];
             match self.tree.get(ancestor) {
                 Some(link) if link.kind == EntryKind::Symlink => {
-                    found = Some((ancestor, link.link_target.as_deref().unwrap_or("")));
+                    found = Some((ancestor, link.link_target().unwrap_or("")));
                     true
                 }
                 _ => false,
@@ -255,7 +255,7 @@ impl Merger {
 
     /// Err when a hard link names itself, nothing, or a directory: extraction fails on it.
     fn check_hard_link(&self, entry: &Entry) -> Result<(), String> {
-        let target = entry.link_target.as_deref().unwrap_or("");
+        let target = entry.link_target().unwrap_or("");
         if target == entry.path {
             return Err("a hard link to itself; no runtime extracts it".into());
         }
@@ -330,12 +330,9 @@ impl Merger {
         let prefix = self.prefix.as_str();
         let keys: Vec<ImagePath> = self
             .tree
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, _)| k.clone())
+            .from_path(prefix)
+            .take_while(|e| e.path.starts_with(prefix))
+            .map(|e| e.path.clone())
             .collect();
         for key in keys {
             if let Some(entry) = self.tree.remove(key.as_str()) {
@@ -350,19 +347,9 @@ mod tests {
     use super::*;
 
     fn entry(path: &str, kind: EntryKind, layer: usize) -> Item {
-        Item::Entry(Entry {
-            path: path.into(),
-            kind,
-            size: 0,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            link_target: None,
-            layer,
-            content: None,
-            truncated: false,
-            order: 0,
-        })
+        let mut e = Entry::new(path.into(), kind, layer);
+        e.mode = 0o644;
+        Item::Entry(e)
     }
 
     fn file(path: &str, layer: usize) -> Item {
@@ -515,7 +502,7 @@ mod tests {
         let Item::Entry(mut e) = entry(path, kind, layer) else {
             unreachable!()
         };
-        e.link_target = Some(target.into());
+        e.set_link_target(Some(target.into()));
         Item::Entry(e)
     }
 

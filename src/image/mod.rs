@@ -24,6 +24,8 @@
 //! beneath both the outer archive and the layers.
 
 mod digest;
+mod entries;
+mod entry;
 mod image_path;
 pub mod inspect;
 mod json;
@@ -37,12 +39,12 @@ mod platform;
 mod source;
 mod tarstream;
 
+pub use entries::Entries;
+pub use entry::Entry;
 pub use image_path::ImagePath;
 pub use path::escape_controls;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -155,35 +157,6 @@ pub enum EntryKind {
     Other,
 }
 
-/// One path of the image filesystem.
-#[derive(Debug, Clone, Serialize)]
-pub struct Entry {
-    /// Absolute, normalised (`/app/dist/main.js`; no trailing `/`, no `.`/`..`). One
-    /// allocation shared with the key of [`MergedTree::entries`] (an image can hold hundreds
-    /// of thousands of entries: the path is held once, not twice).
-    pub path: ImagePath,
-    pub kind: EntryKind,
-    pub size: u64,
-    /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`), not the file type.
-    pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    /// Symlink target as stored (relative or absolute, not resolved); hard link target as a
-    /// normalised absolute path of the image (`/app/dist/main.js`), like [`Entry::path`].
-    pub link_target: Option<Box<str>>,
-    /// Index into [`Image::layers`] of the layer that added (last wrote) this entry.
-    pub layer: usize,
-    /// Content, when the [`Capture`] asked for it (files only; None otherwise).
-    #[serde(skip)]
-    pub content: Option<Arc<[u8]>>,
-    /// The file was wanted but larger than the capture limit: `content` holds only its start.
-    pub truncated: bool,
-    /// Its place among its layer's entries, in the tar's order (set by the merge, which needs
-    /// it to undo a layer it merged while the layer was read: see merge/stream.rs).
-    #[serde(skip)]
-    pub(crate) order: u32,
-}
-
 /// Why an entry that a layer shipped is not visible in the final filesystem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -204,8 +177,9 @@ pub struct ShippedEntry {
 /// The filesystem a container sees, plus what lower layers shipped and later layers hid.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MergedTree {
-    /// Visible entries by absolute path (the key is the entry's own [`Entry::path`]).
-    pub entries: BTreeMap<ImagePath, Entry>,
+    /// Visible entries by absolute path, in path order (each found by its own
+    /// [`Entry::path`]: no separate key).
+    pub entries: Entries,
     /// Entries shipped by some layer and hidden by a later one, in layer order.
     pub hidden: Vec<ShippedEntry>,
 }

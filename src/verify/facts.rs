@@ -323,8 +323,7 @@ impl<'a> Facts<'a> {
         if entry.kind == EntryKind::Symlink
             && (fs::is_within(&entry.path, "/etc/alternatives")
                 || entry
-                    .link_target
-                    .as_deref()
+                    .link_target()
                     .is_some_and(|t| t.starts_with("/etc/alternatives/")))
         {
             return true;
@@ -356,7 +355,7 @@ impl<'a> Facts<'a> {
         for s in self.shipped() {
             let e = s.entry;
             // Most entries have no captured content: that test first.
-            let Some(content) = e.content.as_deref() else {
+            let Some(content) = e.content() else {
                 continue;
             };
             if !is_package_db(&e.path) {
@@ -470,7 +469,7 @@ fn manifest_of(e: &Entry, hidden: Option<Hidden>) -> Option<Manifest> {
     {
         return None;
     }
-    let text = String::from_utf8_lossy(e.content.as_deref()?);
+    let text = String::from_utf8_lossy(e.content()?);
     let mut m = Manifest::parse(fs::parent(&e.path), &text)?;
     m.layer = e.layer;
     m.hidden = hidden;

@@ -3,8 +3,6 @@
 //! target's content. Pure functions over already-read data; no I/O.
 //! They never touch the host's filesystem: every path is a path inside the image.
 
-use std::ops::Bound;
-
 use crate::image::{Entry, EntryKind, MergedTree};
 
 /// Symlink hops before giving up, as Linux's `MAXSYMLINKS`.
@@ -137,12 +135,13 @@ impl<'a> Fs<'a> {
         } else {
             format!("{dir}/")
         };
-        let start = Bound::Excluded(prefix.clone());
+        // `dir/` itself (only ever `/`) is not below `dir`.
+        let len = prefix.len();
         self.tree
             .entries
-            .range::<str, _>((start.as_ref().map(String::as_str), Bound::Unbounded))
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .map(|(_, e)| e)
+            .from_path(&prefix)
+            .take_while(move |e| e.path.starts_with(&prefix))
+            .filter(move |e| e.path.len() > len)
     }
 
     /// Names of the direct children of `dir` (from entries, including implied directories).
@@ -186,7 +185,7 @@ impl<'a> Fs<'a> {
                     if hops > MAX_HOPS {
                         return None;
                     }
-                    let target = e.link_target.as_deref().unwrap_or("");
+                    let target = e.link_target().unwrap_or("");
                     if target.starts_with('/') {
                         cur = String::from("/");
                     }
@@ -207,10 +206,10 @@ impl<'a> Fs<'a> {
         let real = self.resolve(path)?;
         let entry = self.get(&real)?;
         if entry.kind == EntryKind::HardLink {
-            let target = normalize(entry.link_target.as_deref().unwrap_or(""));
+            let target = normalize(entry.link_target().unwrap_or(""));
             if let Some(t) = self.get(&target) {
                 // Captured content may sit on either side of a hard link.
-                if entry.content.is_none() && t.content.is_some() {
+                if entry.content().is_none() && t.content().is_some() {
                     return Some((real, t));
                 }
             }
@@ -238,15 +237,13 @@ impl<'a> Fs<'a> {
     /// Captured content of the file `path` leads to, as text (lossy).
     pub fn text(&self, path: &str) -> Option<String> {
         let (_, e) = self.lookup(path)?;
-        e.content
-            .as_ref()
-            .map(|c| String::from_utf8_lossy(c).into_owned())
+        e.content().map(|c| String::from_utf8_lossy(c).into_owned())
     }
 
     /// Captured content (possibly only its start) of the file `path` leads to.
     pub fn bytes(&self, path: &str) -> Option<&'a [u8]> {
         let (_, e) = self.lookup(path)?;
-        e.content.as_deref()
+        e.content()
     }
 }
 

@@ -2,14 +2,14 @@
 //! entries, by layer) and an image config, without any archive.
 //! Test-only: nothing here writes an archive or touches the disk.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use crate::image::{
-    ArchiveFormat, Entry, EntryKind, Hidden, Image, ImagePath, Layer, MergedTree, ShippedEntry,
+    ArchiveFormat, Entries, Entry, EntryKind, Hidden, Image, ImagePath, Layer, MergedTree,
+    ShippedEntry,
 };
 
 /// A passwd line for the generator's default user.
@@ -19,24 +19,14 @@ pub const APP_GROUP: &str = "root:x:0:\nnode:x:1000:\napp:x:10001:\n";
 #[derive(Default)]
 pub struct TreeBuilder {
     layer: usize,
-    entries: BTreeMap<ImagePath, Entry>,
+    entries: Entries,
     hidden: Vec<ShippedEntry>,
 }
 
 fn entry(path: &str, kind: EntryKind, layer: usize) -> Entry {
-    Entry {
-        path: path.into(),
-        kind,
-        size: 0,
-        mode: if kind == EntryKind::Dir { 0o755 } else { 0o644 },
-        uid: 0,
-        gid: 0,
-        link_target: None,
-        layer,
-        content: None,
-        truncated: false,
-        order: 0,
-    }
+    let mut e = Entry::new(path.into(), kind, layer);
+    e.mode = if kind == EntryKind::Dir { 0o755 } else { 0o644 };
+    e
 }
 
 impl TreeBuilder {
@@ -53,7 +43,7 @@ impl TreeBuilder {
     pub fn file(mut self, path: &str, content: &str) -> Self {
         let mut e = entry(path, EntryKind::File, self.layer);
         e.size = content.len() as u64;
-        e.content = Some(Arc::from(content.as_bytes()));
+        e.set_content(Some(Arc::from(content.as_bytes())), false);
         self.put(e);
         self
     }
@@ -62,7 +52,7 @@ impl TreeBuilder {
         let mut e = entry(path, EntryKind::File, self.layer);
         e.size = content.len() as u64;
         e.mode = 0o755;
-        e.content = Some(Arc::from(content.as_bytes()));
+        e.set_content(Some(Arc::from(content.as_bytes())), false);
         self.put(e);
         self
     }
@@ -75,7 +65,7 @@ impl TreeBuilder {
             let mut e = entry(p, EntryKind::File, self.layer);
             e.size = 100;
             if p.ends_with(".js") || p.ends_with(".mjs") || p.ends_with(".cjs") {
-                e.content = Some(Arc::from(&b""[..]));
+                e.set_content(Some(Arc::from(&b""[..])), false);
             }
             self.put(e);
         }
@@ -92,7 +82,7 @@ impl TreeBuilder {
 
     pub fn symlink(mut self, path: &str, target: &str) -> Self {
         let mut e = entry(path, EntryKind::Symlink, self.layer);
-        e.link_target = Some(target.into());
+        e.set_link_target(Some(target.into()));
         e.mode = 0o777;
         self.put(e);
         self
@@ -122,8 +112,7 @@ impl TreeBuilder {
         // Layer tars list the folders above a file; so does a real merged tree.
         let mut dir = crate::verify::fs::parent(&e.path).to_string();
         while dir != "/" && !self.entries.contains_key(dir.as_str()) {
-            self.entries
-                .insert(dir.as_str().into(), entry(&dir, EntryKind::Dir, e.layer));
+            self.entries.insert(entry(&dir, EntryKind::Dir, e.layer));
             dir = crate::verify::fs::parent(&dir).to_string();
         }
         if let Some(old) = self.entries.remove(&e.path) {
@@ -132,7 +121,7 @@ impl TreeBuilder {
                 hidden: Hidden::Overwritten { by_layer: e.layer },
             });
         }
-        self.entries.insert(e.path.clone(), e);
+        self.entries.insert(e);
     }
 
     pub fn build(self) -> MergedTree {

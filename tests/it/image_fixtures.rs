@@ -31,7 +31,7 @@ fn read(path: &Path) -> Image {
 
 fn content(image: &Image, path: &str) -> String {
     let entry = &image.tree.entries[path];
-    String::from_utf8(entry.content.as_deref().expect("captured").to_vec()).unwrap()
+    String::from_utf8(entry.content().expect("captured").to_vec()).unwrap()
 }
 
 /// What every export of the fixture image must read as.
@@ -64,10 +64,10 @@ fn assert_fixture_image(image: &Image) {
 
     let link = &tree.entries["/app/lib/main-link.js"];
     assert_eq!(link.kind, EntryKind::Symlink);
-    assert_eq!(link.link_target.as_deref(), Some("../dist/main.js"));
+    assert_eq!(link.link_target(), Some("../dist/main.js"));
     let hard = &tree.entries["/app/lib/hard.js"];
     assert_eq!(hard.kind, EntryKind::HardLink);
-    assert_eq!(hard.link_target.as_deref(), Some("/app/dist/main.js"));
+    assert_eq!(hard.link_target(), Some("/app/dist/main.js"));
     // A captured hard link shares its target's bytes.
     assert_eq!(content(image, "/app/lib/hard.js"), "console.log(\"v2\")\n");
 
@@ -111,7 +111,7 @@ fn assert_fixture_image(image: &Image) {
     assert_eq!(old_main.entry.layer, 1);
     assert_eq!(old_main.hidden, Hidden::Overwritten { by_layer: 3 });
     assert_eq!(
-        old_main.entry.content.as_deref(),
+        old_main.entry.content(),
         Some(&b"console.log(\"hi\")\n"[..])
     );
 }
@@ -238,9 +238,9 @@ fn open_reads_the_config_before_any_layer() {
     };
     let image = opened.read_tree(&capture).unwrap();
     let package = &image.tree.entries["/app/package.json"];
-    assert!(package.truncated);
-    assert_eq!(package.content.as_deref().unwrap().len(), 10);
-    assert!(image.tree.entries["/etc/passwd"].content.is_none());
+    assert!(package.truncated());
+    assert_eq!(package.content().unwrap().len(), 10);
+    assert!(image.tree.entries["/etc/passwd"].content().is_none());
 }
 
 #[test]

@@ -36,14 +36,7 @@ fn paths(image: &Image) -> Vec<&str> {
 }
 
 fn text(image: &Image, path: &str) -> String {
-    String::from_utf8(
-        image.tree.entries[path]
-            .content
-            .as_deref()
-            .unwrap()
-            .to_vec(),
-    )
-    .unwrap()
+    String::from_utf8(image.tree.entries[path].content().unwrap().to_vec()).unwrap()
 }
 
 #[test]
@@ -101,13 +94,13 @@ fn hard_links_symlinks_and_odd_spellings() {
     assert_eq!(text(&image, "/etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
     let link = &tree["/etc/passwd-link"];
     assert_eq!(link.kind, EntryKind::HardLink);
-    assert_eq!(link.link_target.as_deref(), Some("/etc/passwd"));
+    assert_eq!(link.link_target(), Some("/etc/passwd"));
     assert_eq!(
         text(&image, "/etc/passwd-link"),
         "root:x:0:0::/root:/bin/sh\n"
     );
     assert_eq!(tree["/bin"].kind, EntryKind::Symlink);
-    assert_eq!(tree["/bin"].link_target.as_deref(), Some("usr/bin"));
+    assert_eq!(tree["/bin"].link_target(), Some("usr/bin"));
     assert_eq!(text(&image, &format!("/{long}")), "long");
     assert_eq!(text(&image, &format!("/{pax}")), "pax");
     // Duplicates in one layer: the last wins, the first is still known to ship.

@@ -107,9 +107,9 @@ impl Merger {
         let mark = mark.unwrap_or(self.hidden.len());
         let ours: Vec<ImagePath> = self
             .tree
-            .iter()
-            .filter(|(_, e)| e.layer == layer)
-            .map(|(k, _)| k.clone())
+            .values()
+            .filter(|e| e.layer == layer)
+            .map(|e| e.path.clone())
             .collect();
         let mut entries: Vec<Entry> = ours
             .iter()
@@ -122,14 +122,13 @@ impl Merger {
             } else {
                 // Each lower path was displaced once at most, and only this layer's entries
                 // took its place: its slot is free again.
-                self.tree.insert(entry.path.clone(), entry);
+                self.tree.insert(entry);
             }
         }
         for entry in &mut entries {
             // A hard link's content was its target's, which the batch merge looks up again.
             if entry.kind == EntryKind::HardLink {
-                entry.content = None;
-                entry.truncated = false;
+                entry.set_content(None, false);
             }
         }
         entries.sort_by_key(|e| e.order);
@@ -175,19 +174,12 @@ mod tests {
             _ => (EntryKind::File, None),
         };
         let content = (kind == EntryKind::File).then(|| Arc::<[u8]>::from(&b"x"[..]));
-        Item::Entry(Entry {
-            path: path.into(),
-            kind,
-            size: 1,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            link_target,
-            layer,
-            content,
-            truncated: false,
-            order: 0,
-        })
+        let mut e = Entry::new(path.into(), kind, layer);
+        e.size = 1;
+        e.mode = 0o644;
+        e.set_link_target(link_target);
+        e.set_content(content, false);
+        Item::Entry(e)
     }
 
     fn everything() -> Capture {
@@ -203,13 +195,13 @@ mod tests {
     type Outcome = Result<(Vec<Seen>, Vec<(Seen, Hidden)>), String>;
 
     fn seen(e: &Entry) -> Seen {
-        let link = e.link_target.as_deref().map(str::to_string);
+        let link = e.link_target().map(str::to_string);
         (
             e.path.to_string(),
             e.kind,
             e.layer,
             link,
-            e.content.is_some(),
+            e.content().is_some(),
         )
     }
 

@@ -107,12 +107,12 @@ pub(crate) fn walk(
         let Some((_, e)) = fs.lookup(&file) else {
             continue;
         };
-        let text = match &e.content {
+        let text = match e.content() {
             None => {
                 graph.unread.push((file, Unread::NotKept));
                 continue;
             }
-            Some(_) if e.truncated => {
+            Some(_) if e.truncated() => {
                 graph.unread.push((file, Unread::Truncated));
                 continue;
             }

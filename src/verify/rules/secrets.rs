@@ -70,7 +70,7 @@ fn contains(bytes: Option<&[u8]>, needle: &str) -> bool {
 pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
     let path = s.entry.path.as_str();
     let base = fs::basename(path);
-    let content = s.entry.content.as_deref();
+    let content = s.entry.content();
     let is_file = matches!(s.entry.kind, EntryKind::File | EntryKind::HardLink);
 
     // .git: the directory (or a worktree's .git file) and everything under it.

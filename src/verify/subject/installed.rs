@@ -41,13 +41,13 @@ pub(super) fn read(facts: &Facts, scope: &str) -> InstalledLock {
     if entry.kind != crate::image::EntryKind::File {
         return unreadable("it is not a file".into());
     }
-    let Some(content) = &entry.content else {
+    let Some(content) = entry.content() else {
         return unreadable(
             "its content was not kept (over the memory budget isogen gives the files it parses)"
                 .into(),
         );
     };
-    if entry.truncated {
+    if entry.truncated() {
         return unreadable(format!(
             "it is larger than the {} MiB isogen reads",
             SOURCE_MAX_BYTES >> 20

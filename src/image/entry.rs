@@ -1,0 +1,156 @@
+//! [`Entry`]: one path of the image filesystem, as small as it can be. An image can hold a
+//! million entries and the merged tree keeps every one, so each byte of an entry is a MiB of
+//! peak memory there. What only a few entries have (a link target, captured content) lives in
+//! one optional box ([`Extra`]): 8 bytes on every entry instead of 33, and the box only on
+//! links and captured files.
+//!
+//! It reads and serialises as it did with those fields inline: the accessors below give what
+//! the fields held, and the JSON lists the same fields in the same order.
+
+use std::sync::Arc;
+
+use serde::ser::SerializeStruct;
+
+use super::{EntryKind, ImagePath};
+
+/// One path of the image filesystem.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Absolute, normalised (`/app/dist/main.js`; no trailing `/`, no `.`/`..`). The merged
+    /// tree finds an entry by this path: it is held once, not again as a key.
+    pub path: ImagePath,
+    pub kind: EntryKind,
+    pub size: u64,
+    /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`), not the file type
+    /// (12 bits: a `u16` leaves the entry 64 bytes rather than 72).
+    pub mode: u16,
+    pub uid: u64,
+    pub gid: u64,
+    /// Index into [`super::Image::layers`] of the layer that added (last wrote) this entry.
+    pub layer: usize,
+    /// Its place among its layer's entries, in the tar's order (set by the merge, which needs
+    /// it to undo a layer it merged while the layer was read: see merge/stream.rs).
+    pub(crate) order: u32,
+    /// The link target and captured content, when there is either (None for most entries).
+    extra: Option<Box<Extra>>,
+}
+
+/// What few entries have. Never all empty: then [`Entry::extra`] is None.
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    link_target: Option<Box<str>>,
+    content: Option<Arc<[u8]>>,
+    truncated: bool,
+}
+
+impl Entry {
+    /// An entry of `kind` at `path`, shipped by `layer`; size, mode and owner 0, no link
+    /// target, no content.
+    pub fn new(path: ImagePath, kind: EntryKind, layer: usize) -> Entry {
+        Entry {
+            path,
+            kind,
+            size: 0,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            layer,
+            order: 0,
+            extra: None,
+        }
+    }
+
+    /// Symlink target as stored (relative or absolute, not resolved); hard link target as a
+    /// normalised absolute path of the image (`/app/dist/main.js`), like [`Entry::path`].
+    pub fn link_target(&self) -> Option<&str> {
+        self.extra.as_ref()?.link_target.as_deref()
+    }
+
+    /// Content, when the [`super::Capture`] asked for it (files only; None otherwise).
+    pub fn content(&self) -> Option<&[u8]> {
+        self.shared_content().map(|c| &**c)
+    }
+
+    /// The content as shared (a hard link shares its target's).
+    pub fn shared_content(&self) -> Option<&Arc<[u8]>> {
+        self.extra.as_ref()?.content.as_ref()
+    }
+
+    /// The file was wanted but larger than the capture limit: the content holds only its start.
+    pub fn truncated(&self) -> bool {
+        self.extra.as_ref().is_some_and(|x| x.truncated)
+    }
+
+    pub fn set_link_target(&mut self, target: Option<Box<str>>) {
+        self.edit(|x| x.link_target = target);
+    }
+
+    /// Sets the captured content (None: not captured) and whether it is only the file's start.
+    pub fn set_content(&mut self, content: Option<Arc<[u8]>>, truncated: bool) {
+        self.edit(|x| {
+            x.content = content;
+            x.truncated = truncated;
+        });
+    }
+
+    fn edit(&mut self, f: impl FnOnce(&mut Extra)) {
+        let mut extra = self.extra.take().unwrap_or_default();
+        f(&mut extra);
+        let empty = extra.link_target.is_none() && extra.content.is_none() && !extra.truncated;
+        self.extra = (!empty).then_some(extra);
+    }
+}
+
+impl serde::Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Entry", 9)?;
+        s.serialize_field("path", &self.path)?;
+        s.serialize_field("kind", &self.kind)?;
+        s.serialize_field("size", &self.size)?;
+        s.serialize_field("mode", &self.mode)?;
+        s.serialize_field("uid", &self.uid)?;
+        s.serialize_field("gid", &self.gid)?;
+        s.serialize_field("link_target", &self.link_target())?;
+        s.serialize_field("layer", &self.layer)?;
+        s.serialize_field("truncated", &self.truncated())?;
+        s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_small_and_keeps_what_few_entries_have_apart() {
+        // path 16, size/uid/gid/layer 32, the box 8, order 4, mode 2, kind 1.
+        assert!(std::mem::size_of::<Entry>() <= 64);
+        let mut e = Entry::new("/app/x".into(), EntryKind::File, 2);
+        assert_eq!(
+            (e.link_target(), e.content(), e.truncated()),
+            (None, None, false)
+        );
+        e.set_content(Some(Arc::from(&b"ab"[..])), true);
+        e.set_link_target(Some("/etc".into()));
+        assert_eq!(e.content(), Some(&b"ab"[..]));
+        assert!(e.truncated());
+        assert_eq!(e.link_target(), Some("/etc"));
+        e.set_content(None, false);
+        assert_eq!((e.content(), e.truncated()), (None, false));
+        e.set_link_target(None);
+        assert!(e.extra.is_none());
+    }
+
+    #[test]
+    fn it_serialises_every_field_as_before() {
+        let mut e = Entry::new("/bin/sh".into(), EntryKind::Symlink, 1);
+        e.mode = 0o777;
+        e.set_link_target(Some("busybox".into()));
+        assert_eq!(
+            serde_json::to_string(&e).ok().as_deref(),
+            Some(
+                r#"{"path":"/bin/sh","kind":"symlink","size":0,"mode":511,"uid":0,"gid":0,"link_target":"busybox","layer":1,"truncated":false}"#
+            )
+        );
+    }
+}
