@@ -418,3 +418,77 @@ fn the_module_graph_hint_asks_for_workspace_only_when_it_was_not_given() {
         )
     );
 }
+
+/// hoppscotch's backend: Prisma 7 keeps the database URL in `prisma.config.ts`, and the
+/// `prisma` CLI is a production dependency so that `prisma migrate deploy` can run from the
+/// image; `files` publishes the config and generate ships it beside `dist/`. verify accepted
+/// the rest of that image and failed it for `sources` on this one file (generate and verify
+/// disagreed). It is accepted at the top of a package whose image manifest lists `prisma`
+/// among its dependencies, and still refused where nothing in production reads it.
+#[test]
+fn prisma_config_for_a_production_prisma_cli_is_no_source_left_in() {
+    let ws = crate::fixture_copy::copy("pnpm9-prisma-cli", false);
+    let generated = isogen(ws.path())
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let generated = String::from_utf8(generated).unwrap();
+    assert!(
+        generated
+            .contains("COPY --from=builder /app/apps/backend/prisma.config.ts prisma.config.ts"),
+        "{generated}"
+    );
+    let image = |name: &str, manifest: &str| {
+        let app = LayerTar::new()
+            .dir("app")
+            .dir("app/apps/backend/dist")
+            .file("app/apps/backend/package.json", manifest.as_bytes())
+            .file("app/apps/backend/dist/server.js", b"console.log('up')")
+            .file(
+                "app/apps/backend/prisma.config.ts",
+                b"import { defineConfig } from 'prisma/config';\nexport default defineConfig({});\n",
+            )
+            .file("app/apps/backend/prisma/schema.prisma", b"")
+            .finish();
+        let mut c = config("10001:10001", false);
+        c["config"]["Cmd"] = json!(["node", "/app/apps/backend/dist/server.js"]);
+        c["config"]["WorkingDir"] = json!("/app/apps/backend");
+        c["config"]["Labels"] = json!({"dev.isogen.service": "backend"});
+        let path = ws.path().join(name);
+        std::fs::write(&path, docker_image(c, &[base_layer(), app])).unwrap();
+        path
+    };
+    let sources = |image: &Path| -> Vec<String> {
+        let out = isogen(ws.path())
+            .args(["verify", "--format", "json", "--workspace"])
+            .arg(ws.path())
+            .arg(image)
+            .output()
+            .unwrap();
+        let v = json_of(&out.stdout);
+        v["images"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "sources")
+            .flat_map(|f| f["paths"].as_array().unwrap().iter())
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    let cli = image(
+        "cli.tar",
+        r#"{"name":"backend","version":"1.0.0","type":"module",
+  "dependencies":{"@prisma/client":"7.10.0","prisma":"7.10.0"}}"#,
+    );
+    assert_eq!(sources(&cli), Vec::<String>::new());
+    let no_cli = image(
+        "no-cli.tar",
+        r#"{"name":"backend","version":"1.0.0","type":"module",
+  "dependencies":{"@prisma/client":"7.10.0"}}"#,
+    );
+    assert_eq!(sources(&no_cli), vec!["/app/apps/backend/prisma.config.ts"]);
+}

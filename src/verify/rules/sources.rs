@@ -2,7 +2,9 @@
 //! `tsconfig*.json`, the `src/` folder of the service and of any package outside
 //! `node_modules` (unless the package's own entry points are in it: then `src/` is what runs),
 //! `*.rs`, `Cargo.toml`, `Cargo.lock`, Cargo `target/` folders, and whatever else a crate folder
-//! (one holding a `Cargo.toml`) copied into the image holds.
+//! (one holding a `Cargo.toml`) copied into the image holds. Not Prisma 7's `prisma.config.ts`
+//! at the top of a package whose manifest in the image needs the `prisma` CLI in production:
+//! the CLI reads it at run time, and generate ships it.
 //!
 //! Third-party packages are not searched (many publish their TypeScript next to the build), nor
 //! are distribution folders (`/usr/lib`, `/usr/share`, ...) where a `.ts` is as likely an MPEG
@@ -99,7 +101,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if !is_file {
         return None;
     }
-    if is_typescript_source(base) {
+    if is_typescript_source(base) && !prisma_cli_config(ctx, path, owner) {
         return Some(Hit::new(Diag::typescript_sources(), path));
     }
     if base.starts_with("tsconfig") && base.ends_with(".json") {
@@ -140,6 +142,26 @@ fn crate_folder<'p>(ctx: &Ctx, s: Shipped<'p>, owner: Option<&str>) -> Option<&'
         .take_while(|a| *a != "/")
         .find(|a| ctx.facts.crate_dirs.contains(*a))?;
     Some(dir)
+}
+
+/// Prisma 7's `prisma.config.ts` (`.mts`, `.cts`) at the top of one of our packages whose
+/// manifest in the image lists the `prisma` CLI among its production dependencies: the CLI
+/// reads it at run time (`prisma migrate deploy` takes the database URL from it, not from the
+/// schema), and generate ships it (hoppscotch's backend publishes it with `files`).
+fn prisma_cli_config(ctx: &Ctx, path: &str, owner: Option<(&str, &Role)>) -> bool {
+    let Some((dir, Role::Service | Role::Internal)) = owner else {
+        return false;
+    };
+    let base = fs::basename(path);
+    let config = ["prisma.config.ts", "prisma.config.mts", "prisma.config.cts"].contains(&base);
+    config
+        && fs::parent(path) == dir
+        && ctx.facts.manifests.get(dir).is_some_and(|m| {
+            m.dependencies
+                .iter()
+                .chain(&m.optional)
+                .any(|(name, _)| name == "prisma")
+        })
 }
 
 /// Whether the entrypoint's file is under `dir`.
