@@ -237,6 +237,29 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
     assert!(!stderr.contains("esbuild"), "{stderr}");
 }
 
+/// tests/fixtures/pnpm8-hoisted-fleet (pnpm 8, `ignore-scripts=true`, no package of any
+/// service's production closure marked `requiresBuild`): a v6 lockfile marks every package
+/// with an install script, so the warning says nothing is lost instead of warning of
+/// unbuilt native addons that do not exist (and of a fix that changes nothing).
+#[test]
+fn ignore_scripts_with_a_v6_lockfile_marking_none_says_nothing_is_lost() {
+    let ws = crate::fixture_copy::copy("pnpm8-hoisted-fleet", false);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run", "--service", "orders"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("(no `pnpm rebuild`), so nothing is lost: no package of the service's production dependencies is marked requiresBuild in pnpm-lock.yaml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("such as bcrypt"), "{stderr}");
+    assert!(!stderr.contains("remove the setting"), "{stderr}");
+}
+
 /// tests/fixtures/pnpm11-addon (pnpm 11, lockfile v9, `allowBuilds: {fs-ext: true}`): the
 /// build stages use the full Node image, which can compile fs-ext, and the runtime stays slim;
 /// with `ignoreScripts: true` added, the warning names fs-ext and the build stays slim; in

@@ -72,16 +72,23 @@ pub fn install_settings(
         out.builds_unknown = pnpm.builds_unknown;
     } else {
         let file = &pnpm.settings.get("ignore-scripts").map_or("", |s| &s.file);
-        let why = if pnpm
-            .lockfile_version
-            .as_deref()
-            .is_some_and(|v| v.starts_with('9'))
-        {
+        let v9 = (pnpm.lockfile_version.as_deref()).is_some_and(|v| v.starts_with('9'));
+        let why = if v9 {
             "allowed to build by the workspace's allowBuilds or onlyBuiltDependencies"
         } else {
             "marked requiresBuild in pnpm-lock.yaml"
         };
-        let unbuilt = if addons.is_empty() {
+        // A v5.4/v6 lockfile marks every package that has an install script or a binding.gyp:
+        // none marked in the closure is a fact, not a risk.
+        let none = addons.is_empty() && pnpm.lockfile && !v9 && pnpm.lockfile_version.is_some();
+        let fix = if none {
+            ""
+        } else {
+            "; remove the setting to build them (in the deps stage too, for the build)"
+        };
+        let unbuilt = if none {
+            "nothing is lost: no package of the service's production dependencies is marked requiresBuild in pnpm-lock.yaml (none has an install script or a binding.gyp)".to_string()
+        } else if addons.is_empty() {
             "native addons among the production dependencies (packages with a binding.gyp or an install script, such as bcrypt) are not built in the image".to_string()
         } else {
             let verb = if addons.len() == 1 { "is" } else { "are" };
@@ -92,7 +99,7 @@ pub fn install_settings(
             )
         };
         warnings.push(format!(
-            "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install runs no install scripts (no `pnpm rebuild`), so {unbuilt}; remove the setting to build them (in the deps stage too, for the build)"
+            "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install runs no install scripts (no `pnpm rebuild`), so {unbuilt}{fix}"
         ));
     }
     warnings.extend(pnpm.settings.layout_notes(HANDLED));
