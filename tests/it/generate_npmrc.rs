@@ -231,7 +231,7 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
         ),
     ]);
     assert!(
-        stderr.contains("so bcrypt (marked requiresBuild in pnpm-lock.yaml, in the service's production dependencies) is not built in the image"),
+        stderr.contains("so bcrypt (marked requiresBuild in pnpm-lock.yaml, in the production dependencies of `api`) is not built in its image"),
         "{stderr}"
     );
     assert!(!stderr.contains("esbuild"), "{stderr}");
@@ -253,7 +253,7 @@ fn ignore_scripts_with_a_v6_lockfile_marking_none_says_nothing_is_lost() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("(no `pnpm rebuild`), so nothing is lost: no package of the service's production dependencies is marked requiresBuild in pnpm-lock.yaml"),
+        stderr.contains("(no `pnpm rebuild`), so nothing is lost in the image of a service none of whose production dependencies pnpm-lock.yaml marks requiresBuild"),
         "{stderr}"
     );
     assert!(!stderr.contains("such as bcrypt"), "{stderr}");
@@ -303,7 +303,7 @@ fn an_allowed_native_addon_gets_a_compiler_or_is_named_when_scripts_are_ignored(
 
     let (dockerfile, stderr) = run("ignoreScripts: true\n", "");
     assert!(
-        stderr.contains("so fs-ext (allowed to build by the workspace's allowBuilds or onlyBuiltDependencies, in the service's production dependencies) is not built in the image"),
+        stderr.contains("so fs-ext (allowed to build by the workspace's allowBuilds or onlyBuiltDependencies, in the production dependencies of `ledger`) is not built in its image"),
         "{stderr}"
     );
     assert!(dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm-slim\n"));

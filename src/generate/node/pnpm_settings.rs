@@ -40,9 +40,11 @@ const HANDLED: &[&str] = &[
 ];
 
 /// The flags and switches of the build, and a warning for each setting that changes it.
-/// `shipped`: the folders of the packages the image ships (the service's runtime closure).
+/// `shipped`: the folders of the packages the image ships (the service's runtime closure);
+/// `service`: its name, in the warnings that differ from one service to the next.
 pub fn install_settings(
     pnpm: &PnpmWorkspace,
+    service: &str,
     shipped: &[&str],
     warnings: &mut Vec<String>,
 ) -> InstallSettings {
@@ -87,14 +89,15 @@ pub fn install_settings(
             "; remove the setting to build them (in the deps stage too, for the build)"
         };
         let unbuilt = if none {
-            "nothing is lost: no package of the service's production dependencies is marked requiresBuild in pnpm-lock.yaml (none has an install script or a binding.gyp)".to_string()
+            // The same for every such service: one line, not one per service.
+            "nothing is lost in the image of a service none of whose production dependencies pnpm-lock.yaml marks requiresBuild (none has an install script or a binding.gyp)".to_string()
         } else if addons.is_empty() {
             "native addons among the production dependencies (packages with a binding.gyp or an install script, such as bcrypt) are not built in the image".to_string()
         } else {
             let verb = if addons.len() == 1 { "is" } else { "are" };
             let names: Vec<&str> = addons.into_iter().collect();
             format!(
-                "{} ({why}, in the service's production dependencies) {verb} not built in the image",
+                "{} ({why}, in the production dependencies of `{service}`) {verb} not built in its image",
                 names.join(", ")
             )
         };
