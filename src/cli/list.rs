@@ -53,11 +53,11 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     for (service, why) in messages {
         if let Some(row) = rows.iter_mut().find(|r| r.services.contains(&service)) {
             let who = if row.services.len() > 1 {
-                format!("{service}: ")
+                format!("`{service}`")
             } else {
-                String::new()
+                "it".to_string()
             };
-            row.reason = format!("{}; generate refuses {who}{why}", row.reason);
+            row.reason = format!("{}; generate refuses {who}: {why}", row.reason);
             row.role = Role::Refused;
         }
     }

@@ -231,10 +231,33 @@ fn ignore_scripts_names_the_addons_a_v6_lockfile_marks() {
         ),
     ]);
     assert!(
-        stderr.contains("so bcrypt (marked requiresBuild in pnpm-lock.yaml, in the service's production dependencies) is not built in the image"),
+        stderr.contains("so bcrypt (marked requiresBuild in pnpm-lock.yaml, in the production dependencies of `api`) is not built in its image"),
         "{stderr}"
     );
     assert!(!stderr.contains("esbuild"), "{stderr}");
+}
+
+/// tests/fixtures/pnpm8-hoisted-fleet (pnpm 8, `ignore-scripts=true`, no package of any
+/// service's production closure marked `requiresBuild`): a v6 lockfile marks every package
+/// with an install script, so the warning says nothing is lost instead of warning of
+/// unbuilt native addons that do not exist (and of a fix that changes nothing).
+#[test]
+fn ignore_scripts_with_a_v6_lockfile_marking_none_says_nothing_is_lost() {
+    let ws = crate::fixture_copy::copy("pnpm8-hoisted-fleet", false);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run", "--service", "orders"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("(no `pnpm rebuild`), so nothing is lost in the image of a service none of whose production dependencies pnpm-lock.yaml marks requiresBuild"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("such as bcrypt"), "{stderr}");
+    assert!(!stderr.contains("remove the setting"), "{stderr}");
 }
 
 /// tests/fixtures/pnpm11-addon (pnpm 11, lockfile v9, `allowBuilds: {fs-ext: true}`): the
@@ -280,7 +303,7 @@ fn an_allowed_native_addon_gets_a_compiler_or_is_named_when_scripts_are_ignored(
 
     let (dockerfile, stderr) = run("ignoreScripts: true\n", "");
     assert!(
-        stderr.contains("so fs-ext (allowed to build by the workspace's allowBuilds or onlyBuiltDependencies, in the service's production dependencies) is not built in the image"),
+        stderr.contains("so fs-ext (allowed to build by the workspace's allowBuilds or onlyBuiltDependencies, in the production dependencies of `ledger`) is not built in its image"),
         "{stderr}"
     );
     assert!(dockerfile.contains("\nARG NODE_IMAGE=node:22-bookworm-slim\n"));

@@ -508,3 +508,22 @@ fn imports_in_packages_a_next_app_bundles_need_only_the_build() {
         "{stderr}"
     );
 }
+
+/// As splits-network's `packages/shared-types` (generated types saved as UTF-16 LE by a
+/// Windows shell) and `packages/basel-ui` (a Windows-1252 dash in a comment): `tsc` compiles
+/// both, so their imports are checked like any other file's, not skipped with a warning.
+#[test]
+fn sources_in_utf16_or_with_a_stray_byte_have_their_imports_checked() {
+    let ws = fixture("pnpm9-encodings");
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("could not check"), "{stderr}");
+    assert!(
+        stderr.contains("packages/db-types/src/database.types.ts:2: '@enc/json' reaches `@enc/json` (packages/json), which packages/db-types/package.json does not declare"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("services/api/src/format.ts:1: '@enc/json' reaches `@enc/json` (packages/json), which services/api/package.json does not declare"),
+        "{stderr}"
+    );
+}

@@ -924,7 +924,7 @@ fn install_settings(
         .chain([&service.package])
         .map(|&i| ws.package(i).dir.as_str())
         .collect();
-    let install = super::pnpm_settings::install_settings(pnpm, &shipped, warnings);
+    let install = super::pnpm_settings::install_settings(pnpm, &service.name, &shipped, warnings);
     super::settings::full_builder(node, &install.builds, install.builds_unknown);
     install
 }

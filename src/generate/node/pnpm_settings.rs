@@ -40,9 +40,11 @@ const HANDLED: &[&str] = &[
 ];
 
 /// The flags and switches of the build, and a warning for each setting that changes it.
-/// `shipped`: the folders of the packages the image ships (the service's runtime closure).
+/// `shipped`: the folders of the packages the image ships (the service's runtime closure);
+/// `service`: its name, in the warnings that differ from one service to the next.
 pub fn install_settings(
     pnpm: &PnpmWorkspace,
+    service: &str,
     shipped: &[&str],
     warnings: &mut Vec<String>,
 ) -> InstallSettings {
@@ -72,27 +74,35 @@ pub fn install_settings(
         out.builds_unknown = pnpm.builds_unknown;
     } else {
         let file = &pnpm.settings.get("ignore-scripts").map_or("", |s| &s.file);
-        let why = if pnpm
-            .lockfile_version
-            .as_deref()
-            .is_some_and(|v| v.starts_with('9'))
-        {
+        let v9 = (pnpm.lockfile_version.as_deref()).is_some_and(|v| v.starts_with('9'));
+        let why = if v9 {
             "allowed to build by the workspace's allowBuilds or onlyBuiltDependencies"
         } else {
             "marked requiresBuild in pnpm-lock.yaml"
         };
-        let unbuilt = if addons.is_empty() {
+        // A v5.4/v6 lockfile marks every package that has an install script or a binding.gyp:
+        // none marked in the closure is a fact, not a risk.
+        let none = addons.is_empty() && pnpm.lockfile && !v9 && pnpm.lockfile_version.is_some();
+        let fix = if none {
+            ""
+        } else {
+            "; remove the setting to build them (in the deps stage too, for the build)"
+        };
+        let unbuilt = if none {
+            // The same for every such service: one line, not one per service.
+            "nothing is lost in the image of a service none of whose production dependencies pnpm-lock.yaml marks requiresBuild (none has an install script or a binding.gyp)".to_string()
+        } else if addons.is_empty() {
             "native addons among the production dependencies (packages with a binding.gyp or an install script, such as bcrypt) are not built in the image".to_string()
         } else {
             let verb = if addons.len() == 1 { "is" } else { "are" };
             let names: Vec<&str> = addons.into_iter().collect();
             format!(
-                "{} ({why}, in the service's production dependencies) {verb} not built in the image",
+                "{} ({why}, in the production dependencies of `{service}`) {verb} not built in its image",
                 names.join(", ")
             )
         };
         warnings.push(format!(
-            "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install runs no install scripts (no `pnpm rebuild`), so {unbuilt}; remove the setting to build them (in the deps stage too, for the build)"
+            "{file}: `ignore-scripts = true`: the builder puts the root's node_modules/.bin on PATH (pnpm run leaves it off with this setting); the production install runs no install scripts (no `pnpm rebuild`), so {unbuilt}{fix}"
         ));
     }
     warnings.extend(pnpm.settings.layout_notes(HANDLED));

@@ -136,10 +136,11 @@ mod tests {
     use super::*;
 
     /// atproto: cbor-extract's optional platform packages are all marked `requiresBuild`; only
-    /// the one pnpm installs on Debian Linux is named (not darwin's, win32's or musl's).
+    /// the one pnpm installs on Debian Linux is named (not darwin's, win32's or musl's), nor,
+    /// as splits-network's sharp and @napi-rs/canvas, one for a CPU no image is built for.
     #[test]
     fn platform_packages_that_never_install_on_debian_are_not_named() {
-        let text = "lockfileVersion: '6.0'\npackages:\n  /cbor-extract@2.2.0:\n    requiresBuild: true\n    optionalDependencies:\n      '@cbor-extract/cbor-extract-darwin-arm64': 2.2.0\n      '@cbor-extract/cbor-extract-linux-x64': 2.2.0\n      '@cbor-extract/cbor-extract-linuxmusl-x64': 2.2.0\n  /@cbor-extract/cbor-extract-darwin-arm64@2.2.0:\n    cpu: [arm64]\n    os: [darwin]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linux-x64@2.2.0:\n    cpu: [x64]\n    os: [linux]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linuxmusl-x64@2.2.0:\n    os: [linux]\n    libc: [musl]\n    requiresBuild: true\n    optional: true\n";
+        let text = "lockfileVersion: '6.0'\npackages:\n  /cbor-extract@2.2.0:\n    requiresBuild: true\n    optionalDependencies:\n      '@cbor-extract/cbor-extract-darwin-arm64': 2.2.0\n      '@cbor-extract/cbor-extract-linux-x64': 2.2.0\n      '@cbor-extract/cbor-extract-linuxmusl-x64': 2.2.0\n      '@cbor-extract/cbor-extract-linux-s390x': 2.2.0\n      '@cbor-extract/cbor-extract-linux-arm64': 2.2.0\n  /@cbor-extract/cbor-extract-linux-s390x@2.2.0:\n    cpu: [s390x]\n    os: [linux]\n    libc: [glibc]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linux-arm64@2.2.0:\n    cpu: [arm64]\n    os: [linux]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-darwin-arm64@2.2.0:\n    cpu: [arm64]\n    os: [darwin]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linux-x64@2.2.0:\n    cpu: [x64]\n    os: [linux]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linuxmusl-x64@2.2.0:\n    os: [linux]\n    libc: [musl]\n    requiresBuild: true\n    optional: true\n";
         let importers = BTreeMap::from([(
             "services/bsync".to_string(),
             BTreeMap::from([(
@@ -161,7 +162,11 @@ mod tests {
         let names: Vec<&str> = got["services/bsync"].iter().map(String::as_str).collect();
         assert_eq!(
             names,
-            ["@cbor-extract/cbor-extract-linux-x64", "cbor-extract"]
+            [
+                "@cbor-extract/cbor-extract-linux-arm64",
+                "@cbor-extract/cbor-extract-linux-x64",
+                "cbor-extract"
+            ]
         );
     }
 

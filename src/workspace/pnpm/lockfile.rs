@@ -115,11 +115,14 @@ pub(super) struct LockNode {
     pub bundled: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "requiresBuild")]
     pub requires_build: bool,
-    /// The platforms it installs on (`os: [darwin]`, `libc: [musl]`): pnpm skips it elsewhere.
+    /// The platforms it installs on (`os: [darwin]`, `libc: [musl]`, `cpu: [s390x]`): pnpm
+    /// skips it elsewhere.
     #[serde(default)]
     pub os: Vec<String>,
     #[serde(default)]
     pub libc: Vec<String>,
+    #[serde(default)]
+    pub cpu: Vec<String>,
     #[serde(default)]
     pub dependencies: BTreeMap<String, String>,
     #[serde(default, rename = "optionalDependencies")]
@@ -141,8 +144,11 @@ pub(super) struct PeerMeta {
 }
 
 impl LockNode {
-    /// Whether pnpm installs it in a Debian (glibc) Linux image: its `os` and `libc` lists,
-    /// read as npm reads them (allowed names, or `!name` for a blocked one), allow it.
+    /// Whether pnpm installs it in a Debian (glibc) Linux image of amd64 or arm64 (the
+    /// platforms of Node's images that images are built for in practice; sharp's and
+    /// napi-rs's packages for arm, ppc64, riscv64 and s390x are not): its `os`, `libc` and
+    /// `cpu` lists, read as npm reads them (allowed names, or `!name` for a blocked one),
+    /// allow it.
     pub fn installs_on_debian(&self) -> bool {
         let allows = |list: &[String], here: &str| {
             list.is_empty()
@@ -150,7 +156,9 @@ impl LockNode {
                     || (list.iter().all(|v| v.starts_with('!'))
                         && !list.iter().any(|v| v.strip_prefix('!') == Some(here))))
         };
-        allows(&self.os, "linux") && allows(&self.libc, "glibc")
+        allows(&self.os, "linux")
+            && allows(&self.libc, "glibc")
+            && (allows(&self.cpu, "x64") || allows(&self.cpu, "arm64"))
     }
 }
 

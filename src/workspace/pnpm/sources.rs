@@ -9,7 +9,8 @@
 //! `test-helpers/`, `testing/`, and the test runners' own files: `vitest.config.*`,
 //! `jest.setup.*`, `playwright.config.*`, `setupTests.*`, and the setup files their configs
 //! name: [`super::test_runner`]): tests never reach an image, and
-//! the build never reads them. Files are parsed in parallel. The configs of build tools
+//! the build never reads them. Files are decoded as `tsc` reads them (UTF-16 with a byte order
+//! mark, UTF-8 with U+FFFD for a stray byte: [`decode`]) and parsed in parallel. The configs of build tools
 //! (`tailwind.config.*`, `vite.config.*`, ...) are read for their imports (the build loads
 //! them) but not for run-time paths: the service never runs them.
 //!
@@ -279,9 +280,10 @@ fn parse_all(root: &Path, jobs: Vec<(String, String)>) -> Vec<Parsed> {
 
 fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
     let path = root.join(file);
-    let result = match crate::fsio::read_to_string(&path) {
-        Ok(text) => {
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let result = match crate::fsio::read(&path) {
+        Ok(bytes) => {
+            let text = decode(&bytes);
+            let text = text.as_str();
             js::static_imports(Path::new(file), text)
                 .and_then(|imports| {
                     // Only a file that loads dotenv is read for its calls.
@@ -306,9 +308,43 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
     (dir.clone(), file.clone(), result)
 }
 
+/// The text of a source file as TypeScript reads it (`ts.sys.readFile`) and `tsc` compiles
+/// it: UTF-16 (little- or big-endian) when its byte order mark says so, as Windows tools
+/// write them (`supabase gen types > x.ts` in PowerShell); otherwise UTF-8 without its byte
+/// order mark, a byte that is no UTF-8 (a Windows-1252 dash in a comment) read as U+FFFD, as
+/// Node decodes it.
+fn decode(bytes: &[u8]) -> String {
+    let utf16 = |rest: &[u8], word: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = (rest.chunks_exact(2)).map(|c| word([c[0], c[1]])).collect();
+        String::from_utf16_lossy(&units)
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_are_decoded_as_typescript_reads_them() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(
+            "import x from 'a';\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        assert_eq!(decode(&le), "import x from 'a';\r\n");
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("export {};".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode(&be), "export {};");
+        assert_eq!(decode(b"\xEF\xBB\xBFlet a;"), "let a;");
+        assert_eq!(decode(b"// a \x97 b\nlet a;"), "// a \u{fffd} b\nlet a;");
+    }
 
     #[test]
     fn sources_tests_and_declarations() {
