@@ -13,7 +13,8 @@
 //! [`TOOL_WORDS`] after any server word:
 //! `mini-redis-cli`, `migration-tool`, `schema_generator`, `restatectl`), binaries whose
 //! command line requires a subcommand none of whose choices serves (restate's
-//! `restate-doctor`; see `super::subcommand_names`), the binaries of desktop apps
+//! `restate-doctor`; see `super::subcommand_names`) or a positional argument (dragonfly's
+//! `dfget <URL>`; see `super::cli_args`), the binaries of desktop apps
 //! (a package that depends on a GUI framework of [`DESKTOP_FRAMEWORKS`], such as tauri, even
 //! when it links a server library), and binaries whose
 //! `required-features` the package's default features do not enable (a plain `cargo build`
@@ -232,6 +233,7 @@ pub fn socket_server<'a>(package: &'a crate::workspace::Package, bin: &str) -> O
         && desktop_framework(package).is_none()
         && live_reload(package).is_none()
         && !c.required_subcommands.iter().any(|r| r.bin == bin)
+        && required_arg(package, bin).is_none()
         && features_off_by_default(package, bin).is_empty();
     c.listens.as_deref().filter(|_| plain)
 }
@@ -257,6 +259,20 @@ pub fn tool_subcommands<'a>(
                     .iter()
                     .any(|s| super::subcommand_names::serves(s))
         })
+}
+
+/// The required positional argument of binary `bin`'s command line, if it has one (see
+/// `super::cli_args`): dragonfly's `dfget <URL>`.
+pub fn required_arg<'a>(
+    package: &'a crate::workspace::Package,
+    bin: &str,
+) -> Option<&'a super::model::RequiredArg> {
+    package
+        .cargo
+        .as_ref()?
+        .required_args
+        .iter()
+        .find(|a| a.bin == bin)
 }
 
 /// Why the default rule makes binary `bin` of `package` a tool, or `None` when it makes it a
@@ -296,6 +312,14 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
                 r.file,
                 r.line,
                 r.subcommands.join(", ")
+            ));
+        }
+        if let Some(a) = required_arg(package, bin) {
+            return Some(format!(
+                "its command line requires an argument (`{}` at {}:{}), so run bare, as a CMD \
+                 would run it, it prints its usage and exits: a command-line tool beside the \
+                 server (if it serves, list it in [workspace] services with its `args`)",
+                a.name, a.file, a.line
             ));
         }
         let off = features_off_by_default(package, bin);
