@@ -39,7 +39,15 @@ pub(super) fn required_arg(root: &Path, bin: &str, files: &[PathBuf]) -> Option<
     files.iter().find_map(|file| {
         let text = crate::fsio::read_to_string(file).ok()?;
         let parsed = syn::parse_file(&text).ok()?;
-        let (name, line) = parsed.items.iter().find_map(positional_of_parser)?;
+        let all = files
+            .iter()
+            .filter_map(|f| crate::fsio::read_to_string(f).ok())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (name, line) = parsed
+            .items
+            .iter()
+            .find_map(|item| positional_of_parser(item, &all))?;
         let rel = file
             .strip_prefix(root)
             .unwrap_or(file)
@@ -54,13 +62,33 @@ pub(super) fn required_arg(root: &Path, bin: &str, files: &[PathBuf]) -> Option<
     })
 }
 
-/// For a struct deriving `Parser` or `StructOpt`: its first required positional field's name
-/// and line.
-fn positional_of_parser(item: &Item) -> Option<(String, usize)> {
+/// Calls that parse the process's command line into a struct: `Args::parse()`,
+/// `Opt::from_args()`, ...
+const PARSE_CALLS: &[&str] = &[
+    "parse()",
+    "try_parse()",
+    "parse_from(",
+    "try_parse_from(",
+    "from_args()",
+    "from_args_safe()",
+    "from_iter(",
+];
+
+/// For the struct deriving `Parser` or `StructOpt` that the binary parses its command line
+/// into (`<Name>::parse()` in `sources`; structopt and clap also derive them on the argument
+/// structs of subcommands, garage's `ConnectNodeOpt { node }`): its first required positional
+/// field's name and line.
+fn positional_of_parser(item: &Item, sources: &str) -> Option<(String, usize)> {
     let Item::Struct(s) = item else {
         return None;
     };
     if !s.attrs.iter().any(derives_parser) {
+        return None;
+    }
+    let parsed = PARSE_CALLS
+        .iter()
+        .any(|call| sources.contains(&format!("{}::{call}", s.ident)));
+    if !parsed {
         return None;
     }
     let Fields::Named(fields) = &s.fields else {
@@ -143,11 +171,11 @@ mod tests {
     #[test]
     fn a_required_positional_argument_is_found_and_options_flags_and_defaults_are_not() {
         // dfget: the URL, with a help text that says "long".
-        let dfget = "#[derive(Debug, Parser, Clone)]\n#[command(name = \"dfget\")]\nstruct Args {\n    #[arg(help = \"Specify the long URL [to] download\")]\n    url: Url,\n    #[arg(long, default_value_t = false)]\n    overwrite: bool,\n}\n";
+        let dfget = "#[derive(Debug, Parser, Clone)]\n#[command(name = \"dfget\")]\nstruct Args {\n    #[arg(help = \"Specify the long URL [to] download\")]\n    url: Url,\n    #[arg(long, default_value_t = false)]\n    overwrite: bool,\n}\nfn main() { let _ = Args::parse(); }\n";
         assert_eq!(first(dfget), Some(("url".into(), 5)));
-        let bare = "#[derive(clap::Parser)]\nstruct Cli {\n    /// The config file.\n    config: PathBuf,\n}\n";
+        let bare = "#[derive(clap::Parser)]\nstruct Cli {\n    /// The config file.\n    config: PathBuf,\n}\nfn main() { Cli::parse(); }\n";
         assert_eq!(first(bare), Some(("config".into(), 4)));
-        let structopt = "#[derive(StructOpt)]\nstruct Opt {\n    #[structopt(parse(from_os_str))]\n    input: PathBuf,\n}\n";
+        let structopt = "#[derive(StructOpt)]\nstruct Opt {\n    #[structopt(parse(from_os_str))]\n    input: PathBuf,\n}\nfn main() { Opt::from_args(); }\n";
         assert_eq!(first(structopt), Some(("input".into(), 4)));
         for server in [
             // mini-redis-server: an optional `--port`.
@@ -161,8 +189,13 @@ mod tests {
             // An `Args` group is not the command line.
             "#[derive(Args)]\nstruct Common {\n    url: Url,\n}\n",
             "fn main( {\n",
+            // garage: structopt derives StructOpt on a subcommand's arguments too; only the
+            // struct the binary parses is its command line.
+            "#[derive(StructOpt)]\npub struct Opt {\n    #[structopt(subcommand)]\n    cmd: Command,\n}\n#[derive(StructOpt)]\npub struct ConnectNodeOpt {\n    node: String,\n}\nfn main() { Opt::from_args(); }\n",
         ] {
-            assert_eq!(first(server), None, "{server}");
+            // Each is parsed as the command line (the `Args` group too, which cannot be).
+            let text = format!("{server}fn run() {{ Cli::parse(); Common::parse(); }}\n");
+            assert_eq!(first(&text), None, "{text}");
         }
     }
 }
