@@ -145,9 +145,31 @@ fn service_reason(p: &Package) -> String {
         }
         Ecosystem::Cargo => match server_source(p) {
             Some(f) => format!("its binaries run a server: it {f}"),
-            None => "the default rule".into(),
+            None => socket_servers(p).unwrap_or_else(|| "the default rule".into()),
         },
     }
+}
+
+/// For a package with no server framework whose binaries named as servers listen on plain
+/// sockets (see [`super::cargo::services::socket_server`]): which, and where.
+fn socket_servers(p: &Package) -> Option<String> {
+    let c = p.cargo.as_ref()?;
+    let mut site = None;
+    let bins: Vec<String> = c
+        .bins
+        .iter()
+        .filter(|b| {
+            let found = super::cargo::services::socket_server(p, &b.name);
+            site = site.or(found);
+            found.is_some()
+        })
+        .map(|b| format!("`{}`", b.name))
+        .collect();
+    Some(format!(
+        "a server on plain sockets: the name of {} says it serves, and it calls {}",
+        bins.join(", "),
+        site?
+    ))
 }
 
 /// The binaries of `p` that are not among its `services` (tools by their names, or left out

@@ -18,6 +18,8 @@
 //! | cargo-relay | a server package at the root with a second server binary and a `-utils` tool (rustdesk-server's shape); a gRPC framework that is a workspace member, depended on by path (tonic's own repository): `interop`'s `server` builds a server and is a service, its `client` and the client-only `probe` are tools, though the framework crate's own sources hold server code |
 //! | cargo-store | a thin root binary over a server library that declares the command line, whose subcommand is required (surrealdb's `surreal`: `args = ["start"]`, refused without); a member with only a `[[test]]` (typst's `tests`); an `include_bytes!` of an absolute path in a `/* */` comment (stalwart); a load tester that starts a server of its own (firezone's `firezone-loadtest`: a tool); a site builder whose `serve` previews with live reload (zola's shape: a tool) |
 //! | cargo-cluster | a server with the command-line tools restate ships beside it, each depending on a server framework: `cluster` of package `cluster-cli` (none of its subcommands, `dev` and `services`, serves), `clusterctl` (`ctl` glued to the name), `cluster-doctor` (a required subcommand none of whose choices serves: `log-server` inspects one); shadowsocks-rust's shape: `proxy-server` serves through its package's library, `proxy-url` names only the server crate's config types (a tool); a hand-written root `Dockerfile` with one target per image, the server run through an entrypoint script with arguments |
+//! | cargo-sockets | a server on plain sockets beside its client in one root package (mini-redis's shape: `[[bin]]`s at `src/bin/server.rs` and `src/bin/cli.rs`, no server framework): `cache-server` is a service by its name and its `TcpListener::bind`, `cache-cli` (a required subcommand) is a tool; a member `tunnel` that listens only under its `server` subcommand (bore's shape) stays a tool |
+//! | cargo-p2p | a daemon on a server framework beside a download client in one package (dragonfly's `dfdaemon` and `dfget <URL>`): `p2pget`, whose clap command line requires a positional argument, is a tool; `p2pd` is the service |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -53,6 +55,8 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-thin", &["engine", "idmd"]),
     ("cargo-store", &["store"]),
     ("cargo-cluster", &["cluster-server", "proxy-server"]),
+    ("cargo-sockets", &["cache-server"]),
+    ("cargo-p2p", &["p2pd"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

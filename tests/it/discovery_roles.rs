@@ -141,6 +141,8 @@ fn list_on_the_fixtures_and_the_example() {
         "tests/fixtures/cargo-thin",
         "tests/fixtures/cargo-store",
         "tests/fixtures/cargo-cluster",
+        "tests/fixtures/cargo-sockets",
+        "tests/fixtures/cargo-p2p",
         "tests/fixtures/pnpm10-apps-libs",
         "tests/fixtures/pnpm9-shop",
     ] {
@@ -435,16 +437,20 @@ fn a_front_end_served_by_a_preview_or_file_server_is_not_a_service_and_blocks_no
 
 /// Cargo programs on plain sockets, no server framework (mini-redis', bore's and hickory's
 /// resolver tools' shapes): a key-value store whose `kv-server` binary calls
-/// `TcpListener::bind` beside its `kv-cli`, a tunnel whose one binary listens through a
-/// workspace library, and a resolver CLI that only binds a UDP socket to send queries (its
-/// listener is in a test module). All stay tools (a server on plain sockets often needs a
-/// subcommand or a config file to serve, and some are CLIs with a server mode), but the two
-/// that listen say where, with how to make one a service.
+/// `TcpListener::bind` beside its `kv-cli`, a relay whose `relay-server` needs a subcommand, a
+/// tunnel whose one binary listens through a workspace library, and a resolver CLI that only
+/// binds a UDP socket to send queries (its listener is in a test module). `kv-server` is a
+/// service: its name says it serves, it listens, and it runs with no argument (mini-redis's
+/// `mini-redis-server` was a tool, and `generate` refused the repository). The others stay
+/// tools (a server on plain sockets often needs a subcommand or a config file to serve, and
+/// some are CLIs with a server mode), and those that listen say where, with how to make one a
+/// service.
 const PLAIN_SOCKETS: &[(&str, &str)] = &[
     (
         "Cargo.toml",
-        "[workspace]\nmembers = [\"kv\", \"tunnel\", \"tunnel-net\", \"resolve\"]\nresolver = \"2\"\n",
+        "[workspace]\nmembers = [\"kv\", \"relay\", \"tunnel\", \"tunnel-net\", \"resolve\"]\nresolver = \"2\"\n",
     ),
+    ("Cargo.lock", "version = 4\n"),
     (
         "kv/Cargo.toml",
         "[package]\nname = \"kv\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"kv-server\"\npath = \"src/bin/server.rs\"\n\n[[bin]]\nname = \"kv-cli\"\npath = \"src/bin/cli.rs\"\n\n[dependencies]\ntokio = \"1\"\n",
@@ -456,6 +462,14 @@ const PLAIN_SOCKETS: &[(&str, &str)] = &[
     (
         "kv/src/bin/cli.rs",
         "fn main() { let _ = std::net::TcpStream::connect(\"127.0.0.1:6379\"); }\n",
+    ),
+    (
+        "relay/Cargo.toml",
+        "[package]\nname = \"relay\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"relay-server\"\npath = \"src/main.rs\"\n\n[dependencies]\nclap = { version = \"4\", features = [\"derive\"] }\n",
+    ),
+    (
+        "relay/src/main.rs",
+        "use clap::{Parser, Subcommand};\n\n#[derive(Parser)]\nstruct Cli {\n    #[command(subcommand)]\n    command: Command,\n}\n\n#[derive(Subcommand)]\nenum Command {\n    Start { config: String },\n    Check { config: String },\n}\n\nfn main() {\n    if let Command::Start { .. } = Cli::parse().command {\n        let l = std::net::TcpListener::bind(\"0.0.0.0:7000\").unwrap();\n        for _ in l.incoming() {}\n    }\n}\n",
     ),
     (
         "tunnel/Cargo.toml",
@@ -484,37 +498,54 @@ const PLAIN_SOCKETS: &[(&str, &str)] = &[
 ];
 
 #[test]
-fn a_cargo_tool_that_listens_on_a_plain_socket_says_where() {
+fn a_cargo_server_on_plain_sockets_is_a_service_when_its_name_says_so_and_a_tool_that_listens_says_where(
+) {
     let ws = workspace(PLAIN_SOCKETS);
     insta::assert_snapshot!("list_plain_sockets", list(ws.path(), &[]));
-    // generate's "no services" names each tool: the listening ones with the site and the fix,
-    // not `kv-cli` (a tool by its name) nor `resolve`.
     let out = isogen()
         .arg("generate")
         .arg(ws.path())
         .assert()
-        .code(2)
+        .success()
         .get_output()
-        .stderr
         .clone();
-    let err = String::from_utf8_lossy(&out);
-    let line = |bin: &str| {
-        err.lines()
-            .find(|l| l.trim_start().starts_with(&format!("{bin} (package")))
-            .unwrap_or_else(|| panic!("no line for {bin}:\n{err}"))
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(ws.path().join("kv/Dockerfile").is_file(), "{err}");
+    let dockerfile = std::fs::read_to_string(ws.path().join("kv/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("CMD [\"/app/kv-server\"]") && !dockerfile.contains("kv-cli\n"),
+        "{dockerfile}"
+    );
+    for dir in ["relay", "tunnel", "resolve"] {
+        assert!(!ws.path().join(dir).join("Dockerfile").exists(), "{dir}");
+    }
+    // `isogen list` names each tool: the listening ones with the site and the fix, not
+    // `resolve`.
+    let text = list(ws.path(), &[]);
+    let row = |pkg: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(pkg))
+            .unwrap_or_else(|| panic!("no row for {pkg}:\n{text}"))
             .to_string()
     };
+    assert!(row("kv").starts_with("service"), "{text}");
     assert!(
-        line("kv-server").contains("calls `TcpListener::bind` at kv/src/bin/server.rs:5;"),
-        "{err}"
+        row("kv").contains("the name of `kv-server` says it serves, and it calls `TcpListener::bind` at kv/src/bin/server.rs:5")
+            && row("kv").contains("not services: kv-cli"),
+        "{text}"
     );
     assert!(
-        line("tunnel")
-            .contains("calls `TcpListener::bind` at tunnel-net/src/lib.rs:3 in tunnel-net;"),
-        "{err}"
+        row("relay").starts_with("tool")
+            && row("relay").contains("calls `TcpListener::bind` at relay/src/main.rs:17;"),
+        "{text}"
     );
-    assert!(!line("kv-cli").contains("calls"), "{err}");
-    assert!(!line("resolve").contains("calls"), "{err}");
+    assert!(
+        row("tunnel").starts_with("tool")
+            && row("tunnel")
+                .contains("calls `TcpListener::bind` at tunnel-net/src/lib.rs:3 in tunnel-net;"),
+        "{text}"
+    );
+    assert!(!row("resolve").contains("calls"), "{text}");
 }
 
 /// create-t3-turbo's `apps/expo`: an Expo app whose `main` is its `index.ts` (the React Native

@@ -7,7 +7,8 @@
 //!   `CARGO_HOME=/usr/local/cargo`), gcc, g++, make, pkg-config with binutils, the libc and
 //!   OpenSSL headers to link and to build the C code of `-sys` crates, as the official image
 //!   (buildpack-deps) has them (the Debian packages' files as installed here, with their
-//!   dependencies), busybox-static for `/bin/sh` and the utilities the Dockerfile's `RUN`s use,
+//!   dependencies), dash as `/bin/sh` (busybox's shell would run its own `ar` before binutils'),
+//!   busybox-static for the utilities the Dockerfile's `RUN`s use,
 //!   and the system CA bundle, so `cargo build --locked` fetches crates through the TLS proxy;
 //! - the runtime, tagged `gcr.io/distroless/cc-debian12:latest` (the default `RUNTIME_IMAGE`):
 //!   what Google's distroless `cc` image holds, from the host's packages: glibc, libgcc_s,
@@ -51,6 +52,7 @@ const BUILDER_PACKAGES: &[&str] = &[
     "libc6-dev",
     "pkg-config",
     "libssl-dev",
+    "dash",
 ];
 /// Debian packages whose files make the runtime (distroless `cc`'s set).
 const RUNTIME_PACKAGES: &[&str] = &["libc6", "libgcc-s1", "libssl3"];
@@ -125,10 +127,11 @@ pub(crate) fn add_toolchain(fs: &mut RootFs, t: &Toolchain) -> Result<()> {
     fs.add_tree_at(&t.sysroot.join("lib"), &rustup_dir.join("lib"))
 }
 
-pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
-    let host = host_toolchain()?;
-    let (version, toolchain) = (host.version.clone(), host.name.clone());
-
+/// The builder's files without the Rust toolchain: the C toolchain of [`BUILDER_PACKAGES`],
+/// busybox for the utilities, and dash as `/bin/sh` (as in the official image): busybox's shell
+/// runs its own applets before `PATH`, so a `-sys` crate's libtool recipe (`ar cru`) got
+/// busybox's `ar`, which cannot create an archive, and garage's libsodium-sys failed.
+pub(crate) fn builder_c_toolchain() -> Result<RootFs> {
     let mut fs = RootFs {
         entries: Default::default(),
     };
@@ -143,6 +146,20 @@ pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
         },
     );
     fs.add_busybox()?;
+    fs.entries.insert(
+        canonical(Path::new("/bin"))?.join("sh"),
+        Entry::Symlink {
+            target: "dash".into(),
+        },
+    );
+    Ok(fs)
+}
+
+pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
+    let host = host_toolchain()?;
+    let (version, toolchain) = (host.version.clone(), host.name.clone());
+
+    let mut fs = builder_c_toolchain()?;
 
     add_toolchain(&mut fs, &host)?;
 
@@ -158,7 +175,7 @@ pub fn build_builder(work_dir: &Path) -> Result<RustBase> {
          RUST_VERSION={version} \\\n    \
          SSL_CERT_FILE={CA_BUNDLE}\n\
          LABEL org.opencontainers.image.title=\"rust\" \\\n      \
-         org.opencontainers.image.description=\"Local Rust builder made by cargo xtask from the host's toolchain ({toolchain}), gcc and busybox\"\n\
+         org.opencontainers.image.description=\"Local Rust builder made by cargo xtask from the host's toolchain ({toolchain}), gcc, dash and busybox\"\n\
          CMD [\"/bin/sh\"]\n"
     );
     build_image(&fs, &containerfile, BUILDER_NAMES, work_dir)
@@ -353,4 +370,28 @@ pub(crate) fn add_host_path(fs: &mut RootFs, path: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/bin/sh` of the builder is dash, and `ar` is binutils', not a busybox applet: a
+    /// libtool recipe run by busybox's shell got busybox's `ar` (garage's libsodium-sys).
+    #[test]
+    fn the_builder_shell_is_dash_and_ar_is_binutils() {
+        let fs = builder_c_toolchain().unwrap();
+        let bin = canonical(Path::new("/bin")).unwrap();
+        let link = |name: &str| match fs.entries.get(&bin.join(name)) {
+            Some(Entry::Symlink { target }) => Some(target.clone()),
+            _ => None,
+        };
+        assert_eq!(link("sh"), Some(PathBuf::from("dash")));
+        assert!(matches!(
+            fs.entries.get(&bin.join("dash")),
+            Some(Entry::File { .. })
+        ));
+        assert_ne!(link("ar"), Some(PathBuf::from("busybox")));
+        assert!(fs.entries.contains_key(&bin.join("ar")));
+    }
 }

@@ -1,11 +1,12 @@
 //! Where a package with no server framework opens a listening socket (`TcpListener::bind`,
 //! `UnixListener::bind`, `TcpListener::from_std`), in its own sources or in a workspace crate
-//! it depends on: a hint for `isogen list` and generate, never a rule. Real servers on plain
-//! sockets (sozu on mio, rathole, bore, mini-redis, rustdesk-server) all listen so, but most
-//! need arguments to serve (`sozu start -c config.toml`, `bore server`, `rathole
-//! server.toml`) and some are command-line tools with a server mode (bore's `bore-cli`, atuin's
-//! `atuin server start`), so making them services by default would write CMDs that print
-//! usage. UDP `bind` is not looked at: clients bind UDP sockets too (a resolver's, a metrics
+//! it depends on: a hint for `isogen list` and generate, and a service only for a binary named
+//! as a server that runs without arguments (mini-redis's `mini-redis-server`; see
+//! `super::services::socket_server`). Real servers on plain sockets (sozu on mio, rathole,
+//! bore, mini-redis, rustdesk-server) all listen so, but most need arguments to serve (`sozu
+//! start -c config.toml`, `bore server`, `rathole server.toml`) and some are command-line tools
+//! with a server mode (bore's `bore-cli`, atuin's `atuin server start`), so making every one a
+//! service by default would write CMDs that print usage. UDP `bind` is not looked at: clients bind UDP sockets too (a resolver's, a metrics
 //! sender's).
 //!
 //! It reads `.rs` files (not `target/`, `tests/`, `benches/`, `examples/`, `tests.rs`, nor

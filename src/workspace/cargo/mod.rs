@@ -48,6 +48,7 @@
 mod bin_sources;
 mod build_programs;
 mod cargo_config;
+mod cli_args;
 mod deps;
 mod embeds;
 mod features;

@@ -117,6 +117,9 @@ pub struct CargoPackage {
     /// `#[command(subcommand)]` on a field that is not an `Option`, `subcommand_required`):
     /// each with the file (relative to the workspace root) and line that says so.
     pub required_subcommands: Vec<RequiredSubcommand>,
+    /// Binaries whose command line requires a positional argument (dfget's `<URL>`; see
+    /// `cli_args`): run bare, they print their usage and exit.
+    pub required_args: Vec<RequiredArg>,
     /// For a command-line tool whose server is a live-reload preview (zola's `zola serve`,
     /// typst's `typst watch`; see `live_reload`): the file-watcher crate it (or its server
     /// library) depends on. Its binaries are tools by default.
@@ -178,6 +181,18 @@ pub struct RequiredSubcommand {
     /// The subcommands it chooses from (kebab-case, as clap names them), when isogen could
     /// read them (see `subcommand_names`); empty otherwise.
     pub subcommands: Vec<String>,
+}
+
+/// A binary's required positional argument (see `cli_args`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RequiredArg {
+    pub bin: String,
+    /// The source file, relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// The field's line, 1-based.
+    pub line: usize,
+    /// The field's name.
+    pub name: String,
 }
 
 /// A workspace library that starts the server a thin binary runs.

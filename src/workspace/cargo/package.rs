@@ -401,6 +401,7 @@ impl Loader {
                 server_lib: None,
                 side_tools: Vec::new(),
                 required_subcommands: Vec::new(),
+                required_args: Vec::new(),
                 live_reload: None,
                 missing_embeds,
                 sqlx_macros: None,

@@ -5,13 +5,16 @@
 //! only when the sources start a server, see [`super::serves`]), or when it is a thin binary
 //! over a workspace library that starts a server ([`super::server_lib`]); a binary of such a
 //! package whose sources name no crate of the server while a sibling's do is a tool
-//! ([`super::bin_sources`]); the binaries of every other
+//! ([`super::bin_sources`]); a binary named as a server (`mini-redis-server`) of a package
+//! with no framework that opens a listening socket is a service when it runs as it is
+//! ([`socket_server`]); the binaries of every other
 //! package are tools and get no image, as do the members of a package called `xtask` (the
 //! cargo-xtask convention for developer tasks) and binaries named as tools (a word of
 //! [`TOOL_WORDS`] after any server word:
 //! `mini-redis-cli`, `migration-tool`, `schema_generator`, `restatectl`), binaries whose
 //! command line requires a subcommand none of whose choices serves (restate's
-//! `restate-doctor`; see `super::subcommand_names`), the binaries of desktop apps
+//! `restate-doctor`; see `super::subcommand_names`) or a positional argument (dragonfly's
+//! `dfget <URL>`; see `super::cli_args`), the binaries of desktop apps
 //! (a package that depends on a GUI framework of [`DESKTOP_FRAMEWORKS`], such as tauri, even
 //! when it links a server library), and binaries whose
 //! `required-features` the package's default features do not enable (a plain `cargo build`
@@ -207,6 +210,34 @@ pub fn tool_name(bin: &str) -> bool {
         .is_some_and(tool_word)
 }
 
+/// Whether the binary's name says it serves: of its words in [`TOOL_WORDS`] or
+/// [`SERVER_WORDS`], the last one is a server word (`mini-redis-server`, `kv_daemon`).
+fn server_name(bin: &str) -> bool {
+    bin.split(['-', '_'])
+        .rev()
+        .find(|w| TOOL_WORDS.contains(w) || w.ends_with("ctl") || SERVER_WORDS.contains(w))
+        .is_some_and(|w| SERVER_WORDS.contains(&w))
+}
+
+/// For a binary of a package with no server framework that is a server on plain sockets by
+/// default: its name says it serves (see [`server_name`]), its package (or a workspace crate
+/// it uses) opens a listening socket, and it runs as it is: no subcommand required, no
+/// feature the defaults leave off, not a desktop app or a live-reload tool. mini-redis's
+/// `mini-redis-server` (a tokio `TcpListener`, an optional `--port`). The listener site,
+/// `None` otherwise: bore's `bore server`, sozu's `sozu start -c ...` and rathole's `rathole
+/// server.toml` are not named as servers, and stay tools with a hint.
+pub fn socket_server<'a>(package: &'a crate::workspace::Package, bin: &str) -> Option<&'a str> {
+    let c = package.cargo.as_ref()?;
+    let plain = server_name(bin)
+        && !runs_server(package)
+        && desktop_framework(package).is_none()
+        && live_reload(package).is_none()
+        && !c.required_subcommands.iter().any(|r| r.bin == bin)
+        && required_arg(package, bin).is_none()
+        && features_off_by_default(package, bin).is_empty();
+    c.listens.as_deref().filter(|_| plain)
+}
+
 /// For a binary whose command line requires a subcommand, none of which serves (restate's
 /// `restate-doctor`: `partition-store`, `log-server`, `id`, ...; see `subcommand_names`):
 /// where it says so and the subcommands. `None` when a subcommand serves, when isogen could
@@ -228,6 +259,20 @@ pub fn tool_subcommands<'a>(
                     .iter()
                     .any(|s| super::subcommand_names::serves(s))
         })
+}
+
+/// The required positional argument of binary `bin`'s command line, if it has one (see
+/// `super::cli_args`): dragonfly's `dfget <URL>`.
+pub fn required_arg<'a>(
+    package: &'a crate::workspace::Package,
+    bin: &str,
+) -> Option<&'a super::model::RequiredArg> {
+    package
+        .cargo
+        .as_ref()?
+        .required_args
+        .iter()
+        .find(|a| a.bin == bin)
 }
 
 /// Why the default rule makes binary `bin` of `package` a tool, or `None` when it makes it a
@@ -269,6 +314,14 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
                 r.subcommands.join(", ")
             ));
         }
+        if let Some(a) = required_arg(package, bin) {
+            return Some(format!(
+                "its command line requires an argument (`{}` at {}:{}), so run bare, as a CMD \
+                 would run it, it prints its usage and exits: a command-line tool beside the \
+                 server (if it serves, list it in [workspace] services with its `args`)",
+                a.name, a.file, a.line
+            ));
+        }
         let off = features_off_by_default(package, bin);
         if !off.is_empty() {
             return Some(format!(
@@ -284,6 +337,9 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
                 server_source(package).unwrap_or_default()
             ));
         }
+        return None;
+    }
+    if socket_server(package, bin).is_some() {
         return None;
     }
     Some(match client_only {

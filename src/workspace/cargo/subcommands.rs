@@ -21,7 +21,8 @@ const BUILDER_MARKERS: &[&str] = &[
     "AppSettings::SubcommandRequired",
 ];
 
-/// Sets [`super::model::CargoPackage::required_subcommands`] of every package with binaries.
+/// Sets [`super::model::CargoPackage::required_subcommands`] and `required_args` (see
+/// `super::cli_args`) of every package with binaries.
 /// `dirs[k]` is the folder of `packages[k]` relative to `root`.
 pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &mut [Package]) {
     let lib_files_of = |k: usize, packages: &[Package]| -> Vec<std::path::PathBuf> {
@@ -50,8 +51,10 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
             continue;
         };
         let mut found = Vec::new();
+        let mut args = Vec::new();
         for bin in &c.bins {
             let files = module_files(&root.join(dir).join(&bin.path));
+            args.extend(super::cli_args::required_arg(root, &bin.name, &files));
             let place = files
                 .iter()
                 .chain(&lib_files)
@@ -73,6 +76,7 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
             }
         }
         c.required_subcommands = found;
+        c.required_args = args;
     }
 }
 
