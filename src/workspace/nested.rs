@@ -150,6 +150,16 @@ fn from_walk(
         found.push(format!("{rel}/"));
         return;
     }
+    // Below, a folder is a root only if the walk saw a marker file in it, or if the walk could
+    // not list it (then it is looked at): with neither, nothing below can be one, and the sets
+    // below need not be built (most package folders: 220 on the bench's workspace).
+    let is_marker = |path: &String| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name == pnpm::WORKSPACE_FILE || name == cargo::MANIFEST
+    };
+    if folder.unlisted.is_empty() && !folder.files.iter().chain(&folder.links).any(is_marker) {
+        return;
+    }
     // Every folder below it within reach, from the paths the walk saw, in walk order.
     let seen: BTreeSet<&str> = folder
         .files

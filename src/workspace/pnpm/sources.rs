@@ -262,20 +262,11 @@ fn is_source(name: &str) -> bool {
 /// (package folder, file, what the file gave, or why not).
 type Parsed = (String, String, Result<FileFacts, String>);
 
-/// Reads and parses every (package folder, file) on all cores.
+/// Reads and parses every (package folder, file) on all cores ([`crate::par::map`]: each
+/// thread takes the next files as it finishes its own, so a thread left with the larger files
+/// does not hold back the rest, and the calling thread parses too), in `jobs`' order.
 fn parse_all(root: &Path, jobs: Vec<(String, String)>) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|j| parse_one(root, j)).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| Vec::new()))
-            .collect::<Vec<Parsed>>()
-    })
+    crate::par::map(&jobs, |job| parse_one(root, job))
 }
 
 fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {

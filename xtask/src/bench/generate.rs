@@ -149,7 +149,10 @@ pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResul
         }
     }
     let mut note = format!(
-        "Workspace written by `cargo xtask bench` ({services} services under apps/, each with 12 files and 2-3 internal dependencies)."
+        "Workspace written by `cargo xtask bench` ({services} services under apps/, each with 12 files and 2-3 internal dependencies). \
+         Cold: each run of `isogen generate` and of turbo gets a fresh `cp -a` of the workspace, made just before it and not timed \
+         (so its files are in the page cache, as after a checkout; no Dockerfile, no `.turbo` folder, and `generate` reads no cache: \
+         the `--check` cache is only read by `--check`)."
     );
     match install_turbo(out) {
         Ok(turbo) => {
