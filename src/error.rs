@@ -58,9 +58,13 @@ pub enum Error {
     Usage(String),
 
     /// Imports of a service's sources (or its internal packages') that cross a package
-    /// boundary: one line each, `file:line: what and the fix`.
-    #[error("service `{service}` imports code its image's build does not have ({}):\n  {}", count(.lines.len(), "import"), .lines.join("\n  "))]
-    Imports { service: String, lines: Vec<String> },
+    /// boundary: one line each, `file:line: what and the fix`. Several services share one
+    /// error when the same imports (of an internal package they all use) fail them all.
+    #[error("{}:\n  {}", imports_head(.services, .lines.len()), .lines.join("\n  "))]
+    Imports {
+        services: Vec<String>,
+        lines: Vec<String>,
+    },
 
     /// Several services failed (generate reports them all in one run): one error a line, then
     /// how many and what was (not) written.
@@ -71,6 +75,24 @@ pub enum Error {
 /// `1 import`, `3 imports`.
 fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `service `api` imports code its image's build does not have (2 imports)`, or for several
+/// services failed by the same imports, `services `a`, `b` and `c` import code ...`.
+fn imports_head(services: &[String], n: usize) -> String {
+    let named: Vec<String> = services.iter().map(|s| format!("`{s}`")).collect();
+    match named.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!(
+            "services {} and {last} import code their images' builds do not have ({})",
+            rest.join(", "),
+            count(n, "import")
+        ),
+        _ => format!(
+            "service {} imports code its image's build does not have ({})",
+            named.join(""),
+            count(n, "import")
+        ),
+    }
 }
 
 /// Each error on its own line, as `main.rs` prints one (`error: ...`).

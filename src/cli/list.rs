@@ -50,7 +50,20 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
         ));
         return Ok((rows, warnings));
     }
-    for (service, why) in messages {
+    // The same failing imports (of an internal package many services use) are said in full
+    // once; the other services' rows name the service they were said for.
+    let mut first_with: Vec<(&[String], &str)> = Vec::new();
+    for ((service, mut why), (name, error)) in messages.into_iter().zip(&plan.failed) {
+        if let isogen::Error::Imports { lines, .. } = error {
+            match first_with.iter().find(|(l, _)| *l == lines.as_slice()) {
+                Some((_, first)) => {
+                    let n = lines.len();
+                    let s = if n == 1 { "" } else { "s" };
+                    why = format!("the same {n} import{s} as `{first}`");
+                }
+                None => first_with.push((lines, name)),
+            }
+        }
         if let Some(row) = rows.iter_mut().find(|r| r.services.contains(&service)) {
             let who = if row.services.len() > 1 {
                 format!("`{service}`")

@@ -217,7 +217,21 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
 /// each once (a workspace-wide error, a stale lockfile, fails every service the same way).
 pub fn failure(unknown: Vec<Error>, failed: Vec<(String, Error)>) -> Error {
     let mut errors = unknown;
-    errors.extend(failed.into_iter().map(|(_, e)| e));
+    for (_, e) in failed {
+        // The same imports failing several services (in an internal package they all use)
+        // are one error naming them all, not the same lines once per service.
+        if let Error::Imports { services, lines } = &e {
+            let same = errors.iter_mut().find_map(|seen| match seen {
+                Error::Imports { services, lines: l } if l == lines => Some(services),
+                _ => None,
+            });
+            if let Some(named) = same {
+                named.extend(services.iter().cloned());
+                continue;
+            }
+        }
+        errors.push(e);
+    }
     let mut seen = std::collections::HashSet::new();
     errors.retain(|e| seen.insert(e.to_string()));
     match errors.len() {

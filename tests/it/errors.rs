@@ -322,3 +322,71 @@ case!(
     CROSSING,
     &["generate", "{dir}"]
 );
+
+// Error::Imports shared: an internal package every service uses (splits-network's
+// shared-access-context) imports a workspace package it does not declare. The same import
+// fails each service; generate says it once, naming them all, and `list` says it in full on
+// the first service's row and names that service on the others'.
+const SHARED_CROSSING: &[(&str, &str)] = &[
+    (
+        "packages/types/package.json",
+        r#"{"name":"@x/types","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+    ),
+    (
+        "packages/lib/src/index.ts",
+        "import type { Plan } from '@x/types';\nexport const lib = 1;\n",
+    ),
+    (
+        "services/api/src/main.ts",
+        "import { lib } from '@x/lib';\n",
+    ),
+    (
+        "services/billing/package.json",
+        r#"{"name":"@x/billing","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    ),
+    (
+        "services/billing/src/main.ts",
+        "import { lib } from '@x/lib';\n",
+    ),
+    (
+        "services/mail/package.json",
+        r#"{"name":"@x/mail","version":"1.0.0","main":"dist/main.js","scripts":{"build":"tsc"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    ),
+    (
+        "services/mail/src/main.ts",
+        "import { lib } from '@x/lib';\n",
+    ),
+];
+case!(
+    imports_shared_by_services,
+    PNPM,
+    SHARED_CROSSING,
+    &["generate", "{dir}"]
+);
+
+#[test]
+fn imports_shared_by_services_listed() {
+    let dir = workspace(PNPM, SHARED_CROSSING);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["list"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("packages/lib/src/index.ts:1: '@x/types'")
+            .count(),
+        1,
+        "{text}"
+    );
+    for service in ["billing", "mail"] {
+        let row = (text.lines())
+            .find(|l| l.contains(&format!("services/{service} ")))
+            .unwrap_or_else(|| panic!("no row for {service}: {text}"));
+        assert!(
+            row.contains("generate refuses it: the same 1 import as `api`"),
+            "{row}"
+        );
+    }
+}

@@ -112,7 +112,7 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
         return Ok(());
     }
     Err(Error::Imports {
-        service: service.name.clone(),
+        services: vec![service.name.clone()],
         lines,
     })
 }
