@@ -37,6 +37,7 @@ pub mod npmrc;
 pub mod overrides;
 pub mod pnpm_major;
 pub mod prisma;
+pub mod remote;
 pub mod root;
 pub mod script_files;
 pub mod settings;
