@@ -22,6 +22,7 @@ mod generate;
 mod generate_build_files;
 mod generate_next;
 mod generate_npmrc;
+mod generate_remote;
 mod generate_tsc_root;
 mod image_cli;
 mod image_corrupt;

@@ -600,7 +600,7 @@ fn typescript_sources_that_files_publishes_are_left_out_with_a_warning() {
     );
     assert!(!stdout.contains("agents-server/src"), "{stdout}");
     assert!(
-        stderr.contains("warning: packages/agents-server/package.json: `files` publishes src/ (5 files), which holds only TypeScript sources that the build compiles into its output; Node does not load them in production, so the image leaves them out"),
+        stderr.contains("warning: packages/agents-server/package.json: `files` publishes src/ (5 files), TypeScript sources that the build compiles into its output; Node does not load them in production, so the image leaves them out"),
         "{stderr}"
     );
 }

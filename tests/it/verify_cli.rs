@@ -492,3 +492,102 @@ fn prisma_config_for_a_production_prisma_cli_is_no_source_left_in() {
     );
     assert_eq!(sources(&no_cli), vec!["/app/apps/backend/prisma.config.ts"]);
 }
+
+/// A TypeScript file that a package's `files` lists (`"files": ["dist", "seed.ts"]`) ships
+/// only when the service declares it in `assets`; generate and verify agree both ways: left
+/// out with a warning and refused by `sources` when it is not declared, shipped and accepted
+/// when it is.
+#[test]
+fn a_published_typescript_file_ships_and_passes_only_as_a_declared_asset() {
+    let ws = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+        ),
+        ("pnpm-workspace.yaml", "packages:\n  - services/*\n"),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  services/api: {}\n",
+        ),
+        (
+            "services/api/package.json",
+            r#"{"name":"api","version":"1.0.0","main":"dist/main.js","files":["dist","seed.ts"],"scripts":{"build":"tsc"}}"#,
+        ),
+        (
+            "services/api/tsconfig.json",
+            r#"{"compilerOptions":{"outDir":"dist","rootDir":"src"},"include":["src"]}"#,
+        ),
+        ("services/api/src/main.ts", "console.log('up');\n"),
+        ("services/api/seed.ts", "console.log('seed');\n"),
+    ] {
+        let p = ws.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let generate = || {
+        let out = isogen(ws.path())
+            .args(["generate", "--dry-run"])
+            .arg(ws.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        (stdout, String::from_utf8(out.stderr).unwrap())
+    };
+    let app = LayerTar::new()
+        .dir("app")
+        .dir("app/services/api/dist")
+        .file(
+            "app/services/api/package.json",
+            br#"{"name":"api","version":"1.0.0","main":"dist/main.js"}"#,
+        )
+        .file("app/services/api/dist/main.js", b"console.log('up')")
+        .file("app/services/api/seed.ts", b"console.log('seed');\n")
+        .finish();
+    let mut c = config("10001:10001", false);
+    c["config"]["Cmd"] = json!(["node", "/app/services/api/dist/main.js"]);
+    c["config"]["WorkingDir"] = json!("/app/services/api");
+    c["config"]["Labels"] = json!({"dev.isogen.service": "api"});
+    let image = ws.path().join("api.tar");
+    std::fs::write(&image, docker_image(c, &[base_layer(), app])).unwrap();
+    let sources = || -> Vec<String> {
+        let out = isogen(ws.path())
+            .args(["verify", "--format", "json", "--workspace"])
+            .arg(ws.path())
+            .arg(&image)
+            .output()
+            .unwrap();
+        let v = json_of(&out.stdout);
+        (v["images"][0]["findings"].as_array().unwrap().iter())
+            .filter(|f| f["rule"] == "sources")
+            .flat_map(|f| f["paths"].as_array().unwrap().iter())
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    let ships = |dockerfile: &str| {
+        dockerfile
+            .lines()
+            .any(|l| l.starts_with("COPY") && l.contains("seed.ts"))
+    };
+
+    // Not declared: generate leaves it out and says so; verify refuses an image holding it.
+    let (dockerfile, stderr) = generate();
+    assert!(!ships(&dockerfile), "{dockerfile}");
+    assert!(
+        stderr.contains("services/api/package.json: `files` publishes seed.ts,")
+            && stderr.contains("`assets`"),
+        "{stderr}"
+    );
+    assert_eq!(sources(), vec!["/app/services/api/seed.ts"]);
+
+    // Declared as an asset: generate ships it and verify accepts it.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.api]\nassets = [\"seed.ts\"]\n",
+    )
+    .unwrap();
+    let (dockerfile, _) = generate();
+    assert!(ships(&dockerfile), "{dockerfile}");
+    assert_eq!(sources(), Vec::<String>::new());
+}

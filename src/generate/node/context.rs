@@ -92,7 +92,7 @@ pub fn context(
     svc.check_one_line_commands()?;
     let mut packages = svc.build_packages(&out_dir, &node.pnpm_version, warnings)?;
     svc.mark_injected(&mut packages)?;
-    svc.warn_unbuilt_service(&packages, &service_copy, warnings);
+    svc.warn_build_packages(&packages, &service_copy, warnings);
     if pnpm.split_lockfiles {
         node.lockfile = split_lockfiles_complete(&packages, &service.name, warnings);
     }
@@ -109,9 +109,8 @@ pub fn context(
             referenced: &referenced,
             build_script: svc.build_script,
             app_root: &common.app_root,
-            next_compiles: next_plan
-                .as_ref()
-                .is_some_and(|p| p.context.kind != super::next::NextKind::Custom),
+            assets: &svc.package_assets(),
+            next_compiles: (next_plan.as_ref()).is_some_and(|p| p.context.kind != NextKind::Custom),
         },
         warnings,
     )?;
@@ -810,6 +809,29 @@ impl Svc<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The service's `assets` of its own folder (relative to it).
+    fn package_assets(&self) -> Vec<String> {
+        (self.overrides.into_iter())
+            .flat_map(|o| &o.assets)
+            .filter_map(|a| match a {
+                crate::generate::asset_setting::AssetSetting::Package(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What the build of `packages` should be told: an unbuilt service, packages fetched from
+    /// outside the npm registry.
+    fn warn_build_packages(
+        &self,
+        packages: &[BuildPackage],
+        service_copy: &[String],
+        warnings: &mut Vec<String>,
+    ) {
+        self.warn_unbuilt_service(packages, service_copy, warnings);
+        super::remote_sources::warn(self.ws, self.pnpm, self.service, packages, warnings);
     }
 
     /// A plain-JS service needs no build; a TypeScript one without a build step likely does.

@@ -29,6 +29,7 @@ mod next_config_imports;
 mod patch_copies;
 pub mod pnpm_settings;
 mod published_sources;
+mod remote_sources;
 pub mod rewrite;
 mod run_paths;
 pub mod runfiles;

@@ -14,12 +14,14 @@ use crate::workspace::pnpm::NodePackage;
 use crate::workspace::relpath;
 
 /// Removes from `copy` (paths relative to the package folder) the folders its `files` field
-/// lists that hold only TypeScript sources and declarations, unless `entry` or the output
-/// folder is in one; a warning names the manifest and what was left out.
+/// lists that hold only TypeScript sources and declarations, and the TypeScript files it
+/// lists, unless `entry` or the output folder is in one; a warning names the manifest and what
+/// was left out, except what `declared` (the service's `assets`, relative to its folder) ships
+/// on purpose.
 pub(super) fn leave_out(
     manifest: &str,
     n: &NodePackage,
-    entry: Option<&str>,
+    (entry, declared): (Option<&str>, &[String]),
     copy: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) {
@@ -30,6 +32,13 @@ pub(super) fn leave_out(
     copy.retain(|rel| {
         let runs_there = entry.is_some_and(|e| relpath::within(e.trim_start_matches("./"), rel))
             || (!n.out_dir.is_empty() && relpath::within(&n.out_dir, rel));
+        let asset = declared.iter().any(|d| d.trim_start_matches("./") == rel);
+        if !runs_there && is_source_file(n, rel) {
+            if !asset {
+                left_out.push(rel.clone());
+            }
+            return false;
+        }
         let sources = (!runs_there).then(|| only_typescript(n, rel)).flatten();
         if let Some(count) = sources {
             left_out.push(format!("{rel}/ ({count} files)"));
@@ -40,10 +49,18 @@ pub(super) fn leave_out(
         return;
     }
     warnings.push(format!(
-        "{}: `files` publishes {}, which holds only TypeScript sources that the build compiles into its output; Node does not load them in production, so the image leaves them out (they would fail `isogen verify`'s `sources` rule); if the service reads them at run time, build them into the output instead",
+        "{}: `files` publishes {}, TypeScript sources that the build compiles into its output; Node does not load them in production, so the image leaves them out (they would fail `isogen verify`'s `sources` rule); if the service reads them at run time, build them into the output instead, or ship them on purpose with `assets` in [generate.services.<name>] of isogen.toml (verify accepts a declared asset)",
         manifest,
         left_out.join(", ")
     ));
+}
+
+/// Whether `rel` is one TypeScript source file of the package (`seed.ts`), not Prisma 7's
+/// `prisma.config.ts`, which the `prisma` CLI reads at run time (shipped, and accepted by
+/// verify).
+fn is_source_file(n: &NodePackage, rel: &str) -> bool {
+    let prisma_config = ["prisma.config.ts", "prisma.config.mts", "prisma.config.cts"];
+    is_source(rel) && !prisma_config.contains(&rel) && n.folder.files.iter().any(|f| f == rel)
 }
 
 /// How many files `rel` holds when it is a folder of TypeScript sources (declaration files
@@ -106,7 +123,7 @@ mod tests {
         leave_out(
             MANIFEST,
             &n,
-            Some("dist/entrypoint.js"),
+            (Some("dist/entrypoint.js"), &[]),
             &mut copy,
             &mut warnings,
         );
@@ -128,8 +145,57 @@ mod tests {
         );
         let mut copy = vec!["lib".into(), "src".into()];
         let mut warnings = Vec::new();
-        leave_out(MANIFEST, &n, Some("lib/a.js"), &mut copy, &mut warnings);
+        leave_out(
+            MANIFEST,
+            &n,
+            (Some("lib/a.js"), &[]),
+            &mut copy,
+            &mut warnings,
+        );
         assert_eq!(copy, vec!["lib", "src"]);
         assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn a_published_typescript_file_is_left_out_but_not_prisma_config_or_the_entry() {
+        let n = package(
+            &["dist", "seed.ts", "prisma.config.ts", "run.ts", "seed.d.ts"],
+            &[
+                "seed.ts",
+                "prisma.config.ts",
+                "run.ts",
+                "seed.d.ts",
+                "dist/a.js",
+            ],
+        );
+        let mut copy: Vec<String> = ["dist", "seed.ts", "prisma.config.ts", "run.ts", "seed.d.ts"]
+            .map(String::from)
+            .to_vec();
+        let mut warnings = Vec::new();
+        leave_out(
+            MANIFEST,
+            &n,
+            (Some("run.ts"), &[]),
+            &mut copy,
+            &mut warnings,
+        );
+        assert_eq!(
+            copy,
+            vec!["dist", "prisma.config.ts", "run.ts", "seed.d.ts"]
+        );
+        assert_eq!(warnings.len(), 1);
+        let w = &warnings[0];
+        assert!(
+            w.starts_with(&format!("{MANIFEST}: `files` publishes seed.ts,")),
+            "{w}"
+        );
+        assert!(w.contains("`assets`"), "{w}");
+        // Declared as an asset: the asset's COPY ships it, nothing to say.
+        let mut copy: Vec<String> = ["dist", "seed.ts"].map(String::from).to_vec();
+        let mut warnings = Vec::new();
+        let declared = ["seed.ts".to_string()];
+        leave_out(MANIFEST, &n, (None, &declared), &mut copy, &mut warnings);
+        assert_eq!(copy, vec!["dist"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

@@ -30,6 +30,8 @@ pub(super) struct Shipping<'a> {
     /// The script that builds a package (`build` unless configured).
     pub build_script: &'a str,
     pub app_root: &'a str,
+    /// The service's `assets` of its own folder (relative to it): shipped on purpose.
+    pub assets: &'a [String],
     /// A Next.js app that `next build` serves (standalone or `next start`): it compiles the
     /// workspace packages it imports, TypeScript entries included (pnpm links them from
     /// outside `node_modules`), so an internal package with a TypeScript entry needs no build.
@@ -67,7 +69,8 @@ pub(super) fn runtime_packages(
         } else {
             n.entry.as_deref()
         };
-        super::published_sources::leave_out(&p.manifest, n, entry, &mut copy, warnings);
+        let declared = if is_service { s.assets } else { &[] };
+        super::published_sources::leave_out(&p.manifest, n, (entry, declared), &mut copy, warnings);
         if let Some(how) = &n.manifest_rewrite {
             warnings.push(rewrite_warning(p, n, how));
         }

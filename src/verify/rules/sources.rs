@@ -4,7 +4,8 @@
 //! `*.rs`, `Cargo.toml`, `Cargo.lock`, Cargo `target/` folders, and whatever else a crate folder
 //! (one holding a `Cargo.toml`) copied into the image holds. Not Prisma 7's `prisma.config.ts`
 //! at the top of a package whose manifest in the image needs the `prisma` CLI in production:
-//! the CLI reads it at run time, and generate ships it.
+//! the CLI reads it at run time, and generate ships it. Nor a TypeScript file the service
+//! declares in `[generate.services.<name>] assets`: generate ships it because the user asked.
 //!
 //! Third-party packages are not searched (many publish their TypeScript next to the build), nor
 //! are distribution folders (`/usr/lib`, `/usr/share`, ...) where a `.ts` is as likely an MPEG
@@ -101,7 +102,9 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if !is_file {
         return None;
     }
-    if is_typescript_source(base) && !prisma_cli_config(ctx, path, owner) {
+    // A declared asset (`[generate.services.<name>] assets`) ships because the user asked.
+    let declared = declared_asset(ctx, path, owner);
+    if is_typescript_source(base) && !prisma_cli_config(ctx, path, owner) && !declared {
         return Some(Hit::new(Diag::typescript_sources(), path));
     }
     if base.starts_with("tsconfig") && base.ends_with(".json") {
@@ -121,6 +124,22 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
         return Some(Hit::new(Diag::cargo_manifests(), path));
     }
     crate_folder(ctx, s, owner.map(|(dir, _)| dir)).map(|dir| Hit::new(Diag::crate_folder(), dir))
+}
+
+/// Whether `path` is one of the service's declared assets where generate puts it: under the
+/// app root for a Cargo service (`<app_root>/<asset>`), in the service's folder for a Node
+/// service (`<service folder>/<asset>`).
+fn declared_asset(ctx: &Ctx, path: &str, owner: Option<(&str, &Role)>) -> bool {
+    if ctx.policy.assets.matches(path) {
+        return true;
+    }
+    let (Some((dir, Role::Service)), Some(root)) = (owner, ctx.subject.app_root.as_deref()) else {
+        return false;
+    };
+    let rel = path.strip_prefix(dir).filter(|r| r.starts_with('/'));
+    rel.is_some_and(|rel| {
+        (ctx.policy.assets).matches(&format!("{}{rel}", root.trim_end_matches('/')))
+    })
 }
 
 /// The crate folder (one holding a `Cargo.toml`) a file was copied in with: a crate folder in

@@ -39,7 +39,14 @@ pub struct LockGraph {
 /// What the lockfile's `packages:` entry says of one package.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PackageMeta {
+    /// The name `packages:` records (a v6 git or tarball key does not say it).
+    pub name: Option<String>,
     pub version: Option<String>,
+    /// Where it is fetched from when not from the registry by name: the tarball URL, or the
+    /// git repository of a `type: git` resolution.
+    pub source: Option<String>,
+    /// `source` is a git repository.
+    pub git: bool,
     pub integrity: Option<String>,
     /// It lists `bundledDependencies` (shipped inside its tarball, not locked one by one).
     pub bundles: bool,
@@ -81,8 +88,16 @@ fn key_of(name: &str, reference: &str) -> Option<String> {
         return Some(k.to_string()); // v6 alias or full path
     }
     let head = plain(reference);
-    // v9 alias (`string-width-cjs: string-width@4.2.3`) and v6 `file:` keys stand alone.
-    if head.rfind('@').is_some_and(|i| i > 0) || reference.starts_with("file:") {
+    // v9 tarball and git references (`https://codeload.github.com/...`) follow the name.
+    if head.contains("://") {
+        return Some(format!("{name}@{reference}"));
+    }
+    // v9 alias (`string-width-cjs: string-width@4.2.3`), v6 `file:` keys and v6 tarball and
+    // git keys (`github.com/panva/node-oidc-provider/5e7a...`) stand alone.
+    if head.rfind('@').is_some_and(|i| i > 0)
+        || reference.starts_with("file:")
+        || head.contains('/')
+    {
         return Some(reference.to_string());
     }
     Some(format!("{name}@{reference}"))
@@ -115,9 +130,17 @@ impl LockGraph {
         let mut g = LockGraph::default();
         for (key, node) in &lock.packages {
             let key = key.trim_start_matches('/');
+            let resolution = node.resolution.as_ref();
             let meta = PackageMeta {
+                name: node.name.clone(),
                 version: node.version.clone(),
-                integrity: node.resolution.as_ref().and_then(|r| r.integrity.clone()),
+                source: resolution.and_then(|r| match r.kind.as_deref() {
+                    Some("git") => r.repo.clone(),
+                    Some(_) => None,
+                    None => r.tarball.clone(),
+                }),
+                git: resolution.is_some_and(|r| r.kind.as_deref() == Some("git")),
+                integrity: resolution.and_then(|r| r.integrity.clone()),
                 bundles: node.bundled.is_some(),
             };
             if meta != PackageMeta::default() {

@@ -106,6 +106,9 @@ pub(super) struct LockDoc {
 /// and which of its peers are optional.
 #[derive(serde::Deserialize, Default)]
 pub(super) struct LockNode {
+    /// The package's name, for a key that does not say it (a v6 git or tarball key).
+    #[serde(default)]
+    pub name: Option<String>,
     /// The package's own version, for a key that is not `name@version` (tarballs, git).
     #[serde(default)]
     pub version: Option<String>,
@@ -135,6 +138,15 @@ pub(super) struct LockNode {
 pub(super) struct LockResolution {
     #[serde(default)]
     pub integrity: Option<String>,
+    /// Where pnpm downloads it when that is not the registry's usual URL (a GitHub codeload
+    /// tarball, a package of another registry, any `https://` tarball).
+    #[serde(default)]
+    pub tarball: Option<String>,
+    /// `git` (with `repo` and `commit`) or `directory`; absent for a registry or tarball.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub repo: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -6,6 +6,7 @@
 //!   [`deps`]: its dependencies and their targets; [`folder`]: what its folder holds;
 //! - [`root`]: the root facts (`packageManager`, overrides, patches, lockfile, `.npmrc`);
 //!   [`lockfile`], [`build_scripts`], [`npmrc`], [`settings`], [`overrides`], [`node_version`], [`tsconfig`];
+//!   [`remote`]: the lock graph's packages fetched from outside the npm registry;
 //! - [`prisma`]: a package's Prisma schema and client generator; [`entry_script`]: the shell
 //!   script a start script runs (`sh ./entrypoint.sh`);
 //! - [`files`]: reading text, JSON and YAML with errors that name the file.
@@ -37,6 +38,7 @@ pub mod npmrc;
 pub mod overrides;
 pub mod pnpm_major;
 pub mod prisma;
+pub mod remote;
 pub mod root;
 pub mod script_files;
 pub mod settings;
