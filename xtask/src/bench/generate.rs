@@ -1,7 +1,8 @@
 //! `isogen generate` at scale: a 200-service pnpm workspace (20 internal libraries, a lockfile,
 //! a turbo.json) written here deterministically, then measured: `isogen generate` cold (no
 //! Dockerfile yet), `isogen generate --check` of the unchanged tree, and one
-//! `turbo prune --docker` (turbo from npm, installed under the output folder when npm can).
+//! `turbo prune --docker` (turbo from npm, installed under the output folder when npm can),
+//! through the npm launcher (a Node script) and as its native binary alone.
 
 use std::fs;
 use std::path::{Path, PathBuf};
