@@ -172,6 +172,8 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     })?;
 
     let mut plan = Plan::default();
+    // Where each package's imports land, worked out once for all the services that check it.
+    let resolved = node::isolation::Resolved::new(ws);
     // Services render several at once; their files, warnings and errors are taken in the
     // services' order, as a serial run gives them.
     let rendered = crate::par::map(&services, |service| {
@@ -182,7 +184,7 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
             service,
             config,
             &config_path,
-            &templates,
+            (&templates, &resolved),
             (&mut warnings, &mut drafts),
         );
         (files, warnings, drafts)
@@ -241,15 +243,17 @@ pub fn failure(unknown: Vec<Error>, failed: Vec<(String, Error)>) -> Error {
 }
 
 /// The rendered files of one service; `notes` collects its warnings and, when it fails, the
-/// drafts it still renders ([`Plan::drafts`]).
+/// drafts it still renders ([`Plan::drafts`]). `shared` is what every service uses: the
+/// templates and the resolved imports of each package.
 fn service_files(
     ws: &Workspace,
     service: &Service,
     config: &GenerateConfig,
     config_path: &Path,
-    templates: &templates::Templates,
+    shared: (&templates::Templates, &node::isolation::Resolved),
     notes: (&mut Vec<String>, &mut Vec<GeneratedFile>),
 ) -> Result<Vec<GeneratedFile>> {
+    let (templates, resolved) = shared;
     let (warnings, drafts) = notes;
     if let Some(settings) = config.service(&service.name) {
         warnings.extend(runtime::privileged_port_warning(
@@ -277,7 +281,7 @@ fn service_files(
             reject_node_only_gaps(service, config, config_path)?;
             // Before the import checks: an entry left out of the manifest is not undeclared.
             node::dep_problems::refuse(ws, service, warnings)?;
-            node::isolation::check(ws, service, warnings)?;
+            node::isolation::check(ws, service, resolved, warnings)?;
             node::renderings(ws, service, config, config_path, warnings)
         }
         Ecosystem::Cargo => cargo::renderings(

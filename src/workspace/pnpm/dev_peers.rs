@@ -34,6 +34,9 @@ pub struct LockGraph {
     /// `name@version` (the key without peers) -> what `packages:` records of it: its own
     /// version when the key does not say it, its integrity, whether it bundles dependencies.
     pub(super) meta: BTreeMap<String, PackageMeta>,
+    /// Some package of `meta` has a `source` (a tarball URL or a git repository): without one,
+    /// only a registry `.npmrc` sets for a scope makes a package remote (see `remote.rs`).
+    pub(super) any_source: bool,
 }
 
 /// What the lockfile's `packages:` entry says of one package.
@@ -143,6 +146,7 @@ impl LockGraph {
                 integrity: resolution.and_then(|r| r.integrity.clone()),
                 bundles: node.bundled.is_some(),
             };
+            g.any_source |= meta.source.is_some();
             if meta != PackageMeta::default() {
                 g.meta.insert(plain(key).to_string(), meta);
             }

@@ -91,6 +91,10 @@ impl LockGraph {
         with_dev: bool,
         registries: &Registries,
     ) -> Vec<RemotePackage> {
+        // Nothing can be remote (see `remote`): skip the closures, one pair per service.
+        if !self.any_source && registries.scopes.is_empty() {
+            return Vec::new();
+        }
         let dirs: Vec<&str> = (importers.iter())
             .map(|d| if d.is_empty() { "." } else { d })
             .chain(["."])

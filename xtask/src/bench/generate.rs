@@ -1,7 +1,8 @@
 //! `isogen generate` at scale: a 200-service pnpm workspace (20 internal libraries, a lockfile,
 //! a turbo.json) written here deterministically, then measured: `isogen generate` cold (no
 //! Dockerfile yet), `isogen generate --check` of the unchanged tree, and one
-//! `turbo prune --docker` (turbo from npm, installed under the output folder when npm can).
+//! `turbo prune --docker` (turbo from npm, installed under the output folder when npm can),
+//! through the npm launcher (a Node script) and as its native binary alone.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -156,21 +157,30 @@ pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResul
     );
     match install_turbo(out) {
         Ok(turbo) => {
-            let mut prune = Tool::sh(
-                "turbo prune --docker (one service)",
-                format!(
-                    "cd '{}' && '{}' prune --docker @mono/svc007 --out-dir '{}'",
-                    cold.display(),
-                    turbo.display(),
-                    out.join("turbo-out").display()
-                ),
-            );
-            prune.prepare = Some(format!("{fresh} && {}", aside(&out.join("turbo-out"))));
-            prune.env = vec![
-                ("TURBO_TELEMETRY_DISABLED".into(), "1".into()),
-                ("DO_NOT_TRACK".into(), "1".into()),
-            ];
-            tools.push(prune);
+            let prune = |name: &str, bin: &Path| {
+                let mut prune = Tool::sh(
+                    name,
+                    format!(
+                        "cd '{}' && '{}' prune --docker @mono/svc007 --out-dir '{}'",
+                        cold.display(),
+                        bin.display(),
+                        out.join("turbo-out").display()
+                    ),
+                );
+                prune.prepare = Some(format!("{fresh} && {}", aside(&out.join("turbo-out"))));
+                prune.env = vec![
+                    ("TURBO_TELEMETRY_DISABLED".into(), "1".into()),
+                    ("DO_NOT_TRACK".into(), "1".into()),
+                ];
+                prune
+            };
+            tools.push(prune("turbo prune --docker (one service)", &turbo));
+            // `node_modules/.bin/turbo` is a Node script that starts the platform binary (what
+            // `npx turbo` and `pnpm turbo` run); the binary alone shows what Node's start costs.
+            if let Some(native) = native_turbo(&turbo) {
+                let name = "turbo prune --docker, its native binary (no Node launcher)";
+                tools.push(prune(name, &native));
+            }
         }
         Err(e) => note.push_str(&format!(" turbo not measured: {e}.")),
     }
@@ -203,6 +213,18 @@ fn install_turbo(out: &Path) -> Result<PathBuf, String> {
         return Err(format!("`npm install turbo@2` failed ({status})"));
     }
     Ok(bin)
+}
+
+/// The platform binary the npm launcher `bin` starts (`node_modules/@turbo/<platform>/bin/turbo`).
+fn native_turbo(bin: &Path) -> Option<PathBuf> {
+    let scope = bin.parent()?.parent()?.join("@turbo");
+    let mut found: Vec<PathBuf> = fs::read_dir(scope)
+        .ok()?
+        .filter_map(|e| Some(e.ok()?.path().join("bin/turbo")))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.into_iter().next()
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {

@@ -36,9 +36,70 @@ use crate::workspace::pnpm::tsconfig::Tsconfig;
 use crate::workspace::pnpm::{PnpmWorkspace, StartCommand};
 use crate::workspace::{relpath, Package, Service, Workspace};
 
+/// Where each import of each package's sources lands, worked out once per package and shared
+/// by every service that checks it: an internal library 150 services depend on is resolved
+/// once, not 150 times (the resolution reads only the package, its tsconfig and the list of
+/// packages, never the service). Build one per run with [`Resolved::new`].
+pub(crate) struct Resolved {
+    /// Per package (by index), the target of each of its imports [`checked_imports`] yields,
+    /// in that order (`None`: resolved from `node_modules` or Node).
+    targets: Vec<std::sync::OnceLock<Vec<Option<Target>>>>,
+}
+
+impl Resolved {
+    /// An empty cache for the packages of `ws`.
+    pub(crate) fn new(ws: &Workspace) -> Resolved {
+        Resolved {
+            targets: ws
+                .packages
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// The targets of the imports of package `index`, resolved on first use.
+    fn of(&self, ws: &Workspace, pnpm: &PnpmWorkspace, index: usize) -> &[Option<Target>] {
+        self.targets[index].get_or_init(|| {
+            let p = &ws.packages[index];
+            let Some(sources) = pnpm.sources.get(&p.dir) else {
+                return Vec::new();
+            };
+            let tsconfig = build_tsconfig(p);
+            let paths = tsconfig
+                .as_deref()
+                .map(|t| Tsconfig::module_paths(&pnpm.tsconfig_files, t))
+                .unwrap_or_default();
+            let base_url = tsconfig
+                .as_deref()
+                .and_then(|t| Tsconfig::base_url(&pnpm.tsconfig_files, t));
+            let resolver = Resolver {
+                packages: &ws.packages,
+                paths: &paths,
+                tsconfig: tsconfig.as_deref(),
+                base_url: base_url.as_deref(),
+            };
+            checked_imports(&sources.imports)
+                .map(|i| resolver.resolve(&i.file, &i.specifier))
+                .collect()
+        })
+    }
+}
+
+/// The imports the checks look at: all but those of git-hook tool configs.
+fn checked_imports(imports: &[SourceImport]) -> impl Iterator<Item = &SourceImport> {
+    imports.iter().filter(|i| !git_hook_config(&i.file))
+}
+
 /// Refuses `service` when its sources or its internal packages' sources import across a
-/// package boundary; unreadable sources become warnings.
-pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String>) -> Result<()> {
+/// package boundary; unreadable sources become warnings. `resolved` is the run's cache of
+/// where imports land.
+pub(crate) fn check(
+    ws: &Workspace,
+    service: &Service,
+    resolved: &Resolved,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
     let Some(pnpm) = &ws.pnpm else {
         return Ok(());
     };
@@ -54,38 +115,25 @@ pub(crate) fn check(ws: &Workspace, service: &Service, warnings: &mut Vec<String
                 "{why}; isogen could not check the imports of this file"
             ));
         }
-        let tsconfig = build_tsconfig(p);
-        let paths = tsconfig
-            .as_deref()
-            .map(|t| Tsconfig::module_paths(&pnpm.tsconfig_files, t))
-            .unwrap_or_default();
-        let base_url = tsconfig
-            .as_deref()
-            .and_then(|t| Tsconfig::base_url(&pnpm.tsconfig_files, t));
-        let resolver = Resolver {
-            packages: &ws.packages,
-            paths: &paths,
-            tsconfig: tsconfig.as_deref(),
-            base_url: base_url.as_deref(),
-        };
-        if let Some(file) = &tsconfig {
+        if let Some(file) = &build_tsconfig(p) {
             lines.extend(references(ws, service, index, pnpm, file));
         }
+        let targets = resolved.of(ws, pnpm, index);
         let mut registry = Vec::new();
         let mut per_pattern: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        for import in sources.imports.iter().filter(|i| !git_hook_config(&i.file)) {
-            let Some(target) = resolver.resolve(&import.file, &import.specifier) else {
+        for (import, target) in checked_imports(&sources.imports).zip(targets) {
+            let Some(target) = target else {
                 registry.push(import);
                 continue;
             };
             let ctx = Importer { ws, service, index };
-            let Some(problem) = ctx.crossing(import, &target) else {
+            let Some(problem) = ctx.crossing(import, target) else {
                 continue;
             };
             let line = format!("{}:{}: {problem}", import.file, import.line);
             let why = ctx
                 .only_a_warning(import)
-                .or_else(|| ctx.undeclared_but_present(import, &target));
+                .or_else(|| ctx.undeclared_but_present(import, target));
             match (why, &target.via) {
                 // One line per `paths` pattern: a shared folder is imported hundreds of times.
                 (None, Via::Paths { pattern, .. }) => match per_pattern.get_mut(pattern) {
