@@ -2,7 +2,9 @@
 //! million entries and the merged tree keeps every one, so each byte of an entry is a MiB of
 //! peak memory there. What only a few entries have (a link target, captured content) lives in
 //! one optional box ([`Extra`]): 8 bytes on every entry instead of 33, and the box only on
-//! links and captured files.
+//! links and captured files. Owner ids take 32 bits each (what Linux's `uid_t` holds); an id
+//! past that, which only a crafted tar can state, goes in the box, so every id reads back as
+//! the tar gave it.
 //!
 //! It reads and serialises as it did with those fields inline: the accessors below give what
 //! the fields held, and the JSON lists the same fields in the same order.
@@ -22,10 +24,11 @@ pub struct Entry {
     pub kind: EntryKind,
     pub size: u64,
     /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`), not the file type
-    /// (12 bits: a `u16` leaves the entry 64 bytes rather than 72).
+    /// (12 bits: a `u16` leaves the entry 56 bytes rather than 64).
     pub mode: u16,
-    pub uid: u64,
-    pub gid: u64,
+    /// Owner ids when both fit 32 bits (see [`Entry::uid`]; else 0 and the ids in [`Extra`]).
+    uid: u32,
+    gid: u32,
     /// Index into [`super::Image::layers`] of the layer that added (last wrote) this entry.
     pub layer: usize,
     /// Its place among its layer's entries, in the tar's order (set by the merge, which needs
@@ -41,6 +44,8 @@ struct Extra {
     link_target: Option<Box<str>>,
     content: Option<Arc<[u8]>>,
     truncated: bool,
+    /// Owner ids when either is past 32 bits (a tar can state up to 64).
+    wide_ids: Option<(u64, u64)>,
 }
 
 impl Entry {
@@ -76,6 +81,36 @@ impl Entry {
         self.extra.as_ref()?.content.as_ref()
     }
 
+    /// Owner user id, as the tar stated it.
+    pub fn uid(&self) -> u64 {
+        self.wide_ids().map_or(u64::from(self.uid), |(uid, _)| uid)
+    }
+
+    /// Owner group id, as the tar stated it.
+    pub fn gid(&self) -> u64 {
+        self.wide_ids().map_or(u64::from(self.gid), |(_, gid)| gid)
+    }
+
+    fn wide_ids(&self) -> Option<(u64, u64)> {
+        self.extra.as_ref()?.wide_ids
+    }
+
+    /// Sets the owner ids (32 bits each inline; wider ones in the box).
+    pub fn set_owner(&mut self, uid: u64, gid: u64) {
+        match (u32::try_from(uid), u32::try_from(gid)) {
+            (Ok(u), Ok(g)) => {
+                (self.uid, self.gid) = (u, g);
+                if self.wide_ids().is_some() {
+                    self.edit(|x| x.wide_ids = None);
+                }
+            }
+            _ => {
+                (self.uid, self.gid) = (0, 0);
+                self.edit(|x| x.wide_ids = Some((uid, gid)));
+            }
+        }
+    }
+
     /// The file was wanted but larger than the capture limit: the content holds only its start.
     pub fn truncated(&self) -> bool {
         self.extra.as_ref().is_some_and(|x| x.truncated)
@@ -96,7 +131,10 @@ impl Entry {
     fn edit(&mut self, f: impl FnOnce(&mut Extra)) {
         let mut extra = self.extra.take().unwrap_or_default();
         f(&mut extra);
-        let empty = extra.link_target.is_none() && extra.content.is_none() && !extra.truncated;
+        let empty = extra.link_target.is_none()
+            && extra.content.is_none()
+            && !extra.truncated
+            && extra.wide_ids.is_none();
         self.extra = (!empty).then_some(extra);
     }
 }
@@ -108,8 +146,8 @@ impl serde::Serialize for Entry {
         s.serialize_field("kind", &self.kind)?;
         s.serialize_field("size", &self.size)?;
         s.serialize_field("mode", &self.mode)?;
-        s.serialize_field("uid", &self.uid)?;
-        s.serialize_field("gid", &self.gid)?;
+        s.serialize_field("uid", &self.uid())?;
+        s.serialize_field("gid", &self.gid())?;
         s.serialize_field("link_target", &self.link_target())?;
         s.serialize_field("layer", &self.layer)?;
         s.serialize_field("truncated", &self.truncated())?;
@@ -123,8 +161,8 @@ mod tests {
 
     #[test]
     fn an_entry_is_small_and_keeps_what_few_entries_have_apart() {
-        // path 16, size/uid/gid/layer 32, the box 8, order 4, mode 2, kind 1.
-        assert!(std::mem::size_of::<Entry>() <= 64);
+        // path 16, size/layer 16, the box 8, order/uid/gid 12, mode 2, kind 1.
+        assert!(std::mem::size_of::<Entry>() <= 56);
         let mut e = Entry::new("/app/x".into(), EntryKind::File, 2);
         assert_eq!(
             (e.link_target(), e.content(), e.truncated()),
@@ -139,6 +177,24 @@ mod tests {
         assert_eq!((e.content(), e.truncated()), (None, false));
         e.set_link_target(None);
         assert!(e.extra.is_none());
+    }
+
+    #[test]
+    fn owner_ids_read_back_as_the_tar_gave_them_even_past_32_bits() {
+        let mut e = Entry::new("/app/x".into(), EntryKind::File, 0);
+        e.set_owner(10001, u64::from(u32::MAX));
+        assert_eq!((e.uid(), e.gid()), (10001, u64::from(u32::MAX)));
+        assert!(e.extra.is_none(), "32-bit ids stay inline");
+        e.set_owner(1 << 40, 7);
+        assert_eq!((e.uid(), e.gid()), (1 << 40, 7));
+        let json = serde_json::to_value(&e).ok();
+        assert_eq!(
+            json.map(|v| (v["uid"].clone(), v["gid"].clone())),
+            Some((serde_json::json!(1u64 << 40), serde_json::json!(7)))
+        );
+        e.set_owner(0, 0);
+        assert_eq!((e.uid(), e.gid()), (0, 0));
+        assert!(e.extra.is_none(), "the box goes once nothing needs it");
     }
 
     #[test]

@@ -173,7 +173,7 @@ fn entry_line(entry: &Entry) -> String {
     let mut line = format!(
         "{kind}{} {:>11} {:>10}  L{:<2} {}",
         permissions(u32::from(entry.mode)),
-        format!("{}:{}", entry.uid, entry.gid),
+        format!("{}:{}", entry.uid(), entry.gid()),
         if entry.kind == EntryKind::File {
             human_bytes(entry.size)
         } else {

@@ -684,8 +684,7 @@ fn list_entries<R: Skip>(
         item.size = entry.size;
         // The tar reader keeps only the permission bits (`& 0o7777`): they fit 16 bits.
         item.mode = (entry.mode & 0o7777) as u16;
-        item.uid = entry.uid;
-        item.gid = entry.gid;
+        item.set_owner(entry.uid, entry.gid);
         item.set_link_target(link_target);
         item.set_content(content, truncated);
         walk.items.push(Item::Entry(item));
