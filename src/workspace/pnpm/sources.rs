@@ -1,5 +1,7 @@
 //! The import specifiers of the packages' own sources, read before any build so generate can
-//! say which imports cross a package boundary ([`crate::js`] parses each file).
+//! say which imports cross a package boundary ([`crate::js`] parses each file), and the other
+//! facts generate warns about: dotenv's `config()` calls, run-time writes, and the hosts the
+//! `.listen(...)` calls give (a file is parsed for them only when its text calls `.listen(`).
 //!
 //! Which files: every `.ts`/`.tsx`/`.mts`/`.cts`/`.js`/`.jsx`/`.mjs`/`.cjs` in the package
 //! folder, declaration files (`.d.ts`) aside, outside `node_modules`, dot-folders, the folders
