@@ -199,6 +199,16 @@ fn cargo(
                 }
             }
         }
+        if let Some(key) = &option.config_key {
+            out.push(config_default(
+                b,
+                key,
+                option.env.as_deref(),
+                &site,
+                section,
+            ));
+            continue;
+        }
         let host = host_of(&b.address);
         let any = if host.contains(':') { "::" } else { "0.0.0.0" };
         let address = b.address.replacen(host, any, 1);
@@ -220,6 +230,34 @@ fn cargo(
         });
     }
     out
+}
+
+/// The loopback default of a `config` crate key (atuin's `host`): its variable, or the key in
+/// the config file.
+fn config_default(
+    b: &crate::workspace::cargo::model::LoopbackBind,
+    key: &str,
+    env: Option<&str>,
+    site: &str,
+    section: &str,
+) -> Loopback {
+    let any = if host_of(&b.address).contains(':') {
+        "::"
+    } else {
+        "0.0.0.0"
+    };
+    let fix = match env {
+        Some(var) => format!(
+            "set `env = {{ {var} = \"{any}\" }}` in {section} of isogen.toml (or `{key} = \"{any}\"` in \
+             the config file it reads)"
+        ),
+        None => format!("set `{key} = \"{any}\"` in the config file it reads"),
+    };
+    Loopback {
+        site: site.to_string(),
+        binds: format!("`{}` (its config's default for `{key}`)", b.address),
+        fix,
+    }
 }
 
 /// The host part of an address (`127.0.0.1` of `127.0.0.1:8080`, `::1` of `[::1]:80`).

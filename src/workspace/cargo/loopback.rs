@@ -12,6 +12,11 @@
 //!   `host`, `addr`, ...) with a loopback default (`default_value = "127.0.0.1:8080"`), with
 //!   its flag and `env` variable, so the fix can be an argument or a variable.
 //!
+//! - a key of the `config` crate set to a loopback default (atuin's server:
+//!   `Config::builder().set_default("host", "127.0.0.1")`), with the variable its
+//!   `Environment::with_prefix("atuin")` source reads (`ATUIN_HOST`); keys of a section
+//!   (`metrics.host`) are left alone: a metrics or admin port on loopback is often meant.
+//!
 //! It reads the module files of each binary and of its package's library (every binary runs
 //! that); a file that does not parse, or names no loopback address at all, is skipped.
 
@@ -111,7 +116,10 @@ fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf]) -> Vec<LoopbackBi
         let rel = (file.strip_prefix(root).unwrap_or(file))
             .to_string_lossy()
             .replace('\\', "/");
-        let mut v = Binds::default();
+        let mut v = Binds {
+            env_prefix: env_prefix(&text),
+            ..Binds::default()
+        };
         v.visit_file(&parsed);
         out.extend(
             v.found
@@ -136,6 +144,22 @@ struct Binds {
     found: Vec<(usize, String, Option<LoopbackOption>)>,
     /// Inside `#[cfg(test)]` or a `#[test]` function.
     in_test: bool,
+    /// The prefix of the file's `config::Environment::with_prefix("...")`, if any.
+    env_prefix: Option<String>,
+}
+
+/// The prefix a file gives the `config` crate's environment source
+/// (`Environment::with_prefix("atuin")`).
+fn env_prefix(text: &str) -> Option<String> {
+    let at = text.find("Environment::with_prefix(\"")? + "Environment::with_prefix(\"".len();
+    let prefix = text[at..].split('"').next()?;
+    Some(prefix.to_string()).filter(|p| !p.is_empty())
+}
+
+/// Whether a field or key name says it is the address the server itself listens on.
+fn listen_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    LISTEN_NAMES.contains(&lower.as_str()) || lower.split('_').any(|w| w == "bind" || w == "listen")
 }
 
 impl Binds {
@@ -272,6 +296,9 @@ impl<'ast> Visit<'ast> for Binds {
         if warp_run || BIND_CALLS.contains(&method.as_str()) {
             self.bind_arg(it.method.span().start().line, it.args.first());
         }
+        if method == "set_default" && !self.in_test {
+            self.config_default(it);
+        }
     }
 
     fn visit_field(&mut self, it: &'ast syn::Field) {
@@ -280,10 +307,7 @@ impl<'ast> Visit<'ast> for Binds {
             return;
         };
         let name = ident.to_string();
-        let lower = name.to_ascii_lowercase();
-        let listens = LISTEN_NAMES.contains(&lower.as_str())
-            || lower.split('_').any(|w| w == "bind" || w == "listen");
-        if !listens || self.in_test {
+        if !listen_name(&name) || self.in_test {
             return;
         }
         if let Some((address, option)) = self.clap_default(&name, &it.attrs) {
@@ -294,6 +318,33 @@ impl<'ast> Visit<'ast> for Binds {
 }
 
 impl Binds {
+    /// `set_default("<key>", "<loopback>")` of the `config` crate, for a top-level key named
+    /// as the listening address.
+    fn config_default(&mut self, call: &syn::ExprMethodCall) {
+        let (Some(Expr::Lit(key)), Some(value)) = (call.args.first(), call.args.get(1)) else {
+            return;
+        };
+        let Lit::Str(key) = &key.lit else {
+            return;
+        };
+        let key = key.value();
+        if key.contains('.') || !listen_name(&key) {
+            return;
+        }
+        let Some(address) = self.loopback(value) else {
+            return;
+        };
+        let env = (self.env_prefix.as_ref())
+            .map(|p| format!("{}_{}", p.to_ascii_uppercase(), key.to_ascii_uppercase()));
+        let option = LoopbackOption {
+            flag: None,
+            env,
+            config_key: Some(key),
+        };
+        let line = call.method.span().start().line;
+        self.found.push((line, address, Some(option)));
+    }
+
     /// A clap field's loopback default, with its flag and `env` variable.
     fn clap_default(
         &self,
@@ -419,6 +470,32 @@ mod tests {
                 (10, "127.0.0.1".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn config_crate_defaults_of_the_listening_address() {
+        let src = r#"
+fn new() -> Result<Settings, ConfigError> {
+    let builder = Config::builder()
+        .set_default("host", "127.0.0.1")?
+        .set_default("port", 8888)?
+        .set_default("metrics.host", "127.0.0.1")?
+        .set_default("database_host", "localhost")?
+        .add_source(Environment::with_prefix("atuin").prefix_separator("_").separator("__"));
+    builder.build()?.try_deserialize()
+}
+"#;
+        let mut v = Binds {
+            env_prefix: env_prefix(src),
+            ..Binds::default()
+        };
+        v.visit_file(&syn::parse_file(src).unwrap());
+        assert_eq!(v.found.len(), 1, "{:?}", v.found);
+        let (line, address, option) = v.found.remove(0);
+        assert_eq!((line, address.as_str()), (4, "127.0.0.1"));
+        let option = option.unwrap();
+        assert_eq!(option.env.as_deref(), Some("ATUIN_HOST"));
+        assert_eq!(option.config_key.as_deref(), Some("host"));
     }
 
     #[test]

@@ -213,13 +213,16 @@ pub struct LoopbackBind {
     pub option: Option<LoopbackOption>,
 }
 
-/// A clap option whose default is a loopback address.
+/// A clap option, or a key of the `config` crate, whose default is a loopback address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LoopbackOption {
     /// `--long` or `-s`; `None` for a positional argument.
     pub flag: Option<String>,
     /// Its `env` variable, when it has one.
     pub env: Option<String>,
+    /// For a config default (`set_default("host", "127.0.0.1")` of the `config` crate), its
+    /// key; `flag` is then `None` and `env` the variable its `Environment` source reads.
+    pub config_key: Option<String>,
 }
 
 /// A workspace library that starts the server a thin binary runs.
