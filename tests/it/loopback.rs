@@ -116,3 +116,30 @@ fn cargo_services_on_loopback_are_named_with_their_fix() {
     .unwrap();
     assert!(generate_stderr(&ws).contains("`relay` listens only on"));
 }
+
+/// The positional form (`app.listen(port)`: NestJS's on the Fastify adapter, Fastify 4's
+/// legacy signature) in a package that uses Fastify binds localhost too; given a host, it is
+/// silent.
+#[test]
+fn fastify_positional_listen_without_host_is_named() {
+    let ws = crate::fixture_copy::copy("pnpm9-loopback", false);
+    let server = ws.path().join("services/gateway/src/server.js");
+    let text = std::fs::read_to_string(&server).unwrap();
+    std::fs::write(
+        &server,
+        text.replace("app.listen({ port })", "app.listen(port)"),
+    )
+    .unwrap();
+    let stderr = generate_stderr(&ws);
+    assert!(
+        stderr.contains("services/gateway/src/server.js:9: `gateway` listens only on `localhost` (Fastify's `listen`, and NestJS's on the Fastify adapter, given no host)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`listen(port, '0.0.0.0')`"), "{stderr}");
+    std::fs::write(
+        &server,
+        text.replace("app.listen({ port })", "app.listen(port, '0.0.0.0')"),
+    )
+    .unwrap();
+    assert!(!generate_stderr(&ws).contains("`gateway` listens"));
+}
