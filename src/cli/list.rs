@@ -13,6 +13,7 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     let config = isogen::config::Config::load_from_root(dir)?;
     let ws = isogen::workspace::Workspace::discover(dir, &config.workspace)?;
     let mut rows = roles::roles(&ws, &config.workspace)?;
+    note_loopbacks(&ws, &config.generate, &mut rows);
     let mut warnings = Vec::new();
     warnings.extend(ws.unread_cargo_warning());
     if ws.services.is_empty() {
@@ -75,6 +76,29 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
         }
     }
     Ok((rows, warnings))
+}
+
+/// Adds to each service's row where it listens on a loopback address only (generate's
+/// warning, shortened: the fix is generate's to say).
+fn note_loopbacks(
+    ws: &isogen::workspace::Workspace,
+    config: &isogen::generate::GenerateConfig,
+    rows: &mut [PackageRole],
+) {
+    for service in &ws.services {
+        let found =
+            isogen::generate::loopback::loopbacks(ws, service, config.service(&service.name));
+        let Some(row) = rows.iter_mut().find(|r| r.services.contains(&service.name)) else {
+            continue;
+        };
+        for l in found {
+            row.reason = format!(
+                "{}; `{}` listens only on {} at {}, unreachable from outside its container \
+                 (`isogen generate` says the fix)",
+                row.reason, service.name, l.binds, l.site
+            );
+        }
+    }
 }
 
 /// The human table: role, package, folder, reason.

@@ -17,6 +17,7 @@ pub mod cargo;
 pub mod carry;
 pub(crate) mod cfg;
 pub(crate) mod image_name;
+pub mod loopback;
 pub mod node;
 pub mod runtime;
 pub mod stop_signal;

@@ -3,6 +3,7 @@
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
 //! helpers a script runs); the lines that call dotenv's `config()` ([`dotenv_config_calls`]);
+//! the `.listen(...)` calls and the host each gives ([`listen_calls`]);
 //! the line where a file exports a name ([`export_line`], for AWS Lambda handlers);
 //! the dependencies a tsup/tsdown config inlines
 //! ([`bundle_patterns`]); the paths a file writes under the working folder and the literals
@@ -19,6 +20,7 @@ mod bundle_patterns;
 mod dotenv_calls;
 mod exports;
 mod imports;
+mod listens;
 mod literals;
 mod node_options;
 mod properties;
@@ -30,6 +32,7 @@ pub use bundle_patterns::{bundle_patterns, BundlePattern};
 pub use dotenv_calls::{dotenv_config_calls, DotenvCall, EnvPath};
 pub use exports::export_line;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
+pub use listens::{listen_calls, ListenCall, ListenHost};
 pub use literals::relative_path_literals;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};

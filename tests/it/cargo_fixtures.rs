@@ -20,6 +20,7 @@
 //! | cargo-cluster | a server with the command-line tools restate ships beside it, each depending on a server framework: `cluster` of package `cluster-cli` (none of its subcommands, `dev` and `services`, serves), `clusterctl` (`ctl` glued to the name), `cluster-doctor` (a required subcommand none of whose choices serves: `log-server` inspects one); shadowsocks-rust's shape: `proxy-server` serves through its package's library, `proxy-url` names only the server crate's config types (a tool); a hand-written root `Dockerfile` with one target per image, the server run through an entrypoint script with arguments |
 //! | cargo-sockets | a server on plain sockets beside its client in one root package (mini-redis's shape: `[[bin]]`s at `src/bin/server.rs` and `src/bin/cli.rs`, no server framework): `cache-server` is a service by its name and its `TcpListener::bind`, `cache-cli` (a required subcommand) is a tool; a member `tunnel` that listens only under its `server` subcommand (bore's shape) stays a tool |
 //! | cargo-p2p | a daemon on a server framework beside a download client in one package (dragonfly's `dfdaemon` and `dfget <URL>`): `p2pget`, whose clap command line requires a positional argument, is a tool; `p2pd` is the service |
+//! | cargo-loopback | servers that listen on the loopback address only, unreachable from outside their container: `pubsub-server` binds `format!("127.0.0.1:{port}")` (mini-redis's server), `relay` takes `--listen` (`RELAY_LISTEN`) with the default `127.0.0.1:8080`; generate warns with file and line and the fix (a code change; the `env` or `args` line); `pubsub-cli`'s `--host 127.0.0.1` (a client's) and the test module's bind are not named (`tests/it/loopback.rs`) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -57,6 +58,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-cluster", &["cluster-server", "proxy-server"]),
     ("cargo-sockets", &["cache-server"]),
     ("cargo-p2p", &["p2pd"]),
+    ("cargo-loopback", &["pubsub-server", "relay"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

@@ -85,6 +85,46 @@ fn standalone_takes_the_port_and_host_of_next_start_as_its_variables() {
     assert!(!text.contains("npm install --omit=dev"), "{text}");
 }
 
+/// The standalone server.js listens on `HOSTNAME`, which docker sets to the container's id:
+/// the image sets `0.0.0.0`, as Next's own Dockerfile does, and says nothing; a start script's
+/// `-H 127.0.0.1` (standalone) or `-H localhost` (`next start`) is kept but named, since
+/// nothing outside the container reaches a loopback listener.
+#[test]
+fn a_loopback_hostname_is_named_and_the_default_listens_everywhere() {
+    let standalone = (
+        "apps/site/next.config.js",
+        "module.exports = { output: 'standalone' };\n",
+    );
+    let stderr_of = |ws: &tempfile::TempDir| {
+        let out = isogen()
+            .args(["generate", "--stdout", "--service", "site"])
+            .arg(ws.path())
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let manifest = SITE_MANIFEST.replace("START", "next start -p 4000");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest), standalone]);
+    assert!(dockerfile(&ws, "site").contains("ENV HOSTNAME=\"0.0.0.0\""));
+    assert!(!stderr_of(&ws).contains("listens on"), "{}", stderr_of(&ws));
+    let manifest = SITE_MANIFEST.replace("START", "next start -p 4000 -H 127.0.0.1");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest), standalone]);
+    let err = stderr_of(&ws);
+    assert!(
+        err.contains("apps/site/package.json: the Next.js server listens on `127.0.0.1` only (server.js's `HOSTNAME=127.0.0.1`)"),
+        "{err}"
+    );
+    let manifest = SITE_MANIFEST.replace("START", "next start -H localhost");
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    let err = stderr_of(&ws);
+    assert!(
+        err.contains("the Next.js server listens on `localhost` only (`next start -H localhost`)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_computed_output_runs_next_start_and_says_what_it_assumed() {
     let ws = next_workspace(&[(

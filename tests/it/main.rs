@@ -35,6 +35,7 @@ mod image_oracle;
 mod image_runtime;
 mod image_support;
 mod isolation;
+mod loopback;
 mod plan_cli;
 mod shared_cycle;
 mod start_wrap;

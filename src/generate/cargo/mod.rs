@@ -157,6 +157,8 @@ pub fn renderings(
     ));
     warnings.extend(builder_tools::embed_warnings(ws, service));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
+    let loopbacks = crate::generate::loopback::loopbacks(ws, service, overrides);
+    warnings.extend(loopbacks.iter().map(|l| l.warning(&service.name)));
     files_of(&ctx)
 }
 

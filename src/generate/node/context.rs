@@ -297,6 +297,7 @@ impl Svc<'_> {
             if let (Some(port), NextKind::Standalone) = (common.port, plan.context.kind) {
                 common.env.insert("PORT".into(), port.to_string());
             }
+            super::next::warn_loopback(self.pkg, &common.env, &common.service.cmd, warnings);
         }
         common.service.cmd = super::command::configured(
             std::mem::take(&mut common.service.cmd),
@@ -312,6 +313,8 @@ impl Svc<'_> {
             &self.section,
             warnings,
         );
+        let loopbacks = crate::generate::loopback::loopbacks(self.ws, self.service, self.overrides);
+        warnings.extend(loopbacks.iter().map(|l| l.warning(&self.service.name)));
         super::env_files::warn_imports(
             self.ws,
             self.pnpm,

@@ -323,6 +323,45 @@ fn standalone_env(
     env
 }
 
+/// Warns when the Next.js server listens on a loopback address: the standalone server.js's
+/// `HOSTNAME` (from `next start -H 127.0.0.1`, or isogen.toml's `env`), or `next start`'s
+/// `-H`/`--hostname`. Next itself listens on every interface unless told otherwise, and isogen
+/// gives server.js `HOSTNAME=0.0.0.0` (docker sets `HOSTNAME` to the container's id).
+pub(super) fn warn_loopback(
+    pkg: &Package,
+    env: &BTreeMap<String, String>,
+    cmd: &[String],
+    warnings: &mut Vec<String>,
+) {
+    let flag = cmd.iter().enumerate().find_map(|(i, w)| {
+        let (name, inline) = match w.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (w.as_str(), None),
+        };
+        let value = inline.or_else(|| cmd.get(i + 1).map(String::as_str));
+        matches!(name, "-H" | "--hostname")
+            .then_some(value)
+            .flatten()
+    });
+    let host = match flag {
+        Some(h) => Some((h, format!("`next start -H {h}`"))),
+        None if cmd.iter().any(|w| w.ends_with("server.js")) => {
+            (env.get("HOSTNAME")).map(|h| (h.as_str(), format!("server.js's `HOSTNAME={h}`")))
+        }
+        None => None,
+    };
+    if let Some((host, how)) = host.filter(|(h, _)| crate::workspace::cargo::is_loopback(h)) {
+        warnings.push(format!(
+            "{}: the Next.js server listens on `{host}` only ({how}): in a container that is \
+             the container's own loopback, so nothing outside it reaches the server (`docker \
+             run -p`, a Kubernetes Service, another container); drop `-H {host}` from the \
+             start script (the image then listens on `0.0.0.0`) or set `HOSTNAME = \"0.0.0.0\"` \
+             in `env` of isogen.toml",
+            pkg.manifest
+        ));
+    }
+}
+
 /// `next start` and a custom server load `next` from the production install: it must be a
 /// `dependency`, not a `devDependency` the install leaves out.
 fn require_next_at_run_time(

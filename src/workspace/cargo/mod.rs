@@ -57,6 +57,7 @@ mod inherit;
 mod listens;
 mod live_reload;
 mod lock;
+mod loopback;
 mod manifest;
 mod members;
 pub mod model;
@@ -80,6 +81,7 @@ use super::{Workspace, WorkspaceConfig};
 use crate::error::Result;
 use members::Loader;
 
+pub use loopback::is_loopback;
 pub use model::{CargoPackage, CargoWorkspace, Target, TargetKind};
 #[cfg(test)]
 use paths::normalize;

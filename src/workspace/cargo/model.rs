@@ -120,6 +120,9 @@ pub struct CargoPackage {
     /// Binaries whose command line requires a positional argument (dfget's `<URL>`; see
     /// `cli_args`): run bare, they print their usage and exit.
     pub required_args: Vec<RequiredArg>,
+    /// Where its binaries (or its library) bind their listening socket to a loopback address
+    /// (see `loopback`): unreachable from outside a container.
+    pub loopback_binds: Vec<LoopbackBind>,
     /// For a command-line tool whose server is a live-reload preview (zola's `zola serve`,
     /// typst's `typst watch`; see `live_reload`): the file-watcher crate it (or its server
     /// library) depends on. Its binaries are tools by default.
@@ -193,6 +196,33 @@ pub struct RequiredArg {
     pub line: usize,
     /// The field's name.
     pub name: String,
+}
+
+/// A loopback address a binary listens on (see `loopback`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoopbackBind {
+    /// The binary whose module files hold it; `None`: the package's library (every binary).
+    pub bin: Option<String>,
+    /// The source file, relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// 1-based line of the bind call, or of the option's field.
+    pub line: usize,
+    /// The address as written (`127.0.0.1:{port}`).
+    pub address: String,
+    /// When the address is a clap option's default: how to give it another.
+    pub option: Option<LoopbackOption>,
+}
+
+/// A clap option, or a key of the `config` crate, whose default is a loopback address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoopbackOption {
+    /// `--long` or `-s`; `None` for a positional argument.
+    pub flag: Option<String>,
+    /// Its `env` variable, when it has one.
+    pub env: Option<String>,
+    /// For a config default (`set_default("host", "127.0.0.1")` of the `config` crate), its
+    /// key; `flag` is then `None` and `env` the variable its `Environment` source reads.
+    pub config_key: Option<String>,
 }
 
 /// A workspace library that starts the server a thin binary runs.

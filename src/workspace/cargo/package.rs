@@ -63,6 +63,7 @@ impl Loader {
         super::server_lib::mark_server_libs(&mut libs, &mut packages, first);
         super::bin_sources::mark_side_tools(&self.root, &mut libs, &dirs, &mut packages, first);
         super::subcommands::mark_required_subcommands(&self.root, &dirs, &mut packages);
+        super::loopback::mark_loopback_binds(&self.root, &dirs, &mut packages);
         super::live_reload::mark_live_reload(&self.root, &mut packages);
         for (p, loaded) in packages.iter_mut().zip(&self.loaded) {
             if p.external_deps.iter().any(|d| d == "sqlx") {
@@ -402,6 +403,7 @@ impl Loader {
                 side_tools: Vec::new(),
                 required_subcommands: Vec::new(),
                 required_args: Vec::new(),
+                loopback_binds: Vec::new(),
                 live_reload: None,
                 missing_embeds,
                 sqlx_macros: None,

@@ -1,5 +1,7 @@
 //! The import specifiers of the packages' own sources, read before any build so generate can
-//! say which imports cross a package boundary ([`crate::js`] parses each file).
+//! say which imports cross a package boundary ([`crate::js`] parses each file), and the other
+//! facts generate warns about: dotenv's `config()` calls, run-time writes, and the hosts the
+//! `.listen(...)` calls give (a file is parsed for them only when its text calls `.listen(`).
 //!
 //! Which files: every `.ts`/`.tsx`/`.mts`/`.cts`/`.js`/`.jsx`/`.mjs`/`.cjs` in the package
 //! folder, declaration files (`.d.ts`) aside, outside `node_modules`, dot-folders, the folders
@@ -55,10 +57,33 @@ pub struct PackageSources {
     pub writes: Vec<(String, js::Write)>,
     /// (file, line, literal) of each string literal that climbs two folders (`../../ui/dist`).
     pub climbs: Vec<(String, u32, String)>,
+    /// Each `.listen(...)` call ([`js::listen_calls`]), with its file and whether that file
+    /// imports Fastify (`fastify`, `@nestjs/platform-fastify`), whose `listen` binds
+    /// localhost when given no host.
+    pub listens: Vec<Listen>,
 }
 
-/// What one file gave: its imports, its dotenv `config()` lines, its run-time paths.
-type FileFacts = (Vec<js::Import>, Vec<js::DotenvCall>, js::RunPaths);
+/// One `.listen(...)` call of a package's sources.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Listen {
+    /// The file, workspace-relative.
+    pub file: String,
+    pub call: js::ListenCall,
+    /// The file imports `fastify` or `@nestjs/platform-fastify`.
+    pub fastify: bool,
+}
+
+/// The packages whose `listen` binds localhost when given no host.
+pub const FASTIFY_PACKAGES: &[&str] = &["fastify", "@nestjs/platform-fastify"];
+
+/// What one file gave: its imports, its dotenv `config()` lines, its run-time paths, its
+/// `.listen(...)` calls.
+type FileFacts = (
+    Vec<js::Import>,
+    Vec<js::DotenvCall>,
+    js::RunPaths,
+    Vec<js::ListenCall>,
+);
 
 /// Text that may hold a write under the working folder or a climbing literal: only such a
 /// file is parsed a second time, for [`js::run_paths`].
@@ -130,7 +155,14 @@ pub fn read(
         let entry = out.entry(dir).or_default();
         entry.files += 1;
         match result {
-            Ok((imports, dotenv_calls, run_paths)) => {
+            Ok((imports, dotenv_calls, run_paths, listens)) => {
+                let fastify = (imports.iter())
+                    .any(|i| !i.type_only && FASTIFY_PACKAGES.contains(&i.specifier.as_str()));
+                entry.listens.extend(listens.into_iter().map(|call| Listen {
+                    file: file.clone(),
+                    call,
+                    fastify,
+                }));
                 let calls = dotenv_calls.into_iter().map(|c| (file.clone(), c));
                 entry.dotenv_calls.extend(calls);
                 let writes = run_paths.writes.into_iter().map(|w| (file.clone(), w));
@@ -159,6 +191,7 @@ pub fn read(
         sources.dotenv_calls.sort();
         sources.writes.sort();
         sources.climbs.sort();
+        sources.listens.sort();
     }
     out
 }
@@ -290,7 +323,13 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
                     } else {
                         js::RunPaths::default()
                     };
-                    Ok((imports, calls, run_paths))
+                    // Only a file that calls `.listen(` is read for the hosts it listens on.
+                    let listens = if run_time && text.contains(".listen(") {
+                        js::listen_calls(Path::new(file), text)?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok((imports, calls, run_paths, listens))
                 })
                 .map_err(|e| e.to_string())
         }

@@ -3,7 +3,9 @@
 //! buildah (`apps/web` with `output: "standalone"`, `apps/site` with `next start -p 4000`),
 //! each started with its image's own CMD on a free port (its `-p` or `PORT` swapped), a page
 //! and the route handler fetched (both import the internal `@nx/greet`, so the answer proves
-//! it resolved), a file of `public/` and one of `.next/static` served, the server stopped with
+//! it resolved), a file of `public/` and one of `.next/static` served, the standalone app's
+//! page fetched on a non-loopback address of the machine too (server.js listens on the image's
+//! `HOSTNAME=0.0.0.0`, not on loopback), the server stopped with
 //! its whole process group, and `isogen verify --workspace` passed on the exported archive.
 //!
 //! ```sh
@@ -24,7 +26,7 @@
 //! for `/robots.txt` (Next.js turns send's ENOENT into 400).
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,7 +38,22 @@ use super::support::{
 
 /// `GET path` on localhost:port (HTTP/1.0, so the server closes): the whole response.
 fn get(port: u16, path: &str) -> std::io::Result<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    get_at(IpAddr::V4(Ipv4Addr::LOCALHOST), port, path)
+}
+
+/// A non-loopback address of this machine (the one its default route leaves from; a UDP
+/// `connect` sends nothing), `None` without a route. The chroot-isolated server shares the
+/// host's network: it answers there only if it listens on every interface, as a container's
+/// server must for `docker run -p` to reach it.
+fn outside_address() -> Option<IpAddr> {
+    let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).ok()?;
+    socket.connect(("192.0.2.1", 80)).ok()?;
+    Some(socket.local_addr().ok()?.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+}
+
+/// `GET path` on `ip`:port: the whole response.
+fn get_at(ip: IpAddr, port: u16, path: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect((ip, port))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
     let mut body = Vec::new();
@@ -97,6 +114,16 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
         .stderr(Stdio::piped());
     let mut child = spawn_in_own_group(&mut run);
     await_listening(&mut child, port);
+    // The standalone server.js listens on `HOSTNAME`, which the image sets to 0.0.0.0 (docker
+    // would set it to the container's id): it answers on an address that is not loopback.
+    let outside = match (app.port_in_cmd, outside_address()) {
+        (false, Some(ip)) => Some((ip, get_at(ip, port, "/"))),
+        (false, None) => {
+            println!("{name}: no non-loopback address here; 0.0.0.0 not checked");
+            None
+        }
+        (true, _) => None,
+    };
     let page = get(port, "/").unwrap();
     let route = get(port, "/api/hello").unwrap();
     let robots = get(port, "/robots.txt").unwrap();
@@ -125,6 +152,14 @@ fn build_run_verify(root: &Path, app: &App, out: &Path) {
     let verified = export_and_verify(&image, root, &archive);
     buildah(&["rm", &container]);
     buildah(&["rmi", &image]);
+    if let Some((ip, answer)) = outside {
+        assert!(
+            answer
+                .as_deref()
+                .is_ok_and(|a| a.starts_with("HTTP/1.1 200")),
+            "{name} listens on loopback only: {ip}:{port} / gave {answer:?}"
+        );
+    }
     let greeting = format!("hello {name} from @nx/greet");
     if let Some(text) = app.page_shows {
         assert!(page.contains(text), "{name} / shows no `{text}`: {page}");

@@ -1,4 +1,4 @@
-//! What every buildah test does the same way: buildah on vfs (a failure panics with its
+//! What every buildah test does the same way: buildah on vfs, or `ISOGEN_STORAGE_DRIVER`'s driver (a failure panics with its
 //! output), a build as the tests make them (chroot isolation, no layers, never pull: the base
 //! images are local), a working container, the image's config, and the export that
 //! `isogen verify --workspace` must pass.
@@ -6,8 +6,13 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// buildah with the vfs driver, as root without a daemon: the tests' storage.
-pub const BUILDAH: &[&str] = &["buildah", "--storage-driver", "vfs"];
+/// buildah with the vfs driver, as root without a daemon: the tests' storage; or the driver
+/// `ISOGEN_STORAGE_DRIVER` names (`overlay`), as xtask's base images were made with it: the
+/// images of one driver's store are not seen through another.
+pub static BUILDAH: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let driver = std::env::var("ISOGEN_STORAGE_DRIVER").unwrap_or_else(|_| "vfs".to_owned());
+    vec!["buildah", "--storage-driver", String::leak(driver)]
+});
 
 /// Runs buildah; a failure panics naming the arguments, with what buildah printed.
 pub fn buildah(args: &[&str]) -> Output {

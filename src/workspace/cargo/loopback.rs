@@ -1,0 +1,528 @@
+//! Where a binary binds its listening socket to the loopback address, which in a container is
+//! the container's own: the server starts, but nothing outside the container reaches it
+//! (`docker run -p`, a Kubernetes Service, another container). Two shapes, read with `syn`:
+//!
+//! - a bind call (`TcpListener::bind`, actix's `.bind(...)`, `Server::bind`, `axum_server::bind`,
+//!   warp's `serve(...).run(...)`, ...) whose address is loopback as written: a literal
+//!   (`"127.0.0.1:8080"`, `format!("127.0.0.1:{port}")`, `("localhost", port)`),
+//!   `Ipv4Addr::LOCALHOST`, `[127, 0, 0, 1]`, `Ipv4Addr::new(127, 0, 0, 1)`, or a name a `let`
+//!   of the same file gave such a value (by name, not by scope); tokio's mini-redis
+//!   server binds `format!("127.0.0.1:{port}")`;
+//! - a clap/structopt option whose name says it is the listening address (`bind`, `listen`,
+//!   `host`, `addr`, ...) with a loopback default (`default_value = "127.0.0.1:8080"`), with
+//!   its flag and `env` variable, so the fix can be an argument or a variable.
+//!
+//! - a key of the `config` crate set to a loopback default (atuin's server:
+//!   `Config::builder().set_default("host", "127.0.0.1")`), with the variable its
+//!   `Environment::with_prefix("atuin")` source reads (`ATUIN_HOST`); keys of a section
+//!   (`metrics.host`) are left alone: a metrics or admin port on loopback is often meant.
+//!
+//! It reads the module files of each binary and of its package's library (every binary runs
+//! that); a file that does not parse, or names no loopback address at all, is skipped.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use syn::punctuated::Punctuated;
+use syn::visit::Visit;
+use syn::{Expr, Lit, Meta, Token};
+
+use super::bin_sources::module_files;
+use super::model::{LoopbackBind, LoopbackOption};
+use crate::workspace::Package;
+
+/// Text without which a file binds no loopback address isogen can read.
+const HINTS: &[&str] = &["127.", "localhost", "LOCALHOST", "::1", "127,"];
+
+/// Functions and methods that bind a listening socket to the address they are given.
+const BIND_CALLS: &[&str] = &[
+    "bind",
+    "try_bind",
+    "bind_rustls",
+    "bind_rustls_0_23",
+    "bind_openssl",
+    "bind_auto_h2c",
+];
+
+/// Clap field names that name the address the server itself listens on (besides any with a
+/// word `bind` or `listen`); `db_host`, `redis_addr` are addresses it connects to.
+const LISTEN_NAMES: &[&str] = &[
+    "host",
+    "hostname",
+    "addr",
+    "address",
+    "ip",
+    "http_host",
+    "http_addr",
+    "http_address",
+    "server_host",
+    "server_addr",
+    "server_address",
+];
+
+/// Whether `host` (a host, or `host:port`, `[v6]:port`) is a loopback address: `localhost`,
+/// `127.x.x.x`, `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else if host.matches(':').count() == 1 {
+        host.split(':').next().unwrap_or(host)
+    } else {
+        host
+    };
+    match name.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => matches!(
+            name.to_ascii_lowercase().as_str(),
+            "localhost" | "ip6-localhost" | "ip6-loopback"
+        ),
+    }
+}
+
+/// Sets [`super::model::CargoPackage::loopback_binds`] of every package with binaries.
+/// `dirs[k]` is the folder of `packages[k]` relative to `root`.
+pub(super) fn mark_loopback_binds(root: &Path, dirs: &[&str], packages: &mut [Package]) {
+    for (k, p) in packages.iter_mut().enumerate() {
+        let dir = root.join(dirs.get(k).copied().unwrap_or(""));
+        let Some(c) = p.cargo.as_mut().filter(|c| !c.bins.is_empty()) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        if let Some(lib) = &c.lib {
+            found.extend(binds_in(root, None, &module_files(&dir.join(&lib.path))));
+        }
+        for bin in &c.bins {
+            let files = module_files(&dir.join(&bin.path));
+            found.extend(binds_in(root, Some(&bin.name), &files));
+        }
+        c.loopback_binds = found;
+    }
+}
+
+/// The loopback binds of `files`, said of `bin` (`None`: the library's).
+fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf]) -> Vec<LoopbackBind> {
+    let mut out = Vec::new();
+    for file in files {
+        let Ok(text) = crate::fsio::read_to_string(file) else {
+            continue;
+        };
+        if !HINTS.iter().any(|h| text.contains(h)) {
+            continue;
+        }
+        let Ok(parsed) = syn::parse_file(&text) else {
+            continue;
+        };
+        let rel = (file.strip_prefix(root).unwrap_or(file))
+            .to_string_lossy()
+            .replace('\\', "/");
+        let mut v = Binds {
+            env_prefix: env_prefix(&text),
+            ..Binds::default()
+        };
+        v.visit_file(&parsed);
+        out.extend(
+            v.found
+                .into_iter()
+                .map(|(line, address, option)| LoopbackBind {
+                    bin: bin.map(str::to_string),
+                    file: rel.clone(),
+                    line,
+                    address,
+                    option,
+                }),
+        );
+    }
+    out
+}
+
+#[derive(Default)]
+struct Binds {
+    /// Names a `let` gave a loopback address, and that address.
+    names: BTreeMap<String, String>,
+    /// (line, address as written, the clap option when it is one's default).
+    found: Vec<(usize, String, Option<LoopbackOption>)>,
+    /// Inside `#[cfg(test)]` or a `#[test]` function.
+    in_test: bool,
+    /// The prefix of the file's `config::Environment::with_prefix("...")`, if any.
+    env_prefix: Option<String>,
+}
+
+/// The prefix a file gives the `config` crate's environment source
+/// (`Environment::with_prefix("atuin")`).
+fn env_prefix(text: &str) -> Option<String> {
+    let at = text.find("Environment::with_prefix(\"")? + "Environment::with_prefix(\"".len();
+    let prefix = text[at..].split('"').next()?;
+    Some(prefix.to_string()).filter(|p| !p.is_empty())
+}
+
+/// Whether a field or key name says it is the address the server itself listens on.
+fn listen_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    LISTEN_NAMES.contains(&lower.as_str()) || lower.split('_').any(|w| w == "bind" || w == "listen")
+}
+
+impl Binds {
+    /// The loopback address `e` gives, as written, if it is one isogen can read.
+    fn loopback(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Lit(l) => match &l.lit {
+                Lit::Str(s) => Some(s.value()).filter(|v| is_loopback(v)),
+                _ => None,
+            },
+            Expr::Macro(m) => {
+                let args = m
+                    .mac
+                    .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                    .ok()?;
+                self.loopback(args.first()?)
+            }
+            Expr::Path(p) => {
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                match segments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                    [.., "Ipv4Addr", "LOCALHOST"] => Some("127.0.0.1".into()),
+                    [.., "Ipv6Addr", "LOCALHOST"] => Some("::1".into()),
+                    [name] => self.names.get(name).cloned(),
+                    _ => None,
+                }
+            }
+            Expr::Array(a) => {
+                let octets: Vec<String> = a.elems.iter().filter_map(int).collect();
+                (octets.len() == 4 && octets[0] == "127").then(|| octets.join("."))
+            }
+            Expr::Call(c) => {
+                let octets: Vec<String> = c.args.iter().filter_map(int).collect();
+                if octets.len() == 4 && octets[0] == "127" {
+                    return Some(octets.join("."));
+                }
+                c.args.iter().find_map(|a| self.loopback(a))
+            }
+            Expr::Tuple(t) => t.elems.first().and_then(|e| self.loopback(e)),
+            Expr::Reference(r) => self.loopback(&r.expr),
+            Expr::Paren(p) => self.loopback(&p.expr),
+            Expr::Group(g) => self.loopback(&g.expr),
+            Expr::Try(t) => self.loopback(&t.expr),
+            Expr::Await(a) => self.loopback(&a.base),
+            Expr::MethodCall(m) => self.loopback(&m.receiver),
+            _ => None,
+        }
+    }
+
+    fn bind_arg(&mut self, line: usize, arg: Option<&Expr>) {
+        if self.in_test {
+            return;
+        }
+        if let Some(address) = arg.and_then(|a| self.loopback(a)) {
+            self.found.push((line, address, None));
+        }
+    }
+}
+
+/// An integer literal's digits.
+fn int(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Int(i) => Some(i.base10_digits().to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `attrs` mark test-only code: `#[cfg(test)]`, `#[test]`, `#[tokio::test]`.
+fn test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let last = a.path().segments.last().map(|s| s.ident.to_string());
+        let cfg_test =
+            a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test");
+        cfg_test || last.as_deref() == Some("test")
+    })
+}
+
+impl<'ast> Visit<'ast> for Binds {
+    fn visit_item_mod(&mut self, it: &'ast syn::ItemMod) {
+        let outer = self.in_test;
+        self.in_test |= test_only(&it.attrs);
+        syn::visit::visit_item_mod(self, it);
+        self.in_test = outer;
+    }
+
+    fn visit_item_fn(&mut self, it: &'ast syn::ItemFn) {
+        let outer = self.in_test;
+        self.in_test |= test_only(&it.attrs);
+        syn::visit::visit_item_fn(self, it);
+        self.in_test = outer;
+    }
+
+    fn visit_local(&mut self, it: &'ast syn::Local) {
+        syn::visit::visit_local(self, it);
+        let pat = match &it.pat {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        if let (syn::Pat::Ident(id), Some(init)) = (pat, &it.init) {
+            match self.loopback(&init.expr) {
+                Some(a) => self.names.insert(id.ident.to_string(), a),
+                None => self.names.remove(&id.ident.to_string()),
+            };
+        }
+    }
+
+    fn visit_expr_call(&mut self, it: &'ast syn::ExprCall) {
+        syn::visit::visit_expr_call(self, it);
+        let Expr::Path(p) = &*it.func else {
+            return;
+        };
+        let Some(last) = p.path.segments.last() else {
+            return;
+        };
+        if BIND_CALLS.contains(&last.ident.to_string().as_str()) {
+            self.bind_arg(last.ident.span().start().line, it.args.first());
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, it: &'ast syn::ExprMethodCall) {
+        syn::visit::visit_expr_method_call(self, it);
+        let method = it.method.to_string();
+        // warp: `warp::serve(routes).run(([127, 0, 0, 1], 3030))`.
+        let warp_run = method == "run"
+            && matches!(&*it.receiver, Expr::Call(c) if matches!(&*c.func,
+                Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "serve")));
+        if warp_run || BIND_CALLS.contains(&method.as_str()) {
+            self.bind_arg(it.method.span().start().line, it.args.first());
+        }
+        if method == "set_default" && !self.in_test {
+            self.config_default(it);
+        }
+    }
+
+    fn visit_field(&mut self, it: &'ast syn::Field) {
+        syn::visit::visit_field(self, it);
+        let Some(ident) = &it.ident else {
+            return;
+        };
+        let name = ident.to_string();
+        if !listen_name(&name) || self.in_test {
+            return;
+        }
+        if let Some((address, option)) = self.clap_default(&name, &it.attrs) {
+            self.found
+                .push((ident.span().start().line, address, Some(option)));
+        }
+    }
+}
+
+impl Binds {
+    /// `set_default("<key>", "<loopback>")` of the `config` crate, for a top-level key named
+    /// as the listening address.
+    fn config_default(&mut self, call: &syn::ExprMethodCall) {
+        let (Some(Expr::Lit(key)), Some(value)) = (call.args.first(), call.args.get(1)) else {
+            return;
+        };
+        let Lit::Str(key) = &key.lit else {
+            return;
+        };
+        let key = key.value();
+        if key.contains('.') || !listen_name(&key) {
+            return;
+        }
+        let Some(address) = self.loopback(value) else {
+            return;
+        };
+        let env = (self.env_prefix.as_ref())
+            .map(|p| format!("{}_{}", p.to_ascii_uppercase(), key.to_ascii_uppercase()));
+        let option = LoopbackOption {
+            flag: None,
+            env,
+            config_key: Some(key),
+        };
+        let line = call.method.span().start().line;
+        self.found.push((line, address, Some(option)));
+    }
+
+    /// A clap field's loopback default, with its flag and `env` variable.
+    fn clap_default(
+        &self,
+        field: &str,
+        attrs: &[syn::Attribute],
+    ) -> Option<(String, LoopbackOption)> {
+        let mut default = None;
+        let mut option = LoopbackOption::default();
+        for attr in attrs {
+            let clap = ["arg", "clap", "structopt"]
+                .iter()
+                .any(|k| attr.path().is_ident(k));
+            if !clap {
+                continue;
+            }
+            let Ok(items) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            else {
+                continue;
+            };
+            for m in items {
+                let key = m
+                    .path()
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let value = match &m {
+                    Meta::NameValue(nv) => Some(&nv.value),
+                    _ => None,
+                };
+                let text = value.and_then(|v| match v {
+                    Expr::Lit(l) => match &l.lit {
+                        Lit::Str(s) => Some(s.value()),
+                        Lit::Char(c) => Some(c.value().to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                let kebab = field.replace('_', "-");
+                match key.as_str() {
+                    "default_value" | "default_value_t" => {
+                        default = value.and_then(|v| self.loopback(v));
+                    }
+                    "long" => option.flag = Some(format!("--{}", text.unwrap_or(kebab))),
+                    "short" if option.flag.is_none() => {
+                        let c = text.unwrap_or_else(|| kebab.chars().take(1).collect());
+                        option.flag = Some(format!("-{c}"));
+                    }
+                    "env" => {
+                        let var = text.unwrap_or_else(|| field.to_ascii_uppercase());
+                        option.env = Some(var);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        default.map(|d| (d, option))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(src: &str) -> Vec<(usize, String, Option<LoopbackOption>)> {
+        let mut v = Binds::default();
+        v.visit_file(&syn::parse_file(src).unwrap());
+        v.found
+    }
+
+    #[test]
+    fn loopback_addresses() {
+        for a in [
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "localhost",
+            "localhost:3000",
+            "::1",
+        ] {
+            assert!(is_loopback(a), "{a}");
+        }
+        for a in ["[::1]:80", "127.1.2.3", "LOCALHOST"] {
+            assert!(is_loopback(a), "{a}");
+        }
+        for a in [
+            "0.0.0.0",
+            "0.0.0.0:8080",
+            "[::]:3900",
+            "::",
+            "example.com",
+            "10.0.0.1:80",
+        ] {
+            assert!(!is_loopback(a), "{a}");
+        }
+    }
+
+    #[test]
+    fn bind_calls_with_a_loopback_address() {
+        let src = r#"
+async fn main() {
+    let port = 6379;
+    let listener = TcpListener::bind(&format!("127.0.0.1:{port}")).await?;
+    HttpServer::new(app).bind(("localhost", 8080))?.run().await
+}
+fn other() {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 3000));
+    axum_server::bind(addr).serve(app).await;
+    warp::serve(routes).run((Ipv4Addr::LOCALHOST, 3030)).await;
+    let all = TcpListener::bind("0.0.0.0:8080");
+    let client = TcpStream::connect("127.0.0.1:6379");
+}
+#[cfg(test)]
+mod tests {
+    fn t() { TcpListener::bind("127.0.0.1:0"); }
+}
+"#;
+        let got: Vec<(usize, String)> = found(src).into_iter().map(|(l, a, _)| (l, a)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (4, "127.0.0.1:{port}".to_string()),
+                (5, "localhost".to_string()),
+                (9, "127.0.0.1".to_string()),
+                (10, "127.0.0.1".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn config_crate_defaults_of_the_listening_address() {
+        let src = r#"
+fn new() -> Result<Settings, ConfigError> {
+    let builder = Config::builder()
+        .set_default("host", "127.0.0.1")?
+        .set_default("port", 8888)?
+        .set_default("metrics.host", "127.0.0.1")?
+        .set_default("database_host", "localhost")?
+        .add_source(Environment::with_prefix("atuin").prefix_separator("_").separator("__"));
+    builder.build()?.try_deserialize()
+}
+"#;
+        let mut v = Binds {
+            env_prefix: env_prefix(src),
+            ..Binds::default()
+        };
+        v.visit_file(&syn::parse_file(src).unwrap());
+        assert_eq!(v.found.len(), 1, "{:?}", v.found);
+        let (line, address, option) = v.found.remove(0);
+        assert_eq!((line, address.as_str()), (4, "127.0.0.1"));
+        let option = option.unwrap();
+        assert_eq!(option.env.as_deref(), Some("ATUIN_HOST"));
+        assert_eq!(option.config_key.as_deref(), Some("host"));
+    }
+
+    #[test]
+    fn clap_defaults_of_listening_options() {
+        let src = r#"
+#[derive(Parser)]
+struct Cli {
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    listen_addr: SocketAddr,
+    #[arg(short = 'H', default_value = "localhost")]
+    host: String,
+    #[arg(long, default_value = "0.0.0.0:9000")]
+    metrics_bind: String,
+    #[arg(long, default_value = "127.0.0.1:5432")]
+    database_url: String,
+    #[arg(long, default_value = "localhost")]
+    db_host: String,
+}
+"#;
+        let got = found(src);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, 5);
+        assert_eq!(got[0].1, "127.0.0.1:8080");
+        let o = got[0].2.clone().unwrap();
+        assert_eq!(o.flag.as_deref(), Some("--listen-addr"));
+        assert_eq!(o.env.as_deref(), Some("LISTEN_ADDR"));
+        let o = got[1].2.clone().unwrap();
+        assert_eq!((o.flag.as_deref(), o.env), (Some("-H"), None));
+    }
+}

@@ -1,0 +1,145 @@
+//! Services that listen on a loopback address only (tests/fixtures/pnpm9-loopback,
+//! tests/fixtures/cargo-loopback): inside a container that is the container's own loopback,
+//! so the server starts but nothing outside reaches it. `generate` names the file and line and
+//! the fix that fits (the `env` line, the `args` line, a code change); the setting silences
+//! it, a loopback value in the setting does not; `list` notes it on the service's row; a
+//! service that listens on every interface is never named.
+
+use assert_cmd::Command;
+
+fn isogen() -> Command {
+    Command::cargo_bin("isogen").unwrap()
+}
+
+/// stderr of `isogen generate` on `ws` (which must succeed), paths from the workspace root.
+fn generate_stderr(ws: &tempfile::TempDir) -> String {
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stderr)
+        .unwrap()
+        .replace(&format!("{}/", ws.path().display()), "")
+}
+
+/// The lines of `text` that say a service listens on loopback only.
+fn loopback_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.contains("listens only on"))
+        .collect()
+}
+
+/// Fastify's `listen({ port })` (localhost by default) and `HOST ?? 'localhost'` are named;
+/// Fastify given `host: '0.0.0.0'` is not.
+#[test]
+fn node_services_on_loopback_are_named_with_their_fix() {
+    let ws = crate::fixture_copy::copy("pnpm9-loopback", false);
+    let stderr = generate_stderr(&ws);
+    insta::assert_snapshot!(
+        "generate_pnpm9_loopback",
+        loopback_lines(&stderr).join("\n")
+    );
+    assert!(!stderr.contains("`billing`"), "{stderr}");
+    // The exact line the warning gives, pasted into isogen.toml, silences it.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.events]\nenv = { HOST = \"0.0.0.0\" }\n",
+    )
+    .unwrap();
+    let stderr = generate_stderr(&ws);
+    assert!(!stderr.contains("`events` listens"), "{stderr}");
+    let dockerfile = std::fs::read_to_string(ws.path().join("services/events/Dockerfile")).unwrap();
+    assert!(dockerfile.contains("ENV HOST=\"0.0.0.0\""), "{dockerfile}");
+    // A loopback value given there is said as such.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.events]\nenv = { HOST = \"127.0.0.1\" }\n",
+    )
+    .unwrap();
+    let stderr = generate_stderr(&ws);
+    assert!(
+        stderr.contains(
+            "`events` listens only on `127.0.0.1` (isogen.toml's `env` gives `HOST` that value)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn list_notes_the_loopback_on_the_service_row() {
+    let ws = crate::fixture_copy::copy("pnpm9-loopback", false);
+    let out = isogen().arg("list").arg(ws.path()).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!("services/{name}")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row("gateway").contains("`gateway` listens only on `localhost` (Fastify's `listen` given no `host`) at services/gateway/src/server.js:9"),
+        "{text}"
+    );
+    assert!(row("events").contains("listens only on"), "{text}");
+    assert!(!row("billing").contains("listens only on"), "{text}");
+}
+
+/// mini-redis's `format!("127.0.0.1:{port}")` and a clap default are named; the client's
+/// `--host 127.0.0.1` and the bind in a test module are not.
+#[test]
+fn cargo_services_on_loopback_are_named_with_their_fix() {
+    let ws = crate::fixture_copy::copy("cargo-loopback", false);
+    let stderr = generate_stderr(&ws);
+    insta::assert_snapshot!(
+        "generate_cargo_loopback",
+        loopback_lines(&stderr).join("\n")
+    );
+    assert!(!stderr.contains("cli.rs"), "{stderr}");
+    assert!(!stderr.contains("server.rs:25"), "{stderr}");
+    for setting in [
+        "args = [\"--listen\", \"0.0.0.0:8080\"]",
+        "args = [\"--listen=[::]:8080\"]",
+        "env = { RELAY_LISTEN = \"0.0.0.0:8080\" }",
+    ] {
+        std::fs::write(
+            ws.path().join("isogen.toml"),
+            format!("[generate.services.relay]\n{setting}\n"),
+        )
+        .unwrap();
+        let stderr = generate_stderr(&ws);
+        assert!(!stderr.contains("`relay` listens"), "{setting}: {stderr}");
+        assert!(stderr.contains("`pubsub-server` listens"), "{stderr}");
+    }
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.relay]\nargs = [\"--listen\", \"localhost:8080\"]\n",
+    )
+    .unwrap();
+    assert!(generate_stderr(&ws).contains("`relay` listens only on"));
+}
+
+/// The positional form (`app.listen(port)`: NestJS's on the Fastify adapter, Fastify 4's
+/// legacy signature) in a package that uses Fastify binds localhost too; given a host, it is
+/// silent.
+#[test]
+fn fastify_positional_listen_without_host_is_named() {
+    let ws = crate::fixture_copy::copy("pnpm9-loopback", false);
+    let server = ws.path().join("services/gateway/src/server.js");
+    let text = std::fs::read_to_string(&server).unwrap();
+    std::fs::write(
+        &server,
+        text.replace("app.listen({ port })", "app.listen(port)"),
+    )
+    .unwrap();
+    let stderr = generate_stderr(&ws);
+    assert!(
+        stderr.contains("services/gateway/src/server.js:9: `gateway` listens only on `localhost` (Fastify's `listen`, and NestJS's on the Fastify adapter, given no host)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`listen(port, '0.0.0.0')`"), "{stderr}");
+    std::fs::write(
+        &server,
+        text.replace("app.listen({ port })", "app.listen(port, '0.0.0.0')"),
+    )
+    .unwrap();
+    assert!(!generate_stderr(&ws).contains("`gateway` listens"));
+}
