@@ -165,9 +165,12 @@ fn socket_servers(p: &Package) -> Option<String> {
         })
         .map(|b| format!("`{}`", b.name))
         .collect();
+    let names = match bins.len() {
+        1 => format!("the name of {} says it serves", bins[0]),
+        _ => format!("the names of {} say they serve", bins.join(", ")),
+    };
     Some(format!(
-        "a server on plain sockets: the name of {} says it serves, and it calls {}",
-        bins.join(", "),
+        "a server on plain sockets: {names}, and it calls {}",
         site?
     ))
 }
