@@ -165,9 +165,12 @@ fn socket_servers(p: &Package) -> Option<String> {
         })
         .map(|b| format!("`{}`", b.name))
         .collect();
+    let names = match bins.len() {
+        1 => format!("the name of {} says it serves", bins[0]),
+        _ => format!("the names of {} say they serve", bins.join(", ")),
+    };
     Some(format!(
-        "a server on plain sockets: the name of {} says it serves, and it calls {}",
-        bins.join(", "),
+        "a server on plain sockets: {names}, and it calls {}",
         site?
     ))
 }
@@ -286,12 +289,16 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
             .map_or("no server framework isogen knows".to_string(), |f| {
                 format!("{f}, but starts no server with it")
             });
+        let how = serve_args_of(p).unwrap_or_else(|| {
+            "with `args` in [generate.services.<binary>] when it needs a subcommand or a \
+             config file to serve"
+                .into()
+        });
         return format!(
             "its binaries ({bins}) are tools by default: it uses {uses}, though it calls \
              {site}; if one is a server, list it in [workspace] services of \
              isogen.toml (that list replaces the default rule: name the other services too), \
-             with `args` in [generate.services.<binary>] when it needs a subcommand or a config \
-             file to serve"
+             {how}"
         );
     }
     if let Some(f) = frameworks.first() {
@@ -306,6 +313,20 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
              (axum, actix-web, hyper, tonic, ...) is among its dependencies; {MAKE}",
         SERVER_FRAMEWORKS.len()
     )
+}
+
+/// For a package on plain sockets whose binaries need a subcommand or an argument to run (bore's
+/// `bore server`), the exact setting that makes each a server in an image: `and set args =
+/// ["server"] in [generate.services.bore] (...)`; `None` when none does.
+fn serve_args_of(p: &Package) -> Option<String> {
+    let each: Vec<String> = (p.cargo.as_ref()?.bins.iter())
+        .filter(|b| !super::cargo::services::tool_name(&b.name))
+        .filter_map(|b| {
+            let args = super::cargo::services::serve_args(p, &b.name)?;
+            Some(format!("{args} in [generate.services.{}]", b.name))
+        })
+        .collect();
+    (!each.is_empty()).then(|| format!("and set {}", each.join("; and ")))
 }
 
 /// For a server's package whose binaries are tools by a command line none of whose

@@ -21,6 +21,8 @@
 //! | cargo-sockets | a server on plain sockets beside its client in one root package (mini-redis's shape: `[[bin]]`s at `src/bin/server.rs` and `src/bin/cli.rs`, no server framework): `cache-server` is a service by its name and its `TcpListener::bind`, `cache-cli` (a required subcommand) is a tool; a member `tunnel` that listens only under its `server` subcommand (bore's shape) stays a tool |
 //! | cargo-p2p | a daemon on a server framework beside a download client in one package (dragonfly's `dfdaemon` and `dfget <URL>`): `p2pget`, whose clap command line requires a positional argument, is a tool; `p2pd` is the service |
 //! | cargo-loopback | servers that listen on the loopback address only, unreachable from outside their container: `pubsub-server` binds `format!("127.0.0.1:{port}")` (mini-redis's server), `relay` takes `--listen` (`RELAY_LISTEN`) with the default `127.0.0.1:8080`; generate warns with file and line and the fix (a code change; the `env` or `args` line); `pubsub-cli`'s `--host 127.0.0.1` (a client's) and the test module's bind are not named (`tests/it/loopback.rs`) |
+//! | cargo-ntp | a time daemon on plain sockets with its control tool and its Prometheus exporter in one package (ntpd-rs's `ntp-daemon`, `ntp-ctl`, `ntp-metrics-exporter`): the daemon and the exporter are services by their names, the `-ctl` is a tool; `[workspace.lints.rust] missing_docs = "deny"` applies to every target, the stubs of the dependency-only build too |
+//! | cargo-burrow | a reverse tunnel whose one binary serves or connects as its config file says (rathole's `rathole <CONFIG>`): a tool by default; listed in `services` with `args` naming the config file it ships as an asset, refused without `args` |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -59,6 +61,8 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-sockets", &["cache-server"]),
     ("cargo-p2p", &["p2pd"]),
     ("cargo-loopback", &["pubsub-server", "relay"]),
+    ("cargo-ntp", &["time-daemon", "time-metrics-exporter"]),
+    ("cargo-burrow", &["burrow"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -624,4 +628,127 @@ fn force_keeps_a_hand_written_working_folder_as_workdir() {
     assert!(dockerfile.contains("VOLUME [\"/root\"]"), "{dockerfile}");
     let (code, text) = run(&["generate", "--check"]);
     assert_eq!(code, Some(0), "{text}");
+}
+
+/// ntpd-rs's shape: `[workspace.lints.rust] missing_docs = "deny"` reaches every target, so an
+/// undocumented stub stops the deps stage (`error: missing documentation for the crate`)
+/// before any dependency is cached. The stubs the generated Dockerfile writes compile under
+/// that lint: the `RUN` that writes them is run as it is, over the manifests alone, then
+/// cargo builds the library stub offline.
+#[test]
+fn the_stubs_of_the_deps_stage_compile_in_a_workspace_that_denies_missing_docs() {
+    let Ok(cargo) = std::env::var("CARGO") else {
+        return;
+    };
+    let dir = fresh_copy("cargo-ntp");
+    isogen().arg("generate").arg(dir.path()).assert().success();
+    let dockerfile =
+        std::fs::read_to_string(dir.path().join("timed/time-daemon.Dockerfile")).unwrap();
+    // The deps stage's RUN: from `mkdir` to the `&& cargo build` that ends it.
+    let run = dockerfile
+        .split("\nRUN ")
+        .find(|r| r.starts_with("mkdir -p") && r.contains("isogen stub"))
+        .expect("the stubs' RUN");
+    let stubs = run.split(" \\\n && cargo build").next().unwrap();
+    let build = tempfile::tempdir().unwrap();
+    for manifest in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "ntp-wire/Cargo.toml",
+        "timed/Cargo.toml",
+    ] {
+        let to = build.path().join(manifest);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(dir.path().join(manifest), to).unwrap();
+    }
+    let sh = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(stubs.replace(" \\\n", " "))
+        .current_dir(build.path())
+        .status()
+        .unwrap();
+    assert!(sh.success(), "{stubs}");
+    let out = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--offline",
+            "--locked",
+            "-p",
+            "ntp-wire",
+            "--target-dir",
+        ])
+        .arg(build.path().join("target"))
+        .current_dir(build.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{stubs}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// rathole's shape: `burrow <CONFIG>` listed in `services` with no `args` is refused in the
+/// first run, naming the binary, the argument, its line and the line to add; nothing is
+/// written. With the fixture's `args` (the config file it ships as an asset) it is generated.
+#[test]
+fn a_listed_service_whose_command_line_requires_an_argument_is_refused_until_args_are_set() {
+    let dir = fresh_copy("cargo-burrow");
+    edit(&dir, "isogen.toml", "args = [\"/app/server.toml\"]\n", "");
+    let text = fails(
+        &dir,
+        &[
+            "src/main.rs:10: binary `burrow` (service `burrow`) needs an argument: its command \
+             line requires `config` here",
+            "[generate.services.burrow] of isogen.toml: args = [\"<config>\"]",
+        ],
+    );
+    assert!(!text.contains("needs a subcommand"), "{text}");
+    // `cmd` says it runs as it is: no refusal.
+    edit(
+        &dir,
+        "isogen.toml",
+        "assets = ",
+        "cmd = [\"/app/burrow\", \"/app/server.toml\"]\nassets = ",
+    );
+    isogen().arg("generate").arg(dir.path()).assert().success();
+    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("CMD [\"/app/burrow\", \"/app/server.toml\"]"),
+        "{dockerfile}"
+    );
+}
+
+/// A package on plain sockets whose binary serves only when told how (bore's `bore server`,
+/// rathole's `rathole <CONFIG>`) is a tool by default, and `isogen list` names the exact
+/// setting that makes it a service, with the line of the command line that asks for it.
+#[test]
+fn list_names_the_args_that_make_a_listening_tool_a_service() {
+    let dir = fresh_copy("cargo-burrow");
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    assert!(
+        list.contains(
+            "and set args = [\"<config>\"] (its command line requires the argument `config` at \
+             src/main.rs:10; a file it reads goes into the image with `assets`) in \
+             [generate.services.burrow]"
+        ),
+        "{list}"
+    );
+    let out = isogen()
+        .arg("list")
+        .arg(fixture_dir("cargo-sockets"))
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    let tunnel = list.lines().find(|l| l.starts_with("tool")).unwrap();
+    assert!(
+        tunnel.contains(
+            "and set args = [\"server\"] (its command line requires a subcommand at \
+             tunnel/src/main.rs:8, and `server` of server, local serves by its name) in \
+             [generate.services.tunnel]"
+        ),
+        "{tunnel}"
+    );
 }

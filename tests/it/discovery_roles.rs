@@ -143,6 +143,8 @@ fn list_on_the_fixtures_and_the_example() {
         "tests/fixtures/cargo-cluster",
         "tests/fixtures/cargo-sockets",
         "tests/fixtures/cargo-p2p",
+        "tests/fixtures/cargo-ntp",
+        "tests/fixtures/cargo-burrow",
         "tests/fixtures/pnpm10-apps-libs",
         "tests/fixtures/pnpm9-shop",
     ] {

@@ -23,13 +23,13 @@ COPY crates/wire/Cargo.toml /crates/wire/
 FROM ${RUST_IMAGE} AS deps
 WORKDIR /build
 COPY --from=manifests / ./
-RUN mkdir -p crates/inventory/src && echo '' > crates/inventory/src/lib.rs \
- && mkdir -p crates/inventory/src && echo 'fn main() {}' > crates/inventory/src/main.rs \
- && mkdir -p crates/inventory/src/bin && echo 'fn main() {}' > crates/inventory/src/bin/inventory-sync.rs \
- && mkdir -p crates/kit/src && echo '' > crates/kit/src/lib.rs \
- && mkdir -p crates/ledger/src && echo 'fn main() {}' > crates/ledger/src/main.rs \
- && mkdir -p crates/money/src && echo '' > crates/money/src/lib.rs \
- && mkdir -p crates/wire/src && echo '' > crates/wire/src/lib.rs \
+RUN mkdir -p crates/inventory/src && echo '/*! isogen stub */' > crates/inventory/src/lib.rs \
+ && mkdir -p crates/inventory/src && echo '/*! isogen stub */ fn main() {}' > crates/inventory/src/main.rs \
+ && mkdir -p crates/inventory/src/bin && echo '/*! isogen stub */ fn main() {}' > crates/inventory/src/bin/inventory-sync.rs \
+ && mkdir -p crates/kit/src && echo '/*! isogen stub */' > crates/kit/src/lib.rs \
+ && mkdir -p crates/ledger/src && echo '/*! isogen stub */ fn main() {}' > crates/ledger/src/main.rs \
+ && mkdir -p crates/money/src && echo '/*! isogen stub */' > crates/money/src/lib.rs \
+ && mkdir -p crates/wire/src && echo '/*! isogen stub */' > crates/wire/src/lib.rs \
  && cargo build --locked --release --target-dir /build/target -p inventory --bin inventory-sync
 
 # sources: the real sources of inventory and of the workspace crates it needs. Other

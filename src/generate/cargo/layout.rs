@@ -80,6 +80,13 @@ impl Layout {
     }
 }
 
+/// What every stub starts with: an inner doc comment on the same line as the rest. A
+/// workspace that denies `missing_docs` in `[workspace.lints]` (ntpd-rs) applies it to every
+/// target, build scripts included, and an undocumented stub would stop the deps stage there;
+/// a doc comment satisfies `forbid` too, where an `#![allow]` would be an error. One line: the
+/// builder's `echo` (dash's) would turn a `\n` into a newline, bash's would not.
+const STUB_DOC: &str = "/*! isogen stub */";
+
 /// A stub for every target of every package but the patched ones, by package folder.
 fn stubs(ws: &Workspace, cargo_ws: &CargoWorkspace) -> Vec<Stub> {
     let mut stubs = Vec::new();
@@ -101,8 +108,8 @@ fn stubs(ws: &Workspace, cargo_ws: &CargoWorkspace) -> Vec<Stub> {
                 path,
                 dir,
                 content: match kind {
-                    TargetKind::Lib => String::new(),
-                    _ => "fn main() {}".into(),
+                    TargetKind::Lib => STUB_DOC.into(),
+                    _ => format!("{STUB_DOC} fn main() {{}}"),
                 },
             });
         }

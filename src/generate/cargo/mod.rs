@@ -7,7 +7,8 @@
 //! 1. deps: the root manifest, the lockfile, the root build settings (`.cargo/config.toml`,
 //!    `rust-toolchain.toml`), every package's `Cargo.toml` (cargo loads every member to resolve
 //!    the workspace, even for `-p one`), and a stub file for each target cargo would look for
-//!    (empty libraries, `fn main() {}` for binaries and build scripts). Building the service
+//!    (a doc comment alone for libraries, plus `fn main() {}` for binaries and build scripts,
+//!    so a workspace that denies `missing_docs` compiles them). Building the service
 //!    then compiles only its dependencies; the layer changes only with a manifest or the lock.
 //!    `[patch]` path crates are dependencies, so their real sources go here.
 //! 2. builder: the real sources of the service's package and of the crates it needs (its build
@@ -103,7 +104,7 @@ pub struct CargoTemplateContext {
 }
 
 /// The files of one Cargo service: its Dockerfile and its ignore file. A service refused only
-/// because its command line needs a subcommand still renders, into `drafts` (never written):
+/// because its command line needs a subcommand or an argument still renders, into `drafts` (never written):
 /// what the hand-written Dockerfiles beside it say (their `CMD`, `EXPOSE`, ...) is then told in
 /// the same run as the refusal, not one run later.
 pub fn renderings(
@@ -114,7 +115,9 @@ pub fn renderings(
     warnings: &mut Vec<String>,
     drafts: &mut Vec<Rendering>,
 ) -> Result<Vec<Rendering>> {
-    let refusal = subcommand_given(ws, service, config.service(&service.name));
+    let overrides = config.service(&service.name);
+    let refusal = subcommand_given(ws, service, overrides)
+        .and_then(|()| argument_given(ws, service, overrides));
     let ctx = match (refusal, unchecked_context(ws, service, config, config_path)) {
         (Err(refused), Ok(ctx)) => {
             drafts.extend(files_of(&ctx)?);
@@ -125,7 +128,6 @@ pub fn renderings(
     };
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
     let lockfile = ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref());
-    let overrides = config.service(&service.name);
     let features: Vec<String> = (config.cargo.features.iter())
         .chain(overrides.iter().flat_map(|o| &o.features))
         .cloned()
@@ -202,12 +204,7 @@ fn subcommand_given(
         return Ok(());
     };
     // garage lists server, status, node, layout, ...: the one whose name says it serves.
-    let by_name = r.subcommands.iter().find(|s| {
-        matches!(
-            s.as_str(),
-            "server" | "serve" | "start" | "run" | "daemon" | "up" | "web"
-        )
-    });
+    let by_name = crate::workspace::cargo::services::serving_subcommand(r);
     let choices = match (r.subcommands.is_empty(), by_name) {
         (true, _) => String::new(),
         (false, None) => format!(": one of {}", r.subcommands.join(", ")),
@@ -227,6 +224,37 @@ fn subcommand_given(
              cmd = [\"/app/{bin}\"] if it runs without one",
             bin = r.bin,
             name = service.name
+        ),
+    })
+}
+
+/// Refuses a service whose binary's command line requires a positional argument (rathole's
+/// `rathole <CONFIG>`, listed in `[workspace] services`) when isogen.toml gives neither
+/// `args` nor `cmd`: run bare, clap prints the usage and exits 2.
+fn argument_given(
+    ws: &Workspace,
+    service: &Service,
+    overrides: Option<&crate::generate::cfg::ServiceConfig>,
+) -> Result<()> {
+    let given = overrides.is_some_and(|o| o.cmd.is_some() || !o.args.is_empty());
+    let package = ws.service_package(service);
+    let required = crate::workspace::cargo::services::required_arg(package, &service.entry);
+    let (Some(a), false) = (required, given) else {
+        return Ok(());
+    };
+    Err(Error::WorkspaceAt {
+        path: ws.root.join(&a.file),
+        location: a.line.to_string(),
+        message: format!(
+            "binary `{bin}` (service `{name}`) needs an argument: its command line requires \
+             `{arg}` here, so run bare, as CMD [\"/app/{bin}\"] would, it prints its usage and \
+             exits. Say what the image runs in [generate.services.{name}] of isogen.toml: \
+             args = [\"<{arg}>\"] (the value it serves with; a file it reads goes into the \
+             image with `assets`, next to the binary in /app), or cmd = [\"/app/{bin}\"] if \
+             it runs without one",
+            bin = service.entry,
+            name = service.name,
+            arg = a.name
         ),
     })
 }

@@ -114,14 +114,23 @@ fn plan_copies_every_manifest_stubs_every_target_and_only_needed_sources() {
     assert_eq!(
         stubs,
         [
-            ("crates/core/src/lib.rs", ""),
-            ("crates/gen/src/lib.rs", ""),
-            ("crates/macros/src/lib.rs", ""),
-            ("crates/testkit/src/lib.rs", ""),
-            ("services/api/src/main.rs", "fn main() {}"),
-            ("services/api/build.rs", "fn main() {}"),
-            ("services/jobs/src/bin/jobs-cron/main.rs", "fn main() {}"),
-            ("services/jobs/src/bin/jobs-worker.rs", "fn main() {}"),
+            ("crates/core/src/lib.rs", "/*! isogen stub */"),
+            ("crates/gen/src/lib.rs", "/*! isogen stub */"),
+            ("crates/macros/src/lib.rs", "/*! isogen stub */"),
+            ("crates/testkit/src/lib.rs", "/*! isogen stub */"),
+            (
+                "services/api/src/main.rs",
+                "/*! isogen stub */ fn main() {}"
+            ),
+            ("services/api/build.rs", "/*! isogen stub */ fn main() {}"),
+            (
+                "services/jobs/src/bin/jobs-cron/main.rs",
+                "/*! isogen stub */ fn main() {}"
+            ),
+            (
+                "services/jobs/src/bin/jobs-worker.rs",
+                "/*! isogen stub */ fn main() {}"
+            ),
         ]
     );
     // Build closure, dependencies first; testkit (dev-only) and jobs never.

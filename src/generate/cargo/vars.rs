@@ -89,6 +89,7 @@ pub struct Stub {
     pub path: String,
     /// Its folder (for `mkdir -p`).
     pub dir: String,
-    /// What it holds: nothing for a library, `fn main() {}` for everything that is run.
+    /// What it holds: a one-line doc comment (`/*! isogen stub */`), followed by
+    /// `fn main() {}` for everything that is run.
     pub content: String,
 }

@@ -241,7 +241,7 @@ impl CargoPackage {
     }
 
     /// Every target file a manifest-only copy of this package needs a stub for, with the kind
-    /// of stub: library (empty file) or a program (`fn main() {}`).
+    /// of stub: library (no items) or a program (`fn main() {}`).
     pub fn stub_files(&self) -> Vec<(String, TargetKind)> {
         let mut stubs: Vec<(String, TargetKind)> = Vec::new();
         let mut push = |path: &str, kind: TargetKind| {

@@ -195,7 +195,9 @@ pub fn features_off_by_default(package: &crate::workspace::Package, bin: &str) -
 
 /// Words of a binary's name that make it a server when they come after every tool word:
 /// `tls-client-auth-server` serves (its last such word is `server`), `server-cli` does not.
-const SERVER_WORDS: &[&str] = &["server", "srv", "daemon", "service"];
+/// An `exporter` is a Prometheus exporter, an HTTP server of metrics (ntpd-rs's
+/// `ntp-metrics-exporter` beside `ntp-daemon`, as `node_exporter`).
+const SERVER_WORDS: &[&str] = &["server", "srv", "daemon", "service", "exporter"];
 
 /// Whether the binary's name says it is a tool: of its words (split at `-` and `_`) in
 /// [`TOOL_WORDS`] or [`SERVER_WORDS`], the last one is a tool word (the last word of a compound
@@ -273,6 +275,52 @@ pub fn required_arg<'a>(
         .required_args
         .iter()
         .find(|a| a.bin == bin)
+}
+
+/// Subcommands whose name says the binary serves with them, most likely first: the one to
+/// suggest when a server's command line requires a subcommand (garage lists `server`,
+/// `status`, `node`, `layout`, ...).
+const SERVE_SUBCOMMANDS: &[&str] = &["server", "serve", "start", "run", "daemon", "up", "web"];
+
+/// The subcommand of binary `bin`'s required subcommand that serves, by its name: one of
+/// [`SERVE_SUBCOMMANDS`], else the first whose first word says it serves (see
+/// `subcommand_names::serves`). bore's `bore server` (beside `bore local`).
+pub fn serving_subcommand(r: &super::model::RequiredSubcommand) -> Option<&str> {
+    SERVE_SUBCOMMANDS
+        .iter()
+        .find_map(|s| r.subcommands.iter().find(|n| n == s))
+        .or_else(|| {
+            r.subcommands
+                .iter()
+                .find(|s| super::subcommand_names::serves(s))
+        })
+        .map(String::as_str)
+}
+
+/// For a tool that listens, the exact `args` line that would make binary `bin` run its server
+/// in an image, with why: `` args = ["server"] (its command line requires a subcommand at
+/// tunnel/src/main.rs:9, and `server` serves) ``; `None` when its command line requires
+/// neither a subcommand with a serving name nor an argument.
+pub fn serve_args(package: &crate::workspace::Package, bin: &str) -> Option<String> {
+    let c = package.cargo.as_ref()?;
+    if let Some(r) = c.required_subcommands.iter().find(|r| r.bin == bin) {
+        let s = serving_subcommand(r)?;
+        return Some(format!(
+            "args = [\"{s}\"] (its command line requires a subcommand at {}:{}, and `{s}` of \
+             {} serves by its name)",
+            r.file,
+            r.line,
+            r.subcommands.join(", ")
+        ));
+    }
+    let a = required_arg(package, bin)?;
+    Some(format!(
+        "args = [\"<{name}>\"] (its command line requires the argument `{name}` at {}:{}; a \
+         file it reads goes into the image with `assets`)",
+        a.file,
+        a.line,
+        name = a.name
+    ))
 }
 
 /// Why the default rule makes binary `bin` of `package` a tool, or `None` when it makes it a
@@ -363,13 +411,20 @@ pub fn listener_hint(package: &crate::workspace::Package, bin: &str) -> String {
     if tool_name(bin) {
         return String::new();
     }
-    match package.cargo.as_ref().and_then(|c| c.listens.as_deref()) {
-        Some(site) => format!(
+    let Some(site) = package.cargo.as_ref().and_then(|c| c.listens.as_deref()) else {
+        return String::new();
+    };
+    match serve_args(package, bin) {
+        Some(args) => format!(
+            ", though it calls {site}; a server on plain sockets is a service only when \
+             listed in [workspace] services; if `{bin}` is one, list it there and set {args} \
+             in [generate.services.{bin}]"
+        ),
+        None => format!(
             ", though it calls {site}; a server on plain sockets is a service only when \
              listed in [workspace] services, with `args` in [generate.services.{bin}] if it \
              serves only with a subcommand or a config file"
         ),
-        None => String::new(),
     }
 }
 
