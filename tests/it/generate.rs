@@ -1510,6 +1510,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-next-migrate", None),
     // A service started by its entrypoint script (a dependency's tool, node, exec node).
     ("pnpm9-entrypoint", None),
+    // Prisma 7 with the `prisma` CLI a production dependency, `prisma.config.ts` published.
+    ("pnpm9-prisma-cli", None),
     // pnpm 11 on Node 22: settings and a catalog in pnpm-workspace.yaml, an allowed native addon.
     ("pnpm11-addon", None),
     // node-linker=hoisted + ignore-scripts=true: every service reaches every package.
