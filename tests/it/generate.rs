@@ -860,6 +860,39 @@ fn a_typescript_entry_nothing_builds_is_not_shipped_and_is_named() {
     );
 }
 
+/// jitsu's `juava`: `"main": "src/index.ts"` and a `build` script that runs `tsc` with
+/// `noEmit` (a type check; the services' webpack inlines the package). The build leaves the
+/// entry TypeScript, so the image must not ship `src/` (TypeScript sources, which fail
+/// verify's `sources` rule, and Node cannot load them): package.json only, and the entry named.
+#[test]
+fn a_built_package_whose_entry_stays_typescript_ships_no_sources() {
+    let ws = with(&[
+        (
+            "packages/lib/package.json",
+            r#"{"name":"@x/lib","version":"1.0.0","main":"src/index.ts","types":"src/index.ts","scripts":{"compile":"tsc -p .","build":"pnpm compile"},"dependencies":{"ms":"2.1.3"}}"#,
+        ),
+        ("packages/lib/src/index.ts", "export const x = 1;\n"),
+        (
+            "packages/lib/tsconfig.json",
+            r#"{"compilerOptions":{"rootDir":"./src","noEmit":true}}"#,
+        ),
+    ]);
+    isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "packages/lib/package.json: the entry of `@x/lib` is TypeScript (src/index.ts) and nothing builds it",
+        ));
+    let dockerfile = read(ws.path(), "services/api/Dockerfile");
+    assert!(!dockerfile.contains("packages/lib/src"), "{dockerfile}");
+    assert!(
+        dockerfile.contains("COPY packages/lib/package.json packages/lib/"),
+        "{dockerfile}"
+    );
+}
+
 /// latitude-llm's apps: the service's `tsdown` build inlines its "just-in-time" internal
 /// packages (`deps.alwaysBundle: [/@(platform|domain|repo)\/.*/]`), so they need no build of
 /// their own and the warning that Node cannot load them would be false. tsup's `noExternal`
@@ -1510,6 +1543,8 @@ const REAL_WORKSPACES: &[(&str, Option<DriftEdit>)] = &[
     ("pnpm9-next-migrate", None),
     // A service started by its entrypoint script (a dependency's tool, node, exec node).
     ("pnpm9-entrypoint", None),
+    // Prisma 7 with the `prisma` CLI a production dependency, `prisma.config.ts` published.
+    ("pnpm9-prisma-cli", None),
     // pnpm 11 on Node 22: settings and a catalog in pnpm-workspace.yaml, an allowed native addon.
     ("pnpm11-addon", None),
     // node-linker=hoisted + ignore-scripts=true: every service reaches every package.

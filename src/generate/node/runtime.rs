@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::rewrite::rewrite_command;
-use super::shipped::{typescript_warning, unbuilt_paths};
+use super::shipped::{is_typescript, typescript_warning, unbuilt_paths};
 use super::{node_of, selector, RuntimePackage};
 use crate::error::{Error, Result};
 use crate::workspace::pnpm::{PnpmWorkspace, LOCKFILE, WORKSPACE_FILE};
@@ -38,6 +38,18 @@ pub(super) struct Shipping<'a> {
     pub next_compiles: bool,
 }
 
+/// Whether Node would still find a TypeScript entry after the package's build: `main` is a
+/// `.ts` file, and neither the build rewrites the manifest nor `publishConfig` points Node
+/// elsewhere (jitsu's `juava`: `"main": "src/index.ts"`, a `build` that runs `tsc` with
+/// `noEmit`). Its sources are then no run-time file, built or not.
+fn entry_stays_typescript(n: &crate::workspace::pnpm::NodePackage) -> bool {
+    n.entry.as_deref().is_some_and(is_typescript)
+        && n.manifest_rewrite.is_none()
+        && !["main", "exports", "module"]
+            .iter()
+            .any(|k| n.publish_overrides.contains_key(*k))
+}
+
 /// The service's production closure in install order: dependencies first, the service last.
 pub(super) fn shipped(service: &Service) -> impl Iterator<Item = usize> + '_ {
     (service.runtime_closure.iter().copied()).chain(std::iter::once(service.package))
@@ -56,7 +68,9 @@ pub(super) fn runtime_packages(
         let is_service = i == s.service.package;
         let mut copy = if is_service {
             s.service_copy.to_vec()
-        } else if n.scripts.contains_key(s.build_script) || s.referenced.contains(&p.dir) {
+        } else if (n.scripts.contains_key(s.build_script) || s.referenced.contains(&p.dir))
+            && !entry_stays_typescript(n)
+        {
             // A package without a build script that a `tsc -b` builds through the project
             // references of its tsconfig: what it declares exists once the builder ran,
             // whether or not the workspace holds a stale build of it.

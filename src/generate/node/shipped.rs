@@ -84,10 +84,11 @@ pub(super) fn typescript_warning(
     typescript: &[(String, String, String)],
 ) -> Option<String> {
     const FIX: &str = "(tsup or tsdown `noExternal`, esbuild, webpack)";
+    // Also said when a `build` leaves `main` on the TypeScript file (`tsc` with `noEmit`).
     match typescript {
         [] => None,
         [(manifest, name, entry)] => Some(format!(
-            "{manifest}: the entry of `{name}` is TypeScript ({entry}) and nothing builds it, so Node cannot load it: the image ships its package.json and dependencies, not its sources; a service that uses it must bundle it {FIX}, or give it a `build` script"
+            "{manifest}: the entry of `{name}` is TypeScript ({entry}) and nothing builds it, so Node cannot load it: the image ships its package.json and dependencies, not its sources; a service that uses it must bundle it {FIX}, or give it a `build` script that writes JavaScript and point its `main` there"
         )),
         many => {
             let named: Vec<String> = many
@@ -98,7 +99,7 @@ pub(super) fn typescript_warning(
                 })
                 .collect();
             Some(format!(
-                "service `{service}` uses {} internal packages whose entry is TypeScript that nothing builds, so Node cannot load them: {}; the image ships their package.json and dependencies, not their sources: the service must bundle them {FIX}, or each needs a `build` script",
+                "service `{service}` uses {} internal packages whose entry is TypeScript that nothing builds, so Node cannot load them: {}; the image ships their package.json and dependencies, not their sources: the service must bundle them {FIX}, or each needs a `build` script that writes JavaScript and a `main` pointing there",
                 many.len(),
                 named.join(", ")
             ))
@@ -107,7 +108,7 @@ pub(super) fn typescript_warning(
 }
 
 /// Whether `path` is a TypeScript source (`.ts`, `.mts`, `.cts`, `.tsx`; not a declaration).
-fn is_typescript(path: &str) -> bool {
+pub(super) fn is_typescript(path: &str) -> bool {
     let ts = [".ts", ".mts", ".cts", ".tsx"]
         .iter()
         .any(|e| path.ends_with(e));

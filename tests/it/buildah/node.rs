@@ -109,6 +109,37 @@ fn run_time_files_and_start_commands_build_start_and_verify() {
     );
 }
 
+/// tests/fixtures/pnpm9-prisma-cli: Prisma 7 with the `prisma` CLI a production dependency and
+/// `files: ["prisma", "prisma.config.ts", "dist"]` (shaped like hoppscotch's backend). The
+/// client is generated in the build stage (`prisma.config.ts` reads `env("DATABASE_URL")`,
+/// which the build gives a placeholder), the production install carries the CLI, and the
+/// image ships `prisma/` and `prisma.config.ts` beside `dist/`. The server applies
+/// `prisma/migrations` itself and answers 200 on `/healthz` only through the generated client,
+/// so a missing client or migration folder fails the start; the export must pass `isogen
+/// verify --workspace` (the published config is not a source left in). The same offline
+/// `PRISMA_SCHEMA_ENGINE_BINARY` build argument as pnpm9-runfiles.
+#[test]
+#[ignore = "slow: builds an image with buildah (cargo xtask e2e on the fixture)"]
+fn a_production_prisma_cli_builds_starts_and_verifies() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["xtask", "e2e", "--workspace"])
+        .arg(root.join("tests/fixtures/pnpm9-prisma-cli"))
+        .args(["--generate", "--no-variants", "--only", "pnpm"])
+        .env(
+            "ISOGEN_E2E_BUILD_ARGS",
+            "PRISMA_SCHEMA_ENGINE_BINARY=/bin/true",
+        )
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo xtask e2e on tests/fixtures/pnpm9-prisma-cli failed"
+    );
+}
+
 /// tests/fixtures/pnpm9-entrypoint: `"start": "sh ./entrypoint.sh"`, a script that runs a
 /// dependency's tool by its bin name (`migrate-db up migrations`: found on PATH, which the
 /// image sets to the service's node_modules/.bin first), a `node` step, then `exec node
