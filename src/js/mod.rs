@@ -3,6 +3,7 @@
 //! object key is given ([`property_values`], for config files such as `next.config.mjs`);
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
 //! helpers a script runs); the lines that call dotenv's `config()` ([`dotenv_config_calls`]);
+//! whether a file writes a `package.json` ([`writes_package_json`]);
 //! the line where a file exports a name ([`export_line`], for AWS Lambda handlers);
 //! the dependencies a tsup/tsdown config inlines
 //! ([`bundle_patterns`]); the paths a file writes under the working folder and the literals
@@ -20,6 +21,7 @@ mod dotenv_calls;
 mod exports;
 mod imports;
 mod literals;
+mod manifest_writes;
 mod node_options;
 mod properties;
 mod run_paths;
@@ -31,6 +33,7 @@ pub use dotenv_calls::{dotenv_config_calls, DotenvCall, EnvPath};
 pub use exports::export_line;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use literals::relative_path_literals;
+pub use manifest_writes::writes_package_json;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};
 pub use run_paths::{run_paths, Base, RunPaths, Write};

@@ -322,7 +322,19 @@ fn a_build_that_rewrites_its_package_json_is_named() {
     let files = [
         ("package.json", r#"{"name":"root","private":true,"packageManager":"pnpm@10.22.0"}"#),
         ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - packages/*\n"),
-        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  apps/schedules:\n    dependencies:\n      '@d/server':\n        specifier: workspace:*\n        version: link:../../packages/server\n\n  packages/server: {}\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  apps/schedules:\n    dependencies:\n      '@d/core':\n        specifier: workspace:*\n        version: link:../../packages/core\n      '@d/server':\n        specifier: workspace:*\n        version: link:../../packages/server\n\n  packages/core: {}\n\n  packages/server: {}\n"),
+        // trigger.dev's core: its build stamps the version into the build output with a
+        // script that reads package.json (and names it in a comment) but writes only
+        // `dist/*/version.js`: no rewrite.
+        (
+            "packages/core/package.json",
+            r#"{"name":"@d/core","version":"4.1.0","type":"module","main":"./dist/index.js","scripts":{"build":"tsc && pnpm run update-version","update-version":"tsx ../../scripts/updateVersion.ts"}}"#,
+        ),
+        (
+            "scripts/updateVersion.ts",
+            "import * as fs from 'node:fs/promises';\nimport * as path from 'node:path';\nimport { readPackageJSON } from 'pkg-types';\n// Reads the version from the package.json file of the package.\nconst pkg = await readPackageJSON(process.cwd());\nconst file = path.join(process.cwd(), 'dist', 'version.js');\nconst text = await fs.readFile(file, 'utf-8');\nawait fs.writeFile(file, text.replace('0.0.0', pkg.version));\n",
+        ),
+        ("packages/core/src/index.ts", "export const VERSION = '0.0.0';\n"),
         (
             "packages/server/package.json",
             r#"{"name":"@d/server","version":"1.0.0","type":"module","main":"./src/index.ts","exports":{".":"./src/index.ts"},"scripts":{"build":"npm run switch:prod && tsc --project tsconfig.server.json","switch:prod":"node scripts/switchToDist.js"}}"#,
@@ -334,7 +346,7 @@ fn a_build_that_rewrites_its_package_json_is_named() {
         ("packages/server/src/index.ts", "export const run = (): void => {};\n"),
         (
             "apps/schedules/package.json",
-            r#"{"name":"@d/schedules","version":"1.0.0","type":"module","scripts":{"build":"tsc","start":"node dist/index.js"},"dependencies":{"@d/server":"workspace:*"}}"#,
+            r#"{"name":"@d/schedules","version":"1.0.0","type":"module","scripts":{"build":"tsc","start":"node dist/index.js"},"dependencies":{"@d/core":"workspace:*","@d/server":"workspace:*"}}"#,
         ),
         ("apps/schedules/src/index.ts", "import { run } from '@d/server';\nrun();\n"),
     ];
@@ -349,6 +361,7 @@ fn a_build_that_rewrites_its_package_json_is_named() {
         "{stderr}"
     );
     assert!(stderr.contains("in `publishConfig`"), "{stderr}");
+    assert!(!stderr.contains("packages/core/package.json"), "{stderr}");
 }
 
 /// wundergraph/cosmo and electric-sql/electric: services whose hand-written Dockerfile sits in
