@@ -775,3 +775,61 @@ fn a_workspace_packages_prepare_script_does_not_run_in_the_deps_stage() {
         "{stdout}"
     );
 }
+
+/// trigger.dev: the webapp depends on `@internal/dashboard-agent`, which develops with the
+/// workspace's CLI (`"trigger.dev": "workspace:*"` in its devDependencies, for `trigger dev`).
+/// generate warned twice that the CLI's `dotEnv.ts` loads an env file in the webapp's image,
+/// though nothing the webapp runs loads the CLI. A dotenv call in the agent itself still is one.
+#[test]
+fn a_dotenv_call_in_a_dev_dependency_of_an_internal_package_is_not_a_run_time_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = |name: &str, to: &str| {
+        format!("      '{name}':\n        specifier: workspace:*\n        version: link:{to}\n")
+    };
+    let lock = format!(
+        "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {{}}\n\n  apps/web:\n    dependencies:\n{}\n  packages/agent:\n    devDependencies:\n{}\n  packages/cli: {{}}\n",
+        link("@t/agent", "../../packages/agent"),
+        link("@t/cli", "../cli"),
+    );
+    let files = [
+        ("package.json", r#"{"name":"root","private":true,"packageManager":"pnpm@10.33.2"}"#.to_string()),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - packages/*\n".to_string()),
+        ("pnpm-lock.yaml", lock),
+        (
+            "apps/web/package.json",
+            r#"{"name":"web","version":"1.0.0","scripts":{"start":"node server.js"},"dependencies":{"@t/agent":"workspace:*"}}"#.to_string(),
+        ),
+        ("apps/web/server.js", "require('@t/agent');\n".to_string()),
+        (
+            "packages/agent/package.json",
+            r#"{"name":"@t/agent","version":"1.0.0","main":"index.js","scripts":{"dev":"trigger dev"},"devDependencies":{"@t/cli":"workspace:*"}}"#.to_string(),
+        ),
+        ("packages/agent/index.js", "module.exports = {};\n".to_string()),
+        (
+            "packages/cli/package.json",
+            r#"{"name":"@t/cli","version":"1.0.0","main":"dotEnv.js","bin":{"trigger":"dotEnv.js"}}"#.to_string(),
+        ),
+        (
+            "packages/cli/dotEnv.js",
+            "const { config } = require('dotenv');\nconfig({ path: process.env.ENV_FILE });\n".to_string(),
+        ),
+    ];
+    for (path, text) in &files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (stdout, stderr) = dry_run(dir.path());
+    assert!(stdout.contains("apps/web/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("dotenv"), "{stderr}");
+    std::fs::write(
+        dir.path().join("packages/agent/index.js"),
+        "require('dotenv').config();\nmodule.exports = {};\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(dir.path());
+    assert!(
+        stderr.contains("warning: packages/agent/index.js:1: dotenv's `config()` loads"),
+        "{stderr}"
+    );
+}
