@@ -355,7 +355,15 @@ fn a_build_that_rewrites_its_package_json_is_named() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let (_, stderr) = dry_run(dir.path());
+    let (stdout, stderr) = dry_run(dir.path());
+    // The script that `build` runs by name (`pnpm run update-version`) runs a file outside the
+    // package: the builder copies it and the build context lets it in (trigger.dev's core
+    // build failed with ERR_MODULE_NOT_FOUND for /app/scripts/updateVersion.ts).
+    assert!(
+        stdout.contains("\nCOPY scripts/updateVersion.ts scripts/updateVersion.ts\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n!scripts/updateVersion.ts\n"), "{stdout}");
     assert!(
         stderr.contains("warning: packages/server/package.json: its build rewrites package.json (`switch:prod`: node scripts/switchToDist.js), but the image ships the repository's package.json and what it names (src/index.ts), not what the build wrote"),
         "{stderr}"
