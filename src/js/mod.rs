@@ -4,6 +4,7 @@
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
 //! helpers a script runs); the lines that call dotenv's `config()` ([`dotenv_config_calls`]);
 //! the `.listen(...)` calls and the host each gives ([`listen_calls`]);
+//! whether a file writes a `package.json` ([`writes_package_json`]);
 //! the line where a file exports a name ([`export_line`], for AWS Lambda handlers);
 //! the dependencies a tsup/tsdown config inlines
 //! ([`bundle_patterns`]); the paths a file writes under the working folder and the literals
@@ -22,6 +23,7 @@ mod exports;
 mod imports;
 mod listens;
 mod literals;
+mod manifest_writes;
 mod node_options;
 mod properties;
 mod run_paths;
@@ -34,6 +36,7 @@ pub use exports::export_line;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use listens::{listen_calls, ListenCall, ListenHost};
 pub use literals::relative_path_literals;
+pub use manifest_writes::writes_package_json;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};
 pub use run_paths::{run_paths, Base, RunPaths, Write};

@@ -1789,3 +1789,42 @@ fn a_dependency_of_what_the_workspace_declares_is_needed_though_the_image_manife
         v.findings
     );
 }
+
+/// trigger.dev's `@trigger.dev/core`, built by tshy: its `dist/commonjs/package.json`
+/// (`{"type": "commonjs"}`) and `dist/esm/package.json` (`{"type": "module"}`) set the module
+/// type of the files below them. verify called each "a package the service does not depend
+/// on" (`app-root-foreign`); they are part of the internal package. A named package there is
+/// still foreign.
+#[test]
+fn module_type_markers_in_an_internal_packages_output_are_that_package() {
+    let ws = workspace();
+    let image = |marker: &str| {
+        generated_billing().with(|t| {
+            t.layer(4)
+                .file("/app/packages/shared/dist/commonjs/package.json", marker)
+                .file(
+                    "/app/packages/shared/dist/esm/package.json",
+                    r#"{"type": "module"}"#,
+                )
+                .files(&[
+                    "/app/packages/shared/dist/commonjs/index.js",
+                    "/app/packages/shared/dist/esm/index.js",
+                ])
+        })
+    };
+    let v = run(
+        &image(r#"{"type": "commonjs"}"#).build(),
+        None,
+        Some(&ws),
+        "",
+    )
+    .unwrap();
+    assert_eq!(errors(&v), Vec::<RuleId>::new(), "{:#?}", v.findings);
+    let named = r#"{"name":"left-over","version":"1.0.0","type":"commonjs"}"#;
+    let v = run(&image(named).build(), None, Some(&ws), "").unwrap();
+    assert!(
+        errors(&v).contains(&RuleId::AppRootForeign),
+        "{:#?}",
+        v.findings
+    );
+}

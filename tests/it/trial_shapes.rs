@@ -322,7 +322,19 @@ fn a_build_that_rewrites_its_package_json_is_named() {
     let files = [
         ("package.json", r#"{"name":"root","private":true,"packageManager":"pnpm@10.22.0"}"#),
         ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - packages/*\n"),
-        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  apps/schedules:\n    dependencies:\n      '@d/server':\n        specifier: workspace:*\n        version: link:../../packages/server\n\n  packages/server: {}\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  apps/schedules:\n    dependencies:\n      '@d/core':\n        specifier: workspace:*\n        version: link:../../packages/core\n      '@d/server':\n        specifier: workspace:*\n        version: link:../../packages/server\n\n  packages/core: {}\n\n  packages/server: {}\n"),
+        // trigger.dev's core: its build stamps the version into the build output with a
+        // script that reads package.json (and names it in a comment) but writes only
+        // `dist/*/version.js`: no rewrite.
+        (
+            "packages/core/package.json",
+            r#"{"name":"@d/core","version":"4.1.0","type":"module","main":"./dist/index.js","scripts":{"build":"tsc && pnpm run update-version","update-version":"tsx ../../scripts/updateVersion.ts"}}"#,
+        ),
+        (
+            "scripts/updateVersion.ts",
+            "import * as fs from 'node:fs/promises';\nimport * as path from 'node:path';\nimport { readPackageJSON } from 'pkg-types';\n// Reads the version from the package.json file of the package.\nconst pkg = await readPackageJSON(process.cwd());\nconst file = path.join(process.cwd(), 'dist', 'version.js');\nconst text = await fs.readFile(file, 'utf-8');\nawait fs.writeFile(file, text.replace('0.0.0', pkg.version));\n",
+        ),
+        ("packages/core/src/index.ts", "export const VERSION = '0.0.0';\n"),
         (
             "packages/server/package.json",
             r#"{"name":"@d/server","version":"1.0.0","type":"module","main":"./src/index.ts","exports":{".":"./src/index.ts"},"scripts":{"build":"npm run switch:prod && tsc --project tsconfig.server.json","switch:prod":"node scripts/switchToDist.js"}}"#,
@@ -334,7 +346,7 @@ fn a_build_that_rewrites_its_package_json_is_named() {
         ("packages/server/src/index.ts", "export const run = (): void => {};\n"),
         (
             "apps/schedules/package.json",
-            r#"{"name":"@d/schedules","version":"1.0.0","type":"module","scripts":{"build":"tsc","start":"node dist/index.js"},"dependencies":{"@d/server":"workspace:*"}}"#,
+            r#"{"name":"@d/schedules","version":"1.0.0","type":"module","scripts":{"build":"tsc","start":"node dist/index.js"},"dependencies":{"@d/core":"workspace:*","@d/server":"workspace:*"}}"#,
         ),
         ("apps/schedules/src/index.ts", "import { run } from '@d/server';\nrun();\n"),
     ];
@@ -343,12 +355,21 @@ fn a_build_that_rewrites_its_package_json_is_named() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let (_, stderr) = dry_run(dir.path());
+    let (stdout, stderr) = dry_run(dir.path());
+    // The script that `build` runs by name (`pnpm run update-version`) runs a file outside the
+    // package: the builder copies it and the build context lets it in (trigger.dev's core
+    // build failed with ERR_MODULE_NOT_FOUND for /app/scripts/updateVersion.ts).
+    assert!(
+        stdout.contains("\nCOPY scripts/updateVersion.ts scripts/updateVersion.ts\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n!scripts/updateVersion.ts\n"), "{stdout}");
     assert!(
         stderr.contains("warning: packages/server/package.json: its build rewrites package.json (`switch:prod`: node scripts/switchToDist.js), but the image ships the repository's package.json and what it names (src/index.ts), not what the build wrote"),
         "{stderr}"
     );
     assert!(stderr.contains("in `publishConfig`"), "{stderr}");
+    assert!(!stderr.contains("packages/core/package.json"), "{stderr}");
 }
 
 /// wundergraph/cosmo and electric-sql/electric: services whose hand-written Dockerfile sits in
@@ -760,5 +781,63 @@ fn a_workspace_packages_prepare_script_does_not_run_in_the_deps_stage() {
             "RUN pnpm --config.verify-deps-before-run=false --filter @locked/core run build"
         ),
         "{stdout}"
+    );
+}
+
+/// trigger.dev: the webapp depends on `@internal/dashboard-agent`, which develops with the
+/// workspace's CLI (`"trigger.dev": "workspace:*"` in its devDependencies, for `trigger dev`).
+/// generate warned twice that the CLI's `dotEnv.ts` loads an env file in the webapp's image,
+/// though nothing the webapp runs loads the CLI. A dotenv call in the agent itself still is one.
+#[test]
+fn a_dotenv_call_in_a_dev_dependency_of_an_internal_package_is_not_a_run_time_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = |name: &str, to: &str| {
+        format!("      '{name}':\n        specifier: workspace:*\n        version: link:{to}\n")
+    };
+    let lock = format!(
+        "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {{}}\n\n  apps/web:\n    dependencies:\n{}\n  packages/agent:\n    devDependencies:\n{}\n  packages/cli: {{}}\n",
+        link("@t/agent", "../../packages/agent"),
+        link("@t/cli", "../cli"),
+    );
+    let files = [
+        ("package.json", r#"{"name":"root","private":true,"packageManager":"pnpm@10.33.2"}"#.to_string()),
+        ("pnpm-workspace.yaml", "packages:\n  - apps/*\n  - packages/*\n".to_string()),
+        ("pnpm-lock.yaml", lock),
+        (
+            "apps/web/package.json",
+            r#"{"name":"web","version":"1.0.0","scripts":{"start":"node server.js"},"dependencies":{"@t/agent":"workspace:*"}}"#.to_string(),
+        ),
+        ("apps/web/server.js", "require('@t/agent');\n".to_string()),
+        (
+            "packages/agent/package.json",
+            r#"{"name":"@t/agent","version":"1.0.0","main":"index.js","scripts":{"dev":"trigger dev"},"devDependencies":{"@t/cli":"workspace:*"}}"#.to_string(),
+        ),
+        ("packages/agent/index.js", "module.exports = {};\n".to_string()),
+        (
+            "packages/cli/package.json",
+            r#"{"name":"@t/cli","version":"1.0.0","main":"dotEnv.js","bin":{"trigger":"dotEnv.js"}}"#.to_string(),
+        ),
+        (
+            "packages/cli/dotEnv.js",
+            "const { config } = require('dotenv');\nconfig({ path: process.env.ENV_FILE });\n".to_string(),
+        ),
+    ];
+    for (path, text) in &files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (stdout, stderr) = dry_run(dir.path());
+    assert!(stdout.contains("apps/web/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("dotenv"), "{stderr}");
+    std::fs::write(
+        dir.path().join("packages/agent/index.js"),
+        "require('dotenv').config();\nmodule.exports = {};\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(dir.path());
+    assert!(
+        stderr.contains("warning: packages/agent/index.js:1: dotenv's `config()` loads"),
+        "{stderr}"
     );
 }

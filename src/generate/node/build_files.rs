@@ -1,5 +1,6 @@
 //! The repository files outside the package folders that the builds run: a `build` script
-//! such as `tsx ../../../scripts/runify.ts` needs `scripts/runify.ts` and what it imports by
+//! (or a script it runs by name, or its `pre`/`post` script) such as
+//! `tsx ../../../scripts/runify.ts` needs `scripts/runify.ts` and what it imports by
 //! relative path, and a tool config file (`tsdown.config.ts`) the files it imports from
 //! outside (discovery found them: [`script_files`](crate::workspace::pnpm::script_files)).
 //! The builder copies each one to its own path; the image never ships them.
@@ -38,7 +39,12 @@ pub(super) fn build_files(
         let Some(n) = ws.node_at(&p.dir) else {
             continue;
         };
-        let files = n.script_files.get(build_script).into_iter().flatten();
+        // The build script and the scripts it runs (`pnpm run update-version`, as
+        // trigger.dev's core runs `tsx ../../scripts/updateVersion.ts`).
+        let run = super::script_installs::reached(&n.scripts, build_script);
+        let files = run
+            .iter()
+            .flat_map(|s| n.script_files.get(s).into_iter().flatten());
         out.extend(files.chain(&n.config_files).filter(|f| !copied(f)).cloned());
     }
     out.into_iter().collect()

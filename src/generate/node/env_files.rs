@@ -5,7 +5,7 @@
 //! the script, the file and the two ways (isogen.toml `env`, or at run time); silent once the
 //! service's section sets `env`. The same for a bare `import 'dotenv/config'` (or
 //! `require('dotenv/config')`) in the sources of the service or of a workspace package it
-//! uses (one warning per service, naming every import), and each call of dotenv's
+//! loads (one warning per service, naming every import), and each call of dotenv's
 //! `config()` (`dotenv.config()`, `require('dotenv').config()`, `config()` imported from
 //! `dotenv`) there: they load `.env` of the working folder, or the file their `path` option
 //! names (shown as written, with where it is in the image), when the module runs; not in a
@@ -16,7 +16,7 @@ use crate::generate::cfg::ServiceConfig;
 use crate::js::{EnvPath, ImportKind};
 use crate::workspace::pnpm::env_files::env_files;
 use crate::workspace::pnpm::{NodePackage, PnpmWorkspace};
-use crate::workspace::{relpath, Package, Service, Workspace};
+use crate::workspace::{relpath, DepKind, Package, Service, Workspace};
 
 /// Warns about each env file the script running `entry` (or the package's start script,
 /// for a Next.js app or a shell script) loads.
@@ -62,9 +62,9 @@ pub(super) fn warn(
 }
 
 /// Warns about each `import 'dotenv/config'` / `require('dotenv/config')` and each call of
-/// dotenv's `config()` in the sources of
-/// the service's package and of the workspace packages its build takes (`workdir` is the
-/// image's working folder, where dotenv looks for `.env`).
+/// dotenv's `config()` in the sources of the service's package, of the workspace packages it
+/// depends on (any kind) and of their production dependencies (`workdir` is the image's
+/// working folder, where dotenv looks for `.env`).
 pub(super) fn warn_imports(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
@@ -78,7 +78,17 @@ pub(super) fn warn_imports(
         return;
     }
     let service_dir = &ws.packages[service.package].dir;
-    let packages = std::iter::once(service.package).chain(service.build_closure.iter().copied());
+    // What the service's code can load: its own dependencies of every kind (a bundler inlines
+    // devDependencies too), and from there their production dependencies; not a CLI that an
+    // internal package only develops with (trigger.dev's dashboard-agent and `trigger.dev`).
+    let loaded = crate::workspace::graph::closure(
+        &ws.packages,
+        service.package,
+        |_| true,
+        |k| k != DepKind::Dev,
+    )
+    .unwrap_or_else(|_| service.build_closure.clone());
+    let packages = std::iter::once(service.package).chain(loaded);
     let mut sites = Vec::new();
     let mut calls = Vec::new();
     for p in packages.filter_map(|i| ws.packages.get(i)) {

@@ -16,6 +16,26 @@ pub(super) fn warnings(
     scripts: &BTreeMap<String, String>,
     script: &str,
 ) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in reached(scripts, script) {
+        let Some(text) = scripts.get(&name) else {
+            continue;
+        };
+        for command in commands(text) {
+            if installs(&words(command)) {
+                out.push(format!(
+                    "{manifest}: the `{name}` script runs `{command}`, which resolves versions on its own, outside pnpm-lock.yaml, and the image ships what it installs, not what the lockfile pins and CI tested; declare those packages in {manifest} so pnpm installs them as locked (or bundle them)"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `script` and the scripts of the package it runs, transitively: by name (`npm run
+/// bundle`, `pnpm update-version`) and the `pre`/`post` scripts of each; those the package
+/// has, `script` first, in the order they are met.
+pub(super) fn reached(scripts: &BTreeMap<String, String>, script: &str) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut todo = vec![script.to_string()];
     let mut out = Vec::new();
@@ -26,15 +46,9 @@ pub(super) fn warnings(
         let Some(text) = scripts.get(&name) else {
             continue;
         };
-        for command in commands(text) {
-            let words = words(command);
-            if installs(&words) {
-                out.push(format!(
-                    "{manifest}: the `{name}` script runs `{command}`, which resolves versions on its own, outside pnpm-lock.yaml, and the image ships what it installs, not what the lockfile pins and CI tested; declare those packages in {manifest} so pnpm installs them as locked (or bundle them)"
-                ));
-            }
-            todo.extend(named_script(&words, scripts));
-        }
+        out.push(name.clone());
+        let named = commands(text).filter_map(|c| named_script(&words(c), scripts));
+        todo.extend(named.collect::<Vec<_>>().into_iter().rev());
         todo.extend(["pre", "post"].map(|p| format!("{p}{name}")));
     }
     out

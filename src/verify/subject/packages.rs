@@ -201,6 +201,10 @@ fn roles(
     };
     let mut roles = BTreeMap::new();
     for m in facts.manifests.values() {
+        if nested_marker(m, facts) && !is_module_type_marker(m, s) {
+            // Its files belong to the package around it (the owner walks up to it).
+            continue;
+        }
         roles.insert(m.dir.clone(), role_for(m));
     }
     for m in &facts.hidden_manifests {
@@ -217,14 +221,30 @@ fn is_module_type_marker(m: &Manifest, s: &Subject) -> bool {
     let Some(root) = s.root.as_deref() else {
         return false;
     };
+    m.dir != root && fs::is_within(&m.dir, root) && is_marker(m)
+}
+
+/// A `package.json` without a name, entry points or dependencies, outside `node_modules`.
+fn is_marker(m: &Manifest) -> bool {
     m.name.is_none()
         && !m.in_node_modules
-        && m.dir != root
-        && fs::is_within(&m.dir, root)
         && m.entry_points.is_empty()
         && m.runtime_deps().next().is_none()
         && m.dev.is_empty()
         && !m.workspaces
+}
+
+/// A marker ([`is_marker`]) below another package's folder outside `node_modules`: the
+/// module type of a dual build's output (tshy's `dist/commonjs/package.json`,
+/// `{"type": "commonjs"}`, and `dist/esm/package.json`), part of that package.
+fn nested_marker(m: &Manifest, facts: &Facts) -> bool {
+    is_marker(m)
+        && fs::self_and_ancestors(fs::parent(&m.dir)).any(|a| {
+            facts
+                .manifests
+                .get(a)
+                .is_some_and(|o| !o.in_node_modules && o.dir != m.dir)
+        })
 }
 
 /// Dev dependencies: names the manifests list only as devDependencies, installed in the

@@ -55,15 +55,13 @@ fn find(
     None
 }
 
-/// Whether the file writes a `package.json` (names it and writes a file).
+/// Whether the file writes a `package.json` (a writing call whose path names it; read with a
+/// parser, so a script that only reads its package.json to stamp a version elsewhere does not).
 fn writes_manifest(path: &Path) -> bool {
     let Ok(text) = crate::fsio::read_to_string(path) else {
         return false;
     };
-    text.contains("package.json")
-        && ["writeFileSync", "writeFile(", "writeJson", "outputJson"]
-            .iter()
-            .any(|w| text.contains(w))
+    text.contains("package.json") && crate::js::writes_package_json(path, &text).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -77,7 +75,7 @@ mod tests {
         std::fs::create_dir_all(&pkg).unwrap();
         std::fs::write(
             pkg.join("switchToDist.js"),
-            "const pkg = JSON.parse(fs.readFileSync(packagePath));\npkg.main = './dist/index.js';\nfs.writeFileSync(packagePath, JSON.stringify(pkg)); // ../package.json\n",
+            "const packagePath = path.join(__dirname, '../package.json');\nconst pkg = JSON.parse(fs.readFileSync(packagePath));\npkg.main = './dist/index.js';\nfs.writeFileSync(packagePath, JSON.stringify(pkg));\n",
         )
         .unwrap();
         std::fs::write(pkg.join("lint.js"), "console.log('package.json')\n").unwrap();

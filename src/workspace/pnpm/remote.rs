@@ -70,14 +70,32 @@ impl Registries {
     }
 }
 
-/// The host of a URL or git remote: `https://user@host:8080/x` -> `host`,
-/// `git+ssh://git@github.com/a/b.git` and `git@github.com:a/b.git` -> `github.com`.
+/// The host of a URL or git remote, lowercase, without user or port: `https://user@host:8080/x`
+/// -> `host`, `https://[::1]:4873/` -> `[::1]`, `git+ssh://git@github.com/a/b.git` and git's
+/// scp-like `git@github.com:a/b.git` -> `github.com`. URLs are read by the `url` crate (WHATWG
+/// URL parsing); the scp-like form, which is git's and no URL, is read as `ssh://` of its
+/// `[user@]host` part.
 pub fn host(url: &str) -> Option<String> {
-    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = authority.split(':').next().unwrap_or_default();
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    let url = url.trim();
+    let parsed = match url::Url::parse(url) {
+        Ok(u) => u,
+        Err(_) => url::Url::parse(&format!("ssh://{}/", scp_authority(url)?)).ok()?,
+    };
+    let host = parsed.host_str().filter(|h| !h.is_empty())?;
+    Some(host.to_ascii_lowercase())
+}
+
+/// The `[user@]host` of git's scp-like remote `[user@]host:path` (`git@[::1]:a/b.git` ->
+/// `git@[::1]`), when `remote` has that form: no `/` before the colon.
+fn scp_authority(remote: &str) -> Option<&str> {
+    let at = remote.find('@').map_or(0, |i| i + 1);
+    let host = &remote[at..];
+    let colon = match host.strip_prefix('[') {
+        Some(rest) => rest.find("]:")? + 2,
+        None => host.find(':')?,
+    };
+    let authority = &remote[..at + colon];
+    (!authority.contains('/') && colon > 0).then_some(authority)
 }
 
 impl LockGraph {
@@ -183,5 +201,31 @@ mod tests {
             Some("npm.acme.dev")
         );
         assert_eq!(h(""), None);
+        assert_eq!(h("not a url"), None);
+    }
+
+    /// What splitting by hand got wrong: an IPv6 literal (its colons are no port), a password
+    /// holding `@` or `:` (percent-encoded or not), a port on a git remote, case.
+    #[test]
+    fn ipv6_literals_userinfo_and_ports() {
+        let h = |u: &str| host(u);
+        assert_eq!(h("http://[::1]:4873/").as_deref(), Some("[::1]"));
+        assert_eq!(
+            h("https://[2001:DB8::7]/npm/").as_deref(),
+            Some("[2001:db8::7]")
+        );
+        assert_eq!(
+            h("https://ci:p%40ss:w@Registry.Acme.dev:8443/npm/").as_deref(),
+            Some("registry.acme.dev")
+        );
+        assert_eq!(
+            h("git+ssh://git@git.acme.dev:2222/team/x.git").as_deref(),
+            Some("git.acme.dev")
+        );
+        assert_eq!(h("git@[fd00::2]:team/x.git").as_deref(), Some("[fd00::2]"));
+        assert_eq!(
+            h("https://npm.acme.dev?token=a@b").as_deref(),
+            Some("npm.acme.dev")
+        );
     }
 }

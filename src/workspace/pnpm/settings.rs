@@ -169,9 +169,21 @@ impl PnpmSettings {
                 Some((_, _, _, what)) => *what,
                 None => "decides which dependencies may run install scripts (build native addons)",
             };
-            out.push(format!("{}: `{} = {value}`: {what}", s.file, s.key));
+            out.push(format!("{}: `{}`: {what}", s.file, spelled(s, &value)));
         }
         out
+    }
+}
+
+/// The setting named as its file spells it: `public-hoist-pattern = *prisma*` for `.npmrc`,
+/// `publicHoistPattern: *prisma*` for pnpm-workspace.yaml (trigger.dev's), and
+/// `pnpm.onlyBuiltDependencies: ...` for package.json.
+fn spelled(s: &Setting, value: &str) -> String {
+    let yaml_key = (KNOWN.iter().find(|k| k.0 == s.key)).map_or(s.key.as_str(), |k| k.1);
+    match s.file.as_str() {
+        ".npmrc" => format!("{} = {value}", s.key),
+        "package.json" => format!("pnpm.{yaml_key}: {value}"),
+        _ => format!("{yaml_key}: {value}"),
     }
 }
 
@@ -272,7 +284,7 @@ mod tests {
             [
                 "ignore-scripts = true",
                 "public-hoist-pattern = *eslint*, *types*",
-                "onlyBuiltDependencies = bcrypt, esbuild"
+                "onlyBuiltDependencies: bcrypt, esbuild"
             ],
             "{notes:?}"
         );
