@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, ArrowFunctionBody, CallExpression, CatchClause, ExportAllDeclaration,
-    ExportFromDeclaration, Expression, FunctionBody, ImportDeclaration, ImportDeclarationSpecifier,
-    ImportExpression, ImportOrExportKind, Program, Statement, TSImportEqualsDeclaration,
-    TSModuleReference, TryStatement,
+    Argument, ArrowFunctionBody, CallExpression, CatchClause, ConditionalExpression,
+    DoWhileStatement, ExportAllDeclaration, ExportFromDeclaration, Expression, ForInStatement,
+    ForOfStatement, ForStatement, FunctionBody, IfStatement, ImportDeclaration,
+    ImportDeclarationSpecifier, ImportExpression, ImportOrExportKind, LogicalExpression, Program,
+    Statement, SwitchStatement, TSImportEqualsDeclaration, TSModuleReference, TryStatement,
+    WhileStatement,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
@@ -55,6 +57,11 @@ pub struct Import {
     /// express from 'express'`). A named import (`import { Request } from 'express'`) and an
     /// `export ... from` may carry only types, which the compiler drops: `false`.
     pub binds_value: bool,
+    /// It runs whenever the file is loaded: at the module's top level, outside any function,
+    /// `if`, `switch`, loop, `?:`, `&&`/`||`/`??` and handling `try` (next.config.js's
+    /// `const withTM = require('next-transpile-modules')(...)`, not `webpack: (c) =>
+    /// require(...)` or `if (process.env.ANALYZE) require(...)`).
+    pub unconditional: bool,
 }
 
 /// A file the parser could not read.
@@ -79,6 +86,7 @@ pub fn static_imports(path: &Path, source: &str) -> Result<Vec<Import>, JsParseE
         lines: &lines,
         out: Vec::new(),
         in_try: 0,
+        guarded: 0,
     };
     collector.visit_program(&program);
     Ok(collector.out)
@@ -141,6 +149,8 @@ struct Collector<'l> {
     out: Vec<Import>,
     /// How many handling `try` blocks enclose the node visited, in the current function.
     in_try: u32,
+    /// How many functions, branches and loops enclose the node visited.
+    guarded: u32,
 }
 
 impl Collector<'_> {
@@ -151,6 +161,7 @@ impl Collector<'_> {
             kind,
             type_only,
             in_try: self.in_try > 0,
+            unconditional: self.in_try == 0 && self.guarded == 0,
             binds_value: !type_only
                 && matches!(
                     kind,
@@ -162,8 +173,15 @@ impl Collector<'_> {
     /// Visits `f` as a function body: a `try` around its definition does not run it.
     fn in_function(&mut self, f: impl FnOnce(&mut Self)) {
         let outer = std::mem::replace(&mut self.in_try, 0);
-        f(self);
+        self.guarded(f);
         self.in_try = outer;
+    }
+
+    /// Visits `f` as code that may not run when the file loads (a branch, a loop, a body).
+    fn guarded(&mut self, f: impl FnOnce(&mut Self)) {
+        self.guarded += 1;
+        f(self);
+        self.guarded -= 1;
     }
 }
 
@@ -249,7 +267,7 @@ impl<'a> Visit<'a> for Collector<'_> {
         self.visit_block_statement(&it.block);
         self.in_try -= u32::from(handled);
         if let Some(handler) = &it.handler {
-            self.visit_catch_clause(handler);
+            self.guarded(|v| v.visit_catch_clause(handler));
         }
         if let Some(finalizer) = &it.finalizer {
             self.visit_block_statement(finalizer);
@@ -262,6 +280,42 @@ impl<'a> Visit<'a> for Collector<'_> {
 
     fn visit_arrow_function_body(&mut self, it: &ArrowFunctionBody<'a>) {
         self.in_function(|v| walk::walk_arrow_function_body(v, it));
+    }
+
+    fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
+        self.guarded(|v| walk::walk_if_statement(v, it));
+    }
+
+    fn visit_switch_statement(&mut self, it: &SwitchStatement<'a>) {
+        self.guarded(|v| walk::walk_switch_statement(v, it));
+    }
+
+    fn visit_conditional_expression(&mut self, it: &ConditionalExpression<'a>) {
+        self.guarded(|v| walk::walk_conditional_expression(v, it));
+    }
+
+    fn visit_logical_expression(&mut self, it: &LogicalExpression<'a>) {
+        self.guarded(|v| walk::walk_logical_expression(v, it));
+    }
+
+    fn visit_for_statement(&mut self, it: &ForStatement<'a>) {
+        self.guarded(|v| walk::walk_for_statement(v, it));
+    }
+
+    fn visit_for_in_statement(&mut self, it: &ForInStatement<'a>) {
+        self.guarded(|v| walk::walk_for_in_statement(v, it));
+    }
+
+    fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
+        self.guarded(|v| walk::walk_for_of_statement(v, it));
+    }
+
+    fn visit_while_statement(&mut self, it: &WhileStatement<'a>) {
+        self.guarded(|v| walk::walk_while_statement(v, it));
+    }
+
+    fn visit_do_while_statement(&mut self, it: &DoWhileStatement<'a>) {
+        self.guarded(|v| walk::walk_do_while_statement(v, it));
     }
 
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
@@ -338,6 +392,24 @@ mod tests {
         let nest =
             "import { Injectable } from '@nestjs/common';\n@Injectable()\nexport class S {}\n";
         assert_eq!(specs("s.ts", nest).len(), 1);
+    }
+
+    #[test]
+    fn what_runs_whenever_the_file_loads_is_unconditional() {
+        // next.config.js shapes: a top-level plugin require, an analyzer behind a check, a
+        // require in the webpack hook (never run by `next start`).
+        let text = "import a from 'a';\nconst withB = require('b')({});\nif (process.env.ANALYZE) { require('c'); }\nconst d = process.env.X ? require('d') : null;\nconst e = process.env.Y && require('e');\nmodule.exports = { webpack: (cfg) => { require('f'); return cfg; } };\nfunction g() { return require('g'); }\nfor (const x of []) require('h');\ntry { require('i'); } catch {}\ntry { require('j'); } catch (e) { require('k'); } finally { require('l'); }\nexport default await import('m');\nswitch (x) { case 1: require('n'); }\n";
+        let got: Vec<(String, bool)> = static_imports(Path::new("next.config.mjs"), text)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.specifier, i.unconditional))
+            .collect();
+        let runs = ["a", "b", "l", "m"];
+        let want: Vec<(String, bool)> = "abcdefghijklmn"
+            .chars()
+            .map(|c| (c.to_string(), runs.contains(&c.to_string().as_str())))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

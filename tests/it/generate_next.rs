@@ -489,6 +489,8 @@ fn a_computed_server_external_packages_is_named() {
 /// standalone server (which never loads the config) is not warned about.
 #[test]
 fn config_imports_next_start_cannot_resolve_are_named() {
+    // Imports the config runs whenever it loads: `next start` would stop at once, so the app
+    // is refused, each import named with its fix.
     let config = "import path from 'node:path';\nimport { PHASE_PRODUCTION_BUILD } from 'next/constants.js';\nimport { createJiti } from 'jiti';\nimport './env.mjs';\nexport default { output: OUTPUT };\n";
     let ws = next_workspace(&[
         (
@@ -502,6 +504,40 @@ fn config_imports_next_start_cannot_resolve_are_named() {
         ("apps/site/env.mjs", "export const env = {};\n"),
     ]);
     let out = isogen()
+        .arg("generate")
+        .arg(ws.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("next.config.js: `next start` runs this config whenever the server starts, and the image cannot resolve what it imports at its top level, so the server would stop at once (ERR_MODULE_NOT_FOUND): `@nx/site` is refused"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\n  apps/site/next.config.js:3: imports `jiti`, which `next start` loads with the config when the server starts, but `jiti` is not in the `dependencies` of apps/site/package.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\n  apps/site/next.config.js:4: imports `./env.mjs`, which `next start` loads with the config when the server starts, but the image ships only .next, public, next.config.js of the app"),
+        "{err}"
+    );
+    for fine in ["`node:path`", "`next`", "apps/web/next.config.mjs"] {
+        assert!(!err.contains(fine), "{fine} in {err}");
+    }
+    assert!(!ws.path().join("apps/site/Dockerfile").exists());
+    assert!(!ws.path().join("apps/web/Dockerfile").exists());
+}
+
+/// The same imports behind a check or in the `webpack` hook (which `next start` never runs,
+/// jitsu's and many apps' `@next/bundle-analyzer` shape): the app generates, and each is a
+/// warning, not a refusal.
+#[test]
+fn config_imports_behind_a_branch_are_warnings() {
+    let config = "const analyze = process.env.ANALYZE === 'true' ? require('@next/bundle-analyzer')({ enabled: true }) : (c) => c;\nmodule.exports = analyze({\n  webpack: (cfg) => {\n    require('./tools/webpack-extra.js');\n    return cfg;\n  },\n});\n";
+    let ws = next_workspace(&[("apps/site/next.config.js", config)]);
+    let out = isogen()
         .args(["generate", "--dry-run"])
         .arg(ws.path())
         .assert()
@@ -510,16 +546,14 @@ fn config_imports_next_start_cannot_resolve_are_named() {
         .clone();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("warning: apps/site/next.config.js:3: imports `jiti`, which `next start` loads with the config when the server starts, but `jiti` is not in the `dependencies` of apps/site/package.json"),
+        err.contains("warning: apps/site/next.config.js:1: imports `@next/bundle-analyzer`, which `next start` loads with the config when the server starts, but `@next/bundle-analyzer` is not in the `dependencies`"),
         "{err}"
     );
     assert!(
-        err.contains("warning: apps/site/next.config.js:4: imports `./env.mjs`, which `next start` loads with the config when the server starts, but the image ships only .next, public, next.config.js of the app"),
+        err.contains("warning: apps/site/next.config.js:4: imports `./tools/webpack-extra.js`"),
         "{err}"
     );
-    for fine in ["`node:path`", "`next`", "apps/web/next.config.mjs"] {
-        assert!(!err.contains(fine), "{fine} in {err}");
-    }
+    assert!(!err.contains("is refused"), "{err}");
 }
 
 /// tests/fixtures/pnpm9-next-ts: the standalone app has `typescript` as a devDependency (as

@@ -112,7 +112,7 @@ pub(super) fn plan(
         NextKind::Start => {
             require_next_at_run_time(ws, pkg, n, section)?;
             if let Some(file) = &config.file {
-                super::next_config_imports::warn(ws, pkg, n, file, &copy, section, warnings);
+                super::next_config_imports::check(ws, pkg, n, file, &copy, section, warnings)?;
             }
             let mut cmd = vec![
                 "node".to_string(),

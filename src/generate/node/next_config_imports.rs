@@ -3,21 +3,27 @@
 //! imports `jiti`, a devDependency, which the image's production install leaves out, so the
 //! server would stop at start with ERR_MODULE_NOT_FOUND. A registry package the config
 //! imports must be a production dependency, and a file of the app it imports must ship; each
-//! that is not is named with its file, line and fix, in the first run. A standalone output
+//! that is not is named with its file, line and fix, in the first run: one the config runs
+//! whenever it loads refuses the app (a Dockerfile whose CMD cannot start is never written),
+//! one behind a branch or in a function is a warning. A standalone output
 //! never loads the config (its server has the config baked in) and is not checked.
 //!
 //! It reads the sources discovery parsed (static `import`, `require`, `import()` with a
 //! literal); it cannot see a module loaded some other way (`jiti.import("./src/env")`).
 
+use crate::error::{Error, Result};
 use crate::js::{is_builtin, package_name, ImportKind};
 use crate::workspace::pnpm::NodePackage;
 use crate::workspace::relpath;
 use crate::workspace::{DepKind, Package, Workspace};
 
-/// Warns about each import of `config_name` (in `pkg`'s folder) that the image cannot
-/// resolve: a package not in `dependencies`/`optionalDependencies`, or a relative file outside
-/// `shipped` (the app's paths the image holds: `.next`, `public`, the config).
-pub(super) fn warn(
+/// Names each import of `config_name` (in `pkg`'s folder) that the image cannot resolve: a
+/// package not in `dependencies`/`optionalDependencies`, or a relative file outside `shipped`
+/// (the app's paths the image holds: `.next`, `public`, the config). One the config runs
+/// whenever it loads (top level, no branch or handling `try`) would stop `next start` at
+/// once: the service is refused (exit 2), every such import named. One behind a branch or
+/// in a function (the `webpack` hook, which `next start` does not run) is a warning.
+pub(super) fn check(
     ws: &Workspace,
     pkg: &Package,
     n: &NodePackage,
@@ -25,10 +31,11 @@ pub(super) fn warn(
     shipped: &[String],
     section: &str,
     warnings: &mut Vec<String>,
-) {
+) -> Result<()> {
     let Some(sources) = ws.pnpm.as_ref().and_then(|p| p.sources.get(&pkg.dir)) else {
-        return;
+        return Ok(());
     };
+    let mut fatal = Vec::new();
     let config = relpath::child(&pkg.dir, config_name);
     let loaded = (sources.imports.iter())
         .filter(|i| i.file == config && !i.type_only && i.kind != ImportKind::ExportFrom);
@@ -39,7 +46,12 @@ pub(super) fn warn(
             let target = relpath::join(&pkg.dir, spec).unwrap_or_else(|| spec.to_string());
             let inside = |p: &String| relpath::within(&target, &relpath::child(&pkg.dir, p));
             if !shipped.iter().any(inside) {
-                warnings.push(format!(
+                let to = if import.unconditional {
+                    &mut fatal
+                } else {
+                    &mut *warnings
+                };
+                to.push(format!(
                     "{at}: imports `{spec}`, which `next start` loads with the config when the server starts, but the image ships only {} of the app: add the file (as JavaScript node can load) to `assets` in {section} of isogen.toml, or use `output: \"standalone\"` (its server does not load the config)",
                     shipped.join(", ")
                 ));
@@ -53,10 +65,26 @@ pub(super) fn warn(
         let runtime = (n.deps.iter())
             .any(|d| d.key == name && matches!(d.kind, DepKind::Normal | DepKind::Optional));
         if !runtime {
-            warnings.push(format!(
+            let to = if import.unconditional {
+                &mut fatal
+            } else {
+                &mut *warnings
+            };
+            to.push(format!(
                 "{at}: imports `{name}`, which `next start` loads with the config when the server starts, but `{name}` is not in the `dependencies` of {} (the image's production install leaves it out): move it to `dependencies`, or use `output: \"standalone\"` (its server does not load the config)",
                 pkg.manifest
             ));
         }
     }
+    if fatal.is_empty() {
+        return Ok(());
+    }
+    Err(Error::workspace(
+        ws.root.join(&config),
+        format!(
+            "`next start` runs this config whenever the server starts, and the image cannot resolve what it imports at its top level, so the server would stop at once (ERR_MODULE_NOT_FOUND): `{}` is refused; each import with its fix:\n  {}",
+            pkg.name,
+            fatal.join("\n  ")
+        ),
+    ))
 }

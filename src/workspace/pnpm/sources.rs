@@ -38,6 +38,8 @@ pub struct SourceImport {
     pub type_only: bool,
     /// The import surely loads the module at run time (see `js::imports::Import`).
     pub binds_value: bool,
+    /// It runs whenever the file is loaded (see `js::imports::Import`).
+    pub unconditional: bool,
 }
 
 /// The sources of one package.
@@ -178,6 +180,7 @@ pub fn read(
                         kind: i.kind,
                         type_only: i.type_only,
                         binds_value: i.binds_value,
+                        unconditional: i.unconditional,
                     }));
             }
             Err(why) => entry.unreadable.push(why),
