@@ -25,22 +25,35 @@ use std::process::Command;
 
 use super::support::{build, buildah, config, container, export_and_verify};
 
+/// `cargo xtask e2e --workspace tests/fixtures/<fixture> --generate` (build, start, health,
+/// internal packages resolved in the image, `isogen verify`), with `build_args` given to every
+/// build (`ISOGEN_E2E_BUILD_ARGS`); asserts it passed.
+fn e2e_generated(fixture: &str, build_args: Option<&str>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(["xtask", "e2e", "--workspace"])
+        .arg(root.join("tests/fixtures").join(fixture))
+        .args(["--generate", "--no-variants", "--only", "pnpm"])
+        .current_dir(root);
+    if let Some(args) = build_args {
+        command.env("ISOGEN_E2E_BUILD_ARGS", args);
+    }
+    let status = command.status().expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo xtask e2e on tests/fixtures/{fixture} failed"
+    );
+}
+
+/// The build argument that lets Prisma's generate run without binaries.prisma.sh.
+const OFFLINE_PRISMA: Option<&str> = Some("PRISMA_SCHEMA_ENGINE_BINARY=/bin/true");
+
 #[test]
 #[ignore = "slow: builds images with buildah (cargo xtask e2e on the fixture)"]
 fn generated_dockerfiles_build_and_their_services_start() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["xtask", "e2e", "--workspace"])
-        .arg(root.join("tests/fixtures/pnpm-ts"))
-        .args(["--generate", "--no-variants", "--only", "pnpm"])
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cargo xtask e2e on tests/fixtures/pnpm-ts failed"
-    );
+    e2e_generated("pnpm-ts", None);
 }
 
 /// Real workspaces whose services listen on `PORT` and answer 200 on `/healthz`: the same
@@ -51,8 +64,6 @@ const SERVED: &[&str] = &["pnpm9-shop", "pnpm9-cjs-backend"];
 #[test]
 #[ignore = "slow: builds images with buildah (cargo xtask e2e on each fixture)"]
 fn served_workspaces_build_start_answer_health_and_verify() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let only = std::env::var("ISOGEN_FIXTURES").ok();
     for fixture in SERVED {
         if only
@@ -61,17 +72,7 @@ fn served_workspaces_build_start_answer_health_and_verify() {
         {
             continue;
         }
-        let status = Command::new(&cargo)
-            .args(["xtask", "e2e", "--workspace"])
-            .arg(root.join("tests/fixtures").join(fixture))
-            .args(["--generate", "--no-variants", "--only", "pnpm"])
-            .current_dir(root)
-            .status()
-            .expect("cargo runs");
-        assert!(
-            status.success(),
-            "cargo xtask e2e on tests/fixtures/{fixture} failed"
-        );
+        e2e_generated(fixture, None);
     }
 }
 
@@ -90,23 +91,7 @@ fn served_workspaces_build_start_answer_health_and_verify() {
 #[test]
 #[ignore = "slow: builds images with buildah (cargo xtask e2e on the fixture)"]
 fn run_time_files_and_start_commands_build_start_and_verify() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["xtask", "e2e", "--workspace"])
-        .arg(root.join("tests/fixtures/pnpm9-runfiles"))
-        .args(["--generate", "--no-variants", "--only", "pnpm"])
-        .env(
-            "ISOGEN_E2E_BUILD_ARGS",
-            "PRISMA_SCHEMA_ENGINE_BINARY=/bin/true",
-        )
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cargo xtask e2e on tests/fixtures/pnpm9-runfiles failed"
-    );
+    e2e_generated("pnpm9-runfiles", OFFLINE_PRISMA);
 }
 
 /// tests/fixtures/pnpm9-prisma-cli: Prisma 7 with the `prisma` CLI a production dependency and
@@ -121,23 +106,7 @@ fn run_time_files_and_start_commands_build_start_and_verify() {
 #[test]
 #[ignore = "slow: builds an image with buildah (cargo xtask e2e on the fixture)"]
 fn a_production_prisma_cli_builds_starts_and_verifies() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["xtask", "e2e", "--workspace"])
-        .arg(root.join("tests/fixtures/pnpm9-prisma-cli"))
-        .args(["--generate", "--no-variants", "--only", "pnpm"])
-        .env(
-            "ISOGEN_E2E_BUILD_ARGS",
-            "PRISMA_SCHEMA_ENGINE_BINARY=/bin/true",
-        )
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cargo xtask e2e on tests/fixtures/pnpm9-prisma-cli failed"
-    );
+    e2e_generated("pnpm9-prisma-cli", OFFLINE_PRISMA);
 }
 
 /// tests/fixtures/pnpm9-entrypoint: `"start": "sh ./entrypoint.sh"`, a script that runs a
@@ -149,19 +118,7 @@ fn a_production_prisma_cli_builds_starts_and_verifies() {
 #[test]
 #[ignore = "slow: builds an image with buildah (cargo xtask e2e on the fixture)"]
 fn an_entrypoint_script_builds_runs_its_steps_and_verifies() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["xtask", "e2e", "--workspace"])
-        .arg(root.join("tests/fixtures/pnpm9-entrypoint"))
-        .args(["--generate", "--no-variants", "--only", "pnpm"])
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cargo xtask e2e on tests/fixtures/pnpm9-entrypoint failed"
-    );
+    e2e_generated("pnpm9-entrypoint", None);
 }
 
 // ---------------------------------------------------------------------------------------------
