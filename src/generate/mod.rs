@@ -175,6 +175,8 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     let mut plan = Plan::default();
     // Where each package's imports land, worked out once for all the services that check it.
     let resolved = node::isolation::Resolved::new(ws);
+    // Each distinct package's template values, converted once for all the services holding it.
+    let values = node::values::PackageValues::default();
     // Services render several at once; their files, warnings and errors are taken in the
     // services' order, as a serial run gives them.
     let rendered = crate::par::map(&services, |service| {
@@ -185,7 +187,7 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
             service,
             config,
             &config_path,
-            (&templates, &resolved),
+            (&templates, &resolved, &values),
             (&mut warnings, &mut drafts),
         );
         (files, warnings, drafts)
@@ -245,16 +247,20 @@ pub fn failure(unknown: Vec<Error>, failed: Vec<(String, Error)>) -> Error {
 
 /// The rendered files of one service; `notes` collects its warnings and, when it fails, the
 /// drafts it still renders ([`Plan::drafts`]). `shared` is what every service uses: the
-/// templates and the resolved imports of each package.
+/// templates, the resolved imports of each package and the packages' template values.
 fn service_files(
     ws: &Workspace,
     service: &Service,
     config: &GenerateConfig,
     config_path: &Path,
-    shared: (&templates::Templates, &node::isolation::Resolved),
+    shared: (
+        &templates::Templates,
+        &node::isolation::Resolved,
+        &node::values::PackageValues,
+    ),
     notes: (&mut Vec<String>, &mut Vec<GeneratedFile>),
 ) -> Result<Vec<GeneratedFile>> {
-    let (templates, resolved) = shared;
+    let (templates, resolved, values) = shared;
     let (warnings, drafts) = notes;
     if let Some(settings) = config.service(&service.name) {
         warnings.extend(runtime::privileged_port_warning(
@@ -283,7 +289,7 @@ fn service_files(
             // Before the import checks: an entry left out of the manifest is not undeclared.
             node::dep_problems::refuse(ws, service, warnings)?;
             node::isolation::check(ws, service, resolved, warnings)?;
-            node::renderings(ws, service, config, config_path, warnings)
+            node::renderings(ws, service, config, config_path, values, warnings)
         }
         Ecosystem::Cargo => cargo::renderings(
             ws,

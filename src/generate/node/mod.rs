@@ -9,7 +9,8 @@
 //! [`steps`] the steps a start script runs before the service; [`tsc_output`] refuses an
 //! entry the package's `tsc` build writes under another path; [`isolation`] refuses imports
 //! that cross a package boundary; [`build_files`] the repository files the build scripts run
-//! from outside the packages; [`local_dirs`] the folders `file:` dependencies install from.
+//! from outside the packages; [`local_dirs`] the folders `file:` dependencies install from;
+//! [`values`] converts each distinct package's template values once per run.
 //!
 //! Pure functions of (Workspace, config): nothing here reads the disk (discovery read every
 //! file first), so the whole context can be built from a Workspace made in memory.
@@ -42,6 +43,7 @@ mod toolchain_deps;
 mod ts_entry;
 mod tsc_output;
 pub mod tsconfig;
+pub mod values;
 
 #[cfg(test)]
 mod tests;
@@ -190,7 +192,7 @@ pub struct NpmrcWrite {
 }
 
 /// A workspace package as the build stages see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BuildPackage {
     pub name: String,
     pub dir: String,
@@ -232,7 +234,7 @@ pub const LIFECYCLE_SCRIPTS: &[&str] = &[
 ];
 
 /// A package as the image ships it, at its workspace folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuntimePackage {
     pub name: String,
     pub dir: String,
@@ -262,13 +264,24 @@ pub fn renderings(
     service: &Service,
     config: &GenerateConfig,
     config_path: &Path,
+    values: &values::PackageValues,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Rendering>> {
-    let ctx = context(ws, service, config, config_path, warnings)?;
-    let tera_ctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::Template {
+    let mut ctx = context(ws, service, config, config_path, warnings)?;
+    let context_error = |e: tera::Error| Error::Template {
         name: "node.Dockerfile.tera".into(),
         message: format!("building the context: {e}"),
-    })?;
+    };
+    // The package lists from the run's shared values (each distinct package converted once),
+    // the rest of the context converted here.
+    let packages = std::mem::take(&mut ctx.packages);
+    let runtime_packages = std::mem::take(&mut ctx.runtime_packages);
+    let mut tera_ctx = tera::Context::from_serialize(&ctx).map_err(context_error)?;
+    tera_ctx.insert_value("packages", values.build(&packages).map_err(context_error)?);
+    tera_ctx.insert_value(
+        "runtime_packages",
+        values.runtime(&runtime_packages).map_err(context_error)?,
+    );
     let tera_ctx = std::sync::Arc::new(tera_ctx);
     Ok(vec![
         Rendering {
