@@ -3,7 +3,8 @@
 //! (`docker run -p`, a Kubernetes Service, another container). Two shapes, read with `syn`:
 //!
 //! - a bind call (`TcpListener::bind`, actix's `.bind(...)`, `Server::bind`, `axum_server::bind`,
-//!   warp's `serve(...).run(...)`, ...) whose address is loopback as written: a literal
+//!   warp's `serve(...).run(...)`, tiny_http's `Server::http(...)`, rouille's
+//!   `start_server(...)`, ...) whose address is loopback as written: a literal
 //!   (`"127.0.0.1:8080"`, `format!("127.0.0.1:{port}")`, `("localhost", port)`),
 //!   `Ipv4Addr::LOCALHOST`, `[127, 0, 0, 1]`, `Ipv4Addr::new(127, 0, 0, 1)`, or a name a `let`
 //!   of the same file gave such a value (by name, not by scope); tokio's mini-redis
@@ -17,8 +18,10 @@
 //!   `Environment::with_prefix("atuin")` source reads (`ATUIN_HOST`); keys of a section
 //!   (`metrics.host`) are left alone: a metrics or admin port on loopback is often meant.
 //!
-//! It reads the module files of each binary and of its package's library (every binary runs
-//! that); a file that does not parse, or names no loopback address at all, is skipped.
+//! It reads the module files of each binary, of its package's library and of the library-only
+//! workspace crates the package depends on (every binary runs those: a thin binary over a
+//! server library binds where the library does); a file that does not parse, or names no
+//! loopback address at all, is skipped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +46,11 @@ const BIND_CALLS: &[&str] = &[
     "bind_openssl",
     "bind_auto_h2c",
 ];
+
+/// Associated functions of a type named `Server` that build a server listening on the address
+/// they are given first: tiny_http's `Server::http("127.0.0.1:8000")` and `Server::https`,
+/// rouille's `Server::new("localhost:8000", handler)` (and its `start_server`).
+const SERVER_CONSTRUCTORS: &[&str] = &["http", "https", "new"];
 
 /// Clap field names that name the address the server itself listens on (besides any with a
 /// word `bind` or `listen`); `db_host`, `redis_addr` are addresses it connects to.
@@ -80,24 +88,83 @@ pub fn is_loopback(host: &str) -> bool {
     }
 }
 
-/// Sets [`super::model::CargoPackage::loopback_binds`] of every package with binaries.
-/// `dirs[k]` is the folder of `packages[k]` relative to `root`.
-pub(super) fn mark_loopback_binds(root: &Path, dirs: &[&str], packages: &mut [Package]) {
-    for (k, p) in packages.iter_mut().enumerate() {
-        let dir = root.join(dirs.get(k).copied().unwrap_or(""));
-        let Some(c) = p.cargo.as_mut().filter(|c| !c.bins.is_empty()) else {
+/// Sets [`super::model::CargoPackage::loopback_binds`] of every package with binaries: those
+/// of its binaries, of its library, and of the library-only workspace crates it depends on
+/// (normal dependencies, transitively: a thin binary over a server library binds where the
+/// library does), said of every binary. A crate with binaries of its own is another
+/// deployable, and a server framework's own crate (a member in its repository) binds what
+/// its callers give it. `dirs[k]` is the folder of `packages[k]`, at `first + k` in the
+/// workspace.
+pub(super) fn mark_loopback_binds(
+    root: &Path,
+    dirs: &[&str],
+    packages: &mut [Package],
+    first: usize,
+) {
+    let lib_file = |k: usize| -> Option<PathBuf> {
+        let lib = packages[k].cargo.as_ref()?.lib.as_ref()?;
+        Some(
+            root.join(dirs.get(k).copied().unwrap_or(""))
+                .join(&lib.path),
+        )
+    };
+    let mut libs: Vec<Option<Vec<LoopbackBind>>> = vec![None; packages.len()];
+    let mut found_all = Vec::with_capacity(packages.len());
+    for k in 0..packages.len() {
+        let Some(c) = packages[k].cargo.as_ref().filter(|c| !c.bins.is_empty()) else {
+            found_all.push(None);
             continue;
         };
+        let dir = root.join(dirs.get(k).copied().unwrap_or(""));
         let mut found = Vec::new();
-        if let Some(lib) = &c.lib {
-            found.extend(binds_in(root, None, &module_files(&dir.join(&lib.path))));
+        for j in std::iter::once(k).chain(library_deps(packages, k, first)) {
+            let binds = libs[j].get_or_insert_with(|| {
+                lib_file(j).map_or_else(Vec::new, |f| binds_in(root, None, &module_files(&f)))
+            });
+            found.extend(binds.iter().cloned());
         }
         for bin in &c.bins {
             let files = module_files(&dir.join(&bin.path));
             found.extend(binds_in(root, Some(&bin.name), &files));
         }
-        c.loopback_binds = found;
+        found_all.push(Some(found));
     }
+    for (p, found) in packages.iter_mut().zip(found_all) {
+        if let (Some(c), Some(found)) = (p.cargo.as_mut(), found) {
+            c.loopback_binds = found;
+        }
+    }
+}
+
+/// The library-only workspace crates `packages[k]` depends on through normal dependencies,
+/// transitively (not through a crate with binaries or a server framework's own crate), in
+/// breadth-first order, without `k`.
+fn library_deps(packages: &[Package], k: usize, first: usize) -> Vec<usize> {
+    let mut seen = vec![false; packages.len()];
+    seen[k] = true;
+    let mut order = Vec::new();
+    let mut queue = std::collections::VecDeque::from([k]);
+    while let Some(j) = queue.pop_front() {
+        let next = (packages[j].internal_deps.iter())
+            .filter(|d| d.kind == crate::workspace::DepKind::Normal)
+            .filter_map(|d| d.package.checked_sub(first))
+            .filter(|&i| i < packages.len());
+        for i in next {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let library = packages[i]
+                .cargo
+                .as_ref()
+                .is_some_and(|c| c.bins.is_empty() && c.lib.is_some());
+            let framework = super::services::SERVER_FRAMEWORKS.contains(&packages[i].name.as_str());
+            if library && !framework {
+                order.push(i);
+                queue.push_back(i);
+            }
+        }
+    }
+    order
 }
 
 /// The loopback binds of `files`, said of `bin` (`None`: the library's).
@@ -281,7 +348,15 @@ impl<'ast> Visit<'ast> for Binds {
         let Some(last) = p.path.segments.last() else {
             return;
         };
-        if BIND_CALLS.contains(&last.ident.to_string().as_str()) {
+        let names: Vec<String> = (p.path.segments.iter())
+            .map(|s| s.ident.to_string())
+            .collect();
+        let constructor = match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            [.., "Server", f] => SERVER_CONSTRUCTORS.contains(&f),
+            [.., f] => f == "start_server",
+            _ => false,
+        };
+        if constructor || BIND_CALLS.contains(&last.ident.to_string().as_str()) {
             self.bind_arg(last.ident.span().start().line, it.args.first());
         }
     }
@@ -524,5 +599,28 @@ struct Cli {
         assert_eq!(o.env.as_deref(), Some("LISTEN_ADDR"));
         let o = got[1].2.clone().unwrap();
         assert_eq!((o.flag.as_deref(), o.env), (Some("-H"), None));
+    }
+
+    #[test]
+    fn server_constructors_with_an_address() {
+        let src = r#"
+fn main() {
+    let server = tiny_http::Server::http("127.0.0.1:9000").unwrap();
+    let tls = Server::https(("localhost", 9443), config).unwrap();
+    rouille::start_server("localhost:8000", move |request| handle(request));
+    let all = tiny_http::Server::http("0.0.0.0:9000").unwrap();
+    let client = Client::http("127.0.0.1:9000");
+    let pool = Pool::new("127.0.0.1:5432");
+}
+"#;
+        let got: Vec<(usize, String)> = found(src).into_iter().map(|(l, a, _)| (l, a)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "127.0.0.1:9000".to_string()),
+                (4, "localhost".to_string()),
+                (5, "localhost:8000".to_string()),
+            ]
+        );
     }
 }
