@@ -822,3 +822,46 @@ fn a_framework_behind_a_feature_the_defaults_leave_off_is_no_sign_of_a_server() 
         "{text}"
     );
 }
+
+/// An asset written from the workspace root (`gateway/gateway.conf` for package `gateway`,
+/// read as `gateway/gateway/gateway.conf`) is not there: generate says so with the path that
+/// works, instead of a `generate --check` that passes and an image build that stops at its
+/// `COPY` (as sozu's `bin/config.toml` did). The right path says nothing.
+#[test]
+fn a_package_asset_written_from_the_root_is_named_with_the_path_that_works() {
+    let dir = fresh_copy("cargo-resolver");
+    let config = |asset: &str| {
+        format!(
+            "[workspace]\nservices = [\"zone-api\", \"gateway\"]\n\n[generate.services.gateway]\n\
+             args = [\"start\", \"/app/gateway.conf\"]\nassets = [\"{asset}\"]\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        config("gateway/gateway.conf"),
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "gateway: the asset `gateway/gateway.conf` is not in the package folder \
+             (gateway/gateway/gateway.conf does not exist): the image build fails at its COPY \
+             until it exists; paths in `assets` are relative to the package folder: write \
+             \"gateway.conf\""
+        ),
+        "{text}"
+    );
+    std::fs::write(dir.path().join("isogen.toml"), config("gateway.conf")).unwrap();
+    let out = isogen()
+        .args(["generate", "--force"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = shown(&out, dir.path());
+    assert!(
+        out.status.success() && !text.contains("the asset"),
+        "{text}"
+    );
+}
