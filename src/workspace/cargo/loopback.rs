@@ -13,6 +13,10 @@
 //!   `host`, `addr`, ...) with a loopback default (`default_value = "127.0.0.1:8080"`), with
 //!   its flag and `env` variable, so the fix can be an argument or a variable.
 //!
+//! - a top-level field of the server's serde config struct (`Config`, `Settings`, ...) named
+//!   as the listening address whose `#[serde(default = "...")]` function returns a loopback
+//!   address (conduwuit's `address`, `["127.0.0.1", "::1"]` by default), with the variable a
+//!   figment `Env::prefixed("CONDUWUIT_")` of the same file maps to it (`CONDUWUIT_ADDRESS`);
 //! - a key of the `config` crate set to a loopback default (atuin's server:
 //!   `Config::builder().set_default("host", "127.0.0.1")`), with the variable its
 //!   `Environment::with_prefix("atuin")` source reads (`ATUIN_HOST`); keys of a section
@@ -187,6 +191,9 @@ fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf]) -> Vec<LoopbackBi
             env_prefix: env_prefix(&text),
             ..Binds::default()
         };
+        if text.contains("serde(") {
+            v.default_fns = default_fns(&v, &parsed.items);
+        }
         v.visit_file(&parsed);
         out.extend(
             v.found
@@ -211,16 +218,113 @@ struct Binds {
     found: Vec<(usize, String, Option<LoopbackOption>)>,
     /// Inside `#[cfg(test)]` or a `#[test]` function.
     in_test: bool,
-    /// The prefix of the file's `config::Environment::with_prefix("...")`, if any.
+    /// What the file's config loader puts before a key's name to make its environment
+    /// variable: `ATUIN_` for the `config` crate's `Environment::with_prefix("atuin")`,
+    /// `CONDUWUIT_` for figment's `Env::prefixed("CONDUWUIT_")` (the last one, which wins).
     env_prefix: Option<String>,
+    /// The file's argument-less functions that return a loopback address (serde's
+    /// `default = "default_address"`), and that address.
+    default_fns: BTreeMap<String, String>,
+    /// Inside the struct that deserializes the whole configuration (see [`CONFIG_STRUCTS`]).
+    in_config: bool,
 }
 
-/// The prefix a file gives the `config` crate's environment source
-/// (`Environment::with_prefix("atuin")`).
+/// Names of the struct a server deserializes its whole configuration into: only its own
+/// top-level keys are the listening address (a `DatabaseConfig`'s `address` is one it connects
+/// to).
+const CONFIG_STRUCTS: &[&str] = &["Config", "Settings", "ServerConfig", "AppConfig"];
+
+/// See [`Binds::env_prefix`].
 fn env_prefix(text: &str) -> Option<String> {
-    let at = text.find("Environment::with_prefix(\"")? + "Environment::with_prefix(\"".len();
-    let prefix = text[at..].split('"').next()?;
-    Some(prefix.to_string()).filter(|p| !p.is_empty())
+    let quoted = |call: &str, at: usize| {
+        text[at + call.len()..]
+            .split('"')
+            .next()
+            .map(str::to_string)
+    };
+    let config = text
+        .find("Environment::with_prefix(\"")
+        .and_then(|at| quoted("Environment::with_prefix(\"", at))
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{}_", p.to_ascii_uppercase()));
+    let figment = text
+        .rfind("Env::prefixed(\"")
+        .and_then(|at| quoted("Env::prefixed(\"", at))
+        .filter(|p| !p.is_empty());
+    config.or(figment)
+}
+
+/// The argument-less functions of `items` (and of the modules written inside them) whose body
+/// gives a loopback address somewhere (conduwuit's `fn default_address() -> ListeningAddr {
+/// ListeningAddr { addrs: Right(vec![Ipv4Addr::LOCALHOST.into(), ...]) } }`), with it.
+fn default_fns(binds: &Binds, items: &[syn::Item]) -> BTreeMap<String, String> {
+    struct First<'b> {
+        binds: &'b Binds,
+        found: Option<String>,
+    }
+    impl<'ast> Visit<'ast> for First<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            if self.found.is_none() {
+                self.found = self.binds.loopback(e);
+                syn::visit::visit_expr(self, e);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for item in items {
+        match item {
+            syn::Item::Fn(f) if f.sig.inputs.is_empty() => {
+                let mut first = First { binds, found: None };
+                first.visit_block(&f.block);
+                if let Some(address) = first.found {
+                    out.insert(f.sig.ident.to_string(), address);
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    out.extend(default_fns(binds, inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The function a `#[serde(default = "...")]` attribute names, if any.
+fn serde_default(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .filter_map(|a| {
+            a.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flatten()
+        .find_map(|m| match m {
+            Meta::NameValue(nv) if nv.path.is_ident("default") => match nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+}
+
+/// Whether `attrs` derive serde's `Deserialize`.
+fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .is_ok_and(|paths| {
+                    paths
+                        .iter()
+                        .any(|p| p.segments.last().is_some_and(|s| s.ident == "Deserialize"))
+                })
+        })
 }
 
 /// Whether a field or key name says it is the address the server itself listens on.
@@ -301,14 +405,27 @@ fn int(e: &Expr) -> Option<String> {
     }
 }
 
-/// Whether `attrs` mark test-only code: `#[cfg(test)]`, `#[test]`, `#[tokio::test]`.
+/// Whether `attrs` mark test-only code: `#[cfg(test)]`, `#[cfg(all(test, target_os =
+/// "linux"))]` (dragonfly's storage server), `#[test]`, `#[tokio::test]`.
 fn test_only(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let last = a.path().segments.last().map(|s| s.ident.to_string());
         let cfg_test =
-            a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test");
+            a.path().is_ident("cfg") && a.parse_args::<Meta>().is_ok_and(|m| cfg_needs_test(&m));
         cfg_test || last.as_deref() == Some("test")
     })
+}
+
+/// Whether a `cfg` predicate holds only in test builds: `test`, or an `all(...)` with such a
+/// predicate in it.
+fn cfg_needs_test(m: &Meta) -> bool {
+    match m {
+        Meta::Path(p) => p.is_ident("test"),
+        Meta::List(l) if l.path.is_ident("all") => l
+            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            .is_ok_and(|items| items.iter().any(cfg_needs_test)),
+        _ => false,
+    }
 }
 
 impl<'ast> Visit<'ast> for Binds {
@@ -376,6 +493,14 @@ impl<'ast> Visit<'ast> for Binds {
         }
     }
 
+    fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
+        let outer = self.in_config;
+        self.in_config =
+            CONFIG_STRUCTS.iter().any(|c| it.ident == c) && derives_deserialize(&it.attrs);
+        syn::visit::visit_item_struct(self, it);
+        self.in_config = outer;
+    }
+
     fn visit_field(&mut self, it: &'ast syn::Field) {
         syn::visit::visit_field(self, it);
         let Some(ident) = &it.ident else {
@@ -383,6 +508,19 @@ impl<'ast> Visit<'ast> for Binds {
         };
         let name = ident.to_string();
         if !listen_name(&name) || self.in_test {
+            return;
+        }
+        let serde_default = (serde_default(&it.attrs).filter(|_| self.in_config))
+            .and_then(|f| self.default_fns.get(&f).cloned());
+        if let Some(address) = serde_default {
+            let option = LoopbackOption {
+                flag: None,
+                env: (self.env_prefix.as_ref())
+                    .map(|p| format!("{p}{}", name.to_ascii_uppercase())),
+                config_key: Some(name),
+            };
+            self.found
+                .push((ident.span().start().line, address, Some(option)));
             return;
         }
         if let Some((address, option)) = self.clap_default(&name, &it.attrs) {
@@ -409,8 +547,7 @@ impl Binds {
         let Some(address) = self.loopback(value) else {
             return;
         };
-        let env = (self.env_prefix.as_ref())
-            .map(|p| format!("{}_{}", p.to_ascii_uppercase(), key.to_ascii_uppercase()));
+        let env = (self.env_prefix.as_ref()).map(|p| format!("{p}{}", key.to_ascii_uppercase()));
         let option = LoopbackOption {
             flag: None,
             env,
@@ -534,6 +671,12 @@ fn other() {
 mod tests {
     fn t() { TcpListener::bind("127.0.0.1:0"); }
 }
+#[cfg(all(test, target_os = "linux"))]
+mod linux_tests {
+    async fn pair() { TcpListener::bind("127.0.0.1:0").await.unwrap(); }
+}
+#[cfg(any(test, feature = "dev"))]
+fn dev() { TcpListener::bind("127.0.0.1:7000"); }
 "#;
         let got: Vec<(usize, String)> = found(src).into_iter().map(|(l, a, _)| (l, a)).collect();
         assert_eq!(
@@ -543,6 +686,7 @@ mod tests {
                 (5, "localhost".to_string()),
                 (9, "127.0.0.1".to_string()),
                 (10, "127.0.0.1".to_string()),
+                (23, "127.0.0.1:7000".to_string()),
             ]
         );
     }
@@ -622,5 +766,52 @@ fn main() {
                 (5, "localhost:8000".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn serde_defaults_of_the_configs_listening_address() {
+        // conduwuit: `address` defaults to ["127.0.0.1", "::1"]; figment reads
+        // `CONDUWUIT_ADDRESS`. A section's `address` and a non-loopback default say nothing.
+        let src = r#"
+#[derive(Clone, Debug, Deserialize)]
+pub struct Config {
+    pub server_name: String,
+    #[serde(default = "default_address")]
+    address: ListeningAddr,
+    #[serde(default = "default_port")]
+    port: u16,
+    #[serde(default = "default_metrics_bind")]
+    metrics_bind: String,
+}
+#[derive(Deserialize)]
+pub struct DatabaseConfig {
+    #[serde(default = "default_address")]
+    address: ListeningAddr,
+}
+fn load() -> Figment {
+    Figment::new()
+        .merge(Env::prefixed("CONDUIT_").global().split("__"))
+        .merge(Env::prefixed("CONDUWUIT_").global().split("__"))
+}
+fn default_address() -> ListeningAddr {
+    ListeningAddr { addrs: Right(vec![Ipv4Addr::LOCALHOST.into(), Ipv6Addr::LOCALHOST.into()]) }
+}
+fn default_port() -> u16 { 8008 }
+fn default_metrics_bind() -> String { "0.0.0.0:9090".into() }
+"#;
+        let mut v = Binds {
+            env_prefix: env_prefix(src),
+            ..Binds::default()
+        };
+        let parsed = syn::parse_file(src).unwrap();
+        v.default_fns = default_fns(&v, &parsed.items);
+        v.visit_file(&parsed);
+        assert_eq!(v.found.len(), 1, "{:?}", v.found);
+        let (line, address, option) = v.found.remove(0);
+        assert_eq!((line, address.as_str()), (6, "127.0.0.1"));
+        let option = option.unwrap();
+        assert_eq!(option.env.as_deref(), Some("CONDUWUIT_ADDRESS"));
+        assert_eq!(option.config_key.as_deref(), Some("address"));
+        assert_eq!(option.flag, None);
     }
 }
