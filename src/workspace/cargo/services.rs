@@ -138,9 +138,13 @@ pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static 
 /// ` (its hyper is optional, ...)`; empty otherwise.
 pub fn frameworks_off_note(package: &crate::workspace::Package) -> String {
     match package.cargo.as_ref().map(|c| &c.frameworks_off[..]) {
+        Some([one]) => format!(
+            " ({one} only behind a feature its default features leave off: an optional \
+             dependency a plain `cargo build` does not compile, so no sign that it serves)"
+        ),
         Some(off) if !off.is_empty() => format!(
-            " ({} only behind a feature its default features leave off: an optional \
-             dependency a plain `cargo build` does not compile, so no sign that it serves)",
+            " ({} only behind features its default features leave off: optional dependencies \
+             a plain `cargo build` does not compile, so no sign that it serves)",
             off.join(", ")
         ),
         _ => String::new(),
