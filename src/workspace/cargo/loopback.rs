@@ -385,12 +385,33 @@ impl Binds {
     }
 
     fn bind_arg(&mut self, line: usize, arg: Option<&Expr>) {
-        if self.in_test {
+        if self.in_test || arg.is_some_and(ephemeral) {
             return;
         }
         if let Some(address) = arg.and_then(|a| self.loopback(a)) {
             self.found.push((line, address, None));
         }
+    }
+}
+
+/// Whether a bind address asks for port 0, any free port: nobody outside can know it, so it
+/// is a helper socket, not the service's listener (tensorzero-core's
+/// `TcpListener::bind("127.0.0.1:0")` for a client's embedded gateway). `"127.0.0.1:0"`,
+/// `("127.0.0.1", 0)`, `SocketAddr::from(([127, 0, 0, 1], 0))`.
+fn ephemeral(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(l) => matches!(&l.lit, Lit::Str(s) if s.value().ends_with(":0")),
+        Expr::Tuple(t) => t.elems.len() == 2 && int(&t.elems[1]).is_some_and(|p| p == "0"),
+        Expr::Call(c) => c.args.len() == 1 && c.args.first().is_some_and(ephemeral),
+        Expr::Reference(r) => ephemeral(&r.expr),
+        Expr::Paren(p) => ephemeral(&p.expr),
+        Expr::Group(g) => ephemeral(&g.expr),
+        Expr::MethodCall(m) => ephemeral(&m.receiver),
+        Expr::Macro(m) => m
+            .mac
+            .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+            .is_ok_and(|args| args.first().is_some_and(ephemeral)),
+        _ => false,
     }
 }
 
@@ -450,7 +471,10 @@ impl<'ast> Visit<'ast> for Binds {
             p => p,
         };
         if let (syn::Pat::Ident(id), Some(init)) = (pat, &it.init) {
-            match self.loopback(&init.expr) {
+            let address = Some(&*init.expr)
+                .filter(|e| !ephemeral(e))
+                .and_then(|e| self.loopback(e));
+            match address {
                 Some(a) => self.names.insert(id.ident.to_string(), a),
                 None => self.names.remove(&id.ident.to_string()),
             };
@@ -677,6 +701,13 @@ mod linux_tests {
 }
 #[cfg(any(test, feature = "dev"))]
 fn dev() { TcpListener::bind("127.0.0.1:7000"); }
+pub async fn start_embedded() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let other = TcpListener::bind(("localhost", 0))?;
+    let third = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let any_port = "127.0.0.1:0";
+    let fourth = TcpListener::bind(any_port)?;
+}
 "#;
         let got: Vec<(usize, String)> = found(src).into_iter().map(|(l, a, _)| (l, a)).collect();
         assert_eq!(
