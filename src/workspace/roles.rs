@@ -154,25 +154,27 @@ fn service_reason(p: &Package) -> String {
 /// sockets (see [`super::cargo::services::socket_server`]): which, and where.
 fn socket_servers(p: &Package) -> Option<String> {
     let c = p.cargo.as_ref()?;
-    let mut site = None;
-    let bins: Vec<String> = c
-        .bins
-        .iter()
-        .filter(|b| {
-            let found = super::cargo::services::socket_server(p, &b.name);
-            site = site.or(found);
-            found.is_some()
+    let found: Vec<(String, &str)> = (c.bins.iter())
+        .filter_map(|b| {
+            let site = super::cargo::services::socket_server(p, &b.name)?;
+            Some((format!("`{}`", b.name), site))
         })
-        .map(|b| format!("`{}`", b.name))
         .collect();
-    let names = match bins.len() {
-        1 => format!("the name of {} says it serves", bins[0]),
-        _ => format!("the names of {} say they serve", bins.join(", ")),
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    let names = match names[..] {
+        [] => return None,
+        [one] => format!("the name of {one} says it serves"),
+        _ => format!("the names of {} say they serve", names.join(", ")),
     };
-    Some(format!(
-        "a server on plain sockets: {names}, and it calls {}",
-        site?
-    ))
+    let calls = if found.iter().all(|(_, s)| *s == found[0].1) {
+        format!("it calls {}", found[0].1)
+    } else {
+        let each: Vec<String> = (found.iter())
+            .map(|(n, s)| format!("{n} calls {s}"))
+            .collect();
+        each.join(", ")
+    };
+    Some(format!("a server on plain sockets: {names}, and {calls}"))
 }
 
 /// The binaries of `p` that are not among its `services` (tools by their names, or left out
@@ -284,11 +286,15 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
     }
     let frameworks = p.cargo.as_ref().map_or(&[][..], |c| &c.frameworks[..]);
     if let Some(site) = p.cargo.as_ref().and_then(|c| c.listens.as_deref()) {
-        let uses = frameworks
-            .first()
-            .map_or("no server framework isogen knows".to_string(), |f| {
-                format!("{f}, but starts no server with it")
-            });
+        let uses = frameworks.first().map_or_else(
+            || {
+                format!(
+                    "no server framework isogen knows{}",
+                    super::cargo::services::frameworks_off_note(p)
+                )
+            },
+            |f| format!("{f}, but starts no server with it"),
+        );
         let how = serve_args_of(p).unwrap_or_else(|| {
             "with `args` in [generate.services.<binary>] when it needs a subcommand or a \
              config file to serve"
@@ -310,8 +316,9 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
     }
     format!(
         "its binaries ({bins}) run no server: none of the {} server frameworks isogen knows \
-             (axum, actix-web, hyper, tonic, ...) is among its dependencies; {MAKE}",
-        SERVER_FRAMEWORKS.len()
+             (axum, actix-web, hyper, tonic, ...) is among its dependencies{}; {MAKE}",
+        SERVER_FRAMEWORKS.len(),
+        super::cargo::services::frameworks_off_note(p)
     )
 }
 

@@ -23,6 +23,7 @@
 //! | cargo-loopback | servers that listen on the loopback address only, unreachable from outside their container: `pubsub-server` binds `format!("127.0.0.1:{port}")` (mini-redis's server), `relay` takes `--listen` (`RELAY_LISTEN`) with the default `127.0.0.1:8080`; generate warns with file and line and the fix (a code change; the `env` or `args` line); `pubsub-cli`'s `--host 127.0.0.1` (a client's) and the test module's bind are not named (`tests/it/loopback.rs`) |
 //! | cargo-ntp | a time daemon on plain sockets with its control tool and its Prometheus exporter in one package (ntpd-rs's `ntp-daemon`, `ntp-ctl`, `ntp-metrics-exporter`): the daemon and the exporter are services by their names, the `-ctl` is a tool; `[workspace.lints.rust] missing_docs = "deny"` applies to every target, the stubs of the dependency-only build too |
 //! | cargo-burrow | a reverse tunnel whose one binary serves or connects as its config file says (rathole's `rathole <CONFIG>`): a tool by default; listed in `services` with `args` naming the config file it ships as an asset, refused without `args` |
+//! | cargo-resolver | a DNS server whose only server framework is an optional dependency behind a feature the defaults leave off (hickory-dns's hyper, behind `prometheus-metrics`): a tool that says so, with its listener in a workspace library; a gateway on plain sockets whose serving subcommand requires its config file (`Start { config: PathBuf }`: `args = ["start", "<config>"]`); a thin binary over a tiny_http library that binds `127.0.0.1` (warned, at the library's line) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -63,6 +64,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-loopback", &["pubsub-server", "relay"]),
     ("cargo-ntp", &["time-daemon", "time-metrics-exporter"]),
     ("cargo-burrow", &["burrow"]),
+    ("cargo-resolver", &["zone-api"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -750,5 +752,116 @@ fn list_names_the_args_that_make_a_listening_tool_a_service() {
              [generate.services.tunnel]"
         ),
         "{tunnel}"
+    );
+}
+
+/// sozu's shape (tests/fixtures/cargo-resolver's `gateway`): a server on plain sockets whose
+/// serving subcommand itself requires its config file (`Start { config: PathBuf }`). Listed
+/// in `services` with no `args`, it is refused with the whole line that runs it, the
+/// subcommand and a placeholder for its argument, not `args = ["start"]`, which would print
+/// the usage again; with that line filled in, it is generated.
+#[test]
+fn a_serving_subcommand_that_requires_an_argument_is_proposed_with_it() {
+    let dir = fresh_copy("cargo-resolver");
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"zone-api\", \"gateway\"]\n",
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &[
+            "gateway/src/main.rs:11: binary `gateway` (service `gateway`) needs a subcommand",
+            "one of start, check; by its name, args = [\"start\", \"<config>\"]",
+        ],
+    );
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"zone-api\", \"gateway\"]\n\n[generate.services.gateway]\n\
+         args = [\"start\", \"/app/gateway.conf\"]\n",
+    )
+    .unwrap();
+    isogen().arg("generate").arg(dir.path()).assert().success();
+    let dockerfile = std::fs::read_to_string(dir.path().join("gateway/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("CMD [\"/app/gateway\", \"start\", \"/app/gateway.conf\"]"),
+        "{dockerfile}"
+    );
+}
+
+/// hickory-dns's shape (tests/fixtures/cargo-resolver's `dnsd`): hyper is its only server
+/// framework, an optional dependency behind `prometheus-metrics`, which the default features
+/// leave off. A plain `cargo build` does not compile it, so it is no sign that `dnsd` serves:
+/// `dnsd` is a tool whose reason says so, not a service that "depends on hyper". Once the
+/// default features enable it, it counts.
+#[test]
+fn a_framework_behind_a_feature_the_defaults_leave_off_is_no_sign_of_a_server() {
+    let dir = fresh_copy("cargo-resolver");
+    let list = |dir: &tempfile::TempDir| {
+        let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+        shown(&out, dir.path())
+    };
+    let text = list(&dir);
+    let row = text.lines().find(|l| l.contains(" dnsd ")).unwrap();
+    assert!(row.starts_with("tool "), "{text}");
+    assert!(!row.contains("depends on hyper"), "{text}");
+    assert!(
+        row.contains("(hyper only behind a feature its default features leave off"),
+        "{text}"
+    );
+    edit(
+        &dir,
+        "dnsd/Cargo.toml",
+        "default = []",
+        "default = [\"prometheus-metrics\"]",
+    );
+    let text = list(&dir);
+    let row = text.lines().find(|l| l.contains(" dnsd ")).unwrap();
+    assert!(
+        row.starts_with("service ") && row.contains("depends on hyper"),
+        "{text}"
+    );
+}
+
+/// An asset written from the workspace root (`gateway/gateway.conf` for package `gateway`,
+/// read as `gateway/gateway/gateway.conf`) is not there: generate says so with the path that
+/// works, instead of a `generate --check` that passes and an image build that stops at its
+/// `COPY` (as sozu's `bin/config.toml` did). The right path says nothing.
+#[test]
+fn a_package_asset_written_from_the_root_is_named_with_the_path_that_works() {
+    let dir = fresh_copy("cargo-resolver");
+    let config = |asset: &str| {
+        format!(
+            "[workspace]\nservices = [\"zone-api\", \"gateway\"]\n\n[generate.services.gateway]\n\
+             args = [\"start\", \"/app/gateway.conf\"]\nassets = [\"{asset}\"]\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        config("gateway/gateway.conf"),
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "gateway: the asset `gateway/gateway.conf` is not in the package folder \
+             (gateway/gateway/gateway.conf does not exist): the image build fails at its COPY \
+             until it exists; paths in `assets` are relative to the package folder: write \
+             \"gateway.conf\""
+        ),
+        "{text}"
+    );
+    std::fs::write(dir.path().join("isogen.toml"), config("gateway.conf")).unwrap();
+    let out = isogen()
+        .args(["generate", "--force"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = shown(&out, dir.path());
+    assert!(
+        out.status.success() && !text.contains("the asset"),
+        "{text}"
     );
 }

@@ -143,3 +143,29 @@ fn fastify_positional_listen_without_host_is_named() {
     .unwrap();
     assert!(!generate_stderr(&ws).contains("`gateway` listens"));
 }
+
+/// A thin binary over a server library (tests/fixtures/cargo-resolver's `zone-api` over
+/// `zone-http`) binds where the library does: tiny_http's `Server::http("127.0.0.1:8053")` in
+/// the library is named, with the code change that fixes it; once the library binds
+/// `0.0.0.0`, nothing is said. A crate with binaries of its own that the service does not
+/// link (`gateway`) and a bind on a non-loopback address (`dns-server`) say nothing.
+#[test]
+fn a_loopback_bind_in_a_workspace_library_the_service_runs_is_named() {
+    let ws = crate::fixture_copy::copy("cargo-resolver", false);
+    let stderr = generate_stderr(&ws);
+    assert_eq!(
+        loopback_lines(&stderr),
+        vec![
+            "warning: zone-http/src/lib.rs:5: `zone-api` listens only on `127.0.0.1:8053` \
+             (written in the code): in a container that is the container's own loopback, so \
+             nothing outside it reaches the server (`docker run -p`, a Kubernetes Service, \
+             another container); bind `0.0.0.0` (or `[::]`) instead, or read the address from \
+             an argument or a variable"
+        ],
+        "{stderr}"
+    );
+    let lib = ws.path().join("zone-http/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, text.replace("127.0.0.1:8053", "0.0.0.0:8053")).unwrap();
+    assert!(loopback_lines(&generate_stderr(&ws)).is_empty());
+}

@@ -4,9 +4,9 @@
 //! another build writes there, served by the binary from its working directory), shipped at
 //! `<app_root>/<to>` (default: the same path), or at `to` when absolute.
 //!
-//! It checks and maps the configured paths. It looks at the disk only to tell the user that a
-//! root asset is missing (another build makes it, and the Dockerfile does not run that build);
-//! a missing asset still fails the image build's `COPY`, naming it.
+//! It checks and maps the configured paths. It looks at the disk only to tell the user that an
+//! asset is missing: a root asset another build makes (the Dockerfile does not run that build),
+//! or a package asset written from the workspace root; the image build's `COPY` would fail.
 
 use std::path::Path;
 
@@ -96,12 +96,18 @@ pub(super) fn assets(
     Ok(out)
 }
 
-/// A warning for each root asset the workspace does not hold: something other than Cargo
-/// builds it (a frontend), and neither isogen nor the Dockerfile runs that build.
+/// A warning for each asset the workspace does not hold: a root asset something other than
+/// Cargo builds (a frontend), whose build neither isogen nor the Dockerfile runs, and a
+/// package asset that is not there (often a path written from the root).
 pub(super) fn missing(ws: &Workspace, service: &Service, assets: &[Asset]) -> Vec<String> {
-    assets
-        .iter()
-        .filter(|a| a.from_root && !crate::fsio::exists(ws.root.join(&a.src)))
+    let absent = |a: &&Asset| !crate::fsio::exists(ws.root.join(&a.src));
+    let in_package = (assets.iter())
+        .filter(|a| !a.from_root)
+        .filter(absent)
+        .map(|a| missing_in_package(ws, service, a));
+    let from_root = (assets.iter())
+        .filter(|a| a.from_root)
+        .filter(absent)
         .map(|a| {
             format!(
                 "{}: the asset `{}` (from_root) is not in the workspace yet: the Dockerfile \
@@ -111,8 +117,32 @@ pub(super) fn missing(ws: &Workspace, service: &Service, assets: &[Asset]) -> Ve
                 a.src,
                 builder_hint(&ws.root)
             )
-        })
-        .collect()
+        });
+    in_package.chain(from_root).collect()
+}
+
+/// The warning for a package asset that is not there: the image build would stop at its
+/// `COPY`. A path written from the workspace root (sozu's `bin/config.toml` for package
+/// `bin`, which isogen reads as `bin/bin/config.toml`) gets the path that works.
+fn missing_in_package(ws: &Workspace, service: &Service, a: &Asset) -> String {
+    let dir = &ws.service_package(service).dir;
+    let prefix = format!("{dir}/");
+    let rel = a.src.strip_prefix(&prefix).unwrap_or(&a.src);
+    let from_root = !dir.is_empty() && crate::fsio::exists(ws.root.join(rel));
+    let hint = match rel.strip_prefix(&prefix) {
+        Some(inner) if from_root => {
+            format!("; paths in `assets` are relative to the package folder: write \"{inner}\"")
+        }
+        None if from_root => {
+            format!("; `{rel}` is outside the package folder: write {{ from_root = \"{rel}\" }}")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{}: the asset `{rel}` is not in the package folder ({} does not exist): the image \
+         build fails at its COPY until it exists{hint}",
+        service.name, a.src
+    )
 }
 
 /// How the root's package.json would build it, when it has a `build` script.

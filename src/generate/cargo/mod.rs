@@ -116,8 +116,7 @@ pub fn renderings(
     drafts: &mut Vec<Rendering>,
 ) -> Result<Vec<Rendering>> {
     let overrides = config.service(&service.name);
-    let refusal = subcommand_given(ws, service, overrides)
-        .and_then(|()| argument_given(ws, service, overrides));
+    let refusal = command_line_given(ws, service, overrides);
     let ctx = match (refusal, unchecked_context(ws, service, config, config_path)) {
         (Err(refused), Ok(ctx)) => {
             drafts.extend(files_of(&ctx)?);
@@ -185,35 +184,48 @@ fn files_of(ctx: &CargoTemplateContext) -> Result<Vec<Rendering>> {
     ])
 }
 
-/// Refuses a service whose binary does nothing without a subcommand (discovery saw it
-/// required: `kanidmd server`, `garage server`, `quickwit run`) when isogen.toml gives neither
-/// `args` nor `cmd`: the bare CMD would print the usage and exit.
-fn subcommand_given(
+/// Refuses a service whose binary's command line needs more than its bare name when
+/// isogen.toml gives neither `args` nor `cmd`: run bare, as CMD ["/app/<bin>"] would run it,
+/// clap prints the usage and exits. Two shapes, as discovery saw them: a required subcommand
+/// (`kanidmd server`, `garage server`, `quickwit run`) and a required positional argument
+/// (rathole's `rathole <CONFIG>`, listed in `[workspace] services`).
+fn command_line_given(
     ws: &Workspace,
     service: &Service,
     overrides: Option<&crate::generate::cfg::ServiceConfig>,
 ) -> Result<()> {
-    let given = overrides.is_some_and(|o| o.cmd.is_some() || !o.args.is_empty());
-    let package = ws.service_package(service);
-    let required = package.cargo.as_ref().and_then(|c| {
-        c.required_subcommands
-            .iter()
-            .find(|r| r.bin == service.entry)
-    });
-    let (Some(r), false) = (required, given) else {
+    if overrides.is_some_and(|o| o.cmd.is_some() || !o.args.is_empty()) {
         return Ok(());
-    };
+    }
+    let package = ws.service_package(service);
+    let services = crate::workspace::cargo::services::required_subcommand(package, &service.entry)
+        .map(|r| subcommand_needed(ws, service, r));
+    let argument = crate::workspace::cargo::services::required_arg(package, &service.entry)
+        .map(|a| argument_needed(ws, service, a));
+    match services.or(argument) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
+}
+
+/// The refusal of a service whose binary requires subcommand `r` (see [`command_line_given`]).
+fn subcommand_needed(
+    ws: &Workspace,
+    service: &Service,
+    r: &crate::workspace::cargo::model::RequiredSubcommand,
+) -> Error {
     // garage lists server, status, node, layout, ...: the one whose name says it serves.
-    let by_name = crate::workspace::cargo::services::serving_subcommand(r);
-    let choices = match (r.subcommands.is_empty(), by_name) {
+    let likely = crate::workspace::cargo::services::serving_args(r);
+    let choices = match (r.subcommands.is_empty(), likely) {
         (true, _) => String::new(),
         (false, None) => format!(": one of {}", r.subcommands.join(", ")),
-        (false, Some(likely)) => format!(
-            ": one of {}; by its name, args = [\"{likely}\"]",
-            r.subcommands.join(", ")
+        (false, Some(args)) => format!(
+            ": one of {}; by its name, args = {}",
+            r.subcommands.join(", "),
+            crate::workspace::cargo::services::toml_list(&args)
         ),
     };
-    Err(Error::WorkspaceAt {
+    Error::WorkspaceAt {
         path: ws.root.join(&r.file),
         location: r.line.to_string(),
         message: format!(
@@ -225,24 +237,17 @@ fn subcommand_given(
             bin = r.bin,
             name = service.name
         ),
-    })
+    }
 }
 
-/// Refuses a service whose binary's command line requires a positional argument (rathole's
-/// `rathole <CONFIG>`, listed in `[workspace] services`) when isogen.toml gives neither
-/// `args` nor `cmd`: run bare, clap prints the usage and exits 2.
-fn argument_given(
+/// The refusal of a service whose binary requires positional argument `a` (see
+/// [`command_line_given`]).
+fn argument_needed(
     ws: &Workspace,
     service: &Service,
-    overrides: Option<&crate::generate::cfg::ServiceConfig>,
-) -> Result<()> {
-    let given = overrides.is_some_and(|o| o.cmd.is_some() || !o.args.is_empty());
-    let package = ws.service_package(service);
-    let required = crate::workspace::cargo::services::required_arg(package, &service.entry);
-    let (Some(a), false) = (required, given) else {
-        return Ok(());
-    };
-    Err(Error::WorkspaceAt {
+    a: &crate::workspace::cargo::model::RequiredArg,
+) -> Error {
+    Error::WorkspaceAt {
         path: ws.root.join(&a.file),
         location: a.line.to_string(),
         message: format!(
@@ -256,7 +261,7 @@ fn argument_given(
             name = service.name,
             arg = a.name
         ),
-    })
+    }
 }
 
 /// `workdir = "/data"`: an absolute plain folder outside the app root (which holds the binary)
@@ -288,11 +293,12 @@ pub fn template_context(
     config: &GenerateConfig,
     config_path: &Path,
 ) -> Result<CargoTemplateContext> {
-    subcommand_given(ws, service, config.service(&service.name))?;
+    command_line_given(ws, service, config.service(&service.name))?;
     unchecked_context(ws, service, config, config_path)
 }
 
-/// [`template_context`] without the refusal of a bare command that needs a subcommand.
+/// [`template_context`] without the refusal of a bare command that needs a subcommand or an
+/// argument.
 fn unchecked_context(
     ws: &Workspace,
     service: &Service,

@@ -168,8 +168,15 @@ fn names_crate(text: &str, name: &str) -> bool {
 /// `mod.rs` file, under `<stem>/` beside any other; `#[path = "..."]` relative to the
 /// declaring file's folder).
 pub(super) fn module_files(root_file: &Path) -> Vec<PathBuf> {
+    module_tree(root_file, true)
+}
+
+/// The files of the module tree of `file`: a crate root (`owns_dir`: its modules are beside
+/// it) or, for a non-root module file such as `src/metrics/exporter.rs`, its modules under
+/// `src/metrics/exporter/` (a `mod.rs` owns its folder either way).
+pub(super) fn module_tree(file: &Path, owns_dir: bool) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![(root_file.to_path_buf(), true)];
+    let mut stack = vec![(file.to_path_buf(), owns_dir)];
     while let Some((file, owns_dir)) = stack.pop() {
         if out.contains(&file) || out.len() >= MAX_FILES {
             continue;

@@ -8,6 +8,7 @@
 //! It parses the binary's own module files with `syn` (the library's command line is not read:
 //! a server library's struct is usually the server's) and skips a file that does not parse.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use syn::punctuated::Punctuated;
@@ -60,6 +61,125 @@ pub(super) fn required_arg(root: &Path, bin: &str, files: &[PathBuf]) -> Option<
             name,
         })
     })
+}
+
+/// The required positional arguments of each subcommand of enum `ty` (a derive-style
+/// subcommand enum declared in `files`), by the subcommand's name (kebab-case, and the
+/// `name = "..."` an attribute gives): `Start { config: PathBuf }` -> `start`: `config`;
+/// `Run(RunArgs)` -> the positional fields of `struct RunArgs`. Subcommands with none are left
+/// out, as is a variant with subcommands of its own (what it requires depends on the next
+/// choice). Files that do not parse are skipped.
+pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, Vec<String>> {
+    let parsed: Vec<syn::File> = files
+        .iter()
+        .filter_map(|f| crate::fsio::read_to_string(f).ok())
+        .filter_map(|text| syn::parse_file(&text).ok())
+        .collect();
+    let items: Vec<&Item> = parsed.iter().flat_map(|f| all_items(&f.items)).collect();
+    let Some(declared) = items.iter().find_map(|i| match i {
+        Item::Enum(e) if e.ident == ty => Some(e),
+        _ => None,
+    }) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    for v in &declared.variants {
+        if v.attrs
+            .iter()
+            .any(|a| attr_keys(a).iter().any(|k| k == "subcommand"))
+        {
+            continue;
+        }
+        let args: Vec<String> = match &v.fields {
+            Fields::Named(named) => positional_fields(named),
+            Fields::Unnamed(u) if u.unnamed.len() == 1 => {
+                let Type::Path(p) = &u.unnamed[0].ty else {
+                    continue;
+                };
+                let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                    continue;
+                };
+                items
+                    .iter()
+                    .find_map(|i| match i {
+                        Item::Struct(s) if s.ident == name => match &s.fields {
+                            Fields::Named(named) => Some(positional_fields(named)),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        if args.is_empty() {
+            continue;
+        }
+        let renamed = v.attrs.iter().find_map(attr_name);
+        let name = renamed.unwrap_or_else(|| super::subcommand_names::kebab(&v.ident.to_string()));
+        out.insert(name, args);
+    }
+    out
+}
+
+/// The items of a file and of the modules declared inline in it, depth first.
+fn all_items(items: &[Item]) -> Vec<&Item> {
+    let mut out = Vec::new();
+    for item in items {
+        out.push(item);
+        if let Item::Mod(m) = item {
+            if let Some((_, inner)) = &m.content {
+                out.extend(all_items(inner));
+            }
+        }
+    }
+    out
+}
+
+/// The names of the required positional fields of a clap struct or struct-like variant.
+fn positional_fields(fields: &syn::FieldsNamed) -> Vec<String> {
+    fields
+        .named
+        .iter()
+        .filter(|f| f.attrs.iter().all(|a| !not_positional(a)) && required_type(&f.ty))
+        .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+        .collect()
+}
+
+/// The keys of a clap, structopt or command attribute (`subcommand`, `long`, `name`, ...).
+fn attr_keys(attr: &Attribute) -> Vec<String> {
+    clap_items(attr)
+        .iter()
+        .filter_map(|m| m.path().get_ident().map(ToString::to_string))
+        .collect()
+}
+
+/// The `name = "..."` a clap or structopt attribute gives a subcommand.
+fn attr_name(attr: &Attribute) -> Option<String> {
+    clap_items(attr).into_iter().find_map(|m| match m {
+        Meta::NameValue(nv) if nv.path.is_ident("name") => match nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The items of a `#[clap(...)]`, `#[arg(...)]`, `#[command(...)]` or `#[structopt(...)]`
+/// attribute; none for another attribute or one that does not parse.
+fn clap_items(attr: &Attribute) -> Vec<Meta> {
+    let clap = ["arg", "clap", "structopt", "command"]
+        .iter()
+        .any(|k| attr.path().is_ident(k));
+    if !clap {
+        return Vec::new();
+    }
+    attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        .map(|items| items.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// Calls that parse the process's command line into a struct: `Args::parse()`,
@@ -197,5 +317,24 @@ mod tests {
             let text = format!("{server}fn run() {{ Cli::parse(); Common::parse(); }}\n");
             assert_eq!(first(&text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn the_required_arguments_of_each_subcommand_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cli.rs");
+        std::fs::write(
+            &path,
+            "#[derive(Subcommand)]\npub enum Command {\n    /// Serve with a config file.\n    Start { config: PathBuf, #[arg(long)] port: Option<u16> },\n    #[command(name = \"check-config\")]\n    Check { #[arg(short, long)] config: PathBuf },\n    Run(RunArgs),\n    #[command(subcommand)]\n    Db(DbCmd),\n    Stop,\n}\n#[derive(Args)]\nstruct RunArgs {\n    listen: String,\n    upstream: Option<String>,\n}\n",
+        )
+        .unwrap();
+        let got = subcommand_args(&[path], "Command");
+        let want: BTreeMap<String, Vec<String>> = [
+            ("start".to_string(), vec!["config".to_string()]),
+            ("run".to_string(), vec!["listen".to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(got, want);
     }
 }

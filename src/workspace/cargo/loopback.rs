@@ -3,7 +3,8 @@
 //! (`docker run -p`, a Kubernetes Service, another container). Two shapes, read with `syn`:
 //!
 //! - a bind call (`TcpListener::bind`, actix's `.bind(...)`, `Server::bind`, `axum_server::bind`,
-//!   warp's `serve(...).run(...)`, ...) whose address is loopback as written: a literal
+//!   warp's `serve(...).run(...)`, tiny_http's `Server::http(...)`, rouille's
+//!   `start_server(...)`, ...) whose address is loopback as written: a literal
 //!   (`"127.0.0.1:8080"`, `format!("127.0.0.1:{port}")`, `("localhost", port)`),
 //!   `Ipv4Addr::LOCALHOST`, `[127, 0, 0, 1]`, `Ipv4Addr::new(127, 0, 0, 1)`, or a name a `let`
 //!   of the same file gave such a value (by name, not by scope); tokio's mini-redis
@@ -12,13 +13,19 @@
 //!   `host`, `addr`, ...) with a loopback default (`default_value = "127.0.0.1:8080"`), with
 //!   its flag and `env` variable, so the fix can be an argument or a variable.
 //!
+//! - a top-level field of the server's serde config struct (`Config`, `Settings`, ...) named
+//!   as the listening address whose `#[serde(default = "...")]` function returns a loopback
+//!   address (conduwuit's `address`, `["127.0.0.1", "::1"]` by default), with the variable a
+//!   figment `Env::prefixed("CONDUWUIT_")` of the same file maps to it (`CONDUWUIT_ADDRESS`);
 //! - a key of the `config` crate set to a loopback default (atuin's server:
 //!   `Config::builder().set_default("host", "127.0.0.1")`), with the variable its
 //!   `Environment::with_prefix("atuin")` source reads (`ATUIN_HOST`); keys of a section
 //!   (`metrics.host`) are left alone: a metrics or admin port on loopback is often meant.
 //!
-//! It reads the module files of each binary and of its package's library (every binary runs
-//! that); a file that does not parse, or names no loopback address at all, is skipped.
+//! It reads the module files of each binary, of its package's library and of the library-only
+//! workspace crates the package depends on (every binary runs those: a thin binary over a
+//! server library binds where the library does); a file that does not parse, or names no
+//! loopback address at all, is skipped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +50,11 @@ const BIND_CALLS: &[&str] = &[
     "bind_openssl",
     "bind_auto_h2c",
 ];
+
+/// Associated functions of a type named `Server` that build a server listening on the address
+/// they are given first: tiny_http's `Server::http("127.0.0.1:8000")` and `Server::https`,
+/// rouille's `Server::new("localhost:8000", handler)` (and its `start_server`).
+const SERVER_CONSTRUCTORS: &[&str] = &["http", "https", "new"];
 
 /// Clap field names that name the address the server itself listens on (besides any with a
 /// word `bind` or `listen`); `db_host`, `redis_addr` are addresses it connects to.
@@ -80,24 +92,83 @@ pub fn is_loopback(host: &str) -> bool {
     }
 }
 
-/// Sets [`super::model::CargoPackage::loopback_binds`] of every package with binaries.
-/// `dirs[k]` is the folder of `packages[k]` relative to `root`.
-pub(super) fn mark_loopback_binds(root: &Path, dirs: &[&str], packages: &mut [Package]) {
-    for (k, p) in packages.iter_mut().enumerate() {
-        let dir = root.join(dirs.get(k).copied().unwrap_or(""));
-        let Some(c) = p.cargo.as_mut().filter(|c| !c.bins.is_empty()) else {
+/// Sets [`super::model::CargoPackage::loopback_binds`] of every package with binaries: those
+/// of its binaries, of its library, and of the library-only workspace crates it depends on
+/// (normal dependencies, transitively: a thin binary over a server library binds where the
+/// library does), said of every binary. A crate with binaries of its own is another
+/// deployable, and a server framework's own crate (a member in its repository) binds what
+/// its callers give it. `dirs[k]` is the folder of `packages[k]`, at `first + k` in the
+/// workspace.
+pub(super) fn mark_loopback_binds(
+    root: &Path,
+    dirs: &[&str],
+    packages: &mut [Package],
+    first: usize,
+) {
+    let lib_file = |k: usize| -> Option<PathBuf> {
+        let lib = packages[k].cargo.as_ref()?.lib.as_ref()?;
+        Some(
+            root.join(dirs.get(k).copied().unwrap_or(""))
+                .join(&lib.path),
+        )
+    };
+    let mut libs: Vec<Option<Vec<LoopbackBind>>> = vec![None; packages.len()];
+    let mut found_all = Vec::with_capacity(packages.len());
+    for k in 0..packages.len() {
+        let Some(c) = packages[k].cargo.as_ref().filter(|c| !c.bins.is_empty()) else {
+            found_all.push(None);
             continue;
         };
+        let dir = root.join(dirs.get(k).copied().unwrap_or(""));
         let mut found = Vec::new();
-        if let Some(lib) = &c.lib {
-            found.extend(binds_in(root, None, &module_files(&dir.join(&lib.path))));
+        for j in std::iter::once(k).chain(library_deps(packages, k, first)) {
+            let binds = libs[j].get_or_insert_with(|| {
+                lib_file(j).map_or_else(Vec::new, |f| binds_in(root, None, &module_files(&f)))
+            });
+            found.extend(binds.iter().cloned());
         }
         for bin in &c.bins {
             let files = module_files(&dir.join(&bin.path));
             found.extend(binds_in(root, Some(&bin.name), &files));
         }
-        c.loopback_binds = found;
+        found_all.push(Some(found));
     }
+    for (p, found) in packages.iter_mut().zip(found_all) {
+        if let (Some(c), Some(found)) = (p.cargo.as_mut(), found) {
+            c.loopback_binds = found;
+        }
+    }
+}
+
+/// The library-only workspace crates `packages[k]` depends on through normal dependencies,
+/// transitively (not through a crate with binaries or a server framework's own crate), in
+/// breadth-first order, without `k`.
+fn library_deps(packages: &[Package], k: usize, first: usize) -> Vec<usize> {
+    let mut seen = vec![false; packages.len()];
+    seen[k] = true;
+    let mut order = Vec::new();
+    let mut queue = std::collections::VecDeque::from([k]);
+    while let Some(j) = queue.pop_front() {
+        let next = (packages[j].internal_deps.iter())
+            .filter(|d| d.kind == crate::workspace::DepKind::Normal)
+            .filter_map(|d| d.package.checked_sub(first))
+            .filter(|&i| i < packages.len());
+        for i in next {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let library = packages[i]
+                .cargo
+                .as_ref()
+                .is_some_and(|c| c.bins.is_empty() && c.lib.is_some());
+            let framework = super::services::SERVER_FRAMEWORKS.contains(&packages[i].name.as_str());
+            if library && !framework {
+                order.push(i);
+                queue.push_back(i);
+            }
+        }
+    }
+    order
 }
 
 /// The loopback binds of `files`, said of `bin` (`None`: the library's).
@@ -120,6 +191,9 @@ fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf]) -> Vec<LoopbackBi
             env_prefix: env_prefix(&text),
             ..Binds::default()
         };
+        if text.contains("serde(") {
+            v.default_fns = default_fns(&v, &parsed.items);
+        }
         v.visit_file(&parsed);
         out.extend(
             v.found
@@ -144,16 +218,113 @@ struct Binds {
     found: Vec<(usize, String, Option<LoopbackOption>)>,
     /// Inside `#[cfg(test)]` or a `#[test]` function.
     in_test: bool,
-    /// The prefix of the file's `config::Environment::with_prefix("...")`, if any.
+    /// What the file's config loader puts before a key's name to make its environment
+    /// variable: `ATUIN_` for the `config` crate's `Environment::with_prefix("atuin")`,
+    /// `CONDUWUIT_` for figment's `Env::prefixed("CONDUWUIT_")` (the last one, which wins).
     env_prefix: Option<String>,
+    /// The file's argument-less functions that return a loopback address (serde's
+    /// `default = "default_address"`), and that address.
+    default_fns: BTreeMap<String, String>,
+    /// Inside the struct that deserializes the whole configuration (see [`CONFIG_STRUCTS`]).
+    in_config: bool,
 }
 
-/// The prefix a file gives the `config` crate's environment source
-/// (`Environment::with_prefix("atuin")`).
+/// Names of the struct a server deserializes its whole configuration into: only its own
+/// top-level keys are the listening address (a `DatabaseConfig`'s `address` is one it connects
+/// to).
+const CONFIG_STRUCTS: &[&str] = &["Config", "Settings", "ServerConfig", "AppConfig"];
+
+/// See [`Binds::env_prefix`].
 fn env_prefix(text: &str) -> Option<String> {
-    let at = text.find("Environment::with_prefix(\"")? + "Environment::with_prefix(\"".len();
-    let prefix = text[at..].split('"').next()?;
-    Some(prefix.to_string()).filter(|p| !p.is_empty())
+    let quoted = |call: &str, at: usize| {
+        text[at + call.len()..]
+            .split('"')
+            .next()
+            .map(str::to_string)
+    };
+    let config = text
+        .find("Environment::with_prefix(\"")
+        .and_then(|at| quoted("Environment::with_prefix(\"", at))
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{}_", p.to_ascii_uppercase()));
+    let figment = text
+        .rfind("Env::prefixed(\"")
+        .and_then(|at| quoted("Env::prefixed(\"", at))
+        .filter(|p| !p.is_empty());
+    config.or(figment)
+}
+
+/// The argument-less functions of `items` (and of the modules written inside them) whose body
+/// gives a loopback address somewhere (conduwuit's `fn default_address() -> ListeningAddr {
+/// ListeningAddr { addrs: Right(vec![Ipv4Addr::LOCALHOST.into(), ...]) } }`), with it.
+fn default_fns(binds: &Binds, items: &[syn::Item]) -> BTreeMap<String, String> {
+    struct First<'b> {
+        binds: &'b Binds,
+        found: Option<String>,
+    }
+    impl<'ast> Visit<'ast> for First<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            if self.found.is_none() {
+                self.found = self.binds.loopback(e);
+                syn::visit::visit_expr(self, e);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for item in items {
+        match item {
+            syn::Item::Fn(f) if f.sig.inputs.is_empty() => {
+                let mut first = First { binds, found: None };
+                first.visit_block(&f.block);
+                if let Some(address) = first.found {
+                    out.insert(f.sig.ident.to_string(), address);
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    out.extend(default_fns(binds, inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The function a `#[serde(default = "...")]` attribute names, if any.
+fn serde_default(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .filter_map(|a| {
+            a.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flatten()
+        .find_map(|m| match m {
+            Meta::NameValue(nv) if nv.path.is_ident("default") => match nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+}
+
+/// Whether `attrs` derive serde's `Deserialize`.
+fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .is_ok_and(|paths| {
+                    paths
+                        .iter()
+                        .any(|p| p.segments.last().is_some_and(|s| s.ident == "Deserialize"))
+                })
+        })
 }
 
 /// Whether a field or key name says it is the address the server itself listens on.
@@ -214,12 +385,33 @@ impl Binds {
     }
 
     fn bind_arg(&mut self, line: usize, arg: Option<&Expr>) {
-        if self.in_test {
+        if self.in_test || arg.is_some_and(ephemeral) {
             return;
         }
         if let Some(address) = arg.and_then(|a| self.loopback(a)) {
             self.found.push((line, address, None));
         }
+    }
+}
+
+/// Whether a bind address asks for port 0, any free port: nobody outside can know it, so it
+/// is a helper socket, not the service's listener (tensorzero-core's
+/// `TcpListener::bind("127.0.0.1:0")` for a client's embedded gateway). `"127.0.0.1:0"`,
+/// `("127.0.0.1", 0)`, `SocketAddr::from(([127, 0, 0, 1], 0))`.
+fn ephemeral(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(l) => matches!(&l.lit, Lit::Str(s) if s.value().ends_with(":0")),
+        Expr::Tuple(t) => t.elems.len() == 2 && int(&t.elems[1]).is_some_and(|p| p == "0"),
+        Expr::Call(c) => c.args.len() == 1 && c.args.first().is_some_and(ephemeral),
+        Expr::Reference(r) => ephemeral(&r.expr),
+        Expr::Paren(p) => ephemeral(&p.expr),
+        Expr::Group(g) => ephemeral(&g.expr),
+        Expr::MethodCall(m) => ephemeral(&m.receiver),
+        Expr::Macro(m) => m
+            .mac
+            .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+            .is_ok_and(|args| args.first().is_some_and(ephemeral)),
+        _ => false,
     }
 }
 
@@ -234,14 +426,27 @@ fn int(e: &Expr) -> Option<String> {
     }
 }
 
-/// Whether `attrs` mark test-only code: `#[cfg(test)]`, `#[test]`, `#[tokio::test]`.
+/// Whether `attrs` mark test-only code: `#[cfg(test)]`, `#[cfg(all(test, target_os =
+/// "linux"))]` (dragonfly's storage server), `#[test]`, `#[tokio::test]`.
 fn test_only(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let last = a.path().segments.last().map(|s| s.ident.to_string());
         let cfg_test =
-            a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test");
+            a.path().is_ident("cfg") && a.parse_args::<Meta>().is_ok_and(|m| cfg_needs_test(&m));
         cfg_test || last.as_deref() == Some("test")
     })
+}
+
+/// Whether a `cfg` predicate holds only in test builds: `test`, or an `all(...)` with such a
+/// predicate in it.
+fn cfg_needs_test(m: &Meta) -> bool {
+    match m {
+        Meta::Path(p) => p.is_ident("test"),
+        Meta::List(l) if l.path.is_ident("all") => l
+            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            .is_ok_and(|items| items.iter().any(cfg_needs_test)),
+        _ => false,
+    }
 }
 
 impl<'ast> Visit<'ast> for Binds {
@@ -266,7 +471,10 @@ impl<'ast> Visit<'ast> for Binds {
             p => p,
         };
         if let (syn::Pat::Ident(id), Some(init)) = (pat, &it.init) {
-            match self.loopback(&init.expr) {
+            let address = Some(&*init.expr)
+                .filter(|e| !ephemeral(e))
+                .and_then(|e| self.loopback(e));
+            match address {
                 Some(a) => self.names.insert(id.ident.to_string(), a),
                 None => self.names.remove(&id.ident.to_string()),
             };
@@ -281,7 +489,15 @@ impl<'ast> Visit<'ast> for Binds {
         let Some(last) = p.path.segments.last() else {
             return;
         };
-        if BIND_CALLS.contains(&last.ident.to_string().as_str()) {
+        let names: Vec<String> = (p.path.segments.iter())
+            .map(|s| s.ident.to_string())
+            .collect();
+        let constructor = match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            [.., "Server", f] => SERVER_CONSTRUCTORS.contains(&f),
+            [.., f] => f == "start_server",
+            _ => false,
+        };
+        if constructor || BIND_CALLS.contains(&last.ident.to_string().as_str()) {
             self.bind_arg(last.ident.span().start().line, it.args.first());
         }
     }
@@ -301,6 +517,14 @@ impl<'ast> Visit<'ast> for Binds {
         }
     }
 
+    fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
+        let outer = self.in_config;
+        self.in_config =
+            CONFIG_STRUCTS.iter().any(|c| it.ident == c) && derives_deserialize(&it.attrs);
+        syn::visit::visit_item_struct(self, it);
+        self.in_config = outer;
+    }
+
     fn visit_field(&mut self, it: &'ast syn::Field) {
         syn::visit::visit_field(self, it);
         let Some(ident) = &it.ident else {
@@ -308,6 +532,19 @@ impl<'ast> Visit<'ast> for Binds {
         };
         let name = ident.to_string();
         if !listen_name(&name) || self.in_test {
+            return;
+        }
+        let serde_default = (serde_default(&it.attrs).filter(|_| self.in_config))
+            .and_then(|f| self.default_fns.get(&f).cloned());
+        if let Some(address) = serde_default {
+            let option = LoopbackOption {
+                flag: None,
+                env: (self.env_prefix.as_ref())
+                    .map(|p| format!("{p}{}", name.to_ascii_uppercase())),
+                config_key: Some(name),
+            };
+            self.found
+                .push((ident.span().start().line, address, Some(option)));
             return;
         }
         if let Some((address, option)) = self.clap_default(&name, &it.attrs) {
@@ -334,8 +571,7 @@ impl Binds {
         let Some(address) = self.loopback(value) else {
             return;
         };
-        let env = (self.env_prefix.as_ref())
-            .map(|p| format!("{}_{}", p.to_ascii_uppercase(), key.to_ascii_uppercase()));
+        let env = (self.env_prefix.as_ref()).map(|p| format!("{p}{}", key.to_ascii_uppercase()));
         let option = LoopbackOption {
             flag: None,
             env,
@@ -459,6 +695,19 @@ fn other() {
 mod tests {
     fn t() { TcpListener::bind("127.0.0.1:0"); }
 }
+#[cfg(all(test, target_os = "linux"))]
+mod linux_tests {
+    async fn pair() { TcpListener::bind("127.0.0.1:0").await.unwrap(); }
+}
+#[cfg(any(test, feature = "dev"))]
+fn dev() { TcpListener::bind("127.0.0.1:7000"); }
+pub async fn start_embedded() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let other = TcpListener::bind(("localhost", 0))?;
+    let third = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let any_port = "127.0.0.1:0";
+    let fourth = TcpListener::bind(any_port)?;
+}
 "#;
         let got: Vec<(usize, String)> = found(src).into_iter().map(|(l, a, _)| (l, a)).collect();
         assert_eq!(
@@ -468,6 +717,7 @@ mod tests {
                 (5, "localhost".to_string()),
                 (9, "127.0.0.1".to_string()),
                 (10, "127.0.0.1".to_string()),
+                (23, "127.0.0.1:7000".to_string()),
             ]
         );
     }
@@ -524,5 +774,75 @@ struct Cli {
         assert_eq!(o.env.as_deref(), Some("LISTEN_ADDR"));
         let o = got[1].2.clone().unwrap();
         assert_eq!((o.flag.as_deref(), o.env), (Some("-H"), None));
+    }
+
+    #[test]
+    fn server_constructors_with_an_address() {
+        let src = r#"
+fn main() {
+    let server = tiny_http::Server::http("127.0.0.1:9000").unwrap();
+    let tls = Server::https(("localhost", 9443), config).unwrap();
+    rouille::start_server("localhost:8000", move |request| handle(request));
+    let all = tiny_http::Server::http("0.0.0.0:9000").unwrap();
+    let client = Client::http("127.0.0.1:9000");
+    let pool = Pool::new("127.0.0.1:5432");
+}
+"#;
+        let got: Vec<(usize, String)> = found(src).into_iter().map(|(l, a, _)| (l, a)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "127.0.0.1:9000".to_string()),
+                (4, "localhost".to_string()),
+                (5, "localhost:8000".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn serde_defaults_of_the_configs_listening_address() {
+        // conduwuit: `address` defaults to ["127.0.0.1", "::1"]; figment reads
+        // `CONDUWUIT_ADDRESS`. A section's `address` and a non-loopback default say nothing.
+        let src = r#"
+#[derive(Clone, Debug, Deserialize)]
+pub struct Config {
+    pub server_name: String,
+    #[serde(default = "default_address")]
+    address: ListeningAddr,
+    #[serde(default = "default_port")]
+    port: u16,
+    #[serde(default = "default_metrics_bind")]
+    metrics_bind: String,
+}
+#[derive(Deserialize)]
+pub struct DatabaseConfig {
+    #[serde(default = "default_address")]
+    address: ListeningAddr,
+}
+fn load() -> Figment {
+    Figment::new()
+        .merge(Env::prefixed("CONDUIT_").global().split("__"))
+        .merge(Env::prefixed("CONDUWUIT_").global().split("__"))
+}
+fn default_address() -> ListeningAddr {
+    ListeningAddr { addrs: Right(vec![Ipv4Addr::LOCALHOST.into(), Ipv6Addr::LOCALHOST.into()]) }
+}
+fn default_port() -> u16 { 8008 }
+fn default_metrics_bind() -> String { "0.0.0.0:9090".into() }
+"#;
+        let mut v = Binds {
+            env_prefix: env_prefix(src),
+            ..Binds::default()
+        };
+        let parsed = syn::parse_file(src).unwrap();
+        v.default_fns = default_fns(&v, &parsed.items);
+        v.visit_file(&parsed);
+        assert_eq!(v.found.len(), 1, "{:?}", v.found);
+        let (line, address, option) = v.found.remove(0);
+        assert_eq!((line, address.as_str()), (6, "127.0.0.1"));
+        let option = option.unwrap();
+        assert_eq!(option.env.as_deref(), Some("CONDUWUIT_ADDRESS"));
+        assert_eq!(option.config_key.as_deref(), Some("address"));
+        assert_eq!(option.flag, None);
     }
 }

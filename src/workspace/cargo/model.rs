@@ -99,10 +99,20 @@ pub struct CargoPackage {
     /// bin/src/main.rs:98 ``, then ` in sozu-lib` for a dependency's); a hint that a tool may
     /// be a server (see `listens`), `None` otherwise.
     pub listens: Option<String>,
+    /// For a package with several binaries that [`CargoPackage::listens`]: where each binary's
+    /// own code, or the library module it hands its work to, opens its listening socket, when
+    /// the sources say (see `listens::bin_listener_site`); by binary name.
+    pub bin_listens: std::collections::BTreeMap<String, String>,
     /// The server frameworks of [`super::services::SERVER_FRAMEWORKS`] among its normal
-    /// dependencies (any target, optional or not), from a registry or a path: a member named
-    /// `tonic` counts in the framework's own repository or a fork of it, as the crate does.
+    /// dependencies (any target; optional ones only when its default features enable them),
+    /// from a registry or a path: a member named `tonic` counts in the framework's own
+    /// repository or a fork of it, as the crate does.
     pub frameworks: Vec<String>,
+    /// Server frameworks among its optional registry dependencies that its default features
+    /// leave off (hickory-dns's hyper, behind `prometheus-metrics`): a plain `cargo build`
+    /// does not compile them, so they say nothing of whether it serves; named in the
+    /// reasons so that a user who builds with the feature knows why.
+    pub frameworks_off: Vec<String>,
     /// For a package with binaries that depends on no server framework itself: the
     /// library-only workspace crate among its normal dependencies (transitively) that depends
     /// on one and whose sources start a server (kanidm's `daemon` over `kanidmd_core`, garage
@@ -184,6 +194,9 @@ pub struct RequiredSubcommand {
     /// The subcommands it chooses from (kebab-case, as clap names them), when isogen could
     /// read them (see `subcommand_names`); empty otherwise.
     pub subcommands: Vec<String>,
+    /// The required positional arguments of those subcommands that have some, by subcommand
+    /// (`start` -> `config` for `Start { config: PathBuf }`; see `cli_args`).
+    pub arguments: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A binary's required positional argument (see `cli_args`).
@@ -235,6 +248,14 @@ pub struct ServerLib {
 }
 
 impl CargoPackage {
+    /// Where binary `bin` opens a listening socket: its own site when the sources say,
+    /// else the package's (see [`CargoPackage::listens`]).
+    pub fn listens_of(&self, bin: &str) -> Option<&str> {
+        (self.bin_listens.get(bin))
+            .or(self.listens.as_ref())
+            .map(String::as_str)
+    }
+
     /// The binary target called `name`.
     pub fn bin(&self, name: &str) -> Option<&Target> {
         self.bins.iter().find(|b| b.name == name)

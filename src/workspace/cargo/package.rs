@@ -63,7 +63,7 @@ impl Loader {
         super::server_lib::mark_server_libs(&mut libs, &mut packages, first);
         super::bin_sources::mark_side_tools(&self.root, &mut libs, &dirs, &mut packages, first);
         super::subcommands::mark_required_subcommands(&self.root, &dirs, &mut packages);
-        super::loopback::mark_loopback_binds(&self.root, &dirs, &mut packages);
+        super::loopback::mark_loopback_binds(&self.root, &dirs, &mut packages, first);
         super::live_reload::mark_live_reload(&self.root, &mut packages);
         for (p, loaded) in packages.iter_mut().zip(&self.loaded) {
             if p.external_deps.iter().any(|d| d == "sqlx") {
@@ -207,9 +207,30 @@ impl Loader {
                 );
             }
             if let Some(c) = packages[i].cargo.as_mut() {
+                if found.is_some() && c.bins.len() > 1 {
+                    c.bin_listens = self.bin_listens(i, c);
+                }
                 c.listens = found;
             }
         }
+    }
+
+    /// Each binary's own listener site (see [`CargoPackage::bin_listens`]) of loaded package
+    /// `i`, whose Cargo facts are `c`.
+    fn bin_listens(
+        &self,
+        i: usize,
+        c: &CargoPackage,
+    ) -> std::collections::BTreeMap<String, String> {
+        let dir = self.root.join(&self.loaded[i].dir);
+        let lib = c.lib.as_ref().map(|l| (l.name.as_str(), dir.join(&l.path)));
+        (c.bins.iter())
+            .filter_map(|b| {
+                let lib = lib.as_ref().map(|(n, p)| (*n, p.as_path()));
+                let site = super::listens::bin_listener_site(&self.root, &dir.join(&b.path), lib)?;
+                Some((b.name.clone(), site))
+            })
+            .collect()
     }
 
     /// Every loaded manifest's package, without edges. Names must be unique among Cargo
@@ -398,7 +419,9 @@ impl Loader {
                 build_programs,
                 starts_server: false,
                 listens: None,
+                bin_listens: Default::default(),
                 frameworks: Vec::new(),
+                frameworks_off: Vec::new(),
                 server_lib: None,
                 side_tools: Vec::new(),
                 required_subcommands: Vec::new(),
@@ -414,7 +437,8 @@ impl Loader {
 
 /// Sets [`CargoPackage::frameworks`]: the server frameworks among each package's normal
 /// dependencies, registry crates and members alike (`tonic = { path = "../tonic" }` in
-/// tonic's own repository). `packages` land at `first` on in the workspace.
+/// tonic's own repository), but for optional registry ones its default features leave off
+/// ([`CargoPackage::frameworks_off`]). `packages` land at `first` on in the workspace.
 fn mark_frameworks(packages: &mut [Package], first: usize) {
     let names: Vec<String> = packages.iter().map(|p| p.name.clone()).collect();
     for p in packages.iter_mut() {
@@ -433,7 +457,12 @@ fn mark_frameworks(packages: &mut [Package], first: usize) {
         found.sort();
         found.dedup();
         if let Some(c) = p.cargo.as_mut() {
-            c.frameworks = found;
+            // An optional framework that only a feature the defaults leave off enables is not
+            // in a plain `cargo build` of the package (hickory-dns's hyper, behind
+            // `prometheus-metrics`): no evidence that its binaries serve.
+            let (off, on) = found.into_iter().partition(|f| c.optional_off.contains(f));
+            c.frameworks = on;
+            c.frameworks_off = off;
         }
     }
 }

@@ -133,6 +133,24 @@ pub fn server_framework(package: &crate::workspace::Package) -> Option<&'static 
         .find(|f| cargo.frameworks.iter().any(|d| d == f))
 }
 
+/// For a package whose only server frameworks are optional dependencies its default features
+/// leave off (see [`super::model::CargoPackage::frameworks_off`]): the words that say so,
+/// ` (its hyper is optional, ...)`; empty otherwise.
+pub fn frameworks_off_note(package: &crate::workspace::Package) -> String {
+    match package.cargo.as_ref().map(|c| &c.frameworks_off[..]) {
+        Some([one]) => format!(
+            " ({one} only behind a feature its default features leave off: an optional \
+             dependency a plain `cargo build` does not compile, so no sign that it serves)"
+        ),
+        Some(off) if !off.is_empty() => format!(
+            " ({} only behind features its default features leave off: optional dependencies \
+             a plain `cargo build` does not compile, so no sign that it serves)",
+            off.join(", ")
+        ),
+        _ => String::new(),
+    }
+}
+
 /// Whether `package`'s binaries run a server: it depends on a server framework
 /// ([`server_framework`]), or it is a thin binary over a workspace library that starts one
 /// ([`super::model::CargoPackage::server_lib`]).
@@ -234,10 +252,24 @@ pub fn socket_server<'a>(package: &'a crate::workspace::Package, bin: &str) -> O
         && !runs_server(package)
         && desktop_framework(package).is_none()
         && live_reload(package).is_none()
-        && !c.required_subcommands.iter().any(|r| r.bin == bin)
+        && required_subcommand(package, bin).is_none()
         && required_arg(package, bin).is_none()
         && features_off_by_default(package, bin).is_empty();
-    c.listens.as_deref().filter(|_| plain)
+    c.listens_of(bin).filter(|_| plain)
+}
+
+/// Where binary `bin`'s command line requires a subcommand, if it does (see
+/// `super::subcommands`).
+pub fn required_subcommand<'a>(
+    package: &'a crate::workspace::Package,
+    bin: &str,
+) -> Option<&'a super::model::RequiredSubcommand> {
+    package
+        .cargo
+        .as_ref()?
+        .required_subcommands
+        .iter()
+        .find(|r| r.bin == bin)
 }
 
 /// For a binary whose command line requires a subcommand, none of which serves (restate's
@@ -248,19 +280,13 @@ pub fn tool_subcommands<'a>(
     package: &'a crate::workspace::Package,
     bin: &str,
 ) -> Option<&'a super::model::RequiredSubcommand> {
-    package
-        .cargo
-        .as_ref()?
-        .required_subcommands
-        .iter()
-        .find(|r| r.bin == bin)
-        .filter(|r| {
-            !r.subcommands.is_empty()
-                && !r
-                    .subcommands
-                    .iter()
-                    .any(|s| super::subcommand_names::serves(s))
-        })
+    required_subcommand(package, bin).filter(|r| {
+        !r.subcommands.is_empty()
+            && !r
+                .subcommands
+                .iter()
+                .any(|s| super::subcommand_names::serves(s))
+    })
 }
 
 /// The required positional argument of binary `bin`'s command line, if it has one (see
@@ -297,17 +323,44 @@ pub fn serving_subcommand(r: &super::model::RequiredSubcommand) -> Option<&str> 
         .map(String::as_str)
 }
 
+/// The `args` that run the serving subcommand of `r` (see [`serving_subcommand`]), with a
+/// placeholder for each positional argument it requires: `["start", "<config>"]` for
+/// `Start { config: PathBuf }`.
+pub fn serving_args(r: &super::model::RequiredSubcommand) -> Option<Vec<String>> {
+    let s = serving_subcommand(r)?;
+    let placeholders = r.arguments.get(s).into_iter().flatten();
+    Some(
+        std::iter::once(s.to_string())
+            .chain(placeholders.map(|a| format!("<{a}>")))
+            .collect(),
+    )
+}
+
+/// `["start", "<config>"]`: a list of strings as isogen.toml writes it.
+pub fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 /// For a tool that listens, the exact `args` line that would make binary `bin` run its server
 /// in an image, with why: `` args = ["server"] (its command line requires a subcommand at
 /// tunnel/src/main.rs:9, and `server` serves) ``; `None` when its command line requires
 /// neither a subcommand with a serving name nor an argument.
 pub fn serve_args(package: &crate::workspace::Package, bin: &str) -> Option<String> {
-    let c = package.cargo.as_ref()?;
-    if let Some(r) = c.required_subcommands.iter().find(|r| r.bin == bin) {
-        let s = serving_subcommand(r)?;
+    if let Some(r) = required_subcommand(package, bin) {
+        let args = serving_args(r)?;
+        let s = &args[0];
+        let needs = match &args[1..] {
+            [] => String::new(),
+            more => format!(
+                "; `{s}` requires {}: a file it reads goes into the image with `assets`",
+                more.join(" ")
+            ),
+        };
         return Some(format!(
-            "args = [\"{s}\"] (its command line requires a subcommand at {}:{}, and `{s}` of \
-             {} serves by its name)",
+            "args = {} (its command line requires a subcommand at {}:{}, and `{s}` of \
+             {} serves by its name{needs})",
+            toml_list(&args),
             r.file,
             r.line,
             r.subcommands.join(", ")
@@ -397,8 +450,9 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
             listener_hint(package, bin)
         ),
         None => format!(
-            "package `{}` depends on no server framework{}",
+            "package `{}` depends on no server framework{}{}",
             package.name,
+            frameworks_off_note(package),
             listener_hint(package, bin)
         ),
     })
@@ -411,7 +465,7 @@ pub fn listener_hint(package: &crate::workspace::Package, bin: &str) -> String {
     if tool_name(bin) {
         return String::new();
     }
-    let Some(site) = package.cargo.as_ref().and_then(|c| c.listens.as_deref()) else {
+    let Some(site) = package.cargo.as_ref().and_then(|c| c.listens_of(bin)) else {
         return String::new();
     };
     match serve_args(package, bin) {

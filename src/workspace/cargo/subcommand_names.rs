@@ -50,26 +50,27 @@ pub fn serves(name: &str) -> bool {
 }
 
 /// The subcommand names of the command line that `file`'s line `line` (1-based) makes
-/// required, looked up in `files` (the binary's and its library's module files); empty when
-/// they cannot be read (the builder API, a type declared elsewhere).
+/// required, looked up in `files` (the binary's and its library's module files), and the name
+/// of the enum that declares them (`None` for the builder API); no names when they cannot be
+/// read (the builder API built elsewhere, a type declared in no file given).
 pub(super) fn names(
     file: &std::path::Path,
     line: usize,
     files: &[PathBuf],
     default_features: &[String],
-) -> Vec<String> {
+) -> (Vec<String>, Option<String>) {
     let Ok(text) = crate::fsio::read_to_string(file) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let lines: Vec<&str> = text.lines().collect();
     let Some(at) = lines.get(line.saturating_sub(1)) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
-    if at.split_whitespace().take(3).any(|w| w == "enum") {
-        return variants(&lines[line - 1..], default_features);
+    if let Some(ty) = enum_name(at) {
+        return (variants(&lines[line - 1..], default_features), Some(ty));
     }
     if !at.trim_start().starts_with("#[") {
-        return builder_names(&lines);
+        return (builder_names(&lines), None);
     }
     // The field under the attribute: `pub cmd: Command,` or `command: Box<Command>,`.
     let Some(ty) = lines[line..]
@@ -78,21 +79,36 @@ pub(super) fn names(
         .find(|l| !(l.is_empty() || l.starts_with("#[") || l.starts_with("//")))
         .and_then(field_type)
     else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let declaration = Regex::new(&format!(r"^\s*(pub(\([^)]*\))?\s+)?enum\s+{ty}\b"));
     let Ok(declaration) = declaration else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
-    std::iter::once(file.to_path_buf())
+    let found = std::iter::once(file.to_path_buf())
         .chain(files.iter().cloned())
         .filter_map(|f| crate::fsio::read_to_string(&f).ok())
         .find_map(|text| {
             let lines: Vec<&str> = text.lines().collect();
             let start = lines.iter().position(|l| declaration.is_match(l))?;
             Some(variants(&lines[start..], default_features))
-        })
-        .unwrap_or_default()
+        });
+    match found {
+        Some(names) => (names, Some(ty)),
+        None => (Vec::new(), None),
+    }
+}
+
+/// The name an `enum` declaration line declares (`pub enum Args {` -> `Args`).
+fn enum_name(line: &str) -> Option<String> {
+    let mut words = line.split_whitespace().take(4);
+    words.find(|w| *w == "enum")?;
+    let name: String = words
+        .next()?
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// The builder API's subcommands (shadowsocks' `ssservice`): the name of each
@@ -208,7 +224,7 @@ fn variants(lines: &[&str], default_features: &[String]) -> Vec<String> {
 }
 
 /// `WhoAmI` -> `who-am-i`, `LogServer` -> `log-server`: clap's default subcommand names.
-fn kebab(ident: &str) -> String {
+pub(super) fn kebab(ident: &str) -> String {
     let mut out = String::new();
     for (i, c) in ident.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
@@ -227,7 +243,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.rs");
         std::fs::write(&path, text).unwrap();
-        names(&path, line, &[], &["cluster".to_string()])
+        names(&path, line, &[], &["cluster".to_string()]).0
     }
 
     #[test]

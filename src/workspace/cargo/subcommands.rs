@@ -67,11 +67,17 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
                     .replace('\\', "/");
                 let searched: Vec<_> = files.iter().chain(&lib_files).cloned().collect();
                 let defaults = &c.default_features;
+                let (subcommands, ty) =
+                    super::subcommand_names::names(file, line, &searched, defaults);
+                let arguments = ty
+                    .map(|ty| super::cli_args::subcommand_args(&searched, &ty))
+                    .unwrap_or_default();
                 found.push(RequiredSubcommand {
                     bin: bin.name.clone(),
                     file: rel,
                     line,
-                    subcommands: super::subcommand_names::names(file, line, &searched, defaults),
+                    subcommands,
+                    arguments,
                 });
             }
         }
