@@ -313,8 +313,6 @@ impl Svc<'_> {
             &self.section,
             warnings,
         );
-        let loopbacks = crate::generate::loopback::loopbacks(self.ws, self.service, self.overrides);
-        warnings.extend(loopbacks.iter().map(|l| l.warning(&self.service.name)));
         super::env_files::warn_imports(
             self.ws,
             self.pnpm,
