@@ -114,6 +114,39 @@ fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
     let (stdout, stderr) = dry_run(ws.path());
     assert!(stdout.contains("exec prisma generate"), "{stdout}");
     assert!(!stderr.contains("depends on Prisma but"), "{stderr}");
+    // Prisma 5's `prisma-client-js` copies the Rust query engine library into the client; no
+    // npm package ships it, so generate downloads it: the Dockerfile names the exact files
+    // (the engines commit from `@prisma/engines-version` in the lockfile) and both ways to
+    // give them without binaries.prisma.sh.
+    for line in [
+        "ARG PRISMA_SCHEMA_ENGINE_BINARY",
+        "ARG PRISMA_ENGINES_MIRROR",
+        "ARG PRISMA_QUERY_ENGINE_LIBRARY",
+        "# Prisma 5.11.0 (`@tbl/db`) also needs its Rust query engine",
+        "all_commits/efd2449663b3d73d637ea1fd226bafbcf45b3102/<platform>/libquery_engine.so.node.gz",
+        "libquery_engine-<platform>.so.node",
+        "engineType = \"client\"",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    // With `engineType = "client"` (Prisma 6.16+, a driver adapter) there is no Rust engine.
+    let schema = ws.path().join("packages/db/prisma/postgres/schema.prisma");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(
+        &schema,
+        text.replace(
+            "provider = \"prisma-client-js\"",
+            "provider = \"prisma-client-js\"\n  engineType = \"client\"",
+        ),
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("ARG PRISMA_SCHEMA_ENGINE_BINARY"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("PRISMA_ENGINES_MIRROR"), "{stdout}");
+    assert!(!stdout.contains("query engine"), "{stdout}");
 }
 
 /// plane: React Router apps whose `start` is `serve -s build/client -l 3001` (a static file

@@ -766,6 +766,7 @@ impl Svc<'_> {
             };
             packages.push(BuildPackage {
                 prisma_generate: super::runfiles::prisma_generate(p, n, &selector, flags, warnings),
+                prisma_engine: super::runfiles::prisma_query_engine(self.pnpm, p, n),
                 name: p.name.clone(),
                 dir: p.dir.clone(),
                 manifest: p.manifest.clone(),
