@@ -770,25 +770,52 @@ fn a_front_end_whose_start_backgrounds_a_watcher_is_no_service() {
 /// novu: `@novu/testing` (a production dependency of every service) lazily requires
 /// `@novu/ee-auth`, which it does not declare; ee-auth depends on application-generic, which
 /// depends on testing. generate refused five services with "add \"@novu/ee-auth\":
-/// \"workspace:*\" to its dependencies", a fix that makes a dependency cycle. The refusal
-/// names the cycle and the fix that works.
+/// \"workspace:*\" to its dependencies", a fix that makes a dependency cycle. The problem
+/// names the cycle and the fix that works; as the require() runs only inside a function
+/// (test helpers the services never call), it is a warning, not a refusal; the same require
+/// at the top of the file, which runs whenever the file loads, refuses the service.
 #[test]
 fn an_undeclared_import_whose_declaration_would_be_a_cycle_says_so() {
     let ws = crate::fixture_copy::copy("pnpm9-ee-cycle", false);
-    let out = isogen()
-        .args(["generate", "--dry-run"])
-        .arg(ws.path())
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let run = |code: i32| {
+        let out = isogen()
+            .args(["generate", "--dry-run"])
+            .arg(ws.path())
+            .assert()
+            .code(code);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    let cycle = "libs/testing/index.js:6: '@ee/auth' reaches `@ee/auth` (enterprise/auth), which libs/testing/package.json does not declare and cannot: `@ee/auth` depends on `@ee/testing` (@ee/auth -> @ee/generic -> @ee/testing), so declaring it would be a cycle; move the code that needs `@ee/auth` into `@ee/auth` or into a package that depends on it";
+    let stderr = run(0);
     assert!(
-        stderr.contains("libs/testing/index.js:6: '@ee/auth' reaches `@ee/auth` (enterprise/auth), which libs/testing/package.json does not declare and cannot: `@ee/auth` depends on `@ee/testing` (@ee/auth -> @ee/generic -> @ee/testing), so declaring it would be a cycle; move the code that needs `@ee/auth` into `@ee/auth` or into a package that depends on it"),
+        stderr.contains(&format!("warning: {cycle}; not an error for `api`: the require() runs only when the code around it runs")),
         "{stderr}"
     );
     assert!(
         !stderr.contains("workspace:*\" to its dependencies"),
         "{stderr}"
     );
+    // At the top of the file it runs whenever the file loads: the service is refused.
+    let index = ws.path().join("libs/testing/index.js");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(
+        &index,
+        text.replace(
+            "  const enterpriseModule = require('@ee/auth');\n",
+            "  const enterpriseModule = auth;\n",
+        )
+        .replace(
+            "exports.fakeUser",
+            "const auth = require('@ee/auth');\nexports.fakeUser",
+        ),
+    )
+    .unwrap();
+    let stderr = run(2);
+    assert!(
+        stderr.contains("libs/testing/index.js:1: '@ee/auth' reaches `@ee/auth`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not an error for `api`"), "{stderr}");
 }
 
 /// unkey's `internal/api` has `"prepare": "tsc"`: `pnpm rebuild --recursive` in the deps
