@@ -664,7 +664,7 @@ fn typescript_sources_that_files_publishes_are_left_out_with_a_warning() {
 /// `../../../agents-ui/dist`, a devDependency's build output. In the image the working folder
 /// belongs to root (EACCES) and the UI is not shipped; generate names each file:line, the
 /// `writable` setting to add, and the dependency to declare. Once `writable` lists the
-/// folders, only the UI is named.
+/// folders, only the UI is named. A write whose failure a `try` handles says so.
 #[test]
 fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
     let ws = crate::fixture_copy::copy("pnpm10-agents-server", false);
@@ -684,6 +684,19 @@ fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
     let (_, stderr) = dry_run(ws.path());
     assert!(!stderr.contains("writes at run time"), "{stderr}");
     assert!(stderr.contains(ui), "{stderr}");
+
+    // hoppscotch's schema emitter: a write in a `try` whose `catch` logs the failure is named
+    // as caught (the service goes on), not as a certain failure.
+    std::fs::write(
+        ws.path().join("packages/agents-server/src/schema-emit.ts"),
+        "import * as fs from 'node:fs'\nimport * as path from 'node:path'\n\nexport function emitSchema(text: string): void {\n  try {\n    const destination = path.resolve(process.cwd(), 'gen/schema.gql')\n    fs.mkdirSync(path.dirname(destination), { recursive: true })\n    fs.writeFileSync(path.resolve(process.cwd(), 'gen/schema.gql'), text)\n  } catch (e) {\n    console.error(`Failed writing schema: ${e}`)\n  }\n}\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("`gen` (packages/agents-server/src/schema-emit.ts:8, in a `try` whose `catch` handles the failure: the service goes on without it)"),
+        "{stderr}"
+    );
 }
 
 /// atproto, papra: a pnpm that pins itself (`devEngines.packageManager`, pnpm 11) writes
