@@ -914,3 +914,38 @@ fn a_dotenv_call_in_a_dev_dependency_of_an_internal_package_is_not_a_run_time_wa
         "{stderr}"
     );
 }
+
+/// unkey's portal (TanStack Start on Nitro): `vite build` writes `.output/server/index.mjs`,
+/// a server bundle with the workspace packages it imports inlined, TypeScript entries
+/// included. The image ships `.output` and runs it; no "TypeScript that nothing builds"
+/// warning for `@nt/db` and `@nt/hash` (the same packages under a plain `node dist/main.js`
+/// service get it).
+#[test]
+fn a_nitro_server_output_bundles_the_typescript_packages_it_imports() {
+    let ws = crate::fixture_copy::copy("pnpm9-nitro-app", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("COPY --from=builder /app/apps/portal/.output .output"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/portal/.output/server/index.mjs\"]"),
+        "{stdout}"
+    );
+    assert!(
+        !stderr.contains("TypeScript that nothing builds"),
+        "{stderr}"
+    );
+    let manifest = ws.path().join("apps/portal/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("node .output/server/index.mjs", "node dist/main.js"),
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("uses 2 internal packages whose entry is TypeScript that nothing builds"),
+        "{stderr}"
+    );
+}
