@@ -28,8 +28,13 @@ pub fn carry_into(
     text: &str,
     file: &GeneratedFile,
     section: &str,
-    (config, ecosystem): (&Config, Ecosystem),
+    (config, ws): (&Config, &Workspace),
 ) -> std::result::Result<carry::Carried, String> {
+    let package = (ws.services.iter())
+        .find(|s| s.name == file.service)
+        .map(|s| ws.service_package(s));
+    let ecosystem = package.map_or(Ecosystem::Pnpm, |p| p.ecosystem);
+    let exists = |rel: &str| isogen::fsio::exists(ws.root.join(rel));
     let target = Target {
         generated: &file.contents,
         existing: config.generate.service(&file.service),
@@ -37,6 +42,8 @@ pub fn carry_into(
         service: Some(&file.service),
         uid: config.generate.uid(),
         takes_workdir: ecosystem == Ecosystem::Cargo,
+        package_dir: package.map_or("", |p| p.dir.as_str()),
+        exists: &exists,
     };
     carry::carry(text, &target)
 }
@@ -66,10 +73,7 @@ pub fn hand_written(
             continue;
         }
         let section = format!("[generate.services.{}]", file.service);
-        let ecosystem = (ws.services.iter())
-            .find(|s| s.name == file.service)
-            .map_or(Ecosystem::Pnpm, |s| ws.service_package(s).ecosystem);
-        let carried = match carry_into(&old, file, &section, (config, ecosystem)) {
+        let carried = match carry_into(&old, file, &section, (config, ws)) {
             Ok(c) => c,
             Err(why) => {
                 let _ = writeln!(

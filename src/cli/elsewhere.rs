@@ -47,9 +47,7 @@ pub fn warnings(
                 continue;
             };
             let section = format!("[generate.services.{}]", file.service);
-            let Ok(carried) =
-                super::carry::carry_into(&text, file, &section, (config, Ecosystem::Cargo))
-            else {
+            let Ok(carried) = super::carry::carry_into(&text, file, &section, (config, ws)) else {
                 continue;
             };
             if !carried

@@ -285,6 +285,9 @@ fn service_files(
     };
     let renderings = match ws.service_package(service).ecosystem {
         Ecosystem::Pnpm => {
+            // Before any refusal: a user fixing the service sees its loopback in the same run.
+            let loopbacks = loopback::loopbacks(ws, service, config.service(&service.name));
+            warnings.extend(loopbacks.iter().map(|l| l.warning(&service.name)));
             reject_node_only_gaps(service, config, config_path)?;
             // Before the import checks: an entry left out of the manifest is not undeclared.
             node::dep_problems::refuse(ws, service, warnings)?;

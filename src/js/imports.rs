@@ -188,7 +188,7 @@ impl Collector<'_> {
 /// Whether a `catch` clause handles the failure of its `try` block: it does not end in an
 /// unconditional `throw` at its top level (a `throw` inside an `if` that checks the error's
 /// code still lets a missing module through).
-fn handles(catch: &CatchClause<'_>) -> bool {
+pub(super) fn handles(catch: &CatchClause<'_>) -> bool {
     !catch
         .body
         .body

@@ -49,8 +49,21 @@ pub struct ListenCall {
     pub options_object: bool,
 }
 
+/// Whether `text` may call `.listen(...)`: a `listen` after a `.` (or `?.`) and before a `(`
+/// (or type arguments, `<`), whitespace and line breaks allowed between them (`app\n
+/// .listen (port)`). Only such a file is parsed for [`listen_calls`]; `addEventListener(`,
+/// `listener(` and a `listen` that is no member call are not.
+pub fn may_call_listen(text: &str) -> bool {
+    text.match_indices("listen").any(|(i, word)| {
+        let before = text[..i].trim_end();
+        let after = text[i + word.len()..].trim_start();
+        before.ends_with('.') && (after.starts_with('(') || after.starts_with('<'))
+    })
+}
+
 /// The `.listen(...)` calls of `source` (the syntax from `path`'s extension) that take a port
-/// or an options object, in order.
+/// or an options object, in order, each at the line of its `listen` (in a chain split over
+/// lines, `http\n  .createServer(h)\n  .listen(port)`, the last line, not the first).
 pub fn listen_calls(path: &Path, source: &str) -> Result<Vec<ListenCall>, JsParseError> {
     let lines = LineIndex::new(source);
     let allocator = Allocator::default();
@@ -206,7 +219,7 @@ impl<'a> Visit<'a> for Calls<'_> {
         }
         if let Some((host, options_object)) = self.call_host(&it.arguments) {
             self.out.push(ListenCall {
-                line: self.lines.line(it.span.start as usize),
+                line: self.lines.line(m.property.span.start as usize),
                 host,
                 options_object,
             });
@@ -253,6 +266,44 @@ mod tests {
                 (6, ListenHost::Other("config.server.host".into()), true),
             ]
         );
+    }
+
+    #[test]
+    fn a_chain_split_over_lines_is_at_the_line_of_its_listen() {
+        let src = "http\n  .createServer(handler)\n  .listen(port, '127.0.0.1');\n\
+                   app\n  ?.listen (3000);\n";
+        assert_eq!(
+            calls(src),
+            vec![
+                (3, ListenHost::Literal("127.0.0.1".into()), false),
+                (5, ListenHost::Missing, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_text_hint_takes_every_member_call_of_listen() {
+        for text in [
+            "app.listen(3000)",
+            "app\n  .listen(3000)",
+            "app.\n  listen(3000)",
+            "app?.listen(3000)",
+            "server.listen (port)",
+            "server.listen\n(port)",
+            "server.listen<Options>(opts)",
+            "addEventListener('x', f); app.listen(1)",
+        ] {
+            assert!(may_call_listen(text), "{text}");
+        }
+        for text in [
+            "el.addEventListener('click', f)",
+            "listen(3000)",
+            "const listener = () => {}; emitter.on('x', listener)",
+            "// we listen here",
+            "this.listening = true",
+        ] {
+            assert!(!may_call_listen(text), "{text}");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub use bundle_patterns::{bundle_patterns, BundlePattern};
 pub use dotenv_calls::{dotenv_config_calls, DotenvCall, EnvPath};
 pub use exports::export_line;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
-pub use listens::{listen_calls, ListenCall, ListenHost};
+pub use listens::{listen_calls, may_call_listen, ListenCall, ListenHost};
 pub use literals::relative_path_literals;
 pub use manifest_writes::writes_package_json;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};

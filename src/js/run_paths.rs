@@ -17,8 +17,9 @@ use std::path::Path;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, BindingPattern, CallExpression, Expression, ImportDeclaration,
-    ImportDeclarationSpecifier, ObjectProperty, StringLiteral, TemplateLiteral, VariableDeclarator,
+    Argument, ArrowFunctionBody, BindingPattern, CallExpression, Expression, FunctionBody,
+    ImportDeclaration, ImportDeclarationSpecifier, ObjectProperty, StringLiteral, TemplateLiteral,
+    TryStatement, VariableDeclarator,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_span::GetSpan;
@@ -44,6 +45,10 @@ pub struct Write {
     pub below: Option<String>,
     /// `fs.writeFile`, `fs.mkdir`, ... (not only a folder named like data).
     pub call: bool,
+    /// The call is in the block of a `try` whose `catch` handles the failure (does not throw
+    /// it again), in the same function: a failed write is caught there (hoppscotch's schema
+    /// emitter logs it), the program goes on.
+    pub caught: bool,
 }
 
 /// What [`run_paths`] finds in one file.
@@ -94,6 +99,7 @@ pub fn run_paths(path: &Path, source: &str) -> Result<RunPaths, JsParseError> {
         bound: HashMap::new(),
         fs_names: Vec::new(),
         writer_names: Vec::new(),
+        in_try: 0,
         out: RunPaths::default(),
     };
     v.visit_program(&program);
@@ -116,6 +122,8 @@ struct Finder<'l> {
     fs_names: Vec<String>,
     /// Names bound to one of [`WRITERS`] (`import { writeFile } from 'fs/promises'`).
     writer_names: Vec<String>,
+    /// How many handling `try` blocks of the current function enclose the visit.
+    in_try: u32,
     out: RunPaths,
 }
 
@@ -217,6 +225,7 @@ impl Finder<'_> {
             base,
             below,
             call,
+            caught: call && self.in_try > 0,
         });
     }
 
@@ -265,6 +274,32 @@ fn data_folder_name(name: &str) -> bool {
 }
 
 impl<'a> Visit<'a> for Finder<'_> {
+    fn visit_try_statement(&mut self, it: &TryStatement<'a>) {
+        let handled = it.handler.as_deref().is_some_and(super::imports::handles);
+        self.in_try += u32::from(handled);
+        self.visit_block_statement(&it.block);
+        self.in_try -= u32::from(handled);
+        if let Some(handler) = &it.handler {
+            self.visit_catch_clause(handler);
+        }
+        if let Some(finalizer) = &it.finalizer {
+            self.visit_block_statement(finalizer);
+        }
+    }
+
+    /// A function defined in a `try` block runs later, outside it.
+    fn visit_function_body(&mut self, it: &FunctionBody<'a>) {
+        let outer = std::mem::replace(&mut self.in_try, 0);
+        walk::walk_function_body(self, it);
+        self.in_try = outer;
+    }
+
+    fn visit_arrow_function_body(&mut self, it: &ArrowFunctionBody<'a>) {
+        let outer = std::mem::replace(&mut self.in_try, 0);
+        walk::walk_arrow_function_body(self, it);
+        self.in_try = outer;
+    }
+
     fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
         if !FS_MODULES.contains(&it.source.value.as_str()) {
             return;
@@ -354,6 +389,20 @@ mod tests {
                 (5, wf, logs, true)
             ]
         );
+    }
+
+    /// hoppscotch's `gql-schema.ts`: the write sits in a `try` whose `catch` logs the
+    /// failure; one whose `catch` throws again, or in a function the `try` only defines, is
+    /// not caught.
+    #[test]
+    fn a_write_in_a_handling_try_is_caught() {
+        let src = "import * as fs from 'fs';\nexport async function emit() {\n  try {\n    fs.mkdirSync(path.resolve(__dirname, '../gen'), { recursive: true });\n  } catch (e) {\n    logger.error(`Failed: ${e}`);\n  }\n}\ntry { fs.writeFileSync('a.json', '') } catch (e) { throw e }\ntry { later(() => fs.writeFileSync('b.json', '')) } catch {}\n";
+        let caught: Vec<(u32, bool)> = (run_paths(Path::new("gql-schema.ts"), src).unwrap())
+            .writes
+            .into_iter()
+            .map(|w| (w.line, w.caught))
+            .collect();
+        assert_eq!(caught, vec![(4, true), (9, false), (10, false)]);
     }
 
     #[test]

@@ -63,6 +63,52 @@ fn once_a_service_the_hand_written_run_time_settings_are_listed_until_set() {
     assert!(!stderr.contains("hand-written"), "{stderr}");
 }
 
+/// The dropped `COPY os-build/config.toml /etc/proxy/config.toml` names the exact `assets`
+/// line; pasted into isogen.toml, the generated image copies the file there and the line is
+/// the same in both, no longer dropped.
+#[test]
+fn the_assets_line_a_dropped_copy_names_ships_the_file_where_it_was() {
+    let ws = proxy();
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"proxy\"]\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    let line =
+        "assets = [{ from_root = \"os-build/config.toml\", to = \"/etc/proxy/config.toml\" }]";
+    assert!(
+        stderr.contains(&format!(
+            "set `{line}` in [generate.services.proxy] (it lands there)"
+        )),
+        "{stderr}"
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        format!("[workspace]\nservices = [\"proxy\"]\n\n[generate.services.proxy]\n{line}\n"),
+    )
+    .unwrap();
+    let out = isogen()
+        .current_dir(ws.path())
+        .args(["generate", "--dry-run", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stdout.contains("COPY os-build/config.toml /etc/proxy/config.toml"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("COPY os-build/config.toml /etc/proxy/config.toml (the generated Dockerfile has it too)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dropped line 18"), "{stderr}");
+}
+
 #[test]
 fn a_repository_of_several_workspaces_names_them_at_its_root() {
     let repo = tempfile::tempdir().unwrap();

@@ -3,7 +3,8 @@
 //! so the server starts but nothing outside reaches it. `generate` names the file and line and
 //! the fix that fits (the `env` line, the `args` line, a code change); the setting silences
 //! it, a loopback value in the setting does not; `list` notes it on the service's row; a
-//! service that listens on every interface is never named.
+//! service that listens on every interface is never named; a service refused for another
+//! reason still has it named, in the same run as the error.
 
 use assert_cmd::Command;
 
@@ -38,6 +39,11 @@ fn node_services_on_loopback_are_named_with_their_fix() {
         loopback_lines(&stderr).join("\n")
     );
     assert!(!stderr.contains("`billing`"), "{stderr}");
+    // A `.listen` on a line of its own (a chain prettier broke) is read too.
+    assert!(
+        stderr.contains("services/mailer/src/server.js:11: `mailer` listens only on `127.0.0.1` (written in the code)"),
+        "{stderr}"
+    );
     // The exact line the warning gives, pasted into isogen.toml, silences it.
     std::fs::write(
         ws.path().join("isogen.toml"),
@@ -168,4 +174,30 @@ fn a_loopback_bind_in_a_workspace_library_the_service_runs_is_named() {
     let text = std::fs::read_to_string(&lib).unwrap();
     std::fs::write(&lib, text.replace("127.0.0.1:8053", "0.0.0.0:8053")).unwrap();
     assert!(loopback_lines(&generate_stderr(&ws)).is_empty());
+}
+
+/// A service refused for another reason (its entry is not built) has its loopback named in
+/// the same run as the error, so a user fixes both at once.
+#[test]
+fn a_refused_service_still_has_its_loopback_named() {
+    let ws = crate::fixture_copy::copy("pnpm9-loopback", false);
+    let manifest = ws.path().join("services/events/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("node src/server.js", "node dist/server.js"),
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("the entry `dist/server.js` of the service `events`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("services/events/src/server.js:16: `events` listens only on `localhost`"),
+        "{stderr}"
+    );
+    assert!(!ws.path().join("services/gateway/Dockerfile").exists());
 }

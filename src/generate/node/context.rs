@@ -313,8 +313,6 @@ impl Svc<'_> {
             &self.section,
             warnings,
         );
-        let loopbacks = crate::generate::loopback::loopbacks(self.ws, self.service, self.overrides);
-        warnings.extend(loopbacks.iter().map(|l| l.warning(&self.service.name)));
         super::env_files::warn_imports(
             self.ws,
             self.pnpm,
@@ -768,6 +766,7 @@ impl Svc<'_> {
             };
             packages.push(BuildPackage {
                 prisma_generate: super::runfiles::prisma_generate(p, n, &selector, flags, warnings),
+                prisma_engine: super::runfiles::prisma_query_engine(self.pnpm, p, n),
                 name: p.name.clone(),
                 dir: p.dir.clone(),
                 manifest: p.manifest.clone(),

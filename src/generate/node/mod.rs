@@ -214,6 +214,9 @@ pub struct BuildPackage {
     /// `prisma generate` for a package that uses Prisma (run before its build), from the
     /// app root; `None` without Prisma.
     pub prisma_generate: Option<String>,
+    /// The Rust query engine that `prisma generate` downloads (Prisma 6 and earlier), for the
+    /// comment on building without binaries.prisma.sh.
+    pub prisma_engine: Option<runfiles::QueryEngine>,
     /// Its own lifecycle scripts that `pnpm rebuild --recursive` runs on a selected workspace
     /// package (`prepare`, `postinstall`, ...: [`LIFECYCLE_SCRIPTS`]), in that order: the deps
     /// stage sets them aside for its rebuild, since only the manifests are there (unkey's

@@ -67,18 +67,22 @@ fn writes_warning(
             relpath::within(below, relpath::clean(w).as_str())
         })
     };
-    // (base, folder) -> file -> lines.
-    type Sites<'s> = BTreeMap<(Base, Option<&'s str>), BTreeMap<&'s str, Vec<u32>>>;
+    // (base, folder) -> file -> (line, caught by a handling try).
+    type Sites<'s> = BTreeMap<(Base, Option<&'s str>), BTreeMap<&'s str, Vec<(u32, bool)>>>;
     let mut sites: Sites = BTreeMap::new();
     for (file, w) in &sources.writes {
         let Write {
-            line, base, below, ..
+            line,
+            base,
+            below,
+            caught,
+            ..
         } = w;
         if base == &Base::WorkingFolder && below.as_deref().is_some_and(covered) {
             continue;
         }
         let at = sites.entry((base.clone(), below.as_deref())).or_default();
-        at.entry(file.as_str()).or_default().push(*line);
+        at.entry(file.as_str()).or_default().push((*line, *caught));
     }
     if sites.is_empty() {
         return None;
@@ -95,13 +99,21 @@ fn writes_warning(
             (Base::Module, Some(b)) => format!("`{b}` next to the compiled module"),
             (Base::Module, None) => "the compiled module's folder".to_string(),
         };
+        // hoppscotch's schema emitter: every write of the folder sits in a `try` whose
+        // `catch` logs the failure; the service goes on without it.
+        let caught = at.values().flatten().all(|(_, caught)| *caught);
         let at: Vec<String> = (at.iter())
             .map(|(file, lines)| {
-                let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+                let lines: Vec<String> = lines.iter().map(|(l, _)| l.to_string()).collect();
                 format!("{file}:{}", lines.join(","))
             })
             .collect();
-        named.push(format!("{what} ({})", at.join(", ")));
+        let caught = if caught {
+            ", in a `try` whose `catch` handles the failure: the service goes on without it"
+        } else {
+            ""
+        };
+        named.push(format!("{what} ({}{caught})", at.join(", ")));
     }
     let fix = if folders.is_empty() {
         format!("write into a folder listed in `writable` of {section} in isogen.toml instead")

@@ -92,6 +92,72 @@ pub(super) fn prisma_generate(
     Some(cmd)
 }
 
+/// The Rust query engine that `prisma generate` copies into the client of Prisma 6 and
+/// earlier (`prisma-client-js`, and `prisma-client` unless `engineType = "client"`), which no
+/// npm package ships: generate downloads it from binaries.prisma.sh (checked with 6.19.3, no
+/// network there: `prisma generate` fails on that download, fetches it from
+/// `PRISMA_ENGINES_MIRROR` when given one, and copies `PRISMA_QUERY_ENGINE_LIBRARY`'s file
+/// under its own name), so the Dockerfile names both ways to give it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueryEngine {
+    /// The Prisma version (the package's `prisma` in the lockfile).
+    pub prisma: String,
+    /// The engines commit (`@prisma/engines-version`'s suffix), when the lockfile holds one
+    /// version of it for that Prisma.
+    pub commit: Option<String>,
+    /// The file on binaries.prisma.sh under `all_commits/<commit>/<platform>/`.
+    pub download: &'static str,
+    /// The name Prisma gives the file (`<platform>` in it).
+    pub file: &'static str,
+    /// The variable naming a local copy.
+    pub var: &'static str,
+}
+
+/// The query engine `prisma generate` needs for `p` (see [`QueryEngine`]); `None` without
+/// Prisma, with Prisma 7 and later (no Rust query engine), with `engineType = "client"`, or
+/// when the lockfile does not say which Prisma.
+pub(super) fn prisma_query_engine(
+    pnpm: &crate::workspace::pnpm::PnpmWorkspace,
+    p: &Package,
+    n: &NodePackage,
+) -> Option<QueryEngine> {
+    let prisma = n.prisma.as_ref()?;
+    let dep = n.deps.iter().find(|d| d.key == "prisma")?;
+    let version = pnpm.locked_version(&p.dir, "prisma", &dep.spec)?;
+    let mut parts = version.split('.');
+    let (major, minor) = (parts.next()?.parse::<u32>().ok()?, parts.next()?);
+    if major >= 7 || prisma.engine_type.as_deref() == Some("client") {
+        return None;
+    }
+    let prefix = format!("{major}.{minor}.");
+    let commits: Vec<&str> = (pnpm.locked_versions.get("@prisma/engines-version"))
+        .into_iter()
+        .flatten()
+        .filter(|v| v.starts_with(&prefix))
+        .filter_map(|v| v.rsplit_once('.').map(|(_, commit)| commit))
+        .collect();
+    let binary = prisma.engine_type.as_deref() == Some("binary");
+    Some(QueryEngine {
+        commit: (commits.len() == 1).then(|| commits[0].to_string()),
+        prisma: version,
+        download: if binary {
+            "query-engine.gz"
+        } else {
+            "libquery_engine.so.node.gz"
+        },
+        file: if binary {
+            "query-engine-<platform>"
+        } else {
+            "libquery_engine-<platform>.so.node"
+        },
+        var: if binary {
+            "PRISMA_QUERY_ENGINE_BINARY"
+        } else {
+            "PRISMA_QUERY_ENGINE_LIBRARY"
+        },
+    })
+}
+
 /// The run-time files of the service: see the module doc. `shipped` are the paths (relative
 /// to each package's folder) the image already ships of each package, by package folder.
 pub(super) struct RunFiles<'a> {

@@ -143,8 +143,22 @@ pub(super) fn runtime_packages(
             .collect();
         typescript.retain(|(_, name, _)| names.contains(name.as_str()));
     }
+    if nitro_output(s.entry) {
+        // Nitro's build (TanStack Start, Nuxt, SolidStart, Analog: `vite build` or `nuxt
+        // build`, then `node .output/server/index.mjs`) bundles the server with the code it
+        // imports from outside node_modules, the workspace packages' TypeScript included.
+        typescript.clear();
+    }
     warnings.extend(typescript_warning(&s.service.name, &typescript));
     Ok(out)
+}
+
+/// Whether the service runs a Nitro server build (`.output/server/index.mjs`, the output of
+/// Nitro's `node-server` preset).
+fn nitro_output(entry: &str) -> bool {
+    entry
+        .trim_start_matches("./")
+        .starts_with(".output/server/")
 }
 
 /// The warning for a package whose build rewrites its own package.json (`how`: the script

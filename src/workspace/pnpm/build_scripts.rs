@@ -5,7 +5,9 @@
 //! named; with neither, nothing is known.
 //!
 //! It reads the lockfile text it is given and nothing else, and it never guesses: a package is
-//! named only when the lockfile marks it or the workspace's allow list names it.
+//! named only when the lockfile marks it or the workspace's allow list names it. A v5.4/v6
+//! package marked `optional: true` is not named: pnpm 7 and 8 mark every optional package
+//! `requiresBuild` without downloading it to check (pnpm/pnpm#7707), so the mark says nothing.
 
 use super::lockfile::{LockDoc, LockedDep};
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,7 +71,10 @@ pub(super) fn requires_build_in(
             let Some(p) = lock.packages.get(&k) else {
                 continue;
             };
-            if p.requires_build && p.installs_on_debian() {
+            // `optional: true` packages are all marked, built or not (pnpm/pnpm#7707: sharp's
+            // `@img/colour`, its wasm32 package): no fact to name. A build of one that fails
+            // does not fail the install either.
+            if p.requires_build && !p.only_optional && p.installs_on_debian() {
                 names.insert(name);
             }
             for (n, v) in p.dependencies.iter().chain(&p.optional) {
@@ -135,11 +140,11 @@ mod tests {
 
     use super::*;
 
-    /// atproto: cbor-extract's optional platform packages are all marked `requiresBuild`; only
-    /// the one pnpm installs on Debian Linux is named (not darwin's, win32's or musl's), nor,
-    /// as splits-network's sharp and @napi-rs/canvas, one for a CPU no image is built for.
+    /// atproto: cbor-extract's optional platform packages are all marked `requiresBuild`, as
+    /// pnpm 8 marks every `optional: true` package (pnpm/pnpm#7707; they hold prebuilt
+    /// binaries): none is named, only cbor-extract itself (its install script picks one).
     #[test]
-    fn platform_packages_that_never_install_on_debian_are_not_named() {
+    fn optional_platform_packages_marked_requires_build_are_not_named() {
         let text = "lockfileVersion: '6.0'\npackages:\n  /cbor-extract@2.2.0:\n    requiresBuild: true\n    optionalDependencies:\n      '@cbor-extract/cbor-extract-darwin-arm64': 2.2.0\n      '@cbor-extract/cbor-extract-linux-x64': 2.2.0\n      '@cbor-extract/cbor-extract-linuxmusl-x64': 2.2.0\n      '@cbor-extract/cbor-extract-linux-s390x': 2.2.0\n      '@cbor-extract/cbor-extract-linux-arm64': 2.2.0\n  /@cbor-extract/cbor-extract-linux-s390x@2.2.0:\n    cpu: [s390x]\n    os: [linux]\n    libc: [glibc]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linux-arm64@2.2.0:\n    cpu: [arm64]\n    os: [linux]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-darwin-arm64@2.2.0:\n    cpu: [arm64]\n    os: [darwin]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linux-x64@2.2.0:\n    cpu: [x64]\n    os: [linux]\n    requiresBuild: true\n    optional: true\n  /@cbor-extract/cbor-extract-linuxmusl-x64@2.2.0:\n    os: [linux]\n    libc: [musl]\n    requiresBuild: true\n    optional: true\n";
         let importers = BTreeMap::from([(
             "services/bsync".to_string(),
@@ -160,14 +165,7 @@ mod tests {
         )
         .unwrap();
         let names: Vec<&str> = got["services/bsync"].iter().map(String::as_str).collect();
-        assert_eq!(
-            names,
-            [
-                "@cbor-extract/cbor-extract-linux-arm64",
-                "@cbor-extract/cbor-extract-linux-x64",
-                "cbor-extract"
-            ]
-        );
+        assert_eq!(names, ["cbor-extract"]);
     }
 
     #[test]

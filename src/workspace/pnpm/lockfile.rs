@@ -118,6 +118,10 @@ pub(super) struct LockNode {
     pub bundled: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "requiresBuild")]
     pub requires_build: bool,
+    /// `optional: true` (v5.4, v6): only optional dependencies lead to it. pnpm 7 and 8 mark
+    /// every such package `requiresBuild`, having not downloaded it to check (pnpm/pnpm#7707).
+    #[serde(default, rename = "optional")]
+    pub only_optional: bool,
     /// The platforms it installs on (`os: [darwin]`, `libc: [musl]`, `cpu: [s390x]`): pnpm
     /// skips it elsewhere.
     #[serde(default)]

@@ -32,6 +32,10 @@ pub struct Prisma {
     /// The `migrations` folder beside the schema file (or beside a schema folder), relative
     /// to the package folder, when it exists.
     pub migrations: Option<String>,
+    /// The generator's `engineType` (`library`, `binary`, `client`), when it sets one:
+    /// `client` (Prisma 6.16+, with a driver adapter) has no Rust query engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_type: Option<String>,
     /// The variables `prisma.config.*` reads with `env("NAME")` (which throws when one is
     /// unset, even for `prisma generate`, which connects to nothing), each with a placeholder
     /// URL of the schema's datasource provider for the build step.
@@ -62,7 +66,11 @@ pub fn read(root: &Path, dir: &str, json: &Value) -> Option<Prisma> {
                 .map(str::to_string)
         })?;
     let text = schema_text(&folder.join(&schema));
-    let (provider, output) = generator(&text)?;
+    let Generator {
+        provider,
+        output,
+        engine_type,
+    } = generator(&text)?;
     let schema_dir = if crate::fsio::is_dir(folder.join(&schema)) {
         schema.clone()
     } else {
@@ -91,6 +99,7 @@ pub fn read(root: &Path, dir: &str, json: &Value) -> Option<Prisma> {
         provider,
         output,
         migrations,
+        engine_type,
         config_env,
     })
 }
@@ -227,10 +236,10 @@ fn schema_text(path: &Path) -> String {
     }
 }
 
-/// The provider and `output` of the first client generator of `schema`.
-fn generator(schema: &str) -> Option<(String, Option<String>)> {
+/// The first client generator of `schema`.
+fn generator(schema: &str) -> Option<Generator> {
     let mut inside = false;
-    let (mut provider, mut output): (Option<String>, Option<String>) = (None, None);
+    let mut found = Generator::default();
     for line in schema.lines() {
         let line = line.split("//").next().unwrap_or_default().trim();
         if !inside {
@@ -238,17 +247,18 @@ fn generator(schema: &str) -> Option<(String, Option<String>)> {
             continue;
         }
         if line.starts_with('}') {
-            if let Some(p) = provider.take().filter(|p| is_client(p)) {
-                return Some((p, output));
+            if is_client(&found.provider) {
+                return Some(found);
             }
-            (inside, output) = (false, None);
+            (inside, found) = (false, Generator::default());
             continue;
         }
         if let Some((key, value)) = line.split_once('=') {
             let value = value.trim().trim_matches('"').to_string();
             match key.trim() {
-                "provider" => provider = Some(value),
-                "output" => output = Some(value),
+                "provider" => found.provider = value,
+                "output" => found.output = Some(value),
+                "engineType" => found.engine_type = Some(value),
                 _ => {}
             }
         }
@@ -258,6 +268,14 @@ fn generator(schema: &str) -> Option<(String, Option<String>)> {
 
 fn is_client(provider: &str) -> bool {
     matches!(provider, "prisma-client-js" | "prisma-client")
+}
+
+/// The client generator block of a schema: its `provider`, `output` and `engineType`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Generator {
+    provider: String,
+    output: Option<String>,
+    engine_type: Option<String>,
 }
 
 /// `a/../b/./c` -> `b/c`; leading `..` segments are kept.
@@ -282,16 +300,22 @@ mod tests {
     #[test]
     fn the_client_generator_and_its_output_are_read() {
         let schema = "// comment\ngenerator erd {\n  provider = \"prisma-erd-generator\"\n  output = \"../erd.svg\"\n}\n\ngenerator client {\n  provider = \"prisma-client\"  // new\n  output   = \"../src/generated/prisma\"\n}\n";
+        let read = |schema| generator(schema).map(|g| (g.provider, g.output, g.engine_type));
         assert_eq!(
-            generator(schema),
+            read(schema),
             Some((
                 "prisma-client".into(),
-                Some("../src/generated/prisma".into())
+                Some("../src/generated/prisma".into()),
+                None
             ))
         );
         assert_eq!(
-            generator("generator client {\n provider = \"prisma-client-js\"\n}\n"),
-            Some(("prisma-client-js".into(), None))
+            read("generator client {\n provider = \"prisma-client-js\"\n}\n"),
+            Some(("prisma-client-js".into(), None, None))
+        );
+        assert_eq!(
+            read("generator client {\n provider = \"prisma-client-js\"\n engineType = \"client\" // 6.16\n}\n"),
+            Some(("prisma-client-js".into(), None, Some("client".into())))
         );
         assert_eq!(
             generator("datasource db {\n provider = \"sqlite\"\n}\n"),

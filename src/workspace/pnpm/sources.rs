@@ -1,7 +1,8 @@
 //! The import specifiers of the packages' own sources, read before any build so generate can
 //! say which imports cross a package boundary ([`crate::js`] parses each file), and the other
 //! facts generate warns about: dotenv's `config()` calls, run-time writes, and the hosts the
-//! `.listen(...)` calls give (a file is parsed for them only when its text calls `.listen(`).
+//! `.listen(...)` calls give (a file is parsed for them only when its text may call `.listen(`:
+//! [`js::may_call_listen`]).
 //!
 //! Which files: every `.ts`/`.tsx`/`.mts`/`.cts`/`.js`/`.jsx`/`.mjs`/`.cjs` in the package
 //! folder, declaration files (`.d.ts`) aside, outside `node_modules`, dot-folders, the folders
@@ -326,8 +327,8 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
                     } else {
                         js::RunPaths::default()
                     };
-                    // Only a file that calls `.listen(` is read for the hosts it listens on.
-                    let listens = if run_time && text.contains(".listen(") {
+                    // Only a file that may call `.listen(` is read for the hosts it listens on.
+                    let listens = if run_time && js::may_call_listen(text) {
                         js::listen_calls(Path::new(file), text)?
                     } else {
                         Vec::new()

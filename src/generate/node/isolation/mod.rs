@@ -133,7 +133,8 @@ pub(crate) fn check(
             let line = format!("{}:{}: {problem}", import.file, import.line);
             let why = ctx
                 .only_a_warning(import)
-                .or_else(|| ctx.undeclared_but_present(import, target));
+                .or_else(|| ctx.undeclared_but_present(import, target))
+                .or_else(|| ctx.lazy_require(import, target));
             match (why, &target.via) {
                 // One line per `paths` pattern: a shared folder is imported hundreds of times.
                 (None, Via::Paths { pattern, .. }) => match per_pattern.get_mut(pattern) {
@@ -458,6 +459,24 @@ impl Importer<'_> {
             s.name,
             if runs { "image" } else { "build" },
             self.ws.packages[owner].name
+        ))
+    }
+
+    /// Why a `require()` of a workspace package the importer does not declare (no other
+    /// service) is a warning when it runs only when the code around it does (inside a
+    /// function, a branch, a loop: novu's `@novu/testing` helpers call
+    /// `require('@novu/ee-auth')` in functions the services never call): the compiler does
+    /// not follow a require(), and loading the file does not run it, so the service starts;
+    /// the call fails in the image if it ever runs.
+    fn lazy_require(&self, import: &SourceImport, target: &Target) -> Option<String> {
+        let owner = target.owner?;
+        let lazy = matches!(import.kind, ImportKind::Require) && !import.unconditional;
+        if !lazy || owner == self.index || self.other_service(owner).is_some() {
+            return None;
+        }
+        Some(format!(
+            "not an error for `{}`: the require() runs only when the code around it runs (a function, a branch), not when the file loads, and the compiler does not follow it, so the service builds and starts; if that code runs in the image, the require fails there",
+            self.service.name
         ))
     }
 
