@@ -841,3 +841,51 @@ fn a_dotenv_call_in_a_dev_dependency_of_an_internal_package_is_not_a_run_time_wa
         "{stderr}"
     );
 }
+
+/// wundergraph/cosmo (pnpm 8, lockfile v6): the root package.json pins
+/// `packageManager: pnpm@8.7.0` and says `engines.pnpm: "9"`; pnpm refuses to install when its
+/// own version is outside `engines.pnpm`, so the image build stopped at the deps stage with
+/// ERR_PNPM_UNSUPPORTED_ENGINE. generate and `--check` refuse first, naming the two fields and
+/// the lockfile's pnpm, and write nothing; once they agree the service is generated.
+#[test]
+fn a_package_manager_outside_engines_pnpm_is_refused() {
+    let ws = crate::fixture_copy::copy("pnpm8-engines-pnpm", false);
+    for args in [&["generate"][..], &["generate", "--check"]] {
+        let out = isogen().args(args).arg(ws.path()).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        for part in [
+            "package.json: `packageManager: \"pnpm@8.7.0\"`: `engines.pnpm` (\"9\") of the root package.json does not admit pnpm 8.7.0",
+            "ERR_PNPM_UNSUPPORTED_ENGINE",
+            "pnpm-lock.yaml is lockfile v6.0, which pnpm 8 writes",
+            "change `packageManager` or `engines.pnpm`",
+        ] {
+            assert!(stderr.contains(part), "{part:?} not in {stderr}");
+        }
+    }
+    assert!(!ws.path().join("controlplane/Dockerfile").exists());
+
+    // Set in isogen.toml instead, the version is the config's to fix.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.node]\npnpm_version = \"8.15.9\"\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("isogen.toml")
+            && stderr.contains("[generate.node] pnpm_version = \"8.15.9\": `engines.pnpm` (\"9\")"),
+        "{stderr}"
+    );
+    std::fs::remove_file(ws.path().join("isogen.toml")).unwrap();
+
+    let manifest = ws.path().join("package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("\"pnpm\": \"9\"", "\"pnpm\": \"8\""),
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(stdout.contains("RUN npm install -g pnpm@8.7.0"), "{stdout}");
+}
