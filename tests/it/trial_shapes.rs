@@ -889,3 +889,68 @@ fn a_package_manager_outside_engines_pnpm_is_refused() {
     let (stdout, _) = dry_run(ws.path());
     assert!(stdout.contains("RUN npm install -g pnpm@8.7.0"), "{stdout}");
 }
+
+/// makeplane/plane: `.npmrc` has `public-hoist-pattern[] = typescript`, and `typescript`, a
+/// devDependency, resolves an optional peer of a production dependency. The runtime-deps stage
+/// removed its `node_modules/.pnpm` folder, but the hoisted link `/app/node_modules/typescript`
+/// and the shims `/app/node_modules/.bin/tsc` stayed, pointing at nothing, and verify failed
+/// the image (`toolchain`: typescript is in the image). The stage's own command, run on that
+/// layout, leaves no link or shim of the removed package anywhere under node_modules.
+#[test]
+fn removed_dev_peers_leave_no_publicly_hoisted_link_or_shim() {
+    let ws = crate::fixture_copy::copy("pnpm10-hoisted-dev-peer", false);
+    let (stdout, _) = dry_run(ws.path());
+    let start = stdout
+        .find("RUN cd /app/node_modules/.pnpm")
+        .expect(&stdout);
+    let lines: Vec<&str> = stdout[start..].lines().collect();
+    let end = lines.iter().position(|l| !l.ends_with('\\')).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_str().unwrap();
+    let script = lines[..=end]
+        .join("\n")
+        .trim_start_matches("RUN ")
+        .replace("/tmp/isogen-dev-peers", &format!("{r}/isogen-dev-peers"))
+        .replace("/app/", &format!("{r}/app/"));
+
+    // The layout `pnpm install --prod` leaves, as in plane's image.
+    let nm = root.path().join("app/node_modules");
+    let ts = nm.join(".pnpm/typescript@5.8.3/node_modules/typescript");
+    let abitype = nm.join(".pnpm/abitype@1.0.8_typescript@5.8.3/node_modules");
+    for dir in [&ts, &abitype.join("abitype"), &nm.join(".bin")] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::write(ts.join("package.json"), "{}").unwrap();
+    std::fs::write(abitype.join("abitype/package.json"), "{}").unwrap();
+    let link = std::os::unix::fs::symlink;
+    link(
+        "../../typescript@5.8.3/node_modules/typescript",
+        abitype.join("typescript"),
+    )
+    .unwrap();
+    link(
+        ".pnpm/typescript@5.8.3/node_modules/typescript",
+        nm.join("typescript"),
+    )
+    .unwrap();
+    let shim = format!(
+        "#!/bin/sh\nexec node \"{}/app/node_modules/.pnpm/typescript@5.8.3/node_modules/typescript/bin/tsc\" \"$@\"\n",
+        r
+    );
+    std::fs::write(nm.join(".bin/tsc"), shim).unwrap();
+
+    let status = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .status()
+        .unwrap();
+    assert!(status.success(), "{script}");
+    let left = |p: &std::path::Path| p.symlink_metadata().is_ok();
+    assert!(!left(&ts), "the peer's folder");
+    assert!(!left(&abitype.join("typescript")), "its link in .pnpm");
+    assert!(!left(&nm.join("typescript")), "the publicly hoisted link");
+    assert!(!left(&nm.join(".bin/tsc")), "the root's .bin shim");
+    assert!(
+        left(&abitype.join("abitype/package.json")),
+        "what production needs"
+    );
+}
