@@ -674,3 +674,35 @@ fn a_build_tool_configs_paths_into_another_package_are_no_run_time_warning() {
     );
     assert!(!err.contains("tailwind.config.js"), "{err}");
 }
+
+/// wundergraph/cosmo's studio: a hand-written Dockerfile of a standalone app set
+/// `ENV HOSTNAME localhost`; `--force` carried it into isogen.toml, and the loopback warning
+/// then named the app's package.json and told to drop a `-H` its start script does not have.
+/// The warning names isogen.toml's `env`, where the value is, and the fix there.
+#[test]
+fn a_loopback_hostname_from_isogen_toml_is_named_there() {
+    let ws = next_workspace(&[
+        (
+            "apps/site/next.config.js",
+            "module.exports = { output: 'standalone' };\n",
+        ),
+        (
+            "apps/site/Dockerfile",
+            "FROM node:20-slim\nWORKDIR /app\nCOPY apps/site/.next/standalone ./\nENV PORT 3000\nENV HOSTNAME localhost\nCMD [\"node\", \"./apps/site/server.js\"]\n",
+        ),
+    ]);
+    isogen()
+        .args(["generate", "--force", "--service", "site"])
+        .arg(ws.path())
+        .assert()
+        .success();
+    let config = std::fs::read_to_string(ws.path().join("isogen.toml")).unwrap();
+    assert!(config.contains("HOSTNAME = \"localhost\""), "{config}");
+    let err = warnings_of(&ws, "site");
+    assert!(
+        err.contains("isogen.toml: `HOSTNAME = \"localhost\"` in `env` of [generate.services.site] makes the Next.js server listen on `localhost` only")
+            && err.contains("set it to \"0.0.0.0\", or remove it"),
+        "{err}"
+    );
+    assert!(!err.contains("drop `-H"), "{err}");
+}
