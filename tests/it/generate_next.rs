@@ -706,3 +706,24 @@ fn a_loopback_hostname_from_isogen_toml_is_named_there() {
     );
     assert!(!err.contains("drop `-H"), "{err}");
 }
+
+/// lukevella/rallly: `output: process.env.NEXT_PUBLIC_SELF_HOSTED === "true" ? "standalone" :
+/// undefined`, and `@next/bundle-analyzer` (a devDependency) imported at the top of the
+/// config. isogen cannot know the build makes standalone, so `next start` is refused; the fix
+/// it gives says the config computes `output` and asks for the literal, not to "use" a setting
+/// the config already has.
+#[test]
+fn a_refused_config_that_computes_output_asks_for_the_literal() {
+    let ws = next_workspace(&[(
+        "apps/site/next.config.js",
+        "const withAnalyzer = require('@next/bundle-analyzer')({ enabled: false });\nmodule.exports = withAnalyzer({\n  output: process.env.SELF_HOSTED === 'true' ? 'standalone' : undefined,\n});\n",
+    )]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("apps/site/next.config.js:1: imports `@next/bundle-analyzer`")
+            && err.contains("move it to `dependencies`, or make `output` the literal \"standalone\" (next.config.js computes it when it runs, so isogen cannot know that a build makes the standalone output"),
+        "{err}"
+    );
+    assert!(!err.contains("or use `output: \"standalone\"`"), "{err}");
+}
