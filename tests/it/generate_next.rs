@@ -674,3 +674,56 @@ fn a_build_tool_configs_paths_into_another_package_are_no_run_time_warning() {
     );
     assert!(!err.contains("tailwind.config.js"), "{err}");
 }
+
+/// wundergraph/cosmo's studio: a hand-written Dockerfile of a standalone app set
+/// `ENV HOSTNAME localhost`; `--force` carried it into isogen.toml, and the loopback warning
+/// then named the app's package.json and told to drop a `-H` its start script does not have.
+/// The warning names isogen.toml's `env`, where the value is, and the fix there.
+#[test]
+fn a_loopback_hostname_from_isogen_toml_is_named_there() {
+    let ws = next_workspace(&[
+        (
+            "apps/site/next.config.js",
+            "module.exports = { output: 'standalone' };\n",
+        ),
+        (
+            "apps/site/Dockerfile",
+            "FROM node:20-slim\nWORKDIR /app\nCOPY apps/site/.next/standalone ./\nENV PORT 3000\nENV HOSTNAME localhost\nCMD [\"node\", \"./apps/site/server.js\"]\n",
+        ),
+    ]);
+    isogen()
+        .args(["generate", "--force", "--service", "site"])
+        .arg(ws.path())
+        .assert()
+        .success();
+    let config = std::fs::read_to_string(ws.path().join("isogen.toml")).unwrap();
+    assert!(config.contains("HOSTNAME = \"localhost\""), "{config}");
+    let err = warnings_of(&ws, "site");
+    assert!(
+        err.contains("isogen.toml: `HOSTNAME = \"localhost\"` in `env` of [generate.services.site] makes the Next.js server listen on `localhost` only")
+            && err.contains("set it to \"0.0.0.0\", or remove it"),
+        "{err}"
+    );
+    assert!(!err.contains("drop `-H"), "{err}");
+}
+
+/// lukevella/rallly: `output: process.env.NEXT_PUBLIC_SELF_HOSTED === "true" ? "standalone" :
+/// undefined`, and `@next/bundle-analyzer` (a devDependency) imported at the top of the
+/// config. isogen cannot know the build makes standalone, so `next start` is refused; the fix
+/// it gives says the config computes `output` and asks for the literal, not to "use" a setting
+/// the config already has.
+#[test]
+fn a_refused_config_that_computes_output_asks_for_the_literal() {
+    let ws = next_workspace(&[(
+        "apps/site/next.config.js",
+        "const withAnalyzer = require('@next/bundle-analyzer')({ enabled: false });\nmodule.exports = withAnalyzer({\n  output: process.env.SELF_HOSTED === 'true' ? 'standalone' : undefined,\n});\n",
+    )]);
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("apps/site/next.config.js:1: imports `@next/bundle-analyzer`")
+            && err.contains("move it to `dependencies`, or make `output` the literal \"standalone\" (next.config.js computes it when it runs, so isogen cannot know that a build makes the standalone output"),
+        "{err}"
+    );
+    assert!(!err.contains("or use `output: \"standalone\"`"), "{err}");
+}

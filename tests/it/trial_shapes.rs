@@ -949,3 +949,116 @@ fn a_nitro_server_output_bundles_the_typescript_packages_it_imports() {
         "{stderr}"
     );
 }
+
+/// wundergraph/cosmo (pnpm 8, lockfile v6): the root package.json pins
+/// `packageManager: pnpm@8.7.0` and says `engines.pnpm: "9"`; pnpm refuses to install when its
+/// own version is outside `engines.pnpm`, so the image build stopped at the deps stage with
+/// ERR_PNPM_UNSUPPORTED_ENGINE. generate and `--check` refuse first, naming the two fields and
+/// the lockfile's pnpm, and write nothing; once they agree the service is generated.
+#[test]
+fn a_package_manager_outside_engines_pnpm_is_refused() {
+    let ws = crate::fixture_copy::copy("pnpm8-engines-pnpm", false);
+    for args in [&["generate"][..], &["generate", "--check"]] {
+        let out = isogen().args(args).arg(ws.path()).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        for part in [
+            "package.json: `packageManager: \"pnpm@8.7.0\"`: `engines.pnpm` (\"9\") of the root package.json does not admit pnpm 8.7.0",
+            "ERR_PNPM_UNSUPPORTED_ENGINE",
+            "pnpm-lock.yaml is lockfile v6.0, which pnpm 8 writes",
+            "change `packageManager` or `engines.pnpm`",
+        ] {
+            assert!(stderr.contains(part), "{part:?} not in {stderr}");
+        }
+    }
+    assert!(!ws.path().join("controlplane/Dockerfile").exists());
+
+    // Set in isogen.toml instead, the version is the config's to fix.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.node]\npnpm_version = \"8.15.9\"\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("isogen.toml")
+            && stderr.contains("[generate.node] pnpm_version = \"8.15.9\": `engines.pnpm` (\"9\")"),
+        "{stderr}"
+    );
+    std::fs::remove_file(ws.path().join("isogen.toml")).unwrap();
+
+    let manifest = ws.path().join("package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("\"pnpm\": \"9\"", "\"pnpm\": \"8\""),
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(stdout.contains("RUN npm install -g pnpm@8.7.0"), "{stdout}");
+}
+
+/// makeplane/plane: `.npmrc` has `public-hoist-pattern[] = typescript`, and `typescript`, a
+/// devDependency, resolves an optional peer of a production dependency. The runtime-deps stage
+/// removed its `node_modules/.pnpm` folder, but the hoisted link `/app/node_modules/typescript`
+/// and the shims `/app/node_modules/.bin/tsc` stayed, pointing at nothing, and verify failed
+/// the image (`toolchain`: typescript is in the image). The stage's own command, run on that
+/// layout, leaves no link or shim of the removed package anywhere under node_modules.
+#[test]
+fn removed_dev_peers_leave_no_publicly_hoisted_link_or_shim() {
+    let ws = crate::fixture_copy::copy("pnpm10-hoisted-dev-peer", false);
+    let (stdout, _) = dry_run(ws.path());
+    let start = stdout
+        .find("RUN cd /app/node_modules/.pnpm")
+        .expect(&stdout);
+    let lines: Vec<&str> = stdout[start..].lines().collect();
+    let end = lines.iter().position(|l| !l.ends_with('\\')).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_str().unwrap();
+    let script = lines[..=end]
+        .join("\n")
+        .trim_start_matches("RUN ")
+        .replace("/tmp/isogen-dev-peers", &format!("{r}/isogen-dev-peers"))
+        .replace("/app/", &format!("{r}/app/"));
+
+    // The layout `pnpm install --prod` leaves, as in plane's image.
+    let nm = root.path().join("app/node_modules");
+    let ts = nm.join(".pnpm/typescript@5.8.3/node_modules/typescript");
+    let abitype = nm.join(".pnpm/abitype@1.0.8_typescript@5.8.3/node_modules");
+    for dir in [&ts, &abitype.join("abitype"), &nm.join(".bin")] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::write(ts.join("package.json"), "{}").unwrap();
+    std::fs::write(abitype.join("abitype/package.json"), "{}").unwrap();
+    let link = std::os::unix::fs::symlink;
+    link(
+        "../../typescript@5.8.3/node_modules/typescript",
+        abitype.join("typescript"),
+    )
+    .unwrap();
+    link(
+        ".pnpm/typescript@5.8.3/node_modules/typescript",
+        nm.join("typescript"),
+    )
+    .unwrap();
+    let shim = format!(
+        "#!/bin/sh\nexec node \"{}/app/node_modules/.pnpm/typescript@5.8.3/node_modules/typescript/bin/tsc\" \"$@\"\n",
+        r
+    );
+    std::fs::write(nm.join(".bin/tsc"), shim).unwrap();
+
+    let status = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .status()
+        .unwrap();
+    assert!(status.success(), "{script}");
+    let left = |p: &std::path::Path| p.symlink_metadata().is_ok();
+    assert!(!left(&ts), "the peer's folder");
+    assert!(!left(&abitype.join("typescript")), "its link in .pnpm");
+    assert!(!left(&nm.join("typescript")), "the publicly hoisted link");
+    assert!(!left(&nm.join(".bin/tsc")), "the root's .bin shim");
+    assert!(
+        left(&abitype.join("abitype/package.json")),
+        "what production needs"
+    );
+}

@@ -297,7 +297,16 @@ impl Svc<'_> {
             if let (Some(port), NextKind::Standalone) = (common.port, plan.context.kind) {
                 common.env.insert("PORT".into(), port.to_string());
             }
-            super::next::warn_loopback(self.pkg, &common.env, &common.service.cmd, warnings);
+            let configured = (self.overrides)
+                .is_some_and(|o| o.env.contains_key("HOSTNAME"))
+                .then_some((self.config_path, self.section.as_str()));
+            super::next::warn_loopback(
+                self.pkg,
+                &common.env,
+                &common.service.cmd,
+                configured,
+                warnings,
+            );
         }
         common.service.cmd = super::command::configured(
             std::mem::take(&mut common.service.cmd),

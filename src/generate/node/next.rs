@@ -327,10 +327,14 @@ fn standalone_env(
 /// `HOSTNAME` (from `next start -H 127.0.0.1`, or isogen.toml's `env`), or `next start`'s
 /// `-H`/`--hostname`. Next itself listens on every interface unless told otherwise, and isogen
 /// gives server.js `HOSTNAME=0.0.0.0` (docker sets `HOSTNAME` to the container's id).
+/// `configured`: isogen.toml's `env` sets `HOSTNAME` (its path and the service's section),
+/// which is then what to change (cosmo's studio: `--force` carried a hand-written
+/// Dockerfile's `ENV HOSTNAME localhost` there, and the warning named `-H` of package.json).
 pub(super) fn warn_loopback(
     pkg: &Package,
     env: &BTreeMap<String, String>,
     cmd: &[String],
+    configured: Option<(&std::path::Path, &str)>,
     warnings: &mut Vec<String>,
 ) {
     let flag = cmd.iter().enumerate().find_map(|(i, w)| {
@@ -350,16 +354,24 @@ pub(super) fn warn_loopback(
         }
         None => None,
     };
-    if let Some((host, how)) = host.filter(|(h, _)| crate::workspace::cargo::is_loopback(h)) {
+    let Some((host, how)) = host.filter(|(h, _)| crate::workspace::cargo::is_loopback(h)) else {
+        return;
+    };
+    if let (Some((config, section)), None) = (configured, flag) {
         warnings.push(format!(
-            "{}: the Next.js server listens on `{host}` only ({how}): in a container that is \
-             the container's own loopback, so nothing outside it reaches the server (`docker \
-             run -p`, a Kubernetes Service, another container); drop `-H {host}` from the \
-             start script (the image then listens on `0.0.0.0`) or set `HOSTNAME = \"0.0.0.0\"` \
-             in `env` of isogen.toml",
-            pkg.manifest
+            "{}: `HOSTNAME = \"{host}\"` in `env` of {section} makes the Next.js server listen on `{host}` only: in a container that is the container's own loopback, so nothing outside it reaches the server (`docker run -p`, a Kubernetes Service, another container); set it to \"0.0.0.0\", or remove it (the image then listens on `0.0.0.0`)",
+            config.display()
         ));
+        return;
     }
+    warnings.push(format!(
+        "{}: the Next.js server listens on `{host}` only ({how}): in a container that is \
+         the container's own loopback, so nothing outside it reaches the server (`docker \
+         run -p`, a Kubernetes Service, another container); drop `-H {host}` from the \
+         start script (the image then listens on `0.0.0.0`) or set `HOSTNAME = \"0.0.0.0\"` \
+         in `env` of isogen.toml",
+        pkg.manifest
+    ));
 }
 
 /// `next start` and a custom server load `next` from the production install: it must be a

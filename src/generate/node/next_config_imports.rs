@@ -13,6 +13,7 @@
 
 use crate::error::{Error, Result};
 use crate::js::{is_builtin, package_name, ImportKind};
+use crate::workspace::pnpm::next_config::ConfigValue;
 use crate::workspace::pnpm::NodePackage;
 use crate::workspace::relpath;
 use crate::workspace::{DepKind, Package, Workspace};
@@ -37,6 +38,11 @@ pub(super) fn check(
     };
     let mut fatal = Vec::new();
     let config = relpath::child(&pkg.dir, config_name);
+    // rallly: `output: process.env.NEXT_PUBLIC_SELF_HOSTED === "true" ? "standalone" : undefined`.
+    let standalone = match n.next.as_ref().map(|c| &c.output) {
+        Some(ConfigValue::Computed) => format!("or make `output` the literal \"standalone\" ({config_name} computes it when it runs, so isogen cannot know that a build makes the standalone output, whose server does not load the config)"),
+        _ => "or use `output: \"standalone\"` (its server does not load the config)".to_string(),
+    };
     let loaded = (sources.imports.iter())
         .filter(|i| i.file == config && !i.type_only && i.kind != ImportKind::ExportFrom);
     for import in loaded {
@@ -52,7 +58,7 @@ pub(super) fn check(
                     &mut *warnings
                 };
                 to.push(format!(
-                    "{at}: imports `{spec}`, which `next start` loads with the config when the server starts, but the image ships only {} of the app: add the file (as JavaScript node can load) to `assets` in {section} of isogen.toml, or use `output: \"standalone\"` (its server does not load the config)",
+                    "{at}: imports `{spec}`, which `next start` loads with the config when the server starts, but the image ships only {} of the app: add the file (as JavaScript node can load) to `assets` in {section} of isogen.toml, {standalone}",
                     shipped.join(", ")
                 ));
             }
@@ -71,7 +77,7 @@ pub(super) fn check(
                 &mut *warnings
             };
             to.push(format!(
-                "{at}: imports `{name}`, which `next start` loads with the config when the server starts, but `{name}` is not in the `dependencies` of {} (the image's production install leaves it out): move it to `dependencies`, or use `output: \"standalone\"` (its server does not load the config)",
+                "{at}: imports `{name}`, which `next start` loads with the config when the server starts, but `{name}` is not in the `dependencies` of {} (the image's production install leaves it out): move it to `dependencies`, {standalone}",
                 pkg.manifest
             ));
         }

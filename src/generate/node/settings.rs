@@ -215,7 +215,52 @@ fn pnpm_version(
             format!("pnpm version {pnpm_version:?} is not a version"),
         ));
     }
+    refuse_unadmitted_pnpm(pnpm, config, config_path, &pnpm_version)?;
     Ok(pnpm_version)
+}
+
+/// pnpm refuses to install at all when its own version is outside `engines.pnpm` of the
+/// root package.json (ERR_PNPM_UNSUPPORTED_ENGINE, whatever `engine-strict` says), so the
+/// image build would stop at its first install: refused here, naming where the version came
+/// from. wundergraph/cosmo had `packageManager: pnpm@8.7.0` beside `engines.pnpm: "9"`.
+fn refuse_unadmitted_pnpm(
+    pnpm: &PnpmWorkspace,
+    config: &GenerateConfig,
+    config_path: &Path,
+    version: &str,
+) -> Result<()> {
+    use crate::workspace::pnpm::pnpm_major::{admits, writers};
+    let Some(engines) = pnpm.engines_pnpm.as_deref() else {
+        return Ok(());
+    };
+    if admits(engines, version) != Some(false) {
+        return Ok(());
+    }
+    let lockfile = (pnpm.lockfile_version.as_deref())
+        .and_then(|v| {
+            Some(format!(
+                " (pnpm-lock.yaml is lockfile v{v}, which pnpm {} writes)",
+                writers(v)?
+            ))
+        })
+        .unwrap_or_default();
+    let refusal = format!(
+        "`engines.pnpm` ({engines:?}) of the root package.json does not admit pnpm {version}: pnpm refuses to install in this workspace (ERR_PNPM_UNSUPPORTED_ENGINE), so the image build would stop at its first `pnpm install`; make them agree{lockfile}"
+    );
+    Err(match (&config.node.pnpm_version, &pnpm.package_manager) {
+        (Some(_), _) => Error::config(
+            config_path,
+            format!("[generate.node] pnpm_version = {version:?}: {refusal}: set a version engines.pnpm admits, or change engines.pnpm"),
+        ),
+        (None, Some(_)) => Error::workspace(
+            "package.json",
+            format!("`packageManager: \"pnpm@{version}\"`: {refusal}: change `packageManager` or `engines.pnpm`"),
+        ),
+        (None, None) => Error::workspace(
+            "package.json",
+            format!("no `packageManager`, so the image installs pnpm {version} (the lockfile's version): {refusal}: pin a version both admit with `\"packageManager\": \"pnpm@<version>\"`, or change `engines.pnpm`"),
+        ),
+    })
 }
 
 /// The flags of the builder's `pnpm run` and `pnpm exec` for pnpm `pnpm_version`: from pnpm 10

@@ -51,9 +51,39 @@ pub fn implied(
     })
 }
 
+/// Whether the range `engines_pnpm` admits pnpm `version` (an exact version, `8.7.0`, or a
+/// major, `8`: any of its releases); `None` when either does not parse (pnpm then has no
+/// range to hold the version to, or isogen no version to hold).
+pub fn admits(engines_pnpm: &str, version: &str) -> Option<bool> {
+    let range = Range::parse(engines_pnpm.trim()).ok()?;
+    let version = Range::parse(version.trim()).ok()?;
+    Some(range.allows_any(&version))
+}
+
+/// The pnpm majors that write a lockfile of `lockfile_version` (for messages: `8`, `9 to 11`).
+pub fn writers(lockfile_version: &str) -> Option<String> {
+    match lockfile_majors(lockfile_version) {
+        [] => None,
+        [one] => Some(one.to_string()),
+        [first, .., last] => Some(format!("{first} to {last}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engines_pnpm_admits_a_version_or_a_major_in_its_range() {
+        assert_eq!(admits("9", "8.7.0"), Some(false));
+        assert_eq!(admits("8", "8.7.0"), Some(true));
+        assert_eq!(admits(">=8.15.0", "9.12.3"), Some(true));
+        assert_eq!(admits("^10.26.0", "10"), Some(true));
+        assert_eq!(admits("^10", "8"), Some(false));
+        assert_eq!(admits("please-use-pnpm", "8.7.0"), None);
+        assert_eq!(writers("6.0").as_deref(), Some("8"));
+        assert_eq!(writers("9.0").as_deref(), Some("9 to 11"));
+    }
 
     #[test]
     fn engines_pnpm_picks_the_major_among_those_the_lockfile_allows() {
