@@ -864,6 +864,21 @@ impl Diag {
         )
     }
 
+    /// The package folder `dir` holds `package`, installed in the `node_modules` of `holder`,
+    /// a package root inside the service's folder that no lockfile project is; `manifest`: the
+    /// service's package.json in the workspace.
+    pub(crate) fn nested_install_not_locked(
+        dir: &str,
+        package: &str,
+        holder: &str,
+        manifest: &str,
+    ) -> Diag {
+        Diag::new(
+            RuleId::VersionNotLocked,
+            format!("{dir} is {package}, installed for {holder}/package.json, which is not a project of pnpm-lock.yaml (the build wrote it and installed its dependencies on its own, `npm install` in the service's output?): nothing locks its version; declare those dependencies in {manifest} so pnpm installs them as locked"),
+        )
+    }
+
     /// The package folder `dir` holds `name` at `found`; the closure locks `locked`.
     pub(crate) fn version_not_locked(dir: &str, name: &str, found: &str, locked: &str) -> Diag {
         Diag::new(

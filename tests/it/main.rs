@@ -43,3 +43,4 @@ mod tidy;
 mod trial_shapes;
 mod verify_cli;
 mod verify_locked;
+mod verify_nested;
