@@ -250,3 +250,29 @@ fn dotenv_config_calls_in_the_sources_are_named_with_how_to_give_their_variables
     let stderr = generate_stderr(&ws);
     assert!(!stderr.contains("config()"), "{stderr}");
 }
+
+/// A Next.js app (`next build` bundles its folders by convention): a dotenv call in its
+/// `instrumentation.ts` and in a file of `app/` is the server's (warned), one in a seed script
+/// beside them that nothing imports is not (trigger.dev's webapp was warned about its seeds
+/// and evals).
+#[test]
+fn a_next_apps_dotenv_calls_count_in_its_folders_not_in_its_seed_script() {
+    let ws = crate::fixture_copy::copy("pnpm9-next", false);
+    for (path, text) in [
+        ("apps/web/instrumentation.ts", "import 'dotenv/config';\nexport function register() {}\n"),
+        ("apps/web/app/settings.ts", "import dotenv from 'dotenv';\ndotenv.config({ path: '.env.web' });\nexport const s = 1;\n"),
+        ("apps/web/seed.ts", "import dotenv from 'dotenv';\ndotenv.config({ path: '.env.seed' });\n"),
+    ] {
+        std::fs::write(ws.path().join(path), text).unwrap();
+    }
+    let stderr = generate_stderr(&ws);
+    assert!(
+        stderr.contains("apps/web/instrumentation.ts:1: `import 'dotenv/config'`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("apps/web/app/settings.ts:2: dotenv's `config()` loads `.env.web`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("seed.ts"), "{stderr}");
+}

@@ -6,8 +6,9 @@
 //! start scripts name (`esbuild ./server.ts ./sentry.server.ts --outdir=build`), and, when
 //! those scripts run a framework that bundles a folder by convention (Remix, React Router,
 //! Next.js, Nuxt, Astro, SvelteKit, Vite), the files of its folders (`app/`, `pages/`,
-//! `src/`, `server/`). Seed, eval and maintenance scripts beside them (trigger.dev's webapp:
-//! `seed-webhook-deliveries.ts`, `evals/*.eval.ts`, `scripts/*.mts`) are not reached.
+//! `src/`, `server/`) and Next.js's `middleware` and `instrumentation` files. Seed, eval and
+//! maintenance scripts beside them (trigger.dev's webapp: `seed-webhook-deliveries.ts`,
+//! `evals/*.eval.ts`, `scripts/*.mts`) are not reached.
 //!
 //! `None` when no root is found: the caller then counts every source file, so a warning is
 //! never lost for want of a root. Pure: it reads the workspace model, never the disk.
@@ -33,6 +34,9 @@ const FOLDER_BUNDLERS: &[&str] = &[
     "vite",
 ];
 const FRAMEWORK_FOLDERS: &[&str] = &["app", "pages", "src", "server"];
+/// Files at the top of the package such a framework loads by name (Next.js's middleware and
+/// instrumentation hooks).
+const FRAMEWORK_FILES: &[&str] = &["middleware", "instrumentation"];
 
 /// The workspace-relative source files of the service's own package that it can load, from
 /// its entry `entry` (relative to the package folder); `None` when no root is known.
@@ -132,6 +136,7 @@ fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTre
             FRAMEWORK_FOLDERS
                 .iter()
                 .any(|d| f.starts_with(&format!("{d}/")))
+                || (f.split_once('.')).is_some_and(|(stem, _)| FRAMEWORK_FILES.contains(&stem))
         };
         out.extend(files.iter().filter(in_folder).copied());
     }
