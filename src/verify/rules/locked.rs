@@ -98,12 +98,15 @@ pub(super) fn nested_install<'a>(ctx: &'a Ctx, dir: &str) -> Option<&'a str> {
     ctx.subject.nested.get(holder).map(String::as_str)
 }
 
-/// Every third-party package folder that an install in one of the service's nested package
-/// roots put there: pnpm-lock.yaml locks none of them, whatever their version.
+/// The third-party package folders that an install in one of the service's nested package
+/// roots put there: pnpm-lock.yaml locks none of them, whatever their version. One finding per
+/// nested root (one cause), listing every folder.
 fn nested_packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
     // The service's manifest as the workspace has it, where the fix goes.
     let manifest = fs::join(&lock.service_dir, "package.json");
     let manifest = manifest.trim_start_matches('/');
+    // Nested root -> (packages, folders, first layer).
+    let mut by_holder: BTreeMap<&str, (Vec<String>, Vec<String>, usize)> = BTreeMap::new();
     for (dir, m) in &ctx.facts.manifests {
         let Some(holder) = nested_install(ctx, dir) else {
             continue;
@@ -117,9 +120,16 @@ fn nested_packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector
         let (Some(name), Some(version)) = (&m.name, &m.version) else {
             continue;
         };
-        let package = format!("{name}@{version}");
-        let diag = Diag::nested_install_not_locked(dir, &package, holder, manifest);
-        out.config_with_paths(diag, vec![package], vec![dir.clone()], Some(m.layer));
+        let entry = by_holder
+            .entry(holder)
+            .or_insert_with(|| (Vec::new(), Vec::new(), m.layer));
+        entry.0.push(format!("{name}@{version}"));
+        entry.1.push(dir.clone());
+        entry.2 = entry.2.min(m.layer);
+    }
+    for (holder, (packages, dirs, layer)) in by_holder {
+        let diag = Diag::nested_install_not_locked(holder, &packages, manifest);
+        out.config_with_paths(diag, packages, dirs, Some(layer));
     }
 }
 
