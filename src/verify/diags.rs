@@ -864,6 +864,25 @@ impl Diag {
         )
     }
 
+    /// `packages` (`name@version`) are installed in the `node_modules` of `holder`, a package
+    /// root inside the service's folder that no lockfile project is; `manifest`: the service's
+    /// package.json in the workspace.
+    pub(crate) fn nested_install_not_locked(
+        holder: &str,
+        packages: &[String],
+        manifest: &str,
+    ) -> Diag {
+        let shown: Vec<&str> = packages.iter().take(5).map(String::as_str).collect();
+        let more = match packages.len().saturating_sub(shown.len()) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        Diag::new(
+            RuleId::VersionNotLocked,
+            format!("{} package(s) in {holder}/node_modules ({}{more}) were installed for {holder}/package.json, which is not a project of pnpm-lock.yaml (the build wrote it and installed its dependencies on its own, `npm install` in the service's output?): nothing locks their versions; declare those dependencies in {manifest} so pnpm installs them as locked", packages.len(), shown.join(", ")),
+        )
+    }
+
     /// The package folder `dir` holds `name` at `found`; the closure locks `locked`.
     pub(crate) fn version_not_locked(dir: &str, name: &str, found: &str, locked: &str) -> Diag {
         Diag::new(

@@ -373,4 +373,6 @@ fn skipped(has_workspace: bool, subject: &subject::Subject, policy: &Policy) -> 
 #[cfg(test)]
 mod graph_tests;
 #[cfg(test)]
+mod nested_tests;
+#[cfg(test)]
 pub(crate) mod tests;

@@ -224,14 +224,24 @@ fn a_dotenv_config_import_in_the_sources_is_named_with_how_to_give_its_variables
 /// dotenv = require('dotenv'); dotenv.config(...)`, `import dotenv from 'dotenv'` then
 /// `dotenv.config()`, `const { config: loadEnv } = require('dotenv'); loadEnv()`): each loads
 /// a `.env` of the working folder the image does not hold. `generate` names each call's file
-/// and line with the image's working folder and how to give the variables (the test file's
-/// call is not named); `env` in the service's section silences it.
+/// and line with the image's working folder and how to give the variables; only the files
+/// the server loads count (its entry and what it imports, `templates.mjs` through an
+/// `import()`): not the test file's call, nor the seed script's `dotenv/config` nor the eval's
+/// call beside the server (trigger.dev's webapp was warned about both); `env` in the
+/// service's section silences it.
 #[test]
 fn dotenv_config_calls_in_the_sources_are_named_with_how_to_give_their_variables() {
     let ws = crate::fixture_copy::copy("pnpm9-dotenv-calls", false);
     let stderr = generate_stderr(&ws);
     insta::assert_snapshot!("generate_dotenv_config_calls", stderr);
-    assert!(!stderr.contains("server.test.js"), "{stderr}");
+    for unloaded in [
+        "server.test.js",
+        "scripts/seed.js",
+        "subject.eval.js",
+        "dotenv/config",
+    ] {
+        assert!(!stderr.contains(unloaded), "{unloaded}: {stderr}");
+    }
     std::fs::write(
         ws.path().join("isogen.toml"),
         "[generate.services.mailer.env]\nSMTP_HOST = \"smtp.internal\"\n",
@@ -239,4 +249,30 @@ fn dotenv_config_calls_in_the_sources_are_named_with_how_to_give_their_variables
     .unwrap();
     let stderr = generate_stderr(&ws);
     assert!(!stderr.contains("config()"), "{stderr}");
+}
+
+/// A Next.js app (`next build` bundles its folders by convention): a dotenv call in its
+/// `instrumentation.ts` and in a file of `app/` is the server's (warned), one in a seed script
+/// beside them that nothing imports is not (trigger.dev's webapp was warned about its seeds
+/// and evals).
+#[test]
+fn a_next_apps_dotenv_calls_count_in_its_folders_not_in_its_seed_script() {
+    let ws = crate::fixture_copy::copy("pnpm9-next", false);
+    for (path, text) in [
+        ("apps/web/instrumentation.ts", "import 'dotenv/config';\nexport function register() {}\n"),
+        ("apps/web/app/settings.ts", "import dotenv from 'dotenv';\ndotenv.config({ path: '.env.web' });\nexport const s = 1;\n"),
+        ("apps/web/seed.ts", "import dotenv from 'dotenv';\ndotenv.config({ path: '.env.seed' });\n"),
+    ] {
+        std::fs::write(ws.path().join(path), text).unwrap();
+    }
+    let stderr = generate_stderr(&ws);
+    assert!(
+        stderr.contains("apps/web/instrumentation.ts:1: `import 'dotenv/config'`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("apps/web/app/settings.ts:2: dotenv's `config()` loads `.env.web`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("seed.ts"), "{stderr}");
 }

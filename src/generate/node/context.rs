@@ -325,7 +325,7 @@ impl Svc<'_> {
         super::env_files::warn_imports(
             self.ws,
             self.pnpm,
-            self.service,
+            (self.service, &entry),
             self.overrides,
             &self.section,
             &common.service.workdir,

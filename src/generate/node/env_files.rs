@@ -64,11 +64,13 @@ pub(super) fn warn(
 /// Warns about each `import 'dotenv/config'` / `require('dotenv/config')` and each call of
 /// dotenv's `config()` in the sources of the service's package, of the workspace packages it
 /// depends on (any kind) and of their production dependencies (`workdir` is the image's
-/// working folder, where dotenv looks for `.env`).
+/// working folder, where dotenv looks for `.env`). In the service's own package, only the
+/// files it can load from its entry `entry` count ([`super::loadable`]): not the seed and
+/// maintenance scripts beside its server.
 pub(super) fn warn_imports(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
-    service: &Service,
+    (service, entry): (&Service, &str),
     overrides: Option<&ServiceConfig>,
     section: &str,
     workdir: &str,
@@ -89,19 +91,24 @@ pub(super) fn warn_imports(
     )
     .unwrap_or_else(|_| service.build_closure.clone());
     let packages = std::iter::once(service.package).chain(loaded);
+    let own = super::loadable::loadable(ws, pnpm, service, entry);
     let mut sites = Vec::new();
     let mut calls = Vec::new();
     for p in packages.filter_map(|i| ws.packages.get(i)) {
         let Some(sources) = pnpm.sources.get(&p.dir) else {
             continue;
         };
+        let loads = |file: &str| {
+            !tool_config(&p.dir, file)
+                && (p.dir != service_dir.as_str() || own.as_ref().is_none_or(|o| o.contains(file)))
+        };
         sites.extend(sources.imports.iter().filter(|i| {
             i.specifier == "dotenv/config"
                 && !i.type_only
                 && i.kind != ImportKind::ExportFrom
-                && !tool_config(&p.dir, &i.file)
+                && loads(&i.file)
         }));
-        calls.extend((sources.dotenv_calls.iter()).filter(|(file, _)| !tool_config(&p.dir, file)));
+        calls.extend((sources.dotenv_calls.iter()).filter(|(file, _)| loads(file)));
     }
     for (file, call) in calls {
         let (loads, env_file) = what_loads(&call.path, service_dir, workdir);

@@ -24,6 +24,7 @@ mod entry_script;
 mod env_files;
 pub(crate) mod isolation;
 mod launcher;
+mod loadable;
 mod local_dirs;
 pub mod next;
 mod next_config_imports;

@@ -35,6 +35,7 @@ pub fn check(ctx: &Ctx, graph: Option<&Graph>, out: &mut Collector) {
         return;
     };
     packages(ctx, lock, scope, out);
+    nested_packages(ctx, lock, scope, out);
     links(ctx, lock, scope, out);
     if let Some(g) = graph {
         undeclared(ctx, lock, g, out);
@@ -85,8 +86,51 @@ pub(super) fn checked_packages<'a, 'c: 'a, 'f: 'c>(
         let (Some(name), Some(version)) = (&m.name, &m.version) else {
             return None;
         };
-        (!bundled(ctx, lock, dir)).then_some((dir, m, name, version))
+        (!bundled(ctx, lock, dir) && nested_install(ctx, dir).is_none())
+            .then_some((dir, m, name, version))
     })
+}
+
+/// The service's nested package root ([`crate::verify::subject::Subject::nested`]) whose own
+/// `node_modules` holds the package folder `dir`: an install the lockfile does not describe.
+pub(super) fn nested_install<'a>(ctx: &'a Ctx, dir: &str) -> Option<&'a str> {
+    let holder = &dir[..dir.find("/node_modules/")?];
+    ctx.subject.nested.get(holder).map(String::as_str)
+}
+
+/// The third-party package folders that an install in one of the service's nested package
+/// roots put there: pnpm-lock.yaml locks none of them, whatever their version. One finding per
+/// nested root (one cause), listing every folder.
+fn nested_packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
+    // The service's manifest as the workspace has it, where the fix goes.
+    let manifest = fs::join(&lock.service_dir, "package.json");
+    let manifest = manifest.trim_start_matches('/');
+    // Nested root -> (packages, folders, first layer).
+    let mut by_holder: BTreeMap<&str, (Vec<String>, Vec<String>, usize)> = BTreeMap::new();
+    for (dir, m) in &ctx.facts.manifests {
+        let Some(holder) = nested_install(ctx, dir) else {
+            continue;
+        };
+        if !in_scope(dir, scope) || ctx.policy.allowed(&m.path()) {
+            continue;
+        }
+        let Some(m) = third_party(ctx, dir) else {
+            continue;
+        };
+        let (Some(name), Some(version)) = (&m.name, &m.version) else {
+            continue;
+        };
+        let entry = by_holder
+            .entry(holder)
+            .or_insert_with(|| (Vec::new(), Vec::new(), m.layer));
+        entry.0.push(format!("{name}@{version}"));
+        entry.1.push(dir.clone());
+        entry.2 = entry.2.min(m.layer);
+    }
+    for (holder, (packages, dirs, layer)) in by_holder {
+        let diag = Diag::nested_install_not_locked(holder, &packages, manifest);
+        out.config_with_paths(diag, packages, dirs, Some(layer));
+    }
 }
 
 fn packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {

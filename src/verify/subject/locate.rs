@@ -3,6 +3,8 @@
 //! stands for it, its binary, and the app root above it. It only locates; it never judges what
 //! it finds (the rules do).
 
+use std::collections::BTreeSet;
+
 use super::workspace::WsFacts;
 use super::Subject;
 use crate::image::EntryKind;
@@ -121,6 +123,33 @@ pub(super) fn locate_package(
     if (subject.root.is_some() || subject.entry.is_some()) && subject.ecosystem.is_none() {
         subject.ecosystem = Some(Ecosystem::Pnpm);
     }
+}
+
+/// The package roots below the service's folder between it and the entry file
+/// ([`Subject::nested`]): visible manifests outside `node_modules` that are not a module-type
+/// marker (the roles treat those) and not another package of the workspace, nor another
+/// service's.
+pub(super) fn nested_roots(
+    facts: &Facts,
+    launch: &Launch,
+    subject: &Subject,
+    wsf: Option<&WsFacts>,
+) -> BTreeSet<String> {
+    let (Some(root), Some(file)) = (subject.root.as_deref(), launch.file()) else {
+        return BTreeSet::new();
+    };
+    let foreign = |name: &str| {
+        !subject.package_names.contains(name)
+            && (wsf.is_some_and(|w| w.all_names.contains_key(name))
+                || (subject.others.iter()).any(|o| o.package.as_deref() == Some(name)))
+    };
+    fs::self_and_ancestors(fs::parent(file))
+        .take_while(|d| *d != root && fs::is_within(d, root))
+        .filter_map(|d| facts.manifests.get(d))
+        .filter(|m| !m.in_node_modules && !super::packages::is_marker(m))
+        .filter(|m| !m.name.as_deref().is_some_and(foreign))
+        .map(|m| m.dir.clone())
+        .collect()
 }
 
 /// The folder of the service's package.json: the package the entrypoint's file belongs to

@@ -25,7 +25,7 @@ use super::fs;
 use super::launch::Launch;
 use crate::workspace::{Ecosystem, Service, Workspace};
 pub use installed::InstalledLock;
-use locate::{claimed, find_app_root, locate_binary, locate_package};
+use locate::{claimed, find_app_root, locate_binary, locate_package, nested_roots};
 use packages::classify_packages;
 pub(crate) use packages::{find_installed, node_modules_name};
 pub use workspace::LockFacts;
@@ -73,6 +73,11 @@ pub struct Subject {
     /// Folder of its package.json in the image (or, when the image has no package.json of it,
     /// the folder its entry file stands for: see [`Subject::entry`]).
     pub root: Option<String>,
+    /// Package roots of the service's own below its folder that Node goes through when it
+    /// resolves from the entry file (a build that writes `dist/package.json` and runs `npm
+    /// install` in `dist/`, as jitsu's rotor does): their files are the service's and their
+    /// dependencies are resolved from them, as Node resolves them from the entry.
+    pub nested: BTreeSet<String>,
     /// The file node runs, when the service was recognised by it alone: a bundle, or build
     /// output copied without the package.json.
     pub entry: Option<String>,
@@ -206,6 +211,7 @@ pub fn identify(
     let mut subject = claimed(facts, name, wsf.as_ref());
     locate_package(facts, launch, &mut subject, wsf.as_ref());
     locate_binary(facts, launch, &mut subject);
+    subject.nested = nested_roots(facts, launch, &subject, wsf.as_ref());
     let anchor = subject
         .root
         .clone()

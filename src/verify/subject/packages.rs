@@ -118,9 +118,12 @@ fn runtime_closure(
         // still needs what Node loads from there (next, and next's own dependencies).
         let declared = (wsf.map(|w| &w.own_external_deps).into_iter().flatten())
             .filter_map(|name| find_installed(facts, root, name).map(|(_, real)| real));
+        // The service's nested package roots (its `dist/package.json` and what an install put
+        // in `dist/node_modules`) hold what its entry loads.
+        let nested = s.nested.iter().cloned();
         walk(
             facts,
-            std::iter::once(root.clone()).chain(declared),
+            std::iter::once(root.clone()).chain(nested).chain(declared),
             &mut runtime,
             |_, dep, spec, target| {
                 let m = &facts.manifests[target];
@@ -168,7 +171,10 @@ fn roles(
     let service_names = &s.package_names;
     let role_for = |m: &Manifest| -> Role {
         let name = m.name.as_deref().unwrap_or("");
-        if Some(&m.dir) == s.root.as_ref() || is_module_type_marker(m, s) {
+        if Some(&m.dir) == s.root.as_ref()
+            || s.nested.contains(&m.dir)
+            || is_module_type_marker(m, s)
+        {
             return Role::Service;
         }
         // A bundler's package.json in the service's output, named like the service.
@@ -225,7 +231,7 @@ fn is_module_type_marker(m: &Manifest, s: &Subject) -> bool {
 }
 
 /// A `package.json` without a name, entry points or dependencies, outside `node_modules`.
-fn is_marker(m: &Manifest) -> bool {
+pub(super) fn is_marker(m: &Manifest) -> bool {
     m.name.is_none()
         && !m.in_node_modules
         && m.entry_points.is_empty()

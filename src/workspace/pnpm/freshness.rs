@@ -156,6 +156,7 @@ pub fn catalog_differences(
 pub fn override_differences(
     configured: &[(String, String)],
     locked: &BTreeMap<String, String>,
+    fields: &BTreeMap<String, String>,
 ) -> Vec<String> {
     if configured
         .iter()
@@ -169,10 +170,14 @@ pub fn override_differences(
         .collect();
     let mut out = Vec::new();
     for (k, v) in &configured {
+        // Where it is set, as the file spells the field (`pnpm.overrides` of package.json).
+        let field = fields
+            .get(*k)
+            .map_or(String::new(), |f| format!(" in `{f}`"));
         match locked.get(*k) {
-            None => out.push(format!("added the override `{k}: {v}`")),
+            None => out.push(format!("added the override `{k}: {v}`{field}")),
             Some(l) if l != v => out.push(format!(
-                "the override `{k}` is `{v}` but `{l}` in the lockfile"
+                "the override `{k}` is `{v}`{field} but `{l}` in the lockfile"
             )),
             Some(_) => {}
         }
@@ -302,14 +307,22 @@ mod tests {
         let locked: BTreeMap<String, String> = [("semver".to_string(), "7.6.3".to_string())]
             .into_iter()
             .collect();
-        assert!(override_differences(&[("semver".into(), "7.6.3".into())], &locked).is_empty());
+        assert!(override_differences(
+            &[("semver".into(), "7.6.3".into())],
+            &locked,
+            &BTreeMap::new()
+        )
+        .is_empty());
         assert_eq!(
-            override_differences(&[("debug".into(), "4".into())], &locked),
+            override_differences(&[("debug".into(), "4".into())], &locked, &BTreeMap::new()),
             [
                 "added the override `debug: 4`",
                 "removed the override `semver`"
             ]
         );
-        assert!(override_differences(&[("x".into(), "$x".into())], &locked).is_empty());
+        assert!(
+            override_differences(&[("x".into(), "$x".into())], &locked, &BTreeMap::new())
+                .is_empty()
+        );
     }
 }

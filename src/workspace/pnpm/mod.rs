@@ -479,7 +479,11 @@ fn stale_lockfiles(
     }
     let diff = freshness::catalog_differences(&pnpm.catalogs, &lock.catalogs);
     push(WORKSPACE_FILE.into(), LOCKFILE.into(), diff);
-    let diff = freshness::override_differences(&root_read.configured_overrides, &lock.overrides);
+    let diff = freshness::override_differences(
+        &root_read.configured_overrides,
+        &lock.overrides,
+        &root_read.override_fields,
+    );
     let file = match &root_read.configured_overrides[..] {
         [] => "package.json".to_string(),
         _ => pnpm

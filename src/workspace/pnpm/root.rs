@@ -5,7 +5,7 @@
 //! It only reads files at the root (and the lockfile); it never reads a package's manifest and
 //! never decides what goes into an image.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
@@ -24,6 +24,9 @@ use crate::workspace::relpath;
 struct Overrides {
     list: Vec<(String, String)>,
     file: Option<String>,
+    /// Each selector's field as its file spells it (`pnpm.overrides`, `resolutions`,
+    /// `overrides`): the last that set it.
+    fields: BTreeMap<String, String>,
     /// The root package.json's dependencies of every kind: what `$name` values refer to.
     root_deps: HashMap<String, String>,
 }
@@ -37,6 +40,8 @@ pub(super) struct RootRead {
     pub lock: Option<LockfileFacts>,
     /// The overrides the workspace configures (values resolved as pnpm does).
     pub configured_overrides: Vec<(String, String)>,
+    /// The field that sets each of them, as its file spells it (`pnpm.overrides`).
+    pub override_fields: BTreeMap<String, String>,
 }
 
 /// Fills the root facts of `pnpm` (its `catalogs` are read already).
@@ -57,12 +62,13 @@ pub(super) fn read_root_facts(
     if let Some(json) = &json {
         read_root_manifest(json, &root_manifest, pnpm, &mut overrides, &mut patches)?;
     }
-    if let Some(Value::Object(p)) = yaml.get("patchedDependencies") {
-        patches.extend(p.values().filter_map(Value::as_str).map(relpath::clean));
-    }
+    let ws_file = root.join(WORKSPACE_FILE);
+    let field = yaml.get("patchedDependencies");
+    patches.extend(patch_files(root, field, "patchedDependencies", &ws_file)?);
     pnpm.patches = patches.into_iter().collect();
     if let Some(v) = yaml.get("overrides").filter(|v| !v.is_null()) {
         let map = string_map(v, "overrides", &root.join(WORKSPACE_FILE))?;
+        (overrides.fields).extend(map.keys().map(|k| (k.clone(), "overrides".to_string())));
         merge_overrides(&mut overrides.list, map);
         overrides.file = Some(WORKSPACE_FILE.to_string());
     }
@@ -87,6 +93,7 @@ pub(super) fn read_root_facts(
         manifest: json,
         lock,
         configured_overrides,
+        override_fields: overrides.fields,
     })
 }
 
@@ -121,6 +128,7 @@ fn read_root_manifest(
     ] {
         if let Some(v) = json.pointer(pointer).filter(|v| !v.is_null()) {
             let map = string_map(v, what, path)?;
+            (overrides.fields).extend(map.keys().map(|k| (k.clone(), what.to_string())));
             merge_overrides(&mut overrides.list, map);
             overrides.file = Some("package.json".to_string());
         }
@@ -145,10 +153,51 @@ fn read_root_manifest(
         .pointer("/engines/pnpm")
         .and_then(Value::as_str)
         .map(str::to_string);
-    if let Some(Value::Object(p)) = json.pointer("/pnpm/patchedDependencies") {
-        patches.extend(p.values().filter_map(Value::as_str).map(relpath::clean));
-    }
+    let root = path.parent().unwrap_or(Path::new(""));
+    let field = json.pointer("/pnpm/patchedDependencies");
+    patches.extend(patch_files(root, field, "pnpm.patchedDependencies", path)?);
     Ok(())
+}
+
+/// The patch files `patchedDependencies` (`field`, spelled as the file at `path` spells it)
+/// names, workspace-relative. pnpm stops on a value that is not a map of `name@version` to a
+/// patch file, and on a patch file that is not there (and so would the image's build, at
+/// its `COPY`): both are errors naming the field.
+fn patch_files(
+    root: &Path,
+    value: Option<&Value>,
+    field: &str,
+    path: &Path,
+) -> Result<Vec<String>> {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let bad = |message: String| Error::Parse {
+        path: path.to_path_buf(),
+        location: None,
+        message,
+    };
+    let Value::Object(map) = value else {
+        return Err(bad(format!(
+            "`{field}` must map packages (`name@version`) to patch files, found {value}"
+        )));
+    };
+    let mut out = Vec::new();
+    for (package, file) in map {
+        let Some(file) = file.as_str() else {
+            return Err(bad(format!(
+                "`{field}.{package}` must be the path of a patch file, found {file}"
+            )));
+        };
+        let clean = relpath::clean(file);
+        if !crate::fsio::is_file(root.join(&clean)) {
+            return Err(bad(format!(
+                "`{field}` patches {package} with {file}, which does not exist; pnpm install stops on it: add the patch file (`pnpm patch-commit`) or remove the entry"
+            )));
+        }
+        out.push(clean);
+    }
+    Ok(out)
 }
 
 /// The root `pnpm-lock.yaml`: an empty file is no lockfile to pnpm (`--frozen-lockfile`

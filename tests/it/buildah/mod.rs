@@ -5,6 +5,7 @@
 //! on Node 22 with a native addon compiled in the image (needs `cargo xtask base-images --node
 //! 22`), `next` the Next.js apps of tests/fixtures/pnpm9-next, `cargo` the Cargo fixtures,
 //! `cargo_servers` starts Cargo servers and asks them what they did;
+//! `nested` a service whose build installs a package into its output (jitsu rotor's shape);
 //! `support` is what they all do the same way (build, container, config, export and verify).
 //!
 //! ```sh
@@ -21,6 +22,7 @@ mod cargo;
 mod cargo_servers;
 mod hoisted;
 mod locked;
+mod nested;
 mod next;
 mod node;
 mod pnpm11;

@@ -86,6 +86,50 @@ impl Resolved {
     }
 }
 
+/// Where the imports of one package's sources land, resolved as the checks resolve them
+/// (relative paths, the build tsconfig's `paths` and `baseUrl`, workspace package names), for
+/// the other parts of generate that follow imports.
+pub(crate) struct PackageResolver {
+    paths: crate::workspace::pnpm::tsconfig::ResolvedPaths,
+    tsconfig: Option<String>,
+    base_url: Option<String>,
+}
+
+impl PackageResolver {
+    pub(crate) fn new(pnpm: &PnpmWorkspace, p: &Package) -> PackageResolver {
+        let tsconfig = build_tsconfig(p);
+        let paths = (tsconfig.as_deref())
+            .map(|t| Tsconfig::module_paths(&pnpm.tsconfig_files, t))
+            .unwrap_or_default();
+        let base_url =
+            (tsconfig.as_deref()).and_then(|t| Tsconfig::base_url(&pnpm.tsconfig_files, t));
+        PackageResolver {
+            paths,
+            tsconfig,
+            base_url,
+        }
+    }
+
+    /// The workspace-relative path `specifier`, written in `file`, names (without the
+    /// extension Node or the bundler adds) and the package whose folder holds it; `None` for
+    /// what resolves from `node_modules` or Node itself.
+    pub(crate) fn target(
+        &self,
+        packages: &[Package],
+        file: &str,
+        specifier: &str,
+    ) -> Option<(String, Option<usize>)> {
+        let resolver = Resolver {
+            packages,
+            paths: &self.paths,
+            tsconfig: self.tsconfig.as_deref(),
+            base_url: self.base_url.as_deref(),
+        };
+        let t = resolver.resolve(file, specifier)?;
+        Some((t.path, t.owner))
+    }
+}
+
 /// The imports the checks look at: all but those of git-hook tool configs.
 fn checked_imports(imports: &[SourceImport]) -> impl Iterator<Item = &SourceImport> {
     imports.iter().filter(|i| !git_hook_config(&i.file))
