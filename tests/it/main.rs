@@ -37,6 +37,7 @@ mod image_support;
 mod isolation;
 mod loopback;
 mod plan_cli;
+mod server_bundles;
 mod shared_cycle;
 mod start_wrap;
 mod tidy;
