@@ -393,6 +393,29 @@ mod tests {
     }
 
     #[test]
+    fn one_allowlist_per_modules_dir_is_read_and_differing_ones_claim_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let build = scripts(&[("build", "webpack")]);
+        let config = |second: &str| {
+            format!("const nodeExternals = require('webpack-node-externals');\nmodule.exports = {{\n  target: 'node',\n  entry: './src/main.ts',\n  externals: [\n    nodeExternals({{ allowlist: [/^@age\\//] }}),\n    nodeExternals({{ modulesDir: '../../node_modules', allowlist: [{second}] }}),\n  ],\n}};\n")
+        };
+        write(root, "apps/api/webpack.config.js", &config("/^@age\\//"));
+        let got = inlining(root, "apps/api", &build, Some("dist/main.js")).unwrap();
+        assert!(got.inlines("@age/db") && !got.inlines("express"));
+        write(root, "apps/api/webpack.config.js", &config("'other'"));
+        let got = inlining(root, "apps/api", &build, Some("dist/main.js")).unwrap();
+        assert!(!got.inlines("@age/db"));
+        // A browser bundle is no server's.
+        let web = config("/^@age\\//").replace("'node'", "'web'");
+        write(root, "apps/api/webpack.config.js", &web);
+        assert_eq!(
+            inlining(root, "apps/api", &build, Some("dist/main.js")),
+            None
+        );
+    }
+
+    #[test]
     fn scripts_run_by_name_and_wrappers_are_followed_to_the_bundler() {
         let s = scripts(&[
             ("build", "pnpm run build:web && npm run bundle"),
