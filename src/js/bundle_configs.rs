@@ -13,8 +13,9 @@ use std::path::Path;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, AssignmentExpression, AssignmentTarget, CallExpression,
-    ConditionalExpression, Expression, IfStatement, ImportDeclaration, ImportDeclarationSpecifier,
-    LogicalExpression, ObjectExpression, ObjectPropertyKind, VariableDeclarator,
+    ConditionalExpression, ExportDefaultDeclaration, Expression, IfStatement, ImportDeclaration,
+    ImportDeclarationSpecifier, LogicalExpression, ObjectExpression, ObjectPropertyKind,
+    VariableDeclarator,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_span::GetSpan;
@@ -74,6 +75,10 @@ pub struct WebpackConfig {
     pub output_path: Setting,
     /// `output.filename`.
     pub output_filename: Setting,
+    /// Whether the module exports a function (`module.exports = (options) => ...`, `export
+    /// default function`): Nest calls it with its own options; an exported object it merges
+    /// into them instead, arrays (its `externals`) concatenated.
+    pub exports_function: bool,
 }
 
 /// What a Vite config says about its server (SSR) build.
@@ -459,6 +464,14 @@ impl Reader<'_> {
     }
 }
 
+/// Whether `expr` is a function (an arrow or a `function` expression).
+fn is_function(expr: &Expression<'_>) -> bool {
+    matches!(
+        expr.get_inner_expression(),
+        Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_)
+    )
+}
+
 /// The plain `key: value` properties of an object literal (no spread, no computed key).
 fn properties<'e, 'a>(
     object: &'e ObjectExpression<'a>,
@@ -487,8 +500,21 @@ impl<'a> Visit<'a> for Reader<'_> {
         walk::walk_object_expression(self, it);
     }
 
+    fn visit_export_default_declaration(&mut self, it: &ExportDefaultDeclaration<'a>) {
+        use oxc_ast::ast::ExportDefaultDeclarationKind as K;
+        self.webpack.exports_function |= match &it.declaration {
+            K::FunctionDeclaration(_) => true,
+            other => other.as_expression().is_some_and(is_function),
+        };
+        walk::walk_export_default_declaration(self, it);
+    }
+
     /// `config.externals = [...]` (a Nest webpack hook that edits the options it is given).
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
+        let module_exports = matches!(&it.left, AssignmentTarget::StaticMemberExpression(m)
+            if m.property.name == "exports"
+                && matches!(&m.object, Expression::Identifier(o) if o.name == "module"));
+        self.webpack.exports_function |= module_exports && is_function(&it.right);
         let externals = it.left.get_identifier_name() == Some("externals")
             && matches!(it.left, AssignmentTarget::StaticMemberExpression(_));
         if self.vite.is_none() && externals {

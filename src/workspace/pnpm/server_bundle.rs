@@ -7,7 +7,8 @@
 //! `externals` does not name; with `webpack-node-externals` (which leaves every package of
 //! `node_modules` external, pnpm's links to workspace packages included) only its `allowlist`;
 //! `nest build` with webpack takes that default unless the package's own webpack config sets
-//! `externals`. A webpack config whose `target` is only ever a browser (`web`) bundles no
+//! `externals` in a function it exports (an exported object is merged into Nest's options,
+//! arrays concatenated, so Nest's `nodeExternals()` stays and inlines none). A webpack config whose `target` is only ever a browser (`web`) bundles no
 //! server; one whose output files are known and are not what the `start` script runs is not
 //! what the service runs. Vite's server build (`remix vite:build`, `react-router build`,
 //! `vite build --ssr`, `build.ssr`) inlines a linked workspace package unless `ssr.external`
@@ -238,7 +239,11 @@ fn webpack(
         // nest's own config leaves every node_modules package (workspace links too) external.
         return nest.then(|| Inlining::by("nest build (webpack)"));
     };
-    let c = crate::js::webpack_config(Path::new(&file), &text).ok()?;
+    let mut c = crate::js::webpack_config(Path::new(&file), &text).ok()?;
+    if nest && !c.exports_function {
+        // Nest merges an exported object into its options: its `nodeExternals()` stays first.
+        c.node_externals.insert(0, Listed::default());
+    }
     let browser_only = !c.targets.is_empty()
         && c.targets
             .iter()
@@ -383,6 +388,14 @@ mod tests {
         );
         let got = inlining(root, "apps/api", &build, Some("dist/main.js")).unwrap();
         assert!(got.inlines("@acme/db") && !got.inlines("express"));
+        // An exported object is merged into Nest's options, whose `nodeExternals()` stays.
+        write(
+            root,
+            "apps/api/webpack.config.js",
+            "const nodeExternals = require('webpack-node-externals');\nmodule.exports = { externals: [nodeExternals({ allowlist: [/^@acme\\//] })] };\n",
+        );
+        let got = inlining(root, "apps/api", &build, Some("dist/main.js")).unwrap();
+        assert!(!got.inlines("@acme/db"));
         // Without `webpack: true` (nor `--webpack`) nest build runs tsc.
         write(
             root,
