@@ -7,7 +7,8 @@
 //! whether a file writes a `package.json` ([`writes_package_json`]);
 //! the line where a file exports a name ([`export_line`], for AWS Lambda handlers);
 //! the dependencies a tsup/tsdown config inlines
-//! ([`bundle_patterns`]); the paths a file writes under the working folder and the literals
+//! ([`bundle_patterns`]); what a webpack config ([`webpack_config`]) or a Vite config's server
+//! build ([`vite_config`]) inlines and leaves external; the paths a file writes under the working folder and the literals
 //! that climb out of its package ([`run_paths`]); whether a specifier names one of Node's built-in modules
 //! ([`is_builtin`]); `NODE_OPTIONS` split as node splits it and the preload flags among
 //! options ([`split_node_options`], [`preloads`]).
@@ -17,6 +18,7 @@
 //! resolves a specifier (what a specifier reaches is the caller's business).
 
 mod builtins;
+mod bundle_configs;
 mod bundle_patterns;
 mod dotenv_calls;
 mod exports;
@@ -30,6 +32,7 @@ mod run_paths;
 mod specifier;
 
 pub use builtins::is_builtin;
+pub use bundle_configs::{vite_config, webpack_config, Listed, Setting, ViteConfig, WebpackConfig};
 pub use bundle_patterns::{bundle_patterns, BundlePattern};
 pub use dotenv_calls::{dotenv_config_calls, DotenvCall, EnvPath};
 pub use exports::export_line;

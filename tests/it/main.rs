@@ -38,6 +38,7 @@ mod isolation;
 mod loopback;
 mod plan_cli;
 mod pnpm_field;
+mod server_bundles;
 mod shared_cycle;
 mod start_wrap;
 mod tidy;

@@ -131,10 +131,10 @@ pub(super) fn runtime_packages(
             set_json,
         });
     }
-    // Those the service's own bundler inlines (tsup/tsdown `noExternal`, `alwaysBundle`) are
-    // loaded from its output: nothing else needs to build them.
+    // Those the service's own bundler inlines (tsup/tsdown `noExternal`, `alwaysBundle`,
+    // webpack, a Vite server build) are loaded from its output: nothing else needs to build them.
     let bundles = &node_of(s.ws.package(s.service.package))?.bundles;
-    typescript.retain(|(_, name, _)| !bundles.iter().any(|b| b.matches(name)));
+    typescript.retain(|(_, name, _)| !bundles.inlines(name));
     if s.next_compiles {
         // Next compiles what it bundles; what its config leaves external Node loads as is.
         let external = super::isolation::external(s.ws, s.service);
@@ -149,7 +149,15 @@ pub(super) fn runtime_packages(
         // imports from outside node_modules, the workspace packages' TypeScript included.
         typescript.clear();
     }
-    warnings.extend(typescript_warning(&s.service.name, &typescript));
+    let unread = (!bundles.unread.is_empty()).then(|| {
+        format!(
+            "; {} computes at run time what it inlines ({}), and isogen does not run the config, so it cannot tell whether the build inlines them",
+            bundles.by,
+            bundles.unread.join(", ")
+        )
+    });
+    let warning = typescript_warning(&s.service.name, &typescript);
+    warnings.extend(warning.map(|w| w + unread.as_deref().unwrap_or_default()));
     Ok(out)
 }
 

@@ -83,7 +83,7 @@ pub(super) fn typescript_warning(
     service: &str,
     typescript: &[(String, String, String)],
 ) -> Option<String> {
-    const FIX: &str = "(tsup or tsdown `noExternal`, esbuild, webpack)";
+    const FIX: &str = "(tsup or tsdown `noExternal`, webpack's `externals` or its webpack-node-externals `allowlist`, Vite's `ssr.noExternal`, esbuild)";
     // Also said when a `build` leaves `main` on the TypeScript file (`tsc` with `noEmit`).
     match typescript {
         [] => None,

@@ -40,9 +40,66 @@ const BUNDLERS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// What the `build` script's bundler inlines, for the package in `dir` (relative to `root`).
-/// Empty when the build runs neither tool, or its config is missing or unreadable.
-pub fn bundled(root: &Path, dir: &str, build: Option<&str>) -> Vec<BundlePattern> {
+/// Which workspace packages a package's own build inlines into its output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inlining {
+    /// The bundler and its config (`webpack (services/rotor/webpack.config.js)`).
+    pub by: String,
+    /// Whether a package that no pattern names is inlined (webpack without
+    /// `webpack-node-externals`, Vite's server build for linked packages).
+    pub default: bool,
+    /// Inlined although the default leaves it out (tsup `noExternal`, an `allowlist`,
+    /// Vite's `ssr.noExternal`).
+    pub inline: Vec<BundlePattern>,
+    /// Left to Node whatever else says (webpack `externals`, Vite's `ssr.external`).
+    pub external: Vec<BundlePattern>,
+    /// What the config computes at run time where it decides this, as `file:line (`key`)`.
+    pub unread: Vec<String>,
+    /// Whether an unread value may leave any package external (then nothing is claimed).
+    pub externals_unknown: bool,
+}
+
+impl Inlining {
+    /// Nothing inlined yet, by `by`.
+    pub fn by(by: &str) -> Self {
+        Self {
+            by: by.to_string(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the build surely inlines the workspace package `name`.
+    pub fn inlines(&self, name: &str) -> bool {
+        !self.externals_unknown
+            && (self.default || self.inline.iter().any(|p| p.matches(name)))
+            && !self.external.iter().any(|p| p.matches(name))
+    }
+}
+
+/// What the `build` script's bundler inlines, for the package in `dir` (relative to `root`):
+/// tsup/tsdown by their config's literals, else webpack or a Vite server build
+/// ([`server_bundle`](super::server_bundle)). Empty when the build runs none, or its config is
+/// missing or unparsable.
+pub fn inlining(
+    root: &Path,
+    dir: &str,
+    scripts: &std::collections::BTreeMap<String, String>,
+    start_file: Option<&str>,
+) -> Inlining {
+    let patterns = bundled(root, dir, scripts.get("build").map(String::as_str));
+    if !patterns.is_empty() {
+        return Inlining {
+            by: "tsup/tsdown".into(),
+            inline: patterns,
+            ..Inlining::default()
+        };
+    }
+    super::server_bundle::inlining(root, dir, scripts, start_file).unwrap_or_default()
+}
+
+/// What the `build` script's tsup/tsdown inlines. Empty when the build runs neither tool, or
+/// its config is missing or unreadable.
+fn bundled(root: &Path, dir: &str, build: Option<&str>) -> Vec<BundlePattern> {
     let Some(build) = build else {
         return Vec::new();
     };

@@ -122,10 +122,10 @@ pub struct NodePackage {
     /// For a Next.js app (it depends on `next`, or has a `next.config.*`): what its config
     /// says about the build output. `None` for any other package.
     pub next: Option<NextConfig>,
-    /// What its `build` script's bundler (tsup, tsdown) inlines by its config's `noExternal`
-    /// / `alwaysBundle` literals (read at discovery; empty when unknown).
+    /// Which workspace packages its `build` script's bundler (tsup, tsdown, webpack, a Vite
+    /// server build) inlines, by its config's literals (read at discovery; none when unknown).
     #[serde(skip)]
-    pub bundles: Vec<crate::js::BundlePattern>,
+    pub bundles: super::bundler::Inlining,
     /// What its `build` script's tsup/tsdown writes, by its config (read at discovery).
     #[serde(skip)]
     pub bundler_output: Option<super::bundler::BundlerOutput>,

@@ -41,6 +41,7 @@ pub mod prisma;
 pub mod remote;
 pub mod root;
 pub mod script_files;
+pub mod server_bundle;
 pub mod settings;
 pub mod sources;
 pub mod start_rule;
@@ -324,7 +325,7 @@ fn read_package_at(root: &Path, dir: &str) -> Result<(Package, Value)> {
         n.script_files = script_files::read(root, dir, &n.scripts);
         let top = n.folder.top_level.iter().map(|e| e.name.as_str());
         n.config_files = script_files::config_imports(root, dir, top);
-        n.bundles = bundler::bundled(root, dir, n.scripts.get("build").map(String::as_str));
+        n.bundles = bundler::inlining(root, dir, &n.scripts, n.start_entry.as_deref());
         n.bundler_output = bundler::output(root, dir, n.scripts.get("build").map(String::as_str));
         n.manifest_rewrite = manifest_rewrite::rewrite(root, dir, &n.scripts);
         read_entry_script(root, dir, n);
