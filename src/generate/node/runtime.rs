@@ -131,6 +131,17 @@ pub(super) fn runtime_packages(
             set_json,
         });
     }
+    warn_unbuilt(s, typescript, warnings)?;
+    Ok(out)
+}
+
+/// Warns about the internal packages whose TypeScript entry nothing builds, leaving out those
+/// the service's own build inlines.
+fn warn_unbuilt(
+    s: &Shipping<'_>,
+    mut typescript: Vec<(String, String, String)>,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
     // Those the service's own bundler inlines (tsup/tsdown `noExternal`, `alwaysBundle`,
     // webpack, a Vite server build) are loaded from its output: nothing else needs to build them.
     let bundles = &node_of(s.ws.package(s.service.package))?.bundles;
@@ -158,7 +169,7 @@ pub(super) fn runtime_packages(
     });
     let warning = typescript_warning(&s.service.name, &typescript);
     warnings.extend(warning.map(|w| w + unread.as_deref().unwrap_or_default()));
-    Ok(out)
+    Ok(())
 }
 
 /// Whether the service runs a Nitro server build (`.output/server/index.mjs`, the output of
