@@ -102,9 +102,16 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
                 format!("`{}` in [workspace] not_services of isogen.toml", s.text),
             )
         } else if !users.is_empty() {
+            // tensorzero's `evaluations`: a library others use, with a command-line binary.
+            let bins: Vec<String> = (p.cargo.iter().flat_map(|c| &c.bins))
+                .filter_map(|b| {
+                    let why = super::cargo::tool_reason(p, &b.name)?;
+                    Some(format!("; its binary `{}` is a tool: {why}", b.name))
+                })
+                .collect();
             (
                 Role::InternalPackage,
-                format!("used by {}", users.join(", ")),
+                format!("used by {}{}", users.join(", "), bins.concat()),
             )
         } else if let Some(lambda) = p.node.as_ref().and_then(super::pnpm::lambda::reason) {
             (Role::LambdaHandler, lambda)
@@ -337,15 +344,15 @@ fn serve_args_of(p: &Package) -> Option<String> {
 }
 
 /// For a server's package whose binaries are tools by a command line none of whose
-/// subcommands serves (restate's `restate-cli`, `restate-doctor`), each binary with its
-/// reason; `None` when the names, the sources and the features say it all.
+/// subcommands serves (restate's `restate-cli`, `restate-doctor`) or that requires arguments
+/// (tensorzero's `evaluations --variant-name ...`), each binary with its reason; `None` when the names, the sources and the features say it all.
 fn per_binary_reasons(p: &Package) -> Option<String> {
-    use super::cargo::services::{tool_name, tool_subcommands};
+    use super::cargo::services::{required_arg, tool_name, tool_subcommands};
     let c = p.cargo.as_ref()?;
     c.bins
         .iter()
         .filter(|b| !tool_name(&b.name))
-        .any(|b| tool_subcommands(p, &b.name).is_some())
+        .any(|b| tool_subcommands(p, &b.name).is_some() || required_arg(p, &b.name).is_some())
         .then(|| {
             c.bins
                 .iter()

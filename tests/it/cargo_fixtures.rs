@@ -23,6 +23,7 @@
 //! | cargo-loopback | servers that listen on the loopback address only, unreachable from outside their container: `pubsub-server` binds `format!("127.0.0.1:{port}")` (mini-redis's server), `relay` takes `--listen` (`RELAY_LISTEN`) with the default `127.0.0.1:8080`; generate warns with file and line and the fix (a code change; the `env` or `args` line); `pubsub-cli`'s `--host 127.0.0.1` (a client's) and the test module's bind are not named (`tests/it/loopback.rs`) |
 //! | cargo-ntp | a time daemon on plain sockets with its control tool and its Prometheus exporter in one package (ntpd-rs's `ntp-daemon`, `ntp-ctl`, `ntp-metrics-exporter`): the daemon and the exporter are services by their names, the `-ctl` is a tool; `[workspace.lints.rust] missing_docs = "deny"` applies to every target, the stubs of the dependency-only build too |
 //! | cargo-burrow | a reverse tunnel whose one binary serves or connects as its config file says (rathole's `rathole <CONFIG>`): a tool by default; listed in `services` with `args` naming the config file it ships as an asset, refused without `args` |
+//! | cargo-cli-args | command lines that need more than the binary's name: a proxy on plain sockets whose `start` needs `-c <config>`, an `Option` that clap lets it leave out but its code turns into an error (sozu's `get_config_file_path`: `None => ... .ok_or(..)`), so the `args` isogen proposes carry it and `args` without it are warned about; a CLI whose clap struct lives in its package's library (`use evaluations::Args`, tensorzero's `evaluations`) with a required option (`--variant-name`): a tool, refused without `args` when listed; the gateway that serves with the workspace's tiny_http crate |
 //! | cargo-resolver | a DNS server whose only server framework is an optional dependency behind a feature the defaults leave off (hickory-dns's hyper, behind `prometheus-metrics`): a tool that says so, with its listener in a workspace library; a gateway on plain sockets whose serving subcommand requires its config file (`Start { config: PathBuf }`: `args = ["start", "<config>"]`); a thin binary over a tiny_http library that binds `127.0.0.1` (warned, at the library's line) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
@@ -65,6 +66,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-ntp", &["time-daemon", "time-metrics-exporter"]),
     ("cargo-burrow", &["burrow"]),
     ("cargo-resolver", &["zone-api"]),
+    ("cargo-cli-args", &["gateway"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -864,4 +866,114 @@ fn a_package_asset_written_from_the_root_is_named_with_the_path_that_works() {
         out.status.success() && !text.contains("the asset"),
         "{text}"
     );
+}
+
+/// sozu's shape (tests/fixtures/cargo-cli-args' `proxy`): `proxy start` needs `-c <config>`,
+/// which clap lets it leave out (`config: Option<String>`, global) but whose absence its code
+/// turns into an error (`None => option_env!(..).ok_or(UtilError::GetConfigFilePath)`). The
+/// `args` isogen proposes carry the option; listed without `args`, it is refused with that
+/// line; with `args = ["start"]` (what isogen used to propose), generate warns with the line
+/// that gives it; with the option given, it says nothing.
+#[test]
+fn an_option_the_code_cannot_do_without_is_in_the_args_isogen_proposes() {
+    let dir = fresh_copy("cargo-cli-args");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    let proxy = list
+        .lines()
+        .find(|l| l.starts_with("tool "))
+        .unwrap_or_default();
+    assert!(
+        proxy.contains(
+            "set args = [\"--config\", \"<config>\", \"start\"] (its command line requires a \
+             subcommand at proxy/src/cli.rs:17, and `start` of start, status serves by its name; \
+             it needs `-c`/`--config` (an option its command line at proxy/src/cli.rs:14 may \
+             leave out, but its code fails without it at proxy/src/util.rs:12))"
+        ),
+        "{list}"
+    );
+    let config = |extra: &str| {
+        std::fs::write(
+            dir.path().join("isogen.toml"),
+            format!("[workspace]\nservices = [\"gateway\", \"proxy\"]\n{extra}"),
+        )
+        .unwrap();
+    };
+    config("");
+    fails(
+        &dir,
+        &[
+            "proxy/src/cli.rs:17: binary `proxy` (service `proxy`) needs a subcommand",
+            "by its name, args = [\"--config\", \"<config>\", \"start\"]; it needs \
+             `-c`/`--config`",
+        ],
+    );
+    config("\n[generate.services.proxy]\nargs = [\"start\"]\n");
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "warning: service `proxy`: `args` in [generate.services.proxy] of isogen.toml does \
+             not give `-c`/`--config` (an option its command line at proxy/src/cli.rs:14 may \
+             leave out, but its code fails without it at proxy/src/util.rs:12), so the image's \
+             command would stop there; args = [\"--config\", \"<config>\", \"start\"]"
+        ),
+        "{text}"
+    );
+    for given in [
+        "[\"start\", \"-c\", \"/app/proxy.toml\"]",
+        "[\"--config=/app/proxy.toml\", \"start\"]",
+    ] {
+        config(&format!("\n[generate.services.proxy]\nargs = {given}\n"));
+        let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+        let text = shown(&out, dir.path());
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(!text.contains("--config"), "{given}: {text}");
+    }
+}
+
+/// tensorzero's shape (tests/fixtures/cargo-cli-args' `evaluations`): the binary parses
+/// `Args`, which it imports from its package's library (`use evaluations::Args`), whose
+/// `--variant-name` is a required option. Read where the struct is declared, it makes the
+/// binary a tool (its package depends on the crate that serves), named as such on the
+/// library's row of `isogen list`; listed as a service without `args`, it is refused with the
+/// option; with it, generated.
+#[test]
+fn a_required_option_of_a_command_line_declared_in_a_library_is_read_there() {
+    let dir = fresh_copy("cargo-cli-args");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    let row = list
+        .lines()
+        .find(|l| l.contains(" evaluations "))
+        .unwrap_or_default();
+    assert!(
+        row.starts_with("internal package")
+            && row.contains(
+                "its binary `evaluations` is a tool: its command line requires an option \
+                 (`--variant-name` at evaluations/src/cli.rs:20)"
+            ),
+        "{list}"
+    );
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"gateway\", \"evaluations\"]\n",
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &[
+            "evaluations/src/cli.rs:20: binary `evaluations` (service `evaluations`) needs an \
+             option: its command line requires the option `--variant-name` here",
+            "args = [\"--variant-name\", \"<variant-name>\"]",
+        ],
+    );
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"gateway\", \"evaluations\"]\n\n\
+         [generate.services.evaluations]\nargs = [\"--variant-name\", \"baseline\"]\n",
+    )
+    .unwrap();
+    isogen().arg("generate").arg(dir.path()).assert().success();
 }

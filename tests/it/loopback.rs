@@ -201,3 +201,41 @@ fn a_refused_service_still_has_its_loopback_named() {
     );
     assert!(!ws.path().join("services/gateway/Dockerfile").exists());
 }
+
+/// A Cargo service refused for its command line (tests/fixtures/cargo-loopback's
+/// `pubsub-server`, made to require a positional argument and listed in `services`) has its loopback bind named in the
+/// same run as the refusal, as a Node service has: one run shows both fixes.
+#[test]
+fn a_refused_cargo_service_still_has_its_loopback_named() {
+    let ws = crate::fixture_copy::copy("cargo-loopback", false);
+    let server = ws.path().join("pubsub/src/bin/server.rs");
+    let text = std::fs::read_to_string(&server).unwrap();
+    let edited = text.replace(
+        "    #[arg(long)]\n    port: Option<u16>,",
+        "    #[arg(long)]\n    port: Option<u16>,\n    /// The topic file.\n    topics: String,",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&server, edited).unwrap();
+    // A required argument makes it a tool by default; listed, it is a service again.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"pubsub-server\", \"relay\"]\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8(out.stderr)
+        .unwrap()
+        .replace(&format!("{}/", ws.path().display()), "");
+    assert!(
+        stderr.contains("binary `pubsub-server` (service `pubsub-server`) needs an argument"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: pubsub/src/bin/server.rs:19: `pubsub-server` listens only on \
+             `127.0.0.1:{port}`"
+        ),
+        "{stderr}"
+    );
+}

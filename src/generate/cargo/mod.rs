@@ -116,15 +116,37 @@ pub fn renderings(
     drafts: &mut Vec<Rendering>,
 ) -> Result<Vec<Rendering>> {
     let overrides = config.service(&service.name);
+    // Before any refusal, as for Node: a user fixing the service's command line sees its
+    // loopback listen and its other problems in the same run.
+    let loopbacks = crate::generate::loopback::loopbacks(ws, service, overrides);
+    warnings.extend(loopbacks.iter().map(|l| l.warning(&service.name)));
+    warnings.extend(needed_options_missing(ws, service, overrides));
     let refusal = command_line_given(ws, service, overrides);
-    let ctx = match (refusal, unchecked_context(ws, service, config, config_path)) {
+    match (refusal, unchecked_context(ws, service, config, config_path)) {
         (Err(refused), Ok(ctx)) => {
+            build_warnings(ws, service, config, &ctx, warnings);
             drafts.extend(files_of(&ctx)?);
-            return Err(refused);
+            Err(refused)
         }
-        (Err(refused), Err(_)) => return Err(refused),
-        (Ok(()), ctx) => ctx?,
-    };
+        (Err(refused), Err(_)) => Err(refused),
+        (Ok(()), ctx) => {
+            let ctx = ctx?;
+            build_warnings(ws, service, config, &ctx, warnings);
+            files_of(&ctx)
+        }
+    }
+}
+
+/// The warnings about what the image of a service (planned as `ctx`) lacks to build or run:
+/// missing assets, system libraries, build tools, embedded folders, sqlx's compile-time data.
+fn build_warnings(
+    ws: &Workspace,
+    service: &Service,
+    config: &GenerateConfig,
+    ctx: &CargoTemplateContext,
+    warnings: &mut Vec<String>,
+) {
+    let overrides = config.service(&service.name);
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
     let lockfile = ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref());
     let features: Vec<String> = (config.cargo.features.iter())
@@ -158,9 +180,50 @@ pub fn renderings(
     ));
     warnings.extend(builder_tools::embed_warnings(ws, service));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
-    let loopbacks = crate::generate::loopback::loopbacks(ws, service, overrides);
-    warnings.extend(loopbacks.iter().map(|l| l.warning(&service.name)));
-    files_of(&ctx)
+}
+
+/// For a service whose `args` (or `cmd`) are set but leave out an option its binary's code
+/// needs (see `workspace::cargo::cli_args`; sozu's `-c`/`--config`, which `sozu start` fails
+/// without): the warning, with the `args` line that gives it.
+fn needed_options_missing(
+    ws: &Workspace,
+    service: &Service,
+    overrides: Option<&ServiceConfig>,
+) -> Vec<String> {
+    let Some(o) = overrides else {
+        return Vec::new();
+    };
+    let (key, given): (&str, &[String]) = match (&o.cmd, o.args.as_slice()) {
+        (Some(cmd), _) => ("cmd", cmd.get(1..).unwrap_or_default()),
+        (None, []) => return Vec::new(),
+        (None, args) => ("args", args),
+    };
+    let package = ws.service_package(service);
+    let needed = crate::workspace::cargo::services::needed_options(package, &service.entry);
+    let missing: Vec<_> = needed
+        .into_iter()
+        .filter(|n| !n.option.given_in(given))
+        .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let fixed: Vec<String> = (missing.iter().flat_map(|n| n.option.argv()))
+        .chain(given.iter().cloned())
+        .collect();
+    let fix = match key {
+        "cmd" => "give it in `cmd`, before the subcommand".to_string(),
+        _ => format!(
+            "args = {}",
+            crate::workspace::cargo::services::toml_list(&fixed)
+        ),
+    };
+    vec![format!(
+        "service `{name}`: `{key}` in [generate.services.{name}] of isogen.toml does not give \
+         {what}, so the image's command would stop there; {fix} (a file it reads goes into \
+         the image with `assets`)",
+        name = service.name,
+        what = crate::workspace::cargo::services::needed_note(&missing),
+    )]
 }
 
 /// The Dockerfile and ignore file renderings of a service's context.
@@ -198,13 +261,43 @@ fn command_line_given(
         return Ok(());
     }
     let package = ws.service_package(service);
+    let needed = crate::workspace::cargo::services::needed_options(package, &service.entry);
     let services = crate::workspace::cargo::services::required_subcommand(package, &service.entry)
-        .map(|r| subcommand_needed(ws, service, r));
+        .map(|r| subcommand_needed(ws, service, r, &needed));
     let argument = crate::workspace::cargo::services::required_arg(package, &service.entry)
-        .map(|a| argument_needed(ws, service, a));
-    match services.or(argument) {
+        .map(|a| argument_needed(ws, service, a, &needed));
+    let option = needed
+        .first()
+        .map(|n| option_needed(ws, service, n, &needed));
+    match services.or(argument).or(option) {
         Some(refusal) => Err(refusal),
         None => Ok(()),
+    }
+}
+
+/// The refusal of a service whose binary requires nothing clap checks, but whose code fails
+/// without the options `needed` (the first is `first`; see [`command_line_given`]).
+fn option_needed(
+    ws: &Workspace,
+    service: &Service,
+    first: &crate::workspace::cargo::model::NeededOption,
+    needed: &[&crate::workspace::cargo::model::NeededOption],
+) -> Error {
+    let args: Vec<String> = needed.iter().flat_map(|n| n.option.argv()).collect();
+    Error::WorkspaceAt {
+        path: ws.root.join(&first.file),
+        location: first.option.line.to_string(),
+        message: format!(
+            "binary `{bin}` (service `{name}`) needs {what}, so run bare, as CMD \
+             [\"/app/{bin}\"] would, it stops. Say what the image runs in \
+             [generate.services.{name}] of isogen.toml: args = {args} (a file it reads goes \
+             into the image with `assets`, next to the binary in /app), or cmd = \
+             [\"/app/{bin}\"] if it runs without",
+            bin = service.entry,
+            name = service.name,
+            what = crate::workspace::cargo::services::needed_note(needed),
+            args = crate::workspace::cargo::services::toml_list(&args),
+        ),
     }
 }
 
@@ -213,14 +306,22 @@ fn subcommand_needed(
     ws: &Workspace,
     service: &Service,
     r: &crate::workspace::cargo::model::RequiredSubcommand,
+    needed: &[&crate::workspace::cargo::model::NeededOption],
 ) -> Error {
     // garage lists server, status, node, layout, ...: the one whose name says it serves.
-    let likely = crate::workspace::cargo::services::serving_args(r);
+    let likely = crate::workspace::cargo::services::serving_args(r, needed);
+    let needs = match needed.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; it needs {}",
+            crate::workspace::cargo::services::needed_note(needed)
+        ),
+    };
     let choices = match (r.subcommands.is_empty(), likely) {
-        (true, _) => String::new(),
-        (false, None) => format!(": one of {}", r.subcommands.join(", ")),
+        (true, _) => needs,
+        (false, None) => format!(": one of {}{needs}", r.subcommands.join(", ")),
         (false, Some(args)) => format!(
-            ": one of {}; by its name, args = {}",
+            ": one of {}; by its name, args = {}{needs}",
             r.subcommands.join(", "),
             crate::workspace::cargo::services::toml_list(&args)
         ),
@@ -246,20 +347,42 @@ fn argument_needed(
     ws: &Workspace,
     service: &Service,
     a: &crate::workspace::cargo::model::RequiredArg,
+    needed: &[&crate::workspace::cargo::model::NeededOption],
 ) -> Error {
+    let args: Vec<String> = (needed.iter().flat_map(|n| n.option.argv()))
+        .chain(a.args.iter().flat_map(|c| c.argv()))
+        .collect();
+    let (what, head) = match a.args.as_slice() {
+        [one] if one.flag.is_none() => (format!("`{}`", one.name), "an argument"),
+        [_] => (
+            crate::workspace::cargo::services::required_list(a),
+            "an option",
+        ),
+        _ => (
+            crate::workspace::cargo::services::required_list(a),
+            "arguments",
+        ),
+    };
+    let needs = match needed.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; it also needs {}",
+            crate::workspace::cargo::services::needed_note(needed)
+        ),
+    };
     Error::WorkspaceAt {
         path: ws.root.join(&a.file),
         location: a.line.to_string(),
         message: format!(
-            "binary `{bin}` (service `{name}`) needs an argument: its command line requires \
-             `{arg}` here, so run bare, as CMD [\"/app/{bin}\"] would, it prints its usage and \
-             exits. Say what the image runs in [generate.services.{name}] of isogen.toml: \
-             args = [\"<{arg}>\"] (the value it serves with; a file it reads goes into the \
-             image with `assets`, next to the binary in /app), or cmd = [\"/app/{bin}\"] if \
-             it runs without one",
+            "binary `{bin}` (service `{name}`) needs {head}: its command line requires \
+             {what} here, so run bare, as CMD [\"/app/{bin}\"] would, it prints its usage and \
+             exits{needs}. Say what the image runs in [generate.services.{name}] of isogen.toml: \
+             args = {args} (the values it serves with; a file it reads goes into the image \
+             with `assets`, next to the binary in /app), or cmd = [\"/app/{bin}\"] if it \
+             runs without one",
             bin = service.entry,
             name = service.name,
-            arg = a.name
+            args = crate::workspace::cargo::services::toml_list(&args),
         ),
     }
 }

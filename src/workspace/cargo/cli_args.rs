@@ -1,20 +1,33 @@
-//! Binaries whose command line requires a positional argument: a clap or structopt struct
-//! that derives `Parser` or `StructOpt` with a field clap reads as a positional argument (no
-//! `long`, `short`, `flatten`, `subcommand` or `skip`) that has no default, no `env` and is not
-//! an `Option`, a `Vec` or a `bool`. Run bare, as an image's CMD would run it, such a binary
-//! prints its usage and exits 2: dragonfly's `dfget <URL>` beside the `dfdaemon` server is a
-//! download client, not a service.
+//! Binaries whose command line requires arguments: a clap or structopt struct that derives
+//! `Parser` or `StructOpt` with a field clap requires: a positional argument (no `long`,
+//! `short`, `flatten`, `subcommand` or `skip`) or an option (`long`/`short`) that has no
+//! default, no `env`, no `action` and no condition (`group`, `required_unless_present`,
+//! `conflicts_with`, ...) and is not an `Option`, a `Vec` or a `bool` (or says `required =
+//! true`). Run bare, as an image's CMD would run it, such a binary prints its usage and exits
+//! 2: dragonfly's `dfget <URL>` beside the `dfdaemon` server is a download client, not a
+//! service; tensorzero's `evaluations` requires `--variant-name`.
 //!
-//! It parses the binary's own module files with `syn` (the library's command line is not read:
-//! a server library's struct is usually the server's) and skips a file that does not parse.
+//! The struct is the one the binary parses (`Args::parse()` in its module files), declared in
+//! those files or, when they import it from a workspace crate (`use evaluations::Args`, the
+//! package's own library or another member), in that crate's module files: tensorzero's
+//! `evaluations/src/main.rs` parses the `Args` of `evaluations/src/cli.rs`.
+//!
+//! Besides, the options clap lets it leave out (`Option<...>`, no default) that the binary's
+//! own code cannot do without ([`NeededOption`]): a use of the field `<var>.<option>` whose
+//! `None` is turned into an error (`.unwrap()`, `.expect(..)`, `.ok_or(..)`, `.context(..)`,
+//! a `match` whose `None` arm fails, `let Some(..) = .. else`). sozu's `-c/--config` is one:
+//! `sozu start` without it stops with "failed to start Sōzu".
+//!
+//! Everything is parsed with `syn`; a file that does not parse is skipped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Fields, Item, Meta, Token, Type};
+use syn::visit::Visit;
+use syn::{Attribute, Expr, Fields, Item, Meta, Token, Type, UseTree};
 
-use super::model::RequiredArg;
+use super::model::{CliArg, NeededOption, RequiredArg};
 
 /// Field attribute keys that make a field something else than a required positional argument.
 const NOT_POSITIONAL: &[&str] = &[
@@ -34,42 +47,263 @@ const NOT_POSITIONAL: &[&str] = &[
     "raw",
 ];
 
-/// The first required positional argument of the command line declared in `files` (a binary's
-/// module files), with its file relative to `root`, its line and the field's name.
-pub(super) fn required_arg(root: &Path, bin: &str, files: &[PathBuf]) -> Option<RequiredArg> {
-    files.iter().find_map(|file| {
-        let text = crate::fsio::read_to_string(file).ok()?;
-        let parsed = syn::parse_file(&text).ok()?;
-        let all = files
-            .iter()
-            .filter_map(|f| crate::fsio::read_to_string(f).ok())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let (name, line) = parsed
-            .items
-            .iter()
-            .find_map(|item| positional_of_parser(item, &all))?;
-        let rel = file
-            .strip_prefix(root)
-            .unwrap_or(file)
-            .to_string_lossy()
-            .replace('\\', "/");
-        Some(RequiredArg {
-            bin: bin.to_string(),
-            file: rel,
-            line,
-            name,
+/// Field attribute keys that make an option something clap does not simply require: a
+/// default, a variable, an action (flags, counters), a group or a condition.
+const NOT_REQUIRED_OPTION: &[&str] = &[
+    "flatten",
+    "subcommand",
+    "skip",
+    "env",
+    "default_value",
+    "default_value_t",
+    "default_values",
+    "default_values_t",
+    "default_value_os",
+    "default_value_if",
+    "default_value_ifs",
+    "default_missing_value",
+    "action",
+    "group",
+    "required_unless_present",
+    "required_unless_present_any",
+    "required_unless_present_all",
+    "conflicts_with",
+    "conflicts_with_all",
+    "exclusive",
+    "required_if_eq",
+    "required_if_eq_any",
+    "required_if_eq_all",
+];
+
+/// Methods that turn an absent option into an error (or a panic).
+const FAILS_WITHOUT: &[&str] = &[
+    "unwrap",
+    "expect",
+    "ok_or",
+    "ok_or_else",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "ok_or_eyre",
+];
+
+/// Methods through which a use still stands for the option's value (`args.config.as_ref()`).
+const SAME_VALUE: &[&str] = &[
+    "as_ref",
+    "as_deref",
+    "as_mut",
+    "as_deref_mut",
+    "clone",
+    "cloned",
+    "to_owned",
+    "take",
+];
+
+/// What a binary's command line requires, as [`command_line`] reads it.
+#[derive(Debug, Default)]
+pub(super) struct CommandLine {
+    /// The arguments clap requires.
+    pub required: Option<RequiredArg>,
+    /// The options clap lets it leave out that its code needs.
+    pub needed: Vec<NeededOption>,
+}
+
+/// The command line of binary `bin` (see the module's doc): `files` are its module files;
+/// `crate_files(name)` the module files of the workspace crate a `use name::...` names (none
+/// for another crate). Paths in the result are relative to `root`.
+pub(super) fn command_line(
+    root: &Path,
+    bin: &str,
+    files: &[PathBuf],
+    crate_files: &dyn Fn(&str) -> Vec<PathBuf>,
+) -> CommandLine {
+    let texts: Vec<(&PathBuf, String)> = files
+        .iter()
+        .filter_map(|f| crate::fsio::read_to_string(f).ok().map(|t| (f, t)))
+        .collect();
+    let sources: String = texts
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let parsed: Vec<(&PathBuf, syn::File)> = texts
+        .iter()
+        .filter_map(|(f, t)| syn::parse_file(t).ok().map(|p| (*f, p)))
+        .collect();
+    let Some((file, (args, optional))) = parser_struct(&parsed, &sources, crate_files) else {
+        return CommandLine::default();
+    };
+    let rel = relative(root, &file);
+    let required = args.first().map(|first| RequiredArg {
+        bin: bin.to_string(),
+        file: rel.clone(),
+        line: first.line,
+        name: first.name.clone(),
+        args: args.clone(),
+    });
+    let mut needed: Vec<NeededOption> = Vec::new();
+    if !optional.is_empty() {
+        for (path, file) in &parsed {
+            let mut finder = Demands {
+                fields: &optional,
+                found: Vec::new(),
+            };
+            finder.visit_file(file);
+            for (name, line) in finder.found {
+                if needed.iter().any(|n| n.option.name == name) {
+                    continue;
+                }
+                let Some(option) = optional.iter().find(|o| o.name == name) else {
+                    continue;
+                };
+                needed.push(NeededOption {
+                    bin: bin.to_string(),
+                    file: rel.clone(),
+                    option: option.clone(),
+                    needed_at: format!("{}:{line}", relative(root, path)),
+                });
+            }
+        }
+    }
+    CommandLine { required, needed }
+}
+
+/// `file` relative to `root`, `/`-separated.
+fn relative(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Calls that parse the process's command line into a struct: `Args::parse()`,
+/// `Opt::from_args()`, ...
+const PARSE_CALLS: &[&str] = &[
+    "parse()",
+    "try_parse()",
+    "parse_from(",
+    "try_parse_from(",
+    "from_args()",
+    "from_args_safe()",
+    "from_iter(",
+];
+
+/// Whether `sources` parse the command line into the type they call `name`.
+fn parsed_as(sources: &str, name: &str) -> bool {
+    PARSE_CALLS
+        .iter()
+        .any(|call| sources.contains(&format!("{name}::{call}")))
+}
+
+/// The struct deriving `Parser` or `StructOpt` that the binary parses its command line into
+/// (`<Name>::parse()` in `sources`; structopt and clap also derive them on the argument
+/// structs of subcommands, garage's `ConnectNodeOpt { node }`), with its file: declared in the
+/// binary's files, else imported from a workspace crate.
+fn parser_struct(
+    parsed: &[(&PathBuf, syn::File)],
+    sources: &str,
+    crate_files: &dyn Fn(&str) -> Vec<PathBuf>,
+) -> Option<(PathBuf, ParserFields)> {
+    for (path, file) in parsed {
+        let own = all_items(&file.items)
+            .into_iter()
+            .find_map(|item| match item {
+                Item::Struct(s)
+                    if s.attrs.iter().any(derives_parser)
+                        && parsed_as(sources, &s.ident.to_string()) =>
+                {
+                    Some(fields_of(s))
+                }
+                _ => None,
+            });
+        if let Some(s) = own {
+            return Some(((*path).clone(), s));
+        }
+    }
+    // `use evaluations::{Args, ...};` then `Args::parse()`: the crate's struct.
+    let mut imports = Vec::new();
+    for (_, file) in parsed {
+        for item in all_items(&file.items) {
+            if let Item::Use(u) = item {
+                imported(&u.tree, &mut Vec::new(), &mut imports);
+            }
+        }
+    }
+    imports.into_iter().find_map(|(local, path)| {
+        let (krate, ident) = (path.first()?, path.last()?);
+        if path.len() < 2 || ["crate", "self", "super"].contains(&krate.as_str()) {
+            return None;
+        }
+        if !parsed_as(sources, &local) {
+            return None;
+        }
+        let needle = format!("struct {ident}");
+        crate_files(krate).into_iter().find_map(|f| {
+            let text = crate::fsio::read_to_string(&f).ok()?;
+            if !text.contains(&needle) {
+                return None;
+            }
+            let file = syn::parse_file(&text).ok()?;
+            let found = all_items(&file.items)
+                .into_iter()
+                .find_map(|item| match item {
+                    Item::Struct(s) if s.ident == ident && s.attrs.iter().any(derives_parser) => {
+                        Some(fields_of(s))
+                    }
+                    _ => None,
+                });
+            found.map(|s| (f, s))
         })
     })
 }
 
-/// The required positional arguments of each subcommand of enum `ty` (a derive-style
-/// subcommand enum declared in `files`), by the subcommand's name (kebab-case, and the
-/// `name = "..."` an attribute gives): `Start { config: PathBuf }` -> `start`: `config`;
-/// `Run(RunArgs)` -> the positional fields of `struct RunArgs`. Subcommands with none are left
-/// out, as is a variant with subcommands of its own (what it requires depends on the next
-/// choice). Files that do not parse are skipped.
-pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, Vec<String>> {
+/// A command line struct's required arguments and optional options.
+type ParserFields = (Vec<CliArg>, Vec<CliArg>);
+
+/// The required arguments and the optional options of struct `s`.
+fn fields_of(s: &syn::ItemStruct) -> ParserFields {
+    match &s.fields {
+        Fields::Named(fields) => (required_fields(fields), optional_options(fields)),
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
+/// The names a `use` tree brings in, each with the path it names: `use a::{b::C, D as E}` ->
+/// (`C`, [a, b, C]), (`E`, [a, D]).
+fn imported(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+    match tree {
+        UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            imported(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        UseTree::Name(n) => {
+            let mut path = prefix.clone();
+            path.push(n.ident.to_string());
+            out.push((n.ident.to_string(), path));
+        }
+        UseTree::Rename(r) => {
+            let mut path = prefix.clone();
+            path.push(r.ident.to_string());
+            out.push((r.rename.to_string(), path));
+        }
+        UseTree::Group(g) => {
+            for t in &g.items {
+                imported(t, prefix, out);
+            }
+        }
+        UseTree::Glob(_) => {}
+    }
+}
+
+/// The required arguments (positional ones and required options) of each subcommand of enum
+/// `ty` (a derive-style subcommand enum declared in `files`), by the subcommand's name
+/// (kebab-case, and the `name = "..."` an attribute gives): `Start { config: PathBuf }` ->
+/// `start`: `config`; `Run(RunArgs)` -> the required fields of `struct RunArgs`. Subcommands
+/// with none are left out, as is a variant with subcommands of its own (what it requires
+/// depends on the next choice). Files that do not parse are skipped.
+pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, Vec<CliArg>> {
     let parsed: Vec<syn::File> = files
         .iter()
         .filter_map(|f| crate::fsio::read_to_string(f).ok())
@@ -90,8 +324,8 @@ pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, V
         {
             continue;
         }
-        let args: Vec<String> = match &v.fields {
-            Fields::Named(named) => positional_fields(named),
+        let args: Vec<CliArg> = match &v.fields {
+            Fields::Named(named) => required_fields(named),
             Fields::Unnamed(u) if u.unnamed.len() == 1 => {
                 let Type::Path(p) = &u.unnamed[0].ty else {
                     continue;
@@ -103,7 +337,7 @@ pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, V
                     .iter()
                     .find_map(|i| match i {
                         Item::Struct(s) if s.ident == name => match &s.fields {
-                            Fields::Named(named) => Some(positional_fields(named)),
+                            Fields::Named(named) => Some(required_fields(named)),
                             _ => None,
                         },
                         _ => None,
@@ -136,14 +370,208 @@ fn all_items(items: &[Item]) -> Vec<&Item> {
     out
 }
 
-/// The names of the required positional fields of a clap struct or struct-like variant.
-fn positional_fields(fields: &syn::FieldsNamed) -> Vec<String> {
+/// The arguments clap requires of a struct or struct-like variant, in field order: required
+/// positional fields and required options.
+fn required_fields(fields: &syn::FieldsNamed) -> Vec<CliArg> {
     fields
         .named
         .iter()
-        .filter(|f| f.attrs.iter().all(|a| !not_positional(a)) && required_type(&f.ty))
-        .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+        .filter_map(|f| {
+            let ident = f.ident.as_ref()?;
+            let name = ident.to_string();
+            let line = ident.span().start().line;
+            if f.attrs.iter().all(|a| !not_positional(a)) && required_type(&f.ty) {
+                return Some(CliArg {
+                    name,
+                    flag: None,
+                    short: None,
+                    line,
+                });
+            }
+            let o = option_of(f)?;
+            let simple = !o.unreadable && !o.required_false && !o.conditional;
+            (simple && (o.required_true || required_type(&f.ty))).then(|| CliArg {
+                flag: o.long.clone().or_else(|| o.short.clone()),
+                short: o.long.and(o.short),
+                name,
+                line,
+            })
+        })
         .collect()
+}
+
+/// The options of a struct that clap lets the command line leave out for want of a value:
+/// an `Option<...>` with no default, no `env` and no condition (`--config`, not `--verbose`).
+fn optional_options(fields: &syn::FieldsNamed) -> Vec<CliArg> {
+    fields
+        .named
+        .iter()
+        .filter_map(|f| {
+            let ident = f.ident.as_ref()?;
+            let o = option_of(f)?;
+            let wrapped = matches!(&f.ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"));
+            (wrapped && !o.unreadable && !o.conditional && !o.required_true).then(|| CliArg {
+                name: ident.to_string(),
+                flag: o.long.clone().or_else(|| o.short.clone()),
+                short: o.long.and(o.short),
+                line: ident.span().start().line,
+            })
+        })
+        .collect()
+}
+
+/// What the clap attributes of an option field say.
+struct OptionAttrs {
+    long: Option<String>,
+    short: Option<String>,
+    /// A default, a variable, an action, a group or a condition.
+    conditional: bool,
+    required_true: bool,
+    required_false: bool,
+    /// An attribute isogen cannot read.
+    unreadable: bool,
+}
+
+/// The flags and keys of field `f` when its attributes make it an option (`long`, `short`);
+/// `None` for a positional argument or another field.
+fn option_of(f: &syn::Field) -> Option<OptionAttrs> {
+    let ident = f.ident.as_ref()?.to_string();
+    let mut o = OptionAttrs {
+        long: None,
+        short: None,
+        conditional: false,
+        required_true: false,
+        required_false: false,
+        unreadable: false,
+    };
+    for attr in &f.attrs {
+        let clap = ["arg", "clap", "structopt", "command"]
+            .iter()
+            .any(|k| attr.path().is_ident(k));
+        if !clap || !matches!(attr.meta, Meta::List(_)) {
+            continue;
+        }
+        let Ok(items) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        else {
+            o.unreadable = true;
+            continue;
+        };
+        for m in &items {
+            let key = m
+                .path()
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            let value = match m {
+                Meta::NameValue(nv) => Some(&nv.value),
+                _ => None,
+            };
+            let literal = value.and_then(|v| match v {
+                Expr::Lit(l) => Some(&l.lit),
+                _ => None,
+            });
+            match (key.as_str(), literal) {
+                ("long", None) => o.long = Some(format!("--{}", ident.replace('_', "-"))),
+                ("long", Some(syn::Lit::Str(s))) => o.long = Some(format!("--{}", s.value())),
+                ("short", None) => o.short = ident.chars().next().map(|c| format!("-{c}")),
+                ("short", Some(syn::Lit::Char(c))) => o.short = Some(format!("-{}", c.value())),
+                ("long" | "short", _) => o.unreadable = true,
+                ("required", Some(syn::Lit::Bool(b))) if b.value => o.required_true = true,
+                ("required", _) => o.required_false = true,
+                (k, _) if NOT_REQUIRED_OPTION.contains(&k) => o.conditional = true,
+                _ => {}
+            }
+        }
+    }
+    (o.long.is_some() || o.short.is_some()).then_some(o)
+}
+
+/// Finds the uses of `fields` (by name, as `<var>.<field>`) whose `None` the code turns into
+/// an error; each with its line.
+struct Demands<'a> {
+    fields: &'a [CliArg],
+    found: Vec<(String, usize)>,
+}
+
+impl Demands<'_> {
+    /// The option `expr` stands for: `args.config`, `args.config.as_ref()`, `&opt.config`.
+    fn option_of(&self, expr: &Expr) -> Option<(String, usize)> {
+        match expr {
+            Expr::MethodCall(m) if SAME_VALUE.contains(&m.method.to_string().as_str()) => {
+                self.option_of(&m.receiver)
+            }
+            Expr::Reference(r) => self.option_of(&r.expr),
+            Expr::Paren(p) => self.option_of(&p.expr),
+            Expr::Field(f) => {
+                let syn::Member::Named(name) = &f.member else {
+                    return None;
+                };
+                let on_a_variable = matches!(&*f.base, Expr::Path(p) if p.path.get_ident().is_some_and(|i| i != "self"));
+                let known = self.fields.iter().any(|o| *name == o.name);
+                (on_a_variable && known).then(|| (name.to_string(), name.span().start().line))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Demands<'_> {
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if FAILS_WITHOUT.contains(&m.method.to_string().as_str()) {
+            self.found.extend(self.option_of(&m.receiver));
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        if let Some(found) = self.option_of(&m.expr) {
+            let none_fails = m.arms.iter().any(|arm| {
+                let none = matches!(&arm.pat, syn::Pat::Ident(p) if p.ident == "None")
+                    || matches!(&arm.pat, syn::Pat::Path(p) if p.path.is_ident("None"));
+                none && fails(&arm.body)
+            });
+            if none_fails {
+                self.found.push(found);
+            }
+        }
+        syn::visit::visit_expr_match(self, m);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        // `let Some(path) = args.config else { ... }`: the else branch diverges.
+        if let Some(init) = &l.init {
+            if init.diverge.is_some() {
+                self.found.extend(self.option_of(&init.expr));
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+}
+
+/// Whether evaluating `body` fails: it calls one of [`FAILS_WITHOUT`], builds an `Err(..)`,
+/// exits the process or panics (`panic!`, `bail!`, `unreachable!`).
+fn fails(body: &Expr) -> bool {
+    struct Fails(bool);
+    impl<'ast> Visit<'ast> for Fails {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0 |= FAILS_WITHOUT.contains(&m.method.to_string().as_str());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                self.0 |= matches!(last.as_deref(), Some("Err" | "exit"));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let last = m.path.segments.last().map(|s| s.ident.to_string());
+            self.0 |= matches!(last.as_deref(), Some("panic" | "bail" | "unreachable"));
+        }
+    }
+    let mut f = Fails(false);
+    f.visit_expr(body);
+    f.0
 }
 
 /// The keys of a clap, structopt or command attribute (`subcommand`, `long`, `name`, ...).
@@ -180,45 +608,6 @@ fn clap_items(attr: &Attribute) -> Vec<Meta> {
     attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
         .map(|items| items.into_iter().collect())
         .unwrap_or_default()
-}
-
-/// Calls that parse the process's command line into a struct: `Args::parse()`,
-/// `Opt::from_args()`, ...
-const PARSE_CALLS: &[&str] = &[
-    "parse()",
-    "try_parse()",
-    "parse_from(",
-    "try_parse_from(",
-    "from_args()",
-    "from_args_safe()",
-    "from_iter(",
-];
-
-/// For the struct deriving `Parser` or `StructOpt` that the binary parses its command line
-/// into (`<Name>::parse()` in `sources`; structopt and clap also derive them on the argument
-/// structs of subcommands, garage's `ConnectNodeOpt { node }`): its first required positional
-/// field's name and line.
-fn positional_of_parser(item: &Item, sources: &str) -> Option<(String, usize)> {
-    let Item::Struct(s) = item else {
-        return None;
-    };
-    if !s.attrs.iter().any(derives_parser) {
-        return None;
-    }
-    let parsed = PARSE_CALLS
-        .iter()
-        .any(|call| sources.contains(&format!("{}::{call}", s.ident)));
-    if !parsed {
-        return None;
-    }
-    let Fields::Named(fields) = &s.fields else {
-        return None;
-    };
-    fields.named.iter().find_map(|f| {
-        let ident = f.ident.as_ref()?;
-        let positional = f.attrs.iter().all(|a| !not_positional(a));
-        (positional && required_type(&f.ty)).then(|| (ident.to_string(), ident.span().start().line))
-    })
 }
 
 /// Whether `attr` is `#[derive(..., Parser, ...)]` (or `clap::Parser`, `StructOpt`).
@@ -285,7 +674,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("main.rs");
         std::fs::write(&path, text).unwrap();
-        required_arg(dir.path(), "b", &[path]).map(|a| (a.name, a.line))
+        command_line(dir.path(), "b", &[path], &|_| Vec::new())
+            .required
+            .map(|a| (a.name, a.line))
     }
 
     #[test]
@@ -300,7 +691,6 @@ mod tests {
         for server in [
             // mini-redis-server: an optional `--port`.
             "#[derive(Parser, Debug)]\nstruct Cli {\n    #[arg(long)]\n    port: Option<u16>,\n}\n",
-            "#[derive(Parser)]\nstruct Cli {\n    #[arg(short, long)]\n    config: PathBuf,\n}\n",
             "#[derive(Parser)]\nstruct Cli {\n    #[arg(env = \"CONFIG\")]\n    config: PathBuf,\n}\n",
             "#[derive(Parser)]\nstruct Cli {\n    #[arg(default_value = \"a.toml\")]\n    config: PathBuf,\n}\n",
             "#[derive(Parser)]\nstruct Cli {\n    #[arg(required = false)]\n    config: PathBuf,\n}\n",
@@ -328,13 +718,132 @@ mod tests {
             "#[derive(Subcommand)]\npub enum Command {\n    /// Serve with a config file.\n    Start { config: PathBuf, #[arg(long)] port: Option<u16> },\n    #[command(name = \"check-config\")]\n    Check { #[arg(short, long)] config: PathBuf },\n    Run(RunArgs),\n    #[command(subcommand)]\n    Db(DbCmd),\n    Stop,\n}\n#[derive(Args)]\nstruct RunArgs {\n    listen: String,\n    upstream: Option<String>,\n}\n",
         )
         .unwrap();
-        let got = subcommand_args(&[path], "Command");
-        let want: BTreeMap<String, Vec<String>> = [
-            ("start".to_string(), vec!["config".to_string()]),
-            ("run".to_string(), vec!["listen".to_string()]),
+        let got: BTreeMap<String, Vec<Vec<String>>> = subcommand_args(&[path], "Command")
+            .into_iter()
+            .map(|(k, v)| (k, v.iter().map(CliArg::argv).collect()))
+            .collect();
+        let want: BTreeMap<String, Vec<Vec<String>>> = [
+            ("start".to_string(), vec![vec!["<config>".to_string()]]),
+            (
+                "check-config".to_string(),
+                vec![vec!["--config".to_string(), "<config>".to_string()]],
+            ),
+            ("run".to_string(), vec![vec!["<listen>".to_string()]]),
         ]
         .into_iter()
         .collect();
         assert_eq!(got, want);
+    }
+
+    /// The command line of a binary whose module file is `main`, with `lib` as the module
+    /// file of a workspace crate called `evaluations`.
+    fn line_of(main: &str, lib: &str) -> CommandLine {
+        let dir = tempfile::tempdir().unwrap();
+        let (bin, krate) = (dir.path().join("main.rs"), dir.path().join("cli.rs"));
+        std::fs::write(&bin, main).unwrap();
+        std::fs::write(&krate, lib).unwrap();
+        let files = |name: &str| match name {
+            "evaluations" => vec![krate.clone()],
+            _ => Vec::new(),
+        };
+        command_line(dir.path(), "b", std::slice::from_ref(&bin), &files)
+    }
+
+    #[test]
+    fn required_options_are_read_with_their_flags_and_optional_ones_are_not() {
+        let required = |fields: &str| {
+            let text = format!(
+                "#[derive(Parser)]\nstruct Cli {{\n{fields}\n}}\nfn main() {{ Cli::parse(); }}\n"
+            );
+            line_of(&text, "")
+                .required
+                .map(|r| r.args.iter().flat_map(CliArg::argv).collect::<Vec<_>>())
+        };
+        let want = |v: &[&str]| Some(v.iter().map(ToString::to_string).collect::<Vec<_>>());
+        // tensorzero's `--variant-name`; a short-only option; a renamed long one.
+        assert_eq!(
+            required("    #[arg(short, long)]\n    variant_name: String,"),
+            want(&["--variant-name", "<variant-name>"])
+        );
+        assert_eq!(
+            required("    #[arg(short)]\n    config: PathBuf,"),
+            want(&["-c", "<config>"])
+        );
+        assert_eq!(
+            required("    #[clap(long = \"cfg\")]\n    config: PathBuf,"),
+            want(&["--cfg", "<config>"])
+        );
+        assert_eq!(
+            required("    #[arg(long, required = true)]\n    config: Option<PathBuf>,"),
+            want(&["--config", "<config>"])
+        );
+        for optional in [
+            "    #[arg(long)]\n    config: Option<PathBuf>,",
+            "    #[arg(long, default_value = \"a.toml\")]\n    config: PathBuf,",
+            "    #[arg(long, env = \"CONFIG\")]\n    config: PathBuf,",
+            "    #[arg(short, long, action = clap::ArgAction::Count)]\n    verbose: u8,",
+            "    #[arg(long, group = \"source\")]\n    dataset: String,",
+            "    #[arg(long, required_unless_present = \"ids\")]\n    dataset: String,",
+            "    #[arg(long, required = false)]\n    dataset: String,",
+            "    #[arg(long)]\n    ids: Vec<String>,",
+            "    #[arg(long)]\n    json: bool,",
+        ] {
+            assert_eq!(required(optional), None, "{optional}");
+        }
+    }
+
+    #[test]
+    fn a_command_line_imported_from_a_workspace_crate_is_read_there() {
+        let cli = "#[derive(Parser, Debug)]\npub struct Args {\n    #[arg(long, default_value = \"x\")]\n    pub config_file: PathBuf,\n    #[arg(short, long)]\n    pub variant_name: String,\n}\n";
+        for main in [
+            "use clap::Parser;\nuse evaluations::{run, Args};\nfn main() { let args = Args::parse(); }\n",
+            "use evaluations::cli::Args as Cli;\nfn main() { Cli::parse(); }\n",
+        ] {
+            let r = line_of(main, cli).required.expect(main);
+            assert_eq!((r.file.as_str(), r.line, r.name.as_str()), ("cli.rs", 6, "variant_name"));
+        }
+        // Not parsed, or from a crate that is not the workspace's: nothing.
+        assert!(line_of("use evaluations::Args;\nfn main() {}\n", cli)
+            .required
+            .is_none());
+        assert!(
+            line_of("use other::Args;\nfn main() { Args::parse(); }\n", cli)
+                .required
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_option_the_code_fails_without_is_needed() {
+        let cli = "#[derive(Parser)]\npub struct Args {\n    #[clap(short = 'c', long = \"config\", global = true)]\n    pub config: Option<String>,\n    #[clap(long)]\n    pub port: Option<u16>,\n}\n";
+        let needed = |body: &str| -> Vec<(String, String)> {
+            let main = format!("{cli}fn main() {{ let args = Args::parse(); run(&args); }}\nfn run(args: &Args) {{\n{body}\n}}\n");
+            line_of(&main, "")
+                .needed
+                .into_iter()
+                .map(|n| (n.option.argv().join(" "), n.needed_at))
+                .collect()
+        };
+        let config =
+            |line: usize| vec![("--config <config>".to_string(), format!("main.rs:{line}"))];
+        // sozu: a match whose `None` arm fails.
+        assert_eq!(needed("    match args.config.as_ref() {\n        Some(c) => Ok(c.as_str()),\n        None => option_env!(\"X\").ok_or(Error::Config),\n    }"), config(10));
+        assert_eq!(
+            needed("    let path = args.config.clone().expect(\"--config\");"),
+            config(10)
+        );
+        assert_eq!(
+            needed("    let Some(path) = &args.config else { return };"),
+            config(10)
+        );
+        for fine in [
+            "    let port = args.port.unwrap_or(8080);",
+            "    let path = args.config.clone().unwrap_or_default();",
+            "    match args.config.as_ref() {\n        Some(c) => load(c),\n        None => Config::default(),\n    }",
+            // Another struct's field of the same name.
+            "    let c = self.config.unwrap();",
+        ] {
+            assert_eq!(needed(fine), Vec::new(), "{fine}");
+        }
     }
 }

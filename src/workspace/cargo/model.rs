@@ -130,6 +130,9 @@ pub struct CargoPackage {
     /// Binaries whose command line requires a positional argument (dfget's `<URL>`; see
     /// `cli_args`): run bare, they print their usage and exit.
     pub required_args: Vec<RequiredArg>,
+    /// Options its binaries' command lines may leave out but their code needs (see
+    /// [`NeededOption`]).
+    pub needed_options: Vec<NeededOption>,
     /// Where its binaries (or its library) bind their listening socket to a loopback address
     /// (see `loopback`): unreachable from outside a container.
     pub loopback_binds: Vec<LoopbackBind>,
@@ -194,21 +197,80 @@ pub struct RequiredSubcommand {
     /// The subcommands it chooses from (kebab-case, as clap names them), when isogen could
     /// read them (see `subcommand_names`); empty otherwise.
     pub subcommands: Vec<String>,
-    /// The required positional arguments of those subcommands that have some, by subcommand
-    /// (`start` -> `config` for `Start { config: PathBuf }`; see `cli_args`).
-    pub arguments: std::collections::BTreeMap<String, Vec<String>>,
+    /// The arguments those subcommands require (positional ones and required options), by
+    /// subcommand, for those that have some (`start` -> `config` for `Start { config: PathBuf
+    /// }`; see `cli_args`).
+    pub arguments: std::collections::BTreeMap<String, Vec<CliArg>>,
 }
 
-/// A binary's required positional argument (see `cli_args`).
+/// A binary's required arguments (see `cli_args`): run bare, it prints its usage and exits.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RequiredArg {
     pub bin: String,
-    /// The source file, relative to the workspace root, `/`-separated.
+    /// The source file of the command line's struct, relative to the workspace root,
+    /// `/`-separated (a library's file when the binary parses a struct a library declares).
     pub file: String,
-    /// The field's line, 1-based.
+    /// The first required field's line, 1-based.
     pub line: usize,
+    /// The first required field's name.
+    pub name: String,
+    /// Every argument the command line requires, in field order (the first is `name`).
+    pub args: Vec<CliArg>,
+}
+
+/// One argument of a clap command line: a positional one or an option.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CliArg {
     /// The field's name.
     pub name: String,
+    /// The option's flag (`--variant-name`, or `-c` when it has no long one); `None` for a
+    /// positional argument.
+    pub flag: Option<String>,
+    /// The option's other flag, when it has both (`-c` beside `--config`).
+    pub short: Option<String>,
+    /// The field's line, 1-based.
+    pub line: usize,
+}
+
+impl CliArg {
+    /// How a command line gives it, with a placeholder for its value: `["<config>"]`,
+    /// `["--variant-name", "<variant-name>"]`.
+    pub fn argv(&self) -> Vec<String> {
+        let value = format!("<{}>", self.name.replace('_', "-"));
+        match &self.flag {
+            Some(flag) => vec![flag.clone(), value],
+            None => vec![value],
+        }
+    }
+
+    /// Whether `args` give this option (`--config x`, `--config=x`, `-c x`, `-cx`); a
+    /// positional argument is never "given" this way.
+    pub fn given_in(&self, args: &[String]) -> bool {
+        let flags = self.flag.iter().chain(&self.short);
+        flags.into_iter().any(|f| {
+            args.iter().any(|a| {
+                a == f
+                    || a.strip_prefix(f.as_str()).is_some_and(|rest| {
+                        rest.starts_with('=') || (!f.starts_with("--") && !rest.is_empty())
+                    })
+            })
+        })
+    }
+}
+
+/// An option that clap lets a binary's command line leave out (an `Option<...>` field) but
+/// whose absence its own code turns into an error: sozu's `-c/--config`, which `sozu start`
+/// needs (`args.config` ... `None => ... .ok_or(UtilError::GetConfigFilePath)`). See
+/// `cli_args::needed_options`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NeededOption {
+    pub bin: String,
+    /// The file of the command line's struct, relative to the workspace root.
+    pub file: String,
+    /// The option.
+    pub option: CliArg,
+    /// Where the code fails without it, `file:line` relative to the workspace root.
+    pub needed_at: String,
 }
 
 /// A loopback address a binary listens on (see `loopback`).

@@ -426,6 +426,7 @@ impl Loader {
                 side_tools: Vec::new(),
                 required_subcommands: Vec::new(),
                 required_args: Vec::new(),
+                needed_options: Vec::new(),
                 loopback_binds: Vec::new(),
                 live_reload: None,
                 missing_embeds,

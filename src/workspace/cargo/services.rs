@@ -324,16 +324,57 @@ pub fn serving_subcommand(r: &super::model::RequiredSubcommand) -> Option<&str> 
 }
 
 /// The `args` that run the serving subcommand of `r` (see [`serving_subcommand`]), with a
-/// placeholder for each positional argument it requires: `["start", "<config>"]` for
-/// `Start { config: PathBuf }`.
-pub fn serving_args(r: &super::model::RequiredSubcommand) -> Option<Vec<String>> {
+/// placeholder for each argument it requires: `["start", "<config>"]` for `Start { config:
+/// PathBuf }`, `["start", "--config", "<config>"]` for a required option. The options the
+/// binary's code needs (`needed`, of the top-level command line) come first, where clap
+/// takes them: `["-c", "<config>", "start"]` (sozu).
+pub fn serving_args(
+    r: &super::model::RequiredSubcommand,
+    needed: &[&super::model::NeededOption],
+) -> Option<Vec<String>> {
     let s = serving_subcommand(r)?;
     let placeholders = r.arguments.get(s).into_iter().flatten();
     Some(
-        std::iter::once(s.to_string())
-            .chain(placeholders.map(|a| format!("<{a}>")))
+        (needed.iter().flat_map(|n| n.option.argv()))
+            .chain(std::iter::once(s.to_string()))
+            .chain(placeholders.flat_map(super::model::CliArg::argv))
             .collect(),
     )
+}
+
+/// The options binary `bin`'s command line may leave out but its code needs (see
+/// `super::cli_args`): sozu's `-c/--config`.
+pub fn needed_options<'a>(
+    package: &'a crate::workspace::Package,
+    bin: &str,
+) -> Vec<&'a super::model::NeededOption> {
+    package
+        .cargo
+        .as_ref()
+        .map(|c| c.needed_options.iter().filter(|n| n.bin == bin).collect())
+        .unwrap_or_default()
+}
+
+/// What the options `needed` are, for a message: `` `-c`/`--config` (its code needs it at
+/// bin/src/util.rs:124) ``.
+pub fn needed_note(needed: &[&super::model::NeededOption]) -> String {
+    let each: Vec<String> = needed
+        .iter()
+        .map(|n| {
+            let flags: Vec<&str> = (n.option.short.iter().chain(&n.option.flag))
+                .map(String::as_str)
+                .collect();
+            format!(
+                "`{}` (an option its command line at {}:{} may leave out, but its code fails \
+                 without it at {})",
+                flags.join("`/`"),
+                n.file,
+                n.option.line,
+                n.needed_at
+            )
+        })
+        .collect();
+    each.join(", ")
 }
 
 /// `["start", "<config>"]`: a list of strings as isogen.toml writes it.
@@ -347,10 +388,22 @@ pub fn toml_list(items: &[String]) -> String {
 /// tunnel/src/main.rs:9, and `server` serves) ``; `None` when its command line requires
 /// neither a subcommand with a serving name nor an argument.
 pub fn serve_args(package: &crate::workspace::Package, bin: &str) -> Option<String> {
+    let needed = needed_options(package, bin);
+    let needed_too = match needed.is_empty() {
+        true => String::new(),
+        false => format!("; it needs {}", needed_note(&needed)),
+    };
     if let Some(r) = required_subcommand(package, bin) {
-        let args = serving_args(r)?;
-        let s = &args[0];
-        let needs = match &args[1..] {
+        let args = serving_args(r, &needed)?;
+        let s = serving_subcommand(r)?;
+        let more: Vec<String> = r
+            .arguments
+            .get(s)
+            .into_iter()
+            .flatten()
+            .flat_map(super::model::CliArg::argv)
+            .collect();
+        let needs = match &more[..] {
             [] => String::new(),
             more => format!(
                 "; `{s}` requires {}: a file it reads goes into the image with `assets`",
@@ -359,7 +412,7 @@ pub fn serve_args(package: &crate::workspace::Package, bin: &str) -> Option<Stri
         };
         return Some(format!(
             "args = {} (its command line requires a subcommand at {}:{}, and `{s}` of \
-             {} serves by its name{needs})",
+             {} serves by its name{needs}{needed_too})",
             toml_list(&args),
             r.file,
             r.line,
@@ -367,13 +420,43 @@ pub fn serve_args(package: &crate::workspace::Package, bin: &str) -> Option<Stri
         ));
     }
     let a = required_arg(package, bin)?;
+    let args: Vec<String> = (needed.iter().flat_map(|n| n.option.argv()))
+        .chain(a.args.iter().flat_map(super::model::CliArg::argv))
+        .collect();
     Some(format!(
-        "args = [\"<{name}>\"] (its command line requires the argument `{name}` at {}:{}; a \
-         file it reads goes into the image with `assets`)",
+        "args = {} (its command line requires {} at {}:{}; a file it reads goes into the \
+         image with `assets`{needed_too})",
+        toml_list(&args),
+        required_list(a),
         a.file,
         a.line,
-        name = a.name
     ))
+}
+
+/// The arguments `a` requires, for a message: `` the argument `config` ``, `` the options
+/// `--variant-name`, `--dataset` ``.
+pub fn required_list(a: &super::model::RequiredArg) -> String {
+    let (kind, names) = required_kind(a);
+    let kind = kind.strip_prefix("an ").unwrap_or(kind);
+    format!("the {kind} {names}")
+}
+
+/// What `a` requires and their names: (`an argument`, `` `config` ``), (`options`,
+/// `` `--variant-name`, `--dataset` ``).
+fn required_kind(a: &super::model::RequiredArg) -> (&'static str, String) {
+    let names: Vec<String> = a
+        .args
+        .iter()
+        .map(|c| format!("`{}`", c.flag.clone().unwrap_or_else(|| c.name.clone())))
+        .collect();
+    let options = a.args.iter().filter(|c| c.flag.is_some()).count();
+    let kind = match (options, a.args.len()) {
+        (0, 1) => "an argument",
+        (1, 1) => "an option",
+        (o, n) if o == n => "options",
+        _ => "arguments",
+    };
+    (kind, names.join(", "))
 }
 
 /// Why the default rule makes binary `bin` of `package` a tool, or `None` when it makes it a
@@ -417,10 +500,13 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
         }
         if let Some(a) = required_arg(package, bin) {
             return Some(format!(
-                "its command line requires an argument (`{}` at {}:{}), so run bare, as a CMD \
-                 would run it, it prints its usage and exits: a command-line tool beside the \
-                 server (if it serves, list it in [workspace] services with its `args`)",
-                a.name, a.file, a.line
+                "its command line requires {} ({} at {}:{}), so run bare, as a CMD would run \
+                 it, it prints its usage and exits: a command-line tool beside the server (if \
+                 it serves, list it in [workspace] services with its `args`)",
+                required_kind(a).0,
+                required_kind(a).1,
+                a.file,
+                a.line
             ));
         }
         let off = features_off_by_default(package, bin);

@@ -21,8 +21,8 @@ const BUILDER_MARKERS: &[&str] = &[
     "AppSettings::SubcommandRequired",
 ];
 
-/// Sets [`super::model::CargoPackage::required_subcommands`] and `required_args` (see
-/// `super::cli_args`) of every package with binaries.
+/// Sets [`super::model::CargoPackage::required_subcommands`], `required_args` and
+/// `needed_options` (see `super::cli_args`) of every package with binaries.
 /// `dirs[k]` is the folder of `packages[k]` relative to `root`.
 pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &mut [Package]) {
     let lib_files_of = |k: usize, packages: &[Package]| -> Vec<std::path::PathBuf> {
@@ -32,6 +32,20 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
             .as_ref()
             .and_then(|c| c.lib.as_ref())
             .map(|l| module_files(&root.join(dir).join(&l.path)))
+            .unwrap_or_default()
+    };
+    // `use evaluations::Args` in a binary: the module files of the workspace crate whose
+    // library is called `evaluations` (the package's own or another member's).
+    let libs: Vec<(String, std::path::PathBuf)> = (packages.iter().enumerate())
+        .filter_map(|(k, p)| {
+            let lib = p.cargo.as_ref()?.lib.as_ref()?;
+            Some((lib.name.clone(), root.join(dirs.get(k)?).join(&lib.path)))
+        })
+        .collect();
+    let crate_files = |name: &str| -> Vec<std::path::PathBuf> {
+        libs.iter()
+            .find(|(lib, _)| lib == name)
+            .map(|(_, path)| module_files(path))
             .unwrap_or_default()
     };
     for k in 0..packages.len() {
@@ -52,9 +66,12 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
         };
         let mut found = Vec::new();
         let mut args = Vec::new();
+        let mut needed = Vec::new();
         for bin in &c.bins {
             let files = module_files(&root.join(dir).join(&bin.path));
-            args.extend(super::cli_args::required_arg(root, &bin.name, &files));
+            let line = super::cli_args::command_line(root, &bin.name, &files, &crate_files);
+            args.extend(line.required);
+            needed.extend(line.needed);
             let place = files
                 .iter()
                 .chain(&lib_files)
@@ -83,6 +100,7 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
         }
         c.required_subcommands = found;
         c.required_args = args;
+        c.needed_options = needed;
     }
 }
 
