@@ -40,7 +40,7 @@ mod source;
 mod tarstream;
 
 pub use entries::Entries;
-pub use entry::Entry;
+pub use entry::{Entry, EntryRef};
 pub use image_path::ImagePath;
 pub use path::escape_controls;
 

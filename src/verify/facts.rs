@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::fs::{self, Fs};
-use crate::image::{Entry, EntryKind, Hidden, Image};
+use crate::image::{EntryKind, EntryRef, Hidden, Image};
 
 /// The parts of the image config that say how the container runs.
 #[derive(Debug, Clone, Default)]
@@ -233,7 +233,7 @@ fn top_dir(p: &str) -> Option<String> {
 /// One entry the image ships: visible, or hidden by a later layer.
 #[derive(Clone, Copy)]
 pub struct Shipped<'a> {
-    pub entry: &'a Entry,
+    pub entry: EntryRef<'a>,
     pub hidden: Option<Hidden>,
 }
 
@@ -303,7 +303,7 @@ impl<'a> Facts<'a> {
                 hidden: None,
             })
             .chain(tree.hidden.iter().map(|h| Shipped {
-                entry: &h.entry,
+                entry: h.entry.view(),
                 hidden: Some(h.hidden),
             }))
     }
@@ -314,7 +314,7 @@ impl<'a> Facts<'a> {
     /// later layer than the database's wrote it (a `COPY` over an OS file makes it the image's
     /// own). Name-based rules skip these files: a distribution's program named like a service
     /// is not that service.
-    pub fn os_owned(&self, entry: &Entry) -> bool {
+    pub fn os_owned(&self, entry: EntryRef) -> bool {
         if self.os_files.is_empty() {
             return false;
         }
@@ -328,7 +328,7 @@ impl<'a> Facts<'a> {
         {
             return true;
         }
-        let path = entry.path.as_str();
+        let path = entry.path;
         let alias = match path.strip_prefix("/usr") {
             Some(rest) if MERGED_USR.iter().any(|d| fs::is_within(rest, d)) => {
                 Some(rest.to_string())
@@ -441,7 +441,7 @@ fn manifests_and_crates(
     let mut crate_dirs = std::collections::HashSet::new();
     let tree = &image.tree;
     let visible = tree.entries.values().map(|e| (e, None));
-    let hidden = tree.hidden.iter().map(|h| (&h.entry, Some(h.hidden)));
+    let hidden = tree.hidden.iter().map(|h| (h.entry.view(), Some(h.hidden)));
     for (e, hid) in visible.chain(hidden) {
         if !matches!(e.kind, EntryKind::File | EntryKind::HardLink) {
             continue;
@@ -463,7 +463,7 @@ fn manifests_and_crates(
     (manifests, hidden_manifests, crate_dirs)
 }
 
-fn manifest_of(e: &Entry, hidden: Option<Hidden>) -> Option<Manifest> {
+fn manifest_of(e: EntryRef, hidden: Option<Hidden>) -> Option<Manifest> {
     if fs::basename(&e.path) != "package.json"
         || !matches!(e.kind, EntryKind::File | EntryKind::HardLink)
     {

@@ -181,7 +181,7 @@ fn links(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
         .collect();
     let positions = ctx.facts.fs.tree.entries.values().filter(|e| {
         matches!(e.kind, crate::image::EntryKind::Symlink)
-            || ctx.facts.manifests.contains_key(e.path.as_str())
+            || ctx.facts.manifests.contains_key(e.path)
     });
     for e in positions {
         let Some(alias) = node_modules_name(&e.path) else {

@@ -240,7 +240,7 @@ pub(super) fn locate_binary(facts: &Facts, launch: &Launch, subject: &mut Subjec
                     && e.mode & 0o111 != 0
                     && !fs::in_node_modules(&e.path)
                     && !fs::is_within(&e.path, "/usr/share")
-                    && !facts.os_owned(e)
+                    && !facts.os_owned(*e)
             })
             .map(|e| e.path.to_string());
     }
