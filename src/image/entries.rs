@@ -510,12 +510,15 @@ mod tests {
         e.size = n;
         e.mode = (n % 0o7777) as u16;
         e.order = (n % 1000) as u32;
-        e.set_owner(n % 3, if n % 11 == 0 { 1 << 40 } else { n % 5 });
-        if n % 4 == 0 {
+        e.set_owner(n % 3, if n.is_multiple_of(11) { 1 << 40 } else { n % 5 });
+        if n.is_multiple_of(4) {
             e.set_link_target(Some(format!("/t{n}").into()));
         }
-        if n % 6 == 0 {
-            e.set_content(Some(Arc::from(format!("c{n}").as_bytes())), n % 12 == 0);
+        if n.is_multiple_of(6) {
+            e.set_content(
+                Some(Arc::from(format!("c{n}").as_bytes())),
+                n.is_multiple_of(12),
+            );
         }
         e
     }
@@ -539,7 +542,7 @@ mod tests {
                 0 => format!("/long/{long}/{}", r % 5),
                 _ => format!("/p{}/d{}/f{}", r % 13, (r >> 8) % 50, (r >> 16) % 300),
             };
-            if r % 5 == 0 {
+            if r.is_multiple_of(5) {
                 let a = map.remove(&path).map(|e| json(e.view()));
                 let b = t.remove(&path).map(|e| json(e.view()));
                 assert_eq!(a, b, "{path}");

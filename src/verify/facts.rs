@@ -321,7 +321,7 @@ impl<'a> Facts<'a> {
         // Debian's update-alternatives links (`/usr/bin/pager -> /etc/alternatives/pager`) are
         // no package's file but the OS's all the same.
         if entry.kind == EntryKind::Symlink
-            && (fs::is_within(&entry.path, "/etc/alternatives")
+            && (fs::is_within(entry.path, "/etc/alternatives")
                 || entry
                     .link_target()
                     .is_some_and(|t| t.starts_with("/etc/alternatives/")))
@@ -358,7 +358,7 @@ impl<'a> Facts<'a> {
             let Some(content) = e.content() else {
                 continue;
             };
-            if !is_package_db(&e.path) {
+            if !is_package_db(e.path) {
                 continue;
             }
             let text = String::from_utf8_lossy(content);
@@ -446,7 +446,7 @@ fn manifests_and_crates(
         if !matches!(e.kind, EntryKind::File | EntryKind::HardLink) {
             continue;
         }
-        match fs::basename(&e.path) {
+        match fs::basename(e.path) {
             "package.json" => match (manifest_of(e, hid), hid) {
                 (Some(m), None) => {
                     manifests.insert(m.dir.clone(), m);
@@ -455,7 +455,7 @@ fn manifests_and_crates(
                 (None, _) => {}
             },
             "Cargo.toml" => {
-                crate_dirs.insert(fs::parent(&e.path).to_string());
+                crate_dirs.insert(fs::parent(e.path).to_string());
             }
             _ => {}
         }
@@ -464,13 +464,13 @@ fn manifests_and_crates(
 }
 
 fn manifest_of(e: EntryRef, hidden: Option<Hidden>) -> Option<Manifest> {
-    if fs::basename(&e.path) != "package.json"
+    if fs::basename(e.path) != "package.json"
         || !matches!(e.kind, EntryKind::File | EntryKind::HardLink)
     {
         return None;
     }
     let text = String::from_utf8_lossy(e.content()?);
-    let mut m = Manifest::parse(fs::parent(&e.path), &text)?;
+    let mut m = Manifest::parse(fs::parent(e.path), &text)?;
     m.layer = e.layer;
     m.hidden = hidden;
     Some(m)

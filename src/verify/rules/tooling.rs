@@ -55,7 +55,7 @@ fn is_program(s: Shipped) -> bool {
 }
 
 pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
-    let (dir, name) = package_dir(&s.entry.path)?;
+    let (dir, name) = package_dir(s.entry.path)?;
     let sub = ctx.subject;
     // The link a package manager puts in a package's place (pnpm's `node_modules/typescript`
     // -> `.pnpm/typescript@5.9.3/node_modules/typescript`, and the hoisted
