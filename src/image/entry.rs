@@ -40,12 +40,12 @@ pub struct Entry {
 
 /// What few entries have. Never all empty: then [`Entry::extra`] is None.
 #[derive(Debug, Clone, Default)]
-struct Extra {
+pub(super) struct Extra {
     link_target: Option<Box<str>>,
     content: Option<Arc<[u8]>>,
     truncated: bool,
     /// Owner ids when either is past 32 bits (a tar can state up to 64).
-    wide_ids: Option<(u64, u64)>,
+    pub(super) wide_ids: Option<(u64, u64)>,
 }
 
 impl Entry {
@@ -141,8 +141,149 @@ impl Entry {
 
 impl serde::Serialize for Entry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
+    }
+}
+
+impl Entry {
+    /// The entry as the merged tree hands its entries out (see [`EntryRef`]).
+    pub fn view(&self) -> EntryRef<'_> {
+        let (uid, gid) = (self.uid(), self.gid());
+        EntryRef {
+            path: self.path.as_str(),
+            kind: self.kind,
+            size: self.size,
+            mode: self.mode,
+            layer: self.layer,
+            uid,
+            gid,
+            extra: self.extra.as_deref(),
+        }
+    }
+
+    /// Its parts, for the merged tree's compact store (`entries.rs`), which keeps the path and
+    /// the ids apart.
+    pub(super) fn into_parts(self) -> (ImagePath, Parts) {
+        let (uid, gid) = (self.uid(), self.gid());
+        let parts = Parts {
+            kind: self.kind,
+            size: self.size,
+            mode: self.mode,
+            layer: self.layer,
+            order: self.order,
+            uid,
+            gid,
+            extra: self.extra.map(|x| *x),
+        };
+        (self.path, parts)
+    }
+
+    /// The entry [`Entry::into_parts`] took apart.
+    pub(super) fn from_parts(path: ImagePath, parts: Parts) -> Entry {
+        let mut e = Entry::new(path, parts.kind, parts.layer);
+        e.size = parts.size;
+        e.mode = parts.mode;
+        e.order = parts.order;
+        e.extra = parts.extra.map(Box::new);
+        e.set_owner(parts.uid, parts.gid);
+        e
+    }
+}
+
+/// An entry but its path, owned (see [`Entry::into_parts`]).
+pub(super) struct Parts {
+    pub kind: EntryKind,
+    pub size: u64,
+    pub mode: u16,
+    pub layer: usize,
+    pub order: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub extra: Option<Extra>,
+}
+
+/// One entry of the image filesystem as the merged tree hands it out: its fields, read from
+/// wherever the tree keeps them (an [`Entry`], or the tree's compact store, where no entry owns
+/// its path). Reads as an `&Entry` did: the same fields and accessors, the same JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    /// As [`Entry::path`].
+    pub path: &'a str,
+    pub kind: EntryKind,
+    pub size: u64,
+    pub mode: u16,
+    pub layer: usize,
+    uid: u64,
+    gid: u64,
+    extra: Option<&'a Extra>,
+}
+
+impl<'a> EntryRef<'a> {
+    /// A view of the parts of an entry kept elsewhere (see `entries.rs`).
+    pub(super) fn new(
+        path: &'a str,
+        kind: EntryKind,
+        (size, mode, layer): (u64, u16, usize),
+        (uid, gid): (u64, u64),
+        extra: Option<&'a Extra>,
+    ) -> Self {
+        EntryRef {
+            path,
+            kind,
+            size,
+            mode,
+            layer,
+            uid,
+            gid,
+            extra,
+        }
+    }
+
+    /// As [`Entry::link_target`].
+    pub fn link_target(&self) -> Option<&'a str> {
+        self.extra?.link_target.as_deref()
+    }
+
+    /// As [`Entry::content`].
+    pub fn content(&self) -> Option<&'a [u8]> {
+        self.shared_content().map(|c| &**c)
+    }
+
+    /// As [`Entry::shared_content`].
+    pub fn shared_content(&self) -> Option<&'a Arc<[u8]>> {
+        self.extra?.content.as_ref()
+    }
+
+    /// As [`Entry::uid`].
+    pub fn uid(&self) -> u64 {
+        self.uid
+    }
+
+    /// As [`Entry::gid`].
+    pub fn gid(&self) -> u64 {
+        self.gid
+    }
+
+    /// As [`Entry::truncated`].
+    pub fn truncated(&self) -> bool {
+        self.extra.is_some_and(|x| x.truncated)
+    }
+
+    /// An owned copy (its path allocated anew).
+    pub fn to_entry(&self) -> Entry {
+        let mut e = Entry::new(self.path.into(), self.kind, self.layer);
+        e.size = self.size;
+        e.mode = self.mode;
+        e.extra = self.extra.map(|x| Box::new(x.clone()));
+        e.set_owner(self.uid, self.gid);
+        e
+    }
+}
+
+impl serde::Serialize for EntryRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Entry", 9)?;
-        s.serialize_field("path", &self.path)?;
+        s.serialize_field("path", self.path)?;
         s.serialize_field("kind", &self.kind)?;
         s.serialize_field("size", &self.size)?;
         s.serialize_field("mode", &self.mode)?;

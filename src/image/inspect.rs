@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::path::escape_controls as esc;
-use super::{Entry, EntryKind, Hidden, Image};
+use super::{EntryKind, EntryRef, Hidden, Image};
 
 /// Per-layer totals, from the entries each layer shipped (visible or hidden since).
 #[derive(Debug, Default, Clone, Serialize)]
@@ -26,7 +26,7 @@ pub struct LayerTotals {
 /// Totals for each layer of `image`, by index.
 pub fn layer_totals(image: &Image) -> Vec<LayerTotals> {
     let mut totals = vec![LayerTotals::default(); image.layers.len()];
-    let mut add = |entry: &Entry, visible: bool| {
+    let mut add = |entry: EntryRef, visible: bool| {
         if let Some(t) = totals.get_mut(entry.layer) {
             let bytes = if entry.kind == EntryKind::File {
                 entry.size
@@ -46,7 +46,7 @@ pub fn layer_totals(image: &Image) -> Vec<LayerTotals> {
         add(entry, true);
     }
     for shipped in &image.tree.hidden {
-        add(&shipped.entry, false);
+        add(shipped.entry.view(), false);
     }
     totals
 }
@@ -156,13 +156,13 @@ pub fn write_text(image: &Image, out: &mut dyn Write) -> io::Result<()> {
                     format!("overwritten by layer {}", by_layer + 1)
                 }
             };
-            writeln!(out, "  {}  ({why})", entry_line(&shipped.entry))?;
+            writeln!(out, "  {}  ({why})", entry_line(shipped.entry.view()))?;
         }
     }
     Ok(())
 }
 
-fn entry_line(entry: &Entry) -> String {
+fn entry_line(entry: EntryRef) -> String {
     let kind = match entry.kind {
         EntryKind::File => '-',
         EntryKind::Dir => 'd',
@@ -180,7 +180,7 @@ fn entry_line(entry: &Entry) -> String {
             String::new()
         },
         entry.layer + 1,
-        esc(&entry.path)
+        esc(entry.path)
     );
     if let Some(target) = entry.link_target() {
         line.push_str(match entry.kind {

@@ -23,7 +23,6 @@ use std::collections::{HashMap, HashSet};
 use super::layer::Item;
 use super::{Capture, Entries, Entry, EntryKind, Hidden, ImagePath, MergedTree, ShippedEntry};
 
-mod pack;
 mod stream;
 
 /// Merges the layers' items, lowest layer first, fed one item at a time as a layer being read
@@ -56,8 +55,6 @@ pub(crate) struct Merger {
     prefix: String,
     /// How the layer being fed is merged (see [`stream`]).
     mode: stream::Mode,
-    /// The tree's size when [`pack`] last rebuilt it.
-    packed: usize,
 }
 
 impl Merger {
@@ -71,7 +68,6 @@ impl Merger {
             count,
             prefix: String::new(),
             mode: stream::Mode::default(),
-            packed: 0,
         }
     }
 
@@ -99,8 +95,11 @@ impl Merger {
     /// The merged tree, hidden entries in the order their layers shipped them.
     pub fn finish(self) -> MergedTree {
         let Merger {
-            tree, mut hidden, ..
+            mut tree,
+            mut hidden,
+            ..
         } = self;
+        tree.seal();
         hidden.sort_by_key(|h| h.entry.layer);
         MergedTree {
             entries: tree,
@@ -211,7 +210,6 @@ impl Merger {
             self.symlinks.insert(prefixes(&entry.path, |_, _| false).1);
         }
         let dir = entry.kind == EntryKind::Dir;
-        self.pack_when_grown();
         // One descent of the tree: the entry takes the place of what was there.
         let old = self.tree.insert(entry)?;
         // Re-stating a directory (every layer that touches /app/x lists /app) does not hide it
@@ -332,7 +330,7 @@ impl Merger {
             .tree
             .from_path(prefix)
             .take_while(|e| e.path.starts_with(prefix))
-            .map(|e| e.path.clone())
+            .map(|e| ImagePath::from(e.path))
             .collect();
         for key in keys {
             if let Some(entry) = self.tree.remove(key.as_str()) {
@@ -369,7 +367,7 @@ mod tests {
     }
 
     fn paths(tree: &MergedTree) -> Vec<&str> {
-        tree.entries.keys().map(ImagePath::as_str).collect()
+        tree.entries.keys().collect()
     }
 
     fn hidden(tree: &MergedTree) -> Vec<(&str, usize, Hidden)> {
@@ -431,7 +429,7 @@ mod tests {
             &nothing(),
         )
         .unwrap();
-        assert_eq!(tree.entries["/f"].layer, 1);
+        assert_eq!(tree.entries.get("/f").map(|e| e.layer), Some(1));
         assert_eq!(hidden(&tree), [("/f", 0, Hidden::Deleted { by_layer: 1 })]);
         // The other order: containerd deletes the new file, the OCI rules keep it.
         let err = merge(
@@ -456,7 +454,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(paths(&tree), ["/d", "/f"]);
-        assert_eq!(tree.entries["/d"].kind, EntryKind::File);
+        assert_eq!(
+            tree.entries.get("/d").map(|e| e.kind),
+            Some(EntryKind::File)
+        );
         let over = Hidden::Overwritten { by_layer: 1 };
         assert_eq!(
             hidden(&tree),
@@ -481,7 +482,7 @@ mod tests {
         .unwrap();
         assert_eq!(paths(&tree), ["/d", "/d/x", "/d/y"]);
         assert!(tree.hidden.is_empty());
-        assert_eq!(tree.entries["/d"].layer, 1);
+        assert_eq!(tree.entries.get("/d").map(|e| e.layer), Some(1));
     }
 
     #[test]

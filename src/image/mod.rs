@@ -40,7 +40,7 @@ mod source;
 mod tarstream;
 
 pub use entries::Entries;
-pub use entry::Entry;
+pub use entry::{Entry, EntryRef};
 pub use image_path::ImagePath;
 pub use path::escape_controls;
 
@@ -177,8 +177,8 @@ pub struct ShippedEntry {
 /// The filesystem a container sees, plus what lower layers shipped and later layers hid.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MergedTree {
-    /// Visible entries by absolute path, in path order (each found by its own
-    /// [`Entry::path`]: no separate key).
+    /// Visible entries by absolute path, in path order, handed out as [`EntryRef`]s (kept
+    /// compact: see `entries.rs`).
     pub entries: Entries,
     /// Entries shipped by some layer and hidden by a later one, in layer order.
     pub hidden: Vec<ShippedEntry>,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::fs::{self, Fs};
-use crate::image::{Entry, EntryKind, Hidden, Image};
+use crate::image::{EntryKind, EntryRef, Hidden, Image};
 
 /// The parts of the image config that say how the container runs.
 #[derive(Debug, Clone, Default)]
@@ -233,7 +233,7 @@ fn top_dir(p: &str) -> Option<String> {
 /// One entry the image ships: visible, or hidden by a later layer.
 #[derive(Clone, Copy)]
 pub struct Shipped<'a> {
-    pub entry: &'a Entry,
+    pub entry: EntryRef<'a>,
     pub hidden: Option<Hidden>,
 }
 
@@ -303,7 +303,7 @@ impl<'a> Facts<'a> {
                 hidden: None,
             })
             .chain(tree.hidden.iter().map(|h| Shipped {
-                entry: &h.entry,
+                entry: h.entry.view(),
                 hidden: Some(h.hidden),
             }))
     }
@@ -314,21 +314,21 @@ impl<'a> Facts<'a> {
     /// later layer than the database's wrote it (a `COPY` over an OS file makes it the image's
     /// own). Name-based rules skip these files: a distribution's program named like a service
     /// is not that service.
-    pub fn os_owned(&self, entry: &Entry) -> bool {
+    pub fn os_owned(&self, entry: EntryRef) -> bool {
         if self.os_files.is_empty() {
             return false;
         }
         // Debian's update-alternatives links (`/usr/bin/pager -> /etc/alternatives/pager`) are
         // no package's file but the OS's all the same.
         if entry.kind == EntryKind::Symlink
-            && (fs::is_within(&entry.path, "/etc/alternatives")
+            && (fs::is_within(entry.path, "/etc/alternatives")
                 || entry
                     .link_target()
                     .is_some_and(|t| t.starts_with("/etc/alternatives/")))
         {
             return true;
         }
-        let path = entry.path.as_str();
+        let path = entry.path;
         let alias = match path.strip_prefix("/usr") {
             Some(rest) if MERGED_USR.iter().any(|d| fs::is_within(rest, d)) => {
                 Some(rest.to_string())
@@ -358,7 +358,7 @@ impl<'a> Facts<'a> {
             let Some(content) = e.content() else {
                 continue;
             };
-            if !is_package_db(&e.path) {
+            if !is_package_db(e.path) {
                 continue;
             }
             let text = String::from_utf8_lossy(content);
@@ -441,12 +441,12 @@ fn manifests_and_crates(
     let mut crate_dirs = std::collections::HashSet::new();
     let tree = &image.tree;
     let visible = tree.entries.values().map(|e| (e, None));
-    let hidden = tree.hidden.iter().map(|h| (&h.entry, Some(h.hidden)));
+    let hidden = tree.hidden.iter().map(|h| (h.entry.view(), Some(h.hidden)));
     for (e, hid) in visible.chain(hidden) {
         if !matches!(e.kind, EntryKind::File | EntryKind::HardLink) {
             continue;
         }
-        match fs::basename(&e.path) {
+        match fs::basename(e.path) {
             "package.json" => match (manifest_of(e, hid), hid) {
                 (Some(m), None) => {
                     manifests.insert(m.dir.clone(), m);
@@ -455,7 +455,7 @@ fn manifests_and_crates(
                 (None, _) => {}
             },
             "Cargo.toml" => {
-                crate_dirs.insert(fs::parent(&e.path).to_string());
+                crate_dirs.insert(fs::parent(e.path).to_string());
             }
             _ => {}
         }
@@ -463,14 +463,14 @@ fn manifests_and_crates(
     (manifests, hidden_manifests, crate_dirs)
 }
 
-fn manifest_of(e: &Entry, hidden: Option<Hidden>) -> Option<Manifest> {
-    if fs::basename(&e.path) != "package.json"
+fn manifest_of(e: EntryRef, hidden: Option<Hidden>) -> Option<Manifest> {
+    if fs::basename(e.path) != "package.json"
         || !matches!(e.kind, EntryKind::File | EntryKind::HardLink)
     {
         return None;
     }
     let text = String::from_utf8_lossy(e.content()?);
-    let mut m = Manifest::parse(fs::parent(&e.path), &text)?;
+    let mut m = Manifest::parse(fs::parent(e.path), &text)?;
     m.layer = e.layer;
     m.hidden = hidden;
     Some(m)

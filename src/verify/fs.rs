@@ -3,7 +3,7 @@
 //! target's content. Pure functions over already-read data; no I/O.
 //! They never touch the host's filesystem: every path is a path inside the image.
 
-use crate::image::{Entry, EntryKind, MergedTree};
+use crate::image::{EntryKind, EntryRef, MergedTree};
 
 /// Symlink hops before giving up, as Linux's `MAXSYMLINKS`.
 const MAX_HOPS: usize = 40;
@@ -118,7 +118,7 @@ impl<'a> Fs<'a> {
     }
 
     /// The entry at exactly `path`, symlinks not followed.
-    pub fn get(&self, path: &str) -> Option<&'a Entry> {
+    pub fn get(&self, path: &str) -> Option<EntryRef<'a>> {
         self.tree.entries.get(path)
     }
 
@@ -129,7 +129,7 @@ impl<'a> Fs<'a> {
     }
 
     /// Entries strictly below `dir`, in path order.
-    pub fn descendants(&self, dir: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+    pub fn descendants(&self, dir: &str) -> impl Iterator<Item = EntryRef<'a>> + 'a {
         let prefix = if dir == "/" {
             "/".to_string()
         } else {
@@ -202,7 +202,7 @@ impl<'a> Fs<'a> {
     }
 
     /// The entry `path` leads to after following symlinks (and hard links to their target).
-    pub fn lookup(&self, path: &str) -> Option<(String, &'a Entry)> {
+    pub fn lookup(&self, path: &str) -> Option<(String, EntryRef<'a>)> {
         let real = self.resolve(path)?;
         let entry = self.get(&real)?;
         if entry.kind == EntryKind::HardLink {

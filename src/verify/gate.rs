@@ -85,7 +85,7 @@ pub fn unused_allows(policy: &Policy, image: &Image) -> Vec<UnusedAllow> {
         .tree
         .entries
         .keys()
-        .chain(image.tree.hidden.iter().map(|h| &h.entry.path));
+        .chain(image.tree.hidden.iter().map(|h| h.entry.path.as_str()));
     for path in paths {
         for p in fs::self_and_ancestors(path) {
             if !seen.insert(p) {

@@ -95,7 +95,7 @@ impl TreeBuilder {
             .entries
             .keys()
             .filter(|k| crate::verify::fs::is_within(k, path))
-            .cloned()
+            .map(ImagePath::from)
             .collect();
         for k in keys {
             if let Some(e) = self.entries.remove(k.as_str()) {

@@ -30,7 +30,7 @@ fn read(path: &Path) -> Image {
 }
 
 fn content(image: &Image, path: &str) -> String {
-    let entry = &image.tree.entries[path];
+    let entry = image.tree.entries.at(path);
     String::from_utf8(entry.content().expect("captured").to_vec()).unwrap()
 }
 
@@ -59,13 +59,13 @@ fn assert_fixture_image(image: &Image) {
     assert_eq!(content(image, "/etc/passwd").lines().count(), 2);
     assert!(content(image, "/app/package.json").contains("\"svc\""));
     assert_eq!(content(image, "/app/dist/main.js"), "console.log(\"v2\")\n");
-    assert_eq!(tree.entries["/app/dist/main.js"].layer, 3);
-    assert_eq!(tree.entries["/tmpdir"].kind, EntryKind::Dir);
+    assert_eq!(tree.entries.at("/app/dist/main.js").layer, 3);
+    assert_eq!(tree.entries.at("/tmpdir").kind, EntryKind::Dir);
 
-    let link = &tree.entries["/app/lib/main-link.js"];
+    let link = tree.entries.at("/app/lib/main-link.js");
     assert_eq!(link.kind, EntryKind::Symlink);
     assert_eq!(link.link_target(), Some("../dist/main.js"));
-    let hard = &tree.entries["/app/lib/hard.js"];
+    let hard = tree.entries.at("/app/lib/hard.js");
     assert_eq!(hard.kind, EntryKind::HardLink);
     assert_eq!(hard.link_target(), Some("/app/dist/main.js"));
     // A captured hard link shares its target's bytes.
@@ -163,7 +163,7 @@ fn skopeo_oci_layout_directory() {
 fn umoci_repacked_layout() {
     let image = read(&fixture("umoci-dir"));
     assert_eq!(image.layers.len(), 5);
-    assert_eq!(image.tree.entries["/opt/added.txt"].layer, 4);
+    assert_eq!(image.tree.entries.at("/opt/added.txt").layer, 4);
     assert!(!image.tree.entries.contains_key("/etc/group"));
     let group = image
         .tree
@@ -183,7 +183,7 @@ fn the_same_image_reads_the_same_from_every_export() {
             .tree
             .entries
             .values()
-            .map(|e| (e.path.clone(), e.kind, e.size, e.layer))
+            .map(|e| (e.path.to_string(), e.kind, e.size, e.layer))
             .collect::<Vec<_>>()
     };
     for other in ["oci-archive.tar", "oci-archive-zstd.tar", "oci-dir"] {
@@ -237,10 +237,10 @@ fn open_reads_the_config_before_any_layer() {
         sources: None,
     };
     let image = opened.read_tree(&capture).unwrap();
-    let package = &image.tree.entries["/app/package.json"];
+    let package = image.tree.entries.at("/app/package.json");
     assert!(package.truncated());
     assert_eq!(package.content().unwrap().len(), 10);
-    assert!(image.tree.entries["/etc/passwd"].content().is_none());
+    assert!(image.tree.entries.at("/etc/passwd").content().is_none());
 }
 
 #[test]

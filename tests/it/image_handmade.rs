@@ -32,11 +32,11 @@ fn read_with(bytes: &[u8], platform: Option<&str>) -> isogen::Result<Image> {
 }
 
 fn paths(image: &Image) -> Vec<&str> {
-    image.tree.entries.keys().map(|k| k.as_str()).collect()
+    image.tree.entries.keys().collect()
 }
 
 fn text(image: &Image, path: &str) -> String {
-    String::from_utf8(image.tree.entries[path].content().unwrap().to_vec()).unwrap()
+    String::from_utf8(image.tree.entries.at(path).content().unwrap().to_vec()).unwrap()
 }
 
 #[test]
@@ -92,15 +92,15 @@ fn hard_links_symlinks_and_odd_spellings() {
     let image = read_bytes(&Oci::single(&[Layer::new(layer, Comp::None)]).tar());
     let tree = &image.tree.entries;
     assert_eq!(text(&image, "/etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
-    let link = &tree["/etc/passwd-link"];
+    let link = tree.at("/etc/passwd-link");
     assert_eq!(link.kind, EntryKind::HardLink);
     assert_eq!(link.link_target(), Some("/etc/passwd"));
     assert_eq!(
         text(&image, "/etc/passwd-link"),
         "root:x:0:0::/root:/bin/sh\n"
     );
-    assert_eq!(tree["/bin"].kind, EntryKind::Symlink);
-    assert_eq!(tree["/bin"].link_target(), Some("usr/bin"));
+    assert_eq!(tree.at("/bin").kind, EntryKind::Symlink);
+    assert_eq!(tree.at("/bin").link_target(), Some("usr/bin"));
     assert_eq!(text(&image, &format!("/{long}")), "long");
     assert_eq!(text(&image, &format!("/{pax}")), "pax");
     // Duplicates in one layer: the last wins, the first is still known to ship.

@@ -109,7 +109,7 @@ impl Merger {
             .tree
             .values()
             .filter(|e| e.layer == layer)
-            .map(|e| e.path.clone())
+            .map(|e| ImagePath::from(e.path))
             .collect();
         let mut entries: Vec<Entry> = ours
             .iter()
@@ -144,7 +144,7 @@ mod tests {
 
     use super::super::{merge, Merger};
     use super::*;
-    use crate::image::MergedTree;
+    use crate::image::{EntryRef, MergedTree};
 
     /// xorshift64: the same "random" layers on every run.
     struct Rng(u64);
@@ -194,7 +194,7 @@ mod tests {
     /// The visible entries, and the hidden ones in order with why; or the error.
     type Outcome = Result<(Vec<Seen>, Vec<(Seen, Hidden)>), String>;
 
-    fn seen(e: &Entry) -> Seen {
+    fn seen(e: EntryRef) -> Seen {
         let link = e.link_target().map(str::to_string);
         (
             e.path.to_string(),
@@ -211,7 +211,7 @@ mod tests {
             let hidden = t
                 .hidden
                 .iter()
-                .map(|h| (seen(&h.entry), h.hidden))
+                .map(|h| (seen(h.entry.view()), h.hidden))
                 .collect();
             (visible, hidden)
         })

@@ -43,7 +43,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if sub.root.is_none() && sub.binary.is_none() {
         return None;
     }
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     if !fs::is_within(path, root) || path == root {
         return None;
     }

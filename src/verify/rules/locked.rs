@@ -181,13 +181,13 @@ fn links(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
         .collect();
     let positions = ctx.facts.fs.tree.entries.values().filter(|e| {
         matches!(e.kind, crate::image::EntryKind::Symlink)
-            || ctx.facts.manifests.contains_key(e.path.as_str())
+            || ctx.facts.manifests.contains_key(e.path)
     });
     for e in positions {
-        let Some(alias) = node_modules_name(&e.path) else {
+        let Some(alias) = node_modules_name(e.path) else {
             continue;
         };
-        if !in_scope(&e.path, scope) || ctx.policy.allowed(&e.path) {
+        if !in_scope(e.path, scope) || ctx.policy.allowed(e.path) {
             continue;
         }
         let modules = &e.path[..e.path.len() - alias.len() - 1];
@@ -204,7 +204,7 @@ fn links(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
         } else {
             continue;
         };
-        let Some(real) = ctx.facts.fs.resolve(&e.path) else {
+        let Some(real) = ctx.facts.fs.resolve(e.path) else {
             continue;
         };
         let Some(m) = third_party(ctx, &real) else {
@@ -217,7 +217,7 @@ fn links(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {
         if locked.contains(&found) {
             continue;
         }
-        let diag = Diag::link_not_locked(&e.path, &dependent, alias, &found, &locked.join(", "));
+        let diag = Diag::link_not_locked(e.path, &dependent, alias, &found, &locked.join(", "));
         out.config_with_paths(diag, vec![found], vec![e.path.to_string()], Some(e.layer));
     }
 }

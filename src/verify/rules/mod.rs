@@ -310,7 +310,7 @@ fn path_rules(ctx: &Ctx, threads: Option<usize>, out: &mut Collector) {
 /// The path rules over the shipped entries in `range` (visible ones first, then hidden).
 fn path_rules_over(ctx: &Ctx, range: std::ops::Range<usize>, out: &mut Collector) {
     for s in ctx.facts.shipped().skip(range.start).take(range.len()) {
-        if ctx.policy.allowed(&s.entry.path) {
+        if ctx.policy.allowed(s.entry.path) {
             continue;
         }
         if let Some(hit) = policy::classify(ctx, s) {

@@ -14,7 +14,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if ctx.policy.deny.iter().all(|g| g.is_empty()) {
         return None;
     }
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     let mut chain: Vec<&str> = fs::self_and_ancestors(path).collect();
     chain.reverse();
     let (hit, glob) = chain

@@ -68,7 +68,7 @@ fn contains(bytes: Option<&[u8]>, needle: &str) -> bool {
 }
 
 pub fn classify(_ctx: &Ctx, s: Shipped) -> Option<Hit> {
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     let base = fs::basename(path);
     let content = s.entry.content();
     let is_file = matches!(s.entry.kind, EntryKind::File | EntryKind::HardLink);

@@ -69,7 +69,7 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     if subject.others.is_empty() {
         return None;
     }
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     // A file of the OS's packages (a distribution's program named like a service) is the OS's,
     // whatever its name.
     if ctx.facts.os_owned(s.entry) {
@@ -220,7 +220,7 @@ impl<'c, 'a, 'f> Folders<'c, 'a, 'f> {
 /// Another service's binary: an executable (or a symlink) named like it, outside
 /// `node_modules` and `/usr/share`.
 fn binary(ctx: &Ctx, s: Shipped) -> Option<Hit> {
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     let candidate = matches!(
         s.entry.kind,
         EntryKind::File | EntryKind::HardLink | EntryKind::Symlink

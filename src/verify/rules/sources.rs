@@ -51,7 +51,7 @@ pub fn is_typescript_source(base: &str) -> bool {
 }
 
 pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     if SYSTEM.iter().any(|d| fs::is_within(path, d)) {
         return None;
     }
@@ -148,7 +148,7 @@ fn declared_asset(ctx: &Ctx, path: &str, owner: Option<(&str, &Role)>) -> bool {
 /// binary, the entrypoint's file or declared assets, and not files of a Node package (a
 /// package with a native addon may hold a crate, and its built addon is what runs).
 fn crate_folder<'p>(ctx: &Ctx, s: Shipped<'p>, owner: Option<&str>) -> Option<&'p str> {
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     let sub = ctx.subject;
     if owner.is_some()
         || sub.binary.as_deref() == Some(path)

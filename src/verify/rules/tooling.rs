@@ -55,7 +55,7 @@ fn is_program(s: Shipped) -> bool {
 }
 
 pub fn classify_dev(ctx: &Ctx, s: Shipped) -> Option<Hit> {
-    let (dir, name) = package_dir(&s.entry.path)?;
+    let (dir, name) = package_dir(s.entry.path)?;
     let sub = ctx.subject;
     // The link a package manager puts in a package's place (pnpm's `node_modules/typescript`
     // -> `.pnpm/typescript@5.9.3/node_modules/typescript`, and the hoisted
@@ -117,7 +117,7 @@ fn tooling(tool: &str, report: &str) -> Option<Hit> {
 }
 
 pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     let base = fs::basename(path);
     // pnpm's content-addressable store and its home (the substring test keeps the common case
     // cheap). Not the virtual store `node_modules/.pnpm` nor its `.modules.yaml`: that is how
@@ -194,7 +194,7 @@ fn toolchain(what: &str, report: &str) -> Option<Hit> {
 }
 
 pub fn classify_toolchain(ctx: &Ctx, s: Shipped) -> Option<Hit> {
-    let path = s.entry.path.as_str();
+    let path = s.entry.path;
     let base = fs::basename(path);
     if let Some((dir, name)) = package_dir(path) {
         if TOOLCHAIN_PACKAGES.contains(&name) {

@@ -235,12 +235,12 @@ pub(super) fn locate_binary(facts: &Facts, launch: &Launch, subject: &mut Subjec
             .entries
             .values()
             .find(|e| {
-                fs::basename(&e.path) == bin
+                fs::basename(e.path) == bin
                     && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
                     && e.mode & 0o111 != 0
-                    && !fs::in_node_modules(&e.path)
-                    && !fs::is_within(&e.path, "/usr/share")
-                    && !facts.os_owned(e)
+                    && !fs::in_node_modules(e.path)
+                    && !fs::is_within(e.path, "/usr/share")
+                    && !facts.os_owned(*e)
             })
             .map(|e| e.path.to_string());
     }
