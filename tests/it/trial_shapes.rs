@@ -692,6 +692,10 @@ fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
         "import * as fs from 'node:fs'\nimport * as path from 'node:path'\n\nexport function emitSchema(text: string): void {\n  try {\n    const destination = path.resolve(process.cwd(), 'gen/schema.gql')\n    fs.mkdirSync(path.dirname(destination), { recursive: true })\n    fs.writeFileSync(path.resolve(process.cwd(), 'gen/schema.gql'), text)\n  } catch (e) {\n    console.error(`Failed writing schema: ${e}`)\n  }\n}\n",
     )
     .unwrap();
+    // Loaded by the server (a file it never imports is not its code at run time).
+    let entry = ws.path().join("packages/agents-server/src/entrypoint.ts");
+    let text = std::fs::read_to_string(&entry).unwrap();
+    std::fs::write(&entry, format!("import './schema-emit.js'\n{text}")).unwrap();
     let (_, stderr) = dry_run(ws.path());
     assert!(
         stderr.contains("`gen` (packages/agents-server/src/schema-emit.ts:8, in a `try` whose `catch` handles the failure: the service goes on without it)"),
