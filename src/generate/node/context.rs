@@ -959,6 +959,7 @@ fn install_settings(
         .map(|&i| ws.package(i).dir.as_str())
         .collect();
     let install = super::pnpm_settings::install_settings(pnpm, &service.name, &shipped, warnings);
+    super::settings::warn_engines(node, pnpm, (&service.name, &shipped), warnings);
     super::settings::full_builder(node, &install.builds, install.builds_unknown);
     install
 }
