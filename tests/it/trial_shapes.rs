@@ -129,6 +129,32 @@ fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
     ] {
         assert!(stdout.contains(line), "{line}: {stdout}");
     }
+    // `prisma` as a devDependency, as Prisma's docs install it (openpanel's `packages/db`):
+    // the lockfile's version of it is read all the same.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let prisma = json["dependencies"]
+        .as_object_mut()
+        .unwrap()
+        .remove("prisma")
+        .unwrap();
+    json["devDependencies"] = serde_json::json!({ "prisma": prisma });
+    std::fs::write(&manifest, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let lock = ws.path().join("pnpm-lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let moved = text.replace(
+        "        version: 5.11.0(prisma@5.11.0)\n      prisma:\n",
+        "        version: 5.11.0(prisma@5.11.0)\n    devDependencies:\n      prisma:\n",
+    );
+    assert_ne!(moved, text);
+    std::fs::write(&lock, moved).unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("ERR_PNPM_OUTDATED_LOCKFILE"), "{stderr}");
+    assert!(
+        stdout.contains("# Prisma 5.11.0 (`@tbl/db`) also needs its Rust query engine")
+            && stdout.contains("ARG PRISMA_QUERY_ENGINE_LIBRARY"),
+        "{stdout}"
+    );
     // With `engineType = "client"` (Prisma 6.16+, a driver adapter) there is no Rust engine.
     let schema = ws.path().join("packages/db/prisma/postgres/schema.prisma");
     let text = std::fs::read_to_string(&schema).unwrap();
