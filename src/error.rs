@@ -66,6 +66,11 @@ pub enum Error {
         lines: Vec<String>,
     },
 
+    /// The problems of one service that fail it independently (its imports cross a package
+    /// boundary, and it has no start command): all of them in one run, one a line.
+    #[error("{}", join_errors(.0))]
+    Service(Vec<Error>),
+
     /// Several services failed (generate reports them all in one run): one error a line, then
     /// how many and what was (not) written.
     #[error("{}\n{} services failed; nothing was written (`--keep-going` writes the others)", join_errors(.0), .0.len())]

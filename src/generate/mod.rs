@@ -222,20 +222,33 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
 /// each once (a workspace-wide error, a stale lockfile, fails every service the same way).
 pub fn failure(unknown: Vec<Error>, failed: Vec<(String, Error)>) -> Error {
     let mut errors = unknown;
+    // The same imports failing several services (in an internal package they all use) are
+    // one error naming them all, not the same lines once per service; `true` when `e` was
+    // merged into one already there.
+    let merged = |errors: &mut Vec<Error>, e: &Error| {
+        let Error::Imports { services, lines } = e else {
+            return false;
+        };
+        let same = errors.iter_mut().find_map(|seen| match seen {
+            Error::Imports { services, lines: l } if l == lines => Some(services),
+            _ => None,
+        });
+        same.map(|named| named.extend(services.iter().cloned()))
+            .is_some()
+    };
     for (_, e) in failed {
-        // The same imports failing several services (in an internal package they all use)
-        // are one error naming them all, not the same lines once per service.
-        if let Error::Imports { services, lines } = &e {
-            let same = errors.iter_mut().find_map(|seen| match seen {
-                Error::Imports { services, lines: l } if l == lines => Some(services),
-                _ => None,
-            });
-            if let Some(named) = same {
-                named.extend(services.iter().cloned());
-                continue;
+        match e {
+            Error::Service(mut parts) => {
+                parts.retain(|part| !merged(&mut errors, part));
+                match parts.len() {
+                    0 => {}
+                    1 => errors.push(parts.remove(0)),
+                    _ => errors.push(Error::Service(parts)),
+                }
             }
+            e if merged(&mut errors, &e) => {}
+            e => errors.push(e),
         }
-        errors.push(e);
     }
     let mut seen = std::collections::HashSet::new();
     errors.retain(|e| seen.insert(e.to_string()));
@@ -291,8 +304,22 @@ fn service_files(
             reject_node_only_gaps(service, config, config_path)?;
             // Before the import checks: an entry left out of the manifest is not undeclared.
             node::dep_problems::refuse(ws, service, warnings)?;
-            node::isolation::check(ws, service, resolved, warnings)?;
-            node::renderings(ws, service, config, config_path, values, warnings)
+            // A service whose imports are refused is still rendered: its other problems (no
+            // start command, a setting to add) come in the same run, not after the imports
+            // are fixed (openpanel's `start`: a type import of `api`, and no start script).
+            let build = (
+                config.node.build_script.as_deref().unwrap_or("build"),
+                config
+                    .service(&service.name)
+                    .is_some_and(|o| o.build.is_some()),
+            );
+            let imports = node::isolation::check(ws, service, resolved, build, warnings);
+            let rendered = node::renderings(ws, service, config, config_path, values, warnings);
+            match (imports, rendered) {
+                (Ok(()), rendered) => rendered,
+                (Err(imports), Ok(_)) => Err(imports),
+                (Err(imports), Err(other)) => Err(Error::Service(vec![imports, other])),
+            }
         }
         Ecosystem::Cargo => cargo::renderings(
             ws,

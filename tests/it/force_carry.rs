@@ -237,3 +237,33 @@ fn a_dropped_workdir_names_the_volume_a_relative_path_reached() {
         "{shown}"
     );
 }
+
+/// openpanel's hand-written Dockerfiles carry `ENV COREPACK_INTEGRITY_KEYS=0` (the
+/// workaround of nodejs/corepack#612) and `ENV npm_config_build_from_source=true` into their
+/// final stage: both configure a package manager, which the generated runtime image never
+/// runs, so neither becomes the service's `env`.
+#[test]
+fn package_manager_settings_of_any_case_are_not_carried() {
+    let ws = fixture("pnpm9-esm");
+    let hand = "FROM node:22-slim\nENV COREPACK_INTEGRITY_KEYS=0\n\
+                ENV npm_config_build_from_source=true\nENV LOG_LEVEL=info\n\
+                CMD [\"node\", \"dist/index.js\"]\n";
+    std::fs::write(ws.path().join("services/public/web/Dockerfile"), hand).unwrap();
+    let shown = force(ws.path());
+    for key in ["COREPACK_INTEGRITY_KEYS", "npm_config_build_from_source"] {
+        assert!(
+            shown.contains(&format!(
+                "ENV {key}=0: it configures a package manager or toolchain"
+            )) || shown.contains(&format!(
+                "ENV {key}=true: it configures a package manager or toolchain"
+            )),
+            "{key}: {shown}"
+        );
+    }
+    let toml = shown.split("--- isogen.toml").nth(1).unwrap();
+    assert!(toml.contains("LOG_LEVEL"), "{shown}");
+    assert!(
+        !toml.contains("COREPACK") && !toml.contains("npm_config"),
+        "{shown}"
+    );
+}

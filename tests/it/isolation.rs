@@ -527,3 +527,114 @@ fn sources_in_utf16_or_with_a_stray_byte_have_their_imports_checked() {
         "{stderr}"
     );
 }
+
+/// Shaped like openpanel's `apps/start` (a TanStack Start app whose `pnpm with-env vite
+/// build` writes a Nitro server) importing `type ChatApp` from the api service's sources:
+/// Vite strips the type import without reading the file, so the image builds and runs
+/// without the api, and generate says so in a warning instead of refusing the app. The same
+/// import under a build that type-checks (`tsc --noEmit && ...`) is still refused.
+#[test]
+fn a_type_import_of_another_service_that_the_build_strips_is_a_warning() {
+    let ws = fixture("pnpm10-type-import");
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: apps/start/src/agents/client.ts:3: service `start` imports service `api` ('../../../api/src/agents/app'); move the shared code into an internal package that both declare as a dependency; not an error for `start`: it imports only types, and the build of `start` (`vite build`) strips them without reading apps/api/src/agents/app (it checks no types)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("the build still needs the files"),
+        "{stderr}"
+    );
+
+    let manifest = ws.path().join("apps/start/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let checked = text.replace(
+        r#""build": "pnpm with-env vite build""#,
+        r#""build": "tsc --noEmit && pnpm with-env vite build""#,
+    );
+    assert_ne!(checked, text);
+    std::fs::write(&manifest, &checked).unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("error: service `start` imports code its image's build does not have (1 import):\n  apps/start/src/agents/client.ts:3: service `start` imports service `api` ('../../../api/src/agents/app'); move the shared code into an internal package that both declare as a dependency (it imports only types, but the build still needs the files)"),
+        "{stderr}"
+    );
+}
+
+/// A refused import and another problem of the same service (openpanel's `apps/start` has
+/// no start command generate reads either; here it starts TypeScript) come in one run, not
+/// one after the other is fixed.
+#[test]
+fn a_service_refused_for_its_imports_also_reports_its_other_problems() {
+    let ws = fixture("pnpm10-type-import");
+    let manifest = ws.path().join("apps/start/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let broken = text
+        .replace(
+            r#""build": "pnpm with-env vite build""#,
+            r#""build": "tsc --noEmit && pnpm with-env vite build""#,
+        )
+        .replace(
+            r#""start": "node .output/server/index.mjs","#,
+            r#""start": "node src/server.ts","#,
+        );
+    std::fs::write(&manifest, &broken).unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("service `start` imports service `api`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the entry `src/server.ts` of the service `start`"),
+        "{stderr}"
+    );
+    // `isogen list` shows both on the service's row.
+    let (code, stdout) = {
+        let out = Command::cargo_bin("isogen")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .arg("list")
+            .arg(ws.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code().unwrap_or(-1), stdout)
+    };
+    assert_eq!(code, 0, "{stdout}");
+    let row = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("refused"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(row.contains("imports service `api`"), "{stdout}");
+    assert!(row.contains("the entry `src/server.ts`"), "{stdout}");
+}
+
+/// openpanel's `apps/api/scripts/get-bots.ts` writes `../src/bots/bots.ts` next to itself;
+/// a `gen:bots` script runs it by hand, the server never loads it: no "writes at run time"
+/// warning. The same write in a file the server imports is named.
+#[test]
+fn writes_in_scripts_the_server_never_loads_are_not_named() {
+    let ws = fixture("pnpm10-type-import");
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("writes at run time"), "{stderr}");
+
+    let script = ws.path().join("apps/api/scripts/get-bots.mjs");
+    let refresh = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(ws.path().join("apps/api/src/refresh.ts"), refresh).unwrap();
+    let index = ws.path().join("apps/api/src/index.ts");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, format!("import './refresh.js';\n{text}")).unwrap();
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("api: its code writes at run time under its working folder")
+            && stderr.contains("apps/api/src/refresh.ts:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("scripts/get-bots.mjs"), "{stderr}");
+}

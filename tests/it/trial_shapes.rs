@@ -129,6 +129,32 @@ fn a_prisma_schema_outside_the_default_places_is_named_and_then_generated() {
     ] {
         assert!(stdout.contains(line), "{line}: {stdout}");
     }
+    // `prisma` as a devDependency, as Prisma's docs install it (openpanel's `packages/db`):
+    // the lockfile's version of it is read all the same.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let prisma = json["dependencies"]
+        .as_object_mut()
+        .unwrap()
+        .remove("prisma")
+        .unwrap();
+    json["devDependencies"] = serde_json::json!({ "prisma": prisma });
+    std::fs::write(&manifest, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let lock = ws.path().join("pnpm-lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let moved = text.replace(
+        "        version: 5.11.0(prisma@5.11.0)\n      prisma:\n",
+        "        version: 5.11.0(prisma@5.11.0)\n    devDependencies:\n      prisma:\n",
+    );
+    assert_ne!(moved, text);
+    std::fs::write(&lock, moved).unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("ERR_PNPM_OUTDATED_LOCKFILE"), "{stderr}");
+    assert!(
+        stdout.contains("# Prisma 5.11.0 (`@tbl/db`) also needs its Rust query engine")
+            && stdout.contains("ARG PRISMA_QUERY_ENGINE_LIBRARY"),
+        "{stdout}"
+    );
     // With `engineType = "client"` (Prisma 6.16+, a driver adapter) there is no Rust engine.
     let schema = ws.path().join("packages/db/prisma/postgres/schema.prisma");
     let text = std::fs::read_to_string(&schema).unwrap();
@@ -692,6 +718,10 @@ fn run_time_writes_and_a_sibling_packages_output_are_named_with_the_fix() {
         "import * as fs from 'node:fs'\nimport * as path from 'node:path'\n\nexport function emitSchema(text: string): void {\n  try {\n    const destination = path.resolve(process.cwd(), 'gen/schema.gql')\n    fs.mkdirSync(path.dirname(destination), { recursive: true })\n    fs.writeFileSync(path.resolve(process.cwd(), 'gen/schema.gql'), text)\n  } catch (e) {\n    console.error(`Failed writing schema: ${e}`)\n  }\n}\n",
     )
     .unwrap();
+    // Loaded by the server (a file it never imports is not its code at run time).
+    let entry = ws.path().join("packages/agents-server/src/entrypoint.ts");
+    let text = std::fs::read_to_string(&entry).unwrap();
+    std::fs::write(&entry, format!("import './schema-emit.js'\n{text}")).unwrap();
     let (_, stderr) = dry_run(ws.path());
     assert!(
         stderr.contains("`gen` (packages/agents-server/src/schema-emit.ts:8, in a `try` whose `catch` handles the failure: the service goes on without it)"),
@@ -1061,4 +1091,23 @@ fn removed_dev_peers_leave_no_publicly_hoisted_link_or_shim() {
         left(&abitype.join("abitype/package.json")),
         "what production needs"
     );
+}
+
+/// openpanel's api ships `undici@8.10.0`, whose `engines.node` in pnpm-lock.yaml is
+/// `>=22.19.0`, and nothing in the workspace names a Node version: the images were Node 20
+/// without a word. generate names the package and the fix; once the workspace names Node 22
+/// (`.nvmrc`), nothing is said. The other service ships no such package.
+#[test]
+fn production_dependencies_that_need_a_newer_node_are_named() {
+    let ws = crate::fixture_copy::copy("pnpm10-type-import", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: api: its images run Node 20 (isogen's default; nothing in the workspace names a version), which production dependencies it ships do not run on, as pnpm-lock.yaml records their engines: undici@8.10.0 (engines.node \">=22.19.0\"); the service may fail at start: name Node 22 (engines.node of the root package.json, .nvmrc, or [generate.node] version in isogen.toml)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("start: its images run"), "{stderr}");
+    std::fs::write(ws.path().join(".nvmrc"), "22\n").unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("node:22-bookworm-slim"), "{stdout}");
+    assert!(!stderr.contains("its images run Node"), "{stderr}");
 }

@@ -100,6 +100,18 @@ const TOOLING_ENV: &[&str] = &[
     "RUSTUP_HOME",
 ];
 
+/// Prefixes of variables that configure a package manager (npm reads `npm_config_*` in any
+/// case: openpanel's `npm_config_build_from_source=true`; corepack's
+/// `COREPACK_INTEGRITY_KEYS=0`, the workaround of nodejs/corepack#612 many Dockerfiles carry).
+const TOOLING_ENV_PREFIXES: &[&str] = &["NPM_CONFIG_", "COREPACK_", "PNPM_", "YARN_"];
+
+/// Whether the variable `key` configures a package manager or toolchain, which only a build
+/// reads.
+fn tooling_env(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    TOOLING_ENV.contains(&key) || TOOLING_ENV_PREFIXES.iter().any(|p| upper.starts_with(p))
+}
+
 /// Folders a writable folder may not be in (the generated image's system owns them).
 const SYSTEM_DIRS: &[&str] = &["/tmp", "/var/tmp", "/proc", "/sys", "/dev", "/etc", "/usr"];
 
@@ -555,7 +567,7 @@ fn env(
                  define; set env.{key} in {} to the value it should have",
                 target.section
             ))
-        } else if TOOLING_ENV.contains(&key.as_str()) || key.starts_with("NPM_CONFIG_") {
+        } else if tooling_env(key) {
             Verdict::Dropped(
                 "it configures a package manager or toolchain, which the generated runtime \
                  image does not have"

@@ -114,7 +114,7 @@ pub fn context(
         },
         warnings,
     )?;
-    svc.warn_run_paths(&runtime_packages, &common.service.workdir, warnings);
+    svc.warn_run_paths(&runtime_packages, &entry, &common.service.workdir, warnings);
     let standalone = (next_plan.as_ref()).is_some_and(|p| p.context.kind == NextKind::Standalone);
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
@@ -618,13 +618,14 @@ impl Svc<'_> {
     fn warn_run_paths(
         &self,
         runtime: &[RuntimePackage],
+        entry: &str,
         workdir: &str,
         warnings: &mut Vec<String>,
     ) {
         let (ws, service, section) = (self.ws, self.service, &self.section);
         super::run_paths::warn(
             ws,
-            service,
+            (service, entry),
             runtime,
             self.overrides,
             section,
@@ -958,6 +959,7 @@ fn install_settings(
         .map(|&i| ws.package(i).dir.as_str())
         .collect();
     let install = super::pnpm_settings::install_settings(pnpm, &service.name, &shipped, warnings);
+    super::settings::warn_engines(node, pnpm, (&service.name, &shipped), warnings);
     super::settings::full_builder(node, &install.builds, install.builds_unknown);
     install
 }

@@ -11,6 +11,11 @@
 //!   there (a devDependency, or no dependency at all): the service would find nothing at run
 //!   time; the warning names file:line, what is missing and how to fix it.
 //!
+//! Only the files the running service can load count ([`super::loadable`], from its entry): a
+//! maintenance script beside the server (openpanel's `apps/api/scripts/get-bots.ts`, which a
+//! `gen:bots` script runs with jiti to write a source file) writes where it likes, since the
+//! image never runs it.
+//!
 //! Pure: it reads the workspace model and the runtime packages the context computed; it never
 //! reads the disk and only warns (a static guess may miss what the code does at run time).
 
@@ -22,10 +27,11 @@ use crate::js::{Base, Write};
 use crate::workspace::pnpm::sources::PackageSources;
 use crate::workspace::{relpath, DepKind, Service, Workspace};
 
-/// The warnings about the service's run-time paths (see the module doc).
+/// The warnings about the service's run-time paths (see the module doc); `entry` is the
+/// file the image runs, relative to the package folder.
 pub(super) fn warn(
     ws: &Workspace,
-    service: &Service,
+    (service, entry): (&Service, &str),
     runtime: &[RuntimePackage],
     overrides: Option<&ServiceConfig>,
     section: &str,
@@ -33,20 +39,26 @@ pub(super) fn warn(
     warnings: &mut Vec<String>,
 ) {
     let pkg = ws.package(service.package);
-    let Some(sources) = (ws.pnpm.as_ref()).and_then(|p| p.sources.get(&pkg.dir)) else {
+    let Some(pnpm) = ws.pnpm.as_ref() else {
         return;
     };
+    let Some(sources) = pnpm.sources.get(&pkg.dir) else {
+        return;
+    };
+    let loaded = super::loadable::loadable(ws, pnpm, service, entry);
+    let loads = |file: &str| loaded.as_ref().is_none_or(|l| l.contains(file));
     let writable: Vec<&str> = overrides
         .map(|o| o.writable.iter().map(|w| w.path.as_str()).collect())
         .unwrap_or_default();
     warnings.extend(writes_warning(
         &service.name,
         sources,
+        &loads,
         &writable,
         section,
         workdir,
     ));
-    warnings.extend(climbs_warnings(ws, service, runtime, sources));
+    warnings.extend(climbs_warnings(ws, service, runtime, sources, &loads));
 }
 
 /// One warning for every write under the working folder or the module's folder that no
@@ -54,6 +66,7 @@ pub(super) fn warn(
 fn writes_warning(
     service: &str,
     sources: &PackageSources,
+    loads: &dyn Fn(&str) -> bool,
     writable: &[&str],
     section: &str,
     workdir: &str,
@@ -70,7 +83,7 @@ fn writes_warning(
     // (base, folder) -> file -> (line, caught by a handling try).
     type Sites<'s> = BTreeMap<(Base, Option<&'s str>), BTreeMap<&'s str, Vec<(u32, bool)>>>;
     let mut sites: Sites = BTreeMap::new();
-    for (file, w) in &sources.writes {
+    for (file, w) in sources.writes.iter().filter(|(file, _)| loads(file)) {
         let Write {
             line,
             base,
@@ -136,11 +149,12 @@ fn climbs_warnings(
     service: &Service,
     runtime: &[RuntimePackage],
     sources: &PackageSources,
+    loads: &dyn Fn(&str) -> bool,
 ) -> Vec<String> {
     let pkg = ws.package(service.package);
     let out_dir = pkg.node.as_ref().map(|n| n.out_dir.as_str()).unwrap_or("");
     let mut out = Vec::new();
-    for (file, line, literal) in &sources.climbs {
+    for (file, line, literal) in sources.climbs.iter().filter(|(file, ..)| loads(file)) {
         let imported = (sources.imports.iter())
             .any(|i| &i.file == file && i.line == *line && &i.specifier == literal);
         if imported {

@@ -123,7 +123,9 @@ pub(super) fn prisma_query_engine(
 ) -> Option<QueryEngine> {
     let prisma = n.prisma.as_ref()?;
     let dep = n.deps.iter().find(|d| d.key == "prisma")?;
-    let version = pnpm.locked_version(&p.dir, "prisma", &dep.spec)?;
+    let version = pnpm
+        .locked_version(&p.dir, "prisma", &dep.spec)
+        .or_else(|| only_locked_match(pnpm, "prisma", &dep.spec))?;
     let mut parts = version.split('.');
     let (major, minor) = (parts.next()?.parse::<u32>().ok()?, parts.next()?);
     if major >= 7 || prisma.engine_type.as_deref() == Some("client") {
@@ -156,6 +158,23 @@ pub(super) fn prisma_query_engine(
             "PRISMA_QUERY_ENGINE_LIBRARY"
         },
     })
+}
+
+/// The one version of `name` the lockfile holds that the range `spec` allows, when there is
+/// exactly one: the version of a devDependency (`prisma`, as Prisma's docs install it and
+/// openpanel's `packages/db` declares it), which the importers' production dependencies that
+/// [`locked_version`](crate::workspace::pnpm::PnpmWorkspace::locked_version) reads do not hold.
+fn only_locked_match(
+    pnpm: &crate::workspace::pnpm::PnpmWorkspace,
+    name: &str,
+    spec: &str,
+) -> Option<String> {
+    let range = nodejs_semver::Range::parse(spec.trim()).ok()?;
+    let mut allowed = (pnpm.locked_versions.get(name)?.iter())
+        .filter_map(|v| nodejs_semver::Version::parse(v.split('(').next()?.trim()).ok())
+        .filter(|v| range.satisfies(v));
+    let first = allowed.next()?;
+    allowed.next().is_none().then(|| first.to_string())
 }
 
 /// The run-time files of the service: see the module doc. `shipped` are the paths (relative

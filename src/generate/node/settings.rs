@@ -100,6 +100,67 @@ pub(super) fn full_builder(node: &mut NodeSettings, builds: &[String], unknown: 
     );
 }
 
+/// Warns when the Node of the service's images is one that packages of its production closure
+/// (`shipped`: the folders of the packages the image ships) say they do not run on, by the
+/// `engines.node` pnpm-lock.yaml records (openpanel's api: `undici@8.10.0` needs
+/// `>=22.19.0`, and nothing in the workspace names a version, so the images were Node 20).
+/// A major (`20`, the floating tag) passes a range that some release of it satisfies.
+pub(super) fn warn_engines(
+    node: &NodeSettings,
+    pnpm: &PnpmWorkspace,
+    (service, shipped): (&str, &[&str]),
+    warnings: &mut Vec<String>,
+) {
+    use nodejs_semver::{Range, Version};
+    if node.version_source.is_empty() {
+        return;
+    }
+    let exact = Version::parse(&node.version).ok();
+    let Ok(major_range) = Range::parse(format!("{}.x", node.version)) else {
+        return;
+    };
+    let runs = |range: &Range| match &exact {
+        Some(v) => range.satisfies(v),
+        None => range.allows_any(&major_range),
+    };
+    let mut refused: Vec<(&str, &str, Range)> = Vec::new();
+    let ranges = (shipped.iter())
+        .map(|d| if d.is_empty() { "." } else { d })
+        .filter_map(|d| pnpm.node_engines.get(d))
+        .flatten();
+    for (package, text) in ranges {
+        let Ok(range) = Range::parse(text.trim()) else {
+            continue;
+        };
+        if !runs(&range) && !refused.iter().any(|(p, ..)| p == package) {
+            refused.push((package, text, range));
+        }
+    }
+    if refused.is_empty() {
+        return;
+    }
+    let allows = |major: u64, range: &Range| {
+        Range::parse(format!("{major}.x")).is_ok_and(|m| range.allows_any(&m))
+    };
+    let needed = (crate::workspace::pnpm::node_version::LTS_MAJORS.iter())
+        .find(|&&m| refused.iter().all(|(_, _, r)| allows(m, r)))
+        .map(|m| format!("Node {m}"))
+        .unwrap_or_else(|| "a Node version they allow".to_string());
+    const SHOWN: usize = 5;
+    let mut named: Vec<String> = (refused.iter().take(SHOWN))
+        .map(|(p, t, _)| format!("{p} (engines.node {t:?})"))
+        .collect();
+    if refused.len() > SHOWN {
+        named.push(format!("and {} more", refused.len() - SHOWN));
+    }
+    warnings.push(format!(
+        "{service}: its images run Node {} ({}), which production dependencies it ships do not run on, as pnpm-lock.yaml records their engines: {}; the service may fail at start: name {needed} (engines.node of the root package.json, .nvmrc, or [generate.node] version in isogen.toml)",
+        node.version,
+        node.version_source,
+        named.join(", ")
+    ));
+}
+
 /// The oldest Node major pnpm 11 runs on (it needs >= 22.13).
 const PNPM_11_NODE_MAJOR: u64 = 22;
 

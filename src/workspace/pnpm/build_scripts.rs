@@ -90,11 +90,35 @@ pub(super) fn requires_build_in(
 
 /// v9: for each importer, the packages of its production closure (importer dependencies, then
 /// snapshots' dependencies, transitively) whose name `allowed` holds.
-fn allowed_in_closure(
+/// Importer folder -> the registry packages of its production closure (v9 lockfiles: the
+/// `snapshots` graph) whose `engines.node` is set, as (`name@version`, range), sorted.
+pub(super) fn node_engines_in(
     lock: &LockDoc,
     importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
-    allowed: &BTreeSet<String>,
-) -> BTreeMap<String, BTreeSet<String>> {
+) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out = BTreeMap::new();
+    for (dir, deps) in importers {
+        let mut found = Vec::new();
+        for (_, key) in production_closure(lock, deps) {
+            // `name@version(peers)` in `snapshots`; `name@version` in `packages`.
+            let head = key.split('(').next().unwrap_or(&key);
+            let range = (lock.packages.get(head)).and_then(|p| p.engines.as_ref()?.node.clone());
+            if let Some(range) = range {
+                found.push((head.to_string(), range));
+            }
+        }
+        if !found.is_empty() {
+            found.sort();
+            found.dedup();
+            out.insert(dir.clone(), found);
+        }
+    }
+    out
+}
+
+/// The (name, `name@version(peers)` key) of every registry package in the production closure
+/// of an importer's `deps` (v9 `snapshots`).
+fn production_closure(lock: &LockDoc, deps: &BTreeMap<String, LockedDep>) -> Vec<(String, String)> {
     // `name@version(peers)`; an alias's version is written `real-name@version`.
     let key = |name: &str, version: &str| -> Option<(String, String)> {
         if version.starts_with("link:") || version.starts_with("file:") {
@@ -106,27 +130,36 @@ fn allowed_in_closure(
             None => Some((name.to_string(), format!("{name}@{version}"))),
         }
     };
-    let mut out = BTreeMap::new();
-    for (dir, deps) in importers {
-        let mut todo: Vec<(String, String)> = deps
-            .iter()
-            .filter_map(|(n, d)| key(n, &d.version))
-            .collect();
-        let (mut seen, mut names) = (BTreeSet::new(), BTreeSet::new());
-        while let Some((name, k)) = todo.pop() {
-            if !seen.insert(k.clone()) {
-                continue;
-            }
-            if allowed.contains(&name) {
-                names.insert(name);
-            }
-            let Some(snap) = lock.snapshots.get(&k) else {
-                continue;
-            };
+    let mut todo: Vec<(String, String)> = deps
+        .iter()
+        .filter_map(|(n, d)| key(n, &d.version))
+        .collect();
+    let (mut seen, mut out) = (BTreeSet::new(), Vec::new());
+    while let Some((name, k)) = todo.pop() {
+        if !seen.insert(k.clone()) {
+            continue;
+        }
+        if let Some(snap) = lock.snapshots.get(&k) {
             for (n, v) in snap.dependencies.iter().chain(&snap.optional) {
                 todo.extend(key(n, v));
             }
         }
+        out.push((name, k));
+    }
+    out
+}
+
+fn allowed_in_closure(
+    lock: &LockDoc,
+    importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
+    allowed: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    for (dir, deps) in importers {
+        let names: BTreeSet<String> = (production_closure(lock, deps).into_iter())
+            .map(|(name, _)| name)
+            .filter(|name| allowed.contains(name))
+            .collect();
         if !names.is_empty() {
             out.insert(dir.clone(), names);
         }

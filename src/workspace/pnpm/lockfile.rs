@@ -136,6 +136,16 @@ pub(super) struct LockNode {
     pub optional: BTreeMap<String, String>,
     #[serde(default, rename = "peerDependenciesMeta")]
     pub peers_meta: BTreeMap<String, PeerMeta>,
+    /// `engines: {node: '>=22.19.0'}`: the Node versions the package says it runs on.
+    #[serde(default)]
+    pub engines: Option<LockEngines>,
+}
+
+/// A package's `engines` in the lockfile.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LockEngines {
+    #[serde(default)]
+    pub node: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -121,6 +121,9 @@ pub struct PnpmWorkspace {
     /// of its production closure pnpm builds (marked `requiresBuild` in v5.4/v6 lockfiles, or
     /// named by `onlyBuiltDependencies` / `allowBuilds`; see [`build_scripts`]).
     pub requires_build: BTreeMap<String, BTreeSet<String>>,
+    /// Importer folder -> the registry packages of its production closure that name the Node
+    /// versions they run on (`engines.node` in a v9 lockfile), as (`name@version`, range).
+    pub node_engines: BTreeMap<String, Vec<(String, String)>>,
     /// pnpm builds dependencies and nothing says which: a v9 lockfile (no `requiresBuild`
     /// marks), no allow list, scripts not ignored, and a pnpm before 10 (which runs every
     /// dependency's install script). A native addon may be among them.

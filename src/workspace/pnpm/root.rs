@@ -291,6 +291,7 @@ fn read_npm_config(
             &pnpm.locked,
             &allowed,
         );
+        pnpm.node_engines = super::build_scripts::node_engines_in(doc, &pnpm.locked);
     }
     Ok(())
 }

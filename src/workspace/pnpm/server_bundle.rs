@@ -75,38 +75,77 @@ pub fn inlining(
     })
 }
 
+/// The commands (as words, wrappers such as `dotenv -e .env --` and `VAR=value` dropped) the
+/// script `name` runs, the scripts it runs by name followed (`pnpm with-env vite build`).
+pub fn script_commands(scripts: &BTreeMap<String, String>, name: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    commands_of(scripts, name, &mut Vec::new(), &mut out);
+    out
+}
+
 /// The commands (as words, wrappers and `VAR=value` dropped) the script `name` runs, the
-/// scripts it runs by name followed.
+/// scripts it runs by name followed; `extra` are the words written after the script's name
+/// (`pnpm with-env vite build`), which pnpm and npm append to its text.
 fn commands_of(
     scripts: &BTreeMap<String, String>,
     name: &str,
     seen: &mut Vec<String>,
     out: &mut Vec<Vec<String>>,
 ) {
+    commands_with(scripts, name, &[], seen, out);
+}
+
+fn commands_with(
+    scripts: &BTreeMap<String, String>,
+    name: &str,
+    extra: &[String],
+    seen: &mut Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) {
     if seen.iter().any(|s| s == name) || seen.len() > 8 {
         return;
     }
-    seen.push(name.to_string());
-    let Some(words) = scripts.get(name).and_then(|s| shlex::split(s)) else {
+    let Some(mut words) = scripts.get(name).and_then(|s| shlex::split(s)) else {
         return;
     };
+    seen.push(name.to_string());
+    words.extend(extra.iter().cloned());
     for command in words.split(|w| ["&&", "||", ";", "|", "&"].contains(&w.as_str())) {
         let words = unwrapped(command);
-        match words
+        let by_name = match words
             .iter()
             .map(String::as_str)
             .collect::<Vec<_>>()
             .as_slice()
         {
-            [pm, "run" | "run-script", script, ..] | [pm, script, ..]
+            [pm, "run" | "run-script", script, ..]
                 if matches!(*pm, "npm" | "pnpm" | "yarn" | "bun")
                     && scripts.contains_key(*script) =>
             {
-                commands_of(scripts, script, seen, out);
+                Some((script.to_string(), 3))
             }
-            _ => out.push(words),
+            [pm, script, ..]
+                if matches!(*pm, "npm" | "pnpm" | "yarn" | "bun")
+                    && scripts.contains_key(*script) =>
+            {
+                Some((script.to_string(), 2))
+            }
+            _ => None,
+        };
+        match by_name {
+            Some((script, at)) => {
+                // npm passes the words after `--` only (`npm run x -- --flag`).
+                let rest = words[at..].strip_prefix(&["--".to_string()][..]);
+                let rest = rest.unwrap_or(&words[at..]);
+                commands_with(scripts, &script, rest, seen, out);
+            }
+            None if words.is_empty() => {}
+            None => out.push(words),
         }
     }
+    // The scripts being expanded, not every one met: `pnpm with-env a && pnpm with-env b`
+    // expands `with-env` twice.
+    seen.pop();
 }
 
 /// A command without its `VAR=value` prefixes and wrapper programs (with their options).
@@ -441,5 +480,21 @@ mod tests {
         let mut out = Vec::new();
         commands_of(&s, "build", &mut Vec::new(), &mut out);
         assert_eq!(out, [vec!["tsc"], vec!["webpack", "-c", "w.js"]]);
+    }
+
+    #[test]
+    fn words_after_a_script_name_are_appended_to_its_text() {
+        // openpanel's apps/start: `"build": "pnpm with-env vite build"`.
+        let s = scripts(&[
+            (
+                "build",
+                "pnpm with-env vite build && pnpm run with-env -- node x.mjs",
+            ),
+            ("with-env", "dotenv -e ../../.env -c --"),
+        ]);
+        assert_eq!(
+            script_commands(&s, "build"),
+            [vec!["vite", "build"], vec!["node", "x.mjs"]]
+        );
     }
 }

@@ -22,6 +22,7 @@
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
 
+mod erased;
 mod reach;
 mod undeclared;
 
@@ -138,10 +139,16 @@ fn checked_imports(imports: &[SourceImport]) -> impl Iterator<Item = &SourceImpo
 /// Refuses `service` when its sources or its internal packages' sources import across a
 /// package boundary; unreadable sources become warnings. `resolved` is the run's cache of
 /// where imports land.
+///
+/// `build` is the name of the script that builds each package (`build`, or `[generate.node]
+/// build_script`), `None` for the service's own when isogen.toml sets its `build` command
+/// (then nothing is known of it): an import of only types in a package whose build strips
+/// them without reading their files is a warning, not a refusal ([`erased`]).
 pub(crate) fn check(
     ws: &Workspace,
     service: &Service,
     resolved: &Resolved,
+    build: (&str, bool),
     warnings: &mut Vec<String>,
 ) -> Result<()> {
     let Some(pnpm) = &ws.pnpm else {
@@ -174,9 +181,13 @@ pub(crate) fn check(
             let Some(problem) = ctx.crossing(import, target) else {
                 continue;
             };
-            let line = format!("{}:{}: {problem}", import.file, import.line);
-            let why = ctx
-                .only_a_warning(import)
+            let mut line = format!("{}:{}: {problem}", import.file, import.line);
+            let erased = ctx.erased(import, target, build);
+            if erased.is_some() {
+                line = line.replace(TYPE_NOTE, "");
+            }
+            let why = erased
+                .or_else(|| ctx.only_a_warning(import))
                 .or_else(|| ctx.undeclared_but_present(import, target))
                 .or_else(|| ctx.lazy_require(import, target));
             match (why, &target.via) {
@@ -506,6 +517,38 @@ impl Importer<'_> {
         ))
     }
 
+    /// Why an import of only types cannot break the image: the build that compiles the
+    /// importing file strips them without reading their target ([`erased::erasing_build`]).
+    /// That build is the importing package's own `build` script, or, for a package with none,
+    /// the service's, which bundles it. `build`: see [`check`].
+    fn erased(
+        &self,
+        import: &SourceImport,
+        target: &Target,
+        (script, service_configured): (&str, bool),
+    ) -> Option<String> {
+        if !import.type_only {
+            return None;
+        }
+        let p = &self.ws.packages[self.index];
+        let own = p.node.as_ref()?.scripts.contains_key(script);
+        let builder = if own {
+            self.index
+        } else {
+            self.service.package
+        };
+        if builder == self.service.package && service_configured {
+            return None;
+        }
+        let b = &self.ws.packages[builder];
+        let sources = self.ws.pnpm.as_ref()?.sources.get(&b.dir);
+        let how = erased::erasing_build(&b.dir, &b.node.as_ref()?.scripts, script, sources)?;
+        Some(format!(
+            "not an error for `{}`: it imports only types, and the build of `{}` ({how}) strips them without reading {} (it checks no types), so the image builds and runs without it; a type check (`tsc --noEmit`) still needs it",
+            self.service.name, b.name, target.path
+        ))
+    }
+
     /// Why a `require()` of a workspace package the importer does not declare (no other
     /// service) is a warning when it runs only when the code around it does (inside a
     /// function, a branch, a loop: novu's `@novu/testing` helpers call
@@ -674,9 +717,12 @@ fn shown(import: &SourceImport, target: &Target) -> String {
     }
 }
 
+/// What an import of only types adds to its line.
+const TYPE_NOTE: &str = " (it imports only types, but the build still needs the files)";
+
 fn type_note(import: &SourceImport) -> &'static str {
     if import.type_only {
-        " (it imports only types, but the build still needs the files)"
+        TYPE_NOTE
     } else {
         ""
     }
