@@ -163,6 +163,20 @@ fn cargo(
     let mut out = Vec::new();
     for b in binds {
         let site = format!("{}:{}", b.file, b.line);
+        if let (Some(name), None) = (&b.unset_of, &b.option) {
+            out.push(Loopback {
+                site,
+                binds: format!(
+                    "`{}` (the code's default when `{name}` is not set)",
+                    b.address
+                ),
+                fix: format!(
+                    "give `{name}` an address that is not loopback (`0.0.0.0` or `[::]`) where \
+                     the service reads it (its config file or a variable)"
+                ),
+            });
+            continue;
+        }
         let Some(option) = &b.option else {
             out.push(Loopback {
                 site,
@@ -209,27 +223,47 @@ fn cargo(
             ));
             continue;
         }
-        let host = host_of(&b.address);
-        let any = if host.contains(':') { "::" } else { "0.0.0.0" };
-        let address = b.address.replacen(host, any, 1);
-        let args_line = match &option.flag {
-            Some(flag) => format!("args = [\"{flag}\", \"{address}\"]"),
-            None => format!("args = [\"{address}\"]"),
-        };
-        let fix = match &option.env {
-            Some(var) => format!(
-                "set `env = {{ {var} = \"{address}\" }}` (or `{args_line}`) in {section} of \
-                 isogen.toml"
-            ),
-            None => format!("set `{args_line}` in {section} of isogen.toml"),
-        };
-        out.push(Loopback {
-            site,
-            binds: format!("`{}` (its command line's default)", b.address),
-            fix,
-        });
+        out.push(option_default(b, option, site, section));
     }
     out
+}
+
+/// The loopback default of a command-line option (or of an unset one the code fills in): the
+/// `env` line, or the `args` line.
+fn option_default(
+    b: &crate::workspace::cargo::model::LoopbackBind,
+    option: &crate::workspace::cargo::model::LoopbackOption,
+    site: String,
+    section: &str,
+) -> Loopback {
+    let host = host_of(&b.address);
+    let any = if host.contains(':') { "::" } else { "0.0.0.0" };
+    let address = b.address.replacen(host, any, 1);
+    let args_line = match &option.flag {
+        Some(flag) => format!("args = [\"{flag}\", \"{address}\"]"),
+        None => format!("args = [\"{address}\"]"),
+    };
+    let fix = match (&option.env, &b.unset_of) {
+        // The option is unset, not defaulted by clap: a variable is the way to give it.
+        (Some(var), Some(_)) if option.flag.is_none() => {
+            format!("set `env = {{ {var} = \"{address}\" }}` in {section} of isogen.toml")
+        }
+        (env, _) => match env {
+            Some(var) => format!(
+                "set `env = {{ {var} = \"{address}\" }}` (or `{args_line}`) in {section} of \
+             isogen.toml"
+            ),
+            None => format!("set `{args_line}` in {section} of isogen.toml"),
+        },
+    };
+    let binds = match &b.unset_of {
+        Some(name) => format!(
+            "`{}` (the code's default when `{name}` is not set)",
+            b.address
+        ),
+        None => format!("`{}` (its command line's default)", b.address),
+    };
+    Loopback { site, binds, fix }
 }
 
 /// The loopback default of a `config` crate key (atuin's `host`): its variable, or the key in

@@ -239,3 +239,61 @@ fn a_refused_cargo_service_still_has_its_loopback_named() {
         "{stderr}"
     );
 }
+
+/// meilisearch's shape (tests/fixtures/cargo-search): the clap option's variable and its
+/// default are constants, the default given through a function (`env = MEILI_HTTP_ADDR`,
+/// `default_value_t = default_http_addr()`, `"localhost:7700"`): named with the variable the
+/// constant holds, silent once it is set to every interface.
+#[test]
+fn a_clap_default_through_a_constant_and_a_function_is_named() {
+    let ws = crate::fixture_copy::copy("cargo-search", false);
+    let stderr = generate_stderr(&ws);
+    assert_eq!(
+        loopback_lines(&stderr),
+        [
+            "warning: crates/search/src/main.rs:19: `search` listens only on `localhost:7700` \
+          (its command line's default): in a container that is the container's own loopback, \
+          so nothing outside it reaches the server (`docker run -p`, a Kubernetes Service, \
+          another container); set `env = { SEARCH_HTTP_ADDR = \"0.0.0.0:7700\" }` (or `args = \
+          [\"--http-addr\", \"0.0.0.0:7700\"]`) in [generate.services.search] of isogen.toml"
+        ]
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.search]\nenv = { SEARCH_HTTP_ADDR = \"0.0.0.0:7700\" }\n",
+    )
+    .unwrap();
+    assert!(loopback_lines(&generate_stderr(&ws)).is_empty());
+}
+
+/// kanidm's shape (tests/fixtures/cargo-idm): the option has no default; the server's core
+/// library puts a constant of another crate in place of an unset one
+/// (`bindaddress.unwrap_or(DEFAULT_SERVER_ADDRESS.to_string())`, `"127.0.0.1:8443"` in the
+/// proto crate). Named at the library's line with the option's variable; the client's
+/// `DEFAULT_SERVER_LOCALHOST` (a tool's) is not; silent once the variable is set.
+#[test]
+fn a_loopback_constant_in_place_of_an_unset_option_is_named() {
+    let ws = crate::fixture_copy::copy("cargo-idm", false);
+    let stderr = generate_stderr(&ws);
+    assert_eq!(
+        loopback_lines(&stderr),
+        [
+            "warning: server/core/src/lib.rs:18: `idmd` listens only on `127.0.0.1:8443` (the \
+          code's default when `bindaddress` is not set): in a container that is the \
+          container's own loopback, so nothing outside it reaches the server (`docker run -p`, \
+          a Kubernetes Service, another container); set `env = { IDM_BINDADDRESS = \
+          \"0.0.0.0:8443\" }` in [generate.services.idmd] of isogen.toml"
+        ]
+    );
+    let config = ws.path().join("isogen.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "env = { IDM_DOMAIN = \"idm.example.com\" }",
+            "env = { IDM_DOMAIN = \"idm.example.com\", IDM_BINDADDRESS = \"[::]:8443\" }",
+        ),
+    )
+    .unwrap();
+    assert!(loopback_lines(&generate_stderr(&ws)).is_empty());
+}

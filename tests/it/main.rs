@@ -8,6 +8,7 @@
 //! `#[ignore]`d: `cargo test --test it buildah:: -- --ignored --nocapture`.
 
 mod buildah;
+mod cargo_build_needs;
 mod cargo_discovery;
 mod cargo_fixtures;
 mod cargo_generate;

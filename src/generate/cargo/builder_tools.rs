@@ -152,6 +152,47 @@ pub(super) fn script_warnings(
     out
 }
 
+/// One warning for the link programs the workspace's cargo config asks for on Linux that
+/// `builder_packages` does not install: kanidm's `.cargo/config.toml` links with `clang` and
+/// `-fuse-ld=lld`, and the Rust image has neither, so the build stops at its first link
+/// ("linker `clang` not found").
+pub(super) fn link_warnings(
+    ws: &Workspace,
+    service: &str,
+    builder_packages: &[String],
+) -> Vec<String> {
+    let Some(cargo) = ws.cargo.as_ref() else {
+        return Vec::new();
+    };
+    let missing: Vec<_> = (cargo.link_tools.iter())
+        .filter(|t| {
+            !builder_packages
+                .iter()
+                .any(|p| *p == t.debian || p.starts_with(&format!("{}=", t.debian)))
+        })
+        .collect();
+    let Some(first) = missing.first() else {
+        return Vec::new();
+    };
+    let places: Vec<String> = missing
+        .iter()
+        .map(|t| format!("`{}` (line {}: {})", t.program, t.line, t.setting))
+        .collect();
+    let packages: Vec<String> = missing
+        .iter()
+        .map(|t| format!("\"{}\"", t.debian))
+        .collect();
+    vec![format!(
+        "service `{service}`: {} links with {}, which the default build image does not have, so \
+         `cargo build` would stop at the first link (\"linker `{}` not found\"). Add \
+         builder_packages = [{}] to [generate.services.{service}] of isogen.toml",
+        first.file,
+        places.join(" and "),
+        first.program,
+        packages.join(", ")
+    )]
+}
+
 /// One warning per folder a crate of `service`'s build embeds at compile time that the
 /// repository does not hold (kellnr's `include_dir!("$CARGO_MANIFEST_DIR/static")`, its web UI
 /// built by npm): the image build has no such folder, so `cargo build` stops there.

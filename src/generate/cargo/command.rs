@@ -76,11 +76,15 @@ impl Build {
             None => format!("{target_dir}/{profile_dir}/{}", wanted.bin),
         };
         let cargo_home = &settings.cargo_home;
+        // Shared, not `sharing=locked`: cargo locks the registry and the target folder itself,
+        // and buildah 1.28 (Debian bookworm's) never gives the lock of a locked cache mount
+        // back to a later stage of the same build: the builder stage's RUN, after the deps
+        // stage's, waited forever on kanidm's.
         let mounts = if wanted.cache_mounts {
             vec![
-                format!("--mount=type=cache,target={cargo_home}/registry,sharing=locked"),
-                format!("--mount=type=cache,target={cargo_home}/git,sharing=locked"),
-                format!("--mount=type=cache,target={target_dir},sharing=locked"),
+                format!("--mount=type=cache,target={cargo_home}/registry"),
+                format!("--mount=type=cache,target={cargo_home}/git"),
+                format!("--mount=type=cache,target={target_dir}"),
             ]
         } else {
             Vec::new()

@@ -9,7 +9,9 @@
 //! crates that only a feature builds are left out by name ([`gated_off`]): `aws-lc-fips-sys`
 //! (every aws-lc-rs entry lists it; only a `fips` feature builds it), and diesel's `pq-sys` and
 //! `mysqlclient-sys` when a workspace crate asks for the backend (`diesel/postgres`) only in
-//! a feature the service's build leaves off (vaultwarden's `postgresql`).
+//! a feature the service's build leaves off (vaultwarden's `postgresql`), and `tss-esapi-sys`
+//! (bindgen: libclang) when one asks for `tpm` only so (kanidm's `kanidm_lib_crypto`:
+//! `tpm = ["kanidm-hsm-crypto/tpm"]`, which `kanidmd` does not enable).
 //!
 //! It reads `Cargo.lock` only; a lockfile it cannot read or parse gives no entries (the
 //! warnings are hints; the build's `--locked` says the rest).
@@ -63,6 +65,7 @@ const GATED: &[(&str, &[&str], bool)] = &[
     ("aws-lc-fips-sys", &["fips"], true),
     ("pq-sys", &["postgres"], false),
     ("mysqlclient-sys", &["mysql"], false),
+    ("tss-esapi-sys", &["tpm"], false),
 ];
 
 /// What a service's build enables: its package, the features isogen.toml gives it, and

@@ -28,6 +28,7 @@
 mod assets;
 mod builder_tools;
 mod command;
+mod downloads;
 mod inputs;
 mod layout;
 mod lock_walk;
@@ -178,7 +179,13 @@ fn build_warnings(
         service,
         &ctx.cargo.builder_packages,
     ));
+    warnings.extend(builder_tools::link_warnings(
+        ws,
+        &service.name,
+        &ctx.cargo.builder_packages,
+    ));
     warnings.extend(builder_tools::embed_warnings(ws, service));
+    warnings.extend(downloads::warnings(ws, service, &build));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
 }
 

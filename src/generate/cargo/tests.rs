@@ -171,9 +171,9 @@ fn config_changes_profile_features_images_and_mounts() {
     assert_eq!(
         c.mounts,
         [
-            "--mount=type=cache,target=/opt/cargo/registry,sharing=locked",
-            "--mount=type=cache,target=/opt/cargo/git,sharing=locked",
-            "--mount=type=cache,target=/build/target,sharing=locked",
+            "--mount=type=cache,target=/opt/cargo/registry",
+            "--mount=type=cache,target=/opt/cargo/git",
+            "--mount=type=cache,target=/build/target",
         ]
     );
     let dev = ctx(

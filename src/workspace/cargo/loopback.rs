@@ -22,6 +22,19 @@
 //!   `Environment::with_prefix("atuin")` source reads (`ATUIN_HOST`); keys of a section
 //!   (`metrics.host`) are left alone: a metrics or admin port on loopback is often meant.
 //!
+//! - an unset option replaced by a loopback default in the code
+//!   (`cfg.bindaddress.unwrap_or(vec![DEFAULT_SERVER_ADDRESS.to_string()])`, kanidm's server
+//!   core, the constant `"127.0.0.1:8443"` in another crate of the workspace), with the clap
+//!   field of that name (its `env` variable) when the binary's crates declare one.
+//!
+//! Where an address is an option's default (clap's, serde's, an unset option's), it may be a
+//! string constant (`const DEFAULT_HTTP_ADDR: &str = "localhost:7700"`, meilisearch's), read
+//! from the file or, for loopback addresses, from any file of the crates the binary builds,
+//! and a clap default may be an argument-less function returning one (`default_value_t =
+//! default_http_addr()`); a clap `env` may name its variable through a constant (`env =
+//! MEILI_HTTP_ADDR`). A bind call given a constant is left alone (ntpd-rs's observation port,
+//! a local control socket beside the real listener).
+//!
 //! It reads the module files of each binary, of its package's library and of the library-only
 //! workspace crates the package depends on (every binary runs those: a thin binary over a
 //! server library binds where the library does); a file that does not parse, or names no
@@ -57,7 +70,8 @@ const BIND_CALLS: &[&str] = &[
 const SERVER_CONSTRUCTORS: &[&str] = &["http", "https", "new"];
 
 /// Clap field names that name the address the server itself listens on (besides any with a
-/// word `bind` or `listen`); `db_host`, `redis_addr` are addresses it connects to.
+/// word `bind` or `listen`, alone or glued to `addr`/`address`: kanidm's `bindaddress`);
+/// `db_host`, `redis_addr` are addresses it connects to.
 const LISTEN_NAMES: &[&str] = &[
     "host",
     "hostname",
@@ -112,7 +126,20 @@ pub(super) fn mark_loopback_binds(
                 .join(&lib.path),
         )
     };
-    let mut libs: Vec<Option<Vec<LoopbackBind>>> = vec![None; packages.len()];
+    // The loopback string constants of each library's files, then of each library with the
+    // libraries it depends on (what its code can name).
+    let mut lib_consts: Vec<Option<Consts>> = vec![None; packages.len()];
+    let consts_of = |j: usize, lib_consts: &mut Vec<Option<Consts>>| -> Consts {
+        let mut all = Consts::new();
+        for i in std::iter::once(j).chain(library_deps(packages, j, first)) {
+            let own = lib_consts[i].get_or_insert_with(|| {
+                lib_file(i).map_or_else(Consts::new, |f| loopback_consts(&module_files(&f)))
+            });
+            all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        all
+    };
+    let mut libs: Vec<Option<Found>> = vec![None; packages.len()];
     let mut found_all = Vec::with_capacity(packages.len());
     for k in 0..packages.len() {
         let Some(c) = packages[k].cargo.as_ref().filter(|c| !c.bins.is_empty()) else {
@@ -120,24 +147,103 @@ pub(super) fn mark_loopback_binds(
             continue;
         };
         let dir = root.join(dirs.get(k).copied().unwrap_or(""));
-        let mut found = Vec::new();
+        let mut found = Found::default();
         for j in std::iter::once(k).chain(library_deps(packages, k, first)) {
-            let binds = libs[j].get_or_insert_with(|| {
-                lib_file(j).map_or_else(Vec::new, |f| binds_in(root, None, &module_files(&f)))
-            });
-            found.extend(binds.iter().cloned());
+            if libs[j].is_none() {
+                let consts = consts_of(j, &mut lib_consts);
+                libs[j] = Some(lib_file(j).map_or_else(Found::default, |f| {
+                    binds_in(root, None, &module_files(&f), &consts)
+                }));
+            }
+            if let Some(lib) = &libs[j] {
+                found.extend(lib.clone());
+            }
         }
+        let package_consts = consts_of(k, &mut lib_consts);
         for bin in &c.bins {
             let files = module_files(&dir.join(&bin.path));
-            found.extend(binds_in(root, Some(&bin.name), &files));
+            let mut consts = loopback_consts(&files);
+            consts.extend(package_consts.iter().map(|(a, b)| (a.clone(), b.clone())));
+            found.extend(binds_in(root, Some(&bin.name), &files, &consts));
         }
-        found_all.push(Some(found));
+        found_all.push(Some(found.joined()));
     }
     for (p, found) in packages.iter_mut().zip(found_all) {
         if let (Some(c), Some(found)) = (p.cargo.as_mut(), found) {
             c.loopback_binds = found;
         }
     }
+}
+
+/// String constants with a loopback value, by name (`DEFAULT_SERVER_ADDRESS`).
+type Consts = BTreeMap<String, String>;
+
+/// The loopback binds of some files, and the clap options named as the listening address
+/// they declare (by field name), for the binds that stand for an unset option.
+#[derive(Debug, Clone, Default)]
+struct Found {
+    binds: Vec<LoopbackBind>,
+    options: BTreeMap<String, LoopbackOption>,
+}
+
+impl Found {
+    fn extend(&mut self, other: Found) {
+        self.binds.extend(other.binds);
+        for (name, option) in other.options {
+            self.options.entry(name).or_insert(option);
+        }
+    }
+
+    /// The binds, each unset option's given the clap field of its name.
+    fn joined(self) -> Vec<LoopbackBind> {
+        let options = self.options;
+        (self.binds.into_iter())
+            .map(|mut b| {
+                if let Some(name) = &b.unset_of {
+                    b.option = options.get(name).cloned();
+                }
+                b
+            })
+            .collect()
+    }
+}
+
+/// The string constants of `files` whose value is a loopback address (`pub const
+/// DEFAULT_SERVER_ADDRESS: &str = "127.0.0.1:8443";`), read from the text, line by line.
+fn loopback_consts(files: &[PathBuf]) -> Consts {
+    let mut out = Consts::new();
+    for file in files {
+        let Ok(text) = crate::fsio::read_to_string(file) else {
+            continue;
+        };
+        if !HINTS.iter().any(|h| text.contains(h)) {
+            continue;
+        }
+        for line in text.lines() {
+            let Some((_, rest)) = line.split_once("const ") else {
+                continue;
+            };
+            let Some((name, rest)) = rest.split_once(':') else {
+                continue;
+            };
+            let Some(value) = rest
+                .trim_start()
+                .strip_prefix("&")
+                .and_then(|r| r.trim_start().strip_prefix("'static").or(Some(r)))
+                .and_then(|r| r.trim_start().strip_prefix("str"))
+                .and_then(|r| r.trim_start().strip_prefix('='))
+                .and_then(|r| r.trim_start().strip_prefix('"'))
+                .and_then(|r| r.split('"').next())
+            else {
+                continue;
+            };
+            let name = name.trim();
+            if is_loopback(value) && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                out.insert(name.to_string(), value.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The library-only workspace crates `packages[k]` depends on through normal dependencies,
@@ -171,14 +277,21 @@ fn library_deps(packages: &[Package], k: usize, first: usize) -> Vec<usize> {
     order
 }
 
-/// The loopback binds of `files`, said of `bin` (`None`: the library's).
-fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf]) -> Vec<LoopbackBind> {
-    let mut out = Vec::new();
+/// The loopback binds of `files`, said of `bin` (`None`: the library's), given the loopback
+/// constants the crates can name; with the clap options they declare.
+fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf], consts: &Consts) -> Found {
+    let mut out = Found::default();
     for file in files {
         let Ok(text) = crate::fsio::read_to_string(file) else {
             continue;
         };
-        if !HINTS.iter().any(|h| text.contains(h)) {
+        let names_const = consts.keys().any(|c| text.contains(c.as_str()));
+        // A clap field with a variable: the option an unset-default elsewhere may name.
+        let declares_env = (text.contains("env =") || text.contains("env="))
+            && ["#[clap(", "#[arg(", "#[structopt("]
+                .iter()
+                .any(|a| text.contains(a));
+        if !HINTS.iter().any(|h| text.contains(h)) && !names_const && !declares_env {
             continue;
         }
         let Ok(parsed) = syn::parse_file(&text) else {
@@ -189,23 +302,51 @@ fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf]) -> Vec<LoopbackBi
             .replace('\\', "/");
         let mut v = Binds {
             env_prefix: env_prefix(&text),
+            consts: consts.clone(),
             ..Binds::default()
         };
-        if text.contains("serde(") {
+        v.strings = string_consts(&parsed.items);
+        if text.contains("serde(") || text.contains("default_value") {
             v.default_fns = default_fns(&v, &parsed.items);
         }
         v.visit_file(&parsed);
-        out.extend(
+        out.options.extend(v.options);
+        out.binds.extend(
             v.found
                 .into_iter()
-                .map(|(line, address, option)| LoopbackBind {
+                .map(|(line, address, option, unset_of)| LoopbackBind {
                     bin: bin.map(str::to_string),
                     file: rel.clone(),
                     line,
                     address,
                     option,
+                    unset_of,
                 }),
         );
+    }
+    out
+}
+
+/// The string constants of `items` (and of the modules written inside them), by name: a
+/// clap `env = MEILI_HTTP_ADDR` names its variable through one.
+fn string_consts(items: &[syn::Item]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for item in items {
+        match item {
+            syn::Item::Const(c) => {
+                if let Expr::Lit(l) = &*c.expr {
+                    if let Lit::Str(v) = &l.lit {
+                        out.insert(c.ident.to_string(), v.value());
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    out.extend(string_consts(inner));
+                }
+            }
+            _ => {}
+        }
     }
     out
 }
@@ -214,8 +355,15 @@ fn binds_in(root: &Path, bin: Option<&str>, files: &[PathBuf]) -> Vec<LoopbackBi
 struct Binds {
     /// Names a `let` gave a loopback address, and that address.
     names: BTreeMap<String, String>,
-    /// (line, address as written, the clap option when it is one's default).
-    found: Vec<(usize, String, Option<LoopbackOption>)>,
+    /// (line, address as written, the clap option when it is one's default, the option an
+    /// `unwrap_or` gives it to when unset).
+    found: Vec<(usize, String, Option<LoopbackOption>, Option<String>)>,
+    /// Loopback string constants the file's crate can name (its own and its libraries').
+    consts: Consts,
+    /// The file's own string constants, whatever their value.
+    strings: BTreeMap<String, String>,
+    /// The clap fields named as the listening address, by name, with their flag and `env`.
+    options: BTreeMap<String, LoopbackOption>,
     /// Inside `#[cfg(test)]` or a `#[test]` function.
     in_test: bool,
     /// What the file's config loader puts before a key's name to make its environment
@@ -330,12 +478,32 @@ fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
 /// Whether a field or key name says it is the address the server itself listens on.
 fn listen_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    LISTEN_NAMES.contains(&lower.as_str()) || lower.split('_').any(|w| w == "bind" || w == "listen")
+    let glued = |w: &str, head: &str| {
+        w.strip_prefix(head)
+            .is_some_and(|rest| ["", "addr", "address", "addrs", "addresses"].contains(&rest))
+    };
+    LISTEN_NAMES.contains(&lower.as_str())
+        || lower
+            .split('_')
+            .any(|w| glued(w, "bind") || glued(w, "listen"))
 }
 
 impl Binds {
     /// The loopback address `e` gives, as written, if it is one isogen can read.
     fn loopback(&self, e: &Expr) -> Option<String> {
+        self.resolve(e, true)
+    }
+
+    /// The loopback address `e` gives as written, string constants left unread: a bind call
+    /// given a constant (ntpd-rs's observation port, `TcpListener::bind(OBSERVE_ADDR)`) is
+    /// often a local control socket beside the service's real listener; constants count only
+    /// where they are an option's default.
+    fn written(&self, e: &Expr) -> Option<String> {
+        self.resolve(e, false)
+    }
+
+    /// See [`Binds::loopback`]; `consts`: whether string constants are read.
+    fn resolve(&self, e: &Expr, consts: bool) -> Option<String> {
         match e {
             Expr::Lit(l) => match &l.lit {
                 Lit::Str(s) => Some(s.value()).filter(|v| is_loopback(v)),
@@ -346,7 +514,7 @@ impl Binds {
                     .mac
                     .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
                     .ok()?;
-                self.loopback(args.first()?)
+                self.resolve(args.first()?, consts)
             }
             Expr::Path(p) => {
                 let segments: Vec<String> = p
@@ -358,7 +526,11 @@ impl Binds {
                 match segments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
                     [.., "Ipv4Addr", "LOCALHOST"] => Some("127.0.0.1".into()),
                     [.., "Ipv6Addr", "LOCALHOST"] => Some("::1".into()),
-                    [name] => self.names.get(name).cloned(),
+                    [name] => (self.names.get(name))
+                        .or_else(|| self.consts.get(name).filter(|_| consts))
+                        .or_else(|| (self.strings.get(name)).filter(|v| consts && is_loopback(v)))
+                        .cloned(),
+                    [.., name] => self.consts.get(name).filter(|_| consts).cloned(),
                     _ => None,
                 }
             }
@@ -366,20 +538,26 @@ impl Binds {
                 let octets: Vec<String> = a.elems.iter().filter_map(int).collect();
                 (octets.len() == 4 && octets[0] == "127").then(|| octets.join("."))
             }
+            Expr::Call(c) if c.args.is_empty() => match &*c.func {
+                Expr::Path(p) => (p.path.get_ident())
+                    .filter(|_| consts)
+                    .and_then(|f| self.default_fns.get(&f.to_string()).cloned()),
+                _ => None,
+            },
             Expr::Call(c) => {
                 let octets: Vec<String> = c.args.iter().filter_map(int).collect();
                 if octets.len() == 4 && octets[0] == "127" {
                     return Some(octets.join("."));
                 }
-                c.args.iter().find_map(|a| self.loopback(a))
+                c.args.iter().find_map(|a| self.resolve(a, consts))
             }
-            Expr::Tuple(t) => t.elems.first().and_then(|e| self.loopback(e)),
-            Expr::Reference(r) => self.loopback(&r.expr),
-            Expr::Paren(p) => self.loopback(&p.expr),
-            Expr::Group(g) => self.loopback(&g.expr),
-            Expr::Try(t) => self.loopback(&t.expr),
-            Expr::Await(a) => self.loopback(&a.base),
-            Expr::MethodCall(m) => self.loopback(&m.receiver),
+            Expr::Tuple(t) => t.elems.first().and_then(|e| self.resolve(e, consts)),
+            Expr::Reference(r) => self.resolve(&r.expr, consts),
+            Expr::Paren(p) => self.resolve(&p.expr, consts),
+            Expr::Group(g) => self.resolve(&g.expr, consts),
+            Expr::Try(t) => self.resolve(&t.expr, consts),
+            Expr::Await(a) => self.resolve(&a.base, consts),
+            Expr::MethodCall(m) => self.resolve(&m.receiver, consts),
             _ => None,
         }
     }
@@ -388,9 +566,46 @@ impl Binds {
         if self.in_test || arg.is_some_and(ephemeral) {
             return;
         }
-        if let Some(address) = arg.and_then(|a| self.loopback(a)) {
-            self.found.push((line, address, None));
+        if let Some(address) = arg.and_then(|a| self.written(a)) {
+            self.found.push((line, address, None, None));
         }
+    }
+
+    /// `<option>.unwrap_or(<loopback>)` (or `unwrap_or_else(|| <loopback>)`) where the
+    /// receiver ends in a name said as the listening address: the address the code gives an
+    /// unset option (kanidm's `bindaddress.unwrap_or(vec![DEFAULT_SERVER_ADDRESS.to_string()])`).
+    fn unset_default(&mut self, call: &syn::ExprMethodCall) {
+        let method = call.method.to_string();
+        if self.in_test || !(method == "unwrap_or" || method == "unwrap_or_else") {
+            return;
+        }
+        let Some(name) = receiver_name(&call.receiver).filter(|n| listen_name(n)) else {
+            return;
+        };
+        let value = match call.args.first() {
+            Some(Expr::Closure(c)) => &*c.body,
+            Some(e) => e,
+            None => return,
+        };
+        if let Some(address) = self.loopback(value) {
+            let line = call.method.span().start().line;
+            self.found.push((line, address, None, Some(name)));
+        }
+    }
+}
+
+/// The last name of a receiver chain (`cfg.bindaddress.clone()`: `bindaddress`).
+fn receiver_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        Expr::MethodCall(m) => receiver_name(&m.receiver),
+        Expr::Reference(r) => receiver_name(&r.expr),
+        Expr::Paren(p) => receiver_name(&p.expr),
+        _ => None,
     }
 }
 
@@ -473,7 +688,7 @@ impl<'ast> Visit<'ast> for Binds {
         if let (syn::Pat::Ident(id), Some(init)) = (pat, &it.init) {
             let address = Some(&*init.expr)
                 .filter(|e| !ephemeral(e))
-                .and_then(|e| self.loopback(e));
+                .and_then(|e| self.written(e));
             match address {
                 Some(a) => self.names.insert(id.ident.to_string(), a),
                 None => self.names.remove(&id.ident.to_string()),
@@ -515,6 +730,7 @@ impl<'ast> Visit<'ast> for Binds {
         if method == "set_default" && !self.in_test {
             self.config_default(it);
         }
+        self.unset_default(it);
     }
 
     fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
@@ -544,12 +760,20 @@ impl<'ast> Visit<'ast> for Binds {
                 config_key: Some(name),
             };
             self.found
-                .push((ident.span().start().line, address, Some(option)));
+                .push((ident.span().start().line, address, Some(option), None));
             return;
         }
-        if let Some((address, option)) = self.clap_default(&name, &it.attrs) {
-            self.found
-                .push((ident.span().start().line, address, Some(option)));
+        let (address, option) = self.clap_default(&name, &it.attrs);
+        if let Some(address) = address {
+            self.found.push((
+                ident.span().start().line,
+                address,
+                Some(option.clone()),
+                None,
+            ));
+        }
+        if option != LoopbackOption::default() {
+            self.options.entry(name).or_insert(option);
         }
     }
 }
@@ -568,7 +792,7 @@ impl Binds {
         if key.contains('.') || !listen_name(&key) {
             return;
         }
-        let Some(address) = self.loopback(value) else {
+        let Some(address) = self.written(value) else {
             return;
         };
         let env = (self.env_prefix.as_ref()).map(|p| format!("{p}{}", key.to_ascii_uppercase()));
@@ -578,15 +802,16 @@ impl Binds {
             config_key: Some(key),
         };
         let line = call.method.span().start().line;
-        self.found.push((line, address, Some(option)));
+        self.found.push((line, address, Some(option), None));
     }
 
-    /// A clap field's loopback default, with its flag and `env` variable.
+    /// A clap field's loopback default, if it has one, and its flag and `env` variable
+    /// (`LoopbackOption::default()` when it is no clap field).
     fn clap_default(
         &self,
         field: &str,
         attrs: &[syn::Attribute],
-    ) -> Option<(String, LoopbackOption)> {
+    ) -> (Option<String>, LoopbackOption) {
         let mut default = None;
         let mut option = LoopbackOption::default();
         for attr in attrs {
@@ -616,6 +841,9 @@ impl Binds {
                         Lit::Char(c) => Some(c.value().to_string()),
                         _ => None,
                     },
+                    Expr::Path(p) => (p.path.get_ident())
+                        .and_then(|c| self.strings.get(&c.to_string()))
+                        .cloned(),
                     _ => None,
                 });
                 let kebab = field.replace('_', "-");
@@ -636,7 +864,7 @@ impl Binds {
                 }
             }
         }
-        default.map(|d| (d, option))
+        (default, option)
     }
 }
 
@@ -647,7 +875,7 @@ mod tests {
     fn found(src: &str) -> Vec<(usize, String, Option<LoopbackOption>)> {
         let mut v = Binds::default();
         v.visit_file(&syn::parse_file(src).unwrap());
-        v.found
+        v.found.into_iter().map(|(l, a, o, _)| (l, a, o)).collect()
     }
 
     #[test]
@@ -741,7 +969,7 @@ fn new() -> Result<Settings, ConfigError> {
         };
         v.visit_file(&syn::parse_file(src).unwrap());
         assert_eq!(v.found.len(), 1, "{:?}", v.found);
-        let (line, address, option) = v.found.remove(0);
+        let (line, address, option, _) = v.found.remove(0);
         assert_eq!((line, address.as_str()), (4, "127.0.0.1"));
         let option = option.unwrap();
         assert_eq!(option.env.as_deref(), Some("ATUIN_HOST"));
@@ -838,7 +1066,7 @@ fn default_metrics_bind() -> String { "0.0.0.0:9090".into() }
         v.default_fns = default_fns(&v, &parsed.items);
         v.visit_file(&parsed);
         assert_eq!(v.found.len(), 1, "{:?}", v.found);
-        let (line, address, option) = v.found.remove(0);
+        let (line, address, option, _) = v.found.remove(0);
         assert_eq!((line, address.as_str()), (6, "127.0.0.1"));
         let option = option.unwrap();
         assert_eq!(option.env.as_deref(), Some("CONDUWUIT_ADDRESS"));

@@ -33,6 +33,9 @@ pub struct CargoWorkspace {
     /// (`[source.<name>] directory = "vendor"`, what `cargo vendor` prints), relative to the
     /// root: the dependency build reads them.
     pub vendor_dirs: Vec<String>,
+    /// Link programs the cargo config asks for on Linux (`linker = "clang"`, `-fuse-ld=lld`),
+    /// which the build image may lack (see `cargo_config`).
+    pub link_tools: Vec<LinkTool>,
     /// `.sqlx` when that folder exists at the root: the offline query data `cargo sqlx prepare
     /// --workspace` writes, which `sqlx::query!` reads at compile time when no database is
     /// reachable (a build input of the services whose crates use sqlx).
@@ -90,6 +93,9 @@ pub struct CargoPackage {
     /// Programs its build script runs that the default build image lacks (`npm install` in
     /// rqbit's `librqbit/build.rs`), first place of each.
     pub build_programs: Vec<BuildProgram>,
+    /// The downloads its build script makes (`program`: the HTTP client crate, `reqwest`, or
+    /// `curl`/`wget`; see `build_programs::build_downloads`), first place of each.
+    pub build_downloads: Vec<BuildProgram>,
     /// Whether the sources start a server (`Server::builder`, `serve_connection`, ...), its own
     /// or those of a workspace crate it depends on; looked at only when the package uses a
     /// framework clients use too (`tonic`, `hyper`), false otherwise.
@@ -159,6 +165,21 @@ pub struct SqlxMacros {
     /// The nearest `.env` (the crate's folder, then up to the root) that sets `DATABASE_URL`,
     /// relative to the root.
     pub env_file: Option<String>,
+}
+
+/// A link program the workspace's cargo config asks for (see `cargo_config`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LinkTool {
+    /// The program as named (`clang`, `lld`, `clang-16`).
+    pub program: String,
+    /// The Debian package that installs it (`clang`, `lld`, `mold`).
+    pub debian: String,
+    /// The config file, relative to the workspace root (`.cargo/config.toml`).
+    pub file: String,
+    /// The line of the setting, 1-based.
+    pub line: usize,
+    /// The setting as read (`[target.x86_64-unknown-linux-gnu] linker = "clang"`).
+    pub setting: String,
 }
 
 /// A program a build script runs (see `build_programs`).
@@ -286,6 +307,10 @@ pub struct LoopbackBind {
     pub address: String,
     /// When the address is a clap option's default: how to give it another.
     pub option: Option<LoopbackOption>,
+    /// When the address is what the code puts in place of an unset option
+    /// (`bindaddress.unwrap_or(DEFAULT_SERVER_ADDRESS)`, kanidm's): that option's name;
+    /// `option` is then the clap field of that name the binary's crates declare, if one does.
+    pub unset_of: Option<String>,
 }
 
 /// A clap option, or a key of the `config` crate, whose default is a loopback address.

@@ -88,7 +88,7 @@ impl Loader {
         patches.sort();
         patches.dedup();
         let lockfile = check_lockfile(&self.root)?;
-        let (build_target, vendor_dirs) = read_cargo_config(&self.root)?;
+        let config = read_cargo_config(&self.root)?;
         let cargo = CargoWorkspace {
             manifest: MANIFEST.to_string(),
             lockfile,
@@ -98,8 +98,9 @@ impl Loader {
             packages: (first..first + packages.len()).collect(),
             patches,
             build_files: root_build_files(&self.root),
-            build_target,
-            vendor_dirs,
+            build_target: config.build_target,
+            vendor_dirs: config.vendor_dirs,
+            link_tools: config.link_tools,
             sqlx_offline: crate::fsio::is_dir(self.root.join(SQLX_OFFLINE_DIR))
                 .then(|| SQLX_OFFLINE_DIR.to_string()),
         };
@@ -386,6 +387,11 @@ impl Loader {
             &loaded.dir,
             targets.build_script.as_deref(),
         );
+        let build_downloads = super::build_programs::build_downloads(
+            &self.root,
+            &loaded.dir,
+            targets.build_script.as_deref(),
+        );
         Ok(Package {
             ecosystem: Ecosystem::Cargo,
             name,
@@ -417,6 +423,7 @@ impl Loader {
                 optional_off: Vec::new(),
                 dependency_features: Default::default(),
                 build_programs,
+                build_downloads,
                 starts_server: false,
                 listens: None,
                 bin_listens: Default::default(),
