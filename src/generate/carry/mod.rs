@@ -100,6 +100,16 @@ const TOOLING_ENV: &[&str] = &[
     "RUSTUP_HOME",
 ];
 
+/// Whether `key` configures a package manager: [`TOOLING_ENV`], npm's configuration in either
+/// case (`NPM_CONFIG_REGISTRY`; npm itself sets `npm_config_*`, and openpanel's Dockerfiles set
+/// `npm_config_build_from_source`) and every corepack setting (`COREPACK_INTEGRITY_KEYS=0`,
+/// openpanel's workaround for corepack's signature keys).
+fn is_tooling_env(key: &str) -> bool {
+    TOOLING_ENV.contains(&key)
+        || key.to_ascii_uppercase().starts_with("NPM_CONFIG_")
+        || key.starts_with("COREPACK_")
+}
+
 /// Folders a writable folder may not be in (the generated image's system owns them).
 const SYSTEM_DIRS: &[&str] = &["/tmp", "/var/tmp", "/proc", "/sys", "/dev", "/etc", "/usr"];
 
@@ -555,7 +565,7 @@ fn env(
                  define; set env.{key} in {} to the value it should have",
                 target.section
             ))
-        } else if TOOLING_ENV.contains(&key.as_str()) || key.starts_with("NPM_CONFIG_") {
+        } else if is_tooling_env(key) {
             Verdict::Dropped(
                 "it configures a package manager or toolchain, which the generated runtime \
                  image does not have"
