@@ -114,7 +114,11 @@ pub fn context(
         },
         warnings,
     )?;
-    svc.warn_run_paths(&runtime_packages, &common.service.workdir, warnings);
+    svc.warn_run_paths(
+        &runtime_packages,
+        (&common.service.workdir, &entry),
+        warnings,
+    );
     let standalone = (next_plan.as_ref()).is_some_and(|p| p.context.kind == NextKind::Standalone);
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
@@ -618,7 +622,7 @@ impl Svc<'_> {
     fn warn_run_paths(
         &self,
         runtime: &[RuntimePackage],
-        workdir: &str,
+        (workdir, entry): (&str, &str),
         warnings: &mut Vec<String>,
     ) {
         let (ws, service, section) = (self.ws, self.service, &self.section);
@@ -628,7 +632,7 @@ impl Svc<'_> {
             runtime,
             self.overrides,
             section,
-            workdir,
+            (workdir, entry),
             warnings,
         );
     }

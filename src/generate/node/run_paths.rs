@@ -29,24 +29,32 @@ pub(super) fn warn(
     runtime: &[RuntimePackage],
     overrides: Option<&ServiceConfig>,
     section: &str,
-    workdir: &str,
+    (workdir, entry): (&str, &str),
     warnings: &mut Vec<String>,
 ) {
     let pkg = ws.package(service.package);
-    let Some(sources) = (ws.pnpm.as_ref()).and_then(|p| p.sources.get(&pkg.dir)) else {
+    let Some(pnpm) = ws.pnpm.as_ref() else {
         return;
     };
+    let Some(sources) = pnpm.sources.get(&pkg.dir) else {
+        return;
+    };
+    // Only what the running service can load: a codegen script beside it (openpanel's
+    // `scripts/get-bots.ts`, run by `pnpm gen:bots` on a developer's machine, writes next to
+    // itself) never runs in the image.
+    let own = super::loadable::loadable(ws, pnpm, service, entry);
+    let runs = |file: &str| own.as_ref().is_none_or(|o| o.contains(file));
     let writable: Vec<&str> = overrides
         .map(|o| o.writable.iter().map(|w| w.path.as_str()).collect())
         .unwrap_or_default();
     warnings.extend(writes_warning(
         &service.name,
         sources,
+        &runs,
         &writable,
-        section,
-        workdir,
+        (section, workdir),
     ));
-    warnings.extend(climbs_warnings(ws, service, runtime, sources));
+    warnings.extend(climbs_warnings(ws, service, runtime, sources, &runs));
 }
 
 /// One warning for every write under the working folder or the module's folder that no
@@ -54,9 +62,9 @@ pub(super) fn warn(
 fn writes_warning(
     service: &str,
     sources: &PackageSources,
+    runs: &dyn Fn(&str) -> bool,
     writable: &[&str],
-    section: &str,
-    workdir: &str,
+    (section, workdir): (&str, &str),
 ) -> Option<String> {
     let covered = |below: &str| {
         writable.iter().any(|w| {
@@ -70,7 +78,7 @@ fn writes_warning(
     // (base, folder) -> file -> (line, caught by a handling try).
     type Sites<'s> = BTreeMap<(Base, Option<&'s str>), BTreeMap<&'s str, Vec<(u32, bool)>>>;
     let mut sites: Sites = BTreeMap::new();
-    for (file, w) in &sources.writes {
+    for (file, w) in sources.writes.iter().filter(|(file, _)| runs(file)) {
         let Write {
             line,
             base,
@@ -136,11 +144,12 @@ fn climbs_warnings(
     service: &Service,
     runtime: &[RuntimePackage],
     sources: &PackageSources,
+    runs: &dyn Fn(&str) -> bool,
 ) -> Vec<String> {
     let pkg = ws.package(service.package);
     let out_dir = pkg.node.as_ref().map(|n| n.out_dir.as_str()).unwrap_or("");
     let mut out = Vec::new();
-    for (file, line, literal) in &sources.climbs {
+    for (file, line, literal) in sources.climbs.iter().filter(|(file, ..)| runs(file)) {
         let imported = (sources.imports.iter())
             .any(|i| &i.file == file && i.line == *line && &i.specifier == literal);
         if imported {
