@@ -114,11 +114,7 @@ pub fn context(
         },
         warnings,
     )?;
-    svc.warn_run_paths(
-        &runtime_packages,
-        (&common.service.workdir, &entry),
-        warnings,
-    );
+    svc.warn_run_paths(&runtime_packages, &common.service.workdir, &entry, warnings);
     let standalone = (next_plan.as_ref()).is_some_and(|p| p.context.kind == NextKind::Standalone);
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
@@ -622,7 +618,8 @@ impl Svc<'_> {
     fn warn_run_paths(
         &self,
         runtime: &[RuntimePackage],
-        (workdir, entry): (&str, &str),
+        workdir: &str,
+        entry: &str,
         warnings: &mut Vec<String>,
     ) {
         let (ws, service, section) = (self.ws, self.service, &self.section);
