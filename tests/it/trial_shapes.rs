@@ -1111,3 +1111,49 @@ fn production_dependencies_that_need_a_newer_node_are_named() {
     assert!(stdout.contains("node:22-bookworm-slim"), "{stdout}");
     assert!(!stderr.contains("its images run Node"), "{stderr}");
 }
+
+/// Openpanel-dev/openpanel's api: `@openpanel/db` installs the Prisma CLI as a devDependency
+/// (as Prisma's docs say to) and `@prisma/client` as a dependency. The Dockerfile runs
+/// `prisma generate`, and now also declares the query engine's build arguments with the
+/// comment that names them (they were missing: only a production `prisma` was looked up, so
+/// a build without binaries.prisma.sh had no way to give the engine). A codegen script beside
+/// the service (`scripts/get-bots.ts`, run by hand with `pnpm gen:bots`) that writes next to
+/// itself is not run-time code: no EACCES warning, until the service's own code does it.
+/// `@openpanel/db`'s `codegen` runs `prisma generate && jiti prisma/prisma-json-types.ts`, which
+/// types the client's Json fields; the worker's build (`tsc` of `@openpanel/importer`) failed
+/// with TS2322 when only `prisma generate` ran. The build runs the script.
+#[test]
+fn a_dev_dependency_prisma_gets_the_engine_arguments_and_a_codegen_script_is_not_run_time() {
+    let ws = crate::fixture_copy::copy("pnpm10-openpanel-api", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("# Prisma 5.11.0 (`@op/db`) also needs its Rust query engine"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("all_commits/efd2449663b3d73d637ea1fd226bafbcf45b3102/"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nARG PRISMA_QUERY_ENGINE_LIBRARY\n"),
+        "{stdout}"
+    );
+    // Its `codegen` script finishes the client after `prisma generate`: the build runs it.
+    assert!(
+        stdout
+            .contains("RUN pnpm --config.verify-deps-before-run=false --filter @op/db run codegen"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("writes at run time"), "{stderr}");
+
+    // The same write in a module the server imports is named.
+    let index = ws.path().join("apps/api/src/index.js");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, format!("import '../scripts/get-bots.js';\n{text}")).unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: api: its code writes at run time under its working folder (/app/apps/api in the image) or next to its compiled modules")
+            && stderr.contains("apps/api/scripts/get-bots.js:13"),
+        "{stderr}"
+    );
+}

@@ -64,6 +64,25 @@ fn package_managers_shell_forms_and_other_layouts_are_dropped_with_a_reason() {
     }
 }
 
+/// openpanel's api: corepack's and npm's settings configure the package manager of the build
+/// stages, not the service; only the service's own variable is kept.
+#[test]
+fn corepack_and_npm_config_variables_in_either_case_are_dropped() {
+    let hand = "FROM node:22-slim\nENV COREPACK_INTEGRITY_KEYS=0\nENV npm_config_build_from_source=true NPM_CONFIG_LOGLEVEL=warn\nENV NODE_OPTIONS=\"--report-on-fatalerror\"\nCMD [\"node\", \"dist/main.js\"]\n";
+    let (items, settings) = verdicts(hand, NODE_GENERATED);
+    for key in ["ENV COREPACK", "ENV npm_config"] {
+        assert!(
+            matches!(of(&items, key), Verdict::Dropped(why) if why.contains("package manager")),
+            "{key}: {items:?}"
+        );
+    }
+    assert_eq!(
+        settings.env.keys().collect::<Vec<_>>(),
+        ["NODE_OPTIONS"],
+        "{items:?}"
+    );
+}
+
 #[test]
 fn the_same_entry_at_another_path_is_the_same_command() {
     let hand = "FROM node:20\nWORKDIR /usr/src/app\nCMD [\"node\", \"dist/main\"]\n";

@@ -78,10 +78,17 @@ pub(super) fn prisma_generate(
         .iter()
         .map(|(name, url)| format!("{name}=\"${{{name}:-{url}}}\" "))
         .collect();
-    let mut cmd = format!(
-        "{env}pnpm{flags} --filter {} exec prisma generate",
-        shell_quote(selector)
-    );
+    let mut cmd = match generate_script(n) {
+        Some(script) => format!(
+            "{env}pnpm{flags} --filter {} run {}",
+            shell_quote(selector),
+            shell_quote(script)
+        ),
+        None => format!(
+            "{env}pnpm{flags} --filter {} exec prisma generate",
+            shell_quote(selector)
+        ),
+    };
     if prisma.provider == "prisma-client-js" && prisma.output.is_none() {
         // The client lands next to @prisma/client in pnpm's store: stage it for the runtime.
         cmd.push_str(&format!(
@@ -90,6 +97,29 @@ pub(super) fn prisma_generate(
         ));
     }
     Some(cmd)
+}
+
+/// The package's script that runs `prisma generate` and then more steps that finish the client
+/// (openpanel's `codegen`: `pnpm with-env prisma generate && jiti prisma/prisma-json-types.ts`,
+/// which types the Json fields; without it the packages that type-check against the client
+/// fail with TS2322): the build runs that script instead of `prisma generate` alone. Not a
+/// script with a step that needs a database (`migrate`, `db push`, `db seed`).
+fn generate_script(n: &NodePackage) -> Option<&str> {
+    n.scripts.iter().find_map(|(name, text)| {
+        let steps: Vec<Vec<&str>> = (text.split("&&"))
+            .map(|step| step.split_whitespace().collect())
+            .collect();
+        let generates =
+            |words: &Vec<&str>| (words.windows(2)).any(|w| w[0] == "prisma" && w[1] == "generate");
+        let needs_db = |words: &Vec<&str>| {
+            (words.windows(2)).any(|w| w[0] == "prisma" && ["migrate", "db"].contains(&w[1]))
+        };
+        let at = steps.iter().position(generates)?;
+        (at + 1 < steps.len()
+            && !steps.iter().any(needs_db)
+            && !text.contains(['|', ';', '`', '$', '>', '<']))
+        .then_some(name.as_str())
+    })
 }
 
 /// The Rust query engine that `prisma generate` copies into the client of Prisma 6 and
@@ -122,10 +152,9 @@ pub(super) fn prisma_query_engine(
     n: &NodePackage,
 ) -> Option<QueryEngine> {
     let prisma = n.prisma.as_ref()?;
-    let dep = n.deps.iter().find(|d| d.key == "prisma")?;
-    let version = pnpm
-        .locked_version(&p.dir, "prisma", &dep.spec)
-        .or_else(|| only_locked_match(pnpm, "prisma", &dep.spec))?;
+    let version = ["prisma", "@prisma/client"]
+        .iter()
+        .find_map(|name| prisma_version(pnpm, p, n, name))?;
     let mut parts = version.split('.');
     let (major, minor) = (parts.next()?.parse::<u32>().ok()?, parts.next()?);
     if major >= 7 || prisma.engine_type.as_deref() == Some("client") {
@@ -160,21 +189,29 @@ pub(super) fn prisma_query_engine(
     })
 }
 
-/// The one version of `name` the lockfile holds that the range `spec` allows, when there is
-/// exactly one: the version of a devDependency (`prisma`, as Prisma's docs install it and
-/// openpanel's `packages/db` declares it), which the importers' production dependencies that
-/// [`locked_version`](crate::workspace::pnpm::PnpmWorkspace::locked_version) reads do not hold.
-fn only_locked_match(
+/// The version of `name` (`prisma`, `@prisma/client`) that the lockfile gives `p`: its
+/// importer's entry for a production dependency, else (a devDependency, which is how Prisma's
+/// docs install the CLI: openpanel's `@openpanel/db`) the newest locked version of that name
+/// that the declared range (or its catalog's) allows.
+fn prisma_version(
     pnpm: &crate::workspace::pnpm::PnpmWorkspace,
+    p: &Package,
+    n: &NodePackage,
     name: &str,
-    spec: &str,
 ) -> Option<String> {
-    let range = nodejs_semver::Range::parse(spec.trim()).ok()?;
-    let mut allowed = (pnpm.locked_versions.get(name)?.iter())
-        .filter_map(|v| nodejs_semver::Version::parse(v.split('(').next()?.trim()).ok())
-        .filter(|v| range.satisfies(v));
-    let first = allowed.next()?;
-    allowed.next().is_none().then(|| first.to_string())
+    let dep = n.deps.iter().find(|d| d.key == name)?;
+    if let Some(v) = pnpm.locked_version(&p.dir, name, &dep.spec) {
+        return Some(v);
+    }
+    let range = dep.catalog_range.as_deref().unwrap_or(&dep.spec);
+    let range = nodejs_semver::Range::parse(range.trim()).ok()?;
+    (pnpm.locked_versions.get(name))
+        .into_iter()
+        .flatten()
+        .filter_map(|v| nodejs_semver::Version::parse(v.split('(').next()?).ok())
+        .filter(|v| range.satisfies(v))
+        .max()
+        .map(|v| v.to_string())
 }
 
 /// The run-time files of the service: see the module doc. `shipped` are the paths (relative
