@@ -22,6 +22,7 @@ use oxc_span::GetSpan;
 
 use super::bundle_patterns::BundlePattern;
 use super::imports::{literal, parse, LineIndex};
+use super::properties::Branching;
 use super::JsParseError;
 
 /// The package a webpack config calls to leave every `node_modules` package external.
@@ -455,13 +456,6 @@ impl Reader<'_> {
             }
         }
     }
-
-    /// Visits what only some runs evaluate.
-    fn in_branch(&mut self, visit: impl FnOnce(&mut Self)) {
-        self.branches += 1;
-        visit(self);
-        self.branches -= 1;
-    }
 }
 
 /// Whether `expr` is a function (an arrow or a `function` expression).
@@ -487,6 +481,12 @@ fn properties<'e, 'a>(
         }
         _ => None,
     })
+}
+
+impl<'a> Branching<'a> for Reader<'_> {
+    fn branches(&mut self) -> &mut usize {
+        &mut self.branches
+    }
 }
 
 impl<'a> Visit<'a> for Reader<'_> {
@@ -525,26 +525,15 @@ impl<'a> Visit<'a> for Reader<'_> {
     }
 
     fn visit_conditional_expression(&mut self, it: &ConditionalExpression<'a>) {
-        self.visit_expression(&it.test);
-        self.in_branch(|f| {
-            f.visit_expression(&it.consequent);
-            f.visit_expression(&it.alternate);
-        });
+        self.conditional(it);
     }
 
     fn visit_logical_expression(&mut self, it: &LogicalExpression<'a>) {
-        self.visit_expression(&it.left);
-        self.in_branch(|f| f.visit_expression(&it.right));
+        self.logical(it);
     }
 
     fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
-        self.visit_expression(&it.test);
-        self.in_branch(|f| {
-            f.visit_statement(&it.consequent);
-            if let Some(alternate) = &it.alternate {
-                f.visit_statement(alternate);
-            }
-        });
+        self.if_statement(it);
     }
 }
 

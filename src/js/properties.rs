@@ -53,12 +53,47 @@ struct Finder<'k> {
     branches: usize,
 }
 
-impl Finder<'_> {
+/// A visitor that counts the conditional branches around the node it visits (a `?:` arm, the
+/// right side of `&&`/`||`/`??`, an `if`'s arms): a value found there is not one every run of
+/// the config gives.
+pub(super) trait Branching<'a>: Visit<'a> + Sized {
+    /// The visitor's count of enclosing branches.
+    fn branches(&mut self) -> &mut usize;
+
     /// Visits what only some runs evaluate.
     fn in_branch(&mut self, visit: impl FnOnce(&mut Self)) {
-        self.branches += 1;
+        *self.branches() += 1;
         visit(self);
-        self.branches -= 1;
+        *self.branches() -= 1;
+    }
+
+    fn conditional(&mut self, it: &ConditionalExpression<'a>) {
+        self.visit_expression(&it.test);
+        self.in_branch(|f| {
+            f.visit_expression(&it.consequent);
+            f.visit_expression(&it.alternate);
+        });
+    }
+
+    fn logical(&mut self, it: &LogicalExpression<'a>) {
+        self.visit_expression(&it.left);
+        self.in_branch(|f| f.visit_expression(&it.right));
+    }
+
+    fn if_statement(&mut self, it: &IfStatement<'a>) {
+        self.visit_expression(&it.test);
+        self.in_branch(|f| {
+            f.visit_statement(&it.consequent);
+            if let Some(alternate) = &it.alternate {
+                f.visit_statement(alternate);
+            }
+        });
+    }
+}
+
+impl<'a> Branching<'a> for Finder<'_> {
+    fn branches(&mut self) -> &mut usize {
+        &mut self.branches
     }
 }
 
@@ -91,26 +126,15 @@ impl<'a> Visit<'a> for Finder<'_> {
     }
 
     fn visit_conditional_expression(&mut self, it: &ConditionalExpression<'a>) {
-        self.visit_expression(&it.test);
-        self.in_branch(|f| {
-            f.visit_expression(&it.consequent);
-            f.visit_expression(&it.alternate);
-        });
+        self.conditional(it);
     }
 
     fn visit_logical_expression(&mut self, it: &LogicalExpression<'a>) {
-        self.visit_expression(&it.left);
-        self.in_branch(|f| f.visit_expression(&it.right));
+        self.logical(it);
     }
 
     fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
-        self.visit_expression(&it.test);
-        self.in_branch(|f| {
-            f.visit_statement(&it.consequent);
-            if let Some(alternate) = &it.alternate {
-                f.visit_statement(alternate);
-            }
-        });
+        self.if_statement(it);
     }
 }
 
