@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::image_support::{archive, hex, sha256, LayerTar};
+use crate::image_support::{saved_image, sha256, LayerTar};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{json, Value};
@@ -50,22 +50,8 @@ fn billing_image(dir: &Path, name: &str, user: &str, extra: &[Vec<u8>]) -> PathB
         },
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     });
-    let config = serde_json::to_vec(&config).unwrap();
-    let config_name = format!("{}.json", hex(&sha256(&config)));
-    let mut files = vec![(config_name.clone(), config)];
-    let mut names = Vec::new();
-    for (i, layer) in layers.iter().enumerate() {
-        names.push(format!("{:064x}/layer.tar", i + 1));
-        files.push((names[i].clone(), layer.clone()));
-    }
-    let manifest =
-        json!([{"Config": config_name, "RepoTags": ["acme/billing:1"], "Layers": names}]);
-    files.push((
-        "manifest.json".into(),
-        serde_json::to_vec(&manifest).unwrap(),
-    ));
     let path = dir.join(name);
-    std::fs::write(&path, archive(&files)).unwrap();
+    std::fs::write(&path, saved_image(&config, &layers, "acme/billing:1")).unwrap();
     path
 }
 

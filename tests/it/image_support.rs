@@ -370,6 +370,26 @@ pub fn archive(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
+/// A `docker save` archive (legacy layout, each layer as the file `<v1 id>/layer.tar`) of an
+/// image with this config (`rootfs.diff_ids` already set), these uncompressed layers, and `tag`.
+pub fn saved_image(config: &Value, layers: &[Vec<u8>], tag: &str) -> Vec<u8> {
+    let config = serde_json::to_vec(config).unwrap();
+    let config_name = format!("{}.json", hex(&sha256(&config)));
+    let mut files = vec![(config_name.clone(), config)];
+    let mut names = Vec::new();
+    for (i, layer) in layers.iter().enumerate() {
+        let name = format!("{:064x}/layer.tar", i + 1);
+        files.push((name.clone(), layer.clone()));
+        names.push(name);
+    }
+    let manifest = json!([{"Config": config_name, "RepoTags": [tag], "Layers": names}]);
+    files.push((
+        "manifest.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
+    archive(&files)
+}
+
 /// A `docker save` archive in the legacy layout: `manifest.json`, `<config hex>.json`, and each
 /// (uncompressed) layer as `<v1 id>/layer.tar`, stored as a symlink to `<diff_id hex>.tar`
 /// when `symlinks` (as buildah writes it) or as the file itself (as older docker did).

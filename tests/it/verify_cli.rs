@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::image_support::{archive, hex, sha256, LayerTar};
+use crate::image_support::{saved_image, sha256, LayerTar};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{json, Value};
@@ -27,22 +27,7 @@ fn docker_image(config: Value, layers: &[Vec<u8>]) -> Vec<u8> {
         .enumerate()
         .map(|(i, _)| json!({"created_by": format!("step {i}")}))
         .collect::<Vec<_>>());
-    let config = serde_json::to_vec(&config).unwrap();
-    let config_name = format!("{}.json", hex(&sha256(&config)));
-    let mut files = vec![(config_name.clone(), config)];
-    let mut names = Vec::new();
-    for (i, layer) in layers.iter().enumerate() {
-        let name = format!("{:064x}/layer.tar", i + 1);
-        files.push((name.clone(), layer.clone()));
-        names.push(name);
-    }
-    let manifest =
-        json!([{"Config": config_name, "RepoTags": ["localhost/acme/billing:1"], "Layers": names}]);
-    files.push((
-        "manifest.json".into(),
-        serde_json::to_vec(&manifest).unwrap(),
-    ));
-    archive(&files)
+    saved_image(&config, layers, "localhost/acme/billing:1")
 }
 
 const PASSWD: &[u8] = b"root:x:0:0:root:/root:/bin/sh\napp:x:10001:10001::/app:/sbin/nologin\n";

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::image_support::{archive, hex, sha256, LayerTar};
+use crate::image_support::{saved_image, sha256, LayerTar};
 use assert_cmd::Command;
 use serde_json::{json, Value};
 
@@ -32,22 +32,7 @@ fn docker_image(layers: &[Vec<u8>]) -> Vec<u8> {
         },
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     });
-    let config = serde_json::to_vec(&config).unwrap();
-    let config_name = format!("{}.json", hex(&sha256(&config)));
-    let mut files = vec![(config_name.clone(), config)];
-    let mut names = Vec::new();
-    for (i, layer) in layers.iter().enumerate() {
-        let name = format!("{:064x}/layer.tar", i + 1);
-        files.push((name.clone(), layer.clone()));
-        names.push(name);
-    }
-    let manifest =
-        json!([{"Config": config_name, "RepoTags": ["localhost/relay:1"], "Layers": names}]);
-    files.push((
-        "manifest.json".into(),
-        serde_json::to_vec(&manifest).unwrap(),
-    ));
-    archive(&files)
+    saved_image(&config, layers, "localhost/relay:1")
 }
 
 const DIST: &str = "app/services/relay/dist";
