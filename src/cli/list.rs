@@ -39,7 +39,7 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     let messages: Vec<(String, String)> = plan
         .failed
         .iter()
-        .map(|(s, e)| (s.clone(), without_root(&e.to_string(), &root)))
+        .map(|(s, e)| (s.clone(), without_root(&reason(e), &root)))
         .collect();
     let everywhere =
         messages.len() == ws.services.len() && messages.windows(2).all(|w| w[0].1 == w[1].1);
@@ -76,6 +76,22 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
         }
     }
     Ok((rows, warnings))
+}
+
+/// A refused service's error as a row's reason: a service failed by several problems gets
+/// each on its own indented line (the error's own text separates them with `error: `, the
+/// prefix `main.rs` prints, which would read as a second message inside the row).
+fn reason(e: &isogen::Error) -> String {
+    match e {
+        isogen::Error::Service(parts) => {
+            let lines: Vec<String> = parts
+                .iter()
+                .map(|p| p.to_string().replace('\n', "\n  "))
+                .collect();
+            format!("{} problems:\n  {}", parts.len(), lines.join("\n  "))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Adds to each service's row where it listens on a loopback address only (generate's

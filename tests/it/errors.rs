@@ -390,3 +390,46 @@ fn imports_shared_by_services_listed() {
         );
     }
 }
+
+// Error::Service: one service failed by two independent problems (an undeclared import and a
+// TypeScript entry, as openpanel's `start` had). `generate` prints each as its own `error:`;
+// `list` puts both in the service's row, each on its own line, with no `error:` inside the row
+// (which would read as a second message of the command).
+const TWO_PROBLEMS: &[(&str, &str)] = &[
+    (
+        "packages/types/package.json",
+        r#"{"name":"@x/types","version":"1.0.0","main":"dist/index.js","scripts":{"build":"tsc"}}"#,
+    ),
+    (
+        "services/api/package.json",
+        r#"{"name":"@x/api","version":"1.0.0","scripts":{"build":"tsc","start":"node src/main.ts"},"dependencies":{"@x/lib":"workspace:*"}}"#,
+    ),
+    (
+        "services/api/src/main.ts",
+        "import { plan } from '@x/types';\n",
+    ),
+];
+
+#[test]
+fn two_problems_of_one_service_listed() {
+    let dir = workspace(PNPM, TWO_PROBLEMS);
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["list"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text
+        .split("\nservice")
+        .chain(text.split("\nrefused"))
+        .find(|r| r.contains("services/api "))
+        .unwrap_or(&text);
+    assert!(row.contains("generate refuses it: 2 problems:\n"), "{text}");
+    assert!(row.contains("\n    services/api/src/main.ts:1: "), "{text}");
+    assert!(
+        row.contains("\n  services/api/package.json: the entry `src/main.ts`"),
+        "{text}"
+    );
+    assert!(!text.contains("error:"), "{text}");
+}
