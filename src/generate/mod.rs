@@ -211,6 +211,7 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     // Workspace-wide warnings (no packageManager, no lockfile) come once per service.
     let mut seen = std::collections::HashSet::new();
     plan.warnings.retain(|w| seen.insert(w.clone()));
+    plan.warnings = merge_not_an_error(std::mem::take(&mut plan.warnings));
     if options.services.is_empty() {
         plan.warnings.extend(stale_files(ws, &plan.files));
         plan.warnings.extend(ws.unread_cargo_warning());
@@ -256,6 +257,49 @@ pub fn failure(unknown: Vec<Error>, failed: Vec<(String, Error)>) -> Error {
         1 => errors.remove(0),
         _ => Error::Several(errors),
     }
+}
+
+/// One warning for each import an internal package makes that several services' images
+/// tolerate alike (`... not an error for `api`: its image has ...`, then the same for
+/// `gateway`): said once, `not an error for each of `api` and `gateway`: ...`, where the first
+/// was. Other warnings are kept as they are, in their order.
+fn merge_not_an_error(warnings: Vec<String>) -> Vec<String> {
+    const MARK: &str = "not an error for `";
+    // (text before the service's name, text after it, the services) in first-seen order.
+    let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut order: Vec<Result<usize, String>> = Vec::new();
+    for w in warnings {
+        let split = w.find(MARK).and_then(|at| {
+            let name_at = at + MARK.len();
+            let len = w[name_at..].find("`: ")?;
+            Some((at, name_at, name_at + len))
+        });
+        let Some((at, name_at, name_end)) = split else {
+            order.push(Err(w));
+            continue;
+        };
+        let (head, name, tail) = (&w[..at], &w[name_at..name_end], &w[name_end + 1..]);
+        match groups.iter().position(|(h, t, _)| h == head && t == tail) {
+            Some(i) => groups[i].2.push(name.to_string()),
+            None => {
+                groups.push((head.to_string(), tail.to_string(), vec![name.to_string()]));
+                order.push(Ok(groups.len() - 1));
+            }
+        }
+    }
+    let merged = |(head, tail, names): &(String, String, Vec<String>)| {
+        let named: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        match named.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!(
+                "{head}not an error for each of {} and {last}{tail}",
+                rest.join(", ")
+            ),
+            _ => format!("{head}{MARK}{}`{tail}", names.join("")),
+        }
+    };
+    (order.into_iter())
+        .map(|o| o.map_or_else(|w| w, |i| merged(&groups[i])))
+        .collect()
 }
 
 /// The rendered files of one service; `notes` collects its warnings and, when it fails, the
