@@ -1157,3 +1157,81 @@ fn a_dev_dependency_prisma_gets_the_engine_arguments_and_a_codegen_script_is_not
         "{stderr}"
     );
 }
+
+/// `generate --dry-run` of `ws` that refuses a service (exit 2): (stdout, stderr).
+fn refused_dry_run(ws: &std::path::Path) -> (String, String) {
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws)
+        .assert()
+        .code(2);
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    (
+        text(&out.get_output().stdout),
+        text(&out.get_output().stderr),
+    )
+}
+
+/// karakeep's workers (pnpm 11, `nodeLinker: hoisted`, `.nvmrc` 24): `start` runs `tsx watch
+/// index.ts`, `start:prod` `tsx index.ts`, no `dev`, and `tsdown` builds two entries. The
+/// refusal said "set `entry`" without the file; it names `dist/index.js` now, from the tsdown
+/// entry the start script runs. With it set, the image's Node 24 was said not to run
+/// `@img/sharp-win32-ia32@0.35.3` (`engines.node ^20.9.0`), a Windows package pnpm never
+/// installs on Linux: no warning now; nor a note naming an empty `allowBuilds` (`sharp: false`).
+#[test]
+fn a_tsx_started_worker_gets_its_tsdown_entry_and_windows_engines_are_not_named() {
+    let ws = crate::fixture_copy::copy("pnpm11-tsdown-workers", false);
+    let (_, stderr) = refused_dry_run(ws.path());
+    assert!(
+        stderr.contains("the service `workers` has no production start command: its `start` script runs the development command `tsx`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry = \"dist/index.js\"` in [generate.services.workers] (the file its build writes: tsdown, tsdown.config.ts: format esm, entry index.ts)"),
+        "{stderr}"
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.workers]\nentry = \"dist/index.js\"\n",
+    )
+    .unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/workers/dist/index.js\"]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("node:24-bookworm-slim"), "{stdout}");
+    assert!(!stderr.contains("its images run Node"), "{stderr}");
+    assert!(!stderr.contains("`allowBuilds: `"), "{stderr}");
+}
+
+/// refly's api and sandbox-agent (pnpm 10). The api's `build` runs `node scripts/build.js`,
+/// which runs tsc and writes templates next to itself: build-time code, yet it was named as
+/// the service writing at run time (EACCES). Its `start` preloads `./dist/scripts/preload.js`,
+/// which tsc writes from `src/scripts/preload.ts`: it was "not in the package". The
+/// sandbox-agent's tsconfig sets `"rootDir": "./"`, so tsc writes `dist/src/index.js` while
+/// `start` runs `dist/index.js`: a true refusal, whose message said "sets `outDir` and no
+/// `rootDir`" and named an empty list of files to exclude.
+#[test]
+fn a_build_program_is_not_run_time_code_and_an_explicit_root_dir_is_named() {
+    let ws = crate::fixture_copy::copy("pnpm10-tsc-build-script", false);
+    let (_, stderr) = refused_dry_run(ws.path());
+    assert!(
+        stderr.contains("packages/sandbox-agent/tsconfig.json: the service `sandbox-agent` starts `dist/index.js` (its `start` script), but its `build` script compiles with tsconfig.json, whose `rootDir` is the package folder, so tsc writes `src/` under `dist/` and the entry as `dist/src/index.js` (not `dist/index.js`): the image would stop at start with MODULE_NOT_FOUND; fix one of: set `\"rootDir\": \"src\"` in tsconfig.json, or start `node dist/src/index.js`, or set `entry = \"dist/src/index.js\"` in [generate.services.sandbox-agent] of isogen.toml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("writes at run time"), "{stderr}");
+    assert!(!stderr.contains("preloads"), "{stderr}");
+
+    // A preload neither in the package nor under its build output is still named.
+    let manifest = ws.path().join("apps/api/package.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("./dist/scripts/preload.js", "./lib/preload.js"),
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path());
+    assert!(
+        stderr.contains(
+            "the `start` script preloads `./lib/preload.js`, which is not in the package"
+        ),
+        "{stderr}"
+    );
+}

@@ -410,11 +410,22 @@ impl Svc<'_> {
             Some((script, StartCommand::Dev(program)))
                 if self.node.entry.is_none() && self.node.bin.is_none() =>
             {
+                // karakeep's workers: `tsx index.ts`, and tsdown writes `dist/index.js`.
+                let fix = match self.built_entry() {
+                    Some((file, how)) => format!(
+                        "set `entry = \"{file}\"` in {} (the file its build writes: {how})",
+                        self.section
+                    ),
+                    None => format!(
+                        "set `entry` in {} (the built file `node` runs)",
+                        self.section
+                    ),
+                };
                 return Err(Error::workspace(
                     self.ws.root.join(&self.pkg.manifest),
                     format!(
-                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry` in {} (the built file `node` runs), or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
-                        self.service.name, self.section, self.service.name
+                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; {fix}, or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
+                        self.service.name, self.service.name
                     ),
                 ));
             }
@@ -483,17 +494,25 @@ impl Svc<'_> {
         Ok((entry, out_dir))
     }
 
+    /// The file the service's build writes that `node` would run and how that was derived
+    /// ([`built_entry`]), when discovery's facts say.
+    ///
+    /// [`built_entry`]: crate::workspace::pnpm::built_entry::built_entry
+    fn built_entry(&self) -> Option<(String, String)> {
+        use crate::workspace::pnpm::built_entry::{built_entry, explicit_tsc};
+        let dir = &self.pkg.dir;
+        let tsc = (self.pnpm.tsc_builds.get(dir).cloned())
+            .or_else(|| explicit_tsc(dir, self.node, &self.pnpm.tsconfig_files));
+        built_entry(dir, self.node, tsc.as_ref())
+    }
+
     /// The refusal of a service with no entry, suggesting the file its build writes when
     /// discovery's facts say which ([`built_entry`]), else the generic `dist/main.js`.
     ///
     /// [`built_entry`]: crate::workspace::pnpm::built_entry::built_entry
     fn no_entry(&self) -> Error {
         let (name, section) = (&self.service.name, &self.section);
-        use crate::workspace::pnpm::built_entry::{built_entry, explicit_tsc};
-        let dir = &self.pkg.dir;
-        let tsc = (self.pnpm.tsc_builds.get(dir).cloned())
-            .or_else(|| explicit_tsc(dir, self.node, &self.pnpm.tsconfig_files));
-        let built = built_entry(dir, self.node, tsc.as_ref());
+        let built = self.built_entry();
         if let Some(message) = self.start_not_node().filter(|_| built.is_none()) {
             return Error::workspace(self.ws.root.join(&self.pkg.manifest), message);
         }
@@ -874,6 +893,11 @@ impl Svc<'_> {
         app_root: &str,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<RunFile>> {
+        // What the service's own image ships from its build (`dist`): a preload under it is
+        // build output (refly's api: `-r ./dist/scripts/preload.js` from `src/scripts/`).
+        let built: &[String] = (runtime.iter())
+            .find(|r| r.is_service && r.dir == self.pkg.dir)
+            .map_or(&[], |r| r.copy.as_slice());
         let rf = RunFiles {
             app_root,
             section: &self.section,
@@ -915,7 +939,7 @@ impl Svc<'_> {
             .into_iter()
             .chain(rf.migrations(self.node, entry))
             .chain(rf.step_files(self.node, entry))
-            .chain(rf.preloads(self.pkg, self.node, entry, warnings))
+            .chain(rf.preloads(self.pkg, self.node, (entry, built), warnings))
             .map(|rel| in_package(&self.pkg.dir, &rel))
             .collect();
         let shipped = self

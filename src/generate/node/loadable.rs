@@ -33,6 +33,16 @@ const FOLDER_BUNDLERS: &[&str] = &[
     "svelte-kit",
     "vite",
 ];
+/// Programs that run the file named after them (their options aside).
+const RUNNERS: &[&str] = &[
+    "node",
+    "tsx",
+    "ts-node",
+    "jiti",
+    "bun",
+    "vite-node",
+    "babel-node",
+];
 const FRAMEWORK_FOLDERS: &[&str] = &["app", "pages", "src", "server"];
 /// Files at the top of the package such a framework loads by name (Next.js's middleware and
 /// instrumentation hooks).
@@ -122,10 +132,17 @@ fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTre
             let Some(text) = node.scripts.get(&name) else {
                 continue;
             };
+            let mut after_runner = false;
             for word in text.split_whitespace() {
                 let word = word.trim_matches(['"', '\'']).trim_start_matches("./");
-                if let Some(f) = files.get(word) {
+                // A program the build runs (`node scripts/build.js`, which runs tsc and copies
+                // assets: refly's api) is build-time code, not a module the service loads.
+                let build_program = script == "build" && after_runner;
+                if let Some(f) = files.get(word).filter(|_| !build_program) {
                     out.insert(*f);
+                }
+                if !word.starts_with('-') {
+                    after_runner = RUNNERS.contains(&word);
                 }
                 bundles_folders |= FOLDER_BUNDLERS.contains(&word);
             }

@@ -288,12 +288,14 @@ impl RunFiles<'_> {
 
     /// The files of the service's package its start command preloads (see the module doc),
     /// relative to the package folder. A preload outside the package, a TypeScript one or one
-    /// not in the package is named in a warning: node would stop on it at start.
+    /// not in the package is named in a warning: node would stop on it at start. `built`: the
+    /// paths of the package its image ships from the build (`dist`), where a preload that is
+    /// not in the repository is build output.
     pub fn preloads(
         &self,
         p: &Package,
         n: &NodePackage,
-        entry: &str,
+        (entry, built): (&str, &[String]),
         warnings: &mut Vec<String>,
     ) -> Vec<String> {
         let Some((script, StartCommand::Node { env, options, .. })) = n.script_running(entry)
@@ -317,7 +319,7 @@ impl RunFiles<'_> {
                 continue; // a package (`dotenv/config`): installed with the dependencies
             }
             let problem = match relpath::join("", spec) {
-                Some(rel) if !spec.starts_with("../") => match shipped_preload(n, &rel) {
+                Some(rel) if !spec.starts_with("../") => match shipped_preload(n, &rel, built) {
                     Ok(rel) => {
                         out.push(rel);
                         continue;
@@ -397,7 +399,11 @@ fn prisma_elsewhere_warning(p: &Package, schemas: &[String]) -> String {
 /// The file of the package a relative preload names (`rel` inside the package folder), as
 /// node's `require` finds it: as written, or with `.js`/`.cjs`/`.mjs`/`.json` when it lies at
 /// the top of the package; the reason it cannot ship otherwise.
-fn shipped_preload(n: &NodePackage, rel: &str) -> std::result::Result<String, &'static str> {
+fn shipped_preload(
+    n: &NodePackage,
+    rel: &str,
+    built: &[String],
+) -> std::result::Result<String, &'static str> {
     if [".ts", ".mts", ".cts", ".tsx"]
         .iter()
         .any(|e| rel.ends_with(e))
@@ -405,6 +411,11 @@ fn shipped_preload(n: &NodePackage, rel: &str) -> std::result::Result<String, &'
         return Err("is a TypeScript file that plain node cannot load");
     }
     let top = rel.split('/').next().unwrap_or(rel);
+    // Under the build output the image ships, which the repository does not hold: the build
+    // writes it (its source is checked with the build, not here).
+    if !n.folder.has(top) && built.iter().any(|b| relpath::within(rel, b)) {
+        return Ok(rel.to_string());
+    }
     if top != rel {
         // Under a folder: the folder listing is top-level only, so the folder must exist.
         return if n.folder.has(top) {

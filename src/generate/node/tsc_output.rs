@@ -106,6 +106,22 @@ pub(super) fn check(root: &std::path::Path, build: &TscBuild, svc: &Service) -> 
     } else {
         format!("`{}`", pkg_rel(&build.root_dir))
     };
+    if build.root_set {
+        // The tsconfig names the root itself (refly's sandbox-agent: `"rootDir": "./"` with
+        // every input under `src/`): no input widened it, so there is none to exclude.
+        return Err(Error::workspace(
+            root.join(&build.tsconfig),
+            format!(
+                "the service `{name}` starts `{entry}` ({source}), but its `{script}` script compiles with {tsconfig}, whose `rootDir` is {root}, so tsc writes `{src}/` under `{out_dir}/` and the entry as `{real}` (not `{entry}`): the image would stop at start with MODULE_NOT_FOUND; fix one of: set `\"rootDir\": \"{src}\"` in {tsconfig}, or start `node {real}`, or set `entry = \"{real}\"` in {section} of isogen.toml",
+                name = svc.name,
+                entry = svc.entry,
+                source = svc.source,
+                script = build.script,
+                section = svc.section,
+                root = root_shown,
+            ),
+        ));
+    }
     let first = wideners.first().map(String::as_str).unwrap_or("");
     Err(Error::workspace(
         root.join(&build.tsconfig),

@@ -102,7 +102,11 @@ pub(super) fn node_engines_in(
         for (_, key) in production_closure(lock, deps) {
             // `name@version(peers)` in `snapshots`; `name@version` in `packages`.
             let head = key.split('(').next().unwrap_or(&key);
-            let range = (lock.packages.get(head)).and_then(|p| p.engines.as_ref()?.node.clone());
+            // A platform package pnpm skips in a Linux image (karakeep's web:
+            // `@img/sharp-win32-ia32@0.35.3`, `engines.node ^20.9.0`) never runs there.
+            let range = (lock.packages.get(head))
+                .filter(|p| p.installs_on_debian())
+                .and_then(|p| p.engines.as_ref()?.node.clone());
             if let Some(range) = range {
                 found.push((head.to_string(), range));
             }

@@ -19,7 +19,14 @@ pub fn built_entry(
 ) -> Option<(String, String)> {
     let source = dev_source(node);
     if let Some(out) = &node.bundler_output {
-        let entry = out.entry.clone().or(source)?;
+        // Several entries: the one the development command runs.
+        let listed = |s: &String| {
+            let s = s.trim_start_matches("./");
+            (out.entries.iter()).any(|e| e.trim_start_matches("./") == s)
+        };
+        let entry = (out.entry.clone())
+            .or_else(|| source.clone().filter(listed))
+            .or(source.filter(|_| out.entries.is_empty()))?;
         let stem = stem(&entry)?;
         let module = node.module_type == "module";
         let ext = match (out.format.as_str(), module) {
@@ -90,10 +97,19 @@ pub fn explicit_tsc(
 }
 
 /// The source file the `dev` script runs with tsx, ts-node or nodemon (`tsx watch
-/// src/server` is `src/server.ts`), relative to the package.
+/// src/server` is `src/server.ts`), else the one a start script runs that way (karakeep's
+/// workers: `"start": "tsx watch index.ts"`, `"start:prod": "tsx index.ts"`, no `dev`),
+/// relative to the package.
 fn dev_source(node: &NodePackage) -> Option<String> {
-    let dev = node.scripts.get("dev")?;
-    let mut words = dev.split_whitespace();
+    ["dev", "start:prod", "start"]
+        .iter()
+        .find_map(|s| runner_source(node.scripts.get(*s)?))
+}
+
+/// The file `script` runs with a development runner, with `.ts` added when it has no
+/// extension.
+fn runner_source(script: &str) -> Option<String> {
+    let mut words = script.split_whitespace();
     words.find(|w| DEV_RUNNERS.contains(w))?;
     let file = words.find(|w| *w != "watch" && !w.starts_with('-'))?;
     let file = file.trim_start_matches("./");
@@ -136,6 +152,7 @@ mod tests {
             out_dir: "dist".into(),
             format: "cjs".into(),
             entry: None,
+            entries: Vec::new(),
         });
         assert_eq!(
             built_entry("apps/gateway", &n, None).unwrap().0,

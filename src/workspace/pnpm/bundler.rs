@@ -135,6 +135,9 @@ pub struct BundlerOutput {
     pub format: String,
     /// The single `entry`, when the config names exactly one.
     pub entry: Option<String>,
+    /// Every `entry` of a literal list (karakeep's workers: `["index.ts",
+    /// "scripts/parseHtmlSubprocess.ts"]`), for picking the one a start script runs.
+    pub entries: Vec<String>,
 }
 
 /// The output of the `build` script's tsup/tsdown, from its config; `None` when the build
@@ -170,5 +173,10 @@ pub fn output(root: &Path, dir: &str, build: Option<&str>) -> Option<BundlerOutp
             .to_string(),
         format: one("format", Some(default_format))??,
         entry: one("entry", None).flatten(),
+        entries: match property_values(path, &text, "entry").ok().as_deref() {
+            Some([V::List(list)]) => list.clone(),
+            Some([V::Literal(v)]) => vec![v.clone()],
+            _ => Vec::new(),
+        },
     })
 }

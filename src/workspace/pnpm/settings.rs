@@ -164,6 +164,11 @@ impl PnpmSettings {
                 continue;
             }
             let value = s.value.join(", ");
+            // `allowBuilds` that allows nothing (`sharp: false` only): every build script is
+            // decided and none runs, as by default; the note named an empty list.
+            if s.key == ALLOW_BUILDS && s.value.is_empty() {
+                continue;
+            }
             let what = match KNOWN.iter().find(|k| k.0 == s.key) {
                 Some((_, _, Some(default), _)) if value == *default => continue,
                 Some((_, _, _, what)) => *what,
