@@ -158,3 +158,33 @@ fn tss_esapi_sys_behind_a_tpm_feature_the_server_leaves_off_needs_no_libclang() 
         "{stderr}"
     );
 }
+
+/// kanidm's daemon picks its build profile from `KANIDM_BUILD_PROFILE`, which its build script
+/// reads (tests/fixtures/cargo-idm: `IDM_BUILD_PROFILE`): `build_args` in the service's settings
+/// (as for Node services) declares it an `ARG` of both build stages, so `--build-arg` reaches
+/// both `cargo build`s, and the runtime image never has it.
+#[test]
+fn kanidm_build_profile_is_a_build_arg_of_both_cargo_build_stages() {
+    let ws = crate::fixture_copy::copy("cargo-idm", false);
+    generate_stderr(ws.path());
+    let dockerfile = std::fs::read_to_string(ws.path().join("server/daemon/Dockerfile")).unwrap();
+    let args: Vec<String> = (dockerfile.match_indices("ARG IDM_BUILD_PROFILE\n"))
+        .map(|(at, _)| {
+            let from = dockerfile[..at].rfind("\nFROM ").unwrap();
+            dockerfile[from + 1..].lines().next().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        args,
+        ["FROM ${RUST_IMAGE} AS deps", "FROM deps AS builder"],
+        "{dockerfile}"
+    );
+    // Declared before the builds that read it.
+    let deps = &dockerfile[dockerfile.find("AS deps\n").unwrap()..];
+    assert!(
+        deps.find("ARG IDM_BUILD_PROFILE").unwrap() < deps.find("cargo build").unwrap(),
+        "{dockerfile}"
+    );
+    let runtime = &dockerfile[dockerfile.find("AS runtime\n").unwrap()..];
+    assert!(!runtime.contains("IDM_BUILD_PROFILE"), "{runtime}");
+}

@@ -102,6 +102,10 @@ pub struct CargoTemplateContext {
     #[serde(flatten)]
     pub common: CommonContext,
     pub cargo: CargoContext,
+    /// Variables the build reads (a build script's `env::var`, an `env!`), from `build_args`
+    /// of the service's settings: each an `ARG` of the deps and builder stages, so `docker
+    /// build --build-arg NAME=value` reaches `cargo build`; the runtime image never has them.
+    pub build_args: Vec<String>,
 }
 
 /// The files of one Cargo service: its Dockerfile and its ignore file. A service refused only
@@ -446,7 +450,6 @@ fn unchecked_context(
                 ("entry", o.entry.is_some()),
                 ("out_dir", o.out_dir.is_some()),
                 ("build", o.build.is_some()),
-                ("build_args", !o.build_args.is_empty()),
             ],
             &format!(
                 "only for Node services; `{}` is a Cargo binary (set features or profile in \
@@ -507,7 +510,14 @@ fn unchecked_context(
         &section,
         config_path,
     )?;
-    Ok(CargoTemplateContext { common, cargo })
+    let build_args = (overrides.iter())
+        .flat_map(|o| o.build_args.iter().map(|a| a.0.clone()))
+        .collect();
+    Ok(CargoTemplateContext {
+        common,
+        cargo,
+        build_args,
+    })
 }
 
 /// The `cargo` template variable for `service`. `app_root` is the checked `[generate]
