@@ -188,3 +188,30 @@ fn kanidm_build_profile_is_a_build_arg_of_both_cargo_build_stages() {
     let runtime = &dockerfile[dockerfile.find("AS runtime\n").unwrap()..];
     assert!(!runtime.contains("IDM_BUILD_PROFILE"), "{runtime}");
 }
+
+/// Two problems of one Cargo service come in one run (issue 9): kanidm's daemon needs its
+/// `server` subcommand, and isogen.toml sets a Node-only key for it. Before, only the first
+/// was told and the second waited for the next run.
+#[test]
+fn a_refused_command_line_and_a_bad_setting_of_one_service_come_in_one_run() {
+    let ws = crate::fixture_copy::copy("cargo-idm", false);
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.idmd]\nout_dir = \"dist\"\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 2, "{stderr}");
+    assert!(errors[0].contains("needs a subcommand"), "{stderr}");
+    assert!(
+        errors[1].contains("[generate.services.idmd]") && errors[1].contains("out_dir"),
+        "{stderr}"
+    );
+}
+

@@ -133,7 +133,8 @@ pub fn renderings(
             drafts.extend(files_of(&ctx)?);
             Err(refused)
         }
-        (Err(refused), Err(_)) => Err(refused),
+        // Both problems in one run: the command line and what isogen.toml asks that cannot be.
+        (Err(refused), Err(other)) => Err(Error::Service(vec![refused, other])),
         (Ok(()), ctx) => {
             let ctx = ctx?;
             build_warnings(ws, service, config, &ctx, warnings);
