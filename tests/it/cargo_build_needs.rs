@@ -189,6 +189,86 @@ fn kanidm_build_profile_is_a_build_arg_of_both_cargo_build_stages() {
     assert!(!runtime.contains("IDM_BUILD_PROFILE"), "{runtime}");
 }
 
+/// corrosion patches its QUIC crates to a fork on GitHub (tests/fixtures/cargo-gossip): the
+/// build clones it, so generate names the repository and its crates before any build.
+#[test]
+fn corrosion_git_dependencies_are_named_before_the_build() {
+    let ws = crate::fixture_copy::copy("cargo-gossip", false);
+    let stderr = generate_stderr(ws.path());
+    let git: Vec<&str> = stderr.lines().filter(|l| l.contains("from git")).collect();
+    assert_eq!(
+        git,
+        [
+            "warning: service `gossip` builds crates from git (`quicwire`, `quicwire-proto`, \
+             `source = \"git+https://github.com/example-fork/quicwire?rev=ed052b9aac0ab803a4c8838b9a21034aa919dcbc\"` \
+             in Cargo.lock): the image build's `cargo build` clones \
+             https://github.com/example-fork/quicwire?rev=ed052b9aac0ab803a4c8838b9a21034aa919dcbc \
+             and stops there on a builder that reaches crates.io but not that host (an offline \
+             CI runner, a sandbox). Depend on a crates.io release, or keep a copy in the \
+             repository as a path crate (`[patch]` with `path = ...`: isogen copies it into the \
+             deps stage)"
+        ]
+    );
+}
+
+/// A registry crate whose build script downloads (windmill's `deno_core` builds on `v8`,
+/// which fetches a prebuilt V8 library from GitHub releases) is named too; one the service
+/// does not build is not.
+#[test]
+fn a_registry_crate_whose_build_script_downloads_is_named() {
+    let reg = "source = \"registry+https://github.com/rust-lang/crates.io-index\"";
+    let lock = format!(
+        "version = 4\n\n\
+         [[package]]\nname = \"worker\"\nversion = \"0.1.0\"\ndependencies = [\"deno_core\", \"tiny_http\"]\n\n\
+         [[package]]\nname = \"tool\"\nversion = \"0.1.0\"\ndependencies = [\"ort\"]\n\n\
+         [[package]]\nname = \"tiny_http\"\nversion = \"0.12.0\"\n{reg}\n\n\
+         [[package]]\nname = \"deno_core\"\nversion = \"0.300.0\"\n{reg}\ndependencies = [\"v8\"]\n\n\
+         [[package]]\nname = \"v8\"\nversion = \"130.0.1\"\n{reg}\n\n\
+         [[package]]\nname = \"ort\"\nversion = \"2.0.0\"\n{reg}\ndependencies = [\"ort-sys\"]\n\n\
+         [[package]]\nname = \"ort-sys\"\nversion = \"2.0.0\"\n{reg}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("Cargo.lock", lock.as_str()),
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"worker\", \"tool\"]\n",
+        ),
+        (
+            "worker/Cargo.toml",
+            "[package]\nname = \"worker\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\ndeno_core = \"0.300\"\ntiny_http = \"0.12\"\n",
+        ),
+        (
+            "worker/src/main.rs",
+            "fn main() { let _ = tiny_http::Server::http(\"0.0.0.0:8000\"); }\n",
+        ),
+        (
+            "tool/Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nort = \"2\"\n",
+        ),
+        ("tool/src/main.rs", "fn main() {}\n"),
+    ];
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let stderr = generate_stderr(dir.path());
+    let fetched: Vec<&str> = stderr.lines().filter(|l| l.contains("downloads")).collect();
+    assert_eq!(
+        fetched,
+        [
+            "warning: service `worker` builds crate `v8` (in Cargo.lock), whose build script \
+             downloads a prebuilt V8 library from GitHub releases while the image builds: a \
+             builder without network access to it (an offline CI runner, a sandbox) stops \
+             there. To build offline, set RUSTY_V8_ARCHIVE to a copy of that archive the \
+             builder can read"
+        ]
+    );
+}
+
 /// Two problems of one Cargo service come in one run (issue 9): kanidm's daemon needs its
 /// `server` subcommand, and isogen.toml sets a Node-only key for it. Before, only the first
 /// was told and the second waited for the next run.
@@ -214,4 +294,3 @@ fn a_refused_command_line_and_a_bad_setting_of_one_service_come_in_one_run() {
         "{stderr}"
     );
 }
-

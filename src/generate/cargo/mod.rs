@@ -29,6 +29,7 @@ mod assets;
 mod builder_tools;
 mod command;
 mod downloads;
+mod fetches;
 mod inputs;
 mod layout;
 mod lock_walk;
@@ -191,6 +192,7 @@ fn build_warnings(
     ));
     warnings.extend(builder_tools::embed_warnings(ws, service));
     warnings.extend(downloads::warnings(ws, service, &build));
+    warnings.extend(fetches::warnings(ws, lockfile, &build, &service.name));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
 }
 
