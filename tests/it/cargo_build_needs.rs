@@ -269,6 +269,37 @@ fn a_registry_crate_whose_build_script_downloads_is_named() {
     );
 }
 
+/// rauthy's handlers crate embeds `#[folder = "../../static/v1/"]`, its front end's build
+/// output at the workspace root (tests/fixtures/cargo-sso): the image build must copy it from
+/// there (the sources stage), and the warning says to build it first, not that the crate's
+/// folder brings it.
+#[test]
+fn rauthy_front_end_embedded_from_the_root_is_a_build_input() {
+    let ws = crate::fixture_copy::copy("cargo-sso", false);
+    let stderr = generate_stderr(ws.path());
+    let embeds: Vec<&str> = stderr.lines().filter(|l| l.contains("embeds")).collect();
+    assert_eq!(
+        embeds,
+        [
+            "warning: service `sso`: src/api/src/lib.rs:6 embeds the folder static/v1 at \
+             compile time, and it does not exist: another build writes it (a front end's build \
+             output?), which the image build does not run, so `cargo build` would stop there. \
+             Build it before building the image: the image build copies it from the workspace \
+             root (a build input of the service), so it embeds the static/v1 it finds there"
+        ]
+    );
+    let dockerfile = std::fs::read_to_string(ws.path().join("src/bin/Dockerfile")).unwrap();
+    let sources = &dockerfile[dockerfile.find("AS sources\n").unwrap()..];
+    let sources = &sources[..sources.find("\nFROM ").unwrap()];
+    assert!(
+        sources.contains("\nCOPY static/v1 /static/v1"),
+        "{dockerfile}"
+    );
+    let ignore =
+        std::fs::read_to_string(ws.path().join("src/bin/Dockerfile.dockerignore")).unwrap();
+    assert!(ignore.contains("static/v1"), "{ignore}");
+}
+
 /// Two problems of one Cargo service come in one run (issue 9): kanidm's daemon needs its
 /// `server` subcommand, and isogen.toml sets a Node-only key for it. Before, only the first
 /// was told and the second waited for the next run.
