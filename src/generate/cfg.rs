@@ -46,7 +46,7 @@
 //! runtime_packages = ["libpq5"]        # Cargo only: shared libraries for the runtime image
 //! features = ["tls"]                   # Cargo only: added to [generate.cargo] features
 //! no_default_features = true           # Cargo only: overrides [generate.cargo]
-//! build_args = ["NEXT_PUBLIC_APP_URL"] # Node only: ARG in the builder (docker build --build-arg)
+//! build_args = ["NEXT_PUBLIC_APP_URL"] # ARG of the build stages (docker build --build-arg)
 //! ```
 
 use std::collections::BTreeMap;
@@ -166,9 +166,9 @@ pub struct ServiceConfig {
     pub runtime_packages: Vec<DebianPackage>,
     /// The signal that stops the service (`STOPSIGNAL`); SIGTERM when unset.
     pub stop_signal: Option<StopSignal>,
-    /// Node services: variables the build reads (`NEXT_PUBLIC_APP_URL`, which `next build`
-    /// inlines), declared as `ARG` in the builder stage so `--build-arg NAME=value` reaches it;
-    /// never in the runtime image.
+    /// Variables the build reads (`NEXT_PUBLIC_APP_URL`, which `next build` inlines; kanidm's
+    /// `KANIDM_BUILD_PROFILE`, which a Cargo build script reads), declared as `ARG` in the
+    /// build stages so `--build-arg NAME=value` reaches them; never in the runtime image.
     #[serde(default)]
     pub build_args: Vec<BuildArg>,
 }

@@ -158,3 +158,170 @@ fn tss_esapi_sys_behind_a_tpm_feature_the_server_leaves_off_needs_no_libclang() 
         "{stderr}"
     );
 }
+
+/// kanidm's daemon picks its build profile from `KANIDM_BUILD_PROFILE`, which its build script
+/// reads (tests/fixtures/cargo-idm: `IDM_BUILD_PROFILE`): `build_args` in the service's settings
+/// (as for Node services) declares it an `ARG` of both build stages, so `--build-arg` reaches
+/// both `cargo build`s, and the runtime image never has it.
+#[test]
+fn kanidm_build_profile_is_a_build_arg_of_both_cargo_build_stages() {
+    let ws = crate::fixture_copy::copy("cargo-idm", false);
+    generate_stderr(ws.path());
+    let dockerfile = std::fs::read_to_string(ws.path().join("server/daemon/Dockerfile")).unwrap();
+    let args: Vec<String> = (dockerfile.match_indices("ARG IDM_BUILD_PROFILE\n"))
+        .map(|(at, _)| {
+            let from = dockerfile[..at].rfind("\nFROM ").unwrap();
+            dockerfile[from + 1..].lines().next().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        args,
+        ["FROM ${RUST_IMAGE} AS deps", "FROM deps AS builder"],
+        "{dockerfile}"
+    );
+    // Declared before the builds that read it.
+    let deps = &dockerfile[dockerfile.find("AS deps\n").unwrap()..];
+    assert!(
+        deps.find("ARG IDM_BUILD_PROFILE").unwrap() < deps.find("cargo build").unwrap(),
+        "{dockerfile}"
+    );
+    let runtime = &dockerfile[dockerfile.find("AS runtime\n").unwrap()..];
+    assert!(!runtime.contains("IDM_BUILD_PROFILE"), "{runtime}");
+}
+
+/// corrosion patches its QUIC crates to a fork on GitHub (tests/fixtures/cargo-gossip): the
+/// build clones it, so generate names the repository and its crates before any build.
+#[test]
+fn corrosion_git_dependencies_are_named_before_the_build() {
+    let ws = crate::fixture_copy::copy("cargo-gossip", false);
+    let stderr = generate_stderr(ws.path());
+    let git: Vec<&str> = stderr.lines().filter(|l| l.contains("from git")).collect();
+    assert_eq!(
+        git,
+        [
+            "warning: service `gossip` builds crates from git (`quicwire`, `quicwire-proto`, \
+             `source = \"git+https://github.com/example-fork/quicwire?rev=ed052b9aac0ab803a4c8838b9a21034aa919dcbc\"` \
+             in Cargo.lock): the image build's `cargo build` clones \
+             https://github.com/example-fork/quicwire?rev=ed052b9aac0ab803a4c8838b9a21034aa919dcbc \
+             and stops there on a builder that reaches crates.io but not that host (an offline \
+             CI runner, a sandbox). Depend on a crates.io release, or keep a copy in the \
+             repository as a path crate (`[patch]` with `path = ...`: isogen copies it into the \
+             deps stage)"
+        ]
+    );
+}
+
+/// A registry crate whose build script downloads (windmill's `deno_core` builds on `v8`,
+/// which fetches a prebuilt V8 library from GitHub releases) is named too; one the service
+/// does not build is not.
+#[test]
+fn a_registry_crate_whose_build_script_downloads_is_named() {
+    let reg = "source = \"registry+https://github.com/rust-lang/crates.io-index\"";
+    let lock = format!(
+        "version = 4\n\n\
+         [[package]]\nname = \"worker\"\nversion = \"0.1.0\"\ndependencies = [\"deno_core\", \"tiny_http\"]\n\n\
+         [[package]]\nname = \"tool\"\nversion = \"0.1.0\"\ndependencies = [\"ort\"]\n\n\
+         [[package]]\nname = \"tiny_http\"\nversion = \"0.12.0\"\n{reg}\n\n\
+         [[package]]\nname = \"deno_core\"\nversion = \"0.300.0\"\n{reg}\ndependencies = [\"v8\"]\n\n\
+         [[package]]\nname = \"v8\"\nversion = \"130.0.1\"\n{reg}\n\n\
+         [[package]]\nname = \"ort\"\nversion = \"2.0.0\"\n{reg}\ndependencies = [\"ort-sys\"]\n\n\
+         [[package]]\nname = \"ort-sys\"\nversion = \"2.0.0\"\n{reg}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("Cargo.lock", lock.as_str()),
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"worker\", \"tool\"]\n",
+        ),
+        (
+            "worker/Cargo.toml",
+            "[package]\nname = \"worker\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\ndeno_core = \"0.300\"\ntiny_http = \"0.12\"\n",
+        ),
+        (
+            "worker/src/main.rs",
+            "fn main() { let _ = tiny_http::Server::http(\"0.0.0.0:8000\"); }\n",
+        ),
+        (
+            "tool/Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nort = \"2\"\n",
+        ),
+        ("tool/src/main.rs", "fn main() {}\n"),
+    ];
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let stderr = generate_stderr(dir.path());
+    let fetched: Vec<&str> = stderr.lines().filter(|l| l.contains("downloads")).collect();
+    assert_eq!(
+        fetched,
+        [
+            "warning: service `worker` builds crate `v8` (in Cargo.lock), whose build script \
+             downloads a prebuilt V8 library from GitHub releases while the image builds: a \
+             builder without network access to it (an offline CI runner, a sandbox) stops \
+             there. To build offline, set RUSTY_V8_ARCHIVE to a copy of that archive the \
+             builder can read"
+        ]
+    );
+}
+
+/// rauthy's handlers crate embeds `#[folder = "../../static/v1/"]`, its front end's build
+/// output at the workspace root (tests/fixtures/cargo-sso): the image build must copy it from
+/// there (the sources stage), and the warning says to build it first, not that the crate's
+/// folder brings it.
+#[test]
+fn rauthy_front_end_embedded_from_the_root_is_a_build_input() {
+    let ws = crate::fixture_copy::copy("cargo-sso", false);
+    let stderr = generate_stderr(ws.path());
+    let embeds: Vec<&str> = stderr.lines().filter(|l| l.contains("embeds")).collect();
+    assert_eq!(
+        embeds,
+        [
+            "warning: service `sso`: src/api/src/lib.rs:6 embeds the folder static/v1 at \
+             compile time, and it does not exist: another build writes it (a front end's build \
+             output?), which the image build does not run, so `cargo build` would stop there. \
+             Build it before building the image: the image build copies it from the workspace \
+             root (a build input of the service), so it embeds the static/v1 it finds there"
+        ]
+    );
+    let dockerfile = std::fs::read_to_string(ws.path().join("src/bin/Dockerfile")).unwrap();
+    let sources = &dockerfile[dockerfile.find("AS sources\n").unwrap()..];
+    let sources = &sources[..sources.find("\nFROM ").unwrap()];
+    assert!(
+        sources.contains("\nCOPY static/v1 /static/v1"),
+        "{dockerfile}"
+    );
+    let ignore =
+        std::fs::read_to_string(ws.path().join("src/bin/Dockerfile.dockerignore")).unwrap();
+    assert!(ignore.contains("static/v1"), "{ignore}");
+}
+
+/// Two problems of one Cargo service come in one run (issue 9): kanidm's daemon needs its
+/// `server` subcommand, and isogen.toml sets a Node-only key for it. Before, only the first
+/// was told and the second waited for the next run.
+#[test]
+fn a_refused_command_line_and_a_bad_setting_of_one_service_come_in_one_run() {
+    let ws = crate::fixture_copy::copy("cargo-idm", false);
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.idmd]\nout_dir = \"dist\"\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 2, "{stderr}");
+    assert!(errors[0].contains("needs a subcommand"), "{stderr}");
+    assert!(
+        errors[1].contains("[generate.services.idmd]") && errors[1].contains("out_dir"),
+        "{stderr}"
+    );
+}

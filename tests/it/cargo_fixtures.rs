@@ -27,6 +27,8 @@
 //! | cargo-resolver | a DNS server whose only server framework is an optional dependency behind a feature the defaults leave off (hickory-dns's hyper, behind `prometheus-metrics`): a tool that says so, with its listener in a workspace library; a gateway on plain sockets whose serving subcommand requires its config file (`Start { config: PathBuf }`: `args = ["start", "<config>"]`); a thin binary over a tiny_http library that binds `127.0.0.1` (warned, at the library's line) |
 //! | cargo-search | a search server beside its offline maintenance tool (meilisearch's shape): `search`'s build script downloads its dashboard with an HTTP client crate (`minreq`; meilisearch's `reqwest`) behind the default feature `dashboard` (a warning with the file, line and feature, and `no_default_features = true` with the other default features, `index/all-languages`); its clap option's variable and loopback default are constants, the default given through a function (meilisearch's `MEILI_HTTP_ADDR`, `localhost:7700`: warned, with the variable); `searchtool` is a tool |
 //! | cargo-idm | an identity server over its core library beside a CLI (kanidm's shape): `.cargo/config.toml` links with `clang` and `-fuse-ld=lld` on Linux (a warning naming the lines and `builder_packages = ["clang", "lld"]`); the core puts a constant of the proto crate, `127.0.0.1:8443`, in place of an unset `bindaddress` whose variable the proto crate's clap struct declares (warned, with `IDM_BINDADDRESS`); the daemon needs `args = ["server"]` |
+//! | cargo-gossip | a gossip database's agent and its client in one binary (corrosion's `corrosion agent`): `args = ["agent"]`; its QUIC transport `[patch]`ed to a fork on GitHub, so Cargo.lock takes `quicwire` and `quicwire-proto` from git: a warning naming the repository and the crates before the build, which clones it |
+//! | cargo-sso | a sign-on server whose handlers crate embeds the front end's build output with rust-embed from the workspace root (rauthy's `#[folder = "../../static/v1/"]`), not committed: a build input of the service (the sources stage copies `static/v1`) and a warning to build it first; `args = ["serve"]` |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -71,6 +73,8 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-cli-args", &["gateway"]),
     ("cargo-search", &["search"]),
     ("cargo-idm", &["idmd"]),
+    ("cargo-gossip", &["gossip"]),
+    ("cargo-sso", &["sso"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

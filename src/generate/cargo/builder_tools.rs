@@ -199,15 +199,22 @@ pub(super) fn link_warnings(
 pub(super) fn embed_warnings(ws: &Workspace, service: &crate::workspace::Service) -> Vec<String> {
     let crates = std::iter::once(&service.package).chain(&service.build_closure);
     crates
-        .filter_map(|&i| ws.packages.get(i)?.cargo.as_ref())
-        .flat_map(|c| &c.missing_embeds)
-        .map(|m| {
+        .filter_map(|&i| ws.packages.get(i))
+        .filter_map(|p| Some((p.dir.as_str(), p.cargo.as_ref()?)))
+        .flat_map(|(dir, c)| c.missing_embeds.iter().map(move |m| (dir, m)))
+        .map(|(dir, m)| {
+            let copied = match dir.is_empty() || m.folder.starts_with(&format!("{dir}/")) {
+                true => "the image build copies the crate's folder whole, so it embeds the",
+                false => {
+                    "the image build copies it from the workspace root (a build input of \
+                          the service), so it embeds the"
+                }
+            };
             format!(
                 "service `{}`: {}:{} embeds the folder {} at compile time, and it does not \
                  exist: another build writes it (a front end's build output?), which the image \
                  build does not run, so `cargo build` would stop there. Build it before \
-                 building the image: the image build copies the crate's folder whole, so it \
-                 embeds the {} it finds there",
+                 building the image: {copied} {} it finds there",
                 service.name, m.file, m.line, m.folder, m.folder
             )
         })

@@ -29,6 +29,7 @@ mod assets;
 mod builder_tools;
 mod command;
 mod downloads;
+mod fetches;
 mod inputs;
 mod layout;
 mod lock_walk;
@@ -102,6 +103,10 @@ pub struct CargoTemplateContext {
     #[serde(flatten)]
     pub common: CommonContext,
     pub cargo: CargoContext,
+    /// Variables the build reads (a build script's `env::var`, an `env!`), from `build_args`
+    /// of the service's settings: each an `ARG` of the deps and builder stages, so `docker
+    /// build --build-arg NAME=value` reaches `cargo build`; the runtime image never has them.
+    pub build_args: Vec<String>,
 }
 
 /// The files of one Cargo service: its Dockerfile and its ignore file. A service refused only
@@ -129,7 +134,8 @@ pub fn renderings(
             drafts.extend(files_of(&ctx)?);
             Err(refused)
         }
-        (Err(refused), Err(_)) => Err(refused),
+        // Both problems in one run: the command line and what isogen.toml asks that cannot be.
+        (Err(refused), Err(other)) => Err(Error::Service(vec![refused, other])),
         (Ok(()), ctx) => {
             let ctx = ctx?;
             build_warnings(ws, service, config, &ctx, warnings);
@@ -186,6 +192,7 @@ fn build_warnings(
     ));
     warnings.extend(builder_tools::embed_warnings(ws, service));
     warnings.extend(downloads::warnings(ws, service, &build));
+    warnings.extend(fetches::warnings(ws, lockfile, &build, &service.name));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
 }
 
@@ -446,7 +453,6 @@ fn unchecked_context(
                 ("entry", o.entry.is_some()),
                 ("out_dir", o.out_dir.is_some()),
                 ("build", o.build.is_some()),
-                ("build_args", !o.build_args.is_empty()),
             ],
             &format!(
                 "only for Node services; `{}` is a Cargo binary (set features or profile in \
@@ -507,7 +513,14 @@ fn unchecked_context(
         &section,
         config_path,
     )?;
-    Ok(CargoTemplateContext { common, cargo })
+    let build_args = (overrides.iter())
+        .flat_map(|o| o.build_args.iter().map(|a| a.0.clone()))
+        .collect();
+    Ok(CargoTemplateContext {
+        common,
+        cargo,
+        build_args,
+    })
 }
 
 /// The `cargo` template variable for `service`. `app_root` is the checked `[generate]

@@ -7,6 +7,11 @@
 //! 2: dragonfly's `dfget <URL>` beside the `dfdaemon` server is a download client, not a
 //! service; tensorzero's `evaluations` requires `--variant-name`.
 //!
+//! A field `#[command(flatten)]` brings in the fields of the struct it names (declared in the
+//! same files; not an `Option<...>` one), and a required argument group (`#[group(required =
+//! true)]` on such a struct, or `#[command(group(ArgGroup::new(..).required(true)...))]`)
+//! counts as one required option, its first member, whose flag the refusal's `args` gives.
+//!
 //! The struct is the one the binary parses (`Args::parse()` in its module files), declared in
 //! those files or, when they import it from a workspace crate (`use evaluations::Args`, the
 //! package's own library or another member), in that crate's module files: tensorzero's
@@ -205,6 +210,10 @@ fn parser_struct(
     sources: &str,
     crate_files: &dyn Fn(&str) -> Vec<PathBuf>,
 ) -> Option<(PathBuf, ParserFields)> {
+    let every: Vec<&Item> = parsed
+        .iter()
+        .flat_map(|(_, f)| all_items(&f.items))
+        .collect();
     for (path, file) in parsed {
         let own = all_items(&file.items)
             .into_iter()
@@ -213,7 +222,7 @@ fn parser_struct(
                     if s.attrs.iter().any(derives_parser)
                         && parsed_as(sources, &s.ident.to_string()) =>
                 {
-                    Some(fields_of(s))
+                    Some(fields_of(s, &every))
                 }
                 _ => None,
             });
@@ -245,14 +254,13 @@ fn parser_struct(
                 return None;
             }
             let file = syn::parse_file(&text).ok()?;
-            let found = all_items(&file.items)
-                .into_iter()
-                .find_map(|item| match item {
-                    Item::Struct(s) if s.ident == ident && s.attrs.iter().any(derives_parser) => {
-                        Some(fields_of(s))
-                    }
-                    _ => None,
-                });
+            let items = all_items(&file.items);
+            let found = items.iter().find_map(|item| match item {
+                Item::Struct(s) if s.ident == ident && s.attrs.iter().any(derives_parser) => {
+                    Some(fields_of(s, &items))
+                }
+                _ => None,
+            });
             found.map(|s| (f, s))
         })
     })
@@ -261,11 +269,218 @@ fn parser_struct(
 /// A command line struct's required arguments and optional options.
 type ParserFields = (Vec<CliArg>, Vec<CliArg>);
 
-/// The required arguments and the optional options of struct `s`.
-fn fields_of(s: &syn::ItemStruct) -> ParserFields {
-    match &s.fields {
-        Fields::Named(fields) => (required_fields(fields), optional_options(fields)),
-        _ => (Vec::new(), Vec::new()),
+/// The required arguments and the optional options of struct `s`, with those of the structs
+/// it flattens (declared among `items`).
+fn fields_of(s: &syn::ItemStruct, items: &[&Item]) -> ParserFields {
+    let mut required = required_of(s, items, 0);
+    for a in group_required(s) {
+        if !required.iter().any(|r| r.name == a.name) {
+            required.push(a);
+        }
+    }
+    (required, optional_of(s, items, 0))
+}
+
+/// How deep `#[command(flatten)]` is followed (a struct flattening itself ends there).
+const FLATTEN_DEPTH: usize = 4;
+
+/// The structs of `items` that the fields of `s` flatten (`#[command(flatten)] common:
+/// Common`; an `Option<Common>` is all optional and is left out).
+fn flattened<'a>(s: &syn::ItemStruct, items: &[&'a Item]) -> Vec<&'a syn::ItemStruct> {
+    let Fields::Named(fields) = &s.fields else {
+        return Vec::new();
+    };
+    fields
+        .named
+        .iter()
+        .filter(|f| {
+            f.attrs
+                .iter()
+                .any(|a| attr_keys(a).iter().any(|k| k == "flatten"))
+        })
+        .filter_map(|f| {
+            let Type::Path(p) = &f.ty else {
+                return None;
+            };
+            let last = p.path.segments.last()?;
+            if last.ident == "Option" {
+                return None;
+            }
+            items.iter().find_map(|i| match *i {
+                Item::Struct(t) if t.ident == last.ident => Some(t),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// The required arguments of struct `s` and of the structs it flattens, in field order.
+fn required_of(s: &syn::ItemStruct, items: &[&Item], depth: usize) -> Vec<CliArg> {
+    let Fields::Named(fields) = &s.fields else {
+        return Vec::new();
+    };
+    let mut out = required_fields(fields);
+    if depth < FLATTEN_DEPTH {
+        for t in flattened(s, items) {
+            out.extend(required_of(t, items, depth + 1));
+            out.extend(group_required(t));
+        }
+    }
+    out
+}
+
+/// The optional options of struct `s` and of the structs it flattens.
+fn optional_of(s: &syn::ItemStruct, items: &[&Item], depth: usize) -> Vec<CliArg> {
+    let Fields::Named(fields) = &s.fields else {
+        return Vec::new();
+    };
+    let mut out = optional_options(fields);
+    if depth < FLATTEN_DEPTH {
+        for t in flattened(s, items) {
+            out.extend(optional_of(t, items, depth + 1));
+        }
+    }
+    out
+}
+
+/// For each required argument group of struct `s`, the option that stands for it (its first
+/// member): `#[group(required = true)]` on the struct (clap 4's derive: one of its fields),
+/// and `#[command(group(ArgGroup::new("src").required(true).args(["a", "b"])))]` (members by
+/// field name, or the fields that say `group = "src"`). clap requires one of them, so the
+/// binary run bare prints its usage and exits, as for one required option.
+fn group_required(s: &syn::ItemStruct) -> Vec<CliArg> {
+    let Fields::Named(fields) = &s.fields else {
+        return Vec::new();
+    };
+    let member = |name: &str| -> Option<CliArg> {
+        let f = fields
+            .named
+            .iter()
+            .find(|f| f.ident.as_ref().is_some_and(|i| i == name))?;
+        let ident = f.ident.as_ref()?;
+        let o = option_of(f);
+        Some(CliArg {
+            name: ident.to_string(),
+            flag: o
+                .as_ref()
+                .and_then(|o| o.long.clone().or_else(|| o.short.clone())),
+            short: o.and_then(|o| o.long.and(o.short)),
+            line: ident.span().start().line,
+        })
+    };
+    let mut out = Vec::new();
+    for attr in &s.attrs {
+        // `#[group(required = true, multiple = false)]`: the struct's own fields.
+        if attr.path().is_ident("group") {
+            let items = attr
+                .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                .map(|i| i.into_iter().collect::<Vec<_>>())
+                .unwrap_or_default();
+            if items.iter().any(is_required_true) {
+                let first = fields.named.iter().filter_map(|f| f.ident.as_ref()).next();
+                out.extend(first.and_then(|i| member(&i.to_string())));
+            }
+            continue;
+        }
+        // `#[command(group(ArgGroup::new("src").required(true).args([...])))]`.
+        for m in clap_items(attr) {
+            let Meta::List(list) = &m else { continue };
+            if !list.path.is_ident("group") {
+                continue;
+            }
+            let Ok(expr) = syn::parse2::<Expr>(list.tokens.clone()) else {
+                continue;
+            };
+            let Some((id, required, members)) = arg_group(&expr) else {
+                continue;
+            };
+            if !required {
+                continue;
+            }
+            let members = match members.is_empty() {
+                false => members,
+                true => (fields.named.iter())
+                    .filter(|f| f.attrs.iter().any(|a| names_group(a, &id)))
+                    .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+                    .collect(),
+            };
+            out.extend(members.first().and_then(|n| member(n.as_str())));
+        }
+    }
+    out
+}
+
+/// `required = true` in an attribute's items.
+fn is_required_true(m: &Meta) -> bool {
+    matches!(m, Meta::NameValue(nv) if nv.path.is_ident("required")
+        && matches!(&nv.value, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if b.value)))
+}
+
+/// Whether field attribute `attr` puts the field in group `id` (`group = "src"`).
+fn names_group(attr: &Attribute, id: &str) -> bool {
+    clap_items(attr).iter().any(|m| {
+        matches!(m, Meta::NameValue(nv) if nv.path.is_ident("group")
+            && matches!(&nv.value, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Str(v) if v.value() == id)))
+    })
+}
+
+/// An `ArgGroup::new("id")...` builder chain: its id, whether `.required(true)` is in it, and
+/// the members `.args([...])` and `.arg(...)` name.
+fn arg_group(expr: &Expr) -> Option<(String, bool, Vec<String>)> {
+    let strings = |e: &Expr| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut push = |e: &Expr| {
+            if let Expr::Lit(l) = e {
+                if let syn::Lit::Str(s) = &l.lit {
+                    out.push(s.value());
+                }
+            }
+        };
+        match e {
+            Expr::Array(a) => a.elems.iter().for_each(&mut push),
+            Expr::Reference(r) => {
+                if let Expr::Array(a) = &*r.expr {
+                    a.elems.iter().for_each(&mut push);
+                }
+            }
+            e => push(e),
+        }
+        out
+    };
+    match expr {
+        Expr::MethodCall(m) => {
+            let (id, mut required, mut members) = arg_group(&m.receiver)?;
+            let method = m.method.to_string();
+            match method.as_str() {
+                "required" => {
+                    required = matches!(m.args.first(), Some(Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Bool(b) if b.value));
+                }
+                "args" | "arg" => members.extend(m.args.iter().flat_map(strings)),
+                _ => {}
+            }
+            Some((id, required, members))
+        }
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let named = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>();
+            if named.len() < 2 || named[named.len() - 2] != "ArgGroup" {
+                return None;
+            }
+            let id = c
+                .args
+                .first()
+                .map(strings)
+                .and_then(|v| v.into_iter().next())?;
+            Some((id, false, Vec::new()))
+        }
+        _ => None,
     }
 }
 
@@ -336,10 +551,7 @@ pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, V
                 items
                     .iter()
                     .find_map(|i| match i {
-                        Item::Struct(s) if s.ident == name => match &s.fields {
-                            Fields::Named(named) => Some(required_fields(named)),
-                            _ => None,
-                        },
+                        Item::Struct(s) if s.ident == name => Some(fields_of(s, &items).0),
                         _ => None,
                     })
                     .unwrap_or_default()
@@ -845,5 +1057,55 @@ mod tests {
         ] {
             assert_eq!(needed(fine), Vec::new(), "{fine}");
         }
+    }
+
+    /// The argument lists a command line requires, as the refusal's `args` gives them.
+    fn required_argv(main: &str) -> Option<Vec<String>> {
+        line_of(main, "")
+            .required
+            .map(|r| r.args.iter().flat_map(CliArg::argv).collect())
+    }
+
+    #[test]
+    fn required_arguments_of_a_flattened_struct_are_the_command_lines() {
+        // The server's options in a struct of their own, flattened into the command line
+        // (corrosion's `#[command(flatten)] flags: TemplateFlags`, a common `ServerArgs`).
+        let main = "#[derive(Parser)]\nstruct Cli {\n    #[command(flatten)]\n    server: ServerArgs,\n    #[arg(long)]\n    verbose: bool,\n}\n#[derive(Args)]\nstruct ServerArgs {\n    #[arg(long)]\n    listen: SocketAddr,\n    #[arg(long, default_value = \"x\")]\n    name: String,\n}\nfn main() { Cli::parse(); }\n";
+        assert_eq!(
+            required_argv(main),
+            Some(vec!["--listen".to_string(), "<listen>".to_string()])
+        );
+        // Flattened as an `Option`: nothing required.
+        let optional = main.replace("server: ServerArgs", "server: Option<ServerArgs>");
+        assert_eq!(required_argv(&optional), None);
+        // A struct that flattens itself ends.
+        let cycle = "#[derive(Parser)]\nstruct Cli {\n    #[command(flatten)]\n    more: Cli,\n}\nfn main() { Cli::parse(); }\n";
+        assert_eq!(required_argv(cycle), None);
+    }
+
+    #[test]
+    fn a_required_argument_group_needs_one_of_its_members() {
+        // clap 4's derive: `#[group(required = true)]` on a flattened struct.
+        let derive = "#[derive(Parser)]\nstruct Cli {\n    #[command(flatten)]\n    source: Source,\n}\n#[derive(Args)]\n#[group(required = true, multiple = false)]\nstruct Source {\n    #[arg(long)]\n    config: Option<PathBuf>,\n    #[arg(long)]\n    url: Option<String>,\n}\nfn main() { Cli::parse(); }\n";
+        assert_eq!(
+            required_argv(derive),
+            Some(vec!["--config".to_string(), "<config>".to_string()])
+        );
+        assert_eq!(
+            required_argv(&derive.replace("required = true, ", "")),
+            None
+        );
+        // The builder's `ArgGroup` on the command line's struct, by `.args` or by `group =`.
+        let builder = "#[derive(Parser)]\n#[command(group(ArgGroup::new(\"src\").required(true).args([\"file\", \"url\"])))]\nstruct Cli {\n    #[arg(long)]\n    file: Option<PathBuf>,\n    #[arg(long)]\n    url: Option<String>,\n}\nfn main() { Cli::parse(); }\n";
+        assert_eq!(
+            required_argv(builder),
+            Some(vec!["--file".to_string(), "<file>".to_string()])
+        );
+        let by_field = "#[derive(Parser)]\n#[command(group(clap::ArgGroup::new(\"src\").required(true)))]\nstruct Cli {\n    #[arg(long)]\n    verbose: bool,\n    #[arg(long, group = \"src\")]\n    url: Option<String>,\n}\nfn main() { Cli::parse(); }\n";
+        assert_eq!(
+            required_argv(by_field),
+            Some(vec!["--url".to_string(), "<url>".to_string()])
+        );
+        assert_eq!(required_argv(&builder.replace(".required(true)", "")), None);
     }
 }

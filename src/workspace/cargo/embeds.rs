@@ -20,6 +20,29 @@ const TEST_CODE: &[&str] = &["tests", "benches", "examples", "tests.rs", "test.r
 
 /// The embedded folders of the package in `dir` (relative to `root`) that do not exist.
 pub(super) fn missing_embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
+    (embeds(root, dir).into_iter())
+        .filter(|m| !crate::fsio::exists(root.join(&m.folder)))
+        .collect()
+}
+
+/// The embedded folders of the package in `dir` that lie outside its folder, workspace-relative
+/// (rauthy's `#[folder = "../../static/v1/"]`, its front end's build output at the workspace
+/// root): the image build copies a crate's folder, so each is a build input of the services
+/// built from the crate, whether or not it exists yet (one that does not is also in
+/// [`missing_embeds`]: the user builds it first).
+pub(super) fn outside_embeds(root: &Path, dir: &str) -> Vec<String> {
+    let inside = format!("{}/", dir.trim_end_matches('/'));
+    let mut out: Vec<String> = (embeds(root, dir).into_iter())
+        .map(|m| m.folder)
+        .filter(|f| !dir.is_empty() && !f.starts_with(&inside))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every folder the package in `dir` embeds with a literal path, with where.
+fn embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
     static FORMS: OnceLock<[Regex; 2]> = OnceLock::new();
     let forms = FORMS.get_or_init(|| {
         [
@@ -44,9 +67,6 @@ pub(super) fn missing_embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
                 let Some(folder) = super::paths::normalize(dir, rel) else {
                     continue;
                 };
-                if crate::fsio::exists(root.join(&folder)) {
-                    continue;
-                }
                 let file = entry.path().strip_prefix(root).unwrap_or(entry.path());
                 out.push(MissingEmbed {
                     file: file.to_string_lossy().replace('\\', "/"),
@@ -89,5 +109,17 @@ mod tests {
         );
         let web: Vec<_> = found("crates/web").into_iter().map(|m| m.folder).collect();
         assert_eq!(web, ["crates/web/dist"]);
+        // rauthy's `#[folder = "../../static/v1/"]`: outside the crate, a build input.
+        write(
+            "src/api/src/lib.rs",
+            "#[derive(Embed)]\n#[folder = \"../../static/v1/\"]\nstruct Assets;\n#[derive(Embed)]\n#[folder = \"own/\"]\nstruct Own;\n",
+        );
+        assert_eq!(outside_embeds(dir.path(), "src/api"), ["static/v1"]);
+        assert_eq!(found("src/api").len(), 2);
+        std::fs::create_dir_all(dir.path().join("static/v1")).unwrap();
+        assert_eq!(outside_embeds(dir.path(), "src/api"), ["static/v1"]);
+        let missing: Vec<_> = found("src/api").into_iter().map(|m| m.folder).collect();
+        assert_eq!(missing, ["src/api/own"]);
+        assert!(outside_embeds(dir.path(), "crates/web").is_empty());
     }
 }

@@ -382,6 +382,21 @@ struct Binds {
 /// to).
 const CONFIG_STRUCTS: &[&str] = &["Config", "Settings", "ServerConfig", "AppConfig"];
 
+/// Whether a struct's doc comment says it configures a client (corrosion's `consul-client`
+/// crate: `/// HashiCorp Consul client configuration.` over a `Config` whose `address`,
+/// `127.0.0.1:8501` by default, is the Consul agent it connects to, not one it listens on).
+fn client_doc(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .any(|a| match &a.meta {
+            Meta::NameValue(nv) => matches!(&nv.value, Expr::Lit(l) if matches!(&l.lit,
+            Lit::Str(t) if t.value().split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w.eq_ignore_ascii_case("client")))),
+            _ => false,
+        })
+}
+
 /// See [`Binds::env_prefix`].
 fn env_prefix(text: &str) -> Option<String> {
     let quoted = |call: &str, at: usize| {
@@ -735,8 +750,9 @@ impl<'ast> Visit<'ast> for Binds {
 
     fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
         let outer = self.in_config;
-        self.in_config =
-            CONFIG_STRUCTS.iter().any(|c| it.ident == c) && derives_deserialize(&it.attrs);
+        self.in_config = CONFIG_STRUCTS.iter().any(|c| it.ident == c)
+            && derives_deserialize(&it.attrs)
+            && !client_doc(&it.attrs);
         syn::visit::visit_item_struct(self, it);
         self.in_config = outer;
     }
@@ -1046,6 +1062,15 @@ pub struct Config {
 pub struct DatabaseConfig {
     #[serde(default = "default_address")]
     address: ListeningAddr,
+}
+mod consul {
+    /// HashiCorp Consul client configuration.
+    #[derive(Debug, Clone, Deserialize, Serialize)]
+    pub struct Config {
+        /// Vault address
+        #[serde(default = "default_address")]
+        pub address: String,
+    }
 }
 fn load() -> Figment {
     Figment::new()

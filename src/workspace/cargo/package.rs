@@ -378,7 +378,12 @@ impl Loader {
         let outside_inputs = if loaded.dir.is_empty() {
             Vec::new()
         } else {
-            outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?
+            let mut inputs =
+                outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?;
+            inputs.extend(super::embeds::outside_embeds(&self.root, &loaded.dir));
+            inputs.sort();
+            inputs.dedup();
+            inputs
         };
         check_required_features(loaded, &path, &name, &features)?;
         let missing_embeds = super::embeds::missing_embeds(&self.root, &loaded.dir);
