@@ -42,8 +42,8 @@
 //! assets = ["config/default.toml"]     # shipped at <app_root>/<package dir>/config/default.toml (Node), <app_root>/config/default.toml (Cargo)
 //! assets = [{ from_root = "dist" }]    # Cargo only: from the workspace root to <app_root>/dist
 //! build_inputs = ["version.json"]      # Cargo only: files outside the crate its build reads
-//! builder_packages = ["cmake", "protobuf-compiler"]   # Cargo only: apt packages of the build
-//! runtime_packages = ["libpq5"]        # Cargo only: shared libraries for the runtime image
+//! builder_packages = ["cmake", "protobuf-compiler"]   # apt packages of the build stages
+//! runtime_packages = ["libpq5"]        # shared libraries for the runtime image
 //! features = ["tls"]                   # Cargo only: added to [generate.cargo] features
 //! no_default_features = true           # Cargo only: overrides [generate.cargo]
 //! build_args = ["NEXT_PUBLIC_APP_URL"] # ARG of the build stages (docker build --build-arg)
@@ -157,11 +157,12 @@ pub struct ServiceConfig {
     /// the build at the same path.
     #[serde(default)]
     pub build_inputs: Vec<String>,
-    /// Cargo services: Debian packages installed in the build stages (`cmake`, `clang`,
-    /// `protobuf-compiler`).
+    /// Debian packages installed in the build stages (`cmake`, `clang`, `protobuf-compiler`;
+    /// a native addon's `-dev` package for a Node service).
     #[serde(default)]
     pub builder_packages: Vec<DebianPackage>,
-    /// Cargo services: Debian packages whose files (shared libraries) the runtime image gets.
+    /// Debian packages whose files (shared libraries) the runtime image gets (`libpq5`; for a
+    /// Node service with Prisma's Rust engine, `libssl3` is added without being asked).
     #[serde(default)]
     pub runtime_packages: Vec<DebianPackage>,
     /// The signal that stops the service (`STOPSIGNAL`); SIGTERM when unset.

@@ -703,8 +703,6 @@ fn reject_node_only_gaps(
         &format!("[generate.services.{}]", service.name),
         &[
             ("build_inputs", !o.build_inputs.is_empty()),
-            ("builder_packages", !o.builder_packages.is_empty()),
-            ("runtime_packages", !o.runtime_packages.is_empty()),
             ("workdir", o.workdir.is_some()),
         ],
         &format!(

@@ -1186,9 +1186,12 @@ fn every_failing_service_is_reported_and_nothing_is_written() {
     assert!(!dir.path().join("a/Dockerfile").exists());
 }
 
-/// Settings the Node template does not carry yet are refused by name, never dropped.
+/// Debian packages for a Node service, as for Cargo: `builder_packages` installed in the
+/// stage every build stage starts from, `runtime_packages` unpacked into the runtime image
+/// (Prisma's engine needs libssl3, a native addon its shared library); `workdir` is still
+/// refused by name, never dropped.
 #[test]
-fn cargo_only_settings_on_a_node_service_are_refused() {
+fn debian_packages_of_a_node_service_are_installed() {
     let dir = fixture(&[
         ("pnpm-workspace.yaml", "packages:\n  - services/*\n"),
         (
@@ -1206,7 +1209,7 @@ fn cargo_only_settings_on_a_node_service_are_refused() {
         ("services/web/index.js", ""),
         (
             "isogen.toml",
-            "[generate.services.web]\nbuilder_packages = [\"cmake\"]\n",
+            "[generate.services.web]\nbuilder_packages = [\"libvips-dev\"]\nruntime_packages = [\"libvips42\", \"libvips42\"]\n",
         ),
     ]);
     let out = Command::cargo_bin("isogen")
@@ -1216,11 +1219,34 @@ fn cargo_only_settings_on_a_node_service_are_refused() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("AS base\nENV CI=true\nRUN apt-get update \\\n && apt-get install -y --no-install-recommends libvips-dev \\\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" && apt-get download libvips42 \\\n")
+            && stdout.contains("\nCOPY --from=runtime-packages /tmp/root/ /\n")
+            && !stdout.contains("Added by isogen"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.web]\nworkdir = \"/data\"\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("isogen")
+        .unwrap()
+        .args(["generate", "--dry-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains(
-            "[generate.services.web] builder_packages: not supported for Node services yet"
-        ),
+        stderr.contains("[generate.services.web] workdir: not supported for Node services yet"),
         "{stderr}"
     );
 }

@@ -1145,6 +1145,14 @@ fn a_dev_dependency_prisma_gets_the_engine_arguments_and_a_codegen_script_is_not
         "{stdout}"
     );
     assert!(!stderr.contains("writes at run time"), "{stderr}");
+    // Prisma 5's engine links libssl.so.3, which node:*-bookworm-slim lacks: the runtime image
+    // gets libssl3's files from a stage of their own (the client failed at its first query).
+    assert!(
+        stdout.contains("\n && apt-get download libssl3 \\\n")
+            && stdout.contains("# Added by isogen: libssl3: the Prisma query engine of `@op/db` (Prisma 5.11.0) links libssl.so.3")
+            && stdout.contains("\nCOPY --from=runtime-packages /tmp/root/ /\n"),
+        "{stdout}"
+    );
 
     // The same write in a module the server imports is named.
     let index = ws.path().join("apps/api/src/index.js");

@@ -126,6 +126,7 @@ pub fn context(
     let tarballs = super::local_dirs::local_tarballs(ws, &packages);
     check_copyable(ws, pnpm, &tarballs)?;
     Ok(NodeContext {
+        debian: super::debian::packages(svc.overrides, &packages, &runtime_packages),
         install_leftovers: install_leftovers(pnpm, &root_files, &tarballs, &runtime_packages),
         context_excludes: context_excludes(&packages, &referenced),
         common,

@@ -18,6 +18,7 @@
 mod build_files;
 pub mod command;
 pub mod context;
+pub mod debian;
 pub(crate) mod dep_problems;
 pub mod dev_peers;
 mod entry_script;
@@ -155,6 +156,8 @@ pub struct NodeContext {
     pub run_files: Vec<runfiles::RunFile>,
     /// A Next.js app: how it runs and what its image ships (see [`next`]); `None` otherwise.
     pub next: Option<next::NextContext>,
+    /// Debian packages of the build stages and of the runtime image (see [`debian`]).
+    pub debian: debian::DebianPackages,
 }
 
 #[derive(Debug, Clone, Serialize)]
