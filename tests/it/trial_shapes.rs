@@ -1113,6 +1113,26 @@ fn production_dependencies_that_need_a_newer_node_are_named() {
     assert!(!stderr.contains("start: its images run"), "{stderr}");
 }
 
+/// pnpm9-runfiles and pnpm9-prisma-cli (Node `^20.19.0`) ship the Prisma 7.10 CLI, whose
+/// engines.node (`^20.19 || ^22.12 || >=24.0`) allows Node 20; below it `@prisma/dev`'s
+/// `@prisma/streams-local` says `>=22.0.0`, and is loaded only by `prisma dev`. The services
+/// build, start and verify on Node 20 (tests/it/buildah/node.rs): no warning.
+#[test]
+fn engines_below_a_package_that_allows_the_node_are_not_named() {
+    for fixture in ["pnpm9-runfiles", "pnpm9-prisma-cli"] {
+        let ws = crate::fixture_copy::copy(fixture, false);
+        let (stdout, stderr) = dry_run(ws.path());
+        assert!(
+            stdout.contains("node:20-bookworm-slim"),
+            "{fixture}: {stdout}"
+        );
+        assert!(
+            !stderr.contains("its images run Node"),
+            "{fixture}: {stderr}"
+        );
+    }
+}
+
 /// Openpanel-dev/openpanel's api: `@openpanel/db` installs the Prisma CLI as a devDependency
 /// (as Prisma's docs say to) and `@prisma/client` as a dependency. The Dockerfile runs
 /// `prisma generate`, and now also declares the query engine's build arguments with the
