@@ -155,15 +155,15 @@ fn generate_section(ws: &Workspace, out: &mut String) {
         out.push_str("\n[generate.node]\n");
         setting(
             out,
-            "version = \"20\"",
-            "default: engines.node, .nvmrc, .node-version, else 20",
+            "version = \"26\"",
+            "default: engines.node, .nvmrc, .node-version, else 26 (the Active LTS)",
         );
         setting(
             out,
-            "image = \"node:20-bookworm-slim\"",
+            "image = \"node:26-bookworm-slim\"",
             "build stages; name@sha256:<digest> pins one",
         );
-        setting(out, "runtime_image = \"node:20-bookworm-slim\"", "");
+        setting(out, "runtime_image = \"node:26-bookworm-slim\"", "");
         setting(
             out,
             "pnpm_version = \"9.12.0\"",

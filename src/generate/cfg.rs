@@ -12,8 +12,8 @@
 //!
 //! [generate.node]
 //! version = "20"                       # Node major (or full version) for the default images
-//! image = "node:20-bookworm-slim"      # build stages; `name@sha256:...` pins a digest
-//! runtime_image = "node:20-bookworm-slim"
+//! image = "node:26-bookworm-slim"      # build stages; `name@sha256:...` pins a digest
+//! runtime_image = "node:26-bookworm-slim"
 //! pnpm_version = "9.12.0"              # default: packageManager of the root package.json
 //! pnpm_install = "npm"                 # or "corepack"
 //! build_script = "build"               # the package.json script that builds a package

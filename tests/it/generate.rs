@@ -1045,6 +1045,18 @@ fn a_typescript_entry_is_refused_with_the_built_file_to_name() {
         "services/api/package.json",
         r#"{"name":"@x/api","main":"./src/index.ts","scripts":{"build":"tsc && node scripts/rewrite-main.js"}}"#,
     )]);
+    // isogen's default, Node 26, strips types: the refusal says it would run it, and why not.
+    fails_naming(
+        &ws,
+        &[
+            "services/api/package.json",
+            "`src/index.ts`",
+            "Node 26, the image's, would run it by stripping its types",
+            r#"entry = "dist/index.js""#,
+        ],
+    );
+    // Node 20 does not.
+    std::fs::write(ws.path().join(".nvmrc"), "20\n").unwrap();
     fails_naming(
         &ws,
         &[
@@ -2554,7 +2566,7 @@ fn pnpm_9_builds_dependencies_in_the_deps_stage_on_the_full_image() {
     isogen().arg("generate").arg(ws.path()).assert().success();
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
     assert!(
-        dockerfile.contains("ARG NODE_IMAGE=node:20-bookworm\n")
+        dockerfile.contains("ARG NODE_IMAGE=node:26-bookworm\n")
             && dockerfile.contains("pnpm-lock.yaml (v9) does not say which do"),
         "{dockerfile}"
     );
@@ -2572,7 +2584,7 @@ fn pnpm_9_builds_dependencies_in_the_deps_stage_on_the_full_image() {
     isogen().arg("generate").arg(ws.path()).assert().success();
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
     assert!(
-        dockerfile.contains("ARG NODE_IMAGE=node:20-bookworm-slim\n"),
+        dockerfile.contains("ARG NODE_IMAGE=node:26-bookworm-slim\n"),
         "{dockerfile}"
     );
 }

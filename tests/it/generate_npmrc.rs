@@ -439,7 +439,7 @@ fn an_allow_list_in_the_root_manifests_pnpm_field_gets_a_compiler() {
     ]);
     assert!(
         dockerfile.contains(
-            "ARG NODE_IMAGE=node:20-bookworm\nARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim\n"
+            "ARG NODE_IMAGE=node:26-bookworm\nARG NODE_RUNTIME_IMAGE=node:26-bookworm-slim\n"
         ),
         "{dockerfile}"
     );

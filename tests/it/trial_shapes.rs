@@ -1094,22 +1094,43 @@ fn removed_dev_peers_leave_no_publicly_hoisted_link_or_shim() {
 }
 
 /// openpanel's api ships `undici@8.10.0`, whose `engines.node` in pnpm-lock.yaml is
-/// `>=22.19.0`, and nothing in the workspace names a Node version: the images were Node 20
-/// without a word. generate names the package and the fix; once the workspace names Node 22
-/// (`.nvmrc`), nothing is said. The other service ships no such package.
+/// `>=22.19.0`, and nothing in the workspace named a Node version: the images were Node 20
+/// (isogen's default until r19) without a word. On isogen's default (26, the Active LTS) it
+/// runs, and nothing is said; once the workspace names Node 20 (`.nvmrc`), generate names the
+/// package and the fix. The other service ships no such package.
 #[test]
 fn production_dependencies_that_need_a_newer_node_are_named() {
     let ws = crate::fixture_copy::copy("pnpm10-type-import", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("node:26-bookworm-slim"), "{stdout}");
+    assert!(!stderr.contains("its images run Node"), "{stderr}");
+    std::fs::write(ws.path().join(".nvmrc"), "20\n").unwrap();
     let (_, stderr) = dry_run(ws.path());
     assert!(
-        stderr.contains("warning: api: its images run Node 20 (isogen's default; nothing in the workspace names a version), which production dependencies it ships do not run on, as pnpm-lock.yaml records their engines: undici@8.10.0 (engines.node \">=22.19.0\"); the service may fail at start: name Node 22 (engines.node of the root package.json, .nvmrc, or [generate.node] version in isogen.toml)"),
+        stderr.contains("warning: api: its images run Node 20 (.nvmrc (20)), which production dependencies it ships do not run on, as pnpm-lock.yaml records their engines: undici@8.10.0 (engines.node \">=22.19.0\"); the service may fail at start: name Node 22 (engines.node of the root package.json, .nvmrc, or [generate.node] version in isogen.toml)"),
         "{stderr}"
     );
     assert!(!stderr.contains("start: its images run"), "{stderr}");
-    std::fs::write(ws.path().join(".nvmrc"), "22\n").unwrap();
-    let (stdout, stderr) = dry_run(ws.path());
-    assert!(stdout.contains("node:22-bookworm-slim"), "{stdout}");
-    assert!(!stderr.contains("its images run Node"), "{stderr}");
+}
+
+/// pnpm9-runfiles and pnpm9-prisma-cli (Node `^20.19.0`) ship the Prisma 7.10 CLI, whose
+/// engines.node (`^20.19 || ^22.12 || >=24.0`) allows Node 20; below it `@prisma/dev`'s
+/// `@prisma/streams-local` says `>=22.0.0`, and is loaded only by `prisma dev`. The services
+/// build, start and verify on Node 20 (tests/it/buildah/node.rs): no warning.
+#[test]
+fn engines_below_a_package_that_allows_the_node_are_not_named() {
+    for fixture in ["pnpm9-runfiles", "pnpm9-prisma-cli"] {
+        let ws = crate::fixture_copy::copy(fixture, false);
+        let (stdout, stderr) = dry_run(ws.path());
+        assert!(
+            stdout.contains("node:20-bookworm-slim"),
+            "{fixture}: {stdout}"
+        );
+        assert!(
+            !stderr.contains("its images run Node"),
+            "{fixture}: {stderr}"
+        );
+    }
 }
 
 /// Openpanel-dev/openpanel's api: `@openpanel/db` installs the Prisma CLI as a devDependency

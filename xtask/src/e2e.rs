@@ -28,12 +28,12 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use serde::Serialize;
 
-use crate::base_images;
 use crate::cargo_e2e;
 use crate::cmd::{buildah, Cmd};
 use crate::container::{free_port, probe_http, Container, ImageConfig, Probe, Started};
 use crate::example::{self, Ecosystem, Service};
 use crate::export::{self, Archive};
+use crate::node_release;
 use crate::rust_base;
 use crate::variants::{self, Expect, Variant, VARIANTS};
 use crate::verdict;
@@ -199,25 +199,26 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
     let has = |e: Ecosystem| services.iter().any(|s| s.ecosystem == e);
 
     if has(Ecosystem::Pnpm) {
-        steps
-            .run("Node base image", || {
-                base_images::build_node(&out.join("base/node"))
-            })
-            .context("cannot build any pnpm image without the Node base image")?;
-        // A service whose dependencies compile native addons builds on the full image.
-        let wants_full = services.iter().any(|s| {
-            s.ecosystem == Ecosystem::Pnpm
-                && std::fs::read_to_string(workspace.join(&s.dockerfile)).is_ok_and(|text| {
-                    text.lines()
-                        .any(|l| l.starts_with("ARG NODE_IMAGE=node:") && l.ends_with("-bookworm"))
-                })
-        });
-        if wants_full {
+        // Every Node image the Dockerfiles name (node:<major>-bookworm-slim, and -bookworm for
+        // build stages of services whose dependencies compile native addons), from the npm
+        // registry's official binary; kept under the target folder for every workspace.
+        let texts: Vec<String> = (services.iter())
+            .filter(|s| s.ecosystem == Ecosystem::Pnpm)
+            .filter_map(|s| std::fs::read_to_string(workspace.join(&s.dockerfile)).ok())
+            .collect();
+        for (version, full) in node_release::images_named(&texts) {
+            let name = if full {
+                format!("Node {version} base images (slim and full)")
+            } else {
+                format!("Node {version} base image")
+            };
             steps
-                .run("Node full base image", || {
-                    base_images::build_node_full(&out.join("base/node-full"))
+                .run(name, || {
+                    node_release::build(&target.join("e2e/base/node/release"), &version, full)
                 })
-                .context("a Dockerfile builds on node:<major>-bookworm")?;
+                .with_context(|| {
+                    format!("cannot build the pnpm images without node:{version}-bookworm-slim")
+                })?;
         }
     }
     if has(Ecosystem::Cargo) {

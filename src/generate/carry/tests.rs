@@ -422,3 +422,25 @@ fn a_dropped_copy_of_a_found_file_gets_its_exact_assets_line() {
         v => panic!("{v:?}"),
     }
 }
+
+/// `--start-interval` is kept (the engine that built the hand-written file takes it), but the
+/// report says which engines refuse it: buildah 1.28 (Debian bookworm) fails the whole build on
+/// it, and CI runners often have that one.
+#[test]
+fn a_kept_start_interval_names_the_engines_that_refuse_it() {
+    let hand = "FROM node:24-slim\nHEALTHCHECK --interval=30s --start-period=20s --start-interval=2s CMD [\"node\", \"healthcheck.js\"]\n";
+    let (items, settings) = verdicts(hand, NODE_GENERATED);
+    assert!(
+        matches!(of(&items, "HEALTHCHECK"), Verdict::Kept(k) if k.contains("start_interval = \"2s\"")
+            && k.contains("--start-interval needs Docker Engine 25 or later")
+            && k.contains("buildah 1.28")),
+        "{items:?}"
+    );
+    assert!(settings.healthcheck.is_some());
+    let hand = "FROM node:24-slim\nHEALTHCHECK --interval=30s CMD [\"node\", \"healthcheck.js\"]\n";
+    let (items, _) = verdicts(hand, NODE_GENERATED);
+    assert!(
+        matches!(of(&items, "HEALTHCHECK"), Verdict::Kept(k) if !k.contains("Docker Engine")),
+        "{items:?}"
+    );
+}

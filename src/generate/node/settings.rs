@@ -11,8 +11,15 @@ use crate::error::{Error, Result};
 use crate::generate::cfg::{check_image, GenerateConfig};
 use crate::workspace::pnpm::PnpmWorkspace;
 
-/// Node major used when nothing in the workspace or the config names one.
-pub const DEFAULT_NODE_MAJOR: &str = "20";
+/// Node major used when nothing in the workspace or the config names one: the Active LTS line.
+///
+/// 26 (Lithium) since 2026-10-28, Active LTS until 2027-10-20, end of life 2029-04-30, by the
+/// Node.js Release Working Group's schedule (github.com/nodejs/Release); 24 went to Maintenance
+/// on 2026-10-20 and 20 reached its end of life on 2026-04-30. Node 26 is the last line of the
+/// old even/odd schedule; from 27 on every major (April) becomes LTS in October, so the next
+/// change is to 27 in October 2027. `node:26-bookworm-slim` and `node:26-bookworm` are
+/// published by docker-node (as are trixie and bullseye).
+pub const DEFAULT_NODE_MAJOR: &str = "26";
 /// The default image tag: `node:<version>-bookworm-slim` (CONTRACTS.md).
 pub const DEFAULT_IMAGE_SUFFIX: &str = "-bookworm-slim";
 
@@ -25,15 +32,8 @@ pub(super) fn settings(
     warnings: &mut Vec<String>,
 ) -> Result<NodeSettings> {
     let pnpm_version = pnpm_version(pnpm, config, config_path, warnings)?;
-    let (version, version_source) = node_version(pnpm, config, config_path)?;
-    let (version, mut version_source) = node_for_pnpm(
-        pnpm,
-        config,
-        &pnpm_version,
-        version,
-        version_source,
-        warnings,
-    );
+    let (version, mut version_source) = node_version(pnpm, config, config_path)?;
+    warn_node_for_pnpm(&pnpm_version, &version, &version_source, warnings);
     let default_image = format!("node:{version}{DEFAULT_IMAGE_SUFFIX}");
     let overrides = config.service(service);
     let image = overrides
@@ -50,6 +50,19 @@ pub(super) fn settings(
     }
     check_image(&image, "image", config_path)?;
     check_image(&runtime_image, "runtime_image", config_path)?;
+    let pnpm_install = config.node.pnpm_install.unwrap_or_default();
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u64>().ok());
+    if matches!(pnpm_install, super::PnpmInstall::Corepack)
+        && image == default_image
+        && major.is_some_and(|m| m >= 25)
+    {
+        warnings.push(format!(
+            "pnpm_install = \"corepack\" with Node {version} ({version_source}): Node 25 and later ship no corepack, nor do their official images ({image}), so `corepack enable` fails in the build; use pnpm_install = \"npm\" (the default), or a build image that has corepack"
+        ));
+    }
 
     Ok(NodeSettings {
         version,
@@ -58,7 +71,7 @@ pub(super) fn settings(
         builder_note: String::new(),
         runtime_image,
         pnpm_version,
-        pnpm_install: config.node.pnpm_install.unwrap_or_default(),
+        pnpm_install,
         lockfile: pnpm.lockfile,
     })
 }
@@ -164,33 +177,19 @@ pub(super) fn warn_engines(
 /// The oldest Node major pnpm 11 runs on (it needs >= 22.13).
 const PNPM_11_NODE_MAJOR: u64 = 22;
 
-/// pnpm 11 and later need Node >= 22.13: when nothing names a Node version, the default becomes
-/// 22 (isogen's own, 20, cannot run it); when the workspace or the config names an older
-/// major, a warning says the build's `pnpm` will not start.
-fn node_for_pnpm(
-    pnpm: &PnpmWorkspace,
-    config: &GenerateConfig,
-    pnpm_version: &str,
-    version: String,
-    source: String,
-    warnings: &mut Vec<String>,
-) -> (String, String) {
+/// pnpm 11 and later need Node >= 22.13: when the workspace or the config names an older major,
+/// a warning says the build's `pnpm` will not start. isogen's default (26) runs every pnpm
+/// (until r19 the default was 20, and pnpm 11 moved it to 22).
+fn warn_node_for_pnpm(pnpm_version: &str, version: &str, source: &str, warnings: &mut Vec<String>) {
     let major = |v: &str| v.split('.').next().and_then(|m| m.parse::<u64>().ok());
     if major(pnpm_version).is_none_or(|m| m < 11) {
-        return (version, source);
+        return;
     }
-    if config.node.version.is_none() && pnpm.node_version.is_none() {
-        return (
-            PNPM_11_NODE_MAJOR.to_string(),
-            format!("pnpm {pnpm_version} needs Node >= 22.13 and nothing in the workspace names a version"),
-        );
-    }
-    if major(&version).is_some_and(|m| m < PNPM_11_NODE_MAJOR) {
+    if major(version).is_some_and(|m| m < PNPM_11_NODE_MAJOR) {
         warnings.push(format!(
             "Node {version} ({source}) cannot run pnpm {pnpm_version}, which needs Node >= 22.13: the build's pnpm will not start; name Node 22 or later (engines.node, .nvmrc, or [generate.node] version)"
         ));
     }
-    (version, source)
 }
 
 /// The Node version of the default images and where it comes from: `[generate.node]

@@ -356,14 +356,28 @@ fn the_node_version_says_where_it_comes_from() {
             "isogen's default; nothing in the workspace names a version".into()
         )
     );
-    // pnpm 11 cannot run on isogen's default: Node 22 then; a named older Node is warned about.
+    // isogen's default runs pnpm 11 (which needs Node >= 22.13); a named older Node is warned
+    // about.
     ws.pnpm.as_mut().unwrap().pnpm_version = Some("11.29.0".into());
+    let mut warnings = Vec::new();
+    let ctx = context(
+        &ws,
+        &ws.services[0],
+        &config,
+        Path::new("isogen.toml"),
+        &mut warnings,
+    )
+    .unwrap();
     assert_eq!(
-        source(&ws, &config),
+        (ctx.node.version.as_str(), ctx.node.version_source.as_str()),
         (
-            "22".into(),
-            "pnpm 11.29.0 needs Node >= 22.13 and nothing in the workspace names a version".into()
+            DEFAULT_NODE_MAJOR,
+            "isogen's default; nothing in the workspace names a version"
         )
+    );
+    assert!(
+        !warnings.iter().any(|w| w.contains("cannot run pnpm")),
+        "{warnings:?}"
     );
     config.node.version = Some("20".into());
     let mut warnings = Vec::new();
@@ -387,6 +401,34 @@ fn the_node_version_says_where_it_comes_from() {
     // Both images set: the version names neither, and the Dockerfile says nothing of it.
     config.node.image = Some("registry.example/node:22".into());
     assert_eq!(source(&ws, &config).1, "");
+}
+
+/// Node 25 and later ship no corepack: pnpm_install = "corepack" on the default image of
+/// Node 26 fails the build, and a warning says so; on Node 24 it does not.
+#[test]
+fn corepack_on_a_node_that_ships_none_is_warned_about() {
+    let ws = in_memory();
+    let mut config = GenerateConfig::default();
+    config.node.pnpm_install = Some(crate::generate::cfg::PnpmInstall::Corepack);
+    for (version, warned) in [("26", true), ("24", false)] {
+        config.node.version = Some(version.into());
+        let mut warnings = Vec::new();
+        context(
+            &ws,
+            &ws.services[0],
+            &config,
+            Path::new("isogen.toml"),
+            &mut warnings,
+        )
+        .unwrap();
+        assert_eq!(
+            warnings.iter().any(|w| w.starts_with(&format!(
+                "pnpm_install = \"corepack\" with Node {version} ([generate.node] version in isogen.toml): Node 25 and later ship no corepack"
+            ))),
+            warned,
+            "{warnings:?}"
+        );
+    }
 }
 
 #[test]

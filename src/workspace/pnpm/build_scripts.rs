@@ -88,10 +88,13 @@ pub(super) fn requires_build_in(
     out
 }
 
-/// v9: for each importer, the packages of its production closure (importer dependencies, then
-/// snapshots' dependencies, transitively) whose name `allowed` holds.
 /// Importer folder -> the registry packages of its production closure (v9 lockfiles: the
-/// `snapshots` graph) whose `engines.node` is set, as (`name@version`, range), sorted.
+/// `snapshots` graph) whose `engines.node` answers for them, as (`name@version`, range), sorted:
+/// the first package on a path from the importer that sets `engines.node`. A package below one
+/// that sets it is that package's business: `prisma@7.10.0` says `^20.19 || ^22.12 || >=24.0`
+/// and depends on `@prisma/dev`, whose `@prisma/streams-local` says `>=22.0.0` and is loaded
+/// only by `prisma dev`; the services of `pnpm9-runfiles` start on Node 20. A package reached
+/// by another path with no such package above it counts.
 pub(super) fn node_engines_in(
     lock: &LockDoc,
     importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
@@ -99,7 +102,23 @@ pub(super) fn node_engines_in(
     let mut out = BTreeMap::new();
     for (dir, deps) in importers {
         let mut found = Vec::new();
-        for (_, key) in production_closure(lock, deps) {
+        // (key, whether a package above it on this path sets engines.node)
+        let mut todo: Vec<(String, bool)> = (deps.iter())
+            .filter_map(|(n, d)| closure_key(n, &d.version))
+            .map(|(_, k)| (k, false))
+            .collect();
+        let mut seen = BTreeSet::new();
+        while let Some((key, answered)) = todo.pop() {
+            if !seen.insert((key.clone(), answered)) {
+                continue;
+            }
+            let snap = lock.snapshots.get(&key);
+            // A package only optional dependencies lead to (`optional: true`: a platform
+            // binary, a fallback) is skipped by pnpm where its engines (or os, cpu) do not
+            // match, and its dependent runs without it: not a reason the service fails.
+            if snap.is_some_and(|s| s.only_optional) {
+                continue;
+            }
             // `name@version(peers)` in `snapshots`; `name@version` in `packages`.
             let head = key.split('(').next().unwrap_or(&key);
             // A platform package pnpm skips in a Linux image (karakeep's web:
@@ -107,8 +126,14 @@ pub(super) fn node_engines_in(
             let range = (lock.packages.get(head))
                 .filter(|p| p.installs_on_debian())
                 .and_then(|p| p.engines.as_ref()?.node.clone());
-            if let Some(range) = range {
-                found.push((head.to_string(), range));
+            if let (Some(range), false) = (&range, answered) {
+                found.push((head.to_string(), range.clone()));
+            }
+            let below = answered || range.is_some();
+            if let Some(snap) = snap {
+                for (n, v) in snap.dependencies.iter().chain(&snap.optional) {
+                    todo.extend(closure_key(n, v).map(|(_, k)| (k, below)));
+                }
             }
         }
         if !found.is_empty() {
@@ -120,20 +145,23 @@ pub(super) fn node_engines_in(
     out
 }
 
+/// The (name, `name@version(peers)` key) of a dependency `name` locked at `version` (an
+/// alias's version is written `real-name@version`); `None` for `link:` and `file:`.
+fn closure_key(name: &str, version: &str) -> Option<(String, String)> {
+    if version.starts_with("link:") || version.starts_with("file:") {
+        return None;
+    }
+    let head = version.split('(').next().unwrap_or(version);
+    match head.rfind('@').filter(|&i| i > 0) {
+        Some(i) => Some((version[..i].to_string(), version.to_string())),
+        None => Some((name.to_string(), format!("{name}@{version}"))),
+    }
+}
+
 /// The (name, `name@version(peers)` key) of every registry package in the production closure
 /// of an importer's `deps` (v9 `snapshots`).
 fn production_closure(lock: &LockDoc, deps: &BTreeMap<String, LockedDep>) -> Vec<(String, String)> {
-    // `name@version(peers)`; an alias's version is written `real-name@version`.
-    let key = |name: &str, version: &str| -> Option<(String, String)> {
-        if version.starts_with("link:") || version.starts_with("file:") {
-            return None;
-        }
-        let head = version.split('(').next().unwrap_or(version);
-        match head.rfind('@').filter(|&i| i > 0) {
-            Some(i) => Some((version[..i].to_string(), version.to_string())),
-            None => Some((name.to_string(), format!("{name}@{version}"))),
-        }
-    };
+    let key = closure_key;
     let mut todo: Vec<(String, String)> = deps
         .iter()
         .filter_map(|(n, d)| key(n, &d.version))
@@ -203,6 +231,49 @@ mod tests {
         .unwrap();
         let names: Vec<&str> = got["services/bsync"].iter().map(String::as_str).collect();
         assert_eq!(names, ["cbor-extract"]);
+    }
+
+    /// A platform binary reached only through optionalDependencies (`optional: true` in
+    /// `snapshots`) whose engines.node a Node does not satisfy is left out by pnpm, not a
+    /// reason the service fails: its engines do not count. Nor do those of a package below one
+    /// that sets engines.node (prisma 7.10's `@prisma/streams-local`, `>=22`, under the CLI's
+    /// `^20.19 || ^22.12 || >=24.0`).
+    #[test]
+    fn engines_of_packages_only_optional_dependencies_reach_do_not_count() {
+        let text = "lockfileVersion: '9.0'\npackages:\n  fast-thing@2.0.0:\n    engines: {node: '>=18'}\n  fast-thing-linux-x64@2.0.0:\n    engines: {node: '>=24'}\n    cpu: [x64]\n    os: [linux]\n  strict@1.0.0:\n    engines: {node: '>=22.19.0'}\nsnapshots:\n  fast-thing@2.0.0:\n    dependencies:\n      strict: 1.0.0\n    optionalDependencies:\n      fast-thing-linux-x64: 2.0.0\n  fast-thing-linux-x64@2.0.0:\n    optional: true\n  strict@1.0.0: {}\n";
+        let lock = LockDoc::parse(text, Path::new("pnpm-lock.yaml")).unwrap();
+        let importers = BTreeMap::from([(
+            "services/api".to_string(),
+            BTreeMap::from([(
+                "fast-thing".to_string(),
+                LockedDep {
+                    specifier: "^2".into(),
+                    version: "2.0.0".into(),
+                },
+            )]),
+        )]);
+        let got = node_engines_in(&lock, &importers);
+        let names: Vec<&str> = got["services/api"]
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(names, ["fast-thing@2.0.0"]);
+        // `strict` is below `fast-thing`, which sets engines.node: that one answers for it,
+        // unless the service also depends on it directly.
+        let mut importers = importers;
+        (importers.get_mut("services/api").unwrap()).insert(
+            "strict".to_string(),
+            LockedDep {
+                specifier: "^1".into(),
+                version: "1.0.0".into(),
+            },
+        );
+        let got = node_engines_in(&lock, &importers);
+        let names: Vec<&str> = got["services/api"]
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(names, ["fast-thing@2.0.0", "strict@1.0.0"]);
     }
 
     #[test]

@@ -7,9 +7,9 @@
 //! default when none names one, are generate's business.
 //!
 //! An npm range becomes one major by this rule: the newest Node LTS line ([`LTS_MAJORS`]) the
-//! range allows some release of (`>=18` -> 24, `18 - 22` -> 22, `^18 || ^20` -> 20); when it
+//! range allows some release of (`>=18` -> 26, `18 - 22` -> 22, `^18 || ^20` -> 20); when it
 //! allows none of them, the newest major below 100 it allows if it is bounded above (`^23.1`
-//! -> 23, `<16` -> 15), else the oldest it allows (`>=26` -> 26). Ranges are read with
+//! -> 23, `<16` -> 15), else the oldest it allows (`>=28` -> 28). Ranges are read with
 //! `nodejs-semver`, as npm reads them.
 //!
 //! Pure functions over text the readers hand in, plus [`discover`], which reads the version
@@ -23,7 +23,7 @@ use serde_json::Value;
 
 /// The Node release lines that are (or were) LTS, oldest first: a range that allows several
 /// gets the newest of them.
-pub const LTS_MAJORS: &[u64] = &[18, 20, 22, 24];
+pub const LTS_MAJORS: &[u64] = &[18, 20, 22, 24, 26];
 
 /// What the workspace says about its Node version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,6 +61,7 @@ pub fn major_for_version_text(text: &str) -> Option<u64> {
             "iron" => Some(20),
             "jod" => Some(22),
             "krypton" => Some(24),
+            "lithium" => Some(26),
             _ => None,
         };
     }
@@ -173,20 +174,21 @@ mod tests {
         let m = |r| major_for_range(r);
         // The two readings the old Cargo-semver code got wrong.
         assert_eq!(m("18 - 22"), Some(22));
-        assert_eq!(m(">=18"), Some(24));
-        assert_eq!(m(">= 18.0.0"), Some(24));
+        assert_eq!(m(">=18"), Some(26));
+        assert_eq!(m(">= 18.0.0"), Some(26));
         assert_eq!(m("^18 || ^20"), Some(20));
         assert_eq!(m("20.x"), Some(20));
-        assert_eq!(m("*"), Some(24));
+        assert_eq!(m("*"), Some(26));
+        assert_eq!(m("^24.1"), Some(24));
         assert_eq!(m(">=18 <21"), Some(20));
         assert_eq!(m("^18.17.0"), Some(18));
-        assert_eq!(m(">=22"), Some(24));
+        assert_eq!(m(">=22"), Some(26));
         assert_eq!(m("~22.3"), Some(22));
-        assert_eq!(m("^18.18 || ^20.9 || >=22"), Some(24));
+        assert_eq!(m("^18.18 || ^20.9 || >=22"), Some(26));
         // No LTS line allowed: the newest when bounded above, else the oldest.
         assert_eq!(m("^23.1"), Some(23));
         assert_eq!(m("<16"), Some(15));
-        assert_eq!(m(">=26"), Some(26));
+        assert_eq!(m(">=28"), Some(28));
         assert_eq!(m("latest"), None);
     }
 
@@ -196,6 +198,7 @@ mod tests {
         assert_eq!(m("v20.11.1\n"), Some(20));
         assert_eq!(m("22"), Some(22));
         assert_eq!(m("lts/iron"), Some(20));
+        assert_eq!(m("lts/lithium"), Some(26));
         assert_eq!(m("lts/*"), None);
         assert_eq!(m("node"), None);
         assert_eq!(

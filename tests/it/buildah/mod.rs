@@ -7,6 +7,9 @@
 //! `cargo_servers` starts Cargo servers and asks them what they did;
 //! `nested` a service whose build installs a package into its output (jitsu rotor's shape);
 //! `support` is what they all do the same way (build, container, config, export and verify).
+//! The fixtures that name no Node version build on isogen's default, Node 26 (`cargo xtask
+//! base-images [--full]`); those that pin Node 20 (`engines.node`, `.nvmrc`: pnpm9-runfiles,
+//! pnpm9-prisma-cli, ...) need `cargo xtask base-images --node 20`, as Node 22 needs `--node 22`.
 //!
 //! ```sh
 //! cargo test --test it buildah:: -- --ignored --nocapture          # all
