@@ -232,6 +232,15 @@ mod tests {
         assert_eq!(module_files("lib", &files), vec!["lib/index.js"]);
         assert_eq!(module_files("src/a.mjs", &files), vec!["src/a.mts"]);
         assert_eq!(module_files("app/y", &files), Vec::<&str>::new());
+        // Every candidate found, in the order a module path tries them.
+        let files: BTreeSet<&str> = ["x.js", "x/index.ts", "x.ts", "y.ts", "y.js.ts"]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            module_files("x", &files),
+            vec!["x.ts", "x/index.ts", "x.js"]
+        );
+        assert_eq!(module_files("y.js", &files), vec!["y.js.ts", "y.ts"]);
         assert!(is_source("a/b.mts") && !is_source("a/b.d.ts") && !is_source("a.json"));
     }
 }
