@@ -328,8 +328,7 @@ impl Svc<'_> {
         super::env_files::warn_imports(
             self.ws,
             self.pnpm,
-            (self.service, &entry),
-            &self.loadable,
+            (self.service, &entry, &self.loadable),
             self.overrides,
             &self.section,
             &common.service.workdir,
@@ -629,8 +628,7 @@ impl Svc<'_> {
         let (ws, service, section) = (self.ws, self.service, &self.section);
         super::run_paths::warn(
             ws,
-            (service, entry),
-            &self.loadable,
+            (service, entry, &self.loadable),
             runtime,
             self.overrides,
             section,

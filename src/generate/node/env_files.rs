@@ -70,8 +70,7 @@ pub(super) fn warn(
 pub(super) fn warn_imports(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
-    (service, entry): (&Service, &str),
-    own: &super::loadable::Loadable,
+    (service, entry, own): (&Service, &str, &super::loadable::Loadable),
     overrides: Option<&ServiceConfig>,
     section: &str,
     workdir: &str,

@@ -31,8 +31,7 @@ use crate::workspace::{relpath, DepKind, Service, Workspace};
 /// file the image runs, relative to the package folder.
 pub(super) fn warn(
     ws: &Workspace,
-    (service, entry): (&Service, &str),
-    loaded: &super::loadable::Loadable,
+    (service, entry, loaded): (&Service, &str, &super::loadable::Loadable),
     runtime: &[RuntimePackage],
     overrides: Option<&ServiceConfig>,
     section: &str,
