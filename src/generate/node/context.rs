@@ -44,6 +44,8 @@ struct Svc<'a> {
     /// The image's Node version, when the settings give one (for the TypeScript entry's
     /// refusal: see [`super::ts_entry`]).
     node_version: Option<String>,
+    /// The files of its own package it can load, for the dotenv and run-path warnings.
+    loadable: super::loadable::Loadable,
 }
 
 /// The Node version of the service's images (its warnings are `settings`' own, told once).
@@ -82,6 +84,7 @@ pub fn context(
         build_script: config.node.build_script.as_deref().unwrap_or("build"),
         config_path,
         node_version: image_node(pnpm, config, &service.name, config_path),
+        loadable: Default::default(),
     };
     svc.reject_cargo_keys()?;
     let next_plan = svc.next_plan(&common.service.workdir, warnings)?;
@@ -326,7 +329,7 @@ impl Svc<'_> {
         super::env_files::warn_imports(
             self.ws,
             self.pnpm,
-            (self.service, &entry),
+            (self.service, &entry, &self.loadable),
             self.overrides,
             &self.section,
             &common.service.workdir,
@@ -645,7 +648,7 @@ impl Svc<'_> {
         let (ws, service, section) = (self.ws, self.service, &self.section);
         super::run_paths::warn(
             ws,
-            (service, entry),
+            (service, entry, &self.loadable),
             runtime,
             self.overrides,
             section,

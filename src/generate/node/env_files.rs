@@ -70,7 +70,7 @@ pub(super) fn warn(
 pub(super) fn warn_imports(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
-    (service, entry): (&Service, &str),
+    (service, entry, own): (&Service, &str, &super::loadable::Loadable),
     overrides: Option<&ServiceConfig>,
     section: &str,
     workdir: &str,
@@ -91,7 +91,8 @@ pub(super) fn warn_imports(
     )
     .unwrap_or_else(|_| service.build_closure.clone());
     let packages = std::iter::once(service.package).chain(loaded);
-    let own = super::loadable::loadable(ws, pnpm, service, entry);
+    let own_files = own.get(ws, pnpm, service, entry);
+    let own = Option::as_ref(&*own_files);
     let mut sites = Vec::new();
     let mut calls = Vec::new();
     for p in packages.filter_map(|i| ws.packages.get(i)) {

@@ -31,7 +31,7 @@ use crate::workspace::{relpath, DepKind, Service, Workspace};
 /// file the image runs, relative to the package folder.
 pub(super) fn warn(
     ws: &Workspace,
-    (service, entry): (&Service, &str),
+    (service, entry, loaded): (&Service, &str, &super::loadable::Loadable),
     runtime: &[RuntimePackage],
     overrides: Option<&ServiceConfig>,
     section: &str,
@@ -45,7 +45,8 @@ pub(super) fn warn(
     let Some(sources) = pnpm.sources.get(&pkg.dir) else {
         return;
     };
-    let loaded = super::loadable::loadable(ws, pnpm, service, entry);
+    let loaded_files = loaded.get(ws, pnpm, service, entry);
+    let loaded = Option::as_ref(&*loaded_files);
     let loads = |file: &str| loaded.as_ref().is_none_or(|l| l.contains(file));
     let writable: Vec<&str> = overrides
         .map(|o| o.writable.iter().map(|w| w.path.as_str()).collect())
