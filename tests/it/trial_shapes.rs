@@ -1157,3 +1157,92 @@ fn a_dev_dependency_prisma_gets_the_engine_arguments_and_a_codegen_script_is_not
         "{stderr}"
     );
 }
+
+/// `list` of the workspace at `ws`.
+fn list(ws: &std::path::Path) -> String {
+    let out = isogen().arg("list").arg(ws).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+/// tests/fixtures/pnpm10-cap-shapes, shaped like CapSoftware/Cap: `apps/desktop` is a Tauri
+/// app's front end (`@tauri-apps/api`, `build: vinxi build`, a `dev` that runs `node
+/// ../../scripts/local-cargo.mjs`) and `apps/discord-bot` a Cloudflare Worker (`start:
+/// wrangler dev`). Both were services that generate refused for having no entry, failing the
+/// run; neither runs on Node in a container. `list` says what each is, and generate writes
+/// the one real service's Dockerfile and nothing for them.
+#[test]
+fn a_tauri_front_end_and_a_cloudflare_worker_are_not_services() {
+    let ws = crate::fixture_copy::copy("pnpm10-cap-shapes", false);
+    let text = list(ws.path());
+    let row = |name: &str| {
+        (text.lines())
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{text}"))
+            .to_string()
+    };
+    let desktop = row("@cap/desktop");
+    assert!(
+        desktop.starts_with("not a service")
+            && desktop
+                .contains("a Tauri desktop app's front end (it depends on `@tauri-apps/api`)"),
+        "{desktop}"
+    );
+    let bot = row("@cap/discord-bot");
+    assert!(
+        bot.starts_with("not a service")
+            && bot.contains("a Cloudflare Worker (its `start` script runs `wrangler dev`)"),
+        "{bot}"
+    );
+    assert!(row("@cap/web").starts_with("service"), "{text}");
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(ws.path().join("apps/web/Dockerfile").exists());
+    assert!(!ws.path().join("apps/desktop/Dockerfile").exists());
+    assert!(!ws.path().join("apps/discord-bot/Dockerfile").exists());
+}
+
+/// Cap's internal packages build with tsdown, whose `tsdown.config.ts` imports `tsdown`, a
+/// devDependency of the root only: the build has it, and the service never loads the config.
+/// generate warned that the service would throw MODULE_NOT_FOUND, once per package. The same
+/// import from a file the service loads is still named.
+#[test]
+fn a_build_tools_config_importing_a_root_dev_dependency_is_no_run_time_warning() {
+    let ws = crate::fixture_copy::copy("pnpm10-cap-shapes", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("imports `tsdown`"), "{stderr}");
+    std::fs::write(
+        ws.path().join("packages/utils/src/index.ts"),
+        "import { build } from \"tsdown\";\nexport const greeting = () => String(build);\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: packages/utils/src/index.ts:1: imports `tsdown`, which packages/utils/package.json does not declare; only the root package.json declares it, in devDependencies"),
+        "{stderr}"
+    );
+}
+
+/// Cap's web app ships sharp, whose optional `@img/sharp-win32-ia32` records engines.node
+/// `^20.9.0`: the images run Node 24 (`>=20`), and generate warned that the service may fail
+/// at start, suggesting Node 20, for a Windows package that is never installed in a Linux
+/// image. A package for another platform is not read; one for Linux still is.
+#[test]
+fn the_engines_of_packages_for_another_platform_are_not_read() {
+    let ws = crate::fixture_copy::copy("pnpm10-cap-shapes", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("# Node 24: engines.node \">=20\""),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("do not run on"), "{stderr}");
+    let lock = ws.path().join("pnpm-lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap().replace(
+        "engines: {node: ^20.9.0 || >=22.0.0}\n    cpu: [x64]",
+        "engines: {node: ^20.9.0}\n    cpu: [x64]",
+    );
+    std::fs::write(&lock, text).unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("as pnpm-lock.yaml records their engines: @img/sharp-linux-x64@0.35.3 (engines.node \"^20.9.0\")"),
+        "{stderr}"
+    );
+}

@@ -91,7 +91,9 @@ pub(super) fn requires_build_in(
 /// v9: for each importer, the packages of its production closure (importer dependencies, then
 /// snapshots' dependencies, transitively) whose name `allowed` holds.
 /// Importer folder -> the registry packages of its production closure (v9 lockfiles: the
-/// `snapshots` graph) whose `engines.node` is set, as (`name@version`, range), sorted.
+/// `snapshots` graph) whose `engines.node` is set and that install on Linux (glibc, x64 or
+/// arm64: [`installs_on_debian`](super::lockfile::LockNode::installs_on_debian)), as
+/// (`name@version`, range), sorted.
 pub(super) fn node_engines_in(
     lock: &LockDoc,
     importers: &BTreeMap<String, BTreeMap<String, LockedDep>>,
@@ -102,7 +104,11 @@ pub(super) fn node_engines_in(
         for (_, key) in production_closure(lock, deps) {
             // `name@version(peers)` in `snapshots`; `name@version` in `packages`.
             let head = key.split('(').next().unwrap_or(&key);
-            let range = (lock.packages.get(head)).and_then(|p| p.engines.as_ref()?.node.clone());
+            // A package for another platform (sharp's `@img/sharp-win32-ia32`, engines.node
+            // `^20.9.0`: Cap's web app on Node 24) is never installed in a Linux image.
+            let range = (lock.packages.get(head))
+                .filter(|p| p.installs_on_debian())
+                .and_then(|p| p.engines.as_ref()?.node.clone());
             if let Some(range) = range {
                 found.push((head.to_string(), range));
             }
