@@ -1246,3 +1246,34 @@ fn the_engines_of_packages_for_another_platform_are_not_read() {
         "{stderr}"
     );
 }
+
+/// tests/fixtures/pnpm9-tsx-workers, shaped like karakeep's `apps/workers`: `start: tsx watch
+/// index.ts`, `start:prod: tsx index.ts` (TypeScript run by tsx in production) and `build:
+/// tsdown` with a `tsdown.config.ts` (format esm, outDir dist, a `"type": "module"` package).
+/// The refusal said to set `entry` to "the built file" without naming it, though the build's
+/// config says it; it names `dist/index.js`, and with that entry generate writes the image.
+#[test]
+fn a_service_started_by_tsx_is_refused_with_the_file_its_build_writes() {
+    let ws = crate::fixture_copy::copy("pnpm9-tsx-workers", false);
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("the service `workers` has no production start command: its `start` script runs the development command `tsx`")
+            && stderr.contains("its build writes `dist/index.js` (tsdown, tsdown.config.ts: format esm, entry index.ts): set `entry = \"dist/index.js\"` in [generate.services.workers]"),
+        "{stderr}"
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.workers]\nentry = \"dist/index.js\"\n",
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/workers/dist/index.js\"]"),
+        "{stdout}"
+    );
+}

@@ -410,11 +410,23 @@ impl Svc<'_> {
             Some((script, StartCommand::Dev(program)))
                 if self.node.entry.is_none() && self.node.bin.is_none() =>
             {
+                // The file the build writes, when its config says (karakeep's workers:
+                // `start: tsx watch index.ts`, `start:prod: tsx index.ts`, `build: tsdown`).
+                let set = match self.built_entry() {
+                    Some((file, how)) => format!(
+                        "its build writes `{file}` ({how}): set `entry = \"{file}\"` in {}",
+                        self.section
+                    ),
+                    None => format!(
+                        "set `entry` in {} (the built file `node` runs)",
+                        self.section
+                    ),
+                };
                 return Err(Error::workspace(
                     self.ws.root.join(&self.pkg.manifest),
                     format!(
-                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry` in {} (the built file `node` runs), or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
-                        self.service.name, self.section, self.service.name
+                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; {set}, or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
+                        self.service.name, self.service.name
                     ),
                 ));
             }
@@ -487,13 +499,19 @@ impl Svc<'_> {
     /// discovery's facts say which ([`built_entry`]), else the generic `dist/main.js`.
     ///
     /// [`built_entry`]: crate::workspace::pnpm::built_entry::built_entry
-    fn no_entry(&self) -> Error {
-        let (name, section) = (&self.service.name, &self.section);
+    /// The file the package's build writes and how that is known (tsup/tsdown's config, tsc's
+    /// `outDir`), when its build says: the `entry` a refusal suggests.
+    fn built_entry(&self) -> Option<(String, String)> {
         use crate::workspace::pnpm::built_entry::{built_entry, explicit_tsc};
         let dir = &self.pkg.dir;
         let tsc = (self.pnpm.tsc_builds.get(dir).cloned())
             .or_else(|| explicit_tsc(dir, self.node, &self.pnpm.tsconfig_files));
-        let built = built_entry(dir, self.node, tsc.as_ref());
+        built_entry(dir, self.node, tsc.as_ref())
+    }
+
+    fn no_entry(&self) -> Error {
+        let (name, section) = (&self.service.name, &self.section);
+        let built = self.built_entry();
         if let Some(message) = self.start_not_node().filter(|_| built.is_none()) {
             return Error::workspace(self.ws.root.join(&self.pkg.manifest), message);
         }
