@@ -1168,7 +1168,8 @@ fn list(ws: &std::path::Path) -> String {
 /// app's front end (`@tauri-apps/api`, `build: vinxi build`, a `dev` that runs `node
 /// ../../scripts/local-cargo.mjs`) and `apps/discord-bot` a Cloudflare Worker (`start:
 /// wrangler dev`). Both were services that generate refused for having no entry, failing the
-/// run; neither runs on Node in a container. `list` says what each is, and generate writes
+/// run; neither runs on Node in a container. A Node server that also has a Worker adapter
+/// (`examples/adapters-server`) is not called a Worker. `list` says what each is, and generate writes
 /// the one real service's Dockerfile and nothing for them.
 #[test]
 fn a_tauri_front_end_and_a_cloudflare_worker_are_not_services() {
@@ -1194,6 +1195,13 @@ fn a_tauri_front_end_and_a_cloudflare_worker_are_not_services() {
         "{bot}"
     );
     assert!(row("@cap/web").starts_with("service"), "{text}");
+    // uploadthing's backend-adapters server: `dev:cf: wrangler dev` beside `dev:hono: tsx
+    // watch src/hono.ts` and `build: tsc` is a Node server with a Worker adapter, no Worker.
+    let adapters = row("@example/adapters-server");
+    assert!(
+        adapters.starts_with("not a service") && !adapters.contains("Cloudflare"),
+        "{adapters}"
+    );
     isogen().arg("generate").arg(ws.path()).assert().success();
     assert!(ws.path().join("apps/web/Dockerfile").exists());
     assert!(!ws.path().join("apps/desktop/Dockerfile").exists());

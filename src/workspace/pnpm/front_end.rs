@@ -176,9 +176,10 @@ fn desktop_app(node: &NodePackage) -> Option<String> {
     ))
 }
 
-/// Why the package is a Cloudflare Worker: it depends on `wrangler`, a script runs `wrangler
-/// dev`, `wrangler deploy` or `wrangler publish`, and no start script runs `node <file>`,
-/// `next start` or a shell script (Cap's `apps/discord-bot`: `"start": "wrangler dev"`,
+/// Why the package is a Cloudflare Worker: it depends on `wrangler`, its start script runs
+/// `wrangler dev` (or, with no such start script, another script runs `wrangler dev`,
+/// `wrangler deploy`, ... and its `build` and `dev` show no Node server), and no start script
+/// runs `node <file>`, `next start` or a shell script (Cap's `apps/discord-bot`: `"start": "wrangler dev"`,
 /// `"deploy": "wrangler deploy"`, a `wrangler.jsonc` beside it). Its code runs on Cloudflare's
 /// workerd runtime, which `wrangler dev` emulates locally.
 fn cloudflare_worker(node: &NodePackage) -> Option<String> {
@@ -191,12 +192,16 @@ fn cloudflare_worker(node: &NodePackage) -> Option<String> {
             .any(|w| w[0] == "wrangler" && matches!(w[1], "dev" | "deploy" | "publish" | "pages"))
     };
     let start = node.start.as_ref().map(|(script, _)| script.as_str());
+    // Without a start script that runs wrangler, another script's `wrangler dev` shows a
+    // Worker only when nothing shows a Node server: uploadthing's backend-adapters server has
+    // `dev:cf: wrangler dev` beside `dev:express: tsx watch src/express.ts` and `build: tsc`.
     let (script, text) = (start.and_then(|s| Some((s, node.scripts.get(s)?.as_str()))))
         .filter(|(_, text)| runs_wrangler(text))
         .or_else(|| {
             (node.scripts.iter())
                 .map(|(s, t)| (s.as_str(), t.as_str()))
                 .find(|(_, text)| runs_wrangler(text))
+                .filter(|_| !super::start_rule::builds_a_server(node))
         })?;
     Some(format!(
         "a Cloudflare Worker (its `{script}` script runs `{}`): it runs on Cloudflare's \
