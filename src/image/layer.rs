@@ -711,6 +711,18 @@ const ITEM_BYTES: u64 = 96;
 /// How many bytes of the file at `path` (`size` bytes) to keep: `capture.wants` within the
 /// image's capture budget, else `capture.sources` within theirs; None when neither keeps it.
 fn capture_limit(capture: &Capture, budget: &Budget, path: &str, size: u64) -> Option<u64> {
+    // A file both classes want (the entry the image's command names is also the module
+    // graph's first source) gets the sources' larger limit when it is over the capture's:
+    // karakeep's workers bundle (3 MiB, named by CMD) was cut at 1 MiB, so verify left its
+    // imports unchecked, calling it larger than 16 MiB, and missed the `better-sqlite3` the
+    // service died on at start.
+    let sources =
+        (capture.sources.as_ref()).filter(|s| size > capture.max_bytes && (s.wants)(path));
+    if let Some(sources) = sources {
+        if sources.take(size.min(sources.max_bytes)) {
+            return Some(sources.max_bytes);
+        }
+    }
     if (capture.wants)(path) {
         return budget
             .take_capture(size.min(capture.max_bytes))
@@ -816,6 +828,61 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// karakeep's workers: the file the image's command runs (captured for the launch, 100
+    /// bytes here) is also the module graph's first source (2,000 here): it is read whole up to
+    /// the sources' limit, not cut at the capture's. A file only one class wants keeps that
+    /// class's limit.
+    #[test]
+    fn a_file_both_classes_want_gets_the_sources_limit() {
+        let bytes = layer(&[
+            ("app/dist/index.js", 1500),
+            ("app/package.json", 1500),
+            ("app/dist/other.js", 3000),
+        ]);
+        let capture = Capture {
+            wants: Box::new(|p| p.ends_with("index.js") || p.ends_with("package.json")),
+            max_bytes: 100,
+            sources: Some(crate::image::Sources::new(
+                Box::new(|p| p.ends_with(".js")),
+                2000,
+                1 << 20,
+            )),
+        };
+        let budget = Budget::new(1 << 20, u64::MAX);
+        let mut walk = Walk::default();
+        let mut stream = TarStream::new(Sequential(&bytes[..]));
+        let cancel = AtomicBool::new(false);
+        let reading = Reading {
+            index: 0,
+            capture: &capture,
+            budget: &budget,
+            cancel: &cancel,
+            progress: None,
+            items: None,
+        };
+        if list_entries(&mut stream, &mut walk, &reading).is_err() {
+            panic!("the layer did not list");
+        }
+        let got: Vec<(String, Option<usize>, bool)> = (walk.items.into_iter())
+            .filter_map(|item| match item {
+                Item::Entry(e) => Some((
+                    e.path.clone().into(),
+                    e.content().map(<[u8]>::len),
+                    e.truncated(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/app/dist/index.js".to_string(), Some(1500), false),
+                ("/app/package.json".to_string(), Some(100), true),
+                ("/app/dist/other.js".to_string(), Some(2000), true),
+            ]
+        );
     }
 
     /// A stored blob that fails with `cut` after `fail_after` bytes (never, when None).

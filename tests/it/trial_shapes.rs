@@ -1264,3 +1264,135 @@ fn a_build_program_is_not_run_time_code_and_an_explicit_root_dir_is_named() {
         "{stderr}"
     );
 }
+
+/// `list` of the workspace at `ws`.
+fn list(ws: &std::path::Path) -> String {
+    let out = isogen().arg("list").arg(ws).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+/// tests/fixtures/pnpm10-cap-shapes, shaped like CapSoftware/Cap: `apps/desktop` is a Tauri
+/// app's front end (`@tauri-apps/api`, `build: vinxi build`, a `dev` that runs `node
+/// ../../scripts/local-cargo.mjs`) and `apps/discord-bot` a Cloudflare Worker (`start:
+/// wrangler dev`). Both were services that generate refused for having no entry, failing the
+/// run; neither runs on Node in a container. A Node server that also has a Worker adapter
+/// (`examples/adapters-server`) is not called a Worker. `list` says what each is, and generate writes
+/// the one real service's Dockerfile and nothing for them.
+#[test]
+fn a_tauri_front_end_and_a_cloudflare_worker_are_not_services() {
+    let ws = crate::fixture_copy::copy("pnpm10-cap-shapes", false);
+    let text = list(ws.path());
+    let row = |name: &str| {
+        (text.lines())
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{text}"))
+            .to_string()
+    };
+    let desktop = row("@cap/desktop");
+    assert!(
+        desktop.starts_with("not a service")
+            && desktop
+                .contains("a Tauri desktop app's front end (it depends on `@tauri-apps/api`)"),
+        "{desktop}"
+    );
+    let bot = row("@cap/discord-bot");
+    assert!(
+        bot.starts_with("not a service")
+            && bot.contains("a Cloudflare Worker (its `start` script runs `wrangler dev`)"),
+        "{bot}"
+    );
+    assert!(row("@cap/web").starts_with("service"), "{text}");
+    // uploadthing's backend-adapters server: `dev:cf: wrangler dev` beside `dev:hono: tsx
+    // watch src/hono.ts` and `build: tsc` is a Node server with a Worker adapter, no Worker.
+    let adapters = row("@example/adapters-server");
+    assert!(
+        adapters.starts_with("not a service") && !adapters.contains("Cloudflare"),
+        "{adapters}"
+    );
+    isogen().arg("generate").arg(ws.path()).assert().success();
+    assert!(ws.path().join("apps/web/Dockerfile").exists());
+    assert!(!ws.path().join("apps/desktop/Dockerfile").exists());
+    assert!(!ws.path().join("apps/discord-bot/Dockerfile").exists());
+}
+
+/// Cap's internal packages build with tsdown, whose `tsdown.config.ts` imports `tsdown`, a
+/// devDependency of the root only: the build has it, and the service never loads the config.
+/// generate warned that the service would throw MODULE_NOT_FOUND, once per package. The same
+/// import from a file the service loads is still named.
+#[test]
+fn a_build_tools_config_importing_a_root_dev_dependency_is_no_run_time_warning() {
+    let ws = crate::fixture_copy::copy("pnpm10-cap-shapes", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("imports `tsdown`"), "{stderr}");
+    std::fs::write(
+        ws.path().join("packages/utils/src/index.ts"),
+        "import { build } from \"tsdown\";\nexport const greeting = () => String(build);\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: packages/utils/src/index.ts:1: imports `tsdown`, which packages/utils/package.json does not declare; only the root package.json declares it, in devDependencies"),
+        "{stderr}"
+    );
+}
+
+/// Cap's web app ships sharp, whose optional `@img/sharp-win32-ia32` records engines.node
+/// `^20.9.0`: the images run Node 24, now 26 (`>=20`), and generate warned that the service may fail
+/// at start, suggesting Node 20, for a Windows package that is never installed in a Linux
+/// image. A package for another platform is not read; a Linux one the service depends on still is.
+#[test]
+fn the_engines_of_packages_for_another_platform_are_not_read() {
+    let ws = crate::fixture_copy::copy("pnpm10-cap-shapes", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("# Node 26: engines.node \">=20\""),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("do not run on"), "{stderr}");
+    let lock = ws.path().join("pnpm-lock.yaml");
+    // (sharp itself, a dependency the service declares; its Linux binary below it is sharp's
+    // business: an optional dependency pnpm skips where it does not fit.)
+    let text = std::fs::read_to_string(&lock).unwrap().replace(
+        "engines: {node: ^20.9.0 || >=22.0.0}\n\n  tsdown",
+        "engines: {node: ^20.9.0}\n\n  tsdown",
+    );
+    std::fs::write(&lock, text).unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains(
+            "as pnpm-lock.yaml records their engines: sharp@0.35.3 (engines.node \"^20.9.0\")"
+        ),
+        "{stderr}"
+    );
+}
+
+/// tests/fixtures/pnpm9-tsx-workers, shaped like karakeep's `apps/workers`: `start: tsx watch
+/// index.ts`, `start:prod: tsx index.ts` (TypeScript run by tsx in production) and `build:
+/// tsdown` with a `tsdown.config.ts` (format esm, outDir dist, a `"type": "module"` package).
+/// The refusal said to set `entry` to "the built file" without naming it, though the build's
+/// config says it; it names `dist/index.js`, and with that entry generate writes the image.
+#[test]
+fn a_service_started_by_tsx_is_refused_with_the_file_its_build_writes() {
+    let ws = crate::fixture_copy::copy("pnpm9-tsx-workers", false);
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("the service `workers` has no production start command: its `start` script runs the development command `tsx`")
+            && stderr.contains("set `entry = \"dist/index.js\"` in [generate.services.workers] (the file its build writes: tsdown, tsdown.config.ts: format esm, entry index.ts)"),
+        "{stderr}"
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.workers]\nentry = \"dist/index.js\"\n",
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/workers/dist/index.js\"]"),
+        "{stdout}"
+    );
+}

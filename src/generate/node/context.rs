@@ -59,6 +59,12 @@ fn image_node(
     settings.ok().map(|s| s.version)
 }
 
+/// The pnpm side of the workspace model; an error for a workspace that has none.
+fn pnpm_of(ws: &Workspace) -> Result<&PnpmWorkspace> {
+    (ws.pnpm.as_ref())
+        .ok_or_else(|| Error::workspace(&ws.root, "not a pnpm workspace (no pnpm-workspace.yaml)"))
+}
+
 /// Computes the context of one service.
 pub fn context(
     ws: &Workspace,
@@ -67,9 +73,7 @@ pub fn context(
     config_path: &Path,
     warnings: &mut Vec<String>,
 ) -> Result<NodeContext> {
-    let pnpm = ws.pnpm.as_ref().ok_or_else(|| {
-        Error::workspace(&ws.root, "not a pnpm workspace (no pnpm-workspace.yaml)")
-    })?;
+    let pnpm = pnpm_of(ws)?;
     refuse_stale_lockfile(ws, pnpm, service, warnings)?;
     let mut common = common_context(ws, service, config, config_path, "pnpm")?;
     let pkg = ws.service_package(service);

@@ -13,7 +13,12 @@
 //! A React Native app (it depends on `expo` or `react-native`: create-t3-turbo's `apps/expo`,
 //! whose `main` is the app's `index.ts`) is a front end too: its bundle runs on phones, built
 //! by Expo's or React Native's tooling, never by `node` in a container. So is an Electron
-//! desktop app (it depends on `electron`; inbox-zero's `apps/desktop`, `start: electron .`).
+//! desktop app (it depends on `electron`; inbox-zero's `apps/desktop`, `start: electron .`),
+//! and a Tauri app's front end (it depends on `@tauri-apps/api` or `@tauri-apps/cli`; Cap's
+//! `apps/desktop`, a SolidStart app built by `vinxi build` into the Tauri app's webview). A
+//! Cloudflare Worker (it depends on `wrangler` and a script runs `wrangler dev` or `wrangler
+//! deploy`; Cap's `apps/discord-bot`, `start: wrangler dev`) runs on Cloudflare's workerd
+//! runtime, not on Node in a container: no Dockerfile either.
 //!
 //! Pure: it reads the model discovery built, never the disk.
 
@@ -87,7 +92,10 @@ pub fn static_server(words: &[String]) -> Option<(String, &'static str)> {
 /// Why `package` is a static front end (see the module), or `None` when it is not one.
 pub fn static_front_end(package: &Package) -> Option<String> {
     let node = package.node.as_ref()?;
-    if let Some(reason) = mobile_app(node).or_else(|| desktop_app(node)) {
+    if let Some(reason) = (mobile_app(node))
+        .or_else(|| desktop_app(node))
+        .or_else(|| cloudflare_worker(node))
+    {
         return Some(reason);
     }
     if node.next.is_some() || node.service_entry().is_some() || !node.processes.is_empty() {
@@ -144,17 +152,62 @@ fn mobile_app(node: &NodePackage) -> Option<String> {
 /// Why the package is an Electron desktop app: it depends on `electron` (a devDependency, as
 /// electron-builder wants it), is no Next.js app, and no start script runs `node <file>`,
 /// `next start` or a shell script (inbox-zero's `apps/desktop`: `"main": "dist/main.js"`,
-/// `"start": "electron ."`).
+/// `"start": "electron ."`). Or a Tauri app's front end: it depends on `@tauri-apps/api` (the
+/// webview's bridge to the Rust side) or `@tauri-apps/cli` (Cap's `apps/desktop`, whose
+/// `build` is `vinxi build` and whose SolidStart dependency would otherwise make it a
+/// server-side rendered app).
 fn desktop_app(node: &NodePackage) -> Option<String> {
     if runs_in_a_container(node) {
         return None;
     }
-    let dep = (node.deps.iter())
-        .map(|d| d.key.as_str())
-        .find(|k| matches!(*k, "electron" | "electron-nightly"))?;
+    let deps = || node.deps.iter().map(|d| d.key.as_str());
+    if let Some(dep) = deps().find(|k| matches!(*k, "electron" | "electron-nightly")) {
+        return Some(format!(
+            "an Electron desktop app (it depends on `{dep}`): it runs on users' machines, \
+             packaged by electron-builder or Electron Forge, not by `node` in a container; no \
+             Dockerfile"
+        ));
+    }
+    let dep = deps().find(|k| matches!(*k, "@tauri-apps/api" | "@tauri-apps/cli"))?;
     Some(format!(
-        "an Electron desktop app (it depends on `{dep}`): it runs on users' machines, packaged \
-         by electron-builder or Electron Forge, not by `node` in a container; no Dockerfile"
+        "a Tauri desktop app's front end (it depends on `{dep}`): it runs in the app's webview \
+         on users' machines, packaged by `tauri build`, not by `node` in a container; no \
+         Dockerfile"
+    ))
+}
+
+/// Why the package is a Cloudflare Worker: it depends on `wrangler`, its start script runs
+/// `wrangler dev` (or, with no such start script, another script runs `wrangler dev`,
+/// `wrangler deploy`, ... and its `build` and `dev` show no Node server), and no start script
+/// runs `node <file>`, `next start` or a shell script (Cap's `apps/discord-bot`: `"start": "wrangler dev"`,
+/// `"deploy": "wrangler deploy"`, a `wrangler.jsonc` beside it). Its code runs on Cloudflare's
+/// workerd runtime, which `wrangler dev` emulates locally.
+fn cloudflare_worker(node: &NodePackage) -> Option<String> {
+    if runs_in_a_container(node) || !node.deps.iter().any(|d| d.key == "wrangler") {
+        return None;
+    }
+    let runs_wrangler = |text: &str| {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        (words.windows(2))
+            .any(|w| w[0] == "wrangler" && matches!(w[1], "dev" | "deploy" | "publish" | "pages"))
+    };
+    let start = node.start.as_ref().map(|(script, _)| script.as_str());
+    // Without a start script that runs wrangler, another script's `wrangler dev` shows a
+    // Worker only when nothing shows a Node server: uploadthing's backend-adapters server has
+    // `dev:cf: wrangler dev` beside `dev:express: tsx watch src/express.ts` and `build: tsc`.
+    let (script, text) = (start.and_then(|s| Some((s, node.scripts.get(s)?.as_str()))))
+        .filter(|(_, text)| runs_wrangler(text))
+        .or_else(|| {
+            (node.scripts.iter())
+                .map(|(s, t)| (s.as_str(), t.as_str()))
+                .find(|(_, text)| runs_wrangler(text))
+                .filter(|_| !super::start_rule::builds_a_server(node))
+        })?;
+    Some(format!(
+        "a Cloudflare Worker (its `{script}` script runs `{}`): it runs on Cloudflare's \
+         workerd runtime, deployed with `wrangler deploy`, not by `node` in a container; no \
+         Dockerfile",
+        text.trim()
     ))
 }
 

@@ -276,7 +276,7 @@ const BUILD_TOOL_CONFIGS: &[&str] = &[
 ];
 
 /// Whether `file` (workspace-relative) is a build tool's config ([`BUILD_TOOL_CONFIGS`]).
-fn build_tool_config(file: &str) -> bool {
+pub(crate) fn build_tool_config(file: &str) -> bool {
     let name = file.rsplit('/').next().unwrap_or(file);
     let Some((stem, ext)) = name.rsplit_once('.') else {
         return false;

@@ -5,7 +5,9 @@
 //! loaded at run time by a package the image ships: the build finds it (the root's
 //! `node_modules` is on every package's lookup path), the production install does not
 //! install it. (The root's `dependencies` are installed with the service's: pnpm's filtered
-//! install includes the workspace root.)
+//! install includes the workspace root.) A build tool's config (`tsdown.config.ts`,
+//! `vite.config.ts`: [`sources::build_tool_config`]) importing a root devDependency is
+//! fine: only the build loads it.
 //!
 //! Each is a warning naming the file, the line, the package and the fix (declare it), one per
 //! importing package and name. Pure: it reads the facts discovery gathered, never the disk.
@@ -13,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::js::is_builtin;
-use crate::workspace::pnpm::sources::SourceImport;
+use crate::workspace::pnpm::sources::{self, SourceImport};
 use crate::workspace::pnpm::PnpmWorkspace;
 use crate::workspace::Package;
 
@@ -90,7 +92,12 @@ pub(super) fn warnings(
             continue;
         }
         let problem = match pnpm.root_dependencies.get(name).map(String::as_str) {
-            Some("devDependencies") => shipped && !import.type_only,
+            // A build tool's config (`tsdown.config.ts` importing `tsdown`: Cap's internal
+            // packages) is loaded by the build, which has the root's devDependencies, never
+            // by the service.
+            Some("devDependencies") => {
+                shipped && !import.type_only && !sources::build_tool_config(&import.file)
+            }
             Some(_) => false,
             None => flat.is_some(),
         };
