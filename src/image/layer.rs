@@ -801,24 +801,35 @@ mod tests {
         builder.into_inner().unwrap()
     }
 
+    /// The walk of one layer listed with `capture` and `budget`, and how the listing ended.
+    fn list_layer(
+        bytes: &[u8],
+        capture: &Capture,
+        budget: &Budget,
+    ) -> (Walk, std::result::Result<(), ListError>) {
+        let mut walk = Walk::default();
+        let mut stream = TarStream::new(Sequential(bytes));
+        let cancel = AtomicBool::new(false);
+        let reading = Reading {
+            index: 0,
+            capture,
+            budget,
+            cancel: &cancel,
+            progress: None,
+            items: None,
+        };
+        let listed = list_entries(&mut stream, &mut walk, &reading);
+        (walk, listed.map(|_| ()))
+    }
+
     fn captured(bytes: &[u8], budget: &Budget) -> Vec<(String, Option<usize>)> {
         let capture = Capture {
             wants: Box::new(|p| p.ends_with("package.json")),
             max_bytes: 100,
             sources: None,
         };
-        let mut walk = Walk::default();
-        let mut stream = TarStream::new(Sequential(bytes));
-        let cancel = AtomicBool::new(false);
-        let reading = Reading {
-            index: 0,
-            capture: &capture,
-            budget,
-            cancel: &cancel,
-            progress: None,
-            items: None,
-        };
-        if list_entries(&mut stream, &mut walk, &reading).is_err() {
+        let (walk, listed) = list_layer(bytes, &capture, budget);
+        if listed.is_err() {
             panic!("the layer did not list");
         }
         walk.items
@@ -851,18 +862,8 @@ mod tests {
             )),
         };
         let budget = Budget::new(1 << 20, u64::MAX);
-        let mut walk = Walk::default();
-        let mut stream = TarStream::new(Sequential(&bytes[..]));
-        let cancel = AtomicBool::new(false);
-        let reading = Reading {
-            index: 0,
-            capture: &capture,
-            budget: &budget,
-            cancel: &cancel,
-            progress: None,
-            items: None,
-        };
-        if list_entries(&mut stream, &mut walk, &reading).is_err() {
+        let (walk, listed) = list_layer(&bytes, &capture, &budget);
+        if listed.is_err() {
             panic!("the layer did not list");
         }
         let got: Vec<(String, Option<usize>, bool)> = (walk.items.into_iter())
@@ -993,18 +994,8 @@ mod tests {
         };
         let per_item = 2 * 4 + ITEM_BYTES + 64;
         let budget = Budget::new(0, 10 * per_item);
-        let mut walk = Walk::default();
-        let mut stream = TarStream::new(Sequential(&bytes[..]));
-        let cancel = AtomicBool::new(false);
-        let reading = Reading {
-            index: 0,
-            capture: &capture,
-            budget: &budget,
-            cancel: &cancel,
-            progress: None,
-            items: None,
-        };
-        let Err(ListError::Tar(err)) = list_entries(&mut stream, &mut walk, &reading) else {
+        let (walk, listed) = list_layer(&bytes, &capture, &budget);
+        let Err(ListError::Tar(err)) = listed else {
             panic!("a layer past the budget listed");
         };
         assert!(

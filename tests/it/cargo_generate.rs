@@ -1212,12 +1212,14 @@ fn debian_packages_of_a_node_service_are_installed() {
             "[generate.services.web]\nbuilder_packages = [\"libvips-dev\"]\nruntime_packages = [\"libvips42\", \"libvips42\"]\n",
         ),
     ]);
-    let out = Command::cargo_bin("isogen")
-        .unwrap()
-        .args(["generate", "--dry-run"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let dry_run = || {
+        (Command::cargo_bin("isogen").unwrap())
+            .args(["generate", "--dry-run"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = dry_run();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -1237,12 +1239,7 @@ fn debian_packages_of_a_node_service_are_installed() {
         "[generate.services.web]\nworkdir = \"/data\"\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("isogen")
-        .unwrap()
-        .args(["generate", "--dry-run"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out = dry_run();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

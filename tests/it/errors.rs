@@ -364,16 +364,21 @@ case!(
     &["generate", "{dir}"]
 );
 
-#[test]
-fn imports_shared_by_services_listed() {
-    let dir = workspace(PNPM, SHARED_CROSSING);
+/// What `isogen list <dir>` prints on stdout.
+fn list(dir: &Path) -> String {
     let out = Command::cargo_bin("isogen")
         .unwrap()
         .args(["list"])
-        .arg(dir.path())
+        .arg(dir)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn imports_shared_by_services_listed() {
+    let dir = workspace(PNPM, SHARED_CROSSING);
+    let text = list(dir.path());
     assert_eq!(
         text.matches("packages/lib/src/index.ts:1: '@x/types'")
             .count(),
@@ -413,13 +418,7 @@ const TWO_PROBLEMS: &[(&str, &str)] = &[
 #[test]
 fn two_problems_of_one_service_listed() {
     let dir = workspace(PNPM, TWO_PROBLEMS);
-    let out = Command::cargo_bin("isogen")
-        .unwrap()
-        .args(["list"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = list(dir.path());
     let row = text
         .split("\nservice")
         .chain(text.split("\nrefused"))

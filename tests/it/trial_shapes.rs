@@ -26,9 +26,15 @@ fn dry_run(ws: &std::path::Path) -> (String, String) {
 /// makes the exit 2: (stdout, stderr).
 fn examples_dry_run() -> (String, String) {
     let ws = crate::fixture_copy::copy("pnpm9-examples", false);
+    refused_dry_run(ws.path(), &["--keep-going"])
+}
+
+/// `generate --dry-run <more>` of `ws` that refuses a service (exit 2): (stdout, stderr).
+fn refused_dry_run(ws: &std::path::Path, more: &[&str]) -> (String, String) {
     let out = isogen()
-        .args(["generate", "--dry-run", "--keep-going"])
-        .arg(ws.path())
+        .args(["generate", "--dry-run"])
+        .args(more)
+        .arg(ws)
         .assert()
         .code(2);
     let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
@@ -1187,20 +1193,6 @@ fn a_dev_dependency_prisma_gets_the_engine_arguments_and_a_codegen_script_is_not
     );
 }
 
-/// `generate --dry-run` of `ws` that refuses a service (exit 2): (stdout, stderr).
-fn refused_dry_run(ws: &std::path::Path) -> (String, String) {
-    let out = isogen()
-        .args(["generate", "--dry-run"])
-        .arg(ws)
-        .assert()
-        .code(2);
-    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
-    (
-        text(&out.get_output().stdout),
-        text(&out.get_output().stderr),
-    )
-}
-
 /// karakeep's workers (pnpm 11, `nodeLinker: hoisted`, `.nvmrc` 24): `start` runs `tsx watch
 /// index.ts`, `start:prod` `tsx index.ts`, no `dev`, and `tsdown` builds two entries. The
 /// refusal said "set `entry`" without the file; it names `dist/index.js` now, from the tsdown
@@ -1210,7 +1202,7 @@ fn refused_dry_run(ws: &std::path::Path) -> (String, String) {
 #[test]
 fn a_tsx_started_worker_gets_its_tsdown_entry_and_windows_engines_are_not_named() {
     let ws = crate::fixture_copy::copy("pnpm11-tsdown-workers", false);
-    let (_, stderr) = refused_dry_run(ws.path());
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
     assert!(
         stderr.contains("the service `workers` has no production start command: its `start` script runs the development command `tsx`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; set `entry = \"dist/index.js\"` in [generate.services.workers] (the file its build writes: tsdown, tsdown.config.ts: format esm, entry index.ts)"),
         "{stderr}"
@@ -1240,7 +1232,7 @@ fn a_tsx_started_worker_gets_its_tsdown_entry_and_windows_engines_are_not_named(
 #[test]
 fn a_build_program_is_not_run_time_code_and_an_explicit_root_dir_is_named() {
     let ws = crate::fixture_copy::copy("pnpm10-tsc-build-script", false);
-    let (_, stderr) = refused_dry_run(ws.path());
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
     assert!(
         stderr.contains("packages/sandbox-agent/tsconfig.json: the service `sandbox-agent` starts `dist/index.js` (its `start` script), but its `build` script compiles with tsconfig.json, whose `rootDir` is the package folder, so tsc writes `src/` under `dist/` and the entry as `dist/src/index.js` (not `dist/index.js`): the image would stop at start with MODULE_NOT_FOUND; fix one of: set `\"rootDir\": \"src\"` in tsconfig.json, or start `node dist/src/index.js`, or set `entry = \"dist/src/index.js\"` in [generate.services.sandbox-agent] of isogen.toml"),
         "{stderr}"
@@ -1256,7 +1248,7 @@ fn a_build_program_is_not_run_time_code_and_an_explicit_root_dir_is_named() {
         text.replace("./dist/scripts/preload.js", "./lib/preload.js"),
     )
     .unwrap();
-    let (_, stderr) = refused_dry_run(ws.path());
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
     assert!(
         stderr.contains(
             "the `start` script preloads `./lib/preload.js`, which is not in the package"
