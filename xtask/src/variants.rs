@@ -209,7 +209,7 @@ pub const VARIANTS: &[Variant] = &[
         name: "billing-gcc",
         service: "billing",
         why: "a C compiler (by name) on the PATH of the runtime image",
-        edits: &[Edit::AppendAsRoot("RUN cp /usr/bin/node /usr/bin/gcc")],
+        edits: &[Edit::AppendAsRoot("RUN cp \"$(command -v node)\" /usr/bin/gcc")],
         expect: Expect::Rules(&["toolchain"]),
         exports: DOCKER,
         known_issue: None,
