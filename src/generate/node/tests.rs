@@ -326,16 +326,22 @@ fn a_workspace_made_in_memory_renders_without_a_disk() {
 #[test]
 fn the_node_version_says_where_it_comes_from() {
     let mut ws = in_memory();
-    let source = |ws: &Workspace, config: &GenerateConfig| {
+    // The image's Node version, where it came from, and the warnings.
+    let node_of = |ws: &Workspace, config: &GenerateConfig| {
+        let mut warnings = Vec::new();
         let ctx = context(
             ws,
             &ws.services[0],
             config,
             Path::new("isogen.toml"),
-            &mut Vec::new(),
+            &mut warnings,
         )
         .unwrap();
-        (ctx.node.version, ctx.node.version_source)
+        (ctx.node.version, ctx.node.version_source, warnings)
+    };
+    let source = |ws: &Workspace, config: &GenerateConfig| {
+        let (version, source, _) = node_of(ws, config);
+        (version, source)
     };
     let mut config = GenerateConfig::default();
     config.node.version = Some("v24.1".into());
@@ -359,17 +365,9 @@ fn the_node_version_says_where_it_comes_from() {
     // isogen's default runs pnpm 11 (which needs Node >= 22.13); a named older Node is warned
     // about.
     ws.pnpm.as_mut().unwrap().pnpm_version = Some("11.29.0".into());
-    let mut warnings = Vec::new();
-    let ctx = context(
-        &ws,
-        &ws.services[0],
-        &config,
-        Path::new("isogen.toml"),
-        &mut warnings,
-    )
-    .unwrap();
+    let (version, version_source, warnings) = node_of(&ws, &config);
     assert_eq!(
-        (ctx.node.version.as_str(), ctx.node.version_source.as_str()),
+        (version.as_str(), version_source.as_str()),
         (
             DEFAULT_NODE_MAJOR,
             "isogen's default; nothing in the workspace names a version"
@@ -380,16 +378,8 @@ fn the_node_version_says_where_it_comes_from() {
         "{warnings:?}"
     );
     config.node.version = Some("20".into());
-    let mut warnings = Vec::new();
-    let ctx = context(
-        &ws,
-        &ws.services[0],
-        &config,
-        Path::new("isogen.toml"),
-        &mut warnings,
-    )
-    .unwrap();
-    assert_eq!(ctx.node.version, "20");
+    let (version, _, warnings) = node_of(&ws, &config);
+    assert_eq!(version, "20");
     assert!(
         warnings.iter().any(|w| w.starts_with(
             "Node 20 ([generate.node] version in isogen.toml) cannot run pnpm 11.29.0"
