@@ -106,33 +106,29 @@ pub(super) fn check(root: &std::path::Path, build: &TscBuild, svc: &Service) -> 
     } else {
         format!("`{}`", pkg_rel(&build.root_dir))
     };
-    if build.root_set {
+    let entry = &svc.entry;
+    let (why, fix) = if build.root_set {
         // The tsconfig names the root itself (refly's sandbox-agent: `"rootDir": "./"` with
         // every input under `src/`): no input widened it, so there is none to exclude.
-        return Err(Error::workspace(
-            root.join(&build.tsconfig),
-            format!(
-                "the service `{name}` starts `{entry}` ({source}), but its `{script}` script compiles with {tsconfig}, whose `rootDir` is {root}, so tsc writes `{src}/` under `{out_dir}/` and the entry as `{real}` (not `{entry}`): the image would stop at start with MODULE_NOT_FOUND; fix one of: set `\"rootDir\": \"{src}\"` in {tsconfig}, or start `node {real}`, or set `entry = \"{real}\"` in {section} of isogen.toml",
-                name = svc.name,
-                entry = svc.entry,
-                source = svc.source,
-                script = build.script,
-                section = svc.section,
-                root = root_shown,
-            ),
-        ));
-    }
-    let first = wideners.first().map(String::as_str).unwrap_or("");
+        (
+            format!("whose `rootDir` is {root_shown}, so tsc writes `{src}/` under `{out_dir}/` and the entry as `{real}` (not `{entry}`): the image would stop at start with MODULE_NOT_FOUND"),
+            format!("set `\"rootDir\": \"{src}\"` in {tsconfig}"),
+        )
+    } else {
+        let first = wideners.first().map(String::as_str).unwrap_or("");
+        (
+            format!("which sets `outDir` and no `rootDir`: tsc takes the longest common folder of its inputs as the root; with {shown} outside `{src}/`, that is {root_shown}, so tsc writes `{real}` (not `{entry}`) and the image would stop at start with MODULE_NOT_FOUND"),
+            format!("add {first} to `exclude` in {tsconfig} (or set `\"include\": [\"{src}\"]` and `\"rootDir\": \"{src}\"` in it)"),
+        )
+    };
     Err(Error::workspace(
         root.join(&build.tsconfig),
         format!(
-            "the service `{name}` starts `{entry}` ({source}), but its `{script}` script compiles with {tsconfig}, which sets `outDir` and no `rootDir`: tsc takes the longest common folder of its inputs as the root; with {shown} outside `{src}/`, that is {root}, so tsc writes `{real}` (not `{entry}`) and the image would stop at start with MODULE_NOT_FOUND; fix one of: add {first} to `exclude` in {tsconfig} (or set `\"include\": [\"{src}\"]` and `\"rootDir\": \"{src}\"` in it), or start `node {real}`, or set `entry = \"{real}\"` in {section} of isogen.toml",
+            "the service `{name}` starts `{entry}` ({source}), but its `{script}` script compiles with {tsconfig}, {why}; fix one of: {fix}, or start `node {real}`, or set `entry = \"{real}\"` in {section} of isogen.toml",
             name = svc.name,
-            entry = svc.entry,
             source = svc.source,
             script = build.script,
             section = svc.section,
-            root = root_shown,
         ),
     ))
 }
