@@ -1388,3 +1388,36 @@ fn a_service_started_by_tsx_is_refused_with_the_file_its_build_writes() {
         "{stdout}"
     );
 }
+
+/// refly's `packages/openapi-schema/scripts/generate-docs.ts`: a script run by hand
+/// (`generate:docs`), outside the tsconfig's `include: ["src/**/*"]`, imports another package
+/// by relative path. Neither the build nor the service reads it: a warning, not a refusal.
+/// Once the build compiles it (`include`), or a compiled file imports it, it is refused again.
+#[test]
+fn an_import_in_a_file_nothing_reads_is_only_a_warning() {
+    let ws = crate::fixture_copy::copy("pnpm10-unread-script", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("apps/api/Dockerfile"), "{stdout}");
+    assert!(
+        stderr.contains("warning: packages/schema/scripts/generate-docs.ts:3: '../../i18n/src/en' reaches `@ru/i18n` (packages/i18n), which packages/schema/package.json does not declare; add \"@ru/i18n\": \"workspace:*\" to its dependencies and import it by its name; not an error for `api`: neither the build nor the service reads packages/schema/scripts/generate-docs.ts (packages/schema/tsconfig.json does not compile it; no build, install or start script runs it; nothing they read imports it): only a script run by hand does"),
+        "{stderr}"
+    );
+
+    let refused = "error: service `api` imports code its image's build does not have (1 import):\n  packages/schema/scripts/generate-docs.ts:3: '../../i18n/src/en' reaches `@ru/i18n`";
+    let tsconfig = ws.path().join("packages/schema/tsconfig.json");
+    let text = std::fs::read_to_string(&tsconfig).unwrap();
+    let wider = text.replace(r#"["src/**/*"]"#, r#"["src/**/*", "scripts"]"#);
+    std::fs::write(&tsconfig, wider).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(stderr.contains(refused), "{stderr}");
+
+    std::fs::write(&tsconfig, text).unwrap();
+    let index = ws.path().join("packages/schema/src/index.ts");
+    std::fs::write(
+        &index,
+        "export const schemaVersion = \"1.4.0\";\nexport const docs = () => import(\"../scripts/generate-docs\");\n",
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(stderr.contains(refused), "{stderr}");
+}

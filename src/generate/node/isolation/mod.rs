@@ -24,6 +24,7 @@
 
 mod erased;
 mod reach;
+mod read;
 mod undeclared;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,6 +46,9 @@ pub(crate) struct Resolved {
     /// Per package (by index), the target of each of its imports [`checked_imports`] yields,
     /// in that order (`None`: resolved from `node_modules` or Node).
     targets: Vec<std::sync::OnceLock<Vec<Option<Target>>>>,
+    /// Per package (by index), the files its build or the running service reads
+    /// ([`read::read_files`]; `None`: every file counts).
+    read: Vec<std::sync::OnceLock<Option<BTreeSet<String>>>>,
 }
 
 impl Resolved {
@@ -56,7 +60,19 @@ impl Resolved {
                 .iter()
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
+            read: ws
+                .packages
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
+    }
+
+    /// Whether the build of package `index` or the running service reads `file`.
+    fn reads(&self, ws: &Workspace, pnpm: &PnpmWorkspace, index: usize, file: &str) -> bool {
+        let read = self.read[index]
+            .get_or_init(|| read::read_files(&ws.packages, pnpm, &ws.packages[index]));
+        read.as_ref().is_none_or(|r| r.contains(file))
     }
 
     /// The targets of the imports of package `index`, resolved on first use.
@@ -173,8 +189,12 @@ pub(crate) fn check(
         let mut registry = Vec::new();
         let mut per_pattern: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (import, target) in checked_imports(&sources.imports).zip(targets) {
+            let read = resolved.reads(ws, pnpm, index, &import.file);
             let Some(target) = target else {
-                registry.push(import);
+                // A registry package a file nothing reads imports cannot be missed.
+                if read {
+                    registry.push(import);
+                }
                 continue;
             };
             let ctx = Importer { ws, service, index };
@@ -187,6 +207,7 @@ pub(crate) fn check(
                 line = line.replace(TYPE_NOTE, "");
             }
             let why = erased
+                .or_else(|| (!read).then(|| ctx.unread(import)))
                 .or_else(|| ctx.only_a_warning(import))
                 .or_else(|| ctx.undeclared_but_present(import, target))
                 .or_else(|| ctx.lazy_require(import, target));
@@ -440,6 +461,17 @@ impl Importer<'_> {
             && (p.node.as_ref()).is_some_and(|n| {
                 n.scripts.contains_key("build") && n.config_files.iter().any(|f| names(path, f))
             })
+    }
+
+    /// Why a crossing in a file that neither the build nor the service reads cannot break
+    /// the image.
+    fn unread(&self, import: &SourceImport) -> String {
+        let p = &self.ws.packages[self.index];
+        let tsconfig = build_tsconfig(p).unwrap_or_default();
+        format!(
+            "not an error for `{}`: neither the build nor the service reads {} ({tsconfig} does not compile it; no build, install or start script runs it; nothing they read imports it): only a script run by hand does",
+            self.service.name, import.file
+        )
     }
 
     /// Why a crossing at `import` cannot break the image, when it cannot: a `require()` or
