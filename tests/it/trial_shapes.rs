@@ -1389,6 +1389,40 @@ fn a_service_started_by_tsx_is_refused_with_the_file_its_build_writes() {
     );
 }
 
+/// karakeep's workers (before they declared `better-sqlite3`): tsdown leaves a native addon
+/// external (`external: [...]`) that only the internal package it inlines (`noExternal`)
+/// declares; the image built, then stopped at start with ERR_MODULE_NOT_FOUND. Here with tsup
+/// and `sharp`; generate refuses it before any build, naming the config, the package, the
+/// file importing it and the dependency to add.
+#[test]
+fn a_package_the_bundle_leaves_external_must_be_declared_by_the_service() {
+    let ws = crate::fixture_copy::copy("pnpm10-tsup-external", false);
+    let (stdout, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("apps/worker/tsup.config.ts: tsup bundles service `worker` but leaves `sharp` to Node at run time (its `external` list names it), and apps/worker/package.json does not declare it in dependencies: packages/db/src/index.ts:1 imports it (in `@bx/db`, which declares it, but the bundle inlines that code into apps/worker/dist, where Node looks only in the service's node_modules); the image installs only what the service declares there, so it would stop at start with ERR_MODULE_NOT_FOUND; add \"sharp\": \"0.34.5\" to the dependencies of apps/worker/package.json"),
+        "{stderr}"
+    );
+
+    // tsup's `skipNodeModulesBundle` leaves every package external: the same refusal.
+    let config = ws.path().join("apps/worker/tsup.config.ts");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let skip = text.replace("external: [\"sharp\"],", "skipNodeModulesBundle: true,");
+    std::fs::write(&config, &skip).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("leaves `sharp` to Node at run time (`skipNodeModulesBundle: true` leaves every package external)"),
+        "{stderr}"
+    );
+
+    // Without `external`, tsup bundles `sharp` (the service does not declare it): nothing left
+    // to Node, nothing refused.
+    std::fs::write(&config, text.replace("external: [\"sharp\"],", "")).unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("apps/worker/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("to Node at run time"), "{stderr}");
+}
+
 /// refly's `packages/openapi-schema/scripts/generate-docs.ts`: a script run by hand
 /// (`generate:docs`), outside the tsconfig's `include: ["src/**/*"]`, imports another package
 /// by relative path. Neither the build nor the service reads it: a warning, not a refusal.

@@ -22,10 +22,13 @@
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
 
+mod bundled;
 mod erased;
 mod reach;
 mod read;
 mod undeclared;
+
+pub(crate) use bundled::check as check_bundle_externals;
 
 use std::collections::{BTreeMap, BTreeSet};
 
