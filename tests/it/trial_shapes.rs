@@ -1400,7 +1400,7 @@ fn a_package_the_bundle_leaves_external_must_be_declared_by_the_service() {
     let (stdout, stderr) = refused_dry_run(ws.path(), &[]);
     assert!(stdout.is_empty(), "{stdout}");
     assert!(
-        stderr.contains("apps/worker/tsup.config.ts: tsup bundles service `worker` but leaves `sharp` to Node at run time (its `external` list names it), and apps/worker/package.json does not declare it in dependencies: packages/db/src/index.ts:1 imports it (in `@bx/db`, which declares it, but the bundle inlines that code into apps/worker/dist, where Node looks only in the service's node_modules); the image installs only what the service declares there, so it would stop at start with ERR_MODULE_NOT_FOUND; add \"sharp\": \"0.34.5\" to the dependencies of apps/worker/package.json"),
+        stderr.contains("apps/worker/tsup.config.ts: tsup bundles service `worker` but leaves `sharp` to Node at run time (its `external` list names it), and apps/worker/package.json does not declare it in dependencies: packages/db/src/index.ts:1 imports it; `@bx/db` declares it, but the bundle inlines that code into apps/worker/dist, where Node looks only in the service's node_modules; the image installs only what the service declares, so it would stop at start with ERR_MODULE_NOT_FOUND; add \"sharp\": \"0.34.5\" to the dependencies of apps/worker/package.json"),
         "{stderr}"
     );
 

@@ -51,6 +51,8 @@ pub(crate) fn check(
         (service.build_closure.iter().copied()).filter(|&i| b.inlines(&ws.packages[i].name));
     // name -> (importing package, first import, how many more)
     let mut found: BTreeMap<&str, (usize, &SourceImport, usize)> = BTreeMap::new();
+    // name -> whether the bundle leaves it to Node
+    let mut verdicts: BTreeMap<&str, bool> = BTreeMap::new();
     for index in std::iter::once(service.package).chain(inlined) {
         let p = &ws.packages[index];
         let Some(sources) = pnpm.sources.get(&p.dir) else {
@@ -59,20 +61,23 @@ pub(crate) fn check(
         for import in checked_imports(&sources.imports) {
             let top_config = crate::workspace::relpath::parent(&import.file) == p.dir
                 && import.file.contains(".config.");
-            if import.type_only
-                || top_config
-                || sources::build_tool_config(&import.file)
-                || !resolved.reads(ws, pnpm, index, &import.file)
-            {
+            if import.type_only || top_config || sources::build_tool_config(&import.file) {
                 continue;
             }
             let Some(name) = super::undeclared::registry_name(&import.specifier) else {
                 continue;
             };
-            let external = b.all_external.is_some()
-                || (b.external.iter()).any(|x| x.matches(name) || x.matches(&import.specifier));
-            let inline = (b.inline.iter()).any(|x| x.matches(name));
-            if !external || inline || internal(name) || declared(name) {
+            if declared(name) || internal(name) {
+                continue;
+            }
+            // Patterns compile on each match: decided once per name (latitude-llm's apps
+            // inline 40 packages' imports).
+            let left = *verdicts.entry(name).or_insert_with(|| {
+                let external =
+                    b.all_external.is_some() || (b.external.iter()).any(|x| x.matches(name));
+                external && !(b.inline.iter()).any(|x| x.matches(name))
+            });
+            if !left || !resolved.reads(ws, pnpm, index, &import.file) {
                 continue;
             }
             found
@@ -132,7 +137,7 @@ fn message(
     let inlined = match (index != service.package, &spec) {
         (false, _) => String::new(),
         (true, Some(_)) => format!(
-            " (in `{}`, which declares it, but the bundle inlines that code into {}, where Node looks only in the service's node_modules)",
+            "; `{}` declares it, but the bundle inlines that code into {}, where Node looks only in the service's node_modules",
             p.name,
             crate::workspace::relpath::child(&s.dir, out_dir)
         ),
@@ -143,7 +148,7 @@ fn message(
         None => format!("\"{name}\""),
     };
     format!(
-        "{} bundles service `{}` but leaves `{name}` to Node at run time ({why}), and {} does not declare it in dependencies: {}:{} imports it{also}{inlined}; the image installs only what the service declares there, so it would stop at start with ERR_MODULE_NOT_FOUND; add {fix} to the dependencies of {}",
+        "{} bundles service `{}` but leaves `{name}` to Node at run time ({why}), and {} does not declare it in dependencies: {}:{} imports it{also}{inlined}; the image installs only what the service declares, so it would stop at start with ERR_MODULE_NOT_FOUND; add {fix} to the dependencies of {}",
         b.by.split(" (").next().unwrap_or(&b.by), service.name, s.manifest, import.file, import.line, s.manifest
     )
 }

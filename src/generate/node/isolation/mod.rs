@@ -192,12 +192,8 @@ pub(crate) fn check(
         let mut registry = Vec::new();
         let mut per_pattern: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (import, target) in checked_imports(&sources.imports).zip(targets) {
-            let read = resolved.reads(ws, pnpm, index, &import.file);
             let Some(target) = target else {
-                // A registry package a file nothing reads imports cannot be missed.
-                if read {
-                    registry.push(import);
-                }
+                registry.push(import);
                 continue;
             };
             let ctx = Importer { ws, service, index };
@@ -210,7 +206,10 @@ pub(crate) fn check(
                 line = line.replace(TYPE_NOTE, "");
             }
             let why = erased
-                .or_else(|| (!read).then(|| ctx.unread(import)))
+                .or_else(|| {
+                    let read = resolved.reads(ws, pnpm, index, &import.file);
+                    (!read).then(|| ctx.unread(import))
+                })
                 .or_else(|| ctx.only_a_warning(import))
                 .or_else(|| ctx.undeclared_but_present(import, target))
                 .or_else(|| ctx.lazy_require(import, target));
@@ -233,7 +232,13 @@ pub(crate) fn check(
             ));
         }
         let shipped = index == service.package || service.runtime_closure.contains(&index);
-        warnings.extend(undeclared::warnings(pnpm, p, shipped, &registry));
+        let mut undeclared = undeclared::warnings(pnpm, p, shipped, &registry);
+        if !undeclared.is_empty() {
+            // A registry package that a file nothing reads imports cannot be missed.
+            registry.retain(|i| resolved.reads(ws, pnpm, index, &i.file));
+            undeclared = undeclared::warnings(pnpm, p, shipped, &registry);
+        }
+        warnings.extend(undeclared);
     }
     lines.dedup();
     if lines.is_empty() {
