@@ -358,11 +358,24 @@ fn service_files(
                     .is_some_and(|o| o.build.is_some()),
             );
             let imports = node::isolation::check(ws, service, resolved, build, warnings);
+            let externals =
+                node::isolation::check_bundle_externals(ws, service, resolved, warnings);
             let rendered = node::renderings(ws, service, config, config_path, values, warnings);
-            match (imports, rendered) {
-                (Ok(()), rendered) => rendered,
-                (Err(imports), Ok(_)) => Err(imports),
-                (Err(imports), Err(other)) => Err(Error::Service(vec![imports, other])),
+            let mut errors: Vec<Error> = [imports.err(), externals.err()]
+                .into_iter()
+                .flatten()
+                .collect();
+            match rendered {
+                Ok(files) if errors.is_empty() => Ok(files),
+                Ok(_) if errors.len() == 1 => Err(errors.remove(0)),
+                Ok(_) => Err(Error::Service(errors)),
+                Err(other) => {
+                    errors.push(other);
+                    match errors.len() {
+                        1 => Err(errors.remove(0)),
+                        _ => Err(Error::Service(errors)),
+                    }
+                }
             }
         }
         Ecosystem::Cargo => cargo::renderings(

@@ -2,9 +2,16 @@
 //! expression literal under a `noExternal` key (tsup, tsdown before 0.15) or an `alwaysBundle`
 //! key (tsdown's `deps.alwaysBundle`), as in `noExternal: [/^@repo\//, "@acme/db"]`.
 //!
+//! [`bundle_externals`] reads the other side: the literals under `external` (tsup, tsdown
+//! before 0.15) or `neverBundle` (tsdown's `deps.neverBundle`), which the bundle leaves to
+//! Node at run time, and whether `skipNodeModulesBundle: true` or `neverBundle: true` leaves
+//! every package external. (Both tools also leave out what package.json declares in
+//! `dependencies` and `peerDependencies`, tsdown `optionalDependencies` too: what the image
+//! installs anyway.)
+//!
 //! It never runs the config: an element it cannot read as a literal (a variable, a function,
-//! a spread) is left out, so a caller only ever learns that a name IS bundled, never that it
-//! is not. It never reads the disk (the caller hands it the text).
+//! a spread) is left out, so a caller only ever learns that a name IS bundled (or IS left
+//! external), never that it is not. It never reads the disk (the caller hands it the text).
 
 use std::path::Path;
 
@@ -17,6 +24,10 @@ use super::JsParseError;
 
 /// The keys whose values name the dependencies a bundler inlines.
 const KEYS: &[&str] = &["noExternal", "alwaysBundle"];
+/// The keys whose values name the dependencies a bundler leaves external.
+const EXTERNAL_KEYS: &[&str] = &["external", "neverBundle"];
+/// The keys that, set to `true`, leave every package of `node_modules` external.
+const ALL_EXTERNAL_KEYS: &[&str] = &["skipNodeModulesBundle", "neverBundle"];
 
 /// One literal a bundler config inlines by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,13 +58,48 @@ pub fn bundle_patterns(path: &Path, source: &str) -> Result<Vec<BundlePattern>, 
     let lines = LineIndex::new(source);
     let allocator = Allocator::default();
     let program = parse(&allocator, path, source, &lines)?;
-    let mut finder = Finder { out: Vec::new() };
+    let mut finder = Finder {
+        keys: KEYS,
+        out: Vec::new(),
+        all: None,
+    };
     finder.visit_program(&program);
     Ok(finder.out)
 }
 
+/// What a tsup/tsdown config leaves external, by its literals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BundleExternals {
+    /// Every literal under an `external` or `neverBundle` key, in source order.
+    pub patterns: Vec<BundlePattern>,
+    /// The key set to `true` that leaves every package external (`skipNodeModulesBundle`).
+    pub all: Option<String>,
+}
+
+/// Every literal under an `external`/`neverBundle` key of the file, and the first
+/// `skipNodeModulesBundle: true` or `neverBundle: true`.
+pub fn bundle_externals(path: &Path, source: &str) -> Result<BundleExternals, JsParseError> {
+    let lines = LineIndex::new(source);
+    let allocator = Allocator::default();
+    let program = parse(&allocator, path, source, &lines)?;
+    let mut finder = Finder {
+        keys: EXTERNAL_KEYS,
+        out: Vec::new(),
+        all: None,
+    };
+    finder.visit_program(&program);
+    Ok(BundleExternals {
+        patterns: finder.out,
+        all: finder.all,
+    })
+}
+
 struct Finder {
+    keys: &'static [&'static str],
     out: Vec<BundlePattern>,
+    /// The first key of [`ALL_EXTERNAL_KEYS`] set to `true` (only looked for with
+    /// [`EXTERNAL_KEYS`]).
+    all: Option<String>,
 }
 
 impl Finder {
@@ -92,8 +138,14 @@ fn as_expression<'e, 'a>(element: &'e ArrayExpressionElement<'a>) -> Option<&'e 
 
 impl<'a> Visit<'a> for Finder {
     fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
-        if !it.computed && KEYS.iter().any(|k| it.key.is_specific_static_name(k)) {
+        if !it.computed && self.keys.iter().any(|k| it.key.is_specific_static_name(k)) {
             self.value(&it.value);
+        }
+        let all_key = (ALL_EXTERNAL_KEYS.iter()).find(|k| it.key.is_specific_static_name(k));
+        if let (Some(key), false, true) = (all_key, it.computed, self.keys == EXTERNAL_KEYS) {
+            if matches!(&it.value, Expression::BooleanLiteral(b) if b.value) && self.all.is_none() {
+                self.all = Some(key.to_string());
+            }
         }
         walk::walk_object_property(self, it);
     }
@@ -102,6 +154,39 @@ impl<'a> Visit<'a> for Finder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_left_external_are_read() {
+        // karakeep's apps/workers/tsdown.config.ts, shortened.
+        let got = bundle_externals(
+            Path::new("tsdown.config.ts"),
+            r#"export default defineConfig({
+  external: ["better-sqlite3", "liteque"],
+  noExternal: [/^@karakeep\//],
+})"#,
+        )
+        .unwrap();
+        assert_eq!(
+            got.patterns,
+            [
+                BundlePattern::Name("better-sqlite3".into()),
+                BundlePattern::Name("liteque".into())
+            ]
+        );
+        assert_eq!(got.all, None);
+        let got = bundle_externals(
+            Path::new("tsup.config.ts"),
+            "export default { skipNodeModulesBundle: true, deps: { neverBundle: [/^@aws-sdk\\//] } }",
+        )
+        .unwrap();
+        assert_eq!(got.all.as_deref(), Some("skipNodeModulesBundle"));
+        assert!(got.patterns[0].matches("@aws-sdk/client-s3"));
+        let off = bundle_externals(
+            Path::new("a.ts"),
+            "export default { skipNodeModulesBundle: false }",
+        );
+        assert_eq!(off.unwrap().all, None);
+    }
 
     fn read(source: &str) -> Vec<BundlePattern> {
         bundle_patterns(Path::new("tsdown.config.ts"), source).unwrap()

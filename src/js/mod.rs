@@ -33,7 +33,7 @@ mod specifier;
 
 pub use builtins::is_builtin;
 pub use bundle_configs::{vite_config, webpack_config, Listed, Setting, ViteConfig, WebpackConfig};
-pub use bundle_patterns::{bundle_patterns, BundlePattern};
+pub use bundle_patterns::{bundle_externals, bundle_patterns, BundleExternals, BundlePattern};
 pub use dotenv_calls::{dotenv_config_calls, DotenvCall, EnvPath};
 pub use exports::export_line;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};

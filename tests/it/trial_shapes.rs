@@ -1388,3 +1388,70 @@ fn a_service_started_by_tsx_is_refused_with_the_file_its_build_writes() {
         "{stdout}"
     );
 }
+
+/// karakeep's workers (before they declared `better-sqlite3`): tsdown leaves a native addon
+/// external (`external: [...]`) that only the internal package it inlines (`noExternal`)
+/// declares; the image built, then stopped at start with ERR_MODULE_NOT_FOUND. Here with tsup
+/// and `sharp`; generate refuses it before any build, naming the config, the package, the
+/// file importing it and the dependency to add.
+#[test]
+fn a_package_the_bundle_leaves_external_must_be_declared_by_the_service() {
+    let ws = crate::fixture_copy::copy("pnpm10-tsup-external", false);
+    let (stdout, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("apps/worker/tsup.config.ts: tsup bundles service `worker` but leaves `sharp` to Node at run time (its `external` list names it), and apps/worker/package.json does not declare it in dependencies: packages/db/src/index.ts:1 imports it; `@bx/db` declares it, but the bundle inlines that code into apps/worker/dist, where Node looks only in the service's node_modules; the image installs only what the service declares, so it would stop at start with ERR_MODULE_NOT_FOUND; add \"sharp\": \"0.34.5\" to the dependencies of apps/worker/package.json"),
+        "{stderr}"
+    );
+
+    // tsup's `skipNodeModulesBundle` leaves every package external: the same refusal.
+    let config = ws.path().join("apps/worker/tsup.config.ts");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let skip = text.replace("external: [\"sharp\"],", "skipNodeModulesBundle: true,");
+    std::fs::write(&config, &skip).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("leaves `sharp` to Node at run time (`skipNodeModulesBundle: true` leaves every package external)"),
+        "{stderr}"
+    );
+
+    // Without `external`, tsup bundles `sharp` (the service does not declare it): nothing left
+    // to Node, nothing refused.
+    std::fs::write(&config, text.replace("external: [\"sharp\"],", "")).unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("apps/worker/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("to Node at run time"), "{stderr}");
+}
+
+/// refly's `packages/openapi-schema/scripts/generate-docs.ts`: a script run by hand
+/// (`generate:docs`), outside the tsconfig's `include: ["src/**/*"]`, imports another package
+/// by relative path. Neither the build nor the service reads it: a warning, not a refusal.
+/// Once the build compiles it (`include`), or a compiled file imports it, it is refused again.
+#[test]
+fn an_import_in_a_file_nothing_reads_is_only_a_warning() {
+    let ws = crate::fixture_copy::copy("pnpm10-unread-script", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(stdout.contains("apps/api/Dockerfile"), "{stdout}");
+    assert!(
+        stderr.contains("warning: packages/schema/scripts/generate-docs.ts:3: '../../i18n/src/en' reaches `@ru/i18n` (packages/i18n), which packages/schema/package.json does not declare; add \"@ru/i18n\": \"workspace:*\" to its dependencies and import it by its name; not an error for `api`: neither the build nor the service reads packages/schema/scripts/generate-docs.ts (packages/schema/tsconfig.json does not compile it; no build, install or start script runs it; nothing they read imports it): only a script run by hand does"),
+        "{stderr}"
+    );
+
+    let refused = "error: service `api` imports code its image's build does not have (1 import):\n  packages/schema/scripts/generate-docs.ts:3: '../../i18n/src/en' reaches `@ru/i18n`";
+    let tsconfig = ws.path().join("packages/schema/tsconfig.json");
+    let text = std::fs::read_to_string(&tsconfig).unwrap();
+    let wider = text.replace(r#"["src/**/*"]"#, r#"["src/**/*", "scripts"]"#);
+    std::fs::write(&tsconfig, wider).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(stderr.contains(refused), "{stderr}");
+
+    std::fs::write(&tsconfig, text).unwrap();
+    let index = ws.path().join("packages/schema/src/index.ts");
+    std::fs::write(
+        &index,
+        "export const schemaVersion = \"1.4.0\";\nexport const docs = () => import(\"../scripts/generate-docs\");\n",
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(stderr.contains(refused), "{stderr}");
+}

@@ -135,7 +135,7 @@ fn strip<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
     }
 }
 
-fn is_source(file: &str) -> bool {
+pub(super) fn is_source(file: &str) -> bool {
     let name = file.rsplit('/').next().unwrap_or(file);
     !name.contains(".d.")
         && (name.rsplit_once('.')).is_some_and(|(_, ext)| SOURCE_EXTENSIONS.contains(&ext))
@@ -143,7 +143,11 @@ fn is_source(file: &str) -> bool {
 
 /// The source files (relative to the package folder) that run first: the entry's source, the
 /// source files the build and start scripts name, and a folder-bundling framework's folders.
-fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTreeSet<&'f str> {
+pub(super) fn roots<'f>(
+    node: &NodePackage,
+    files: &BTreeSet<&'f str>,
+    entry: &str,
+) -> BTreeSet<&'f str> {
     let mut out = BTreeSet::new();
     let entry = entry.trim_start_matches("./");
     let stem = entry.rsplit_once('.').map_or(entry, |(s, _)| s);
@@ -192,7 +196,7 @@ fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTre
 /// The files a module path (relative to the package folder, as an import names it) may be:
 /// itself, with a source extension, its folder's `index`, and the TypeScript source of a
 /// `.js` name (`./x.js` for `x.ts` under `moduleResolution: node16`).
-fn module_files<'f>(path: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
+pub(super) fn module_files<'f>(path: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
     // Called for every import followed and every root stem: the candidate names are built in
     // one buffer (not 19 `format!`s), and the 17 that start with `path` are only looked up when
     // some file does.

@@ -4,14 +4,16 @@
 //! A service that bundles an internal package whose entry is TypeScript loads it from its own
 //! output, so nothing else has to build it (latitude-llm's apps inline 40 such packages).
 //! It also reads the config's literal `outDir`, `format` and `entry` ([`output`]): what the
-//! build writes, for the entry a "no entry" refusal suggests.
+//! build writes, for the entry a "no entry" refusal suggests; and what it leaves to Node at
+//! run time (`external`, `neverBundle`, `skipNodeModulesBundle`), which the service must
+//! declare.
 //!
 //! Read at discovery (generate never looks at the disk). It only ever says a name IS bundled:
 //! a config it cannot read, or cannot parse, says nothing, and the caller keeps its warning.
 
 use std::path::Path;
 
-use crate::js::{bundle_patterns, BundlePattern};
+use crate::js::{bundle_externals, bundle_patterns, BundlePattern};
 use crate::workspace::relpath;
 
 /// The bundlers whose config is read, each with its config file names (in the tool's order).
@@ -57,6 +59,11 @@ pub struct Inlining {
     pub unread: Vec<String>,
     /// Whether an unread value may leave any package external (then nothing is claimed).
     pub externals_unknown: bool,
+    /// The config's key that leaves every registry package external, when one does
+    /// (tsup/tsdown `skipNodeModulesBundle: true`, tsdown `neverBundle: true`).
+    pub all_external: Option<String>,
+    /// The config file read, workspace-relative.
+    pub config: Option<String>,
 }
 
 impl Inlining {
@@ -86,23 +93,19 @@ pub fn inlining(
     scripts: &std::collections::BTreeMap<String, String>,
     start_file: Option<&str>,
 ) -> Inlining {
-    let patterns = bundled(root, dir, scripts.get("build").map(String::as_str));
-    if !patterns.is_empty() {
-        return Inlining {
-            by: "tsup/tsdown".into(),
-            inline: patterns,
-            ..Inlining::default()
-        };
+    let bundled = bundled(root, dir, scripts.get("build").map(String::as_str));
+    if let Some(b) = bundled
+        .filter(|b| !b.inline.is_empty() || !b.external.is_empty() || b.all_external.is_some())
+    {
+        return b;
     }
     super::server_bundle::inlining(root, dir, scripts, start_file).unwrap_or_default()
 }
 
-/// What the `build` script's tsup/tsdown inlines. Empty when the build runs neither tool, or
-/// its config is missing or unreadable.
-fn bundled(root: &Path, dir: &str, build: Option<&str>) -> Vec<BundlePattern> {
-    let Some(build) = build else {
-        return Vec::new();
-    };
+/// What the `build` script's tsup/tsdown inlines and leaves external. `None` when the build
+/// runs neither tool, or its config is missing or unreadable.
+fn bundled(root: &Path, dir: &str, build: Option<&str>) -> Option<Inlining> {
+    let build = build?;
     let words: Vec<&str> = build
         .split(|c: char| c.is_whitespace() || c == '&' || c == ';' || c == '|')
         .collect();
@@ -111,14 +114,23 @@ fn bundled(root: &Path, dir: &str, build: Option<&str>) -> Vec<BundlePattern> {
             continue;
         }
         for file in *files {
-            let path = root.join(relpath::child(dir, file));
+            let config = relpath::child(dir, file);
+            let path = root.join(&config);
             let Ok(text) = crate::fsio::read_to_string(&path) else {
                 continue;
             };
-            return bundle_patterns(&path, &text).unwrap_or_default();
+            let external = bundle_externals(&path, &text).ok()?;
+            return Some(Inlining {
+                by: format!("{tool} ({config})"),
+                inline: bundle_patterns(&path, &text).ok()?,
+                external: external.patterns,
+                all_external: external.all,
+                config: Some(config),
+                ..Inlining::default()
+            });
         }
     }
-    Vec::new()
+    None
 }
 
 /// What a tsup/tsdown build writes, as its config file's literals say (for the entry

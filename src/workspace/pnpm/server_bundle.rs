@@ -291,6 +291,7 @@ fn webpack(
         return None;
     }
     let mut out = Inlining::by(&format!("webpack ({file})"));
+    out.config = Some(file.clone());
     let set_externals = !c.externals.patterns.is_empty()
         || !c.externals.unread.is_empty()
         || !c.node_externals.is_empty();
@@ -360,6 +361,7 @@ fn vite(root: &Path, dir: &str, config: Option<String>, ssr: bool) -> Option<Inl
     let (file, text) = config_file(root, dir, config.as_deref(), VITE_FILES)?;
     let c = crate::js::vite_config(Path::new(&file), &text).ok()?;
     let mut out = Inlining::by(&format!("the Vite server build ({file})"));
+    out.config = Some(file.clone());
     match (&c.build_ssr, ssr) {
         (_, true) => {}
         (Setting::Set(v), false) if v != "false" => {}

@@ -125,7 +125,7 @@ pub fn predict(
 }
 
 /// Whether `file` and everything it extends were read exactly.
-fn chain_exact(files: &BTreeMap<String, Tsconfig>, file: &str, depth: usize) -> bool {
+pub(crate) fn chain_exact(files: &BTreeMap<String, Tsconfig>, file: &str, depth: usize) -> bool {
     let Some(t) = files.get(file) else {
         return false;
     };
@@ -302,7 +302,7 @@ fn matched(
 }
 
 /// An include pattern as globs: a last segment without a wildcard or a dot is a folder.
-fn as_include(pattern: &str) -> Vec<String> {
+pub(crate) fn as_include(pattern: &str) -> Vec<String> {
     let last = pattern.rsplit('/').next().unwrap_or(pattern);
     if last.contains(['*', '?', '.']) {
         vec![pattern.to_string()]
@@ -324,7 +324,7 @@ fn literal_base(pattern: &str) -> String {
     base.join("/")
 }
 
-fn globs(patterns: impl IntoIterator<Item = String>) -> Option<GlobSet> {
+pub(crate) fn globs(patterns: impl IntoIterator<Item = String>) -> Option<GlobSet> {
     let mut set = GlobSetBuilder::new();
     for p in patterns {
         set.add(GlobBuilder::new(&p).literal_separator(true).build().ok()?);

@@ -22,9 +22,13 @@
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
 
+mod bundled;
 mod erased;
 mod reach;
+mod read;
 mod undeclared;
+
+pub(crate) use bundled::check as check_bundle_externals;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,6 +49,9 @@ pub(crate) struct Resolved {
     /// Per package (by index), the target of each of its imports [`checked_imports`] yields,
     /// in that order (`None`: resolved from `node_modules` or Node).
     targets: Vec<std::sync::OnceLock<Vec<Option<Target>>>>,
+    /// Per package (by index), the files its build or the running service reads
+    /// ([`read::read_files`]; `None`: every file counts).
+    read: Vec<std::sync::OnceLock<Option<BTreeSet<String>>>>,
 }
 
 impl Resolved {
@@ -56,7 +63,19 @@ impl Resolved {
                 .iter()
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
+            read: ws
+                .packages
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
+    }
+
+    /// Whether the build of package `index` or the running service reads `file`.
+    fn reads(&self, ws: &Workspace, pnpm: &PnpmWorkspace, index: usize, file: &str) -> bool {
+        let read = self.read[index]
+            .get_or_init(|| read::read_files(&ws.packages, pnpm, &ws.packages[index]));
+        read.as_ref().is_none_or(|r| r.contains(file))
     }
 
     /// The targets of the imports of package `index`, resolved on first use.
@@ -187,6 +206,10 @@ pub(crate) fn check(
                 line = line.replace(TYPE_NOTE, "");
             }
             let why = erased
+                .or_else(|| {
+                    let read = resolved.reads(ws, pnpm, index, &import.file);
+                    (!read).then(|| ctx.unread(import))
+                })
                 .or_else(|| ctx.only_a_warning(import))
                 .or_else(|| ctx.undeclared_but_present(import, target))
                 .or_else(|| ctx.lazy_require(import, target));
@@ -209,7 +232,13 @@ pub(crate) fn check(
             ));
         }
         let shipped = index == service.package || service.runtime_closure.contains(&index);
-        warnings.extend(undeclared::warnings(pnpm, p, shipped, &registry));
+        let mut undeclared = undeclared::warnings(pnpm, p, shipped, &registry);
+        if !undeclared.is_empty() {
+            // A registry package that a file nothing reads imports cannot be missed.
+            registry.retain(|i| resolved.reads(ws, pnpm, index, &i.file));
+            undeclared = undeclared::warnings(pnpm, p, shipped, &registry);
+        }
+        warnings.extend(undeclared);
     }
     lines.dedup();
     if lines.is_empty() {
@@ -440,6 +469,17 @@ impl Importer<'_> {
             && (p.node.as_ref()).is_some_and(|n| {
                 n.scripts.contains_key("build") && n.config_files.iter().any(|f| names(path, f))
             })
+    }
+
+    /// Why a crossing in a file that neither the build nor the service reads cannot break
+    /// the image.
+    fn unread(&self, import: &SourceImport) -> String {
+        let p = &self.ws.packages[self.index];
+        let tsconfig = build_tsconfig(p).unwrap_or_default();
+        format!(
+            "not an error for `{}`: neither the build nor the service reads {} ({tsconfig} does not compile it; no build, install or start script runs it; nothing they read imports it): only a script run by hand does",
+            self.service.name, import.file
+        )
     }
 
     /// Why a crossing at `import` cannot break the image, when it cannot: a `require()` or

@@ -35,7 +35,7 @@ pub(super) fn flat_layout(pnpm: &PnpmWorkspace) -> Option<String> {
 
 /// The registry package a bare specifier names (`lodash/fp` -> `lodash`), `None` for a
 /// built-in module or a specifier that names no package.
-fn registry_name(specifier: &str) -> Option<&str> {
+pub(super) fn registry_name(specifier: &str) -> Option<&str> {
     if is_builtin(specifier) || specifier.starts_with(['.', '/', '#']) || specifier.contains(':') {
         return None;
     }
