@@ -202,6 +202,20 @@ impl<'de> Deserialize<'de> for BuildArg {
 #[serde(transparent)]
 pub struct DebianPackage(pub String);
 
+impl DebianPackage {
+    /// The names of `list`, each once, in the order given (`builder_packages` and
+    /// `runtime_packages` of either ecosystem).
+    pub fn names(list: &[DebianPackage]) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for p in list {
+            if !v.contains(&p.0) {
+                v.push(p.0.clone());
+            }
+        }
+        v
+    }
+}
+
 impl<'de> Deserialize<'de> for DebianPackage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let text = String::deserialize(d)?;
