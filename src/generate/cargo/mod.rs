@@ -514,7 +514,7 @@ fn unchecked_context(
         config_path,
     )?;
     let build_args = (overrides.iter())
-        .flat_map(|o| o.build_args.iter().map(|a| a.0.clone()))
+        .flat_map(|o| o.build_args.iter().map(|a| a.declaration()))
         .collect();
     Ok(CargoTemplateContext {
         common,
