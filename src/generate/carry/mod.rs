@@ -204,32 +204,41 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
             _ => {}
         }
     }
-    for found in &hand.build_args {
-        if let What::Arg(pairs) = &found.what {
-            build_arg(found, pairs, target, &mut out);
-        }
-    }
-    // `CMD HOSTNAME="0.0.0.0" node server.js` (Cap): its variables as `ENV`s, and the command
-    // after them read as the list it runs, when it is plain words.
-    let hand = match command::shell_env(&hand) {
-        Some((vars, rewritten)) => {
-            let from = out.items.len();
-            if let What::Env(pairs) = &vars.what {
-                env(&vars, pairs, (&generated, &dropped), target, &mut out);
-            }
-            for item in &mut out.items[from..] {
-                let var = item.instruction.trim_start_matches("ENV ").to_string();
-                item.instruction = format!("{var} (set by the CMD in shell form)");
-            }
-            rewritten
-        }
-        None => hand,
-    };
+    let hand = build_time(hand, (&generated, &dropped), target, &mut out);
     workdir_verdict(&hand, (&generated, target), &workdir, handwritten, &mut out);
     command::carry(&hand, &generated, &workdir, target, &mut out);
     // In the file's order (the working directory and the command are decided last).
     out.items.sort_by_key(|i| i.line);
     Ok(out)
+}
+
+/// The build stages' `ARG`s and the variables a shell-form `CMD` sets before its command
+/// (Cap's `CMD HOSTNAME="0.0.0.0" node server.js`, kept as `ENV`s); returns `hand` with that
+/// `CMD` read as the list of words after them, when they are plain words (see
+/// [`command::shell_env`]).
+fn build_time(
+    hand: FinalStage,
+    (generated, dropped): (&FinalStage, &[(String, usize)]),
+    target: &Target<'_>,
+    out: &mut Carried,
+) -> FinalStage {
+    for found in &hand.build_args {
+        if let What::Arg(pairs) = &found.what {
+            build_arg(found, pairs, target, out);
+        }
+    }
+    let Some((vars, rewritten)) = command::shell_env(&hand) else {
+        return hand;
+    };
+    let from = out.items.len();
+    if let What::Env(pairs) = &vars.what {
+        env(&vars, pairs, (generated, dropped), target, out);
+    }
+    for item in &mut out.items[from..] {
+        let var = item.instruction.trim_start_matches("ENV ").to_string();
+        item.instruction = format!("{var} (set by the CMD in shell form)");
+    }
+    rewritten
 }
 
 /// Whether the generated final stage copies the same build-context `sources` to `at` (an
