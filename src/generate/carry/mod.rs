@@ -1,7 +1,9 @@
 //! `generate --force` over a hand-written Dockerfile: what its final stage sets at run time
 //! (`ENV`, `EXPOSE`, `HEALTHCHECK`, `VOLUME`, `USER`, `STOPSIGNAL`, `ENTRYPOINT`/`CMD`) is
 //! compared with the
-//! Dockerfile isogen generates for the same service, and each setting is either kept (as a
+//! Dockerfile isogen generates for the same service, with the `ARG`s of the build stages it
+//! copies from (`build_args`) and the variables a shell-form `CMD` sets before its command
+//! (`env`), and each setting is either kept (as a
 //! setting of `[generate.services.<name>]` in isogen.toml, so the next `generate --check` stays
 //! clean), found the same already, or dropped with the reason.
 //!
