@@ -86,7 +86,8 @@ pub fn hand_written(
         };
         let _ = writeln!(
             report,
-            "{} is hand-written; --force replaces it. Its final stage's settings (kept ones go \
+            "{} is hand-written; --force replaces it. Its final stage's settings and build \
+             stages' ARGs (kept ones go \
              to {section} of isogen.toml):",
             file.path
         );

@@ -46,7 +46,7 @@
 //! runtime_packages = ["libpq5"]        # shared libraries for the runtime image
 //! features = ["tls"]                   # Cargo only: added to [generate.cargo] features
 //! no_default_features = true           # Cargo only: overrides [generate.cargo]
-//! build_args = ["NEXT_PUBLIC_APP_URL"] # ARG of the build stages (docker build --build-arg)
+//! build_args = ["NEXT_PUBLIC_APP_URL", "NEXT_PUBLIC_DOCKER_BUILD=true"] # ARG of the build stages (docker build --build-arg), NAME=value with a default
 //! ```
 
 use std::collections::BTreeMap;
@@ -174,22 +174,64 @@ pub struct ServiceConfig {
     pub build_args: Vec<BuildArg>,
 }
 
-/// The name of a build argument (`NEXT_PUBLIC_APP_URL`), checked while isogen.toml is read:
-/// a shell variable name, which `ARG` and `--build-arg` take.
+/// A build argument (`NEXT_PUBLIC_APP_URL`), or one with a default (`NEXT_PUBLIC_DOCKER_BUILD=true`,
+/// as `generate --force` carries a hand-written builder stage's `ARG`), checked while
+/// isogen.toml is read: a shell variable name, which `ARG` and `--build-arg` take, and a value
+/// on one line.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct BuildArg(pub String);
 
+impl BuildArg {
+    /// The variable's name (before any `=`).
+    pub fn name(&self) -> &str {
+        self.0.split_once('=').map_or(self.0.as_str(), |(n, _)| n)
+    }
+
+    /// What follows `ARG` in a Dockerfile: `NAME`, `NAME=value`, or `NAME="a value"` when the
+    /// value holds anything but plain characters (quotes, backslashes and `$` escaped, so
+    /// the build reads the value as written).
+    pub fn declaration(&self) -> String {
+        let Some((name, value)) = self.0.split_once('=') else {
+            return self.0.clone();
+        };
+        let plain = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.,:/@%+=".contains(c));
+        if plain {
+            return format!("{name}={value}");
+        }
+        let mut quoted = String::new();
+        for c in value.chars() {
+            if matches!(c, '"' | '\\' | '$') {
+                quoted.push('\\');
+            }
+            quoted.push(c);
+        }
+        format!("{name}=\"{quoted}\"")
+    }
+}
+
 impl<'de> Deserialize<'de> for BuildArg {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        let mut chars = text.chars();
+        let (name, value) = match text.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (text.as_str(), None),
+        };
+        let mut chars = name.chars();
         let first_ok = chars
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
         if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(serde::de::Error::custom(format!(
-                "build_args: `{text}` is not a variable name (letters, digits and `_`, not first a digit)"
+                "build_args: `{name}` is not a variable name (letters, digits and `_`, not first a digit)"
+            )));
+        }
+        if value.is_some_and(|v| v.contains(['\n', '\r'])) {
+            return Err(serde::de::Error::custom(format!(
+                "build_args: the default of `{name}` spans lines (expected NAME or NAME=value on one line)"
             )));
         }
         Ok(BuildArg(text))
@@ -201,6 +243,20 @@ impl<'de> Deserialize<'de> for BuildArg {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct DebianPackage(pub String);
+
+impl DebianPackage {
+    /// The names of `list`, each once, in the order given (`builder_packages` and
+    /// `runtime_packages` of either ecosystem).
+    pub fn names(list: &[DebianPackage]) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for p in list {
+            if !v.contains(&p.0) {
+                v.push(p.0.clone());
+            }
+        }
+        v
+    }
+}
 
 impl<'de> Deserialize<'de> for DebianPackage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -322,6 +378,26 @@ pub fn check_image(reference: &str, key: &str, config_path: &Path) -> Result<()>
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    #[test]
+    fn build_args_take_a_default_declared_as_the_build_reads_it() {
+        let c = Config::parse(
+            "[generate.services.web]\nbuild_args = [\"A\", \"B=true\", \"C=two words $x\"]\n",
+            Path::new("isogen.toml"),
+        )
+        .unwrap();
+        let args = &c.generate.service("web").unwrap().build_args;
+        let declared: Vec<String> = args.iter().map(BuildArg::declaration).collect();
+        assert_eq!(declared, ["A", "B=true", "C=\"two words \\$x\""]);
+        assert_eq!(args[1].name(), "B");
+        let err = Config::parse(
+            "[generate.services.web]\nbuild_args = [\"1A=x\"]\n",
+            Path::new("isogen.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`1A` is not a variable name"), "{err}");
+    }
 
     #[test]
     fn full_section_parses() {

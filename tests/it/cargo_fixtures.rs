@@ -28,6 +28,7 @@
 //! | cargo-search | a search server beside its offline maintenance tool (meilisearch's shape): `search`'s build script downloads its dashboard with an HTTP client crate (`minreq`; meilisearch's `reqwest`) behind the default feature `dashboard` (a warning with the file, line and feature, and `no_default_features = true` with the other default features, `index/all-languages`); its clap option's variable and loopback default are constants, the default given through a function (meilisearch's `MEILI_HTTP_ADDR`, `localhost:7700`: warned, with the variable); `searchtool` is a tool |
 //! | cargo-idm | an identity server over its core library beside a CLI (kanidm's shape): `.cargo/config.toml` links with `clang` and `-fuse-ld=lld` on Linux (a warning naming the lines and `builder_packages = ["clang", "lld"]`); the core puts a constant of the proto crate, `127.0.0.1:8443`, in place of an unset `bindaddress` whose variable the proto crate's clap struct declares (warned, with `IDM_BINDADDRESS`); the daemon needs `args = ["server"]` |
 //! | cargo-gossip | a gossip database's agent and its client in one binary (corrosion's `corrosion agent`): `args = ["agent"]`; its QUIC transport `[patch]`ed to a fork on GitHub, so Cargo.lock takes `quicwire` and `quicwire-proto` from git: a warning naming the repository and the crates before the build, which clones it |
+//! | cargo-registry | a crate registry server whose command line lives in its settings crate behind a wrapper (kellnr's `kellnr_settings::parse_cli()`, imported with `use`): an optional subcommand whose absence the code answers with the help (run bare it exits 0 having served nothing), refused without `args` at the settings crate's line, with `args = ["start", "--data-dir", "<data-dir>"]` from the `start` variant's flattened `ServerArgs` in another file; a mirror whose settings come through `Loader::default().load()`, a call isogen cannot follow: a warning that it cannot tell |
 //! | cargo-sso | a sign-on server whose handlers crate embeds the front end's build output with rust-embed from the workspace root (rauthy's `#[folder = "../../static/v1/"]`), not committed: a build input of the service (the sources stage copies `static/v1`) and a warning to build it first; `args = ["serve"]` |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
@@ -75,6 +76,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-idm", &["idmd"]),
     ("cargo-gossip", &["gossip"]),
     ("cargo-sso", &["sso"]),
+    ("cargo-registry", &["registry", "registry-mirror"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -984,4 +986,40 @@ fn a_required_option_of_a_command_line_declared_in_a_library_is_read_there() {
     )
     .unwrap();
     isogen().arg("generate").arg(dir.path()).assert().success();
+}
+
+/// kellnr's shape (tests/fixtures/cargo-registry): `registry`'s main calls
+/// `registry_settings::parse_cli()`, which parses the settings crate's `Cli`, whose subcommand
+/// is an `Option` the code answers with the help: run bare, the binary prints it and exits 0,
+/// serving nothing. Without `args` it is refused at the settings crate's line, naming where
+/// the help is printed and the `start` arguments of the struct flattened from another file;
+/// the mirror, whose settings come through a method isogen does not follow, is warned about
+/// as "cannot tell", and `cmd` or `args` silence that.
+#[test]
+fn a_command_line_parsed_in_another_workspace_crate_behind_a_wrapper_is_followed() {
+    let dir = fresh_copy("cargo-registry");
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    let text = fails(
+        &dir,
+        &[
+            "settings/src/cli.rs:17: binary `registry` (service `registry`) needs a subcommand: \
+             its command line takes one here, and without one its code prints the help at \
+             settings/src/cli.rs:52",
+            "by its name, args = [\"start\", \"--data-dir\", \"<data-dir>\"]",
+            "binary `registry-mirror` calls `registry_settings::Loader::default` of a workspace \
+             crate that parses the command line `Cli` (settings/src/cli.rs:12) or `MirrorCli` \
+             (settings/src/cli.rs:76), and isogen could not follow that call",
+        ],
+    );
+    assert!(!text.contains("registry-mirror` (service"), "{text}");
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.registry]\nargs = [\"start\", \"--data-dir\", \"/data\"]\n\n\
+         [generate.services.registry-mirror]\ncmd = [\"/app/registry-mirror\"]\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains("could not follow"), "{text}");
 }

@@ -267,3 +267,34 @@ fn package_manager_settings_of_any_case_are_not_carried() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_builder_stages_arg_and_a_shell_form_cmds_variables_are_carried() {
+    // Cap's apps/web/Dockerfile: `ARG NEXT_PUBLIC_DOCKER_BUILD=true` in the builder stage,
+    // which `next build` reads, and `CMD HOSTNAME="0.0.0.0" node apps/web/server.js`.
+    let ws = fixture("pnpm9-next");
+    let hand = "# syntax=docker.io/docker/dockerfile:1\nARG APP_ENV=docker\n\
+        FROM node:24-alpine AS base\nRUN corepack enable\n\
+        FROM base AS builder\nWORKDIR /app\nCOPY . .\nRUN pnpm i --frozen-lockfile\n\
+        ARG NEXT_PUBLIC_DOCKER_BUILD=true\nARG APP_ENV\nARG TARGETARCH\nARG PNPM_VERSION=9\n\
+        ENV NEXT_PUBLIC_WEB_URL=http://localhost:3000\nRUN pnpm run build:web\n\
+        FROM base AS unused\nARG NOT_COPIED=1\n\
+        FROM base AS runner\nWORKDIR /app\n\
+        COPY --from=builder /app/apps/web/.next/standalone ./\n\
+        USER nextjs\nEXPOSE 3000\nCMD HOSTNAME=\"0.0.0.0\" NODE_OPTIONS=--max-old-space-size=2048 node apps/web/server.js\n";
+    std::fs::write(ws.path().join("apps/web/Dockerfile"), hand).unwrap();
+    let shown = force(ws.path());
+    insta::assert_snapshot!(shown);
+    assert!(!shown.contains("NOT_COPIED"), "{shown}");
+    let dockerfile = std::fs::read_to_string(ws.path().join("apps/web/Dockerfile")).unwrap();
+    let builder = &dockerfile[dockerfile.find("AS builder").unwrap()..];
+    let builder = &builder[..builder.find("\nFROM ").unwrap()];
+    for line in ["ARG NEXT_PUBLIC_DOCKER_BUILD=true", "ARG APP_ENV=docker"] {
+        assert!(builder.contains(line), "{line} in\n{builder}");
+    }
+    let runtime = &dockerfile[dockerfile.rfind("\nFROM ").unwrap()..];
+    assert!(
+        runtime.contains("NODE_OPTIONS=\"--max-old-space-size=2048\""),
+        "{runtime}"
+    );
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::words::is_path;
 use crate::error::{Error, Result};
-use crate::generate::cfg::ServiceConfig;
+use crate::generate::cfg::{DebianPackage, ServiceConfig};
 use crate::workspace::{Service, Workspace};
 
 /// The build inputs of `service`: the configured ones (relative to the workspace root), the
@@ -155,17 +155,11 @@ pub(super) fn packages(
     service: &Service,
     overrides: Option<&ServiceConfig>,
 ) -> (Vec<String>, Vec<String>) {
-    let names = |list: &[crate::generate::cfg::DebianPackage]| -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        for p in list {
-            if !v.contains(&p.0) {
-                v.push(p.0.clone());
-            }
-        }
-        v
-    };
     let (mut builder, runtime) = match overrides {
-        Some(o) => (names(&o.builder_packages), names(&o.runtime_packages)),
+        Some(o) => (
+            DebianPackage::names(&o.builder_packages),
+            DebianPackage::names(&o.runtime_packages),
+        ),
         None => (Vec::new(), Vec::new()),
     };
     let needs_protoc = service

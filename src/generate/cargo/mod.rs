@@ -127,6 +127,7 @@ pub fn renderings(
     let loopbacks = crate::generate::loopback::loopbacks(ws, service, overrides);
     warnings.extend(loopbacks.iter().map(|l| l.warning(&service.name)));
     warnings.extend(needed_options_missing(ws, service, overrides));
+    warnings.extend(unsure_command_line(ws, service, overrides));
     let refusal = command_line_given(ws, service, overrides);
     match (refusal, unchecked_context(ws, service, config, config_path)) {
         (Err(refused), Ok(ctx)) => {
@@ -240,6 +241,40 @@ fn needed_options_missing(
     )]
 }
 
+/// For a service whose binary calls into a workspace crate that parses a command line through
+/// a call isogen could not follow (see `workspace::cargo::cli_follow`), when isogen.toml says
+/// neither `args` nor `cmd`: the warning that says isogen cannot tell whether it runs bare.
+fn unsure_command_line(
+    ws: &Workspace,
+    service: &Service,
+    overrides: Option<&ServiceConfig>,
+) -> Option<String> {
+    if overrides.is_some_and(|o| o.cmd.is_some() || !o.args.is_empty()) {
+        return None;
+    }
+    let package = ws.service_package(service);
+    let c = package.cargo.as_ref()?;
+    let u = c
+        .unsure_command_lines
+        .iter()
+        .find(|u| u.bin == service.entry)?;
+    let parsers: Vec<String> = (u.parsers.iter())
+        .map(|(ident, file, line)| format!("`{ident}` ({file}:{line})"))
+        .collect();
+    Some(format!(
+        "service `{name}`: binary `{bin}` calls `{call}` of a workspace crate that parses \
+         the command line {parsers}, and isogen could not follow that call to a parse, so it \
+         cannot tell whether the binary serves when run bare, as CMD [\"/app/{bin}\"] runs \
+         it. Run it bare once; if it needs a subcommand or arguments, set `args` in \
+         [generate.services.{name}] of isogen.toml, and if it does not, set cmd = \
+         [\"/app/{bin}\"] to say so",
+        name = service.name,
+        bin = u.bin,
+        call = u.call,
+        parsers = parsers.join(" or "),
+    ))
+}
+
 /// The Dockerfile and ignore file renderings of a service's context.
 fn files_of(ctx: &CargoTemplateContext) -> Result<Vec<Rendering>> {
     let tera_ctx = tera::Context::from_serialize(ctx).map_err(|e| Error::Template {
@@ -340,16 +375,27 @@ fn subcommand_needed(
             crate::workspace::cargo::services::toml_list(&args)
         ),
     };
+    // kellnr: clap lets it be left out, and the code then prints the help and stops.
+    let bin = &r.bin;
+    let why = match &r.help_at {
+        None => format!(
+            "its command line requires one here, so run bare, as CMD [\"/app/{bin}\"] \
+             would, it prints its usage and exits"
+        ),
+        Some(at) => format!(
+            "its command line takes one here, and without one its code prints the help at \
+             {at} and does nothing else, so run bare, as CMD [\"/app/{bin}\"] would, it \
+             serves nothing"
+        ),
+    };
     Error::WorkspaceAt {
         path: ws.root.join(&r.file),
         location: r.line.to_string(),
         message: format!(
-            "binary `{bin}` (service `{name}`) needs a subcommand: its command line \
-             requires one here, so run bare, as CMD [\"/app/{bin}\"] would, it prints its \
-             usage and exits. Say what the image runs in [generate.services.{name}] of \
-             isogen.toml: args = [\"<subcommand>\", ...] (the one that serves{choices}), or \
-             cmd = [\"/app/{bin}\"] if it runs without one",
-            bin = r.bin,
+            "binary `{bin}` (service `{name}`) needs a subcommand: {why}. Say what the image \
+             runs in [generate.services.{name}] of isogen.toml: args = [\"<subcommand>\", \
+             ...] (the one that serves{choices}), or cmd = [\"/app/{bin}\"] if it runs \
+             without one",
             name = service.name
         ),
     }
@@ -514,7 +560,7 @@ fn unchecked_context(
         config_path,
     )?;
     let build_args = (overrides.iter())
-        .flat_map(|o| o.build_args.iter().map(|a| a.0.clone()))
+        .flat_map(|o| o.build_args.iter().map(|a| a.declaration()))
         .collect();
     Ok(CargoTemplateContext {
         common,

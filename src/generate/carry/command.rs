@@ -5,7 +5,7 @@
 //!
 //! Pure: decisions only.
 
-use super::stage::{FinalStage, Form, What};
+use super::stage::{FinalStage, Form, Found, What};
 use super::{Carried, Target, Verdict};
 use crate::workspace::pnpm::start_script::NODE_VALUE_OPTIONS;
 
@@ -83,6 +83,56 @@ pub(super) fn carry(
         out,
     );
     out.push(line, &text, verdict);
+}
+
+/// For a final stage whose command is a shell-form `CMD` (no `ENTRYPOINT`) that starts with
+/// variable assignments (Cap's `CMD HOSTNAME="0.0.0.0" node apps/web/server.js`): those
+/// variables (as an `ENV` at the CMD's line) and the stage with the CMD read as the list of
+/// words after them, when those are plain words (no variable, quote left open, pipe, list,
+/// redirection or subshell: what `/bin/sh` would run as one command); the CMD stays in shell
+/// form otherwise. `None` when the command sets no variable.
+pub(super) fn shell_env(hand: &FinalStage) -> Option<(Found, FinalStage)> {
+    if hand
+        .found
+        .iter()
+        .any(|f| matches!(f.what, What::Entrypoint(_)))
+    {
+        return None;
+    }
+    let at = hand
+        .found
+        .iter()
+        .rposition(|f| matches!(f.what, What::Cmd(_)))?;
+    let What::Cmd(Form::Shell(line)) = &hand.found[at].what else {
+        return None;
+    };
+    let words = shlex::split(line)?;
+    let is_name = |k: &str| {
+        k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let vars: Vec<(String, String)> = words
+        .iter()
+        .map_while(|w| w.split_once('=').filter(|(k, _)| is_name(k)))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if vars.is_empty() {
+        return None;
+    }
+    let found = &hand.found[at];
+    let env = Found {
+        line: found.line,
+        text: found.text.clone(),
+        what: What::Env(Ok(vars.clone())),
+    };
+    let mut stage = hand.clone();
+    let rest = &words[vars.len()..];
+    let plain =
+        !rest.is_empty() && !line.contains(['$', '|', '&', ';', '<', '>', '(', ')', '`', '*', '?']);
+    if plain {
+        stage.found[at].what = What::Cmd(Form::Exec(rest.to_vec()));
+    }
+    Some((env, stage))
 }
 
 fn base(program: &str) -> &str {

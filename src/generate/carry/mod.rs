@@ -1,7 +1,9 @@
 //! `generate --force` over a hand-written Dockerfile: what its final stage sets at run time
 //! (`ENV`, `EXPOSE`, `HEALTHCHECK`, `VOLUME`, `USER`, `STOPSIGNAL`, `ENTRYPOINT`/`CMD`) is
 //! compared with the
-//! Dockerfile isogen generates for the same service, and each setting is either kept (as a
+//! Dockerfile isogen generates for the same service, with the `ARG`s of the build stages it
+//! copies from (`build_args`) and the variables a shell-form `CMD` sets before its command
+//! (`env`), and each setting is either kept (as a
 //! setting of `[generate.services.<name>]` in isogen.toml, so the next `generate --check` stays
 //! clean), found the same already, or dropped with the reason.
 //!
@@ -52,6 +54,8 @@ pub struct Settings {
     pub stop_signal: Option<StopSignal>,
     /// `workdir` (Cargo only).
     pub workdir: Option<String>,
+    /// `build_args`: a build stage's `ARG`s, `NAME=default` or `NAME`.
+    pub build_args: Vec<String>,
 }
 
 impl Settings {
@@ -202,11 +206,41 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
             _ => {}
         }
     }
+    let hand = build_time(hand, (&generated, &dropped), target, &mut out);
     workdir_verdict(&hand, (&generated, target), &workdir, handwritten, &mut out);
     command::carry(&hand, &generated, &workdir, target, &mut out);
     // In the file's order (the working directory and the command are decided last).
     out.items.sort_by_key(|i| i.line);
     Ok(out)
+}
+
+/// The build stages' `ARG`s and the variables a shell-form `CMD` sets before its command
+/// (Cap's `CMD HOSTNAME="0.0.0.0" node server.js`, kept as `ENV`s); returns `hand` with that
+/// `CMD` read as the list of words after them, when they are plain words (see
+/// [`command::shell_env`]).
+fn build_time(
+    hand: FinalStage,
+    (generated, dropped): (&FinalStage, &[(String, usize)]),
+    target: &Target<'_>,
+    out: &mut Carried,
+) -> FinalStage {
+    for found in &hand.build_args {
+        if let What::Arg(pairs) = &found.what {
+            build_arg(found, pairs, target, out);
+        }
+    }
+    let Some((vars, rewritten)) = command::shell_env(&hand) else {
+        return hand;
+    };
+    let from = out.items.len();
+    if let What::Env(pairs) = &vars.what {
+        env(&vars, pairs, (generated, dropped), target, out);
+    }
+    for item in &mut out.items[from..] {
+        let var = item.instruction.trim_start_matches("ENV ").to_string();
+        item.instruction = format!("{var} (set by the CMD in shell form)");
+    }
+    rewritten
 }
 
 /// Whether the generated final stage copies the same build-context `sources` to `at` (an
@@ -580,6 +614,92 @@ fn env(
                 toml_key(key),
                 toml_value(value.as_str())
             ))
+        };
+        out.push(found.line, &text, verdict);
+    }
+}
+
+/// Variables BuildKit gives every build (the platforms, the proxies) without an `ARG`
+/// default: `docker build` sets them whatever the Dockerfile says.
+const BUILDKIT_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+];
+
+/// A build stage's `ARG` (see [`stage::FinalStage::build_args`]): each variable kept in
+/// `build_args` with its default (`NAME=value`), so the generated build stages declare it and
+/// the build reads the same value; dropped when BuildKit sets it anyway, when it configures
+/// the hand-written build's package manager, when its default names another variable, or when
+/// isogen.toml lists it already.
+fn build_arg(
+    found: &Found,
+    pairs: &Result<Vec<(String, Option<String>)>, String>,
+    target: &Target<'_>,
+    out: &mut Carried,
+) {
+    let pairs = match pairs {
+        Ok(p) => p,
+        Err(why) => {
+            let why = format!(
+                "it cannot be read: {why}; set `build_args` in {}",
+                target.section
+            );
+            return out.push(found.line, &found.text, Verdict::Dropped(why));
+        }
+    };
+    for (key, value) in pairs {
+        let setting = match value {
+            Some(v) => format!("{key}={v}"),
+            None => key.clone(),
+        };
+        let text = match value {
+            Some(v) => format!("ARG {key}={}", shell_quote(v)),
+            None => format!("ARG {key}"),
+        };
+        let listed = (target.existing.iter())
+            .flat_map(|c| &c.build_args)
+            .find(|a| a.name() == key);
+        let verdict = if let Some(a) = listed {
+            match a.0 == setting {
+                true => Verdict::Same,
+                false => {
+                    Verdict::Dropped(format!("isogen.toml lists {:?} in build_args already", a.0))
+                }
+            }
+        } else if BUILDKIT_ARGS.contains(&key.to_ascii_uppercase().as_str()) && value.is_none() {
+            Verdict::Dropped("BuildKit sets it for every build".into())
+        } else if tooling_env(key) {
+            Verdict::Dropped(
+                "it configures the hand-written build's package manager or toolchain; the \
+                 generated build stages install their own"
+                    .into(),
+            )
+        } else if value.as_ref().is_some_and(|v| v.contains('$')) {
+            Verdict::Dropped(format!(
+                "its default refers to a variable, which the generated build stages do not \
+                 define; set build_args in {} to `{key}=<value>`",
+                target.section
+            ))
+        } else {
+            if !out.settings.build_args.contains(&setting) {
+                out.settings.build_args.push(setting.clone());
+            }
+            let when = match value {
+                Some(_) => "the generated build stages declare it with this default",
+                None => "the generated build stages declare it; pass it with --build-arg",
+            };
+            Verdict::Kept(format!("build_args = [{}] ({when})", toml_value(setting)))
         };
         out.push(found.line, &text, verdict);
     }

@@ -31,6 +31,8 @@ pub enum What {
     /// out) and destination.
     CopyContext(Vec<String>, String),
     StopSignal(String),
+    /// `ARG` of a build stage: its names with their defaults, or why they could not be read.
+    Arg(Result<Vec<(String, Option<String>)>, String>),
 }
 
 /// One instruction, where it is and how it reads.
@@ -49,6 +51,12 @@ pub struct FinalStage {
     /// The image the chain starts from (`node:20-slim`, `gcr.io/distroless/cc-debian12`).
     pub base: String,
     pub found: Vec<Found>,
+    /// The `ARG`s of the build stages the final stage copies from (`COPY --from=builder`),
+    /// and of the stages those are built from or copy from, outside the final stage's own
+    /// chain: what the hand-written build reads at build time (Cap's `ARG
+    /// NEXT_PUBLIC_DOCKER_BUILD=true`, which its `next build` reads). A stage's `ARG NAME`
+    /// without a default takes the global `ARG`'s.
+    pub build_args: Vec<Found>,
 }
 
 /// Reads `text`; the error is `line N: what the parser expected`.
@@ -103,7 +111,100 @@ pub fn service_stage(text: &str, service: Option<&str>) -> Result<FinalStage, St
             }
         }
     }
-    Ok(FinalStage { base, found })
+    let build_args = build_stage_args(text, &file, &stages, &chain, escape);
+    Ok(FinalStage {
+        base,
+        found,
+        build_args,
+    })
+}
+
+/// The `ARG`s of the stages the chain `chain` copies from (transitively, with the stages
+/// those are built from), in the file's order; see [`FinalStage::build_args`].
+fn build_stage_args(
+    text: &str,
+    file: &parse_dockerfile::Dockerfile<'_>,
+    stages: &[parse_dockerfile::Stage<'_, '_>],
+    chain: &[usize],
+    escape: char,
+) -> Vec<Found> {
+    let named = |name: &str| -> Option<usize> {
+        let name = name.to_ascii_lowercase();
+        (stages.iter().position(|st| {
+            (st.from.as_.as_ref()).is_some_and(|(_, n)| n.value.to_ascii_lowercase() == name)
+        }))
+        .or_else(|| name.parse::<usize>().ok().filter(|&i| i < stages.len()))
+    };
+    let mut reached = vec![false; stages.len()];
+    let mut todo: Vec<usize> = chain.to_vec();
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        todo.extend(named(&stages[i].from.image.value).filter(|&p| p < i));
+        for instruction in stages[i].instructions {
+            let options = match instruction {
+                Instruction::Copy(c) => &c.options,
+                Instruction::Add(a) => &a.options,
+                _ => continue,
+            };
+            let from = options
+                .iter()
+                .find(|f| f.name.value.eq_ignore_ascii_case("from"))
+                .and_then(|f| f.value.as_ref());
+            todo.extend(from.and_then(|v| named(&v.value)).filter(|&p| p < i));
+        }
+    }
+    let globals: Vec<(String, Option<String>)> = file
+        .global_args()
+        .filter_map(|a| arg_pairs(&a.arguments.value, escape).ok())
+        .flatten()
+        .collect();
+    let mut out = Vec::new();
+    for (i, stage) in stages.iter().enumerate() {
+        if !reached[i] || chain.contains(&i) {
+            continue;
+        }
+        for instruction in stage.instructions {
+            let Instruction::Arg(a) = instruction else {
+                continue;
+            };
+            let pairs = arg_pairs(&a.arguments.value, escape).map(|pairs| {
+                pairs
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let global = || globals.iter().find(|(g, _)| *g == name)?.1.clone();
+                        let value = value.or_else(global);
+                        (name, value)
+                    })
+                    .collect()
+            });
+            let (start, end) = (a.arg.span.start, a.arguments.span.end);
+            out.push(Found {
+                line: text[..start.min(text.len())].matches('\n').count() + 1,
+                text: one_line(text.get(start..end).unwrap_or_default(), escape),
+                what: What::Arg(pairs),
+            });
+        }
+    }
+    out
+}
+
+/// `ARG`'s names and defaults: `A B=1 C="two words"`, split into words as BuildKit does (see
+/// [`env_pairs`]).
+fn arg_pairs(arguments: &str, escape: char) -> Result<Vec<(String, Option<String>)>, String> {
+    if escape != '\\' && arguments.contains(escape) {
+        return Err(format!("it uses the escape character {escape:?}"));
+    }
+    let words = shlex::split(arguments).ok_or("its quotes do not close")?;
+    words
+        .iter()
+        .map(|w| match w.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), Some(v.to_string()))),
+            None if !w.is_empty() => Ok((w.clone(), None)),
+            _ => Err(format!("`{w}` is not name=value")),
+        })
+        .collect()
 }
 
 /// The index of the stage named `name` (case-insensitive) that no later stage builds on

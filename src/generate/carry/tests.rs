@@ -444,3 +444,51 @@ fn a_kept_start_interval_names_the_engines_that_refuse_it() {
         "{items:?}"
     );
 }
+
+/// A build stage's `ARG` against isogen.toml's `build_args`, and a shell-form `CMD` whose
+/// variables are kept while the command after them cannot be read as a list.
+#[test]
+fn build_args_listed_already_or_naming_variables_and_a_shell_cmd_with_a_pipe() {
+    let existing = ServiceConfig {
+        build_args: vec![
+            crate::generate::cfg::BuildArg("SAME=1".into()),
+            crate::generate::cfg::BuildArg("OTHER".into()),
+        ],
+        ..Default::default()
+    };
+    let t = Target {
+        existing: Some(&existing),
+        ..target(NODE_GENERATED)
+    };
+    let hand = "ARG V=2\nFROM node:20 AS build\nARG SAME=1 OTHER=3 FROM_VAR=$HOME\nARG V\nRUN x\n\
+                FROM node:20-slim\nCOPY --from=build /a /a\n\
+                CMD LOG=debug node dist/main.js | tee log\n";
+    let c = carry(hand, &t).unwrap();
+    let items: Vec<(String, Verdict)> = c
+        .items
+        .into_iter()
+        .map(|i| (i.instruction, i.verdict))
+        .collect();
+    assert_eq!(of(&items, "ARG SAME"), &Verdict::Same);
+    assert!(matches!(of(&items, "ARG OTHER"), Verdict::Dropped(w) if w.contains("\"OTHER\"")));
+    assert!(matches!(of(&items, "ARG FROM_VAR"), Verdict::Dropped(w) if w.contains("variable")));
+    // `ARG V` in the stage takes the global default.
+    assert!(matches!(of(&items, "ARG V=2"), Verdict::Kept(_)));
+    assert!(matches!(of(&items, "LOG=debug"), Verdict::Kept(_)));
+    assert!(matches!(of(&items, "CMD"), Verdict::Dropped(w) if w.contains("shell form")));
+    assert_eq!(c.settings.build_args, ["V=2"]);
+    assert_eq!(
+        c.settings.env,
+        [("LOG".to_string(), "debug".to_string())].into()
+    );
+    // Written into isogen.toml beside what it lists, a name once.
+    let text = "[generate.services.x]\nbuild_args = [\"OTHER\"]\n";
+    let settings = Settings {
+        build_args: vec!["OTHER=3".into(), "V=2".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        toml::add(text, "x", &settings).unwrap(),
+        "[generate.services.x]\nbuild_args = [\"OTHER\", \"V=2\"]\n"
+    );
+}

@@ -51,6 +51,20 @@ pub fn add(text: &str, service: &str, settings: &Settings) -> Result<String, Str
             a.push(Value::InlineTable(t));
         }
     }
+    if !settings.build_args.is_empty() {
+        list(section, "build_args")?;
+        let a = array(section, "build_args")?;
+        for arg in &settings.build_args {
+            let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
+            let listed = a.iter().any(|v| {
+                v.as_str()
+                    .is_some_and(|s| s.split_once('=').map_or(s, |(n, _)| n) == name)
+            });
+            if !listed {
+                a.push(arg.as_str());
+            }
+        }
+    }
     if let Some(h) = &settings.healthcheck {
         section.insert("healthcheck", Item::Value(healthcheck_value(h)));
     }

@@ -247,7 +247,7 @@ impl Svc<'_> {
     /// `build_args` of the service's settings: the builder's `ARG`s.
     fn build_args(&self) -> Vec<String> {
         (self.overrides.iter())
-            .flat_map(|o| o.build_args.iter().map(|a| a.0.clone()))
+            .flat_map(|o| o.build_args.iter().map(|a| a.declaration()))
             .collect()
     }
 

@@ -41,17 +41,11 @@ pub fn packages(
     build: &[BuildPackage],
     shipped: &[RuntimePackage],
 ) -> DebianPackages {
-    let names = |list: &[DebianPackage]| {
-        let mut v: Vec<String> = Vec::new();
-        for p in list {
-            if !v.contains(&p.0) {
-                v.push(p.0.clone());
-            }
-        }
-        v
-    };
     let (builder, mut runtime) = match overrides {
-        Some(o) => (names(&o.builder_packages), names(&o.runtime_packages)),
+        Some(o) => (
+            DebianPackage::names(&o.builder_packages),
+            DebianPackage::names(&o.runtime_packages),
+        ),
         None => (Vec::new(), Vec::new()),
     };
     let engines: Vec<String> = (build.iter())

@@ -8,14 +8,18 @@
 //! service; tensorzero's `evaluations` requires `--variant-name`.
 //!
 //! A field `#[command(flatten)]` brings in the fields of the struct it names (declared in the
-//! same files; not an `Option<...>` one), and a required argument group (`#[group(required =
+//! same files, each argument named with the file that declares it; not an `Option<...>` one),
+//! and a required argument group (`#[group(required =
 //! true)]` on such a struct, or `#[command(group(ArgGroup::new(..).required(true)...))]`)
 //! counts as one required option, its first member, whose flag the refusal's `args` gives.
 //!
 //! The struct is the one the binary parses (`Args::parse()` in its module files), declared in
 //! those files or, when they import it from a workspace crate (`use evaluations::Args`, the
 //! package's own library or another member), in that crate's module files: tensorzero's
-//! `evaluations/src/main.rs` parses the `Args` of `evaluations/src/cli.rs`.
+//! `evaluations/src/main.rs` parses the `Args` of `evaluations/src/cli.rs`; else the struct a
+//! workspace crate parses behind a function the binary calls (kellnr's
+//! `kellnr_settings::parse_cli()`; see `cli_follow`, which also says when it cannot tell).
+//! The struct's `#[command(subcommand)]` field is reported too, for `subcommands`.
 //!
 //! Besides, the options clap lets it leave out (`Option<...>`, no default) that the binary's
 //! own code cannot do without ([`NeededOption`]): a use of the field `<var>.<option>` whose
@@ -32,7 +36,7 @@ use syn::punctuated::Punctuated;
 use syn::visit::Visit;
 use syn::{Attribute, Expr, Fields, Item, Meta, Token, Type, UseTree};
 
-use super::model::{CliArg, NeededOption, RequiredArg};
+use super::model::{CliArg, NeededOption, RequiredArg, UnsureCommandLine};
 
 /// Field attribute keys that make a field something else than a required positional argument.
 const NOT_POSITIONAL: &[&str] = &[
@@ -112,6 +116,27 @@ pub(super) struct CommandLine {
     pub required: Option<RequiredArg>,
     /// The options clap lets it leave out that its code needs.
     pub needed: Vec<NeededOption>,
+    /// The subcommand field of the struct it parses, when it has one.
+    pub subcommand: Option<SubcommandField>,
+    /// It calls into a workspace crate that parses a command line, and isogen could not follow
+    /// the call to where it does.
+    pub unsure: Option<UnsureCommandLine>,
+}
+
+/// The `#[command(subcommand)]` field of the struct a binary parses.
+#[derive(Debug)]
+pub(super) struct SubcommandField {
+    /// The struct's file.
+    pub file: PathBuf,
+    /// The attribute's line, 1-based.
+    pub line: usize,
+    /// `Option<...>`: clap lets the command line leave it out.
+    pub optional: bool,
+    /// Where the code prints its help when it is left out (kellnr's `None => {
+    /// Cli::command().print_help() }`), `file:line` relative to the root.
+    pub help_at: Option<String>,
+    /// The files the struct's crate (or the binary) is made of, where its enum is declared.
+    pub files: Vec<PathBuf>,
 }
 
 /// The command line of binary `bin` (see the module's doc): `files` are its module files;
@@ -123,55 +148,97 @@ pub(super) fn command_line(
     files: &[PathBuf],
     crate_files: &dyn Fn(&str) -> Vec<PathBuf>,
 ) -> CommandLine {
-    let texts: Vec<(&PathBuf, String)> = files
-        .iter()
-        .filter_map(|f| crate::fsio::read_to_string(f).ok().map(|t| (f, t)))
-        .collect();
-    let sources: String = texts
-        .iter()
-        .map(|(_, t)| t.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let parsed: Vec<(&PathBuf, syn::File)> = texts
-        .iter()
-        .filter_map(|(f, t)| syn::parse_file(t).ok().map(|p| (*f, p)))
-        .collect();
-    let Some((file, (args, optional))) = parser_struct(&parsed, &sources, crate_files) else {
-        return CommandLine::default();
+    let parsed = parse_files(files);
+    let declared = match parser_struct(&parsed, crate_files) {
+        Lookup::Found(d) => d,
+        Lookup::Unsure(u) => {
+            let parsers = (u.parsers.into_iter())
+                .map(|(ident, file, line)| (ident, relative(root, Path::new(&file)), line))
+                .collect();
+            return CommandLine {
+                unsure: Some(UnsureCommandLine {
+                    bin: bin.to_string(),
+                    call: u.call,
+                    parsers,
+                }),
+                ..CommandLine::default()
+            };
+        }
+        Lookup::Nothing => return CommandLine::default(),
     };
-    let rel = relative(root, &file);
+    let relative_args = |args: &[CliArg]| -> Vec<CliArg> {
+        let mut args = args.to_vec();
+        for a in &mut args {
+            a.file = relative(root, Path::new(&a.file));
+        }
+        args
+    };
+    let (args, optional) = (
+        relative_args(&declared.fields.0),
+        relative_args(&declared.fields.1),
+    );
     let required = args.first().map(|first| RequiredArg {
         bin: bin.to_string(),
-        file: rel.clone(),
+        file: first.file.clone(),
         line: first.line,
         name: first.name.clone(),
         args: args.clone(),
     });
+    // The code that reads the options: the binary's, and the crate's that declares them.
+    let other = parse_files(&declared.files);
+    let code: Vec<&(PathBuf, syn::File)> = parsed.iter().chain(&other).collect();
     let mut needed: Vec<NeededOption> = Vec::new();
-    if !optional.is_empty() {
-        for (path, file) in &parsed {
-            let mut finder = Demands {
-                fields: &optional,
-                found: Vec::new(),
-            };
-            finder.visit_file(file);
-            for (name, line) in finder.found {
-                if needed.iter().any(|n| n.option.name == name) {
-                    continue;
-                }
-                let Some(option) = optional.iter().find(|o| o.name == name) else {
-                    continue;
-                };
-                needed.push(NeededOption {
-                    bin: bin.to_string(),
-                    file: rel.clone(),
-                    option: option.clone(),
-                    needed_at: format!("{}:{line}", relative(root, path)),
-                });
+    for (path, file) in code.iter().filter(|_| !optional.is_empty()) {
+        let mut finder = Demands {
+            fields: &optional,
+            found: Vec::new(),
+        };
+        finder.visit_file(file);
+        for (name, line) in finder.found {
+            if needed.iter().any(|n| n.option.name == name) {
+                continue;
             }
+            let Some(option) = optional.iter().find(|o| o.name == name) else {
+                continue;
+            };
+            needed.push(NeededOption {
+                bin: bin.to_string(),
+                file: option.file.clone(),
+                option: option.clone(),
+                needed_at: format!("{}:{line}", relative(root, path)),
+            });
         }
     }
-    CommandLine { required, needed }
+    let subcommand = declared.subcommand.map(|(line, optional, field)| {
+        let help_at = (code.iter()).find_map(|(path, file)| {
+            super::cli_follow::help_without(file, &field)
+                .map(|l| format!("{}:{l}", relative(root, path)))
+        });
+        SubcommandField {
+            file: declared.file.clone(),
+            line,
+            optional,
+            help_at,
+            files: declared.files.clone(),
+        }
+    });
+    CommandLine {
+        required,
+        needed,
+        subcommand,
+        unsure: None,
+    }
+}
+
+/// `files` parsed (a file that does not read or parse is left out).
+pub(super) fn parse_files(files: &[PathBuf]) -> Vec<(PathBuf, syn::File)> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let text = crate::fsio::read_to_string(f).ok()?;
+            Some((f.clone(), syn::parse_file(&text).ok()?))
+        })
+        .collect()
 }
 
 /// `file` relative to `root`, `/`-separated.
@@ -182,112 +249,187 @@ fn relative(root: &Path, file: &Path) -> String {
         .replace('\\', "/")
 }
 
-/// Calls that parse the process's command line into a struct: `Args::parse()`,
-/// `Opt::from_args()`, ...
-const PARSE_CALLS: &[&str] = &[
-    "parse()",
-    "try_parse()",
-    "parse_from(",
-    "try_parse_from(",
-    "from_args()",
-    "from_args_safe()",
-    "from_iter(",
+/// The associated functions that parse the process's command line into a struct:
+/// `Args::parse()`, `Opt::from_args()`, ...
+pub(super) const PARSE_FNS: &[&str] = &[
+    "parse",
+    "try_parse",
+    "parse_from",
+    "try_parse_from",
+    "from_args",
+    "from_args_safe",
+    "from_iter",
 ];
 
-/// Whether `sources` parse the command line into the type they call `name`.
-fn parsed_as(sources: &str, name: &str) -> bool {
-    PARSE_CALLS
-        .iter()
-        .any(|call| sources.contains(&format!("{name}::{call}")))
+/// The struct a binary parses its command line into, as [`parser_struct`] found it.
+struct Declared {
+    /// The struct's file.
+    file: PathBuf,
+    fields: ParserFields,
+    /// Its `#[command(subcommand)]` field: the attribute's line, whether it is an `Option`,
+    /// the field's name.
+    subcommand: Option<(usize, bool, String)>,
+    /// The module files of the workspace crate that declares it (none: the binary's own).
+    files: Vec<PathBuf>,
+}
+
+/// What [`parser_struct`] found.
+enum Lookup {
+    Found(Declared),
+    /// The binary calls into a workspace crate that parses a command line, through a call
+    /// isogen could not follow (the `bin` field is left empty).
+    Unsure(UnsureCommandLine),
+    Nothing,
 }
 
 /// The struct deriving `Parser` or `StructOpt` that the binary parses its command line into
-/// (`<Name>::parse()` in `sources`; structopt and clap also derive them on the argument
+/// (`<Name>::parse()` in its files; structopt and clap also derive them on the argument
 /// structs of subcommands, garage's `ConnectNodeOpt { node }`), with its file: declared in the
-/// binary's files, else imported from a workspace crate.
+/// binary's files, else imported from a workspace crate (`use evaluations::Args`), else
+/// parsed in a workspace crate behind a function the binary calls (kellnr's
+/// `kellnr_settings::parse_cli()`, see `cli_follow`).
 fn parser_struct(
-    parsed: &[(&PathBuf, syn::File)],
-    sources: &str,
+    parsed: &[(PathBuf, syn::File)],
     crate_files: &dyn Fn(&str) -> Vec<PathBuf>,
-) -> Option<(PathBuf, ParserFields)> {
-    let every: Vec<&Item> = parsed
-        .iter()
-        .flat_map(|(_, f)| all_items(&f.items))
-        .collect();
-    for (path, file) in parsed {
-        let own = all_items(&file.items)
-            .into_iter()
-            .find_map(|item| match item {
-                Item::Struct(s)
-                    if s.attrs.iter().any(derives_parser)
-                        && parsed_as(sources, &s.ident.to_string()) =>
-                {
-                    Some(fields_of(s, &every))
-                }
-                _ => None,
-            });
-        if let Some(s) = own {
-            return Some(((*path).clone(), s));
+) -> Lookup {
+    let calls = super::cli_follow::calls(parsed);
+    let parsed_here = |name: &str| {
+        calls.iter().any(|c| {
+            c.len() >= 2 && c[c.len() - 2] == name && PARSE_FNS.contains(&c[c.len() - 1].as_str())
+        })
+    };
+    let every = located(parsed);
+    let own = every.iter().find_map(|(file, item)| match item {
+        Item::Struct(s)
+            if s.attrs.iter().any(derives_parser) && parsed_here(&s.ident.to_string()) =>
+        {
+            Some(declared(s, file, &every, Vec::new()))
         }
+        _ => None,
+    });
+    if let Some(d) = own {
+        return Lookup::Found(d);
     }
     // `use evaluations::{Args, ...};` then `Args::parse()`: the crate's struct.
     let mut imports = Vec::new();
-    for (_, file) in parsed {
-        for item in all_items(&file.items) {
-            if let Item::Use(u) = item {
-                imported(&u.tree, &mut Vec::new(), &mut imports);
-            }
+    for (_, item) in &every {
+        if let Item::Use(u) = item {
+            imported(&u.tree, &mut Vec::new(), &mut imports);
         }
     }
-    imports.into_iter().find_map(|(local, path)| {
+    let from_crate = imports.iter().find_map(|(local, path)| {
         let (krate, ident) = (path.first()?, path.last()?);
         if path.len() < 2 || ["crate", "self", "super"].contains(&krate.as_str()) {
             return None;
         }
-        if !parsed_as(sources, &local) {
+        if !parsed_here(local) {
             return None;
         }
-        let needle = format!("struct {ident}");
-        crate_files(krate).into_iter().find_map(|f| {
-            let text = crate::fsio::read_to_string(&f).ok()?;
-            if !text.contains(&needle) {
-                return None;
-            }
-            let file = syn::parse_file(&text).ok()?;
-            let items = all_items(&file.items);
-            let found = items.iter().find_map(|item| match item {
-                Item::Struct(s) if s.ident == ident && s.attrs.iter().any(derives_parser) => {
-                    Some(fields_of(s, &items))
-                }
-                _ => None,
-            });
-            found.map(|s| (f, s))
-        })
+        in_crate(krate, ident, crate_files)
+    });
+    if let Some(d) = from_crate {
+        return Lookup::Found(d);
+    }
+    match super::cli_follow::follow(&calls, &imports, crate_files) {
+        super::cli_follow::Followed::Parsed { krate, ident } => {
+            in_crate(&krate, &ident, crate_files).map_or(Lookup::Nothing, Lookup::Found)
+        }
+        super::cli_follow::Followed::Unsure(u) => Lookup::Unsure(u),
+        super::cli_follow::Followed::Nothing => Lookup::Nothing,
+    }
+}
+
+/// The struct `ident` deriving `Parser` that workspace crate `krate` declares.
+fn in_crate(
+    krate: &str,
+    ident: &str,
+    crate_files: &dyn Fn(&str) -> Vec<PathBuf>,
+) -> Option<Declared> {
+    let files = crate_files(krate);
+    let parsed = parse_files(&files);
+    let items = located(&parsed);
+    items.iter().find_map(|(file, item)| match item {
+        Item::Struct(s) if s.ident == ident && s.attrs.iter().any(derives_parser) => {
+            Some(declared(s, file, &items, files.clone()))
+        }
+        _ => None,
     })
+}
+
+/// What [`Declared`] says of struct `s` in `file`.
+fn declared(s: &syn::ItemStruct, file: &Path, items: &Items<'_>, files: Vec<PathBuf>) -> Declared {
+    let subcommand = match &s.fields {
+        Fields::Named(named) => named.named.iter().find_map(|f| {
+            let attr = f
+                .attrs
+                .iter()
+                .find(|a| attr_keys(a).iter().any(|k| k == "subcommand"))?;
+            let optional = matches!(&f.ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"));
+            Some((attr.pound_token.span.start().line, optional, f.ident.as_ref()?.to_string()))
+        }),
+        _ => None,
+    };
+    Declared {
+        file: file.to_path_buf(),
+        fields: fields_of(s, file, items),
+        subcommand,
+        files,
+    }
 }
 
 /// A command line struct's required arguments and optional options.
 type ParserFields = (Vec<CliArg>, Vec<CliArg>);
 
-/// The required arguments and the optional options of struct `s`, with those of the structs
-/// it flattens (declared among `items`).
-fn fields_of(s: &syn::ItemStruct, items: &[&Item]) -> ParserFields {
-    let mut required = required_of(s, items, 0);
-    for a in group_required(s) {
+/// Items with the file that declares each.
+pub(super) type Items<'a> = [(&'a Path, &'a Item)];
+
+/// `args` with `file` as their file.
+fn in_file(mut args: Vec<CliArg>, file: &Path) -> Vec<CliArg> {
+    for a in &mut args {
+        a.file = file.to_string_lossy().into_owned();
+    }
+    args
+}
+
+/// The items of `parsed` files (and of their inline modules), each with its file.
+pub(super) fn located(parsed: &[(PathBuf, syn::File)]) -> Vec<(&Path, &Item)> {
+    parsed
+        .iter()
+        .flat_map(|(p, f)| {
+            all_items(&f.items)
+                .into_iter()
+                .map(move |i| (p.as_path(), i))
+        })
+        .collect()
+}
+
+/// The required arguments and the optional options of struct `s` (declared in `file`), with
+/// those of the structs it flattens (declared among `items`), each with its own file.
+fn fields_of(s: &syn::ItemStruct, file: &Path, items: &Items<'_>) -> ParserFields {
+    let mut required = required_of(s, file, items, 0);
+    for a in in_file(group_required(s), file) {
         if !required.iter().any(|r| r.name == a.name) {
             required.push(a);
         }
     }
-    (required, optional_of(s, items, 0))
+    (required, optional_of(s, file, items, 0))
 }
 
 /// How deep `#[command(flatten)]` is followed (a struct flattening itself ends there).
 const FLATTEN_DEPTH: usize = 4;
 
 /// The structs of `items` that the fields of `s` flatten (`#[command(flatten)] common:
-/// Common`; an `Option<Common>` is all optional and is left out).
-fn flattened<'a>(s: &syn::ItemStruct, items: &[&'a Item]) -> Vec<&'a syn::ItemStruct> {
-    let Fields::Named(fields) = &s.fields else {
+/// Common`; an `Option<Common>` is all optional and is left out), with their files.
+fn flattened<'a>(s: &syn::ItemStruct, items: &Items<'a>) -> Vec<(&'a syn::ItemStruct, &'a Path)> {
+    flattened_fields(&s.fields, items)
+}
+
+/// [`flattened`] for the fields of a struct or of a struct-like enum variant.
+fn flattened_fields<'a>(
+    fields: &Fields,
+    items: &Items<'a>,
+) -> Vec<(&'a syn::ItemStruct, &'a Path)> {
+    let Fields::Named(fields) = fields else {
         return Vec::new();
     };
     fields
@@ -306,38 +448,45 @@ fn flattened<'a>(s: &syn::ItemStruct, items: &[&'a Item]) -> Vec<&'a syn::ItemSt
             if last.ident == "Option" {
                 return None;
             }
-            items.iter().find_map(|i| match *i {
-                Item::Struct(t) if t.ident == last.ident => Some(t),
+            items.iter().find_map(|(f, i)| match *i {
+                Item::Struct(t) if t.ident == last.ident => Some((t, *f)),
                 _ => None,
             })
         })
         .collect()
 }
 
-/// The required arguments of struct `s` and of the structs it flattens, in field order.
-fn required_of(s: &syn::ItemStruct, items: &[&Item], depth: usize) -> Vec<CliArg> {
-    let Fields::Named(fields) = &s.fields else {
+/// The required arguments of struct `s` (in `file`) and of the structs it flattens, in field
+/// order.
+fn required_of(s: &syn::ItemStruct, file: &Path, items: &Items<'_>, depth: usize) -> Vec<CliArg> {
+    required_in(&s.fields, file, items, depth)
+}
+
+/// [`required_of`] for the fields of a struct or of a struct-like enum variant (kellnr's
+/// `Start { #[command(flatten)] server: SettingsArgs }`).
+fn required_in(fields: &Fields, file: &Path, items: &Items<'_>, depth: usize) -> Vec<CliArg> {
+    let Fields::Named(named) = fields else {
         return Vec::new();
     };
-    let mut out = required_fields(fields);
+    let mut out = in_file(required_fields(named), file);
     if depth < FLATTEN_DEPTH {
-        for t in flattened(s, items) {
-            out.extend(required_of(t, items, depth + 1));
-            out.extend(group_required(t));
+        for (t, tf) in flattened_fields(fields, items) {
+            out.extend(required_of(t, tf, items, depth + 1));
+            out.extend(in_file(group_required(t), tf));
         }
     }
     out
 }
 
 /// The optional options of struct `s` and of the structs it flattens.
-fn optional_of(s: &syn::ItemStruct, items: &[&Item], depth: usize) -> Vec<CliArg> {
+fn optional_of(s: &syn::ItemStruct, file: &Path, items: &Items<'_>, depth: usize) -> Vec<CliArg> {
     let Fields::Named(fields) = &s.fields else {
         return Vec::new();
     };
-    let mut out = optional_options(fields);
+    let mut out = in_file(optional_options(fields), file);
     if depth < FLATTEN_DEPTH {
-        for t in flattened(s, items) {
-            out.extend(optional_of(t, items, depth + 1));
+        for (t, tf) in flattened(s, items) {
+            out.extend(optional_of(t, tf, items, depth + 1));
         }
     }
     out
@@ -366,6 +515,7 @@ fn group_required(s: &syn::ItemStruct) -> Vec<CliArg> {
                 .and_then(|o| o.long.clone().or_else(|| o.short.clone())),
             short: o.and_then(|o| o.long.and(o.short)),
             line: ident.span().start().line,
+            file: String::new(),
         })
     };
     let mut out = Vec::new();
@@ -519,14 +669,10 @@ fn imported(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec
 /// with none are left out, as is a variant with subcommands of its own (what it requires
 /// depends on the next choice). Files that do not parse are skipped.
 pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, Vec<CliArg>> {
-    let parsed: Vec<syn::File> = files
-        .iter()
-        .filter_map(|f| crate::fsio::read_to_string(f).ok())
-        .filter_map(|text| syn::parse_file(&text).ok())
-        .collect();
-    let items: Vec<&Item> = parsed.iter().flat_map(|f| all_items(&f.items)).collect();
-    let Some(declared) = items.iter().find_map(|i| match i {
-        Item::Enum(e) if e.ident == ty => Some(e),
+    let parsed = parse_files(files);
+    let items = located(&parsed);
+    let Some((file, declared)) = items.iter().find_map(|(f, i)| match i {
+        Item::Enum(e) if e.ident == ty => Some((*f, e)),
         _ => None,
     }) else {
         return BTreeMap::new();
@@ -540,7 +686,9 @@ pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, V
             continue;
         }
         let args: Vec<CliArg> = match &v.fields {
-            Fields::Named(named) => required_fields(named),
+            // With the structs it flattens (kellnr's `Start { #[command(flatten)] server:
+            // SettingsArgs }`).
+            Fields::Named(_) => required_in(&v.fields, file, &items, 0),
             Fields::Unnamed(u) if u.unnamed.len() == 1 => {
                 let Type::Path(p) = &u.unnamed[0].ty else {
                     continue;
@@ -550,8 +698,8 @@ pub(super) fn subcommand_args(files: &[PathBuf], ty: &str) -> BTreeMap<String, V
                 };
                 items
                     .iter()
-                    .find_map(|i| match i {
-                        Item::Struct(s) if s.ident == name => Some(fields_of(s, &items).0),
+                    .find_map(|(f, i)| match i {
+                        Item::Struct(s) if s.ident == name => Some(fields_of(s, f, &items).0),
                         _ => None,
                     })
                     .unwrap_or_default()
@@ -598,6 +746,7 @@ fn required_fields(fields: &syn::FieldsNamed) -> Vec<CliArg> {
                     flag: None,
                     short: None,
                     line,
+                    file: String::new(),
                 });
             }
             let o = option_of(f)?;
@@ -607,6 +756,7 @@ fn required_fields(fields: &syn::FieldsNamed) -> Vec<CliArg> {
                 short: o.long.and(o.short),
                 name,
                 line,
+                file: String::new(),
             })
         })
         .collect()
@@ -627,6 +777,7 @@ fn optional_options(fields: &syn::FieldsNamed) -> Vec<CliArg> {
                 flag: o.long.clone().or_else(|| o.short.clone()),
                 short: o.long.and(o.short),
                 line: ident.span().start().line,
+                file: String::new(),
             })
         })
         .collect()
@@ -823,7 +974,7 @@ fn clap_items(attr: &Attribute) -> Vec<Meta> {
 }
 
 /// Whether `attr` is `#[derive(..., Parser, ...)]` (or `clap::Parser`, `StructOpt`).
-fn derives_parser(attr: &Attribute) -> bool {
+pub(super) fn derives_parser(attr: &Attribute) -> bool {
     if !attr.path().is_ident("derive") {
         return false;
     }
@@ -1107,5 +1258,62 @@ mod tests {
             Some(vec!["--url".to_string(), "<url>".to_string()])
         );
         assert_eq!(required_argv(&builder.replace(".required(true)", "")), None);
+    }
+
+    #[test]
+    fn a_flattened_struct_in_another_file_is_named_with_its_own_file_and_line() {
+        // kellnr's `SettingsArgs`, corrosion's `TemplateFlags`: the flattened struct lives in
+        // a file of its own; its line is in that file, not in the command line's.
+        let dir = tempfile::tempdir().unwrap();
+        let (main, server) = (dir.path().join("main.rs"), dir.path().join("server.rs"));
+        std::fs::write(
+            &main,
+            "mod server;\n#[derive(Parser)]\nstruct Cli {\n    #[command(flatten)]\n    server: server::ServerArgs,\n}\nfn main() {\n    let cli = Cli::parse();\n    let server = cli.server;\n    let path = server.config.expect(\"--config\");\n}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &server,
+            "#[derive(Args)]\npub struct ServerArgs {\n    #[arg(long)]\n    pub listen: String,\n    #[arg(long)]\n    pub config: Option<PathBuf>,\n}\n",
+        )
+        .unwrap();
+        let line = command_line(dir.path(), "b", &[main, server], &|_| Vec::new());
+        let r = line.required.unwrap();
+        assert_eq!((r.file.as_str(), r.line), ("server.rs", 4));
+        assert_eq!(r.args[0].file, "server.rs");
+        let n = &line.needed[0];
+        assert_eq!((n.file.as_str(), n.option.line), ("server.rs", 6));
+        assert_eq!(n.needed_at, "main.rs:10");
+    }
+
+    #[test]
+    fn a_command_line_parsed_behind_a_wrapper_of_a_workspace_crate_is_followed() {
+        // kellnr: `use kellnr_settings::parse_cli;` then `parse_cli()`, which runs
+        // `Cli::parse()` through a helper; an optional subcommand answered with the help.
+        let lib = "#[derive(Parser)]\npub struct Cli {\n    #[command(subcommand)]\n    pub command: Option<Command>,\n}\npub fn parse_cli() -> R { read() }\nfn read() -> R {\n    let cli = Cli::parse();\n    match cli.command {\n        None => { Cli::command().print_help().ok(); R::Help }\n        Some(c) => R::Run(c),\n    }\n}\n";
+        for main in [
+            "use evaluations::parse_cli;\nfn main() { parse_cli(); }\n",
+            "fn main() { evaluations::parse_cli(); }\n",
+            "use evaluations as settings;\nfn main() { settings::parse_cli(); }\n",
+        ] {
+            let s = line_of(main, lib).subcommand.expect(main);
+            assert_eq!((s.line, s.optional), (3, true), "{main}");
+            assert_eq!(s.help_at.as_deref(), Some("cli.rs:10"), "{main}");
+        }
+        // Without the help, an optional subcommand is only that.
+        let quiet = lib.replace("Cli::command().print_help().ok(); ", "");
+        let s = line_of("fn main() { evaluations::parse_cli(); }\n", &quiet).subcommand;
+        assert!(s.is_some_and(|s| s.help_at.is_none()));
+        // A call isogen cannot follow (a method) into a crate that parses: it says so.
+        let line = line_of(
+            "fn main() { evaluations::Loader::default().load(); }\n",
+            lib,
+        );
+        let u = line.unsure.expect("unsure");
+        assert_eq!(u.call, "evaluations::Loader::default");
+        assert_eq!(u.parsers, [("Cli".to_string(), "cli.rs".to_string(), 2)]);
+        // A crate that parses nothing: nothing to say.
+        let plain = "pub fn run() {}\n";
+        let line = line_of("fn main() { evaluations::run(); }\n", plain);
+        assert!(line.unsure.is_none() && line.subcommand.is_none());
     }
 }

@@ -49,6 +49,7 @@ mod bin_sources;
 mod build_programs;
 mod cargo_config;
 mod cli_args;
+mod cli_follow;
 mod deps;
 mod embeds;
 mod features;

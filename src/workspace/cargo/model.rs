@@ -139,6 +139,8 @@ pub struct CargoPackage {
     /// Options its binaries' command lines may leave out but their code needs (see
     /// [`NeededOption`]).
     pub needed_options: Vec<NeededOption>,
+    /// Binaries whose command line isogen could not read for sure (see `cli_follow`).
+    pub unsure_command_lines: Vec<UnsureCommandLine>,
     /// Where its binaries (or its library) bind their listening socket to a loopback address
     /// (see `loopback`): unreachable from outside a container.
     pub loopback_binds: Vec<LoopbackBind>,
@@ -222,6 +224,10 @@ pub struct RequiredSubcommand {
     /// subcommand, for those that have some (`start` -> `config` for `Start { config: PathBuf
     /// }`; see `cli_args`).
     pub arguments: std::collections::BTreeMap<String, Vec<CliArg>>,
+    /// When clap lets the subcommand be left out but the code then prints its help and does
+    /// nothing else (kellnr's `None => { Cli::command().print_help() }`): where, `file:line`
+    /// relative to the workspace root.
+    pub help_at: Option<String>,
 }
 
 /// A binary's required arguments (see `cli_args`): run bare, it prints its usage and exits.
@@ -239,6 +245,20 @@ pub struct RequiredArg {
     pub args: Vec<CliArg>,
 }
 
+/// A binary that calls into a workspace crate which parses a command line (a struct deriving
+/// `Parser` whose `parse()` that crate calls), through a call isogen could not follow to the
+/// parse (a method, a trait, a function it cannot tell apart): whether it runs bare is not
+/// known (see `cli_follow`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UnsureCommandLine {
+    pub bin: String,
+    /// The call the binary makes: `settings::Loader::default`.
+    pub call: String,
+    /// The command line structs the crate parses: name, file (relative to the workspace
+    /// root, `/`-separated) and line.
+    pub parsers: Vec<(String, String, usize)>,
+}
+
 /// One argument of a clap command line: a positional one or an option.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CliArg {
@@ -251,6 +271,9 @@ pub struct CliArg {
     pub short: Option<String>,
     /// The field's line, 1-based.
     pub line: usize,
+    /// The file that declares the field (a struct the command line flattens may live in
+    /// another file), relative to the workspace root, `/`-separated.
+    pub file: String,
 }
 
 impl CliArg {

@@ -439,6 +439,7 @@ impl Loader {
                 required_subcommands: Vec::new(),
                 required_args: Vec::new(),
                 needed_options: Vec::new(),
+                unsure_command_lines: Vec::new(),
                 loopback_binds: Vec::new(),
                 live_reload: None,
                 missing_embeds,

@@ -153,6 +153,12 @@ fn builder_names(lines: &[&str]) -> Vec<String> {
 fn field_type(field: &str) -> Option<String> {
     let (_, ty) = field.split_once(':')?;
     let ty = ty.trim().trim_end_matches(',').trim();
+    // `Option<Command>`: an optional subcommand whose absence the code answers with the help
+    // (kellnr's), read as a required one.
+    let ty = ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty);
     let ty = ty
         .strip_prefix("Box<")
         .and_then(|t| t.strip_suffix('>'))

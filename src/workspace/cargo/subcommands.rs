@@ -6,8 +6,12 @@
 //! refuses such a service until `args` (or `cmd`) says what to run.
 //!
 //! It reads the module files of each binary and of its package's library (where the command
-//! line often lives: quickwit's `quickwit_cli::cli`), looking for those markers line by line; it
-//! parses no Rust.
+//! line often lives: quickwit's `quickwit_cli::cli`), looking for those markers line by line.
+//! When none is there, the struct `cli_args` finds the binary parsing (parsed with `syn`, in
+//! another workspace crate too: kellnr's `kellnr_settings::Cli`) says: a subcommand field that
+//! is not an `Option`, or an `Option` whose absence the code answers by printing the help and
+//! nothing else (kellnr's `None => { Cli::command().print_help() }`: run bare it exits 0
+//! having served nothing).
 
 use std::path::Path;
 
@@ -67,40 +71,59 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
         let mut found = Vec::new();
         let mut args = Vec::new();
         let mut needed = Vec::new();
+        let mut unsure = Vec::new();
         for bin in &c.bins {
             let files = module_files(&root.join(dir).join(&bin.path));
             let line = super::cli_args::command_line(root, &bin.name, &files, &crate_files);
             args.extend(line.required);
             needed.extend(line.needed);
-            let place = files
+            unsure.extend(line.unsure);
+            let searched: Vec<_> = files.iter().chain(&lib_files).cloned().collect();
+            let place = searched
                 .iter()
-                .chain(&lib_files)
-                .find_map(|f| required_at(f).map(|line| (f, line)));
-            if let Some((file, line)) = place {
+                .find_map(|f| required_at(f).map(|line| (f.clone(), line, None)));
+            // Else the struct the binary parses, read where it is declared (another workspace
+            // crate: kellnr's `kellnr_settings::Cli`): a subcommand that is not an `Option`,
+            // or one whose absence the code answers with the help.
+            let (place, searched) = match (place, line.subcommand) {
+                (Some(p), _) => (Some(p), searched),
+                (None, Some(s)) if !s.optional || s.help_at.is_some() => {
+                    let files = [searched, s.files].concat();
+                    (Some((s.file, s.line, s.help_at)), files)
+                }
+                (None, _) => (None, searched),
+            };
+            if let Some((file, line, help_at)) = place {
                 let rel = file
                     .strip_prefix(root)
-                    .unwrap_or(file)
+                    .unwrap_or(&file)
                     .to_string_lossy()
                     .replace('\\', "/");
-                let searched: Vec<_> = files.iter().chain(&lib_files).cloned().collect();
                 let defaults = &c.default_features;
                 let (subcommands, ty) =
-                    super::subcommand_names::names(file, line, &searched, defaults);
-                let arguments = ty
+                    super::subcommand_names::names(&file, line, &searched, defaults);
+                let mut arguments = ty
                     .map(|ty| super::cli_args::subcommand_args(&searched, &ty))
                     .unwrap_or_default();
+                for a in arguments.values_mut().flatten() {
+                    let f = std::path::Path::new(&a.file);
+                    a.file =
+                        (f.strip_prefix(root).unwrap_or(f).to_string_lossy()).replace('\\', "/");
+                }
                 found.push(RequiredSubcommand {
                     bin: bin.name.clone(),
                     file: rel,
                     line,
                     subcommands,
                     arguments,
+                    help_at,
                 });
             }
         }
         c.required_subcommands = found;
         c.required_args = args;
         c.needed_options = needed;
+        c.unsure_command_lines = unsure;
     }
 }
 
