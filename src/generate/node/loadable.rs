@@ -125,7 +125,7 @@ pub(super) fn loadable(
 }
 
 /// `path` relative to the folder `dir` it is in (both workspace-relative).
-fn strip<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
+pub(super) fn strip<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
     if dir.is_empty() {
         return Some(path);
     }
@@ -144,17 +144,7 @@ fn is_source(file: &str) -> bool {
 /// The source files (relative to the package folder) that run first: the entry's source, the
 /// source files the build and start scripts name, and a folder-bundling framework's folders.
 fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTreeSet<&'f str> {
-    let mut out = BTreeSet::new();
-    let entry = entry.trim_start_matches("./");
-    let stem = entry.rsplit_once('.').map_or(entry, |(s, _)| s);
-    let rest = stem.split_once('/').map(|(_, r)| r);
-    let stems = [Some(stem.to_string()), rest.map(String::from)]
-        .into_iter()
-        .flatten()
-        .chain(rest.map(|r| format!("src/{r}")));
-    for s in stems {
-        out.extend(module_files(&s, files));
-    }
+    let mut out: BTreeSet<&'f str> = entry_sources(entry, files).into_iter().collect();
     let mut bundles_folders = false;
     for script in ["build", "start"] {
         for name in reached(&node.scripts, script) {
@@ -189,10 +179,32 @@ fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTre
     out
 }
 
+/// The source files (relative to the package folder) that may build `entry`: the entry itself
+/// when it is source, the same path without its first folder (`dist/server.js` from
+/// `server.ts`), or under `src/` in its place (`src/server.ts`).
+pub(super) fn entry_sources<'f>(entry: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
+    let entry = entry.trim_start_matches("./");
+    let stem = entry.rsplit_once('.').map_or(entry, |(s, _)| s);
+    let rest = stem.split_once('/').map(|(_, r)| r);
+    let stems = [Some(stem.to_string()), rest.map(String::from)]
+        .into_iter()
+        .flatten()
+        .chain(rest.map(|r| format!("src/{r}")));
+    let mut out = Vec::new();
+    for s in stems {
+        for f in module_files(&s, files) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
 /// The files a module path (relative to the package folder, as an import names it) may be:
 /// itself, with a source extension, its folder's `index`, and the TypeScript source of a
 /// `.js` name (`./x.js` for `x.ts` under `moduleResolution: node16`).
-fn module_files<'f>(path: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
+pub(super) fn module_files<'f>(path: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
     // Called for every import followed and every root stem: the candidate names are built in
     // one buffer (not 19 `format!`s), and the 17 that start with `path` are only looked up when
     // some file does.
