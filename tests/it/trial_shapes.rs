@@ -1388,3 +1388,21 @@ fn a_service_started_by_tsx_is_refused_with_the_file_its_build_writes() {
         "{stdout}"
     );
 }
+
+/// refly's sandbox-agent: an entry that only re-exports, one module calling `dotenv.config()`
+/// at load, nothing that keeps Node running: a warning naming the entry; its sibling `api`,
+/// whose entry is `export * from './server'` and whose server listens, gets none.
+#[test]
+fn an_entry_whose_graph_starts_nothing_is_named() {
+    let ws = crate::fixture_copy::copy("pnpm10-idle-entry", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains(
+            "the service `sandbox-agent` runs `dist/src/index.js`, built from \
+             `apps/sandbox-agent/src/index.ts`, but nothing in it or the 3 modules it imports \
+             starts what keeps Node running"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("the service `api` runs"), "{stderr}");
+}
