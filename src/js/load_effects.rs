@@ -12,7 +12,11 @@
 //!   (`setInterval`, `cron.schedule`, `new CronJob`), a worker or consumer (`new Worker`,
 //!   `.consume(`, `.subscribe(`, `.process(`, `process.stdin`, `spawn`/`fork`), an event source
 //!   (`.on('message', ...)`), a connection (`.connect(`), or an `await` at the top level (a
-//!   promise that may never settle). Heuristic on purpose: it errs towards "may keep running".
+//!   promise that may never settle), or a `require()`/`import()` of a computed name (what it
+//!   loads is not known). Heuristic on purpose: it errs towards "may keep running".
+//! - [`LoadEffects::for_effect`]: the modules loaded at the top level only for what loading
+//!   them does (`import 'x'`, a `require('x');` statement, `import('x');`), which the caller
+//!   cannot read when they come from `node_modules`.
 //!
 //! It never reads the disk; a file the parser refuses is a [`JsParseError`].
 
@@ -20,8 +24,9 @@ use std::path::Path;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    ArrowFunctionBody, AwaitExpression, CallExpression, Declaration, Expression, ForOfStatement,
-    FunctionBody, NewExpression, Statement, StaticMemberExpression, TaggedTemplateExpression,
+    Argument, ArrowFunctionBody, AwaitExpression, CallExpression, Declaration, Expression,
+    ForOfStatement, FunctionBody, ImportExpression, NewExpression, Statement,
+    StaticMemberExpression, TaggedTemplateExpression,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_span::{GetSpan, Span};
@@ -36,6 +41,9 @@ pub struct LoadEffects {
     pub runs: Option<(u32, String)>,
     /// (line, what) of the first call that may keep Node running.
     pub keeps_alive: Option<(u32, String)>,
+    /// The specifiers, as written, of the modules loaded at the top level for their effect
+    /// alone (no binding is used): `import 'x'`, `require('x');`, `import('x');`.
+    pub for_effect: Vec<String>,
 }
 
 /// Member calls that may start something that keeps Node running.
@@ -109,10 +117,11 @@ pub fn load_effects(path: &Path, source: &str) -> Result<LoadEffects, JsParseErr
         }
     };
     for s in &program.body {
-        if runs(s) {
+        if out.runs.is_none() && runs(s) {
             out.runs = Some((lines.line(s.span().start as usize), shown(s.span())));
-            break;
         }
+        out.for_effect
+            .extend(loaded_for_effect(s).map(String::from));
     }
     let mut alive = Alive {
         depth: 0,
@@ -123,6 +132,37 @@ pub fn load_effects(path: &Path, source: &str) -> Result<LoadEffects, JsParseErr
         .found
         .map(|span| (lines.line(span.start as usize), shown(span)));
     Ok(out)
+}
+
+/// The module the top-level statement `s` loads for its effect alone: `import 'x'`,
+/// `require('x');`, `import('x');`, `await import('x');`.
+fn loaded_for_effect<'s>(s: &'s Statement<'_>) -> Option<&'s str> {
+    let e = match s {
+        Statement::ImportDeclaration(i) => {
+            let bare = i.specifiers.is_none() && i.import_kind.is_value();
+            return bare.then(|| i.source.value.as_str());
+        }
+        Statement::ExpressionStatement(e) => e.expression.without_parentheses(),
+        _ => return None,
+    };
+    let e = match e {
+        Expression::AwaitExpression(a) => a.argument.without_parentheses(),
+        e => e,
+    };
+    match e {
+        Expression::CallExpression(c) if c.callee.is_specific_id("require") => {
+            literal(c.arguments.first()?.as_expression()?).map(|(s, _)| s)
+        }
+        Expression::ImportExpression(i) => literal(&i.source).map(|(s, _)| s),
+        _ => None,
+    }
+}
+
+/// Whether `args` name a module by a literal (`require('x')`), not a computed name.
+fn literal_name(args: &[Argument<'_>]) -> bool {
+    (args.first())
+        .and_then(|a| a.as_expression())
+        .is_some_and(|a| literal(a).is_some())
 }
 
 /// Whether the top-level statement `s` runs code when the module loads.
@@ -271,7 +311,16 @@ impl<'a> Visit<'a> for Alive {
         }
         walk::walk_static_member_expression(self, it);
     }
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if literal(&it.source).is_none() {
+            self.hit(it.span);
+        }
+        walk::walk_import_expression(self, it);
+    }
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if it.callee.is_specific_id("require") && !literal_name(&it.arguments) {
+            self.hit(it.span);
+        }
         if let Some((object, name)) = callee_name(&it.callee) {
             let member = matches!(
                 it.callee.without_parentheses(),
@@ -371,5 +420,22 @@ mod tests {
         ] {
             assert_eq!(effects(src).1, None, "{src}");
         }
+    }
+
+    #[test]
+    fn modules_loaded_for_their_effect_and_computed_loads() {
+        let e = |src: &str| load_effects(Path::new("a.js"), src).unwrap();
+        let src = "import 'dotenv/config';\nimport x from 'y';\nrequire('./server');\n\
+                   const z = require('z');\nawait import('./late.js');\nimport type {} from 't';\n";
+        let loads = load_effects(Path::new("a.ts"), src).unwrap().for_effect;
+        assert_eq!(loads, ["dotenv/config", "./server", "./late.js"]);
+        // What a computed name loads is not known: it may keep Node running.
+        for src in [
+            "module.exports = require(path.join(__dirname, 'server'));",
+            "import(process.env.ENTRY);",
+        ] {
+            assert!(e(src).keeps_alive.is_some(), "{src}");
+        }
+        assert!(e("const s = require('./s');").keeps_alive.is_none());
     }
 }

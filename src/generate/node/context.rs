@@ -622,7 +622,8 @@ impl Svc<'_> {
 
     /// A CMD that runs `entry` with `node` when nothing the entry's source imports starts
     /// anything: refused when nothing in it runs at load, a warning when nothing in it may keep
-    /// Node running ([`super::idle_entry`]). Not when the CMD runs something else.
+    /// Node running ([`super::idle_entry`]). Not when the CMD runs something else (a launcher
+    /// given the entry as an argument) or preloads a module that may start something.
     fn check_idle_entry(
         &self,
         entry: &str,
@@ -630,10 +631,8 @@ impl Svc<'_> {
         warnings: &mut Vec<String>,
     ) -> Result<()> {
         let entry = entry.trim_start_matches("./");
-        let runs_entry = cmd.first().is_some_and(|w| w == "node")
-            && cmd
-                .iter()
-                .any(|w| w == entry || w.ends_with(&format!("/{entry}")));
+        let runs_entry = super::idle_entry::node_script(cmd)
+            .is_some_and(|w| w == entry || w.ends_with(&format!("/{entry}")));
         if entry.is_empty() || !runs_entry {
             return Ok(());
         }
@@ -641,9 +640,14 @@ impl Svc<'_> {
         else {
             return Ok(());
         };
-        let message = found.message(&self.service.name, entry, &self.section);
+        let mut message = found.message(&self.service.name, entry, &self.section);
         match found {
             super::idle_entry::Finding::DeclaresOnly { .. } => {
+                message.push_str(&super::idle_entry::launcher_hint(
+                    &self.node.scripts,
+                    entry,
+                    &self.section,
+                ));
                 let configured = self.overrides.is_some_and(|o| o.entry.is_some());
                 Err(if configured {
                     Error::config(self.config_path, message)

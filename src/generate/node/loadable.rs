@@ -135,7 +135,7 @@ pub(super) fn strip<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
     }
 }
 
-fn is_source(file: &str) -> bool {
+pub(super) fn is_source(file: &str) -> bool {
     let name = file.rsplit('/').next().unwrap_or(file);
     !name.contains(".d.")
         && (name.rsplit_once('.')).is_some_and(|(_, ext)| SOURCE_EXTENSIONS.contains(&ext))
@@ -143,7 +143,11 @@ fn is_source(file: &str) -> bool {
 
 /// The source files (relative to the package folder) that run first: the entry's source, the
 /// source files the build and start scripts name, and a folder-bundling framework's folders.
-fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTreeSet<&'f str> {
+pub(super) fn roots<'f>(
+    node: &NodePackage,
+    files: &BTreeSet<&'f str>,
+    entry: &str,
+) -> BTreeSet<&'f str> {
     let mut out: BTreeSet<&'f str> = entry_sources(entry, files).into_iter().collect();
     let mut bundles_folders = false;
     for script in ["build", "start"] {
@@ -182,7 +186,7 @@ fn roots<'f>(node: &NodePackage, files: &BTreeSet<&'f str>, entry: &str) -> BTre
 /// The source files (relative to the package folder) that may build `entry`: the entry itself
 /// when it is source, the same path without its first folder (`dist/server.js` from
 /// `server.ts`), or under `src/` in its place (`src/server.ts`).
-pub(super) fn entry_sources<'f>(entry: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
+fn entry_sources<'f>(entry: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
     let entry = entry.trim_start_matches("./");
     let stem = entry.rsplit_once('.').map_or(entry, |(s, _)| s);
     let rest = stem.split_once('/').map(|(_, r)| r);
