@@ -7,7 +7,8 @@
 //!   `const y = require('./y')`) run nothing; a call, a `new`, a tagged template, an `await`,
 //!   a decorator, or any other statement (`if`, a loop, a namespace) does.
 //! - [`LoadEffects::keeps_alive`]: the first call anywhere in the file (inside functions too:
-//!   `bootstrap()` starts the server) that may keep Node running: a server (`.listen(`,
+//!   `bootstrap()` starts the server; not in a class's methods but its constructor, which run
+//!   when another module calls them) that may keep Node running: a server (`.listen(`,
 //!   `createServer(`, `serve(`, `Bun.serve`, `NestFactory.create`, `.start(`), a timer
 //!   (`setInterval`, `cron.schedule`, `new CronJob`), a worker or consumer (`new Worker`,
 //!   `.consume(`, `.subscribe(`, `.process(`, `process.stdin`, `spawn`/`fork`), an event source
@@ -25,8 +26,8 @@ use std::path::Path;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, ArrowFunctionBody, AwaitExpression, CallExpression, Declaration, Expression,
-    ForOfStatement, FunctionBody, ImportExpression, NewExpression, Statement,
-    StaticMemberExpression, TaggedTemplateExpression,
+    ForOfStatement, FunctionBody, ImportExpression, MethodDefinition, MethodDefinitionKind,
+    NewExpression, Statement, StaticMemberExpression, TaggedTemplateExpression,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_span::{GetSpan, Span};
@@ -283,6 +284,14 @@ fn callee_name<'e>(e: &'e Expression<'_>) -> Option<(Option<&'e str>, &'e str)> 
 }
 
 impl<'a> Visit<'a> for Alive {
+    /// A class's methods run when something calls them, not when the module loads (a
+    /// library's `async start() { await Sandbox.connect(id) }`); its constructor runs for each
+    /// `new`, so it is read.
+    fn visit_method_definition(&mut self, it: &MethodDefinition<'a>) {
+        if it.kind == MethodDefinitionKind::Constructor {
+            walk::walk_method_definition(self, it);
+        }
+    }
     fn visit_function_body(&mut self, it: &FunctionBody<'a>) {
         self.depth += 1;
         walk::walk_function_body(self, it);
@@ -437,5 +446,12 @@ mod tests {
             assert!(e(src).keeps_alive.is_some(), "{src}");
         }
         assert!(e("const s = require('./s');").keeps_alive.is_none());
+        // refly's sandbox-agent: a library class that connects when a caller starts it.
+        let lib =
+            "export class Adapter {\n  async start() { this.s = await Sandbox.connect(id); }\n}\n";
+        assert!(e(lib).keeps_alive.is_none());
+        let server =
+            "class App {\n  constructor() { http.createServer().listen(3); }\n}\nnew App();\n";
+        assert!(e(server).keeps_alive.is_some());
     }
 }

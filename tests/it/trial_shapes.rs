@@ -1413,7 +1413,9 @@ fn an_entry_whose_graph_starts_nothing_is_named() {
 /// Services that start what keeps Node running in each way real entries do, and entries whose
 /// effect isogen cannot read: none is refused or warned about. An entry of declarations only
 /// is refused, with or without a preload that starts nothing, and one whose `start` script
-/// hands it to a launcher (`fastify start app.js`) says so and names `cmd`.
+/// hands it to a launcher (`fastify start app.js`) says so and names `cmd`. A bundle whose
+/// build names another source than the entry's name gives (`esbuild src/server.ts
+/// --outfile=dist/index.js`) is not judged from `src/index.ts`.
 #[test]
 fn entries_that_start_a_server_in_any_shape_are_not_called_idle() {
     const FILES: &[(&str, &str)] = &[
@@ -1437,6 +1439,8 @@ fn entries_that_start_a_server_in_any_shape_are_not_called_idle() {
         ("stub/index.js", "module.exports = {};\n"),
         ("stub-dotenv/index.js", "module.exports = {};\n"),
         ("launched/app.js", "module.exports = async function (fastify) {};\n"),
+        ("bundled/src/index.ts", "export * from './server';\n"),
+        ("bundled/src/server.ts", "export const x = 1;\n"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let write = |path: &str, text: &str| {
@@ -1457,6 +1461,7 @@ fn entries_that_start_a_server_in_any_shape_are_not_called_idle() {
             "preloaded" => "node --import ./instrument.mjs index.mjs".to_string(),
             "stub-dotenv" => "node -r dotenv/config index.js".to_string(),
             "launched" => "fastify start -l info app.js".to_string(),
+            "bundled" if file == "src/index.ts" => "node dist/index.js\",\"build\":\"esbuild src/server.ts --bundle --outfile=dist/index.js".to_string(),
             _ if file.starts_with("index.") || file == "main.mjs" => format!("node {file}"),
             _ => continue,
         };

@@ -22,7 +22,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::isolation::PackageResolver;
-use super::loadable::{is_source, module_files, roots, strip};
+use super::loadable::{entry_sources, is_source, module_files, roots, strip};
 use crate::js::LoadEffects;
 use crate::workspace::pnpm::PnpmWorkspace;
 use crate::workspace::{Service, Workspace};
@@ -58,12 +58,15 @@ pub(super) fn finding(
         .filter(|f| is_source(f))
         .collect();
     // One root, the entry's source, or nothing is said: a build or start script that names
-    // other source files (`esbuild src/server.ts --outfile=dist/index.js`) or bundles a
-    // framework's folders may build the entry from something else.
+    // other source files (`esbuild src/server.ts --outfile=dist/index.js`, a webpack config)
+    // or bundles a framework's folders (Nitro's routes) may build the entry from them.
     let roots = roots(node, &files, entry);
-    let [root] = roots.iter().collect::<Vec<_>>()[..] else {
+    let [root] = entry_sources(entry, &files)[..] else {
         return None;
     };
+    if roots.len() != 1 || !roots.contains(root) {
+        return None;
+    }
     let root = crate::workspace::relpath::child(&p.dir, root);
     let mut seen: BTreeSet<(usize, String)> = BTreeSet::new();
     let mut todo: VecDeque<(usize, String)> = VecDeque::from([(service.package, root.clone())]);

@@ -186,7 +186,7 @@ pub(super) fn roots<'f>(
 /// The source files (relative to the package folder) that may build `entry`: the entry itself
 /// when it is source, the same path without its first folder (`dist/server.js` from
 /// `server.ts`), or under `src/` in its place (`src/server.ts`).
-fn entry_sources<'f>(entry: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
+pub(super) fn entry_sources<'f>(entry: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
     let entry = entry.trim_start_matches("./");
     let stem = entry.rsplit_once('.').map_or(entry, |(s, _)| s);
     let rest = stem.split_once('/').map(|(_, r)| r);
