@@ -1206,7 +1206,7 @@ fn debian_packages_of_a_node_service_are_installed() {
             "services/web/package.json",
             "{\"name\":\"web\",\"version\":\"1.0.0\",\"main\":\"index.js\"}",
         ),
-        ("services/web/index.js", ""),
+        ("services/web/index.js", crate::SERVE_CJS),
         (
             "isogen.toml",
             "[generate.services.web]\nbuilder_packages = [\"libvips-dev\"]\nruntime_packages = [\"libvips42\", \"libvips42\"]\n",

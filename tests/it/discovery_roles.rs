@@ -31,12 +31,12 @@ const ROOT_LAYOUT: &[(&str, &str)] = &[
         "web/package.json",
         r#"{"name":"@r/web","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
     ),
-    ("web/server.js", ""),
+    ("web/server.js", crate::SERVE_CJS),
     (
         "worker/package.json",
         r#"{"name":"@r/worker","version":"1.0.0","scripts":{"start:prod":"NODE_ENV=production node main.js","dev":"nodemon main.js"}}"#,
     ),
-    ("worker/main.js", ""),
+    ("worker/main.js", crate::SERVE_CJS),
     (
         "lib/package.json",
         r#"{"name":"@r/lib","version":"1.0.0","main":"index.js"}"#,
@@ -168,7 +168,7 @@ const APPS_LAYOUT: &[(&str, &str)] = &[
         "apps/api/package.json",
         r#"{"name":"@k/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
     ),
-    ("apps/api/server.js", ""),
+    ("apps/api/server.js", crate::SERVE_CJS),
     (
         "apps/cli/package.json",
         r#"{"name":"@k/cli","version":"1.0.0","bin":{"k":"dist/index.mjs"},"scripts":{"run":"tsx src/index.ts"}}"#,
@@ -271,7 +271,7 @@ const FRONT_ENDS: &[(&str, &str)] = &[
         "apps/api/package.json",
         r#"{"name":"@k/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
     ),
-    ("apps/api/server.js", ""),
+    ("apps/api/server.js", crate::SERVE_CJS),
     (
         "apps/browser-extension/package.json",
         r#"{"name":"@k/browser-extension","version":"1.0.0","type":"module","scripts":{"dev":"vite","build":"tsc && vite build"},"devDependencies":{"vite":"5.0.0"}}"#,
@@ -373,7 +373,7 @@ const STATIC_FRONT_ENDS: &[(&str, &str)] = &[
         "apps/api/package.json",
         r#"{"name":"@s/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
     ),
-    ("apps/api/server.js", ""),
+    ("apps/api/server.js", crate::SERVE_CJS),
     (
         "apps/web/package.json",
         r#"{"name":"@s/web","version":"1.0.0","type":"module","scripts":{"dev":"vite","build":"tsc -b && vite build","start":"vite preview --host 0.0.0.0 --port 4173"}}"#,
@@ -576,7 +576,7 @@ fn an_expo_app_in_apps_is_not_a_service() {
             "apps/api/package.json",
             r#"{"name":"@acme/api","version":"1.0.0","scripts":{"start":"node server.js"}}"#,
         ),
-        ("apps/api/server.js", ""),
+        ("apps/api/server.js", crate::SERVE_CJS),
     ]);
     let out = isogen()
         .arg("list")

@@ -338,7 +338,7 @@ const SHARED_CROSSING: &[(&str, &str)] = &[
     ),
     (
         "services/api/src/main.ts",
-        "import { lib } from '@x/lib';\n",
+        "import { lib } from '@x/lib';\nimport { createServer } from 'node:http';\ncreateServer().listen(lib);\n",
     ),
     (
         "services/billing/package.json",
@@ -346,7 +346,7 @@ const SHARED_CROSSING: &[(&str, &str)] = &[
     ),
     (
         "services/billing/src/main.ts",
-        "import { lib } from '@x/lib';\n",
+        "import { lib } from '@x/lib';\nimport { createServer } from 'node:http';\ncreateServer().listen(lib);\n",
     ),
     (
         "services/mail/package.json",
@@ -354,7 +354,7 @@ const SHARED_CROSSING: &[(&str, &str)] = &[
     ),
     (
         "services/mail/src/main.ts",
-        "import { lib } from '@x/lib';\n",
+        "import { lib } from '@x/lib';\nimport { createServer } from 'node:http';\ncreateServer().listen(lib);\n",
     ),
 ];
 case!(

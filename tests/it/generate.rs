@@ -947,7 +947,7 @@ fn a_files_entry_inside_the_sources_ships_only_that_folder() {
     let ws = with(&[
         ("services/api/package.json", api),
         ("services/api/src/mailer/templates/welcome.hbs", "hi"),
-        ("services/api/src/main.ts", "export {};\n"),
+        ("services/api/src/main.ts", crate::SERVE_ESM),
     ]);
     isogen().arg("generate").arg(ws.path()).assert().success();
     let dockerfile = read(ws.path(), "services/api/Dockerfile");
@@ -1366,7 +1366,10 @@ fn plain_js_packages_without_files_ship_their_whole_folder() {
             "services/gw/package.json",
             r#"{"name":"@x/gw","version":"1.0.0","main":"server.js","dependencies":{"@x/strings":"workspace:*"}}"#,
         ),
-        ("services/gw/server.js", "require('./routes/health');\n"),
+        (
+            "services/gw/server.js",
+            "require('./routes/health');\nrequire('node:http').createServer().listen(3000);\n",
+        ),
         ("services/gw/routes/health.js", "exports.ok = 1;\n"),
         ("services/gw/.env", "SECRET=1\n"),
     ]);
@@ -1407,12 +1410,12 @@ fn a_workspace_wide_warning_is_printed_once() {
             "services/a/package.json",
             r#"{"name":"a","main":"index.js"}"#,
         ),
-        ("services/a/index.js", "\n"),
+        ("services/a/index.js", crate::SERVE_CJS),
         (
             "services/b/package.json",
             r#"{"name":"b","main":"index.js"}"#,
         ),
-        ("services/b/index.js", "\n"),
+        ("services/b/index.js", crate::SERVE_CJS),
     ]);
     let out = isogen().arg("generate").arg(ws.path()).assert().success();
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
@@ -1459,7 +1462,7 @@ fn per_package_lockfiles_are_copied_and_pinned_from() {
             "services/api/package.json",
             r#"{"name":"@s/api","version":"1.0.0","main":"main.js","dependencies":{"@s/util":"workspace:*","picocolors":"^1.1.0"}}"#,
         ),
-        ("services/api/main.js", "\n"),
+        ("services/api/main.js", crate::SERVE_CJS),
         ("services/api/pnpm-lock.yaml", &api_lock),
     ]);
     let out = isogen()

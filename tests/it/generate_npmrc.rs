@@ -347,7 +347,7 @@ fn copy_fixture(from: &std::path::Path, to: &std::path::Path) {
 fn imports_that_only_a_flat_node_modules_resolves_are_named() {
     let source = (
         "services/api/src/main.ts",
-        "import { readFileSync } from \"node:fs\";\nimport path from \"path\";\nimport { v4 } from \"uuid\";\nimport type { Foo } from \"typescript\";\nconst ts = require(\"typescript\");\nimport { lib } from \"@x/lib\";\nimport { v1 } from \"uuid/v1\";\nimport { Request } from \"express\";\n",
+        "import { readFileSync } from \"node:fs\";\nimport path from \"path\";\nimport { v4 } from \"uuid\";\nimport type { Foo } from \"typescript\";\nconst ts = require(\"typescript\");\nimport { lib } from \"@x/lib\";\nimport { v1 } from \"uuid/v1\";\nimport { Request } from \"express\";\nimport { createServer } from \"node:http\";\ncreateServer().listen(3000);\n",
     );
     // The service declares `@types/express` (and the lockfile records it).
     let lock = BASE[2].1.replace(

@@ -115,7 +115,7 @@ fn what_cannot_break_the_image_is_a_warning() {
             "services/api/package.json",
             r#"{"name":"@x/api","version":"1.0.0","main":"server.js","devDependencies":{"@x/testkit":"workspace:*"}}"#,
         ),
-        ("services/api/server.js", "require('node:http');\n"),
+        ("services/api/server.js", crate::SERVE_CJS),
         (
             "services/api/prettier.config.js",
             "module.exports = require('../../prettier.base.js');\n",
@@ -269,7 +269,10 @@ fn a_bare_import_with_no_file_under_base_url_is_a_package_import() {
             "apps/web/package.json",
             r#"{"name":"@x/web","version":"1.0.0","main":"server.js","dependencies":{"@x/sdk":"workspace:*"}}"#,
         ),
-        ("apps/web/server.js", "require('@x/sdk');\n"),
+        (
+            "apps/web/server.js",
+            "require('@x/sdk');\nrequire('node:http').createServer().listen(3000);\n",
+        ),
     ]);
     let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
     assert_eq!(code, 0, "{stderr}");
@@ -305,7 +308,10 @@ fn test_helpers_and_test_runner_configs_are_not_checked() {
             "apps/gateway/package.json",
             r#"{"name":"@x/gateway","version":"1.0.0","main":"server.js"}"#,
         ),
-        ("apps/gateway/server.js", "require('./src/app.js');\n"),
+        (
+            "apps/gateway/server.js",
+            "require('./src/app.js');\nrequire('node:http').createServer().listen(3000);\n",
+        ),
         ("apps/gateway/src/app.js", "module.exports = 1;\n"),
         (
             "apps/gateway/vitest.config.ts",

@@ -47,3 +47,11 @@ mod trial_shapes;
 mod verify_cli;
 mod verify_locked;
 mod verify_nested;
+
+/// A service entry (CommonJS) that starts a server: generate refuses a service whose entry's
+/// import graph runs nothing at load, so a workspace written by a test has an entry that does.
+pub const SERVE_CJS: &str = "require('node:http').createServer().listen(3000);\n";
+
+/// [`SERVE_CJS`] as an ES module.
+pub const SERVE_ESM: &str =
+    "import { createServer } from 'node:http';\ncreateServer().listen(3000);\n";

@@ -50,7 +50,7 @@ fn repo() -> tempfile::TempDir {
             &format!("services/{s}/package.json"),
             &format!(r#"{{"name":"@acme/{s}","version":"1.0.0","main":"dist/main.js"}}"#),
         );
-        write(r, &format!("services/{s}/src/main.ts"), "export {};\n");
+        write(r, &format!("services/{s}/src/main.ts"), crate::SERVE_ESM);
     }
     write(
         r,

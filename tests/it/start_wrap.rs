@@ -192,7 +192,7 @@ fn a_dotenv_config_import_in_the_sources_is_named_with_how_to_give_its_variables
         ),
         (
             "worker/src/index.ts",
-            "import 'dotenv/config';\nimport { db } from '@x/db';\nconsole.log(db);\n",
+            "import 'dotenv/config';\nimport { db } from '@x/db';\nsetInterval(() => console.log(db), 60_000);\n",
         ),
         (
             "worker/src/index.test.ts",

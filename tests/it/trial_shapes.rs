@@ -81,7 +81,7 @@ fn an_undeclared_default_import_is_named_though_its_types_are_declared() {
     let server = ws.path().join("packages/api-docs/server.mjs");
     std::fs::write(
         &server,
-        "import { Request } from 'express';\nexport const r = 1;\n",
+        "import { Request } from 'express';\nimport { createServer } from 'node:http';\ncreateServer().listen(3000);\n",
     )
     .unwrap();
     let (_, stderr) = dry_run(ws.path());
@@ -522,7 +522,7 @@ fn a_start_script_running_a_file_no_compile_input_becomes_is_refused() {
 #[test]
 fn manifests_are_stripped_without_npm_reading_the_roots_workspaces_field() {
     let ws = crate::fixture_copy::copy("pnpm8-stale-start", false);
-    std::fs::write(ws.path().join("packages/sync/src/bin.ts"), "export {}\n").unwrap();
+    std::fs::write(ws.path().join("packages/sync/src/bin.ts"), crate::SERVE_ESM).unwrap();
     let (stdout, _) = dry_run(ws.path());
     assert!(
         stdout.contains("RUN cd /app/packages/sync && npm pkg delete --workspaces=false scripts\n"),
@@ -916,7 +916,10 @@ fn a_dotenv_call_in_a_dev_dependency_of_an_internal_package_is_not_a_run_time_wa
             "apps/web/package.json",
             r#"{"name":"web","version":"1.0.0","scripts":{"start":"node server.js"},"dependencies":{"@t/agent":"workspace:*"}}"#.to_string(),
         ),
-        ("apps/web/server.js", "require('@t/agent');\n".to_string()),
+        (
+            "apps/web/server.js",
+            "require('@t/agent');\nrequire('node:http').createServer().listen(3000);\n".to_string(),
+        ),
         (
             "packages/agent/package.json",
             r#"{"name":"@t/agent","version":"1.0.0","main":"index.js","scripts":{"dev":"trigger dev"},"devDependencies":{"@t/cli":"workspace:*"}}"#.to_string(),
@@ -1454,4 +1457,114 @@ fn an_import_in_a_file_nothing_reads_is_only_a_warning() {
     .unwrap();
     let (_, stderr) = refused_dry_run(ws.path(), &[]);
     assert!(stderr.contains(refused), "{stderr}");
+}
+
+/// refly's sandbox-agent: an entry that only re-exports, one module calling `dotenv.config()`
+/// at load, nothing that keeps Node running: a warning naming the entry; its sibling `api`,
+/// whose entry is `export * from './server'` and whose server listens, gets none.
+#[test]
+fn an_entry_whose_graph_starts_nothing_is_named() {
+    let ws = crate::fixture_copy::copy("pnpm10-idle-entry", false);
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains(
+            "the service `sandbox-agent` runs `dist/src/index.js`, built from \
+             `apps/sandbox-agent/src/index.ts`, but nothing in it or the 3 modules it imports \
+             starts what keeps Node running"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("the service `api` runs"), "{stderr}");
+}
+
+/// Services that start what keeps Node running in each way real entries do, and entries whose
+/// effect isogen cannot read: none is refused or warned about. An entry of declarations only
+/// is refused, with or without a preload that starts nothing, and one whose `start` script
+/// hands it to a launcher (`fastify start app.js`) says so and names `cmd`. A bundle whose
+/// build names another source than the entry's name gives (`esbuild src/server.ts
+/// --outfile=dist/index.js`) is not judged from `src/index.ts`.
+#[test]
+fn entries_that_start_a_server_in_any_shape_are_not_called_idle() {
+    const FILES: &[(&str, &str)] = &[
+        ("tla/main.mjs", "const app = await import('./app.mjs');\nexport default app;\n"),
+        ("tla/app.mjs", "export const app = {};\n"),
+        ("cjs-require/index.js", "require('./server');\n"),
+        ("cjs-require/server.js", "require('http').createServer().listen(3000);\n"),
+        ("side-import/index.mjs", "import './server.mjs';\n"),
+        ("side-import/server.mjs", "import { createServer } from 'node:http';\ncreateServer().listen(3000);\n"),
+        ("cjs-exports/index.js", "const app = require('express')();\nmodule.exports = app;\napp.listen(3000);\n"),
+        ("iife/index.js", "(async () => {\n  const { app } = require('./app');\n  app.listen(3000);\n})();\n"),
+        ("iife/app.js", "exports.app = require('express')();\n"),
+        ("main-fn/index.js", "async function main() {\n  require('./s').go();\n}\nmain();\n"),
+        ("main-fn/s.js", "exports.go = () => {};\n"),
+        ("ipc/index.js", "process.on('message', (m) => console.log(m));\n"),
+        ("static-block/index.js", "class App {\n  static {\n    require('http').createServer().listen(3000);\n  }\n}\nmodule.exports = App;\n"),
+        ("npm-side/index.js", "require('verdaccio/build/start');\n"),
+        ("computed/index.js", "module.exports = require(require('path').join(__dirname, 'server'));\n"),
+        ("preloaded/index.mjs", "export const x = 1;\n"),
+        ("preloaded/instrument.mjs", "export {};\n"),
+        ("stub/index.js", "module.exports = {};\n"),
+        ("stub-dotenv/index.js", "module.exports = {};\n"),
+        ("launched/app.js", "module.exports = async function (fastify) {};\n"),
+        ("bundled/src/index.ts", "export * from './server';\n"),
+        ("bundled/src/server.ts", "export const x = 1;\n"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "package.json",
+        r#"{"name":"root","private":true,"packageManager":"pnpm@9.15.9"}"#,
+    );
+    write("pnpm-workspace.yaml", "packages:\n  - apps/*\n");
+    write("pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+    for (path, text) in FILES {
+        write(&format!("apps/{path}"), text);
+        let (name, file) = path.split_once('/').unwrap();
+        let start = match name {
+            "preloaded" => "node --import ./instrument.mjs index.mjs".to_string(),
+            "stub-dotenv" => "node -r dotenv/config index.js".to_string(),
+            "launched" => "fastify start -l info app.js".to_string(),
+            "bundled" if file == "src/index.ts" => "node dist/index.js\",\"build\":\"esbuild src/server.ts --bundle --outfile=dist/index.js".to_string(),
+            _ if file.starts_with("index.") || file == "main.mjs" => format!("node {file}"),
+            _ => continue,
+        };
+        let main = if name == "launched" {
+            r#""main":"app.js","#
+        } else {
+            ""
+        };
+        let manifest = format!(
+            r#"{{"name":"{name}","version":"1.0.0",{main}"scripts":{{"start":"{start}"}}}}"#
+        );
+        write(&format!("apps/{name}/package.json"), &manifest);
+    }
+    let (code, stderr) = {
+        let out = isogen()
+            .args(["generate", "--dry-run", "--keep-going"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    assert_eq!(code, Some(2), "{stderr}");
+    let named: Vec<&str> = (stderr.lines()).filter(|l| l.contains(" runs `")).collect();
+    assert_eq!(named.len(), 3, "{stderr}");
+    for service in ["stub", "stub-dotenv", "launched"] {
+        assert!(
+            named.iter().any(|l| l.starts_with("error: ")
+                && l.contains(&format!("the service `{service}` runs"))),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("its `start` script runs `fastify start -l info app.js`, which loads `app.js` itself: set `cmd`"),
+        "{stderr}"
+    );
 }

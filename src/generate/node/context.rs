@@ -322,6 +322,9 @@ impl Svc<'_> {
             &self.section,
             self.config_path,
         )?;
+        if next_plan.is_none() {
+            self.check_idle_entry(&entry, &common.service.cmd, warnings)?;
+        }
         super::env_files::warn(
             self.pkg,
             self.node,
@@ -615,6 +618,48 @@ impl Svc<'_> {
         } else {
             Error::workspace(self.ws.root.join(&self.pkg.manifest), message)
         })
+    }
+
+    /// A CMD that runs `entry` with `node` when nothing the entry's source imports starts
+    /// anything: refused when nothing in it runs at load, a warning when nothing in it may keep
+    /// Node running ([`super::idle_entry`]). Not when the CMD runs something else (a launcher
+    /// given the entry as an argument) or preloads a module that may start something.
+    fn check_idle_entry(
+        &self,
+        entry: &str,
+        cmd: &[String],
+        warnings: &mut Vec<String>,
+    ) -> Result<()> {
+        let entry = entry.trim_start_matches("./");
+        let runs_entry = super::idle_entry::node_script(cmd)
+            .is_some_and(|w| w == entry || w.ends_with(&format!("/{entry}")));
+        if entry.is_empty() || !runs_entry {
+            return Ok(());
+        }
+        let Some(found) = super::idle_entry::finding(self.ws, self.pnpm, self.service, entry)
+        else {
+            return Ok(());
+        };
+        let mut message = found.message(&self.service.name, entry, &self.section);
+        match found {
+            super::idle_entry::Finding::DeclaresOnly { .. } => {
+                message.push_str(&super::idle_entry::launcher_hint(
+                    &self.node.scripts,
+                    entry,
+                    &self.section,
+                ));
+                let configured = self.overrides.is_some_and(|o| o.entry.is_some());
+                Err(if configured {
+                    Error::config(self.config_path, message)
+                } else {
+                    Error::workspace(self.ws.root.join(&self.pkg.manifest), message)
+                })
+            }
+            super::idle_entry::Finding::NothingKeepsRunning { .. } => {
+                warnings.push(message);
+                Ok(())
+            }
+        }
     }
 
     /// An entry the package's own `tsc` build writes under another path (a widened

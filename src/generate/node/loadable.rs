@@ -125,7 +125,7 @@ pub(super) fn loadable(
 }
 
 /// `path` relative to the folder `dir` it is in (both workspace-relative).
-fn strip<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
+pub(super) fn strip<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
     if dir.is_empty() {
         return Some(path);
     }
@@ -148,17 +148,7 @@ pub(super) fn roots<'f>(
     files: &BTreeSet<&'f str>,
     entry: &str,
 ) -> BTreeSet<&'f str> {
-    let mut out = BTreeSet::new();
-    let entry = entry.trim_start_matches("./");
-    let stem = entry.rsplit_once('.').map_or(entry, |(s, _)| s);
-    let rest = stem.split_once('/').map(|(_, r)| r);
-    let stems = [Some(stem.to_string()), rest.map(String::from)]
-        .into_iter()
-        .flatten()
-        .chain(rest.map(|r| format!("src/{r}")));
-    for s in stems {
-        out.extend(module_files(&s, files));
-    }
+    let mut out: BTreeSet<&'f str> = entry_sources(entry, files).into_iter().collect();
     let mut bundles_folders = false;
     for script in ["build", "start"] {
         for name in reached(&node.scripts, script) {
@@ -189,6 +179,28 @@ pub(super) fn roots<'f>(
                 || (f.split_once('.')).is_some_and(|(stem, _)| FRAMEWORK_FILES.contains(&stem))
         };
         out.extend(files.iter().filter(in_folder).copied());
+    }
+    out
+}
+
+/// The source files (relative to the package folder) that may build `entry`: the entry itself
+/// when it is source, the same path without its first folder (`dist/server.js` from
+/// `server.ts`), or under `src/` in its place (`src/server.ts`).
+pub(super) fn entry_sources<'f>(entry: &str, files: &BTreeSet<&'f str>) -> Vec<&'f str> {
+    let entry = entry.trim_start_matches("./");
+    let stem = entry.rsplit_once('.').map_or(entry, |(s, _)| s);
+    let rest = stem.split_once('/').map(|(_, r)| r);
+    let stems = [Some(stem.to_string()), rest.map(String::from)]
+        .into_iter()
+        .flatten()
+        .chain(rest.map(|r| format!("src/{r}")));
+    let mut out = Vec::new();
+    for s in stems {
+        for f in module_files(&s, files) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
     }
     out
 }

@@ -23,6 +23,7 @@ pub(crate) mod dep_problems;
 pub mod dev_peers;
 mod entry_script;
 mod env_files;
+mod idle_entry;
 pub(crate) mod isolation;
 mod launcher;
 mod loadable;

@@ -16,6 +16,9 @@ fn discover(files: &[(&str, &str)]) -> (tempfile::TempDir, Workspace) {
     (dir, ws)
 }
 
+/// A service entry's line that starts a server: an entry that starts nothing is refused.
+const LISTENS: &str = "require('node:http').createServer().listen(3000);\n";
+
 /// The Node context of `service`.
 fn node_context(ws: &Workspace, service: &str) -> (NodeContext, Vec<String>) {
     let config = crate::config::Config::default();
@@ -65,7 +68,10 @@ fn the_production_install_reads_the_original_manifests_and_ships_one_copy_of_eac
             "services/x/package.json",
             r#"{"name":"x","main":"src/main.js","dependencies":{"@s/a":"workspace:*","@s/b":"workspace:^"},"dependenciesMeta":{"@s/a":{"injected":true}}}"#,
         ),
-        ("services/x/src/main.js", "require('@s/a');\n"),
+        (
+            "services/x/src/main.js",
+            &format!("require('@s/a');\n{LISTENS}"),
+        ),
     ]);
     let (ctx, warnings) = node_context(&ws, "x");
     let dirs: Vec<&str> = ctx
@@ -131,7 +137,7 @@ fn a_package_the_lockfile_injects_for_every_dependent_ships_only_its_injected_co
             ("packages/util/package.json".into(), r#"{"name":"@s/util","version":"1.0.0","main":"index.js","dependencies":{"@s/core":"workspace:*"}}"#.into()),
             ("packages/util/index.js".into(), "\n".into()),
             ("services/x/package.json".into(), r#"{"name":"x","main":"main.js","dependencies":{"@s/core":"workspace:*","@s/util":"workspace:*"},"dependenciesMeta":{"@s/core":{"injected":true},"@s/util":{"injected":true}}}"#.into()),
-            ("services/x/main.js".into(), "\n".into()),
+            ("services/x/main.js".into(), LISTENS.into()),
         ]
     };
     let run = |lockfile: String| {

@@ -64,6 +64,9 @@ pub struct PackageSources {
     /// imports Fastify (`fastify`, `@nestjs/platform-fastify`), whose `listen` binds
     /// localhost when given no host.
     pub listens: Vec<Listen>,
+    /// What each file does when Node loads it ([`js::load_effects`]), by file
+    /// (workspace-relative); build tools' configs aside.
+    pub loads: BTreeMap<String, js::LoadEffects>,
 }
 
 /// One `.listen(...)` call of a package's sources.
@@ -86,6 +89,7 @@ type FileFacts = (
     Vec<js::DotenvCall>,
     js::RunPaths,
     Vec<js::ListenCall>,
+    Option<js::LoadEffects>,
 );
 
 /// Text that may hold a write under the working folder or a climbing literal: only such a
@@ -158,7 +162,10 @@ pub fn read(
         let entry = out.entry(dir).or_default();
         entry.files += 1;
         match result {
-            Ok((imports, dotenv_calls, run_paths, listens)) => {
+            Ok((imports, dotenv_calls, run_paths, listens, loads)) => {
+                if let Some(loads) = loads {
+                    entry.loads.insert(file.clone(), loads);
+                }
                 let fastify = (imports.iter())
                     .any(|i| !i.type_only && FASTIFY_PACKAGES.contains(&i.specifier.as_str()));
                 entry.listens.extend(listens.into_iter().map(|call| Listen {
@@ -333,7 +340,12 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
                     } else {
                         Vec::new()
                     };
-                    Ok((imports, calls, run_paths, listens))
+                    let loads = if run_time {
+                        Some(js::load_effects(Path::new(file), text)?)
+                    } else {
+                        None
+                    };
+                    Ok((imports, calls, run_paths, listens, loads))
                 })
                 .map_err(|e| e.to_string())
         }
