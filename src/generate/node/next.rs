@@ -63,11 +63,12 @@ pub(super) struct NextPlan {
 
 /// The plan of `pkg` when it is a Next.js app that runs as one of [`NextKind`]; `None` for any
 /// other package (and for an app whose start script is `next dev`: the caller refuses it).
+/// `(section, assets)`: the service's section of isogen.toml and its `assets` of the app's folder.
 pub(super) fn plan(
     ws: &Workspace,
     pkg: &Package,
     n: &NodePackage,
-    section: &str,
+    (section, assets): (&str, &[String]),
     workdir: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Option<NextPlan>> {
@@ -112,7 +113,8 @@ pub(super) fn plan(
         NextKind::Start => {
             require_next_at_run_time(ws, pkg, n, section)?;
             if let Some(file) = &config.file {
-                super::next_config_imports::check(ws, pkg, n, file, &copy, section, warnings)?;
+                let shipped: Vec<String> = copy.iter().chain(assets).cloned().collect();
+                super::next_config_imports::check(ws, pkg, n, file, &shipped, section, warnings)?;
             }
             let mut cmd = vec![
                 "node".to_string(),
