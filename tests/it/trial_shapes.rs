@@ -1388,3 +1388,79 @@ fn a_service_started_by_tsx_is_refused_with_the_file_its_build_writes() {
         "{stdout}"
     );
 }
+
+/// tests/fixtures/pnpm11-payload-templates, shaped like payloadcms/payload (pnpm 11.9, Next.js
+/// templates in the workspace). Its real lockfile holds `libc: glibc` as a string (pnpm copies
+/// sass-embedded's `"libc": "glibc"` as the manifest has it), which the lockfile reader took
+/// for a list only: `isogen list` stopped at once with `pnpm-lock.yaml:528:11: expected
+/// sequence start`, before any output.
+#[test]
+fn a_lockfile_platform_field_written_as_one_name_is_read() {
+    let ws = crate::fixture_copy::copy("pnpm11-payload-templates", false);
+    let text = list(ws.path());
+    let row = (text.lines())
+        .find(|l| l.contains("templates/website"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("`next start`"), "{row}");
+}
+
+/// payload's `packages/richtext-lexical/tsconfig.json` names `../next` in `references` without
+/// declaring `@payloadcms/next`, which the template depends on itself: its build has the
+/// folder, yet every template was refused ("the image's build does not have it"). A warning
+/// now; a referenced package the service's build really lacks is still refused.
+#[test]
+fn a_tsconfig_reference_the_services_build_has_anyway_is_a_warning() {
+    let ws = crate::fixture_copy::copy("pnpm11-payload-templates", false);
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.website]\nassets = [\"redirects.ts\"]\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: packages/richtext/tsconfig.json: `references` names \"../next-adapter\", the package `@cms/next-adapter`, which packages/richtext/package.json does not declare; not an error for `website`: its build has `@cms/next-adapter` all the same"),
+        "{stderr}"
+    );
+
+    let tsconfig = ws.path().join("packages/richtext/tsconfig.json");
+    let text = std::fs::read_to_string(&tsconfig).unwrap();
+    std::fs::write(&tsconfig, text.replace("../next-adapter", "../search")).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("packages/richtext/tsconfig.json: `references` names \"../search\", the package `@cms/search`, which packages/richtext/package.json does not declare, so the image's build does not have it"),
+        "{stderr}"
+    );
+}
+
+/// payload's website template: `next.config.ts` imports `./redirects` (redirects.ts), which
+/// `next start` compiles with the config (Next's require hook loads `.ts`). The refusal asked
+/// for "the file (as JavaScript node can load)" in `assets`, and `assets = ["redirects.ts"]`
+/// was refused all the same (the extensionless import matched no asset). It names the file
+/// now, accepts it, and the image carries the start script's `cross-env NODE_OPTIONS=...`.
+#[test]
+fn a_typescript_file_a_next_config_ts_imports_ships_as_an_asset() {
+    let ws = crate::fixture_copy::copy("pnpm11-payload-templates", false);
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("templates/website/next.config.ts:4: imports `./redirects`, which `next start` loads with the config when the server starts, but the image ships only .next, public, next.config.ts of the app: add \"redirects.ts\" to `assets` in [generate.services.website] of isogen.toml"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.website]\nassets = [\"redirects.ts\"]\n",
+    )
+    .unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("./redirects"), "{stderr}");
+    assert!(
+        stdout.contains(
+            "COPY --from=builder /app/templates/website/redirects.ts /app/templates/website/redirects.ts\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ENV NODE_OPTIONS=\"--no-deprecation\"\n"),
+        "{stdout}"
+    );
+}
