@@ -61,7 +61,7 @@ pub(super) fn check(
                 } else {
                     &mut *warnings
                 };
-                let add = match files.iter().find(|f| ws.root.join(f).is_file()) {
+                let add = match files.iter().find(|f| crate::fsio::is_file(ws.root.join(f))) {
                     Some(file) => {
                         let dir = format!("{}/", pkg.dir);
                         format!("add \"{}\"", file.strip_prefix(&dir).unwrap_or(file))
@@ -134,4 +134,33 @@ fn loadable_files(target: &str, config_name: &str, module_type: &str) -> Vec<Str
     files.extend(extensions.iter().map(|e| format!("{target}{e}")));
     files.extend(extensions.iter().map(|e| format!("{target}/index{e}")));
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loadable_files;
+
+    #[test]
+    fn each_config_kind_loads_what_its_loader_finds() {
+        let ts = loadable_files("web/redirects", "next.config.ts", "module");
+        assert!(ts.contains(&"web/redirects.ts".to_string()), "{ts:?}");
+        let cjs = loadable_files("web/redirects", "next.config.js", "commonjs");
+        assert!(cjs.contains(&"web/redirects.js".to_string()), "{cjs:?}");
+        assert!(!cjs.contains(&"web/redirects.ts".to_string()), "{cjs:?}");
+        assert!(
+            cjs.contains(&"web/redirects/index.js".to_string()),
+            "{cjs:?}"
+        );
+        // An ES module config loads exactly the file it names.
+        for (name, kind) in [
+            ("next.config.mjs", "commonjs"),
+            ("next.config.js", "module"),
+        ] {
+            assert_eq!(
+                loadable_files("web/redirects", name, kind),
+                ["web/redirects"],
+                "{name}"
+            );
+        }
+    }
 }
