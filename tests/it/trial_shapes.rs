@@ -1464,3 +1464,30 @@ fn a_typescript_file_a_next_config_ts_imports_ships_as_an_asset() {
         "{stdout}"
     );
 }
+
+/// Next.js 15 loads a `next.config.ts` through the `typescript` package under `next start`
+/// too, and tries to `npm install` it when the image's production install left it out (a
+/// devDependency): the server stopped at once with "Failed to load next.config.ts" (seen on
+/// pnpm11-payload-templates' website on Next 15.5, built with buildah). Refused with the
+/// fixes; the same app on `output: "standalone"` or a JavaScript config is not.
+#[test]
+fn a_next_15_typescript_config_under_next_start_needs_typescript_at_run_time() {
+    let ws = crate::fixture_copy::copy("pnpm9-next-ts", false);
+    let web = ws.path().join("apps/web");
+    let config = std::fs::read_to_string(web.join("next.config.mjs")).unwrap();
+    let started = config.replace("output: \"standalone\",", "");
+    std::fs::write(web.join("next.config.mjs"), &started).unwrap();
+    dry_run(ws.path());
+
+    std::fs::remove_file(web.join("next.config.mjs")).unwrap();
+    std::fs::write(web.join("next.config.ts"), &started).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("apps/web/next.config.ts: Next.js 15.5.29 loads next.config.ts under `next start` through the `typescript` package (to read tsconfig.json), but `typescript` is not in the `dependencies` of apps/web/package.json"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fix one of: move `typescript` to `dependencies`, write the config as next.config.mjs, use `output: \"standalone\"`"), "{stderr}");
+
+    std::fs::write(web.join("next.config.ts"), &config).unwrap();
+    dry_run(ws.path());
+}
