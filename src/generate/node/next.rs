@@ -114,8 +114,6 @@ pub(super) fn plan(
             require_next_at_run_time(ws, pkg, n, section)?;
             if let Some(file) = &config.file {
                 typescript_for_the_config(ws, pkg, n, file, section)?;
-            }
-            if let Some(file) = &config.file {
                 let shipped: Vec<String> = copy.iter().chain(assets).cloned().collect();
                 super::next_config_imports::check(ws, pkg, n, file, &shipped, section, warnings)?;
             }
