@@ -727,16 +727,24 @@ fn reject_node_only_gaps(
 
 /// The variables a Node service's start script assigns before the `node` command the image
 /// runs (`NODE_ENV=production`, `cross-env PORT=3000`): the image's CMD runs `node` alone.
+/// A Next.js app's `next start` gets its script's too (payload's templates start with
+/// `cross-env NODE_OPTIONS=--no-deprecation next start`).
 fn start_env(package: &crate::workspace::Package, service: &Service) -> BTreeMap<String, String> {
-    package
-        .node
-        .as_ref()
-        .and_then(|n| n.script_running(&service.entry))
-        .and_then(|(_, command)| match command {
-            crate::workspace::pnpm::StartCommand::Node { env, .. } => Some(env.clone()),
-            _ => None,
-        })
-        .unwrap_or_default()
+    use crate::workspace::pnpm::StartCommand;
+    let Some(n) = package.node.as_ref() else {
+        return BTreeMap::new();
+    };
+    let command = (n.script_running(&service.entry).map(|(_, c)| c)).or_else(|| {
+        n.next
+            .is_some()
+            .then_some(n.start.as_ref())
+            .flatten()
+            .map(|(_, c)| c)
+    });
+    match command {
+        Some(StartCommand::Node { env, .. } | StartCommand::Next { env, .. }) => env.clone(),
+        _ => BTreeMap::new(),
+    }
 }
 
 /// The final stage's labels: OCI title, version and description, then isogen's own.

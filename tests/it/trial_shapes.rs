@@ -1568,3 +1568,106 @@ fn entries_that_start_a_server_in_any_shape_are_not_called_idle() {
         "{stderr}"
     );
 }
+
+/// tests/fixtures/pnpm11-payload-templates, shaped like payloadcms/payload (pnpm 11.9, Next.js
+/// templates in the workspace). Its real lockfile holds `libc: glibc` as a string (pnpm copies
+/// sass-embedded's `"libc": "glibc"` as the manifest has it), which the lockfile reader took
+/// for a list only: `isogen list` stopped at once with `pnpm-lock.yaml:528:11: expected
+/// sequence start`, before any output.
+#[test]
+fn a_lockfile_platform_field_written_as_one_name_is_read() {
+    let ws = crate::fixture_copy::copy("pnpm11-payload-templates", false);
+    let text = list(ws.path());
+    let row = (text.lines())
+        .find(|l| l.contains("templates/website"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("`next start`"), "{row}");
+}
+
+/// payload's `packages/richtext-lexical/tsconfig.json` names `../next` in `references` without
+/// declaring `@payloadcms/next`, which the template depends on itself: its build has the
+/// folder, yet every template was refused ("the image's build does not have it"). A warning
+/// now; a referenced package the service's build really lacks is still refused.
+#[test]
+fn a_tsconfig_reference_the_services_build_has_anyway_is_a_warning() {
+    let ws = crate::fixture_copy::copy("pnpm11-payload-templates", false);
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.website]\nassets = [\"redirects.ts\"]\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("warning: packages/richtext/tsconfig.json: `references` names \"../next-adapter\", the package `@cms/next-adapter`, which packages/richtext/package.json does not declare; not an error for `website`: its build has `@cms/next-adapter` all the same"),
+        "{stderr}"
+    );
+
+    let tsconfig = ws.path().join("packages/richtext/tsconfig.json");
+    let text = std::fs::read_to_string(&tsconfig).unwrap();
+    std::fs::write(&tsconfig, text.replace("../next-adapter", "../search")).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("packages/richtext/tsconfig.json: `references` names \"../search\", the package `@cms/search`, which packages/richtext/package.json does not declare, so the image's build does not have it"),
+        "{stderr}"
+    );
+}
+
+/// payload's website template: `next.config.ts` imports `./redirects` (redirects.ts), which
+/// `next start` compiles with the config (Next's require hook loads `.ts`). The refusal asked
+/// for "the file (as JavaScript node can load)" in `assets`, and `assets = ["redirects.ts"]`
+/// was refused all the same (the extensionless import matched no asset). It names the file
+/// now, accepts it, and the image carries the start script's `cross-env NODE_OPTIONS=...`.
+#[test]
+fn a_typescript_file_a_next_config_ts_imports_ships_as_an_asset() {
+    let ws = crate::fixture_copy::copy("pnpm11-payload-templates", false);
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("templates/website/next.config.ts:4: imports `./redirects`, which `next start` loads with the config when the server starts, but the image ships only .next, public, next.config.ts of the app: add \"redirects.ts\" to `assets` in [generate.services.website] of isogen.toml"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.website]\nassets = [\"redirects.ts\"]\n",
+    )
+    .unwrap();
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("./redirects"), "{stderr}");
+    assert!(
+        stdout.contains(
+            "COPY --from=builder /app/templates/website/redirects.ts /app/templates/website/redirects.ts\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ENV NODE_OPTIONS=\"--no-deprecation\"\n"),
+        "{stdout}"
+    );
+}
+
+/// Next.js 15 loads a `next.config.ts` through the `typescript` package under `next start`
+/// too, and tries to `npm install` it when the image's production install left it out (a
+/// devDependency): the server stopped at once with "Failed to load next.config.ts" (seen on
+/// pnpm11-payload-templates' website on Next 15.5, built with buildah). Refused with the
+/// fixes; the same app on `output: "standalone"` or a JavaScript config is not.
+#[test]
+fn a_next_15_typescript_config_under_next_start_needs_typescript_at_run_time() {
+    let ws = crate::fixture_copy::copy("pnpm9-next-ts", false);
+    let web = ws.path().join("apps/web");
+    let config = std::fs::read_to_string(web.join("next.config.mjs")).unwrap();
+    let started = config.replace("output: \"standalone\",", "");
+    std::fs::write(web.join("next.config.mjs"), &started).unwrap();
+    dry_run(ws.path());
+
+    std::fs::remove_file(web.join("next.config.mjs")).unwrap();
+    std::fs::write(web.join("next.config.ts"), &started).unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("apps/web/next.config.ts: Next.js 15.5.29 loads next.config.ts under `next start` through the `typescript` package (to read tsconfig.json), but `typescript` is not in the `dependencies` of apps/web/package.json"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fix one of: move `typescript` to `dependencies`, write the config as next.config.mjs, use `output: \"standalone\"`"), "{stderr}");
+
+    std::fs::write(web.join("next.config.ts"), &config).unwrap();
+    dry_run(ws.path());
+}

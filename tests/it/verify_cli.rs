@@ -576,3 +576,65 @@ fn a_published_typescript_file_ships_and_passes_only_as_a_declared_asset() {
     assert!(ships(&dockerfile), "{dockerfile}");
     assert_eq!(sources(), Vec::<String>::new());
 }
+
+/// pnpm11-payload-templates' website (shaped like payload's templates) runs `next start`, which
+/// compiles `next.config.ts` when the server starts, so generate ships it; verify failed the
+/// built image for `sources` on that one file (generate and verify disagreed). Accepted at the
+/// top of a service whose image manifest lists `next` in production, refused elsewhere.
+#[test]
+fn a_next_config_ts_that_next_start_runs_is_no_source_left_in() {
+    let ws = crate::fixture_copy::copy("pnpm11-payload-templates", false);
+    let image = |name: &str, manifest: &str| {
+        let app = LayerTar::new()
+            .dir("app")
+            .dir("app/templates/website/.next")
+            .file("app/templates/website/package.json", manifest.as_bytes())
+            .file("app/templates/website/.next/BUILD_ID", b"x")
+            .file(
+                "app/templates/website/next.config.ts",
+                b"export default { reactStrictMode: true }\n",
+            )
+            .finish();
+        let mut c = config("10001:10001", false);
+        c["config"]["Cmd"] = json!([
+            "node",
+            "/app/templates/website/node_modules/next/dist/bin/next",
+            "start"
+        ]);
+        c["config"]["WorkingDir"] = json!("/app/templates/website");
+        c["config"]["Labels"] = json!({"dev.isogen.service": "website"});
+        let path = ws.path().join(name);
+        std::fs::write(&path, docker_image(c, &[base_layer(), app])).unwrap();
+        path
+    };
+    let sources = |image: &Path| -> Vec<String> {
+        let out = isogen(ws.path())
+            .args(["verify", "--format", "json", "--workspace"])
+            .arg(ws.path())
+            .arg(image)
+            .output()
+            .unwrap();
+        let v = json_of(&out.stdout);
+        v["images"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "sources")
+            .flat_map(|f| f["paths"].as_array().unwrap().iter())
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    let next = image(
+        "next.tar",
+        r#"{"name":"website","version":"1.0.0","type":"module","dependencies":{"next":"16.3.0"}}"#,
+    );
+    assert_eq!(sources(&next), Vec::<String>::new());
+    let other = image(
+        "other.tar",
+        r#"{"name":"website","version":"1.0.0","type":"module","dependencies":{"react":"19.1.10"}}"#,
+    );
+    assert_eq!(
+        sources(&other),
+        vec!["/app/templates/website/next.config.ts"]
+    );
+}

@@ -238,7 +238,7 @@ impl Svc<'_> {
             self.ws,
             self.pkg,
             self.node,
-            &self.section,
+            (&self.section, &self.package_assets()),
             workdir,
             warnings,
         )

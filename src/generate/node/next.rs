@@ -63,11 +63,12 @@ pub(super) struct NextPlan {
 
 /// The plan of `pkg` when it is a Next.js app that runs as one of [`NextKind`]; `None` for any
 /// other package (and for an app whose start script is `next dev`: the caller refuses it).
+/// `(section, assets)`: the service's section of isogen.toml and its `assets` of the app's folder.
 pub(super) fn plan(
     ws: &Workspace,
     pkg: &Package,
     n: &NodePackage,
-    section: &str,
+    (section, assets): (&str, &[String]),
     workdir: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Option<NextPlan>> {
@@ -112,7 +113,9 @@ pub(super) fn plan(
         NextKind::Start => {
             require_next_at_run_time(ws, pkg, n, section)?;
             if let Some(file) = &config.file {
-                super::next_config_imports::check(ws, pkg, n, file, &copy, section, warnings)?;
+                typescript_for_the_config(ws, pkg, n, file, section)?;
+                let shipped: Vec<String> = copy.iter().chain(assets).cloned().collect();
+                super::next_config_imports::check(ws, pkg, n, file, &shipped, section, warnings)?;
             }
             let mut cmd = vec![
                 "node".to_string(),
@@ -376,6 +379,52 @@ pub(super) fn warn_loopback(
 
 /// `next start` and a custom server load `next` from the production install: it must be a
 /// `dependency`, not a `devDependency` the install leaves out.
+/// Next.js 15 loads a `next.config.ts` under `next start` through the `typescript` package
+/// (its `transpile-config.js` resolves it from the app folder to read tsconfig.json, and tries
+/// to `npm install` it when it is missing, which fails in the image: "Failed to load
+/// next.config.ts"); Next 16 reads tsconfig.json without it. So a Next 15 app whose config is
+/// TypeScript needs `typescript` among its production dependencies, as TypeScript apps
+/// rarely have it (a devDependency): refused with the fixes. The version is the lockfile's.
+fn typescript_for_the_config(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    config_name: &str,
+    section: &str,
+) -> Result<()> {
+    use crate::workspace::DepKind;
+    if !config_name.ends_with(".ts") {
+        return Ok(());
+    }
+    let locked = |key: &str| {
+        let d = n.deps.iter().find(|d| d.key == key)?;
+        let pnpm = ws.pnpm.as_ref()?;
+        pnpm.locked_version(&pkg.dir, key, &d.spec)
+    };
+    let Some(version) = locked("next") else {
+        return Ok(());
+    };
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    if major != Some(15) {
+        return Ok(());
+    }
+    let runtime = (n.deps.iter())
+        .any(|d| d.key == "typescript" && matches!(d.kind, DepKind::Normal | DepKind::Optional));
+    if runtime {
+        return Ok(());
+    }
+    Err(Error::workspace(
+        ws.root.join(&pkg.dir).join(config_name),
+        format!(
+            "Next.js {version} loads {config_name} under `next start` through the `typescript` package (to read tsconfig.json), but `typescript` is not in the `dependencies` of {} (the image's production install leaves it out; Next tries to `npm install` it at start, and the server stops with \"Failed to load {config_name}\"): `{}` is refused; fix one of: move `typescript` to `dependencies`, write the config as next.config.mjs, use `output: \"standalone\"` (its server does not load the config), or upgrade to Next.js 16 (which reads tsconfig.json without it); {section} of isogen.toml can set `entry` for another way to start it",
+            pkg.manifest, pkg.name
+        ),
+    ))
+}
+
 fn require_next_at_run_time(
     ws: &Workspace,
     pkg: &Package,

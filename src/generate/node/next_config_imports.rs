@@ -50,15 +50,27 @@ pub(super) fn check(
         let at = format!("{}:{}", import.file, import.line);
         if spec.starts_with('.') {
             let target = relpath::join(&pkg.dir, spec).unwrap_or_else(|| spec.to_string());
-            let inside = |p: &String| relpath::within(&target, &relpath::child(&pkg.dir, p));
+            let files = loadable_files(&target, config_name, &n.module_type);
+            let inside = |p: &String| {
+                let asset = relpath::child(&pkg.dir, p);
+                files.iter().any(|f| relpath::within(f, &asset))
+            };
             if !shipped.iter().any(inside) {
                 let to = if import.unconditional {
                     &mut fatal
                 } else {
                     &mut *warnings
                 };
+                let add = match files.iter().find(|f| crate::fsio::is_file(ws.root.join(f))) {
+                    Some(file) => {
+                        let dir = format!("{}/", pkg.dir);
+                        format!("add \"{}\"", file.strip_prefix(&dir).unwrap_or(file))
+                    }
+                    None if is_typescript(config_name) => "add the file".to_string(),
+                    None => "add the file (as JavaScript node can load)".to_string(),
+                };
                 to.push(format!(
-                    "{at}: imports `{spec}`, which `next start` loads with the config when the server starts, but the image ships only {} of the app: add the file (as JavaScript node can load) to `assets` in {section} of isogen.toml, {standalone}",
+                    "{at}: imports `{spec}`, which `next start` loads with the config when the server starts, but the image ships only {} of the app: {add} to `assets` in {section} of isogen.toml, {standalone}",
                     shipped.join(", ")
                 ));
             }
@@ -93,4 +105,62 @@ pub(super) fn check(
             fatal.join("\n  ")
         ),
     ))
+}
+
+/// Whether Next compiles the config (and the files it loads) from TypeScript.
+fn is_typescript(config_name: &str) -> bool {
+    config_name.ends_with(".ts") || config_name.ends_with(".mts")
+}
+
+/// The files an import of `target` (workspace-relative, as written) from the config can load,
+/// in the order its loader tries them. A `next.config.ts` is compiled by Next into CommonJS and
+/// run with a require hook for `.ts`, `.cts`, `.mts`, `.cjs` and `.mjs` (next's
+/// `build/next-config-ts/require-hook.js`), so `./redirects` loads `redirects.ts` (payload's
+/// website template); a CommonJS config is Node's `require` (`.js`, `.json`, `.node`, then a
+/// folder's `index`); an ES module config loads exactly the file it names.
+fn loadable_files(target: &str, config_name: &str, module_type: &str) -> Vec<String> {
+    let extensions: &[&str] = if is_typescript(config_name) {
+        &[
+            ".js", ".json", ".node", ".ts", ".cts", ".mts", ".cjs", ".mjs",
+        ]
+    } else if config_name.ends_with(".mjs")
+        || (config_name.ends_with(".js") && module_type == "module")
+    {
+        &[]
+    } else {
+        &[".js", ".json", ".node"]
+    };
+    let mut files = vec![target.to_string()];
+    files.extend(extensions.iter().map(|e| format!("{target}{e}")));
+    files.extend(extensions.iter().map(|e| format!("{target}/index{e}")));
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loadable_files;
+
+    #[test]
+    fn each_config_kind_loads_what_its_loader_finds() {
+        let ts = loadable_files("web/redirects", "next.config.ts", "module");
+        assert!(ts.contains(&"web/redirects.ts".to_string()), "{ts:?}");
+        let cjs = loadable_files("web/redirects", "next.config.js", "commonjs");
+        assert!(cjs.contains(&"web/redirects.js".to_string()), "{cjs:?}");
+        assert!(!cjs.contains(&"web/redirects.ts".to_string()), "{cjs:?}");
+        assert!(
+            cjs.contains(&"web/redirects/index.js".to_string()),
+            "{cjs:?}"
+        );
+        // An ES module config loads exactly the file it names.
+        for (name, kind) in [
+            ("next.config.mjs", "commonjs"),
+            ("next.config.js", "module"),
+        ] {
+            assert_eq!(
+                loadable_files("web/redirects", name, kind),
+                ["web/redirects"],
+                "{name}"
+            );
+        }
+    }
 }

@@ -6,6 +6,9 @@
 //! at the top of a package whose manifest in the image needs the `prisma` CLI in production:
 //! the CLI reads it at run time, and generate ships it. Nor a TypeScript file the service
 //! declares in `[generate.services.<name>] assets`: generate ships it because the user asked.
+//! Nor a Next.js app's `next.config.ts` (`.mts`) at the top of the service's package when its
+//! manifest in the image lists `next` in production: `next start` compiles and runs it when the
+//! server starts, and generate ships it.
 //!
 //! Third-party packages are not searched (many publish their TypeScript next to the build), nor
 //! are distribution folders (`/usr/lib`, `/usr/share`, ...) where a `.ts` is as likely an MPEG
@@ -104,7 +107,9 @@ pub fn classify(ctx: &Ctx, s: Shipped) -> Option<Hit> {
     }
     // A declared asset (`[generate.services.<name>] assets`) ships because the user asked.
     let declared = declared_asset(ctx, path, owner);
-    if is_typescript_source(base) && !prisma_cli_config(ctx, path, owner) && !declared {
+    let read_at_run_time =
+        prisma_cli_config(ctx, path, owner) || next_start_config(ctx, path, owner);
+    if is_typescript_source(base) && !read_at_run_time && !declared {
         return Some(Hit::new(Diag::typescript_sources(), path));
     }
     if base.starts_with("tsconfig") && base.ends_with(".json") {
@@ -180,6 +185,22 @@ fn prisma_cli_config(ctx: &Ctx, path: &str, owner: Option<(&str, &Role)>) -> boo
                 .iter()
                 .chain(&m.optional)
                 .any(|(name, _)| name == "prisma")
+        })
+}
+
+/// A Next.js config in TypeScript at the top of the service's package whose manifest in the
+/// image lists `next` among its production dependencies: `next start` compiles it (payload's
+/// templates, pnpm11-payload-templates' website) when the server starts.
+fn next_start_config(ctx: &Ctx, path: &str, owner: Option<(&str, &Role)>) -> bool {
+    let Some((dir, Role::Service)) = owner else {
+        return false;
+    };
+    ["next.config.ts", "next.config.mts"].contains(&fs::basename(path))
+        && fs::parent(path) == dir
+        && ctx.facts.manifests.get(dir).is_some_and(|m| {
+            (m.dependencies.iter())
+                .chain(&m.optional)
+                .any(|(name, _)| name == "next")
         })
 }
 

@@ -123,12 +123,14 @@ pub(super) struct LockNode {
     #[serde(default, rename = "optional")]
     pub only_optional: bool,
     /// The platforms it installs on (`os: [darwin]`, `libc: [musl]`, `cpu: [s390x]`): pnpm
-    /// skips it elsewhere.
-    #[serde(default)]
+    /// skips it elsewhere. pnpm copies each from the package's manifest as it is, so a
+    /// manifest's single string (`"libc": "glibc"`, as sass-embedded's Linux packages have)
+    /// stays one (`libc: glibc`): npm reads it as a list of one.
+    #[serde(default, deserialize_with = "one_or_list")]
     pub os: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_list")]
     pub libc: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_list")]
     pub cpu: Vec<String>,
     #[serde(default)]
     pub dependencies: BTreeMap<String, String>,
@@ -139,6 +141,22 @@ pub(super) struct LockNode {
     /// `engines: {node: '>=22.19.0'}`: the Node versions the package says it runs on.
     #[serde(default)]
     pub engines: Option<LockEngines>,
+}
+
+/// A platform field of a lockfile entry: a list, or one name as its manifest wrote it.
+fn one_or_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrList {
+        One(String),
+        List(Vec<String>),
+    }
+    Ok(match serde::Deserialize::deserialize(d)? {
+        OneOrList::One(name) => vec![name],
+        OneOrList::List(names) => names,
+    })
 }
 
 /// A package's `engines` in the lockfile.

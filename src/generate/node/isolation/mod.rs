@@ -186,7 +186,7 @@ pub(crate) fn check(
             ));
         }
         if let Some(file) = &build_tsconfig(p) {
-            lines.extend(references(ws, service, index, pnpm, file));
+            lines.extend(references(ws, service, index, pnpm, file, warnings));
         }
         let targets = resolved.of(ws, pnpm, index);
         let mut registry = Vec::new();
@@ -252,13 +252,16 @@ pub(crate) fn check(
 
 /// The project `references` of the package's build tsconfig (`file`) that `tsc -b` would build
 /// but the service's image does not have: another service, or a package the importing package
-/// does not declare (so the image's build has no copy of it).
+/// does not declare and the service's build does not have through another package (payload's
+/// `packages/richtext-lexical` names `../next`, which `templates/blank` depends on itself: a
+/// warning, as for an undeclared relative import the build has all the same).
 fn references(
     ws: &Workspace,
     service: &Service,
     index: usize,
     pnpm: &PnpmWorkspace,
     file: &str,
+    warnings: &mut Vec<String>,
 ) -> Vec<String> {
     let p = &ws.packages[index];
     let Some(facts) = pnpm.tsconfig_files.get(file) else {
@@ -282,7 +285,14 @@ fn references(
                 "{file}: service `{}` imports service `{other}` (`references` names \"{path}\", so `tsc -b` builds {}); move the shared code into an internal package that both declare as a dependency",
                 service.name, q.dir
             ));
-        } else if !p.internal_deps.iter().any(|d| d.package == owner) {
+        } else if p.internal_deps.iter().any(|d| d.package == owner) {
+            continue;
+        } else if owner == service.package || service.build_closure.contains(&owner) {
+            warnings.push(format!(
+                "{file}: `references` names \"{path}\", the package `{}`, which {} does not declare; not an error for `{}`: its build has `{}` all the same (through another package), so the path resolves there; add \"{}\": \"workspace:*\" to its dependencies so that it does for every service",
+                q.name, p.manifest, service.name, q.name, q.name
+            ));
+        } else {
             out.push(format!(
                 "{file}: `references` names \"{path}\", the package `{}`, which {} does not declare, so the image's build does not have it; add \"{}\": \"workspace:*\" to its dependencies",
                 q.name, p.manifest, q.name
