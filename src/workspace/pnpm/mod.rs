@@ -138,6 +138,10 @@ pub struct PnpmWorkspace {
     /// dependencies name (`"eslint-plugin-hive": "file:rules"`): pnpm installs the root
     /// project with every filtered install, so the deps stage needs them.
     pub root_local_dirs: Vec<String>,
+    /// The root dependencies that workspace packages link to in the root's install,
+    /// `"@saleor/app-sdk": "link:../../node_modules/@saleor/app-sdk"` (one copy for all): used
+    /// by design, so the root-dependencies note leaves them out.
+    pub root_links: BTreeSet<String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
@@ -237,6 +241,7 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         .map(|i| (ws.packages[i].dir.clone(), i))
         .collect();
     pnpm.dep_problems = add_edges(ws, first, &raw, &pnpm, &by_name, &by_dir)?;
+    pnpm.root_links = deps::root_links(&ws.packages[first..], &pnpm.root_dependencies);
     pnpm.tsconfig_files = tsconfig::read_all(
         &root,
         ws.packages[first..].iter().flat_map(|p| {
