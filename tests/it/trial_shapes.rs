@@ -1432,3 +1432,45 @@ fn a_link_to_the_roots_install_of_a_root_dev_dependency_is_refused_with_the_fix(
     let error = stderr.lines().find(|l| l.starts_with("error: "));
     assert!(error.is_some_and(|e| e.ends_with(message)), "{stderr}");
 }
+
+/// tests/fixtures/pnpm10-turbo-lint, shaped like saleor/apps: the service's build lints
+/// (`eslint src && ...`; `next build` lints too) with a shared config that loads
+/// `eslint-plugin-turbo`, whose `no-undeclared-env-vars` rule reads the root's `turbo.json`.
+/// The builder did not copy it, so every `process.env.X` was a lint error and saleor's
+/// `next build` stopped. The builder copies it (never shipped); without the plugin it does not.
+#[test]
+fn a_build_that_lints_with_eslint_plugin_turbo_gets_the_root_turbo_json() {
+    let ws = crate::fixture_copy::copy("pnpm10-turbo-lint", false);
+    let (stdout, _) = dry_run(ws.path());
+    let builder = stdout
+        .split("FROM base AS builder")
+        .nth(1)
+        .and_then(|s| s.split("FROM base AS runtime-deps").next())
+        .unwrap_or_default();
+    assert!(builder.contains("COPY turbo.json turbo.json\n"), "{stdout}");
+    assert!(stdout.contains("\n!turbo.json\n"), "{stdout}");
+    let runtime = (stdout.split("FROM ${NODE_RUNTIME_IMAGE}").nth(1))
+        .and_then(|s| s.split("==>").next())
+        .unwrap_or_default();
+    assert!(!runtime.contains("turbo"), "{stdout}");
+    // Without the plugin, turbo.json is nothing the build reads.
+    let config = ws.path().join("packages/eslint-config/package.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("eslint-plugin-turbo", "eslint-plugin-other"),
+    )
+    .unwrap();
+    let lock = ws.path().join("pnpm-lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(
+        &lock,
+        text.replace(
+            "      eslint-plugin-turbo:\n",
+            "      eslint-plugin-other:\n",
+        ),
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(!stdout.contains("turbo.json"), "{stdout}");
+}

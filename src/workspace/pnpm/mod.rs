@@ -144,6 +144,9 @@ pub struct PnpmWorkspace {
     pub root_links: BTreeSet<String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
+    /// The root's Turborepo config file (`turbo.json` or `turbo.jsonc`), when there is one:
+    /// `eslint-plugin-turbo` reads it when a build lints (`next build`).
+    pub turbo_json: Option<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
     /// extend, transitively: workspace-relative path -> what it extends and references.
     pub tsconfig_files: BTreeMap<String, tsconfig::Tsconfig>,

@@ -216,6 +216,15 @@ const REAL: &[(&str, &[RealService])] = &[
         }],
     ),
     (
+        "pnpm10-turbo-lint",
+        &[RealService {
+            dir: "apps/api",
+            // Its build lints against the root's turbo.json (eslint-plugin-turbo).
+            prints: "api: linted against turbo.json, mode production",
+            modules: &[],
+        }],
+    ),
+    (
         "pnpm9-split-lock",
         &[RealService {
             dir: "services/api",
@@ -288,7 +297,7 @@ fn build_run_verify(root: &Path, fixture: &str, svc: &RealService, out: &Path) {
 }
 
 #[test]
-#[ignore = "slow: builds eleven images with buildah"]
+#[ignore = "slow: builds twelve images with buildah"]
 fn real_workspaces_build_run_and_verify() {
     // ISOGEN_FIXTURES=pnpm8-nested,pnpm9-esm builds only those.
     let only = std::env::var("ISOGEN_FIXTURES").ok();
