@@ -8,6 +8,9 @@
 //! one behind a branch or in a function is a warning. A standalone output
 //! never loads the config (its server has the config baked in) and is not checked.
 //!
+//! A TypeScript config (`next.config.ts`) is refused too when `typescript` is not a production
+//! dependency: Next.js 15 needs it to load the config when the server starts.
+//!
 //! It reads the sources discovery parsed (static `import`, `require`, `import()` with a
 //! literal); it cannot see a module loaded some other way (`jiti.import("./src/env")`).
 
@@ -82,9 +85,17 @@ pub(super) fn check(
             ));
         }
     }
+    let typescript = typescript_config(ws, pkg, n, config_name, &standalone);
     if fatal.is_empty() {
-        return Ok(());
+        return match typescript {
+            None => Ok(()),
+            Some(why) => Err(Error::workspace(
+                ws.root.join(&config),
+                format!("`next start` loads this config whenever the server starts, so the server would stop at once: `{}` is refused: {why}", pkg.name),
+            )),
+        };
     }
+    fatal.extend(typescript.map(|why| format!("{config}: {why}")));
     Err(Error::workspace(
         ws.root.join(&config),
         format!(
@@ -92,5 +103,44 @@ pub(super) fn check(
             pkg.name,
             fatal.join("\n  ")
         ),
+    ))
+}
+
+/// Why a TypeScript config (`next.config.ts`) cannot load under `next start` in the image:
+/// Next.js 15 needs `typescript` to load it when the server starts and, not finding it, runs
+/// `npm install --save-dev typescript` there and stops (saleor/apps' apps, Next 15.5:
+/// `Failed to load next.config.ts`). `None` for a JavaScript config, when `typescript` is a
+/// production dependency of the app, or when the lockfile gives no Next.js 15 (other majors
+/// are not known to do so).
+fn typescript_config(
+    ws: &Workspace,
+    pkg: &Package,
+    n: &NodePackage,
+    config_name: &str,
+    standalone: &str,
+) -> Option<String> {
+    if ![".ts", ".mts", ".cts"]
+        .iter()
+        .any(|e| config_name.ends_with(e))
+    {
+        return None;
+    }
+    let runtime = |name: &str| {
+        (n.deps.iter())
+            .any(|d| d.key == name && matches!(d.kind, DepKind::Normal | DepKind::Optional))
+    };
+    if runtime("typescript") {
+        return None;
+    }
+    let pnpm = ws.pnpm.as_ref()?;
+    let dir = if pkg.dir.is_empty() { "." } else { &pkg.dir };
+    let next = pnpm.locked.get(dir)?.get("next")?;
+    if !next.version.starts_with("15.") {
+        return None;
+    }
+    Some(format!(
+        "{config_name} is TypeScript, which Next.js {} compiles with `typescript` when the server starts, but `typescript` is not in the `dependencies` of {} (the image's production install leaves it out), so Next.js runs `npm install --save-dev typescript` in the container and stops (`Failed to load {config_name}`): write the config as JavaScript (`next.config.mjs`), {standalone}",
+        next.version.split('(').next().unwrap_or_default(),
+        pkg.manifest
     ))
 }

@@ -205,19 +205,10 @@ fn classify(
             )));
         }
         let folder = relpath::join(&pkg.dir, rel.trim());
-        if let Some(linked) = (dep.internal.is_none() && !tarball)
-            .then(|| root_install_link(folder.as_deref(), lookup))
-            .flatten()
-        {
-            return match linked {
-                // The root's production install makes the folder: the image has it too.
-                RootLink::Dependency => Ok(dep),
-                RootLink::DevOnly(name) if kind != DepKind::Dev => Err(bad(format!(
-                    "`{}` is the workspace root's own install of `{name}`, a devDependency of the root package.json: the image's production install (`pnpm install --prod`) leaves the root's devDependencies out, so nothing could load `{key}` there; move `{name}` to `dependencies` of the root package.json (the link keeps one copy for every package) or depend on its version here (`catalog:`), then run `pnpm install`",
-                    rel.trim()
-                ))),
-                RootLink::DevOnly(_) => Ok(dep),
-            };
+        let linked = (dep.internal.is_none() && !tarball)
+            .then(|| root_link_verdict(folder.as_deref(), lookup, kind, key, rel.trim()));
+        if let Some(verdict) = linked.flatten() {
+            return verdict.map(|()| dep).map_err(bad);
         }
         let missing =
             (folder.as_ref()).is_some_and(|f| crate::fsio::metadata(root.join(f)).is_err());
@@ -286,6 +277,26 @@ fn linked_root_name(folder: &str) -> Option<&str> {
         _ => false,
     };
     is_name.then_some(name)
+}
+
+/// Whether a `link:` to `folder` (written `rel`) into the root's own install works in the
+/// image: `None` when it is no such link; the error message when only the root's
+/// devDependencies install it and a run-time dependency links it.
+fn root_link_verdict(
+    folder: Option<&str>,
+    lookup: &Lookup,
+    kind: DepKind,
+    key: &str,
+    rel: &str,
+) -> Option<std::result::Result<(), String>> {
+    Some(match root_install_link(folder, lookup)? {
+        // The root's production install makes the folder: the image has it too.
+        RootLink::Dependency => Ok(()),
+        RootLink::DevOnly(name) if kind != DepKind::Dev => Err(format!(
+            "`{rel}` is the workspace root's own install of `{name}`, a devDependency of the root package.json: the image's production install (`pnpm install --prod`) leaves the root's devDependencies out, so nothing could load `{key}` there; move `{name}` to `dependencies` of the root package.json (the link keeps one copy for every package) or depend on its version here (`catalog:`), then run `pnpm install`"
+        )),
+        RootLink::DevOnly(_) => Ok(()),
+    })
 }
 
 /// What a `link:` into the workspace root's `node_modules` points at.
