@@ -727,3 +727,41 @@ fn a_refused_config_that_computes_output_asks_for_the_literal() {
     );
     assert!(!err.contains("or use `output: \"standalone\"`"), "{err}");
 }
+
+/// saleor/apps' apps run `next start` (Next 15.5) with a `next.config.ts` and `typescript` a
+/// devDependency: the image built, and the server stopped at start (`Installing TypeScript as
+/// it was not found while loading "next.config.ts"`, then `npm install` failed and `Failed to
+/// load next.config.ts`). generate wrote that Dockerfile silently; it refuses it with the two
+/// fixes. A standalone app with a TypeScript config is fine (its server has the config
+/// inlined), and so is a JavaScript config.
+#[test]
+fn a_typescript_config_under_next_start_without_typescript_is_refused() {
+    let ws = next_workspace(&[
+        (
+            "apps/site/next.config.ts",
+            "import type { NextConfig } from 'next';\nconst config: NextConfig = {};\nexport default config;\n",
+        ),
+        (
+            "apps/web/next.config.ts",
+            "import type { NextConfig } from 'next';\nconst config: NextConfig = { output: 'standalone' };\nexport default config;\n",
+        ),
+    ]);
+    std::fs::remove_file(ws.path().join("apps/site/next.config.js")).unwrap();
+    std::fs::remove_file(ws.path().join("apps/web/next.config.mjs")).unwrap();
+    refused(
+        &ws,
+        &["apps/site/next.config.ts: Next.js 15.5.29 loads next.config.ts under `next start` through the `typescript` package (to read tsconfig.json), but `typescript` is not in the `dependencies` of apps/site/package.json", "fix one of: move `typescript` to `dependencies`, write the config as next.config.mjs, use `output: \"standalone\"`"],
+    );
+    std::fs::rename(
+        ws.path().join("apps/site/next.config.ts"),
+        ws.path().join("apps/site/next.config.mjs"),
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("apps/site/next.config.mjs"),
+        "const config = {};\nexport default config;\n",
+    )
+    .unwrap();
+    assert!(dockerfile(&ws, "site").contains("next.config.mjs"));
+    assert!(dockerfile(&ws, "web").contains("server.js"));
+}

@@ -1671,3 +1671,89 @@ fn a_next_15_typescript_config_under_next_start_needs_typescript_at_run_time() {
     std::fs::write(web.join("next.config.ts"), &config).unwrap();
     dry_run(ws.path());
 }
+
+/// tests/fixtures/pnpm10-root-link, shaped like saleor/apps: every package links the SDK to
+/// the root's own install (`"is-number": "link:../../node_modules/is-number"`, a root
+/// dependency), so that all share one copy. The folder is absent until `pnpm install` makes
+/// it, and isogen refused every service ("is no folder ... pnpm links a path that is not
+/// there"). The service generates; the deps stage does not copy the folder (the install makes
+/// it); the root-dependencies note leaves the linked SDK out (it is there to be shared).
+#[test]
+fn a_link_to_the_roots_own_install_of_a_root_dependency_is_a_dependency() {
+    let ws = crate::fixture_copy::copy("pnpm10-root-link", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/api/server.js\"]")
+            && !stdout.contains("node_modules/is-number"),
+        "{stdout}"
+    );
+    assert!(
+        !stderr.contains("is no folder") && !stderr.contains("its dependencies (is-number)"),
+        "{stderr}"
+    );
+}
+
+/// The same link to a package only the root's devDependencies declare: the build's install
+/// makes the folder, the image's production install does not, so a package that loads it at
+/// run time is refused with that reason and the two fixes (a devDependency link is fine).
+#[test]
+fn a_link_to_the_roots_install_of_a_root_dev_dependency_is_refused_with_the_fix() {
+    let ws = crate::fixture_copy::copy("pnpm10-root-link", false);
+    let message = "tools/admin/package.json: `dependencies.is-odd: link:../../node_modules/is-odd`: `../../node_modules/is-odd` is the workspace root's own install of `is-odd`, a devDependency of the root package.json: the image's production install (`pnpm install --prod`) leaves the root's devDependencies out, so nothing could load `is-odd` there; move `is-odd` to `dependencies` of the root package.json (the link keeps one copy for every package) or depend on its version here (`catalog:`), then run `pnpm install`";
+    // No service installs tools/admin: a warning.
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains(&format!("warning: {message} (no service installs")),
+        "{stderr}"
+    );
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"apps/api\", \"tools/admin\"]\n",
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    let error = stderr.lines().find(|l| l.starts_with("error: "));
+    assert!(error.is_some_and(|e| e.ends_with(message)), "{stderr}");
+}
+
+/// tests/fixtures/pnpm10-turbo-lint, shaped like saleor/apps: the service's build lints
+/// (`eslint src && ...`; `next build` lints too) with a shared config that loads
+/// `eslint-plugin-turbo`, whose `no-undeclared-env-vars` rule reads the root's `turbo.json`.
+/// The builder did not copy it, so every `process.env.X` was a lint error and saleor's
+/// `next build` stopped. The builder copies it (never shipped); without the plugin it does not.
+#[test]
+fn a_build_that_lints_with_eslint_plugin_turbo_gets_the_root_turbo_json() {
+    let ws = crate::fixture_copy::copy("pnpm10-turbo-lint", false);
+    let (stdout, _) = dry_run(ws.path());
+    let builder = stdout
+        .split("FROM base AS builder")
+        .nth(1)
+        .and_then(|s| s.split("FROM base AS runtime-deps").next())
+        .unwrap_or_default();
+    assert!(builder.contains("COPY turbo.json turbo.json\n"), "{stdout}");
+    assert!(stdout.contains("\n!turbo.json\n"), "{stdout}");
+    let runtime = (stdout.split("FROM ${NODE_RUNTIME_IMAGE}").nth(1))
+        .and_then(|s| s.split("==>").next())
+        .unwrap_or_default();
+    assert!(!runtime.contains("turbo"), "{stdout}");
+    // Without the plugin, turbo.json is nothing the build reads.
+    let config = ws.path().join("packages/eslint-config/package.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("eslint-plugin-turbo", "eslint-plugin-other"),
+    )
+    .unwrap();
+    let lock = ws.path().join("pnpm-lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(
+        &lock,
+        text.replace(
+            "      eslint-plugin-turbo:\n",
+            "      eslint-plugin-other:\n",
+        ),
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(!stdout.contains("turbo.json"), "{stdout}");
+}

@@ -118,6 +118,9 @@ fn workspace() -> tempfile::TempDir {
 const SERVER_JS: &str =
     "const express = require('express');\nrequire('@s/components');\nrequire('body-kit');\nexpress();\n";
 
+/// The service's package.json in the images.
+const SERVER_MANIFEST: &str = r#"{"name":"@s/server","version":"1.0.0","main":"index.js","dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0"}}"#;
+
 /// A `docker save` archive of these layers, labelled as the service `server`.
 fn docker_image(layers: &[Vec<u8>]) -> Vec<u8> {
     let diff_ids: Vec<String> = layers.iter().map(|l| sha256(l)).collect();
@@ -167,6 +170,18 @@ fn image_recording(
     extra: &[(&str, &str, &str)],
     installed: Option<&str>,
 ) -> Vec<u8> {
+    image_linking(hoisted, ms_for_five, extra, installed, &[])
+}
+
+/// [`image_recording`], with more files and symlinks in the service's layer: (path, target),
+/// a file when the target is `""` (a line of JavaScript) or a JSON text (`{...}`).
+fn image_linking(
+    hoisted: &str,
+    ms_for_five: &str,
+    extra: &[(&str, &str, &str)],
+    installed: Option<&str>,
+    more: &[(&str, &str)],
+) -> Vec<u8> {
     let base = LayerTar::new()
         .dir("etc")
         .file(
@@ -189,7 +204,9 @@ fn image_recording(
         )
         .file(
             "app/services/server/package.json",
-            br#"{"name":"@s/server","version":"1.0.0","main":"index.js","dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0"}}"#,
+            (more.iter().find(|(p, _)| *p == "app/services/server/package.json"))
+                .map_or(SERVER_MANIFEST, |(_, m)| m)
+                .as_bytes(),
         )
         .file("app/services/server/index.js", SERVER_JS.as_bytes())
         .symlink("app/services/server/node_modules/@s/components", "../../../../packages/components")
@@ -230,6 +247,18 @@ fn image_recording(
     }
     if let Some(text) = installed {
         t = t.file("app/node_modules/.pnpm/lock.yaml", text.as_bytes());
+    }
+    for (path, target) in more
+        .iter()
+        .filter(|(p, _)| !p.ends_with("/server/package.json"))
+    {
+        t = if target.is_empty() {
+            t.file(path, b"module.exports = 1;")
+        } else if target.starts_with('{') {
+            t.file(path, target.as_bytes())
+        } else {
+            t.symlink(path, target)
+        };
     }
     docker_image(&[base, t.finish()])
 }
@@ -382,6 +411,60 @@ fn the_roots_dependencies_and_a_v_prefixed_version_are_as_locked() {
             ],
         ),
     );
+    assert_eq!(found, vec![]);
+}
+
+/// saleor/apps links its SDK to the root's own install (`"left-pad":
+/// "link:../../node_modules/left-pad"`, a root dependency): what Node loads there is a
+/// registry package of the root's install, with its own files (`chunk-*.js` beside its
+/// `main`). verify took every `link:` target for an internal package and failed saleor's smtp
+/// image with `internal-package-extra` on its 35 chunks.
+#[test]
+fn a_link_to_the_roots_install_is_a_registry_package() {
+    let ws = workspace();
+    let lock = LOCKFILE
+        .replace(
+            "  .: {}\n",
+            "  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
+        )
+        .replace(
+            "        version: 1.0.0(react@19.0.0)\n",
+            "        version: 1.0.0(react@19.0.0)\n      left-pad:\n        specifier: link:../../node_modules/left-pad\n        version: link:../../node_modules/left-pad\n",
+        )
+        .replace(
+            "  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+            "  left-pad@1.3.0:\n    resolution: {integrity: sha512-pad}\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+        )
+        .replace("  ms@2.0.0: {}\n", "  left-pad@1.3.0: {}\n\n  ms@2.0.0: {}\n");
+    std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
+    std::fs::write(
+        ws.path().join("package.json"),
+        r#"{"name":"flow","private":true,"dependencies":{"left-pad":"1.3.0"}}"#,
+    )
+    .unwrap();
+    let manifest = r#"{"name":"@s/server","version":"1.0.0","main":"index.js","scripts":{"start":"node index.js"},"dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0","left-pad":"link:../../node_modules/left-pad"}}"#;
+    std::fs::write(ws.path().join("services/server/package.json"), manifest).unwrap();
+    let store = "app/node_modules/.pnpm/left-pad@1.3.0/node_modules/left-pad";
+    let chunks = [
+        format!("{store}/chunk-2O5AMG7B.js"),
+        format!("{store}/chunk-3OYW6U6K.mjs"),
+    ];
+    let more = [
+        ("app/services/server/package.json", manifest),
+        (
+            "app/node_modules/left-pad",
+            ".pnpm/left-pad@1.3.0/node_modules/left-pad",
+        ),
+        (
+            "app/services/server/node_modules/left-pad",
+            "../../../node_modules/left-pad",
+        ),
+        (chunks[0].as_str(), ""),
+        (chunks[1].as_str(), ""),
+    ];
+    let extra = [("left-pad@1.3.0", "left-pad", "1.3.0")];
+    let image = image_linking("express@4.21.2", "ms@2.1.3", &extra, None, &more);
+    let (found, _) = verified(ws.path(), image, "internal-package-extra");
     assert_eq!(found, vec![]);
 }
 

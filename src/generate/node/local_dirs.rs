@@ -5,6 +5,9 @@
 //! Also the tarballs of the repository that `file:` dependencies name
 //! (`"xlsx": "file:vendor/xlsx-0.20.3.tgz"`, formbricks): both installs read them.
 //!
+//! A folder inside a `node_modules` (a link to the root's own install of a package) is not
+//! copied: the install makes it.
+//!
 //! Pure: it reads the workspace model, never the disk.
 
 use std::collections::BTreeSet;
@@ -29,7 +32,14 @@ pub(super) fn local_dirs(
         let local = n.deps.iter().filter(|d| d.internal.is_none());
         out.extend(local.filter_map(|d| local_folder(&p.dir, &d.spec)));
     }
-    out.retain(|d| !d.is_empty() && !ws.packages.iter().any(|w| &w.dir == d));
+    // A folder in a `node_modules` is what an install makes, never the repository's: the
+    // root's own install that saleor/apps links its apps' `@saleor/app-sdk` to
+    // (`link:../../node_modules/@saleor/app-sdk`, see `workspace::pnpm::deps`).
+    out.retain(|d| {
+        !d.is_empty()
+            && !d.split('/').any(|c| c == "node_modules")
+            && !ws.packages.iter().any(|w| &w.dir == d)
+    });
     out.into_iter().collect()
 }
 

@@ -393,7 +393,10 @@ fn typescript_for_the_config(
     section: &str,
 ) -> Result<()> {
     use crate::workspace::DepKind;
-    if !config_name.ends_with(".ts") {
+    if ![".ts", ".mts", ".cts"]
+        .iter()
+        .any(|e| config_name.ends_with(e))
+    {
         return Ok(());
     }
     let locked = |key: &str| {

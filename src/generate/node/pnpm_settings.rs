@@ -116,13 +116,15 @@ pub fn install_settings(
 /// The workspace root's `dependencies` land in every service's image: pnpm's production
 /// install always installs the root project, whatever `--filter` selects (checked with pnpm
 /// 9.15.9: `--filter svc`, `--filter '!{.}'` alike). They stay (a service may load one it does
-/// not declare: Node finds the root's node_modules walking up), and are named.
+/// not declare: Node finds the root's node_modules walking up), and are named, except those
+/// the packages link to (`link:../../node_modules/<name>`: they are there to be shared).
 fn root_dependencies_note(pnpm: &PnpmWorkspace, shipped: &[&str]) -> Option<String> {
     if !pnpm.lockfile || pnpm.split_lockfiles || shipped.iter().any(|d| d.is_empty() || *d == ".") {
         return None;
     }
     let names: Vec<&str> = (pnpm.root_dependencies.iter())
         .filter(|(_, field)| field.as_str() != "devDependencies")
+        .filter(|(name, _)| !pnpm.root_links.contains(*name))
         .map(|(name, _)| name.as_str())
         .collect();
     if names.is_empty() {

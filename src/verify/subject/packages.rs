@@ -132,7 +132,14 @@ fn runtime_closure(
                 let tarball = [".tgz", ".tar.gz", ".tar"]
                     .iter()
                     .any(|e| spec.trim_end().ends_with(e));
+                // A link into an install (`link:../../node_modules/@saleor/app-sdk`: saleor/apps
+                // links its SDK to the root's own install) is the registry package there.
+                let into_install = ["file:", "link:"].iter().any(|p| {
+                    (spec.strip_prefix(p))
+                        .is_some_and(|rel| rel.split('/').any(|c| c == "node_modules"))
+                });
                 let local = !tarball
+                    && !into_install
                     && ["file:", "link:", "workspace:"]
                         .iter()
                         .any(|p| spec.starts_with(p));

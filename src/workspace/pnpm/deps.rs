@@ -205,6 +205,11 @@ fn classify(
             )));
         }
         let folder = relpath::join(&pkg.dir, rel.trim());
+        let linked = (dep.internal.is_none() && !tarball)
+            .then(|| root_link_verdict(folder.as_deref(), lookup, kind, key, rel.trim()));
+        if let Some(verdict) = linked.flatten() {
+            return verdict.map(|()| dep).map_err(bad);
+        }
         let missing =
             (folder.as_ref()).is_some_and(|f| crate::fsio::metadata(root.join(f)).is_err());
         if dep.internal.is_none() && !tarball && kind != DepKind::Dev && missing {
@@ -235,6 +240,86 @@ fn classify(
         dep.internal = by_dir(rel);
     }
     Ok(dep)
+}
+
+/// The root dependencies (`root_dependencies`: name -> field) that some package's `link:`
+/// spec points at in the root's install (see [`root_install_link`]).
+pub(super) fn root_links(
+    packages: &[Package],
+    root_dependencies: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeSet<String> {
+    let specs = packages.iter().flat_map(|p| {
+        let deps = p
+            .node
+            .as_ref()
+            .map(|n| n.deps.as_slice())
+            .unwrap_or_default();
+        deps.iter().map(move |d| (p, d))
+    });
+    specs
+        .filter(|(_, d)| d.spec.starts_with("link:"))
+        .filter_map(|(p, d)| {
+            let folder = local_folder(&p.dir, &d.spec)?;
+            let name = linked_root_name(&folder)?;
+            root_dependencies
+                .contains_key(name)
+                .then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// `<name>` of `node_modules/<name>` (a plain or scoped package name, nothing below it).
+fn linked_root_name(folder: &str) -> Option<&str> {
+    let name = folder.strip_prefix("node_modules/")?;
+    let is_name = match name.split('/').collect::<Vec<_>>().as_slice() {
+        [scope, _] => scope.starts_with('@'),
+        [one] => !one.starts_with('@') && !one.starts_with('.'),
+        _ => false,
+    };
+    is_name.then_some(name)
+}
+
+/// Whether a `link:` to `folder` (written `rel`) into the root's own install works in the
+/// image: `None` when it is no such link; the error message when only the root's
+/// devDependencies install it and a run-time dependency links it.
+fn root_link_verdict(
+    folder: Option<&str>,
+    lookup: &Lookup,
+    kind: DepKind,
+    key: &str,
+    rel: &str,
+) -> Option<std::result::Result<(), String>> {
+    Some(match root_install_link(folder, lookup)? {
+        // The root's production install makes the folder: the image has it too.
+        RootLink::Dependency => Ok(()),
+        RootLink::DevOnly(name) if kind != DepKind::Dev => Err(format!(
+            "`{rel}` is the workspace root's own install of `{name}`, a devDependency of the root package.json: the image's production install (`pnpm install --prod`) leaves the root's devDependencies out, so nothing could load `{key}` there; move `{name}` to `dependencies` of the root package.json (the link keeps one copy for every package) or depend on its version here (`catalog:`), then run `pnpm install`"
+        )),
+        RootLink::DevOnly(_) => Ok(()),
+    })
+}
+
+/// What a `link:` into the workspace root's `node_modules` points at.
+enum RootLink {
+    /// A package the root package.json declares in `dependencies` or `optionalDependencies`:
+    /// every install of the root (pnpm installs it with each filtered install, `--prod`
+    /// included) makes the folder.
+    Dependency,
+    /// A package only the root's `devDependencies` declare (its name): the build's install
+    /// makes the folder, the production install does not.
+    DevOnly(String),
+}
+
+/// `folder` (workspace-relative) is `node_modules/<name>` of the root and the root package.json
+/// declares `<name>`: saleor/apps links `@saleor/app-sdk` of every app to
+/// `../../node_modules/@saleor/app-sdk`, the root's install, so that all share one copy. The
+/// folder is absent until `pnpm install` runs, and pnpm makes it.
+fn root_install_link(folder: Option<&str>, lookup: &Lookup) -> Option<RootLink> {
+    let name = linked_root_name(folder?)?;
+    Some(match lookup.pnpm.root_dependencies.get(name)?.as_str() {
+        "devDependencies" => RootLink::DevOnly(name.to_string()),
+        _ => RootLink::Dependency,
+    })
 }
 
 /// Why pnpm would refuse a `workspace:<range>` spec on `target`: its version is not in the

@@ -138,8 +138,15 @@ pub struct PnpmWorkspace {
     /// dependencies name (`"eslint-plugin-hive": "file:rules"`): pnpm installs the root
     /// project with every filtered install, so the deps stage needs them.
     pub root_local_dirs: Vec<String>,
+    /// The root dependencies that workspace packages link to in the root's install,
+    /// `"@saleor/app-sdk": "link:../../node_modules/@saleor/app-sdk"` (one copy for all): used
+    /// by design, so the root-dependencies note leaves them out.
+    pub root_links: BTreeSet<String>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
+    /// The root's Turborepo config file (`turbo.json` or `turbo.jsonc`), when there is one:
+    /// `eslint-plugin-turbo` reads it when a build lints (`next build`).
+    pub turbo_json: Option<String>,
     /// Every tsconfig file of the packages (at the top of their folders) and every file they
     /// extend, transitively: workspace-relative path -> what it extends and references.
     pub tsconfig_files: BTreeMap<String, tsconfig::Tsconfig>,
@@ -237,6 +244,7 @@ pub fn discover(ws: &mut Workspace, config: &WorkspaceConfig) -> Result<()> {
         .map(|i| (ws.packages[i].dir.clone(), i))
         .collect();
     pnpm.dep_problems = add_edges(ws, first, &raw, &pnpm, &by_name, &by_dir)?;
+    pnpm.root_links = deps::root_links(&ws.packages[first..], &pnpm.root_dependencies);
     pnpm.tsconfig_files = tsconfig::read_all(
         &root,
         ws.packages[first..].iter().flat_map(|p| {

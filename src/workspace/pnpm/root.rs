@@ -88,7 +88,7 @@ pub(super) fn read_root_facts(
     let (lock, doc) = read_root_lockfile(root, pnpm)?;
     read_npm_config(root, yaml, json.as_ref(), doc.as_ref(), pnpm)?;
     pnpm.pnpmfile = crate::fsio::is_file(root.join(".pnpmfile.cjs"));
-    pnpm.tsconfigs = root_tsconfigs(root)?;
+    (pnpm.tsconfigs, pnpm.turbo_json) = root_configs(root)?;
     Ok(RootRead {
         manifest: json,
         lock,
@@ -296,15 +296,22 @@ fn read_npm_config(
     Ok(())
 }
 
-/// The root's `tsconfig*.json` files, sorted.
-fn root_tsconfigs(root: &Path) -> Result<Vec<String>> {
-    let mut tsconfigs: Vec<String> = crate::fsio::read_dir(root)
+/// The root's `tsconfig*.json` files, sorted, and its Turborepo config (`turbo.json`, else
+/// `turbo.jsonc`), from one listing.
+fn root_configs(root: &Path) -> Result<(Vec<String>, Option<String>)> {
+    let files: Vec<String> = crate::fsio::read_dir(root)
         .map_err(|e| Error::io(root, e))?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    let mut tsconfigs: Vec<String> = (files.iter())
         .filter(|n| n.starts_with("tsconfig") && n.ends_with(".json"))
+        .cloned()
         .collect();
     tsconfigs.sort();
-    Ok(tsconfigs)
+    let turbo = ["turbo.json", "turbo.jsonc"]
+        .into_iter()
+        .find(|t| files.iter().any(|f| f == t));
+    Ok((tsconfigs, turbo.map(str::to_string)))
 }

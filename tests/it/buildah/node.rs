@@ -206,6 +206,25 @@ const REAL: &[(&str, &[RealService])] = &[
         }],
     ),
     (
+        "pnpm10-root-link",
+        &[RealService {
+            dir: "apps/api",
+            prints: "api: one sdk true, 42 is a number: true",
+            // The SDK is a link to the root's own install: one copy for the service and
+            // @rl/shared.
+            modules: &["@rl/shared", "is-number"],
+        }],
+    ),
+    (
+        "pnpm10-turbo-lint",
+        &[RealService {
+            dir: "apps/api",
+            // Its build lints against the root's turbo.json (eslint-plugin-turbo).
+            prints: "api: linted against turbo.json, mode production",
+            modules: &[],
+        }],
+    ),
+    (
         "pnpm9-split-lock",
         &[RealService {
             dir: "services/api",
@@ -278,7 +297,7 @@ fn build_run_verify(root: &Path, fixture: &str, svc: &RealService, out: &Path) {
 }
 
 #[test]
-#[ignore = "slow: builds nine images with buildah"]
+#[ignore = "slow: builds twelve images with buildah"]
 fn real_workspaces_build_run_and_verify() {
     // ISOGEN_FIXTURES=pnpm8-nested,pnpm9-esm builds only those.
     let only = std::env::var("ISOGEN_FIXTURES").ok();
