@@ -250,6 +250,22 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
              runs headless as a server"
         );
     }
+    if let Some(b) = super::cargo::services::cargo_subcommand(p) {
+        let serves = super::cargo::services::SERVER_FRAMEWORKS
+            .iter()
+            .find(|f| {
+                p.cargo
+                    .as_ref()
+                    .is_some_and(|c| c.frameworks.iter().any(|d| d == *f))
+            })
+            .map(|f| format!(", though it depends on {f}"))
+            .unwrap_or_default();
+        return format!(
+            "its binaries ({bins}) are a cargo subcommand: `{b}` runs as `cargo {}`, a \
+             developer's command-line tool{serves}; {MAKE}",
+            b.trim_start_matches("cargo-")
+        );
+    }
     if let Some(w) = super::cargo::services::live_reload(p) {
         return format!(
             "its binaries ({bins}) are a command-line tool whose server is a live-reload \
