@@ -238,6 +238,23 @@ pub fn started_tools(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
+/// For a package with a `cargo-<name>` binary (shuttle's `cargo-shuttle`): that its binaries
+/// `bins` are a cargo subcommand, with the framework it depends on anyway.
+fn cargo_subcommand_reason(p: &Package, bins: &str) -> Option<String> {
+    let b = super::cargo::services::cargo_subcommand(p)?;
+    let frameworks = p.cargo.as_ref().map_or(&[][..], |c| &c.frameworks[..]);
+    let serves = SERVER_FRAMEWORKS
+        .iter()
+        .find(|f| frameworks.iter().any(|d| d == *f))
+        .map(|f| format!(", though it depends on {f}"))
+        .unwrap_or_default();
+    Some(format!(
+        "its binaries ({bins}) are a cargo subcommand: `{b}` runs as `cargo {}`, a developer's \
+         command-line tool{serves}",
+        b.trim_start_matches("cargo-")
+    ))
+}
+
 /// Why the binaries `bins` of Cargo package `p` are tools, with the fix when they may not be.
 fn cargo_tool_reason(p: &Package, bins: &str) -> String {
     const MAKE: &str = "`[workspace] services` in isogen.toml makes them services";
@@ -249,6 +266,9 @@ fn cargo_tool_reason(p: &Package, bins: &str) -> String {
             "its binaries ({bins}) are a desktop app: it depends on {f}; {MAKE} if one also \
              runs headless as a server"
         );
+    }
+    if let Some(reason) = cargo_subcommand_reason(p, bins) {
+        return format!("{reason}; {MAKE}");
     }
     if let Some(w) = super::cargo::services::live_reload(p) {
         return format!(

@@ -30,6 +30,9 @@
 //! | cargo-gossip | a gossip database's agent and its client in one binary (corrosion's `corrosion agent`): `args = ["agent"]`; its QUIC transport `[patch]`ed to a fork on GitHub, so Cargo.lock takes `quicwire` and `quicwire-proto` from git: a warning naming the repository and the crates before the build, which clones it |
 //! | cargo-registry | a crate registry server whose command line lives in its settings crate behind a wrapper (kellnr's `kellnr_settings::parse_cli()`, imported with `use`): an optional subcommand whose absence the code answers with the help (run bare it exits 0 having served nothing), refused without `args` at the settings crate's line, with `args = ["start", "--data-dir", "<data-dir>"]` from the `start` variant's flattened `ServerArgs` in another file; a mirror whose settings come through `Loader::default().load()`, a call isogen cannot follow: a warning that it cannot tell |
 //! | cargo-sso | a sign-on server whose handlers crate embeds the front end's build output with rust-embed from the workspace root (rauthy's `#[folder = "../../static/v1/"]`), not committed: a build input of the service (the sources stage copies `static/v1`) and a warning to build it first; `args = ["serve"]` |
+//! | cargo-pooler | a Postgres pooler (pgdog's shape): `pooler` runs bare, its clap subcommand an `Option`; its admin console's `enum ParseResult`, documented `/// Parser result.`, is no command line; `.cargo/config.toml` links with clang and, through `--ld-path=/usr/bin/mold`, with mold (a warning naming both lines); a JSON-schema generator under `scripts/*` is a tool |
+//! | cargo-graphdb | a graph database server (atomic-server's shape): `graph-server` runs bare, its optional subcommand an enum that derives `Parser`; its build script runs `pnpm` (named in a variable) to build the front end in `browser/` unless `server/assets_tmp` holds it (a warning: no Debian package installs pnpm); `graph-cli` is a tool |
+//! | cargo-deployer | a deployment platform's CLI (shuttle's shape), not generated (nothing serves): `cargo-deployer` (binaries `cargo-deployer` and `deployer`) depends on a server framework for the local server its `run` starts, but a `cargo-<name>` binary is a cargo subcommand, a developer's tool; `generate` exits 2 naming each binary |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -77,6 +80,8 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-gossip", &["gossip"]),
     ("cargo-sso", &["sso"]),
     ("cargo-registry", &["registry", "registry-mirror"]),
+    ("cargo-pooler", &["pooler"]),
+    ("cargo-graphdb", &["graph-server"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -1022,4 +1027,101 @@ fn a_command_line_parsed_in_another_workspace_crate_behind_a_wrapper_is_followed
     let text = shown(&out, dir.path());
     assert!(out.status.success(), "{text}");
     assert!(!text.contains("could not follow"), "{text}");
+}
+
+/// pgdog's shape: the server's clap subcommand is an `Option` (it runs bare, as `run`), and its
+/// admin console parses SQL commands into an enum whose doc comment is `/// Parser result.`.
+/// That enum is no command line: `pooler` is a service, not a tool "whose subcommands (pause,
+/// reconnect, ...) do not serve". Its cargo config links through clang's `--ld-path` with
+/// mold, which the warning names beside clang.
+#[test]
+fn an_enum_documented_as_a_parser_is_no_required_subcommand() {
+    let dir = fresh_copy("cargo-pooler");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    let row = list
+        .lines()
+        .find(|l| l.contains(" pooler "))
+        .unwrap_or_default();
+    assert!(
+        row.starts_with("service")
+            && row.contains("its binaries run a server: it depends on tiny_http"),
+        "{list}"
+    );
+    assert!(!list.contains("requires a subcommand"), "{list}");
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "`mold` (line 6: [target.x86_64-unknown-linux-gnu] rustflags \
+             link-arg=--ld-path=/usr/bin/mold)"
+        ) && text
+            .contains("Add builder_packages = [\"clang\", \"mold\"] to [generate.services.pooler]"),
+        "{text}"
+    );
+}
+
+/// atomic-server's shape: `#[derive(Parser)] pub enum Command` is the optional subcommand of
+/// the `Opts` struct the binary parses, not a command line that is only a choice of
+/// subcommands (rauthy's `enum Args`), so `graph-server` runs bare and is a service. Its
+/// build script runs pnpm, named in a variable, which no Debian package installs: the
+/// warning names the line and says to build the front end first or use a build image with
+/// it, not a `builder_packages` line that cannot work.
+#[test]
+fn an_optional_subcommand_enum_deriving_parser_leaves_the_server_a_service() {
+    let dir = fresh_copy("cargo-graphdb");
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(dir.path().join("server/Dockerfile").is_file(), "{text}");
+    assert!(
+        text.contains(
+            "the build script of crate `graph-server` runs `pnpm` (server/build.rs:18), which \
+             the default build image does not have"
+        ) && text.contains("No Debian package installs `pnpm`: build what it builds"),
+        "{text}"
+    );
+    assert!(!text.contains("builder_packages = [\"pnpm\""), "{text}");
+    // With the front end built into the crate's folder, the build script skips pnpm; the
+    // warning stays (isogen does not read the script's condition), the Dockerfile is the same.
+    let dockerfile = std::fs::read_to_string(dir.path().join("server/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("CMD [\"/app/graph-server\"]\n"),
+        "{dockerfile}"
+    );
+}
+
+/// shuttle's shape: `cargo-deployer` depends on a server framework (its `run` starts a local
+/// server), but its binary `cargo-deployer` is a cargo subcommand (`cargo deployer`): the
+/// package is a developer's CLI, so none of its binaries is a service (before, `generate`
+/// refused both as services that need a subcommand, proposing `args = ["run"]`). Nothing
+/// else serves: exit 2, each binary named with why.
+#[test]
+fn a_cargo_subcommand_is_a_tool_though_it_starts_a_local_server() {
+    let dir = fresh_copy("cargo-deployer");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    let row = list
+        .lines()
+        .find(|l| l.contains(" cargo-deployer "))
+        .unwrap_or_default();
+    assert!(
+        row.starts_with("tool")
+            && row.contains(
+                "its binaries (cargo-deployer, deployer) are a cargo subcommand: \
+                 `cargo-deployer` runs as `cargo deployer`, a developer's command-line tool, \
+                 though it depends on tiny_http"
+            ),
+        "{list}"
+    );
+    let text = fails(
+        &dir,
+        &[
+            "no services found",
+            "  deployer (package `cargo-deployer`): package `cargo-deployer` is a cargo \
+             subcommand (its binary `cargo-deployer` runs as `cargo deployer`)",
+        ],
+    );
+    assert!(!text.contains("needs a subcommand"), "{text}");
 }

@@ -2,6 +2,7 @@
 //! Debian bookworm) lacks: `cmake` (a `-sys` crate that builds its C library with the `cmake`
 //! crate: `rdkafka-sys` with `cmake-build`, `libz-ng-sys`, `protobuf-src`), libclang (a crate
 //! that generates its bindings with `bindgen`: `librocksdb-sys`, `zstd-sys` with `bindgen`),
+//! `nasm` (a crate that assembles with `nasm-rs`: rav1e, under atomic-server's `image`),
 //! and `protoc` (a crate whose build script runs `prost-build` or `tonic-build` without a
 //! vendored `protoc`). The build would stop in the middle of `cargo build` ("failed to
 //! execute cmake", "Unable to find libclang", "Could not find `protoc`"); `generate` warns,
@@ -35,6 +36,13 @@ const TOOLS: &[Tool] = &[
         brings_own: &[],
         debian: "libclang-dev",
         what: "generate bindings with bindgen, which loads libclang",
+    },
+    Tool {
+        runners: &["nasm-rs"],
+        brings_own: &[],
+        debian: "nasm",
+        what: "assemble with nasm (through the `nasm-rs` crate: rav1e's `asm` feature, which \
+               `image`'s AVIF encoder enables)",
     },
     Tool {
         runners: &["prost-build", "tonic-build", "tonic-prost-build"],
@@ -98,15 +106,18 @@ pub(super) fn warnings(
 }
 
 /// The Debian package that installs each program a build script may run (see
-/// `workspace::cargo::build_programs`).
-const SCRIPT_PROGRAMS: &[(&str, &str)] = &[
-    ("npm", "npm"),
-    ("npx", "npm"),
-    ("node", "nodejs"),
-    ("cmake", "cmake"),
-    ("protoc", "protobuf-compiler"),
-    ("go", "golang-go"),
-    ("clang", "clang"),
+/// `workspace::cargo::build_programs`); `None` for the package managers bookworm has no
+/// package of (`pnpm`; its `yarnpkg` installs `yarnpkg`, not `yarn`).
+const SCRIPT_PROGRAMS: &[(&str, Option<&str>)] = &[
+    ("npm", Some("npm")),
+    ("npx", Some("npm")),
+    ("node", Some("nodejs")),
+    ("pnpm", None),
+    ("yarn", None),
+    ("cmake", Some("cmake")),
+    ("protoc", Some("protobuf-compiler")),
+    ("go", Some("golang-go")),
+    ("clang", Some("clang")),
 ];
 
 /// One warning per program a build script of the crates `service` builds runs (discovery
@@ -127,9 +138,11 @@ pub(super) fn script_warnings(
             let Some((_, debian)) = SCRIPT_PROGRAMS.iter().find(|(p, _)| *p == run.program) else {
                 continue;
             };
-            let installed = builder_packages
-                .iter()
-                .any(|p| p == debian || p.starts_with(&format!("{debian}=")));
+            let installed = debian.is_some_and(|debian| {
+                builder_packages
+                    .iter()
+                    .any(|p| p == debian || p.starts_with(&format!("{debian}=")))
+            });
             if installed {
                 continue;
             }
@@ -140,12 +153,27 @@ pub(super) fn script_warnings(
                 ),
                 None => (String::new(), String::new()),
             };
+            let fix = match debian {
+                Some(debian) => format!(
+                    "Add builder_packages = [\"{debian}\", ...] to [generate.services.{}] of \
+                     isogen.toml{or}",
+                    service.name
+                ),
+                // atomic-server's build.rs runs `pnpm install` and `pnpm run build` for its
+                // front end unless the built files are already in the crate.
+                None => format!(
+                    "No Debian package installs `{}`: build what it builds (a front end?) \
+                     before building the image, into the folder the build script reads, or \
+                     set `image` in [generate.services.{}] of isogen.toml to a build image \
+                     that has it{or}",
+                    run.program, service.name
+                ),
+            };
             out.push(format!(
                 "service `{}`: the build script of crate `{}` runs `{}` ({}:{}), which the \
                  default build image does not have, so `cargo build` would stop there{when}. \
-                 Add builder_packages = [\"{debian}\", ...] to [generate.services.{}] of \
-                 isogen.toml{or}",
-                service.name, ws.packages[i].name, run.program, run.file, run.line, service.name
+                 {fix}",
+                service.name, ws.packages[i].name, run.program, run.file, run.line
             ));
         }
     }
@@ -319,6 +347,59 @@ dependencies = ["rustls"]
             pnpm: None,
             cargo: None,
         }
+    }
+
+    /// atomic-server: `image` (AVIF through ravif) builds rav1e, whose build script
+    /// assembles with nasm; the Rust image has none ("NASM build failed").
+    #[test]
+    fn rav1e_under_image_needs_nasm() {
+        let lock = r#"
+version = 4
+
+[[package]]
+name = "graph-server"
+version = "0.1.0"
+dependencies = ["image"]
+
+[[package]]
+name = "image"
+version = "0.25.2"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["ravif"]
+
+[[package]]
+name = "ravif"
+version = "0.11.10"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["rav1e"]
+
+[[package]]
+name = "rav1e"
+version = "0.7.1"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["cc", "nasm-rs"]
+
+[[package]]
+name = "nasm-rs"
+version = "0.2.5"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Cargo.lock"), lock).unwrap();
+        let ws = ws(dir.path());
+        let build = plain("graph-server");
+        let found = warnings(&ws, Some("Cargo.lock"), &build, "graph-server", &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("assemble with nasm (through the `nasm-rs` crate")
+                && found[0].contains("(`rav1e`, in Cargo.lock)"),
+            "{}",
+            found[0]
+        );
+        assert!(found[0]
+            .contains("builder_packages = [\"nasm\", ...] to [generate.services.graph-server]"));
+        let installed = ["nasm".to_string()];
+        assert!(warnings(&ws, Some("Cargo.lock"), &build, "graph-server", &installed).is_empty());
     }
 
     #[test]

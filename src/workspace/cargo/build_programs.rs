@@ -16,7 +16,9 @@ use super::bin_sources::module_files;
 use super::model::BuildProgram;
 
 /// Programs a build script may run that the default build image does not have.
-const PROGRAMS: &[&str] = &["npm", "npx", "node", "cmake", "protoc", "go", "clang"];
+const PROGRAMS: &[&str] = &[
+    "npm", "npx", "node", "pnpm", "yarn", "cmake", "protoc", "go", "clang",
+];
 
 /// The programs of [`PROGRAMS`] the build script `script` (relative to the package folder
 /// `dir`, itself relative to `root`) runs, first place of each.
@@ -186,6 +188,18 @@ mod tests {
             .collect();
         assert_eq!(seen, [("npm", 7, Some("webui")), ("cmake", 12, None)]);
         assert_eq!(found[0].file, "lib/build.rs");
+    }
+
+    #[test]
+    fn a_package_manager_named_in_a_variable_is_found_at_its_literal() {
+        // atomic-server's server/build.rs: `let pkg_manager = "pnpm";` then
+        // `Command::new(pkg_manager)`.
+        let dir = tempfile::tempdir().unwrap();
+        let build = "fn build_js() {\n    let pkg_manager = \"pnpm\";\n    std::process::Command::new(pkg_manager)\n        .args([\"install\"])\n        .output();\n}\n";
+        std::fs::write(dir.path().join("build.rs"), build).unwrap();
+        let found = build_programs(dir.path(), "", Some("build.rs"));
+        let seen: Vec<(&str, usize)> = found.iter().map(|p| (p.program.as_str(), p.line)).collect();
+        assert_eq!(seen, [("pnpm", 2)]);
     }
 
     #[test]

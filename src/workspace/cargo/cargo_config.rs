@@ -153,8 +153,8 @@ const LINK_PROGRAMS: &[(&str, &str)] = &[
 /// builds for `build_target`, or for its own triple when none is set: `[target.<triple>]`
 /// tables of a Linux triple (that one alone when `build.target` is set), `[target.'cfg(..)']`
 /// tables that name Linux or unix and no `not(`, `[build]` and `[host]`; from `linker`
-/// (`clang`, `/usr/bin/clang-16`) and from the `-fuse-ld=` and `-C linker=` flags of
-/// `rustflags`. First place of each program; a config that does not have this shape names
+/// (`clang`, `/usr/bin/clang-16`) and from the `-fuse-ld=`, `--ld-path=` and `-C linker=`
+/// flags of `rustflags`. First place of each program; a config that does not have this shape names
 /// none (cargo reports its errors itself).
 fn link_tools(rel: &str, text: &str, build_target: Option<&str>) -> Vec<LinkTool> {
     let Ok(config) = toml::from_str::<LinkConfig>(text) else {
@@ -222,7 +222,12 @@ fn link_tools(rel: &str, text: &str, build_target: Option<&str>) -> Vec<LinkTool
                 .strip_prefix("link-arg=")
                 .or_else(|| value.strip_prefix("link-args="))
                 .unwrap_or(value);
-            if let Some(ld) = arg.strip_prefix("-fuse-ld=") {
+            // clang's `--ld-path=/usr/bin/mold` names the linker program by path (pgdog's
+            // config), as `-fuse-ld=` names it by flavour.
+            let ld = (arg.strip_prefix("-fuse-ld="))
+                .or_else(|| arg.strip_prefix("--ld-path="))
+                .or_else(|| arg.strip_prefix("-Wl,--ld-path="));
+            if let Some(ld) = ld {
                 add(
                     ld,
                     &section,
@@ -297,6 +302,25 @@ linker = "gcc"
         let found = link_tools("c", text, None);
         let named: Vec<&str> = found.iter().map(|t| t.debian.as_str()).collect();
         assert_eq!(named, ["mold", "clang-16"]);
+        // pgdog: clang links, through `--ld-path`, with mold.
+        let pgdog = r#"
+[target.'cfg(all())']
+rustflags = ["--cfg", "tokio_unstable"]
+
+[target.x86_64-unknown-linux-gnu]
+linker = "/usr/bin/clang"
+rustflags = ["-C", "link-arg=--ld-path=/usr/bin/mold"]
+"#;
+        let found = link_tools("c", pgdog, None);
+        let named: Vec<(&str, &str, usize)> = found
+            .iter()
+            .map(|t| (t.program.as_str(), t.debian.as_str(), t.line))
+            .collect();
+        assert_eq!(named, [("clang", "clang", 6), ("mold", "mold", 7)]);
+        assert_eq!(
+            found[1].setting,
+            "[target.x86_64-unknown-linux-gnu] rustflags link-arg=--ld-path=/usr/bin/mold"
+        );
         assert!(link_tools(
             "c",
             "[target.x86_64-unknown-linux-gnu]\nlinker = \"rust-lld\"\n",

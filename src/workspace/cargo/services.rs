@@ -115,6 +115,18 @@ pub fn desktop_framework(package: &crate::workspace::Package) -> Option<&'static
         .find(|f| package.external_deps.iter().any(|d| d == f))
 }
 
+/// The binary of `package` named as a cargo subcommand, if it has one: cargo runs a
+/// `cargo-<name>` found on `PATH` as `cargo <name>` (shuttle's `cargo-shuttle`, beside its
+/// `shuttle` alias), so the package is a developer's command-line tool, installed with `cargo
+/// install`, even when a command of it starts a local server (`shuttle run`, on hyper).
+pub fn cargo_subcommand(package: &crate::workspace::Package) -> Option<&str> {
+    let c = package.cargo.as_ref()?;
+    (c.bins.iter()).map(|b| b.name.as_str()).find(|b| {
+        b.strip_prefix("cargo-")
+            .is_some_and(|rest| !rest.is_empty())
+    })
+}
+
 /// The file-watcher crate of a command-line tool whose server is a live-reload preview (see
 /// `super::live_reload`), if `package` is one.
 pub fn live_reload(package: &crate::workspace::Package) -> Option<&str> {
@@ -155,7 +167,7 @@ pub fn frameworks_off_note(package: &crate::workspace::Package) -> String {
 /// ([`server_framework`]), or it is a thin binary over a workspace library that starts one
 /// ([`super::model::CargoPackage::server_lib`]).
 pub fn runs_server(package: &crate::workspace::Package) -> bool {
-    if desktop_framework(package).is_some() {
+    if desktop_framework(package).is_some() || cargo_subcommand(package).is_some() {
         return false;
     }
     server_framework(package).is_some()
@@ -169,7 +181,7 @@ pub fn runs_server(package: &crate::workspace::Package) -> bool {
 /// `depends on axum`, or `depends on workspace crate kanidmd_core, which starts a hyper
 /// server`.
 pub fn server_source(package: &crate::workspace::Package) -> Option<String> {
-    if desktop_framework(package).is_some() {
+    if desktop_framework(package).is_some() || cargo_subcommand(package).is_some() {
         return None;
     }
     if let Some(f) = server_framework(package) {
@@ -469,6 +481,14 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
         return Some(format!(
             "package `{}` is a desktop app (it depends on {f})",
             package.name
+        ));
+    }
+    if let Some(b) = cargo_subcommand(package) {
+        return Some(format!(
+            "package `{}` is a cargo subcommand (its binary `{b}` runs as `cargo {}`): a \
+             developer's command-line tool",
+            package.name,
+            b.trim_start_matches("cargo-")
         ));
     }
     if let Some(w) = live_reload(package) {

@@ -79,9 +79,10 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
             needed.extend(line.needed);
             unsure.extend(line.unsure);
             let searched: Vec<_> = files.iter().chain(&lib_files).cloned().collect();
+            let nested = subcommand_types(searched.iter());
             let place = searched
                 .iter()
-                .find_map(|f| required_at(f).map(|line| (f.clone(), line, None)));
+                .find_map(|f| required_at(f, &nested).map(|line| (f.clone(), line, None)));
             // Else the struct the binary parses, read where it is declared (another workspace
             // crate: kellnr's `kellnr_settings::Cli`): a subcommand that is not an `Option`,
             // or one whose absence the code answers with the help.
@@ -127,8 +128,42 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
     }
 }
 
-/// The line (1-based) of `file` that makes a subcommand required, if any.
-fn required_at(file: &Path) -> Option<usize> {
+/// The type names of every `#[command(subcommand)]` / `#[clap(subcommand)]` field in `files`
+/// (each word of the field's type: `Option<Command>` gives `Option` and `Command`): an enum
+/// deriving `Parser` that a struct takes as its subcommand is not the command line itself
+/// (atomic-server's `#[derive(Parser)] pub enum Command`, the optional subcommand of `Opts`).
+fn subcommand_types<'a>(
+    files: impl Iterator<Item = &'a std::path::PathBuf>,
+) -> std::collections::HashSet<String> {
+    let mut types = std::collections::HashSet::new();
+    for file in files {
+        let Ok(text) = crate::fsio::read_to_string(file) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.starts_with("#[") && line.contains("(subcommand") && line.ends_with(")]")) {
+                continue;
+            }
+            let field = lines[i + 1..]
+                .iter()
+                .find(|l| !(l.is_empty() || l.starts_with("#[") || l.starts_with("//")));
+            let Some((_, ty)) = field.and_then(|f| f.split_once(':')) else {
+                continue;
+            };
+            types.extend(
+                ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    types
+}
+
+/// The line (1-based) of `file` that makes a subcommand required, if any. `nested`: the types
+/// other command lines take as their subcommand (see [`subcommand_types`]).
+fn required_at(file: &Path, nested: &std::collections::HashSet<String>) -> Option<usize> {
     let text = crate::fsio::read_to_string(file).ok()?;
     let lines: Vec<&str> = text.lines().collect();
     lines.iter().enumerate().find_map(|(i, line)| {
@@ -142,8 +177,14 @@ fn required_at(file: &Path) -> Option<usize> {
         // `#[derive(Parser)] enum Args { Serve(..), ... }` (rauthy): the command line is the
         // choice of a subcommand itself.
         let words: Vec<&str> = t.split_whitespace().take(3).collect();
-        if words.contains(&"enum") && derives_parser(&lines[..i]) {
-            return Some(i + 1);
+        if let Some(k) = words.iter().position(|w| *w == "enum") {
+            let name = words
+                .get(k + 1)
+                .map(|w| w.split(['{', '<']).next().unwrap_or(w))
+                .unwrap_or("");
+            if !nested.contains(name) && derives_parser(&lines[..i]) {
+                return Some(i + 1);
+            }
         }
         let attribute = t.starts_with("#[") && t.contains("(subcommand") && t.ends_with(")]");
         if !attribute || !in_top_level_struct(&lines[..i]) {
@@ -177,14 +218,19 @@ fn in_top_level_struct(above: &[&str]) -> bool {
 
 /// Whether the attributes that end `above` (the lines just above an item; multi-line ones
 /// included, up to an empty line or the end of the previous item) derive `Parser` or
-/// `StructOpt`.
+/// `StructOpt`. Comments are not attributes: pgdog's `/// Parser result.` over the enum of
+/// its admin console's commands derives nothing, and neither does a `ParserState` word.
 fn derives_parser(above: &[&str]) -> bool {
     above
         .iter()
         .rev()
         .map(|l| l.trim())
         .take_while(|l| !(l.is_empty() || l.ends_with(';') || l.ends_with('}') || l.ends_with('{')))
-        .any(|l| l.contains("Parser") || l.contains("StructOpt"))
+        .filter(|l| !l.starts_with("//"))
+        .any(|l| {
+            l.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == "Parser" || w == "StructOpt")
+        })
 }
 
 #[cfg(test)]
@@ -195,7 +241,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("main.rs");
         std::fs::write(&path, text).unwrap();
-        required_at(&path)
+        required_at(&path, &subcommand_types([path.clone()].iter()))
     }
 
     #[test]
@@ -220,5 +266,17 @@ mod tests {
         assert_eq!(at(parser_enum), Some(5));
         let subcommand_enum = "#[derive(Subcommand)]\npub enum Cmd {\n    Serve,\n}\n";
         assert_eq!(at(subcommand_enum), None);
+        // atomic-server: an enum deriving `Parser` that is the optional subcommand of the
+        // struct that is the command line.
+        let optional_enum = "#[derive(Parser)]\npub struct Opts {\n    #[clap(subcommand)]\n    pub command: Option<Command>,\n}\n\n#[derive(Parser, Clone, Debug)]\npub enum Command {\n    Export(ExportOpts),\n}\n";
+        assert_eq!(at(optional_enum), None);
+        let required_enum = optional_enum.replace("Option<Command>", "Command");
+        assert_eq!(at(&required_enum), Some(3));
+        // pgdog: an enum whose doc comment says "Parser" is no command line.
+        let documented = "/// Parser result.\npub enum ParseResult {\n    Pause(Pause),\n}\n";
+        assert_eq!(at(documented), None);
+        let multi_line =
+            "#[derive(\n    Debug,\n    clap::Parser,\n)]\npub enum Args {\n    Serve,\n}\n";
+        assert_eq!(at(multi_line), Some(5));
     }
 }
