@@ -252,10 +252,7 @@ fn fails(dir: &tempfile::TempDir, needles: &[&str]) -> String {
 }
 
 fn edit(dir: &tempfile::TempDir, rel: &str, from: &str, to: &str) {
-    let path = dir.path().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{rel} holds {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    crate::fixture_copy::edit(dir.path(), rel, from, to);
 }
 
 #[test]

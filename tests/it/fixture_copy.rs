@@ -31,3 +31,12 @@ pub fn copy(name: &str, dockerfiles: bool) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Replaces the first `from` in the file `rel` of the workspace at `root` with `to`, asserting
+/// that the file holds it (a test's edit that silently does nothing tests nothing).
+pub fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let path = root.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} holds {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}

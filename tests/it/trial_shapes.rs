@@ -1737,23 +1737,18 @@ fn a_build_that_lints_with_eslint_plugin_turbo_gets_the_root_turbo_json() {
         .unwrap_or_default();
     assert!(!runtime.contains("turbo"), "{stdout}");
     // Without the plugin, turbo.json is nothing the build reads.
-    let config = ws.path().join("packages/eslint-config/package.json");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace("eslint-plugin-turbo", "eslint-plugin-other"),
-    )
-    .unwrap();
-    let lock = ws.path().join("pnpm-lock.yaml");
-    let text = std::fs::read_to_string(&lock).unwrap();
-    std::fs::write(
-        &lock,
-        text.replace(
-            "      eslint-plugin-turbo:\n",
-            "      eslint-plugin-other:\n",
-        ),
-    )
-    .unwrap();
+    let edit =
+        |rel: &str, from: &str, to: &str| crate::fixture_copy::edit(ws.path(), rel, from, to);
+    edit(
+        "packages/eslint-config/package.json",
+        "eslint-plugin-turbo",
+        "eslint-plugin-other",
+    );
+    edit(
+        "pnpm-lock.yaml",
+        "      eslint-plugin-turbo:\n",
+        "      eslint-plugin-other:\n",
+    );
     let (stdout, _) = dry_run(ws.path());
     assert!(!stdout.contains("turbo.json"), "{stdout}");
 }

@@ -447,23 +447,7 @@ fn prisma_config_for_a_production_prisma_cli_is_no_source_left_in() {
         std::fs::write(&path, docker_image(c, &[base_layer(), app])).unwrap();
         path
     };
-    let sources = |image: &Path| -> Vec<String> {
-        let out = isogen(ws.path())
-            .args(["verify", "--format", "json", "--workspace"])
-            .arg(ws.path())
-            .arg(image)
-            .output()
-            .unwrap();
-        let v = json_of(&out.stdout);
-        v["images"][0]["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule"] == "sources")
-            .flat_map(|f| f["paths"].as_array().unwrap().iter())
-            .map(|p| p.as_str().unwrap().to_string())
-            .collect()
-    };
+    let sources = |image: &Path| source_paths(ws.path(), image);
     let cli = image(
         "cli.tar",
         r#"{"name":"backend","version":"1.0.0","type":"module",
@@ -607,23 +591,7 @@ fn a_next_config_ts_that_next_start_runs_is_no_source_left_in() {
         std::fs::write(&path, docker_image(c, &[base_layer(), app])).unwrap();
         path
     };
-    let sources = |image: &Path| -> Vec<String> {
-        let out = isogen(ws.path())
-            .args(["verify", "--format", "json", "--workspace"])
-            .arg(ws.path())
-            .arg(image)
-            .output()
-            .unwrap();
-        let v = json_of(&out.stdout);
-        v["images"][0]["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule"] == "sources")
-            .flat_map(|f| f["paths"].as_array().unwrap().iter())
-            .map(|p| p.as_str().unwrap().to_string())
-            .collect()
-    };
+    let sources = |image: &Path| source_paths(ws.path(), image);
     let next = image(
         "next.tar",
         r#"{"name":"website","version":"1.0.0","type":"module","dependencies":{"next":"16.3.0"}}"#,
@@ -637,4 +605,23 @@ fn a_next_config_ts_that_next_start_runs_is_no_source_left_in() {
         sources(&other),
         vec!["/app/templates/website/next.config.ts"]
     );
+}
+
+/// The paths of the `sources` findings of `verify --workspace ws image`.
+fn source_paths(ws: &Path, image: &Path) -> Vec<String> {
+    let out = isogen(ws)
+        .args(["verify", "--format", "json", "--workspace"])
+        .arg(ws)
+        .arg(image)
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    v["images"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "sources")
+        .flat_map(|f| f["paths"].as_array().unwrap().iter())
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect()
 }

@@ -362,26 +362,14 @@ fn a_version_the_lockfile_does_not_lock_and_a_package_outside_the_closure_are_er
 #[test]
 fn the_roots_dependencies_and_a_v_prefixed_version_are_as_locked() {
     let ws = workspace();
-    let lock = LOCKFILE
-        .replace(
-            "  .: {}\n",
-            "  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
-        )
+    let lock = root_left_pad(LOCKFILE)
         .replace(
             "      body-kit:\n        specifier: 1.0.0\n        version: 1.0.0(react@19.0.0)\n",
             "      body-kit:\n        specifier: 1.0.0\n        version: 1.0.0(react@19.0.0)\n      redlock:\n        specifier: 5.0.0-beta.2\n        version: 5.0.0-beta.2\n",
         )
         .replace(
-            "  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
-            "  left-pad@1.3.0:\n    resolution: {integrity: sha512-pad}\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
-        )
-        .replace(
             "  react@19.0.0:\n    resolution: {integrity: sha512-react}\n",
             "  react@19.0.0:\n    resolution: {integrity: sha512-react}\n\n  redlock@5.0.0-beta.2:\n    resolution: {integrity: sha512-lock}\n",
-        )
-        .replace(
-            "  ms@2.0.0: {}\n",
-            "  left-pad@1.3.0: {}\n\n  ms@2.0.0: {}\n",
         )
         .replace(
             "  react@19.0.0: {}\n",
@@ -389,12 +377,7 @@ fn the_roots_dependencies_and_a_v_prefixed_version_are_as_locked() {
         );
     assert_eq!(lock.matches("left-pad").count(), 3, "{lock}");
     assert_eq!(lock.matches("redlock").count(), 3, "{lock}");
-    std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
-    std::fs::write(
-        ws.path().join("package.json"),
-        r#"{"name":"flow","private":true,"dependencies":{"left-pad":"1.3.0"}}"#,
-    )
-    .unwrap();
+    write_root_left_pad(ws.path(), &lock);
     std::fs::write(
         ws.path().join("services/server/package.json"),
         r#"{"name":"@s/server","version":"1.0.0","main":"index.js","scripts":{"start":"node index.js"},"dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0","redlock":"5.0.0-beta.2"}}"#,
@@ -422,26 +405,12 @@ fn the_roots_dependencies_and_a_v_prefixed_version_are_as_locked() {
 #[test]
 fn a_link_to_the_roots_install_is_a_registry_package() {
     let ws = workspace();
-    let lock = LOCKFILE
-        .replace(
-            "  .: {}\n",
-            "  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
-        )
+    let lock = root_left_pad(LOCKFILE)
         .replace(
             "        version: 1.0.0(react@19.0.0)\n",
             "        version: 1.0.0(react@19.0.0)\n      left-pad:\n        specifier: link:../../node_modules/left-pad\n        version: link:../../node_modules/left-pad\n",
-        )
-        .replace(
-            "  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
-            "  left-pad@1.3.0:\n    resolution: {integrity: sha512-pad}\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
-        )
-        .replace("  ms@2.0.0: {}\n", "  left-pad@1.3.0: {}\n\n  ms@2.0.0: {}\n");
-    std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
-    std::fs::write(
-        ws.path().join("package.json"),
-        r#"{"name":"flow","private":true,"dependencies":{"left-pad":"1.3.0"}}"#,
-    )
-    .unwrap();
+        );
+    write_root_left_pad(ws.path(), &lock);
     let manifest = r#"{"name":"@s/server","version":"1.0.0","main":"index.js","scripts":{"start":"node index.js"},"dependencies":{"@s/components":"workspace:*","body-kit":"1.0.0","left-pad":"link:../../node_modules/left-pad"}}"#;
     std::fs::write(ws.path().join("services/server/package.json"), manifest).unwrap();
     let store = "app/node_modules/.pnpm/left-pad@1.3.0/node_modules/left-pad";
@@ -466,6 +435,29 @@ fn a_link_to_the_roots_install_is_a_registry_package() {
     let image = image_linking("express@4.21.2", "ms@2.1.3", &extra, None, &more);
     let (found, _) = verified(ws.path(), image, "internal-package-extra");
     assert_eq!(found, vec![]);
+}
+
+/// The lockfile with `left-pad@1.3.0` a `dependency` of the workspace root (its importer, its
+/// package and its snapshot), and the root package.json that declares it.
+fn root_left_pad(lock: &str) -> String {
+    lock.replace(
+        "  .: {}\n",
+        "  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
+    )
+    .replace(
+        "  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+        "  left-pad@1.3.0:\n    resolution: {integrity: sha512-pad}\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
+    )
+    .replace("  ms@2.0.0: {}\n", "  left-pad@1.3.0: {}\n\n  ms@2.0.0: {}\n")
+}
+
+fn write_root_left_pad(ws: &std::path::Path, lock: &str) {
+    std::fs::write(ws.join("pnpm-lock.yaml"), lock).unwrap();
+    std::fs::write(
+        ws.join("package.json"),
+        r#"{"name":"flow","private":true,"dependencies":{"left-pad":"1.3.0"}}"#,
+    )
+    .unwrap();
 }
 
 /// pnpm's current lockfile as the image's install writes it: the packages it linked, with
@@ -584,27 +576,12 @@ fn without_a_current_lockfile_integrity_is_skipped_saying_where_it_looked_and_an
 #[test]
 fn a_dev_dependency_the_roots_dependencies_install_names_the_root_and_its_fix() {
     let ws = workspace();
-    let lock = LOCKFILE
-        .replace(
-            "  .: {}\n",
-            "  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
-        )
-        .replace(
+    let lock = root_left_pad(LOCKFILE).replace(
             "  packages/components:\n    dependencies:\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n",
             "  packages/components:\n    dependencies:\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n    devDependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n",
-        )
-        .replace(
-            "  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
-            "  left-pad@1.3.0:\n    resolution: {integrity: sha512-pad}\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-ms0}\n",
-        )
-        .replace("  ms@2.0.0: {}\n", "  left-pad@1.3.0: {}\n\n  ms@2.0.0: {}\n");
+        );
     assert_eq!(lock.matches("left-pad").count(), 4, "{lock}");
-    std::fs::write(ws.path().join("pnpm-lock.yaml"), lock).unwrap();
-    std::fs::write(
-        ws.path().join("package.json"),
-        r#"{"name":"flow","private":true,"dependencies":{"left-pad":"1.3.0"}}"#,
-    )
-    .unwrap();
+    write_root_left_pad(ws.path(), &lock);
     std::fs::write(
         ws.path().join("packages/components/package.json"),
         r#"{"name":"@s/components","version":"1.0.0","main":"index.js","dependencies":{"express":"^4.21.0"},"devDependencies":{"left-pad":"1.3.0"}}"#,
