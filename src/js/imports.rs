@@ -82,14 +82,19 @@ pub fn static_imports(path: &Path, source: &str) -> Result<Vec<Import>, JsParseE
     let lines = LineIndex::new(source);
     let allocator = Allocator::default();
     let program = parse(&allocator, path, source, &lines)?;
+    Ok(imports_of(&program, &lines))
+}
+
+/// The imports of a parsed program (see [`static_imports`]).
+pub(super) fn imports_of(program: &Program<'_>, lines: &LineIndex) -> Vec<Import> {
     let mut collector = Collector {
-        lines: &lines,
+        lines,
         out: Vec::new(),
         in_try: 0,
         guarded: 0,
     };
-    collector.visit_program(&program);
-    Ok(collector.out)
+    collector.visit_program(program);
+    collector.out
 }
 
 /// Parses one file, the syntax from its extension (`.js` files may hold JSX, as React and

@@ -27,7 +27,7 @@ use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, ArrowFunctionBody, AwaitExpression, CallExpression, Declaration, Expression,
     ForOfStatement, FunctionBody, ImportExpression, MethodDefinition, MethodDefinitionKind,
-    NewExpression, Statement, StaticMemberExpression, TaggedTemplateExpression,
+    NewExpression, Program, Statement, StaticMemberExpression, TaggedTemplateExpression,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_span::{GetSpan, Span};
@@ -102,10 +102,28 @@ const KEEP_ALIVE_CLASSES: &[&str] = &[
 const KEEP_ALIVE_EVENTS: &[&str] = &["message", "data", "connection", "request", "line"];
 
 /// What loading `source` (the syntax from `path`'s extension) does.
-pub fn load_effects(path: &Path, source: &str) -> Result<LoadEffects, JsParseError> {
+#[cfg(test)]
+fn load_effects(path: &Path, source: &str) -> Result<LoadEffects, JsParseError> {
     let lines = LineIndex::new(source);
     let allocator = Allocator::default();
     let program = parse(&allocator, path, source, &lines)?;
+    Ok(effects_of(&program, source, &lines))
+}
+
+/// A file's imports ([`static_imports`](super::static_imports)) and what loading it does
+/// (what loading it does) from one parse: discovery needs both for every run-time file.
+pub fn imports_and_load_effects(
+    path: &Path,
+    source: &str,
+) -> Result<(Vec<super::Import>, LoadEffects), JsParseError> {
+    let lines = LineIndex::new(source);
+    let allocator = Allocator::default();
+    let program = parse(&allocator, path, source, &lines)?;
+    let imports = super::imports::imports_of(&program, &lines);
+    Ok((imports, effects_of(&program, source, &lines)))
+}
+
+fn effects_of(program: &Program<'_>, source: &str, lines: &LineIndex) -> LoadEffects {
     let mut out = LoadEffects::default();
     let shown = |span: Span| {
         let text = source
@@ -128,11 +146,11 @@ pub fn load_effects(path: &Path, source: &str) -> Result<LoadEffects, JsParseErr
         depth: 0,
         found: None,
     };
-    alive.visit_program(&program);
+    alive.visit_program(program);
     out.keeps_alive = alive
         .found
         .map(|span| (lines.line(span.start as usize), shown(span)));
-    Ok(out)
+    out
 }
 
 /// The module the top-level statement `s` loads for its effect alone: `import 'x'`,

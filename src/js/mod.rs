@@ -4,7 +4,7 @@
 //! the string literals written as relative paths ([`relative_path_literals`], for the build
 //! helpers a script runs); the lines that call dotenv's `config()` ([`dotenv_config_calls`]);
 //! the `.listen(...)` calls and the host each gives ([`listen_calls`]);
-//! what a module runs when it loads and whether it may keep Node running ([`load_effects`]);
+//! what a module runs when it loads and whether it may keep Node running ([`imports_and_load_effects`]);
 //! whether a file writes a `package.json` ([`writes_package_json`]);
 //! the line where a file exports a name ([`export_line`], for AWS Lambda handlers);
 //! the dependencies a tsup/tsdown config inlines
@@ -41,7 +41,7 @@ pub use exports::export_line;
 pub use imports::{static_imports, Import, ImportKind, JsParseError};
 pub use listens::{listen_calls, may_call_listen, ListenCall, ListenHost};
 pub use literals::relative_path_literals;
-pub use load_effects::{load_effects, LoadEffects};
+pub use load_effects::{imports_and_load_effects, LoadEffects};
 pub use manifest_writes::writes_package_json;
 pub use node_options::{preload_at, preloads, split_node_options, PreloadFlag};
 pub use properties::{property_values, PropertyValue};

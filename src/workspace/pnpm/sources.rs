@@ -64,7 +64,7 @@ pub struct PackageSources {
     /// imports Fastify (`fastify`, `@nestjs/platform-fastify`), whose `listen` binds
     /// localhost when given no host.
     pub listens: Vec<Listen>,
-    /// What each file does when Node loads it ([`js::load_effects`]), by file
+    /// What each file does when Node loads it ([`js::imports_and_load_effects`]), by file
     /// (workspace-relative); build tools' configs aside.
     pub loads: BTreeMap<String, js::LoadEffects>,
 }
@@ -319,8 +319,16 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
         Ok(bytes) => {
             let text = decode(&bytes);
             let text = text.as_str();
-            js::static_imports(Path::new(file), text)
-                .and_then(|imports| {
+            let run_time = !build_tool_config(file);
+            // A run-time file's imports and load effects come from one parse.
+            let parsed = if run_time {
+                js::imports_and_load_effects(Path::new(file), text)
+                    .map(|(imports, loads)| (imports, Some(loads)))
+            } else {
+                js::static_imports(Path::new(file), text).map(|imports| (imports, None))
+            };
+            parsed
+                .and_then(|(imports, loads)| {
                     // Only a file that loads dotenv is read for its calls.
                     let dotenv = (imports.iter()).any(|i| i.specifier == "dotenv" && !i.type_only);
                     let calls = if dotenv {
@@ -328,7 +336,6 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
                     } else {
                         Vec::new()
                     };
-                    let run_time = !build_tool_config(file);
                     let run_paths = if run_time && RUN_PATH_HINTS.iter().any(|h| text.contains(h)) {
                         js::run_paths(Path::new(file), text)?
                     } else {
@@ -339,11 +346,6 @@ fn parse_one(root: &Path, (dir, file): &(String, String)) -> Parsed {
                         js::listen_calls(Path::new(file), text)?
                     } else {
                         Vec::new()
-                    };
-                    let loads = if run_time {
-                        Some(js::load_effects(Path::new(file), text)?)
-                    } else {
-                        None
                     };
                     Ok((imports, calls, run_paths, listens, loads))
                 })
