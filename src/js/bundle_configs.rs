@@ -190,10 +190,10 @@ impl Reader<'_> {
         }
         match expr {
             Expression::BooleanLiteral(b) => into.all = Some(b.value),
-            Expression::RegExpLiteral(re) => into.patterns.push(BundlePattern::Regex {
-                source: re.regex.pattern.text.to_string(),
-                flags: re.regex.flags.to_string(),
-            }),
+            Expression::RegExpLiteral(re) => into.patterns.push(BundlePattern::regex(
+                re.regex.pattern.text.as_str(),
+                &re.regex.flags.to_string(),
+            )),
             Expression::ArrayExpression(array) => {
                 for element in &array.elements {
                     match element {

@@ -34,21 +34,56 @@ const ALL_EXTERNAL_KEYS: &[&str] = &["skipNodeModulesBundle", "neverBundle"];
 pub enum BundlePattern {
     /// `"@acme/db"`: the package of that exact name (and its subpaths).
     Name(String),
-    /// `/^@repo\//i`: the JavaScript regular expression's source and flags.
-    Regex { source: String, flags: String },
+    /// `/^@repo\//i`: a JavaScript regular expression literal.
+    Regex(JsRegex),
 }
 
+/// A JavaScript regular expression literal: its source and flags, compiled once when read
+/// (a pattern is tested against every dependency of the service).
+#[derive(Debug, Clone)]
+pub struct JsRegex {
+    pub source: String,
+    pub flags: String,
+    /// `None` when Rust's `regex` cannot compile the source (look-around, backreferences).
+    compiled: Option<regex::Regex>,
+}
+
+impl JsRegex {
+    pub fn new(source: &str, flags: &str) -> JsRegex {
+        let compiled = regex::RegexBuilder::new(source)
+            .case_insensitive(flags.contains('i'))
+            .build()
+            .ok();
+        JsRegex {
+            source: source.to_string(),
+            flags: flags.to_string(),
+            compiled,
+        }
+    }
+}
+
+/// Two literals are equal when they read the same (the compiled form follows from them).
+impl PartialEq for JsRegex {
+    fn eq(&self, other: &JsRegex) -> bool {
+        self.source == other.source && self.flags == other.flags
+    }
+}
+
+impl Eq for JsRegex {}
+
 impl BundlePattern {
+    /// `/source/flags`, as the config wrote it.
+    pub fn regex(source: &str, flags: &str) -> BundlePattern {
+        BundlePattern::Regex(JsRegex::new(source, flags))
+    }
+
     /// Whether a bundler with this pattern inlines an import of the package `name` (bundlers
     /// test the specifier, which for the package's entry is its name). A regular expression
     /// that Rust's `regex` cannot compile (look-around, backreferences) matches nothing.
     pub fn matches(&self, name: &str) -> bool {
         match self {
             BundlePattern::Name(n) => n == name,
-            BundlePattern::Regex { source, flags } => regex::RegexBuilder::new(source)
-                .case_insensitive(flags.contains('i'))
-                .build()
-                .is_ok_and(|re| re.is_match(name)),
+            BundlePattern::Regex(re) => re.compiled.as_ref().is_some_and(|c| c.is_match(name)),
         }
     }
 }
@@ -105,10 +140,10 @@ struct Finder {
 impl Finder {
     fn value(&mut self, expr: &Expression<'_>) {
         match expr {
-            Expression::RegExpLiteral(re) => self.out.push(BundlePattern::Regex {
-                source: re.regex.pattern.text.to_string(),
-                flags: re.regex.flags.to_string(),
-            }),
+            Expression::RegExpLiteral(re) => self.out.push(BundlePattern::regex(
+                re.regex.pattern.text.as_str(),
+                &re.regex.flags.to_string(),
+            )),
             Expression::ArrayExpression(array) => {
                 for element in &array.elements {
                     if let Some(e) = as_expression(element) {
@@ -207,10 +242,7 @@ export default defineConfig({
         );
         assert_eq!(
             got,
-            [BundlePattern::Regex {
-                source: r"@(platform|domain|repo)\/.*".into(),
-                flags: String::new()
-            }]
+            [BundlePattern::regex(r"@(platform|domain|repo)\/.*", "")]
         );
         assert!(got[0].matches("@domain/shared"));
         assert!(!got[0].matches("@traceloop/node-server-sdk"));
@@ -228,10 +260,7 @@ export default defineConfig({
 
     #[test]
     fn a_regex_rust_cannot_compile_matches_nothing() {
-        let p = BundlePattern::Regex {
-            source: r"^(?!@types)@acme\/".into(),
-            flags: String::new(),
-        };
+        let p = BundlePattern::regex(r"^(?!@types)@acme\/", "");
         assert!(!p.matches("@acme/db"));
     }
 }
