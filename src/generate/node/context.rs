@@ -722,11 +722,7 @@ impl Svc<'_> {
     /// `main` names a file the package folder does not have, and nothing builds the package:
     /// the image would copy a file that is not there.
     fn main_never_written(&self) -> bool {
-        let Some(entry) = self.node.entry.as_deref() else {
-            return false;
-        };
-        let entry = entry.trim_start_matches("./");
-        !self.service_built() && !self.ws.root.join(&self.pkg.dir).join(entry).exists()
+        self.node.entry.is_some() && !self.service_built() && !self.node.folder.entry_exists
     }
 
     /// Whether the service's package is built (a build script, or `build` in the config).

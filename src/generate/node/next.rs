@@ -91,16 +91,7 @@ pub(super) fn plan(
     else {
         return Ok(None);
     };
-    let mut notes = Vec::new();
-    if n.start.is_none() {
-        notes.push("package.json has no start script: the image runs `next start`, which serves what `next build` made.".to_string());
-    }
-    if config.output == ConfigValue::Computed && kind == NextKind::Start {
-        notes.push(format!("{config_name} computes `output` when it runs: assumed not \"standalone\"; `next start` serves either build."));
-    }
-    if kind == NextKind::Standalone && config.tracing_root != ConfigValue::Absent {
-        notes.push(format!("{config_name} sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder (the build stops if server.js is elsewhere)."));
-    }
+    let mut notes = assumptions(n, config, config_name, kind);
     if config.external_computed && kind != NextKind::Custom {
         warnings.push(format!(
             "{}/{config_name}: `serverExternalPackages` is computed when the config runs: isogen takes only its literal names ({}) as loaded from node_modules at run time and every other internal package as bundled by `next build`; list the names literally so the check of by-path imports and TypeScript entries covers them",
@@ -235,6 +226,26 @@ fn with_steps(steps: &[String], cmd: Vec<String>) -> Vec<String> {
     let server = shlex::try_join(cmd.iter().map(String::as_str)).unwrap_or_else(|_| cmd.join(" "));
     let line = format!("{} && exec {server}", steps.join(" && "));
     vec!["/bin/sh".into(), "-c".into(), line]
+}
+
+/// What the Dockerfile's comment says isogen assumed about how the app runs.
+fn assumptions(
+    n: &NodePackage,
+    config: &NextConfig,
+    config_name: &str,
+    kind: NextKind,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if n.start.is_none() {
+        notes.push("package.json has no start script: the image runs `next start`, which serves what `next build` made.".to_string());
+    }
+    if config.output == ConfigValue::Computed && kind == NextKind::Start {
+        notes.push(format!("{config_name} computes `output` when it runs: assumed not \"standalone\"; `next start` serves either build."));
+    }
+    if kind == NextKind::Standalone && config.tracing_root != ConfigValue::Absent {
+        notes.push(format!("{config_name} sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder (the build stops if server.js is elsewhere)."));
+    }
+    notes
 }
 
 /// Where `next build` writes: `.next`, or the config's `distDir` string.
