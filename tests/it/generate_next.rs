@@ -206,7 +206,7 @@ fn next_dev_alone_is_refused() {
 
 #[test]
 fn a_shell_next_start_is_refused_and_no_start_script_means_next_start() {
-    let manifest = SITE_MANIFEST.replace("START", "next start -p ${PORT:-3000}");
+    let manifest = SITE_MANIFEST.replace("START", "next start -p $PORT");
     let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
     refused(
         &ws,
@@ -214,7 +214,19 @@ fn a_shell_next_start_is_refused_and_no_start_script_means_next_start() {
             "apps/site/package.json",
             "runs `next start` through the shell",
             "PORT",
+            "set `args` (the `next start` options",
         ],
+    );
+    // The fix the refusal names works: `args` in isogen.toml are the `next start` options.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.site]\nargs = [\"-p\", \"4000\"]\n",
+    )
+    .unwrap();
+    let text = dockerfile(&ws, "site");
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/site/node_modules/next/dist/bin/next", "start", "-p", "4000"]"#),
+        "{text}"
     );
     let manifest = SITE_MANIFEST.replace(r#", "start": "START""#, "");
     let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
@@ -764,4 +776,75 @@ fn a_typescript_config_under_next_start_without_typescript_is_refused() {
     .unwrap();
     assert!(dockerfile(&ws, "site").contains("next.config.mjs"));
     assert!(dockerfile(&ws, "web").contains("server.js"));
+}
+
+/// stack-auth's apps start with `next start --port ${NEXT_PUBLIC_STACK_PORT_PREFIX:-81}01`
+/// (Next 16.1): generate refused every one as "through the shell", and its fix (`cmd` in
+/// isogen.toml) did not help. The image sets no such variable, so the shell would run
+/// `next start --port 8101`: that runs, with a warning that says so; for the standalone output
+/// the port becomes `PORT`.
+#[test]
+fn a_next_start_option_with_a_shell_default_runs_with_the_default() {
+    let manifest = SITE_MANIFEST.replace(
+        "START",
+        "next start --port ${NEXT_PUBLIC_PORT_PREFIX:-81}01 -H ${HOST-0.0.0.0}",
+    );
+    let ws = next_workspace(&[("apps/site/package.json", &manifest)]);
+    crate::fixture_copy::edit(
+        ws.path(),
+        "apps/web/package.json",
+        r#""start": "next start""#,
+        r#""start": "next start -p ${PORT_PREFIX:-40}00""#,
+    );
+    let text = dockerfile(&ws, "site");
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/site/node_modules/next/dist/bin/next", "start", "--port", "8101", "-H", "0.0.0.0"]"#),
+        "{text}"
+    );
+    let warnings = warnings_of(&ws, "site");
+    assert!(
+        warnings.contains("apps/site/package.json: the `start` script of `@nx/site` runs `next start --port ${NEXT_PUBLIC_PORT_PREFIX:-81}01 -H ${HOST-0.0.0.0}`; the image sets no variable of ${NEXT_PUBLIC_PORT_PREFIX:-81}, ${HOST-0.0.0.0}, so the shell would take their defaults: the image runs `next start --port 8101 -H 0.0.0.0`"),
+        "{warnings}"
+    );
+    let text = dockerfile(&ws, "web");
+    assert!(text.contains(r#"ENV PORT="4000""#), "{text}");
+    assert!(
+        text.contains(r#"CMD ["node", "/app/apps/web/server.js"]"#),
+        "{text}"
+    );
+}
+
+/// Next.js 16.0 and 16.1 still load a `next.config.ts` through `typescript` under `next start`
+/// (16.1.7's transpile-config.js calls `verifyTypeScriptSetup`, which `npm install`s it when it
+/// is missing; stack-auth is on 16.1.7); 16.2 reads tsconfig.json itself. The check stopped at
+/// Next 15.
+#[test]
+fn a_typescript_config_under_next_16_1_start_without_typescript_is_refused_and_16_2_is_not() {
+    let on = |version: &str| {
+        let ws = next_workspace(&[(
+            "apps/site/next.config.ts",
+            "import type { NextConfig } from 'next';\nconst config: NextConfig = {};\nexport default config;\n",
+        )]);
+        std::fs::remove_file(ws.path().join("apps/site/next.config.js")).unwrap();
+        for file in [
+            "pnpm-lock.yaml",
+            "apps/site/package.json",
+            "apps/web/package.json",
+        ] {
+            let path = ws.path().join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("15.5.29", version)).unwrap();
+        }
+        ws
+    };
+    refused(
+        &on("16.1.7"),
+        &["apps/site/next.config.ts: Next.js 16.1.7 loads next.config.ts under `next start` through the `typescript` package", "upgrade to Next.js 16.2 or later"],
+    );
+    refused(
+        &on("16.0.0"),
+        &["apps/site/next.config.ts: Next.js 16.0.0 loads next.config.ts"],
+    );
+    let ws = on("16.2.0");
+    assert!(dockerfile(&ws, "site").contains("next.config.ts"));
 }

@@ -1752,3 +1752,29 @@ fn a_build_that_lints_with_eslint_plugin_turbo_gets_the_root_turbo_json() {
     let (stdout, _) = dry_run(ws.path());
     assert!(!stdout.contains("turbo.json"), "{stdout}");
 }
+
+/// stack-auth's `apps/mock-oauth-server`: `"main": "index.js"` (npm init's default, a file
+/// the package never had), no build script, and `start` running `tsx src/index.ts` (tsx a
+/// devDependency). generate took `main` for the entry and wrote a Dockerfile whose runtime
+/// stage copies `index.js` from the builder: the build stops there. It is refused as a
+/// service with no production start command, naming `main`; with `index.js` written, or a
+/// build script, `main` is the entry again.
+#[test]
+fn a_dev_start_with_a_main_no_build_writes_is_refused_naming_main() {
+    let ws = crate::fixture_copy::copy("pnpm10-tsx-start-stale-main", false);
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("apps/mock-oauth/package.json: the service `mock-oauth` has no production start command: its `start` script runs the development command `tsx`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>` (its `main`, index.js, is not in apps/mock-oauth and no `build` script writes it)"),
+        "{stderr}"
+    );
+    std::fs::write(
+        ws.path().join("apps/mock-oauth/index.js"),
+        "require('node:http').createServer((_q, s) => s.end('ok')).listen(8114, '0.0.0.0');\n",
+    )
+    .unwrap();
+    let (stdout, _) = dry_run(ws.path());
+    assert!(
+        stdout.contains(r#"CMD ["node", "/app/apps/mock-oauth/index.js"]"#),
+        "{stdout}"
+    );
+}

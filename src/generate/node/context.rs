@@ -238,7 +238,12 @@ impl Svc<'_> {
             self.ws,
             self.pkg,
             self.node,
-            (&self.section, &self.package_assets()),
+            (
+                &self.section,
+                &self.package_assets(),
+                self.overrides
+                    .is_some_and(|o| o.cmd.is_some() || !o.args.is_empty()),
+            ),
             workdir,
             warnings,
         )
@@ -418,8 +423,11 @@ impl Svc<'_> {
             Some((script, StartCommand::Unsupported(kind))) => (script, *kind),
             // A dev server and nothing else to run: a front end served by a dev server, or
             // a service whose production command isogen did not find.
+            // stack-auth's mock-oauth-server: `tsx src/index.ts`, and `"main": "index.js"`
+            // (npm init's default) names a file that does not exist and no build writes.
             Some((script, StartCommand::Dev(program)))
-                if self.node.entry.is_none() && self.node.bin.is_none() =>
+                if self.node.bin.is_none()
+                    && (self.node.entry.is_none() || self.main_never_written()) =>
             {
                 // karakeep's workers: `tsx index.ts`, and tsdown writes `dist/index.js`.
                 let fix = match self.built_entry() {
@@ -435,8 +443,13 @@ impl Svc<'_> {
                 return Err(Error::workspace(
                     self.ws.root.join(&self.pkg.manifest),
                     format!(
-                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`; {fix}, or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
-                        self.service.name, self.service.name
+                        "the service `{}` has no production start command: its `{script}` script runs the development command `{program}`, and no `start:prod`, `start:production`, `prod` or `serve` script runs `node <file>`{}; {fix}, or add `{}` to `not_services` in [workspace] of isogen.toml when it is not a Node service (a front end built to static files)",
+                        self.service.name,
+                        match &self.node.entry {
+                            Some(main) => format!(" (its `main`, {main}, is not in {} and no `{}` script writes it)", self.pkg.dir, self.build_script),
+                            None => String::new(),
+                        },
+                        self.service.name
                     ),
                 ));
             }
@@ -704,6 +717,12 @@ impl Svc<'_> {
             workdir,
             warnings,
         );
+    }
+
+    /// `main` names a file the package folder does not have, and nothing builds the package:
+    /// the image would copy a file that is not there.
+    fn main_never_written(&self) -> bool {
+        self.node.entry.is_some() && !self.service_built() && !self.node.folder.entry_exists
     }
 
     /// Whether the service's package is built (a build script, or `build` in the config).

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::generate::cfg::is_plain_path;
 use crate::workspace::pnpm::next_config::{ConfigValue, NextConfig};
-use crate::workspace::pnpm::{NodePackage, StartCommand};
+use crate::workspace::pnpm::{start_command, with_defaults, NodePackage, StartCommand};
 use crate::workspace::{Package, Workspace};
 
 /// How a Next.js app runs in its image.
@@ -68,7 +68,7 @@ pub(super) fn plan(
     ws: &Workspace,
     pkg: &Package,
     n: &NodePackage,
-    (section, assets): (&str, &[String]),
+    (section, assets, command_set): (&str, &[String], bool),
     workdir: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Option<NextPlan>> {
@@ -79,19 +79,19 @@ pub(super) fn plan(
     let refuse =
         |message: String| Error::workspace(ws.root.join(&pkg.dir).join(config_name), message);
     let dist_dir = dist_dir(config, &refuse)?;
-    let Some((kind, options)) = kind(ws, pkg, n, config, &dist_dir, section, &refuse)? else {
+    let Some((kind, options)) = kind(
+        ws,
+        pkg,
+        n,
+        (config, &dist_dir),
+        (section, command_set),
+        &refuse,
+        warnings,
+    )?
+    else {
         return Ok(None);
     };
-    let mut notes = Vec::new();
-    if n.start.is_none() {
-        notes.push("package.json has no start script: the image runs `next start`, which serves what `next build` made.".to_string());
-    }
-    if config.output == ConfigValue::Computed && kind == NextKind::Start {
-        notes.push(format!("{config_name} computes `output` when it runs: assumed not \"standalone\"; `next start` serves either build."));
-    }
-    if kind == NextKind::Standalone && config.tracing_root != ConfigValue::Absent {
-        notes.push(format!("{config_name} sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder (the build stops if server.js is elsewhere)."));
-    }
+    let mut notes = assumptions(n, config, config_name, kind);
     if config.external_computed && kind != NextKind::Custom {
         warnings.push(format!(
             "{}/{config_name}: `serverExternalPackages` is computed when the config runs: isogen takes only its literal names ({}) as loaded from node_modules at run time and every other internal package as bundled by `next build`; list the names literally so the check of by-path imports and TypeScript entries covers them",
@@ -228,6 +228,26 @@ fn with_steps(steps: &[String], cmd: Vec<String>) -> Vec<String> {
     vec!["/bin/sh".into(), "-c".into(), line]
 }
 
+/// What the Dockerfile's comment says isogen assumed about how the app runs.
+fn assumptions(
+    n: &NodePackage,
+    config: &NextConfig,
+    config_name: &str,
+    kind: NextKind,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if n.start.is_none() {
+        notes.push("package.json has no start script: the image runs `next start`, which serves what `next build` made.".to_string());
+    }
+    if config.output == ConfigValue::Computed && kind == NextKind::Start {
+        notes.push(format!("{config_name} computes `output` when it runs: assumed not \"standalone\"; `next start` serves either build."));
+    }
+    if kind == NextKind::Standalone && config.tracing_root != ConfigValue::Absent {
+        notes.push(format!("{config_name} sets `outputFileTracingRoot`: assumed to be the workspace root or the app folder (the build stops if server.js is elsewhere)."));
+    }
+    notes
+}
+
 /// Where `next build` writes: `.next`, or the config's `distDir` string.
 fn dist_dir(config: &NextConfig, refuse: &dyn Fn(String) -> Error) -> Result<String> {
     Ok(match &config.dist_dir {
@@ -248,24 +268,30 @@ fn dist_dir(config: &NextConfig, refuse: &dyn Fn(String) -> Error) -> Result<Str
 }
 
 /// How the app runs, and the `next start` options of its start script; `None` when it runs
-/// none of the ways of [`NextKind`] (a `next dev`, which the caller refuses).
+/// none of the ways of [`NextKind`] (a `next dev`, which the caller refuses). `command_set`:
+/// isogen.toml sets `cmd` or `args` for the service.
 fn kind(
     ws: &Workspace,
     pkg: &Package,
     n: &NodePackage,
-    config: &NextConfig,
-    dist_dir: &str,
-    section: &str,
+    (config, dist_dir): (&NextConfig, &str),
+    (section, command_set): (&str, bool),
     refuse: &dyn Fn(String) -> Error,
+    warnings: &mut Vec<String>,
 ) -> Result<Option<(NextKind, Vec<String>)>> {
-    Ok(Some(match &n.start {
-        Some((_, StartCommand::Next { options, .. })) => match &config.output {
+    let next_start = |options: &[String]| -> Result<(NextKind, Vec<String>)> {
+        Ok(match &config.output {
             ConfigValue::Literal(o) if o == "export" => {
                 return Err(refuse(format!("`output: \"export\"` makes static files (in `out/`) and no server: serve them with a web server image, and add `{}` to `not_services` in [workspace] of isogen.toml", pkg.name)));
             }
-            ConfigValue::Literal(o) if o == "standalone" => (NextKind::Standalone, options.clone()),
-            _ => (NextKind::Start, options.clone()),
-        },
+            ConfigValue::Literal(o) if o == "standalone" => {
+                (NextKind::Standalone, options.to_vec())
+            }
+            _ => (NextKind::Start, options.to_vec()),
+        })
+    };
+    Ok(Some(match &n.start {
+        Some((_, StartCommand::Next { options, .. })) => next_start(options)?,
         Some((_, StartCommand::Node { file, .. }))
             if file.starts_with(&format!("{dist_dir}/standalone/")) =>
         {
@@ -278,9 +304,35 @@ fn kind(
                 .get(script)
                 .is_some_and(|t| t.contains("next start")) =>
         {
+            let text = &n.scripts[script];
+            // `next start --port ${PORT_PREFIX:-81}01`: the image does not set the variable,
+            // so the shell would run `next start --port 8101`.
+            if let Some((plain, expansions)) = with_defaults(text) {
+                if let StartCommand::Next {
+                    options, before, ..
+                } = start_command(&plain)
+                {
+                    if before.is_empty() && !command_set {
+                        warnings.push(format!(
+                            "{}: the `{script}` script of `{}` runs `{}`; the image sets no variable of {}, so the shell would take {}: the image runs `{}`; set `args` in {section} of isogen.toml (the `next start` options, e.g. `args = [\"--port\", \"3000\"]`) or `env` to choose otherwise",
+                            pkg.manifest,
+                            pkg.name,
+                            text,
+                            expansions.join(", "),
+                            if expansions.len() == 1 { "its default" } else { "their defaults" },
+                            plain.trim(),
+                        ));
+                        return Ok(Some(next_start(&options)?));
+                    }
+                }
+            }
+            // `cmd` or `args` in isogen.toml say how it starts: `next start` with them.
+            if command_set {
+                return Ok(Some(next_start(&[])?));
+            }
             return Err(Error::workspace(
                 ws.root.join(&pkg.manifest),
-                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), after steps joined by `&&` if it has any (each a `node <file>` command, a dependency's tool such as `prisma migrate deploy`, or a script made of those), or set `cmd` in {section} of isogen.toml", pkg.name, n.scripts[script]),
+                format!("the `{script}` script of `{}` runs `next start` through the shell (`{}`), which isogen does not read; write it as plain `next start [-p <port>] [-H <host>]` (`next start` reads `PORT` from the environment), after steps joined by `&&` if it has any (each a `node <file>` command, a dependency's tool such as `prisma migrate deploy`, or a script made of those), or set `args` (the `next start` options: `args = [\"--port\", \"3000\"]`) or `cmd` in {section} of isogen.toml", pkg.name, text),
             ));
         }
         // No start script, and `next build` builds it: Next's own way to serve that build.
@@ -379,10 +431,11 @@ pub(super) fn warn_loopback(
 
 /// `next start` and a custom server load `next` from the production install: it must be a
 /// `dependency`, not a `devDependency` the install leaves out.
-/// Next.js 15 loads a `next.config.ts` under `next start` through the `typescript` package
-/// (its `transpile-config.js` resolves it from the app folder to read tsconfig.json, and tries
-/// to `npm install` it when it is missing, which fails in the image: "Failed to load
-/// next.config.ts"); Next 16 reads tsconfig.json without it. So a Next 15 app whose config is
+/// Next.js 15.0 to 16.1 load a `next.config.ts` under `next start` through the `typescript`
+/// package (their `transpile-config.js` resolves it from the app folder to read tsconfig.json,
+/// and tries to `npm install` it when it is missing, which fails in the image: "Failed to load
+/// next.config.ts"); Next 16.2 reads tsconfig.json without it (read in the packages on npm:
+/// 16.1.7 still calls `verifyTypeScriptSetup`, 16.2.0 has `loadTsConfig`). So such an app whose config is
 /// TypeScript needs `typescript` among its production dependencies, as TypeScript apps
 /// rarely have it (a devDependency): refused with the fixes. The version is the lockfile's.
 fn typescript_for_the_config(
@@ -407,11 +460,14 @@ fn typescript_for_the_config(
     let Some(version) = locked("next") else {
         return Ok(());
     };
-    let major = version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok());
-    if major != Some(15) {
+    let mut parts = (version.split(['.', '-']))
+        .take(2)
+        .map(|p| p.parse::<u32>().ok());
+    let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) else {
+        return Ok(());
+    };
+    // Next 15.0 to 16.1 resolve `typescript` to read tsconfig.json; 16.2 reads it itself.
+    if !(major == 15 || (major == 16 && minor < 2)) {
         return Ok(());
     }
     let runtime = (n.deps.iter())
@@ -422,7 +478,7 @@ fn typescript_for_the_config(
     Err(Error::workspace(
         ws.root.join(&pkg.dir).join(config_name),
         format!(
-            "Next.js {version} loads {config_name} under `next start` through the `typescript` package (to read tsconfig.json), but `typescript` is not in the `dependencies` of {} (the image's production install leaves it out; Next tries to `npm install` it at start, and the server stops with \"Failed to load {config_name}\"): `{}` is refused; fix one of: move `typescript` to `dependencies`, write the config as next.config.mjs, use `output: \"standalone\"` (its server does not load the config), or upgrade to Next.js 16 (which reads tsconfig.json without it); {section} of isogen.toml can set `entry` for another way to start it",
+            "Next.js {version} loads {config_name} under `next start` through the `typescript` package (to read tsconfig.json), but `typescript` is not in the `dependencies` of {} (the image's production install leaves it out; Next tries to `npm install` it at start, and the server stops with \"Failed to load {config_name}\"): `{}` is refused; fix one of: move `typescript` to `dependencies`, write the config as next.config.mjs, use `output: \"standalone\"` (its server does not load the config), or upgrade to Next.js 16.2 or later (which reads tsconfig.json without it); {section} of isogen.toml can set `entry` for another way to start it",
             pkg.manifest, pkg.name
         ),
     ))

@@ -69,8 +69,8 @@ pub use lockfile::{lockfile_documents, LockedDep};
 pub use manifest::{bin_entry, exports_entry, out_dir_of, NodePackage};
 pub use overrides::{name_of_part, selector_target};
 pub use start_script::{
-    service_start, start_command, start_script_entry, start_script_node_options, words_command,
-    StartCommand, NODE_VALUE_OPTIONS,
+    service_start, start_command, start_script_entry, start_script_node_options, with_defaults,
+    words_command, StartCommand, NODE_VALUE_OPTIONS,
 };
 
 use super::spec::Catalogs;

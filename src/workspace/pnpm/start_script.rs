@@ -566,6 +566,34 @@ pub fn words_command(words: &[String]) -> StartCommand {
     }
 }
 
+/// `script` with each `${NAME:-word}` (or `${NAME-word}`) replaced by its `word`, as a shell
+/// expands it when `NAME` is not set (`next start --port ${PORT_PREFIX:-81}01` is `next start
+/// --port 8101`), and the expansions replaced (`${PORT_PREFIX:-81}`); `None` when the text
+/// has none, or any other `$` (a variable without a default, a command substitution).
+pub fn with_defaults(script: &str) -> Option<(String, Vec<String>)> {
+    let mut out = String::new();
+    let mut replaced = Vec::new();
+    let mut rest = script;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let tail = rest[at..].strip_prefix("${")?;
+        let end = tail.find('}')?;
+        let inner = &tail[..end];
+        let (name, word) = inner.split_once(":-").or_else(|| inner.split_once('-'))?;
+        let plain_name = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !plain_name || word.contains(['$', '{', '`', '"', '\'', '\\']) {
+            return None;
+        }
+        out.push_str(word);
+        replaced.push(format!("${{{inner}}}"));
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    (!replaced.is_empty()).then_some((out, replaced))
+}
+
 /// `./run start`: a file of the package run by itself (`Other` when it leaves the folder).
 fn package_file(file: &str, args: &[String]) -> StartCommand {
     let file = relpath::clean(file);
