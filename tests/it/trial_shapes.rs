@@ -1475,6 +1475,57 @@ fn an_entry_whose_graph_starts_nothing_is_named() {
         "{stderr}"
     );
     assert!(!stderr.contains("the service `api` runs"), "{stderr}");
+    assert!(
+        stderr.contains("set `kind = \"job\"` in [generate.services.sandbox-agent] to say so"),
+        "{stderr}"
+    );
+}
+
+/// A one-shot job (a migration, a cron task) prints and exits by design: `kind = "job"` in
+/// its section of isogen.toml says so and the idle warning goes; another value is refused
+/// naming the file; an entry that runs nothing at all is refused, job or not.
+#[test]
+fn a_service_declared_a_job_is_not_warned_that_it_exits() {
+    let ws = crate::fixture_copy::copy("pnpm10-idle-entry", false);
+    let config = ws.path().join("isogen.toml");
+    std::fs::write(
+        &config,
+        "[generate.services.sandbox-agent]\nkind = \"job\"\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        !stderr.contains("the service `sandbox-agent` runs"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        "[generate.services.sandbox-agent]\nkind = \"cronjob\"\n",
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("isogen.toml:2:8: unknown variant `cronjob`, expected `server` or `job`"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        "[generate.services.sandbox-agent]\nkind = \"job\"\n",
+    )
+    .unwrap();
+    let config_ts = ws.path().join("apps/sandbox-agent/src/config.ts");
+    std::fs::write(
+        &config_ts,
+        "export const config = { workdir: '/tmp/sandbox' };\n",
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("only declare and export: run as the CMD, Node loads them and exits 0"),
+        "{stderr}"
+    );
 }
 
 /// Services that start what keeps Node running in each way real entries do, and entries whose
@@ -1751,4 +1802,46 @@ fn a_build_that_lints_with_eslint_plugin_turbo_gets_the_root_turbo_json() {
     );
     let (stdout, _) = dry_run(ws.path());
     assert!(!stdout.contains("turbo.json"), "{stdout}");
+}
+
+/// `NODE_OPTIONS` in `env` of isogen.toml: node applies its preloads before the command
+/// line's, so they count as the command line's do. A preload of the package's own may start
+/// the server (no idle warning) and ships in the image; one known to start nothing
+/// (`-r dotenv/config`) leaves the warning; a TypeScript preload is named with the setting.
+#[test]
+fn node_options_preloads_in_env_count_as_the_command_lines() {
+    let ws = crate::fixture_copy::copy("pnpm10-idle-entry", false);
+    let config = ws.path().join("isogen.toml");
+    std::fs::write(
+        ws.path().join("apps/sandbox-agent/instrument.mjs"),
+        "import { createServer } from 'node:http';\ncreateServer().listen(3000);\n",
+    )
+    .unwrap();
+    let set = |value: &str| {
+        std::fs::write(
+            &config,
+            format!("[generate.services.sandbox-agent]\nenv = {{ NODE_OPTIONS = \"{value}\" }}\n"),
+        )
+        .unwrap()
+    };
+    let idle = "the service `sandbox-agent` runs `dist/src/index.js`";
+
+    set("--import ./instrument.mjs");
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains(idle), "{stderr}");
+    assert!(
+        stdout.contains("/app/apps/sandbox-agent/instrument.mjs"),
+        "{stdout}"
+    );
+
+    set("-r dotenv/config");
+    let (_, stderr) = dry_run(ws.path());
+    assert!(stderr.contains(idle), "{stderr}");
+
+    set("--require ./tracing.ts");
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("isogen.toml: `NODE_OPTIONS` in `env` of [generate.services.sandbox-agent] preloads `./tracing.ts`, which is a TypeScript file that plain node cannot load"),
+        "{stderr}"
+    );
 }

@@ -19,7 +19,7 @@ use super::{check_dir, is_build_output, node_of, selector, shell_dir};
 use super::{BuildPackage, NodeContext, RuntimePackage};
 use crate::error::{Error, Result};
 use crate::generate::cfg::{
-    is_plain_path, AssetSetting, GenerateConfig, Healthcheck, ServiceConfig,
+    is_plain_path, AssetSetting, GenerateConfig, Healthcheck, ServiceConfig, ServiceKind,
 };
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys, CommonContext};
@@ -126,7 +126,13 @@ pub fn context(
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
     }
-    let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
+    let node_options = common.env.get("NODE_OPTIONS").map(String::as_str);
+    let run_files = svc.run_files(
+        &runtime_packages,
+        (&entry, node_options),
+        &common.app_root,
+        warnings,
+    )?;
     let npmrc_write = npmrc_without_node(pnpm, &node.image, warnings);
     let root_files = root_files(pnpm, npmrc_write.npmrc_rewrite, warnings);
     let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
@@ -323,7 +329,8 @@ impl Svc<'_> {
             self.config_path,
         )?;
         if next_plan.is_none() {
-            self.check_idle_entry(&entry, &common.service.cmd, warnings)?;
+            let node_options = common.env.get("NODE_OPTIONS").map(String::as_str);
+            self.check_idle_entry(&entry, (&common.service.cmd, node_options), warnings)?;
         }
         super::env_files::warn(
             self.pkg,
@@ -623,17 +630,20 @@ impl Svc<'_> {
     /// A CMD that runs `entry` with `node` when nothing the entry's source imports starts
     /// anything: refused when nothing in it runs at load, a warning when nothing in it may keep
     /// Node running ([`super::idle_entry`]). Not when the CMD runs something else (a launcher
-    /// given the entry as an argument) or preloads a module that may start something.
+    /// given the entry as an argument) or preloads a module that may start something, on its
+    /// command line or in the image's `NODE_OPTIONS` (`node_options`), which node applies
+    /// first.
     fn check_idle_entry(
         &self,
         entry: &str,
-        cmd: &[String],
+        (cmd, node_options): (&[String], Option<&str>),
         warnings: &mut Vec<String>,
     ) -> Result<()> {
         let entry = entry.trim_start_matches("./");
         let runs_entry = super::idle_entry::node_script(cmd)
             .is_some_and(|w| w == entry || w.ends_with(&format!("/{entry}")));
-        if entry.is_empty() || !runs_entry {
+        let preloads_inert = node_options.is_none_or(super::idle_entry::preloads_start_nothing);
+        if entry.is_empty() || !runs_entry || !preloads_inert {
             return Ok(());
         }
         let Some(found) = super::idle_entry::finding(self.ws, self.pnpm, self.service, entry)
@@ -656,10 +666,20 @@ impl Svc<'_> {
                 })
             }
             super::idle_entry::Finding::NothingKeepsRunning { .. } => {
-                warnings.push(message);
+                // `kind = "job"`: exiting is what the service is for.
+                let job = self.overrides.and_then(|o| o.kind) == Some(ServiceKind::Job);
+                if !job {
+                    warnings.push(message);
+                }
                 Ok(())
             }
         }
+    }
+
+    /// Whether `env` of the service's section in isogen.toml sets `NODE_OPTIONS`.
+    fn configures_node_options(&self) -> bool {
+        self.overrides
+            .is_some_and(|o| o.env.contains_key("NODE_OPTIONS"))
     }
 
     /// An entry the package's own `tsc` build writes under another path (a widened
@@ -942,7 +962,7 @@ impl Svc<'_> {
     fn run_files(
         &self,
         runtime: &[RuntimePackage],
-        entry: &str,
+        (entry, node_options): (&str, Option<&str>),
         app_root: &str,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<RunFile>> {
@@ -992,7 +1012,13 @@ impl Svc<'_> {
             .into_iter()
             .chain(rf.migrations(self.node, entry))
             .chain(rf.step_files(self.node, entry))
-            .chain(rf.preloads(self.pkg, self.node, (entry, built), warnings))
+            .chain(rf.preloads(
+                self.pkg,
+                self.node,
+                (entry, built),
+                (node_options, self.configures_node_options()),
+                warnings,
+            ))
             .map(|rel| in_package(&self.pkg.dir, &rel))
             .collect();
         let shipped = self
