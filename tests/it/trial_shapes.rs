@@ -1845,3 +1845,63 @@ fn node_options_preloads_in_env_count_as_the_command_lines() {
         "{stderr}"
     );
 }
+
+/// Shaped like saleor/apps: the root devDependency `@sentry/cli@1.77.3`, allowed to build by
+/// `onlyBuiltDependencies`, downloads its binary in every service's deps stage (saleor's smtp
+/// build needed `SENTRYCLI_SKIP_DOWNLOAD=1` on a builder without that host); sharp 0.32.6
+/// downloads libvips. Each is named before the build with the version and the fix; the skip
+/// variable set in `build_args` reaches the install stages, where `pnpm rebuild` runs the
+/// script; a package pnpm 10 does not build is not named.
+#[test]
+fn install_scripts_that_download_are_named_before_the_build() {
+    let ws = crate::fixture_copy::copy("pnpm10-install-download", false);
+    let (_, stderr) = dry_run(ws.path());
+    for service in ["api", "images"] {
+        assert!(
+            stderr.contains(&format!("service `{service}`: `@sentry/cli@1.77.3` (pnpm-lock.yaml) downloads the sentry-cli binary from downloads.sentry-cdn.com (its `install` script) during the build's `pnpm install`")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("set `build_args = [\"SENTRYCLI_SKIP_DOWNLOAD=1\"]` in [generate.services.{service}] of isogen.toml")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("service `images`: `sharp@0.32.6` (pnpm-lock.yaml) downloads libvips"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("service `api`: `sharp@"), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.api]\nbuild_args = [\"SENTRYCLI_SKIP_DOWNLOAD=1\", \"NEXT_PUBLIC_URL\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--dry-run", "--service", "api"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let dockerfile = String::from_utf8(out.stdout).unwrap();
+    let stage = |name: &str| {
+        let from = dockerfile.find(&format!("AS {name}\n")).unwrap();
+        let rest = &dockerfile[from..];
+        rest[..rest[1..].find("\nFROM ").map_or(rest.len(), |e| e + 1)].to_string()
+    };
+    for name in ["deps", "runtime-deps"] {
+        let s = stage(name);
+        assert!(s.contains("ARG SENTRYCLI_SKIP_DOWNLOAD=1\n"), "{s}");
+        assert!(!s.contains("NEXT_PUBLIC_URL"), "{s}");
+    }
+    let warned = String::from_utf8(out.stderr).unwrap();
+    assert!(!warned.contains("@sentry/cli@1.77.3"), "{warned}");
+
+    let yaml = ws.path().join("pnpm-workspace.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, text.replace("  - \"@sentry/cli\"\n", "")).unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("@sentry/cli@1.77.3"), "{stderr}");
+    assert!(stderr.contains("`sharp@0.32.6`"), "{stderr}");
+}

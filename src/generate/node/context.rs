@@ -95,7 +95,7 @@ pub fn context(
     let (out_dir, service_copy, entry) =
         svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
-    let install = install_settings(ws, service, pnpm, &mut node, warnings);
+    let install = install_settings(&svc, &mut node, warnings);
     svc.check_one_line_commands()?;
     let mut packages = svc.build_packages(&out_dir, &node.pnpm_version, warnings)?;
     svc.mark_injected(&mut packages)?;
@@ -126,13 +126,7 @@ pub fn context(
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
     }
-    let node_options = common.env.get("NODE_OPTIONS").map(String::as_str);
-    let run_files = svc.run_files(
-        &runtime_packages,
-        (&entry, node_options),
-        &common.app_root,
-        warnings,
-    )?;
+    let run_files = svc.run_files(&runtime_packages, &entry, &common, warnings)?;
     let npmrc_write = npmrc_without_node(pnpm, &node.image, warnings);
     let root_files = root_files(pnpm, npmrc_write.npmrc_rewrite, warnings);
     let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
@@ -153,6 +147,7 @@ pub fn context(
         local_dirs,
         tarballs,
         build_args: svc.build_args(),
+        install_args: svc.install_args(),
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_write,
@@ -254,6 +249,31 @@ impl Svc<'_> {
     fn build_args(&self) -> Vec<String> {
         (self.overrides.iter())
             .flat_map(|o| o.build_args.iter().map(|a| a.declaration()))
+            .collect()
+    }
+
+    /// The warnings for the registry packages whose install scripts download during the
+    /// build ([`super::downloads`]), but those whose skip variable `build_args` sets.
+    fn warn_downloads(&self, pnpm_version: &str, warnings: &mut Vec<String>) {
+        let set: Vec<&str> = (self.overrides.iter())
+            .flat_map(|o| o.build_args.iter().map(|a| a.name()))
+            .collect();
+        let (ws, pnpm, service) = (self.ws, self.pnpm, self.service);
+        warnings.extend(super::downloads::warnings(
+            ws,
+            pnpm,
+            service,
+            pnpm_version,
+            &set,
+        ));
+    }
+
+    /// The `build_args` that dependencies' install scripts read: the install stages' `ARG`s.
+    fn install_args(&self) -> Vec<String> {
+        (self.overrides.iter())
+            .flat_map(|o| o.build_args.iter())
+            .filter(|a| super::downloads::read_by_install_scripts(a.name()))
+            .map(|a| a.declaration())
             .collect()
     }
 
@@ -962,10 +982,12 @@ impl Svc<'_> {
     fn run_files(
         &self,
         runtime: &[RuntimePackage],
-        (entry, node_options): (&str, Option<&str>),
-        app_root: &str,
+        entry: &str,
+        common: &CommonContext,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<RunFile>> {
+        let app_root = common.app_root.as_str();
+        let node_options = common.env.get("NODE_OPTIONS").map(String::as_str);
         // What the service's own image ships from its build (`dist`): a preload under it is
         // build output (refly's api: `-r ./dist/scripts/preload.js` from `src/scripts/`).
         let built: &[String] = (runtime.iter())
@@ -1049,14 +1071,14 @@ impl Svc<'_> {
 /// With `shared-workspace-lockfile=false`, a frozen install needs the lockfile of every
 /// package it installs: whether they all have one (a warning names those that do not).
 /// What the installs do about the pnpm settings, for the packages the image ships; the build
-/// image becomes the full one when their dependencies compile native addons.
+/// image becomes the full one when their dependencies compile native addons. Also the
+/// warnings for install scripts that download ([`Svc::warn_downloads`]).
 fn install_settings(
-    ws: &Workspace,
-    service: &Service,
-    pnpm: &PnpmWorkspace,
+    svc: &Svc<'_>,
     node: &mut super::NodeSettings,
     warnings: &mut Vec<String>,
 ) -> super::pnpm_settings::InstallSettings {
+    let (ws, service, pnpm) = (svc.ws, svc.service, svc.pnpm);
     let shipped: Vec<&str> = (service.runtime_closure.iter())
         .chain([&service.package])
         .map(|&i| ws.package(i).dir.as_str())
@@ -1064,6 +1086,7 @@ fn install_settings(
     let install = super::pnpm_settings::install_settings(pnpm, &service.name, &shipped, warnings);
     super::settings::warn_engines(node, pnpm, (&service.name, &shipped), warnings);
     super::settings::full_builder(node, &install.builds, install.builds_unknown);
+    svc.warn_downloads(&node.pnpm_version, warnings);
     install
 }
 
