@@ -172,6 +172,23 @@ pub struct ServiceConfig {
     /// build stages so `--build-arg NAME=value` reaches them; never in the runtime image.
     #[serde(default)]
     pub build_args: Vec<BuildArg>,
+    /// What the service is: a long-running `server` (the default) or a one-shot `job` (a
+    /// migration, a cron task: its entry does its work and exits). A Node `job` gets no
+    /// warning that nothing keeps Node running; an entry that runs nothing is refused all
+    /// the same.
+    pub kind: Option<ServiceKind>,
+}
+
+/// The `kind` of `[generate.services.<name>]`, as Kubernetes names the workload (`kind:
+/// Job`): what the container is expected to do once started.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    /// Runs until stopped (a server, a worker, a consumer).
+    #[default]
+    Server,
+    /// Does its work and exits (a migration, a cron task, a seed).
+    Job,
 }
 
 /// A build argument (`NEXT_PUBLIC_APP_URL`), or one with a default (`NEXT_PUBLIC_DOCKER_BUILD=true`,

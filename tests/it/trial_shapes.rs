@@ -1475,6 +1475,57 @@ fn an_entry_whose_graph_starts_nothing_is_named() {
         "{stderr}"
     );
     assert!(!stderr.contains("the service `api` runs"), "{stderr}");
+    assert!(
+        stderr.contains("set `kind = \"job\"` in [generate.services.sandbox-agent] to say so"),
+        "{stderr}"
+    );
+}
+
+/// A one-shot job (a migration, a cron task) prints and exits by design: `kind = "job"` in
+/// its section of isogen.toml says so and the idle warning goes; another value is refused
+/// naming the file; an entry that runs nothing at all is refused, job or not.
+#[test]
+fn a_service_declared_a_job_is_not_warned_that_it_exits() {
+    let ws = crate::fixture_copy::copy("pnpm10-idle-entry", false);
+    let config = ws.path().join("isogen.toml");
+    std::fs::write(
+        &config,
+        "[generate.services.sandbox-agent]\nkind = \"job\"\n",
+    )
+    .unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        !stderr.contains("the service `sandbox-agent` runs"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        "[generate.services.sandbox-agent]\nkind = \"cronjob\"\n",
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("isogen.toml:2:8: unknown variant `cronjob`, expected `server` or `job`"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        "[generate.services.sandbox-agent]\nkind = \"job\"\n",
+    )
+    .unwrap();
+    let config_ts = ws.path().join("apps/sandbox-agent/src/config.ts");
+    std::fs::write(
+        &config_ts,
+        "export const config = { workdir: '/tmp/sandbox' };\n",
+    )
+    .unwrap();
+    let (_, stderr) = refused_dry_run(ws.path(), &[]);
+    assert!(
+        stderr.contains("only declare and export: run as the CMD, Node loads them and exits 0"),
+        "{stderr}"
+    );
 }
 
 /// Services that start what keeps Node running in each way real entries do, and entries whose
@@ -1777,4 +1828,106 @@ fn a_dev_start_with_a_main_no_build_writes_is_refused_naming_main() {
         stdout.contains(r#"CMD ["node", "/app/apps/mock-oauth/index.js"]"#),
         "{stdout}"
     );
+}
+
+/// `NODE_OPTIONS` in `env` of isogen.toml: node applies its preloads before the command
+/// line's, so they count as the command line's do. A preload of the package's own may start
+/// the server (no idle warning) and ships in the image; one known to start nothing
+/// (`-r dotenv/config`) leaves the warning; a TypeScript preload is named with the setting.
+#[test]
+fn node_options_preloads_in_env_count_as_the_command_lines() {
+    let ws = crate::fixture_copy::copy("pnpm10-idle-entry", false);
+    let config = ws.path().join("isogen.toml");
+    std::fs::write(
+        ws.path().join("apps/sandbox-agent/instrument.mjs"),
+        "import { createServer } from 'node:http';\ncreateServer().listen(3000);\n",
+    )
+    .unwrap();
+    let set = |value: &str| {
+        std::fs::write(
+            &config,
+            format!("[generate.services.sandbox-agent]\nenv = {{ NODE_OPTIONS = \"{value}\" }}\n"),
+        )
+        .unwrap()
+    };
+    let idle = "the service `sandbox-agent` runs `dist/src/index.js`";
+
+    set("--import ./instrument.mjs");
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains(idle), "{stderr}");
+    assert!(
+        stdout.contains("/app/apps/sandbox-agent/instrument.mjs"),
+        "{stdout}"
+    );
+
+    set("-r dotenv/config");
+    let (_, stderr) = dry_run(ws.path());
+    assert!(stderr.contains(idle), "{stderr}");
+
+    set("--require ./tracing.ts");
+    let (_, stderr) = dry_run(ws.path());
+    assert!(
+        stderr.contains("isogen.toml: `NODE_OPTIONS` in `env` of [generate.services.sandbox-agent] preloads `./tracing.ts`, which is a TypeScript file that plain node cannot load"),
+        "{stderr}"
+    );
+}
+
+/// Shaped like saleor/apps: the root devDependency `@sentry/cli@1.77.3`, allowed to build by
+/// `onlyBuiltDependencies`, downloads its binary in every service's deps stage (saleor's smtp
+/// build needed `SENTRYCLI_SKIP_DOWNLOAD=1` on a builder without that host); sharp 0.32.6
+/// downloads libvips. Each is named before the build with the version and the fix; the skip
+/// variable set in `build_args` reaches the install stages, where `pnpm rebuild` runs the
+/// script; a package pnpm 10 does not build is not named.
+#[test]
+fn install_scripts_that_download_are_named_before_the_build() {
+    let ws = crate::fixture_copy::copy("pnpm10-install-download", false);
+    let (_, stderr) = dry_run(ws.path());
+    for service in ["api", "images"] {
+        assert!(
+            stderr.contains(&format!("service `{service}`: `@sentry/cli@1.77.3` (pnpm-lock.yaml) downloads the sentry-cli binary from downloads.sentry-cdn.com (its `install` script) during the build's `pnpm install`")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("set `build_args = [\"SENTRYCLI_SKIP_DOWNLOAD=1\"]` in [generate.services.{service}] of isogen.toml")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("service `images`: `sharp@0.32.6` (pnpm-lock.yaml) downloads libvips"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("service `api`: `sharp@"), "{stderr}");
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.api]\nbuild_args = [\"SENTRYCLI_SKIP_DOWNLOAD=1\", \"NEXT_PUBLIC_URL\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--dry-run", "--service", "api"])
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let dockerfile = String::from_utf8(out.stdout).unwrap();
+    let stage = |name: &str| {
+        let from = dockerfile.find(&format!("AS {name}\n")).unwrap();
+        let rest = &dockerfile[from..];
+        rest[..rest[1..].find("\nFROM ").map_or(rest.len(), |e| e + 1)].to_string()
+    };
+    for name in ["deps", "runtime-deps"] {
+        let s = stage(name);
+        assert!(s.contains("ARG SENTRYCLI_SKIP_DOWNLOAD=1\n"), "{s}");
+        assert!(!s.contains("NEXT_PUBLIC_URL"), "{s}");
+    }
+    let warned = String::from_utf8(out.stderr).unwrap();
+    assert!(!warned.contains("@sentry/cli@1.77.3"), "{warned}");
+
+    let yaml = ws.path().join("pnpm-workspace.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, text.replace("  - \"@sentry/cli\"\n", "")).unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("@sentry/cli@1.77.3"), "{stderr}");
+    assert!(stderr.contains("`sharp@0.32.6`"), "{stderr}");
 }

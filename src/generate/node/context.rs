@@ -19,7 +19,7 @@ use super::{check_dir, is_build_output, node_of, selector, shell_dir};
 use super::{BuildPackage, NodeContext, RuntimePackage};
 use crate::error::{Error, Result};
 use crate::generate::cfg::{
-    is_plain_path, AssetSetting, GenerateConfig, Healthcheck, ServiceConfig,
+    is_plain_path, AssetSetting, GenerateConfig, Healthcheck, ServiceConfig, ServiceKind,
 };
 use crate::generate::templates::shell_quote;
 use crate::generate::{common_context, reject_keys, CommonContext};
@@ -95,7 +95,7 @@ pub fn context(
     let (out_dir, service_copy, entry) =
         svc.what_runs(next_plan.as_ref(), &mut common, warnings)?;
     let mut node = settings(pnpm, config, &service.name, config_path, warnings)?;
-    let install = install_settings(ws, service, pnpm, &mut node, warnings);
+    let install = install_settings(&svc, &mut node, warnings);
     svc.check_one_line_commands()?;
     let mut packages = svc.build_packages(&out_dir, &node.pnpm_version, warnings)?;
     svc.mark_injected(&mut packages)?;
@@ -126,7 +126,7 @@ pub fn context(
     if !standalone {
         super::toolchain_deps::warn(ws, service, warnings);
     }
-    let run_files = svc.run_files(&runtime_packages, &entry, &common.app_root, warnings)?;
+    let run_files = svc.run_files(&runtime_packages, &entry, &common, warnings)?;
     let npmrc_write = npmrc_without_node(pnpm, &node.image, warnings);
     let root_files = root_files(pnpm, npmrc_write.npmrc_rewrite, warnings);
     let (tsconfig_extends, build_files, local_dirs) = svc.files_outside(&packages, warnings)?;
@@ -147,6 +147,7 @@ pub fn context(
         local_dirs,
         tarballs,
         build_args: svc.build_args(),
+        install_args: svc.install_args(),
         npmrc: pnpm.npmrc,
         npmrc_secret: pnpm.npmrc && pnpm.npmrc_credentials,
         npmrc_write,
@@ -256,6 +257,31 @@ impl Svc<'_> {
             .collect()
     }
 
+    /// The warnings for the registry packages whose install scripts download during the
+    /// build ([`super::downloads`]), but those whose skip variable `build_args` sets.
+    fn warn_downloads(&self, pnpm_version: &str, warnings: &mut Vec<String>) {
+        let set: Vec<&str> = (self.overrides.iter())
+            .flat_map(|o| o.build_args.iter().map(|a| a.name()))
+            .collect();
+        let (ws, pnpm, service) = (self.ws, self.pnpm, self.service);
+        warnings.extend(super::downloads::warnings(
+            ws,
+            pnpm,
+            service,
+            pnpm_version,
+            &set,
+        ));
+    }
+
+    /// The `build_args` that dependencies' install scripts read: the install stages' `ARG`s.
+    fn install_args(&self) -> Vec<String> {
+        (self.overrides.iter())
+            .flat_map(|o| o.build_args.iter())
+            .filter(|a| super::downloads::read_by_install_scripts(a.name()))
+            .map(|a| a.declaration())
+            .collect()
+    }
+
     /// The output folder, what the image ships of the service's folder and the CMD (in
     /// `common`): a Next.js app's plan, or the entry of any other service (a custom Next.js
     /// server: its entry, plus what its plan ships).
@@ -328,7 +354,8 @@ impl Svc<'_> {
             self.config_path,
         )?;
         if next_plan.is_none() {
-            self.check_idle_entry(&entry, &common.service.cmd, warnings)?;
+            let node_options = common.env.get("NODE_OPTIONS").map(String::as_str);
+            self.check_idle_entry(&entry, (&common.service.cmd, node_options), warnings)?;
         }
         super::env_files::warn(
             self.pkg,
@@ -636,17 +663,20 @@ impl Svc<'_> {
     /// A CMD that runs `entry` with `node` when nothing the entry's source imports starts
     /// anything: refused when nothing in it runs at load, a warning when nothing in it may keep
     /// Node running ([`super::idle_entry`]). Not when the CMD runs something else (a launcher
-    /// given the entry as an argument) or preloads a module that may start something.
+    /// given the entry as an argument) or preloads a module that may start something, on its
+    /// command line or in the image's `NODE_OPTIONS` (`node_options`), which node applies
+    /// first.
     fn check_idle_entry(
         &self,
         entry: &str,
-        cmd: &[String],
+        (cmd, node_options): (&[String], Option<&str>),
         warnings: &mut Vec<String>,
     ) -> Result<()> {
         let entry = entry.trim_start_matches("./");
         let runs_entry = super::idle_entry::node_script(cmd)
             .is_some_and(|w| w == entry || w.ends_with(&format!("/{entry}")));
-        if entry.is_empty() || !runs_entry {
+        let preloads_inert = node_options.is_none_or(super::idle_entry::preloads_start_nothing);
+        if entry.is_empty() || !runs_entry || !preloads_inert {
             return Ok(());
         }
         let Some(found) = super::idle_entry::finding(self.ws, self.pnpm, self.service, entry)
@@ -669,10 +699,20 @@ impl Svc<'_> {
                 })
             }
             super::idle_entry::Finding::NothingKeepsRunning { .. } => {
-                warnings.push(message);
+                // `kind = "job"`: exiting is what the service is for.
+                let job = self.overrides.and_then(|o| o.kind) == Some(ServiceKind::Job);
+                if !job {
+                    warnings.push(message);
+                }
                 Ok(())
             }
         }
+    }
+
+    /// Whether `env` of the service's section in isogen.toml sets `NODE_OPTIONS`.
+    fn configures_node_options(&self) -> bool {
+        self.overrides
+            .is_some_and(|o| o.env.contains_key("NODE_OPTIONS"))
     }
 
     /// An entry the package's own `tsc` build writes under another path (a widened
@@ -962,9 +1002,11 @@ impl Svc<'_> {
         &self,
         runtime: &[RuntimePackage],
         entry: &str,
-        app_root: &str,
+        common: &CommonContext,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<RunFile>> {
+        let app_root = common.app_root.as_str();
+        let node_options = common.env.get("NODE_OPTIONS").map(String::as_str);
         // What the service's own image ships from its build (`dist`): a preload under it is
         // build output (refly's api: `-r ./dist/scripts/preload.js` from `src/scripts/`).
         let built: &[String] = (runtime.iter())
@@ -1011,7 +1053,13 @@ impl Svc<'_> {
             .into_iter()
             .chain(rf.migrations(self.node, entry))
             .chain(rf.step_files(self.node, entry))
-            .chain(rf.preloads(self.pkg, self.node, (entry, built), warnings))
+            .chain(rf.preloads(
+                self.pkg,
+                self.node,
+                (entry, built),
+                (node_options, self.configures_node_options()),
+                warnings,
+            ))
             .map(|rel| in_package(&self.pkg.dir, &rel))
             .collect();
         let shipped = self
@@ -1042,14 +1090,14 @@ impl Svc<'_> {
 /// With `shared-workspace-lockfile=false`, a frozen install needs the lockfile of every
 /// package it installs: whether they all have one (a warning names those that do not).
 /// What the installs do about the pnpm settings, for the packages the image ships; the build
-/// image becomes the full one when their dependencies compile native addons.
+/// image becomes the full one when their dependencies compile native addons. Also the
+/// warnings for install scripts that download ([`Svc::warn_downloads`]).
 fn install_settings(
-    ws: &Workspace,
-    service: &Service,
-    pnpm: &PnpmWorkspace,
+    svc: &Svc<'_>,
     node: &mut super::NodeSettings,
     warnings: &mut Vec<String>,
 ) -> super::pnpm_settings::InstallSettings {
+    let (ws, service, pnpm) = (svc.ws, svc.service, svc.pnpm);
     let shipped: Vec<&str> = (service.runtime_closure.iter())
         .chain([&service.package])
         .map(|&i| ws.package(i).dir.as_str())
@@ -1057,6 +1105,7 @@ fn install_settings(
     let install = super::pnpm_settings::install_settings(pnpm, &service.name, &shipped, warnings);
     super::settings::warn_engines(node, pnpm, (&service.name, &shipped), warnings);
     super::settings::full_builder(node, &install.builds, install.builds_unknown);
+    svc.warn_downloads(&node.pnpm_version, warnings);
     install
 }
 

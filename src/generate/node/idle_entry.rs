@@ -180,6 +180,16 @@ fn inert(specifier: &str) -> bool {
     INERT.contains(&specifier) || specifier.starts_with("core-js/")
 }
 
+/// Whether every module `NODE_OPTIONS` (`value`) preloads is one known to start nothing
+/// (`-r dotenv/config`); node loads them before the command line's, so one of the package's
+/// own (`--import ./instrument.mjs`) may start the server itself.
+pub(super) fn preloads_start_nothing(value: &str) -> bool {
+    let argv = crate::js::split_node_options(value);
+    crate::js::preloads(&argv)
+        .iter()
+        .all(|p| inert(&p.specifier))
+}
+
 /// The script a `node` CMD runs (`dist/main.js` of `node --enable-source-maps -r
 /// dotenv/config dist/main.js`), or `None` when it runs none (`-e`, `--test`), when the
 /// program is not `node`, or when a preload may start something itself (a preload of the
@@ -296,7 +306,9 @@ impl Finding {
                  consumer, an event source, a top-level `await`, a child process): the \
                  container may exit 0 as soon as it starts; if so, set `entry` in {section} \
                  of isogen.toml to the built file that starts the server, or add `{service}` \
-                 to `not_services` in [workspace]",
+                 to `not_services` in [workspace]; if `{service}` is a one-shot job that does \
+                 its work and exits (a migration, a cron task), set `kind = \"job\"` in \
+                 {section} to say so",
                 modules_text(*modules).replacen(" and", " or", 1)
             ),
         }

@@ -21,6 +21,7 @@ pub mod context;
 pub mod debian;
 pub(crate) mod dep_problems;
 pub mod dev_peers;
+mod downloads;
 mod entry_script;
 mod env_files;
 mod idle_entry;
@@ -101,6 +102,10 @@ pub struct NodeContext {
     /// Variables the build reads, from `build_args` of the service's settings: each an `ARG`
     /// of the builder stage, so `docker build --build-arg NAME=value` reaches the build.
     pub build_args: Vec<String>,
+    /// The `build_args` that dependencies' install scripts read (`SENTRYCLI_SKIP_DOWNLOAD`,
+    /// `npm_config_*`; see [`downloads`]): also an `ARG` of the install stages (deps,
+    /// runtime-deps), where `pnpm rebuild` runs those scripts.
+    pub install_args: Vec<String>,
     /// Whether the root has a `.npmrc` (used by the installs, never shipped).
     pub npmrc: bool,
     /// Whether that `.npmrc` holds registry credentials: then it is never copied (nor in the

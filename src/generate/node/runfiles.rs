@@ -12,8 +12,9 @@
 //!   scripts/migrate.mjs && next start`): the top folder of each (or the file, at the top of
 //!   the package), as the package has it, when the image does not ship it already;
 //! - files of the service's package that its start command preloads (`node -r ./tracing.js`,
-//!   `--import ./otel.mjs`, or the same in the script's `NODE_OPTIONS`): node loads them from
-//!   the working directory, the service folder, before the entry;
+//!   `--import ./otel.mjs`, or the same in the image's `NODE_OPTIONS`: the script's, or
+//!   `env` of isogen.toml): node loads them from the working directory, the service folder,
+//!   before the entry;
 //! - Prisma (see [`crate::workspace::pnpm::prisma`]): `prisma generate` runs in the builder,
 //!   before the package's build (so a TypeScript build compiles a `prisma-client` output);
 //!   the schema and its `migrations/` folder ship; a `prisma-client-js` client ships from
@@ -290,22 +291,26 @@ impl RunFiles<'_> {
     /// relative to the package folder. A preload outside the package, a TypeScript one or one
     /// not in the package is named in a warning: node would stop on it at start. `built`: the
     /// paths of the package its image ships from the build (`dist`), where a preload that is
-    /// not in the repository is build output.
+    /// not in the repository is build output. `node_options`: the image's `NODE_OPTIONS` (the
+    /// start script's, or `env` of isogen.toml, which wins) and whether isogen.toml sets it:
+    /// node applies its preloads before the command line's.
     pub fn preloads(
         &self,
         p: &Package,
         n: &NodePackage,
         (entry, built): (&str, &[String]),
+        node_options: (Option<&str>, bool),
         warnings: &mut Vec<String>,
     ) -> Vec<String> {
-        let Some((script, StartCommand::Node { env, options, .. })) = n.script_running(entry)
-        else {
-            return Vec::new();
+        let (script, options): (Option<&str>, &[String]) = match n.script_running(entry) {
+            Some((script, StartCommand::Node { options, .. })) => (Some(script), options),
+            _ => (None, &[]),
         };
-        let mut argv: Vec<String> = env
-            .get("NODE_OPTIONS")
-            .map(|v| crate::js::split_node_options(v))
-            .unwrap_or_default();
+        let (env, configured) = node_options;
+        // Only what the image sets: NODE_OPTIONS of a script isogen does not run is not there.
+        let env = env.filter(|_| configured || script.is_some());
+        let mut argv: Vec<String> = env.map(crate::js::split_node_options).unwrap_or_default();
+        let from_env = crate::js::preloads(&argv).len();
         for o in options {
             match o.split_once(' ') {
                 Some((flag, value)) => argv.extend([flag.to_string(), value.to_string()]),
@@ -313,7 +318,7 @@ impl RunFiles<'_> {
             }
         }
         let mut out = Vec::new();
-        for preload in crate::js::preloads(&argv) {
+        for (i, preload) in crate::js::preloads(&argv).into_iter().enumerate() {
             let spec = preload.specifier.as_str();
             if !(spec.starts_with("./") || spec.starts_with("../")) {
                 continue; // a package (`dotenv/config`): installed with the dependencies
@@ -328,9 +333,17 @@ impl RunFiles<'_> {
                 },
                 _ => "is outside the package, which the image does not ship",
             };
+            let (file, who) = match script {
+                Some(script) if i >= from_env || !configured => {
+                    (p.manifest.clone(), format!("the `{script}` script"))
+                }
+                _ => (
+                    self.config_path.display().to_string(),
+                    format!("`NODE_OPTIONS` in `env` of {}", self.section),
+                ),
+            };
             warnings.push(format!(
-                "{}: the `{script}` script preloads `{spec}`, which {problem}, so node would stop before the service starts; {}",
-                p.manifest,
+                "{file}: {who} preloads `{spec}`, which {problem}, so node would stop before the service starts; {}",
                 if problem.starts_with("is a TypeScript") {
                     "preload its build output instead"
                 } else {

@@ -120,6 +120,32 @@ impl LockGraph {
         Some(out)
     }
 
+    /// Every package an install of `importers` with their devDependencies (a build's
+    /// install) locks, by name and version; empty when the graph was not read.
+    pub fn installed(&self, importers: &[&str]) -> BTreeSet<LockedPackage> {
+        let mut roots = Vec::new();
+        for dir in importers {
+            let dir = if dir.is_empty() { "." } else { dir };
+            roots.extend(
+                self.prod
+                    .get(dir)
+                    .into_iter()
+                    .flatten()
+                    .map(|(_, k)| k.clone()),
+            );
+            roots.extend(
+                self.dev
+                    .get(dir)
+                    .into_iter()
+                    .flatten()
+                    .map(|(_, k)| k.clone()),
+            );
+        }
+        (self.closure(roots, false).iter())
+            .filter_map(|k| self.package_of(k))
+            .collect()
+    }
+
     /// Name -> the package pnpm hoists to the top of the workspace's full install (every
     /// importer, devDependencies included), as `shamefully-hoist` puts it in the root's
     /// `node_modules` and `hoist-pattern` in `node_modules/.pnpm/node_modules`. Names the

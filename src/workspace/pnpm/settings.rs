@@ -52,6 +52,10 @@ pub struct Setting {
     pub value: Vec<String>,
     /// `.npmrc` or `pnpm-workspace.yaml`.
     pub file: String,
+    /// A build list written as one string (`onlyBuiltDependencies: esbuild`), as written:
+    /// pnpm iterates a string one character at a time, so `value` holds its characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub string_form: Option<String>,
 }
 
 /// The install-changing settings of the workspace, `.npmrc` ones first, then those of
@@ -105,13 +109,14 @@ impl PnpmSettings {
             for &key in BUILD_LISTS {
                 if let Some(v) = pnpm_field.get(key).filter(|v| !v.is_null()) {
                     let value = yaml_value(v, &format!("pnpm.{key}"), manifest)?;
-                    entries.push(setting(key, value, "package.json"));
+                    entries.push(build_list(key, v, value, "package.json"));
                 }
             }
         }
         for &key in BUILD_LISTS {
             if let Some(v) = yaml.get(key).filter(|v| !v.is_null()) {
-                entries.push(setting(key, yaml_value(v, key, ws_file)?, WORKSPACE_FILE));
+                let value = yaml_value(v, key, ws_file)?;
+                entries.push(build_list(key, v, value, WORKSPACE_FILE));
             }
         }
         if let Some(v) = yaml.get(ALLOW_BUILDS).filter(|v| !v.is_null()) {
@@ -163,6 +168,21 @@ impl PnpmSettings {
             if !effective || handled.contains(&s.key.as_str()) {
                 continue;
             }
+            if let Some(written) = &s.string_form {
+                out.push(format!(
+                    "{}: `{}` is a string, not a list: pnpm reads it one character at a time \
+                     (as if it listed {}), so it names no package `{written}` (pnpm 9 and 10 \
+                     alike), and the image's build follows pnpm; write it as a list: \
+                     `{}: [{written}]`",
+                    s.file,
+                    spelled(s, written),
+                    (s.value.iter().map(|c| format!("`{c}`")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    spelled(s, "").trim_end_matches([':', ' ']),
+                ));
+                continue;
+            }
             let value = s.value.join(", ");
             // `allowBuilds` that allows nothing (`sharp: false` only): every build script is
             // decided and none runs, as by default; the note named an empty list.
@@ -197,7 +217,20 @@ fn setting(key: &str, value: Vec<String>, file: &str) -> Setting {
         key: key.to_string(),
         value,
         file: file.to_string(),
+        string_form: None,
     }
+}
+
+/// A build list as pnpm reads it: a list's items, or a string's characters (pnpm 9 and 10
+/// iterate the value: `onlyBuiltDependencies: esbuild` builds no `esbuild`, checked with
+/// pnpm 9.15.9 from package.json and 10.28.1 from pnpm-workspace.yaml).
+fn build_list(key: &str, v: &Value, value: Vec<String>, file: &str) -> Setting {
+    let Value::String(text) = v else {
+        return setting(key, value, file);
+    };
+    let mut s = setting(key, text.chars().map(String::from).collect(), file);
+    s.string_form = Some(text.clone());
+    s
 }
 
 /// The names `allowBuilds` maps to `true`; any other shape is an error naming the key.
@@ -298,5 +331,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("nodeLinker"), "{err}");
+    }
+
+    /// `onlyBuiltDependencies: esbuild` (a string): pnpm 10.28.1 printed "Ignored build
+    /// scripts: esbuild@0.25.0" for it, and pnpm 9.15.9 the same for `pnpm.onlyBuiltDependencies:
+    /// "esbuild"` in package.json; the list form ran esbuild's postinstall. isogen took it for
+    /// a list of one and counted esbuild as built.
+    #[test]
+    fn a_build_list_written_as_a_string_is_read_as_pnpm_reads_it() {
+        let rc = Npmrc::parse("");
+        let yaml = serde_json::json!({"onlyBuiltDependencies": "esbuild"});
+        let s =
+            PnpmSettings::read(&rc, &yaml, Path::new("pnpm-workspace.yaml"), None, false).unwrap();
+        let allowed = s.allowed_builds();
+        assert!(!allowed.contains("esbuild"), "{allowed:?}");
+        assert!(!allowed.is_empty(), "an allow list all the same");
+        let notes = s.layout_notes(&[]);
+        assert_eq!(
+            notes,
+            ["pnpm-workspace.yaml: `onlyBuiltDependencies: esbuild` is a string, not a list: pnpm reads it one character at a time (as if it listed `e`, `s`, `b`, `u`, `i`, `l`, `d`), so it names no package `esbuild` (pnpm 9 and 10 alike), and the image's build follows pnpm; write it as a list: `onlyBuiltDependencies: [esbuild]`"]
+        );
+        let manifest = serde_json::json!({"onlyBuiltDependencies": "esbuild"});
+        let field = Some((&manifest, Path::new("package.json")));
+        let s =
+            PnpmSettings::read(&rc, &serde_json::json!({}), Path::new("w"), field, false).unwrap();
+        assert!(!s.allowed_builds().contains("esbuild"));
     }
 }
