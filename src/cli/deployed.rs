@@ -46,8 +46,17 @@ pub fn warnings(root: &Path, ws: &Workspace, config: &Config) -> isogen::Result<
             continue;
         }
         let name = package.folder_name();
-        let entry = match entry_of(&argv, &workdir) {
-            Some(file) => format!("`entry = \"{file}\"`"),
+        let entry = match entry_of(&argv, &workdir, &package.dir) {
+            Some((file, args)) if args.is_empty() => format!("`entry = \"{file}\"`"),
+            // powersync's `ENTRYPOINT ["node", "service/lib/entry.js"]` + `CMD ["start"]`:
+            // without `start` the service prints its usage and exits.
+            Some((file, args)) => format!(
+                "`entry = \"{file}\"` and `args = [{}]`",
+                args.iter()
+                    .map(|a| format!("{a:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             None => "`entry` (the file its command runs) or `cmd`".to_string(),
         };
         out.push(format!(
@@ -178,10 +187,13 @@ fn words(form: &Form) -> Vec<String> {
     }
 }
 
-/// The script `node <options> <file>` runs, relative to the package folder when the
-/// Dockerfile's working directory is where it runs: a `.js`, `.mjs` or `.cjs` file, or the
-/// `index.js` of a folder (`node dist`, as Node loads it when no `dist.js` exists).
-fn entry_of(argv: &[String], workdir: &str) -> Option<String> {
+/// The script `node <options> <file> <args>` runs, relative to the package folder `dir`, and
+/// the arguments after it: a `.js`, `.mjs` or `.cjs` file, or the `index.js` of a folder
+/// (`node dist`, as Node loads it when no `dist.js` exists). The path is taken relative to
+/// the Dockerfile's working directory, then to the package folder when it starts with it (a
+/// Dockerfile that copies the whole workspace to `/app` and runs `node service/lib/entry.js`
+/// from there, as powersync's `service/Dockerfile`).
+fn entry_of(argv: &[String], workdir: &str, dir: &str) -> Option<(String, Vec<String>)> {
     if argv.first()?.rsplit('/').next()? != "node" {
         return None;
     }
@@ -194,6 +206,7 @@ fn entry_of(argv: &[String], workdir: &str) -> Option<String> {
             break a;
         }
     };
+    let mut args = args.peekable();
     let last = file.rsplit('/').next().unwrap_or(file);
     let file = if last.contains('.') {
         if ![".js", ".mjs", ".cjs"].iter().any(|x| file.ends_with(x)) {
@@ -201,7 +214,9 @@ fn entry_of(argv: &[String], workdir: &str) -> Option<String> {
         }
         file.clone()
     } else {
-        // `node dist`: Node loads the folder's index.js (cosmo's `node dist index.js`).
+        // `node dist`: Node loads the folder's index.js (cosmo's `node dist index.js`, whose
+        // `index.js` reads as part of the path, not as an argument).
+        args.next_if(|a| *a == "index.js");
         format!("{}/index.js", file.trim_end_matches('/'))
     };
     let file = match file.strip_prefix(&format!("{}/", workdir.trim_end_matches('/'))) {
@@ -209,7 +224,8 @@ fn entry_of(argv: &[String], workdir: &str) -> Option<String> {
         None if file.starts_with('/') => return None,
         None => file.trim_start_matches("./"),
     };
-    Some(file.to_string())
+    let file = file.strip_prefix(&format!("{dir}/")).unwrap_or(file);
+    Some((file.to_string(), args.cloned().collect()))
 }
 
 #[cfg(test)]
@@ -222,25 +238,36 @@ mod tests {
                     WORKDIR /prod\nWORKDIR agents-server\nENTRYPOINT [\"node\", \"dist/entrypoint.js\"]\n";
         let (line, argv, workdir) = command(text).unwrap();
         assert_eq!((line, workdir.as_str()), (7, "/prod/agents-server"));
-        assert_eq!(
-            entry_of(&argv, &workdir).as_deref(),
-            Some("dist/entrypoint.js")
-        );
         let exec = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let found = |file: &str, args: &[&str]| Some((file.to_string(), exec(args)));
         assert_eq!(
-            entry_of(&exec(&["node", "dist", "index.js"]), "/app").as_deref(),
-            Some("dist/index.js")
+            entry_of(&argv, &workdir, "packages/agents-server"),
+            found("dist/entrypoint.js", &[])
         );
-        assert_eq!(entry_of(&exec(&["node", "server.ts"]), "/app"), None);
+        assert_eq!(
+            entry_of(&exec(&["node", "dist", "index.js"]), "/app", "cdn-server"),
+            found("dist/index.js", &[])
+        );
+        assert_eq!(entry_of(&exec(&["node", "server.ts"]), "/app", "x"), None);
         assert_eq!(
             entry_of(
                 &exec(&["node", "-r", "dotenv/config", "/app/lib/main.mjs"]),
-                "/app"
-            )
-            .as_deref(),
-            Some("lib/main.mjs")
+                "/app",
+                "apps/api"
+            ),
+            found("lib/main.mjs", &[])
         );
-        assert_eq!(entry_of(&exec(&["pnpm", "start"]), "/app"), None);
+        assert_eq!(entry_of(&exec(&["pnpm", "start"]), "/app", "x"), None);
+        // powersync: the whole workspace at /app, `ENTRYPOINT ["node", "service/lib/entry.js"]`
+        // and `CMD ["start"]`: the file inside the package `service`, and its argument.
+        assert_eq!(
+            entry_of(
+                &exec(&["node", "service/lib/entry.js", "start"]),
+                "/app",
+                "service"
+            ),
+            found("lib/entry.js", &["start"])
+        );
     }
 
     #[test]

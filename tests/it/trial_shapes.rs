@@ -1931,3 +1931,56 @@ fn install_scripts_that_download_are_named_before_the_build() {
     assert!(!stderr.contains("@sentry/cli@1.77.3"), "{stderr}");
     assert!(stderr.contains("`sharp@0.32.6`"), "{stderr}");
 }
+
+/// powersync-ja/powersync-service (pnpm 11): the one deployed package is `service/` (singular
+/// folder, no start script, no `main`; tsc writes `lib/entry.js`), and its hand-written
+/// Dockerfile copies the whole workspace to `/app` and runs `ENTRYPOINT ["node",
+/// "service/lib/entry.js"]` with `CMD ["start"]`: without `start` the entry prints its usage
+/// and exits 2. The first run names the entry inside the package and the argument; the
+/// settings it names then give an image that ships `lib` and passes `start` (the entry alone
+/// was refused as "not in what its image ships (dist)").
+#[test]
+fn a_root_built_dockerfile_names_the_package_entry_and_its_arguments() {
+    let ws = crate::fixture_copy::copy("pnpm11-root-image", true);
+    let out = isogen()
+        .args(["generate", "--dry-run"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(
+            "service/Dockerfile is a hand-written Dockerfile whose image runs package \
+             `@sp/service-image` (line 13: `node service/lib/entry.js start`)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "set `entry = \"lib/entry.js\"` and `args = [\"start\"]` in [generate.services.service]"
+        ),
+        "{stderr}"
+    );
+
+    // What the warning says to write.
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"service\"]\n\n[generate.services.service]\n\
+         entry = \"lib/entry.js\"\nargs = [\"start\"]\n",
+    )
+    .unwrap();
+    let out = isogen()
+        .args(["generate", "--service", "service", "--stdout"])
+        .arg(ws.path())
+        .assert()
+        .success();
+    let dockerfile = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        dockerfile.contains("COPY --from=builder /app/service/lib lib\n"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("CMD [\"node\", \"/app/service/lib/entry.js\", \"start\"]\n"),
+        "{dockerfile}"
+    );
+}

@@ -526,7 +526,17 @@ impl Svc<'_> {
                 .trim_start_matches("./")
                 .trim_end_matches('/')
                 .to_string(),
-            None if entry_override.is_some() => self.node.out_dir.clone(),
+            // The manifest's output folder when it holds the configured entry; otherwise the
+            // entry's own first folder: powersync's `service` has no `main` (the guess would be
+            // `dist`) and tsc writes `lib/entry.js`, so `entry = "lib/entry.js"` ships `lib`.
+            None if entry_override.is_some() => {
+                let manifest = &self.node.out_dir;
+                if !manifest.is_empty() && crate::workspace::relpath::within(&entry, manifest) {
+                    manifest.clone()
+                } else {
+                    out_dir_of(Some(&entry))
+                }
+            }
             None if !self.node.processes.is_empty() => out_dir_of(Some(&entry)),
             None => self.node.service_out_dir(),
         };

@@ -5,9 +5,9 @@
 //! the script, the file and the two ways (isogen.toml `env`, or at run time); silent once the
 //! service's section sets `env`. The same for a bare `import 'dotenv/config'` (or
 //! `require('dotenv/config')`) in the sources of the service or of a workspace package it
-//! loads (one warning per service, naming every import), and each call of dotenv's
+//! loads (one warning per service, naming every import), and the calls of dotenv's
 //! `config()` (`dotenv.config()`, `require('dotenv').config()`, `config()` imported from
-//! `dotenv`) there: they load `.env` of the working folder, or the file their `path` option
+//! `dotenv`) there (one warning per service and file they load, naming every call): they load `.env` of the working folder, or the file their `path` option
 //! names (shown as written, with where it is in the image), when the module runs; not in a
 //! tool's config file at the top of a package (`vite.config.ts`), which only the build loads.
 //! It never reads the files.
@@ -111,17 +111,7 @@ pub(super) fn warn_imports(
         }));
         calls.extend((sources.dotenv_calls.iter()).filter(|(file, _)| loads(file)));
     }
-    for (file, call) in calls {
-        let (loads, env_file) = what_loads(&call.path, service_dir, workdir);
-        warnings.push(format!(
-            "{file}:{}: dotenv's `config()` loads {loads} when it runs, but the image holds \
-             no env file (they hold secrets; its ignore file keeps them out): give the service \
-             `{}` its variables with `env` in {section} of isogen.toml (for values that are \
-             not secret), or when it runs (`docker run --env-file {env_file}`, your \
-             orchestrator's secrets)",
-            call.line, service.name,
-        ));
-    }
+    warn_calls(calls, (service, service_dir), section, workdir, warnings);
     // One warning per service: cosmo's controlplane imports it in its server and in eight
     // scripts of src/bin/, and one fix covers them all.
     let Some((import, more)) = sites.split_first() else {
@@ -154,6 +144,48 @@ pub(super) fn warn_imports(
         },
         service.name,
     ));
+}
+
+/// One warning per file the dotenv `config()` calls `calls` load, naming every call: erxes's
+/// services reach 3 to 9 `dotenv.config()` calls each (their own and their shared package's),
+/// 68 warnings in all before this, that one fix covers per service.
+fn warn_calls(
+    calls: Vec<&(String, crate::js::DotenvCall)>,
+    (service, service_dir): (&Service, &str),
+    section: &str,
+    workdir: &str,
+    warnings: &mut Vec<String>,
+) {
+    let mut groups: Vec<((String, String), Vec<String>)> = Vec::new();
+    for (file, call) in calls {
+        let what = what_loads(&call.path, service_dir, workdir);
+        let site = format!("{file}:{}", call.line);
+        match groups.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, sites)) => sites.push(site),
+            None => groups.push((what, vec![site])),
+        }
+    }
+    for ((loads, env_file), sites) in groups {
+        let Some((first, more)) = sites.split_first() else {
+            continue;
+        };
+        let also = match more.len() {
+            0 => String::new(),
+            n => format!(
+                " (and {n} more call{} of it: {})",
+                if n == 1 { "" } else { "s" },
+                more.join(", ")
+            ),
+        };
+        warnings.push(format!(
+            "{first}: dotenv's `config()`{also} loads {loads} when it runs, but the image \
+             holds no env file (they hold secrets; its ignore file keeps them out): give the \
+             service `{}` its variables with `env` in {section} of isogen.toml (for values \
+             that are not secret), or when it runs (`docker run --env-file {env_file}`, your \
+             orchestrator's secrets)",
+            service.name,
+        ));
+    }
 }
 
 /// Whether `file` is a tool's config file at the top of the package in `dir`
