@@ -196,10 +196,41 @@ pub(super) fn command_line(
     // The code that reads the options: the binary's, and the crate's that declares them.
     let other = parse_files(&declared.files);
     let code: Vec<&(PathBuf, syn::File)> = parsed.iter().chain(&other).collect();
+    let needed = needed_options(root, bin, &code, &optional, &declared);
+    let subcommand = declared.subcommand.map(|(line, optional, field, _)| {
+        let help_at = (code.iter()).find_map(|(path, file)| {
+            super::cli_follow::help_without(file, &field)
+                .map(|l| format!("{}:{l}", relative(root, path)))
+        });
+        SubcommandField {
+            file: declared.file.clone(),
+            line,
+            optional,
+            help_at,
+            files: declared.files.clone(),
+        }
+    });
+    CommandLine {
+        required,
+        needed,
+        subcommand,
+        unsure: None,
+    }
+}
+
+/// The options of `optional` (each with its subcommand) whose absence the code `code` turns
+/// into an error, each with where (see [`Demands`]).
+fn needed_options(
+    root: &Path,
+    bin: &str,
+    code: &[&(PathBuf, syn::File)],
+    optional: &[(Option<String>, CliArg)],
+    declared: &Declared,
+) -> Vec<NeededOption> {
     let mut needed: Vec<NeededOption> = Vec::new();
     for (path, file) in code.iter().filter(|_| !optional.is_empty()) {
         let mut finder = Demands {
-            fields: &optional,
+            fields: optional,
             via: &declared.via,
             variants: &declared.variants,
             bound: Vec::new(),
@@ -232,25 +263,7 @@ pub(super) fn command_line(
             });
         }
     }
-    let subcommand = declared.subcommand.map(|(line, optional, field, _)| {
-        let help_at = (code.iter()).find_map(|(path, file)| {
-            super::cli_follow::help_without(file, &field)
-                .map(|l| format!("{}:{l}", relative(root, path)))
-        });
-        SubcommandField {
-            file: declared.file.clone(),
-            line,
-            optional,
-            help_at,
-            files: declared.files.clone(),
-        }
-    });
-    CommandLine {
-        required,
-        needed,
-        subcommand,
-        unsure: None,
-    }
+    needed
 }
 
 /// `files` parsed (a file that does not read or parse is left out).
