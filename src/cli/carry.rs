@@ -87,7 +87,7 @@ pub fn hand_written(
         let _ = writeln!(
             report,
             "{} is hand-written; --force replaces it. Its final stage's settings and build \
-             stages' ARGs (kept ones go \
+             stages' ARGs and ENVs (kept ones go \
              to {section} of isogen.toml):",
             file.path
         );

@@ -32,6 +32,7 @@
 //! | cargo-sso | a sign-on server whose handlers crate embeds the front end's build output with rust-embed from the workspace root (rauthy's `#[folder = "../../static/v1/"]`), not committed: a build input of the service (the sources stage copies `static/v1`) and a warning to build it first; `args = ["serve"]` |
 //! | cargo-pooler | a Postgres pooler (pgdog's shape): `pooler` runs bare, its clap subcommand an `Option`; its admin console's `enum ParseResult`, documented `/// Parser result.`, is no command line; `.cargo/config.toml` links with clang and, through `--ld-path=/usr/bin/mold`, with mold (a warning naming both lines); a JSON-schema generator under `scripts/*` is a tool |
 //! | cargo-graphdb | a graph database server (atomic-server's shape): `graph-server` runs bare, its optional subcommand an enum that derives `Parser`; its build script runs `pnpm` (named in a variable) to build the front end in `browser/` unless `server/assets_tmp` holds it (a warning: no Debian package installs pnpm); `graph-cli` is a tool |
+//! | cargo-wiki | a knowledge server keeping its search index under $HOME through `directories` (atomic-server's shape): a warning naming the crate, with `writable` and `env` HOME, silenced by `HOME` in `env`; its `serve` subcommand's `--config` lives in the struct its `Serve(ServeArgs)` variant holds (`args = ["serve", "--config", "<config>"]`, `export`'s `--out` not asked for); `build_inputs = ["schema", "schema/vendor"]` and `include_str!`s of files in them, copied once; `wiki-sync` reads `--config` through a flattened struct (`cli.server.config`) |
 //! | cargo-deployer | a deployment platform's CLI (shuttle's shape), not generated (nothing serves): `cargo-deployer` (binaries `cargo-deployer` and `deployer`) depends on a server framework for the local server its `run` starts, but a `cargo-<name>` binary is a cargo subcommand, a developer's tool; `generate` exits 2 naming each binary |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
@@ -82,6 +83,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-registry", &["registry", "registry-mirror"]),
     ("cargo-pooler", &["pooler"]),
     ("cargo-graphdb", &["graph-server"]),
+    ("cargo-wiki", &["wiki", "wiki-sync"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -1121,4 +1123,107 @@ fn a_cargo_subcommand_is_a_tool_though_it_starts_a_local_server() {
         ],
     );
     assert!(!text.contains("needs a subcommand"), "{text}");
+}
+
+/// tests/fixtures/cargo-wiki without its isogen.toml, or with `text` as its isogen.toml.
+fn wiki_with(config: Option<&str>) -> tempfile::TempDir {
+    let dir = fresh_copy("cargo-wiki");
+    match config {
+        Some(text) => std::fs::write(dir.path().join("isogen.toml"), text).unwrap(),
+        None => std::fs::remove_file(dir.path().join("isogen.toml")).unwrap(),
+    }
+    dir
+}
+
+/// The options a server's code needs, reached through nested fields: `wiki serve` takes
+/// `--config` from the struct its `Serve(ServeArgs)` variant holds (given after `serve`, where
+/// clap takes it), `wiki-sync` from a flattened struct it reads as `cli.server.config`. Each
+/// is refused without `args`, with the `args` that give it; `args` without it are warned
+/// about with the line that adds it after the subcommand; `wiki export`'s `--out` (another
+/// subcommand's) is not asked for.
+#[test]
+fn options_of_a_subcommand_or_a_flattened_struct_that_the_code_needs_are_asked_for() {
+    let dir = wiki_with(None);
+    let text = fails(
+        &dir,
+        &[
+            "binary `wiki` (service `wiki`) needs a subcommand",
+            "by its name, args = [\"serve\", \"--config\", \"<config>\"]; it needs `--config` \
+             of `serve` (an option its command line at wiki/src/main.rs:33 may leave out, but \
+             its code fails without it at wiki/src/main.rs:49)",
+        ],
+    );
+    assert!(!text.contains("--out"), "{text}");
+    let dir = wiki_with(Some("[generate.services.wiki]\nargs = [\"serve\"]\n"));
+    fails(
+        &dir,
+        &[
+            "binary `wiki-sync` (service `wiki-sync`) needs `--config` (an option its command \
+             line at sync/src/server.rs:9 may leave out, but its code fails without it at \
+             sync/src/main.rs:18)",
+            "args = [\"--config\", \"<config>\"]",
+        ],
+    );
+    let dir = wiki_with(Some(
+        "[generate.services.wiki]\nargs = [\"serve\"]\n\n\
+         [generate.services.wiki-sync]\nargs = [\"--config\", \"sync.conf\"]\n",
+    ));
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "service `wiki`: `args` in [generate.services.wiki] of isogen.toml does not give \
+             `--config` of `serve`"
+        ) && text.contains("args = [\"serve\", \"--config\", \"<config>\"]"),
+        "{text}"
+    );
+    assert!(!text.contains("service `wiki-sync`: `args`"), "{text}");
+}
+
+/// A build input inside another (`schema/vendor` beside `schema` in isogen.toml, and the
+/// files the wiki's `include_str!`s read in them) is copied once, as the outermost folder.
+#[test]
+fn a_build_input_inside_another_is_copied_once() {
+    let dir = fresh_copy("cargo-wiki");
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(out.status.success(), "{text}");
+    let dockerfile = std::fs::read_to_string(dir.path().join("wiki/Dockerfile")).unwrap();
+    let copies: Vec<&str> = (dockerfile.lines())
+        .filter(|l| l.starts_with("COPY schema"))
+        .collect();
+    assert_eq!(copies, ["COPY schema /schema"], "{dockerfile}");
+    let ignore = std::fs::read_to_string(dir.path().join("wiki/Dockerfile.dockerignore")).unwrap();
+    assert!(
+        ignore.contains("\n!schema\n") && !ignore.contains("!schema/"),
+        "{ignore}"
+    );
+}
+
+/// atomic-server's shape: `wiki` depends on `directories` (Cargo.lock), which puts its data
+/// under $HOME; in the image $HOME is the app root, which its user cannot write. generate
+/// warns naming the crate, with `writable` and `env` HOME; `wiki-sync`, which does not, is
+/// not named; setting HOME in `env` (as the fixture's isogen.toml does) silences it.
+#[test]
+fn a_service_that_finds_its_folders_under_home_is_warned_about() {
+    let config = std::fs::read_to_string(fixture_dir("cargo-wiki").join("isogen.toml")).unwrap();
+    let dir = wiki_with(Some(&config.replace("env = { HOME = \"/data\" }\n", "")));
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "service `wiki` runs with crate `directories` (in Cargo.lock, through crate \
+             `wiki`), which finds folders under $HOME"
+        ) && text.contains(
+            "writable = [{ path = \"/data\", volume = true }] and env = { HOME = \"/data\" }"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("service `wiki-sync` runs with"), "{text}");
+    let dir = fresh_copy("cargo-wiki");
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(!text.contains("finds folders under $HOME"), "{text}");
 }

@@ -68,9 +68,22 @@ pub(super) fn build_inputs(
             out.push(input.clone());
         }
     }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    Ok(outermost(out))
+}
+
+/// `paths` sorted, each once, without those inside another (`proto/vendor` beside `proto`,
+/// a file `include_str!` reads in a folder that is a build input): the builder copies the
+/// outermost folder, which holds them.
+fn outermost(mut paths: Vec<String>) -> Vec<String> {
+    paths.sort();
+    paths.dedup();
+    let inside = |p: &str| {
+        (paths.iter()).any(|q| {
+            p.strip_prefix(q.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    paths.iter().filter(|p| !inside(p)).cloned().collect()
 }
 
 /// One warning per crate `service` builds whose sqlx checked query macros would find neither
@@ -176,4 +189,25 @@ pub(super) fn packages(
         builder.push(PROTOC_PACKAGE.into());
     }
     (builder, runtime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outermost;
+
+    #[test]
+    fn a_path_inside_another_is_left_out() {
+        let paths = [
+            "proto/vendor",
+            "proto",
+            "proto-x",
+            "proto/vendor/a.proto",
+            "version.json",
+            "proto",
+        ];
+        assert_eq!(
+            outermost(paths.iter().map(ToString::to_string).collect()),
+            ["proto", "proto-x", "version.json"]
+        );
+    }
 }

@@ -30,6 +30,7 @@ mod builder_tools;
 mod command;
 mod downloads;
 mod fetches;
+mod home_dirs;
 mod inputs;
 mod layout;
 mod lock_walk;
@@ -195,6 +196,13 @@ fn build_warnings(
     warnings.extend(downloads::warnings(ws, service, &build));
     warnings.extend(fetches::warnings(ws, lockfile, &build, &service.name));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
+    warnings.extend(home_dirs::warnings(
+        ws,
+        lockfile,
+        &ctx.cargo.package,
+        &service.name,
+        overrides,
+    ));
 }
 
 /// For a service whose `args` (or `cmd`) are set but leave out an option its binary's code
@@ -215,18 +223,25 @@ fn needed_options_missing(
     };
     let package = ws.service_package(service);
     let needed = crate::workspace::cargo::services::needed_options(package, &service.entry);
+    // A subcommand's option matters when `args` run that subcommand, and goes after it.
+    let at = |n: &crate::workspace::cargo::model::NeededOption| match &n.subcommand {
+        None => Some(0),
+        Some(s) => given.iter().position(|g| g == s).map(|k| k + 1),
+    };
     let missing: Vec<_> = needed
         .into_iter()
-        .filter(|n| !n.option.given_in(given))
+        .filter(|n| at(n).is_some() && !n.option.given_in(given))
         .collect();
     if missing.is_empty() {
         return Vec::new();
     }
-    let fixed: Vec<String> = (missing.iter().flat_map(|n| n.option.argv()))
-        .chain(given.iter().cloned())
-        .collect();
+    let mut fixed: Vec<String> = given.to_vec();
+    for n in missing.iter().rev() {
+        let k = at(n).unwrap_or(0);
+        fixed.splice(k..k, n.option.argv());
+    }
     let fix = match key {
-        "cmd" => "give it in `cmd`, before the subcommand".to_string(),
+        "cmd" => "give it in `cmd`, where clap takes it".to_string(),
         _ => format!(
             "args = {}",
             crate::workspace::cargo::services::toml_list(&fixed)
@@ -313,6 +328,8 @@ fn command_line_given(
     let needed = crate::workspace::cargo::services::needed_options(package, &service.entry);
     let services = crate::workspace::cargo::services::required_subcommand(package, &service.entry)
         .map(|r| subcommand_needed(ws, service, r, &needed));
+    // Run without a subcommand, only the command line's own options count.
+    let needed = crate::workspace::cargo::services::top_level(&needed);
     let argument = crate::workspace::cargo::services::required_arg(package, &service.entry)
         .map(|a| argument_needed(ws, service, a, &needed));
     let option = needed
@@ -359,6 +376,12 @@ fn subcommand_needed(
 ) -> Error {
     // garage lists server, status, node, layout, ...: the one whose name says it serves.
     let likely = crate::workspace::cargo::services::serving_args(r, needed);
+    // The options of the command line and of the serving subcommand.
+    let serving = crate::workspace::cargo::services::serving_subcommand(r);
+    let needed: Vec<_> = (needed.iter().copied())
+        .filter(|n| n.subcommand.is_none() || n.subcommand.as_deref() == serving)
+        .collect();
+    let needed = needed.as_slice();
     let needs = match needed.is_empty() {
         true => String::new(),
         false => format!(

@@ -225,8 +225,10 @@ fn build_time(
     out: &mut Carried,
 ) -> FinalStage {
     for found in &hand.build_args {
-        if let What::Arg(pairs) = &found.what {
-            build_arg(found, pairs, target, out);
+        match &found.what {
+            What::Arg(pairs) => build_arg(found, pairs, target, out),
+            What::Env(pairs) => build_env(found, pairs, target, out),
+            _ => {}
         }
     }
     let Some((vars, rewritten)) = command::shell_env(&hand) else {
@@ -700,6 +702,77 @@ fn build_arg(
                 None => "the generated build stages declare it; pass it with --build-arg",
             };
             Verdict::Kept(format!("build_args = [{}] ({when})", toml_value(setting)))
+        };
+        out.push(found.line, &text, verdict);
+    }
+}
+
+/// Variables of the build image that the generated build stages set themselves.
+const BUILD_IMAGE_ENV: &[&str] = &["PATH", "HOME", "RUSTUP_TOOLCHAIN", "DEBIAN_FRONTEND"];
+
+/// A build stage's `ENV` (`ENV SQLX_OFFLINE=true`, `ENV RUSTFLAGS="-C target-cpu=native"`):
+/// each variable kept in `build_args` with its value (`NAME=value`), so the generated build
+/// stages declare it with that default and the build's commands read it as they read the
+/// `ENV` (an `ARG` is in the environment of each `RUN` of its stage, and stays out of the
+/// image); dropped like an `ARG` (a toolchain's variable, a value that names another
+/// variable, one isogen.toml lists already) and when the generated build image sets it.
+fn build_env(
+    found: &Found,
+    pairs: &Result<Vec<(String, String)>, String>,
+    target: &Target<'_>,
+    out: &mut Carried,
+) {
+    let pairs = match pairs {
+        Ok(p) => p,
+        Err(why) => {
+            let why = format!(
+                "it cannot be read: {why}; set `build_args` in {}",
+                target.section
+            );
+            return out.push(found.line, &found.text, Verdict::Dropped(why));
+        }
+    };
+    for (key, value) in pairs {
+        let setting = format!("{key}={value}");
+        let text = format!("ENV {key}={} (build stage)", shell_quote(value));
+        let listed = (target.existing.iter())
+            .flat_map(|c| &c.build_args)
+            .find(|a| a.name() == key);
+        // The generated build stages set it already (the Node template's `ENV CI=true`).
+        let generated = (target.generated.lines())
+            .filter_map(|l| l.trim().strip_prefix("ENV "))
+            .filter_map(|rest| stage::env_pairs(rest, '\\').ok())
+            .any(|pairs| pairs.iter().any(|(k, v)| k == key && v == value));
+        let verdict = if generated {
+            Verdict::Same
+        } else if let Some(a) = listed {
+            match a.0 == setting {
+                true => Verdict::Same,
+                false => {
+                    Verdict::Dropped(format!("isogen.toml lists {:?} in build_args already", a.0))
+                }
+            }
+        } else if BUILD_IMAGE_ENV.contains(&key.as_str()) || tooling_env(key) {
+            Verdict::Dropped(
+                "it configures the hand-written build's image or toolchain; the generated \
+                 build stages set their own"
+                    .into(),
+            )
+        } else if value.contains('$') {
+            Verdict::Dropped(format!(
+                "its value refers to a variable, which the generated build stages do not \
+                 define; set build_args in {} to `{key}=<value>`",
+                target.section
+            ))
+        } else {
+            if !out.settings.build_args.contains(&setting) {
+                out.settings.build_args.push(setting.clone());
+            }
+            Verdict::Kept(format!(
+                "build_args = [{}] (the generated build stages declare it with this value, \
+                 which their commands read as they read the ENV)",
+                toml_value(setting)
+            ))
         };
         out.push(found.line, &text, verdict);
     }

@@ -55,7 +55,8 @@ pub struct FinalStage {
     /// and of the stages those are built from or copy from, outside the final stage's own
     /// chain: what the hand-written build reads at build time (Cap's `ARG
     /// NEXT_PUBLIC_DOCKER_BUILD=true`, which its `next build` reads). A stage's `ARG NAME`
-    /// without a default takes the global `ARG`'s.
+    /// without a default takes the global `ARG`'s. Their `ENV`s too (`ENV SQLX_OFFLINE=true`,
+    /// `ENV RUSTFLAGS=...`: what the build's commands read the same way).
     pub build_args: Vec<Found>,
 }
 
@@ -166,6 +167,15 @@ fn build_stage_args(
             continue;
         }
         for instruction in stage.instructions {
+            if let Instruction::Env(e) = instruction {
+                let (start, end) = (e.env.span.start, e.arguments.span.end);
+                out.push(Found {
+                    line: text[..start.min(text.len())].matches('\n').count() + 1,
+                    text: one_line(text.get(start..end).unwrap_or_default(), escape),
+                    what: What::Env(env_pairs(&e.arguments.value, escape)),
+                });
+                continue;
+            }
             let Instruction::Arg(a) = instruction else {
                 continue;
             };
@@ -391,7 +401,7 @@ fn one_line(source: &str, escape: char) -> String {
 /// `ENV`'s pairs: `a=1 b="two words"`, or the legacy `ENV name value with spaces`. Quotes and
 /// backslash escapes are removed as BuildKit's word splitting does; a Dockerfile whose escape
 /// character is not `\` is read only when the value does not use it.
-fn env_pairs(arguments: &str, escape: char) -> Result<Vec<(String, String)>, String> {
+pub(super) fn env_pairs(arguments: &str, escape: char) -> Result<Vec<(String, String)>, String> {
     if escape != '\\' && arguments.contains(escape) {
         return Err(format!("it uses the escape character {escape:?}"));
     }

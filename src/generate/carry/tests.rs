@@ -492,3 +492,36 @@ fn build_args_listed_already_or_naming_variables_and_a_shell_cmd_with_a_pipe() {
         "[generate.services.x]\nbuild_args = [\"OTHER\", \"V=2\"]\n"
     );
 }
+
+#[test]
+fn a_build_stages_env_is_kept_in_build_args_unless_the_build_image_sets_it() {
+    // A Cargo builder with sqlx's offline mode and its own flags; PATH and CARGO_HOME belong
+    // to that build image, a value naming a variable cannot be carried.
+    let hand = "FROM rust:1 AS builder\nENV SQLX_OFFLINE=true RUSTFLAGS=\"-C target-cpu=x86-64-v2\"\n\
+                ENV PATH=/usr/local/cargo/bin:$PATH\nENV CARGO_HOME=/cargo\nENV OUT=$HOME/out\n\
+                RUN cargo build --release\n\
+                FROM debian:12-slim\nENV RUST_LOG=info\nCOPY --from=builder /target/release/lldap /app/lldap\n\
+                CMD [\"/app/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert_eq!(
+        of(&items, "ENV SQLX_OFFLINE"),
+        &Verdict::Kept(
+            "build_args = [\"SQLX_OFFLINE=true\"] (the generated build stages declare it with \
+             this value, which their commands read as they read the ENV)"
+                .into()
+        )
+    );
+    assert!(matches!(of(&items, "ENV RUSTFLAGS=\"-C"), Verdict::Kept(_)));
+    assert!(matches!(of(&items, "ENV PATH"), Verdict::Dropped(w) if w.contains("set their own")));
+    assert!(matches!(of(&items, "ENV CARGO_HOME"), Verdict::Dropped(_)));
+    assert!(matches!(of(&items, "ENV OUT"), Verdict::Dropped(w) if w.contains("variable")));
+    assert_eq!(
+        settings.build_args,
+        ["SQLX_OFFLINE=true", "RUSTFLAGS=-C target-cpu=x86-64-v2"]
+    );
+    // The final stage's ENV is the run time's, not a build argument.
+    assert_eq!(
+        settings.env,
+        [("RUST_LOG".to_string(), "info".to_string())].into()
+    );
+}

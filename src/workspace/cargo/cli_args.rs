@@ -25,7 +25,10 @@
 //! own code cannot do without ([`NeededOption`]): a use of the field `<var>.<option>` whose
 //! `None` is turned into an error (`.unwrap()`, `.expect(..)`, `.ok_or(..)`, `.context(..)`,
 //! a `match` whose `None` arm fails, `let Some(..) = .. else`). sozu's `-c/--config` is one:
-//! `sozu start` without it stops with "failed to start Sōzu".
+//! `sozu start` without it stops with "failed to start Sōzu". The options of a flattened
+//! struct count, read through the flattening field (`cli.server.config`), and so do each
+//! subcommand's (`Serve(ServeArgs)`'s, `Serve { config }`'s, bound by the variant's pattern),
+//! tagged with the subcommand, after which clap takes them.
 //!
 //! Everything is parsed with `syn`; a file that does not parse is skipped.
 
@@ -173,10 +176,16 @@ pub(super) fn command_line(
         }
         args
     };
-    let (args, optional) = (
-        relative_args(&declared.fields.0),
-        relative_args(&declared.fields.1),
-    );
+    let args = relative_args(&declared.fields.0);
+    // The options clap lets it leave out: the command line's own (and its flattened
+    // structs'), then each subcommand's, with the subcommand's name.
+    let optional: Vec<(Option<String>, CliArg)> = (relative_args(&declared.fields.1).into_iter())
+        .map(|a| (None, a))
+        .chain((declared.sub_options.iter()).map(|(sub, a)| {
+            let a = relative_args(std::slice::from_ref(a)).remove(0);
+            (Some(sub.clone()), a)
+        }))
+        .collect();
     let required = args.first().map(|first| RequiredArg {
         bin: bin.to_string(),
         file: first.file.clone(),
@@ -187,29 +196,8 @@ pub(super) fn command_line(
     // The code that reads the options: the binary's, and the crate's that declares them.
     let other = parse_files(&declared.files);
     let code: Vec<&(PathBuf, syn::File)> = parsed.iter().chain(&other).collect();
-    let mut needed: Vec<NeededOption> = Vec::new();
-    for (path, file) in code.iter().filter(|_| !optional.is_empty()) {
-        let mut finder = Demands {
-            fields: &optional,
-            found: Vec::new(),
-        };
-        finder.visit_file(file);
-        for (name, line) in finder.found {
-            if needed.iter().any(|n| n.option.name == name) {
-                continue;
-            }
-            let Some(option) = optional.iter().find(|o| o.name == name) else {
-                continue;
-            };
-            needed.push(NeededOption {
-                bin: bin.to_string(),
-                file: option.file.clone(),
-                option: option.clone(),
-                needed_at: format!("{}:{line}", relative(root, path)),
-            });
-        }
-    }
-    let subcommand = declared.subcommand.map(|(line, optional, field)| {
+    let needed = needed_options(root, bin, &code, &optional, &declared);
+    let subcommand = declared.subcommand.map(|(line, optional, field, _)| {
         let help_at = (code.iter()).find_map(|(path, file)| {
             super::cli_follow::help_without(file, &field)
                 .map(|l| format!("{}:{l}", relative(root, path)))
@@ -228,6 +216,54 @@ pub(super) fn command_line(
         subcommand,
         unsure: None,
     }
+}
+
+/// The options of `optional` (each with its subcommand) whose absence the code `code` turns
+/// into an error, each with where (see [`Demands`]).
+fn needed_options(
+    root: &Path,
+    bin: &str,
+    code: &[&(PathBuf, syn::File)],
+    optional: &[(Option<String>, CliArg)],
+    declared: &Declared,
+) -> Vec<NeededOption> {
+    let mut needed: Vec<NeededOption> = Vec::new();
+    for (path, file) in code.iter().filter(|_| !optional.is_empty()) {
+        let mut finder = Demands {
+            fields: optional,
+            via: &declared.via,
+            variants: &declared.variants,
+            bound: Vec::new(),
+            found: Vec::new(),
+        };
+        finder.visit_file(file);
+        for (name, line, sub) in finder.found {
+            // The subcommand's option when a pattern of its variant bound it, else the
+            // command line's own before a subcommand's of the same name.
+            let option = match &sub {
+                Some(_) => optional.iter().find(|(s, o)| *s == sub && o.name == name),
+                None => (optional.iter().find(|(s, o)| s.is_none() && o.name == name))
+                    .or_else(|| optional.iter().find(|(_, o)| o.name == name)),
+            };
+            let Some((sub, option)) = option else {
+                continue;
+            };
+            if needed
+                .iter()
+                .any(|n| n.option.name == name && n.subcommand == *sub)
+            {
+                continue;
+            }
+            needed.push(NeededOption {
+                bin: bin.to_string(),
+                file: option.file.clone(),
+                option: option.clone(),
+                needed_at: format!("{}:{line}", relative(root, path)),
+                subcommand: sub.clone(),
+            });
+        }
+    }
+    needed
 }
 
 /// `files` parsed (a file that does not read or parse is left out).
@@ -267,8 +303,17 @@ struct Declared {
     file: PathBuf,
     fields: ParserFields,
     /// Its `#[command(subcommand)]` field: the attribute's line, whether it is an `Option`,
-    /// the field's name.
-    subcommand: Option<(usize, bool, String)>,
+    /// the field's name, the enum's name.
+    subcommand: Option<(usize, bool, String, String)>,
+    /// The options of each subcommand of that enum that clap lets it leave out (with those of
+    /// the structs a variant takes or flattens), each with the subcommand's name.
+    sub_options: Vec<(String, CliArg)>,
+    /// The names of the fields that flatten a struct, in the command line or a subcommand's
+    /// (`server` of `#[command(flatten)] server: ServerArgs`): the code reads the options
+    /// through them, `cli.server.config`.
+    via: Vec<String>,
+    /// Each subcommand's variant and name (`CheckConfig`, `check-config`).
+    variants: Vec<(String, String)>,
     /// The module files of the workspace crate that declares it (none: the binary's own).
     files: Vec<PathBuf>,
 }
@@ -365,16 +410,114 @@ fn declared(s: &syn::ItemStruct, file: &Path, items: &Items<'_>, files: Vec<Path
                 .iter()
                 .find(|a| attr_keys(a).iter().any(|k| k == "subcommand"))?;
             let optional = matches!(&f.ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"));
-            Some((attr.pound_token.span.start().line, optional, f.ident.as_ref()?.to_string()))
+            let ty = inner_type(&f.ty)?;
+            Some((attr.pound_token.span.start().line, optional, f.ident.as_ref()?.to_string(), ty))
         }),
         _ => None,
+    };
+    let mut via = flatten_names(&s.fields, items, 0);
+    let mut variants = Vec::new();
+    let sub_options = match &subcommand {
+        Some((_, _, _, ty)) => subcommand_options(ty, items, &mut via, &mut variants),
+        None => Vec::new(),
     };
     Declared {
         file: file.to_path_buf(),
         fields: fields_of(s, file, items),
         subcommand,
+        sub_options,
+        via,
+        variants,
         files,
     }
+}
+
+/// The name of the type a field holds, through `Option<...>` and `Box<...>`: `Command` for
+/// `Option<Command>`.
+fn inner_type(ty: &Type) -> Option<String> {
+    let Type::Path(p) = ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    if last.ident == "Option" || last.ident == "Box" {
+        if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
+            if let Some(syn::GenericArgument::Type(t)) = a.args.first() {
+                return inner_type(t);
+            }
+        }
+    }
+    Some(last.ident.to_string())
+}
+
+/// The names of the fields of `fields` that flatten a struct, and of the structs those
+/// flatten in turn.
+fn flatten_names(fields: &Fields, items: &Items<'_>, depth: usize) -> Vec<String> {
+    let Fields::Named(named) = fields else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = (named.named.iter())
+        .filter(|f| (f.attrs.iter()).any(|a| attr_keys(a).iter().any(|k| k == "flatten")))
+        .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+        .collect();
+    if depth < FLATTEN_DEPTH {
+        for (t, _) in flattened_fields(fields, items) {
+            out.extend(flatten_names(&t.fields, items, depth + 1));
+        }
+    }
+    out
+}
+
+/// The options clap lets each subcommand of enum `ty` (among `items`) leave out, by the
+/// subcommand's name: a struct-like variant's own (`Serve { #[arg(long)] config:
+/// Option<PathBuf> }`) and its flattened structs', or those of the struct a variant takes
+/// (`Serve(ServeArgs)`). The names of the flattening fields on the way go into `via`, each
+/// variant with its subcommand's name into `variants`.
+fn subcommand_options(
+    ty: &str,
+    items: &Items<'_>,
+    via: &mut Vec<String>,
+    variants: &mut Vec<(String, String)>,
+) -> Vec<(String, CliArg)> {
+    let Some((file, declared)) = items.iter().find_map(|(f, i)| match i {
+        Item::Enum(e) if e.ident == ty => Some((*f, e)),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for v in &declared.variants {
+        let renamed = v.attrs.iter().find_map(attr_name);
+        let name = renamed.unwrap_or_else(|| super::subcommand_names::kebab(&v.ident.to_string()));
+        variants.push((v.ident.to_string(), name.clone()));
+        let options = match &v.fields {
+            Fields::Named(named) => {
+                via.extend(flatten_names(&v.fields, items, 0));
+                let mut own = in_file(optional_options(named), file);
+                for (t, tf) in flattened_fields(&v.fields, items) {
+                    own.extend(optional_of(t, tf, items, 1));
+                }
+                own
+            }
+            Fields::Unnamed(u) if u.unnamed.len() == 1 => {
+                let Some(inner) = inner_type(&u.unnamed[0].ty) else {
+                    continue;
+                };
+                match items.iter().find_map(|(f, i)| match i {
+                    Item::Struct(s) if s.ident == inner => Some((s, *f)),
+                    _ => None,
+                }) {
+                    Some((s, f)) => {
+                        via.extend(flatten_names(&s.fields, items, 0));
+                        optional_of(s, f, items, 0)
+                    }
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        out.extend(options.into_iter().map(|o| (name.clone(), o)));
+    }
+    out
 }
 
 /// A command line struct's required arguments and optional options.
@@ -852,13 +995,39 @@ fn option_of(f: &syn::Field) -> Option<OptionAttrs> {
 /// Finds the uses of `fields` (by name, as `<var>.<field>`) whose `None` the code turns into
 /// an error; each with its line.
 struct Demands<'a> {
-    fields: &'a [CliArg],
-    found: Vec<(String, usize)>,
+    /// The options, each with its subcommand (`None`: the command line's own).
+    fields: &'a [(Option<String>, CliArg)],
+    /// The names of the fields that flatten a struct (see [`Declared`]'s `via`).
+    via: &'a [String],
+    /// Each subcommand's variant and name.
+    variants: &'a [(String, String)],
+    /// The variables a pattern of a subcommand's variant binds to its options (`Serve {
+    /// config } =>`): variable, option, subcommand; innermost last.
+    bound: Vec<(String, String, String)>,
+    /// Option, line, and the subcommand when a variant's pattern bound it.
+    found: Vec<(String, usize, Option<String>)>,
 }
 
 impl Demands<'_> {
-    /// The option `expr` stands for: `args.config`, `args.config.as_ref()`, `&opt.config`.
-    fn option_of(&self, expr: &Expr) -> Option<(String, usize)> {
+    /// Whether `e` is a variable (not `self`), or a flattening field of one
+    /// (`cli.server`).
+    fn holds_options(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) => p.path.get_ident().is_some_and(|i| i != "self"),
+            Expr::Field(f) => {
+                matches!(&f.member, syn::Member::Named(n) if self.via.iter().any(|v| n == v))
+                    && self.holds_options(&f.base)
+            }
+            Expr::Paren(p) => self.holds_options(&p.expr),
+            Expr::Reference(r) => self.holds_options(&r.expr),
+            _ => false,
+        }
+    }
+
+    /// The option `expr` stands for: `args.config`, `args.config.as_ref()`, `&opt.config`,
+    /// `cli.server.config` through a flattened struct, `config` bound by a subcommand's
+    /// pattern.
+    fn option_of(&self, expr: &Expr) -> Option<(String, usize, Option<String>)> {
         match expr {
             Expr::MethodCall(m) if SAME_VALUE.contains(&m.method.to_string().as_str()) => {
                 self.option_of(&m.receiver)
@@ -869,9 +1038,14 @@ impl Demands<'_> {
                 let syn::Member::Named(name) = &f.member else {
                     return None;
                 };
-                let on_a_variable = matches!(&*f.base, Expr::Path(p) if p.path.get_ident().is_some_and(|i| i != "self"));
-                let known = self.fields.iter().any(|o| *name == o.name);
-                (on_a_variable && known).then(|| (name.to_string(), name.span().start().line))
+                let known = self.fields.iter().any(|(_, o)| *name == o.name);
+                (known && self.holds_options(&f.base))
+                    .then(|| (name.to_string(), name.span().start().line, None))
+            }
+            Expr::Path(p) => {
+                let ident = p.path.get_ident()?;
+                let (_, option, sub) = self.bound.iter().rev().find(|(v, _, _)| ident == v)?;
+                Some((option.clone(), ident.span().start().line, Some(sub.clone())))
             }
             _ => None,
         }
@@ -879,6 +1053,35 @@ impl Demands<'_> {
 }
 
 impl<'ast> Visit<'ast> for Demands<'_> {
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        // `Command::Serve { config, .. } =>` binds the `serve` subcommand's options.
+        let mut bound = Vec::new();
+        if let syn::Pat::Struct(ps) = &arm.pat {
+            let variant = ps.path.segments.last().map(|s| &s.ident);
+            let sub = (self.variants.iter())
+                .find(|(v, _)| variant.is_some_and(|i| i == v))
+                .map(|(_, name)| name);
+            for fp in &ps.fields {
+                let (syn::Member::Named(field), syn::Pat::Ident(var)) = (&fp.member, &*fp.pat)
+                else {
+                    continue;
+                };
+                let Some(sub) = sub.as_ref().and_then(|k| {
+                    (self.fields.iter())
+                        .find(|(s, o)| *field == o.name && s.as_ref() == Some(k))
+                        .and_then(|(s, _)| s.clone())
+                }) else {
+                    continue;
+                };
+                bound.push((var.ident.to_string(), field.to_string(), sub));
+            }
+        }
+        let n = bound.len();
+        self.bound.extend(bound);
+        syn::visit::visit_arm(self, arm);
+        self.bound.truncate(self.bound.len() - n);
+    }
+
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         if FAILS_WITHOUT.contains(&m.method.to_string().as_str()) {
             self.found.extend(self.option_of(&m.receiver));
@@ -1283,6 +1486,68 @@ mod tests {
         let n = &line.needed[0];
         assert_eq!((n.file.as_str(), n.option.line), ("server.rs", 6));
         assert_eq!(n.needed_at, "main.rs:10");
+    }
+
+    /// The needed options as (subcommand, argv, where), of a binary whose module file is
+    /// `main`.
+    fn needed_of(main: &str) -> Vec<(Option<String>, String, String)> {
+        line_of(main, "")
+            .needed
+            .into_iter()
+            .map(|n| (n.subcommand, n.option.argv().join(" "), n.needed_at))
+            .collect()
+    }
+
+    #[test]
+    fn an_option_reached_through_a_flattened_field_is_needed() {
+        let cli = "#[derive(Parser)]\nstruct Cli {\n    #[command(flatten)]\n    server: ServerArgs,\n}\n#[derive(Args)]\nstruct ServerArgs {\n    #[arg(long)]\n    config: Option<PathBuf>,\n}\n";
+        let at = |body: &str| {
+            needed_of(&format!(
+                "{cli}fn main() {{\n    let cli = Cli::parse();\n{body}\n}}\n"
+            ))
+        };
+        let want = vec![(
+            None,
+            "--config <config>".to_string(),
+            "main.rs:13".to_string(),
+        )];
+        assert_eq!(
+            at("    let c = cli.server.config.clone().expect(\"--config\");"),
+            want
+        );
+        assert_eq!(
+            at("    let Some(c) = &cli.server.config else { return };"),
+            want
+        );
+        // Not a flattening field, or on `self`: another struct's.
+        assert_eq!(at("    let c = cli.other.config.unwrap();"), Vec::new());
+        assert_eq!(at("    let c = self.server.config.unwrap();"), Vec::new());
+    }
+
+    #[test]
+    fn an_option_of_a_subcommand_is_needed_with_its_subcommand() {
+        let cli = "#[derive(Parser)]\nstruct Cli {\n    #[command(subcommand)]\n    command: Command,\n}\n#[derive(Subcommand)]\nenum Command {\n    Serve(ServeArgs),\n    #[command(name = \"run-worker\")]\n    Worker {\n        #[arg(long)]\n        queue: Option<String>,\n    },\n}\n#[derive(Args)]\nstruct ServeArgs {\n    #[arg(long)]\n    config: Option<PathBuf>,\n}\n";
+        let main = format!("{cli}fn main() {{\n    match Cli::parse().command {{\n        Command::Serve(args) => {{ args.config.unwrap(); }}\n        Command::Worker {{ queue: q }} => {{ q.expect(\"--queue\"); }}\n    }}\n}}\n");
+        assert_eq!(
+            needed_of(&main),
+            vec![
+                (
+                    Some("serve".to_string()),
+                    "--config <config>".to_string(),
+                    "main.rs:22".to_string()
+                ),
+                (
+                    Some("run-worker".to_string()),
+                    "--queue <queue>".to_string(),
+                    "main.rs:23".to_string()
+                ),
+            ]
+        );
+        // A variable of the same name outside the variant's arm is no option.
+        let outside = format!(
+            "{cli}fn main() {{\n    let queue: Option<String> = None;\n    queue.unwrap();\n}}\n"
+        );
+        assert_eq!(needed_of(&outside), Vec::new());
     }
 
     #[test]

@@ -315,6 +315,9 @@ pub struct NeededOption {
     pub option: CliArg,
     /// Where the code fails without it, `file:line` relative to the workspace root.
     pub needed_at: String,
+    /// The subcommand whose option it is (`serve` for `Serve(ServeArgs)` or `Serve { config:
+    /// Option<PathBuf> }`), given after it; `None`: the top-level command line's.
+    pub subcommand: Option<String>,
 }
 
 /// A loopback address a binary listens on (see `loopback`).

@@ -338,20 +338,38 @@ pub fn serving_subcommand(r: &super::model::RequiredSubcommand) -> Option<&str> 
 /// The `args` that run the serving subcommand of `r` (see [`serving_subcommand`]), with a
 /// placeholder for each argument it requires: `["start", "<config>"]` for `Start { config:
 /// PathBuf }`, `["start", "--config", "<config>"]` for a required option. The options the
-/// binary's code needs (`needed`, of the top-level command line) come first, where clap
-/// takes them: `["-c", "<config>", "start"]` (sozu).
+/// binary's code needs (`needed`) go where clap takes them: the top-level command line's
+/// first (`["-c", "<config>", "start"]`, sozu), the subcommand's after it (`["serve",
+/// "--config", "<config>"]`); another subcommand's are left out.
 pub fn serving_args(
     r: &super::model::RequiredSubcommand,
     needed: &[&super::model::NeededOption],
 ) -> Option<Vec<String>> {
     let s = serving_subcommand(r)?;
     let placeholders = r.arguments.get(s).into_iter().flatten();
+    let of = |sub: Option<&str>| -> Vec<String> {
+        (needed.iter())
+            .filter(|n| n.subcommand.as_deref() == sub)
+            .flat_map(|n| n.option.argv())
+            .collect()
+    };
     Some(
-        (needed.iter().flat_map(|n| n.option.argv()))
+        of(None)
+            .into_iter()
             .chain(std::iter::once(s.to_string()))
             .chain(placeholders.flat_map(super::model::CliArg::argv))
+            .chain(of(Some(s)))
             .collect(),
     )
+}
+
+/// The options of `needed` that belong to the top-level command line (not a subcommand's).
+pub fn top_level<'a>(
+    needed: &[&'a super::model::NeededOption],
+) -> Vec<&'a super::model::NeededOption> {
+    (needed.iter().copied())
+        .filter(|n| n.subcommand.is_none())
+        .collect()
 }
 
 /// The options binary `bin`'s command line may leave out but its code needs (see
@@ -376,9 +394,13 @@ pub fn needed_note(needed: &[&super::model::NeededOption]) -> String {
             let flags: Vec<&str> = (n.option.short.iter().chain(&n.option.flag))
                 .map(String::as_str)
                 .collect();
+            let of = match &n.subcommand {
+                Some(s) => format!(" of `{s}`"),
+                None => String::new(),
+            };
             format!(
-                "`{}` (an option its command line at {}:{} may leave out, but its code fails \
-                 without it at {})",
+                "`{}`{of} (an option its command line at {}:{} may leave out, but its code \
+                 fails without it at {})",
                 flags.join("`/`"),
                 n.file,
                 n.option.line,
@@ -400,14 +422,18 @@ pub fn toml_list(items: &[String]) -> String {
 /// tunnel/src/main.rs:9, and `server` serves) ``; `None` when its command line requires
 /// neither a subcommand with a serving name nor an argument.
 pub fn serve_args(package: &crate::workspace::Package, bin: &str) -> Option<String> {
-    let needed = needed_options(package, bin);
-    let needed_too = match needed.is_empty() {
+    let all = needed_options(package, bin);
+    let needed_too = |needed: &[&super::model::NeededOption]| match needed.is_empty() {
         true => String::new(),
-        false => format!("; it needs {}", needed_note(&needed)),
+        false => format!("; it needs {}", needed_note(needed)),
     };
     if let Some(r) = required_subcommand(package, bin) {
-        let args = serving_args(r, &needed)?;
+        let args = serving_args(r, &all)?;
         let s = serving_subcommand(r)?;
+        let needed: Vec<_> = (all.iter().copied())
+            .filter(|n| n.subcommand.as_deref().is_none_or(|n| n == s))
+            .collect();
+        let needed_too = needed_too(&needed);
         let more: Vec<String> = r
             .arguments
             .get(s)
@@ -432,6 +458,8 @@ pub fn serve_args(package: &crate::workspace::Package, bin: &str) -> Option<Stri
         ));
     }
     let a = required_arg(package, bin)?;
+    let needed = top_level(&all);
+    let needed_too = needed_too(&needed);
     let args: Vec<String> = (needed.iter().flat_map(|n| n.option.argv()))
         .chain(a.args.iter().flat_map(super::model::CliArg::argv))
         .collect();
