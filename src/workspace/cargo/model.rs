@@ -351,6 +351,10 @@ pub struct LoopbackOption {
     /// For a config default (`set_default("host", "127.0.0.1")` of the `config` crate), its
     /// key; `flag` is then `None` and `env` the variable its `Environment` source reads.
     pub config_key: Option<String>,
+    /// For a clap option declared in a variant of a subcommand enum (oxigraph's `--bind` of
+    /// `Serve { bind, .. }`): that subcommand's name (`serve`), which the command line must
+    /// give before the option.
+    pub subcommand: Option<String>,
 }
 
 /// A workspace library that starts the server a thin binary runs.
