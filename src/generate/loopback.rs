@@ -196,6 +196,13 @@ fn cargo(
                 continue;
             }
         }
+        // An option of another subcommand than the one the image runs (oxigraph's
+        // `serve-read-only --bind` when `args = ["serve"]`) is never parsed.
+        if let Some(sub) = &option.subcommand {
+            if !args.is_empty() && !args.iter().any(|a| a == sub) {
+                continue;
+            }
+        }
         if let Some(flag) = &option.flag {
             let given = args
                 .iter()
@@ -239,10 +246,14 @@ fn option_default(
     let host = host_of(&b.address);
     let any = if host.contains(':') { "::" } else { "0.0.0.0" };
     let address = b.address.replacen(host, any, 1);
-    let args_line = match &option.flag {
-        Some(flag) => format!("args = [\"{flag}\", \"{address}\"]"),
-        None => format!("args = [\"{address}\"]"),
-    };
+    // An option of a subcommand comes after it: `args = ["serve", "--bind", "0.0.0.0:7878"]`
+    // (oxigraph), not `args = ["--bind", ...]`, which the top-level parser rejects.
+    let words: Vec<String> = (option.subcommand.iter().cloned())
+        .chain(option.flag.iter().cloned())
+        .chain([address.clone()])
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    let args_line = format!("args = [{}]", words.join(", "));
     let fix = match (&option.env, &b.unset_of) {
         // The option is unset, not defaulted by clap: a variable is the way to give it.
         (Some(var), Some(_)) if option.flag.is_none() => {

@@ -34,6 +34,7 @@
 //! | cargo-graphdb | a graph database server (atomic-server's shape): `graph-server` runs bare, its optional subcommand an enum that derives `Parser`; its build script runs `pnpm` (named in a variable) to build the front end in `browser/` unless `server/assets_tmp` holds it (a warning: no Debian package installs pnpm); `graph-cli` is a tool |
 //! | cargo-wiki | a knowledge server keeping its search index under $HOME through `directories` (atomic-server's shape): a warning naming the crate, with `writable` and `env` HOME, silenced by `HOME` in `env`; its `serve` subcommand's `--config` lives in the struct its `Serve(ServeArgs)` variant holds (`args = ["serve", "--config", "<config>"]`, `export`'s `--out` not asked for); `build_inputs = ["schema", "schema/vendor"]` and `include_str!`s of files in them, copied once; `wiki-sync` reads `--config` through a flattened struct (`cli.server.config`) |
 //! | cargo-deployer | a deployment platform's CLI (shuttle's shape), not generated (nothing serves): `cargo-deployer` (binaries `cargo-deployer` and `deployer`) depends on a server framework for the local server its `run` starts, but a `cargo-<name>` binary is a cargo subcommand, a developer's tool; `generate` exits 2 naming each binary |
+//! | cargo-gateway | an access gateway (warpgate's shape): `gateway` depends on no server framework, only on `gateway-http`, whose library starts the tiny_http server (`use tiny_http::{Response, Server};` then `Server::http`, the framework's `Server` imported in a group); the libraries `gateway-http`, `gateway-admin` and `gateway-common` each carry a binary that prints an OpenAPI document or a JSON schema and exits (warpgate's `warpgate-admin`, `config-schema`): tools, and `gateway-http` is still the server library `gateway` runs |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -84,6 +85,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-pooler", &["pooler"]),
     ("cargo-graphdb", &["graph-server"]),
     ("cargo-wiki", &["wiki", "wiki-sync"]),
+    ("cargo-gateway", &["gateway"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -1226,4 +1228,55 @@ fn a_service_that_finds_its_folders_under_home_is_warned_about() {
     let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
     let text = shown(&out, dir.path());
     assert!(!text.contains("finds folders under $HOME"), "{text}");
+}
+
+/// warpgate's shape: the libraries that depend on the server framework each carry a spec
+/// printer (`gateway-admin`, `gateway-http`, `config-schema`: a synchronous `main` that
+/// prints and exits). They were services by the package rule, and `gateway`, the thin binary
+/// over `gateway-http`'s server, was a tool (a crate with binaries of its own was no server
+/// library, and its `Server`, imported in a `use` group, was not seen). Now the printers are
+/// tools that say why, and `gateway` is the one service.
+#[test]
+fn spec_printers_of_server_libraries_are_tools_and_the_thin_server_is_the_service() {
+    let dir = fresh_copy("cargo-gateway");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{list}");
+    let row = |name: &str| {
+        list.lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row("gateway").starts_with("service")
+            && row("gateway").contains(
+                "it depends on workspace crate gateway-http, which starts a server with tiny_http"
+            ),
+        "{list}"
+    );
+    for (package, bin) in [
+        ("gateway-http", "gateway-http"),
+        ("gateway-admin", "gateway-admin"),
+        ("gateway-common", "config-schema"),
+    ] {
+        assert!(
+            row(package).starts_with("internal package")
+                && row(package).contains(&format!(
+                    "its binary `{bin}` is a tool: its package `{package}` is a library that \
+                     `gateway` uses, and its sources start no server"
+                )),
+            "{list}"
+        );
+    }
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(dir.path().join("gateway/Dockerfile").is_file(), "{text}");
+    for printer in ["gateway-http", "gateway-admin", "gateway-common"] {
+        assert!(
+            !dir.path().join(printer).join("Dockerfile").exists(),
+            "{text}"
+        );
+    }
 }

@@ -146,6 +146,7 @@ fn list_on_the_fixtures_and_the_example() {
         "tests/fixtures/cargo-ntp",
         "tests/fixtures/cargo-burrow",
         "tests/fixtures/cargo-resolver",
+        "tests/fixtures/cargo-gateway",
         "tests/fixtures/pnpm10-apps-libs",
         "tests/fixtures/pnpm9-shop",
     ] {

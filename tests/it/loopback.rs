@@ -297,3 +297,81 @@ fn a_loopback_constant_in_place_of_an_unset_option_is_named() {
     .unwrap();
     assert!(loopback_lines(&generate_stderr(&ws)).is_empty());
 }
+
+/// oxigraph's shape: the listening address is an option of the serving subcommands
+/// (`oxigraph serve --bind`, default `localhost:7878`, and the same in `serve-read-only`), so
+/// the `args` line must name the subcommand first; `args = ["--bind", ...]` (what the warning
+/// said) is an error of clap's top-level parser. With `args = ["serve"]` only `serve`'s option
+/// is named (the other subcommand never runs); with the address given, nothing is.
+#[test]
+fn a_loopback_option_of_a_subcommand_gets_the_subcommand_in_its_args_line() {
+    let ws = crate::fixture_copy::copy("cargo-loopback", false);
+    std::fs::write(
+        ws.path().join("relay/src/main.rs"),
+        "use clap::{Parser, Subcommand};\n\
+         \n\
+         #[derive(Parser)]\n\
+         struct Args {\n    #[command(subcommand)]\n    command: Command,\n}\n\
+         \n\
+         #[derive(Subcommand)]\n\
+         enum Command {\n    \
+             /// Serve read-write.\n    \
+             Serve {\n        \
+                 #[arg(short, long, default_value = \"localhost:7878\")]\n        \
+                 bind: String,\n    \
+             },\n    \
+             /// Serve read-only.\n    \
+             ServeReadOnly {\n        \
+                 #[arg(short, long, default_value = \"localhost:7878\")]\n        \
+                 bind: String,\n    \
+             },\n}\n\
+         \n\
+         fn main() {\n    \
+             let (Command::Serve { bind } | Command::ServeReadOnly { bind }) = Args::parse().command;\n    \
+             let server = tiny_http::Server::http(&bind).expect(\"listen\");\n    \
+             for request in server.incoming_requests() {\n        \
+                 let _ = request.respond(tiny_http::Response::from_string(\"ok\"));\n    \
+             }\n}\n",
+    )
+    .unwrap();
+    let run = |toml: &str| {
+        std::fs::write(ws.path().join("isogen.toml"), toml).unwrap();
+        let out = isogen().arg("generate").arg(ws.path()).output().unwrap();
+        let stderr = String::from_utf8(out.stderr)
+            .unwrap()
+            .replace(&format!("{}/", ws.path().display()), "");
+        let relay: Vec<String> = loopback_lines(&stderr)
+            .into_iter()
+            .filter(|l| l.contains("`relay`"))
+            .map(str::to_string)
+            .collect();
+        (out.status.code(), stderr, relay)
+    };
+    // No args: refused for the subcommand, and each serving subcommand's bind is named with
+    // the line that runs it.
+    let (code, stderr, relay) = run("");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("needs a subcommand"), "{stderr}");
+    assert_eq!(relay.len(), 2, "{stderr}");
+    assert!(
+        relay[0].contains("set `args = [\"serve\", \"--bind\", \"0.0.0.0:7878\"]`")
+            && relay[1]
+                .contains("set `args = [\"serve-read-only\", \"--bind\", \"0.0.0.0:7878\"]`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("args = [\"--bind\""), "{stderr}");
+    // The image runs `serve`: only its option is named.
+    let (code, stderr, relay) = run("[generate.services.relay]\nargs = [\"serve\"]\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(relay.len(), 1, "{stderr}");
+    assert!(
+        relay[0].contains("relay/src/main.rs:14: `relay` listens only on `localhost:7878`")
+            && relay[0].contains("set `args = [\"serve\", \"--bind\", \"0.0.0.0:7878\"]`"),
+        "{stderr}"
+    );
+    // The address given after the subcommand: silent.
+    let (code, stderr, relay) =
+        run("[generate.services.relay]\nargs = [\"serve\", \"--bind\", \"0.0.0.0:7878\"]\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(relay.is_empty(), "{stderr}");
+}

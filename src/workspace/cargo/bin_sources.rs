@@ -84,6 +84,89 @@ pub(super) fn mark_side_tools(
     }
 }
 
+/// Text in a binary's own module files that says it runs something long-lived: an async entry
+/// point or a runtime it builds (a server's `main`), besides the server markers of
+/// [`super::serves`] and the listener types of [`LISTENER_TYPES`].
+const RUNTIME_ENTRIES: &[&str] = &[
+    "async fn main",
+    "::main]",
+    "#[launch]",
+    "block_on(",
+    "Runtime::new",
+    "runtime::Builder",
+    "System::new",
+];
+
+/// warpgate's shape: library crates that depend on a server framework (poem) and that the
+/// server's package uses (`warpgate` depends on `warpgate-protocol-http`, `warpgate-admin`,
+/// `warpgate-common`) each carry a small binary that prints a spec and exits
+/// (`warpgate-admin`'s `main.rs` prints its OpenAPI document, `warpgate-common`'s
+/// `config-schema` its JSON schema). By the package rule those binaries were services (the
+/// package depends on poem). Sets [`super::model::CargoPackage::library_tools`]: each binary of
+/// a package with a library that another workspace package with binaries uses (normal
+/// dependencies, transitively) and whose module files hold no async entry or runtime
+/// ([`RUNTIME_ENTRIES`]), no server marker and no listener type. Runs before the server
+/// libraries are marked: a library whose binaries are all such tools is a server library.
+pub(super) fn mark_library_tools(
+    root: &Path,
+    dirs: &[&str],
+    packages: &mut [Package],
+    first: usize,
+) {
+    let mut found: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+    for i in 0..packages.len() {
+        let Some(c) = packages[i].cargo.as_ref() else {
+            continue;
+        };
+        if c.lib.is_none() || c.bins.is_empty() || c.frameworks.is_empty() {
+            continue;
+        }
+        let user = (0..packages.len()).find(|&j| {
+            j != i
+                && packages[j]
+                    .cargo
+                    .as_ref()
+                    .is_some_and(|u| !u.bins.is_empty())
+                && super::server_lib::closure(packages, j, first).contains(&i)
+        });
+        let Some(user) = user else {
+            continue;
+        };
+        let dir = root.join(dirs.get(i).copied().unwrap_or(""));
+        let tools: Vec<(String, String)> = c
+            .bins
+            .iter()
+            .filter(|b| !runs_long(&dir, &b.path))
+            .map(|b| (b.name.clone(), packages[user].name.clone()))
+            .collect();
+        if !tools.is_empty() {
+            found.push((i, tools));
+        }
+    }
+    for (i, tools) in found {
+        if let Some(c) = packages[i].cargo.as_mut() {
+            c.library_tools = tools;
+        }
+    }
+}
+
+/// Whether the module tree of the binary whose root file is `bin_path` (relative to `dir`)
+/// holds, outside comments, an async entry or runtime, a server marker or a listener type.
+fn runs_long(dir: &Path, bin_path: &str) -> bool {
+    module_files(&dir.join(bin_path)).iter().any(|file| {
+        crate::fsio::read_to_string(file).is_ok_and(|text| {
+            let code = super::rs_comments::blank_comments(&text);
+            RUNTIME_ENTRIES
+                .iter()
+                .chain(super::serves::SERVER_MARKERS)
+                .chain(super::serves::FRAMEWORK_SERVER_MARKERS)
+                .chain(LISTENER_TYPES)
+                .any(|m| code.contains(m))
+                || super::serves::builds_imported_server(&code)
+        })
+    })
+}
+
 /// The crate names (as Rust code writes them, `-` as `_`) whose use in a binary's sources says
 /// it runs the package's server: its frameworks, its own library, and the server libraries it
 /// depends on (by the name its manifest gives them).

@@ -1149,7 +1149,7 @@ fn attr_keys(attr: &Attribute) -> Vec<String> {
 }
 
 /// The `name = "..."` a clap or structopt attribute gives a subcommand.
-fn attr_name(attr: &Attribute) -> Option<String> {
+pub(super) fn attr_name(attr: &Attribute) -> Option<String> {
     clap_items(attr).into_iter().find_map(|m| match m {
         Meta::NameValue(nv) if nv.path.is_ident("name") => match nv.value {
             syn::Expr::Lit(syn::ExprLit {

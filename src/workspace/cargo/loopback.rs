@@ -375,6 +375,8 @@ struct Binds {
     default_fns: BTreeMap<String, String>,
     /// Inside the struct that deserializes the whole configuration (see [`CONFIG_STRUCTS`]).
     in_config: bool,
+    /// Inside a variant of an enum that derives clap's `Subcommand`: the subcommand's name.
+    subcommand: Option<String>,
 }
 
 /// Names of the struct a server deserializes its whole configuration into: only its own
@@ -748,6 +750,31 @@ impl<'ast> Visit<'ast> for Binds {
         self.unset_default(it);
     }
 
+    fn visit_item_enum(&mut self, it: &'ast syn::ItemEnum) {
+        let derives_subcommand = it.attrs.iter().any(|a| {
+            a.path().is_ident("derive")
+                && a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                    .is_ok_and(|paths| {
+                        paths
+                            .iter()
+                            .any(|p| p.segments.last().is_some_and(|s| s.ident == "Subcommand"))
+                    })
+        });
+        if !derives_subcommand {
+            syn::visit::visit_item_enum(self, it);
+            return;
+        }
+        let outer = self.subcommand.take();
+        for v in &it.variants {
+            let renamed = v.attrs.iter().find_map(super::cli_args::attr_name);
+            self.subcommand = Some(
+                renamed.unwrap_or_else(|| super::subcommand_names::kebab(&v.ident.to_string())),
+            );
+            syn::visit::visit_variant(self, v);
+        }
+        self.subcommand = outer;
+    }
+
     fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
         let outer = self.in_config;
         self.in_config = CONFIG_STRUCTS.iter().any(|c| it.ident == c)
@@ -774,13 +801,15 @@ impl<'ast> Visit<'ast> for Binds {
                 env: (self.env_prefix.as_ref())
                     .map(|p| format!("{p}{}", name.to_ascii_uppercase())),
                 config_key: Some(name),
+                subcommand: None,
             };
             self.found
                 .push((ident.span().start().line, address, Some(option), None));
             return;
         }
-        let (address, option) = self.clap_default(&name, &it.attrs);
+        let (address, mut option) = self.clap_default(&name, &it.attrs);
         if let Some(address) = address {
+            option.subcommand = self.subcommand.clone();
             self.found.push((
                 ident.span().start().line,
                 address,
@@ -816,6 +845,7 @@ impl Binds {
             flag: None,
             env,
             config_key: Some(key),
+            subcommand: None,
         };
         let line = call.method.span().start().line;
         self.found.push((line, address, Some(option), None));

@@ -129,6 +129,11 @@ pub struct CargoPackage {
     /// workspace crate that serves, while a sibling binary does: tools beside the server
     /// (qdrant's `wal_inspector` beside `qdrant`).
     pub side_tools: Vec<String>,
+    /// Binaries of a library crate another workspace package with binaries uses, whose
+    /// sources start no server (a synchronous `main` with no runtime, server or listener):
+    /// generators beside the library (warpgate's OpenAPI printers `warpgate-admin` and
+    /// `warpgate-protocol-http`, its `config-schema`), each with that package's name.
+    pub library_tools: Vec<(String, String)>,
     /// Binaries whose command line does nothing without a subcommand (clap's
     /// `#[command(subcommand)]` on a field that is not an `Option`, `subcommand_required`):
     /// each with the file (relative to the workspace root) and line that says so.
@@ -349,6 +354,10 @@ pub struct LoopbackOption {
     /// For a config default (`set_default("host", "127.0.0.1")` of the `config` crate), its
     /// key; `flag` is then `None` and `env` the variable its `Environment` source reads.
     pub config_key: Option<String>,
+    /// For a clap option declared in a variant of a subcommand enum (oxigraph's `--bind` of
+    /// `Serve { bind, .. }`): that subcommand's name (`serve`), which the command line must
+    /// give before the option.
+    pub subcommand: Option<String>,
 }
 
 /// A workspace library that starts the server a thin binary runs.

@@ -59,6 +59,7 @@ impl Loader {
         self.mark_servers(&mut packages, first);
         self.mark_listeners(&mut packages, first);
         let dirs: Vec<&str> = self.loaded.iter().map(|l| l.dir.as_str()).collect();
+        super::bin_sources::mark_library_tools(&self.root, &dirs, &mut packages, first);
         let mut libs = super::server_lib::ServingLibs::new(&self.root, &dirs);
         super::server_lib::mark_server_libs(&mut libs, &mut packages, first);
         super::bin_sources::mark_side_tools(&self.root, &mut libs, &dirs, &mut packages, first);
@@ -436,6 +437,7 @@ impl Loader {
                 frameworks_off: Vec::new(),
                 server_lib: None,
                 side_tools: Vec::new(),
+                library_tools: Vec::new(),
                 required_subcommands: Vec::new(),
                 required_args: Vec::new(),
                 needed_options: Vec::new(),

@@ -6,7 +6,10 @@
 //! ([`super::serves::library_starts_server`]). A crate that only uses a framework's types
 //! (meilisearch's `meilisearch-types`, which implements actix-web's `ResponseError`) starts
 //! none, and a crate with binaries of its own is another deployable, not a library, so a tool
-//! that links the server's package (an OpenAPI generator) stays a tool.
+//! that links the server's package (an OpenAPI generator) stays a tool; unless those binaries
+//! are all generators beside the library ([`super::bin_sources::mark_library_tools`]:
+//! warpgate's `warpgate-protocol-http`, whose `main.rs` prints its OpenAPI spec while its
+//! library runs the poem server the thin `warpgate` binary starts).
 //!
 //! It reads the `.rs` files of the candidate libraries only; it never chooses services.
 
@@ -40,10 +43,15 @@ impl<'a> ServingLibs<'a> {
     /// Whether `packages[j]` is a server library.
     pub(super) fn serves(&mut self, packages: &[Package], j: usize) -> bool {
         let candidate = packages.get(j).is_some_and(|p| {
-            p.cargo
-                .as_ref()
-                .is_some_and(|c| c.bins.is_empty() && c.lib.is_some() && !c.frameworks.is_empty())
-                && !SERVER_FRAMEWORKS.contains(&p.name.as_str())
+            p.cargo.as_ref().is_some_and(|c| {
+                // A library whose binaries are all generators beside it (warpgate's
+                // `warpgate-protocol-http` and its OpenAPI printer) is still a library.
+                let tools_only = c
+                    .bins
+                    .iter()
+                    .all(|b| c.library_tools.iter().any(|(t, _)| *t == b.name));
+                tools_only && c.lib.is_some() && !c.frameworks.is_empty()
+            }) && !SERVER_FRAMEWORKS.contains(&p.name.as_str())
         });
         if !candidate || j >= self.cache.len() {
             return false;
@@ -82,7 +90,7 @@ pub(super) fn mark_server_libs(libs: &mut ServingLibs, packages: &mut [Package],
 
 /// The workspace crates `packages[i]` depends on through normal dependencies, transitively,
 /// nearest first (breadth-first, in manifest order), without `i` itself.
-fn closure(packages: &[Package], i: usize, first: usize) -> Vec<usize> {
+pub(super) fn closure(packages: &[Package], i: usize, first: usize) -> Vec<usize> {
     let mut seen = vec![false; packages.len()];
     seen[i] = true;
     let mut order = Vec::new();

@@ -18,7 +18,7 @@ pub(super) const CLIENT_OR_SERVER: &[&str] = &["hyper", "tonic", "oxhttp"];
 
 /// Text that only server code holds (tonic's and hyper's server builders and connections,
 /// oxhttp's `Server`: oxigraph's `oxigraph serve`).
-const SERVER_MARKERS: &[&str] = &[
+pub(super) const SERVER_MARKERS: &[&str] = &[
     "oxhttp::Server",
     "Server::builder",
     "transport::Server",
@@ -73,7 +73,32 @@ pub(super) fn library_starts_server(root: &Path, dir: &str) -> bool {
             .iter()
             .chain(FRAMEWORK_SERVER_MARKERS)
             .any(|m| text.contains(m))
+            || builds_imported_server(text)
     })
+}
+
+/// Frameworks whose server type is called `Server` and is often imported in a group
+/// (`use poem::{Route, Server};`), so that the code that starts it reads `Server::new(...)`
+/// with no crate name before it.
+const GROUPED_SERVER_FRAMEWORKS: &str = "poem|tiny_http|salvo|oxhttp";
+
+/// Whether `text` imports a framework's `Server` in a `use` group and builds one:
+/// warpgate's `use poem::{..., Route, Server};` then
+/// `Server::new_with_acceptor(acceptor).run(app)`, or `use tiny_http::{Response, Server};`
+/// then `Server::http(...)`. A plain `use poem::Server;` is a marker already.
+pub(super) fn builds_imported_server(text: &str) -> bool {
+    use std::sync::OnceLock;
+    static GROUP: OnceLock<regex::Regex> = OnceLock::new();
+    static BUILD: OnceLock<regex::Regex> = OnceLock::new();
+    let group = GROUP.get_or_init(|| {
+        regex::Regex::new(&format!(
+            r"\buse\s+(?:{GROUPED_SERVER_FRAMEWORKS})::\{{[^}}]*\bServer\b"
+        ))
+        .expect("a valid regex")
+    });
+    let build = BUILD
+        .get_or_init(|| regex::Regex::new(r"(?:^|[^:\w])Server::\w+\s*\(").expect("a valid regex"));
+    group.is_match(text) && build.is_match(text)
 }
 
 /// Whether a `.rs` file under `dir` (not under `target` or `.git`, and not a file or under
@@ -107,5 +132,29 @@ mod tests {
         );
         assert!(!starts_server(dir.path(), "cli"));
         assert!(starts_server(dir.path(), "server"));
+    }
+
+    /// warpgate's `warpgate-protocol-http` imports poem's `Server` in a group and starts it
+    /// with `Server::new_with_acceptor`; a crate that imports only poem's routing types, or
+    /// names `Server` without building one, starts none.
+    #[test]
+    fn a_server_imported_in_a_use_group_and_built_is_found() {
+        let poem = "use poem::{Endpoint, Route, Server};\n\
+                    Server::new_with_acceptor(acceptor).run(app).await?;";
+        assert!(builds_imported_server(poem));
+        let tiny = "use tiny_http::{Response, Server};\nlet s = Server::http(addr)?;";
+        assert!(builds_imported_server(tiny));
+        assert!(!builds_imported_server(
+            "use poem::{Endpoint, Route};\nRoute::new().at(\"/\", ep)"
+        ));
+        assert!(!builds_imported_server(
+            "use poem::{Route, Server};\nfn kind() -> &'static str { \"Server\" }"
+        ));
+        assert!(!builds_imported_server(
+            "use poem::Route;\nuse other::{Server};\nServer::new(x)"
+        ));
+        assert!(!builds_imported_server(
+            "use poem::{Route, Server};\nlet s = my::Server::new(x);"
+        ));
     }
 }

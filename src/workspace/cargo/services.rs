@@ -204,6 +204,15 @@ fn side_tool(package: &crate::workspace::Package, bin: &str) -> bool {
         .is_some_and(|c| c.side_tools.iter().any(|t| t == bin))
 }
 
+/// For binary `bin` of a library crate that starts no server of its own
+/// ([`super::model::CargoPackage::library_tools`]): the workspace package with binaries that
+/// uses the library.
+fn library_tool<'a>(package: &'a crate::workspace::Package, bin: &str) -> Option<&'a str> {
+    let c = package.cargo.as_ref()?;
+    let (_, user) = c.library_tools.iter().find(|(t, _)| t == bin)?;
+    Some(user)
+}
+
 /// The `required-features` of binary `bin` of `package` that its default features do not
 /// enable, when there are some: a plain `cargo build` skips such a binary, so the project
 /// builds it only on purpose (qdrant's `schema_generator`, `wal_inspector` behind
@@ -563,6 +572,14 @@ pub fn tool_reason(package: &crate::workspace::Package, bin: &str) -> Option<Str
                 "its required-features ({}) are not among the package's default features, so a \
                  plain `cargo build` skips it",
                 off.join(", ")
+            ));
+        }
+        if let Some(user) = library_tool(package, bin) {
+            return Some(format!(
+                "its package `{}` is a library that `{user}` uses, and its sources start no \
+                 server (a synchronous `main` with no runtime, server or listener: a generator \
+                 beside the library, as an OpenAPI or schema printer)",
+                package.name
             ));
         }
         if side_tool(package, bin) {
