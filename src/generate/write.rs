@@ -655,21 +655,26 @@ mod tests {
         assert_eq!(printed, expected);
     }
 
-    #[test]
-    fn a_new_file_that_appears_before_it_is_put_in_place_is_replaced_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let files = [file("Dockerfile", "FROM x\n")];
-        let planned: Vec<Planned> = files
+    /// `files`, planned as new files in `dir`.
+    fn new_files<'f>(dir: &Path, files: &'f [GeneratedFile]) -> Vec<Planned<'f>> {
+        files
             .iter()
             .map(|f| Planned {
                 file: f,
-                path: dir.path().join(&f.path),
+                path: dir.join(&f.path),
                 new: f.text(),
                 old: None,
                 mode: None,
                 status: Status::Create,
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_new_file_that_appears_before_it_is_put_in_place_is_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [file("Dockerfile", "FROM x\n")];
+        let planned = new_files(dir.path(), &files);
         let changed: Vec<&Planned> = planned.iter().collect();
         let at = dir.path().join("Dockerfile");
         let staged = vec![stage_new_or_named(changed[0], &at).unwrap()];
@@ -692,17 +697,7 @@ mod tests {
         // `b` is a folder with a file in it: a file cannot be renamed over it.
         std::fs::create_dir_all(dir.path().join("b/x")).unwrap();
         let files = [file("a", "A\n"), file("b", "B\n"), file("c", "C\n")];
-        let planned: Vec<Planned> = files
-            .iter()
-            .map(|f| Planned {
-                file: f,
-                path: dir.path().join(&f.path),
-                new: f.text(),
-                old: None,
-                mode: None,
-                status: Status::Create,
-            })
-            .collect();
+        let planned = new_files(dir.path(), &files);
         let changed: Vec<&Planned> = planned.iter().collect();
         let staged = changed
             .iter()

@@ -111,18 +111,5 @@ pub(super) fn warnings(
 /// optional ones its defaults leave off) and its normal workspace dependencies; `None` when
 /// `ws` has no such Cargo package.
 fn run_deps(ws: &Workspace, name: &str) -> Option<BTreeSet<String>> {
-    let p = ws
-        .packages
-        .iter()
-        .find(|p| p.name == name && p.cargo.is_some())?;
-    let mut out: BTreeSet<String> = p.external_deps.iter().cloned().collect();
-    for off in p.cargo.iter().flat_map(|c| &c.optional_off) {
-        out.remove(off);
-    }
-    for d in p.internal_deps.iter().filter(|d| d.kind.is_runtime()) {
-        if let Some(q) = ws.packages.get(d.package) {
-            out.insert(q.name.clone());
-        }
-    }
-    Some(out)
+    super::lock_walk::package_deps(ws, name, false)
 }

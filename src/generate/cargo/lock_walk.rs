@@ -168,16 +168,34 @@ pub(super) fn reachable<'a>(
 /// features leave off, so a crate a non-default feature or a dependent's feature enables is
 /// not looked at), or `None` when `ws` has no such Cargo package.
 fn built_deps(ws: &Workspace, name: &str) -> Option<BTreeSet<String>> {
+    package_deps(ws, name, true)
+}
+
+/// The crates workspace package `name` depends on: its registry dependencies (not the optional
+/// ones its default features leave off), its build dependencies when `with_build`, and its
+/// workspace dependencies (normal ones, build ones too when `with_build`; never dev ones);
+/// `None` when `ws` has no such Cargo package.
+pub(super) fn package_deps(
+    ws: &Workspace,
+    name: &str,
+    with_build: bool,
+) -> Option<BTreeSet<String>> {
     let p = ws
         .packages
         .iter()
         .find(|p| p.name == name && p.cargo.is_some())?;
     let mut out: BTreeSet<String> = p.external_deps.iter().cloned().collect();
-    out.extend(p.cargo.iter().flat_map(|c| c.build_deps.iter().cloned()));
+    if with_build {
+        out.extend(p.cargo.iter().flat_map(|c| c.build_deps.iter().cloned()));
+    }
     for off in p.cargo.iter().flat_map(|c| &c.optional_off) {
         out.remove(off);
     }
-    for d in p.internal_deps.iter().filter(|d| d.kind != DepKind::Dev) {
+    let internal = p.internal_deps.iter().filter(|d| match with_build {
+        true => d.kind != DepKind::Dev,
+        false => d.kind.is_runtime(),
+    });
+    for d in internal {
         if let Some(q) = ws.packages.get(d.package) {
             out.insert(q.name.clone());
         }

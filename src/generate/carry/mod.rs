@@ -639,6 +639,42 @@ const BUILDKIT_ARGS: &[&str] = &[
     "ALL_PROXY",
 ];
 
+/// A build stage's `ARG` or `ENV` pairs, or `None` when they could not be read (then dropped,
+/// with the reason and `build_args` to set instead).
+fn readable<'p, T>(
+    found: &Found,
+    pairs: &'p Result<Vec<T>, String>,
+    target: &Target<'_>,
+    out: &mut Carried,
+) -> Option<&'p [T]> {
+    match pairs {
+        Ok(p) => Some(p),
+        Err(why) => {
+            let why = format!(
+                "it cannot be read: {why}; set `build_args` in {}",
+                target.section
+            );
+            out.push(found.line, &found.text, Verdict::Dropped(why));
+            None
+        }
+    }
+}
+
+/// The verdict on a build variable that isogen.toml's `build_args` names already: the same
+/// when it gives `setting` (`NAME=value`), else dropped for the listed one.
+fn listed_build_arg(target: &Target<'_>, key: &str, setting: &str) -> Option<Verdict> {
+    let listed = (target.existing.iter())
+        .flat_map(|c| &c.build_args)
+        .find(|a| a.name() == key)?;
+    Some(match listed.0 == setting {
+        true => Verdict::Same,
+        false => Verdict::Dropped(format!(
+            "isogen.toml lists {:?} in build_args already",
+            listed.0
+        )),
+    })
+}
+
 /// A build stage's `ARG` (see [`stage::FinalStage::build_args`]): each variable kept in
 /// `build_args` with its default (`NAME=value`), so the generated build stages declare it and
 /// the build reads the same value; dropped when BuildKit sets it anyway, when it configures
@@ -650,15 +686,8 @@ fn build_arg(
     target: &Target<'_>,
     out: &mut Carried,
 ) {
-    let pairs = match pairs {
-        Ok(p) => p,
-        Err(why) => {
-            let why = format!(
-                "it cannot be read: {why}; set `build_args` in {}",
-                target.section
-            );
-            return out.push(found.line, &found.text, Verdict::Dropped(why));
-        }
+    let Some(pairs) = readable(found, pairs, target, out) else {
+        return;
     };
     for (key, value) in pairs {
         let setting = match value {
@@ -669,16 +698,9 @@ fn build_arg(
             Some(v) => format!("ARG {key}={}", shell_quote(v)),
             None => format!("ARG {key}"),
         };
-        let listed = (target.existing.iter())
-            .flat_map(|c| &c.build_args)
-            .find(|a| a.name() == key);
-        let verdict = if let Some(a) = listed {
-            match a.0 == setting {
-                true => Verdict::Same,
-                false => {
-                    Verdict::Dropped(format!("isogen.toml lists {:?} in build_args already", a.0))
-                }
-            }
+        let listed = listed_build_arg(target, key, &setting);
+        let verdict = if let Some(v) = listed {
+            v
         } else if BUILDKIT_ARGS.contains(&key.to_ascii_uppercase().as_str()) && value.is_none() {
             Verdict::Dropped("BuildKit sets it for every build".into())
         } else if tooling_env(key) {
@@ -722,22 +744,13 @@ fn build_env(
     target: &Target<'_>,
     out: &mut Carried,
 ) {
-    let pairs = match pairs {
-        Ok(p) => p,
-        Err(why) => {
-            let why = format!(
-                "it cannot be read: {why}; set `build_args` in {}",
-                target.section
-            );
-            return out.push(found.line, &found.text, Verdict::Dropped(why));
-        }
+    let Some(pairs) = readable(found, pairs, target, out) else {
+        return;
     };
     for (key, value) in pairs {
         let setting = format!("{key}={value}");
         let text = format!("ENV {key}={} (build stage)", shell_quote(value));
-        let listed = (target.existing.iter())
-            .flat_map(|c| &c.build_args)
-            .find(|a| a.name() == key);
+        let listed = listed_build_arg(target, key, &setting);
         // The generated build stages set it already (the Node template's `ENV CI=true`).
         let generated = (target.generated.lines())
             .filter_map(|l| l.trim().strip_prefix("ENV "))
@@ -745,13 +758,8 @@ fn build_env(
             .any(|pairs| pairs.iter().any(|(k, v)| k == key && v == value));
         let verdict = if generated {
             Verdict::Same
-        } else if let Some(a) = listed {
-            match a.0 == setting {
-                true => Verdict::Same,
-                false => {
-                    Verdict::Dropped(format!("isogen.toml lists {:?} in build_args already", a.0))
-                }
-            }
+        } else if let Some(v) = listed {
+            v
         } else if BUILD_IMAGE_ENV.contains(&key.as_str()) || tooling_env(key) {
             Verdict::Dropped(
                 "it configures the hand-written build's image or toolchain; the generated \
