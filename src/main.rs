@@ -440,6 +440,21 @@ fn failed_plan(
             eprintln!("warning: {w}");
         }
     }
+    // A hand-written Dockerfile where a failed service's would go: what `--force` would take
+    // from it (run with `--force`, it was read already, and its report printed).
+    let force = matches!(
+        mode,
+        Mode::Write { force: true } | Mode::Check { force: true, .. }
+    );
+    if !force {
+        if let Ok(Some(kept)) = cli::carry::hand_written(dir, (config, ws), &plan.drafts) {
+            eprintln!(
+                "warning: {}(`isogen generate --force` adds the kept settings to isogen.toml \
+                 and replaces the hand-written file)",
+                kept.report
+            );
+        }
+    }
     isogen::generate::failure(Vec::new(), plan.failed)
 }
 
@@ -468,16 +483,20 @@ fn generate(
     let mut said = Vec::new();
     discovery_warnings(&mut said, &dir, &ws, &config)?;
     let mut plan = isogen::generate::plan(&ws, &config.generate, &options)?;
-    if !keep_going && !plan.failed.is_empty() {
+    let force = matches!(
+        mode,
+        Mode::Write { force: true } | Mode::Check { force: true, .. }
+    );
+    if !keep_going && !plan.failed.is_empty() && !force {
         return Err(failed_plan(&dir, &ws, &config, mode, plan));
     }
     let mut new_config = None;
-    // `--check --force` previews what `--force` would keep and drop, writing nothing.
-    if matches!(
-        mode,
-        Mode::Write { force: true } | Mode::Check { force: true, .. }
-    ) {
-        if let Some(kept) = cli::carry::hand_written(&dir, (&config, &ws), &plan.files)? {
+    // `--check --force` previews what `--force` would keep and drop, writing nothing. A failed
+    // service's draft is read too: the hand-written Dockerfile at its path may say what it
+    // lacks (oxigraph's `ENTRYPOINT` + `CMD ["serve", ...]`: the subcommand its binary needs).
+    if force {
+        let files: Vec<_> = plan.files.iter().chain(&plan.drafts).cloned().collect();
+        if let Some(kept) = cli::carry::hand_written(&dir, (&config, &ws), &files)? {
             print!("{}", kept.report);
             if let Some((path, text, config)) = kept.toml {
                 let with_kept = |e: isogen::Error| {
@@ -495,6 +514,9 @@ fn generate(
                 }
                 new_config = Some((path, text));
             }
+        }
+        if !keep_going && !plan.failed.is_empty() {
+            return Err(failed_plan(&dir, &ws, &config, mode, plan));
         }
     }
     // Every file has rendered: isogen.toml first, so the kept settings survive a failed write.

@@ -454,6 +454,60 @@ fn a_refused_service_still_gets_the_hints_of_its_hand_written_dockerfile_in_the_
     assert!(!dir.path().join("server/daemon/Dockerfile").exists());
 }
 
+/// oxigraph's shape: the hand-written Dockerfile sits where isogen writes the refused
+/// service's (`cli/Dockerfile`), its `ENTRYPOINT` + `CMD ["serve", ...]` giving the subcommand
+/// the binary needs. The first run names what `--force` would keep from it (nothing
+/// written); `--force` reads it for the refused service too, so the run passes, isogen.toml
+/// gets the arguments and the generated Dockerfile runs them.
+#[test]
+fn force_takes_a_refused_services_arguments_from_the_hand_written_dockerfile_at_its_path() {
+    let dir = fresh_copy("cargo-registry");
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("registry/Dockerfile"),
+        "FROM rust:1.80 AS builder\nWORKDIR /src\nCOPY . .\nRUN cargo build --release -p registry\n\n\
+         FROM debian:bookworm-slim\nCOPY --from=builder /src/target/release/registry /usr/local/bin/registry\n\
+         VOLUME /data\nEXPOSE 8000\nENTRYPOINT [\"/usr/local/bin/registry\"]\n\
+         CMD [\"start\", \"--data-dir\", \"/data\"]\n",
+    )
+    .unwrap();
+    let kept = "CMD [\"start\", \"--data-dir\", \"/data\"] -> args = [\"start\", \"--data-dir\", \"/data\"]";
+    let hand_written = std::fs::read_to_string(dir.path().join("registry/Dockerfile")).unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    for needle in [
+        "binary `registry` (service `registry`) needs a subcommand",
+        kept,
+        "`isogen generate --force` adds the kept settings",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in {text}");
+    }
+    // Nothing written: no isogen.toml, the hand-written file as it was, no other Dockerfile.
+    assert!(!dir.path().join("isogen.toml").exists(), "{text}");
+    assert!(!dir.path().join("mirror/Dockerfile").exists(), "{text}");
+    let after = std::fs::read_to_string(dir.path().join("registry/Dockerfile")).unwrap();
+    assert_eq!(after, hand_written);
+    let out = isogen()
+        .args(["generate", "--force"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(kept), "{text}");
+    let toml = std::fs::read_to_string(dir.path().join("isogen.toml")).unwrap();
+    assert!(
+        toml.contains("args = [\"start\", \"--data-dir\", \"/data\"]"),
+        "{toml}"
+    );
+    let dockerfile = std::fs::read_to_string(dir.path().join("registry/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("CMD [\"/app/registry\", \"start\", \"--data-dir\", \"/data\"]"),
+        "{dockerfile}"
+    );
+}
+
 /// surrealdb's shape: the binary's `main` only calls the server library, which declares the
 /// command line; without `args`, the service is refused at the library's line, in the first
 /// run, and the other members (a tests-only one, a commented-out include of an absolute path,
