@@ -43,6 +43,9 @@ pub fn carry_into(
         uid: config.generate.uid(),
         takes_workdir: ecosystem == Ecosystem::Cargo,
         package_dir: package.map_or("", |p| p.dir.as_str()),
+        cargo_package: package
+            .filter(|p| p.ecosystem == Ecosystem::Cargo)
+            .map(|p| p.name.as_str()),
         exists: &exists,
     };
     carry::carry(text, &target)

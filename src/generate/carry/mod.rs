@@ -56,6 +56,10 @@ pub struct Settings {
     pub workdir: Option<String>,
     /// `build_args`: a build stage's `ARG`s, `NAME=default` or `NAME`.
     pub build_args: Vec<String>,
+    /// `features` (Cargo only): what the hand-written `cargo build` passes to `--features`.
+    pub features: Vec<String>,
+    /// `no_default_features = true` (Cargo only).
+    pub no_default_features: bool,
 }
 
 impl Settings {
@@ -88,6 +92,9 @@ pub struct Target<'a> {
     pub takes_workdir: bool,
     /// The service's package folder, workspace-relative (`""` at the root).
     pub package_dir: &'a str,
+    /// A Cargo service's package name (`None` for a Node service): a hand-written
+    /// `cargo build -p <other>` builds something else.
+    pub cargo_package: Option<&'a str>,
     /// Whether a workspace-relative path exists (the CLI looks; this module never does).
     pub exists: &'a dyn Fn(&str) -> bool,
 }
@@ -228,6 +235,7 @@ fn build_time(
         match &found.what {
             What::Arg(pairs) => build_arg(found, pairs, target, out),
             What::Env(pairs) => build_env(found, pairs, target, out),
+            What::CargoBuild(build) => cargo_build(found, build, target, out),
             _ => {}
         }
     }
@@ -724,6 +732,66 @@ fn build_arg(
                 None => "the generated build stages declare it; pass it with --build-arg",
             };
             Verdict::Kept(format!("build_args = [{}] ({when})", toml_value(setting)))
+        };
+        out.push(found.line, &text, verdict);
+    }
+}
+
+/// A build stage's `cargo build`/`cargo install` with feature flags (oxigraph's
+/// `--no-default-features --features rustls-webpki,...`): kept as the service's `features`
+/// and `no_default_features`, which the generated build passes the same way, when it builds
+/// this service's package (no `-p`, or `-p` of it; no `--bin`, or `--bin` of it); the same
+/// when isogen.toml says so already, dropped when it says otherwise or for `--all-features`
+/// (no such setting: the features are to be listed).
+fn cargo_build(found: &Found, build: &stage::CargoBuild, target: &Target<'_>, out: &mut Carried) {
+    let Some(package) = target.cargo_package else {
+        return;
+    };
+    let other_package = build.package.as_deref().is_some_and(|p| p != package);
+    let other_bin = !build.bins.is_empty()
+        && !(target.service).is_some_and(|s| build.bins.iter().any(|b| b == s));
+    if other_package || other_bin {
+        return;
+    }
+    let text = format!("{} (build stage)", found.text);
+    if build.all_features {
+        let why = format!(
+            "`--all-features` has no setting; list the features the image needs in `features` \
+             in {}",
+            target.section
+        );
+        out.push(found.line, &text, Verdict::Dropped(why));
+    }
+    let existing = target.existing;
+    if !build.features.is_empty() {
+        let listed = existing.map_or(&[][..], |c| c.features.as_slice());
+        let verdict = if listed == build.features.as_slice() {
+            Verdict::Same
+        } else if !listed.is_empty() {
+            Verdict::Dropped(format!("isogen.toml lists features = {listed:?} already"))
+        } else {
+            out.settings.features = build.features.clone();
+            Verdict::Kept(format!(
+                "features = {:?} (the generated build passes them to cargo)",
+                build.features
+            ))
+        };
+        out.push(found.line, &text, verdict);
+    }
+    if build.no_default_features {
+        let verdict = match existing.and_then(|c| c.no_default_features) {
+            Some(true) => Verdict::Same,
+            Some(false) => {
+                Verdict::Dropped("isogen.toml sets no_default_features = false already".into())
+            }
+            None => {
+                out.settings.no_default_features = true;
+                Verdict::Kept(
+                    "no_default_features = true (the generated build passes \
+                     --no-default-features)"
+                        .into(),
+                )
+            }
         };
         out.push(found.line, &text, verdict);
     }

@@ -33,6 +33,83 @@ pub enum What {
     StopSignal(String),
     /// `ARG` of a build stage: its names with their defaults, or why they could not be read.
     Arg(Result<Vec<(String, Option<String>)>, String>),
+    /// A build stage's `RUN` that runs `cargo build` or `cargo install`: the feature flags it
+    /// passes.
+    CargoBuild(CargoBuild),
+}
+
+/// What one `cargo build`/`cargo install` of a hand-written build stage passes (oxigraph's
+/// `cargo build --release -p oxigraph-cli --no-default-features --features rustls-webpki`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CargoBuild {
+    /// `-p`/`--package`, when given.
+    pub package: Option<String>,
+    /// `--bin`s, when given.
+    pub bins: Vec<String>,
+    /// Every feature of `--features`/`-F` (comma- or space-separated), in order.
+    pub features: Vec<String>,
+    pub no_default_features: bool,
+    pub all_features: bool,
+}
+
+/// The `cargo build`/`cargo install` commands of a shell-form `RUN` (words split as the shell
+/// splits them, by `shlex`; a command ends at `&&`, `||`, `;` (a word's last character
+/// too) or `|`). Only those that pass a
+/// feature flag: the others build as the generated stage does.
+pub fn cargo_builds(command: &str) -> Vec<CargoBuild> {
+    let Some(split) = shlex::split(command) else {
+        return Vec::new();
+    };
+    // `srv;` is `srv` and the end of the command.
+    let mut words = Vec::with_capacity(split.len());
+    for w in split {
+        match w.strip_suffix(';').filter(|s| !s.is_empty()) {
+            Some(word) => words.extend([word.to_string(), ";".to_string()]),
+            None => words.push(w),
+        }
+    }
+    let mut out = Vec::new();
+    let mut commands = words.split(|w| matches!(w.as_str(), "&&" | "||" | ";" | "|"));
+    for command in &mut commands {
+        let Some(at) = command.iter().position(|w| w == "cargo") else {
+            continue;
+        };
+        let rest = &command[at + 1..];
+        if !matches!(
+            rest.first().map(String::as_str),
+            Some("build" | "b" | "install")
+        ) {
+            continue;
+        }
+        let mut build = CargoBuild::default();
+        let mut words = rest[1..].iter();
+        while let Some(w) = words.next() {
+            let (flag, inline) = match w.split_once('=') {
+                Some((f, v)) if f.starts_with('-') => (f, Some(v.to_string())),
+                _ => (w.as_str(), None),
+            };
+            let mut value = || inline.clone().or_else(|| words.next().cloned());
+            match flag {
+                "--features" | "-F" => {
+                    let v = value().unwrap_or_default();
+                    build.features.extend(
+                        v.split([',', ' '])
+                            .filter(|f| !f.is_empty())
+                            .map(str::to_string),
+                    );
+                }
+                "--no-default-features" => build.no_default_features = true,
+                "--all-features" => build.all_features = true,
+                "-p" | "--package" => build.package = value(),
+                "--bin" => build.bins.extend(value()),
+                _ => {}
+            }
+        }
+        if !build.features.is_empty() || build.no_default_features || build.all_features {
+            out.push(build);
+        }
+    }
+    out
 }
 
 /// One instruction, where it is and how it reads.
@@ -174,6 +251,19 @@ fn build_stage_args(
                     text: one_line(text.get(start..end).unwrap_or_default(), escape),
                     what: What::Env(env_pairs(&e.arguments.value, escape)),
                 });
+                continue;
+            }
+            if let Instruction::Run(r) = instruction {
+                if let Command::Shell(command) = &r.arguments {
+                    let (start, end) = (r.run.span.start, command.span.end);
+                    for build in cargo_builds(&one_line_full(command.value, escape)) {
+                        out.push(Found {
+                            line: text[..start.min(text.len())].matches('\n').count() + 1,
+                            text: one_line(text.get(start..end).unwrap_or_default(), escape),
+                            what: What::CargoBuild(build),
+                        });
+                    }
+                }
                 continue;
             }
             let Instruction::Arg(a) = instruction else {
@@ -383,13 +473,18 @@ fn form(command: &Command<'_>, escape: char) -> Option<(usize, Form)> {
     }
 }
 
-/// The instruction's source on one line: continuations joined, whitespace squeezed, at most
-/// 72 characters.
-fn one_line(source: &str, escape: char) -> String {
+/// `source` with its line continuations joined and its whitespace runs made single spaces.
+fn one_line_full(source: &str, escape: char) -> String {
     let joined = source.replace(&format!("{escape}\r\n"), " ");
     let joined = joined.replace(&format!("{escape}\n"), " ");
     let words: Vec<&str> = joined.split_whitespace().collect();
-    let line = words.join(" ");
+    words.join(" ")
+}
+
+/// The instruction's source on one line: continuations joined, whitespace squeezed, at most
+/// 72 characters.
+fn one_line(source: &str, escape: char) -> String {
+    let line = one_line_full(source, escape);
     if line.chars().count() > 72 {
         let short: String = line.chars().take(71).collect();
         format!("{short}…")
@@ -483,5 +578,31 @@ mod tests {
     fn a_broken_file_names_the_line() {
         let err = final_stage("FROM a\nCMD [\"x\"\nENV\n").unwrap_err();
         assert!(err.starts_with("line "), "{err}");
+    }
+
+    #[test]
+    fn cargo_builds_are_read_as_the_shell_splits_them() {
+        let got = cargo_builds(
+            "cargo fetch && cargo build --release --package=srv -F 'a b' --features c,d --bin srv; \
+             cargo test --features x | tee log && cargo install --path . --no-default-features",
+        );
+        assert_eq!(
+            got,
+            [
+                CargoBuild {
+                    package: Some("srv".into()),
+                    bins: vec!["srv".into()],
+                    features: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+                    ..CargoBuild::default()
+                },
+                CargoBuild {
+                    no_default_features: true,
+                    ..CargoBuild::default()
+                },
+            ]
+        );
+        // A plain build passes nothing to keep; an unbalanced quote reads as nothing.
+        assert_eq!(cargo_builds("cargo build --release"), []);
+        assert_eq!(cargo_builds("cargo build --features 'x"), []);
     }
 }

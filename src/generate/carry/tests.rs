@@ -14,6 +14,7 @@ fn target(generated: &'static str) -> Target<'static> {
         uid: 10001,
         takes_workdir: generated == CARGO_GENERATED,
         package_dir: "",
+        cargo_package: (generated == CARGO_GENERATED).then_some("lldap"),
         exists: &|_| false,
     }
 }
@@ -524,4 +525,71 @@ fn a_build_stages_env_is_kept_in_build_args_unless_the_build_image_sets_it() {
         settings.env,
         [("RUST_LOG".to_string(), "info".to_string())].into()
     );
+}
+
+#[test]
+fn a_hand_written_cargo_builds_feature_flags_are_kept_as_the_services_features() {
+    // oxigraph's builder: features the image was built with, which a build with the
+    // defaults would silently lose.
+    let hand = "FROM rust:1 AS builder\nCOPY . .\n\
+                RUN apt-get update && cargo build --release -p lldap --no-default-features \\\n  \
+                --features rustls-webpki,geosparql -F \"http2 otel\" && strip x\n\
+                RUN cargo build -p other-tool --features debug\n\
+                RUN cargo build --bin lldap-migrate --features migrate\n\
+                FROM debian:12-slim\nCOPY --from=builder /target/release/lldap /app/lldap\n\
+                CMD [\"/app/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert_eq!(
+        settings.features,
+        ["rustls-webpki", "geosparql", "http2", "otel"]
+    );
+    assert!(settings.no_default_features);
+    let cargo: Vec<&Verdict> = (items.iter())
+        .filter(|(text, _)| text.contains("cargo build"))
+        .map(|(_, v)| v)
+        .collect();
+    // Another package's and another binary's builds are not this service's.
+    assert_eq!(cargo.len(), 2, "{items:?}");
+    assert!(matches!(cargo[0], Verdict::Kept(w) if w.starts_with("features = [\"rustls-webpki\"")));
+    assert!(matches!(cargo[1], Verdict::Kept(w) if w.starts_with("no_default_features = true")));
+    // A Node service's hand-written file has no cargo features to keep.
+    let (items, settings) = verdicts(hand, NODE_GENERATED);
+    assert!(settings.features.is_empty() && !settings.no_default_features);
+    assert!(!items.iter().any(|(text, _)| text.contains("cargo build")));
+}
+
+#[test]
+fn cargo_features_isogen_toml_sets_already_are_the_same_or_dropped_and_all_features_is_named() {
+    let hand = "FROM rust:1 AS builder\nRUN cargo install --path . --features=tls\n\
+                RUN cargo build --all-features\n\
+                FROM debian:12-slim\nCOPY --from=builder /usr/local/cargo/bin/lldap /app/lldap\n\
+                CMD [\"/app/lldap\"]\n";
+    let config: crate::config::Config = crate::config::Config::parse(
+        "[generate.services.x]\nfeatures = [\"tls\"]\n",
+        "isogen.toml".as_ref(),
+    )
+    .unwrap();
+    let mut t = target(CARGO_GENERATED);
+    t.existing = config.generate.service("x");
+    let c = carry(hand, &t).unwrap();
+    let of_line = |line: usize| -> Vec<&Verdict> {
+        (c.items.iter())
+            .filter(|i| i.line == line)
+            .map(|i| &i.verdict)
+            .collect()
+    };
+    assert_eq!(of_line(2), [&Verdict::Same]);
+    assert!(
+        matches!(of_line(3)[..], [Verdict::Dropped(w)] if w.contains("`--all-features` has no setting"))
+    );
+    assert!(c.settings.features.is_empty());
+    // Listed otherwise: dropped, naming what isogen.toml says.
+    let config: crate::config::Config = crate::config::Config::parse(
+        "[generate.services.x]\nfeatures = [\"rustls\"]\n",
+        "isogen.toml".as_ref(),
+    )
+    .unwrap();
+    t.existing = config.generate.service("x");
+    let c = carry(hand, &t).unwrap();
+    assert!(matches!(&c.items[0].verdict, Verdict::Dropped(w) if w.contains("[\"rustls\"]")));
 }

@@ -81,6 +81,13 @@ pub fn add(text: &str, service: &str, settings: &Settings) -> Result<String, Str
         let args = Array::from_iter(&settings.args);
         section.insert("args", Item::Value(Value::Array(args)));
     }
+    if !settings.features.is_empty() {
+        let features = Array::from_iter(&settings.features);
+        section.insert("features", Item::Value(Value::Array(features)));
+    }
+    if settings.no_default_features {
+        section.insert("no_default_features", Item::Value(Value::from(true)));
+    }
     Ok(doc.to_string())
 }
 
