@@ -114,6 +114,11 @@ pub(super) fn mark_library_tools(
     first: usize,
 ) {
     let mut found: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+    // The workspace crates each package with binaries uses, each worked out once.
+    let users: Vec<(usize, Vec<usize>)> = (0..packages.len())
+        .filter(|&j| (packages[j].cargo.as_ref()).is_some_and(|u| !u.bins.is_empty()))
+        .map(|j| (j, super::server_lib::closure(packages, j, first)))
+        .collect();
     for i in 0..packages.len() {
         let Some(c) = packages[i].cargo.as_ref() else {
             continue;
@@ -121,14 +126,9 @@ pub(super) fn mark_library_tools(
         if c.lib.is_none() || c.bins.is_empty() || c.frameworks.is_empty() {
             continue;
         }
-        let user = (0..packages.len()).find(|&j| {
-            j != i
-                && packages[j]
-                    .cargo
-                    .as_ref()
-                    .is_some_and(|u| !u.bins.is_empty())
-                && super::server_lib::closure(packages, j, first).contains(&i)
-        });
+        let user = (users.iter())
+            .find(|(j, uses)| *j != i && uses.contains(&i))
+            .map(|(j, _)| *j);
         let Some(user) = user else {
             continue;
         };
