@@ -30,9 +30,7 @@ pub fn carry_into(
     section: &str,
     (config, ws): (&Config, &Workspace),
 ) -> std::result::Result<carry::Carried, String> {
-    let package = (ws.services.iter())
-        .find(|s| s.name == file.service)
-        .map(|s| ws.service_package(s));
+    let package = service_package(ws, &file.service);
     let ecosystem = package.map_or(Ecosystem::Pnpm, |p| p.ecosystem);
     let exists = |rel: &str| isogen::fsio::exists(ws.root.join(rel));
     let target = Target {
@@ -49,6 +47,13 @@ pub fn carry_into(
         exists: &exists,
     };
     carry::carry(text, &target)
+}
+
+/// The package of the service named `name`, when the workspace has it.
+fn service_package<'w>(ws: &'w Workspace, name: &str) -> Option<&'w isogen::workspace::Package> {
+    (ws.services.iter())
+        .find(|s| s.name == name)
+        .map(|s| ws.service_package(s))
 }
 
 /// Reads the hand-written Dockerfiles among `files` (under `root`) and what to keep of them.
@@ -87,11 +92,18 @@ pub fn hand_written(
                 continue;
             }
         };
+        // A Cargo service's build stages are read for `cargo build`'s feature flags too.
+        let cargo =
+            service_package(ws, &file.service).is_some_and(|p| p.ecosystem == Ecosystem::Cargo);
+        let build = if cargo {
+            "build stages' ARGs, ENVs and cargo feature flags"
+        } else {
+            "build stages' ARGs and ENVs"
+        };
         let _ = writeln!(
             report,
-            "{} is hand-written; --force replaces it. Its final stage's settings and build \
-             stages' ARGs and ENVs (kept ones go \
-             to {section} of isogen.toml):",
+            "{} is hand-written; --force replaces it. Its final stage's settings and {build} \
+             (kept ones go to {section} of isogen.toml):",
             file.path
         );
         for item in &carried.items {

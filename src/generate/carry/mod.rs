@@ -617,6 +617,13 @@ fn env(
                  image does not have"
                     .into(),
             )
+        } else if key == "DEBIAN_FRONTEND" {
+            Verdict::Dropped(
+                "it keeps apt from prompting in the hand-written image's own installs; the \
+                 generated image installs its runtime packages in its build, and nothing \
+                 in the service reads it"
+                    .into(),
+            )
         } else {
             out.settings.env.insert(key.clone(), value.clone());
             Verdict::Kept(format!(

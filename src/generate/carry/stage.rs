@@ -57,9 +57,29 @@ pub struct CargoBuild {
 /// too) or `|`). Only those that pass a
 /// feature flag: the others build as the generated stage does.
 pub fn cargo_builds(command: &str) -> Vec<CargoBuild> {
-    let Some(split) = shlex::split(command) else {
-        return Vec::new();
+    match shlex::split(command) {
+        Some(split) => cargo_builds_of(split),
+        None => Vec::new(),
+    }
+}
+
+/// The `cargo build`/`cargo install` commands of an exec-form `RUN` (`RUN ["cargo", "build",
+/// "--features", "tls"]`, run as listed, no shell), or of the script a shell runs with `-c`
+/// (`RUN ["/bin/sh", "-c", "cargo build -F tls"]`).
+pub fn cargo_builds_exec(list: &[String]) -> Vec<CargoBuild> {
+    let shell = |w: &str| {
+        matches!(
+            w.rsplit('/').next(),
+            Some("sh" | "bash" | "dash" | "ash" | "zsh")
+        )
     };
+    match list {
+        [sh, c, script, ..] if shell(sh) && c == "-c" => cargo_builds(script),
+        _ => cargo_builds_of(list.to_vec()),
+    }
+}
+
+fn cargo_builds_of(split: Vec<String>) -> Vec<CargoBuild> {
     // `srv;` is `srv` and the end of the command.
     let mut words = Vec::with_capacity(split.len());
     for w in split {
@@ -254,15 +274,25 @@ fn build_stage_args(
                 continue;
             }
             if let Instruction::Run(r) = instruction {
-                if let Command::Shell(command) = &r.arguments {
-                    let (start, end) = (r.run.span.start, command.span.end);
-                    for build in cargo_builds(&one_line_full(command.value, escape)) {
-                        out.push(Found {
-                            line: text[..start.min(text.len())].matches('\n').count() + 1,
-                            text: one_line(text.get(start..end).unwrap_or_default(), escape),
-                            what: What::CargoBuild(build),
-                        });
+                let (builds, end) = match &r.arguments {
+                    Command::Shell(command) => (
+                        cargo_builds(&one_line_full(command.value, escape)),
+                        command.span.end,
+                    ),
+                    Command::Exec(list) => {
+                        let words: Vec<String> =
+                            list.value.iter().map(|w| w.value.to_string()).collect();
+                        (cargo_builds_exec(&words), list.span.end)
                     }
+                    _ => (Vec::new(), 0),
+                };
+                let start = r.run.span.start;
+                for build in builds {
+                    out.push(Found {
+                        line: text[..start.min(text.len())].matches('\n').count() + 1,
+                        text: one_line(text.get(start..end).unwrap_or_default(), escape),
+                        what: What::CargoBuild(build),
+                    });
                 }
                 continue;
             }
@@ -604,5 +634,31 @@ mod tests {
         // A plain build passes nothing to keep; an unbalanced quote reads as nothing.
         assert_eq!(cargo_builds("cargo build --release"), []);
         assert_eq!(cargo_builds("cargo build --features 'x"), []);
+    }
+
+    #[test]
+    fn an_exec_form_run_is_read_as_its_words_or_as_the_script_of_sh_c() {
+        let words = |list: &[&str]| -> Vec<String> { list.iter().map(|w| w.to_string()).collect() };
+        let tls = CargoBuild {
+            features: vec!["tls".into()],
+            ..CargoBuild::default()
+        };
+        assert_eq!(
+            cargo_builds_exec(&words(&["cargo", "build", "--features", "tls"])),
+            std::slice::from_ref(&tls)
+        );
+        assert_eq!(
+            cargo_builds_exec(&words(&[
+                "/bin/sh",
+                "-c",
+                "cargo fetch && cargo build -F tls"
+            ])),
+            [tls]
+        );
+        // Without a shell, `&&` is a word like any other: still one command.
+        assert_eq!(
+            cargo_builds_exec(&words(&["cargo", "build", "--release"])),
+            []
+        );
     }
 }

@@ -84,6 +84,19 @@ fn corepack_and_npm_config_variables_in_either_case_are_dropped() {
     );
 }
 
+/// warpgate's runtime stage: `ENV DEBIAN_FRONTEND=noninteractive` is for its own `apt-get`
+/// installs, not a setting of the service (the generated image installs its packages itself).
+#[test]
+fn debian_frontend_in_the_final_stage_is_dropped_as_apts() {
+    let hand = "FROM debian:12-slim\nENV DEBIAN_FRONTEND=noninteractive RUST_LOG=info\nRUN apt-get update && apt-get install -y ca-certificates\nCOPY lldap /app/lldap\nCMD [\"/app/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(
+        matches!(of(&items, "ENV DEBIAN_FRONTEND"), Verdict::Dropped(why) if why.contains("apt")),
+        "{items:?}"
+    );
+    assert_eq!(settings.env.keys().collect::<Vec<_>>(), ["RUST_LOG"]);
+}
+
 #[test]
 fn the_same_entry_at_another_path_is_the_same_command() {
     let hand = "FROM node:20\nWORKDIR /usr/src/app\nCMD [\"node\", \"dist/main\"]\n";
@@ -545,7 +558,7 @@ fn a_hand_written_cargo_builds_feature_flags_are_kept_as_the_services_features()
     );
     assert!(settings.no_default_features);
     let cargo: Vec<&Verdict> = (items.iter())
-        .filter(|(text, _)| text.contains("cargo build"))
+        .filter(|(text, _)| text.contains("cargo"))
         .map(|(_, v)| v)
         .collect();
     // Another package's and another binary's builds are not this service's.
@@ -556,6 +569,16 @@ fn a_hand_written_cargo_builds_feature_flags_are_kept_as_the_services_features()
     let (items, settings) = verdicts(hand, NODE_GENERATED);
     assert!(settings.features.is_empty() && !settings.no_default_features);
     assert!(!items.iter().any(|(text, _)| text.contains("cargo build")));
+}
+
+#[test]
+fn an_exec_form_cargo_build_keeps_its_features_too() {
+    let hand = "FROM rust:1 AS builder\nCOPY . .\n\
+                RUN [\"cargo\", \"build\", \"--release\", \"--features\", \"tls,metrics\"]\n\
+                FROM debian:12-slim\nCOPY --from=builder /target/release/lldap /app/lldap\n\
+                CMD [\"/app/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert_eq!(settings.features, ["tls", "metrics"], "{items:?}");
 }
 
 #[test]
