@@ -191,6 +191,14 @@ fn compare(
             shown(generated)
         ));
     }
+    if let Some((file, how)) = typescript_source(argv) {
+        return Verdict::Dropped(format!(
+            "it runs the TypeScript source {file} {how} at start, which needs that toolchain in \
+             the image; the generated image runs the build's output instead ({}), so there is \
+             nothing to set{init_note}",
+            shown(generated)
+        ));
+    }
     match same_entry(argv, generated, hand_workdir, generated_workdir) {
         Some((options, args)) => {
             let mut notes = Vec::new();
@@ -222,6 +230,36 @@ fn compare(
             target.section
         )),
     }
+}
+
+/// Runners and loaders that compile TypeScript when the process starts.
+const TS_RUNNERS: &[&str] = &["tsx", "ts-node", "ts-node-dev", "ts-node-esm", "bun"];
+
+/// The TypeScript file a hand-written command runs from source and how (`node --import tsx
+/// src/main.ts`, `node -r ts-node/register src/main.ts`, `tsx src/main.ts`, plain `node
+/// src/main.ts` with Node's type stripping), when it does.
+fn typescript_source(argv: &[String]) -> Option<(&str, String)> {
+    let file = argv.iter().skip(1).find(|w| {
+        !w.starts_with('-')
+            && [".ts", ".mts", ".cts"].iter().any(|e| w.ends_with(e))
+            && !w.ends_with(".d.ts")
+    })?;
+    let program = base(argv.first()?);
+    if TS_RUNNERS.contains(&program) {
+        return Some((file, format!("with `{program}`")));
+    }
+    let loader = argv.windows(2).find_map(|w| {
+        let is_preload = matches!(
+            w[0].as_str(),
+            "--import" | "-r" | "--require" | "--loader" | "--experimental-loader"
+        );
+        let name = w[1].split('/').next().unwrap_or_default();
+        (is_preload && TS_RUNNERS.contains(&name)).then(|| format!("through `{} {}`", w[0], w[1]))
+    });
+    Some((
+        file,
+        loader.unwrap_or_else(|| "with Node's type stripping".into()),
+    ))
 }
 
 /// `argv` without the init (tini) or the entrypoint script that starts the real command, and

@@ -616,3 +616,30 @@ fn cargo_features_isogen_toml_sets_already_are_the_same_or_dropped_and_all_featu
     let c = carry(hand, &t).unwrap();
     assert!(matches!(&c.items[0].verdict, Verdict::Dropped(w) if w.contains("[\"rustls\"]")));
 }
+
+/// erxes' hand-written Dockerfiles run `node --import tsx` on sources: the fix is not a `cmd`
+/// (that would put the toolchain back), the generated image runs the build's output.
+#[test]
+fn a_command_running_typescript_sources_is_dropped_naming_the_loader() {
+    for (cmd, how) in [
+        (
+            "[\"node\", \"--import\", \"tsx\", \"services/api/src/main.ts\"]",
+            "`--import tsx`",
+        ),
+        (
+            "[\"node\", \"-r\", \"ts-node/register\", \"src/main.ts\"]",
+            "`-r ts-node/register`",
+        ),
+        ("[\"tsx\", \"src/main.ts\"]", "with `tsx`"),
+        ("[\"node\", \"src/main.ts\"]", "type stripping"),
+    ] {
+        let hand = format!("FROM node:22-slim\nWORKDIR /app\nCOPY . .\nCMD {cmd}\n");
+        let (items, settings) = verdicts(&hand, NODE_GENERATED);
+        assert!(
+            matches!(of(&items, "CMD"), Verdict::Dropped(why)
+                if why.contains(how) && why.contains("dist/main.js") && !why.contains("set `cmd`")),
+            "{cmd}: {items:?}"
+        );
+        assert!(settings.cmd.is_none());
+    }
+}
