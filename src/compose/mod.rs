@@ -2,7 +2,8 @@
 //! together, as teams hand-write one per workspace: each service built from its Dockerfile
 //! (context `.`), its image name (`[generate] image_name`, tag `${TAG:-latest}`), its port and
 //! health check, the non-root user of its image, a read-only root file system with a tmpfs
-//! `/tmp`, and `depends_on` / `profiles` from `[compose.services.<name>]`.
+//! `/tmp`, and `depends_on` / `profiles` from `[compose.services.<name>]` (a dependency that is
+//! a `kind = "job"` is waited for until it exits 0).
 //!
 //! It builds the file (through generate's writer: header, drift check, never over a
 //! hand-written file) and nothing else: it never runs docker and never reads images.
@@ -18,7 +19,7 @@ use serde_saphyr::DoubleQuoted;
 pub use cfg::ComposeConfig;
 
 use crate::error::{Error, Result};
-use crate::generate::cfg::Healthcheck;
+use crate::generate::cfg::{Healthcheck, ServiceKind};
 use crate::generate::{image_name::image_name, GenerateConfig, GeneratedFile};
 use crate::workspace::{Service, Workspace};
 
@@ -138,8 +139,14 @@ fn service(
         .unwrap_or_default()
         .iter()
         .map(|d| {
-            let healthy = generate.service(d).is_some_and(|o| o.healthcheck.is_some());
-            let condition = if healthy {
+            let theirs = generate.service(d);
+            // A one-shot job (a migration) is waited for until it exits 0, as compose's
+            // `service_completed_successfully` does; a server until healthy, or started.
+            let job = theirs.and_then(|o| o.kind) == Some(ServiceKind::Job);
+            let healthy = theirs.is_some_and(|o| o.healthcheck.is_some());
+            let condition = if job {
+                "service_completed_successfully"
+            } else if healthy {
                 "service_healthy"
             } else {
                 "service_started"

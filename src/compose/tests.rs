@@ -141,6 +141,32 @@ fn services_example_compose_file() {
     );
 }
 
+/// A migration job that a server depends on: compose waits until it exits 0, not merely
+/// until it started (which would start the server against an unmigrated database).
+#[test]
+fn a_job_dependency_is_waited_for_until_it_completes() {
+    let (ws, config) = load(
+        "[generate.services.inventory-sync]\nkind = \"job\"\n\
+         [compose.services.gateway]\ndepends_on = [\"inventory-sync\", \"catalog\"]\n",
+    );
+    let text = file(
+        &ws,
+        &config.generate,
+        &config.compose,
+        Path::new("isogen.toml"),
+    )
+    .unwrap()
+    .text();
+    validate(&text);
+    let value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let depends = &value["services"]["gateway"]["depends_on"];
+    assert_eq!(
+        depends["inventory-sync"]["condition"],
+        "service_completed_successfully"
+    );
+    assert_eq!(depends["catalog"]["condition"], "service_started");
+}
+
 #[test]
 fn with_no_config_every_service_still_runs() {
     let (ws, config) = load("");
