@@ -1984,3 +1984,34 @@ fn a_root_built_dockerfile_names_the_package_entry_and_its_arguments() {
         "{dockerfile}"
     );
 }
+
+/// liam-hq/liam: `frontend/apps/assets` (`build: node scripts/build.js`, writing Vercel's
+/// `.vercel/output`) and `frontend/apps/erd-sample` (`build` runs another package's CLI into
+/// `dist`) have no start script, no `main` and a `vercel.json`: Vercel builds and serves them.
+/// Their `build` running `node <file>` made them services generate refused with `"main":
+/// "dist/main.js"` (a fix that cannot work), so the first run on liam exited 2 for both. They
+/// are not services, `list` says why, and the Node service beside them (with a vercel.json
+/// too, but started by `node server.js`) is generated.
+#[test]
+fn a_vercel_deployed_package_nothing_starts_is_no_service() {
+    let ws = crate::fixture_copy::copy("pnpm10-vercel-static", false);
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    for dir in ["apps/assets", "apps/erd-sample"] {
+        let row = list.lines().find(|l| l.contains(dir)).unwrap();
+        assert!(row.starts_with("not a service"), "{list}");
+        assert!(
+            row.contains("its vercel.json says Vercel builds and serves it"),
+            "{list}"
+        );
+    }
+    let web = list.lines().find(|l| l.contains("apps/web")).unwrap();
+    assert!(web.starts_with("service"), "{list}");
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/web/server.js\"]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("apps/assets/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+}
