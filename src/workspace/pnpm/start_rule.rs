@@ -108,7 +108,10 @@ fn plainly_not_a_service(package: &Package, node: &super::NodePackage) -> bool {
 /// and `erd-sample`, whose `build` runs another package's CLI into `dist`). Its `build`
 /// running `node <file>` is then a build step, not a server.
 fn vercel_deployed(node: &super::NodePackage) -> bool {
-    node.folder.top_level.iter().any(|e| e.name == "vercel.json")
+    node.folder
+        .top_level
+        .iter()
+        .any(|e| e.name == "vercel.json")
 }
 
 /// Programs whose build is a front end (static files, a browser bundle), never a Node server.
