@@ -366,12 +366,10 @@ fn discovery_warnings(
     );
     warn(said, cli::elsewhere::deployed_tools(dir, ws, config)?);
     warn(said, cli::deployed::warnings(dir, ws, config)?);
-    if ws.pnpm.as_ref().is_some_and(|p| p.globs.is_empty()) {
-        warn(said, [format!(
-            "{}: no `packages:` globs, so the pnpm workspace has no packages besides its root (add globs such as `- services/*`)",
-            isogen::workspace::pnpm::WORKSPACE_FILE
-        )]);
-    }
+    warn(
+        said,
+        (ws.pnpm.as_ref()).and_then(isogen::workspace::pnpm::no_packages_warning),
+    );
     Ok(())
 }
 

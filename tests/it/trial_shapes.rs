@@ -1984,3 +1984,66 @@ fn a_root_built_dockerfile_names_the_package_entry_and_its_arguments() {
         "{dockerfile}"
     );
 }
+
+/// liam-hq/liam: `frontend/apps/assets` (`build: node scripts/build.js`, writing Vercel's
+/// `.vercel/output`) and `frontend/apps/erd-sample` (`build` runs another package's CLI into
+/// `dist`) have no start script, no `main` and a `vercel.json`: Vercel builds and serves them.
+/// Their `build` running `node <file>` made them services generate refused with `"main":
+/// "dist/main.js"` (a fix that cannot work), so the first run on liam exited 2 for both. They
+/// are not services, `list` says why, and the Node service beside them (with a vercel.json
+/// too, but started by `node server.js`) is generated.
+#[test]
+fn a_vercel_deployed_package_nothing_starts_is_no_service() {
+    let ws = crate::fixture_copy::copy("pnpm10-vercel-static", false);
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8(list.get_output().stdout.clone()).unwrap();
+    for dir in ["apps/assets", "apps/erd-sample"] {
+        let row = list.lines().find(|l| l.contains(dir)).unwrap();
+        assert!(row.starts_with("not a service"), "{list}");
+        assert!(
+            row.contains("its vercel.json says Vercel builds and serves it"),
+            "{list}"
+        );
+    }
+    let web = list.lines().find(|l| l.contains("apps/web")).unwrap();
+    assert!(web.starts_with("service"), "{list}");
+    let (stdout, stderr) = dry_run(ws.path());
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/web/server.js\"]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("apps/assets/Dockerfile"), "{stdout}");
+    assert!(!stderr.contains("dist/main.js"), "{stderr}");
+}
+
+/// AmruthPillai/Reactive-Resume: an Nx single-package repository. Its pnpm-workspace.yaml
+/// holds only `onlyBuiltDependencies` (no `packages:`), `apps/server` has a project.json and
+/// no package.json, and the root package.json's `start` runs `node dist/apps/server/main`.
+/// `isogen list` printed only "no package is a service" (not the warning generate gave), and
+/// generate's warning told the user to "add globs such as `- services/*`", folders that hold
+/// no package. Both now say the same: the root's start script, that isogen never builds the
+/// root, and what would work.
+#[test]
+fn a_single_package_repository_whose_root_starts_the_server_is_named_by_list_and_generate() {
+    let ws = crate::fixture_copy::copy("pnpm10-nx-root", false);
+    let said = "pnpm-workspace.yaml: no `packages:` globs, so the pnpm workspace has no packages \
+                besides its root, and the root package.json's `start` script runs `node \
+                dist/apps/server/main`: isogen builds one image per workspace package, never \
+                the workspace root";
+    let list = isogen().arg("list").arg(ws.path()).assert().success();
+    let stderr = String::from_utf8(list.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains(said), "{stderr}");
+    assert!(
+        stderr.contains("no package is a service: `isogen generate` would exit 2"),
+        "{stderr}"
+    );
+    let out = isogen()
+        .args(["generate", "--check"])
+        .arg(ws.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains(said), "{stderr}");
+    assert!(!stderr.contains("services/*"), "{stderr}");
+    assert!(stderr.contains("no services found"), "{stderr}");
+}

@@ -142,6 +142,10 @@ pub struct PnpmWorkspace {
     /// `"@saleor/app-sdk": "link:../../node_modules/@saleor/app-sdk"` (one copy for all): used
     /// by design, so the root-dependencies note leaves them out.
     pub root_links: BTreeSet<String>,
+    /// The root package.json's start script (`start`, else `start:prod`) and its command
+    /// (Reactive-Resume's `node dist/apps/server/main`): what a single-package repository
+    /// runs, which isogen does not build (see [`no_packages_warning`]).
+    pub root_start: Option<(String, String)>,
     /// Root `tsconfig*.json` files, sorted.
     pub tsconfigs: Vec<String>,
     /// The root's Turborepo config file (`turbo.json` or `turbo.jsonc`), when there is one:
@@ -635,4 +639,31 @@ fn add_services(ws: &mut Workspace, first: usize, config: &WorkspaceConfig) -> R
         }
     }
     Ok(())
+}
+
+/// The warning for a `pnpm-workspace.yaml` with no `packages:` globs (a pnpm 10 repository
+/// keeps only settings there, `onlyBuiltDependencies`): the workspace is its root alone, and
+/// isogen never builds the root. When the root package.json starts a server (an Nx
+/// single-package repository such as Reactive-Resume: `apps/server/project.json`, no
+/// package.json there), it says so and what would work, instead of "add `- services/*`",
+/// which names folders that are not packages. `generate` and `list` both say it.
+pub fn no_packages_warning(pnpm: &PnpmWorkspace) -> Option<String> {
+    if !pnpm.globs.is_empty() {
+        return None;
+    }
+    Some(match &pnpm.root_start {
+        None => format!(
+            "{WORKSPACE_FILE}: no `packages:` globs, so the pnpm workspace has no packages \
+             besides its root (add globs such as `- services/*`)"
+        ),
+        Some((script, command)) => format!(
+            "{WORKSPACE_FILE}: no `packages:` globs, so the pnpm workspace has no packages \
+             besides its root, and the root package.json's `{script}` script runs `{command}`: \
+             isogen builds one image per workspace package, never the workspace root (a \
+             single-package repository, such as an Nx workspace whose apps have a project.json \
+             and no package.json); give the app a package.json of its own (its dependencies, \
+             a `start` script) and list its folder in `packages:`, or keep the repository's own \
+             Dockerfile"
+        ),
+    })
 }

@@ -107,6 +107,10 @@ fn read_root_manifest(
     patches: &mut BTreeSet<String>,
 ) -> Result<()> {
     pnpm.root_npm_workspaces = json.get("workspaces").is_some_and(|w| !w.is_null());
+    pnpm.root_start = ["start", "start:prod"].iter().find_map(|name| {
+        let command = json.pointer(&format!("/scripts/{name}"))?.as_str()?;
+        Some((name.to_string(), command.to_string()))
+    });
     for field in ["optionalDependencies", "devDependencies", "dependencies"] {
         if let Some(Value::Object(deps)) = json.get(field) {
             for (k, v) in deps {

@@ -13,7 +13,9 @@
 //! (no `main`, `exports` or `bin`: a browser extension, a static site, a single-page app) and
 //! neither its `build` nor its `dev` script shows a Node server (`tsx watch src/server.ts`,
 //! `tsup`, `tsc` without a front-end tool): that one stays a service `generate` refuses with
-//! the fixes. A Next.js app there with no start script stays a service (it runs `next start`).
+//! the fixes, unless its folder holds a `vercel.json` (Vercel builds and serves it: its
+//! `build` running `node scripts/build.js` is a build step). A Next.js app there with no
+//! start script stays a service (it runs `next start`).
 //! A static front end (its start script runs `vite preview`, `serve -s dist`, ...: see
 //! `front_end`) is never a service, wherever it lies, nor is an AWS Lambda handler nothing
 //! starts (see `lambda`).
@@ -95,7 +97,21 @@ fn not_started(node: &super::NodePackage) -> bool {
 fn plainly_not_a_service(package: &Package, node: &super::NodePackage) -> bool {
     library_reason(node).is_some()
         || (node.bin.is_some() && cli_name(package).is_some())
-        || (node.service_entry().is_none() && node.next.is_none() && !builds_a_server(node))
+        || (node.service_entry().is_none()
+            && node.next.is_none()
+            && (!builds_a_server(node) || vercel_deployed(node)))
+}
+
+/// Whether the package's folder holds a `vercel.json` (Vercel's project config): a package
+/// nothing starts, with nothing `node` could run, that Vercel builds and serves (liam's
+/// `frontend/apps/assets`, whose `build` is `node scripts/build.js` writing `.vercel/output`,
+/// and `erd-sample`, whose `build` runs another package's CLI into `dist`). Its `build`
+/// running `node <file>` is then a build step, not a server.
+fn vercel_deployed(node: &super::NodePackage) -> bool {
+    node.folder
+        .top_level
+        .iter()
+        .any(|e| e.name == "vercel.json")
 }
 
 /// Programs whose build is a front end (static files, a browser bundle), never a Node server.
@@ -166,8 +182,19 @@ pub fn nothing_starts_reason(package: &Package) -> Option<String> {
              then runs `next start`)"
         ));
     }
-    let front_end = node.service_entry().is_none() && !builds_a_server(node);
-    (parent_folder(&package.dir).is_some() && front_end).then(|| {
+    let nothing_to_run = node.service_entry().is_none();
+    if parent_folder(&package.dir).is_none() || !nothing_to_run {
+        return None;
+    }
+    if vercel_deployed(node) {
+        return Some(
+            "nothing starts it: no start script, `main` or `bin`, and its vercel.json says \
+             Vercel builds and serves it; [workspace] services of isogen.toml makes it a \
+             service"
+                .to_string(),
+        );
+    }
+    (!builds_a_server(node)).then(|| {
         "nothing starts it: no start script, `main` or `bin`; [workspace] services of \
          isogen.toml makes it a service"
             .to_string()
