@@ -1984,3 +1984,25 @@ fn a_root_built_dockerfile_names_the_package_entry_and_its_arguments() {
         "{dockerfile}"
     );
 }
+
+/// usertour's `apps/server`: `"build": "prisma generate && nest build"`. The Prisma step before
+/// the build must not be the build script itself (the image built the server twice), and
+/// `const templatePath = ... join('src/email-templates', fileName)`, which the server reads,
+/// is no temporary folder it writes (`temp` inside `template`).
+#[test]
+fn a_build_script_that_generates_the_prisma_client_runs_once() {
+    let ws = crate::fixture_copy::copy("pnpm9-nest-prisma-build", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    let builds = stdout
+        .lines()
+        .filter(|l| l.contains("--filter @npb/server run build"))
+        .count();
+    assert_eq!(builds, 1, "{stdout}");
+    let generate =
+        "RUN pnpm --filter @npb/server exec prisma generate \\\n && mkdir -p /isogen/prisma";
+    let build = "RUN pnpm --filter @npb/server run build\n";
+    let (g, b) = (stdout.find(generate), stdout.find(build));
+    assert!(g.is_some() && b.is_some() && g < b, "{stdout}");
+    assert!(!stderr.contains("writes at run time"), "{stderr}");
+    assert!(!stderr.contains("writable"), "{stderr}");
+}
