@@ -78,13 +78,24 @@ fn node(
         return Vec::new();
     };
     let packages = std::iter::once(service.package).chain(service.build_closure.iter().copied());
+    // One of several processes of a package (firecrawl's `api-worker` beside `api`): only
+    // the listen calls of the package's files that this process's entry can load.
+    let siblings = (ws.services.iter())
+        .filter(|s| s.package == service.package)
+        .count();
+    let own = (siblings > 1)
+        .then(|| crate::generate::node::loadable::loadable(ws, pnpm, service, &service.entry))
+        .flatten();
     let mut out = Vec::new();
-    for p in packages.filter_map(|i| ws.packages.get(i)) {
+    for (i, p) in packages.filter_map(|i| Some((i, ws.packages.get(i)?))) {
         let Some(sources) = pnpm.sources.get(&p.dir) else {
             continue;
         };
         let declared = (p.external_deps.iter()).any(|d| FASTIFY_PACKAGES.contains(&d.as_str()));
-        for l in &sources.listens {
+        let loads = |file: &str| {
+            i != service.package || own.as_ref().is_none_or(|files| files.contains(file))
+        };
+        for l in sources.listens.iter().filter(|l| loads(&l.file)) {
             let fastify = l.fastify || declared;
             let site = format!("{}:{}", l.file, l.call.line);
             let env_fix = |var: &str| {

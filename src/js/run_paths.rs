@@ -264,13 +264,58 @@ fn segment_of(e: &Expression<'_>) -> Option<String> {
     }
 }
 
-/// Whether a binding or key name names a data folder (`dataDir`, `LOG_PATH`, `uploadFolder`).
+/// Whether a binding or key name names a data folder (`dataDir`, `LOG_PATH`, `uploadFolder`,
+/// `tmpdir`): one of its words (camelCase, `_`, `-`) is a data word or its plural, and its last
+/// word a folder word, or one word is both run together. Words, not substrings: usertour's
+/// `templatePath` (an email template it reads) is no `temp` folder, nor is a `logoPath` a
+/// log folder.
 fn data_folder_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    DATA_WORDS.iter().any(|w| lower.contains(w))
-        && FOLDER_WORDS
-            .iter()
-            .any(|w| lower.ends_with(w) || lower.ends_with(&format!("{w}s")))
+    let words = name_words(name);
+    let is = |word: &str, set: &[&str]| {
+        set.iter()
+            .any(|w| word == *w || word.strip_suffix('s') == Some(w))
+    };
+    let data = |word: &str| is(word, DATA_WORDS) || ["database", "temporary"].contains(&word);
+    let compound = |word: &str| {
+        DATA_WORDS.iter().any(|d| {
+            (word.strip_prefix(d))
+                .map(|rest| rest.strip_prefix('s').unwrap_or(rest))
+                .is_some_and(|rest| is(rest, FOLDER_WORDS))
+        })
+    };
+    match words.split_last() {
+        Some((last, rest)) => {
+            (is(last, FOLDER_WORDS) && rest.iter().any(|w| data(w)))
+                || words.iter().any(|w| compound(w))
+        }
+        None => false,
+    }
+}
+
+/// The words of an identifier, lower case: `uploadFolder` -> `upload`, `folder`;
+/// `LOG_PATH` -> `log`, `path`; `tmpDir2` -> `tmp`, `dir`.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphabetic() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_ascii_lowercase();
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
 }
 
 impl<'a> Visit<'a> for Finder<'_> {
@@ -426,6 +471,37 @@ mod tests {
     fn reads_absolute_paths_and_other_objects_are_not_writes() {
         let src = "import fs from 'fs'\nfs.readFileSync(path.join(process.cwd(), 'a'))\nfs.mkdirSync('/var/lib/x')\nclient.mkdir('data')\nconst logLevel = 'info'\nconst dataDir = env.DATA_DIR\n";
         assert_eq!(writes("a.ts", src), vec![]);
+    }
+
+    /// usertour's `compile-email-template.ts`: `templatePath` is read, and `temp` inside a
+    /// word is no temporary folder; whole words still are.
+    #[test]
+    fn data_folder_names_are_read_by_words() {
+        for name in [
+            "dataDir",
+            "LOG_PATH",
+            "uploadFolder",
+            "logsDir",
+            "tmpdir",
+            "cache-root",
+            "databasePath",
+            "uploads_paths",
+        ] {
+            assert!(data_folder_name(name), "{name}");
+        }
+        for name in [
+            "templatePath",
+            "logoPath",
+            "loginPath",
+            "dataset",
+            "metadataPath",
+            "logLevel",
+            "dirPath",
+        ] {
+            assert!(!data_folder_name(name), "{name}");
+        }
+        let src = "const templatePath =\n  process.env.NODE_ENV === 'production'\n    ? join(__dirname, '../../email-templates', fileName)\n    : join('src/email-templates', fileName);\nconst mjMail = await promises.readFile(templatePath, 'utf8');\n";
+        assert_eq!(writes("compile-email-template.ts", src), vec![]);
     }
 
     #[test]

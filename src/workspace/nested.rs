@@ -31,6 +31,37 @@ pub(super) fn not_a_workspace(root: &Path) -> Error {
         "not a workspace: no {} and no Cargo.toml with [workspace]",
         pnpm::WORKSPACE_FILE
     );
+    let single = single_pnpm_project(root);
+    let base = if single {
+        format!(
+            "{base}: its package.json and {LOCKFILE} make it a single pnpm project, which isogen \
+             does not read (it builds the packages a {ws} lists, with one {LOCKFILE} at the \
+             workspace root); a {ws} in a folder above whose `packages:` names this folder, \
+             and `pnpm install` run there, make it a workspace package isogen builds",
+            ws = pnpm::WORKSPACE_FILE,
+        )
+    } else {
+        base
+    };
+    let mut projects = Vec::new();
+    if !single {
+        single_projects_below(root, "", 0, &mut projects);
+    }
+    let base =
+        match projects.len() {
+            0 => base,
+            n => format!(
+            "{base}; single pnpm projects below it (package.json and {LOCKFILE}, no {}), which \
+             isogen does not read: {}{}",
+            pnpm::WORKSPACE_FILE,
+            projects.iter().take(MAX_NAMED).cloned().collect::<Vec<_>>().join(", "),
+            if n > MAX_NAMED {
+                format!(", and {} more", n - MAX_NAMED)
+            } else {
+                String::new()
+            }
+        ),
+        };
     let found = below(root, &Walked::new());
     let message = match found.first() {
         None => base,
@@ -49,6 +80,47 @@ pub(super) fn not_a_workspace(root: &Path) -> Error {
         }
     };
     Error::workspace(root, message)
+}
+
+/// pnpm's lockfile, which a single project keeps beside its package.json.
+const LOCKFILE: &str = "pnpm-lock.yaml";
+
+/// Whether `dir` is a pnpm project of its own: a package.json and a pnpm-lock.yaml, and no
+/// workspace file (firecrawl's `apps/api`, `apps/playwright-service-ts`).
+fn single_pnpm_project(dir: &Path) -> bool {
+    crate::fsio::is_file(dir.join("package.json"))
+        && crate::fsio::is_file(dir.join(LOCKFILE))
+        && !crate::fsio::is_file(dir.join(pnpm::WORKSPACE_FILE))
+}
+
+/// The single pnpm projects (see [`single_pnpm_project`]) below `rel`, a few folders deep, in
+/// walk order; not below one (its own folders are its code).
+fn single_projects_below(root: &Path, rel: &str, depth: usize, found: &mut Vec<String>) {
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = crate::fsio::read_dir(root.join(rel)) else {
+        return;
+    };
+    let mut folders: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !skipped(name))
+        .collect();
+    folders.sort_unstable();
+    for name in folders {
+        let child = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        if single_pnpm_project(&root.join(&child)) {
+            found.push(format!("{child}/"));
+        } else if !is_root(&root.join(&child)) {
+            single_projects_below(root, &child, depth + 1, found);
+        }
+    }
 }
 
 /// The Cargo workspaces (`[workspace]`; a lone crate there is more often a native addon a
@@ -313,6 +385,56 @@ mod tests {
             expected.insert(2, "packages/app/linked/");
         }
         assert_eq!(listed, expected);
+    }
+
+    /// mendableai/firecrawl: no workspace file anywhere; `apps/api` and
+    /// `apps/playwright-service-ts` are pnpm projects of their own (package.json and
+    /// pnpm-lock.yaml), `apps/rust-sdk` a crate. At the root the error names the projects; in
+    /// `apps/api` it says what the folder is and how to make it a workspace package.
+    #[test]
+    fn single_pnpm_projects_are_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for app in ["apps/api", "apps/playwright-service-ts"] {
+            write(root, &format!("{app}/package.json"), "{}");
+            write(
+                root,
+                &format!("{app}/pnpm-lock.yaml"),
+                "lockfileVersion: '9.0'\n",
+            );
+        }
+        write(
+            root,
+            "apps/api/sharedLibs/crawler/Cargo.toml",
+            "[package]\nname = \"crawler\"\n",
+        );
+        write(root, "apps/api/sub/x/package.json", "{}");
+        write(root, "apps/api/sub/x/pnpm-lock.yaml", "");
+        write(root, "apps/js-sdk/package.json", "{}");
+        write(
+            root,
+            "apps/rust-sdk/Cargo.toml",
+            "[package]\nname = \"sdk\"\n",
+        );
+        let message = not_a_workspace(root).to_string();
+        assert!(
+            message.contains("single pnpm projects below it (package.json and pnpm-lock.yaml, no pnpm-workspace.yaml), which isogen does not read: apps/api/, apps/playwright-service-ts/;"),
+            "{message}"
+        );
+        assert!(
+            message.contains("workspaces below it: apps/rust-sdk/;"),
+            "{message}"
+        );
+        let message = not_a_workspace(&root.join("apps/api")).to_string();
+        assert!(
+            message.contains("make it a single pnpm project, which isogen does not read"),
+            "{message}"
+        );
+        assert!(
+            message.contains("`packages:` names this folder"),
+            "{message}"
+        );
+        assert!(!message.contains("single pnpm projects below"), "{message}");
     }
 
     #[test]

@@ -2047,3 +2047,82 @@ fn a_single_package_repository_whose_root_starts_the_server_is_named_by_list_and
     assert!(!stderr.contains("services/*"), "{stderr}");
     assert!(stderr.contains("no services found"), "{stderr}");
 }
+
+/// usertour's `apps/server`: `"build": "prisma generate && nest build"`. The Prisma step before
+/// the build must not be the build script itself (the image built the server twice), and
+/// `const templatePath = ... join('src/email-templates', fileName)`, which the server reads,
+/// is no temporary folder it writes (`temp` inside `template`).
+#[test]
+fn a_build_script_that_generates_the_prisma_client_runs_once() {
+    let ws = crate::fixture_copy::copy("pnpm9-nest-prisma-build", false);
+    let (stdout, stderr) = dry_run(ws.path());
+    let builds = stdout
+        .lines()
+        .filter(|l| l.contains("--filter @npb/server run build"))
+        .count();
+    assert_eq!(builds, 1, "{stdout}");
+    let generate =
+        "RUN pnpm --filter @npb/server exec prisma generate \\\n && mkdir -p /isogen/prisma";
+    let build = "RUN pnpm --filter @npb/server run build\n";
+    let (g, b) = (stdout.find(generate), stdout.find(build));
+    assert!(g.is_some() && b.is_some() && g < b, "{stdout}");
+    assert!(!stderr.contains("writes at run time"), "{stderr}");
+    assert!(!stderr.contains("writable"), "{stderr}");
+}
+
+/// firecrawl's `apps/api`: one package deployed as three processes (docker-compose runs the
+/// worker from the same image; its entrypoint picks by `FLY_PROCESS_GROUP`): the production
+/// start `start:production` (`tsc && node dist/src/index.js`) beside `worker:production` and
+/// `index-worker:production`, each `node <another file>`. Each is a service with its own
+/// Dockerfile and CMD; `start:production:nobuild` and `flyio` run the same file as the start
+/// (no process of their own), `db:migrate:production` is a one-off task. The `localhost`
+/// listen of `src/index.ts` is named for `api` only: the workers never load that file.
+#[test]
+fn production_scripts_of_other_files_are_processes_beside_the_start() {
+    let ws = crate::fixture_copy::copy("pnpm9-worker-scripts", true);
+    let list = isogen()
+        .arg("list")
+        .arg(ws.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list = String::from_utf8(list).unwrap();
+    assert!(
+        list.contains("[services: api, api-index-worker, api-worker]"),
+        "{list}"
+    );
+    let (stdout, stderr) = dry_run(ws.path());
+    for (service, file) in [
+        ("api", "dist/src/index.js"),
+        ("api-worker", "dist/src/services/queue-worker.js"),
+        (
+            "api-index-worker",
+            "dist/src/services/indexing/index-worker.js",
+        ),
+    ] {
+        let header = format!("==> apps/api/{service}.Dockerfile <==\n");
+        let at = stdout
+            .find(&header)
+            .unwrap_or_else(|| panic!("{service}: {stdout}"));
+        let rest = &stdout[at + header.len()..];
+        let dockerfile = &rest[..rest.find("==> ").unwrap_or(rest.len())];
+        assert!(
+            dockerfile.contains(&format!("CMD [\"node\", \"/app/apps/api/{file}\"]")),
+            "{service}: {dockerfile}"
+        );
+        assert!(
+            dockerfile.contains(&format!("dev.isogen.service=\"{service}\"")),
+            "{service}: {dockerfile}"
+        );
+    }
+    assert_eq!(stdout.matches(".Dockerfile <==").count(), 3, "{stdout}");
+    assert!(!stdout.contains("apps/api/Dockerfile <=="), "{stdout}");
+    assert!(
+        stderr.contains("`api` listens only on `localhost`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("`api-worker` listens"), "{stderr}");
+    assert!(!stderr.contains("`api-index-worker` listens"), "{stderr}");
+}

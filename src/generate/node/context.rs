@@ -916,7 +916,13 @@ impl Svc<'_> {
                 _ => None,
             };
             packages.push(BuildPackage {
-                prisma_generate: super::runfiles::prisma_generate(p, n, &selector, flags, warnings),
+                prisma_generate: super::runfiles::prisma_generate(
+                    p,
+                    n,
+                    (&selector, self.build_script),
+                    flags,
+                    warnings,
+                ),
                 prisma_engine: super::runfiles::prisma_query_engine(self.pnpm, p, n),
                 name: p.name.clone(),
                 dir: p.dir.clone(),

@@ -79,7 +79,7 @@ impl Loadable {
 
 /// The workspace-relative source files of the service's own package that it can load, from
 /// its entry `entry` (relative to the package folder); `None` when no root is known.
-pub(super) fn loadable(
+pub(crate) fn loadable(
     ws: &Workspace,
     pnpm: &PnpmWorkspace,
     service: &Service,

@@ -27,7 +27,7 @@ mod env_files;
 mod idle_entry;
 pub(crate) mod isolation;
 mod launcher;
-mod loadable;
+pub(crate) mod loadable;
 mod local_dirs;
 pub mod next;
 mod next_config_imports;

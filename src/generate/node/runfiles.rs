@@ -56,11 +56,11 @@ const MIGRATION_FOLDERS: &[&str] = &["drizzle", "migrations"];
 /// The `prisma generate` command of a package of the build, run from the app root, with the
 /// pnpm `flags` of [`run_flags`](super::settings::run_flags); `None`
 /// without Prisma. A package without the `prisma` CLI among its dependencies cannot run it:
-/// a warning says so.
+/// a warning says so. `build_script` is the script the package's build step runs.
 pub(super) fn prisma_generate(
     p: &Package,
     n: &NodePackage,
-    selector: &str,
+    (selector, build_script): (&str, &str),
     flags: &str,
     warnings: &mut Vec<String>,
 ) -> Option<String> {
@@ -79,7 +79,7 @@ pub(super) fn prisma_generate(
         .iter()
         .map(|(name, url)| format!("{name}=\"${{{name}:-{url}}}\" "))
         .collect();
-    let mut cmd = match generate_script(n) {
+    let mut cmd = match generate_script(n, build_script) {
         Some(script) => format!(
             "{env}pnpm{flags} --filter {} run {}",
             shell_quote(selector),
@@ -104,9 +104,15 @@ pub(super) fn prisma_generate(
 /// (openpanel's `codegen`: `pnpm with-env prisma generate && jiti prisma/prisma-json-types.ts`,
 /// which types the Json fields; without it the packages that type-check against the client
 /// fail with TS2322): the build runs that script instead of `prisma generate` alone. Not a
-/// script with a step that needs a database (`migrate`, `db push`, `db seed`).
-fn generate_script(n: &NodePackage) -> Option<&str> {
+/// script with a step that needs a database (`migrate`, `db push`, `db seed`), nor the
+/// package's build script or one it runs: usertour's `"build": "prisma generate && nest
+/// build"` would then build the package twice (this step, then the build's own).
+fn generate_script<'n>(n: &'n NodePackage, build_script: &str) -> Option<&'n str> {
+    let built = super::script_installs::reached(&n.scripts, build_script);
     n.scripts.iter().find_map(|(name, text)| {
+        if built.contains(name) {
+            return None;
+        }
         let steps: Vec<Vec<&str>> = (text.split("&&"))
             .map(|step| step.split_whitespace().collect())
             .collect();

@@ -602,7 +602,13 @@ fn add_services(ws: &mut Workspace, first: usize, config: &WorkspaceConfig) -> R
             .map(|n| n.processes.as_slice())
             .unwrap_or_default();
         // A package running several processes (`start:api`, `start:worker`) is one service per
-        // process, named `<folder>-<process>`, as a crate's binaries are.
+        // process, named `<folder>-<process>`, as a crate's binaries are; the package's own
+        // start, when it is one of them, keeps the folder's name.
+        let main = p
+            .node
+            .as_ref()
+            .and_then(|n| n.start.as_ref())
+            .map(|(s, _)| s);
         let services: Vec<(String, String)> = if processes.is_empty() {
             vec![(
                 p.folder_name().to_string(),
@@ -617,11 +623,12 @@ fn add_services(ws: &mut Workspace, first: usize, config: &WorkspaceConfig) -> R
                 .iter()
                 .filter_map(|(script, command)| match command {
                     StartCommand::Node { file, .. } => Some((
-                        format!(
-                            "{}-{}",
-                            p.folder_name(),
-                            script.trim_start_matches("start:")
-                        ),
+                        match start_script::process_suffix(script) {
+                            Some(suffix) if main != Some(script) => {
+                                format!("{}-{suffix}", p.folder_name())
+                            }
+                            _ => p.folder_name().to_string(),
+                        },
                         file.clone(),
                     )),
                     _ => None,

@@ -145,30 +145,98 @@ fn next_start_elsewhere(scripts: &BTreeMap<String, String>) -> Option<(String, S
 /// Suffixes of `start:*` scripts that are never a production process.
 const NOT_PROCESSES: &[&str] = &["dev", "debug", "watch", "test", "local", "inspect"];
 
-/// The processes of a package that runs several (`start:api`, `start:worker`,
-/// `start:scheduler`, each `node <file>`) and has no single production start (see
-/// [`service_start`]): each `start:<name>` script whose command runs node, by script name.
-/// Empty when the package has one way to start, or none.
+/// Words of a script name (split at `:`, `-`, `_`) that make it a one-off task rather than
+/// a process that runs for as long as the service does (`migrate:prod`, `db:seed:production`,
+/// `start:migrate`).
+const ONE_OFF_WORDS: &[&str] = &[
+    "build",
+    "test",
+    "lint",
+    "migrate",
+    "migration",
+    "migrations",
+    "seed",
+    "db",
+    "deploy",
+    "setup",
+    "generate",
+    "gen",
+    "codegen",
+    "script",
+    "scripts",
+    "release",
+    "docs",
+    "clean",
+    "format",
+    "check",
+    "typecheck",
+    "prisma",
+    "backfill",
+    "sentry",
+    "sourcemaps",
+];
+
+/// The process a script names, when it names one: `start:<name>` (`start:worker`) or
+/// `<name>:production` / `<name>:prod` (firecrawl's `worker:production`,
+/// `index-worker:production`); `None` for any other script.
+pub fn process_suffix(script: &str) -> Option<&str> {
+    let suffix = script.strip_prefix("start:").or_else(|| {
+        let name = (script.strip_suffix(":production")).or_else(|| script.strip_suffix(":prod"))?;
+        (!name.starts_with("start")).then_some(name)
+    })?;
+    (!suffix.is_empty()).then_some(suffix)
+}
+
+/// The processes of a package that runs several, each a service of its own (see
+/// [`process_suffix`] for the script names): with no single production start (see
+/// [`service_start`]), each `start:<name>` script whose command runs node (`start:api`,
+/// `start:worker`, `start:scheduler`), when there are two or more; with one that runs `node
+/// <file>`, that start first, then each `start:<name>` or `<name>:production`/`<name>:prod`
+/// script that runs node on another file and is no one-off task ([`ONE_OFF_WORDS`]):
+/// firecrawl's `apps/api` starts `node dist/src/index.js` and deploys `worker:production`
+/// (`node dist/src/services/queue-worker.js`) and `index-worker:production` from the same
+/// package. A script that runs the same file as an earlier one (`start:production:nobuild`)
+/// is no process of its own. Empty when the package has one way to start, or none.
 pub fn processes(scripts: &BTreeMap<String, String>) -> Vec<(String, StartCommand)> {
-    if service_start(scripts).is_some_and(|(_, c)| matches!(c, StartCommand::Node { .. })) {
-        return Vec::new();
+    let main = service_start(scripts).filter(|(_, c)| matches!(c, StartCommand::Node { .. }));
+    let one_off = |suffix: &str| {
+        suffix
+            .split([':', '-', '_'])
+            .any(|w| ONE_OFF_WORDS.contains(&w) || NOT_PROCESSES.contains(&w))
+    };
+    let mut files: Vec<String> = Vec::new();
+    if let Some((_, StartCommand::Node { file, .. })) = &main {
+        files.push(file.clone());
     }
-    let found: Vec<(String, StartCommand)> = scripts
-        .keys()
-        .filter_map(|name| {
-            let suffix = name.strip_prefix("start:")?;
-            if suffix.is_empty() || NOT_PROCESSES.contains(&suffix) || is_os_variant(scripts, name)
-            {
-                return None;
-            }
-            let (_, command) = resolve(scripts, name)?;
-            matches!(command, StartCommand::Node { .. }).then(|| (name.clone(), command))
-        })
-        .collect();
-    if found.len() > 1 {
-        found
-    } else {
-        Vec::new()
+    let mut found: Vec<(String, StartCommand)> = Vec::new();
+    for name in scripts.keys() {
+        let Some(suffix) = process_suffix(name) else {
+            continue;
+        };
+        let started = name.starts_with("start:");
+        if (started && NOT_PROCESSES.contains(&suffix))
+            || ((main.is_some() || !started) && one_off(suffix))
+            || is_os_variant(scripts, name)
+            || main.as_ref().is_some_and(|(m, _)| m == name)
+        {
+            continue;
+        }
+        let Some((_, command)) = resolve(scripts, name) else {
+            continue;
+        };
+        let StartCommand::Node { file, .. } = &command else {
+            continue;
+        };
+        if files.contains(file) {
+            continue;
+        }
+        files.push(file.clone());
+        found.push((name.clone(), command));
+    }
+    match main {
+        Some(main) if !found.is_empty() => std::iter::once(main).chain(found).collect(),
+        None if found.len() > 1 => found,
+        _ => Vec::new(),
     }
 }
 

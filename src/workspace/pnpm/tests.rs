@@ -751,3 +751,68 @@ fn the_last_command_is_the_foreground_one_after_background_commands() {
     assert_eq!(words("vite &"), None);
     assert_eq!(words("vite&serve"), None);
 }
+
+/// A production start that runs node, and other scripts that run node on other files
+/// (firecrawl's `worker:production`, or a `start:worker`): the start first, then each other
+/// process once; the same file again, one-off tasks, dev scripts and a package with one way
+/// to start give none.
+#[test]
+fn processes_beside_a_production_start() {
+    use crate::workspace::pnpm::start_script::{process_suffix, processes};
+    let scripts = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<String, String>>()
+    };
+    let names = |pairs: &[(&str, &str)]| -> Vec<String> {
+        processes(&scripts(pairs))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    };
+    assert_eq!(
+        names(&[
+            ("start", "node dist/server.js"),
+            ("start:worker", "node dist/worker.js"),
+            ("start:dev", "tsx watch src/server.ts"),
+        ]),
+        ["start", "start:worker"]
+    );
+    assert_eq!(
+        names(&[
+            ("start:production", "tsc && node dist/src/index.js"),
+            ("start:production:nobuild", "node dist/src/index.js"),
+            (
+                "worker:production",
+                "node dist/src/services/queue-worker.js"
+            ),
+            ("workers:prod", "node dist/src/services/queue-worker.js"),
+            ("db:migrate:production", "node dist/src/migrate.js"),
+            ("seed:prod", "node dist/seed.js"),
+            ("build:prod", "node build.js"),
+            ("start:migrate", "node dist/migrate.js"),
+        ]),
+        ["start:production", "worker:production"]
+    );
+    // One way to start, or only one-off tasks beside it: no processes.
+    assert!(names(&[
+        ("start", "node dist/main.js"),
+        ("start:prod", "node dist/main.js")
+    ])
+    .is_empty());
+    assert!(names(&[
+        ("start", "node dist/main.js"),
+        ("migrate:prod", "node dist/m.js")
+    ])
+    .is_empty());
+    assert_eq!(
+        process_suffix("index-worker:production"),
+        Some("index-worker")
+    );
+    assert_eq!(process_suffix("start:api"), Some("api"));
+    assert_eq!(process_suffix("start:production"), Some("production"));
+    assert_eq!(process_suffix("start:prod:prod"), Some("prod:prod"));
+    assert_eq!(process_suffix("prod"), None);
+    assert_eq!(process_suffix("flyio"), None);
+}
