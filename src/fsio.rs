@@ -21,6 +21,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const RACY: Duration = Duration::from_secs(3);
 
 static RECORDING: AtomicBool = AtomicBool::new(false);
+/// Set when a status too recent to be trusted was seen: the record is dropped and nothing more
+/// is recorded (a fresh checkout, where every file is seconds old, pays for no record).
+static ABANDONED: AtomicBool = AtomicBool::new(false);
+/// The racy limit of the run being recorded (`started - RACY`, seconds and nanoseconds).
+static LIMIT: Mutex<(i64, i64)> = Mutex::new((i64::MAX, 0));
 static LOG: Mutex<BTreeSet<Seen>> = Mutex::new(BTreeSet::new());
 
 /// What was done with a path.
@@ -62,22 +67,50 @@ pub struct Seen {
 /// Whether this platform gives the status fields compared (Unix).
 pub const SUPPORTED: bool = cfg!(unix);
 
-/// Starts recording (clearing any earlier record).
-pub fn start() {
+/// Starts recording (clearing any earlier record) for a run that began at `started`: as soon
+/// as a status changed less than [`RACY`] before it (or later) is seen, the record could not
+/// be stored ([`racy`]), so it is dropped and recording stops.
+pub fn start(started: SystemTime) {
     if SUPPORTED {
         lock().clear();
+        *LIMIT.lock().unwrap_or_else(|p| p.into_inner()) = racy_limit(started);
+        ABANDONED.store(false, Ordering::SeqCst);
         RECORDING.store(true, Ordering::SeqCst);
     }
 }
 
-/// Stops recording and returns every distinct look, in path order.
-pub fn finish() -> Vec<Seen> {
-    RECORDING.store(false, Ordering::SeqCst);
-    std::mem::take(&mut *lock()).into_iter().collect()
+/// Stops recording and returns every distinct look, in path order; `None` when the record was
+/// abandoned (a status too recent to be trusted was seen) or never started.
+pub fn finish() -> Option<Vec<Seen>> {
+    let was = RECORDING.swap(false, Ordering::SeqCst);
+    let log = std::mem::take(&mut *lock());
+    if !was || ABANDONED.load(Ordering::SeqCst) {
+        return None;
+    }
+    Some(log.into_iter().collect())
 }
 
 fn lock() -> std::sync::MutexGuard<'static, BTreeSet<Seen>> {
     LOG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Adds a look to the record, or abandons the record when its status is too recent.
+fn insert(seen: Seen) {
+    let limit = *LIMIT.lock().unwrap_or_else(|p| p.into_inner());
+    if seen
+        .stat
+        .is_some_and(|s| s.mtime >= limit || s.ctime >= limit)
+    {
+        ABANDONED.store(true, Ordering::SeqCst);
+        RECORDING.store(false, Ordering::SeqCst);
+        lock().clear();
+        return;
+    }
+    let mut log = lock();
+    // Checked under the lock: a look made while another thread abandoned is not kept.
+    if RECORDING.load(Ordering::Relaxed) {
+        log.insert(seen);
+    }
 }
 
 /// The status of `path` now, as [`Seen::stat`] holds it.
@@ -115,7 +148,7 @@ pub fn note(path: &Path, how: How) {
             how,
             stat: stat(path, how),
         };
-        lock().insert(seen);
+        insert(seen);
     }
 }
 
@@ -130,16 +163,22 @@ pub fn unchanged(seen: &[Seen]) -> bool {
 /// that recorded it began) or later: such a record cannot be trusted, as a change during the
 /// run, or a second change within the same clock tick, would not show in the status.
 pub fn racy(seen: &[Seen], started: SystemTime) -> bool {
-    let Some(limit) = started
-        .checked_sub(RACY)
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-    else {
-        return true;
-    };
-    let limit = (limit.as_secs() as i64, i64::from(limit.subsec_nanos()));
+    let limit = racy_limit(started);
     seen.iter()
         .filter_map(|s| s.stat)
         .any(|s| s.mtime >= limit || s.ctime >= limit)
+}
+
+/// `started - RACY` as (seconds, nanoseconds) since the epoch; a time before which nothing is
+/// (`(i64::MIN, 0)`, everything racy) when it cannot be computed.
+fn racy_limit(started: SystemTime) -> (i64, i64) {
+    match started
+        .checked_sub(RACY)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+    {
+        Some(limit) => (limit.as_secs() as i64, i64::from(limit.subsec_nanos())),
+        None => (i64::MIN, 0),
+    }
 }
 
 /// `std::fs::read_to_string`, recorded.
@@ -173,7 +212,7 @@ pub fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
         how: How::Read,
         stat: meta.as_ref().ok().and_then(status),
     };
-    lock().insert(seen);
+    insert(seen);
     let mut bytes = Vec::with_capacity(meta.map_or(0, |m| m.len() as usize));
     io::Read::read_to_end(&mut file, &mut bytes)?;
     Ok(bytes)
@@ -205,7 +244,7 @@ fn looked_up(
             how,
             stat: meta.as_ref().ok().and_then(status),
         };
-        lock().insert(seen);
+        insert(seen);
     }
     meta
 }
@@ -275,11 +314,17 @@ mod tests {
         let file = dir.path().join("a.json");
         std::fs::write(&file, "{}").unwrap();
         assert!(!exists(dir.path().join("x")));
-        start();
+        // A run that began now: the file, written just before, is too recent to be trusted,
+        // and the record is dropped at the first look at it.
+        start(SystemTime::now());
+        read_to_string(&file).unwrap();
+        assert_eq!(finish(), None);
+        // A run that began 4 s from now: the file is older than `RACY` for it.
+        start(SystemTime::now() + Duration::from_secs(4));
         read_to_string(&file).unwrap();
         let _ = read_dir(dir.path()).unwrap().count();
         assert!(!is_file(dir.path().join("missing")));
-        let mut seen = finish();
+        let mut seen = finish().unwrap();
         seen.retain(|s| s.path.starts_with(dir.path()));
         let paths: Vec<_> = seen.iter().map(|s| (s.path.clone(), s.how)).collect();
         assert_eq!(

@@ -141,7 +141,7 @@ impl Cache {
     /// Starts recording what the full run reads.
     pub fn record(self) -> Recording {
         let started = SystemTime::now();
-        fsio::start();
+        fsio::start(started);
         Recording {
             cache: self,
             started,
@@ -156,12 +156,13 @@ impl Recording {
         for path in generated {
             fsio::note(&root.join(path), How::Read);
         }
-        let seen = fsio::finish();
         let cache = self.cache;
-        if fsio::racy(&seen, self.started) {
+        // `None`: recording stopped at the first status too recent to trust (a fresh checkout,
+        // whose files are all seconds old, records almost nothing).
+        let Some(seen) = fsio::finish().filter(|seen| !fsio::racy(seen, self.started)) else {
             cache.say((), "not stored (something changed in the last seconds)");
             return;
-        }
+        };
         let entry = Entry {
             key: cache.key,
             warnings,

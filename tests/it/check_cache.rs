@@ -187,6 +187,51 @@ fn a_hand_edited_dockerfile_or_a_new_package_runs_the_full_check() {
 }
 
 #[test]
+fn an_edited_root_manifest_or_a_deleted_file_runs_the_full_check() {
+    let cached = Cached::new();
+    cached.assert_edit_fails_as_without_cache(|c| {
+        let path = c.path("package.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let start = text.find("pnpm@10.34.9").unwrap();
+        let end = start + text[start..].find('"').unwrap();
+        let mut edited = text.clone();
+        edited.replace_range(start..end, "pnpm@10.35.0");
+        std::fs::write(&path, edited).unwrap();
+    });
+    let cached = Cached::new();
+    cached.assert_edit_fails_as_without_cache(|c| {
+        std::fs::remove_file(c.path("tsconfig.base.json")).unwrap();
+    });
+}
+
+/// A fresh checkout: every file is seconds old, so nothing is stored (the record is dropped at
+/// the first recent status) and the next check runs in full again, with the same output.
+#[test]
+fn a_tree_changed_in_the_last_seconds_is_checked_in_full_and_not_stored() {
+    let tree = crate::fixture_copy::copy("pnpm10-apps-libs", false);
+    let cache = tempfile::tempdir().unwrap();
+    isogen(cache.path(), "off")
+        .arg("generate")
+        .arg(tree.path())
+        .assert()
+        .success();
+    let cached = Cached { tree, cache };
+    let (first, trace) = cached.check();
+    assert_eq!(
+        trace,
+        [
+            "miss (no entry)",
+            "not stored (something changed in the last seconds)"
+        ]
+    );
+    assert_eq!(first.0, Some(0), "{first:?}");
+    let (second, trace) = cached.check();
+    assert_eq!(trace[0], "miss (no entry)");
+    assert_eq!(second, first);
+    assert_eq!(second, cached.full_check());
+}
+
+#[test]
 fn another_binary_folder_or_argument_is_a_miss() {
     let cached = Cached::new();
     let out = isogen(cached.cache.path(), "trace")
