@@ -35,6 +35,7 @@
 //! | cargo-wiki | a knowledge server keeping its search index under $HOME through `directories` (atomic-server's shape): a warning naming the crate, with `writable` and `env` HOME, silenced by `HOME` in `env`; its `serve` subcommand's `--config` lives in the struct its `Serve(ServeArgs)` variant holds (`args = ["serve", "--config", "<config>"]`, `export`'s `--out` not asked for); `build_inputs = ["schema", "schema/vendor"]` and `include_str!`s of files in them, copied once; `wiki-sync` reads `--config` through a flattened struct (`cli.server.config`) |
 //! | cargo-deployer | a deployment platform's CLI (shuttle's shape), not generated (nothing serves): `cargo-deployer` (binaries `cargo-deployer` and `deployer`) depends on a server framework for the local server its `run` starts, but a `cargo-<name>` binary is a cargo subcommand, a developer's tool; `generate` exits 2 naming each binary |
 //! | cargo-gateway | an access gateway (warpgate's shape): `gateway` depends on no server framework, only on `gateway-http`, whose library starts the tiny_http server (`use tiny_http::{Response, Server};` then `Server::http`, the framework's `Server` imported in a group); the libraries `gateway-http`, `gateway-admin` and `gateway-common` each carry a binary that prints an OpenAPI document or a JSON schema and exits (warpgate's `warpgate-admin`, `config-schema`): tools, and `gateway-http` is still the server library `gateway` runs |
+//! | cargo-index | a package index's backend in one root package beside `crates/*` (crates.io's shape): one binary `index-app` whose clap command line is an enum deriving `Parser` (`Server`, `BackgroundWorker`, `Monitor`, the admin commands `#[command(flatten)]`ed in), so `args = ["server"]` (refused without, choosing among `server, background-worker, monitor`), though an admin subcommand's variant `EnqueueJob(enqueue_job::Command)` names another module's `Command`; a `Procfile` runs `server` and `background-worker`; the root `migrations/` folder read with `include_str!`; a test-database crate with a setup binary (a tool) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -86,6 +87,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-graphdb", &["graph-server"]),
     ("cargo-wiki", &["wiki", "wiki-sync"]),
     ("cargo-gateway", &["gateway"]),
+    ("cargo-index", &["index-app"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -537,6 +539,38 @@ fn a_thin_binary_whose_library_requires_a_subcommand_is_refused_until_args_are_s
     assert!(role("store-loadtest").starts_with("tool"), "{list}");
     assert!(
         role("store-site").starts_with("tool") && role("store-site").contains("live-reload"),
+        "{list}"
+    );
+}
+
+/// crates.io's shape: the one binary's command line is `#[derive(clap::Parser)] enum Command`,
+/// a required subcommand, and its flattened admin commands hold `#[clap(subcommand)]
+/// EnqueueJob(enqueue_job::Command)`. isogen took that tuple variant's type for the enum's own
+/// name and wrote `CMD ["/app/crates-io"]`, which prints the usage and exits 2. Without `args`
+/// the service is refused at the enum's line, the flattened `Admin` variant not offered.
+#[test]
+fn a_parser_enum_beside_another_modules_command_enum_is_refused_until_args_are_set() {
+    let dir = fresh_copy("cargo-index");
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    let text = fails(
+        &dir,
+        &[
+            "<ws>/src/bin/index-app/main.rs:10: binary `index-app` (service `index-app`) needs a subcommand",
+            "(the one that serves: one of server, background-worker, monitor; by its name, args = [\"server\"])",
+        ],
+    );
+    assert!(!text.contains("admin"), "{text}");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    let role = |name: &str| {
+        list.lines()
+            .find(|l| l.contains(&format!("  {name}  ")))
+            .unwrap_or_else(|| panic!("{name} in {list}"))
+            .to_string()
+    };
+    assert!(role("index_app").starts_with("refused"), "{list}");
+    assert!(
+        role("index_test_db").contains("`nextest_setup` is a tool"),
         "{list}"
     );
 }
