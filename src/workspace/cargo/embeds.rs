@@ -38,7 +38,7 @@ pub(super) fn missing_embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
 /// Whether `folder` is a folder whose entries all have names starting with `.` (none at all
 /// included).
 fn only_hidden_files(folder: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(folder) else {
+    let Ok(entries) = crate::fsio::read_dir(folder) else {
         return false;
     };
     entries
