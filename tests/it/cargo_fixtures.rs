@@ -35,6 +35,8 @@
 //! | cargo-wiki | a knowledge server keeping its search index under $HOME through `directories` (atomic-server's shape): a warning naming the crate, with `writable` and `env` HOME, silenced by `HOME` in `env`; its `serve` subcommand's `--config` lives in the struct its `Serve(ServeArgs)` variant holds (`args = ["serve", "--config", "<config>"]`, `export`'s `--out` not asked for); `build_inputs = ["schema", "schema/vendor"]` and `include_str!`s of files in them, copied once; `wiki-sync` reads `--config` through a flattened struct (`cli.server.config`) |
 //! | cargo-deployer | a deployment platform's CLI (shuttle's shape), not generated (nothing serves): `cargo-deployer` (binaries `cargo-deployer` and `deployer`) depends on a server framework for the local server its `run` starts, but a `cargo-<name>` binary is a cargo subcommand, a developer's tool; `generate` exits 2 naming each binary |
 //! | cargo-gateway | an access gateway (warpgate's shape): `gateway` depends on no server framework, only on `gateway-http`, whose library starts the tiny_http server (`use tiny_http::{Response, Server};` then `Server::http`, the framework's `Server` imported in a group); the libraries `gateway-http`, `gateway-admin` and `gateway-common` each carry a binary that prints an OpenAPI document or a JSON schema and exits (warpgate's `warpgate-admin`, `config-schema`): tools, and `gateway-http` is still the server library `gateway` runs |
+//! | cargo-index | a package index's backend in one root package beside `crates/*` (crates.io's shape): one binary `index-app` whose clap command line is an enum deriving `Parser` (`Server`, `BackgroundWorker`, `Monitor`, the admin commands `#[command(flatten)]`ed in), so `args = ["server"]` (refused without, choosing among `server, background-worker, monitor`), though an admin subcommand's variant `EnqueueJob(enqueue_job::Command)` names another module's `Command`; a `Procfile` runs `server` and `background-worker`; the root `migrations/` folder read with `include_str!`; a test-database crate with a setup binary (a tool) |
+//! | cargo-perf | a benchmark results site beside its collector tool and a shared database crate (rustc-perf's shape): `site` (tiny_http) is the service; `collector` and `database`'s `postgres-to-sqlite` are tools, and the crates kept as benchmark input under `collector/compile-benchmarks/*` (not members: each its own `[workspace]`; one binds a socket, as cargo's own sources there do) are not the collector's sources; `site` embeds `frontend/dist` with rust-embed, which git keeps with only a `.gitkeep` and npm builds (a warning); the front end's `node_modules` inside the crate stays out of the build context |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -86,6 +88,8 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-graphdb", &["graph-server"]),
     ("cargo-wiki", &["wiki", "wiki-sync"]),
     ("cargo-gateway", &["gateway"]),
+    ("cargo-index", &["index-app"]),
+    ("cargo-perf", &["site"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -539,6 +543,74 @@ fn a_thin_binary_whose_library_requires_a_subcommand_is_refused_until_args_are_s
         role("store-site").starts_with("tool") && role("store-site").contains("live-reload"),
         "{list}"
     );
+}
+
+/// crates.io's shape: the one binary's command line is `#[derive(clap::Parser)] enum Command`,
+/// a required subcommand, and its flattened admin commands hold `#[clap(subcommand)]
+/// EnqueueJob(enqueue_job::Command)`. isogen took that tuple variant's type for the enum's own
+/// name and wrote `CMD ["/app/crates-io"]`, which prints the usage and exits 2. Without `args`
+/// the service is refused at the enum's line, the flattened `Admin` variant not offered.
+#[test]
+fn a_parser_enum_beside_another_modules_command_enum_is_refused_until_args_are_set() {
+    let dir = fresh_copy("cargo-index");
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    let text = fails(
+        &dir,
+        &[
+            "<ws>/src/bin/index-app/main.rs:10: binary `index-app` (service `index-app`) needs a subcommand",
+            "(the one that serves: one of server, background-worker, monitor; by its name, args = [\"server\"])",
+        ],
+    );
+    assert!(!text.contains("admin"), "{text}");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    let role = |name: &str| {
+        list.lines()
+            .find(|l| l.contains(&format!("  {name}  ")))
+            .unwrap_or_else(|| panic!("{name} in {list}"))
+            .to_string()
+    };
+    assert!(role("index_app").starts_with("refused"), "{list}");
+    assert!(
+        role("index_test_db").contains("`nextest_setup` is a tool"),
+        "{list}"
+    );
+}
+
+/// rustc-perf's shape: the collector's folder holds copies of real crates that it compiles as
+/// benchmarks (cargo's own sources among them, whose `TcpListener::bind` `isogen list` gave as
+/// the collector's); the site embeds `frontend/dist`, which holds only a `.gitkeep` until npm
+/// builds it (the image build passed and the site served no scripts, with no word from
+/// isogen); the front end's `node_modules` in the site's folder entered the build context.
+#[test]
+fn benchmark_crates_in_a_tools_folder_an_embedded_placeholder_and_node_modules() {
+    let dir = fresh_copy("cargo-perf");
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    let list = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{list}");
+    assert!(!list.contains("TcpListener"), "{list}");
+    assert!(
+        list.contains("its binary `collector` is a tool: package `collector` depends on no server framework\n"),
+        "{list}"
+    );
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "site/src/resources.rs:10 embeds the folder site/frontend/dist at compile time, and it holds only hidden files"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("frontend/static"), "{text}");
+    let ignore = std::fs::read_to_string(dir.path().join("site/Dockerfile.dockerignore")).unwrap();
+    assert!(ignore.contains("\n!site\n"), "{ignore}");
+    assert!(ignore.contains("\n**/node_modules\n"), "{ignore}");
+    // Once npm has built it, nothing to say.
+    std::fs::write(dir.path().join("site/frontend/dist/bundle.js"), "").unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert!(!text.contains("embeds the folder"), "{text}");
 }
 
 /// rustdesk-server's `hbbs` checks its SQL with `sqlx::query!` at compile time, with

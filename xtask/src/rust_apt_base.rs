@@ -43,11 +43,12 @@ pub fn build(work_dir: &Path) -> Result<RustBase> {
         debootstrap(&debian)?;
         fs::write(&stamp, INCLUDE).with_context(|| format!("writing {}", stamp.display()))?;
     }
+    sticky_tmp(&debian)?;
     let debian_meta =
         fs::metadata(&debian).with_context(|| format!("reading {}", debian.display()))?;
     let (fs, version, toolchain) = toolchain_layer()?;
     let containerfile = format!(
-        "# debian root: {SUITE} ({INCLUDE}), {} bytes\n\
+        "# debian root: {SUITE} ({INCLUDE}), {} bytes, /tmp and /var/tmp 1777\n\
          FROM scratch\n\
          ADD debian.tar /\n\
          ADD rootfs.tar /\n\
@@ -82,6 +83,26 @@ pub fn build(work_dir: &Path) -> Result<RustBase> {
         id,
         built: true,
     })
+}
+
+/// Makes `/tmp` and `/var/tmp` of a kept Debian root folder world-writable and sticky (1777):
+/// mmdebstrap writing a folder left them 1755, and apt, which runs gpgv as `_apt` with its
+/// temporary files in /tmp, then failed every `apt-get update` of a build on this image ("The
+/// repository ... is not signed": crates.io's `builder_packages = ["libpq-dev"]`). A root kept
+/// as a tar file is left as it is.
+fn sticky_tmp(root: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if !root.is_dir() {
+        return Ok(());
+    }
+    for dir in ["tmp", "var/tmp"] {
+        let path = root.join(dir);
+        if path.is_dir() {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o1777))
+                .with_context(|| format!("chmod 1777 {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes the image and the kept Debian root.

@@ -238,11 +238,18 @@ pub(super) fn embed_warnings(ws: &Workspace, service: &crate::workspace::Service
                           the service), so it embeds the"
                 }
             };
+            let (state, outcome) = match m.placeholder {
+                false => ("it does not exist", "`cargo build` would stop there"),
+                true => (
+                    "it holds only hidden files (a placeholder such as `.gitkeep`)",
+                    "the binary would embed it empty and serve none of it",
+                ),
+            };
             format!(
-                "service `{}`: {}:{} embeds the folder {} at compile time, and it does not \
-                 exist: another build writes it (a front end's build output?), which the image \
-                 build does not run, so `cargo build` would stop there. Build it before \
-                 building the image: {copied} {} it finds there",
+                "service `{}`: {}:{} embeds the folder {} at compile time, and {state}: \
+                 another build writes it (a front end's build output?), which the image build \
+                 does not run, so {outcome}. Build it before building the image: {copied} {} \
+                 it finds there",
                 service.name, m.file, m.line, m.folder, m.folder
             )
         })

@@ -18,11 +18,32 @@ use super::model::MissingEmbed;
 /// Folders and files whose code is not the program's.
 const TEST_CODE: &[&str] = &["tests", "benches", "examples", "tests.rs", "test.rs"];
 
-/// The embedded folders of the package in `dir` (relative to `root`) that do not exist.
+/// The embedded folders of the package in `dir` (relative to `root`) that do not exist, or
+/// that hold nothing but hidden files (a `.gitkeep` keeping a build's output folder in git:
+/// rustc-perf's `#[folder = "frontend/dist"]`, which `npm run build` fills; the image build
+/// embeds the empty folder, and the site serves no front end).
 pub(super) fn missing_embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
     (embeds(root, dir).into_iter())
-        .filter(|m| !crate::fsio::exists(root.join(&m.folder)))
+        .filter_map(|mut m| {
+            let folder = root.join(&m.folder);
+            if !crate::fsio::exists(&folder) {
+                return Some(m);
+            }
+            m.placeholder = only_hidden_files(&folder);
+            m.placeholder.then_some(m)
+        })
         .collect()
+}
+
+/// Whether `folder` is a folder whose entries all have names starting with `.` (none at all
+/// included).
+fn only_hidden_files(folder: &Path) -> bool {
+    let Ok(entries) = crate::fsio::read_dir(folder) else {
+        return false;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .all(|e| e.file_name().to_string_lossy().starts_with('.'))
 }
 
 /// The embedded folders of the package in `dir` that lie outside its folder, workspace-relative
@@ -72,6 +93,7 @@ fn embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
                     file: file.to_string_lossy().replace('\\', "/"),
                     line: i + 1,
                     folder,
+                    placeholder: false,
                 });
             }
         }
@@ -116,10 +138,40 @@ mod tests {
         );
         assert_eq!(outside_embeds(dir.path(), "src/api"), ["static/v1"]);
         assert_eq!(found("src/api").len(), 2);
-        std::fs::create_dir_all(dir.path().join("static/v1")).unwrap();
+        write("static/v1/app.js", "");
         assert_eq!(outside_embeds(dir.path(), "src/api"), ["static/v1"]);
         let missing: Vec<_> = found("src/api").into_iter().map(|m| m.folder).collect();
         assert_eq!(missing, ["src/api/own"]);
         assert!(outside_embeds(dir.path(), "crates/web").is_empty());
+    }
+
+    /// rustc-perf's site embeds `frontend/dist`, which git keeps with a `.gitkeep` and npm's
+    /// build fills: the folder exists, the build passes, and the binary embeds nothing.
+    #[test]
+    fn an_embedded_folder_holding_only_a_placeholder_is_named_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "site/src/resources.rs",
+            "#[derive(RustEmbed)]\n#[folder = \"frontend/static/\"]\nstruct StaticAssets;\n\n#[derive(RustEmbed)]\n#[folder = \"frontend/dist\"]\n#[include = \"*.js\"]\nstruct StaticCompiledAssets;\n",
+        );
+        write("site/frontend/static/favicon.svg", "");
+        write("site/frontend/dist/.gitkeep", "");
+        let found = missing_embeds(dir.path(), "site");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (
+                found[0].line,
+                found[0].folder.as_str(),
+                found[0].placeholder
+            ),
+            (6, "site/frontend/dist", true)
+        );
+        write("site/frontend/dist/index.js", "");
+        assert!(missing_embeds(dir.path(), "site").is_empty());
     }
 }

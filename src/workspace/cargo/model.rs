@@ -203,7 +203,7 @@ pub struct BuildProgram {
 }
 
 /// A folder a crate embeds at compile time (`include_dir!`, rust-embed's `#[folder]`) that
-/// the repository does not hold (see `embeds`).
+/// the repository does not hold, or holds only as an empty placeholder (see `embeds`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MissingEmbed {
     /// The source file, relative to the workspace root, `/`-separated.
@@ -212,6 +212,10 @@ pub struct MissingEmbed {
     pub line: usize,
     /// The folder, relative to the workspace root.
     pub folder: String,
+    /// The folder exists but holds only hidden files (rustc-perf's `site/frontend/dist/`, a
+    /// committed `.gitkeep` that npm's build fills): the build passes and embeds nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
 }
 
 /// Where a binary's command line makes a subcommand required.

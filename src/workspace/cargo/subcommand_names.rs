@@ -193,6 +193,10 @@ fn variants(lines: &[&str], default_features: &[String]) -> Vec<String> {
         if opened && depth == 1 {
             if let Some(c) = gate.captures(t) {
                 off |= !default_features.iter().any(|f| *f == c[1]);
+            } else if t.starts_with("#[") && t.contains("flatten") {
+                // `#[command(flatten)] Admin(admin::Command)` (crates.io): the variant is no
+                // subcommand; another enum's subcommands stand at this level in its place.
+                off = true;
             } else if t.starts_with("#[") {
                 pending.extend(rename.captures_iter(t).map(|c| c[1].to_string()));
             } else if t.starts_with(|c: char| c.is_ascii_uppercase()) {
@@ -267,6 +271,9 @@ mod tests {
         let parser_enum =
             "#[derive(Parser)]\npub enum Args {\n    Serve(ArgsServer),\n    Boxed(Box<X>),\n}\n";
         assert_eq!(names_in(parser_enum, 2), ["serve", "boxed"]);
+        // crates.io: a flattened variant is no subcommand of its own name.
+        let flattened = "#[derive(clap::Parser)]\nenum Command {\n    #[command(flatten)]\n    Admin(admin::Command),\n    Server,\n    BackgroundWorker,\n}\n";
+        assert_eq!(names_in(flattened, 2), ["server", "background-worker"]);
         // A type declared in another file, or the builder API: unknown.
         assert!(names_in(
             "struct Cli {\n    #[command(subcommand)]\n    cmd: Elsewhere,\n}\n",

@@ -128,13 +128,23 @@ pub(super) fn mark_required_subcommands(root: &Path, dirs: &[&str], packages: &m
     }
 }
 
-/// The type names of every `#[command(subcommand)]` / `#[clap(subcommand)]` field in `files`
-/// (each word of the field's type: `Option<Command>` gives `Option` and `Command`): an enum
-/// deriving `Parser` that a struct takes as its subcommand is not the command line itself
+/// A type some command line takes as its subcommand: the last segment of its path, and the
+/// segment before it when the path names a module (`enqueue_job::Command` is `Command` of the
+/// module `enqueue_job`, not the `Command` of the file that declares the command line).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SubcommandType {
+    module: Option<String>,
+    name: String,
+}
+
+/// Every type named in the `#[command(subcommand)]` / `#[clap(subcommand)]` fields of `files`
+/// (each path of the field's type: `Option<Command>` gives `Option` and `Command`), whether the
+/// field is named (`command: Option<Command>`) or a tuple variant (`EnqueueJob(enqueue_job::Command)`):
+/// an enum deriving `Parser` that a struct takes as its subcommand is not the command line itself
 /// (atomic-server's `#[derive(Parser)] pub enum Command`, the optional subcommand of `Opts`).
 fn subcommand_types<'a>(
     files: impl Iterator<Item = &'a std::path::PathBuf>,
-) -> std::collections::HashSet<String> {
+) -> std::collections::HashSet<SubcommandType> {
     let mut types = std::collections::HashSet::new();
     for file in files {
         let Ok(text) = crate::fsio::read_to_string(file) else {
@@ -148,23 +158,74 @@ fn subcommand_types<'a>(
             let field = lines[i + 1..]
                 .iter()
                 .find(|l| !(l.is_empty() || l.starts_with("#[") || l.starts_with("//")));
-            let Some((_, ty)) = field.and_then(|f| f.split_once(':')) else {
+            let Some(ty) = field.and_then(|f| field_type(f)) else {
                 continue;
             };
-            types.extend(
-                ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_string),
-            );
+            types.extend(type_paths(ty));
         }
     }
     types
 }
 
+/// The type of a field line: after the `:` of `name: Type` (not a path's `::`), or inside the
+/// parentheses of a tuple variant `Name(Type)`.
+fn field_type(field: &str) -> Option<&str> {
+    let bytes = field.as_bytes();
+    let colon = (0..bytes.len()).find(|&k| {
+        bytes[k] == b':' && bytes.get(k + 1) != Some(&b':') && (k == 0 || bytes[k - 1] != b':')
+    });
+    let paren = field.find('(');
+    match (colon, paren) {
+        (Some(c), p) if p.is_none_or(|p| c < p) => Some(&field[c + 1..]),
+        (_, Some(p)) => Some(&field[p + 1..]),
+        _ => None,
+    }
+}
+
+/// The paths a type names (`Option<a::Command>`: `Option`, and `Command` of module `a`).
+/// `crate::`, `self::` and `super::` say nothing of the module and are left out.
+fn type_paths(ty: &str) -> Vec<SubcommandType> {
+    let ty = ty.replace("::", "\u{1}");
+    ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\u{1}'))
+        .filter(|p| !p.is_empty())
+        .filter_map(|path| {
+            let segments: Vec<&str> = path
+                .split('\u{1}')
+                .filter(|s| !s.is_empty() && !matches!(*s, "crate" | "self" | "super"))
+                .collect();
+            let (name, before) = segments.split_last()?;
+            Some(SubcommandType {
+                module: before.last().map(|m| m.to_string()),
+                name: name.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The module a file is (`admin/mod.rs` and `admin.rs`: `admin`); `None` for a crate root
+/// (`main.rs`, `lib.rs`), which a path `m::Name` never names.
+fn module_of(file: &Path) -> Option<String> {
+    let stem = file.file_stem()?.to_str()?;
+    match stem {
+        "main" | "lib" => None,
+        "mod" => Some(file.parent()?.file_name()?.to_str()?.to_string()),
+        s => Some(s.to_string()),
+    }
+}
+
 /// The line (1-based) of `file` that makes a subcommand required, if any. `nested`: the types
 /// other command lines take as their subcommand (see [`subcommand_types`]).
-fn required_at(file: &Path, nested: &std::collections::HashSet<String>) -> Option<usize> {
+fn required_at(file: &Path, nested: &std::collections::HashSet<SubcommandType>) -> Option<usize> {
     let text = crate::fsio::read_to_string(file).ok()?;
+    let module = module_of(file);
+    // An enum of this file is nested when a subcommand field names it plainly, or through the
+    // module this file is (crates.io's `EnqueueJob(enqueue_job::Command)` does not name the
+    // `#[derive(Parser)] enum Command` of `main.rs`).
+    let is_nested = |name: &str| {
+        nested.iter().any(|t| {
+            t.name == name && (t.module.is_none() || t.module.as_deref() == module.as_deref())
+        })
+    };
     let lines: Vec<&str> = text.lines().collect();
     lines.iter().enumerate().find_map(|(i, line)| {
         let t = line.trim();
@@ -182,7 +243,7 @@ fn required_at(file: &Path, nested: &std::collections::HashSet<String>) -> Optio
                 .get(k + 1)
                 .map(|w| w.split(['{', '<']).next().unwrap_or(w))
                 .unwrap_or("");
-            if !nested.contains(name) && derives_parser(&lines[..i]) {
+            if !is_nested(name) && derives_parser(&lines[..i]) {
                 return Some(i + 1);
             }
         }
@@ -278,5 +339,68 @@ mod tests {
         let multi_line =
             "#[derive(\n    Debug,\n    clap::Parser,\n)]\npub enum Args {\n    Serve,\n}\n";
         assert_eq!(at(multi_line), Some(5));
+    }
+
+    /// crates.io: `main.rs` parses `#[derive(clap::Parser)] enum Command { Server, ... }`, and
+    /// its `admin` module's subcommands hold `#[clap(subcommand)] EnqueueJob(enqueue_job::Command)`,
+    /// another module's `Command`: the command line is still the enum of `main.rs`.
+    #[test]
+    fn a_parser_enum_is_the_command_line_though_another_modules_type_of_its_name_is_a_subcommand() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("main.rs");
+        std::fs::write(
+            &main,
+            "mod admin;\n\n#[derive(clap::Parser, Debug)]\n#[command(name = \"crates-io\")]\nenum Command {\n    #[command(flatten)]\n    Admin(admin::Command),\n    Server,\n    BackgroundWorker,\n}\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("admin")).unwrap();
+        let admin = dir.path().join("admin/mod.rs");
+        let tuple = "#[derive(clap::Subcommand, Debug)]\npub enum Command {\n    Migrate(migrate::Opts),\n    #[clap(subcommand)]\n    EnqueueJob(enqueue_job::Command),\n}\n";
+        std::fs::write(&admin, tuple).unwrap();
+        let files = [main.clone(), admin.clone()];
+        assert_eq!(required_at(&main, &subcommand_types(files.iter())), Some(5));
+        // The same variant naming the `Command` of main.rs (`crate::Command`, or a plain
+        // `Command` in the same file) makes it nested again.
+        for ty in ["crate::Command", "Command"] {
+            let text = tuple.replace("enqueue_job::Command", ty);
+            std::fs::write(&admin, text).unwrap();
+            assert_eq!(
+                required_at(&main, &subcommand_types(files.iter())),
+                None,
+                "{ty}"
+            );
+        }
+        // A named field of another module's type, `Option<admin::Command>`, is not this one.
+        let named = "#[derive(Parser)]\npub struct Opts {\n    #[clap(subcommand)]\n    pub command: Option<admin::Command>,\n}\n";
+        std::fs::write(&admin, named).unwrap();
+        assert_eq!(required_at(&main, &subcommand_types(files.iter())), Some(5));
+    }
+
+    #[test]
+    fn a_fields_type_is_read_after_its_colon_or_inside_a_tuple_variant() {
+        assert_eq!(
+            field_type("command: Option<a::Cmd>,"),
+            Some(" Option<a::Cmd>,")
+        );
+        assert_eq!(
+            field_type("EnqueueJob(enqueue_job::Command),"),
+            Some("enqueue_job::Command),")
+        );
+        assert_eq!(field_type("Run(Box<run::Opts>),"), Some("Box<run::Opts>),"));
+        assert_eq!(field_type("Serve,"), None);
+        let paths = type_paths("Option<crate::cli::Command>");
+        assert_eq!(
+            paths,
+            vec![
+                SubcommandType {
+                    module: None,
+                    name: "Option".into()
+                },
+                SubcommandType {
+                    module: Some("cli".into()),
+                    name: "Command".into()
+                },
+            ]
+        );
     }
 }
