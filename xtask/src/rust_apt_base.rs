@@ -43,11 +43,12 @@ pub fn build(work_dir: &Path) -> Result<RustBase> {
         debootstrap(&debian)?;
         fs::write(&stamp, INCLUDE).with_context(|| format!("writing {}", stamp.display()))?;
     }
+    sticky_tmp(&debian)?;
     let debian_meta =
         fs::metadata(&debian).with_context(|| format!("reading {}", debian.display()))?;
     let (fs, version, toolchain) = toolchain_layer()?;
     let containerfile = format!(
-        "# debian root: {SUITE} ({INCLUDE}), {} bytes\n\
+        "# debian root: {SUITE} ({INCLUDE}), {} bytes, /tmp and /var/tmp 1777\n\
          FROM scratch\n\
          ADD debian.tar /\n\
          ADD rootfs.tar /\n\
@@ -82,6 +83,25 @@ pub fn build(work_dir: &Path) -> Result<RustBase> {
         id,
         built: true,
     })
+}
+
+/// Makes `/tmp` and `/var/tmp` of a Debian root kept as a folder world-writable and sticky:
+/// mmdebstrap writes a folder (not a tar) for the `.tar.partial` name, and its `/tmp` came out
+/// `1755`, so `apt-get update` in a build on this base failed ("Couldn't create temporary file
+/// /tmp/apt.conf.XXXXXX for passing config to apt-key": apt runs gpgv as `_apt`).
+fn sticky_tmp(root: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if !root.is_dir() {
+        return Ok(());
+    }
+    for dir in ["tmp", "var/tmp"] {
+        let path = root.join(dir);
+        if path.is_dir() {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o1777))
+                .with_context(|| format!("making {} 1777", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes the image and the kept Debian root.
