@@ -35,6 +35,7 @@
 //! | cargo-wiki | a knowledge server keeping its search index under $HOME through `directories` (atomic-server's shape): a warning naming the crate, with `writable` and `env` HOME, silenced by `HOME` in `env`; its `serve` subcommand's `--config` lives in the struct its `Serve(ServeArgs)` variant holds (`args = ["serve", "--config", "<config>"]`, `export`'s `--out` not asked for); `build_inputs = ["schema", "schema/vendor"]` and `include_str!`s of files in them, copied once; `wiki-sync` reads `--config` through a flattened struct (`cli.server.config`) |
 //! | cargo-deployer | a deployment platform's CLI (shuttle's shape), not generated (nothing serves): `cargo-deployer` (binaries `cargo-deployer` and `deployer`) depends on a server framework for the local server its `run` starts, but a `cargo-<name>` binary is a cargo subcommand, a developer's tool; `generate` exits 2 naming each binary |
 //! | cargo-gateway | an access gateway (warpgate's shape): `gateway` depends on no server framework, only on `gateway-http`, whose library starts the tiny_http server (`use tiny_http::{Response, Server};` then `Server::http`, the framework's `Server` imported in a group); the libraries `gateway-http`, `gateway-admin` and `gateway-common` each carry a binary that prints an OpenAPI document or a JSON schema and exits (warpgate's `warpgate-admin`, `config-schema`): tools, and `gateway-http` is still the server library `gateway` runs |
+//! | cargo-columns | a columnar query server beside its CLI on one library (roapi's shape): the server's `ui` module, compiled only with its non-default `ui` feature (`#[cfg(feature = "ui")] mod ui;`), embeds the front end's uncommitted `../columns-ui/dist` with rust-embed (no build input and no warning in a default build; both with `features = ["ui"]`); the library's optional dependency behind `database` comes from a fork on GitHub, which no service builds but cargo's workspace resolve clones (a warning saying so) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -86,6 +87,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-graphdb", &["graph-server"]),
     ("cargo-wiki", &["wiki", "wiki-sync"]),
     ("cargo-gateway", &["gateway"]),
+    ("cargo-columns", &["columns-api"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

@@ -4,6 +4,7 @@
 //!
 //! It checks and merges lists from the config and the workspace model; it never reads files.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::words::is_path;
@@ -13,13 +14,15 @@ use crate::workspace::{Service, Workspace};
 
 /// The build inputs of `service`: the configured ones (relative to the workspace root), the
 /// root `.sqlx` folder when a crate it builds uses sqlx (its `query!` macros read it at compile
-/// time), then those the crates it builds include from outside their folders; sorted, each
-/// once.
+/// time), then those the crates it builds include from outside their folders (a folder only a
+/// feature's code embeds when `features_on`, the (crate, feature) pairs the build enables,
+/// holds it); sorted, each once.
 pub(super) fn build_inputs(
     ws: &Workspace,
     service: &Service,
     overrides: Option<&ServiceConfig>,
     config_path: &Path,
+    features_on: &BTreeSet<(String, String)>,
 ) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for b in overrides.into_iter().flat_map(|o| &o.build_inputs) {
@@ -55,7 +58,14 @@ pub(super) fn build_inputs(
         let Some(c) = &ws.packages[i].cargo else {
             continue;
         };
-        for input in &c.outside_inputs {
+        let package = &ws.packages[i].name;
+        // roapi's `roapi-ui/dist`, embedded only with its `ui` feature: an input only when
+        // the build turns that feature on (a build without it must not copy a folder that
+        // another build writes and may not have written).
+        let gated = (c.feature_inputs.iter())
+            .filter(|g| features_on.contains(&(package.clone(), g.feature.clone())))
+            .map(|g| &g.folder);
+        for input in c.outside_inputs.iter().chain(gated) {
             if !is_path(input) {
                 return Err(Error::workspace(
                     ws.root.join(&ws.packages[i].manifest),

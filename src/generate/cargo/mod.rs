@@ -192,7 +192,11 @@ fn build_warnings(
         &service.name,
         &ctx.cargo.builder_packages,
     ));
-    warnings.extend(builder_tools::embed_warnings(ws, service));
+    warnings.extend(builder_tools::embed_warnings(
+        ws,
+        service,
+        &lock_walk::features_on(ws, &build),
+    ));
     warnings.extend(downloads::warnings(ws, service, &build));
     warnings.extend(fetches::warnings(ws, lockfile, &build, &service.name));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
@@ -659,7 +663,17 @@ pub fn context(
         app_root,
         config_path,
     )?;
-    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path)?;
+    let no_default_features =
+        (overrides.and_then(|o| o.no_default_features)).unwrap_or(config.no_default_features);
+    let features_on = lock_walk::features_on(
+        ws,
+        &lock_walk::Build {
+            package: &package.name,
+            features: &features,
+            no_default_features,
+        },
+    );
+    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path, &features_on)?;
     let (builder_packages, runtime_packages) = inputs::packages(ws, service, overrides);
     Ok(CargoContext {
         build_inputs,

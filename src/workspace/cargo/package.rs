@@ -376,15 +376,16 @@ impl Loader {
             toml_package,
         )?;
         let features = self.features_of(loaded)?;
-        let outside_inputs = if loaded.dir.is_empty() {
-            Vec::new()
+        let (outside_inputs, feature_inputs) = if loaded.dir.is_empty() {
+            (Vec::new(), Vec::new())
         } else {
             let mut inputs =
                 outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?;
-            inputs.extend(super::embeds::outside_embeds(&self.root, &loaded.dir));
+            let (always, gated) = super::embeds::outside_embeds(&self.root, &loaded.dir);
+            inputs.extend(always);
             inputs.sort();
             inputs.dedup();
-            inputs
+            (inputs, gated)
         };
         check_required_features(loaded, &path, &name, &features)?;
         let missing_embeds = super::embeds::missing_embeds(&self.root, &loaded.dir);
@@ -425,6 +426,7 @@ impl Loader {
                     Vec::new()
                 },
                 outside_inputs,
+                feature_inputs,
                 build_deps: Vec::new(),
                 optional_off: Vec::new(),
                 dependency_features: Default::default(),
