@@ -166,7 +166,9 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 &found.text,
                 Verdict::Dropped("a later HEALTHCHECK replaces it".into()),
             ),
-            What::CopyContext(sources, _) if copies_program(sources, &generated) => {
+            What::CopyContext(sources, _)
+                if copies_program(&with_args(sources, &hand.args), &generated) =>
+            {
                 let why = "it copies the service's binary, built outside the Dockerfile (a \
                            Nix `result/bin/`, a host build); the generated image builds it \
                            itself";
@@ -385,6 +387,29 @@ fn dropped_files(hand: &FinalStage, generated: &FinalStage) -> Vec<(String, usiz
         }
     }
     out
+}
+
+/// `sources` with `$NAME` and `${NAME}` replaced by the `ARG` defaults of `args` (others kept):
+/// symbolicator's `ARG BINARY=./binaries/$TARGETPLATFORM/symbolicator` then
+/// `COPY ${BINARY} /bin/symbolicator` copies the prebuilt `symbolicator`.
+fn with_args(sources: &[String], args: &[(String, String)]) -> Vec<String> {
+    static VAR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let var = VAR.get_or_init(|| {
+        regex::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+            .expect("a valid pattern")
+    });
+    (sources.iter())
+        .map(|s| {
+            var.replace_all(s, |c: &regex::Captures<'_>| {
+                let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+                match args.iter().find(|(n, _)| n == name) {
+                    Some((_, value)) => value.clone(),
+                    None => c[0].to_string(),
+                }
+            })
+            .into_owned()
+        })
+        .collect()
 }
 
 fn copies_program(sources: &[String], generated: &FinalStage) -> bool {
