@@ -609,3 +609,27 @@ fn cargo_features_isogen_toml_sets_already_are_the_same_or_dropped_and_all_featu
     let c = carry(hand, &t).unwrap();
     assert!(matches!(&c.items[0].verdict, Verdict::Dropped(w) if w.contains("[\"rustls\"]")));
 }
+
+/// roapi's builder runs `cargo build --release --locked --bin roapi --features ${FEATURES}`
+/// with `ARG FEATURES="database,ui"`: the features are what the default stands for (isogen.toml
+/// refuses `"${FEATURES}"`, which is no feature name); a build argument without a default
+/// cannot be kept.
+#[test]
+fn cargo_features_named_through_a_build_arg_are_the_args_default() {
+    let hand = "ARG FEATURES=\"database,ui\"\nFROM rust:1 AS builder\nARG FEATURES\nRUN cargo build --release --locked --features ${FEATURES}\n\
+                FROM debian:12-slim\nCOPY --from=builder /target/release/lldap /usr/local/bin/lldap\nCMD [\"/usr/local/bin/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert_eq!(settings.features, ["database", "ui"]);
+    assert_eq!(
+        of(&items, "RUN cargo build"),
+        &Verdict::Kept(
+            "features = [\"database\", \"ui\"] (the generated build passes them to cargo)".into()
+        )
+    );
+    let hand = "FROM rust:1 AS builder\nARG EXTRA\nRUN cargo build --release --features $EXTRA\n\
+                FROM debian:12-slim\nCOPY --from=builder /target/release/lldap /usr/local/bin/lldap\nCMD [\"/usr/local/bin/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(settings.features.is_empty());
+    assert!(matches!(of(&items, "RUN cargo build"),
+        Verdict::Dropped(why) if why.contains("`$EXTRA` is a build argument without a default")));
+}
