@@ -325,3 +325,77 @@ fn a_refused_command_line_and_a_bad_setting_of_one_service_come_in_one_run() {
         "{stderr}"
     );
 }
+
+/// roapi's server embeds its web console's build output (`#[folder = "../roapi-ui/dist"]`) in a
+/// module compiled only with its non-default `ui` feature (`#[cfg(feature = "ui")] mod ui;`;
+/// tests/fixtures/cargo-columns). A default build never reads the folder, which is not
+/// committed: the image build must not copy it (a `COPY` of a missing folder stops the build)
+/// and generate must not tell the user to build it. With `features = ["ui"]` it is both.
+#[test]
+fn roapi_console_embedded_behind_an_off_feature_is_no_build_input_until_the_feature_is_on() {
+    let ws = crate::fixture_copy::copy("cargo-columns", false);
+    let sources_of = |ws: &std::path::Path| {
+        let dockerfile = std::fs::read_to_string(ws.join("columns-api/Dockerfile")).unwrap();
+        let sources = &dockerfile[dockerfile.find("AS sources\n").unwrap()..];
+        sources[..sources.find("\nFROM ").unwrap()].to_string()
+    };
+    let stderr = generate_stderr(ws.path());
+    assert!(!stderr.contains("embeds"), "{stderr}");
+    let sources = sources_of(ws.path());
+    assert!(!sources.contains("columns-ui"), "{sources}");
+    let ignore =
+        std::fs::read_to_string(ws.path().join("columns-api/Dockerfile.dockerignore")).unwrap();
+    assert!(!ignore.contains("columns-ui"), "{ignore}");
+
+    std::fs::write(
+        ws.path().join("isogen.toml"),
+        "[generate.services.columns-api]\nfeatures = [\"ui\"]\n",
+    )
+    .unwrap();
+    let stderr = generate_stderr(ws.path());
+    let embeds: Vec<&str> = stderr.lines().filter(|l| l.contains("embeds")).collect();
+    assert_eq!(
+        embeds,
+        [
+            "warning: service `columns-api`: columns-api/src/server/ui.rs:6 embeds the folder \
+             columns-ui/dist at compile time (with feature `ui`, on in this build), and it does \
+             not exist: another build writes it (a front end's build output?), which the image \
+             build does not run, so `cargo build` would stop there. Build it before building \
+             the image: the image build copies it from the workspace root (a build input of the \
+             service), so it embeds the columns-ui/dist it finds there"
+        ]
+    );
+    let sources = sources_of(ws.path());
+    assert!(
+        sources.contains("\nCOPY columns-ui/dist /columns-ui/dist"),
+        "{sources}"
+    );
+}
+
+/// roapi's library takes `connectorx` from a fork on GitHub as an optional dependency behind
+/// `database`, which the server's build leaves off (tests/fixtures/cargo-columns). cargo still
+/// resolves the whole workspace before building `-p roapi` and clones the fork: on a builder
+/// that cannot reach GitHub the build stops at once. generate names it, and says the service
+/// does not build it (so the user is not sent looking for the crate in the server).
+#[test]
+fn roapi_git_crate_behind_a_feature_the_server_leaves_off_is_still_named() {
+    let ws = crate::fixture_copy::copy("cargo-columns", false);
+    let stderr = generate_stderr(ws.path());
+    let git: Vec<&str> = stderr.lines().filter(|l| l.contains("from git")).collect();
+    assert_eq!(
+        git,
+        [
+            "warning: service `columns-api` does not build it, but Cargo.lock takes a crate \
+             from git (`connector`, `source = \
+             \"git+https://github.com/example-fork/connector?rev=7d3e0a90c83934754a81b4ae9cc5ae4b0699d39c\"` \
+             in Cargo.lock): the image build's `cargo build` clones \
+             https://github.com/example-fork/connector?rev=7d3e0a90c83934754a81b4ae9cc5ae4b0699d39c \
+             (cargo resolves the whole workspace, with every optional and dev-dependency, \
+             before it builds one package, so a crate the service never compiles is cloned all \
+             the same) and stops there on a builder that reaches crates.io but not that host \
+             (an offline CI runner, a sandbox). Depend on a crates.io release, or keep a copy in \
+             the repository as a path crate (`[patch]` with `path = ...`: isogen copies it into \
+             the deps stage)"
+        ]
+    );
+}

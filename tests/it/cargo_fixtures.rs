@@ -37,6 +37,7 @@
 //! | cargo-gateway | an access gateway (warpgate's shape): `gateway` depends on no server framework, only on `gateway-http`, whose library starts the tiny_http server (`use tiny_http::{Response, Server};` then `Server::http`, the framework's `Server` imported in a group); the libraries `gateway-http`, `gateway-admin` and `gateway-common` each carry a binary that prints an OpenAPI document or a JSON schema and exits (warpgate's `warpgate-admin`, `config-schema`): tools, and `gateway-http` is still the server library `gateway` runs |
 //! | cargo-index | a package index's backend in one root package beside `crates/*` (crates.io's shape): one binary `index-app` whose clap command line is an enum deriving `Parser` (`Server`, `BackgroundWorker`, `Monitor`, the admin commands `#[command(flatten)]`ed in), so `args = ["server"]` (refused without, choosing among `server, background-worker, monitor`), though an admin subcommand's variant `EnqueueJob(enqueue_job::Command)` names another module's `Command`; a `Procfile` runs `server` and `background-worker`; the root `migrations/` folder read with `include_str!`; a test-database crate with a setup binary (a tool) |
 //! | cargo-perf | a benchmark results site beside its collector tool and a shared database crate (rustc-perf's shape): `site` (tiny_http) is the service; `collector` and `database`'s `postgres-to-sqlite` are tools, and the crates kept as benchmark input under `collector/compile-benchmarks/*` (not members: each its own `[workspace]`; one binds a socket, as cargo's own sources there do) are not the collector's sources; `site` embeds `frontend/dist` with rust-embed, which git keeps with only a `.gitkeep` and npm builds (a warning); the front end's `node_modules` inside the crate stays out of the build context |
+//! | cargo-columns | a columnar query server beside its CLI on one library (roapi's shape): the server's `ui` module, compiled only with its non-default `ui` feature (`#[cfg(feature = "ui")] mod ui;`), embeds the front end's uncommitted `../columns-ui/dist` with rust-embed (no build input and no warning in a default build; both with `features = ["ui"]`); the library's optional dependency behind `database` comes from a fork on GitHub, which no service builds but cargo's workspace resolve clones (a warning saying so) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -90,6 +91,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-gateway", &["gateway"]),
     ("cargo-index", &["index-app"]),
     ("cargo-perf", &["site"]),
+    ("cargo-columns", &["columns-api"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

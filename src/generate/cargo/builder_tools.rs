@@ -223,20 +223,34 @@ pub(super) fn link_warnings(
 
 /// One warning per folder a crate of `service`'s build embeds at compile time that the
 /// repository does not hold (kellnr's `include_dir!("$CARGO_MANIFEST_DIR/static")`, its web UI
-/// built by npm): the image build has no such folder, so `cargo build` stops there.
-pub(super) fn embed_warnings(ws: &Workspace, service: &crate::workspace::Service) -> Vec<String> {
+/// built by npm): the image build has no such folder, so `cargo build` stops there. A folder
+/// only a feature's code embeds counts when `features_on` (the (crate, feature) pairs the
+/// build enables) holds that feature: roapi's `ui` module, off by default, is not compiled.
+pub(super) fn embed_warnings(
+    ws: &Workspace,
+    service: &crate::workspace::Service,
+    features_on: &std::collections::BTreeSet<(String, String)>,
+) -> Vec<String> {
     let crates = std::iter::once(&service.package).chain(&service.build_closure);
     crates
         .filter_map(|&i| ws.packages.get(i))
-        .filter_map(|p| Some((p.dir.as_str(), p.cargo.as_ref()?)))
-        .flat_map(|(dir, c)| c.missing_embeds.iter().map(move |m| (dir, m)))
-        .map(|(dir, m)| {
+        .filter_map(|p| Some((p.name.as_str(), p.dir.as_str(), p.cargo.as_ref()?)))
+        .flat_map(|(name, dir, c)| c.missing_embeds.iter().map(move |m| (name, dir, m)))
+        .filter(|(name, _, m)| {
+            (m.feature.as_ref())
+                .is_none_or(|f| features_on.contains(&(name.to_string(), f.clone())))
+        })
+        .map(|(_, dir, m)| {
             let copied = match dir.is_empty() || m.folder.starts_with(&format!("{dir}/")) {
                 true => "the image build copies the crate's folder whole, so it embeds the",
                 false => {
                     "the image build copies it from the workspace root (a build input of \
                           the service), so it embeds the"
                 }
+            };
+            let when = match &m.feature {
+                Some(f) => format!(" (with feature `{f}`, on in this build)"),
+                None => String::new(),
             };
             let (state, outcome) = match m.placeholder {
                 false => ("it does not exist", "`cargo build` would stop there"),
@@ -246,7 +260,7 @@ pub(super) fn embed_warnings(ws: &Workspace, service: &crate::workspace::Service
                 ),
             };
             format!(
-                "service `{}`: {}:{} embeds the folder {} at compile time, and {state}: \
+                "service `{}`: {}:{} embeds the folder {} at compile time{when}, and {state}: \
                  another build writes it (a front end's build output?), which the image build \
                  does not run, so {outcome}. Build it before building the image: {copied} {} \
                  it finds there",

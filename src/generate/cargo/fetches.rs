@@ -9,8 +9,10 @@
 //!   `deno_core` builds on, fetches a prebuilt V8 library from GitHub releases; `ort-sys`
 //!   fetches ONNX Runtime; ...). The same builder stops in the middle of `cargo build`.
 //!
-//! One warning per git repository and per downloading crate the service's build reaches
-//! (`lock_walk::reachable`), naming the crates, the URL and what to do. It reads `Cargo.lock`
+//! One warning per git repository of Cargo.lock (those the service's build reaches,
+//! `lock_walk::reachable`, and the others, which cargo's resolve of the whole workspace clones
+//! as well: roapi's optional `connectorx`) and per downloading crate the build reaches, naming
+//! the crates, the URL and what to do. It reads `Cargo.lock`
 //! only; it never changes a Dockerfile. The workspace's own build scripts that download are
 //! `downloads`' (found in their sources).
 
@@ -74,8 +76,8 @@ const DOWNLOADERS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// One warning per git repository of `Cargo.lock` and per downloading registry crate the
-/// build of `build.package` reaches.
+/// One warning per git repository of `Cargo.lock` (whether the build of `build.package`
+/// reaches it or not) and per downloading registry crate that build reaches.
 pub(super) fn warnings(
     ws: &Workspace,
     lockfile: Option<&str>,
@@ -91,32 +93,51 @@ pub(super) fn warnings(
     };
     // `git+https://host/repo?rev=abc#<commit>`: the repository (with its branch, tag or rev,
     // as Cargo.toml asked) and the crates the lockfile takes from it.
-    let mut repos: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for e in &reached {
+    // Every git repository of Cargo.lock, not only those the build reaches: cargo resolves
+    // the whole workspace (every member, optional and dev-dependencies, other targets' ones),
+    // so `cargo build -p <service>` clones roapi's `connectorx`, an optional dependency of a
+    // library behind a feature the server leaves off, all the same.
+    let mut repos: BTreeMap<String, (Vec<&str>, bool)> = BTreeMap::new();
+    for e in &entries {
         let Some(url) = source(e).and_then(|s| s.strip_prefix("git+").map(str::to_string)) else {
             continue;
         };
         let url = url.split('#').next().unwrap_or(&url).to_string();
-        let crates = repos.entry(url).or_default();
+        let (crates, built) = repos.entry(url).or_default();
         if !crates.contains(&name(e)) {
             crates.push(name(e));
         }
+        *built |= reached.iter().any(|r| std::ptr::eq(*r, e));
     }
     let mut out = Vec::new();
-    for (url, mut crates) in repos {
+    for (url, (mut crates, built)) in repos {
         crates.sort_unstable();
         let named: Vec<String> = crates.iter().map(|c| format!("`{c}`")).collect();
+        let (what, them) = match crates.len() {
+            1 => ("a crate", "it"),
+            _ => ("crates", "them"),
+        };
+        let head = if built {
+            format!("service `{service}` builds {what} from git")
+        } else {
+            format!(
+                "service `{service}` does not build {them}, but Cargo.lock takes {what} from git"
+            )
+        };
+        let why = if built {
+            String::new()
+        } else {
+            " (cargo resolves the whole workspace, with every optional and dev-dependency, \
+             before it builds one package, so a crate the service never compiles is cloned all \
+             the same)"
+                .to_string()
+        };
         out.push(format!(
-            "service `{service}` builds {} from git ({}, `source = \"git+{url}\"` in \
-             Cargo.lock): the image build's `cargo build` clones {url} and stops there on a \
-             builder that reaches crates.io but not that host (an offline CI runner, a \
-             sandbox). Depend on a crates.io release, or keep a copy in the repository as a path \
-             crate (`[patch]` with `path = ...`: isogen copies it into the deps stage)",
-            if crates.len() == 1 {
-                "a crate"
-            } else {
-                "crates"
-            },
+            "{head} ({}, `source = \"git+{url}\"` in Cargo.lock): the image build's `cargo \
+             build` clones {url}{why} and stops there on a builder that reaches crates.io but \
+             not that host (an offline CI runner, a sandbox). Depend on a crates.io release, or \
+             keep a copy in the repository as a path crate (`[patch]` with `path = ...`: isogen \
+             copies it into the deps stage)",
             named.join(", ")
         ));
     }

@@ -13,14 +13,23 @@ use crate::workspace::{Service, Workspace};
 
 /// The build inputs of `service`: the configured ones (relative to the workspace root), the
 /// root `.sqlx` folder when a crate it builds uses sqlx (its `query!` macros read it at compile
-/// time), then those the crates it builds include from outside their folders; sorted, each
-/// once.
+/// time), then those the crates it builds include from outside their folders (a folder only a
+/// feature's code embeds when the build `wanted` turns that feature on); sorted, each once.
 pub(super) fn build_inputs(
     ws: &Workspace,
     service: &Service,
     overrides: Option<&ServiceConfig>,
     config_path: &Path,
+    wanted: &super::command::Wanted<'_>,
 ) -> Result<Vec<String>> {
+    let features_on = super::lock_walk::features_on(
+        ws,
+        &super::lock_walk::Build {
+            package: wanted.package,
+            features: wanted.features,
+            no_default_features: wanted.no_default_features,
+        },
+    );
     let mut out: Vec<String> = Vec::new();
     for b in overrides.into_iter().flat_map(|o| &o.build_inputs) {
         let rel = b.trim_start_matches("./").trim_end_matches('/');
@@ -55,7 +64,14 @@ pub(super) fn build_inputs(
         let Some(c) = &ws.packages[i].cargo else {
             continue;
         };
-        for input in &c.outside_inputs {
+        let package = &ws.packages[i].name;
+        // roapi's `roapi-ui/dist`, embedded only with its `ui` feature: an input only when
+        // the build turns that feature on (a build without it must not copy a folder that
+        // another build writes and may not have written).
+        let gated = (c.feature_inputs.iter())
+            .filter(|g| features_on.contains(&(package.clone(), g.feature.clone())))
+            .map(|g| &g.folder);
+        for input in c.outside_inputs.iter().chain(gated) {
             if !is_path(input) {
                 return Err(Error::workspace(
                     ws.root.join(&ws.packages[i].manifest),

@@ -85,8 +85,52 @@ pub(super) fn gated_off(ws: &Workspace, build: &Build<'_>) -> BTreeSet<&'static 
             .iter()
             .find(|p| p.name == n && p.cargo.is_some())
     };
+    let (crates, _, asked) = walk_features(ws, build);
+    let named = |item: &String, words: &[&str]| {
+        item.split_once('/')
+            .is_some_and(|(_, f)| words.contains(&f))
+    };
+    let mentioned = |words: &[&str]| {
+        (crates.iter().filter_map(|c| cargo(c)?.cargo.as_ref()))
+            .any(|c| (c.dependency_features.values().flatten()).any(|i| named(i, words)))
+    };
+    (GATED.iter())
+        .filter(|(_, words, always)| {
+            !asked.iter().any(|a| named(a, words)) && (*always || mentioned(words))
+        })
+        .map(|(c, _, _)| *c)
+        .collect()
+}
+
+/// The (workspace crate, feature) pairs the build of `build` enables: the features isogen.toml
+/// gives and (unless `no_default_features`) `default` of the service's package, `default` of
+/// every workspace crate it builds (normal and build dependencies, transitively), the features
+/// their dependency declarations and enabled features ask of each other, transitively. A
+/// workspace dependency declared with `default-features = false` is still counted with its
+/// `default`: a feature may be counted on that cargo leaves off, never the reverse.
+pub(super) fn features_on(ws: &Workspace, build: &Build<'_>) -> BTreeSet<(String, String)> {
+    walk_features(ws, build).1
+}
+
+/// The workspace crates the build of `build` compiles (by name), the (crate, feature) pairs it
+/// enables, and the `crate/feature` items it asks of crates outside the workspace.
+fn walk_features(
+    ws: &Workspace,
+    build: &Build<'_>,
+) -> (Vec<String>, BTreeSet<(String, String)>, BTreeSet<String>) {
+    let cargo = |n: &str| {
+        ws.packages
+            .iter()
+            .find(|p| p.name == n && p.cargo.is_some())
+    };
+    // A given `dep/feature` (`columnq/database`) asks a feature of a workspace dependency.
     let mut queue: Vec<(String, String)> = (build.features.iter())
-        .map(|f| (build.package.to_string(), f.clone()))
+        .map(|f| match f.split_once('/') {
+            Some((c, g)) if cargo(c.trim_end_matches('?')).is_some() => {
+                (c.trim_end_matches('?').to_string(), g.to_string())
+            }
+            _ => (build.package.to_string(), f.clone()),
+        })
         .collect();
     let mut crates = vec![build.package.to_string()];
     let mut i = 0;
@@ -120,20 +164,7 @@ pub(super) fn gated_off(ws: &Workspace, build: &Build<'_>) -> BTreeSet<&'static 
             }
         }
     }
-    let named = |item: &String, words: &[&str]| {
-        item.split_once('/')
-            .is_some_and(|(_, f)| words.contains(&f))
-    };
-    let mentioned = |words: &[&str]| {
-        (crates.iter().filter_map(|c| cargo(c)?.cargo.as_ref()))
-            .any(|c| (c.dependency_features.values().flatten()).any(|i| named(i, words)))
-    };
-    (GATED.iter())
-        .filter(|(_, words, always)| {
-            !asked.iter().any(|a| named(a, words)) && (*always || mentioned(words))
-        })
-        .map(|(c, _, _)| *c)
-        .collect()
+    (crates, seen, asked)
 }
 
 /// The entries reachable from the workspace package `package`, but the crates of `skip`. A

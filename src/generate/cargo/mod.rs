@@ -192,7 +192,11 @@ fn build_warnings(
         &service.name,
         &ctx.cargo.builder_packages,
     ));
-    warnings.extend(builder_tools::embed_warnings(ws, service));
+    warnings.extend(builder_tools::embed_warnings(
+        ws,
+        service,
+        &lock_walk::features_on(ws, &build),
+    ));
     warnings.extend(downloads::warnings(ws, service, &build));
     warnings.extend(fetches::warnings(ws, lockfile, &build, &service.name));
     warnings.extend(inputs::sqlx_warnings(ws, service, &ctx.cargo.build_inputs));
@@ -636,19 +640,17 @@ pub fn context(
         bin,
         config_path,
     )?;
-    let build = Build::plan(
-        &settings,
-        &Wanted {
-            package: &package.name,
-            bin: &bin.name,
-            no_default_features: overrides
-                .and_then(|o| o.no_default_features)
-                .unwrap_or(config.no_default_features),
-            features: &features,
-            build_target: cargo_ws.build_target.as_deref(),
-            cache_mounts: config.cache_mounts,
-        },
-    );
+    let no_default_features =
+        (overrides.and_then(|o| o.no_default_features)).unwrap_or(config.no_default_features);
+    let wanted = Wanted {
+        package: &package.name,
+        bin: &bin.name,
+        no_default_features,
+        features: &features,
+        build_target: cargo_ws.build_target.as_deref(),
+        cache_mounts: config.cache_mounts,
+    };
+    let build = Build::plan(&settings, &wanted);
     let layout = Layout::plan(ws, service, cargo_ws, lockfile)?;
     let configured = overrides.map(|o| o.assets.as_slice()).unwrap_or_default();
     let assets = assets::assets(
@@ -659,7 +661,7 @@ pub fn context(
         app_root,
         config_path,
     )?;
-    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path)?;
+    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path, &wanted)?;
     let (builder_packages, runtime_packages) = inputs::packages(ws, service, overrides);
     Ok(CargoContext {
         build_inputs,

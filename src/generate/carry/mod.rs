@@ -166,7 +166,9 @@ pub fn carry(handwritten: &str, target: &Target<'_>) -> Result<Carried, String> 
                 &found.text,
                 Verdict::Dropped("a later HEALTHCHECK replaces it".into()),
             ),
-            What::CopyContext(sources, _) if copies_program(sources, &generated) => {
+            What::CopyContext(sources, _)
+                if copies_program(&with_args(sources, &hand.args), &generated) =>
+            {
                 let why = "it copies the service's binary, built outside the Dockerfile (a \
                            Nix `result/bin/`, a host build); the generated image builds it \
                            itself";
@@ -231,11 +233,21 @@ fn build_time(
     target: &Target<'_>,
     out: &mut Carried,
 ) -> FinalStage {
+    // The build stages' ARG defaults so far: what `--features ${FEATURES}` stands for.
+    let mut args: Vec<(String, String)> = Vec::new();
     for found in &hand.build_args {
         match &found.what {
-            What::Arg(pairs) => build_arg(found, pairs, target, out),
+            What::Arg(pairs) => {
+                for (name, value) in pairs.iter().flatten() {
+                    if let Some(value) = value {
+                        args.retain(|(n, _)| n != name);
+                        args.push((name.clone(), value.clone()));
+                    }
+                }
+                build_arg(found, pairs, target, out)
+            }
             What::Env(pairs) => build_env(found, pairs, target, out),
-            What::CargoBuild(build) => cargo_build(found, build, target, out),
+            What::CargoBuild(build) => cargo_build(found, build, &args, target, out),
             _ => {}
         }
     }
@@ -385,6 +397,29 @@ fn dropped_files(hand: &FinalStage, generated: &FinalStage) -> Vec<(String, usiz
         }
     }
     out
+}
+
+/// `sources` with `$NAME` and `${NAME}` replaced by the `ARG` defaults of `args` (others kept):
+/// symbolicator's `ARG BINARY=./binaries/$TARGETPLATFORM/symbolicator` then
+/// `COPY ${BINARY} /bin/symbolicator` copies the prebuilt `symbolicator`.
+fn with_args(sources: &[String], args: &[(String, String)]) -> Vec<String> {
+    static VAR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let var = VAR.get_or_init(|| {
+        regex::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+            .expect("a valid pattern")
+    });
+    (sources.iter())
+        .map(|s| {
+            var.replace_all(s, |c: &regex::Captures<'_>| {
+                let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+                match args.iter().find(|(n, _)| n == name) {
+                    Some((_, value)) => value.clone(),
+                    None => c[0].to_string(),
+                }
+            })
+            .into_owned()
+        })
+        .collect()
 }
 
 fn copies_program(sources: &[String], generated: &FinalStage) -> bool {
@@ -750,7 +785,13 @@ fn build_arg(
 /// this service's package (no `-p`, or `-p` of it; no `--bin`, or `--bin` of it); the same
 /// when isogen.toml says so already, dropped when it says otherwise or for `--all-features`
 /// (no such setting: the features are to be listed).
-fn cargo_build(found: &Found, build: &stage::CargoBuild, target: &Target<'_>, out: &mut Carried) {
+fn cargo_build(
+    found: &Found,
+    build: &stage::CargoBuild,
+    args: &[(String, String)],
+    target: &Target<'_>,
+    out: &mut Carried,
+) {
     let Some(package) = target.cargo_package else {
         return;
     };
@@ -770,17 +811,30 @@ fn cargo_build(found: &Found, build: &stage::CargoBuild, target: &Target<'_>, ou
         out.push(found.line, &text, Verdict::Dropped(why));
     }
     let existing = target.existing;
-    if !build.features.is_empty() {
+    // roapi's `--features ${FEATURES}` with `ARG FEATURES="database,ui"`: the features the
+    // default stands for (isogen.toml's `features` takes names, never `${...}`).
+    let features: Vec<String> = (with_args(&build.features, args).iter())
+        .flat_map(|f| f.split([',', ' ']))
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(unset) = features.iter().find(|f| f.contains('$')) {
+        let why = format!(
+            "`{unset}` is a build argument without a default; list the features the image \
+             needs in `features` in {}",
+            target.section
+        );
+        out.push(found.line, &text, Verdict::Dropped(why));
+    } else if !features.is_empty() {
         let listed = existing.map_or(&[][..], |c| c.features.as_slice());
-        let verdict = if listed == build.features.as_slice() {
+        let verdict = if listed == features.as_slice() {
             Verdict::Same
         } else if !listed.is_empty() {
             Verdict::Dropped(format!("isogen.toml lists features = {listed:?} already"))
         } else {
-            out.settings.features = build.features.clone();
+            out.settings.features = features.clone();
             Verdict::Kept(format!(
-                "features = {:?} (the generated build passes them to cargo)",
-                build.features
+                "features = {features:?} (the generated build passes them to cargo)"
             ))
         };
         out.push(found.line, &text, verdict);

@@ -155,6 +155,10 @@ pub struct FinalStage {
     /// without a default takes the global `ARG`'s. Their `ENV`s too (`ENV SQLX_OFFLINE=true`,
     /// `ENV RUSTFLAGS=...`: what the build's commands read the same way).
     pub build_args: Vec<Found>,
+    /// The defaults of the chain's own `ARG`s, a stage's `ARG NAME` without one taking the
+    /// global `ARG`'s (a later one of a name over an earlier): what `$NAME` in its `COPY`
+    /// sources stands for (symbolicator's `COPY ${BINARY} /bin/symbolicator`).
+    pub args: Vec<(String, String)>,
 }
 
 /// Reads `text`; the error is `line N: what the parser expected`.
@@ -210,10 +214,31 @@ pub fn service_stage(text: &str, service: Option<&str>) -> Result<FinalStage, St
         }
     }
     let build_args = build_stage_args(text, &file, &stages, &chain, escape);
+    let globals: Vec<(String, Option<String>)> = file
+        .global_args()
+        .filter_map(|a| arg_pairs(&a.arguments.value, escape).ok())
+        .flatten()
+        .collect();
+    let mut args: Vec<(String, String)> = Vec::new();
+    for &i in &chain {
+        for instruction in stages[i].instructions {
+            let Instruction::Arg(a) = instruction else {
+                continue;
+            };
+            for (name, value) in arg_pairs(&a.arguments.value, escape).unwrap_or_default() {
+                let global = || globals.iter().find(|(g, _)| *g == name)?.1.clone();
+                if let Some(value) = value.or_else(global) {
+                    args.retain(|(n, _)| *n != name);
+                    args.push((name, value));
+                }
+            }
+        }
+    }
     Ok(FinalStage {
         base,
         found,
         build_args,
+        args,
     })
 }
 

@@ -233,6 +233,22 @@ fn a_copy_of_the_prebuilt_binary_is_named_as_the_binary() {
         Verdict::Dropped(why) if why.contains("the service's binary") && !why.contains("assets")));
 }
 
+/// symbolicator's Dockerfile copies a binary its CI built, named through an `ARG`
+/// (`ARG BINARY=./binaries/$TARGETPLATFORM/symbolicator`, `COPY --chmod=0755 ${BINARY}
+/// /bin/symbolicator`): the service's binary, not a run-time file to list in `assets`.
+#[test]
+fn a_copy_of_the_prebuilt_binary_named_through_an_arg_is_named_as_the_binary() {
+    let hand = "FROM gcr.io/distroless/cc-debian12:nonroot\nARG TARGETPLATFORM\nARG BINARY=./binaries/$TARGETPLATFORM/lldap\nCOPY --chmod=0755 ${BINARY} /bin/lldap\nENTRYPOINT [\"/bin/lldap\"]\n";
+    let (items, _) = verdicts(hand, CARGO_GENERATED);
+    assert!(matches!(of(&items, "COPY --chmod=0755 ${BINARY}"),
+        Verdict::Dropped(why) if why.contains("the service's binary") && !why.contains("assets")));
+    // An ARG naming another file is still a run-time file of the build context.
+    let hand = "FROM debian:12-slim\nARG CONFIG=config/prod.toml\nCOPY $CONFIG /etc/lldap.toml\nCMD [\"/usr/local/bin/lldap\"]\n";
+    let (items, _) = verdicts(hand, CARGO_GENERATED);
+    assert!(matches!(of(&items, "COPY $CONFIG"),
+        Verdict::Dropped(why) if why.contains("assets")));
+}
+
 /// rqbit's shape: the hand-written WORKDIR is kept as `workdir` and volumes under it stay
 /// relative to it, unless an ENV or the command names the absolute folder (then the setting
 /// keeps it, so the folder the service is pointed at exists and is writable).
@@ -642,4 +658,28 @@ fn a_command_running_typescript_sources_is_dropped_naming_the_loader() {
         );
         assert!(settings.cmd.is_none());
     }
+}
+
+/// roapi's builder runs `cargo build --release --locked --bin roapi --features ${FEATURES}`
+/// with `ARG FEATURES="database,ui"`: the features are what the default stands for (isogen.toml
+/// refuses `"${FEATURES}"`, which is no feature name); a build argument without a default
+/// cannot be kept.
+#[test]
+fn cargo_features_named_through_a_build_arg_are_the_args_default() {
+    let hand = "ARG FEATURES=\"database,ui\"\nFROM rust:1 AS builder\nARG FEATURES\nRUN cargo build --release --locked --features ${FEATURES}\n\
+                FROM debian:12-slim\nCOPY --from=builder /target/release/lldap /usr/local/bin/lldap\nCMD [\"/usr/local/bin/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert_eq!(settings.features, ["database", "ui"]);
+    assert_eq!(
+        of(&items, "RUN cargo build"),
+        &Verdict::Kept(
+            "features = [\"database\", \"ui\"] (the generated build passes them to cargo)".into()
+        )
+    );
+    let hand = "FROM rust:1 AS builder\nARG EXTRA\nRUN cargo build --release --features $EXTRA\n\
+                FROM debian:12-slim\nCOPY --from=builder /target/release/lldap /usr/local/bin/lldap\nCMD [\"/usr/local/bin/lldap\"]\n";
+    let (items, settings) = verdicts(hand, CARGO_GENERATED);
+    assert!(settings.features.is_empty());
+    assert!(matches!(of(&items, "RUN cargo build"),
+        Verdict::Dropped(why) if why.contains("`$EXTRA` is a build argument without a default")));
 }

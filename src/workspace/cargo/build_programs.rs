@@ -135,7 +135,7 @@ fn programs_in(code: &str) -> Vec<&'static str> {
 
 /// The feature of the `#[cfg(feature = "x")]` item or block that encloses the last of `lines`
 /// (by indentation: the nearest less-indented opener, and the attribute right above it).
-fn gating_feature(lines: &[&str]) -> Option<String> {
+pub(super) fn gating_feature(lines: &[&str]) -> Option<String> {
     let indent = |l: &str| l.len() - l.trim_start().len();
     let (last, above) = lines.split_last()?;
     let mut level = indent(last);
@@ -161,7 +161,7 @@ fn gating_feature(lines: &[&str]) -> Option<String> {
 }
 
 /// `x` of a `#[cfg(feature = "x")]` line.
-fn cfg_feature(line: &str) -> Option<String> {
+pub(super) fn cfg_feature(line: &str) -> Option<String> {
     let t = line.trim();
     let rest = t
         .strip_prefix("#[cfg(feature")?

@@ -13,10 +13,14 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::model::MissingEmbed;
+use super::model::{FeatureInput, MissingEmbed};
 
 /// Folders and files whose code is not the program's.
 const TEST_CODE: &[&str] = &["tests", "benches", "examples", "tests.rs", "test.rs"];
+
+/// The most `mod` declarations followed up from one file (a guard against a cycle of
+/// `#[path]`-free names that point back at each other).
+const MAX_DEPTH: usize = 64;
 
 /// The embedded folders of the package in `dir` (relative to `root`) that do not exist, or
 /// that hold nothing but hidden files (a `.gitkeep` keeping a build's output folder in git:
@@ -50,19 +54,37 @@ fn only_hidden_files(folder: &Path) -> bool {
 /// (rauthy's `#[folder = "../../static/v1/"]`, its front end's build output at the workspace
 /// root): the image build copies a crate's folder, so each is a build input of the services
 /// built from the crate, whether or not it exists yet (one that does not is also in
-/// [`missing_embeds`]: the user builds it first).
-pub(super) fn outside_embeds(root: &Path, dir: &str) -> Vec<String> {
+/// [`missing_embeds`]: the user builds it first). Those the code embeds whatever the features
+/// come first; those only a feature compiles (roapi's `#[cfg(feature = "ui")] mod ui;`, whose
+/// `ui.rs` embeds `../roapi-ui/dist`) second, with their feature: a build without it must not
+/// copy a folder that may not exist.
+pub(super) fn outside_embeds(root: &Path, dir: &str) -> (Vec<String>, Vec<FeatureInput>) {
     let inside = format!("{}/", dir.trim_end_matches('/'));
-    let mut out: Vec<String> = (embeds(root, dir).into_iter())
-        .map(|m| m.folder)
-        .filter(|f| !dir.is_empty() && !f.starts_with(&inside))
+    let outside: Vec<MissingEmbed> = (embeds(root, dir).into_iter())
+        .filter(|m| !dir.is_empty() && !m.folder.starts_with(&inside))
         .collect();
-    out.sort();
-    out.dedup();
-    out
+    let mut always: Vec<String> = (outside.iter())
+        .filter(|m| m.feature.is_none())
+        .map(|m| m.folder.clone())
+        .collect();
+    always.sort();
+    always.dedup();
+    let mut gated: Vec<FeatureInput> = (outside.into_iter())
+        .filter(|m| !always.contains(&m.folder))
+        .filter_map(|m| {
+            Some(FeatureInput {
+                feature: m.feature?,
+                folder: m.folder,
+            })
+        })
+        .collect();
+    gated.sort_by(|a, b| (&a.folder, &a.feature).cmp(&(&b.folder, &b.feature)));
+    gated.dedup_by(|a, b| a.folder == b.folder && a.feature == b.feature);
+    (always, gated)
 }
 
-/// Every folder the package in `dir` embeds with a literal path, with where.
+/// Every folder the package in `dir` embeds with a literal path, with where and the feature
+/// that gates it, if one does.
 fn embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
     static FORMS: OnceLock<[Regex; 2]> = OnceLock::new();
     let forms = FORMS.get_or_init(|| {
@@ -79,7 +101,9 @@ fn embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
             continue;
         };
         let code = super::rs_comments::blank_comments(&text);
-        for (i, line) in code.lines().enumerate() {
+        let lines: Vec<&str> = code.lines().collect();
+        let mut module: Option<Option<String>> = None;
+        for (i, line) in lines.iter().enumerate() {
             for form in forms {
                 let Some(folder) = form.captures(line).and_then(|c| c.get(1)) else {
                     continue;
@@ -89,16 +113,94 @@ fn embeds(root: &Path, dir: &str) -> Vec<MissingEmbed> {
                     continue;
                 };
                 let file = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                let feature = item_gate(&lines[..=i]).or_else(|| {
+                    (module.get_or_insert_with(|| module_gate(entry.path(), 0))).clone()
+                });
                 out.push(MissingEmbed {
                     file: file.to_string_lossy().replace('\\', "/"),
                     line: i + 1,
                     folder,
                     placeholder: false,
+                    feature,
                 });
             }
         }
     }
     out
+}
+
+/// The feature of a `#[cfg(feature = "x")]` among the attributes right above the last of
+/// `lines` (`#[cfg(feature = "ui")]` over `#[derive(Embed)]` over `#[folder = ...]`), or of
+/// the item or block that encloses it.
+fn item_gate(lines: &[&str]) -> Option<String> {
+    let (_, above) = lines.split_last()?;
+    let attributes = (above.iter().rev()).take_while(|l| l.trim_start().starts_with("#["));
+    for line in attributes {
+        if let Some(f) = super::build_programs::cfg_feature(line) {
+            return Some(f);
+        }
+    }
+    super::build_programs::gating_feature(lines)
+}
+
+/// The feature of a `#[cfg(feature = "x")]` on a `mod` declaration on the way from the crate
+/// root to `file` (`#[cfg(feature = "ui")] mod ui;` in `server/http/mod.rs` for
+/// `server/http/ui.rs`): the declaration of the file's module is looked for in the files that
+/// may declare it (`mod.rs` or `<folder>.rs` beside it, `lib.rs` or `main.rs` for a file of the
+/// crate root's folder), then theirs, up to a root (`lib.rs`, `main.rs`, or a file no other
+/// file declares). `#[path]` attributes are not followed.
+fn module_gate(file: &Path, depth: usize) -> Option<String> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let stem = file.file_stem()?.to_str()?;
+    let folder = file.parent()?;
+    let (name, parent_folder) = if matches!(stem, "mod" | "lib" | "main") {
+        if stem != "mod" {
+            return None;
+        }
+        (folder.file_name()?.to_str()?, folder.parent()?)
+    } else {
+        (stem, folder)
+    };
+    let candidates = [
+        parent_folder.join("mod.rs"),
+        parent_folder.with_extension("rs"),
+        parent_folder.join("lib.rs"),
+        parent_folder.join("main.rs"),
+    ];
+    for parent in candidates.iter().filter(|c| c.as_path() != file) {
+        let Ok(text) = crate::fsio::read_to_string(parent) else {
+            continue;
+        };
+        let code = super::rs_comments::blank_comments(&text);
+        let lines: Vec<&str> = code.lines().collect();
+        let Some(at) = lines.iter().position(|l| declares(l, name)) else {
+            continue;
+        };
+        return item_gate(&lines[..=at]).or_else(|| module_gate(parent, depth + 1));
+    }
+    None
+}
+
+/// Whether `line` is the declaration `mod <name>;` (with any visibility).
+fn declares(line: &str, name: &str) -> bool {
+    let mut t = line.trim_start();
+    if let Some(rest) = t.strip_prefix("pub") {
+        t = rest.trim_start();
+        if let Some(rest) = t.strip_prefix('(') {
+            let Some((_, after)) = rest.split_once(')') else {
+                return false;
+            };
+            t = after.trim_start();
+        }
+    }
+    let Some(rest) = t.strip_prefix("mod ") else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    rest.strip_prefix(name)
+        .is_some_and(|r| r.trim_start().starts_with(';'))
 }
 
 #[cfg(test)]
@@ -136,13 +238,76 @@ mod tests {
             "src/api/src/lib.rs",
             "#[derive(Embed)]\n#[folder = \"../../static/v1/\"]\nstruct Assets;\n#[derive(Embed)]\n#[folder = \"own/\"]\nstruct Own;\n",
         );
-        assert_eq!(outside_embeds(dir.path(), "src/api"), ["static/v1"]);
+        assert_eq!(outside_embeds(dir.path(), "src/api").0, ["static/v1"]);
         assert_eq!(found("src/api").len(), 2);
         write("static/v1/app.js", "");
-        assert_eq!(outside_embeds(dir.path(), "src/api"), ["static/v1"]);
+        assert_eq!(outside_embeds(dir.path(), "src/api").0, ["static/v1"]);
         let missing: Vec<_> = found("src/api").into_iter().map(|m| m.folder).collect();
         assert_eq!(missing, ["src/api/own"]);
-        assert!(outside_embeds(dir.path(), "crates/web").is_empty());
+        assert!(outside_embeds(dir.path(), "crates/web").0.is_empty());
+    }
+    #[test]
+    fn an_embed_behind_a_feature_carries_it_from_its_item_block_or_module_declaration() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        // roapi: `#[cfg(feature = "ui")] mod ui;` in `server/http/mod.rs`, two levels down.
+        write("api/src/main.rs", "mod server;\nfn main() {}\n");
+        write("api/src/server.rs", "pub mod http;\n");
+        write(
+            "api/src/server/http/mod.rs",
+            "// mod ui; in a comment\n#[cfg(feature = \"ui\")]\n#[allow(dead_code)]\npub(crate) mod ui;\nmod plain;\n",
+        );
+        write(
+            "api/src/server/http/ui.rs",
+            "#[derive(Embed)]\n#[folder = \"../ui/dist\"]\nstruct Asset;\n",
+        );
+        write(
+            "api/src/server/http/plain.rs",
+            "#[derive(Embed)]\n#[folder = \"../public\"]\nstruct Public;\n#[cfg(feature = \"docs\")]\n#[derive(Embed)]\n#[folder = \"../docs/site\"]\nstruct Docs;\n",
+        );
+        // A whole gated module above the file: `#[cfg(feature = "admin")] mod admin;` in
+        // lib.rs, and `admin/mod.rs` declares `assets` without a gate of its own.
+        write(
+            "api/src/lib.rs",
+            "#[cfg(feature = \"admin\")]\nmod admin;\n",
+        );
+        write("api/src/admin/mod.rs", "mod assets;\n");
+        write(
+            "api/src/admin/assets.rs",
+            "#[derive(Embed)]\n#[folder = \"../admin/build\"]\nstruct Admin;\n",
+        );
+        let mut gates: Vec<(String, Option<String>)> = (missing_embeds(dir.path(), "api"))
+            .into_iter()
+            .map(|m| (m.folder, m.feature))
+            .collect();
+        gates.sort();
+        let some = |f: &str| Some(f.to_string());
+        assert_eq!(
+            gates,
+            [
+                ("admin/build".to_string(), some("admin")),
+                ("docs/site".to_string(), some("docs")),
+                ("public".to_string(), None),
+                ("ui/dist".to_string(), some("ui")),
+            ]
+        );
+        let (always, gated) = outside_embeds(dir.path(), "api");
+        assert_eq!(always, ["public"]);
+        let gated: Vec<(&str, &str)> = (gated.iter())
+            .map(|g| (g.folder.as_str(), g.feature.as_str()))
+            .collect();
+        assert_eq!(
+            gated,
+            [
+                ("admin/build", "admin"),
+                ("docs/site", "docs"),
+                ("ui/dist", "ui")
+            ]
+        );
     }
 
     /// rustc-perf's site embeds `frontend/dist`, which git keeps with a `.gitkeep` and npm's

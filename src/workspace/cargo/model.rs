@@ -77,6 +77,9 @@ pub struct CargoPackage {
     /// (`include_str!("../../../version.json")`), relative to the workspace root, sorted. Empty
     /// for the package at the root.
     pub outside_inputs: Vec<String>,
+    /// Folders outside the package folder that its sources embed only when a feature is on,
+    /// sorted (see [`FeatureInput`]); not in `outside_inputs`.
+    pub feature_inputs: Vec<FeatureInput>,
     /// Registry crates of `[build-dependencies]` (any target), sorted: what the build script
     /// runs (`tonic-build` and `prost-build` need `protoc` in the build image).
     pub build_deps: Vec<String>,
@@ -216,6 +219,22 @@ pub struct MissingEmbed {
     /// committed `.gitkeep` that npm's build fills): the build passes and embeds nothing.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub placeholder: bool,
+    /// The feature that compiles the embedding code, when a `#[cfg(feature = "...")]` gates it
+    /// (on the item, on a block around it, or on a `mod` declaration on the way from the crate
+    /// root to its file: roapi's `#[cfg(feature = "ui")] mod ui;`); a build without that
+    /// feature never reads the folder.
+    pub feature: Option<String>,
+}
+
+/// A folder outside the package's folder that its sources embed only when a feature is on
+/// (roapi's `roapi-ui/dist`, behind its non-default `ui` feature): a build input of the
+/// services whose build enables the feature, and of no other.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FeatureInput {
+    /// The folder, relative to the workspace root.
+    pub folder: String,
+    /// The package's feature that embeds it.
+    pub feature: String,
 }
 
 /// Where a binary's command line makes a subcommand required.

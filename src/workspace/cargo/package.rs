@@ -376,16 +376,8 @@ impl Loader {
             toml_package,
         )?;
         let features = self.features_of(loaded)?;
-        let outside_inputs = if loaded.dir.is_empty() {
-            Vec::new()
-        } else {
-            let mut inputs =
-                outside_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?;
-            inputs.extend(super::embeds::outside_embeds(&self.root, &loaded.dir));
-            inputs.sort();
-            inputs.dedup();
-            inputs
-        };
+        let (outside_inputs, feature_inputs) =
+            package_inputs(&self.root, &loaded.dir, targets.build_script.as_deref())?;
         check_required_features(loaded, &path, &name, &features)?;
         let missing_embeds = super::embeds::missing_embeds(&self.root, &loaded.dir);
         let build_programs = super::build_programs::build_programs(
@@ -425,6 +417,7 @@ impl Loader {
                     Vec::new()
                 },
                 outside_inputs,
+                feature_inputs,
                 build_deps: Vec::new(),
                 optional_off: Vec::new(),
                 dependency_features: Default::default(),
@@ -512,6 +505,25 @@ fn package_name(
 
 /// A binary's required features are passed to `cargo build --features`, which refuses a
 /// feature the package does not have. `dep/feature` forms are left to cargo.
+/// The files and folders outside the package in `dir` its sources include or embed (see
+/// [`CargoPackage::outside_inputs`]), and the folders it embeds only with a feature (see
+/// [`CargoPackage::feature_inputs`]); none for the package at the root.
+fn package_inputs(
+    root: &std::path::Path,
+    dir: &str,
+    build_script: Option<&str>,
+) -> Result<(Vec<String>, Vec<super::model::FeatureInput>)> {
+    if dir.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut inputs = outside_inputs(root, dir, build_script)?;
+    let (always, gated) = super::embeds::outside_embeds(root, dir);
+    inputs.extend(always);
+    inputs.sort();
+    inputs.dedup();
+    Ok((inputs, gated))
+}
+
 fn check_required_features(
     loaded: &Loaded,
     path: &std::path::Path,
