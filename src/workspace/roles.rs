@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::cargo::services::{
     desktop_framework, features_off_by_default, server_source, SERVER_FRAMEWORKS, TOOL_WORDS,
 };
-use super::{Ecosystem, Package, Workspace, WorkspaceConfig};
+use super::{DepKind, Ecosystem, Package, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
 /// What a package is to isogen.
@@ -74,11 +74,18 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             .filter(|s| s.package == i)
             .map(|s| s.name.clone())
             .collect();
-        let users: Vec<&str> = ws
-            .packages
-            .iter()
-            .filter(|o| o.internal_deps.iter().any(|d| d.package == i))
-            .map(|o| o.name.as_str())
+        // Who depends on it, and whether only to develop or test with it (symbolicator-test,
+        // crates.io's test database crate: "used by" alone read as a run-time dependency).
+        let users: Vec<String> = (ws.packages.iter())
+            .filter_map(|o| {
+                let mut kinds = o.internal_deps.iter().filter(|d| d.package == i);
+                let first = kinds.next()?;
+                let dev_only = first.kind == DepKind::Dev && kinds.all(|d| d.kind == DepKind::Dev);
+                Some(match dev_only {
+                    true => format!("{} (dev-dependency)", o.name),
+                    false => o.name.clone(),
+                })
+            })
             .collect();
         let mut unread = None;
         let mut left_out = false;
