@@ -195,13 +195,17 @@ fn socket_servers(p: &Package) -> Option<String> {
 /// by isogen.toml), for the service row of `isogen list`.
 fn other_bins(p: &Package, services: &[String]) -> Option<String> {
     let c = p.cargo.as_ref()?;
-    let others: Vec<&str> = c
-        .bins
-        .iter()
+    // Each with why it is no service (rustc-perf's `site` row said "not services:
+    // fetch-latest" and nothing more), when the default rule gives one.
+    let others: Vec<String> = (c.bins.iter())
         .map(|b| b.name.as_str())
         .filter(|b| !services.iter().any(|s| s == b))
+        .map(|b| match super::cargo::tool_reason(p, b) {
+            Some(why) => format!("{b}: {why}"),
+            None => b.to_string(),
+        })
         .collect();
-    (!others.is_empty()).then(|| others.join(", "))
+    (!others.is_empty()).then(|| others.join("; "))
 }
 
 /// Why `p` (not a service, used by no package) is a tool, if it is one.
