@@ -130,6 +130,20 @@ fn fresh_copy(name: &str) -> tempfile::TempDir {
 }
 
 /// stdout and stderr of a command, the temporary folder's path replaced by `<ws>`.
+/// `isogen list` of the workspace in `dir`, as [`shown`].
+fn list_of(dir: &tempfile::TempDir) -> String {
+    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
+    shown(&out, dir.path())
+}
+
+/// The row of package `name` in `list`'s output.
+fn row_of(list: &str, name: &str) -> String {
+    list.lines()
+        .find(|l| l.contains(&format!("  {name}  ")))
+        .unwrap_or_else(|| panic!("{name} in {list}"))
+        .to_string()
+}
+
 fn shown(out: &std::process::Output, dir: &Path) -> String {
     let text = format!(
         "{}{}",
@@ -530,14 +544,8 @@ fn a_thin_binary_whose_library_requires_a_subcommand_is_refused_until_args_are_s
         ],
     );
     assert!(!text.contains("store-loadtest"), "{text}");
-    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
-    let list = shown(&out, dir.path());
-    let role = |name: &str| {
-        list.lines()
-            .find(|l| l.contains(&format!("  {name}  ")))
-            .unwrap_or_else(|| panic!("{name} in {list}"))
-            .to_string()
-    };
+    let list = list_of(&dir);
+    let role = |name: &str| row_of(&list, name);
     assert!(role("store").starts_with("refused"), "{list}");
     assert!(role("store-tests").starts_with("not a service"), "{list}");
     assert!(role("store-loadtest").starts_with("tool"), "{list}");
@@ -564,14 +572,8 @@ fn a_parser_enum_beside_another_modules_command_enum_is_refused_until_args_are_s
         ],
     );
     assert!(!text.contains("admin"), "{text}");
-    let out = isogen().arg("list").arg(dir.path()).output().unwrap();
-    let list = shown(&out, dir.path());
-    let role = |name: &str| {
-        list.lines()
-            .find(|l| l.contains(&format!("  {name}  ")))
-            .unwrap_or_else(|| panic!("{name} in {list}"))
-            .to_string()
-    };
+    let list = list_of(&dir);
+    let role = |name: &str| row_of(&list, name);
     assert!(role("index_app").starts_with("refused"), "{list}");
     assert!(
         role("index_test_db").contains("`nextest_setup` is a tool"),

@@ -207,14 +207,17 @@ fn declares(line: &str, name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Writes `text` at `rel` under `root`, making its folders.
+    fn write_file(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     #[test]
     fn an_embedded_folder_that_does_not_exist_is_named_and_one_that_does_is_not() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |rel: &str, text: &str| {
-            let path = dir.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
         write(
             "crates/ui/src/lib.rs",
             "use include_dir::{include_dir, Dir};\n\nstatic STATIC_DIR: Dir = include_dir!(\"$CARGO_MANIFEST_DIR/static\");\n// include_dir!(\"$CARGO_MANIFEST_DIR/old\")\n",
@@ -249,11 +252,7 @@ mod tests {
     #[test]
     fn an_embed_behind_a_feature_carries_it_from_its_item_block_or_module_declaration() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |rel: &str, text: &str| {
-            let path = dir.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
         // roapi: `#[cfg(feature = "ui")] mod ui;` in `server/http/mod.rs`, two levels down.
         write("api/src/main.rs", "mod server;\nfn main() {}\n");
         write("api/src/server.rs", "pub mod http;\n");
@@ -315,11 +314,7 @@ mod tests {
     #[test]
     fn an_embedded_folder_holding_only_a_placeholder_is_named_as_one() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |rel: &str, text: &str| {
-            let path = dir.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
         write(
             "site/src/resources.rs",
             "#[derive(RustEmbed)]\n#[folder = \"frontend/static/\"]\nstruct StaticAssets;\n\n#[derive(RustEmbed)]\n#[folder = \"frontend/dist\"]\n#[include = \"*.js\"]\nstruct StaticCompiledAssets;\n",
