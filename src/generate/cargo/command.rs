@@ -31,6 +31,17 @@ pub(super) struct Wanted<'a> {
     pub(super) cache_mounts: bool,
 }
 
+impl Wanted<'_> {
+    /// The build as the lockfile walks read it (package, features, default features).
+    pub(super) fn lock_build(&self) -> super::lock_walk::Build<'_> {
+        super::lock_walk::Build {
+            package: self.package,
+            features: self.features,
+            no_default_features: self.no_default_features,
+        }
+    }
+}
+
 impl Build {
     pub(super) fn plan(settings: &Settings, wanted: &Wanted) -> Build {
         let profile = settings.profile.as_str();

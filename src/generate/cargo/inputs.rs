@@ -14,22 +14,14 @@ use crate::workspace::{Service, Workspace};
 /// The build inputs of `service`: the configured ones (relative to the workspace root), the
 /// root `.sqlx` folder when a crate it builds uses sqlx (its `query!` macros read it at compile
 /// time), then those the crates it builds include from outside their folders (a folder only a
-/// feature's code embeds when the build `wanted` turns that feature on); sorted, each once.
+/// feature's code embeds when the build turns that feature on: `features_on`); sorted, each once.
 pub(super) fn build_inputs(
     ws: &Workspace,
     service: &Service,
     overrides: Option<&ServiceConfig>,
     config_path: &Path,
-    wanted: &super::command::Wanted<'_>,
+    features_on: &std::collections::BTreeSet<(String, String)>,
 ) -> Result<Vec<String>> {
-    let features_on = super::lock_walk::features_on(
-        ws,
-        &super::lock_walk::Build {
-            package: wanted.package,
-            features: wanted.features,
-            no_default_features: wanted.no_default_features,
-        },
-    );
     let mut out: Vec<String> = Vec::new();
     for b in overrides.into_iter().flat_map(|o| &o.build_inputs) {
         let rel = b.trim_start_matches("./").trim_end_matches('/');

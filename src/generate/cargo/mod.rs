@@ -158,15 +158,11 @@ fn build_warnings(
     let overrides = config.service(&service.name);
     warnings.extend(assets::missing(ws, service, &ctx.cargo.assets));
     let lockfile = ws.cargo.as_ref().and_then(|c| c.lockfile.as_deref());
-    let features: Vec<String> = (config.cargo.features.iter())
-        .chain(overrides.iter().flat_map(|o| &o.features))
-        .cloned()
-        .collect();
+    // The build the Dockerfile runs: its features include the binary's required-features.
     let build = lock_walk::Build {
         package: &ctx.cargo.package,
-        features: &features,
-        no_default_features: (overrides.and_then(|o| o.no_default_features))
-            .unwrap_or(config.cargo.no_default_features),
+        features: &ctx.cargo.features,
+        no_default_features: ctx.cargo.no_default_features,
     };
     warnings.extend(system_libs::warnings(
         ws,
@@ -195,7 +191,7 @@ fn build_warnings(
     warnings.extend(builder_tools::embed_warnings(
         ws,
         service,
-        &lock_walk::features_on(ws, &build),
+        &ctx.cargo.features_on,
     ));
     warnings.extend(downloads::warnings(ws, service, &build));
     warnings.extend(fetches::warnings(ws, lockfile, &build, &service.name));
@@ -661,7 +657,8 @@ pub fn context(
         app_root,
         config_path,
     )?;
-    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path, &wanted)?;
+    let features_on = lock_walk::features_on(ws, &wanted.lock_build());
+    let build_inputs = inputs::build_inputs(ws, service, overrides, config_path, &features_on)?;
     let (builder_packages, runtime_packages) = inputs::packages(ws, service, overrides);
     Ok(CargoContext {
         build_inputs,
@@ -679,6 +676,9 @@ pub fn context(
         target_dir: build.target_dir,
         artifact: build.artifact,
         build_command: build.command,
+        features,
+        no_default_features,
+        features_on,
         root_files: layout.root_files,
         manifests: layout.manifests,
         dependency_sources: layout.dependency_sources,

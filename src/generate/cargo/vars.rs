@@ -26,6 +26,17 @@ pub struct CargoContext {
     pub artifact: String,
     /// `cargo build` with its arguments, as one shell-ready line.
     pub build_command: String,
+    /// The features that command passes (isogen.toml's, then the binary's
+    /// `required-features`) and whether it passes `--no-default-features`; and the
+    /// (workspace crate, feature) pairs the build turns on from them. What the build inputs
+    /// and the build warnings read, so both see the build the Dockerfile runs; not template
+    /// variables.
+    #[serde(skip)]
+    pub features: Vec<String>,
+    #[serde(skip)]
+    pub no_default_features: bool,
+    #[serde(skip)]
+    pub features_on: std::collections::BTreeSet<(String, String)>,
     /// Root files copied first: `Cargo.toml`, `Cargo.lock`, build settings.
     pub root_files: Vec<String>,
     /// The root files at the top level (`Cargo.toml Cargo.lock`: one `COPY` to `/`).
