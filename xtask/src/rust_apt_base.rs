@@ -10,7 +10,7 @@
 //! Debian root is kept in the work folder and made again only when it is missing.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
@@ -33,17 +33,7 @@ const MIRROR: &str = "http://deb.debian.org/debian";
 
 /// Builds the image (or finds it up to date) in `work_dir`.
 pub fn build(work_dir: &Path) -> Result<RustBase> {
-    fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
-    let debian = work_dir.join("debian.tar");
-    let stamp = work_dir.join(STAMP);
-    if debian.exists() && fs::read_to_string(&stamp).ok().as_deref() != Some(INCLUDE) {
-        remove_root(&debian)?;
-    }
-    if !debian.exists() {
-        debootstrap(&debian)?;
-        fs::write(&stamp, INCLUDE).with_context(|| format!("writing {}", stamp.display()))?;
-    }
-    sticky_tmp(&debian)?;
+    let debian = debian_root(work_dir, INCLUDE, &[], "rust-apt base")?;
     let debian_meta =
         fs::metadata(&debian).with_context(|| format!("reading {}", debian.display()))?;
     let (fs, version, toolchain) = toolchain_layer()?;
@@ -85,6 +75,40 @@ pub fn build(work_dir: &Path) -> Result<RustBase> {
     })
 }
 
+/// The Debian bookworm root `mmdebstrap --variant=apt --include=<include>` makes, kept in
+/// `work_dir` as `debian.tar` (a folder) and made again only when missing or made with another
+/// `include` list or other mmdebstrap `options`. `what` names the image in the progress line.
+pub(crate) fn debian_root(
+    work_dir: &Path,
+    include: &str,
+    options: &[&str],
+    what: &str,
+) -> Result<PathBuf> {
+    fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let debian = work_dir.join("debian.tar");
+    let stamp = work_dir.join(STAMP);
+    let recipe = std::iter::once(include)
+        .chain(options.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if debian.exists() && fs::read_to_string(&stamp).ok().as_deref() != Some(recipe.as_str()) {
+        remove_root(&debian)?;
+    }
+    if !debian.exists() {
+        debootstrap(&debian, include, options, what)?;
+        fs::write(&stamp, &recipe).with_context(|| format!("writing {}", stamp.display()))?;
+    }
+    sticky_tmp(&debian)?;
+    Ok(debian)
+}
+
+/// Removes a kept Debian root of [`debian_root`] (and its stamp).
+pub(crate) fn remove_debian_root(work_dir: &Path) -> Result<()> {
+    remove_root(&work_dir.join("debian.tar"))?;
+    let _ = fs::remove_file(work_dir.join(STAMP));
+    Ok(())
+}
+
 /// Makes `/tmp` and `/var/tmp` of a kept Debian root folder world-writable and sticky (1777):
 /// mmdebstrap writing a folder left them 1755, and apt, which runs gpgv as `_apt` with its
 /// temporary files in /tmp, then failed every `apt-get update` of a build on this image ("The
@@ -108,9 +132,7 @@ fn sticky_tmp(root: &Path) -> Result<()> {
 /// Removes the image and the kept Debian root.
 pub fn remove(work_dir: &Path) -> Result<()> {
     let _ = buildah().args(["rmi", NAME]).quiet().read();
-    remove_root(&work_dir.join("debian.tar"))?;
-    let _ = fs::remove_file(work_dir.join(STAMP));
-    Ok(())
+    remove_debian_root(work_dir)
 }
 
 /// Removes the kept Debian root: mmdebstrap writes a folder when the output's name does not
@@ -131,20 +153,21 @@ fn remove_root(root: &Path) -> Result<()> {
 
 /// `mmdebstrap` of the Debian root into `out` (through a temporary name, so an interrupted
 /// run leaves nothing that looks finished).
-fn debootstrap(out: &Path) -> Result<()> {
+fn debootstrap(out: &Path, include: &str, options: &[&str], what: &str) -> Result<()> {
     if !on_path("mmdebstrap") {
         bail!(
             "mmdebstrap is not installed: `apt-get install --no-install-recommends mmdebstrap` \
-             (the rust-apt base is a Debian {SUITE} root it makes from {MIRROR})"
+             (the {what} is a Debian {SUITE} root it makes from {MIRROR})"
         );
     }
     let partial = out.with_extension("tar.partial");
-    eprintln!("rust-apt base: mmdebstrap {SUITE} (about 2-3 minutes)");
-    Cmd::new("mmdebstrap")
-        .args(["--variant=apt", &format!("--include={INCLUDE}"), SUITE])
-        .arg(&partial)
-        .arg(MIRROR)
-        .read()?;
+    eprintln!("{what}: mmdebstrap {SUITE} (about 2-3 minutes)");
+    let mut cmd = Cmd::new("mmdebstrap").arg("--variant=apt");
+    if !include.is_empty() {
+        cmd = cmd.arg(format!("--include={include}"));
+    }
+    cmd = cmd.args(options);
+    cmd.arg(SUITE).arg(&partial).arg(MIRROR).read()?;
     fs::rename(&partial, out).with_context(|| format!("renaming to {}", out.display()))
 }
 
