@@ -2126,3 +2126,68 @@ fn production_scripts_of_other_files_are_processes_beside_the_start() {
     assert!(!stderr.contains("`api-worker` listens"), "{stderr}");
     assert!(!stderr.contains("`api-index-worker` listens"), "{stderr}");
 }
+
+/// usertour's server: `compile-email-template.ts` reads `join(__dirname, '../../email-templates',
+/// fileName)` in production, from `dist/common/email/`, so `dist/email-templates`, which `nest
+/// build` never writes (the templates are `.mjml` files in `src/email-templates`; usertour's own
+/// Dockerfile copies them there by hand). The image would hold no templates and the server
+/// would fail at its first mail; generate names the file, the line, the folder and the fix.
+/// Once nest-cli.json copies them (`assets`), the warning goes.
+#[test]
+fn a_template_folder_read_next_to_the_compiled_module_that_the_build_never_writes_is_named() {
+    let ws = crate::fixture_copy::copy("pnpm9-nest-prisma-build", false);
+    let (_, stderr) = dry_run(ws.path());
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("email-templates"))
+        .unwrap_or_else(|| panic!("no warning about the email templates:\n{stderr}"));
+    for part in [
+        "apps/server/src/common/email/compile-email-template.ts:12:",
+        "reaches `dist/email-templates` in the image",
+        "`prisma generate && nest build`",
+        "the sources have `src/email-templates`",
+        "`cp -r src/email-templates dist/`",
+        "\"assets\": [\"email-templates/**/*\"]",
+    ] {
+        assert!(warning.contains(part), "{part:?} not in {warning}");
+    }
+    let nest_cli = ws.path().join("apps/server/nest-cli.json");
+    let text = std::fs::read_to_string(&nest_cli).unwrap();
+    let text = text.replacen(
+        "\"sourceRoot\": \"src\"",
+        "\"sourceRoot\": \"src\",\n  \"compilerOptions\": { \"assets\": [\"email-templates/**/*\"] }",
+        1,
+    );
+    assert!(text.contains("\"assets\""), "{text}");
+    std::fs::write(&nest_cli, text).unwrap();
+    let (_, stderr) = dry_run(ws.path());
+    assert!(!stderr.contains("email-templates"), "{stderr}");
+}
+
+/// The shape the lead described for usertour (a folder at the repository level, outside every
+/// package, read by path at run time): `apps/mailer/src/render.js` joins `__dirname` with
+/// `../../../email-templates`, the root's `email-templates/`. No image ships a folder outside the
+/// service's packages, so generate names the file and line and the two ways to ship it; a
+/// climbing literal that names nothing in the workspace (`apps/api`) gives no warning.
+#[test]
+fn a_workspace_folder_outside_every_package_read_at_run_time_is_named() {
+    let ws = crate::fixture_copy::copy("pnpm9-root-templates", false);
+    let (_, stderr) = dry_run(ws.path());
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("outside every package"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    for part in [
+        "apps/mailer/src/render.js:6: `../../../email-templates` reaches `email-templates`",
+        "declare it in the `dependencies` of apps/mailer/package.json",
+        "move it into apps/mailer and list it in `assets`",
+    ] {
+        assert!(
+            warnings[0].contains(part),
+            "{part:?} not in {}",
+            warnings[0]
+        );
+    }
+    assert!(!stderr.contains("shared-missing"), "{stderr}");
+}

@@ -16,8 +16,14 @@
 //! `gen:bots` script runs with jiti to write a source file) writes where it likes, since the
 //! image never runs it.
 //!
-//! Pure: it reads the workspace model and the runtime packages the context computed; it never
-//! reads the disk and only warns (a static guess may miss what the code does at run time).
+//! - a climbing literal that lands in no package (a folder at the workspace level) or in a
+//!   folder of the service's build output that its build does not write while the sources
+//!   have it (usertour's email templates): nothing ships it; the warning names file:line and
+//!   how to put it where the image has it.
+//!
+//! It reads the workspace model and the runtime packages the context computed, and the disk
+//! only to ask whether a path it names exists (and nest-cli.json); it only warns (a static
+//! guess may miss what the code does at run time).
 
 use std::collections::BTreeMap;
 
@@ -60,6 +66,7 @@ pub(super) fn warn(
         workdir,
     ));
     warnings.extend(climbs_warnings(ws, service, runtime, sources, &loads));
+    warnings.extend(unshipped_reads(ws, service, sources, &loads, section));
 }
 
 /// One warning for every write under the working folder or the module's folder that no
@@ -200,6 +207,97 @@ fn climbs_warnings(
 }
 
 /// The package whose folder holds `path` (the deepest one; not the workspace root's).
+/// The reads by a climbing literal that land where nothing ships a file: a folder of the
+/// workspace outside every package (`email-templates/` at the root, which no Node setting ships:
+/// `assets` takes paths of the package), or a folder of the service's own build output that the
+/// build does not write (usertour's `join(__dirname, '../../email-templates', fileName)` from
+/// `dist/common/email/`: `dist/email-templates`, which `nest build` never writes, while the
+/// sources have `src/email-templates`). A literal is resolved from the folder the compiled file
+/// runs in (the tsc prediction of the package's build: `outDir` plus the path below `rootDir`),
+/// else from the source file's folder; only what exists in the workspace is named.
+fn unshipped_reads(
+    ws: &Workspace,
+    service: &Service,
+    sources: &PackageSources,
+    loads: &dyn Fn(&str) -> bool,
+    section: &str,
+) -> Vec<String> {
+    let pkg = ws.package(service.package);
+    let tsc = ws.pnpm.as_ref().and_then(|p| p.tsc_builds.get(&pkg.dir));
+    let exists = |path: &str| crate::fsio::exists(ws.root.join(path));
+    let mut out = Vec::new();
+    for (file, line, literal) in sources.climbs.iter().filter(|(file, ..)| loads(file)) {
+        let imported = (sources.imports.iter())
+            .any(|i| &i.file == file && i.line == *line && &i.specifier == literal);
+        if imported {
+            continue;
+        }
+        // Where the module runs: its compiled file's folder when tsc's output is predicted.
+        let compiled = tsc.and_then(|t| {
+            t.inputs.iter().any(|i| i == file).then_some(())?;
+            let below = file
+                .strip_prefix(t.root_dir.as_str())?
+                .trim_start_matches('/');
+            Some(relpath::child(&t.out_dir, relpath::parent(below)))
+        });
+        let from = compiled
+            .clone()
+            .unwrap_or_else(|| relpath::parent(file).to_string());
+        let Some(target) = relpath::join(&from, literal) else {
+            continue;
+        };
+        if owner_of(ws, &target).is_none() && !target.is_empty() && exists(&target) {
+            out.push(format!(
+                "{file}:{line}: `{literal}` reaches `{target}`, a folder of the workspace outside every package, which no image ships (a Node service's image holds only its packages' files, and `assets` of {section} takes paths of the package), so the service finds nothing there at run time; make `{target}` a workspace package (a package.json, in pnpm-workspace.yaml) and declare it in the `dependencies` of {} (the image then ships it at the same place, keeping the path), or move it into {} and list it in `assets`",
+                pkg.manifest, pkg.dir
+            ));
+            continue;
+        }
+        // A folder of the build output the build does not write, whose source twin exists.
+        let Some(t) = tsc.filter(|_| compiled.is_some()) else {
+            continue;
+        };
+        let Some(rest) = target
+            .strip_prefix(t.out_dir.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+        else {
+            continue;
+        };
+        let twin = relpath::child(&t.root_dir, rest);
+        let compiles = |p: &str| t.inputs.iter().any(|i| relpath::within(i, p));
+        if exists(&target) || !exists(&twin) || compiles(&twin) || copied(ws, &pkg.dir, rest) {
+            continue;
+        }
+        let out_rel = target[pkg.dir.len()..].trim_start_matches('/');
+        let twin_rel = twin[pkg.dir.len()..].trim_start_matches('/');
+        let out_dir = t.out_dir[pkg.dir.len()..].trim_start_matches('/');
+        let script = (pkg.node.as_ref())
+            .and_then(|n| n.scripts.get(&t.script))
+            .map(|s| format!(" (`{s}`)"))
+            .unwrap_or_default();
+        out.push(format!(
+            "{file}:{line}: `{literal}` from the compiled module reaches `{out_rel}` in the image, which its `{}` script{script} does not write (the TypeScript compiler emits only compiled files), so the service finds nothing there at run time, although the sources have `{twin_rel}`; copy it into the output in the build: `cp -r {twin_rel} {out_dir}/` in the `{}` script, or nest-cli.json `\"compilerOptions\": {{ \"assets\": [\"{rest}/**/*\"] }}` with `nest build`",
+            t.script, t.script
+        ));
+    }
+    out.dedup();
+    out
+}
+
+/// Whether something of the package already copies `rest` (a path below the output folder)
+/// into the build output: nest-cli.json's `assets`, or a script naming it.
+fn copied(ws: &Workspace, dir: &str, rest: &str) -> bool {
+    let name = rest.split('/').next().unwrap_or(rest);
+    let nest =
+        crate::fsio::read_to_string(ws.root.join(dir).join("nest-cli.json")).unwrap_or_default();
+    if nest.contains("\"assets\"") {
+        return true;
+    }
+    let pkg = (ws.packages.iter()).find(|p| p.dir == dir);
+    pkg.and_then(|p| p.node.as_ref())
+        .is_some_and(|n| n.scripts.values().any(|s| s.contains(name)))
+}
+
 fn owner_of(ws: &Workspace, path: &str) -> Option<usize> {
     (ws.packages.iter().enumerate())
         .filter(|(_, p)| !p.dir.is_empty() && relpath::within(path, &p.dir))
