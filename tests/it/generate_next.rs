@@ -146,6 +146,27 @@ fn a_computed_output_runs_next_start_and_says_what_it_assumed() {
     );
 }
 
+/// liam's docs app runs `next start` without `output: "standalone"`: its image was 861 MB (Next's
+/// SWC binaries, `@swc/core`, `@sentry/cli`, esbuild from the production install). The
+/// Dockerfile of such an app (`apps/site`) suggests the standalone output, naming the config
+/// file; an app that has it (`apps/web`), or whose config computes `output`, gets no such note.
+#[test]
+fn a_next_start_app_without_standalone_output_is_told_how_to_ship_less() {
+    let ws = next_workspace(&[]);
+    let suggestion = "For a smaller image set `output: \"standalone\"` in next.config.js";
+    let site = dockerfile(&ws, "site");
+    assert!(site.contains(suggestion), "{site}");
+    assert!(site.contains("`next` with its SWC compiler binary"), "{site}");
+    let web = dockerfile(&ws, "web");
+    assert!(!web.contains("For a smaller image"), "{web}");
+    let computed = next_workspace(&[(
+        "apps/web/next.config.mjs",
+        "export default { output: process.env.STANDALONE ? 'standalone' : undefined };\n",
+    )]);
+    let web = dockerfile(&computed, "web");
+    assert!(!web.contains("For a smaller image"), "{web}");
+}
+
 #[test]
 fn a_static_export_is_refused_naming_the_config() {
     let ws = next_workspace(&[(

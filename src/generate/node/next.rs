@@ -239,6 +239,12 @@ fn assumptions(
     if n.start.is_none() {
         notes.push("package.json has no start script: the image runs `next start`, which serves what `next build` made.".to_string());
     }
+    // liam's docs app (Next 15, `next start`): an 861 MB image, with Next's SWC binaries,
+    // `@swc/core`, `@sentry/cli` and esbuild from the production install; the standalone
+    // output ships only what the server loads.
+    if config.output == ConfigValue::Absent && kind == NextKind::Start {
+        notes.push(format!("`next start` needs the app's whole production install: `next` with its SWC compiler binary for this platform (over 100 MB), and every production dependency and its native binaries, loaded by the server or not. For a smaller image set `output: \"standalone\"` in {config_name}: `next build` then traces the files the server loads and the image ships only those (regenerate after the change)."));
+    }
     if config.output == ConfigValue::Computed && kind == NextKind::Start {
         notes.push(format!("{config_name} computes `output` when it runs: assumed not \"standalone\"; `next start` serves either build."));
     }
