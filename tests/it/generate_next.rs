@@ -156,7 +156,10 @@ fn a_next_start_app_without_standalone_output_is_told_how_to_ship_less() {
     let suggestion = "For a smaller image set `output: \"standalone\"` in next.config.js";
     let site = dockerfile(&ws, "site");
     assert!(site.contains(suggestion), "{site}");
-    assert!(site.contains("`next` with its SWC compiler binary"), "{site}");
+    assert!(
+        site.contains("`next` with its SWC compiler binary"),
+        "{site}"
+    );
     let web = dockerfile(&ws, "web");
     assert!(!web.contains("For a smaller image"), "{web}");
     let computed = next_workspace(&[(

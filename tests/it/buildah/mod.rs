@@ -6,6 +6,8 @@
 //! 22`), `next` the Next.js apps of tests/fixtures/pnpm9-next, `cargo` the Cargo fixtures,
 //! `cargo_servers` starts Cargo servers and asks them what they did;
 //! `nested` a service whose build installs a package into its output (jitsu rotor's shape);
+//! `runtime_libs` a Node service with `runtime_packages` (needs `cargo xtask base-images --apt
+//! --full`: the stage that downloads them runs apt-get);
 //! `support` is what they all do the same way (build, container, config, export and verify).
 //! The fixtures that name no Node version build on isogen's default, Node 26 (`cargo xtask
 //! base-images [--full]`); those that pin Node 20 (`engines.node`, `.nvmrc`: pnpm9-runfiles,
@@ -19,6 +21,7 @@
 //! cargo test --test it buildah::pnpm11 -- --ignored --nocapture    # pnpm 11, Node 22, an addon
 //! cargo test --test it buildah::hoisted -- --ignored --nocapture   # node-linker=hoisted fleet
 //! cargo test --test it buildah::cargo_servers -- --ignored --nocapture   # Cargo servers, started
+//! cargo test --test it buildah::runtime_libs -- --ignored --nocapture    # runtime_packages, apt base
 //! ```
 
 mod cargo;
@@ -29,4 +32,5 @@ mod nested;
 mod next;
 mod node;
 mod pnpm11;
+mod runtime_libs;
 mod support;
