@@ -89,15 +89,35 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             .collect();
         let mut unread = None;
         let mut left_out = false;
+        // Services that run one of its binaries under another name (`bin` in isogen.toml).
+        let renamed: Vec<(&str, &str)> = (ws.services.iter())
+            .filter(|s| s.package == i && p.ecosystem == Ecosystem::Cargo && s.name != s.entry)
+            .map(|s| (s.name.as_str(), s.entry.as_str()))
+            .collect();
         let (role, reason) = if !services.is_empty() {
+            let by_rule = services.len() > renamed.len();
             let reason = match &explicit {
-                Some(list) => match list.iter().find(|s| s.matches(p)) {
+                _ if !by_rule => None,
+                Some(list) => Some(match list.iter().find(|s| s.matches(p)) {
                     Some(s) => format!("`{}` in [workspace] services of isogen.toml", s.text),
                     None => "listed in [workspace] services of isogen.toml".to_string(),
-                },
-                None => service_reason(p),
+                }),
+                None => Some(service_reason(p)),
             };
-            let reason = match other_bins(p, &services) {
+            let runs = renamed.iter().map(|(name, bin)| {
+                format!(
+                    "`{name}` runs binary `{bin}` ([generate.services.{name}] bin of isogen.toml)"
+                )
+            });
+            let reason = reason
+                .into_iter()
+                .chain(runs)
+                .collect::<Vec<_>>()
+                .join("; ");
+            let run_bins: Vec<String> = (services.iter().cloned())
+                .chain(renamed.iter().map(|(_, bin)| bin.to_string()))
+                .collect();
+            let reason = match other_bins(p, &run_bins) {
                 Some(tools) => format!("{reason}; not services: {tools}"),
                 None => reason,
             };
