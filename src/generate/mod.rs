@@ -52,6 +52,10 @@ pub struct GeneratedFile {
     /// Relative to the workspace root, `/`-separated.
     pub path: String,
     pub service: String,
+    /// The Cargo binary the service runs (None: a Node service, or a workspace-wide file):
+    /// what the refusal to overwrite a hand-written `Dockerfile` proposes to run under
+    /// another name.
+    pub bin: Option<String>,
     pub contents: String,
     /// The command that writes it, named in its header (`isogen generate`, `isogen bake`).
     pub command: &'static str,
@@ -336,6 +340,8 @@ fn service_files(
                 Ok(GeneratedFile {
                     path: r.path,
                     service: service.name.clone(),
+                    bin: (ws.service_package(service).ecosystem == Ecosystem::Cargo)
+                        .then(|| service.entry.clone()),
                     contents: normalize(&contents),
                     command: GENERATED_BY,
                 })

@@ -117,7 +117,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             let run_bins: Vec<String> = (services.iter().cloned())
                 .chain(renamed.iter().map(|(_, bin)| bin.to_string()))
                 .collect();
-            let reason = match other_bins(p, &run_bins) {
+            let reason = match other_bins(p, &run_bins, config) {
                 Some(tools) => format!("{reason}; not services: {tools}"),
                 None => reason,
             };
@@ -213,16 +213,39 @@ fn socket_servers(p: &Package) -> Option<String> {
 
 /// The binaries of `p` that are not among its `services` (tools by their names, or left out
 /// by isogen.toml), for the service row of `isogen list`.
-fn other_bins(p: &Package, services: &[String]) -> Option<String> {
+fn other_bins(p: &Package, services: &[String], config: &WorkspaceConfig) -> Option<String> {
     let c = p.cargo.as_ref()?;
+    // The isogen.toml entry that names `bin` (a glob over the binary, its package or folder).
+    let named = |list: &[String], bin: &str| {
+        list.iter()
+            .find(|e| {
+                let glob = globset::GlobBuilder::new(e.trim_end_matches('/'))
+                    .literal_separator(true)
+                    .build();
+                glob.is_ok_and(|g| {
+                    let g = g.compile_matcher();
+                    g.is_match(bin)
+                        || g.is_match(&p.name)
+                        || (!p.dir.is_empty()
+                            && (g.is_match(&p.dir) || g.is_match(p.folder_name())))
+                })
+            })
+            .cloned()
+    };
     // Each with why it is no service (rustc-perf's `site` row said "not services:
-    // fetch-latest" and nothing more), when the default rule gives one.
+    // fetch-latest" and nothing more): the default rule's reason, or isogen.toml's list.
     let others: Vec<String> = (c.bins.iter())
         .map(|b| b.name.as_str())
         .filter(|b| !services.iter().any(|s| s == b))
         .map(|b| match super::cargo::tool_reason(p, b) {
             Some(why) => format!("{b}: {why}"),
-            None => b.to_string(),
+            None => match (&config.services, named(&config.not_services, b)) {
+                (None, Some(entry)) => {
+                    format!("{b}: `{entry}` in [workspace] not_services of isogen.toml")
+                }
+                (Some(_), _) => format!("{b}: not in [workspace] services of isogen.toml"),
+                (None, None) => b.to_string(),
+            },
         })
         .collect();
     (!others.is_empty()).then(|| others.join("; "))

@@ -1605,3 +1605,61 @@ fn bin_in_a_workspace_without_cargo_is_refused() {
         ],
     );
 }
+
+/// bore's first run as the `list` hint says (`services = ["bore"]`, `args = ["server"]`): the
+/// root package's Dockerfile path holds the project's hand-written Dockerfile. The refusal
+/// names the way to keep it (the binary as a service of another name, with `bin`), and
+/// following it generates beside the hand-written file.
+#[test]
+fn refusing_a_hand_written_root_dockerfile_proposes_a_service_of_another_name() {
+    let dir = tunnel_copy();
+    let hand_written = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"tunnel\"]\n\n[generate.services.tunnel]\nargs = [\"server\"]\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(
+            "to keep Dockerfile, run the binary as a service of another name instead: rename \
+             [generate.services.tunnel] of isogen.toml to [generate.services.tunnel-server] \
+             with bin = \"tunnel\" (and the same `args`), which writes tunnel-server.Dockerfile \
+             beside it"
+        ),
+        "{text}"
+    );
+    assert!(!dir.path().join("tunnel-server.Dockerfile").exists());
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.tunnel-server]\nbin = \"tunnel\"\nargs = [\"server\"]\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out, dir.path()));
+    assert!(dir.path().join("tunnel-server.Dockerfile").is_file());
+    let now = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert_eq!(now, hand_written);
+}
+
+/// sccache's shape (its `sccache` client left out with `not_services` beside the server
+/// binary): the service row of `list` names the entry that left each other binary out, not
+/// the bare binary name.
+#[test]
+fn list_names_the_not_services_entry_of_a_sibling_binary() {
+    let dir = fresh_copy("cargo-kv");
+    edit(
+        &dir,
+        "isogen.toml",
+        "[generate.services.kv-replica]\nexpose = [17302]\n",
+        "[workspace]\nnot_services = [\"kv-rep*\"]\n",
+    );
+    let list = list_of(&dir);
+    let row = list.lines().find(|l| l.starts_with("service")).unwrap();
+    assert!(
+        row.contains("kv-replica: `kv-rep*` in [workspace] not_services of isogen.toml"),
+        "{row}"
+    );
+}
