@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::cargo::services::{
     desktop_framework, features_off_by_default, server_source, SERVER_FRAMEWORKS, TOOL_WORDS,
 };
-use super::{DepKind, Ecosystem, Package, Workspace, WorkspaceConfig};
+use super::{DepKind, Ecosystem, Package, Selector, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
 /// What a package is to isogen.
@@ -89,38 +89,8 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
             .collect();
         let mut unread = None;
         let mut left_out = false;
-        // Services that run one of its binaries under another name (`bin` in isogen.toml).
-        let renamed: Vec<(&str, &str)> = (ws.services.iter())
-            .filter(|s| s.package == i && p.ecosystem == Ecosystem::Cargo && s.name != s.entry)
-            .map(|s| (s.name.as_str(), s.entry.as_str()))
-            .collect();
         let (role, reason) = if !services.is_empty() {
-            let by_rule = services.len() > renamed.len();
-            let reason = match &explicit {
-                _ if !by_rule => None,
-                Some(list) => Some(match list.iter().find(|s| s.matches(p)) {
-                    Some(s) => format!("`{}` in [workspace] services of isogen.toml", s.text),
-                    None => "listed in [workspace] services of isogen.toml".to_string(),
-                }),
-                None => Some(service_reason(p)),
-            };
-            let runs = renamed.iter().map(|(name, bin)| {
-                format!(
-                    "`{name}` runs binary `{bin}` ([generate.services.{name}] bin of isogen.toml)"
-                )
-            });
-            let reason = reason
-                .into_iter()
-                .chain(runs)
-                .collect::<Vec<_>>()
-                .join("; ");
-            let run_bins: Vec<String> = (services.iter().cloned())
-                .chain(renamed.iter().map(|(_, bin)| bin.to_string()))
-                .collect();
-            let reason = match other_bins(p, &run_bins, config) {
-                Some(tools) => format!("{reason}; not services: {tools}"),
-                None => reason,
-            };
+            let reason = service_row_reason(ws, i, &services, explicit.as_deref(), config);
             (Role::Service, reason)
         } else if let Some(s) = excluded.iter().find(|s| s.matches(p)) {
             left_out = true;
@@ -169,6 +139,47 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
         });
     }
     Ok(out)
+}
+
+/// The reason of a service row of `isogen list`: why its services are services (the default
+/// rule, `[workspace] services`, or a `bin` section running one of its binaries under another
+/// name), then its other binaries with why each is none.
+fn service_row_reason(
+    ws: &Workspace,
+    i: usize,
+    services: &[String],
+    explicit: Option<&[Selector]>,
+    config: &WorkspaceConfig,
+) -> String {
+    let p = &ws.packages[i];
+    let renamed: Vec<(&str, &str)> = (ws.services.iter())
+        .filter(|s| s.package == i && p.ecosystem == Ecosystem::Cargo && s.name != s.entry)
+        .map(|s| (s.name.as_str(), s.entry.as_str()))
+        .collect();
+    let by_rule = services.len() > renamed.len();
+    let reason = match explicit {
+        _ if !by_rule => None,
+        Some(list) => Some(match list.iter().find(|s| s.matches(p)) {
+            Some(s) => format!("`{}` in [workspace] services of isogen.toml", s.text),
+            None => "listed in [workspace] services of isogen.toml".to_string(),
+        }),
+        None => Some(service_reason(p)),
+    };
+    let runs = renamed.iter().map(|(name, bin)| {
+        format!("`{name}` runs binary `{bin}` ([generate.services.{name}] bin of isogen.toml)")
+    });
+    let reason = reason
+        .into_iter()
+        .chain(runs)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let run_bins: Vec<String> = (services.iter().cloned())
+        .chain(renamed.iter().map(|(_, bin)| bin.to_string()))
+        .collect();
+    match other_bins(p, &run_bins, config) {
+        Some(tools) => format!("{reason}; not services: {tools}"),
+        None => reason,
+    }
 }
 
 /// Why the default rule made `p` a service.
