@@ -69,6 +69,12 @@ impl Config {
         config.verify.assets =
             crate::verify::cfg::asset_globs(config.generate.asset_destinations());
         config.verify.build_script = config.generate.node.build_script.clone();
+        config.workspace.bin_services = config
+            .generate
+            .services
+            .iter()
+            .filter_map(|(name, s)| Some((name.clone(), s.bin.clone()?)))
+            .collect();
         config.verify.locate(text, path);
         Ok(config)
     }

@@ -17,6 +17,7 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     let mut warnings = Vec::new();
     warnings.extend(ws.unread_cargo_warning());
     warnings.extend((ws.pnpm.as_ref()).and_then(isogen::workspace::pnpm::no_packages_warning));
+    warnings.extend(isogen::generate::procfile::warnings(&ws, &config.generate));
     if ws.services.is_empty() {
         warnings.push("no package is a service: `isogen generate` would exit 2".to_string());
         return Ok((rows, warnings));

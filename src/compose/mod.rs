@@ -87,6 +87,7 @@ pub fn file(
     Ok(GeneratedFile {
         path: FILE.into(),
         service: String::new(),
+        bin: None,
         contents: format!(
             "# Run every service with `docker compose up --build` (TAG picks the images' tag).\n{yaml}"
         ),

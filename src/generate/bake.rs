@@ -140,6 +140,7 @@ pub fn file(
     Ok(GeneratedFile {
         path: FILE.into(),
         service: String::new(),
+        bin: None,
         contents: text,
         command: COMMAND,
     })

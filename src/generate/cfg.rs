@@ -117,6 +117,12 @@ pub use super::stop_signal::StopSignal;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
+    /// Cargo: the binary this service runs, when the service is another process of a binary
+    /// (`bin = "bore"` with `args = ["server"]`; crates.io's `server` binary run with
+    /// `background-worker`): the section's name is then a new service of its own, with its
+    /// own `<service>.Dockerfile`, beside whatever the binary itself is (read by discovery:
+    /// [`crate::workspace::WorkspaceConfig::bin_services`]).
+    pub bin: Option<String>,
     pub port: Option<u16>,
     pub healthcheck: Option<Healthcheck>,
     pub entry: Option<String>,

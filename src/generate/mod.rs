@@ -19,6 +19,7 @@ pub(crate) mod cfg;
 pub(crate) mod image_name;
 pub mod loopback;
 pub mod node;
+pub mod procfile;
 pub mod runtime;
 pub mod stop_signal;
 pub mod templates;
@@ -51,6 +52,10 @@ pub struct GeneratedFile {
     /// Relative to the workspace root, `/`-separated.
     pub path: String,
     pub service: String,
+    /// The Cargo binary the service runs (None: a Node service, or a workspace-wide file):
+    /// what the refusal to overwrite a hand-written `Dockerfile` proposes to run under
+    /// another name.
+    pub bin: Option<String>,
     pub contents: String,
     /// The command that writes it, named in its header (`isogen generate`, `isogen bake`).
     pub command: &'static str,
@@ -146,7 +151,7 @@ pub const IGNORE_FILE: &str = "Dockerfile.dockerignore";
 pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Result<Plan> {
     let config_path = ws.root.join(crate::workspace::CONFIG_FILE);
     if ws.services.is_empty() {
-        return Err(no_services(ws));
+        return Err(no_services(ws, config));
     }
     // Sections naming no service are reported with the services' own errors, in one run.
     let unknown: Vec<Error> = config
@@ -215,6 +220,7 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     if options.services.is_empty() {
         plan.warnings.extend(stale_files(ws, &plan.files));
         plan.warnings.extend(ws.unread_cargo_warning());
+        plan.warnings.extend(procfile::warnings(ws, config));
     }
     Ok(plan)
 }
@@ -334,6 +340,8 @@ fn service_files(
                 Ok(GeneratedFile {
                     path: r.path,
                     service: service.name.clone(),
+                    bin: (ws.service_package(service).ecosystem == Ecosystem::Cargo)
+                        .then(|| service.entry.clone()),
                     contents: normalize(&contents),
                     command: GENERATED_BY,
                 })
@@ -423,7 +431,7 @@ fn unknown_section(ws: &Workspace, name: &str, config_path: &std::path::Path) ->
 /// "No services" is an error (exit 2), not an empty success: a `generate --check` in CI must not
 /// pass having checked nothing. The message names each ecosystem's default rule and the
 /// settings that change it.
-fn no_services(ws: &Workspace) -> Error {
+fn no_services(ws: &Workspace, config: &GenerateConfig) -> Error {
     let mut defaults = Vec::new();
     if ws.pnpm.is_some() {
         defaults.push(
@@ -450,6 +458,10 @@ fn no_services(ws: &Workspace) -> Error {
             ws.unread_cargo_warning()
                 .map(|w| format!("\n{w}"))
                 .unwrap_or_default()
+                + &procfile::warnings(ws, config)
+                    .iter()
+                    .map(|w| format!("\n{w}"))
+                    .collect::<String>()
         ),
     )
 }

@@ -249,19 +249,38 @@ fn read_with_mode(path: &Path) -> std::io::Result<(Vec<u8>, u32)> {
 
 /// Files without isogen's header stop everything unless `--force`.
 fn refuse_hand_written(planned: &[Planned], force: bool) -> Result<()> {
-    let hand_written: Vec<&str> = planned
+    let hand_written: Vec<&Planned> = planned
         .iter()
         .filter(|p| p.status == Status::HandWritten)
-        .map(|p| p.file.path.as_str())
         .collect();
     if hand_written.is_empty() || force {
         return Ok(());
     }
+    // A Cargo service in the package's `Dockerfile` (bore's hand-written one at the root) can
+    // keep it: the same binary as a service of another name is written beside it.
+    let beside: Vec<String> = (hand_written.iter())
+        .filter(|p| p.file.path.rsplit('/').next() == Some("Dockerfile"))
+        .filter_map(|p| {
+            let bin = p.file.bin.as_ref()?;
+            let name = format!("{}-server", p.file.service);
+            let dir = p.file.path.strip_suffix("Dockerfile").unwrap_or_default();
+            Some(format!(
+                "\nto keep {}, run the binary as a service of another name instead: rename \
+                 [generate.services.{}] of isogen.toml to [generate.services.{name}] with bin = \
+                 \"{bin}\" (and the same `args`), which writes {dir}{name}.Dockerfile beside it, \
+                 and leave `{}` itself out (out of [workspace] services, or in \
+                 not_services)",
+                p.file.path, p.file.service, p.file.service
+            ))
+        })
+        .collect();
+    let paths: Vec<&str> = hand_written.iter().map(|p| p.file.path.as_str()).collect();
     Err(Error::Usage(format!(
-        "refusing to overwrite {} not written by isogen (the first line is not `{HEADER_PREFIX} ...`): {}\nnothing was written; use --force to replace {}, or leave the service out with `[workspace] not_services` in isogen.toml",
-        if hand_written.len() == 1 { "a file" } else { "files" },
-        hand_written.join(", "),
-        if hand_written.len() == 1 { "it" } else { "them" },
+        "refusing to overwrite {} not written by isogen (the first line is not `{HEADER_PREFIX} ...`): {}\nnothing was written; use --force to replace {}, or leave the service out with `[workspace] not_services` in isogen.toml{}",
+        if paths.len() == 1 { "a file" } else { "files" },
+        paths.join(", "),
+        if paths.len() == 1 { "it" } else { "them" },
+        beside.concat(),
     )))
 }
 
@@ -485,6 +504,7 @@ mod tests {
         GeneratedFile {
             path: path.into(),
             service: "s".into(),
+            bin: None,
             contents: contents.into(),
             command: GENERATED_BY,
         }

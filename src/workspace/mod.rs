@@ -37,6 +37,11 @@ pub struct WorkspaceConfig {
     /// Packages that are never services, even when the default rule says so (same forms).
     #[serde(default)]
     pub not_services: Vec<String>,
+    /// Services that run a Cargo binary under another name (with their own `args`): service
+    /// name to binary name, from `bin` of `[generate.services.<name>]` (filled in by
+    /// `crate::config`, which reads both sections).
+    #[serde(skip)]
+    pub bin_services: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -203,6 +208,18 @@ impl Workspace {
         if has_cargo {
             cargo::discover(&mut ws, config)?;
         }
+        if ws.cargo.is_none() {
+            if let Some(name) = config.bin_services.keys().next() {
+                return Err(Error::config(
+                    root.join(CONFIG_FILE),
+                    format!(
+                        "[generate.services.{name}] bin: `bin` names a Cargo binary, and this \
+                         workspace has no Cargo.toml; a Node package's processes are its \
+                         `start:<name>` scripts (or `cmd`)"
+                    ),
+                ));
+            }
+        }
         check_explicit_services_matched(&ws, config)?;
         Ok(ws)
     }
@@ -237,7 +254,8 @@ impl Workspace {
     /// Where isogen's Dockerfile for `service` goes, relative to the root:
     /// `<package folder>/Dockerfile` when the package holds one service,
     /// `<package folder>/<service>.Dockerfile` when it holds several (a crate's binaries, a
-    /// Node package's processes: one folder, several images). `generate` writes it there; `verify` names it in reports.
+    /// Node package's processes: one folder, several images) or when the service runs a Cargo
+    /// binary under another name. `generate` writes it there; `verify` names it in reports.
     pub fn dockerfile_path(&self, service: &Service) -> String {
         let package = self.service_package(service);
         let siblings = self
@@ -245,7 +263,11 @@ impl Workspace {
             .iter()
             .filter(|s| s.package == service.package)
             .count();
-        let file = if siblings > 1 {
+        // A Cargo service that runs a binary under another name (`bin` in isogen.toml) is
+        // always `<service>.Dockerfile`: named for what it runs, and never over the package's
+        // own `Dockerfile` (bore's hand-written one at the root).
+        let renamed = package.ecosystem == Ecosystem::Cargo && service.name != service.entry;
+        let file = if siblings > 1 || renamed {
             format!("{}.Dockerfile", service.name)
         } else {
             "Dockerfile".to_string()
@@ -456,6 +478,7 @@ mod tests {
         let cfg = WorkspaceConfig {
             services: Some(vec!["tools/*".into(), "@acme/api".into()]),
             not_services: vec![],
+            ..Default::default()
         };
         assert_eq!(
             select_services(root, &packages, &all, &cfg, rule).unwrap(),
@@ -464,6 +487,7 @@ mod tests {
         let cfg = WorkspaceConfig {
             services: None,
             not_services: vec!["worker".into()],
+            ..Default::default()
         };
         assert_eq!(
             select_services(root, &packages, &all, &cfg, rule).unwrap(),
@@ -472,6 +496,7 @@ mod tests {
         let cfg = WorkspaceConfig {
             services: Some(vec!["nope".into()]),
             not_services: vec![],
+            ..Default::default()
         };
         let ws = Workspace {
             root: root.into(),

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::cargo::services::{
     desktop_framework, features_off_by_default, server_source, SERVER_FRAMEWORKS, TOOL_WORDS,
 };
-use super::{DepKind, Ecosystem, Package, Workspace, WorkspaceConfig};
+use super::{DepKind, Ecosystem, Package, Selector, Workspace, WorkspaceConfig};
 use crate::error::Result;
 
 /// What a package is to isogen.
@@ -90,17 +90,7 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
         let mut unread = None;
         let mut left_out = false;
         let (role, reason) = if !services.is_empty() {
-            let reason = match &explicit {
-                Some(list) => match list.iter().find(|s| s.matches(p)) {
-                    Some(s) => format!("`{}` in [workspace] services of isogen.toml", s.text),
-                    None => "listed in [workspace] services of isogen.toml".to_string(),
-                },
-                None => service_reason(p),
-            };
-            let reason = match other_bins(p, &services) {
-                Some(tools) => format!("{reason}; not services: {tools}"),
-                None => reason,
-            };
+            let reason = service_row_reason(ws, i, &services, explicit.as_deref(), config);
             (Role::Service, reason)
         } else if let Some(s) = excluded.iter().find(|s| s.matches(p)) {
             left_out = true;
@@ -151,6 +141,47 @@ pub fn roles(ws: &Workspace, config: &WorkspaceConfig) -> Result<Vec<PackageRole
     Ok(out)
 }
 
+/// The reason of a service row of `isogen list`: why its services are services (the default
+/// rule, `[workspace] services`, or a `bin` section running one of its binaries under another
+/// name), then its other binaries with why each is none.
+fn service_row_reason(
+    ws: &Workspace,
+    i: usize,
+    services: &[String],
+    explicit: Option<&[Selector]>,
+    config: &WorkspaceConfig,
+) -> String {
+    let p = &ws.packages[i];
+    let renamed: Vec<(&str, &str)> = (ws.services.iter())
+        .filter(|s| s.package == i && p.ecosystem == Ecosystem::Cargo && s.name != s.entry)
+        .map(|s| (s.name.as_str(), s.entry.as_str()))
+        .collect();
+    let by_rule = services.len() > renamed.len();
+    let reason = match explicit {
+        _ if !by_rule => None,
+        Some(list) => Some(match list.iter().find(|s| s.matches(p)) {
+            Some(s) => format!("`{}` in [workspace] services of isogen.toml", s.text),
+            None => "listed in [workspace] services of isogen.toml".to_string(),
+        }),
+        None => Some(service_reason(p)),
+    };
+    let runs = renamed.iter().map(|(name, bin)| {
+        format!("`{name}` runs binary `{bin}` ([generate.services.{name}] bin of isogen.toml)")
+    });
+    let reason = reason
+        .into_iter()
+        .chain(runs)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let run_bins: Vec<String> = (services.iter().cloned())
+        .chain(renamed.iter().map(|(_, bin)| bin.to_string()))
+        .collect();
+    match other_bins(p, &run_bins, config) {
+        Some(tools) => format!("{reason}; not services: {tools}"),
+        None => reason,
+    }
+}
+
 /// Why the default rule made `p` a service.
 fn service_reason(p: &Package) -> String {
     match p.ecosystem {
@@ -193,16 +224,39 @@ fn socket_servers(p: &Package) -> Option<String> {
 
 /// The binaries of `p` that are not among its `services` (tools by their names, or left out
 /// by isogen.toml), for the service row of `isogen list`.
-fn other_bins(p: &Package, services: &[String]) -> Option<String> {
+fn other_bins(p: &Package, services: &[String], config: &WorkspaceConfig) -> Option<String> {
     let c = p.cargo.as_ref()?;
+    // The isogen.toml entry that names `bin` (a glob over the binary, its package or folder).
+    let named = |list: &[String], bin: &str| {
+        list.iter()
+            .find(|e| {
+                let glob = globset::GlobBuilder::new(e.trim_end_matches('/'))
+                    .literal_separator(true)
+                    .build();
+                glob.is_ok_and(|g| {
+                    let g = g.compile_matcher();
+                    g.is_match(bin)
+                        || g.is_match(&p.name)
+                        || (!p.dir.is_empty()
+                            && (g.is_match(&p.dir) || g.is_match(p.folder_name())))
+                })
+            })
+            .cloned()
+    };
     // Each with why it is no service (rustc-perf's `site` row said "not services:
-    // fetch-latest" and nothing more), when the default rule gives one.
+    // fetch-latest" and nothing more): the default rule's reason, or isogen.toml's list.
     let others: Vec<String> = (c.bins.iter())
         .map(|b| b.name.as_str())
         .filter(|b| !services.iter().any(|s| s == b))
         .map(|b| match super::cargo::tool_reason(p, b) {
             Some(why) => format!("{b}: {why}"),
-            None => b.to_string(),
+            None => match (&config.services, named(&config.not_services, b)) {
+                (None, Some(entry)) => {
+                    format!("{b}: `{entry}` in [workspace] not_services of isogen.toml")
+                }
+                (Some(_), _) => format!("{b}: not in [workspace] services of isogen.toml"),
+                (None, None) => b.to_string(),
+            },
         })
         .collect();
     (!others.is_empty()).then(|| others.join("; "))

@@ -38,6 +38,7 @@
 //! | cargo-index | a package index's backend in one root package beside `crates/*` (crates.io's shape): one binary `index-app` whose clap command line is an enum deriving `Parser` (`Server`, `BackgroundWorker`, `Monitor`, the admin commands `#[command(flatten)]`ed in), so `args = ["server"]` (refused without, choosing among `server, background-worker, monitor`), though an admin subcommand's variant `EnqueueJob(enqueue_job::Command)` names another module's `Command`; a `Procfile` runs `server` and `background-worker`; the root `migrations/` folder read with `include_str!`; a test-database crate with a setup binary (a tool) |
 //! | cargo-perf | a benchmark results site beside its collector tool and a shared database crate (rustc-perf's shape): `site` (tiny_http) is the service; `collector` and `database`'s `postgres-to-sqlite` are tools, and the crates kept as benchmark input under `collector/compile-benchmarks/*` (not members: each its own `[workspace]`; one binds a socket, as cargo's own sources there do) are not the collector's sources; `site` embeds `frontend/dist` with rust-embed, which git keeps with only a `.gitkeep` and npm builds (a warning); the front end's `node_modules` inside the crate stays out of the build context |
 //! | cargo-columns | a columnar query server beside its CLI on one library (roapi's shape): the server's `ui` module, compiled only with its non-default `ui` feature (`#[cfg(feature = "ui")] mod ui;`), embeds the front end's uncommitted `../columns-ui/dist` with rust-embed (no build input and no warning in a default build; both with `features = ["ui"]`); the library's optional dependency behind `database` comes from a fork on GitHub, which no service builds but cargo's workspace resolve clones (a warning saying so) |
+//! | cargo-tunnel | one binary run as several services (bore's `bore server`; crates.io's `server` and `background-worker` of one binary): a root package on plain sockets whose `tunnel` is a tool by default, with a hand-written root `Dockerfile` that runs it bare; isogen.toml makes `tunnel-server` and `tunnel-relay` of it (`bin = "tunnel"` and their `args`), each in its own `<service>.Dockerfile` beside the hand-written one; the `Procfile` runs the same two processes (one left out of isogen.toml is named by a warning with the section to add) |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -92,6 +93,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-index", &["index-app"]),
     ("cargo-perf", &["site"]),
     ("cargo-columns", &["columns-api"]),
+    ("cargo-tunnel", &["tunnel-relay", "tunnel-server"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {
@@ -1409,4 +1411,255 @@ fn spec_printers_of_server_libraries_are_tools_and_the_thin_server_is_the_servic
             "{text}"
         );
     }
+}
+
+/// A fresh copy of cargo-tunnel with its hand-written root `Dockerfile` (which `fresh_copy`
+/// leaves out with the generated files).
+fn tunnel_copy() -> tempfile::TempDir {
+    let dir = fresh_copy("cargo-tunnel");
+    std::fs::copy(
+        fixture_dir("cargo-tunnel").join("Dockerfile"),
+        dir.path().join("Dockerfile"),
+    )
+    .unwrap();
+    dir
+}
+
+/// bore's shape: `[generate.services.<name>] bin` makes a service of a binary under another
+/// name, with its own `args`; two such services of one binary get one `<service>.Dockerfile`
+/// each, beside the package's hand-written `Dockerfile`, which stays as it was; `list` says
+/// which binary each runs and why.
+#[test]
+fn a_service_section_with_bin_runs_that_binary_under_its_own_name() {
+    let dir = tunnel_copy();
+    let hand_written = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out, dir.path()));
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    assert_eq!(read("Dockerfile"), hand_written);
+    let server = read("tunnel-server.Dockerfile");
+    assert!(
+        server.contains("CMD [\"/app/tunnel\", \"server\"]"),
+        "{server}"
+    );
+    assert!(server.contains("--bin tunnel"), "{server}");
+    assert!(
+        server.contains("dev.isogen.service=\"tunnel-server\""),
+        "{server}"
+    );
+    let relay = read("tunnel-relay.Dockerfile");
+    assert!(
+        relay.contains("CMD [\"/app/tunnel\", \"relay\", \"--port\", \"7836\"]"),
+        "{relay}"
+    );
+    let row = row_of(&list_of(&dir), "tunnel-cli");
+    assert!(
+        row.starts_with("service")
+            && row.contains(
+                "`tunnel-server` runs binary `tunnel` ([generate.services.tunnel-server] bin of \
+                 isogen.toml)"
+            )
+            && !row.contains("the default rule")
+            && row.ends_with("[services: tunnel-relay, tunnel-server]"),
+        "{row}"
+    );
+    // `not_services` leaves one out by its name.
+    edit(
+        &dir,
+        "isogen.toml",
+        "[generate.services.tunnel-relay]\n",
+        "[workspace]\nnot_services = [\"tunnel-relay\"]\n\n[generate.services.tunnel-relay-off]\n",
+    );
+    edit(
+        &dir,
+        "isogen.toml",
+        "bin = \"tunnel\"\nargs = [\"relay\"",
+        "args = [\"relay\"",
+    );
+    let config = isogen::config::Config::load_from_root(dir.path()).unwrap();
+    let ws = isogen::workspace::Workspace::discover(dir.path(), &config.workspace).unwrap();
+    let names: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["tunnel-server"]);
+}
+
+/// A `bin` naming no binary of the workspace, or the section's own name, is an error naming
+/// isogen.toml, the section and the fix; exit 2, nothing written.
+#[test]
+fn a_bin_that_names_no_binary_or_the_service_itself_is_refused() {
+    let dir = tunnel_copy();
+    std::fs::remove_file(dir.path().join("Dockerfile")).unwrap();
+    edit(
+        &dir,
+        "isogen.toml",
+        "bin = \"tunnel\"\nargs = [\"server\"]",
+        "bin = \"tunel\"\nargs = [\"server\"]",
+    );
+    fails(
+        &dir,
+        &[
+            "isogen.toml: [generate.services.tunnel-server] bin = \"tunel\": no member of the \
+           Cargo workspace has a binary named `tunel` (binaries: tunnel)",
+        ],
+    );
+    edit(
+        &dir,
+        "isogen.toml",
+        "[generate.services.tunnel-server]\nbin = \"tunel\"",
+        "[generate.services.tunnel]\nbin = \"tunnel\"",
+    );
+    fails(
+        &dir,
+        &["[generate.services.tunnel] bin = \"tunnel\": `bin` runs a binary as another service"],
+    );
+}
+
+/// The Procfile runs the binary with arguments no service runs it with: a warning in
+/// `generate` and `list` names the line, the process and the section that gives it an image;
+/// adding that section silences it. crates.io's shape (cargo-index): `release` (a job) and
+/// `background_worker` beside the `web` process the image runs.
+#[test]
+fn a_procfile_process_no_service_runs_is_named_with_the_section_to_add() {
+    let dir = tunnel_copy();
+    let section = "[generate.services.tunnel-relay]\nbin = \"tunnel\"\nargs = [\"relay\", \"--port\", \"7836\"]\nexpose = [7836]\n";
+    edit(&dir, "isogen.toml", section, "");
+    let warning = "warning: Procfile:2: process `relay` runs binary `tunnel` with `relay --port \
+                   7836`, which no service does, so it gets no image; to give it one, add \
+                   [generate.services.relay] to isogen.toml with bin = \"tunnel\", args = \
+                   [\"relay\", \"--port\", \"7836\"]";
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(warning), "{text}");
+    assert!(!text.contains("Procfile:1"), "{text}");
+    assert!(list_of(&dir).contains(warning));
+    // The section the warning names, added as it says: no warning.
+    let toml = std::fs::read_to_string(dir.path().join("isogen.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        format!("{toml}\n[generate.services.relay]\nbin = \"tunnel\"\nargs = [\"relay\", \"--port\", \"7836\"]\n"),
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("Procfile"), "{text}");
+    assert!(dir.path().join("relay.Dockerfile").is_file());
+
+    let list = list_of(&fresh_copy("cargo-index"));
+    assert!(
+        list.contains(
+            "Procfile:1: process `release` runs binary `index-app` with `migrate`, which no \
+             service does, so it gets no image; to give it one, add [generate.services.release] \
+             to isogen.toml with bin = \"index-app\", args = [\"migrate\"], kind = \"job\""
+        ),
+        "{list}"
+    );
+    assert!(
+        list.contains("[generate.services.background_worker] to isogen.toml with bin = \"index-app\", args = [\"background-worker\"]"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("Procfile:2"),
+        "the web process is the service: {list}"
+    );
+}
+
+/// A bore-shaped workspace with only the tool and no isogen.toml: the "no services" error
+/// names the Procfile's process and the section that makes it a service.
+#[test]
+fn no_services_names_the_procfile_processes() {
+    let dir = tunnel_copy();
+    std::fs::remove_file(dir.path().join("isogen.toml")).unwrap();
+    std::fs::remove_file(dir.path().join("Dockerfile")).unwrap();
+    fails(
+        &dir,
+        &[
+            "Procfile:1: process `server` runs binary `tunnel` with `server`, which no service \
+           does, so it gets no image; to give it one, add [generate.services.server] to \
+           isogen.toml with bin = \"tunnel\", args = [\"server\"]",
+        ],
+    );
+}
+
+/// `bin` is a Cargo setting: in a workspace with no Cargo.toml it is an error naming the
+/// section and what a Node package uses instead, not a silent "no service is named".
+#[test]
+fn bin_in_a_workspace_without_cargo_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("pnpm-workspace.yaml", "packages:\n  - \"services/*\"\n");
+    write(
+        "services/api/package.json",
+        r#"{"name":"api","scripts":{"start":"node index.js"}}"#,
+    );
+    write("isogen.toml", "[generate.services.worker]\nbin = \"api\"\n");
+    fails(
+        &dir,
+        &[
+            "isogen.toml: [generate.services.worker] bin: `bin` names a Cargo binary, and this \
+           workspace has no Cargo.toml",
+        ],
+    );
+}
+
+/// bore's first run as the `list` hint says (`services = ["bore"]`, `args = ["server"]`): the
+/// root package's Dockerfile path holds the project's hand-written Dockerfile. The refusal
+/// names the way to keep it (the binary as a service of another name, with `bin`), and
+/// following it generates beside the hand-written file.
+#[test]
+fn refusing_a_hand_written_root_dockerfile_proposes_a_service_of_another_name() {
+    let dir = tunnel_copy();
+    let hand_written = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[workspace]\nservices = [\"tunnel\"]\n\n[generate.services.tunnel]\nargs = [\"server\"]\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    let text = shown(&out, dir.path());
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(
+            "to keep Dockerfile, run the binary as a service of another name instead: rename \
+             [generate.services.tunnel] of isogen.toml to [generate.services.tunnel-server] \
+             with bin = \"tunnel\" (and the same `args`), which writes tunnel-server.Dockerfile \
+             beside it"
+        ),
+        "{text}"
+    );
+    assert!(!dir.path().join("tunnel-server.Dockerfile").exists());
+    std::fs::write(
+        dir.path().join("isogen.toml"),
+        "[generate.services.tunnel-server]\nbin = \"tunnel\"\nargs = [\"server\"]\n",
+    )
+    .unwrap();
+    let out = isogen().arg("generate").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out, dir.path()));
+    assert!(dir.path().join("tunnel-server.Dockerfile").is_file());
+    let now = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert_eq!(now, hand_written);
+}
+
+/// sccache's shape (its `sccache` client left out with `not_services` beside the server
+/// binary): the service row of `list` names the entry that left each other binary out, not
+/// the bare binary name.
+#[test]
+fn list_names_the_not_services_entry_of_a_sibling_binary() {
+    let dir = fresh_copy("cargo-kv");
+    edit(
+        &dir,
+        "isogen.toml",
+        "[generate.services.kv-replica]\nexpose = [17302]\n",
+        "[workspace]\nnot_services = [\"kv-rep*\"]\n",
+    );
+    let list = list_of(&dir);
+    let row = list.lines().find(|l| l.starts_with("service")).unwrap();
+    assert!(
+        row.contains("kv-replica: `kv-rep*` in [workspace] not_services of isogen.toml"),
+        "{row}"
+    );
 }

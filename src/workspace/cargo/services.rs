@@ -649,7 +649,68 @@ pub(super) fn select(
         let service = with_closures(ws, index, bin)?;
         ws.services.push(service);
     }
+    for (name, bin) in &config.bin_services {
+        if removed.iter().any(|(_, g)| g.is_match(name)) {
+            continue;
+        }
+        let index = bin_service_package(ws, cargo, name, bin)?;
+        check_name(ws, index, name)?;
+        let mut service = with_closures(ws, index, bin.clone())?;
+        service.name = name.clone();
+        ws.services.push(service);
+    }
     Ok(())
+}
+
+/// The package whose binary `bin` the service `name` of `[generate.services.<name>] bin`
+/// runs; an error naming the section when no member has that binary, or when `bin` is the
+/// section's own name (that binary is already a service, or a tool `services` makes one).
+fn bin_service_package(
+    ws: &Workspace,
+    cargo: &CargoWorkspace,
+    name: &str,
+    bin: &str,
+) -> Result<usize> {
+    let config_path = PathBuf::from(crate::workspace::CONFIG_FILE);
+    let section = format!("[generate.services.{name}]");
+    if name == bin {
+        return Err(Error::config(
+            &config_path,
+            format!(
+                "{section} bin = \"{bin}\": `bin` runs a binary as another service, under the \
+                 section's name (`[generate.services.{bin}-server]` with bin = \"{bin}\" and its \
+                 `args`); remove it here, and list `{bin}` in [workspace] services if the \
+                 default rule makes it a tool"
+            ),
+        ));
+    }
+    let found = cargo.members.iter().copied().find(|&i| {
+        ws.packages[i]
+            .cargo
+            .as_ref()
+            .is_some_and(|c| c.bin(bin).is_some())
+    });
+    found.ok_or_else(|| {
+        let mut bins: Vec<&str> = cargo
+            .members
+            .iter()
+            .filter_map(|&i| ws.packages[i].cargo.as_ref())
+            .flat_map(|c| c.bins.iter().map(|b| b.name.as_str()))
+            .collect();
+        bins.sort_unstable();
+        let bins = if bins.is_empty() {
+            "none".to_string()
+        } else {
+            bins.join(", ")
+        };
+        Error::config(
+            &config_path,
+            format!(
+                "{section} bin = \"{bin}\": no member of the Cargo workspace has a binary \
+                 named `{bin}` (binaries: {bins})"
+            ),
+        )
+    })
 }
 
 fn compile(list: &[String]) -> Result<Patterns> {
@@ -727,14 +788,34 @@ fn check_name(ws: &Workspace, index: usize, bin: &str) -> Result<()> {
         return Err(Error::workspace(
             ws.root.join(&this_pkg.manifest),
             format!(
-                "two services are named `{bin}`: binary `{bin}` of package `{}` ({}) and the \
+                "two services are named `{bin}`: {} of package `{}` ({}) and the \
                  service of package `{}` ({}); rename one, or leave one out with \
                  [workspace] not_services in isogen.toml",
-                this_pkg.name, this_pkg.manifest, other_pkg.name, other_pkg.manifest
+                what_runs(ws, bin, &this_pkg.name),
+                this_pkg.name,
+                this_pkg.manifest,
+                other_pkg.name,
+                other_pkg.manifest
             ),
         ));
     }
     Ok(())
+}
+
+/// How the duplicate-name error calls the service `name` of package `package`: a binary, or
+/// a `[generate.services.<name>] bin` section.
+fn what_runs(ws: &Workspace, name: &str, package: &str) -> String {
+    let by_bin = ws
+        .packages
+        .iter()
+        .find(|p| p.name == package)
+        .and_then(|p| p.cargo.as_ref())
+        .is_some_and(|c| c.bin(name).is_some());
+    if by_bin {
+        format!("binary `{name}`")
+    } else {
+        format!("the service [generate.services.{name}] of isogen.toml")
+    }
 }
 
 /// The service for binary `bin` of package `index`, with its closures. `cargo build` never

@@ -742,6 +742,7 @@ fn explicit_services_by_bin_package_or_folder_and_not_services() {
     let config = WorkspaceConfig {
         services: None,
         not_services: vec!["devtool".into(), "api-migrate".into()],
+        ..Default::default()
     };
     assert_eq!(
         services(&discover_with(ws.path(), &config).unwrap()),
@@ -756,6 +757,7 @@ fn explicit_services_by_bin_package_or_folder_and_not_services() {
             "xtask".into(),
         ]),
         not_services: vec!["worker".into()],
+        ..Default::default()
     };
     assert_eq!(
         services(&discover_with(ws.path(), &config).unwrap()),
@@ -766,6 +768,7 @@ fn explicit_services_by_bin_package_or_folder_and_not_services() {
     let config = WorkspaceConfig {
         services: Some(vec!["cli".into()]),
         not_services: Vec::new(),
+        ..Default::default()
     };
     assert_eq!(
         services(&discover_with(ws.path(), &config).unwrap()),
