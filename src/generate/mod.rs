@@ -215,6 +215,7 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     if options.services.is_empty() {
         plan.warnings.extend(stale_files(ws, &plan.files));
         plan.warnings.extend(ws.unread_cargo_warning());
+        plan.warnings.extend(ws.unread_npm_warning());
     }
     Ok(plan)
 }
@@ -447,9 +448,10 @@ fn no_services(ws: &Workspace) -> Error {
             defaults.join(", and "),
             started_tools(ws),
             cargo_tools(ws),
-            ws.unread_cargo_warning()
+            (ws.unread_cargo_warning().into_iter())
+                .chain(ws.unread_npm_warning())
                 .map(|w| format!("\n{w}"))
-                .unwrap_or_default()
+                .collect::<String>()
         ),
     )
 }
