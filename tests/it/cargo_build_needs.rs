@@ -462,3 +462,33 @@ fn quadratic_npm_workspaces_beside_the_cargo_ones_are_named_as_unread() {
         "isogen list names it too"
     );
 }
+
+/// quadratic's cloud worker: a binary on no server framework (a tool by default) whose
+/// hand-written Dockerfile builds it and runs it through `ENTRYPOINT ["./entrypoint.sh"]`, a
+/// script it copies from the repository that ends in `exec ./quadratic-cloud-worker`
+/// (tests/fixtures/cargo-sheets' `sheets-worker`): the repository deploys it, so the first
+/// run names it and the setting that makes it a service, as it does for a `CMD` that names
+/// the binary.
+#[test]
+fn quadratic_worker_run_by_an_entrypoint_script_of_a_hand_written_dockerfile_is_named() {
+    let ws = crate::fixture_copy::copy("cargo-sheets", false);
+    let worker = ws.path().join("sheets-worker");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cargo-sheets/sheets-worker/Dockerfile.worker"),
+        worker.join("Dockerfile.worker"),
+    )
+    .unwrap();
+    let named = "warning: binary `sheets-worker` of package `sheets-worker` is a tool by default \
+                 (package `sheets-worker` depends on no server framework), so it gets no \
+                 Dockerfile, but the hand-written sheets-worker/Dockerfile.worker builds it \
+                 (line 12)";
+    assert!(generate_stderr(ws.path()).contains(named));
+    // A script that does not run the binary (it ships as a tool beside another command).
+    std::fs::write(
+        worker.join("entrypoint.sh"),
+        "#!/bin/sh\nexec ./other-server\n",
+    )
+    .unwrap();
+    assert!(!generate_stderr(ws.path()).contains("sheets-worker` of package"));
+}
