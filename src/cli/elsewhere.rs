@@ -92,7 +92,7 @@ pub fn deployed_tools(root: &Path, ws: &Workspace, config: &Config) -> isogen::R
             };
             let built = candidates(root, &package.dir, &[])
                 .into_iter()
-                .filter(|(_, text)| runs(text, &bin.name))
+                .filter(|(path, text)| runs(root, path, text, &bin.name))
                 .find_map(|(path, text)| builds(&text, &bin.name, name).map(|l| (path, l)));
             if let Some((path, line)) = built {
                 out.push(format!(
@@ -160,8 +160,11 @@ fn candidates(root: &Path, package_dir: &str, generated: &[&str]) -> Vec<(String
 /// Whether the image `text` builds runs binary `bin`: its command (`ENTRYPOINT`/`CMD` of the
 /// stage named after `bin`, else of the final stage) names it. restate's Dockerfile ships
 /// `restatectl` beside `restate-server`, which it runs: a command-line tool in a server's
-/// image, not a deployed server. An unreadable Dockerfile counts as running it.
-fn runs(text: &str, bin: &str) -> bool {
+/// image, not a deployed server. A command that is a script the Dockerfile copies from the
+/// build context runs `bin` when the script names it (quadratic's cloud worker:
+/// `ENTRYPOINT ["./entrypoint.sh"]`, which ends in `exec ./quadratic-cloud-worker`). An
+/// unreadable Dockerfile counts as running it. `path`: the Dockerfile's, workspace-relative.
+fn runs(root: &Path, path: &str, text: &str, bin: &str) -> bool {
     use isogen::generate::carry::stage::{self, Form, What};
     let Ok(stage) = stage::service_stage(text, Some(bin)) else {
         return true;
@@ -173,9 +176,50 @@ fn runs(text: &str, bin: &str) -> bool {
                 Form::Shell(line) => line.split_whitespace().collect(),
             };
             words.iter().any(|w| w.rsplit('/').next() == Some(bin))
+                || (words.iter()).any(|w| script_runs(root, path, text, w, bin))
         }
         _ => false,
     })
+}
+
+/// Whether the command word `word` is a script that a `COPY`/`ADD` of `text` (not `--from` a
+/// stage) takes from the build context, read at the workspace root or beside the Dockerfile
+/// (`path`), and a line of the script outside comments names `bin` (`exec ./<bin>`,
+/// `/app/<bin> serve`).
+fn script_runs(root: &Path, path: &str, text: &str, word: &str, bin: &str) -> bool {
+    let Some(name) = word.rsplit('/').next().filter(|n| !n.is_empty()) else {
+        return false;
+    };
+    let dockerfile_dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let first = words.next()?;
+            let copy = first.eq_ignore_ascii_case("COPY") || first.eq_ignore_ascii_case("ADD");
+            let args: Vec<&str> = words.collect();
+            (copy && !args.iter().any(|a| a.starts_with("--from"))).then_some(args)
+        })
+        .flat_map(|args| {
+            let sources = args.len().saturating_sub(1);
+            (args.into_iter().take(sources))
+                .filter(|a| !a.starts_with("--"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|src| src.rsplit('/').next() == Some(name))
+        .filter_map(|src| {
+            isogen::fsio::read_to_string(root.join(&src))
+                .or_else(|_| isogen::fsio::read_to_string(root.join(dockerfile_dir).join(&src)))
+                .ok()
+        })
+        .any(|script| {
+            (script.lines())
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .any(|l| {
+                    l.split_whitespace()
+                        .any(|w| w.rsplit('/').next() == Some(bin))
+                })
+        })
 }
 
 pub(super) fn is_dockerfile_name(name: &str) -> bool {

@@ -16,6 +16,7 @@ pub fn rows(dir: &Path) -> Result<(Vec<PackageRole>, Vec<String>)> {
     note_loopbacks(&ws, &config.generate, &mut rows);
     let mut warnings = Vec::new();
     warnings.extend(ws.unread_cargo_warning());
+    warnings.extend(ws.unread_npm_warning());
     warnings.extend((ws.pnpm.as_ref()).and_then(isogen::workspace::pnpm::no_packages_warning));
     warnings.extend(isogen::generate::procfile::warnings(&ws, &config.generate));
     if ws.services.is_empty() {

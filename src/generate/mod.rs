@@ -220,6 +220,7 @@ pub fn plan(ws: &Workspace, config: &GenerateConfig, options: &Options) -> Resul
     if options.services.is_empty() {
         plan.warnings.extend(stale_files(ws, &plan.files));
         plan.warnings.extend(ws.unread_cargo_warning());
+        plan.warnings.extend(ws.unread_npm_warning());
         plan.warnings.extend(procfile::warnings(ws, config));
     }
     Ok(plan)
@@ -455,13 +456,11 @@ fn no_services(ws: &Workspace, config: &GenerateConfig) -> Error {
             defaults.join(", and "),
             started_tools(ws),
             cargo_tools(ws),
-            ws.unread_cargo_warning()
+            (ws.unread_cargo_warning().into_iter())
+                .chain(ws.unread_npm_warning())
+                .chain(procfile::warnings(ws, config))
                 .map(|w| format!("\n{w}"))
-                .unwrap_or_default()
-                + &procfile::warnings(ws, config)
-                    .iter()
-                    .map(|w| format!("\n{w}"))
-                    .collect::<String>()
+                .collect::<String>()
         ),
     )
 }

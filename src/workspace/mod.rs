@@ -180,6 +180,15 @@ impl Workspace {
         nested::unread_cargo_warning(&self.root, &walked)
     }
 
+    /// A warning naming the npm or yarn workspaces a Cargo-only root's package.json declares
+    /// (quadratic's `quadratic-api`, `quadratic-client`, ...): this run does not read them.
+    pub fn unread_npm_warning(&self) -> Option<String> {
+        if self.pnpm.is_some() {
+            return None;
+        }
+        nested::unread_npm_warning(&self.root)
+    }
+
     /// The Node facts of the package in folder `dir` (workspace-relative), when it has some.
     pub fn node_at(&self, dir: &str) -> Option<&pnpm::NodePackage> {
         self.packages

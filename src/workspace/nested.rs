@@ -62,6 +62,10 @@ pub(super) fn not_a_workspace(root: &Path) -> Error {
             }
         ),
         };
+    let base = match npm_workspaces_note(root) {
+        Some(note) => format!("{base}; {note}"),
+        None => base,
+    };
     let found = below(root, &Walked::new());
     let message = match found.first() {
         None => base,
@@ -149,6 +153,62 @@ pub(super) fn unread_cargo_warning(root: &Path, walked: &Walked) -> Option<Strin
          below it: {}; their services get Dockerfiles from a run there (`isogen generate {}`)",
         found.join(", "),
         shown(&root.join(first.trim_end_matches('/'))),
+    ))
+}
+
+/// The warning for a Cargo workspace root whose package.json declares npm or yarn
+/// workspaces (quadratic's root: `quadratic-api`, `quadratic-client`, ... beside its Cargo
+/// servers): the run reads the Cargo side only, and says so rather than leave the Node
+/// services out in silence.
+pub(super) fn unread_npm_warning(root: &Path) -> Option<String> {
+    let note = npm_workspaces_note(root)?;
+    Some(format!(
+        "the root is a Cargo workspace and no pnpm one, so this run reads only the Cargo side \
+         and the Node packages get no image: {note}"
+    ))
+}
+
+/// How many of the `workspaces` entries a message names.
+const MAX_NPM_NAMED: usize = 6;
+
+/// What to say about the root package.json's `workspaces` field (npm's array, or yarn's
+/// `{ "packages": [...] }`), when it names some: isogen reads pnpm workspaces only, and how
+/// to make one of these (the lockfile to import, if there is one).
+fn npm_workspaces_note(root: &Path) -> Option<String> {
+    let text = crate::fsio::read_to_string(root.join("package.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let field = json.get("workspaces")?;
+    let list = field
+        .as_array()
+        .or_else(|| field.get("packages").and_then(|p| p.as_array()))?;
+    let names: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
+    if names.is_empty() {
+        return None;
+    }
+    let yarn = crate::fsio::is_file(root.join("yarn.lock"));
+    let npm_lock = crate::fsio::is_file(root.join("package-lock.json"));
+    let manager = if yarn { "yarn" } else { "npm" };
+    let import = match (yarn, npm_lock) {
+        (true, _) => "`pnpm import` makes it from yarn.lock".to_string(),
+        (false, true) => "`pnpm import` makes it from package-lock.json".to_string(),
+        (false, false) => {
+            "there is no package-lock.json or yarn.lock to import: `pnpm install` writes it"
+                .to_string()
+        }
+    };
+    let mut shown: Vec<String> = (names.iter().take(MAX_NPM_NAMED))
+        .map(|n| n.to_string())
+        .collect();
+    if names.len() > MAX_NPM_NAMED {
+        shown.push(format!("and {} more", names.len() - MAX_NPM_NAMED));
+    }
+    Some(format!(
+        "package.json declares {manager} workspaces (`workspaces`: {}), which isogen does not \
+         read: it builds the packages of a pnpm workspace, from its {ws} and one {LOCKFILE}; a \
+         {ws} whose `packages:` lists those folders, and a {LOCKFILE} ({import}), make them \
+         one",
+        shown.join(", "),
+        ws = pnpm::WORKSPACE_FILE,
     ))
 }
 
@@ -292,6 +352,54 @@ mod tests {
         let path = root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn an_npm_or_yarn_workspace_root_is_named_with_the_lockfile_to_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "package.json",
+            r#"{"private": true, "workspaces": ["api", "client", "shared", "a", "b", "c", "d"]}"#,
+        );
+        write(
+            root,
+            "api/package.json",
+            r#"{"scripts": {"start": "node s.js"}}"#,
+        );
+        let message = not_a_workspace(root).to_string();
+        assert!(
+            message.contains(
+                "package.json declares npm workspaces (`workspaces`: api, client, shared, a, b, \
+                 c, and 1 more), which isogen does not read"
+            ) && message.contains("`pnpm install` writes it"),
+            "{message}"
+        );
+        write(root, "package-lock.json", "{}");
+        let message = not_a_workspace(root).to_string();
+        assert!(
+            message.contains("`pnpm import` makes it from package-lock.json"),
+            "{message}"
+        );
+        // yarn's `{ "packages": [...] }` form, with its lockfile.
+        write(
+            root,
+            "package.json",
+            r#"{"workspaces": {"packages": ["api"], "nohoist": []}}"#,
+        );
+        write(root, "yarn.lock", "");
+        let warning = unread_npm_warning(root).unwrap();
+        assert!(
+            warning.contains("declares yarn workspaces (`workspaces`: api)")
+                && warning.contains("`pnpm import` makes it from yarn.lock"),
+            "{warning}"
+        );
+        // No `workspaces`, or an empty one: nothing to say.
+        write(root, "package.json", r#"{"workspaces": []}"#);
+        assert_eq!(unread_npm_warning(root), None);
+        write(root, "package.json", "{}");
+        assert!(!not_a_workspace(root).to_string().contains("workspaces ("));
     }
 
     #[test]

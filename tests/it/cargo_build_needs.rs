@@ -399,3 +399,96 @@ fn roapi_git_crate_behind_a_feature_the_server_leaves_off_is_still_named() {
         ]
     );
 }
+
+/// quadratic's shape (tests/fixtures/cargo-sheets): the servers' core crate imports the
+/// client's worker callbacks with `#[wasm_bindgen(module =
+/// "/../sheets-client/src/worker/callbacks.ts")]`, a file outside every crate that the macro
+/// reads when it expands, on the native target too ("failed to read file"): the sources stage
+/// copies it, and its ignore file lets it in. The shared crate's SSH tunnel binds
+/// `SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)`, a random local port that forwards to a
+/// database, not the server's listener: no loopback warning.
+#[test]
+fn quadratic_wasm_bindgen_snippet_is_a_build_input_and_its_tunnel_port_no_listener() {
+    let ws = crate::fixture_copy::copy("cargo-sheets", false);
+    let stderr = generate_stderr(ws.path());
+    assert!(!stderr.contains("listens only on"), "{stderr}");
+    let dockerfile =
+        std::fs::read_to_string(ws.path().join("sheets-multiplayer/Dockerfile")).unwrap();
+    let sources = &dockerfile[dockerfile.find("AS sources\n").unwrap()..];
+    let sources = &sources[..sources.find("\nFROM ").unwrap()];
+    assert!(
+        sources.contains(
+            "\nCOPY sheets-client/src/worker/callbacks.ts /sheets-client/src/worker/callbacks.ts"
+        ),
+        "{sources}"
+    );
+    let ignore =
+        std::fs::read_to_string(ws.path().join("sheets-multiplayer/Dockerfile.dockerignore"))
+            .unwrap();
+    assert!(
+        ignore.contains("!sheets-client/src/worker/callbacks.ts"),
+        "{ignore}"
+    );
+}
+
+/// quadratic's root package.json declares npm workspaces (`quadratic-api`, `quadratic-client`,
+/// ...) beside its Cargo workspace, with no pnpm-workspace.yaml and no lockfile
+/// (tests/fixtures/cargo-sheets): a run there reads the Cargo side only, and says so, with
+/// what makes the Node side a workspace isogen reads, instead of leaving the API out in
+/// silence.
+#[test]
+fn quadratic_npm_workspaces_beside_the_cargo_ones_are_named_as_unread() {
+    let ws = crate::fixture_copy::copy("cargo-sheets", false);
+    let unread = "warning: the root is a Cargo workspace and no pnpm one, so this run reads only \
+                  the Cargo side and the Node packages get no image: package.json declares npm \
+                  workspaces (`workspaces`: sheets-api, sheets-client, sheets-multiplayer), \
+                  which isogen does not read: it builds the packages of a pnpm workspace, from \
+                  its pnpm-workspace.yaml and one pnpm-lock.yaml; a pnpm-workspace.yaml whose \
+                  `packages:` lists those folders, and a pnpm-lock.yaml (there is no \
+                  package-lock.json or yarn.lock to import: `pnpm install` writes it), make \
+                  them one";
+    let stderr = generate_stderr(ws.path());
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("npm"))
+            .collect::<Vec<_>>(),
+        [unread]
+    );
+    let list = isogen().arg("list").arg(ws.path()).output().unwrap();
+    assert!(list.status.success());
+    assert!(
+        String::from_utf8(list.stderr).unwrap().contains(unread),
+        "isogen list names it too"
+    );
+}
+
+/// quadratic's cloud worker: a binary on no server framework (a tool by default) whose
+/// hand-written Dockerfile builds it and runs it through `ENTRYPOINT ["./entrypoint.sh"]`, a
+/// script it copies from the repository that ends in `exec ./quadratic-cloud-worker`
+/// (tests/fixtures/cargo-sheets' `sheets-worker`): the repository deploys it, so the first
+/// run names it and the setting that makes it a service, as it does for a `CMD` that names
+/// the binary.
+#[test]
+fn quadratic_worker_run_by_an_entrypoint_script_of_a_hand_written_dockerfile_is_named() {
+    let ws = crate::fixture_copy::copy("cargo-sheets", false);
+    let worker = ws.path().join("sheets-worker");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cargo-sheets/sheets-worker/Dockerfile.worker"),
+        worker.join("Dockerfile.worker"),
+    )
+    .unwrap();
+    let named = "warning: binary `sheets-worker` of package `sheets-worker` is a tool by default \
+                 (package `sheets-worker` depends on no server framework), so it gets no \
+                 Dockerfile, but the hand-written sheets-worker/Dockerfile.worker builds it \
+                 (line 12)";
+    assert!(generate_stderr(ws.path()).contains(named));
+    // A script that does not run the binary (it ships as a tool beside another command).
+    std::fs::write(
+        worker.join("entrypoint.sh"),
+        "#!/bin/sh\nexec ./other-server\n",
+    )
+    .unwrap();
+    assert!(!generate_stderr(ws.path()).contains("sheets-worker` of package"));
+}

@@ -39,6 +39,7 @@
 //! | cargo-perf | a benchmark results site beside its collector tool and a shared database crate (rustc-perf's shape): `site` (tiny_http) is the service; `collector` and `database`'s `postgres-to-sqlite` are tools, and the crates kept as benchmark input under `collector/compile-benchmarks/*` (not members: each its own `[workspace]`; one binds a socket, as cargo's own sources there do) are not the collector's sources; `site` embeds `frontend/dist` with rust-embed, which git keeps with only a `.gitkeep` and npm builds (a warning); the front end's `node_modules` inside the crate stays out of the build context |
 //! | cargo-columns | a columnar query server beside its CLI on one library (roapi's shape): the server's `ui` module, compiled only with its non-default `ui` feature (`#[cfg(feature = "ui")] mod ui;`), embeds the front end's uncommitted `../columns-ui/dist` with rust-embed (no build input and no warning in a default build; both with `features = ["ui"]`); the library's optional dependency behind `database` comes from a fork on GitHub, which no service builds but cargo's workspace resolve clones (a warning saying so) |
 //! | cargo-tunnel | one binary run as several services (bore's `bore server`; crates.io's `server` and `background-worker` of one binary): a root package on plain sockets whose `tunnel` is a tool by default, with a hand-written root `Dockerfile` that runs it bare; isogen.toml makes `tunnel-server` and `tunnel-relay` of it (`bin = "tunnel"` and their `args`), each in its own `<service>.Dockerfile` beside the hand-written one; the `Procfile` runs the same two processes (one left out of isogen.toml is named by a warning with the section to add) |
+//! | cargo-sheets | a spreadsheet's servers beside its npm-workspace front end (quadratic's shape): the core crate, behind its `js` feature that the multiplayer server enables, imports the client's worker callbacks with `#[wasm_bindgen(module = "/../sheets-client/src/worker/callbacks.ts")]` over two lines, a file the macro reads on every target (a build input the sources stage copies); the shared crate's SSH tunnel binds `SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)`, a random local port, not the listener (no loopback warning); the root package.json's npm `workspaces` (no pnpm-workspace.yaml, no lockfile) named by a warning as unread (`tests/it/cargo_build_needs.rs`); `sheets-core`'s `export_types` is a tool; `sheets-worker` (no server framework, a tool by default) is built by its hand-written `Dockerfile.worker` and run through `ENTRYPOINT ["./entrypoint.sh"]`, a copied script that ends in `exec ./sheets-worker` (quadratic's cloud worker): named by a warning |
 //!
 //! Building and running their images with buildah is `tests/it/buildah/cargo.rs` and, for the
 //! servers of cargo-directory and cargo-kv, `tests/it/buildah/cargo_servers.rs` (ignored by
@@ -94,6 +95,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("cargo-perf", &["site"]),
     ("cargo-columns", &["columns-api"]),
     ("cargo-tunnel", &["tunnel-relay", "tunnel-server"]),
+    ("cargo-sheets", &["sheets-multiplayer"]),
 ];
 
 fn fixture_dir(name: &str) -> PathBuf {

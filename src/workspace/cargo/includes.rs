@@ -8,6 +8,12 @@
 //! the crate (`"../../proto/api.proto"`, `"../proto"`, relative to the package folder, where
 //! cargo runs build scripts) is a build input, as protobuf sources beside the crates are.
 //!
+//! So does a JavaScript snippet a `#[wasm_bindgen(module = "/...")]` attribute imports: the
+//! path is relative to the crate's root, and the macro reads the file when it expands, for
+//! every target, not only `wasm32` (quadratic-core's `module =
+//! "/../quadratic-client/src/app/web-workers/quadraticCore/worker/rustCallbacks.ts"`, without
+//! which its servers' native builds fail with ``failed to read file``).
+//!
 //! It reads the package's `.rs` files (not `target/`); it never parses Rust beyond finding the
 //! macro and its string literal, and never follows a path that leaves the workspace root (that
 //! one is an error: the root is the build context).
@@ -41,8 +47,14 @@ pub(super) fn outside_inputs(
         };
         let rel_file = rel_file.to_string_lossy().replace('\\', "/");
         let file_dir = rel_file.rsplit_once('/').map_or("", |(d, _)| d);
-        for (line_no, literal) in included_literals(&text) {
-            let Some(target) = normalize(file_dir, &literal) else {
+        let includes = included_literals(&text)
+            .into_iter()
+            .map(|(l, p)| (l, p, file_dir));
+        let snippets = wasm_bindgen_modules(&text)
+            .into_iter()
+            .map(|(l, p)| (l, p, dir));
+        for (line_no, literal, base) in includes.chain(snippets) {
+            let Some(target) = normalize(base, &literal) else {
                 return Err(Error::workspace_at(
                     path,
                     format!("{line_no}:1"),
@@ -116,6 +128,70 @@ fn included_literals(text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// (1-based line, path relative to the crate root) of every local JavaScript module a
+/// `wasm_bindgen(...)` attribute imports with `module = "/path"` (a leading `/`: a file of the
+/// crate's tree, read when the macro expands), outside comments; the attribute may span
+/// lines. `module = "name"` without the slash is a package the bundler resolves,
+/// `raw_module` is never read: neither is an input.
+fn wasm_bindgen_modules(text: &str) -> Vec<(usize, String)> {
+    const ATTR: &str = "wasm_bindgen(";
+    let code = super::rs_comments::blank_comments(text);
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = code[from..].find(ATTR) {
+        let start = from + at + ATTR.len();
+        from = start;
+        if code[..start - ATTR.len()]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        // The attribute's arguments: up to the `)` that closes it (string literals in it hold
+        // no parenthesis that matters here: paths and names).
+        let mut depth = 1usize;
+        let end = code[start..]
+            .char_indices()
+            .find_map(|(i, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                (depth == 0).then_some(start + i)
+            })
+            .unwrap_or(code.len());
+        let args = &code[start..end];
+        let mut rest = args;
+        while let Some(m) = rest.find("module") {
+            let before = rest[..m].chars().last();
+            let after = &rest[m + "module".len()..];
+            rest = after;
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let Some(value) = after.trim_start().strip_prefix('=') else {
+                continue;
+            };
+            let Some(body) = value.trim_start().strip_prefix("\"/") else {
+                continue;
+            };
+            let Some(close) = body.find('"') else {
+                continue;
+            };
+            let path = &body[..close];
+            if !path.is_empty() && !path.contains('\\') {
+                let offset = start + (args.len() - after.len());
+                let line = code[..offset].matches('\n').count() + 1;
+                out.push((line, path.to_string()));
+            }
+        }
+        from = end.max(start);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +207,25 @@ mod tests {
         assert_eq!(
             build_script_inputs(root.path(), "crates/api", text),
             ["proto/api.proto", "proto"]
+        );
+    }
+
+    #[test]
+    fn wasm_bindgen_module_snippets_are_inputs() {
+        let text = "#[wasm_bindgen(js_namespace = console)]\nextern \"C\" {}\n\
+                    #[cfg(not(test))]\n\
+                    #[wasm_bindgen(\n    module = \"/../client/src/callbacks.ts\"\n)]\n\
+                    extern \"C\" {}\n\
+                    #[wasm_bindgen(module = \"/js/local.js\")]\n\
+                    #[wasm_bindgen(module = \"some-npm-package\")]\n\
+                    #[wasm_bindgen(raw_module = \"/raw.js\")]\n\
+                    // #[wasm_bindgen(module = \"/commented.js\")]\n";
+        assert_eq!(
+            wasm_bindgen_modules(text),
+            [
+                (5, "../client/src/callbacks.ts".to_string()),
+                (8, "js/local.js".to_string())
+            ]
         );
     }
 

@@ -629,11 +629,16 @@ fn receiver_name(e: &Expr) -> Option<String> {
 /// Whether a bind address asks for port 0, any free port: nobody outside can know it, so it
 /// is a helper socket, not the service's listener (tensorzero-core's
 /// `TcpListener::bind("127.0.0.1:0")` for a client's embedded gateway). `"127.0.0.1:0"`,
-/// `("127.0.0.1", 0)`, `SocketAddr::from(([127, 0, 0, 1], 0))`.
+/// `("127.0.0.1", 0)`, `SocketAddr::from(([127, 0, 0, 1], 0))`, and the standard library's
+/// constructors given port 0 (`SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)`, quadratic's SSH
+/// tunnel forwarding a random local port to a database; `SocketAddr::new`, `SocketAddrV6::new`).
 fn ephemeral(e: &Expr) -> bool {
     match e {
         Expr::Lit(l) => matches!(&l.lit, Lit::Str(s) if s.value().ends_with(":0")),
         Expr::Tuple(t) => t.elems.len() == 2 && int(&t.elems[1]).is_some_and(|p| p == "0"),
+        Expr::Call(c) if socket_addr_new(&c.func) => {
+            c.args.len() >= 2 && int(&c.args[1]).is_some_and(|p| p == "0")
+        }
         Expr::Call(c) => c.args.len() == 1 && c.args.first().is_some_and(ephemeral),
         Expr::Reference(r) => ephemeral(&r.expr),
         Expr::Paren(p) => ephemeral(&p.expr),
@@ -645,6 +650,22 @@ fn ephemeral(e: &Expr) -> bool {
             .is_ok_and(|args| args.first().is_some_and(ephemeral)),
         _ => false,
     }
+}
+
+/// Whether `func` is a socket address constructor whose second argument is the port:
+/// `SocketAddrV4::new(ip, port)`, `SocketAddr::new(ip, port)`, `SocketAddrV6::new(ip, port,
+/// flowinfo, scope_id)`, with or without a `std::net::` path.
+fn socket_addr_new(func: &Expr) -> bool {
+    let Expr::Path(p) = func else {
+        return false;
+    };
+    let names: Vec<String> = (p.path.segments.iter())
+        .map(|s| s.ident.to_string())
+        .collect();
+    matches!(
+        names.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        [.., "SocketAddr" | "SocketAddrV4" | "SocketAddrV6", "new"]
+    )
 }
 
 /// An integer literal's digits.
@@ -979,6 +1000,9 @@ pub async fn start_embedded() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let other = TcpListener::bind(("localhost", 0))?;
     let third = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let tunnel = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).await?;
+    let v6 = TcpListener::bind(std::net::SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 0, 0))?;
+    let fixed = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080))?;
     let any_port = "127.0.0.1:0";
     let fourth = TcpListener::bind(any_port)?;
 }
@@ -992,6 +1016,7 @@ pub async fn start_embedded() {
                 (9, "127.0.0.1".to_string()),
                 (10, "127.0.0.1".to_string()),
                 (23, "127.0.0.1:7000".to_string()),
+                (30, "127.0.0.1".to_string()),
             ]
         );
     }
