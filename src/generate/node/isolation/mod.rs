@@ -17,7 +17,10 @@
 //! (not a custom server) no internal package's code runs from its folder: `next build`
 //! bundles it, so the build having the target is enough (a declared package's unshipped
 //! sources included), except for the packages its config leaves external
-//! (`serverExternalPackages`, see [`external`]), which Node loads from `node_modules`.
+//! (`serverExternalPackages`, see [`external`]), which Node loads from `node_modules`. A
+//! build tool's config at the top of a package (`tailwind.config.ts`) may read any file of a
+//! declared package: it runs only in the builder, which copies the whole folder. A package an
+//! import reaches without a declaration has its own imports checked in the same run.
 //!
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
@@ -174,9 +177,28 @@ pub(crate) fn check(
         return Ok(());
     };
     let mut lines = Vec::new();
-    let checked = std::iter::once(service.package).chain(service.build_closure.iter().copied());
-    for index in checked {
+    // The service and its build closure; then every workspace package an import reaches
+    // without a declaration, with its own dependencies: the build will compile that code
+    // once it is declared, so its crossings are reported in this run, not in the next one
+    // (inngest's dashboard reached `@inngest/components` through tsconfig `paths`, and only
+    // after declaring it did generate say that components imports the dev-server-ui service).
+    let mut todo: Vec<usize> = std::iter::once(service.package)
+        .chain(service.build_closure.iter().copied())
+        .collect();
+    let mut queued: BTreeSet<usize> = todo.iter().copied().collect();
+    let mut at = 0;
+    while at < todo.len() {
+        let index = todo[at];
+        at += 1;
         let p = &ws.packages[index];
+        let reached_only = index != service.package && !service.build_closure.contains(&index);
+        if reached_only {
+            for d in &p.internal_deps {
+                if queued.insert(d.package) {
+                    todo.push(d.package);
+                }
+            }
+        }
         let Some(sources) = pnpm.sources.get(&p.dir) else {
             continue;
         };
@@ -213,6 +235,11 @@ pub(crate) fn check(
                 .or_else(|| ctx.only_a_warning(import))
                 .or_else(|| ctx.undeclared_but_present(import, target))
                 .or_else(|| ctx.lazy_require(import, target));
+            if let Some(owner) = target.owner.filter(|_| why.is_none()) {
+                if ctx.other_service(owner).is_none() && queued.insert(owner) {
+                    todo.push(owner);
+                }
+            }
             match (why, &target.via) {
                 // One line per `paths` pattern: a shared folder is imported hundreds of times.
                 (None, Via::Paths { pattern, .. }) => match per_pattern.get_mut(pattern) {
@@ -230,6 +257,10 @@ pub(crate) fn check(
             lines[at].push_str(&format!(
                 " (and {more} more imports through the same pattern)"
             ));
+        }
+        if reached_only {
+            // Its registry dependencies come with the declaration the lines above ask for.
+            continue;
         }
         let shipped = index == service.package || service.runtime_closure.contains(&index);
         let mut undeclared = undeclared::warnings(pnpm, p, shipped, &registry);
@@ -363,8 +394,13 @@ impl Importer<'_> {
         if let Some(other) = self.other_service(owner) {
             let through = if self.index == self.service.package {
                 String::new()
-            } else {
+            } else if self.service.build_closure.contains(&self.index) {
                 format!(", in its dependency `{}`", p.name)
+            } else {
+                format!(
+                    ", in `{}`, which it imports without declaring it (above)",
+                    p.name
+                )
             };
             return Some(format!(
                 "service `{}` imports service `{other}` ({shown}{through}); move the shared code into an internal package that both declare as a dependency{}",
@@ -391,7 +427,12 @@ impl Importer<'_> {
         let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
         // The builder copies each declared package's whole folder; only what runs from the
         // image must be shipped, and under a Next.js app nothing runs from a package's folder
-        // but what its config leaves external.
+        // but what its config leaves external. A build tool's config file runs only in the
+        // builder (inngest's dashboard `tailwind.config.ts` extends
+        // `../../packages/components/tailwind.config`, a file no build output holds).
+        if self.build_tool_config(import) {
+            return None;
+        }
         let bundled = self.next_bundles(&[self.index, owner]);
         if by_path && !bundled && !ships(q, &target.path) {
             return Some(format!(
@@ -479,6 +520,17 @@ impl Importer<'_> {
             && (p.node.as_ref()).is_some_and(|n| {
                 n.scripts.contains_key("build") && n.config_files.iter().any(|f| names(path, f))
             })
+    }
+
+    /// Whether `import` is in a build tool's config file at the top of the importing package
+    /// (`tailwind.config.ts`, `vite.config.ts`, `tsup.config.ts`): the tool loads it in the
+    /// builder, never from the image. `next.config.*` is not one: `next start` loads it.
+    fn build_tool_config(&self, import: &SourceImport) -> bool {
+        let p = &self.ws.packages[self.index];
+        let name = import.file.rsplit('/').next().unwrap_or(&import.file);
+        relpath::parent(&import.file) == p.dir
+            && name.contains(".config.")
+            && !name.starts_with("next.config.")
     }
 
     /// Why a crossing in a file that neither the build nor the service reads cannot break
