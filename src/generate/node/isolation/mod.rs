@@ -166,6 +166,12 @@ fn checked_imports(imports: &[SourceImport]) -> impl Iterator<Item = &SourceImpo
 /// build_script`), `None` for the service's own when isogen.toml sets its `build` command
 /// (then nothing is known of it): an import of only types in a package whose build strips
 /// them without reading their files is a warning, not a refusal ([`erased`]).
+///
+/// Checked: the service and its build closure; then every workspace package an import
+/// reaches without a declaration, with its own dependencies: the build will compile that code
+/// once it is declared, so its crossings are reported in this run, not in the next one
+/// (inngest's dashboard reached `@inngest/components` through tsconfig `paths`, and only
+/// after declaring it did generate say that components imports the dev-server-ui service).
 pub(crate) fn check(
     ws: &Workspace,
     service: &Service,
@@ -177,11 +183,6 @@ pub(crate) fn check(
         return Ok(());
     };
     let mut lines = Vec::new();
-    // The service and its build closure; then every workspace package an import reaches
-    // without a declaration, with its own dependencies: the build will compile that code
-    // once it is declared, so its crossings are reported in this run, not in the next one
-    // (inngest's dashboard reached `@inngest/components` through tsconfig `paths`, and only
-    // after declaring it did generate say that components imports the dev-server-ui service).
     let mut todo: Vec<usize> = std::iter::once(service.package)
         .chain(service.build_closure.iter().copied())
         .collect();
@@ -219,22 +220,9 @@ pub(crate) fn check(
                 continue;
             };
             let ctx = Importer { ws, service, index };
-            let Some(problem) = ctx.crossing(import, target) else {
+            let Some((line, why)) = ctx.judge(import, target, build, resolved, pnpm) else {
                 continue;
             };
-            let mut line = format!("{}:{}: {problem}", import.file, import.line);
-            let erased = ctx.erased(import, target, build);
-            if erased.is_some() {
-                line = line.replace(TYPE_NOTE, "");
-            }
-            let why = erased
-                .or_else(|| {
-                    let read = resolved.reads(ws, pnpm, index, &import.file);
-                    (!read).then(|| ctx.unread(import))
-                })
-                .or_else(|| ctx.only_a_warning(import))
-                .or_else(|| ctx.undeclared_but_present(import, target))
-                .or_else(|| ctx.lazy_require(import, target));
             if let Some(owner) = target.owner.filter(|_| why.is_none()) {
                 if ctx.other_service(owner).is_none() && queued.insert(owner) {
                     todo.push(owner);
@@ -352,6 +340,33 @@ struct Importer<'a> {
 }
 
 impl Importer<'_> {
+    /// The line for `import` reaching `target` when something is wrong with it, and why it
+    /// is only a warning when it is one (`None`: a refusal).
+    fn judge(
+        &self,
+        import: &SourceImport,
+        target: &Target,
+        build: (&str, bool),
+        resolved: &Resolved,
+        pnpm: &PnpmWorkspace,
+    ) -> Option<(String, Option<String>)> {
+        let problem = self.crossing(import, target)?;
+        let mut line = format!("{}:{}: {problem}", import.file, import.line);
+        let erased = self.erased(import, target, build);
+        if erased.is_some() {
+            line = line.replace(TYPE_NOTE, "");
+        }
+        let why = erased
+            .or_else(|| {
+                let read = resolved.reads(self.ws, pnpm, self.index, &import.file);
+                (!read).then(|| self.unread(import))
+            })
+            .or_else(|| self.only_a_warning(import))
+            .or_else(|| self.undeclared_but_present(import, target))
+            .or_else(|| self.lazy_require(import, target));
+        Some((line, why))
+    }
+
     /// What is wrong with `import` reaching `target`, with the fix; `None` when nothing is.
     fn crossing(&self, import: &SourceImport, target: &Target) -> Option<String> {
         let p = &self.ws.packages[self.index];
