@@ -644,3 +644,69 @@ fn writes_in_scripts_the_server_never_loads_are_not_named() {
     );
     assert!(!stderr.contains("scripts/get-bots.mjs"), "{stderr}");
 }
+
+/// inngest's `ui` workspace: each app's `tailwind.config.ts` extends
+/// `../../packages/components/tailwind.config`, a file of a declared internal package that no
+/// build output holds. Tailwind loads it in the builder, which copies the package's whole
+/// folder, so it is no problem (generate warned "the build or the service would fail" and
+/// proposed importing a package whose `exports` do not name the file). The same import in
+/// code the server runs is still refused.
+#[test]
+fn a_build_tool_config_may_import_a_declared_packages_unshipped_file() {
+    let ws = fixture("pnpm10-tanstack-ui");
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("tailwind.config"), "{stderr}");
+    crate::fixture_copy::edit(
+        ws.path(),
+        "apps/dashboard/src/routes/index.tsx",
+        "export function Home",
+        "export { default as theme } from '../../../../packages/components/tailwind.config';\n\nexport function Home",
+    );
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("apps/dashboard/src/routes/index.tsx:3: '../../../../packages/components/tailwind.config' reaches packages/components/tailwind.config, a file `@tu/components` does not ship"),
+        "{stderr}"
+    );
+}
+
+/// inngest's dashboard imported `@inngest/components` through tsconfig `paths` without
+/// declaring it, and components imports the dev-server-ui service's generated types by
+/// relative path. generate named only the missing declaration; once it was added, the next
+/// run refused the service-to-service import. Both come in the first run now.
+#[test]
+fn an_undeclared_packages_own_crossings_come_in_the_same_run() {
+    let ws = fixture("pnpm10-tanstack-ui");
+    let edit =
+        |rel: &str, from: &str, to: &str| crate::fixture_copy::edit(ws.path(), rel, from, to);
+    edit(
+        "packages/components/src/FunctionConfiguration/FunctionConfiguration.tsx",
+        "export type Trigger",
+        "import { FunctionTriggerTypes } from '../../../../apps/devserver/src/store/generated-types';\n\nexport type Trigger",
+    );
+    edit(
+        "packages/components/src/FunctionConfiguration/FunctionConfiguration.tsx",
+        "{t.type}</li>",
+        "{t.type === FunctionTriggerTypes.Cron ? 'cron' : t.type}</li>",
+    );
+    edit(
+        "apps/dashboard/package.json",
+        ",\n  \"dependencies\": {\n    \"@tu/components\": \"workspace:*\"\n  }",
+        "",
+    );
+    edit(
+        "pnpm-lock.yaml",
+        "  apps/dashboard:\n    dependencies:\n      '@tu/components':\n        specifier: workspace:*\n        version: link:../../packages/components\n",
+        "  apps/dashboard: {}\n",
+    );
+    let (code, stderr) = run(ws.path(), &["generate", "--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    for part in [
+        "error: service `dashboard` imports code its image's build does not have (2 imports):",
+        "apps/dashboard/src/routes/index.tsx:1: '@tu/components/Button/Button', through `paths` \"@tu/components/*\" of apps/dashboard/tsconfig.json to packages/components/src/Button/Button reaches `@tu/components` (packages/components), which apps/dashboard/package.json does not declare; add \"@tu/components\": \"workspace:*\"",
+        "packages/components/src/FunctionConfiguration/FunctionConfiguration.tsx:1: service `dashboard` imports service `devserver` ('../../../../apps/devserver/src/store/generated-types', in `@tu/components`, which it imports without declaring it (above)); move the shared code into an internal package",
+    ] {
+        assert!(stderr.contains(part), "{part:?} not in {stderr}");
+    }
+}

@@ -2191,3 +2191,36 @@ fn a_workspace_folder_outside_every_package_read_at_run_time_is_named() {
     }
     assert!(!stderr.contains("shared-missing"), "{stderr}");
 }
+
+/// inngest's `ui/apps/dev-server-ui`: `"main": "n/a"`, no start script (`dev` runs `vite dev`,
+/// `preview` runs `vite preview`, `build` ends with `vite build`): a single-page app the Go
+/// dev server embeds. generate took `n/a` for its entry and wrote `CMD ["node",
+/// "/app/apps/dev-server-ui/n/a"]`; the placeholder is no entry, so nothing starts it and it
+/// is no service. The dashboard, with the same `main` and a start script, runs its start.
+#[test]
+fn a_placeholder_main_is_no_entry() {
+    let ws = crate::fixture_copy::copy("pnpm10-tanstack-ui", false);
+    crate::fixture_copy::edit(
+        ws.path(),
+        "apps/devserver/package.json",
+        "\"start\": \"node .output/server/index.mjs\"",
+        "\"preview\": \"vite preview\"",
+    );
+    let (stdout, _) = dry_run(ws.path());
+    assert!(!stdout.contains("n/a"), "{stdout}");
+    assert!(!stdout.contains("apps/devserver/Dockerfile"), "{stdout}");
+    assert!(
+        stdout.contains("CMD [\"node\", \"/app/apps/dashboard/.output/server/index.mjs\"]"),
+        "{stdout}"
+    );
+    let out = isogen().arg("list").arg(ws.path()).assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let row = list
+        .lines()
+        .find(|l| l.contains("apps/devserver"))
+        .unwrap_or_default();
+    assert!(
+        row.starts_with("not a service") && row.contains("nothing starts it"),
+        "{list}"
+    );
+}

@@ -352,7 +352,7 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
     };
     let entry = main
         .clone()
-        .filter(|m| !m.is_empty())
+        .filter(|m| !m.is_empty() && !placeholder_main(m))
         .or_else(|| exports.and_then(exports_entry))
         .or_else(|| start_entry.clone());
     let bin = publish_overrides
@@ -398,6 +398,16 @@ fn read_node_facts(fields: &Fields, name: &str, has_name: bool) -> Result<NodePa
         select_by_folder: !has_name,
         ..Default::default()
     })
+}
+
+/// Whether `main` is a placeholder that says "no entry" rather than a file: inngest's
+/// `apps/dev-server-ui` (a Vite single-page app that nothing starts) and `apps/dashboard`
+/// have `"main": "n/a"`, which generate took for the file `n/a` and ran
+/// (`CMD ["node", ".../n/a"]`).
+fn placeholder_main(main: &str) -> bool {
+    ["n/a", "na", "none", "null", "undefined", "-"]
+        .iter()
+        .any(|p| main.eq_ignore_ascii_case(p))
 }
 
 /// The output folder of a package whose entry is `entry`: its first folder (`dist/main.js` ->

@@ -17,7 +17,10 @@
 //! (not a custom server) no internal package's code runs from its folder: `next build`
 //! bundles it, so the build having the target is enough (a declared package's unshipped
 //! sources included), except for the packages its config leaves external
-//! (`serverExternalPackages`, see [`external`]), which Node loads from `node_modules`.
+//! (`serverExternalPackages`, see [`external`]), which Node loads from `node_modules`. A
+//! build tool's config at the top of a package (`tailwind.config.ts`) may read any file of a
+//! declared package: it runs only in the builder, which copies the whole folder. A package an
+//! import reaches without a declaration has its own imports checked in the same run.
 //!
 //! Pure: it reads the facts discovery gathered (`PnpmWorkspace::sources`, the tsconfig
 //! facts), never the disk.
@@ -163,6 +166,12 @@ fn checked_imports(imports: &[SourceImport]) -> impl Iterator<Item = &SourceImpo
 /// build_script`), `None` for the service's own when isogen.toml sets its `build` command
 /// (then nothing is known of it): an import of only types in a package whose build strips
 /// them without reading their files is a warning, not a refusal ([`erased`]).
+///
+/// Checked: the service and its build closure; then every workspace package an import
+/// reaches without a declaration, with its own dependencies: the build will compile that code
+/// once it is declared, so its crossings are reported in this run, not in the next one
+/// (inngest's dashboard reached `@inngest/components` through tsconfig `paths`, and only
+/// after declaring it did generate say that components imports the dev-server-ui service).
 pub(crate) fn check(
     ws: &Workspace,
     service: &Service,
@@ -174,9 +183,23 @@ pub(crate) fn check(
         return Ok(());
     };
     let mut lines = Vec::new();
-    let checked = std::iter::once(service.package).chain(service.build_closure.iter().copied());
-    for index in checked {
+    let mut todo: Vec<usize> = std::iter::once(service.package)
+        .chain(service.build_closure.iter().copied())
+        .collect();
+    let mut queued: BTreeSet<usize> = todo.iter().copied().collect();
+    let mut at = 0;
+    while at < todo.len() {
+        let index = todo[at];
+        at += 1;
         let p = &ws.packages[index];
+        let reached_only = index != service.package && !service.build_closure.contains(&index);
+        if reached_only {
+            for d in &p.internal_deps {
+                if queued.insert(d.package) {
+                    todo.push(d.package);
+                }
+            }
+        }
         let Some(sources) = pnpm.sources.get(&p.dir) else {
             continue;
         };
@@ -197,22 +220,14 @@ pub(crate) fn check(
                 continue;
             };
             let ctx = Importer { ws, service, index };
-            let Some(problem) = ctx.crossing(import, target) else {
+            let Some((line, why)) = ctx.judge(import, target, build, resolved, pnpm) else {
                 continue;
             };
-            let mut line = format!("{}:{}: {problem}", import.file, import.line);
-            let erased = ctx.erased(import, target, build);
-            if erased.is_some() {
-                line = line.replace(TYPE_NOTE, "");
+            if let Some(owner) = target.owner.filter(|_| why.is_none()) {
+                if ctx.other_service(owner).is_none() && queued.insert(owner) {
+                    todo.push(owner);
+                }
             }
-            let why = erased
-                .or_else(|| {
-                    let read = resolved.reads(ws, pnpm, index, &import.file);
-                    (!read).then(|| ctx.unread(import))
-                })
-                .or_else(|| ctx.only_a_warning(import))
-                .or_else(|| ctx.undeclared_but_present(import, target))
-                .or_else(|| ctx.lazy_require(import, target));
             match (why, &target.via) {
                 // One line per `paths` pattern: a shared folder is imported hundreds of times.
                 (None, Via::Paths { pattern, .. }) => match per_pattern.get_mut(pattern) {
@@ -230,6 +245,10 @@ pub(crate) fn check(
             lines[at].push_str(&format!(
                 " (and {more} more imports through the same pattern)"
             ));
+        }
+        if reached_only {
+            // Its registry dependencies come with the declaration the lines above ask for.
+            continue;
         }
         let shipped = index == service.package || service.runtime_closure.contains(&index);
         let mut undeclared = undeclared::warnings(pnpm, p, shipped, &registry);
@@ -321,6 +340,33 @@ struct Importer<'a> {
 }
 
 impl Importer<'_> {
+    /// The line for `import` reaching `target` when something is wrong with it, and why it
+    /// is only a warning when it is one (`None`: a refusal).
+    fn judge(
+        &self,
+        import: &SourceImport,
+        target: &Target,
+        build: (&str, bool),
+        resolved: &Resolved,
+        pnpm: &PnpmWorkspace,
+    ) -> Option<(String, Option<String>)> {
+        let problem = self.crossing(import, target)?;
+        let mut line = format!("{}:{}: {problem}", import.file, import.line);
+        let erased = self.erased(import, target, build);
+        if erased.is_some() {
+            line = line.replace(TYPE_NOTE, "");
+        }
+        let why = erased
+            .or_else(|| {
+                let read = resolved.reads(self.ws, pnpm, self.index, &import.file);
+                (!read).then(|| self.unread(import))
+            })
+            .or_else(|| self.only_a_warning(import))
+            .or_else(|| self.undeclared_but_present(import, target))
+            .or_else(|| self.lazy_require(import, target));
+        Some((line, why))
+    }
+
     /// What is wrong with `import` reaching `target`, with the fix; `None` when nothing is.
     fn crossing(&self, import: &SourceImport, target: &Target) -> Option<String> {
         let p = &self.ws.packages[self.index];
@@ -363,8 +409,13 @@ impl Importer<'_> {
         if let Some(other) = self.other_service(owner) {
             let through = if self.index == self.service.package {
                 String::new()
-            } else {
+            } else if self.service.build_closure.contains(&self.index) {
                 format!(", in its dependency `{}`", p.name)
+            } else {
+                format!(
+                    ", in `{}`, which it imports without declaring it (above)",
+                    p.name
+                )
             };
             return Some(format!(
                 "service `{}` imports service `{other}` ({shown}{through}); move the shared code into an internal package that both declare as a dependency{}",
@@ -391,7 +442,12 @@ impl Importer<'_> {
         let by_path = matches!(target.via, Via::Relative | Via::BaseUrl { .. });
         // The builder copies each declared package's whole folder; only what runs from the
         // image must be shipped, and under a Next.js app nothing runs from a package's folder
-        // but what its config leaves external.
+        // but what its config leaves external. A build tool's config file runs only in the
+        // builder (inngest's dashboard `tailwind.config.ts` extends
+        // `../../packages/components/tailwind.config`, a file no build output holds).
+        if self.build_tool_config(import) {
+            return None;
+        }
         let bundled = self.next_bundles(&[self.index, owner]);
         if by_path && !bundled && !ships(q, &target.path) {
             return Some(format!(
@@ -479,6 +535,17 @@ impl Importer<'_> {
             && (p.node.as_ref()).is_some_and(|n| {
                 n.scripts.contains_key("build") && n.config_files.iter().any(|f| names(path, f))
             })
+    }
+
+    /// Whether `import` is in a build tool's config file at the top of the importing package
+    /// (`tailwind.config.ts`, `vite.config.ts`, `tsup.config.ts`): the tool loads it in the
+    /// builder, never from the image. `next.config.*` is not one: `next start` loads it.
+    fn build_tool_config(&self, import: &SourceImport) -> bool {
+        let p = &self.ws.packages[self.index];
+        let name = import.file.rsplit('/').next().unwrap_or(&import.file);
+        relpath::parent(&import.file) == p.dir
+            && name.contains(".config.")
+            && !name.starts_with("next.config.")
     }
 
     /// Why a crossing in a file that neither the build nor the service reads cannot break
