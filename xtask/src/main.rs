@@ -10,6 +10,8 @@
 //! - `ci`: the test suite, the system tools e2e needs, then `e2e` with one Cargo service (what
 //!   `.ci/run` calls).
 //! - `bench`: the image reader against other tools (see bench.rs).
+//! - `generate-io-floor`: the file-system work of a cold `isogen generate` alone, the generate
+//!   bench's floor (see bench/io_floor.rs).
 //! - `oracle`: the differential test against the Go oracle, long (see oracle.rs).
 //!
 //! Tasks print the commands they run and fail with the command that failed; they never hide a
@@ -77,6 +79,9 @@ tasks:
                           builder with a working apt (mmdebstrap, needs the Debian archive), for
                           builds with builder_packages/runtime_packages; --remove-apt removes it
   bench                   image-reader benchmark against gzip|tar, umoci and syft
+  generate-io-floor WORKSPACE LIST
+                          the generate bench's floor: every folder of WORKSPACE listed and every
+                          file read, then the files LIST names created (run by `bench`)
   oracle [--cases N] [--seed S]
                           the differential test against the Go oracle (tests/oracle) on N random
                           adversarial images (default 2000; needs `go`)
@@ -103,6 +108,7 @@ fn main() -> ExitCode {
             e2e_task(&rest)
         }
         Some("bench") => bench::run(&args[1..]).map_err(anyhow::Error::msg),
+        Some("generate-io-floor") => bench::io_floor::run(&args[1..]).map_err(anyhow::Error::msg),
         Some("oracle") => oracle::run(&project_root(), &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -175,8 +175,26 @@ pub fn run(isogen: &Path, out: &Path, options: &Options) -> Result<GenerateResul
          (so its files are in the page cache, as after a checkout; no Dockerfile, no `.turbo` folder, and `generate` reads no cache: \
          the `--check` cache is only read by `--check`). \
          The `--check` rows check a tree the binary generated, with the cache primed (one passing check once the tree was 3 s old); \
-         \"fresh checkout\" is a `cp -a` of that tree made just before each run, as in CI: its files are seconds old, so the check runs in full and stores nothing."
+         \"fresh checkout\" is a `cp -a` of that tree made just before each run, as in CI: its files are seconds old, so the check runs in full and stores nothing. \
+         \"floor\" is `cargo xtask generate-io-floor` on the same fresh copy: every folder listed and every file read once, then the files \
+         the generated tree holds created at the same paths with as many bytes, on every core, and nothing else (no parse, no render)."
     );
+    // The floor: the same folders listed and files read, the same files created, by a
+    // program that does nothing else (`io_floor`), on the same fresh copy.
+    let outputs = out.join("generate-outputs.txt");
+    super::io_floor::write_list(&checked, &outputs)?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut floor = Tool::sh(
+        "floor: the file-system work alone (folders listed, files read, files created)",
+        format!(
+            "'{}' generate-io-floor '{}' '{}'",
+            exe.display(),
+            cold.display(),
+            outputs.display()
+        ),
+    );
+    floor.prepare = Some(fresh.clone());
+    tools.push(floor);
     match install_turbo(out) {
         Ok(turbo) => {
             let prune = |name: &str, bin: &Path| {

@@ -11,6 +11,7 @@
 
 mod extra;
 mod generate;
+pub mod io_floor;
 mod measure;
 mod report;
 mod shapes;
