@@ -39,6 +39,12 @@ const DIST: &str = "app/services/relay/dist";
 
 /// The image; `dist_manifest`: the nested `dist/package.json`.
 fn image(dist_manifest: &str) -> Vec<u8> {
+    image_with(dist_manifest, true)
+}
+
+/// The image; `npm_marks`: npm's `package-lock.json` files beside what it installed (without
+/// them, `dist/node_modules` looks like a bundler's copy of the build's install).
+fn image_with(dist_manifest: &str, npm_marks: bool) -> Vec<u8> {
     let base = LayerTar::new()
         .dir("etc")
         .file(
@@ -71,9 +77,14 @@ fn image(dist_manifest: &str) -> Vec<u8> {
             &format!("{DIST}/main.js"),
             b"const kleur = require('kleur');\nconst log = require('debug')('relay');\n",
         )
-        .file(&format!("{DIST}/package.json"), dist_manifest.as_bytes())
-        .file(&format!("{DIST}/package-lock.json"), b"{}")
-        .file(&format!("{DIST}/node_modules/.package-lock.json"), b"{}")
+        .file(&format!("{DIST}/package.json"), dist_manifest.as_bytes());
+    let app = if npm_marks {
+        app.file(&format!("{DIST}/package-lock.json"), b"{}")
+            .file(&format!("{DIST}/node_modules/.package-lock.json"), b"{}")
+    } else {
+        app
+    };
+    let app = app
         .file(
             &format!("{DIST}/node_modules/debug/package.json"),
             br#"{"name":"debug","version":"4.3.7","main":"./src/index.js","dependencies":{"ms":"^2.1.3"}}"#,
@@ -168,5 +179,25 @@ fn what_only_the_nested_packages_dev_dependencies_need_is_a_dev_dependency() {
             &json!(format!("/{DIST}/node_modules/ms"))
         ],
         "{found:#?}"
+    );
+}
+
+/// inngest's dashboard (TanStack Start on Nitro): the build writes `.output/server/package.json`
+/// and copies the packages its server bundle traced from the build's frozen pnpm install into
+/// `.output/server/node_modules`, with no package manager's marks. verify called all 298 of them
+/// unlocked. A copy is as locked as the install it came from: each `name@version` the lockfile
+/// records passes (`ms@2.1.3`), and one it does not (`debug@4.3.7`) is still named.
+#[test]
+fn a_traced_copy_of_the_install_in_the_output_is_checked_package_by_package() {
+    let found = errors(image_with(DIST_MANIFEST, false));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let (rule, message, paths) = &found[0];
+    assert_eq!(rule, "version-not-locked");
+    assert_eq!(paths, &json!([format!("/{DIST}/node_modules/debug")]));
+    assert!(
+        message.contains(&format!(
+            "1 package(s) in /{DIST}/node_modules (debug@4.3.7)"
+        )),
+        "{message}"
     );
 }

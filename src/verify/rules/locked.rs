@@ -10,6 +10,10 @@
 //!   through hoisting, `shamefully-hoist`) is the version the workspace's own install hoists:
 //!   the image's smaller install may hoist another one from another package's closure.
 //!
+//! A package root the build wrote in the service's output with its own `node_modules` is
+//! reported whole when an install ran there, package by package when it is a bundler's copy
+//! of the frozen install (Nitro's `.output/server`).
+//!
 //! Packages bundled inside another package's tarball (`bundledDependencies`) are not locked
 //! one by one and are left alone. Like every rule, it only looks at the [`super::Ctx`].
 
@@ -120,10 +124,14 @@ fn nested_packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector
         let (Some(name), Some(version)) = (&m.name, &m.version) else {
             continue;
         };
+        let package = format!("{name}@{version}");
+        if copied_from_the_install(ctx, holder) && lock.every_package.contains(&package) {
+            continue;
+        }
         let entry = by_holder
             .entry(holder)
             .or_insert_with(|| (Vec::new(), Vec::new(), m.layer));
-        entry.0.push(format!("{name}@{version}"));
+        entry.0.push(package);
         entry.1.push(dir.clone());
         entry.2 = entry.2.min(m.layer);
     }
@@ -131,6 +139,25 @@ fn nested_packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector
         let diag = Diag::nested_install_not_locked(holder, &packages, manifest);
         out.config_with_paths(diag, packages, dirs, Some(layer));
     }
+}
+
+/// Files a package manager writes where it installs (npm, yarn, pnpm): without any, the nested
+/// root's `node_modules` is a copy that a bundler traced from the build's frozen install
+/// (Nitro's `.output/server`, inngest's TanStack Start dashboard: 298 packages), whose every
+/// package is then one the lockfile records; with one, an install resolved them itself.
+const INSTALL_MARKERS: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "node_modules/.package-lock.json",
+    "node_modules/.yarn-integrity",
+    "node_modules/.modules.yaml",
+];
+
+/// Whether the nested root `holder`'s `node_modules` holds no package manager's marks.
+fn copied_from_the_install(ctx: &Ctx, holder: &str) -> bool {
+    !(INSTALL_MARKERS.iter()).any(|f| ctx.facts.fs.exists(&fs::join(holder, f)))
 }
 
 fn packages(ctx: &Ctx, lock: &LockFacts, scope: &str, out: &mut Collector) {

@@ -20,6 +20,10 @@ pub struct LockFacts {
     pub hoisted: BTreeMap<String, LockedPackage>,
     /// The service's package folder in the workspace (`services/api`; empty at the root).
     pub service_dir: String,
+    /// Every `name@version` of the lockfile (see [`LockGraph::every_package`]).
+    ///
+    /// [`LockGraph::every_package`]: crate::workspace::pnpm::dev_peers::LockGraph::every_package
+    pub every_package: BTreeSet<String>,
 }
 
 /// The service's lock facts: `None` without a shared `pnpm-lock.yaml` of v6 or v9 (a Cargo
@@ -42,6 +46,7 @@ fn lock_facts(ws: &Workspace, service: &Service) -> Option<LockFacts> {
         closure: pnpm.lock_graph.locked_closure(&dirs)?,
         hoisted: pnpm.lock_graph.hoisted(),
         service_dir: own.dir.clone(),
+        every_package: pnpm.lock_graph.every_package(),
     })
 }
 

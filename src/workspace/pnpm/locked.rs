@@ -78,6 +78,16 @@ impl LockGraph {
         })
     }
 
+    /// Every `name@version` the lockfile's `packages:` records, whoever depends on it: what a
+    /// frozen install of the workspace can hold, and so what a bundler's trace of the build's
+    /// install (Nitro's `.output/server/node_modules`) can copy.
+    pub fn every_package(&self) -> BTreeSet<String> {
+        (self.meta.keys())
+            .filter_map(|k| self.package_of(k))
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect()
+    }
+
     /// What the lockfile locks for a production install of `importers` (workspace folders,
     /// `""` or `.` for the root): `None` when the graph was not read (no v6/v9 lockfile).
     pub fn locked_closure(&self, importers: &[&str]) -> Option<LockedClosure> {
