@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::GenerateConfig;
+use crate::workspace::shell::is_assignment;
 use crate::workspace::{Ecosystem, Workspace};
 
 /// The Procfile's name, at the workspace root.
@@ -46,9 +47,7 @@ pub fn processes(text: &str, bins: &[&str]) -> Vec<Process> {
         let Some(words) = shlex::split(&caps[2]) else {
             continue;
         };
-        let mut words = words
-            .into_iter()
-            .skip_while(|w| w.split_once('=').is_some_and(|(k, _)| is_var_name(k)));
+        let mut words = words.into_iter().skip_while(|w| is_assignment(w));
         let Some(program) = words.next() else {
             continue;
         };
@@ -63,11 +62,6 @@ pub fn processes(text: &str, bins: &[&str]) -> Vec<Process> {
         }
     }
     out
-}
-
-fn is_var_name(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Warnings for the Procfile's processes that no service runs: each with its line, what it

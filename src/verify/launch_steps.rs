@@ -11,6 +11,8 @@
 //! pipe, redirection or other operator. Anything else stays a shell command (the
 //! `entrypoint-shell` finding). This module splits words (`shlex`); it never runs a shell.
 
+use crate::workspace::shell::is_assignment;
+
 /// The words of each step of `command` (assignments and the last step's `exec` removed, so
 /// each starts with `node`), when it has the shape above; `None` otherwise (also for a single
 /// step, which is not a chain).
@@ -87,14 +89,6 @@ fn in_dir(step: &mut [String], dir: &str) {
     if let Some(script) = step.get_mut(i).filter(|w| !w.starts_with('/')) {
         *script = format!("{dir}/{}", script.trim_start_matches("./"));
     }
-}
-
-/// `NAME=value` with a shell variable name.
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod pnpm;
 pub(crate) mod relpath;
 pub mod roles;
 mod service_names;
+pub(crate) mod shell;
 pub(crate) use service_names::disambiguate as disambiguate_service_names;
 pub(crate) mod spec;
 

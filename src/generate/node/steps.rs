@@ -10,6 +10,7 @@
 //! Pure: it reads the package facts, never the disk.
 
 use crate::workspace::pnpm::NodePackage;
+use crate::workspace::shell::is_assignment;
 use crate::workspace::DepKind;
 
 /// Command-line tools a start script runs before the service, by `bin` name: the package
@@ -97,14 +98,6 @@ pub(super) fn runs_node_file(step: &str) -> bool {
         && !command
             .find(|w| !w.starts_with('-'))
             .is_some_and(|f| f.starts_with("node_modules/"))
-}
-
-/// `NAME=value` with a shell variable name.
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
 }
 
 #[cfg(test)]

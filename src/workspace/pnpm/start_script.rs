@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 
 use crate::workspace::relpath;
+use crate::workspace::shell::assignment;
 
 /// What one script runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -746,16 +747,6 @@ fn dotenv_command(mut words: &[String]) -> &[String] {
             _ => return words,
         }
     }
-}
-
-/// `NAME=value` with a shell variable name.
-fn assignment(word: &str) -> Option<(&str, &str)> {
-    let (name, value) = word.split_once('=')?;
-    let mut chars = name.chars();
-    let first = chars.next()?;
-    ((first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
-    .then_some((name, value))
 }
 
 /// `pnpm [run] <script> [words]`, `npm run <script> [-- words]`, `yarn [run] <script>
