@@ -206,7 +206,6 @@ fn climbs_warnings(
     out
 }
 
-/// The package whose folder holds `path` (the deepest one; not the workspace root's).
 /// The reads by a climbing literal that land where nothing ships a file: a folder of the
 /// workspace outside every package (`email-templates/` at the root, which no Node setting ships:
 /// `assets` takes paths of the package), or a folder of the service's own build output that the
@@ -298,6 +297,7 @@ fn copied(ws: &Workspace, dir: &str, rest: &str) -> bool {
         .is_some_and(|n| n.scripts.values().any(|s| s.contains(name)))
 }
 
+/// The package whose folder holds `path` (the deepest one; not the workspace root's).
 fn owner_of(ws: &Workspace, path: &str) -> Option<usize> {
     (ws.packages.iter().enumerate())
         .filter(|(_, p)| !p.dir.is_empty() && relpath::within(path, &p.dir))
