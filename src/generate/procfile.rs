@@ -73,10 +73,7 @@ pub fn warnings(ws: &Workspace, config: &GenerateConfig) -> Vec<String> {
     let Ok(text) = crate::fsio::read_to_string(ws.root.join(FILE)) else {
         return Vec::new();
     };
-    let bins: Vec<&str> = (cargo.members.iter())
-        .filter_map(|&i| ws.packages[i].cargo.as_ref())
-        .flat_map(|c| c.bins.iter().map(|b| b.name.as_str()))
-        .collect();
+    let bins = cargo.bin_names(&ws.packages);
     let mut out = Vec::new();
     for p in processes(&text, &bins) {
         let runs = |s: &&crate::workspace::Service| {

@@ -304,6 +304,19 @@ pub struct CliArg {
     pub file: String,
 }
 
+impl CargoWorkspace {
+    /// The name of every binary of the members (`packages` is [`Workspace::packages`]), in
+    /// member order: what a Procfile line or a `[generate.services.<name>] bin` may name.
+    ///
+    /// [`Workspace::packages`]: crate::workspace::Workspace::packages
+    pub fn bin_names<'a>(&self, packages: &'a [crate::workspace::Package]) -> Vec<&'a str> {
+        (self.members.iter())
+            .filter_map(|&i| packages[i].cargo.as_ref())
+            .flat_map(|c| c.bins.iter().map(|b| b.name.as_str()))
+            .collect()
+    }
+}
+
 impl CliArg {
     /// How a command line gives it, with a placeholder for its value: `["<config>"]`,
     /// `["--variant-name", "<variant-name>"]`.

@@ -691,12 +691,7 @@ fn bin_service_package(
             .is_some_and(|c| c.bin(bin).is_some())
     });
     found.ok_or_else(|| {
-        let mut bins: Vec<&str> = cargo
-            .members
-            .iter()
-            .filter_map(|&i| ws.packages[i].cargo.as_ref())
-            .flat_map(|c| c.bins.iter().map(|b| b.name.as_str()))
-            .collect();
+        let mut bins = cargo.bin_names(&ws.packages);
         bins.sort_unstable();
         let bins = if bins.is_empty() {
             "none".to_string()
