@@ -169,6 +169,13 @@ fn runs(root: &Path, path: &str, text: &str, bin: &str) -> bool {
     let Ok(stage) = stage::service_stage(text, Some(bin)) else {
         return true;
     };
+    let copied: Vec<&String> = (stage.found.iter())
+        .filter_map(|f| match &f.what {
+            What::CopyContext(sources, _) => Some(sources),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     stage.found.iter().any(|f| match &f.what {
         What::Entrypoint(form) | What::Cmd(form) => {
             let words: Vec<&str> = match form {
@@ -176,40 +183,28 @@ fn runs(root: &Path, path: &str, text: &str, bin: &str) -> bool {
                 Form::Shell(line) => line.split_whitespace().collect(),
             };
             words.iter().any(|w| w.rsplit('/').next() == Some(bin))
-                || (words.iter()).any(|w| script_runs(root, path, text, w, bin))
+                || (words.iter()).any(|w| script_runs(root, path, &copied, w, bin))
         }
         _ => false,
     })
 }
 
-/// Whether the command word `word` is a script that a `COPY`/`ADD` of `text` (not `--from` a
-/// stage) takes from the build context, read at the workspace root or beside the Dockerfile
-/// (`path`), and a line of the script outside comments names `bin` (`exec ./<bin>`,
-/// `/app/<bin> serve`).
-fn script_runs(root: &Path, path: &str, text: &str, word: &str, bin: &str) -> bool {
+/// Whether the command word `word` is a script that a `COPY`/`ADD` of the stage's chain (not
+/// `--from` a stage: `copied`, the sources [`What::CopyContext`] holds) takes from the build
+/// context, read at the workspace root or beside the Dockerfile (`path`), and a line of the
+/// script outside comments names `bin` (`exec ./<bin>`, `/app/<bin> serve`).
+///
+/// [`What::CopyContext`]: isogen::generate::carry::stage::What::CopyContext
+fn script_runs(root: &Path, path: &str, copied: &[&String], word: &str, bin: &str) -> bool {
     let Some(name) = word.rsplit('/').next().filter(|n| !n.is_empty()) else {
         return false;
     };
     let dockerfile_dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    text.lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            let first = words.next()?;
-            let copy = first.eq_ignore_ascii_case("COPY") || first.eq_ignore_ascii_case("ADD");
-            let args: Vec<&str> = words.collect();
-            (copy && !args.iter().any(|a| a.starts_with("--from"))).then_some(args)
-        })
-        .flat_map(|args| {
-            let sources = args.len().saturating_sub(1);
-            (args.into_iter().take(sources))
-                .filter(|a| !a.starts_with("--"))
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
+    (copied.iter())
         .filter(|src| src.rsplit('/').next() == Some(name))
         .filter_map(|src| {
-            isogen::fsio::read_to_string(root.join(&src))
-                .or_else(|_| isogen::fsio::read_to_string(root.join(dockerfile_dir).join(&src)))
+            isogen::fsio::read_to_string(root.join(src))
+                .or_else(|_| isogen::fsio::read_to_string(root.join(dockerfile_dir).join(src)))
                 .ok()
         })
         .any(|script| {
